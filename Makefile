@@ -1,0 +1,117 @@
+# ember_persist.h — plain Make. Everything builds against the amalgamated
+# header, which is regenerated from src/ whenever a part changes.
+#
+#   make            tools and examples
+#   make demo       run the main demo
+#   make test       the whole suite; ends with "N passed, N failed"
+#   make check      the suite under ASan+UBSan, then under valgrind
+#   make matrix     compile the header across compilers, standards and options
+#   make bench      benchmarks (ratios against peers and physical limits)
+#   make fuzz       build the libFuzzer targets (clang); make fuzz-replay runs the corpus
+#   make parts      compile each src/*.c on its own
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+STD     := -std=c99
+LDLIBS_TEST := -lz -lcrypto -lpthread -lm
+BUILD   ?= build
+
+HEADER  := ember_persist.h
+PARTS   := $(wildcard src/*.h src/*.c src/*.txt)
+TEST_SRCS    := $(wildcard tests/test_*.c)
+SUPPORT_SRCS := $(wildcard tests/support/*.c)
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+BENCH_SRCS   := $(wildcard bench/bench_*.c)
+FUZZ_SRCS    := $(wildcard fuzz/fuzz_*.c)
+TOOL_SRCS    := $(wildcard tools/cli/*.c)
+
+TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+SUPPORT  := $(patsubst tests/support/%.c,$(BUILD)/support/%.o,$(SUPPORT_SRCS))
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
+BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist,)
+
+.SECONDARY:
+.PHONY: all test check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header
+
+all: $(TOOL) $(EXAMPLES)
+
+header: $(HEADER)
+$(HEADER): $(PARTS) tools/amalgamate.py
+	python3 tools/amalgamate.py
+
+# One object holds the implementation; tests, tools and examples link it.
+$(BUILD)/impl.o: tests/impl.c $(HEADER)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. -c $< -o $@
+
+$(BUILD)/support/%.o: tests/support/%.c $(wildcard tests/*.h tests/support/*.h) $(HEADER)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) -I. -Itests -c $< -o $@
+
+$(BUILD)/tests/%: tests/%.c $(SUPPORT) $(BUILD)/impl.o tests/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) -I. -Itests $< $(SUPPORT) $(BUILD)/impl.o -o $@ $(LDLIBS_TEST)
+
+$(BUILD)/examples/%: examples/%.c $(BUILD)/impl.o
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $< $(BUILD)/impl.o -o $@ -lpthread -lm
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/impl.o bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) -O2 -g -march=native -I. -Ibench $< $(BUILD)/impl.o -o $@ -lz -lcrypto -lpthread -lm
+
+$(BUILD)/ember-persist: $(TOOL_SRCS) $(BUILD)/impl.o
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(TOOL_SRCS) $(BUILD)/impl.o -o $@ -lpthread -lm
+
+test: $(TESTS) $(TOOL) $(EXAMPLES)
+	@tests/run.sh $(TESTS)
+
+demo: $(BUILD)/examples/demo
+	$(BUILD)/examples/demo
+
+# Sanitizers: a separate build tree so the plain one stays fast.
+asan:
+	$(MAKE) --no-print-directory BUILD=build-asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  build-asan/impl.o $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  tests/run.sh $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+
+valgrind: $(TESTS)
+	EPT_QUICK=1 WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	  tests/run.sh $(TESTS)
+
+check: asan valgrind
+
+matrix: $(HEADER)
+	tools/matrix.sh
+
+parts:
+	@for f in src/*.c; do \
+	  echo "part $$f"; \
+	  $(CC) $(STD) $(WARN) -Werror -DEP__PART_CHECK -Isrc -c $$f -o /dev/null || exit 1; \
+	done
+
+bench: $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+$(BUILD)/fuzz/%: fuzz/%.c $(HEADER)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -I. $< -o $@
+
+fuzz: $(FUZZ_BINS)
+
+# Replays every fuzz target over its seed corpus (what CI runs).
+fuzz-replay: $(FUZZ_BINS)
+	@for b in $(FUZZ_BINS); do \
+	  n=$$(basename $$b); \
+	  echo "replay $$n"; \
+	  $$b -runs=0 fuzz/corpus/$$n >/dev/null 2>&1 || { echo "FAIL fuzz replay $$n"; exit 1; }; \
+	done
+
+clean:
+	rm -rf build build-asan build-*

@@ -1,0 +1,2 @@
+/* aof: placeholder; its issue fills this part in. */
+#include "internal.h"

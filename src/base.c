@@ -1,0 +1,342 @@
+/* base: result strings, error detail, allocator, UTF-8, cursor, buffer. */
+#include "internal.h"
+
+EP__PRIV int ep__mul_size(size_t a, size_t b, size_t *out) {
+    if (a != 0 && b > SIZE_MAX / a) return 0;
+    *out = a * b;
+    return 1;
+}
+
+EP__PRIV int ep__add_size(size_t a, size_t b, size_t *out) {
+    if (b > SIZE_MAX - a) return 0;
+    *out = a + b;
+    return 1;
+}
+
+EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap) {
+    int n;
+    if (cap == 0) return;
+    n = vsnprintf(dst, cap, fmt, ap);
+    if (n < 0) dst[0] = '\0';
+}
+
+EP__PRIV void ep__wipe(void *p, size_t n) {
+    /* A volatile pointer makes each store observable, so it cannot be elided. */
+    volatile uint8_t *v = (volatile uint8_t *)p;
+    while (n--) *v++ = 0;
+}
+
+EP_API const char *ep_result_str(ep_result r) {
+    switch (r) {
+    case EP_OK: return "ok";
+    case EP_ERR_INVALID_ARG: return "invalid argument";
+    case EP_ERR_NOMEM: return "out of memory";
+    case EP_ERR_IO: return "I/O error";
+    case EP_ERR_NOT_FOUND: return "not found";
+    case EP_ERR_EXISTS: return "already exists";
+    case EP_ERR_NO_SPACE: return "no space left on device";
+    case EP_ERR_EOF: return "unexpected end of data";
+    case EP_ERR_BAD_MAGIC: return "bad magic";
+    case EP_ERR_BAD_VERSION: return "unsupported format version";
+    case EP_ERR_CHECKSUM: return "checksum mismatch";
+    case EP_ERR_UNKNOWN_TAG: return "unknown tag";
+    case EP_ERR_LIMIT: return "length or count exceeds limit";
+    case EP_ERR_UTF8: return "invalid UTF-8";
+    case EP_ERR_BAD_VALUE: return "invalid field value";
+    case EP_ERR_ENCRYPTION_REQUIRED: return "encryption key required";
+    case EP_ERR_DECRYPT: return "decryption failed";
+    case EP_ERR_NO_RANDOM: return "no randomness available";
+    case EP_ERR_KEY_FILE: return "invalid key file";
+    case EP_ERR_SHARD_MISMATCH: return "shard id mismatch";
+    case EP_ERR_FORMAT_MISMATCH: return "file format does not match writer";
+    case EP_ERR_POISONED: return "handle poisoned by an earlier sync failure";
+    case EP_ERR_UNSUPPORTED: return "unsupported";
+    case EP_ERR_LOCKED: return "locked";
+    case EP_ERR_CORRUPT: return "corrupt data";
+    case EP_ERR_STATE: return "invalid state";
+    }
+    return "unknown result code";
+}
+
+EP_API const char *ep_version(void) { return EP_VERSION_STRING; }
+EP_API uint32_t ep_version_number(void) { return (uint32_t)EP_VERSION_NUMBER; }
+
+EP_API void ep_error_clear(ep_error *e) {
+    if (!e) return;
+    e->code = EP_OK;
+    e->sys_errno = 0;
+    e->offset = UINT64_MAX;
+    e->index = UINT64_MAX;
+    e->message[0] = '\0';
+}
+
+EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...) {
+    va_list ap;
+    if (!e) return code;
+    e->code = code;
+    e->offset = offset;
+    if (fmt) {
+        va_start(ap, fmt);
+        ep__vformat(e->message, sizeof e->message, fmt, ap);
+        va_end(ap);
+    } else {
+        const char *s = ep_result_str(code);
+        size_t n = strlen(s);
+        if (n >= sizeof e->message) n = sizeof e->message - 1;
+        memcpy(e->message, s, n);
+        e->message[n] = '\0';
+    }
+    return code;
+}
+
+/* ---- allocator --------------------------------------------------------- */
+static void *ep__default_malloc(size_t size, void *user) {
+    (void)user;
+    return EP_MALLOC(size);
+}
+static void *ep__default_realloc(void *ptr, size_t size, void *user) {
+    (void)user;
+    return EP_REALLOC(ptr, size);
+}
+static void ep__default_free(void *ptr, void *user) {
+    (void)user;
+    EP_FREE(ptr);
+}
+
+static const ep_allocator ep__default_allocator = {
+    NULL, ep__default_malloc, ep__default_realloc, ep__default_free
+};
+
+EP_API const ep_allocator *ep_allocator_default(void) { return &ep__default_allocator; }
+
+EP_API void *ep_malloc(const ep_allocator *a, size_t size) {
+    if (!a) a = &ep__default_allocator;
+    return a->malloc_fn(size ? size : 1, a->user);
+}
+
+EP_API void *ep_realloc(const ep_allocator *a, void *ptr, size_t size) {
+    if (!a) a = &ep__default_allocator;
+    return a->realloc_fn(ptr, size ? size : 1, a->user);
+}
+
+EP_API void ep_free(const ep_allocator *a, void *ptr) {
+    if (!ptr) return;
+    if (!a) a = &ep__default_allocator;
+    a->free_fn(ptr, a->user);
+}
+
+/* ---- UTF-8 ------------------------------------------------------------- */
+EP_API int ep_utf8_valid(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        size_t need;
+        uint32_t cp;
+        if (c < 0x80) {
+            /* Skip ASCII eight bytes at a time: most keys are plain ASCII. */
+            while (i + 8 <= n) {
+                uint64_t w;
+                memcpy(&w, s + i, 8);
+                if (w & 0x8080808080808080ull) break;
+                i += 8;
+            }
+            if (i < n && s[i] < 0x80) i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1Fu; }
+        else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0Fu; }
+        else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07u; }
+        else return 0;
+        if (n - i - 1 < need) return 0;
+        {
+            size_t k;
+            for (k = 1; k <= need; k++) {
+                uint8_t cc = s[i + k];
+                if ((cc & 0xC0) != 0x80) return 0;
+                cp = (cp << 6) | (cc & 0x3Fu);
+            }
+        }
+        if (need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return 0;
+        if (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* ---- cursor ------------------------------------------------------------ */
+EP_API void ep_cursor_init(ep_cursor *c, const void *data, size_t len) {
+    c->data = (const uint8_t *)data;
+    c->len = data ? len : 0;
+    c->pos = 0;
+    c->err = EP_OK;
+}
+
+EP_API size_t ep_cursor_remaining(const ep_cursor *c) {
+    return c->err ? 0 : c->len - c->pos;
+}
+
+EP_API void ep_cursor_fail(ep_cursor *c, ep_result err) {
+    if (c->err == EP_OK) c->err = err;
+}
+
+EP_API const uint8_t *ep_cursor_take(ep_cursor *c, size_t n) {
+    const uint8_t *p;
+    if (c->err) return NULL;
+    if (n > c->len - c->pos) {
+        c->err = EP_ERR_EOF;
+        return NULL;
+    }
+    p = c->data + c->pos;
+    c->pos += n;
+    return p;
+}
+
+EP_API uint8_t ep_cursor_u8(ep_cursor *c) {
+    const uint8_t *p = ep_cursor_take(c, 1);
+    return p ? p[0] : 0;
+}
+EP_API uint16_t ep_cursor_u16(ep_cursor *c) {
+    const uint8_t *p = ep_cursor_take(c, 2);
+    return p ? ep_load_u16le(p) : 0;
+}
+EP_API uint32_t ep_cursor_u32(ep_cursor *c) {
+    const uint8_t *p = ep_cursor_take(c, 4);
+    return p ? ep_load_u32le(p) : 0;
+}
+EP_API uint64_t ep_cursor_u64(ep_cursor *c) {
+    const uint8_t *p = ep_cursor_take(c, 8);
+    return p ? ep_load_u64le(p) : 0;
+}
+EP_API int64_t ep_cursor_i64(ep_cursor *c) {
+    const uint8_t *p = ep_cursor_take(c, 8);
+    return p ? ep_load_i64le(p) : 0;
+}
+EP_API float ep_cursor_f32(ep_cursor *c) {
+    const uint8_t *p = ep_cursor_take(c, 4);
+    return p ? ep_load_f32le(p) : 0.0f;
+}
+EP_API double ep_cursor_f64(ep_cursor *c) {
+    const uint8_t *p = ep_cursor_take(c, 8);
+    return p ? ep_load_f64le(p) : 0.0;
+}
+
+EP_API ep_bytes ep_cursor_lenbytes(ep_cursor *c, uint32_t cap) {
+    ep_bytes out = {NULL, 0};
+    uint32_t n = ep_cursor_u32(c);
+    const uint8_t *p;
+    if (c->err) return out;
+    if (n > cap) {
+        c->err = EP_ERR_LIMIT;
+        return out;
+    }
+    p = ep_cursor_take(c, n);
+    if (!p) return out;
+    out.data = p;
+    out.len = n;
+    return out;
+}
+
+EP_API ep_bytes ep_cursor_lenstr(ep_cursor *c, uint32_t cap) {
+    ep_bytes b = ep_cursor_lenbytes(c, cap);
+    if (!c->err && !ep_utf8_valid(b.data, b.len)) {
+        c->err = EP_ERR_UTF8;
+        b.data = NULL;
+        b.len = 0;
+    }
+    return b;
+}
+
+/* ---- buffer ------------------------------------------------------------ */
+EP_API void ep_buf_init(ep_buf *b, const ep_allocator *alloc) {
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->alloc = alloc;
+    b->err = EP_OK;
+}
+
+EP_API void ep_buf_free(ep_buf *b) {
+    ep_free(b->alloc, b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->err = EP_OK;
+}
+
+EP_API void ep_buf_reset(ep_buf *b) {
+    b->len = 0;
+    b->err = EP_OK;
+}
+
+EP_API ep_result ep_buf_reserve(ep_buf *b, size_t extra) {
+    size_t need, cap;
+    uint8_t *p;
+    if (b->err) return b->err;
+    if (!ep__add_size(b->len, extra, &need)) return b->err = EP_ERR_NOMEM;
+    if (need <= b->cap) return EP_OK;
+    cap = b->cap ? b->cap : 64;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2) { cap = need; break; }
+        cap *= 2;
+    }
+    p = (uint8_t *)ep_realloc(b->alloc, b->data, cap);
+    if (!p) return b->err = EP_ERR_NOMEM;
+    b->data = p;
+    b->cap = cap;
+    return EP_OK;
+}
+
+EP_API void ep_buf_put(ep_buf *b, const void *data, size_t n) {
+    if (n == 0 || ep_buf_reserve(b, n)) return;
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+}
+
+EP_API void ep_buf_u8(ep_buf *b, uint8_t v) {
+    if (ep_buf_reserve(b, 1)) return;
+    b->data[b->len++] = v;
+}
+EP_API void ep_buf_u16(ep_buf *b, uint16_t v) {
+    if (ep_buf_reserve(b, 2)) return;
+    ep_store_u16le(b->data + b->len, v);
+    b->len += 2;
+}
+EP_API void ep_buf_u32(ep_buf *b, uint32_t v) {
+    if (ep_buf_reserve(b, 4)) return;
+    ep_store_u32le(b->data + b->len, v);
+    b->len += 4;
+}
+EP_API void ep_buf_u64(ep_buf *b, uint64_t v) {
+    if (ep_buf_reserve(b, 8)) return;
+    ep_store_u64le(b->data + b->len, v);
+    b->len += 8;
+}
+EP_API void ep_buf_i64(ep_buf *b, int64_t v) {
+    if (ep_buf_reserve(b, 8)) return;
+    ep_store_i64le(b->data + b->len, v);
+    b->len += 8;
+}
+EP_API void ep_buf_f32(ep_buf *b, float v) {
+    if (ep_buf_reserve(b, 4)) return;
+    ep_store_f32le(b->data + b->len, v);
+    b->len += 4;
+}
+EP_API void ep_buf_f64(ep_buf *b, double v) {
+    if (ep_buf_reserve(b, 8)) return;
+    ep_store_f64le(b->data + b->len, v);
+    b->len += 8;
+}
+
+EP_API void ep_buf_lenbytes(ep_buf *b, const void *data, size_t n) {
+    if (b->err) return;
+#if SIZE_MAX > UINT32_MAX
+    if (n > UINT32_MAX) {
+        b->err = EP_ERR_LIMIT;
+        return;
+    }
+#endif
+    if (ep_buf_reserve(b, 4 + n)) return;
+    ep_store_u32le(b->data + b->len, (uint32_t)n);
+    if (n) memcpy(b->data + b->len + 4, data, n);
+    b->len += 4 + n;
+}

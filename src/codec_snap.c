@@ -1,0 +1,2 @@
+/* codec_snap: placeholder; its issue fills this part in. */
+#include "internal.h"

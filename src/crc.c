@@ -1,0 +1,2 @@
+/* crc: placeholder; its issue fills this part in. */
+#include "internal.h"

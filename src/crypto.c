@@ -1,0 +1,2 @@
+/* crypto: placeholder; its issue fills this part in. */
+#include "internal.h"

@@ -1,0 +1,53 @@
+/* internal: private helpers shared by the implementation parts. Nothing here
+ * is public API; names start with ep__ / EP__. */
+#ifndef EP_INTERNAL_H
+#define EP_INTERNAL_H
+
+#include "base.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+
+/* Private functions are static in the single header. When a part is compiled
+ * on its own (make parts), EP__PART_CHECK makes them extern so that a
+ * declaration without a definition in that file is not an error. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define EP__UNUSED __attribute__((unused))
+#else
+#  define EP__UNUSED
+#endif
+#ifdef EP__PART_CHECK
+#  define EP__PRIV extern
+#else
+#  define EP__PRIV static EP__UNUSED
+#endif
+
+/* The allocator macros: all three or none. */
+#if defined(EP_MALLOC) || defined(EP_REALLOC) || defined(EP_FREE)
+#  if !defined(EP_MALLOC) || !defined(EP_REALLOC) || !defined(EP_FREE)
+#    error "define all of EP_MALLOC, EP_REALLOC and EP_FREE, or none"
+#  endif
+#else
+#  define EP_MALLOC(sz) malloc(sz)
+#  define EP_REALLOC(p, sz) realloc(p, sz)
+#  define EP_FREE(p) free(p)
+#endif
+
+#define EP__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define EP__MAX(a, b) ((a) > (b) ? (a) : (b))
+#define EP__COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Overflow-checked size arithmetic: returns 0 and leaves *out alone on overflow. */
+EP__PRIV int ep__mul_size(size_t a, size_t b, size_t *out);
+EP__PRIV int ep__add_size(size_t a, size_t b, size_t *out);
+
+/* snprintf into a fixed buffer, always NUL-terminated, never fails. */
+EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap);
+
+/* Zero memory in a way the optimiser may not remove (keys, plaintext). */
+EP__PRIV void ep__wipe(void *p, size_t n);
+
+#endif /* EP_INTERNAL_H */

@@ -1,0 +1,2 @@
+/* keyspace: placeholder; its issue fills this part in. */
+#include "internal.h"

@@ -1,0 +1,2 @@
+/* recovery: placeholder; its issue fills this part in. */
+#include "internal.h"

@@ -1,0 +1,2 @@
+/* snapshot: placeholder; its issue fills this part in. */
+#include "internal.h"

@@ -1,0 +1,88 @@
+/* vfs: the one table of file-system functions that every file operation in
+ * the library goes through. Implementations: the OS (POSIX or Windows),
+ * chosen at compile time, and an in-memory one that ships in the library so
+ * users can test with it. Tests wrap a vfs to inject faults and power loss. */
+#ifndef EP_VFS_H
+#define EP_VFS_H
+
+#include "base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Open flags. Files created get mode 0600 on POSIX (the umask still applies). */
+#define EP_OPEN_READ      0x01u
+#define EP_OPEN_WRITE     0x02u  /* read and write */
+#define EP_OPEN_CREATE    0x04u  /* create if missing */
+#define EP_OPEN_TRUNCATE  0x08u  /* size 0 after open */
+#define EP_OPEN_EXCLUSIVE 0x10u  /* with CREATE: fail with EP_ERR_EXISTS if present */
+
+typedef struct ep_file ep_file;  /* opaque; each vfs defines its own */
+typedef struct ep_vfs ep_vfs;
+
+/* Called once per directory entry ("." and ".." excluded). Return non-zero to stop. */
+typedef int (*ep_list_fn)(void *ctx, const char *name);
+
+/* Paths are UTF-8; '/' separates components on every platform.
+ * Every function takes an optional ep_error* that receives errno and a
+ * message on failure. Durability: write() hands bytes to the OS (they survive
+ * a process crash); only sync() (and sync_dir() for the directory entry after
+ * create, rename or remove) makes them survive power loss. */
+struct ep_vfs {
+    void *ctx;  /* the implementation's own state */
+    ep_result (*open)(ep_vfs *vfs, const char *path, unsigned flags, ep_file **out, ep_error *err);
+    ep_result (*close)(ep_vfs *vfs, ep_file *f, ep_error *err);
+    /* Reads up to len bytes at offset; *got < len only at end of file. */
+    ep_result (*read)(ep_vfs *vfs, ep_file *f, uint64_t offset, void *buf, size_t len, size_t *got,
+                      ep_error *err);
+    /* Writes all len bytes at offset (extending the file) or fails. */
+    ep_result (*write)(ep_vfs *vfs, ep_file *f, uint64_t offset, const void *buf, size_t len,
+                       ep_error *err);
+    ep_result (*truncate)(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err);
+    ep_result (*size)(ep_vfs *vfs, ep_file *f, uint64_t *out, ep_error *err);
+    /* fdatasync/fsync (F_FULLFSYNC on macOS, FlushFileBuffers on Windows). */
+    ep_result (*sync)(ep_vfs *vfs, ep_file *f, ep_error *err);
+    /* Exclusive advisory lock held until close; EP_ERR_LOCKED if another holder has it. */
+    ep_result (*lock)(ep_vfs *vfs, ep_file *f, ep_error *err);
+    /* Makes creates, renames and removes inside dir durable. */
+    ep_result (*sync_dir)(ep_vfs *vfs, const char *dir, ep_error *err);
+    /* Atomically replaces `to` with `from`. */
+    ep_result (*rename)(ep_vfs *vfs, const char *from, const char *to, ep_error *err);
+    /* EP_ERR_NOT_FOUND if the file does not exist. */
+    ep_result (*remove)(ep_vfs *vfs, const char *path, ep_error *err);
+    /* EP_OK if the directory already exists. */
+    ep_result (*mkdir)(ep_vfs *vfs, const char *path, ep_error *err);
+    ep_result (*list)(ep_vfs *vfs, const char *dir, ep_list_fn fn, void *fn_ctx, ep_error *err);
+    /* Size of a file by path; EP_ERR_NOT_FOUND if it does not exist. */
+    ep_result (*stat)(ep_vfs *vfs, const char *path, uint64_t *size, ep_error *err);
+};
+
+/* The operating system's file system (POSIX or Windows). Fills a table the
+ * caller owns; it holds no state. EP_ERR_UNSUPPORTED under EP_NO_OS_VFS. */
+EP_API ep_result ep_vfs_os_init(ep_vfs *out);
+
+/* An in-memory file system. Everything written is immediately "durable";
+ * use the test wrappers to model crashes. Not thread-safe. */
+EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out);
+EP_API void ep_vfs_mem_destroy(ep_vfs *vfs);
+
+/* Convenience wrappers that read or write a whole file through a vfs.
+ * read_all allocates *data (free with ep_free(alloc, ...)); it refuses files
+ * larger than max_size with EP_ERR_LIMIT. */
+EP_API ep_result ep_vfs_read_all(ep_vfs *vfs, const char *path, const ep_allocator *alloc, size_t max_size,
+                                 uint8_t **data, size_t *len, ep_error *err);
+EP_API ep_result ep_vfs_write_all(ep_vfs *vfs, const char *path, const void *data, size_t len,
+                                  ep_error *err);
+
+/* dir + "/" + name into out (cap bytes); EP_ERR_LIMIT if it does not fit.
+ * An empty dir gives just name. */
+EP_API ep_result ep_path_join(char *out, size_t cap, const char *dir, const char *name);
+/* The directory part of path ("." if none) into out. */
+EP_API ep_result ep_path_dirname(char *out, size_t cap, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_VFS_H */

@@ -1,0 +1,2 @@
+/* vfs_mem: placeholder; its issue fills this part in. */
+#include "internal.h"

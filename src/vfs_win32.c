@@ -1,0 +1,2 @@
+/* vfs_win32: placeholder; its issue fills this part in. */
+#include "internal.h"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Compiles ember_persist.h (implementation on) with every available compiler,
+# language standard, word size and EP_NO_* option, warnings as errors.
+# Cross targets (32-bit, mingw-w64) are used when their toolchain is installed.
+set -u
+cd "$(dirname "$0")/.."
+WARN="-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror"
+OPTIONS=("" "-DEP_NO_ENCRYPTION" "-DEP_NO_SIMD" "-DEP_NO_OS_VFS" "-DEMBER_PERSIST_STATIC")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '#define EMBER_PERSIST_IMPLEMENTATION\n#include "ember_persist.h"\n#include "ember_persist.h"\nint main(void){return ep_version_number() == 0;}\n' > "$tmp/m.c"
+cp "$tmp/m.c" "$tmp/m.cpp"
+pass=0; fail=0; skipped=0
+
+try() { # label, compiler + flags..., source
+  local label=$1; shift
+  if out=$("$@" 2>&1); then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL matrix: $label"; printf '%s\n' "$out" | head -n 15 | sed 's/^/    /'; fi
+}
+have_m32() { echo 'int main(void){return 0;}' > "$tmp/p.c"; "$1" -m32 "$tmp/p.c" -o "$tmp/p" >/dev/null 2>&1; }
+
+for cc in gcc clang; do
+  command -v $cc >/dev/null || { skipped=$((skipped + 1)); continue; }
+  cxx=g++; [ $cc = clang ] && cxx=clang++
+  bits="64"; have_m32 $cc && bits="64 32"
+  for b in $bits; do
+    for opt in "${OPTIONS[@]}"; do
+      for std in c99 c11; do
+        try "$cc -std=$std -m$b $opt" $cc -std=$std -m$b $WARN $opt -I. "$tmp/m.c" -o "$tmp/a.out" -lpthread
+      done
+      for std in c++11 c++17; do
+        try "$cxx -std=$std -m$b $opt" $cxx -std=$std -m$b $WARN $opt -I. -x c++ "$tmp/m.cpp" -o "$tmp/a.out" -lpthread
+      done
+    done
+  done
+done
+if command -v x86_64-w64-mingw32-gcc >/dev/null; then
+  for opt in "${OPTIONS[@]}"; do
+    try "mingw-w64 c99 $opt" x86_64-w64-mingw32-gcc -std=c99 $WARN $opt -I. "$tmp/m.c" -o "$tmp/a.exe" -lbcrypt
+    try "mingw-w64 c++17 $opt" x86_64-w64-mingw32-g++ -std=c++17 $WARN $opt -I. -x c++ "$tmp/m.cpp" -o "$tmp/a.exe" -lbcrypt
+  done
+else
+  echo "matrix: mingw-w64 not installed, Windows build skipped"
+fi
+# Each part compiles on its own.
+if make -s parts >/dev/null 2>"$tmp/parts.err"; then pass=$((pass + 1)); else
+  fail=$((fail + 1)); echo "FAIL matrix: make parts"; head -n 15 "$tmp/parts.err"; fi
+echo "matrix: ${pass} passed, ${fail} failed"
+[ "$fail" -eq 0 ]
