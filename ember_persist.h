@@ -1164,6 +1164,10 @@ EP_API void ep_buf_lenbytes(ep_buf *b, const void *data, size_t n) {
 /* crypto: placeholder; its issue fills this part in. */
 /* ---- end src/crypto.c ---- */
 
+/* ---- begin src/vfs.c ---- */
+/* vfs: helpers shared by every vfs (whole-file read/write, paths); placeholder. */
+/* ---- end src/vfs.c ---- */
+
 /* ---- begin src/vfs_posix.c ---- */
 /* vfs_posix: placeholder; its issue fills this part in. */
 /* ---- end src/vfs_posix.c ---- */

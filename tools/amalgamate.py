@@ -40,6 +40,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/base.c",
     "src/crc.c",
     "src/crypto.c",
+    "src/vfs.c",
     "src/vfs_posix.c",
     "src/vfs_win32.c",
     "src/vfs_mem.c",
