@@ -51,6 +51,15 @@
 #ifndef EP_BASE_H
 #define EP_BASE_H
 
+/* The implementation uses POSIX calls (pread, fdatasync ...) that strict
+ * -std=c99 hides unless asked for before the first system header. Include
+ * this header first in the file that defines EMBER_PERSIST_IMPLEMENTATION, or
+ * compile that file with -D_POSIX_C_SOURCE=200809L (or -D_GNU_SOURCE). */
+#if defined(EMBER_PERSIST_IMPLEMENTATION) && !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && \
+    !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
+#  define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h> /* memcpy in the inline codec */
