@@ -2084,8 +2084,8 @@ static void ep__value_free(ep_keyspace *ks, ep_ks_entry *e) {
     case EP_TYPE_SET: ep__objmap_free(ks, (ep__map *)e->obj, 0); break;
     case EP_TYPE_VECTOR: ep__vset_free(ks, (ep__vset *)e->obj); break;
     case EP_TYPE_PROTO: {
-        ep__str *tn = (ep__str *)e->obj;
-        ep__ks_release(ks, tn, sizeof(ep__str) + tn->len);
+        ep__str *tn = (ep__str *)e->obj; /* NULL if filling it failed */
+        if (tn) ep__ks_release(ks, tn, sizeof(ep__str) + tn->len);
         ep__ks_strfree(ks, &e->val);
         break;
     }

@@ -129,7 +129,7 @@ static void dump_entry(tbuf *t, const ep_ks_entry *e) {
         free(ps);
         return;
     }
-    if (type == EP_TYPE_HASH || type == EP_TYPE_SET) qsort(ps, n, sizeof *ps, pair_cmp);
+    if ((type == EP_TYPE_HASH || type == EP_TYPE_SET) && n > 1) qsort(ps, n, sizeof *ps, pair_cmp);
     tb_str(t, type == EP_TYPE_LIST || type == EP_TYPE_VECTOR ? "[" : "{");
     for (i = 0; i < n; i++) {
         if (i) tb_str(t, ",");
@@ -147,7 +147,7 @@ static void dump_schemas_ks(tbuf *t, const ep_keyspace *ks) {
     size_t i, n = ep_keyspace_schema_count(ks);
     pair *ps = (pair *)calloc(n + 1, sizeof *ps);
     for (i = 0; i < n; i++) ep_keyspace_schema_at(ks, i, &ps[i].a, &ps[i].b);
-    qsort(ps, n, sizeof *ps, pair_cmp);
+    if (n > 1) qsort(ps, n, sizeof *ps, pair_cmp);
     for (i = 0; i < n; i++) {
         tb_str(t, "schema ");
         tb_esc(t, ps[i].a.data, ps[i].a.len);
@@ -855,8 +855,8 @@ static void mdump_entry(tbuf *t, const mentry *e) {
     if (e->type == EP_TYPE_VECTOR) tb_fmt(t, "%u,%u,%u,%u", e->metric, e->quant, e->conn, e->ef);
     els = (melem *)malloc((e->nel + 1) * sizeof(melem));
     if (e->nel) memcpy(els, e->el, e->nel * sizeof(melem));
-    if (e->type == EP_TYPE_ZSET) qsort(els, e->nel, sizeof(melem), mz_cmp);
-    if (e->type == EP_TYPE_HASH || e->type == EP_TYPE_SET) qsort(els, e->nel, sizeof(melem), mel_cmp);
+    if (e->type == EP_TYPE_ZSET && e->nel > 1) qsort(els, e->nel, sizeof(melem), mz_cmp);
+    if ((e->type == EP_TYPE_HASH || e->type == EP_TYPE_SET) && e->nel > 1) qsort(els, e->nel, sizeof(melem), mel_cmp);
     tb_str(t, e->type == EP_TYPE_HASH || e->type == EP_TYPE_SET ? "{" : "[");
     for (i = 0; i < e->nel; i++) {
         if (i) tb_str(t, ",");
@@ -880,13 +880,13 @@ char *ept_model_dump(const ept_model *m) {
     melem *sch = (melem *)malloc((m->nsch + 1) * sizeof(melem));
     size_t i;
     for (i = 0; i < m->n; i++) es[i] = &m->e[i];
-    qsort(es, m->n, sizeof *es, ment_cmp);
+    if (m->n > 1) qsort(es, m->n, sizeof *es, ment_cmp);
     for (i = 0; i < m->n; i++) {
         mdump_entry(&t, es[i]);
         tb_str(&t, "\n");
     }
     if (m->nsch) memcpy(sch, m->sch, m->nsch * sizeof(melem));
-    qsort(sch, m->nsch, sizeof(melem), mel_cmp);
+    if (m->nsch > 1) qsort(sch, m->nsch, sizeof(melem), mel_cmp);
     for (i = 0; i < m->nsch; i++) {
         tb_str(&t, "schema ");
         tb_esc(&t, sch[i].a.d, sch[i].a.n);
