@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L /* umask, mode_t under -std=c99 */
 #include "ember_persist.h"
 #include "harness.h"
+#include "support/fault_vfs.h"
 #include "support/vfs_conformance.h"
 
 #include <errno.h>
@@ -59,7 +60,7 @@ EPT_CASE(os_vfs_creates_mode_0600_and_reports_errno) {
     EPT_CHECK_EQ(st.st_mode & 0777, 0700);
 }
 
-EPT_CASE(os_vfs_lock_conflicts_across_processes_too) {
+EPT_CASE(os_vfs_lock_conflicts_between_two_opens) {
     /* A lock taken through a second vfs table (no shared state) still conflicts. */
     ep_vfs a, b;
     char p[600];
@@ -218,6 +219,156 @@ EPT_CASE(os_init_fills_every_slot) {
     EPT_CHECK(v.open && v.close && v.read && v.write && v.truncate && v.size && v.sync);
     EPT_CHECK(v.lock && v.sync_dir && v.rename && v.remove && v.mkdir && v.list && v.stat);
     EPT_CHECK_EQ(ep_vfs_os_init(NULL), EP_ERR_INVALID_ARG);
+}
+
+/* ---- fault_vfs ---------------------------------------------------------- */
+
+EPT_CASE(fault_vfs_unarmed_is_transparent) {
+    ep_vfs *m = NULL, *v = NULL;
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &m));
+    EPT_CHECK_OK(fault_vfs_create(m, &v));
+    vfs_conformance_run(v, "");
+    EPT_CHECK(fault_vfs_count(v, FAULT_ALL) > 50);
+    EPT_CHECK(fault_vfs_count(v, FAULT_WRITE) > 5);
+    EPT_CHECK_EQ(fault_vfs_fired(v), 0);
+    fault_vfs_destroy(v);
+    ep_vfs_mem_destroy(m);
+}
+
+EPT_CASE(fault_vfs_nth_write_fails_once_and_does_not_happen) {
+    ep_vfs *m = NULL, *v = NULL;
+    ep_file *f = NULL;
+    ep_error err;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &m));
+    EPT_CHECK_OK(fault_vfs_create(m, &v));
+    fault_vfs_arm(v, FAULT_WRITE, 2, EP_OK);
+    EPT_CHECK_OK(v->open(v, "f", EP_OPEN_WRITE | EP_OPEN_CREATE, &f, NULL));
+    EPT_CHECK_OK(v->sync(v, f, NULL)); /* not a write: not counted for the fault */
+    EPT_CHECK_OK(v->write(v, f, 0, "one", 3, NULL));
+    ep_error_clear(&err);
+    EPT_CHECK_EQ(v->write(v, f, 3, "two", 3, &err), EP_ERR_IO);
+    EPT_CHECK_EQ(err.code, EP_ERR_IO);
+    EPT_CHECK_EQ(err.sys_errno, EIO);
+    EPT_CHECK(strstr(err.message, "write") != NULL);
+    EPT_CHECK_OK(v->write(v, f, 3, "six", 3, NULL)); /* one shot */
+    EPT_CHECK_EQ(fault_vfs_fired(v), 1);
+    EPT_CHECK_OK(v->close(v, f, NULL));
+    EPT_CHECK_OK(ep_vfs_read_all(m, "f", NULL, 100, &data, &len, NULL));
+    EPT_CHECK_EQ(len, 6);
+    EPT_CHECK_MEM(data, "onesix", 6);
+    ep_free(NULL, data);
+    EPT_CHECK_EQ(fault_vfs_count(v, FAULT_WRITE), 3);
+    EPT_CHECK_EQ(fault_vfs_count(v, FAULT_OPEN | FAULT_CLOSE | FAULT_SYNC), 3);
+    fault_vfs_reset_count(v);
+    EPT_CHECK_EQ(fault_vfs_count(v, FAULT_ALL), 0);
+    fault_vfs_destroy(v);
+    ep_vfs_mem_destroy(m);
+}
+
+EPT_CASE(fault_vfs_partial_write_and_no_space) {
+    ep_vfs *m = NULL, *v = NULL;
+    ep_file *f = NULL;
+    ep_error err;
+    uint64_t sz = 0;
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &m));
+    EPT_CHECK_OK(fault_vfs_create(m, &v));
+    EPT_CHECK_OK(v->open(v, "f", EP_OPEN_WRITE | EP_OPEN_CREATE, &f, NULL));
+    fault_vfs_arm(v, FAULT_WRITE, 1, EP_ERR_NO_SPACE);
+    fault_vfs_set_partial(v, FAULT_PARTIAL_HALF);
+    ep_error_clear(&err);
+    EPT_CHECK_EQ(v->write(v, f, 0, "abcdefgh", 8, &err), EP_ERR_NO_SPACE);
+    EPT_CHECK_EQ(err.sys_errno, ENOSPC);
+    EPT_CHECK_OK(v->size(v, f, &sz, NULL));
+    EPT_CHECK_EQ(sz, 4); /* the torn prefix landed */
+    fault_vfs_arm(v, FAULT_WRITE, 1, EP_ERR_IO);
+    fault_vfs_set_partial(v, 100); /* clamped: never the whole write */
+    EPT_CHECK_EQ(v->write(v, f, 0, "XYZ", 3, NULL), EP_ERR_IO);
+    EPT_CHECK_OK(v->size(v, f, &sz, NULL));
+    EPT_CHECK_EQ(sz, 4);
+    EPT_CHECK_OK(v->close(v, f, NULL));
+    fault_vfs_destroy(v);
+    ep_vfs_mem_destroy(m);
+}
+
+EPT_CASE(fault_vfs_sticky_and_close_still_closes) {
+    count_alloc c;
+    ep_allocator a;
+    ep_vfs *m = NULL, *v = NULL;
+    ep_file *f = NULL;
+    memset(&c, 0, sizeof c);
+    a.user = &c;
+    a.malloc_fn = ca_malloc;
+    a.realloc_fn = ca_realloc;
+    a.free_fn = ca_free;
+    EPT_CHECK_OK(ep_vfs_mem_create(&a, &m));
+    EPT_CHECK_OK(fault_vfs_create(m, &v));
+    EPT_CHECK_OK(v->open(v, "f", EP_OPEN_WRITE | EP_OPEN_CREATE, &f, NULL));
+    fault_vfs_arm(v, FAULT_SYNC | FAULT_CLOSE, 1, EP_ERR_IO);
+    fault_vfs_set_sticky(v, 1);
+    EPT_CHECK_EQ(v->sync(v, f, NULL), EP_ERR_IO);
+    EPT_CHECK_EQ(v->sync(v, f, NULL), EP_ERR_IO);
+    EPT_CHECK_OK(v->write(v, f, 0, "a", 1, NULL)); /* other kinds unaffected */
+    EPT_CHECK_EQ(v->close(v, f, NULL), EP_ERR_IO);
+    EPT_CHECK_EQ(fault_vfs_fired(v), 3);
+    fault_vfs_disarm(v);
+    EPT_CHECK_OK(v->stat(v, "f", NULL, NULL));
+    fault_vfs_destroy(v);
+    ep_vfs_mem_destroy(m);
+    EPT_CHECK_EQ(c.live, 0); /* the failed close released the handle */
+}
+
+/* A small workload; every error is passed up unchanged. */
+static ep_result fault_workload(ep_vfs *v) {
+    ep_file *f = NULL;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    ep_result r;
+    if ((r = v->mkdir(v, "d", NULL)) != EP_OK) return r;
+    if ((r = v->open(v, "d/tmp", EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, NULL)) != EP_OK)
+        return r;
+    r = v->write(v, f, 0, "payload", 7, NULL);
+    if (r == EP_OK) r = v->sync(v, f, NULL);
+    if (r == EP_OK) r = v->close(v, f, NULL);
+    else v->close(v, f, NULL);
+    if (r == EP_OK) r = v->rename(v, "d/tmp", "d/final", NULL);
+    if (r == EP_OK) r = v->sync_dir(v, "d", NULL);
+    if (r == EP_OK) r = ep_vfs_read_all(v, "d/final", NULL, 100, &data, &len, NULL);
+    if (r == EP_OK && (len != 7 || memcmp(data, "payload", 7) != 0)) r = EP_ERR_CORRUPT;
+    ep_free(NULL, data);
+    return r;
+}
+
+EPT_CASE(fault_vfs_fail_every_operation_in_turn) {
+    ep_vfs *m = NULL, *v = NULL;
+    uint64_t total, k;
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &m));
+    EPT_CHECK_OK(fault_vfs_create(m, &v));
+    EPT_CHECK_OK(fault_workload(v));
+    total = fault_vfs_count(v, FAULT_ALL);
+    EPT_CHECK(total >= 10);
+    fault_vfs_destroy(v);
+    ep_vfs_mem_destroy(m);
+    for (k = 1; k <= total; k++) {
+        ep_result r;
+        EPT_CHECK_OK(ep_vfs_mem_create(NULL, &m));
+        EPT_CHECK_OK(fault_vfs_create(m, &v));
+        fault_vfs_arm(v, FAULT_ALL, k, EP_ERR_NO_SPACE);
+        r = fault_workload(v);
+        EPT_CHECK_EQ(fault_vfs_fired(v), 1);
+        EPT_CHECK_EQ(r, EP_ERR_NO_SPACE); /* every injected failure surfaces */
+        fault_vfs_destroy(v);
+        ep_vfs_mem_destroy(m);
+    }
+    /* One past the end: nothing fires. */
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &m));
+    EPT_CHECK_OK(fault_vfs_create(m, &v));
+    fault_vfs_arm(v, FAULT_ALL, total + 1, EP_ERR_IO);
+    EPT_CHECK_OK(fault_workload(v));
+    EPT_CHECK_EQ(fault_vfs_fired(v), 0);
+    fault_vfs_destroy(v);
+    ep_vfs_mem_destroy(m);
 }
 
 EPT_MAIN()
