@@ -7,6 +7,8 @@
 
 #include <stdlib.h>
 
+#include "support/fault_vfs.h"
+
 static const uint8_t V4[] = {0x45, 0x53, 0x4e, 0x50, 0x02, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
                              0x00, 0x00, 0x6b, 0x00, 0x01, 0x00, 0x00, 0x00, 0x76, 0xff, 0xff, 0xff, 0xff,
                              0xff, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00, 0x00, 0x68, 0x03, 0x01, 0x00, 0x00,
@@ -718,6 +720,175 @@ EPT_CASE(os_vfs_snapshot_in_a_directory) {
         EPT_CHECK(w == NULL);
         EPT_CHECK(err.code != EP_OK && err.message[0]);
     }
+}
+
+/* ---- faults: fail the Nth vfs operation of a snapshot write ------------ */
+
+static long g_live;
+static void *live_malloc(size_t n, void *u) {
+    void *p = malloc(n);
+    (void)u;
+    if (p) g_live++;
+    return p;
+}
+static void *live_realloc(void *p, size_t n, void *u) {
+    void *q = realloc(p, n);
+    (void)u;
+    if (q && !p) g_live++;
+    return q;
+}
+static void live_free(void *p, void *u) {
+    (void)u;
+    if (p) g_live--;
+    free(p);
+}
+
+/* begin, 40 entries through a small buffer (several writes), finish, free.
+ * Returns the first failure (or EP_OK); *abort_res gets abort's result. */
+static ep_result fault_workload(ep_vfs *fv, const ep_allocator *a, ep_result *abort_res) {
+    ep_snapshot_writer_config c;
+    ep_snapshot_writer *w = NULL;
+    ep_result res;
+    int i;
+    char key[16];
+    ep_snapshot_writer_config_init(&c);
+    c.vfs = fv;
+    c.alloc = a;
+    c.buffer_size = 200;
+    c.trailer = B("trailer");
+    *abort_res = EP_OK;
+    res = ep_snapshot_writer_begin(PATH, 0, &c, &w, NULL);
+    if (res) return res;
+    for (i = 0; i < 40 && !res; i++) {
+        snprintf(key, sizeof key, "key%d", i);
+        res = ep_snapshot_writer_add_string(w, B(key), B("some value bytes"), i);
+    }
+    if (!res) res = ep_snapshot_writer_finish(w);
+    *abort_res = ep_snapshot_writer_abort(w);
+    return res;
+}
+
+static int is_old(ep_vfs *v) {
+    size_t n;
+    uint8_t *d = slurp(v, PATH, &n);
+    int ok = d && n == sizeof V4 && memcmp(d, V4, n) == 0;
+    free(d);
+    return ok;
+}
+
+static int is_new(ep_vfs *v) {
+    uint32_t n;
+    return read_all(v, PATH, 0, 0, NULL, &n) == EP_SNAPSHOT_END && n == 40;
+}
+
+EPT_CASE(fault_at_every_operation_keeps_old_or_new_snapshot) {
+    ep_allocator a = {NULL, live_malloc, live_realloc, live_free};
+    static const size_t partial[] = {0, FAULT_PARTIAL_HALF};
+    ep_vfs *v = mem(), *fv = NULL;
+    ep_result ar;
+    uint64_t ops, nth;
+    int sticky, pi;
+    long runs = 0, failures = 0;
+    EPT_CHECK(v);
+    EPT_CHECK_OK(fault_vfs_create(v, &fv));
+    EPT_CHECK_OK(ep_vfs_write_all(v, PATH, V4, sizeof V4, NULL));
+    fault_vfs_reset_count(fv);
+    EPT_CHECK_OK(fault_workload(fv, &a, &ar));
+    ops = fault_vfs_count(fv, FAULT_ALL);
+    EPT_CHECK(ops > 8);
+    for (sticky = 0; sticky < 2; sticky++) {
+        for (pi = 0; pi < 2; pi++) {
+            for (nth = 1; nth <= ops; nth++) {
+                ep_result res;
+                EPT_CHECK_OK(ep_vfs_write_all(v, PATH, V4, sizeof V4, NULL));
+                (void)v->remove(v, TMP, NULL);
+                g_live = 0;
+                fault_vfs_set_sticky(fv, sticky);
+                fault_vfs_set_partial(fv, partial[pi]);
+                fault_vfs_arm(fv, FAULT_ALL, nth, EP_ERR_IO);
+                res = fault_workload(fv, &a, &ar);
+                fault_vfs_disarm(fv);
+                runs++;
+                EPT_CHECK_EQ(g_live, 0); /* nothing leaked on any path */
+                if (res == EP_OK) {
+                    /* the fault hit something that does not matter (e.g. the close in abort) */
+                    EPT_CHECK(is_new(v));
+                } else {
+                    failures++;
+                    EPT_CHECK(is_old(v) || is_new(v));
+                }
+                /* the tmp file is gone, or abort said it could not remove it */
+                EPT_CHECK(!exists(v, TMP) || ar != EP_OK);
+            }
+        }
+    }
+    printf("    %ld fault runs over %lu operations, %ld reported failures\n", runs, (unsigned long)ops, failures);
+    fault_vfs_destroy(fv);
+    ep_vfs_mem_destroy(v);
+}
+
+EPT_CASE(fault_in_directory_sync_is_reported) {
+    ep_vfs *v = mem(), *fv = NULL;
+    ep_snapshot_writer *w = NULL;
+    ep_snapshot_writer_config c;
+    EPT_CHECK(v);
+    EPT_CHECK_OK(fault_vfs_create(v, &fv));
+    ep_snapshot_writer_config_init(&c);
+    c.vfs = fv;
+    EPT_CHECK_OK(ep_snapshot_writer_begin(PATH, 0, &c, &w, NULL));
+    EPT_CHECK(write_v4_entries(w));
+    fault_vfs_arm(fv, FAULT_SYNC_DIR, 1, EP_ERR_IO);
+    EPT_CHECK_EQ(ep_snapshot_writer_finish(w), EP_ERR_IO);
+    EPT_CHECK(strstr(ep_snapshot_writer_error(w)->message, "directory") != NULL);
+    EPT_CHECK_OK(ep_snapshot_writer_abort(w));
+    fault_vfs_disarm(fv);
+    EPT_CHECK(is_old(v)); /* V4 is also the new content: renamed into place */
+    EPT_CHECK(!exists(v, TMP));
+    /* a failed file sync fails the writer for good */
+    EPT_CHECK_OK(ep_snapshot_writer_begin(PATH, 0, &c, &w, NULL));
+    EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("x"), B("y"), -1));
+    fault_vfs_arm(fv, FAULT_SYNC, 1, EP_ERR_IO);
+    EPT_CHECK_EQ(ep_snapshot_writer_finish(w), EP_ERR_IO);
+    fault_vfs_disarm(fv);
+    EPT_CHECK_EQ(ep_snapshot_writer_finish(w), EP_ERR_IO);
+    EPT_CHECK_EQ(ep_snapshot_writer_add_string(w, B("x"), B("y"), -1), EP_ERR_IO);
+    ep_snapshot_writer_free(w);
+    EPT_CHECK(is_old(v) && !exists(v, TMP));
+    fault_vfs_destroy(fv);
+    ep_vfs_mem_destroy(v);
+}
+
+/* Reading under faults: every failure is an error, never a wrong entry. */
+EPT_CASE(fault_while_reading_is_an_error) {
+    ep_vfs *v = mem(), *fv = NULL;
+    uint8_t *d;
+    size_t n;
+    uint64_t ops, nth;
+    ep_buf want, got;
+    uint32_t wn, gn;
+    EPT_CHECK(v);
+    d = small_snapshot(v, &n);
+    EPT_CHECK(d);
+    free(d);
+    EPT_CHECK_OK(fault_vfs_create(v, &fv));
+    ep_buf_init(&want, NULL);
+    ep_buf_init(&got, NULL);
+    fault_vfs_reset_count(fv);
+    EPT_CHECK_EQ(read_all(fv, PATH, 4, 16, &want, &wn), EP_SNAPSHOT_END);
+    ops = fault_vfs_count(fv, FAULT_ALL);
+    for (nth = 1; nth <= ops; nth++) {
+        ep_result res;
+        fault_vfs_arm(fv, FAULT_ALL, nth, EP_ERR_IO);
+        ep_buf_reset(&got);
+        res = read_all(fv, PATH, 4, 16, &got, &gn);
+        fault_vfs_disarm(fv);
+        EPT_CHECK(res == EP_ERR_IO || (res == EP_SNAPSHOT_END && gn == wn));
+        EPT_CHECK(got.len <= want.len && (got.len == 0 || memcmp(got.data, want.data, got.len) == 0));
+    }
+    ep_buf_free(&want);
+    ep_buf_free(&got);
+    fault_vfs_destroy(fv);
+    ep_vfs_mem_destroy(v);
 }
 
 EPT_MAIN()
