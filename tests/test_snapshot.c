@@ -891,4 +891,179 @@ EPT_CASE(fault_while_reading_is_an_error) {
     ep_vfs_mem_destroy(v);
 }
 
+/* ---- encryption (version 3) -------------------------------------------- */
+
+static const uint8_t E2[] = {
+    0x45, 0x53, 0x4e, 0x50, 0x03, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
+    0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x23, 0x00, 0x00, 0x00, 0xad, 0xbc, 0x2d, 0xdd, 0xce, 0x21, 0xfa,
+    0xf2, 0xe2, 0x4d, 0xb2, 0x54, 0xc1, 0x78, 0xa9, 0x35, 0x7d, 0xf1, 0x8c, 0x8a, 0xa4, 0x39, 0x3a, 0x32,
+    0xde, 0x86, 0xc1, 0xc6, 0x30, 0x1f, 0xc5, 0x9d, 0xba, 0xd3, 0x42, 0xef, 0xad, 0xa4, 0xe0};
+
+static ep_key *make_key(uint8_t byte) {
+    uint8_t k[EP_KEY_SIZE];
+    ep_key *key = NULL;
+    memset(k, byte, sizeof k);
+    if (ep_key_create(k, NULL, &key) != EP_OK) return NULL;
+    return key;
+}
+
+/* Nonces 0c 0d ... 17, then counting on from there (distinct per entry). */
+static ep_result counting_nonce(void *user, uint8_t nonce[EP_NONCE_SIZE]) {
+    uint8_t *next = (uint8_t *)user;
+    int i;
+    for (i = 0; i < EP_NONCE_SIZE; i++) nonce[i] = (uint8_t)(*next + i);
+    *next = (uint8_t)(*next + EP_NONCE_SIZE);
+    return EP_OK;
+}
+
+static ep_snapshot_writer *begin_enc(ep_vfs *v, const char *path, uint16_t shard, const ep_key *key, uint8_t *nonce) {
+    ep_snapshot_writer_config c;
+    ep_snapshot_writer *w = NULL;
+    ep_snapshot_writer_config_init(&c);
+    c.vfs = v;
+    c.key = key;
+    if (nonce) {
+        c.nonce_fn = counting_nonce;
+        c.nonce_user = nonce;
+    }
+    if (ep_snapshot_writer_begin(path, shard, &c, &w, NULL) != EP_OK) return NULL;
+    return w;
+}
+
+static ep_snapshot_reader *open_enc(ep_vfs *v, const char *path, const ep_key *key, ep_result *res) {
+    ep_snapshot_reader_config c;
+    ep_snapshot_reader *r = NULL;
+    ep_snapshot_reader_config_init(&c);
+    c.vfs = v;
+    c.key = key;
+    *res = ep_snapshot_reader_open(path, &c, &r, NULL);
+    return r;
+}
+
+EPT_CASE(e2_written_and_read_byte_exact) {
+    ep_vfs *v = mem();
+    ep_key *key = make_key(0x42);
+    ep_snapshot_writer *w;
+    ep_snapshot_reader *r;
+    ep_snap_entry e;
+    ep_snapshot_info info;
+    ep_result res;
+    uint8_t nonce = 0x0c, *d;
+    size_t n;
+    EPT_CHECK(v && key);
+    w = begin_enc(v, PATH, 0, key, &nonce);
+    EPT_CHECK(w);
+    EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("k"), B("v"), -1));
+    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
+    ep_snapshot_writer_free(w);
+    d = slurp(v, PATH, &n);
+    EPT_CHECK(d && n == sizeof E2 && memcmp(d, E2, n) == 0);
+    free(d);
+
+    EPT_CHECK_OK(ep_vfs_write_all(v, "snap/e2", E2, sizeof E2, NULL));
+    r = open_enc(v, "snap/e2", key, &res);
+    EPT_CHECK(r);
+    ep_snapshot_reader_info(r, &info);
+    EPT_CHECK(info.version == 3 && info.encrypted && info.entry_count == 1);
+    EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
+    EPT_CHECK(eq(e.key, "k") && eq(e.value, "v") && e.expire_ms == -1 && e.type == EP_TYPE_STRING);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    ep_snapshot_reader_free(r);
+    /* without a key: refused before the shard is read */
+    EPT_CHECK(!open_enc(v, "snap/e2", NULL, &res));
+    EPT_CHECK_EQ(res, EP_ERR_ENCRYPTION_REQUIRED);
+    ep_key_free(key);
+    ep_vfs_mem_destroy(v);
+}
+
+/* snapshot.rs: encrypted round trip shard 7 (2 entries), wrong key, v2 with
+ * a key, all basic types; random nonces. */
+EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
+    ep_vfs *v = mem();
+    ep_key *key = make_key(0x42), *wrong = make_key(0xff);
+    ep_snapshot_writer *w;
+    ep_snapshot_reader *r;
+    ep_snap_entry e;
+    ep_result res;
+    ep_buf want, got;
+    uint32_t n;
+    uint8_t *d;
+    size_t len;
+    EPT_CHECK(v && key && wrong);
+    w = begin_enc(v, "snap/shard-7.snap", 7, key, NULL);
+    EPT_CHECK(w);
+    EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("a"), B("1"), -1));
+    EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("b"), B("2"), 5000));
+    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
+    ep_snapshot_writer_free(w);
+    r = open_enc(v, "snap/shard-7.snap", key, &res);
+    EPT_CHECK(r);
+    EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
+    EPT_CHECK(eq(e.key, "a") && eq(e.value, "1"));
+    EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
+    EPT_CHECK(eq(e.key, "b") && e.expire_ms == 5000);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    ep_snapshot_reader_free(r);
+    r = open_enc(v, "snap/shard-7.snap", wrong, &res);
+    EPT_CHECK(r);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_ERR_DECRYPT);
+    EPT_CHECK_EQ(ep_snapshot_reader_error(r)->index, 0);
+    ep_snapshot_reader_free(r);
+    /* v2 read with a key */
+    EPT_CHECK_OK(ep_vfs_write_all(v, "snap/v4", V4, sizeof V4, NULL));
+    r = open_enc(v, "snap/v4", key, &res);
+    EPT_CHECK(r);
+    EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
+    EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    ep_snapshot_reader_free(r);
+    /* every type, encrypted: the same entries as plaintext */
+    EPT_CHECK(expect_every_type());
+    w = begin_enc(v, PATH, 0, key, NULL);
+    EPT_CHECK(w && write_every_type(w));
+    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
+    ep_snapshot_writer_free(w);
+    ep_buf_init(&got, NULL);
+    r = open_enc(v, PATH, key, &res);
+    EPT_CHECK(r);
+    n = 0;
+    while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) {
+        ep_snap_entry_encode(&got, &e);
+        n++;
+    }
+    EPT_CHECK_EQ(res, EP_SNAPSHOT_END);
+    ep_snapshot_reader_free(r);
+    EPT_CHECK(n == g_expect_n && got.len == g_expect.len && memcmp(got.data, g_expect.data, got.len) == 0);
+    /* cut at every 7th offset and flip every 5th bit: always an error or the same */
+    d = slurp(v, PATH, &len);
+    EPT_CHECK(d);
+    want = g_expect;
+    {
+        size_t i;
+        for (i = 0; i < len; i += 7) {
+            EPT_CHECK_OK(ep_vfs_write_all(v, "snap/c", d, i, NULL));
+            r = open_enc(v, "snap/c", key, &res);
+            while (r && (res = ep_snapshot_reader_next(r, &e)) == EP_OK) {}
+            ep_snapshot_reader_free(r);
+            EPT_CHECK(res < 0);
+        }
+        for (i = 0; i < len * 8; i += 5 + (len * 8) / 3000) {
+            ep_buf_reset(&got);
+            d[i / 8] ^= (uint8_t)(1u << (i % 8));
+            EPT_CHECK_OK(ep_vfs_write_all(v, "snap/c", d, len, NULL));
+            d[i / 8] ^= (uint8_t)(1u << (i % 8));
+            r = open_enc(v, "snap/c", key, &res);
+            while (r && (res = ep_snapshot_reader_next(r, &e)) == EP_OK) ep_snap_entry_encode(&got, &e);
+            ep_snapshot_reader_free(r);
+            EPT_CHECK(res < 0 || (got.len == want.len && memcmp(got.data, want.data, got.len) == 0));
+        }
+    }
+    free(d);
+    ep_buf_free(&got);
+    ep_buf_free(&g_expect);
+    ep_key_free(key);
+    ep_key_free(wrong);
+    ep_vfs_mem_destroy(v);
+}
+
 EPT_MAIN()
