@@ -585,20 +585,196 @@ EP_API uint32_t ep_crc32_update_portable(uint32_t crc, const void *data, size_t 
     return ~ep__crc32_slice16(~crc, (const uint8_t *)data, len);
 }
 
-/* ---- hardware paths ---------------------------------------------------- */
+/* ---- hardware paths: carry-less multiply folding ----------------------- */
+/* The input is folded 4 x 128 bits at a time (four independent chains, so
+ * the multiplier's latency is hidden), then down to 128 bits, then 128 -> 64
+ * bits, then Barrett-reduced to the 32-bit register. In the reflected bit
+ * order a 16-byte little-endian load puts the message's first bit at bit 0,
+ * the highest degree. Each constant is a polynomial of degree <= 32 stored
+ * as 33 reflected bits; tools/gen_crc_tables.py derives them and checks a
+ * bit-exact model of the steps below against zlib. */
+#define EP__CRC_K512_LO 0x154442bd4ull /* x^(512+32) mod P: fold by 64 bytes */
+#define EP__CRC_K512_HI 0x1c6e41596ull /* x^(512-32) mod P */
+#define EP__CRC_K128_LO 0x1751997d0ull /* x^(128+32) mod P: fold by 16 bytes */
+#define EP__CRC_K128_HI 0x0ccaa009eull /* x^(128-32) mod P */
+#define EP__CRC_K96 0x0ccaa009eull     /* x^96 mod P: 128 -> 96 bits */
+#define EP__CRC_K64 0x163cd6124ull     /* x^64 mod P: 96 -> 64 bits */
+#define EP__CRC_MU 0x1f7011641ull      /* floor(x^64 / P), Barrett */
+#define EP__CRC_P 0x1db710641ull       /* P itself */
+
+#if !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
+    (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
+#  define EP__CRC_X86 1
+#elif !defined(EP_NO_SIMD) && defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__linux__) || defined(__APPLE__))
+#  define EP__CRC_ARM 1
+#endif
+
+#if defined(EP__CRC_X86)
+#  if defined(_MSC_VER) && !defined(__clang__)
+#    include <intrin.h>
+#    define EP__CRC_TARGET
+#  else
+#    include <immintrin.h>
+#    define EP__CRC_TARGET __attribute__((target("pclmul,sse2")))
+#  endif
+
+/* x * x^D folded onto d: low half times K_lo, high half times K_hi. */
+EP__CRC_TARGET static __m128i ep__crc_fold(__m128i x, __m128i k, __m128i d) {
+    __m128i lo = _mm_clmulepi64_si128(x, k, 0x00);
+    __m128i hi = _mm_clmulepi64_si128(x, k, 0x11);
+    return _mm_xor_si128(_mm_xor_si128(lo, hi), d);
+}
+
+EP__CRC_TARGET static __m128i ep__crc_load(const uint8_t *p) {
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* 128 bits -> the 32-bit register: x * x^32 mod P. */
+EP__CRC_TARGET static uint32_t ep__crc_reduce(__m128i x) {
+    const __m128i low32 = _mm_set_epi32(0, 0, 0, -1);
+    const __m128i k = _mm_set_epi64x((long long)EP__CRC_K64, (long long)EP__CRC_K96);
+    const __m128i b = _mm_set_epi64x((long long)EP__CRC_P, (long long)EP__CRC_MU);
+    __m128i y = _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_srli_si128(x, 8));
+    __m128i z = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(y, low32), k, 0x10), _mm_srli_si128(y, 4));
+    __m128i q = _mm_and_si128(_mm_clmulepi64_si128(_mm_and_si128(z, low32), b, 0x00), low32);
+    __m128i r = _mm_xor_si128(z, _mm_clmulepi64_si128(q, b, 0x10));
+    return (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(r, 4));
+}
+
+/* Raw register in, raw register out; n >= 64. */
+EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, size_t n) {
+    __m128i k = _mm_set_epi64x((long long)EP__CRC_K512_HI, (long long)EP__CRC_K512_LO);
+    __m128i x0 = _mm_xor_si128(ep__crc_load(p), _mm_cvtsi32_si128((int)r));
+    __m128i x1 = ep__crc_load(p + 16), x2 = ep__crc_load(p + 32), x3 = ep__crc_load(p + 48);
+    p += 64;
+    n -= 64;
+    while (n >= 64) {
+        x0 = ep__crc_fold(x0, k, ep__crc_load(p));
+        x1 = ep__crc_fold(x1, k, ep__crc_load(p + 16));
+        x2 = ep__crc_fold(x2, k, ep__crc_load(p + 32));
+        x3 = ep__crc_fold(x3, k, ep__crc_load(p + 48));
+        p += 64;
+        n -= 64;
+    }
+    k = _mm_set_epi64x((long long)EP__CRC_K128_HI, (long long)EP__CRC_K128_LO);
+    x0 = ep__crc_fold(ep__crc_fold(ep__crc_fold(x0, k, x1), k, x2), k, x3);
+    for (; n >= 16; p += 16, n -= 16) x0 = ep__crc_fold(x0, k, ep__crc_load(p));
+    return ep__crc32_slice16(ep__crc_reduce(x0), p, n);
+}
+
+EP_API int ep_crc32_hw_available(void) {
+#  if defined(_MSC_VER) && !defined(__clang__)
+    int info[4];
+    __cpuid(info, 1);
+    return (info[2] >> 1) & 1; /* CPUID.1:ECX.PCLMULQDQ */
+#  else
+    __builtin_cpu_init(); /* needed if we run before constructors; cheap after */
+    return __builtin_cpu_supports("pclmul") != 0;
+#  endif
+}
+
+#elif defined(EP__CRC_ARM)
+#  include <arm_neon.h>
+#  if defined(__linux__)
+#    include <sys/auxv.h>
+#    ifndef HWCAP_PMULL
+#      define HWCAP_PMULL (1 << 4)
+#    endif
+#  endif
+#  if defined(__clang__)
+#    define EP__CRC_TARGET __attribute__((target("aes")))
+#  else
+#    define EP__CRC_TARGET __attribute__((target("+crypto")))
+#  endif
+
+/* a's low half times b's low (bhi = 0) or high (bhi = 1) half. */
+EP__CRC_TARGET static uint64x2_t ep__crc_mul(uint64x2_t a, uint64x2_t b, int bhi) {
+    poly64_t x = (poly64_t)vgetq_lane_u64(a, 0);
+    poly64_t y = (poly64_t)(bhi ? vgetq_lane_u64(b, 1) : vgetq_lane_u64(b, 0));
+    return vreinterpretq_u64_p128(vmull_p64(x, y));
+}
+
+EP__CRC_TARGET static uint64x2_t ep__crc_fold(uint64x2_t x, uint64x2_t k, uint64x2_t d) {
+    uint64x2_t lo = vreinterpretq_u64_p128(
+        vmull_p64((poly64_t)vgetq_lane_u64(x, 0), (poly64_t)vgetq_lane_u64(k, 0)));
+    uint64x2_t hi = vreinterpretq_u64_p128(vmull_high_p64(vreinterpretq_p64_u64(x), vreinterpretq_p64_u64(k)));
+    return veorq_u64(veorq_u64(lo, hi), d);
+}
+
+/* Little-endian 16-byte load (AArch64 Linux and Apple are little-endian). */
+EP__CRC_TARGET static uint64x2_t ep__crc_load(const uint8_t *p) {
+    return vreinterpretq_u64_u8(vld1q_u8(p));
+}
+
+EP__CRC_TARGET static uint64x2_t ep__crc_pair(uint64_t lo, uint64_t hi) {
+    return vcombine_u64(vcreate_u64(lo), vcreate_u64(hi));
+}
+
+/* Same steps as the x86 ep__crc_reduce; byte shifts are vextq with zero. */
+EP__CRC_TARGET static uint32_t ep__crc_reduce(uint64x2_t x) {
+    const uint64x2_t zero = vdupq_n_u64(0), low32 = ep__crc_pair(0xFFFFFFFFu, 0);
+    const uint64x2_t k = ep__crc_pair(EP__CRC_K96, EP__CRC_K64), b = ep__crc_pair(EP__CRC_MU, EP__CRC_P);
+    uint64x2_t y = veorq_u64(ep__crc_mul(x, k, 0), vextq_u64(x, zero, 1));
+    uint64x2_t z = veorq_u64(ep__crc_mul(vandq_u64(y, low32), k, 1),
+                             vreinterpretq_u64_u8(vextq_u8(vreinterpretq_u8_u64(y), vreinterpretq_u8_u64(zero), 4)));
+    uint64x2_t q = vandq_u64(ep__crc_mul(vandq_u64(z, low32), b, 0), low32);
+    uint64x2_t r = veorq_u64(z, ep__crc_mul(q, b, 1));
+    return vgetq_lane_u32(vreinterpretq_u32_u64(r), 1);
+}
+
+EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, size_t n) {
+    uint64x2_t k = ep__crc_pair(EP__CRC_K512_LO, EP__CRC_K512_HI);
+    uint64x2_t x0 = veorq_u64(ep__crc_load(p), ep__crc_pair(r, 0));
+    uint64x2_t x1 = ep__crc_load(p + 16), x2 = ep__crc_load(p + 32), x3 = ep__crc_load(p + 48);
+    p += 64;
+    n -= 64;
+    while (n >= 64) {
+        x0 = ep__crc_fold(x0, k, ep__crc_load(p));
+        x1 = ep__crc_fold(x1, k, ep__crc_load(p + 16));
+        x2 = ep__crc_fold(x2, k, ep__crc_load(p + 32));
+        x3 = ep__crc_fold(x3, k, ep__crc_load(p + 48));
+        p += 64;
+        n -= 64;
+    }
+    k = ep__crc_pair(EP__CRC_K128_LO, EP__CRC_K128_HI);
+    x0 = ep__crc_fold(ep__crc_fold(ep__crc_fold(x0, k, x1), k, x2), k, x3);
+    for (; n >= 16; p += 16, n -= 16) x0 = ep__crc_fold(x0, k, ep__crc_load(p));
+    return ep__crc32_slice16(ep__crc_reduce(x0), p, n);
+}
+
+EP_API int ep_crc32_hw_available(void) {
+#  if defined(__ARM_FEATURE_CRYPTO) || defined(__APPLE__)
+    return 1; /* guaranteed by the build target */
+#  else
+    return (getauxval(AT_HWCAP) & HWCAP_PMULL) != 0;
+#  endif
+}
+
+#else /* no hardware path in this build */
 
 EP_API int ep_crc32_hw_available(void) {
     return 0;
 }
 
+#endif
+
+/* Below this the table path wins: setup and reduction cost more than the
+ * few folds they would save. */
+#define EP__CRC_HW_MIN 64
+
 EP_API uint32_t ep_crc32_update_hw(uint32_t crc, const void *data, size_t len) {
+#if defined(EP__CRC_X86) || defined(EP__CRC_ARM)
+    if (len >= EP__CRC_HW_MIN && ep_crc32_hw_available()) return ~ep__crc32_clmul(~crc, (const uint8_t *)data, len);
+#endif
     return ep_crc32_update_portable(crc, data, len);
 }
 
 /* ---- dispatch ---------------------------------------------------------- */
 
 EP_API uint32_t ep_crc32_update(uint32_t crc, const void *data, size_t len) {
-    return ep_crc32_update_portable(crc, data, len);
+    if (len < EP__CRC_HW_MIN) return ep_crc32_update_portable(crc, data, len);
+    return ep_crc32_update_hw(crc, data, len);
 }
 
 EP_API uint32_t ep_crc32(const void *data, size_t len) {
