@@ -1,2 +1,1030 @@
-/* aof: placeholder; its issue fills this part in. */
+/* aof: the ember AOF writer and reader on a vfs (see aof.h for the contract). */
+/* clock_gettime needs POSIX 2008 when this part is compiled on its own
+ * (the single header asks for it in base.h). */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
+#  define _POSIX_C_SOURCE 200809L
+#endif
 #include "internal.h"
+#include "crc.h"
+#include "crypto.h"
+#include "vfs.h"
+#include "codec_aof.h"
+#include "aof.h"
+
+#if defined(_WIN32)
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  include <windows.h>
+#else
+#  include <time.h>
+#endif
+
+/* From codec_aof.c. */
+EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, size_t *size);
+
+static const uint8_t ep__aof_magic[4] = {'E', 'A', 'O', 'F'};
+
+EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size_t cap) {
+    char name[32];
+    if (!dir || !out) return EP_ERR_INVALID_ARG;
+    snprintf(name, sizeof name, "shard-%lu.aof", (unsigned long)shard_id);
+    return ep_path_join(out, cap, dir, name);
+}
+
+static char *ep__aof_strdup(const ep_allocator *a, const char *s, const char *suffix) {
+    size_t n = strlen(s), m = suffix ? strlen(suffix) : 0;
+    char *p = (char *)ep_malloc(a, n + m + 1);
+    if (!p) return NULL;
+    memcpy(p, s, n);
+    if (m) memcpy(p + n, suffix, m);
+    p[n + m] = '\0';
+    return p;
+}
+
+/* ==== reading (shared by the reader and the writer's open scan) ========== */
+
+typedef struct ep__aof_rd {
+    ep_vfs *vfs;
+    ep_file *f;
+    const ep_allocator *alloc;
+    const ep_key *key;
+    uint8_t version;
+    uint8_t *buf;        /* file bytes [base, base + len) */
+    size_t cap, len, pos;
+    uint64_t base;
+    int at_eof;          /* nothing in the file after base + len */
+    size_t chunk, max_record;
+    uint8_t *plain;      /* v3: the decrypted record */
+    size_t plain_cap;
+    uint64_t records;
+    ep_aof_end end;
+    ep_result fail;
+    uint64_t good_end, tail;
+    ep_error err;
+} ep__aof_rd;
+
+static void ep__aof_rd_init(ep__aof_rd *rd, ep_vfs *vfs, ep_file *f, const ep_allocator *alloc, const ep_key *key,
+                            size_t chunk, size_t max_record) {
+    memset(rd, 0, sizeof *rd);
+    rd->vfs = vfs;
+    rd->f = f;
+    rd->alloc = alloc;
+    rd->key = key;
+    rd->chunk = chunk ? chunk : 256u * 1024u;
+    rd->max_record = max_record ? max_record : (size_t)1 << 30;
+    if (rd->chunk < 64) rd->chunk = 64;
+    ep_error_clear(&rd->err);
+}
+
+static void ep__aof_rd_free(ep__aof_rd *rd) {
+    ep_free(rd->alloc, rd->buf);
+    if (rd->plain) ep__wipe(rd->plain, rd->plain_cap);
+    ep_free(rd->alloc, rd->plain);
+    rd->buf = rd->plain = NULL;
+}
+
+/* Header check shared by reader and writer; buf holds got (<= 5) bytes. */
+static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *err) {
+    if (got < 4 && memcmp(h, ep__aof_magic, got) == 0)
+        return ep_error_set(err, EP_ERR_EOF, got, "AOF file too short for its header (%lu bytes)", (unsigned long)got);
+    if (memcmp(h, ep__aof_magic, got < 4 ? got : 4) != 0)
+        return ep_error_set(err, EP_ERR_BAD_MAGIC, 0, "not an ember AOF file (magic is not EAOF)");
+    if (got < 5) return ep_error_set(err, EP_ERR_EOF, got, "AOF header ends before its version byte");
+    if (h[4] == 0 || h[4] > EP_AOF_VERSION_ENCRYPTED)
+        return ep_error_set(err, EP_ERR_BAD_VERSION, 4, "unsupported AOF format version %u", (unsigned)h[4]);
+    return EP_OK;
+}
+
+/* Moves the unread bytes to the front and reads more, growing the buffer
+ * when a single record does not fit. */
+static ep_result ep__aof_rd_fill(ep__aof_rd *rd) {
+    size_t got = 0;
+    ep_result r;
+    if (rd->pos > 0) {
+        memmove(rd->buf, rd->buf + rd->pos, rd->len - rd->pos);
+        rd->base += rd->pos;
+        rd->len -= rd->pos;
+        rd->pos = 0;
+    }
+    if (rd->len == rd->cap) {
+        size_t ncap = rd->cap ? rd->cap * 2 : rd->chunk;
+        uint8_t *p;
+        if (rd->cap >= rd->max_record)
+            return ep_error_set(&rd->err, EP_ERR_LIMIT, rd->base,
+                                "record at offset %llu is larger than the reader's %lu-byte cap",
+                                (unsigned long long)rd->base, (unsigned long)rd->max_record);
+        if (ncap > rd->max_record || ncap < rd->cap) ncap = rd->max_record;
+        p = (uint8_t *)ep_realloc(rd->alloc, rd->buf, ncap);
+        if (!p) return ep_error_set(&rd->err, EP_ERR_NOMEM, rd->base, "no memory for a %lu-byte read buffer",
+                                    (unsigned long)ncap);
+        rd->buf = p;
+        rd->cap = ncap;
+    }
+    r = rd->vfs->read(rd->vfs, rd->f, rd->base + rd->len, rd->buf + rd->len, rd->cap - rd->len, &got, &rd->err);
+    if (r) return r;
+    if (got < rd->cap - rd->len) rd->at_eof = 1;
+    rd->len += got;
+    return EP_OK;
+}
+
+/* The extent of the record at p: EP_OK and *total (CRC or envelope
+ * included), EP_ERR_EOF if it needs more bytes, or a structure error. */
+static ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
+                                   size_t *total) {
+    if (rd->version == EP_AOF_VERSION_ENCRYPTED) {
+        uint32_t ct;
+        if (avail < EP_NONCE_SIZE + 4) return EP_ERR_EOF;
+        ct = ep_load_u32le(p + EP_NONCE_SIZE);
+        if (ct > EP_MAX_FIELD_LEN) return EP_ERR_LIMIT;
+        if (avail - (EP_NONCE_SIZE + 4) < ct) return EP_ERR_EOF;
+        *total = EP_NONCE_SIZE + 4 + (size_t)ct;
+        return EP_OK;
+    } else {
+        size_t n;
+        ep_result r = ep_aof_frame(p, avail, rec, &n);
+        if (r) return r;
+        if (avail - n < 4) return EP_ERR_EOF;
+        *total = n + 4;
+        return EP_OK;
+    }
+}
+
+/* Decrypts the envelope at p (extent known) and decodes it into rec. */
+static ep_result ep__aof_rd_open_sealed(ep__aof_rd *rd, const uint8_t *p, size_t total, ep_aof_record *rec) {
+    size_t ct = total - EP_NONCE_SIZE - 4, used;
+    ep_result r;
+    if (ct < EP_TAG_SIZE) return EP_ERR_DECRYPT;
+    if (rd->plain_cap < ct) {
+        uint8_t *np = (uint8_t *)ep_malloc(rd->alloc, ct);
+        if (!np) return EP_ERR_NOMEM;
+        if (rd->plain) ep__wipe(rd->plain, rd->plain_cap);
+        ep_free(rd->alloc, rd->plain);
+        rd->plain = np;
+        rd->plain_cap = ct;
+    }
+    if (ep_key_open(rd->key, p, p + EP_NONCE_SIZE + 4, ct, rd->plain) != EP_OK) return EP_ERR_DECRYPT;
+    /* ember ignores plaintext after the record; a short one is an error. */
+    r = ep_aof_decode(rd->plain, ct - EP_TAG_SIZE, rec, &used);
+    return r == EP_ERR_EOF ? EP_ERR_CORRUPT : r;
+}
+
+/* Full check of the record at p: CRC or GCM, then validate. */
+static ep_result ep__aof_rd_verify(ep__aof_rd *rd, const uint8_t *p, size_t total, ep_aof_record *rec) {
+    if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, rec);
+    if (ep_crc32(p, total - 4) != ep_load_u32le(p + total - 4)) return EP_ERR_CHECKSUM;
+    return ep_aof_validate(rec);
+}
+
+/* Does a complete record with a valid CRC / GCM tag start at buf[at]? */
+static int ep__aof_rd_valid_at(ep__aof_rd *rd, size_t at) {
+    ep_aof_record rec;
+    size_t total;
+    const uint8_t *p = rd->buf + at;
+    if (ep__aof_rd_extent(rd, p, rd->len - at, &rec, &total) != EP_OK) return 0;
+    if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
+    return ep_crc32(p, total - 4) == ep_load_u32le(p + total - 4);
+}
+
+/* First offset in (pos, pos + window] of the loaded bytes where a valid
+ * record starts, or 0 if none. */
+static size_t ep__aof_rd_resync(ep__aof_rd *rd, size_t pos) {
+    size_t at, last = rd->len;
+    if (last - pos > EP_AOF_RESYNC_WINDOW) last = pos + EP_AOF_RESYNC_WINDOW;
+    for (at = pos + 1; at < last; at++)
+        if (ep__aof_rd_valid_at(rd, at)) return at;
+    return 0;
+}
+
+static const char *ep__aof_what(ep_result r) {
+    switch (r) {
+    case EP_ERR_CHECKSUM: return "CRC mismatch";
+    case EP_ERR_UNKNOWN_TAG: return "unknown record tag";
+    case EP_ERR_LIMIT: return "length or count above the format's cap";
+    case EP_ERR_UTF8: return "key, member, field or name is not valid UTF-8";
+    case EP_ERR_BAD_VALUE: return "forbidden value (negative expiry or BITOP op > 3)";
+    case EP_ERR_DECRYPT: return "decryption failed (wrong key or tampered record)";
+    case EP_ERR_CORRUPT: return "decrypted record is shorter than its fields";
+    default: return ep_result_str(r);
+    }
+}
+
+static ep_result ep__aof_rd_fail(ep__aof_rd *rd, ep_result code, uint64_t off, const char *why, uint8_t tag) {
+    const char *name = rd->version == EP_AOF_VERSION_ENCRYPTED ? NULL : ep_aof_tag_name(tag);
+    unsigned long long idx = (unsigned long long)rd->records, o = (unsigned long long)off;
+    if (code == EP_ERR_UNKNOWN_TAG && rd->version != EP_AOF_VERSION_ENCRYPTED)
+        ep_error_set(&rd->err, code, off, "AOF record %llu at offset %llu: unknown record tag %u", idx, o,
+                     (unsigned)tag);
+    else if (name)
+        ep_error_set(&rd->err, code, off, "AOF record %llu (%s) at offset %llu: %s", idx, name, o, why);
+    else
+        ep_error_set(&rd->err, code, off, "AOF record %llu at offset %llu: %s", idx, o, why);
+    rd->err.index = rd->records;
+    rd->end = EP_AOF_END_ERROR;
+    rd->fail = code;
+    rd->good_end = off;
+    return code;
+}
+
+/* The record at pos is cut short by the end of the file: torn tail, or a
+ * damaged length that hides later records? */
+static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
+    size_t later = ep__aof_rd_resync(rd, rd->pos);
+    uint64_t off = rd->base + rd->pos;
+    if (later) {
+        char why[96];
+        snprintf(why, sizeof why, "runs past the end, yet a valid record starts at %llu (damaged length?)",
+                 (unsigned long long)(rd->base + later));
+        return ep__aof_rd_fail(rd, EP_ERR_CORRUPT, off, why, 0);
+    }
+    rd->end = EP_AOF_END_TORN;
+    rd->good_end = off;
+    rd->tail = rd->len - rd->pos;
+    return EP_AOF_END;
+}
+
+/* The reading loop: EP_OK with a record, EP_AOF_END, or an error. */
+static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
+    for (;;) {
+        size_t avail = rd->len - rd->pos, total = 0;
+        const uint8_t *p = rd->buf + rd->pos;
+        ep_result r;
+        if (rd->end == EP_AOF_END_ERROR) return rd->fail;
+        if (rd->end != EP_AOF_READING) return EP_AOF_END;
+        if (avail == 0 && rd->at_eof) {
+            rd->end = EP_AOF_END_CLEAN;
+            rd->good_end = rd->base + rd->pos;
+            return EP_AOF_END;
+        }
+        r = avail ? ep__aof_rd_extent(rd, p, avail, rec, &total) : EP_ERR_EOF;
+        if (r == EP_ERR_EOF) {
+            if (rd->at_eof) return ep__aof_rd_short(rd);
+            if ((r = ep__aof_rd_fill(rd)) != EP_OK) {
+                rd->end = EP_AOF_END_ERROR;
+                rd->fail = r;
+                rd->good_end = rd->base + rd->pos;
+                rd->err.index = rd->records;
+                return r;
+            }
+            continue;
+        }
+        if (r) return ep__aof_rd_fail(rd, r, rd->base + rd->pos, ep__aof_what(r), p[0]);
+        if ((r = ep__aof_rd_verify(rd, p, total, rec)) != EP_OK)
+            return ep__aof_rd_fail(rd, r, rd->base + rd->pos, ep__aof_what(r), p[0]);
+        rd->pos += total;
+        rd->records++;
+        rd->good_end = rd->base + rd->pos;
+        return EP_OK;
+    }
+}
+
+/* ==== reader ============================================================== */
+
+struct ep_aof_reader {
+    ep_vfs os_vfs;
+    ep__aof_rd rd;
+};
+
+EP_API void ep_aof_reader_config_init(ep_aof_reader_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->chunk_size = 256u * 1024u;
+    cfg->max_record_size = (size_t)1 << 30;
+}
+
+/* Reads and checks the header of an open file; sets rd->version. */
+static ep_result ep__aof_rd_header(ep__aof_rd *rd) {
+    uint8_t h[EP_AOF_HEADER_SIZE];
+    size_t got = 0;
+    ep_result r = rd->vfs->read(rd->vfs, rd->f, 0, h, sizeof h, &got, &rd->err);
+    if (r) return r;
+    if ((r = ep__aof_check_header(h, got, &rd->err)) != EP_OK) return r;
+    rd->version = h[4];
+    rd->base = EP_AOF_HEADER_SIZE;
+    rd->good_end = EP_AOF_HEADER_SIZE;
+    return EP_OK;
+}
+
+EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config *cfg, ep_aof_reader **out,
+                                    ep_error *err) {
+    ep_aof_reader_config def;
+    const ep_allocator *alloc;
+    ep_aof_reader *r;
+    ep_vfs *vfs;
+    ep_file *f = NULL;
+    ep_result res;
+    if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "reader open: NULL argument");
+    *out = NULL;
+    if (!cfg) {
+        ep_aof_reader_config_init(&def);
+        cfg = &def;
+    }
+    alloc = cfg->allocator;
+    r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
+    if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
+    vfs = cfg->vfs;
+    if (!vfs) {
+        if ((res = ep_vfs_os_init(&r->os_vfs)) != EP_OK) {
+            ep_free(alloc, r);
+            return ep_error_set(err, res, UINT64_MAX, "no OS file system in this build");
+        }
+        vfs = &r->os_vfs;
+    }
+    ep__aof_rd_init(&r->rd, vfs, NULL, alloc, cfg->key, cfg->chunk_size, cfg->max_record_size);
+    res = vfs->open(vfs, path, EP_OPEN_READ, &f, &r->rd.err);
+    if (res == EP_OK) {
+        r->rd.f = f;
+        res = ep__aof_rd_header(&r->rd);
+    }
+    if (res == EP_OK && r->rd.version == EP_AOF_VERSION_ENCRYPTED && !cfg->key)
+        res = ep_error_set(&r->rd.err, EP_ERR_ENCRYPTION_REQUIRED, 4,
+                           "AOF file is encrypted (version 3); a key is needed to read it");
+    if (res != EP_OK) {
+        if (err) *err = r->rd.err;
+        if (err) err->code = res;
+        if (f) vfs->close(vfs, f, NULL);
+        ep__aof_rd_free(&r->rd);
+        ep_free(alloc, r);
+        return res;
+    }
+    *out = r;
+    return EP_OK;
+}
+
+EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec) {
+    if (!r || !rec) return EP_ERR_INVALID_ARG;
+    return ep__aof_rd_next(&r->rd, rec);
+}
+
+EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out) {
+    memset(out, 0, sizeof *out);
+    out->end = r->rd.end;
+    out->version = r->rd.version;
+    out->records = r->rd.records;
+    out->good_offset = r->rd.good_end;
+    out->tail_bytes = r->rd.tail;
+    if (r->rd.end == EP_AOF_END_ERROR) out->error = r->rd.err;
+    else ep_error_clear(&out->error);
+}
+
+EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r) {
+    return &r->rd.err;
+}
+
+EP_API void ep_aof_reader_close(ep_aof_reader *r) {
+    if (!r) return;
+    if (r->rd.f) r->rd.vfs->close(r->rd.vfs, r->rd.f, NULL);
+    ep__aof_rd_free(&r->rd);
+    ep_free(r->rd.alloc, r);
+}
+
+/* ==== writer ============================================================== */
+
+struct ep_aof_writer {
+    ep_vfs os_vfs;
+    ep_vfs *vfs;
+    const ep_allocator *alloc;
+    ep_aof_writer_config cfg;
+    char *path, *tmp_path, *dir;
+    ep_file *f;
+    uint8_t version;
+    ep_buf buf;           /* bytes not yet handed to the OS; buf[0] is at file offset flushed */
+    ep_buf scratch;       /* items built by the per-kind helpers */
+    ep_buf plain;         /* v3: a record before sealing */
+    size_t call_start;    /* buf.len when the current call began */
+    uint64_t flushed, synced;
+    uint64_t records, syncs, trimmed;
+    uint64_t last_sync_ms;
+    int in_batch;
+    int poisoned;
+    ep_error err;
+};
+
+static uint64_t ep__aof_os_clock_ms(void *user) {
+    (void)user;
+#if defined(_WIN32)
+    return (uint64_t)GetTickCount64();
+#else
+    {
+        struct timespec ts;
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
+        return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    }
+#endif
+}
+
+static uint64_t ep__aof_now(const ep_aof_writer *w) {
+    return w->cfg.clock_ms ? w->cfg.clock_ms(w->cfg.clock_user) : ep__aof_os_clock_ms(NULL);
+}
+
+EP_API void ep_aof_writer_config_init(ep_aof_writer_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->fsync = EP_FSYNC_EVERYSEC;
+    cfg->buffer_size = 64u * 1024u;
+}
+
+/* Marks the writer dead after a failed sync (never retried: after a failed
+ * fsync the kernel may have dropped the dirty pages, so a retry that
+ * succeeds would lie). The first failure's detail stays in w->err. */
+static ep_result ep__aof_poison(ep_aof_writer *w, ep_result code) {
+    w->poisoned = 1;
+    return code;
+}
+
+static ep_result ep__aof_usable(ep_aof_writer *w) {
+    if (!w) return EP_ERR_INVALID_ARG;
+    if (w->poisoned) return EP_ERR_POISONED;
+    return EP_OK;
+}
+
+/* Writes the buffer at the end of the file. On failure the file is cut back
+ * to the last complete record (or the writer is poisoned if that fails too)
+ * and the buffer is kept. */
+static ep_result ep__aof_flush(ep_aof_writer *w) {
+    ep_result r;
+    if (w->buf.len == 0) return EP_OK;
+    r = w->vfs->write(w->vfs, w->f, w->flushed, w->buf.data, w->buf.len, &w->err);
+    if (r != EP_OK) {
+        ep_error tmp;
+        if (w->vfs->truncate(w->vfs, w->f, w->flushed, &tmp) != EP_OK) return ep__aof_poison(w, r);
+        return r;
+    }
+    w->flushed += w->buf.len;
+    w->buf.len = 0;
+    w->call_start = 0;
+    /* Give back memory taken by one large record. */
+    if (w->buf.cap > 4 * w->cfg.buffer_size) {
+        ep_buf_free(&w->buf);
+        ep_buf_init(&w->buf, w->alloc);
+        (void)ep_buf_reserve(&w->buf, w->cfg.buffer_size + 64);
+        w->buf.err = EP_OK;
+    }
+    return EP_OK;
+}
+
+static ep_result ep__aof_sync(ep_aof_writer *w) {
+    ep_result r = ep__aof_flush(w);
+    if (r) return r;
+    r = w->vfs->sync(w->vfs, w->f, &w->err);
+    if (r) return ep__aof_poison(w, r);
+    w->synced = w->flushed;
+    w->syncs++;
+    w->last_sync_ms = ep__aof_now(w);
+    return EP_OK;
+}
+
+/* EVERYSEC: sync once a second has passed since the last one. */
+static ep_result ep__aof_maybe_sync(ep_aof_writer *w) {
+    uint64_t now = ep__aof_now(w);
+    if (now - w->last_sync_ms < 1000 && now >= w->last_sync_ms) return EP_OK;
+    if (w->flushed + w->buf.len == w->synced) {
+        w->last_sync_ms = now;
+        return EP_OK;
+    }
+    return ep__aof_sync(w);
+}
+
+/* Appends one record (sealed for v3) to the buffer. */
+static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
+    size_t start = w->buf.len, n = 0;
+    ep_result r = ep_aof_validate(rec);
+    if (r) return ep_error_set(&w->err, r, UINT64_MAX, "refusing to write a %s record: %s",
+                               ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep__aof_what(r));
+    if (w->version != EP_AOF_VERSION_ENCRYPTED) {
+        if ((r = ep__aof_encode_into(&w->buf, rec, &n)) == EP_OK && (r = ep_buf_reserve(&w->buf, 4)) == EP_OK) {
+            ep_store_u32le(w->buf.data + w->buf.len, ep_crc32(w->buf.data + start, n));
+            w->buf.len += 4;
+        }
+    } else {
+        uint8_t *env;
+        ep_buf_reset(&w->plain);
+        if ((r = ep__aof_encode_into(&w->plain, rec, &n)) == EP_OK &&
+            (r = ep_buf_reserve(&w->buf, EP_NONCE_SIZE + 4 + n + EP_TAG_SIZE)) == EP_OK) {
+            env = w->buf.data + start;
+            r = w->cfg.nonce_fn ? w->cfg.nonce_fn(w->cfg.nonce_user, env) : ep_random_bytes(env, EP_NONCE_SIZE);
+            if (r == EP_OK) {
+                ep_store_u32le(env + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
+                r = ep_key_seal_nonce(w->cfg.key, env, w->plain.data, n, env + EP_NONCE_SIZE + 4);
+            }
+            if (r == EP_OK) w->buf.len += EP_NONCE_SIZE + 4 + n + EP_TAG_SIZE;
+        }
+        if (w->plain.data) ep__wipe(w->plain.data, w->plain.len);
+    }
+    if (r) {
+        w->buf.len = start;
+        w->buf.err = EP_OK;
+        return ep_error_set(&w->err, r, UINT64_MAX, "cannot encode a %s record: %s",
+                            ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep_result_str(r));
+    }
+    w->records++;
+    return EP_OK;
+}
+
+/* After a call's records are buffered: apply the policy. */
+static ep_result ep__aof_after(ep_aof_writer *w) {
+    if (w->in_batch) return w->buf.len >= w->cfg.buffer_size ? ep__aof_flush(w) : EP_OK;
+    if (w->cfg.fsync == EP_FSYNC_ALWAYS) return ep__aof_sync(w);
+    if (w->buf.len >= w->cfg.buffer_size) {
+        ep_result r = ep__aof_flush(w);
+        if (r) return r;
+    }
+    if (w->cfg.fsync == EP_FSYNC_EVERYSEC) return ep__aof_maybe_sync(w);
+    return EP_OK;
+}
+
+/* A failed call takes its unflushed records back out of the buffer. */
+static ep_result ep__aof_undo(ep_aof_writer *w, uint64_t records_before, ep_result r) {
+    if (w->call_start <= w->buf.len) w->buf.len = w->call_start;
+    w->records = records_before;
+    return r;
+}
+
+EP_API ep_result ep_aof_append_batch(ep_aof_writer *w, const ep_aof_record *recs, size_t n) {
+    ep_result r = ep__aof_usable(w);
+    uint64_t before;
+    size_t i;
+    if (r) return r;
+    if (n && !recs) return EP_ERR_INVALID_ARG;
+    before = w->records;
+    w->call_start = w->buf.len;
+    for (i = 0; i < n; i++) {
+        if ((r = ep__aof_put(w, &recs[i])) != EP_OK) return ep__aof_undo(w, before, r);
+        /* Keep the buffer bounded inside long batches. */
+        if (w->buf.len >= w->cfg.buffer_size && (r = ep__aof_flush(w)) != EP_OK) return ep__aof_undo(w, before, r);
+    }
+    if ((r = ep__aof_after(w)) != EP_OK && !w->poisoned) return ep__aof_undo(w, before, r);
+    return r;
+}
+
+EP_API ep_result ep_aof_append(ep_aof_writer *w, const ep_aof_record *rec) {
+    return ep_aof_append_batch(w, rec, 1);
+}
+
+EP_API ep_result ep_aof_batch_begin(ep_aof_writer *w) {
+    ep_result r = ep__aof_usable(w);
+    if (r) return r;
+    if (w->in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "batch already open");
+    w->in_batch = 1;
+    return EP_OK;
+}
+
+EP_API ep_result ep_aof_batch_end(ep_aof_writer *w) {
+    ep_result r = ep__aof_usable(w);
+    if (r) return r;
+    if (!w->in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "no batch open");
+    w->in_batch = 0;
+    w->call_start = w->buf.len; /* the batch's appends already returned OK */
+    return ep__aof_after(w);
+}
+
+EP_API ep_result ep_aof_writer_flush(ep_aof_writer *w) {
+    ep_result r = ep__aof_usable(w);
+    return r ? r : ep__aof_flush(w);
+}
+
+EP_API ep_result ep_aof_writer_sync(ep_aof_writer *w) {
+    ep_result r = ep__aof_usable(w);
+    return r ? r : ep__aof_sync(w);
+}
+
+EP_API ep_result ep_aof_writer_tick(ep_aof_writer *w) {
+    ep_result r = ep__aof_usable(w);
+    if (r) return r;
+    if (w->cfg.fsync != EP_FSYNC_EVERYSEC || w->in_batch) return EP_OK;
+    return ep__aof_maybe_sync(w);
+}
+
+EP_API const ep_error *ep_aof_writer_error(const ep_aof_writer *w) {
+    return &w->err;
+}
+
+EP_API void ep_aof_writer_stats_get(const ep_aof_writer *w, ep_aof_writer_stats *out) {
+    memset(out, 0, sizeof *out);
+    out->version = w->version;
+    out->records = w->records;
+    out->size = w->flushed + w->buf.len;
+    out->flushed_offset = w->flushed;
+    out->synced_offset = w->synced;
+    out->syncs = w->syncs;
+    out->trimmed_bytes = w->trimmed;
+}
+
+/* Writes a fresh header at offset 0 of f and syncs it. */
+static ep_result ep__aof_write_header(ep_aof_writer *w, ep_file *f, uint8_t version) {
+    uint8_t h[EP_AOF_HEADER_SIZE];
+    ep_result r;
+    memcpy(h, ep__aof_magic, 4);
+    h[4] = version;
+    if ((r = w->vfs->write(w->vfs, f, 0, h, sizeof h, &w->err)) != EP_OK) return r;
+    return w->vfs->sync(w->vfs, f, &w->err);
+}
+
+static ep_result ep__aof_lock(ep_aof_writer *w, ep_file *f) {
+    ep_error tmp;
+    ep_result r = w->vfs->lock(w->vfs, f, &tmp);
+    if (r == EP_ERR_UNSUPPORTED) return EP_OK;
+    if (r) {
+        w->err = tmp;
+        return ep_error_set(&w->err, r, UINT64_MAX, "AOF %s is in use by another writer (%s)", w->path,
+                            ep_result_str(r));
+    }
+    return EP_OK;
+}
+
+/* Scans the records of an existing file and cuts a torn tail off. */
+static ep_result ep__aof_scan(ep_aof_writer *w) {
+    ep__aof_rd rd;
+    ep_aof_record rec;
+    ep_result r;
+    ep__aof_rd_init(&rd, w->vfs, w->f, w->alloc, w->cfg.key, 0, 0);
+    rd.version = w->version;
+    rd.base = rd.good_end = EP_AOF_HEADER_SIZE;
+    while ((r = ep__aof_rd_next(&rd, &rec)) == EP_OK) {
+    }
+    if (r == EP_AOF_END) r = EP_OK;
+    if (r != EP_OK) {
+        w->err = rd.err;
+        if (rd.end == EP_AOF_END_ERROR && r != EP_ERR_NOMEM && r != EP_ERR_IO)
+            ep_error_set(&w->err, r, rd.err.offset, "refusing to append: %s", rd.err.message);
+        w->err.index = rd.err.index;
+    } else {
+        w->flushed = rd.good_end;
+        if (rd.end == EP_AOF_END_TORN) {
+            w->trimmed = rd.tail;
+            r = w->vfs->truncate(w->vfs, w->f, rd.good_end, &w->err);
+        }
+    }
+    ep__aof_rd_free(&rd);
+    return r;
+}
+
+/* Creates the header of an empty (or torn-header) file, or checks the
+ * existing one and scans its records. */
+static ep_result ep__aof_prepare(ep_aof_writer *w) {
+    uint8_t h[EP_AOF_HEADER_SIZE], want = w->cfg.key ? EP_AOF_VERSION_ENCRYPTED : EP_AOF_VERSION_PLAIN;
+    uint64_t size = 0;
+    size_t got = 0;
+    ep_result r;
+    if ((r = w->vfs->size(w->vfs, w->f, &size, &w->err)) != EP_OK) return r;
+    if (size > 0 && (r = w->vfs->read(w->vfs, w->f, 0, h, sizeof h, &got, &w->err)) != EP_OK) return r;
+    /* Empty, or a header cut short by a crash while creating it: nothing
+     * was ever acknowledged in such a file, so a fresh header is safe. */
+    if (size < EP_AOF_HEADER_SIZE && memcmp(h, ep__aof_magic, got < 4 ? got : 4) == 0 &&
+        (got < 5 || h[4] == want)) {
+        if (size && (r = w->vfs->truncate(w->vfs, w->f, 0, &w->err)) != EP_OK) return r;
+        if ((r = ep__aof_write_header(w, w->f, want)) != EP_OK) return r;
+        if ((r = w->vfs->sync_dir(w->vfs, w->dir, &w->err)) != EP_OK) return r;
+        w->version = want;
+        w->flushed = w->synced = EP_AOF_HEADER_SIZE;
+        return EP_OK;
+    }
+    if ((r = ep__aof_check_header(h, got, &w->err)) != EP_OK) return r;
+    w->version = h[4];
+    if ((w->version == EP_AOF_VERSION_ENCRYPTED) != (w->cfg.key != NULL))
+        return ep_error_set(&w->err, EP_ERR_FORMAT_MISMATCH, 4,
+                            w->cfg.key ? "AOF %s is plaintext (version %u) but the writer has a key; appending "
+                                         "encrypted records would make it unreadable - rewrite it to migrate"
+                                       : "AOF %s is encrypted (version %u) but the writer has no key; appending "
+                                         "plaintext records would make it unreadable - rewrite it to migrate",
+                            w->path, (unsigned)w->version);
+    if ((r = ep__aof_scan(w)) != EP_OK) return r;
+    /* Earlier sessions may have left unsynced bytes; make them durable so
+     * synced_offset is true from here on. */
+    if ((r = w->vfs->sync(w->vfs, w->f, &w->err)) != EP_OK) return r;
+    w->synced = w->flushed;
+    return EP_OK;
+}
+
+static void ep__aof_writer_free(ep_aof_writer *w) {
+    ep_buf_free(&w->buf);
+    ep_buf_free(&w->scratch);
+    ep_buf_free(&w->plain);
+    ep_free(w->alloc, w->path);
+    ep_free(w->alloc, w->tmp_path);
+    ep_free(w->alloc, w->dir);
+    ep_free(w->alloc, w);
+}
+
+EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config *cfg, ep_aof_writer **out,
+                                    ep_error *err) {
+    ep_aof_writer_config def;
+    ep_aof_writer *w;
+    ep_result r;
+    size_t dlen;
+    if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "writer open: NULL argument");
+    *out = NULL;
+    if (!cfg) {
+        ep_aof_writer_config_init(&def);
+        cfg = &def;
+    }
+    if (cfg->fsync != EP_FSYNC_ALWAYS && cfg->fsync != EP_FSYNC_EVERYSEC && cfg->fsync != EP_FSYNC_NO)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "unknown fsync policy %d", (int)cfg->fsync);
+    w = (ep_aof_writer *)ep_malloc(cfg->allocator, sizeof *w);
+    if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
+    memset(w, 0, sizeof *w);
+    w->cfg = *cfg;
+    w->alloc = cfg->allocator;
+    if (!w->cfg.buffer_size) w->cfg.buffer_size = 64u * 1024u;
+    ep_buf_init(&w->buf, w->alloc);
+    ep_buf_init(&w->scratch, w->alloc);
+    ep_buf_init(&w->plain, w->alloc);
+    ep_error_clear(&w->err);
+    w->vfs = cfg->vfs;
+    r = EP_OK;
+    if (!w->vfs) {
+        r = ep_vfs_os_init(&w->os_vfs);
+        w->vfs = &w->os_vfs;
+    }
+    dlen = strlen(path) + 1;
+    w->path = ep__aof_strdup(w->alloc, path, NULL);
+    w->tmp_path = ep__aof_strdup(w->alloc, path, ".tmp");
+    w->dir = (char *)ep_malloc(w->alloc, dlen + 1);
+    if (r == EP_OK && (!w->path || !w->tmp_path || !w->dir || ep_buf_reserve(&w->buf, w->cfg.buffer_size + 64)))
+        r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
+    if (r == EP_OK) r = ep_path_dirname(w->dir, dlen + 1, path);
+    if (r == EP_OK) r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &w->f, &w->err);
+    if (r == EP_OK) r = ep__aof_lock(w, w->f);
+    if (r == EP_OK) r = ep__aof_prepare(w);
+    if (r != EP_OK) {
+        if (err) {
+            *err = w->err;
+            err->code = r;
+        }
+        if (w->f) w->vfs->close(w->vfs, w->f, NULL);
+        ep__aof_writer_free(w);
+        return r;
+    }
+    w->last_sync_ms = ep__aof_now(w);
+    *out = w;
+    return EP_OK;
+}
+
+EP_API ep_result ep_aof_writer_close(ep_aof_writer *w) {
+    ep_result r = EP_OK, c;
+    if (!w) return EP_OK;
+    if (w->poisoned) r = EP_ERR_POISONED;
+    else if (w->cfg.fsync == EP_FSYNC_NO) r = ep__aof_flush(w);
+    else r = ep__aof_sync(w);
+    if (w->f) {
+        c = w->vfs->close(w->vfs, w->f, r ? NULL : &w->err);
+        if (r == EP_OK) r = c;
+    }
+    ep__aof_writer_free(w);
+    return r;
+}
+
+EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
+    uint8_t version;
+    ep_file *tmp = NULL, *nf = NULL;
+    ep_result r = ep__aof_usable(w);
+    if (r) return r;
+    if (w->in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "rewrite inside a batch");
+    version = w->cfg.key ? EP_AOF_VERSION_ENCRYPTED : EP_AOF_VERSION_PLAIN;
+    if ((r = ep__aof_flush(w)) != EP_OK) return r;
+    r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &tmp, &w->err);
+    if (r == EP_OK) r = ep__aof_write_header(w, tmp, version);
+    if (tmp) {
+        ep_result c = w->vfs->close(w->vfs, tmp, r ? NULL : &w->err);
+        if (r == EP_OK) r = c;
+    }
+    if (r == EP_OK) r = w->vfs->rename(w->vfs, w->tmp_path, w->path, &w->err);
+    if (r != EP_OK) {
+        (void)w->vfs->remove(w->vfs, w->tmp_path, NULL);
+        return r; /* the old file is untouched and still in use */
+    }
+    /* From here the path names the new file: any failure poisons. */
+    if ((r = w->vfs->sync_dir(w->vfs, w->dir, &w->err)) != EP_OK) return ep__aof_poison(w, r);
+    r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &nf, &w->err);
+    if (r == EP_OK) r = ep__aof_lock(w, nf);
+    w->vfs->close(w->vfs, w->f, NULL);
+    w->f = nf;
+    if (r != EP_OK) return ep__aof_poison(w, r);
+    w->version = version;
+    w->flushed = w->synced = EP_AOF_HEADER_SIZE;
+    w->buf.len = 0;
+    w->call_start = 0;
+    w->last_sync_ms = ep__aof_now(w);
+    return EP_OK;
+}
+
+/* ---- per-kind helpers ------------------------------------------------------ */
+
+static void ep__aof_rec(ep_aof_record *rec, uint8_t tag, ep_bytes key) {
+    memset(rec, 0, sizeof *rec);
+    rec->tag = tag;
+    rec->key = key;
+}
+
+static ep_result ep__aof_key_only(ep_aof_writer *w, uint8_t tag, ep_bytes key) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, tag, key);
+    return ep_aof_append(w, &rec);
+}
+
+static ep_result ep__aof_key_num(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, tag, key);
+    rec.num = num;
+    return ep_aof_append(w, &rec);
+}
+
+static ep_result ep__aof_key_num_value(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num, ep_bytes v) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, tag, key);
+    rec.num = num;
+    rec.value = v;
+    return ep_aof_append(w, &rec);
+}
+
+static ep_result ep__aof_key_key2(ep_aof_writer *w, uint8_t tag, ep_bytes key, ep_bytes key2) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, tag, key);
+    rec.key2 = key2;
+    return ep_aof_append(w, &rec);
+}
+
+/* Builds the items from arrays in the writer's scratch buffer, then appends. */
+static ep_result ep__aof_key_items(ep_aof_writer *w, ep_aof_record *rec, ep_items_kind kind, const ep_bytes *a,
+                                   const ep_bytes *b, const double *scores, uint32_t n) {
+    ep_result r = ep__aof_usable(w);
+    if (r) return r;
+    ep_buf_reset(&w->scratch);
+    r = ep_items_build(&w->scratch, kind, a, b, scores, n, &rec->items);
+    if (r) {
+        w->scratch.err = EP_OK;
+        return ep_error_set(&w->err, r, UINT64_MAX, "cannot build the %s record's elements: %s",
+                            ep_aof_tag_name(rec->tag), ep_result_str(r));
+    }
+    return ep_aof_append(w, rec);
+}
+
+EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    return ep__aof_key_num_value(w, EP_AOF_SET, key, expire_ms, value);
+}
+EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DEL, key); }
+EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds) {
+    return ep__aof_key_num(w, EP_AOF_EXPIRE, key, seconds);
+}
+EP_API ep_result ep_aof_lpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_LPUSH, key);
+    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_RPUSH, key);
+    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_LPOP, key); }
+EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_RPOP, key); }
+EP_API ep_result ep_aof_zadd(ep_aof_writer *w, ep_bytes key, const double *scores, const ep_bytes *members,
+                             uint32_t n) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_ZADD, key);
+    return ep__aof_key_items(w, &rec, EP_ITEMS_SCORE_MEMBER, members, NULL, scores, n);
+}
+EP_API ep_result ep_aof_zrem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_ZREM, key);
+    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_PERSIST, key); }
+EP_API ep_result ep_aof_pexpire(ep_aof_writer *w, ep_bytes key, int64_t ms) {
+    return ep__aof_key_num(w, EP_AOF_PEXPIRE, key, ms);
+}
+EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_INCR, key); }
+EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DECR, key); }
+EP_API ep_result ep_aof_hset(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                             uint32_t n) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_HSET, key);
+    return ep__aof_key_items(w, &rec, EP_ITEMS_FIELD_VALUE, fields, values, NULL, n);
+}
+EP_API ep_result ep_aof_hdel(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, uint32_t n) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_HDEL, key);
+    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, fields, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_hincrby(ep_aof_writer *w, ep_bytes key, ep_bytes field, int64_t delta) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_HINCRBY, key);
+    rec.key2 = field;
+    rec.num = delta;
+    return ep_aof_append(w, &rec);
+}
+EP_API ep_result ep_aof_sadd(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_SADD, key);
+    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_srem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_SREM, key);
+    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_incrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
+    return ep__aof_key_num(w, EP_AOF_INCRBY, key, delta);
+}
+EP_API ep_result ep_aof_decrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
+    return ep__aof_key_num(w, EP_AOF_DECRBY, key, delta);
+}
+EP_API ep_result ep_aof_append_value(ep_aof_writer *w, ep_bytes key, ep_bytes value) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_APPEND, key);
+    rec.value = value;
+    return ep_aof_append(w, &rec);
+}
+EP_API ep_result ep_aof_rename(ep_aof_writer *w, ep_bytes key, ep_bytes new_key) {
+    return ep__aof_key_key2(w, EP_AOF_RENAME, key, new_key);
+}
+EP_API ep_result ep_aof_proto_set(ep_aof_writer *w, ep_bytes key, ep_bytes type_name, ep_bytes data,
+                                  int64_t expire_ms) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_PROTO_SET, key);
+    rec.key2 = type_name;
+    rec.value = data;
+    rec.num = expire_ms;
+    return ep_aof_append(w, &rec);
+}
+EP_API ep_result ep_aof_proto_register(ep_aof_writer *w, ep_bytes name, ep_bytes descriptor) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_PROTO_REGISTER, name);
+    rec.value = descriptor;
+    return ep_aof_append(w, &rec);
+}
+EP_API ep_result ep_aof_vadd(ep_aof_writer *w, ep_bytes key, ep_bytes element, const float *vector, uint32_t dim,
+                             uint8_t metric, uint8_t quantization, uint32_t connectivity, uint32_t expansion_add) {
+    ep_aof_record rec;
+    ep_result r = ep__aof_usable(w);
+    uint32_t i;
+    if (r) return r;
+    if (dim && !vector) return EP_ERR_INVALID_ARG;
+    if (dim > EP_MAX_VECTOR_DIMS)
+        return ep_error_set(&w->err, EP_ERR_LIMIT, UINT64_MAX, "VADD dimension %lu above the cap",
+                            (unsigned long)dim);
+    /* Little-endian f32 whatever the host order. */
+    ep_buf_reset(&w->scratch);
+    if (ep_buf_reserve(&w->scratch, (size_t)dim * 4u) != EP_OK) {
+        w->scratch.err = EP_OK;
+        return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a VADD vector");
+    }
+    for (i = 0; i < dim; i++) ep_store_f32le(w->scratch.data + 4u * i, vector[i]);
+    ep__aof_rec(&rec, EP_AOF_VADD, key);
+    rec.key2 = element;
+    rec.dim = dim;
+    rec.vector = ep_bytes_of(w->scratch.data, (size_t)dim * 4u);
+    rec.flag = metric;
+    rec.flag2 = quantization;
+    rec.connectivity = connectivity;
+    rec.expansion_add = expansion_add;
+    return ep_aof_append(w, &rec);
+}
+EP_API ep_result ep_aof_vrem(ep_aof_writer *w, ep_bytes key, ep_bytes element) {
+    return ep__aof_key_key2(w, EP_AOF_VREM, key, element);
+}
+EP_API ep_result ep_aof_copy(ep_aof_writer *w, ep_bytes source, ep_bytes destination, int replace) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_COPY, source);
+    rec.key2 = destination;
+    rec.flag = replace ? 1 : 0;
+    return ep_aof_append(w, &rec);
+}
+EP_API ep_result ep_aof_lset(ep_aof_writer *w, ep_bytes key, int64_t index, ep_bytes value) {
+    return ep__aof_key_num_value(w, EP_AOF_LSET, key, index, value);
+}
+EP_API ep_result ep_aof_ltrim(ep_aof_writer *w, ep_bytes key, int64_t start, int64_t stop) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_LTRIM, key);
+    rec.num = start;
+    rec.num2 = stop;
+    return ep_aof_append(w, &rec);
+}
+EP_API ep_result ep_aof_linsert(ep_aof_writer *w, ep_bytes key, int before, ep_bytes pivot, ep_bytes value) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_LINSERT, key);
+    rec.flag = before ? 1 : 0;
+    rec.pivot = pivot;
+    rec.value = value;
+    return ep_aof_append(w, &rec);
+}
+EP_API ep_result ep_aof_lrem(ep_aof_writer *w, ep_bytes key, int64_t count, ep_bytes value) {
+    return ep__aof_key_num_value(w, EP_AOF_LREM, key, count, value);
+}
+EP_API ep_result ep_aof_setrange(ep_aof_writer *w, ep_bytes key, int64_t offset, ep_bytes value) {
+    return ep__aof_key_num_value(w, EP_AOF_SETRANGE, key, offset, value);
+}
+EP_API ep_result ep_aof_setbit(ep_aof_writer *w, ep_bytes key, uint64_t offset, uint8_t bit) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_SETBIT, key);
+    memcpy(&rec.num, &offset, sizeof offset); /* ember stores the u64 bit-cast */
+    rec.flag = bit;
+    return ep_aof_append(w, &rec);
+}
+EP_API ep_result ep_aof_bitop(ep_aof_writer *w, uint8_t op, ep_bytes dest, const ep_bytes *keys, uint32_t n) {
+    ep_aof_record rec;
+    ep__aof_rec(&rec, EP_AOF_BITOP, dest);
+    rec.flag = op;
+    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, keys, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_ms) {
+    return ep__aof_key_num(w, EP_AOF_PEXPIREAT, key, unix_ms);
+}

@@ -58,8 +58,9 @@ EP__PRIV ep_result ep__items_check_utf8(const ep_items *items) {
 }
 
 EP_API void ep_items_iter_init(ep_items_iter *it, const ep_items *items) {
+    /* No pointer arithmetic on a NULL raw (undefined even for + 0). */
     it->p = items->raw.data;
-    it->end = items->raw.data + items->raw.len;
+    it->end = items->raw.data ? items->raw.data + items->raw.len : NULL;
     it->left = items->raw.data ? items->count : 0;
     it->kind = items->kind;
     it->dim = items->dim;
@@ -144,9 +145,243 @@ EP_API ep_result ep_items_build(ep_buf *buf, ep_items_kind kind, const ep_bytes 
     out->kind = (uint8_t)kind;
     out->dim = (kind == EP_ITEMS_NAME_VECTOR && count) ? (uint32_t)(second[0].len / 4u) : 0;
     /* Views into buf: valid until buf grows again. */
-    out->raw.data = buf->data + start;
+    out->raw.data = buf->data ? buf->data + start : NULL;
     out->raw.len = buf->len - start;
     return EP_OK;
 }
 
-/* ---- records: the AOF helper fills in frame/validate/encode below ------- */
+/* ---- records ----------------------------------------------------------- */
+
+/* Each tag's payload as a string of field codes, in file order (§2.2):
+ *   k key (str)     K key2 (str)    v value (bytes)  p pivot (bytes)
+ *   n num (i64)     m num2 (i64)    f flag (u8)      g flag2 (u8)
+ *   I items (u32 count + elements, kind from ep__aof_items_kind)
+ *   V VADD dim (u32) + dim x f32    c connectivity (u32)  e expansion_add (u32)
+ * One table drives frame, validate, size and encode, so they cannot drift. */
+static const char *const ep__aof_layout[EP_AOF_TAG_MAX + 1] = {
+    NULL,      "kvn", "k",    "kn",      "kI", "kI", "k",   "k",   "kI",  "kI",  "k",  "kn",
+    "k",       "k",   "kI",   "kI",      "kKn", "kI", "kI",  "kn",  "kn",  "kv",  "kK", "kKvn",
+    "kv",      "kKVfgce",     "kK",      "kKf", "knv", "knm", "kfpv", "knv", "knv", "knf", "fkI",
+    "kn"};
+
+static const char *const ep__aof_names[EP_AOF_TAG_MAX + 1] = {
+    NULL,      "SET",     "DEL",     "EXPIRE",  "LPUSH",   "RPUSH",          "LPOP",
+    "RPOP",    "ZADD",    "ZREM",    "PERSIST", "PEXPIRE", "INCR",           "DECR",
+    "HSET",    "HDEL",    "HINCRBY", "SADD",    "SREM",    "INCRBY",         "DECRBY",
+    "APPEND",  "RENAME",  "PROTO.SET", "PROTO.REGISTER", "VADD", "VREM",     "COPY",
+    "LSET",    "LTRIM",   "LINSERT", "LREM",    "SETRANGE", "SETBIT",        "BITOP",
+    "PEXPIREAT"};
+
+static ep_items_kind ep__aof_items_kind(uint8_t tag) {
+    switch (tag) {
+    case EP_AOF_LPUSH:
+    case EP_AOF_RPUSH: return EP_ITEMS_BYTES;
+    case EP_AOF_ZADD: return EP_ITEMS_SCORE_MEMBER;
+    case EP_AOF_HSET: return EP_ITEMS_FIELD_VALUE;
+    case EP_AOF_ZREM:
+    case EP_AOF_HDEL:
+    case EP_AOF_SADD:
+    case EP_AOF_SREM:
+    case EP_AOF_BITOP: return EP_ITEMS_STR;
+    default: return EP_ITEMS_NONE;
+    }
+}
+
+EP_API const char *ep_aof_tag_name(uint8_t tag) {
+    return (tag >= EP_AOF_TAG_MIN && tag <= EP_AOF_TAG_MAX) ? ep__aof_names[tag] : NULL;
+}
+
+static ep_bytes *ep__aof_field_bytes(ep_aof_record *rec, char code) {
+    switch (code) {
+    case 'k': return &rec->key;
+    case 'K': return &rec->key2;
+    case 'v': return &rec->value;
+    default: return &rec->pivot;
+    }
+}
+
+/* Reads one field of the layout into rec; caps checked as each number is read. */
+static void ep__aof_frame_field(ep_cursor *c, char code, ep_aof_record *rec) {
+    uint32_t n;
+    switch (code) {
+    case 'k': case 'K': case 'v': case 'p':
+        *ep__aof_field_bytes(rec, code) = ep_cursor_lenbytes(c, EP_MAX_FIELD_LEN);
+        break;
+    case 'n': rec->num = ep_cursor_i64(c); break;
+    case 'm': rec->num2 = ep_cursor_i64(c); break;
+    case 'f': rec->flag = ep_cursor_u8(c); break;
+    case 'g': rec->flag2 = ep_cursor_u8(c); break;
+    case 'c': rec->connectivity = ep_cursor_u32(c); break;
+    case 'e': rec->expansion_add = ep_cursor_u32(c); break;
+    case 'I':
+        n = ep_cursor_u32(c);
+        if (c->err) break;
+        if (n > EP_MAX_COLLECTION_COUNT) { ep_cursor_fail(c, EP_ERR_LIMIT); break; }
+        ep__items_read(c, ep__aof_items_kind(rec->tag), n, 0, &rec->items);
+        break;
+    case 'V':
+        n = ep_cursor_u32(c);
+        if (c->err) break;
+        if (n > EP_MAX_VECTOR_DIMS) { ep_cursor_fail(c, EP_ERR_LIMIT); break; }
+        rec->dim = n;
+        rec->vector.data = ep_cursor_take(c, (size_t)n * 4u);
+        rec->vector.len = rec->vector.data ? (size_t)n * 4u : 0;
+        break;
+    default: ep_cursor_fail(c, EP_ERR_INVALID_ARG); break;
+    }
+}
+
+EP_API ep_result ep_aof_frame(const uint8_t *data, size_t len, ep_aof_record *rec, size_t *consumed) {
+    ep_cursor c;
+    const char *f;
+    uint8_t tag;
+    memset(rec, 0, sizeof *rec);
+    *consumed = 0;
+    ep_cursor_init(&c, data, len);
+    tag = ep_cursor_u8(&c);
+    if (c.err) return EP_ERR_EOF;
+    rec->tag = tag;
+    if (tag < EP_AOF_TAG_MIN || tag > EP_AOF_TAG_MAX) {
+        *consumed = 1;
+        return EP_ERR_UNKNOWN_TAG;
+    }
+    for (f = ep__aof_layout[tag]; *f && !c.err; f++) ep__aof_frame_field(&c, *f, rec);
+    /* On failure consumed tells where it was noticed (for error offsets). */
+    *consumed = c.err == EP_ERR_EOF ? len : c.pos;
+    return c.err;
+}
+
+static int ep__aof_negative_forbidden(uint8_t tag) {
+    return tag == EP_AOF_EXPIRE || tag == EP_AOF_PEXPIRE || tag == EP_AOF_PEXPIREAT;
+}
+
+EP_API ep_result ep_aof_validate(const ep_aof_record *rec) {
+    const char *f;
+    if (rec->tag < EP_AOF_TAG_MIN || rec->tag > EP_AOF_TAG_MAX) return EP_ERR_UNKNOWN_TAG;
+    /* ember reads BITOP's op first and rejects it before the keys. */
+    if (rec->tag == EP_AOF_BITOP && rec->flag > EP_BITOP_NOT) return EP_ERR_BAD_VALUE;
+    for (f = ep__aof_layout[rec->tag]; *f; f++) {
+        if (*f == 'k' && !ep_utf8_valid(rec->key.data, rec->key.len)) return EP_ERR_UTF8;
+        if (*f == 'K' && !ep_utf8_valid(rec->key2.data, rec->key2.len)) return EP_ERR_UTF8;
+        if (*f == 'I' && ep__items_check_utf8(&rec->items) != EP_OK) return EP_ERR_UTF8;
+    }
+    if (ep__aof_negative_forbidden(rec->tag) && rec->num < 0) return EP_ERR_BAD_VALUE;
+    return EP_OK;
+}
+
+EP_API ep_result ep_aof_decode(const uint8_t *data, size_t len, ep_aof_record *rec, size_t *consumed) {
+    ep_result r = ep_aof_frame(data, len, rec, consumed);
+    return r ? r : ep_aof_validate(rec);
+}
+
+/* The items of rec must be exactly count elements of the tag's kind filling
+ * raw, and within the reader's caps: the writer never produces a record its
+ * own reader would refuse (ember's writer does, bug §8.14). */
+static ep_result ep__aof_items_check(const ep_aof_record *rec) {
+    ep_items_kind kind = ep__aof_items_kind(rec->tag);
+    ep_items chk;
+    ep_cursor c;
+    if (rec->items.count > EP_MAX_COLLECTION_COUNT) return EP_ERR_LIMIT;
+    if (rec->items.count == 0 && rec->items.raw.len == 0) return EP_OK;
+    if (rec->items.kind != (uint8_t)kind) return EP_ERR_INVALID_ARG;
+    ep_cursor_init(&c, rec->items.raw.data, rec->items.raw.len);
+    ep__items_read(&c, kind, rec->items.count, 0, &chk);
+    if (c.err == EP_ERR_LIMIT) return EP_ERR_LIMIT;
+    if (c.err || c.pos != rec->items.raw.len) return EP_ERR_INVALID_ARG;
+    return EP_OK;
+}
+
+/* Encoded size of tag + payload, checking every argument on the way. */
+static ep_result ep__aof_encoded_size(const ep_aof_record *rec, size_t *out) {
+    size_t total = 1, add = 0;
+    const char *f;
+    ep_result r;
+    if (rec->tag < EP_AOF_TAG_MIN || rec->tag > EP_AOF_TAG_MAX) return EP_ERR_INVALID_ARG;
+    for (f = ep__aof_layout[rec->tag]; *f; f++) {
+        switch (*f) {
+        case 'k': case 'K': case 'v': case 'p': {
+            ep_bytes b = *f == 'k' ? rec->key : *f == 'K' ? rec->key2 : *f == 'v' ? rec->value : rec->pivot;
+            if (b.len > EP_MAX_FIELD_LEN) return EP_ERR_LIMIT;
+            if (b.len && !b.data) return EP_ERR_INVALID_ARG;
+            add = 4 + b.len;
+            break;
+        }
+        case 'n': case 'm': add = 8; break;
+        case 'f': case 'g': add = 1; break;
+        case 'c': case 'e': add = 4; break;
+        case 'I':
+            if ((r = ep__aof_items_check(rec)) != EP_OK) return r;
+            add = 4 + rec->items.raw.len;
+            break;
+        case 'V':
+            if (rec->dim > EP_MAX_VECTOR_DIMS) return EP_ERR_LIMIT;
+            if (rec->vector.len != (size_t)rec->dim * 4u || (rec->dim && !rec->vector.data))
+                return EP_ERR_INVALID_ARG;
+            add = 4 + rec->vector.len;
+            break;
+        default: return EP_ERR_INVALID_ARG;
+        }
+        if (!ep__add_size(total, add, &total)) return EP_ERR_LIMIT;
+    }
+    *out = total;
+    return EP_OK;
+}
+
+static uint8_t *ep__aof_put_bytes(uint8_t *p, ep_bytes b) {
+    ep_store_u32le(p, (uint32_t)b.len);
+    if (b.len) memcpy(p + 4, b.data, b.len);
+    return p + 4 + b.len;
+}
+
+/* Writes tag + payload to p (size already checked by ep__aof_encoded_size). */
+static uint8_t *ep__aof_write(uint8_t *p, const ep_aof_record *rec) {
+    const char *f;
+    *p++ = rec->tag;
+    for (f = ep__aof_layout[rec->tag]; *f; f++) {
+        switch (*f) {
+        case 'k': p = ep__aof_put_bytes(p, rec->key); break;
+        case 'K': p = ep__aof_put_bytes(p, rec->key2); break;
+        case 'v': p = ep__aof_put_bytes(p, rec->value); break;
+        case 'p': p = ep__aof_put_bytes(p, rec->pivot); break;
+        case 'n': ep_store_i64le(p, rec->num); p += 8; break;
+        case 'm': ep_store_i64le(p, rec->num2); p += 8; break;
+        case 'f': *p++ = rec->flag; break;
+        case 'g': *p++ = rec->flag2; break;
+        case 'c': ep_store_u32le(p, rec->connectivity); p += 4; break;
+        case 'e': ep_store_u32le(p, rec->expansion_add); p += 4; break;
+        case 'I':
+            ep_store_u32le(p, rec->items.count);
+            if (rec->items.raw.len) memcpy(p + 4, rec->items.raw.data, rec->items.raw.len);
+            p += 4 + rec->items.raw.len;
+            break;
+        case 'V':
+            ep_store_u32le(p, rec->dim);
+            if (rec->vector.len) memcpy(p + 4, rec->vector.data, rec->vector.len);
+            p += 4 + rec->vector.len;
+            break;
+        default: break;
+        }
+    }
+    return p;
+}
+
+/* Encodes into out at its end, growing it once. Shared with the AOF writer,
+ * which encodes straight into its write buffer. */
+EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, size_t *size) {
+    ep_result r;
+    size_t n;
+    if (out->err) return out->err;
+    if ((r = ep__aof_encoded_size(rec, &n)) != EP_OK) return r;
+    if ((r = ep_buf_reserve(out, n)) != EP_OK) {
+        out->err = EP_OK; /* nothing was written; leave the buffer usable */
+        return r;
+    }
+    ep__aof_write(out->data + out->len, rec);
+    out->len += n;
+    if (size) *size = n;
+    return EP_OK;
+}
+
+EP_API ep_result ep_aof_encode(ep_buf *out, const ep_aof_record *rec) {
+    return ep__aof_encode_into(out, rec, NULL);
+}

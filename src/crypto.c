@@ -1,2 +1,862 @@
-/* crypto: placeholder; its issue fills this part in. */
+/* crypto: AES-256-GCM (portable constant-time and AES-NI/PCLMUL paths), OS
+ * randomness and the key object.
+ *
+ * Portable path: nothing secret ever picks a table entry, a branch or a loop
+ * bound. AES is bitsliced (four blocks at once in eight 64-bit words, the
+ * S-box a Boolean circuit); GHASH multiplies with integer multiplies on
+ * "holey" operands so carries cannot reach a bit that is kept. */
 #include "internal.h"
+#include "crypto.h"
+#include "vfs.h"
+
+#if !defined(EP_NO_ENCRYPTION)
+
+/* Test builds (tests/ctcheck_gcm.c) define this to tell valgrind that the
+ * final "tag matched" bit is public; normally it does nothing. */
+#ifndef EP__CT_DECLASSIFY
+#  define EP__CT_DECLASSIFY(p, n) ((void)0)
+#endif
+
+/* ---- hardware path selection ------------------------------------------- */
+#if 0 && !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
+    (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
+#  define EP__GCM_X86 1
+#  if defined(_MSC_VER) && !defined(__clang__)
+#    include <intrin.h>
+#    define EP__TARGET_AESNI
+#  else
+#    define EP__TARGET_AESNI __attribute__((target("aes,pclmul,sse4.1")))
+#  endif
+#  include <immintrin.h>
+#  include <wmmintrin.h>
+#endif
+
+/* Layout of ep_gcm.opaque (uint64_t words). */
+#define EP__GCM_RK 0         /* portable: 15 bitsliced round keys, 8 words each */
+#define EP__GCM_H 120        /* portable: H, and H bit-reversed (see ghash) */
+#define EP__GCM_HW_RK 0      /* hardware: 15 round keys, 2 words each */
+#define EP__GCM_HW_H 32      /* hardware: H^1..H^8, 2 words each */
+#define EP__GCM_HW_HK 48     /* hardware: hi^lo of each power (Karatsuba) */
+
+static uint64_t ep__load_be64(const uint8_t *p) {
+    return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) | ((uint64_t)p[3] << 32) |
+           ((uint64_t)p[4] << 24) | ((uint64_t)p[5] << 16) | ((uint64_t)p[6] << 8) | (uint64_t)p[7];
+}
+
+static void ep__store_be64(uint8_t *p, uint64_t v) {
+    int i;
+    for (i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+static void ep__store_be32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* ======================================================================== */
+/* Portable AES-256, bitsliced                                              */
+/* ======================================================================== */
+/* Four blocks live in q[0..7]: q[i] holds bit i of all 64 bytes. Byte j =
+ * row + 4*col of block b sits at bit 16*row + 4*col + b, so rotating a whole
+ * word by 16 moves every byte one row (MixColumns) and ShiftRows rotates
+ * inside 16-bit fields. */
+
+/* GF(4) = GF(2)[w]/(w^2+w+1), bitsliced: c = a * b (3 AND, 4 XOR). */
+static void ep__gf4_mul(uint64_t a1, uint64_t a0, uint64_t b1, uint64_t b0, uint64_t *c1, uint64_t *c0) {
+    uint64_t p = a0 & b0;
+    *c1 = ((a1 ^ a0) & (b1 ^ b0)) ^ p;
+    *c0 = (a1 & b1) ^ p;
+}
+
+/* GF(16) = GF(4)[z]/(z^2+z+w); a[3],a[2] is the z coefficient. Karatsuba:
+ * three GF(4) products. */
+static void ep__gf16_mul(const uint64_t *a, const uint64_t *b, uint64_t *c) {
+    uint64_t h1, h0, l1, l0, m1, m0;
+    ep__gf4_mul(a[3], a[2], b[3], b[2], &h1, &h0);
+    ep__gf4_mul(a[1], a[0], b[1], b[0], &l1, &l0);
+    ep__gf4_mul(a[3] ^ a[1], a[2] ^ a[0], b[3] ^ b[1], b[2] ^ b[0], &m1, &m0);
+    c[3] = m1 ^ l1;
+    c[2] = m0 ^ l0;
+    c[1] = h1 ^ h0 ^ l1; /* w * h: (h1 + h0) w + h1 */
+    c[0] = h1 ^ l0;
+}
+
+/* GF(16) inverse of d (0 -> 0): (d1 z + d0)^-1 = d1 e^-1 z + (d1 + d0) e^-1
+ * with e = w d1^2 + d1 d0 + d0^2, and in GF(4) e^-1 = e^2. */
+static void ep__gf16_inv(const uint64_t *d, uint64_t *out) {
+    uint64_t f1, f0, e1, e0, i1, i0;
+    ep__gf4_mul(d[3], d[2], d[1], d[0], &f1, &f0);
+    e1 = d[2] ^ f1 ^ d[1];        /* w d1^2 is a swap of d1's bits */
+    e0 = d[3] ^ f0 ^ d[1] ^ d[0]; /* d0^2 = (d0_1, d0_1 + d0_0) */
+    i1 = e1;
+    i0 = e1 ^ e0;
+    ep__gf4_mul(d[3], d[2], i1, i0, &out[3], &out[2]);
+    ep__gf4_mul(d[3] ^ d[1], d[2] ^ d[0], i1, i0, &out[1], &out[0]);
+}
+
+/* The AES S-box on 64 bytes at once: tower-field inversion between two
+ * linear maps derived (and checked on all 256 inputs) by
+ * tools/gen_aes_sbox.py with mu = w, lam = 9, beta = 0x6d. */
+static void ep__aes_sbox(uint64_t *q) {
+    uint64_t t[8], s[4], p[4], d[4], dinv[4], r[8], sum[4];
+    const uint64_t x0 = q[0], x1 = q[1], x2 = q[2], x3 = q[3];
+    const uint64_t x4 = q[4], x5 = q[5], x6 = q[6], x7 = q[7];
+    int i;
+    { /* AES basis -> tower basis */
+        const uint64_t u0 = x4 ^ x6, u1 = x1 ^ x2;
+        const uint64_t u2 = x3 ^ u0, u3 = x5 ^ u1;
+        const uint64_t u4 = x1 ^ u0, u5 = x7 ^ u2;
+        t[0] = x0 ^ u4;
+        t[1] = u5;
+        t[2] = u3;
+        t[3] = x6 ^ u3;
+        t[4] = x2 ^ u5;
+        t[5] = x7 ^ u4;
+        t[6] = u2 ^ u3;
+        t[7] = x5 ^ x7;
+    }
+    { /* lam * hi^2 + lo^2, the linear part of the norm */
+        const uint64_t v0 = t[1] ^ t[5], v1 = t[3] ^ t[4];
+        const uint64_t v2 = t[7] ^ v0;
+        s[0] = t[0] ^ t[6] ^ v1 ^ v2;
+        s[1] = t[2] ^ v2;
+        s[2] = t[2] ^ t[3] ^ t[5];
+        s[3] = v1;
+    }
+    /* (hi y + lo)^-1 = hi d^-1 y + (hi + lo) d^-1, d = lam hi^2 + hi lo + lo^2 */
+    ep__gf16_mul(t + 4, t, p);
+    for (i = 0; i < 4; i++) {
+        d[i] = s[i] ^ p[i];
+        sum[i] = t[4 + i] ^ t[i];
+    }
+    ep__gf16_inv(d, dinv);
+    ep__gf16_mul(t + 4, dinv, r + 4);
+    ep__gf16_mul(sum, dinv, r);
+    { /* tower basis -> AES basis, then the affine map (+ 0x63 below) */
+        const uint64_t w0 = r[2] ^ r[6], w1 = r[0] ^ r[3];
+        const uint64_t w2 = r[5] ^ w1, w3 = r[7] ^ w0;
+        const uint64_t w4 = r[0] ^ r[4], w5 = r[1] ^ w2;
+        q[0] = ~(r[6] ^ w4);
+        q[1] = ~(r[4] ^ w5);
+        q[2] = w3 ^ w5;
+        q[3] = w4;
+        q[4] = w2 ^ w3;
+        q[5] = ~(r[3] ^ w0);
+        q[6] = ~(r[4] ^ r[7]);
+        q[7] = w3;
+    }
+}
+
+static void ep__aes_shift_rows(uint64_t *q) {
+    int i;
+    for (i = 0; i < 8; i++) {
+        uint64_t x = q[i];
+        q[i] = (x & 0x000000000000FFFFull) |
+               ((x >> 4) & 0x000000000FFF0000ull) | ((x << 12) & 0x00000000F0000000ull) |
+               ((x >> 8) & 0x000000FF00000000ull) | ((x << 8) & 0x0000FF0000000000ull) |
+               ((x >> 12) & 0x000F000000000000ull) | ((x << 4) & 0xFFF0000000000000ull);
+    }
+}
+
+static uint64_t ep__rotr64(uint64_t x, unsigned n) {
+    return (x >> n) | (x << (64 - n));
+}
+
+/* out = 2 a + 3 a' + a'' + a''' per column = xtime(t) + a' + rot2(t) with
+ * t = a + a' (a' = the next row). */
+static void ep__aes_mix_columns(uint64_t *q) {
+    uint64_t a1[8], t[8];
+    int i;
+    for (i = 0; i < 8; i++) {
+        a1[i] = ep__rotr64(q[i], 16);
+        t[i] = q[i] ^ a1[i];
+    }
+    q[0] = t[7] ^ a1[0] ^ ep__rotr64(t[0], 32);
+    q[1] = t[0] ^ t[7] ^ a1[1] ^ ep__rotr64(t[1], 32);
+    q[2] = t[1] ^ a1[2] ^ ep__rotr64(t[2], 32);
+    q[3] = t[2] ^ t[7] ^ a1[3] ^ ep__rotr64(t[3], 32);
+    q[4] = t[3] ^ t[7] ^ a1[4] ^ ep__rotr64(t[4], 32);
+    q[5] = t[4] ^ a1[5] ^ ep__rotr64(t[5], 32);
+    q[6] = t[5] ^ a1[6] ^ ep__rotr64(t[6], 32);
+    q[7] = t[6] ^ a1[7] ^ ep__rotr64(t[7], 32);
+}
+
+/* Exchanges the bits of a selected by mask << n with those of b selected by mask. */
+#define EP__SWAPMOVE(a, b, mask, n) \
+    do { uint64_t ep_t_ = (((a) >> (n)) ^ (b)) & (mask); (b) ^= ep_t_; (a) ^= ep_t_ << (n); } while (0)
+
+/* Transposes the 8x8 bit matrix in every byte lane of w[0..7]: afterwards
+ * bit m of byte b of w[i] is what was bit i of byte b of w[m]. Its own inverse. */
+static void ep__bs_transpose(uint64_t *w) {
+    EP__SWAPMOVE(w[0], w[1], 0x5555555555555555ull, 1);
+    EP__SWAPMOVE(w[2], w[3], 0x5555555555555555ull, 1);
+    EP__SWAPMOVE(w[4], w[5], 0x5555555555555555ull, 1);
+    EP__SWAPMOVE(w[6], w[7], 0x5555555555555555ull, 1);
+    EP__SWAPMOVE(w[0], w[2], 0x3333333333333333ull, 2);
+    EP__SWAPMOVE(w[1], w[3], 0x3333333333333333ull, 2);
+    EP__SWAPMOVE(w[4], w[6], 0x3333333333333333ull, 2);
+    EP__SWAPMOVE(w[5], w[7], 0x3333333333333333ull, 2);
+    EP__SWAPMOVE(w[0], w[4], 0x0F0F0F0F0F0F0F0Full, 4);
+    EP__SWAPMOVE(w[1], w[5], 0x0F0F0F0F0F0F0F0Full, 4);
+    EP__SWAPMOVE(w[2], w[6], 0x0F0F0F0F0F0F0F0Full, 4);
+    EP__SWAPMOVE(w[3], w[7], 0x0F0F0F0F0F0F0F0Full, 4);
+}
+
+/* Byte b of word m before the transpose is byte (row + 4*col) of block blk
+ * with m = 4*(col & 1) + blk and b = 2*row + (col >> 1), which puts it at
+ * bit 8b + m = 16 row + 4 col + blk afterwards. The offset only depends on
+ * the position, never on data. */
+static size_t ep__bs_offset(unsigned m, unsigned b) {
+    unsigned row = b >> 1, col = 2u * (b & 1u) + (m >> 2), blk = m & 3u;
+    return 16u * blk + row + 4u * col;
+}
+
+/* 64 bytes (four blocks) -> bitsliced q. */
+static void ep__bs_load(const uint8_t *in, uint64_t *q) {
+    unsigned m, b;
+    for (m = 0; m < 8; m++) {
+        uint64_t w = 0;
+        for (b = 0; b < 8; b++) w |= (uint64_t)in[ep__bs_offset(m, b)] << (8 * b);
+        q[m] = w;
+    }
+    ep__bs_transpose(q);
+}
+
+static void ep__bs_store(uint64_t *q, uint8_t *out) {
+    unsigned m, b;
+    ep__bs_transpose(q);
+    for (m = 0; m < 8; m++)
+        for (b = 0; b < 8; b++) out[ep__bs_offset(m, b)] = (uint8_t)(q[m] >> (8 * b));
+}
+
+/* Encrypts four blocks (64 bytes) in place with bitsliced round keys rk. */
+static void ep__aes_encrypt4(const uint64_t *rk, uint8_t *blocks) {
+    uint64_t q[8];
+    int i, r;
+    ep__bs_load(blocks, q);
+    for (i = 0; i < 8; i++) q[i] ^= rk[i];
+    for (r = 1; r < 14; r++) {
+        ep__aes_sbox(q);
+        ep__aes_shift_rows(q);
+        ep__aes_mix_columns(q);
+        for (i = 0; i < 8; i++) q[i] ^= rk[8 * r + i];
+    }
+    ep__aes_sbox(q);
+    ep__aes_shift_rows(q);
+    for (i = 0; i < 8; i++) q[i] ^= rk[8 * 14 + i];
+    ep__bs_store(q, blocks);
+    ep__wipe(q, sizeof q);
+}
+
+/* AES-256 key schedule into 240 bytes; SubWord goes through the bitsliced
+ * S-box so no key byte ever indexes a table. */
+static void ep__aes256_schedule(const uint8_t *key, uint8_t *w) {
+    static const uint8_t rcon[7] = {0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40};
+    uint8_t blk[64];
+    uint64_t q[8];
+    int i, j;
+    memcpy(w, key, 32);
+    for (i = 8; i < 60; i++) {
+        uint8_t t[4];
+        memcpy(t, w + 4 * (i - 1), 4);
+        if (i % 8 == 0 || i % 8 == 4) {
+            memset(blk, 0, sizeof blk);
+            for (j = 0; j < 4; j++) blk[j] = t[i % 8 == 0 ? (j + 1) & 3 : j]; /* RotWord */
+            ep__bs_load(blk, q);
+            ep__aes_sbox(q);
+            ep__bs_store(q, blk);
+            memcpy(t, blk, 4);
+            if (i % 8 == 0) t[0] ^= rcon[i / 8 - 1];
+        }
+        for (j = 0; j < 4; j++) w[4 * i + j] = (uint8_t)(w[4 * (i - 8) + j] ^ t[j]);
+    }
+    ep__wipe(blk, sizeof blk);
+    ep__wipe(q, sizeof q);
+}
+
+/* ======================================================================== */
+/* Portable GHASH                                                           */
+/* ======================================================================== */
+/* A block loaded big-endian as (hi, lo) is GCM's polynomial bit-reflected:
+ * coefficient i sits at bit 127 - i. The carry-less product of two such
+ * values is then the reflected product shifted right by one, which the
+ * reduction below accounts for. */
+
+/* Low 64 bits of the carry-less product x * y. Each operand is split into
+ * four parts whose set bits are 4 apart; an integer product of two parts then
+ * sums at most 15 one-bit terms per kept position below bit 60 (16 at 60..63,
+ * whose carry leaves the word), so no carry reaches another kept bit. */
+static uint64_t ep__bmul64(uint64_t x, uint64_t y) {
+    const uint64_t m0 = 0x1111111111111111ull, m1 = 0x2222222222222222ull;
+    const uint64_t m2 = 0x4444444444444444ull, m3 = 0x8888888888888888ull;
+    uint64_t x0 = x & m0, x1 = x & m1, x2 = x & m2, x3 = x & m3;
+    uint64_t y0 = y & m0, y1 = y & m1, y2 = y & m2, y3 = y & m3;
+    uint64_t z0 = (x0 * y0) ^ (x1 * y3) ^ (x2 * y2) ^ (x3 * y1);
+    uint64_t z1 = (x0 * y1) ^ (x1 * y0) ^ (x2 * y3) ^ (x3 * y2);
+    uint64_t z2 = (x0 * y2) ^ (x1 * y1) ^ (x2 * y0) ^ (x3 * y3);
+    uint64_t z3 = (x0 * y3) ^ (x1 * y2) ^ (x2 * y1) ^ (x3 * y0);
+    return (z0 & m0) | (z1 & m1) | (z2 & m2) | (z3 & m3);
+}
+
+static uint64_t ep__rev64(uint64_t x) {
+    x = ((x >> 1) & 0x5555555555555555ull) | ((x & 0x5555555555555555ull) << 1);
+    x = ((x >> 2) & 0x3333333333333333ull) | ((x & 0x3333333333333333ull) << 2);
+    x = ((x >> 4) & 0x0F0F0F0F0F0F0F0Full) | ((x & 0x0F0F0F0F0F0F0F0Full) << 4);
+    x = ((x >> 8) & 0x00FF00FF00FF00FFull) | ((x & 0x00FF00FF00FF00FFull) << 8);
+    x = ((x >> 16) & 0x0000FFFF0000FFFFull) | ((x & 0x0000FFFF0000FFFFull) << 16);
+    return (x >> 32) | (x << 32);
+}
+
+/* Full 128-bit carry-less product; the high half is the low half of the
+ * product of the bit-reversed operands, reversed (xr, yr given reversed). */
+static void ep__clmul64(uint64_t x, uint64_t y, uint64_t xr, uint64_t yr, uint64_t *hi, uint64_t *lo) {
+    *lo = ep__bmul64(x, y);
+    *hi = ep__rev64(ep__bmul64(xr, yr)) >> 1;
+}
+
+/* y = y * H in GF(2^128); h = {H.hi, H.lo, H.hi^H.lo} and the same reversed. */
+static void ep__ghash_mul(uint64_t *y, const uint64_t *h) {
+    uint64_t y1 = y[0], y0 = y[1], y2 = y1 ^ y0;
+    uint64_t p3, p2, p1, p0, m1, m0, z3, z2, z1, z0;
+    ep__clmul64(y1, h[0], ep__rev64(y1), h[3], &p3, &p2);
+    ep__clmul64(y0, h[1], ep__rev64(y0), h[4], &p1, &p0);
+    ep__clmul64(y2, h[2], ep__rev64(y2), h[5], &m1, &m0);
+    m1 ^= p3 ^ p1;
+    m0 ^= p2 ^ p0;
+    p2 ^= m1;
+    p1 ^= m0;
+    /* shift the 256-bit product left by one: the reflected form */
+    z3 = (p3 << 1) | (p2 >> 63);
+    z2 = (p2 << 1) | (p1 >> 63);
+    z1 = (p1 << 1) | (p0 >> 63);
+    z0 = p0 << 1;
+    /* reduce by x^128 + x^7 + x^2 + x + 1: (z1, z0) times x^128 folds to
+     * (z1, z0) * (1 + x + x^2 + x^7), i.e. right shifts by 0, 1, 2, 7 of the
+     * reflected value; what z0 shifts out comes back at the top of z1. */
+    z1 ^= (z0 << 63) ^ (z0 << 62) ^ (z0 << 57);
+    y[0] = z3 ^ z1 ^ (z1 >> 1) ^ (z1 >> 2) ^ (z1 >> 7);
+    y[1] = z2 ^ z0 ^ (z0 >> 1) ^ (z0 >> 2) ^ (z0 >> 7) ^ (z1 << 63) ^ (z1 << 62) ^ (z1 << 57);
+}
+
+/* y ^= data (zero-padded to whole blocks), y *= H for each block. */
+static void ep__ghash_update(uint64_t *y, const uint64_t *h, const uint8_t *data, size_t len) {
+    while (len >= 16) {
+        y[0] ^= ep__load_be64(data);
+        y[1] ^= ep__load_be64(data + 8);
+        ep__ghash_mul(y, h);
+        data += 16;
+        len -= 16;
+    }
+    if (len) {
+        uint8_t last[16];
+        memset(last, 0, sizeof last);
+        memcpy(last, data, len);
+        y[0] ^= ep__load_be64(last);
+        y[1] ^= ep__load_be64(last + 8);
+        ep__ghash_mul(y, h);
+    }
+}
+
+/* ======================================================================== */
+/* GCM, shared by both paths                                                */
+/* ======================================================================== */
+typedef struct ep__gcm_run {
+    const ep_gcm *ctx;
+    uint8_t j0[16];       /* the pre-counter block */
+    uint64_t y[2];        /* GHASH state */
+} ep__gcm_run;
+
+/* Largest plaintext GCM allows: 2^32 - 2 blocks. */
+#define EP__GCM_MAX_LEN ((((uint64_t)1 << 32) - 2) * 16)
+
+static void ep__portable_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len) {
+    ep__ghash_update(y, ctx->opaque + EP__GCM_H, data, len);
+}
+
+#ifdef EP__GCM_X86
+static void ep__x86_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len);
+static void ep__x86_seal(ep__gcm_run *run, const uint8_t *pt, size_t len, uint8_t *ct, uint8_t *tagmask);
+static void ep__x86_open(ep__gcm_run *run, const uint8_t *ct, size_t len, uint8_t *pt, uint8_t *tagmask);
+static void ep__x86_init(ep_gcm *ctx, const uint8_t *schedule);
+static int ep__x86_available(void);
+#endif
+
+static void ep__gcm_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len) {
+#ifdef EP__GCM_X86
+    if (ctx->impl == EP_CRYPTO_HW) {
+        ep__x86_ghash(ctx, y, data, len);
+        return;
+    }
+#endif
+    ep__portable_ghash(ctx, y, data, len);
+}
+
+/* Portable CTR + GHASH. The keystream starts at J0 so its first block is the
+ * tag mask E(J0); data uses the blocks after it. The counter is the last 32
+ * bits of J0, big-endian, wrapping as GCM says. */
+static void ep__portable_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out, int decrypt,
+                               uint8_t *tagmask) {
+    const uint64_t *rk = run->ctx->opaque + EP__GCM_RK;
+    const uint64_t *h = run->ctx->opaque + EP__GCM_H;
+    uint32_t ctr = ((uint32_t)run->j0[12] << 24) | ((uint32_t)run->j0[13] << 16) | ((uint32_t)run->j0[14] << 8) |
+                   run->j0[15];
+    uint8_t ks[64];
+    size_t used = 16, pos = 0, i;
+    int first = 1;
+    for (;;) {
+        if (first || (used == 64 && pos < len)) {
+            int b;
+            for (b = 0; b < 4; b++) {
+                memcpy(ks + 16 * b, run->j0, 12);
+                ep__store_be32(ks + 16 * b + 12, ctr++);
+            }
+            ep__aes_encrypt4(rk, ks);
+            if (first) {
+                memcpy(tagmask, ks, 16);
+                first = 0;
+            } else {
+                used = 0;
+            }
+        }
+        if (pos == len) break;
+        {
+            size_t n = EP__MIN((size_t)16, len - pos);
+            uint8_t blk[16];
+            if (decrypt) ep__ghash_update(run->y, h, in + pos, n);
+            for (i = 0; i < n; i++) blk[i] = (uint8_t)(in[pos + i] ^ ks[used + i]);
+            memcpy(out + pos, blk, n);
+            if (!decrypt) ep__ghash_update(run->y, h, blk, n);
+            pos += n;
+            used += 16;
+        }
+    }
+    ep__wipe(ks, sizeof ks);
+}
+
+/* A function, so 32-bit builds do not warn that the test is always false. */
+static int ep__over(uint64_t n, uint64_t max) {
+    return n > max;
+}
+
+static ep_result ep__gcm_start(ep__gcm_run *run, const ep_gcm *ctx, const uint8_t *iv, size_t iv_len,
+                               const uint8_t *aad, size_t aad_len, size_t len) {
+    if (!ctx || !iv || iv_len == 0 || (aad_len && !aad)) return EP_ERR_INVALID_ARG;
+    if (ctx->impl != EP_CRYPTO_PORTABLE && ctx->impl != EP_CRYPTO_HW) return EP_ERR_INVALID_ARG;
+    if (ep__over(len, EP__GCM_MAX_LEN) || ep__over(aad_len, (uint64_t)1 << 60) ||
+        ep__over(iv_len, (uint64_t)1 << 60))
+        return EP_ERR_INVALID_ARG;
+    run->ctx = ctx;
+    run->y[0] = run->y[1] = 0;
+    if (iv_len == 12) {
+        memcpy(run->j0, iv, 12);
+        run->j0[12] = run->j0[13] = run->j0[14] = 0;
+        run->j0[15] = 1;
+    } else {
+        /* J0 = GHASH(IV || pad || 0^64 || bitlen(IV)^64) */
+        uint8_t lens[16];
+        memset(lens, 0, 8);
+        ep__store_be64(lens + 8, (uint64_t)iv_len * 8);
+        ep__gcm_ghash(ctx, run->y, iv, iv_len);
+        ep__gcm_ghash(ctx, run->y, lens, 16);
+        ep__store_be64(run->j0, run->y[0]);
+        ep__store_be64(run->j0 + 8, run->y[1]);
+        run->y[0] = run->y[1] = 0;
+    }
+    ep__gcm_ghash(ctx, run->y, aad, aad_len);
+    return EP_OK;
+}
+
+static void ep__gcm_finish(ep__gcm_run *run, size_t aad_len, size_t len, const uint8_t *tagmask,
+                           uint8_t *tag) {
+    uint8_t lens[16];
+    int i;
+    ep__store_be64(lens, (uint64_t)aad_len * 8);
+    ep__store_be64(lens + 8, (uint64_t)len * 8);
+    ep__gcm_ghash(run->ctx, run->y, lens, 16);
+    ep__store_be64(tag, run->y[0]);
+    ep__store_be64(tag + 8, run->y[1]);
+    for (i = 0; i < 16; i++) tag[i] ^= tagmask[i];
+}
+
+EP_API int ep_crypto_hw_available(void) {
+#ifdef EP__GCM_X86
+    return ep__x86_available();
+#else
+    return 0;
+#endif
+}
+
+EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_crypto_impl impl) {
+    uint8_t sched[240], blk[64];
+    int r, b;
+    if (!ctx || !key) return EP_ERR_INVALID_ARG;
+    if (impl == EP_CRYPTO_AUTO) impl = ep_crypto_hw_available() ? EP_CRYPTO_HW : EP_CRYPTO_PORTABLE;
+    if (impl == EP_CRYPTO_HW && !ep_crypto_hw_available()) return EP_ERR_UNSUPPORTED;
+    if (impl != EP_CRYPTO_PORTABLE && impl != EP_CRYPTO_HW) return EP_ERR_INVALID_ARG;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->impl = (int)impl;
+    ep__aes256_schedule(key, sched);
+#ifdef EP__GCM_X86
+    if (impl == EP_CRYPTO_HW) {
+        ep__x86_init(ctx, sched);
+        ep__wipe(sched, sizeof sched);
+        return EP_OK;
+    }
+#endif
+    /* Each round key, repeated for the four block slots, bitsliced. */
+    for (r = 0; r < 15; r++) {
+        for (b = 0; b < 4; b++) memcpy(blk + 16 * b, sched + 16 * r, 16);
+        ep__bs_load(blk, ctx->opaque + EP__GCM_RK + 8 * r);
+    }
+    /* H = E(0); kept as (hi, lo, hi^lo) and the same bit-reversed. */
+    memset(blk, 0, sizeof blk);
+    ep__aes_encrypt4(ctx->opaque + EP__GCM_RK, blk);
+    {
+        uint64_t *h = ctx->opaque + EP__GCM_H;
+        h[0] = ep__load_be64(blk);
+        h[1] = ep__load_be64(blk + 8);
+        h[2] = h[0] ^ h[1];
+        h[3] = ep__rev64(h[0]);
+        h[4] = ep__rev64(h[1]);
+        h[5] = ep__rev64(h[2]);
+    }
+    ep__wipe(sched, sizeof sched);
+    ep__wipe(blk, sizeof blk);
+    return EP_OK;
+}
+
+EP_API void ep_gcm_wipe(ep_gcm *ctx) {
+    if (ctx) ep__wipe(ctx, sizeof *ctx);
+}
+
+EP_API ep_result ep_gcm_seal(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+                             size_t aad_len, const uint8_t *pt, size_t len, uint8_t *ct,
+                             uint8_t tag[EP_TAG_SIZE]) {
+    ep__gcm_run run;
+    uint8_t tagmask[16];
+    ep_result r;
+    if (!tag || (len && (!pt || !ct))) return EP_ERR_INVALID_ARG;
+    r = ep__gcm_start(&run, ctx, iv, iv_len, aad, aad_len, len);
+    if (r != EP_OK) return r;
+#ifdef EP__GCM_X86
+    if (ctx->impl == EP_CRYPTO_HW)
+        ep__x86_seal(&run, pt, len, ct, tagmask);
+    else
+#endif
+        ep__portable_crypt(&run, pt, len, ct, 0, tagmask);
+    ep__gcm_finish(&run, aad_len, len, tagmask, tag);
+    ep__wipe(&run, sizeof run);
+    ep__wipe(tagmask, sizeof tagmask);
+    return EP_OK;
+}
+
+EP_API ep_result ep_gcm_open(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+                             size_t aad_len, const uint8_t *ct, size_t len, const uint8_t tag[EP_TAG_SIZE],
+                             uint8_t *pt) {
+    ep__gcm_run run;
+    uint8_t tagmask[16], want[16];
+    unsigned diff = 0, ok;
+    ep_result r;
+    int i;
+    if (!tag || (len && (!pt || !ct))) return EP_ERR_INVALID_ARG;
+    r = ep__gcm_start(&run, ctx, iv, iv_len, aad, aad_len, len);
+    if (r != EP_OK) return r;
+#ifdef EP__GCM_X86
+    if (ctx->impl == EP_CRYPTO_HW)
+        ep__x86_open(&run, ct, len, pt, tagmask);
+    else
+#endif
+        ep__portable_crypt(&run, ct, len, pt, 1, tagmask);
+    ep__gcm_finish(&run, aad_len, len, tagmask, want);
+    /* Constant time: OR of all differences, then 1 iff it is zero. */
+    for (i = 0; i < 16; i++) diff |= (unsigned)(want[i] ^ tag[i]);
+    ok = 1u & ((diff - 1u) >> 8);
+    ep__wipe(&run, sizeof run);
+    ep__wipe(tagmask, sizeof tagmask);
+    ep__wipe(want, sizeof want);
+    EP__CT_DECLASSIFY(&ok, sizeof ok);
+    if (!ok) {
+        if (len) ep__wipe(pt, len);
+        return EP_ERR_DECRYPT;
+    }
+    return EP_OK;
+}
+
+/* ======================================================================== */
+/* OS randomness                                                            */
+/* ======================================================================== */
+#endif /* !EP_NO_ENCRYPTION */
+
+#if defined(_WIN32)
+#  include <windows.h>
+#  include <bcrypt.h>
+#else
+#  include <errno.h>
+#  include <fcntl.h>
+#  include <unistd.h>
+#  if defined(__linux__) && defined(__GLIBC__) && \
+      (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 25))
+#    include <sys/random.h>
+#    define EP__HAVE_GETRANDOM 1
+#  elif defined(__APPLE__) || defined(__OpenBSD__) || defined(__FreeBSD__) || defined(__NetBSD__)
+#    include <sys/random.h>
+#    define EP__HAVE_GETENTROPY 1
+#  endif
+#endif
+
+#if !defined(_WIN32)
+/* /dev/urandom: the fallback where no system call exists or it is blocked
+ * (old kernels, seccomp filters returning ENOSYS/EPERM). */
+static ep_result ep__urandom(uint8_t *p, size_t len) {
+    int fd;
+    do {
+        fd = open("/dev/urandom", O_RDONLY);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return EP_ERR_NO_RANDOM;
+    while (len) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            close(fd);
+            return EP_ERR_NO_RANDOM;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    close(fd);
+    return EP_OK;
+}
+#endif
+
+EP_API ep_result ep_random_bytes(void *buf, size_t len) {
+    uint8_t *p = (uint8_t *)buf;
+    if (len == 0) return EP_OK;
+    if (!buf) return EP_ERR_INVALID_ARG;
+#if defined(_WIN32)
+    while (len) {
+        ULONG n = len > 0x40000000u ? 0x40000000u : (ULONG)len;
+        if (BCryptGenRandom(NULL, p, n, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) return EP_ERR_NO_RANDOM;
+        p += n;
+        len -= n;
+    }
+    return EP_OK;
+#else
+#  if defined(EP__HAVE_GETRANDOM)
+    while (len) {
+        /* Partial reads happen above 256 bytes and on signals. */
+        ssize_t n = getrandom(p, len, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return ep__urandom(p, len);
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return EP_OK;
+#  elif defined(EP__HAVE_GETENTROPY)
+    while (len) {
+        size_t n = len > 256 ? 256 : len; /* getentropy's limit per call */
+        if (getentropy(p, n) != 0) return ep__urandom(p, len);
+        p += n;
+        len -= n;
+    }
+    return EP_OK;
+#  else
+    return ep__urandom(p, len);
+#  endif
+#endif
+}
+
+/* ======================================================================== */
+/* Key object                                                               */
+/* ======================================================================== */
+#if !defined(EP_NO_ENCRYPTION)
+
+struct ep_key {
+    ep_allocator alloc; /* a copy, so freeing needs nothing from the caller */
+    ep_gcm gcm;
+};
+
+EP_API ep_result ep_key_create_impl(const uint8_t bytes[EP_KEY_SIZE], ep_crypto_impl impl,
+                                    const ep_allocator *alloc, ep_key **out) {
+    ep_key *k;
+    ep_result r;
+    if (!out) return EP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!bytes) return EP_ERR_INVALID_ARG;
+    k = (ep_key *)ep_malloc(alloc, sizeof *k);
+    if (!k) return EP_ERR_NOMEM;
+    k->alloc = alloc ? *alloc : *ep_allocator_default();
+    r = ep_gcm_init(&k->gcm, bytes, impl);
+    if (r != EP_OK) {
+        ep_allocator a = k->alloc;
+        ep__wipe(k, sizeof *k);
+        ep_free(&a, k);
+        return r;
+    }
+    *out = k;
+    return EP_OK;
+}
+
+EP_API ep_result ep_key_create(const uint8_t bytes[EP_KEY_SIZE], const ep_allocator *alloc, ep_key **out) {
+    return ep_key_create_impl(bytes, EP_CRYPTO_AUTO, alloc, out);
+}
+
+EP_API void ep_key_free(ep_key *key) {
+    ep_allocator a;
+    if (!key) return;
+    a = key->alloc;
+    ep__wipe(key, sizeof *key);
+    ep_free(&a, key);
+}
+
+static int ep__is_key_space(uint8_t c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Value of one hex digit, or -1; no branch or table on the (secret) digit. */
+static int ep__hex_value(uint8_t c) {
+    int d = (int)c - '0';
+    int l = (int)(c | 0x20) - 'a';
+    /* (x >> 8) & 1 on a small int is 1 iff x < 0: a mask without comparisons */
+    int is_d = ((d >> 8) ^ 1) & (((d - 10) >> 8) & 1); /* 0 <= d < 10 */
+    int is_l = ((l >> 8) ^ 1) & (((l - 6) >> 8) & 1);  /* 0 <= l < 6 */
+    return (is_d * d) + (is_l * (l + 10)) + ((is_d | is_l) - 1);
+}
+
+EP_API ep_result ep_key_parse(const uint8_t *content, size_t len, uint8_t out[EP_KEY_SIZE]) {
+    size_t start = 0, end = len, i;
+    int bad = 0;
+    if (!out || (len && !content)) return EP_ERR_INVALID_ARG;
+    if (len == EP_KEY_SIZE) { /* raw bytes, even if they look like text */
+        memcpy(out, content, EP_KEY_SIZE);
+        return EP_OK;
+    }
+    while (start < end && ep__is_key_space(content[start])) start++;
+    while (end > start && ep__is_key_space(content[end - 1])) end--;
+    if (end - start != 2 * EP_KEY_SIZE) return EP_ERR_KEY_FILE;
+    for (i = 0; i < EP_KEY_SIZE; i++) {
+        int hi = ep__hex_value(content[start + 2 * i]);
+        int lo = ep__hex_value(content[start + 2 * i + 1]);
+        bad |= (hi | lo) & 0x100; /* -1 has every bit set */
+        out[i] = (uint8_t)((hi << 4) | (lo & 15));
+    }
+    if (bad) {
+        ep__wipe(out, EP_KEY_SIZE);
+        return EP_ERR_KEY_FILE;
+    }
+    return EP_OK;
+}
+
+EP_API ep_result ep_key_seal_nonce(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZE], const void *pt,
+                                   size_t len, uint8_t *out_ct_and_tag) {
+    if (!key || !nonce || !out_ct_and_tag) return EP_ERR_INVALID_ARG;
+    return ep_gcm_seal(&key->gcm, nonce, EP_NONCE_SIZE, NULL, 0, (const uint8_t *)pt, len, out_ct_and_tag,
+                       out_ct_and_tag + len);
+}
+
+EP_API ep_result ep_key_seal(const ep_key *key, const void *pt, size_t len, uint8_t *out) {
+    ep_result r;
+    if (!key || !out) return EP_ERR_INVALID_ARG;
+    r = ep_random_bytes(out, EP_NONCE_SIZE);
+    if (r != EP_OK) return r;
+    return ep_key_seal_nonce(key, out, pt, len, out + EP_NONCE_SIZE);
+}
+
+EP_API ep_result ep_key_open(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZE], const uint8_t *ct_and_tag,
+                             size_t len, uint8_t *pt) {
+    if (!key || !nonce || !ct_and_tag) return EP_ERR_INVALID_ARG;
+    if (len < EP_TAG_SIZE) return EP_ERR_DECRYPT;
+    return ep_gcm_open(&key->gcm, nonce, EP_NONCE_SIZE, NULL, 0, ct_and_tag, len - EP_TAG_SIZE,
+                       ct_and_tag + len - EP_TAG_SIZE, pt);
+}
+
+/* Key files are tiny; anything bigger is not one. */
+#define EP__KEY_FILE_CAP 4096
+
+EP_API ep_result ep_key_load_file(struct ep_vfs *vfs, const char *path, const ep_allocator *alloc, ep_key **out,
+                                  ep_error *err) {
+    (void)vfs;
+    (void)path;
+    (void)alloc;
+    if (out) *out = NULL;
+    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "key files need the vfs part");
+}
+
+EP_API ep_result ep_key_generate_file(struct ep_vfs *vfs, const char *path, ep_error *err) {
+    (void)vfs;
+    (void)path;
+    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "key files need the vfs part");
+}
+
+#else /* EP_NO_ENCRYPTION: the calls exist so programs link, and say no. */
+
+EP_API int ep_crypto_hw_available(void) { return 0; }
+EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_crypto_impl impl) {
+    (void)key;
+    (void)impl;
+    if (ctx) memset(ctx, 0, sizeof *ctx);
+    return EP_ERR_UNSUPPORTED;
+}
+EP_API void ep_gcm_wipe(ep_gcm *ctx) {
+    if (ctx) ep__wipe(ctx, sizeof *ctx);
+}
+EP_API ep_result ep_gcm_seal(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+                             size_t aad_len, const uint8_t *pt, size_t len, uint8_t *ct,
+                             uint8_t tag[EP_TAG_SIZE]) {
+    (void)ctx; (void)iv; (void)iv_len; (void)aad; (void)aad_len; (void)pt; (void)len; (void)ct; (void)tag;
+    return EP_ERR_UNSUPPORTED;
+}
+EP_API ep_result ep_gcm_open(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+                             size_t aad_len, const uint8_t *ct, size_t len, const uint8_t tag[EP_TAG_SIZE],
+                             uint8_t *pt) {
+    (void)ctx; (void)iv; (void)iv_len; (void)aad; (void)aad_len; (void)ct; (void)len; (void)tag; (void)pt;
+    return EP_ERR_UNSUPPORTED;
+}
+EP_API ep_result ep_key_create(const uint8_t bytes[EP_KEY_SIZE], const ep_allocator *alloc, ep_key **out) {
+    (void)bytes; (void)alloc;
+    if (out) *out = NULL;
+    return EP_ERR_UNSUPPORTED;
+}
+EP_API ep_result ep_key_create_impl(const uint8_t bytes[EP_KEY_SIZE], ep_crypto_impl impl,
+                                    const ep_allocator *alloc, ep_key **out) {
+    (void)bytes; (void)impl; (void)alloc;
+    if (out) *out = NULL;
+    return EP_ERR_UNSUPPORTED;
+}
+EP_API void ep_key_free(ep_key *key) { (void)key; }
+EP_API ep_result ep_key_parse(const uint8_t *content, size_t len, uint8_t out[EP_KEY_SIZE]) {
+    (void)content; (void)len; (void)out;
+    return EP_ERR_UNSUPPORTED;
+}
+EP_API ep_result ep_key_load_file(struct ep_vfs *vfs, const char *path, const ep_allocator *alloc, ep_key **out,
+                                  ep_error *err) {
+    (void)vfs; (void)path; (void)alloc;
+    if (out) *out = NULL;
+    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "built with EP_NO_ENCRYPTION");
+}
+EP_API ep_result ep_key_generate_file(struct ep_vfs *vfs, const char *path, ep_error *err) {
+    (void)vfs; (void)path;
+    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "built with EP_NO_ENCRYPTION");
+}
+EP_API ep_result ep_key_seal(const ep_key *key, const void *pt, size_t len, uint8_t *out) {
+    (void)key; (void)pt; (void)len; (void)out;
+    return EP_ERR_UNSUPPORTED;
+}
+EP_API ep_result ep_key_seal_nonce(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZE], const void *pt,
+                                   size_t len, uint8_t *out_ct_and_tag) {
+    (void)key; (void)nonce; (void)pt; (void)len; (void)out_ct_and_tag;
+    return EP_ERR_UNSUPPORTED;
+}
+EP_API ep_result ep_key_open(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZE], const uint8_t *ct_and_tag,
+                             size_t len, uint8_t *pt) {
+    (void)key; (void)nonce; (void)ct_and_tag; (void)len; (void)pt;
+    return EP_ERR_UNSUPPORTED;
+}
+
+#endif /* EP_NO_ENCRYPTION */

@@ -1,7 +1,189 @@
-/* snapshot: placeholder; its issue fills this part in. */
+/* snapshot: ember snapshot files (shard-{id}.snap, ember-format.md §3) on a
+ * vfs. The writer streams entries into "<stem>.snap.tmp" and makes it the
+ * snapshot atomically (sync, rename, directory sync); the reader streams them
+ * back and verifies the footer CRC at the end.
+ *
+ *   ep_snapshot_writer *w;
+ *   ep_snapshot_writer_config wc;
+ *   ep_snapshot_writer_config_init(&wc);
+ *   ep_snapshot_path("data", 3, path, sizeof path);         data/shard-3.snap
+ *   ep_snapshot_writer_begin(path, 3, &wc, &w, &err);
+ *   ep_snapshot_writer_add_string(w, key, value, -1);       ... one per key
+ *   ep_snapshot_writer_finish(w);                           durable only if EP_OK
+ *   ep_snapshot_writer_free(w);
+ *
+ *   ep_snapshot_reader *r;
+ *   ep_snapshot_reader_config rc;
+ *   ep_snapshot_reader_config_init(&rc);                    rc.shard_id = 3;
+ *   ep_snapshot_reader_open(path, &rc, &r, &err);
+ *   while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) { ... }
+ *   res == EP_SNAPSHOT_END: every entry read and the footer CRC matched.
+ *   Anything else is an error (ep_snapshot_reader_error has offset/index).
+ *
+ * Entries come back before the footer can be checked (ember's format puts
+ * the CRC at the end), so a caller that must not act on a corrupt file
+ * buffers the entries until EP_SNAPSHOT_END, as ember's recovery does.
+ *
+ * Allocation: begin/open allocate the handle and one I/O buffer
+ * (buffer_size); the writer's buffer grows to hold the largest entry, the
+ * reader's to hold the largest entry (never more than the bytes left in the
+ * file); v3 also keeps one plaintext buffer of the same bound. */
 #ifndef EP_SNAPSHOT_H
 #define EP_SNAPSHOT_H
 
 #include "base.h"
+#include "crypto.h"
+#include "vfs.h"
+#include "codec_snap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ep_snapshot_reader_next after the last entry, once the footer matched.
+ * Positive: not an error, not EP_OK. */
+#define EP_SNAPSHOT_END ((ep_result)1)
+/* reader config shard_id: accept any shard. */
+#define EP_SNAPSHOT_ANY_SHARD (-1)
+#define EP_SNAPSHOT_HEADER_SIZE 11
+#define EP_SNAPSHOT_DEFAULT_BUFFER (1u << 20)
+#define EP_SNAPSHOT_DEFAULT_MAX_TRAILER (64u * 1024u)
+
+/* "dir/shard-{id}.snap" (just the name if dir is ""); EP_ERR_LIMIT if it does not fit in cap. */
+EP_API ep_result ep_snapshot_path(const char *dir, uint32_t shard_id, char *out, size_t cap);
+/* The temporary file the writer uses for path: the extension replaced by
+ * "snap.tmp", as ember does (shard-3.snap -> shard-3.snap.tmp). */
+EP_API ep_result ep_snapshot_tmp_path(const char *path, char *out, size_t cap);
+
+/* ---- writer ------------------------------------------------------------ */
+
+/* Supplies a 12-byte nonce per encrypted entry. Tests only (fixed vectors):
+ * a nonce must never repeat under one key. NULL = OS randomness. */
+typedef ep_result (*ep_nonce_fn)(void *user, uint8_t nonce[EP_NONCE_SIZE]);
+
+typedef struct ep_snapshot_writer_config {
+    ep_vfs *vfs;                /* NULL = the OS file system */
+    const ep_allocator *alloc;  /* NULL = default */
+    const ep_key *key;          /* NULL = plaintext (version 2); else encrypted (version 3). Not copied:
+                                   keep it alive until the writer is freed */
+    size_t buffer_size;         /* bytes gathered before each write; default 1 MiB */
+    ep_bytes trailer;           /* written after the footer (ember ignores bytes there); copied at begin.
+                                   A reader returns it only if it is <= its max_trailer (default 64 KiB) */
+    ep_nonce_fn nonce_fn;       /* tests only, see above */
+    void *nonce_user;
+} ep_snapshot_writer_config;
+
+typedef struct ep_snapshot_writer ep_snapshot_writer;
+
+EP_API void ep_snapshot_writer_config_init(ep_snapshot_writer_config *cfg);
+
+/* Creates (truncates) the temporary file and writes the header with a
+ * placeholder count. The file at path itself is not touched until finish.
+ * cfg may be NULL (defaults). err (optional) gets the detail of a failure. */
+EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, const ep_snapshot_writer_config *cfg,
+                                          ep_snapshot_writer **out, ep_error *err);
+
+/* Appends one entry (v2 encoding, §3.2). An entry the codec refuses
+ * (EP_ERR_INVALID_ARG, EP_ERR_LIMIT, EP_ERR_BAD_VALUE) is not written and
+ * the writer stays usable. An I/O failure fails the writer: every later call
+ * returns that error, and only free is left. */
+EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_entry *e);
+
+/* Conveniences that build the entry. expire_ms: remaining ms, -1 = none. */
+EP_API ep_result ep_snapshot_writer_add_string(ep_snapshot_writer *w, ep_bytes key, ep_bytes value,
+                                               int64_t expire_ms);
+EP_API ep_result ep_snapshot_writer_add_list(ep_snapshot_writer *w, ep_bytes key, const ep_bytes *items,
+                                             uint32_t count, int64_t expire_ms);
+/* Ember writes members in ascending (score, member) order; any order reads back. */
+EP_API ep_result ep_snapshot_writer_add_zset(ep_snapshot_writer *w, ep_bytes key, const double *scores,
+                                             const ep_bytes *members, uint32_t count, int64_t expire_ms);
+EP_API ep_result ep_snapshot_writer_add_hash(ep_snapshot_writer *w, ep_bytes key, const ep_bytes *fields,
+                                             const ep_bytes *values, uint32_t count, int64_t expire_ms);
+EP_API ep_result ep_snapshot_writer_add_set(ep_snapshot_writer *w, ep_bytes key, const ep_bytes *members,
+                                            uint32_t count, int64_t expire_ms);
+EP_API ep_result ep_snapshot_writer_add_proto(ep_snapshot_writer *w, ep_bytes key, ep_bytes type_name,
+                                              ep_bytes data, int64_t expire_ms);
+/* vectors: count * dim floats, element i at vectors[i * dim] (host floats; stored LE).
+ * metric and quantization must be <= 2. */
+EP_API ep_result ep_snapshot_writer_add_vector(ep_snapshot_writer *w, ep_bytes key, uint8_t metric,
+                                               uint8_t quantization, uint32_t connectivity, uint32_t expansion_add,
+                                               uint32_t dim, const ep_bytes *names, const float *vectors,
+                                               uint32_t count, int64_t expire_ms);
+
+/* Entries appended so far. */
+EP_API uint32_t ep_snapshot_writer_count(const ep_snapshot_writer *w);
+
+/* Writes the footer CRC and the trailer, patches the entry count, syncs the
+ * temporary file, renames it over path and syncs the directory. EP_OK means
+ * the new snapshot is durable. A failure before the rename leaves the old
+ * snapshot as it was (free then removes the temporary file); a failure of the
+ * directory sync (after the rename) is reported: the new snapshot is in place
+ * but may not survive power loss. */
+EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w);
+
+/* Abandons an unfinished snapshot: closes and removes the temporary file (the
+ * result says whether that worked) and frees the writer. After finish it just
+ * frees. */
+EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w);
+/* abort, ignoring the result. NULL is fine. */
+EP_API void ep_snapshot_writer_free(ep_snapshot_writer *w);
+
+/* The detail of the last failure. */
+EP_API const ep_error *ep_snapshot_writer_error(const ep_snapshot_writer *w);
+
+/* ---- reader ------------------------------------------------------------ */
+
+typedef struct ep_snapshot_reader_config {
+    ep_vfs *vfs;                /* NULL = the OS file system */
+    const ep_allocator *alloc;  /* NULL = default */
+    const ep_key *key;          /* needed for version 3 (else EP_ERR_ENCRYPTION_REQUIRED); ignored for 1 and 2 */
+    int32_t shard_id;           /* expected shard, or EP_SNAPSHOT_ANY_SHARD (the default) */
+    size_t buffer_size;         /* read size; default 1 MiB */
+    size_t max_trailer;         /* longest trailer returned; default 64 KiB */
+} ep_snapshot_reader_config;
+
+typedef struct ep_snapshot_info {
+    uint8_t version;            /* 1, 2 or 3 */
+    int encrypted;              /* version 3 */
+    uint16_t shard_id;
+    uint32_t entry_count;       /* from the header */
+    uint64_t file_size;
+    uint64_t entries_read;      /* so far */
+    uint64_t entry_offset;      /* file offset of the entry last returned by next */
+    uint64_t footer_offset;     /* valid once next returned EP_SNAPSHOT_END */
+    uint64_t trailer_len;       /* bytes after the footer; valid at EP_SNAPSHOT_END */
+} ep_snapshot_info;
+
+typedef struct ep_snapshot_reader ep_snapshot_reader;
+
+EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg);
+
+/* Opens path and reads the header (§1.6, §3.6): EP_ERR_EOF (short header),
+ * EP_ERR_BAD_MAGIC, EP_ERR_BAD_VERSION (0 or > 3), EP_ERR_ENCRYPTION_REQUIRED
+ * (version 3 without a key), EP_ERR_SHARD_MISMATCH. cfg may be NULL. */
+EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_reader_config *cfg,
+                                         ep_snapshot_reader **out, ep_error *err);
+
+/* The next entry (views valid until the next call or free), then
+ * EP_SNAPSHOT_END once entry_count entries were read and the footer CRC
+ * matched. Errors: EP_ERR_EOF (the file ends inside an entry or before the
+ * footer), EP_ERR_CHECKSUM, EP_ERR_DECRYPT, and the codec's (EP_ERR_LIMIT,
+ * EP_ERR_UNKNOWN_TAG, EP_ERR_UTF8, EP_ERR_BAD_VALUE); the error detail has
+ * the entry's byte offset and index. Errors and END repeat on later calls. */
+EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *out);
+
+EP_API void ep_snapshot_reader_info(const ep_snapshot_reader *r, ep_snapshot_info *out);
+
+/* The bytes after the footer (not interpreted), valid until free. Only after
+ * EP_SNAPSHOT_END (else EP_ERR_STATE). Empty if there are none;
+ * EP_ERR_LIMIT (and an empty view) if there are more than max_trailer. */
+EP_API ep_result ep_snapshot_reader_trailer(ep_snapshot_reader *r, ep_bytes *out);
+
+EP_API const ep_error *ep_snapshot_reader_error(const ep_snapshot_reader *r);
+EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* EP_SNAPSHOT_H */
