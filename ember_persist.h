@@ -1298,8 +1298,8 @@ EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out);
  * AOF over a snapshot even when the snapshot already contains its records.
  * ep_shard_snapshot puts a trailer after the snapshot's footer (ember ignores
  * bytes there) that names the AOF prefix the snapshot covers: its length and
- * CRC-32, plus the protobuf schemas. Recovery skips exactly that prefix when
- * the AOF's first bytes still have that CRC; otherwise (the AOF was rewritten,
+ * a 64-bit hash, plus the protobuf schemas. Recovery skips exactly that prefix
+ * when the AOF's first bytes still have that hash; otherwise (the AOF was rewritten,
  * or replaced) it replays the whole AOF. Files stay readable by ember. The
  * format and every crash window are in docs/recovery.md. */
 #ifndef EP_RECOVERY_H
@@ -1412,14 +1412,15 @@ EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_
 EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
 
-/* The trailer, for tools: magic "EPTR", version 1, covered_len u64, covered
- * CRC-32 u32, schema count u32, that many (name str, descriptor bytes), then
- * the CRC-32 of all the bytes before it. */
+/* The trailer, for tools: magic "EPTR", version 1, covered_len u64,
+ * covered_hash u64 (docs/recovery.md: a 64-bit multiply-xorshift hash, not
+ * CRC-32), schema count u32, that many (name str, descriptor bytes), then the
+ * CRC-32 of all the bytes before it. */
 #define EP_TRAILER_MAGIC "EPTR"
 #define EP_TRAILER_VERSION 1
 typedef struct ep_trailer_info {
     uint64_t covered_len;
-    uint32_t covered_crc;
+    uint64_t covered_hash;
     uint32_t schema_count;
     ep_bytes schemas;  /* the encoded (name, descriptor) pairs; walk with ep_trailer_schema_next */
 } ep_trailer_info;
@@ -8587,14 +8588,65 @@ static int64_t ep__os_wall_ms(void) {
 #endif
 }
 
+/* ---- prefix hash -------------------------------------------------------------- */
+
+/* A streaming 64-bit hash of an AOF prefix. Not CRC-32: every AOF record ends
+ * with the CRC-32 of its own bytes, and CRC's linearity then makes the CRC-32
+ * of "header + record + its CRC" the same for every record of one length
+ * (RPUSH l a and RPUSH l b collide). The multiply makes this one non-linear. */
+typedef struct ep__phash {
+    uint64_t h, total;
+    uint8_t tail[8];
+    size_t ntail;
+} ep__phash;
+
+static void ep__phash_word(ep__phash *p, uint64_t w) {
+    p->h = (p->h ^ w) * 0x9e3779b97f4a7c15ull;
+    p->h ^= p->h >> 29;
+}
+
+static void ep__phash_init(ep__phash *p) {
+    memset(p, 0, sizeof *p);
+    p->h = 0x243f6a8885a308d3ull;
+}
+
+static void ep__phash_update(ep__phash *p, const uint8_t *d, size_t n) {
+    p->total += n;
+    while (n && p->ntail) { /* complete a word left from the last call */
+        p->tail[p->ntail++] = *d++;
+        n--;
+        if (p->ntail == 8) {
+            ep__phash_word(p, ep_load_u64le(p->tail));
+            p->ntail = 0;
+        }
+    }
+    for (; n >= 8; d += 8, n -= 8) ep__phash_word(p, ep_load_u64le(d));
+    while (n--) p->tail[p->ntail++] = *d++;
+}
+
+static uint64_t ep__phash_final(ep__phash *p) {
+    uint64_t h;
+    if (p->ntail) {
+        memset(p->tail + p->ntail, 0, 8 - p->ntail);
+        ep__phash_word(p, ep_load_u64le(p->tail));
+    }
+    ep__phash_word(p, p->total);
+    h = p->h;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
 /* ---- trailer ---------------------------------------------------------------- */
 
-static void ep__trailer_encode(ep_buf *b, uint64_t covered_len, uint32_t covered_crc, const ep_keyspace *ks) {
+static void ep__trailer_encode(ep_buf *b, uint64_t covered_len, uint64_t covered_hash, const ep_keyspace *ks) {
     size_t i, n = ks ? ep_keyspace_schema_count(ks) : 0, start = b->len;
     ep_buf_put(b, EP_TRAILER_MAGIC, 4);
     ep_buf_u8(b, EP_TRAILER_VERSION);
     ep_buf_u64(b, covered_len);
-    ep_buf_u32(b, covered_crc);
+    ep_buf_u64(b, covered_hash);
     ep_buf_u32(b, (uint32_t)n);
     for (i = 0; i < n; i++) {
         ep_bytes name = ep_bytes_of(NULL, 0), desc = ep_bytes_of(NULL, 0);
@@ -8612,14 +8664,14 @@ EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_i
     uint32_t i;
     if (!out || (!data && len)) return EP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    if (len < 4 + 1 + 8 + 4 + 4 + 4) return EP_ERR_EOF;
+    if (len < 4 + 1 + 8 + 8 + 4 + 4) return EP_ERR_EOF;
     if (ep_crc32(data, len - 4) != ep_load_u32le(data + len - 4)) return EP_ERR_CHECKSUM;
     ep_cursor_init(&c, data, len - 4);
     magic = ep_cursor_take(&c, 4);
     if (!magic || memcmp(magic, EP_TRAILER_MAGIC, 4) != 0) return EP_ERR_BAD_MAGIC;
     if (ep_cursor_u8(&c) != EP_TRAILER_VERSION) return EP_ERR_BAD_VERSION;
     out->covered_len = ep_cursor_u64(&c);
-    out->covered_crc = ep_cursor_u32(&c);
+    out->covered_hash = ep_cursor_u64(&c);
     out->schema_count = ep_cursor_u32(&c);
     start = c.pos;
     for (i = 0; i < out->schema_count && !c.err; i++) {
@@ -8644,16 +8696,19 @@ EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_byte
     return 1;
 }
 
-/* CRC-32 of path's first len bytes; EP_ERR_EOF if the file is shorter. */
-static ep_result ep__crc_prefix(ep_vfs *vfs, const ep_allocator *alloc, const char *path, uint64_t len,
-                                uint32_t *crc) {
+/* The hash of path's first len bytes; EP_ERR_EOF if the file is shorter. */
+static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const char *path, uint64_t len,
+                                 uint64_t *out) {
     const size_t chunk = 256u * 1024u;
     ep_file *f = NULL;
     uint8_t *buf;
     uint64_t off = 0;
+    ep__phash ph;
     ep_result r;
-    *crc = 0;
+    ep__phash_init(&ph);
+    *out = ep__phash_final(&ph);
     if (len == 0) return EP_OK;
+    ep__phash_init(&ph);
     buf = (uint8_t *)ep_malloc(alloc, chunk);
     if (!buf) return EP_ERR_NOMEM;
     r = vfs->open(vfs, path, EP_OPEN_READ, &f, NULL);
@@ -8661,11 +8716,12 @@ static ep_result ep__crc_prefix(ep_vfs *vfs, const ep_allocator *alloc, const ch
         size_t want = (size_t)EP__MIN((uint64_t)chunk, len - off), got = 0;
         r = vfs->read(vfs, f, off, buf, want, &got, NULL);
         if (r == EP_OK && got < want) r = EP_ERR_EOF;
-        if (r == EP_OK) *crc = ep_crc32_update(*crc, buf, got);
+        if (r == EP_OK) ep__phash_update(&ph, buf, got);
         off += got;
     }
     if (f) (void)vfs->close(vfs, f, NULL);
     ep_free(alloc, buf);
+    if (r == EP_OK) *out = ep__phash_final(&ph);
     return r;
 }
 
@@ -8825,14 +8881,14 @@ static ep_result ep__trailer_schemas(ep__rec *c) {
 
 /* How many leading AOF bytes the snapshot already contains. */
 static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
-    uint32_t crc;
+    uint64_t hash;
     ep_result r;
     *skip = 0;
     if (!c->have_trailer) return EP_OK;
     if (c->cfg->ignore_trailer) return EP_OK;
-    r = ep__crc_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.covered_len, &crc);
+    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.covered_len, &hash);
     if (r == EP_ERR_NOMEM) return r;
-    if (r == EP_OK && crc == c->ti.covered_crc) {
+    if (r == EP_OK && hash == c->ti.covered_hash) {
         c->res->trailer = EP_TRAILER_APPLIED;
         *skip = c->ti.covered_len;
         return EP_OK;
@@ -9020,14 +9076,14 @@ static ep_result ep__write_entries(ep_snapshot_writer *w, const ep_keyspace *ks,
 /* Writes the snapshot with a trailer covering `covered` AOF bytes; returns
  * the trailer's length (for the rewrite's later patch). */
 static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const ep_keyspace *ks, ep_vfs *vfs,
-                                    const ep_shard_config *cfg, uint64_t covered, uint32_t crc, size_t *trailer_len,
+                                    const ep_shard_config *cfg, uint64_t covered, uint64_t hash, size_t *trailer_len,
                                     ep_error *err) {
     ep_snapshot_writer_config wc;
     ep_snapshot_writer *w = NULL;
     ep_buf trailer;
     ep_result r;
     ep_buf_init(&trailer, cfg->alloc);
-    ep__trailer_encode(&trailer, covered, crc, ks);
+    ep__trailer_encode(&trailer, covered, hash, ks);
     if (trailer.err) {
         ep_buf_free(&trailer);
         return ep_error_set(err, trailer.err, UINT64_MAX, "snapshot trailer: %s", ep_result_str(trailer.err));
@@ -9073,7 +9129,7 @@ static ep_result ep__shard_begin(const char *dir, uint32_t shard_id, const ep_ke
 
 /* The AOF prefix ks reflects and its CRC (see ep_shard_snapshot). */
 static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const char *aof_path, ep_aof_writer *aof,
-                                 uint64_t *len, uint32_t *crc, ep_error *err) {
+                                 uint64_t *len, uint64_t *hash, ep_error *err) {
     ep_result r;
     if (aof) {
         ep_aof_writer_stats st;
@@ -9086,7 +9142,7 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     }
-    r = ep__crc_prefix(vfs, cfg->alloc, aof_path, *len, crc);
+    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, *len, hash);
     if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     return EP_OK;
 }
@@ -9096,14 +9152,13 @@ EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_
     ep_shard_config def;
     ep_vfs os, *vfs;
     ep__shard_paths p;
-    uint64_t len = 0;
-    uint32_t crc = 0;
+    uint64_t len = 0, hash = 0;
     size_t tlen;
     ep_result r;
     if (err) ep_error_clear(err);
     if ((r = ep__shard_begin(dir, shard_id, ks, &cfg, &def, &vfs, &os, &p)) != EP_OK) return r;
-    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &crc, err)) != EP_OK) return r;
-    return ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, crc, &tlen, err);
+    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &hash, err)) != EP_OK) return r;
+    return ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err);
 }
 
 /* Rewrites the trailer at the end of the snapshot in place to cover nothing.
@@ -9138,8 +9193,7 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
     ep_shard_config def;
     ep_vfs os, *vfs;
     ep__shard_paths p;
-    uint64_t len = 0;
-    uint32_t crc = 0;
+    uint64_t len = 0, hash = 0;
     size_t tlen = 0;
     ep_result r;
     if (err) ep_error_clear(err);
@@ -9147,8 +9201,8 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
     if ((r = ep__shard_begin(dir, shard_id, ks, &cfg, &def, &vfs, &os, &p)) != EP_OK) return r;
     /* 1. snapshot covering the whole synced AOF: from here a crash recovers
      *    the snapshot and skips every old record. */
-    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &crc, err)) != EP_OK) return r;
-    if ((r = ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, crc, &tlen, err)) != EP_OK) return r;
+    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &hash, err)) != EP_OK) return r;
+    if ((r = ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err)) != EP_OK) return r;
     /* 2. reset the AOF (header-only file renamed over it, directory synced).
      *    A crash now leaves a trailer the new AOF does not match: replay all
      *    of it, i.e. nothing old. */

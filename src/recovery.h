@@ -26,8 +26,8 @@
  * AOF over a snapshot even when the snapshot already contains its records.
  * ep_shard_snapshot puts a trailer after the snapshot's footer (ember ignores
  * bytes there) that names the AOF prefix the snapshot covers: its length and
- * CRC-32, plus the protobuf schemas. Recovery skips exactly that prefix when
- * the AOF's first bytes still have that CRC; otherwise (the AOF was rewritten,
+ * a 64-bit hash, plus the protobuf schemas. Recovery skips exactly that prefix
+ * when the AOF's first bytes still have that hash; otherwise (the AOF was rewritten,
  * or replaced) it replays the whole AOF. Files stay readable by ember. The
  * format and every crash window are in docs/recovery.md. */
 #ifndef EP_RECOVERY_H
@@ -148,14 +148,15 @@ EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_
 EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
 
-/* The trailer, for tools: magic "EPTR", version 1, covered_len u64, covered
- * CRC-32 u32, schema count u32, that many (name str, descriptor bytes), then
- * the CRC-32 of all the bytes before it. */
+/* The trailer, for tools: magic "EPTR", version 1, covered_len u64,
+ * covered_hash u64 (docs/recovery.md: a 64-bit multiply-xorshift hash, not
+ * CRC-32), schema count u32, that many (name str, descriptor bytes), then the
+ * CRC-32 of all the bytes before it. */
 #define EP_TRAILER_MAGIC "EPTR"
 #define EP_TRAILER_VERSION 1
 typedef struct ep_trailer_info {
     uint64_t covered_len;
-    uint32_t covered_crc;
+    uint64_t covered_hash;
     uint32_t schema_count;
     ep_bytes schemas;  /* the encoded (name, descriptor) pairs; walk with ep_trailer_schema_next */
 } ep_trailer_info;
