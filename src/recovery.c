@@ -93,12 +93,22 @@ static uint64_t ep__phash_final(ep__phash *p) {
 
 /* ---- trailer ---------------------------------------------------------------- */
 
+/* Trailer = [magic, version, schemas, CRC] [covered_len, covered_hash, CRC].
+ * Two parts with their own CRCs so that the rewrite's in-place update of the
+ * second (20 bytes) can never damage the schemas, even if it is torn. */
+#define EP__TRAILER_FIXED 20
+
+static void ep__trailer_fixed(uint8_t out[EP__TRAILER_FIXED], uint64_t covered_len, uint64_t covered_hash) {
+    ep_store_u64le(out, covered_len);
+    ep_store_u64le(out + 8, covered_hash);
+    ep_store_u32le(out + 16, ep_crc32(out, 16));
+}
+
 static void ep__trailer_encode(ep_buf *b, uint64_t covered_len, uint64_t covered_hash, const ep_keyspace *ks) {
     size_t i, n = ks ? ep_keyspace_schema_count(ks) : 0, start = b->len;
+    uint8_t fixed[EP__TRAILER_FIXED];
     ep_buf_put(b, EP_TRAILER_MAGIC, 4);
     ep_buf_u8(b, EP_TRAILER_VERSION);
-    ep_buf_u64(b, covered_len);
-    ep_buf_u64(b, covered_hash);
     ep_buf_u32(b, (uint32_t)n);
     for (i = 0; i < n; i++) {
         ep_bytes name = ep_bytes_of(NULL, 0), desc = ep_bytes_of(NULL, 0);
@@ -107,23 +117,24 @@ static void ep__trailer_encode(ep_buf *b, uint64_t covered_len, uint64_t covered
         ep_buf_lenbytes(b, desc.data, desc.len);
     }
     if (!b->err) ep_buf_u32(b, ep_crc32(b->data + start, b->len - start));
+    ep__trailer_fixed(fixed, covered_len, covered_hash);
+    ep_buf_put(b, fixed, sizeof fixed);
 }
 
 EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_info *out) {
     ep_cursor c;
-    const uint8_t *magic;
-    size_t start;
+    const uint8_t *magic, *fixed;
+    size_t start, head;
     uint32_t i;
     if (!out || (!data && len)) return EP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    if (len < 4 + 1 + 8 + 8 + 4 + 4) return EP_ERR_EOF;
-    if (ep_crc32(data, len - 4) != ep_load_u32le(data + len - 4)) return EP_ERR_CHECKSUM;
-    ep_cursor_init(&c, data, len - 4);
+    if (len < 4 + 1 + 4 + 4 + EP__TRAILER_FIXED) return EP_ERR_EOF;
+    head = len - EP__TRAILER_FIXED;
+    if (ep_crc32(data, head - 4) != ep_load_u32le(data + head - 4)) return EP_ERR_CHECKSUM;
+    ep_cursor_init(&c, data, head - 4);
     magic = ep_cursor_take(&c, 4);
     if (!magic || memcmp(magic, EP_TRAILER_MAGIC, 4) != 0) return EP_ERR_BAD_MAGIC;
     if (ep_cursor_u8(&c) != EP_TRAILER_VERSION) return EP_ERR_BAD_VERSION;
-    out->covered_len = ep_cursor_u64(&c);
-    out->covered_hash = ep_cursor_u64(&c);
     out->schema_count = ep_cursor_u32(&c);
     start = c.pos;
     for (i = 0; i < out->schema_count && !c.err; i++) {
@@ -133,6 +144,12 @@ EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_i
     if (c.err) return c.err;
     if (c.pos != c.len) return EP_ERR_CORRUPT;
     out->schemas = ep_bytes_of(data + start, c.pos - start);
+    fixed = data + head;
+    out->covered_valid = ep_crc32(fixed, 16) == ep_load_u32le(fixed + 16);
+    if (out->covered_valid) {
+        out->covered_len = ep_load_u64le(fixed);
+        out->covered_hash = ep_load_u64le(fixed + 8);
+    }
     return EP_OK;
 }
 
@@ -338,6 +355,11 @@ static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
     *skip = 0;
     if (!c->have_trailer) return EP_OK;
     if (c->cfg->ignore_trailer) return EP_OK;
+    if (!c->ti.covered_valid) { /* a torn in-place update by ep_shard_rewrite: the AOF was reset */
+        c->res->trailer = EP_TRAILER_STALE;
+        ep__log(c, EP_LOG_WARN, "snapshot trailer's AOF range is unreadable: replaying all of the AOF");
+        return EP_OK;
+    }
     r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.covered_len, &hash);
     if (r == EP_ERR_NOMEM) return r;
     if (r == EP_OK && hash == c->ti.covered_hash) {
@@ -613,29 +635,24 @@ EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_
     return ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err);
 }
 
-/* Rewrites the trailer at the end of the snapshot in place to cover nothing.
- * A torn write leaves a trailer whose CRC fails: recovery then ignores it and
- * replays the whole (reset) AOF, which is also right. */
-static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, const ep_keyspace *ks, const ep_shard_config *cfg,
-                                   size_t tlen, ep_error *err) {
-    ep_buf t;
+/* Rewrites the trailer's second part in place to cover nothing. A torn write
+ * fails that part's CRC: recovery then replays the whole (reset) AOF, which
+ * is right too, and the schemas in the first part are untouched. */
+static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err) {
+    uint8_t fixed[EP__TRAILER_FIXED];
     ep_file *f = NULL;
     uint64_t size = 0;
     ep_result r;
-    ep_buf_init(&t, cfg->alloc);
-    ep__trailer_encode(&t, 0, 0, ks);
-    r = t.err;
-    if (r == EP_OK && t.len != tlen) r = EP_ERR_STATE; /* same fields, same length: cannot happen */
-    if (r == EP_OK) r = vfs->open(vfs, path, EP_OPEN_WRITE, &f, err);
+    ep__trailer_fixed(fixed, 0, 0);
+    r = vfs->open(vfs, path, EP_OPEN_WRITE, &f, err);
     if (r == EP_OK) r = vfs->size(vfs, f, &size, err);
-    if (r == EP_OK && size < tlen) r = EP_ERR_CORRUPT;
-    if (r == EP_OK) r = vfs->write(vfs, f, size - tlen, t.data, t.len, err);
+    if (r == EP_OK && size < EP__TRAILER_FIXED) r = EP_ERR_CORRUPT;
+    if (r == EP_OK) r = vfs->write(vfs, f, size - EP__TRAILER_FIXED, fixed, sizeof fixed, err);
     if (r == EP_OK) r = vfs->sync(vfs, f, err);
     if (f) {
         ep_result rc = vfs->close(vfs, f, NULL);
         if (r == EP_OK) r = rc;
     }
-    ep_buf_free(&t);
     if (r != EP_OK && err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "%s: %s", path, ep_result_str(r));
     return r;
 }
@@ -664,5 +681,6 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
     }
     /* 3. the trailer covers nothing, before any new record can be appended
      *    (a new AOF that happened to start with the old bytes must not be skipped). */
-    return ep__trailer_reset(vfs, p.snap, ks, cfg, tlen, err);
+    (void)tlen;
+    return ep__trailer_reset(vfs, p.snap, err);
 }

@@ -148,13 +148,14 @@ EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_
 EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
 
-/* The trailer, for tools: magic "EPTR", version 1, covered_len u64,
- * covered_hash u64 (docs/recovery.md: a 64-bit multiply-xorshift hash, not
- * CRC-32), schema count u32, that many (name str, descriptor bytes), then the
- * CRC-32 of all the bytes before it. */
+/* The trailer, for tools (docs/recovery.md): magic "EPTR", version 1, schema
+ * count u32, that many (name str, descriptor bytes), CRC-32 of those bytes;
+ * then covered_len u64, covered_hash u64 (a 64-bit multiply-xorshift hash, not
+ * CRC-32), CRC-32 of those 16 bytes. */
 #define EP_TRAILER_MAGIC "EPTR"
 #define EP_TRAILER_VERSION 1
 typedef struct ep_trailer_info {
+    int covered_valid;  /* the second part's CRC matched (else covered_* are 0) */
     uint64_t covered_len;
     uint64_t covered_hash;
     uint32_t schema_count;
