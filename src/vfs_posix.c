@@ -1,16 +1,17 @@
 /* vfs_posix: the operating system's file system on POSIX systems.
  * Compiles to nothing on Windows and under EP_NO_OS_VFS (vfs_win32.c or
  * vfs.c then supply ep_vfs_os_init). */
-#if !defined(_WIN32) && !defined(EP_NO_OS_VFS)
 
 /* Compiled on its own (make parts) nobody has asked for POSIX 2008 yet. */
-#if defined(EP__PART_CHECK) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && \
-    !defined(_XOPEN_SOURCE)
+#if defined(EP__PART_CHECK) && !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && \
+    !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
 #  define _POSIX_C_SOURCE 200809L
 #endif
 
 #include "internal.h"
 #include "vfs.h"
+
+#if !defined(_WIN32) && !defined(EP_NO_OS_VFS)
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,20 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+/* glibc hides pread, ftruncate, fdatasync and O_CLOEXEC unless POSIX 2008 was
+ * requested before its first header; say so plainly instead of failing on
+ * implicit declarations. */
+#if defined(__GLIBC__) && !defined(__USE_XOPEN2K8)
+#  error "ember_persist.h: the implementation needs POSIX 2008. Include ember_persist.h before any system header in the file that defines EMBER_PERSIST_IMPLEMENTATION, or compile it with -D_POSIX_C_SOURCE=200809L."
+#endif
+
+/* Older systems: set close-on-exec right after open instead. */
+#ifdef O_CLOEXEC
+#  define EP__O_CLOEXEC O_CLOEXEC
+#else
+#  define EP__O_CLOEXEC 0
+#endif
 
 /* The handle is the descriptor plus one, carried in the pointer: no
  * allocation (this vfs has no allocator) and never NULL. Several vfs live in
@@ -75,7 +90,7 @@ static int ep__posix_off_ok(uint64_t off, size_t len) {
 
 static ep_result ep__posix_open(ep_vfs *vfs, const char *path, unsigned flags, ep_file **out,
                                 ep_error *err) {
-    int oflags = O_CLOEXEC;
+    int oflags = EP__O_CLOEXEC;
     int fd;
     (void)vfs;
     *out = NULL;
@@ -87,6 +102,7 @@ static ep_result ep__posix_open(ep_vfs *vfs, const char *path, unsigned flags, e
         fd = open(path, oflags, (mode_t)0600);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) return ep__posix_fail(err, errno, "open", path);
+    if (EP__O_CLOEXEC == 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
     *out = EP__PFILE(fd);
     return EP_OK;
 }
@@ -235,7 +251,7 @@ static ep_result ep__posix_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
 
 static ep_result ep__posix_sync_dir(ep_vfs *vfs, const char *dir, ep_error *err) {
     int fd, rc, e;
-    int oflags = O_RDONLY | O_CLOEXEC;
+    int oflags = O_RDONLY | EP__O_CLOEXEC;
     (void)vfs;
 #ifdef O_DIRECTORY
     oflags |= O_DIRECTORY;
