@@ -1368,7 +1368,8 @@ static ep_result ep__posix_code(int e) {
 /* Maps errno e to a result, fills err with "op path: strerror(e)". */
 static ep_result ep__posix_fail(ep_error *err, int e, const char *op, const char *path) {
     ep_result r = ep__posix_code(e);
-    ep_error_set(err, r, UINT64_MAX, "%s %s: %s", op, path ? path : "", strerror(e));
+    if (path && *path) ep_error_set(err, r, UINT64_MAX, "%s %s: %s", op, path, strerror(e));
+    else ep_error_set(err, r, UINT64_MAX, "%s: %s", op, strerror(e));
     if (err) err->sys_errno = e;
     return r;
 }
@@ -1384,7 +1385,7 @@ static ep_result ep__posix_lock_fail(ep_error *err, int e) {
         if (err) err->sys_errno = e;
         return EP_ERR_LOCKED;
     }
-    return ep__posix_fail(err, e, "lock", "");
+    return ep__posix_fail(err, e, "lock", NULL);
 }
 
 /* off_t may be 32 bits (32-bit builds without _FILE_OFFSET_BITS=64). */
@@ -1422,7 +1423,7 @@ static ep_result ep__posix_close(ep_vfs *vfs, ep_file *f, ep_error *err) {
     /* Never retry close: on Linux the descriptor is gone even after EINTR. */
     rc = close(EP__PFD(f));
     e = errno;
-    if (rc != 0 && e != EINTR) return ep__posix_fail(err, e, "close", "");
+    if (rc != 0 && e != EINTR) return ep__posix_fail(err, e, "close", NULL);
     return EP_OK;
 }
 
@@ -1440,7 +1441,7 @@ static ep_result ep__posix_read(ep_vfs *vfs, ep_file *f, uint64_t offset, void *
         if (n < 0) {
             if (errno == EINTR) continue;
             *got = done;
-            return ep__posix_fail(err, errno, "read", "");
+            return ep__posix_fail(err, errno, "read", NULL);
         }
         if (n == 0) break; /* end of file */
         done += (size_t)n;
@@ -1461,7 +1462,7 @@ static ep_result ep__posix_write(ep_vfs *vfs, ep_file *f, uint64_t offset, const
         ssize_t n = pwrite(EP__PFD(f), p + done, want, (off_t)(offset + done));
         if (n < 0) {
             if (errno == EINTR) continue;
-            return ep__posix_fail(err, errno, "write", "");
+            return ep__posix_fail(err, errno, "write", NULL);
         }
         if (n == 0) { /* no progress and no error: treat as a full disk */
             ep_error_set(err, EP_ERR_NO_SPACE, offset + done, "write: no progress");
@@ -1481,7 +1482,7 @@ static ep_result ep__posix_truncate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_e
     do {
         rc = ftruncate(EP__PFD(f), (off_t)size);
     } while (rc != 0 && errno == EINTR);
-    if (rc != 0) return ep__posix_fail(err, errno, "truncate", "");
+    if (rc != 0) return ep__posix_fail(err, errno, "truncate", NULL);
     return EP_OK;
 }
 
@@ -1489,7 +1490,7 @@ static ep_result ep__posix_size(ep_vfs *vfs, ep_file *f, uint64_t *out, ep_error
     struct stat st;
     (void)vfs;
     *out = 0;
-    if (fstat(EP__PFD(f), &st) != 0) return ep__posix_fail(err, errno, "fstat", "");
+    if (fstat(EP__PFD(f), &st) != 0) return ep__posix_fail(err, errno, "fstat", NULL);
     *out = (uint64_t)st.st_size;
     return EP_OK;
 }
@@ -1519,7 +1520,7 @@ static int ep__posix_fsync_fd(int fd) {
 
 static ep_result ep__posix_sync(ep_vfs *vfs, ep_file *f, ep_error *err) {
     (void)vfs;
-    if (ep__posix_fsync_fd(EP__PFD(f)) != 0) return ep__posix_fail(err, errno, "sync", "");
+    if (ep__posix_fsync_fd(EP__PFD(f)) != 0) return ep__posix_fail(err, errno, "sync", NULL);
     return EP_OK;
 }
 
@@ -1710,8 +1711,10 @@ static ep_result ep__w32_code(DWORD e) {
 /* Fills err with "op path: Windows error N" and the code in sys_errno. */
 static ep_result ep__w32_fail(ep_error *err, DWORD e, const char *op, const char *path) {
     ep_result r = ep__w32_code(e);
-    ep_error_set(err, r, UINT64_MAX, "%s %s: Windows error %lu", op, path ? path : "",
-                 (unsigned long)e);
+    if (path && *path)
+        ep_error_set(err, r, UINT64_MAX, "%s %s: Windows error %lu", op, path, (unsigned long)e);
+    else
+        ep_error_set(err, r, UINT64_MAX, "%s: Windows error %lu", op, (unsigned long)e);
     if (err) err->sys_errno = (int)e;
     return r;
 }
@@ -2316,7 +2319,7 @@ static ep_result ep__mem_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
     return EP_OK;
 }
 
-/* Runs op on the normalized path, or reports NOMEM. */
+/* EP_OK if dir exists; NOT_FOUND (or NOMEM) otherwise, reported as op. */
 static ep_result ep__mem_dir_check(ep_vfs *vfs, const char *dir, const char *op, ep_error *err) {
     ep__mem_fs *fs = EP__MEMFS(vfs);
     char *p = ep__mem_normalize(fs, dir);

@@ -317,7 +317,7 @@ static ep_result ep__mem_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
     return EP_OK;
 }
 
-/* Runs op on the normalized path, or reports NOMEM. */
+/* EP_OK if dir exists; NOT_FOUND (or NOMEM) otherwise, reported as op. */
 static ep_result ep__mem_dir_check(ep_vfs *vfs, const char *dir, const char *op, ep_error *err) {
     ep__mem_fs *fs = EP__MEMFS(vfs);
     char *p = ep__mem_normalize(fs, dir);

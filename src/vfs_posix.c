@@ -60,7 +60,8 @@ static ep_result ep__posix_code(int e) {
 /* Maps errno e to a result, fills err with "op path: strerror(e)". */
 static ep_result ep__posix_fail(ep_error *err, int e, const char *op, const char *path) {
     ep_result r = ep__posix_code(e);
-    ep_error_set(err, r, UINT64_MAX, "%s %s: %s", op, path ? path : "", strerror(e));
+    if (path && *path) ep_error_set(err, r, UINT64_MAX, "%s %s: %s", op, path, strerror(e));
+    else ep_error_set(err, r, UINT64_MAX, "%s: %s", op, strerror(e));
     if (err) err->sys_errno = e;
     return r;
 }
@@ -76,7 +77,7 @@ static ep_result ep__posix_lock_fail(ep_error *err, int e) {
         if (err) err->sys_errno = e;
         return EP_ERR_LOCKED;
     }
-    return ep__posix_fail(err, e, "lock", "");
+    return ep__posix_fail(err, e, "lock", NULL);
 }
 
 /* off_t may be 32 bits (32-bit builds without _FILE_OFFSET_BITS=64). */
@@ -114,7 +115,7 @@ static ep_result ep__posix_close(ep_vfs *vfs, ep_file *f, ep_error *err) {
     /* Never retry close: on Linux the descriptor is gone even after EINTR. */
     rc = close(EP__PFD(f));
     e = errno;
-    if (rc != 0 && e != EINTR) return ep__posix_fail(err, e, "close", "");
+    if (rc != 0 && e != EINTR) return ep__posix_fail(err, e, "close", NULL);
     return EP_OK;
 }
 
@@ -132,7 +133,7 @@ static ep_result ep__posix_read(ep_vfs *vfs, ep_file *f, uint64_t offset, void *
         if (n < 0) {
             if (errno == EINTR) continue;
             *got = done;
-            return ep__posix_fail(err, errno, "read", "");
+            return ep__posix_fail(err, errno, "read", NULL);
         }
         if (n == 0) break; /* end of file */
         done += (size_t)n;
@@ -153,7 +154,7 @@ static ep_result ep__posix_write(ep_vfs *vfs, ep_file *f, uint64_t offset, const
         ssize_t n = pwrite(EP__PFD(f), p + done, want, (off_t)(offset + done));
         if (n < 0) {
             if (errno == EINTR) continue;
-            return ep__posix_fail(err, errno, "write", "");
+            return ep__posix_fail(err, errno, "write", NULL);
         }
         if (n == 0) { /* no progress and no error: treat as a full disk */
             ep_error_set(err, EP_ERR_NO_SPACE, offset + done, "write: no progress");
@@ -173,7 +174,7 @@ static ep_result ep__posix_truncate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_e
     do {
         rc = ftruncate(EP__PFD(f), (off_t)size);
     } while (rc != 0 && errno == EINTR);
-    if (rc != 0) return ep__posix_fail(err, errno, "truncate", "");
+    if (rc != 0) return ep__posix_fail(err, errno, "truncate", NULL);
     return EP_OK;
 }
 
@@ -181,7 +182,7 @@ static ep_result ep__posix_size(ep_vfs *vfs, ep_file *f, uint64_t *out, ep_error
     struct stat st;
     (void)vfs;
     *out = 0;
-    if (fstat(EP__PFD(f), &st) != 0) return ep__posix_fail(err, errno, "fstat", "");
+    if (fstat(EP__PFD(f), &st) != 0) return ep__posix_fail(err, errno, "fstat", NULL);
     *out = (uint64_t)st.st_size;
     return EP_OK;
 }
@@ -211,7 +212,7 @@ static int ep__posix_fsync_fd(int fd) {
 
 static ep_result ep__posix_sync(ep_vfs *vfs, ep_file *f, ep_error *err) {
     (void)vfs;
-    if (ep__posix_fsync_fd(EP__PFD(f)) != 0) return ep__posix_fail(err, errno, "sync", "");
+    if (ep__posix_fsync_fd(EP__PFD(f)) != 0) return ep__posix_fail(err, errno, "sync", NULL);
     return EP_OK;
 }
 

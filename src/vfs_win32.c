@@ -45,8 +45,10 @@ static ep_result ep__w32_code(DWORD e) {
 /* Fills err with "op path: Windows error N" and the code in sys_errno. */
 static ep_result ep__w32_fail(ep_error *err, DWORD e, const char *op, const char *path) {
     ep_result r = ep__w32_code(e);
-    ep_error_set(err, r, UINT64_MAX, "%s %s: Windows error %lu", op, path ? path : "",
-                 (unsigned long)e);
+    if (path && *path)
+        ep_error_set(err, r, UINT64_MAX, "%s %s: Windows error %lu", op, path, (unsigned long)e);
+    else
+        ep_error_set(err, r, UINT64_MAX, "%s: Windows error %lu", op, (unsigned long)e);
     if (err) err->sys_errno = (int)e;
     return r;
 }
