@@ -18,7 +18,7 @@
 #endif
 
 /* ---- hardware path selection ------------------------------------------- */
-#if 0 && !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
+#if !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
     (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
 #  define EP__GCM_X86 1
 #  if defined(_MSC_VER) && !defined(__clang__)
@@ -36,7 +36,7 @@
 #define EP__GCM_H 120        /* portable: H, and H bit-reversed (see ghash) */
 #define EP__GCM_HW_RK 0      /* hardware: 15 round keys, 2 words each */
 #define EP__GCM_HW_H 32      /* hardware: H^1..H^8, 2 words each */
-#define EP__GCM_HW_HK 48     /* hardware: hi^lo of each power (Karatsuba) */
+#define EP__GCM_HW_HK 48     /* hardware: hi^lo of each power (Karatsuba), 2 words each */
 
 static uint64_t ep__load_be64(const uint8_t *p) {
     return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) | ((uint64_t)p[3] << 32) |
@@ -362,14 +362,234 @@ static void ep__ghash_update(uint64_t *y, const uint64_t *h, const uint8_t *data
     }
 }
 
-/* ======================================================================== */
-/* GCM, shared by both paths                                                */
-/* ======================================================================== */
+/* One seal or open in progress. */
 typedef struct ep__gcm_run {
     const ep_gcm *ctx;
     uint8_t j0[16];       /* the pre-counter block */
     uint64_t y[2];        /* GHASH state */
 } ep__gcm_run;
+
+/* ======================================================================== */
+/* x86-64 AES-NI + PCLMULQDQ                                                */
+/* ======================================================================== */
+#ifdef EP__GCM_X86
+
+static int ep__x86_available(void) {
+#  if defined(_MSC_VER) && !defined(__clang__)
+    int r[4];
+    __cpuid(r, 1);
+    return (r[2] & (1 << 25)) && (r[2] & (1 << 1)) && (r[2] & (1 << 19)); /* AES, PCLMUL, SSE4.1 */
+#  else
+    return __builtin_cpu_supports("aes") && __builtin_cpu_supports("pclmul") &&
+           __builtin_cpu_supports("sse4.1");
+#  endif
+}
+
+/* Blocks are byte-reversed on load so the register holds GCM's reflected
+ * polynomial as one 128-bit integer, the same form the portable code uses. */
+EP__TARGET_AESNI static __m128i ep__x86_bswap(__m128i x) {
+    return _mm_shuffle_epi8(x, _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+}
+
+/* (hi:lo) is an unreduced 256-bit carry-less product; see ep__ghash_mul. */
+EP__TARGET_AESNI static __m128i ep__x86_reduce(__m128i hi, __m128i lo) {
+    __m128i clo = _mm_srli_epi64(lo, 63), chi = _mm_srli_epi64(hi, 63), t, u;
+    lo = _mm_or_si128(_mm_slli_epi64(lo, 1), _mm_slli_si128(clo, 8));
+    hi = _mm_or_si128(_mm_or_si128(_mm_slli_epi64(hi, 1), _mm_slli_si128(chi, 8)), _mm_srli_si128(clo, 8));
+    t = _mm_xor_si128(_mm_xor_si128(_mm_slli_epi64(lo, 63), _mm_slli_epi64(lo, 62)), _mm_slli_epi64(lo, 57));
+    lo = _mm_xor_si128(lo, _mm_slli_si128(t, 8));
+    u = _mm_xor_si128(_mm_xor_si128(_mm_srli_epi64(lo, 1), _mm_srli_epi64(lo, 2)), _mm_srli_epi64(lo, 7));
+    t = _mm_xor_si128(_mm_xor_si128(_mm_slli_epi64(lo, 63), _mm_slli_epi64(lo, 62)), _mm_slli_epi64(lo, 57));
+    return _mm_xor_si128(_mm_xor_si128(hi, lo), _mm_xor_si128(u, _mm_srli_si128(t, 8)));
+}
+
+EP__TARGET_AESNI static __m128i ep__x86_hpow(const ep_gcm *ctx, int k) { /* H^k, k = 1..8 */
+    return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)));
+}
+
+EP__TARGET_AESNI static __m128i ep__x86_hkar(const ep_gcm *ctx, int k) {
+    return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)));
+}
+
+/* Aggregated GHASH: y = (y + x[0]) H^n + x[1] H^(n-1) + ... + x[n-1] H, one
+ * reduction for all n (1..8) blocks; x already byte-reversed. */
+EP__TARGET_AESNI static __m128i ep__x86_ghash_n(const ep_gcm *ctx, __m128i y, const __m128i *x, int n) {
+    __m128i lo = _mm_setzero_si128(), hi = lo, mid = lo;
+    int i;
+    for (i = 0; i < n; i++) {
+        __m128i a = i == 0 ? _mm_xor_si128(x[0], y) : x[i];
+        __m128i h = ep__x86_hpow(ctx, n - i);
+        lo = _mm_xor_si128(lo, _mm_clmulepi64_si128(a, h, 0x00));
+        hi = _mm_xor_si128(hi, _mm_clmulepi64_si128(a, h, 0x11));
+        mid = _mm_xor_si128(mid, _mm_clmulepi64_si128(_mm_xor_si128(a, _mm_shuffle_epi32(a, 0x4E)),
+                                                      ep__x86_hkar(ctx, n - i), 0x00));
+    }
+    mid = _mm_xor_si128(mid, _mm_xor_si128(lo, hi));
+    lo = _mm_xor_si128(lo, _mm_slli_si128(mid, 8));
+    hi = _mm_xor_si128(hi, _mm_srli_si128(mid, 8));
+    return ep__x86_reduce(hi, lo);
+}
+
+/* The same for exactly 8 blocks, written out so nothing goes through memory. */
+EP__TARGET_AESNI static __m128i ep__x86_ghash8(const ep_gcm *ctx, __m128i y, const __m128i *x) {
+    __m128i lo, hi, mid, a, h;
+#define EP__GH(i, first) \
+    a = (i) == 0 ? _mm_xor_si128(x[0], y) : x[i]; \
+    h = ep__x86_hpow(ctx, 8 - (i)); \
+    lo = first ? _mm_clmulepi64_si128(a, h, 0x00) : _mm_xor_si128(lo, _mm_clmulepi64_si128(a, h, 0x00)); \
+    hi = first ? _mm_clmulepi64_si128(a, h, 0x11) : _mm_xor_si128(hi, _mm_clmulepi64_si128(a, h, 0x11)); \
+    a = _mm_clmulepi64_si128(_mm_xor_si128(a, _mm_shuffle_epi32(a, 0x4E)), ep__x86_hkar(ctx, 8 - (i)), 0x00); \
+    mid = first ? a : _mm_xor_si128(mid, a)
+    EP__GH(0, 1); EP__GH(1, 0); EP__GH(2, 0); EP__GH(3, 0);
+    EP__GH(4, 0); EP__GH(5, 0); EP__GH(6, 0); EP__GH(7, 0);
+#undef EP__GH
+    mid = _mm_xor_si128(mid, _mm_xor_si128(lo, hi));
+    lo = _mm_xor_si128(lo, _mm_slli_si128(mid, 8));
+    hi = _mm_xor_si128(hi, _mm_srli_si128(mid, 8));
+    return ep__x86_reduce(hi, lo);
+}
+
+/* Plain multiply, for the key setup (H powers). */
+EP__TARGET_AESNI static __m128i ep__x86_gmul(__m128i a, __m128i b) {
+    __m128i lo = _mm_clmulepi64_si128(a, b, 0x00), hi = _mm_clmulepi64_si128(a, b, 0x11);
+    __m128i mid = _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x01), _mm_clmulepi64_si128(a, b, 0x10));
+    return ep__x86_reduce(_mm_xor_si128(hi, _mm_srli_si128(mid, 8)), _mm_xor_si128(lo, _mm_slli_si128(mid, 8)));
+}
+
+EP__TARGET_AESNI static __m128i ep__x86_load_y(const uint64_t *y) {
+    return _mm_set_epi64x((long long)y[0], (long long)y[1]);
+}
+
+EP__TARGET_AESNI static void ep__x86_store_y(uint64_t *y, __m128i v) {
+    uint64_t w[2];
+    _mm_storeu_si128((__m128i *)(void *)w, v);
+    y[0] = w[1];
+    y[1] = w[0];
+}
+
+EP__TARGET_AESNI static void ep__x86_ghash(const ep_gcm *ctx, uint64_t *yv, const uint8_t *data, size_t len) {
+    __m128i y = ep__x86_load_y(yv), x[8];
+    int i;
+    while (len >= 128) {
+        for (i = 0; i < 8; i++) x[i] = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(const void *)(data + 16 * i)));
+        y = ep__x86_ghash8(ctx, y, x);
+        data += 128;
+        len -= 128;
+    }
+    while (len) {
+        uint8_t last[16];
+        size_t n = EP__MIN(len, (size_t)16);
+        memset(last, 0, sizeof last);
+        memcpy(last, data, n);
+        x[0] = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(void *)last));
+        y = ep__x86_ghash_n(ctx, y, x, 1);
+        data += n;
+        len -= n;
+    }
+    ep__x86_store_y(yv, y);
+}
+
+EP__TARGET_AESNI static __m128i ep__x86_rk(const ep_gcm *ctx, int r) {
+    return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_RK + 2 * r));
+}
+
+EP__TARGET_AESNI static __m128i ep__x86_aes(const ep_gcm *ctx, __m128i b) {
+    int r;
+    b = _mm_xor_si128(b, ep__x86_rk(ctx, 0));
+    for (r = 1; r < 14; r++) b = _mm_aesenc_si128(b, ep__x86_rk(ctx, r));
+    return _mm_aesenclast_si128(b, ep__x86_rk(ctx, 14));
+}
+
+EP__TARGET_AESNI static void ep__x86_init(ep_gcm *ctx, const uint8_t *schedule) {
+    __m128i h, p;
+    int k;
+    memcpy(ctx->opaque + EP__GCM_HW_RK, schedule, 240);
+    h = ep__x86_bswap(ep__x86_aes(ctx, _mm_setzero_si128()));
+    p = h;
+    for (k = 1; k <= 8; k++) {
+        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)), p);
+        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)),
+                         _mm_xor_si128(p, _mm_shuffle_epi32(p, 0x4E)));
+        p = ep__x86_gmul(p, h);
+    }
+}
+
+/* CTR over 8 blocks at a time (the AES units pipeline), GHASH of the same 8
+ * ciphertext blocks with one reduction. The counter is kept byte-reversed so
+ * inc32 is a 32-bit lane add, which wraps exactly as GCM says. */
+EP__TARGET_AESNI static void ep__x86_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out,
+                                           int decrypt, uint8_t *tagmask) {
+    const ep_gcm *ctx = run->ctx;
+    const __m128i one = _mm_set_epi32(0, 0, 0, 1);
+    __m128i ctr = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(const void *)run->j0));
+    __m128i y = ep__x86_load_y(run->y), c[8], rk;
+    int r;
+    _mm_storeu_si128((__m128i *)(void *)tagmask, ep__x86_aes(ctx, ep__x86_bswap(ctr)));
+    while (len >= 128) {
+        /* Written out per block: compilers keep b0..b7 in registers this way. */
+        __m128i b0, b1, b2, b3, b4, b5, b6, b7;
+#define EP__X8(op) op(0); op(1); op(2); op(3); op(4); op(5); op(6); op(7)
+#define EP__CTR(i) ctr = _mm_add_epi32(ctr, one); b##i = _mm_xor_si128(ep__x86_bswap(ctr), rk)
+#define EP__ENC(i) b##i = _mm_aesenc_si128(b##i, rk)
+#define EP__LAST(i) do { \
+        __m128i d_ = _mm_loadu_si128((const __m128i *)(const void *)(in + 16 * (i))); \
+        __m128i o_ = _mm_xor_si128(_mm_aesenclast_si128(b##i, rk), d_); \
+        _mm_storeu_si128((__m128i *)(void *)(out + 16 * (i)), o_); \
+        c[i] = ep__x86_bswap(decrypt ? d_ : o_); } while (0)
+        rk = ep__x86_rk(ctx, 0);
+        EP__X8(EP__CTR);
+        for (r = 1; r < 14; r++) {
+            rk = ep__x86_rk(ctx, r);
+            EP__X8(EP__ENC);
+        }
+        rk = ep__x86_rk(ctx, 14);
+        EP__X8(EP__LAST);
+#undef EP__X8
+#undef EP__CTR
+#undef EP__ENC
+#undef EP__LAST
+        y = ep__x86_ghash8(ctx, y, c);
+        in += 128;
+        out += 128;
+        len -= 128;
+    }
+    while (len) {
+        uint8_t blk[16];
+        size_t n = EP__MIN(len, (size_t)16), k;
+        ctr = _mm_add_epi32(ctr, one);
+        _mm_storeu_si128((__m128i *)(void *)blk, ep__x86_aes(ctx, ep__x86_bswap(ctr)));
+        if (decrypt) {
+            memset(c, 0, 16);
+            memcpy(c, in, n);
+        }
+        for (k = 0; k < n; k++) blk[k] ^= in[k];
+        memcpy(out, blk, n);
+        if (!decrypt) {
+            memset(blk + n, 0, 16 - n);
+            memcpy(c, blk, 16);
+        }
+        c[0] = ep__x86_bswap(_mm_loadu_si128(c));
+        y = ep__x86_ghash_n(ctx, y, c, 1);
+        ep__wipe(blk, sizeof blk);
+        in += n;
+        out += n;
+        len -= n;
+    }
+    ep__x86_store_y(run->y, y);
+}
+
+static void ep__x86_seal(ep__gcm_run *run, const uint8_t *pt, size_t len, uint8_t *ct, uint8_t *tagmask) {
+    ep__x86_crypt(run, pt, len, ct, 0, tagmask);
+}
+
+static void ep__x86_open(ep__gcm_run *run, const uint8_t *ct, size_t len, uint8_t *pt, uint8_t *tagmask) {
+    ep__x86_crypt(run, ct, len, pt, 1, tagmask);
+}
+#endif /* EP__GCM_X86 */
+
+/* ======================================================================== */
+/* GCM, shared by both paths                                                */
+/* ======================================================================== */
 
 /* Largest plaintext GCM allows: 2^32 - 2 blocks. */
 #define EP__GCM_MAX_LEN ((((uint64_t)1 << 32) - 2) * 16)
@@ -378,13 +598,6 @@ static void ep__portable_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *da
     ep__ghash_update(y, ctx->opaque + EP__GCM_H, data, len);
 }
 
-#ifdef EP__GCM_X86
-static void ep__x86_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len);
-static void ep__x86_seal(ep__gcm_run *run, const uint8_t *pt, size_t len, uint8_t *ct, uint8_t *tagmask);
-static void ep__x86_open(ep__gcm_run *run, const uint8_t *ct, size_t len, uint8_t *pt, uint8_t *tagmask);
-static void ep__x86_init(ep_gcm *ctx, const uint8_t *schedule);
-static int ep__x86_available(void);
-#endif
 
 static void ep__gcm_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len) {
 #ifdef EP__GCM_X86
