@@ -1956,8 +1956,16 @@ EP_API ep_result ep_gcm_open(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
         ep__portable_crypt(&run, ct, len, pt, 1, tagmask);
     ep__gcm_finish(&run, aad_len, len, tagmask, want);
     /* Constant time: OR of all differences, then 1 iff it is zero. */
+#ifdef EP_CTCHECK_SELFTEST
+    /* Deliberately leaky (tests/ctcheck_gcm.c must catch it): early exit. */
+    for (i = 0; i < 16; i++)
+        if (want[i] != tag[i]) break;
+    ok = i == 16;
+    (void)diff;
+#else
     for (i = 0; i < 16; i++) diff |= (unsigned)(want[i] ^ tag[i]);
     ok = 1u & ((diff - 1u) >> 8);
+#endif
     ep__wipe(&run, sizeof run);
     ep__wipe(tagmask, sizeof tagmask);
     ep__wipe(want, sizeof want);
