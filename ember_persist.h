@@ -2253,11 +2253,478 @@ EP_API ep_result ep_key_open(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZ
 /* ---- end src/crypto.c ---- */
 
 /* ---- begin src/vfs.c ---- */
-/* vfs: helpers shared by every vfs (whole-file read/write, paths); placeholder. */
+/* vfs: helpers shared by every vfs (whole-file read/write, paths), and the
+ * ep_vfs_os_init stub for builds without an OS file system. */
+
+#ifdef EP_NO_OS_VFS
+/* vfs_posix.c and vfs_win32.c compile to nothing here; this is the one definition. */
+EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
+    if (out) memset(out, 0, sizeof *out);
+    return EP_ERR_UNSUPPORTED;
+}
+#endif
+
+/* Reads exactly the first len bytes (fewer only if the file is shorter now). */
+static ep_result ep__vfs_read_full(ep_vfs *vfs, ep_file *f, uint8_t *buf, size_t len,
+                                   size_t *got, ep_error *err) {
+    size_t done = 0;
+    while (done < len) {
+        size_t n = 0;
+        ep_result r = vfs->read(vfs, f, (uint64_t)done, buf + done, len - done, &n, err);
+        if (r != EP_OK) return r;
+        if (n == 0) break;
+        done += n;
+    }
+    *got = done;
+    return EP_OK;
+}
+
+EP_API ep_result ep_vfs_read_all(ep_vfs *vfs, const char *path, const ep_allocator *alloc,
+                                 size_t max_size, uint8_t **data, size_t *len, ep_error *err) {
+    ep_file *f = NULL;
+    uint64_t size = 0;
+    uint8_t *buf;
+    size_t got = 0;
+    ep_result r;
+    if (!vfs || !path || !data || !len)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "read_all: missing argument");
+    *data = NULL;
+    *len = 0;
+    r = vfs->open(vfs, path, EP_OPEN_READ, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->size(vfs, f, &size, err);
+    if (r == EP_OK && size > (uint64_t)max_size)
+        r = ep_error_set(err, EP_ERR_LIMIT, size, "read_all %s: %llu bytes exceed the cap of %llu",
+                         path, (unsigned long long)size, (unsigned long long)max_size);
+    if (r != EP_OK) {
+        vfs->close(vfs, f, NULL);
+        return r;
+    }
+    buf = (uint8_t *)ep_malloc(alloc, (size_t)size);
+    if (!buf) {
+        vfs->close(vfs, f, NULL);
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "read_all %s: out of memory", path);
+    }
+    r = ep__vfs_read_full(vfs, f, buf, (size_t)size, &got, err);
+    if (r == EP_OK) {
+        r = vfs->close(vfs, f, err);
+    } else {
+        vfs->close(vfs, f, NULL);
+    }
+    if (r != EP_OK) {
+        ep_free(alloc, buf);
+        return r;
+    }
+    *data = buf;
+    *len = got;
+    return EP_OK;
+}
+
+EP_API ep_result ep_vfs_write_all(ep_vfs *vfs, const char *path, const void *data, size_t len,
+                                  ep_error *err) {
+    ep_file *f = NULL;
+    ep_result r;
+    if (!vfs || !path || (!data && len))
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "write_all: missing argument");
+    r = vfs->open(vfs, path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, err);
+    if (r != EP_OK) return r;
+    if (len) r = vfs->write(vfs, f, 0, data, len, err);
+    if (r != EP_OK) {
+        vfs->close(vfs, f, NULL);
+        return r;
+    }
+    return vfs->close(vfs, f, err);
+}
+
+static int ep__is_sep(char c) {
+#ifdef _WIN32
+    if (c == '\\') return 1;
+#endif
+    return c == '/';
+}
+
+EP_API ep_result ep_path_join(char *out, size_t cap, const char *dir, const char *name) {
+    size_t dl, nl, need;
+    int sep;
+    if (!out || !dir || !name) return EP_ERR_INVALID_ARG;
+    dl = strlen(dir);
+    nl = strlen(name);
+    sep = dl > 0 && !ep__is_sep(dir[dl - 1]);
+    need = dl + (size_t)sep + nl + 1;
+    if (need < nl || need > cap) {
+        if (cap) out[0] = '\0';
+        return EP_ERR_LIMIT;
+    }
+    memmove(out, dir, dl); /* memmove: out may be dir itself */
+    if (sep) out[dl] = '/';
+    memcpy(out + dl + (size_t)sep, name, nl);
+    out[dl + (size_t)sep + nl] = '\0';
+    return EP_OK;
+}
+
+/* POSIX dirname(3) rules: trailing separators are ignored, "a" -> ".", "/a" -> "/". */
+EP_API ep_result ep_path_dirname(char *out, size_t cap, const char *path) {
+    size_t n;
+    const char *res = path;
+    if (!out || !path) return EP_ERR_INVALID_ARG;
+    n = strlen(path);
+    while (n > 1 && ep__is_sep(path[n - 1])) n--;     /* drop trailing separators */
+    while (n > 0 && !ep__is_sep(path[n - 1])) n--;    /* drop the last component */
+    if (n == 0) {
+        res = ".";
+        n = 1;
+    } else {
+        while (n > 1 && ep__is_sep(path[n - 1])) n--; /* separators before it */
+    }
+    if (n + 1 > cap) {
+        if (cap) out[0] = '\0';
+        return EP_ERR_LIMIT;
+    }
+    memmove(out, res, n);
+    out[n] = '\0';
+    return EP_OK;
+}
 /* ---- end src/vfs.c ---- */
 
 /* ---- begin src/vfs_posix.c ---- */
-/* vfs_posix: placeholder; its issue fills this part in. */
+/* vfs_posix: the operating system's file system on POSIX systems.
+ * Compiles to nothing on Windows and under EP_NO_OS_VFS (vfs_win32.c or
+ * vfs.c then supply ep_vfs_os_init). */
+#if !defined(_WIN32) && !defined(EP_NO_OS_VFS)
+
+/* Compiled on its own (make parts) nobody has asked for POSIX 2008 yet. */
+#if defined(EP__PART_CHECK) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && \
+    !defined(_XOPEN_SOURCE)
+#  define _POSIX_C_SOURCE 200809L
+#endif
+
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h> /* flock, where the feature macros let it through */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* The handle is the descriptor plus one, carried in the pointer: no
+ * allocation (this vfs has no allocator) and never NULL. Several vfs live in
+ * one translation unit, so none of them may define struct ep_file. */
+#define EP__PFD(f) ((int)((uintptr_t)(void *)(f) - 1u))
+#define EP__PFILE(fd) ((ep_file *)(void *)((uintptr_t)(unsigned)(fd) + 1u))
+
+static ep_result ep__posix_code(int e) {
+    switch (e) {
+    case ENOENT: return EP_ERR_NOT_FOUND;
+    case EEXIST: return EP_ERR_EXISTS;
+    case ENOSPC: return EP_ERR_NO_SPACE;
+#ifdef EDQUOT
+    case EDQUOT: return EP_ERR_NO_SPACE;
+#endif
+#if defined(EWOULDBLOCK) && EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK: return EP_ERR_LOCKED;
+#endif
+    case EAGAIN: return EP_ERR_LOCKED;
+    default: return EP_ERR_IO;
+    }
+}
+
+/* Maps errno e to a result, fills err with "op path: strerror(e)". */
+static ep_result ep__posix_fail(ep_error *err, int e, const char *op, const char *path) {
+    ep_result r = ep__posix_code(e);
+    ep_error_set(err, r, UINT64_MAX, "%s %s: %s", op, path ? path : "", strerror(e));
+    if (err) err->sys_errno = e;
+    return r;
+}
+
+/* Locks report EAGAIN/EACCES for a conflict; only here is EACCES "locked". */
+static ep_result ep__posix_lock_fail(ep_error *err, int e) {
+    if (e == EAGAIN || e == EACCES
+#ifdef EWOULDBLOCK
+        || e == EWOULDBLOCK
+#endif
+    ) {
+        ep_error_set(err, EP_ERR_LOCKED, UINT64_MAX, "lock: %s", strerror(e));
+        if (err) err->sys_errno = e;
+        return EP_ERR_LOCKED;
+    }
+    return ep__posix_fail(err, e, "lock", "");
+}
+
+/* off_t may be 32 bits (32-bit builds without _FILE_OFFSET_BITS=64). */
+static int ep__posix_off_ok(uint64_t off, size_t len) {
+    uint64_t end = off + (uint64_t)len;
+    if (end < off) return 0;
+    if (sizeof(off_t) < 8 && end > (uint64_t)0x7fffffffu) return 0;
+    if (end > (uint64_t)INT64_MAX) return 0;
+    return 1;
+}
+
+static ep_result ep__posix_open(ep_vfs *vfs, const char *path, unsigned flags, ep_file **out,
+                                ep_error *err) {
+    int oflags = O_CLOEXEC;
+    int fd;
+    (void)vfs;
+    *out = NULL;
+    oflags |= (flags & EP_OPEN_WRITE) ? O_RDWR : O_RDONLY;
+    if (flags & EP_OPEN_CREATE) oflags |= O_CREAT;
+    if (flags & EP_OPEN_TRUNCATE) oflags |= O_TRUNC;
+    if ((flags & EP_OPEN_EXCLUSIVE) && (flags & EP_OPEN_CREATE)) oflags |= O_EXCL;
+    do {
+        fd = open(path, oflags, (mode_t)0600);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return ep__posix_fail(err, errno, "open", path);
+    *out = EP__PFILE(fd);
+    return EP_OK;
+}
+
+static ep_result ep__posix_close(ep_vfs *vfs, ep_file *f, ep_error *err) {
+    int rc, e;
+    (void)vfs;
+    if (!f) return EP_OK;
+    /* Never retry close: on Linux the descriptor is gone even after EINTR. */
+    rc = close(EP__PFD(f));
+    e = errno;
+    if (rc != 0 && e != EINTR) return ep__posix_fail(err, e, "close", "");
+    return EP_OK;
+}
+
+static ep_result ep__posix_read(ep_vfs *vfs, ep_file *f, uint64_t offset, void *buf, size_t len,
+                                size_t *got, ep_error *err) {
+    uint8_t *p = (uint8_t *)buf;
+    size_t done = 0;
+    (void)vfs;
+    *got = 0;
+    if (!ep__posix_off_ok(offset, len))
+        return ep_error_set(err, EP_ERR_LIMIT, offset, "read: offset beyond off_t");
+    while (done < len) {
+        size_t want = EP__MIN(len - done, (size_t)0x40000000u);
+        ssize_t n = pread(EP__PFD(f), p + done, want, (off_t)(offset + done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            *got = done;
+            return ep__posix_fail(err, errno, "read", "");
+        }
+        if (n == 0) break; /* end of file */
+        done += (size_t)n;
+    }
+    *got = done;
+    return EP_OK;
+}
+
+static ep_result ep__posix_write(ep_vfs *vfs, ep_file *f, uint64_t offset, const void *buf,
+                                 size_t len, ep_error *err) {
+    const uint8_t *p = (const uint8_t *)buf;
+    size_t done = 0;
+    (void)vfs;
+    if (!ep__posix_off_ok(offset, len))
+        return ep_error_set(err, EP_ERR_LIMIT, offset, "write: offset beyond off_t");
+    while (done < len) {
+        size_t want = EP__MIN(len - done, (size_t)0x40000000u);
+        ssize_t n = pwrite(EP__PFD(f), p + done, want, (off_t)(offset + done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return ep__posix_fail(err, errno, "write", "");
+        }
+        if (n == 0) { /* no progress and no error: treat as a full disk */
+            ep_error_set(err, EP_ERR_NO_SPACE, offset + done, "write: no progress");
+            if (err) err->sys_errno = ENOSPC;
+            return EP_ERR_NO_SPACE;
+        }
+        done += (size_t)n;
+    }
+    return EP_OK;
+}
+
+static ep_result ep__posix_truncate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    int rc;
+    (void)vfs;
+    if (!ep__posix_off_ok(size, 0))
+        return ep_error_set(err, EP_ERR_LIMIT, size, "truncate: size beyond off_t");
+    do {
+        rc = ftruncate(EP__PFD(f), (off_t)size);
+    } while (rc != 0 && errno == EINTR);
+    if (rc != 0) return ep__posix_fail(err, errno, "truncate", "");
+    return EP_OK;
+}
+
+static ep_result ep__posix_size(ep_vfs *vfs, ep_file *f, uint64_t *out, ep_error *err) {
+    struct stat st;
+    (void)vfs;
+    *out = 0;
+    if (fstat(EP__PFD(f), &st) != 0) return ep__posix_fail(err, errno, "fstat", "");
+    *out = (uint64_t)st.st_size;
+    return EP_OK;
+}
+
+/* fdatasync where it exists (Linux: the size is metadata it does flush);
+ * macOS needs F_FULLFSYNC to get past the drive cache. */
+static int ep__posix_fsync_fd(int fd) {
+    int rc;
+#if defined(__APPLE__) && defined(F_FULLFSYNC)
+    do {
+        rc = fcntl(fd, F_FULLFSYNC);
+    } while (rc != 0 && errno == EINTR);
+    if (rc == 0) return 0;
+    /* Some file systems (network, FAT) refuse F_FULLFSYNC; fsync is the best left. */
+#endif
+#if defined(__linux__) && defined(_POSIX_SYNCHRONIZED_IO) && _POSIX_SYNCHRONIZED_IO > 0
+    do {
+        rc = fdatasync(fd);
+    } while (rc != 0 && errno == EINTR);
+#else
+    do {
+        rc = fsync(fd);
+    } while (rc != 0 && errno == EINTR);
+#endif
+    return rc;
+}
+
+static ep_result ep__posix_sync(ep_vfs *vfs, ep_file *f, ep_error *err) {
+    (void)vfs;
+    if (ep__posix_fsync_fd(EP__PFD(f)) != 0) return ep__posix_fail(err, errno, "sync", "");
+    return EP_OK;
+}
+
+static ep_result ep__posix_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
+    int fd = EP__PFD(f);
+    int rc;
+    (void)vfs;
+#if defined(LOCK_EX) && defined(LOCK_NB)
+    /* flock belongs to the open file description: a second open of the same
+     * file in this process conflicts too, unlike process-wide fcntl locks. */
+    do {
+        rc = flock(fd, LOCK_EX | LOCK_NB);
+    } while (rc != 0 && errno == EINTR);
+    if (rc == 0) return EP_OK;
+    if (errno != ENOSYS && errno != EOPNOTSUPP
+#if defined(ENOTSUP) && ENOTSUP != EOPNOTSUPP
+        && errno != ENOTSUP
+#endif
+    )
+        return ep__posix_lock_fail(err, errno);
+#endif
+    {
+        /* Fallback: a process-wide fcntl lock (NFS and systems without flock). */
+        struct flock fl;
+        memset(&fl, 0, sizeof fl);
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        fl.l_start = 0;
+        fl.l_len = 0;
+        do {
+            rc = fcntl(fd, F_SETLK, &fl);
+        } while (rc != 0 && errno == EINTR);
+        if (rc != 0) return ep__posix_lock_fail(err, errno);
+    }
+    return EP_OK;
+}
+
+static ep_result ep__posix_sync_dir(ep_vfs *vfs, const char *dir, ep_error *err) {
+    int fd, rc, e;
+    int oflags = O_RDONLY | O_CLOEXEC;
+    (void)vfs;
+#ifdef O_DIRECTORY
+    oflags |= O_DIRECTORY;
+#endif
+    if (!dir || !*dir) dir = ".";
+    do {
+        fd = open(dir, oflags);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return ep__posix_fail(err, errno, "open dir", dir);
+    do {
+        rc = fsync(fd);
+    } while (rc != 0 && errno == EINTR);
+    e = errno;
+    close(fd);
+    /* Some file systems cannot fsync a directory (EINVAL); nothing more to do there. */
+    if (rc != 0 && e != EINVAL) return ep__posix_fail(err, e, "sync dir", dir);
+    return EP_OK;
+}
+
+static ep_result ep__posix_rename(ep_vfs *vfs, const char *from, const char *to, ep_error *err) {
+    (void)vfs;
+    if (rename(from, to) != 0) {
+        int e = errno;
+        ep_result r = ep__posix_code(e);
+        ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: %s", from, to, strerror(e));
+        if (err) err->sys_errno = e;
+        return r;
+    }
+    return EP_OK;
+}
+
+static ep_result ep__posix_remove(ep_vfs *vfs, const char *path, ep_error *err) {
+    (void)vfs;
+    if (unlink(path) != 0) return ep__posix_fail(err, errno, "remove", path);
+    return EP_OK;
+}
+
+static ep_result ep__posix_mkdir(ep_vfs *vfs, const char *path, ep_error *err) {
+    struct stat st;
+    int e;
+    (void)vfs;
+    if (mkdir(path, (mode_t)0700) == 0) return EP_OK;
+    e = errno;
+    if (e == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return EP_OK;
+    return ep__posix_fail(err, e, "mkdir", path);
+}
+
+static ep_result ep__posix_list(ep_vfs *vfs, const char *dir, ep_list_fn fn, void *fn_ctx,
+                                ep_error *err) {
+    DIR *d;
+    struct dirent *de;
+    (void)vfs;
+    if (!dir || !*dir) dir = ".";
+    d = opendir(dir);
+    if (!d) return ep__posix_fail(err, errno, "opendir", dir);
+    for (;;) {
+        errno = 0;
+        de = readdir(d);
+        if (!de) {
+            int e = errno;
+            closedir(d);
+            if (e != 0) return ep__posix_fail(err, e, "readdir", dir);
+            return EP_OK;
+        }
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        if (fn(fn_ctx, de->d_name) != 0) break;
+    }
+    closedir(d);
+    return EP_OK;
+}
+
+static ep_result ep__posix_stat(ep_vfs *vfs, const char *path, uint64_t *size, ep_error *err) {
+    struct stat st;
+    (void)vfs;
+    if (size) *size = 0;
+    if (stat(path, &st) != 0) return ep__posix_fail(err, errno, "stat", path);
+    if (size) *size = (uint64_t)st.st_size;
+    return EP_OK;
+}
+
+EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
+    if (!out) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    out->ctx = NULL;
+    out->open = ep__posix_open;
+    out->close = ep__posix_close;
+    out->read = ep__posix_read;
+    out->write = ep__posix_write;
+    out->truncate = ep__posix_truncate;
+    out->size = ep__posix_size;
+    out->sync = ep__posix_sync;
+    out->lock = ep__posix_lock;
+    out->sync_dir = ep__posix_sync_dir;
+    out->rename = ep__posix_rename;
+    out->remove = ep__posix_remove;
+    out->mkdir = ep__posix_mkdir;
+    out->list = ep__posix_list;
+    out->stat = ep__posix_stat;
+    return EP_OK;
+}
+
+#endif /* !_WIN32 && !EP_NO_OS_VFS */
 /* ---- end src/vfs_posix.c ---- */
 
 /* ---- begin src/vfs_win32.c ---- */
@@ -2265,7 +2732,522 @@ EP_API ep_result ep_key_open(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZ
 /* ---- end src/vfs_win32.c ---- */
 
 /* ---- begin src/vfs_mem.c ---- */
-/* vfs_mem: placeholder; its issue fills this part in. */
+/* vfs_mem: an in-memory file system that ships in the library, for tests and
+ * for users who want persistence code without a disk. POSIX-like semantics:
+ * names point at file objects (inodes); handles refer to the object, so they
+ * survive rename and remove; a file object dies with its last name and handle.
+ * Everything is "durable" at once; tests wrap it to model crashes. */
+
+typedef struct ep__mem_inode {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+    unsigned links;           /* names pointing here (0 or 1: no hard links) */
+    unsigned handles;         /* open handles */
+    const void *lock_holder;  /* the handle holding the lock, or NULL */
+} ep__mem_inode;
+
+typedef struct ep__mem_entry {
+    char *path;               /* normalized: no "." or empty components, no trailing '/' */
+    ep__mem_inode *inode;     /* NULL for a directory */
+} ep__mem_entry;
+
+typedef struct ep__mem_handle {
+    ep__mem_inode *inode;
+    int writable;
+    struct ep__mem_handle *prev, *next; /* all open handles, so destroy frees them */
+} ep__mem_handle;
+
+typedef struct ep__mem_fs {
+    ep_vfs vfs;               /* first, so the table pointer is the state pointer */
+    ep_allocator alloc;
+    ep__mem_entry *entries;
+    size_t count;
+    size_t cap;
+    ep__mem_handle *handles;
+} ep__mem_fs;
+
+#define EP__MEMFS(v) ((ep__mem_fs *)(v)->ctx)
+#define EP__MEMH(f) ((ep__mem_handle *)(void *)(f))
+
+/* ---- paths ---------------------------------------------------------------- */
+
+/* Copies path without "." and empty components; keeps a leading '/'.
+ * "" and "." become "" (the current directory), "/" stays "/". */
+static char *ep__mem_normalize(ep__mem_fs *fs, const char *path) {
+    size_t n = strlen(path), i = 0, o = 0;
+    char *out = (char *)ep_malloc(&fs->alloc, n + 1);
+    if (!out) return NULL;
+    if (n > 0 && path[0] == '/') out[o++] = '/';
+    while (i < n) {
+        size_t start, len;
+        while (i < n && path[i] == '/') i++;
+        start = i;
+        while (i < n && path[i] != '/') i++;
+        len = i - start;
+        if (len == 0 || (len == 1 && path[start] == '.')) continue;
+        if (o > 0 && out[o - 1] != '/') out[o++] = '/';
+        memcpy(out + o, path + start, len);
+        o += len;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Length of the parent part of a normalized path ("a/b" -> 1, "b" -> 0, "/b" -> 1). */
+static size_t ep__mem_parent_len(const char *p) {
+    size_t n = strlen(p);
+    while (n > 0 && p[n - 1] != '/') n--;
+    if (n > 1) n--; /* drop the separator unless it is the root */
+    return n;
+}
+
+static int ep__mem_is_root(const char *p, size_t n) {
+    return n == 0 || (n == 1 && p[0] == '/');
+}
+
+static ep__mem_entry *ep__mem_find_n(ep__mem_fs *fs, const char *p, size_t n) {
+    size_t i;
+    for (i = 0; i < fs->count; i++) {
+        if (strlen(fs->entries[i].path) == n && memcmp(fs->entries[i].path, p, n) == 0)
+            return &fs->entries[i];
+    }
+    return NULL;
+}
+
+static ep__mem_entry *ep__mem_find(ep__mem_fs *fs, const char *p) {
+    return ep__mem_find_n(fs, p, strlen(p));
+}
+
+/* Is the directory p[0..n) there (the root always is)? */
+static int ep__mem_dir_exists(ep__mem_fs *fs, const char *p, size_t n) {
+    ep__mem_entry *e;
+    if (ep__mem_is_root(p, n)) return 1;
+    e = ep__mem_find_n(fs, p, n);
+    return e && !e->inode;
+}
+
+static int ep__mem_parent_exists(ep__mem_fs *fs, const char *p) {
+    return ep__mem_dir_exists(fs, p, ep__mem_parent_len(p));
+}
+
+/* ---- inodes and entries ---------------------------------------------------- */
+
+static void ep__mem_inode_release(ep__mem_fs *fs, ep__mem_inode *ino) {
+    if (ino->links == 0 && ino->handles == 0) {
+        ep_free(&fs->alloc, ino->data);
+        ep_free(&fs->alloc, ino);
+    }
+}
+
+/* Takes ownership of path. */
+static ep_result ep__mem_add_entry(ep__mem_fs *fs, char *path, ep__mem_inode *ino) {
+    if (fs->count == fs->cap) {
+        size_t ncap = fs->cap ? fs->cap * 2 : 16, bytes;
+        ep__mem_entry *ne;
+        if (!ep__mul_size(ncap, sizeof *ne, &bytes)) return EP_ERR_NOMEM;
+        ne = (ep__mem_entry *)ep_realloc(&fs->alloc, fs->entries, bytes);
+        if (!ne) return EP_ERR_NOMEM;
+        fs->entries = ne;
+        fs->cap = ncap;
+    }
+    fs->entries[fs->count].path = path;
+    fs->entries[fs->count].inode = ino;
+    fs->count++;
+    if (ino) ino->links++;
+    return EP_OK;
+}
+
+/* Removes the entry (keeps the order of the others: list order = creation order). */
+static void ep__mem_drop_entry(ep__mem_fs *fs, ep__mem_entry *e) {
+    size_t i = (size_t)(e - fs->entries);
+    ep__mem_inode *ino = e->inode;
+    ep_free(&fs->alloc, e->path);
+    memmove(&fs->entries[i], &fs->entries[i + 1], (fs->count - i - 1) * sizeof *e);
+    fs->count--;
+    if (ino) {
+        ino->links--;
+        ep__mem_inode_release(fs, ino);
+    }
+}
+
+static ep_result ep__mem_nomem(ep_error *err, const char *op) {
+    return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "%s: out of memory", op);
+}
+
+static ep_result ep__mem_fail(ep_error *err, ep_result code, const char *op, const char *path,
+                              const char *why) {
+    ep_error_set(err, code, UINT64_MAX, "%s %s: %s", op, path, why);
+    if (err) err->sys_errno = 0;
+    return code;
+}
+
+/* Grows the file's buffer to hold at least need bytes. */
+static ep_result ep__mem_reserve(ep__mem_fs *fs, ep__mem_inode *ino, size_t need) {
+    size_t ncap;
+    uint8_t *nd;
+    if (need <= ino->cap) return EP_OK;
+    ncap = ino->cap ? ino->cap : 64;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2) {
+            ncap = need;
+            break;
+        }
+        ncap *= 2;
+    }
+    nd = (uint8_t *)ep_realloc(&fs->alloc, ino->data, ncap);
+    if (!nd) return EP_ERR_NOMEM;
+    ino->data = nd;
+    ino->cap = ncap;
+    return EP_OK;
+}
+
+/* Sets the length, zero-filling any growth. */
+static ep_result ep__mem_set_len(ep__mem_fs *fs, ep__mem_inode *ino, size_t len) {
+    if (len > ino->len) {
+        if (ep__mem_reserve(fs, ino, len) != EP_OK) return EP_ERR_NOMEM;
+        memset(ino->data + ino->len, 0, len - ino->len);
+    }
+    ino->len = len;
+    return EP_OK;
+}
+
+/* ---- the table --------------------------------------------------------------- */
+
+static ep_result ep__mem_open(ep_vfs *vfs, const char *path, unsigned flags, ep_file **out,
+                              ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    char *p;
+    ep__mem_entry *e;
+    ep__mem_inode *ino;
+    ep__mem_handle *h;
+    *out = NULL;
+    p = ep__mem_normalize(fs, path);
+    if (!p) return ep__mem_nomem(err, "open");
+    e = ep__mem_find(fs, p);
+    if (e && !e->inode) {
+        ep_free(&fs->alloc, p);
+        return ep__mem_fail(err, EP_ERR_IO, "open", path, "is a directory");
+    }
+    if (e && (flags & EP_OPEN_CREATE) && (flags & EP_OPEN_EXCLUSIVE)) {
+        ep_free(&fs->alloc, p);
+        return ep__mem_fail(err, EP_ERR_EXISTS, "open", path, "file exists");
+    }
+    if (!e && (!(flags & EP_OPEN_CREATE) || !ep__mem_parent_exists(fs, p))) {
+        ep_free(&fs->alloc, p);
+        return ep__mem_fail(err, EP_ERR_NOT_FOUND, "open", path, "no such file or directory");
+    }
+    h = (ep__mem_handle *)ep_malloc(&fs->alloc, sizeof *h);
+    if (!h) {
+        ep_free(&fs->alloc, p);
+        return ep__mem_nomem(err, "open");
+    }
+    if (e) {
+        ino = e->inode;
+        ep_free(&fs->alloc, p);
+    } else {
+        ino = (ep__mem_inode *)ep_malloc(&fs->alloc, sizeof *ino);
+        if (!ino || ep__mem_add_entry(fs, p, ino) != EP_OK) {
+            ep_free(&fs->alloc, ino);
+            ep_free(&fs->alloc, p);
+            ep_free(&fs->alloc, h);
+            return ep__mem_nomem(err, "open");
+        }
+        ino->data = NULL;
+        ino->len = ino->cap = 0;
+        ino->links = 1;
+        ino->handles = 0;
+        ino->lock_holder = NULL;
+    }
+    if (flags & EP_OPEN_TRUNCATE) ino->len = 0;
+    ino->handles++;
+    h->inode = ino;
+    h->writable = (flags & EP_OPEN_WRITE) != 0;
+    h->prev = NULL;
+    h->next = fs->handles;
+    if (fs->handles) fs->handles->prev = h;
+    fs->handles = h;
+    *out = (ep_file *)(void *)h;
+    return EP_OK;
+}
+
+static void ep__mem_free_handle(ep__mem_fs *fs, ep__mem_handle *h) {
+    if (h->inode->lock_holder == (const void *)h) h->inode->lock_holder = NULL;
+    h->inode->handles--;
+    ep__mem_inode_release(fs, h->inode);
+    if (h->prev) h->prev->next = h->next;
+    else fs->handles = h->next;
+    if (h->next) h->next->prev = h->prev;
+    ep_free(&fs->alloc, h);
+}
+
+static ep_result ep__mem_close(ep_vfs *vfs, ep_file *f, ep_error *err) {
+    (void)err;
+    if (f) ep__mem_free_handle(EP__MEMFS(vfs), EP__MEMH(f));
+    return EP_OK;
+}
+
+static ep_result ep__mem_read(ep_vfs *vfs, ep_file *f, uint64_t offset, void *buf, size_t len,
+                              size_t *got, ep_error *err) {
+    ep__mem_inode *ino = EP__MEMH(f)->inode;
+    size_t n;
+    (void)vfs;
+    (void)err;
+    *got = 0;
+    if (offset >= (uint64_t)ino->len) return EP_OK;
+    n = EP__MIN(len, ino->len - (size_t)offset);
+    if (n) memcpy(buf, ino->data + (size_t)offset, n);
+    *got = n;
+    return EP_OK;
+}
+
+static ep_result ep__mem_write(ep_vfs *vfs, ep_file *f, uint64_t offset, const void *buf,
+                               size_t len, ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    ep__mem_handle *h = EP__MEMH(f);
+    ep__mem_inode *ino = h->inode;
+    uint64_t end = offset + (uint64_t)len;
+    if (!h->writable) return ep__mem_fail(err, EP_ERR_IO, "write", "", "handle is read-only");
+    if (end < offset || end > (uint64_t)SIZE_MAX)
+        return ep_error_set(err, EP_ERR_LIMIT, offset, "write: offset too large");
+    if (len == 0) return EP_OK;
+    if ((size_t)end > ino->len && ep__mem_set_len(fs, ino, (size_t)end) != EP_OK)
+        return ep__mem_nomem(err, "write");
+    memcpy(ino->data + (size_t)offset, buf, len);
+    return EP_OK;
+}
+
+static ep_result ep__mem_truncate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    ep__mem_handle *h = EP__MEMH(f);
+    if (!h->writable) return ep__mem_fail(err, EP_ERR_IO, "truncate", "", "handle is read-only");
+    if (size > (uint64_t)SIZE_MAX) return ep_error_set(err, EP_ERR_LIMIT, size, "truncate: too large");
+    if (ep__mem_set_len(fs, h->inode, (size_t)size) != EP_OK) return ep__mem_nomem(err, "truncate");
+    return EP_OK;
+}
+
+static ep_result ep__mem_size(ep_vfs *vfs, ep_file *f, uint64_t *out, ep_error *err) {
+    (void)vfs;
+    (void)err;
+    *out = (uint64_t)EP__MEMH(f)->inode->len;
+    return EP_OK;
+}
+
+static ep_result ep__mem_sync(ep_vfs *vfs, ep_file *f, ep_error *err) {
+    (void)vfs;
+    (void)f;
+    (void)err;
+    return EP_OK;
+}
+
+static ep_result ep__mem_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
+    ep__mem_handle *h = EP__MEMH(f);
+    (void)vfs;
+    if (h->inode->lock_holder && h->inode->lock_holder != (const void *)h)
+        return ep__mem_fail(err, EP_ERR_LOCKED, "lock", "", "held by another handle");
+    h->inode->lock_holder = h;
+    return EP_OK;
+}
+
+/* Runs op on the normalized path, or reports NOMEM. */
+static ep_result ep__mem_dir_check(ep_vfs *vfs, const char *dir, const char *op, ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    char *p = ep__mem_normalize(fs, dir);
+    int ok;
+    if (!p) return ep__mem_nomem(err, op);
+    ok = ep__mem_dir_exists(fs, p, strlen(p));
+    ep_free(&fs->alloc, p);
+    if (!ok) return ep__mem_fail(err, EP_ERR_NOT_FOUND, op, dir, "no such directory");
+    return EP_OK;
+}
+
+static ep_result ep__mem_sync_dir(ep_vfs *vfs, const char *dir, ep_error *err) {
+    return ep__mem_dir_check(vfs, dir, "sync_dir", err);
+}
+
+static ep_result ep__mem_rename(ep_vfs *vfs, const char *from, const char *to, ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    char *pf = ep__mem_normalize(fs, from);
+    char *pt = ep__mem_normalize(fs, to);
+    ep__mem_entry *ef, *et;
+    ep_result r = EP_OK;
+    if (!pf || !pt) {
+        r = ep__mem_nomem(err, "rename");
+        goto done;
+    }
+    ef = ep__mem_find(fs, pf);
+    if (!ef) {
+        r = ep__mem_fail(err, EP_ERR_NOT_FOUND, "rename", from, "no such file");
+        goto done;
+    }
+    if (!ef->inode) {
+        r = ep__mem_fail(err, EP_ERR_UNSUPPORTED, "rename", from, "directories cannot be renamed");
+        goto done;
+    }
+    if (strcmp(pf, pt) == 0) goto done;
+    if (!ep__mem_parent_exists(fs, pt)) {
+        r = ep__mem_fail(err, EP_ERR_NOT_FOUND, "rename", to, "no such directory");
+        goto done;
+    }
+    et = ep__mem_find(fs, pt);
+    if (et && !et->inode) {
+        r = ep__mem_fail(err, EP_ERR_IO, "rename", to, "is a directory");
+        goto done;
+    }
+    if (et) {
+        /* Replace: the target's object loses its name; the entry takes the new object. */
+        ep__mem_inode *old = et->inode;
+        et->inode = ef->inode;
+        et->inode->links++;
+        old->links--;
+        ep__mem_inode_release(fs, old);
+        ep__mem_drop_entry(fs, ef);
+    } else {
+        ep_free(&fs->alloc, ef->path);
+        ef->path = pt;
+        pt = NULL;
+    }
+done:
+    ep_free(&fs->alloc, pf);
+    ep_free(&fs->alloc, pt);
+    return r;
+}
+
+static ep_result ep__mem_remove(ep_vfs *vfs, const char *path, ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    char *p = ep__mem_normalize(fs, path);
+    ep__mem_entry *e;
+    if (!p) return ep__mem_nomem(err, "remove");
+    e = ep__mem_find(fs, p);
+    ep_free(&fs->alloc, p);
+    if (!e) return ep__mem_fail(err, EP_ERR_NOT_FOUND, "remove", path, "no such file");
+    if (!e->inode) return ep__mem_fail(err, EP_ERR_IO, "remove", path, "is a directory");
+    ep__mem_drop_entry(fs, e);
+    return EP_OK;
+}
+
+static ep_result ep__mem_mkdir(ep_vfs *vfs, const char *path, ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    char *p = ep__mem_normalize(fs, path);
+    ep__mem_entry *e;
+    if (!p) return ep__mem_nomem(err, "mkdir");
+    if (ep__mem_is_root(p, strlen(p))) {
+        ep_free(&fs->alloc, p);
+        return EP_OK;
+    }
+    e = ep__mem_find(fs, p);
+    if (e) {
+        ep_free(&fs->alloc, p);
+        if (e->inode) return ep__mem_fail(err, EP_ERR_EXISTS, "mkdir", path, "a file has that name");
+        return EP_OK;
+    }
+    if (!ep__mem_parent_exists(fs, p)) {
+        ep_free(&fs->alloc, p);
+        return ep__mem_fail(err, EP_ERR_NOT_FOUND, "mkdir", path, "no parent directory");
+    }
+    if (ep__mem_add_entry(fs, p, NULL) != EP_OK) {
+        ep_free(&fs->alloc, p);
+        return ep__mem_nomem(err, "mkdir");
+    }
+    return EP_OK;
+}
+
+/* The names are copied out first so the callback may create or remove files. */
+static ep_result ep__mem_list(ep_vfs *vfs, const char *dir, ep_list_fn fn, void *fn_ctx,
+                              ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    char *p = ep__mem_normalize(fs, dir);
+    char **names = NULL;
+    size_t n = 0, i, pl, bytes;
+    ep_result r = EP_OK;
+    if (!p) return ep__mem_nomem(err, "list");
+    pl = strlen(p);
+    if (!ep__mem_dir_exists(fs, p, pl)) {
+        ep_free(&fs->alloc, p);
+        return ep__mem_fail(err, EP_ERR_NOT_FOUND, "list", dir, "no such directory");
+    }
+    if (fs->count && ep__mul_size(fs->count, sizeof *names, &bytes))
+        names = (char **)ep_malloc(&fs->alloc, bytes);
+    if (fs->count && !names) r = ep__mem_nomem(err, "list");
+    for (i = 0; r == EP_OK && i < fs->count; i++) {
+        const char *ep = fs->entries[i].path;
+        size_t par = ep__mem_parent_len(ep), skip, nl;
+        if (par != pl || memcmp(ep, p, pl) != 0 || ep__mem_is_root(ep, strlen(ep))) continue;
+        skip = (pl == 0) ? 0 : (pl == 1 && p[0] == '/') ? 1 : pl + 1;
+        nl = strlen(ep + skip);
+        names[n] = (char *)ep_malloc(&fs->alloc, nl + 1);
+        if (!names[n]) {
+            r = ep__mem_nomem(err, "list");
+            break;
+        }
+        memcpy(names[n], ep + skip, nl + 1);
+        n++;
+    }
+    for (i = 0; i < n; i++) {
+        if (r == EP_OK && fn(fn_ctx, names[i]) != 0) r = (ep_result)1; /* stop, not an error */
+        ep_free(&fs->alloc, names[i]);
+    }
+    ep_free(&fs->alloc, names);
+    ep_free(&fs->alloc, p);
+    return r == (ep_result)1 ? EP_OK : r;
+}
+
+static ep_result ep__mem_stat(ep_vfs *vfs, const char *path, uint64_t *size, ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    char *p = ep__mem_normalize(fs, path);
+    ep__mem_entry *e;
+    int root;
+    if (size) *size = 0;
+    if (!p) return ep__mem_nomem(err, "stat");
+    root = ep__mem_is_root(p, strlen(p));
+    e = ep__mem_find(fs, p);
+    ep_free(&fs->alloc, p);
+    if (root) return EP_OK;
+    if (!e) return ep__mem_fail(err, EP_ERR_NOT_FOUND, "stat", path, "no such file");
+    if (size && e->inode) *size = (uint64_t)e->inode->len;
+    return EP_OK;
+}
+
+EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
+    ep__mem_fs *fs;
+    if (!out) return EP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!alloc) alloc = ep_allocator_default();
+    fs = (ep__mem_fs *)ep_malloc(alloc, sizeof *fs);
+    if (!fs) return EP_ERR_NOMEM;
+    memset(fs, 0, sizeof *fs);
+    fs->alloc = *alloc;
+    fs->vfs.ctx = fs;
+    fs->vfs.open = ep__mem_open;
+    fs->vfs.close = ep__mem_close;
+    fs->vfs.read = ep__mem_read;
+    fs->vfs.write = ep__mem_write;
+    fs->vfs.truncate = ep__mem_truncate;
+    fs->vfs.size = ep__mem_size;
+    fs->vfs.sync = ep__mem_sync;
+    fs->vfs.lock = ep__mem_lock;
+    fs->vfs.sync_dir = ep__mem_sync_dir;
+    fs->vfs.rename = ep__mem_rename;
+    fs->vfs.remove = ep__mem_remove;
+    fs->vfs.mkdir = ep__mem_mkdir;
+    fs->vfs.list = ep__mem_list;
+    fs->vfs.stat = ep__mem_stat;
+    *out = &fs->vfs;
+    return EP_OK;
+}
+
+/* Frees every file and every handle still open (they become invalid). */
+EP_API void ep_vfs_mem_destroy(ep_vfs *vfs) {
+    ep__mem_fs *fs;
+    ep_allocator alloc;
+    if (!vfs) return;
+    fs = EP__MEMFS(vfs);
+    while (fs->handles) ep__mem_free_handle(fs, fs->handles);
+    while (fs->count) ep__mem_drop_entry(fs, &fs->entries[fs->count - 1]);
+    alloc = fs->alloc;
+    ep_free(&alloc, fs->entries);
+    ep_free(&alloc, fs);
+}
 /* ---- end src/vfs_mem.c ---- */
 
 /* ---- begin src/codec_aof.c ---- */

@@ -1,3 +1,133 @@
-/* vfs: helpers shared by every vfs (whole-file read/write, paths); placeholder. */
+/* vfs: helpers shared by every vfs (whole-file read/write, paths), and the
+ * ep_vfs_os_init stub for builds without an OS file system. */
 #include "internal.h"
 #include "vfs.h"
+
+#ifdef EP_NO_OS_VFS
+/* vfs_posix.c and vfs_win32.c compile to nothing here; this is the one definition. */
+EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
+    if (out) memset(out, 0, sizeof *out);
+    return EP_ERR_UNSUPPORTED;
+}
+#endif
+
+/* Reads exactly the first len bytes (fewer only if the file is shorter now). */
+static ep_result ep__vfs_read_full(ep_vfs *vfs, ep_file *f, uint8_t *buf, size_t len,
+                                   size_t *got, ep_error *err) {
+    size_t done = 0;
+    while (done < len) {
+        size_t n = 0;
+        ep_result r = vfs->read(vfs, f, (uint64_t)done, buf + done, len - done, &n, err);
+        if (r != EP_OK) return r;
+        if (n == 0) break;
+        done += n;
+    }
+    *got = done;
+    return EP_OK;
+}
+
+EP_API ep_result ep_vfs_read_all(ep_vfs *vfs, const char *path, const ep_allocator *alloc,
+                                 size_t max_size, uint8_t **data, size_t *len, ep_error *err) {
+    ep_file *f = NULL;
+    uint64_t size = 0;
+    uint8_t *buf;
+    size_t got = 0;
+    ep_result r;
+    if (!vfs || !path || !data || !len)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "read_all: missing argument");
+    *data = NULL;
+    *len = 0;
+    r = vfs->open(vfs, path, EP_OPEN_READ, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->size(vfs, f, &size, err);
+    if (r == EP_OK && size > (uint64_t)max_size)
+        r = ep_error_set(err, EP_ERR_LIMIT, size, "read_all %s: %llu bytes exceed the cap of %llu",
+                         path, (unsigned long long)size, (unsigned long long)max_size);
+    if (r != EP_OK) {
+        vfs->close(vfs, f, NULL);
+        return r;
+    }
+    buf = (uint8_t *)ep_malloc(alloc, (size_t)size);
+    if (!buf) {
+        vfs->close(vfs, f, NULL);
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "read_all %s: out of memory", path);
+    }
+    r = ep__vfs_read_full(vfs, f, buf, (size_t)size, &got, err);
+    if (r == EP_OK) {
+        r = vfs->close(vfs, f, err);
+    } else {
+        vfs->close(vfs, f, NULL);
+    }
+    if (r != EP_OK) {
+        ep_free(alloc, buf);
+        return r;
+    }
+    *data = buf;
+    *len = got;
+    return EP_OK;
+}
+
+EP_API ep_result ep_vfs_write_all(ep_vfs *vfs, const char *path, const void *data, size_t len,
+                                  ep_error *err) {
+    ep_file *f = NULL;
+    ep_result r;
+    if (!vfs || !path || (!data && len))
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "write_all: missing argument");
+    r = vfs->open(vfs, path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, err);
+    if (r != EP_OK) return r;
+    if (len) r = vfs->write(vfs, f, 0, data, len, err);
+    if (r != EP_OK) {
+        vfs->close(vfs, f, NULL);
+        return r;
+    }
+    return vfs->close(vfs, f, err);
+}
+
+static int ep__is_sep(char c) {
+#ifdef _WIN32
+    if (c == '\\') return 1;
+#endif
+    return c == '/';
+}
+
+EP_API ep_result ep_path_join(char *out, size_t cap, const char *dir, const char *name) {
+    size_t dl, nl, need;
+    int sep;
+    if (!out || !dir || !name) return EP_ERR_INVALID_ARG;
+    dl = strlen(dir);
+    nl = strlen(name);
+    sep = dl > 0 && !ep__is_sep(dir[dl - 1]);
+    need = dl + (size_t)sep + nl + 1;
+    if (need < nl || need > cap) {
+        if (cap) out[0] = '\0';
+        return EP_ERR_LIMIT;
+    }
+    memmove(out, dir, dl); /* memmove: out may be dir itself */
+    if (sep) out[dl] = '/';
+    memcpy(out + dl + (size_t)sep, name, nl);
+    out[dl + (size_t)sep + nl] = '\0';
+    return EP_OK;
+}
+
+/* POSIX dirname(3) rules: trailing separators are ignored, "a" -> ".", "/a" -> "/". */
+EP_API ep_result ep_path_dirname(char *out, size_t cap, const char *path) {
+    size_t n;
+    const char *res = path;
+    if (!out || !path) return EP_ERR_INVALID_ARG;
+    n = strlen(path);
+    while (n > 1 && ep__is_sep(path[n - 1])) n--;     /* drop trailing separators */
+    while (n > 0 && !ep__is_sep(path[n - 1])) n--;    /* drop the last component */
+    if (n == 0) {
+        res = ".";
+        n = 1;
+    } else {
+        while (n > 1 && ep__is_sep(path[n - 1])) n--; /* separators before it */
+    }
+    if (n + 1 > cap) {
+        if (cap) out[0] = '\0';
+        return EP_ERR_LIMIT;
+    }
+    memmove(out, res, n);
+    out[n] = '\0';
+    return EP_OK;
+}
