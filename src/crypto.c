@@ -31,6 +31,16 @@
 #  include <wmmintrin.h>
 #endif
 
+/* The bitsliced round and GHASH helpers are small and hot; gcc does not
+ * inline them on its own inside the big single-header translation unit. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define EP__HOT static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#  define EP__HOT static __forceinline
+#else
+#  define EP__HOT static inline
+#endif
+
 /* Layout of ep_gcm.opaque (uint64_t words). */
 #define EP__GCM_RK 0         /* portable: 15 bitsliced round keys, 8 words each */
 #define EP__GCM_H 120        /* portable: H, and H bit-reversed (see ghash) */
@@ -38,7 +48,7 @@
 #define EP__GCM_HW_H 32      /* hardware: H^1..H^8, 2 words each */
 #define EP__GCM_HW_HK 48     /* hardware: hi^lo of each power (Karatsuba), 2 words each */
 
-static uint64_t ep__load_be64(const uint8_t *p) {
+EP__HOT uint64_t ep__load_be64(const uint8_t *p) {
     return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) | ((uint64_t)p[3] << 32) |
            ((uint64_t)p[4] << 24) | ((uint64_t)p[5] << 16) | ((uint64_t)p[6] << 8) | (uint64_t)p[7];
 }
@@ -67,7 +77,7 @@ static void ep__store_be32(uint8_t *p, uint32_t v) {
  * inside 16-bit fields. */
 
 /* GF(4) = GF(2)[w]/(w^2+w+1), bitsliced: c = a * b (3 AND, 4 XOR). */
-static void ep__gf4_mul(uint64_t a1, uint64_t a0, uint64_t b1, uint64_t b0, uint64_t *c1, uint64_t *c0) {
+EP__HOT void ep__gf4_mul(uint64_t a1, uint64_t a0, uint64_t b1, uint64_t b0, uint64_t *c1, uint64_t *c0) {
     uint64_t p = a0 & b0;
     *c1 = ((a1 ^ a0) & (b1 ^ b0)) ^ p;
     *c0 = (a1 & b1) ^ p;
@@ -75,7 +85,7 @@ static void ep__gf4_mul(uint64_t a1, uint64_t a0, uint64_t b1, uint64_t b0, uint
 
 /* GF(16) = GF(4)[z]/(z^2+z+w); a[3],a[2] is the z coefficient. Karatsuba:
  * three GF(4) products. */
-static void ep__gf16_mul(const uint64_t *a, const uint64_t *b, uint64_t *c) {
+EP__HOT void ep__gf16_mul(const uint64_t *a, const uint64_t *b, uint64_t *c) {
     uint64_t h1, h0, l1, l0, m1, m0;
     ep__gf4_mul(a[3], a[2], b[3], b[2], &h1, &h0);
     ep__gf4_mul(a[1], a[0], b[1], b[0], &l1, &l0);
@@ -88,7 +98,7 @@ static void ep__gf16_mul(const uint64_t *a, const uint64_t *b, uint64_t *c) {
 
 /* GF(16) inverse of d (0 -> 0): (d1 z + d0)^-1 = d1 e^-1 z + (d1 + d0) e^-1
  * with e = w d1^2 + d1 d0 + d0^2, and in GF(4) e^-1 = e^2. */
-static void ep__gf16_inv(const uint64_t *d, uint64_t *out) {
+EP__HOT void ep__gf16_inv(const uint64_t *d, uint64_t *out) {
     uint64_t f1, f0, e1, e0, i1, i0;
     ep__gf4_mul(d[3], d[2], d[1], d[0], &f1, &f0);
     e1 = d[2] ^ f1 ^ d[1];        /* w d1^2 is a swap of d1's bits */
@@ -102,7 +112,7 @@ static void ep__gf16_inv(const uint64_t *d, uint64_t *out) {
 /* The AES S-box on 64 bytes at once: tower-field inversion between two
  * linear maps derived (and checked on all 256 inputs) by
  * tools/gen_aes_sbox.py with mu = w, lam = 9, beta = 0x6d. */
-static void ep__aes_sbox(uint64_t *q) {
+EP__HOT void ep__aes_sbox(uint64_t *q) {
     uint64_t t[8], s[4], p[4], d[4], dinv[4], r[8], sum[4];
     const uint64_t x0 = q[0], x1 = q[1], x2 = q[2], x3 = q[3];
     const uint64_t x4 = q[4], x5 = q[5], x6 = q[6], x7 = q[7];
@@ -152,7 +162,7 @@ static void ep__aes_sbox(uint64_t *q) {
     }
 }
 
-static void ep__aes_shift_rows(uint64_t *q) {
+EP__HOT void ep__aes_shift_rows(uint64_t *q) {
     int i;
     for (i = 0; i < 8; i++) {
         uint64_t x = q[i];
@@ -163,13 +173,13 @@ static void ep__aes_shift_rows(uint64_t *q) {
     }
 }
 
-static uint64_t ep__rotr64(uint64_t x, unsigned n) {
+EP__HOT uint64_t ep__rotr64(uint64_t x, unsigned n) {
     return (x >> n) | (x << (64 - n));
 }
 
 /* out = 2 a + 3 a' + a'' + a''' per column = xtime(t) + a' + rot2(t) with
  * t = a + a' (a' = the next row). */
-static void ep__aes_mix_columns(uint64_t *q) {
+EP__HOT void ep__aes_mix_columns(uint64_t *q) {
     uint64_t a1[8], t[8];
     int i;
     for (i = 0; i < 8; i++) {
@@ -291,7 +301,7 @@ static void ep__aes256_schedule(const uint8_t *key, uint8_t *w) {
  * four parts whose set bits are 4 apart; an integer product of two parts then
  * sums at most 15 one-bit terms per kept position below bit 60 (16 at 60..63,
  * whose carry leaves the word), so no carry reaches another kept bit. */
-static uint64_t ep__bmul64(uint64_t x, uint64_t y) {
+EP__HOT uint64_t ep__bmul64(uint64_t x, uint64_t y) {
     const uint64_t m0 = 0x1111111111111111ull, m1 = 0x2222222222222222ull;
     const uint64_t m2 = 0x4444444444444444ull, m3 = 0x8888888888888888ull;
     uint64_t x0 = x & m0, x1 = x & m1, x2 = x & m2, x3 = x & m3;
@@ -303,7 +313,7 @@ static uint64_t ep__bmul64(uint64_t x, uint64_t y) {
     return (z0 & m0) | (z1 & m1) | (z2 & m2) | (z3 & m3);
 }
 
-static uint64_t ep__rev64(uint64_t x) {
+EP__HOT uint64_t ep__rev64(uint64_t x) {
     x = ((x >> 1) & 0x5555555555555555ull) | ((x & 0x5555555555555555ull) << 1);
     x = ((x >> 2) & 0x3333333333333333ull) | ((x & 0x3333333333333333ull) << 2);
     x = ((x >> 4) & 0x0F0F0F0F0F0F0F0Full) | ((x & 0x0F0F0F0F0F0F0F0Full) << 4);
@@ -314,13 +324,13 @@ static uint64_t ep__rev64(uint64_t x) {
 
 /* Full 128-bit carry-less product; the high half is the low half of the
  * product of the bit-reversed operands, reversed (xr, yr given reversed). */
-static void ep__clmul64(uint64_t x, uint64_t y, uint64_t xr, uint64_t yr, uint64_t *hi, uint64_t *lo) {
+EP__HOT void ep__clmul64(uint64_t x, uint64_t y, uint64_t xr, uint64_t yr, uint64_t *hi, uint64_t *lo) {
     *lo = ep__bmul64(x, y);
     *hi = ep__rev64(ep__bmul64(xr, yr)) >> 1;
 }
 
 /* y = y * H in GF(2^128); h = {H.hi, H.lo, H.hi^H.lo} and the same reversed. */
-static void ep__ghash_mul(uint64_t *y, const uint64_t *h) {
+EP__HOT void ep__ghash_mul(uint64_t *y, const uint64_t *h) {
     uint64_t y1 = y[0], y0 = y[1], y2 = y1 ^ y0;
     uint64_t p3, p2, p1, p0, m1, m0, z3, z2, z1, z0;
     ep__clmul64(y1, h[0], ep__rev64(y1), h[3], &p3, &p2);
