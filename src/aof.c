@@ -630,6 +630,17 @@ static ep_result ep__aof_lock(ep_aof_writer *w, ep_file *f) {
     return EP_OK;
 }
 
+/* After an error at rd->pos: is the rest of the file (at most the resync
+ * window) damage with no valid record in it? */
+static int ep__aof_rd_damaged_tail(ep__aof_rd *rd) {
+    if (rd->end != EP_AOF_END_ERROR || rd->fail == EP_ERR_IO || rd->fail == EP_ERR_NOMEM) return 0;
+    while (!rd->at_eof) {
+        if (rd->len - rd->pos > EP_AOF_RESYNC_WINDOW || ep__aof_rd_fill(rd) != EP_OK) return 0;
+    }
+    if (rd->len - rd->pos > EP_AOF_RESYNC_WINDOW) return 0;
+    return ep__aof_rd_resync(rd, rd->pos) == 0;
+}
+
 /* Scans the records of an existing file and cuts a torn tail off. */
 static ep_result ep__aof_scan(ep_aof_writer *w) {
     ep__aof_rd rd;
@@ -641,6 +652,12 @@ static ep_result ep__aof_scan(ep_aof_writer *w) {
     while ((r = ep__aof_rd_next(&rd, &rec)) == EP_OK) {
     }
     if (r == EP_AOF_END) r = EP_OK;
+    if (r != EP_OK && w->cfg.repair_tail && ep__aof_rd_damaged_tail(&rd)) {
+        rd.end = EP_AOF_END_TORN;
+        rd.good_end = rd.base + rd.pos;
+        rd.tail = rd.len - rd.pos;
+        r = EP_OK;
+    }
     if (r != EP_OK) {
         w->err = rd.err;
         if (rd.end == EP_AOF_END_ERROR && r != EP_ERR_NOMEM && r != EP_ERR_IO)
