@@ -681,12 +681,17 @@ static ep_result ep__aof_prepare(ep_aof_writer *w) {
     uint64_t size = 0;
     size_t got = 0;
     ep_result r;
+    int fresh;
     if ((r = w->vfs->size(w->vfs, w->f, &size, &w->err)) != EP_OK) return r;
     if (size > 0 && (r = w->vfs->read(w->vfs, w->f, 0, h, sizeof h, &got, &w->err)) != EP_OK) return r;
     /* Empty, or a header cut short by a crash while creating it: nothing
      * was ever acknowledged in such a file, so a fresh header is safe. */
-    if (size < EP_AOF_HEADER_SIZE && memcmp(h, ep__aof_magic, got < 4 ? got : 4) == 0 &&
-        (got < 5 || h[4] == want)) {
+    fresh = size < EP_AOF_HEADER_SIZE && memcmp(h, ep__aof_magic, got < 4 ? got : 4) == 0;
+    /* With repair_tail, a damaged header alone (no room for any record)
+     * is replaced too: it is what a power cut during creation leaves. */
+    if (w->cfg.repair_tail && size <= EP_AOF_HEADER_SIZE && (got < 5 || ep__aof_check_header(h, got, NULL) != EP_OK))
+        fresh = 1;
+    if (fresh) {
         if (size && (r = w->vfs->truncate(w->vfs, w->f, 0, &w->err)) != EP_OK) return r;
         if ((r = ep__aof_write_header(w, w->f, want)) != EP_OK) return r;
         if ((r = w->vfs->sync_dir(w->vfs, w->dir, &w->err)) != EP_OK) return r;
