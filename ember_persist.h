@@ -1781,12 +1781,16 @@ EP_API uint32_t ep_crc32_update_portable(uint32_t crc, const void *data, size_t 
 #endif
 
 #if defined(EP__CRC_X86)
-#  if defined(_MSC_VER) && !defined(__clang__)
-#    include <intrin.h>
-#    define EP__CRC_TARGET
-#  else
-#    include <immintrin.h>
+#  if defined(_MSC_VER)
+#    include <intrin.h> /* __cpuid */
+#  endif
+#  include <immintrin.h>
+/* gcc and clang compile these functions for pclmul without global -m flags;
+ * MSVC needs no permission to emit any instruction. */
+#  if defined(__GNUC__) || defined(__clang__)
 #    define EP__CRC_TARGET __attribute__((target("pclmul,sse2")))
+#  else
+#    define EP__CRC_TARGET
 #  endif
 
 /* x * x^D folded onto d: low half times K_lo, high half times K_hi. */
@@ -1834,7 +1838,7 @@ EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, siz
 }
 
 EP_API int ep_crc32_hw_available(void) {
-#  if defined(_MSC_VER) && !defined(__clang__)
+#  if defined(_MSC_VER) /* also clang-cl, which may lack __builtin_cpu_supports' runtime */
     int info[4];
     __cpuid(info, 1);
     return (info[2] >> 1) & 1; /* CPUID.1:ECX.PCLMULQDQ */
