@@ -608,8 +608,8 @@ EP_API uint32_t ep_crc32_update_portable(uint32_t crc, const void *data, size_t 
 #if !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
     (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
 #  define EP__CRC_X86 1
-#elif !defined(EP_NO_SIMD) && defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__)) && \
-    (defined(__linux__) || defined(__APPLE__))
+#elif !defined(EP_NO_SIMD) && defined(__aarch64__) && !defined(__AARCH64EB__) && \
+    (defined(__GNUC__) || defined(__clang__)) && (defined(__linux__) || defined(__APPLE__))
 #  define EP__CRC_ARM 1
 #endif
 
