@@ -630,6 +630,17 @@ static ep_result ep__aof_lock(ep_aof_writer *w, ep_file *f) {
     return EP_OK;
 }
 
+/* After an error at rd->pos: is the rest of the file (at most the resync
+ * window) damage with no valid record in it? */
+static int ep__aof_rd_damaged_tail(ep__aof_rd *rd) {
+    if (rd->end != EP_AOF_END_ERROR || rd->fail == EP_ERR_IO || rd->fail == EP_ERR_NOMEM) return 0;
+    while (!rd->at_eof) {
+        if (rd->len - rd->pos > EP_AOF_RESYNC_WINDOW || ep__aof_rd_fill(rd) != EP_OK) return 0;
+    }
+    if (rd->len - rd->pos > EP_AOF_RESYNC_WINDOW) return 0;
+    return ep__aof_rd_resync(rd, rd->pos) == 0;
+}
+
 /* Scans the records of an existing file and cuts a torn tail off. */
 static ep_result ep__aof_scan(ep_aof_writer *w) {
     ep__aof_rd rd;
@@ -641,6 +652,12 @@ static ep_result ep__aof_scan(ep_aof_writer *w) {
     while ((r = ep__aof_rd_next(&rd, &rec)) == EP_OK) {
     }
     if (r == EP_AOF_END) r = EP_OK;
+    if (r != EP_OK && w->cfg.repair_tail && ep__aof_rd_damaged_tail(&rd)) {
+        rd.end = EP_AOF_END_TORN;
+        rd.good_end = rd.base + rd.pos;
+        rd.tail = rd.len - rd.pos;
+        r = EP_OK;
+    }
     if (r != EP_OK) {
         w->err = rd.err;
         if (rd.end == EP_AOF_END_ERROR && r != EP_ERR_NOMEM && r != EP_ERR_IO)
@@ -664,12 +681,17 @@ static ep_result ep__aof_prepare(ep_aof_writer *w) {
     uint64_t size = 0;
     size_t got = 0;
     ep_result r;
+    int fresh;
     if ((r = w->vfs->size(w->vfs, w->f, &size, &w->err)) != EP_OK) return r;
     if (size > 0 && (r = w->vfs->read(w->vfs, w->f, 0, h, sizeof h, &got, &w->err)) != EP_OK) return r;
     /* Empty, or a header cut short by a crash while creating it: nothing
      * was ever acknowledged in such a file, so a fresh header is safe. */
-    if (size < EP_AOF_HEADER_SIZE && memcmp(h, ep__aof_magic, got < 4 ? got : 4) == 0 &&
-        (got < 5 || h[4] == want)) {
+    fresh = size < EP_AOF_HEADER_SIZE && memcmp(h, ep__aof_magic, got < 4 ? got : 4) == 0;
+    /* With repair_tail, a damaged header alone (no room for any record)
+     * is replaced too: it is what a power cut during creation leaves. */
+    if (w->cfg.repair_tail && size <= EP_AOF_HEADER_SIZE && (got < 5 || ep__aof_check_header(h, got, NULL) != EP_OK))
+        fresh = 1;
+    if (fresh) {
         if (size && (r = w->vfs->truncate(w->vfs, w->f, 0, &w->err)) != EP_OK) return r;
         if ((r = ep__aof_write_header(w, w->f, want)) != EP_OK) return r;
         if ((r = w->vfs->sync_dir(w->vfs, w->dir, &w->err)) != EP_OK) return r;

@@ -98,6 +98,12 @@ typedef struct ep_aof_writer_config {
      * Only for test vectors: a nonce must never repeat under one key. */
     ep_result (*nonce_fn)(void *user, uint8_t nonce[EP_NONCE_SIZE]);
     void *nonce_user;
+    /* 0 (default): only a torn final record is cut at open; any other damage
+     * refuses. 1: also cut a damaged final region (CRC mismatch, unknown
+     * tag, garbage after a power loss) when no valid record follows it in
+     * the EP_AOF_RESYNC_WINDOW bytes to the end of the file. Opt-in: a
+     * damaged last record might have been acknowledged (bit rot). */
+    int repair_tail;
 } ep_aof_writer_config;
 
 typedef struct ep_aof_writer ep_aof_writer;
@@ -109,7 +115,7 @@ typedef struct ep_aof_writer_stats {
     uint64_t flushed_offset;  /* bytes handed to the OS */
     uint64_t synced_offset;   /* bytes known durable (everything before is synced) */
     uint64_t syncs;           /* fsync calls made */
-    uint64_t trimmed_bytes;   /* torn tail cut off at open */
+    uint64_t trimmed_bytes;   /* torn (or, with repair_tail, damaged) tail cut off at open */
 } ep_aof_writer_stats;
 
 EP_API void ep_aof_writer_config_init(ep_aof_writer_config *cfg);

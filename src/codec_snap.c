@@ -141,9 +141,9 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
     if (kind != EP_ITEMS_NONE && !ep__snap_items_consistent(&e->items, kind, e->dim)) return EP_ERR_INVALID_ARG;
     /* Every reader rejects these; never write an entry nobody can read. */
     if (e->type == EP_TYPE_VECTOR && (e->metric > 2 || e->quantization > 2)) return EP_ERR_BAD_VALUE;
-    if ((uint64_t)e->key.len > UINT32_MAX || (uint64_t)e->value.len > UINT32_MAX ||
-        (uint64_t)e->type_name.len > UINT32_MAX)
-        return EP_ERR_LIMIT;
+#if SIZE_MAX > UINT32_MAX /* a 32-bit size_t cannot exceed the u32 prefix */
+    if (e->key.len > UINT32_MAX || e->value.len > UINT32_MAX || e->type_name.len > UINT32_MAX) return EP_ERR_LIMIT;
+#endif
     if (out->err) return out->err;
     start = out->len;
     (void)ep_buf_reserve(out, ep__snap_entry_size(e)); /* one allocation; a failure sticks below */

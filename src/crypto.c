@@ -18,7 +18,7 @@
 #endif
 
 /* ---- hardware path selection ------------------------------------------- */
-#if 0 && !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
+#if !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
     (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
 #  define EP__GCM_X86 1
 #  if defined(_MSC_VER) && !defined(__clang__)
@@ -31,14 +31,24 @@
 #  include <wmmintrin.h>
 #endif
 
+/* The bitsliced round and GHASH helpers are small and hot; gcc does not
+ * inline them on its own inside the big single-header translation unit. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define EP__HOT static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#  define EP__HOT static __forceinline
+#else
+#  define EP__HOT static inline
+#endif
+
 /* Layout of ep_gcm.opaque (uint64_t words). */
 #define EP__GCM_RK 0         /* portable: 15 bitsliced round keys, 8 words each */
 #define EP__GCM_H 120        /* portable: H, and H bit-reversed (see ghash) */
 #define EP__GCM_HW_RK 0      /* hardware: 15 round keys, 2 words each */
 #define EP__GCM_HW_H 32      /* hardware: H^1..H^8, 2 words each */
-#define EP__GCM_HW_HK 48     /* hardware: hi^lo of each power (Karatsuba) */
+#define EP__GCM_HW_HK 48     /* hardware: hi^lo of each power (Karatsuba), 2 words each */
 
-static uint64_t ep__load_be64(const uint8_t *p) {
+EP__HOT uint64_t ep__load_be64(const uint8_t *p) {
     return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) | ((uint64_t)p[3] << 32) |
            ((uint64_t)p[4] << 24) | ((uint64_t)p[5] << 16) | ((uint64_t)p[6] << 8) | (uint64_t)p[7];
 }
@@ -67,7 +77,7 @@ static void ep__store_be32(uint8_t *p, uint32_t v) {
  * inside 16-bit fields. */
 
 /* GF(4) = GF(2)[w]/(w^2+w+1), bitsliced: c = a * b (3 AND, 4 XOR). */
-static void ep__gf4_mul(uint64_t a1, uint64_t a0, uint64_t b1, uint64_t b0, uint64_t *c1, uint64_t *c0) {
+EP__HOT void ep__gf4_mul(uint64_t a1, uint64_t a0, uint64_t b1, uint64_t b0, uint64_t *c1, uint64_t *c0) {
     uint64_t p = a0 & b0;
     *c1 = ((a1 ^ a0) & (b1 ^ b0)) ^ p;
     *c0 = (a1 & b1) ^ p;
@@ -75,7 +85,7 @@ static void ep__gf4_mul(uint64_t a1, uint64_t a0, uint64_t b1, uint64_t b0, uint
 
 /* GF(16) = GF(4)[z]/(z^2+z+w); a[3],a[2] is the z coefficient. Karatsuba:
  * three GF(4) products. */
-static void ep__gf16_mul(const uint64_t *a, const uint64_t *b, uint64_t *c) {
+EP__HOT void ep__gf16_mul(const uint64_t *a, const uint64_t *b, uint64_t *c) {
     uint64_t h1, h0, l1, l0, m1, m0;
     ep__gf4_mul(a[3], a[2], b[3], b[2], &h1, &h0);
     ep__gf4_mul(a[1], a[0], b[1], b[0], &l1, &l0);
@@ -88,7 +98,7 @@ static void ep__gf16_mul(const uint64_t *a, const uint64_t *b, uint64_t *c) {
 
 /* GF(16) inverse of d (0 -> 0): (d1 z + d0)^-1 = d1 e^-1 z + (d1 + d0) e^-1
  * with e = w d1^2 + d1 d0 + d0^2, and in GF(4) e^-1 = e^2. */
-static void ep__gf16_inv(const uint64_t *d, uint64_t *out) {
+EP__HOT void ep__gf16_inv(const uint64_t *d, uint64_t *out) {
     uint64_t f1, f0, e1, e0, i1, i0;
     ep__gf4_mul(d[3], d[2], d[1], d[0], &f1, &f0);
     e1 = d[2] ^ f1 ^ d[1];        /* w d1^2 is a swap of d1's bits */
@@ -102,7 +112,7 @@ static void ep__gf16_inv(const uint64_t *d, uint64_t *out) {
 /* The AES S-box on 64 bytes at once: tower-field inversion between two
  * linear maps derived (and checked on all 256 inputs) by
  * tools/gen_aes_sbox.py with mu = w, lam = 9, beta = 0x6d. */
-static void ep__aes_sbox(uint64_t *q) {
+EP__HOT void ep__aes_sbox(uint64_t *q) {
     uint64_t t[8], s[4], p[4], d[4], dinv[4], r[8], sum[4];
     const uint64_t x0 = q[0], x1 = q[1], x2 = q[2], x3 = q[3];
     const uint64_t x4 = q[4], x5 = q[5], x6 = q[6], x7 = q[7];
@@ -152,7 +162,7 @@ static void ep__aes_sbox(uint64_t *q) {
     }
 }
 
-static void ep__aes_shift_rows(uint64_t *q) {
+EP__HOT void ep__aes_shift_rows(uint64_t *q) {
     int i;
     for (i = 0; i < 8; i++) {
         uint64_t x = q[i];
@@ -163,13 +173,13 @@ static void ep__aes_shift_rows(uint64_t *q) {
     }
 }
 
-static uint64_t ep__rotr64(uint64_t x, unsigned n) {
+EP__HOT uint64_t ep__rotr64(uint64_t x, unsigned n) {
     return (x >> n) | (x << (64 - n));
 }
 
 /* out = 2 a + 3 a' + a'' + a''' per column = xtime(t) + a' + rot2(t) with
  * t = a + a' (a' = the next row). */
-static void ep__aes_mix_columns(uint64_t *q) {
+EP__HOT void ep__aes_mix_columns(uint64_t *q) {
     uint64_t a1[8], t[8];
     int i;
     for (i = 0; i < 8; i++) {
@@ -291,7 +301,7 @@ static void ep__aes256_schedule(const uint8_t *key, uint8_t *w) {
  * four parts whose set bits are 4 apart; an integer product of two parts then
  * sums at most 15 one-bit terms per kept position below bit 60 (16 at 60..63,
  * whose carry leaves the word), so no carry reaches another kept bit. */
-static uint64_t ep__bmul64(uint64_t x, uint64_t y) {
+EP__HOT uint64_t ep__bmul64(uint64_t x, uint64_t y) {
     const uint64_t m0 = 0x1111111111111111ull, m1 = 0x2222222222222222ull;
     const uint64_t m2 = 0x4444444444444444ull, m3 = 0x8888888888888888ull;
     uint64_t x0 = x & m0, x1 = x & m1, x2 = x & m2, x3 = x & m3;
@@ -303,7 +313,7 @@ static uint64_t ep__bmul64(uint64_t x, uint64_t y) {
     return (z0 & m0) | (z1 & m1) | (z2 & m2) | (z3 & m3);
 }
 
-static uint64_t ep__rev64(uint64_t x) {
+EP__HOT uint64_t ep__rev64(uint64_t x) {
     x = ((x >> 1) & 0x5555555555555555ull) | ((x & 0x5555555555555555ull) << 1);
     x = ((x >> 2) & 0x3333333333333333ull) | ((x & 0x3333333333333333ull) << 2);
     x = ((x >> 4) & 0x0F0F0F0F0F0F0F0Full) | ((x & 0x0F0F0F0F0F0F0F0Full) << 4);
@@ -314,13 +324,13 @@ static uint64_t ep__rev64(uint64_t x) {
 
 /* Full 128-bit carry-less product; the high half is the low half of the
  * product of the bit-reversed operands, reversed (xr, yr given reversed). */
-static void ep__clmul64(uint64_t x, uint64_t y, uint64_t xr, uint64_t yr, uint64_t *hi, uint64_t *lo) {
+EP__HOT void ep__clmul64(uint64_t x, uint64_t y, uint64_t xr, uint64_t yr, uint64_t *hi, uint64_t *lo) {
     *lo = ep__bmul64(x, y);
     *hi = ep__rev64(ep__bmul64(xr, yr)) >> 1;
 }
 
 /* y = y * H in GF(2^128); h = {H.hi, H.lo, H.hi^H.lo} and the same reversed. */
-static void ep__ghash_mul(uint64_t *y, const uint64_t *h) {
+EP__HOT void ep__ghash_mul(uint64_t *y, const uint64_t *h) {
     uint64_t y1 = y[0], y0 = y[1], y2 = y1 ^ y0;
     uint64_t p3, p2, p1, p0, m1, m0, z3, z2, z1, z0;
     ep__clmul64(y1, h[0], ep__rev64(y1), h[3], &p3, &p2);
@@ -362,14 +372,234 @@ static void ep__ghash_update(uint64_t *y, const uint64_t *h, const uint8_t *data
     }
 }
 
-/* ======================================================================== */
-/* GCM, shared by both paths                                                */
-/* ======================================================================== */
+/* One seal or open in progress. */
 typedef struct ep__gcm_run {
     const ep_gcm *ctx;
     uint8_t j0[16];       /* the pre-counter block */
     uint64_t y[2];        /* GHASH state */
 } ep__gcm_run;
+
+/* ======================================================================== */
+/* x86-64 AES-NI + PCLMULQDQ                                                */
+/* ======================================================================== */
+#ifdef EP__GCM_X86
+
+static int ep__x86_available(void) {
+#  if defined(_MSC_VER) && !defined(__clang__)
+    int r[4];
+    __cpuid(r, 1);
+    return (r[2] & (1 << 25)) && (r[2] & (1 << 1)) && (r[2] & (1 << 19)); /* AES, PCLMUL, SSE4.1 */
+#  else
+    return __builtin_cpu_supports("aes") && __builtin_cpu_supports("pclmul") &&
+           __builtin_cpu_supports("sse4.1");
+#  endif
+}
+
+/* Blocks are byte-reversed on load so the register holds GCM's reflected
+ * polynomial as one 128-bit integer, the same form the portable code uses. */
+EP__TARGET_AESNI static __m128i ep__x86_bswap(__m128i x) {
+    return _mm_shuffle_epi8(x, _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+}
+
+/* (hi:lo) is an unreduced 256-bit carry-less product; see ep__ghash_mul. */
+EP__TARGET_AESNI static __m128i ep__x86_reduce(__m128i hi, __m128i lo) {
+    __m128i clo = _mm_srli_epi64(lo, 63), chi = _mm_srli_epi64(hi, 63), t, u;
+    lo = _mm_or_si128(_mm_slli_epi64(lo, 1), _mm_slli_si128(clo, 8));
+    hi = _mm_or_si128(_mm_or_si128(_mm_slli_epi64(hi, 1), _mm_slli_si128(chi, 8)), _mm_srli_si128(clo, 8));
+    t = _mm_xor_si128(_mm_xor_si128(_mm_slli_epi64(lo, 63), _mm_slli_epi64(lo, 62)), _mm_slli_epi64(lo, 57));
+    lo = _mm_xor_si128(lo, _mm_slli_si128(t, 8));
+    u = _mm_xor_si128(_mm_xor_si128(_mm_srli_epi64(lo, 1), _mm_srli_epi64(lo, 2)), _mm_srli_epi64(lo, 7));
+    t = _mm_xor_si128(_mm_xor_si128(_mm_slli_epi64(lo, 63), _mm_slli_epi64(lo, 62)), _mm_slli_epi64(lo, 57));
+    return _mm_xor_si128(_mm_xor_si128(hi, lo), _mm_xor_si128(u, _mm_srli_si128(t, 8)));
+}
+
+EP__TARGET_AESNI static __m128i ep__x86_hpow(const ep_gcm *ctx, int k) { /* H^k, k = 1..8 */
+    return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)));
+}
+
+EP__TARGET_AESNI static __m128i ep__x86_hkar(const ep_gcm *ctx, int k) {
+    return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)));
+}
+
+/* Aggregated GHASH: y = (y + x[0]) H^n + x[1] H^(n-1) + ... + x[n-1] H, one
+ * reduction for all n (1..8) blocks; x already byte-reversed. */
+EP__TARGET_AESNI static __m128i ep__x86_ghash_n(const ep_gcm *ctx, __m128i y, const __m128i *x, int n) {
+    __m128i lo = _mm_setzero_si128(), hi = lo, mid = lo;
+    int i;
+    for (i = 0; i < n; i++) {
+        __m128i a = i == 0 ? _mm_xor_si128(x[0], y) : x[i];
+        __m128i h = ep__x86_hpow(ctx, n - i);
+        lo = _mm_xor_si128(lo, _mm_clmulepi64_si128(a, h, 0x00));
+        hi = _mm_xor_si128(hi, _mm_clmulepi64_si128(a, h, 0x11));
+        mid = _mm_xor_si128(mid, _mm_clmulepi64_si128(_mm_xor_si128(a, _mm_shuffle_epi32(a, 0x4E)),
+                                                      ep__x86_hkar(ctx, n - i), 0x00));
+    }
+    mid = _mm_xor_si128(mid, _mm_xor_si128(lo, hi));
+    lo = _mm_xor_si128(lo, _mm_slli_si128(mid, 8));
+    hi = _mm_xor_si128(hi, _mm_srli_si128(mid, 8));
+    return ep__x86_reduce(hi, lo);
+}
+
+/* The same for exactly 8 blocks, written out so nothing goes through memory. */
+EP__TARGET_AESNI static __m128i ep__x86_ghash8(const ep_gcm *ctx, __m128i y, const __m128i *x) {
+    __m128i lo, hi, mid, a, h;
+#define EP__GH(i, first) \
+    a = (i) == 0 ? _mm_xor_si128(x[0], y) : x[i]; \
+    h = ep__x86_hpow(ctx, 8 - (i)); \
+    lo = first ? _mm_clmulepi64_si128(a, h, 0x00) : _mm_xor_si128(lo, _mm_clmulepi64_si128(a, h, 0x00)); \
+    hi = first ? _mm_clmulepi64_si128(a, h, 0x11) : _mm_xor_si128(hi, _mm_clmulepi64_si128(a, h, 0x11)); \
+    a = _mm_clmulepi64_si128(_mm_xor_si128(a, _mm_shuffle_epi32(a, 0x4E)), ep__x86_hkar(ctx, 8 - (i)), 0x00); \
+    mid = first ? a : _mm_xor_si128(mid, a)
+    EP__GH(0, 1); EP__GH(1, 0); EP__GH(2, 0); EP__GH(3, 0);
+    EP__GH(4, 0); EP__GH(5, 0); EP__GH(6, 0); EP__GH(7, 0);
+#undef EP__GH
+    mid = _mm_xor_si128(mid, _mm_xor_si128(lo, hi));
+    lo = _mm_xor_si128(lo, _mm_slli_si128(mid, 8));
+    hi = _mm_xor_si128(hi, _mm_srli_si128(mid, 8));
+    return ep__x86_reduce(hi, lo);
+}
+
+/* Plain multiply, for the key setup (H powers). */
+EP__TARGET_AESNI static __m128i ep__x86_gmul(__m128i a, __m128i b) {
+    __m128i lo = _mm_clmulepi64_si128(a, b, 0x00), hi = _mm_clmulepi64_si128(a, b, 0x11);
+    __m128i mid = _mm_xor_si128(_mm_clmulepi64_si128(a, b, 0x01), _mm_clmulepi64_si128(a, b, 0x10));
+    return ep__x86_reduce(_mm_xor_si128(hi, _mm_srli_si128(mid, 8)), _mm_xor_si128(lo, _mm_slli_si128(mid, 8)));
+}
+
+EP__TARGET_AESNI static __m128i ep__x86_load_y(const uint64_t *y) {
+    return _mm_set_epi64x((long long)y[0], (long long)y[1]);
+}
+
+EP__TARGET_AESNI static void ep__x86_store_y(uint64_t *y, __m128i v) {
+    uint64_t w[2];
+    _mm_storeu_si128((__m128i *)(void *)w, v);
+    y[0] = w[1];
+    y[1] = w[0];
+}
+
+EP__TARGET_AESNI static void ep__x86_ghash(const ep_gcm *ctx, uint64_t *yv, const uint8_t *data, size_t len) {
+    __m128i y = ep__x86_load_y(yv), x[8];
+    int i;
+    while (len >= 128) {
+        for (i = 0; i < 8; i++) x[i] = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(const void *)(data + 16 * i)));
+        y = ep__x86_ghash8(ctx, y, x);
+        data += 128;
+        len -= 128;
+    }
+    while (len) {
+        uint8_t last[16];
+        size_t n = EP__MIN(len, (size_t)16);
+        memset(last, 0, sizeof last);
+        memcpy(last, data, n);
+        x[0] = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(void *)last));
+        y = ep__x86_ghash_n(ctx, y, x, 1);
+        data += n;
+        len -= n;
+    }
+    ep__x86_store_y(yv, y);
+}
+
+EP__TARGET_AESNI static __m128i ep__x86_rk(const ep_gcm *ctx, int r) {
+    return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_RK + 2 * r));
+}
+
+EP__TARGET_AESNI static __m128i ep__x86_aes(const ep_gcm *ctx, __m128i b) {
+    int r;
+    b = _mm_xor_si128(b, ep__x86_rk(ctx, 0));
+    for (r = 1; r < 14; r++) b = _mm_aesenc_si128(b, ep__x86_rk(ctx, r));
+    return _mm_aesenclast_si128(b, ep__x86_rk(ctx, 14));
+}
+
+EP__TARGET_AESNI static void ep__x86_init(ep_gcm *ctx, const uint8_t *schedule) {
+    __m128i h, p;
+    int k;
+    memcpy(ctx->opaque + EP__GCM_HW_RK, schedule, 240);
+    h = ep__x86_bswap(ep__x86_aes(ctx, _mm_setzero_si128()));
+    p = h;
+    for (k = 1; k <= 8; k++) {
+        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)), p);
+        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)),
+                         _mm_xor_si128(p, _mm_shuffle_epi32(p, 0x4E)));
+        p = ep__x86_gmul(p, h);
+    }
+}
+
+/* CTR over 8 blocks at a time (the AES units pipeline), GHASH of the same 8
+ * ciphertext blocks with one reduction. The counter is kept byte-reversed so
+ * inc32 is a 32-bit lane add, which wraps exactly as GCM says. */
+EP__TARGET_AESNI static void ep__x86_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out,
+                                           int decrypt, uint8_t *tagmask) {
+    const ep_gcm *ctx = run->ctx;
+    const __m128i one = _mm_set_epi32(0, 0, 0, 1);
+    __m128i ctr = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(const void *)run->j0));
+    __m128i y = ep__x86_load_y(run->y), c[8], rk;
+    int r;
+    _mm_storeu_si128((__m128i *)(void *)tagmask, ep__x86_aes(ctx, ep__x86_bswap(ctr)));
+    while (len >= 128) {
+        /* Written out per block: compilers keep b0..b7 in registers this way. */
+        __m128i b0, b1, b2, b3, b4, b5, b6, b7;
+#define EP__X8(op) op(0); op(1); op(2); op(3); op(4); op(5); op(6); op(7)
+#define EP__CTR(i) ctr = _mm_add_epi32(ctr, one); b##i = _mm_xor_si128(ep__x86_bswap(ctr), rk)
+#define EP__ENC(i) b##i = _mm_aesenc_si128(b##i, rk)
+#define EP__LAST(i) do { \
+        __m128i d_ = _mm_loadu_si128((const __m128i *)(const void *)(in + 16 * (i))); \
+        __m128i o_ = _mm_xor_si128(_mm_aesenclast_si128(b##i, rk), d_); \
+        _mm_storeu_si128((__m128i *)(void *)(out + 16 * (i)), o_); \
+        c[i] = ep__x86_bswap(decrypt ? d_ : o_); } while (0)
+        rk = ep__x86_rk(ctx, 0);
+        EP__X8(EP__CTR);
+        for (r = 1; r < 14; r++) {
+            rk = ep__x86_rk(ctx, r);
+            EP__X8(EP__ENC);
+        }
+        rk = ep__x86_rk(ctx, 14);
+        EP__X8(EP__LAST);
+#undef EP__X8
+#undef EP__CTR
+#undef EP__ENC
+#undef EP__LAST
+        y = ep__x86_ghash8(ctx, y, c);
+        in += 128;
+        out += 128;
+        len -= 128;
+    }
+    while (len) {
+        uint8_t blk[16];
+        size_t n = EP__MIN(len, (size_t)16), k;
+        ctr = _mm_add_epi32(ctr, one);
+        _mm_storeu_si128((__m128i *)(void *)blk, ep__x86_aes(ctx, ep__x86_bswap(ctr)));
+        if (decrypt) {
+            memset(c, 0, 16);
+            memcpy(c, in, n);
+        }
+        for (k = 0; k < n; k++) blk[k] ^= in[k];
+        memcpy(out, blk, n);
+        if (!decrypt) {
+            memset(blk + n, 0, 16 - n);
+            memcpy(c, blk, 16);
+        }
+        c[0] = ep__x86_bswap(_mm_loadu_si128(c));
+        y = ep__x86_ghash_n(ctx, y, c, 1);
+        ep__wipe(blk, sizeof blk);
+        in += n;
+        out += n;
+        len -= n;
+    }
+    ep__x86_store_y(run->y, y);
+}
+
+static void ep__x86_seal(ep__gcm_run *run, const uint8_t *pt, size_t len, uint8_t *ct, uint8_t *tagmask) {
+    ep__x86_crypt(run, pt, len, ct, 0, tagmask);
+}
+
+static void ep__x86_open(ep__gcm_run *run, const uint8_t *ct, size_t len, uint8_t *pt, uint8_t *tagmask) {
+    ep__x86_crypt(run, ct, len, pt, 1, tagmask);
+}
+#endif /* EP__GCM_X86 */
+
+/* ======================================================================== */
+/* GCM, shared by both paths                                                */
+/* ======================================================================== */
 
 /* Largest plaintext GCM allows: 2^32 - 2 blocks. */
 #define EP__GCM_MAX_LEN ((((uint64_t)1 << 32) - 2) * 16)
@@ -378,13 +608,6 @@ static void ep__portable_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *da
     ep__ghash_update(y, ctx->opaque + EP__GCM_H, data, len);
 }
 
-#ifdef EP__GCM_X86
-static void ep__x86_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len);
-static void ep__x86_seal(ep__gcm_run *run, const uint8_t *pt, size_t len, uint8_t *ct, uint8_t *tagmask);
-static void ep__x86_open(ep__gcm_run *run, const uint8_t *ct, size_t len, uint8_t *pt, uint8_t *tagmask);
-static void ep__x86_init(ep_gcm *ctx, const uint8_t *schedule);
-static int ep__x86_available(void);
-#endif
 
 static void ep__gcm_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len) {
 #ifdef EP__GCM_X86
@@ -574,8 +797,16 @@ EP_API ep_result ep_gcm_open(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
         ep__portable_crypt(&run, ct, len, pt, 1, tagmask);
     ep__gcm_finish(&run, aad_len, len, tagmask, want);
     /* Constant time: OR of all differences, then 1 iff it is zero. */
+#ifdef EP_CTCHECK_SELFTEST
+    /* Deliberately leaky (tests/ctcheck_gcm.c must catch it): early exit. */
+    for (i = 0; i < 16; i++)
+        if (want[i] != tag[i]) break;
+    ok = i == 16;
+    (void)diff;
+#else
     for (i = 0; i < 16; i++) diff |= (unsigned)(want[i] ^ tag[i]);
     ok = 1u & ((diff - 1u) >> 8);
+#endif
     ep__wipe(&run, sizeof run);
     ep__wipe(tagmask, sizeof tagmask);
     ep__wipe(want, sizeof want);
@@ -781,17 +1012,86 @@ EP_API ep_result ep_key_open(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZ
 
 EP_API ep_result ep_key_load_file(struct ep_vfs *vfs, const char *path, const ep_allocator *alloc, ep_key **out,
                                   ep_error *err) {
-    (void)vfs;
-    (void)path;
-    (void)alloc;
-    if (out) *out = NULL;
-    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "key files need the vfs part");
+    ep_vfs os;
+    uint8_t *data = NULL, key[EP_KEY_SIZE];
+    size_t len = 0;
+    ep_result r;
+    if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "key file: missing argument");
+    *out = NULL;
+    if (!vfs) {
+        r = ep_vfs_os_init(&os);
+        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
+        vfs = &os;
+    }
+    r = ep_vfs_read_all(vfs, path, alloc, EP__KEY_FILE_CAP, &data, &len, err);
+    if (r == EP_ERR_LIMIT)
+        return ep_error_set(err, EP_ERR_KEY_FILE, UINT64_MAX, "key file %s: too large to be a key", path);
+    if (r != EP_OK) return r;
+    r = ep_key_parse(data, len, key);
+    if (data) {
+        ep__wipe(data, len);
+        ep_free(alloc, data);
+    }
+    if (r != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX,
+                            "key file %s: must be 32 raw bytes or 64 hex digits, got %llu bytes", path,
+                            (unsigned long long)len);
+    r = ep_key_create(key, alloc, out);
+    ep__wipe(key, sizeof key);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: %s", path, ep_result_str(r));
+    return EP_OK;
+}
+
+/* Writes text to a new file and syncs it and its directory entry. On
+ * failure the partial file is removed so a retry can create it again. */
+static ep_result ep__key_write_new(ep_vfs *vfs, const char *path, const uint8_t *text, size_t len, ep_error *err) {
+    ep_file *f = NULL;
+    char dir[1024];
+    ep_result r = vfs->open(vfs, path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_EXCLUSIVE, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->write(vfs, f, 0, text, len, err);
+    if (r == EP_OK) r = vfs->sync(vfs, f, err);
+    if (r == EP_OK) {
+        r = vfs->close(vfs, f, err);
+    } else {
+        vfs->close(vfs, f, NULL);
+    }
+    if (r != EP_OK) {
+        vfs->remove(vfs, path, NULL);
+        return r;
+    }
+    if (ep_path_dirname(dir, sizeof dir, path) == EP_OK) r = vfs->sync_dir(vfs, dir, err);
+    return r;
+}
+
+/* Lowercase hex digit of a nibble without a table or branch: +39 skips from
+ * '9' + 1 to 'a' when n > 9 (9 - n is then negative). */
+static uint8_t ep__hex_digit(int n) {
+    return (uint8_t)('0' + n + (((9 - n) >> 8) & 39));
 }
 
 EP_API ep_result ep_key_generate_file(struct ep_vfs *vfs, const char *path, ep_error *err) {
-    (void)vfs;
-    (void)path;
-    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "key files need the vfs part");
+    ep_vfs os;
+    uint8_t key[EP_KEY_SIZE], text[2 * EP_KEY_SIZE + 1];
+    ep_result r;
+    size_t i;
+    if (!path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "key file: missing path");
+    if (!vfs) {
+        r = ep_vfs_os_init(&os);
+        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
+        vfs = &os;
+    }
+    r = ep_random_bytes(key, sizeof key);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no randomness from the OS", path);
+    for (i = 0; i < EP_KEY_SIZE; i++) {
+        text[2 * i] = ep__hex_digit(key[i] >> 4);
+        text[2 * i + 1] = ep__hex_digit(key[i] & 15);
+    }
+    text[2 * EP_KEY_SIZE] = '\n';
+    r = ep__key_write_new(vfs, path, text, sizeof text, err);
+    ep__wipe(key, sizeof key);
+    ep__wipe(text, sizeof text);
+    return r;
 }
 
 #else /* EP_NO_ENCRYPTION: the calls exist so programs link, and say no. */

@@ -1,0 +1,228 @@
+/* The ember-persist tool, run as a program on generated files. Its JSON is
+ * checked with python3's json module; exit codes directly. The tool is
+ * build/ember-persist (or $EP_CLI); the cases skip if it is not built. */
+#include "ember_persist.h"
+#include "harness.h"
+
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *cli(void) {
+    const char *p = getenv("EP_CLI");
+    return p ? p : "build/ember-persist";
+}
+
+static const char *g_dir; /* this case's scratch directory */
+
+static int have_tools(void) {
+    g_dir = ept_tmpdir();
+    if (access(cli(), X_OK) != 0 || system("python3 -c 'import json' 2>/dev/null") != 0) {
+        printf("    skipped: %s or python3 missing\n", cli());
+        return 0;
+    }
+    return 1;
+}
+
+/* Runs the tool with args (output to out if not NULL); returns its exit code. */
+static int run(const char *args, const char *out) {
+    char cmd[2048];
+    int st;
+    snprintf(cmd, sizeof cmd, "%s %s > %s 2>/dev/null", cli(), args, out ? out : "/dev/null");
+    st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* python3 asserts on the JSON document in file (as d); 0 if they hold. */
+static int py(const char *file, const char *asserts) {
+    char script[512], cmd[1200];
+    FILE *f;
+    snprintf(script, sizeof script, "%s/check.py", g_dir);
+    f = fopen(script, "w");
+    if (!f) return 0;
+    fprintf(f, "import json, sys\nd = json.load(open(sys.argv[1]))\n%s\n", asserts);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "python3 %s %s 1>&2", script, file);
+    return system(cmd) == 0;
+}
+
+static void path_in(char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "%s/%s", g_dir, name);
+}
+
+static int write_file(const char *path, const void *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(data, 1, len, f) == len;
+    if (f) fclose(f);
+    return ok;
+}
+
+static ep_bytes B(const char *s) { return ep_bytes_of(s, strlen(s)); }
+
+EPT_CASE(dump_json_snapshot_every_type) {
+    char snap[512], out[512], args[1200];
+    ep_snapshot_writer *w = NULL;
+    ep_bytes names[2] = {{(const uint8_t *)"a", 1}, {(const uint8_t *)"\xc3\xa9", 2}};
+    ep_bytes vals[2] = {{(const uint8_t *)"\x00\xff", 2}, {(const uint8_t *)"q\"\\", 3}};
+    double scores[2] = {1.5, 0};
+    float vec[4] = {1.0f, -2.5f, 0.0f, 0.25f};
+    uint64_t nan = 0x7ff8000000000000ull;
+    if (!have_tools()) return;
+    memcpy(&scores[1], &nan, 8);
+    path_in(snap, sizeof snap, "shard-5.snap");
+    path_in(out, sizeof out, "dump.json");
+    EPT_CHECK_OK(ep_snapshot_writer_begin(snap, 5, NULL, &w, NULL));
+    EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("s"), ep_bytes_of("\x00\xff\x01" "ok", 5), 1234));
+    EPT_CHECK_OK(ep_snapshot_writer_add_list(w, B("l"), vals, 2, -1));
+    EPT_CHECK_OK(ep_snapshot_writer_add_zset(w, B("z"), scores, names, 2, -1));
+    EPT_CHECK_OK(ep_snapshot_writer_add_hash(w, B("h"), names, vals, 2, -1));
+    EPT_CHECK_OK(ep_snapshot_writer_add_set(w, B("st"), names, 2, -1));
+    EPT_CHECK_OK(ep_snapshot_writer_add_proto(w, B("p"), B("pkg.T"), B("data"), -1));
+    EPT_CHECK_OK(ep_snapshot_writer_add_vector(w, B("v"), 1, 2, 16, 64, 2, names, vec, 2, -1));
+    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
+    ep_snapshot_writer_free(w);
+
+    snprintf(args, sizeof args, "dump --json %s", snap);
+    EPT_CHECK_EQ(run(args, out), 0);
+    EPT_CHECK(py(out, "assert d['kind']=='snapshot' and d['version']==2 and d['shard']==5\n"
+                      "assert d['entry_count']==7 and len(d['entries'])==7\n"
+                      "e=d['entries']\n"
+                      "assert e[0]['offset']==11 and e[0]['index']==0 and e[0]['expire_ms']==1234\n"
+                      "assert e[0]['type']=='string' and e[0]['value']=='\\u0000\\u00ff\\u0001ok'\n"
+                      "assert e[1]['items']==['\\u0000\\u00ff', 'q\"\\\\']\n"
+                      "assert e[2]['members'][0]=={'score':1.5,'member':'a'} and e[2]['members'][1]['score']=='NaN'\n"
+                      "assert e[2]['members'][1]['member']=='\\u00e9'\n"
+                      "assert e[3]['fields'][1]=={'field':'\\u00e9','value':'q\"\\\\'}\n"
+                      "assert e[4]['members']==['a','\\u00e9']\n"
+                      "assert e[5]['type_name']=='pkg.T' and e[5]['data']=='data'\n"
+                      "assert e[6]['metric']==1 and e[6]['quantization']==2 and e[6]['dim']==2\n"
+                      "assert e[6]['elements'][0]=={'name':'a','vector':[1.0,-2.5]}\n"
+                      "assert all(e[i]['offset']<e[i+1]['offset'] for i in range(6))\n"
+                      "assert d['end']['status']=='clean' and d['end']['count']==7\n"
+                      "assert d['end']['offset']==d['size'] and d['end']['footer_offset']==d['size']-4\n"));
+    snprintf(args, sizeof args, "dump --json --base64 %s", snap);
+    EPT_CHECK_EQ(run(args, out), 0);
+    EPT_CHECK(py(out, "import base64\ne=d['entries']\n"
+                      "assert base64.b64decode(e[0]['value'])==bytes([0,255,1])+b'ok'\n"
+                      "assert base64.b64decode(e[0]['key'])==b's'\n"));
+    snprintf(args, sizeof args, "info --json %s", snap);
+    EPT_CHECK_EQ(run(args, out), 0);
+    EPT_CHECK(py(out, "assert d['kind']=='snapshot' and d['count']==7 and d['encrypted']==False\n"));
+    /* text dump: one JSON object per line between # lines */
+    snprintf(args, sizeof args, "dump %s", snap);
+    {
+        char txt[512];
+        snprintf(txt, sizeof txt, "%s/dump.txt", g_dir);
+        EPT_CHECK_EQ(run(args, txt), 0);
+        /* d is unused here: point it at a JSON file we know is valid */
+        EPT_CHECK(py(out, "L = open(sys.argv[1].replace('dump.json', 'dump.txt')).read().splitlines()\n"
+                          "assert L[0].startswith('# snapshot') and L[-1].startswith('# end: clean')\n"
+                          "assert len([json.loads(l) for l in L[1:-1]]) == 7"));
+    }
+}
+
+EPT_CASE(verify_exit_codes_and_error_offsets) {
+    static const uint8_t V4[] = {0x45, 0x53, 0x4e, 0x50, 0x02, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+                                 0x00, 0x00, 0x6b, 0x00, 0x01, 0x00, 0x00, 0x00, 0x76, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00, 0x00, 0x68, 0x03, 0x01, 0x00, 0x00,
+                                 0x00, 0x01, 0x00, 0x00, 0x00, 0x66, 0x01, 0x00, 0x00, 0x00, 0x78, 0x88, 0x13,
+                                 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xc4, 0xb7, 0x31};
+    uint8_t bad[sizeof V4];
+    char f[512], out[512], args[1200];
+    if (!have_tools()) return;
+    path_in(f, sizeof f, "v4.snap");
+    path_in(out, sizeof out, "v.json");
+    EPT_CHECK(write_file(f, V4, sizeof V4));
+    snprintf(args, sizeof args, "verify --json %s", f);
+    EPT_CHECK_EQ(run(args, out), 0);
+    EPT_CHECK(py(out, "assert d['end']=={'status':'clean','count':2,'offset':62,'footer_offset':58,'trailer_bytes':0}"));
+    /* flipped footer: checksum error at the footer's offset, exit 2 */
+    memcpy(bad, V4, sizeof V4);
+    bad[sizeof V4 - 1] ^= 0xff;
+    EPT_CHECK(write_file(f, bad, sizeof bad));
+    EPT_CHECK_EQ(run(args, out), 2);
+    EPT_CHECK(py(out, "assert d['end']['status']=='error' and d['end']['error']=='checksum'\n"
+                      "assert d['end']['offset']==58 and d['end']['count']==2"));
+    /* cut inside entry 2: eof at its offset */
+    EPT_CHECK(write_file(f, V4, 40));
+    EPT_CHECK_EQ(run(args, out), 2);
+    EPT_CHECK(py(out, "assert d['end']['error']=='eof' and d['end']['offset']==30 and d['end']['index']==1"));
+    /* usage and missing files */
+    EPT_CHECK_EQ(run("verify", NULL), 64);
+    EPT_CHECK_EQ(run("frobnicate x", NULL), 64);
+    EPT_CHECK_EQ(run("verify --bogus x", NULL), 64);
+    snprintf(args, sizeof args, "verify %s/does-not-exist", g_dir);
+    EPT_CHECK_EQ(run(args, NULL), 66);
+    EPT_CHECK_EQ(run("--help", NULL), 0);
+}
+
+EPT_CASE(aof_dump_clean_torn_and_corrupt) {
+    /* V1 (SET a b) + V3d's LSET record + a lone torn byte */
+    static const uint8_t v1[] = {0x45, 0x41, 0x4f, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00, 0x61, 0x01, 0x00, 0x00,
+                                 0x00, 0x62, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x5b, 0xe1, 0x0f, 0x18};
+    static const uint8_t lset[] = {0x1c, 0x01, 0x00, 0x00, 0x00, 0x6c, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0x01, 0x00, 0x00, 0x00, 0x5a, 0x91, 0x89, 0x5a, 0x3f};
+    uint8_t buf[128];
+    char f[512], out[512], args[1200];
+    if (!have_tools()) return;
+    path_in(f, sizeof f, "shard-0.aof");
+    path_in(out, sizeof out, "a.json");
+    memcpy(buf, v1, sizeof v1);
+    memcpy(buf + sizeof v1, lset, sizeof lset);
+    EPT_CHECK(write_file(f, buf, sizeof v1 + sizeof lset));
+    snprintf(args, sizeof args, "dump --json %s", f);
+    EPT_CHECK_EQ(run(args, out), 0);
+    EPT_CHECK(py(out, "r=d['records']\nassert d['kind']=='aof' and len(r)==2\n"
+                      "assert r[0]=={'offset':5,'index':0,'tag':1,'op':'SET','key':'a','value':'b','expire_ms':-1}\n"
+                      "assert r[1]['offset']==28 and r[1]['op']=='LSET' and r[1]['index']==-1 and r[1]['value']=='Z'\n"
+                      "assert d['end']['status']=='clean' and d['end']['offset']==51"));
+    buf[sizeof v1 + sizeof lset] = 0x01;
+    EPT_CHECK(write_file(f, buf, sizeof v1 + sizeof lset + 1));
+    EPT_CHECK_EQ(run(args, out), 1);
+    EPT_CHECK(py(out, "assert d['end']=={'status':'torn','count':2,'offset':51,'tail_bytes':1}"));
+    buf[sizeof v1 - 1] ^= 0xff; /* V1's CRC */
+    EPT_CHECK(write_file(f, buf, sizeof v1));
+    EPT_CHECK_EQ(run(args, out), 2);
+    EPT_CHECK(py(out, "assert d['end']['error']=='checksum' and d['end']['offset']==5"));
+}
+
+EPT_CASE(encrypted_snapshot_needs_key_file) {
+    char snap[512], key[512], out[512], args[1500];
+    uint8_t kb[EP_KEY_SIZE];
+    ep_key *k = NULL;
+    ep_snapshot_writer_config c;
+    ep_snapshot_writer *w = NULL;
+    static const char hex[] = "4242424242424242424242424242424242424242424242424242424242424242\n";
+    if (!have_tools()) return;
+    memset(kb, 0x42, sizeof kb);
+    EPT_CHECK_OK(ep_key_create(kb, NULL, &k));
+    path_in(snap, sizeof snap, "shard-2.snap");
+    path_in(key, sizeof key, "key.hex");
+    path_in(out, sizeof out, "e.json");
+    EPT_CHECK(write_file(key, hex, strlen(hex)));
+    ep_snapshot_writer_config_init(&c);
+    c.key = k;
+    EPT_CHECK_OK(ep_snapshot_writer_begin(snap, 2, &c, &w, NULL));
+    EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("secret"), B("value"), -1));
+    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
+    ep_snapshot_writer_free(w);
+    ep_key_free(k);
+    snprintf(args, sizeof args, "info --json %s", snap);
+    EPT_CHECK_EQ(run(args, out), 0);
+    EPT_CHECK(py(out, "assert d['encrypted']==True and d['version']==3 and d['count'] is None"));
+    snprintf(args, sizeof args, "verify --json %s", snap);
+    EPT_CHECK_EQ(run(args, out), 2);
+    EPT_CHECK(py(out, "assert d['end']['error']=='encryption_required'"));
+    snprintf(args, sizeof args, "dump --json %s --key-file %s", snap, key);
+    EPT_CHECK_EQ(run(args, out), 0);
+    EPT_CHECK(py(out, "e=d['entries']\nassert len(e)==1 and e[0]['key']=='secret' and e[0]['value']=='value'"));
+    /* a wrong key: decrypt error at entry 0 */
+    EPT_CHECK(write_file(key, "ff", 2) && write_file(key, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", 64));
+    EPT_CHECK_EQ(run(args, out), 2);
+    EPT_CHECK(py(out, "assert d['end']['error']=='decrypt' and d['end']['index']==0 and d['end']['offset']==11"));
+    /* not a key file */
+    EPT_CHECK(write_file(key, "short", 5));
+    EPT_CHECK_EQ(run(args, NULL), 64);
+}
+
+EPT_MAIN()

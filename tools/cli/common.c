@@ -1,0 +1,72 @@
+/* Option parsing and key loading shared by the subcommands. */
+#include "cli.h"
+
+#include <string.h>
+
+int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_opts *out) {
+    int i, opts_done = 0;
+    memset(out, 0, sizeof *out);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!opts_done && a[0] == '-' && a[1] == '-') {
+            if (!strcmp(a, "--")) {
+                opts_done = 1;
+            } else if (!strcmp(a, "--json") && (allowed & CLI_OPT_JSON)) {
+                out->json = 1;
+            } else if (!strcmp(a, "--base64") && (allowed & CLI_OPT_BASE64)) {
+                out->base64 = 1;
+            } else if (!strcmp(a, "--key-file") && (allowed & CLI_OPT_KEY)) {
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "ember-persist %s: --key-file needs a path\n", cmd);
+                    return CLI_EXIT_USAGE;
+                }
+                out->key_file = argv[++i];
+            } else {
+                fprintf(stderr, "ember-persist %s: unknown option '%s'\n", cmd, a);
+                return CLI_EXIT_USAGE;
+            }
+        } else if (!out->file) {
+            out->file = a;
+        } else {
+            fprintf(stderr, "ember-persist %s: one FILE only ('%s')\n", cmd, a);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (!out->file) {
+        fprintf(stderr, "ember-persist %s: FILE is required\n\n", cmd);
+        cli_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Reads the key file itself (32 raw bytes or 64 hex digits, ep_key_parse)
+ * so the tool needs nothing beyond the vfs and the key object. */
+int cli_load_key(const cli_opts *o, ep_key **key) {
+    ep_vfs os;
+    ep_error err;
+    ep_result r;
+    uint8_t *data = NULL, raw[EP_KEY_SIZE];
+    size_t len = 0;
+    *key = NULL;
+    if (!o->key_file) return 0;
+    ep_error_clear(&err);
+    r = ep_vfs_os_init(&os);
+    if (!r) r = ep_vfs_read_all(&os, o->key_file, NULL, 4096, &data, &len, &err);
+    if (r) {
+        fprintf(stderr, "ember-persist: cannot read key file %s: %s\n", o->key_file,
+                err.message[0] ? err.message : ep_result_str(r));
+        return CLI_EXIT_NOINPUT;
+    }
+    r = ep_key_parse(data, len, raw);
+    ep_free(NULL, data);
+    if (!r) r = ep_key_create(raw, NULL, key);
+    memset(raw, 0, sizeof raw);
+    if (r) {
+        fprintf(stderr, "ember-persist: key file %s: %s\n", o->key_file,
+                r == EP_ERR_KEY_FILE ? "must be 32 raw bytes or 64 hex digits" : ep_result_str(r));
+        *key = NULL;
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
