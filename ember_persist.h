@@ -1203,6 +1203,9 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks);
 /* Removes every key and schema. */
 EP_API void ep_keyspace_clear(ep_keyspace *ks);
 
+/* Sizes the key table for n keys in all, so that loading them does not
+ * rehash (recovery passes a snapshot's entry count). Only a hint. */
+EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n);
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks);
 /* Bytes currently allocated for keys, values, tables and schemas (the sizes
  * asked of the allocator; allocator overhead not included). */
@@ -7597,14 +7600,32 @@ typedef struct ep__map {
     size_t count;
 } ep__map;
 
+/* One allocation: this struct, the key bytes, then icap bytes where a
+ * string value (or proto data) lives inline as long as it fits: a SET or a
+ * snapshot string costs one allocation, and an overwrite that fits costs none. */
 struct ep_ks_entry {
-    ep__str key; /* bytes live right after the struct */
+    ep__str key; /* bytes right after the struct */
+    ep__str val; /* STRING: the value; PROTO: the data (inline, on the heap, or NULL) */
     int64_t ttl;
+    union {
+        size_t cap; /* STRING: capacity of val's buffer */
+        void *obj;  /* LIST ep__list, ZSET ep__zset, HASH/SET ep__map, VECTOR ep__vset, PROTO ep__str */
+    } u;
+    uint32_t icap; /* inline bytes after the key */
     uint8_t type;
-    size_t cap;  /* STRING: capacity of val */
-    ep__str val; /* STRING: the value; PROTO: the data */
-    void *obj;   /* LIST ep__list, ZSET ep__zset, HASH/SET ep__map, VECTOR ep__vset, PROTO ep__str */
 };
+
+static uint8_t *ep__inline_area(ep_ks_entry *e) {
+    return (uint8_t *)(void *)(e + 1) + e->key.len;
+}
+
+static int ep__val_inline(const ep_ks_entry *e) {
+    return e->icap && e->val.data == (const uint8_t *)(const void *)(e + 1) + e->key.len;
+}
+
+static size_t ep__entry_size(const ep_ks_entry *e) {
+    return sizeof(ep_ks_entry) + e->key.len + e->icap;
+}
 
 typedef struct ep__list { /* ring buffer deque */
     ep__str *a;
@@ -7654,6 +7675,7 @@ struct ep_keyspace {
     uint64_t seed;
     uint64_t rng;
     size_t mem;
+    int zero_ttl; /* some key may have ttl 0 (saves drop_expired a full scan) */
     ep__map keys;
     ep__schema *schemas;
     size_t nschemas, schemas_cap;
@@ -8168,11 +8190,11 @@ static size_t ep__entry_len(const ep_ks_entry *e) {
     switch (e->type) {
     case EP_TYPE_STRING:
     case EP_TYPE_PROTO: return e->val.len;
-    case EP_TYPE_LIST: return ((const ep__list *)e->obj)->len;
-    case EP_TYPE_ZSET: return ((const ep__zset *)e->obj)->map.count;
+    case EP_TYPE_LIST: return ((const ep__list *)e->u.obj)->len;
+    case EP_TYPE_ZSET: return ((const ep__zset *)e->u.obj)->map.count;
     case EP_TYPE_HASH:
-    case EP_TYPE_SET: return ((const ep__map *)e->obj)->count;
-    case EP_TYPE_VECTOR: return ((const ep__vset *)e->obj)->map.count;
+    case EP_TYPE_SET: return ((const ep__map *)e->u.obj)->count;
+    case EP_TYPE_VECTOR: return ((const ep__vset *)e->u.obj)->map.count;
     default: return 0;
     }
 }
@@ -8180,37 +8202,37 @@ static size_t ep__entry_len(const ep_ks_entry *e) {
 /* Frees the value (not the entry) and leaves an empty string. */
 static void ep__value_free(ep_keyspace *ks, ep_ks_entry *e) {
     switch (e->type) {
-    case EP_TYPE_LIST: ep__list_free(ks, (ep__list *)e->obj); break;
-    case EP_TYPE_ZSET: ep__zset_free(ks, (ep__zset *)e->obj); break;
-    case EP_TYPE_HASH: ep__objmap_free(ks, (ep__map *)e->obj, 1); break;
-    case EP_TYPE_SET: ep__objmap_free(ks, (ep__map *)e->obj, 0); break;
-    case EP_TYPE_VECTOR: ep__vset_free(ks, (ep__vset *)e->obj); break;
+    case EP_TYPE_LIST: ep__list_free(ks, (ep__list *)e->u.obj); break;
+    case EP_TYPE_ZSET: ep__zset_free(ks, (ep__zset *)e->u.obj); break;
+    case EP_TYPE_HASH: ep__objmap_free(ks, (ep__map *)e->u.obj, 1); break;
+    case EP_TYPE_SET: ep__objmap_free(ks, (ep__map *)e->u.obj, 0); break;
+    case EP_TYPE_VECTOR: ep__vset_free(ks, (ep__vset *)e->u.obj); break;
     case EP_TYPE_PROTO: {
-        ep__str *tn = (ep__str *)e->obj; /* NULL if filling it failed */
+        ep__str *tn = (ep__str *)e->u.obj; /* NULL if filling it failed */
         if (tn) ep__ks_release(ks, tn, sizeof(ep__str) + tn->len);
-        ep__ks_strfree(ks, &e->val);
+        if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->val.len);
         break;
     }
-    default: break;
+    default:
+        if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->u.cap);
+        break;
     }
-    if (e->type == EP_TYPE_STRING) ep__ks_release(ks, e->val.data, e->cap);
-    e->obj = NULL;
+    e->u.obj = NULL;
     e->val.data = NULL;
     e->val.len = 0;
-    e->cap = 0;
     e->type = EP_TYPE_STRING;
 }
 
 static void ep__entry_free(ep_keyspace *ks, ep_ks_entry *e) {
     ep__value_free(ks, e);
-    ep__ks_release(ks, e, sizeof(ep_ks_entry) + e->key.len);
+    ep__ks_release(ks, e, ep__entry_size(e));
 }
 
 /* An empty value of a collection type (STRING/PROTO need nothing here). */
 static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
     size_t sz = 0;
     e->type = type;
-    e->obj = NULL;
+    e->u.obj = NULL;
     switch (type) {
     case EP_TYPE_STRING:
     case EP_TYPE_PROTO: return EP_OK;
@@ -8219,32 +8241,37 @@ static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
     case EP_TYPE_SET: sz = sizeof(ep__map); break;
     case EP_TYPE_VECTOR: sz = sizeof(ep__vset); break;
     case EP_TYPE_ZSET:
-        e->obj = ep__zset_new(ks);
+        e->u.obj = ep__zset_new(ks);
         break;
     default: return EP_ERR_INVALID_ARG;
     }
     if (sz) {
-        e->obj = ep__ks_alloc(ks, sz);
-        if (e->obj) memset(e->obj, 0, sz);
+        e->u.obj = ep__ks_alloc(ks, sz);
+        if (e->u.obj) memset(e->u.obj, 0, sz);
     }
-    if (!e->obj) {
+    if (!e->u.obj) {
         e->type = EP_TYPE_STRING;
         return EP_ERR_NOMEM;
     }
     return EP_OK;
 }
 
-/* A new entry outside the table, with an empty value of type and ttl -1. */
-static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, ep_ks_entry **out) {
+/* A new entry outside the table, with an empty value of type, ttl -1 and
+ * room for an inline value of icap bytes (the string or proto data to come). */
+static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size_t icap, ep_ks_entry **out) {
     ep__str k;
-    ep_ks_entry *e = (ep_ks_entry *)ep__ks_alloc_keyed(ks, sizeof(ep_ks_entry), key.data, key.len, &k,
-                                                       sizeof(ep_ks_entry));
+    ep_ks_entry *e;
+    size_t head;
     ep_result r;
+    if (icap > UINT32_MAX) icap = 0; /* such a value lives on the heap */
+    if (!ep__add_size(sizeof(ep_ks_entry), icap, &head)) return EP_ERR_NOMEM;
+    e = (ep_ks_entry *)ep__ks_alloc_keyed(ks, head, key.data, key.len, &k, sizeof(ep_ks_entry));
     if (!e) return EP_ERR_NOMEM;
     e->key = k;
     e->ttl = -1;
+    e->icap = (uint32_t)icap;
     if ((r = ep__value_init(ks, e, type)) != EP_OK) {
-        ep__ks_release(ks, e, sizeof(ep_ks_entry) + key.len);
+        ep__ks_release(ks, e, ep__entry_size(e));
         return r;
     }
     *out = e;
@@ -8296,7 +8323,7 @@ static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, 
         if (e->type == type) *out = e;
         return EP_OK;
     }
-    if ((r = ep__entry_new(ks, key, type, &e)) != EP_OK) return r;
+    if ((r = ep__entry_new(ks, key, type, 0, &e)) != EP_OK) return r;
     if ((r = ep__attach(ks, e)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
@@ -8316,33 +8343,48 @@ static int64_t ep__norm_ttl(int64_t t) {
 
 /* ---- strings ---------------------------------------------------------------------- */
 
+/* Room for need bytes in a string value, keeping its content (a value that
+ * outgrows the inline space moves to the heap). */
 static ep_result ep__str_reserve(ep_keyspace *ks, ep_ks_entry *e, size_t need) {
     size_t cap;
     uint8_t *p;
-    if (need <= e->cap) return EP_OK;
-    cap = e->cap * 2 > need ? e->cap * 2 : need;
-    if (cap < e->cap) cap = need;
-    p = (uint8_t *)ep_realloc(&ks->alloc, e->val.data, cap);
+    if (!e->val.data && need <= e->icap && e->icap) { /* empty: start inline */
+        e->val.data = ep__inline_area(e);
+        e->u.cap = e->icap;
+    }
+    if (need <= e->u.cap) return EP_OK;
+    cap = e->u.cap * 2 > need ? e->u.cap * 2 : need;
+    p = (uint8_t *)ep__ks_alloc(ks, cap);
     if (!p) return EP_ERR_NOMEM;
-    ks->mem = ks->mem - e->cap + cap;
+    if (e->val.len) memcpy(p, e->val.data, e->val.len);
+    if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->u.cap);
     e->val.data = p;
-    e->cap = cap;
+    e->u.cap = cap;
     return EP_OK;
 }
 
-/* Replaces e's value (any type) with a string copy of v. */
+/* Replaces e's value (any type) with a string copy of v (v must not point
+ * into e's own value). */
 static ep_result ep__entry_set_string(ep_keyspace *ks, ep_ks_entry *e, ep_bytes v) {
     ep__str s;
     ep_result r;
-    if (e->type == EP_TYPE_STRING && v.len <= e->cap && v.len * 2 >= e->cap) {
+    if (e->type == EP_TYPE_STRING && v.len <= e->u.cap && (ep__val_inline(e) || v.len * 2 >= e->u.cap)) {
         if (v.len) memmove(e->val.data, v.data, v.len);
+        e->val.len = v.len;
+        return EP_OK;
+    }
+    if (v.len <= e->icap && e->icap) {
+        ep__value_free(ks, e);
+        e->val.data = ep__inline_area(e);
+        e->u.cap = e->icap;
+        if (v.len) memcpy(e->val.data, v.data, v.len);
         e->val.len = v.len;
         return EP_OK;
     }
     if ((r = ep__ks_dup(ks, v.data, v.len, &s)) != EP_OK) return r;
     ep__value_free(ks, e);
     e->val = s;
-    e->cap = s.len;
+    e->u.cap = s.len;
     return EP_OK;
 }
 
@@ -8351,7 +8393,7 @@ static ep_result ep__put_string(ep_keyspace *ks, ep_bytes key, ep_bytes v, int64
     ep_ks_entry *e = ep__find(ks, key, NULL);
     ep_result r;
     if (!e) {
-        if ((r = ep__entry_new(ks, key, EP_TYPE_STRING, &e)) != EP_OK) return r;
+        if ((r = ep__entry_new(ks, key, EP_TYPE_STRING, v.len, &e)) != EP_OK) return r;
         if ((r = ep__entry_set_string(ks, e, v)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
             ep__entry_free(ks, e);
             return r;
@@ -8360,6 +8402,7 @@ static ep_result ep__put_string(ep_keyspace *ks, ep_bytes key, ep_bytes v, int64
         return r;
     }
     e->ttl = ttl;
+    if (ttl == 0) ks->zero_ttl = 1;
     return EP_OK;
 }
 
@@ -8537,7 +8580,7 @@ static int ep__kind_ok(const ep_items *it, ep_items_kind want) {
 
 static ep__list *ep__list_entry(ep_keyspace *ks, ep_bytes key) {
     ep_ks_entry *e = ep__find(ks, key, NULL);
-    return e && e->type == EP_TYPE_LIST ? (ep__list *)e->obj : NULL;
+    return e && e->type == EP_TYPE_LIST ? (ep__list *)e->u.obj : NULL;
 }
 
 static ep_result ep__push(ep_keyspace *ks, const ep_aof_record *rec, int front) {
@@ -8549,14 +8592,14 @@ static ep_result ep__push(ep_keyspace *ks, const ep_aof_record *rec, int front) 
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_LIST, &e)) != EP_OK || !e) return r;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__list_push(ks, (ep__list *)e->obj, item.a, front)) != EP_OK) return r;
+        if ((r = ep__list_push(ks, (ep__list *)e->u.obj, item.a, front)) != EP_OK) return r;
     return EP_OK;
 }
 
 static ep_result ep__pop(ep_keyspace *ks, ep_bytes key, int front) {
     ep_ks_entry *e = ep__find(ks, key, NULL);
     if (!e || e->type != EP_TYPE_LIST) return EP_OK;
-    ep__list_pop(ks, (ep__list *)e->obj, front);
+    ep__list_pop(ks, (ep__list *)e->u.obj, front);
     ep__drop_if_empty(ks, e);
     return EP_OK;
 }
@@ -8583,7 +8626,7 @@ static ep_result ep__ltrim(ep_keyspace *ks, ep_bytes key, int64_t s, int64_t e) 
     int64_t len, s2, e2;
     size_t front, back;
     if (!ent || ent->type != EP_TYPE_LIST) return EP_OK;
-    l = (ep__list *)ent->obj;
+    l = (ep__list *)ent->u.obj;
     len = (int64_t)l->len;
     s2 = s < 0 ? EP__MAX(s + len, 0) : EP__MIN(s, len);
     e2 = e < 0 ? e + len : EP__MIN(e, len - 1);
@@ -8619,7 +8662,7 @@ static ep_result ep__lrem(ep_keyspace *ks, ep_bytes key, int64_t count, ep_bytes
     uint64_t limit, removed = 0;
     size_t r, w;
     if (!ent || ent->type != EP_TYPE_LIST) return EP_OK;
-    l = (ep__list *)ent->obj;
+    l = (ep__list *)ent->u.obj;
     limit = count == 0 ? UINT64_MAX : (count > 0 ? (uint64_t)count : (uint64_t)(-(count + 1)) + 1u);
     if (count >= 0) {
         for (r = w = 0; r < l->len; r++) {
@@ -8662,7 +8705,7 @@ static ep_result ep__zadd(ep_keyspace *ks, const ep_aof_record *rec) {
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_ZSET, &e)) != EP_OK || !e) return r;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__zset_add(ks, (ep__zset *)e->obj, item.score, item.a)) != EP_OK) return r;
+        if ((r = ep__zset_add(ks, (ep__zset *)e->u.obj, item.score, item.a)) != EP_OK) return r;
     return EP_OK;
 }
 
@@ -8675,8 +8718,8 @@ static ep_result ep__remove_members(ep_keyspace *ks, const ep_aof_record *rec, u
     if (!e || e->type != type) return EP_OK;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item)) {
-        if (type == EP_TYPE_ZSET) ep__zset_rem(ks, (ep__zset *)e->obj, item.a);
-        else ep__map_remove_obj(ks, (ep__map *)e->obj, item.a, type == EP_TYPE_HASH);
+        if (type == EP_TYPE_ZSET) ep__zset_rem(ks, (ep__zset *)e->u.obj, item.a);
+        else ep__map_remove_obj(ks, (ep__map *)e->u.obj, item.a, type == EP_TYPE_HASH);
     }
     ep__drop_if_empty(ks, e);
     return EP_OK;
@@ -8691,7 +8734,7 @@ static ep_result ep__hset(ep_keyspace *ks, const ep_aof_record *rec) {
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_HASH, &e)) != EP_OK || !e) return r;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__hash_set(ks, (ep__map *)e->obj, item.a, item.b)) != EP_OK) return r;
+        if ((r = ep__hash_set(ks, (ep__map *)e->u.obj, item.a, item.b)) != EP_OK) return r;
     return EP_OK;
 }
 
@@ -8704,7 +8747,7 @@ static ep_result ep__hincrby(ep_keyspace *ks, const ep_aof_record *rec) {
     uint8_t buf[24];
     ep_result r;
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_HASH, &e)) != EP_OK || !e) return r;
-    m = (ep__map *)e->obj;
+    m = (ep__map *)e->u.obj;
     i = ep__map_find(m, ep__hash(ks->seed, rec->key2.data, rec->key2.len), rec->key2.data, rec->key2.len);
     if (i != EP__NOSLOT) {
         const ep__hnode *n = (const ep__hnode *)m->slots[i].p;
@@ -8723,7 +8766,7 @@ static ep_result ep__sadd(ep_keyspace *ks, const ep_aof_record *rec) {
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_SET, &e)) != EP_OK || !e) return r;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__set_add(ks, (ep__map *)e->obj, item.a)) != EP_OK) return r;
+        if ((r = ep__set_add(ks, (ep__map *)e->u.obj, item.a)) != EP_OK) return r;
     return EP_OK;
 }
 
@@ -8734,8 +8777,8 @@ static ep_result ep__vadd(ep_keyspace *ks, const ep_aof_record *rec) {
     if (e && e->type != EP_TYPE_VECTOR) return EP_OK;
     if (!e) { /* the creating record's config is kept; later ones are ignored */
         ep__vset *vs;
-        if ((r = ep__entry_new(ks, rec->key, EP_TYPE_VECTOR, &e)) != EP_OK) return r;
-        vs = (ep__vset *)e->obj;
+        if ((r = ep__entry_new(ks, rec->key, EP_TYPE_VECTOR, 0, &e)) != EP_OK) return r;
+        vs = (ep__vset *)e->u.obj;
         vs->metric = rec->flag;
         vs->quantization = rec->flag2;
         vs->connectivity = rec->connectivity;
@@ -8745,13 +8788,13 @@ static ep_result ep__vadd(ep_keyspace *ks, const ep_aof_record *rec) {
             return r;
         }
     }
-    return ep__vset_add(ks, (ep__vset *)e->obj, rec->key2, rec->vector);
+    return ep__vset_add(ks, (ep__vset *)e->u.obj, rec->key2, rec->vector);
 }
 
 static ep_result ep__vrem(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e = ep__find(ks, rec->key, NULL);
     if (!e || e->type != EP_TYPE_VECTOR) return EP_OK;
-    ep__vset_rem(ks, (ep__vset *)e->obj, rec->key2);
+    ep__vset_rem(ks, (ep__vset *)e->u.obj, rec->key2);
     ep__drop_if_empty(ks, e);
     return EP_OK;
 }
@@ -8764,19 +8807,24 @@ static ep_result ep__proto_fill(ep_keyspace *ks, ep_ks_entry *e, ep_bytes type_n
                                                 sizeof(ep__str));
     if (!tn) return EP_ERR_NOMEM;
     *tn = key;
-    if (ep__ks_dup(ks, data.data, data.len, &e->val) != EP_OK) {
+    if (data.len <= e->icap && e->icap) {
+        e->val.data = ep__inline_area(e);
+        e->val.len = data.len;
+        if (data.len) memcpy(e->val.data, data.data, data.len);
+    } else if (ep__ks_dup(ks, data.data, data.len, &e->val) != EP_OK) {
         ep__ks_release(ks, tn, sizeof(ep__str) + type_name.len);
         return EP_ERR_NOMEM;
     }
-    e->obj = tn;
+    e->u.obj = tn;
     return EP_OK;
 }
 
 static ep_result ep__proto_set(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e;
     ep_result r;
-    if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, &e)) != EP_OK) return r;
+    if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, rec->value.len, &e)) != EP_OK) return r;
     e->ttl = ep__norm_ttl(rec->num);
+    if (e->ttl == 0) ks->zero_ttl = 1;
     if ((r = ep__proto_fill(ks, e, rec->key2, rec->value)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
@@ -8824,17 +8872,14 @@ static ep_result ep__value_clone(ep_keyspace *ks, ep_ks_entry *dst, const ep_ks_
     ep_ks_value_iter it;
     ep_item item;
     ep_result r = EP_OK;
-    if (src->type == EP_TYPE_STRING) {
-        if ((r = ep__ks_dup(ks, src->val.data, src->val.len, &dst->val)) == EP_OK) dst->cap = src->val.len;
-        return r;
-    }
+    if (src->type == EP_TYPE_STRING) return ep__entry_set_string(ks, dst, ep_bytes_of(src->val.data, src->val.len));
     if (src->type == EP_TYPE_PROTO) {
-        const ep__str *tn = (const ep__str *)src->obj;
+        const ep__str *tn = (const ep__str *)src->u.obj;
         return ep__proto_fill(ks, dst, ep_bytes_of(tn->data, tn->len), ep_bytes_of(src->val.data, src->val.len));
     }
     if (src->type == EP_TYPE_VECTOR) {
-        const ep__vset *s = (const ep__vset *)src->obj;
-        ep__vset *d = (ep__vset *)dst->obj;
+        const ep__vset *s = (const ep__vset *)src->u.obj;
+        ep__vset *d = (ep__vset *)dst->u.obj;
         d->metric = s->metric;
         d->quantization = s->quantization;
         d->connectivity = s->connectivity;
@@ -8843,11 +8888,11 @@ static ep_result ep__value_clone(ep_keyspace *ks, ep_ks_entry *dst, const ep_ks_
     ep_ks_value_iter_init(&it, src);
     while (r == EP_OK && ep_ks_value_next(&it, &item)) {
         switch (src->type) {
-        case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)dst->obj, item.a, 0); break;
-        case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)dst->obj, item.score, item.a); break;
-        case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)dst->obj, item.a, item.b); break;
-        case EP_TYPE_SET: r = ep__set_add(ks, (ep__map *)dst->obj, item.a); break;
-        case EP_TYPE_VECTOR: r = ep__vset_add(ks, (ep__vset *)dst->obj, item.a, item.b); break;
+        case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)dst->u.obj, item.a, 0); break;
+        case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)dst->u.obj, item.score, item.a); break;
+        case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)dst->u.obj, item.a, item.b); break;
+        case EP_TYPE_SET: r = ep__set_add(ks, (ep__map *)dst->u.obj, item.a); break;
+        case EP_TYPE_VECTOR: r = ep__vset_add(ks, (ep__vset *)dst->u.obj, item.a, item.b); break;
         default: break;
         }
     }
@@ -8861,8 +8906,11 @@ static ep_result ep__copy(ep_keyspace *ks, const ep_aof_record *rec) {
     if (!src) return EP_OK;
     if (ep__str_eq(&src->key, rec->key2.data, rec->key2.len)) return EP_OK; /* a copy onto itself changes nothing */
     if (!rec->flag && ep__find(ks, rec->key2, NULL)) return EP_OK;
-    if ((r = ep__entry_new(ks, rec->key2, src->type, &e)) != EP_OK) return r;
+    if ((r = ep__entry_new(ks, rec->key2, src->type,
+                           src->type == EP_TYPE_STRING || src->type == EP_TYPE_PROTO ? src->val.len : 0, &e)) != EP_OK)
+        return r;
     e->ttl = src->ttl;
+    if (e->ttl == 0) ks->zero_ttl = 1;
     if ((r = ep__value_clone(ks, e, src)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
@@ -8870,20 +8918,30 @@ static ep_result ep__copy(ep_keyspace *ks, const ep_aof_record *rec) {
     return EP_OK;
 }
 
-/* RENAME: the value and ttl move under the new key, replacing it. */
+/* RENAME: the value and ttl move under the new key, replacing it. The entry
+ * is re-made (the key lives in its block); an inline value moves with it. */
 static ep_result ep__rename(ep_keyspace *ks, const ep_aof_record *rec) {
-    size_t i;
+    size_t i, icap, head;
     ep_ks_entry *old = ep__find(ks, rec->key, &i), *e;
     ep__str k;
+    int inl;
     ep_result r;
     if (!old || ep__str_eq(&old->key, rec->key2.data, rec->key2.len)) return EP_OK;
-    e = (ep_ks_entry *)ep__ks_alloc_keyed(ks, sizeof(ep_ks_entry), rec->key2.data, rec->key2.len, &k,
-                                          sizeof(ep_ks_entry));
+    inl = ep__val_inline(old);
+    icap = inl ? old->val.len : 0;
+    head = sizeof(ep_ks_entry) + icap;
+    e = (ep_ks_entry *)ep__ks_alloc_keyed(ks, head, rec->key2.data, rec->key2.len, &k, sizeof(ep_ks_entry));
     if (!e) return EP_ERR_NOMEM;
     *e = *old;
     e->key = k;
+    e->icap = (uint32_t)icap;
+    if (inl) {
+        e->val.data = icap ? ep__inline_area(e) : NULL;
+        if (icap) memcpy(e->val.data, old->val.data, icap);
+        if (e->type == EP_TYPE_STRING) e->u.cap = icap;
+    }
     ep__map_del(&ks->keys, i);
-    ep__ks_release(ks, old, sizeof(ep_ks_entry) + old->key.len);
+    ep__ks_release(ks, old, ep__entry_size(old));
     r = ep__attach(ks, e); /* cannot need to grow: one slot was just freed */
     if (r != EP_OK) ep__entry_free(ks, e);
     return r;
@@ -8892,6 +8950,7 @@ static ep_result ep__rename(ep_keyspace *ks, const ep_aof_record *rec) {
 static ep_result ep__set_ttl(ep_keyspace *ks, ep_bytes key, int64_t ttl) {
     ep_ks_entry *e = ep__find(ks, key, NULL);
     if (e) e->ttl = ep__norm_ttl(ttl);
+    if (e && e->ttl == 0) ks->zero_ttl = 1;
     return EP_OK;
 }
 
@@ -9027,11 +9086,11 @@ static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_e
     ep_items_iter_init(&it, &se->items);
     while (r == EP_OK && ep_items_next(&it, &item)) {
         switch (se->type) {
-        case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)e->obj, item.a, 0); break;
-        case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)e->obj, item.score, item.a); break;
-        case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)e->obj, item.a, item.b); break;
-        case EP_TYPE_SET: r = ep__set_add(ks, (ep__map *)e->obj, item.a); break;
-        default: r = ep__vset_add(ks, (ep__vset *)e->obj, item.a, item.b); break;
+        case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)e->u.obj, item.a, 0); break;
+        case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)e->u.obj, item.score, item.a); break;
+        case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)e->u.obj, item.a, item.b); break;
+        case EP_TYPE_SET: r = ep__set_add(ks, (ep__map *)e->u.obj, item.a); break;
+        default: r = ep__vset_add(ks, (ep__vset *)e->u.obj, item.a, item.b); break;
         }
     }
     return r;
@@ -9041,15 +9100,16 @@ EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se
     ep_ks_entry *e;
     ep_result r;
     if (!ks || !se || se->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
-    if ((r = ep__entry_new(ks, se->key, se->type, &e)) != EP_OK) return r;
+    if ((r = ep__entry_new(ks, se->key, se->type, se->value.len, &e)) != EP_OK) return r;
     e->ttl = ep__norm_ttl(se->expire_ms);
+    if (e->ttl == 0) ks->zero_ttl = 1;
     if (se->type == EP_TYPE_STRING) {
         r = ep__entry_set_string(ks, e, se->value);
     } else if (se->type == EP_TYPE_PROTO) {
         r = ep__proto_fill(ks, e, se->type_name, se->value);
     } else {
         if (se->type == EP_TYPE_VECTOR) {
-            ep__vset *vs = (ep__vset *)e->obj;
+            ep__vset *vs = (ep__vset *)e->u.obj;
             vs->metric = se->metric;
             vs->quantization = se->quantization;
             vs->connectivity = se->connectivity;
@@ -9064,7 +9124,8 @@ EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se
 
 EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
     size_t i = 0, n = 0;
-    if (!ks) return 0;
+    if (!ks || !ks->zero_ttl) return 0;
+    ks->zero_ttl = 0;
     /* Backward shift may pull a later entry into slot i: look at i again. */
     while (i < ks->keys.cap) {
         const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.slots[i].p;
@@ -9076,6 +9137,16 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
         i++;
     }
     return n;
+}
+
+EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
+    size_t cap = 8;
+    if (!ks) return EP_ERR_INVALID_ARG;
+    if (n > ((size_t)-1) / 8) return EP_ERR_NOMEM;
+    while (cap * 3 < n * 4) cap *= 2;
+    if (cap <= ks->keys.cap) return EP_OK;
+    if (cap > ((size_t)-1) / sizeof(ep__slot)) return EP_ERR_NOMEM;
+    return ep__map_resize(ks, &ks->keys, cap);
 }
 
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks) {
@@ -9156,7 +9227,7 @@ EP_API ep_bytes ep_ks_entry_value(const ep_ks_entry *e) {
 EP_API ep_bytes ep_ks_entry_type_name(const ep_ks_entry *e) {
     const ep__str *tn;
     if (e->type != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
-    tn = (const ep__str *)e->obj;
+    tn = (const ep__str *)e->u.obj;
     return ep_bytes_of(tn->data, tn->len);
 }
 
@@ -9164,7 +9235,7 @@ EP_API int ep_ks_entry_vector_config(const ep_ks_entry *e, uint8_t *metric, uint
                                      uint32_t *connectivity, uint32_t *expansion_add, uint32_t *dim) {
     const ep__vset *vs;
     if (e->type != EP_TYPE_VECTOR) return 0;
-    vs = (const ep__vset *)e->obj;
+    vs = (const ep__vset *)e->u.obj;
     if (metric) *metric = vs->metric;
     if (quantization) *quantization = vs->quantization;
     if (connectivity) *connectivity = vs->connectivity;
@@ -9177,13 +9248,13 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->e = e;
     it->pos = 0;
     it->node = NULL;
-    if (e->type == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->obj)->head->fwd[0];
-    if (e->type == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->obj)->first;
+    if (e->type == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
+    if (e->type == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
 
 /* The next occupied slot of a HASH/SET map at or after it->pos. */
 static const void *ep__iter_slot(ep_ks_value_iter *it) {
-    const ep__map *m = (const ep__map *)it->e->obj;
+    const ep__map *m = (const ep__map *)it->e->u.obj;
     while (it->pos < m->cap) {
         const void *p = m->slots[it->pos++].p;
         if (p) return p;
@@ -9196,7 +9267,7 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
     memset(out, 0, sizeof *out);
     switch (e->type) {
     case EP_TYPE_LIST: {
-        const ep__list *l = (const ep__list *)e->obj;
+        const ep__list *l = (const ep__list *)e->u.obj;
         const ep__str *s;
         if (it->pos >= l->len) return 0;
         s = &EP__LAT(l, it->pos);
@@ -9561,6 +9632,11 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
     r = ep_snapshot_reader_open(c->snap_path, &rc, &rd, &c->res->snapshot_error);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? (*fatal = r) : r;
     c->res->snapshot_entries = 0;
+    if (deliver && c->ks) { /* size the table once; the count is untrusted, so bound it by the file */
+        ep_snapshot_info info;
+        ep_snapshot_reader_info(rd, &info);
+        (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
+    }
     while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
         if (deliver) {
             ep_result d = c->ks ? ep_keyspace_load_entry(c->ks, &e) : c->cfg->visitor.entry(c->cfg->visitor.user, &e);

@@ -53,6 +53,9 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks);
 /* Removes every key and schema. */
 EP_API void ep_keyspace_clear(ep_keyspace *ks);
 
+/* Sizes the key table for n keys in all, so that loading them does not
+ * rehash (recovery passes a snapshot's entry count). Only a hint. */
+EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n);
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks);
 /* Bytes currently allocated for keys, values, tables and schemas (the sizes
  * asked of the allocator; allocator overhead not included). */

@@ -276,6 +276,11 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
     r = ep_snapshot_reader_open(c->snap_path, &rc, &rd, &c->res->snapshot_error);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? (*fatal = r) : r;
     c->res->snapshot_entries = 0;
+    if (deliver && c->ks) { /* size the table once; the count is untrusted, so bound it by the file */
+        ep_snapshot_info info;
+        ep_snapshot_reader_info(rd, &info);
+        (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
+    }
     while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
         if (deliver) {
             ep_result d = c->ks ? ep_keyspace_load_entry(c->ks, &e) : c->cfg->visitor.entry(c->cfg->visitor.user, &e);

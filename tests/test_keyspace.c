@@ -266,6 +266,65 @@ EPT_CASE(entries_round_trip_through_snapshot_entries) {
     }
 }
 
+static ep_result rec_kv(ep_keyspace *ks, uint8_t tag, const char *k, const char *v) {
+    ep_aof_record r = ept_rec(tag, k);
+    r.value = ept_b(v);
+    r.num = -1;
+    return ep_keyspace_apply(ks, &r, NOW);
+}
+
+#define KS_KEY_IS(ks, key, want)                                      \
+    do {                                                              \
+        char *d_ = ept_ks_dump_key(ks, key);                          \
+        int ok_ = strcmp(d_, want) == 0;                              \
+        if (!ok_) fprintf(stderr, "    got %s want %s\n", d_, want);  \
+        free(d_);                                                     \
+        EPT_CHECK(ok_);                                               \
+    } while (0)
+
+/* Values start inline in the entry; growth moves them to the heap; a later
+ * SET that fits goes back inline; RENAME and COPY carry them along. */
+EPT_CASE(inline_values_move_to_heap_and_back) {
+    ep_keyspace *ks = new_ks();
+    size_t base = ep_keyspace_memory(ks);
+    ep_aof_record r;
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "k", "abcdef"));
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "k", "xy")); /* shorter: in place */
+    KS_KEY_IS(ks, "k", "k|string|-1|xy");
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_APPEND, "k", "0123456789")); /* outgrows: heap */
+    KS_KEY_IS(ks, "k", "k|string|-1|xy0123456789");
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "k", "abc")); /* fits inline again */
+    KS_KEY_IS(ks, "k", "k|string|-1|abc");
+    r = ept_rec(EP_AOF_RENAME, "k");
+    r.key2 = ept_b("a-much-longer-key-name");
+    EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    KS_KEY_IS(ks, "a-much-longer-key-name", "a-much-longer-key-name|string|-1|abc");
+    r = ept_rec(EP_AOF_COPY, "a-much-longer-key-name");
+    r.key2 = ept_b("c");
+    EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_APPEND, "c", "defghijklmnop"));
+    KS_KEY_IS(ks, "c", "c|string|-1|abcdefghijklmnop");
+    KS_KEY_IS(ks, "a-much-longer-key-name", "a-much-longer-key-name|string|-1|abc");
+    r = ept_rec(EP_AOF_RENAME, "c");
+    r.key2 = ept_b("d");
+    EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW)); /* heap value: pointer moves */
+    KS_KEY_IS(ks, "d", "d|string|-1|abcdefghijklmnop");
+    r = ept_rec(EP_AOF_PROTO_SET, "p");
+    r.key2 = ept_b("T");
+    r.value = ept_b("data");
+    r.num = -1;
+    EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "p", "now-a-longer-string"));
+    KS_KEY_IS(ks, "p", "p|string|-1|now-a-longer-string");
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "e", ""));
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_APPEND, "e", "z"));
+    KS_KEY_IS(ks, "e", "e|string|-1|z");
+    ep_keyspace_clear(ks);
+    EPT_CHECK_EQ(ep_keyspace_memory(ks), base);
+    ep_keyspace_free(ks);
+    ept_pool_reset();
+}
+
 /* ---- allocation failure ---- */
 typedef struct failing {
     long left; /* allocations still allowed; -1 = unlimited */
