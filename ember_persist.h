@@ -1240,22 +1240,36 @@ static void ep__store_be32(uint8_t *p, uint32_t v) {
 /* ======================================================================== */
 /* Portable AES-256, bitsliced                                              */
 /* ======================================================================== */
-/* Four blocks live in q[0..7]: q[i] holds bit i of all 64 bytes. Byte j =
+/* The bitsliced word. Where gcc/clang vectors map onto 128-bit registers
+ * (x86-64 SSE2, AArch64 NEON) it is a pair of 64-bit lanes, so one pass
+ * encrypts eight blocks; everywhere else (and under EP_NO_SIMD) a uint64_t.
+ * Either way only XOR, AND, NOT, shifts and rotations by constants. */
+#if !defined(EP_NO_SIMD) && (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__x86_64__) || defined(__aarch64__))
+typedef uint64_t ep__bsw __attribute__((vector_size(16)));
+#  define EP__BS_LANES 2
+#else
+typedef uint64_t ep__bsw;
+#  define EP__BS_LANES 1
+#endif
+#define EP__BS_BYTES (64 * EP__BS_LANES) /* blocks bytes per bitsliced pass */
+
+/* Four blocks live in each lane of q[0..7]: q[i] holds bit i of 64 bytes. Byte j =
  * row + 4*col of block b sits at bit 16*row + 4*col + b, so rotating a whole
  * word by 16 moves every byte one row (MixColumns) and ShiftRows rotates
  * inside 16-bit fields. */
 
 /* GF(4) = GF(2)[w]/(w^2+w+1), bitsliced: c = a * b (3 AND, 4 XOR). */
-EP__HOT void ep__gf4_mul(uint64_t a1, uint64_t a0, uint64_t b1, uint64_t b0, uint64_t *c1, uint64_t *c0) {
-    uint64_t p = a0 & b0;
+EP__HOT void ep__gf4_mul(ep__bsw a1, ep__bsw a0, ep__bsw b1, ep__bsw b0, ep__bsw *c1, ep__bsw *c0) {
+    ep__bsw p = a0 & b0;
     *c1 = ((a1 ^ a0) & (b1 ^ b0)) ^ p;
     *c0 = (a1 & b1) ^ p;
 }
 
 /* GF(16) = GF(4)[z]/(z^2+z+w); a[3],a[2] is the z coefficient. Karatsuba:
  * three GF(4) products. */
-EP__HOT void ep__gf16_mul(const uint64_t *a, const uint64_t *b, uint64_t *c) {
-    uint64_t h1, h0, l1, l0, m1, m0;
+EP__HOT void ep__gf16_mul(const ep__bsw *a, const ep__bsw *b, ep__bsw *c) {
+    ep__bsw h1, h0, l1, l0, m1, m0;
     ep__gf4_mul(a[3], a[2], b[3], b[2], &h1, &h0);
     ep__gf4_mul(a[1], a[0], b[1], b[0], &l1, &l0);
     ep__gf4_mul(a[3] ^ a[1], a[2] ^ a[0], b[3] ^ b[1], b[2] ^ b[0], &m1, &m0);
@@ -1267,8 +1281,8 @@ EP__HOT void ep__gf16_mul(const uint64_t *a, const uint64_t *b, uint64_t *c) {
 
 /* GF(16) inverse of d (0 -> 0): (d1 z + d0)^-1 = d1 e^-1 z + (d1 + d0) e^-1
  * with e = w d1^2 + d1 d0 + d0^2, and in GF(4) e^-1 = e^2. */
-EP__HOT void ep__gf16_inv(const uint64_t *d, uint64_t *out) {
-    uint64_t f1, f0, e1, e0, i1, i0;
+EP__HOT void ep__gf16_inv(const ep__bsw *d, ep__bsw *out) {
+    ep__bsw f1, f0, e1, e0, i1, i0;
     ep__gf4_mul(d[3], d[2], d[1], d[0], &f1, &f0);
     e1 = d[2] ^ f1 ^ d[1];        /* w d1^2 is a swap of d1's bits */
     e0 = d[3] ^ f0 ^ d[1] ^ d[0]; /* d0^2 = (d0_1, d0_1 + d0_0) */
@@ -1281,15 +1295,15 @@ EP__HOT void ep__gf16_inv(const uint64_t *d, uint64_t *out) {
 /* The AES S-box on 64 bytes at once: tower-field inversion between two
  * linear maps derived (and checked on all 256 inputs) by
  * tools/gen_aes_sbox.py with mu = w, lam = 9, beta = 0x6d. */
-EP__HOT void ep__aes_sbox(uint64_t *q) {
-    uint64_t t[8], s[4], p[4], d[4], dinv[4], r[8], sum[4];
-    const uint64_t x0 = q[0], x1 = q[1], x2 = q[2], x3 = q[3];
-    const uint64_t x4 = q[4], x5 = q[5], x6 = q[6], x7 = q[7];
+EP__HOT void ep__aes_sbox(ep__bsw *q) {
+    ep__bsw t[8], s[4], p[4], d[4], dinv[4], r[8], sum[4];
+    const ep__bsw x0 = q[0], x1 = q[1], x2 = q[2], x3 = q[3];
+    const ep__bsw x4 = q[4], x5 = q[5], x6 = q[6], x7 = q[7];
     int i;
     { /* AES basis -> tower basis */
-        const uint64_t u0 = x4 ^ x6, u1 = x1 ^ x2;
-        const uint64_t u2 = x3 ^ u0, u3 = x5 ^ u1;
-        const uint64_t u4 = x1 ^ u0, u5 = x7 ^ u2;
+        const ep__bsw u0 = x4 ^ x6, u1 = x1 ^ x2;
+        const ep__bsw u2 = x3 ^ u0, u3 = x5 ^ u1;
+        const ep__bsw u4 = x1 ^ u0, u5 = x7 ^ u2;
         t[0] = x0 ^ u4;
         t[1] = u5;
         t[2] = u3;
@@ -1300,8 +1314,8 @@ EP__HOT void ep__aes_sbox(uint64_t *q) {
         t[7] = x5 ^ x7;
     }
     { /* lam * hi^2 + lo^2, the linear part of the norm */
-        const uint64_t v0 = t[1] ^ t[5], v1 = t[3] ^ t[4];
-        const uint64_t v2 = t[7] ^ v0;
+        const ep__bsw v0 = t[1] ^ t[5], v1 = t[3] ^ t[4];
+        const ep__bsw v2 = t[7] ^ v0;
         s[0] = t[0] ^ t[6] ^ v1 ^ v2;
         s[1] = t[2] ^ v2;
         s[2] = t[2] ^ t[3] ^ t[5];
@@ -1317,9 +1331,9 @@ EP__HOT void ep__aes_sbox(uint64_t *q) {
     ep__gf16_mul(t + 4, dinv, r + 4);
     ep__gf16_mul(sum, dinv, r);
     { /* tower basis -> AES basis, then the affine map (+ 0x63 below) */
-        const uint64_t w0 = r[2] ^ r[6], w1 = r[0] ^ r[3];
-        const uint64_t w2 = r[5] ^ w1, w3 = r[7] ^ w0;
-        const uint64_t w4 = r[0] ^ r[4], w5 = r[1] ^ w2;
+        const ep__bsw w0 = r[2] ^ r[6], w1 = r[0] ^ r[3];
+        const ep__bsw w2 = r[5] ^ w1, w3 = r[7] ^ w0;
+        const ep__bsw w4 = r[0] ^ r[4], w5 = r[1] ^ w2;
         q[0] = ~(r[6] ^ w4);
         q[1] = ~(r[4] ^ w5);
         q[2] = w3 ^ w5;
@@ -1331,10 +1345,10 @@ EP__HOT void ep__aes_sbox(uint64_t *q) {
     }
 }
 
-EP__HOT void ep__aes_shift_rows(uint64_t *q) {
+EP__HOT void ep__aes_shift_rows(ep__bsw *q) {
     int i;
     for (i = 0; i < 8; i++) {
-        uint64_t x = q[i];
+        ep__bsw x = q[i];
         q[i] = (x & 0x000000000000FFFFull) |
                ((x >> 4) & 0x000000000FFF0000ull) | ((x << 12) & 0x00000000F0000000ull) |
                ((x >> 8) & 0x000000FF00000000ull) | ((x << 8) & 0x0000FF0000000000ull) |
@@ -1342,14 +1356,14 @@ EP__HOT void ep__aes_shift_rows(uint64_t *q) {
     }
 }
 
-EP__HOT uint64_t ep__rotr64(uint64_t x, unsigned n) {
+EP__HOT ep__bsw ep__rotr64(ep__bsw x, unsigned n) {
     return (x >> n) | (x << (64 - n));
 }
 
 /* out = 2 a + 3 a' + a'' + a''' per column = xtime(t) + a' + rot2(t) with
  * t = a + a' (a' = the next row). */
-EP__HOT void ep__aes_mix_columns(uint64_t *q) {
-    uint64_t a1[8], t[8];
+EP__HOT void ep__aes_mix_columns(ep__bsw *q) {
+    ep__bsw a1[8], t[8];
     int i;
     for (i = 0; i < 8; i++) {
         a1[i] = ep__rotr64(q[i], 16);
@@ -1413,11 +1427,36 @@ static void ep__bs_store(uint64_t *q, uint8_t *out) {
         for (b = 0; b < 8; b++) out[ep__bs_offset(m, b)] = (uint8_t)(q[m] >> (8 * b));
 }
 
-/* Encrypts four blocks (64 bytes) in place with bitsliced round keys rk. */
-static void ep__aes_encrypt4(const uint64_t *rk, uint8_t *blocks) {
-    uint64_t q[8];
+/* 64 bytes per lane <-> bitsliced words (lane l holds bytes 64l..64l+63). */
+static void ep__bs_pack(const uint8_t *in, ep__bsw *q) {
+    uint64_t w[EP__BS_LANES][8];
+    int l, i;
+    for (l = 0; l < EP__BS_LANES; l++) ep__bs_load(in + 64 * l, w[l]);
+    for (i = 0; i < 8; i++) {
+        uint64_t lanes[EP__BS_LANES];
+        for (l = 0; l < EP__BS_LANES; l++) lanes[l] = w[l][i];
+        memcpy(&q[i], lanes, sizeof q[i]);
+    }
+}
+
+static void ep__bs_unpack(const ep__bsw *q, uint8_t *out) {
+    uint64_t w[EP__BS_LANES][8];
+    int l, i;
+    for (i = 0; i < 8; i++) {
+        uint64_t lanes[EP__BS_LANES];
+        memcpy(lanes, &q[i], sizeof q[i]);
+        for (l = 0; l < EP__BS_LANES; l++) w[l][i] = lanes[l];
+    }
+    for (l = 0; l < EP__BS_LANES; l++) ep__bs_store(w[l], out + 64 * l);
+    ep__wipe(w, sizeof w);
+}
+
+/* Encrypts EP__BS_BYTES of blocks in place with bitsliced round keys rk
+ * (one scalar word per bit; the same key for every lane). */
+static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *blocks) {
+    ep__bsw q[8];
     int i, r;
-    ep__bs_load(blocks, q);
+    ep__bs_pack(blocks, q);
     for (i = 0; i < 8; i++) q[i] ^= rk[i];
     for (r = 1; r < 14; r++) {
         ep__aes_sbox(q);
@@ -1428,7 +1467,7 @@ static void ep__aes_encrypt4(const uint64_t *rk, uint8_t *blocks) {
     ep__aes_sbox(q);
     ep__aes_shift_rows(q);
     for (i = 0; i < 8; i++) q[i] ^= rk[8 * 14 + i];
-    ep__bs_store(q, blocks);
+    ep__bs_unpack(q, blocks);
     ep__wipe(q, sizeof q);
 }
 
@@ -1436,8 +1475,8 @@ static void ep__aes_encrypt4(const uint64_t *rk, uint8_t *blocks) {
  * S-box so no key byte ever indexes a table. */
 static void ep__aes256_schedule(const uint8_t *key, uint8_t *w) {
     static const uint8_t rcon[7] = {0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40};
-    uint8_t blk[64];
-    uint64_t q[8];
+    uint8_t blk[EP__BS_BYTES];
+    ep__bsw q[8];
     int i, j;
     memcpy(w, key, 32);
     for (i = 8; i < 60; i++) {
@@ -1446,9 +1485,9 @@ static void ep__aes256_schedule(const uint8_t *key, uint8_t *w) {
         if (i % 8 == 0 || i % 8 == 4) {
             memset(blk, 0, sizeof blk);
             for (j = 0; j < 4; j++) blk[j] = t[i % 8 == 0 ? (j + 1) & 3 : j]; /* RotWord */
-            ep__bs_load(blk, q);
+            ep__bs_pack(blk, q);
             ep__aes_sbox(q);
-            ep__bs_store(q, blk);
+            ep__bs_unpack(q, blk);
             memcpy(t, blk, 4);
             if (i % 8 == 0) t[0] ^= rcon[i / 8 - 1];
         }
@@ -1797,17 +1836,17 @@ static void ep__portable_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, 
     const uint64_t *h = run->ctx->opaque + EP__GCM_H;
     uint32_t ctr = ((uint32_t)run->j0[12] << 24) | ((uint32_t)run->j0[13] << 16) | ((uint32_t)run->j0[14] << 8) |
                    run->j0[15];
-    uint8_t ks[64];
+    uint8_t ks[EP__BS_BYTES];
     size_t used = 16, pos = 0, i;
     int first = 1;
     for (;;) {
-        if (first || (used == 64 && pos < len)) {
+        if (first || (used == EP__BS_BYTES && pos < len)) {
             int b;
-            for (b = 0; b < 4; b++) {
+            for (b = 0; b < EP__BS_BYTES / 16; b++) {
                 memcpy(ks + 16 * b, run->j0, 12);
                 ep__store_be32(ks + 16 * b + 12, ctr++);
             }
-            ep__aes_encrypt4(rk, ks);
+            ep__aes_encrypt_bs(rk, ks);
             if (first) {
                 memcpy(tagmask, ks, 16);
                 first = 0;
@@ -1884,7 +1923,7 @@ EP_API int ep_crypto_hw_available(void) {
 }
 
 EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_crypto_impl impl) {
-    uint8_t sched[240], blk[64];
+    uint8_t sched[240], blk[EP__BS_BYTES];
     int r, b;
     if (!ctx || !key) return EP_ERR_INVALID_ARG;
     if (impl == EP_CRYPTO_AUTO) impl = ep_crypto_hw_available() ? EP_CRYPTO_HW : EP_CRYPTO_PORTABLE;
@@ -1907,7 +1946,7 @@ EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_cry
     }
     /* H = E(0); kept as (hi, lo, hi^lo) and the same bit-reversed. */
     memset(blk, 0, sizeof blk);
-    ep__aes_encrypt4(ctx->opaque + EP__GCM_RK, blk);
+    ep__aes_encrypt_bs(ctx->opaque + EP__GCM_RK, blk);
     {
         uint64_t *h = ctx->opaque + EP__GCM_H;
         h[0] = ep__load_be64(blk);
