@@ -1427,36 +1427,40 @@ static void ep__bs_store(uint64_t *q, uint8_t *out) {
         for (b = 0; b < 8; b++) out[ep__bs_offset(m, b)] = (uint8_t)(q[m] >> (8 * b));
 }
 
-/* 64 bytes per lane <-> bitsliced words (lane l holds bytes 64l..64l+63). */
-static void ep__bs_pack(const uint8_t *in, ep__bsw *q) {
+/* Working memory of a bitsliced pass; the caller wipes it once at the end
+ * (wiping per pass would cost as much as a round). */
+typedef struct ep__bs_scratch {
+    ep__bsw q[8];
     uint64_t w[EP__BS_LANES][8];
+} ep__bs_scratch;
+
+/* 64 bytes per lane <-> bitsliced words (lane l holds bytes 64l..64l+63). */
+static void ep__bs_pack(const uint8_t *in, ep__bs_scratch *s) {
     int l, i;
-    for (l = 0; l < EP__BS_LANES; l++) ep__bs_load(in + 64 * l, w[l]);
+    for (l = 0; l < EP__BS_LANES; l++) ep__bs_load(in + 64 * l, s->w[l]);
     for (i = 0; i < 8; i++) {
         uint64_t lanes[EP__BS_LANES];
-        for (l = 0; l < EP__BS_LANES; l++) lanes[l] = w[l][i];
-        memcpy(&q[i], lanes, sizeof q[i]);
+        for (l = 0; l < EP__BS_LANES; l++) lanes[l] = s->w[l][i];
+        memcpy(&s->q[i], lanes, sizeof s->q[i]);
     }
 }
 
-static void ep__bs_unpack(const ep__bsw *q, uint8_t *out) {
-    uint64_t w[EP__BS_LANES][8];
+static void ep__bs_unpack(ep__bs_scratch *s, uint8_t *out) {
     int l, i;
     for (i = 0; i < 8; i++) {
         uint64_t lanes[EP__BS_LANES];
-        memcpy(lanes, &q[i], sizeof q[i]);
-        for (l = 0; l < EP__BS_LANES; l++) w[l][i] = lanes[l];
+        memcpy(lanes, &s->q[i], sizeof s->q[i]);
+        for (l = 0; l < EP__BS_LANES; l++) s->w[l][i] = lanes[l];
     }
-    for (l = 0; l < EP__BS_LANES; l++) ep__bs_store(w[l], out + 64 * l);
-    ep__wipe(w, sizeof w);
+    for (l = 0; l < EP__BS_LANES; l++) ep__bs_store(s->w[l], out + 64 * l);
 }
 
 /* Encrypts EP__BS_BYTES of blocks in place with bitsliced round keys rk
  * (one scalar word per bit; the same key for every lane). */
-static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *blocks) {
-    ep__bsw q[8];
+static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *blocks, ep__bs_scratch *s) {
+    ep__bsw *q = s->q;
     int i, r;
-    ep__bs_pack(blocks, q);
+    ep__bs_pack(blocks, s);
     for (i = 0; i < 8; i++) q[i] ^= rk[i];
     for (r = 1; r < 14; r++) {
         ep__aes_sbox(q);
@@ -1467,8 +1471,7 @@ static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *blocks) {
     ep__aes_sbox(q);
     ep__aes_shift_rows(q);
     for (i = 0; i < 8; i++) q[i] ^= rk[8 * 14 + i];
-    ep__bs_unpack(q, blocks);
-    ep__wipe(q, sizeof q);
+    ep__bs_unpack(s, blocks);
 }
 
 /* AES-256 key schedule into 240 bytes; SubWord goes through the bitsliced
@@ -1476,7 +1479,7 @@ static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *blocks) {
 static void ep__aes256_schedule(const uint8_t *key, uint8_t *w) {
     static const uint8_t rcon[7] = {0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40};
     uint8_t blk[EP__BS_BYTES];
-    ep__bsw q[8];
+    ep__bs_scratch sc;
     int i, j;
     memcpy(w, key, 32);
     for (i = 8; i < 60; i++) {
@@ -1485,16 +1488,16 @@ static void ep__aes256_schedule(const uint8_t *key, uint8_t *w) {
         if (i % 8 == 0 || i % 8 == 4) {
             memset(blk, 0, sizeof blk);
             for (j = 0; j < 4; j++) blk[j] = t[i % 8 == 0 ? (j + 1) & 3 : j]; /* RotWord */
-            ep__bs_pack(blk, q);
-            ep__aes_sbox(q);
-            ep__bs_unpack(q, blk);
+            ep__bs_pack(blk, &sc);
+            ep__aes_sbox(sc.q);
+            ep__bs_unpack(&sc, blk);
             memcpy(t, blk, 4);
             if (i % 8 == 0) t[0] ^= rcon[i / 8 - 1];
         }
         for (j = 0; j < 4; j++) w[4 * i + j] = (uint8_t)(w[4 * (i - 8) + j] ^ t[j]);
     }
     ep__wipe(blk, sizeof blk);
-    ep__wipe(q, sizeof q);
+    ep__wipe(&sc, sizeof sc);
 }
 
 /* ======================================================================== */
@@ -1830,6 +1833,19 @@ static void ep__gcm_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, s
 /* Portable CTR + GHASH. The keystream starts at J0 so its first block is the
  * tag mask E(J0); data uses the blocks after it. The counter is the last 32
  * bits of J0, big-endian, wrapping as GCM says. */
+/* out = in ^ ks, a word at a time (in and out may be the same buffer). */
+static void ep__xor_bytes(uint8_t *out, const uint8_t *in, const uint8_t *ks, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, in + i, 8);
+        memcpy(&b, ks + i, 8);
+        a ^= b;
+        memcpy(out + i, &a, 8);
+    }
+    for (; i < n; i++) out[i] = (uint8_t)(in[i] ^ ks[i]);
+}
+
 static void ep__portable_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out, int decrypt,
                                uint8_t *tagmask) {
     const uint64_t *rk = run->ctx->opaque + EP__GCM_RK;
@@ -1837,36 +1853,39 @@ static void ep__portable_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, 
     uint32_t ctr = ((uint32_t)run->j0[12] << 24) | ((uint32_t)run->j0[13] << 16) | ((uint32_t)run->j0[14] << 8) |
                    run->j0[15];
     uint8_t ks[EP__BS_BYTES];
-    size_t used = 16, pos = 0, i;
+    ep__bs_scratch sc;
+    size_t avail = 0, pos = 0, off = 0;
     int first = 1;
-    for (;;) {
-        if (first || (used == EP__BS_BYTES && pos < len)) {
+    while (first || pos < len) {
+        size_t n;
+        if (avail == 0) {
             int b;
             for (b = 0; b < EP__BS_BYTES / 16; b++) {
                 memcpy(ks + 16 * b, run->j0, 12);
                 ep__store_be32(ks + 16 * b + 12, ctr++);
             }
-            ep__aes_encrypt_bs(rk, ks);
-            if (first) {
+            ep__aes_encrypt_bs(rk, ks, &sc);
+            off = 0;
+            avail = EP__BS_BYTES;
+            if (first) { /* the first block is E(J0), the tag mask */
                 memcpy(tagmask, ks, 16);
+                off = 16;
+                avail -= 16;
                 first = 0;
-            } else {
-                used = 0;
+                continue;
             }
         }
-        if (pos == len) break;
-        {
-            size_t n = EP__MIN((size_t)16, len - pos);
-            uint8_t blk[16];
-            if (decrypt) ep__ghash_update(run->y, h, in + pos, n);
-            for (i = 0; i < n; i++) blk[i] = (uint8_t)(in[pos + i] ^ ks[used + i]);
-            memcpy(out + pos, blk, n);
-            if (!decrypt) ep__ghash_update(run->y, h, blk, n);
-            pos += n;
-            used += 16;
-        }
+        /* a multiple of 16 except at the very end, so GHASH pads only there */
+        n = EP__MIN(avail, len - pos);
+        if (decrypt) ep__ghash_update(run->y, h, in + pos, n);
+        ep__xor_bytes(out + pos, in + pos, ks + off, n);
+        if (!decrypt) ep__ghash_update(run->y, h, out + pos, n);
+        pos += n;
+        off += n;
+        avail -= n;
     }
     ep__wipe(ks, sizeof ks);
+    ep__wipe(&sc, sizeof sc);
 }
 
 /* A function, so 32-bit builds do not warn that the test is always false. */
@@ -1946,7 +1965,11 @@ EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_cry
     }
     /* H = E(0); kept as (hi, lo, hi^lo) and the same bit-reversed. */
     memset(blk, 0, sizeof blk);
-    ep__aes_encrypt_bs(ctx->opaque + EP__GCM_RK, blk);
+    {
+        ep__bs_scratch sc;
+        ep__aes_encrypt_bs(ctx->opaque + EP__GCM_RK, blk, &sc);
+        ep__wipe(&sc, sizeof sc);
+    }
     {
         uint64_t *h = ctx->opaque + EP__GCM_H;
         h[0] = ep__load_be64(blk);
