@@ -2206,7 +2206,7 @@ EP_API ep_result ep_key_parse(const uint8_t *content, size_t len, uint8_t out[EP
         int hi = ep__hex_value(content[start + 2 * i]);
         int lo = ep__hex_value(content[start + 2 * i + 1]);
         bad |= (hi | lo) & 0x100; /* -1 has every bit set */
-        out[i] = (uint8_t)((hi << 4) | (lo & 15));
+        out[i] = (uint8_t)(((unsigned)hi << 4) | ((unsigned)lo & 15u));
     }
     if (bad) {
         ep__wipe(out, EP_KEY_SIZE);
