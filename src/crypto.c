@@ -29,6 +29,23 @@
 #  endif
 #  include <immintrin.h>
 #  include <wmmintrin.h>
+#elif !defined(EP_NO_SIMD) && defined(__aarch64__) && \
+    (defined(__ARM_FEATURE_AES) || defined(__ARM_FEATURE_CRYPTO) || (defined(__GNUC__) && !defined(__clang__)))
+/* gcc declares the crypto intrinsics for target("+crypto") functions; older
+ * clang only when the whole build targets them (-march=armv8-a+crypto). */
+#  define EP__GCM_ARM 1
+#  include <arm_neon.h>
+#  if defined(__clang__)
+#    define EP__TARGET_ARMCE __attribute__((target("aes")))
+#  else
+#    define EP__TARGET_ARMCE __attribute__((target("+crypto")))
+#  endif
+#  if defined(__linux__)
+#    include <sys/auxv.h>
+#  endif
+#endif
+#if defined(EP__GCM_X86) || defined(EP__GCM_ARM)
+#  define EP__GCM_HW 1
 #endif
 
 /* The bitsliced round and GHASH helpers are small and hot; gcc does not
@@ -630,14 +647,175 @@ EP__TARGET_AESNI static void ep__x86_crypt(ep__gcm_run *run, const uint8_t *in, 
     ep__x86_store_y(run->y, y);
 }
 
-static void ep__x86_seal(ep__gcm_run *run, const uint8_t *pt, size_t len, uint8_t *ct, uint8_t *tagmask) {
-    ep__x86_crypt(run, pt, len, ct, 0, tagmask);
+#define ep__hw_available ep__x86_available
+#define ep__hw_init ep__x86_init
+#define ep__hw_ghash ep__x86_ghash
+#define ep__hw_crypt ep__x86_crypt
+#endif /* EP__GCM_X86 */
+
+/* ======================================================================== */
+/* AArch64 crypto extensions (AESE/AESMC + PMULL)                           */
+/* ======================================================================== */
+#ifdef EP__GCM_ARM
+
+static int ep__arm_available(void) {
+#  if defined(__APPLE__)
+    return 1; /* every Apple AArch64 core has them */
+#  elif defined(__linux__) && defined(AT_HWCAP)
+    unsigned long caps = getauxval(AT_HWCAP);
+    return (caps & (1ul << 3)) && (caps & (1ul << 4)); /* HWCAP_AES, HWCAP_PMULL */
+#  else
+    return 0;
+#  endif
 }
 
-static void ep__x86_open(ep__gcm_run *run, const uint8_t *ct, size_t len, uint8_t *pt, uint8_t *tagmask) {
-    ep__x86_crypt(run, ct, len, pt, 1, tagmask);
+/* Byte-reversed block: the register is GCM's reflected polynomial as a
+ * 128-bit integer (lane 0 the low half), as on x86. */
+EP__TARGET_ARMCE static uint64x2_t ep__arm_load_rev(const uint8_t *p) {
+    uint8x16_t b = vrev64q_u8(vld1q_u8(p));
+    return vreinterpretq_u64_u8(vextq_u8(b, b, 8));
 }
-#endif /* EP__GCM_X86 */
+
+EP__TARGET_ARMCE static uint64x2_t ep__arm_up8(uint64x2_t x) { /* low lane -> high lane */
+    return vreinterpretq_u64_u8(vextq_u8(vdupq_n_u8(0), vreinterpretq_u8_u64(x), 8));
+}
+
+EP__TARGET_ARMCE static uint64x2_t ep__arm_down8(uint64x2_t x) { /* high lane -> low lane */
+    return vreinterpretq_u64_u8(vextq_u8(vreinterpretq_u8_u64(x), vdupq_n_u8(0), 8));
+}
+
+/* The reduction of ep__x86_reduce, lane for lane. */
+EP__TARGET_ARMCE static uint64x2_t ep__arm_reduce(uint64x2_t hi, uint64x2_t lo) {
+    uint64x2_t clo = vshrq_n_u64(lo, 63), chi = vshrq_n_u64(hi, 63), t, u;
+    lo = vorrq_u64(vshlq_n_u64(lo, 1), ep__arm_up8(clo));
+    hi = vorrq_u64(vorrq_u64(vshlq_n_u64(hi, 1), ep__arm_up8(chi)), ep__arm_down8(clo));
+    t = veorq_u64(veorq_u64(vshlq_n_u64(lo, 63), vshlq_n_u64(lo, 62)), vshlq_n_u64(lo, 57));
+    lo = veorq_u64(lo, ep__arm_up8(t));
+    u = veorq_u64(veorq_u64(vshrq_n_u64(lo, 1), vshrq_n_u64(lo, 2)), vshrq_n_u64(lo, 7));
+    t = veorq_u64(veorq_u64(vshlq_n_u64(lo, 63), vshlq_n_u64(lo, 62)), vshlq_n_u64(lo, 57));
+    return veorq_u64(veorq_u64(hi, lo), veorq_u64(u, ep__arm_down8(t)));
+}
+
+/* 64x64 carry-less product of the chosen halves of a and b. */
+EP__TARGET_ARMCE static uint64x2_t ep__arm_clmul(uint64x2_t a, uint64x2_t b, int hi_a, int hi_b) {
+    poly64_t x = (poly64_t)(hi_a ? vgetq_lane_u64(a, 1) : vgetq_lane_u64(a, 0));
+    poly64_t y = (poly64_t)(hi_b ? vgetq_lane_u64(b, 1) : vgetq_lane_u64(b, 0));
+    return vreinterpretq_u64_p128(vmull_p64(x, y));
+}
+
+EP__TARGET_ARMCE static uint64x2_t ep__arm_hpow(const ep_gcm *ctx, int k) {
+    return vld1q_u64(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1));
+}
+
+/* y = (y + x[0]) H^n + ... + x[n-1] H, one reduction (n = 1..8). */
+EP__TARGET_ARMCE static uint64x2_t ep__arm_ghash_n(const ep_gcm *ctx, uint64x2_t y, const uint64x2_t *x, int n) {
+    uint64x2_t lo = vdupq_n_u64(0), hi = lo, mid = lo;
+    int i;
+    for (i = 0; i < n; i++) {
+        uint64x2_t a = i == 0 ? veorq_u64(x[0], y) : x[i], h = ep__arm_hpow(ctx, n - i);
+        uint64x2_t hk = vld1q_u64(ctx->opaque + EP__GCM_HW_HK + 2 * (n - i - 1));
+        lo = veorq_u64(lo, ep__arm_clmul(a, h, 0, 0));
+        hi = veorq_u64(hi, ep__arm_clmul(a, h, 1, 1));
+        mid = veorq_u64(mid, ep__arm_clmul(veorq_u64(a, vextq_u64(a, a, 1)), hk, 0, 0));
+    }
+    mid = veorq_u64(mid, veorq_u64(lo, hi));
+    return ep__arm_reduce(veorq_u64(hi, ep__arm_down8(mid)), veorq_u64(lo, ep__arm_up8(mid)));
+}
+
+EP__TARGET_ARMCE static uint64x2_t ep__arm_gmul(uint64x2_t a, uint64x2_t b) {
+    uint64x2_t lo = ep__arm_clmul(a, b, 0, 0), hi = ep__arm_clmul(a, b, 1, 1);
+    uint64x2_t mid = veorq_u64(ep__arm_clmul(a, b, 1, 0), ep__arm_clmul(a, b, 0, 1));
+    return ep__arm_reduce(veorq_u64(hi, ep__arm_down8(mid)), veorq_u64(lo, ep__arm_up8(mid)));
+}
+
+EP__TARGET_ARMCE static void ep__arm_ghash(const ep_gcm *ctx, uint64_t *yv, const uint8_t *data, size_t len) {
+    uint64x2_t y = vcombine_u64(vcreate_u64(yv[1]), vcreate_u64(yv[0])), x[8];
+    int i;
+    while (len >= 128) {
+        for (i = 0; i < 8; i++) x[i] = ep__arm_load_rev(data + 16 * i);
+        y = ep__arm_ghash_n(ctx, y, x, 8);
+        data += 128;
+        len -= 128;
+    }
+    while (len) {
+        uint8_t last[16];
+        size_t n = EP__MIN(len, (size_t)16);
+        memset(last, 0, sizeof last);
+        memcpy(last, data, n);
+        x[0] = ep__arm_load_rev(last);
+        y = ep__arm_ghash_n(ctx, y, x, 1);
+        data += n;
+        len -= n;
+    }
+    yv[0] = vgetq_lane_u64(y, 1);
+    yv[1] = vgetq_lane_u64(y, 0);
+}
+
+EP__TARGET_ARMCE static uint8x16_t ep__arm_aes(const ep_gcm *ctx, uint8x16_t b) {
+    const uint8_t *rk = (const uint8_t *)(const void *)(ctx->opaque + EP__GCM_HW_RK);
+    int r;
+    for (r = 0; r < 13; r++) b = vaesmcq_u8(vaeseq_u8(b, vld1q_u8(rk + 16 * r)));
+    b = vaeseq_u8(b, vld1q_u8(rk + 16 * 13));
+    return veorq_u8(b, vld1q_u8(rk + 16 * 14));
+}
+
+EP__TARGET_ARMCE static void ep__arm_init(ep_gcm *ctx, const uint8_t *schedule) {
+    uint8_t z[16];
+    uint64x2_t h, p;
+    int k;
+    memcpy(ctx->opaque + EP__GCM_HW_RK, schedule, 240);
+    memset(z, 0, sizeof z);
+    vst1q_u8(z, ep__arm_aes(ctx, vld1q_u8(z)));
+    h = ep__arm_load_rev(z);
+    ep__wipe(z, sizeof z);
+    p = h;
+    for (k = 1; k <= 8; k++) {
+        vst1q_u64(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1), p);
+        vst1q_u64(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1), veorq_u64(p, vextq_u64(p, p, 1)));
+        p = ep__arm_gmul(p, h);
+    }
+}
+
+/* CTR four blocks at a time, GHASH of them with one reduction. */
+EP__TARGET_ARMCE static void ep__arm_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out,
+                                           int decrypt, uint8_t *tagmask) {
+    const ep_gcm *ctx = run->ctx;
+    uint32_t ctr = ((uint32_t)run->j0[12] << 24) | ((uint32_t)run->j0[13] << 16) | ((uint32_t)run->j0[14] << 8) |
+                   run->j0[15];
+    uint64x2_t y = vcombine_u64(vcreate_u64(run->y[1]), vcreate_u64(run->y[0])), c[4];
+    uint8x16_t base = vld1q_u8(run->j0);
+    int i;
+    vst1q_u8(tagmask, ep__arm_aes(ctx, base));
+    while (len) {
+        size_t n = EP__MIN(len, (size_t)64), k;
+        int nb = (int)((n + 15) / 16);
+        uint8_t ks[64], cb[64];
+        for (i = 0; i < nb; i++) {
+            uint32x4_t v = vreinterpretq_u32_u8(base);
+            ctr++;
+            v = vsetq_lane_u32(__builtin_bswap32(ctr), v, 3);
+            vst1q_u8(ks + 16 * i, ep__arm_aes(ctx, vreinterpretq_u8_u32(v)));
+        }
+        memset(cb, 0, sizeof cb);
+        if (decrypt) memcpy(cb, in, n);
+        for (k = 0; k < n; k++) out[k] = (uint8_t)(in[k] ^ ks[k]);
+        if (!decrypt) memcpy(cb, out, n);
+        for (i = 0; i < nb; i++) c[i] = ep__arm_load_rev(cb + 16 * i);
+        y = ep__arm_ghash_n(ctx, y, c, nb);
+        ep__wipe(ks, sizeof ks);
+        in += n;
+        out += n;
+        len -= n;
+    }
+    run->y[0] = vgetq_lane_u64(y, 1);
+    run->y[1] = vgetq_lane_u64(y, 0);
+}
+
+#define ep__hw_available ep__arm_available
+#define ep__hw_init ep__arm_init
+#define ep__hw_ghash ep__arm_ghash
+#define ep__hw_crypt ep__arm_crypt
+#endif /* EP__GCM_ARM */
 
 /* ======================================================================== */
 /* GCM, shared by both paths                                                */
@@ -652,9 +830,9 @@ static void ep__portable_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *da
 
 
 static void ep__gcm_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len) {
-#ifdef EP__GCM_X86
+#ifdef EP__GCM_HW
     if (ctx->impl == EP_CRYPTO_HW) {
-        ep__x86_ghash(ctx, y, data, len);
+        ep__hw_ghash(ctx, y, data, len);
         return;
     }
 #endif
@@ -765,8 +943,8 @@ static void ep__gcm_finish(ep__gcm_run *run, size_t aad_len, size_t len, const u
 }
 
 EP_API int ep_crypto_hw_available(void) {
-#ifdef EP__GCM_X86
-    return ep__x86_available();
+#ifdef EP__GCM_HW
+    return ep__hw_available();
 #else
     return 0;
 #endif
@@ -782,9 +960,9 @@ EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_cry
     memset(ctx, 0, sizeof *ctx);
     ctx->impl = (int)impl;
     ep__aes256_schedule(key, sched);
-#ifdef EP__GCM_X86
+#ifdef EP__GCM_HW
     if (impl == EP_CRYPTO_HW) {
-        ep__x86_init(ctx, sched);
+        ep__hw_init(ctx, sched);
         ep__wipe(sched, sizeof sched);
         return EP_OK;
     }
@@ -828,9 +1006,9 @@ EP_API ep_result ep_gcm_seal(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
     if (!tag || (len && (!pt || !ct))) return EP_ERR_INVALID_ARG;
     r = ep__gcm_start(&run, ctx, iv, iv_len, aad, aad_len, len);
     if (r != EP_OK) return r;
-#ifdef EP__GCM_X86
+#ifdef EP__GCM_HW
     if (ctx->impl == EP_CRYPTO_HW)
-        ep__x86_seal(&run, pt, len, ct, tagmask);
+        ep__hw_crypt(&run, pt, len, ct, 0, tagmask);
     else
 #endif
         ep__portable_crypt(&run, pt, len, ct, 0, tagmask);
@@ -851,9 +1029,9 @@ EP_API ep_result ep_gcm_open(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
     if (!tag || (len && (!pt || !ct))) return EP_ERR_INVALID_ARG;
     r = ep__gcm_start(&run, ctx, iv, iv_len, aad, aad_len, len);
     if (r != EP_OK) return r;
-#ifdef EP__GCM_X86
+#ifdef EP__GCM_HW
     if (ctx->impl == EP_CRYPTO_HW)
-        ep__x86_open(&run, ct, len, pt, tagmask);
+        ep__hw_crypt(&run, ct, len, pt, 1, tagmask);
     else
 #endif
         ep__portable_crypt(&run, ct, len, pt, 1, tagmask);
