@@ -390,11 +390,11 @@ EP__HOT void ep__clmul64(uint64_t x, uint64_t y, uint64_t xr, uint64_t yr, uint6
 
 /* y = y * H in GF(2^128); h = {H.hi, H.lo, H.hi^H.lo} and the same reversed. */
 EP__HOT void ep__ghash_mul(uint64_t *y, const uint64_t *h) {
-    uint64_t y1 = y[0], y0 = y[1], y2 = y1 ^ y0;
+    uint64_t y1 = y[0], y0 = y[1], y2 = y1 ^ y0, r1 = ep__rev64(y1), r0 = ep__rev64(y0);
     uint64_t p3, p2, p1, p0, m1, m0, z3, z2, z1, z0;
-    ep__clmul64(y1, h[0], ep__rev64(y1), h[3], &p3, &p2);
-    ep__clmul64(y0, h[1], ep__rev64(y0), h[4], &p1, &p0);
-    ep__clmul64(y2, h[2], ep__rev64(y2), h[5], &m1, &m0);
+    ep__clmul64(y1, h[0], r1, h[3], &p3, &p2);
+    ep__clmul64(y0, h[1], r0, h[4], &p1, &p0);
+    ep__clmul64(y2, h[2], r1 ^ r0, h[5], &m1, &m0); /* reversal is linear */
     m1 ^= p3 ^ p1;
     m0 ^= p2 ^ p0;
     p2 ^= m1;
