@@ -518,6 +518,50 @@ EPT_CASE(trailer_is_stale_when_the_aof_was_replaced) {
     ept_pool_reset();
 }
 
+/* Encrypted (v3) snapshot with a trailer and an encrypted AOF: recovered
+ * with the key; without it both are reported and nothing is loaded. */
+EPT_CASE(encrypted_files_need_the_key) {
+    const char *d = ept_tmpdir();
+    uint8_t raw[EP_KEY_SIZE];
+    ep_key *key = NULL;
+    ep_keyspace *ks;
+    ep_aof_writer_config ac;
+    ep_aof_writer *w = NULL;
+    ep_shard_config sc;
+    ep_recover_config c;
+    ep_recover_result r;
+    char path[512];
+    memset(raw, 0x42, sizeof raw);
+    EPT_CHECK_OK(ep_key_create(raw, NULL, &key));
+    EPT_CHECK_OK(ep_keyspace_create(NULL, &ks));
+    ep_aof_writer_config_init(&ac);
+    ac.key = key;
+    ep_aof_path(d, 0, path, sizeof path);
+    EPT_CHECK_OK(ep_aof_writer_open(path, &ac, &w, NULL));
+    EPT_CHECK_OK(live_apply(ks, w, rpush1("l", "a")));
+    ep_shard_config_init(&sc);
+    sc.key = key;
+    EPT_CHECK_OK(ep_shard_snapshot(d, 0, ks, w, &sc, NULL));
+    EPT_CHECK_OK(live_apply(ks, w, rpush1("l", "b")));
+    EPT_CHECK_OK(ep_aof_writer_close(w));
+    g_vfs = NULL;
+    rcfg(&c);
+    c.key = key;
+    EPT_CHECK_OK(ep_recover_shard(d, 0, &c, &r));
+    EPT_CHECK(r.snapshot_loaded && r.trailer == EP_TRAILER_APPLIED);
+    DUMP_IS(&r, "l|list|-1|[a,b]\n");
+    ep_recover_result_free(&r);
+    EPT_CHECK_OK(recover(d, 0, &r)); /* no key */
+    EPT_CHECK(!r.snapshot_loaded && r.snapshot_error.code == EP_ERR_ENCRYPTION_REQUIRED);
+    EPT_CHECK(r.aof_end == EP_AOF_END_ERROR && r.aof_error.code == EP_ERR_ENCRYPTION_REQUIRED);
+    EPT_CHECK_EQ(ep_keyspace_count(r.keyspace), 0);
+    EPT_CHECK_EQ(nwarn, 2);
+    ep_recover_result_free(&r);
+    ep_keyspace_free(ks);
+    ep_key_free(key);
+    ept_pool_reset();
+}
+
 /* ---- visitor mode ---- */
 
 typedef struct vis {
