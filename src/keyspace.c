@@ -936,13 +936,13 @@ static ep_result ep__setrange(ep_keyspace *ks, ep_bytes key, int64_t off, ep_byt
 }
 
 static ep_result ep__setbit(ep_keyspace *ks, ep_bytes key, int64_t off, uint8_t bit) {
-    uint64_t o = (uint64_t)off, byte = o / 8u;
+    uint64_t o = (uint64_t)off, at = o / 8u;
     uint8_t mask = (uint8_t)(0x80u >> (o % 8u));
     ep_ks_entry *e;
     ep_result r;
-    if ((r = ep__string_extend(ks, key, byte + 1u, &e)) != EP_OK || !e) return r;
-    if (bit == 1) e->val.data[byte] = (uint8_t)(e->val.data[byte] | mask);
-    else e->val.data[byte] = (uint8_t)(e->val.data[byte] & (uint8_t)~mask);
+    if ((r = ep__string_extend(ks, key, at + 1u, &e)) != EP_OK || !e) return r;
+    if (bit == 1) e->val.data[at] = (uint8_t)(e->val.data[at] | mask);
+    else e->val.data[at] = (uint8_t)(e->val.data[at] & (uint8_t)~mask);
     return EP_OK;
 }
 
