@@ -8014,6 +8014,12 @@ static int ep__bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t b
 
 /* ---- map -------------------------------------------------------------------- */
 
+#if defined(__GNUC__) || defined(__clang__)
+#  define EP__PREFETCH(p) __builtin_prefetch(p)
+#else
+#  define EP__PREFETCH(p) ((void)(p))
+#endif
+
 #define EP__NOSLOT ((size_t)-1)
 
 static size_t ep__map_find(const ep__map *m, uint64_t h, const uint8_t *k, size_t n) {
@@ -8524,8 +8530,7 @@ static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size
 
 /* Puts a detached entry into the table, replacing (and freeing) any entry
  * with the same key. On failure the caller still owns e. */
-static ep_result ep__attach(ep_keyspace *ks, ep_ks_entry *e) {
-    uint64_t h = ep__hash(ks->seed, e->key.data, e->key.len);
+static ep_result ep__attach_h(ep_keyspace *ks, ep_ks_entry *e, uint64_t h) {
     size_t i = ep__map_find(&ks->keys, h, e->key.data, e->key.len);
     ep_result r;
     if (i != EP__NOSLOT) {
@@ -8537,6 +8542,10 @@ static ep_result ep__attach(ep_keyspace *ks, ep_ks_entry *e) {
     if ((r = ep__map_reserve1(ks, &ks->keys)) != EP_OK) return r;
     ep__map_put(&ks->keys, h, e);
     return EP_OK;
+}
+
+static ep_result ep__attach(ep_keyspace *ks, ep_ks_entry *e) {
+    return ep__attach_h(ks, e, ep__hash(ks->seed, e->key.data, e->key.len));
 }
 
 static ep_ks_entry *ep__find(const ep_keyspace *ks, ep_bytes key, size_t *slot) {
@@ -9343,7 +9352,11 @@ static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_e
 EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se) {
     ep_ks_entry *e;
     ep_result r;
+    uint64_t h;
     if (!ks || !se || se->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
+    /* Start fetching the key's slot now; building the entry hides the miss. */
+    h = ep__hash(ks->seed, se->key.data, se->key.len);
+    if (ks->keys.cap) EP__PREFETCH(&ks->keys.slots[(size_t)h & (ks->keys.cap - 1)]);
     if ((r = ep__entry_new(ks, se->key, se->type, se->value.len, &e)) != EP_OK) return r;
     e->ttl = ep__norm_ttl(se->expire_ms);
     if (e->ttl == 0) ks->zero_ttl = 1;
@@ -9361,7 +9374,7 @@ EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se
         }
         r = ep__load_items(ks, e, se);
     }
-    if (r == EP_OK) r = ep__attach(ks, e);
+    if (r == EP_OK) r = ep__attach_h(ks, e, h);
     if (r != EP_OK) ep__entry_free(ks, e);
     return r;
 }
