@@ -15,9 +15,16 @@
 
 #define NSIZES 3
 static const size_t sizes[NSIZES] = {64, 1024, 16384};
-static const double min_time = 0.3;
+/* The machine is shared: each figure is the best of several short runs,
+ * taken in turns so that load hits every contender alike. */
+static const double min_time = 0.06;
+#define ROUNDS 7
 
 static uint8_t key[32], iv[12], buf[16384], out[16384], tag[16];
+
+static double max2(double a, double b) {
+    return a > b ? a : b;
+}
 
 static double mbps(size_t size, long iters, double secs) {
     return (double)size * (double)iters / secs / 1e6;
@@ -85,16 +92,25 @@ int main(int argc, char **argv) {
     memset(key, 0x42, sizeof key);
     for (i = 0; i < (int)sizeof buf; i++) buf[i] = (uint8_t)i;
     if (argc > 1 && strcmp(argv[1], "--openssl-only") == 0) {
-        for (i = 0; i < NSIZES; i++) printf("%f\n", bench_openssl(sizes[i]));
+        for (i = 0; i < NSIZES; i++) {
+            double best = 0;
+            int k;
+            for (k = 0; k < ROUNDS; k++) best = max2(best, bench_openssl(sizes[i]));
+            printf("%f\n", best);
+        }
         return 0;
     }
     printf("AES-256-GCM seal, MB/s (12-byte IV, no AAD)\n");
     have_noasm = openssl_masked(argv[0], "~0x200020200000000", noasm);
     have_vpaes = openssl_masked(argv[0], "~0x200000200000000", vpaes);
     for (i = 0; i < NSIZES; i++) {
-        port[i] = bench_ours(EP_CRYPTO_PORTABLE, sizes[i]);
-        hw[i] = have_hw ? bench_ours(EP_CRYPTO_HW, sizes[i]) : 0;
-        ossl[i] = bench_openssl(sizes[i]);
+        int k;
+        port[i] = hw[i] = ossl[i] = 0;
+        for (k = 0; k < ROUNDS; k++) {
+            port[i] = max2(port[i], bench_ours(EP_CRYPTO_PORTABLE, sizes[i]));
+            if (have_hw) hw[i] = max2(hw[i], bench_ours(EP_CRYPTO_HW, sizes[i]));
+            ossl[i] = max2(ossl[i], bench_openssl(sizes[i]));
+        }
         printf(" %zu-byte messages\n", sizes[i]);
         bench_line("ep portable (constant-time C)", port[i], "MB/s", have_noasm ? port[i] / noasm[i] : 0,
                    have_noasm ? "vs OpenSSL no-asm" : NULL);

@@ -12,6 +12,10 @@
     !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
 #  define _POSIX_C_SOURCE 200809L
 #endif
+/* 64-bit file offsets on 32-bit systems too (AOF files pass 2 GiB). */
+#if defined(EMBER_PERSIST_IMPLEMENTATION) && !defined(_WIN32) && !defined(_FILE_OFFSET_BITS)
+#  define _FILE_OFFSET_BITS 64
+#endif
 
 #include <stddef.h>
 #include <stdint.h>

@@ -235,7 +235,7 @@ EPT_CASE(gcm_openssl_random) {
     uint64_t st = ept_seed() ^ 0x6763u;
     ep_crypto_impl list[2];
     int n = impls(list);
-    long iters = ept_scale(3000, 30), it, checked = 0;
+    long iters = ept_scale(3000, 60), it, checked = 0;
     uint8_t *pt = (uint8_t *)malloc(4096), *ct = (uint8_t *)malloc(4096), *ref = (uint8_t *)malloc(4096);
     uint8_t *back = (uint8_t *)malloc(4096);
     for (it = 0; it < iters && !ept_failed(); it++) {
