@@ -247,7 +247,7 @@ static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
 static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
     for (;;) {
         size_t avail = rd->len - rd->pos, total = 0;
-        const uint8_t *p = rd->buf + rd->pos;
+        const uint8_t *p = rd->buf ? rd->buf + rd->pos : NULL; /* no arithmetic on NULL before the first fill */
         ep_result r;
         if (rd->end == EP_AOF_END_ERROR) return rd->fail;
         if (rd->end != EP_AOF_READING) return EP_AOF_END;
