@@ -231,6 +231,25 @@ static void ep__aof_frame_field(ep_cursor *c, char code, ep_aof_record *rec) {
     }
 }
 
+/* SET, the bulk of a real AOF, framed without the generic walk. 0 when
+ * the record is not complete and within the caps: the general path then
+ * reports exactly what is wrong. */
+static int ep__aof_frame_set(const uint8_t *d, size_t len, ep_aof_record *rec, size_t *consumed) {
+    uint32_t kl, vl;
+    if (len < 9) return 0;
+    kl = ep_load_u32le(d + 1);
+    if (kl > EP_MAX_FIELD_LEN || len - 9 < kl) return 0;
+    vl = ep_load_u32le(d + 5 + kl);
+    if (vl > EP_MAX_FIELD_LEN || len - 9 - kl < (size_t)vl + 8) return 0;
+    rec->key.data = d + 5;
+    rec->key.len = kl;
+    rec->value.data = d + 9 + kl;
+    rec->value.len = vl;
+    rec->num = ep_load_i64le(d + 9 + kl + vl);
+    *consumed = 17 + (size_t)kl + vl;
+    return 1;
+}
+
 EP_API ep_result ep_aof_frame(const uint8_t *data, size_t len, ep_aof_record *rec, size_t *consumed) {
     ep_cursor c;
     const char *f;
@@ -245,6 +264,7 @@ EP_API ep_result ep_aof_frame(const uint8_t *data, size_t len, ep_aof_record *re
         *consumed = 1;
         return EP_ERR_UNKNOWN_TAG;
     }
+    if (tag == EP_AOF_SET && ep__aof_frame_set(data, len, rec, consumed)) return EP_OK;
     for (f = ep__aof_layout[tag]; *f && !c.err; f++) ep__aof_frame_field(&c, *f, rec);
     /* On failure consumed tells where it was noticed (for error offsets). */
     *consumed = c.err == EP_ERR_EOF ? len : c.pos;
