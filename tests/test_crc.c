@@ -145,6 +145,31 @@ EPT_CASE(portable_equals_hw_on_big_buffers) {
     free(b);
 }
 
+/* The portable path runs three chains over blocks of 2^j bytes for inputs
+ * of 3 KiB and more; probe the lengths where the block size changes. */
+EPT_CASE(portable_three_chain_boundaries) {
+    uint64_t st = ept_seed() ^ 0x3C3C;
+    size_t maxlen = (size_t)3 << 18, j;
+    uint8_t *b = random_bytes(maxlen + 1, &st);
+    EPT_CHECK(b != NULL);
+    for (j = 10; j <= 18; j++) {
+        size_t base = (size_t)3 << j, d;
+        for (d = 0; d < 5; d++) {
+            size_t len = base + d - 2;
+            uint32_t init = (uint32_t)ept_rand(&st);
+            if (len > maxlen) continue;
+            if (ep_crc32_update_portable(init, b + (d & 1), len) != oracle(init, b + (d & 1), len)) free(b);
+            EPT_CHECK_EQ(ep_crc32_update_portable(init, b + (d & 1), len), oracle(init, b + (d & 1), len));
+        }
+    }
+    for (j = 0; j < (size_t)ept_scale(40, 8); j++) {
+        size_t len = 3000 + (size_t)(ept_rand(&st) % (maxlen - 3000));
+        if (ep_crc32_update_portable(0, b, len) != oracle(0, b, len)) free(b);
+        EPT_CHECK_EQ(ep_crc32_update_portable(0, b, len), oracle(0, b, len));
+    }
+    free(b);
+}
+
 /* A CRC over data with its own CRC appended (little-endian) is the same
  * constant residue whatever the data: a cheap structural check. */
 EPT_CASE(residue_is_constant) {
