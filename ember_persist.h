@@ -7626,7 +7626,9 @@ EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry 
     if (!out || !out_len || (n && !entries)) return EP_ERR_INVALID_ARG;
     *out = NULL;
     *out_len = 0;
-    if ((uint64_t)n > UINT32_MAX) return EP_ERR_LIMIT;
+#if SIZE_MAX > UINT32_MAX
+    if (n > UINT32_MAX) return EP_ERR_LIMIT;
+#endif
     ep_buf_init(&b, alloc);
     ep_buf_put(&b, ep__snap_magic, 4);
     ep_buf_u8(&b, 2);
