@@ -1,2 +1,1801 @@
-/* keyspace: placeholder; its issue fills this part in. */
+/* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */
 #include "internal.h"
+#include "codec_aof.h"
+#include "codec_snap.h"
+#include "keyspace.h"
+
+/* ---- storage types ------------------------------------------------------ */
+
+/* An owned byte run. Every object kept in an ep__map starts with one of
+ * these (its key), so the map can compare keys without a callback. */
+typedef struct ep__str {
+    uint8_t *data;
+    size_t len;
+} ep__str;
+
+typedef struct ep__slot {
+    uint64_t h;
+    void *p; /* NULL: empty */
+} ep__slot;
+
+/* Open addressing, linear probing, backward-shift deletion (no tombstones),
+ * so a replay that deletes as much as it inserts never degrades. */
+typedef struct ep__map {
+    ep__slot *slots;
+    size_t cap; /* 0 or a power of two */
+    size_t count;
+} ep__map;
+
+/* One allocation: this struct, the key bytes, then icap bytes where a
+ * string value (or proto data) lives inline as long as it fits: a SET or a
+ * snapshot string costs one allocation, and an overwrite that fits costs none. */
+struct ep_ks_entry {
+    ep__str key; /* bytes right after the struct */
+    ep__str val; /* STRING: the value; PROTO: the data (inline, on the heap, or NULL) */
+    int64_t ttl;
+    union {
+        size_t cap; /* STRING: capacity of val's buffer */
+        void *obj;  /* LIST ep__list, ZSET ep__zset, HASH/SET ep__map, VECTOR ep__vset, PROTO ep__str */
+    } u;
+    uint32_t icap; /* inline bytes after the key */
+    uint8_t type;
+};
+
+static uint8_t *ep__inline_area(ep_ks_entry *e) {
+    return (uint8_t *)(void *)(e + 1) + e->key.len;
+}
+
+static int ep__val_inline(const ep_ks_entry *e) {
+    return e->icap && e->val.data == (const uint8_t *)(const void *)(e + 1) + e->key.len;
+}
+
+static size_t ep__entry_size(const ep_ks_entry *e) {
+    return sizeof(ep_ks_entry) + e->key.len + e->icap;
+}
+
+typedef struct ep__list { /* ring buffer deque */
+    ep__str *a;
+    size_t head, len, cap; /* cap 0 or a power of two */
+} ep__list;
+
+#define EP__ZMAXLEVEL 32
+typedef struct ep__znode {
+    ep__str member; /* bytes after the forward pointers */
+    double score;
+    struct ep__znode *back;
+    struct ep__znode **fwd;
+    uint32_t level;
+} ep__znode;
+
+typedef struct ep__zset {
+    ep__map map; /* member -> node */
+    ep__znode *head; /* sentinel with EP__ZMAXLEVEL links */
+    ep__znode *tail;
+    uint32_t level;
+} ep__zset;
+
+typedef struct ep__hnode { /* hash field; field bytes inline, value apart */
+    ep__str field;
+    ep__str value;
+} ep__hnode;
+
+typedef struct ep__vnode {
+    ep__str name; /* bytes inline */
+    ep__str vec;  /* dim x f32 LE */
+    struct ep__vnode *prev, *next;
+} ep__vnode;
+
+typedef struct ep__vset {
+    ep__map map;
+    ep__vnode *first, *last;
+    uint8_t metric, quantization;
+    uint32_t connectivity, expansion_add;
+} ep__vset;
+
+typedef struct ep__schema {
+    ep__str name, desc;
+} ep__schema;
+
+struct ep_keyspace {
+    ep_allocator alloc;
+    uint64_t seed;
+    uint64_t rng;
+    size_t mem;
+    int zero_ttl; /* some key may have ttl 0 (saves drop_expired a full scan) */
+    ep__map keys;
+    ep__schema *schemas;
+    size_t nschemas, schemas_cap;
+};
+
+/* ---- memory ------------------------------------------------------------- */
+
+static void *ep__ks_alloc(ep_keyspace *ks, size_t n) {
+    void *p = ep_malloc(&ks->alloc, n);
+    if (p) ks->mem += n;
+    return p;
+}
+
+static void ep__ks_release(ep_keyspace *ks, void *p, size_t n) {
+    if (!p) return;
+    ep_free(&ks->alloc, p);
+    ks->mem -= n;
+}
+
+/* Copies n bytes into out (NULL data for n == 0, so empty costs nothing). */
+static ep_result ep__ks_dup(ep_keyspace *ks, const uint8_t *d, size_t n, ep__str *out) {
+    out->data = NULL;
+    out->len = n;
+    if (n == 0) return EP_OK;
+    out->data = (uint8_t *)ep__ks_alloc(ks, n);
+    if (!out->data) return EP_ERR_NOMEM;
+    memcpy(out->data, d, n);
+    return EP_OK;
+}
+
+static void ep__ks_strfree(ep_keyspace *ks, ep__str *s) {
+    ep__ks_release(ks, s->data, s->len);
+    s->data = NULL;
+    s->len = 0;
+}
+
+/* One block: a struct of `head` bytes followed by n key bytes. */
+static void *ep__ks_alloc_keyed(ep_keyspace *ks, size_t head, const uint8_t *k, size_t n, ep__str *key_field_out,
+                                size_t key_offset) {
+    size_t total;
+    uint8_t *p;
+    if (!ep__add_size(head, n, &total)) return NULL;
+    p = (uint8_t *)ep__ks_alloc(ks, total);
+    if (!p) return NULL;
+    memset(p, 0, head);
+    if (n) memcpy(p + key_offset, k, n);
+    key_field_out->data = p + key_offset;
+    key_field_out->len = n;
+    return p;
+}
+
+/* ---- hashing -------------------------------------------------------------- */
+
+static uint64_t ep__fmix64(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
+/* 8 bytes per multiply, then a full avalanche: fast and well spread. */
+static uint64_t ep__hash(uint64_t seed, const uint8_t *p, size_t n) {
+    uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull);
+    uint64_t w;
+    size_t i;
+    while (n >= 8) {
+        w = ep_load_u64le(p) * 0x87c37b91114253d5ull;
+        w ^= w >> 31;
+        h = (h ^ w) * 0x4cf5ad432745937full;
+        h = (h << 27) | (h >> 37);
+        p += 8;
+        n -= 8;
+    }
+    w = 0;
+    for (i = 0; i < n; i++) w |= (uint64_t)p[i] << (8 * i);
+    h ^= w * 0x87c37b91114253d5ull;
+    return ep__fmix64(h);
+}
+
+static int ep__str_eq(const ep__str *s, const uint8_t *k, size_t n) {
+    return s->len == n && (n == 0 || memcmp(s->data, k, n) == 0);
+}
+
+static int ep__bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
+    size_t n = an < bn ? an : bn;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c) return c;
+    return an < bn ? -1 : (an > bn ? 1 : 0);
+}
+
+/* ---- map -------------------------------------------------------------------- */
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define EP__PREFETCH(p) __builtin_prefetch(p)
+#else
+#  define EP__PREFETCH(p) ((void)(p))
+#endif
+
+#define EP__NOSLOT ((size_t)-1)
+
+static size_t ep__map_find(const ep__map *m, uint64_t h, const uint8_t *k, size_t n) {
+    size_t i;
+    if (!m->cap) return EP__NOSLOT;
+    i = (size_t)h & (m->cap - 1);
+    while (m->slots[i].p) {
+        if (m->slots[i].h == h && ep__str_eq((const ep__str *)m->slots[i].p, k, n)) return i;
+        i = (i + 1) & (m->cap - 1);
+    }
+    return EP__NOSLOT;
+}
+
+static void ep__map_put(ep__map *m, uint64_t h, void *p) {
+    size_t i = (size_t)h & (m->cap - 1);
+    while (m->slots[i].p) i = (i + 1) & (m->cap - 1);
+    m->slots[i].h = h;
+    m->slots[i].p = p;
+    m->count++;
+}
+
+static ep_result ep__map_resize(ep_keyspace *ks, ep__map *m, size_t cap) {
+    ep__map n;
+    size_t i, bytes;
+    if (!ep__mul_size(cap, sizeof(ep__slot), &bytes)) return EP_ERR_NOMEM;
+    n.slots = (ep__slot *)ep__ks_alloc(ks, bytes);
+    if (!n.slots) return EP_ERR_NOMEM;
+    memset(n.slots, 0, bytes);
+    n.cap = cap;
+    n.count = 0;
+    for (i = 0; i < m->cap; i++)
+        if (m->slots[i].p) ep__map_put(&n, m->slots[i].h, m->slots[i].p);
+    ep__ks_release(ks, m->slots, m->cap * sizeof(ep__slot));
+    *m = n;
+    return EP_OK;
+}
+
+/* Room for one more at a load factor of at most 3/4. */
+static ep_result ep__map_reserve1(ep_keyspace *ks, ep__map *m) {
+    size_t cap;
+    if ((m->count + 1) * 4 <= m->cap * 3) return EP_OK;
+    cap = m->cap ? m->cap * 2 : 8;
+    if (cap < m->cap || cap > ((size_t)-1) / sizeof(ep__slot)) return EP_ERR_NOMEM;
+    return ep__map_resize(ks, m, cap);
+}
+
+/* Backward shift: later members of the probe run move up into the hole
+ * unless their home slot lies cyclically after it. */
+static void ep__map_del(ep__map *m, size_t i) {
+    size_t mask = m->cap - 1, j = i;
+    for (;;) {
+        size_t home;
+        j = (j + 1) & mask;
+        if (!m->slots[j].p) break;
+        home = (size_t)m->slots[j].h & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            m->slots[i] = m->slots[j];
+            i = j;
+        }
+    }
+    m->slots[i].p = NULL;
+    m->slots[i].h = 0;
+    m->count--;
+}
+
+static void ep__map_free(ep_keyspace *ks, ep__map *m) {
+    ep__ks_release(ks, m->slots, m->cap * sizeof(ep__slot));
+    m->slots = NULL;
+    m->cap = m->count = 0;
+}
+
+/* ---- list (deque) ------------------------------------------------------------ */
+
+#define EP__LAT(l, i) ((l)->a[((l)->head + (i)) & ((l)->cap - 1)])
+
+static ep_result ep__list_grow(ep_keyspace *ks, ep__list *l) {
+    size_t cap = l->cap ? l->cap * 2 : 4, bytes, i;
+    ep__str *a;
+    if (cap < l->cap || !ep__mul_size(cap, sizeof(ep__str), &bytes)) return EP_ERR_NOMEM;
+    a = (ep__str *)ep__ks_alloc(ks, bytes);
+    if (!a) return EP_ERR_NOMEM;
+    for (i = 0; i < l->len; i++) a[i] = EP__LAT(l, i);
+    ep__ks_release(ks, l->a, l->cap * sizeof(ep__str));
+    l->a = a;
+    l->cap = cap;
+    l->head = 0;
+    return EP_OK;
+}
+
+static ep_result ep__list_push(ep_keyspace *ks, ep__list *l, ep_bytes v, int front) {
+    ep__str s;
+    ep_result r;
+    if (l->len == l->cap && (r = ep__list_grow(ks, l)) != EP_OK) return r;
+    if ((r = ep__ks_dup(ks, v.data, v.len, &s)) != EP_OK) return r;
+    if (front) {
+        l->head = (l->head + l->cap - 1) & (l->cap - 1);
+        l->a[l->head] = s;
+    } else {
+        EP__LAT(l, l->len) = s;
+    }
+    l->len++;
+    return EP_OK;
+}
+
+/* Inserts at position pos (0..len), moving the shorter side. */
+static ep_result ep__list_insert(ep_keyspace *ks, ep__list *l, size_t pos, ep_bytes v) {
+    ep__str s;
+    ep_result r;
+    size_t i;
+    if (l->len == l->cap && (r = ep__list_grow(ks, l)) != EP_OK) return r;
+    if ((r = ep__ks_dup(ks, v.data, v.len, &s)) != EP_OK) return r;
+    if (pos < l->len / 2) {
+        l->head = (l->head + l->cap - 1) & (l->cap - 1);
+        for (i = 0; i < pos; i++) EP__LAT(l, i) = EP__LAT(l, i + 1);
+    } else {
+        for (i = l->len; i > pos; i--) EP__LAT(l, i) = EP__LAT(l, i - 1);
+    }
+    EP__LAT(l, pos) = s;
+    l->len++;
+    return EP_OK;
+}
+
+static void ep__list_pop(ep_keyspace *ks, ep__list *l, int front) {
+    if (!l->len) return;
+    if (front) {
+        ep__ks_strfree(ks, &l->a[l->head]);
+        l->head = (l->head + 1) & (l->cap - 1);
+    } else {
+        ep__ks_strfree(ks, &EP__LAT(l, l->len - 1));
+    }
+    l->len--;
+}
+
+static void ep__list_free(ep_keyspace *ks, ep__list *l) {
+    size_t i;
+    for (i = 0; i < l->len; i++) ep__ks_strfree(ks, &EP__LAT(l, i));
+    ep__ks_release(ks, l->a, l->cap * sizeof(ep__str));
+    ep__ks_release(ks, l, sizeof *l);
+}
+
+/* ---- sorted set (hash + skiplist) ----------------------------------------- */
+
+/* Total order: scores as doubles (so -0.0 == 0.0), NaN after everything,
+ * then member bytes. */
+static int ep__zcmp(double s1, const ep__str *m1, double s2, const ep__str *m2) {
+    int n1 = s1 != s1, n2 = s2 != s2;
+    if (n1 != n2) return n1 ? 1 : -1;
+    if (!n1) {
+        if (s1 < s2) return -1;
+        if (s1 > s2) return 1;
+    }
+    return ep__bytes_cmp(m1->data, m1->len, m2->data, m2->len);
+}
+
+static size_t ep__znode_size(uint32_t level, size_t mlen) {
+    return sizeof(ep__znode) + (size_t)level * sizeof(ep__znode *) + mlen;
+}
+
+static uint32_t ep__zrandom_level(ep_keyspace *ks) {
+    uint64_t x = ks->rng;
+    uint32_t level = 1;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    ks->rng = x;
+    while ((x & 3u) == 0 && level < EP__ZMAXLEVEL) { /* p = 1/4 */
+        level++;
+        x >>= 2;
+    }
+    return level;
+}
+
+static ep__znode *ep__znode_new(ep_keyspace *ks, uint32_t level, const uint8_t *m, size_t n) {
+    size_t head = sizeof(ep__znode) + (size_t)level * sizeof(ep__znode *);
+    ep__znode *z;
+    ep__str key;
+    z = (ep__znode *)ep__ks_alloc_keyed(ks, head, m, n, &key, head);
+    if (!z) return NULL;
+    z->member = key;
+    z->level = level;
+    z->fwd = (ep__znode **)(void *)(z + 1);
+    return z;
+}
+
+static void ep__zlink(ep__zset *zs, ep__znode *node) {
+    ep__znode *update[EP__ZMAXLEVEL];
+    ep__znode *x = zs->head;
+    uint32_t i = zs->level;
+    while (i-- > 0) {
+        while (x->fwd[i] && ep__zcmp(x->fwd[i]->score, &x->fwd[i]->member, node->score, &node->member) < 0)
+            x = x->fwd[i];
+        update[i] = x;
+    }
+    for (i = zs->level; i < node->level; i++) update[i] = zs->head;
+    if (node->level > zs->level) zs->level = node->level;
+    for (i = 0; i < node->level; i++) {
+        node->fwd[i] = update[i]->fwd[i];
+        update[i]->fwd[i] = node;
+    }
+    node->back = update[0] == zs->head ? NULL : update[0];
+    if (node->fwd[0]) node->fwd[0]->back = node;
+    else zs->tail = node;
+}
+
+static void ep__zunlink(ep__zset *zs, ep__znode *node) {
+    ep__znode *update[EP__ZMAXLEVEL];
+    ep__znode *x = zs->head;
+    uint32_t i = zs->level;
+    while (i-- > 0) {
+        while (x->fwd[i] && x->fwd[i] != node &&
+               ep__zcmp(x->fwd[i]->score, &x->fwd[i]->member, node->score, &node->member) < 0)
+            x = x->fwd[i];
+        update[i] = x;
+    }
+    for (i = 0; i < zs->level; i++)
+        if (update[i]->fwd[i] == node) update[i]->fwd[i] = node->fwd[i];
+    if (node->fwd[0]) node->fwd[0]->back = node->back;
+    else zs->tail = node->back;
+    while (zs->level > 1 && !zs->head->fwd[zs->level - 1]) zs->level--;
+}
+
+static ep_result ep__zset_add(ep_keyspace *ks, ep__zset *zs, double score, ep_bytes m) {
+    uint64_t h = ep__hash(ks->seed, m.data, m.len);
+    size_t i = ep__map_find(&zs->map, h, m.data, m.len);
+    ep__znode *z;
+    ep_result r;
+    if (i != EP__NOSLOT) { /* replace the score in place */
+        z = (ep__znode *)zs->map.slots[i].p;
+        if (memcmp(&z->score, &score, sizeof score) != 0) {
+            ep__zunlink(zs, z);
+            z->score = score;
+            ep__zlink(zs, z);
+        }
+        return EP_OK;
+    }
+    if ((r = ep__map_reserve1(ks, &zs->map)) != EP_OK) return r;
+    z = ep__znode_new(ks, ep__zrandom_level(ks), m.data, m.len);
+    if (!z) return EP_ERR_NOMEM;
+    z->score = score;
+    ep__map_put(&zs->map, h, z);
+    ep__zlink(zs, z);
+    return EP_OK;
+}
+
+static void ep__zset_rem(ep_keyspace *ks, ep__zset *zs, ep_bytes m) {
+    uint64_t h = ep__hash(ks->seed, m.data, m.len);
+    size_t i = ep__map_find(&zs->map, h, m.data, m.len);
+    ep__znode *z;
+    if (i == EP__NOSLOT) return;
+    z = (ep__znode *)zs->map.slots[i].p;
+    ep__map_del(&zs->map, i);
+    ep__zunlink(zs, z);
+    ep__ks_release(ks, z, ep__znode_size(z->level, z->member.len));
+}
+
+static ep__zset *ep__zset_new(ep_keyspace *ks) {
+    ep__zset *zs = (ep__zset *)ep__ks_alloc(ks, sizeof(ep__zset));
+    uint32_t i;
+    if (!zs) return NULL;
+    memset(zs, 0, sizeof *zs);
+    zs->head = ep__znode_new(ks, EP__ZMAXLEVEL, NULL, 0);
+    if (!zs->head) {
+        ep__ks_release(ks, zs, sizeof *zs);
+        return NULL;
+    }
+    for (i = 0; i < EP__ZMAXLEVEL; i++) zs->head->fwd[i] = NULL;
+    zs->level = 1;
+    return zs;
+}
+
+static void ep__zset_free(ep_keyspace *ks, ep__zset *zs) {
+    ep__znode *z = zs->head->fwd[0];
+    while (z) {
+        ep__znode *next = z->fwd[0];
+        ep__ks_release(ks, z, ep__znode_size(z->level, z->member.len));
+        z = next;
+    }
+    ep__ks_release(ks, zs->head, ep__znode_size(EP__ZMAXLEVEL, 0));
+    ep__map_free(ks, &zs->map);
+    ep__ks_release(ks, zs, sizeof *zs);
+}
+
+/* ---- hash and set ------------------------------------------------------------ */
+
+static ep_result ep__hash_set(ep_keyspace *ks, ep__map *m, ep_bytes f, ep_bytes v) {
+    uint64_t h = ep__hash(ks->seed, f.data, f.len);
+    size_t i = ep__map_find(m, h, f.data, f.len);
+    ep__hnode *n;
+    ep__str nv;
+    ep_result r;
+    if (i != EP__NOSLOT) {
+        n = (ep__hnode *)m->slots[i].p;
+        if ((r = ep__ks_dup(ks, v.data, v.len, &nv)) != EP_OK) return r;
+        ep__ks_strfree(ks, &n->value);
+        n->value = nv;
+        return EP_OK;
+    }
+    if ((r = ep__map_reserve1(ks, m)) != EP_OK) return r;
+    n = (ep__hnode *)ep__ks_alloc_keyed(ks, sizeof(ep__hnode), f.data, f.len, &nv, sizeof(ep__hnode));
+    if (!n) return EP_ERR_NOMEM;
+    n->field = nv;
+    if ((r = ep__ks_dup(ks, v.data, v.len, &n->value)) != EP_OK) {
+        ep__ks_release(ks, n, sizeof(ep__hnode) + f.len);
+        return r;
+    }
+    ep__map_put(m, h, n);
+    return EP_OK;
+}
+
+static void ep__hnode_free(ep_keyspace *ks, ep__hnode *n) {
+    ep__ks_strfree(ks, &n->value);
+    ep__ks_release(ks, n, sizeof(ep__hnode) + n->field.len);
+}
+
+static ep_result ep__set_add(ep_keyspace *ks, ep__map *m, ep_bytes v) {
+    uint64_t h = ep__hash(ks->seed, v.data, v.len);
+    ep__str *n;
+    ep__str key;
+    ep_result r;
+    if (ep__map_find(m, h, v.data, v.len) != EP__NOSLOT) return EP_OK;
+    if ((r = ep__map_reserve1(ks, m)) != EP_OK) return r;
+    n = (ep__str *)ep__ks_alloc_keyed(ks, sizeof(ep__str), v.data, v.len, &key, sizeof(ep__str));
+    if (!n) return EP_ERR_NOMEM;
+    *n = key;
+    ep__map_put(m, h, n);
+    return EP_OK;
+}
+
+/* Removes key k from a HASH (is_hash) or SET map. */
+static void ep__map_remove_obj(ep_keyspace *ks, ep__map *m, ep_bytes k, int is_hash) {
+    uint64_t h = ep__hash(ks->seed, k.data, k.len);
+    size_t i = ep__map_find(m, h, k.data, k.len);
+    void *p;
+    if (i == EP__NOSLOT) return;
+    p = m->slots[i].p;
+    ep__map_del(m, i);
+    if (is_hash) ep__hnode_free(ks, (ep__hnode *)p);
+    else ep__ks_release(ks, p, sizeof(ep__str) + ((ep__str *)p)->len);
+}
+
+static void ep__objmap_free(ep_keyspace *ks, ep__map *m, int is_hash) {
+    size_t i;
+    for (i = 0; i < m->cap; i++) {
+        void *p = m->slots[i].p;
+        if (!p) continue;
+        if (is_hash) ep__hnode_free(ks, (ep__hnode *)p);
+        else ep__ks_release(ks, p, sizeof(ep__str) + ((ep__str *)p)->len);
+    }
+    ep__map_free(ks, m);
+    ep__ks_release(ks, m, sizeof *m);
+}
+
+/* ---- vector set --------------------------------------------------------------- */
+
+static ep_result ep__vset_add(ep_keyspace *ks, ep__vset *vs, ep_bytes name, ep_bytes vec) {
+    uint64_t h = ep__hash(ks->seed, name.data, name.len);
+    size_t i = ep__map_find(&vs->map, h, name.data, name.len);
+    ep__vnode *n;
+    ep__str nv;
+    ep_result r;
+    if (i != EP__NOSLOT) { /* replace the vector, keep the position */
+        n = (ep__vnode *)vs->map.slots[i].p;
+        if ((r = ep__ks_dup(ks, vec.data, vec.len, &nv)) != EP_OK) return r;
+        ep__ks_strfree(ks, &n->vec);
+        n->vec = nv;
+        return EP_OK;
+    }
+    if ((r = ep__map_reserve1(ks, &vs->map)) != EP_OK) return r;
+    n = (ep__vnode *)ep__ks_alloc_keyed(ks, sizeof(ep__vnode), name.data, name.len, &nv, sizeof(ep__vnode));
+    if (!n) return EP_ERR_NOMEM;
+    n->name = nv;
+    if ((r = ep__ks_dup(ks, vec.data, vec.len, &n->vec)) != EP_OK) {
+        ep__ks_release(ks, n, sizeof(ep__vnode) + name.len);
+        return r;
+    }
+    ep__map_put(&vs->map, h, n);
+    n->prev = vs->last;
+    n->next = NULL;
+    if (vs->last) vs->last->next = n;
+    else vs->first = n;
+    vs->last = n;
+    return EP_OK;
+}
+
+static void ep__vnode_free(ep_keyspace *ks, ep__vnode *n) {
+    ep__ks_strfree(ks, &n->vec);
+    ep__ks_release(ks, n, sizeof(ep__vnode) + n->name.len);
+}
+
+static void ep__vset_rem(ep_keyspace *ks, ep__vset *vs, ep_bytes name) {
+    uint64_t h = ep__hash(ks->seed, name.data, name.len);
+    size_t i = ep__map_find(&vs->map, h, name.data, name.len);
+    ep__vnode *n;
+    if (i == EP__NOSLOT) return;
+    n = (ep__vnode *)vs->map.slots[i].p;
+    ep__map_del(&vs->map, i);
+    if (n->prev) n->prev->next = n->next;
+    else vs->first = n->next;
+    if (n->next) n->next->prev = n->prev;
+    else vs->last = n->prev;
+    ep__vnode_free(ks, n);
+}
+
+static void ep__vset_free(ep_keyspace *ks, ep__vset *vs) {
+    ep__vnode *n = vs->first;
+    while (n) {
+        ep__vnode *next = n->next;
+        ep__vnode_free(ks, n);
+        n = next;
+    }
+    ep__map_free(ks, &vs->map);
+    ep__ks_release(ks, vs, sizeof *vs);
+}
+
+/* ---- entries ------------------------------------------------------------------- */
+
+static size_t ep__entry_len(const ep_ks_entry *e) {
+    switch (e->type) {
+    case EP_TYPE_STRING:
+    case EP_TYPE_PROTO: return e->val.len;
+    case EP_TYPE_LIST: return ((const ep__list *)e->u.obj)->len;
+    case EP_TYPE_ZSET: return ((const ep__zset *)e->u.obj)->map.count;
+    case EP_TYPE_HASH:
+    case EP_TYPE_SET: return ((const ep__map *)e->u.obj)->count;
+    case EP_TYPE_VECTOR: return ((const ep__vset *)e->u.obj)->map.count;
+    default: return 0;
+    }
+}
+
+/* Frees the value (not the entry) and leaves an empty string. */
+static void ep__value_free(ep_keyspace *ks, ep_ks_entry *e) {
+    switch (e->type) {
+    case EP_TYPE_LIST: ep__list_free(ks, (ep__list *)e->u.obj); break;
+    case EP_TYPE_ZSET: ep__zset_free(ks, (ep__zset *)e->u.obj); break;
+    case EP_TYPE_HASH: ep__objmap_free(ks, (ep__map *)e->u.obj, 1); break;
+    case EP_TYPE_SET: ep__objmap_free(ks, (ep__map *)e->u.obj, 0); break;
+    case EP_TYPE_VECTOR: ep__vset_free(ks, (ep__vset *)e->u.obj); break;
+    case EP_TYPE_PROTO: {
+        ep__str *tn = (ep__str *)e->u.obj; /* NULL if filling it failed */
+        if (tn) ep__ks_release(ks, tn, sizeof(ep__str) + tn->len);
+        if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->val.len);
+        break;
+    }
+    default:
+        if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->u.cap);
+        break;
+    }
+    e->u.obj = NULL;
+    e->val.data = NULL;
+    e->val.len = 0;
+    e->type = EP_TYPE_STRING;
+}
+
+static void ep__entry_free(ep_keyspace *ks, ep_ks_entry *e) {
+    ep__value_free(ks, e);
+    ep__ks_release(ks, e, ep__entry_size(e));
+}
+
+/* An empty value of a collection type (STRING/PROTO need nothing here). */
+static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
+    size_t sz = 0;
+    e->type = type;
+    e->u.obj = NULL;
+    switch (type) {
+    case EP_TYPE_STRING:
+    case EP_TYPE_PROTO: return EP_OK;
+    case EP_TYPE_LIST: sz = sizeof(ep__list); break;
+    case EP_TYPE_HASH:
+    case EP_TYPE_SET: sz = sizeof(ep__map); break;
+    case EP_TYPE_VECTOR: sz = sizeof(ep__vset); break;
+    case EP_TYPE_ZSET:
+        e->u.obj = ep__zset_new(ks);
+        break;
+    default: return EP_ERR_INVALID_ARG;
+    }
+    if (sz) {
+        e->u.obj = ep__ks_alloc(ks, sz);
+        if (e->u.obj) memset(e->u.obj, 0, sz);
+    }
+    if (!e->u.obj) {
+        e->type = EP_TYPE_STRING;
+        return EP_ERR_NOMEM;
+    }
+    return EP_OK;
+}
+
+/* A new entry outside the table, with an empty value of type, ttl -1 and
+ * room for an inline value of icap bytes (the string or proto data to come). */
+static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size_t icap, ep_ks_entry **out) {
+    ep__str k;
+    ep_ks_entry *e;
+    size_t head;
+    ep_result r;
+    if (icap > UINT32_MAX) icap = 0; /* such a value lives on the heap */
+    if (!ep__add_size(sizeof(ep_ks_entry), icap, &head)) return EP_ERR_NOMEM;
+    e = (ep_ks_entry *)ep__ks_alloc_keyed(ks, head, key.data, key.len, &k, sizeof(ep_ks_entry));
+    if (!e) return EP_ERR_NOMEM;
+    e->key = k;
+    e->ttl = -1;
+    e->icap = (uint32_t)icap;
+    if ((r = ep__value_init(ks, e, type)) != EP_OK) {
+        ep__ks_release(ks, e, ep__entry_size(e));
+        return r;
+    }
+    *out = e;
+    return EP_OK;
+}
+
+/* Puts a detached entry into the table, replacing (and freeing) any entry
+ * with the same key. On failure the caller still owns e. */
+static ep_result ep__attach_h(ep_keyspace *ks, ep_ks_entry *e, uint64_t h) {
+    size_t i = ep__map_find(&ks->keys, h, e->key.data, e->key.len);
+    ep_result r;
+    if (i != EP__NOSLOT) {
+        ep_ks_entry *old = (ep_ks_entry *)ks->keys.slots[i].p;
+        ks->keys.slots[i].p = e;
+        ep__entry_free(ks, old);
+        return EP_OK;
+    }
+    if ((r = ep__map_reserve1(ks, &ks->keys)) != EP_OK) return r;
+    ep__map_put(&ks->keys, h, e);
+    return EP_OK;
+}
+
+static ep_result ep__attach(ep_keyspace *ks, ep_ks_entry *e) {
+    return ep__attach_h(ks, e, ep__hash(ks->seed, e->key.data, e->key.len));
+}
+
+static ep_ks_entry *ep__find(const ep_keyspace *ks, ep_bytes key, size_t *slot) {
+    uint64_t h = ep__hash(ks->seed, key.data, key.len);
+    size_t i = ep__map_find(&ks->keys, h, key.data, key.len);
+    if (slot) *slot = i;
+    return i == EP__NOSLOT ? NULL : (ep_ks_entry *)ks->keys.slots[i].p;
+}
+
+static void ep__remove_slot(ep_keyspace *ks, size_t i) {
+    ep_ks_entry *e = (ep_ks_entry *)ks->keys.slots[i].p;
+    ep__map_del(&ks->keys, i);
+    ep__entry_free(ks, e);
+}
+
+static void ep__remove_key(ep_keyspace *ks, ep_bytes key) {
+    size_t i;
+    if (ep__find(ks, key, &i)) ep__remove_slot(ks, i);
+}
+
+/* "Create" of §5.2: an absent key gets an empty value of type (ttl -1); a key
+ * of another type gives *out = NULL (the record is ignored). */
+static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, ep_ks_entry **out) {
+    ep_ks_entry *e = ep__find(ks, key, NULL);
+    ep_result r;
+    *out = NULL;
+    if (e) {
+        if (e->type == type) *out = e;
+        return EP_OK;
+    }
+    if ((r = ep__entry_new(ks, key, type, 0, &e)) != EP_OK) return r;
+    if ((r = ep__attach(ks, e)) != EP_OK) {
+        ep__entry_free(ks, e);
+        return r;
+    }
+    *out = e;
+    return EP_OK;
+}
+
+/* Removes the key if its collection became empty. */
+static void ep__drop_if_empty(ep_keyspace *ks, ep_ks_entry *e) {
+    if (ep__entry_len(e) == 0) ep__remove_key(ks, ep_bytes_of(e->key.data, e->key.len));
+}
+
+static int64_t ep__norm_ttl(int64_t t) {
+    return t < 0 ? -1 : t;
+}
+
+/* ---- strings ---------------------------------------------------------------------- */
+
+/* Room for need bytes in a string value, keeping its content (a value that
+ * outgrows the inline space moves to the heap). */
+static ep_result ep__str_reserve(ep_keyspace *ks, ep_ks_entry *e, size_t need) {
+    size_t cap;
+    uint8_t *p;
+    if (!e->val.data && need <= e->icap && e->icap) { /* empty: start inline */
+        e->val.data = ep__inline_area(e);
+        e->u.cap = e->icap;
+    }
+    if (need <= e->u.cap) return EP_OK;
+    cap = e->u.cap * 2 > need ? e->u.cap * 2 : need;
+    p = (uint8_t *)ep__ks_alloc(ks, cap);
+    if (!p) return EP_ERR_NOMEM;
+    if (e->val.len) memcpy(p, e->val.data, e->val.len);
+    if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->u.cap);
+    e->val.data = p;
+    e->u.cap = cap;
+    return EP_OK;
+}
+
+/* Replaces e's value (any type) with a string copy of v (v must not point
+ * into e's own value). */
+static ep_result ep__entry_set_string(ep_keyspace *ks, ep_ks_entry *e, ep_bytes v) {
+    ep__str s;
+    ep_result r;
+    if (e->type == EP_TYPE_STRING && v.len <= e->u.cap && (ep__val_inline(e) || v.len * 2 >= e->u.cap)) {
+        if (v.len) memmove(e->val.data, v.data, v.len);
+        e->val.len = v.len;
+        return EP_OK;
+    }
+    if (v.len <= e->icap && e->icap) {
+        ep__value_free(ks, e);
+        e->val.data = ep__inline_area(e);
+        e->u.cap = e->icap;
+        if (v.len) memcpy(e->val.data, v.data, v.len);
+        e->val.len = v.len;
+        return EP_OK;
+    }
+    if ((r = ep__ks_dup(ks, v.data, v.len, &s)) != EP_OK) return r;
+    ep__value_free(ks, e);
+    e->val = s;
+    e->u.cap = s.len;
+    return EP_OK;
+}
+
+/* Inserts or overwrites key with a string; ttl as given. */
+static ep_result ep__put_string(ep_keyspace *ks, ep_bytes key, ep_bytes v, int64_t ttl) {
+    ep_ks_entry *e = ep__find(ks, key, NULL);
+    ep_result r;
+    if (!e) {
+        if ((r = ep__entry_new(ks, key, EP_TYPE_STRING, v.len, &e)) != EP_OK) return r;
+        if ((r = ep__entry_set_string(ks, e, v)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
+            ep__entry_free(ks, e);
+            return r;
+        }
+    } else if ((r = ep__entry_set_string(ks, e, v)) != EP_OK) {
+        return r;
+    }
+    e->ttl = ttl;
+    if (ttl == 0) ks->zero_ttl = 1;
+    return EP_OK;
+}
+
+EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
+    size_t i = 0;
+    int neg = 0;
+    uint64_t v = 0, lim;
+    if (n && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == n) return 0;
+    lim = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned d;
+        if (s[i] < '0' || s[i] > '9') return 0;
+        d = (unsigned)(s[i] - '0');
+        if (v > (lim - d) / 10u) return 0;
+        v = v * 10u + d;
+    }
+    if (neg) *out = v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v;
+    else *out = (int64_t)v;
+    return 1;
+}
+
+/* Decimal text of v into buf (at least 20 bytes); returns the length. */
+static size_t ep__fmt_i64(int64_t v, uint8_t *buf) {
+    uint8_t tmp[24];
+    size_t n = 0, i = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (uint8_t)('0' + (u % 10u));
+        u /= 10u;
+    } while (u);
+    if (v < 0) buf[i++] = '-';
+    while (n) buf[i++] = tmp[--n];
+    return i;
+}
+
+static int ep__checked_add(int64_t a, int64_t b, int64_t *out) {
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) return 0;
+    *out = a + b;
+    return 1;
+}
+
+static int64_t ep__saturating_add(int64_t a, int64_t b) {
+    int64_t r;
+    if (ep__checked_add(a, b, &r)) return r;
+    return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
+/* INCR / DECR / INCRBY / DECRBY: create "0"; checked add; errors leave the value. */
+static ep_result ep__incr(ep_keyspace *ks, ep_bytes key, int64_t delta) {
+    ep_ks_entry *e = ep__find(ks, key, NULL);
+    int64_t cur = 0, next;
+    uint8_t buf[24];
+    if (e) {
+        if (e->type != EP_TYPE_STRING) return EP_OK;
+        if (!ep_parse_i64(e->val.data, e->val.len, &cur)) return EP_ERR_BAD_VALUE;
+        if (!ep__checked_add(cur, delta, &next)) return EP_ERR_BAD_VALUE;
+        return ep__entry_set_string(ks, e, ep_bytes_of(buf, ep__fmt_i64(next, buf)));
+    }
+    return ep__put_string(ks, key, ep_bytes_of(buf, ep__fmt_i64(delta, buf)), -1);
+}
+
+static ep_result ep__append(ep_keyspace *ks, ep_bytes key, ep_bytes v) {
+    ep_ks_entry *e;
+    ep_result r = ep__get_or_create(ks, key, EP_TYPE_STRING, &e);
+    size_t need;
+    if (r || !e) return r;
+    if (!ep__add_size(e->val.len, v.len, &need)) return EP_ERR_NOMEM;
+    if ((r = ep__str_reserve(ks, e, need)) != EP_OK) return r;
+    if (v.len) memcpy(e->val.data + e->val.len, v.data, v.len);
+    e->val.len = need;
+    return EP_OK;
+}
+
+/* The shared first half of SETRANGE and SETBIT: the string entry, grown and
+ * zero-filled to at least need bytes, or NULL if the key has another type. */
+static ep_result ep__string_extend(ep_keyspace *ks, ep_bytes key, uint64_t need, ep_ks_entry **out) {
+    ep_ks_entry *e = ep__find(ks, key, NULL);
+    ep_result r;
+    *out = NULL;
+    if (e && e->type != EP_TYPE_STRING) return EP_OK;
+    /* Ember would try to allocate and abort; refuse beyond the field cap. */
+    if (need > (e ? e->val.len : 0) && need > EP_MAX_FIELD_LEN) return EP_ERR_LIMIT;
+    if ((r = ep__get_or_create(ks, key, EP_TYPE_STRING, &e)) != EP_OK || !e) return r;
+    if (need > e->val.len) {
+        if ((r = ep__str_reserve(ks, e, (size_t)need)) != EP_OK) return r;
+        memset(e->val.data + e->val.len, 0, (size_t)need - e->val.len);
+        e->val.len = (size_t)need;
+    }
+    *out = e;
+    return EP_OK;
+}
+
+static ep_result ep__setrange(ep_keyspace *ks, ep_bytes key, int64_t off, ep_bytes v) {
+    uint64_t o = (uint64_t)off; /* a negative offset is a huge usize in ember */
+    ep_ks_entry *e;
+    ep_result r;
+    if (o > UINT64_MAX - v.len) return EP_ERR_LIMIT;
+    if ((r = ep__string_extend(ks, key, o + v.len, &e)) != EP_OK || !e) return r;
+    if (v.len) memcpy(e->val.data + (size_t)o, v.data, v.len);
+    return EP_OK;
+}
+
+static ep_result ep__setbit(ep_keyspace *ks, ep_bytes key, int64_t off, uint8_t bit) {
+    uint64_t o = (uint64_t)off, at = o / 8u;
+    uint8_t mask = (uint8_t)(0x80u >> (o % 8u));
+    ep_ks_entry *e;
+    ep_result r;
+    if ((r = ep__string_extend(ks, key, at + 1u, &e)) != EP_OK || !e) return r;
+    if (bit == 1) e->val.data[at] = (uint8_t)(e->val.data[at] | mask);
+    else e->val.data[at] = (uint8_t)(e->val.data[at] & (uint8_t)~mask);
+    return EP_OK;
+}
+
+/* A BITOP source: the string value, or empty if missing or another type. */
+static ep_bytes ep__bitop_src(const ep_keyspace *ks, ep_bytes key) {
+    const ep_ks_entry *e = ep__find(ks, key, NULL);
+    if (!e || e->type != EP_TYPE_STRING) return ep_bytes_of(NULL, 0);
+    return ep_bytes_of(e->val.data, e->val.len);
+}
+
+static void ep__bitop_fold(uint8_t *res, size_t n, ep_bytes s, uint8_t op, int first) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        uint8_t b = i < s.len ? s.data[i] : 0;
+        if (first || op == EP_BITOP_NOT) res[i] = op == EP_BITOP_NOT ? (uint8_t)~b : b;
+        else if (op == EP_BITOP_AND) res[i] = (uint8_t)(res[i] & b);
+        else if (op == EP_BITOP_OR) res[i] = (uint8_t)(res[i] | b);
+        else res[i] = (uint8_t)(res[i] ^ b);
+    }
+}
+
+static ep_result ep__bitop(ep_keyspace *ks, const ep_aof_record *rec) {
+    ep_items_iter it;
+    ep_item item;
+    size_t n = 0;
+    uint8_t *res = NULL;
+    int first = 1;
+    ep_result r;
+    if (rec->items.count && rec->items.kind != EP_ITEMS_STR) return EP_ERR_INVALID_ARG;
+    if (rec->flag > EP_BITOP_NOT) return EP_ERR_INVALID_ARG;
+    ep_items_iter_init(&it, &rec->items);
+    while (ep_items_next(&it, &item)) {
+        ep_bytes s = ep__bitop_src(ks, item.a);
+        if (s.len > n) n = s.len;
+    }
+    if (n) {
+        res = (uint8_t *)ep_malloc(&ks->alloc, n);
+        if (!res) return EP_ERR_NOMEM;
+    }
+    ep_items_iter_init(&it, &rec->items);
+    while (n && ep_items_next(&it, &item)) {
+        ep__bitop_fold(res, n, ep__bitop_src(ks, item.a), rec->flag, first);
+        first = 0;
+        if (rec->flag == EP_BITOP_NOT) break; /* NOT reads the first source only */
+    }
+    r = ep__put_string(ks, rec->key, ep_bytes_of(res, n), -1);
+    ep_free(&ks->alloc, res);
+    return r;
+}
+
+/* ---- lists -------------------------------------------------------------------------- */
+
+
+/* Items of kind want (BYTES and STR share a layout, so either is taken). */
+static int ep__kind_ok(const ep_items *it, ep_items_kind want) {
+    if (it->count == 0 || it->kind == (uint8_t)want) return 1;
+    if (want == EP_ITEMS_BYTES || want == EP_ITEMS_STR)
+        return it->kind == EP_ITEMS_BYTES || it->kind == EP_ITEMS_STR;
+    return 0;
+}
+
+static ep__list *ep__list_entry(ep_keyspace *ks, ep_bytes key) {
+    ep_ks_entry *e = ep__find(ks, key, NULL);
+    return e && e->type == EP_TYPE_LIST ? (ep__list *)e->u.obj : NULL;
+}
+
+static ep_result ep__push(ep_keyspace *ks, const ep_aof_record *rec, int front) {
+    ep_ks_entry *e;
+    ep_items_iter it;
+    ep_item item;
+    ep_result r;
+    if (!ep__kind_ok(&rec->items, EP_ITEMS_BYTES)) return EP_ERR_INVALID_ARG;
+    if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_LIST, &e)) != EP_OK || !e) return r;
+    ep_items_iter_init(&it, &rec->items);
+    while (ep_items_next(&it, &item))
+        if ((r = ep__list_push(ks, (ep__list *)e->u.obj, item.a, front)) != EP_OK) return r;
+    return EP_OK;
+}
+
+static ep_result ep__pop(ep_keyspace *ks, ep_bytes key, int front) {
+    ep_ks_entry *e = ep__find(ks, key, NULL);
+    if (!e || e->type != EP_TYPE_LIST) return EP_OK;
+    ep__list_pop(ks, (ep__list *)e->u.obj, front);
+    ep__drop_if_empty(ks, e);
+    return EP_OK;
+}
+
+static ep_result ep__lset(ep_keyspace *ks, ep_bytes key, int64_t i, ep_bytes v) {
+    ep__list *l = ep__list_entry(ks, key);
+    int64_t len, idx;
+    ep__str s;
+    ep_result r;
+    if (!l) return EP_OK;
+    len = (int64_t)l->len;
+    idx = i >= 0 ? i : len + i;
+    if (idx < 0 || idx >= len) return EP_OK;
+    if ((r = ep__ks_dup(ks, v.data, v.len, &s)) != EP_OK) return r;
+    ep__ks_strfree(ks, &EP__LAT(l, (size_t)idx));
+    EP__LAT(l, (size_t)idx) = s;
+    return EP_OK;
+}
+
+/* Redis LTRIM. Where ember panics (stop < -len) the list is emptied. */
+static ep_result ep__ltrim(ep_keyspace *ks, ep_bytes key, int64_t s, int64_t e) {
+    ep_ks_entry *ent = ep__find(ks, key, NULL);
+    ep__list *l;
+    int64_t len, s2, e2;
+    size_t front, back;
+    if (!ent || ent->type != EP_TYPE_LIST) return EP_OK;
+    l = (ep__list *)ent->u.obj;
+    len = (int64_t)l->len;
+    s2 = s < 0 ? EP__MAX(s + len, 0) : EP__MIN(s, len);
+    e2 = e < 0 ? e + len : EP__MIN(e, len - 1);
+    if (e2 < 0 || s2 > e2 || s2 >= len) {
+        front = l->len;
+        back = 0;
+    } else {
+        front = (size_t)s2;
+        back = (size_t)(len - 1 - e2);
+    }
+    while (front--) ep__list_pop(ks, l, 1);
+    while (back--) ep__list_pop(ks, l, 0);
+    ep__drop_if_empty(ks, ent);
+    return EP_OK;
+}
+
+static ep_result ep__linsert(ep_keyspace *ks, const ep_aof_record *rec) {
+    ep__list *l = ep__list_entry(ks, rec->key);
+    size_t i;
+    if (!l) return EP_OK;
+    for (i = 0; i < l->len; i++) {
+        ep__str *s = &EP__LAT(l, i);
+        if (ep__str_eq(s, rec->pivot.data, rec->pivot.len))
+            return ep__list_insert(ks, l, rec->flag ? i : i + 1, rec->value);
+    }
+    return EP_OK;
+}
+
+/* LREM: count > 0 from the head, < 0 from the tail, 0 all. */
+static ep_result ep__lrem(ep_keyspace *ks, ep_bytes key, int64_t count, ep_bytes v) {
+    ep_ks_entry *ent = ep__find(ks, key, NULL);
+    ep__list *l;
+    uint64_t limit, removed = 0;
+    size_t r, w;
+    if (!ent || ent->type != EP_TYPE_LIST) return EP_OK;
+    l = (ep__list *)ent->u.obj;
+    limit = count == 0 ? UINT64_MAX : (count > 0 ? (uint64_t)count : (uint64_t)(-(count + 1)) + 1u);
+    if (count >= 0) {
+        for (r = w = 0; r < l->len; r++) {
+            ep__str s = EP__LAT(l, r);
+            if (removed < limit && ep__str_eq(&s, v.data, v.len)) {
+                ep__ks_strfree(ks, &s);
+                removed++;
+            } else {
+                EP__LAT(l, w++) = s;
+            }
+        }
+        l->len = w;
+    } else {
+        size_t kept = 0;
+        for (r = w = l->len; r-- > 0;) {
+            ep__str s = EP__LAT(l, r);
+            if (removed < limit && ep__str_eq(&s, v.data, v.len)) {
+                ep__ks_strfree(ks, &s);
+                removed++;
+            } else {
+                EP__LAT(l, --w) = s;
+                kept++;
+            }
+        }
+        l->head = (l->head + w) & (l->cap ? l->cap - 1 : 0);
+        l->len = kept;
+    }
+    ep__drop_if_empty(ks, ent);
+    return EP_OK;
+}
+
+/* ---- zset, hash, set, vector records ----------------------------------------------- */
+
+static ep_result ep__zadd(ep_keyspace *ks, const ep_aof_record *rec) {
+    ep_ks_entry *e;
+    ep_items_iter it;
+    ep_item item;
+    ep_result r;
+    if (!ep__kind_ok(&rec->items, EP_ITEMS_SCORE_MEMBER)) return EP_ERR_INVALID_ARG;
+    if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_ZSET, &e)) != EP_OK || !e) return r;
+    ep_items_iter_init(&it, &rec->items);
+    while (ep_items_next(&it, &item))
+        if ((r = ep__zset_add(ks, (ep__zset *)e->u.obj, item.score, item.a)) != EP_OK) return r;
+    return EP_OK;
+}
+
+/* ZREM / HDEL / SREM: remove members, then the key if it became empty. */
+static ep_result ep__remove_members(ep_keyspace *ks, const ep_aof_record *rec, uint8_t type) {
+    ep_ks_entry *e = ep__find(ks, rec->key, NULL);
+    ep_items_iter it;
+    ep_item item;
+    if (!ep__kind_ok(&rec->items, EP_ITEMS_STR)) return EP_ERR_INVALID_ARG;
+    if (!e || e->type != type) return EP_OK;
+    ep_items_iter_init(&it, &rec->items);
+    while (ep_items_next(&it, &item)) {
+        if (type == EP_TYPE_ZSET) ep__zset_rem(ks, (ep__zset *)e->u.obj, item.a);
+        else ep__map_remove_obj(ks, (ep__map *)e->u.obj, item.a, type == EP_TYPE_HASH);
+    }
+    ep__drop_if_empty(ks, e);
+    return EP_OK;
+}
+
+static ep_result ep__hset(ep_keyspace *ks, const ep_aof_record *rec) {
+    ep_ks_entry *e;
+    ep_items_iter it;
+    ep_item item;
+    ep_result r;
+    if (!ep__kind_ok(&rec->items, EP_ITEMS_FIELD_VALUE)) return EP_ERR_INVALID_ARG;
+    if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_HASH, &e)) != EP_OK || !e) return r;
+    ep_items_iter_init(&it, &rec->items);
+    while (ep_items_next(&it, &item))
+        if ((r = ep__hash_set(ks, (ep__map *)e->u.obj, item.a, item.b)) != EP_OK) return r;
+    return EP_OK;
+}
+
+/* HINCRBY: a missing or non-integer field counts as 0; saturating add. */
+static ep_result ep__hincrby(ep_keyspace *ks, const ep_aof_record *rec) {
+    ep_ks_entry *e;
+    ep__map *m;
+    size_t i;
+    int64_t cur = 0;
+    uint8_t buf[24];
+    ep_result r;
+    if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_HASH, &e)) != EP_OK || !e) return r;
+    m = (ep__map *)e->u.obj;
+    i = ep__map_find(m, ep__hash(ks->seed, rec->key2.data, rec->key2.len), rec->key2.data, rec->key2.len);
+    if (i != EP__NOSLOT) {
+        const ep__hnode *n = (const ep__hnode *)m->slots[i].p;
+        if (!ep_parse_i64(n->value.data, n->value.len, &cur)) cur = 0;
+    }
+    cur = ep__saturating_add(cur, rec->num);
+    return ep__hash_set(ks, m, rec->key2, ep_bytes_of(buf, ep__fmt_i64(cur, buf)));
+}
+
+static ep_result ep__sadd(ep_keyspace *ks, const ep_aof_record *rec) {
+    ep_ks_entry *e;
+    ep_items_iter it;
+    ep_item item;
+    ep_result r;
+    if (!ep__kind_ok(&rec->items, EP_ITEMS_STR)) return EP_ERR_INVALID_ARG;
+    if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_SET, &e)) != EP_OK || !e) return r;
+    ep_items_iter_init(&it, &rec->items);
+    while (ep_items_next(&it, &item))
+        if ((r = ep__set_add(ks, (ep__map *)e->u.obj, item.a)) != EP_OK) return r;
+    return EP_OK;
+}
+
+static ep_result ep__vadd(ep_keyspace *ks, const ep_aof_record *rec) {
+    ep_ks_entry *e = ep__find(ks, rec->key, NULL);
+    ep_result r;
+    if (rec->vector.len != (size_t)rec->dim * 4u) return EP_ERR_INVALID_ARG;
+    if (e && e->type != EP_TYPE_VECTOR) return EP_OK;
+    if (!e) { /* the creating record's config is kept; later ones are ignored */
+        ep__vset *vs;
+        if ((r = ep__entry_new(ks, rec->key, EP_TYPE_VECTOR, 0, &e)) != EP_OK) return r;
+        vs = (ep__vset *)e->u.obj;
+        vs->metric = rec->flag;
+        vs->quantization = rec->flag2;
+        vs->connectivity = rec->connectivity;
+        vs->expansion_add = rec->expansion_add;
+        if ((r = ep__attach(ks, e)) != EP_OK) {
+            ep__entry_free(ks, e);
+            return r;
+        }
+    }
+    return ep__vset_add(ks, (ep__vset *)e->u.obj, rec->key2, rec->vector);
+}
+
+static ep_result ep__vrem(ep_keyspace *ks, const ep_aof_record *rec) {
+    ep_ks_entry *e = ep__find(ks, rec->key, NULL);
+    if (!e || e->type != EP_TYPE_VECTOR) return EP_OK;
+    ep__vset_rem(ks, (ep__vset *)e->u.obj, rec->key2);
+    ep__drop_if_empty(ks, e);
+    return EP_OK;
+}
+
+/* ---- proto ------------------------------------------------------------------------------ */
+
+static ep_result ep__proto_fill(ep_keyspace *ks, ep_ks_entry *e, ep_bytes type_name, ep_bytes data) {
+    ep__str key;
+    ep__str *tn = (ep__str *)ep__ks_alloc_keyed(ks, sizeof(ep__str), type_name.data, type_name.len, &key,
+                                                sizeof(ep__str));
+    if (!tn) return EP_ERR_NOMEM;
+    *tn = key;
+    if (data.len <= e->icap && e->icap) {
+        e->val.data = ep__inline_area(e);
+        e->val.len = data.len;
+        if (data.len) memcpy(e->val.data, data.data, data.len);
+    } else if (ep__ks_dup(ks, data.data, data.len, &e->val) != EP_OK) {
+        ep__ks_release(ks, tn, sizeof(ep__str) + type_name.len);
+        return EP_ERR_NOMEM;
+    }
+    e->u.obj = tn;
+    return EP_OK;
+}
+
+static ep_result ep__proto_set(ep_keyspace *ks, const ep_aof_record *rec) {
+    ep_ks_entry *e;
+    ep_result r;
+    if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, rec->value.len, &e)) != EP_OK) return r;
+    e->ttl = ep__norm_ttl(rec->num);
+    if (e->ttl == 0) ks->zero_ttl = 1;
+    if ((r = ep__proto_fill(ks, e, rec->key2, rec->value)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
+        ep__entry_free(ks, e);
+        return r;
+    }
+    return EP_OK;
+}
+
+static ep_result ep__schema_put(ep_keyspace *ks, ep_bytes name, ep_bytes desc) {
+    size_t i;
+    ep__str d, n;
+    for (i = 0; i < ks->nschemas; i++) {
+        if (ep__str_eq(&ks->schemas[i].name, name.data, name.len)) {
+            if (ep__ks_dup(ks, desc.data, desc.len, &d) != EP_OK) return EP_ERR_NOMEM;
+            ep__ks_strfree(ks, &ks->schemas[i].desc);
+            ks->schemas[i].desc = d;
+            return EP_OK;
+        }
+    }
+    if (ks->nschemas == ks->schemas_cap) {
+        size_t cap = ks->schemas_cap ? ks->schemas_cap * 2 : 4, bytes;
+        ep__schema *a;
+        if (!ep__mul_size(cap, sizeof(ep__schema), &bytes)) return EP_ERR_NOMEM;
+        a = (ep__schema *)ep__ks_alloc(ks, bytes);
+        if (!a) return EP_ERR_NOMEM;
+        if (ks->nschemas) memcpy(a, ks->schemas, ks->nschemas * sizeof(ep__schema));
+        ep__ks_release(ks, ks->schemas, ks->schemas_cap * sizeof(ep__schema));
+        ks->schemas = a;
+        ks->schemas_cap = cap;
+    }
+    if (ep__ks_dup(ks, name.data, name.len, &n) != EP_OK) return EP_ERR_NOMEM;
+    if (ep__ks_dup(ks, desc.data, desc.len, &d) != EP_OK) {
+        ep__ks_strfree(ks, &n);
+        return EP_ERR_NOMEM;
+    }
+    ks->schemas[ks->nschemas].name = n;
+    ks->schemas[ks->nschemas].desc = d;
+    ks->nschemas++;
+    return EP_OK;
+}
+
+/* ---- key records ------------------------------------------------------------------------- */
+
+/* Deep copy of src's value into dst (a fresh entry whose type equals src's). */
+static ep_result ep__value_clone(ep_keyspace *ks, ep_ks_entry *dst, const ep_ks_entry *src) {
+    ep_ks_value_iter it;
+    ep_item item;
+    ep_result r = EP_OK;
+    if (src->type == EP_TYPE_STRING) return ep__entry_set_string(ks, dst, ep_bytes_of(src->val.data, src->val.len));
+    if (src->type == EP_TYPE_PROTO) {
+        const ep__str *tn = (const ep__str *)src->u.obj;
+        return ep__proto_fill(ks, dst, ep_bytes_of(tn->data, tn->len), ep_bytes_of(src->val.data, src->val.len));
+    }
+    if (src->type == EP_TYPE_VECTOR) {
+        const ep__vset *s = (const ep__vset *)src->u.obj;
+        ep__vset *d = (ep__vset *)dst->u.obj;
+        d->metric = s->metric;
+        d->quantization = s->quantization;
+        d->connectivity = s->connectivity;
+        d->expansion_add = s->expansion_add;
+    }
+    ep_ks_value_iter_init(&it, src);
+    while (r == EP_OK && ep_ks_value_next(&it, &item)) {
+        switch (src->type) {
+        case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)dst->u.obj, item.a, 0); break;
+        case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)dst->u.obj, item.score, item.a); break;
+        case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)dst->u.obj, item.a, item.b); break;
+        case EP_TYPE_SET: r = ep__set_add(ks, (ep__map *)dst->u.obj, item.a); break;
+        case EP_TYPE_VECTOR: r = ep__vset_add(ks, (ep__vset *)dst->u.obj, item.a, item.b); break;
+        default: break;
+        }
+    }
+    return r;
+}
+
+static ep_result ep__copy(ep_keyspace *ks, const ep_aof_record *rec) {
+    const ep_ks_entry *src = ep__find(ks, rec->key, NULL);
+    ep_ks_entry *e;
+    ep_result r;
+    if (!src) return EP_OK;
+    if (ep__str_eq(&src->key, rec->key2.data, rec->key2.len)) return EP_OK; /* a copy onto itself changes nothing */
+    if (!rec->flag && ep__find(ks, rec->key2, NULL)) return EP_OK;
+    if ((r = ep__entry_new(ks, rec->key2, src->type,
+                           src->type == EP_TYPE_STRING || src->type == EP_TYPE_PROTO ? src->val.len : 0, &e)) != EP_OK)
+        return r;
+    e->ttl = src->ttl;
+    if (e->ttl == 0) ks->zero_ttl = 1;
+    if ((r = ep__value_clone(ks, e, src)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
+        ep__entry_free(ks, e);
+        return r;
+    }
+    return EP_OK;
+}
+
+/* RENAME: the value and ttl move under the new key, replacing it. The entry
+ * is re-made (the key lives in its block); an inline value moves with it. */
+static ep_result ep__rename(ep_keyspace *ks, const ep_aof_record *rec) {
+    size_t i, icap, head;
+    ep_ks_entry *old = ep__find(ks, rec->key, &i), *e;
+    ep__str k;
+    int inl;
+    ep_result r;
+    if (!old || ep__str_eq(&old->key, rec->key2.data, rec->key2.len)) return EP_OK;
+    inl = ep__val_inline(old);
+    icap = inl ? old->val.len : 0;
+    head = sizeof(ep_ks_entry) + icap;
+    e = (ep_ks_entry *)ep__ks_alloc_keyed(ks, head, rec->key2.data, rec->key2.len, &k, sizeof(ep_ks_entry));
+    if (!e) return EP_ERR_NOMEM;
+    *e = *old;
+    e->key = k;
+    e->icap = (uint32_t)icap;
+    if (inl) {
+        e->val.data = icap ? ep__inline_area(e) : NULL;
+        if (icap) memcpy(e->val.data, old->val.data, icap);
+        if (e->type == EP_TYPE_STRING) e->u.cap = icap;
+    }
+    ep__map_del(&ks->keys, i);
+    ep__ks_release(ks, old, ep__entry_size(old));
+    r = ep__attach(ks, e); /* cannot need to grow: one slot was just freed */
+    if (r != EP_OK) ep__entry_free(ks, e);
+    return r;
+}
+
+static ep_result ep__set_ttl(ep_keyspace *ks, ep_bytes key, int64_t ttl) {
+    ep_ks_entry *e = ep__find(ks, key, NULL);
+    if (e) e->ttl = ep__norm_ttl(ttl);
+    if (e && e->ttl == 0) ks->zero_ttl = 1;
+    return EP_OK;
+}
+
+static int64_t ep__expire_ms(int64_t secs) {
+    if (secs > INT64_MAX / 1000) return INT64_MAX;
+    if (secs < 0) return -1; /* the decoder rejects these; a hand-built record means "none" */
+    return secs * 1000;
+}
+
+static int64_t ep__pexpireat_ttl(int64_t ts, int64_t now) {
+    if (ts <= now) return 0;
+    if (now < 0 && ts > INT64_MAX + now) return INT64_MAX;
+    return ts - now;
+}
+
+/* ---- public --------------------------------------------------------------------------------- */
+
+EP_API void ep_keyspace_config_init(ep_keyspace_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->seed = 0x5eed0f5eed0f5eedull;
+}
+
+EP_API ep_result ep_keyspace_create(const ep_keyspace_config *cfg, ep_keyspace **out) {
+    ep_keyspace_config def;
+    const ep_allocator *a;
+    ep_keyspace *ks;
+    if (!out) return EP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!cfg) {
+        ep_keyspace_config_init(&def);
+        cfg = &def;
+    }
+    a = cfg->alloc ? cfg->alloc : ep_allocator_default();
+    ks = (ep_keyspace *)ep_malloc(a, sizeof *ks);
+    if (!ks) return EP_ERR_NOMEM;
+    memset(ks, 0, sizeof *ks);
+    ks->alloc = *a;
+    ks->seed = cfg->seed;
+    ks->rng = ep__fmix64(cfg->seed ^ 0x2545f4914f6cdd1dull) | 1u; /* xorshift state must not be 0 */
+    *out = ks;
+    return EP_OK;
+}
+
+EP_API void ep_keyspace_clear(ep_keyspace *ks) {
+    size_t i;
+    if (!ks) return;
+    for (i = 0; i < ks->keys.cap; i++)
+        if (ks->keys.slots[i].p) ep__entry_free(ks, (ep_ks_entry *)ks->keys.slots[i].p);
+    ep__map_free(ks, &ks->keys);
+    for (i = 0; i < ks->nschemas; i++) {
+        ep__ks_strfree(ks, &ks->schemas[i].name);
+        ep__ks_strfree(ks, &ks->schemas[i].desc);
+    }
+    ep__ks_release(ks, ks->schemas, ks->schemas_cap * sizeof(ep__schema));
+    ks->schemas = NULL;
+    ks->nschemas = ks->schemas_cap = 0;
+}
+
+EP_API void ep_keyspace_free(ep_keyspace *ks) {
+    ep_allocator a;
+    if (!ks) return;
+    ep_keyspace_clear(ks);
+    a = ks->alloc;
+    ep_free(&a, ks);
+}
+
+static ep_result ep__apply_list(ep_keyspace *ks, const ep_aof_record *rec) {
+    switch (rec->tag) {
+    case EP_AOF_LPUSH: return ep__push(ks, rec, 1);
+    case EP_AOF_RPUSH: return ep__push(ks, rec, 0);
+    case EP_AOF_LPOP: return ep__pop(ks, rec->key, 1);
+    case EP_AOF_RPOP: return ep__pop(ks, rec->key, 0);
+    case EP_AOF_LSET: return ep__lset(ks, rec->key, rec->num, rec->value);
+    case EP_AOF_LTRIM: return ep__ltrim(ks, rec->key, rec->num, rec->num2);
+    case EP_AOF_LINSERT: return ep__linsert(ks, rec);
+    case EP_AOF_LREM: return ep__lrem(ks, rec->key, rec->num, rec->value);
+    default: return EP_ERR_INVALID_ARG;
+    }
+}
+
+static ep_result ep__apply_string(ep_keyspace *ks, const ep_aof_record *rec) {
+    switch (rec->tag) {
+    case EP_AOF_SET: return ep__put_string(ks, rec->key, rec->value, ep__norm_ttl(rec->num));
+    case EP_AOF_INCR: return ep__incr(ks, rec->key, 1);
+    case EP_AOF_DECR: return ep__incr(ks, rec->key, -1);
+    case EP_AOF_INCRBY: return ep__incr(ks, rec->key, rec->num);
+    /* saturating_neg: DECRBY i64::MIN adds i64::MAX */
+    case EP_AOF_DECRBY: return ep__incr(ks, rec->key, rec->num == INT64_MIN ? INT64_MAX : -rec->num);
+    case EP_AOF_APPEND: return ep__append(ks, rec->key, rec->value);
+    case EP_AOF_SETRANGE: return ep__setrange(ks, rec->key, rec->num, rec->value);
+    case EP_AOF_SETBIT: return ep__setbit(ks, rec->key, rec->num, rec->flag);
+    case EP_AOF_BITOP: return ep__bitop(ks, rec);
+    default: return EP_ERR_INVALID_ARG;
+    }
+}
+
+EP_API ep_result ep_keyspace_apply(ep_keyspace *ks, const ep_aof_record *rec, int64_t now_unix_ms) {
+    if (!ks || !rec) return EP_ERR_INVALID_ARG;
+    switch (rec->tag) {
+    case EP_AOF_DEL: ep__remove_key(ks, rec->key); return EP_OK;
+    case EP_AOF_EXPIRE: return ep__set_ttl(ks, rec->key, ep__expire_ms(rec->num));
+    case EP_AOF_PEXPIRE: return ep__set_ttl(ks, rec->key, rec->num);
+    case EP_AOF_PEXPIREAT: return ep__set_ttl(ks, rec->key, ep__pexpireat_ttl(rec->num, now_unix_ms));
+    case EP_AOF_PERSIST: return ep__set_ttl(ks, rec->key, -1);
+    case EP_AOF_RENAME: return ep__rename(ks, rec);
+    case EP_AOF_COPY: return ep__copy(ks, rec);
+    case EP_AOF_ZADD: return ep__zadd(ks, rec);
+    case EP_AOF_ZREM: return ep__remove_members(ks, rec, EP_TYPE_ZSET);
+    case EP_AOF_HSET: return ep__hset(ks, rec);
+    case EP_AOF_HDEL: return ep__remove_members(ks, rec, EP_TYPE_HASH);
+    case EP_AOF_HINCRBY: return ep__hincrby(ks, rec);
+    case EP_AOF_SADD: return ep__sadd(ks, rec);
+    case EP_AOF_SREM: return ep__remove_members(ks, rec, EP_TYPE_SET);
+    case EP_AOF_VADD: return ep__vadd(ks, rec);
+    case EP_AOF_VREM: return ep__vrem(ks, rec);
+    case EP_AOF_PROTO_SET: return ep__proto_set(ks, rec);
+    case EP_AOF_PROTO_REGISTER: return ep__schema_put(ks, rec->key, rec->value);
+    case EP_AOF_LPUSH: case EP_AOF_RPUSH: case EP_AOF_LPOP: case EP_AOF_RPOP:
+    case EP_AOF_LSET: case EP_AOF_LTRIM: case EP_AOF_LINSERT: case EP_AOF_LREM:
+        return ep__apply_list(ks, rec);
+    default: return ep__apply_string(ks, rec);
+    }
+}
+
+/* Fills a fresh entry from a snapshot entry's elements. */
+static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_entry *se) {
+    static const uint8_t kinds[7] = {0, EP_ITEMS_BYTES, EP_ITEMS_SCORE_MEMBER, EP_ITEMS_FIELD_VALUE,
+                                     EP_ITEMS_STR, 0, EP_ITEMS_NAME_VECTOR};
+    ep_items_iter it;
+    ep_item item;
+    ep_result r = EP_OK;
+    if (!ep__kind_ok(&se->items, (ep_items_kind)kinds[se->type])) return EP_ERR_INVALID_ARG;
+    ep_items_iter_init(&it, &se->items);
+    while (r == EP_OK && ep_items_next(&it, &item)) {
+        switch (se->type) {
+        case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)e->u.obj, item.a, 0); break;
+        case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)e->u.obj, item.score, item.a); break;
+        case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)e->u.obj, item.a, item.b); break;
+        case EP_TYPE_SET: r = ep__set_add(ks, (ep__map *)e->u.obj, item.a); break;
+        default: r = ep__vset_add(ks, (ep__vset *)e->u.obj, item.a, item.b); break;
+        }
+    }
+    return r;
+}
+
+EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se) {
+    ep_ks_entry *e;
+    ep_result r;
+    uint64_t h;
+    if (!ks || !se || se->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
+    /* Start fetching the key's slot now; building the entry hides the miss. */
+    h = ep__hash(ks->seed, se->key.data, se->key.len);
+    if (ks->keys.cap) EP__PREFETCH(&ks->keys.slots[(size_t)h & (ks->keys.cap - 1)]);
+    if ((r = ep__entry_new(ks, se->key, se->type, se->value.len, &e)) != EP_OK) return r;
+    e->ttl = ep__norm_ttl(se->expire_ms);
+    if (e->ttl == 0) ks->zero_ttl = 1;
+    if (se->type == EP_TYPE_STRING) {
+        r = ep__entry_set_string(ks, e, se->value);
+    } else if (se->type == EP_TYPE_PROTO) {
+        r = ep__proto_fill(ks, e, se->type_name, se->value);
+    } else {
+        if (se->type == EP_TYPE_VECTOR) {
+            ep__vset *vs = (ep__vset *)e->u.obj;
+            vs->metric = se->metric;
+            vs->quantization = se->quantization;
+            vs->connectivity = se->connectivity;
+            vs->expansion_add = se->expansion_add;
+        }
+        r = ep__load_items(ks, e, se);
+    }
+    if (r == EP_OK) r = ep__attach_h(ks, e, h);
+    if (r != EP_OK) ep__entry_free(ks, e);
+    return r;
+}
+
+EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
+    size_t i = 0, n = 0;
+    if (!ks || !ks->zero_ttl) return 0;
+    ks->zero_ttl = 0;
+    /* Backward shift may pull a later entry into slot i: look at i again. */
+    while (i < ks->keys.cap) {
+        const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.slots[i].p;
+        if (e && e->ttl == 0) {
+            ep__remove_slot(ks, i);
+            n++;
+            continue;
+        }
+        i++;
+    }
+    return n;
+}
+
+EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
+    size_t cap = 8;
+    if (!ks) return EP_ERR_INVALID_ARG;
+    if (n > ((size_t)-1) / 8) return EP_ERR_NOMEM;
+    while (cap * 3 < n * 4) cap *= 2;
+    if (cap <= ks->keys.cap) return EP_OK;
+    if (cap > ((size_t)-1) / sizeof(ep__slot)) return EP_ERR_NOMEM;
+    return ep__map_resize(ks, &ks->keys, cap);
+}
+
+EP_API size_t ep_keyspace_count(const ep_keyspace *ks) {
+    return ks ? ks->keys.count : 0;
+}
+
+EP_API size_t ep_keyspace_memory(const ep_keyspace *ks) {
+    return ks ? ks->mem + sizeof *ks : 0;
+}
+
+EP_API const ep_ks_entry *ep_keyspace_get(const ep_keyspace *ks, const void *key, size_t len) {
+    if (!ks || (!key && len)) return NULL;
+    return ep__find(ks, ep_bytes_of(key, len), NULL);
+}
+
+EP_API void ep_keyspace_iter_init(ep_keyspace_iter *it) {
+    it->slot = 0;
+}
+
+EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_iter *it) {
+    while (ks && it->slot < ks->keys.cap) {
+        const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.slots[it->slot++].p;
+        if (e) return e;
+    }
+    return NULL;
+}
+
+static int ep__entry_key_cmp(const void *a, const void *b) {
+    const ep_ks_entry *x = *(const ep_ks_entry *const *)a;
+    const ep_ks_entry *y = *(const ep_ks_entry *const *)b;
+    return ep__bytes_cmp(x->key.data, x->key.len, y->key.data, y->key.len);
+}
+
+EP_API ep_result ep_keyspace_sorted(const ep_keyspace *ks, const ep_ks_entry ***out, size_t *count) {
+    const ep_ks_entry **list;
+    const ep_ks_entry *e;
+    ep_keyspace_iter it;
+    size_t n = 0, bytes;
+    if (!ks || !out || !count) return EP_ERR_INVALID_ARG;
+    *out = NULL;
+    *count = 0;
+    if (!ep__mul_size(ks->keys.count ? ks->keys.count : 1, sizeof *list, &bytes)) return EP_ERR_NOMEM;
+    list = (const ep_ks_entry **)ep_malloc(&ks->alloc, bytes);
+    if (!list) return EP_ERR_NOMEM;
+    ep_keyspace_iter_init(&it);
+    while ((e = ep_keyspace_next(ks, &it)) != NULL) list[n++] = e;
+    if (n > 1) qsort((void *)list, n, sizeof *list, ep__entry_key_cmp);
+    *out = list;
+    *count = n;
+    return EP_OK;
+}
+
+EP_API void ep_keyspace_sorted_free(const ep_keyspace *ks, const ep_ks_entry **list) {
+    if (ks && list) ep_free(&ks->alloc, (void *)list);
+}
+
+EP_API ep_bytes ep_ks_entry_key(const ep_ks_entry *e) {
+    return ep_bytes_of(e->key.data, e->key.len);
+}
+
+EP_API uint8_t ep_ks_entry_type(const ep_ks_entry *e) {
+    return e->type;
+}
+
+EP_API int64_t ep_ks_entry_ttl(const ep_ks_entry *e) {
+    return e->ttl;
+}
+
+EP_API size_t ep_ks_entry_len(const ep_ks_entry *e) {
+    return ep__entry_len(e);
+}
+
+EP_API ep_bytes ep_ks_entry_value(const ep_ks_entry *e) {
+    if (e->type != EP_TYPE_STRING && e->type != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
+    return ep_bytes_of(e->val.data, e->val.len);
+}
+
+EP_API ep_bytes ep_ks_entry_type_name(const ep_ks_entry *e) {
+    const ep__str *tn;
+    if (e->type != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
+    tn = (const ep__str *)e->u.obj;
+    return ep_bytes_of(tn->data, tn->len);
+}
+
+EP_API int ep_ks_entry_vector_config(const ep_ks_entry *e, uint8_t *metric, uint8_t *quantization,
+                                     uint32_t *connectivity, uint32_t *expansion_add, uint32_t *dim) {
+    const ep__vset *vs;
+    if (e->type != EP_TYPE_VECTOR) return 0;
+    vs = (const ep__vset *)e->u.obj;
+    if (metric) *metric = vs->metric;
+    if (quantization) *quantization = vs->quantization;
+    if (connectivity) *connectivity = vs->connectivity;
+    if (expansion_add) *expansion_add = vs->expansion_add;
+    if (dim) *dim = vs->first ? (uint32_t)(vs->first->vec.len / 4u) : 0;
+    return 1;
+}
+
+EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
+    it->e = e;
+    it->pos = 0;
+    it->node = NULL;
+    if (e->type == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
+    if (e->type == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
+}
+
+/* The next occupied slot of a HASH/SET map at or after it->pos. */
+static const void *ep__iter_slot(ep_ks_value_iter *it) {
+    const ep__map *m = (const ep__map *)it->e->u.obj;
+    while (it->pos < m->cap) {
+        const void *p = m->slots[it->pos++].p;
+        if (p) return p;
+    }
+    return NULL;
+}
+
+EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
+    const ep_ks_entry *e = it->e;
+    memset(out, 0, sizeof *out);
+    switch (e->type) {
+    case EP_TYPE_LIST: {
+        const ep__list *l = (const ep__list *)e->u.obj;
+        const ep__str *s;
+        if (it->pos >= l->len) return 0;
+        s = &EP__LAT(l, it->pos);
+        it->pos++;
+        out->a = ep_bytes_of(s->data, s->len);
+        return 1;
+    }
+    case EP_TYPE_ZSET: {
+        const ep__znode *z = (const ep__znode *)it->node;
+        if (!z) return 0;
+        out->score = z->score;
+        out->a = ep_bytes_of(z->member.data, z->member.len);
+        it->node = z->fwd[0];
+        return 1;
+    }
+    case EP_TYPE_HASH: {
+        const ep__hnode *n = (const ep__hnode *)ep__iter_slot(it);
+        if (!n) return 0;
+        out->a = ep_bytes_of(n->field.data, n->field.len);
+        out->b = ep_bytes_of(n->value.data, n->value.len);
+        return 1;
+    }
+    case EP_TYPE_SET: {
+        const ep__str *s = (const ep__str *)ep__iter_slot(it);
+        if (!s) return 0;
+        out->a = ep_bytes_of(s->data, s->len);
+        return 1;
+    }
+    case EP_TYPE_VECTOR: {
+        const ep__vnode *n = (const ep__vnode *)it->node;
+        if (!n) return 0;
+        out->a = ep_bytes_of(n->name.data, n->name.len);
+        out->b = ep_bytes_of(n->vec.data, n->vec.len);
+        it->node = n->next;
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+/* Encodes e's elements as an items run at the end of scratch. A vector set
+ * keeps only elements of the first element's dim (a snapshot has one dim;
+ * ember's restore also drops the others). */
+static void ep__encode_items(const ep_ks_entry *e, ep_buf *b, ep_snap_entry *out) {
+    static const uint8_t kinds[7] = {0, EP_ITEMS_BYTES, EP_ITEMS_SCORE_MEMBER, EP_ITEMS_FIELD_VALUE,
+                                     EP_ITEMS_STR, 0, EP_ITEMS_NAME_VECTOR};
+    ep_ks_value_iter it;
+    ep_item item;
+    size_t start = b->len;
+    uint32_t n = 0;
+    ep_ks_value_iter_init(&it, e);
+    while (ep_ks_value_next(&it, &item)) {
+        if (e->type == EP_TYPE_VECTOR && item.b.len != (size_t)out->dim * 4u) continue;
+        if (e->type == EP_TYPE_ZSET) ep_buf_f64(b, item.score);
+        ep_buf_lenbytes(b, item.a.data, item.a.len);
+        if (e->type == EP_TYPE_HASH) ep_buf_lenbytes(b, item.b.data, item.b.len);
+        if (e->type == EP_TYPE_VECTOR) ep_buf_put(b, item.b.data, item.b.len);
+        n++;
+    }
+    out->items.count = n;
+    out->items.kind = kinds[e->type];
+    out->items.dim = out->dim;
+    out->items.raw = ep_bytes_of(b->err ? NULL : b->data + start, b->len - start);
+}
+
+EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_snap_entry *out) {
+    if (!e || !scratch || !out) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    out->key = ep_bytes_of(e->key.data, e->key.len);
+    out->type = e->type;
+    out->expire_ms = e->ttl;
+    if (e->type == EP_TYPE_STRING || e->type == EP_TYPE_PROTO) {
+        out->value = ep_bytes_of(e->val.data, e->val.len);
+        out->type_name = ep_ks_entry_type_name(e);
+        return EP_OK;
+    }
+    ep_ks_entry_vector_config(e, &out->metric, &out->quantization, &out->connectivity, &out->expansion_add,
+                              &out->dim);
+    ep__encode_items(e, scratch, out);
+    return scratch->err ? scratch->err : EP_OK;
+}
+
+EP_API size_t ep_keyspace_schema_count(const ep_keyspace *ks) {
+    return ks ? ks->nschemas : 0;
+}
+
+EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name, ep_bytes *descriptor) {
+    if (!ks || i >= ks->nschemas) return 0;
+    if (name) *name = ep_bytes_of(ks->schemas[i].name.data, ks->schemas[i].name.len);
+    if (descriptor) *descriptor = ep_bytes_of(ks->schemas[i].desc.data, ks->schemas[i].desc.len);
+    return 1;
+}

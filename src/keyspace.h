@@ -1,7 +1,128 @@
-/* keyspace: placeholder; its issue fills this part in. */
+/* keyspace: the in-memory map that ember shard recovery builds: byte keys ->
+ * typed values (string, list, sorted set, hash, set, vector set, proto) with a
+ * per-key TTL, plus the protobuf schema map. ep_keyspace_apply implements the
+ * replay rules of ember-format.md §5.2 for one AOF record;
+ * ep_keyspace_load_entry inserts one snapshot entry (§3.2).
+ *
+ * TTLs are ember's recovery TTLs: -1 none, 0 expired (dropped by
+ * ep_keyspace_drop_expired at the end of replay; records still act on such a
+ * key before that), > 0 remaining ms counted from the moment of restore.
+ *
+ * Everything allocates through the keyspace's allocator. On EP_ERR_NOMEM the
+ * keyspace stays consistent (it can be read and freed) but the record may be
+ * partly applied. Not thread-safe; no global state. */
 #ifndef EP_KEYSPACE_H
 #define EP_KEYSPACE_H
 
 #include "base.h"
+#include "codec_aof.h"
+#include "codec_snap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_keyspace ep_keyspace;
+typedef struct ep_ks_entry ep_ks_entry; /* one key; owned by the keyspace */
+
+typedef struct ep_keyspace_config {
+    const ep_allocator *alloc; /* NULL: the default allocator */
+    uint64_t seed;             /* hash seed and skiplist levels; any value */
+} ep_keyspace_config;
+
+EP_API void ep_keyspace_config_init(ep_keyspace_config *cfg);
+/* cfg may be NULL (defaults). */
+EP_API ep_result ep_keyspace_create(const ep_keyspace_config *cfg, ep_keyspace **out);
+EP_API void ep_keyspace_free(ep_keyspace *ks);
+
+/* Applies one AOF record by the §5.2 rules. now_unix_ms is the wall clock that
+ * PEXPIREAT is measured against (ember reads SystemTime at replay).
+ * EP_OK: applied, or ignored by rule (wrong type, missing key ...).
+ * EP_ERR_BAD_VALUE: INCR/DECR/INCRBY/DECRBY on a non-integer or overflowing
+ *   value; the value is unchanged (ember logs an error and goes on).
+ * EP_ERR_LIMIT: SETRANGE/SETBIT beyond 512 MiB (ember would abort trying to
+ *   allocate); nothing changed.
+ * EP_ERR_INVALID_ARG: unknown tag, or items of the wrong kind; nothing changed.
+ * EP_ERR_NOMEM: allocation failed (see above). */
+EP_API ep_result ep_keyspace_apply(ep_keyspace *ks, const ep_aof_record *rec, int64_t now_unix_ms);
+/* Inserts (or replaces) one snapshot entry; a negative expire_ms means none.
+ * Duplicate members in the entry: the last one wins, as ember's restore. */
+EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *e);
+/* Removes every key whose ttl is 0; returns how many. */
+EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks);
+/* Removes every key and schema. */
+EP_API void ep_keyspace_clear(ep_keyspace *ks);
+
+/* Sizes the key table for n keys in all, so that loading them does not
+ * rehash (recovery passes a snapshot's entry count). Only a hint. */
+EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n);
+EP_API size_t ep_keyspace_count(const ep_keyspace *ks);
+/* Bytes currently allocated for keys, values, tables and schemas (the sizes
+ * asked of the allocator; allocator overhead not included). */
+EP_API size_t ep_keyspace_memory(const ep_keyspace *ks);
+
+/* Lookup: NULL if absent. The pointer stays valid until the next call that
+ * changes the keyspace. */
+EP_API const ep_ks_entry *ep_keyspace_get(const ep_keyspace *ks, const void *key, size_t len);
+
+/* Iteration over keys in table order. Do not change the keyspace meanwhile. */
+typedef struct ep_keyspace_iter {
+    size_t slot;
+} ep_keyspace_iter;
+EP_API void ep_keyspace_iter_init(ep_keyspace_iter *it);
+EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_iter *it);
+/* Every entry sorted by key bytes (memcmp order, shorter first on a tie):
+ * for deterministic output. *out is allocated with the keyspace's allocator;
+ * release it with ep_keyspace_sorted_free. */
+EP_API ep_result ep_keyspace_sorted(const ep_keyspace *ks, const ep_ks_entry ***out, size_t *count);
+EP_API void ep_keyspace_sorted_free(const ep_keyspace *ks, const ep_ks_entry **list);
+
+/* Entry accessors. */
+EP_API ep_bytes ep_ks_entry_key(const ep_ks_entry *e);
+EP_API uint8_t ep_ks_entry_type(const ep_ks_entry *e); /* ep_value_type */
+EP_API int64_t ep_ks_entry_ttl(const ep_ks_entry *e);  /* -1, 0 or remaining ms */
+/* STRING: byte length; PROTO: data length; others: number of elements. */
+EP_API size_t ep_ks_entry_len(const ep_ks_entry *e);
+/* STRING: the value; PROTO: the data; others: empty. */
+EP_API ep_bytes ep_ks_entry_value(const ep_ks_entry *e);
+/* PROTO: the type name; others: empty. */
+EP_API ep_bytes ep_ks_entry_type_name(const ep_ks_entry *e);
+/* VECTOR: the set's configuration; dim is the first element's (0 if none).
+ * Returns 0 (and leaves the outputs alone) for other types. Any pointer may be NULL. */
+EP_API int ep_ks_entry_vector_config(const ep_ks_entry *e, uint8_t *metric, uint8_t *quantization,
+                                     uint32_t *connectivity, uint32_t *expansion_add, uint32_t *dim);
+
+/* The elements of a collection value, as ep_item (codec_aof.h):
+ *   LIST   a = item, head to tail
+ *   ZSET   score, a = member; ascending (score, member); scores compare as
+ *          doubles (-0.0 == 0.0), NaN after +inf, ties by member bytes
+ *   HASH   a = field, b = value (table order)
+ *   SET    a = member (table order)
+ *   VECTOR a = name, b = the vector as dim x f32 little-endian (insertion order)
+ * STRING and PROTO have no elements. */
+typedef struct ep_ks_value_iter {
+    const ep_ks_entry *e;
+    size_t pos;
+    const void *node;
+} ep_ks_value_iter;
+EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e);
+EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out);
+
+/* Builds the snapshot entry for e (items encoded into scratch, which must stay
+ * alive and unchanged while out is used). ttl is written as e's ttl. */
+EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_snap_entry *out);
+
+/* The protobuf schema map (PROTO.REGISTER; last descriptor per name wins),
+ * in order of first registration. */
+EP_API size_t ep_keyspace_schema_count(const ep_keyspace *ks);
+EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name, ep_bytes *descriptor);
+
+/* Rust's i64 parse (str::parse::<i64>): an optional '+' or '-', then one or
+ * more ASCII digits, nothing else, in range. Returns 1 and *out, or 0. */
+EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* EP_KEYSPACE_H */

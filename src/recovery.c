@@ -1,2 +1,691 @@
-/* recovery: placeholder; its issue fills this part in. */
+/* recovery: ember shard recovery (snapshot + AOF replay) and snapshots whose
+ * trailer names the AOF prefix they cover (see recovery.h, docs/recovery.md). */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
+#  define _POSIX_C_SOURCE 200809L
+#endif
 #include "internal.h"
+#include "crc.h"
+#include "vfs.h"
+#include "codec_aof.h"
+#include "codec_snap.h"
+#include "aof.h"
+#include "snapshot.h"
+#include "keyspace.h"
+#include "recovery.h"
+
+#if defined(_WIN32)
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  include <windows.h>
+#else
+#  include <time.h>
+#endif
+
+#define EP__PATH_MAX 1024
+#define EP__MAX_TRAILER (256u * 1024u * 1024u) /* schemas included */
+
+static int64_t ep__os_wall_ms(void) {
+#if defined(_WIN32)
+    FILETIME ft;
+    ULARGE_INTEGER u;
+    GetSystemTimeAsFileTime(&ft);
+    u.LowPart = ft.dwLowDateTime;
+    u.HighPart = ft.dwHighDateTime;
+    return (int64_t)((u.QuadPart - 116444736000000000ull) / 10000u); /* 100 ns since 1601 */
+#else
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+    return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
+#endif
+}
+
+/* ---- prefix hash -------------------------------------------------------------- */
+
+/* A streaming 64-bit hash of an AOF prefix. Not CRC-32: every AOF record ends
+ * with the CRC-32 of its own bytes, and CRC's linearity then makes the CRC-32
+ * of "header + record + its CRC" the same for every record of one length
+ * (RPUSH l a and RPUSH l b collide). The multiply makes this one non-linear. */
+typedef struct ep__phash {
+    uint64_t h, total;
+    uint8_t tail[8];
+    size_t ntail;
+} ep__phash;
+
+static void ep__phash_word(ep__phash *p, uint64_t w) {
+    p->h = (p->h ^ w) * 0x9e3779b97f4a7c15ull;
+    p->h ^= p->h >> 29;
+}
+
+static void ep__phash_init(ep__phash *p) {
+    memset(p, 0, sizeof *p);
+    p->h = 0x243f6a8885a308d3ull;
+}
+
+static void ep__phash_update(ep__phash *p, const uint8_t *d, size_t n) {
+    p->total += n;
+    while (n && p->ntail) { /* complete a word left from the last call */
+        p->tail[p->ntail++] = *d++;
+        n--;
+        if (p->ntail == 8) {
+            ep__phash_word(p, ep_load_u64le(p->tail));
+            p->ntail = 0;
+        }
+    }
+    for (; n >= 8; d += 8, n -= 8) ep__phash_word(p, ep_load_u64le(d));
+    while (n--) p->tail[p->ntail++] = *d++;
+}
+
+static uint64_t ep__phash_final(ep__phash *p) {
+    uint64_t h;
+    if (p->ntail) {
+        memset(p->tail + p->ntail, 0, 8 - p->ntail);
+        ep__phash_word(p, ep_load_u64le(p->tail));
+    }
+    ep__phash_word(p, p->total);
+    h = p->h;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+/* ---- trailer ---------------------------------------------------------------- */
+
+/* Trailer = [magic, version, schemas, CRC] [covered_len, covered_hash, CRC].
+ * Two parts with their own CRCs so that the rewrite's in-place update of the
+ * second (20 bytes) can never damage the schemas, even if it is torn. */
+#define EP__TRAILER_FIXED 20
+
+static void ep__trailer_fixed(uint8_t out[EP__TRAILER_FIXED], uint64_t covered_len, uint64_t covered_hash) {
+    ep_store_u64le(out, covered_len);
+    ep_store_u64le(out + 8, covered_hash);
+    ep_store_u32le(out + 16, ep_crc32(out, 16));
+}
+
+static void ep__trailer_encode(ep_buf *b, uint64_t covered_len, uint64_t covered_hash, const ep_keyspace *ks) {
+    size_t i, n = ks ? ep_keyspace_schema_count(ks) : 0, start = b->len;
+    uint8_t fixed[EP__TRAILER_FIXED];
+    ep_buf_put(b, EP_TRAILER_MAGIC, 4);
+    ep_buf_u8(b, EP_TRAILER_VERSION);
+    ep_buf_u32(b, (uint32_t)n);
+    for (i = 0; i < n; i++) {
+        ep_bytes name = ep_bytes_of(NULL, 0), desc = ep_bytes_of(NULL, 0);
+        (void)ep_keyspace_schema_at(ks, i, &name, &desc);
+        ep_buf_lenbytes(b, name.data, name.len);
+        ep_buf_lenbytes(b, desc.data, desc.len);
+    }
+    if (!b->err) ep_buf_u32(b, ep_crc32(b->data + start, b->len - start));
+    ep__trailer_fixed(fixed, covered_len, covered_hash);
+    ep_buf_put(b, fixed, sizeof fixed);
+}
+
+EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_info *out) {
+    ep_cursor c;
+    const uint8_t *magic, *fixed;
+    size_t start, head;
+    uint32_t i;
+    if (!out || (!data && len)) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (len < 4 + 1 + 4 + 4 + EP__TRAILER_FIXED) return EP_ERR_EOF;
+    head = len - EP__TRAILER_FIXED;
+    if (ep_crc32(data, head - 4) != ep_load_u32le(data + head - 4)) return EP_ERR_CHECKSUM;
+    ep_cursor_init(&c, data, head - 4);
+    magic = ep_cursor_take(&c, 4);
+    if (!magic || memcmp(magic, EP_TRAILER_MAGIC, 4) != 0) return EP_ERR_BAD_MAGIC;
+    if (ep_cursor_u8(&c) != EP_TRAILER_VERSION) return EP_ERR_BAD_VERSION;
+    out->schema_count = ep_cursor_u32(&c);
+    start = c.pos;
+    for (i = 0; i < out->schema_count && !c.err; i++) {
+        (void)ep_cursor_lenstr(&c, EP_MAX_FIELD_LEN);
+        (void)ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
+    }
+    if (c.err) return c.err;
+    if (c.pos != c.len) return EP_ERR_CORRUPT;
+    out->schemas = ep_bytes_of(data + start, c.pos - start);
+    fixed = data + head;
+    out->covered_valid = ep_crc32(fixed, 16) == ep_load_u32le(fixed + 16);
+    if (out->covered_valid) {
+        out->covered_len = ep_load_u64le(fixed);
+        out->covered_hash = ep_load_u64le(fixed + 8);
+    }
+    return EP_OK;
+}
+
+EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_bytes *name, ep_bytes *descriptor) {
+    ep_cursor c;
+    if (*pos >= t->schemas.len) return 0;
+    ep_cursor_init(&c, t->schemas.data, t->schemas.len);
+    c.pos = *pos;
+    *name = ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
+    *descriptor = ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
+    if (c.err) return 0;
+    *pos = c.pos;
+    return 1;
+}
+
+/* The hash of path's first len bytes; EP_ERR_EOF if the file is shorter. */
+static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const char *path, uint64_t len,
+                                 uint64_t *out) {
+    const size_t chunk = 256u * 1024u;
+    ep_file *f = NULL;
+    uint8_t *buf;
+    uint64_t off = 0;
+    ep__phash ph;
+    ep_result r;
+    ep__phash_init(&ph);
+    *out = ep__phash_final(&ph);
+    if (len == 0) return EP_OK;
+    ep__phash_init(&ph);
+    buf = (uint8_t *)ep_malloc(alloc, chunk);
+    if (!buf) return EP_ERR_NOMEM;
+    r = vfs->open(vfs, path, EP_OPEN_READ, &f, NULL);
+    while (r == EP_OK && off < len) {
+        size_t want = (size_t)EP__MIN((uint64_t)chunk, len - off), got = 0;
+        r = vfs->read(vfs, f, off, buf, want, &got, NULL);
+        if (r == EP_OK && got < want) r = EP_ERR_EOF;
+        if (r == EP_OK) ep__phash_update(&ph, buf, got);
+        off += got;
+    }
+    if (f) (void)vfs->close(vfs, f, NULL);
+    ep_free(alloc, buf);
+    if (r == EP_OK) *out = ep__phash_final(&ph);
+    return r;
+}
+
+/* ---- recovery --------------------------------------------------------------- */
+
+typedef struct ep__rec {
+    const ep_recover_config *cfg;
+    ep_vfs *vfs;
+    ep_recover_result *res;
+    ep_keyspace *ks;
+    int64_t now;
+    uint32_t shard;
+    uint8_t *trailer; /* our copy of the snapshot's trailer bytes */
+    size_t trailer_len;
+    ep_trailer_info ti;
+    int have_trailer;
+    char snap_path[EP__PATH_MAX];
+    char aof_path[EP__PATH_MAX];
+} ep__rec;
+
+static void ep__log(const ep__rec *c, ep_log_level level, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void ep__log(const ep__rec *c, ep_log_level level, const char *fmt, ...) {
+    char msg[400];
+    va_list ap;
+    if (!c->cfg->log) return;
+    va_start(ap, fmt);
+    ep__vformat(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->cfg->log(c->cfg->log_user, level, msg);
+}
+
+EP_API void ep_recover_config_init(ep_recover_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->mode = EP_RECOVER_KEYSPACE;
+    cfg->keyspace_seed = 0x5eed0f5eed0f5eedull;
+}
+
+static int ep__exists(ep_vfs *vfs, const char *path) {
+    uint64_t size;
+    return vfs->stat(vfs, path, &size, NULL) != EP_ERR_NOT_FOUND;
+}
+
+static void ep__snapshot_reader_cfg(const ep__rec *c, ep_snapshot_reader_config *rc) {
+    ep_snapshot_reader_config_init(rc);
+    rc->vfs = c->vfs;
+    rc->alloc = c->cfg->alloc;
+    rc->key = c->cfg->key;
+    rc->shard_id = (int32_t)c->shard;
+    rc->max_trailer = EP__MAX_TRAILER;
+}
+
+/* Keeps a copy of the trailer of a snapshot that read to its end. */
+static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
+    ep_bytes t;
+    ep_result r = ep_snapshot_reader_trailer(rd, &t);
+    if (r != EP_OK || t.len == 0) {
+        if (r != EP_OK) c->res->trailer = EP_TRAILER_INVALID;
+        return EP_OK;
+    }
+    c->trailer = (uint8_t *)ep_malloc(c->cfg->alloc, t.len);
+    if (!c->trailer) return EP_ERR_NOMEM;
+    memcpy(c->trailer, t.data, t.len);
+    c->trailer_len = t.len;
+    if (ep_trailer_decode(c->trailer, c->trailer_len, &c->ti) == EP_OK) c->have_trailer = 1;
+    else c->res->trailer = EP_TRAILER_INVALID;
+    return EP_OK;
+}
+
+/* One pass over the snapshot. deliver: hand entries on (keyspace or
+ * visitor). *fatal gets an error that must stop recovery (NOMEM, visitor). */
+static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
+    ep_snapshot_reader_config rc;
+    ep_snapshot_reader *rd = NULL;
+    ep_snap_entry e;
+    ep_result r;
+    ep__snapshot_reader_cfg(c, &rc);
+    *fatal = EP_OK;
+    r = ep_snapshot_reader_open(c->snap_path, &rc, &rd, &c->res->snapshot_error);
+    if (r != EP_OK) return r == EP_ERR_NOMEM ? (*fatal = r) : r;
+    c->res->snapshot_entries = 0;
+    if (deliver && c->ks) { /* size the table once; the count is untrusted, so bound it by the file */
+        ep_snapshot_info info;
+        ep_snapshot_reader_info(rd, &info);
+        (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
+    }
+    while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
+        if (deliver) {
+            ep_result d = c->ks ? ep_keyspace_load_entry(c->ks, &e) : c->cfg->visitor.entry(c->cfg->visitor.user, &e);
+            if (d != EP_OK) {
+                *fatal = d;
+                break;
+            }
+        }
+        c->res->snapshot_entries++;
+    }
+    if (*fatal == EP_OK && r == EP_SNAPSHOT_END) {
+        r = EP_OK;
+        if (!deliver || c->ks) *fatal = ep__take_trailer(c, rd);
+    } else if (*fatal == EP_OK) {
+        c->res->snapshot_error = *ep_snapshot_reader_error(rd);
+        if (r == EP_ERR_NOMEM) *fatal = r;
+    }
+    ep_snapshot_reader_free(rd);
+    return *fatal ? *fatal : r;
+}
+
+static ep_result ep__load_snapshot(ep__rec *c) {
+    ep_result r, fatal;
+    c->res->snapshot_present = ep__exists(c->vfs, c->snap_path);
+    if (!c->res->snapshot_present) return EP_OK;
+    /* Keyspace: load as we read, clear on failure (it starts empty, so that
+     * equals ember's "buffer, then insert"). Visitor: verify, then deliver. */
+    r = ep__snapshot_pass(c, c->ks != NULL, &fatal);
+    if (fatal == EP_OK && r == EP_OK && !c->ks) r = ep__snapshot_pass(c, 1, &fatal);
+    if (fatal != EP_OK) return fatal;
+    if (r != EP_OK) {
+        if (c->ks) ep_keyspace_clear(c->ks);
+        c->res->snapshot_entries = 0;
+        c->res->trailer = EP_TRAILER_NONE;
+        c->have_trailer = 0;
+        if (c->res->snapshot_error.code == EP_OK) c->res->snapshot_error.code = r;
+        ep__log(c, EP_LOG_WARN, "failed to load snapshot %s, starting empty: %s (%s)", c->snap_path,
+                ep_result_str(c->res->snapshot_error.code), c->res->snapshot_error.message);
+        return EP_OK;
+    }
+    ep_error_clear(&c->res->snapshot_error);
+    c->res->snapshot_loaded = 1;
+    ep__log(c, EP_LOG_INFO, "loaded snapshot %s: %llu entries", c->snap_path,
+            (unsigned long long)c->res->snapshot_entries);
+    return EP_OK;
+}
+
+/* A record to the keyspace or the visitor. Rule refusals are logged. */
+static ep_result ep__deliver(ep__rec *c, const ep_aof_record *rec, uint64_t index) {
+    ep_result r;
+    if (!c->ks) return c->cfg->visitor.record(c->cfg->visitor.user, rec, index);
+    r = ep_keyspace_apply(c->ks, rec, c->now);
+    if (r == EP_OK) return EP_OK;
+    if (r == EP_ERR_NOMEM) return r;
+    c->res->record_warnings++;
+    ep__log(c, EP_LOG_ERROR, "aof record %llu (%s): not applied: %s", (unsigned long long)index,
+            ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep_result_str(r));
+    return EP_OK;
+}
+
+/* Schemas kept in the trailer, as PROTO.REGISTER records. */
+static ep_result ep__trailer_schemas(ep__rec *c) {
+    size_t pos = 0;
+    ep_aof_record rec;
+    ep_result r;
+    memset(&rec, 0, sizeof rec);
+    rec.tag = EP_AOF_PROTO_REGISTER;
+    while (ep_trailer_schema_next(&c->ti, &pos, &rec.key, &rec.value))
+        if ((r = ep__deliver(c, &rec, UINT64_MAX)) != EP_OK) return r;
+    return EP_OK;
+}
+
+/* How many leading AOF bytes the snapshot already contains. */
+static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
+    uint64_t hash;
+    ep_result r;
+    *skip = 0;
+    if (!c->have_trailer) return EP_OK;
+    if (c->cfg->ignore_trailer) return EP_OK;
+    if (!c->ti.covered_valid) { /* a torn in-place update by ep_shard_rewrite: the AOF was reset */
+        c->res->trailer = EP_TRAILER_STALE;
+        ep__log(c, EP_LOG_WARN, "snapshot trailer's AOF range is unreadable: replaying all of the AOF");
+        return EP_OK;
+    }
+    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.covered_len, &hash);
+    if (r == EP_ERR_NOMEM) return r;
+    if (r == EP_OK && hash == c->ti.covered_hash) {
+        c->res->trailer = EP_TRAILER_APPLIED;
+        *skip = c->ti.covered_len;
+        return EP_OK;
+    }
+    c->res->trailer = EP_TRAILER_STALE;
+    ep__log(c, EP_LOG_WARN,
+            "snapshot covers %llu AOF bytes that the AOF no longer starts with (rewritten): replaying all of it",
+            (unsigned long long)c->ti.covered_len);
+    return EP_OK;
+}
+
+static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
+    ep_aof_record rec;
+    ep_aof_reader_status st;
+    ep_result r;
+    int skipping = skip > 0;
+    while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
+        uint64_t index = c->res->records_read++;
+        if (skipping) {
+            ep_aof_reader_status_get(rd, &st);
+            if (st.good_offset <= skip) {
+                c->res->records_skipped++;
+                continue;
+            }
+            skipping = 0;
+        }
+        if ((r = ep__deliver(c, &rec, index)) != EP_OK) return r;
+        c->res->records_applied++;
+    }
+    return r == EP_AOF_END || r != EP_ERR_NOMEM ? EP_OK : r;
+}
+
+static ep_result ep__replay_aof(ep__rec *c) {
+    ep_aof_reader_config rc;
+    ep_aof_reader *rd = NULL;
+    ep_aof_reader_status st;
+    uint64_t skip = 0;
+    ep_result r;
+    if (c->have_trailer && (r = ep__trailer_schemas(c)) != EP_OK) return r;
+    c->res->aof_present = ep__exists(c->vfs, c->aof_path);
+    if (!c->res->aof_present) return EP_OK;
+    if ((r = ep__covered_prefix(c, &skip)) != EP_OK) return r;
+    ep_aof_reader_config_init(&rc);
+    rc.vfs = c->vfs;
+    rc.allocator = c->cfg->alloc;
+    rc.key = c->cfg->key;
+    r = ep_aof_reader_open(c->aof_path, &rc, &rd, &c->res->aof_error);
+    if (r != EP_OK) {
+        if (r == EP_ERR_NOMEM) return r;
+        c->res->aof_end = EP_AOF_END_ERROR;
+        ep__log(c, EP_LOG_WARN, "failed to replay aof %s, using snapshot state only: %s (%s)", c->aof_path,
+                ep_result_str(r), c->res->aof_error.message);
+        return EP_OK;
+    }
+    r = ep__replay_loop(c, rd, skip);
+    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_close(rd);
+    if (r != EP_OK) return r;
+    c->res->aof_skipped_bytes = skip;
+    c->res->aof_end = st.end;
+    c->res->aof_good_offset = st.good_offset;
+    c->res->aof_tail_bytes = st.tail_bytes;
+    if (st.end == EP_AOF_END_ERROR) {
+        c->res->aof_error = st.error;
+        if (st.error.code == EP_ERR_NOMEM) return EP_ERR_NOMEM;
+        ep__log(c, EP_LOG_WARN,
+                "failed to replay aof %s at offset %llu (record %llu), keeping the %llu records before it: %s (%s)",
+                c->aof_path, (unsigned long long)st.error.offset, (unsigned long long)st.error.index,
+                (unsigned long long)c->res->records_read, ep_result_str(st.error.code), st.error.message);
+    } else {
+        c->res->replayed_aof = c->res->records_read > 0;
+        if (st.end == EP_AOF_END_TORN)
+            ep__log(c, EP_LOG_WARN, "aof %s ends in a torn record: %llu bytes after offset %llu ignored",
+                    c->aof_path, (unsigned long long)st.tail_bytes, (unsigned long long)st.good_offset);
+    }
+    return EP_OK;
+}
+
+static ep_result ep__recover(ep__rec *c) {
+    ep_result r;
+    if ((r = ep__load_snapshot(c)) != EP_OK) return r;
+    if ((r = ep__replay_aof(c)) != EP_OK) return r;
+    if (c->ks) c->res->expired_dropped = ep_keyspace_drop_expired(c->ks);
+    return EP_OK;
+}
+
+EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_recover_config *cfg,
+                                  ep_recover_result *out) {
+    ep_recover_config def;
+    ep__rec c;
+    ep_vfs os;
+    ep_result r;
+    if (!out) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!dir) return EP_ERR_INVALID_ARG;
+    if (!cfg) {
+        ep_recover_config_init(&def);
+        cfg = &def;
+    }
+    if (cfg->mode == EP_RECOVER_VISIT && (!cfg->visitor.entry || !cfg->visitor.record)) return EP_ERR_INVALID_ARG;
+    memset(&c, 0, sizeof c);
+    c.cfg = cfg;
+    c.res = out;
+    c.shard = shard_id;
+    c.vfs = cfg->vfs;
+    if (!c.vfs) {
+        if ((r = ep_vfs_os_init(&os)) != EP_OK) return r;
+        c.vfs = &os;
+    }
+    c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__os_wall_ms();
+    if ((r = ep_snapshot_path(dir, shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
+        (r = ep_aof_path(dir, shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
+        return r;
+    if (cfg->mode == EP_RECOVER_KEYSPACE) {
+        ep_keyspace_config kc;
+        ep_keyspace_config_init(&kc);
+        kc.alloc = cfg->alloc;
+        kc.seed = cfg->keyspace_seed;
+        if ((r = ep_keyspace_create(&kc, &c.ks)) != EP_OK) return r;
+    }
+    r = ep__recover(&c);
+    ep_free(cfg->alloc, c.trailer);
+    if (r != EP_OK) {
+        ep_keyspace_free(c.ks);
+        c.ks = NULL;
+    }
+    out->keyspace = c.ks;
+    return r;
+}
+
+EP_API void ep_recover_result_free(ep_recover_result *res) {
+    if (!res) return;
+    ep_keyspace_free(res->keyspace);
+    res->keyspace = NULL;
+}
+
+/* ---- snapshots with a trailer ------------------------------------------------------ */
+
+EP_API void ep_shard_config_init(ep_shard_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* The good-record prefix of the AOF file on disk (0 if there is none). */
+static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
+    ep_aof_reader_config rc;
+    ep_aof_reader *rd = NULL;
+    ep_aof_reader_status st;
+    ep_aof_record rec;
+    ep_result r;
+    *len = 0;
+    if (!ep__exists(vfs, path)) return EP_OK;
+    ep_aof_reader_config_init(&rc);
+    rc.vfs = vfs;
+    rc.allocator = cfg->alloc;
+    rc.key = cfg->key;
+    r = ep_aof_reader_open(path, &rc, &rd, NULL);
+    if (r != EP_OK) return r == EP_ERR_NOMEM ? r : EP_OK; /* unreadable: covers nothing */
+    while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
+    }
+    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_close(rd);
+    if (r == EP_ERR_NOMEM) return r;
+    *len = st.good_offset;
+    return EP_OK;
+}
+
+/* Every key of ks into an open snapshot writer. */
+static ep_result ep__write_entries(ep_snapshot_writer *w, const ep_keyspace *ks, const ep_allocator *alloc) {
+    ep_keyspace_iter it;
+    const ep_ks_entry *e;
+    ep_buf scratch;
+    ep_result r = EP_OK;
+    ep_buf_init(&scratch, alloc);
+    ep_keyspace_iter_init(&it);
+    while (r == EP_OK && (e = ep_keyspace_next(ks, &it)) != NULL) {
+        ep_snap_entry se;
+        ep_buf_reset(&scratch);
+        r = ep_ks_entry_to_snap(e, &scratch, &se);
+        if (r == EP_OK) r = ep_snapshot_writer_add(w, &se);
+    }
+    ep_buf_free(&scratch);
+    return r;
+}
+
+/* Writes the snapshot with a trailer covering `covered` AOF bytes; returns
+ * the trailer's length (for the rewrite's later patch). */
+static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const ep_keyspace *ks, ep_vfs *vfs,
+                                    const ep_shard_config *cfg, uint64_t covered, uint64_t hash, size_t *trailer_len,
+                                    ep_error *err) {
+    ep_snapshot_writer_config wc;
+    ep_snapshot_writer *w = NULL;
+    ep_buf trailer;
+    ep_result r;
+    ep_buf_init(&trailer, cfg->alloc);
+    ep__trailer_encode(&trailer, covered, hash, ks);
+    if (trailer.err) {
+        ep_buf_free(&trailer);
+        return ep_error_set(err, trailer.err, UINT64_MAX, "snapshot trailer: %s", ep_result_str(trailer.err));
+    }
+    *trailer_len = trailer.len;
+    ep_snapshot_writer_config_init(&wc);
+    wc.vfs = vfs;
+    wc.alloc = cfg->alloc;
+    wc.key = cfg->key;
+    wc.trailer = ep_bytes_of(trailer.data, trailer.len);
+    r = ep_snapshot_writer_begin(path, (uint16_t)shard_id, &wc, &w, err);
+    ep_buf_free(&trailer); /* begin copied it */
+    if (r != EP_OK) return r;
+    r = ep__write_entries(w, ks, cfg->alloc);
+    if (r == EP_OK) r = ep_snapshot_writer_finish(w);
+    if (r != EP_OK && err) *err = *ep_snapshot_writer_error(w);
+    if (r != EP_OK && err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
+    ep_snapshot_writer_free(w);
+    return r;
+}
+
+typedef struct ep__shard_paths {
+    char snap[EP__PATH_MAX];
+    char aof[EP__PATH_MAX];
+} ep__shard_paths;
+
+static ep_result ep__shard_begin(const char *dir, uint32_t shard_id, const ep_keyspace *ks, const ep_shard_config **cfg,
+                                 ep_shard_config *def, ep_vfs **vfs, ep_vfs *os, ep__shard_paths *p) {
+    ep_result r;
+    if (!dir || !ks || shard_id > 0xFFFFu) return EP_ERR_INVALID_ARG;
+    if (!*cfg) {
+        ep_shard_config_init(def);
+        *cfg = def;
+    }
+    *vfs = (*cfg)->vfs;
+    if (!*vfs) {
+        if ((r = ep_vfs_os_init(os)) != EP_OK) return r;
+        *vfs = os;
+    }
+    if ((r = ep_snapshot_path(dir, shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
+    return ep_aof_path(dir, shard_id, p->aof, sizeof p->aof);
+}
+
+/* The AOF prefix ks reflects and its CRC (see ep_shard_snapshot). */
+static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const char *aof_path, ep_aof_writer *aof,
+                                 uint64_t *len, uint64_t *hash, ep_error *err) {
+    ep_result r;
+    if (aof) {
+        ep_aof_writer_stats st;
+        if ((r = ep_aof_writer_sync(aof)) != EP_OK) {
+            if (err) *err = *ep_aof_writer_error(aof);
+            return r;
+        }
+        ep_aof_writer_stats_get(aof, &st);
+        *len = st.synced_offset;
+    } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
+        return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
+    }
+    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, *len, hash);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
+    return EP_OK;
+}
+
+EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+                                   const ep_shard_config *cfg, ep_error *err) {
+    ep_shard_config def;
+    ep_vfs os, *vfs;
+    ep__shard_paths p;
+    uint64_t len = 0, hash = 0;
+    size_t tlen;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if ((r = ep__shard_begin(dir, shard_id, ks, &cfg, &def, &vfs, &os, &p)) != EP_OK) return r;
+    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &hash, err)) != EP_OK) return r;
+    return ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err);
+}
+
+/* Rewrites the trailer's second part in place to cover nothing. A torn write
+ * fails that part's CRC: recovery then replays the whole (reset) AOF, which
+ * is right too, and the schemas in the first part are untouched. */
+static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err) {
+    uint8_t fixed[EP__TRAILER_FIXED];
+    ep_file *f = NULL;
+    uint64_t size = 0;
+    ep_result r;
+    ep__trailer_fixed(fixed, 0, 0);
+    r = vfs->open(vfs, path, EP_OPEN_WRITE, &f, err);
+    if (r == EP_OK) r = vfs->size(vfs, f, &size, err);
+    if (r == EP_OK && size < EP__TRAILER_FIXED) r = EP_ERR_CORRUPT;
+    if (r == EP_OK) r = vfs->write(vfs, f, size - EP__TRAILER_FIXED, fixed, sizeof fixed, err);
+    if (r == EP_OK) r = vfs->sync(vfs, f, err);
+    if (f) {
+        ep_result rc = vfs->close(vfs, f, NULL);
+        if (r == EP_OK) r = rc;
+    }
+    if (r != EP_OK && err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "%s: %s", path, ep_result_str(r));
+    return r;
+}
+
+EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+                                  const ep_shard_config *cfg, ep_error *err) {
+    ep_shard_config def;
+    ep_vfs os, *vfs;
+    ep__shard_paths p;
+    uint64_t len = 0, hash = 0;
+    size_t tlen = 0;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!aof) return EP_ERR_INVALID_ARG;
+    if ((r = ep__shard_begin(dir, shard_id, ks, &cfg, &def, &vfs, &os, &p)) != EP_OK) return r;
+    /* 1. snapshot covering the whole synced AOF: from here a crash recovers
+     *    the snapshot and skips every old record. */
+    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &hash, err)) != EP_OK) return r;
+    if ((r = ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err)) != EP_OK) return r;
+    /* 2. reset the AOF (header-only file renamed over it, directory synced).
+     *    A crash now leaves a trailer the new AOF does not match: replay all
+     *    of it, i.e. nothing old. */
+    if ((r = ep_aof_writer_rewrite(aof)) != EP_OK) {
+        if (err) *err = *ep_aof_writer_error(aof);
+        return r;
+    }
+    /* 3. the trailer covers nothing, before any new record can be appended
+     *    (a new AOF that happened to start with the old bytes must not be skipped). */
+    (void)tlen;
+    return ep__trailer_reset(vfs, p.snap, err);
+}

@@ -1,7 +1,172 @@
-/* recovery: placeholder; its issue fills this part in. */
+/* recovery: ember shard recovery (ember-format.md §5): load shard-{id}.snap
+ * if present, replay shard-{id}.aof on top, drop keys whose ttl is 0.
+ *
+ *   ep_recover_config cfg;
+ *   ep_recover_result res;
+ *   ep_recover_config_init(&cfg);
+ *   ep_recover_shard("data", 0, &cfg, &res);
+ *   ... res.keyspace (see keyspace.h), res.snapshot_*, res.aof_* ...
+ *   ep_recover_result_free(&res);
+ *
+ * Like ember, recovery logs and goes on: a snapshot that fails in any way
+ * (magic, version, shard id, truncation, caps, CRC, decryption) is reported
+ * and skipped as a whole; an AOF error stops replay at that record, keeping
+ * what was applied before it. Neither makes ep_recover_shard fail: it
+ * returns an error only for bad arguments, EP_ERR_NOMEM, or a visitor that
+ * returned an error. Recovery never changes a file.
+ *
+ * Two modes: build an ep_keyspace (res.keyspace, the caller frees it with
+ * ep_recover_result_free), or hand every snapshot entry and AOF record to the
+ * caller's visitor (for their own store). In visitor mode the snapshot is read
+ * twice - once to verify its footer, once to deliver - so that no entry of a
+ * snapshot that turns out bad reaches the visitor; ttl==0 entries are the
+ * visitor's to drop.
+ *
+ * No record applied twice (fixes ember §5.4 / §8.5). ember replays the whole
+ * AOF over a snapshot even when the snapshot already contains its records.
+ * ep_shard_snapshot puts a trailer after the snapshot's footer (ember ignores
+ * bytes there) that names the AOF prefix the snapshot covers: its length and
+ * a 64-bit hash, plus the protobuf schemas. Recovery skips exactly that prefix
+ * when the AOF's first bytes still have that hash; otherwise (the AOF was rewritten,
+ * or replaced) it replays the whole AOF. Files stay readable by ember. The
+ * format and every crash window are in docs/recovery.md. */
 #ifndef EP_RECOVERY_H
 #define EP_RECOVERY_H
 
 #include "base.h"
+#include "vfs.h"
+#include "crypto.h"
+#include "codec_aof.h"
+#include "codec_snap.h"
+#include "aof.h"
+#include "snapshot.h"
+#include "keyspace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ep_log_level {
+    EP_LOG_INFO = 0,
+    EP_LOG_WARN = 1,
+    EP_LOG_ERROR = 2
+} ep_log_level;
+
+typedef void (*ep_log_fn)(void *user, ep_log_level level, const char *message);
+
+typedef enum ep_recover_mode {
+    EP_RECOVER_KEYSPACE = 0, /* build res.keyspace */
+    EP_RECOVER_VISIT = 1     /* call the visitor instead */
+} ep_recover_mode;
+
+/* Visitor callbacks; a non-OK return stops recovery with that result. The
+ * views are valid only during the call. Schemas kept in a snapshot trailer
+ * arrive as PROTO.REGISTER records (index UINT64_MAX) before the AOF's. */
+typedef struct ep_recover_visitor {
+    ep_result (*entry)(void *user, const ep_snap_entry *entry);
+    ep_result (*record)(void *user, const ep_aof_record *record, uint64_t index);
+    void *user;
+} ep_recover_visitor;
+
+typedef struct ep_recover_config {
+    ep_vfs *vfs;                /* NULL: the OS file system */
+    const ep_allocator *alloc;  /* NULL: default */
+    const ep_key *key;          /* for encrypted (v3) files; NULL: plaintext only */
+    /* Unix epoch ms that PEXPIREAT is measured against; NULL: the OS clock. */
+    int64_t (*wall_clock_ms)(void *user);
+    void *clock_user;
+    ep_log_fn log;              /* NULL: silent */
+    void *log_user;
+    ep_recover_mode mode;
+    ep_recover_visitor visitor; /* EP_RECOVER_VISIT */
+    uint64_t keyspace_seed;     /* EP_RECOVER_KEYSPACE: ep_keyspace_config.seed */
+    int ignore_trailer;         /* non-zero: replay the whole AOF as ember does */
+} ep_recover_config;
+
+/* How the snapshot trailer was used. */
+typedef enum ep_trailer_state {
+    EP_TRAILER_NONE = 0,     /* no trailer (an ember snapshot) or no snapshot loaded */
+    EP_TRAILER_APPLIED = 1,  /* the AOF prefix it names matched and was skipped */
+    EP_TRAILER_STALE = 2,    /* the AOF no longer starts with that prefix: replayed all */
+    EP_TRAILER_INVALID = 3   /* bytes after the footer that are not a valid trailer: ignored */
+} ep_trailer_state;
+
+typedef struct ep_recover_result {
+    ep_keyspace *keyspace;       /* EP_RECOVER_KEYSPACE; freed by ep_recover_result_free */
+
+    int snapshot_present;        /* shard-{id}.snap exists */
+    int snapshot_loaded;         /* ember's loaded_snapshot */
+    ep_error snapshot_error;     /* why not loaded (code EP_OK if loaded or absent) */
+    uint64_t snapshot_entries;
+
+    ep_trailer_state trailer;
+    uint64_t aof_skipped_bytes;  /* prefix covered by the snapshot */
+    uint64_t records_skipped;    /* records in that prefix */
+
+    int aof_present;             /* shard-{id}.aof exists */
+    int replayed_aof;            /* ember's replayed_aof: no error and >= 1 record read */
+    ep_aof_end aof_end;          /* CLEAN, TORN or ERROR (READING if no AOF) */
+    uint64_t aof_good_offset;    /* end of the last good record */
+    uint64_t aof_tail_bytes;     /* TORN: bytes after it */
+    ep_error aof_error;          /* ERROR: code, offset, index (0-based record), message */
+    uint64_t records_read;       /* every record read (skipped and no-ops included) */
+    uint64_t records_applied;    /* records handed to the keyspace or visitor */
+    uint64_t record_warnings;    /* records the keyspace refused by rule (INCR on text ...) */
+
+    uint64_t expired_dropped;    /* keys with ttl 0 removed at the end */
+} ep_recover_result;
+
+EP_API void ep_recover_config_init(ep_recover_config *cfg);
+EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_recover_config *cfg,
+                                  ep_recover_result *out);
+EP_API void ep_recover_result_free(ep_recover_result *res);
+
+/* ---- snapshots that cover an AOF prefix ------------------------------------ */
+
+typedef struct ep_shard_config {
+    ep_vfs *vfs;                /* NULL: the OS file system */
+    const ep_allocator *alloc;  /* NULL: default */
+    const ep_key *key;          /* encrypt the snapshot (v3) */
+} ep_shard_config;
+
+EP_API void ep_shard_config_init(ep_shard_config *cfg);
+
+/* Writes shard-{id}.snap from ks, leaving the AOF as it is. The trailer
+ * records the AOF prefix ks reflects: with a writer, everything appended to
+ * it (the writer is synced first, so that prefix is durable before the
+ * snapshot is); without one, the good records of the AOF file on disk (if
+ * any). ks must reflect exactly that prefix (snapshot + those records).
+ * ttl==0 keys are written with expire 0 so later records still act on them
+ * as they would in a full replay. */
+EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_keyspace *ks,
+                                   ep_aof_writer *aof, const ep_shard_config *cfg, ep_error *err);
+
+/* Snapshot, then reset the AOF to its header (ember's BGREWRITEAOF), crash
+ * safe at every point: the snapshot's trailer covers the whole old AOF until
+ * the reset is durable, then it is rewritten to cover nothing. aof must be the
+ * open writer of that shard's AOF. */
+EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+                                  const ep_shard_config *cfg, ep_error *err);
+
+/* The trailer, for tools (docs/recovery.md): magic "EPTR", version 1, schema
+ * count u32, that many (name str, descriptor bytes), CRC-32 of those bytes;
+ * then covered_len u64, covered_hash u64 (a 64-bit multiply-xorshift hash, not
+ * CRC-32), CRC-32 of those 16 bytes. */
+#define EP_TRAILER_MAGIC "EPTR"
+#define EP_TRAILER_VERSION 1
+typedef struct ep_trailer_info {
+    int covered_valid;  /* the second part's CRC matched (else covered_* are 0) */
+    uint64_t covered_len;
+    uint64_t covered_hash;
+    uint32_t schema_count;
+    ep_bytes schemas;  /* the encoded (name, descriptor) pairs; walk with ep_trailer_schema_next */
+} ep_trailer_info;
+EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_info *out);
+/* 1 and the next pair while any remain (pos starts at 0), else 0. */
+EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_bytes *name, ep_bytes *descriptor);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* EP_RECOVERY_H */

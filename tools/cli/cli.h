@@ -16,7 +16,8 @@
 #define CLI_COMMANDS(X)                                                                                   \
     X(info, "FILE [--key-file PATH] [--json]", "kind, version, shard, counts, size, encryption")        \
     X(verify, "FILE [--key-file PATH] [--json]", "read everything and say how the file ends")           \
-    X(dump, "FILE [--key-file PATH] [--json] [--base64]", "print every record or entry with its offset")
+    X(dump, "FILE [--key-file PATH] [--json] [--base64]", "print every record or entry with its offset")     \
+    X(recover, "DIR ID [--key-file PATH] [--json]", "recover shard ID (snapshot + AOF), print the keys sorted")
 
 #define CLI_DECLARE(name, usage, summary) int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI_DECLARE)

@@ -1,0 +1,435 @@
+/* keyspace data structures: deque growth and wrap, sorted-set order (ties,
+ * NaN, infinities, -0.0), hash table growth and deletion, iteration, the
+ * snapshot-entry round trip, allocation failure and memory accounting. */
+#include "ember_persist.h"
+#include "harness.h"
+#include "support/model.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define NOW 1700000000000LL
+
+static int bytes_cmp(ep_bytes a, ep_bytes b) {
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.data, b.data, n) : 0;
+    if (c) return c;
+    return a.len < b.len ? -1 : a.len > b.len;
+}
+
+static ep_keyspace *new_ks(void) {
+    ep_keyspace *ks = NULL;
+    if (ep_keyspace_create(NULL, &ks) != EP_OK) abort();
+    return ks;
+}
+
+static ep_result push1(ep_keyspace *ks, uint8_t tag, const char *key, const char *v) {
+    ep_aof_record r = ept_rec(tag, key);
+    r.items = ept_items_strs(EP_ITEMS_BYTES, 1, &v);
+    return ep_keyspace_apply(ks, &r, NOW);
+}
+
+EPT_CASE(deque_grows_and_wraps_like_an_array) {
+    ep_keyspace *ks = new_ks();
+    uint64_t rng = ept_seed();
+    long ops = ept_scale(20000, 10), i;
+    int *ref = (int *)malloc(sizeof(int) * 2 * (size_t)ops + 16);
+    long head = ops + 8, tail = ops + 8; /* ref[head..tail) */
+    for (i = 0; i < ops && !ept_failed(); i++) {
+        char v[16];
+        int op = (int)(ept_rand(&rng) % 5), x = (int)i;
+        ep_aof_record r;
+        snprintf(v, sizeof v, "%d", x);
+        switch (op) {
+        case 0: case 1:
+            EPT_CHECK_OK(push1(ks, op ? EP_AOF_RPUSH : EP_AOF_LPUSH, "l", v));
+            if (op) ref[tail++] = x; else ref[--head] = x;
+            break;
+        case 2: case 3:
+            r = ept_rec(op == 2 ? EP_AOF_LPOP : EP_AOF_RPOP, "l");
+            EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+            if (head < tail) { if (op == 2) head++; else tail--; }
+            break;
+        default: { /* LINSERT in the middle exercises the shifting paths */
+            const ep_ks_entry *e = ep_keyspace_get(ks, "l", 1);
+            char pv[16];
+            long n = tail - head, at, k;
+            if (!e || n == 0) break;
+            at = (long)(ept_rand(&rng) % (uint64_t)n);
+            snprintf(pv, sizeof pv, "%d", ref[head + at]);
+            r = ept_rec(EP_AOF_LINSERT, "l");
+            r.pivot = ept_b(pv);
+            r.value = ept_b(v);
+            r.flag = 1;
+            EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+            for (k = tail; k > head + at; k--) ref[k] = ref[k - 1];
+            ref[head + at] = x;
+            tail++;
+            break;
+        }
+        }
+        if (i % 97 == 0 || i == ops - 1) {
+            const ep_ks_entry *e = ep_keyspace_get(ks, "l", 1);
+            ep_ks_value_iter it;
+            ep_item item;
+            long k = head;
+            if (head == tail) { EPT_CHECK(e == NULL); continue; }
+            EPT_CHECK(e && ep_ks_entry_len(e) == (size_t)(tail - head));
+            ep_ks_value_iter_init(&it, e);
+            while (ep_ks_value_next(&it, &item)) {
+                char want[16];
+                snprintf(want, sizeof want, "%d", ref[k++]);
+                EPT_CHECK(item.a.len == strlen(want) && memcmp(item.a.data, want, item.a.len) == 0);
+            }
+            EPT_CHECK_EQ(k, tail);
+        }
+        ept_pool_reset();
+    }
+    free(ref);
+    ep_keyspace_free(ks);
+}
+
+EPT_CASE(zset_order_ties_nan_infinities_negative_zero) {
+    ep_keyspace *ks = new_ks();
+    double sc[] = {NAN, INFINITY, -INFINITY, -0.0, 0.0, 1, NAN, 1};
+    const char *m[] = {"n2", "inf", "ninf", "zb", "za", "one", "n1", "a1"};
+    ep_aof_record r = ept_rec(EP_AOF_ZADD, "z");
+    char *d;
+    r.items = ept_items_zadd(8, sc, m);
+    EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    d = ept_ks_dump_key(ks, "z");
+    EPT_CHECK(strcmp(d, "z|zset|-1|[-inf:ninf,0:za,-0:zb,1:a1,1:one,inf:inf,nan:n1,nan:n2]") == 0);
+    free(d);
+    /* moving a member re-sorts it; a NaN member can become finite */
+    {
+        double s2[] = {-1e308, 2};
+        const char *m2[] = {"n2", "ninf"};
+        r.items = ept_items_zadd(2, s2, m2);
+        EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    }
+    d = ept_ks_dump_key(ks, "z");
+    EPT_CHECK(strcmp(d, "z|zset|-1|[-1e+308:n2,0:za,-0:zb,1:a1,1:one,2:ninf,inf:inf,nan:n1]") == 0);
+    free(d);
+    ep_keyspace_free(ks);
+    ept_pool_reset();
+}
+
+EPT_CASE(zset_many_members_stay_sorted) {
+    ep_keyspace *ks = new_ks();
+    uint64_t rng = ept_seed();
+    long n = ept_scale(20000, 10), i;
+    for (i = 0; i < n; i++) {
+        char mem[16];
+        double s = (double)(ept_rand(&rng) % 1000) - 500;
+        const char *mp = mem;
+        ep_aof_record r = ept_rec(i % 4 == 3 ? EP_AOF_ZREM : EP_AOF_ZADD, "z");
+        snprintf(mem, sizeof mem, "m%d", (int)(ept_rand(&rng) % 3000));
+        if (r.tag == EP_AOF_ZADD) r.items = ept_items_zadd(1, &s, &mp);
+        else r.items = ept_items_strs(EP_ITEMS_STR, 1, &mp);
+        EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+        if (i % 256 == 0) ept_pool_reset();
+    }
+    {
+        const ep_ks_entry *e = ep_keyspace_get(ks, "z", 1);
+        ep_ks_value_iter it;
+        ep_item prev, cur;
+        size_t count = 0;
+        EPT_CHECK(e != NULL);
+        ep_ks_value_iter_init(&it, e);
+        while (ep_ks_value_next(&it, &cur)) {
+            if (count) {
+                int ord = prev.score < cur.score || (prev.score == cur.score && bytes_cmp(prev.a, cur.a) < 0);
+                EPT_CHECK(ord);
+            }
+            prev = cur;
+            count++;
+        }
+        EPT_CHECK_EQ(count, ep_ks_entry_len(e));
+    }
+    ep_keyspace_free(ks);
+    ept_pool_reset();
+}
+
+static void key_name(char *buf, size_t cap, long i) {
+    snprintf(buf, cap, "key:%ld", i);
+}
+
+EPT_CASE(hash_table_growth_deletion_and_iteration) {
+    ep_keyspace *ks = new_ks();
+    long n = ept_scale(100000, 10), i;
+    size_t seen = 0;
+    ep_keyspace_iter it;
+    const ep_ks_entry *e;
+    const ep_ks_entry **sorted;
+    size_t count;
+    char k[32];
+    size_t base = ep_keyspace_memory(ks);
+    for (i = 0; i < n; i++) {
+        ep_aof_record r;
+        key_name(k, sizeof k, i);
+        r = ept_rec(EP_AOF_SET, k);
+        r.value = ept_b(k);
+        r.num = -1;
+        EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    }
+    EPT_CHECK_EQ(ep_keyspace_count(ks), n);
+    for (i = 0; i < n; i += 2) { /* delete every other key */
+        ep_aof_record r;
+        key_name(k, sizeof k, i);
+        r = ept_rec(EP_AOF_DEL, k);
+        EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    }
+    EPT_CHECK_EQ(ep_keyspace_count(ks), n / 2);
+    for (i = 0; i < n; i++) {
+        key_name(k, sizeof k, i);
+        e = ep_keyspace_get(ks, k, strlen(k));
+        if (i % 2) {
+            EPT_CHECK(e && ep_ks_entry_len(e) == strlen(k));
+            EPT_CHECK_MEM(ep_ks_entry_value(e).data, k, strlen(k));
+        } else {
+            EPT_CHECK(e == NULL);
+        }
+    }
+    ep_keyspace_iter_init(&it);
+    while ((e = ep_keyspace_next(ks, &it)) != NULL) seen++;
+    EPT_CHECK_EQ(seen, n / 2);
+    EPT_CHECK_OK(ep_keyspace_sorted(ks, &sorted, &count));
+    EPT_CHECK_EQ(count, n / 2);
+    for (i = 1; i < (long)count; i++) {
+        ep_bytes a = ep_ks_entry_key(sorted[i - 1]), b = ep_ks_entry_key(sorted[i]);
+        EPT_CHECK(bytes_cmp(a, b) < 0);
+    }
+    ep_keyspace_sorted_free(ks, sorted);
+    EPT_CHECK(ep_keyspace_memory(ks) > base);
+    ep_keyspace_clear(ks);
+    EPT_CHECK_EQ(ep_keyspace_count(ks), 0);
+    EPT_CHECK_EQ(ep_keyspace_memory(ks), base); /* accounting returns to zero */
+    ep_keyspace_free(ks);
+    ept_pool_reset();
+}
+
+EPT_CASE(drop_expired_removes_exactly_the_zero_ttls) {
+    ep_keyspace *ks = new_ks();
+    long n = ept_scale(5000, 5), i;
+    char k[32];
+    for (i = 0; i < n; i++) {
+        ep_aof_record r;
+        key_name(k, sizeof k, i);
+        r = ept_rec(EP_AOF_SET, k);
+        r.value = ept_b("v");
+        r.num = i % 3 == 0 ? 0 : -1;
+        EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    }
+    EPT_CHECK_EQ(ep_keyspace_drop_expired(ks), (n + 2) / 3);
+    for (i = 0; i < n; i++) {
+        key_name(k, sizeof k, i);
+        EPT_CHECK((ep_keyspace_get(ks, k, strlen(k)) == NULL) == (i % 3 == 0));
+    }
+    ep_keyspace_free(ks);
+}
+
+/* Random state -> snapshot entries -> a second keyspace: same dump. */
+EPT_CASE(entries_round_trip_through_snapshot_entries) {
+    uint64_t rng = ept_seed();
+    long seq, nseq = ept_scale(300, 10);
+    for (seq = 0; seq < nseq && !ept_failed(); seq++) {
+        ep_keyspace *a = new_ks(), *b = new_ks();
+        ep_keyspace_iter it;
+        const ep_ks_entry *e;
+        ep_buf scratch;
+        char *da, *db;
+        int i;
+        for (i = 0; i < 40; i++) {
+            ep_aof_record r = ept_random_record(&rng);
+            (void)ep_keyspace_apply(a, &r, NOW);
+        }
+        ep_buf_init(&scratch, NULL);
+        ep_keyspace_iter_init(&it);
+        while ((e = ep_keyspace_next(a, &it)) != NULL) {
+            ep_snap_entry se;
+            ep_buf_reset(&scratch);
+            EPT_CHECK_OK(ep_ks_entry_to_snap(e, &scratch, &se));
+            EPT_CHECK_OK(ep_keyspace_load_entry(b, &se));
+        }
+        ep_buf_free(&scratch);
+        da = ept_ks_dump(a);
+        db = ept_ks_dump(b);
+        /* schemas are not snapshot entries: compare the key lines only */
+        if (strstr(da, "schema ")) *strstr(da, "schema ") = 0;
+        EPT_EXPECT(strcmp(da, db) == 0);
+        if (strcmp(da, db) != 0) fprintf(stderr, "a:\n%s\nb:\n%s\n", da, db);
+        free(da);
+        free(db);
+        ep_keyspace_free(a);
+        ep_keyspace_free(b);
+        ept_pool_reset();
+    }
+}
+
+static ep_result rec_kv(ep_keyspace *ks, uint8_t tag, const char *k, const char *v) {
+    ep_aof_record r = ept_rec(tag, k);
+    r.value = ept_b(v);
+    r.num = -1;
+    return ep_keyspace_apply(ks, &r, NOW);
+}
+
+#define KS_KEY_IS(ks, key, want)                                      \
+    do {                                                              \
+        char *d_ = ept_ks_dump_key(ks, key);                          \
+        int ok_ = strcmp(d_, want) == 0;                              \
+        if (!ok_) fprintf(stderr, "    got %s want %s\n", d_, want);  \
+        free(d_);                                                     \
+        EPT_CHECK(ok_);                                               \
+    } while (0)
+
+/* Values start inline in the entry; growth moves them to the heap; a later
+ * SET that fits goes back inline; RENAME and COPY carry them along. */
+EPT_CASE(inline_values_move_to_heap_and_back) {
+    ep_keyspace *ks = new_ks();
+    size_t base = ep_keyspace_memory(ks);
+    ep_aof_record r;
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "k", "abcdef"));
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "k", "xy")); /* shorter: in place */
+    KS_KEY_IS(ks, "k", "k|string|-1|xy");
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_APPEND, "k", "0123456789")); /* outgrows: heap */
+    KS_KEY_IS(ks, "k", "k|string|-1|xy0123456789");
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "k", "abc")); /* fits inline again */
+    KS_KEY_IS(ks, "k", "k|string|-1|abc");
+    r = ept_rec(EP_AOF_RENAME, "k");
+    r.key2 = ept_b("a-much-longer-key-name");
+    EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    KS_KEY_IS(ks, "a-much-longer-key-name", "a-much-longer-key-name|string|-1|abc");
+    r = ept_rec(EP_AOF_COPY, "a-much-longer-key-name");
+    r.key2 = ept_b("c");
+    EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_APPEND, "c", "defghijklmnop"));
+    KS_KEY_IS(ks, "c", "c|string|-1|abcdefghijklmnop");
+    KS_KEY_IS(ks, "a-much-longer-key-name", "a-much-longer-key-name|string|-1|abc");
+    r = ept_rec(EP_AOF_RENAME, "c");
+    r.key2 = ept_b("d");
+    EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW)); /* heap value: pointer moves */
+    KS_KEY_IS(ks, "d", "d|string|-1|abcdefghijklmnop");
+    r = ept_rec(EP_AOF_PROTO_SET, "p");
+    r.key2 = ept_b("T");
+    r.value = ept_b("data");
+    r.num = -1;
+    EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "p", "now-a-longer-string"));
+    KS_KEY_IS(ks, "p", "p|string|-1|now-a-longer-string");
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "e", ""));
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_APPEND, "e", "z"));
+    KS_KEY_IS(ks, "e", "e|string|-1|z");
+    ep_keyspace_clear(ks);
+    EPT_CHECK_EQ(ep_keyspace_memory(ks), base);
+    ep_keyspace_free(ks);
+    ept_pool_reset();
+}
+
+/* ---- allocation failure ---- */
+typedef struct failing {
+    long left; /* allocations still allowed; -1 = unlimited */
+    long live;
+} failing;
+
+static void *f_malloc(size_t n, void *u) {
+    failing *f = (failing *)u;
+    void *p;
+    if (f->left == 0) return NULL;
+    if (f->left > 0) f->left--;
+    p = malloc(n);
+    if (p) f->live++;
+    return p;
+}
+static void *f_realloc(void *p, size_t n, void *u) {
+    failing *f = (failing *)u;
+    void *q;
+    if (f->left == 0) return NULL;
+    if (f->left > 0) f->left--;
+    q = realloc(p, n);
+    if (q && !p) f->live++;
+    return q;
+}
+static void f_free(void *p, void *u) {
+    failing *f = (failing *)u;
+    if (p) f->live--;
+    free(p);
+}
+
+EPT_CASE(allocation_failure_is_nomem_and_never_leaks) {
+    uint64_t base_rng = ept_seed() ^ 0x1234;
+    long limit, nomem = 0;
+    ep_aof_record recs[300];
+    int n = 0, i;
+    uint64_t rng = base_rng;
+    for (n = 0; n < 300; n++) recs[n] = ept_random_record(&rng);
+    for (limit = 0; limit < 2000; limit += 3) {
+        failing f;
+        ep_allocator al;
+        ep_keyspace_config cfg;
+        ep_keyspace *ks = NULL;
+        ep_result r;
+        f.left = limit;
+        f.live = 0;
+        al.user = &f;
+        al.malloc_fn = f_malloc;
+        al.realloc_fn = f_realloc;
+        al.free_fn = f_free;
+        ep_keyspace_config_init(&cfg);
+        cfg.alloc = &al;
+        r = ep_keyspace_create(&cfg, &ks);
+        if (r == EP_OK) {
+            int failed = 0;
+            for (i = 0; i < n; i++) {
+                r = ep_keyspace_apply(ks, &recs[i], NOW);
+                EPT_CHECK(r == EP_OK || r == EP_ERR_BAD_VALUE || r == EP_ERR_LIMIT || r == EP_ERR_NOMEM);
+                if (r == EP_ERR_NOMEM) failed = 1;
+            }
+            if (failed) nomem++;
+            /* still consistent: every entry and element can be walked */
+            {
+                ep_keyspace_iter it;
+                const ep_ks_entry *e;
+                size_t seen = 0;
+                ep_keyspace_iter_init(&it);
+                while ((e = ep_keyspace_next(ks, &it)) != NULL) {
+                    ep_ks_value_iter vi;
+                    ep_item item;
+                    size_t k = 0;
+                    ep_ks_value_iter_init(&vi, e);
+                    while (ep_ks_value_next(&vi, &item)) k++;
+                    if (ep_ks_entry_type(e) != EP_TYPE_STRING && ep_ks_entry_type(e) != EP_TYPE_PROTO)
+                        EPT_CHECK_EQ(k, ep_ks_entry_len(e));
+                    seen++;
+                }
+                EPT_CHECK_EQ(seen, ep_keyspace_count(ks));
+            }
+            ep_keyspace_drop_expired(ks);
+            ep_keyspace_free(ks);
+        } else {
+            EPT_CHECK_EQ(r, EP_ERR_NOMEM);
+        }
+        EPT_CHECK_EQ(f.live, 0);
+    }
+    EPT_CHECK(nomem > 0);
+    ept_pool_reset();
+}
+
+EPT_CASE(memory_accounting_tracks_growth_and_release) {
+    ep_keyspace *ks = new_ks();
+    size_t base = ep_keyspace_memory(ks), grown;
+    uint64_t rng = ept_seed();
+    int i;
+    for (i = 0; i < 2000; i++) {
+        ep_aof_record r = ept_random_record(&rng);
+        (void)ep_keyspace_apply(ks, &r, NOW);
+        if (i % 100 == 0) ept_pool_reset();
+    }
+    grown = ep_keyspace_memory(ks);
+    EPT_CHECK(grown > base);
+    ep_keyspace_clear(ks);
+    EPT_CHECK_EQ(ep_keyspace_memory(ks), base);
+    ep_keyspace_free(ks);
+    ept_pool_reset();
+}
+
+EPT_MAIN()
