@@ -33,7 +33,7 @@ BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist,)
 
 .SECONDARY:
-.PHONY: all test check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header
+.PHONY: all test check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
 
 all: $(TOOL) $(EXAMPLES)
 
@@ -84,7 +84,26 @@ valgrind: $(TESTS)
 	EPT_QUICK=1 WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	  tests/run.sh $(TESTS)
 
-check: asan valgrind
+check: asan valgrind ctcheck
+
+# Constant-time check of the portable GCM path under memcheck (tests/ctcheck_gcm.c).
+$(BUILD)/ctcheck_gcm$(CTSUFFIX): tests/ctcheck_gcm.c $(HEADER)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) -O2 -g $(CTFLAGS) -I. $< -o $@
+
+# Both forms of the bitsliced word: vector lanes (default) and uint64_t.
+ctcheck: $(BUILD)/ctcheck_gcm
+	@$(MAKE) --no-print-directory $(BUILD)/ctcheck_gcm_scalar CTSUFFIX=_scalar CTFLAGS=-DEP_NO_SIMD >/dev/null
+	@if valgrind -q --error-exitcode=1 $(BUILD)/ctcheck_gcm && \
+	    valgrind -q --error-exitcode=1 $(BUILD)/ctcheck_gcm_scalar; then \
+	  echo "ctcheck: 1 passed, 0 failed"; else echo "ctcheck: 0 passed, 1 failed"; exit 1; fi
+
+# The same with a deliberately leaky tag comparison: memcheck must object.
+ctcheck-selftest:
+	@$(MAKE) --no-print-directory $(BUILD)/ctcheck_gcm_leaky CTSUFFIX=_leaky CTFLAGS=-DEP_CTCHECK_SELFTEST >/dev/null
+	@if valgrind -q --error-exitcode=1 $(BUILD)/ctcheck_gcm_leaky >/dev/null 2>&1; then \
+	  echo "ctcheck-selftest: leaky variant NOT caught: 0 passed, 1 failed"; exit 1; else \
+	  echo "ctcheck-selftest: leaky variant caught: 1 passed, 0 failed"; fi
 
 matrix: $(HEADER)
 	tools/matrix.sh

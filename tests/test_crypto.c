@@ -235,7 +235,7 @@ EPT_CASE(gcm_openssl_random) {
     uint64_t st = ept_seed() ^ 0x6763u;
     ep_crypto_impl list[2];
     int n = impls(list);
-    long iters = ept_scale(3000, 30), it, checked = 0;
+    long iters = ept_scale(3000, 60), it, checked = 0;
     uint8_t *pt = (uint8_t *)malloc(4096), *ct = (uint8_t *)malloc(4096), *ref = (uint8_t *)malloc(4096);
     uint8_t *back = (uint8_t *)malloc(4096);
     for (it = 0; it < iters && !ept_failed(); it++) {
@@ -471,6 +471,78 @@ EPT_CASE(key_parse_cases) {
     EPT_CHECK_EQ(ep_key_parse((const uint8_t *)"too short", 9, k), EP_ERR_KEY_FILE);
     memset(text, ' ', 100);
     EPT_CHECK_EQ(ep_key_parse((const uint8_t *)text, 100, k), EP_ERR_KEY_FILE);
+}
+
+/* ---- key files ------------------------------------------------------------- */
+
+static void write_file(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(data, 1, n, f);
+        fclose(f);
+    }
+}
+
+EPT_CASE(key_file_round_trip) {
+    char path[512], bad[512];
+    uint8_t content[100], raw[32], env[12 + 3 + 16], pt[3];
+    struct stat sb;
+    ep_key *k = NULL, *k2 = NULL;
+    ep_error err;
+    FILE *f;
+    size_t n, i;
+    snprintf(path, sizeof path, "%s/ember.key", ept_tmpdir());
+    EPT_CHECK_OK(ep_key_generate_file(NULL, path, &err));
+    EPT_CHECK(stat(path, &sb) == 0);
+    EPT_CHECK_EQ(sb.st_mode & 0777, 0600);
+    f = fopen(path, "rb");
+    EPT_CHECK(f != NULL);
+    n = fread(content, 1, sizeof content, f);
+    fclose(f);
+    EPT_CHECK_EQ(n, 65);
+    EPT_CHECK_EQ(content[64], '\n');
+    for (i = 0; i < 64; i++) EPT_CHECK((content[i] >= '0' && content[i] <= '9') || (content[i] >= 'a' && content[i] <= 'f'));
+    /* refuses to overwrite, and the key is unchanged */
+    EPT_CHECK_EQ(ep_key_generate_file(NULL, path, &err), EP_ERR_EXISTS);
+    EPT_CHECK_OK(ep_key_load_file(NULL, path, NULL, &k, &err));
+    EPT_CHECK_OK(ep_key_parse(content, 65, raw));
+    EPT_CHECK_OK(ep_key_create(raw, NULL, &k2));
+    EPT_CHECK_OK(ep_key_seal(k, "abc", 3, env));
+    EPT_CHECK_OK(ep_key_open(k2, env, env + 12, 19, pt));
+    EPT_CHECK_MEM(pt, "abc", 3);
+    ep_key_free(k);
+    ep_key_free(k2);
+    /* missing, empty, too big, bad content */
+    snprintf(bad, sizeof bad, "%s/missing.key", ept_tmpdir());
+    EPT_CHECK_EQ(ep_key_load_file(NULL, bad, NULL, &k, &err), EP_ERR_NOT_FOUND);
+    EPT_CHECK(k == NULL);
+    snprintf(bad, sizeof bad, "%s/empty.key", ept_tmpdir());
+    write_file(bad, "", 0);
+    EPT_CHECK_EQ(ep_key_load_file(NULL, bad, NULL, &k, &err), EP_ERR_KEY_FILE);
+    write_file(bad, "too short", 9);
+    EPT_CHECK_EQ(ep_key_load_file(NULL, bad, NULL, &k, &err), EP_ERR_KEY_FILE);
+    printf("  bad key file message: %s\n", err.message);
+    {
+        static uint8_t big[5000];
+        memset(big, 'a', sizeof big);
+        write_file(bad, big, sizeof big);
+        EPT_CHECK_EQ(ep_key_load_file(NULL, bad, NULL, &k, &err), EP_ERR_KEY_FILE);
+    }
+    write_file(bad, "0123456789abcdef0123456789abcdef", 32); /* 32 raw bytes */
+    EPT_CHECK_OK(ep_key_load_file(NULL, bad, NULL, &k, &err));
+    ep_key_free(k);
+}
+
+EPT_CASE(key_file_on_memory_vfs) {
+    ep_vfs *mem;
+    ep_key *k = NULL;
+    ep_error err;
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &mem));
+    EPT_CHECK_OK(ep_key_generate_file(mem, "k.hex", &err));
+    EPT_CHECK_EQ(ep_key_generate_file(mem, "k.hex", &err), EP_ERR_EXISTS);
+    EPT_CHECK_OK(ep_key_load_file(mem, "k.hex", NULL, &k, &err));
+    ep_key_free(k);
+    ep_vfs_mem_destroy(mem);
 }
 
 EPT_MAIN()
