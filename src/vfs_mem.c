@@ -193,13 +193,13 @@ static ep_result ep__mem_open(ep_vfs *vfs, const char *path, unsigned flags, ep_
     p = ep__mem_normalize(fs, path);
     if (!p) return ep__mem_nomem(err, "open");
     e = ep__mem_find(fs, p);
-    if (e && !e->inode) {
-        ep_free(&fs->alloc, p);
-        return ep__mem_fail(err, EP_ERR_IO, "open", path, "is a directory");
-    }
     if (e && (flags & EP_OPEN_CREATE) && (flags & EP_OPEN_EXCLUSIVE)) {
         ep_free(&fs->alloc, p);
         return ep__mem_fail(err, EP_ERR_EXISTS, "open", path, "file exists");
+    }
+    if (e && !e->inode) {
+        ep_free(&fs->alloc, p);
+        return ep__mem_fail(err, EP_ERR_IO, "open", path, "is a directory");
     }
     if (!e && (!(flags & EP_OPEN_CREATE) || !ep__mem_parent_exists(fs, p))) {
         ep_free(&fs->alloc, p);
@@ -317,7 +317,7 @@ static ep_result ep__mem_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
     return EP_OK;
 }
 
-/* Runs op on the normalized path, or reports NOMEM. */
+/* EP_OK if dir exists; NOT_FOUND (or NOMEM) otherwise, reported as op. */
 static ep_result ep__mem_dir_check(ep_vfs *vfs, const char *dir, const char *op, ep_error *err) {
     ep__mem_fs *fs = EP__MEMFS(vfs);
     char *p = ep__mem_normalize(fs, dir);

@@ -1,16 +1,17 @@
 /* vfs_posix: the operating system's file system on POSIX systems.
  * Compiles to nothing on Windows and under EP_NO_OS_VFS (vfs_win32.c or
  * vfs.c then supply ep_vfs_os_init). */
-#if !defined(_WIN32) && !defined(EP_NO_OS_VFS)
 
 /* Compiled on its own (make parts) nobody has asked for POSIX 2008 yet. */
-#if defined(EP__PART_CHECK) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && \
-    !defined(_XOPEN_SOURCE)
+#if defined(EP__PART_CHECK) && !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && \
+    !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
 #  define _POSIX_C_SOURCE 200809L
 #endif
 
 #include "internal.h"
 #include "vfs.h"
+
+#if !defined(_WIN32) && !defined(EP_NO_OS_VFS)
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,20 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+/* glibc hides pread, ftruncate, fdatasync and O_CLOEXEC unless POSIX 2008 was
+ * requested before its first header; say so plainly instead of failing on
+ * implicit declarations. */
+#if defined(__GLIBC__) && !defined(__USE_XOPEN2K8)
+#  error "ember_persist.h: the implementation needs POSIX 2008. Include ember_persist.h before any system header in the file that defines EMBER_PERSIST_IMPLEMENTATION, or compile it with -D_POSIX_C_SOURCE=200809L."
+#endif
+
+/* Older systems: set close-on-exec right after open instead. */
+#ifdef O_CLOEXEC
+#  define EP__O_CLOEXEC O_CLOEXEC
+#else
+#  define EP__O_CLOEXEC 0
+#endif
 
 /* The handle is the descriptor plus one, carried in the pointer: no
  * allocation (this vfs has no allocator) and never NULL. Several vfs live in
@@ -45,7 +60,8 @@ static ep_result ep__posix_code(int e) {
 /* Maps errno e to a result, fills err with "op path: strerror(e)". */
 static ep_result ep__posix_fail(ep_error *err, int e, const char *op, const char *path) {
     ep_result r = ep__posix_code(e);
-    ep_error_set(err, r, UINT64_MAX, "%s %s: %s", op, path ? path : "", strerror(e));
+    if (path && *path) ep_error_set(err, r, UINT64_MAX, "%s %s: %s", op, path, strerror(e));
+    else ep_error_set(err, r, UINT64_MAX, "%s: %s", op, strerror(e));
     if (err) err->sys_errno = e;
     return r;
 }
@@ -61,7 +77,7 @@ static ep_result ep__posix_lock_fail(ep_error *err, int e) {
         if (err) err->sys_errno = e;
         return EP_ERR_LOCKED;
     }
-    return ep__posix_fail(err, e, "lock", "");
+    return ep__posix_fail(err, e, "lock", NULL);
 }
 
 /* off_t may be 32 bits (32-bit builds without _FILE_OFFSET_BITS=64). */
@@ -75,7 +91,7 @@ static int ep__posix_off_ok(uint64_t off, size_t len) {
 
 static ep_result ep__posix_open(ep_vfs *vfs, const char *path, unsigned flags, ep_file **out,
                                 ep_error *err) {
-    int oflags = O_CLOEXEC;
+    int oflags = EP__O_CLOEXEC;
     int fd;
     (void)vfs;
     *out = NULL;
@@ -87,6 +103,7 @@ static ep_result ep__posix_open(ep_vfs *vfs, const char *path, unsigned flags, e
         fd = open(path, oflags, (mode_t)0600);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) return ep__posix_fail(err, errno, "open", path);
+    if (EP__O_CLOEXEC == 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
     *out = EP__PFILE(fd);
     return EP_OK;
 }
@@ -98,7 +115,7 @@ static ep_result ep__posix_close(ep_vfs *vfs, ep_file *f, ep_error *err) {
     /* Never retry close: on Linux the descriptor is gone even after EINTR. */
     rc = close(EP__PFD(f));
     e = errno;
-    if (rc != 0 && e != EINTR) return ep__posix_fail(err, e, "close", "");
+    if (rc != 0 && e != EINTR) return ep__posix_fail(err, e, "close", NULL);
     return EP_OK;
 }
 
@@ -116,7 +133,7 @@ static ep_result ep__posix_read(ep_vfs *vfs, ep_file *f, uint64_t offset, void *
         if (n < 0) {
             if (errno == EINTR) continue;
             *got = done;
-            return ep__posix_fail(err, errno, "read", "");
+            return ep__posix_fail(err, errno, "read", NULL);
         }
         if (n == 0) break; /* end of file */
         done += (size_t)n;
@@ -137,7 +154,7 @@ static ep_result ep__posix_write(ep_vfs *vfs, ep_file *f, uint64_t offset, const
         ssize_t n = pwrite(EP__PFD(f), p + done, want, (off_t)(offset + done));
         if (n < 0) {
             if (errno == EINTR) continue;
-            return ep__posix_fail(err, errno, "write", "");
+            return ep__posix_fail(err, errno, "write", NULL);
         }
         if (n == 0) { /* no progress and no error: treat as a full disk */
             ep_error_set(err, EP_ERR_NO_SPACE, offset + done, "write: no progress");
@@ -157,7 +174,7 @@ static ep_result ep__posix_truncate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_e
     do {
         rc = ftruncate(EP__PFD(f), (off_t)size);
     } while (rc != 0 && errno == EINTR);
-    if (rc != 0) return ep__posix_fail(err, errno, "truncate", "");
+    if (rc != 0) return ep__posix_fail(err, errno, "truncate", NULL);
     return EP_OK;
 }
 
@@ -165,7 +182,7 @@ static ep_result ep__posix_size(ep_vfs *vfs, ep_file *f, uint64_t *out, ep_error
     struct stat st;
     (void)vfs;
     *out = 0;
-    if (fstat(EP__PFD(f), &st) != 0) return ep__posix_fail(err, errno, "fstat", "");
+    if (fstat(EP__PFD(f), &st) != 0) return ep__posix_fail(err, errno, "fstat", NULL);
     *out = (uint64_t)st.st_size;
     return EP_OK;
 }
@@ -195,7 +212,7 @@ static int ep__posix_fsync_fd(int fd) {
 
 static ep_result ep__posix_sync(ep_vfs *vfs, ep_file *f, ep_error *err) {
     (void)vfs;
-    if (ep__posix_fsync_fd(EP__PFD(f)) != 0) return ep__posix_fail(err, errno, "sync", "");
+    if (ep__posix_fsync_fd(EP__PFD(f)) != 0) return ep__posix_fail(err, errno, "sync", NULL);
     return EP_OK;
 }
 
@@ -235,7 +252,7 @@ static ep_result ep__posix_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
 
 static ep_result ep__posix_sync_dir(ep_vfs *vfs, const char *dir, ep_error *err) {
     int fd, rc, e;
-    int oflags = O_RDONLY | O_CLOEXEC;
+    int oflags = O_RDONLY | EP__O_CLOEXEC;
     (void)vfs;
 #ifdef O_DIRECTORY
     oflags |= O_DIRECTORY;

@@ -278,6 +278,37 @@ EPT_CASE(sim_reverted_mkdir_takes_its_files) {
     EPT_CHECK(gone > 0 && kept > 0);
 }
 
+EPT_CASE(sim_rename_between_directories) {
+    uint64_t seed = ept_seed(), i;
+    int shapes[4] = {0, 0, 0, 0}; /* bit 0: under a/, bit 1: under b/ */
+    for (i = 0; i < 80; i++) {
+        ep_vfs *v = NULL;
+        int where;
+        EPT_CHECK_OK(sim_vfs_create(&v));
+        EPT_CHECK_OK(v->mkdir(v, "a", NULL));
+        EPT_CHECK_OK(v->mkdir(v, "b", NULL));
+        EPT_CHECK_OK(v->sync_dir(v, "", NULL));
+        EPT_CHECK_OK(put_durable(v, "a", "a/f", "moving"));
+        EPT_CHECK_OK(v->rename(v, "a/f", "b/f", NULL));
+        sim_crash(v, seed + i);
+        /* Each directory's half is independent; the content is intact wherever it is. */
+        where = sim_vfs_exists(v, "a/f") | (sim_vfs_exists(v, "b/f") << 1);
+        shapes[where]++;
+        if (where & 1) EPT_CHECK(has_content(v, "a/f", "moving"));
+        if (where & 2) EPT_CHECK(has_content(v, "b/f", "moving"));
+        /* With both directories synced the move is final. */
+        EPT_CHECK_OK(put_durable(v, "a", "a/g", "moved"));
+        EPT_CHECK_OK(v->rename(v, "a/g", "b/g", NULL));
+        EPT_CHECK_OK(v->sync_dir(v, "b", NULL));
+        EPT_CHECK_OK(v->sync_dir(v, "a", NULL));
+        sim_crash(v, seed + i + 99);
+        EPT_CHECK(!sim_vfs_exists(v, "a/g"));
+        EPT_CHECK(has_content(v, "b/g", "moved"));
+        sim_vfs_destroy(v);
+    }
+    EPT_CHECK(shapes[1] > 0 && shapes[2] > 0); /* reverted, and kept */
+}
+
 EPT_CASE(sim_handles_are_dead_after_a_crash) {
     ep_vfs *v = NULL;
     ep_file *f = NULL, *g = NULL;

@@ -372,13 +372,13 @@ static ep_result sim_open(ep_vfs *v, const char *path, unsigned flags, ep_file *
     if (sim_tick(s, err)) return EP_ERR_IO;
     p = sim_normalize(path);
     e = sim_ns_find(&s->cur, p);
-    if (e && !e->ino) {
-        free(p);
-        return sim_fail(err, EP_ERR_IO, "open", path, "is a directory");
-    }
     if (e && (flags & EP_OPEN_CREATE) && (flags & EP_OPEN_EXCLUSIVE)) {
         free(p);
         return sim_fail(err, EP_ERR_EXISTS, "open", path, "file exists");
+    }
+    if (e && !e->ino) {
+        free(p);
+        return sim_fail(err, EP_ERR_IO, "open", path, "is a directory");
     }
     if (!e && (!(flags & EP_OPEN_CREATE) || !sim_ns_dir_exists(&s->cur, p, sim_parent_len(p)))) {
         free(p);
