@@ -6441,13 +6441,14 @@ struct ep_aof_writer {
     uint8_t version;
     ep_buf buf;           /* bytes not yet handed to the OS; buf[0] is at file offset flushed */
     ep_buf scratch;       /* items built by the per-kind helpers */
-    ep_buf plain;         /* v3: a record before sealing */
     size_t call_start;    /* buf.len when the current call began */
     uint64_t flushed, synced;
     uint64_t records, syncs, trimmed;
     uint64_t last_sync_ms;
     int in_batch;
     int poisoned;
+    uint8_t nonce_pool[EP_NONCE_SIZE * 32];
+    size_t nonce_left;
     ep_error err;
 };
 
@@ -6535,6 +6536,41 @@ static ep_result ep__aof_maybe_sync(ep_aof_writer *w) {
     return ep__aof_sync(w);
 }
 
+/* A fresh nonce: from the caller's hook, else from a pool of OS random
+ * bytes (one syscall per 32 records; every pool byte is used once). */
+static ep_result ep__aof_nonce(ep_aof_writer *w, uint8_t *out) {
+    ep_result r;
+    if (w->cfg.nonce_fn) return w->cfg.nonce_fn(w->cfg.nonce_user, out);
+    if (w->nonce_left == 0) {
+        if ((r = ep_random_bytes(w->nonce_pool, sizeof w->nonce_pool)) != EP_OK) return r;
+        w->nonce_left = sizeof w->nonce_pool / EP_NONCE_SIZE;
+    }
+    w->nonce_left--;
+    memcpy(out, w->nonce_pool + w->nonce_left * EP_NONCE_SIZE, EP_NONCE_SIZE);
+    ep__wipe(w->nonce_pool + w->nonce_left * EP_NONCE_SIZE, EP_NONCE_SIZE);
+    return EP_OK;
+}
+
+/* v3: [nonce][ct_len][ct + tag]. The plaintext is encoded in place where
+ * the ciphertext goes and sealed over itself: no copy, and no plaintext
+ * left behind in memory. */
+static ep_result ep__aof_put_sealed(ep_aof_writer *w, const ep_aof_record *rec) {
+    size_t start = w->buf.len, n = 0;
+    uint8_t *env;
+    ep_result r;
+    if ((r = ep_buf_reserve(&w->buf, EP_NONCE_SIZE + 4)) != EP_OK) return r;
+    w->buf.len += EP_NONCE_SIZE + 4;
+    if ((r = ep__aof_encode_into(&w->buf, rec, &n)) != EP_OK) return r;
+    if ((r = ep_buf_reserve(&w->buf, EP_TAG_SIZE)) != EP_OK) return r;
+    env = w->buf.data + start;
+    if ((r = ep__aof_nonce(w, env)) != EP_OK) return r;
+    ep_store_u32le(env + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
+    r = ep_key_seal_nonce(w->cfg.key, env, env + EP_NONCE_SIZE + 4, n, env + EP_NONCE_SIZE + 4);
+    if (r != EP_OK) return r;
+    w->buf.len += EP_TAG_SIZE;
+    return EP_OK;
+}
+
 /* Appends one record (sealed for v3) to the buffer. */
 static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
     size_t start = w->buf.len, n = 0;
@@ -6547,21 +6583,11 @@ static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
             w->buf.len += 4;
         }
     } else {
-        uint8_t *env;
-        ep_buf_reset(&w->plain);
-        if ((r = ep__aof_encode_into(&w->plain, rec, &n)) == EP_OK &&
-            (r = ep_buf_reserve(&w->buf, EP_NONCE_SIZE + 4 + n + EP_TAG_SIZE)) == EP_OK) {
-            env = w->buf.data + start;
-            r = w->cfg.nonce_fn ? w->cfg.nonce_fn(w->cfg.nonce_user, env) : ep_random_bytes(env, EP_NONCE_SIZE);
-            if (r == EP_OK) {
-                ep_store_u32le(env + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
-                r = ep_key_seal_nonce(w->cfg.key, env, w->plain.data, n, env + EP_NONCE_SIZE + 4);
-            }
-            if (r == EP_OK) w->buf.len += EP_NONCE_SIZE + 4 + n + EP_TAG_SIZE;
-        }
-        if (w->plain.data) ep__wipe(w->plain.data, w->plain.len);
+        r = ep__aof_put_sealed(w, rec);
     }
     if (r) {
+        if (w->version == EP_AOF_VERSION_ENCRYPTED && w->buf.len > start && w->buf.data)
+            ep__wipe(w->buf.data + start, w->buf.len - start); /* plaintext never left behind */
         w->buf.len = start;
         w->buf.err = EP_OK;
         return ep_error_set(&w->err, r, UINT64_MAX, "cannot encode a %s record: %s",
@@ -6775,9 +6801,9 @@ static ep_result ep__aof_prepare(ep_aof_writer *w) {
 }
 
 static void ep__aof_writer_free(ep_aof_writer *w) {
+    ep__wipe(w->nonce_pool, sizeof w->nonce_pool);
     ep_buf_free(&w->buf);
     ep_buf_free(&w->scratch);
-    ep_buf_free(&w->plain);
     ep_free(w->alloc, w->path);
     ep_free(w->alloc, w->tmp_path);
     ep_free(w->alloc, w->dir);
@@ -6806,7 +6832,6 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     if (!w->cfg.buffer_size) w->cfg.buffer_size = 64u * 1024u;
     ep_buf_init(&w->buf, w->alloc);
     ep_buf_init(&w->scratch, w->alloc);
-    ep_buf_init(&w->plain, w->alloc);
     ep_error_clear(&w->err);
     w->vfs = cfg->vfs;
     r = EP_OK;
