@@ -815,7 +815,7 @@ EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size
 
 typedef struct ep_aof_writer_config {
     ep_vfs *vfs;                    /* NULL: the OS file system */
-    const ep_allocator *allocator;  /* NULL: default */
+    const ep_allocator *alloc;      /* NULL: default */
     ep_fsync_policy fsync;          /* default EP_FSYNC_EVERYSEC (ember's default) */
     size_t buffer_size;             /* default 64 KiB */
     const ep_key *key;              /* NULL: plaintext v2; else encrypted v3 (caller keeps it alive) */
@@ -923,7 +923,7 @@ EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_m
 
 typedef struct ep_aof_reader_config {
     ep_vfs *vfs;                    /* NULL: the OS file system */
-    const ep_allocator *allocator;  /* NULL: default */
+    const ep_allocator *alloc;      /* NULL: default */
     const ep_key *key;              /* needed for v3 files; ignored for v1/v2 */
     size_t chunk_size;              /* default 256 KiB */
     size_t max_record_size;         /* default 1 GiB (EP_ERR_LIMIT above it) */
@@ -6370,7 +6370,7 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
         ep_aof_reader_config_init(&def);
         cfg = &def;
     }
-    alloc = cfg->allocator;
+    alloc = cfg->alloc;
     r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
     vfs = cfg->vfs;
@@ -6824,11 +6824,11 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     }
     if (cfg->fsync != EP_FSYNC_ALWAYS && cfg->fsync != EP_FSYNC_EVERYSEC && cfg->fsync != EP_FSYNC_NO)
         return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "unknown fsync policy %d", (int)cfg->fsync);
-    w = (ep_aof_writer *)ep_malloc(cfg->allocator, sizeof *w);
+    w = (ep_aof_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     memset(w, 0, sizeof *w);
     w->cfg = *cfg;
-    w->alloc = cfg->allocator;
+    w->alloc = cfg->alloc;
     if (!w->cfg.buffer_size) w->cfg.buffer_size = 64u * 1024u;
     ep_buf_init(&w->buf, w->alloc);
     ep_buf_init(&w->scratch, w->alloc);
@@ -10201,7 +10201,7 @@ static ep_result ep__replay_aof(ep__rec *c) {
     if ((r = ep__covered_prefix(c, &skip)) != EP_OK) return r;
     ep_aof_reader_config_init(&rc);
     rc.vfs = c->vfs;
-    rc.allocator = c->cfg->alloc;
+    rc.alloc = c->cfg->alloc;
     rc.key = c->cfg->key;
     r = ep_aof_reader_open(c->aof_path, &rc, &rd, &c->res->aof_error);
     if (r != EP_OK) {
@@ -10310,7 +10310,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     if (!ep__exists(vfs, path)) return EP_OK;
     ep_aof_reader_config_init(&rc);
     rc.vfs = vfs;
-    rc.allocator = cfg->alloc;
+    rc.alloc = cfg->alloc;
     rc.key = cfg->key;
     r = ep_aof_reader_open(path, &rc, &rd, NULL);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? r : EP_OK; /* unreadable: covers nothing */

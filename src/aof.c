@@ -318,7 +318,7 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
         ep_aof_reader_config_init(&def);
         cfg = &def;
     }
-    alloc = cfg->allocator;
+    alloc = cfg->alloc;
     r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
     vfs = cfg->vfs;
@@ -772,11 +772,11 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     }
     if (cfg->fsync != EP_FSYNC_ALWAYS && cfg->fsync != EP_FSYNC_EVERYSEC && cfg->fsync != EP_FSYNC_NO)
         return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "unknown fsync policy %d", (int)cfg->fsync);
-    w = (ep_aof_writer *)ep_malloc(cfg->allocator, sizeof *w);
+    w = (ep_aof_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     memset(w, 0, sizeof *w);
     w->cfg = *cfg;
-    w->alloc = cfg->allocator;
+    w->alloc = cfg->alloc;
     if (!w->cfg.buffer_size) w->cfg.buffer_size = 64u * 1024u;
     ep_buf_init(&w->buf, w->alloc);
     ep_buf_init(&w->scratch, w->alloc);
