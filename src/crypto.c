@@ -62,8 +62,8 @@
 #define EP__GCM_RK 0         /* portable: 15 bitsliced round keys, 8 words each */
 #define EP__GCM_H 120        /* portable: H, and H bit-reversed (see ghash) */
 #define EP__GCM_HW_RK 0      /* hardware: 15 round keys, 2 words each */
-#define EP__GCM_HW_H 32      /* hardware: H^1..H^8, 2 words each */
-#define EP__GCM_HW_HK 48     /* hardware: hi^lo of each power (Karatsuba), 2 words each */
+#define EP__GCM_HW_H 32      /* hardware: H^1..H^9, 2 words each */
+#define EP__GCM_HW_HK 50     /* hardware: hi^lo of each power (Karatsuba), 2 words each */
 
 EP__HOT uint64_t ep__load_be64(const uint8_t *p) {
     return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) | ((uint64_t)p[3] << 32) |
@@ -76,6 +76,18 @@ static void ep__store_be64(uint8_t *p, uint64_t v) {
         p[i] = (uint8_t)v;
         v >>= 8;
     }
+}
+
+/* Wipes per-message scratch on the fast paths: one memset, then a compiler
+ * barrier that claims to read the memory so the stores are not dropped as
+ * dead. ep__wipe (a volatile byte loop) elsewhere. */
+static void ep__wipe_fast(void *p, size_t n) {
+#if defined(__GNUC__) || defined(__clang__)
+    memset(p, 0, n);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+    ep__wipe(p, n);
+#endif
 }
 
 static void ep__store_be32(uint8_t *p, uint32_t v) {
@@ -434,6 +446,7 @@ static void ep__ghash_update(uint64_t *y, const uint64_t *h, const uint8_t *data
 /* One seal or open in progress. */
 typedef struct ep__gcm_run {
     const ep_gcm *ctx;
+    uint64_t aad_len;
     uint8_t j0[16];       /* the pre-counter block */
     uint64_t y[2];        /* GHASH state */
 } ep__gcm_run;
@@ -442,6 +455,15 @@ typedef struct ep__gcm_run {
 /* x86-64 AES-NI + PCLMULQDQ                                                */
 /* ======================================================================== */
 #ifdef EP__GCM_X86
+
+/* Small helpers of the x86 CTR loop, inlined so that the GHASH accumulator
+ * and the AES state stay in registers (gcc does not inline target functions
+ * on its own in this big translation unit). */
+#  if defined(_MSC_VER) && !defined(__clang__)
+#    define EP__X86_HOT static __forceinline
+#  else
+#    define EP__X86_HOT static inline __attribute__((always_inline, target("aes,pclmul,sse4.1")))
+#  endif
 
 static int ep__x86_available(void) {
 #  if defined(_MSC_VER) && !defined(__clang__)
@@ -456,12 +478,12 @@ static int ep__x86_available(void) {
 
 /* Blocks are byte-reversed on load so the register holds GCM's reflected
  * polynomial as one 128-bit integer, the same form the portable code uses. */
-EP__TARGET_AESNI static __m128i ep__x86_bswap(__m128i x) {
+EP__X86_HOT __m128i ep__x86_bswap(__m128i x) {
     return _mm_shuffle_epi8(x, _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 }
 
 /* (hi:lo) is an unreduced 256-bit carry-less product; see ep__ghash_mul. */
-EP__TARGET_AESNI static __m128i ep__x86_reduce(__m128i hi, __m128i lo) {
+EP__X86_HOT __m128i ep__x86_reduce(__m128i hi, __m128i lo) {
     __m128i clo = _mm_srli_epi64(lo, 63), chi = _mm_srli_epi64(hi, 63), t, u;
     lo = _mm_or_si128(_mm_slli_epi64(lo, 1), _mm_slli_si128(clo, 8));
     hi = _mm_or_si128(_mm_or_si128(_mm_slli_epi64(hi, 1), _mm_slli_si128(chi, 8)), _mm_srli_si128(clo, 8));
@@ -472,11 +494,11 @@ EP__TARGET_AESNI static __m128i ep__x86_reduce(__m128i hi, __m128i lo) {
     return _mm_xor_si128(_mm_xor_si128(hi, lo), _mm_xor_si128(u, _mm_srli_si128(t, 8)));
 }
 
-EP__TARGET_AESNI static __m128i ep__x86_hpow(const ep_gcm *ctx, int k) { /* H^k, k = 1..8 */
+EP__X86_HOT __m128i ep__x86_hpow(const ep_gcm *ctx, int k) { /* H^k, k = 1..8 */
     return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)));
 }
 
-EP__TARGET_AESNI static __m128i ep__x86_hkar(const ep_gcm *ctx, int k) {
+EP__X86_HOT __m128i ep__x86_hkar(const ep_gcm *ctx, int k) {
     return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)));
 }
 
@@ -558,7 +580,7 @@ EP__TARGET_AESNI static void ep__x86_ghash(const ep_gcm *ctx, uint64_t *yv, cons
     ep__x86_store_y(yv, y);
 }
 
-EP__TARGET_AESNI static __m128i ep__x86_rk(const ep_gcm *ctx, int r) {
+EP__X86_HOT __m128i ep__x86_rk(const ep_gcm *ctx, int r) {
     return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_RK + 2 * r));
 }
 
@@ -575,7 +597,7 @@ EP__TARGET_AESNI static void ep__x86_init(ep_gcm *ctx, const uint8_t *schedule) 
     memcpy(ctx->opaque + EP__GCM_HW_RK, schedule, 240);
     h = ep__x86_bswap(ep__x86_aes(ctx, _mm_setzero_si128()));
     p = h;
-    for (k = 1; k <= 8; k++) {
+    for (k = 1; k <= 9; k++) {
         _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)), p);
         _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)),
                          _mm_xor_si128(p, _mm_shuffle_epi32(p, 0x4E)));
@@ -583,74 +605,151 @@ EP__TARGET_AESNI static void ep__x86_init(ep_gcm *ctx, const uint8_t *schedule) 
     }
 }
 
-/* CTR over 8 blocks at a time (the AES units pipeline), GHASH of the same 8
- * ciphertext blocks with one reduction. The counter is kept byte-reversed so
- * inc32 is a 32-bit lane add, which wraps exactly as GCM says. */
-EP__TARGET_AESNI static void ep__x86_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out,
-                                           int decrypt, uint8_t *tagmask) {
-    const ep_gcm *ctx = run->ctx;
+/* acc (lo, hi, mid) += a * H^k, unreduced: Karatsuba, three carry-less products. */
+EP__X86_HOT void ep__x86_gh_acc(const ep_gcm *ctx, __m128i *acc, __m128i a, int k) {
+    __m128i h = ep__x86_hpow(ctx, k);
+    __m128i m = _mm_clmulepi64_si128(_mm_xor_si128(a, _mm_shuffle_epi32(a, 0x4E)), ep__x86_hkar(ctx, k), 0x00);
+    acc[0] = _mm_xor_si128(acc[0], _mm_clmulepi64_si128(a, h, 0x00));
+    acc[1] = _mm_xor_si128(acc[1], _mm_clmulepi64_si128(a, h, 0x11));
+    acc[2] = _mm_xor_si128(acc[2], m);
+}
+
+/* The reduced value of an accumulator: one reduction however many products. */
+EP__X86_HOT __m128i ep__x86_gh_fold(const __m128i *acc) {
+    __m128i mid = _mm_xor_si128(acc[2], _mm_xor_si128(acc[0], acc[1]));
+    return ep__x86_reduce(_mm_xor_si128(acc[1], _mm_srli_si128(mid, 8)),
+                          _mm_xor_si128(acc[0], _mm_slli_si128(mid, 8)));
+}
+
+/* One 128-byte chunk of CTR: eight counter blocks through AES (the AES unit
+ * pipelines independent blocks), XOR with in, into out; c becomes the chunk's
+ * ciphertext, byte-reversed, for GHASH. With stitch, the GHASH of the
+ * previous chunk's c (folded into *y) is spread over the rounds: the two are
+ * independent, so carry-less multiplies fill the AES latency. The counter is
+ * kept byte-reversed so inc32 is a 32-bit lane add that wraps as GCM says. */
+EP__X86_HOT void ep__x86_chunk(const ep_gcm *ctx, __m128i *ctr, const uint8_t *in, uint8_t *out, int decrypt,
+                               __m128i *c, __m128i *y, int stitch) {
     const __m128i one = _mm_set_epi32(0, 0, 0, 1);
-    __m128i ctr = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(const void *)run->j0));
-    __m128i y = ep__x86_load_y(run->y), c[8], rk;
+    __m128i b0, b1, b2, b3, b4, b5, b6, b7, rk, acc[3];
     int r;
-    _mm_storeu_si128((__m128i *)(void *)tagmask, ep__x86_aes(ctx, ep__x86_bswap(ctr)));
-    while (len >= 128) {
-        /* Written out per block: compilers keep b0..b7 in registers this way. */
-        __m128i b0, b1, b2, b3, b4, b5, b6, b7;
-#define EP__X8(op) op(0); op(1); op(2); op(3); op(4); op(5); op(6); op(7)
-#define EP__CTR(i) ctr = _mm_add_epi32(ctr, one); b##i = _mm_xor_si128(ep__x86_bswap(ctr), rk)
-#define EP__ENC(i) b##i = _mm_aesenc_si128(b##i, rk)
-#define EP__LAST(i) do { \
+    /* Written out per block: compilers keep b0..b7 in registers this way. */
+#  define EP__X8(op) op(0); op(1); op(2); op(3); op(4); op(5); op(6); op(7)
+#  define EP__CTR(i) *ctr = _mm_add_epi32(*ctr, one); b##i = _mm_xor_si128(ep__x86_bswap(*ctr), rk)
+#  define EP__ENC(i) b##i = _mm_aesenc_si128(b##i, rk)
+#  define EP__LAST(i) do { \
         __m128i d_ = _mm_loadu_si128((const __m128i *)(const void *)(in + 16 * (i))); \
         __m128i o_ = _mm_xor_si128(_mm_aesenclast_si128(b##i, rk), d_); \
         _mm_storeu_si128((__m128i *)(void *)(out + 16 * (i)), o_); \
         c[i] = ep__x86_bswap(decrypt ? d_ : o_); } while (0)
-        rk = ep__x86_rk(ctx, 0);
-        EP__X8(EP__CTR);
-        for (r = 1; r < 14; r++) {
-            rk = ep__x86_rk(ctx, r);
-            EP__X8(EP__ENC);
-        }
-        rk = ep__x86_rk(ctx, 14);
-        EP__X8(EP__LAST);
-#undef EP__X8
-#undef EP__CTR
-#undef EP__ENC
-#undef EP__LAST
-        y = ep__x86_ghash8(ctx, y, c);
+    rk = ep__x86_rk(ctx, 0);
+    EP__X8(EP__CTR);
+    if (stitch) {
+        acc[0] = acc[1] = acc[2] = _mm_setzero_si128();
+        c[0] = _mm_xor_si128(c[0], *y);
+    }
+    for (r = 1; r < 14; r++) {
+        rk = ep__x86_rk(ctx, r);
+        EP__X8(EP__ENC);
+        if (stitch && r <= 8) ep__x86_gh_acc(ctx, acc, c[r - 1], 9 - r); /* c[0] H^8 + ... + c[7] H */
+    }
+    if (stitch) *y = ep__x86_gh_fold(acc);
+    rk = ep__x86_rk(ctx, 14);
+    EP__X8(EP__LAST);
+#  undef EP__X8
+#  undef EP__CTR
+#  undef EP__ENC
+#  undef EP__LAST
+}
+
+/* The last 0..127 bytes (nb blocks, at most 4 unless wide), E(J0) and the
+ * tag. All the AES of the message end runs as one batch, overlapping the
+ * GHASH of the last full chunk (if pending); the tail blocks and the lengths
+ * block then take one aggregated GHASH with one reduction. */
+EP__X86_HOT void ep__x86_tail(const ep_gcm *ctx, const ep__gcm_run *run, __m128i ctr, __m128i y, const __m128i *c,
+                              int pending, const uint8_t *in, size_t len, uint8_t *out, int decrypt,
+                              uint64_t total, uint8_t *tag, int wide) {
+    const __m128i one = _mm_set_epi32(0, 0, 0, 1);
+    __m128i k0, k1, k2, k3, k4, k5, k6, k7, k8, acc[3], x, rk;
+    uint8_t buf[128], ob[128];
+    const uint8_t *ghsrc = decrypt ? buf : ob;
+    size_t nb = (len + 15) / 16, i;
+    int r;
+    /* k0 = E(J0), k1.. the keystream; named registers, as in ep__x86_chunk */
+#  define EP__K(op) op(1); op(2); op(3); op(4); if (wide) { op(5); op(6); op(7); op(8); }
+#  define EP__CTR(i) ctr = _mm_add_epi32(ctr, one); k##i = _mm_xor_si128(ep__x86_bswap(ctr), rk)
+#  define EP__ENC(i) k##i = _mm_aesenc_si128(k##i, rk)
+#  define EP__LAST(i) k##i = _mm_aesenclast_si128(k##i, rk)
+#  define EP__XOR(i) _mm_storeu_si128((__m128i *)(void *)(ob + 16 * ((i) - 1)), _mm_xor_si128(k##i, \
+        _mm_loadu_si128((const __m128i *)(const void *)(buf + 16 * ((i) - 1)))))
+    k5 = k6 = k7 = k8 = _mm_setzero_si128();
+    rk = ep__x86_rk(ctx, 0);
+    k0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)run->j0), rk);
+    EP__K(EP__CTR);
+    for (r = 1; r < 14; r++) {
+        rk = ep__x86_rk(ctx, r);
+        EP__ENC(0);
+        EP__K(EP__ENC);
+    }
+    rk = ep__x86_rk(ctx, 14);
+    EP__LAST(0);
+    EP__K(EP__LAST);
+    if (pending) y = ep__x86_ghash8(ctx, y, c);
+    memset(buf, 0, sizeof buf);
+    if (len) memcpy(buf, in, len);
+    EP__K(EP__XOR);
+#  undef EP__K
+#  undef EP__CTR
+#  undef EP__ENC
+#  undef EP__LAST
+#  undef EP__XOR
+    if (len) memcpy(out, ob, len);
+    memset(ob + len, 0, sizeof ob - len); /* ciphertext padded with zeros */
+    /* y = (y + x_0) H^(nb+1) + ... + x_(nb-1) H^2 + lengths H */
+    acc[0] = acc[1] = acc[2] = _mm_setzero_si128();
+    for (i = 0; i < nb; i++) {
+        x = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(const void *)(ghsrc + 16 * i)));
+        if (i == 0) x = _mm_xor_si128(x, y);
+        ep__x86_gh_acc(ctx, acc, x, (int)(nb + 1 - i));
+    }
+    x = _mm_set_epi64x((long long)(run->aad_len * 8), (long long)(total * 8)); /* already reflected */
+    if (nb == 0) x = _mm_xor_si128(x, y);
+    ep__x86_gh_acc(ctx, acc, x, 1);
+    y = ep__x86_bswap(ep__x86_gh_fold(acc));
+    _mm_storeu_si128((__m128i *)(void *)tag, _mm_xor_si128(y, k0));
+    ep__wipe_fast(buf, sizeof buf);
+    ep__wipe_fast(ob, sizeof ob);
+}
+
+/* CTR + GHASH of a whole message and its tag. */
+EP__TARGET_AESNI static void ep__x86_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out,
+                                           int decrypt, uint8_t *tag) {
+    const ep_gcm *ctx = run->ctx;
+    __m128i ctr = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(const void *)run->j0));
+    __m128i y = ep__x86_load_y(run->y), c[8];
+    uint64_t total = len;
+    int pending = 0;
+    if (len >= 128) {
+        ep__x86_chunk(ctx, &ctr, in, out, decrypt, c, &y, 0);
+        pending = 1;
         in += 128;
         out += 128;
         len -= 128;
     }
-    while (len) {
-        uint8_t blk[16];
-        size_t n = EP__MIN(len, (size_t)16), k;
-        ctr = _mm_add_epi32(ctr, one);
-        _mm_storeu_si128((__m128i *)(void *)blk, ep__x86_aes(ctx, ep__x86_bswap(ctr)));
-        if (decrypt) {
-            memset(c, 0, 16);
-            memcpy(c, in, n);
-        }
-        for (k = 0; k < n; k++) blk[k] ^= in[k];
-        memcpy(out, blk, n);
-        if (!decrypt) {
-            memset(blk + n, 0, 16 - n);
-            memcpy(c, blk, 16);
-        }
-        c[0] = ep__x86_bswap(_mm_loadu_si128(c));
-        y = ep__x86_ghash_n(ctx, y, c, 1);
-        ep__wipe(blk, sizeof blk);
-        in += n;
-        out += n;
-        len -= n;
+    while (len >= 128) {
+        ep__x86_chunk(ctx, &ctr, in, out, decrypt, c, &y, 1);
+        in += 128;
+        out += 128;
+        len -= 128;
     }
-    ep__x86_store_y(run->y, y);
+    if (len <= 64)
+        ep__x86_tail(ctx, run, ctr, y, c, pending, in, len, out, decrypt, total, tag, 0);
+    else
+        ep__x86_tail(ctx, run, ctr, y, c, pending, in, len, out, decrypt, total, tag, 1);
 }
 
 #define ep__hw_available ep__x86_available
 #define ep__hw_init ep__x86_init
 #define ep__hw_ghash ep__x86_ghash
-#define ep__hw_crypt ep__x86_crypt
 #endif /* EP__GCM_X86 */
 
 /* ======================================================================== */
@@ -814,7 +913,6 @@ EP__TARGET_ARMCE static void ep__arm_crypt(ep__gcm_run *run, const uint8_t *in, 
 #define ep__hw_available ep__arm_available
 #define ep__hw_init ep__arm_init
 #define ep__hw_ghash ep__arm_ghash
-#define ep__hw_crypt ep__arm_crypt
 #endif /* EP__GCM_ARM */
 
 /* ======================================================================== */
@@ -910,6 +1008,7 @@ static ep_result ep__gcm_start(ep__gcm_run *run, const ep_gcm *ctx, const uint8_
         ep__over(iv_len, (uint64_t)1 << 60))
         return EP_ERR_INVALID_ARG;
     run->ctx = ctx;
+    run->aad_len = (uint64_t)aad_len;
     run->y[0] = run->y[1] = 0;
     if (iv_len == 12) {
         memcpy(run->j0, iv, 12);
@@ -930,16 +1029,35 @@ static ep_result ep__gcm_start(ep__gcm_run *run, const ep_gcm *ctx, const uint8_
     return EP_OK;
 }
 
-static void ep__gcm_finish(ep__gcm_run *run, size_t aad_len, size_t len, const uint8_t *tagmask,
-                           uint8_t *tag) {
+static void ep__gcm_finish(ep__gcm_run *run, size_t len, const uint8_t *tagmask, uint8_t *tag) {
     uint8_t lens[16];
     int i;
-    ep__store_be64(lens, (uint64_t)aad_len * 8);
+    ep__store_be64(lens, run->aad_len * 8);
     ep__store_be64(lens + 8, (uint64_t)len * 8);
     ep__gcm_ghash(run->ctx, run->y, lens, 16);
     ep__store_be64(tag, run->y[0]);
     ep__store_be64(tag + 8, run->y[1]);
     for (i = 0; i < 16; i++) tag[i] ^= tagmask[i];
+}
+
+/* CTR, GHASH and the tag on the context's path. The x86 path folds the
+ * lengths block and E(J0) into its own last batch. */
+static void ep__gcm_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out, int decrypt,
+                          uint8_t *tag) {
+    uint8_t tagmask[16];
+#if defined(EP__GCM_X86)
+    if (run->ctx->impl == EP_CRYPTO_HW) {
+        ep__x86_crypt(run, in, len, out, decrypt, tag);
+        return;
+    }
+#elif defined(EP__GCM_ARM)
+    if (run->ctx->impl == EP_CRYPTO_HW)
+        ep__arm_crypt(run, in, len, out, decrypt, tagmask);
+    else
+#endif
+        ep__portable_crypt(run, in, len, out, decrypt, tagmask);
+    ep__gcm_finish(run, len, tagmask, tag);
+    ep__wipe_fast(tagmask, sizeof tagmask);
 }
 
 EP_API int ep_crypto_hw_available(void) {
@@ -1001,20 +1119,12 @@ EP_API ep_result ep_gcm_seal(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
                              size_t aad_len, const uint8_t *pt, size_t len, uint8_t *ct,
                              uint8_t tag[EP_TAG_SIZE]) {
     ep__gcm_run run;
-    uint8_t tagmask[16];
     ep_result r;
     if (!tag || (len && (!pt || !ct))) return EP_ERR_INVALID_ARG;
     r = ep__gcm_start(&run, ctx, iv, iv_len, aad, aad_len, len);
     if (r != EP_OK) return r;
-#ifdef EP__GCM_HW
-    if (ctx->impl == EP_CRYPTO_HW)
-        ep__hw_crypt(&run, pt, len, ct, 0, tagmask);
-    else
-#endif
-        ep__portable_crypt(&run, pt, len, ct, 0, tagmask);
-    ep__gcm_finish(&run, aad_len, len, tagmask, tag);
-    ep__wipe(&run, sizeof run);
-    ep__wipe(tagmask, sizeof tagmask);
+    ep__gcm_crypt(&run, pt, len, ct, 0, tag);
+    ep__wipe_fast(&run, sizeof run);
     return EP_OK;
 }
 
@@ -1022,20 +1132,14 @@ EP_API ep_result ep_gcm_open(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
                              size_t aad_len, const uint8_t *ct, size_t len, const uint8_t tag[EP_TAG_SIZE],
                              uint8_t *pt) {
     ep__gcm_run run;
-    uint8_t tagmask[16], want[16];
+    uint8_t want[16];
     unsigned diff = 0, ok;
     ep_result r;
     int i;
     if (!tag || (len && (!pt || !ct))) return EP_ERR_INVALID_ARG;
     r = ep__gcm_start(&run, ctx, iv, iv_len, aad, aad_len, len);
     if (r != EP_OK) return r;
-#ifdef EP__GCM_HW
-    if (ctx->impl == EP_CRYPTO_HW)
-        ep__hw_crypt(&run, ct, len, pt, 1, tagmask);
-    else
-#endif
-        ep__portable_crypt(&run, ct, len, pt, 1, tagmask);
-    ep__gcm_finish(&run, aad_len, len, tagmask, want);
+    ep__gcm_crypt(&run, ct, len, pt, 1, want);
     /* Constant time: OR of all differences, then 1 iff it is zero. */
 #ifdef EP_CTCHECK_SELFTEST
     /* Deliberately leaky (tests/ctcheck_gcm.c must catch it): early exit. */
@@ -1047,9 +1151,8 @@ EP_API ep_result ep_gcm_open(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
     for (i = 0; i < 16; i++) diff |= (unsigned)(want[i] ^ tag[i]);
     ok = 1u & ((diff - 1u) >> 8);
 #endif
-    ep__wipe(&run, sizeof run);
-    ep__wipe(tagmask, sizeof tagmask);
-    ep__wipe(want, sizeof want);
+    ep__wipe_fast(&run, sizeof run);
+    ep__wipe_fast(want, sizeof want);
     EP__CT_DECLASSIFY(&ok, sizeof ok);
     if (!ok) {
         if (len) ep__wipe(pt, len);
