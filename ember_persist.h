@@ -1378,15 +1378,20 @@ EP__HOT void ep__aes_sbox(ep__bsw *q) {
     }
 }
 
+/* Exchanges the bits of x selected by m with those s places above them. */
+EP__HOT ep__bsw ep__delta_swap(ep__bsw x, uint64_t m, unsigned s) {
+    ep__bsw t = ((x >> s) ^ x) & m;
+    return x ^ t ^ (t << s);
+}
+
+/* ShiftRows rotates row r (a 16-bit field of four nibble columns) by r
+ * columns. Two exchanges do all three rows: swapping the nibbles of each
+ * byte in rows 1 and 3, then swapping nibbles 8 bits apart (row 1: columns
+ * 1, 3; row 2: 0, 2 and 1, 3; row 3: 0, 2). 12 operations instead of 19. */
 EP__HOT void ep__aes_shift_rows(ep__bsw *q) {
     int i;
-    for (i = 0; i < 8; i++) {
-        ep__bsw x = q[i];
-        q[i] = (x & 0x000000000000FFFFull) |
-               ((x >> 4) & 0x000000000FFF0000ull) | ((x << 12) & 0x00000000F0000000ull) |
-               ((x >> 8) & 0x000000FF00000000ull) | ((x << 8) & 0x0000FF0000000000ull) |
-               ((x >> 12) & 0x000F000000000000ull) | ((x << 4) & 0xFFF0000000000000ull);
-    }
+    for (i = 0; i < 8; i++)
+        q[i] = ep__delta_swap(ep__delta_swap(q[i], 0x0F0F00000F0F0000ull, 4), 0x000F00FF00F00000ull, 8);
 }
 
 EP__HOT ep__bsw ep__rotr64(ep__bsw x, unsigned n) {
