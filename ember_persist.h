@@ -1417,13 +1417,15 @@ EP__HOT void ep__aes_mix_columns(ep__bsw *q) {
     q[7] = t[6] ^ a1[7] ^ ep__rotr64(t[7], 32);
 }
 
-/* Exchanges the bits of a selected by mask << n with those of b selected by mask. */
+/* Exchanges the bits of a selected by mask << n with those of b selected by
+ * mask (either word type). */
 #define EP__SWAPMOVE(a, b, mask, n) \
-    do { uint64_t ep_t_ = (((a) >> (n)) ^ (b)) & (mask); (b) ^= ep_t_; (a) ^= ep_t_ << (n); } while (0)
+    do { ep__bsw ep_t_ = (((a) >> (n)) ^ (b)) & (mask); (b) ^= ep_t_; (a) ^= ep_t_ << (n); } while (0)
 
-/* Transposes the 8x8 bit matrix in every byte lane of w[0..7]: afterwards
- * bit m of byte b of w[i] is what was bit i of byte b of w[m]. Its own inverse. */
-static void ep__bs_transpose(uint64_t *w) {
+/* Transposes the 8x8 bit matrix in every byte of w[0..7] (every lane at
+ * once): afterwards bit m of byte b of w[i] is what was bit i of byte b of
+ * w[m]. Its own inverse. */
+EP__HOT void ep__bs_transpose(ep__bsw *w) {
     EP__SWAPMOVE(w[0], w[1], 0x5555555555555555ull, 1);
     EP__SWAPMOVE(w[2], w[3], 0x5555555555555555ull, 1);
     EP__SWAPMOVE(w[4], w[5], 0x5555555555555555ull, 1);
@@ -1438,67 +1440,75 @@ static void ep__bs_transpose(uint64_t *w) {
     EP__SWAPMOVE(w[3], w[7], 0x0F0F0F0F0F0F0F0Full, 4);
 }
 
-/* Byte b of word m before the transpose is byte (row + 4*col) of block blk
- * with m = 4*(col & 1) + blk and b = 2*row + (col >> 1), which puts it at
- * bit 8b + m = 16 row + 4 col + blk afterwards. The offset only depends on
- * the position, never on data. */
-static size_t ep__bs_offset(unsigned m, unsigned b) {
-    unsigned row = b >> 1, col = 2u * (b & 1u) + (m >> 2), blk = m & 3u;
-    return 16u * blk + row + 4u * col;
+/* Before the transpose, byte 2*row + (col >> 1) of word 4*(col & 1) + blk
+ * must hold byte row + 4*col of block blk; the transpose then puts its bit i
+ * at bit 16 row + 4 col + blk of q[i]. With a block read as two little-endian
+ * words lo (bytes 0..7) and hi (bytes 8..15), word blk interleaves the bytes
+ * of the low halves of lo and hi (columns 0 and 2) and word 4 + blk those of
+ * the high halves (columns 1 and 3). Every step is an exchange, so running
+ * them backwards undoes them. */
+EP__HOT void ep__bs_interleave(ep__bsw *lo, ep__bsw *hi) {
+    EP__SWAPMOVE(*lo, *hi, 0x00000000FFFFFFFFull, 32); /* lo: lo.low, hi.low; hi: lo.high, hi.high */
+    *lo = ep__delta_swap(ep__delta_swap(*lo, 0x00000000FFFF0000ull, 16), 0x0000FF000000FF00ull, 8);
+    *hi = ep__delta_swap(ep__delta_swap(*hi, 0x00000000FFFF0000ull, 16), 0x0000FF000000FF00ull, 8);
 }
 
-/* 64 bytes (four blocks) -> bitsliced q. */
-static void ep__bs_load(const uint8_t *in, uint64_t *q) {
-    unsigned m, b;
-    for (m = 0; m < 8; m++) {
-        uint64_t w = 0;
-        for (b = 0; b < 8; b++) w |= (uint64_t)in[ep__bs_offset(m, b)] << (8 * b);
-        q[m] = w;
+EP__HOT void ep__bs_deinterleave(ep__bsw *lo, ep__bsw *hi) {
+    *lo = ep__delta_swap(ep__delta_swap(*lo, 0x0000FF000000FF00ull, 8), 0x00000000FFFF0000ull, 16);
+    *hi = ep__delta_swap(ep__delta_swap(*hi, 0x0000FF000000FF00ull, 8), 0x00000000FFFF0000ull, 16);
+    EP__SWAPMOVE(*lo, *hi, 0x00000000FFFFFFFFull, 32);
+}
+
+/* Word j of block blk from every lane (lane l holds bytes 64l..64l+63). */
+EP__HOT ep__bsw ep__bs_gather(const uint8_t *in, int blk, int j) {
+    uint64_t lanes[EP__BS_LANES];
+    ep__bsw v;
+    int l;
+    for (l = 0; l < EP__BS_LANES; l++) lanes[l] = ep_load_u64le(in + 64 * l + 16 * blk + 8 * j);
+    memcpy(&v, lanes, sizeof v);
+    return v;
+}
+
+EP__HOT void ep__bs_scatter(uint8_t *out, int blk, int j, ep__bsw v) {
+    uint64_t lanes[EP__BS_LANES];
+    int l;
+    memcpy(lanes, &v, sizeof v);
+    for (l = 0; l < EP__BS_LANES; l++) ep_store_u64le(out + 64 * l + 16 * blk + 8 * j, lanes[l]);
+}
+
+/* EP__BS_BYTES of blocks -> bitsliced q, and back. */
+EP__HOT void ep__bs_pack(const uint8_t *in, ep__bsw *q) {
+    int blk;
+    for (blk = 0; blk < 4; blk++) {
+        q[blk] = ep__bs_gather(in, blk, 0);
+        q[4 + blk] = ep__bs_gather(in, blk, 1);
+        ep__bs_interleave(&q[blk], &q[4 + blk]);
     }
     ep__bs_transpose(q);
 }
 
-static void ep__bs_store(uint64_t *q, uint8_t *out) {
-    unsigned m, b;
+EP__HOT void ep__bs_unpack(ep__bsw *q, uint8_t *out) {
+    int blk;
     ep__bs_transpose(q);
-    for (m = 0; m < 8; m++)
-        for (b = 0; b < 8; b++) out[ep__bs_offset(m, b)] = (uint8_t)(q[m] >> (8 * b));
+    for (blk = 0; blk < 4; blk++) {
+        ep__bs_deinterleave(&q[blk], &q[4 + blk]);
+        ep__bs_scatter(out, blk, 0, q[blk]);
+        ep__bs_scatter(out, blk, 1, q[4 + blk]);
+    }
 }
 
 /* Working memory of a bitsliced pass; the caller wipes it once at the end
  * (wiping per pass would cost as much as a round). */
 typedef struct ep__bs_scratch {
     ep__bsw q[8];
-    uint64_t w[EP__BS_LANES][8];
 } ep__bs_scratch;
-
-/* 64 bytes per lane <-> bitsliced words (lane l holds bytes 64l..64l+63). */
-static void ep__bs_pack(const uint8_t *in, ep__bs_scratch *s) {
-    int l, i;
-    for (l = 0; l < EP__BS_LANES; l++) ep__bs_load(in + 64 * l, s->w[l]);
-    for (i = 0; i < 8; i++) {
-        uint64_t lanes[EP__BS_LANES];
-        for (l = 0; l < EP__BS_LANES; l++) lanes[l] = s->w[l][i];
-        memcpy(&s->q[i], lanes, sizeof s->q[i]);
-    }
-}
-
-static void ep__bs_unpack(ep__bs_scratch *s, uint8_t *out) {
-    int l, i;
-    for (i = 0; i < 8; i++) {
-        uint64_t lanes[EP__BS_LANES];
-        memcpy(lanes, &s->q[i], sizeof s->q[i]);
-        for (l = 0; l < EP__BS_LANES; l++) s->w[l][i] = lanes[l];
-    }
-    for (l = 0; l < EP__BS_LANES; l++) ep__bs_store(s->w[l], out + 64 * l);
-}
 
 /* Encrypts EP__BS_BYTES of blocks in place with bitsliced round keys rk
  * (one scalar word per bit; the same key for every lane). */
 static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *blocks, ep__bs_scratch *s) {
     ep__bsw *q = s->q;
     int i, r;
-    ep__bs_pack(blocks, s);
+    ep__bs_pack(blocks, q);
     for (i = 0; i < 8; i++) q[i] ^= rk[i];
     for (r = 1; r < 14; r++) {
         ep__aes_sbox(q);
@@ -1509,7 +1519,7 @@ static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *blocks, ep__bs_scrat
     ep__aes_sbox(q);
     ep__aes_shift_rows(q);
     for (i = 0; i < 8; i++) q[i] ^= rk[8 * 14 + i];
-    ep__bs_unpack(s, blocks);
+    ep__bs_unpack(q, blocks);
 }
 
 /* AES-256 key schedule into 240 bytes; SubWord goes through the bitsliced
@@ -1526,9 +1536,9 @@ static void ep__aes256_schedule(const uint8_t *key, uint8_t *w) {
         if (i % 8 == 0 || i % 8 == 4) {
             memset(blk, 0, sizeof blk);
             for (j = 0; j < 4; j++) blk[j] = t[i % 8 == 0 ? (j + 1) & 3 : j]; /* RotWord */
-            ep__bs_pack(blk, &sc);
+            ep__bs_pack(blk, sc.q);
             ep__aes_sbox(sc.q);
-            ep__bs_unpack(&sc, blk);
+            ep__bs_unpack(sc.q, blk);
             memcpy(t, blk, 4);
             if (i % 8 == 0) t[0] ^= rcon[i / 8 - 1];
         }
@@ -2265,8 +2275,11 @@ EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_cry
 #endif
     /* Each round key, repeated for the four block slots, bitsliced. */
     for (r = 0; r < 15; r++) {
-        for (b = 0; b < 4; b++) memcpy(blk + 16 * b, sched + 16 * r, 16);
-        ep__bs_load(blk, ctx->opaque + EP__GCM_RK + 8 * r);
+        ep__bs_scratch sc;
+        for (b = 0; b < EP__BS_BYTES / 16; b++) memcpy(blk + 16 * b, sched + 16 * r, 16);
+        ep__bs_pack(blk, sc.q);
+        for (b = 0; b < 8; b++) memcpy(ctx->opaque + EP__GCM_RK + 8 * r + b, &sc.q[b], 8); /* lane 0 */
+        ep__wipe(&sc, sizeof sc);
     }
     /* H = E(0); kept as (hi, lo, hi^lo) and the same bit-reversed. */
     memset(blk, 0, sizeof blk);
