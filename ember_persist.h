@@ -1233,7 +1233,7 @@ EP_API void ep_buf_lenbytes(ep_buf *b, const void *data, size_t n) {
 
 /* Layout of ep_gcm.opaque (uint64_t words). */
 #define EP__GCM_RK 0         /* portable: 15 bitsliced round keys, 8 words each */
-#define EP__GCM_H 120        /* portable: H, and H bit-reversed (see ghash) */
+#define EP__GCM_H 120        /* portable: H^1..H^4 as (hi, lo) */
 #define EP__GCM_HW_RK 0      /* hardware: 15 round keys, 2 words each */
 #define EP__GCM_HW_H 32      /* hardware: H^1..H^9, 2 words each */
 #define EP__GCM_HW_HK 50     /* hardware: hi^lo of each power (Karatsuba), 2 words each */
@@ -1581,22 +1581,74 @@ EP__HOT uint64_t ep__rev64(uint64_t x) {
     return (x >> 32) | (x << 32);
 }
 
-/* Full 128-bit carry-less product; the high half is the low half of the
- * product of the bit-reversed operands, reversed (xr, yr given reversed). */
-EP__HOT void ep__clmul64(uint64_t x, uint64_t y, uint64_t xr, uint64_t yr, uint64_t *hi, uint64_t *lo) {
-    *lo = ep__bmul64(x, y);
-    *hi = ep__rev64(ep__bmul64(xr, yr)) >> 1;
+/* Low 64 bits of x * y with y given as its four holey parts (y & m0..m3),
+ * split once per message instead of once per product. */
+EP__HOT uint64_t ep__bmul64s(uint64_t x, const uint64_t *yp) {
+    const uint64_t m0 = 0x1111111111111111ull, m1 = 0x2222222222222222ull;
+    const uint64_t m2 = 0x4444444444444444ull, m3 = 0x8888888888888888ull;
+    uint64_t x0 = x & m0, x1 = x & m1, x2 = x & m2, x3 = x & m3;
+    uint64_t z0 = (x0 * yp[0]) ^ (x1 * yp[3]) ^ (x2 * yp[2]) ^ (x3 * yp[1]);
+    uint64_t z1 = (x0 * yp[1]) ^ (x1 * yp[0]) ^ (x2 * yp[3]) ^ (x3 * yp[2]);
+    uint64_t z2 = (x0 * yp[2]) ^ (x1 * yp[1]) ^ (x2 * yp[0]) ^ (x3 * yp[3]);
+    uint64_t z3 = (x0 * yp[3]) ^ (x1 * yp[2]) ^ (x2 * yp[1]) ^ (x3 * yp[0]);
+    return (z0 & m0) | (z1 & m1) | (z2 & m2) | (z3 & m3);
 }
 
-/* y = y * H in GF(2^128); h = {H.hi, H.lo, H.hi^H.lo} and the same reversed. */
-EP__HOT void ep__ghash_mul(uint64_t *y, const uint64_t *h) {
-    uint64_t y1 = y[0], y0 = y[1], y2 = y1 ^ y0, r1 = ep__rev64(y1), r0 = ep__rev64(y0);
+/* GHASH aggregates up to this many blocks per reduction with H^1..H^4. */
+#define EP__GH_AGG 4
+/* Per power of H: hi, lo, hi^lo and the same three bit-reversed, each split
+ * into its four holey parts. */
+#define EP__GH_ENTRY 24
+
+EP__HOT void ep__ghash_split(uint64_t *e, uint64_t v) {
+    e[0] = v & 0x1111111111111111ull;
+    e[1] = v & 0x2222222222222222ull;
+    e[2] = v & 0x4444444444444444ull;
+    e[3] = v & 0x8888888888888888ull;
+}
+
+static void ep__ghash_entry(uint64_t *e, uint64_t hi, uint64_t lo) {
+    uint64_t rhi = ep__rev64(hi), rlo = ep__rev64(lo);
+    ep__ghash_split(e, hi);
+    ep__ghash_split(e + 4, lo);
+    ep__ghash_split(e + 8, hi ^ lo);
+    ep__ghash_split(e + 12, rhi);
+    ep__ghash_split(e + 16, rlo);
+    ep__ghash_split(e + 20, rhi ^ rlo);
+}
+
+/* y = (y + x_0) H^n + x_1 H^(n-1) + ... + x_(n-1) H for n = 1..4 blocks
+ * (x as big-endian word pairs), with one reduction. Karatsuba per block:
+ * hi*hi, lo*lo and (hi^lo)*(hi^lo); each 64x64 product is a low half
+ * (holey multiply) and a high half (the low half of the bit-reversed
+ * operands, reversed). Reversal and shifting are linear, so the high halves
+ * of all n blocks are summed first and reversed once. */
+EP__HOT void ep__ghash_agg(uint64_t *y, const uint64_t *tab, const uint64_t *x, int n) {
+    uint64_t lhh = 0, lll = 0, lmm = 0, rhh = 0, rll = 0, rmm = 0;
     uint64_t p3, p2, p1, p0, m1, m0, z3, z2, z1, z0;
-    ep__clmul64(y1, h[0], r1, h[3], &p3, &p2);
-    ep__clmul64(y0, h[1], r0, h[4], &p1, &p0);
-    ep__clmul64(y2, h[2], r1 ^ r0, h[5], &m1, &m0); /* reversal is linear */
-    m1 ^= p3 ^ p1;
-    m0 ^= p2 ^ p0;
+    int i;
+    for (i = 0; i < n; i++) {
+        const uint64_t *e = tab + EP__GH_ENTRY * (n - 1 - i);
+        uint64_t x1 = x[2 * i], x0 = x[2 * i + 1], r1, r0;
+        if (i == 0) {
+            x1 ^= y[0];
+            x0 ^= y[1];
+        }
+        r1 = ep__rev64(x1);
+        r0 = ep__rev64(x0);
+        lhh ^= ep__bmul64s(x1, e);
+        lll ^= ep__bmul64s(x0, e + 4);
+        lmm ^= ep__bmul64s(x1 ^ x0, e + 8);
+        rhh ^= ep__bmul64s(r1, e + 12);
+        rll ^= ep__bmul64s(r0, e + 16);
+        rmm ^= ep__bmul64s(r1 ^ r0, e + 20);
+    }
+    p3 = ep__rev64(rhh) >> 1;
+    p2 = lhh;
+    p1 = ep__rev64(rll) >> 1;
+    p0 = lll;
+    m1 = (ep__rev64(rmm) >> 1) ^ p3 ^ p1;
+    m0 = lmm ^ p2 ^ p0;
     p2 ^= m1;
     p1 ^= m0;
     /* shift the 256-bit product left by one: the reflected form */
@@ -1613,22 +1665,32 @@ EP__HOT void ep__ghash_mul(uint64_t *y, const uint64_t *h) {
 }
 
 /* y ^= data (zero-padded to whole blocks), y *= H for each block. */
-static void ep__ghash_update(uint64_t *y, const uint64_t *h, const uint8_t *data, size_t len) {
-    while (len >= 16) {
-        y[0] ^= ep__load_be64(data);
-        y[1] ^= ep__load_be64(data + 8);
-        ep__ghash_mul(y, h);
-        data += 16;
-        len -= 16;
+static void ep__ghash_update(uint64_t *y, const uint64_t *tab, const uint8_t *data, size_t len) {
+    uint64_t x[2 * EP__GH_AGG];
+    int i;
+    while (len) {
+        size_t n = EP__MIN(len, (size_t)16 * EP__GH_AGG);
+        int nb = (int)((n + 15) / 16);
+        if (n == 16 * (size_t)nb) {
+            for (i = 0; i < 2 * nb; i++) x[i] = ep__load_be64(data + 8 * i);
+        } else { /* the zero-padded end */
+            uint8_t last[16 * EP__GH_AGG];
+            memset(last, 0, sizeof last);
+            memcpy(last, data, n);
+            for (i = 0; i < 2 * nb; i++) x[i] = ep__load_be64(last + 8 * i);
+            ep__wipe_fast(last, sizeof last);
+        }
+        ep__ghash_agg(y, tab, x, nb);
+        data += n;
+        len -= n;
     }
-    if (len) {
-        uint8_t last[16];
-        memset(last, 0, sizeof last);
-        memcpy(last, data, len);
-        y[0] ^= ep__load_be64(last);
-        y[1] ^= ep__load_be64(last + 8);
-        ep__ghash_mul(y, h);
-    }
+    ep__wipe_fast(x, sizeof x);
+}
+
+/* H^1..H^4 as table entries, from (hi, lo) of each power kept in the context. */
+static void ep__ghash_table(uint64_t *tab, const uint64_t *powers) {
+    int k;
+    for (k = 0; k < EP__GH_AGG; k++) ep__ghash_entry(tab + EP__GH_ENTRY * k, powers[2 * k], powers[2 * k + 1]);
 }
 
 /* One seal or open in progress. */
@@ -1637,6 +1699,7 @@ typedef struct ep__gcm_run {
     uint64_t aad_len;
     uint8_t j0[16];       /* the pre-counter block */
     uint64_t y[2];        /* GHASH state */
+    uint64_t gh[EP__GH_ENTRY * EP__GH_AGG]; /* portable: split powers of H */
 } ep__gcm_run;
 
 /* ======================================================================== */
@@ -2110,19 +2173,16 @@ EP__TARGET_ARMCE static void ep__arm_crypt(ep__gcm_run *run, const uint8_t *in, 
 /* Largest plaintext GCM allows: 2^32 - 2 blocks. */
 #define EP__GCM_MAX_LEN ((((uint64_t)1 << 32) - 2) * 16)
 
-static void ep__portable_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len) {
-    ep__ghash_update(y, ctx->opaque + EP__GCM_H, data, len);
-}
 
 
-static void ep__gcm_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len) {
+static void ep__gcm_ghash(ep__gcm_run *run, const uint8_t *data, size_t len) {
 #ifdef EP__GCM_HW
-    if (ctx->impl == EP_CRYPTO_HW) {
-        ep__hw_ghash(ctx, y, data, len);
+    if (run->ctx->impl == EP_CRYPTO_HW) {
+        ep__hw_ghash(run->ctx, run->y, data, len);
         return;
     }
 #endif
-    ep__portable_ghash(ctx, y, data, len);
+    ep__ghash_update(run->y, run->gh, data, len);
 }
 
 /* Portable CTR + GHASH. The keystream starts at J0 so its first block is the
@@ -2144,7 +2204,7 @@ static void ep__xor_bytes(uint8_t *out, const uint8_t *in, const uint8_t *ks, si
 static void ep__portable_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out, int decrypt,
                                uint8_t *tagmask) {
     const uint64_t *rk = run->ctx->opaque + EP__GCM_RK;
-    const uint64_t *h = run->ctx->opaque + EP__GCM_H;
+    const uint64_t *h = run->gh;
     uint32_t ctr = ((uint32_t)run->j0[12] << 24) | ((uint32_t)run->j0[13] << 16) | ((uint32_t)run->j0[14] << 8) |
                    run->j0[15];
     uint8_t ks[EP__BS_BYTES];
@@ -2183,6 +2243,11 @@ static void ep__portable_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, 
     ep__wipe(&sc, sizeof sc);
 }
 
+/* The hardware path never fills the GHASH table. */
+static void ep__gcm_run_wipe(ep__gcm_run *run) {
+    ep__wipe_fast(run, run->ctx->impl == EP_CRYPTO_PORTABLE ? sizeof *run : offsetof(ep__gcm_run, gh));
+}
+
 /* A function, so 32-bit builds do not warn that the test is always false. */
 static int ep__over(uint64_t n, uint64_t max) {
     return n > max;
@@ -2196,6 +2261,7 @@ static ep_result ep__gcm_start(ep__gcm_run *run, const ep_gcm *ctx, const uint8_
         ep__over(iv_len, (uint64_t)1 << 60))
         return EP_ERR_INVALID_ARG;
     run->ctx = ctx;
+    if (ctx->impl == EP_CRYPTO_PORTABLE) ep__ghash_table(run->gh, ctx->opaque + EP__GCM_H);
     run->aad_len = (uint64_t)aad_len;
     run->y[0] = run->y[1] = 0;
     if (iv_len == 12) {
@@ -2207,13 +2273,13 @@ static ep_result ep__gcm_start(ep__gcm_run *run, const ep_gcm *ctx, const uint8_
         uint8_t lens[16];
         memset(lens, 0, 8);
         ep__store_be64(lens + 8, (uint64_t)iv_len * 8);
-        ep__gcm_ghash(ctx, run->y, iv, iv_len);
-        ep__gcm_ghash(ctx, run->y, lens, 16);
+        ep__gcm_ghash(run, iv, iv_len);
+        ep__gcm_ghash(run, lens, 16);
         ep__store_be64(run->j0, run->y[0]);
         ep__store_be64(run->j0 + 8, run->y[1]);
         run->y[0] = run->y[1] = 0;
     }
-    ep__gcm_ghash(ctx, run->y, aad, aad_len);
+    ep__gcm_ghash(run, aad, aad_len);
     return EP_OK;
 }
 
@@ -2222,7 +2288,7 @@ static void ep__gcm_finish(ep__gcm_run *run, size_t len, const uint8_t *tagmask,
     int i;
     ep__store_be64(lens, run->aad_len * 8);
     ep__store_be64(lens + 8, (uint64_t)len * 8);
-    ep__gcm_ghash(run->ctx, run->y, lens, 16);
+    ep__gcm_ghash(run, lens, 16);
     ep__store_be64(tag, run->y[0]);
     ep__store_be64(tag + 8, run->y[1]);
     for (i = 0; i < 16; i++) tag[i] ^= tagmask[i];
@@ -2281,21 +2347,25 @@ EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_cry
         for (b = 0; b < 8; b++) memcpy(ctx->opaque + EP__GCM_RK + 8 * r + b, &sc.q[b], 8); /* lane 0 */
         ep__wipe(&sc, sizeof sc);
     }
-    /* H = E(0); kept as (hi, lo, hi^lo) and the same bit-reversed. */
+    /* H = E(0), then H^2..H^4 (for aggregated GHASH) as (hi, lo) pairs. */
     memset(blk, 0, sizeof blk);
     {
         ep__bs_scratch sc;
+        uint64_t *pw = ctx->opaque + EP__GCM_H, tab[EP__GH_ENTRY], x[2];
+        int k;
         ep__aes_encrypt_bs(ctx->opaque + EP__GCM_RK, blk, &sc);
+        pw[0] = ep__load_be64(blk);
+        pw[1] = ep__load_be64(blk + 8);
+        ep__ghash_entry(tab, pw[0], pw[1]);
+        for (k = 1; k < EP__GH_AGG; k++) { /* H^(k+1) = (0 + H^k) H */
+            x[0] = pw[2 * k - 2];
+            x[1] = pw[2 * k - 1];
+            pw[2 * k] = pw[2 * k + 1] = 0;
+            ep__ghash_agg(pw + 2 * k, tab, x, 1);
+        }
         ep__wipe(&sc, sizeof sc);
-    }
-    {
-        uint64_t *h = ctx->opaque + EP__GCM_H;
-        h[0] = ep__load_be64(blk);
-        h[1] = ep__load_be64(blk + 8);
-        h[2] = h[0] ^ h[1];
-        h[3] = ep__rev64(h[0]);
-        h[4] = ep__rev64(h[1]);
-        h[5] = ep__rev64(h[2]);
+        ep__wipe(tab, sizeof tab);
+        ep__wipe(x, sizeof x);
     }
     ep__wipe(sched, sizeof sched);
     ep__wipe(blk, sizeof blk);
@@ -2315,7 +2385,7 @@ EP_API ep_result ep_gcm_seal(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
     r = ep__gcm_start(&run, ctx, iv, iv_len, aad, aad_len, len);
     if (r != EP_OK) return r;
     ep__gcm_crypt(&run, pt, len, ct, 0, tag);
-    ep__wipe_fast(&run, sizeof run);
+    ep__gcm_run_wipe(&run);
     return EP_OK;
 }
 
@@ -2342,7 +2412,7 @@ EP_API ep_result ep_gcm_open(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
     for (i = 0; i < 16; i++) diff |= (unsigned)(want[i] ^ tag[i]);
     ok = 1u & ((diff - 1u) >> 8);
 #endif
-    ep__wipe_fast(&run, sizeof run);
+    ep__gcm_run_wipe(&run);
     ep__wipe_fast(want, sizeof want);
     EP__CT_DECLASSIFY(&ok, sizeof ok);
     if (!ok) {
