@@ -1976,12 +1976,17 @@ EP__X86_HOT void ep__x86_chunk(const ep_gcm *ctx, __m128i *ctr, const uint8_t *i
         acc[0] = acc[1] = acc[2] = _mm_setzero_si128();
         c[0] = _mm_xor_si128(c[0], *y);
     }
-    for (r = 1; r < 14; r++) {
+    /* Rounds 1..8 each carry one GHASH product: c[0] H^8 + ... + c[7] H. */
+#  define EP__ROUND(r) rk = ep__x86_rk(ctx, r); EP__X8(EP__ENC); \
+        if (stitch) ep__x86_gh_acc(ctx, acc, c[(r) - 1], 9 - (r))
+    EP__ROUND(1); EP__ROUND(2); EP__ROUND(3); EP__ROUND(4);
+    EP__ROUND(5); EP__ROUND(6); EP__ROUND(7); EP__ROUND(8);
+#  undef EP__ROUND
+    if (stitch) *y = ep__x86_gh_fold(acc);
+    for (r = 9; r < 14; r++) {
         rk = ep__x86_rk(ctx, r);
         EP__X8(EP__ENC);
-        if (stitch && r <= 8) ep__x86_gh_acc(ctx, acc, c[r - 1], 9 - r); /* c[0] H^8 + ... + c[7] H */
     }
-    if (stitch) *y = ep__x86_gh_fold(acc);
     rk = ep__x86_rk(ctx, 14);
     EP__X8(EP__LAST);
 #  undef EP__X8
