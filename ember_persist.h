@@ -2322,8 +2322,8 @@ static void ep__portable_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, 
         off += n;
         avail -= n;
     }
-    ep__wipe(ks, sizeof ks);
-    ep__wipe(&sc, sizeof sc);
+    ep__wipe_fast(ks, sizeof ks);
+    ep__wipe_fast(&sc, sizeof sc);
 }
 
 /* The hardware path never fills the GHASH table. */
