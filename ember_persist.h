@@ -2024,27 +2024,28 @@ EP__X86_HOT void ep__x86_chunk(const ep_gcm *ctx, __m128i *ctr, const uint8_t *i
 #  undef EP__LAST
 }
 
-/* The last 0..127 bytes (nb blocks, at most 4 unless wide), E(J0) and the
- * tag. All the AES of the message end runs as one batch, overlapping the
- * GHASH of the last full chunk (if pending); the tail blocks and the lengths
- * block then take one aggregated GHASH with one reduction. */
+/* The last 0..127 bytes (nb blocks, at most width: 0, 4 or 8), E(J0) and
+ * the tag. All the AES of the message end runs as one batch; the GHASH of
+ * the last full chunk (if pending), the tail blocks and the lengths block
+ * take one aggregated pass with one reduction when they are at most nine
+ * blocks (H^1..H^9), else two. */
 EP__X86_HOT void ep__x86_tail(const ep_gcm *ctx, const ep__gcm_run *run, __m128i ctr, __m128i y, const __m128i *c,
                               int pending, const uint8_t *in, size_t len, uint8_t *out, int decrypt,
-                              uint64_t total, uint8_t *tag, int wide) {
+                              uint64_t total, uint8_t *tag, int width) {
     const __m128i one = _mm_set_epi32(0, 0, 0, 1);
     __m128i k0, k1, k2, k3, k4, k5, k6, k7, k8, acc[3], x, rk;
     uint8_t buf[128], ob[128];
     const uint8_t *ghsrc = decrypt ? buf : ob;
     size_t nb = (len + 15) / 16, i;
-    int r;
+    int r, pw;
     /* k0 = E(J0), k1.. the keystream; named registers, as in ep__x86_chunk */
-#  define EP__K(op) op(1); op(2); op(3); op(4); if (wide) { op(5); op(6); op(7); op(8); }
+#  define EP__K(op) if (width >= 4) { op(1); op(2); op(3); op(4); } if (width == 8) { op(5); op(6); op(7); op(8); }
 #  define EP__CTR(i) ctr = _mm_add_epi32(ctr, one); k##i = _mm_xor_si128(ep__x86_bswap(ctr), rk)
 #  define EP__ENC(i) k##i = _mm_aesenc_si128(k##i, rk)
 #  define EP__LAST(i) k##i = _mm_aesenclast_si128(k##i, rk)
 #  define EP__XOR(i) _mm_storeu_si128((__m128i *)(void *)(ob + 16 * ((i) - 1)), _mm_xor_si128(k##i, \
         _mm_loadu_si128((const __m128i *)(const void *)(buf + 16 * ((i) - 1)))))
-    k5 = k6 = k7 = k8 = _mm_setzero_si128();
+    k1 = k2 = k3 = k4 = k5 = k6 = k7 = k8 = _mm_setzero_si128();
     rk = ep__x86_rk(ctx, 0);
     k0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)run->j0), rk);
     EP__K(EP__CTR);
@@ -2056,31 +2057,44 @@ EP__X86_HOT void ep__x86_tail(const ep_gcm *ctx, const ep__gcm_run *run, __m128i
     rk = ep__x86_rk(ctx, 14);
     EP__LAST(0);
     EP__K(EP__LAST);
-    if (pending) y = ep__x86_ghash8(ctx, y, c);
-    memset(buf, 0, sizeof buf);
-    if (len) memcpy(buf, in, len);
-    EP__K(EP__XOR);
+    if (pending && nb) { /* 8 + nb + 1 > 9 blocks: the full chunk on its own */
+        y = ep__x86_ghash8(ctx, y, c);
+        pending = 0;
+    }
+    if (width) {
+        memset(buf, 0, sizeof buf);
+        if (len) memcpy(buf, in, len);
+        EP__K(EP__XOR);
+        if (len) memcpy(out, ob, len);
+        memset(ob + len, 0, sizeof ob - len); /* ciphertext padded with zeros */
+    }
 #  undef EP__K
 #  undef EP__CTR
 #  undef EP__ENC
 #  undef EP__LAST
 #  undef EP__XOR
-    if (len) memcpy(out, ob, len);
-    memset(ob + len, 0, sizeof ob - len); /* ciphertext padded with zeros */
-    /* y = (y + x_0) H^(nb+1) + ... + x_(nb-1) H^2 + lengths H */
+    /* y = (y + x_0) H^pw + ... + lengths H over [pending chunk] [tail] lengths */
     acc[0] = acc[1] = acc[2] = _mm_setzero_si128();
+    x = _mm_setzero_si128();
+    pw = (pending ? 8 : 0) + (int)nb + 1;
+    for (r = 0; pending && r < 8; r++) {
+        x = r == 0 ? _mm_xor_si128(c[0], y) : c[r];
+        ep__x86_gh_acc(ctx, acc, x, pw--);
+    }
     for (i = 0; i < nb; i++) {
         x = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(const void *)(ghsrc + 16 * i)));
         if (i == 0) x = _mm_xor_si128(x, y);
-        ep__x86_gh_acc(ctx, acc, x, (int)(nb + 1 - i));
+        ep__x86_gh_acc(ctx, acc, x, pw--);
     }
     x = _mm_set_epi64x((long long)(run->aad_len * 8), (long long)(total * 8)); /* already reflected */
-    if (nb == 0) x = _mm_xor_si128(x, y);
+    if (!pending && nb == 0) x = _mm_xor_si128(x, y);
     ep__x86_gh_acc(ctx, acc, x, 1);
     y = ep__x86_bswap(ep__x86_gh_fold(acc));
     _mm_storeu_si128((__m128i *)(void *)tag, _mm_xor_si128(y, k0));
-    ep__wipe_fast(buf, sizeof buf);
-    ep__wipe_fast(ob, sizeof ob);
+    if (width) {
+        ep__wipe_fast(buf, sizeof buf);
+        ep__wipe_fast(ob, sizeof ob);
+    }
 }
 
 /* CTR + GHASH of a whole message and its tag. */
@@ -2104,10 +2118,12 @@ EP__TARGET_AESNI static void ep__x86_crypt(ep__gcm_run *run, const uint8_t *in, 
         out += 128;
         len -= 128;
     }
-    if (len <= 64)
+    if (len == 0)
         ep__x86_tail(ctx, run, ctr, y, c, pending, in, len, out, decrypt, total, tag, 0);
+    else if (len <= 64)
+        ep__x86_tail(ctx, run, ctr, y, c, pending, in, len, out, decrypt, total, tag, 4);
     else
-        ep__x86_tail(ctx, run, ctr, y, c, pending, in, len, out, decrypt, total, tag, 1);
+        ep__x86_tail(ctx, run, ctr, y, c, pending, in, len, out, decrypt, total, tag, 8);
 }
 
 #define ep__hw_available ep__x86_available
