@@ -64,6 +64,8 @@
 #define EP__GCM_HW_RK 0      /* hardware: 15 round keys, 2 words each */
 #define EP__GCM_HW_H 32      /* hardware: H^1..H^9, 2 words each */
 #define EP__GCM_HW_HK 50     /* hardware: hi^lo of each power (Karatsuba), 2 words each */
+#define EP__GCM_HW_HD 68     /* x86 VAES: H^16, H^15, ..., H^1, 2 words each */
+#define EP__GCM_HW_FLAGS 127 /* x86: 1 if the VAES path is used */
 
 EP__HOT uint64_t ep__load_be64(const uint8_t *p) {
     return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) | ((uint64_t)p[3] << 32) |
@@ -776,20 +778,6 @@ EP__TARGET_AESNI static __m128i ep__x86_aes(const ep_gcm *ctx, __m128i b) {
     return _mm_aesenclast_si128(b, ep__x86_rk(ctx, 14));
 }
 
-EP__TARGET_AESNI static void ep__x86_init(ep_gcm *ctx, const uint8_t *schedule) {
-    __m128i h, p;
-    int k;
-    memcpy(ctx->opaque + EP__GCM_HW_RK, schedule, 240);
-    h = ep__x86_bswap(ep__x86_aes(ctx, _mm_setzero_si128()));
-    p = h;
-    for (k = 1; k <= 9; k++) {
-        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)), p);
-        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)),
-                         _mm_xor_si128(p, _mm_shuffle_epi32(p, 0x4E)));
-        p = ep__x86_gmul(p, h);
-    }
-}
-
 /* acc (lo, hi, mid) += a * H^k, unreduced: Karatsuba, three carry-less products. */
 EP__X86_HOT void ep__x86_gh_acc(const ep_gcm *ctx, __m128i *acc, __m128i a, int k) {
     __m128i h = ep__x86_hpow(ctx, k);
@@ -924,6 +912,162 @@ EP__X86_HOT void ep__x86_tail(const ep_gcm *ctx, const ep__gcm_run *run, __m128i
     }
 }
 
+/* ---- VAES + VPCLMULQDQ (256-bit): two blocks per instruction -------------- */
+#  if !defined(EP_NO_VAES) && \
+      (defined(__clang__) ? (__clang_major__ >= 8) : defined(__GNUC__) ? (__GNUC__ >= 9) : (_MSC_VER >= 1920))
+#    define EP__GCM_VAES 1
+#    if defined(_MSC_VER) && !defined(__clang__)
+#      define EP__TARGET_VAES
+#      define EP__VAES_HOT static __forceinline
+#    else
+#      include <cpuid.h>
+#      define EP__TARGET_VAES __attribute__((target("vaes,vpclmulqdq,avx2,aes,pclmul,sse4.1")))
+#      define EP__VAES_HOT static inline __attribute__((always_inline, target("vaes,vpclmulqdq,avx2,aes,pclmul,sse4.1")))
+#    endif
+
+/* CPUID says VAES, VPCLMULQDQ and AVX2, and the OS saves the YMM registers. */
+static int ep__x86_vaes_available(void) {
+    unsigned b7, c7, c1, xcr0;
+#    if defined(_MSC_VER) && !defined(__clang__)
+    int r[4];
+    __cpuid(r, 0);
+    if (r[0] < 7) return 0;
+    __cpuid(r, 1);
+    c1 = (unsigned)r[2];
+    if (!(c1 & (1u << 27))) return 0; /* OSXSAVE */
+    xcr0 = (unsigned)_xgetbv(0);
+    __cpuidex(r, 7, 0);
+    b7 = (unsigned)r[1];
+    c7 = (unsigned)r[2];
+#    else
+    unsigned a, b, d, lo, hi;
+    if (__get_cpuid_max(0, NULL) < 7) return 0;
+    __cpuid(1, a, b, c1, d);
+    if (!(c1 & (1u << 27))) return 0; /* OSXSAVE */
+    __asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    xcr0 = lo;
+    __cpuid_count(7, 0, a, b7, c7, d);
+#    endif
+    return (xcr0 & 6u) == 6u && (b7 & (1u << 5)) && (c7 & (1u << 9)) && (c7 & (1u << 10));
+}
+
+EP__VAES_HOT __m256i ep__vaes_rk(const ep_gcm *ctx, int r) { /* round key r in both lanes */
+    return _mm256_broadcastsi128_si256(ep__x86_rk(ctx, r));
+}
+
+/* The pair (H^(16-2i), H^(15-2i)) for blocks 2i, 2i+1 of a 16-block run. */
+EP__VAES_HOT __m256i ep__vaes_hpair(const ep_gcm *ctx, int i) {
+    return _mm256_loadu_si256((const __m256i *)(const void *)(ctx->opaque + EP__GCM_HW_HD + 4 * i));
+}
+
+/* acc += a * h lane by lane (Karatsuba; h's hi^lo made on the fly). */
+EP__VAES_HOT void ep__vaes_gh_acc(__m256i *acc, __m256i a, __m256i h) {
+    __m256i am = _mm256_xor_si256(a, _mm256_shuffle_epi32(a, 0x4E));
+    __m256i hm = _mm256_xor_si256(h, _mm256_shuffle_epi32(h, 0x4E));
+    acc[0] = _mm256_xor_si256(acc[0], _mm256_clmulepi64_epi128(a, h, 0x00));
+    acc[1] = _mm256_xor_si256(acc[1], _mm256_clmulepi64_epi128(a, h, 0x11));
+    acc[2] = _mm256_xor_si256(acc[2], _mm256_clmulepi64_epi128(am, hm, 0x00));
+}
+
+/* Both lanes summed and reduced. */
+EP__VAES_HOT __m128i ep__vaes_gh_fold(const __m256i *acc) {
+    __m128i f[3];
+    int i;
+    for (i = 0; i < 3; i++)
+        f[i] = _mm_xor_si128(_mm256_castsi256_si128(acc[i]), _mm256_extracti128_si256(acc[i], 1));
+    return ep__x86_gh_fold(f);
+}
+
+/* 256 bytes of CTR as in ep__x86_chunk, sixteen blocks in eight registers;
+ * with stitch the GHASH of the previous run's c (16 blocks, one reduction)
+ * rides on rounds 1..8. */
+EP__VAES_HOT void ep__vaes_chunk(const ep_gcm *ctx, __m128i *ctr, const uint8_t *in, uint8_t *out, int decrypt,
+                                 __m256i *c, __m128i *y, int stitch) {
+    const __m256i bswap = _mm256_broadcastsi128_si256(
+        _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    const __m256i two = _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 2);
+    __m256i b0, b1, b2, b3, b4, b5, b6, b7, rk, acc[3];
+    __m256i cv = _mm256_add_epi32(_mm256_broadcastsi128_si256(*ctr), _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 1));
+    int r;
+#  define EP__V8(op) op(0); op(1); op(2); op(3); op(4); op(5); op(6); op(7)
+#  define EP__VCTR(i) b##i = _mm256_xor_si256(_mm256_shuffle_epi8(cv, bswap), rk); cv = _mm256_add_epi32(cv, two)
+#  define EP__VENC(i) b##i = _mm256_aesenc_epi128(b##i, rk)
+#  define EP__VLAST(i) do { \
+        __m256i d_ = _mm256_loadu_si256((const __m256i *)(const void *)(in + 32 * (i))); \
+        __m256i o_ = _mm256_xor_si256(_mm256_aesenclast_epi128(b##i, rk), d_); \
+        _mm256_storeu_si256((__m256i *)(void *)(out + 32 * (i)), o_); \
+        c[i] = _mm256_shuffle_epi8(decrypt ? d_ : o_, bswap); } while (0)
+#  define EP__VROUND(r) rk = ep__vaes_rk(ctx, r); EP__V8(EP__VENC); \
+        if (stitch) ep__vaes_gh_acc(acc, c[(r) - 1], ep__vaes_hpair(ctx, (r) - 1))
+    rk = ep__vaes_rk(ctx, 0);
+    EP__V8(EP__VCTR);
+    *ctr = _mm_add_epi32(*ctr, _mm_set_epi32(0, 0, 0, 16));
+    if (stitch) {
+        acc[0] = acc[1] = acc[2] = _mm256_setzero_si256();
+        c[0] = _mm256_xor_si256(c[0], _mm256_set_m128i(_mm_setzero_si128(), *y)); /* y joins block 0 */
+    }
+    EP__VROUND(1); EP__VROUND(2); EP__VROUND(3); EP__VROUND(4);
+    EP__VROUND(5); EP__VROUND(6); EP__VROUND(7); EP__VROUND(8);
+    if (stitch) *y = ep__vaes_gh_fold(acc);
+    for (r = 9; r < 14; r++) {
+        rk = ep__vaes_rk(ctx, r);
+        EP__V8(EP__VENC);
+    }
+    rk = ep__vaes_rk(ctx, 14);
+    EP__V8(EP__VLAST);
+#  undef EP__V8
+#  undef EP__VCTR
+#  undef EP__VENC
+#  undef EP__VLAST
+#  undef EP__VROUND
+}
+
+/* GHASH of the last 16-block run on its own. */
+EP__VAES_HOT __m128i ep__vaes_ghash16(const ep_gcm *ctx, __m128i y, __m256i *c) {
+    __m256i acc[3];
+    int i;
+    acc[0] = acc[1] = acc[2] = _mm256_setzero_si256();
+    c[0] = _mm256_xor_si256(c[0], _mm256_set_m128i(_mm_setzero_si128(), y));
+    for (i = 0; i < 8; i++) ep__vaes_gh_acc(acc, c[i], ep__vaes_hpair(ctx, i));
+    return ep__vaes_gh_fold(acc);
+}
+
+/* The whole 256-byte runs of a message; returns the bytes done. */
+EP__TARGET_VAES static size_t ep__vaes_bulk(const ep_gcm *ctx, __m128i *ctr, __m128i *y, const uint8_t *in,
+                                            size_t len, uint8_t *out, int decrypt) {
+    __m256i c[8];
+    size_t done = 0;
+    if (len < 256) return 0;
+    ep__vaes_chunk(ctx, ctr, in, out, decrypt, c, y, 0);
+    for (done = 256; len - done >= 256; done += 256)
+        ep__vaes_chunk(ctx, ctr, in + done, out + done, decrypt, c, y, 1);
+    *y = ep__vaes_ghash16(ctx, *y, c);
+    ep__wipe_fast(c, sizeof c);
+    return done;
+}
+#  endif /* VAES compilers */
+
+EP__TARGET_AESNI static void ep__x86_init(ep_gcm *ctx, const uint8_t *schedule) {
+    __m128i h, p;
+    int k;
+    memcpy(ctx->opaque + EP__GCM_HW_RK, schedule, 240);
+    h = ep__x86_bswap(ep__x86_aes(ctx, _mm_setzero_si128()));
+    p = h;
+    for (k = 1; k <= 16; k++) {
+        if (k <= 9) {
+            _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)), p);
+            _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)),
+                             _mm_xor_si128(p, _mm_shuffle_epi32(p, 0x4E)));
+        }
+        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_HD + 2 * (16 - k)), p);
+        p = ep__x86_gmul(p, h);
+    }
+#  ifdef EP__GCM_VAES
+    ctx->opaque[EP__GCM_HW_FLAGS] = (uint64_t)ep__x86_vaes_available();
+#  endif
+}
+
 /* CTR + GHASH of a whole message and its tag. */
 EP__TARGET_AESNI static void ep__x86_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out,
                                            int decrypt, uint8_t *tag) {
@@ -932,6 +1076,14 @@ EP__TARGET_AESNI static void ep__x86_crypt(ep__gcm_run *run, const uint8_t *in, 
     __m128i y = ep__x86_load_y(run->y), c[8];
     uint64_t total = len;
     int pending = 0;
+#  ifdef EP__GCM_VAES
+    if (ctx->opaque[EP__GCM_HW_FLAGS] & 1) { /* whole 256-byte runs, then the rest below */
+        size_t done = ep__vaes_bulk(ctx, &ctr, &y, in, len, out, decrypt);
+        in += done;
+        out += done;
+        len -= done;
+    }
+#  endif
     if (len >= 128) {
         ep__x86_chunk(ctx, &ctr, in, out, decrypt, c, &y, 0);
         pending = 1;
