@@ -1178,9 +1178,15 @@ EP_API void ep_buf_lenbytes(ep_buf *b, const void *data, size_t n) {
  * randomness and the key object.
  *
  * Portable path: nothing secret ever picks a table entry, a branch or a loop
- * bound. AES is bitsliced (four blocks at once in eight 64-bit words, the
- * S-box a Boolean circuit); GHASH multiplies with integer multiplies on
- * "holey" operands so carries cannot reach a bit that is kept. */
+ * bound. AES is bitsliced (four blocks per 64-bit lane, two lanes where
+ * compiler vectors map to 128-bit registers), fixsliced (ShiftRows lives in
+ * MixColumns variants and the round keys), with a 136-gate S-box circuit;
+ * GHASH multiplies with integer multiplies on "holey" operands so carries
+ * cannot reach a bit that is kept, four blocks per reduction.
+ *
+ * Hardware path (x86-64): AES-NI in 8-block chunks with the GHASH of each
+ * chunk stitched into the rounds of the next; VAES + VPCLMULQDQ in 16-block
+ * runs where the CPU has them. AArch64: AESE/AESMC + PMULL. */
 
 #if !defined(EP_NO_ENCRYPTION)
 
