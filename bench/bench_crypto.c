@@ -125,7 +125,7 @@ int main(int argc, char **argv) {
                    have_noasm ? "vs OpenSSL no-asm" : NULL);
         if (have_noasm) bench_line("OpenSSL EVP, no asm (C AES)", noasm[i], "MB/s", 0, NULL);
         if (have_vpaes) bench_line("OpenSSL EVP, AES-NI/PCLMUL off (SSSE3 asm)", vpaes[i], "MB/s", 0, NULL);
-        if (have_hw) bench_line("ep hardware (AES-NI + PCLMUL)", hw[i], "MB/s", hw[i] / ossl[i], "vs OpenSSL EVP");
+        if (have_hw) bench_line("ep hardware (AES-NI or VAES + PCLMUL)", hw[i], "MB/s", hw[i] / ossl[i], "vs OpenSSL EVP");
         bench_line("OpenSSL EVP (AES-NI)", ossl[i], "MB/s", 0, NULL);
     }
     printf(" at 16 KiB:\n");
