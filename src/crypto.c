@@ -629,10 +629,10 @@ static void ep__ghash_update(uint64_t *y, const uint64_t *tab, const uint8_t *da
     ep__wipe_fast(x, sizeof x);
 }
 
-/* H^1..H^4 as table entries, from (hi, lo) of each power kept in the context. */
-static void ep__ghash_table(uint64_t *tab, const uint64_t *powers) {
+/* H^1..H^n as table entries, from (hi, lo) of each power kept in the context. */
+static void ep__ghash_table(uint64_t *tab, const uint64_t *powers, int n) {
     int k;
-    for (k = 0; k < EP__GH_AGG; k++) ep__ghash_entry(tab + EP__GH_ENTRY * k, powers[2 * k], powers[2 * k + 1]);
+    for (k = 0; k < n; k++) ep__ghash_entry(tab + EP__GH_ENTRY * k, powers[2 * k], powers[2 * k + 1]);
 }
 
 /* One seal or open in progress. */
@@ -641,6 +641,7 @@ typedef struct ep__gcm_run {
     uint64_t aad_len;
     uint8_t j0[16];       /* the pre-counter block */
     uint64_t y[2];        /* GHASH state */
+    int gh_n;             /* portable: powers of H in gh */
     uint64_t gh[EP__GH_ENTRY * EP__GH_AGG]; /* portable: split powers of H */
 } ep__gcm_run;
 
@@ -1358,7 +1359,9 @@ static void ep__portable_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, 
 
 /* The hardware path never fills the GHASH table. */
 static void ep__gcm_run_wipe(ep__gcm_run *run) {
-    ep__wipe_fast(run, run->ctx->impl == EP_CRYPTO_PORTABLE ? sizeof *run : offsetof(ep__gcm_run, gh));
+    size_t n = offsetof(ep__gcm_run, gh);
+    if (run->ctx->impl == EP_CRYPTO_PORTABLE) n += sizeof(uint64_t) * EP__GH_ENTRY * (size_t)run->gh_n;
+    ep__wipe_fast(run, n);
 }
 
 /* A function, so 32-bit builds do not warn that the test is always false. */
@@ -1374,7 +1377,13 @@ static ep_result ep__gcm_start(ep__gcm_run *run, const ep_gcm *ctx, const uint8_
         ep__over(iv_len, (uint64_t)1 << 60))
         return EP_ERR_INVALID_ARG;
     run->ctx = ctx;
-    if (ctx->impl == EP_CRYPTO_PORTABLE) ep__ghash_table(run->gh, ctx->opaque + EP__GCM_H);
+    if (ctx->impl == EP_CRYPTO_PORTABLE) {
+        /* No GHASH call aggregates more blocks than its input has, so short
+         * messages need only the first powers. */
+        size_t most = EP__MAX(EP__MAX(aad_len, len), iv_len == 12 ? (size_t)16 : iv_len);
+        run->gh_n = (int)EP__MIN((most + 15) / 16, (size_t)EP__GH_AGG);
+        ep__ghash_table(run->gh, ctx->opaque + EP__GCM_H, run->gh_n);
+    }
     run->aad_len = (uint64_t)aad_len;
     run->y[0] = run->y[1] = 0;
     if (iv_len == 12) {
