@@ -311,15 +311,59 @@ EP__HOT ep__bsw ep__rotr64(ep__bsw x, unsigned n) {
     return (x >> n) | (x << (64 - n));
 }
 
+/* Two-lane words on little-endian targets can be viewed as 16- and 32-bit
+ * lanes: rotating each 64-bit lane by 16 or 32 is then one or two shuffles
+ * (pshufd, pshuflw + pshufhw) instead of two shifts and an OR, and rotating
+ * inside the 16-bit rows needs no masks. */
+#if EP__BS_LANES == 2 && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#  define EP__BS_SUBLANES 1
+typedef uint16_t ep__bsw16 __attribute__((vector_size(16)));
+typedef uint32_t ep__bsw32 __attribute__((vector_size(16)));
+#endif
+
+/* Each 64-bit lane rotated right by 16 (row r takes row r + 1). */
+EP__HOT ep__bsw ep__rot_row1(ep__bsw x) {
+#if defined(EP__BS_SUBLANES) && defined(__clang__)
+    return (ep__bsw)__builtin_shufflevector((ep__bsw16)x, (ep__bsw16)x, 1, 2, 3, 0, 5, 6, 7, 4);
+#elif defined(EP__BS_SUBLANES)
+    const ep__bsw16 idx = {1, 2, 3, 0, 5, 6, 7, 4};
+    return (ep__bsw)__builtin_shuffle((ep__bsw16)x, idx);
+#else
+    return ep__rotr64(x, 16);
+#endif
+}
+
+/* Each 64-bit lane rotated by 32 (row r takes row r + 2). */
+EP__HOT ep__bsw ep__rot_row2(ep__bsw x) {
+#if defined(EP__BS_SUBLANES) && defined(__clang__)
+    return (ep__bsw)__builtin_shufflevector((ep__bsw32)x, (ep__bsw32)x, 1, 0, 3, 2);
+#elif defined(EP__BS_SUBLANES)
+    const ep__bsw32 idx = {1, 0, 3, 2};
+    return (ep__bsw)__builtin_shuffle((ep__bsw32)x, idx);
+#else
+    return ep__rotr64(x, 32);
+#endif
+}
+
 /* Column c of every row takes column c + m (mod 4): a rotation inside each
  * row's 16-bit field. m is a constant wherever this is inlined. */
 EP__HOT ep__bsw ep__rows_rot(ep__bsw x, int m) {
+#ifdef EP__BS_SUBLANES
+    const ep__bsw16 v = (ep__bsw16)x;
+    switch (m & 3) {
+    case 1: return (ep__bsw)((v >> 4) | (v << 12));
+    case 2: return (ep__bsw)((v >> 8) | (v << 8));
+    case 3: return (ep__bsw)((v >> 12) | (v << 4));
+    default: return x;
+    }
+#else
     switch (m & 3) {
     case 1: return ((x >> 4) & 0x0FFF0FFF0FFF0FFFull) | ((x << 12) & 0xF000F000F000F000ull);
     case 2: return ((x >> 8) & 0x00FF00FF00FF00FFull) | ((x << 8) & 0xFF00FF00FF00FF00ull);
     case 3: return ((x >> 12) & 0x000F000F000F000Full) | ((x << 4) & 0xFFF0FFF0FFF0FFF0ull);
     default: return x;
     }
+#endif
 }
 
 /* MixColumns on a state kept without its last m ShiftRows ("fixsliced"):
@@ -333,9 +377,9 @@ EP__HOT void ep__aes_mix_columns(ep__bsw *q, int m) {
     ep__bsw a1[8], t[8], t2[8];
     int i;
     for (i = 0; i < 8; i++) {
-        a1[i] = ep__rows_rot(ep__rotr64(q[i], 16), m);
+        a1[i] = ep__rows_rot(ep__rot_row1(q[i]), m);
         t[i] = q[i] ^ a1[i];
-        t2[i] = ep__rows_rot(ep__rotr64(t[i], 32), 2 * m);
+        t2[i] = ep__rows_rot(ep__rot_row2(t[i]), 2 * m);
     }
     q[0] = t[7] ^ a1[0] ^ t2[0];
     q[1] = t[0] ^ t[7] ^ a1[1] ^ t2[1];
