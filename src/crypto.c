@@ -375,12 +375,12 @@ EP__HOT ep__bsw ep__rows_rot(ep__bsw x, int m) {
  * and 10 more operations per word here for m = 0, 1, 2, 3. */
 EP__HOT void ep__aes_mix_columns(ep__bsw *q, int m) {
     ep__bsw a1[8], t[8], t2[8];
-    int i;
-    for (i = 0; i < 8; i++) {
-        a1[i] = ep__rows_rot(ep__rot_row1(q[i]), m);
-        t[i] = q[i] ^ a1[i];
-        t2[i] = ep__rows_rot(ep__rot_row2(t[i]), 2 * m);
-    }
+    /* written out: compilers then keep the words in registers */
+#define EP__MC_PREP(i) a1[i] = ep__rows_rot(ep__rot_row1(q[i]), m); t[i] = q[i] ^ a1[i]; \
+    t2[i] = ep__rows_rot(ep__rot_row2(t[i]), 2 * m)
+    EP__MC_PREP(0); EP__MC_PREP(1); EP__MC_PREP(2); EP__MC_PREP(3);
+    EP__MC_PREP(4); EP__MC_PREP(5); EP__MC_PREP(6); EP__MC_PREP(7);
+#undef EP__MC_PREP
     q[0] = t[7] ^ a1[0] ^ t2[0];
     q[1] = t[0] ^ t[7] ^ a1[1] ^ t2[1];
     q[2] = t[1] ^ a1[2] ^ t2[2];
