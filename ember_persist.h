@@ -1238,7 +1238,7 @@ EP_API void ep_buf_lenbytes(ep_buf *b, const void *data, size_t n) {
 #endif
 
 /* Layout of ep_gcm.opaque (uint64_t words). */
-#define EP__GCM_RK 0         /* portable: 15 bitsliced round keys, 8 words each */
+#define EP__GCM_RK 0         /* portable: 15 bitsliced round keys, 8 words each (fixsliced) */
 #define EP__GCM_H 120        /* portable: H^1..H^4 as (hi, lo) */
 #define EP__GCM_HW_RK 0      /* hardware: 15 round keys, 2 words each */
 #define EP__GCM_HW_H 32      /* hardware: H^1..H^9, 2 words each */
@@ -1473,7 +1473,8 @@ EP__HOT ep__bsw ep__delta_swap(ep__bsw x, uint64_t m, unsigned s) {
 /* ShiftRows rotates row r (a 16-bit field of four nibble columns) by r
  * columns. Two exchanges do all three rows: swapping the nibbles of each
  * byte in rows 1 and 3, then swapping nibbles 8 bits apart (row 1: columns
- * 1, 3; row 2: 0, 2 and 1, 3; row 3: 0, 2). 12 operations instead of 19. */
+ * 1, 3; row 2: 0, 2 and 1, 3; row 3: 0, 2). The rounds themselves go
+ * without it (fixsliced, see ep__aes_encrypt_bs); the key setup uses it. */
 EP__HOT void ep__aes_shift_rows(ep__bsw *q) {
     int i;
     for (i = 0; i < 8; i++)
