@@ -2,9 +2,15 @@
  * randomness and the key object.
  *
  * Portable path: nothing secret ever picks a table entry, a branch or a loop
- * bound. AES is bitsliced (four blocks at once in eight 64-bit words, the
- * S-box a Boolean circuit); GHASH multiplies with integer multiplies on
- * "holey" operands so carries cannot reach a bit that is kept. */
+ * bound. AES is bitsliced (four blocks per 64-bit lane, two lanes where
+ * compiler vectors map to 128-bit registers), fixsliced (ShiftRows lives in
+ * MixColumns variants and the round keys), with a 136-gate S-box circuit;
+ * GHASH multiplies with integer multiplies on "holey" operands so carries
+ * cannot reach a bit that is kept, four blocks per reduction.
+ *
+ * Hardware path (x86-64): AES-NI in 8-block chunks with the GHASH of each
+ * chunk stitched into the rounds of the next; VAES + VPCLMULQDQ in 16-block
+ * runs where the CPU has them. AArch64: AESE/AESMC + PMULL. */
 #include "internal.h"
 #include "crypto.h"
 #include "vfs.h"
@@ -59,11 +65,13 @@
 #endif
 
 /* Layout of ep_gcm.opaque (uint64_t words). */
-#define EP__GCM_RK 0         /* portable: 15 bitsliced round keys, 8 words each */
-#define EP__GCM_H 120        /* portable: H, and H bit-reversed (see ghash) */
+#define EP__GCM_RK 0         /* portable: 15 bitsliced round keys, 8 words each (fixsliced) */
+#define EP__GCM_H 120        /* portable: H^1..H^4 as (hi, lo) */
 #define EP__GCM_HW_RK 0      /* hardware: 15 round keys, 2 words each */
-#define EP__GCM_HW_H 32      /* hardware: H^1..H^8, 2 words each */
-#define EP__GCM_HW_HK 48     /* hardware: hi^lo of each power (Karatsuba), 2 words each */
+#define EP__GCM_HW_H 32      /* hardware: H^1..H^9, 2 words each */
+#define EP__GCM_HW_HK 50     /* hardware: hi^lo of each power (Karatsuba), 2 words each */
+#define EP__GCM_HW_HD 68     /* x86 VAES: H^16, H^15, ..., H^1, 2 words each */
+#define EP__GCM_HW_FLAGS 127 /* x86: 1 if the VAES path is used */
 
 EP__HOT uint64_t ep__load_be64(const uint8_t *p) {
     return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) | ((uint64_t)p[3] << 32) |
@@ -76,6 +84,18 @@ static void ep__store_be64(uint8_t *p, uint64_t v) {
         p[i] = (uint8_t)v;
         v >>= 8;
     }
+}
+
+/* Wipes per-message scratch on the fast paths: one memset, then a compiler
+ * barrier that claims to read the memory so the stores are not dropped as
+ * dead. ep__wipe (a volatile byte loop) elsewhere. */
+static void ep__wipe_fast(void *p, size_t n) {
+#if defined(__GNUC__) || defined(__clang__)
+    memset(p, 0, n);
+    __asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+    ep__wipe(p, n);
+#endif
 }
 
 static void ep__store_be32(uint8_t *p, uint32_t v) {
@@ -107,133 +127,280 @@ typedef uint64_t ep__bsw;
  * word by 16 moves every byte one row (MixColumns) and ShiftRows rotates
  * inside 16-bit fields. */
 
-/* GF(4) = GF(2)[w]/(w^2+w+1), bitsliced: c = a * b (3 AND, 4 XOR). */
-EP__HOT void ep__gf4_mul(ep__bsw a1, ep__bsw a0, ep__bsw b1, ep__bsw b0, ep__bsw *c1, ep__bsw *c0) {
-    ep__bsw p = a0 & b0;
-    *c1 = ((a1 ^ a0) & (b1 ^ b0)) ^ p;
-    *c0 = (a1 & b1) ^ p;
-}
-
-/* GF(16) = GF(4)[z]/(z^2+z+w); a[3],a[2] is the z coefficient. Karatsuba:
- * three GF(4) products. */
-EP__HOT void ep__gf16_mul(const ep__bsw *a, const ep__bsw *b, ep__bsw *c) {
-    ep__bsw h1, h0, l1, l0, m1, m0;
-    ep__gf4_mul(a[3], a[2], b[3], b[2], &h1, &h0);
-    ep__gf4_mul(a[1], a[0], b[1], b[0], &l1, &l0);
-    ep__gf4_mul(a[3] ^ a[1], a[2] ^ a[0], b[3] ^ b[1], b[2] ^ b[0], &m1, &m0);
-    c[3] = m1 ^ l1;
-    c[2] = m0 ^ l0;
-    c[1] = h1 ^ h0 ^ l1; /* w * h: (h1 + h0) w + h1 */
-    c[0] = h1 ^ l0;
-}
-
-/* GF(16) inverse of d (0 -> 0): (d1 z + d0)^-1 = d1 e^-1 z + (d1 + d0) e^-1
- * with e = w d1^2 + d1 d0 + d0^2, and in GF(4) e^-1 = e^2. */
-EP__HOT void ep__gf16_inv(const ep__bsw *d, ep__bsw *out) {
-    ep__bsw f1, f0, e1, e0, i1, i0;
-    ep__gf4_mul(d[3], d[2], d[1], d[0], &f1, &f0);
-    e1 = d[2] ^ f1 ^ d[1];        /* w d1^2 is a swap of d1's bits */
-    e0 = d[3] ^ f0 ^ d[1] ^ d[0]; /* d0^2 = (d0_1, d0_1 + d0_0) */
-    i1 = e1;
-    i0 = e1 ^ e0;
-    ep__gf4_mul(d[3], d[2], i1, i0, &out[3], &out[2]);
-    ep__gf4_mul(d[3] ^ d[1], d[2] ^ d[0], i1, i0, &out[1], &out[0]);
-}
-
-/* The AES S-box on 64 bytes at once: tower-field inversion between two
- * linear maps derived (and checked on all 256 inputs) by
- * tools/gen_aes_sbox.py with mu = w, lam = 9, beta = 0x6d. */
+/* The AES S-box on all bytes at once, without its constant 0x63 (folded
+ * into round keys 1..14, see ep_gcm_init; MixColumns maps a constant 0x63
+ * state to itself). inv(x) is computed in the tower field
+ * GF(((2^2)^2)^2): with x = hi y + lo,
+ *   d = lam hi^2 + hi lo + lo^2,   x^-1 = hi d^-1 y + (hi + lo) d^-1,
+ * where each GF(16) product is nine ANDs of linear forms of its operands.
+ * So the circuit is: one linear layer giving every form of hi, lo and hi + lo
+ * (and the linear part of d) from the input bits, nine ANDs and a linear
+ * layer for d, the GF(16) inverse of d (through GF(4)), eighteen ANDs, and
+ * one linear layer to the output bits (tower basis -> AES basis -> affine
+ * map). tools/gen_aes_sbox.py derives it (choosing the field constants for
+ * the fewest XORs) and checks it on all 256 inputs. */
 EP__HOT void ep__aes_sbox(ep__bsw *q) {
-    ep__bsw t[8], s[4], p[4], d[4], dinv[4], r[8], sum[4];
     const ep__bsw x0 = q[0], x1 = q[1], x2 = q[2], x3 = q[3];
     const ep__bsw x4 = q[4], x5 = q[5], x6 = q[6], x7 = q[7];
-    int i;
-    { /* AES basis -> tower basis */
-        const ep__bsw u0 = x4 ^ x6, u1 = x1 ^ x2;
-        const ep__bsw u2 = x3 ^ u0, u3 = x5 ^ u1;
-        const ep__bsw u4 = x1 ^ u0, u5 = x7 ^ u2;
-        t[0] = x0 ^ u4;
-        t[1] = u5;
-        t[2] = u3;
-        t[3] = x6 ^ u3;
-        t[4] = x2 ^ u5;
-        t[5] = x7 ^ u4;
-        t[6] = u2 ^ u3;
-        t[7] = x5 ^ x7;
-    }
-    { /* lam * hi^2 + lo^2, the linear part of the norm */
-        const ep__bsw v0 = t[1] ^ t[5], v1 = t[3] ^ t[4];
-        const ep__bsw v2 = t[7] ^ v0;
-        s[0] = t[0] ^ t[6] ^ v1 ^ v2;
-        s[1] = t[2] ^ v2;
-        s[2] = t[2] ^ t[3] ^ t[5];
-        s[3] = v1;
-    }
-    /* (hi y + lo)^-1 = hi d^-1 y + (hi + lo) d^-1, d = lam hi^2 + hi lo + lo^2 */
-    ep__gf16_mul(t + 4, t, p);
-    for (i = 0; i < 4; i++) {
-        d[i] = s[i] ^ p[i];
-        sum[i] = t[4 + i] ^ t[i];
-    }
-    ep__gf16_inv(d, dinv);
-    ep__gf16_mul(t + 4, dinv, r + 4);
-    ep__gf16_mul(sum, dinv, r);
-    { /* tower basis -> AES basis, then the affine map (+ 0x63 below) */
-        const ep__bsw w0 = r[2] ^ r[6], w1 = r[0] ^ r[3];
-        const ep__bsw w2 = r[5] ^ w1, w3 = r[7] ^ w0;
-        const ep__bsw w4 = r[0] ^ r[4], w5 = r[1] ^ w2;
-        q[0] = ~(r[6] ^ w4);
-        q[1] = ~(r[4] ^ w5);
-        q[2] = w3 ^ w5;
-        q[3] = w4;
-        q[4] = w2 ^ w3;
-        q[5] = ~(r[3] ^ w0);
-        q[6] = ~(r[4] ^ r[7]);
-        q[7] = w3;
-    }
+/* generated by tools/gen_aes_sbox.py: mu=2 lam=15 beta=0x52, 100 XOR + 36 AND = 136 gates;
+ * checked on all 256 inputs; the constant 0x63 is folded into the round keys. */
+    /* Top: 34 XOR */
+    const ep__bsw u0 = x1 ^ x2;
+    const ep__bsw u1 = x4 ^ x7;
+    const ep__bsw u2 = x5 ^ x6;
+    const ep__bsw u3 = x3 ^ u0;
+    const ep__bsw u4 = x0 ^ u2;
+    const ep__bsw u5 = x3 ^ u1;
+    const ep__bsw u6 = x1 ^ u5;
+    const ep__bsw u7 = x2 ^ x3;
+    const ep__bsw u8 = x4 ^ u2;
+    const ep__bsw u9 = x5 ^ x7;
+    const ep__bsw u10 = x6 ^ u3;
+    const ep__bsw u11 = x2 ^ x4;
+    const ep__bsw u12 = x5 ^ u1;
+    const ep__bsw u13 = x7 ^ u4;
+    const ep__bsw l0 = u9;
+    const ep__bsw l1 = u1 ^ u10;
+    const ep__bsw l2 = u3 ^ u8;
+    const ep__bsw l3 = u7 ^ u9;
+    const ep__bsw l4 = u3 ^ u9;
+    const ep__bsw l5 = u7;
+    const ep__bsw l6 = u8;
+    const ep__bsw l7 = u7 ^ u8;
+    const ep__bsw l8 = u11;
+    const ep__bsw l9 = u1;
+    const ep__bsw l10 = x2 ^ x7;
+    const ep__bsw l11 = x1 ^ x7;
+    const ep__bsw l12 = u13;
+    const ep__bsw l13 = x1 ^ u4;
+    const ep__bsw l14 = u0 ^ u1;
+    const ep__bsw l15 = x4 ^ u4;
+    const ep__bsw l16 = u0 ^ u13;
+    const ep__bsw l17 = x2 ^ u12;
+    const ep__bsw l18 = u10;
+    const ep__bsw l19 = u2 ^ u6;
+    const ep__bsw l20 = x5 ^ u3;
+    const ep__bsw l21 = x0 ^ u10;
+    const ep__bsw l22 = u4;
+    const ep__bsw l23 = u6;
+    const ep__bsw l24 = x0 ^ u6;
+    const ep__bsw l25 = x0 ^ x6 ^ u5;
+    const ep__bsw l26 = x6 ^ u11;
+    const ep__bsw l27 = u0 ^ u12;
+    const ep__bsw p0 = l0 & l8;
+    const ep__bsw p1 = l1 & l9;
+    const ep__bsw p2 = l2 & l10;
+    const ep__bsw p3 = l3 & l11;
+    const ep__bsw p4 = l4 & l12;
+    const ep__bsw p5 = x1 & l13;
+    const ep__bsw p6 = l5 & l14;
+    const ep__bsw p7 = l6 & l15;
+    const ep__bsw p8 = l7 & l16;
+    /* Dsum: 14 XOR */
+    const ep__bsw v0 = p2 ^ p4;
+    const ep__bsw v1 = p4 ^ p7;
+    const ep__bsw d0 = p1 ^ p3 ^ l25 ^ v0;
+    const ep__bsw d1 = p0 ^ p5 ^ x4 ^ v0;
+    const ep__bsw d2 = p3 ^ p6 ^ l26 ^ v1;
+    const ep__bsw d3 = p5 ^ p8 ^ l27 ^ v1;
+    const ep__bsw f0 = d3 ^ d2;
+    const ep__bsw f1 = d1 ^ d0;
+    const ep__bsw g0 = d3 & d1;
+    const ep__bsw g1 = d2 & d0;
+    const ep__bsw g2 = f0 & f1;
+    /* Einv: 7 XOR */
+    const ep__bsw w0 = g0 ^ d0;
+    const ep__bsw w1 = g1 ^ d1;
+    const ep__bsw w2 = g2 ^ d2;
+    const ep__bsw w3 = d3 ^ w0;
+    const ep__bsw e1 = w1 ^ w2;
+    const ep__bsw e0 = w2 ^ w3;
+    const ep__bsw e2 = w1 ^ w3;
+    const ep__bsw f2 = d3 ^ d1;
+    const ep__bsw f3 = d2 ^ d0;
+    const ep__bsw f4 = f2 ^ f3;
+    const ep__bsw h0 = d3 & e1;
+    const ep__bsw h1 = d2 & e0;
+    const ep__bsw h2 = f0 & e2;
+    const ep__bsw h3 = f2 & e1;
+    const ep__bsw h4 = f3 & e0;
+    const ep__bsw h5 = f4 & e2;
+    /* Ninv: 9 XOR */
+    const ep__bsw z0 = h0 ^ h1;
+    const ep__bsw z1 = h0 ^ h2;
+    const ep__bsw z2 = h1 ^ h2;
+    const ep__bsw z3 = h3 ^ h4;
+    const ep__bsw z4 = h3 ^ h5;
+    const ep__bsw z5 = h4 ^ h5;
+    const ep__bsw n0 = z2;
+    const ep__bsw n1 = z0;
+    const ep__bsw n2 = z1;
+    const ep__bsw n3 = z5;
+    const ep__bsw n4 = z3;
+    const ep__bsw n5 = z4;
+    const ep__bsw n6 = z2 ^ z5;
+    const ep__bsw n7 = z0 ^ z3;
+    const ep__bsw n8 = z1 ^ z4;
+    const ep__bsw k0 = l0 & n0;
+    const ep__bsw k9 = l17 & n0;
+    const ep__bsw k1 = l1 & n1;
+    const ep__bsw k10 = l18 & n1;
+    const ep__bsw k2 = l2 & n2;
+    const ep__bsw k11 = l19 & n2;
+    const ep__bsw k3 = l3 & n3;
+    const ep__bsw k12 = l20 & n3;
+    const ep__bsw k4 = l4 & n4;
+    const ep__bsw k13 = l21 & n4;
+    const ep__bsw k5 = x1 & n5;
+    const ep__bsw k14 = l22 & n5;
+    const ep__bsw k6 = l5 & n6;
+    const ep__bsw k15 = l23 & n6;
+    const ep__bsw k7 = l6 & n7;
+    const ep__bsw k16 = x0 & n7;
+    const ep__bsw k8 = l7 & n8;
+    const ep__bsw k17 = l24 & n8;
+    /* Bottom: 31 XOR */
+    const ep__bsw y0 = k0 ^ k1;
+    const ep__bsw y1 = k8 ^ y0;
+    const ep__bsw y2 = k3 ^ k13;
+    const ep__bsw y3 = k6 ^ y1;
+    const ep__bsw y4 = k10 ^ k14;
+    const ep__bsw y5 = k9 ^ y4;
+    const ep__bsw y6 = k15 ^ k16;
+    const ep__bsw y7 = k4 ^ y2;
+    const ep__bsw y8 = k5 ^ y0;
+    const ep__bsw y9 = k12 ^ y3;
+    const ep__bsw y10 = k15 ^ k17;
+    const ep__bsw y11 = y2 ^ y8;
+    const ep__bsw y12 = y5 ^ y6;
+    const ep__bsw o0 = y11 ^ y12;
+    const ep__bsw o1 = k10 ^ k11 ^ k12 ^ y11;
+    const ep__bsw o2 = k7 ^ k11 ^ y1 ^ y4 ^ y7 ^ y10;
+    const ep__bsw o3 = k13 ^ y3 ^ y12;
+    const ep__bsw o4 = y5 ^ y9;
+    const ep__bsw o5 = k1 ^ k2 ^ k12 ^ y6 ^ y7;
+    const ep__bsw o6 = y3;
+    const ep__bsw o7 = k14 ^ y9 ^ y10;
+    q[0] = o0;
+    q[1] = o1;
+    q[2] = o2;
+    q[3] = o3;
+    q[4] = o4;
+    q[5] = o5;
+    q[6] = o6;
+    q[7] = o7;
 }
 
+/* Exchanges the bits of x selected by m with those s places above them. */
+EP__HOT ep__bsw ep__delta_swap(ep__bsw x, uint64_t m, unsigned s) {
+    ep__bsw t = ((x >> s) ^ x) & m;
+    return x ^ t ^ (t << s);
+}
+
+/* ShiftRows rotates row r (a 16-bit field of four nibble columns) by r
+ * columns. Two exchanges do all three rows: swapping the nibbles of each
+ * byte in rows 1 and 3, then swapping nibbles 8 bits apart (row 1: columns
+ * 1, 3; row 2: 0, 2 and 1, 3; row 3: 0, 2). The rounds themselves go
+ * without it (fixsliced, see ep__aes_encrypt_bs); the key setup uses it. */
 EP__HOT void ep__aes_shift_rows(ep__bsw *q) {
     int i;
-    for (i = 0; i < 8; i++) {
-        ep__bsw x = q[i];
-        q[i] = (x & 0x000000000000FFFFull) |
-               ((x >> 4) & 0x000000000FFF0000ull) | ((x << 12) & 0x00000000F0000000ull) |
-               ((x >> 8) & 0x000000FF00000000ull) | ((x << 8) & 0x0000FF0000000000ull) |
-               ((x >> 12) & 0x000F000000000000ull) | ((x << 4) & 0xFFF0000000000000ull);
-    }
+    for (i = 0; i < 8; i++)
+        q[i] = ep__delta_swap(ep__delta_swap(q[i], 0x0F0F00000F0F0000ull, 4), 0x000F00FF00F00000ull, 8);
 }
 
 EP__HOT ep__bsw ep__rotr64(ep__bsw x, unsigned n) {
     return (x >> n) | (x << (64 - n));
 }
 
-/* out = 2 a + 3 a' + a'' + a''' per column = xtime(t) + a' + rot2(t) with
- * t = a + a' (a' = the next row). */
-EP__HOT void ep__aes_mix_columns(ep__bsw *q) {
-    ep__bsw a1[8], t[8];
-    int i;
-    for (i = 0; i < 8; i++) {
-        a1[i] = ep__rotr64(q[i], 16);
-        t[i] = q[i] ^ a1[i];
-    }
-    q[0] = t[7] ^ a1[0] ^ ep__rotr64(t[0], 32);
-    q[1] = t[0] ^ t[7] ^ a1[1] ^ ep__rotr64(t[1], 32);
-    q[2] = t[1] ^ a1[2] ^ ep__rotr64(t[2], 32);
-    q[3] = t[2] ^ t[7] ^ a1[3] ^ ep__rotr64(t[3], 32);
-    q[4] = t[3] ^ t[7] ^ a1[4] ^ ep__rotr64(t[4], 32);
-    q[5] = t[4] ^ a1[5] ^ ep__rotr64(t[5], 32);
-    q[6] = t[5] ^ a1[6] ^ ep__rotr64(t[6], 32);
-    q[7] = t[6] ^ a1[7] ^ ep__rotr64(t[7], 32);
+/* Two-lane words on little-endian targets can be viewed as 16- and 32-bit
+ * lanes: rotating each 64-bit lane by 16 or 32 is then one or two shuffles
+ * (pshufd, pshuflw + pshufhw) instead of two shifts and an OR, and rotating
+ * inside the 16-bit rows needs no masks. */
+#if EP__BS_LANES == 2 && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#  define EP__BS_SUBLANES 1
+typedef uint16_t ep__bsw16 __attribute__((vector_size(16)));
+typedef uint32_t ep__bsw32 __attribute__((vector_size(16)));
+#endif
+
+/* Each 64-bit lane rotated right by 16 (row r takes row r + 1). */
+EP__HOT ep__bsw ep__rot_row1(ep__bsw x) {
+#if defined(EP__BS_SUBLANES) && defined(__clang__)
+    return (ep__bsw)__builtin_shufflevector((ep__bsw16)x, (ep__bsw16)x, 1, 2, 3, 0, 5, 6, 7, 4);
+#elif defined(EP__BS_SUBLANES)
+    const ep__bsw16 idx = {1, 2, 3, 0, 5, 6, 7, 4};
+    return (ep__bsw)__builtin_shuffle((ep__bsw16)x, idx);
+#else
+    return ep__rotr64(x, 16);
+#endif
 }
 
-/* Exchanges the bits of a selected by mask << n with those of b selected by mask. */
-#define EP__SWAPMOVE(a, b, mask, n) \
-    do { uint64_t ep_t_ = (((a) >> (n)) ^ (b)) & (mask); (b) ^= ep_t_; (a) ^= ep_t_ << (n); } while (0)
+/* Each 64-bit lane rotated by 32 (row r takes row r + 2). */
+EP__HOT ep__bsw ep__rot_row2(ep__bsw x) {
+#if defined(EP__BS_SUBLANES) && defined(__clang__)
+    return (ep__bsw)__builtin_shufflevector((ep__bsw32)x, (ep__bsw32)x, 1, 0, 3, 2);
+#elif defined(EP__BS_SUBLANES)
+    const ep__bsw32 idx = {1, 0, 3, 2};
+    return (ep__bsw)__builtin_shuffle((ep__bsw32)x, idx);
+#else
+    return ep__rotr64(x, 32);
+#endif
+}
 
-/* Transposes the 8x8 bit matrix in every byte lane of w[0..7]: afterwards
- * bit m of byte b of w[i] is what was bit i of byte b of w[m]. Its own inverse. */
-static void ep__bs_transpose(uint64_t *w) {
+/* Column c of every row takes column c + m (mod 4): a rotation inside each
+ * row's 16-bit field. m is a constant wherever this is inlined. */
+EP__HOT ep__bsw ep__rows_rot(ep__bsw x, int m) {
+#ifdef EP__BS_SUBLANES
+    const ep__bsw16 v = (ep__bsw16)x;
+    switch (m & 3) {
+    case 1: return (ep__bsw)((v >> 4) | (v << 12));
+    case 2: return (ep__bsw)((v >> 8) | (v << 8));
+    case 3: return (ep__bsw)((v >> 12) | (v << 4));
+    default: return x;
+    }
+#else
+    switch (m & 3) {
+    case 1: return ((x >> 4) & 0x0FFF0FFF0FFF0FFFull) | ((x << 12) & 0xF000F000F000F000ull);
+    case 2: return ((x >> 8) & 0x00FF00FF00FF00FFull) | ((x << 8) & 0xFF00FF00FF00FF00ull);
+    case 3: return ((x >> 12) & 0x000F000F000F000Full) | ((x << 4) & 0xFFF0FFF0FFF0FFF0ull);
+    default: return x;
+    }
+#endif
+}
+
+/* MixColumns on a state kept without its last m ShiftRows ("fixsliced"):
+ * the bytes of a true column then sit in column c + m r of row r. With a1
+ * the byte one row down and m columns on (rotate by 16, then by m inside the
+ * rows) and t = a + a1, out = 2 a + 3 a1 + a2 + a3 = xtime(t) + a1 + t2,
+ * t2 being t two rows down and 2m columns on. For m = 0 this is plain
+ * MixColumns; leaving ShiftRows out (12 operations per word) costs 0, 10, 5
+ * and 10 more operations per word here for m = 0, 1, 2, 3. */
+EP__HOT void ep__aes_mix_columns(ep__bsw *q, int m) {
+    ep__bsw a1[8], t[8], t2[8];
+    /* written out: compilers then keep the words in registers */
+#define EP__MC_PREP(i) a1[i] = ep__rows_rot(ep__rot_row1(q[i]), m); t[i] = q[i] ^ a1[i]; \
+    t2[i] = ep__rows_rot(ep__rot_row2(t[i]), 2 * m)
+    EP__MC_PREP(0); EP__MC_PREP(1); EP__MC_PREP(2); EP__MC_PREP(3);
+    EP__MC_PREP(4); EP__MC_PREP(5); EP__MC_PREP(6); EP__MC_PREP(7);
+#undef EP__MC_PREP
+    q[0] = t[7] ^ a1[0] ^ t2[0];
+    q[1] = t[0] ^ t[7] ^ a1[1] ^ t2[1];
+    q[2] = t[1] ^ a1[2] ^ t2[2];
+    q[3] = t[2] ^ t[7] ^ a1[3] ^ t2[3];
+    q[4] = t[3] ^ t[7] ^ a1[4] ^ t2[4];
+    q[5] = t[4] ^ a1[5] ^ t2[5];
+    q[6] = t[5] ^ a1[6] ^ t2[6];
+    q[7] = t[6] ^ a1[7] ^ t2[7];
+}
+
+/* Exchanges the bits of a selected by mask << n with those of b selected by
+ * mask (either word type). */
+#define EP__SWAPMOVE(a, b, mask, n) \
+    do { ep__bsw ep_t_ = (((a) >> (n)) ^ (b)) & (mask); (b) ^= ep_t_; (a) ^= ep_t_ << (n); } while (0)
+
+/* Transposes the 8x8 bit matrix in every byte of w[0..7] (every lane at
+ * once): afterwards bit m of byte b of w[i] is what was bit i of byte b of
+ * w[m]. Its own inverse. */
+EP__HOT void ep__bs_transpose(ep__bsw *w) {
     EP__SWAPMOVE(w[0], w[1], 0x5555555555555555ull, 1);
     EP__SWAPMOVE(w[2], w[3], 0x5555555555555555ull, 1);
     EP__SWAPMOVE(w[4], w[5], 0x5555555555555555ull, 1);
@@ -248,78 +415,98 @@ static void ep__bs_transpose(uint64_t *w) {
     EP__SWAPMOVE(w[3], w[7], 0x0F0F0F0F0F0F0F0Full, 4);
 }
 
-/* Byte b of word m before the transpose is byte (row + 4*col) of block blk
- * with m = 4*(col & 1) + blk and b = 2*row + (col >> 1), which puts it at
- * bit 8b + m = 16 row + 4 col + blk afterwards. The offset only depends on
- * the position, never on data. */
-static size_t ep__bs_offset(unsigned m, unsigned b) {
-    unsigned row = b >> 1, col = 2u * (b & 1u) + (m >> 2), blk = m & 3u;
-    return 16u * blk + row + 4u * col;
+/* Before the transpose, byte 2*row + (col >> 1) of word 4*(col & 1) + blk
+ * must hold byte row + 4*col of block blk; the transpose then puts its bit i
+ * at bit 16 row + 4 col + blk of q[i]. With a block read as two little-endian
+ * words lo (bytes 0..7) and hi (bytes 8..15), word blk interleaves the bytes
+ * of the low halves of lo and hi (columns 0 and 2) and word 4 + blk those of
+ * the high halves (columns 1 and 3). Every step is an exchange, so running
+ * them backwards undoes them. */
+EP__HOT void ep__bs_interleave(ep__bsw *lo, ep__bsw *hi) {
+    EP__SWAPMOVE(*lo, *hi, 0x00000000FFFFFFFFull, 32); /* lo: lo.low, hi.low; hi: lo.high, hi.high */
+    *lo = ep__delta_swap(ep__delta_swap(*lo, 0x00000000FFFF0000ull, 16), 0x0000FF000000FF00ull, 8);
+    *hi = ep__delta_swap(ep__delta_swap(*hi, 0x00000000FFFF0000ull, 16), 0x0000FF000000FF00ull, 8);
 }
 
-/* 64 bytes (four blocks) -> bitsliced q. */
-static void ep__bs_load(const uint8_t *in, uint64_t *q) {
-    unsigned m, b;
-    for (m = 0; m < 8; m++) {
-        uint64_t w = 0;
-        for (b = 0; b < 8; b++) w |= (uint64_t)in[ep__bs_offset(m, b)] << (8 * b);
-        q[m] = w;
+EP__HOT void ep__bs_deinterleave(ep__bsw *lo, ep__bsw *hi) {
+    *lo = ep__delta_swap(ep__delta_swap(*lo, 0x0000FF000000FF00ull, 8), 0x00000000FFFF0000ull, 16);
+    *hi = ep__delta_swap(ep__delta_swap(*hi, 0x0000FF000000FF00ull, 8), 0x00000000FFFF0000ull, 16);
+    EP__SWAPMOVE(*lo, *hi, 0x00000000FFFFFFFFull, 32);
+}
+
+/* Word j of block blk from every lane (lane l holds bytes 64l..64l+63). */
+EP__HOT ep__bsw ep__bs_gather(const uint8_t *in, int blk, int j) {
+    uint64_t lanes[EP__BS_LANES];
+    ep__bsw v;
+    int l;
+    for (l = 0; l < EP__BS_LANES; l++) lanes[l] = ep_load_u64le(in + 64 * l + 16 * blk + 8 * j);
+    memcpy(&v, lanes, sizeof v);
+    return v;
+}
+
+EP__HOT void ep__bs_scatter(uint8_t *out, int blk, int j, ep__bsw v) {
+    uint64_t lanes[EP__BS_LANES];
+    int l;
+    memcpy(lanes, &v, sizeof v);
+    for (l = 0; l < EP__BS_LANES; l++) ep_store_u64le(out + 64 * l + 16 * blk + 8 * j, lanes[l]);
+}
+
+/* EP__BS_BYTES of blocks -> bitsliced q, and back. */
+EP__HOT void ep__bs_pack(const uint8_t *in, ep__bsw *q) {
+    int blk;
+    for (blk = 0; blk < 4; blk++) {
+        q[blk] = ep__bs_gather(in, blk, 0);
+        q[4 + blk] = ep__bs_gather(in, blk, 1);
+        ep__bs_interleave(&q[blk], &q[4 + blk]);
     }
     ep__bs_transpose(q);
 }
 
-static void ep__bs_store(uint64_t *q, uint8_t *out) {
-    unsigned m, b;
+EP__HOT void ep__bs_unpack(ep__bsw *q, uint8_t *out) {
+    int blk;
     ep__bs_transpose(q);
-    for (m = 0; m < 8; m++)
-        for (b = 0; b < 8; b++) out[ep__bs_offset(m, b)] = (uint8_t)(q[m] >> (8 * b));
+    for (blk = 0; blk < 4; blk++) {
+        ep__bs_deinterleave(&q[blk], &q[4 + blk]);
+        ep__bs_scatter(out, blk, 0, q[blk]);
+        ep__bs_scatter(out, blk, 1, q[4 + blk]);
+    }
 }
 
 /* Working memory of a bitsliced pass; the caller wipes it once at the end
  * (wiping per pass would cost as much as a round). */
 typedef struct ep__bs_scratch {
     ep__bsw q[8];
-    uint64_t w[EP__BS_LANES][8];
 } ep__bs_scratch;
 
-/* 64 bytes per lane <-> bitsliced words (lane l holds bytes 64l..64l+63). */
-static void ep__bs_pack(const uint8_t *in, ep__bs_scratch *s) {
-    int l, i;
-    for (l = 0; l < EP__BS_LANES; l++) ep__bs_load(in + 64 * l, s->w[l]);
-    for (i = 0; i < 8; i++) {
-        uint64_t lanes[EP__BS_LANES];
-        for (l = 0; l < EP__BS_LANES; l++) lanes[l] = s->w[l][i];
-        memcpy(&s->q[i], lanes, sizeof s->q[i]);
-    }
-}
-
-static void ep__bs_unpack(ep__bs_scratch *s, uint8_t *out) {
-    int l, i;
-    for (i = 0; i < 8; i++) {
-        uint64_t lanes[EP__BS_LANES];
-        memcpy(lanes, &s->q[i], sizeof s->q[i]);
-        for (l = 0; l < EP__BS_LANES; l++) s->w[l][i] = lanes[l];
-    }
-    for (l = 0; l < EP__BS_LANES; l++) ep__bs_store(s->w[l], out + 64 * l);
+/* One middle round on a fixsliced state (see ep__aes_mix_columns). */
+EP__HOT void ep__aes_round(ep__bsw *q, const uint64_t *rk, int m) {
+    int i;
+    ep__aes_sbox(q);
+    ep__aes_mix_columns(q, m);
+    for (i = 0; i < 8; i++) q[i] ^= rk[i];
 }
 
 /* Encrypts EP__BS_BYTES of blocks in place with bitsliced round keys rk
- * (one scalar word per bit; the same key for every lane). */
+ * (one scalar word per bit; the same key for every lane). ShiftRows is left
+ * out of rounds 1..13: after round r the state lacks r of them, which the
+ * MixColumns variant r mod 4 and round key r (stored shifted back by r, see
+ * ep_gcm_init) account for; the last round applies the 14 owed, SR^2 since
+ * SR^4 is the identity. */
 static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *blocks, ep__bs_scratch *s) {
     ep__bsw *q = s->q;
     int i, r;
-    ep__bs_pack(blocks, s);
+    ep__bs_pack(blocks, q);
     for (i = 0; i < 8; i++) q[i] ^= rk[i];
-    for (r = 1; r < 14; r++) {
-        ep__aes_sbox(q);
-        ep__aes_shift_rows(q);
-        ep__aes_mix_columns(q);
-        for (i = 0; i < 8; i++) q[i] ^= rk[8 * r + i];
+    for (r = 1; r < 13; r += 4) {
+        ep__aes_round(q, rk + 8 * r, 1);
+        ep__aes_round(q, rk + 8 * (r + 1), 2);
+        ep__aes_round(q, rk + 8 * (r + 2), 3);
+        ep__aes_round(q, rk + 8 * (r + 3), 0);
     }
+    ep__aes_round(q, rk + 8 * 13, 1);
     ep__aes_sbox(q);
-    ep__aes_shift_rows(q);
-    for (i = 0; i < 8; i++) q[i] ^= rk[8 * 14 + i];
-    ep__bs_unpack(s, blocks);
+    for (i = 0; i < 8; i++) q[i] = ep__delta_swap(q[i], 0x00FF000000FF0000ull, 8) ^ rk[8 * 14 + i];
+    ep__bs_unpack(q, blocks);
 }
 
 /* AES-256 key schedule into 240 bytes; SubWord goes through the bitsliced
@@ -336,10 +523,10 @@ static void ep__aes256_schedule(const uint8_t *key, uint8_t *w) {
         if (i % 8 == 0 || i % 8 == 4) {
             memset(blk, 0, sizeof blk);
             for (j = 0; j < 4; j++) blk[j] = t[i % 8 == 0 ? (j + 1) & 3 : j]; /* RotWord */
-            ep__bs_pack(blk, &sc);
+            ep__bs_pack(blk, sc.q);
             ep__aes_sbox(sc.q);
-            ep__bs_unpack(&sc, blk);
-            memcpy(t, blk, 4);
+            ep__bs_unpack(sc.q, blk);
+            for (j = 0; j < 4; j++) t[j] = (uint8_t)(blk[j] ^ 0x63); /* the S-box constant */
             if (i % 8 == 0) t[0] ^= rcon[i / 8 - 1];
         }
         for (j = 0; j < 4; j++) w[4 * i + j] = (uint8_t)(w[4 * (i - 8) + j] ^ t[j]);
@@ -356,22 +543,6 @@ static void ep__aes256_schedule(const uint8_t *key, uint8_t *w) {
  * values is then the reflected product shifted right by one, which the
  * reduction below accounts for. */
 
-/* Low 64 bits of the carry-less product x * y. Each operand is split into
- * four parts whose set bits are 4 apart; an integer product of two parts then
- * sums at most 15 one-bit terms per kept position below bit 60 (16 at 60..63,
- * whose carry leaves the word), so no carry reaches another kept bit. */
-EP__HOT uint64_t ep__bmul64(uint64_t x, uint64_t y) {
-    const uint64_t m0 = 0x1111111111111111ull, m1 = 0x2222222222222222ull;
-    const uint64_t m2 = 0x4444444444444444ull, m3 = 0x8888888888888888ull;
-    uint64_t x0 = x & m0, x1 = x & m1, x2 = x & m2, x3 = x & m3;
-    uint64_t y0 = y & m0, y1 = y & m1, y2 = y & m2, y3 = y & m3;
-    uint64_t z0 = (x0 * y0) ^ (x1 * y3) ^ (x2 * y2) ^ (x3 * y1);
-    uint64_t z1 = (x0 * y1) ^ (x1 * y0) ^ (x2 * y3) ^ (x3 * y2);
-    uint64_t z2 = (x0 * y2) ^ (x1 * y1) ^ (x2 * y0) ^ (x3 * y3);
-    uint64_t z3 = (x0 * y3) ^ (x1 * y2) ^ (x2 * y1) ^ (x3 * y0);
-    return (z0 & m0) | (z1 & m1) | (z2 & m2) | (z3 & m3);
-}
-
 EP__HOT uint64_t ep__rev64(uint64_t x) {
     x = ((x >> 1) & 0x5555555555555555ull) | ((x & 0x5555555555555555ull) << 1);
     x = ((x >> 2) & 0x3333333333333333ull) | ((x & 0x3333333333333333ull) << 2);
@@ -381,22 +552,79 @@ EP__HOT uint64_t ep__rev64(uint64_t x) {
     return (x >> 32) | (x << 32);
 }
 
-/* Full 128-bit carry-less product; the high half is the low half of the
- * product of the bit-reversed operands, reversed (xr, yr given reversed). */
-EP__HOT void ep__clmul64(uint64_t x, uint64_t y, uint64_t xr, uint64_t yr, uint64_t *hi, uint64_t *lo) {
-    *lo = ep__bmul64(x, y);
-    *hi = ep__rev64(ep__bmul64(xr, yr)) >> 1;
+/* Low 64 bits of the carry-less product x * y, y given as its four holey
+ * parts (y & m0..m3, split once per message). x is split the same way: set
+ * bits 4 apart, so an integer product of two parts sums at most 15 one-bit
+ * terms per kept position below bit 60 (16 at 60..63, whose carry leaves the
+ * word) and no carry reaches another kept bit. (A 64x64 -> 128 multiply
+ * variant on unsigned __int128 halves the multiplies but measured about 10%
+ * slower here: more operations on two-word values.) */
+EP__HOT uint64_t ep__bmul64s(uint64_t x, const uint64_t *yp) {
+    const uint64_t m0 = 0x1111111111111111ull, m1 = 0x2222222222222222ull;
+    const uint64_t m2 = 0x4444444444444444ull, m3 = 0x8888888888888888ull;
+    uint64_t x0 = x & m0, x1 = x & m1, x2 = x & m2, x3 = x & m3;
+    uint64_t z0 = (x0 * yp[0]) ^ (x1 * yp[3]) ^ (x2 * yp[2]) ^ (x3 * yp[1]);
+    uint64_t z1 = (x0 * yp[1]) ^ (x1 * yp[0]) ^ (x2 * yp[3]) ^ (x3 * yp[2]);
+    uint64_t z2 = (x0 * yp[2]) ^ (x1 * yp[1]) ^ (x2 * yp[0]) ^ (x3 * yp[3]);
+    uint64_t z3 = (x0 * yp[3]) ^ (x1 * yp[2]) ^ (x2 * yp[1]) ^ (x3 * yp[0]);
+    return (z0 & m0) | (z1 & m1) | (z2 & m2) | (z3 & m3);
 }
 
-/* y = y * H in GF(2^128); h = {H.hi, H.lo, H.hi^H.lo} and the same reversed. */
-EP__HOT void ep__ghash_mul(uint64_t *y, const uint64_t *h) {
-    uint64_t y1 = y[0], y0 = y[1], y2 = y1 ^ y0, r1 = ep__rev64(y1), r0 = ep__rev64(y0);
+/* GHASH aggregates up to this many blocks per reduction with H^1..H^4. */
+#define EP__GH_AGG 4
+/* Per power of H: hi, lo, hi^lo and the same three bit-reversed, each split
+ * into its four holey parts. */
+#define EP__GH_ENTRY 24
+
+EP__HOT void ep__ghash_split(uint64_t *e, uint64_t v) {
+    e[0] = v & 0x1111111111111111ull;
+    e[1] = v & 0x2222222222222222ull;
+    e[2] = v & 0x4444444444444444ull;
+    e[3] = v & 0x8888888888888888ull;
+}
+
+static void ep__ghash_entry(uint64_t *e, uint64_t hi, uint64_t lo) {
+    uint64_t rhi = ep__rev64(hi), rlo = ep__rev64(lo);
+    ep__ghash_split(e, hi);
+    ep__ghash_split(e + 4, lo);
+    ep__ghash_split(e + 8, hi ^ lo);
+    ep__ghash_split(e + 12, rhi);
+    ep__ghash_split(e + 16, rlo);
+    ep__ghash_split(e + 20, rhi ^ rlo);
+}
+
+/* y = (y + x_0) H^n + x_1 H^(n-1) + ... + x_(n-1) H for n = 1..4 blocks
+ * (x as big-endian word pairs), with one reduction. Karatsuba per block:
+ * hi*hi, lo*lo and (hi^lo)*(hi^lo); each 64x64 product is a low half
+ * (holey multiply) and a high half (the low half of the bit-reversed
+ * operands, reversed). Reversal and shifting are linear, so the high halves
+ * of all n blocks are summed first and reversed once. */
+EP__HOT void ep__ghash_agg(uint64_t *y, const uint64_t *tab, const uint64_t *x, int n) {
+    uint64_t lhh = 0, lll = 0, lmm = 0, rhh = 0, rll = 0, rmm = 0;
     uint64_t p3, p2, p1, p0, m1, m0, z3, z2, z1, z0;
-    ep__clmul64(y1, h[0], r1, h[3], &p3, &p2);
-    ep__clmul64(y0, h[1], r0, h[4], &p1, &p0);
-    ep__clmul64(y2, h[2], r1 ^ r0, h[5], &m1, &m0); /* reversal is linear */
-    m1 ^= p3 ^ p1;
-    m0 ^= p2 ^ p0;
+    int i;
+    for (i = 0; i < n; i++) {
+        const uint64_t *e = tab + EP__GH_ENTRY * (n - 1 - i);
+        uint64_t x1 = x[2 * i], x0 = x[2 * i + 1], r1, r0;
+        if (i == 0) {
+            x1 ^= y[0];
+            x0 ^= y[1];
+        }
+        r1 = ep__rev64(x1);
+        r0 = ep__rev64(x0);
+        lhh ^= ep__bmul64s(x1, e);
+        lll ^= ep__bmul64s(x0, e + 4);
+        lmm ^= ep__bmul64s(x1 ^ x0, e + 8);
+        rhh ^= ep__bmul64s(r1, e + 12);
+        rll ^= ep__bmul64s(r0, e + 16);
+        rmm ^= ep__bmul64s(r1 ^ r0, e + 20);
+    }
+    p3 = ep__rev64(rhh) >> 1;
+    p2 = lhh;
+    p1 = ep__rev64(rll) >> 1;
+    p0 = lll;
+    m1 = (ep__rev64(rmm) >> 1) ^ p3 ^ p1;
+    m0 = lmm ^ p2 ^ p0;
     p2 ^= m1;
     p1 ^= m0;
     /* shift the 256-bit product left by one: the reflected form */
@@ -413,35 +641,57 @@ EP__HOT void ep__ghash_mul(uint64_t *y, const uint64_t *h) {
 }
 
 /* y ^= data (zero-padded to whole blocks), y *= H for each block. */
-static void ep__ghash_update(uint64_t *y, const uint64_t *h, const uint8_t *data, size_t len) {
-    while (len >= 16) {
-        y[0] ^= ep__load_be64(data);
-        y[1] ^= ep__load_be64(data + 8);
-        ep__ghash_mul(y, h);
-        data += 16;
-        len -= 16;
+static void ep__ghash_update(uint64_t *y, const uint64_t *tab, const uint8_t *data, size_t len) {
+    uint64_t x[2 * EP__GH_AGG];
+    int i;
+    while (len) {
+        size_t n = EP__MIN(len, (size_t)16 * EP__GH_AGG);
+        int nb = (int)((n + 15) / 16);
+        if (n == 16 * (size_t)nb) {
+            for (i = 0; i < 2 * nb; i++) x[i] = ep__load_be64(data + 8 * i);
+        } else { /* the zero-padded end */
+            uint8_t last[16 * EP__GH_AGG];
+            memset(last, 0, sizeof last);
+            memcpy(last, data, n);
+            for (i = 0; i < 2 * nb; i++) x[i] = ep__load_be64(last + 8 * i);
+            ep__wipe_fast(last, sizeof last);
+        }
+        ep__ghash_agg(y, tab, x, nb);
+        data += n;
+        len -= n;
     }
-    if (len) {
-        uint8_t last[16];
-        memset(last, 0, sizeof last);
-        memcpy(last, data, len);
-        y[0] ^= ep__load_be64(last);
-        y[1] ^= ep__load_be64(last + 8);
-        ep__ghash_mul(y, h);
-    }
+    ep__wipe_fast(x, sizeof x);
+}
+
+/* H^1..H^n as table entries, from (hi, lo) of each power kept in the context. */
+static void ep__ghash_table(uint64_t *tab, const uint64_t *powers, int n) {
+    int k;
+    for (k = 0; k < n; k++) ep__ghash_entry(tab + EP__GH_ENTRY * k, powers[2 * k], powers[2 * k + 1]);
 }
 
 /* One seal or open in progress. */
 typedef struct ep__gcm_run {
     const ep_gcm *ctx;
+    uint64_t aad_len;
     uint8_t j0[16];       /* the pre-counter block */
     uint64_t y[2];        /* GHASH state */
+    int gh_n;             /* portable: powers of H in gh */
+    uint64_t gh[EP__GH_ENTRY * EP__GH_AGG]; /* portable: split powers of H */
 } ep__gcm_run;
 
 /* ======================================================================== */
 /* x86-64 AES-NI + PCLMULQDQ                                                */
 /* ======================================================================== */
 #ifdef EP__GCM_X86
+
+/* Small helpers of the x86 CTR loop, inlined so that the GHASH accumulator
+ * and the AES state stay in registers (gcc does not inline target functions
+ * on its own in this big translation unit). */
+#  if defined(_MSC_VER) && !defined(__clang__)
+#    define EP__X86_HOT static __forceinline
+#  else
+#    define EP__X86_HOT static inline __attribute__((always_inline, target("aes,pclmul,sse4.1")))
+#  endif
 
 static int ep__x86_available(void) {
 #  if defined(_MSC_VER) && !defined(__clang__)
@@ -456,12 +706,12 @@ static int ep__x86_available(void) {
 
 /* Blocks are byte-reversed on load so the register holds GCM's reflected
  * polynomial as one 128-bit integer, the same form the portable code uses. */
-EP__TARGET_AESNI static __m128i ep__x86_bswap(__m128i x) {
+EP__X86_HOT __m128i ep__x86_bswap(__m128i x) {
     return _mm_shuffle_epi8(x, _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 }
 
 /* (hi:lo) is an unreduced 256-bit carry-less product; see ep__ghash_mul. */
-EP__TARGET_AESNI static __m128i ep__x86_reduce(__m128i hi, __m128i lo) {
+EP__X86_HOT __m128i ep__x86_reduce(__m128i hi, __m128i lo) {
     __m128i clo = _mm_srli_epi64(lo, 63), chi = _mm_srli_epi64(hi, 63), t, u;
     lo = _mm_or_si128(_mm_slli_epi64(lo, 1), _mm_slli_si128(clo, 8));
     hi = _mm_or_si128(_mm_or_si128(_mm_slli_epi64(hi, 1), _mm_slli_si128(chi, 8)), _mm_srli_si128(clo, 8));
@@ -472,11 +722,11 @@ EP__TARGET_AESNI static __m128i ep__x86_reduce(__m128i hi, __m128i lo) {
     return _mm_xor_si128(_mm_xor_si128(hi, lo), _mm_xor_si128(u, _mm_srli_si128(t, 8)));
 }
 
-EP__TARGET_AESNI static __m128i ep__x86_hpow(const ep_gcm *ctx, int k) { /* H^k, k = 1..8 */
+EP__X86_HOT __m128i ep__x86_hpow(const ep_gcm *ctx, int k) { /* H^k, k = 1..8 */
     return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)));
 }
 
-EP__TARGET_AESNI static __m128i ep__x86_hkar(const ep_gcm *ctx, int k) {
+EP__X86_HOT __m128i ep__x86_hkar(const ep_gcm *ctx, int k) {
     return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)));
 }
 
@@ -558,7 +808,7 @@ EP__TARGET_AESNI static void ep__x86_ghash(const ep_gcm *ctx, uint64_t *yv, cons
     ep__x86_store_y(yv, y);
 }
 
-EP__TARGET_AESNI static __m128i ep__x86_rk(const ep_gcm *ctx, int r) {
+EP__X86_HOT __m128i ep__x86_rk(const ep_gcm *ctx, int r) {
     return _mm_loadu_si128((const __m128i *)(const void *)(ctx->opaque + EP__GCM_HW_RK + 2 * r));
 }
 
@@ -569,88 +819,336 @@ EP__TARGET_AESNI static __m128i ep__x86_aes(const ep_gcm *ctx, __m128i b) {
     return _mm_aesenclast_si128(b, ep__x86_rk(ctx, 14));
 }
 
+/* acc (lo, hi, mid) += a * H^k, unreduced: Karatsuba, three carry-less products. */
+EP__X86_HOT void ep__x86_gh_acc(const ep_gcm *ctx, __m128i *acc, __m128i a, int k) {
+    __m128i h = ep__x86_hpow(ctx, k);
+    __m128i m = _mm_clmulepi64_si128(_mm_xor_si128(a, _mm_shuffle_epi32(a, 0x4E)), ep__x86_hkar(ctx, k), 0x00);
+    acc[0] = _mm_xor_si128(acc[0], _mm_clmulepi64_si128(a, h, 0x00));
+    acc[1] = _mm_xor_si128(acc[1], _mm_clmulepi64_si128(a, h, 0x11));
+    acc[2] = _mm_xor_si128(acc[2], m);
+}
+
+/* The reduced value of an accumulator: one reduction however many products. */
+EP__X86_HOT __m128i ep__x86_gh_fold(const __m128i *acc) {
+    __m128i mid = _mm_xor_si128(acc[2], _mm_xor_si128(acc[0], acc[1]));
+    return ep__x86_reduce(_mm_xor_si128(acc[1], _mm_srli_si128(mid, 8)),
+                          _mm_xor_si128(acc[0], _mm_slli_si128(mid, 8)));
+}
+
+/* One 128-byte chunk of CTR: eight counter blocks through AES (the AES unit
+ * pipelines independent blocks), XOR with in, into out; c becomes the chunk's
+ * ciphertext, byte-reversed, for GHASH. With stitch, the GHASH of the
+ * previous chunk's c (folded into *y) is spread over the rounds: the two are
+ * independent, so carry-less multiplies fill the AES latency. The counter is
+ * kept byte-reversed so inc32 is a 32-bit lane add that wraps as GCM says. */
+EP__X86_HOT void ep__x86_chunk(const ep_gcm *ctx, __m128i *ctr, const uint8_t *in, uint8_t *out, int decrypt,
+                               __m128i *c, __m128i *y, int stitch) {
+    const __m128i one = _mm_set_epi32(0, 0, 0, 1);
+    __m128i b0, b1, b2, b3, b4, b5, b6, b7, rk, acc[3];
+    int r;
+    /* Written out per block: compilers keep b0..b7 in registers this way. */
+#  define EP__X8(op) op(0); op(1); op(2); op(3); op(4); op(5); op(6); op(7)
+#  define EP__CTR(i) *ctr = _mm_add_epi32(*ctr, one); b##i = _mm_xor_si128(ep__x86_bswap(*ctr), rk)
+#  define EP__ENC(i) b##i = _mm_aesenc_si128(b##i, rk)
+#  define EP__LAST(i) do { \
+        __m128i d_ = _mm_loadu_si128((const __m128i *)(const void *)(in + 16 * (i))); \
+        __m128i o_ = _mm_xor_si128(_mm_aesenclast_si128(b##i, rk), d_); \
+        _mm_storeu_si128((__m128i *)(void *)(out + 16 * (i)), o_); \
+        c[i] = ep__x86_bswap(decrypt ? d_ : o_); } while (0)
+    rk = ep__x86_rk(ctx, 0);
+    EP__X8(EP__CTR);
+    if (stitch) {
+        acc[0] = acc[1] = acc[2] = _mm_setzero_si128();
+        c[0] = _mm_xor_si128(c[0], *y);
+    }
+    /* Rounds 1..8 each carry one GHASH product: c[0] H^8 + ... + c[7] H. */
+#  define EP__ROUND(r) rk = ep__x86_rk(ctx, r); EP__X8(EP__ENC); \
+        if (stitch) ep__x86_gh_acc(ctx, acc, c[(r) - 1], 9 - (r))
+    EP__ROUND(1); EP__ROUND(2); EP__ROUND(3); EP__ROUND(4);
+    EP__ROUND(5); EP__ROUND(6); EP__ROUND(7); EP__ROUND(8);
+#  undef EP__ROUND
+    if (stitch) *y = ep__x86_gh_fold(acc);
+    for (r = 9; r < 14; r++) {
+        rk = ep__x86_rk(ctx, r);
+        EP__X8(EP__ENC);
+    }
+    rk = ep__x86_rk(ctx, 14);
+    EP__X8(EP__LAST);
+#  undef EP__X8
+#  undef EP__CTR
+#  undef EP__ENC
+#  undef EP__LAST
+}
+
+/* The last 0..127 bytes (nb blocks, at most width: 0, 4 or 8), E(J0) and
+ * the tag. All the AES of the message end runs as one batch; the GHASH of
+ * the last full chunk (if pending), the tail blocks and the lengths block
+ * take one aggregated pass with one reduction when they are at most nine
+ * blocks (H^1..H^9), else two. */
+EP__X86_HOT void ep__x86_tail(const ep_gcm *ctx, const ep__gcm_run *run, __m128i ctr, __m128i y, const __m128i *c,
+                              int pending, const uint8_t *in, size_t len, uint8_t *out, int decrypt,
+                              uint64_t total, uint8_t *tag, int width) {
+    const __m128i one = _mm_set_epi32(0, 0, 0, 1);
+    __m128i k0, k1, k2, k3, k4, k5, k6, k7, k8, acc[3], x, rk;
+    uint8_t buf[128], ob[128];
+    const uint8_t *ghsrc = decrypt ? buf : ob;
+    size_t nb = (len + 15) / 16, i;
+    int r, pw;
+    /* k0 = E(J0), k1.. the keystream; named registers, as in ep__x86_chunk */
+#  define EP__K(op) if (width >= 4) { op(1); op(2); op(3); op(4); } if (width == 8) { op(5); op(6); op(7); op(8); }
+#  define EP__CTR(i) ctr = _mm_add_epi32(ctr, one); k##i = _mm_xor_si128(ep__x86_bswap(ctr), rk)
+#  define EP__ENC(i) k##i = _mm_aesenc_si128(k##i, rk)
+#  define EP__LAST(i) k##i = _mm_aesenclast_si128(k##i, rk)
+#  define EP__XOR(i) _mm_storeu_si128((__m128i *)(void *)(ob + 16 * ((i) - 1)), _mm_xor_si128(k##i, \
+        _mm_loadu_si128((const __m128i *)(const void *)(buf + 16 * ((i) - 1)))))
+    k1 = k2 = k3 = k4 = k5 = k6 = k7 = k8 = _mm_setzero_si128();
+    rk = ep__x86_rk(ctx, 0);
+    k0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)run->j0), rk);
+    EP__K(EP__CTR);
+    for (r = 1; r < 14; r++) {
+        rk = ep__x86_rk(ctx, r);
+        EP__ENC(0);
+        EP__K(EP__ENC);
+    }
+    rk = ep__x86_rk(ctx, 14);
+    EP__LAST(0);
+    EP__K(EP__LAST);
+    if (pending && nb) { /* 8 + nb + 1 > 9 blocks: the full chunk on its own */
+        y = ep__x86_ghash8(ctx, y, c);
+        pending = 0;
+    }
+    if (width) {
+        memset(buf, 0, sizeof buf);
+        if (len) memcpy(buf, in, len);
+        EP__K(EP__XOR);
+        if (len) memcpy(out, ob, len);
+        memset(ob + len, 0, sizeof ob - len); /* ciphertext padded with zeros */
+    }
+#  undef EP__K
+#  undef EP__CTR
+#  undef EP__ENC
+#  undef EP__LAST
+#  undef EP__XOR
+    /* y = (y + x_0) H^pw + ... + lengths H over [pending chunk] [tail] lengths */
+    acc[0] = acc[1] = acc[2] = _mm_setzero_si128();
+    x = _mm_setzero_si128();
+    pw = (pending ? 8 : 0) + (int)nb + 1;
+    for (r = 0; pending && r < 8; r++) {
+        x = r == 0 ? _mm_xor_si128(c[0], y) : c[r];
+        ep__x86_gh_acc(ctx, acc, x, pw--);
+    }
+    for (i = 0; i < nb; i++) {
+        x = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(const void *)(ghsrc + 16 * i)));
+        if (i == 0) x = _mm_xor_si128(x, y);
+        ep__x86_gh_acc(ctx, acc, x, pw--);
+    }
+    x = _mm_set_epi64x((long long)(run->aad_len * 8), (long long)(total * 8)); /* already reflected */
+    if (!pending && nb == 0) x = _mm_xor_si128(x, y);
+    ep__x86_gh_acc(ctx, acc, x, 1);
+    y = ep__x86_bswap(ep__x86_gh_fold(acc));
+    _mm_storeu_si128((__m128i *)(void *)tag, _mm_xor_si128(y, k0));
+    if (width) {
+        ep__wipe_fast(buf, sizeof buf);
+        ep__wipe_fast(ob, sizeof ob);
+    }
+}
+
+/* ---- VAES + VPCLMULQDQ (256-bit): two blocks per instruction -------------- */
+#  if !defined(EP_NO_VAES) && \
+      (defined(__clang__) ? (__clang_major__ >= 8) : defined(__GNUC__) ? (__GNUC__ >= 9) : (_MSC_VER >= 1920))
+#    define EP__GCM_VAES 1
+#    if defined(_MSC_VER) && !defined(__clang__)
+#      define EP__TARGET_VAES
+#      define EP__VAES_HOT static __forceinline
+#    else
+#      include <cpuid.h>
+#      define EP__TARGET_VAES __attribute__((target("vaes,vpclmulqdq,avx2,aes,pclmul,sse4.1")))
+#      define EP__VAES_HOT static inline __attribute__((always_inline, target("vaes,vpclmulqdq,avx2,aes,pclmul,sse4.1")))
+#    endif
+
+/* CPUID says VAES, VPCLMULQDQ and AVX2, and the OS saves the YMM registers. */
+static int ep__x86_vaes_available(void) {
+    unsigned b7, c7, c1, xcr0;
+#    if defined(_MSC_VER) && !defined(__clang__)
+    int r[4];
+    __cpuid(r, 0);
+    if (r[0] < 7) return 0;
+    __cpuid(r, 1);
+    c1 = (unsigned)r[2];
+    if (!(c1 & (1u << 27))) return 0; /* OSXSAVE */
+    xcr0 = (unsigned)_xgetbv(0);
+    __cpuidex(r, 7, 0);
+    b7 = (unsigned)r[1];
+    c7 = (unsigned)r[2];
+#    else
+    unsigned a, b, d, lo, hi;
+    if (__get_cpuid_max(0, NULL) < 7) return 0;
+    __cpuid(1, a, b, c1, d);
+    if (!(c1 & (1u << 27))) return 0; /* OSXSAVE */
+    __asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    xcr0 = lo;
+    __cpuid_count(7, 0, a, b7, c7, d);
+#    endif
+    return (xcr0 & 6u) == 6u && (b7 & (1u << 5)) && (c7 & (1u << 9)) && (c7 & (1u << 10));
+}
+
+EP__VAES_HOT __m256i ep__vaes_rk(const ep_gcm *ctx, int r) { /* round key r in both lanes */
+    return _mm256_broadcastsi128_si256(ep__x86_rk(ctx, r));
+}
+
+/* The pair (H^(16-2i), H^(15-2i)) for blocks 2i, 2i+1 of a 16-block run. */
+EP__VAES_HOT __m256i ep__vaes_hpair(const ep_gcm *ctx, int i) {
+    return _mm256_loadu_si256((const __m256i *)(const void *)(ctx->opaque + EP__GCM_HW_HD + 4 * i));
+}
+
+/* acc += a * h lane by lane (Karatsuba; h's hi^lo made on the fly). */
+EP__VAES_HOT void ep__vaes_gh_acc(__m256i *acc, __m256i a, __m256i h) {
+    __m256i am = _mm256_xor_si256(a, _mm256_shuffle_epi32(a, 0x4E));
+    __m256i hm = _mm256_xor_si256(h, _mm256_shuffle_epi32(h, 0x4E));
+    acc[0] = _mm256_xor_si256(acc[0], _mm256_clmulepi64_epi128(a, h, 0x00));
+    acc[1] = _mm256_xor_si256(acc[1], _mm256_clmulepi64_epi128(a, h, 0x11));
+    acc[2] = _mm256_xor_si256(acc[2], _mm256_clmulepi64_epi128(am, hm, 0x00));
+}
+
+/* Both lanes summed and reduced. */
+EP__VAES_HOT __m128i ep__vaes_gh_fold(const __m256i *acc) {
+    __m128i f[3];
+    int i;
+    for (i = 0; i < 3; i++)
+        f[i] = _mm_xor_si128(_mm256_castsi256_si128(acc[i]), _mm256_extracti128_si256(acc[i], 1));
+    return ep__x86_gh_fold(f);
+}
+
+/* 256 bytes of CTR as in ep__x86_chunk, sixteen blocks in eight registers;
+ * with stitch the GHASH of the previous run's c (16 blocks, one reduction)
+ * rides on rounds 1..8. */
+EP__VAES_HOT void ep__vaes_chunk(const ep_gcm *ctx, __m128i *ctr, const uint8_t *in, uint8_t *out, int decrypt,
+                                 __m256i *c, __m128i *y, int stitch) {
+    const __m256i bswap = _mm256_broadcastsi128_si256(
+        _mm_set_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    const __m256i two = _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 2);
+    __m256i b0, b1, b2, b3, b4, b5, b6, b7, rk, acc[3];
+    __m256i cv = _mm256_add_epi32(_mm256_broadcastsi128_si256(*ctr), _mm256_set_epi32(0, 0, 0, 2, 0, 0, 0, 1));
+    int r;
+#  define EP__V8(op) op(0); op(1); op(2); op(3); op(4); op(5); op(6); op(7)
+#  define EP__VCTR(i) b##i = _mm256_xor_si256(_mm256_shuffle_epi8(cv, bswap), rk); cv = _mm256_add_epi32(cv, two)
+#  define EP__VENC(i) b##i = _mm256_aesenc_epi128(b##i, rk)
+#  define EP__VLAST(i) do { \
+        __m256i d_ = _mm256_loadu_si256((const __m256i *)(const void *)(in + 32 * (i))); \
+        __m256i o_ = _mm256_xor_si256(_mm256_aesenclast_epi128(b##i, rk), d_); \
+        _mm256_storeu_si256((__m256i *)(void *)(out + 32 * (i)), o_); \
+        c[i] = _mm256_shuffle_epi8(decrypt ? d_ : o_, bswap); } while (0)
+#  define EP__VROUND(r) rk = ep__vaes_rk(ctx, r); EP__V8(EP__VENC); \
+        if (stitch) ep__vaes_gh_acc(acc, c[(r) - 1], ep__vaes_hpair(ctx, (r) - 1))
+    rk = ep__vaes_rk(ctx, 0);
+    EP__V8(EP__VCTR);
+    *ctr = _mm_add_epi32(*ctr, _mm_set_epi32(0, 0, 0, 16));
+    if (stitch) {
+        acc[0] = acc[1] = acc[2] = _mm256_setzero_si256();
+        c[0] = _mm256_xor_si256(c[0], _mm256_set_m128i(_mm_setzero_si128(), *y)); /* y joins block 0 */
+    }
+    EP__VROUND(1); EP__VROUND(2); EP__VROUND(3); EP__VROUND(4);
+    EP__VROUND(5); EP__VROUND(6); EP__VROUND(7); EP__VROUND(8);
+    if (stitch) *y = ep__vaes_gh_fold(acc);
+    for (r = 9; r < 14; r++) {
+        rk = ep__vaes_rk(ctx, r);
+        EP__V8(EP__VENC);
+    }
+    rk = ep__vaes_rk(ctx, 14);
+    EP__V8(EP__VLAST);
+#  undef EP__V8
+#  undef EP__VCTR
+#  undef EP__VENC
+#  undef EP__VLAST
+#  undef EP__VROUND
+}
+
+/* GHASH of the last 16-block run on its own. */
+EP__VAES_HOT __m128i ep__vaes_ghash16(const ep_gcm *ctx, __m128i y, __m256i *c) {
+    __m256i acc[3];
+    int i;
+    acc[0] = acc[1] = acc[2] = _mm256_setzero_si256();
+    c[0] = _mm256_xor_si256(c[0], _mm256_set_m128i(_mm_setzero_si128(), y));
+    for (i = 0; i < 8; i++) ep__vaes_gh_acc(acc, c[i], ep__vaes_hpair(ctx, i));
+    return ep__vaes_gh_fold(acc);
+}
+
+/* The whole 256-byte runs of a message; returns the bytes done. */
+EP__TARGET_VAES static size_t ep__vaes_bulk(const ep_gcm *ctx, __m128i *ctr, __m128i *y, const uint8_t *in,
+                                            size_t len, uint8_t *out, int decrypt) {
+    __m256i c[8];
+    size_t done = 0;
+    if (len < 256) return 0;
+    ep__vaes_chunk(ctx, ctr, in, out, decrypt, c, y, 0);
+    for (done = 256; len - done >= 256; done += 256)
+        ep__vaes_chunk(ctx, ctr, in + done, out + done, decrypt, c, y, 1);
+    *y = ep__vaes_ghash16(ctx, *y, c);
+    ep__wipe_fast(c, sizeof c);
+    return done;
+}
+#  endif /* VAES compilers */
+
 EP__TARGET_AESNI static void ep__x86_init(ep_gcm *ctx, const uint8_t *schedule) {
     __m128i h, p;
     int k;
     memcpy(ctx->opaque + EP__GCM_HW_RK, schedule, 240);
     h = ep__x86_bswap(ep__x86_aes(ctx, _mm_setzero_si128()));
     p = h;
-    for (k = 1; k <= 8; k++) {
-        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)), p);
-        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)),
-                         _mm_xor_si128(p, _mm_shuffle_epi32(p, 0x4E)));
+    for (k = 1; k <= 16; k++) {
+        if (k <= 9) {
+            _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_H + 2 * (k - 1)), p);
+            _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_HK + 2 * (k - 1)),
+                             _mm_xor_si128(p, _mm_shuffle_epi32(p, 0x4E)));
+        }
+        _mm_storeu_si128((__m128i *)(void *)(ctx->opaque + EP__GCM_HW_HD + 2 * (16 - k)), p);
         p = ep__x86_gmul(p, h);
     }
+#  ifdef EP__GCM_VAES
+    ctx->opaque[EP__GCM_HW_FLAGS] = (uint64_t)ep__x86_vaes_available();
+#  endif
 }
 
-/* CTR over 8 blocks at a time (the AES units pipeline), GHASH of the same 8
- * ciphertext blocks with one reduction. The counter is kept byte-reversed so
- * inc32 is a 32-bit lane add, which wraps exactly as GCM says. */
+/* CTR + GHASH of a whole message and its tag. */
 EP__TARGET_AESNI static void ep__x86_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out,
-                                           int decrypt, uint8_t *tagmask) {
+                                           int decrypt, uint8_t *tag) {
     const ep_gcm *ctx = run->ctx;
-    const __m128i one = _mm_set_epi32(0, 0, 0, 1);
     __m128i ctr = ep__x86_bswap(_mm_loadu_si128((const __m128i *)(const void *)run->j0));
-    __m128i y = ep__x86_load_y(run->y), c[8], rk;
-    int r;
-    _mm_storeu_si128((__m128i *)(void *)tagmask, ep__x86_aes(ctx, ep__x86_bswap(ctr)));
-    while (len >= 128) {
-        /* Written out per block: compilers keep b0..b7 in registers this way. */
-        __m128i b0, b1, b2, b3, b4, b5, b6, b7;
-#define EP__X8(op) op(0); op(1); op(2); op(3); op(4); op(5); op(6); op(7)
-#define EP__CTR(i) ctr = _mm_add_epi32(ctr, one); b##i = _mm_xor_si128(ep__x86_bswap(ctr), rk)
-#define EP__ENC(i) b##i = _mm_aesenc_si128(b##i, rk)
-#define EP__LAST(i) do { \
-        __m128i d_ = _mm_loadu_si128((const __m128i *)(const void *)(in + 16 * (i))); \
-        __m128i o_ = _mm_xor_si128(_mm_aesenclast_si128(b##i, rk), d_); \
-        _mm_storeu_si128((__m128i *)(void *)(out + 16 * (i)), o_); \
-        c[i] = ep__x86_bswap(decrypt ? d_ : o_); } while (0)
-        rk = ep__x86_rk(ctx, 0);
-        EP__X8(EP__CTR);
-        for (r = 1; r < 14; r++) {
-            rk = ep__x86_rk(ctx, r);
-            EP__X8(EP__ENC);
-        }
-        rk = ep__x86_rk(ctx, 14);
-        EP__X8(EP__LAST);
-#undef EP__X8
-#undef EP__CTR
-#undef EP__ENC
-#undef EP__LAST
-        y = ep__x86_ghash8(ctx, y, c);
+    __m128i y = ep__x86_load_y(run->y), c[8];
+    uint64_t total = len;
+    int pending = 0;
+#  ifdef EP__GCM_VAES
+    if (ctx->opaque[EP__GCM_HW_FLAGS] & 1) { /* whole 256-byte runs, then the rest below */
+        size_t done = ep__vaes_bulk(ctx, &ctr, &y, in, len, out, decrypt);
+        in += done;
+        out += done;
+        len -= done;
+    }
+#  endif
+    if (len >= 128) {
+        ep__x86_chunk(ctx, &ctr, in, out, decrypt, c, &y, 0);
+        pending = 1;
         in += 128;
         out += 128;
         len -= 128;
     }
-    while (len) {
-        uint8_t blk[16];
-        size_t n = EP__MIN(len, (size_t)16), k;
-        ctr = _mm_add_epi32(ctr, one);
-        _mm_storeu_si128((__m128i *)(void *)blk, ep__x86_aes(ctx, ep__x86_bswap(ctr)));
-        if (decrypt) {
-            memset(c, 0, 16);
-            memcpy(c, in, n);
-        }
-        for (k = 0; k < n; k++) blk[k] ^= in[k];
-        memcpy(out, blk, n);
-        if (!decrypt) {
-            memset(blk + n, 0, 16 - n);
-            memcpy(c, blk, 16);
-        }
-        c[0] = ep__x86_bswap(_mm_loadu_si128(c));
-        y = ep__x86_ghash_n(ctx, y, c, 1);
-        ep__wipe(blk, sizeof blk);
-        in += n;
-        out += n;
-        len -= n;
+    while (len >= 128) {
+        ep__x86_chunk(ctx, &ctr, in, out, decrypt, c, &y, 1);
+        in += 128;
+        out += 128;
+        len -= 128;
     }
-    ep__x86_store_y(run->y, y);
+    if (len == 0)
+        ep__x86_tail(ctx, run, ctr, y, c, pending, in, len, out, decrypt, total, tag, 0);
+    else if (len <= 64)
+        ep__x86_tail(ctx, run, ctr, y, c, pending, in, len, out, decrypt, total, tag, 4);
+    else
+        ep__x86_tail(ctx, run, ctr, y, c, pending, in, len, out, decrypt, total, tag, 8);
 }
 
 #define ep__hw_available ep__x86_available
 #define ep__hw_init ep__x86_init
 #define ep__hw_ghash ep__x86_ghash
-#define ep__hw_crypt ep__x86_crypt
 #endif /* EP__GCM_X86 */
 
 /* ======================================================================== */
@@ -814,7 +1312,6 @@ EP__TARGET_ARMCE static void ep__arm_crypt(ep__gcm_run *run, const uint8_t *in, 
 #define ep__hw_available ep__arm_available
 #define ep__hw_init ep__arm_init
 #define ep__hw_ghash ep__arm_ghash
-#define ep__hw_crypt ep__arm_crypt
 #endif /* EP__GCM_ARM */
 
 /* ======================================================================== */
@@ -824,19 +1321,16 @@ EP__TARGET_ARMCE static void ep__arm_crypt(ep__gcm_run *run, const uint8_t *in, 
 /* Largest plaintext GCM allows: 2^32 - 2 blocks. */
 #define EP__GCM_MAX_LEN ((((uint64_t)1 << 32) - 2) * 16)
 
-static void ep__portable_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len) {
-    ep__ghash_update(y, ctx->opaque + EP__GCM_H, data, len);
-}
 
 
-static void ep__gcm_ghash(const ep_gcm *ctx, uint64_t *y, const uint8_t *data, size_t len) {
+static void ep__gcm_ghash(ep__gcm_run *run, const uint8_t *data, size_t len) {
 #ifdef EP__GCM_HW
-    if (ctx->impl == EP_CRYPTO_HW) {
-        ep__hw_ghash(ctx, y, data, len);
+    if (run->ctx->impl == EP_CRYPTO_HW) {
+        ep__hw_ghash(run->ctx, run->y, data, len);
         return;
     }
 #endif
-    ep__portable_ghash(ctx, y, data, len);
+    ep__ghash_update(run->y, run->gh, data, len);
 }
 
 /* Portable CTR + GHASH. The keystream starts at J0 so its first block is the
@@ -858,7 +1352,7 @@ static void ep__xor_bytes(uint8_t *out, const uint8_t *in, const uint8_t *ks, si
 static void ep__portable_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out, int decrypt,
                                uint8_t *tagmask) {
     const uint64_t *rk = run->ctx->opaque + EP__GCM_RK;
-    const uint64_t *h = run->ctx->opaque + EP__GCM_H;
+    const uint64_t *h = run->gh;
     uint32_t ctr = ((uint32_t)run->j0[12] << 24) | ((uint32_t)run->j0[13] << 16) | ((uint32_t)run->j0[14] << 8) |
                    run->j0[15];
     uint8_t ks[EP__BS_BYTES];
@@ -893,8 +1387,15 @@ static void ep__portable_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, 
         off += n;
         avail -= n;
     }
-    ep__wipe(ks, sizeof ks);
-    ep__wipe(&sc, sizeof sc);
+    ep__wipe_fast(ks, sizeof ks);
+    ep__wipe_fast(&sc, sizeof sc);
+}
+
+/* The hardware path never fills the GHASH table. */
+static void ep__gcm_run_wipe(ep__gcm_run *run) {
+    size_t n = offsetof(ep__gcm_run, gh);
+    if (run->ctx->impl == EP_CRYPTO_PORTABLE) n += sizeof(uint64_t) * EP__GH_ENTRY * (size_t)run->gh_n;
+    ep__wipe_fast(run, n);
 }
 
 /* A function, so 32-bit builds do not warn that the test is always false. */
@@ -910,6 +1411,14 @@ static ep_result ep__gcm_start(ep__gcm_run *run, const ep_gcm *ctx, const uint8_
         ep__over(iv_len, (uint64_t)1 << 60))
         return EP_ERR_INVALID_ARG;
     run->ctx = ctx;
+    if (ctx->impl == EP_CRYPTO_PORTABLE) {
+        /* No GHASH call aggregates more blocks than its input has, so short
+         * messages need only the first powers. */
+        size_t most = EP__MAX(EP__MAX(aad_len, len), iv_len == 12 ? (size_t)16 : iv_len);
+        run->gh_n = (int)EP__MIN((most + 15) / 16, (size_t)EP__GH_AGG);
+        ep__ghash_table(run->gh, ctx->opaque + EP__GCM_H, run->gh_n);
+    }
+    run->aad_len = (uint64_t)aad_len;
     run->y[0] = run->y[1] = 0;
     if (iv_len == 12) {
         memcpy(run->j0, iv, 12);
@@ -920,26 +1429,45 @@ static ep_result ep__gcm_start(ep__gcm_run *run, const ep_gcm *ctx, const uint8_
         uint8_t lens[16];
         memset(lens, 0, 8);
         ep__store_be64(lens + 8, (uint64_t)iv_len * 8);
-        ep__gcm_ghash(ctx, run->y, iv, iv_len);
-        ep__gcm_ghash(ctx, run->y, lens, 16);
+        ep__gcm_ghash(run, iv, iv_len);
+        ep__gcm_ghash(run, lens, 16);
         ep__store_be64(run->j0, run->y[0]);
         ep__store_be64(run->j0 + 8, run->y[1]);
         run->y[0] = run->y[1] = 0;
     }
-    ep__gcm_ghash(ctx, run->y, aad, aad_len);
+    ep__gcm_ghash(run, aad, aad_len);
     return EP_OK;
 }
 
-static void ep__gcm_finish(ep__gcm_run *run, size_t aad_len, size_t len, const uint8_t *tagmask,
-                           uint8_t *tag) {
+static void ep__gcm_finish(ep__gcm_run *run, size_t len, const uint8_t *tagmask, uint8_t *tag) {
     uint8_t lens[16];
     int i;
-    ep__store_be64(lens, (uint64_t)aad_len * 8);
+    ep__store_be64(lens, run->aad_len * 8);
     ep__store_be64(lens + 8, (uint64_t)len * 8);
-    ep__gcm_ghash(run->ctx, run->y, lens, 16);
+    ep__gcm_ghash(run, lens, 16);
     ep__store_be64(tag, run->y[0]);
     ep__store_be64(tag + 8, run->y[1]);
     for (i = 0; i < 16; i++) tag[i] ^= tagmask[i];
+}
+
+/* CTR, GHASH and the tag on the context's path. The x86 path folds the
+ * lengths block and E(J0) into its own last batch. */
+static void ep__gcm_crypt(ep__gcm_run *run, const uint8_t *in, size_t len, uint8_t *out, int decrypt,
+                          uint8_t *tag) {
+    uint8_t tagmask[16];
+#if defined(EP__GCM_X86)
+    if (run->ctx->impl == EP_CRYPTO_HW) {
+        ep__x86_crypt(run, in, len, out, decrypt, tag);
+        return;
+    }
+#elif defined(EP__GCM_ARM)
+    if (run->ctx->impl == EP_CRYPTO_HW)
+        ep__arm_crypt(run, in, len, out, decrypt, tagmask);
+    else
+#endif
+        ep__portable_crypt(run, in, len, out, decrypt, tagmask);
+    ep__gcm_finish(run, len, tagmask, tag);
+    ep__wipe_fast(tagmask, sizeof tagmask);
 }
 
 EP_API int ep_crypto_hw_available(void) {
@@ -969,24 +1497,42 @@ EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_cry
 #endif
     /* Each round key, repeated for the four block slots, bitsliced. */
     for (r = 0; r < 15; r++) {
-        for (b = 0; b < 4; b++) memcpy(blk + 16 * b, sched + 16 * r, 16);
-        ep__bs_load(blk, ctx->opaque + EP__GCM_RK + 8 * r);
+        ep__bs_scratch sc;
+        for (b = 0; b < EP__BS_BYTES / 16; b++) memcpy(blk + 16 * b, sched + 16 * r, 16);
+        ep__bs_pack(blk, sc.q);
+        /* rounds 1..13 see the state r ShiftRows short (ep__aes_encrypt_bs):
+         * shift the key back as much, SR^-r = SR^(4 - r mod 4) */
+        if (r < 14)
+            for (b = 0; b < (4 - r % 4) % 4; b++) ep__aes_shift_rows(sc.q);
+        for (b = 0; b < 8; b++) memcpy(ctx->opaque + EP__GCM_RK + 8 * r + b, &sc.q[b], 8); /* lane 0 */
+        if (r > 0) { /* the S-box constant 0x63 (bits 0, 1, 5, 6) of the round before */
+            uint64_t *k = ctx->opaque + EP__GCM_RK + 8 * r;
+            k[0] = ~k[0];
+            k[1] = ~k[1];
+            k[5] = ~k[5];
+            k[6] = ~k[6];
+        }
+        ep__wipe(&sc, sizeof sc);
     }
-    /* H = E(0); kept as (hi, lo, hi^lo) and the same bit-reversed. */
+    /* H = E(0), then H^2..H^4 (for aggregated GHASH) as (hi, lo) pairs. */
     memset(blk, 0, sizeof blk);
     {
         ep__bs_scratch sc;
+        uint64_t *pw = ctx->opaque + EP__GCM_H, tab[EP__GH_ENTRY], x[2];
+        int k;
         ep__aes_encrypt_bs(ctx->opaque + EP__GCM_RK, blk, &sc);
+        pw[0] = ep__load_be64(blk);
+        pw[1] = ep__load_be64(blk + 8);
+        ep__ghash_entry(tab, pw[0], pw[1]);
+        for (k = 1; k < EP__GH_AGG; k++) { /* H^(k+1) = (0 + H^k) H */
+            x[0] = pw[2 * k - 2];
+            x[1] = pw[2 * k - 1];
+            pw[2 * k] = pw[2 * k + 1] = 0;
+            ep__ghash_agg(pw + 2 * k, tab, x, 1);
+        }
         ep__wipe(&sc, sizeof sc);
-    }
-    {
-        uint64_t *h = ctx->opaque + EP__GCM_H;
-        h[0] = ep__load_be64(blk);
-        h[1] = ep__load_be64(blk + 8);
-        h[2] = h[0] ^ h[1];
-        h[3] = ep__rev64(h[0]);
-        h[4] = ep__rev64(h[1]);
-        h[5] = ep__rev64(h[2]);
+        ep__wipe(tab, sizeof tab);
+        ep__wipe(x, sizeof x);
     }
     ep__wipe(sched, sizeof sched);
     ep__wipe(blk, sizeof blk);
@@ -1001,20 +1547,12 @@ EP_API ep_result ep_gcm_seal(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
                              size_t aad_len, const uint8_t *pt, size_t len, uint8_t *ct,
                              uint8_t tag[EP_TAG_SIZE]) {
     ep__gcm_run run;
-    uint8_t tagmask[16];
     ep_result r;
     if (!tag || (len && (!pt || !ct))) return EP_ERR_INVALID_ARG;
     r = ep__gcm_start(&run, ctx, iv, iv_len, aad, aad_len, len);
     if (r != EP_OK) return r;
-#ifdef EP__GCM_HW
-    if (ctx->impl == EP_CRYPTO_HW)
-        ep__hw_crypt(&run, pt, len, ct, 0, tagmask);
-    else
-#endif
-        ep__portable_crypt(&run, pt, len, ct, 0, tagmask);
-    ep__gcm_finish(&run, aad_len, len, tagmask, tag);
-    ep__wipe(&run, sizeof run);
-    ep__wipe(tagmask, sizeof tagmask);
+    ep__gcm_crypt(&run, pt, len, ct, 0, tag);
+    ep__gcm_run_wipe(&run);
     return EP_OK;
 }
 
@@ -1022,20 +1560,14 @@ EP_API ep_result ep_gcm_open(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
                              size_t aad_len, const uint8_t *ct, size_t len, const uint8_t tag[EP_TAG_SIZE],
                              uint8_t *pt) {
     ep__gcm_run run;
-    uint8_t tagmask[16], want[16];
+    uint8_t want[16];
     unsigned diff = 0, ok;
     ep_result r;
     int i;
     if (!tag || (len && (!pt || !ct))) return EP_ERR_INVALID_ARG;
     r = ep__gcm_start(&run, ctx, iv, iv_len, aad, aad_len, len);
     if (r != EP_OK) return r;
-#ifdef EP__GCM_HW
-    if (ctx->impl == EP_CRYPTO_HW)
-        ep__hw_crypt(&run, ct, len, pt, 1, tagmask);
-    else
-#endif
-        ep__portable_crypt(&run, ct, len, pt, 1, tagmask);
-    ep__gcm_finish(&run, aad_len, len, tagmask, want);
+    ep__gcm_crypt(&run, ct, len, pt, 1, want);
     /* Constant time: OR of all differences, then 1 iff it is zero. */
 #ifdef EP_CTCHECK_SELFTEST
     /* Deliberately leaky (tests/ctcheck_gcm.c must catch it): early exit. */
@@ -1047,9 +1579,8 @@ EP_API ep_result ep_gcm_open(const ep_gcm *ctx, const uint8_t *iv, size_t iv_len
     for (i = 0; i < 16; i++) diff |= (unsigned)(want[i] ^ tag[i]);
     ok = 1u & ((diff - 1u) >> 8);
 #endif
-    ep__wipe(&run, sizeof run);
-    ep__wipe(tagmask, sizeof tagmask);
-    ep__wipe(want, sizeof want);
+    ep__gcm_run_wipe(&run);
+    ep__wipe_fast(want, sizeof want);
     EP__CT_DECLASSIFY(&ok, sizeof ok);
     if (!ok) {
         if (len) ep__wipe(pt, len);

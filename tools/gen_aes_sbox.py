@@ -2,25 +2,31 @@
 """Derives the bitsliced AES S-box circuit used by src/crypto.c.
 
 The S-box is inv(x) in GF(2^8) followed by the affine map. Inversion is done
-in a tower field GF(((2^2)^2)^2), where it costs a few small multiplications:
+in a tower field GF(((2^2)^2)^2):
 
   GF(4)   = GF(2)[w] / (w^2 + w + 1)
   GF(16)  = GF(4)[z] / (z^2 + z + mu)      mu in GF(4)
   GF(256) = GF(16)[y] / (y^2 + y + lam)    lam in GF(16)
 
-and (a1 y + a0)^-1 = a1 d^-1 y + (a1 + a0) d^-1 with d = lam a1^2 + a1 a0 + a0^2
-(the same formula one level down, where GF(4) inversion is squaring).
+With x = hi y + lo:  d = lam hi^2 + hi lo + lo^2  and
+x^-1 = hi d^-1 y + (hi + lo) d^-1. A Karatsuba GF(16) product is nine ANDs of
+linear forms of the operands (per GF(4) part u: u1, u0, u1 + u0), so the
+circuit is
 
-What is left are three GF(2)-linear maps, chosen here (over mu, lam and the
-root beta that fixes the isomorphism) for the fewest XORs, and printed as
-straight-line C for crypto.c:
-  IN   AES polynomial basis -> tower basis
-  SQL  tower (a1, a0) -> lam a1^2 + a0^2 (the linear part of d)
-  OUT  tower basis -> AES basis, times the affine matrix (0x63 is added in C)
-The whole circuit is then simulated on all 256 inputs against the S-box
-computed from its definition.
+  top     linear: x bits -> the nine forms of hi, lo, hi + lo, and lam hi^2 + lo^2
+  d       nine ANDs, then linear
+  d^-1    through GF(4): three ANDs, linear, six ANDs, linear -> nine forms of d^-1
+  bottom  eighteen ANDs (forms of hi and of hi + lo times forms of d^-1), then
+          linear to the S-box output bits (without the constant 0x63)
 
-Usage: tools/gen_aes_sbox.py   (prints the C fragment and the gate counts)
+Every signal is kept as its truth table over all 256 inputs (a 256-bit
+integer), so each linear layer's coefficients are found by Gaussian
+elimination and the finished circuit is checked on every input. The linear
+layers are turned into XOR programs by Paar's common-pair elimination (with
+random tie-breaking, best of N tries), and mu, lam and the root beta that
+fixes the isomorphism are chosen for the fewest gates.
+
+Usage: tools/gen_aes_sbox.py [tries]   (prints the C body; gate counts on stderr)
 """
 import itertools
 
@@ -107,45 +113,266 @@ def invert_rows(rows):
     return [a >> n for a in aug]
 
 
-# ---- linear maps as XOR programs (Paar's greedy common-pair elimination) ---
-def xor_program(rows, n_in):
-    sigs = [frozenset([i]) for i in range(n_in)]
-    targets = [set(j for j in range(n_in) if (r >> j) & 1) for r in rows]
+# ---- the circuit, simulated on all 256 inputs at once ------------------------
+# A signal is its truth table: a 256-bit integer whose bit x is the signal's
+# value when the S-box input is x. XOR and AND of signals are then integer
+# operations, and checking the whole circuit is one comparison per output bit.
+ALL = (1 << 256) - 1
+
+
+def input_bit(j):
+    return sum(1 << x for x in range(256) if (x >> j) & 1)
+
+
+X = [input_bit(j) for j in range(8)]
+
+
+def form(mask, sigs):
+    """XOR of the signals picked by mask."""
+    v = 0
+    for j, s in enumerate(sigs):
+        if (mask >> j) & 1:
+            v ^= s
+    return v
+
+
+def solve(target, basis):
+    """A set of basis indices whose XOR is target (Gaussian elimination)."""
+    rows = []  # (pivot value, mask of basis indices)
+    for i, b in enumerate(basis):
+        v, m = b, 1 << i
+        for pv, pm in rows:
+            if v ^ pv < v:
+                v, m = v ^ pv, m ^ pm
+        if v:
+            rows.append((v, m))
+            rows.sort(reverse=True)
+    v, m = target, 0
+    for pv, pm in rows:
+        if v ^ pv < v:
+            v, m = v ^ pv, m ^ pm
+    assert v == 0, "not in the span"
+    return [i for i in range(len(basis)) if (m >> i) & 1]
+
+
+# Nine linear forms of a GF(16) element (b3 b2 | b1 b0) over which a Karatsuba
+# GF(16) product is nine ANDs: per GF(4) part u (high, low, high+low) the
+# forms u1, u0, u1+u0.
+NINE = [0b1000, 0b0100, 0b1100, 0b0010, 0b0001, 0b0011, 0b1010, 0b0101, 0b1111]
+
+
+# ---- linear layers as XOR programs: Paar's common-pair elimination ----------
+def xor_program(targets, n_in, rng=None):
+    """targets: sets of input indices. Returns (prog, final sets, XOR count).
+    With rng, ties between equally common pairs are broken at random."""
+    targets = [set(t) for t in targets]
+    n = n_in
     prog = []
     while True:
-        best, count = None, 1
-        for a, b in itertools.combinations(range(len(sigs)), 2):
-            c = sum(1 for t in targets if a in t and b in t)
-            if c > count:
-                best, count = (a, b), c
-        if not best:
+        counts = {}
+        for t in targets:
+            ts = sorted(t)
+            for ai in range(len(ts)):
+                for bi in range(ai + 1, len(ts)):
+                    k = (ts[ai], ts[bi])
+                    counts[k] = counts.get(k, 0) + 1
+        if not counts:
             break
-        a, b = best
-        sigs.append(None)
-        k = len(sigs) - 1
-        prog.append((k, a, b))
+        top = max(counts.values())
+        if top < 2:
+            break
+        cands = sorted(k for k, c in counts.items() if c == top)
+        a, b = rng.choice(cands) if rng else cands[0]
+        prog.append((n, a, b))
         for t in targets:
             if a in t and b in t:
                 t -= {a, b}
-                t.add(k)
+                t.add(n)
+        n += 1
     cost = len(prog) + sum(max(len(t) - 1, 0) for t in targets)
     return prog, targets, cost
 
 
-def emit(name, prog, targets, n_in, in_fmt, out_fmt, tmp):
-    lines = []
-    label = {i: in_fmt % i for i in range(n_in)}
-    for k, a, b in prog:
-        label[k] = "%s%d" % (tmp, k - n_in)
-        lines.append("    const uint64_t %s = %s ^ %s;" % (label[k], label[a], label[b]))
-    for i, t in enumerate(targets):
-        expr = " ^ ".join(label[j] for j in sorted(t)) if t else "0"
-        lines.append("    %s = %s;" % (out_fmt % i, expr))
-    return "/* %s */\n" % name + "\n".join(lines)
+def best_program(targets, n_in, tries):
+    import random
+    best = xor_program(targets, n_in)
+    rng = random.Random(1)
+    for _ in range(tries):
+        r = xor_program(targets, n_in, rng)
+        if r[2] < best[2]:
+            best = r
+    return best
+
+
+class Circuit:
+    """Straight-line program: names, truth tables, C lines, gate counts."""
+
+    def __init__(self):
+        self.val, self.lines, self.gates = {}, [], {"xor": 0, "and": 0, "not": 0}
+
+    def add(self, name, v, expr, kind, n=1):
+        self.val[name] = v
+        self.lines.append("    const ep__bsw %s = %s;" % (name, expr))
+        self.gates[kind] += n
+
+    def linear(self, label, tmp, in_names, targets, out_names, tries):
+        """out_names[i] = XOR of in_names picked by targets[i], sharing XORs."""
+        prog, final, cost = best_program(targets, len(in_names), tries)
+        names = list(in_names)
+        self.lines.append("    /* %s: %d XOR */" % (label, cost))
+        for k, a, b in prog:
+            nm = "%s%d" % (tmp, k - len(in_names))
+            self.add(nm, self.val[names[a]] ^ self.val[names[b]], "%s ^ %s" % (names[a], names[b]), "xor")
+            names.append(nm)
+        for t, out in zip(final, out_names):
+            terms = sorted(t)
+            v = 0
+            for j in terms:
+                v ^= self.val[names[j]]
+            if out in self.val:  # an input that is its own target
+                continue
+            self.add(out, v, " ^ ".join(names[j] for j in terms), "xor", len(terms) - 1)
+        return cost
+
+
+def build(mu, lam, beta, tries):
+    gf16_mul, make256 = make_field(mu)
+    mul = make256(lam)
+    pw = [1]
+    for _ in range(7):
+        pw.append(mul(pw[-1], beta))
+    in_rows = rows_from_columns(pw, 8)  # AES bits -> tower bits
+    inv_rows = invert_rows(in_rows)
+    A_rows = [sum(1 << ((i + k) % 8) for k in (0, 4, 5, 6, 7)) for i in range(8)]
+    out_rows = []  # tower bits -> affine(AES bits), without the constant
+    for r in A_rows:
+        acc = 0
+        for j in range(8):
+            if (r >> j) & 1:
+                acc ^= inv_rows[j]
+        out_rows.append(acc)
+    # tower bit j of the input as a mask over x bits
+    tmask = in_rows
+    hi = [tmask[4 + j] for j in range(4)]
+    lo = [tmask[j] for j in range(4)]
+    sm = [hi[j] ^ lo[j] for j in range(4)]
+
+    def forms(el):  # nine masks over x of a GF(16) element given by 4 masks over x
+        return [form(f, el) for f in NINE]
+
+    # lam a1^2 + a0^2, linear in the tower bits
+    sql = []
+    for i in range(4):
+        m = 0
+        for j in range(8):
+            a1, a0 = (1 << j) >> 4, (1 << j) & 15
+            if ((gf16_mul(lam, gf16_mul(a1, a1)) ^ gf16_mul(a0, a0)) >> i) & 1:
+                m ^= tmask[j]
+        sql.append(m)
+    top = []
+    for m in forms(hi) + forms(lo) + forms(sm) + sql:
+        if m not in top:
+            top.append(m)
+    c = Circuit()
+    xn = ["x%d" % j for j in range(8)]
+    for j in range(8):
+        c.val[xn[j]] = X[j]
+    tnames = {}
+    for m in top:
+        if bin(m).count("1") == 1:
+            tnames[m] = xn[m.bit_length() - 1]
+    need = [m for m in top if m not in tnames]
+    for i, m in enumerate(need):
+        tnames[m] = "l%d" % i
+    c.linear("Top", "u", xn, [set(j for j in range(8) if (m >> j) & 1) for m in need],
+             [tnames[m] for m in need], tries)
+
+    def and_(name, a, b):
+        c.add(name, c.val[a] & c.val[b], "%s & %s" % (a, b), "and")
+
+    # d = lam hi^2 + hi lo + lo^2: nine ANDs, then a linear layer
+    fh, fl, fs = forms(hi), forms(lo), forms(sm)
+    for i in range(9):
+        and_("p%d" % i, tnames[fh[i]], tnames[fl[i]])
+    tow = [form(tmask[j], X) for j in range(8)]  # tower bits as truth tables
+
+    def tower_val(x):
+        return matvec_rows(in_rows, x)
+    dtab = [0] * 4
+    for x in range(256):
+        t = tower_val(x)
+        a1, a0 = t >> 4, t & 15
+        d = gf16_mul(lam, gf16_mul(a1, a1)) ^ gf16_mul(a1, a0) ^ gf16_mul(a0, a0)
+        for i in range(4):
+            if (d >> i) & 1:
+                dtab[i] |= 1 << x
+    basis = ["p%d" % i for i in range(9)] + [tnames[m] for m in sql]
+    c.linear("Dsum", "v", basis, [set(solve(dtab[i], [c.val[b] for b in basis])) for i in range(4)],
+             ["d%d" % i for i in range(4)], tries)
+    # d^-1 in GF(16) through GF(4): e = mu d1^2 + d1 d0 + d0^2, e^-1 = e^2,
+    # d^-1 = (d1 e^-1, (d1 + d0) e^-1)
+    dn = ["d%d" % i for i in range(4)]
+    # d1 * d0 in GF(4): three ANDs
+    c.add("f0", c.val["d3"] ^ c.val["d2"], "d3 ^ d2", "xor")
+    c.add("f1", c.val["d1"] ^ c.val["d0"], "d1 ^ d0", "xor")
+    and_("g0", "d3", "d1")
+    and_("g1", "d2", "d0")
+    and_("g2", "f0", "f1")
+    # e (2 bits) = linear in g and d; einv = e^2; solve e^-1's bits and forms
+    etab, dinvtab = [0, 0], [0] * 4
+    for x in range(256):
+        t = tower_val(x)
+        a1, a0 = t >> 4, t & 15
+        d = gf16_mul(lam, gf16_mul(a1, a1)) ^ gf16_mul(a1, a0) ^ gf16_mul(a0, a0)
+        d1, d0 = d >> 2, d & 3
+        e = gf4_mul(mu, gf4_mul(d1, d1)) ^ gf4_mul(d1, d0) ^ gf4_mul(d0, d0)
+        ei = gf4_mul(e, e)
+        di = (gf4_mul(d1, ei) << 2) | gf4_mul(d1 ^ d0, ei)
+        for i in range(2):
+            if (ei >> i) & 1:
+                etab[i] |= 1 << x
+        for i in range(4):
+            if (di >> i) & 1:
+                dinvtab[i] |= 1 << x
+    basis = ["g0", "g1", "g2"] + dn + ["f0", "f1"]
+    # e^-1 forms: bit1, bit0, bit1^bit0
+    eforms = [etab[1], etab[0], etab[1] ^ etab[0]]
+    c.linear("Einv", "w", basis, [set(solve(v, [c.val[b] for b in basis])) for v in eforms], ["e1", "e0", "e2"], tries)
+    # d1 e^-1 and (d1 + d0) e^-1: six ANDs on forms of d1 = (d3, d2), d1 + d0 = (d3^d1, d2^d0)
+    c.add("f2", c.val["d3"] ^ c.val["d1"], "d3 ^ d1", "xor")
+    c.add("f3", c.val["d2"] ^ c.val["d0"], "d2 ^ d0", "xor")
+    c.add("f4", c.val["f2"] ^ c.val["f3"], "f2 ^ f3", "xor")
+    pairs = [("d3", "e1"), ("d2", "e0"), ("f0", "e2"), ("f2", "e1"), ("f3", "e0"), ("f4", "e2")]
+    for i, (a, b) in enumerate(pairs):
+        and_("h%d" % i, a, b)
+    basis = ["h%d" % i for i in range(6)]
+    dinv = [0] * 4
+    # forms of d^-1 = its nine forms
+    dforms = [form(f, dinvtab) for f in NINE]
+    nn = ["n%d" % i for i in range(9)]
+    c.linear("Ninv", "z", basis, [set(solve(v, [c.val[b] for b in basis])) for v in dforms], nn, tries)
+    # the two final products: hi d^-1 and (hi + lo) d^-1, eighteen ANDs
+    for i in range(9):
+        and_("k%d" % i, tnames[fh[i]], nn[i])
+        and_("k%d" % (9 + i), tnames[fs[i]], nn[i])
+    basis = ["k%d" % i for i in range(18)]
+    # output bit i of affine(inv(x)) without 0x63
+    otab = [0] * 8
+    for x in range(256):
+        v = SBOX[x] ^ 0x63
+        for i in range(8):
+            if (v >> i) & 1:
+                otab[i] |= 1 << x
+    c.linear("Bottom", "y", basis, [set(solve(v, [c.val[b] for b in basis])) for v in otab],
+             ["o%d" % i for i in range(8)], tries)
+    for i in range(8):
+        assert c.val["o%d" % i] == otab[i]
+    return c
 
 
 def main():
-    A_rows = [sum(1 << ((i + k) % 8) for k in (0, 4, 5, 6, 7)) for i in range(8)]
+    import sys
+    tries = int(sys.argv[1]) if len(sys.argv) > 1 else 60
     best = None
     for mu in (2, 3):
         gf16_mul, make256 = make_field(mu)
@@ -155,57 +382,17 @@ def main():
             if not irreducible(gf16_mul, 16, lam):
                 continue
             mul = make256(lam)
-            sq = lambda a: mul(a, a)
-            roots = [b for b in range(256) if aes_poly_at(mul, b) == 0]
-            # SQL: (a1, a0) -> lam a1^2 + a0^2, as 4 rows over the 8 tower bits
-            sql_cols = []
-            for j in range(8):
-                v = 1 << j
-                a1, a0 = v >> 4, v & 15
-                sql_cols.append(gf16_mul(lam, gf16_mul(a1, a1)) ^ gf16_mul(a0, a0))
-            sql_rows = rows_from_columns(sql_cols, 4)
-            for beta in roots:
-                pw = [1]
-                for _ in range(7):
-                    pw.append(mul(pw[-1], beta))
-                in_rows = rows_from_columns(pw, 8)
-                inv_rows = invert_rows(in_rows)
-                # OUT = A * M^-1 (row i of a product: xor of rows of M^-1 picked by A's row i)
-                out_rows = []
-                for r in A_rows:
-                    acc = 0
-                    for j in range(8):
-                        if (r >> j) & 1:
-                            acc ^= inv_rows[j]
-                    out_rows.append(acc)
-                pi, ti, ci = xor_program(in_rows, 8)
-                ps, ts, cs = xor_program(sql_rows, 8)
-                po, to, co = xor_program(out_rows, 8)
-                cost = ci + cs + co
-                if best is None or cost < best[0]:
-                    best = (cost, mu, lam, beta, in_rows, sql_rows, out_rows, (pi, ti), (ps, ts), (po, to))
-    cost, mu, lam, beta, in_rows, sql_rows, out_rows, pin, psq, pout = best
-    gf16_mul, make256 = make_field(mu)
-    mul = make256(lam)
-
-    # Simulate the circuit exactly as crypto.c computes it, all 256 inputs at once.
-    def inv_tower(t):
-        a1, a0 = t >> 4, t & 15
-        d = matvec_rows(sql_rows, t) ^ gf16_mul(a1, a0)
-        d1, d0 = d >> 2, d & 3
-        e = gf4_mul(mu, gf4_mul(d1, d1)) ^ gf4_mul(d1, d0) ^ gf4_mul(d0, d0)
-        einv = gf4_mul(e, e)
-        dinv = (gf4_mul(d1, einv) << 2) | gf4_mul(d1 ^ d0, einv)
-        return (gf16_mul(a1, dinv) << 4) | gf16_mul(a1 ^ a0, dinv)
-    for x in range(256):
-        t = matvec_rows(in_rows, x)
-        assert mul(inv_tower(t), t) == (1 if x else 0)
-        assert matvec_rows(out_rows, inv_tower(t)) ^ 0x63 == SBOX[x], x
-    print("/* generated by tools/gen_aes_sbox.py: mu=%d lam=%d beta=0x%02x, %d XORs in the linear maps */"
-          % (mu, lam, beta, cost))
-    print(emit("IN", pin[0], pin[1], 8, "x%d", "t[%d]", "u"))
-    print(emit("SQL", psq[0], psq[1], 8, "t[%d]", "s[%d]", "v"))
-    print(emit("OUT", pout[0], pout[1], 8, "r[%d]", "q[%d]", "w"))
+            for beta in [b for b in range(256) if aes_poly_at(mul, b) == 0]:
+                c = build(mu, lam, beta, tries)
+                n = sum(c.gates.values())
+                if best is None or n < best[0]:
+                    best = (n, mu, lam, beta, c)
+                    print("mu=%d lam=%d beta=0x%02x: %s = %d" % (mu, lam, beta, c.gates, n), file=sys.stderr)
+    n, mu, lam, beta, c = best
+    print("/* generated by tools/gen_aes_sbox.py: mu=%d lam=%d beta=0x%02x, %d XOR + %d AND = %d gates;"
+          % (mu, lam, beta, c.gates["xor"], c.gates["and"], n))
+    print(" * checked on all 256 inputs; the constant 0x63 is folded into the round keys. */")
+    print("\n".join(c.lines))
 
 
 if __name__ == "__main__":
