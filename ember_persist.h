@@ -1182,6 +1182,12 @@ typedef struct ep_ks_entry ep_ks_entry; /* one key; owned by the keyspace */
 typedef struct ep_keyspace_config {
     const ep_allocator *alloc; /* NULL: the default allocator */
     uint64_t seed;             /* hash seed and skiplist levels; any value */
+    /* Blocks up to 512 bytes (entries, elements, small tables) are carved
+     * from slabs of up to this many bytes (the first is 4 KiB, each next one
+     * twice as big), with no per-block header; freed ones are reused for
+     * blocks of their size. Slabs return to the allocator only on clear or
+     * free. 0: every block from the allocator. Default 256 KiB. */
+    size_t slab_size;
 } ep_keyspace_config;
 
 EP_API void ep_keyspace_config_init(ep_keyspace_config *cfg);
@@ -1210,9 +1216,15 @@ EP_API void ep_keyspace_clear(ep_keyspace *ks);
 /* Sizes the key table for n keys in all, so that loading them does not
  * rehash (recovery passes a snapshot's entry count). Only a hint. */
 EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n);
+/* A hint for code that applies a stream of records: step 0 starts loading
+ * the table slot of key, step 1 (some work later, once that slot is likely
+ * in cache) the entry it holds, so that the record's own lookup does not
+ * wait for memory. Changes nothing; any arguments are safe. */
+EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, int step);
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks);
-/* Bytes currently allocated for keys, values, tables and schemas (the sizes
- * asked of the allocator; allocator overhead not included). */
+/* Bytes in use for keys, values, tables and schemas (blocks from slabs
+ * counted at their 8-byte-rounded size; free slab space and allocator
+ * overhead not included). */
 EP_API size_t ep_keyspace_memory(const ep_keyspace *ks);
 
 /* Lookup: NULL if absent. The pointer stays valid until the next call that
@@ -7966,27 +7978,118 @@ typedef struct ep__schema {
     ep__str name, desc;
 } ep__schema;
 
+#define EP__GRAIN 8u
+#define EP__ARENA_MAX 512u
+#define EP__CLASS(n) ((n) ? ((n) + EP__GRAIN - 1) / EP__GRAIN : 1u)
+#define EP__SLAB_HEAD 16u /* keeps blocks 16-byte aligned when the slab is */
+#define EP__SLAB_FIRST 4096u
+
+typedef struct ep__slab {
+    struct ep__slab *next;
+} ep__slab;
+
+typedef struct ep__arena {
+    ep__slab *slabs;
+    uint8_t *bump, *end;                        /* unused part of the newest slab */
+    void *free[EP__ARENA_MAX / EP__GRAIN + 1]; /* per size class, linked through the blocks */
+    size_t first_slab, next_slab, reserved;
+} ep__arena;
+
 struct ep_keyspace {
     ep_allocator alloc;
     uint64_t seed;
     uint64_t rng;
     size_t mem;
+    size_t slab_max; /* 0: every block from the allocator */
     int zero_ttl; /* some key may have ttl 0 (saves drop_expired a full scan) */
+    size_t prefetches; /* ep_keyspace_prefetch calls (see there) */
     ep__map keys;
     ep__schema *schemas;
     size_t nschemas, schemas_cap;
+    ep__arena arena;
 };
 
 /* ---- memory ------------------------------------------------------------- */
 
+/* Small blocks (entries, elements, small tables) come from slabs: no
+ * per-block allocator header, a bump pointer instead of a malloc call, and
+ * dense pages. Every caller knows the size of what it frees, so a freed block
+ * goes onto the free list of its 8-byte size class and the next block of that
+ * class reuses it (DEL and overwrite do not leak). Slabs go back to the
+ * allocator only in ep_keyspace_clear / ep_keyspace_free. */
+static void *ep__arena_alloc(ep_keyspace *ks, size_t n) {
+    ep__arena *a = &ks->arena;
+    size_t c = EP__CLASS(n), bytes = c * EP__GRAIN;
+    void *p = a->free[c];
+    ep__slab *slab;
+    size_t size;
+    if (p) {
+        a->free[c] = *(void **)p;
+        return p;
+    }
+    if ((size_t)(a->end - a->bump) >= bytes) {
+        p = a->bump;
+        a->bump += bytes;
+        return p;
+    }
+    /* The tail of the slab goes to its class, the next slab is twice as big. */
+    if (a->end - a->bump >= EP__GRAIN) {
+        size_t tc = (size_t)(a->end - a->bump) / EP__GRAIN;
+        *(void **)(void *)a->bump = a->free[tc];
+        a->free[tc] = a->bump;
+    }
+    size = a->next_slab;
+    slab = (ep__slab *)ep_malloc(&ks->alloc, size);
+    if (!slab) return NULL;
+    if (size < ks->slab_max) a->next_slab = size * 2 > ks->slab_max ? ks->slab_max : size * 2;
+    slab->next = a->slabs;
+    a->slabs = slab;
+    a->reserved += size;
+    a->bump = (uint8_t *)(void *)slab + EP__SLAB_HEAD;
+    a->end = (uint8_t *)(void *)slab + size;
+    p = a->bump;
+    a->bump += bytes;
+    return p;
+}
+
+static void ep__arena_release_all(ep_keyspace *ks) {
+    ep__slab *s = ks->arena.slabs;
+    size_t first = ks->arena.first_slab;
+    while (s) {
+        ep__slab *next = s->next;
+        ep_free(&ks->alloc, s);
+        s = next;
+    }
+    memset(&ks->arena, 0, sizeof ks->arena);
+    ks->arena.first_slab = ks->arena.next_slab = first;
+}
+
+static int ep__small(const ep_keyspace *ks, size_t n) {
+    return n <= EP__ARENA_MAX && ks->slab_max;
+}
+
 static void *ep__ks_alloc(ep_keyspace *ks, size_t n) {
-    void *p = ep_malloc(&ks->alloc, n);
+    void *p;
+    if (ep__small(ks, n)) {
+        p = ep__arena_alloc(ks, n);
+        if (p) ks->mem += EP__CLASS(n) * EP__GRAIN;
+        return p;
+    }
+    p = ep_malloc(&ks->alloc, n);
     if (p) ks->mem += n;
     return p;
 }
 
+/* n must be the size p was allocated with. */
 static void ep__ks_release(ep_keyspace *ks, void *p, size_t n) {
     if (!p) return;
+    if (ep__small(ks, n)) {
+        size_t c = EP__CLASS(n);
+        *(void **)p = ks->arena.free[c];
+        ks->arena.free[c] = p;
+        ks->mem -= c * EP__GRAIN;
+        return;
+    }
     ep_free(&ks->alloc, p);
     ks->mem -= n;
 }
@@ -9276,6 +9379,7 @@ static int64_t ep__pexpireat_ttl(int64_t ts, int64_t now) {
 EP_API void ep_keyspace_config_init(ep_keyspace_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->seed = 0x5eed0f5eed0f5eedull;
+    cfg->slab_size = 256u * 1024u;
 }
 
 EP_API ep_result ep_keyspace_create(const ep_keyspace_config *cfg, ep_keyspace **out) {
@@ -9294,6 +9398,11 @@ EP_API ep_result ep_keyspace_create(const ep_keyspace_config *cfg, ep_keyspace *
     memset(ks, 0, sizeof *ks);
     ks->alloc = *a;
     ks->seed = cfg->seed;
+    if (cfg->slab_size) { /* at least a few blocks of the largest class per slab */
+        ks->slab_max = cfg->slab_size < 4 * EP__ARENA_MAX ? 4 * EP__ARENA_MAX : cfg->slab_size;
+        ks->arena.first_slab = ks->slab_max < EP__SLAB_FIRST ? ks->slab_max : EP__SLAB_FIRST;
+        ks->arena.next_slab = ks->arena.first_slab;
+    }
     ks->rng = ep__fmix64(cfg->seed ^ 0x2545f4914f6cdd1dull) | 1u; /* xorshift state must not be 0 */
     *out = ks;
     return EP_OK;
@@ -9312,6 +9421,7 @@ EP_API void ep_keyspace_clear(ep_keyspace *ks) {
     ep__ks_release(ks, ks->schemas, ks->schemas_cap * sizeof(ep__schema));
     ks->schemas = NULL;
     ks->nschemas = ks->schemas_cap = 0;
+    ep__arena_release_all(ks);
 }
 
 EP_API void ep_keyspace_free(ep_keyspace *ks) {
@@ -9456,6 +9566,29 @@ EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     if (cap <= ks->keys.cap) return EP_OK;
     if (cap > ((size_t)-1) / sizeof(ep__slot)) return EP_ERR_NOMEM;
     return ep__map_resize(ks, &ks->keys, cap);
+}
+
+EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, int step) {
+    uint64_t h;
+    size_t i, mask, n;
+    if (!ks || !ks->keys.cap || (!key && len)) return;
+    /* A prefetch has no side effect to a compiler, which then drops calls
+     * to this whole function as useless; counting them keeps them. */
+    ks->prefetches++;
+    h = ep__hash(ks->seed, (const uint8_t *)key, len);
+    mask = ks->keys.cap - 1;
+    i = (size_t)h & mask;
+    if (step == 0) {
+        EP__PREFETCH(&ks->keys.slots[i]);
+        return;
+    }
+    /* The slot is (nearly) in cache now: fetch the entry a hit compares. */
+    for (n = 0; n < 4 && ks->keys.slots[i].p; n++, i = (i + 1) & mask) {
+        if (ks->keys.slots[i].h == h) {
+            EP__PREFETCH(ks->keys.slots[i].p);
+            return;
+        }
+    }
 }
 
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks) {
@@ -9929,6 +10062,107 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
     return EP_OK;
 }
 
+/* ---- a short pipeline for keyspace mode --------------------------------------- */
+
+/* Applying a record mostly waits for memory: the key's table slot, then its
+ * entry, both random in a large keyspace. So replay keeps EP__DEPTH records
+ * in flight: when a record is read its slot is prefetched, one record later
+ * its entry, and it is applied one record after that. A reader's views last
+ * only until its next call, so records in flight are copies (small ones;
+ * a record too large to copy drains the pipeline and is applied at once). */
+#define EP__DEPTH 2
+#define EP__HOLD_BYTES 448u
+
+typedef struct ep__held {
+    ep_aof_record rec; /* AOF mode */
+    ep_snap_entry ent; /* snapshot mode */
+    uint64_t index;
+    uint8_t bytes[EP__HOLD_BYTES];
+} ep__held;
+
+typedef struct ep__pipe {
+    ep__held slot[EP__DEPTH];
+    size_t head, n; /* oldest at head */
+} ep__pipe;
+
+/* Moves the n views into h->bytes; 0 if they do not fit. */
+static int ep__hold_views(ep__held *h, ep_bytes **v, size_t n) {
+    size_t used = 0, i;
+    for (i = 0; i < n; i++) {
+        if (v[i]->len > EP__HOLD_BYTES - used) return 0;
+        if (v[i]->len) {
+            memcpy(h->bytes + used, v[i]->data, v[i]->len);
+            v[i]->data = h->bytes + used;
+        }
+        used += v[i]->len;
+    }
+    return 1;
+}
+
+static int ep__hold_record(ep__held *h, const ep_aof_record *rec, uint64_t index) {
+    ep_bytes *v[6];
+    h->rec = *rec;
+    h->index = index;
+    v[0] = &h->rec.key;
+    v[1] = &h->rec.key2;
+    v[2] = &h->rec.value;
+    v[3] = &h->rec.pivot;
+    v[4] = &h->rec.items.raw;
+    v[5] = &h->rec.vector;
+    return ep__hold_views(h, v, 6);
+}
+
+static int ep__hold_entry(ep__held *h, const ep_snap_entry *e) {
+    ep_bytes *v[4];
+    h->ent = *e;
+    v[0] = &h->ent.key;
+    v[1] = &h->ent.value;
+    v[2] = &h->ent.type_name;
+    v[3] = &h->ent.items.raw;
+    return ep__hold_views(h, v, 4);
+}
+
+static ep__held *ep__pipe_at(ep__pipe *p, size_t i) {
+    return &p->slot[(p->head + i) % EP__DEPTH];
+}
+
+static ep__held *ep__pipe_pop(ep__pipe *p) {
+    ep__held *h = &p->slot[p->head];
+    p->head = (p->head + 1) % EP__DEPTH;
+    p->n--;
+    return h;
+}
+
+/* Keyspace mode: every entry into the keyspace, through the pipeline. */
+static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result *fatal) {
+    ep__pipe p;
+    ep_snap_entry e;
+    ep_snapshot_info info;
+    ep_result r;
+    p.head = p.n = 0;
+    /* Size the table once; the count is untrusted, so bound it by the file. */
+    ep_snapshot_reader_info(rd, &info);
+    (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
+    while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
+        c->res->snapshot_entries++;
+        ep_keyspace_prefetch(c->ks, e.key.data, e.key.len, 0);
+        if (p.n) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 1)->ent.key.data,
+                                      ep__pipe_at(&p, p.n - 1)->ent.key.len, 1);
+        if (p.n == EP__DEPTH && (*fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent)) != EP_OK) break;
+        if (ep__hold_entry(ep__pipe_at(&p, p.n), &e)) {
+            p.n++;
+            continue;
+        }
+        while (p.n && *fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent);
+        if (*fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &e);
+        if (*fatal != EP_OK) break;
+    }
+    /* The entries still held were read before the end (or a reader error, after
+     * which the snapshot is dropped anyway). */
+    while (p.n && *fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent);
+    return r;
+}
+
 /* One pass over the snapshot. deliver: hand entries on (keyspace or
  * visitor). *fatal gets an error that must stop recovery (NOMEM, visitor). */
 static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
@@ -9941,20 +10175,13 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
     r = ep_snapshot_reader_open(c->snap_path, &rc, &rd, &c->res->snapshot_error);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? (*fatal = r) : r;
     c->res->snapshot_entries = 0;
-    if (deliver && c->ks) { /* size the table once; the count is untrusted, so bound it by the file */
-        ep_snapshot_info info;
-        ep_snapshot_reader_info(rd, &info);
-        (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
-    }
-    while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
-        if (deliver) {
-            ep_result d = c->ks ? ep_keyspace_load_entry(c->ks, &e) : c->cfg->visitor.entry(c->cfg->visitor.user, &e);
-            if (d != EP_OK) {
-                *fatal = d;
-                break;
-            }
+    if (deliver && c->ks) {
+        r = ep__snapshot_load(c, rd, fatal);
+    } else {
+        while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
+            if (deliver && (*fatal = c->cfg->visitor.entry(c->cfg->visitor.user, &e)) != EP_OK) break;
+            c->res->snapshot_entries++;
         }
-        c->res->snapshot_entries++;
     }
     if (*fatal == EP_OK && r == EP_SNAPSHOT_END) {
         r = EP_OK;
@@ -10044,21 +10271,59 @@ static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
     return EP_OK;
 }
 
-static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
-    ep_aof_record rec;
+/* Records ending within the first skip bytes are read, not applied. */
+static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     ep_aof_reader_status st;
-    ep_result r;
-    int skipping = skip > 0;
+    if (skip == 0) return 0;
+    ep_aof_reader_status_get(rd, &st);
+    if (st.good_offset > skip) return 0;
+    c->res->records_skipped++;
+    return 1;
+}
+
+static ep_result ep__apply_held(ep__rec *c, ep__pipe *p) {
+    ep__held *h = ep__pipe_pop(p);
+    ep_result r = ep__deliver(c, &h->rec, h->index);
+    if (r == EP_OK) c->res->records_applied++;
+    return r;
+}
+
+/* Keyspace mode, through the pipeline (see ep__pipe). */
+static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
+    ep__pipe p;
+    ep_aof_record rec;
+    ep_result r, d = EP_OK;
+    p.head = p.n = 0;
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
         uint64_t index = c->res->records_read++;
-        if (skipping) {
-            ep_aof_reader_status_get(rd, &st);
-            if (st.good_offset <= skip) {
-                c->res->records_skipped++;
-                continue;
-            }
-            skipping = 0;
+        if (ep__skipped(c, rd, skip)) continue;
+        skip = 0;
+        ep_keyspace_prefetch(c->ks, rec.key.data, rec.key.len, 0);
+        if (p.n) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 1)->rec.key.data,
+                                      ep__pipe_at(&p, p.n - 1)->rec.key.len, 1);
+        if (p.n == EP__DEPTH && (d = ep__apply_held(c, &p)) != EP_OK) break;
+        if (ep__hold_record(ep__pipe_at(&p, p.n), &rec, index)) {
+            p.n++;
+            continue;
         }
+        while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
+        if (d == EP_OK && (d = ep__deliver(c, &rec, index)) == EP_OK) c->res->records_applied++;
+        if (d != EP_OK) break;
+    }
+    /* Records held were read before the end or the error: they count. */
+    while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
+    if (d != EP_OK) return d;
+    return r == EP_AOF_END || r != EP_ERR_NOMEM ? EP_OK : r;
+}
+
+static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
+    ep_aof_record rec;
+    ep_result r;
+    if (c->ks) return ep__replay_pipelined(c, rd, skip);
+    while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
+        uint64_t index = c->res->records_read++;
+        if (ep__skipped(c, rd, skip)) continue;
+        skip = 0;
         if ((r = ep__deliver(c, &rec, index)) != EP_OK) return r;
         c->res->records_applied++;
     }

@@ -96,27 +96,118 @@ typedef struct ep__schema {
     ep__str name, desc;
 } ep__schema;
 
+#define EP__GRAIN 8u
+#define EP__ARENA_MAX 512u
+#define EP__CLASS(n) ((n) ? ((n) + EP__GRAIN - 1) / EP__GRAIN : 1u)
+#define EP__SLAB_HEAD 16u /* keeps blocks 16-byte aligned when the slab is */
+#define EP__SLAB_FIRST 4096u
+
+typedef struct ep__slab {
+    struct ep__slab *next;
+} ep__slab;
+
+typedef struct ep__arena {
+    ep__slab *slabs;
+    uint8_t *bump, *end;                        /* unused part of the newest slab */
+    void *free[EP__ARENA_MAX / EP__GRAIN + 1]; /* per size class, linked through the blocks */
+    size_t first_slab, next_slab, reserved;
+} ep__arena;
+
 struct ep_keyspace {
     ep_allocator alloc;
     uint64_t seed;
     uint64_t rng;
     size_t mem;
+    size_t slab_max; /* 0: every block from the allocator */
     int zero_ttl; /* some key may have ttl 0 (saves drop_expired a full scan) */
+    size_t prefetches; /* ep_keyspace_prefetch calls (see there) */
     ep__map keys;
     ep__schema *schemas;
     size_t nschemas, schemas_cap;
+    ep__arena arena;
 };
 
 /* ---- memory ------------------------------------------------------------- */
 
+/* Small blocks (entries, elements, small tables) come from slabs: no
+ * per-block allocator header, a bump pointer instead of a malloc call, and
+ * dense pages. Every caller knows the size of what it frees, so a freed block
+ * goes onto the free list of its 8-byte size class and the next block of that
+ * class reuses it (DEL and overwrite do not leak). Slabs go back to the
+ * allocator only in ep_keyspace_clear / ep_keyspace_free. */
+static void *ep__arena_alloc(ep_keyspace *ks, size_t n) {
+    ep__arena *a = &ks->arena;
+    size_t c = EP__CLASS(n), bytes = c * EP__GRAIN;
+    void *p = a->free[c];
+    ep__slab *slab;
+    size_t size;
+    if (p) {
+        a->free[c] = *(void **)p;
+        return p;
+    }
+    if ((size_t)(a->end - a->bump) >= bytes) {
+        p = a->bump;
+        a->bump += bytes;
+        return p;
+    }
+    /* The tail of the slab goes to its class, the next slab is twice as big. */
+    if (a->end - a->bump >= EP__GRAIN) {
+        size_t tc = (size_t)(a->end - a->bump) / EP__GRAIN;
+        *(void **)(void *)a->bump = a->free[tc];
+        a->free[tc] = a->bump;
+    }
+    size = a->next_slab;
+    slab = (ep__slab *)ep_malloc(&ks->alloc, size);
+    if (!slab) return NULL;
+    if (size < ks->slab_max) a->next_slab = size * 2 > ks->slab_max ? ks->slab_max : size * 2;
+    slab->next = a->slabs;
+    a->slabs = slab;
+    a->reserved += size;
+    a->bump = (uint8_t *)(void *)slab + EP__SLAB_HEAD;
+    a->end = (uint8_t *)(void *)slab + size;
+    p = a->bump;
+    a->bump += bytes;
+    return p;
+}
+
+static void ep__arena_release_all(ep_keyspace *ks) {
+    ep__slab *s = ks->arena.slabs;
+    size_t first = ks->arena.first_slab;
+    while (s) {
+        ep__slab *next = s->next;
+        ep_free(&ks->alloc, s);
+        s = next;
+    }
+    memset(&ks->arena, 0, sizeof ks->arena);
+    ks->arena.first_slab = ks->arena.next_slab = first;
+}
+
+static int ep__small(const ep_keyspace *ks, size_t n) {
+    return n <= EP__ARENA_MAX && ks->slab_max;
+}
+
 static void *ep__ks_alloc(ep_keyspace *ks, size_t n) {
-    void *p = ep_malloc(&ks->alloc, n);
+    void *p;
+    if (ep__small(ks, n)) {
+        p = ep__arena_alloc(ks, n);
+        if (p) ks->mem += EP__CLASS(n) * EP__GRAIN;
+        return p;
+    }
+    p = ep_malloc(&ks->alloc, n);
     if (p) ks->mem += n;
     return p;
 }
 
+/* n must be the size p was allocated with. */
 static void ep__ks_release(ep_keyspace *ks, void *p, size_t n) {
     if (!p) return;
+    if (ep__small(ks, n)) {
+        size_t c = EP__CLASS(n);
+        *(void **)p = ks->arena.free[c];
+        ks->arena.free[c] = p;
+        ks->mem -= c * EP__GRAIN;
+        return;
+    }
     ep_free(&ks->alloc, p);
     ks->mem -= n;
 }
@@ -1406,6 +1497,7 @@ static int64_t ep__pexpireat_ttl(int64_t ts, int64_t now) {
 EP_API void ep_keyspace_config_init(ep_keyspace_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->seed = 0x5eed0f5eed0f5eedull;
+    cfg->slab_size = 256u * 1024u;
 }
 
 EP_API ep_result ep_keyspace_create(const ep_keyspace_config *cfg, ep_keyspace **out) {
@@ -1424,6 +1516,11 @@ EP_API ep_result ep_keyspace_create(const ep_keyspace_config *cfg, ep_keyspace *
     memset(ks, 0, sizeof *ks);
     ks->alloc = *a;
     ks->seed = cfg->seed;
+    if (cfg->slab_size) { /* at least a few blocks of the largest class per slab */
+        ks->slab_max = cfg->slab_size < 4 * EP__ARENA_MAX ? 4 * EP__ARENA_MAX : cfg->slab_size;
+        ks->arena.first_slab = ks->slab_max < EP__SLAB_FIRST ? ks->slab_max : EP__SLAB_FIRST;
+        ks->arena.next_slab = ks->arena.first_slab;
+    }
     ks->rng = ep__fmix64(cfg->seed ^ 0x2545f4914f6cdd1dull) | 1u; /* xorshift state must not be 0 */
     *out = ks;
     return EP_OK;
@@ -1442,6 +1539,7 @@ EP_API void ep_keyspace_clear(ep_keyspace *ks) {
     ep__ks_release(ks, ks->schemas, ks->schemas_cap * sizeof(ep__schema));
     ks->schemas = NULL;
     ks->nschemas = ks->schemas_cap = 0;
+    ep__arena_release_all(ks);
 }
 
 EP_API void ep_keyspace_free(ep_keyspace *ks) {
@@ -1586,6 +1684,29 @@ EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     if (cap <= ks->keys.cap) return EP_OK;
     if (cap > ((size_t)-1) / sizeof(ep__slot)) return EP_ERR_NOMEM;
     return ep__map_resize(ks, &ks->keys, cap);
+}
+
+EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, int step) {
+    uint64_t h;
+    size_t i, mask, n;
+    if (!ks || !ks->keys.cap || (!key && len)) return;
+    /* A prefetch has no side effect to a compiler, which then drops calls
+     * to this whole function as useless; counting them keeps them. */
+    ks->prefetches++;
+    h = ep__hash(ks->seed, (const uint8_t *)key, len);
+    mask = ks->keys.cap - 1;
+    i = (size_t)h & mask;
+    if (step == 0) {
+        EP__PREFETCH(&ks->keys.slots[i]);
+        return;
+    }
+    /* The slot is (nearly) in cache now: fetch the entry a hit compares. */
+    for (n = 0; n < 4 && ks->keys.slots[i].p; n++, i = (i + 1) & mask) {
+        if (ks->keys.slots[i].h == h) {
+            EP__PREFETCH(ks->keys.slots[i].p);
+            return;
+        }
+    }
 }
 
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks) {

@@ -362,6 +362,8 @@ EPT_CASE(allocation_failure_is_nomem_and_never_leaks) {
     int n = 0, i;
     uint64_t rng = base_rng;
     for (n = 0; n < 300; n++) recs[n] = ept_random_record(&rng);
+    /* Every 3rd limit alternates between small slabs (refills fail) and no
+     * slabs (every element allocation can fail). */
     for (limit = 0; limit < 2000; limit += 3) {
         failing f;
         ep_allocator al;
@@ -376,6 +378,7 @@ EPT_CASE(allocation_failure_is_nomem_and_never_leaks) {
         al.free_fn = f_free;
         ep_keyspace_config_init(&cfg);
         cfg.alloc = &al;
+        cfg.slab_size = (limit / 3) % 2 ? 1 : 0;
         r = ep_keyspace_create(&cfg, &ks);
         if (r == EP_OK) {
             int failed = 0;
