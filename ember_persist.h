@@ -7908,31 +7908,71 @@ typedef struct ep__map {
     size_t count;
 } ep__map;
 
-/* One allocation: this struct, the key bytes, then icap bytes where a
- * string value (or proto data) lives inline as long as it fits: a SET or a
- * snapshot string costs one allocation, and an overwrite that fits costs none. */
+/* One allocation: this header, the key bytes, then icap bytes where a
+ * string value lives inline while it fits: a SET or a snapshot string costs
+ * one block, an overwrite that fits costs none. The header is 32 bytes on
+ * 64-bit (24 on 32-bit): with keys and values of tens of bytes, per-key
+ * overhead is what decides recovery's memory. */
 struct ep_ks_entry {
-    ep__str key; /* bytes right after the struct */
-    ep__str val; /* STRING: the value; PROTO: the data (inline, on the heap, or NULL) */
     int64_t ttl;
+    size_t vlen; /* STRING: value length; PROTO: data length */
     union {
-        size_t cap; /* STRING: capacity of val's buffer */
-        void *obj;  /* LIST ep__list, ZSET ep__zset, HASH/SET ep__map, VECTOR ep__vset, PROTO ep__str */
+        uint8_t *heap; /* STRING: NULL (value inline) or a block [size_t cap][bytes] */
+        void *obj;     /* LIST ep__list, ZSET ep__zset, HASH/SET ep__map, VECTOR ep__vset, PROTO ep__proto */
     } u;
-    uint32_t icap; /* inline bytes after the key */
-    uint8_t type;
+    uint32_t klen;
+    uint32_t meta; /* type in the low 8 bits, inline capacity above */
 };
 
-static uint8_t *ep__inline_area(ep_ks_entry *e) {
-    return (uint8_t *)(void *)(e + 1) + e->key.len;
+#define EP__ICAP_MAX 0xFFFFFFu
+#define EP__HCAP sizeof(size_t) /* a heap string block starts with its capacity */
+
+typedef struct ep__proto { /* then the type name bytes, then the data bytes */
+    size_t tlen, dlen;
+} ep__proto;
+
+static uint8_t ep__etype(const ep_ks_entry *e) {
+    return (uint8_t)(e->meta & 0xFFu);
 }
 
-static int ep__val_inline(const ep_ks_entry *e) {
-    return e->icap && e->val.data == (const uint8_t *)(const void *)(e + 1) + e->key.len;
+static void ep__set_etype(ep_ks_entry *e, uint8_t type) {
+    e->meta = (e->meta & ~(uint32_t)0xFFu) | type;
+}
+
+static size_t ep__icap(const ep_ks_entry *e) {
+    return e->meta >> 8;
+}
+
+static const uint8_t *ep__ekey(const ep_ks_entry *e) {
+    return (const uint8_t *)(const void *)(e + 1);
+}
+
+static uint8_t *ep__inline_area(ep_ks_entry *e) {
+    return (uint8_t *)(void *)(e + 1) + e->klen;
 }
 
 static size_t ep__entry_size(const ep_ks_entry *e) {
-    return sizeof(ep_ks_entry) + e->key.len + e->icap;
+    return sizeof(ep_ks_entry) + e->klen + ep__icap(e);
+}
+
+/* STRING: where the value's bytes are, and how many fit there. */
+static uint8_t *ep__sdata(ep_ks_entry *e) {
+    return e->u.heap ? e->u.heap + EP__HCAP : ep__inline_area(e);
+}
+
+static const uint8_t *ep__sdata_c(const ep_ks_entry *e) {
+    return e->u.heap ? e->u.heap + EP__HCAP : ep__ekey(e) + e->klen;
+}
+
+static size_t ep__scap(const ep_ks_entry *e) {
+    size_t cap;
+    if (!e->u.heap) return ep__icap(e);
+    memcpy(&cap, e->u.heap, sizeof cap);
+    return cap;
+}
+
+static const uint8_t *ep__proto_name(const ep__proto *p) {
+    return (const uint8_t *)(const void *)(p + 1);
 }
 
 typedef struct ep__list { /* ring buffer deque */
@@ -8592,9 +8632,9 @@ static void ep__vset_free(ep_keyspace *ks, ep__vset *vs) {
 /* ---- entries ------------------------------------------------------------------- */
 
 static size_t ep__entry_len(const ep_ks_entry *e) {
-    switch (e->type) {
+    switch (ep__etype(e)) {
     case EP_TYPE_STRING:
-    case EP_TYPE_PROTO: return e->val.len;
+    case EP_TYPE_PROTO: return e->vlen;
     case EP_TYPE_LIST: return ((const ep__list *)e->u.obj)->len;
     case EP_TYPE_ZSET: return ((const ep__zset *)e->u.obj)->map.count;
     case EP_TYPE_HASH:
@@ -8604,28 +8644,26 @@ static size_t ep__entry_len(const ep_ks_entry *e) {
     }
 }
 
-/* Frees the value (not the entry) and leaves an empty string. */
+/* Frees the value (not the entry) and leaves an empty inline string. */
 static void ep__value_free(ep_keyspace *ks, ep_ks_entry *e) {
-    switch (e->type) {
+    switch (ep__etype(e)) {
     case EP_TYPE_LIST: ep__list_free(ks, (ep__list *)e->u.obj); break;
     case EP_TYPE_ZSET: ep__zset_free(ks, (ep__zset *)e->u.obj); break;
     case EP_TYPE_HASH: ep__objmap_free(ks, (ep__map *)e->u.obj, 1); break;
     case EP_TYPE_SET: ep__objmap_free(ks, (ep__map *)e->u.obj, 0); break;
     case EP_TYPE_VECTOR: ep__vset_free(ks, (ep__vset *)e->u.obj); break;
     case EP_TYPE_PROTO: {
-        ep__str *tn = (ep__str *)e->u.obj; /* NULL if filling it failed */
-        if (tn) ep__ks_release(ks, tn, sizeof(ep__str) + tn->len);
-        if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->val.len);
+        ep__proto *p = (ep__proto *)e->u.obj; /* NULL if filling it failed */
+        if (p) ep__ks_release(ks, p, sizeof *p + p->tlen + p->dlen);
         break;
     }
     default:
-        if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->u.cap);
+        if (e->u.heap) ep__ks_release(ks, e->u.heap, EP__HCAP + ep__scap(e));
         break;
     }
-    e->u.obj = NULL;
-    e->val.data = NULL;
-    e->val.len = 0;
-    e->type = EP_TYPE_STRING;
+    e->u.heap = NULL;
+    e->vlen = 0;
+    ep__set_etype(e, EP_TYPE_STRING);
 }
 
 static void ep__entry_free(ep_keyspace *ks, ep_ks_entry *e) {
@@ -8636,10 +8674,10 @@ static void ep__entry_free(ep_keyspace *ks, ep_ks_entry *e) {
 /* An empty value of a collection type (STRING/PROTO need nothing here). */
 static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
     size_t sz = 0;
-    e->type = type;
+    ep__set_etype(e, type);
     e->u.obj = NULL;
     switch (type) {
-    case EP_TYPE_STRING:
+    case EP_TYPE_STRING: e->u.heap = NULL; return EP_OK;
     case EP_TYPE_PROTO: return EP_OK;
     case EP_TYPE_LIST: sz = sizeof(ep__list); break;
     case EP_TYPE_HASH:
@@ -8655,26 +8693,29 @@ static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
         if (e->u.obj) memset(e->u.obj, 0, sz);
     }
     if (!e->u.obj) {
-        e->type = EP_TYPE_STRING;
+        ep__set_etype(e, EP_TYPE_STRING);
+        e->u.heap = NULL;
         return EP_ERR_NOMEM;
     }
     return EP_OK;
 }
 
 /* A new entry outside the table, with an empty value of type, ttl -1 and
- * room for an inline value of icap bytes (the string or proto data to come). */
+ * room for an inline string of icap bytes (the value to come). */
 static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size_t icap, ep_ks_entry **out) {
-    ep__str k;
     ep_ks_entry *e;
-    size_t head;
+    size_t size;
     ep_result r;
-    if (icap > UINT32_MAX) icap = 0; /* such a value lives on the heap */
-    if (!ep__add_size(sizeof(ep_ks_entry), icap, &head)) return EP_ERR_NOMEM;
-    e = (ep_ks_entry *)ep__ks_alloc_keyed(ks, head, key.data, key.len, &k, sizeof(ep_ks_entry));
+    if (key.len > UINT32_MAX) return EP_ERR_LIMIT;
+    if (icap > EP__ICAP_MAX) icap = 0; /* such a value lives on the heap */
+    if (!ep__add_size(sizeof(ep_ks_entry) + icap, key.len, &size)) return EP_ERR_NOMEM;
+    e = (ep_ks_entry *)ep__ks_alloc(ks, size);
     if (!e) return EP_ERR_NOMEM;
-    e->key = k;
+    memset(e, 0, sizeof *e);
+    if (key.len) memcpy(e + 1, key.data, key.len);
     e->ttl = -1;
-    e->icap = (uint32_t)icap;
+    e->klen = (uint32_t)key.len;
+    e->meta = (uint32_t)icap << 8;
     if ((r = ep__value_init(ks, e, type)) != EP_OK) {
         ep__ks_release(ks, e, ep__entry_size(e));
         return r;
@@ -8683,10 +8724,27 @@ static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size
     return EP_OK;
 }
 
+/* The key table's lookup: the stored hash first, so a miss rarely touches
+ * an entry. */
+static size_t ep__keys_find(const ep_keyspace *ks, uint64_t h, const uint8_t *k, size_t n) {
+    const ep__map *m = &ks->keys;
+    size_t i;
+    if (!m->cap) return EP__NOSLOT;
+    i = (size_t)h & (m->cap - 1);
+    while (m->slots[i].p) {
+        if (m->slots[i].h == h) {
+            const ep_ks_entry *e = (const ep_ks_entry *)m->slots[i].p;
+            if (e->klen == n && (n == 0 || memcmp(ep__ekey(e), k, n) == 0)) return i;
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    return EP__NOSLOT;
+}
+
 /* Puts a detached entry into the table, replacing (and freeing) any entry
  * with the same key. On failure the caller still owns e. */
 static ep_result ep__attach_h(ep_keyspace *ks, ep_ks_entry *e, uint64_t h) {
-    size_t i = ep__map_find(&ks->keys, h, e->key.data, e->key.len);
+    size_t i = ep__keys_find(ks, h, ep__ekey(e), e->klen);
     ep_result r;
     if (i != EP__NOSLOT) {
         ep_ks_entry *old = (ep_ks_entry *)ks->keys.slots[i].p;
@@ -8700,12 +8758,12 @@ static ep_result ep__attach_h(ep_keyspace *ks, ep_ks_entry *e, uint64_t h) {
 }
 
 static ep_result ep__attach(ep_keyspace *ks, ep_ks_entry *e) {
-    return ep__attach_h(ks, e, ep__hash(ks->seed, e->key.data, e->key.len));
+    return ep__attach_h(ks, e, ep__hash(ks->seed, ep__ekey(e), e->klen));
 }
 
 static ep_ks_entry *ep__find(const ep_keyspace *ks, ep_bytes key, size_t *slot) {
     uint64_t h = ep__hash(ks->seed, key.data, key.len);
-    size_t i = ep__map_find(&ks->keys, h, key.data, key.len);
+    size_t i = ep__keys_find(ks, h, key.data, key.len);
     if (slot) *slot = i;
     return i == EP__NOSLOT ? NULL : (ep_ks_entry *)ks->keys.slots[i].p;
 }
@@ -8728,7 +8786,7 @@ static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, 
     ep_result r;
     *out = NULL;
     if (e) {
-        if (e->type == type) *out = e;
+        if (ep__etype(e) == type) *out = e;
         return EP_OK;
     }
     if ((r = ep__entry_new(ks, key, type, 0, &e)) != EP_OK) return r;
@@ -8742,7 +8800,7 @@ static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, 
 
 /* Removes the key if its collection became empty. */
 static void ep__drop_if_empty(ep_keyspace *ks, ep_ks_entry *e) {
-    if (ep__entry_len(e) == 0) ep__remove_key(ks, ep_bytes_of(e->key.data, e->key.len));
+    if (ep__entry_len(e) == 0) ep__remove_key(ks, ep_bytes_of(ep__ekey(e), e->klen));
 }
 
 static int64_t ep__norm_ttl(int64_t t) {
@@ -8754,45 +8812,44 @@ static int64_t ep__norm_ttl(int64_t t) {
 /* Room for need bytes in a string value, keeping its content (a value that
  * outgrows the inline space moves to the heap). */
 static ep_result ep__str_reserve(ep_keyspace *ks, ep_ks_entry *e, size_t need) {
-    size_t cap;
+    size_t cap = ep__scap(e), ncap, bytes;
     uint8_t *p;
-    if (!e->val.data && need <= e->icap && e->icap) { /* empty: start inline */
-        e->val.data = ep__inline_area(e);
-        e->u.cap = e->icap;
-    }
-    if (need <= e->u.cap) return EP_OK;
-    cap = e->u.cap * 2 > need ? e->u.cap * 2 : need;
-    p = (uint8_t *)ep__ks_alloc(ks, cap);
+    if (need <= cap) return EP_OK;
+    ncap = cap * 2 > need ? cap * 2 : need;
+    if (!ep__add_size(EP__HCAP, ncap, &bytes)) return EP_ERR_NOMEM;
+    p = (uint8_t *)ep__ks_alloc(ks, bytes);
     if (!p) return EP_ERR_NOMEM;
-    if (e->val.len) memcpy(p, e->val.data, e->val.len);
-    if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->u.cap);
-    e->val.data = p;
-    e->u.cap = cap;
+    memcpy(p, &ncap, sizeof ncap);
+    if (e->vlen) memcpy(p + EP__HCAP, ep__sdata(e), e->vlen);
+    if (e->u.heap) ep__ks_release(ks, e->u.heap, EP__HCAP + cap);
+    e->u.heap = p;
     return EP_OK;
 }
 
 /* Replaces e's value (any type) with a string copy of v (v must not point
- * into e's own value). */
+ * into e's own value). A heap buffer is kept while v fills half of it. */
 static ep_result ep__entry_set_string(ep_keyspace *ks, ep_ks_entry *e, ep_bytes v) {
-    ep__str s;
-    ep_result r;
-    if (e->type == EP_TYPE_STRING && v.len <= e->u.cap && (ep__val_inline(e) || v.len * 2 >= e->u.cap)) {
-        if (v.len) memmove(e->val.data, v.data, v.len);
-        e->val.len = v.len;
+    size_t bytes;
+    uint8_t *p;
+    if (ep__etype(e) == EP_TYPE_STRING && v.len <= ep__scap(e) && (!e->u.heap || v.len * 2 >= ep__scap(e))) {
+        if (v.len) memmove(ep__sdata(e), v.data, v.len);
+        e->vlen = v.len;
         return EP_OK;
     }
-    if (v.len <= e->icap && e->icap) {
+    if (v.len <= ep__icap(e)) {
         ep__value_free(ks, e);
-        e->val.data = ep__inline_area(e);
-        e->u.cap = e->icap;
-        if (v.len) memcpy(e->val.data, v.data, v.len);
-        e->val.len = v.len;
+        if (v.len) memcpy(ep__inline_area(e), v.data, v.len);
+        e->vlen = v.len;
         return EP_OK;
     }
-    if ((r = ep__ks_dup(ks, v.data, v.len, &s)) != EP_OK) return r;
+    if (!ep__add_size(EP__HCAP, v.len, &bytes)) return EP_ERR_NOMEM;
+    p = (uint8_t *)ep__ks_alloc(ks, bytes);
+    if (!p) return EP_ERR_NOMEM;
+    memcpy(p, &v.len, sizeof v.len);
+    memcpy(p + EP__HCAP, v.data, v.len);
     ep__value_free(ks, e);
-    e->val = s;
-    e->u.cap = s.len;
+    e->u.heap = p;
+    e->vlen = v.len;
     return EP_OK;
 }
 
@@ -8868,8 +8925,8 @@ static ep_result ep__incr(ep_keyspace *ks, ep_bytes key, int64_t delta) {
     int64_t cur = 0, next;
     uint8_t buf[24];
     if (e) {
-        if (e->type != EP_TYPE_STRING) return EP_OK;
-        if (!ep_parse_i64(e->val.data, e->val.len, &cur)) return EP_ERR_BAD_VALUE;
+        if (ep__etype(e) != EP_TYPE_STRING) return EP_OK;
+        if (!ep_parse_i64(ep__sdata(e), e->vlen, &cur)) return EP_ERR_BAD_VALUE;
         if (!ep__checked_add(cur, delta, &next)) return EP_ERR_BAD_VALUE;
         return ep__entry_set_string(ks, e, ep_bytes_of(buf, ep__fmt_i64(next, buf)));
     }
@@ -8881,10 +8938,10 @@ static ep_result ep__append(ep_keyspace *ks, ep_bytes key, ep_bytes v) {
     ep_result r = ep__get_or_create(ks, key, EP_TYPE_STRING, &e);
     size_t need;
     if (r || !e) return r;
-    if (!ep__add_size(e->val.len, v.len, &need)) return EP_ERR_NOMEM;
+    if (!ep__add_size(e->vlen, v.len, &need)) return EP_ERR_NOMEM;
     if ((r = ep__str_reserve(ks, e, need)) != EP_OK) return r;
-    if (v.len) memcpy(e->val.data + e->val.len, v.data, v.len);
-    e->val.len = need;
+    if (v.len) memcpy(ep__sdata(e) + e->vlen, v.data, v.len);
+    e->vlen = need;
     return EP_OK;
 }
 
@@ -8894,14 +8951,14 @@ static ep_result ep__string_extend(ep_keyspace *ks, ep_bytes key, uint64_t need,
     ep_ks_entry *e = ep__find(ks, key, NULL);
     ep_result r;
     *out = NULL;
-    if (e && e->type != EP_TYPE_STRING) return EP_OK;
+    if (e && ep__etype(e) != EP_TYPE_STRING) return EP_OK;
     /* Ember would try to allocate and abort; refuse beyond the field cap. */
-    if (need > (e ? e->val.len : 0) && need > EP_MAX_FIELD_LEN) return EP_ERR_LIMIT;
+    if (need > (e ? e->vlen : 0) && need > EP_MAX_FIELD_LEN) return EP_ERR_LIMIT;
     if ((r = ep__get_or_create(ks, key, EP_TYPE_STRING, &e)) != EP_OK || !e) return r;
-    if (need > e->val.len) {
+    if (need > e->vlen) {
         if ((r = ep__str_reserve(ks, e, (size_t)need)) != EP_OK) return r;
-        memset(e->val.data + e->val.len, 0, (size_t)need - e->val.len);
-        e->val.len = (size_t)need;
+        memset(ep__sdata(e) + e->vlen, 0, (size_t)need - e->vlen);
+        e->vlen = (size_t)need;
     }
     *out = e;
     return EP_OK;
@@ -8913,7 +8970,7 @@ static ep_result ep__setrange(ep_keyspace *ks, ep_bytes key, int64_t off, ep_byt
     ep_result r;
     if (o > UINT64_MAX - v.len) return EP_ERR_LIMIT;
     if ((r = ep__string_extend(ks, key, o + v.len, &e)) != EP_OK || !e) return r;
-    if (v.len) memcpy(e->val.data + (size_t)o, v.data, v.len);
+    if (v.len) memcpy(ep__sdata(e) + (size_t)o, v.data, v.len);
     return EP_OK;
 }
 
@@ -8922,17 +8979,19 @@ static ep_result ep__setbit(ep_keyspace *ks, ep_bytes key, int64_t off, uint8_t 
     uint8_t mask = (uint8_t)(0x80u >> (o % 8u));
     ep_ks_entry *e;
     ep_result r;
+    uint8_t *d;
     if ((r = ep__string_extend(ks, key, at + 1u, &e)) != EP_OK || !e) return r;
-    if (bit == 1) e->val.data[at] = (uint8_t)(e->val.data[at] | mask);
-    else e->val.data[at] = (uint8_t)(e->val.data[at] & (uint8_t)~mask);
+    d = ep__sdata(e);
+    if (bit == 1) d[at] = (uint8_t)(d[at] | mask);
+    else d[at] = (uint8_t)(d[at] & (uint8_t)~mask);
     return EP_OK;
 }
 
 /* A BITOP source: the string value, or empty if missing or another type. */
 static ep_bytes ep__bitop_src(const ep_keyspace *ks, ep_bytes key) {
     const ep_ks_entry *e = ep__find(ks, key, NULL);
-    if (!e || e->type != EP_TYPE_STRING) return ep_bytes_of(NULL, 0);
-    return ep_bytes_of(e->val.data, e->val.len);
+    if (!e || ep__etype(e) != EP_TYPE_STRING) return ep_bytes_of(NULL, 0);
+    return ep_bytes_of(ep__sdata_c(e), e->vlen);
 }
 
 static void ep__bitop_fold(uint8_t *res, size_t n, ep_bytes s, uint8_t op, int first) {
@@ -8988,7 +9047,7 @@ static int ep__kind_ok(const ep_items *it, ep_items_kind want) {
 
 static ep__list *ep__list_entry(ep_keyspace *ks, ep_bytes key) {
     ep_ks_entry *e = ep__find(ks, key, NULL);
-    return e && e->type == EP_TYPE_LIST ? (ep__list *)e->u.obj : NULL;
+    return e && ep__etype(e) == EP_TYPE_LIST ? (ep__list *)e->u.obj : NULL;
 }
 
 static ep_result ep__push(ep_keyspace *ks, const ep_aof_record *rec, int front) {
@@ -9006,7 +9065,7 @@ static ep_result ep__push(ep_keyspace *ks, const ep_aof_record *rec, int front) 
 
 static ep_result ep__pop(ep_keyspace *ks, ep_bytes key, int front) {
     ep_ks_entry *e = ep__find(ks, key, NULL);
-    if (!e || e->type != EP_TYPE_LIST) return EP_OK;
+    if (!e || ep__etype(e) != EP_TYPE_LIST) return EP_OK;
     ep__list_pop(ks, (ep__list *)e->u.obj, front);
     ep__drop_if_empty(ks, e);
     return EP_OK;
@@ -9033,7 +9092,7 @@ static ep_result ep__ltrim(ep_keyspace *ks, ep_bytes key, int64_t s, int64_t e) 
     ep__list *l;
     int64_t len, s2, e2;
     size_t front, back;
-    if (!ent || ent->type != EP_TYPE_LIST) return EP_OK;
+    if (!ent || ep__etype(ent) != EP_TYPE_LIST) return EP_OK;
     l = (ep__list *)ent->u.obj;
     len = (int64_t)l->len;
     s2 = s < 0 ? EP__MAX(s + len, 0) : EP__MIN(s, len);
@@ -9069,7 +9128,7 @@ static ep_result ep__lrem(ep_keyspace *ks, ep_bytes key, int64_t count, ep_bytes
     ep__list *l;
     uint64_t limit, removed = 0;
     size_t r, w;
-    if (!ent || ent->type != EP_TYPE_LIST) return EP_OK;
+    if (!ent || ep__etype(ent) != EP_TYPE_LIST) return EP_OK;
     l = (ep__list *)ent->u.obj;
     limit = count == 0 ? UINT64_MAX : (count > 0 ? (uint64_t)count : (uint64_t)(-(count + 1)) + 1u);
     if (count >= 0) {
@@ -9123,7 +9182,7 @@ static ep_result ep__remove_members(ep_keyspace *ks, const ep_aof_record *rec, u
     ep_items_iter it;
     ep_item item;
     if (!ep__kind_ok(&rec->items, EP_ITEMS_STR)) return EP_ERR_INVALID_ARG;
-    if (!e || e->type != type) return EP_OK;
+    if (!e || ep__etype(e) != type) return EP_OK;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item)) {
         if (type == EP_TYPE_ZSET) ep__zset_rem(ks, (ep__zset *)e->u.obj, item.a);
@@ -9182,7 +9241,7 @@ static ep_result ep__vadd(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e = ep__find(ks, rec->key, NULL);
     ep_result r;
     if (rec->vector.len != (size_t)rec->dim * 4u) return EP_ERR_INVALID_ARG;
-    if (e && e->type != EP_TYPE_VECTOR) return EP_OK;
+    if (e && ep__etype(e) != EP_TYPE_VECTOR) return EP_OK;
     if (!e) { /* the creating record's config is kept; later ones are ignored */
         ep__vset *vs;
         if ((r = ep__entry_new(ks, rec->key, EP_TYPE_VECTOR, 0, &e)) != EP_OK) return r;
@@ -9201,7 +9260,7 @@ static ep_result ep__vadd(ep_keyspace *ks, const ep_aof_record *rec) {
 
 static ep_result ep__vrem(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e = ep__find(ks, rec->key, NULL);
-    if (!e || e->type != EP_TYPE_VECTOR) return EP_OK;
+    if (!e || ep__etype(e) != EP_TYPE_VECTOR) return EP_OK;
     ep__vset_rem(ks, (ep__vset *)e->u.obj, rec->key2);
     ep__drop_if_empty(ks, e);
     return EP_OK;
@@ -9209,28 +9268,26 @@ static ep_result ep__vrem(ep_keyspace *ks, const ep_aof_record *rec) {
 
 /* ---- proto ------------------------------------------------------------------------------ */
 
+/* PROTO: the type name and data in one block of their own. */
 static ep_result ep__proto_fill(ep_keyspace *ks, ep_ks_entry *e, ep_bytes type_name, ep_bytes data) {
-    ep__str key;
-    ep__str *tn = (ep__str *)ep__ks_alloc_keyed(ks, sizeof(ep__str), type_name.data, type_name.len, &key,
-                                                sizeof(ep__str));
-    if (!tn) return EP_ERR_NOMEM;
-    *tn = key;
-    if (data.len <= e->icap && e->icap) {
-        e->val.data = ep__inline_area(e);
-        e->val.len = data.len;
-        if (data.len) memcpy(e->val.data, data.data, data.len);
-    } else if (ep__ks_dup(ks, data.data, data.len, &e->val) != EP_OK) {
-        ep__ks_release(ks, tn, sizeof(ep__str) + type_name.len);
-        return EP_ERR_NOMEM;
-    }
-    e->u.obj = tn;
+    size_t bytes;
+    ep__proto *p;
+    if (!ep__add_size(sizeof *p + type_name.len, data.len, &bytes)) return EP_ERR_NOMEM;
+    p = (ep__proto *)ep__ks_alloc(ks, bytes);
+    if (!p) return EP_ERR_NOMEM;
+    p->tlen = type_name.len;
+    p->dlen = data.len;
+    if (type_name.len) memcpy(p + 1, type_name.data, type_name.len);
+    if (data.len) memcpy((uint8_t *)(void *)(p + 1) + type_name.len, data.data, data.len);
+    e->u.obj = p;
+    e->vlen = data.len;
     return EP_OK;
 }
 
 static ep_result ep__proto_set(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e;
     ep_result r;
-    if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, rec->value.len, &e)) != EP_OK) return r;
+    if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, 0, &e)) != EP_OK) return r;
     e->ttl = ep__norm_ttl(rec->num);
     if (e->ttl == 0) ks->zero_ttl = 1;
     if ((r = ep__proto_fill(ks, e, rec->key2, rec->value)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
@@ -9280,12 +9337,13 @@ static ep_result ep__value_clone(ep_keyspace *ks, ep_ks_entry *dst, const ep_ks_
     ep_ks_value_iter it;
     ep_item item;
     ep_result r = EP_OK;
-    if (src->type == EP_TYPE_STRING) return ep__entry_set_string(ks, dst, ep_bytes_of(src->val.data, src->val.len));
-    if (src->type == EP_TYPE_PROTO) {
-        const ep__str *tn = (const ep__str *)src->u.obj;
-        return ep__proto_fill(ks, dst, ep_bytes_of(tn->data, tn->len), ep_bytes_of(src->val.data, src->val.len));
+    if (ep__etype(src) == EP_TYPE_STRING) return ep__entry_set_string(ks, dst, ep_bytes_of(ep__sdata_c(src), src->vlen));
+    if (ep__etype(src) == EP_TYPE_PROTO) {
+        const ep__proto *p = (const ep__proto *)src->u.obj;
+        return ep__proto_fill(ks, dst, ep_bytes_of(ep__proto_name(p), p->tlen),
+                              ep_bytes_of(ep__proto_name(p) + p->tlen, p->dlen));
     }
-    if (src->type == EP_TYPE_VECTOR) {
+    if (ep__etype(src) == EP_TYPE_VECTOR) {
         const ep__vset *s = (const ep__vset *)src->u.obj;
         ep__vset *d = (ep__vset *)dst->u.obj;
         d->metric = s->metric;
@@ -9295,7 +9353,7 @@ static ep_result ep__value_clone(ep_keyspace *ks, ep_ks_entry *dst, const ep_ks_
     }
     ep_ks_value_iter_init(&it, src);
     while (r == EP_OK && ep_ks_value_next(&it, &item)) {
-        switch (src->type) {
+        switch (ep__etype(src)) {
         case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)dst->u.obj, item.a, 0); break;
         case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)dst->u.obj, item.score, item.a); break;
         case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)dst->u.obj, item.a, item.b); break;
@@ -9312,10 +9370,11 @@ static ep_result ep__copy(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e;
     ep_result r;
     if (!src) return EP_OK;
-    if (ep__str_eq(&src->key, rec->key2.data, rec->key2.len)) return EP_OK; /* a copy onto itself changes nothing */
+    if (ep__bytes_cmp(ep__ekey(src), src->klen, rec->key2.data, rec->key2.len) == 0)
+        return EP_OK; /* a copy onto itself changes nothing */
     if (!rec->flag && ep__find(ks, rec->key2, NULL)) return EP_OK;
-    if ((r = ep__entry_new(ks, rec->key2, src->type,
-                           src->type == EP_TYPE_STRING || src->type == EP_TYPE_PROTO ? src->val.len : 0, &e)) != EP_OK)
+    if ((r = ep__entry_new(ks, rec->key2, ep__etype(src), ep__etype(src) == EP_TYPE_STRING ? src->vlen : 0, &e)) !=
+        EP_OK)
         return r;
     e->ttl = src->ttl;
     if (e->ttl == 0) ks->zero_ttl = 1;
@@ -9329,25 +9388,22 @@ static ep_result ep__copy(ep_keyspace *ks, const ep_aof_record *rec) {
 /* RENAME: the value and ttl move under the new key, replacing it. The entry
  * is re-made (the key lives in its block); an inline value moves with it. */
 static ep_result ep__rename(ep_keyspace *ks, const ep_aof_record *rec) {
-    size_t i, icap, head;
+    size_t i, icap, size;
     ep_ks_entry *old = ep__find(ks, rec->key, &i), *e;
-    ep__str k;
     int inl;
     ep_result r;
-    if (!old || ep__str_eq(&old->key, rec->key2.data, rec->key2.len)) return EP_OK;
-    inl = ep__val_inline(old);
-    icap = inl ? old->val.len : 0;
-    head = sizeof(ep_ks_entry) + icap;
-    e = (ep_ks_entry *)ep__ks_alloc_keyed(ks, head, rec->key2.data, rec->key2.len, &k, sizeof(ep_ks_entry));
+    if (!old || ep__bytes_cmp(ep__ekey(old), old->klen, rec->key2.data, rec->key2.len) == 0) return EP_OK;
+    if (rec->key2.len > UINT32_MAX) return EP_ERR_LIMIT;
+    inl = ep__etype(old) == EP_TYPE_STRING && !old->u.heap;
+    icap = inl ? old->vlen : 0;
+    if (!ep__add_size(sizeof(ep_ks_entry) + icap, rec->key2.len, &size)) return EP_ERR_NOMEM;
+    e = (ep_ks_entry *)ep__ks_alloc(ks, size);
     if (!e) return EP_ERR_NOMEM;
     *e = *old;
-    e->key = k;
-    e->icap = (uint32_t)icap;
-    if (inl) {
-        e->val.data = icap ? ep__inline_area(e) : NULL;
-        if (icap) memcpy(e->val.data, old->val.data, icap);
-        if (e->type == EP_TYPE_STRING) e->u.cap = icap;
-    }
+    e->klen = (uint32_t)rec->key2.len;
+    e->meta = ((uint32_t)icap << 8) | ep__etype(old);
+    if (rec->key2.len) memcpy(e + 1, rec->key2.data, rec->key2.len);
+    if (icap) memcpy(ep__inline_area(e), ep__inline_area(old), icap);
     ep__map_del(&ks->keys, i);
     ep__ks_release(ks, old, ep__entry_size(old));
     r = ep__attach(ks, e); /* cannot need to grow: one slot was just freed */
@@ -9519,7 +9575,8 @@ EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se
     /* Start fetching the key's slot now; building the entry hides the miss. */
     h = ep__hash(ks->seed, se->key.data, se->key.len);
     if (ks->keys.cap) EP__PREFETCH(&ks->keys.slots[(size_t)h & (ks->keys.cap - 1)]);
-    if ((r = ep__entry_new(ks, se->key, se->type, se->value.len, &e)) != EP_OK) return r;
+    if ((r = ep__entry_new(ks, se->key, se->type, se->type == EP_TYPE_STRING ? se->value.len : 0, &e)) != EP_OK)
+        return r;
     e->ttl = ep__norm_ttl(se->expire_ms);
     if (e->ttl == 0) ks->zero_ttl = 1;
     if (se->type == EP_TYPE_STRING) {
@@ -9619,7 +9676,7 @@ EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_it
 static int ep__entry_key_cmp(const void *a, const void *b) {
     const ep_ks_entry *x = *(const ep_ks_entry *const *)a;
     const ep_ks_entry *y = *(const ep_ks_entry *const *)b;
-    return ep__bytes_cmp(x->key.data, x->key.len, y->key.data, y->key.len);
+    return ep__bytes_cmp(ep__ekey(x), x->klen, ep__ekey(y), y->klen);
 }
 
 EP_API ep_result ep_keyspace_sorted(const ep_keyspace *ks, const ep_ks_entry ***out, size_t *count) {
@@ -9646,11 +9703,11 @@ EP_API void ep_keyspace_sorted_free(const ep_keyspace *ks, const ep_ks_entry **l
 }
 
 EP_API ep_bytes ep_ks_entry_key(const ep_ks_entry *e) {
-    return ep_bytes_of(e->key.data, e->key.len);
+    return ep_bytes_of(ep__ekey(e), e->klen);
 }
 
 EP_API uint8_t ep_ks_entry_type(const ep_ks_entry *e) {
-    return e->type;
+    return ep__etype(e);
 }
 
 EP_API int64_t ep_ks_entry_ttl(const ep_ks_entry *e) {
@@ -9662,21 +9719,24 @@ EP_API size_t ep_ks_entry_len(const ep_ks_entry *e) {
 }
 
 EP_API ep_bytes ep_ks_entry_value(const ep_ks_entry *e) {
-    if (e->type != EP_TYPE_STRING && e->type != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
-    return ep_bytes_of(e->val.data, e->val.len);
+    const ep__proto *p;
+    if (ep__etype(e) == EP_TYPE_STRING) return ep_bytes_of(ep__sdata_c(e), e->vlen);
+    if (ep__etype(e) != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
+    p = (const ep__proto *)e->u.obj;
+    return ep_bytes_of(ep__proto_name(p) + p->tlen, p->dlen);
 }
 
 EP_API ep_bytes ep_ks_entry_type_name(const ep_ks_entry *e) {
-    const ep__str *tn;
-    if (e->type != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
-    tn = (const ep__str *)e->u.obj;
-    return ep_bytes_of(tn->data, tn->len);
+    const ep__proto *p;
+    if (ep__etype(e) != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
+    p = (const ep__proto *)e->u.obj;
+    return ep_bytes_of(ep__proto_name(p), p->tlen);
 }
 
 EP_API int ep_ks_entry_vector_config(const ep_ks_entry *e, uint8_t *metric, uint8_t *quantization,
                                      uint32_t *connectivity, uint32_t *expansion_add, uint32_t *dim) {
     const ep__vset *vs;
-    if (e->type != EP_TYPE_VECTOR) return 0;
+    if (ep__etype(e) != EP_TYPE_VECTOR) return 0;
     vs = (const ep__vset *)e->u.obj;
     if (metric) *metric = vs->metric;
     if (quantization) *quantization = vs->quantization;
@@ -9690,8 +9750,8 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->e = e;
     it->pos = 0;
     it->node = NULL;
-    if (e->type == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
-    if (e->type == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
+    if (ep__etype(e) == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
+    if (ep__etype(e) == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
 
 /* The next occupied slot of a HASH/SET map at or after it->pos. */
@@ -9707,7 +9767,7 @@ static const void *ep__iter_slot(ep_ks_value_iter *it) {
 EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
     const ep_ks_entry *e = it->e;
     memset(out, 0, sizeof *out);
-    switch (e->type) {
+    switch (ep__etype(e)) {
     case EP_TYPE_LIST: {
         const ep__list *l = (const ep__list *)e->u.obj;
         const ep__str *s;
@@ -9762,15 +9822,15 @@ static void ep__encode_items(const ep_ks_entry *e, ep_buf *b, ep_snap_entry *out
     uint32_t n = 0;
     ep_ks_value_iter_init(&it, e);
     while (ep_ks_value_next(&it, &item)) {
-        if (e->type == EP_TYPE_VECTOR && item.b.len != (size_t)out->dim * 4u) continue;
-        if (e->type == EP_TYPE_ZSET) ep_buf_f64(b, item.score);
+        if (ep__etype(e) == EP_TYPE_VECTOR && item.b.len != (size_t)out->dim * 4u) continue;
+        if (ep__etype(e) == EP_TYPE_ZSET) ep_buf_f64(b, item.score);
         ep_buf_lenbytes(b, item.a.data, item.a.len);
-        if (e->type == EP_TYPE_HASH) ep_buf_lenbytes(b, item.b.data, item.b.len);
-        if (e->type == EP_TYPE_VECTOR) ep_buf_put(b, item.b.data, item.b.len);
+        if (ep__etype(e) == EP_TYPE_HASH) ep_buf_lenbytes(b, item.b.data, item.b.len);
+        if (ep__etype(e) == EP_TYPE_VECTOR) ep_buf_put(b, item.b.data, item.b.len);
         n++;
     }
     out->items.count = n;
-    out->items.kind = kinds[e->type];
+    out->items.kind = kinds[ep__etype(e)];
     out->items.dim = out->dim;
     out->items.raw = ep_bytes_of(b->err ? NULL : b->data + start, b->len - start);
 }
@@ -9778,11 +9838,11 @@ static void ep__encode_items(const ep_ks_entry *e, ep_buf *b, ep_snap_entry *out
 EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_snap_entry *out) {
     if (!e || !scratch || !out) return EP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    out->key = ep_bytes_of(e->key.data, e->key.len);
-    out->type = e->type;
+    out->key = ep_bytes_of(ep__ekey(e), e->klen);
+    out->type = ep__etype(e);
     out->expire_ms = e->ttl;
-    if (e->type == EP_TYPE_STRING || e->type == EP_TYPE_PROTO) {
-        out->value = ep_bytes_of(e->val.data, e->val.len);
+    if (ep__etype(e) == EP_TYPE_STRING || ep__etype(e) == EP_TYPE_PROTO) {
+        out->value = ep_ks_entry_value(e);
         out->type_name = ep_ks_entry_type_name(e);
         return EP_OK;
     }
