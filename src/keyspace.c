@@ -13,18 +13,19 @@ typedef struct ep__str {
     size_t len;
 } ep__str;
 
-typedef struct ep__slot {
-    uint64_t h;
-    void *p; /* NULL: empty */
-} ep__slot;
-
 /* Open addressing, linear probing, backward-shift deletion (no tombstones),
- * so a replay that deletes as much as it inserts never degrades. */
+ * so a replay that deletes as much as it inserts never degrades. A slot is
+ * 12 bytes in two arrays of one block: the object pointer, and the low 32
+ * bits of its key's hash (the home slot, and a filter that keeps a probe
+ * from touching objects whose key cannot match). */
 typedef struct ep__map {
-    ep__slot *slots;
-    size_t cap; /* 0 or a power of two */
+    void **p;      /* NULL: empty */
+    uint32_t *tag; /* after p[cap] in the same block */
+    size_t cap;    /* 0 or a power of two, at most 2^32 */
     size_t count;
 } ep__map;
+
+#define EP__SLOT_BYTES (sizeof(void *) + sizeof(uint32_t))
 
 /* One allocation: this header, the key bytes, then icap bytes where a
  * string value lives inline while it fits: a SET or a snapshot string costs
@@ -191,7 +192,7 @@ static void *ep__arena_alloc(ep_keyspace *ks, size_t n) {
         return p;
     }
     /* The tail of the slab goes to its class, the next slab is twice as big. */
-    if (a->end - a->bump >= EP__GRAIN) {
+    if ((size_t)(a->end - a->bump) >= EP__GRAIN) {
         size_t tc = (size_t)(a->end - a->bump) / EP__GRAIN;
         *(void **)(void *)a->bump = a->free[tc];
         a->free[tc] = a->bump;
@@ -339,8 +340,8 @@ static size_t ep__map_find(const ep__map *m, uint64_t h, const uint8_t *k, size_
     size_t i;
     if (!m->cap) return EP__NOSLOT;
     i = (size_t)h & (m->cap - 1);
-    while (m->slots[i].p) {
-        if (m->slots[i].h == h && ep__str_eq((const ep__str *)m->slots[i].p, k, n)) return i;
+    while (m->p[i]) {
+        if (m->tag[i] == (uint32_t)h && ep__str_eq((const ep__str *)m->p[i], k, n)) return i;
         i = (i + 1) & (m->cap - 1);
     }
     return EP__NOSLOT;
@@ -348,34 +349,37 @@ static size_t ep__map_find(const ep__map *m, uint64_t h, const uint8_t *k, size_
 
 static void ep__map_put(ep__map *m, uint64_t h, void *p) {
     size_t i = (size_t)h & (m->cap - 1);
-    while (m->slots[i].p) i = (i + 1) & (m->cap - 1);
-    m->slots[i].h = h;
-    m->slots[i].p = p;
+    while (m->p[i]) i = (i + 1) & (m->cap - 1);
+    m->tag[i] = (uint32_t)h;
+    m->p[i] = p;
     m->count++;
 }
 
 static ep_result ep__map_resize(ep_keyspace *ks, ep__map *m, size_t cap) {
     ep__map n;
     size_t i, bytes;
-    if (!ep__mul_size(cap, sizeof(ep__slot), &bytes)) return EP_ERR_NOMEM;
-    n.slots = (ep__slot *)ep__ks_alloc(ks, bytes);
-    if (!n.slots) return EP_ERR_NOMEM;
-    memset(n.slots, 0, bytes);
+    /* the tag holds 32 hash bits: enough for the home slot up to 2^32 slots */
+    if ((cap - 1) >> 16 >> 16 || !ep__mul_size(cap, EP__SLOT_BYTES, &bytes)) return EP_ERR_NOMEM;
+    n.p = (void **)ep__ks_alloc(ks, bytes);
+    if (!n.p) return EP_ERR_NOMEM;
+    memset(n.p, 0, bytes);
+    n.tag = (uint32_t *)(void *)(n.p + cap);
     n.cap = cap;
     n.count = 0;
     for (i = 0; i < m->cap; i++)
-        if (m->slots[i].p) ep__map_put(&n, m->slots[i].h, m->slots[i].p);
-    ep__ks_release(ks, m->slots, m->cap * sizeof(ep__slot));
+        if (m->p[i]) ep__map_put(&n, m->tag[i], m->p[i]);
+    ep__ks_release(ks, m->p, m->cap * EP__SLOT_BYTES);
     *m = n;
     return EP_OK;
 }
 
-/* Room for one more at a load factor of at most 3/4. */
+/* Room for one more at a load factor of at most 3/4 (small maps start with
+ * 4 slots: most hashes and sets in a keyspace hold a few elements). */
 static ep_result ep__map_reserve1(ep_keyspace *ks, ep__map *m) {
     size_t cap;
     if ((m->count + 1) * 4 <= m->cap * 3) return EP_OK;
-    cap = m->cap ? m->cap * 2 : 8;
-    if (cap < m->cap || cap > ((size_t)-1) / sizeof(ep__slot)) return EP_ERR_NOMEM;
+    cap = m->cap ? m->cap * 2 : 4;
+    if (cap < m->cap) return EP_ERR_NOMEM;
     return ep__map_resize(ks, m, cap);
 }
 
@@ -386,21 +390,23 @@ static void ep__map_del(ep__map *m, size_t i) {
     for (;;) {
         size_t home;
         j = (j + 1) & mask;
-        if (!m->slots[j].p) break;
-        home = (size_t)m->slots[j].h & mask;
+        if (!m->p[j]) break;
+        home = (size_t)m->tag[j] & mask;
         if (((j - home) & mask) >= ((j - i) & mask)) {
-            m->slots[i] = m->slots[j];
+            m->p[i] = m->p[j];
+            m->tag[i] = m->tag[j];
             i = j;
         }
     }
-    m->slots[i].p = NULL;
-    m->slots[i].h = 0;
+    m->p[i] = NULL;
+    m->tag[i] = 0;
     m->count--;
 }
 
 static void ep__map_free(ep_keyspace *ks, ep__map *m) {
-    ep__ks_release(ks, m->slots, m->cap * sizeof(ep__slot));
-    m->slots = NULL;
+    ep__ks_release(ks, m->p, m->cap * EP__SLOT_BYTES);
+    m->p = NULL;
+    m->tag = NULL;
     m->cap = m->count = 0;
 }
 
@@ -560,7 +566,7 @@ static ep_result ep__zset_add(ep_keyspace *ks, ep__zset *zs, double score, ep_by
     ep__znode *z;
     ep_result r;
     if (i != EP__NOSLOT) { /* replace the score in place */
-        z = (ep__znode *)zs->map.slots[i].p;
+        z = (ep__znode *)zs->map.p[i];
         if (memcmp(&z->score, &score, sizeof score) != 0) {
             ep__zunlink(zs, z);
             z->score = score;
@@ -582,7 +588,7 @@ static void ep__zset_rem(ep_keyspace *ks, ep__zset *zs, ep_bytes m) {
     size_t i = ep__map_find(&zs->map, h, m.data, m.len);
     ep__znode *z;
     if (i == EP__NOSLOT) return;
-    z = (ep__znode *)zs->map.slots[i].p;
+    z = (ep__znode *)zs->map.p[i];
     ep__map_del(&zs->map, i);
     ep__zunlink(zs, z);
     ep__ks_release(ks, z, ep__znode_size(z->level, z->member.len));
@@ -624,7 +630,7 @@ static ep_result ep__hash_set(ep_keyspace *ks, ep__map *m, ep_bytes f, ep_bytes 
     ep__str nv;
     ep_result r;
     if (i != EP__NOSLOT) {
-        n = (ep__hnode *)m->slots[i].p;
+        n = (ep__hnode *)m->p[i];
         if ((r = ep__ks_dup(ks, v.data, v.len, &nv)) != EP_OK) return r;
         ep__ks_strfree(ks, &n->value);
         n->value = nv;
@@ -667,7 +673,7 @@ static void ep__map_remove_obj(ep_keyspace *ks, ep__map *m, ep_bytes k, int is_h
     size_t i = ep__map_find(m, h, k.data, k.len);
     void *p;
     if (i == EP__NOSLOT) return;
-    p = m->slots[i].p;
+    p = m->p[i];
     ep__map_del(m, i);
     if (is_hash) ep__hnode_free(ks, (ep__hnode *)p);
     else ep__ks_release(ks, p, sizeof(ep__str) + ((ep__str *)p)->len);
@@ -676,7 +682,7 @@ static void ep__map_remove_obj(ep_keyspace *ks, ep__map *m, ep_bytes k, int is_h
 static void ep__objmap_free(ep_keyspace *ks, ep__map *m, int is_hash) {
     size_t i;
     for (i = 0; i < m->cap; i++) {
-        void *p = m->slots[i].p;
+        void *p = m->p[i];
         if (!p) continue;
         if (is_hash) ep__hnode_free(ks, (ep__hnode *)p);
         else ep__ks_release(ks, p, sizeof(ep__str) + ((ep__str *)p)->len);
@@ -694,7 +700,7 @@ static ep_result ep__vset_add(ep_keyspace *ks, ep__vset *vs, ep_bytes name, ep_b
     ep__str nv;
     ep_result r;
     if (i != EP__NOSLOT) { /* replace the vector, keep the position */
-        n = (ep__vnode *)vs->map.slots[i].p;
+        n = (ep__vnode *)vs->map.p[i];
         if ((r = ep__ks_dup(ks, vec.data, vec.len, &nv)) != EP_OK) return r;
         ep__ks_strfree(ks, &n->vec);
         n->vec = nv;
@@ -727,7 +733,7 @@ static void ep__vset_rem(ep_keyspace *ks, ep__vset *vs, ep_bytes name) {
     size_t i = ep__map_find(&vs->map, h, name.data, name.len);
     ep__vnode *n;
     if (i == EP__NOSLOT) return;
-    n = (ep__vnode *)vs->map.slots[i].p;
+    n = (ep__vnode *)vs->map.p[i];
     ep__map_del(&vs->map, i);
     if (n->prev) n->prev->next = n->next;
     else vs->first = n->next;
@@ -849,9 +855,9 @@ static size_t ep__keys_find(const ep_keyspace *ks, uint64_t h, const uint8_t *k,
     size_t i;
     if (!m->cap) return EP__NOSLOT;
     i = (size_t)h & (m->cap - 1);
-    while (m->slots[i].p) {
-        if (m->slots[i].h == h) {
-            const ep_ks_entry *e = (const ep_ks_entry *)m->slots[i].p;
+    while (m->p[i]) {
+        if (m->tag[i] == (uint32_t)h) {
+            const ep_ks_entry *e = (const ep_ks_entry *)m->p[i];
             if (e->klen == n && (n == 0 || memcmp(ep__ekey(e), k, n) == 0)) return i;
         }
         i = (i + 1) & (m->cap - 1);
@@ -865,8 +871,8 @@ static ep_result ep__attach_h(ep_keyspace *ks, ep_ks_entry *e, uint64_t h) {
     size_t i = ep__keys_find(ks, h, ep__ekey(e), e->klen);
     ep_result r;
     if (i != EP__NOSLOT) {
-        ep_ks_entry *old = (ep_ks_entry *)ks->keys.slots[i].p;
-        ks->keys.slots[i].p = e;
+        ep_ks_entry *old = (ep_ks_entry *)ks->keys.p[i];
+        ks->keys.p[i] = e;
         ep__entry_free(ks, old);
         return EP_OK;
     }
@@ -883,11 +889,11 @@ static ep_ks_entry *ep__find(const ep_keyspace *ks, ep_bytes key, size_t *slot) 
     uint64_t h = ep__hash(ks->seed, key.data, key.len);
     size_t i = ep__keys_find(ks, h, key.data, key.len);
     if (slot) *slot = i;
-    return i == EP__NOSLOT ? NULL : (ep_ks_entry *)ks->keys.slots[i].p;
+    return i == EP__NOSLOT ? NULL : (ep_ks_entry *)ks->keys.p[i];
 }
 
 static void ep__remove_slot(ep_keyspace *ks, size_t i) {
-    ep_ks_entry *e = (ep_ks_entry *)ks->keys.slots[i].p;
+    ep_ks_entry *e = (ep_ks_entry *)ks->keys.p[i];
     ep__map_del(&ks->keys, i);
     ep__entry_free(ks, e);
 }
@@ -1335,7 +1341,7 @@ static ep_result ep__hincrby(ep_keyspace *ks, const ep_aof_record *rec) {
     m = (ep__map *)e->u.obj;
     i = ep__map_find(m, ep__hash(ks->seed, rec->key2.data, rec->key2.len), rec->key2.data, rec->key2.len);
     if (i != EP__NOSLOT) {
-        const ep__hnode *n = (const ep__hnode *)m->slots[i].p;
+        const ep__hnode *n = (const ep__hnode *)m->p[i];
         if (!ep_parse_i64(n->value.data, n->value.len, &cur)) cur = 0;
     }
     cur = ep__saturating_add(cur, rec->num);
@@ -1586,7 +1592,7 @@ EP_API void ep_keyspace_clear(ep_keyspace *ks) {
     size_t i;
     if (!ks) return;
     for (i = 0; i < ks->keys.cap; i++)
-        if (ks->keys.slots[i].p) ep__entry_free(ks, (ep_ks_entry *)ks->keys.slots[i].p);
+        if (ks->keys.p[i]) ep__entry_free(ks, (ep_ks_entry *)ks->keys.p[i]);
     ep__map_free(ks, &ks->keys);
     for (i = 0; i < ks->nschemas; i++) {
         ep__ks_strfree(ks, &ks->schemas[i].name);
@@ -1692,7 +1698,10 @@ EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se
     if (!ks || !se || se->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
     /* Start fetching the key's slot now; building the entry hides the miss. */
     h = ep__hash(ks->seed, se->key.data, se->key.len);
-    if (ks->keys.cap) EP__PREFETCH(&ks->keys.slots[(size_t)h & (ks->keys.cap - 1)]);
+    if (ks->keys.cap) {
+        EP__PREFETCH(&ks->keys.tag[(size_t)h & (ks->keys.cap - 1)]);
+        EP__PREFETCH(&ks->keys.p[(size_t)h & (ks->keys.cap - 1)]);
+    }
     if ((r = ep__entry_new(ks, se->key, se->type, se->type == EP_TYPE_STRING ? se->value.len : 0, &e)) != EP_OK)
         return r;
     e->ttl = ep__norm_ttl(se->expire_ms);
@@ -1722,7 +1731,7 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
     ks->zero_ttl = 0;
     /* Backward shift may pull a later entry into slot i: look at i again. */
     while (i < ks->keys.cap) {
-        const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.slots[i].p;
+        const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.p[i];
         if (e && e->ttl == 0) {
             ep__remove_slot(ks, i);
             n++;
@@ -1739,7 +1748,6 @@ EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     if (n > ((size_t)-1) / 8) return EP_ERR_NOMEM;
     while (cap * 3 < n * 4) cap *= 2;
     if (cap <= ks->keys.cap) return EP_OK;
-    if (cap > ((size_t)-1) / sizeof(ep__slot)) return EP_ERR_NOMEM;
     return ep__map_resize(ks, &ks->keys, cap);
 }
 
@@ -1754,13 +1762,14 @@ EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, i
     mask = ks->keys.cap - 1;
     i = (size_t)h & mask;
     if (step == 0) {
-        EP__PREFETCH(&ks->keys.slots[i]);
+        EP__PREFETCH(&ks->keys.tag[i]);
+        EP__PREFETCH(&ks->keys.p[i]);
         return;
     }
     /* The slot is (nearly) in cache now: fetch the entry a hit compares. */
-    for (n = 0; n < 4 && ks->keys.slots[i].p; n++, i = (i + 1) & mask) {
-        if (ks->keys.slots[i].h == h) {
-            EP__PREFETCH(ks->keys.slots[i].p);
+    for (n = 0; n < 4 && ks->keys.p[i]; n++, i = (i + 1) & mask) {
+        if (ks->keys.tag[i] == (uint32_t)h) {
+            EP__PREFETCH(ks->keys.p[i]);
             return;
         }
     }
@@ -1785,7 +1794,7 @@ EP_API void ep_keyspace_iter_init(ep_keyspace_iter *it) {
 
 EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_iter *it) {
     while (ks && it->slot < ks->keys.cap) {
-        const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.slots[it->slot++].p;
+        const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.p[it->slot++];
         if (e) return e;
     }
     return NULL;
@@ -1876,7 +1885,7 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
 static const void *ep__iter_slot(ep_ks_value_iter *it) {
     const ep__map *m = (const ep__map *)it->e->u.obj;
     while (it->pos < m->cap) {
-        const void *p = m->slots[it->pos++].p;
+        const void *p = m->p[it->pos++];
         if (p) return p;
     }
     return NULL;
