@@ -7910,22 +7910,23 @@ typedef struct ep__map {
 #define EP__SLOT_BYTES (sizeof(void *) + sizeof(uint32_t))
 
 /* One allocation: this header, the key bytes, then icap bytes where a
- * string value lives inline while it fits: a SET or a snapshot string costs
- * one block, an overwrite that fits costs none. The header is 32 bytes on
- * 64-bit (24 on 32-bit): with keys and values of tens of bytes, per-key
- * overhead is what decides recovery's memory. */
+ * string value lives inline while it fits (a SET or a snapshot string costs
+ * one block, an overwrite that fits costs none), then - only for a key that
+ * has or had a ttl - the ttl (8 bytes, unaligned). The header is 24 bytes on
+ * 64-bit (16 on 32-bit): with keys and values of tens of bytes, per-key
+ * overhead is what decides recovery's memory, and most keys have no ttl. */
 struct ep_ks_entry {
-    int64_t ttl;
     size_t vlen; /* STRING: value length; PROTO: data length */
     union {
         uint8_t *heap; /* STRING: NULL (value inline) or a block [size_t cap][bytes] */
         void *obj;     /* LIST ep__list, ZSET ep__zset, HASH/SET ep__map, VECTOR ep__vset, PROTO ep__proto */
     } u;
     uint32_t klen;
-    uint32_t meta; /* type in the low 8 bits, inline capacity above */
+    uint32_t meta; /* type (bits 0-7), EP__HAS_TTL, inline capacity (bits 9-31) */
 };
 
-#define EP__ICAP_MAX 0xFFFFFFu
+#define EP__HAS_TTL 0x100u
+#define EP__ICAP_MAX 0x7FFFFFu
 #define EP__HCAP sizeof(size_t) /* a heap string block starts with its capacity */
 
 typedef struct ep__proto { /* then the type name bytes, then the data bytes */
@@ -7941,7 +7942,11 @@ static void ep__set_etype(ep_ks_entry *e, uint8_t type) {
 }
 
 static size_t ep__icap(const ep_ks_entry *e) {
-    return e->meta >> 8;
+    return e->meta >> 9;
+}
+
+static int ep__has_ttl(const ep_ks_entry *e) {
+    return (e->meta & EP__HAS_TTL) != 0;
 }
 
 static const uint8_t *ep__ekey(const ep_ks_entry *e) {
@@ -7953,7 +7958,18 @@ static uint8_t *ep__inline_area(ep_ks_entry *e) {
 }
 
 static size_t ep__entry_size(const ep_ks_entry *e) {
-    return sizeof(ep_ks_entry) + e->klen + ep__icap(e);
+    return sizeof(ep_ks_entry) + e->klen + ep__icap(e) + (ep__has_ttl(e) ? 8u : 0u);
+}
+
+static int64_t ep__ttl(const ep_ks_entry *e) {
+    int64_t t = -1;
+    if (ep__has_ttl(e)) memcpy(&t, (const uint8_t *)(const void *)(e + 1) + e->klen + ep__icap(e), sizeof t);
+    return t;
+}
+
+/* Only for an entry with room for it (EP__HAS_TTL). */
+static void ep__store_ttl(ep_ks_entry *e, int64_t t) {
+    memcpy((uint8_t *)(void *)(e + 1) + e->klen + ep__icap(e), &t, sizeof t);
 }
 
 /* STRING: where the value's bytes are, and how many fit there. */
@@ -8706,22 +8722,27 @@ static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
     return EP_OK;
 }
 
-/* A new entry outside the table, with an empty value of type, ttl -1 and
- * room for an inline string of icap bytes (the value to come). */
-static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size_t icap, ep_ks_entry **out) {
+/* A new entry outside the table, with an empty value of type, room for an
+ * inline string of icap bytes (the value to come), and ttl (room for one only
+ * if ttl >= 0). */
+static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size_t icap, int64_t ttl,
+                               ep_ks_entry **out) {
     ep_ks_entry *e;
     size_t size;
     ep_result r;
     if (key.len > UINT32_MAX) return EP_ERR_LIMIT;
     if (icap > EP__ICAP_MAX) icap = 0; /* such a value lives on the heap */
-    if (!ep__add_size(sizeof(ep_ks_entry) + icap, key.len, &size)) return EP_ERR_NOMEM;
+    if (!ep__add_size(sizeof(ep_ks_entry) + icap + (ttl >= 0 ? 8u : 0u), key.len, &size)) return EP_ERR_NOMEM;
     e = (ep_ks_entry *)ep__ks_alloc(ks, size);
     if (!e) return EP_ERR_NOMEM;
     memset(e, 0, sizeof *e);
     if (key.len) memcpy(e + 1, key.data, key.len);
-    e->ttl = -1;
     e->klen = (uint32_t)key.len;
-    e->meta = (uint32_t)icap << 8;
+    e->meta = ((uint32_t)icap << 9) | (ttl >= 0 ? EP__HAS_TTL : 0u);
+    if (ttl >= 0) {
+        ep__store_ttl(e, ttl);
+        if (ttl == 0) ks->zero_ttl = 1;
+    }
     if ((r = ep__value_init(ks, e, type)) != EP_OK) {
         ep__ks_release(ks, e, ep__entry_size(e));
         return r;
@@ -8785,6 +8806,28 @@ static void ep__remove_key(ep_keyspace *ks, ep_bytes key) {
     if (ep__find(ks, key, &i)) ep__remove_slot(ks, i);
 }
 
+/* Sets the ttl of the entry in table slot i. An entry without room for one
+ * is moved to a block 8 bytes longer (nothing points into an entry but its
+ * slot); *e follows it. */
+static ep_result ep__entry_set_ttl(ep_keyspace *ks, size_t i, ep_ks_entry **e, int64_t ttl) {
+    ep_ks_entry *o = *e, *n;
+    size_t size;
+    if (!ep__has_ttl(o)) {
+        if (ttl < 0) return EP_OK;
+        size = ep__entry_size(o);
+        n = (ep_ks_entry *)ep__ks_alloc(ks, size + 8u);
+        if (!n) return EP_ERR_NOMEM;
+        memcpy(n, o, size);
+        n->meta |= EP__HAS_TTL;
+        ks->keys.p[i] = n;
+        ep__ks_release(ks, o, size);
+        *e = o = n;
+    }
+    ep__store_ttl(o, ttl);
+    if (ttl == 0) ks->zero_ttl = 1;
+    return EP_OK;
+}
+
 /* "Create" of §5.2: an absent key gets an empty value of type (ttl -1); a key
  * of another type gives *out = NULL (the record is ignored). */
 static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, ep_ks_entry **out) {
@@ -8795,7 +8838,7 @@ static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, 
         if (ep__etype(e) == type) *out = e;
         return EP_OK;
     }
-    if ((r = ep__entry_new(ks, key, type, 0, &e)) != EP_OK) return r;
+    if ((r = ep__entry_new(ks, key, type, 0, -1, &e)) != EP_OK) return r;
     if ((r = ep__attach(ks, e)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
@@ -8861,20 +8904,20 @@ static ep_result ep__entry_set_string(ep_keyspace *ks, ep_ks_entry *e, ep_bytes 
 
 /* Inserts or overwrites key with a string; ttl as given. */
 static ep_result ep__put_string(ep_keyspace *ks, ep_bytes key, ep_bytes v, int64_t ttl) {
-    ep_ks_entry *e = ep__find(ks, key, NULL);
+    size_t i;
+    ep_ks_entry *e = ep__find(ks, key, &i);
     ep_result r;
     if (!e) {
-        if ((r = ep__entry_new(ks, key, EP_TYPE_STRING, v.len, &e)) != EP_OK) return r;
+        if ((r = ep__entry_new(ks, key, EP_TYPE_STRING, v.len, ttl, &e)) != EP_OK) return r;
         if ((r = ep__entry_set_string(ks, e, v)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
             ep__entry_free(ks, e);
             return r;
         }
-    } else if ((r = ep__entry_set_string(ks, e, v)) != EP_OK) {
-        return r;
+        return EP_OK;
     }
-    e->ttl = ttl;
-    if (ttl == 0) ks->zero_ttl = 1;
-    return EP_OK;
+    /* the ttl first: it is the step that can fail without changing anything */
+    if ((r = ep__entry_set_ttl(ks, i, &e, ttl)) != EP_OK) return r;
+    return ep__entry_set_string(ks, e, v);
 }
 
 EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
@@ -9250,7 +9293,7 @@ static ep_result ep__vadd(ep_keyspace *ks, const ep_aof_record *rec) {
     if (e && ep__etype(e) != EP_TYPE_VECTOR) return EP_OK;
     if (!e) { /* the creating record's config is kept; later ones are ignored */
         ep__vset *vs;
-        if ((r = ep__entry_new(ks, rec->key, EP_TYPE_VECTOR, 0, &e)) != EP_OK) return r;
+        if ((r = ep__entry_new(ks, rec->key, EP_TYPE_VECTOR, 0, -1, &e)) != EP_OK) return r;
         vs = (ep__vset *)e->u.obj;
         vs->metric = rec->flag;
         vs->quantization = rec->flag2;
@@ -9293,9 +9336,7 @@ static ep_result ep__proto_fill(ep_keyspace *ks, ep_ks_entry *e, ep_bytes type_n
 static ep_result ep__proto_set(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e;
     ep_result r;
-    if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, 0, &e)) != EP_OK) return r;
-    e->ttl = ep__norm_ttl(rec->num);
-    if (e->ttl == 0) ks->zero_ttl = 1;
+    if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, 0, ep__norm_ttl(rec->num), &e)) != EP_OK) return r;
     if ((r = ep__proto_fill(ks, e, rec->key2, rec->value)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
@@ -9379,11 +9420,9 @@ static ep_result ep__copy(ep_keyspace *ks, const ep_aof_record *rec) {
     if (ep__bytes_cmp(ep__ekey(src), src->klen, rec->key2.data, rec->key2.len) == 0)
         return EP_OK; /* a copy onto itself changes nothing */
     if (!rec->flag && ep__find(ks, rec->key2, NULL)) return EP_OK;
-    if ((r = ep__entry_new(ks, rec->key2, ep__etype(src), ep__etype(src) == EP_TYPE_STRING ? src->vlen : 0, &e)) !=
-        EP_OK)
+    if ((r = ep__entry_new(ks, rec->key2, ep__etype(src), ep__etype(src) == EP_TYPE_STRING ? src->vlen : 0,
+                           ep__ttl(src), &e)) != EP_OK)
         return r;
-    e->ttl = src->ttl;
-    if (e->ttl == 0) ks->zero_ttl = 1;
     if ((r = ep__value_clone(ks, e, src)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
@@ -9402,14 +9441,16 @@ static ep_result ep__rename(ep_keyspace *ks, const ep_aof_record *rec) {
     if (rec->key2.len > UINT32_MAX) return EP_ERR_LIMIT;
     inl = ep__etype(old) == EP_TYPE_STRING && !old->u.heap;
     icap = inl ? old->vlen : 0;
-    if (!ep__add_size(sizeof(ep_ks_entry) + icap, rec->key2.len, &size)) return EP_ERR_NOMEM;
+    if (!ep__add_size(sizeof(ep_ks_entry) + icap + (ep__has_ttl(old) ? 8u : 0u), rec->key2.len, &size))
+        return EP_ERR_NOMEM;
     e = (ep_ks_entry *)ep__ks_alloc(ks, size);
     if (!e) return EP_ERR_NOMEM;
     *e = *old;
     e->klen = (uint32_t)rec->key2.len;
-    e->meta = ((uint32_t)icap << 8) | ep__etype(old);
+    e->meta = ((uint32_t)icap << 9) | (old->meta & (EP__HAS_TTL | 0xFFu));
     if (rec->key2.len) memcpy(e + 1, rec->key2.data, rec->key2.len);
     if (icap) memcpy(ep__inline_area(e), ep__inline_area(old), icap);
+    if (ep__has_ttl(e)) ep__store_ttl(e, ep__ttl(old));
     ep__map_del(&ks->keys, i);
     ep__ks_release(ks, old, ep__entry_size(old));
     r = ep__attach(ks, e); /* cannot need to grow: one slot was just freed */
@@ -9418,10 +9459,9 @@ static ep_result ep__rename(ep_keyspace *ks, const ep_aof_record *rec) {
 }
 
 static ep_result ep__set_ttl(ep_keyspace *ks, ep_bytes key, int64_t ttl) {
-    ep_ks_entry *e = ep__find(ks, key, NULL);
-    if (e) e->ttl = ep__norm_ttl(ttl);
-    if (e && e->ttl == 0) ks->zero_ttl = 1;
-    return EP_OK;
+    size_t i;
+    ep_ks_entry *e = ep__find(ks, key, &i);
+    return e ? ep__entry_set_ttl(ks, i, &e, ep__norm_ttl(ttl)) : EP_OK;
 }
 
 static int64_t ep__expire_ms(int64_t secs) {
@@ -9584,10 +9624,9 @@ EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se
         EP__PREFETCH(&ks->keys.tag[(size_t)h & (ks->keys.cap - 1)]);
         EP__PREFETCH(&ks->keys.p[(size_t)h & (ks->keys.cap - 1)]);
     }
-    if ((r = ep__entry_new(ks, se->key, se->type, se->type == EP_TYPE_STRING ? se->value.len : 0, &e)) != EP_OK)
+    if ((r = ep__entry_new(ks, se->key, se->type, se->type == EP_TYPE_STRING ? se->value.len : 0,
+                           ep__norm_ttl(se->expire_ms), &e)) != EP_OK)
         return r;
-    e->ttl = ep__norm_ttl(se->expire_ms);
-    if (e->ttl == 0) ks->zero_ttl = 1;
     if (se->type == EP_TYPE_STRING) {
         r = ep__entry_set_string(ks, e, se->value);
     } else if (se->type == EP_TYPE_PROTO) {
@@ -9614,7 +9653,7 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
     /* Backward shift may pull a later entry into slot i: look at i again. */
     while (i < ks->keys.cap) {
         const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.p[i];
-        if (e && e->ttl == 0) {
+        if (e && ep__ttl(e) == 0) {
             ep__remove_slot(ks, i);
             n++;
             continue;
@@ -9720,7 +9759,7 @@ EP_API uint8_t ep_ks_entry_type(const ep_ks_entry *e) {
 }
 
 EP_API int64_t ep_ks_entry_ttl(const ep_ks_entry *e) {
-    return e->ttl;
+    return ep__ttl(e);
 }
 
 EP_API size_t ep_ks_entry_len(const ep_ks_entry *e) {
@@ -9849,7 +9888,7 @@ EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_s
     memset(out, 0, sizeof *out);
     out->key = ep_bytes_of(ep__ekey(e), e->klen);
     out->type = ep__etype(e);
-    out->expire_ms = e->ttl;
+    out->expire_ms = ep__ttl(e);
     if (ep__etype(e) == EP_TYPE_STRING || ep__etype(e) == EP_TYPE_PROTO) {
         out->value = ep_ks_entry_value(e);
         out->type_name = ep_ks_entry_type_name(e);
