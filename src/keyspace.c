@@ -40,23 +40,33 @@ struct ep_ks_entry {
         void *obj;     /* LIST ep__list, ZSET ep__zset, HASH/SET ep__map, VECTOR ep__vset, PROTO ep__proto */
     } u;
     uint32_t klen;
-    uint32_t meta; /* type (bits 0-7), EP__HAS_TTL, inline capacity (bits 9-31) */
+    uint32_t meta; /* type (bits 0-6), EP__PACKED, EP__HAS_TTL, inline capacity (bits 9-31) */
 };
 
+#define EP__PACKED 0x80u /* HASH/SET: the value is an ep__pack */
 #define EP__HAS_TTL 0x100u
 #define EP__ICAP_MAX 0x7FFFFFu
 #define EP__HCAP sizeof(size_t) /* a heap string block starts with its capacity */
+
+typedef struct ep__pack { /* then cap bytes, used of them (see ep__coll_add) */
+    uint16_t n, used, cap, pad;
+} ep__pack;
 
 typedef struct ep__proto { /* then the type name bytes, then the data bytes */
     size_t tlen, dlen;
 } ep__proto;
 
 static uint8_t ep__etype(const ep_ks_entry *e) {
-    return (uint8_t)(e->meta & 0xFFu);
+    return (uint8_t)(e->meta & 0x7Fu);
 }
 
+/* Also clears EP__PACKED. */
 static void ep__set_etype(ep_ks_entry *e, uint8_t type) {
     e->meta = (e->meta & ~(uint32_t)0xFFu) | type;
+}
+
+static int ep__packed(const ep_ks_entry *e) {
+    return (e->meta & EP__PACKED) != 0;
 }
 
 static size_t ep__icap(const ep_ks_entry *e) {
@@ -707,6 +717,159 @@ static void ep__objmap_free(ep_keyspace *ks, ep__map *m, int is_hash) {
     ep__ks_release(ks, m, sizeof *m);
 }
 
+/* ---- small hashes and sets, packed ---------------------------------------------- */
+
+/* A hash or set of up to EP__PACK_MAX_N elements whose parts are each at
+ * most EP__PACK_MAX_LEN bytes lives in one block: [u8 len][bytes] per member,
+ * [u8 len][field][u8 len][value] per hash pair, in insertion order. Most
+ * hashes and sets in a keyspace are that small, and a table plus a node per
+ * element costs several times their bytes. Past either limit it becomes an
+ * ep__map (for good). Lookups scan: at most 16 short elements in one block. */
+#define EP__PACK_MAX_N 16u
+#define EP__PACK_MAX_LEN 255u
+
+static const uint8_t *ep__pack_data(const ep__pack *p) {
+    return (const uint8_t *)(const void *)(p + 1);
+}
+
+/* The element at pos (a, and b for a hash); returns the next pos. */
+static size_t ep__pack_elem(const ep__pack *p, size_t pos, int is_hash, ep_bytes *a, ep_bytes *b) {
+    const uint8_t *d = ep__pack_data(p);
+    size_t n = d[pos];
+    *a = ep_bytes_of(d + pos + 1, n);
+    pos += 1 + n;
+    *b = ep_bytes_of(NULL, 0);
+    if (is_hash) {
+        n = d[pos];
+        *b = ep_bytes_of(d + pos + 1, n);
+        pos += 1 + n;
+    }
+    return pos;
+}
+
+/* Offset of the element whose first part is k (*end: just after it), or EP__NOSLOT. */
+static size_t ep__pack_find(const ep__pack *p, int is_hash, ep_bytes k, size_t *end, ep_bytes *b) {
+    size_t pos = 0;
+    while (pos < p->used) {
+        ep_bytes a;
+        size_t next = ep__pack_elem(p, pos, is_hash, &a, b);
+        if (a.len == k.len && (k.len == 0 || memcmp(a.data, k.data, k.len) == 0)) {
+            *end = next;
+            return pos;
+        }
+        pos = next;
+    }
+    return EP__NOSLOT;
+}
+
+/* Replaces bytes [at, at + old) of e's pack by the n bytes at src, moving
+ * the pack to a bigger block when they do not fit. */
+static ep_result ep__pack_splice(ep_keyspace *ks, ep_ks_entry *e, size_t at, size_t old, const uint8_t *src,
+                                 size_t n) {
+    ep__pack *p = (ep__pack *)e->u.obj, *q;
+    size_t used = p->used - old + n, cap;
+    uint8_t *d = (uint8_t *)(void *)(p + 1);
+    if (used > p->cap) {
+        cap = (used + used / 4 + 7) & ~(size_t)7;
+        if (cap > 0xFFFFu) cap = used; /* under 16 * 512 bytes: always fits */
+        q = (ep__pack *)ep__ks_alloc(ks, sizeof *q + cap);
+        if (!q) return EP_ERR_NOMEM;
+        *q = *p;
+        q->cap = (uint16_t)cap;
+        memcpy(q + 1, d, at);
+        memcpy((uint8_t *)(void *)(q + 1) + at + n, d + at + old, p->used - at - old);
+        ep__ks_release(ks, p, sizeof *p + p->cap);
+        e->u.obj = p = q;
+        d = (uint8_t *)(void *)(p + 1);
+    } else if (n != old) {
+        memmove(d + at + n, d + at + old, p->used - at - old);
+    }
+    if (n) memcpy(d + at, src, n);
+    p->used = (uint16_t)used;
+    return EP_OK;
+}
+
+/* Turns e's pack into an ep__map (nothing changes on failure). */
+static ep_result ep__unpack(ep_keyspace *ks, ep_ks_entry *e) {
+    int is_hash = ep__etype(e) == EP_TYPE_HASH;
+    ep__pack *p = (ep__pack *)e->u.obj;
+    ep__map *m = (ep__map *)ep__ks_alloc(ks, sizeof *m);
+    size_t pos = 0;
+    ep_result r = EP_OK;
+    if (!m) return EP_ERR_NOMEM;
+    memset(m, 0, sizeof *m);
+    while (r == EP_OK && pos < p->used) {
+        ep_bytes a, b;
+        pos = ep__pack_elem(p, pos, is_hash, &a, &b);
+        r = is_hash ? ep__hash_set(ks, m, a, b) : ep__set_add(ks, m, a);
+    }
+    if (r != EP_OK) {
+        ep__objmap_free(ks, m, is_hash);
+        return r;
+    }
+    ep__ks_release(ks, p, sizeof *p + p->cap);
+    e->u.obj = m;
+    e->meta &= ~(uint32_t)EP__PACKED;
+    return EP_OK;
+}
+
+/* HSET of one pair (b) or SADD of one member (b unused) on e. */
+static ep_result ep__coll_add(ep_keyspace *ks, ep_ks_entry *e, ep_bytes a, ep_bytes b) {
+    int is_hash = ep__etype(e) == EP_TYPE_HASH;
+    uint8_t el[2 + 2 * EP__PACK_MAX_LEN];
+    size_t n = 0, pos, end = 0;
+    ep_bytes old;
+    ep_result r;
+    if (ep__packed(e)) {
+        const ep__pack *p = (const ep__pack *)e->u.obj;
+        pos = ep__pack_find(p, is_hash, a, &end, &old);
+        if (pos != EP__NOSLOT && !is_hash) return EP_OK;
+        if (a.len <= EP__PACK_MAX_LEN && (!is_hash || b.len <= EP__PACK_MAX_LEN) &&
+            (pos != EP__NOSLOT || p->n < EP__PACK_MAX_N)) {
+            el[n++] = (uint8_t)a.len;
+            if (a.len) memcpy(el + n, a.data, a.len);
+            n += a.len;
+            if (is_hash) {
+                el[n++] = (uint8_t)b.len;
+                if (b.len) memcpy(el + n, b.data, b.len);
+                n += b.len;
+            }
+            if (pos == EP__NOSLOT) pos = end = p->used;
+            if ((r = ep__pack_splice(ks, e, pos, end - pos, el, n)) != EP_OK) return r;
+            if (end == pos) ((ep__pack *)e->u.obj)->n++;
+            return EP_OK;
+        }
+        if ((r = ep__unpack(ks, e)) != EP_OK) return r;
+    }
+    return is_hash ? ep__hash_set(ks, (ep__map *)e->u.obj, a, b) : ep__set_add(ks, (ep__map *)e->u.obj, a);
+}
+
+/* HDEL / SREM of one field or member. */
+static void ep__coll_rem(ep_keyspace *ks, ep_ks_entry *e, ep_bytes a) {
+    int is_hash = ep__etype(e) == EP_TYPE_HASH;
+    size_t pos, end = 0;
+    ep_bytes b;
+    if (!ep__packed(e)) {
+        ep__map_remove_obj(ks, (ep__map *)e->u.obj, a, is_hash);
+        return;
+    }
+    pos = ep__pack_find((const ep__pack *)e->u.obj, is_hash, a, &end, &b);
+    if (pos == EP__NOSLOT) return;
+    (void)ep__pack_splice(ks, e, pos, end - pos, NULL, 0); /* shrinking never allocates */
+    ((ep__pack *)e->u.obj)->n--;
+}
+
+/* A hash field's value, or 0 if absent. */
+static int ep__hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes f, ep_bytes *v) {
+    size_t i, end;
+    if (ep__packed(e)) return ep__pack_find((const ep__pack *)e->u.obj, 1, f, &end, v) != EP__NOSLOT;
+    i = ep__map_find((const ep__map *)e->u.obj, ep__hash(ks->seed, f.data, f.len), f.data, f.len);
+    if (i == EP__NOSLOT) return 0;
+    *v = ep_bytes_of(((const ep__hnode *)((const ep__map *)e->u.obj)->p[i])->value.data,
+                     ((const ep__hnode *)((const ep__map *)e->u.obj)->p[i])->value.len);
+    return 1;
+}
+
 /* ---- vector set --------------------------------------------------------------- */
 
 static ep_result ep__vset_add(ep_keyspace *ks, ep__vset *vs, ep_bytes name, ep_bytes vec) {
@@ -778,7 +941,8 @@ static size_t ep__entry_len(const ep_ks_entry *e) {
     case EP_TYPE_LIST: return ((const ep__list *)e->u.obj)->len;
     case EP_TYPE_ZSET: return ((const ep__zset *)e->u.obj)->map.count;
     case EP_TYPE_HASH:
-    case EP_TYPE_SET: return ((const ep__map *)e->u.obj)->count;
+    case EP_TYPE_SET:
+        return ep__packed(e) ? ((const ep__pack *)e->u.obj)->n : ((const ep__map *)e->u.obj)->count;
     case EP_TYPE_VECTOR: return ((const ep__vset *)e->u.obj)->map.count;
     default: return 0;
     }
@@ -789,8 +953,11 @@ static void ep__value_free(ep_keyspace *ks, ep_ks_entry *e) {
     switch (ep__etype(e)) {
     case EP_TYPE_LIST: ep__list_free(ks, (ep__list *)e->u.obj); break;
     case EP_TYPE_ZSET: ep__zset_free(ks, (ep__zset *)e->u.obj); break;
-    case EP_TYPE_HASH: ep__objmap_free(ks, (ep__map *)e->u.obj, 1); break;
-    case EP_TYPE_SET: ep__objmap_free(ks, (ep__map *)e->u.obj, 0); break;
+    case EP_TYPE_HASH:
+    case EP_TYPE_SET:
+        if (ep__packed(e)) ep__ks_release(ks, e->u.obj, sizeof(ep__pack) + ((ep__pack *)e->u.obj)->cap);
+        else ep__objmap_free(ks, (ep__map *)e->u.obj, ep__etype(e) == EP_TYPE_HASH);
+        break;
     case EP_TYPE_VECTOR: ep__vset_free(ks, (ep__vset *)e->u.obj); break;
     case EP_TYPE_PROTO: {
         ep__proto *p = (ep__proto *)e->u.obj; /* NULL if filling it failed */
@@ -821,7 +988,10 @@ static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
     case EP_TYPE_PROTO: return EP_OK;
     case EP_TYPE_LIST: sz = sizeof(ep__list); break;
     case EP_TYPE_HASH:
-    case EP_TYPE_SET: sz = sizeof(ep__map); break;
+    case EP_TYPE_SET: /* start packed */
+        sz = sizeof(ep__pack);
+        e->meta |= EP__PACKED;
+        break;
     case EP_TYPE_VECTOR: sz = sizeof(ep__vset); break;
     case EP_TYPE_ZSET:
         e->u.obj = ep__zset_new(ks);
@@ -833,7 +1003,7 @@ static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
         if (e->u.obj) memset(e->u.obj, 0, sz);
     }
     if (!e->u.obj) {
-        ep__set_etype(e, EP_TYPE_STRING);
+        ep__set_etype(e, EP_TYPE_STRING); /* clears EP__PACKED */
         e->u.heap = NULL;
         return EP_ERR_NOMEM;
     }
@@ -1353,7 +1523,7 @@ static ep_result ep__remove_members(ep_keyspace *ks, const ep_aof_record *rec, u
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item)) {
         if (type == EP_TYPE_ZSET) ep__zset_rem(ks, (ep__zset *)e->u.obj, item.a);
-        else ep__map_remove_obj(ks, (ep__map *)e->u.obj, item.a, type == EP_TYPE_HASH);
+        else ep__coll_rem(ks, e, item.a);
     }
     ep__drop_if_empty(ks, e);
     return EP_OK;
@@ -1368,27 +1538,21 @@ static ep_result ep__hset(ep_keyspace *ks, const ep_aof_record *rec) {
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_HASH, &e)) != EP_OK || !e) return r;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__hash_set(ks, (ep__map *)e->u.obj, item.a, item.b)) != EP_OK) return r;
+        if ((r = ep__coll_add(ks, e, item.a, item.b)) != EP_OK) return r;
     return EP_OK;
 }
 
 /* HINCRBY: a missing or non-integer field counts as 0; saturating add. */
 static ep_result ep__hincrby(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e;
-    ep__map *m;
-    size_t i;
+    ep_bytes v;
     int64_t cur = 0;
     uint8_t buf[24];
     ep_result r;
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_HASH, &e)) != EP_OK || !e) return r;
-    m = (ep__map *)e->u.obj;
-    i = ep__map_find(m, ep__hash(ks->seed, rec->key2.data, rec->key2.len), rec->key2.data, rec->key2.len);
-    if (i != EP__NOSLOT) {
-        const ep__hnode *n = (const ep__hnode *)m->p[i];
-        if (!ep_parse_i64(n->value.data, n->value.len, &cur)) cur = 0;
-    }
+    if (ep__hash_get(ks, e, rec->key2, &v) && !ep_parse_i64(v.data, v.len, &cur)) cur = 0;
     cur = ep__saturating_add(cur, rec->num);
-    return ep__hash_set(ks, m, rec->key2, ep_bytes_of(buf, ep__fmt_i64(cur, buf)));
+    return ep__coll_add(ks, e, rec->key2, ep_bytes_of(buf, ep__fmt_i64(cur, buf)));
 }
 
 static ep_result ep__sadd(ep_keyspace *ks, const ep_aof_record *rec) {
@@ -1400,7 +1564,7 @@ static ep_result ep__sadd(ep_keyspace *ks, const ep_aof_record *rec) {
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_SET, &e)) != EP_OK || !e) return r;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__set_add(ks, (ep__map *)e->u.obj, item.a)) != EP_OK) return r;
+        if ((r = ep__coll_add(ks, e, item.a, item.b)) != EP_OK) return r;
     return EP_OK;
 }
 
@@ -1521,8 +1685,8 @@ static ep_result ep__value_clone(ep_keyspace *ks, ep_ks_entry *dst, const ep_ks_
         switch (ep__etype(src)) {
         case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)dst->u.obj, item.a, 0); break;
         case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)dst->u.obj, item.score, item.a); break;
-        case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)dst->u.obj, item.a, item.b); break;
-        case EP_TYPE_SET: r = ep__set_add(ks, (ep__map *)dst->u.obj, item.a); break;
+        case EP_TYPE_HASH:
+        case EP_TYPE_SET: r = ep__coll_add(ks, dst, item.a, item.b); break;
         case EP_TYPE_VECTOR: r = ep__vset_add(ks, (ep__vset *)dst->u.obj, item.a, item.b); break;
         default: break;
         }
@@ -1723,8 +1887,8 @@ static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_e
         switch (se->type) {
         case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)e->u.obj, item.a, 0); break;
         case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)e->u.obj, item.score, item.a); break;
-        case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)e->u.obj, item.a, item.b); break;
-        case EP_TYPE_SET: r = ep__set_add(ks, (ep__map *)e->u.obj, item.a); break;
+        case EP_TYPE_HASH:
+        case EP_TYPE_SET: r = ep__coll_add(ks, e, item.a, item.b); break;
         default: r = ep__vset_add(ks, (ep__vset *)e->u.obj, item.a, item.b); break;
         }
     }
@@ -1951,19 +2115,25 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
         it->node = z->fwd[0];
         return 1;
     }
-    case EP_TYPE_HASH: {
-        const ep__hnode *n = (const ep__hnode *)ep__iter_slot(it);
-        if (!n) return 0;
-        out->a = ep_bytes_of(n->field.data, n->field.len);
-        out->b = ep_bytes_of(n->value.data, n->value.len);
+    case EP_TYPE_HASH:
+    case EP_TYPE_SET:
+        if (ep__packed(e)) {
+            const ep__pack *p = (const ep__pack *)e->u.obj;
+            if (it->pos >= p->used) return 0;
+            it->pos = ep__pack_elem(p, it->pos, ep__etype(e) == EP_TYPE_HASH, &out->a, &out->b);
+            return 1;
+        }
+        if (ep__etype(e) == EP_TYPE_SET) {
+            const ep__str *s = (const ep__str *)ep__iter_slot(it);
+            if (!s) return 0;
+            out->a = ep_bytes_of(s->data, s->len);
+        } else {
+            const ep__hnode *n = (const ep__hnode *)ep__iter_slot(it);
+            if (!n) return 0;
+            out->a = ep_bytes_of(n->field.data, n->field.len);
+            out->b = ep_bytes_of(n->value.data, n->value.len);
+        }
         return 1;
-    }
-    case EP_TYPE_SET: {
-        const ep__str *s = (const ep__str *)ep__iter_slot(it);
-        if (!s) return 0;
-        out->a = ep_bytes_of(s->data, s->len);
-        return 1;
-    }
     case EP_TYPE_VECTOR: {
         const ep__vnode *n = (const ep__vnode *)it->node;
         if (!n) return 0;
