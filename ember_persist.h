@@ -1186,7 +1186,7 @@ typedef struct ep_keyspace_config {
      * from slabs of up to this many bytes (the first is 4 KiB, each next one
      * twice as big), with no per-block header; freed ones are reused for
      * blocks of their size. Slabs return to the allocator only on clear or
-     * free. 0: every block from the allocator. Default 256 KiB. */
+     * free. 0: every block from the allocator. Default 256 KiB - 64. */
     size_t slab_size;
 } ep_keyspace_config;
 
@@ -7925,7 +7925,7 @@ struct ep_ks_entry {
     uint32_t meta; /* type (bits 0-6), EP__PACKED, EP__HAS_TTL, inline capacity (bits 9-31) */
 };
 
-#define EP__PACKED 0x80u /* HASH/SET: the value is an ep__pack */
+#define EP__PACKED 0x80u /* LIST/HASH/SET: the value is an ep__pack */
 #define EP__HAS_TTL 0x100u
 #define EP__ICAP_MAX 0x7FFFFFu
 #define EP__HCAP sizeof(size_t) /* a heap string block starts with its capacity */
@@ -8652,8 +8652,9 @@ static ep_result ep__pack_splice(ep_keyspace *ks, ep_ks_entry *e, size_t at, siz
     size_t used = p->used - old + n, cap;
     uint8_t *d = (uint8_t *)(void *)(p + 1);
     if (used > p->cap) {
-        cap = (used + used / 4 + 7) & ~(size_t)7;
-        if (cap > 0xFFFFu) cap = used; /* under 16 * 512 bytes: always fits */
+        /* exact fit (to 8 bytes): with slabs a move is a short copy, and
+         * packs are where most of a small collection's bytes are */
+        cap = (used + 7) & ~(size_t)7; /* under 16 * 512 bytes: fits a u16 */
         q = (ep__pack *)ep__ks_alloc(ks, sizeof *q + cap);
         if (!q) return EP_ERR_NOMEM;
         *q = *p;
@@ -8820,7 +8821,8 @@ static size_t ep__entry_len(const ep_ks_entry *e) {
     switch (ep__etype(e)) {
     case EP_TYPE_STRING:
     case EP_TYPE_PROTO: return e->vlen;
-    case EP_TYPE_LIST: return ((const ep__list *)e->u.obj)->len;
+    case EP_TYPE_LIST:
+        return ep__packed(e) ? ((const ep__pack *)e->u.obj)->n : ((const ep__list *)e->u.obj)->len;
     case EP_TYPE_ZSET: return ((const ep__zset *)e->u.obj)->map.count;
     case EP_TYPE_HASH:
     case EP_TYPE_SET:
@@ -8833,7 +8835,10 @@ static size_t ep__entry_len(const ep_ks_entry *e) {
 /* Frees the value (not the entry) and leaves an empty inline string. */
 static void ep__value_free(ep_keyspace *ks, ep_ks_entry *e) {
     switch (ep__etype(e)) {
-    case EP_TYPE_LIST: ep__list_free(ks, (ep__list *)e->u.obj); break;
+    case EP_TYPE_LIST:
+        if (ep__packed(e)) ep__ks_release(ks, e->u.obj, sizeof(ep__pack) + ((ep__pack *)e->u.obj)->cap);
+        else ep__list_free(ks, (ep__list *)e->u.obj);
+        break;
     case EP_TYPE_ZSET: ep__zset_free(ks, (ep__zset *)e->u.obj); break;
     case EP_TYPE_HASH:
     case EP_TYPE_SET:
@@ -8868,7 +8873,7 @@ static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
     switch (type) {
     case EP_TYPE_STRING: e->u.heap = NULL; return EP_OK;
     case EP_TYPE_PROTO: return EP_OK;
-    case EP_TYPE_LIST: sz = sizeof(ep__list); break;
+    case EP_TYPE_LIST:
     case EP_TYPE_HASH:
     case EP_TYPE_SET: /* start packed */
         sz = sizeof(ep__pack);
@@ -9264,9 +9269,78 @@ static int ep__kind_ok(const ep_items *it, ep_items_kind want) {
     return 0;
 }
 
-static ep__list *ep__list_entry(ep_keyspace *ks, ep_bytes key) {
+/* Small lists are packed too ([u8 len][bytes] per item, head first; see
+ * ep__coll_add). Pushes and pops work on the pack; the rarer LSET, LTRIM,
+ * LINSERT and LREM turn it into an ep__list first. */
+static ep_result ep__list_unpack(ep_keyspace *ks, ep_ks_entry *e) {
+    ep__pack *p = (ep__pack *)e->u.obj;
+    ep__list *l = (ep__list *)ep__ks_alloc(ks, sizeof *l);
+    size_t pos = 0;
+    ep_result r = EP_OK;
+    if (!l) return EP_ERR_NOMEM;
+    memset(l, 0, sizeof *l);
+    while (r == EP_OK && pos < p->used) {
+        ep_bytes a, b;
+        pos = ep__pack_elem(p, pos, 0, &a, &b);
+        r = ep__list_push(ks, l, a, 0);
+    }
+    if (r != EP_OK) {
+        ep__list_free(ks, l);
+        return r;
+    }
+    ep__ks_release(ks, p, sizeof *p + p->cap);
+    e->u.obj = l;
+    e->meta &= ~(uint32_t)EP__PACKED;
+    return EP_OK;
+}
+
+/* The ep__list of a LIST entry (unpacking it), or NULL and *r. */
+static ep__list *ep__list_of(ep_keyspace *ks, ep_ks_entry *e, ep_result *r) {
+    *r = EP_OK;
+    if (ep__packed(e) && (*r = ep__list_unpack(ks, e)) != EP_OK) return NULL;
+    return (ep__list *)e->u.obj;
+}
+
+/* LPUSH / RPUSH of one item. */
+static ep_result ep__list_add(ep_keyspace *ks, ep_ks_entry *e, ep_bytes v, int front) {
+    uint8_t el[1 + EP__PACK_MAX_LEN];
+    ep__list *l;
+    ep_result r;
+    if (ep__packed(e)) {
+        ep__pack *p = (ep__pack *)e->u.obj;
+        if (v.len <= EP__PACK_MAX_LEN && p->n < EP__PACK_MAX_N) {
+            el[0] = (uint8_t)v.len;
+            if (v.len) memcpy(el + 1, v.data, v.len);
+            if ((r = ep__pack_splice(ks, e, front ? 0 : p->used, 0, el, 1 + v.len)) != EP_OK) return r;
+            ((ep__pack *)e->u.obj)->n++;
+            return EP_OK;
+        }
+    }
+    if (!(l = ep__list_of(ks, e, &r))) return r;
+    return ep__list_push(ks, l, v, front);
+}
+
+static void ep__list_remove_end(ep_keyspace *ks, ep_ks_entry *e, int front) {
+    ep__pack *p = (ep__pack *)e->u.obj;
+    size_t pos = 0, next;
+    if (!ep__packed(e)) {
+        ep__list_pop(ks, (ep__list *)e->u.obj, front);
+        return;
+    }
+    if (!p->n) return;
+    next = pos + 1u + ep__pack_data(p)[pos];
+    if (!front)
+        while (next < p->used) {
+            pos = next;
+            next = pos + 1u + ep__pack_data(p)[pos];
+        }
+    (void)ep__pack_splice(ks, e, pos, next - pos, NULL, 0); /* shrinking never allocates */
+    ((ep__pack *)e->u.obj)->n--;
+}
+
+static ep_ks_entry *ep__list_entry(ep_keyspace *ks, ep_bytes key) {
     ep_ks_entry *e = ep__find(ks, key, NULL);
-    return e && ep__etype(e) == EP_TYPE_LIST ? (ep__list *)e->u.obj : NULL;
+    return e && ep__etype(e) == EP_TYPE_LIST ? e : NULL;
 }
 
 static ep_result ep__push(ep_keyspace *ks, const ep_aof_record *rec, int front) {
@@ -9278,24 +9352,26 @@ static ep_result ep__push(ep_keyspace *ks, const ep_aof_record *rec, int front) 
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_LIST, &e)) != EP_OK || !e) return r;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__list_push(ks, (ep__list *)e->u.obj, item.a, front)) != EP_OK) return r;
+        if ((r = ep__list_add(ks, e, item.a, front)) != EP_OK) return r;
     return EP_OK;
 }
 
 static ep_result ep__pop(ep_keyspace *ks, ep_bytes key, int front) {
-    ep_ks_entry *e = ep__find(ks, key, NULL);
-    if (!e || ep__etype(e) != EP_TYPE_LIST) return EP_OK;
-    ep__list_pop(ks, (ep__list *)e->u.obj, front);
+    ep_ks_entry *e = ep__list_entry(ks, key);
+    if (!e) return EP_OK;
+    ep__list_remove_end(ks, e, front);
     ep__drop_if_empty(ks, e);
     return EP_OK;
 }
 
 static ep_result ep__lset(ep_keyspace *ks, ep_bytes key, int64_t i, ep_bytes v) {
-    ep__list *l = ep__list_entry(ks, key);
+    ep_ks_entry *e = ep__list_entry(ks, key);
+    ep__list *l;
     int64_t len, idx;
     ep__str s;
     ep_result r;
-    if (!l) return EP_OK;
+    if (!e) return EP_OK;
+    if (!(l = ep__list_of(ks, e, &r))) return r;
     len = (int64_t)l->len;
     idx = i >= 0 ? i : len + i;
     if (idx < 0 || idx >= len) return EP_OK;
@@ -9311,8 +9387,9 @@ static ep_result ep__ltrim(ep_keyspace *ks, ep_bytes key, int64_t s, int64_t e) 
     ep__list *l;
     int64_t len, s2, e2;
     size_t front, back;
+    ep_result r;
     if (!ent || ep__etype(ent) != EP_TYPE_LIST) return EP_OK;
-    l = (ep__list *)ent->u.obj;
+    if (!(l = ep__list_of(ks, ent, &r))) return r;
     len = (int64_t)l->len;
     s2 = s < 0 ? EP__MAX(s + len, 0) : EP__MIN(s, len);
     e2 = e < 0 ? e + len : EP__MIN(e, len - 1);
@@ -9330,9 +9407,12 @@ static ep_result ep__ltrim(ep_keyspace *ks, ep_bytes key, int64_t s, int64_t e) 
 }
 
 static ep_result ep__linsert(ep_keyspace *ks, const ep_aof_record *rec) {
-    ep__list *l = ep__list_entry(ks, rec->key);
+    ep_ks_entry *e = ep__list_entry(ks, rec->key);
+    ep__list *l;
     size_t i;
-    if (!l) return EP_OK;
+    ep_result r;
+    if (!e) return EP_OK;
+    if (!(l = ep__list_of(ks, e, &r))) return r;
     for (i = 0; i < l->len; i++) {
         ep__str *s = &EP__LAT(l, i);
         if (ep__str_eq(s, rec->pivot.data, rec->pivot.len))
@@ -9347,8 +9427,9 @@ static ep_result ep__lrem(ep_keyspace *ks, ep_bytes key, int64_t count, ep_bytes
     ep__list *l;
     uint64_t limit, removed = 0;
     size_t r, w;
+    ep_result res;
     if (!ent || ep__etype(ent) != EP_TYPE_LIST) return EP_OK;
-    l = (ep__list *)ent->u.obj;
+    if (!(l = ep__list_of(ks, ent, &res))) return res;
     limit = count == 0 ? UINT64_MAX : (count > 0 ? (uint64_t)count : (uint64_t)(-(count + 1)) + 1u);
     if (count >= 0) {
         for (r = w = 0; r < l->len; r++) {
@@ -9565,7 +9646,7 @@ static ep_result ep__value_clone(ep_keyspace *ks, ep_ks_entry *dst, const ep_ks_
     ep_ks_value_iter_init(&it, src);
     while (r == EP_OK && ep_ks_value_next(&it, &item)) {
         switch (ep__etype(src)) {
-        case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)dst->u.obj, item.a, 0); break;
+        case EP_TYPE_LIST: r = ep__list_add(ks, dst, item.a, 0); break;
         case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)dst->u.obj, item.score, item.a); break;
         case EP_TYPE_HASH:
         case EP_TYPE_SET: r = ep__coll_add(ks, dst, item.a, item.b); break;
@@ -9645,7 +9726,7 @@ static int64_t ep__pexpireat_ttl(int64_t ts, int64_t now) {
 EP_API void ep_keyspace_config_init(ep_keyspace_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->seed = 0x5eed0f5eed0f5eedull;
-    cfg->slab_size = 256u * 1024u;
+    cfg->slab_size = 256u * 1024u - 64u; /* a malloc header still fits in 64 pages */
 }
 
 EP_API ep_result ep_keyspace_create(const ep_keyspace_config *cfg, ep_keyspace **out) {
@@ -9767,7 +9848,7 @@ static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_e
     ep_items_iter_init(&it, &se->items);
     while (r == EP_OK && ep_items_next(&it, &item)) {
         switch (se->type) {
-        case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)e->u.obj, item.a, 0); break;
+        case EP_TYPE_LIST: r = ep__list_add(ks, e, item.a, 0); break;
         case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)e->u.obj, item.score, item.a); break;
         case EP_TYPE_HASH:
         case EP_TYPE_SET: r = ep__coll_add(ks, e, item.a, item.b); break;
@@ -9983,6 +10064,12 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
     case EP_TYPE_LIST: {
         const ep__list *l = (const ep__list *)e->u.obj;
         const ep__str *s;
+        if (ep__packed(e)) {
+            const ep__pack *p = (const ep__pack *)e->u.obj;
+            if (it->pos >= p->used) return 0;
+            it->pos = ep__pack_elem(p, it->pos, 0, &out->a, &out->b);
+            return 1;
+        }
         if (it->pos >= l->len) return 0;
         s = &EP__LAT(l, it->pos);
         it->pos++;

@@ -309,7 +309,7 @@ int main(void) {
     bench_line("recovered data (key+value bytes, +8/ttl,score)", (double)all.data / 1e6, "MB", 0, NULL);
     bench_line("keyspace accounting (bytes in use)", (double)all.mem / 1e6, "MB", (double)all.mem / (double)all.data,
                "vs data");
-    bench_line("peak RSS growth during recovery", (double)all.rss_growth_kb / 1e3, "MB",
+    bench_line("peak RSS growth during recovery", (double)all.rss_growth_kb * 1024.0 / 1e6, "MB",
                (double)all.rss_growth_kb * 1024.0 / (double)all.data, "vs data (target <= 2x)");
     if (getenv("BENCH_KEEP")) {
         printf("  files kept in %s\n", dir);

@@ -32,7 +32,7 @@ typedef struct ep_keyspace_config {
      * from slabs of up to this many bytes (the first is 4 KiB, each next one
      * twice as big), with no per-block header; freed ones are reused for
      * blocks of their size. Slabs return to the allocator only on clear or
-     * free. 0: every block from the allocator. Default 256 KiB. */
+     * free. 0: every block from the allocator. Default 256 KiB - 64. */
     size_t slab_size;
 } ep_keyspace_config;
 
