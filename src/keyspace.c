@@ -326,7 +326,6 @@ static uint64_t ep__fmix64(uint64_t h) {
 static uint64_t ep__hash(uint64_t seed, const uint8_t *p, size_t n) {
     uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull);
     uint64_t w;
-    size_t i;
     while (n >= 8) {
         w = ep_load_u64le(p) * 0x87c37b91114253d5ull;
         w ^= w >> 31;
@@ -335,8 +334,11 @@ static uint64_t ep__hash(uint64_t seed, const uint8_t *p, size_t n) {
         p += 8;
         n -= 8;
     }
-    w = 0;
-    for (i = 0; i < n; i++) w |= (uint64_t)p[i] << (8 * i);
+    /* The last 0-7 bytes in at most two loads (overlapping for 4-7): with n
+     * mixed in above, every tail of one length still gives its own w. */
+    if (n >= 4) w = (uint64_t)ep_load_u32le(p) | ((uint64_t)ep_load_u32le(p + n - 4) << 32);
+    else if (n) w = (uint64_t)p[0] | ((uint64_t)p[n / 2] << 8) | ((uint64_t)p[n - 1] << 16);
+    else w = 0;
     h ^= w * 0x87c37b91114253d5ull;
     return ep__fmix64(h);
 }
