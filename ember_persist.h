@@ -815,7 +815,7 @@ EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size
 
 typedef struct ep_aof_writer_config {
     ep_vfs *vfs;                    /* NULL: the OS file system */
-    const ep_allocator *allocator;  /* NULL: default */
+    const ep_allocator *alloc;      /* NULL: default */
     ep_fsync_policy fsync;          /* default EP_FSYNC_EVERYSEC (ember's default) */
     size_t buffer_size;             /* default 64 KiB */
     const ep_key *key;              /* NULL: plaintext v2; else encrypted v3 (caller keeps it alive) */
@@ -923,7 +923,7 @@ EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_m
 
 typedef struct ep_aof_reader_config {
     ep_vfs *vfs;                    /* NULL: the OS file system */
-    const ep_allocator *allocator;  /* NULL: default */
+    const ep_allocator *alloc;      /* NULL: default */
     const ep_key *key;              /* needed for v3 files; ignored for v1/v2 */
     size_t chunk_size;              /* default 256 KiB */
     size_t max_record_size;         /* default 1 GiB (EP_ERR_LIMIT above it) */
@@ -1146,6 +1146,25 @@ EP_API ep_result ep_snapshot_reader_trailer(ep_snapshot_reader *r, ep_bytes *out
 
 EP_API const ep_error *ep_snapshot_reader_error(const ep_snapshot_reader *r);
 EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r);
+
+/* ---- in memory (ember §3.7: replication full sync) ----------------------- */
+
+/* The whole snapshot file of version 2 for entries[0..n) in one allocation
+ * (*out, free with ep_free(alloc, ...)): the same bytes the writer makes. */
+EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+                                         const ep_allocator *alloc, uint8_t **out, size_t *out_len);
+
+/* Called per entry; views point into the caller's data. Non-zero stops the read
+ * (ep_snapshot_read_bytes then returns EP_ERR_STATE). */
+typedef int (*ep_snapshot_entry_fn)(void *ctx, const ep_snap_entry *e);
+
+/* Reads a version-2 snapshot held in memory (versions 1 and 3 give
+ * EP_ERR_BAD_VERSION, as ember's read_snapshot_from_bytes). Unlike the file
+ * reader, every entry and the footer are checked before the first callback,
+ * so fn only ever sees a verified snapshot. Applies all the codec's caps
+ * (ember skips the vector ones here). shard_id may be NULL. Allocates nothing. */
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+                                        ep_snapshot_entry_fn fn, void *ctx, ep_error *err);
 
 #ifdef __cplusplus
 }
@@ -6292,7 +6311,7 @@ static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
 static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
     for (;;) {
         size_t avail = rd->len - rd->pos, total = 0;
-        const uint8_t *p = rd->buf + rd->pos;
+        const uint8_t *p = rd->buf ? rd->buf + rd->pos : NULL; /* no arithmetic on NULL before the first fill */
         ep_result r;
         if (rd->end == EP_AOF_END_ERROR) return rd->fail;
         if (rd->end != EP_AOF_READING) return EP_AOF_END;
@@ -6363,7 +6382,7 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
         ep_aof_reader_config_init(&def);
         cfg = &def;
     }
-    alloc = cfg->allocator;
+    alloc = cfg->alloc;
     r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
     vfs = cfg->vfs;
@@ -6434,13 +6453,14 @@ struct ep_aof_writer {
     uint8_t version;
     ep_buf buf;           /* bytes not yet handed to the OS; buf[0] is at file offset flushed */
     ep_buf scratch;       /* items built by the per-kind helpers */
-    ep_buf plain;         /* v3: a record before sealing */
     size_t call_start;    /* buf.len when the current call began */
     uint64_t flushed, synced;
     uint64_t records, syncs, trimmed;
     uint64_t last_sync_ms;
     int in_batch;
     int poisoned;
+    uint8_t nonce_pool[EP_NONCE_SIZE * 32];
+    size_t nonce_left;
     ep_error err;
 };
 
@@ -6528,6 +6548,41 @@ static ep_result ep__aof_maybe_sync(ep_aof_writer *w) {
     return ep__aof_sync(w);
 }
 
+/* A fresh nonce: from the caller's hook, else from a pool of OS random
+ * bytes (one syscall per 32 records; every pool byte is used once). */
+static ep_result ep__aof_nonce(ep_aof_writer *w, uint8_t *out) {
+    ep_result r;
+    if (w->cfg.nonce_fn) return w->cfg.nonce_fn(w->cfg.nonce_user, out);
+    if (w->nonce_left == 0) {
+        if ((r = ep_random_bytes(w->nonce_pool, sizeof w->nonce_pool)) != EP_OK) return r;
+        w->nonce_left = sizeof w->nonce_pool / EP_NONCE_SIZE;
+    }
+    w->nonce_left--;
+    memcpy(out, w->nonce_pool + w->nonce_left * EP_NONCE_SIZE, EP_NONCE_SIZE);
+    ep__wipe(w->nonce_pool + w->nonce_left * EP_NONCE_SIZE, EP_NONCE_SIZE);
+    return EP_OK;
+}
+
+/* v3: [nonce][ct_len][ct + tag]. The plaintext is encoded in place where
+ * the ciphertext goes and sealed over itself: no copy, and no plaintext
+ * left behind in memory. */
+static ep_result ep__aof_put_sealed(ep_aof_writer *w, const ep_aof_record *rec) {
+    size_t start = w->buf.len, n = 0;
+    uint8_t *env;
+    ep_result r;
+    if ((r = ep_buf_reserve(&w->buf, EP_NONCE_SIZE + 4)) != EP_OK) return r;
+    w->buf.len += EP_NONCE_SIZE + 4;
+    if ((r = ep__aof_encode_into(&w->buf, rec, &n)) != EP_OK) return r;
+    if ((r = ep_buf_reserve(&w->buf, EP_TAG_SIZE)) != EP_OK) return r;
+    env = w->buf.data + start;
+    if ((r = ep__aof_nonce(w, env)) != EP_OK) return r;
+    ep_store_u32le(env + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
+    r = ep_key_seal_nonce(w->cfg.key, env, env + EP_NONCE_SIZE + 4, n, env + EP_NONCE_SIZE + 4);
+    if (r != EP_OK) return r;
+    w->buf.len += EP_TAG_SIZE;
+    return EP_OK;
+}
+
 /* Appends one record (sealed for v3) to the buffer. */
 static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
     size_t start = w->buf.len, n = 0;
@@ -6540,21 +6595,11 @@ static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
             w->buf.len += 4;
         }
     } else {
-        uint8_t *env;
-        ep_buf_reset(&w->plain);
-        if ((r = ep__aof_encode_into(&w->plain, rec, &n)) == EP_OK &&
-            (r = ep_buf_reserve(&w->buf, EP_NONCE_SIZE + 4 + n + EP_TAG_SIZE)) == EP_OK) {
-            env = w->buf.data + start;
-            r = w->cfg.nonce_fn ? w->cfg.nonce_fn(w->cfg.nonce_user, env) : ep_random_bytes(env, EP_NONCE_SIZE);
-            if (r == EP_OK) {
-                ep_store_u32le(env + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
-                r = ep_key_seal_nonce(w->cfg.key, env, w->plain.data, n, env + EP_NONCE_SIZE + 4);
-            }
-            if (r == EP_OK) w->buf.len += EP_NONCE_SIZE + 4 + n + EP_TAG_SIZE;
-        }
-        if (w->plain.data) ep__wipe(w->plain.data, w->plain.len);
+        r = ep__aof_put_sealed(w, rec);
     }
     if (r) {
+        if (w->version == EP_AOF_VERSION_ENCRYPTED && w->buf.len > start && w->buf.data)
+            ep__wipe(w->buf.data + start, w->buf.len - start); /* plaintext never left behind */
         w->buf.len = start;
         w->buf.err = EP_OK;
         return ep_error_set(&w->err, r, UINT64_MAX, "cannot encode a %s record: %s",
@@ -6768,9 +6813,9 @@ static ep_result ep__aof_prepare(ep_aof_writer *w) {
 }
 
 static void ep__aof_writer_free(ep_aof_writer *w) {
+    ep__wipe(w->nonce_pool, sizeof w->nonce_pool);
     ep_buf_free(&w->buf);
     ep_buf_free(&w->scratch);
-    ep_buf_free(&w->plain);
     ep_free(w->alloc, w->path);
     ep_free(w->alloc, w->tmp_path);
     ep_free(w->alloc, w->dir);
@@ -6791,15 +6836,14 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     }
     if (cfg->fsync != EP_FSYNC_ALWAYS && cfg->fsync != EP_FSYNC_EVERYSEC && cfg->fsync != EP_FSYNC_NO)
         return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "unknown fsync policy %d", (int)cfg->fsync);
-    w = (ep_aof_writer *)ep_malloc(cfg->allocator, sizeof *w);
+    w = (ep_aof_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     memset(w, 0, sizeof *w);
     w->cfg = *cfg;
-    w->alloc = cfg->allocator;
+    w->alloc = cfg->alloc;
     if (!w->cfg.buffer_size) w->cfg.buffer_size = 64u * 1024u;
     ep_buf_init(&w->buf, w->alloc);
     ep_buf_init(&w->scratch, w->alloc);
-    ep_buf_init(&w->plain, w->alloc);
     ep_error_clear(&w->err);
     w->vfs = cfg->vfs;
     r = EP_OK;
@@ -6868,7 +6912,9 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     if ((r = w->vfs->sync_dir(w->vfs, w->dir, &w->err)) != EP_OK) return ep__aof_poison(w, r);
     r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &nf, &w->err);
     if (r == EP_OK) r = ep__aof_lock(w, nf);
-    w->vfs->close(w->vfs, w->f, NULL);
+    /* The replaced file's content is obsolete: a failed close of it changes
+     * nothing, and reporting it would say the rewrite failed when it did not. */
+    (void)w->vfs->close(w->vfs, w->f, NULL);
     w->f = nf;
     if (r != EP_OK) return ep__aof_poison(w, r);
     w->version = version;
@@ -7880,6 +7926,84 @@ EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r) {
     ep_free(r->alloc, r->buf);
     ep_free(r->alloc, r->trailer);
     ep_free(r->alloc, r);
+}
+
+/* ======================================================================== */
+/* in memory                                                                */
+/* ======================================================================== */
+
+EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+                                         const ep_allocator *alloc, uint8_t **out, size_t *out_len) {
+    ep_buf b;
+    size_t i;
+    ep_result r = EP_OK;
+    if (!out || !out_len || (n && !entries)) return EP_ERR_INVALID_ARG;
+    *out = NULL;
+    *out_len = 0;
+#if SIZE_MAX > UINT32_MAX
+    if (n > UINT32_MAX) return EP_ERR_LIMIT;
+#endif
+    ep_buf_init(&b, alloc);
+    ep_buf_put(&b, ep__snap_magic, 4);
+    ep_buf_u8(&b, 2);
+    ep_buf_u16(&b, shard_id);
+    ep_buf_u32(&b, (uint32_t)n);
+    for (i = 0; i < n && !r; i++) r = ep_snap_entry_encode(&b, &entries[i]);
+    if (!r && b.err) r = b.err;
+    if (!r) {
+        ep_buf_u32(&b, ep_crc32_update(0, b.data + EP_SNAPSHOT_HEADER_SIZE, b.len - EP_SNAPSHOT_HEADER_SIZE));
+        r = b.err;
+    }
+    if (r) {
+        ep_buf_free(&b);
+        return r;
+    }
+    *out = b.data;
+    *out_len = b.len;
+    return EP_OK;
+}
+
+/* Walks the entries of a v2 snapshot in data; with fn NULL it only checks
+ * them and returns the footer's offset in *end. */
+static ep_result ep__snap_bytes_walk(const uint8_t *data, size_t len, uint32_t count, ep_snapshot_entry_fn fn,
+                                     void *ctx, size_t *end, ep_error *err) {
+    size_t pos = EP_SNAPSHOT_HEADER_SIZE, used;
+    uint32_t i;
+    ep_snap_entry e;
+    for (i = 0; i < count; i++) {
+        ep_result r = ep_snap_entry_decode(data + pos, len - pos, 2, &e, &used);
+        if (r) {
+            ep_error_set(err, r, pos, "entry %lu: %s", (unsigned long)i, ep_result_str(r));
+            if (err) err->index = i;
+            return r;
+        }
+        if (fn && fn(ctx, &e)) return ep_error_set(err, EP_ERR_STATE, pos, "stopped by the callback");
+        pos += used;
+    }
+    *end = pos;
+    return EP_OK;
+}
+
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+                                        ep_snapshot_entry_fn fn, void *ctx, ep_error *err) {
+    uint32_t count;
+    size_t end = 0;
+    ep_result r;
+    if (!data && len) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "no data");
+    if (len < 4) return ep_error_set(err, EP_ERR_EOF, len, "too short for a snapshot header");
+    if (memcmp(data, ep__snap_magic, 4) != 0) return ep_error_set(err, EP_ERR_BAD_MAGIC, 0, "not a snapshot");
+    if (len < 5) return ep_error_set(err, EP_ERR_EOF, len, "too short for a snapshot header");
+    if (data[4] != 2)
+        return ep_error_set(err, EP_ERR_BAD_VERSION, 4, "in-memory snapshots are version 2, not %u", (unsigned)data[4]);
+    if (len < EP_SNAPSHOT_HEADER_SIZE) return ep_error_set(err, EP_ERR_EOF, len, "too short for a snapshot header");
+    count = ep_load_u32le(data + 7);
+    r = ep__snap_bytes_walk(data, len, count, NULL, NULL, &end, err);
+    if (r) return r;
+    if (len - end < 4) return ep_error_set(err, EP_ERR_EOF, end, "ends before the footer");
+    if (ep_load_u32le(data + end) != ep_crc32_update(0, data + EP_SNAPSHOT_HEADER_SIZE, end - EP_SNAPSHOT_HEADER_SIZE))
+        return ep_error_set(err, EP_ERR_CHECKSUM, end, "footer CRC does not match the entries");
+    if (shard_id) *shard_id = ep_load_u16le(data + 5);
+    return fn ? ep__snap_bytes_walk(data, len, count, fn, ctx, &end, err) : EP_OK;
 }
 /* ---- end src/snapshot.c ---- */
 
@@ -10709,7 +10833,7 @@ static ep_result ep__replay_aof(ep__rec *c) {
     if ((r = ep__covered_prefix(c, &skip)) != EP_OK) return r;
     ep_aof_reader_config_init(&rc);
     rc.vfs = c->vfs;
-    rc.allocator = c->cfg->alloc;
+    rc.alloc = c->cfg->alloc;
     rc.key = c->cfg->key;
     r = ep_aof_reader_open(c->aof_path, &rc, &rd, &c->res->aof_error);
     if (r != EP_OK) {
@@ -10818,7 +10942,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     if (!ep__exists(vfs, path)) return EP_OK;
     ep_aof_reader_config_init(&rc);
     rc.vfs = vfs;
-    rc.allocator = cfg->alloc;
+    rc.alloc = cfg->alloc;
     rc.key = cfg->key;
     r = ep_aof_reader_open(path, &rc, &rd, NULL);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? r : EP_OK; /* unreadable: covers nothing */

@@ -1,6 +1,7 @@
 /* libFuzzer target: the snapshot reader on arbitrary file contents (through
  * the in-memory vfs, with and without a key, small and default buffers),
- * plus the entry codec directly for versions 1 and 2. Any crash, leak,
+ * plus the entry codec directly for versions 1 and 2 and the in-memory
+ * reader. Any crash, leak,
  * sanitizer report or broken invariant (an entry view outside its input,
  * a clean end without a footer) is a finding. */
 #define EMBER_PERSIST_IMPLEMENTATION
@@ -53,6 +54,15 @@ static void decode(const uint8_t *data, size_t size, int version) {
     }
 }
 
+static int visit(void *ctx, const ep_snap_entry *e) {
+    ep_items_iter it;
+    ep_item item;
+    (void)ctx;
+    ep_items_iter_init(&it, &e->items);
+    while (ep_items_next(&it, &item)) {}
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static ep_key *key;
     ep_vfs *vfs = NULL;
@@ -63,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     decode(data, size, 1);
     decode(data, size, 2);
+    (void)ep_snapshot_read_bytes(data, size, NULL, visit, NULL, NULL);
     if (ep_vfs_mem_create(NULL, &vfs) != EP_OK) abort();
     if (ep_vfs_write_all(vfs, "f", data, size, NULL) != EP_OK) abort();
     read_file(vfs, NULL, 0, size);

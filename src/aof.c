@@ -247,7 +247,7 @@ static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
 static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
     for (;;) {
         size_t avail = rd->len - rd->pos, total = 0;
-        const uint8_t *p = rd->buf + rd->pos;
+        const uint8_t *p = rd->buf ? rd->buf + rd->pos : NULL; /* no arithmetic on NULL before the first fill */
         ep_result r;
         if (rd->end == EP_AOF_END_ERROR) return rd->fail;
         if (rd->end != EP_AOF_READING) return EP_AOF_END;
@@ -318,7 +318,7 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
         ep_aof_reader_config_init(&def);
         cfg = &def;
     }
-    alloc = cfg->allocator;
+    alloc = cfg->alloc;
     r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
     vfs = cfg->vfs;
@@ -389,13 +389,14 @@ struct ep_aof_writer {
     uint8_t version;
     ep_buf buf;           /* bytes not yet handed to the OS; buf[0] is at file offset flushed */
     ep_buf scratch;       /* items built by the per-kind helpers */
-    ep_buf plain;         /* v3: a record before sealing */
     size_t call_start;    /* buf.len when the current call began */
     uint64_t flushed, synced;
     uint64_t records, syncs, trimmed;
     uint64_t last_sync_ms;
     int in_batch;
     int poisoned;
+    uint8_t nonce_pool[EP_NONCE_SIZE * 32];
+    size_t nonce_left;
     ep_error err;
 };
 
@@ -483,6 +484,41 @@ static ep_result ep__aof_maybe_sync(ep_aof_writer *w) {
     return ep__aof_sync(w);
 }
 
+/* A fresh nonce: from the caller's hook, else from a pool of OS random
+ * bytes (one syscall per 32 records; every pool byte is used once). */
+static ep_result ep__aof_nonce(ep_aof_writer *w, uint8_t *out) {
+    ep_result r;
+    if (w->cfg.nonce_fn) return w->cfg.nonce_fn(w->cfg.nonce_user, out);
+    if (w->nonce_left == 0) {
+        if ((r = ep_random_bytes(w->nonce_pool, sizeof w->nonce_pool)) != EP_OK) return r;
+        w->nonce_left = sizeof w->nonce_pool / EP_NONCE_SIZE;
+    }
+    w->nonce_left--;
+    memcpy(out, w->nonce_pool + w->nonce_left * EP_NONCE_SIZE, EP_NONCE_SIZE);
+    ep__wipe(w->nonce_pool + w->nonce_left * EP_NONCE_SIZE, EP_NONCE_SIZE);
+    return EP_OK;
+}
+
+/* v3: [nonce][ct_len][ct + tag]. The plaintext is encoded in place where
+ * the ciphertext goes and sealed over itself: no copy, and no plaintext
+ * left behind in memory. */
+static ep_result ep__aof_put_sealed(ep_aof_writer *w, const ep_aof_record *rec) {
+    size_t start = w->buf.len, n = 0;
+    uint8_t *env;
+    ep_result r;
+    if ((r = ep_buf_reserve(&w->buf, EP_NONCE_SIZE + 4)) != EP_OK) return r;
+    w->buf.len += EP_NONCE_SIZE + 4;
+    if ((r = ep__aof_encode_into(&w->buf, rec, &n)) != EP_OK) return r;
+    if ((r = ep_buf_reserve(&w->buf, EP_TAG_SIZE)) != EP_OK) return r;
+    env = w->buf.data + start;
+    if ((r = ep__aof_nonce(w, env)) != EP_OK) return r;
+    ep_store_u32le(env + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
+    r = ep_key_seal_nonce(w->cfg.key, env, env + EP_NONCE_SIZE + 4, n, env + EP_NONCE_SIZE + 4);
+    if (r != EP_OK) return r;
+    w->buf.len += EP_TAG_SIZE;
+    return EP_OK;
+}
+
 /* Appends one record (sealed for v3) to the buffer. */
 static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
     size_t start = w->buf.len, n = 0;
@@ -495,21 +531,11 @@ static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
             w->buf.len += 4;
         }
     } else {
-        uint8_t *env;
-        ep_buf_reset(&w->plain);
-        if ((r = ep__aof_encode_into(&w->plain, rec, &n)) == EP_OK &&
-            (r = ep_buf_reserve(&w->buf, EP_NONCE_SIZE + 4 + n + EP_TAG_SIZE)) == EP_OK) {
-            env = w->buf.data + start;
-            r = w->cfg.nonce_fn ? w->cfg.nonce_fn(w->cfg.nonce_user, env) : ep_random_bytes(env, EP_NONCE_SIZE);
-            if (r == EP_OK) {
-                ep_store_u32le(env + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
-                r = ep_key_seal_nonce(w->cfg.key, env, w->plain.data, n, env + EP_NONCE_SIZE + 4);
-            }
-            if (r == EP_OK) w->buf.len += EP_NONCE_SIZE + 4 + n + EP_TAG_SIZE;
-        }
-        if (w->plain.data) ep__wipe(w->plain.data, w->plain.len);
+        r = ep__aof_put_sealed(w, rec);
     }
     if (r) {
+        if (w->version == EP_AOF_VERSION_ENCRYPTED && w->buf.len > start && w->buf.data)
+            ep__wipe(w->buf.data + start, w->buf.len - start); /* plaintext never left behind */
         w->buf.len = start;
         w->buf.err = EP_OK;
         return ep_error_set(&w->err, r, UINT64_MAX, "cannot encode a %s record: %s",
@@ -723,9 +749,9 @@ static ep_result ep__aof_prepare(ep_aof_writer *w) {
 }
 
 static void ep__aof_writer_free(ep_aof_writer *w) {
+    ep__wipe(w->nonce_pool, sizeof w->nonce_pool);
     ep_buf_free(&w->buf);
     ep_buf_free(&w->scratch);
-    ep_buf_free(&w->plain);
     ep_free(w->alloc, w->path);
     ep_free(w->alloc, w->tmp_path);
     ep_free(w->alloc, w->dir);
@@ -746,15 +772,14 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     }
     if (cfg->fsync != EP_FSYNC_ALWAYS && cfg->fsync != EP_FSYNC_EVERYSEC && cfg->fsync != EP_FSYNC_NO)
         return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "unknown fsync policy %d", (int)cfg->fsync);
-    w = (ep_aof_writer *)ep_malloc(cfg->allocator, sizeof *w);
+    w = (ep_aof_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     memset(w, 0, sizeof *w);
     w->cfg = *cfg;
-    w->alloc = cfg->allocator;
+    w->alloc = cfg->alloc;
     if (!w->cfg.buffer_size) w->cfg.buffer_size = 64u * 1024u;
     ep_buf_init(&w->buf, w->alloc);
     ep_buf_init(&w->scratch, w->alloc);
-    ep_buf_init(&w->plain, w->alloc);
     ep_error_clear(&w->err);
     w->vfs = cfg->vfs;
     r = EP_OK;
@@ -823,7 +848,9 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     if ((r = w->vfs->sync_dir(w->vfs, w->dir, &w->err)) != EP_OK) return ep__aof_poison(w, r);
     r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &nf, &w->err);
     if (r == EP_OK) r = ep__aof_lock(w, nf);
-    w->vfs->close(w->vfs, w->f, NULL);
+    /* The replaced file's content is obsolete: a failed close of it changes
+     * nothing, and reporting it would say the rewrite failed when it did not. */
+    (void)w->vfs->close(w->vfs, w->f, NULL);
     w->f = nf;
     if (r != EP_OK) return ep__aof_poison(w, r);
     w->version = version;

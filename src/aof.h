@@ -87,7 +87,7 @@ EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size
 
 typedef struct ep_aof_writer_config {
     ep_vfs *vfs;                    /* NULL: the OS file system */
-    const ep_allocator *allocator;  /* NULL: default */
+    const ep_allocator *alloc;      /* NULL: default */
     ep_fsync_policy fsync;          /* default EP_FSYNC_EVERYSEC (ember's default) */
     size_t buffer_size;             /* default 64 KiB */
     const ep_key *key;              /* NULL: plaintext v2; else encrypted v3 (caller keeps it alive) */
@@ -195,7 +195,7 @@ EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_m
 
 typedef struct ep_aof_reader_config {
     ep_vfs *vfs;                    /* NULL: the OS file system */
-    const ep_allocator *allocator;  /* NULL: default */
+    const ep_allocator *alloc;      /* NULL: default */
     const ep_key *key;              /* needed for v3 files; ignored for v1/v2 */
     size_t chunk_size;              /* default 256 KiB */
     size_t max_record_size;         /* default 1 GiB (EP_ERR_LIMIT above it) */

@@ -544,7 +544,7 @@ static ep_result ep__replay_aof(ep__rec *c) {
     if ((r = ep__covered_prefix(c, &skip)) != EP_OK) return r;
     ep_aof_reader_config_init(&rc);
     rc.vfs = c->vfs;
-    rc.allocator = c->cfg->alloc;
+    rc.alloc = c->cfg->alloc;
     rc.key = c->cfg->key;
     r = ep_aof_reader_open(c->aof_path, &rc, &rd, &c->res->aof_error);
     if (r != EP_OK) {
@@ -653,7 +653,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     if (!ep__exists(vfs, path)) return EP_OK;
     ep_aof_reader_config_init(&rc);
     rc.vfs = vfs;
-    rc.allocator = cfg->alloc;
+    rc.alloc = cfg->alloc;
     rc.key = cfg->key;
     r = ep_aof_reader_open(path, &rc, &rd, NULL);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? r : EP_OK; /* unreadable: covers nothing */

@@ -754,3 +754,81 @@ EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r) {
     ep_free(r->alloc, r->trailer);
     ep_free(r->alloc, r);
 }
+
+/* ======================================================================== */
+/* in memory                                                                */
+/* ======================================================================== */
+
+EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+                                         const ep_allocator *alloc, uint8_t **out, size_t *out_len) {
+    ep_buf b;
+    size_t i;
+    ep_result r = EP_OK;
+    if (!out || !out_len || (n && !entries)) return EP_ERR_INVALID_ARG;
+    *out = NULL;
+    *out_len = 0;
+#if SIZE_MAX > UINT32_MAX
+    if (n > UINT32_MAX) return EP_ERR_LIMIT;
+#endif
+    ep_buf_init(&b, alloc);
+    ep_buf_put(&b, ep__snap_magic, 4);
+    ep_buf_u8(&b, 2);
+    ep_buf_u16(&b, shard_id);
+    ep_buf_u32(&b, (uint32_t)n);
+    for (i = 0; i < n && !r; i++) r = ep_snap_entry_encode(&b, &entries[i]);
+    if (!r && b.err) r = b.err;
+    if (!r) {
+        ep_buf_u32(&b, ep_crc32_update(0, b.data + EP_SNAPSHOT_HEADER_SIZE, b.len - EP_SNAPSHOT_HEADER_SIZE));
+        r = b.err;
+    }
+    if (r) {
+        ep_buf_free(&b);
+        return r;
+    }
+    *out = b.data;
+    *out_len = b.len;
+    return EP_OK;
+}
+
+/* Walks the entries of a v2 snapshot in data; with fn NULL it only checks
+ * them and returns the footer's offset in *end. */
+static ep_result ep__snap_bytes_walk(const uint8_t *data, size_t len, uint32_t count, ep_snapshot_entry_fn fn,
+                                     void *ctx, size_t *end, ep_error *err) {
+    size_t pos = EP_SNAPSHOT_HEADER_SIZE, used;
+    uint32_t i;
+    ep_snap_entry e;
+    for (i = 0; i < count; i++) {
+        ep_result r = ep_snap_entry_decode(data + pos, len - pos, 2, &e, &used);
+        if (r) {
+            ep_error_set(err, r, pos, "entry %lu: %s", (unsigned long)i, ep_result_str(r));
+            if (err) err->index = i;
+            return r;
+        }
+        if (fn && fn(ctx, &e)) return ep_error_set(err, EP_ERR_STATE, pos, "stopped by the callback");
+        pos += used;
+    }
+    *end = pos;
+    return EP_OK;
+}
+
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+                                        ep_snapshot_entry_fn fn, void *ctx, ep_error *err) {
+    uint32_t count;
+    size_t end = 0;
+    ep_result r;
+    if (!data && len) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "no data");
+    if (len < 4) return ep_error_set(err, EP_ERR_EOF, len, "too short for a snapshot header");
+    if (memcmp(data, ep__snap_magic, 4) != 0) return ep_error_set(err, EP_ERR_BAD_MAGIC, 0, "not a snapshot");
+    if (len < 5) return ep_error_set(err, EP_ERR_EOF, len, "too short for a snapshot header");
+    if (data[4] != 2)
+        return ep_error_set(err, EP_ERR_BAD_VERSION, 4, "in-memory snapshots are version 2, not %u", (unsigned)data[4]);
+    if (len < EP_SNAPSHOT_HEADER_SIZE) return ep_error_set(err, EP_ERR_EOF, len, "too short for a snapshot header");
+    count = ep_load_u32le(data + 7);
+    r = ep__snap_bytes_walk(data, len, count, NULL, NULL, &end, err);
+    if (r) return r;
+    if (len - end < 4) return ep_error_set(err, EP_ERR_EOF, end, "ends before the footer");
+    if (ep_load_u32le(data + end) != ep_crc32_update(0, data + EP_SNAPSHOT_HEADER_SIZE, end - EP_SNAPSHOT_HEADER_SIZE))
+        return ep_error_set(err, EP_ERR_CHECKSUM, end, "footer CRC does not match the entries");
+    if (shard_id) *shard_id = ep_load_u16le(data + 5);
+    return fn ? ep__snap_bytes_walk(data, len, count, fn, ctx, &end, err) : EP_OK;
+}

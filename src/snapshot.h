@@ -182,6 +182,25 @@ EP_API ep_result ep_snapshot_reader_trailer(ep_snapshot_reader *r, ep_bytes *out
 EP_API const ep_error *ep_snapshot_reader_error(const ep_snapshot_reader *r);
 EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r);
 
+/* ---- in memory (ember §3.7: replication full sync) ----------------------- */
+
+/* The whole snapshot file of version 2 for entries[0..n) in one allocation
+ * (*out, free with ep_free(alloc, ...)): the same bytes the writer makes. */
+EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+                                         const ep_allocator *alloc, uint8_t **out, size_t *out_len);
+
+/* Called per entry; views point into the caller's data. Non-zero stops the read
+ * (ep_snapshot_read_bytes then returns EP_ERR_STATE). */
+typedef int (*ep_snapshot_entry_fn)(void *ctx, const ep_snap_entry *e);
+
+/* Reads a version-2 snapshot held in memory (versions 1 and 3 give
+ * EP_ERR_BAD_VERSION, as ember's read_snapshot_from_bytes). Unlike the file
+ * reader, every entry and the footer are checked before the first callback,
+ * so fn only ever sees a verified snapshot. Applies all the codec's caps
+ * (ember skips the vector ones here). shard_id may be NULL. Allocates nothing. */
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+                                        ep_snapshot_entry_fn fn, void *ctx, ep_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1171,4 +1171,63 @@ EPT_CASE(crash_at_every_operation_leaves_old_or_new) {
            (unsigned long)all[SIM_OUTCOME_GARBAGE]);
 }
 
+/* ---- in memory ---------------------------------------------------------- */
+
+static int count_cb(void *ctx, const ep_snap_entry *e) {
+    (void)e;
+    return ++*(int *)ctx >= 100;
+}
+
+EPT_CASE(in_memory_write_and_read_bytes) {
+    ep_snap_entry es[2];
+    ep_buf ib;
+    ep_bytes f = B("f"), x = B("x");
+    uint8_t *d = NULL, *bad;
+    size_t n = 0;
+    uint16_t shard = 99;
+    int calls = 0;
+    ep_error err;
+    memset(es, 0, sizeof es);
+    es[0].key = B("k");
+    es[0].value = B("v");
+    es[0].expire_ms = -1;
+    es[1].key = B("h");
+    es[1].type = EP_TYPE_HASH;
+    es[1].expire_ms = 5000;
+    ep_buf_init(&ib, NULL);
+    EPT_CHECK_OK(ep_items_build(&ib, EP_ITEMS_FIELD_VALUE, &f, &x, NULL, 1, &es[1].items));
+    EPT_CHECK_OK(ep_snapshot_write_bytes(0, es, 1, NULL, &d, &n));
+    EPT_CHECK(n == sizeof V6 && memcmp(d, V6, n) == 0);
+    ep_free(NULL, d);
+    EPT_CHECK_OK(ep_snapshot_write_bytes(0, es, 2, NULL, &d, &n));
+    EPT_CHECK(n == sizeof V4 && memcmp(d, V4, n) == 0);
+    ep_free(NULL, d);
+    EPT_CHECK_OK(ep_snapshot_write_bytes(3, NULL, 0, NULL, &d, &n));
+    EPT_CHECK(n == sizeof V5 && memcmp(d, V5, n) == 0);
+    ep_free(NULL, d);
+    ep_buf_free(&ib);
+
+    EPT_CHECK_OK(ep_snapshot_read_bytes(V4, sizeof V4, &shard, count_cb, &calls, NULL));
+    EPT_CHECK(calls == 2 && shard == 0);
+    EPT_CHECK_EQ(ep_snapshot_read_bytes(V7, sizeof V7, NULL, count_cb, &calls, NULL), EP_ERR_BAD_VERSION);
+    bad = (uint8_t *)malloc(sizeof V4 + 3);
+    EPT_CHECK(bad);
+    memcpy(bad, V4, sizeof V4);
+    memcpy(bad + sizeof V4, "xyz", 3);
+    calls = 0;
+    EPT_CHECK_OK(ep_snapshot_read_bytes(bad, sizeof V4 + 3, NULL, count_cb, &calls, NULL)); /* garbage after */
+    EPT_CHECK_EQ(calls, 2);
+    calls = 0;
+    bad[sizeof V4 - 1] ^= 1;
+    EPT_CHECK_EQ(ep_snapshot_read_bytes(bad, sizeof V4, NULL, count_cb, &calls, &err), EP_ERR_CHECKSUM);
+    EPT_CHECK(calls == 0 && err.offset == 58); /* nothing seen before the footer matched */
+    for (n = 0; n < sizeof V4; n++) {
+        EPT_CHECK(ep_snapshot_read_bytes(V4, n, NULL, count_cb, &calls, NULL) < 0);
+        EPT_CHECK_EQ(calls, 0);
+    }
+    calls = 99;
+    EPT_CHECK_EQ(ep_snapshot_read_bytes(V4, sizeof V4, NULL, count_cb, &calls, NULL), EP_ERR_STATE);
+    free(bad);
+}
+
 EPT_MAIN()

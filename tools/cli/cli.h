@@ -17,7 +17,8 @@
     X(info, "FILE [--key-file PATH] [--json]", "kind, version, shard, counts, size, encryption")        \
     X(verify, "FILE [--key-file PATH] [--json]", "read everything and say how the file ends")           \
     X(dump, "FILE [--key-file PATH] [--json] [--base64]", "print every record or entry with its offset")     \
-    X(recover, "DIR ID [--key-file PATH] [--json]", "recover shard ID (snapshot + AOF), print the keys sorted")
+    X(recover, "DIR ID [--key-file PATH] [--json]", "recover shard ID (snapshot + AOF), print the keys sorted") \
+    X(keygen, "PATH", "write a new random key file (64 hex digits, mode 0600)")
 
 #define CLI_DECLARE(name, usage, summary) int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI_DECLARE)

@@ -40,33 +40,18 @@ int cli_parse(const char *cmd, int argc, char **argv, unsigned allowed, cli_opts
     return 0;
 }
 
-/* Reads the key file itself (32 raw bytes or 64 hex digits, ep_key_parse)
- * so the tool needs nothing beyond the vfs and the key object. */
+/* Loads --key-file through the library (32 raw bytes or 64 hex digits). */
 int cli_load_key(const cli_opts *o, ep_key **key) {
-    ep_vfs os;
     ep_error err;
     ep_result r;
-    uint8_t *data = NULL, raw[EP_KEY_SIZE];
-    size_t len = 0;
     *key = NULL;
     if (!o->key_file) return 0;
     ep_error_clear(&err);
-    r = ep_vfs_os_init(&os);
-    if (!r) r = ep_vfs_read_all(&os, o->key_file, NULL, 4096, &data, &len, &err);
+    r = ep_key_load_file(NULL, o->key_file, NULL, key, &err);
     if (r) {
-        fprintf(stderr, "ember-persist: cannot read key file %s: %s\n", o->key_file,
-                err.message[0] ? err.message : ep_result_str(r));
-        return CLI_EXIT_NOINPUT;
-    }
-    r = ep_key_parse(data, len, raw);
-    ep_free(NULL, data);
-    if (!r) r = ep_key_create(raw, NULL, key);
-    memset(raw, 0, sizeof raw);
-    if (r) {
-        fprintf(stderr, "ember-persist: key file %s: %s\n", o->key_file,
-                r == EP_ERR_KEY_FILE ? "must be 32 raw bytes or 64 hex digits" : ep_result_str(r));
+        fprintf(stderr, "ember-persist: %s\n", err.message[0] ? err.message : ep_result_str(r));
         *key = NULL;
-        return CLI_EXIT_USAGE;
+        return r == EP_ERR_KEY_FILE ? CLI_EXIT_USAGE : CLI_EXIT_NOINPUT;
     }
     return 0;
 }
