@@ -660,8 +660,8 @@ EPT_CASE(pipelined_replay_with_large_records_equals_direct_apply) {
     w = aof_open("d", 0);
     for (i = 0; i < 300; i++) {
         ep_aof_record rec;
+        char k[16]; /* rec.key points here */
         if (ept_rand(&rng) % 3 == 0) {
-            char k[16];
             snprintf(k, sizeof k, "s%d", (int)(ept_rand(&rng) % 50));
             memset(big, 'A' + i % 26, sizeof big - 1);
             big[400 + ept_rand(&rng) % 2000] = '\0';
