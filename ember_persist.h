@@ -1201,6 +1201,12 @@ typedef struct ep_ks_entry ep_ks_entry; /* one key; owned by the keyspace */
 typedef struct ep_keyspace_config {
     const ep_allocator *alloc; /* NULL: the default allocator */
     uint64_t seed;             /* hash seed and skiplist levels; any value */
+    /* Blocks up to 512 bytes (entries, elements, small tables) are carved
+     * from slabs of up to this many bytes (the first is 4 KiB, each next one
+     * twice as big), with no per-block header; freed ones are reused for
+     * blocks of their size. Slabs return to the allocator only on clear or
+     * free. 0: every block from the allocator. Default 256 KiB - 64. */
+    size_t slab_size;
 } ep_keyspace_config;
 
 EP_API void ep_keyspace_config_init(ep_keyspace_config *cfg);
@@ -1229,9 +1235,15 @@ EP_API void ep_keyspace_clear(ep_keyspace *ks);
 /* Sizes the key table for n keys in all, so that loading them does not
  * rehash (recovery passes a snapshot's entry count). Only a hint. */
 EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n);
+/* A hint for code that applies a stream of records: step 0 starts loading
+ * the table slot of key, step 1 (some work later, once that slot is likely
+ * in cache) the entry it holds, so that the record's own lookup does not
+ * wait for memory. Changes nothing; any arguments are safe. */
+EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, int step);
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks);
-/* Bytes currently allocated for keys, values, tables and schemas (the sizes
- * asked of the allocator; allocator overhead not included). */
+/* Bytes in use for keys, values, tables and schemas (blocks from slabs
+ * counted at their 8-byte-rounded size; free slab space and allocator
+ * overhead not included). */
 EP_API size_t ep_keyspace_memory(const ep_keyspace *ks);
 
 /* Lookup: NULL if absent. The pointer stays valid until the next call that
@@ -8538,44 +8550,111 @@ typedef struct ep__str {
     size_t len;
 } ep__str;
 
-typedef struct ep__slot {
-    uint64_t h;
-    void *p; /* NULL: empty */
-} ep__slot;
-
 /* Open addressing, linear probing, backward-shift deletion (no tombstones),
- * so a replay that deletes as much as it inserts never degrades. */
+ * so a replay that deletes as much as it inserts never degrades. A slot is
+ * 12 bytes in two arrays of one block: the object pointer, and the low 32
+ * bits of its key's hash (the home slot, and a filter that keeps a probe
+ * from touching objects whose key cannot match). */
 typedef struct ep__map {
-    ep__slot *slots;
-    size_t cap; /* 0 or a power of two */
+    void **p;      /* NULL: empty */
+    uint32_t *tag; /* after p[cap] in the same block */
+    size_t cap;    /* 0 or a power of two, at most 2^32 */
     size_t count;
 } ep__map;
 
-/* One allocation: this struct, the key bytes, then icap bytes where a
- * string value (or proto data) lives inline as long as it fits: a SET or a
- * snapshot string costs one allocation, and an overwrite that fits costs none. */
+#define EP__SLOT_BYTES (sizeof(void *) + sizeof(uint32_t))
+
+/* One allocation: this header, the key bytes, then icap bytes where a
+ * string value lives inline while it fits (a SET or a snapshot string costs
+ * one block, an overwrite that fits costs none), then - only for a key that
+ * has or had a ttl - the ttl (8 bytes, unaligned). The header is 24 bytes on
+ * 64-bit (16 on 32-bit): with keys and values of tens of bytes, per-key
+ * overhead is what decides recovery's memory, and most keys have no ttl. */
 struct ep_ks_entry {
-    ep__str key; /* bytes right after the struct */
-    ep__str val; /* STRING: the value; PROTO: the data (inline, on the heap, or NULL) */
-    int64_t ttl;
+    size_t vlen; /* STRING: value length; PROTO: data length */
     union {
-        size_t cap; /* STRING: capacity of val's buffer */
-        void *obj;  /* LIST ep__list, ZSET ep__zset, HASH/SET ep__map, VECTOR ep__vset, PROTO ep__str */
+        uint8_t *heap; /* STRING: NULL (value inline) or a block [size_t cap][bytes] */
+        void *obj;     /* LIST ep__list, ZSET ep__zset, HASH/SET ep__map, VECTOR ep__vset, PROTO ep__proto */
     } u;
-    uint32_t icap; /* inline bytes after the key */
-    uint8_t type;
+    uint32_t klen;
+    uint32_t meta; /* type (bits 0-6), EP__PACKED, EP__HAS_TTL, inline capacity (bits 9-31) */
 };
 
-static uint8_t *ep__inline_area(ep_ks_entry *e) {
-    return (uint8_t *)(void *)(e + 1) + e->key.len;
+#define EP__PACKED 0x80u /* LIST/HASH/SET: the value is an ep__pack */
+#define EP__HAS_TTL 0x100u
+#define EP__ICAP_MAX 0x7FFFFFu
+#define EP__HCAP sizeof(size_t) /* a heap string block starts with its capacity */
+
+typedef struct ep__pack { /* then cap bytes, used of them (see ep__coll_add) */
+    uint16_t n, used, cap, pad;
+} ep__pack;
+
+typedef struct ep__proto { /* then the type name bytes, then the data bytes */
+    size_t tlen, dlen;
+} ep__proto;
+
+static uint8_t ep__etype(const ep_ks_entry *e) {
+    return (uint8_t)(e->meta & 0x7Fu);
 }
 
-static int ep__val_inline(const ep_ks_entry *e) {
-    return e->icap && e->val.data == (const uint8_t *)(const void *)(e + 1) + e->key.len;
+/* Also clears EP__PACKED. */
+static void ep__set_etype(ep_ks_entry *e, uint8_t type) {
+    e->meta = (e->meta & ~(uint32_t)0xFFu) | type;
+}
+
+static int ep__packed(const ep_ks_entry *e) {
+    return (e->meta & EP__PACKED) != 0;
+}
+
+static size_t ep__icap(const ep_ks_entry *e) {
+    return e->meta >> 9;
+}
+
+static int ep__has_ttl(const ep_ks_entry *e) {
+    return (e->meta & EP__HAS_TTL) != 0;
+}
+
+static const uint8_t *ep__ekey(const ep_ks_entry *e) {
+    return (const uint8_t *)(const void *)(e + 1);
+}
+
+static uint8_t *ep__inline_area(ep_ks_entry *e) {
+    return (uint8_t *)(void *)(e + 1) + e->klen;
 }
 
 static size_t ep__entry_size(const ep_ks_entry *e) {
-    return sizeof(ep_ks_entry) + e->key.len + e->icap;
+    return sizeof(ep_ks_entry) + e->klen + ep__icap(e) + (ep__has_ttl(e) ? 8u : 0u);
+}
+
+static int64_t ep__ttl(const ep_ks_entry *e) {
+    int64_t t = -1;
+    if (ep__has_ttl(e)) memcpy(&t, (const uint8_t *)(const void *)(e + 1) + e->klen + ep__icap(e), sizeof t);
+    return t;
+}
+
+/* Only for an entry with room for it (EP__HAS_TTL). */
+static void ep__store_ttl(ep_ks_entry *e, int64_t t) {
+    memcpy((uint8_t *)(void *)(e + 1) + e->klen + ep__icap(e), &t, sizeof t);
+}
+
+/* STRING: where the value's bytes are, and how many fit there. */
+static uint8_t *ep__sdata(ep_ks_entry *e) {
+    return e->u.heap ? e->u.heap + EP__HCAP : ep__inline_area(e);
+}
+
+static const uint8_t *ep__sdata_c(const ep_ks_entry *e) {
+    return e->u.heap ? e->u.heap + EP__HCAP : ep__ekey(e) + e->klen;
+}
+
+static size_t ep__scap(const ep_ks_entry *e) {
+    size_t cap;
+    if (!e->u.heap) return ep__icap(e);
+    memcpy(&cap, e->u.heap, sizeof cap);
+    return cap;
+}
+
+static const uint8_t *ep__proto_name(const ep__proto *p) {
+    return (const uint8_t *)(const void *)(p + 1);
 }
 
 typedef struct ep__list { /* ring buffer deque */
@@ -8621,27 +8700,118 @@ typedef struct ep__schema {
     ep__str name, desc;
 } ep__schema;
 
+#define EP__GRAIN 8u
+#define EP__ARENA_MAX 512u
+#define EP__CLASS(n) ((n) ? ((n) + EP__GRAIN - 1) / EP__GRAIN : 1u)
+#define EP__SLAB_HEAD 16u /* keeps blocks 16-byte aligned when the slab is */
+#define EP__SLAB_FIRST 4096u
+
+typedef struct ep__slab {
+    struct ep__slab *next;
+} ep__slab;
+
+typedef struct ep__arena {
+    ep__slab *slabs;
+    uint8_t *bump, *end;                        /* unused part of the newest slab */
+    void *free[EP__ARENA_MAX / EP__GRAIN + 1]; /* per size class, linked through the blocks */
+    size_t first_slab, next_slab, reserved;
+} ep__arena;
+
 struct ep_keyspace {
     ep_allocator alloc;
     uint64_t seed;
     uint64_t rng;
     size_t mem;
+    size_t slab_max; /* 0: every block from the allocator */
     int zero_ttl; /* some key may have ttl 0 (saves drop_expired a full scan) */
+    size_t prefetches; /* ep_keyspace_prefetch calls (see there) */
     ep__map keys;
     ep__schema *schemas;
     size_t nschemas, schemas_cap;
+    ep__arena arena;
 };
 
 /* ---- memory ------------------------------------------------------------- */
 
+/* Small blocks (entries, elements, small tables) come from slabs: no
+ * per-block allocator header, a bump pointer instead of a malloc call, and
+ * dense pages. Every caller knows the size of what it frees, so a freed block
+ * goes onto the free list of its 8-byte size class and the next block of that
+ * class reuses it (DEL and overwrite do not leak). Slabs go back to the
+ * allocator only in ep_keyspace_clear / ep_keyspace_free. */
+static void *ep__arena_alloc(ep_keyspace *ks, size_t n) {
+    ep__arena *a = &ks->arena;
+    size_t c = EP__CLASS(n), bytes = c * EP__GRAIN;
+    void *p = a->free[c];
+    ep__slab *slab;
+    size_t size;
+    if (p) {
+        a->free[c] = *(void **)p;
+        return p;
+    }
+    if ((size_t)(a->end - a->bump) >= bytes) {
+        p = a->bump;
+        a->bump += bytes;
+        return p;
+    }
+    /* The tail of the slab goes to its class, the next slab is twice as big. */
+    if ((size_t)(a->end - a->bump) >= EP__GRAIN) {
+        size_t tc = (size_t)(a->end - a->bump) / EP__GRAIN;
+        *(void **)(void *)a->bump = a->free[tc];
+        a->free[tc] = a->bump;
+    }
+    size = a->next_slab;
+    slab = (ep__slab *)ep_malloc(&ks->alloc, size);
+    if (!slab) return NULL;
+    if (size < ks->slab_max) a->next_slab = size * 2 > ks->slab_max ? ks->slab_max : size * 2;
+    slab->next = a->slabs;
+    a->slabs = slab;
+    a->reserved += size;
+    a->bump = (uint8_t *)(void *)slab + EP__SLAB_HEAD;
+    a->end = (uint8_t *)(void *)slab + size;
+    p = a->bump;
+    a->bump += bytes;
+    return p;
+}
+
+static void ep__arena_release_all(ep_keyspace *ks) {
+    ep__slab *s = ks->arena.slabs;
+    size_t first = ks->arena.first_slab;
+    while (s) {
+        ep__slab *next = s->next;
+        ep_free(&ks->alloc, s);
+        s = next;
+    }
+    memset(&ks->arena, 0, sizeof ks->arena);
+    ks->arena.first_slab = ks->arena.next_slab = first;
+}
+
+static int ep__small(const ep_keyspace *ks, size_t n) {
+    return n <= EP__ARENA_MAX && ks->slab_max;
+}
+
 static void *ep__ks_alloc(ep_keyspace *ks, size_t n) {
-    void *p = ep_malloc(&ks->alloc, n);
+    void *p;
+    if (ep__small(ks, n)) {
+        p = ep__arena_alloc(ks, n);
+        if (p) ks->mem += EP__CLASS(n) * EP__GRAIN;
+        return p;
+    }
+    p = ep_malloc(&ks->alloc, n);
     if (p) ks->mem += n;
     return p;
 }
 
+/* n must be the size p was allocated with. */
 static void ep__ks_release(ep_keyspace *ks, void *p, size_t n) {
     if (!p) return;
+    if (ep__small(ks, n)) {
+        size_t c = EP__CLASS(n);
+        *(void **)p = ks->arena.free[c];
+        ks->arena.free[c] = p;
+        ks->mem -= c * EP__GRAIN;
+        return;
+    }
     ep_free(&ks->alloc, p);
     ks->mem -= n;
 }
@@ -8693,7 +8863,6 @@ static uint64_t ep__fmix64(uint64_t h) {
 static uint64_t ep__hash(uint64_t seed, const uint8_t *p, size_t n) {
     uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull);
     uint64_t w;
-    size_t i;
     while (n >= 8) {
         w = ep_load_u64le(p) * 0x87c37b91114253d5ull;
         w ^= w >> 31;
@@ -8702,8 +8871,11 @@ static uint64_t ep__hash(uint64_t seed, const uint8_t *p, size_t n) {
         p += 8;
         n -= 8;
     }
-    w = 0;
-    for (i = 0; i < n; i++) w |= (uint64_t)p[i] << (8 * i);
+    /* The last 0-7 bytes in at most two loads (overlapping for 4-7): with n
+     * mixed in above, every tail of one length still gives its own w. */
+    if (n >= 4) w = (uint64_t)ep_load_u32le(p) | ((uint64_t)ep_load_u32le(p + n - 4) << 32);
+    else if (n) w = (uint64_t)p[0] | ((uint64_t)p[n / 2] << 8) | ((uint64_t)p[n - 1] << 16);
+    else w = 0;
     h ^= w * 0x87c37b91114253d5ull;
     return ep__fmix64(h);
 }
@@ -8733,8 +8905,8 @@ static size_t ep__map_find(const ep__map *m, uint64_t h, const uint8_t *k, size_
     size_t i;
     if (!m->cap) return EP__NOSLOT;
     i = (size_t)h & (m->cap - 1);
-    while (m->slots[i].p) {
-        if (m->slots[i].h == h && ep__str_eq((const ep__str *)m->slots[i].p, k, n)) return i;
+    while (m->p[i]) {
+        if (m->tag[i] == (uint32_t)h && ep__str_eq((const ep__str *)m->p[i], k, n)) return i;
         i = (i + 1) & (m->cap - 1);
     }
     return EP__NOSLOT;
@@ -8742,34 +8914,37 @@ static size_t ep__map_find(const ep__map *m, uint64_t h, const uint8_t *k, size_
 
 static void ep__map_put(ep__map *m, uint64_t h, void *p) {
     size_t i = (size_t)h & (m->cap - 1);
-    while (m->slots[i].p) i = (i + 1) & (m->cap - 1);
-    m->slots[i].h = h;
-    m->slots[i].p = p;
+    while (m->p[i]) i = (i + 1) & (m->cap - 1);
+    m->tag[i] = (uint32_t)h;
+    m->p[i] = p;
     m->count++;
 }
 
 static ep_result ep__map_resize(ep_keyspace *ks, ep__map *m, size_t cap) {
     ep__map n;
     size_t i, bytes;
-    if (!ep__mul_size(cap, sizeof(ep__slot), &bytes)) return EP_ERR_NOMEM;
-    n.slots = (ep__slot *)ep__ks_alloc(ks, bytes);
-    if (!n.slots) return EP_ERR_NOMEM;
-    memset(n.slots, 0, bytes);
+    /* the tag holds 32 hash bits: enough for the home slot up to 2^32 slots */
+    if ((cap - 1) >> 16 >> 16 || !ep__mul_size(cap, EP__SLOT_BYTES, &bytes)) return EP_ERR_NOMEM;
+    n.p = (void **)ep__ks_alloc(ks, bytes);
+    if (!n.p) return EP_ERR_NOMEM;
+    memset(n.p, 0, bytes);
+    n.tag = (uint32_t *)(void *)(n.p + cap);
     n.cap = cap;
     n.count = 0;
     for (i = 0; i < m->cap; i++)
-        if (m->slots[i].p) ep__map_put(&n, m->slots[i].h, m->slots[i].p);
-    ep__ks_release(ks, m->slots, m->cap * sizeof(ep__slot));
+        if (m->p[i]) ep__map_put(&n, m->tag[i], m->p[i]);
+    ep__ks_release(ks, m->p, m->cap * EP__SLOT_BYTES);
     *m = n;
     return EP_OK;
 }
 
-/* Room for one more at a load factor of at most 3/4. */
+/* Room for one more at a load factor of at most 3/4 (small maps start with
+ * 4 slots: most hashes and sets in a keyspace hold a few elements). */
 static ep_result ep__map_reserve1(ep_keyspace *ks, ep__map *m) {
     size_t cap;
     if ((m->count + 1) * 4 <= m->cap * 3) return EP_OK;
-    cap = m->cap ? m->cap * 2 : 8;
-    if (cap < m->cap || cap > ((size_t)-1) / sizeof(ep__slot)) return EP_ERR_NOMEM;
+    cap = m->cap ? m->cap * 2 : 4;
+    if (cap < m->cap) return EP_ERR_NOMEM;
     return ep__map_resize(ks, m, cap);
 }
 
@@ -8780,21 +8955,23 @@ static void ep__map_del(ep__map *m, size_t i) {
     for (;;) {
         size_t home;
         j = (j + 1) & mask;
-        if (!m->slots[j].p) break;
-        home = (size_t)m->slots[j].h & mask;
+        if (!m->p[j]) break;
+        home = (size_t)m->tag[j] & mask;
         if (((j - home) & mask) >= ((j - i) & mask)) {
-            m->slots[i] = m->slots[j];
+            m->p[i] = m->p[j];
+            m->tag[i] = m->tag[j];
             i = j;
         }
     }
-    m->slots[i].p = NULL;
-    m->slots[i].h = 0;
+    m->p[i] = NULL;
+    m->tag[i] = 0;
     m->count--;
 }
 
 static void ep__map_free(ep_keyspace *ks, ep__map *m) {
-    ep__ks_release(ks, m->slots, m->cap * sizeof(ep__slot));
-    m->slots = NULL;
+    ep__ks_release(ks, m->p, m->cap * EP__SLOT_BYTES);
+    m->p = NULL;
+    m->tag = NULL;
     m->cap = m->count = 0;
 }
 
@@ -8954,7 +9131,7 @@ static ep_result ep__zset_add(ep_keyspace *ks, ep__zset *zs, double score, ep_by
     ep__znode *z;
     ep_result r;
     if (i != EP__NOSLOT) { /* replace the score in place */
-        z = (ep__znode *)zs->map.slots[i].p;
+        z = (ep__znode *)zs->map.p[i];
         if (memcmp(&z->score, &score, sizeof score) != 0) {
             ep__zunlink(zs, z);
             z->score = score;
@@ -8976,7 +9153,7 @@ static void ep__zset_rem(ep_keyspace *ks, ep__zset *zs, ep_bytes m) {
     size_t i = ep__map_find(&zs->map, h, m.data, m.len);
     ep__znode *z;
     if (i == EP__NOSLOT) return;
-    z = (ep__znode *)zs->map.slots[i].p;
+    z = (ep__znode *)zs->map.p[i];
     ep__map_del(&zs->map, i);
     ep__zunlink(zs, z);
     ep__ks_release(ks, z, ep__znode_size(z->level, z->member.len));
@@ -9018,7 +9195,7 @@ static ep_result ep__hash_set(ep_keyspace *ks, ep__map *m, ep_bytes f, ep_bytes 
     ep__str nv;
     ep_result r;
     if (i != EP__NOSLOT) {
-        n = (ep__hnode *)m->slots[i].p;
+        n = (ep__hnode *)m->p[i];
         if ((r = ep__ks_dup(ks, v.data, v.len, &nv)) != EP_OK) return r;
         ep__ks_strfree(ks, &n->value);
         n->value = nv;
@@ -9061,7 +9238,7 @@ static void ep__map_remove_obj(ep_keyspace *ks, ep__map *m, ep_bytes k, int is_h
     size_t i = ep__map_find(m, h, k.data, k.len);
     void *p;
     if (i == EP__NOSLOT) return;
-    p = m->slots[i].p;
+    p = m->p[i];
     ep__map_del(m, i);
     if (is_hash) ep__hnode_free(ks, (ep__hnode *)p);
     else ep__ks_release(ks, p, sizeof(ep__str) + ((ep__str *)p)->len);
@@ -9070,13 +9247,167 @@ static void ep__map_remove_obj(ep_keyspace *ks, ep__map *m, ep_bytes k, int is_h
 static void ep__objmap_free(ep_keyspace *ks, ep__map *m, int is_hash) {
     size_t i;
     for (i = 0; i < m->cap; i++) {
-        void *p = m->slots[i].p;
+        void *p = m->p[i];
         if (!p) continue;
         if (is_hash) ep__hnode_free(ks, (ep__hnode *)p);
         else ep__ks_release(ks, p, sizeof(ep__str) + ((ep__str *)p)->len);
     }
     ep__map_free(ks, m);
     ep__ks_release(ks, m, sizeof *m);
+}
+
+/* ---- small hashes and sets, packed ---------------------------------------------- */
+
+/* A hash or set of up to EP__PACK_MAX_N elements whose parts are each at
+ * most EP__PACK_MAX_LEN bytes lives in one block: [u8 len][bytes] per member,
+ * [u8 len][field][u8 len][value] per hash pair, in insertion order. Most
+ * hashes and sets in a keyspace are that small, and a table plus a node per
+ * element costs several times their bytes. Past either limit it becomes an
+ * ep__map (for good). Lookups scan: at most 16 short elements in one block. */
+#define EP__PACK_MAX_N 16u
+#define EP__PACK_MAX_LEN 255u
+
+static const uint8_t *ep__pack_data(const ep__pack *p) {
+    return (const uint8_t *)(const void *)(p + 1);
+}
+
+/* The element at pos (a, and b for a hash); returns the next pos. */
+static size_t ep__pack_elem(const ep__pack *p, size_t pos, int is_hash, ep_bytes *a, ep_bytes *b) {
+    const uint8_t *d = ep__pack_data(p);
+    size_t n = d[pos];
+    *a = ep_bytes_of(d + pos + 1, n);
+    pos += 1 + n;
+    *b = ep_bytes_of(NULL, 0);
+    if (is_hash) {
+        n = d[pos];
+        *b = ep_bytes_of(d + pos + 1, n);
+        pos += 1 + n;
+    }
+    return pos;
+}
+
+/* Offset of the element whose first part is k (*end: just after it), or EP__NOSLOT. */
+static size_t ep__pack_find(const ep__pack *p, int is_hash, ep_bytes k, size_t *end, ep_bytes *b) {
+    size_t pos = 0;
+    while (pos < p->used) {
+        ep_bytes a;
+        size_t next = ep__pack_elem(p, pos, is_hash, &a, b);
+        if (a.len == k.len && (k.len == 0 || memcmp(a.data, k.data, k.len) == 0)) {
+            *end = next;
+            return pos;
+        }
+        pos = next;
+    }
+    return EP__NOSLOT;
+}
+
+/* Replaces bytes [at, at + old) of e's pack by the n bytes at src, moving
+ * the pack to a bigger block when they do not fit. */
+static ep_result ep__pack_splice(ep_keyspace *ks, ep_ks_entry *e, size_t at, size_t old, const uint8_t *src,
+                                 size_t n) {
+    ep__pack *p = (ep__pack *)e->u.obj, *q;
+    size_t used = p->used - old + n, cap;
+    uint8_t *d = (uint8_t *)(void *)(p + 1);
+    if (used > p->cap) {
+        /* exact fit (to 8 bytes): with slabs a move is a short copy, and
+         * packs are where most of a small collection's bytes are */
+        cap = (used + 7) & ~(size_t)7; /* under 16 * 512 bytes: fits a u16 */
+        q = (ep__pack *)ep__ks_alloc(ks, sizeof *q + cap);
+        if (!q) return EP_ERR_NOMEM;
+        *q = *p;
+        q->cap = (uint16_t)cap;
+        memcpy(q + 1, d, at);
+        memcpy((uint8_t *)(void *)(q + 1) + at + n, d + at + old, p->used - at - old);
+        ep__ks_release(ks, p, sizeof *p + p->cap);
+        e->u.obj = p = q;
+        d = (uint8_t *)(void *)(p + 1);
+    } else if (n != old) {
+        memmove(d + at + n, d + at + old, p->used - at - old);
+    }
+    if (n) memcpy(d + at, src, n);
+    p->used = (uint16_t)used;
+    return EP_OK;
+}
+
+/* Turns e's pack into an ep__map (nothing changes on failure). */
+static ep_result ep__unpack(ep_keyspace *ks, ep_ks_entry *e) {
+    int is_hash = ep__etype(e) == EP_TYPE_HASH;
+    ep__pack *p = (ep__pack *)e->u.obj;
+    ep__map *m = (ep__map *)ep__ks_alloc(ks, sizeof *m);
+    size_t pos = 0;
+    ep_result r = EP_OK;
+    if (!m) return EP_ERR_NOMEM;
+    memset(m, 0, sizeof *m);
+    while (r == EP_OK && pos < p->used) {
+        ep_bytes a, b;
+        pos = ep__pack_elem(p, pos, is_hash, &a, &b);
+        r = is_hash ? ep__hash_set(ks, m, a, b) : ep__set_add(ks, m, a);
+    }
+    if (r != EP_OK) {
+        ep__objmap_free(ks, m, is_hash);
+        return r;
+    }
+    ep__ks_release(ks, p, sizeof *p + p->cap);
+    e->u.obj = m;
+    e->meta &= ~(uint32_t)EP__PACKED;
+    return EP_OK;
+}
+
+/* HSET of one pair (b) or SADD of one member (b unused) on e. */
+static ep_result ep__coll_add(ep_keyspace *ks, ep_ks_entry *e, ep_bytes a, ep_bytes b) {
+    int is_hash = ep__etype(e) == EP_TYPE_HASH;
+    uint8_t el[2 + 2 * EP__PACK_MAX_LEN];
+    size_t n = 0, pos, end = 0;
+    ep_bytes old;
+    ep_result r;
+    if (ep__packed(e)) {
+        const ep__pack *p = (const ep__pack *)e->u.obj;
+        pos = ep__pack_find(p, is_hash, a, &end, &old);
+        if (pos != EP__NOSLOT && !is_hash) return EP_OK;
+        if (a.len <= EP__PACK_MAX_LEN && (!is_hash || b.len <= EP__PACK_MAX_LEN) &&
+            (pos != EP__NOSLOT || p->n < EP__PACK_MAX_N)) {
+            el[n++] = (uint8_t)a.len;
+            if (a.len) memcpy(el + n, a.data, a.len);
+            n += a.len;
+            if (is_hash) {
+                el[n++] = (uint8_t)b.len;
+                if (b.len) memcpy(el + n, b.data, b.len);
+                n += b.len;
+            }
+            if (pos == EP__NOSLOT) pos = end = p->used;
+            if ((r = ep__pack_splice(ks, e, pos, end - pos, el, n)) != EP_OK) return r;
+            if (end == pos) ((ep__pack *)e->u.obj)->n++;
+            return EP_OK;
+        }
+        if ((r = ep__unpack(ks, e)) != EP_OK) return r;
+    }
+    return is_hash ? ep__hash_set(ks, (ep__map *)e->u.obj, a, b) : ep__set_add(ks, (ep__map *)e->u.obj, a);
+}
+
+/* HDEL / SREM of one field or member. */
+static void ep__coll_rem(ep_keyspace *ks, ep_ks_entry *e, ep_bytes a) {
+    int is_hash = ep__etype(e) == EP_TYPE_HASH;
+    size_t pos, end = 0;
+    ep_bytes b;
+    if (!ep__packed(e)) {
+        ep__map_remove_obj(ks, (ep__map *)e->u.obj, a, is_hash);
+        return;
+    }
+    pos = ep__pack_find((const ep__pack *)e->u.obj, is_hash, a, &end, &b);
+    if (pos == EP__NOSLOT) return;
+    (void)ep__pack_splice(ks, e, pos, end - pos, NULL, 0); /* shrinking never allocates */
+    ((ep__pack *)e->u.obj)->n--;
+}
+
+/* A hash field's value, or 0 if absent. */
+static int ep__hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes f, ep_bytes *v) {
+    size_t i, end;
+    if (ep__packed(e)) return ep__pack_find((const ep__pack *)e->u.obj, 1, f, &end, v) != EP__NOSLOT;
+    i = ep__map_find((const ep__map *)e->u.obj, ep__hash(ks->seed, f.data, f.len), f.data, f.len);
+    if (i == EP__NOSLOT) return 0;
+    *v = ep_bytes_of(((const ep__hnode *)((const ep__map *)e->u.obj)->p[i])->value.data,
+                     ((const ep__hnode *)((const ep__map *)e->u.obj)->p[i])->value.len);
+    return 1;
 }
 
 /* ---- vector set --------------------------------------------------------------- */
@@ -9088,7 +9419,7 @@ static ep_result ep__vset_add(ep_keyspace *ks, ep__vset *vs, ep_bytes name, ep_b
     ep__str nv;
     ep_result r;
     if (i != EP__NOSLOT) { /* replace the vector, keep the position */
-        n = (ep__vnode *)vs->map.slots[i].p;
+        n = (ep__vnode *)vs->map.p[i];
         if ((r = ep__ks_dup(ks, vec.data, vec.len, &nv)) != EP_OK) return r;
         ep__ks_strfree(ks, &n->vec);
         n->vec = nv;
@@ -9121,7 +9452,7 @@ static void ep__vset_rem(ep_keyspace *ks, ep__vset *vs, ep_bytes name) {
     size_t i = ep__map_find(&vs->map, h, name.data, name.len);
     ep__vnode *n;
     if (i == EP__NOSLOT) return;
-    n = (ep__vnode *)vs->map.slots[i].p;
+    n = (ep__vnode *)vs->map.p[i];
     ep__map_del(&vs->map, i);
     if (n->prev) n->prev->next = n->next;
     else vs->first = n->next;
@@ -9144,40 +9475,46 @@ static void ep__vset_free(ep_keyspace *ks, ep__vset *vs) {
 /* ---- entries ------------------------------------------------------------------- */
 
 static size_t ep__entry_len(const ep_ks_entry *e) {
-    switch (e->type) {
+    switch (ep__etype(e)) {
     case EP_TYPE_STRING:
-    case EP_TYPE_PROTO: return e->val.len;
-    case EP_TYPE_LIST: return ((const ep__list *)e->u.obj)->len;
+    case EP_TYPE_PROTO: return e->vlen;
+    case EP_TYPE_LIST:
+        return ep__packed(e) ? ((const ep__pack *)e->u.obj)->n : ((const ep__list *)e->u.obj)->len;
     case EP_TYPE_ZSET: return ((const ep__zset *)e->u.obj)->map.count;
     case EP_TYPE_HASH:
-    case EP_TYPE_SET: return ((const ep__map *)e->u.obj)->count;
+    case EP_TYPE_SET:
+        return ep__packed(e) ? ((const ep__pack *)e->u.obj)->n : ((const ep__map *)e->u.obj)->count;
     case EP_TYPE_VECTOR: return ((const ep__vset *)e->u.obj)->map.count;
     default: return 0;
     }
 }
 
-/* Frees the value (not the entry) and leaves an empty string. */
+/* Frees the value (not the entry) and leaves an empty inline string. */
 static void ep__value_free(ep_keyspace *ks, ep_ks_entry *e) {
-    switch (e->type) {
-    case EP_TYPE_LIST: ep__list_free(ks, (ep__list *)e->u.obj); break;
+    switch (ep__etype(e)) {
+    case EP_TYPE_LIST:
+        if (ep__packed(e)) ep__ks_release(ks, e->u.obj, sizeof(ep__pack) + ((ep__pack *)e->u.obj)->cap);
+        else ep__list_free(ks, (ep__list *)e->u.obj);
+        break;
     case EP_TYPE_ZSET: ep__zset_free(ks, (ep__zset *)e->u.obj); break;
-    case EP_TYPE_HASH: ep__objmap_free(ks, (ep__map *)e->u.obj, 1); break;
-    case EP_TYPE_SET: ep__objmap_free(ks, (ep__map *)e->u.obj, 0); break;
+    case EP_TYPE_HASH:
+    case EP_TYPE_SET:
+        if (ep__packed(e)) ep__ks_release(ks, e->u.obj, sizeof(ep__pack) + ((ep__pack *)e->u.obj)->cap);
+        else ep__objmap_free(ks, (ep__map *)e->u.obj, ep__etype(e) == EP_TYPE_HASH);
+        break;
     case EP_TYPE_VECTOR: ep__vset_free(ks, (ep__vset *)e->u.obj); break;
     case EP_TYPE_PROTO: {
-        ep__str *tn = (ep__str *)e->u.obj; /* NULL if filling it failed */
-        if (tn) ep__ks_release(ks, tn, sizeof(ep__str) + tn->len);
-        if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->val.len);
+        ep__proto *p = (ep__proto *)e->u.obj; /* NULL if filling it failed */
+        if (p) ep__ks_release(ks, p, sizeof *p + p->tlen + p->dlen);
         break;
     }
     default:
-        if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->u.cap);
+        if (e->u.heap) ep__ks_release(ks, e->u.heap, EP__HCAP + ep__scap(e));
         break;
     }
-    e->u.obj = NULL;
-    e->val.data = NULL;
-    e->val.len = 0;
-    e->type = EP_TYPE_STRING;
+    e->u.heap = NULL;
+    e->vlen = 0;
+    ep__set_etype(e, EP_TYPE_STRING);
 }
 
 static void ep__entry_free(ep_keyspace *ks, ep_ks_entry *e) {
@@ -9188,14 +9525,17 @@ static void ep__entry_free(ep_keyspace *ks, ep_ks_entry *e) {
 /* An empty value of a collection type (STRING/PROTO need nothing here). */
 static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
     size_t sz = 0;
-    e->type = type;
+    ep__set_etype(e, type);
     e->u.obj = NULL;
     switch (type) {
-    case EP_TYPE_STRING:
+    case EP_TYPE_STRING: e->u.heap = NULL; return EP_OK;
     case EP_TYPE_PROTO: return EP_OK;
-    case EP_TYPE_LIST: sz = sizeof(ep__list); break;
+    case EP_TYPE_LIST:
     case EP_TYPE_HASH:
-    case EP_TYPE_SET: sz = sizeof(ep__map); break;
+    case EP_TYPE_SET: /* start packed */
+        sz = sizeof(ep__pack);
+        e->meta |= EP__PACKED;
+        break;
     case EP_TYPE_VECTOR: sz = sizeof(ep__vset); break;
     case EP_TYPE_ZSET:
         e->u.obj = ep__zset_new(ks);
@@ -9207,26 +9547,34 @@ static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
         if (e->u.obj) memset(e->u.obj, 0, sz);
     }
     if (!e->u.obj) {
-        e->type = EP_TYPE_STRING;
+        ep__set_etype(e, EP_TYPE_STRING); /* clears EP__PACKED */
+        e->u.heap = NULL;
         return EP_ERR_NOMEM;
     }
     return EP_OK;
 }
 
-/* A new entry outside the table, with an empty value of type, ttl -1 and
- * room for an inline value of icap bytes (the string or proto data to come). */
-static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size_t icap, ep_ks_entry **out) {
-    ep__str k;
+/* A new entry outside the table, with an empty value of type, room for an
+ * inline string of icap bytes (the value to come), and ttl (room for one only
+ * if ttl >= 0). */
+static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size_t icap, int64_t ttl,
+                               ep_ks_entry **out) {
     ep_ks_entry *e;
-    size_t head;
+    size_t size;
     ep_result r;
-    if (icap > UINT32_MAX) icap = 0; /* such a value lives on the heap */
-    if (!ep__add_size(sizeof(ep_ks_entry), icap, &head)) return EP_ERR_NOMEM;
-    e = (ep_ks_entry *)ep__ks_alloc_keyed(ks, head, key.data, key.len, &k, sizeof(ep_ks_entry));
+    if (key.len > UINT32_MAX) return EP_ERR_LIMIT;
+    if (icap > EP__ICAP_MAX) icap = 0; /* such a value lives on the heap */
+    if (!ep__add_size(sizeof(ep_ks_entry) + icap + (ttl >= 0 ? 8u : 0u), key.len, &size)) return EP_ERR_NOMEM;
+    e = (ep_ks_entry *)ep__ks_alloc(ks, size);
     if (!e) return EP_ERR_NOMEM;
-    e->key = k;
-    e->ttl = -1;
-    e->icap = (uint32_t)icap;
+    memset(e, 0, sizeof *e);
+    if (key.len) memcpy(e + 1, key.data, key.len);
+    e->klen = (uint32_t)key.len;
+    e->meta = ((uint32_t)icap << 9) | (ttl >= 0 ? EP__HAS_TTL : 0u);
+    if (ttl >= 0) {
+        ep__store_ttl(e, ttl);
+        if (ttl == 0) ks->zero_ttl = 1;
+    }
     if ((r = ep__value_init(ks, e, type)) != EP_OK) {
         ep__ks_release(ks, e, ep__entry_size(e));
         return r;
@@ -9235,14 +9583,31 @@ static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size
     return EP_OK;
 }
 
+/* The key table's lookup: the stored hash first, so a miss rarely touches
+ * an entry. */
+static size_t ep__keys_find(const ep_keyspace *ks, uint64_t h, const uint8_t *k, size_t n) {
+    const ep__map *m = &ks->keys;
+    size_t i;
+    if (!m->cap) return EP__NOSLOT;
+    i = (size_t)h & (m->cap - 1);
+    while (m->p[i]) {
+        if (m->tag[i] == (uint32_t)h) {
+            const ep_ks_entry *e = (const ep_ks_entry *)m->p[i];
+            if (e->klen == n && (n == 0 || memcmp(ep__ekey(e), k, n) == 0)) return i;
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    return EP__NOSLOT;
+}
+
 /* Puts a detached entry into the table, replacing (and freeing) any entry
  * with the same key. On failure the caller still owns e. */
 static ep_result ep__attach_h(ep_keyspace *ks, ep_ks_entry *e, uint64_t h) {
-    size_t i = ep__map_find(&ks->keys, h, e->key.data, e->key.len);
+    size_t i = ep__keys_find(ks, h, ep__ekey(e), e->klen);
     ep_result r;
     if (i != EP__NOSLOT) {
-        ep_ks_entry *old = (ep_ks_entry *)ks->keys.slots[i].p;
-        ks->keys.slots[i].p = e;
+        ep_ks_entry *old = (ep_ks_entry *)ks->keys.p[i];
+        ks->keys.p[i] = e;
         ep__entry_free(ks, old);
         return EP_OK;
     }
@@ -9252,18 +9617,18 @@ static ep_result ep__attach_h(ep_keyspace *ks, ep_ks_entry *e, uint64_t h) {
 }
 
 static ep_result ep__attach(ep_keyspace *ks, ep_ks_entry *e) {
-    return ep__attach_h(ks, e, ep__hash(ks->seed, e->key.data, e->key.len));
+    return ep__attach_h(ks, e, ep__hash(ks->seed, ep__ekey(e), e->klen));
 }
 
 static ep_ks_entry *ep__find(const ep_keyspace *ks, ep_bytes key, size_t *slot) {
     uint64_t h = ep__hash(ks->seed, key.data, key.len);
-    size_t i = ep__map_find(&ks->keys, h, key.data, key.len);
+    size_t i = ep__keys_find(ks, h, key.data, key.len);
     if (slot) *slot = i;
-    return i == EP__NOSLOT ? NULL : (ep_ks_entry *)ks->keys.slots[i].p;
+    return i == EP__NOSLOT ? NULL : (ep_ks_entry *)ks->keys.p[i];
 }
 
 static void ep__remove_slot(ep_keyspace *ks, size_t i) {
-    ep_ks_entry *e = (ep_ks_entry *)ks->keys.slots[i].p;
+    ep_ks_entry *e = (ep_ks_entry *)ks->keys.p[i];
     ep__map_del(&ks->keys, i);
     ep__entry_free(ks, e);
 }
@@ -9273,6 +9638,28 @@ static void ep__remove_key(ep_keyspace *ks, ep_bytes key) {
     if (ep__find(ks, key, &i)) ep__remove_slot(ks, i);
 }
 
+/* Sets the ttl of the entry in table slot i. An entry without room for one
+ * is moved to a block 8 bytes longer (nothing points into an entry but its
+ * slot); *e follows it. */
+static ep_result ep__entry_set_ttl(ep_keyspace *ks, size_t i, ep_ks_entry **e, int64_t ttl) {
+    ep_ks_entry *o = *e, *n;
+    size_t size;
+    if (!ep__has_ttl(o)) {
+        if (ttl < 0) return EP_OK;
+        size = ep__entry_size(o);
+        n = (ep_ks_entry *)ep__ks_alloc(ks, size + 8u);
+        if (!n) return EP_ERR_NOMEM;
+        memcpy(n, o, size);
+        n->meta |= EP__HAS_TTL;
+        ks->keys.p[i] = n;
+        ep__ks_release(ks, o, size);
+        *e = o = n;
+    }
+    ep__store_ttl(o, ttl);
+    if (ttl == 0) ks->zero_ttl = 1;
+    return EP_OK;
+}
+
 /* "Create" of §5.2: an absent key gets an empty value of type (ttl -1); a key
  * of another type gives *out = NULL (the record is ignored). */
 static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, ep_ks_entry **out) {
@@ -9280,10 +9667,10 @@ static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, 
     ep_result r;
     *out = NULL;
     if (e) {
-        if (e->type == type) *out = e;
+        if (ep__etype(e) == type) *out = e;
         return EP_OK;
     }
-    if ((r = ep__entry_new(ks, key, type, 0, &e)) != EP_OK) return r;
+    if ((r = ep__entry_new(ks, key, type, 0, -1, &e)) != EP_OK) return r;
     if ((r = ep__attach(ks, e)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
@@ -9294,7 +9681,7 @@ static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, 
 
 /* Removes the key if its collection became empty. */
 static void ep__drop_if_empty(ep_keyspace *ks, ep_ks_entry *e) {
-    if (ep__entry_len(e) == 0) ep__remove_key(ks, ep_bytes_of(e->key.data, e->key.len));
+    if (ep__entry_len(e) == 0) ep__remove_key(ks, ep_bytes_of(ep__ekey(e), e->klen));
 }
 
 static int64_t ep__norm_ttl(int64_t t) {
@@ -9306,64 +9693,63 @@ static int64_t ep__norm_ttl(int64_t t) {
 /* Room for need bytes in a string value, keeping its content (a value that
  * outgrows the inline space moves to the heap). */
 static ep_result ep__str_reserve(ep_keyspace *ks, ep_ks_entry *e, size_t need) {
-    size_t cap;
+    size_t cap = ep__scap(e), ncap, bytes;
     uint8_t *p;
-    if (!e->val.data && need <= e->icap && e->icap) { /* empty: start inline */
-        e->val.data = ep__inline_area(e);
-        e->u.cap = e->icap;
-    }
-    if (need <= e->u.cap) return EP_OK;
-    cap = e->u.cap * 2 > need ? e->u.cap * 2 : need;
-    p = (uint8_t *)ep__ks_alloc(ks, cap);
+    if (need <= cap) return EP_OK;
+    ncap = cap * 2 > need ? cap * 2 : need;
+    if (!ep__add_size(EP__HCAP, ncap, &bytes)) return EP_ERR_NOMEM;
+    p = (uint8_t *)ep__ks_alloc(ks, bytes);
     if (!p) return EP_ERR_NOMEM;
-    if (e->val.len) memcpy(p, e->val.data, e->val.len);
-    if (!ep__val_inline(e)) ep__ks_release(ks, e->val.data, e->u.cap);
-    e->val.data = p;
-    e->u.cap = cap;
+    memcpy(p, &ncap, sizeof ncap);
+    if (e->vlen) memcpy(p + EP__HCAP, ep__sdata(e), e->vlen);
+    if (e->u.heap) ep__ks_release(ks, e->u.heap, EP__HCAP + cap);
+    e->u.heap = p;
     return EP_OK;
 }
 
 /* Replaces e's value (any type) with a string copy of v (v must not point
- * into e's own value). */
+ * into e's own value). A heap buffer is kept while v fills half of it. */
 static ep_result ep__entry_set_string(ep_keyspace *ks, ep_ks_entry *e, ep_bytes v) {
-    ep__str s;
-    ep_result r;
-    if (e->type == EP_TYPE_STRING && v.len <= e->u.cap && (ep__val_inline(e) || v.len * 2 >= e->u.cap)) {
-        if (v.len) memmove(e->val.data, v.data, v.len);
-        e->val.len = v.len;
+    size_t bytes;
+    uint8_t *p;
+    if (ep__etype(e) == EP_TYPE_STRING && v.len <= ep__scap(e) && (!e->u.heap || v.len * 2 >= ep__scap(e))) {
+        if (v.len) memmove(ep__sdata(e), v.data, v.len);
+        e->vlen = v.len;
         return EP_OK;
     }
-    if (v.len <= e->icap && e->icap) {
+    if (v.len <= ep__icap(e)) {
         ep__value_free(ks, e);
-        e->val.data = ep__inline_area(e);
-        e->u.cap = e->icap;
-        if (v.len) memcpy(e->val.data, v.data, v.len);
-        e->val.len = v.len;
+        if (v.len) memcpy(ep__inline_area(e), v.data, v.len);
+        e->vlen = v.len;
         return EP_OK;
     }
-    if ((r = ep__ks_dup(ks, v.data, v.len, &s)) != EP_OK) return r;
+    if (!ep__add_size(EP__HCAP, v.len, &bytes)) return EP_ERR_NOMEM;
+    p = (uint8_t *)ep__ks_alloc(ks, bytes);
+    if (!p) return EP_ERR_NOMEM;
+    memcpy(p, &v.len, sizeof v.len);
+    memcpy(p + EP__HCAP, v.data, v.len);
     ep__value_free(ks, e);
-    e->val = s;
-    e->u.cap = s.len;
+    e->u.heap = p;
+    e->vlen = v.len;
     return EP_OK;
 }
 
 /* Inserts or overwrites key with a string; ttl as given. */
 static ep_result ep__put_string(ep_keyspace *ks, ep_bytes key, ep_bytes v, int64_t ttl) {
-    ep_ks_entry *e = ep__find(ks, key, NULL);
+    size_t i;
+    ep_ks_entry *e = ep__find(ks, key, &i);
     ep_result r;
     if (!e) {
-        if ((r = ep__entry_new(ks, key, EP_TYPE_STRING, v.len, &e)) != EP_OK) return r;
+        if ((r = ep__entry_new(ks, key, EP_TYPE_STRING, v.len, ttl, &e)) != EP_OK) return r;
         if ((r = ep__entry_set_string(ks, e, v)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
             ep__entry_free(ks, e);
             return r;
         }
-    } else if ((r = ep__entry_set_string(ks, e, v)) != EP_OK) {
-        return r;
+        return EP_OK;
     }
-    e->ttl = ttl;
-    if (ttl == 0) ks->zero_ttl = 1;
-    return EP_OK;
+    /* the ttl first: it is the step that can fail without changing anything */
+    if ((r = ep__entry_set_ttl(ks, i, &e, ttl)) != EP_OK) return r;
+    return ep__entry_set_string(ks, e, v);
 }
 
 EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
@@ -9420,8 +9806,8 @@ static ep_result ep__incr(ep_keyspace *ks, ep_bytes key, int64_t delta) {
     int64_t cur = 0, next;
     uint8_t buf[24];
     if (e) {
-        if (e->type != EP_TYPE_STRING) return EP_OK;
-        if (!ep_parse_i64(e->val.data, e->val.len, &cur)) return EP_ERR_BAD_VALUE;
+        if (ep__etype(e) != EP_TYPE_STRING) return EP_OK;
+        if (!ep_parse_i64(ep__sdata(e), e->vlen, &cur)) return EP_ERR_BAD_VALUE;
         if (!ep__checked_add(cur, delta, &next)) return EP_ERR_BAD_VALUE;
         return ep__entry_set_string(ks, e, ep_bytes_of(buf, ep__fmt_i64(next, buf)));
     }
@@ -9433,10 +9819,10 @@ static ep_result ep__append(ep_keyspace *ks, ep_bytes key, ep_bytes v) {
     ep_result r = ep__get_or_create(ks, key, EP_TYPE_STRING, &e);
     size_t need;
     if (r || !e) return r;
-    if (!ep__add_size(e->val.len, v.len, &need)) return EP_ERR_NOMEM;
+    if (!ep__add_size(e->vlen, v.len, &need)) return EP_ERR_NOMEM;
     if ((r = ep__str_reserve(ks, e, need)) != EP_OK) return r;
-    if (v.len) memcpy(e->val.data + e->val.len, v.data, v.len);
-    e->val.len = need;
+    if (v.len) memcpy(ep__sdata(e) + e->vlen, v.data, v.len);
+    e->vlen = need;
     return EP_OK;
 }
 
@@ -9446,14 +9832,14 @@ static ep_result ep__string_extend(ep_keyspace *ks, ep_bytes key, uint64_t need,
     ep_ks_entry *e = ep__find(ks, key, NULL);
     ep_result r;
     *out = NULL;
-    if (e && e->type != EP_TYPE_STRING) return EP_OK;
+    if (e && ep__etype(e) != EP_TYPE_STRING) return EP_OK;
     /* Ember would try to allocate and abort; refuse beyond the field cap. */
-    if (need > (e ? e->val.len : 0) && need > EP_MAX_FIELD_LEN) return EP_ERR_LIMIT;
+    if (need > (e ? e->vlen : 0) && need > EP_MAX_FIELD_LEN) return EP_ERR_LIMIT;
     if ((r = ep__get_or_create(ks, key, EP_TYPE_STRING, &e)) != EP_OK || !e) return r;
-    if (need > e->val.len) {
+    if (need > e->vlen) {
         if ((r = ep__str_reserve(ks, e, (size_t)need)) != EP_OK) return r;
-        memset(e->val.data + e->val.len, 0, (size_t)need - e->val.len);
-        e->val.len = (size_t)need;
+        memset(ep__sdata(e) + e->vlen, 0, (size_t)need - e->vlen);
+        e->vlen = (size_t)need;
     }
     *out = e;
     return EP_OK;
@@ -9465,7 +9851,7 @@ static ep_result ep__setrange(ep_keyspace *ks, ep_bytes key, int64_t off, ep_byt
     ep_result r;
     if (o > UINT64_MAX - v.len) return EP_ERR_LIMIT;
     if ((r = ep__string_extend(ks, key, o + v.len, &e)) != EP_OK || !e) return r;
-    if (v.len) memcpy(e->val.data + (size_t)o, v.data, v.len);
+    if (v.len) memcpy(ep__sdata(e) + (size_t)o, v.data, v.len);
     return EP_OK;
 }
 
@@ -9474,17 +9860,19 @@ static ep_result ep__setbit(ep_keyspace *ks, ep_bytes key, int64_t off, uint8_t 
     uint8_t mask = (uint8_t)(0x80u >> (o % 8u));
     ep_ks_entry *e;
     ep_result r;
+    uint8_t *d;
     if ((r = ep__string_extend(ks, key, at + 1u, &e)) != EP_OK || !e) return r;
-    if (bit == 1) e->val.data[at] = (uint8_t)(e->val.data[at] | mask);
-    else e->val.data[at] = (uint8_t)(e->val.data[at] & (uint8_t)~mask);
+    d = ep__sdata(e);
+    if (bit == 1) d[at] = (uint8_t)(d[at] | mask);
+    else d[at] = (uint8_t)(d[at] & (uint8_t)~mask);
     return EP_OK;
 }
 
 /* A BITOP source: the string value, or empty if missing or another type. */
 static ep_bytes ep__bitop_src(const ep_keyspace *ks, ep_bytes key) {
     const ep_ks_entry *e = ep__find(ks, key, NULL);
-    if (!e || e->type != EP_TYPE_STRING) return ep_bytes_of(NULL, 0);
-    return ep_bytes_of(e->val.data, e->val.len);
+    if (!e || ep__etype(e) != EP_TYPE_STRING) return ep_bytes_of(NULL, 0);
+    return ep_bytes_of(ep__sdata_c(e), e->vlen);
 }
 
 static void ep__bitop_fold(uint8_t *res, size_t n, ep_bytes s, uint8_t op, int first) {
@@ -9538,9 +9926,78 @@ static int ep__kind_ok(const ep_items *it, ep_items_kind want) {
     return 0;
 }
 
-static ep__list *ep__list_entry(ep_keyspace *ks, ep_bytes key) {
+/* Small lists are packed too ([u8 len][bytes] per item, head first; see
+ * ep__coll_add). Pushes and pops work on the pack; the rarer LSET, LTRIM,
+ * LINSERT and LREM turn it into an ep__list first. */
+static ep_result ep__list_unpack(ep_keyspace *ks, ep_ks_entry *e) {
+    ep__pack *p = (ep__pack *)e->u.obj;
+    ep__list *l = (ep__list *)ep__ks_alloc(ks, sizeof *l);
+    size_t pos = 0;
+    ep_result r = EP_OK;
+    if (!l) return EP_ERR_NOMEM;
+    memset(l, 0, sizeof *l);
+    while (r == EP_OK && pos < p->used) {
+        ep_bytes a, b;
+        pos = ep__pack_elem(p, pos, 0, &a, &b);
+        r = ep__list_push(ks, l, a, 0);
+    }
+    if (r != EP_OK) {
+        ep__list_free(ks, l);
+        return r;
+    }
+    ep__ks_release(ks, p, sizeof *p + p->cap);
+    e->u.obj = l;
+    e->meta &= ~(uint32_t)EP__PACKED;
+    return EP_OK;
+}
+
+/* The ep__list of a LIST entry (unpacking it), or NULL and *r. */
+static ep__list *ep__list_of(ep_keyspace *ks, ep_ks_entry *e, ep_result *r) {
+    *r = EP_OK;
+    if (ep__packed(e) && (*r = ep__list_unpack(ks, e)) != EP_OK) return NULL;
+    return (ep__list *)e->u.obj;
+}
+
+/* LPUSH / RPUSH of one item. */
+static ep_result ep__list_add(ep_keyspace *ks, ep_ks_entry *e, ep_bytes v, int front) {
+    uint8_t el[1 + EP__PACK_MAX_LEN];
+    ep__list *l;
+    ep_result r;
+    if (ep__packed(e)) {
+        ep__pack *p = (ep__pack *)e->u.obj;
+        if (v.len <= EP__PACK_MAX_LEN && p->n < EP__PACK_MAX_N) {
+            el[0] = (uint8_t)v.len;
+            if (v.len) memcpy(el + 1, v.data, v.len);
+            if ((r = ep__pack_splice(ks, e, front ? 0 : p->used, 0, el, 1 + v.len)) != EP_OK) return r;
+            ((ep__pack *)e->u.obj)->n++;
+            return EP_OK;
+        }
+    }
+    if (!(l = ep__list_of(ks, e, &r))) return r;
+    return ep__list_push(ks, l, v, front);
+}
+
+static void ep__list_remove_end(ep_keyspace *ks, ep_ks_entry *e, int front) {
+    ep__pack *p = (ep__pack *)e->u.obj;
+    size_t pos = 0, next;
+    if (!ep__packed(e)) {
+        ep__list_pop(ks, (ep__list *)e->u.obj, front);
+        return;
+    }
+    if (!p->n) return;
+    next = pos + 1u + ep__pack_data(p)[pos];
+    if (!front)
+        while (next < p->used) {
+            pos = next;
+            next = pos + 1u + ep__pack_data(p)[pos];
+        }
+    (void)ep__pack_splice(ks, e, pos, next - pos, NULL, 0); /* shrinking never allocates */
+    ((ep__pack *)e->u.obj)->n--;
+}
+
+static ep_ks_entry *ep__list_entry(ep_keyspace *ks, ep_bytes key) {
     ep_ks_entry *e = ep__find(ks, key, NULL);
-    return e && e->type == EP_TYPE_LIST ? (ep__list *)e->u.obj : NULL;
+    return e && ep__etype(e) == EP_TYPE_LIST ? e : NULL;
 }
 
 static ep_result ep__push(ep_keyspace *ks, const ep_aof_record *rec, int front) {
@@ -9552,24 +10009,26 @@ static ep_result ep__push(ep_keyspace *ks, const ep_aof_record *rec, int front) 
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_LIST, &e)) != EP_OK || !e) return r;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__list_push(ks, (ep__list *)e->u.obj, item.a, front)) != EP_OK) return r;
+        if ((r = ep__list_add(ks, e, item.a, front)) != EP_OK) return r;
     return EP_OK;
 }
 
 static ep_result ep__pop(ep_keyspace *ks, ep_bytes key, int front) {
-    ep_ks_entry *e = ep__find(ks, key, NULL);
-    if (!e || e->type != EP_TYPE_LIST) return EP_OK;
-    ep__list_pop(ks, (ep__list *)e->u.obj, front);
+    ep_ks_entry *e = ep__list_entry(ks, key);
+    if (!e) return EP_OK;
+    ep__list_remove_end(ks, e, front);
     ep__drop_if_empty(ks, e);
     return EP_OK;
 }
 
 static ep_result ep__lset(ep_keyspace *ks, ep_bytes key, int64_t i, ep_bytes v) {
-    ep__list *l = ep__list_entry(ks, key);
+    ep_ks_entry *e = ep__list_entry(ks, key);
+    ep__list *l;
     int64_t len, idx;
     ep__str s;
     ep_result r;
-    if (!l) return EP_OK;
+    if (!e) return EP_OK;
+    if (!(l = ep__list_of(ks, e, &r))) return r;
     len = (int64_t)l->len;
     idx = i >= 0 ? i : len + i;
     if (idx < 0 || idx >= len) return EP_OK;
@@ -9585,8 +10044,9 @@ static ep_result ep__ltrim(ep_keyspace *ks, ep_bytes key, int64_t s, int64_t e) 
     ep__list *l;
     int64_t len, s2, e2;
     size_t front, back;
-    if (!ent || ent->type != EP_TYPE_LIST) return EP_OK;
-    l = (ep__list *)ent->u.obj;
+    ep_result r;
+    if (!ent || ep__etype(ent) != EP_TYPE_LIST) return EP_OK;
+    if (!(l = ep__list_of(ks, ent, &r))) return r;
     len = (int64_t)l->len;
     s2 = s < 0 ? EP__MAX(s + len, 0) : EP__MIN(s, len);
     e2 = e < 0 ? e + len : EP__MIN(e, len - 1);
@@ -9604,9 +10064,12 @@ static ep_result ep__ltrim(ep_keyspace *ks, ep_bytes key, int64_t s, int64_t e) 
 }
 
 static ep_result ep__linsert(ep_keyspace *ks, const ep_aof_record *rec) {
-    ep__list *l = ep__list_entry(ks, rec->key);
+    ep_ks_entry *e = ep__list_entry(ks, rec->key);
+    ep__list *l;
     size_t i;
-    if (!l) return EP_OK;
+    ep_result r;
+    if (!e) return EP_OK;
+    if (!(l = ep__list_of(ks, e, &r))) return r;
     for (i = 0; i < l->len; i++) {
         ep__str *s = &EP__LAT(l, i);
         if (ep__str_eq(s, rec->pivot.data, rec->pivot.len))
@@ -9621,8 +10084,9 @@ static ep_result ep__lrem(ep_keyspace *ks, ep_bytes key, int64_t count, ep_bytes
     ep__list *l;
     uint64_t limit, removed = 0;
     size_t r, w;
-    if (!ent || ent->type != EP_TYPE_LIST) return EP_OK;
-    l = (ep__list *)ent->u.obj;
+    ep_result res;
+    if (!ent || ep__etype(ent) != EP_TYPE_LIST) return EP_OK;
+    if (!(l = ep__list_of(ks, ent, &res))) return res;
     limit = count == 0 ? UINT64_MAX : (count > 0 ? (uint64_t)count : (uint64_t)(-(count + 1)) + 1u);
     if (count >= 0) {
         for (r = w = 0; r < l->len; r++) {
@@ -9675,11 +10139,11 @@ static ep_result ep__remove_members(ep_keyspace *ks, const ep_aof_record *rec, u
     ep_items_iter it;
     ep_item item;
     if (!ep__kind_ok(&rec->items, EP_ITEMS_STR)) return EP_ERR_INVALID_ARG;
-    if (!e || e->type != type) return EP_OK;
+    if (!e || ep__etype(e) != type) return EP_OK;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item)) {
         if (type == EP_TYPE_ZSET) ep__zset_rem(ks, (ep__zset *)e->u.obj, item.a);
-        else ep__map_remove_obj(ks, (ep__map *)e->u.obj, item.a, type == EP_TYPE_HASH);
+        else ep__coll_rem(ks, e, item.a);
     }
     ep__drop_if_empty(ks, e);
     return EP_OK;
@@ -9694,27 +10158,21 @@ static ep_result ep__hset(ep_keyspace *ks, const ep_aof_record *rec) {
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_HASH, &e)) != EP_OK || !e) return r;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__hash_set(ks, (ep__map *)e->u.obj, item.a, item.b)) != EP_OK) return r;
+        if ((r = ep__coll_add(ks, e, item.a, item.b)) != EP_OK) return r;
     return EP_OK;
 }
 
 /* HINCRBY: a missing or non-integer field counts as 0; saturating add. */
 static ep_result ep__hincrby(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e;
-    ep__map *m;
-    size_t i;
+    ep_bytes v;
     int64_t cur = 0;
     uint8_t buf[24];
     ep_result r;
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_HASH, &e)) != EP_OK || !e) return r;
-    m = (ep__map *)e->u.obj;
-    i = ep__map_find(m, ep__hash(ks->seed, rec->key2.data, rec->key2.len), rec->key2.data, rec->key2.len);
-    if (i != EP__NOSLOT) {
-        const ep__hnode *n = (const ep__hnode *)m->slots[i].p;
-        if (!ep_parse_i64(n->value.data, n->value.len, &cur)) cur = 0;
-    }
+    if (ep__hash_get(ks, e, rec->key2, &v) && !ep_parse_i64(v.data, v.len, &cur)) cur = 0;
     cur = ep__saturating_add(cur, rec->num);
-    return ep__hash_set(ks, m, rec->key2, ep_bytes_of(buf, ep__fmt_i64(cur, buf)));
+    return ep__coll_add(ks, e, rec->key2, ep_bytes_of(buf, ep__fmt_i64(cur, buf)));
 }
 
 static ep_result ep__sadd(ep_keyspace *ks, const ep_aof_record *rec) {
@@ -9726,7 +10184,7 @@ static ep_result ep__sadd(ep_keyspace *ks, const ep_aof_record *rec) {
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_SET, &e)) != EP_OK || !e) return r;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__set_add(ks, (ep__map *)e->u.obj, item.a)) != EP_OK) return r;
+        if ((r = ep__coll_add(ks, e, item.a, item.b)) != EP_OK) return r;
     return EP_OK;
 }
 
@@ -9734,10 +10192,10 @@ static ep_result ep__vadd(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e = ep__find(ks, rec->key, NULL);
     ep_result r;
     if (rec->vector.len != (size_t)rec->dim * 4u) return EP_ERR_INVALID_ARG;
-    if (e && e->type != EP_TYPE_VECTOR) return EP_OK;
+    if (e && ep__etype(e) != EP_TYPE_VECTOR) return EP_OK;
     if (!e) { /* the creating record's config is kept; later ones are ignored */
         ep__vset *vs;
-        if ((r = ep__entry_new(ks, rec->key, EP_TYPE_VECTOR, 0, &e)) != EP_OK) return r;
+        if ((r = ep__entry_new(ks, rec->key, EP_TYPE_VECTOR, 0, -1, &e)) != EP_OK) return r;
         vs = (ep__vset *)e->u.obj;
         vs->metric = rec->flag;
         vs->quantization = rec->flag2;
@@ -9753,7 +10211,7 @@ static ep_result ep__vadd(ep_keyspace *ks, const ep_aof_record *rec) {
 
 static ep_result ep__vrem(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e = ep__find(ks, rec->key, NULL);
-    if (!e || e->type != EP_TYPE_VECTOR) return EP_OK;
+    if (!e || ep__etype(e) != EP_TYPE_VECTOR) return EP_OK;
     ep__vset_rem(ks, (ep__vset *)e->u.obj, rec->key2);
     ep__drop_if_empty(ks, e);
     return EP_OK;
@@ -9761,30 +10219,26 @@ static ep_result ep__vrem(ep_keyspace *ks, const ep_aof_record *rec) {
 
 /* ---- proto ------------------------------------------------------------------------------ */
 
+/* PROTO: the type name and data in one block of their own. */
 static ep_result ep__proto_fill(ep_keyspace *ks, ep_ks_entry *e, ep_bytes type_name, ep_bytes data) {
-    ep__str key;
-    ep__str *tn = (ep__str *)ep__ks_alloc_keyed(ks, sizeof(ep__str), type_name.data, type_name.len, &key,
-                                                sizeof(ep__str));
-    if (!tn) return EP_ERR_NOMEM;
-    *tn = key;
-    if (data.len <= e->icap && e->icap) {
-        e->val.data = ep__inline_area(e);
-        e->val.len = data.len;
-        if (data.len) memcpy(e->val.data, data.data, data.len);
-    } else if (ep__ks_dup(ks, data.data, data.len, &e->val) != EP_OK) {
-        ep__ks_release(ks, tn, sizeof(ep__str) + type_name.len);
-        return EP_ERR_NOMEM;
-    }
-    e->u.obj = tn;
+    size_t bytes;
+    ep__proto *p;
+    if (!ep__add_size(sizeof *p + type_name.len, data.len, &bytes)) return EP_ERR_NOMEM;
+    p = (ep__proto *)ep__ks_alloc(ks, bytes);
+    if (!p) return EP_ERR_NOMEM;
+    p->tlen = type_name.len;
+    p->dlen = data.len;
+    if (type_name.len) memcpy(p + 1, type_name.data, type_name.len);
+    if (data.len) memcpy((uint8_t *)(void *)(p + 1) + type_name.len, data.data, data.len);
+    e->u.obj = p;
+    e->vlen = data.len;
     return EP_OK;
 }
 
 static ep_result ep__proto_set(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e;
     ep_result r;
-    if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, rec->value.len, &e)) != EP_OK) return r;
-    e->ttl = ep__norm_ttl(rec->num);
-    if (e->ttl == 0) ks->zero_ttl = 1;
+    if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, 0, ep__norm_ttl(rec->num), &e)) != EP_OK) return r;
     if ((r = ep__proto_fill(ks, e, rec->key2, rec->value)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
@@ -9832,12 +10286,13 @@ static ep_result ep__value_clone(ep_keyspace *ks, ep_ks_entry *dst, const ep_ks_
     ep_ks_value_iter it;
     ep_item item;
     ep_result r = EP_OK;
-    if (src->type == EP_TYPE_STRING) return ep__entry_set_string(ks, dst, ep_bytes_of(src->val.data, src->val.len));
-    if (src->type == EP_TYPE_PROTO) {
-        const ep__str *tn = (const ep__str *)src->u.obj;
-        return ep__proto_fill(ks, dst, ep_bytes_of(tn->data, tn->len), ep_bytes_of(src->val.data, src->val.len));
+    if (ep__etype(src) == EP_TYPE_STRING) return ep__entry_set_string(ks, dst, ep_bytes_of(ep__sdata_c(src), src->vlen));
+    if (ep__etype(src) == EP_TYPE_PROTO) {
+        const ep__proto *p = (const ep__proto *)src->u.obj;
+        return ep__proto_fill(ks, dst, ep_bytes_of(ep__proto_name(p), p->tlen),
+                              ep_bytes_of(ep__proto_name(p) + p->tlen, p->dlen));
     }
-    if (src->type == EP_TYPE_VECTOR) {
+    if (ep__etype(src) == EP_TYPE_VECTOR) {
         const ep__vset *s = (const ep__vset *)src->u.obj;
         ep__vset *d = (ep__vset *)dst->u.obj;
         d->metric = s->metric;
@@ -9847,11 +10302,11 @@ static ep_result ep__value_clone(ep_keyspace *ks, ep_ks_entry *dst, const ep_ks_
     }
     ep_ks_value_iter_init(&it, src);
     while (r == EP_OK && ep_ks_value_next(&it, &item)) {
-        switch (src->type) {
-        case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)dst->u.obj, item.a, 0); break;
+        switch (ep__etype(src)) {
+        case EP_TYPE_LIST: r = ep__list_add(ks, dst, item.a, 0); break;
         case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)dst->u.obj, item.score, item.a); break;
-        case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)dst->u.obj, item.a, item.b); break;
-        case EP_TYPE_SET: r = ep__set_add(ks, (ep__map *)dst->u.obj, item.a); break;
+        case EP_TYPE_HASH:
+        case EP_TYPE_SET: r = ep__coll_add(ks, dst, item.a, item.b); break;
         case EP_TYPE_VECTOR: r = ep__vset_add(ks, (ep__vset *)dst->u.obj, item.a, item.b); break;
         default: break;
         }
@@ -9864,13 +10319,12 @@ static ep_result ep__copy(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e;
     ep_result r;
     if (!src) return EP_OK;
-    if (ep__str_eq(&src->key, rec->key2.data, rec->key2.len)) return EP_OK; /* a copy onto itself changes nothing */
+    if (ep__bytes_cmp(ep__ekey(src), src->klen, rec->key2.data, rec->key2.len) == 0)
+        return EP_OK; /* a copy onto itself changes nothing */
     if (!rec->flag && ep__find(ks, rec->key2, NULL)) return EP_OK;
-    if ((r = ep__entry_new(ks, rec->key2, src->type,
-                           src->type == EP_TYPE_STRING || src->type == EP_TYPE_PROTO ? src->val.len : 0, &e)) != EP_OK)
+    if ((r = ep__entry_new(ks, rec->key2, ep__etype(src), ep__etype(src) == EP_TYPE_STRING ? src->vlen : 0,
+                           ep__ttl(src), &e)) != EP_OK)
         return r;
-    e->ttl = src->ttl;
-    if (e->ttl == 0) ks->zero_ttl = 1;
     if ((r = ep__value_clone(ks, e, src)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
@@ -9881,25 +10335,24 @@ static ep_result ep__copy(ep_keyspace *ks, const ep_aof_record *rec) {
 /* RENAME: the value and ttl move under the new key, replacing it. The entry
  * is re-made (the key lives in its block); an inline value moves with it. */
 static ep_result ep__rename(ep_keyspace *ks, const ep_aof_record *rec) {
-    size_t i, icap, head;
+    size_t i, icap, size;
     ep_ks_entry *old = ep__find(ks, rec->key, &i), *e;
-    ep__str k;
     int inl;
     ep_result r;
-    if (!old || ep__str_eq(&old->key, rec->key2.data, rec->key2.len)) return EP_OK;
-    inl = ep__val_inline(old);
-    icap = inl ? old->val.len : 0;
-    head = sizeof(ep_ks_entry) + icap;
-    e = (ep_ks_entry *)ep__ks_alloc_keyed(ks, head, rec->key2.data, rec->key2.len, &k, sizeof(ep_ks_entry));
+    if (!old || ep__bytes_cmp(ep__ekey(old), old->klen, rec->key2.data, rec->key2.len) == 0) return EP_OK;
+    if (rec->key2.len > UINT32_MAX) return EP_ERR_LIMIT;
+    inl = ep__etype(old) == EP_TYPE_STRING && !old->u.heap;
+    icap = inl ? old->vlen : 0;
+    if (!ep__add_size(sizeof(ep_ks_entry) + icap + (ep__has_ttl(old) ? 8u : 0u), rec->key2.len, &size))
+        return EP_ERR_NOMEM;
+    e = (ep_ks_entry *)ep__ks_alloc(ks, size);
     if (!e) return EP_ERR_NOMEM;
     *e = *old;
-    e->key = k;
-    e->icap = (uint32_t)icap;
-    if (inl) {
-        e->val.data = icap ? ep__inline_area(e) : NULL;
-        if (icap) memcpy(e->val.data, old->val.data, icap);
-        if (e->type == EP_TYPE_STRING) e->u.cap = icap;
-    }
+    e->klen = (uint32_t)rec->key2.len;
+    e->meta = ((uint32_t)icap << 9) | (old->meta & (EP__HAS_TTL | 0xFFu));
+    if (rec->key2.len) memcpy(e + 1, rec->key2.data, rec->key2.len);
+    if (icap) memcpy(ep__inline_area(e), ep__inline_area(old), icap);
+    if (ep__has_ttl(e)) ep__store_ttl(e, ep__ttl(old));
     ep__map_del(&ks->keys, i);
     ep__ks_release(ks, old, ep__entry_size(old));
     r = ep__attach(ks, e); /* cannot need to grow: one slot was just freed */
@@ -9908,10 +10361,9 @@ static ep_result ep__rename(ep_keyspace *ks, const ep_aof_record *rec) {
 }
 
 static ep_result ep__set_ttl(ep_keyspace *ks, ep_bytes key, int64_t ttl) {
-    ep_ks_entry *e = ep__find(ks, key, NULL);
-    if (e) e->ttl = ep__norm_ttl(ttl);
-    if (e && e->ttl == 0) ks->zero_ttl = 1;
-    return EP_OK;
+    size_t i;
+    ep_ks_entry *e = ep__find(ks, key, &i);
+    return e ? ep__entry_set_ttl(ks, i, &e, ep__norm_ttl(ttl)) : EP_OK;
 }
 
 static int64_t ep__expire_ms(int64_t secs) {
@@ -9931,6 +10383,7 @@ static int64_t ep__pexpireat_ttl(int64_t ts, int64_t now) {
 EP_API void ep_keyspace_config_init(ep_keyspace_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->seed = 0x5eed0f5eed0f5eedull;
+    cfg->slab_size = 256u * 1024u - 64u; /* a malloc header still fits in 64 pages */
 }
 
 EP_API ep_result ep_keyspace_create(const ep_keyspace_config *cfg, ep_keyspace **out) {
@@ -9949,6 +10402,11 @@ EP_API ep_result ep_keyspace_create(const ep_keyspace_config *cfg, ep_keyspace *
     memset(ks, 0, sizeof *ks);
     ks->alloc = *a;
     ks->seed = cfg->seed;
+    if (cfg->slab_size) { /* at least a few blocks of the largest class per slab */
+        ks->slab_max = cfg->slab_size < 4 * EP__ARENA_MAX ? 4 * EP__ARENA_MAX : cfg->slab_size;
+        ks->arena.first_slab = ks->slab_max < EP__SLAB_FIRST ? ks->slab_max : EP__SLAB_FIRST;
+        ks->arena.next_slab = ks->arena.first_slab;
+    }
     ks->rng = ep__fmix64(cfg->seed ^ 0x2545f4914f6cdd1dull) | 1u; /* xorshift state must not be 0 */
     *out = ks;
     return EP_OK;
@@ -9958,7 +10416,7 @@ EP_API void ep_keyspace_clear(ep_keyspace *ks) {
     size_t i;
     if (!ks) return;
     for (i = 0; i < ks->keys.cap; i++)
-        if (ks->keys.slots[i].p) ep__entry_free(ks, (ep_ks_entry *)ks->keys.slots[i].p);
+        if (ks->keys.p[i]) ep__entry_free(ks, (ep_ks_entry *)ks->keys.p[i]);
     ep__map_free(ks, &ks->keys);
     for (i = 0; i < ks->nschemas; i++) {
         ep__ks_strfree(ks, &ks->schemas[i].name);
@@ -9967,6 +10425,7 @@ EP_API void ep_keyspace_clear(ep_keyspace *ks) {
     ep__ks_release(ks, ks->schemas, ks->schemas_cap * sizeof(ep__schema));
     ks->schemas = NULL;
     ks->nschemas = ks->schemas_cap = 0;
+    ep__arena_release_all(ks);
 }
 
 EP_API void ep_keyspace_free(ep_keyspace *ks) {
@@ -10046,10 +10505,10 @@ static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_e
     ep_items_iter_init(&it, &se->items);
     while (r == EP_OK && ep_items_next(&it, &item)) {
         switch (se->type) {
-        case EP_TYPE_LIST: r = ep__list_push(ks, (ep__list *)e->u.obj, item.a, 0); break;
+        case EP_TYPE_LIST: r = ep__list_add(ks, e, item.a, 0); break;
         case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)e->u.obj, item.score, item.a); break;
-        case EP_TYPE_HASH: r = ep__hash_set(ks, (ep__map *)e->u.obj, item.a, item.b); break;
-        case EP_TYPE_SET: r = ep__set_add(ks, (ep__map *)e->u.obj, item.a); break;
+        case EP_TYPE_HASH:
+        case EP_TYPE_SET: r = ep__coll_add(ks, e, item.a, item.b); break;
         default: r = ep__vset_add(ks, (ep__vset *)e->u.obj, item.a, item.b); break;
         }
     }
@@ -10063,10 +10522,13 @@ EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se
     if (!ks || !se || se->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
     /* Start fetching the key's slot now; building the entry hides the miss. */
     h = ep__hash(ks->seed, se->key.data, se->key.len);
-    if (ks->keys.cap) EP__PREFETCH(&ks->keys.slots[(size_t)h & (ks->keys.cap - 1)]);
-    if ((r = ep__entry_new(ks, se->key, se->type, se->value.len, &e)) != EP_OK) return r;
-    e->ttl = ep__norm_ttl(se->expire_ms);
-    if (e->ttl == 0) ks->zero_ttl = 1;
+    if (ks->keys.cap) {
+        EP__PREFETCH(&ks->keys.tag[(size_t)h & (ks->keys.cap - 1)]);
+        EP__PREFETCH(&ks->keys.p[(size_t)h & (ks->keys.cap - 1)]);
+    }
+    if ((r = ep__entry_new(ks, se->key, se->type, se->type == EP_TYPE_STRING ? se->value.len : 0,
+                           ep__norm_ttl(se->expire_ms), &e)) != EP_OK)
+        return r;
     if (se->type == EP_TYPE_STRING) {
         r = ep__entry_set_string(ks, e, se->value);
     } else if (se->type == EP_TYPE_PROTO) {
@@ -10092,8 +10554,8 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
     ks->zero_ttl = 0;
     /* Backward shift may pull a later entry into slot i: look at i again. */
     while (i < ks->keys.cap) {
-        const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.slots[i].p;
-        if (e && e->ttl == 0) {
+        const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.p[i];
+        if (e && ep__ttl(e) == 0) {
             ep__remove_slot(ks, i);
             n++;
             continue;
@@ -10109,8 +10571,31 @@ EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     if (n > ((size_t)-1) / 8) return EP_ERR_NOMEM;
     while (cap * 3 < n * 4) cap *= 2;
     if (cap <= ks->keys.cap) return EP_OK;
-    if (cap > ((size_t)-1) / sizeof(ep__slot)) return EP_ERR_NOMEM;
     return ep__map_resize(ks, &ks->keys, cap);
+}
+
+EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, int step) {
+    uint64_t h;
+    size_t i, mask, n;
+    if (!ks || !ks->keys.cap || (!key && len)) return;
+    /* A prefetch has no side effect to a compiler, which then drops calls
+     * to this whole function as useless; counting them keeps them. */
+    ks->prefetches++;
+    h = ep__hash(ks->seed, (const uint8_t *)key, len);
+    mask = ks->keys.cap - 1;
+    i = (size_t)h & mask;
+    if (step == 0) {
+        EP__PREFETCH(&ks->keys.tag[i]);
+        EP__PREFETCH(&ks->keys.p[i]);
+        return;
+    }
+    /* The slot is (nearly) in cache now: fetch the entry a hit compares. */
+    for (n = 0; n < 4 && ks->keys.p[i]; n++, i = (i + 1) & mask) {
+        if (ks->keys.tag[i] == (uint32_t)h) {
+            EP__PREFETCH(ks->keys.p[i]);
+            return;
+        }
+    }
 }
 
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks) {
@@ -10132,7 +10617,7 @@ EP_API void ep_keyspace_iter_init(ep_keyspace_iter *it) {
 
 EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_iter *it) {
     while (ks && it->slot < ks->keys.cap) {
-        const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.slots[it->slot++].p;
+        const ep_ks_entry *e = (const ep_ks_entry *)ks->keys.p[it->slot++];
         if (e) return e;
     }
     return NULL;
@@ -10141,7 +10626,7 @@ EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_it
 static int ep__entry_key_cmp(const void *a, const void *b) {
     const ep_ks_entry *x = *(const ep_ks_entry *const *)a;
     const ep_ks_entry *y = *(const ep_ks_entry *const *)b;
-    return ep__bytes_cmp(x->key.data, x->key.len, y->key.data, y->key.len);
+    return ep__bytes_cmp(ep__ekey(x), x->klen, ep__ekey(y), y->klen);
 }
 
 EP_API ep_result ep_keyspace_sorted(const ep_keyspace *ks, const ep_ks_entry ***out, size_t *count) {
@@ -10168,15 +10653,15 @@ EP_API void ep_keyspace_sorted_free(const ep_keyspace *ks, const ep_ks_entry **l
 }
 
 EP_API ep_bytes ep_ks_entry_key(const ep_ks_entry *e) {
-    return ep_bytes_of(e->key.data, e->key.len);
+    return ep_bytes_of(ep__ekey(e), e->klen);
 }
 
 EP_API uint8_t ep_ks_entry_type(const ep_ks_entry *e) {
-    return e->type;
+    return ep__etype(e);
 }
 
 EP_API int64_t ep_ks_entry_ttl(const ep_ks_entry *e) {
-    return e->ttl;
+    return ep__ttl(e);
 }
 
 EP_API size_t ep_ks_entry_len(const ep_ks_entry *e) {
@@ -10184,21 +10669,24 @@ EP_API size_t ep_ks_entry_len(const ep_ks_entry *e) {
 }
 
 EP_API ep_bytes ep_ks_entry_value(const ep_ks_entry *e) {
-    if (e->type != EP_TYPE_STRING && e->type != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
-    return ep_bytes_of(e->val.data, e->val.len);
+    const ep__proto *p;
+    if (ep__etype(e) == EP_TYPE_STRING) return ep_bytes_of(ep__sdata_c(e), e->vlen);
+    if (ep__etype(e) != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
+    p = (const ep__proto *)e->u.obj;
+    return ep_bytes_of(ep__proto_name(p) + p->tlen, p->dlen);
 }
 
 EP_API ep_bytes ep_ks_entry_type_name(const ep_ks_entry *e) {
-    const ep__str *tn;
-    if (e->type != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
-    tn = (const ep__str *)e->u.obj;
-    return ep_bytes_of(tn->data, tn->len);
+    const ep__proto *p;
+    if (ep__etype(e) != EP_TYPE_PROTO) return ep_bytes_of(NULL, 0);
+    p = (const ep__proto *)e->u.obj;
+    return ep_bytes_of(ep__proto_name(p), p->tlen);
 }
 
 EP_API int ep_ks_entry_vector_config(const ep_ks_entry *e, uint8_t *metric, uint8_t *quantization,
                                      uint32_t *connectivity, uint32_t *expansion_add, uint32_t *dim) {
     const ep__vset *vs;
-    if (e->type != EP_TYPE_VECTOR) return 0;
+    if (ep__etype(e) != EP_TYPE_VECTOR) return 0;
     vs = (const ep__vset *)e->u.obj;
     if (metric) *metric = vs->metric;
     if (quantization) *quantization = vs->quantization;
@@ -10212,15 +10700,15 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->e = e;
     it->pos = 0;
     it->node = NULL;
-    if (e->type == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
-    if (e->type == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
+    if (ep__etype(e) == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
+    if (ep__etype(e) == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
 
 /* The next occupied slot of a HASH/SET map at or after it->pos. */
 static const void *ep__iter_slot(ep_ks_value_iter *it) {
     const ep__map *m = (const ep__map *)it->e->u.obj;
     while (it->pos < m->cap) {
-        const void *p = m->slots[it->pos++].p;
+        const void *p = m->p[it->pos++];
         if (p) return p;
     }
     return NULL;
@@ -10229,10 +10717,16 @@ static const void *ep__iter_slot(ep_ks_value_iter *it) {
 EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
     const ep_ks_entry *e = it->e;
     memset(out, 0, sizeof *out);
-    switch (e->type) {
+    switch (ep__etype(e)) {
     case EP_TYPE_LIST: {
         const ep__list *l = (const ep__list *)e->u.obj;
         const ep__str *s;
+        if (ep__packed(e)) {
+            const ep__pack *p = (const ep__pack *)e->u.obj;
+            if (it->pos >= p->used) return 0;
+            it->pos = ep__pack_elem(p, it->pos, 0, &out->a, &out->b);
+            return 1;
+        }
         if (it->pos >= l->len) return 0;
         s = &EP__LAT(l, it->pos);
         it->pos++;
@@ -10247,19 +10741,25 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
         it->node = z->fwd[0];
         return 1;
     }
-    case EP_TYPE_HASH: {
-        const ep__hnode *n = (const ep__hnode *)ep__iter_slot(it);
-        if (!n) return 0;
-        out->a = ep_bytes_of(n->field.data, n->field.len);
-        out->b = ep_bytes_of(n->value.data, n->value.len);
+    case EP_TYPE_HASH:
+    case EP_TYPE_SET:
+        if (ep__packed(e)) {
+            const ep__pack *p = (const ep__pack *)e->u.obj;
+            if (it->pos >= p->used) return 0;
+            it->pos = ep__pack_elem(p, it->pos, ep__etype(e) == EP_TYPE_HASH, &out->a, &out->b);
+            return 1;
+        }
+        if (ep__etype(e) == EP_TYPE_SET) {
+            const ep__str *s = (const ep__str *)ep__iter_slot(it);
+            if (!s) return 0;
+            out->a = ep_bytes_of(s->data, s->len);
+        } else {
+            const ep__hnode *n = (const ep__hnode *)ep__iter_slot(it);
+            if (!n) return 0;
+            out->a = ep_bytes_of(n->field.data, n->field.len);
+            out->b = ep_bytes_of(n->value.data, n->value.len);
+        }
         return 1;
-    }
-    case EP_TYPE_SET: {
-        const ep__str *s = (const ep__str *)ep__iter_slot(it);
-        if (!s) return 0;
-        out->a = ep_bytes_of(s->data, s->len);
-        return 1;
-    }
     case EP_TYPE_VECTOR: {
         const ep__vnode *n = (const ep__vnode *)it->node;
         if (!n) return 0;
@@ -10284,15 +10784,15 @@ static void ep__encode_items(const ep_ks_entry *e, ep_buf *b, ep_snap_entry *out
     uint32_t n = 0;
     ep_ks_value_iter_init(&it, e);
     while (ep_ks_value_next(&it, &item)) {
-        if (e->type == EP_TYPE_VECTOR && item.b.len != (size_t)out->dim * 4u) continue;
-        if (e->type == EP_TYPE_ZSET) ep_buf_f64(b, item.score);
+        if (ep__etype(e) == EP_TYPE_VECTOR && item.b.len != (size_t)out->dim * 4u) continue;
+        if (ep__etype(e) == EP_TYPE_ZSET) ep_buf_f64(b, item.score);
         ep_buf_lenbytes(b, item.a.data, item.a.len);
-        if (e->type == EP_TYPE_HASH) ep_buf_lenbytes(b, item.b.data, item.b.len);
-        if (e->type == EP_TYPE_VECTOR) ep_buf_put(b, item.b.data, item.b.len);
+        if (ep__etype(e) == EP_TYPE_HASH) ep_buf_lenbytes(b, item.b.data, item.b.len);
+        if (ep__etype(e) == EP_TYPE_VECTOR) ep_buf_put(b, item.b.data, item.b.len);
         n++;
     }
     out->items.count = n;
-    out->items.kind = kinds[e->type];
+    out->items.kind = kinds[ep__etype(e)];
     out->items.dim = out->dim;
     out->items.raw = ep_bytes_of(b->err ? NULL : b->data + start, b->len - start);
 }
@@ -10300,11 +10800,11 @@ static void ep__encode_items(const ep_ks_entry *e, ep_buf *b, ep_snap_entry *out
 EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_snap_entry *out) {
     if (!e || !scratch || !out) return EP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    out->key = ep_bytes_of(e->key.data, e->key.len);
-    out->type = e->type;
-    out->expire_ms = e->ttl;
-    if (e->type == EP_TYPE_STRING || e->type == EP_TYPE_PROTO) {
-        out->value = ep_bytes_of(e->val.data, e->val.len);
+    out->key = ep_bytes_of(ep__ekey(e), e->klen);
+    out->type = ep__etype(e);
+    out->expire_ms = ep__ttl(e);
+    if (ep__etype(e) == EP_TYPE_STRING || ep__etype(e) == EP_TYPE_PROTO) {
+        out->value = ep_ks_entry_value(e);
         out->type_name = ep_ks_entry_type_name(e);
         return EP_OK;
     }
@@ -10584,6 +11084,107 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
     return EP_OK;
 }
 
+/* ---- a short pipeline for keyspace mode --------------------------------------- */
+
+/* Applying a record mostly waits for memory: the key's table slot, then its
+ * entry, both random in a large keyspace. So replay keeps EP__DEPTH records
+ * in flight: when a record is read its slot is prefetched, one record later
+ * its entry, and it is applied one record after that. A reader's views last
+ * only until its next call, so records in flight are copies (small ones;
+ * a record too large to copy drains the pipeline and is applied at once). */
+#define EP__DEPTH 2
+#define EP__HOLD_BYTES 448u
+
+typedef struct ep__held {
+    ep_aof_record rec; /* AOF mode */
+    ep_snap_entry ent; /* snapshot mode */
+    uint64_t index;
+    uint8_t bytes[EP__HOLD_BYTES];
+} ep__held;
+
+typedef struct ep__pipe {
+    ep__held slot[EP__DEPTH];
+    size_t head, n; /* oldest at head */
+} ep__pipe;
+
+/* Moves the n views into h->bytes; 0 if they do not fit. */
+static int ep__hold_views(ep__held *h, ep_bytes **v, size_t n) {
+    size_t used = 0, i;
+    for (i = 0; i < n; i++) {
+        if (v[i]->len > EP__HOLD_BYTES - used) return 0;
+        if (v[i]->len) {
+            memcpy(h->bytes + used, v[i]->data, v[i]->len);
+            v[i]->data = h->bytes + used;
+        }
+        used += v[i]->len;
+    }
+    return 1;
+}
+
+static int ep__hold_record(ep__held *h, const ep_aof_record *rec, uint64_t index) {
+    ep_bytes *v[6];
+    h->rec = *rec;
+    h->index = index;
+    v[0] = &h->rec.key;
+    v[1] = &h->rec.key2;
+    v[2] = &h->rec.value;
+    v[3] = &h->rec.pivot;
+    v[4] = &h->rec.items.raw;
+    v[5] = &h->rec.vector;
+    return ep__hold_views(h, v, 6);
+}
+
+static int ep__hold_entry(ep__held *h, const ep_snap_entry *e) {
+    ep_bytes *v[4];
+    h->ent = *e;
+    v[0] = &h->ent.key;
+    v[1] = &h->ent.value;
+    v[2] = &h->ent.type_name;
+    v[3] = &h->ent.items.raw;
+    return ep__hold_views(h, v, 4);
+}
+
+static ep__held *ep__pipe_at(ep__pipe *p, size_t i) {
+    return &p->slot[(p->head + i) % EP__DEPTH];
+}
+
+static ep__held *ep__pipe_pop(ep__pipe *p) {
+    ep__held *h = &p->slot[p->head];
+    p->head = (p->head + 1) % EP__DEPTH;
+    p->n--;
+    return h;
+}
+
+/* Keyspace mode: every entry into the keyspace, through the pipeline. */
+static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result *fatal) {
+    ep__pipe p;
+    ep_snap_entry e;
+    ep_snapshot_info info;
+    ep_result r;
+    p.head = p.n = 0;
+    /* Size the table once; the count is untrusted, so bound it by the file. */
+    ep_snapshot_reader_info(rd, &info);
+    (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
+    while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
+        c->res->snapshot_entries++;
+        ep_keyspace_prefetch(c->ks, e.key.data, e.key.len, 0);
+        if (p.n) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 1)->ent.key.data,
+                                      ep__pipe_at(&p, p.n - 1)->ent.key.len, 1);
+        if (p.n == EP__DEPTH && (*fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent)) != EP_OK) break;
+        if (ep__hold_entry(ep__pipe_at(&p, p.n), &e)) {
+            p.n++;
+            continue;
+        }
+        while (p.n && *fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent);
+        if (*fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &e);
+        if (*fatal != EP_OK) break;
+    }
+    /* The entries still held were read before the end (or a reader error, after
+     * which the snapshot is dropped anyway). */
+    while (p.n && *fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent);
+    return r;
+}
+
 /* One pass over the snapshot. deliver: hand entries on (keyspace or
  * visitor). *fatal gets an error that must stop recovery (NOMEM, visitor). */
 static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
@@ -10596,20 +11197,13 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
     r = ep_snapshot_reader_open(c->snap_path, &rc, &rd, &c->res->snapshot_error);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? (*fatal = r) : r;
     c->res->snapshot_entries = 0;
-    if (deliver && c->ks) { /* size the table once; the count is untrusted, so bound it by the file */
-        ep_snapshot_info info;
-        ep_snapshot_reader_info(rd, &info);
-        (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
-    }
-    while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
-        if (deliver) {
-            ep_result d = c->ks ? ep_keyspace_load_entry(c->ks, &e) : c->cfg->visitor.entry(c->cfg->visitor.user, &e);
-            if (d != EP_OK) {
-                *fatal = d;
-                break;
-            }
+    if (deliver && c->ks) {
+        r = ep__snapshot_load(c, rd, fatal);
+    } else {
+        while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
+            if (deliver && (*fatal = c->cfg->visitor.entry(c->cfg->visitor.user, &e)) != EP_OK) break;
+            c->res->snapshot_entries++;
         }
-        c->res->snapshot_entries++;
     }
     if (*fatal == EP_OK && r == EP_SNAPSHOT_END) {
         r = EP_OK;
@@ -10699,21 +11293,59 @@ static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
     return EP_OK;
 }
 
-static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
-    ep_aof_record rec;
+/* Records ending within the first skip bytes are read, not applied. */
+static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     ep_aof_reader_status st;
-    ep_result r;
-    int skipping = skip > 0;
+    if (skip == 0) return 0;
+    ep_aof_reader_status_get(rd, &st);
+    if (st.good_offset > skip) return 0;
+    c->res->records_skipped++;
+    return 1;
+}
+
+static ep_result ep__apply_held(ep__rec *c, ep__pipe *p) {
+    ep__held *h = ep__pipe_pop(p);
+    ep_result r = ep__deliver(c, &h->rec, h->index);
+    if (r == EP_OK) c->res->records_applied++;
+    return r;
+}
+
+/* Keyspace mode, through the pipeline (see ep__pipe). */
+static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
+    ep__pipe p;
+    ep_aof_record rec;
+    ep_result r, d = EP_OK;
+    p.head = p.n = 0;
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
         uint64_t index = c->res->records_read++;
-        if (skipping) {
-            ep_aof_reader_status_get(rd, &st);
-            if (st.good_offset <= skip) {
-                c->res->records_skipped++;
-                continue;
-            }
-            skipping = 0;
+        if (ep__skipped(c, rd, skip)) continue;
+        skip = 0;
+        ep_keyspace_prefetch(c->ks, rec.key.data, rec.key.len, 0);
+        if (p.n) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 1)->rec.key.data,
+                                      ep__pipe_at(&p, p.n - 1)->rec.key.len, 1);
+        if (p.n == EP__DEPTH && (d = ep__apply_held(c, &p)) != EP_OK) break;
+        if (ep__hold_record(ep__pipe_at(&p, p.n), &rec, index)) {
+            p.n++;
+            continue;
         }
+        while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
+        if (d == EP_OK && (d = ep__deliver(c, &rec, index)) == EP_OK) c->res->records_applied++;
+        if (d != EP_OK) break;
+    }
+    /* Records held were read before the end or the error: they count. */
+    while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
+    if (d != EP_OK) return d;
+    return r == EP_AOF_END || r != EP_ERR_NOMEM ? EP_OK : r;
+}
+
+static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
+    ep_aof_record rec;
+    ep_result r;
+    if (c->ks) return ep__replay_pipelined(c, rd, skip);
+    while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
+        uint64_t index = c->res->records_read++;
+        if (ep__skipped(c, rd, skip)) continue;
+        skip = 0;
         if ((r = ep__deliver(c, &rec, index)) != EP_OK) return r;
         c->res->records_applied++;
     }

@@ -28,6 +28,12 @@ typedef struct ep_ks_entry ep_ks_entry; /* one key; owned by the keyspace */
 typedef struct ep_keyspace_config {
     const ep_allocator *alloc; /* NULL: the default allocator */
     uint64_t seed;             /* hash seed and skiplist levels; any value */
+    /* Blocks up to 512 bytes (entries, elements, small tables) are carved
+     * from slabs of up to this many bytes (the first is 4 KiB, each next one
+     * twice as big), with no per-block header; freed ones are reused for
+     * blocks of their size. Slabs return to the allocator only on clear or
+     * free. 0: every block from the allocator. Default 256 KiB - 64. */
+    size_t slab_size;
 } ep_keyspace_config;
 
 EP_API void ep_keyspace_config_init(ep_keyspace_config *cfg);
@@ -56,9 +62,15 @@ EP_API void ep_keyspace_clear(ep_keyspace *ks);
 /* Sizes the key table for n keys in all, so that loading them does not
  * rehash (recovery passes a snapshot's entry count). Only a hint. */
 EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n);
+/* A hint for code that applies a stream of records: step 0 starts loading
+ * the table slot of key, step 1 (some work later, once that slot is likely
+ * in cache) the entry it holds, so that the record's own lookup does not
+ * wait for memory. Changes nothing; any arguments are safe. */
+EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, int step);
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks);
-/* Bytes currently allocated for keys, values, tables and schemas (the sizes
- * asked of the allocator; allocator overhead not included). */
+/* Bytes in use for keys, values, tables and schemas (blocks from slabs
+ * counted at their 8-byte-rounded size; free slab space and allocator
+ * overhead not included). */
 EP_API size_t ep_keyspace_memory(const ep_keyspace *ks);
 
 /* Lookup: NULL if absent. The pointer stays valid until the next call that

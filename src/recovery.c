@@ -264,6 +264,107 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
     return EP_OK;
 }
 
+/* ---- a short pipeline for keyspace mode --------------------------------------- */
+
+/* Applying a record mostly waits for memory: the key's table slot, then its
+ * entry, both random in a large keyspace. So replay keeps EP__DEPTH records
+ * in flight: when a record is read its slot is prefetched, one record later
+ * its entry, and it is applied one record after that. A reader's views last
+ * only until its next call, so records in flight are copies (small ones;
+ * a record too large to copy drains the pipeline and is applied at once). */
+#define EP__DEPTH 2
+#define EP__HOLD_BYTES 448u
+
+typedef struct ep__held {
+    ep_aof_record rec; /* AOF mode */
+    ep_snap_entry ent; /* snapshot mode */
+    uint64_t index;
+    uint8_t bytes[EP__HOLD_BYTES];
+} ep__held;
+
+typedef struct ep__pipe {
+    ep__held slot[EP__DEPTH];
+    size_t head, n; /* oldest at head */
+} ep__pipe;
+
+/* Moves the n views into h->bytes; 0 if they do not fit. */
+static int ep__hold_views(ep__held *h, ep_bytes **v, size_t n) {
+    size_t used = 0, i;
+    for (i = 0; i < n; i++) {
+        if (v[i]->len > EP__HOLD_BYTES - used) return 0;
+        if (v[i]->len) {
+            memcpy(h->bytes + used, v[i]->data, v[i]->len);
+            v[i]->data = h->bytes + used;
+        }
+        used += v[i]->len;
+    }
+    return 1;
+}
+
+static int ep__hold_record(ep__held *h, const ep_aof_record *rec, uint64_t index) {
+    ep_bytes *v[6];
+    h->rec = *rec;
+    h->index = index;
+    v[0] = &h->rec.key;
+    v[1] = &h->rec.key2;
+    v[2] = &h->rec.value;
+    v[3] = &h->rec.pivot;
+    v[4] = &h->rec.items.raw;
+    v[5] = &h->rec.vector;
+    return ep__hold_views(h, v, 6);
+}
+
+static int ep__hold_entry(ep__held *h, const ep_snap_entry *e) {
+    ep_bytes *v[4];
+    h->ent = *e;
+    v[0] = &h->ent.key;
+    v[1] = &h->ent.value;
+    v[2] = &h->ent.type_name;
+    v[3] = &h->ent.items.raw;
+    return ep__hold_views(h, v, 4);
+}
+
+static ep__held *ep__pipe_at(ep__pipe *p, size_t i) {
+    return &p->slot[(p->head + i) % EP__DEPTH];
+}
+
+static ep__held *ep__pipe_pop(ep__pipe *p) {
+    ep__held *h = &p->slot[p->head];
+    p->head = (p->head + 1) % EP__DEPTH;
+    p->n--;
+    return h;
+}
+
+/* Keyspace mode: every entry into the keyspace, through the pipeline. */
+static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result *fatal) {
+    ep__pipe p;
+    ep_snap_entry e;
+    ep_snapshot_info info;
+    ep_result r;
+    p.head = p.n = 0;
+    /* Size the table once; the count is untrusted, so bound it by the file. */
+    ep_snapshot_reader_info(rd, &info);
+    (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
+    while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
+        c->res->snapshot_entries++;
+        ep_keyspace_prefetch(c->ks, e.key.data, e.key.len, 0);
+        if (p.n) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 1)->ent.key.data,
+                                      ep__pipe_at(&p, p.n - 1)->ent.key.len, 1);
+        if (p.n == EP__DEPTH && (*fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent)) != EP_OK) break;
+        if (ep__hold_entry(ep__pipe_at(&p, p.n), &e)) {
+            p.n++;
+            continue;
+        }
+        while (p.n && *fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent);
+        if (*fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &e);
+        if (*fatal != EP_OK) break;
+    }
+    /* The entries still held were read before the end (or a reader error, after
+     * which the snapshot is dropped anyway). */
+    while (p.n && *fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent);
+    return r;
+}
+
 /* One pass over the snapshot. deliver: hand entries on (keyspace or
  * visitor). *fatal gets an error that must stop recovery (NOMEM, visitor). */
 static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
@@ -276,20 +377,13 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
     r = ep_snapshot_reader_open(c->snap_path, &rc, &rd, &c->res->snapshot_error);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? (*fatal = r) : r;
     c->res->snapshot_entries = 0;
-    if (deliver && c->ks) { /* size the table once; the count is untrusted, so bound it by the file */
-        ep_snapshot_info info;
-        ep_snapshot_reader_info(rd, &info);
-        (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
-    }
-    while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
-        if (deliver) {
-            ep_result d = c->ks ? ep_keyspace_load_entry(c->ks, &e) : c->cfg->visitor.entry(c->cfg->visitor.user, &e);
-            if (d != EP_OK) {
-                *fatal = d;
-                break;
-            }
+    if (deliver && c->ks) {
+        r = ep__snapshot_load(c, rd, fatal);
+    } else {
+        while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
+            if (deliver && (*fatal = c->cfg->visitor.entry(c->cfg->visitor.user, &e)) != EP_OK) break;
+            c->res->snapshot_entries++;
         }
-        c->res->snapshot_entries++;
     }
     if (*fatal == EP_OK && r == EP_SNAPSHOT_END) {
         r = EP_OK;
@@ -379,21 +473,59 @@ static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
     return EP_OK;
 }
 
-static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
-    ep_aof_record rec;
+/* Records ending within the first skip bytes are read, not applied. */
+static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     ep_aof_reader_status st;
-    ep_result r;
-    int skipping = skip > 0;
+    if (skip == 0) return 0;
+    ep_aof_reader_status_get(rd, &st);
+    if (st.good_offset > skip) return 0;
+    c->res->records_skipped++;
+    return 1;
+}
+
+static ep_result ep__apply_held(ep__rec *c, ep__pipe *p) {
+    ep__held *h = ep__pipe_pop(p);
+    ep_result r = ep__deliver(c, &h->rec, h->index);
+    if (r == EP_OK) c->res->records_applied++;
+    return r;
+}
+
+/* Keyspace mode, through the pipeline (see ep__pipe). */
+static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
+    ep__pipe p;
+    ep_aof_record rec;
+    ep_result r, d = EP_OK;
+    p.head = p.n = 0;
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
         uint64_t index = c->res->records_read++;
-        if (skipping) {
-            ep_aof_reader_status_get(rd, &st);
-            if (st.good_offset <= skip) {
-                c->res->records_skipped++;
-                continue;
-            }
-            skipping = 0;
+        if (ep__skipped(c, rd, skip)) continue;
+        skip = 0;
+        ep_keyspace_prefetch(c->ks, rec.key.data, rec.key.len, 0);
+        if (p.n) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 1)->rec.key.data,
+                                      ep__pipe_at(&p, p.n - 1)->rec.key.len, 1);
+        if (p.n == EP__DEPTH && (d = ep__apply_held(c, &p)) != EP_OK) break;
+        if (ep__hold_record(ep__pipe_at(&p, p.n), &rec, index)) {
+            p.n++;
+            continue;
         }
+        while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
+        if (d == EP_OK && (d = ep__deliver(c, &rec, index)) == EP_OK) c->res->records_applied++;
+        if (d != EP_OK) break;
+    }
+    /* Records held were read before the end or the error: they count. */
+    while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
+    if (d != EP_OK) return d;
+    return r == EP_AOF_END || r != EP_ERR_NOMEM ? EP_OK : r;
+}
+
+static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
+    ep_aof_record rec;
+    ep_result r;
+    if (c->ks) return ep__replay_pipelined(c, rd, skip);
+    while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
+        uint64_t index = c->res->records_read++;
+        if (ep__skipped(c, rd, skip)) continue;
+        skip = 0;
         if ((r = ep__deliver(c, &rec, index)) != EP_OK) return r;
         c->res->records_applied++;
     }

@@ -228,6 +228,114 @@ EPT_CASE(drop_expired_removes_exactly_the_zero_ttls) {
     ep_keyspace_free(ks);
 }
 
+/* Small hashes and sets live packed in one block and become tables past 16
+ * elements or a part longer than 255 bytes: both forms against a reference. */
+#define PK_POOL 24
+static void pk_name(char *buf, size_t cap, int i, int is_long) {
+    if (is_long) {
+        memset(buf, 'a' + i % 26, 300);
+        buf[300] = '\0';
+    } else {
+        snprintf(buf, cap, "f%d", i);
+    }
+}
+
+static void pk_check(ep_keyspace *ks, const char *key, int is_hash, const int *present, char vals[][320]) {
+    const ep_ks_entry *e = ep_keyspace_get(ks, key, 1);
+    size_t want = 0, seen = 0;
+    int i;
+    for (i = 0; i <= PK_POOL; i++) want += (size_t)present[i];
+    if (!want) {
+        EPT_CHECK(e == NULL);
+        return;
+    }
+    EPT_CHECK(e != NULL);
+    if (!e) return;
+    EPT_CHECK_EQ(ep_ks_entry_len(e), want);
+    {
+        ep_ks_value_iter vi;
+        ep_item it;
+        ep_ks_value_iter_init(&vi, e);
+        while (ep_ks_value_next(&vi, &it)) {
+            char name[320];
+            int found = -1;
+            for (i = 0; i <= PK_POOL && found < 0; i++) {
+                pk_name(name, sizeof name, i, i == PK_POOL);
+                if (it.a.len == strlen(name) && memcmp(it.a.data, name, it.a.len) == 0) found = i;
+            }
+            EPT_CHECK(found >= 0 && present[found]);
+            if (found >= 0 && is_hash) EPT_CHECK(it.b.len == strlen(vals[found]) && memcmp(it.b.data, vals[found], it.b.len) == 0);
+            seen++;
+        }
+    }
+    EPT_CHECK_EQ(seen, want);
+}
+
+EPT_CASE(packed_hashes_and_sets_switch_to_tables) {
+    ep_keyspace *ks = new_ks();
+    uint64_t rng = ept_seed() ^ 0x9a11;
+    static char hv[PK_POOL + 1][320];
+    int hp[PK_POOL + 1] = {0}, sp[PK_POOL + 1] = {0};
+    long ops = ept_scale(4000, 4), n;
+    for (n = 0; n < ops && !ept_failed(); n++) {
+        int i = (int)(ept_rand(&rng) % (PK_POOL + 1)), op = (int)(ept_rand(&rng) % 6);
+        char name[320], val[320];
+        const char *pair[2];
+        const char *one[1];
+        ep_aof_record r;
+        if (i == PK_POOL && ept_rand(&rng) % 4) i = (int)(ept_rand(&rng) % PK_POOL); /* long names rarely */
+        pk_name(name, sizeof name, i, i == PK_POOL);
+        if (ept_rand(&rng) % 16 == 0) {
+            memset(val, 'v', 280);
+            val[280] = '\0';
+        } else {
+            snprintf(val, sizeof val, "%d", (int)(ept_rand(&rng) % 1000));
+        }
+        pair[0] = name;
+        pair[1] = val;
+        one[0] = name;
+        switch (op) {
+        case 0: case 1:
+            r = ept_rec(EP_AOF_HSET, "h");
+            r.items = ept_items_pairs(1, pair);
+            hp[i] = 1;
+            strcpy(hv[i], val);
+            break;
+        case 2: {
+            int64_t cur = 0;
+            r = ept_rec(EP_AOF_HINCRBY, "h");
+            r.key2 = ept_b(name);
+            r.num = 7;
+            if (hp[i] && !ep_parse_i64((const uint8_t *)hv[i], strlen(hv[i]), &cur)) cur = 0;
+            snprintf(hv[i], sizeof hv[i], "%lld", (long long)(cur + 7));
+            hp[i] = 1;
+            break;
+        }
+        case 3:
+            r = ept_rec(EP_AOF_HDEL, "h");
+            r.items = ept_items_strs(EP_ITEMS_STR, 1, one);
+            hp[i] = 0;
+            break;
+        case 4:
+            r = ept_rec(EP_AOF_SADD, "s");
+            r.items = ept_items_strs(EP_ITEMS_STR, 1, one);
+            sp[i] = 1;
+            break;
+        default:
+            r = ept_rec(EP_AOF_SREM, "s");
+            r.items = ept_items_strs(EP_ITEMS_STR, 1, one);
+            sp[i] = 0;
+            break;
+        }
+        EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+        pk_check(ks, "h", 1, hp, hv);
+        pk_check(ks, "s", 0, sp, hv);
+        if (n % 64 == 0) ept_pool_reset();
+    }
+    ep_keyspace_free(ks);
+    ept_pool_reset();
+}
+
 /* Random state -> snapshot entries -> a second keyspace: same dump. */
 EPT_CASE(entries_round_trip_through_snapshot_entries) {
     uint64_t rng = ept_seed();
@@ -362,6 +470,8 @@ EPT_CASE(allocation_failure_is_nomem_and_never_leaks) {
     int n = 0, i;
     uint64_t rng = base_rng;
     for (n = 0; n < 300; n++) recs[n] = ept_random_record(&rng);
+    /* Every 3rd limit alternates between small slabs (refills fail) and no
+     * slabs (every element allocation can fail). */
     for (limit = 0; limit < 2000; limit += 3) {
         failing f;
         ep_allocator al;
@@ -376,6 +486,7 @@ EPT_CASE(allocation_failure_is_nomem_and_never_leaks) {
         al.free_fn = f_free;
         ep_keyspace_config_init(&cfg);
         cfg.alloc = &al;
+        cfg.slab_size = (limit / 3) % 2 ? 1 : 0;
         r = ep_keyspace_create(&cfg, &ks);
         if (r == EP_OK) {
             int failed = 0;
