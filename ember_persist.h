@@ -1534,6 +1534,11 @@ EP__PRIV int ep__add_size(size_t a, size_t b, size_t *out);
 /* snprintf into a fixed buffer, always NUL-terminated, never fails. */
 EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap);
 
+/* Milliseconds from the OS: monotonic (EVERYSEC intervals; arbitrary epoch)
+ * and wall clock (Unix epoch, for PEXPIREAT). 0 if the OS gives nothing. */
+EP__PRIV uint64_t ep__clock_monotonic_ms(void);
+EP__PRIV int64_t ep__clock_wall_ms(void);
+
 /* Zero memory in a way the optimiser may not remove (keys, plaintext). */
 EP__PRIV void ep__wipe(void *p, size_t n);
 
@@ -1541,7 +1546,21 @@ EP__PRIV void ep__wipe(void *p, size_t n);
 /* ---- end src/internal.h ---- */
 
 /* ---- begin src/base.c ---- */
-/* base: result strings, error detail, allocator, UTF-8, cursor, buffer. */
+/* base: result strings, error detail, allocator, UTF-8, cursor, buffer, clocks. */
+/* clock_gettime needs POSIX 2008 when this part is compiled on its own
+ * (the single header asks for it in base.h). */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
+#  define _POSIX_C_SOURCE 200809L
+#endif
+
+#if defined(_WIN32)
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  include <windows.h>
+#else
+#  include <time.h>
+#endif
 
 EP__PRIV int ep__mul_size(size_t a, size_t b, size_t *out) {
     if (a != 0 && b > SIZE_MAX / a) return 0;
@@ -1566,6 +1585,31 @@ EP__PRIV void ep__wipe(void *p, size_t n) {
     /* A volatile pointer makes each store observable, so it cannot be elided. */
     volatile uint8_t *v = (volatile uint8_t *)p;
     while (n--) *v++ = 0;
+}
+
+EP__PRIV uint64_t ep__clock_monotonic_ms(void) {
+#if defined(_WIN32)
+    return (uint64_t)GetTickCount64();
+#else
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+#endif
+}
+
+EP__PRIV int64_t ep__clock_wall_ms(void) {
+#if defined(_WIN32)
+    FILETIME ft;
+    ULARGE_INTEGER u;
+    GetSystemTimeAsFileTime(&ft);
+    u.LowPart = ft.dwLowDateTime;
+    u.HighPart = ft.dwHighDateTime;
+    return (int64_t)((u.QuadPart - 116444736000000000ull) / 10000u); /* 100 ns since 1601 */
+#else
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+    return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
+#endif
 }
 
 EP_API const char *ep_result_str(ep_result r) {
@@ -6600,20 +6644,7 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
 
 /* ---- begin src/aof.c ---- */
 /* aof: the ember AOF writer and reader on a vfs (see aof.h for the contract). */
-/* clock_gettime needs POSIX 2008 when this part is compiled on its own
- * (the single header asks for it in base.h). */
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
-#  define _POSIX_C_SOURCE 200809L
-#endif
 
-#if defined(_WIN32)
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#  endif
-#  include <windows.h>
-#else
-#  include <time.h>
-#endif
 
 /* From codec_aof.c. */
 EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, size_t *size);
@@ -6995,21 +7026,8 @@ struct ep_aof_writer {
     ep_error err;
 };
 
-static uint64_t ep__aof_os_clock_ms(void *user) {
-    (void)user;
-#if defined(_WIN32)
-    return (uint64_t)GetTickCount64();
-#else
-    {
-        struct timespec ts;
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
-        return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-    }
-#endif
-}
-
 static uint64_t ep__aof_now(const ep_aof_writer *w) {
-    return w->cfg.clock_ms ? w->cfg.clock_ms(w->cfg.clock_user) : ep__aof_os_clock_ms(NULL);
+    return w->cfg.clock_ms ? w->cfg.clock_ms(w->cfg.clock_user) : ep__clock_monotonic_ms();
 }
 
 EP_API void ep_aof_writer_config_init(ep_aof_writer_config *cfg) {
@@ -10829,36 +10847,10 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
 /* ---- begin src/recovery.c ---- */
 /* recovery: ember shard recovery (snapshot + AOF replay) and snapshots whose
  * trailer names the AOF prefix they cover (see recovery.h, docs/recovery.md). */
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
-#  define _POSIX_C_SOURCE 200809L
-#endif
 
-#if defined(_WIN32)
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#  endif
-#  include <windows.h>
-#else
-#  include <time.h>
-#endif
 
 #define EP__PATH_MAX 1024
 #define EP__MAX_TRAILER (256u * 1024u * 1024u) /* schemas included */
-
-static int64_t ep__os_wall_ms(void) {
-#if defined(_WIN32)
-    FILETIME ft;
-    ULARGE_INTEGER u;
-    GetSystemTimeAsFileTime(&ft);
-    u.LowPart = ft.dwLowDateTime;
-    u.HighPart = ft.dwHighDateTime;
-    return (int64_t)((u.QuadPart - 116444736000000000ull) / 10000u); /* 100 ns since 1601 */
-#else
-    struct timespec ts;
-    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
-    return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
-#endif
-}
 
 /* ---- prefix hash -------------------------------------------------------------- */
 
@@ -11429,7 +11421,7 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
         if ((r = ep_vfs_os_init(&os)) != EP_OK) return r;
         c.vfs = &os;
     }
-    c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__os_wall_ms();
+    c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
     if ((r = ep_snapshot_path(dir, shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
         (r = ep_aof_path(dir, shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
         return r;

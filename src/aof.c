@@ -1,9 +1,4 @@
 /* aof: the ember AOF writer and reader on a vfs (see aof.h for the contract). */
-/* clock_gettime needs POSIX 2008 when this part is compiled on its own
- * (the single header asks for it in base.h). */
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
-#  define _POSIX_C_SOURCE 200809L
-#endif
 #include "internal.h"
 #include "crc.h"
 #include "crypto.h"
@@ -11,14 +6,6 @@
 #include "codec_aof.h"
 #include "aof.h"
 
-#if defined(_WIN32)
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#  endif
-#  include <windows.h>
-#else
-#  include <time.h>
-#endif
 
 /* From codec_aof.c. */
 EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, size_t *size);
@@ -400,21 +387,8 @@ struct ep_aof_writer {
     ep_error err;
 };
 
-static uint64_t ep__aof_os_clock_ms(void *user) {
-    (void)user;
-#if defined(_WIN32)
-    return (uint64_t)GetTickCount64();
-#else
-    {
-        struct timespec ts;
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
-        return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-    }
-#endif
-}
-
 static uint64_t ep__aof_now(const ep_aof_writer *w) {
-    return w->cfg.clock_ms ? w->cfg.clock_ms(w->cfg.clock_user) : ep__aof_os_clock_ms(NULL);
+    return w->cfg.clock_ms ? w->cfg.clock_ms(w->cfg.clock_user) : ep__clock_monotonic_ms();
 }
 
 EP_API void ep_aof_writer_config_init(ep_aof_writer_config *cfg) {

@@ -1,5 +1,19 @@
-/* base: result strings, error detail, allocator, UTF-8, cursor, buffer. */
+/* base: result strings, error detail, allocator, UTF-8, cursor, buffer, clocks. */
+/* clock_gettime needs POSIX 2008 when this part is compiled on its own
+ * (the single header asks for it in base.h). */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
+#  define _POSIX_C_SOURCE 200809L
+#endif
 #include "internal.h"
+
+#if defined(_WIN32)
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  include <windows.h>
+#else
+#  include <time.h>
+#endif
 
 EP__PRIV int ep__mul_size(size_t a, size_t b, size_t *out) {
     if (a != 0 && b > SIZE_MAX / a) return 0;
@@ -24,6 +38,31 @@ EP__PRIV void ep__wipe(void *p, size_t n) {
     /* A volatile pointer makes each store observable, so it cannot be elided. */
     volatile uint8_t *v = (volatile uint8_t *)p;
     while (n--) *v++ = 0;
+}
+
+EP__PRIV uint64_t ep__clock_monotonic_ms(void) {
+#if defined(_WIN32)
+    return (uint64_t)GetTickCount64();
+#else
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+#endif
+}
+
+EP__PRIV int64_t ep__clock_wall_ms(void) {
+#if defined(_WIN32)
+    FILETIME ft;
+    ULARGE_INTEGER u;
+    GetSystemTimeAsFileTime(&ft);
+    u.LowPart = ft.dwLowDateTime;
+    u.HighPart = ft.dwHighDateTime;
+    return (int64_t)((u.QuadPart - 116444736000000000ull) / 10000u); /* 100 ns since 1601 */
+#else
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+    return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
+#endif
 }
 
 EP_API const char *ep_result_str(ep_result r) {

@@ -47,6 +47,11 @@ EP__PRIV int ep__add_size(size_t a, size_t b, size_t *out);
 /* snprintf into a fixed buffer, always NUL-terminated, never fails. */
 EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap);
 
+/* Milliseconds from the OS: monotonic (EVERYSEC intervals; arbitrary epoch)
+ * and wall clock (Unix epoch, for PEXPIREAT). 0 if the OS gives nothing. */
+EP__PRIV uint64_t ep__clock_monotonic_ms(void);
+EP__PRIV int64_t ep__clock_wall_ms(void);
+
 /* Zero memory in a way the optimiser may not remove (keys, plaintext). */
 EP__PRIV void ep__wipe(void *p, size_t n);
 

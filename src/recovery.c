@@ -1,8 +1,5 @@
 /* recovery: ember shard recovery (snapshot + AOF replay) and snapshots whose
  * trailer names the AOF prefix they cover (see recovery.h, docs/recovery.md). */
-#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
-#  define _POSIX_C_SOURCE 200809L
-#endif
 #include "internal.h"
 #include "crc.h"
 #include "vfs.h"
@@ -13,32 +10,9 @@
 #include "keyspace.h"
 #include "recovery.h"
 
-#if defined(_WIN32)
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#  endif
-#  include <windows.h>
-#else
-#  include <time.h>
-#endif
 
 #define EP__PATH_MAX 1024
 #define EP__MAX_TRAILER (256u * 1024u * 1024u) /* schemas included */
-
-static int64_t ep__os_wall_ms(void) {
-#if defined(_WIN32)
-    FILETIME ft;
-    ULARGE_INTEGER u;
-    GetSystemTimeAsFileTime(&ft);
-    u.LowPart = ft.dwLowDateTime;
-    u.HighPart = ft.dwHighDateTime;
-    return (int64_t)((u.QuadPart - 116444736000000000ull) / 10000u); /* 100 ns since 1601 */
-#else
-    struct timespec ts;
-    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
-    return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
-#endif
-}
 
 /* ---- prefix hash -------------------------------------------------------------- */
 
@@ -609,7 +583,7 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
         if ((r = ep_vfs_os_init(&os)) != EP_OK) return r;
         c.vfs = &os;
     }
-    c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__os_wall_ms();
+    c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
     if ((r = ep_snapshot_path(dir, shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
         (r = ep_aof_path(dir, shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
         return r;
