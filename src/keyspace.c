@@ -2257,7 +2257,8 @@ static void ep__encode_items(const ep_ks_entry *e, ep_buf *b, ep_snap_entry *out
     out->items.count = n;
     out->items.kind = kinds[ep__etype(e)];
     out->items.dim = out->dim;
-    out->items.raw = ep_bytes_of(b->err ? NULL : b->data + start, b->len - start);
+    /* b->data stays NULL while nothing was written (an empty collection) */
+    out->items.raw = ep_bytes_of(b->err || !b->data ? NULL : b->data + start, b->len - start);
 }
 
 EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_snap_entry *out) {
