@@ -10667,10 +10667,15 @@ EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, i
         EP__PREFETCH(&ks->keys.p[i]);
         return;
     }
-    /* The slot is (nearly) in cache now: fetch the entry a hit compares. */
+    /* The slot is (nearly) in cache now: fetch the entry a hit compares,
+     * two lines of it: entries sit at any 8-byte offset, and one with an
+     * inline value (88 bytes for a 12-byte key and a 48-byte value) always
+     * spans two; a SET overwrites the value, a collection record reads the
+     * object pointer at the start. */
     for (n = 0; n < 4 && ks->keys.p[i]; n++, i = (i + 1) & mask) {
         if (ks->keys.tag[i] == (uint32_t)h) {
             EP__PREFETCH(ks->keys.p[i]);
+            EP__PREFETCH((const uint8_t *)ks->keys.p[i] + 64);
             return;
         }
     }
