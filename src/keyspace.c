@@ -4,6 +4,20 @@
 #include "codec_snap.h"
 #include "keyspace.h"
 
+/* Transparent huge pages are asked for with madvise(MADV_HUGEPAGE), which
+ * strict POSIX feature macros hide (and <sys/mman.h> is Linux's here).
+ * glibc's and musl's posix_madvise pass every advice but DONTNEED through
+ * to the madvise system call, and MADV_HUGEPAGE is 14 in every Linux uapi,
+ * so that is the way in when the name is hidden. */
+#if defined(__linux__) && !defined(__hppa__)
+#  include <sys/mman.h>
+#  if defined(MADV_HUGEPAGE)
+#    define EP__ADVISE_HUGE(p, n) madvise((p), (n), MADV_HUGEPAGE)
+#  elif defined(POSIX_MADV_NORMAL)
+#    define EP__ADVISE_HUGE(p, n) posix_madvise((p), (n), 14)
+#  endif
+#endif
+
 /* ---- storage types ------------------------------------------------------ */
 
 /* An owned byte run. Every object kept in an ep__map starts with one of
@@ -168,6 +182,15 @@ typedef struct ep__schema {
 #define EP__CLASS(n) ((n) ? ((n) + EP__GRAIN - 1) / EP__GRAIN : 1u)
 #define EP__SLAB_HEAD 16u /* keeps blocks 16-byte aligned when the slab is */
 #define EP__SLAB_FIRST 4096u
+/* A big keyspace (a table of 128 K slots, or 32 MiB in slabs) takes 32 MiB
+ * slabs for the huge-page hint: the hint covers only whole 2 MiB pages
+ * inside a slab, and an allocator's header costs a slab at most its first
+ * one (Linux puts large anonymous mappings on 2 MiB boundaries). Pages of a
+ * slab tail never touched cost no memory. */
+#define EP__HUGE ((size_t)2u << 20)
+#define EP__SLAB_BIG ((size_t)32u << 20)
+#define EP__BIG_SLOTS ((size_t)128u << 10)
+#define EP__BIG_RESERVED ((size_t)32u << 20)
 
 typedef struct ep__slab {
     struct ep__slab *next;
@@ -195,6 +218,21 @@ struct ep_keyspace {
 };
 
 /* ---- memory ------------------------------------------------------------- */
+
+/* Asks for huge pages on the 2 MiB pages inside [p, p + n): the random
+ * accesses of a large keyspace then miss the TLB far less, and faulting the
+ * memory in costs one fault per 2 MiB instead of per 4 KiB. Only a hint,
+ * and only on whole huge pages of a block that is ours. */
+static void ep__hugepage_hint(void *p, size_t n) {
+#if defined(EP__ADVISE_HUGE)
+    uintptr_t a = ((uintptr_t)p + (EP__HUGE - 1)) & ~(uintptr_t)(EP__HUGE - 1);
+    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(EP__HUGE - 1);
+    if (e > a) (void)EP__ADVISE_HUGE((void *)a, (size_t)(e - a));
+#else
+    (void)p;
+    (void)n;
+#endif
+}
 
 /* Small blocks (entries, elements, small tables) come from slabs: no
  * per-block allocator header, a bump pointer instead of a malloc call, and
@@ -224,8 +262,10 @@ static void *ep__arena_alloc(ep_keyspace *ks, size_t n) {
         a->free[tc] = a->bump;
     }
     size = a->next_slab;
+    if (ks->keys.cap >= EP__BIG_SLOTS || a->reserved >= EP__BIG_RESERVED) size = EP__SLAB_BIG - 64u;
     slab = (ep__slab *)ep_malloc(&ks->alloc, size);
     if (!slab) return NULL;
+    if (size >= EP__SLAB_BIG / 2) ep__hugepage_hint(slab, size);
     if (size < ks->slab_max) a->next_slab = size * 2 > ks->slab_max ? ks->slab_max : size * 2;
     slab->next = a->slabs;
     a->slabs = slab;
@@ -390,6 +430,7 @@ static ep_result ep__map_resize(ep_keyspace *ks, ep__map *m, size_t cap) {
     if ((cap - 1) >> 16 >> 16 || !ep__mul_size(cap, EP__SLOT_BYTES, &bytes)) return EP_ERR_NOMEM;
     n.p = (void **)ep__ks_alloc(ks, bytes);
     if (!n.p) return EP_ERR_NOMEM;
+    if (bytes >= 2 * EP__HUGE) ep__hugepage_hint(n.p, bytes); /* before the memset faults it in */
     memset(n.p, 0, bytes);
     n.tag = (uint32_t *)(void *)(n.p + cap);
     n.cap = cap;
@@ -1017,6 +1058,20 @@ static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
     return EP_OK;
 }
 
+/* A string entry whose own size class has no free block takes one from the
+ * next few classes when they have one, and keeps the difference as inline
+ * capacity: blocks freed by DEL and by first-ttl moves (in a keyspace loaded
+ * from a snapshot mostly of one size) are reused instead of staying on their
+ * lists. Returns the extra bytes (0: allocate as asked). */
+#define EP__FIT_CLASSES 4u
+static size_t ep__spare_room(const ep_keyspace *ks, size_t size) {
+    size_t c = EP__CLASS(size), k;
+    if (!ep__small(ks, size) || ks->arena.free[c]) return 0;
+    for (k = c + 1; k <= c + EP__FIT_CLASSES && k <= EP__ARENA_MAX / EP__GRAIN; k++)
+        if (ks->arena.free[k]) return k * EP__GRAIN - size;
+    return 0;
+}
+
 /* A new entry outside the table, with an empty value of type, room for an
  * inline string of icap bytes (the value to come), and ttl (room for one only
  * if ttl >= 0). */
@@ -1028,6 +1083,11 @@ static ep_result ep__entry_new(ep_keyspace *ks, ep_bytes key, uint8_t type, size
     if (key.len > UINT32_MAX) return EP_ERR_LIMIT;
     if (icap > EP__ICAP_MAX) icap = 0; /* such a value lives on the heap */
     if (!ep__add_size(sizeof(ep_ks_entry) + icap + (ttl >= 0 ? 8u : 0u), key.len, &size)) return EP_ERR_NOMEM;
+    if (type == EP_TYPE_STRING && icap) {
+        size_t extra = ep__spare_room(ks, size);
+        icap += extra;
+        size += extra;
+    }
     e = (ep_ks_entry *)ep__ks_alloc(ks, size);
     if (!e) return EP_ERR_NOMEM;
     memset(e, 0, sizeof *e);
@@ -2052,10 +2112,15 @@ EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, i
         EP__PREFETCH(&ks->keys.p[i]);
         return;
     }
-    /* The slot is (nearly) in cache now: fetch the entry a hit compares. */
+    /* The slot is (nearly) in cache now: fetch the entry a hit compares,
+     * two lines of it: entries sit at any 8-byte offset, and one with an
+     * inline value (88 bytes for a 12-byte key and a 48-byte value) always
+     * spans two; a SET overwrites the value, a collection record reads the
+     * object pointer at the start. */
     for (n = 0; n < 4 && ks->keys.p[i]; n++, i = (i + 1) & mask) {
         if (ks->keys.tag[i] == (uint32_t)h) {
             EP__PREFETCH(ks->keys.p[i]);
+            EP__PREFETCH((const uint8_t *)ks->keys.p[i] + 64);
             return;
         }
     }

@@ -241,12 +241,17 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
 /* ---- a short pipeline for keyspace mode --------------------------------------- */
 
 /* Applying a record mostly waits for memory: the key's table slot, then its
- * entry, both random in a large keyspace. So replay keeps EP__DEPTH records
- * in flight: when a record is read its slot is prefetched, one record later
- * its entry, and it is applied one record after that. A reader's views last
+ * entry, both random in a large keyspace. So replay keeps a few records in
+ * flight: when a record is read its slot is prefetched, one record later
+ * its entry, and it is applied one record after that. A snapshot entry
+ * costs less work than an AOF record, so the snapshot load gives the slot
+ * two entries' time instead of one (three in flight; measured: the AOF
+ * replay gained nothing from it). A reader's views last
  * only until its next call, so records in flight are copies (small ones;
  * a record too large to copy drains the pipeline and is applied at once). */
-#define EP__DEPTH 2
+#define EP__DEPTH 3 /* at most */
+#define EP__DEPTH_AOF 2
+#define EP__DEPTH_SNAP 3
 #define EP__HOLD_BYTES 448u
 
 typedef struct ep__held {
@@ -259,7 +264,13 @@ typedef struct ep__held {
 typedef struct ep__pipe {
     ep__held slot[EP__DEPTH];
     size_t head, n; /* oldest at head */
+    size_t depth;   /* records in flight before the oldest is applied */
 } ep__pipe;
+
+static void ep__pipe_init(ep__pipe *p, size_t depth) {
+    p->head = p->n = 0;
+    p->depth = depth;
+}
 
 /* Moves the n views into h->bytes; 0 if they do not fit. */
 static int ep__hold_views(ep__held *h, ep_bytes **v, size_t n) {
@@ -299,12 +310,13 @@ static int ep__hold_entry(ep__held *h, const ep_snap_entry *e) {
 }
 
 static ep__held *ep__pipe_at(ep__pipe *p, size_t i) {
-    return &p->slot[(p->head + i) % EP__DEPTH];
+    i += p->head; /* i < depth: one subtraction wraps it (no division) */
+    return &p->slot[i >= p->depth ? i - p->depth : i];
 }
 
 static ep__held *ep__pipe_pop(ep__pipe *p) {
     ep__held *h = &p->slot[p->head];
-    p->head = (p->head + 1) % EP__DEPTH;
+    p->head = p->head + 1 == p->depth ? 0 : p->head + 1;
     p->n--;
     return h;
 }
@@ -315,16 +327,16 @@ static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result
     ep_snap_entry e;
     ep_snapshot_info info;
     ep_result r;
-    p.head = p.n = 0;
+    ep__pipe_init(&p, EP__DEPTH_SNAP);
     /* Size the table once; the count is untrusted, so bound it by the file. */
     ep_snapshot_reader_info(rd, &info);
     (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
     while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
         c->res->snapshot_entries++;
         ep_keyspace_prefetch(c->ks, e.key.data, e.key.len, 0);
-        if (p.n) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 1)->ent.key.data,
-                                      ep__pipe_at(&p, p.n - 1)->ent.key.len, 1);
-        if (p.n == EP__DEPTH && (*fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent)) != EP_OK) break;
+        if (p.n >= 2) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 2)->ent.key.data,
+                                           ep__pipe_at(&p, p.n - 2)->ent.key.len, 1);
+        if (p.n == p.depth && (*fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent)) != EP_OK) break;
         if (ep__hold_entry(ep__pipe_at(&p, p.n), &e)) {
             p.n++;
             continue;
@@ -469,7 +481,7 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
     ep__pipe p;
     ep_aof_record rec;
     ep_result r, d = EP_OK;
-    p.head = p.n = 0;
+    ep__pipe_init(&p, EP__DEPTH_AOF);
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
         uint64_t index = c->res->records_read++;
         if (ep__skipped(c, rd, skip)) continue;
@@ -477,7 +489,7 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
         ep_keyspace_prefetch(c->ks, rec.key.data, rec.key.len, 0);
         if (p.n) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 1)->rec.key.data,
                                       ep__pipe_at(&p, p.n - 1)->rec.key.len, 1);
-        if (p.n == EP__DEPTH && (d = ep__apply_held(c, &p)) != EP_OK) break;
+        if (p.n == p.depth && (d = ep__apply_held(c, &p)) != EP_OK) break;
         if (ep__hold_record(ep__pipe_at(&p, p.n), &rec, index)) {
             p.n++;
             continue;

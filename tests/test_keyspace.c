@@ -433,6 +433,49 @@ EPT_CASE(inline_values_move_to_heap_and_back) {
     ept_pool_reset();
 }
 
+/* A new string entry whose size class has no free block reuses a freed block
+ * up to four classes larger (keeping the difference as inline room): memory
+ * in use does not grow, and the entries behave as usual afterwards (APPEND
+ * into the room and past it, a first ttl after the widened value, DEL). */
+EPT_CASE(new_strings_reuse_slightly_larger_freed_blocks) {
+    ep_keyspace *ks = new_ks();
+    size_t before;
+    char k[16], want[128];
+    int i;
+    ep_aof_record r;
+    for (i = 0; i < 64; i++) {
+        snprintf(k, sizeof k, "key-%08d", i);
+        EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, k, "0123456789abcdef0123456789abcdef0123456789abcdef"));
+    }
+    before = ep_keyspace_memory(ks);
+    for (i = 0; i < 64; i++) {
+        snprintf(k, sizeof k, "key-%08d", i);
+        EPT_CHECK_OK(ep_keyspace_apply(ks, (r = ept_rec(EP_AOF_DEL, k), &r), NOW));
+    }
+    for (i = 0; i < 64; i++) { /* 20 bytes shorter: two classes down */
+        snprintf(k, sizeof k, "new-%08d", i);
+        EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, k, "0123456789abcdef0123456789ab"));
+    }
+    EPT_CHECK_EQ(ep_keyspace_memory(ks), before);
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_APPEND, "new-00000000", "XYZ")); /* fits the room */
+    KS_KEY_IS(ks, "new-00000000", "new-00000000|string|-1|0123456789abcdef0123456789abXYZ");
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_APPEND, "new-00000000", "0123456789abcdef0123456789")); /* past it */
+    KS_KEY_IS(ks, "new-00000000",
+              "new-00000000|string|-1|0123456789abcdef0123456789abXYZ0123456789abcdef0123456789");
+    r = ept_rec(EP_AOF_PEXPIRE, "new-00000001");
+    r.num = 5000;
+    EPT_CHECK_OK(ep_keyspace_apply(ks, &r, NOW));
+    snprintf(want, sizeof want, "new-00000001|string|5000|0123456789abcdef0123456789ab");
+    KS_KEY_IS(ks, "new-00000001", want);
+    EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, "new-00000001", "short"));
+    EPT_CHECK(ep_ks_entry_ttl(ep_keyspace_get(ks, "new-00000001", 12)) == -1);
+    EPT_CHECK_OK(ep_keyspace_apply(ks, (r = ept_rec(EP_AOF_DEL, "new-00000002"), &r), NOW));
+    EPT_CHECK(ep_keyspace_get(ks, "new-00000002", 12) == NULL);
+    EPT_CHECK_EQ(ep_keyspace_count(ks), 63u);
+    ep_keyspace_free(ks);
+    ept_pool_reset();
+}
+
 /* ---- allocation failure ---- */
 typedef struct failing {
     long left; /* allocations still allowed; -1 = unlimited */
