@@ -1276,6 +1276,16 @@ EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n);
  * in cache) the entry it holds, so that the record's own lookup does not
  * wait for memory. Changes nothing; any arguments are safe. */
 EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, int step);
+/* The same pipeline with the key hashed once: ep_keyspace_key_hash gives
+ * the hash the table uses for key; the _hashed calls take it instead of
+ * hashing the key again (each is exactly its plain form when hash is
+ * ep_keyspace_key_hash(ks, the record's or entry's key); another value
+ * gives wrong results). */
+EP_API uint64_t ep_keyspace_key_hash(const ep_keyspace *ks, const void *key, size_t len);
+EP_API void ep_keyspace_prefetch_hashed(ep_keyspace *ks, uint64_t hash, int step);
+EP_API ep_result ep_keyspace_apply_hashed(ep_keyspace *ks, const ep_aof_record *rec, int64_t now_unix_ms,
+                                          uint64_t key_hash);
+EP_API ep_result ep_keyspace_load_entry_hashed(ep_keyspace *ks, const ep_snap_entry *e, uint64_t key_hash);
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks);
 /* Bytes in use for keys, values, tables and schemas (blocks from slabs
  * counted at their 8-byte-rounded size; free slab space and allocator
@@ -8802,6 +8812,13 @@ struct ep_keyspace {
     size_t slab_max; /* 0: every block from the allocator */
     int zero_ttl; /* some key may have ttl 0 (saves drop_expired a full scan) */
     size_t prefetches; /* ep_keyspace_prefetch calls (see there) */
+    /* The hash of the key of the record being applied, from the caller's
+     * pipeline (ep_keyspace_apply_hashed): a lookup of exactly these bytes
+     * (same pointer and length, so the same key) uses it instead of hashing
+     * again. Set for one apply only. */
+    const uint8_t *hint_key;
+    size_t hint_len;
+    uint64_t hint_hash;
     ep__map keys;
     ep__schema *schemas;
     size_t nschemas, schemas_cap;
@@ -9734,8 +9751,20 @@ static ep_result ep__attach(ep_keyspace *ks, ep_ks_entry *e) {
     return ep__attach_h(ks, e, ep__hash(ks->seed, ep__ekey(e), e->klen));
 }
 
+/* A top-level key's hash: the caller's (see hint_key) when key is the
+ * record's key, else computed. */
+static uint64_t ep__key_hash(const ep_keyspace *ks, ep_bytes key) {
+    if (key.data == ks->hint_key && key.len == ks->hint_len && key.data) return ks->hint_hash;
+    return ep__hash(ks->seed, key.data, key.len);
+}
+
+/* ep__attach for an entry made under key (its bytes equal e's key). */
+static ep_result ep__attach_key(ep_keyspace *ks, ep_ks_entry *e, ep_bytes key) {
+    return ep__attach_h(ks, e, ep__key_hash(ks, key));
+}
+
 static ep_ks_entry *ep__find(const ep_keyspace *ks, ep_bytes key, size_t *slot) {
-    uint64_t h = ep__hash(ks->seed, key.data, key.len);
+    uint64_t h = ep__key_hash(ks, key);
     size_t i = ep__keys_find(ks, h, key.data, key.len);
     if (slot) *slot = i;
     return i == EP__NOSLOT ? NULL : (ep_ks_entry *)ks->keys.p[i];
@@ -9785,7 +9814,7 @@ static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, 
         return EP_OK;
     }
     if ((r = ep__entry_new(ks, key, type, 0, -1, &e)) != EP_OK) return r;
-    if ((r = ep__attach(ks, e)) != EP_OK) {
+    if ((r = ep__attach_key(ks, e, key)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
     }
@@ -9855,7 +9884,7 @@ static ep_result ep__put_string(ep_keyspace *ks, ep_bytes key, ep_bytes v, int64
     ep_result r;
     if (!e) {
         if ((r = ep__entry_new(ks, key, EP_TYPE_STRING, v.len, ttl, &e)) != EP_OK) return r;
-        if ((r = ep__entry_set_string(ks, e, v)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
+        if ((r = ep__entry_set_string(ks, e, v)) != EP_OK || (r = ep__attach_key(ks, e, key)) != EP_OK) {
             ep__entry_free(ks, e);
             return r;
         }
@@ -10315,7 +10344,7 @@ static ep_result ep__vadd(ep_keyspace *ks, const ep_aof_record *rec) {
         vs->quantization = rec->flag2;
         vs->connectivity = rec->connectivity;
         vs->expansion_add = rec->expansion_add;
-        if ((r = ep__attach(ks, e)) != EP_OK) {
+        if ((r = ep__attach_key(ks, e, rec->key)) != EP_OK) {
             ep__entry_free(ks, e);
             return r;
         }
@@ -10353,7 +10382,7 @@ static ep_result ep__proto_set(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e;
     ep_result r;
     if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, 0, ep__norm_ttl(rec->num), &e)) != EP_OK) return r;
-    if ((r = ep__proto_fill(ks, e, rec->key2, rec->value)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
+    if ((r = ep__proto_fill(ks, e, rec->key2, rec->value)) != EP_OK || (r = ep__attach_key(ks, e, rec->key)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
     }
@@ -10608,6 +10637,20 @@ EP_API ep_result ep_keyspace_apply(ep_keyspace *ks, const ep_aof_record *rec, in
     }
 }
 
+/* The record's key was hashed by the caller's pipeline: every lookup of
+ * rec->key during this apply uses key_hash (see hint_key). */
+EP_API ep_result ep_keyspace_apply_hashed(ep_keyspace *ks, const ep_aof_record *rec, int64_t now_unix_ms,
+                                          uint64_t key_hash) {
+    ep_result r;
+    if (!ks || !rec) return EP_ERR_INVALID_ARG;
+    ks->hint_key = rec->key.data;
+    ks->hint_len = rec->key.len;
+    ks->hint_hash = key_hash;
+    r = ep_keyspace_apply(ks, rec, now_unix_ms);
+    ks->hint_key = NULL;
+    return r;
+}
+
 /* Fills a fresh entry from a snapshot entry's elements. */
 static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_entry *se) {
     static const uint8_t kinds[7] = {0, EP_ITEMS_BYTES, EP_ITEMS_SCORE_MEMBER, EP_ITEMS_FIELD_VALUE,
@@ -10629,13 +10672,11 @@ static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_e
     return r;
 }
 
-EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se) {
+static ep_result ep__load_entry_h(ep_keyspace *ks, const ep_snap_entry *se, uint64_t h) {
     ep_ks_entry *e;
     ep_result r;
-    uint64_t h;
     if (!ks || !se || se->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
     /* Start fetching the key's slot now; building the entry hides the miss. */
-    h = ep__hash(ks->seed, se->key.data, se->key.len);
     if (ks->keys.cap) {
         EP__PREFETCH(&ks->keys.tag[(size_t)h & (ks->keys.cap - 1)]);
         EP__PREFETCH(&ks->keys.p[(size_t)h & (ks->keys.cap - 1)]);
@@ -10660,6 +10701,15 @@ EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se
     if (r == EP_OK) r = ep__attach_h(ks, e, h);
     if (r != EP_OK) ep__entry_free(ks, e);
     return r;
+}
+
+EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se) {
+    if (!ks || !se) return EP_ERR_INVALID_ARG;
+    return ep__load_entry_h(ks, se, ep__hash(ks->seed, se->key.data, se->key.len));
+}
+
+EP_API ep_result ep_keyspace_load_entry_hashed(ep_keyspace *ks, const ep_snap_entry *se, uint64_t key_hash) {
+    return ep__load_entry_h(ks, se, key_hash);
 }
 
 EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
@@ -10688,14 +10738,22 @@ EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     return ep__map_resize(ks, &ks->keys, cap);
 }
 
+EP_API uint64_t ep_keyspace_key_hash(const ep_keyspace *ks, const void *key, size_t len) {
+    if (!ks || (!key && len)) return 0;
+    return ep__hash(ks->seed, (const uint8_t *)key, len);
+}
+
 EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, int step) {
-    uint64_t h;
-    size_t i, mask, n;
     if (!ks || !ks->keys.cap || (!key && len)) return;
+    ep_keyspace_prefetch_hashed(ks, ep__hash(ks->seed, (const uint8_t *)key, len), step);
+}
+
+EP_API void ep_keyspace_prefetch_hashed(ep_keyspace *ks, uint64_t h, int step) {
+    size_t i, mask, n;
+    if (!ks || !ks->keys.cap) return;
     /* A prefetch has no side effect to a compiler, which then drops calls
      * to this whole function as useless; counting them keeps them. */
     ks->prefetches++;
-    h = ep__hash(ks->seed, (const uint8_t *)key, len);
     mask = ks->keys.cap - 1;
     i = (size_t)h & mask;
     if (step == 0) {
@@ -11188,7 +11246,10 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
  * two entries' time instead of one (three in flight; measured: the AOF
  * replay gained nothing from it). A reader's views last
  * only until its next call, so records in flight are copies (small ones;
- * a record too large to copy drains the pipeline and is applied at once). */
+ * a record too large to copy drains the pipeline and is applied at once).
+ * The key is hashed once, when the record is read, and the hash travels
+ * with it (prefetch, step 1, lookup and insert would otherwise hash the key
+ * three or four times). */
 #define EP__DEPTH 3 /* at most */
 #define EP__DEPTH_AOF 2
 #define EP__DEPTH_SNAP 3
@@ -11198,6 +11259,7 @@ typedef struct ep__held {
     ep_aof_record rec; /* AOF mode */
     ep_snap_entry ent; /* snapshot mode */
     uint64_t index;
+    uint64_t hash; /* the key's table hash: computed once, used by each step */
     uint8_t bytes[EP__HOLD_BYTES];
 } ep__held;
 
@@ -11267,27 +11329,39 @@ static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result
     ep_snap_entry e;
     ep_snapshot_info info;
     ep_result r;
+    uint64_t h;
+    ep__held *o;
     ep__pipe_init(&p, EP__DEPTH_SNAP);
     /* Size the table once; the count is untrusted, so bound it by the file. */
     ep_snapshot_reader_info(rd, &info);
     (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
     while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
         c->res->snapshot_entries++;
-        ep_keyspace_prefetch(c->ks, e.key.data, e.key.len, 0);
-        if (p.n >= 2) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 2)->ent.key.data,
-                                           ep__pipe_at(&p, p.n - 2)->ent.key.len, 1);
-        if (p.n == p.depth && (*fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent)) != EP_OK) break;
+        h = ep_keyspace_key_hash(c->ks, e.key.data, e.key.len);
+        ep_keyspace_prefetch_hashed(c->ks, h, 0);
+        if (p.n >= 2) ep_keyspace_prefetch_hashed(c->ks, ep__pipe_at(&p, p.n - 2)->hash, 1);
+        if (p.n == p.depth) {
+            o = ep__pipe_pop(&p);
+            if ((*fatal = ep_keyspace_load_entry_hashed(c->ks, &o->ent, o->hash)) != EP_OK) break;
+        }
         if (ep__hold_entry(ep__pipe_at(&p, p.n), &e)) {
+            ep__pipe_at(&p, p.n)->hash = h;
             p.n++;
             continue;
         }
-        while (p.n && *fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent);
-        if (*fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &e);
+        while (p.n && *fatal == EP_OK) {
+            o = ep__pipe_pop(&p);
+            *fatal = ep_keyspace_load_entry_hashed(c->ks, &o->ent, o->hash);
+        }
+        if (*fatal == EP_OK) *fatal = ep_keyspace_load_entry_hashed(c->ks, &e, h);
         if (*fatal != EP_OK) break;
     }
     /* The entries still held were read before the end (or a reader error, after
      * which the snapshot is dropped anyway). */
-    while (p.n && *fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent);
+    while (p.n && *fatal == EP_OK) {
+        o = ep__pipe_pop(&p);
+        *fatal = ep_keyspace_load_entry_hashed(c->ks, &o->ent, o->hash);
+    }
     return r;
 }
 
@@ -11348,17 +11422,22 @@ static ep_result ep__load_snapshot(ep__rec *c) {
     return EP_OK;
 }
 
-/* A record to the keyspace or the visitor. Rule refusals are logged. */
-static ep_result ep__deliver(ep__rec *c, const ep_aof_record *rec, uint64_t index) {
+/* A record to the keyspace (key_hash: its key's ep_keyspace_key_hash) or the
+ * visitor. Rule refusals are logged. */
+static ep_result ep__deliver_h(ep__rec *c, const ep_aof_record *rec, uint64_t index, uint64_t key_hash) {
     ep_result r;
     if (!c->ks) return c->cfg->visitor.record(c->cfg->visitor.user, rec, index);
-    r = ep_keyspace_apply(c->ks, rec, c->now);
+    r = ep_keyspace_apply_hashed(c->ks, rec, c->now, key_hash);
     if (r == EP_OK) return EP_OK;
     if (r == EP_ERR_NOMEM) return r;
     c->res->record_warnings++;
     ep__log(c, EP_LOG_ERROR, "aof record %llu (%s): not applied: %s", (unsigned long long)index,
             ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep_result_str(r));
     return EP_OK;
+}
+
+static ep_result ep__deliver(ep__rec *c, const ep_aof_record *rec, uint64_t index) {
+    return ep__deliver_h(c, rec, index, c->ks ? ep_keyspace_key_hash(c->ks, rec->key.data, rec->key.len) : 0);
 }
 
 /* Schemas kept in the trailer, as PROTO.REGISTER records. */
@@ -11411,7 +11490,7 @@ static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
 
 static ep_result ep__apply_held(ep__rec *c, ep__pipe *p) {
     ep__held *h = ep__pipe_pop(p);
-    ep_result r = ep__deliver(c, &h->rec, h->index);
+    ep_result r = ep__deliver_h(c, &h->rec, h->index, h->hash);
     if (r == EP_OK) c->res->records_applied++;
     return r;
 }
@@ -11423,19 +11502,20 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
     ep_result r, d = EP_OK;
     ep__pipe_init(&p, EP__DEPTH_AOF);
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
-        uint64_t index = c->res->records_read++;
+        uint64_t index = c->res->records_read++, h;
         if (ep__skipped(c, rd, skip)) continue;
         skip = 0;
-        ep_keyspace_prefetch(c->ks, rec.key.data, rec.key.len, 0);
-        if (p.n) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 1)->rec.key.data,
-                                      ep__pipe_at(&p, p.n - 1)->rec.key.len, 1);
+        h = ep_keyspace_key_hash(c->ks, rec.key.data, rec.key.len);
+        ep_keyspace_prefetch_hashed(c->ks, h, 0);
+        if (p.n) ep_keyspace_prefetch_hashed(c->ks, ep__pipe_at(&p, p.n - 1)->hash, 1);
         if (p.n == p.depth && (d = ep__apply_held(c, &p)) != EP_OK) break;
         if (ep__hold_record(ep__pipe_at(&p, p.n), &rec, index)) {
+            ep__pipe_at(&p, p.n)->hash = h;
             p.n++;
             continue;
         }
         while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
-        if (d == EP_OK && (d = ep__deliver(c, &rec, index)) == EP_OK) c->res->records_applied++;
+        if (d == EP_OK && (d = ep__deliver_h(c, &rec, index, h)) == EP_OK) c->res->records_applied++;
         if (d != EP_OK) break;
     }
     /* Records held were read before the end or the error: they count. */

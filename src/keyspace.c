@@ -211,6 +211,13 @@ struct ep_keyspace {
     size_t slab_max; /* 0: every block from the allocator */
     int zero_ttl; /* some key may have ttl 0 (saves drop_expired a full scan) */
     size_t prefetches; /* ep_keyspace_prefetch calls (see there) */
+    /* The hash of the key of the record being applied, from the caller's
+     * pipeline (ep_keyspace_apply_hashed): a lookup of exactly these bytes
+     * (same pointer and length, so the same key) uses it instead of hashing
+     * again. Set for one apply only. */
+    const uint8_t *hint_key;
+    size_t hint_len;
+    uint64_t hint_hash;
     ep__map keys;
     ep__schema *schemas;
     size_t nschemas, schemas_cap;
@@ -1143,8 +1150,20 @@ static ep_result ep__attach(ep_keyspace *ks, ep_ks_entry *e) {
     return ep__attach_h(ks, e, ep__hash(ks->seed, ep__ekey(e), e->klen));
 }
 
+/* A top-level key's hash: the caller's (see hint_key) when key is the
+ * record's key, else computed. */
+static uint64_t ep__key_hash(const ep_keyspace *ks, ep_bytes key) {
+    if (key.data == ks->hint_key && key.len == ks->hint_len && key.data) return ks->hint_hash;
+    return ep__hash(ks->seed, key.data, key.len);
+}
+
+/* ep__attach for an entry made under key (its bytes equal e's key). */
+static ep_result ep__attach_key(ep_keyspace *ks, ep_ks_entry *e, ep_bytes key) {
+    return ep__attach_h(ks, e, ep__key_hash(ks, key));
+}
+
 static ep_ks_entry *ep__find(const ep_keyspace *ks, ep_bytes key, size_t *slot) {
-    uint64_t h = ep__hash(ks->seed, key.data, key.len);
+    uint64_t h = ep__key_hash(ks, key);
     size_t i = ep__keys_find(ks, h, key.data, key.len);
     if (slot) *slot = i;
     return i == EP__NOSLOT ? NULL : (ep_ks_entry *)ks->keys.p[i];
@@ -1194,7 +1213,7 @@ static ep_result ep__get_or_create(ep_keyspace *ks, ep_bytes key, uint8_t type, 
         return EP_OK;
     }
     if ((r = ep__entry_new(ks, key, type, 0, -1, &e)) != EP_OK) return r;
-    if ((r = ep__attach(ks, e)) != EP_OK) {
+    if ((r = ep__attach_key(ks, e, key)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
     }
@@ -1264,7 +1283,7 @@ static ep_result ep__put_string(ep_keyspace *ks, ep_bytes key, ep_bytes v, int64
     ep_result r;
     if (!e) {
         if ((r = ep__entry_new(ks, key, EP_TYPE_STRING, v.len, ttl, &e)) != EP_OK) return r;
-        if ((r = ep__entry_set_string(ks, e, v)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
+        if ((r = ep__entry_set_string(ks, e, v)) != EP_OK || (r = ep__attach_key(ks, e, key)) != EP_OK) {
             ep__entry_free(ks, e);
             return r;
         }
@@ -1724,7 +1743,7 @@ static ep_result ep__vadd(ep_keyspace *ks, const ep_aof_record *rec) {
         vs->quantization = rec->flag2;
         vs->connectivity = rec->connectivity;
         vs->expansion_add = rec->expansion_add;
-        if ((r = ep__attach(ks, e)) != EP_OK) {
+        if ((r = ep__attach_key(ks, e, rec->key)) != EP_OK) {
             ep__entry_free(ks, e);
             return r;
         }
@@ -1762,7 +1781,7 @@ static ep_result ep__proto_set(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_ks_entry *e;
     ep_result r;
     if ((r = ep__entry_new(ks, rec->key, EP_TYPE_PROTO, 0, ep__norm_ttl(rec->num), &e)) != EP_OK) return r;
-    if ((r = ep__proto_fill(ks, e, rec->key2, rec->value)) != EP_OK || (r = ep__attach(ks, e)) != EP_OK) {
+    if ((r = ep__proto_fill(ks, e, rec->key2, rec->value)) != EP_OK || (r = ep__attach_key(ks, e, rec->key)) != EP_OK) {
         ep__entry_free(ks, e);
         return r;
     }
@@ -2017,6 +2036,20 @@ EP_API ep_result ep_keyspace_apply(ep_keyspace *ks, const ep_aof_record *rec, in
     }
 }
 
+/* The record's key was hashed by the caller's pipeline: every lookup of
+ * rec->key during this apply uses key_hash (see hint_key). */
+EP_API ep_result ep_keyspace_apply_hashed(ep_keyspace *ks, const ep_aof_record *rec, int64_t now_unix_ms,
+                                          uint64_t key_hash) {
+    ep_result r;
+    if (!ks || !rec) return EP_ERR_INVALID_ARG;
+    ks->hint_key = rec->key.data;
+    ks->hint_len = rec->key.len;
+    ks->hint_hash = key_hash;
+    r = ep_keyspace_apply(ks, rec, now_unix_ms);
+    ks->hint_key = NULL;
+    return r;
+}
+
 /* Fills a fresh entry from a snapshot entry's elements. */
 static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_entry *se) {
     static const uint8_t kinds[7] = {0, EP_ITEMS_BYTES, EP_ITEMS_SCORE_MEMBER, EP_ITEMS_FIELD_VALUE,
@@ -2038,13 +2071,11 @@ static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_e
     return r;
 }
 
-EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se) {
+static ep_result ep__load_entry_h(ep_keyspace *ks, const ep_snap_entry *se, uint64_t h) {
     ep_ks_entry *e;
     ep_result r;
-    uint64_t h;
     if (!ks || !se || se->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
     /* Start fetching the key's slot now; building the entry hides the miss. */
-    h = ep__hash(ks->seed, se->key.data, se->key.len);
     if (ks->keys.cap) {
         EP__PREFETCH(&ks->keys.tag[(size_t)h & (ks->keys.cap - 1)]);
         EP__PREFETCH(&ks->keys.p[(size_t)h & (ks->keys.cap - 1)]);
@@ -2069,6 +2100,15 @@ EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se
     if (r == EP_OK) r = ep__attach_h(ks, e, h);
     if (r != EP_OK) ep__entry_free(ks, e);
     return r;
+}
+
+EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *se) {
+    if (!ks || !se) return EP_ERR_INVALID_ARG;
+    return ep__load_entry_h(ks, se, ep__hash(ks->seed, se->key.data, se->key.len));
+}
+
+EP_API ep_result ep_keyspace_load_entry_hashed(ep_keyspace *ks, const ep_snap_entry *se, uint64_t key_hash) {
+    return ep__load_entry_h(ks, se, key_hash);
 }
 
 EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
@@ -2097,14 +2137,22 @@ EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     return ep__map_resize(ks, &ks->keys, cap);
 }
 
+EP_API uint64_t ep_keyspace_key_hash(const ep_keyspace *ks, const void *key, size_t len) {
+    if (!ks || (!key && len)) return 0;
+    return ep__hash(ks->seed, (const uint8_t *)key, len);
+}
+
 EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, int step) {
-    uint64_t h;
-    size_t i, mask, n;
     if (!ks || !ks->keys.cap || (!key && len)) return;
+    ep_keyspace_prefetch_hashed(ks, ep__hash(ks->seed, (const uint8_t *)key, len), step);
+}
+
+EP_API void ep_keyspace_prefetch_hashed(ep_keyspace *ks, uint64_t h, int step) {
+    size_t i, mask, n;
+    if (!ks || !ks->keys.cap) return;
     /* A prefetch has no side effect to a compiler, which then drops calls
      * to this whole function as useless; counting them keeps them. */
     ks->prefetches++;
-    h = ep__hash(ks->seed, (const uint8_t *)key, len);
     mask = ks->keys.cap - 1;
     i = (size_t)h & mask;
     if (step == 0) {

@@ -67,6 +67,16 @@ EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n);
  * in cache) the entry it holds, so that the record's own lookup does not
  * wait for memory. Changes nothing; any arguments are safe. */
 EP_API void ep_keyspace_prefetch(ep_keyspace *ks, const void *key, size_t len, int step);
+/* The same pipeline with the key hashed once: ep_keyspace_key_hash gives
+ * the hash the table uses for key; the _hashed calls take it instead of
+ * hashing the key again (each is exactly its plain form when hash is
+ * ep_keyspace_key_hash(ks, the record's or entry's key); another value
+ * gives wrong results). */
+EP_API uint64_t ep_keyspace_key_hash(const ep_keyspace *ks, const void *key, size_t len);
+EP_API void ep_keyspace_prefetch_hashed(ep_keyspace *ks, uint64_t hash, int step);
+EP_API ep_result ep_keyspace_apply_hashed(ep_keyspace *ks, const ep_aof_record *rec, int64_t now_unix_ms,
+                                          uint64_t key_hash);
+EP_API ep_result ep_keyspace_load_entry_hashed(ep_keyspace *ks, const ep_snap_entry *e, uint64_t key_hash);
 EP_API size_t ep_keyspace_count(const ep_keyspace *ks);
 /* Bytes in use for keys, values, tables and schemas (blocks from slabs
  * counted at their 8-byte-rounded size; free slab space and allocator

@@ -248,7 +248,10 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
  * two entries' time instead of one (three in flight; measured: the AOF
  * replay gained nothing from it). A reader's views last
  * only until its next call, so records in flight are copies (small ones;
- * a record too large to copy drains the pipeline and is applied at once). */
+ * a record too large to copy drains the pipeline and is applied at once).
+ * The key is hashed once, when the record is read, and the hash travels
+ * with it (prefetch, step 1, lookup and insert would otherwise hash the key
+ * three or four times). */
 #define EP__DEPTH 3 /* at most */
 #define EP__DEPTH_AOF 2
 #define EP__DEPTH_SNAP 3
@@ -258,6 +261,7 @@ typedef struct ep__held {
     ep_aof_record rec; /* AOF mode */
     ep_snap_entry ent; /* snapshot mode */
     uint64_t index;
+    uint64_t hash; /* the key's table hash: computed once, used by each step */
     uint8_t bytes[EP__HOLD_BYTES];
 } ep__held;
 
@@ -327,27 +331,39 @@ static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result
     ep_snap_entry e;
     ep_snapshot_info info;
     ep_result r;
+    uint64_t h;
+    ep__held *o;
     ep__pipe_init(&p, EP__DEPTH_SNAP);
     /* Size the table once; the count is untrusted, so bound it by the file. */
     ep_snapshot_reader_info(rd, &info);
     (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
     while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
         c->res->snapshot_entries++;
-        ep_keyspace_prefetch(c->ks, e.key.data, e.key.len, 0);
-        if (p.n >= 2) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 2)->ent.key.data,
-                                           ep__pipe_at(&p, p.n - 2)->ent.key.len, 1);
-        if (p.n == p.depth && (*fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent)) != EP_OK) break;
+        h = ep_keyspace_key_hash(c->ks, e.key.data, e.key.len);
+        ep_keyspace_prefetch_hashed(c->ks, h, 0);
+        if (p.n >= 2) ep_keyspace_prefetch_hashed(c->ks, ep__pipe_at(&p, p.n - 2)->hash, 1);
+        if (p.n == p.depth) {
+            o = ep__pipe_pop(&p);
+            if ((*fatal = ep_keyspace_load_entry_hashed(c->ks, &o->ent, o->hash)) != EP_OK) break;
+        }
         if (ep__hold_entry(ep__pipe_at(&p, p.n), &e)) {
+            ep__pipe_at(&p, p.n)->hash = h;
             p.n++;
             continue;
         }
-        while (p.n && *fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent);
-        if (*fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &e);
+        while (p.n && *fatal == EP_OK) {
+            o = ep__pipe_pop(&p);
+            *fatal = ep_keyspace_load_entry_hashed(c->ks, &o->ent, o->hash);
+        }
+        if (*fatal == EP_OK) *fatal = ep_keyspace_load_entry_hashed(c->ks, &e, h);
         if (*fatal != EP_OK) break;
     }
     /* The entries still held were read before the end (or a reader error, after
      * which the snapshot is dropped anyway). */
-    while (p.n && *fatal == EP_OK) *fatal = ep_keyspace_load_entry(c->ks, &ep__pipe_pop(&p)->ent);
+    while (p.n && *fatal == EP_OK) {
+        o = ep__pipe_pop(&p);
+        *fatal = ep_keyspace_load_entry_hashed(c->ks, &o->ent, o->hash);
+    }
     return r;
 }
 
@@ -408,17 +424,22 @@ static ep_result ep__load_snapshot(ep__rec *c) {
     return EP_OK;
 }
 
-/* A record to the keyspace or the visitor. Rule refusals are logged. */
-static ep_result ep__deliver(ep__rec *c, const ep_aof_record *rec, uint64_t index) {
+/* A record to the keyspace (key_hash: its key's ep_keyspace_key_hash) or the
+ * visitor. Rule refusals are logged. */
+static ep_result ep__deliver_h(ep__rec *c, const ep_aof_record *rec, uint64_t index, uint64_t key_hash) {
     ep_result r;
     if (!c->ks) return c->cfg->visitor.record(c->cfg->visitor.user, rec, index);
-    r = ep_keyspace_apply(c->ks, rec, c->now);
+    r = ep_keyspace_apply_hashed(c->ks, rec, c->now, key_hash);
     if (r == EP_OK) return EP_OK;
     if (r == EP_ERR_NOMEM) return r;
     c->res->record_warnings++;
     ep__log(c, EP_LOG_ERROR, "aof record %llu (%s): not applied: %s", (unsigned long long)index,
             ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep_result_str(r));
     return EP_OK;
+}
+
+static ep_result ep__deliver(ep__rec *c, const ep_aof_record *rec, uint64_t index) {
+    return ep__deliver_h(c, rec, index, c->ks ? ep_keyspace_key_hash(c->ks, rec->key.data, rec->key.len) : 0);
 }
 
 /* Schemas kept in the trailer, as PROTO.REGISTER records. */
@@ -471,7 +492,7 @@ static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
 
 static ep_result ep__apply_held(ep__rec *c, ep__pipe *p) {
     ep__held *h = ep__pipe_pop(p);
-    ep_result r = ep__deliver(c, &h->rec, h->index);
+    ep_result r = ep__deliver_h(c, &h->rec, h->index, h->hash);
     if (r == EP_OK) c->res->records_applied++;
     return r;
 }
@@ -483,19 +504,20 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
     ep_result r, d = EP_OK;
     ep__pipe_init(&p, EP__DEPTH_AOF);
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
-        uint64_t index = c->res->records_read++;
+        uint64_t index = c->res->records_read++, h;
         if (ep__skipped(c, rd, skip)) continue;
         skip = 0;
-        ep_keyspace_prefetch(c->ks, rec.key.data, rec.key.len, 0);
-        if (p.n) ep_keyspace_prefetch(c->ks, ep__pipe_at(&p, p.n - 1)->rec.key.data,
-                                      ep__pipe_at(&p, p.n - 1)->rec.key.len, 1);
+        h = ep_keyspace_key_hash(c->ks, rec.key.data, rec.key.len);
+        ep_keyspace_prefetch_hashed(c->ks, h, 0);
+        if (p.n) ep_keyspace_prefetch_hashed(c->ks, ep__pipe_at(&p, p.n - 1)->hash, 1);
         if (p.n == p.depth && (d = ep__apply_held(c, &p)) != EP_OK) break;
         if (ep__hold_record(ep__pipe_at(&p, p.n), &rec, index)) {
+            ep__pipe_at(&p, p.n)->hash = h;
             p.n++;
             continue;
         }
         while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
-        if (d == EP_OK && (d = ep__deliver(c, &rec, index)) == EP_OK) c->res->records_applied++;
+        if (d == EP_OK && (d = ep__deliver_h(c, &rec, index, h)) == EP_OK) c->res->records_applied++;
         if (d != EP_OK) break;
     }
     /* Records held were read before the end or the error: they count. */
