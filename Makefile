@@ -50,7 +50,7 @@ $(BUILD)/support/%.o: tests/support/%.c $(wildcard tests/*.h tests/support/*.h) 
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) -I. -Itests -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c $(SUPPORT) $(BUILD)/impl.o tests/harness.h
+$(BUILD)/tests/%: tests/%.c $(SUPPORT) $(BUILD)/impl.o $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) -I. -Itests $< $(SUPPORT) $(BUILD)/impl.o -o $@ $(LDLIBS_TEST)
 
