@@ -192,8 +192,9 @@ typedef struct ep__schema {
 #define EP__BIG_SLOTS ((size_t)128u << 10)
 #define EP__BIG_RESERVED ((size_t)32u << 20)
 
-typedef struct ep__slab {
+typedef struct ep__slab { /* fits in EP__SLAB_HEAD */
     struct ep__slab *next;
+    size_t size;
 } ep__slab;
 
 typedef struct ep__arena {
@@ -241,6 +242,32 @@ static void ep__hugepage_hint(void *p, size_t n) {
 #endif
 }
 
+/* Under AddressSanitizer the arena poisons what it does not hand out (free
+ * blocks, the unused part of a slab), so a use after ep__ks_release or a
+ * block handed out twice is reported where it happens, as with malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#  define EP__ASAN_ARENA 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+#    define EP__ASAN_ARENA 1
+#  endif
+#endif
+#if defined(EP__ASAN_ARENA)
+#  include <sanitizer/asan_interface.h>
+#  define EP__POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#  define EP__UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#  define EP__POISON(p, n) ((void)(p), (void)(n))
+#  define EP__UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* Pushes a free block of class c (the link lives in its first word). */
+static void ep__arena_push(ep__arena *a, void *p, size_t c) {
+    *(void **)p = a->free[c];
+    a->free[c] = p;
+    EP__POISON(p, c * EP__GRAIN);
+}
+
 /* Small blocks (entries, elements, small tables) come from slabs: no
  * per-block allocator header, a bump pointer instead of a malloc call, and
  * dense pages. Every caller knows the size of what it frees, so a freed block
@@ -254,33 +281,40 @@ static void *ep__arena_alloc(ep_keyspace *ks, size_t n) {
     ep__slab *slab;
     size_t size;
     if (p) {
+        EP__UNPOISON(p, bytes);
         a->free[c] = *(void **)p;
         return p;
     }
     if ((size_t)(a->end - a->bump) >= bytes) {
         p = a->bump;
         a->bump += bytes;
+        EP__UNPOISON(p, bytes);
         return p;
-    }
-    /* The tail of the slab goes to its class, the next slab is twice as big. */
-    if ((size_t)(a->end - a->bump) >= EP__GRAIN) {
-        size_t tc = (size_t)(a->end - a->bump) / EP__GRAIN;
-        *(void **)(void *)a->bump = a->free[tc];
-        a->free[tc] = a->bump;
     }
     size = a->next_slab;
     if (ks->keys.cap >= EP__BIG_SLOTS || a->reserved >= EP__BIG_RESERVED) size = EP__SLAB_BIG - 64u;
     slab = (ep__slab *)ep_malloc(&ks->alloc, size);
-    if (!slab) return NULL;
+    if (!slab) return NULL; /* the old slab's tail stays at the bump pointer */
+    /* The tail of the old slab goes to its class only now that the bump
+     * pointer moves on: pushed before a failed malloc, the same bytes would
+     * be handed out twice (once from the free list, once from the bump). */
+    if ((size_t)(a->end - a->bump) >= EP__GRAIN) {
+        size_t tc = (size_t)(a->end - a->bump) / EP__GRAIN;
+        EP__UNPOISON(a->bump, tc * EP__GRAIN);
+        ep__arena_push(a, a->bump, tc);
+    }
     if (size >= EP__SLAB_BIG / 2) ep__hugepage_hint(slab, size);
     if (size < ks->slab_max) a->next_slab = size * 2 > ks->slab_max ? ks->slab_max : size * 2;
     slab->next = a->slabs;
+    slab->size = size;
     a->slabs = slab;
     a->reserved += size;
     a->bump = (uint8_t *)(void *)slab + EP__SLAB_HEAD;
     a->end = (uint8_t *)(void *)slab + size;
+    EP__POISON(a->bump, (size_t)(a->end - a->bump));
     p = a->bump;
     a->bump += bytes;
+    EP__UNPOISON(p, bytes);
     return p;
 }
 
@@ -289,6 +323,7 @@ static void ep__arena_release_all(ep_keyspace *ks) {
     size_t first = ks->arena.first_slab;
     while (s) {
         ep__slab *next = s->next;
+        EP__UNPOISON(s, s->size); /* the allocator owns all of it again */
         ep_free(&ks->alloc, s);
         s = next;
     }
@@ -317,8 +352,7 @@ static void ep__ks_release(ep_keyspace *ks, void *p, size_t n) {
     if (!p) return;
     if (ep__small(ks, n)) {
         size_t c = EP__CLASS(n);
-        *(void **)p = ks->arena.free[c];
-        ks->arena.free[c] = p;
+        ep__arena_push(&ks->arena, p, c);
         ks->mem -= c * EP__GRAIN;
         return;
     }
