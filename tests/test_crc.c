@@ -170,6 +170,67 @@ EPT_CASE(portable_three_chain_boundaries) {
     free(b);
 }
 
+/* Short inputs and partial last blocks: every length 0..200 (the folding
+ * path's 16..63-byte path, then its 64-byte path with every tail t = 0..15;
+ * the table path's 8-, 4- and 0..3-byte tail steps) with a non-zero starting
+ * CRC, each copied into a heap block of exactly its size so that ASan and
+ * valgrind see any read before the start or past the end (the folding
+ * tail's 16-byte load ends at the last byte and must not start before the
+ * first). ep_crc32_update_hw is called directly, so the folding path runs on
+ * lengths that ep_crc32_update gives to the table path. */
+EPT_CASE(short_lengths_and_tails_in_exact_blocks) {
+    uint64_t st = ept_seed() ^ 0x5407;
+    uint8_t *src = random_bytes(200, &st);
+    size_t len, i;
+    EPT_CHECK(src != NULL);
+    printf("    hw path %s\n", ep_crc32_hw_available() ? "available" : "not available");
+    for (len = 0; len <= 200; len++) {
+        uint8_t *b = (uint8_t *)malloc(len ? len : 1);
+        uint32_t init = (uint32_t)ept_rand(&st) | 1u, want;
+        if (!b) free(src);
+        EPT_CHECK(b != NULL);
+        memcpy(b, src, len);
+        want = oracle(init, b, len);
+        for (i = 0; i < NPATHS; i++) {
+            uint32_t got = paths[i].fn(init, b, len);
+            if (got != want) {
+                printf("    %s: len %u: %08x, zlib %08x\n", paths[i].name, (unsigned)len, (unsigned)got,
+                       (unsigned)want);
+                free(b);
+                free(src);
+                EPT_CHECK(got == want);
+            }
+        }
+        free(b);
+    }
+    free(src);
+}
+
+/* Two pieces, split at every point of a 140-byte buffer, each piece through
+ * every path: the second piece starts from the first's non-zero CRC, and
+ * short pieces reach the folding path's short inputs and tails. */
+EPT_CASE(split_in_two_every_way_and_path) {
+    uint64_t st = ept_seed() ^ 0x2F2F;
+    size_t n = 140, a, i, j;
+    uint8_t *b = random_bytes(n, &st);
+    uint32_t whole;
+    EPT_CHECK(b != NULL);
+    whole = oracle(0x12345678u, b, n);
+    for (a = 0; a <= n; a++) {
+        for (i = 0; i < NPATHS; i++) {
+            for (j = 0; j < NPATHS; j++) {
+                uint32_t crc = paths[j].fn(paths[i].fn(0x12345678u, b, a), b + a, n - a);
+                if (crc != whole) {
+                    printf("    split %u: %s then %s\n", (unsigned)a, paths[i].name, paths[j].name);
+                    free(b);
+                    EPT_CHECK_EQ(crc, whole);
+                }
+            }
+        }
+    }
+    free(b);
+}
+
 /* A CRC over data with its own CRC appended (little-endian) is the same
  * constant residue whatever the data: a cheap structural check. */
 EPT_CASE(residue_is_constant) {

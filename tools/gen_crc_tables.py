@@ -175,23 +175,63 @@ def reduce128(x, c):
     return ((z >> 32) ^ (clmul(q, c["P"]) >> 32)) & M32
 
 
+# ep__crc_shuf in src/crc.c: pshufb / tbl indices for the last partial block.
+SHUF = [0x80 | j for j in range(16)] + list(range(16))
+
+
+def pshufb(x, idx):
+    """Byte j of the result is byte idx[j] & 15 of x, or 0 if idx[j] & 0x80."""
+    out = 0
+    for j, v in enumerate(idx):
+        if not v & 0x80:
+            out |= ((x >> (8 * (v & 15))) & 0xFF) << (8 * j)
+    return out
+
+
+def fold_tail(x, last16, t, c):
+    """Model of ep__crc_tail: the last t = 1..15 bytes; last16 is the
+    buffer's final 16 bytes. x's first t bytes are folded by 128 bits onto
+    x's other bytes moved down t places with the t new bytes after them."""
+    up = SHUF[t:t + 16]
+    down = [v ^ 0x80 for v in up]
+    from_x = sum(0xFF << (8 * j) for j in range(16) if up[j] & 0x80)
+    rest = pshufb(x, down) | (last16 & ~from_x)
+    return fold(pshufb(x, up), c["K128_LO"], c["K128_HI"], rest)
+
+
 def fold_crc(data, crc=0):
-    """Model of the hardware path for len(data) >= 64."""
+    """Model of the hardware path (ep__crc32_clmul) for len(data) >= 16."""
     c = constants()
+    n = len(data)
     blk = lambda i: int.from_bytes(data[i:i + 16], "little")
-    x = [blk(0) ^ (crc ^ M32), blk(16), blk(32), blk(48)]
-    i = 64
-    while len(data) - i >= 64:
-        x = [fold(x[k], c["K512_LO"], c["K512_HI"], blk(i + 16 * k)) for k in range(4)]
-        i += 64
-    acc = x[0]
-    for k in range(1, 4):
-        acc = fold(acc, c["K128_LO"], c["K128_HI"], x[k])
-    while len(data) - i >= 16:
+    acc = blk(0) ^ (crc ^ M32)
+    i = 16
+    if n >= 64:
+        x = [acc, blk(16), blk(32), blk(48)]
+        i = 64
+        while n - i >= 64:
+            x = [fold(x[k], c["K512_LO"], c["K512_HI"], blk(i + 16 * k)) for k in range(4)]
+            i += 64
+        acc = x[0]
+        for k in range(1, 4):
+            acc = fold(acc, c["K128_LO"], c["K128_HI"], x[k])
+    while n - i >= 16:
         acc = fold(acc, c["K128_LO"], c["K128_HI"], blk(i))
         i += 16
-    r = reduce128(acc, c) ^ M32
-    return zlib.crc32(data[i:], r)
+    if n > i:
+        acc = fold_tail(acc, blk(n - 16), n - i, c)
+    return reduce128(acc, c) ^ M32
+
+
+def shuf_in_source(path="src/crc.c"):
+    """The 32 indices of ep__crc_shuf as written in src/crc.c."""
+    import os
+    import re
+    full = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), path)
+    text = open(full, encoding="utf-8").read()
+    body = text[text.index("ep__crc_shuf[32] = {"):]
+    body = body[:body.index("};")]
+    return [int(v, 16) for v in re.findall(r"0x[0-9a-fA-F]{2}\b", body)]
 
 
 def mul_reflected(a, b):
@@ -257,12 +297,14 @@ def verify():
     # Known reference points of this polynomial (reflected P and mu).
     assert c["P"] == 0x1DB710641 and c["MU"] == 0x1F7011641
     rnd = random.Random(1)
+    assert shuf_in_source() == SHUF, "ep__crc_shuf in src/crc.c differs from the model"
+    # Every tail length on both paths, each short length, then random sizes.
     for n in list(range(0, 160)) + [rnd.randrange(64, 2000) for _ in range(200)]:
         data = bytes(rnd.randrange(256) for _ in range(n))
         seed = rnd.randrange(1 << 32)
         want = zlib.crc32(data, seed)
         assert slicing_crc(data, seed) == want, ("slicing", n)
-        if n >= 64:
+        if n >= 16:
             assert fold_crc(data, seed) == want, ("fold", n)
     pw = pow2_table()
     for j in range(12):
