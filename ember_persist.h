@@ -2651,19 +2651,18 @@ EP_API uint32_t ep_crc32_update_portable(uint32_t crc, const void *data, size_t 
 /* The input is folded 4 x 128 bits at a time (four independent chains, so
  * the multiplier's latency is hidden), then down to 128 bits, then 16 bytes
  * at a time, then the last 1..15 bytes in one fold (ep__crc_tail), then
- * 128 -> 64 bits, then Barrett-reduced to the 32-bit register. Inputs of 16
+ * 128 -> 96 bits, then Barrett-reduced to the 32-bit register. Inputs of 16
  * to 63 bytes skip the four chains. In the reflected bit order a 16-byte
  * little-endian load puts the message's first bit at bit 0, the highest
- * degree. Each constant is a polynomial of degree <= 32 stored as 33
- * reflected bits; tools/gen_crc_tables.py derives them and checks a
+ * degree. Each constant but MU96 is a polynomial of degree <= 32 stored as
+ * 33 reflected bits; tools/gen_crc_tables.py derives them and checks a
  * bit-exact model of the steps below against zlib. */
 #define EP__CRC_K512_LO 0x154442bd4ull /* x^(512+32) mod P: fold by 64 bytes */
 #define EP__CRC_K512_HI 0x1c6e41596ull /* x^(512-32) mod P */
 #define EP__CRC_K128_LO 0x1751997d0ull /* x^(128+32) mod P: fold by 16 bytes */
 #define EP__CRC_K128_HI 0x0ccaa009eull /* x^(128-32) mod P */
 #define EP__CRC_K96 0x0ccaa009eull     /* x^96 mod P: 128 -> 96 bits */
-#define EP__CRC_K64 0x163cd6124ull     /* x^64 mod P: 96 -> 64 bits */
-#define EP__CRC_MU 0x1f7011641ull      /* floor(x^64 / P), Barrett */
+#define EP__CRC_MU96 0x5a72d812fb808b20ull /* floor(x^96 / P) less its x^64 term */
 #define EP__CRC_P 0x1db710641ull       /* P itself */
 
 /* The folding path needs one whole 16-byte block to start from. */
@@ -2739,16 +2738,21 @@ EP__CRC_TARGET static __m128i ep__crc_tail(__m128i x, const uint8_t *end, size_t
     return ep__crc_fold(_mm_shuffle_epi8(x, up), k, rest);
 }
 
-/* 128 bits -> the 32-bit register: x * x^32 mod P. */
+/* 128 bits -> the 32-bit register, x * x^32 mod P, in three dependent
+ * multiplies (short inputs pay this whole chain on every call). First the
+ * high-degree half times x^96 mod P onto the other: y, 96 bits, y == x *
+ * x^32. Then Barrett on all 96 bits at once: with y = yh * x^32 + yl, the
+ * quotient q = floor(yh * mu / x^64), mu = floor(x^96 / P) = x^64 + m, is
+ * yh + floor(yh * m / x^64) (the shift by one puts the 127-bit reflected
+ * product's degrees 64.. on q's bits); y mod P is yl + (q * P mod x^32),
+ * which needs only q's 32 lowest degrees. */
 EP__CRC_TARGET static uint32_t ep__crc_reduce(__m128i x) {
-    const __m128i low32 = _mm_set_epi32(0, 0, 0, -1);
-    const __m128i k = _mm_set_epi64x((long long)EP__CRC_K64, (long long)EP__CRC_K96);
-    const __m128i b = _mm_set_epi64x((long long)EP__CRC_P, (long long)EP__CRC_MU);
+    const __m128i k = _mm_set_epi64x((long long)EP__CRC_MU96, (long long)EP__CRC_K96);
+    const __m128i p = _mm_set_epi64x(0, (long long)EP__CRC_P);
     __m128i y = _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_srli_si128(x, 8));
-    __m128i z = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(y, low32), k, 0x10), _mm_srli_si128(y, 4));
-    __m128i q = _mm_and_si128(_mm_clmulepi64_si128(_mm_and_si128(z, low32), b, 0x00), low32);
-    __m128i r = _mm_xor_si128(z, _mm_clmulepi64_si128(q, b, 0x10));
-    return (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(r, 4));
+    __m128i q = _mm_xor_si128(_mm_slli_epi64(_mm_clmulepi64_si128(y, k, 0x10), 1), y);
+    __m128i t = _mm_clmulepi64_si128(_mm_srli_epi64(q, 32), p, 0x00);
+    return (uint32_t)_mm_cvtsi128_si32(_mm_xor_si128(_mm_srli_si128(y, 8), _mm_srli_si128(t, 4)));
 }
 
 EP_API int ep_crc32_hw_available(void) {
@@ -2813,16 +2817,13 @@ EP__CRC_TARGET static uint64x2_t ep__crc_tail(uint64x2_t x, const uint8_t *end, 
     return ep__crc_fold(vreinterpretq_u64_u8(vqtbl1q_u8(xb, up)), k, vreinterpretq_u64_u8(rest));
 }
 
-/* Same steps as the x86 ep__crc_reduce; byte shifts are vextq with zero. */
+/* Same steps as the x86 ep__crc_reduce. */
 EP__CRC_TARGET static uint32_t ep__crc_reduce(uint64x2_t x) {
-    const uint64x2_t zero = vdupq_n_u64(0), low32 = ep__crc_pair(0xFFFFFFFFu, 0);
-    const uint64x2_t k = ep__crc_pair(EP__CRC_K96, EP__CRC_K64), b = ep__crc_pair(EP__CRC_MU, EP__CRC_P);
-    uint64x2_t y = veorq_u64(ep__crc_mul(x, k, 0), vextq_u64(x, zero, 1));
-    uint64x2_t z = veorq_u64(ep__crc_mul(vandq_u64(y, low32), k, 1),
-                             vreinterpretq_u64_u8(vextq_u8(vreinterpretq_u8_u64(y), vreinterpretq_u8_u64(zero), 4)));
-    uint64x2_t q = vandq_u64(ep__crc_mul(vandq_u64(z, low32), b, 0), low32);
-    uint64x2_t r = veorq_u64(z, ep__crc_mul(q, b, 1));
-    return vgetq_lane_u32(vreinterpretq_u32_u64(r), 1);
+    const uint64x2_t k = ep__crc_pair(EP__CRC_K96, EP__CRC_MU96), p = ep__crc_pair(EP__CRC_P, 0);
+    uint64x2_t y = veorq_u64(ep__crc_mul(x, k, 0), vextq_u64(x, vdupq_n_u64(0), 1));
+    uint64x2_t q = veorq_u64(vshlq_n_u64(ep__crc_mul(y, k, 1), 1), y);
+    uint64x2_t t = ep__crc_mul(vshrq_n_u64(q, 32), p, 0);
+    return vgetq_lane_u32(vreinterpretq_u32_u64(y), 2) ^ vgetq_lane_u32(vreinterpretq_u32_u64(t), 1);
 }
 
 EP_API int ep_crc32_hw_available(void) {
@@ -2870,11 +2871,12 @@ EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, siz
 #endif
 
 /* Where ep_crc32_update moves to the folding path. Measured on x86-64
- * (bench_crc, ns per call): from 32 bytes folding wins when calls overlap
- * (independent records: 7.6 vs 10.2 ns at 32 bytes) and is about even when
- * each call waits for the one before (10.9 vs 10.2 at 32, 13.0 vs 12.8 at
- * 40): the Barrett reduction's four dependent multiplies are a fixed cost
- * the table steps do not pay. Below 32 the table steps win both ways. */
+ * (ns per call, both paths in one process, best of 201 rounds): at 32 bytes
+ * folding wins whether each call waits for the one before (8.8 vs 9.5) or
+ * calls overlap, as independent records' checks do (5.5 vs 10.4). From 16
+ * to 24 bytes it wins overlapped (4.8 vs 6.2 at 16) but loses chained
+ * (7.5 vs 6.6), where its three-multiply reduction is a fixed latency the
+ * table steps do not pay; below 16 it cannot run. */
 #define EP__CRC_HW_MIN 32
 
 /* Raw register; len >= EP__CRC_CLMUL_MIN goes to the folding path if this

@@ -120,6 +120,14 @@ def poly_div(a, b):
     return q
 
 
+def poly_mod(a, b=POLY):
+    """Remainder of a / b (normal order)."""
+    db = b.bit_length() - 1
+    while a and a.bit_length() - 1 >= db:
+        a ^= b << (a.bit_length() - 1 - db)
+    return a
+
+
 def reflect(v, width):
     return int(format(v, "0%db" % width)[::-1], 2)
 
@@ -141,8 +149,9 @@ def constants():
         "K128_LO": k33(xpow_mod(128 + 32)),  # fold by 1 block
         "K128_HI": k33(xpow_mod(128 - 32)),
         "K96": k33(xpow_mod(96)),            # 128 -> 96 bits (times x^32)
-        "K64": k33(xpow_mod(64)),            # 96 -> 64 bits
-        "MU": k33(poly_div(1 << 64, POLY)),  # Barrett: floor(x^64 / P)
+        # Barrett on 96 bits: floor(x^96 / P) has degree 64; reflected in 65
+        # bits its x^64 term is bit 0, which the code adds as yh itself.
+        "MU96": reflect(poly_div(1 << 96, POLY), 65) >> 1,
         "P": k33(POLY),
     }
 
@@ -169,10 +178,10 @@ def fold(x, k_lo, k_hi, d):
 
 
 def reduce128(x, c):
+    """Model of ep__crc_reduce: x * x^32 mod P, three multiplies."""
     y = clmul(x & M64, c["K96"]) ^ (x >> 64)          # 96 bits
-    z = clmul(y & M32, c["K64"]) ^ (y >> 32)          # 64 bits
-    q = clmul(z & M32, c["MU"]) & M32                 # Barrett quotient
-    return ((z >> 32) ^ (clmul(q, c["P"]) >> 32)) & M32
+    q = ((clmul(y & M64, c["MU96"]) << 1) ^ y) & M64  # Barrett quotient
+    return ((y >> 64) ^ (clmul(q >> 32, c["P"]) >> 32)) & M32
 
 
 # ep__crc_shuf in src/crc.c: pshufb / tbl indices for the last partial block.
@@ -295,9 +304,14 @@ def verify():
     assert slicing_crc(b"123456789") == 0xCBF43926
     c = constants()
     # Known reference points of this polynomial (reflected P and mu).
-    assert c["P"] == 0x1DB710641 and c["MU"] == 0x1F7011641
+    assert c["P"] == 0x1DB710641 and k33(poly_div(1 << 64, POLY)) == 0x1F7011641
     rnd = random.Random(1)
     assert shuf_in_source() == SHUF, "ep__crc_shuf in src/crc.c differs from the model"
+    # The reduction (one-step Barrett on 96 bits) against plain remainders:
+    # reflected, x * x^32 mod P.
+    for _ in range(2000):
+        x = rnd.getrandbits(128)
+        assert reflect(reduce128(x, c), 32) == poly_mod(reflect(x, 128) << 32), "reduce"
     # Every tail length on both paths, each short length, then random sizes.
     for n in list(range(0, 160)) + [rnd.randrange(64, 2000) for _ in range(200)]:
         data = bytes(rnd.randrange(256) for _ in range(n))
