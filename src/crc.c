@@ -781,9 +781,16 @@ EP__CRC_TARGET static uint32_t ep__crc_reduce(__m128i x) {
 
 EP_API int ep_crc32_hw_available(void) {
 #  if defined(_MSC_VER) /* also clang-cl, which may lack __builtin_cpu_supports' runtime */
-    int info[4];
-    __cpuid(info, 1);
-    return (info[2] >> 1) & 1; /* CPUID.1:ECX.PCLMULQDQ */
+    /* CPUID serializes the pipeline (100+ cycles), and this runs on every
+     * CRC call of 32 bytes or more: ask once. MSVC's volatile is atomic for
+     * an aligned long on x86-64; racing first callers store the same value. */
+    static volatile long hw = -1;
+    if (hw < 0) {
+        int info[4];
+        __cpuid(info, 1);
+        hw = (info[2] >> 1) & 1; /* CPUID.1:ECX.PCLMULQDQ */
+    }
+    return (int)hw;
 #  else
     __builtin_cpu_init(); /* needed if we run before constructors; cheap after */
     return __builtin_cpu_supports("pclmul") != 0;
