@@ -1585,6 +1585,11 @@ EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap);
 EP__PRIV uint64_t ep__clock_monotonic_ms(void);
 EP__PRIV int64_t ep__clock_wall_ms(void);
 
+/* ep_utf8_valid as a static function for the decoders: their calls stay
+ * direct (and inlinable) even in a -fPIC build, where an exported name may
+ * be interposed and is called through the PLT. */
+EP__PRIV int ep__utf8_valid(const uint8_t *s, size_t n);
+
 /* Zero memory in a way the optimiser may not remove (keys, plaintext). */
 EP__PRIV void ep__wipe(void *p, size_t n);
 
@@ -1758,8 +1763,8 @@ EP_API void ep_free(const ep_allocator *a, void *ptr) {
 }
 
 /* ---- UTF-8 ------------------------------------------------------------- */
-EP_API int ep_utf8_valid(const uint8_t *s, size_t n) {
-    size_t i = 0;
+/* The exact validator, from index i (a character boundary) on. */
+static int ep__utf8_valid_from(const uint8_t *s, size_t n, size_t i) {
     while (i < n) {
         uint8_t c = s[i];
         size_t need;
@@ -1793,6 +1798,43 @@ EP_API int ep_utf8_valid(const uint8_t *s, size_t n) {
         i += need + 1;
     }
     return 1;
+}
+
+/* The high bits of s[0..n), n < 8, OR-ed into one byte. Whole loads where
+ * they fit, so a short key costs a few instructions, not a loop. */
+static uint8_t ep__utf8_tail_bits(const uint8_t *s, size_t n) {
+    uint32_t acc = 0;
+    if (n & 4) {
+        acc |= ep_load_u32le(s);
+        s += 4;
+    }
+    if (n & 2) {
+        acc |= ep_load_u16le(s);
+        s += 2;
+    }
+    if (n & 1) acc |= s[0];
+    return (uint8_t)((acc | acc >> 8 | acc >> 16 | acc >> 24) & 0x80u);
+}
+
+/* Decoders call this for every key: an all-ASCII field (the common case) is
+ * settled 8 bytes per load, the tail with one overlapping load; only a field
+ * with a byte >= 0x80 goes to the exact validator, from the first word that
+ * has one (all bytes before it are ASCII, so it starts a character). */
+EP__PRIV int ep__utf8_valid(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    uint64_t w;
+    if (n < 8) return ep__utf8_tail_bits(s, n) == 0 || ep__utf8_valid_from(s, n, 0);
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) return ep__utf8_valid_from(s, n, i);
+    }
+    if (i == n) return 1;
+    memcpy(&w, s + n - 8, 8); /* the last 8 bytes: re-reads some, never past n */
+    return !(w & 0x8080808080808080ull) || ep__utf8_valid_from(s, n, i);
+}
+
+EP_API int ep_utf8_valid(const uint8_t *s, size_t n) {
+    return ep__utf8_valid(s, n);
 }
 
 /* ---- cursor ------------------------------------------------------------ */
@@ -6150,7 +6192,7 @@ EP__PRIV ep_result ep__items_check_utf8(const ep_items *items) {
     if (items->kind == EP_ITEMS_BYTES || items->kind == EP_ITEMS_NONE) return EP_OK;
     ep_items_iter_init(&it, items);
     while (ep_items_next(&it, &item)) {
-        if (!ep_utf8_valid(item.a.data, item.a.len)) return EP_ERR_UTF8;
+        if (!ep__utf8_valid(item.a.data, item.a.len)) return EP_ERR_UTF8;
     }
     return EP_OK;
 }
@@ -6379,8 +6421,8 @@ EP_API ep_result ep_aof_validate(const ep_aof_record *rec) {
     /* ember reads BITOP's op first and rejects it before the keys. */
     if (rec->tag == EP_AOF_BITOP && rec->flag > EP_BITOP_NOT) return EP_ERR_BAD_VALUE;
     for (f = ep__aof_layout[rec->tag]; *f; f++) {
-        if (*f == 'k' && !ep_utf8_valid(rec->key.data, rec->key.len)) return EP_ERR_UTF8;
-        if (*f == 'K' && !ep_utf8_valid(rec->key2.data, rec->key2.len)) return EP_ERR_UTF8;
+        if (*f == 'k' && !ep__utf8_valid(rec->key.data, rec->key.len)) return EP_ERR_UTF8;
+        if (*f == 'K' && !ep__utf8_valid(rec->key2.data, rec->key2.len)) return EP_ERR_UTF8;
         if (*f == 'I' && ep__items_check_utf8(&rec->items) != EP_OK) return EP_ERR_UTF8;
     }
     if (ep__aof_negative_forbidden(rec->tag) && rec->num < 0) return EP_ERR_BAD_VALUE;
@@ -6585,8 +6627,8 @@ static void ep__snap_payload(ep_cursor *c, ep_snap_entry *e) {
 
 static ep_result ep__snap_check_content(const ep_snap_entry *e) {
     if (e->type == EP_TYPE_VECTOR && (e->metric > 2 || e->quantization > 2)) return EP_ERR_BAD_VALUE;
-    if (!ep_utf8_valid(e->key.data, e->key.len)) return EP_ERR_UTF8;
-    if (e->type == EP_TYPE_PROTO && !ep_utf8_valid(e->type_name.data, e->type_name.len)) return EP_ERR_UTF8;
+    if (!ep__utf8_valid(e->key.data, e->key.len)) return EP_ERR_UTF8;
+    if (e->type == EP_TYPE_PROTO && !ep__utf8_valid(e->type_name.data, e->type_name.len)) return EP_ERR_UTF8;
     return ep__items_check_utf8(&e->items);
 }
 

@@ -52,7 +52,7 @@ EP__PRIV ep_result ep__items_check_utf8(const ep_items *items) {
     if (items->kind == EP_ITEMS_BYTES || items->kind == EP_ITEMS_NONE) return EP_OK;
     ep_items_iter_init(&it, items);
     while (ep_items_next(&it, &item)) {
-        if (!ep_utf8_valid(item.a.data, item.a.len)) return EP_ERR_UTF8;
+        if (!ep__utf8_valid(item.a.data, item.a.len)) return EP_ERR_UTF8;
     }
     return EP_OK;
 }
@@ -281,8 +281,8 @@ EP_API ep_result ep_aof_validate(const ep_aof_record *rec) {
     /* ember reads BITOP's op first and rejects it before the keys. */
     if (rec->tag == EP_AOF_BITOP && rec->flag > EP_BITOP_NOT) return EP_ERR_BAD_VALUE;
     for (f = ep__aof_layout[rec->tag]; *f; f++) {
-        if (*f == 'k' && !ep_utf8_valid(rec->key.data, rec->key.len)) return EP_ERR_UTF8;
-        if (*f == 'K' && !ep_utf8_valid(rec->key2.data, rec->key2.len)) return EP_ERR_UTF8;
+        if (*f == 'k' && !ep__utf8_valid(rec->key.data, rec->key.len)) return EP_ERR_UTF8;
+        if (*f == 'K' && !ep__utf8_valid(rec->key2.data, rec->key2.len)) return EP_ERR_UTF8;
         if (*f == 'I' && ep__items_check_utf8(&rec->items) != EP_OK) return EP_ERR_UTF8;
     }
     if (ep__aof_negative_forbidden(rec->tag) && rec->num < 0) return EP_ERR_BAD_VALUE;

@@ -79,8 +79,8 @@ static void ep__snap_payload(ep_cursor *c, ep_snap_entry *e) {
 
 static ep_result ep__snap_check_content(const ep_snap_entry *e) {
     if (e->type == EP_TYPE_VECTOR && (e->metric > 2 || e->quantization > 2)) return EP_ERR_BAD_VALUE;
-    if (!ep_utf8_valid(e->key.data, e->key.len)) return EP_ERR_UTF8;
-    if (e->type == EP_TYPE_PROTO && !ep_utf8_valid(e->type_name.data, e->type_name.len)) return EP_ERR_UTF8;
+    if (!ep__utf8_valid(e->key.data, e->key.len)) return EP_ERR_UTF8;
+    if (e->type == EP_TYPE_PROTO && !ep__utf8_valid(e->type_name.data, e->type_name.len)) return EP_ERR_UTF8;
     return ep__items_check_utf8(&e->items);
 }
 
