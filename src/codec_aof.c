@@ -297,37 +297,30 @@ static ep__aof_shape ep__aof_shape_of(const char *l) {
 }
 
 /* d[0] is a known tag. Fills rec and *consumed and returns 1, or returns 0
- * (rec untouched) for the general path. */
+ * for the general path (which clears rec again). The fields are read
+ * straight into rec, with no copies on the stack to move over afterwards. */
 static int ep__aof_frame_fast(const uint8_t *d, size_t len, ep_aof_record *rec, size_t *consumed) {
-    const uint8_t *end = d + len, *p, *items = NULL;
+    const uint8_t *end = d + len, *p;
     ep__aof_shape shape = ep__aof_shape_of(ep__aof_layout[d[0]]);
-    ep_items_kind kind = EP_ITEMS_NONE;
-    ep_bytes key, value = {NULL, 0};
-    int64_t num = 0;
-    uint32_t count = 0;
-    if (shape == EP__SHAPE_OTHER || (p = ep__aof_fast_field(d + 1, end, &key)) == NULL) return 0;
-    if (shape == EP__SHAPE_KVN && (p = ep__aof_fast_field(p, end, &value)) == NULL) return 0;
+    if (shape == EP__SHAPE_OTHER) return 0;
+    ep__aof_record_clear(rec, d[0]);
+    if ((p = ep__aof_fast_field(d + 1, end, &rec->key)) == NULL) return 0;
+    if (shape == EP__SHAPE_KVN && (p = ep__aof_fast_field(p, end, &rec->value)) == NULL) return 0;
     if (shape == EP__SHAPE_KN || shape == EP__SHAPE_KVN) {
         if ((size_t)(end - p) < 8) return 0;
-        num = ep_load_i64le(p);
+        rec->num = ep_load_i64le(p);
         p += 8;
     } else if (shape == EP__SHAPE_KI) {
+        uint32_t count;
+        ep_items_kind kind = ep__aof_items_kind(d[0]);
         if ((size_t)(end - p) < 4) return 0;
         count = ep_load_u32le(p);
         if (count > EP_MAX_COLLECTION_COUNT) return 0;
-        kind = ep__aof_items_kind(d[0]);
-        items = p + 4;
-        if ((p = ep__aof_fast_items(items, end, kind, count)) == NULL) return 0;
-    }
-    ep__aof_record_clear(rec, d[0]);
-    rec->key = key;
-    rec->value = value;
-    rec->num = num;
-    if (items) {
+        rec->items.raw.data = p + 4;
+        if ((p = ep__aof_fast_items(p + 4, end, kind, count)) == NULL) return 0;
         rec->items.count = count;
         rec->items.kind = (uint8_t)kind;
-        rec->items.raw.data = items;
-        rec->items.raw.len = (size_t)(p - items);
+        rec->items.raw.len = (size_t)(p - rec->items.raw.data);
     }
     *consumed = (size_t)(p - d);
     return 1;
