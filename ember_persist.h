@@ -1585,6 +1585,20 @@ EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap);
 EP__PRIV uint64_t ep__clock_monotonic_ms(void);
 EP__PRIV int64_t ep__clock_wall_ms(void);
 
+/* Tests only: EP__NO_FAST_DECODE compiles the decoders' fast paths (small
+ * AOF records, string snapshot entries) out, so a test can compare them with
+ * the general path they stand in for (tests/support/slow_decode.c). */
+#ifdef EP__NO_FAST_DECODE
+#  define EP__FAST_DECODE 0
+#else
+#  define EP__FAST_DECODE 1
+#endif
+
+/* ep_utf8_valid as a static function for the decoders: their calls stay
+ * direct (and inlinable) even in a -fPIC build, where an exported name may
+ * be interposed and is called through the PLT. */
+EP__PRIV int ep__utf8_valid(const uint8_t *s, size_t n);
+
 /* Zero memory in a way the optimiser may not remove (keys, plaintext). */
 EP__PRIV void ep__wipe(void *p, size_t n);
 
@@ -1758,8 +1772,8 @@ EP_API void ep_free(const ep_allocator *a, void *ptr) {
 }
 
 /* ---- UTF-8 ------------------------------------------------------------- */
-EP_API int ep_utf8_valid(const uint8_t *s, size_t n) {
-    size_t i = 0;
+/* The exact validator, from index i (a character boundary) on. */
+static int ep__utf8_valid_from(const uint8_t *s, size_t n, size_t i) {
     while (i < n) {
         uint8_t c = s[i];
         size_t need;
@@ -1793,6 +1807,43 @@ EP_API int ep_utf8_valid(const uint8_t *s, size_t n) {
         i += need + 1;
     }
     return 1;
+}
+
+/* The high bits of s[0..n), n < 8, OR-ed into one byte. Whole loads where
+ * they fit, so a short key costs a few instructions, not a loop. */
+static uint8_t ep__utf8_tail_bits(const uint8_t *s, size_t n) {
+    uint32_t acc = 0;
+    if (n & 4) {
+        acc |= ep_load_u32le(s);
+        s += 4;
+    }
+    if (n & 2) {
+        acc |= ep_load_u16le(s);
+        s += 2;
+    }
+    if (n & 1) acc |= s[0];
+    return (uint8_t)((acc | acc >> 8 | acc >> 16 | acc >> 24) & 0x80u);
+}
+
+/* Decoders call this for every key: an all-ASCII field (the common case) is
+ * settled 8 bytes per load, the tail with one overlapping load; only a field
+ * with a byte >= 0x80 goes to the exact validator, from the first word that
+ * has one (all bytes before it are ASCII, so it starts a character). */
+EP__PRIV int ep__utf8_valid(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    uint64_t w;
+    if (n < 8) return ep__utf8_tail_bits(s, n) == 0 || ep__utf8_valid_from(s, n, 0);
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) return ep__utf8_valid_from(s, n, i);
+    }
+    if (i == n) return 1;
+    memcpy(&w, s + n - 8, 8); /* the last 8 bytes: re-reads some, never past n */
+    return !(w & 0x8080808080808080ull) || ep__utf8_valid_from(s, n, i);
+}
+
+EP_API int ep_utf8_valid(const uint8_t *s, size_t n) {
+    return ep__utf8_valid(s, n);
 }
 
 /* ---- cursor ------------------------------------------------------------ */
@@ -6247,7 +6298,7 @@ EP__PRIV ep_result ep__items_check_utf8(const ep_items *items) {
     if (items->kind == EP_ITEMS_BYTES || items->kind == EP_ITEMS_NONE) return EP_OK;
     ep_items_iter_init(&it, items);
     while (ep_items_next(&it, &item)) {
-        if (!ep_utf8_valid(item.a.data, item.a.len)) return EP_ERR_UTF8;
+        if (!ep__utf8_valid(item.a.data, item.a.len)) return EP_ERR_UTF8;
     }
     return EP_OK;
 }
@@ -6426,22 +6477,98 @@ static void ep__aof_frame_field(ep_cursor *c, char code, ep_aof_record *rec) {
     }
 }
 
-/* SET, the bulk of a real AOF, framed without the generic walk. 0 when
- * the record is not complete and within the caps: the general path then
- * reports exactly what is wrong. */
-static int ep__aof_frame_set(const uint8_t *d, size_t len, ep_aof_record *rec, size_t *consumed) {
-    uint32_t kl, vl;
-    if (len < 9) return 0;
-    kl = ep_load_u32le(d + 1);
-    if (kl > EP_MAX_FIELD_LEN || len - 9 < kl) return 0;
-    vl = ep_load_u32le(d + 5 + kl);
-    if (vl > EP_MAX_FIELD_LEN || len - 9 - kl < (size_t)vl + 8) return 0;
-    rec->key.data = d + 5;
-    rec->key.len = kl;
-    rec->value.data = d + 9 + kl;
-    rec->value.len = vl;
-    rec->num = ep_load_i64le(d + 9 + kl + vl);
-    *consumed = 17 + (size_t)kl + vl;
+/* ---- fast framing ------------------------------------------------------
+ * The tags a real AOF is made of (SET, DEL, INCR, PEXPIRE, RPUSH, HSET, SADD
+ * ... every tag whose layout is "k", "kn", "kvn" or "kI") are framed here
+ * with plain loads and one bounds check per field, no cursor. Each returns 0
+ * when the record is not complete and within every cap; ep_aof_frame then
+ * runs the general walk, which reports exactly what is wrong, so errors,
+ * their kinds and offsets come from one place only. */
+
+/* Every field zero, one store each: a memset of the whole record becomes
+ * `rep stos` at -O2, whose start-up cost was a quarter of a small record's
+ * framing. */
+static void ep__aof_record_clear(ep_aof_record *rec, uint8_t tag) {
+    rec->tag = tag;
+    rec->flag = rec->flag2 = 0;
+    rec->key.data = rec->key2.data = rec->value.data = rec->pivot.data = NULL;
+    rec->key.len = rec->key2.len = rec->value.len = rec->pivot.len = 0;
+    rec->num = rec->num2 = 0;
+    rec->items.count = rec->items.dim = 0;
+    rec->items.kind = EP_ITEMS_NONE;
+    rec->items.raw.data = NULL;
+    rec->items.raw.len = 0;
+    rec->dim = rec->connectivity = rec->expansion_add = 0;
+    rec->vector.data = NULL;
+    rec->vector.len = 0;
+}
+
+/* One u32-prefixed field at p: its end, or NULL if it passes end or its cap. */
+static const uint8_t *ep__aof_fast_field(const uint8_t *p, const uint8_t *end, ep_bytes *out) {
+    uint32_t n;
+    if ((size_t)(end - p) < 4) return NULL;
+    n = ep_load_u32le(p);
+    if (n > EP_MAX_FIELD_LEN || (size_t)(end - p) - 4 < n) return NULL;
+    out->data = p + 4;
+    out->len = n;
+    return p + 4 + n;
+}
+
+/* The elements of an items run (count already capped); their end or NULL. */
+static const uint8_t *ep__aof_fast_items(const uint8_t *p, const uint8_t *end, ep_items_kind kind, uint32_t count) {
+    ep_bytes b;
+    uint32_t i;
+    for (i = 0; i < count && p; i++) {
+        if (kind == EP_ITEMS_SCORE_MEMBER) {
+            if ((size_t)(end - p) < 8) return NULL;
+            p += 8;
+        }
+        p = ep__aof_fast_field(p, end, &b);
+        if (p && kind == EP_ITEMS_FIELD_VALUE) p = ep__aof_fast_field(p, end, &b);
+    }
+    return p;
+}
+
+/* The layouts the fast path takes, read off the tag's layout string (so the
+ * one table stays the only description of a tag). */
+typedef enum ep__aof_shape { EP__SHAPE_OTHER, EP__SHAPE_K, EP__SHAPE_KN, EP__SHAPE_KVN, EP__SHAPE_KI } ep__aof_shape;
+
+static ep__aof_shape ep__aof_shape_of(const char *l) {
+    if (l[0] != 'k') return EP__SHAPE_OTHER;
+    if (l[1] == '\0') return EP__SHAPE_K;
+    if (l[1] == 'n' && l[2] == '\0') return EP__SHAPE_KN;
+    if (l[1] == 'I' && l[2] == '\0') return EP__SHAPE_KI;
+    if (l[1] == 'v' && l[2] == 'n' && l[3] == '\0') return EP__SHAPE_KVN;
+    return EP__SHAPE_OTHER;
+}
+
+/* d[0] is a known tag. Fills rec and *consumed and returns 1, or returns 0
+ * for the general path (which clears rec again). The fields are read
+ * straight into rec, with no copies on the stack to move over afterwards. */
+static int ep__aof_frame_fast(const uint8_t *d, size_t len, ep_aof_record *rec, size_t *consumed) {
+    const uint8_t *end = d + len, *p;
+    ep__aof_shape shape = ep__aof_shape_of(ep__aof_layout[d[0]]);
+    if (shape == EP__SHAPE_OTHER) return 0;
+    ep__aof_record_clear(rec, d[0]);
+    if ((p = ep__aof_fast_field(d + 1, end, &rec->key)) == NULL) return 0;
+    if (shape == EP__SHAPE_KVN && (p = ep__aof_fast_field(p, end, &rec->value)) == NULL) return 0;
+    if (shape == EP__SHAPE_KN || shape == EP__SHAPE_KVN) {
+        if ((size_t)(end - p) < 8) return 0;
+        rec->num = ep_load_i64le(p);
+        p += 8;
+    } else if (shape == EP__SHAPE_KI) {
+        uint32_t count;
+        ep_items_kind kind = ep__aof_items_kind(d[0]);
+        if ((size_t)(end - p) < 4) return 0;
+        count = ep_load_u32le(p);
+        if (count > EP_MAX_COLLECTION_COUNT) return 0;
+        rec->items.raw.data = p + 4;
+        if ((p = ep__aof_fast_items(p + 4, end, kind, count)) == NULL) return 0;
+        rec->items.count = count;
+        rec->items.kind = (uint8_t)kind;
+        rec->items.raw.len = (size_t)(p - rec->items.raw.data);
+    }
+    *consumed = (size_t)(p - d);
     return 1;
 }
 
@@ -6449,6 +6576,9 @@ EP_API ep_result ep_aof_frame(const uint8_t *data, size_t len, ep_aof_record *re
     ep_cursor c;
     const char *f;
     uint8_t tag;
+    if (EP__FAST_DECODE && len && data[0] >= EP_AOF_TAG_MIN && data[0] <= EP_AOF_TAG_MAX &&
+        ep__aof_frame_fast(data, len, rec, consumed))
+        return EP_OK;
     memset(rec, 0, sizeof *rec);
     *consumed = 0;
     ep_cursor_init(&c, data, len);
@@ -6459,7 +6589,6 @@ EP_API ep_result ep_aof_frame(const uint8_t *data, size_t len, ep_aof_record *re
         *consumed = 1;
         return EP_ERR_UNKNOWN_TAG;
     }
-    if (tag == EP_AOF_SET && ep__aof_frame_set(data, len, rec, consumed)) return EP_OK;
     for (f = ep__aof_layout[tag]; *f && !c.err; f++) ep__aof_frame_field(&c, *f, rec);
     /* On failure consumed tells where it was noticed (for error offsets). */
     *consumed = c.err == EP_ERR_EOF ? len : c.pos;
@@ -6476,8 +6605,8 @@ EP_API ep_result ep_aof_validate(const ep_aof_record *rec) {
     /* ember reads BITOP's op first and rejects it before the keys. */
     if (rec->tag == EP_AOF_BITOP && rec->flag > EP_BITOP_NOT) return EP_ERR_BAD_VALUE;
     for (f = ep__aof_layout[rec->tag]; *f; f++) {
-        if (*f == 'k' && !ep_utf8_valid(rec->key.data, rec->key.len)) return EP_ERR_UTF8;
-        if (*f == 'K' && !ep_utf8_valid(rec->key2.data, rec->key2.len)) return EP_ERR_UTF8;
+        if (*f == 'k' && !ep__utf8_valid(rec->key.data, rec->key.len)) return EP_ERR_UTF8;
+        if (*f == 'K' && !ep__utf8_valid(rec->key2.data, rec->key2.len)) return EP_ERR_UTF8;
         if (*f == 'I' && ep__items_check_utf8(&rec->items) != EP_OK) return EP_ERR_UTF8;
     }
     if (ep__aof_negative_forbidden(rec->tag) && rec->num < 0) return EP_ERR_BAD_VALUE;
@@ -6682,15 +6811,61 @@ static void ep__snap_payload(ep_cursor *c, ep_snap_entry *e) {
 
 static ep_result ep__snap_check_content(const ep_snap_entry *e) {
     if (e->type == EP_TYPE_VECTOR && (e->metric > 2 || e->quantization > 2)) return EP_ERR_BAD_VALUE;
-    if (!ep_utf8_valid(e->key.data, e->key.len)) return EP_ERR_UTF8;
-    if (e->type == EP_TYPE_PROTO && !ep_utf8_valid(e->type_name.data, e->type_name.len)) return EP_ERR_UTF8;
+    if (!ep__utf8_valid(e->key.data, e->key.len)) return EP_ERR_UTF8;
+    if (e->type == EP_TYPE_PROTO && !ep__utf8_valid(e->type_name.data, e->type_name.len)) return EP_ERR_UTF8;
     return ep__items_check_utf8(&e->items);
+}
+
+/* Every field zero, one store each: a memset of the whole struct becomes
+ * `rep stos` at -O2, whose start-up cost was a third of a small entry's decode. */
+static void ep__snap_entry_clear(ep_snap_entry *e) {
+    e->key.data = e->value.data = e->type_name.data = e->items.raw.data = NULL;
+    e->key.len = e->value.len = e->type_name.len = e->items.raw.len = 0;
+    e->type = 0;
+    e->expire_ms = 0;
+    e->items.count = e->items.dim = 0;
+    e->items.kind = 0;
+    e->metric = e->quantization = 0;
+    e->connectivity = e->expansion_add = e->dim = 0;
+}
+
+/* A string entry (version 2 type 0, or version 1), the bulk of a real
+ * snapshot, read with plain loads: one bounds check per field and no
+ * cursor. 0 when the entry is anything else, incomplete or above a cap: the
+ * general path then decodes it or reports exactly what is wrong. */
+static int ep__snap_string_fast(const uint8_t *d, size_t len, int version, ep_snap_entry *out, size_t *consumed) {
+    size_t at, head = version == 2 ? 5 : 4; /* the value's length prefix starts at key + head */
+    uint32_t kl, vl;
+    if (len < 4) return 0;
+    kl = ep_load_u32le(d);
+    if (kl > EP_MAX_FIELD_LEN || len - 4 < kl || len - 4 - kl < head) return 0;
+    at = 4 + (size_t)kl;
+    if (version == 2 && d[at] != EP_TYPE_STRING) return 0;
+    at += head - 4;
+    vl = ep_load_u32le(d + at);
+    if (vl > EP_MAX_FIELD_LEN || len - at - 4 < (size_t)vl + 8) return 0;
+    ep__snap_entry_clear(out);
+    out->key.data = d + 4;
+    out->key.len = kl;
+    out->type = EP_TYPE_STRING;
+    out->value.data = d + at + 4;
+    out->value.len = vl;
+    at += 4 + (size_t)vl;
+    out->expire_ms = ep_load_i64le(d + at);
+    *consumed = at + 8;
+    return 1;
 }
 
 EP_API ep_result ep_snap_entry_decode(const uint8_t *data, size_t len, int version, ep_snap_entry *out,
                                       size_t *consumed) {
     ep_cursor c;
+    size_t used;
     if (!out || (!data && len) || (version != 1 && version != 2)) return EP_ERR_INVALID_ARG;
+    if (EP__FAST_DECODE && ep__snap_string_fast(data, len, version, out, &used)) {
+        if (consumed) *consumed = used;
+        /* The only content rule of a string entry (same as the general path's). */
+        return ep__utf8_valid(out->key.data, out->key.len) ? EP_OK : EP_ERR_UTF8;
+    }
     memset(out, 0, sizeof *out);
     if (consumed) *consumed = 0;
     ep_cursor_init(&c, data, len);

@@ -165,8 +165,8 @@ EP_API void ep_free(const ep_allocator *a, void *ptr) {
 }
 
 /* ---- UTF-8 ------------------------------------------------------------- */
-EP_API int ep_utf8_valid(const uint8_t *s, size_t n) {
-    size_t i = 0;
+/* The exact validator, from index i (a character boundary) on. */
+static int ep__utf8_valid_from(const uint8_t *s, size_t n, size_t i) {
     while (i < n) {
         uint8_t c = s[i];
         size_t need;
@@ -200,6 +200,43 @@ EP_API int ep_utf8_valid(const uint8_t *s, size_t n) {
         i += need + 1;
     }
     return 1;
+}
+
+/* The high bits of s[0..n), n < 8, OR-ed into one byte. Whole loads where
+ * they fit, so a short key costs a few instructions, not a loop. */
+static uint8_t ep__utf8_tail_bits(const uint8_t *s, size_t n) {
+    uint32_t acc = 0;
+    if (n & 4) {
+        acc |= ep_load_u32le(s);
+        s += 4;
+    }
+    if (n & 2) {
+        acc |= ep_load_u16le(s);
+        s += 2;
+    }
+    if (n & 1) acc |= s[0];
+    return (uint8_t)((acc | acc >> 8 | acc >> 16 | acc >> 24) & 0x80u);
+}
+
+/* Decoders call this for every key: an all-ASCII field (the common case) is
+ * settled 8 bytes per load, the tail with one overlapping load; only a field
+ * with a byte >= 0x80 goes to the exact validator, from the first word that
+ * has one (all bytes before it are ASCII, so it starts a character). */
+EP__PRIV int ep__utf8_valid(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    uint64_t w;
+    if (n < 8) return ep__utf8_tail_bits(s, n) == 0 || ep__utf8_valid_from(s, n, 0);
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) return ep__utf8_valid_from(s, n, i);
+    }
+    if (i == n) return 1;
+    memcpy(&w, s + n - 8, 8); /* the last 8 bytes: re-reads some, never past n */
+    return !(w & 0x8080808080808080ull) || ep__utf8_valid_from(s, n, i);
+}
+
+EP_API int ep_utf8_valid(const uint8_t *s, size_t n) {
+    return ep__utf8_valid(s, n);
 }
 
 /* ---- cursor ------------------------------------------------------------ */

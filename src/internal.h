@@ -52,6 +52,20 @@ EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap);
 EP__PRIV uint64_t ep__clock_monotonic_ms(void);
 EP__PRIV int64_t ep__clock_wall_ms(void);
 
+/* Tests only: EP__NO_FAST_DECODE compiles the decoders' fast paths (small
+ * AOF records, string snapshot entries) out, so a test can compare them with
+ * the general path they stand in for (tests/support/slow_decode.c). */
+#ifdef EP__NO_FAST_DECODE
+#  define EP__FAST_DECODE 0
+#else
+#  define EP__FAST_DECODE 1
+#endif
+
+/* ep_utf8_valid as a static function for the decoders: their calls stay
+ * direct (and inlinable) even in a -fPIC build, where an exported name may
+ * be interposed and is called through the PLT. */
+EP__PRIV int ep__utf8_valid(const uint8_t *s, size_t n);
+
 /* Zero memory in a way the optimiser may not remove (keys, plaintext). */
 EP__PRIV void ep__wipe(void *p, size_t n);
 

@@ -124,6 +124,90 @@ EPT_CASE(utf8_validation_follows_rust_rules) {
     }
 }
 
+/* Reference for the fast validator: one code point at a time, written from
+ * the rules (RFC 3629 table), no word tricks. */
+static int ref_utf8_valid(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        uint8_t lo = 0x80, hi = 0xBF;
+        size_t k, need;
+        if (c <= 0x7F) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) need = 1;
+        else if (c >= 0xE0 && c <= 0xEF) need = 2;
+        else if (c >= 0xF0 && c <= 0xF4) need = 3;
+        else return 0;
+        if (c == 0xE0) lo = 0xA0;      /* overlong */
+        if (c == 0xED) hi = 0x9F;      /* surrogates */
+        if (c == 0xF0) lo = 0x90;      /* overlong */
+        if (c == 0xF4) hi = 0x8F;      /* > U+10FFFF */
+        if (n - i - 1 < need) return 0;
+        if (s[i + 1] < lo || s[i + 1] > hi) return 0;
+        for (k = 2; k <= need; k++)
+            if (s[i + k] < 0x80 || s[i + k] > 0xBF) return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* Every length 0..40, every offset, one odd sequence placed there (cut short
+ * where it runs past the end): the ASCII words, the overlapping last word and
+ * the short tail must all hand over to the exact rules at the right place.
+ * Each buffer is its own allocation, so ASan sees any read past the end. */
+EPT_CASE(utf8_fast_path_matches_reference_at_every_offset) {
+    static const struct { const char *s; size_t n; } seq[] = {
+        {"\x80", 1}, {"\xff", 1}, {"\xc2", 1}, {"\xc0\x80", 2}, {"\xc3\xa9", 2}, {"\xc3\x28", 2},
+        {"\xe2\x82\xac", 3}, {"\xe2\x82", 2}, {"\xed\xa0\x80", 3}, {"\xed\x9f\xbf", 3},
+        {"\xe0\x80\x80", 3}, {"\xe0\xa0\x80", 3}, {"\xf0\x9f\x98\x80", 4}, {"\xf0\x8f\xbf\xbf", 4},
+        {"\xf4\x8f\xbf\xbf", 4}, {"\xf4\x90\x80\x80", 4}, {"\xf5\x80\x80\x80", 4}, {"\x7f", 1},
+    };
+    size_t n, off, q, checked = 0;
+    for (n = 0; n <= 40; n++) {
+        for (off = 0; off <= n; off++) {
+            for (q = 0; q < sizeof seq / sizeof seq[0]; q++) {
+                uint8_t *b = (uint8_t *)malloc(n ? n : 1);
+                size_t i, m = seq[q].n;
+                int want, got;
+                if (!b) { EPT_CHECK(b != NULL); }
+                for (i = 0; i < n; i++) b[i] = (uint8_t)('a' + i % 26);
+                if (off < n) memcpy(b + off, seq[q].s, m < n - off ? m : n - off);
+                want = ref_utf8_valid(b, n);
+                got = ep_utf8_valid(b, n);
+                free(b);
+                if (got != want) {
+                    char msg[96];
+                    snprintf(msg, sizeof msg, "len %zu, sequence %zu at %zu: got %d, want %d", n, q, off, got, want);
+                    ept_fail(__FILE__, __LINE__, msg);
+                    return;
+                }
+                checked++;
+            }
+        }
+    }
+    EPT_CHECK(checked > 10000);
+}
+
+/* Two odd bytes in one buffer, the second after a valid first: the exact
+ * validator, entered mid-buffer, must still see the second. */
+EPT_CASE(utf8_fast_path_two_sequences) {
+    uint8_t b[40];
+    size_t n, a, z;
+    for (n = 2; n <= 40; n += 3) {
+        for (a = 0; a + 2 <= n; a++) {
+            for (z = a + 2; z < n; z++) {
+                size_t i;
+                for (i = 0; i < n; i++) b[i] = (uint8_t)('A' + i % 26);
+                b[a] = 0xC3; b[a + 1] = 0xA9;   /* valid é */
+                b[z] = 0xFE;                    /* never valid */
+                EPT_CHECK_EQ(ep_utf8_valid(b, n), 0);
+                EPT_CHECK_EQ(ref_utf8_valid(b, n), 0);
+                b[z] = 'x';
+                EPT_CHECK_EQ(ep_utf8_valid(b, n), 1);
+            }
+        }
+    }
+}
+
 EPT_CASE(buf_encodes_fields_and_grows) {
     ep_buf b;
     int i;

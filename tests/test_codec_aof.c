@@ -4,6 +4,7 @@
 #include "ember_persist.h"
 #include "harness.h"
 #include "ember_vectors.h"
+#include "support/slow_decode.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -597,6 +598,196 @@ EPT_CASE(random_bytes_never_misframe) {
         }
     }
     ep_buf_free(&b);
+}
+
+/* ---- fast framing vs the general path ----------------------------------
+ * ep_aof_frame frames the common layouts ("k", "kn", "kvn", "kI") without
+ * the cursor. The general path (slow_aof_frame: the same library built with
+ * EP__NO_FAST_DECODE) must give the same result, consumed and record for
+ * any input: whole records, every truncation, lengths and counts at and
+ * past their caps, and damaged bytes. */
+
+static int same_bytes(ep_bytes a, ep_bytes b) { return a.data == b.data && a.len == b.len; }
+
+static int same_record(const ep_aof_record *a, const ep_aof_record *b) {
+    return a->tag == b->tag && a->flag == b->flag && a->flag2 == b->flag2 && same_bytes(a->key, b->key) &&
+           same_bytes(a->key2, b->key2) && same_bytes(a->value, b->value) && same_bytes(a->pivot, b->pivot) &&
+           a->num == b->num && a->num2 == b->num2 && a->items.count == b->items.count &&
+           a->items.kind == b->items.kind && a->items.dim == b->items.dim && same_bytes(a->items.raw, b->items.raw) &&
+           a->dim == b->dim && a->connectivity == b->connectivity && a->expansion_add == b->expansion_add &&
+           same_bytes(a->vector, b->vector);
+}
+
+/* A length prefix: mostly small, sometimes at, just past or far past the cap. */
+static uint32_t gen_len(uint64_t *st, uint32_t cap, uint32_t small) {
+    uint64_t r = ept_rand(st) % 64;
+    if (r == 0) return cap;
+    if (r == 1) return cap + 1;
+    if (r == 2) return 0xFFFFFFFFu;
+    return (uint32_t)(ept_rand(st) % small);
+}
+
+/* Field bytes: ASCII, sometimes a multibyte or an invalid byte. */
+static void gen_text(uint64_t *st, ep_buf *b, uint32_t n) {
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        uint64_t r = ept_rand(st) % 40;
+        ep_buf_u8(b, r == 0 ? 0xFF : r == 1 ? 0xC3 : r == 2 ? 0xA9 : (uint8_t)('a' + r % 26));
+    }
+}
+
+/* A u32 length then that many bytes (never more than small, so a capped
+ * length is followed by a few bytes only, as in a damaged file). */
+static void gen_field(uint64_t *st, ep_buf *b) {
+    uint32_t n = gen_len(st, EP_MAX_FIELD_LEN, 24);
+    ep_buf_u32(b, n);
+    gen_text(st, b, n < 24 ? n : 3);
+}
+
+/* tag + payload following the tag's layout, loosely: the layouts below are
+ * ember-format.md §2.2's; any other tag gets random bytes. */
+static void gen_record(uint64_t *st, ep_buf *b, uint8_t tag) {
+    static const char *const layout[36] = {
+        NULL,  "kvn", "k",   "kn",  "kI",   "kI",   "k",    "k",   "kI",  "kI",  "k",  "kn",
+        "k",   "k",   "kI",  "kI",  "kKn",  "kI",   "kI",   "kn",  "kn",  "kv",  "kK", "kKvn",
+        "kv",  NULL,  "kK",  "kKf", "knv",  "knm",  "kfpv", "knv", "knv", "knf", "fkI", "kn"};
+    const char *f = tag < 36 ? layout[tag] : NULL;
+    ep_buf_u8(b, tag);
+    if (!f) {
+        gen_text(st, b, (uint32_t)(ept_rand(st) % 40));
+        return;
+    }
+    for (; *f; f++) {
+        switch (*f) {
+        case 'n': case 'm': ep_buf_i64(b, (int64_t)(ept_rand(st) % 5) - 2); break;
+        case 'f': ep_buf_u8(b, (uint8_t)(ept_rand(st) % 5)); break;
+        case 'I': {
+            uint32_t count = gen_len(st, EP_MAX_COLLECTION_COUNT, 4), i;
+            ep_buf_u32(b, count);
+            for (i = 0; i < (count < 4 ? count : 2); i++) {
+                if (tag == EP_AOF_ZADD) ep_buf_f64(b, 1.5);
+                gen_field(st, b);
+                if (tag == EP_AOF_HSET) gen_field(st, b);
+            }
+            break;
+        }
+        default: gen_field(st, b); break;
+        }
+    }
+    if (ept_rand(st) % 8 == 0) ep_buf_u8(b, 0x55); /* bytes after the record (the CRC, in a file) */
+    if (ept_rand(st) % 16 == 0 && b->len > 1) b->data[1 + ept_rand(st) % (b->len - 1)] ^= (uint8_t)(1u << (ept_rand(st) % 8));
+}
+
+/* One input, own allocation of exactly len bytes (ASan sees any over-read). */
+static int frame_agrees(const uint8_t *src, size_t len) {
+    uint8_t *d = (uint8_t *)malloc(len ? len : 1);
+    ep_aof_record fa, fb;
+    size_t ua = 12345, ub = 12345;
+    ep_result ra, rb, da, db;
+    int ok;
+    if (!d) return 0;
+    if (len) memcpy(d, src, len);
+    ra = ep_aof_frame(d, len, &fa, &ua);
+    rb = slow_aof_frame(d, len, &fb, &ub);
+    ok = ra == rb && ua == ub && same_record(&fa, &fb);
+    da = ep_aof_decode(d, len, &fa, &ua);
+    db = slow_aof_decode(d, len, &fb, &ub);
+    ok = ok && da == db && ua == ub && same_record(&fa, &fb);
+    free(d);
+    return ok;
+}
+
+EPT_CASE(fast_frame_matches_general_path) {
+    uint64_t st = ept_seed();
+    long i, n = ept_scale(20000, 20), fast = 0;
+    ep_buf b;
+    ep_buf_init(&b, NULL);
+    for (i = 0; i < n; i++) {
+        uint8_t tag = (uint8_t)(i % 40 < 36 ? i % 36 : ept_rand(&st) % 256);
+        size_t cut;
+        ep_aof_record r;
+        size_t used;
+        ep_buf_reset(&b);
+        gen_record(&st, &b, tag);
+        EPT_CHECK(b.err == EP_OK);
+        if (ep_aof_frame(b.data, b.len, &r, &used) == EP_OK) fast++;
+        for (cut = 0; cut <= b.len; cut++) {
+            if (!frame_agrees(b.data, cut)) {
+                char m[128];
+                snprintf(m, sizeof m, "tag %u, record %ld (%zu bytes) cut at %zu", (unsigned)tag, i, b.len, cut);
+                ept_fail(__FILE__, __LINE__, m);
+                ep_buf_free(&b);
+                return;
+            }
+        }
+    }
+    ep_buf_free(&b);
+    EPT_CHECK(fast > n / 4); /* the generator does reach the fast path */
+}
+
+/* The caps exactly: a key, value, member, field length or count at its cap
+ * with too few bytes is EOF; one past it is LIMIT, at the same offset as the
+ * general path reports. */
+EPT_CASE(fast_frame_caps_match_general_path) {
+    static const uint8_t tags[] = {EP_AOF_SET, EP_AOF_DEL, EP_AOF_PEXPIRE, EP_AOF_RPUSH, EP_AOF_HSET,
+                                   EP_AOF_SADD, EP_AOF_ZADD, EP_AOF_INCR};
+    static const uint32_t lens[] = {0, 1, EP_MAX_COLLECTION_COUNT, EP_MAX_COLLECTION_COUNT + 1u,
+                                    EP_MAX_FIELD_LEN, EP_MAX_FIELD_LEN + 1u, 0xFFFFFFFFu};
+    size_t t, k, slot;
+    for (t = 0; t < sizeof tags; t++) {
+        for (slot = 0; slot < 4; slot++) {
+            for (k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+                /* tag, then four u32 slots each followed by 2 bytes: slot
+                 * `slot` gets the length under test, the others 2. */
+                uint8_t d[1 + 4 * 6 + 8];
+                size_t j;
+                memset(d, 'x', sizeof d);
+                d[0] = tags[t];
+                for (j = 0; j < 4; j++) ep_store_u32le(d + 1 + j * 6, j == slot ? lens[k] : 2u);
+                for (j = 0; j <= sizeof d; j++) EPT_CHECK(frame_agrees(d, j));
+            }
+        }
+    }
+}
+
+/* A key, value or item length one past its cap, or a count one past its
+ * cap, with every byte it claims present (a sparse zero mapping): LIMIT must
+ * come from the cap, on the fast path's tags as on the general path. */
+EPT_CASE(fast_frame_caps_with_full_input) {
+    static const uint8_t tags[] = {EP_AOF_SET, EP_AOF_DEL, EP_AOF_PEXPIRE, EP_AOF_RPUSH, EP_AOF_HSET,
+                                   EP_AOF_SADD, EP_AOF_ZADD};
+    size_t size = (size_t)EP_MAX_FIELD_LEN + 4096u * 4u, t, slot; /* > EP_MAX_COLLECTION_COUNT * 4 */
+    uint8_t *m = SIZE_MAX > UINT32_MAX ? ept_zero_map(size) : NULL;
+    if (!m) {
+        printf("    skipped: no %lu-byte zero mapping here\n", (unsigned long)size);
+        return;
+    }
+    for (t = 0; t < sizeof tags; t++) {
+        for (slot = 0; slot < 3; slot++) {
+            /* slot 0: the key's length; 1: the second field's (value,
+             * count or, for SET, the value); 2: the first item's length */
+            ep_aof_record ra, rb;
+            size_t ua = 0, ub = 0, at2 = 1 + 4 + 1;
+            ep_result xa, xb;
+            int is_items = tags[t] != EP_AOF_SET && tags[t] != EP_AOF_DEL && tags[t] != EP_AOF_PEXPIRE;
+            memset(m, 0, 64);
+            m[0] = tags[t];
+            ep_store_u32le(m + 1, slot == 0 ? EP_MAX_FIELD_LEN + 1u : 1u);
+            m[5] = 'k';
+            if (slot == 1) ep_store_u32le(m + at2, is_items ? EP_MAX_COLLECTION_COUNT + 1u : EP_MAX_FIELD_LEN + 1u);
+            if (slot == 2) {
+                if (!is_items) continue;
+                ep_store_u32le(m + at2, 1u);
+                ep_store_u32le(m + at2 + 4 + (tags[t] == EP_AOF_ZADD ? 8u : 0u), EP_MAX_FIELD_LEN + 1u);
+            }
+            xa = ep_aof_frame(m, size, &ra, &ua);
+            xb = slow_aof_frame(m, size, &rb, &ub);
+            EPT_EXPECT(xa == EP_ERR_LIMIT || (slot == 1 && (tags[t] == EP_AOF_PEXPIRE || tags[t] == EP_AOF_DEL)));
+            EPT_EXPECT(xa == xb && ua == ub && same_record(&ra, &rb));
+        }
+    }
+    memset(m, 0, 64);
+    ept_zero_unmap(m, size);
 }
 
 EPT_MAIN()

@@ -2,6 +2,7 @@
  * type round trip with edge values, every cap, UTF-8 rules, torn input. */
 #include "ember_persist.h"
 #include "harness.h"
+#include "support/slow_decode.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -426,6 +427,133 @@ EPT_CASE(random_and_mutated_inputs_are_safe) {
                       (e.items.raw.data >= buf && e.items.raw.data + e.items.raw.len <= buf + used));
         }
     }
+}
+
+/* ---- the string fast path vs the general path ---------------------------
+ * ep_snap_entry_decode reads string entries (v2 type 0, v1) with plain
+ * loads. The general path (slow_snap_entry_decode: the library built with
+ * EP__NO_FAST_DECODE) must give the same result, consumed and entry for any
+ * input: whole entries of every type, every truncation, lengths at and past
+ * the cap, damaged bytes, both versions. */
+
+static int same_view(ep_bytes a, ep_bytes b) { return a.data == b.data && a.len == b.len; }
+
+static int same_entry(const ep_snap_entry *a, const ep_snap_entry *b) {
+    return same_view(a->key, b->key) && a->type == b->type && a->expire_ms == b->expire_ms &&
+           same_view(a->value, b->value) && same_view(a->type_name, b->type_name) &&
+           a->items.count == b->items.count && a->items.kind == b->items.kind && a->items.dim == b->items.dim &&
+           same_view(a->items.raw, b->items.raw) && a->metric == b->metric && a->quantization == b->quantization &&
+           a->connectivity == b->connectivity && a->expansion_add == b->expansion_add && a->dim == b->dim;
+}
+
+/* Decodes src[0..len) both ways from an allocation of exactly len bytes. */
+static int snap_decode_agrees(const uint8_t *src, size_t len, int version) {
+    uint8_t *d = (uint8_t *)malloc(len ? len : 1);
+    ep_snap_entry ea, eb;
+    size_t ua = 777, ub = 777;
+    ep_result ra, rb;
+    int ok;
+    if (!d) return 0;
+    if (len) memcpy(d, src, len);
+    ra = ep_snap_entry_decode(d, len, version, &ea, &ua);
+    rb = slow_snap_entry_decode(d, len, version, &eb, &ub);
+    ok = ra == rb && ua == ub && same_entry(&ea, &eb);
+    free(d);
+    return ok;
+}
+
+static uint32_t snap_gen_len(uint64_t *st) {
+    uint64_t r = ept_rand(st) % 48;
+    if (r == 0) return EP_MAX_FIELD_LEN;
+    if (r == 1) return EP_MAX_FIELD_LEN + 1u;
+    if (r == 2) return 0xFFFFFFFFu;
+    return (uint32_t)(ept_rand(st) % 20);
+}
+
+static void snap_gen_field(uint64_t *st, ep_buf *b) {
+    uint32_t n = snap_gen_len(st), i;
+    ep_buf_u32(b, n);
+    for (i = 0; i < (n < 20 ? n : 2); i++) {
+        uint64_t r = ept_rand(st) % 30;
+        ep_buf_u8(b, r == 0 ? 0xFF : r == 1 ? 0xE2 : (uint8_t)('0' + r));
+    }
+}
+
+EPT_CASE(string_fast_path_matches_general_path) {
+    uint64_t st = ept_seed();
+    long i, n = ept_scale(20000, 20), ok_entries = 0;
+    ep_buf b;
+    ep_buf_init(&b, NULL);
+    for (i = 0; i < n; i++) {
+        int version = ept_rand(&st) % 4 == 0 ? 1 : 2;
+        uint8_t type = (uint8_t)(ept_rand(&st) % 3 ? 0 : ept_rand(&st) % 9);
+        size_t cut;
+        ep_snap_entry e;
+        size_t used;
+        ep_buf_reset(&b);
+        snap_gen_field(&st, &b);                         /* key */
+        if (version == 2) ep_buf_u8(&b, type);
+        if (version == 1 || type == 0) snap_gen_field(&st, &b); /* value */
+        else {                                           /* another type: some plausible bytes */
+            uint32_t k = (uint32_t)(ept_rand(&st) % 30);
+            ep_buf_u32(&b, (uint32_t)(ept_rand(&st) % 3));
+            while (k--) ep_buf_u8(&b, (uint8_t)(ept_rand(&st) % 4));
+        }
+        ep_buf_i64(&b, (int64_t)(ept_rand(&st) % 3) - 1);
+        if (ept_rand(&st) % 8 == 0) ep_buf_u8(&b, 0x42);  /* the next entry's first byte */
+        if (ept_rand(&st) % 16 == 0) b.data[ept_rand(&st) % b.len] ^= (uint8_t)(1u << (ept_rand(&st) % 8));
+        EPT_CHECK(b.err == EP_OK);
+        if (ep_snap_entry_decode(b.data, b.len, version, &e, &used) == EP_OK) ok_entries++;
+        for (cut = 0; cut <= b.len; cut++) {
+            if (!snap_decode_agrees(b.data, cut, version)) {
+                char m[128];
+                snprintf(m, sizeof m, "entry %ld (v%d, type %u, %zu bytes) cut at %zu", i, version, (unsigned)type,
+                         b.len, cut);
+                ept_fail(__FILE__, __LINE__, m);
+                ep_buf_free(&b);
+                return;
+            }
+        }
+    }
+    ep_buf_free(&b);
+    EPT_CHECK(ok_entries > n / 4);
+}
+
+/* A key or value length at the cap or one past it, with every byte present
+ * (zero pages of a sparse mapping, so it costs no memory): LIMIT must come
+ * from the length, not from running out of input. */
+EPT_CASE(string_fast_path_caps_with_full_input) {
+    size_t size = (size_t)EP_MAX_FIELD_LEN + 4096u * 4u;
+    uint8_t *m = SIZE_MAX > UINT32_MAX ? ept_zero_map(size) : NULL;
+    int version, which, extra;
+    if (!m) {
+        printf("    skipped: no %lu-byte zero mapping here\n", (unsigned long)size);
+        return;
+    }
+    for (version = 1; version <= 2; version++) {
+        for (which = 0; which < 2; which++) {
+            for (extra = 0; extra <= 1; extra++) {
+                uint32_t big = EP_MAX_FIELD_LEN + (uint32_t)extra;
+                size_t vat = 4 + (which == 0 ? big : 1u) + (version == 2 ? 1u : 0u); /* value length at */
+                ep_snap_entry ea, eb;
+                size_t ua = 0, ub = 0, len = vat + 4 + (which == 1 ? big : 1u) + 8;
+                ep_result ra, rb;
+                if (which == 0 && extra == 0 && ept_scale(2, 2) < 2) continue; /* a 512 MiB UTF-8 scan: not under valgrind */
+                ep_store_u32le(m, which == 0 ? big : 1u);
+                m[4] = 'k';
+                if (version == 2) m[vat - 1] = EP_TYPE_STRING;
+                ep_store_u32le(m + vat, which == 1 ? big : 1u);
+                ra = ep_snap_entry_decode(m, len, version, &ea, &ua);
+                rb = slow_snap_entry_decode(m, len, version, &eb, &ub);
+                ep_store_u32le(m + vat, 0); /* back to zeros for the next layout */
+                if (version == 2) m[vat - 1] = 0;
+                EPT_EXPECT(ra == rb);
+                EPT_EXPECT(ra == (extra ? EP_ERR_LIMIT : EP_OK));
+                EPT_EXPECT(ua == ub && same_entry(&ea, &eb));
+            }
+        }
+    }
+    ept_zero_unmap(m, size);
 }
 
 EPT_MAIN()
