@@ -49,7 +49,13 @@ typedef struct ep__aof_rd {
     ep_result fail;
     uint64_t good_end, tail;
     ep_error err;
+    ep__views_hook views_hook; /* called before views handed out go stale */
+    void *views_user;
 } ep__aof_rd;
+
+static void ep__aof_rd_views_end(ep__aof_rd *rd) {
+    if (rd->views_hook) rd->views_hook(rd->views_user);
+}
 
 static void ep__aof_rd_init(ep__aof_rd *rd, ep_vfs *vfs, ep_file *f, const ep_allocator *alloc, const ep_key *key,
                             size_t chunk, size_t max_record) {
@@ -88,6 +94,7 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
 static ep_result ep__aof_rd_fill(ep__aof_rd *rd) {
     size_t got = 0;
     ep_result r;
+    ep__aof_rd_views_end(rd);
     if (rd->pos > 0) {
         memmove(rd->buf, rd->buf + rd->pos, rd->len - rd->pos);
         rd->base += rd->pos;
@@ -142,6 +149,7 @@ static ep_result ep__aof_rd_open_sealed(ep__aof_rd *rd, const uint8_t *p, size_t
     size_t ct = total - EP_NONCE_SIZE - 4, used;
     ep_result r;
     if (ct < EP_TAG_SIZE) return EP_ERR_DECRYPT;
+    ep__aof_rd_views_end(rd); /* the plaintext buffer is about to be overwritten */
     if (rd->plain_cap < ct) {
         uint8_t *np = (uint8_t *)ep_malloc(rd->alloc, ct);
         if (!np) return EP_ERR_NOMEM;
@@ -340,6 +348,11 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
 EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec) {
     if (!r || !rec) return EP_ERR_INVALID_ARG;
     return ep__aof_rd_next(&r->rd, rec);
+}
+
+EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_hook fn, void *user) {
+    r->rd.views_hook = fn;
+    r->rd.views_user = user;
 }
 
 EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out) {

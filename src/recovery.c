@@ -246,12 +246,17 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
  * its entry, and it is applied one record after that. A snapshot entry
  * costs less work than an AOF record, so the snapshot load gives the slot
  * two entries' time instead of one (three in flight; measured: the AOF
- * replay gained nothing from it). A reader's views last
- * only until its next call, so records in flight are copies (small ones;
- * a record too large to copy drains the pipeline and is applied at once).
- * The key is hashed once, when the record is read, and the hash travels
- * with it (prefetch, step 1, lookup and insert would otherwise hash the key
- * three or four times). */
+ * replay gained nothing from it). The key is hashed once, when the record
+ * is read, and the hash travels with it (prefetch, step 1, lookup and
+ * insert would otherwise hash the key three or four times).
+ *
+ * Records are decoded straight into the pipeline's ring, and records in
+ * flight keep pointing into the reader's buffer: the reader's views hook
+ * (ep__views_hook) fires before those bytes move, and only then are the
+ * records in flight copied into their slots. That is once per buffer refill
+ * for a plaintext file instead of once per record. A record whose views do
+ * not fit a slot's bytes is never held: the pipeline drains and it is
+ * applied at once. */
 #define EP__DEPTH 3 /* at most */
 #define EP__DEPTH_AOF 2
 #define EP__DEPTH_SNAP 3
@@ -261,101 +266,119 @@ typedef struct ep__held {
     ep_aof_record rec; /* AOF mode */
     ep_snap_entry ent; /* snapshot mode */
     uint64_t index;
-    uint64_t hash; /* the key's table hash: computed once, used by each step */
+    uint64_t hash;  /* the key's table hash: computed once, used by each step */
+    int copied;     /* views point into bytes, not into the reader's buffer */
     uint8_t bytes[EP__HOLD_BYTES];
 } ep__held;
 
+/* A ring of depth + 1 slots: the records in flight, and the one being read. */
 typedef struct ep__pipe {
-    ep__held slot[EP__DEPTH];
-    size_t head, n; /* oldest at head */
+    ep__held slot[EP__DEPTH + 1];
+    size_t head, n; /* oldest at head; n records in flight */
     size_t depth;   /* records in flight before the oldest is applied */
+    int snapshot;   /* which of rec / ent the slots hold */
 } ep__pipe;
 
-static void ep__pipe_init(ep__pipe *p, size_t depth) {
+static void ep__pipe_init(ep__pipe *p, size_t depth, int snapshot) {
     p->head = p->n = 0;
     p->depth = depth;
+    p->snapshot = snapshot;
 }
 
-/* Moves the n views into h->bytes; 0 if they do not fit. */
-static int ep__hold_views(ep__held *h, ep_bytes **v, size_t n) {
-    size_t used = 0, i;
-    for (i = 0; i < n; i++) {
-        if (v[i]->len > EP__HOLD_BYTES - used) return 0;
-        if (v[i]->len) {
-            memcpy(h->bytes + used, v[i]->data, v[i]->len);
-            v[i]->data = h->bytes + used;
-        }
-        used += v[i]->len;
+/* Slot i counted from the oldest; i <= depth. */
+static ep__held *ep__pipe_at(ep__pipe *p, size_t i) {
+    i += p->head; /* i <= depth: one subtraction wraps it (no division) */
+    return &p->slot[i > p->depth ? i - p->depth - 1 : i];
+}
+
+static ep__held *ep__pipe_pop(ep__pipe *p) {
+    ep__held *h = &p->slot[p->head];
+    p->head = p->head == p->depth ? 0 : p->head + 1;
+    p->n--;
+    return h;
+}
+
+/* The views of the record in h, so that they can be sized and moved. */
+static size_t ep__held_views(ep__held *h, int snapshot, ep_bytes **v) {
+    if (snapshot) {
+        v[0] = &h->ent.key;
+        v[1] = &h->ent.value;
+        v[2] = &h->ent.type_name;
+        v[3] = &h->ent.items.raw;
+        return 4;
     }
-    return 1;
-}
-
-static int ep__hold_record(ep__held *h, const ep_aof_record *rec, uint64_t index) {
-    ep_bytes *v[6];
-    h->rec = *rec;
-    h->index = index;
     v[0] = &h->rec.key;
     v[1] = &h->rec.key2;
     v[2] = &h->rec.value;
     v[3] = &h->rec.pivot;
     v[4] = &h->rec.items.raw;
     v[5] = &h->rec.vector;
-    return ep__hold_views(h, v, 6);
+    return 6;
 }
 
-static int ep__hold_entry(ep__held *h, const ep_snap_entry *e) {
-    ep_bytes *v[4];
-    h->ent = *e;
-    v[0] = &h->ent.key;
-    v[1] = &h->ent.value;
-    v[2] = &h->ent.type_name;
-    v[3] = &h->ent.items.raw;
-    return ep__hold_views(h, v, 4);
+/* Can the record just decoded into h be held (its views fit h->bytes)? */
+static int ep__held_fits(ep__held *h, int snapshot) {
+    ep_bytes *v[6];
+    size_t n = ep__held_views(h, snapshot, v), used = 0, i;
+    for (i = 0; i < n; i++) {
+        if (v[i]->len > EP__HOLD_BYTES - used) return 0;
+        used += v[i]->len;
+    }
+    h->copied = 0;
+    return 1;
 }
 
-static ep__held *ep__pipe_at(ep__pipe *p, size_t i) {
-    i += p->head; /* i < depth: one subtraction wraps it (no division) */
-    return &p->slot[i >= p->depth ? i - p->depth : i];
+/* Moves the views of a held record into its own bytes (they fit). */
+static void ep__held_copy(ep__held *h, int snapshot) {
+    ep_bytes *v[6];
+    size_t n = ep__held_views(h, snapshot, v), used = 0, i;
+    for (i = 0; i < n; i++) {
+        if (v[i]->len) {
+            memcpy(h->bytes + used, v[i]->data, v[i]->len);
+            v[i]->data = h->bytes + used;
+        }
+        used += v[i]->len;
+    }
+    h->copied = 1;
 }
 
-static ep__held *ep__pipe_pop(ep__pipe *p) {
-    ep__held *h = &p->slot[p->head];
-    p->head = p->head + 1 == p->depth ? 0 : p->head + 1;
-    p->n--;
-    return h;
+/* The readers' views hook: the records in flight get their own copies. */
+static void ep__pipe_views_end(void *user) {
+    ep__pipe *p = (ep__pipe *)user;
+    size_t i;
+    for (i = 0; i < p->n; i++) {
+        ep__held *h = ep__pipe_at(p, i);
+        if (!h->copied) ep__held_copy(h, p->snapshot);
+    }
 }
 
 /* Keyspace mode: every entry into the keyspace, through the pipeline. */
 static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result *fatal) {
     ep__pipe p;
-    ep_snap_entry e;
     ep_snapshot_info info;
     ep_result r;
-    uint64_t h;
-    ep__held *o;
-    ep__pipe_init(&p, EP__DEPTH_SNAP);
+    ep__held *h, *o;
+    ep__pipe_init(&p, EP__DEPTH_SNAP, 1);
     /* Size the table once; the count is untrusted, so bound it by the file. */
     ep_snapshot_reader_info(rd, &info);
     (void)ep_keyspace_reserve(c->ks, (size_t)EP__MIN((uint64_t)info.entry_count, info.file_size / 17u));
-    while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
+    ep__snapshot_reader_set_views_hook(rd, ep__pipe_views_end, &p);
+    while ((r = ep_snapshot_reader_next(rd, &(h = ep__pipe_at(&p, p.n))->ent)) == EP_OK) {
         c->res->snapshot_entries++;
-        h = ep_keyspace_key_hash(c->ks, e.key.data, e.key.len);
-        ep_keyspace_prefetch_hashed(c->ks, h, 0);
+        h->hash = ep_keyspace_key_hash(c->ks, h->ent.key.data, h->ent.key.len);
+        ep_keyspace_prefetch_hashed(c->ks, h->hash, 0);
         if (p.n >= 2) ep_keyspace_prefetch_hashed(c->ks, ep__pipe_at(&p, p.n - 2)->hash, 1);
-        if (p.n == p.depth) {
+        if (ep__held_fits(h, 1)) {
+            if (++p.n <= p.depth) continue;
             o = ep__pipe_pop(&p);
             if ((*fatal = ep_keyspace_load_entry_hashed(c->ks, &o->ent, o->hash)) != EP_OK) break;
-        }
-        if (ep__hold_entry(ep__pipe_at(&p, p.n), &e)) {
-            ep__pipe_at(&p, p.n)->hash = h;
-            p.n++;
             continue;
         }
         while (p.n && *fatal == EP_OK) {
             o = ep__pipe_pop(&p);
             *fatal = ep_keyspace_load_entry_hashed(c->ks, &o->ent, o->hash);
         }
-        if (*fatal == EP_OK) *fatal = ep_keyspace_load_entry_hashed(c->ks, &e, h);
+        if (*fatal == EP_OK) *fatal = ep_keyspace_load_entry_hashed(c->ks, &h->ent, h->hash);
         if (*fatal != EP_OK) break;
     }
     /* The entries still held were read before the end (or a reader error, after
@@ -364,6 +387,7 @@ static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result
         o = ep__pipe_pop(&p);
         *fatal = ep_keyspace_load_entry_hashed(c->ks, &o->ent, o->hash);
     }
+    ep__snapshot_reader_set_views_hook(rd, NULL, NULL); /* p ends here */
     return r;
 }
 
@@ -500,28 +524,29 @@ static ep_result ep__apply_held(ep__rec *c, ep__pipe *p) {
 /* Keyspace mode, through the pipeline (see ep__pipe). */
 static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     ep__pipe p;
-    ep_aof_record rec;
     ep_result r, d = EP_OK;
-    ep__pipe_init(&p, EP__DEPTH_AOF);
-    while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
-        uint64_t index = c->res->records_read++, h;
+    ep__held *h;
+    ep__pipe_init(&p, EP__DEPTH_AOF, 0);
+    ep__aof_reader_set_views_hook(rd, ep__pipe_views_end, &p);
+    while ((r = ep_aof_reader_next(rd, &(h = ep__pipe_at(&p, p.n))->rec)) == EP_OK) {
+        h->index = c->res->records_read++;
         if (ep__skipped(c, rd, skip)) continue;
         skip = 0;
-        h = ep_keyspace_key_hash(c->ks, rec.key.data, rec.key.len);
-        ep_keyspace_prefetch_hashed(c->ks, h, 0);
+        h->hash = ep_keyspace_key_hash(c->ks, h->rec.key.data, h->rec.key.len);
+        ep_keyspace_prefetch_hashed(c->ks, h->hash, 0);
         if (p.n) ep_keyspace_prefetch_hashed(c->ks, ep__pipe_at(&p, p.n - 1)->hash, 1);
-        if (p.n == p.depth && (d = ep__apply_held(c, &p)) != EP_OK) break;
-        if (ep__hold_record(ep__pipe_at(&p, p.n), &rec, index)) {
-            ep__pipe_at(&p, p.n)->hash = h;
-            p.n++;
+        if (ep__held_fits(h, 0)) {
+            if (++p.n <= p.depth) continue;
+            if ((d = ep__apply_held(c, &p)) != EP_OK) break;
             continue;
         }
         while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
-        if (d == EP_OK && (d = ep__deliver_h(c, &rec, index, h)) == EP_OK) c->res->records_applied++;
+        if (d == EP_OK && (d = ep__deliver_h(c, &h->rec, h->index, h->hash)) == EP_OK) c->res->records_applied++;
         if (d != EP_OK) break;
     }
     /* Records held were read before the end or the error: they count. */
     while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
+    ep__aof_reader_set_views_hook(rd, NULL, NULL); /* p ends here */
     if (d != EP_OK) return d;
     return r == EP_AOF_END || r != EP_ERR_NOMEM ? EP_OK : r;
 }

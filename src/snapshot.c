@@ -437,7 +437,18 @@ struct ep_snapshot_reader {
     ep_snapshot_info info;
     ep_result state;         /* EP_OK while entries remain; then END or the error, repeated */
     ep_error err;
+    ep__views_hook views_hook; /* called before views handed out go stale */
+    void *views_user;
 };
+
+static void ep__sr_views_end(ep_snapshot_reader *r) {
+    if (r->views_hook) r->views_hook(r->views_user);
+}
+
+EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, ep__views_hook fn, void *user) {
+    r->views_hook = fn;
+    r->views_user = user;
+}
 
 EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg) {
     if (!cfg) return;
@@ -484,6 +495,7 @@ static ep_result ep__sr_fill(ep_snapshot_reader *r, size_t need) {
     size_t avail = r->len - r->pos;
     if (avail >= need) return EP_OK;
     if ((uint64_t)(need - avail) > ep__sr_unread(r)) return EP_ERR_EOF;
+    ep__sr_views_end(r);
     /* Drop consumed bytes (folding them into the CRC first). */
     if (r->pos > r->crc_pos) r->crc = ep_crc32_update(r->crc, r->buf + r->crc_pos, r->pos - r->crc_pos);
     if (r->pos) {
@@ -560,6 +572,7 @@ static ep_result ep__sr_sealed_entry(ep_snapshot_reader *r, ep_snap_entry *out) 
         return ep__sr_fail(r, EP_ERR_DECRYPT, off, "entry %lu: ciphertext shorter than its tag",
                            (unsigned long)r->info.entries_read);
     n = ct_len - EP_TAG_SIZE;
+    ep__sr_views_end(r); /* the plaintext buffer is about to be overwritten */
     if (n + 1 > r->plain_cap) {
         uint8_t *np = (uint8_t *)ep_malloc(r->alloc, n + 1);
         if (!np) return ep__sr_fail(r, EP_ERR_NOMEM, off, "out of memory for entry plaintext");
