@@ -532,17 +532,153 @@ EPT_CASE(new_strings_reuse_slightly_larger_freed_blocks) {
     ept_pool_reset();
 }
 
+/* ---- the key table ---- */
+
+/* Checks every key of names[0..n) against live[] (present, with its own
+ * name as value, or absent), then the count and a walk of the table. */
+static void kt_check(ep_keyspace *ks, char names[][16], const int *live, int n) {
+    int i, want = 0;
+    size_t seen = 0;
+    ep_keyspace_iter it;
+    for (i = 0; i < n; i++) {
+        const ep_ks_entry *e = ep_keyspace_get(ks, names[i], strlen(names[i]));
+        if (!live[i]) {
+            EPT_CHECK(e == NULL);
+            continue;
+        }
+        want++;
+        EPT_CHECK(e != NULL);
+        EPT_CHECK(ep_ks_entry_value(e).len == strlen(names[i]));
+        EPT_CHECK_MEM(ep_ks_entry_value(e).data, names[i], strlen(names[i]));
+    }
+    EPT_CHECK_EQ(ep_keyspace_count(ks), want);
+    ep_keyspace_iter_init(&it);
+    while (ep_keyspace_next(ks, &it)) seen++;
+    EPT_CHECK_EQ(seen, want);
+}
+
+/* A 16-slot table (reserved for 12 keys, never more live) filled with keys
+ * whose home slots are 2, 9, 14 and 15: runs wrap past the last slot and
+ * cover nearly every slot, so deletes shift members back across the wrap
+ * and across any slot that straddles a cache line (in a table of 12-byte
+ * slots, 2 of every 16 wherever the array starts). */
+#define KT_N 48
+EPT_CASE(key_table_backward_shift_across_straddling_units_and_the_wrap) {
+    static const unsigned homes[4] = {2, 9, 14, 15};
+    ep_keyspace *ks = new_ks();
+    char names[KT_N][16];
+    int live[KT_N] = {0}, nlive = 0, found = 0, op;
+    uint64_t rng = ept_seed();
+    long i;
+    size_t mem;
+    EPT_CHECK_OK(ep_keyspace_reserve(ks, 12));
+    mem = ep_keyspace_memory(ks);
+    for (i = 0; found < KT_N; i++) {
+        char k[16];
+        unsigned home;
+        snprintf(k, sizeof k, "h%ld", i);
+        home = (unsigned)(ep_keyspace_key_hash(ks, k, strlen(k)) & 15u);
+        if (home == homes[found % 4]) memcpy(names[found++], k, sizeof k);
+    }
+    for (op = 0; op < ept_scale(20000, 10) && !ept_failed(); op++) {
+        int k = (int)(ept_rand(&rng) % KT_N);
+        if (live[k]) {
+            EPT_CHECK_OK(rec_kv(ks, EP_AOF_DEL, names[k], ""));
+            live[k] = 0;
+            nlive--;
+        } else if (nlive < 12) {
+            EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, names[k], names[k]));
+            live[k] = 1;
+            nlive++;
+        }
+        kt_check(ks, names, live, KT_N);
+    }
+    for (op = 0; op < KT_N; op++)
+        if (live[op]) EPT_CHECK_OK(rec_kv(ks, EP_AOF_DEL, names[op], ""));
+    EPT_CHECK_EQ(ep_keyspace_count(ks), 0);
+    EPT_CHECK_EQ(ep_keyspace_memory(ks), mem); /* the table never grew */
+    ep_keyspace_free(ks);
+    ept_pool_reset();
+}
+
+static int kt_u64_cmp(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Keys whose stored 32 hash bits are equal pass the tag filter together
+ * (and share their home slot at every size): only the key bytes tell them
+ * apart. 2^19 names give ~32 such pairs (birthday bound on 32 bits). */
+#define KT_PAIRS 16
+EPT_CASE(key_table_keys_with_equal_tags) {
+    ep_keyspace_config cfg;
+    ep_keyspace *ks = NULL;
+    const uint32_t n = 1u << 19;
+    uint64_t *t = (uint64_t *)malloc(sizeof *t * n);
+    char names[2 * KT_PAIRS][16];
+    int live[2 * KT_PAIRS], pairs = 0, i, round;
+    uint32_t j;
+    ep_keyspace_config_init(&cfg);
+    cfg.seed = ept_seed();
+    EPT_CHECK_OK(ep_keyspace_create(&cfg, &ks));
+    EPT_CHECK(t != NULL);
+    for (j = 0; j < n; j++) {
+        char k[16];
+        snprintf(k, sizeof k, "t%u", (unsigned)j);
+        t[j] = (ep_keyspace_key_hash(ks, k, strlen(k)) << 32) | j; /* tag, then the name's number */
+    }
+    qsort(t, n, sizeof *t, kt_u64_cmp);
+    for (j = 1; j < n && pairs < KT_PAIRS; j++) {
+        if ((t[j] >> 32) != (t[j - 1] >> 32)) continue;
+        snprintf(names[2 * pairs], 16, "t%u", (unsigned)(t[j - 1] & 0xFFFFFFFFu));
+        snprintf(names[2 * pairs + 1], 16, "t%u", (unsigned)(t[j] & 0xFFFFFFFFu));
+        pairs++;
+        j++; /* a third equal tag would make overlapping pairs */
+    }
+    free(t);
+    EPT_CHECK(pairs >= 4);
+    /* all in, the table growing from empty; then each side of each pair
+     * leaves and comes back while its twin must stay put */
+    for (i = 0; i < 2 * pairs; i++) {
+        EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, names[i], names[i]));
+        live[i] = 1;
+    }
+    kt_check(ks, names, live, 2 * pairs);
+    for (round = 0; round < 2 && !ept_failed(); round++) {
+        for (i = round; i < 2 * pairs; i += 2) {
+            EPT_CHECK_OK(rec_kv(ks, EP_AOF_DEL, names[i], ""));
+            live[i] = 0;
+            ep_keyspace_prefetch(ks, names[i ^ 1], strlen(names[i ^ 1]), 0);
+            ep_keyspace_prefetch(ks, names[i ^ 1], strlen(names[i ^ 1]), 1);
+        }
+        kt_check(ks, names, live, 2 * pairs);
+        for (i = round; i < 2 * pairs; i += 2) {
+            EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, names[i], names[i]));
+            live[i] = 1;
+        }
+        kt_check(ks, names, live, 2 * pairs);
+    }
+    ep_keyspace_free(ks);
+    ept_pool_reset();
+}
+
 /* ---- allocation failure ---- */
 typedef struct failing {
-    long left; /* allocations still allowed; -1 = unlimited */
+    long left;         /* allocations still allowed; -1 = unlimited */
+    size_t refuse_min; /* refuse every block this big or bigger (0: none) */
     long live;
 } failing;
+
+static int f_refuses(failing *f, size_t n) {
+    if (f->left == 0 || (f->refuse_min && n >= f->refuse_min)) return 1;
+    if (f->left > 0) f->left--;
+    return 0;
+}
 
 static void *f_malloc(size_t n, void *u) {
     failing *f = (failing *)u;
     void *p;
-    if (f->left == 0) return NULL;
-    if (f->left > 0) f->left--;
+    if (f_refuses(f, n)) return NULL;
     p = malloc(n);
     if (p) f->live++;
     return p;
@@ -550,8 +686,7 @@ static void *f_malloc(size_t n, void *u) {
 static void *f_realloc(void *p, size_t n, void *u) {
     failing *f = (failing *)u;
     void *q;
-    if (f->left == 0) return NULL;
-    if (f->left > 0) f->left--;
+    if (f_refuses(f, n)) return NULL;
     q = realloc(p, n);
     if (q && !p) f->live++;
     return q;
@@ -560,6 +695,23 @@ static void f_free(void *p, void *u) {
     failing *f = (failing *)u;
     if (p) f->live--;
     free(p);
+}
+
+/* A keyspace on f's allocator (al must outlive it). */
+static ep_result failing_create(failing *f, ep_allocator *al, long left, size_t refuse_min, size_t slab_size,
+                                ep_keyspace **ks) {
+    ep_keyspace_config cfg;
+    f->left = left;
+    f->refuse_min = refuse_min;
+    f->live = 0;
+    al->user = f;
+    al->malloc_fn = f_malloc;
+    al->realloc_fn = f_realloc;
+    al->free_fn = f_free;
+    ep_keyspace_config_init(&cfg);
+    cfg.alloc = al;
+    cfg.slab_size = slab_size;
+    return ep_keyspace_create(&cfg, ks);
 }
 
 EPT_CASE(allocation_failure_is_nomem_and_never_leaks) {
@@ -574,19 +726,8 @@ EPT_CASE(allocation_failure_is_nomem_and_never_leaks) {
     for (limit = 0; limit < 2000; limit += 3) {
         failing f;
         ep_allocator al;
-        ep_keyspace_config cfg;
         ep_keyspace *ks = NULL;
-        ep_result r;
-        f.left = limit;
-        f.live = 0;
-        al.user = &f;
-        al.malloc_fn = f_malloc;
-        al.realloc_fn = f_realloc;
-        al.free_fn = f_free;
-        ep_keyspace_config_init(&cfg);
-        cfg.alloc = &al;
-        cfg.slab_size = (limit / 3) % 2 ? 1 : 0;
-        r = ep_keyspace_create(&cfg, &ks);
+        ep_result r = failing_create(&f, &al, limit, 0, (limit / 3) % 2 ? 1 : 0, &ks);
         if (r == EP_OK) {
             int failed = 0;
             for (i = 0; i < n; i++) {
@@ -621,6 +762,50 @@ EPT_CASE(allocation_failure_is_nomem_and_never_leaks) {
         EPT_CHECK_EQ(f.live, 0);
     }
     EPT_CHECK(nomem > 0);
+    ept_pool_reset();
+}
+
+/* A key table that cannot grow keeps every key and keeps working at its
+ * size; once memory is back it grows. No slabs: every block is a malloc,
+ * so only the table's growth is refused (64 slots are 768 bytes on 64-bit,
+ * 512 on 32-bit; 128 slots 1536 / 1024). */
+#define KT_GROW 200
+EPT_CASE(key_table_growth_failure_leaves_it_usable) {
+    failing f;
+    ep_allocator al;
+    ep_keyspace *ks = NULL;
+    char names[KT_GROW][16];
+    int live[KT_GROW] = {0}, i;
+    size_t mem;
+    EPT_CHECK_OK(failing_create(&f, &al, -1, 1000, 0, &ks));
+    for (i = 0; i < KT_GROW; i++) snprintf(names[i], 16, "g%d", i);
+    for (i = 0; i < 48; i++) { /* 48 keys fit in 64 slots at a load of 3/4 */
+        EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, names[i], names[i]));
+        live[i] = 1;
+    }
+    mem = ep_keyspace_memory(ks);
+    EPT_CHECK_EQ(rec_kv(ks, EP_AOF_SET, names[48], names[48]), EP_ERR_NOMEM);
+    EPT_CHECK_EQ(ep_keyspace_reserve(ks, 1000), EP_ERR_NOMEM);
+    EPT_CHECK_EQ(ep_keyspace_memory(ks), mem);
+    kt_check(ks, names, live, KT_GROW);
+    /* deletes and inserts at the old size still work */
+    for (i = 0; i < 48; i += 3) {
+        EPT_CHECK_OK(rec_kv(ks, EP_AOF_DEL, names[i], ""));
+        live[i] = 0;
+    }
+    for (i = 48; i < 64; i++) {
+        EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, names[i], names[i]));
+        live[i] = 1;
+    }
+    kt_check(ks, names, live, KT_GROW);
+    f.refuse_min = 0;
+    for (i = 64; i < KT_GROW; i++) {
+        EPT_CHECK_OK(rec_kv(ks, EP_AOF_SET, names[i], names[i]));
+        live[i] = 1;
+    }
+    kt_check(ks, names, live, KT_GROW);
+    ep_keyspace_free(ks);
+    EPT_CHECK_EQ(f.live, 0);
     ept_pool_reset();
 }
 
