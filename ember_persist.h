@@ -11599,9 +11599,11 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
  * for a plaintext file instead of once per record. A record whose views do
  * not fit a slot's bytes is never held: the pipeline drains and it is
  * applied at once. */
-#define EP__DEPTH 3 /* at most */
-#define EP__DEPTH_AOF 2
+#define EP__DEPTH_AOF 2  /* records in flight before the oldest is applied */
+#define EP__STEP1_AOF 1  /* step 1 (the entry) this many records after step 0 */
 #define EP__DEPTH_SNAP 3
+#define EP__STEP1_SNAP 2
+#define EP__DEPTH 3 /* at most */
 #define EP__HOLD_BYTES 448u
 
 typedef struct ep__held {
@@ -11709,7 +11711,7 @@ static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result
         c->res->snapshot_entries++;
         h->hash = ep_keyspace_key_hash(c->ks, h->ent.key.data, h->ent.key.len);
         ep_keyspace_prefetch_hashed(c->ks, h->hash, 0);
-        if (p.n >= 2) ep_keyspace_prefetch_hashed(c->ks, ep__pipe_at(&p, p.n - 2)->hash, 1);
+        if (p.n >= EP__STEP1_SNAP) ep_keyspace_prefetch_hashed(c->ks, ep__pipe_at(&p, p.n - EP__STEP1_SNAP)->hash, 1);
         if (ep__held_fits(h, 1)) {
             if (++p.n <= p.depth) continue;
             o = ep__pipe_pop(&p);
@@ -11876,7 +11878,7 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
         skip = 0;
         h->hash = ep_keyspace_key_hash(c->ks, h->rec.key.data, h->rec.key.len);
         ep_keyspace_prefetch_hashed(c->ks, h->hash, 0);
-        if (p.n) ep_keyspace_prefetch_hashed(c->ks, ep__pipe_at(&p, p.n - 1)->hash, 1);
+        if (p.n >= EP__STEP1_AOF) ep_keyspace_prefetch_hashed(c->ks, ep__pipe_at(&p, p.n - EP__STEP1_AOF)->hash, 1);
         if (ep__held_fits(h, 0)) {
             if (++p.n <= p.depth) continue;
             if ((d = ep__apply_held(c, &p)) != EP_OK) break;
