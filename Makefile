@@ -132,6 +132,13 @@ $(BUILD)/fuzz/%: fuzz/%.c $(HEADER)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. $< -o $@
 
+# The differential target links the library a second time, without the
+# decoders' fast paths (tests/support/slow_decode.c).
+$(BUILD)/fuzz/fuzz_decode_diff: fuzz/fuzz_decode_diff.c tests/support/slow_decode.c tests/support/slow_decode.h $(HEADER)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Itests/support \
+	  $< tests/support/slow_decode.c -o $@
+
 fuzz: $(FUZZ_BINS)
 
 # Replays every fuzz target over its seed corpus (what CI runs).

@@ -607,17 +607,6 @@ EPT_CASE(random_bytes_never_misframe) {
  * any input: whole records, every truncation, lengths and counts at and
  * past their caps, and damaged bytes. */
 
-static int same_bytes(ep_bytes a, ep_bytes b) { return a.data == b.data && a.len == b.len; }
-
-static int same_record(const ep_aof_record *a, const ep_aof_record *b) {
-    return a->tag == b->tag && a->flag == b->flag && a->flag2 == b->flag2 && same_bytes(a->key, b->key) &&
-           same_bytes(a->key2, b->key2) && same_bytes(a->value, b->value) && same_bytes(a->pivot, b->pivot) &&
-           a->num == b->num && a->num2 == b->num2 && a->items.count == b->items.count &&
-           a->items.kind == b->items.kind && a->items.dim == b->items.dim && same_bytes(a->items.raw, b->items.raw) &&
-           a->dim == b->dim && a->connectivity == b->connectivity && a->expansion_add == b->expansion_add &&
-           same_bytes(a->vector, b->vector);
-}
-
 /* A length prefix: mostly small, sometimes at, just past or far past the cap. */
 static uint32_t gen_len(uint64_t *st, uint32_t cap, uint32_t small) {
     uint64_t r = ept_rand(st) % 64;
@@ -689,10 +678,10 @@ static int frame_agrees(const uint8_t *src, size_t len) {
     if (len) memcpy(d, src, len);
     ra = ep_aof_frame(d, len, &fa, &ua);
     rb = slow_aof_frame(d, len, &fb, &ub);
-    ok = ra == rb && ua == ub && same_record(&fa, &fb);
+    ok = ra == rb && ua == ub && ept_same_aof_record(&fa, &fb);
     da = ep_aof_decode(d, len, &fa, &ua);
     db = slow_aof_decode(d, len, &fb, &ub);
-    ok = ok && da == db && ua == ub && same_record(&fa, &fb);
+    ok = ok && da == db && ua == ub && ept_same_aof_record(&fa, &fb);
     free(d);
     return ok;
 }
@@ -783,7 +772,7 @@ EPT_CASE(fast_frame_caps_with_full_input) {
             xa = ep_aof_frame(m, size, &ra, &ua);
             xb = slow_aof_frame(m, size, &rb, &ub);
             EPT_EXPECT(xa == EP_ERR_LIMIT || (slot == 1 && (tags[t] == EP_AOF_PEXPIRE || tags[t] == EP_AOF_DEL)));
-            EPT_EXPECT(xa == xb && ua == ub && same_record(&ra, &rb));
+            EPT_EXPECT(xa == xb && ua == ub && ept_same_aof_record(&ra, &rb));
         }
     }
     memset(m, 0, 64);

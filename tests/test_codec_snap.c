@@ -436,16 +436,6 @@ EPT_CASE(random_and_mutated_inputs_are_safe) {
  * input: whole entries of every type, every truncation, lengths at and past
  * the cap, damaged bytes, both versions. */
 
-static int same_view(ep_bytes a, ep_bytes b) { return a.data == b.data && a.len == b.len; }
-
-static int same_entry(const ep_snap_entry *a, const ep_snap_entry *b) {
-    return same_view(a->key, b->key) && a->type == b->type && a->expire_ms == b->expire_ms &&
-           same_view(a->value, b->value) && same_view(a->type_name, b->type_name) &&
-           a->items.count == b->items.count && a->items.kind == b->items.kind && a->items.dim == b->items.dim &&
-           same_view(a->items.raw, b->items.raw) && a->metric == b->metric && a->quantization == b->quantization &&
-           a->connectivity == b->connectivity && a->expansion_add == b->expansion_add && a->dim == b->dim;
-}
-
 /* Decodes src[0..len) both ways from an allocation of exactly len bytes. */
 static int snap_decode_agrees(const uint8_t *src, size_t len, int version) {
     uint8_t *d = (uint8_t *)malloc(len ? len : 1);
@@ -457,7 +447,7 @@ static int snap_decode_agrees(const uint8_t *src, size_t len, int version) {
     if (len) memcpy(d, src, len);
     ra = ep_snap_entry_decode(d, len, version, &ea, &ua);
     rb = slow_snap_entry_decode(d, len, version, &eb, &ub);
-    ok = ra == rb && ua == ub && same_entry(&ea, &eb);
+    ok = ra == rb && ua == ub && ept_same_snap_entry(&ea, &eb);
     free(d);
     return ok;
 }
@@ -549,7 +539,7 @@ EPT_CASE(string_fast_path_caps_with_full_input) {
                 if (version == 2) m[vat - 1] = 0;
                 EPT_EXPECT(ra == rb);
                 EPT_EXPECT(ra == (extra ? EP_ERR_LIMIT : EP_OK));
-                EPT_EXPECT(ua == ub && same_entry(&ea, &eb));
+                EPT_EXPECT(ua == ub && ept_same_snap_entry(&ea, &eb));
             }
         }
     }

@@ -14,6 +14,11 @@ ep_result slow_aof_decode(const uint8_t *data, size_t len, ep_aof_record *rec, s
 ep_result slow_snap_entry_decode(const uint8_t *data, size_t len, int version, ep_snap_entry *out,
                                  size_t *consumed);
 
+/* Field by field (views by address and length): do the fast and the
+ * general path agree on what they decoded? */
+int ept_same_aof_record(const ep_aof_record *a, const ep_aof_record *b);
+int ept_same_snap_entry(const ep_snap_entry *a, const ep_snap_entry *b);
+
 /* size bytes of zeros that cost no memory until written (a sparse private
  * mapping), for inputs whose lengths sit at the format's caps; NULL where
  * the platform or address space has none. */
