@@ -9,7 +9,7 @@
 #   make matrix     compile the header across compilers, standards and options
 #   make bench      benchmarks (ratios against peers and physical limits)
 #   make fuzz       build the libFuzzer targets (clang); make fuzz-replay runs the corpus
-#   make parts      compile each src/*.c on its own
+#   make parts      compile each src/<layer>/*.c on its own; check the layer rule
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -19,8 +19,8 @@ LDLIBS_TEST := -lz -lcrypto -lpthread -lm
 BUILD   ?= build
 
 HEADER  := ember_persist.h
-PARTS   := $(wildcard src/*.h src/*.c src/*.txt)
-TEST_SRCS    := $(wildcard tests/test_*.c)
+PARTS   := $(wildcard src/*/*.h src/*/*.c src/*.txt)
+TEST_SRCS    := $(wildcard tests/*/test_*.c)
 SUPPORT_SRCS := $(wildcard tests/support/*.c)
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 BENCH_SRCS   := $(wildcard bench/bench_*.c)
@@ -118,8 +118,11 @@ ctcheck-selftest:
 matrix: $(HEADER)
 	tools/matrix.sh
 
+# Each part on its own, and the layer rule: no include from a lower layer
+# (src/<layer>/, in the order of tools/amalgamate.py) to a higher one.
 parts:
-	@for f in src/*.c; do \
+	@python3 tools/amalgamate.py --check-layers && python3 tools/amalgamate.py --check-layers-selftest
+	@for f in src/*/*.c; do \
 	  echo "part $$f"; \
 	  $(CC) $(STD) $(WARN) -Werror -DEP__PART_CHECK -Isrc -c $$f -o /dev/null || exit 1; \
 	done

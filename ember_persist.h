@@ -80,7 +80,7 @@
 #ifndef EMBER_PERSIST_H
 #define EMBER_PERSIST_H
 
-/* ---- begin src/base.h ---- */
+/* ---- begin src/base/base.h ---- */
 /* base: configuration, sized types, result codes, error detail, allocator,
  * little-endian codec, byte views, the bounded read cursor and the growable
  * write buffer. Every other part stands on this one. */
@@ -343,9 +343,9 @@ EP_API void ep_buf_lenbytes(ep_buf *b, const void *data, size_t n);
 #endif
 
 #endif /* EP_BASE_H */
-/* ---- end src/base.h ---- */
+/* ---- end src/base/base.h ---- */
 
-/* ---- begin src/crc.h ---- */
+/* ---- begin src/check/crc.h ---- */
 /* crc: CRC-32 (IEEE 802.3 / zlib polynomial, reflected, init and xorout
  * 0xFFFFFFFF; check value 0xCBF43926). A portable slicing path and a
  * carry-less-multiply folding path (x86-64 PCLMULQDQ, AArch64 PMULL), chosen
@@ -373,9 +373,9 @@ EP_API uint32_t ep_crc32_update_hw(uint32_t crc, const void *data, size_t len);
 #endif
 
 #endif /* EP_CRC_H */
-/* ---- end src/crc.h ---- */
+/* ---- end src/check/crc.h ---- */
 
-/* ---- begin src/crypto.h ---- */
+/* ---- begin src/crypto/crypto.h ---- */
 /* crypto: AES-256-GCM written here (no OpenSSL), OS randomness for nonces,
  * and the key object. A portable constant-time path and an AES-NI + PCLMULQDQ
  * path (AArch64 crypto extensions where they compile), chosen at run time.
@@ -391,8 +391,6 @@ extern "C" {
 #define EP_KEY_SIZE 32
 #define EP_NONCE_SIZE 12
 #define EP_TAG_SIZE 16
-
-struct ep_vfs;
 
 /* Which implementation a GCM context uses. */
 typedef enum ep_crypto_impl {
@@ -443,12 +441,6 @@ EP_API void ep_key_free(ep_key *key);
 /* Key file content: exactly 32 bytes = raw key; otherwise ASCII whitespace
  * around exactly 64 hex digits. Anything else is EP_ERR_KEY_FILE. */
 EP_API ep_result ep_key_parse(const uint8_t *content, size_t len, uint8_t out[EP_KEY_SIZE]);
-/* Read and parse a key file through a vfs (NULL = OS). */
-EP_API ep_result ep_key_load_file(struct ep_vfs *vfs, const char *path, const ep_allocator *alloc,
-                                  ep_key **out, ep_error *err);
-/* Write a fresh random key as 64 hex digits + newline, mode 0600; refuses to overwrite. */
-EP_API ep_result ep_key_generate_file(struct ep_vfs *vfs, const char *path, ep_error *err);
-
 /* out = nonce(12) || ciphertext(len) || tag(16): len + 28 bytes; a fresh random nonce. */
 EP_API ep_result ep_key_seal(const ep_key *key, const void *pt, size_t len, uint8_t *out);
 /* The same with a caller-chosen nonce (test vectors). */
@@ -463,9 +455,9 @@ EP_API ep_result ep_key_open(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZ
 #endif
 
 #endif /* EP_CRYPTO_H */
-/* ---- end src/crypto.h ---- */
+/* ---- end src/crypto/crypto.h ---- */
 
-/* ---- begin src/vfs.h ---- */
+/* ---- begin src/vfs/vfs.h ---- */
 /* vfs: the one table of file-system functions that every file operation in
  * the library goes through. Implementations: the OS (POSIX or Windows),
  * chosen at compile time, and an in-memory one that ships in the library so
@@ -553,9 +545,9 @@ EP_API ep_result ep_path_dirname(char *out, size_t cap, const char *path);
 #endif
 
 #endif /* EP_VFS_H */
-/* ---- end src/vfs.h ---- */
+/* ---- end src/vfs/vfs.h ---- */
 
-/* ---- begin src/codec_aof.h ---- */
+/* ---- begin src/codec/codec_aof.h ---- */
 /* codec_aof: ember AOF records (tags 1-35) between bytes and structs. Pure
  * functions, no I/O. The byte layout is ../shared/spec/ember-format.md §2.2.
  * A decoded record is a set of views into the caller's buffer: decoding never
@@ -704,9 +696,9 @@ EP_API ep_result ep_items_build(ep_buf *buf, ep_items_kind kind, const ep_bytes 
 #endif
 
 #endif /* EP_CODEC_AOF_H */
-/* ---- end src/codec_aof.h ---- */
+/* ---- end src/codec/codec_aof.h ---- */
 
-/* ---- begin src/codec_snap.h ---- */
+/* ---- begin src/codec/codec_snap.h ---- */
 /* codec_snap: ember snapshot entries (value types 0-6) between bytes and
  * structs. Pure functions, no I/O; layout in ember-format.md §3.2-§3.3.
  * Decoded entries are views into the caller's buffer. */
@@ -763,9 +755,33 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e);
 #endif
 
 #endif /* EP_CODEC_SNAP_H */
-/* ---- end src/codec_snap.h ---- */
+/* ---- end src/codec/codec_snap.h ---- */
 
-/* ---- begin src/aof.h ---- */
+/* ---- begin src/file/keyfile.h ---- */
+/* keyfile: key files on a vfs (32 raw bytes, or 64 hex digits with ASCII
+ * whitespace around them; ep_key_parse in crypto says exactly what passes). */
+#ifndef EP_KEYFILE_H
+#define EP_KEYFILE_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Read and parse a key file through a vfs (NULL = OS). */
+EP_API ep_result ep_key_load_file(ep_vfs *vfs, const char *path, const ep_allocator *alloc,
+                                  ep_key **out, ep_error *err);
+/* Write a fresh random key as 64 hex digits + newline, mode 0600; refuses to overwrite. */
+EP_API ep_result ep_key_generate_file(ep_vfs *vfs, const char *path, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_KEYFILE_H */
+/* ---- end src/file/keyfile.h ---- */
+
+/* ---- begin src/file/aof.h ---- */
 /* aof: ember's append-only file (shard-{id}.aof), written and read through a
  * vfs. Layout in ember-format.md §2: "EAOF" + version byte, then records;
  * plaintext (v1/v2) record = tag + payload + CRC-32, encrypted (v3) record =
@@ -1000,9 +1016,9 @@ EP_API void ep_aof_reader_close(ep_aof_reader *r);
 #endif
 
 #endif /* EP_AOF_H */
-/* ---- end src/aof.h ---- */
+/* ---- end src/file/aof.h ---- */
 
-/* ---- begin src/snapshot.h ---- */
+/* ---- begin src/file/snapshot.h ---- */
 /* snapshot: ember snapshot files (shard-{id}.snap, ember-format.md §3) on a
  * vfs. The writer streams entries into "<stem>.snap.tmp" and makes it the
  * snapshot atomically (sync, rename, directory sync); the reader streams them
@@ -1207,9 +1223,9 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_
 #endif
 
 #endif /* EP_SNAPSHOT_H */
-/* ---- end src/snapshot.h ---- */
+/* ---- end src/file/snapshot.h ---- */
 
-/* ---- begin src/keyspace.h ---- */
+/* ---- begin src/store/keyspace.h ---- */
 /* keyspace: the in-memory map that ember shard recovery builds: byte keys ->
  * typed values (string, list, sorted set, hash, set, vector set, proto) with a
  * per-key TTL, plus the protobuf schema map. ep_keyspace_apply implements the
@@ -1357,9 +1373,9 @@ EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out);
 #endif
 
 #endif /* EP_KEYSPACE_H */
-/* ---- end src/keyspace.h ---- */
+/* ---- end src/store/keyspace.h ---- */
 
-/* ---- begin src/recovery.h ---- */
+/* ---- begin src/recover/recovery.h ---- */
 /* recovery: ember shard recovery (ember-format.md §5): load shard-{id}.snap
  * if present, replay shard-{id}.aof on top, drop keys whose ttl is 0.
  *
@@ -1524,14 +1540,14 @@ EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_byte
 #endif
 
 #endif /* EP_RECOVERY_H */
-/* ---- end src/recovery.h ---- */
+/* ---- end src/recover/recovery.h ---- */
 
 #endif /* EMBER_PERSIST_H */
 
 #if defined(EMBER_PERSIST_IMPLEMENTATION) && !defined(EMBER_PERSIST_IMPLEMENTATION_DONE)
 #define EMBER_PERSIST_IMPLEMENTATION_DONE
 
-/* ---- begin src/internal.h ---- */
+/* ---- begin src/base/internal.h ---- */
 /* internal: private helpers shared by the implementation parts. Nothing here
  * is public API; names start with ep__ / EP__. */
 #ifndef EP_INTERNAL_H
@@ -1615,9 +1631,9 @@ EP__PRIV int ep__utf8_valid(const uint8_t *s, size_t n);
 EP__PRIV void ep__wipe(void *p, size_t n);
 
 #endif /* EP_INTERNAL_H */
-/* ---- end src/internal.h ---- */
+/* ---- end src/base/internal.h ---- */
 
-/* ---- begin src/base.c ---- */
+/* ---- begin src/base/base.c ---- */
 /* base: result strings, error detail, allocator, UTF-8, cursor, buffer, clocks. */
 /* clock_gettime needs POSIX 2008 when this part is compiled on its own
  * (the single header asks for it in base.h). */
@@ -2035,9 +2051,9 @@ EP_API void ep_buf_lenbytes(ep_buf *b, const void *data, size_t n) {
     if (n) memcpy(b->data + b->len + 4, data, n);
     b->len += 4 + n;
 }
-/* ---- end src/base.c ---- */
+/* ---- end src/base/base.c ---- */
 
-/* ---- begin src/crc.c ---- */
+/* ---- begin src/check/crc.c ---- */
 /* crc: CRC-32/ISO-HDLC (zlib's crc32). Internally the code works on the raw
  * CRC register (reflected, no pre/post inversion); the public functions take
  * and return the finalized value like zlib, which is what makes
@@ -2975,9 +2991,9 @@ EP_API uint32_t ep_crc32_update(uint32_t crc, const void *data, size_t len) {
 EP_API uint32_t ep_crc32(const void *data, size_t len) {
     return ep_crc32_update(0, data, len);
 }
-/* ---- end src/crc.c ---- */
+/* ---- end src/check/crc.c ---- */
 
-/* ---- begin src/crypto.c ---- */
+/* ---- begin src/crypto/crypto.c ---- */
 /* crypto: AES-256-GCM (portable constant-time and AES-NI/PCLMUL paths), OS
  * randomness and the key object.
  *
@@ -4755,93 +4771,6 @@ EP_API ep_result ep_key_open(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZ
                        ct_and_tag + len - EP_TAG_SIZE, pt);
 }
 
-/* Key files are tiny; anything bigger is not one. */
-#define EP__KEY_FILE_CAP 4096
-
-EP_API ep_result ep_key_load_file(struct ep_vfs *vfs, const char *path, const ep_allocator *alloc, ep_key **out,
-                                  ep_error *err) {
-    ep_vfs os;
-    uint8_t *data = NULL, key[EP_KEY_SIZE];
-    size_t len = 0;
-    ep_result r;
-    if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "key file: missing argument");
-    *out = NULL;
-    if (!vfs) {
-        r = ep_vfs_os_init(&os);
-        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
-        vfs = &os;
-    }
-    r = ep_vfs_read_all(vfs, path, alloc, EP__KEY_FILE_CAP, &data, &len, err);
-    if (r == EP_ERR_LIMIT)
-        return ep_error_set(err, EP_ERR_KEY_FILE, UINT64_MAX, "key file %s: too large to be a key", path);
-    if (r != EP_OK) return r;
-    r = ep_key_parse(data, len, key);
-    if (data) {
-        ep__wipe(data, len);
-        ep_free(alloc, data);
-    }
-    if (r != EP_OK)
-        return ep_error_set(err, r, UINT64_MAX,
-                            "key file %s: must be 32 raw bytes or 64 hex digits, got %llu bytes", path,
-                            (unsigned long long)len);
-    r = ep_key_create(key, alloc, out);
-    ep__wipe(key, sizeof key);
-    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: %s", path, ep_result_str(r));
-    return EP_OK;
-}
-
-/* Writes text to a new file and syncs it and its directory entry. On
- * failure the partial file is removed so a retry can create it again. */
-static ep_result ep__key_write_new(ep_vfs *vfs, const char *path, const uint8_t *text, size_t len, ep_error *err) {
-    ep_file *f = NULL;
-    char dir[1024];
-    ep_result r = vfs->open(vfs, path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_EXCLUSIVE, &f, err);
-    if (r != EP_OK) return r;
-    r = vfs->write(vfs, f, 0, text, len, err);
-    if (r == EP_OK) r = vfs->sync(vfs, f, err);
-    if (r == EP_OK) {
-        r = vfs->close(vfs, f, err);
-    } else {
-        vfs->close(vfs, f, NULL);
-    }
-    if (r != EP_OK) {
-        vfs->remove(vfs, path, NULL);
-        return r;
-    }
-    if (ep_path_dirname(dir, sizeof dir, path) == EP_OK) r = vfs->sync_dir(vfs, dir, err);
-    return r;
-}
-
-/* Lowercase hex digit of a nibble without a table or branch: +39 skips from
- * '9' + 1 to 'a' when n > 9 (9 - n is then negative). */
-static uint8_t ep__hex_digit(int n) {
-    return (uint8_t)('0' + n + (((9 - n) >> 8) & 39));
-}
-
-EP_API ep_result ep_key_generate_file(struct ep_vfs *vfs, const char *path, ep_error *err) {
-    ep_vfs os;
-    uint8_t key[EP_KEY_SIZE], text[2 * EP_KEY_SIZE + 1];
-    ep_result r;
-    size_t i;
-    if (!path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "key file: missing path");
-    if (!vfs) {
-        r = ep_vfs_os_init(&os);
-        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
-        vfs = &os;
-    }
-    r = ep_random_bytes(key, sizeof key);
-    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no randomness from the OS", path);
-    for (i = 0; i < EP_KEY_SIZE; i++) {
-        text[2 * i] = ep__hex_digit(key[i] >> 4);
-        text[2 * i + 1] = ep__hex_digit(key[i] & 15);
-    }
-    text[2 * EP_KEY_SIZE] = '\n';
-    r = ep__key_write_new(vfs, path, text, sizeof text, err);
-    ep__wipe(key, sizeof key);
-    ep__wipe(text, sizeof text);
-    return r;
-}
-
 #else /* EP_NO_ENCRYPTION: the calls exist so programs link, and say no. */
 
 EP_API int ep_crypto_hw_available(void) { return 0; }
@@ -4882,16 +4811,6 @@ EP_API ep_result ep_key_parse(const uint8_t *content, size_t len, uint8_t out[EP
     (void)content; (void)len; (void)out;
     return EP_ERR_UNSUPPORTED;
 }
-EP_API ep_result ep_key_load_file(struct ep_vfs *vfs, const char *path, const ep_allocator *alloc, ep_key **out,
-                                  ep_error *err) {
-    (void)vfs; (void)path; (void)alloc;
-    if (out) *out = NULL;
-    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "built with EP_NO_ENCRYPTION");
-}
-EP_API ep_result ep_key_generate_file(struct ep_vfs *vfs, const char *path, ep_error *err) {
-    (void)vfs; (void)path;
-    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "built with EP_NO_ENCRYPTION");
-}
 EP_API ep_result ep_key_seal(const ep_key *key, const void *pt, size_t len, uint8_t *out) {
     (void)key; (void)pt; (void)len; (void)out;
     return EP_ERR_UNSUPPORTED;
@@ -4908,9 +4827,9 @@ EP_API ep_result ep_key_open(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZ
 }
 
 #endif /* EP_NO_ENCRYPTION */
-/* ---- end src/crypto.c ---- */
+/* ---- end src/crypto/crypto.c ---- */
 
-/* ---- begin src/vfs.c ---- */
+/* ---- begin src/vfs/vfs.c ---- */
 /* vfs: helpers shared by every vfs (whole-file read/write, paths), and the
  * ep_vfs_os_init stub for builds without an OS file system. */
 
@@ -5042,9 +4961,9 @@ EP_API ep_result ep_path_dirname(char *out, size_t cap, const char *path) {
     out[n] = '\0';
     return EP_OK;
 }
-/* ---- end src/vfs.c ---- */
+/* ---- end src/vfs/vfs.c ---- */
 
-/* ---- begin src/vfs_posix.c ---- */
+/* ---- begin src/vfs/vfs_posix.c ---- */
 /* vfs_posix: the operating system's file system on POSIX systems.
  * Compiles to nothing on Windows and under EP_NO_OS_VFS (vfs_win32.c or
  * vfs.c then supply ep_vfs_os_init). */
@@ -5400,9 +5319,9 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
 }
 
 #endif /* !_WIN32 && !EP_NO_OS_VFS */
-/* ---- end src/vfs_posix.c ---- */
+/* ---- end src/vfs/vfs_posix.c ---- */
 
-/* ---- begin src/vfs_win32.c ---- */
+/* ---- begin src/vfs/vfs_win32.c ---- */
 /* vfs_win32: the operating system's file system on Windows. Paths are UTF-8
  * and converted to UTF-16 for the wide API. Compiles to nothing elsewhere
  * and under EP_NO_OS_VFS.
@@ -5736,9 +5655,9 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
 }
 
 #endif /* _WIN32 && !EP_NO_OS_VFS */
-/* ---- end src/vfs_win32.c ---- */
+/* ---- end src/vfs/vfs_win32.c ---- */
 
-/* ---- begin src/vfs_mem.c ---- */
+/* ---- begin src/vfs/vfs_mem.c ---- */
 /* vfs_mem: an in-memory file system that ships in the library, for tests and
  * for users who want persistence code without a disk. POSIX-like semantics:
  * names point at file objects (inodes); handles refer to the object, so they
@@ -6255,9 +6174,9 @@ EP_API void ep_vfs_mem_destroy(ep_vfs *vfs) {
     ep_free(&alloc, fs->entries);
     ep_free(&alloc, fs);
 }
-/* ---- end src/vfs_mem.c ---- */
+/* ---- end src/vfs/vfs_mem.c ---- */
 
-/* ---- begin src/codec_aof.c ---- */
+/* ---- begin src/codec/codec_aof.c ---- */
 /* codec_aof: ember AOF records <-> ep_aof_record, and the ep_items walker
  * shared with the snapshot codec. */
 
@@ -6741,9 +6660,9 @@ EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, si
 EP_API ep_result ep_aof_encode(ep_buf *out, const ep_aof_record *rec) {
     return ep__aof_encode_into(out, rec, NULL);
 }
-/* ---- end src/codec_aof.c ---- */
+/* ---- end src/codec/codec_aof.c ---- */
 
-/* ---- begin src/codec_snap.c ---- */
+/* ---- begin src/codec/codec_snap.c ---- */
 /* codec_snap: ember snapshot entries (§3.2 v2, §3.3 v1) <-> ep_snap_entry.
  * The decoder reads structure first (lengths, counts, caps: EOF and LIMIT win
  * over content errors, so a torn entry always reads as EP_ERR_EOF), then the
@@ -6970,9 +6889,118 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
     }
     return EP_OK;
 }
-/* ---- end src/codec_snap.c ---- */
+/* ---- end src/codec/codec_snap.c ---- */
 
-/* ---- begin src/aof.c ---- */
+/* ---- begin src/file/keyfile.c ---- */
+/* keyfile: reading and writing key files through the vfs. The key object
+ * and the parser live in crypto (no I/O there); this is the file layer's
+ * part of encryption at rest. */
+
+#ifndef EP_NO_ENCRYPTION
+
+/* Key files are tiny; anything bigger is not one. */
+#define EP__KEY_FILE_CAP 4096
+
+EP_API ep_result ep_key_load_file(ep_vfs *vfs, const char *path, const ep_allocator *alloc, ep_key **out,
+                                  ep_error *err) {
+    ep_vfs os;
+    uint8_t *data = NULL, key[EP_KEY_SIZE];
+    size_t len = 0;
+    ep_result r;
+    if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "key file: missing argument");
+    *out = NULL;
+    if (!vfs) {
+        r = ep_vfs_os_init(&os);
+        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
+        vfs = &os;
+    }
+    r = ep_vfs_read_all(vfs, path, alloc, EP__KEY_FILE_CAP, &data, &len, err);
+    if (r == EP_ERR_LIMIT)
+        return ep_error_set(err, EP_ERR_KEY_FILE, UINT64_MAX, "key file %s: too large to be a key", path);
+    if (r != EP_OK) return r;
+    r = ep_key_parse(data, len, key);
+    if (data) {
+        ep__wipe(data, len);
+        ep_free(alloc, data);
+    }
+    if (r != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX,
+                            "key file %s: must be 32 raw bytes or 64 hex digits, got %llu bytes", path,
+                            (unsigned long long)len);
+    r = ep_key_create(key, alloc, out);
+    ep__wipe(key, sizeof key);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: %s", path, ep_result_str(r));
+    return EP_OK;
+}
+
+/* Writes text to a new file and syncs it and its directory entry. On
+ * failure the partial file is removed so a retry can create it again. */
+static ep_result ep__key_write_new(ep_vfs *vfs, const char *path, const uint8_t *text, size_t len, ep_error *err) {
+    ep_file *f = NULL;
+    char dir[1024];
+    ep_result r = vfs->open(vfs, path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_EXCLUSIVE, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->write(vfs, f, 0, text, len, err);
+    if (r == EP_OK) r = vfs->sync(vfs, f, err);
+    if (r == EP_OK) {
+        r = vfs->close(vfs, f, err);
+    } else {
+        vfs->close(vfs, f, NULL);
+    }
+    if (r != EP_OK) {
+        vfs->remove(vfs, path, NULL);
+        return r;
+    }
+    if (ep_path_dirname(dir, sizeof dir, path) == EP_OK) r = vfs->sync_dir(vfs, dir, err);
+    return r;
+}
+
+/* Lowercase hex digit of a nibble without a table or branch: +39 skips from
+ * '9' + 1 to 'a' when n > 9 (9 - n is then negative). */
+static uint8_t ep__hex_digit(int n) {
+    return (uint8_t)('0' + n + (((9 - n) >> 8) & 39));
+}
+
+EP_API ep_result ep_key_generate_file(ep_vfs *vfs, const char *path, ep_error *err) {
+    ep_vfs os;
+    uint8_t key[EP_KEY_SIZE], text[2 * EP_KEY_SIZE + 1];
+    ep_result r;
+    size_t i;
+    if (!path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "key file: missing path");
+    if (!vfs) {
+        r = ep_vfs_os_init(&os);
+        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
+        vfs = &os;
+    }
+    r = ep_random_bytes(key, sizeof key);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no randomness from the OS", path);
+    for (i = 0; i < EP_KEY_SIZE; i++) {
+        text[2 * i] = ep__hex_digit(key[i] >> 4);
+        text[2 * i + 1] = ep__hex_digit(key[i] & 15);
+    }
+    text[2 * EP_KEY_SIZE] = '\n';
+    r = ep__key_write_new(vfs, path, text, sizeof text, err);
+    ep__wipe(key, sizeof key);
+    ep__wipe(text, sizeof text);
+    return r;
+}
+
+#else /* EP_NO_ENCRYPTION */
+
+EP_API ep_result ep_key_load_file(ep_vfs *vfs, const char *path, const ep_allocator *alloc, ep_key **out,
+                                  ep_error *err) {
+    (void)vfs; (void)path; (void)alloc;
+    if (out) *out = NULL;
+    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "built with EP_NO_ENCRYPTION");
+}
+EP_API ep_result ep_key_generate_file(ep_vfs *vfs, const char *path, ep_error *err) {
+    (void)vfs; (void)path;
+    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "built with EP_NO_ENCRYPTION");
+}
+#endif /* EP_NO_ENCRYPTION */
+/* ---- end src/file/keyfile.c ---- */
+
+/* ---- begin src/file/aof.c ---- */
 /* aof: the ember AOF writer and reader on a vfs (see aof.h for the contract). */
 
 
@@ -8065,9 +8093,9 @@ EP_API ep_result ep_aof_bitop(ep_aof_writer *w, uint8_t op, ep_bytes dest, const
 EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_ms) {
     return ep__aof_key_num(w, EP_AOF_PEXPIREAT, key, unix_ms);
 }
-/* ---- end src/aof.c ---- */
+/* ---- end src/file/aof.c ---- */
 
-/* ---- begin src/snapshot.c ---- */
+/* ---- begin src/file/snapshot.c ---- */
 /* snapshot: the ember snapshot writer and reader on a vfs (§3.1, §3.4-§3.6).
  * Writer: entries are encoded straight into one buffer that is written in
  * large pieces; the footer CRC is computed over each piece just before it is
@@ -8910,9 +8938,9 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_
     if (shard_id) *shard_id = ep_load_u16le(data + 5);
     return fn ? ep__snap_bytes_walk(data, len, count, fn, ctx, &end, err) : EP_OK;
 }
-/* ---- end src/snapshot.c ---- */
+/* ---- end src/file/snapshot.c ---- */
 
-/* ---- begin src/keyspace.c ---- */
+/* ---- begin src/store/keyspace.c ---- */
 /* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */
 
 /* Transparent huge pages are asked for with madvise(MADV_HUGEPAGE), which
@@ -11346,9 +11374,9 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
     if (descriptor) *descriptor = ep_bytes_of(ks->schemas[i].desc.data, ks->schemas[i].desc.len);
     return 1;
 }
-/* ---- end src/keyspace.c ---- */
+/* ---- end src/store/keyspace.c ---- */
 
-/* ---- begin src/recovery.c ---- */
+/* ---- begin src/recover/recovery.c ---- */
 /* recovery: ember shard recovery (snapshot + AOF replay) and snapshots whose
  * trailer names the AOF prefix they cover (see recovery.h, docs/recovery.md). */
 
@@ -12198,7 +12226,7 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
     (void)tlen;
     return ep__trailer_reset(vfs, p.snap, err);
 }
-/* ---- end src/recovery.c ---- */
+/* ---- end src/recover/recovery.c ---- */
 
 #endif /* EMBER_PERSIST_IMPLEMENTATION */
 

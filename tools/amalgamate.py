@@ -6,7 +6,7 @@ header's include guard; implementation parts (.c) go under the implementation
 guard, so the header can be included any number of times, and once more with
 EMBER_PERSIST_IMPLEMENTATION defined (stb / dr_wav style).
 
-Each part may `#include "other_part.h"` so it compiles on its own; those
+Each part may `#include "layer/other_part.h"` so it compiles on its own; those
 internal includes are dropped here (each part is inlined exactly once, in
 manifest order). System includes are kept where they stand.
 
@@ -14,6 +14,9 @@ Usage:
   tools/amalgamate.py           write ember_persist.h
   tools/amalgamate.py --check   exit 1 if the committed header differs
   tools/amalgamate.py --stdout  print the header instead of writing it
+  tools/amalgamate.py --check-layers
+                                fail if a part includes one from a higher layer
+                                (src/<layer>/, LAYERS below) or is not listed
 """
 import os
 import re
@@ -23,33 +26,41 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "ember_persist.h")
 
 INTRO = "src/intro.txt"          # the manual: top comment of the header
+
+# The layers, lowest first (../shared/DESIGN.md). A part in src/<layer>/ may
+# include parts of its own layer and of layers before it, never after it:
+# --check-layers (run by `make parts`) fails on such an include.
+LAYERS = ["base", "check", "crypto", "vfs", "codec", "file", "store", "recover"]
+
 DECLARATIONS = [                 # public API, in layer order
-    "src/base.h",
-    "src/crc.h",
-    "src/crypto.h",
-    "src/vfs.h",
-    "src/codec_aof.h",
-    "src/codec_snap.h",
-    "src/aof.h",
-    "src/snapshot.h",
-    "src/keyspace.h",
-    "src/recovery.h",
+    "src/base/base.h",
+    "src/check/crc.h",
+    "src/crypto/crypto.h",
+    "src/vfs/vfs.h",
+    "src/codec/codec_aof.h",
+    "src/codec/codec_snap.h",
+    "src/file/keyfile.h",
+    "src/file/aof.h",
+    "src/file/snapshot.h",
+    "src/store/keyspace.h",
+    "src/recover/recovery.h",
 ]
 IMPLEMENTATION = [               # private helpers first, then layer order
-    "src/internal.h",
-    "src/base.c",
-    "src/crc.c",
-    "src/crypto.c",
-    "src/vfs.c",
-    "src/vfs_posix.c",
-    "src/vfs_win32.c",
-    "src/vfs_mem.c",
-    "src/codec_aof.c",
-    "src/codec_snap.c",
-    "src/aof.c",
-    "src/snapshot.c",
-    "src/keyspace.c",
-    "src/recovery.c",
+    "src/base/internal.h",
+    "src/base/base.c",
+    "src/check/crc.c",
+    "src/crypto/crypto.c",
+    "src/vfs/vfs.c",
+    "src/vfs/vfs_posix.c",
+    "src/vfs/vfs_win32.c",
+    "src/vfs/vfs_mem.c",
+    "src/codec/codec_aof.c",
+    "src/codec/codec_snap.c",
+    "src/file/keyfile.c",
+    "src/file/aof.c",
+    "src/file/snapshot.c",
+    "src/store/keyspace.c",
+    "src/recover/recovery.c",
 ]
 LICENSE = "src/LICENSE.txt"
 
@@ -62,7 +73,42 @@ def read(rel):
 
 
 def known_parts():
-    return {os.path.basename(p) for p in DECLARATIONS + IMPLEMENTATION}
+    """Parts by the name other parts include them with: "layer/file.h"."""
+    return {os.path.relpath(p, "src") for p in DECLARATIONS + IMPLEMENTATION}
+
+
+def layer_of(rel):
+    """The layer folder of a path relative to src/ ("file/aof.c" -> "file")."""
+    return rel.split("/", 1)[0]
+
+
+def check_layers(override=None):
+    """Every part listed, every listed part present, and no include upwards.
+    override maps a part to a text used instead of the file's (the selftest)."""
+    override = override or {}
+    problems = []
+    listed = set(DECLARATIONS + IMPLEMENTATION)
+    for dirpath, _, files in os.walk(os.path.join(ROOT, "src")):
+        for name in files:
+            rel = os.path.relpath(os.path.join(dirpath, name), ROOT)
+            if name.endswith((".c", ".h")) and rel not in listed:
+                problems.append(f"{rel}: not in the manifest of tools/amalgamate.py")
+    for rel in sorted(listed):
+        layer = layer_of(os.path.relpath(rel, "src"))
+        if layer not in LAYERS:
+            problems.append(f"{rel}: not in a layer folder ({', '.join(LAYERS)})")
+            continue
+        text = override.get(rel)
+        for n, line in enumerate((text if text is not None else read(rel)).splitlines(), 1):
+            m = LOCAL_INCLUDE.match(line)
+            if not m:
+                continue
+            target = layer_of(m.group(1))
+            if target not in LAYERS:
+                problems.append(f"{rel}:{n}: includes {m.group(1)!r}, which is in no layer")
+            elif LAYERS.index(target) > LAYERS.index(layer):
+                problems.append(f"{rel}:{n}: layer {layer!r} includes {m.group(1)!r} from the higher layer {target!r}")
+    return problems
 
 
 def inline_part(rel):
@@ -72,7 +118,7 @@ def inline_part(rel):
     for line in read(rel).splitlines():
         m = LOCAL_INCLUDE.match(line)
         if m:
-            if os.path.basename(m.group(1)) not in parts:
+            if m.group(1) not in parts:
                 raise SystemExit(f"{rel}: includes unknown local file {m.group(1)!r}")
             continue
         lines.append(line.rstrip())
@@ -107,6 +153,19 @@ def build():
 
 
 def main(argv):
+    if "--check-layers" in argv:
+        problems = check_layers()
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"layers: {len(problems)} problem(s)" if problems else "layers: every include goes down or sideways")
+        return 1 if problems else 0
+    if "--check-layers-selftest" in argv:
+        # The rule must catch an upward include: base including recovery.
+        bad = read("src/base/base.c") + '\n#include "recover/recovery.h"\n'
+        caught = check_layers({"src/base/base.c": bad})
+        ok = any("src/base/base.c" in p and "higher layer" in p for p in caught)
+        print("layers selftest: an upward include is " + ("caught" if ok else "NOT caught"))
+        return 0 if ok else 1
     text = build()
     if "--stdout" in argv:
         sys.stdout.write(text)

@@ -3,7 +3,7 @@
 #ifndef EP_INTERNAL_H
 #define EP_INTERNAL_H
 
-#include "base.h"
+#include "base/base.h"
 
 #include <stdarg.h>
 #include <stdio.h>

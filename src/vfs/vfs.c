@@ -1,7 +1,7 @@
 /* vfs: helpers shared by every vfs (whole-file read/write, paths), and the
  * ep_vfs_os_init stub for builds without an OS file system. */
-#include "internal.h"
-#include "vfs.h"
+#include "base/internal.h"
+#include "vfs/vfs.h"
 
 #ifdef EP_NO_OS_VFS
 /* vfs_posix.c and vfs_win32.c compile to nothing here; this is the one definition. */

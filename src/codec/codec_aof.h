@@ -6,7 +6,7 @@
 #ifndef EP_CODEC_AOF_H
 #define EP_CODEC_AOF_H
 
-#include "base.h"
+#include "base/base.h"
 
 #ifdef __cplusplus
 extern "C" {

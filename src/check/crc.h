@@ -5,7 +5,7 @@
 #ifndef EP_CRC_H
 #define EP_CRC_H
 
-#include "base.h"
+#include "base/base.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,8 +4,8 @@
 #ifndef EP_CODEC_SNAP_H
 #define EP_CODEC_SNAP_H
 
-#include "base.h"
-#include "codec_aof.h"
+#include "base/base.h"
+#include "codec/codec_aof.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,11 +4,11 @@
  * written, so the hot path is one encode and one copy per entry. Reader: one
  * buffer refilled in large reads; an entry is decoded in place, and the
  * buffer grows only when an entry does not fit (never beyond the file). */
-#include "internal.h"
-#include "crc.h"
-#include "crypto.h"
-#include "vfs.h"
-#include "snapshot.h"
+#include "base/internal.h"
+#include "check/crc.h"
+#include "crypto/crypto.h"
+#include "vfs/vfs.h"
+#include "file/snapshot.h"
 
 static const uint8_t ep__snap_magic[4] = {'E', 'S', 'N', 'P'};
 #define EP__SNAP_ENVELOPE_HEAD (EP_NONCE_SIZE + 4)

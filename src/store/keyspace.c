@@ -1,8 +1,8 @@
 /* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */
-#include "internal.h"
-#include "codec_aof.h"
-#include "codec_snap.h"
-#include "keyspace.h"
+#include "base/internal.h"
+#include "codec/codec_aof.h"
+#include "codec/codec_snap.h"
+#include "store/keyspace.h"
 
 /* Transparent huge pages are asked for with madvise(MADV_HUGEPAGE), which
  * strict POSIX feature macros hide (and <sys/mman.h> is Linux's here).

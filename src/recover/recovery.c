@@ -1,14 +1,14 @@
 /* recovery: ember shard recovery (snapshot + AOF replay) and snapshots whose
  * trailer names the AOF prefix they cover (see recovery.h, docs/recovery.md). */
-#include "internal.h"
-#include "crc.h"
-#include "vfs.h"
-#include "codec_aof.h"
-#include "codec_snap.h"
-#include "aof.h"
-#include "snapshot.h"
-#include "keyspace.h"
-#include "recovery.h"
+#include "base/internal.h"
+#include "check/crc.h"
+#include "vfs/vfs.h"
+#include "codec/codec_aof.h"
+#include "codec/codec_snap.h"
+#include "file/aof.h"
+#include "file/snapshot.h"
+#include "store/keyspace.h"
+#include "recover/recovery.h"
 
 
 #define EP__PATH_MAX 1024

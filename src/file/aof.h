@@ -54,10 +54,10 @@
 #ifndef EP_AOF_H
 #define EP_AOF_H
 
-#include "base.h"
-#include "vfs.h"
-#include "crypto.h"
-#include "codec_aof.h"
+#include "base/base.h"
+#include "vfs/vfs.h"
+#include "crypto/crypto.h"
+#include "codec/codec_aof.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -33,14 +33,14 @@
 #ifndef EP_RECOVERY_H
 #define EP_RECOVERY_H
 
-#include "base.h"
-#include "vfs.h"
-#include "crypto.h"
-#include "codec_aof.h"
-#include "codec_snap.h"
-#include "aof.h"
-#include "snapshot.h"
-#include "keyspace.h"
+#include "base/base.h"
+#include "vfs/vfs.h"
+#include "crypto/crypto.h"
+#include "codec/codec_aof.h"
+#include "codec/codec_snap.h"
+#include "file/aof.h"
+#include "file/snapshot.h"
+#include "store/keyspace.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -5,7 +5,7 @@
 #ifndef EP_CRYPTO_H
 #define EP_CRYPTO_H
 
-#include "base.h"
+#include "base/base.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -14,8 +14,6 @@ extern "C" {
 #define EP_KEY_SIZE 32
 #define EP_NONCE_SIZE 12
 #define EP_TAG_SIZE 16
-
-struct ep_vfs;
 
 /* Which implementation a GCM context uses. */
 typedef enum ep_crypto_impl {
@@ -66,12 +64,6 @@ EP_API void ep_key_free(ep_key *key);
 /* Key file content: exactly 32 bytes = raw key; otherwise ASCII whitespace
  * around exactly 64 hex digits. Anything else is EP_ERR_KEY_FILE. */
 EP_API ep_result ep_key_parse(const uint8_t *content, size_t len, uint8_t out[EP_KEY_SIZE]);
-/* Read and parse a key file through a vfs (NULL = OS). */
-EP_API ep_result ep_key_load_file(struct ep_vfs *vfs, const char *path, const ep_allocator *alloc,
-                                  ep_key **out, ep_error *err);
-/* Write a fresh random key as 64 hex digits + newline, mode 0600; refuses to overwrite. */
-EP_API ep_result ep_key_generate_file(struct ep_vfs *vfs, const char *path, ep_error *err);
-
 /* out = nonce(12) || ciphertext(len) || tag(16): len + 28 bytes; a fresh random nonce. */
 EP_API ep_result ep_key_seal(const ep_key *key, const void *pt, size_t len, uint8_t *out);
 /* The same with a caller-chosen nonce (test vectors). */

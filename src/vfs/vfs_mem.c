@@ -3,8 +3,8 @@
  * names point at file objects (inodes); handles refer to the object, so they
  * survive rename and remove; a file object dies with its last name and handle.
  * Everything is "durable" at once; tests wrap it to model crashes. */
-#include "internal.h"
-#include "vfs.h"
+#include "base/internal.h"
+#include "vfs/vfs.h"
 
 typedef struct ep__mem_inode {
     uint8_t *data;

@@ -8,8 +8,8 @@
 #  define _POSIX_C_SOURCE 200809L
 #endif
 
-#include "internal.h"
-#include "vfs.h"
+#include "base/internal.h"
+#include "vfs/vfs.h"
 
 #if !defined(_WIN32) && !defined(EP_NO_OS_VFS)
 

@@ -4,7 +4,7 @@
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
 #  define _POSIX_C_SOURCE 200809L
 #endif
-#include "internal.h"
+#include "base/internal.h"
 
 #if defined(_WIN32)
 #  ifndef WIN32_LEAN_AND_MEAN

@@ -5,8 +5,8 @@
  * sync_dir is a no-op: Windows has no directory fsync; NTFS journals
  * metadata, and MoveFileEx(MOVEFILE_WRITE_THROUGH) returns only after the
  * rename is on disk. */
-#include "internal.h"
-#include "vfs.h"
+#include "base/internal.h"
+#include "vfs/vfs.h"
 
 #if defined(_WIN32) && !defined(EP_NO_OS_VFS)
 

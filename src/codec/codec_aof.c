@@ -1,7 +1,7 @@
 /* codec_aof: ember AOF records <-> ep_aof_record, and the ep_items walker
  * shared with the snapshot codec. */
-#include "internal.h"
-#include "codec_aof.h"
+#include "base/internal.h"
+#include "codec/codec_aof.h"
 
 /* ---- items ------------------------------------------------------------- */
 

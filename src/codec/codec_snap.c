@@ -2,8 +2,8 @@
  * The decoder reads structure first (lengths, counts, caps: EOF and LIMIT win
  * over content errors, so a torn entry always reads as EP_ERR_EOF), then the
  * content rules (vector metric/quantization, UTF-8). */
-#include "internal.h"
-#include "codec_snap.h"
+#include "base/internal.h"
+#include "codec/codec_snap.h"
 
 /* Private: from codec_aof.c. */
 EP__PRIV void ep__items_read(ep_cursor *c, ep_items_kind kind, uint32_t count, uint32_t dim, ep_items *out);

@@ -5,7 +5,7 @@
 #ifndef EP_VFS_H
 #define EP_VFS_H
 
-#include "base.h"
+#include "base/base.h"
 
 #ifdef __cplusplus
 extern "C" {

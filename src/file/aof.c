@@ -1,10 +1,10 @@
 /* aof: the ember AOF writer and reader on a vfs (see aof.h for the contract). */
-#include "internal.h"
-#include "crc.h"
-#include "crypto.h"
-#include "vfs.h"
-#include "codec_aof.h"
-#include "aof.h"
+#include "base/internal.h"
+#include "check/crc.h"
+#include "crypto/crypto.h"
+#include "vfs/vfs.h"
+#include "codec/codec_aof.h"
+#include "file/aof.h"
 
 
 /* From codec_aof.c. */

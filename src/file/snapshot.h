@@ -31,10 +31,10 @@
 #ifndef EP_SNAPSHOT_H
 #define EP_SNAPSHOT_H
 
-#include "base.h"
-#include "crypto.h"
-#include "vfs.h"
-#include "codec_snap.h"
+#include "base/base.h"
+#include "crypto/crypto.h"
+#include "vfs/vfs.h"
+#include "codec/codec_snap.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -14,9 +14,9 @@
 #ifndef EP_KEYSPACE_H
 #define EP_KEYSPACE_H
 
-#include "base.h"
-#include "codec_aof.h"
-#include "codec_snap.h"
+#include "base/base.h"
+#include "codec/codec_aof.h"
+#include "codec/codec_snap.h"
 
 #ifdef __cplusplus
 extern "C" {
