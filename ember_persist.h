@@ -91,7 +91,7 @@
  * -std=c99 hides unless asked for before the first system header. Include
  * this header first in the file that defines EMBER_PERSIST_IMPLEMENTATION, or
  * compile that file with -D_POSIX_C_SOURCE=200809L (or -D_GNU_SOURCE). */
-#if defined(EMBER_PERSIST_IMPLEMENTATION) && !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && \
+#if (defined(EMBER_PERSIST_IMPLEMENTATION) || defined(EP__PART_CHECK)) && !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && \
     !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
 #  define _POSIX_C_SOURCE 200809L
 #endif
@@ -136,9 +136,11 @@ extern "C" {
 #endif
 
 /* ---- result codes ------------------------------------------------------ */
-/* 0 is success; every failure is negative. ep_result_str() names each one. */
+/* 0 is success; every failure is negative; EP_END (positive) says "no more"
+ * from a reader's next call, which is neither. ep_result_str() names each. */
 typedef enum ep_result {
     EP_OK = 0,
+    EP_END = 1,                   /* a reader has no more records or entries (see its status) */
     EP_ERR_INVALID_ARG = -1,      /* a caller passed something unusable */
     EP_ERR_NOMEM = -2,            /* the allocator said no */
     EP_ERR_IO = -3,               /* the OS reported an I/O error (see ep_error.sys_errno) */
@@ -163,7 +165,15 @@ typedef enum ep_result {
     EP_ERR_UNSUPPORTED = -22,     /* not available in this build or on this platform */
     EP_ERR_LOCKED = -23,          /* another holder has the lock */
     EP_ERR_CORRUPT = -24,         /* structure is inconsistent in a way no other code names */
-    EP_ERR_STATE = -25            /* call not valid in the handle's current state */
+    EP_ERR_STATE = -25,           /* call not valid in the handle's current state */
+    EP_ERR_GAP = -26,             /* a log's ids or segments have a hole, or do not meet its checkpoint */
+    EP_ERR_UNSUPPORTED_TYPE = -27,/* a value of a type this library does not represent (Redis stream, module) */
+    EP_ERR_PROTOCOL = -28,        /* a peer broke the wire protocol (RESP, replication) */
+    EP_ERR_TIMEOUT = -29,         /* a peer or a wait took longer than allowed */
+
+    /* Other names for the codes above, as the Redis and WAL parts speak of them. */
+    EP_ERR_INVALID = EP_ERR_INVALID_ARG,
+    EP_ERR_VERSION = EP_ERR_BAD_VERSION
 } ep_result;
 
 EP_API const char *ep_result_str(ep_result r);
@@ -218,6 +228,20 @@ EP_INLINE ep_bytes ep_bytes_of(const void *data, size_t len) {
     b.len = len;
     return b;
 }
+/* A NUL-terminated string as bytes (without the NUL); NULL gives an empty view. */
+EP_INLINE ep_bytes ep_bytes_str(const char *s) { return ep_bytes_of(s, s ? strlen(s) : 0); }
+/* A string literal as bytes, its length known at compile time: EP_LIT("user:1"). */
+#define EP_LIT(s) ep_bytes_of("" s, sizeof(s) - 1)
+
+/* ---- shard ids ---------------------------------------------------------- */
+/* ember's shard id: a u16 in the snapshot header, the {id} of shard-{id}.aof. */
+typedef uint16_t ep_shard_id;
+
+/* ---- integers in text --------------------------------------------------- */
+/* Rust's i64 parse (str::parse::<i64>), which ember's INCR uses: an optional
+ * '+' or '-', then one or more ASCII digits, nothing else, in range.
+ * Returns 1 and *out, or 0. */
+EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out);
 
 /* ---- little-endian codec ----------------------------------------------- */
 /* Byte-at-a-time on purpose: correct on any host byte order and alignment;
@@ -488,7 +512,14 @@ typedef int (*ep_list_fn)(void *ctx, const char *name);
  * message on failure. Durability: write() hands bytes to the OS (they survive
  * a process crash); only sync() (and sync_dir() for the directory entry after
  * create, rename or remove) makes them survive power loss. */
+/* The table's head says which fields it has, so later versions of the
+ * library can add operations without breaking tables users built against
+ * an older one: fill struct_size and version with ep_vfs_init (or
+ * EP_VFS_VERSION and sizeof(ep_vfs)) before setting the functions. */
+#define EP_VFS_VERSION 1
 struct ep_vfs {
+    uint32_t struct_size;  /* sizeof(ep_vfs) as the table's author compiled it */
+    uint32_t version;      /* EP_VFS_VERSION the table's author compiled against */
     void *ctx;  /* the implementation's own state */
     ep_result (*open)(ep_vfs *vfs, const char *path, unsigned flags, ep_file **out, ep_error *err);
     ep_result (*close)(ep_vfs *vfs, ep_file *f, ep_error *err);
@@ -517,6 +548,10 @@ struct ep_vfs {
     ep_result (*stat)(ep_vfs *vfs, const char *path, uint64_t *size, ep_error *err);
 };
 
+/* Zeroes v and fills its head (struct_size, version): the start of a table
+ * of your own. */
+EP_API void ep_vfs_init(ep_vfs *v);
+
 /* The operating system's file system (POSIX or Windows). Fills a table the
  * caller owns; it holds no state. EP_ERR_UNSUPPORTED under EP_NO_OS_VFS. */
 EP_API ep_result ep_vfs_os_init(ep_vfs *out);
@@ -524,7 +559,7 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out);
 /* An in-memory file system. Everything written is immediately "durable";
  * use the test wrappers to model crashes. Not thread-safe. */
 EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out);
-EP_API void ep_vfs_mem_destroy(ep_vfs *vfs);
+EP_API void ep_vfs_mem_free(ep_vfs *vfs);
 
 /* Convenience wrappers that read or write a whole file through a vfs.
  * read_all allocates *data (free with ep_free(alloc, ...)); it refuses files
@@ -826,7 +861,7 @@ EP_API ep_result ep_key_generate_file(ep_vfs *vfs, const char *path, ep_error *e
  * Reader
  *   ep_aof_reader_open(path, &rcfg, &r, &err);
  *   while ((res = ep_aof_reader_next(r, &rec)) == EP_OK) { ...rec... }
- *   if (res == EP_AOF_END) ep_aof_reader_status_get(r, &st);  // clean or torn
+ *   if (res == EP_END) ep_aof_reader_status_get(r, &st);  // clean or torn
  * Reads in chunks (256 KiB default), memory = one chunk or the largest record
  * (capped by max_record_size). The views in rec are valid until the next
  * call. Checks in ember's order: caps as each length/count is read, then the
@@ -848,8 +883,6 @@ extern "C" {
 #define EP_AOF_VERSION_ENCRYPTED 3
 /* How far past a cut-short record the reader looks for a valid one. */
 #define EP_AOF_RESYNC_WINDOW (1024u * 1024u)
-/* ep_aof_reader_next: no more records (not an error; see the status). */
-#define EP_AOF_END ((ep_result)1)
 
 #ifndef EP_FSYNC_POLICY_DEFINED
 #define EP_FSYNC_POLICY_DEFINED
@@ -1004,7 +1037,7 @@ EP_API void ep_aof_reader_config_init(ep_aof_reader_config *cfg);
  * EP_ERR_BAD_VERSION (0 or > 3), EP_ERR_ENCRYPTION_REQUIRED (v3, no key). */
 EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config *cfg, ep_aof_reader **out,
                                     ep_error *err);
-/* EP_OK and a record; EP_AOF_END at a clean end or a torn tail; or the error
+/* EP_OK and a record; EP_END at a clean end or a torn tail; or the error
  * (repeated on later calls). */
 EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec);
 EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out);
@@ -1038,12 +1071,12 @@ EP_API void ep_aof_reader_close(ep_aof_reader *r);
  *   ep_snapshot_reader_config_init(&rc);                    rc.shard_id = 3;
  *   ep_snapshot_reader_open(path, &rc, &r, &err);
  *   while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) { ... }
- *   res == EP_SNAPSHOT_END: every entry read and the footer CRC matched.
+ *   res == EP_END: every entry read and the footer CRC matched.
  *   Anything else is an error (ep_snapshot_reader_error has offset/index).
  *
  * Entries come back before the footer can be checked (ember's format puts
  * the CRC at the end), so a caller that must not act on a corrupt file
- * buffers the entries until EP_SNAPSHOT_END, as ember's recovery does.
+ * buffers the entries until EP_END, as ember's recovery does.
  *
  * Allocation: begin/open allocate the handle and one I/O buffer
  * (buffer_size); the writer's buffer grows to hold the largest entry, the
@@ -1059,7 +1092,6 @@ extern "C" {
 
 /* ep_snapshot_reader_next after the last entry, once the footer matched.
  * Positive: not an error, not EP_OK. */
-#define EP_SNAPSHOT_END ((ep_result)1)
 /* reader config shard_id: accept any shard. */
 #define EP_SNAPSHOT_ANY_SHARD (-1)
 #define EP_SNAPSHOT_HEADER_SIZE 11
@@ -1167,8 +1199,8 @@ typedef struct ep_snapshot_info {
     uint64_t file_size;
     uint64_t entries_read;      /* so far */
     uint64_t entry_offset;      /* file offset of the entry last returned by next */
-    uint64_t footer_offset;     /* valid once next returned EP_SNAPSHOT_END */
-    uint64_t trailer_len;       /* bytes after the footer; valid at EP_SNAPSHOT_END */
+    uint64_t footer_offset;     /* valid once next returned EP_END */
+    uint64_t trailer_len;       /* bytes after the footer; valid at EP_END */
 } ep_snapshot_info;
 
 typedef struct ep_snapshot_reader ep_snapshot_reader;
@@ -1182,7 +1214,7 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
                                          ep_snapshot_reader **out, ep_error *err);
 
 /* The next entry (views valid until the next call or free), then
- * EP_SNAPSHOT_END once entry_count entries were read and the footer CRC
+ * EP_END once entry_count entries were read and the footer CRC
  * matched. Errors: EP_ERR_EOF (the file ends inside an entry or before the
  * footer), EP_ERR_CHECKSUM, EP_ERR_DECRYPT, and the codec's (EP_ERR_LIMIT,
  * EP_ERR_UNKNOWN_TAG, EP_ERR_UTF8, EP_ERR_BAD_VALUE); the error detail has
@@ -1192,7 +1224,7 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
 EP_API void ep_snapshot_reader_info(const ep_snapshot_reader *r, ep_snapshot_info *out);
 
 /* The bytes after the footer (not interpreted), valid until free. Only after
- * EP_SNAPSHOT_END (else EP_ERR_STATE). Empty if there are none;
+ * EP_END (else EP_ERR_STATE). Empty if there are none;
  * EP_ERR_LIMIT (and an empty view) if there are more than max_trailer. */
 EP_API ep_result ep_snapshot_reader_trailer(ep_snapshot_reader *r, ep_bytes *out);
 
@@ -1364,9 +1396,6 @@ EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_s
 EP_API size_t ep_keyspace_schema_count(const ep_keyspace *ks);
 EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name, ep_bytes *descriptor);
 
-/* Rust's i64 parse (str::parse::<i64>): an optional '+' or '-', then one or
- * more ASCII digits, nothing else, in range. Returns 1 and *out, or 0. */
-EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out);
 
 #ifdef __cplusplus
 }
@@ -1560,6 +1589,14 @@ EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_byte
 #include <string.h>
 #include <limits.h>
 
+/* The implementation needs POSIX 2008 (clock_gettime, pread, fdatasync ...),
+ * which strict -std=c99 hides unless it is asked for before the first system
+ * header. base.h asks for it, but too late if a system header came first:
+ * say so plainly instead of failing on incomplete types further down. */
+#if !defined(_WIN32) && defined(__GLIBC__) && !defined(__USE_XOPEN2K8)
+#  error "ember_persist.h: the implementation needs POSIX 2008, hidden here by a strict -std= and a system header included before ember_persist.h. Include ember_persist.h first in the file that defines EMBER_PERSIST_IMPLEMENTATION, or compile that file with -D_POSIX_C_SOURCE=200809L (or -D_GNU_SOURCE)."
+#endif
+
 /* Private functions are static in the single header. When a part is compiled
  * on its own (make parts), EP__PART_CHECK makes them extern so that a
  * declaration without a definition in that file is not an error. */
@@ -1703,6 +1740,7 @@ EP__PRIV int64_t ep__clock_wall_ms(void) {
 EP_API const char *ep_result_str(ep_result r) {
     switch (r) {
     case EP_OK: return "ok";
+    case EP_END: return "end of data";
     case EP_ERR_INVALID_ARG: return "invalid argument";
     case EP_ERR_NOMEM: return "out of memory";
     case EP_ERR_IO: return "I/O error";
@@ -1728,6 +1766,10 @@ EP_API const char *ep_result_str(ep_result r) {
     case EP_ERR_LOCKED: return "locked";
     case EP_ERR_CORRUPT: return "corrupt data";
     case EP_ERR_STATE: return "invalid state";
+    case EP_ERR_GAP: return "gap in the log";
+    case EP_ERR_UNSUPPORTED_TYPE: return "value type not supported";
+    case EP_ERR_PROTOCOL: return "protocol error";
+    case EP_ERR_TIMEOUT: return "timed out";
     }
     return "unknown result code";
 }
@@ -2050,6 +2092,28 @@ EP_API void ep_buf_lenbytes(ep_buf *b, const void *data, size_t n) {
     ep_store_u32le(b->data + b->len, (uint32_t)n);
     if (n) memcpy(b->data + b->len + 4, data, n);
     b->len += 4 + n;
+}
+
+EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
+    size_t i = 0;
+    int neg = 0;
+    uint64_t v = 0, lim;
+    if (n && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == n) return 0;
+    lim = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned d;
+        if (s[i] < '0' || s[i] > '9') return 0;
+        d = (unsigned)(s[i] - '0');
+        if (v > (lim - d) / 10u) return 0;
+        v = v * 10u + d;
+    }
+    if (neg) *out = v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v;
+    else *out = (int64_t)v;
+    return 1;
 }
 /* ---- end src/base/base.c ---- */
 
@@ -4833,10 +4897,17 @@ EP_API ep_result ep_key_open(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZ
 /* vfs: helpers shared by every vfs (whole-file read/write, paths), and the
  * ep_vfs_os_init stub for builds without an OS file system. */
 
+EP_API void ep_vfs_init(ep_vfs *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    v->struct_size = (uint32_t)sizeof *v;
+    v->version = EP_VFS_VERSION;
+}
+
 #ifdef EP_NO_OS_VFS
 /* vfs_posix.c and vfs_win32.c compile to nothing here; this is the one definition. */
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
-    if (out) memset(out, 0, sizeof *out);
+    ep_vfs_init(out);
     return EP_ERR_UNSUPPORTED;
 }
 #endif
@@ -5299,8 +5370,7 @@ static ep_result ep__posix_stat(ep_vfs *vfs, const char *path, uint64_t *size, e
 
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     if (!out) return EP_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    out->ctx = NULL;
+    ep_vfs_init(out);
     out->open = ep__posix_open;
     out->close = ep__posix_close;
     out->read = ep__posix_read;
@@ -5635,8 +5705,7 @@ static ep_result ep__w32_stat(ep_vfs *vfs, const char *path, uint64_t *size, ep_
 
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     if (!out) return EP_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    out->ctx = NULL;
+    ep_vfs_init(out);
     out->open = ep__w32_open;
     out->close = ep__w32_close;
     out->read = ep__w32_read;
@@ -6143,6 +6212,7 @@ EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
     if (!fs) return EP_ERR_NOMEM;
     memset(fs, 0, sizeof *fs);
     fs->alloc = *alloc;
+    ep_vfs_init(&fs->vfs);
     fs->vfs.ctx = fs;
     fs->vfs.open = ep__mem_open;
     fs->vfs.close = ep__mem_close;
@@ -6163,7 +6233,7 @@ EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
 }
 
 /* Frees every file and every handle still open (they become invalid). */
-EP_API void ep_vfs_mem_destroy(ep_vfs *vfs) {
+EP_API void ep_vfs_mem_free(ep_vfs *vfs) {
     ep__mem_fs *fs;
     ep_allocator alloc;
     if (!vfs) return;
@@ -7232,21 +7302,21 @@ static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
     rd->end = EP_AOF_END_TORN;
     rd->good_end = off;
     rd->tail = rd->len - rd->pos;
-    return EP_AOF_END;
+    return EP_END;
 }
 
-/* The reading loop: EP_OK with a record, EP_AOF_END, or an error. */
+/* The reading loop: EP_OK with a record, EP_END, or an error. */
 static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
     for (;;) {
         size_t avail = rd->len - rd->pos, total = 0;
         const uint8_t *p = rd->buf ? rd->buf + rd->pos : NULL; /* no arithmetic on NULL before the first fill */
         ep_result r;
         if (rd->end == EP_AOF_END_ERROR) return rd->fail;
-        if (rd->end != EP_AOF_READING) return EP_AOF_END;
+        if (rd->end != EP_AOF_READING) return EP_END;
         if (avail == 0 && rd->at_eof) {
             rd->end = EP_AOF_END_CLEAN;
             rd->good_end = rd->base + rd->pos;
-            return EP_AOF_END;
+            return EP_END;
         }
         r = avail ? ep__aof_rd_extent(rd, p, avail, rec, &total) : EP_ERR_EOF;
         if (r == EP_ERR_EOF) {
@@ -7667,7 +7737,7 @@ static ep_result ep__aof_scan(ep_aof_writer *w) {
     rd.base = rd.good_end = EP_AOF_HEADER_SIZE;
     while ((r = ep__aof_rd_next(&rd, &rec)) == EP_OK) {
     }
-    if (r == EP_AOF_END) r = EP_OK;
+    if (r == EP_END) r = EP_OK;
     if (r != EP_OK && w->cfg.repair_tail && ep__aof_rd_damaged_tail(&rd)) {
         rd.end = EP_AOF_END_TORN;
         rd.good_end = rd.base + rd.pos;
@@ -8709,8 +8779,8 @@ static ep_result ep__sr_footer(ep_snapshot_reader *r) {
     r->crc_pos = r->pos;
     r->info.footer_offset = off;
     r->info.trailer_len = r->info.file_size - (off + 4);
-    r->state = EP_SNAPSHOT_END;
-    return EP_SNAPSHOT_END;
+    r->state = EP_END;
+    return EP_END;
 }
 
 EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *out) {
@@ -8821,7 +8891,7 @@ EP_API ep_result ep_snapshot_reader_trailer(ep_snapshot_reader *r, ep_bytes *out
     if (!r || !out) return EP_ERR_INVALID_ARG;
     out->data = NULL;
     out->len = 0;
-    if (r->state != EP_SNAPSHOT_END) return EP_ERR_STATE;
+    if (r->state != EP_END) return EP_ERR_STATE;
     if (r->info.trailer_len == 0) return EP_OK;
     if (r->info.trailer_len > r->max_trailer) return EP_ERR_LIMIT;
     n = (size_t)r->info.trailer_len;
@@ -10267,27 +10337,6 @@ static ep_result ep__put_string(ep_keyspace *ks, ep_bytes key, ep_bytes v, int64
     return ep__entry_set_string(ks, e, v);
 }
 
-EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
-    size_t i = 0;
-    int neg = 0;
-    uint64_t v = 0, lim;
-    if (n && (s[0] == '+' || s[0] == '-')) {
-        neg = s[0] == '-';
-        i = 1;
-    }
-    if (i == n) return 0;
-    lim = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
-    for (; i < n; i++) {
-        unsigned d;
-        if (s[i] < '0' || s[i] > '9') return 0;
-        d = (unsigned)(s[i] - '0');
-        if (v > (lim - d) / 10u) return 0;
-        v = v * 10u + d;
-    }
-    if (neg) *out = v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v;
-    else *out = (int64_t)v;
-    return 1;
-}
 
 /* Decimal text of v into buf (at least 20 bytes); returns the length. */
 static size_t ep__fmt_i64(int64_t v, uint8_t *buf) {
@@ -11783,7 +11832,7 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
             c->res->snapshot_entries++;
         }
     }
-    if (*fatal == EP_OK && r == EP_SNAPSHOT_END) {
+    if (*fatal == EP_OK && r == EP_END) {
         r = EP_OK;
         if (!deliver || c->ks) *fatal = ep__take_trailer(c, rd);
     } else if (*fatal == EP_OK) {
@@ -11920,7 +11969,7 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
     while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
     ep__aof_reader_set_views_hook(rd, NULL, NULL); /* p ends here */
     if (d != EP_OK) return d;
-    return r == EP_AOF_END || r != EP_ERR_NOMEM ? EP_OK : r;
+    return r == EP_END || r != EP_ERR_NOMEM ? EP_OK : r;
 }
 
 static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
@@ -11934,7 +11983,7 @@ static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
         if ((r = ep__deliver(c, &rec, index)) != EP_OK) return r;
         c->res->records_applied++;
     }
-    return r == EP_AOF_END || r != EP_ERR_NOMEM ? EP_OK : r;
+    return r == EP_END || r != EP_ERR_NOMEM ? EP_OK : r;
 }
 
 static ep_result ep__replay_aof(ep__rec *c) {

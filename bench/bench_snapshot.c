@@ -82,7 +82,7 @@ static double snap_read(const char *path, uint64_t entries, uint64_t *file_size)
     while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) n++;
     ep_snapshot_reader_info(r, &info);
     ep_snapshot_reader_free(r);
-    if (res != EP_SNAPSHOT_END || n != entries) exit(1);
+    if (res != EP_END || n != entries) exit(1);
     *file_size = info.file_size;
     return bench_now() - t0;
 }

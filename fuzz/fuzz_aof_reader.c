@@ -32,8 +32,8 @@ static uint64_t read_all(ep_vfs *vfs, const ep_key *key, ep_result *end, ep_aof_
         n++;
     }
     ep_aof_reader_status_get(r, st);
-    if (*end == EP_AOF_END && st->end != EP_AOF_END_CLEAN && st->end != EP_AOF_END_TORN) abort();
-    if (*end != EP_AOF_END && st->end != EP_AOF_END_ERROR) abort();
+    if (*end == EP_END && st->end != EP_AOF_END_CLEAN && st->end != EP_AOF_END_TORN) abort();
+    if (*end != EP_END && st->end != EP_AOF_END_ERROR) abort();
     ep_aof_reader_close(r);
     return n;
 }
@@ -68,11 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (ep_aof_set(w, ep_bytes_of("k", 1), ep_bytes_of("v", 1), -1) != EP_OK) abort();
         if (ep_aof_writer_close(w) != EP_OK) abort();
         n2 = read_all(vfs, use, &end2, &st2);
-        if (end2 != EP_AOF_END || st2.end != EP_AOF_END_CLEAN) abort();
+        if (end2 != EP_END || st2.end != EP_AOF_END_CLEAN) abort();
         /* Everything that read before is still there, plus the new record. */
-        if (end == EP_AOF_END && n2 != n + 1) abort();
+        if (end == EP_END && n2 != n + 1) abort();
         if (n2 < n + 1) abort();
     }
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
     return 0;
 }

@@ -103,6 +103,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         ep_recover_result_free(&res);
     }
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
     return 0;
 }

@@ -30,7 +30,7 @@ static void read_file(ep_vfs *vfs, const ep_key *key, size_t buffer, size_t size
         n++;
     }
     ep_snapshot_reader_info(r, &info);
-    if (res == EP_SNAPSHOT_END) {
+    if (res == EP_END) {
         if (n != info.entry_count || info.footer_offset + 4 + info.trailer_len != size) abort();
         if (ep_snapshot_reader_trailer(r, &t) == EP_OK && t.len != info.trailer_len) abort();
     } else if (res >= 0 || ep_snapshot_reader_next(r, &e) != res) {
@@ -78,6 +78,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (ep_vfs_write_all(vfs, "f", data, size, NULL) != EP_OK) abort();
     read_file(vfs, NULL, 0, size);
     read_file(vfs, key, 7, size);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
     return 0;
 }

@@ -68,6 +68,7 @@ EP__PRIV int64_t ep__clock_wall_ms(void) {
 EP_API const char *ep_result_str(ep_result r) {
     switch (r) {
     case EP_OK: return "ok";
+    case EP_END: return "end of data";
     case EP_ERR_INVALID_ARG: return "invalid argument";
     case EP_ERR_NOMEM: return "out of memory";
     case EP_ERR_IO: return "I/O error";
@@ -93,6 +94,10 @@ EP_API const char *ep_result_str(ep_result r) {
     case EP_ERR_LOCKED: return "locked";
     case EP_ERR_CORRUPT: return "corrupt data";
     case EP_ERR_STATE: return "invalid state";
+    case EP_ERR_GAP: return "gap in the log";
+    case EP_ERR_UNSUPPORTED_TYPE: return "value type not supported";
+    case EP_ERR_PROTOCOL: return "protocol error";
+    case EP_ERR_TIMEOUT: return "timed out";
     }
     return "unknown result code";
 }
@@ -415,4 +420,26 @@ EP_API void ep_buf_lenbytes(ep_buf *b, const void *data, size_t n) {
     ep_store_u32le(b->data + b->len, (uint32_t)n);
     if (n) memcpy(b->data + b->len + 4, data, n);
     b->len += 4 + n;
+}
+
+EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
+    size_t i = 0;
+    int neg = 0;
+    uint64_t v = 0, lim;
+    if (n && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == n) return 0;
+    lim = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
+    for (; i < n; i++) {
+        unsigned d;
+        if (s[i] < '0' || s[i] > '9') return 0;
+        d = (unsigned)(s[i] - '0');
+        if (v > (lim - d) / 10u) return 0;
+        v = v * 10u + d;
+    }
+    if (neg) *out = v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v;
+    else *out = (int64_t)v;
+    return 1;
 }

@@ -8,7 +8,7 @@
  * -std=c99 hides unless asked for before the first system header. Include
  * this header first in the file that defines EMBER_PERSIST_IMPLEMENTATION, or
  * compile that file with -D_POSIX_C_SOURCE=200809L (or -D_GNU_SOURCE). */
-#if defined(EMBER_PERSIST_IMPLEMENTATION) && !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && \
+#if (defined(EMBER_PERSIST_IMPLEMENTATION) || defined(EP__PART_CHECK)) && !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && \
     !defined(_GNU_SOURCE) && !defined(_XOPEN_SOURCE)
 #  define _POSIX_C_SOURCE 200809L
 #endif
@@ -53,9 +53,11 @@ extern "C" {
 #endif
 
 /* ---- result codes ------------------------------------------------------ */
-/* 0 is success; every failure is negative. ep_result_str() names each one. */
+/* 0 is success; every failure is negative; EP_END (positive) says "no more"
+ * from a reader's next call, which is neither. ep_result_str() names each. */
 typedef enum ep_result {
     EP_OK = 0,
+    EP_END = 1,                   /* a reader has no more records or entries (see its status) */
     EP_ERR_INVALID_ARG = -1,      /* a caller passed something unusable */
     EP_ERR_NOMEM = -2,            /* the allocator said no */
     EP_ERR_IO = -3,               /* the OS reported an I/O error (see ep_error.sys_errno) */
@@ -80,7 +82,15 @@ typedef enum ep_result {
     EP_ERR_UNSUPPORTED = -22,     /* not available in this build or on this platform */
     EP_ERR_LOCKED = -23,          /* another holder has the lock */
     EP_ERR_CORRUPT = -24,         /* structure is inconsistent in a way no other code names */
-    EP_ERR_STATE = -25            /* call not valid in the handle's current state */
+    EP_ERR_STATE = -25,           /* call not valid in the handle's current state */
+    EP_ERR_GAP = -26,             /* a log's ids or segments have a hole, or do not meet its checkpoint */
+    EP_ERR_UNSUPPORTED_TYPE = -27,/* a value of a type this library does not represent (Redis stream, module) */
+    EP_ERR_PROTOCOL = -28,        /* a peer broke the wire protocol (RESP, replication) */
+    EP_ERR_TIMEOUT = -29,         /* a peer or a wait took longer than allowed */
+
+    /* Other names for the codes above, as the Redis and WAL parts speak of them. */
+    EP_ERR_INVALID = EP_ERR_INVALID_ARG,
+    EP_ERR_VERSION = EP_ERR_BAD_VERSION
 } ep_result;
 
 EP_API const char *ep_result_str(ep_result r);
@@ -135,6 +145,20 @@ EP_INLINE ep_bytes ep_bytes_of(const void *data, size_t len) {
     b.len = len;
     return b;
 }
+/* A NUL-terminated string as bytes (without the NUL); NULL gives an empty view. */
+EP_INLINE ep_bytes ep_bytes_str(const char *s) { return ep_bytes_of(s, s ? strlen(s) : 0); }
+/* A string literal as bytes, its length known at compile time: EP_LIT("user:1"). */
+#define EP_LIT(s) ep_bytes_of("" s, sizeof(s) - 1)
+
+/* ---- shard ids ---------------------------------------------------------- */
+/* ember's shard id: a u16 in the snapshot header, the {id} of shard-{id}.aof. */
+typedef uint16_t ep_shard_id;
+
+/* ---- integers in text --------------------------------------------------- */
+/* Rust's i64 parse (str::parse::<i64>), which ember's INCR uses: an optional
+ * '+' or '-', then one or more ASCII digits, nothing else, in range.
+ * Returns 1 and *out, or 0. */
+EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out);
 
 /* ---- little-endian codec ----------------------------------------------- */
 /* Byte-at-a-time on purpose: correct on any host byte order and alignment;

@@ -11,6 +11,14 @@
 #include <string.h>
 #include <limits.h>
 
+/* The implementation needs POSIX 2008 (clock_gettime, pread, fdatasync ...),
+ * which strict -std=c99 hides unless it is asked for before the first system
+ * header. base.h asks for it, but too late if a system header came first:
+ * say so plainly instead of failing on incomplete types further down. */
+#if !defined(_WIN32) && defined(__GLIBC__) && !defined(__USE_XOPEN2K8)
+#  error "ember_persist.h: the implementation needs POSIX 2008, hidden here by a strict -std= and a system header included before ember_persist.h. Include ember_persist.h first in the file that defines EMBER_PERSIST_IMPLEMENTATION, or compile that file with -D_POSIX_C_SOURCE=200809L (or -D_GNU_SOURCE)."
+#endif
+
 /* Private functions are static in the single header. When a part is compiled
  * on its own (make parts), EP__PART_CHECK makes them extern so that a
  * declaration without a definition in that file is not an error. */

@@ -235,21 +235,21 @@ static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
     rd->end = EP_AOF_END_TORN;
     rd->good_end = off;
     rd->tail = rd->len - rd->pos;
-    return EP_AOF_END;
+    return EP_END;
 }
 
-/* The reading loop: EP_OK with a record, EP_AOF_END, or an error. */
+/* The reading loop: EP_OK with a record, EP_END, or an error. */
 static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
     for (;;) {
         size_t avail = rd->len - rd->pos, total = 0;
         const uint8_t *p = rd->buf ? rd->buf + rd->pos : NULL; /* no arithmetic on NULL before the first fill */
         ep_result r;
         if (rd->end == EP_AOF_END_ERROR) return rd->fail;
-        if (rd->end != EP_AOF_READING) return EP_AOF_END;
+        if (rd->end != EP_AOF_READING) return EP_END;
         if (avail == 0 && rd->at_eof) {
             rd->end = EP_AOF_END_CLEAN;
             rd->good_end = rd->base + rd->pos;
-            return EP_AOF_END;
+            return EP_END;
         }
         r = avail ? ep__aof_rd_extent(rd, p, avail, rec, &total) : EP_ERR_EOF;
         if (r == EP_ERR_EOF) {
@@ -670,7 +670,7 @@ static ep_result ep__aof_scan(ep_aof_writer *w) {
     rd.base = rd.good_end = EP_AOF_HEADER_SIZE;
     while ((r = ep__aof_rd_next(&rd, &rec)) == EP_OK) {
     }
-    if (r == EP_AOF_END) r = EP_OK;
+    if (r == EP_END) r = EP_OK;
     if (r != EP_OK && w->cfg.repair_tail && ep__aof_rd_damaged_tail(&rd)) {
         rd.end = EP_AOF_END_TORN;
         rd.good_end = rd.base + rd.pos;

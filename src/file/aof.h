@@ -42,7 +42,7 @@
  * Reader
  *   ep_aof_reader_open(path, &rcfg, &r, &err);
  *   while ((res = ep_aof_reader_next(r, &rec)) == EP_OK) { ...rec... }
- *   if (res == EP_AOF_END) ep_aof_reader_status_get(r, &st);  // clean or torn
+ *   if (res == EP_END) ep_aof_reader_status_get(r, &st);  // clean or torn
  * Reads in chunks (256 KiB default), memory = one chunk or the largest record
  * (capped by max_record_size). The views in rec are valid until the next
  * call. Checks in ember's order: caps as each length/count is read, then the
@@ -68,8 +68,6 @@ extern "C" {
 #define EP_AOF_VERSION_ENCRYPTED 3
 /* How far past a cut-short record the reader looks for a valid one. */
 #define EP_AOF_RESYNC_WINDOW (1024u * 1024u)
-/* ep_aof_reader_next: no more records (not an error; see the status). */
-#define EP_AOF_END ((ep_result)1)
 
 #ifndef EP_FSYNC_POLICY_DEFINED
 #define EP_FSYNC_POLICY_DEFINED
@@ -224,7 +222,7 @@ EP_API void ep_aof_reader_config_init(ep_aof_reader_config *cfg);
  * EP_ERR_BAD_VERSION (0 or > 3), EP_ERR_ENCRYPTION_REQUIRED (v3, no key). */
 EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config *cfg, ep_aof_reader **out,
                                     ep_error *err);
-/* EP_OK and a record; EP_AOF_END at a clean end or a torn tail; or the error
+/* EP_OK and a record; EP_END at a clean end or a torn tail; or the error
  * (repeated on later calls). */
 EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec);
 EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out);

@@ -616,8 +616,8 @@ static ep_result ep__sr_footer(ep_snapshot_reader *r) {
     r->crc_pos = r->pos;
     r->info.footer_offset = off;
     r->info.trailer_len = r->info.file_size - (off + 4);
-    r->state = EP_SNAPSHOT_END;
-    return EP_SNAPSHOT_END;
+    r->state = EP_END;
+    return EP_END;
 }
 
 EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *out) {
@@ -728,7 +728,7 @@ EP_API ep_result ep_snapshot_reader_trailer(ep_snapshot_reader *r, ep_bytes *out
     if (!r || !out) return EP_ERR_INVALID_ARG;
     out->data = NULL;
     out->len = 0;
-    if (r->state != EP_SNAPSHOT_END) return EP_ERR_STATE;
+    if (r->state != EP_END) return EP_ERR_STATE;
     if (r->info.trailer_len == 0) return EP_OK;
     if (r->info.trailer_len > r->max_trailer) return EP_ERR_LIMIT;
     n = (size_t)r->info.trailer_len;

@@ -17,12 +17,12 @@
  *   ep_snapshot_reader_config_init(&rc);                    rc.shard_id = 3;
  *   ep_snapshot_reader_open(path, &rc, &r, &err);
  *   while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) { ... }
- *   res == EP_SNAPSHOT_END: every entry read and the footer CRC matched.
+ *   res == EP_END: every entry read and the footer CRC matched.
  *   Anything else is an error (ep_snapshot_reader_error has offset/index).
  *
  * Entries come back before the footer can be checked (ember's format puts
  * the CRC at the end), so a caller that must not act on a corrupt file
- * buffers the entries until EP_SNAPSHOT_END, as ember's recovery does.
+ * buffers the entries until EP_END, as ember's recovery does.
  *
  * Allocation: begin/open allocate the handle and one I/O buffer
  * (buffer_size); the writer's buffer grows to hold the largest entry, the
@@ -42,7 +42,6 @@ extern "C" {
 
 /* ep_snapshot_reader_next after the last entry, once the footer matched.
  * Positive: not an error, not EP_OK. */
-#define EP_SNAPSHOT_END ((ep_result)1)
 /* reader config shard_id: accept any shard. */
 #define EP_SNAPSHOT_ANY_SHARD (-1)
 #define EP_SNAPSHOT_HEADER_SIZE 11
@@ -150,8 +149,8 @@ typedef struct ep_snapshot_info {
     uint64_t file_size;
     uint64_t entries_read;      /* so far */
     uint64_t entry_offset;      /* file offset of the entry last returned by next */
-    uint64_t footer_offset;     /* valid once next returned EP_SNAPSHOT_END */
-    uint64_t trailer_len;       /* bytes after the footer; valid at EP_SNAPSHOT_END */
+    uint64_t footer_offset;     /* valid once next returned EP_END */
+    uint64_t trailer_len;       /* bytes after the footer; valid at EP_END */
 } ep_snapshot_info;
 
 typedef struct ep_snapshot_reader ep_snapshot_reader;
@@ -165,7 +164,7 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
                                          ep_snapshot_reader **out, ep_error *err);
 
 /* The next entry (views valid until the next call or free), then
- * EP_SNAPSHOT_END once entry_count entries were read and the footer CRC
+ * EP_END once entry_count entries were read and the footer CRC
  * matched. Errors: EP_ERR_EOF (the file ends inside an entry or before the
  * footer), EP_ERR_CHECKSUM, EP_ERR_DECRYPT, and the codec's (EP_ERR_LIMIT,
  * EP_ERR_UNKNOWN_TAG, EP_ERR_UTF8, EP_ERR_BAD_VALUE); the error detail has
@@ -175,7 +174,7 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
 EP_API void ep_snapshot_reader_info(const ep_snapshot_reader *r, ep_snapshot_info *out);
 
 /* The bytes after the footer (not interpreted), valid until free. Only after
- * EP_SNAPSHOT_END (else EP_ERR_STATE). Empty if there are none;
+ * EP_END (else EP_ERR_STATE). Empty if there are none;
  * EP_ERR_LIMIT (and an empty view) if there are more than max_trailer. */
 EP_API ep_result ep_snapshot_reader_trailer(ep_snapshot_reader *r, ep_bytes *out);
 

@@ -413,7 +413,7 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
             c->res->snapshot_entries++;
         }
     }
-    if (*fatal == EP_OK && r == EP_SNAPSHOT_END) {
+    if (*fatal == EP_OK && r == EP_END) {
         r = EP_OK;
         if (!deliver || c->ks) *fatal = ep__take_trailer(c, rd);
     } else if (*fatal == EP_OK) {
@@ -550,7 +550,7 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
     while (p.n && d == EP_OK) d = ep__apply_held(c, &p);
     ep__aof_reader_set_views_hook(rd, NULL, NULL); /* p ends here */
     if (d != EP_OK) return d;
-    return r == EP_AOF_END || r != EP_ERR_NOMEM ? EP_OK : r;
+    return r == EP_END || r != EP_ERR_NOMEM ? EP_OK : r;
 }
 
 static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
@@ -564,7 +564,7 @@ static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
         if ((r = ep__deliver(c, &rec, index)) != EP_OK) return r;
         c->res->records_applied++;
     }
-    return r == EP_AOF_END || r != EP_ERR_NOMEM ? EP_OK : r;
+    return r == EP_END || r != EP_ERR_NOMEM ? EP_OK : r;
 }
 
 static ep_result ep__replay_aof(ep__rec *c) {

@@ -1328,27 +1328,6 @@ static ep_result ep__put_string(ep_keyspace *ks, ep_bytes key, ep_bytes v, int64
     return ep__entry_set_string(ks, e, v);
 }
 
-EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
-    size_t i = 0;
-    int neg = 0;
-    uint64_t v = 0, lim;
-    if (n && (s[0] == '+' || s[0] == '-')) {
-        neg = s[0] == '-';
-        i = 1;
-    }
-    if (i == n) return 0;
-    lim = neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
-    for (; i < n; i++) {
-        unsigned d;
-        if (s[i] < '0' || s[i] > '9') return 0;
-        d = (unsigned)(s[i] - '0');
-        if (v > (lim - d) / 10u) return 0;
-        v = v * 10u + d;
-    }
-    if (neg) *out = v == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)v;
-    else *out = (int64_t)v;
-    return 1;
-}
 
 /* Decimal text of v into buf (at least 20 bytes); returns the length. */
 static size_t ep__fmt_i64(int64_t v, uint8_t *buf) {

@@ -139,9 +139,6 @@ EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_s
 EP_API size_t ep_keyspace_schema_count(const ep_keyspace *ks);
 EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name, ep_bytes *descriptor);
 
-/* Rust's i64 parse (str::parse::<i64>): an optional '+' or '-', then one or
- * more ASCII digits, nothing else, in range. Returns 1 and *out, or 0. */
-EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out);
 
 #ifdef __cplusplus
 }

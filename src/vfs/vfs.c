@@ -3,10 +3,17 @@
 #include "base/internal.h"
 #include "vfs/vfs.h"
 
+EP_API void ep_vfs_init(ep_vfs *v) {
+    if (!v) return;
+    memset(v, 0, sizeof *v);
+    v->struct_size = (uint32_t)sizeof *v;
+    v->version = EP_VFS_VERSION;
+}
+
 #ifdef EP_NO_OS_VFS
 /* vfs_posix.c and vfs_win32.c compile to nothing here; this is the one definition. */
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
-    if (out) memset(out, 0, sizeof *out);
+    ep_vfs_init(out);
     return EP_ERR_UNSUPPORTED;
 }
 #endif

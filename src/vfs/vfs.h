@@ -29,7 +29,14 @@ typedef int (*ep_list_fn)(void *ctx, const char *name);
  * message on failure. Durability: write() hands bytes to the OS (they survive
  * a process crash); only sync() (and sync_dir() for the directory entry after
  * create, rename or remove) makes them survive power loss. */
+/* The table's head says which fields it has, so later versions of the
+ * library can add operations without breaking tables users built against
+ * an older one: fill struct_size and version with ep_vfs_init (or
+ * EP_VFS_VERSION and sizeof(ep_vfs)) before setting the functions. */
+#define EP_VFS_VERSION 1
 struct ep_vfs {
+    uint32_t struct_size;  /* sizeof(ep_vfs) as the table's author compiled it */
+    uint32_t version;      /* EP_VFS_VERSION the table's author compiled against */
     void *ctx;  /* the implementation's own state */
     ep_result (*open)(ep_vfs *vfs, const char *path, unsigned flags, ep_file **out, ep_error *err);
     ep_result (*close)(ep_vfs *vfs, ep_file *f, ep_error *err);
@@ -58,6 +65,10 @@ struct ep_vfs {
     ep_result (*stat)(ep_vfs *vfs, const char *path, uint64_t *size, ep_error *err);
 };
 
+/* Zeroes v and fills its head (struct_size, version): the start of a table
+ * of your own. */
+EP_API void ep_vfs_init(ep_vfs *v);
+
 /* The operating system's file system (POSIX or Windows). Fills a table the
  * caller owns; it holds no state. EP_ERR_UNSUPPORTED under EP_NO_OS_VFS. */
 EP_API ep_result ep_vfs_os_init(ep_vfs *out);
@@ -65,7 +76,7 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out);
 /* An in-memory file system. Everything written is immediately "durable";
  * use the test wrappers to model crashes. Not thread-safe. */
 EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out);
-EP_API void ep_vfs_mem_destroy(ep_vfs *vfs);
+EP_API void ep_vfs_mem_free(ep_vfs *vfs);
 
 /* Convenience wrappers that read or write a whole file through a vfs.
  * read_all allocates *data (free with ep_free(alloc, ...)); it refuses files

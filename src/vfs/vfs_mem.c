@@ -485,6 +485,7 @@ EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
     if (!fs) return EP_ERR_NOMEM;
     memset(fs, 0, sizeof *fs);
     fs->alloc = *alloc;
+    ep_vfs_init(&fs->vfs);
     fs->vfs.ctx = fs;
     fs->vfs.open = ep__mem_open;
     fs->vfs.close = ep__mem_close;
@@ -505,7 +506,7 @@ EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
 }
 
 /* Frees every file and every handle still open (they become invalid). */
-EP_API void ep_vfs_mem_destroy(ep_vfs *vfs) {
+EP_API void ep_vfs_mem_free(ep_vfs *vfs) {
     ep__mem_fs *fs;
     ep_allocator alloc;
     if (!vfs) return;

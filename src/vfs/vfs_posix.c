@@ -335,8 +335,7 @@ static ep_result ep__posix_stat(ep_vfs *vfs, const char *path, uint64_t *size, e
 
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     if (!out) return EP_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    out->ctx = NULL;
+    ep_vfs_init(out);
     out->open = ep__posix_open;
     out->close = ep__posix_close;
     out->read = ep__posix_read;

@@ -313,8 +313,7 @@ static ep_result ep__w32_stat(ep_vfs *vfs, const char *path, uint64_t *size, ep_
 
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     if (!out) return EP_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    out->ctx = NULL;
+    ep_vfs_init(out);
     out->open = ep__w32_open;
     out->close = ep__w32_close;
     out->read = ep__w32_read;

@@ -571,7 +571,7 @@ EPT_CASE(key_file_on_memory_vfs) {
     EPT_CHECK_EQ(ep_key_generate_file(mem, "k.hex", &err), EP_ERR_EXISTS);
     EPT_CHECK_OK(ep_key_load_file(mem, "k.hex", NULL, &k, &err));
     ep_key_free(k);
-    ep_vfs_mem_destroy(mem);
+    ep_vfs_mem_free(mem);
 }
 
 EPT_MAIN()

@@ -118,10 +118,10 @@ static int vector_both_ways(const uint8_t *v, size_t n, void (*writes)(ep_aof_wr
     if (ep_aof_writer_close(w) != EP_OK) return 0;
     ok = file_equals(vfs, P, v, n);
     ok = ok && ep_vfs_write_all(vfs, "d/v.aof", v, n, NULL) == EP_OK;
-    ok = ok && read_all(vfs, "d/v.aof", NULL, &got, &st, 0) == EP_AOF_END;
+    ok = ok && read_all(vfs, "d/v.aof", NULL, &got, &st, 0) == EP_END;
     ok = ok && got.n == nrec && st.end == EP_AOF_END_CLEAN && st.good_offset == n;
     rl_free(&got);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
     return ok;
 }
 
@@ -182,7 +182,7 @@ EPT_CASE(vector_e1_encrypted_both_ways) {
     EPT_CHECK_OK(ep_aof_set(w, S("a"), S("b"), -1));
     EPT_CHECK_OK(ep_aof_writer_close(w));
     EPT_CHECK(file_equals(vfs, P, E1, sizeof E1));
-    EPT_CHECK_EQ(read_all(vfs, P, key, &got, &st, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(vfs, P, key, &got, &st, 0), EP_END);
     EPT_CHECK(got.n == 1 && st.end == EP_AOF_END_CLEAN && st.version == 3);
     EPT_CHECK(got.enc[0].len == 19 && memcmp(got.enc[0].data, V1 + 5, 19) == 0);
     rl_free(&got);
@@ -198,7 +198,7 @@ EPT_CASE(vector_e1_encrypted_both_ways) {
     rl_free(&got);
     ep_key_free(key);
     ep_key_free(wrong);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 /* ---- §7 behaviour vectors -------------------------------------------------------- */
@@ -209,7 +209,7 @@ static ep_result read_bytes(const uint8_t *d, size_t n, reclist *got, ep_aof_rea
     memset(got, 0, sizeof *got);
     if (ep_vfs_write_all(vfs, "d/x.aof", d, n, NULL) != EP_OK) return EP_ERR_IO;
     r = read_all(vfs, "d/x.aof", NULL, got, st, 0);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
     return r;
 }
 
@@ -222,7 +222,7 @@ EPT_CASE(behaviour_vectors) {
     /* lone trailing 01 */
     memcpy(b, V1, sizeof V1);
     b[sizeof V1] = 0x01;
-    EPT_CHECK_EQ(read_bytes(b, sizeof V1 + 1, &got, &st), EP_AOF_END);
+    EPT_CHECK_EQ(read_bytes(b, sizeof V1 + 1, &got, &st), EP_END);
     EPT_CHECK(got.n == 1 && st.end == EP_AOF_END_TORN && st.good_offset == sizeof V1 && st.tail_bytes == 1);
     rl_free(&got);
     /* last byte flipped */
@@ -252,11 +252,11 @@ EPT_CASE(behaviour_vectors) {
     /* EAOF 01 reads as v2 */
     memcpy(b, V1, sizeof V1);
     b[4] = 1;
-    EPT_CHECK_EQ(read_bytes(b, sizeof V1, &got, &st), EP_AOF_END);
+    EPT_CHECK_EQ(read_bytes(b, sizeof V1, &got, &st), EP_END);
     EPT_CHECK(got.n == 1 && st.version == 1 && st.end == EP_AOF_END_CLEAN);
     rl_free(&got);
     /* header only: END at once */
-    EPT_CHECK_EQ(read_bytes(V1, 5, &got, &st), EP_AOF_END);
+    EPT_CHECK_EQ(read_bytes(V1, 5, &got, &st), EP_END);
     EPT_CHECK(got.n == 0 && st.end == EP_AOF_END_CLEAN);
 }
 
@@ -352,10 +352,10 @@ EPT_CASE(ember_unit_writer_reader_round_trips) {
     EPT_CHECK(rec.tag == EP_AOF_PERSIST);
     EPT_CHECK_OK(ep_aof_reader_next(r, &rec));
     EPT_CHECK(rec.tag == EP_AOF_PEXPIRE && rec.num == 3000);
-    EPT_CHECK_EQ(ep_aof_reader_next(r, &rec), EP_AOF_END);
-    EPT_CHECK_EQ(ep_aof_reader_next(r, &rec), EP_AOF_END);
+    EPT_CHECK_EQ(ep_aof_reader_next(r, &rec), EP_END);
+    EPT_CHECK_EQ(ep_aof_reader_next(r, &rec), EP_END);
     ep_aof_reader_close(r);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 EPT_CASE(rewrite_keeps_only_new_records) {
@@ -370,14 +370,14 @@ EPT_CASE(rewrite_keeps_only_new_records) {
     ep_aof_writer_stats_get(w, &s);
     EPT_CHECK(s.synced_offset == s.size && s.version == 2);
     EPT_CHECK_OK(ep_aof_writer_close(w));
-    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, NULL, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, NULL, 0), EP_END);
     EPT_CHECK(got.n == 1 && got.enc[0].data[5] == 'n');
     rl_free(&got);
     {
         uint64_t sz;
         EPT_CHECK_EQ(vfs->stat(vfs, P ".tmp", &sz, NULL), EP_ERR_NOT_FOUND);
     }
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 EPT_CASE(encryption_round_trip_mismatch_and_migration) {
@@ -402,7 +402,7 @@ EPT_CASE(encryption_round_trip_mismatch_and_migration) {
     EPT_CHECK_OK(ep_aof_lpush(w, S("l"), ab, 2));
     EPT_CHECK_OK(ep_aof_zadd(w, S("z"), sc, ab, 1));
     EPT_CHECK_OK(ep_aof_writer_close(w));
-    EPT_CHECK_EQ(read_all(vfs, P, key, &got, &st, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(vfs, P, key, &got, &st, 0), EP_END);
     EPT_CHECK(got.n == 4 && st.version == 3 && st.end == EP_AOF_END_CLEAN);
     rl_free(&got);
     /* A writer without a key refuses the v3 file and leaves it alone. */
@@ -421,13 +421,13 @@ EPT_CASE(encryption_round_trip_mismatch_and_migration) {
     EPT_CHECK_OK(ep_aof_writer_rewrite(w));
     EPT_CHECK_OK(ep_aof_set(w, S("n"), S("1"), -1));
     EPT_CHECK_OK(ep_aof_writer_close(w));
-    EPT_CHECK_EQ(read_all(vfs, P, key, &got, &st, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(vfs, P, key, &got, &st, 0), EP_END);
     EPT_CHECK(got.n == 1 && st.version == 3);
     rl_free(&got);
     /* Plaintext file: readable with a key; a writer with a key refuses it;
      * a keyless writer's rewrite... and a keyed writer's rewrite migrates. */
     EPT_CHECK_OK(ep_vfs_write_all(vfs, P, V1, sizeof V1, NULL));
-    EPT_CHECK_EQ(read_all(vfs, P, key, &got, &st, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(vfs, P, key, &got, &st, 0), EP_END);
     EPT_CHECK(got.n == 1 && st.version == 2);
     rl_free(&got);
     cfg.key = key;
@@ -435,7 +435,7 @@ EPT_CASE(encryption_round_trip_mismatch_and_migration) {
     EPT_CHECK(strstr(err.message, "rewrite") != NULL);
     EPT_CHECK(file_equals(vfs, P, V1, sizeof V1));
     ep_key_free(key);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 /* ---- a random multi-record workload ----------------------------------------- */
@@ -507,12 +507,12 @@ EPT_CASE(workload_round_trips_with_small_chunks) {
     size_t i;
     EPT_CHECK(write_workload(vfs, P, ept_seed(), 300, &want, NULL));
     for (i = 0; i < 4; i++) {
-        EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, &st, chunks[i]), EP_AOF_END);
+        EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, &st, chunks[i]), EP_END);
         EPT_CHECK(got.n == want.n && rl_equal_prefix(&got, &want) && st.end == EP_AOF_END_CLEAN);
         rl_free(&got);
     }
     rl_free(&want);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 /* Every cut of a multi-record file reads as a prefix ending torn or clean. */
@@ -529,7 +529,7 @@ static void every_cut(const ep_key *key) {
         ep_result r;
         EPT_CHECK_OK(ep_vfs_write_all(vfs, "d/cut.aof", d, cut, NULL));
         r = read_all(vfs, "d/cut.aof", key, &got, &st, 64);
-        if (r != EP_AOF_END || !rl_equal_prefix(&got, &want) ||
+        if (r != EP_END || !rl_equal_prefix(&got, &want) ||
             (cut == len ? st.end != EP_AOF_END_CLEAN || got.n != want.n : 0) ||
             st.good_offset + st.tail_bytes != cut) {
             char m[160];
@@ -543,7 +543,7 @@ static void every_cut(const ep_key *key) {
     }
     ep_free(NULL, d);
     rl_free(&want);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 EPT_CASE(every_cut_is_a_torn_prefix) { every_cut(NULL); }
@@ -579,7 +579,7 @@ static void every_flip(const ep_key *key) {
                 rl_free(&got);
                 goto out;
             }
-            if (r != EP_AOF_END) errors++;
+            if (r != EP_END) errors++;
             else if (got.n < want.n) silent_torn++;
             rl_free(&got);
         }
@@ -589,7 +589,7 @@ static void every_flip(const ep_key *key) {
 out:
     ep_free(NULL, d);
     rl_free(&want);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 EPT_CASE(every_bit_flip_is_caught_or_harmless) { every_flip(NULL); }
@@ -624,7 +624,7 @@ EPT_CASE(damaged_length_mid_file_is_corrupt_not_torn) {
     EPT_CHECK(open_writer(vfs, P, EP_FSYNC_NO, NULL) == NULL);
     EPT_CHECK(file_equals(vfs, P, d, len));
     ep_free(NULL, d);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 EPT_CASE(torn_tail_is_trimmed_before_appending) {
@@ -643,7 +643,7 @@ EPT_CASE(torn_tail_is_trimmed_before_appending) {
     EPT_CHECK(s.trimmed_bytes > 0 && s.size == len - 3 - s.trimmed_bytes);
     EPT_CHECK_OK(ep_aof_set(w, S("after"), S("tear"), -1));
     EPT_CHECK_OK(ep_aof_writer_close(w));
-    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, &st, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, &st, 0), EP_END);
     EPT_CHECK(st.end == EP_AOF_END_CLEAN && got.n == want.n);
     EPT_CHECK(rl_equal_prefix(&got, &want) == 0); /* last one differs: it is the new record */
     want.n--;
@@ -660,7 +660,7 @@ EPT_CASE(torn_tail_is_trimmed_before_appending) {
     EPT_CHECK((w = open_writer(vfs, P, EP_FSYNC_ALWAYS, NULL)) != NULL);
     EPT_CHECK_OK(ep_aof_writer_close(w));
     EPT_CHECK(file_equals(vfs, P, V1, 5));
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 EPT_CASE(writer_refuses_bad_files) {
@@ -699,7 +699,7 @@ EPT_CASE(writer_refuses_bad_files) {
         EPT_CHECK_EQ(ep_aof_writer_open(P, &cfg, &w2, &err), EP_ERR_LOCKED);
     }
     EPT_CHECK_OK(ep_aof_writer_close(w));
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 EPT_CASE(bad_arguments_write_nothing) {
@@ -728,7 +728,7 @@ EPT_CASE(bad_arguments_write_nothing) {
     EPT_CHECK(s.size == 5 && s.records == 0);
     EPT_CHECK_OK(ep_aof_set(w, S("k"), S("v"), -1)); /* still usable */
     EPT_CHECK_OK(ep_aof_writer_close(w));
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 /* Every per-kind call writes what the generic record would. */
@@ -785,7 +785,7 @@ EPT_CASE(every_helper_matches_the_generic_record) {
     EPT_CHECK_OK(ep_aof_bitop(w, EP_BITOP_XOR, S("d"), two, 2));
     EPT_CHECK_OK(ep_aof_pexpireat(w, S("a"), 1700000000000LL));
     EPT_CHECK_OK(ep_aof_writer_close(w));
-    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, NULL, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, NULL, 0), EP_END);
     EPT_CHECK_EQ(got.n, 35);
     for (used = 0; used < 35; used++) EPT_CHECK_EQ(got.enc[used].data[0], used + 1);
     EPT_CHECK(got.enc[24].len == sizeof vadd_payload && memcmp(got.enc[24].data, vadd_payload, sizeof vadd_payload) == 0);
@@ -804,7 +804,7 @@ EPT_CASE(every_helper_matches_the_generic_record) {
         EPT_CHECK(ep_items_next(&it, &item) && isinf(item.score));
     }
     rl_free(&got);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 EPT_CASE(records_larger_than_buffer_and_chunk) {
@@ -836,7 +836,7 @@ EPT_CASE(records_larger_than_buffer_and_chunk) {
     EPT_CHECK(rec.value.len == big && memcmp(rec.value.data, v, big) == 0);
     EPT_CHECK_OK(ep_aof_reader_next(r, &rec));
     EPT_CHECK(rec.key.len == 6);
-    EPT_CHECK_EQ(ep_aof_reader_next(r, &rec), EP_AOF_END);
+    EPT_CHECK_EQ(ep_aof_reader_next(r, &rec), EP_END);
     ep_aof_reader_close(r);
     /* The reader's record cap. */
     rc.max_record_size = 1u << 20;
@@ -846,7 +846,7 @@ EPT_CASE(records_larger_than_buffer_and_chunk) {
     EPT_CHECK(ep_aof_reader_error(r)->offset == 5 + 27 && ep_aof_reader_error(r)->index == 1);
     ep_aof_reader_close(r);
     free(v);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 /* ---- policies ------------------------------------------------------------------ */
@@ -931,7 +931,7 @@ EPT_CASE(policies_sync_when_they_should) {
     EPT_CHECK(s.synced_offset == s.size);
     EPT_CHECK_OK(ep_aof_writer_close(w));
     fault_vfs_destroy(fv);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 /* ---- faults ------------------------------------------------------------------- */
@@ -957,11 +957,11 @@ EPT_CASE(failed_sync_poisons) {
     EPT_CHECK_EQ(ep_aof_lpush(w, S("l"), NULL, 0), EP_ERR_POISONED);
     EPT_CHECK(ep_aof_writer_error(w)->code == EP_ERR_IO); /* the original failure is kept */
     EPT_CHECK_EQ(ep_aof_writer_close(w), EP_ERR_POISONED);
-    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, &st, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, &st, 0), EP_END);
     EPT_CHECK(got.n >= 1 && got.n <= 2);
     rl_free(&got);
     fault_vfs_destroy(fv);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 EPT_CASE(failed_write_is_cut_back_and_writer_stays_usable) {
@@ -979,7 +979,7 @@ EPT_CASE(failed_write_is_cut_back_and_writer_stays_usable) {
     fault_vfs_disarm(fv);
     EPT_CHECK_OK(ep_aof_set(w, S("c"), S("3"), -1));
     EPT_CHECK_OK(ep_aof_writer_close(w));
-    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, &st, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, &st, 0), EP_END);
     EPT_CHECK(got.n == 2 && st.end == EP_AOF_END_CLEAN);
     EPT_CHECK(got.enc[1].data[5] == 'c');
     rl_free(&got);
@@ -995,11 +995,11 @@ EPT_CASE(failed_write_is_cut_back_and_writer_stays_usable) {
     fault_vfs_disarm(fv);
     EPT_CHECK((w = open_writer(fv, P, EP_FSYNC_ALWAYS, NULL)) != NULL);
     EPT_CHECK_OK(ep_aof_writer_close(w));
-    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, &st, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(vfs, P, NULL, &got, &st, 0), EP_END);
     EPT_CHECK(got.n == 2 && st.end == EP_AOF_END_CLEAN);
     rl_free(&got);
     fault_vfs_destroy(fv);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
 }
 
 /* The workload used by the fail-the-Nth-op loop: open, appends under each
@@ -1048,7 +1048,7 @@ static void nth_loop(const ep_key *key) {
     EPT_CHECK_OK(nth_workload(fv, key, &acked));
     total = fault_vfs_count(fv, FAULT_ALL);
     fault_vfs_destroy(fv);
-    ep_vfs_mem_destroy(vfs);
+    ep_vfs_mem_free(vfs);
     for (n = 1; n <= total; n++) {
         int sticky;
         for (sticky = 0; sticky < 2; sticky++) {
@@ -1073,7 +1073,7 @@ static void nth_loop(const ep_key *key) {
              * and a new writer can open and append to it. */
             r = read_all(vfs, P, key, &got, &st, 0);
             rl_free(&got);
-            if (r != EP_AOF_END && r != EP_ERR_EOF && r != EP_ERR_NOT_FOUND) {
+            if (r != EP_END && r != EP_ERR_EOF && r != EP_ERR_NOT_FOUND) {
                 char m[160];
                 snprintf(m, sizeof m, "fault at op %lu (sticky %d): reading gave %d: %s", (unsigned long)n, sticky,
                          (int)r, st.error.message);
@@ -1083,12 +1083,12 @@ static void nth_loop(const ep_key *key) {
                 EPT_CHECK(w != NULL);
                 EPT_CHECK_OK(ep_aof_set(w, S("after"), S("fault"), -1));
                 EPT_CHECK_OK(ep_aof_writer_close(w));
-                EPT_CHECK_EQ(read_all(vfs, P, key, &got, &st, 0), EP_AOF_END);
+                EPT_CHECK_EQ(read_all(vfs, P, key, &got, &st, 0), EP_END);
                 EPT_CHECK(st.end == EP_AOF_END_CLEAN && got.n >= 1);
                 rl_free(&got);
             }
             fault_vfs_destroy(fv);
-            ep_vfs_mem_destroy(vfs);
+            ep_vfs_mem_free(vfs);
         }
     }
     printf("    %lu operations, %ld runs reported the fault\n", (unsigned long)total, failures);
@@ -1119,7 +1119,7 @@ EPT_CASE(os_vfs_round_trip) {
     EPT_CHECK_OK(ep_aof_writer_close(w));
     EPT_CHECK_OK(ep_vfs_os_init(&os));
     EPT_CHECK(file_equals(&os, path, V1, sizeof V1));
-    EPT_CHECK_EQ(read_all(&os, path, NULL, &got, &st, 0), EP_AOF_END);
+    EPT_CHECK_EQ(read_all(&os, path, NULL, &got, &st, 0), EP_END);
     EPT_CHECK(got.n == 1);
     rl_free(&got);
 }

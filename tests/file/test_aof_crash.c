@@ -179,7 +179,7 @@ static void crash_every_op(ep_fsync_policy pol) {
             if (ep_aof_writer_open(P, &cfg, &w, &err) != EP_OK) {
                 /* Refusing is right only for damage past the acknowledged records. */
                 refused++;
-                EPT_CHECK(end != EP_AOF_END);
+                EPT_CHECK(end != EP_END);
                 /* (a garbage header is fine while nothing was acknowledged) */
                 if (rr.acked > 0 && !(err.offset == UINT64_MAX || err.offset >= log.end[rr.acked - 1])) {
                     char m[300];

@@ -34,7 +34,7 @@ static ep_vfs *mem(void) {
     ep_vfs *v = NULL;
     if (ep_vfs_mem_create(NULL, &v) != EP_OK) return NULL;
     if (v->mkdir(v, "snap", NULL) != EP_OK) {
-        ep_vfs_mem_destroy(v);
+        ep_vfs_mem_free(v);
         return NULL;
     }
     return v;
@@ -146,7 +146,7 @@ EPT_CASE(v4_v5_v6_written_byte_exact) {
     d = slurp(v, PATH, &n);
     EPT_CHECK(d && n == sizeof V6 && memcmp(d, V6, n) == 0);
     free(d);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 EPT_CASE(v4_v5_v6_v7_read) {
@@ -175,8 +175,8 @@ EPT_CASE(v4_v5_v6_v7_read) {
     EPT_CHECK(ep_items_next(&it, &item) && eq(item.a, "f") && eq(item.b, "x"));
     ep_snapshot_reader_info(r, &info);
     EPT_CHECK_EQ(info.entry_offset, 30);
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END); /* repeats */
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END); /* repeats */
     ep_snapshot_reader_info(r, &info);
     EPT_CHECK(info.version == 2 && !info.encrypted && info.shard_id == 0 && info.entry_count == 2);
     EPT_CHECK(info.footer_offset == 58 && info.trailer_len == 0 && info.file_size == sizeof V4);
@@ -184,7 +184,7 @@ EPT_CASE(v4_v5_v6_v7_read) {
 
     r = open_cfg(v, "snap/v5", 3, 0, &res);
     EPT_CHECK(r);
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
     ep_snapshot_reader_free(r);
 
     r = open_cfg(v, "snap/v7", 0, 0, &res);
@@ -193,7 +193,7 @@ EPT_CASE(v4_v5_v6_v7_read) {
     EPT_CHECK_EQ(info.version, 1);
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "k") && e.type == EP_TYPE_STRING && eq(e.value, "v") && e.expire_ms == -1);
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
     ep_snapshot_reader_free(r);
 
     /* V6 recovered as shard 1: mismatch */
@@ -203,7 +203,7 @@ EPT_CASE(v4_v5_v6_v7_read) {
     r = open_cfg(v, "snap/v6", 0, 0, &res);
     EPT_CHECK(r);
     ep_snapshot_reader_free(r);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 EPT_CASE(header_errors) {
@@ -239,7 +239,7 @@ EPT_CASE(header_errors) {
         EPT_CHECK(!open_cfg(v, "snap/missing", EP_SNAPSHOT_ANY_SHARD, 0, &res));
         EPT_CHECK_EQ(res, EP_ERR_NOT_FOUND);
     }
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* snapshot.rs: 3 strings incl. TTL and an empty value, shard 7. */
@@ -267,7 +267,7 @@ EPT_CASE(rs_three_strings_shard_7_and_flipped_last_byte) {
     EPT_CHECK(eq(e.key, "b") && eq(e.value, "2") && e.expire_ms == 5000);
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "c") && e.value.len == 0 && e.expire_ms == 42000);
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
     ep_snapshot_reader_free(r);
 
     d = slurp(v, "snap/shard-7.snap", &n);
@@ -288,7 +288,7 @@ EPT_CASE(rs_three_strings_shard_7_and_flipped_last_byte) {
         EPT_CHECK_EQ(ep_snapshot_reader_trailer(r, &t), EP_ERR_STATE);
     }
     ep_snapshot_reader_free(r);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* snapshot.rs: a finished snapshot, then an unfinished writer dropped. */
@@ -316,7 +316,7 @@ EPT_CASE(rs_dropped_writer_keeps_original_and_removes_tmp) {
     EPT_CHECK(w);
     EPT_CHECK_OK(ep_snapshot_writer_abort(w));
     EPT_CHECK(!exists(v, TMP));
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* snapshot.rs: 2-entry file with the last 20 bytes cut. */
@@ -350,7 +350,7 @@ EPT_CASE(rs_cut_20_bytes_second_entry_eof) {
     EPT_CHECK_EQ(ep_snapshot_reader_error(r)->index, 1);
     EPT_CHECK_EQ(ep_snapshot_reader_error(r)->offset, 11 + 4 + 5 + 1 + 4 + 9 + 8);
     ep_snapshot_reader_free(r);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* One entry of every type, with edge values; written with writer buffer wb,
@@ -415,9 +415,9 @@ static int expect_every_type(void) {
         ep_snap_entry_encode(&g_expect, &e);
         g_expect_n++;
     }
-    ok = ok && r && ep_snapshot_reader_next(r, &e) == EP_SNAPSHOT_END && g_expect_n == 15;
+    ok = ok && r && ep_snapshot_reader_next(r, &e) == EP_END && g_expect_n == 15;
     ep_snapshot_reader_free(r);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
     return ok;
 }
 
@@ -450,11 +450,11 @@ EPT_CASE(every_type_round_trips_across_buffer_sizes) {
             EPT_CHECK_OK(ep_snapshot_writer_finish(w));
             ep_snapshot_writer_free(w);
             ep_buf_init(&got, NULL);
-            EPT_CHECK_EQ(read_all(v, PATH, 9, sizes[ri], &got, &n), EP_SNAPSHOT_END);
+            EPT_CHECK_EQ(read_all(v, PATH, 9, sizes[ri], &got, &n), EP_END);
             EPT_CHECK_EQ(n, g_expect_n);
             EPT_CHECK(got.len == g_expect.len && memcmp(got.data, g_expect.data, got.len) == 0);
             ep_buf_free(&got);
-            ep_vfs_mem_destroy(v);
+            ep_vfs_mem_free(v);
         }
     }
     ep_buf_free(&g_expect);
@@ -482,9 +482,9 @@ EPT_CASE(writer_refusals_keep_it_usable_and_finish_is_final) {
     EPT_CHECK_EQ(ep_snapshot_writer_finish(w), EP_ERR_STATE);
     EPT_CHECK_EQ(ep_snapshot_writer_add_string(w, B("k"), B("v"), -1), EP_ERR_STATE);
     ep_snapshot_writer_free(w);
-    EPT_CHECK_EQ(read_all(v, PATH, 0, 0, NULL, &n), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(read_all(v, PATH, 0, 0, NULL, &n), EP_END);
     EPT_CHECK_EQ(n, 1);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 EPT_CASE(trailer_round_trip_and_garbage_after_footer) {
@@ -512,7 +512,7 @@ EPT_CASE(trailer_round_trip_and_garbage_after_footer) {
     r = open_cfg(v, PATH, 0, 0, &res);
     EPT_CHECK(r);
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
     EPT_CHECK_OK(ep_snapshot_reader_trailer(r, &t));
     EPT_CHECK(eq(t, "EPTR covered-prefix 1234"));
     ep_snapshot_reader_info(r, &info);
@@ -530,11 +530,11 @@ EPT_CASE(trailer_round_trip_and_garbage_after_footer) {
     EPT_CHECK(r);
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "k"));
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
     EPT_CHECK_EQ(ep_snapshot_reader_trailer(r, &t), EP_ERR_LIMIT);
     EPT_CHECK(t.len == 0);
     ep_snapshot_reader_free(r);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* Writes the every-type snapshot plus a few small ones; returns the file. */
@@ -569,14 +569,14 @@ EPT_CASE(cut_at_every_offset_is_an_error) {
     EPT_CHECK(d);
     ep_buf_init(&want, NULL);
     ep_buf_init(&got, NULL);
-    EPT_CHECK_EQ(read_all(v, PATH, 4, 0, &want, &wn), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(read_all(v, PATH, 4, 0, &want, &wn), EP_END);
     EPT_CHECK_EQ(wn, 7);
     for (cut = 0; cut < n; cut++) {
         ep_result res;
         EPT_CHECK_OK(ep_vfs_write_all(v, "snap/cut", d, cut, NULL));
         ep_buf_reset(&got);
         res = read_all(v, "snap/cut", 4, cut % 3 ? 16 : 0, &got, &gn);
-        if (res == EP_OK || res == EP_SNAPSHOT_END) {
+        if (res == EP_OK || res == EP_END) {
             fprintf(stderr, "cut %lu read cleanly\n", (unsigned long)cut);
             EPT_CHECK(0);
         }
@@ -587,7 +587,7 @@ EPT_CASE(cut_at_every_offset_is_an_error) {
     ep_buf_free(&want);
     ep_buf_free(&got);
     free(d);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* Every single-bit flip: an error, or exactly the same entries. */
@@ -603,7 +603,7 @@ EPT_CASE(flipped_bit_anywhere_is_an_error_or_harmless) {
     EPT_CHECK(d);
     ep_buf_init(&want, NULL);
     ep_buf_init(&got, NULL);
-    EPT_CHECK_EQ(read_all(v, PATH, 4, 0, &want, &wn), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(read_all(v, PATH, 4, 0, &want, &wn), EP_END);
     for (bit = 0; bit < n * 8; bit++) {
         ep_result res;
         d[bit / 8] ^= (uint8_t)(1u << (bit % 8));
@@ -611,7 +611,7 @@ EPT_CASE(flipped_bit_anywhere_is_an_error_or_harmless) {
         d[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         ep_buf_reset(&got);
         res = read_all(v, "snap/flip", 4, 0, &got, &gn);
-        if (res == EP_SNAPSHOT_END) {
+        if (res == EP_END) {
             EPT_CHECK(gn == wn && got.len == want.len && memcmp(got.data, want.data, got.len) == 0);
             same++;
         } else {
@@ -624,7 +624,7 @@ EPT_CASE(flipped_bit_anywhere_is_an_error_or_harmless) {
     ep_buf_free(&want);
     ep_buf_free(&got);
     free(d);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 EPT_CASE(errors_carry_entry_index_and_offset) {
@@ -650,7 +650,7 @@ EPT_CASE(errors_carry_entry_index_and_offset) {
     EPT_CHECK(strstr(ep_snapshot_reader_error(r)->message, "entry 1") != NULL);
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_ERR_UTF8);
     ep_snapshot_reader_free(r);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* A huge declared length in a tiny file: refused without a big allocation. */
@@ -687,7 +687,7 @@ EPT_CASE(hostile_lengths_do_not_allocate) {
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_ERR_EOF);
     ep_snapshot_reader_free(r);
     EPT_CHECK(g_max_alloc < 4096);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 EPT_CASE(os_vfs_snapshot_in_a_directory) {
@@ -710,7 +710,7 @@ EPT_CASE(os_vfs_snapshot_in_a_directory) {
     EPT_CHECK_OK(ep_snapshot_reader_open(path, NULL, &r, NULL));
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "k") && eq(e.value, "v"));
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
     ep_snapshot_reader_free(r);
     /* begin in a directory that does not exist: an error, no handle */
     {
@@ -779,7 +779,7 @@ static int is_old(ep_vfs *v) {
 
 static int is_new(ep_vfs *v) {
     uint32_t n;
-    return read_all(v, PATH, 0, 0, NULL, &n) == EP_SNAPSHOT_END && n == 40;
+    return read_all(v, PATH, 0, 0, NULL, &n) == EP_END && n == 40;
 }
 
 EPT_CASE(fault_at_every_operation_keeps_old_or_new_snapshot) {
@@ -825,7 +825,7 @@ EPT_CASE(fault_at_every_operation_keeps_old_or_new_snapshot) {
     }
     printf("    %ld fault runs over %lu operations, %ld reported failures\n", runs, (unsigned long)ops, failures);
     fault_vfs_destroy(fv);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 EPT_CASE(fault_in_directory_sync_is_reported) {
@@ -856,7 +856,7 @@ EPT_CASE(fault_in_directory_sync_is_reported) {
     ep_snapshot_writer_free(w);
     EPT_CHECK(is_old(v) && !exists(v, TMP));
     fault_vfs_destroy(fv);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* Reading under faults: every failure is an error, never a wrong entry. */
@@ -875,7 +875,7 @@ EPT_CASE(fault_while_reading_is_an_error) {
     ep_buf_init(&want, NULL);
     ep_buf_init(&got, NULL);
     fault_vfs_reset_count(fv);
-    EPT_CHECK_EQ(read_all(fv, PATH, 4, 16, &want, &wn), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(read_all(fv, PATH, 4, 16, &want, &wn), EP_END);
     ops = fault_vfs_count(fv, FAULT_ALL);
     for (nth = 1; nth <= ops; nth++) {
         ep_result res;
@@ -883,13 +883,13 @@ EPT_CASE(fault_while_reading_is_an_error) {
         ep_buf_reset(&got);
         res = read_all(fv, PATH, 4, 16, &got, &gn);
         fault_vfs_disarm(fv);
-        EPT_CHECK(res == EP_ERR_IO || (res == EP_SNAPSHOT_END && gn == wn));
+        EPT_CHECK(res == EP_ERR_IO || (res == EP_END && gn == wn));
         EPT_CHECK(got.len <= want.len && (got.len == 0 || memcmp(got.data, want.data, got.len) == 0));
     }
     ep_buf_free(&want);
     ep_buf_free(&got);
     fault_vfs_destroy(fv);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* ---- encryption (version 3) -------------------------------------------- */
@@ -968,13 +968,13 @@ EPT_CASE(e2_written_and_read_byte_exact) {
     EPT_CHECK(info.version == 3 && info.encrypted && info.entry_count == 1);
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "k") && eq(e.value, "v") && e.expire_ms == -1 && e.type == EP_TYPE_STRING);
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
     ep_snapshot_reader_free(r);
     /* without a key: refused before the shard is read */
     EPT_CHECK(!open_enc(v, "snap/e2", NULL, &res));
     EPT_CHECK_EQ(res, EP_ERR_ENCRYPTION_REQUIRED);
     ep_key_free(key);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* snapshot.rs: encrypted round trip shard 7 (2 entries), wrong key, v2 with
@@ -1005,7 +1005,7 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
     EPT_CHECK(eq(e.key, "a") && eq(e.value, "1"));
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "b") && e.expire_ms == 5000);
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
     ep_snapshot_reader_free(r);
     r = open_enc(v, "snap/shard-7.snap", wrong, &res);
     EPT_CHECK(r);
@@ -1018,7 +1018,7 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
     EPT_CHECK(r);
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
-    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
     ep_snapshot_reader_free(r);
     /* every type, encrypted: the same entries as plaintext */
     EPT_CHECK(expect_every_type());
@@ -1034,7 +1034,7 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
         ep_snap_entry_encode(&got, &e);
         n++;
     }
-    EPT_CHECK_EQ(res, EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(res, EP_END);
     ep_snapshot_reader_free(r);
     EPT_CHECK(n == g_expect_n && got.len == g_expect.len && memcmp(got.data, g_expect.data, got.len) == 0);
     /* A small encrypted file (the big value makes every read slow under
@@ -1053,7 +1053,7 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
     r = open_enc(v, PATH, key, &res);
     while (r && (res = ep_snapshot_reader_next(r, &e)) == EP_OK) ep_snap_entry_encode(&want, &e);
     ep_snapshot_reader_free(r);
-    EPT_CHECK_EQ(res, EP_SNAPSHOT_END);
+    EPT_CHECK_EQ(res, EP_END);
     {
         size_t i, stride = (size_t)(ept_scale(1000, 1) == 1000 ? 1 : 7);
         for (i = 0; i < len; i++) {
@@ -1080,7 +1080,7 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
     ep_buf_free(&g_expect);
     ep_key_free(key);
     ep_key_free(wrong);
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 /* ---- power loss: crash at every vfs operation of a snapshot write ------- */

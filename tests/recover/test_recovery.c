@@ -286,13 +286,13 @@ static const ep_shard_config *scfg(void) {
 }
 
 static void mem_begin(void) {
-    if (g_vfs) ep_vfs_mem_destroy(g_vfs);
+    if (g_vfs) ep_vfs_mem_free(g_vfs);
     g_vfs = NULL;
     if (ep_vfs_mem_create(NULL, &g_vfs) != EP_OK) abort();
     g_vfs->mkdir(g_vfs, "d", NULL);
 }
 static void mem_end(void) {
-    if (g_vfs) ep_vfs_mem_destroy(g_vfs);
+    if (g_vfs) ep_vfs_mem_free(g_vfs);
     g_vfs = NULL;
 }
 

@@ -166,6 +166,7 @@ ep_result fault_vfs_create(ep_vfs *inner, ep_vfs **out) {
     s = (fault_state *)calloc(1, sizeof *s);
     if (!s) return EP_ERR_NOMEM;
     s->inner = inner;
+    ep_vfs_init(&s->vfs);
     s->vfs.ctx = s;
     s->vfs.open = f_open;
     s->vfs.close = f_close;

@@ -794,6 +794,7 @@ ep_result sim_vfs_create(ep_vfs **out) {
     s = (sim_state *)sim_xalloc(sizeof *s);
     memset(s, 0, sizeof *s);
     s->crash_after = SIM_NEVER;
+    ep_vfs_init(&s->vfs);
     s->vfs.ctx = s;
     s->vfs.open = sim_open;
     s->vfs.close = sim_close;

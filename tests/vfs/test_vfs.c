@@ -24,14 +24,14 @@ EPT_CASE(mem_vfs_conformance) {
     EPT_CHECK_OK(ep_vfs_mem_create(NULL, &v));
     EPT_CHECK_OK(v->mkdir(v, "/data", NULL));
     vfs_conformance_run(v, "/data");
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 EPT_CASE(mem_vfs_conformance_relative_root) {
     ep_vfs *v = NULL;
     EPT_CHECK_OK(ep_vfs_mem_create(NULL, &v));
     vfs_conformance_run(v, "");
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 EPT_CASE(os_vfs_creates_mode_0600_and_reports_errno) {
@@ -181,7 +181,7 @@ EPT_CASE(mem_vfs_allocator_only_and_no_leaks_on_failure) {
     a.free_fn = ca_free;
     EPT_CHECK_OK(ep_vfs_mem_create(&a, &v));
     EPT_CHECK_OK(mem_workload(v));
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
     EPT_CHECK_EQ(c.live, 0);
     total = c.calls;
     EPT_CHECK(total > 5);
@@ -194,7 +194,7 @@ EPT_CASE(mem_vfs_allocator_only_and_no_leaks_on_failure) {
         } else {
             ep_result r = mem_workload(v);
             EPT_CHECK(r == EP_OK || r == EP_ERR_NOMEM);
-            ep_vfs_mem_destroy(v);
+            ep_vfs_mem_free(v);
         }
         EPT_CHECK_EQ(c.live, 0);
     }
@@ -210,7 +210,7 @@ EPT_CASE(mem_vfs_read_only_handle_refuses_writes) {
     EPT_CHECK(v->truncate(v, f, 0, NULL) != EP_OK);
     EPT_CHECK_OK(v->close(v, f, NULL));
     EPT_CHECK_OK(v->stat(v, "./f", NULL, NULL)); /* "." components are ignored */
-    ep_vfs_mem_destroy(v);
+    ep_vfs_mem_free(v);
 }
 
 EPT_CASE(os_init_fills_every_slot) {
@@ -232,7 +232,7 @@ EPT_CASE(fault_vfs_unarmed_is_transparent) {
     EPT_CHECK(fault_vfs_count(v, FAULT_WRITE) > 5);
     EPT_CHECK_EQ(fault_vfs_fired(v), 0);
     fault_vfs_destroy(v);
-    ep_vfs_mem_destroy(m);
+    ep_vfs_mem_free(m);
 }
 
 EPT_CASE(fault_vfs_nth_write_fails_once_and_does_not_happen) {
@@ -264,7 +264,7 @@ EPT_CASE(fault_vfs_nth_write_fails_once_and_does_not_happen) {
     fault_vfs_reset_count(v);
     EPT_CHECK_EQ(fault_vfs_count(v, FAULT_ALL), 0);
     fault_vfs_destroy(v);
-    ep_vfs_mem_destroy(m);
+    ep_vfs_mem_free(m);
 }
 
 EPT_CASE(fault_vfs_partial_write_and_no_space) {
@@ -289,7 +289,7 @@ EPT_CASE(fault_vfs_partial_write_and_no_space) {
     EPT_CHECK_EQ(sz, 4);
     EPT_CHECK_OK(v->close(v, f, NULL));
     fault_vfs_destroy(v);
-    ep_vfs_mem_destroy(m);
+    ep_vfs_mem_free(m);
 }
 
 EPT_CASE(fault_vfs_sticky_and_close_still_closes) {
@@ -315,7 +315,7 @@ EPT_CASE(fault_vfs_sticky_and_close_still_closes) {
     fault_vfs_disarm(v);
     EPT_CHECK_OK(v->stat(v, "f", NULL, NULL));
     fault_vfs_destroy(v);
-    ep_vfs_mem_destroy(m);
+    ep_vfs_mem_free(m);
     EPT_CHECK_EQ(c.live, 0); /* the failed close released the handle */
 }
 
@@ -349,7 +349,7 @@ EPT_CASE(fault_vfs_fail_every_operation_in_turn) {
     total = fault_vfs_count(v, FAULT_ALL);
     EPT_CHECK(total >= 10);
     fault_vfs_destroy(v);
-    ep_vfs_mem_destroy(m);
+    ep_vfs_mem_free(m);
     for (k = 1; k <= total; k++) {
         ep_result r;
         EPT_CHECK_OK(ep_vfs_mem_create(NULL, &m));
@@ -359,7 +359,7 @@ EPT_CASE(fault_vfs_fail_every_operation_in_turn) {
         EPT_CHECK_EQ(fault_vfs_fired(v), 1);
         EPT_CHECK_EQ(r, EP_ERR_NO_SPACE); /* every injected failure surfaces */
         fault_vfs_destroy(v);
-        ep_vfs_mem_destroy(m);
+        ep_vfs_mem_free(m);
     }
     /* One past the end: nothing fires. */
     EPT_CHECK_OK(ep_vfs_mem_create(NULL, &m));
@@ -368,7 +368,7 @@ EPT_CASE(fault_vfs_fail_every_operation_in_turn) {
     EPT_CHECK_OK(fault_workload(v));
     EPT_CHECK_EQ(fault_vfs_fired(v), 0);
     fault_vfs_destroy(v);
-    ep_vfs_mem_destroy(m);
+    ep_vfs_mem_free(m);
 }
 
 EPT_MAIN()

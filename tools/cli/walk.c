@@ -92,7 +92,7 @@ static void walk_snapshot(const char *path, const ep_key *key, const cli_visitor
         end->count++;
     }
     ep_snapshot_reader_info(r, &info);
-    if (res == EP_SNAPSHOT_END) {
+    if (res == EP_END) {
         end->state = CLI_END_CLEAN;
         end->footer_offset = info.footer_offset;
         end->offset = info.footer_offset + 4;
@@ -129,11 +129,11 @@ static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, 
         end->count++;
     }
     ep_aof_reader_status_get(r, &st);
-    if (res == EP_AOF_END && st.end == EP_AOF_END_TORN) {
+    if (res == EP_END && st.end == EP_AOF_END_TORN) {
         end->state = CLI_END_TORN;
         end->offset = st.good_offset;
         end->tail_bytes = st.tail_bytes;
-    } else if (res == EP_AOF_END) {
+    } else if (res == EP_END) {
         end->state = CLI_END_CLEAN;
         end->offset = st.good_offset;
     } else {
