@@ -1,6 +1,6 @@
 /* A small test harness: each tests/test_*.c is one program that registers its
  * cases with EPT_CASE and calls ept_run(). It prints one line per case and a
- * closing "RESULT <passed> <failed>" line that tests/run.sh adds up.
+ * closing "RESULT <passed> <failed> <skipped>" line that tests/run.sh adds up.
  *
  * Environment:
  *   EPT_SEED=n     seed for property tests (printed by every run that uses one)
@@ -21,6 +21,10 @@ typedef void (*ept_fn)(void);
 
 /* Marks the current case failed and prints where. */
 void ept_fail(const char *file, int line, const char *what);
+/* Marks the current case skipped (it could not run here: a missing tool,
+ * data file or platform feature) and prints why. Counted apart from passes;
+ * a case that fails after skipping still fails. Use as `ept_skip(...); return;`. */
+void ept_skip(const char *why);
 /* Non-zero once the current case has failed (stop early in loops). */
 int ept_failed(void);
 /* The run's seed (from EPT_SEED or the clock); printed once on first use. */

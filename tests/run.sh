@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test program given (or build/tests/test_*), adds up their
-# RESULT lines and ends with the harness line "N passed, N failed".
+# RESULT lines and ends with the harness line "N passed, N failed, N skipped".
 # A program that crashes or prints no RESULT line counts as one failure.
 # WRAP (e.g. "valgrind -q --error-exitcode=99") prefixes each program.
 set -u
@@ -8,6 +8,7 @@ progs=("$@")
 [ ${#progs[@]} -gt 0 ] || progs=(build/tests/test_*)
 total_pass=0
 total_fail=0
+total_skip=0
 for p in "${progs[@]}"; do
   [ -x "$p" ] || continue
   out=$(${WRAP:-} "$p" 2>&1)
@@ -22,10 +23,11 @@ for p in "${progs[@]}"; do
   set -- $res
   total_pass=$((total_pass + $2))
   total_fail=$((total_fail + $3))
+  total_skip=$((total_skip + ${4:-0}))
   if [ "$rc" -ne 0 ] && [ "$3" -eq 0 ]; then
     echo "FAIL $p: exit code $rc (sanitizer or valgrind report above)"
     total_fail=$((total_fail + 1))
   fi
 done
-echo "${total_pass} passed, ${total_fail} failed"
+echo "${total_pass} passed, ${total_fail} failed, ${total_skip} skipped"
 [ "$total_fail" -eq 0 ]

@@ -194,7 +194,7 @@ EPT_CASE(gcm_wycheproof) {
     ep_crypto_impl list[2];
     int n = impls(list), i;
     if (!text) {
-        printf("  note: wycheproof_aes_gcm_test.json not found (set EP_SHARED_DIR); skipped\n");
+        ept_skip("wycheproof_aes_gcm_test.json not found in ../shared/vectors (set EP_SHARED_DIR)");
         return;
     }
     for (i = 0; i < n; i++) {

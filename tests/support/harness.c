@@ -13,6 +13,7 @@
 static struct { const char *name; ept_fn fn; } ept_cases[EPT_MAX_CASES];
 static int ept_ncases;
 static int ept_case_failed;
+static int ept_case_skipped;
 static int ept_have_seed;
 static uint64_t ept_the_seed;
 static char ept_dir[512];
@@ -33,6 +34,12 @@ void ept_fail(const char *file, int line, const char *what) {
 }
 
 int ept_failed(void) { return ept_case_failed; }
+
+void ept_skip(const char *why) {
+    ept_case_skipped = 1;
+    printf("    skipped: %s\n", why ? why : "");
+    fflush(stdout);
+}
 
 uint64_t ept_seed(void) {
     if (!ept_have_seed) {
@@ -106,7 +113,7 @@ const char *ept_tmpdir(void) {
 int ept_run(int argc, char **argv) {
     const char *filter = getenv("EPT_FILTER");
     const char *prog = argc > 0 ? strrchr(argv[0], '/') : NULL;
-    int passed = 0, failed = 0, i;
+    int passed = 0, failed = 0, skipped = 0, i;
     prog = prog ? prog + 1 : (argc > 0 ? argv[0] : "test");
     if (argc > 1) filter = argv[1];
     for (i = 0; i < ept_ncases; i++) {
@@ -114,18 +121,22 @@ int ept_run(int argc, char **argv) {
         double ms;
         if (filter && *filter && !strstr(ept_cases[i].name, filter)) continue;
         ept_case_failed = 0;
+        ept_case_skipped = 0;
         t0 = clock();
         ept_cases[i].fn();
         ms = (double)(clock() - t0) * 1000.0 / CLOCKS_PER_SEC;
         if (ept_case_failed) {
             failed++;
             printf("FAIL %s/%s\n", prog, ept_cases[i].name);
+        } else if (ept_case_skipped) {
+            skipped++;
+            printf("skip %s/%s\n", prog, ept_cases[i].name);
         } else {
             passed++;
             printf("ok   %s/%s (%.0f ms)\n", prog, ept_cases[i].name, ms);
         }
         fflush(stdout);
     }
-    printf("RESULT %d %d\n", passed, failed);
+    printf("RESULT %d %d %d\n", passed, failed, skipped);
     return failed ? 1 : 0;
 }
