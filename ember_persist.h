@@ -170,6 +170,7 @@ typedef enum ep_result {
     EP_ERR_UNSUPPORTED_TYPE = -27,/* a value of a type this library does not represent (Redis stream, module) */
     EP_ERR_PROTOCOL = -28,        /* a peer broke the wire protocol (RESP, replication) */
     EP_ERR_TIMEOUT = -29,         /* a peer or a wait took longer than allowed */
+    EP_ERR_WRONG_TYPE = -30,      /* the key holds a value of another type (Redis's WRONGTYPE) */
 
     /* Other names for the codes above, as the Redis and WAL parts speak of them. */
     EP_ERR_INVALID = EP_ERR_INVALID_ARG,
@@ -1770,6 +1771,7 @@ EP_API const char *ep_result_str(ep_result r) {
     case EP_ERR_UNSUPPORTED_TYPE: return "value type not supported";
     case EP_ERR_PROTOCOL: return "protocol error";
     case EP_ERR_TIMEOUT: return "timed out";
+    case EP_ERR_WRONG_TYPE: return "wrong type of value for this operation";
     }
     return "unknown result code";
 }

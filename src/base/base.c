@@ -98,6 +98,7 @@ EP_API const char *ep_result_str(ep_result r) {
     case EP_ERR_UNSUPPORTED_TYPE: return "value type not supported";
     case EP_ERR_PROTOCOL: return "protocol error";
     case EP_ERR_TIMEOUT: return "timed out";
+    case EP_ERR_WRONG_TYPE: return "wrong type of value for this operation";
     }
     return "unknown result code";
 }
