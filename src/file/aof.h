@@ -69,14 +69,6 @@ extern "C" {
 /* How far past a cut-short record the reader looks for a valid one. */
 #define EP_AOF_RESYNC_WINDOW (1024u * 1024u)
 
-#ifndef EP_FSYNC_POLICY_DEFINED
-#define EP_FSYNC_POLICY_DEFINED
-typedef enum ep_fsync_policy {
-    EP_FSYNC_ALWAYS = 0,
-    EP_FSYNC_EVERYSEC = 1,
-    EP_FSYNC_NO = 2
-} ep_fsync_policy;
-#endif
 
 /* "dir/shard-{id}.aof" into out (cap bytes); EP_ERR_LIMIT if it does not fit. */
 EP_API ep_result ep_aof_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap);
@@ -88,6 +80,10 @@ typedef struct ep_aof_writer_config {
     const ep_allocator *alloc;      /* NULL: default */
     ep_fsync_policy fsync;          /* default EP_FSYNC_EVERYSEC (ember's default) */
     size_t buffer_size;             /* default 64 KiB */
+    /* Read buffer of open's scan of an existing file: default 256 KiB;
+     * open allocates min(this, the file's size) and grows it only for a
+     * record that does not fit (never beyond the file). */
+    size_t scan_buffer_size;
     const ep_key *key;              /* NULL: plaintext v2; else encrypted v3 (caller keeps it alive) */
     /* Monotonic milliseconds for EVERYSEC; NULL: the OS monotonic clock. */
     uint64_t (*clock_ms)(void *user);
