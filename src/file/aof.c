@@ -86,7 +86,7 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
 
 /* The extent of the record at p: EP_OK and *total (CRC or envelope
  * included), EP_ERR_EOF if it needs more bytes, or a structure error. */
-static ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
+static EP__INLINE_HOT ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
                                    size_t *total) {
     if (rd->version == EP_AOF_VERSION_ENCRYPTED) {
         uint32_t ct;
