@@ -716,7 +716,10 @@ EP_API ep_result ep_aof_validate(const ep_aof_record *rec);
 /* frame + validate. */
 EP_API ep_result ep_aof_decode(const uint8_t *data, size_t len, ep_aof_record *rec, size_t *consumed);
 
-/* Appends tag + payload (no CRC) to out. items.raw is copied as it is, so a
+/* Appends tag + payload (no CRC) to out: a record's replication bytes
+ * (ember's AofRecord::to_bytes, §3.7); ep_aof_decode reads them back (ember's
+ * from_bytes: trailing bytes are left to the caller through *consumed). A
+ * file record is exactly these bytes followed by their CRC-32. items.raw is copied as it is, so a
  * decoded record re-encodes to the same bytes. EP_ERR_INVALID_ARG for an
  * unknown tag or an items kind that does not fit the tag. */
 EP_API ep_result ep_aof_encode(ep_buf *out, const ep_aof_record *rec);
@@ -785,6 +788,16 @@ EP_API ep_result ep_snap_entry_decode(const uint8_t *data, size_t len, int versi
                                       size_t *consumed);
 /* Appends the version-2 encoding of e to out. */
 EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e);
+
+/* One value alone, [type u8][payload] as in a v2 entry but without key and
+ * expiry: ember's serialize_snap_value / deserialize_snap_value, the form of
+ * DUMP and RESTORE (§3.7). encode ignores e->key and e->expire_ms and appends
+ * nothing on an error. decode applies every cap and content rule of
+ * ep_snap_entry_decode (vector metric and quantization <= 2 included); the
+ * result has an empty key and expire_ms -1, *consumed the value's size (a
+ * caller that holds exactly one value checks it equals len). */
+EP_API ep_result ep_snap_value_encode(ep_buf *out, const ep_snap_entry *e);
+EP_API ep_result ep_snap_value_decode(const uint8_t *data, size_t len, ep_snap_entry *out, size_t *consumed);
 
 #ifdef __cplusplus
 }
@@ -6914,10 +6927,10 @@ static size_t ep__snap_entry_size(const ep_snap_entry *e) {
     return n;
 }
 
-EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
-    size_t start;
+/* Checks that e can be written (every reader would accept its structure). */
+static ep_result ep__snap_value_check(const ep_snap_entry *e) {
     ep_items_kind kind;
-    if (!out || !e || e->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
+    if (!e || e->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
     kind = ep__snap_items_kind(e->type);
     if (kind != EP_ITEMS_NONE && !ep__snap_items_consistent(&e->items, kind, e->dim)) return EP_ERR_INVALID_ARG;
     /* Every reader rejects these; never write an entry nobody can read. */
@@ -6925,10 +6938,11 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
 #if SIZE_MAX > UINT32_MAX /* a 32-bit size_t cannot exceed the u32 prefix */
     if (e->key.len > UINT32_MAX || e->value.len > UINT32_MAX || e->type_name.len > UINT32_MAX) return EP_ERR_LIMIT;
 #endif
-    if (out->err) return out->err;
-    start = out->len;
-    (void)ep_buf_reserve(out, ep__snap_entry_size(e)); /* one allocation; a failure sticks below */
-    ep_buf_lenbytes(out, e->key.data, e->key.len);
+    return EP_OK;
+}
+
+/* [type][payload]: the part an entry and the DUMP form share. */
+static void ep__snap_value_put(ep_buf *out, const ep_snap_entry *e) {
     ep_buf_u8(out, e->type);
     switch (e->type) {
     case EP_TYPE_STRING:
@@ -6952,13 +6966,61 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
         ep_buf_put(out, e->items.raw.data, e->items.raw.len);
         break;
     }
-    ep_buf_i64(out, e->expire_ms);
-    if (out->err) {
-        ep_result r = out->err;
+}
+
+/* A sticky buffer error undoes what this call appended. */
+static ep_result ep__snap_put_done(ep_buf *out, size_t start) {
+    ep_result r = out->err;
+    if (r) {
         out->len = start; /* leave no half entry behind */
         out->err = EP_OK;
-        return r;
     }
+    return r;
+}
+
+EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
+    size_t start;
+    ep_result r;
+    if (!out) return EP_ERR_INVALID_ARG;
+    if ((r = ep__snap_value_check(e)) != EP_OK) return r;
+    if (out->err) return out->err;
+    start = out->len;
+    (void)ep_buf_reserve(out, ep__snap_entry_size(e)); /* one allocation; a failure sticks below */
+    ep_buf_lenbytes(out, e->key.data, e->key.len);
+    ep__snap_value_put(out, e);
+    ep_buf_i64(out, e->expire_ms);
+    return ep__snap_put_done(out, start);
+}
+
+/* ---- one value: [type][payload] (ember's serialize_snap_value) ------------ */
+
+EP_API ep_result ep_snap_value_encode(ep_buf *out, const ep_snap_entry *e) {
+    size_t start, size;
+    ep_result r;
+    if (!out) return EP_ERR_INVALID_ARG;
+    if ((r = ep__snap_value_check(e)) != EP_OK) return r;
+    if (out->err) return out->err;
+    start = out->len;
+    size = ep__snap_entry_size(e);
+    (void)ep_buf_reserve(out, size == SIZE_MAX ? size : size - 12 - e->key.len);
+    ep__snap_value_put(out, e);
+    return ep__snap_put_done(out, start);
+}
+
+EP_API ep_result ep_snap_value_decode(const uint8_t *data, size_t len, ep_snap_entry *out, size_t *consumed) {
+    ep_cursor c;
+    ep_result r;
+    if (!out || (!data && len)) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (consumed) *consumed = 0;
+    ep_cursor_init(&c, data, len);
+    out->type = ep_cursor_u8(&c);
+    if (!c.err) ep__snap_payload(&c, out);
+    out->expire_ms = -1;
+    if (c.err) return c.err;
+    /* The key is empty, which is valid UTF-8: the entry's content rules apply as they are. */
+    if ((r = ep__snap_check_content(out)) != EP_OK) return r;
+    if (consumed) *consumed = c.pos;
     return EP_OK;
 }
 /* ---- end src/codec/codec_snap.c ---- */
