@@ -35,6 +35,7 @@ LAYERS = ["base", "check", "crypto", "vfs", "codec", "file", "store", "recover"]
 DECLARATIONS = [                 # public API, in layer order
     "src/base/base.h",
     "src/check/crc.h",
+    "src/check/crc64.h",
     "src/crypto/crypto.h",
     "src/vfs/vfs.h",
     "src/codec/codec_aof.h",
@@ -50,6 +51,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/base/internal.h",
     "src/base/base.c",
     "src/check/crc.c",
+    "src/check/crc64.c",
     "src/crypto/crypto.c",
     "src/vfs/vfs.c",
     "src/vfs/vfs_posix.c",

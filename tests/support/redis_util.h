@@ -1,0 +1,56 @@
+/* Helpers for the Redis interop tests: the shared probe scripts, shell
+ * commands with captured output, a redis-server on 127.0.0.1 at a free port
+ * in its own directory (stopped by its pid), and a tiny RESP client built on
+ * the library's reply reader. */
+#ifndef EPT_REDIS_UTIL_H
+#define EPT_REDIS_UTIL_H
+
+#include "ember_persist.h"
+
+#include <stddef.h>
+
+/* Path of a file in ../shared (or $EP_SHARED_DIR), e.g.
+ * "tools/redis-probe/rdbdump.py"; NULL when absent. Static buffer. */
+const char *ept_shared_path(const char *rel);
+/* 1 if the program is on PATH. */
+int ept_have_program(const char *name);
+/* Runs cmd through /bin/sh; its stdout (up to cap-1 bytes, NUL-ended) in
+ * out if out is not NULL. Returns the exit status (-1 on failure to run). */
+int ept_run_cmd(const char *cmd, char *out, size_t cap);
+/* Writes bytes to a file; 0 on success. */
+int ept_write_file(const char *path, const void *data, size_t n);
+/* Reads a whole file (malloc'd, caller frees); NULL on failure. */
+uint8_t *ept_read_file(const char *path, size_t *n);
+
+/* A free TCP port on 127.0.0.1 (bind port 0, read it back). 0 on failure. */
+int ept_free_port(void);
+
+typedef struct ept_redis {
+    int port;
+    long pid;
+    char dir[512];
+    char log[600];
+    int fd;            /* client connection, -1 if none */
+    uint8_t *in;       /* reply buffer */
+    size_t in_len, in_cap;
+} ept_redis;
+
+/* Starts redis-server in dir (which must exist and hold the files it should
+ * load) with extra arguments (e.g. "--appendonly yes"), waits until it
+ * answers PING (bounded: timeout_ms) and connects. 0 on success; on failure
+ * the server is stopped and its log is printed. */
+int ept_redis_start(ept_redis *r, const char *dir, const char *extra_args, int timeout_ms);
+/* Stops the server by its pid (SIGTERM, then SIGKILL after a bounded wait). */
+void ept_redis_stop(ept_redis *r);
+/* Sends a command, reads one whole reply (nested aggregates included) and
+ * returns it rendered as text: bulk/simple as their bytes, integers in
+ * decimal, nulls as "(nil)", errors as "-ERR ...", aggregates as
+ * "[a,b,...]" (elements rendered the same way, bytes outside 0x20..0x7e as
+ * \xHH). Returns 0 on success. */
+int ept_redis_cmd(ept_redis *r, char *out, size_t cap, int argc, const char *const *argv, const size_t *lens);
+/* The same with a NULL-terminated list of C strings. */
+int ept_redis_cmdv(ept_redis *r, char *out, size_t cap, ...);
+/* 1 if the server's log contains s. */
+int ept_redis_log_has(const ept_redis *r, const char *s);
+
+#endif
