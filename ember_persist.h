@@ -1044,6 +1044,141 @@ EP_API ep_result ep_lzf_decompress(const uint8_t *in, size_t n, uint8_t *out, si
 #endif /* EP_LZF_H */
 /* ---- end src/codec/lzf.h ---- */
 
+/* ---- begin src/codec/codec_rdb.h ---- */
+/* codec_rdb: the pieces of Redis's RDB format (../shared/spec/redis-formats.md
+ * B.1) between bytes and values. Pure functions, no I/O: length and string
+ * encodings (6/14/32/64-bit lengths, int8/16/32 strings, LZF), and walkers
+ * over the compact blobs Redis stores as one string (listpack, ziplist,
+ * intset, zipmap), each validated as it is walked and refusing rather than
+ * guessing. Plus the encoders a writer needs (lengths, strings with Redis's
+ * integer and LZF rules, listpacks, intsets). */
+#ifndef EP_CODEC_RDB_H
+#define EP_CODEC_RDB_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Opcodes (the byte before a record). */
+#define EP_RDB_OP_FUNCTION2 0xF5
+#define EP_RDB_OP_FUNCTION 0xF6   /* 7.0 release candidates */
+#define EP_RDB_OP_MODULE_AUX 0xF7
+#define EP_RDB_OP_IDLE 0xF8
+#define EP_RDB_OP_FREQ 0xF9
+#define EP_RDB_OP_AUX 0xFA
+#define EP_RDB_OP_RESIZEDB 0xFB
+#define EP_RDB_OP_EXPIRETIME_MS 0xFC
+#define EP_RDB_OP_EXPIRETIME 0xFD
+#define EP_RDB_OP_SELECTDB 0xFE
+#define EP_RDB_OP_EOF 0xFF
+
+/* Value types. */
+typedef enum ep_rdb_type {
+    EP_RDB_STRING = 0, EP_RDB_LIST = 1, EP_RDB_SET = 2, EP_RDB_ZSET = 3, EP_RDB_HASH = 4,
+    EP_RDB_ZSET_2 = 5, EP_RDB_MODULE = 6, EP_RDB_MODULE_2 = 7, EP_RDB_HASH_ZIPMAP = 9,
+    EP_RDB_LIST_ZIPLIST = 10, EP_RDB_SET_INTSET = 11, EP_RDB_ZSET_ZIPLIST = 12, EP_RDB_HASH_ZIPLIST = 13,
+    EP_RDB_LIST_QUICKLIST = 14, EP_RDB_STREAM_LISTPACKS = 15, EP_RDB_HASH_LISTPACK = 16,
+    EP_RDB_ZSET_LISTPACK = 17, EP_RDB_LIST_QUICKLIST_2 = 18, EP_RDB_STREAM_LISTPACKS_2 = 19
+} ep_rdb_type;
+
+/* The newest RDB version read (Redis 7.0 writes 10; 7.2 writes 11, which
+ * 7.0 refuses too). */
+#define EP_RDB_VERSION_MAX 10
+/* A string longer than this is refused before anything is allocated
+ * (Redis's proto-max-bulk-len default). */
+#define EP_RDB_MAX_STRING (512ull * 1024 * 1024)
+
+/* 1 if the type is one this codec reads into elements (not a stream or a
+ * module value). */
+EP_API int ep_rdb_type_known(int type);
+/* "string", "list", "set", "zset", "hash", "stream", "module" or "?". */
+EP_API const char *ep_rdb_type_kind(int type);
+
+/* ---- encoders ---------------------------------------------------------- */
+/* The shortest length form. */
+EP_API void ep_rdb_put_len(ep_buf *b, uint64_t v);
+/* A string as Redis writes it: int8/16/32 when the text is an integer that
+ * prints back the same and fits in 32 bits (at most 11 chars); else LZF if
+ * lzf_work is given (EP_LZF_WORK_ENTRIES uint32_t, zeroed once), the string
+ * is longer than 20 bytes and compressing saves more than 4; else raw. */
+EP_API void ep_rdb_put_string(ep_buf *b, ep_bytes s, uint32_t *lzf_work);
+/* Raw bytes with a length, no integer or LZF form (blobs). */
+EP_API void ep_rdb_put_raw(ep_buf *b, ep_bytes s);
+
+/* A listpack built element by element: ep_rdb_lp_begin, then _add for
+ * each element (strings that are integers are stored as integers, as
+ * Redis does), then _end, which fills the header. */
+EP_API void ep_rdb_lp_begin(ep_buf *b, size_t *mark);
+EP_API void ep_rdb_lp_add(ep_buf *b, ep_bytes s);
+EP_API void ep_rdb_lp_add_int(ep_buf *b, int64_t v);
+EP_API void ep_rdb_lp_end(ep_buf *b, size_t mark, size_t count);
+/* An intset of n values (sorted here; duplicates are the caller's error:
+ * EP_ERR_INVALID). */
+EP_API ep_result ep_rdb_intset_build(ep_buf *b, int64_t *vals, size_t n);
+
+/* ---- decoders ---------------------------------------------------------- */
+/* A length. *special = 1 for the 11xxxxxx forms (then *v is the kind:
+ * 0 int8, 1 int16, 2 int32, 3 LZF). EP_ERR_CORRUPT for an unknown first
+ * byte; EP_ERR_EOF if the cursor runs out. */
+EP_API ep_result ep_rdb_get_len(ep_cursor *c, uint64_t *v, int *special);
+/* A plain length (a special form is EP_ERR_CORRUPT). */
+EP_API ep_result ep_rdb_get_count(ep_cursor *c, uint64_t *v);
+/* A string: raw bytes come back as a view into the cursor's data; an
+ * integer form as its decimal text and an LZF form decompressed, both in
+ * scratch (reset first: a view from an earlier call on the same scratch
+ * dies). Lengths above cap are EP_ERR_LIMIT before any allocation. */
+EP_API ep_result ep_rdb_get_string(ep_cursor *c, ep_buf *scratch, uint64_t cap, ep_bytes *out);
+
+/* One element of a blob: a string (str) or an integer (is_int, num); use
+ * ep_rdb_elem_text for the text of either. */
+typedef struct ep_rdb_elem {
+    ep_bytes str;
+    int64_t num;
+    int is_int;
+} ep_rdb_elem;
+#define EP_RDB_NUM_TEXT 32 /* = EP_RESP_NUM_MAX */
+EP_API ep_bytes ep_rdb_elem_text(const ep_rdb_elem *e, char buf[EP_RDB_NUM_TEXT]);
+
+typedef enum ep_rdb_blob_kind {
+    EP_RDB_BLOB_LISTPACK = 1, EP_RDB_BLOB_ZIPLIST = 2, EP_RDB_BLOB_INTSET = 3, EP_RDB_BLOB_ZIPMAP = 4
+} ep_rdb_blob_kind;
+
+/* Walks a blob. init checks the header against the blob's size; next
+ * checks each element as it goes (lengths inside the blob, listpack
+ * back-lengths, ziplist prev-lengths, intset order) and, at the end, the
+ * terminator and the element count: EP_OK per element, EP_END once, or
+ * EP_ERR_CORRUPT. Element views point into the blob. */
+typedef struct ep_rdb_blob_iter {
+    const uint8_t *base, *p, *end;
+    uint64_t count;     /* from the header; UINT64_MAX if the header does not say */
+    uint64_t seen;
+    int kind;
+    uint32_t width;     /* intset */
+    size_t prev;        /* ziplist: the previous entry's size */
+    int64_t last;       /* intset: the previous value */
+} ep_rdb_blob_iter;
+
+EP_API ep_result ep_rdb_blob_init(ep_rdb_blob_iter *it, int kind, ep_bytes blob);
+EP_API ep_result ep_rdb_blob_next(ep_rdb_blob_iter *it, ep_rdb_elem *out);
+/* The element count the header claims (UINT64_MAX: unknown, walk to learn). */
+EP_API uint64_t ep_rdb_blob_count(const ep_rdb_blob_iter *it);
+
+/* Text forms of numbers as Redis stores them in listpacks and zset v1
+ * records: strict integer text, and a double from text ("inf", "-inf",
+ * "nan" included). 1 and *out, or 0. */
+EP_API int ep_rdb_parse_double(const uint8_t *s, size_t n, double *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_CODEC_RDB_H */
+/* ---- end src/codec/codec_rdb.h ---- */
+
 /* ---- begin src/file/keyfile.h ---- */
 /* keyfile: key files on a vfs (32 raw bytes, or 64 hex digits with ASCII
  * whitespace around them; ep_key_parse in crypto says exactly what passes). */
@@ -1508,6 +1643,108 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_
 
 #endif /* EP_SNAPSHOT_H */
 /* ---- end src/file/snapshot.h ---- */
+
+/* ---- begin src/file/rdb.h ---- */
+/* rdb: Redis RDB files (dump.rdb, an AOF's base). A streaming reader that
+ * walks a file through a visitor, record by record and element by
+ * element, in memory bounded by the largest single string (never by the
+ * file), checking the CRC-64 trailer; and a writer that publishes a file
+ * atomically (tmp, sync, rename, directory sync) that redis-server 7.0
+ * loads. Formats: ../shared/spec/redis-formats.md B.1 and C. */
+#ifndef EP_RDB_H
+#define EP_RDB_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- reader ------------------------------------------------------------ */
+
+typedef struct ep_rdb_reader_config {
+    ep_vfs *vfs;               /* NULL: the OS */
+    const ep_allocator *alloc;
+    size_t chunk_size;         /* bytes per read; default 1 MiB */
+    uint64_t max_string;       /* longest string or blob; default EP_RDB_MAX_STRING */
+    int skip_crc;              /* 1: do not verify the trailer (it is still read) */
+} ep_rdb_reader_config;
+EP_API void ep_rdb_reader_config_init(ep_rdb_reader_config *cfg);
+
+/* The key being visited. expire_ms is absolute (Unix ms), -1 for none; a
+ * seconds expiry (0xFD) is converted. idle / freq: -1 if the file has none. */
+typedef struct ep_rdb_key {
+    uint64_t db;
+    ep_bytes key;
+    int type;                  /* ep_rdb_type: the encoding in the file */
+    const char *kind;          /* "string", "list", "set", "zset", "hash", "stream", "module" */
+    int64_t expire_ms;
+    int64_t idle;
+    int freq;
+    uint64_t offset;           /* of the key's first byte (its expiry or type) in the file */
+} ep_rdb_key;
+
+/* Callbacks; any may be NULL. A non-zero return stops the read, and
+ * ep_rdb_read returns it. Views (ep_bytes) last until the callback returns.
+ * For each key: key_begin, then element for every element (string: a =
+ * value; list and set: a; hash: a = field, b = value; zset: a = member,
+ * score), then key_end. A stream or module value is walked to its end and
+ * reported through skipped (why = EP_ERR_UNSUPPORTED_TYPE) instead. */
+typedef struct ep_rdb_visitor {
+    void *user;
+    ep_result (*aux)(void *user, ep_bytes name, ep_bytes value);
+    ep_result (*select_db)(void *user, uint64_t db);
+    ep_result (*resize_db)(void *user, uint64_t db_size, uint64_t expires_size);
+    ep_result (*function)(void *user, ep_bytes library_code);   /* FUNCTION2, opaque */
+    ep_result (*module_aux)(void *user, uint64_t module_id);    /* walked and skipped */
+    ep_result (*key_begin)(void *user, const ep_rdb_key *k);
+    ep_result (*element)(void *user, const ep_rdb_key *k, const ep_item *e);
+    ep_result (*key_end)(void *user, const ep_rdb_key *k);
+    ep_result (*skipped)(void *user, const ep_rdb_key *k, ep_result why);
+} ep_rdb_visitor;
+
+/* How the trailer was found. */
+typedef enum ep_rdb_crc_state {
+    EP_RDB_CRC_OK = 0,         /* verified */
+    EP_RDB_CRC_ZERO = 1,       /* 8 zero bytes: saved with rdbchecksum no; not checked (as Redis) */
+    EP_RDB_CRC_NONE = 2,       /* version < 5: the format has no checksum */
+    EP_RDB_CRC_SKIPPED = 3     /* cfg.skip_crc */
+} ep_rdb_crc_state;
+
+typedef struct ep_rdb_info {
+    int version;
+    uint64_t keys;             /* keys visited (skipped ones included) */
+    uint64_t skipped;          /* stream and module values */
+    uint64_t dbs;              /* SELECTDB records */
+    uint64_t functions;
+    uint64_t bytes;            /* file bytes up to and including the trailer */
+    uint64_t trailing;         /* bytes after the trailer (Redis ignores them) */
+    ep_rdb_crc_state crc;
+    int aof_base;              /* the aof-base AUX field said 1 */
+} ep_rdb_info;
+
+/* Reads a whole RDB file through v. EP_OK at a clean end (EOF opcode and a
+ * good or absent CRC). Errors, with err->offset: EP_ERR_BAD_MAGIC,
+ * EP_ERR_VERSION (newer than EP_RDB_VERSION_MAX), EP_ERR_EOF (truncated),
+ * EP_ERR_CHECKSUM, EP_ERR_CORRUPT (a bad length, encoding or blob),
+ * EP_ERR_UNKNOWN_TAG (an opcode or type this format does not have),
+ * EP_ERR_UNSUPPORTED_TYPE (a pre-GA module value or 7.0-rc function record,
+ * which cannot be skipped), EP_ERR_LIMIT, EP_ERR_NOMEM, EP_ERR_IO; or what
+ * a callback returned. info may be NULL. */
+EP_API ep_result ep_rdb_read(const char *path, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
+                             ep_rdb_info *info, ep_error *err);
+/* The same over bytes in memory (a DUMP payload's body, a fuzzer). */
+EP_API ep_result ep_rdb_read_mem(const uint8_t *data, size_t len, const ep_rdb_reader_config *cfg,
+                                 const ep_rdb_visitor *v, ep_rdb_info *info, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_RDB_H */
+/* ---- end src/file/rdb.h ---- */
 
 /* ---- begin src/store/keyspace.h ---- */
 /* keyspace: the in-memory map that ember shard recovery builds: byte keys ->
@@ -8632,6 +8869,587 @@ EP_API ep_result ep_lzf_decompress(const uint8_t *in, size_t n, uint8_t *out, si
 #endif /* EP_NO_REDIS */
 /* ---- end src/codec/lzf.c ---- */
 
+/* ---- begin src/codec/codec_rdb.c ---- */
+/* codec_rdb: RDB lengths, strings and compact blobs. */
+
+#ifndef EP_NO_REDIS
+
+EP_API int ep_rdb_type_known(int type) {
+    return (type >= 0 && type <= 5) || (type >= 9 && type <= 14) || type == 16 || type == 17 || type == 18;
+}
+
+EP_API const char *ep_rdb_type_kind(int type) {
+    switch (type) {
+    case EP_RDB_STRING: return "string";
+    case EP_RDB_LIST: case EP_RDB_LIST_ZIPLIST: case EP_RDB_LIST_QUICKLIST: case EP_RDB_LIST_QUICKLIST_2: return "list";
+    case EP_RDB_SET: case EP_RDB_SET_INTSET: return "set";
+    case EP_RDB_ZSET: case EP_RDB_ZSET_2: case EP_RDB_ZSET_ZIPLIST: case EP_RDB_ZSET_LISTPACK: return "zset";
+    case EP_RDB_HASH: case EP_RDB_HASH_ZIPMAP: case EP_RDB_HASH_ZIPLIST: case EP_RDB_HASH_LISTPACK: return "hash";
+    case EP_RDB_STREAM_LISTPACKS: case EP_RDB_STREAM_LISTPACKS_2: return "stream";
+    case EP_RDB_MODULE: case EP_RDB_MODULE_2: return "module";
+    default: return "?";
+    }
+}
+
+/* ---- encoders ---------------------------------------------------------- */
+
+EP_API void ep_rdb_put_len(ep_buf *b, uint64_t v) {
+    uint8_t t[9];
+    if (v < 64) {
+        ep_buf_u8(b, (uint8_t)v);
+    } else if (v < 16384) {
+        t[0] = (uint8_t)(0x40 | (v >> 8));
+        t[1] = (uint8_t)v;
+        ep_buf_put(b, t, 2);
+    } else if (v <= 0xffffffffu) {
+        t[0] = 0x80;
+        t[1] = (uint8_t)(v >> 24);
+        t[2] = (uint8_t)(v >> 16);
+        t[3] = (uint8_t)(v >> 8);
+        t[4] = (uint8_t)v;
+        ep_buf_put(b, t, 5);
+    } else {
+        int i;
+        t[0] = 0x81;
+        for (i = 0; i < 8; i++) t[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+        ep_buf_put(b, t, 9);
+    }
+}
+
+EP_API void ep_rdb_put_raw(ep_buf *b, ep_bytes s) {
+    ep_rdb_put_len(b, s.len);
+    ep_buf_put(b, s.data, s.len);
+}
+
+/* Redis's rule for the integer forms: the text is a canonical integer
+ * (strict string2ll, so it prints back the same) that fits in 32 bits. */
+static int ep__rdb_int_form(ep_bytes s, int32_t *v) {
+    int64_t x;
+    if (s.len == 0 || s.len > 11 || !ep_resp_parse_i64(s.data, s.len, &x)) return 0;
+    if (x < INT32_MIN || x > INT32_MAX) return 0;
+    *v = (int32_t)x;
+    return 1;
+}
+
+EP_API void ep_rdb_put_string(ep_buf *b, ep_bytes s, uint32_t *lzf_work) {
+    int32_t v;
+    if (ep__rdb_int_form(s, &v)) {
+        uint8_t t[5];
+        uint32_t u = (uint32_t)v;
+        if (v >= -128 && v <= 127) {
+            t[0] = 0xC0;
+            t[1] = (uint8_t)u;
+            ep_buf_put(b, t, 2);
+        } else if (v >= -32768 && v <= 32767) {
+            t[0] = 0xC1;
+            ep_store_u16le(t + 1, (uint16_t)u);
+            ep_buf_put(b, t, 3);
+        } else {
+            t[0] = 0xC2;
+            ep_store_u32le(t + 1, u);
+            ep_buf_put(b, t, 5);
+        }
+        return;
+    }
+    if (lzf_work && s.len > 20) {
+        /* Room for the widest header (1 + 2 x 9 bytes) and the block. */
+        size_t head = 19, cap = s.len - 4;
+        if (ep_buf_reserve(b, head + cap) == EP_OK) {
+            size_t cn = ep_lzf_compress(s.data, s.len, b->data + b->len + head, cap, lzf_work);
+            if (cn) {
+                ep_buf hb;
+                uint8_t tmp[19];
+                /* The header goes in front of the block already in place. */
+                hb.data = tmp;
+                hb.len = 0;
+                hb.cap = sizeof tmp;
+                hb.alloc = NULL;
+                hb.err = EP_OK;
+                ep_buf_u8(&hb, 0xC3);
+                ep_rdb_put_len(&hb, cn);
+                ep_rdb_put_len(&hb, s.len);
+                memmove(b->data + b->len + hb.len, b->data + b->len + head, cn);
+                memcpy(b->data + b->len, tmp, hb.len);
+                b->len += hb.len + cn;
+                return;
+            }
+        }
+    }
+    ep_rdb_put_raw(b, s);
+}
+
+/* Listpack back-length: the entry's size in 7-bit groups, readable from
+ * its last byte backwards. */
+static void ep__lp_backlen(ep_buf *b, size_t l) {
+    uint8_t t[5];
+    size_t n = l < 128 ? 1 : l < 16384 ? 2 : l < 2097152 ? 3 : l < 268435456 ? 4 : 5, i;
+    for (i = 0; i < n; i++) {
+        size_t shift = 7 * (n - 1 - i);
+        t[i] = (uint8_t)(((l >> shift) & 127u) | (i > 0 ? 128u : 0u));
+    }
+    ep_buf_put(b, t, n);
+}
+
+EP_API void ep_rdb_lp_begin(ep_buf *b, size_t *mark) {
+    static const uint8_t hdr[6] = {0, 0, 0, 0, 0, 0};
+    *mark = b->len;
+    ep_buf_put(b, hdr, 6);
+}
+
+EP_API void ep_rdb_lp_add_int(ep_buf *b, int64_t v) {
+    uint8_t t[9];
+    size_t n;
+    uint64_t u = (uint64_t)v;
+    if (v >= 0 && v <= 127) {
+        t[0] = (uint8_t)v;
+        n = 1;
+    } else if (v >= -4096 && v <= 4095) {
+        t[0] = (uint8_t)(0xC0 | ((u >> 8) & 0x1F));
+        t[1] = (uint8_t)u;
+        n = 2;
+    } else if (v >= -32768 && v <= 32767) {
+        t[0] = 0xF1;
+        ep_store_u16le(t + 1, (uint16_t)u);
+        n = 3;
+    } else if (v >= -8388608 && v <= 8388607) {
+        t[0] = 0xF2;
+        t[1] = (uint8_t)u;
+        t[2] = (uint8_t)(u >> 8);
+        t[3] = (uint8_t)(u >> 16);
+        n = 4;
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+        t[0] = 0xF3;
+        ep_store_u32le(t + 1, (uint32_t)u);
+        n = 5;
+    } else {
+        t[0] = 0xF4;
+        ep_store_u64le(t + 1, u);
+        n = 9;
+    }
+    ep_buf_put(b, t, n);
+    ep__lp_backlen(b, n);
+}
+
+EP_API void ep_rdb_lp_add(ep_buf *b, ep_bytes s) {
+    int64_t v;
+    uint8_t t[5];
+    size_t h;
+    if (s.len <= 20 && ep_resp_parse_i64(s.data, s.len, &v)) {
+        ep_rdb_lp_add_int(b, v);
+        return;
+    }
+    if (s.len < 64) {
+        t[0] = (uint8_t)(0x80 | s.len);
+        h = 1;
+    } else if (s.len < 4096) {
+        t[0] = (uint8_t)(0xE0 | (s.len >> 8));
+        t[1] = (uint8_t)s.len;
+        h = 2;
+    } else {
+        t[0] = 0xF0;
+        ep_store_u32le(t + 1, (uint32_t)s.len);
+        h = 5;
+    }
+    ep_buf_put(b, t, h);
+    ep_buf_put(b, s.data, s.len);
+    ep__lp_backlen(b, h + s.len);
+}
+
+EP_API void ep_rdb_lp_end(ep_buf *b, size_t mark, size_t count) {
+    ep_buf_u8(b, 0xFF);
+    if (b->err) return;
+    ep_store_u32le(b->data + mark, (uint32_t)(b->len - mark));
+    ep_store_u16le(b->data + mark + 4, (uint16_t)(count < 65535 ? count : 65535));
+}
+
+static int ep__cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+EP_API ep_result ep_rdb_intset_build(ep_buf *b, int64_t *vals, size_t n) {
+    uint32_t width = 2;
+    size_t i;
+    qsort(vals, n, sizeof *vals, ep__cmp_i64);
+    for (i = 0; i < n; i++) {
+        if (i && vals[i] == vals[i - 1]) return EP_ERR_INVALID;
+        if (vals[i] < INT32_MIN || vals[i] > INT32_MAX) width = 8;
+        else if ((vals[i] < -32768 || vals[i] > 32767) && width < 4) width = 4;
+    }
+    if (n > 0xffffffffu) return EP_ERR_LIMIT;
+    ep_buf_u32(b, width);
+    ep_buf_u32(b, (uint32_t)n);
+    for (i = 0; i < n; i++) {
+        uint64_t u = (uint64_t)vals[i];
+        if (width == 2) ep_buf_u16(b, (uint16_t)u);
+        else if (width == 4) ep_buf_u32(b, (uint32_t)u);
+        else ep_buf_u64(b, u);
+    }
+    return b->err;
+}
+
+/* ---- decoders ---------------------------------------------------------- */
+
+EP_API ep_result ep_rdb_get_len(ep_cursor *c, uint64_t *v, int *special) {
+    uint8_t b0 = ep_cursor_u8(c);
+    const uint8_t *p;
+    *special = 0;
+    *v = 0;
+    if (c->err) return c->err;
+    switch (b0 >> 6) {
+    case 0:
+        *v = b0 & 0x3Fu;
+        return EP_OK;
+    case 1:
+        *v = ((uint64_t)(b0 & 0x3Fu) << 8) | ep_cursor_u8(c);
+        return c->err;
+    case 3:
+        *special = 1;
+        *v = b0 & 0x3Fu;
+        return EP_OK;
+    default:
+        if (b0 == 0x80) {
+            p = ep_cursor_take(c, 4);
+            if (!p) return c->err;
+            *v = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
+            return EP_OK;
+        }
+        if (b0 == 0x81) {
+            int i;
+            p = ep_cursor_take(c, 8);
+            if (!p) return c->err;
+            for (i = 0; i < 8; i++) *v = (*v << 8) | p[i];
+            return EP_OK;
+        }
+        ep_cursor_fail(c, EP_ERR_CORRUPT);
+        return EP_ERR_CORRUPT;
+    }
+}
+
+EP_API ep_result ep_rdb_get_count(ep_cursor *c, uint64_t *v) {
+    int special;
+    ep_result r = ep_rdb_get_len(c, v, &special);
+    if (r == EP_OK && special) {
+        ep_cursor_fail(c, EP_ERR_CORRUPT);
+        return EP_ERR_CORRUPT;
+    }
+    return r;
+}
+
+EP_API ep_result ep_rdb_get_string(ep_cursor *c, ep_buf *scratch, uint64_t cap, ep_bytes *out) {
+    uint64_t n;
+    int special;
+    ep_result r = ep_rdb_get_len(c, &n, &special);
+    out->data = NULL;
+    out->len = 0;
+    if (r != EP_OK) return r;
+    if (!special) {
+        const uint8_t *p;
+        if (n > cap || n > (uint64_t)SIZE_MAX) {
+            ep_cursor_fail(c, EP_ERR_LIMIT);
+            return EP_ERR_LIMIT;
+        }
+        p = ep_cursor_take(c, (size_t)n);
+        if (!p) return c->err;
+        *out = ep_bytes_of(p, (size_t)n);
+        return EP_OK;
+    }
+    ep_buf_reset(scratch);
+    if (n <= 2) {
+        const uint8_t *p = ep_cursor_take(c, (size_t)1 << n);
+        int64_t v;
+        char num[EP_RESP_NUM_MAX];
+        size_t k;
+        if (!p) return c->err;
+        v = n == 0 ? (int64_t)(int8_t)p[0] : n == 1 ? (int64_t)(int16_t)ep_load_u16le(p) : (int64_t)(int32_t)ep_load_u32le(p);
+        k = ep_resp_format_i64(v, num);
+        ep_buf_put(scratch, num, k);
+        if (scratch->err) return scratch->err;
+        *out = ep_bytes_of(scratch->data, k);
+        return EP_OK;
+    }
+    if (n == 3) {
+        uint64_t clen, ulen;
+        const uint8_t *p;
+        if (ep_rdb_get_count(c, &clen) != EP_OK || ep_rdb_get_count(c, &ulen) != EP_OK) return c->err;
+        if (ulen > cap || clen > cap || ulen > (uint64_t)SIZE_MAX / 2) {
+            ep_cursor_fail(c, EP_ERR_LIMIT);
+            return EP_ERR_LIMIT;
+        }
+        /* Never trust ulen beyond what clen can produce (a back-reference
+         * of 2-3 input bytes gives at most 264 output bytes). */
+        if (ulen > clen * 264u + 32u || (ulen > 0 && clen == 0)) {
+            ep_cursor_fail(c, EP_ERR_CORRUPT);
+            return EP_ERR_CORRUPT;
+        }
+        p = ep_cursor_take(c, (size_t)clen);
+        if (!p) return c->err;
+        if (ep_buf_reserve(scratch, (size_t)ulen + 1) != EP_OK) return scratch->err;
+        if (ep_lzf_decompress(p, (size_t)clen, scratch->data, (size_t)ulen) != EP_OK) {
+            ep_cursor_fail(c, EP_ERR_CORRUPT);
+            return EP_ERR_CORRUPT;
+        }
+        scratch->len = (size_t)ulen;
+        *out = ep_bytes_of(scratch->data, (size_t)ulen);
+        return EP_OK;
+    }
+    ep_cursor_fail(c, EP_ERR_CORRUPT);
+    return EP_ERR_CORRUPT;
+}
+
+EP_API ep_bytes ep_rdb_elem_text(const ep_rdb_elem *e, char buf[EP_RDB_NUM_TEXT]) {
+    if (!e->is_int) return e->str;
+    return ep_bytes_of(buf, ep_resp_format_i64(e->num, buf));
+}
+
+EP_API int ep_rdb_parse_double(const uint8_t *s, size_t n, double *out) {
+    char tmp[400];
+    char *end;
+    if (n == 0 || n >= sizeof tmp) return 0;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    if (tmp[0] == ' ' || tmp[0] == '\t' || tmp[0] == '\n') return 0;
+    *out = strtod(tmp, &end);
+    return end == tmp + n;
+}
+
+/* ---- blobs ------------------------------------------------------------- */
+
+EP_API ep_result ep_rdb_blob_init(ep_rdb_blob_iter *it, int kind, ep_bytes blob) {
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->base = blob.data;
+    it->p = blob.data;
+    it->end = blob.data + blob.len;
+    it->count = UINT64_MAX;
+    switch (kind) {
+    case EP_RDB_BLOB_LISTPACK:
+        if (blob.len < 7 || ep_load_u32le(blob.data) != blob.len || blob.data[blob.len - 1] != 0xFF) return EP_ERR_CORRUPT;
+        if (ep_load_u16le(blob.data + 4) != 65535) it->count = ep_load_u16le(blob.data + 4);
+        it->p += 6;
+        it->end--;
+        return EP_OK;
+    case EP_RDB_BLOB_ZIPLIST:
+        if (blob.len < 11 || ep_load_u32le(blob.data) != blob.len || blob.data[blob.len - 1] != 0xFF ||
+            ep_load_u32le(blob.data + 4) > blob.len - 1)
+            return EP_ERR_CORRUPT;
+        if (ep_load_u16le(blob.data + 8) != 65535) it->count = ep_load_u16le(blob.data + 8);
+        it->p += 10;
+        it->end--;
+        return EP_OK;
+    case EP_RDB_BLOB_INTSET: {
+        uint32_t w, n;
+        if (blob.len < 8) return EP_ERR_CORRUPT;
+        w = ep_load_u32le(blob.data);
+        n = ep_load_u32le(blob.data + 4);
+        if ((w != 2 && w != 4 && w != 8) || (uint64_t)n * w != blob.len - 8) return EP_ERR_CORRUPT;
+        it->width = w;
+        it->count = n;
+        it->p += 8;
+        return EP_OK;
+    }
+    case EP_RDB_BLOB_ZIPMAP:
+        if (blob.len < 2 || blob.data[blob.len - 1] != 0xFF) return EP_ERR_CORRUPT;
+        if (blob.data[0] < 254) it->count = (uint64_t)blob.data[0] * 2;
+        it->p += 1;
+        it->end--;
+        return EP_OK;
+    default:
+        return EP_ERR_INVALID;
+    }
+}
+
+EP_API uint64_t ep_rdb_blob_count(const ep_rdb_blob_iter *it) { return it->count; }
+
+static ep_result ep__blob_done(ep_rdb_blob_iter *it) {
+    if (it->count != UINT64_MAX && it->seen != it->count) return EP_ERR_CORRUPT;
+    return EP_END;
+}
+
+static int64_t ep__sext(uint64_t v, unsigned bits) {
+    uint64_t m = (uint64_t)1 << (bits - 1);
+    return (int64_t)((v ^ m) - m);
+}
+
+static ep_result ep__lp_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    const uint8_t *p = it->p;
+    size_t left = (size_t)(it->end - p), h = 0, dl = 0, ent;
+    uint8_t b;
+    uint8_t bl[5];
+    ep_buf tb;
+    if (left == 0) return ep__blob_done(it);
+    b = p[0];
+    memset(out, 0, sizeof *out);
+    if ((b & 0x80) == 0) {
+        out->is_int = 1, out->num = b & 0x7F, h = 1;
+    } else if ((b & 0xC0) == 0x80) {
+        h = 1, dl = b & 0x3Fu;
+    } else if ((b & 0xE0) == 0xC0) {
+        if (left < 2) return EP_ERR_CORRUPT;
+        out->is_int = 1, out->num = ep__sext(((uint64_t)(b & 0x1F) << 8) | p[1], 13), h = 2;
+    } else if ((b & 0xF0) == 0xE0) {
+        if (left < 2) return EP_ERR_CORRUPT;
+        h = 2, dl = ((size_t)(b & 0x0F) << 8) | p[1];
+    } else if (b == 0xF0) {
+        if (left < 5) return EP_ERR_CORRUPT;
+        h = 5, dl = ep_load_u32le(p + 1);
+    } else if (b >= 0xF1 && b <= 0xF4) {
+        static const size_t w[4] = {2, 3, 4, 8};
+        size_t k = w[b - 0xF1], i;
+        uint64_t v = 0;
+        if (left < 1 + k) return EP_ERR_CORRUPT;
+        for (i = 0; i < k; i++) v |= (uint64_t)p[1 + i] << (8 * i);
+        out->is_int = 1;
+        out->num = ep__sext(v, (unsigned)(8 * k));
+        h = 1 + k;
+    } else {
+        return EP_ERR_CORRUPT; /* 0xF5..0xFE, or the terminator before the end */
+    }
+    if (dl > left - h) return EP_ERR_CORRUPT;
+    if (!out->is_int) out->str = ep_bytes_of(p + h, dl);
+    ent = h + dl;
+    /* The back-length must be the one Redis writes for this entry. */
+    tb.data = bl;
+    tb.len = 0;
+    tb.cap = sizeof bl;
+    tb.alloc = NULL;
+    tb.err = EP_OK;
+    ep__lp_backlen(&tb, ent);
+    if (tb.err || tb.len > left - ent || memcmp(p + ent, bl, tb.len) != 0) return EP_ERR_CORRUPT;
+    it->p = p + ent + tb.len;
+    it->seen++;
+    return EP_OK;
+}
+
+static ep_result ep__zl_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    const uint8_t *p = it->p, *e;
+    size_t left = (size_t)(it->end - p), pl, h, dl = 0, prev;
+    uint8_t b;
+    if (left == 0) return ep__blob_done(it);
+    memset(out, 0, sizeof *out);
+    if (p[0] < 254) {
+        pl = 1, prev = p[0];
+    } else if (p[0] == 254) {
+        if (left < 5) return EP_ERR_CORRUPT;
+        pl = 5, prev = ep_load_u32le(p + 1);
+    } else {
+        return EP_ERR_CORRUPT;
+    }
+    if (prev != it->prev) return EP_ERR_CORRUPT;
+    if (left < pl + 1) return EP_ERR_CORRUPT;
+    e = p + pl;
+    left -= pl;
+    b = e[0];
+    switch (b >> 6) {
+    case 0:
+        h = 1, dl = b & 0x3Fu;
+        break;
+    case 1:
+        if (left < 2) return EP_ERR_CORRUPT;
+        h = 2, dl = ((size_t)(b & 0x3F) << 8) | e[1];
+        break;
+    case 2:
+        if (b != 0x80 || left < 5) return EP_ERR_CORRUPT;
+        h = 5, dl = ((size_t)e[1] << 24) | ((size_t)e[2] << 16) | ((size_t)e[3] << 8) | e[4];
+        break;
+    default: {
+        size_t k;
+        uint64_t v = 0;
+        out->is_int = 1;
+        if (b == 0xC0) k = 2;
+        else if (b == 0xD0) k = 4;
+        else if (b == 0xE0) k = 8;
+        else if (b == 0xF0) k = 3;
+        else if (b == 0xFE) k = 1;
+        else if (b >= 0xF1 && b <= 0xFD) k = 0;
+        else return EP_ERR_CORRUPT;
+        if (left < 1 + k) return EP_ERR_CORRUPT;
+        if (k == 0) {
+            out->num = (int64_t)(b & 0x0F) - 1;
+        } else {
+            size_t i;
+            for (i = 0; i < k; i++) v |= (uint64_t)e[1 + i] << (8 * i);
+            out->num = ep__sext(v, (unsigned)(8 * k));
+        }
+        h = 1 + k;
+        break;
+    }
+    }
+    if (dl > left - h) return EP_ERR_CORRUPT;
+    if (!out->is_int) out->str = ep_bytes_of(e + h, dl);
+    it->prev = pl + h + dl;
+    it->p = e + h + dl;
+    it->seen++;
+    return EP_OK;
+}
+
+static ep_result ep__is_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    int64_t v;
+    if (it->seen == it->count) return EP_END;
+    memset(out, 0, sizeof *out);
+    if (it->width == 2) v = (int16_t)ep_load_u16le(it->p);
+    else if (it->width == 4) v = (int32_t)ep_load_u32le(it->p);
+    else v = ep_load_i64le(it->p);
+    /* Sorted and unique, as Redis keeps it (a duplicate would be two members). */
+    if (it->seen && v <= it->last) return EP_ERR_CORRUPT;
+    it->last = v;
+    it->p += it->width;
+    it->seen++;
+    out->is_int = 1;
+    out->num = v;
+    return EP_OK;
+}
+
+/* zipmap: <len>key <len><free>value ... ; a length is one byte < 254 or
+ * 254 + u32 LE. Yields key, value, key, value ... */
+static ep_result ep__zm_len(const uint8_t **pp, const uint8_t *end, size_t *n) {
+    const uint8_t *p = *pp;
+    if (p >= end) return EP_ERR_CORRUPT;
+    if (p[0] < 254) {
+        *n = p[0];
+        *pp = p + 1;
+        return EP_OK;
+    }
+    if (p[0] != 254 || end - p < 5) return EP_ERR_CORRUPT;
+    *n = ep_load_u32le(p + 1);
+    *pp = p + 5;
+    return EP_OK;
+}
+
+static ep_result ep__zm_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    const uint8_t *p = it->p;
+    size_t n, fr = 0;
+    int value = (int)(it->seen & 1);
+    if (p == it->end) {
+        if (value) return EP_ERR_CORRUPT;
+        return ep__blob_done(it);
+    }
+    memset(out, 0, sizeof *out);
+    if (ep__zm_len(&p, it->end, &n) != EP_OK) return EP_ERR_CORRUPT;
+    if (value) {
+        if (p >= it->end) return EP_ERR_CORRUPT;
+        fr = *p++;
+    }
+    if ((size_t)(it->end - p) < n || (size_t)(it->end - p) - n < fr) return EP_ERR_CORRUPT;
+    out->str = ep_bytes_of(p, n);
+    it->p = p + n + fr;
+    it->seen++;
+    return EP_OK;
+}
+
+EP_API ep_result ep_rdb_blob_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    switch (it->kind) {
+    case EP_RDB_BLOB_LISTPACK: return ep__lp_next(it, out);
+    case EP_RDB_BLOB_ZIPLIST: return ep__zl_next(it, out);
+    case EP_RDB_BLOB_INTSET: return ep__is_next(it, out);
+    case EP_RDB_BLOB_ZIPMAP: return ep__zm_next(it, out);
+    default: return EP_ERR_INVALID;
+    }
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/codec/codec_rdb.c ---- */
+
 /* ---- begin src/file/keyfile.c ---- */
 /* keyfile: reading and writing key files through the vfs. The key object
  * and the parser live in crypto (no I/O there); this is the file layer's
@@ -10680,6 +11498,621 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_
     return fn ? ep__snap_bytes_walk(data, len, count, fn, ctx, &end, err) : EP_OK;
 }
 /* ---- end src/file/snapshot.c ---- */
+
+/* ---- begin src/file/rdb.c ---- */
+/* rdb: the streaming RDB reader. Each step parses from a window of the
+ * file with a bounded cursor and has no side effect; when the cursor runs
+ * out before the file does, the window grows by what the file really holds
+ * (never by what a length claims) and the step runs again. Callbacks run
+ * after a step succeeds, on views into the window, which stay put until the
+ * next step. Consumed bytes feed the CRC-64 when the window moves. */
+
+#include <math.h>
+
+#ifndef EP_NO_REDIS
+
+EP_API void ep_rdb_reader_config_init(ep_rdb_reader_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->chunk_size = (size_t)1 << 20;
+    cfg->max_string = EP_RDB_MAX_STRING;
+}
+
+typedef struct ep__rdb_rd {
+    ep_rdb_reader_config cfg;
+    ep_vfs *vfs;
+    ep_file *f;
+    uint8_t *buf;          /* the window; the caller's bytes when mem */
+    size_t cap, len, pos;
+    uint64_t base;         /* file offset of buf[0] */
+    uint64_t crc;          /* CRC-64 of the file bytes before buf[0] */
+    int eof;               /* nothing more to read */
+    int mem;
+    ep_buf sa, sb;         /* decoded strings (two may be alive at once) */
+    ep_buf keybuf;         /* the current key, stable for its whole visit */
+    ep_error *err;
+    ep_rdb_visitor v;
+    ep_rdb_info info;
+    ep_rdb_key key;
+    uint64_t fail_at;      /* offset of the failing byte */
+} ep__rdb_rd;
+
+typedef ep_result (*ep__rdb_op)(ep__rdb_rd *r, ep_cursor *c, void *arg);
+
+/* Moves the unconsumed bytes to the front, grows the window if it is full,
+ * and reads what the file has. */
+static ep_result ep__rdb_more(ep__rdb_rd *r) {
+    size_t got = 0;
+    ep_result res;
+    if (r->mem || r->eof) {
+        r->eof = 1;
+        return EP_OK;
+    }
+    if (r->pos > 0) {
+        r->crc = ep_crc64_update(r->crc, r->buf, r->pos);
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->base += r->pos;
+        r->len -= r->pos;
+        r->pos = 0;
+    }
+    if (r->len == r->cap) {
+        size_t ncap = r->cap ? r->cap * 2 : r->cfg.chunk_size;
+        uint64_t max = r->cfg.max_string + 65536u;
+        uint8_t *nb;
+        if ((uint64_t)r->cap >= max) return EP_ERR_LIMIT;
+        if ((uint64_t)ncap > max) ncap = (size_t)max;
+        nb = (uint8_t *)ep_realloc(r->cfg.alloc, r->buf, ncap);
+        if (!nb) return EP_ERR_NOMEM;
+        r->buf = nb;
+        r->cap = ncap;
+    }
+    res = r->vfs->read(r->vfs, r->f, r->base + r->len, r->buf + r->len, r->cap - r->len, &got, r->err);
+    if (res != EP_OK) return res;
+    if (got == 0) r->eof = 1;
+    r->len += got;
+    return EP_OK;
+}
+
+/* Runs op on the window until it has its bytes or the file ends. */
+static ep_result ep__rdb_step(ep__rdb_rd *r, ep__rdb_op op, void *arg) {
+    for (;;) {
+        ep_cursor c;
+        ep_result res;
+        ep_cursor_init(&c, r->buf + r->pos, r->len - r->pos);
+        res = op(r, &c, arg);
+        if (res == EP_OK && c.err == EP_OK) {
+            r->pos += c.pos;
+            return EP_OK;
+        }
+        if (res == EP_OK) res = c.err;
+        if (res != EP_ERR_EOF || r->eof) {
+            r->fail_at = r->base + r->pos + c.pos;
+            return res;
+        }
+        res = ep__rdb_more(r);
+        if (res != EP_OK) {
+            r->fail_at = r->base + r->len;
+            return res;
+        }
+    }
+}
+
+/* ---- steps ------------------------------------------------------------- */
+
+typedef struct ep__rdb_nums {
+    uint64_t n[2];
+    int count;
+} ep__rdb_nums;
+
+static ep_result ep__op_u8(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    *(uint8_t *)arg = ep_cursor_u8(c);
+    return c->err;
+}
+static ep_result ep__op_u64(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    *(uint64_t *)arg = ep_cursor_u64(c);
+    return c->err;
+}
+static ep_result ep__op_u32(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    *(uint64_t *)arg = ep_cursor_u32(c);
+    return c->err;
+}
+static ep_result ep__op_counts(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    ep__rdb_nums *n = (ep__rdb_nums *)arg;
+    int i;
+    (void)r;
+    for (i = 0; i < n->count; i++)
+        if (ep_rdb_get_count(c, &n->n[i]) != EP_OK) return c->err;
+    return EP_OK;
+}
+static ep_result ep__op_skip(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    (void)ep_cursor_take(c, *(size_t *)arg);
+    return c->err;
+}
+
+/* One or two strings, and what may follow them in the same record. */
+typedef struct ep__rdb_strs {
+    int count;            /* 1 or 2 strings */
+    int score;            /* 0 none, 1 an 8-byte double, 2 a zset v1 text score */
+    int container;        /* a quicklist2 container length before the string */
+    uint64_t cont;
+    ep_bytes s[2];
+    double d;
+} ep__rdb_strs;
+
+static ep_result ep__op_strs(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    ep__rdb_strs *s = (ep__rdb_strs *)arg;
+    int i;
+    if (s->container && ep_rdb_get_count(c, &s->cont) != EP_OK) return c->err;
+    for (i = 0; i < s->count; i++)
+        if (ep_rdb_get_string(c, i ? &r->sb : &r->sa, r->cfg.max_string, &s->s[i]) != EP_OK) return c->err;
+    if (s->score == 1) {
+        s->d = ep_cursor_f64(c);
+    } else if (s->score == 2) {
+        uint8_t l = ep_cursor_u8(c);
+        if (c->err) return c->err;
+        if (l == 253) s->d = NAN;
+        else if (l == 254) s->d = HUGE_VAL;
+        else if (l == 255) s->d = -HUGE_VAL;
+        else {
+            const uint8_t *p = ep_cursor_take(c, l);
+            if (!p) return c->err;
+            if (!ep_rdb_parse_double(p, l, &s->d)) return EP_ERR_CORRUPT;
+        }
+    }
+    return c->err;
+}
+
+static ep_result ep__rdb_strings(ep__rdb_rd *r, ep__rdb_strs *s, int count, int score) {
+    memset(s, 0, sizeof *s);
+    s->count = count;
+    s->score = score;
+    return ep__rdb_step(r, ep__op_strs, s);
+}
+
+static ep_result ep__rdb_count(ep__rdb_rd *r, uint64_t *out) {
+    ep__rdb_nums n;
+    ep_result res;
+    n.count = 1;
+    res = ep__rdb_step(r, ep__op_counts, &n);
+    *out = n.n[0];
+    return res;
+}
+
+static ep_result ep__rdb_skip(ep__rdb_rd *r, size_t n) { return ep__rdb_step(r, ep__op_skip, &n); }
+
+/* ---- values ------------------------------------------------------------ */
+
+static ep_result ep__rdb_emit(ep__rdb_rd *r, ep_bytes a, ep_bytes b, double score) {
+    ep_item it;
+    if (!r->v.element) return EP_OK;
+    it.a = a;
+    it.b = b;
+    it.score = score;
+    return r->v.element(r->v.user, &r->key, &it);
+}
+
+/* The elements of one blob: singles (list, set), pairs (hash) or member +
+ * score (zset). */
+static ep_result ep__rdb_blob(ep__rdb_rd *r, int kind, int shape, ep_bytes blob) {
+    ep_rdb_blob_iter it;
+    ep_rdb_elem e[2];
+    char num[2][EP_RDB_NUM_TEXT];
+    ep_result res = ep_rdb_blob_init(&it, kind, blob);
+    if (res != EP_OK) return res;
+    for (;;) {
+        ep_bytes a, b = {NULL, 0};
+        double score = 0;
+        res = ep_rdb_blob_next(&it, &e[0]);
+        if (res == EP_END) return EP_OK;
+        if (res != EP_OK) return res;
+        a = ep_rdb_elem_text(&e[0], num[0]);
+        if (shape != 0) {
+            res = ep_rdb_blob_next(&it, &e[1]);
+            if (res != EP_OK) return EP_ERR_CORRUPT; /* an odd element count */
+            if (shape == 1) {
+                b = ep_rdb_elem_text(&e[1], num[1]);
+            } else if (e[1].is_int) {
+                score = (double)e[1].num;
+            } else if (!ep_rdb_parse_double(e[1].str.data, e[1].str.len, &score)) {
+                return EP_ERR_CORRUPT;
+            }
+        }
+        res = ep__rdb_emit(r, a, b, score);
+        if (res != EP_OK) return res;
+    }
+}
+
+/* A value stored as one blob string. */
+static ep_result ep__rdb_blob_value(ep__rdb_rd *r, int kind, int shape) {
+    ep__rdb_strs s;
+    ep_result res = ep__rdb_strings(r, &s, 1, 0);
+    if (res != EP_OK) return res;
+    res = ep__rdb_blob(r, kind, shape, s.s[0]);
+    if (res != EP_OK && res != EP_ERR_NOMEM && r->fail_at < r->base + r->pos) r->fail_at = r->base + r->pos;
+    return res;
+}
+
+static ep_result ep__rdb_plain(ep__rdb_rd *r, int strings, int score) {
+    uint64_t n, i;
+    ep_result res = ep__rdb_count(r, &n);
+    for (i = 0; res == EP_OK && i < n; i++) {
+        ep__rdb_strs s;
+        res = ep__rdb_strings(r, &s, strings, score);
+        if (res == EP_OK) res = ep__rdb_emit(r, s.s[0], strings == 2 ? s.s[1] : ep_bytes_of(NULL, 0), s.d);
+    }
+    return res;
+}
+
+static ep_result ep__rdb_quicklist(ep__rdb_rd *r, int v2) {
+    uint64_t n, i;
+    ep_result res = ep__rdb_count(r, &n);
+    for (i = 0; res == EP_OK && i < n; i++) {
+        ep__rdb_strs s;
+        memset(&s, 0, sizeof s);
+        s.count = 1;
+        s.container = v2;
+        res = ep__rdb_step(r, ep__op_strs, &s);
+        if (res != EP_OK) break;
+        if (!v2) res = ep__rdb_blob(r, EP_RDB_BLOB_ZIPLIST, 0, s.s[0]);
+        else if (s.cont == 1) res = ep__rdb_emit(r, s.s[0], ep_bytes_of(NULL, 0), 0); /* PLAIN: one element */
+        else if (s.cont == 2) res = ep__rdb_blob(r, EP_RDB_BLOB_LISTPACK, 0, s.s[0]);
+        else res = EP_ERR_CORRUPT;
+        if (res != EP_OK && res != EP_ERR_NOMEM && r->fail_at < r->base + r->pos) r->fail_at = r->base + r->pos;
+    }
+    return res;
+}
+
+/* A module's typed opcode stream, to its EOF opcode. */
+static ep_result ep__rdb_module_data(ep__rdb_rd *r) {
+    for (;;) {
+        uint64_t op, dummy;
+        ep__rdb_strs s;
+        ep_result res = ep__rdb_count(r, &op);
+        if (res != EP_OK) return res;
+        switch (op) {
+        case 0: return EP_OK;                                   /* EOF */
+        case 1: case 2: res = ep__rdb_count(r, &dummy); break;  /* SINT, UINT */
+        case 3: res = ep__rdb_skip(r, 4); break;                /* FLOAT */
+        case 4: res = ep__rdb_skip(r, 8); break;                /* DOUBLE */
+        case 5: res = ep__rdb_strings(r, &s, 1, 0); break;      /* STRING */
+        default: r->fail_at = r->base + r->pos; return EP_ERR_CORRUPT;
+        }
+        if (res != EP_OK) return res;
+    }
+}
+
+/* Streams are walked to their end and skipped (spec B.1, type 19). */
+static ep_result ep__rdb_stream(ep__rdb_rd *r, int type) {
+    uint64_t n, i, groups, g;
+    ep__rdb_nums nums;
+    ep__rdb_strs s;
+    ep_result res = ep__rdb_count(r, &n);
+    for (i = 0; res == EP_OK && i < n; i++) res = ep__rdb_strings(r, &s, 2, 0);
+    if (res != EP_OK) return res;
+    nums.count = 2;
+    res = ep__rdb_count(r, &nums.n[0]);                      /* length */
+    if (res == EP_OK) res = ep__rdb_step(r, ep__op_counts, &nums); /* last id */
+    if (res == EP_OK && type >= EP_RDB_STREAM_LISTPACKS_2) {
+        res = ep__rdb_step(r, ep__op_counts, &nums);        /* first id */
+        if (res == EP_OK) res = ep__rdb_step(r, ep__op_counts, &nums); /* max deleted id */
+        if (res == EP_OK) res = ep__rdb_count(r, &nums.n[0]); /* entries added */
+    }
+    if (res == EP_OK) res = ep__rdb_count(r, &groups);
+    for (g = 0; res == EP_OK && g < groups; g++) {
+        uint64_t pel, p, consumers, k;
+        res = ep__rdb_strings(r, &s, 1, 0);
+        if (res == EP_OK) res = ep__rdb_step(r, ep__op_counts, &nums); /* last id */
+        if (res == EP_OK && type >= EP_RDB_STREAM_LISTPACKS_2) res = ep__rdb_count(r, &nums.n[0]); /* entries read */
+        if (res == EP_OK) res = ep__rdb_count(r, &pel);
+        for (p = 0; res == EP_OK && p < pel; p++) {
+            res = ep__rdb_skip(r, 16 + 8);
+            if (res == EP_OK) res = ep__rdb_count(r, &nums.n[0]);
+        }
+        if (res == EP_OK) res = ep__rdb_count(r, &consumers);
+        for (k = 0; res == EP_OK && k < consumers; k++) {
+            uint64_t cpel, q;
+            res = ep__rdb_strings(r, &s, 1, 0);
+            if (res == EP_OK) res = ep__rdb_skip(r, 8);
+            if (res == EP_OK) res = ep__rdb_count(r, &cpel);
+            for (q = 0; res == EP_OK && q < cpel; q++) res = ep__rdb_skip(r, 16);
+        }
+    }
+    return res;
+}
+
+static ep_result ep__rdb_value(ep__rdb_rd *r, int type) {
+    switch (type) {
+    case EP_RDB_STRING: {
+        ep__rdb_strs s;
+        ep_result res = ep__rdb_strings(r, &s, 1, 0);
+        return res == EP_OK ? ep__rdb_emit(r, s.s[0], ep_bytes_of(NULL, 0), 0) : res;
+    }
+    case EP_RDB_LIST:
+    case EP_RDB_SET: return ep__rdb_plain(r, 1, 0);
+    case EP_RDB_ZSET: return ep__rdb_plain(r, 1, 2);
+    case EP_RDB_ZSET_2: return ep__rdb_plain(r, 1, 1);
+    case EP_RDB_HASH: return ep__rdb_plain(r, 2, 0);
+    case EP_RDB_HASH_ZIPMAP: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPMAP, 1);
+    case EP_RDB_LIST_ZIPLIST: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPLIST, 0);
+    case EP_RDB_SET_INTSET: return ep__rdb_blob_value(r, EP_RDB_BLOB_INTSET, 0);
+    case EP_RDB_ZSET_ZIPLIST: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPLIST, 2);
+    case EP_RDB_HASH_ZIPLIST: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPLIST, 1);
+    case EP_RDB_LIST_QUICKLIST: return ep__rdb_quicklist(r, 0);
+    case EP_RDB_HASH_LISTPACK: return ep__rdb_blob_value(r, EP_RDB_BLOB_LISTPACK, 1);
+    case EP_RDB_ZSET_LISTPACK: return ep__rdb_blob_value(r, EP_RDB_BLOB_LISTPACK, 2);
+    case EP_RDB_LIST_QUICKLIST_2: return ep__rdb_quicklist(r, 1);
+    default: return EP_ERR_UNKNOWN_TAG;
+    }
+}
+
+/* One key record after its type byte. */
+static ep_result ep__rdb_key(ep__rdb_rd *r, int type, uint64_t start) {
+    ep__rdb_strs s;
+    ep_result res = ep__rdb_strings(r, &s, 1, 0);
+    if (res != EP_OK) return res;
+    ep_buf_reset(&r->keybuf);
+    ep_buf_put(&r->keybuf, s.s[0].data, s.s[0].len);
+    if (r->keybuf.err) return r->keybuf.err;
+    r->key.key = ep_bytes_of(r->keybuf.data, s.s[0].len);
+    r->key.type = type;
+    r->key.kind = ep_rdb_type_kind(type);
+    r->key.offset = start;
+    r->info.keys++;
+    if (type == EP_RDB_STREAM_LISTPACKS || type == EP_RDB_STREAM_LISTPACKS_2 || type == EP_RDB_MODULE_2) {
+        if (type == EP_RDB_MODULE_2) {
+            uint64_t id;
+            res = ep__rdb_count(r, &id);
+            if (res == EP_OK) res = ep__rdb_module_data(r);
+        } else {
+            res = ep__rdb_stream(r, type);
+        }
+        if (res != EP_OK) return res;
+        r->info.skipped++;
+        return r->v.skipped ? r->v.skipped(r->v.user, &r->key, EP_ERR_UNSUPPORTED_TYPE) : EP_OK;
+    }
+    if (r->v.key_begin && (res = r->v.key_begin(r->v.user, &r->key)) != EP_OK) return res;
+    res = ep__rdb_value(r, type);
+    if (res != EP_OK) return res;
+    return r->v.key_end ? r->v.key_end(r->v.user, &r->key) : EP_OK;
+}
+
+static ep_result ep__rdb_header(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    const uint8_t *p = ep_cursor_take(c, 9);
+    int i, v = 0;
+    (void)r;
+    if (!p) return c->err;
+    if (memcmp(p, "REDIS", 5) != 0) return EP_ERR_BAD_MAGIC;
+    for (i = 5; i < 9; i++) {
+        if (p[i] < '0' || p[i] > '9') return EP_ERR_BAD_MAGIC;
+        v = v * 10 + (p[i] - '0');
+    }
+    *(int *)arg = v;
+    return EP_OK;
+}
+
+static ep_result ep__rdb_fail(ep__rdb_rd *r, ep_result res) {
+    const char *what;
+    if (r->err && r->err->code == res && res == EP_ERR_IO) return res; /* the vfs said why */
+    switch (res) {
+    case EP_ERR_EOF: what = "RDB truncated (Unexpected EOF)"; break;
+    case EP_ERR_CORRUPT: what = "RDB damaged: bad length, encoding or blob"; break;
+    case EP_ERR_BAD_MAGIC: what = "not an RDB file (no REDISnnnn header)"; break;
+    case EP_ERR_LIMIT: what = "RDB string or window above the cap"; break;
+    case EP_ERR_UNKNOWN_TAG: what = "unknown RDB opcode or value type"; break;
+    default: what = ep_result_str(res); break;
+    }
+    if (r->err && r->err->code == res) return res; /* a callback set its own detail */
+    if (r->key.key.data && res != EP_ERR_BAD_MAGIC)
+        ep_error_set(r->err, res, r->fail_at, "%s at offset %llu (key '%.*s')", what, (unsigned long long)r->fail_at,
+                     (int)(r->key.key.len > 60 ? 60 : r->key.key.len), (const char *)r->key.key.data);
+    else
+        ep_error_set(r->err, res, r->fail_at, "%s at offset %llu", what, (unsigned long long)r->fail_at);
+    return res;
+}
+
+static ep_result ep__rdb_run(ep__rdb_rd *r) {
+    ep_result res;
+    int version = 0;
+    res = ep__rdb_step(r, ep__rdb_header, &version);
+    if (res != EP_OK) return ep__rdb_fail(r, res == EP_ERR_EOF ? EP_ERR_BAD_MAGIC : res);
+    r->info.version = version;
+    if (version < 1 || version > EP_RDB_VERSION_MAX) {
+        r->fail_at = 5;
+        return ep_error_set(r->err, EP_ERR_VERSION, 5, "Can't handle RDB format version %d", version);
+    }
+    r->key.expire_ms = -1;
+    r->key.idle = -1;
+    r->key.freq = -1;
+    for (;;) {
+        uint8_t op = 0;
+        uint64_t start = r->base + r->pos;
+        res = ep__rdb_step(r, ep__op_u8, &op);
+        if (res != EP_OK) return ep__rdb_fail(r, res);
+        switch (op) {
+        case EP_RDB_OP_AUX: {
+            ep__rdb_strs s;
+            res = ep__rdb_strings(r, &s, 2, 0);
+            if (res == EP_OK && s.s[0].len == 8 && memcmp(s.s[0].data, "aof-base", 8) == 0)
+                r->info.aof_base = s.s[1].len == 1 && s.s[1].data[0] == '1';
+            if (res == EP_OK && r->v.aux) res = r->v.aux(r->v.user, s.s[0], s.s[1]);
+            break;
+        }
+        case EP_RDB_OP_RESIZEDB: {
+            ep__rdb_nums n;
+            n.count = 2;
+            res = ep__rdb_step(r, ep__op_counts, &n);
+            if (res == EP_OK && r->v.resize_db) res = r->v.resize_db(r->v.user, n.n[0], n.n[1]);
+            break;
+        }
+        case EP_RDB_OP_SELECTDB:
+            res = ep__rdb_count(r, &r->key.db);
+            r->info.dbs++;
+            if (res == EP_OK && r->v.select_db) res = r->v.select_db(r->v.user, r->key.db);
+            break;
+        case EP_RDB_OP_EXPIRETIME_MS: {
+            uint64_t ms = 0;
+            res = ep__rdb_step(r, ep__op_u64, &ms);
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            r->key.expire_ms = (int64_t)ms;
+            continue; /* applies to the next key */
+        }
+        case EP_RDB_OP_EXPIRETIME: {
+            uint64_t s = 0;
+            res = ep__rdb_step(r, ep__op_u32, &s);
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            /* 32-bit signed seconds, as Redis reads them (B.1). */
+            r->key.expire_ms = (int64_t)(int32_t)(uint32_t)s * 1000;
+            continue;
+        }
+        case EP_RDB_OP_IDLE: {
+            uint64_t idle = 0;
+            res = ep__rdb_count(r, &idle);
+            r->key.idle = (int64_t)(idle > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : idle);
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            continue;
+        }
+        case EP_RDB_OP_FREQ: {
+            uint8_t f = 0;
+            res = ep__rdb_step(r, ep__op_u8, &f);
+            r->key.freq = f;
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            continue;
+        }
+        case EP_RDB_OP_FUNCTION2: {
+            ep__rdb_strs s;
+            res = ep__rdb_strings(r, &s, 1, 0);
+            r->info.functions++;
+            if (res == EP_OK && r->v.function) res = r->v.function(r->v.user, s.s[0]);
+            break;
+        }
+        case EP_RDB_OP_FUNCTION:
+            r->fail_at = start;
+            return ep_error_set(r->err, EP_ERR_UNSUPPORTED_TYPE, start,
+                                "pre-release FUNCTION record (Redis 7.0 rc) at offset %llu", (unsigned long long)start);
+        case EP_RDB_OP_MODULE_AUX: {
+            ep__rdb_nums n;
+            n.count = 2;
+            res = ep__rdb_count(r, &n.n[0]);
+            if (res == EP_OK) {
+                uint64_t id = n.n[0];
+                res = ep__rdb_step(r, ep__op_counts, &n); /* when-opcode, when */
+                if (res == EP_OK) res = ep__rdb_module_data(r);
+                if (res == EP_OK && r->v.module_aux) res = r->v.module_aux(r->v.user, id);
+            }
+            break;
+        }
+        case EP_RDB_OP_EOF: {
+            uint64_t stored = 0, calc;
+            calc = ep_crc64_update(r->crc, r->buf, r->pos);
+            if (version >= 5) {
+                res = ep__rdb_step(r, ep__op_u64, &stored);
+                if (res != EP_OK) return ep__rdb_fail(r, res);
+                if (stored == 0) r->info.crc = EP_RDB_CRC_ZERO;
+                else if (r->cfg.skip_crc) r->info.crc = EP_RDB_CRC_SKIPPED;
+                else if (stored != calc) {
+                    r->fail_at = r->base + r->pos - 8;
+                    return ep_error_set(r->err, EP_ERR_CHECKSUM, r->fail_at,
+                                        "Wrong RDB checksum: stored %016llx, computed %016llx",
+                                        (unsigned long long)stored, (unsigned long long)calc);
+                }
+            } else {
+                r->info.crc = EP_RDB_CRC_NONE;
+            }
+            r->info.bytes = r->base + r->pos;
+            return EP_OK;
+        }
+        default:
+            if (op == EP_RDB_MODULE) {
+                r->fail_at = start;
+                return ep_error_set(r->err, EP_ERR_UNSUPPORTED_TYPE, start,
+                                    "pre-release module value (type 6) at offset %llu", (unsigned long long)start);
+            }
+            if (!ep_rdb_type_known(op) && op != EP_RDB_STREAM_LISTPACKS && op != EP_RDB_STREAM_LISTPACKS_2 &&
+                op != EP_RDB_MODULE_2) {
+                r->fail_at = start;
+                return ep_error_set(r->err, EP_ERR_UNKNOWN_TAG, start, "unknown RDB opcode or type %u at offset %llu",
+                                    (unsigned)op, (unsigned long long)start);
+            }
+            res = ep__rdb_key(r, op, start);
+            r->key.expire_ms = -1;
+            r->key.idle = -1;
+            r->key.freq = -1;
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            r->key.key.data = NULL;
+            r->key.key.len = 0;
+            continue;
+        }
+        if (res != EP_OK) return ep__rdb_fail(r, res);
+    }
+}
+
+static ep_result ep__rdb_go(ep__rdb_rd *r, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
+                            ep_rdb_info *info, ep_error *err) {
+    ep_result res;
+    if (cfg) r->cfg = *cfg;
+    else ep_rdb_reader_config_init(&r->cfg);
+    if (r->cfg.chunk_size < 64) r->cfg.chunk_size = 64;
+    if (r->cfg.max_string == 0 || r->cfg.max_string > EP_RDB_MAX_STRING) r->cfg.max_string = EP_RDB_MAX_STRING;
+    if (v) r->v = *v;
+    r->err = err;
+    ep_buf_init(&r->sa, r->cfg.alloc);
+    ep_buf_init(&r->sb, r->cfg.alloc);
+    ep_buf_init(&r->keybuf, r->cfg.alloc);
+    res = ep__rdb_run(r);
+    if (res == EP_OK && !r->mem) {
+        uint64_t size = 0;
+        if (r->vfs->size(r->vfs, r->f, &size, NULL) == EP_OK && size > r->info.bytes) r->info.trailing = size - r->info.bytes;
+    } else if (res == EP_OK) {
+        r->info.trailing = r->len - r->pos;
+    }
+    ep_buf_free(&r->sa);
+    ep_buf_free(&r->sb);
+    ep_buf_free(&r->keybuf);
+    if (info) *info = r->info;
+    return res;
+}
+
+EP_API ep_result ep_rdb_read_mem(const uint8_t *data, size_t len, const ep_rdb_reader_config *cfg,
+                                 const ep_rdb_visitor *v, ep_rdb_info *info, ep_error *err) {
+    ep__rdb_rd r;
+    memset(&r, 0, sizeof r);
+    ep_error_clear(err);
+    r.buf = (uint8_t *)(uintptr_t)data;   /* read only: mem windows never move */
+    r.len = r.cap = len;
+    r.mem = 1;
+    r.eof = 1;
+    return ep__rdb_go(&r, cfg, v, info, err);
+}
+
+EP_API ep_result ep_rdb_read(const char *path, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
+                             ep_rdb_info *info, ep_error *err) {
+    ep__rdb_rd r;
+    ep_vfs os;
+    ep_result res;
+    memset(&r, 0, sizeof r);
+    ep_error_clear(err);
+    r.vfs = cfg && cfg->vfs ? cfg->vfs : NULL;
+    if (!r.vfs) {
+        res = ep_vfs_os_init(&os);
+        if (res != EP_OK) return ep_error_set(err, res, UINT64_MAX, "no OS file system in this build");
+        r.vfs = &os;
+    }
+    res = r.vfs->open(r.vfs, path, EP_OPEN_READ, &r.f, err);
+    if (res != EP_OK) {
+        if (info) memset(info, 0, sizeof *info);
+        return res;
+    }
+    res = ep__rdb_go(&r, cfg, v, info, err);
+    r.vfs->close(r.vfs, r.f, NULL);
+    ep_free(r.cfg.alloc, r.buf);
+    return res;
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/file/rdb.c ---- */
 
 /* ---- begin src/store/keyspace.c ---- */
 /* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */

@@ -42,9 +42,11 @@ DECLARATIONS = [                 # public API, in layer order
     "src/codec/codec_snap.h",
     "src/codec/codec_resp.h",
     "src/codec/lzf.h",
+    "src/codec/codec_rdb.h",
     "src/file/keyfile.h",
     "src/file/aof.h",
     "src/file/snapshot.h",
+    "src/file/rdb.h",
     "src/store/keyspace.h",
     "src/recover/recovery.h",
 ]
@@ -62,9 +64,11 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/codec/codec_snap.c",
     "src/codec/codec_resp.c",
     "src/codec/lzf.c",
+    "src/codec/codec_rdb.c",
     "src/file/keyfile.c",
     "src/file/aof.c",
     "src/file/snapshot.c",
+    "src/file/rdb.c",
     "src/store/keyspace.c",
     "src/recover/recovery.c",
 ]

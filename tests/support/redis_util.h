@@ -50,7 +50,45 @@ void ept_redis_stop(ept_redis *r);
 int ept_redis_cmd(ept_redis *r, char *out, size_t cap, int argc, const char *const *argv, const size_t *lens);
 /* The same with a NULL-terminated list of C strings. */
 int ept_redis_cmdv(ept_redis *r, char *out, size_t cap, ...);
+/* A flat reply: a scalar as one item (integers in decimal, a null as no
+ * item and is_null = 1), an array of scalars as its items. Items are
+ * malloc'd copies; free with ept_flat_free. */
+typedef struct ept_flat {
+    size_t n;
+    char **item;
+    size_t *len;
+    int is_null;
+    int is_error;
+} ept_flat;
+int ept_redis_flat(ept_redis *r, ept_flat *out, int argc, const char *const *argv, const size_t *lens);
+int ept_redis_flatv(ept_redis *r, ept_flat *out, ...);
+void ept_flat_free(ept_flat *f);
+
 /* 1 if the server's log contains s. */
 int ept_redis_log_has(const ept_redis *r, const char *s);
+
+
+/* A canonical text form of a whole data set, to compare what our reader
+ * sees with what a live redis-server holds: one line per key,
+ * "db<TAB>key<TAB>kind<TAB>expire_ms<TAB>elements", elements escaped and
+ * joined by ',' (lists in order; sets, hashes and zsets sorted; hash as
+ * field=value, zset as member=score with the score in shortest text).
+ * Lines are sorted by ept_canon_text. */
+typedef struct ept_canon {
+    char **line;
+    size_t n, cap;
+    uint64_t skipped;     /* streams / modules our reader reported */
+    uint64_t functions;
+} ept_canon;
+void ept_canon_free(ept_canon *c);
+/* From an RDB file through ep_rdb_read; returns its result. */
+ep_result ept_canon_from_rdb(const char *path, ept_canon *out, ep_error *err);
+/* From the server, databases 0..dbs-1 (streams are left out: our reader
+ * skips them). Returns 0 on success. */
+int ept_canon_from_server(ept_redis *r, int dbs, ept_canon *out);
+/* All lines sorted and joined by '\n' (malloc'd). */
+char *ept_canon_text(ept_canon *c);
+/* Prints the first difference of two canonical texts to stderr. */
+void ept_canon_diff(const char *a, const char *b);
 
 #endif
