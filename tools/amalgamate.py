@@ -49,6 +49,7 @@ DECLARATIONS = [                 # public API, in layer order
     "src/file/rdb.h",
     "src/store/keyspace.h",
     "src/recover/recovery.h",
+    "src/recover/redis.h",
 ]
 IMPLEMENTATION = [               # private helpers first, then layer order
     "src/base/internal.h",
@@ -71,6 +72,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/file/rdb.c",
     "src/store/keyspace.c",
     "src/recover/recovery.c",
+    "src/recover/redis_load.c",
 ]
 LICENSE = "src/LICENSE.txt"
 

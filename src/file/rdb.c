@@ -79,7 +79,7 @@ static ep_result ep__rdb_step(ep__rdb_rd *r, ep__rdb_op op, void *arg) {
     for (;;) {
         ep_cursor c;
         ep_result res;
-        ep_cursor_init(&c, r->buf + r->pos, r->len - r->pos);
+        ep_cursor_init(&c, r->buf ? r->buf + r->pos : NULL, r->len - r->pos);
         res = op(r, &c, arg);
         if (res == EP_OK && c.err == EP_OK) {
             r->pos += c.pos;

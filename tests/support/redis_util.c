@@ -257,15 +257,15 @@ static void ept__app_bytes(char *out, size_t cap, size_t *pos, ep_bytes b) {
     }
 }
 
-/* Renders one value starting at r->in[*off], reading more as needed. */
-static int ept__render(ept_redis *r, size_t *off, char *out, size_t cap, size_t *pos, int depth) {
-    ep_resp_value v;
+/* Reads one value at r->in[*off], receiving more bytes as needed (bounded
+ * in time); views in v point into r->in. */
+static int ept__read_value(ept_redis *r, size_t *off, ep_resp_value *v) {
     size_t used;
     ep_result res;
     long t0 = ept__now_ms();
     for (;;) {
         ssize_t k;
-        res = ep_resp_read_value(r->in + *off, r->in_len - *off, 0, &v, &used, NULL);
+        res = ep_resp_read_value(r->in + *off, r->in_len - *off, 0, v, &used, NULL);
         if (res == EP_OK) break;
         if (res != EP_END || ept__now_ms() - t0 > 20000) return -1;
         if (r->in_len == r->in_cap) {
@@ -280,6 +280,13 @@ static int ept__render(ept_redis *r, size_t *off, char *out, size_t cap, size_t 
         r->in_len += (size_t)k;
     }
     *off += used;
+    return 0;
+}
+
+/* Renders one value starting at r->in[*off], reading more as needed. */
+static int ept__render(ept_redis *r, size_t *off, char *out, size_t cap, size_t *pos, int depth) {
+    ep_resp_value v;
+    if (ept__read_value(r, off, &v)) return -1;
     switch (v.type) {
     case EP_RESP_ARRAY:
     case EP_RESP_SET:
@@ -371,26 +378,7 @@ static int ept__flat_push(ept_flat *f, const void *p, size_t n) {
 /* Reads one value (waiting for bytes) into f; aggregates flatten. */
 static int ept__flat_value(ept_redis *r, size_t *off, ept_flat *f, int depth) {
     ep_resp_value v;
-    size_t used;
-    ep_result res;
-    long t0 = ept__now_ms();
-    for (;;) {
-        ssize_t k;
-        res = ep_resp_read_value(r->in + *off, r->in_len - *off, 0, &v, &used, NULL);
-        if (res == EP_OK) break;
-        if (res != EP_END || ept__now_ms() - t0 > 20000) return -1;
-        if (r->in_len == r->in_cap) {
-            size_t nc = r->in_cap ? r->in_cap * 2 : 65536;
-            uint8_t *nb = (uint8_t *)realloc(r->in, nc);
-            if (!nb) return -1;
-            r->in = nb;
-            r->in_cap = nc;
-        }
-        k = recv(r->fd, r->in + r->in_len, r->in_cap - r->in_len, 0);
-        if (k <= 0) return -1;
-        r->in_len += (size_t)k;
-    }
-    *off += used;
+    if (ept__read_value(r, off, &v)) return -1;
     if (v.type == EP_RESP_ARRAY || v.type == EP_RESP_SET || v.type == EP_RESP_MAP || v.type == EP_RESP_PUSH) {
         int64_t i, n = v.type == EP_RESP_MAP ? v.integer * 2 : v.integer;
         if (v.is_null) {
