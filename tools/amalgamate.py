@@ -66,6 +66,8 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/codec/codec_resp.c",
     "src/codec/lzf.c",
     "src/codec/codec_rdb.c",
+    "src/file/stream.h",
+    "src/file/stream.c",
     "src/file/keyfile.c",
     "src/file/aof.c",
     "src/file/snapshot.c",
