@@ -12061,16 +12061,15 @@ EP_API void ep_rdb_reader_config_init(ep_rdb_reader_config *cfg) {
     cfg->max_string = EP_RDB_MAX_STRING;
 }
 
+/* The window is the stream core's read buffer (a file) or the caller's
+ * bytes (ep_rdb_read_mem). */
 typedef struct ep__rdb_rd {
     ep_rdb_reader_config cfg;
-    ep_vfs *vfs;
-    ep_file *f;
-    uint8_t *buf;          /* the window; the caller's bytes when mem */
-    size_t cap, len, pos;
-    uint64_t base;         /* file offset of buf[0] */
-    uint64_t crc;          /* CRC-64 of the file bytes before buf[0] */
-    int eof;               /* nothing more to read */
-    int mem;
+    ep__rstream rs;        /* file mode */
+    const uint8_t *mem;    /* memory mode: the bytes, mem_len of them, mem_pos read */
+    size_t mem_len, mem_pos;
+    int eof;               /* nothing more to load */
+    uint64_t crc;          /* file mode: CRC-64 of the bytes the read position passed */
     ep_buf sa, sb;         /* decoded strings (two may be alive at once) */
     ep_buf keybuf;         /* the current key, stable for its whole visit */
     ep_error *err;
@@ -12082,38 +12081,39 @@ typedef struct ep__rdb_rd {
 
 typedef ep_result (*ep__rdb_op)(ep__rdb_rd *r, ep_cursor *c, void *arg);
 
-/* Moves the unconsumed bytes to the front, grows the window if it is full,
- * and reads what the file has. */
+static const uint8_t *ep__rdb_ptr(const ep__rdb_rd *r) { return r->mem ? r->mem + r->mem_pos : ep__rs_ptr(&r->rs); }
+static size_t ep__rdb_avail(const ep__rdb_rd *r) { return r->mem ? r->mem_len - r->mem_pos : ep__rs_avail(&r->rs); }
+static uint64_t ep__rdb_offset(const ep__rdb_rd *r) { return r->mem ? r->mem_pos : ep__rs_offset(&r->rs); }
+static void ep__rdb_consume(ep__rdb_rd *r, size_t n) {
+    if (r->mem) r->mem_pos += n;
+    else ep__rs_skip(&r->rs, n);
+}
+
+static void ep__rdb_crc_observer(void *user, const uint8_t *p, size_t n) {
+    ep__rdb_rd *r = (ep__rdb_rd *)user;
+    r->crc = ep_crc64_update(r->crc, p, n);
+}
+
+/* The CRC-64 of every byte before the read position. */
+static uint64_t ep__rdb_crc_so_far(ep__rdb_rd *r) {
+    if (r->mem) return ep_crc64(r->mem, r->mem_pos);
+    ep__rs_observe(&r->rs);
+    return r->crc;
+}
+
+/* At least one more byte than the window holds, or the end of the file. */
 static ep_result ep__rdb_more(ep__rdb_rd *r) {
-    size_t got = 0;
     ep_result res;
     if (r->mem || r->eof) {
         r->eof = 1;
         return EP_OK;
     }
-    if (r->pos > 0) {
-        r->crc = ep_crc64_update(r->crc, r->buf, r->pos);
-        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-        r->base += r->pos;
-        r->len -= r->pos;
-        r->pos = 0;
+    res = ep__rs_fill(&r->rs, ep__rdb_avail(r) + 1);
+    if (res == EP_ERR_EOF) {
+        r->eof = 1;
+        return EP_OK;
     }
-    if (r->len == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : r->cfg.chunk_size;
-        uint64_t max = r->cfg.max_string + 65536u;
-        uint8_t *nb;
-        if ((uint64_t)r->cap >= max) return EP_ERR_LIMIT;
-        if ((uint64_t)ncap > max) ncap = (size_t)max;
-        nb = (uint8_t *)ep_realloc(r->cfg.alloc, r->buf, ncap);
-        if (!nb) return EP_ERR_NOMEM;
-        r->buf = nb;
-        r->cap = ncap;
-    }
-    res = r->vfs->read(r->vfs, r->f, r->base + r->len, r->buf + r->len, r->cap - r->len, &got, r->err);
-    if (res != EP_OK) return res;
-    if (got == 0) r->eof = 1;
-    r->len += got;
-    return EP_OK;
+    return res;
 }
 
 /* Runs op on the window until it has its bytes or the file ends. */
@@ -12121,20 +12121,20 @@ static ep_result ep__rdb_step(ep__rdb_rd *r, ep__rdb_op op, void *arg) {
     for (;;) {
         ep_cursor c;
         ep_result res;
-        ep_cursor_init(&c, r->buf ? r->buf + r->pos : NULL, r->len - r->pos);
+        ep_cursor_init(&c, ep__rdb_ptr(r), ep__rdb_avail(r));
         res = op(r, &c, arg);
         if (res == EP_OK && c.err == EP_OK) {
-            r->pos += c.pos;
+            ep__rdb_consume(r, c.pos);
             return EP_OK;
         }
         if (res == EP_OK) res = c.err;
         if (res != EP_ERR_EOF || r->eof) {
-            r->fail_at = r->base + r->pos + c.pos;
+            r->fail_at = ep__rdb_offset(r) + c.pos;
             return res;
         }
         res = ep__rdb_more(r);
         if (res != EP_OK) {
-            r->fail_at = r->base + r->len;
+            r->fail_at = ep__rdb_offset(r) + ep__rdb_avail(r);
             return res;
         }
     }
@@ -12275,7 +12275,7 @@ static ep_result ep__rdb_blob_value(ep__rdb_rd *r, int kind, int shape) {
     ep_result res = ep__rdb_strings(r, &s, 1, 0);
     if (res != EP_OK) return res;
     res = ep__rdb_blob(r, kind, shape, s.s[0]);
-    if (res != EP_OK && res != EP_ERR_NOMEM && r->fail_at < r->base + r->pos) r->fail_at = r->base + r->pos;
+    if (res != EP_OK && res != EP_ERR_NOMEM && r->fail_at < ep__rdb_offset(r)) r->fail_at = ep__rdb_offset(r);
     return res;
 }
 
@@ -12304,7 +12304,7 @@ static ep_result ep__rdb_quicklist(ep__rdb_rd *r, int v2) {
         else if (s.cont == 1) res = ep__rdb_emit(r, s.s[0], ep_bytes_of(NULL, 0), 0); /* PLAIN: one element */
         else if (s.cont == 2) res = ep__rdb_blob(r, EP_RDB_BLOB_LISTPACK, 0, s.s[0]);
         else res = EP_ERR_CORRUPT;
-        if (res != EP_OK && res != EP_ERR_NOMEM && r->fail_at < r->base + r->pos) r->fail_at = r->base + r->pos;
+        if (res != EP_OK && res != EP_ERR_NOMEM && r->fail_at < ep__rdb_offset(r)) r->fail_at = ep__rdb_offset(r);
     }
     return res;
 }
@@ -12322,7 +12322,7 @@ static ep_result ep__rdb_module_data(ep__rdb_rd *r) {
         case 3: res = ep__rdb_skip(r, 4); break;                /* FLOAT */
         case 4: res = ep__rdb_skip(r, 8); break;                /* DOUBLE */
         case 5: res = ep__rdb_strings(r, &s, 1, 0); break;      /* STRING */
-        default: r->fail_at = r->base + r->pos; return EP_ERR_CORRUPT;
+        default: r->fail_at = ep__rdb_offset(r); return EP_ERR_CORRUPT;
         }
         if (res != EP_OK) return res;
     }
@@ -12472,7 +12472,7 @@ static ep_result ep__rdb_run(ep__rdb_rd *r) {
     r->key.freq = -1;
     for (;;) {
         uint8_t op = 0;
-        uint64_t start = r->base + r->pos;
+        uint64_t start = ep__rdb_offset(r);
         res = ep__rdb_step(r, ep__op_u8, &op);
         if (res != EP_OK) return ep__rdb_fail(r, res);
         switch (op) {
@@ -12549,15 +12549,14 @@ static ep_result ep__rdb_run(ep__rdb_rd *r) {
             break;
         }
         case EP_RDB_OP_EOF: {
-            uint64_t stored = 0, calc;
-            calc = ep_crc64_update(r->crc, r->buf, r->pos);
+            uint64_t stored = 0, calc = ep__rdb_crc_so_far(r);
             if (version >= 5) {
                 res = ep__rdb_step(r, ep__op_u64, &stored);
                 if (res != EP_OK) return ep__rdb_fail(r, res);
                 if (stored == 0) r->info.crc = EP_RDB_CRC_ZERO;
                 else if (r->cfg.skip_crc) r->info.crc = EP_RDB_CRC_SKIPPED;
                 else if (stored != calc) {
-                    r->fail_at = r->base + r->pos - 8;
+                    r->fail_at = ep__rdb_offset(r) - 8;
                     return ep_error_set(r->err, EP_ERR_CHECKSUM, r->fail_at,
                                         "Wrong RDB checksum: stored %016llx, computed %016llx",
                                         (unsigned long long)stored, (unsigned long long)calc);
@@ -12565,7 +12564,7 @@ static ep_result ep__rdb_run(ep__rdb_rd *r) {
             } else {
                 r->info.crc = EP_RDB_CRC_NONE;
             }
-            r->info.bytes = r->base + r->pos;
+            r->info.bytes = ep__rdb_offset(r);
             return EP_OK;
         }
         default:
@@ -12596,37 +12595,37 @@ static ep_result ep__rdb_run(ep__rdb_rd *r) {
 static ep_result ep__rdb_go(ep__rdb_rd *r, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
                             ep_rdb_info *info, ep_error *err) {
     ep_result res;
-    if (cfg) r->cfg = *cfg;
-    else ep_rdb_reader_config_init(&r->cfg);
-    if (r->cfg.chunk_size < 64) r->cfg.chunk_size = 64;
-    if (r->cfg.max_string == 0 || r->cfg.max_string > EP_RDB_MAX_STRING) r->cfg.max_string = EP_RDB_MAX_STRING;
     if (v) r->v = *v;
     r->err = err;
     ep_buf_init(&r->sa, r->cfg.alloc);
     ep_buf_init(&r->sb, r->cfg.alloc);
     ep_buf_init(&r->keybuf, r->cfg.alloc);
     res = ep__rdb_run(r);
-    if (res == EP_OK && !r->mem) {
-        uint64_t size = 0;
-        if (r->vfs->size(r->vfs, r->f, &size, NULL) == EP_OK && size > r->info.bytes) r->info.trailing = size - r->info.bytes;
-    } else if (res == EP_OK) {
-        r->info.trailing = r->len - r->pos;
-    }
+    if (res == EP_OK) r->info.trailing = r->mem ? r->mem_len - r->mem_pos : ep__rs_left(&r->rs);
     ep_buf_free(&r->sa);
     ep_buf_free(&r->sb);
     ep_buf_free(&r->keybuf);
     if (info) *info = r->info;
+    (void)cfg;
     return res;
+}
+
+static void ep__rdb_config(ep__rdb_rd *r, const ep_rdb_reader_config *cfg) {
+    if (cfg) r->cfg = *cfg;
+    else ep_rdb_reader_config_init(&r->cfg);
+    if (r->cfg.chunk_size < 64) r->cfg.chunk_size = 64;
+    if (r->cfg.max_string == 0 || r->cfg.max_string > EP_RDB_MAX_STRING) r->cfg.max_string = EP_RDB_MAX_STRING;
 }
 
 EP_API ep_result ep_rdb_read_mem(const uint8_t *data, size_t len, const ep_rdb_reader_config *cfg,
                                  const ep_rdb_visitor *v, ep_rdb_info *info, ep_error *err) {
     ep__rdb_rd r;
+    static const uint8_t none[1] = {0};
     memset(&r, 0, sizeof r);
     ep_error_clear(err);
-    r.buf = (uint8_t *)(uintptr_t)data;   /* read only: mem windows never move */
-    r.len = r.cap = len;
-    r.mem = 1;
+    ep__rdb_config(&r, cfg);
+    r.mem = data ? data : none;
+    r.mem_len = data ? len : 0;
     r.eof = 1;
     return ep__rdb_go(&r, cfg, v, info, err);
 }
@@ -12634,24 +12633,25 @@ EP_API ep_result ep_rdb_read_mem(const uint8_t *data, size_t len, const ep_rdb_r
 EP_API ep_result ep_rdb_read(const char *path, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
                              ep_rdb_info *info, ep_error *err) {
     ep__rdb_rd r;
-    ep_vfs os;
+    ep_vfs os, *vfs;
+    ep_file *f = NULL;
     ep_result res;
     memset(&r, 0, sizeof r);
     ep_error_clear(err);
-    r.vfs = cfg && cfg->vfs ? cfg->vfs : NULL;
-    if (!r.vfs) {
-        res = ep_vfs_os_init(&os);
-        if (res != EP_OK) return ep_error_set(err, res, UINT64_MAX, "no OS file system in this build");
-        r.vfs = &os;
+    if (info) memset(info, 0, sizeof *info);
+    ep__rdb_config(&r, cfg);
+    res = ep__vfs_pick(r.cfg.vfs, &os, &vfs);
+    if (res != EP_OK) return ep_error_set(err, res, UINT64_MAX, "no OS file system in this build");
+    res = vfs->open(vfs, path, EP_OPEN_READ, &f, err);
+    if (res != EP_OK) return res;
+    /* The window holds the largest string and its header, never more. */
+    res = ep__rs_init(&r.rs, vfs, f, r.cfg.alloc, 0, r.cfg.chunk_size, (size_t)(r.cfg.max_string + 65536u), err);
+    if (res == EP_OK) {
+        ep__rs_set_observer(&r.rs, ep__rdb_crc_observer, &r);
+        res = ep__rdb_go(&r, cfg, v, info, err);
     }
-    res = r.vfs->open(r.vfs, path, EP_OPEN_READ, &r.f, err);
-    if (res != EP_OK) {
-        if (info) memset(info, 0, sizeof *info);
-        return res;
-    }
-    res = ep__rdb_go(&r, cfg, v, info, err);
-    r.vfs->close(r.vfs, r.f, NULL);
-    ep_free(r.cfg.alloc, r.buf);
+    ep__rs_free(&r.rs);
+    vfs->close(vfs, f, NULL);
     return res;
 }
 
