@@ -72,6 +72,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/file/aof.c",
     "src/file/snapshot.c",
     "src/file/rdb.c",
+    "src/file/rdb_write.c",
     "src/store/keyspace.c",
     "src/recover/recovery.c",
     "src/recover/redis_load.c",

@@ -95,6 +95,59 @@ EP_API ep_result ep_rdb_read(const char *path, const ep_rdb_reader_config *cfg, 
 EP_API ep_result ep_rdb_read_mem(const uint8_t *data, size_t len, const ep_rdb_reader_config *cfg,
                                  const ep_rdb_visitor *v, ep_rdb_info *info, ep_error *err);
 
+/* ---- writer ------------------------------------------------------------ */
+/* Writes a dump that Redis 7.0 (and, at version 9, 5.0 through 7.4) loads:
+ * the simple types 0/1/2/4/5 (Redis re-encodes them on load), strings
+ * with Redis's integer forms and optional LZF, millisecond expiries,
+ * SELECTDB + RESIZEDB, AUX fields, FUNCTION2 libraries, the CRC-64 trailer.
+ * The file appears atomically: everything goes to "<path>.tmp", which is
+ * synced, renamed over path, and the directory synced (commit); abort, or a
+ * failed commit, removes it and leaves path as it was.
+ * It refuses, with EP_ERR_INVALID and the key in the error, what crashes or
+ * confuses Redis: a key written twice in one database, an empty collection,
+ * a member or field twice in one set, hash or zset, a NaN score. Such a
+ * refusal is about one key: the writer stays usable. An I/O failure
+ * poisons it (the stream core's rule): later calls return EP_ERR_POISONED. */
+typedef struct ep_rdb_writer ep_rdb_writer;
+
+typedef struct ep_rdb_writer_config {
+    ep_vfs *vfs;               /* NULL: the OS */
+    const ep_allocator *alloc;
+    int version;               /* 10 (default, Redis 7.0) or 9 (Redis 5.0-6.2) */
+    int compress;              /* LZF for strings over 20 bytes that shrink (rdbcompression); default 1 */
+    int aof_base;              /* the aof-base AUX field is 1 (a multi-part AOF's base) */
+    int check_duplicates;      /* default 1: keys per database and members per key (16 bytes per key kept) */
+    int64_t ctime;             /* the ctime AUX (Unix seconds); 0: the clock; < 0: no AUX fields at all */
+    size_t buffer_size;        /* default 1 MiB */
+} ep_rdb_writer_config;
+EP_API void ep_rdb_writer_config_init(ep_rdb_writer_config *cfg);
+
+EP_API ep_result ep_rdb_writer_begin(const char *path, const ep_rdb_writer_config *cfg, ep_rdb_writer **out,
+                                     ep_error *err);
+/* An extra AUX field (before the first database). */
+EP_API ep_result ep_rdb_writer_aux(ep_rdb_writer *w, ep_bytes name, ep_bytes value);
+/* A function library's source ("#!lua name=..."), before the first database. */
+EP_API ep_result ep_rdb_writer_function(ep_rdb_writer *w, ep_bytes code);
+/* Starts database db (each at most once, any order); the sizes are the
+ * RESIZEDB hint (0, 0: none written). */
+EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size);
+/* expire_ms: absolute Unix ms, or -1 for none. */
+EP_API ep_result ep_rdb_writer_string(ep_rdb_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_list(ep_rdb_writer *w, ep_bytes key, const ep_bytes *items, size_t n, int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_set(ep_rdb_writer *w, ep_bytes key, const ep_bytes *members, size_t n,
+                                   int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_hash(ep_rdb_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                                    size_t n, int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_zset(ep_rdb_writer *w, ep_bytes key, const ep_bytes *members, const double *scores,
+                                    size_t n, int64_t expire_ms);
+/* Keys written so far. */
+EP_API uint64_t ep_rdb_writer_count(const ep_rdb_writer *w);
+/* EOF + CRC-64, then publish; frees the writer. */
+EP_API ep_result ep_rdb_writer_commit(ep_rdb_writer *w, ep_error *err);
+/* Removes the temporary file; frees the writer. */
+EP_API ep_result ep_rdb_writer_abort(ep_rdb_writer *w);
+EP_API const ep_error *ep_rdb_writer_error(const ep_rdb_writer *w);
+
 #ifdef __cplusplus
 }
 #endif
