@@ -201,6 +201,21 @@ static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
     return EP_END;
 }
 
+/* The record at the read position needs more bytes than are loaded: the
+ * end of the file (torn tail or damage), or a refill. Out of the loop below
+ * so that its hot path stays small. */
+static ep_result ep__aof_rd_more(ep__aof_rd *rd, size_t avail) {
+    ep_result r;
+    if (ep__rs_at_eof(&rd->rs)) return ep__aof_rd_short(rd);
+    r = ep__rs_fill(&rd->rs, avail + 1);
+    if (r == EP_OK || r == EP_ERR_EOF) return EP_OK; /* EOF: the file shrank; the loop sees the end */
+    rd->end = EP_AOF_END_ERROR;
+    rd->fail = r;
+    rd->good_end = ep__rs_offset(&rd->rs);
+    rd->err.index = rd->records;
+    return r;
+}
+
 /* The reading loop: EP_OK with a record, EP_END, or an error. */
 static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
     for (;;) {
@@ -216,15 +231,7 @@ static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
         }
         r = avail ? ep__aof_rd_extent(rd, p, avail, rec, &total) : EP_ERR_EOF;
         if (r == EP_ERR_EOF) {
-            if (ep__rs_at_eof(&rd->rs)) return ep__aof_rd_short(rd);
-            r = ep__rs_fill(&rd->rs, avail + 1);
-            if (r != EP_OK && r != EP_ERR_EOF) { /* EOF: the file shrank; the loop sees the end */
-                rd->end = EP_AOF_END_ERROR;
-                rd->fail = r;
-                rd->good_end = ep__rs_offset(&rd->rs);
-                rd->err.index = rd->records;
-                return r;
-            }
+            if ((r = ep__aof_rd_more(rd, avail)) != EP_OK) return r;
             continue;
         }
         if (r) return ep__aof_rd_fail(rd, r, ep__rs_offset(&rd->rs), ep__aof_what(r), p[0]);
