@@ -793,6 +793,98 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e);
 #endif /* EP_CODEC_SNAP_H */
 /* ---- end src/codec/codec_snap.h ---- */
 
+/* ---- begin src/codec/aof_build.h ---- */
+/* aof_build: one pure function per ember AOF record kind (ember-format.md
+ * §2.2, tags 1-35) that fills an ep_aof_record. The record is then encoded
+ * by ep_aof_encode / appended by ep_aof_append and applied by
+ * ep_keyspace_apply: build it once, log it and apply it, and the file and a
+ * keyspace kept beside it see the same record.
+ *
+ *   ep_aof_record rec;
+ *   ep_aof_rec_incrby(&rec, EP_LIT("visits"), 1);
+ *   ep_aof_append(w, &rec);
+ *   ep_keyspace_apply(ks, &rec, now_ms);
+ *
+ * The record holds views of the caller's bytes (key, value ...): keep them
+ * alive while it is used. Kinds with several elements (LPUSH values, ZADD
+ * pairs, HSET pairs, SADD/SREM/ZREM/HDEL members, BITOP keys) and VADD's
+ * vector are encoded into scratch, which the builder resets first: the
+ * record points into it until scratch is next changed or freed. A builder
+ * checks only what it must to build (NULL arguments, element counts); the
+ * format's own rules (UTF-8 keys, caps, negative EXPIRE) are checked by
+ * ep_aof_encode and the writer. EP_ERR_NOMEM when scratch cannot grow
+ * (scratch stays usable). Nothing here does I/O. */
+#ifndef EP_AOF_BUILD_H
+#define EP_AOF_BUILD_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* expire_ms < 0: no expiry (ember stores it relative: see ep_store for a
+ * clock-correct TTL). */
+EP_API ep_result ep_aof_rec_set(ep_aof_record *rec, ep_bytes key, ep_bytes value, int64_t expire_ms);
+EP_API ep_result ep_aof_rec_del(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_expire(ep_aof_record *rec, ep_bytes key, int64_t seconds);
+EP_API ep_result ep_aof_rec_pexpire(ep_aof_record *rec, ep_bytes key, int64_t ms);
+EP_API ep_result ep_aof_rec_pexpireat(ep_aof_record *rec, ep_bytes key, int64_t unix_ms);
+EP_API ep_result ep_aof_rec_persist(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_incr(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_decr(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_incrby(ep_aof_record *rec, ep_bytes key, int64_t delta);
+EP_API ep_result ep_aof_rec_decrby(ep_aof_record *rec, ep_bytes key, int64_t delta);
+/* The APPEND command. */
+EP_API ep_result ep_aof_rec_append(ep_aof_record *rec, ep_bytes key, ep_bytes value);
+EP_API ep_result ep_aof_rec_setrange(ep_aof_record *rec, ep_bytes key, int64_t offset, ep_bytes value);
+EP_API ep_result ep_aof_rec_setbit(ep_aof_record *rec, ep_bytes key, uint64_t offset, uint8_t bit);
+EP_API ep_result ep_aof_rec_bitop(ep_aof_record *rec, ep_buf *scratch, uint8_t op, ep_bytes dest,
+                                  const ep_bytes *keys, uint32_t n);
+EP_API ep_result ep_aof_rec_rename(ep_aof_record *rec, ep_bytes key, ep_bytes new_key);
+EP_API ep_result ep_aof_rec_copy(ep_aof_record *rec, ep_bytes source, ep_bytes destination, int replace);
+
+EP_API ep_result ep_aof_rec_lpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n);
+EP_API ep_result ep_aof_rec_rpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n);
+EP_API ep_result ep_aof_rec_lpop(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_rpop(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_lset(ep_aof_record *rec, ep_bytes key, int64_t index, ep_bytes value);
+EP_API ep_result ep_aof_rec_ltrim(ep_aof_record *rec, ep_bytes key, int64_t start, int64_t stop);
+EP_API ep_result ep_aof_rec_linsert(ep_aof_record *rec, ep_bytes key, int before, ep_bytes pivot, ep_bytes value);
+EP_API ep_result ep_aof_rec_lrem(ep_aof_record *rec, ep_bytes key, int64_t count, ep_bytes value);
+
+EP_API ep_result ep_aof_rec_zadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const double *scores,
+                                 const ep_bytes *members, uint32_t n);
+EP_API ep_result ep_aof_rec_zrem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_hset(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 const ep_bytes *values, uint32_t n);
+EP_API ep_result ep_aof_rec_hdel(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_hincrby(ep_aof_record *rec, ep_bytes key, ep_bytes field, int64_t delta);
+EP_API ep_result ep_aof_rec_sadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_srem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+
+EP_API ep_result ep_aof_rec_proto_set(ep_aof_record *rec, ep_bytes key, ep_bytes type_name, ep_bytes data,
+                                      int64_t expire_ms);
+EP_API ep_result ep_aof_rec_proto_register(ep_aof_record *rec, ep_bytes name, ep_bytes descriptor);
+/* vector: dim floats, stored little-endian into scratch. EP_ERR_LIMIT above
+ * EP_MAX_VECTOR_DIMS. */
+EP_API ep_result ep_aof_rec_vadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, ep_bytes element,
+                                 const float *vector, uint32_t dim, uint8_t metric, uint8_t quantization,
+                                 uint32_t connectivity, uint32_t expansion_add);
+EP_API ep_result ep_aof_rec_vrem(ep_aof_record *rec, ep_bytes key, ep_bytes element);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_AOF_BUILD_H */
+/* ---- end src/codec/aof_build.h ---- */
+
 /* ---- begin src/file/keyfile.h ---- */
 /* keyfile: key files on a vfs (32 raw bytes, or 64 hex digits with ASCII
  * whitespace around them; ep_key_parse in crypto says exactly what passes). */
@@ -963,7 +1055,13 @@ EP_API ep_result ep_aof_batch_begin(ep_aof_writer *w);
 EP_API ep_result ep_aof_batch_end(ep_aof_writer *w);
 
 /* One call per record kind (§2.2). Keys, members, fields, names must be
- * UTF-8 (EP_ERR_UTF8); values are raw bytes. expire_ms < 0 = no expiry. */
+ * UTF-8 (EP_ERR_UTF8); values are raw bytes. expire_ms < 0 = no expiry.
+ * Each is the codec's builder (codec/aof_build.h, ep_aof_rec_<kind>) then
+ * ep_aof_append. To keep your own ep_keyspace in step with the file, build
+ * the record once and hand it to both:
+ *   ep_aof_rec_hincrby(&rec, key, field, 1);
+ *   if (ep_aof_append(w, &rec) == EP_OK) ep_keyspace_apply(ks, &rec, now_ms);
+ * (ep_store, recover/store.h, does exactly that for you.) */
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms);
 EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key);
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds);
@@ -6711,9 +6809,25 @@ static uint8_t *ep__aof_put_bytes(uint8_t *p, ep_bytes b) {
     return p + 4 + b.len;
 }
 
+/* SET's bytes (tag, key, value, expire_ms), in the one place that writes
+ * them: ep__aof_write and the AOF writer's SET fast path (file/aof.c), which
+ * reserves ep__aof_set_size bytes and adds the CRC itself. */
+EP__PRIV size_t ep__aof_set_size(size_t key_len, size_t value_len) {
+    return 1 + 4 + key_len + 4 + value_len + 8;
+}
+
+EP__PRIV uint8_t *ep__aof_write_set(uint8_t *p, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    *p++ = EP_AOF_SET;
+    p = ep__aof_put_bytes(p, key);
+    p = ep__aof_put_bytes(p, value);
+    ep_store_i64le(p, expire_ms);
+    return p + 8;
+}
+
 /* Writes tag + payload to p (size already checked by ep__aof_encoded_size). */
 static uint8_t *ep__aof_write(uint8_t *p, const ep_aof_record *rec) {
     const char *f;
+    if (rec->tag == EP_AOF_SET) return ep__aof_write_set(p, rec->key, rec->value, rec->num);
     *p++ = rec->tag;
     for (f = ep__aof_layout[rec->tag]; *f; f++) {
         switch (*f) {
@@ -6993,6 +7107,199 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
     return EP_OK;
 }
 /* ---- end src/codec/codec_snap.c ---- */
+
+/* ---- begin src/codec/aof_build.c ---- */
+/* aof_build: the record builders (aof_build.h). Each sets the fields its
+ * tag's layout uses (codec_aof.h lists them) and leaves the rest zero. */
+
+static ep_result ep__build(ep_aof_record *rec, uint8_t tag, ep_bytes key) {
+    if (!rec) return EP_ERR_INVALID_ARG;
+    memset(rec, 0, sizeof *rec);
+    rec->tag = tag;
+    rec->key = key;
+    return EP_OK;
+}
+
+static ep_result ep__build_num(ep_aof_record *rec, uint8_t tag, ep_bytes key, int64_t num) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r == EP_OK) rec->num = num;
+    return r;
+}
+
+static ep_result ep__build_num_value(ep_aof_record *rec, uint8_t tag, ep_bytes key, int64_t num, ep_bytes value) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r != EP_OK) return r;
+    rec->num = num;
+    rec->value = value;
+    return EP_OK;
+}
+
+static ep_result ep__build_key2(ep_aof_record *rec, uint8_t tag, ep_bytes key, ep_bytes key2) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r == EP_OK) rec->key2 = key2;
+    return r;
+}
+
+/* The elements of a multi-element kind, encoded into scratch (reset first). */
+static ep_result ep__build_items(ep_aof_record *rec, ep_buf *scratch, uint8_t tag, ep_bytes key, ep_items_kind kind,
+                               const ep_bytes *a, const ep_bytes *b, const double *scores, uint32_t n) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r != EP_OK) return r;
+    if (!scratch) return EP_ERR_INVALID_ARG;
+    ep_buf_reset(scratch);
+    r = ep_items_build(scratch, kind, a, b, scores, n, &rec->items);
+    if (r != EP_OK) {
+        scratch->err = EP_OK; /* usable for the next record */
+        memset(&rec->items, 0, sizeof rec->items);
+    }
+    return r;
+}
+
+EP_API ep_result ep_aof_rec_set(ep_aof_record *rec, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    return ep__build_num_value(rec, EP_AOF_SET, key, expire_ms, value);
+}
+EP_API ep_result ep_aof_rec_del(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_DEL, key); }
+EP_API ep_result ep_aof_rec_expire(ep_aof_record *rec, ep_bytes key, int64_t seconds) {
+    return ep__build_num(rec, EP_AOF_EXPIRE, key, seconds);
+}
+EP_API ep_result ep_aof_rec_pexpire(ep_aof_record *rec, ep_bytes key, int64_t ms) {
+    return ep__build_num(rec, EP_AOF_PEXPIRE, key, ms);
+}
+EP_API ep_result ep_aof_rec_pexpireat(ep_aof_record *rec, ep_bytes key, int64_t unix_ms) {
+    return ep__build_num(rec, EP_AOF_PEXPIREAT, key, unix_ms);
+}
+EP_API ep_result ep_aof_rec_persist(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_PERSIST, key); }
+EP_API ep_result ep_aof_rec_incr(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_INCR, key); }
+EP_API ep_result ep_aof_rec_decr(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_DECR, key); }
+EP_API ep_result ep_aof_rec_incrby(ep_aof_record *rec, ep_bytes key, int64_t delta) {
+    return ep__build_num(rec, EP_AOF_INCRBY, key, delta);
+}
+EP_API ep_result ep_aof_rec_decrby(ep_aof_record *rec, ep_bytes key, int64_t delta) {
+    return ep__build_num(rec, EP_AOF_DECRBY, key, delta);
+}
+EP_API ep_result ep_aof_rec_append(ep_aof_record *rec, ep_bytes key, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_APPEND, key, 0, value);
+}
+EP_API ep_result ep_aof_rec_setrange(ep_aof_record *rec, ep_bytes key, int64_t offset, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_SETRANGE, key, offset, value);
+}
+EP_API ep_result ep_aof_rec_setbit(ep_aof_record *rec, ep_bytes key, uint64_t offset, uint8_t bit) {
+    ep_result r = ep__build(rec, EP_AOF_SETBIT, key);
+    if (r != EP_OK) return r;
+    memcpy(&rec->num, &offset, sizeof offset); /* ember stores the u64 bit-cast */
+    rec->flag = bit;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_bitop(ep_aof_record *rec, ep_buf *scratch, uint8_t op, ep_bytes dest,
+                                  const ep_bytes *keys, uint32_t n) {
+    ep_result r = ep__build_items(rec, scratch, EP_AOF_BITOP, dest, EP_ITEMS_STR, keys, NULL, NULL, n);
+    if (r == EP_OK) rec->flag = op;
+    return r;
+}
+EP_API ep_result ep_aof_rec_rename(ep_aof_record *rec, ep_bytes key, ep_bytes new_key) {
+    return ep__build_key2(rec, EP_AOF_RENAME, key, new_key);
+}
+EP_API ep_result ep_aof_rec_copy(ep_aof_record *rec, ep_bytes source, ep_bytes destination, int replace) {
+    ep_result r = ep__build_key2(rec, EP_AOF_COPY, source, destination);
+    if (r == EP_OK) rec->flag = replace ? 1 : 0;
+    return r;
+}
+
+EP_API ep_result ep_aof_rec_lpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_LPUSH, key, EP_ITEMS_BYTES, values, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_rpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_RPUSH, key, EP_ITEMS_BYTES, values, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_lpop(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_LPOP, key); }
+EP_API ep_result ep_aof_rec_rpop(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_RPOP, key); }
+EP_API ep_result ep_aof_rec_lset(ep_aof_record *rec, ep_bytes key, int64_t index, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_LSET, key, index, value);
+}
+EP_API ep_result ep_aof_rec_ltrim(ep_aof_record *rec, ep_bytes key, int64_t start, int64_t stop) {
+    ep_result r = ep__build_num(rec, EP_AOF_LTRIM, key, start);
+    if (r == EP_OK) rec->num2 = stop;
+    return r;
+}
+EP_API ep_result ep_aof_rec_linsert(ep_aof_record *rec, ep_bytes key, int before, ep_bytes pivot, ep_bytes value) {
+    ep_result r = ep__build_num_value(rec, EP_AOF_LINSERT, key, 0, value);
+    if (r != EP_OK) return r;
+    rec->flag = before ? 1 : 0;
+    rec->pivot = pivot;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_lrem(ep_aof_record *rec, ep_bytes key, int64_t count, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_LREM, key, count, value);
+}
+
+EP_API ep_result ep_aof_rec_zadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const double *scores,
+                                 const ep_bytes *members, uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_ZADD, key, EP_ITEMS_SCORE_MEMBER, members, NULL, scores, n);
+}
+EP_API ep_result ep_aof_rec_zrem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_ZREM, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hset(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 const ep_bytes *values, uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_HSET, key, EP_ITEMS_FIELD_VALUE, fields, values, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hdel(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_HDEL, key, EP_ITEMS_STR, fields, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hincrby(ep_aof_record *rec, ep_bytes key, ep_bytes field, int64_t delta) {
+    ep_result r = ep__build_key2(rec, EP_AOF_HINCRBY, key, field);
+    if (r == EP_OK) rec->num = delta;
+    return r;
+}
+EP_API ep_result ep_aof_rec_sadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_SADD, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_srem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_SREM, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+
+EP_API ep_result ep_aof_rec_proto_set(ep_aof_record *rec, ep_bytes key, ep_bytes type_name, ep_bytes data,
+                                      int64_t expire_ms) {
+    ep_result r = ep__build_num_value(rec, EP_AOF_PROTO_SET, key, expire_ms, data);
+    if (r == EP_OK) rec->key2 = type_name;
+    return r;
+}
+EP_API ep_result ep_aof_rec_proto_register(ep_aof_record *rec, ep_bytes name, ep_bytes descriptor) {
+    return ep__build_num_value(rec, EP_AOF_PROTO_REGISTER, name, 0, descriptor);
+}
+EP_API ep_result ep_aof_rec_vadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, ep_bytes element,
+                                 const float *vector, uint32_t dim, uint8_t metric, uint8_t quantization,
+                                 uint32_t connectivity, uint32_t expansion_add) {
+    ep_result r = ep__build_key2(rec, EP_AOF_VADD, key, element);
+    uint32_t i;
+    if (r != EP_OK) return r;
+    if (!scratch || (dim && !vector)) return EP_ERR_INVALID_ARG;
+    if (dim > EP_MAX_VECTOR_DIMS) return EP_ERR_LIMIT;
+    ep_buf_reset(scratch);
+    if ((r = ep_buf_reserve(scratch, (size_t)dim * 4u)) != EP_OK) {
+        scratch->err = EP_OK;
+        return r;
+    }
+    for (i = 0; i < dim; i++) ep_store_f32le(scratch->data + 4u * i, vector[i]); /* LE whatever the host */
+    scratch->len = (size_t)dim * 4u;
+    rec->dim = dim;
+    rec->vector = ep_bytes_of(dim ? scratch->data : NULL, (size_t)dim * 4u);
+    rec->flag = metric;
+    rec->flag2 = quantization;
+    rec->connectivity = connectivity;
+    rec->expansion_add = expansion_add;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_vrem(ep_aof_record *rec, ep_bytes key, ep_bytes element) {
+    return ep__build_key2(rec, EP_AOF_VREM, key, element);
+}
+/* ---- end src/codec/aof_build.c ---- */
 
 /* ---- begin src/file/keyfile.c ---- */
 /* keyfile: reading and writing key files through the vfs. The key object
@@ -7950,66 +8257,38 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
 
 /* ---- per-kind helpers ------------------------------------------------------ */
 
-static void ep__aof_rec(ep_aof_record *rec, uint8_t tag, ep_bytes key) {
-    memset(rec, 0, sizeof *rec);
-    rec->tag = tag;
-    rec->key = key;
+/* Each builds its record with the codec (codec/aof_build.h: the one layout)
+ * and appends it. The SET layout's bytes come from the codec too. */
+EP__PRIV size_t ep__aof_set_size(size_t key_len, size_t value_len);
+EP__PRIV uint8_t *ep__aof_write_set(uint8_t *p, ep_bytes key, ep_bytes value, int64_t expire_ms);
+
+/* Appends a record a builder made, or reports why it could not be built. */
+static ep_result ep__aof_built(ep_aof_writer *w, const ep_aof_record *rec, ep_result built) {
+    if (built == EP_OK) return ep_aof_append(w, rec);
+    if (!w) return EP_ERR_INVALID_ARG;
+    if (w->poisoned) return EP_ERR_POISONED;
+    return ep_error_set(&w->err, built, UINT64_MAX, "cannot build the %s record: %s", ep_aof_tag_name(rec->tag),
+                        ep_result_str(built));
 }
 
-static ep_result ep__aof_key_only(ep_aof_writer *w, uint8_t tag, ep_bytes key) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_num(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.num = num;
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_num_value(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num, ep_bytes v) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.num = num;
-    rec.value = v;
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_key2(ep_aof_writer *w, uint8_t tag, ep_bytes key, ep_bytes key2) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.key2 = key2;
-    return ep_aof_append(w, &rec);
-}
-
-/* Builds the items from arrays in the writer's scratch buffer, then appends. */
-static ep_result ep__aof_key_items(ep_aof_writer *w, ep_aof_record *rec, ep_items_kind kind, const ep_bytes *a,
-                                   const ep_bytes *b, const double *scores, uint32_t n) {
-    ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    ep_buf_reset(&w->scratch);
-    r = ep_items_build(&w->scratch, kind, a, b, scores, n, &rec->items);
-    if (r) {
-        w->scratch.err = EP_OK;
-        return ep_error_set(&w->err, r, UINT64_MAX, "cannot build the %s record's elements: %s",
-                            ep_aof_tag_name(rec->tag), ep_result_str(r));
-    }
-    return ep_aof_append(w, rec);
+/* The writer's scratch for the builders that encode elements (NULL without
+ * a writer: the builder refuses, ep__aof_built reports). */
+static ep_buf *ep__aof_build_scratch(ep_aof_writer *w) {
+    return w ? &w->scratch : NULL;
 }
 
 /* SET is most of a real AOF: encoded straight into the write buffer, with
  * one reserve and one CRC over the contiguous record. */
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    ep_aof_record rec;
     size_t n;
     uint8_t *p;
     uint64_t before;
     if (!w || w->poisoned || w->version == EP_AOF_VERSION_ENCRYPTED || key.len > EP_MAX_FIELD_LEN ||
         value.len > EP_MAX_FIELD_LEN || (key.len && !key.data) || (value.len && !value.data) ||
         !ep_utf8_valid(key.data, key.len))
-        return ep__aof_key_num_value(w, EP_AOF_SET, key, expire_ms, value); /* the general path reports */
-    n = 1 + 4 + key.len + 4 + value.len + 8;
+        return ep__aof_built(w, &rec, ep_aof_rec_set(&rec, key, value, expire_ms)); /* the general path reports */
+    n = ep__aof_set_size(key.len, value.len);
     if (ep_buf_reserve(&w->buf, n + 4) != EP_OK) {
         w->buf.err = EP_OK;
         return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a SET record");
@@ -8017,184 +8296,153 @@ EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int6
     before = w->records;
     w->call_start = w->buf.len;
     p = w->buf.data + w->buf.len;
-    p[0] = EP_AOF_SET;
-    ep_store_u32le(p + 1, (uint32_t)key.len);
-    if (key.len) memcpy(p + 5, key.data, key.len);
-    ep_store_u32le(p + 5 + key.len, (uint32_t)value.len);
-    if (value.len) memcpy(p + 9 + key.len, value.data, value.len);
-    ep_store_i64le(p + 9 + key.len + value.len, expire_ms);
+    ep__aof_write_set(p, key, value, expire_ms);
     ep_store_u32le(p + n, ep_crc32(p, n));
     w->buf.len += n + 4;
     w->records++;
     return ep__aof_commit(w, before);
 }
-EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DEL, key); }
+EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_del(&rec, key));
+}
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds) {
-    return ep__aof_key_num(w, EP_AOF_EXPIRE, key, seconds);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_expire(&rec, key, seconds));
 }
 EP_API ep_result ep_aof_lpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LPUSH, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_lpush(&rec, ep__aof_build_scratch(w), key, values, n));
 }
 EP_API ep_result ep_aof_rpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_RPUSH, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_rpush(&rec, ep__aof_build_scratch(w), key, values, n));
 }
-EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_LPOP, key); }
-EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_RPOP, key); }
+EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lpop(&rec, key));
+}
+EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_rpop(&rec, key));
+}
 EP_API ep_result ep_aof_zadd(ep_aof_writer *w, ep_bytes key, const double *scores, const ep_bytes *members,
                              uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_ZADD, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_SCORE_MEMBER, members, NULL, scores, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_zadd(&rec, ep__aof_build_scratch(w), key, scores, members, n));
 }
 EP_API ep_result ep_aof_zrem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_ZREM, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_zrem(&rec, ep__aof_build_scratch(w), key, members, n));
 }
-EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_PERSIST, key); }
+EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_persist(&rec, key));
+}
 EP_API ep_result ep_aof_pexpire(ep_aof_writer *w, ep_bytes key, int64_t ms) {
-    return ep__aof_key_num(w, EP_AOF_PEXPIRE, key, ms);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_pexpire(&rec, key, ms));
 }
-EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_INCR, key); }
-EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DECR, key); }
+EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_incr(&rec, key));
+}
+EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_decr(&rec, key));
+}
 EP_API ep_result ep_aof_hset(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
                              uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HSET, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_FIELD_VALUE, fields, values, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_hset(&rec, ep__aof_build_scratch(w), key, fields, values, n));
 }
 EP_API ep_result ep_aof_hdel(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HDEL, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, fields, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_hdel(&rec, ep__aof_build_scratch(w), key, fields, n));
 }
 EP_API ep_result ep_aof_hincrby(ep_aof_writer *w, ep_bytes key, ep_bytes field, int64_t delta) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HINCRBY, key);
-    rec.key2 = field;
-    rec.num = delta;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_hincrby(&rec, key, field, delta));
 }
 EP_API ep_result ep_aof_sadd(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SADD, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_sadd(&rec, ep__aof_build_scratch(w), key, members, n));
 }
 EP_API ep_result ep_aof_srem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SREM, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_srem(&rec, ep__aof_build_scratch(w), key, members, n));
 }
 EP_API ep_result ep_aof_incrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
-    return ep__aof_key_num(w, EP_AOF_INCRBY, key, delta);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_incrby(&rec, key, delta));
 }
 EP_API ep_result ep_aof_decrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
-    return ep__aof_key_num(w, EP_AOF_DECRBY, key, delta);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_decrby(&rec, key, delta));
 }
 EP_API ep_result ep_aof_append_value(ep_aof_writer *w, ep_bytes key, ep_bytes value) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_APPEND, key);
-    rec.value = value;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_append(&rec, key, value));
 }
 EP_API ep_result ep_aof_rename(ep_aof_writer *w, ep_bytes key, ep_bytes new_key) {
-    return ep__aof_key_key2(w, EP_AOF_RENAME, key, new_key);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_rename(&rec, key, new_key));
 }
 EP_API ep_result ep_aof_proto_set(ep_aof_writer *w, ep_bytes key, ep_bytes type_name, ep_bytes data,
                                   int64_t expire_ms) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_PROTO_SET, key);
-    rec.key2 = type_name;
-    rec.value = data;
-    rec.num = expire_ms;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_proto_set(&rec, key, type_name, data, expire_ms));
 }
 EP_API ep_result ep_aof_proto_register(ep_aof_writer *w, ep_bytes name, ep_bytes descriptor) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_PROTO_REGISTER, name);
-    rec.value = descriptor;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_proto_register(&rec, name, descriptor));
 }
 EP_API ep_result ep_aof_vadd(ep_aof_writer *w, ep_bytes key, ep_bytes element, const float *vector, uint32_t dim,
                              uint8_t metric, uint8_t quantization, uint32_t connectivity, uint32_t expansion_add) {
     ep_aof_record rec;
-    ep_result r = ep__aof_usable(w);
-    uint32_t i;
-    if (r) return r;
-    if (dim && !vector) return EP_ERR_INVALID_ARG;
-    if (dim > EP_MAX_VECTOR_DIMS)
-        return ep_error_set(&w->err, EP_ERR_LIMIT, UINT64_MAX, "VADD dimension %lu above the cap",
-                            (unsigned long)dim);
-    /* Little-endian f32 whatever the host order. */
-    ep_buf_reset(&w->scratch);
-    if (ep_buf_reserve(&w->scratch, (size_t)dim * 4u) != EP_OK) {
-        w->scratch.err = EP_OK;
-        return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a VADD vector");
-    }
-    for (i = 0; i < dim; i++) ep_store_f32le(w->scratch.data + 4u * i, vector[i]);
-    ep__aof_rec(&rec, EP_AOF_VADD, key);
-    rec.key2 = element;
-    rec.dim = dim;
-    rec.vector = ep_bytes_of(w->scratch.data, (size_t)dim * 4u);
-    rec.flag = metric;
-    rec.flag2 = quantization;
-    rec.connectivity = connectivity;
-    rec.expansion_add = expansion_add;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec,
+                         ep_aof_rec_vadd(&rec, ep__aof_build_scratch(w), key, element, vector, dim, metric, quantization,
+                                         connectivity, expansion_add));
 }
 EP_API ep_result ep_aof_vrem(ep_aof_writer *w, ep_bytes key, ep_bytes element) {
-    return ep__aof_key_key2(w, EP_AOF_VREM, key, element);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_vrem(&rec, key, element));
 }
 EP_API ep_result ep_aof_copy(ep_aof_writer *w, ep_bytes source, ep_bytes destination, int replace) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_COPY, source);
-    rec.key2 = destination;
-    rec.flag = replace ? 1 : 0;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_copy(&rec, source, destination, replace));
 }
 EP_API ep_result ep_aof_lset(ep_aof_writer *w, ep_bytes key, int64_t index, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_LSET, key, index, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lset(&rec, key, index, value));
 }
 EP_API ep_result ep_aof_ltrim(ep_aof_writer *w, ep_bytes key, int64_t start, int64_t stop) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LTRIM, key);
-    rec.num = start;
-    rec.num2 = stop;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_ltrim(&rec, key, start, stop));
 }
 EP_API ep_result ep_aof_linsert(ep_aof_writer *w, ep_bytes key, int before, ep_bytes pivot, ep_bytes value) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LINSERT, key);
-    rec.flag = before ? 1 : 0;
-    rec.pivot = pivot;
-    rec.value = value;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_linsert(&rec, key, before, pivot, value));
 }
 EP_API ep_result ep_aof_lrem(ep_aof_writer *w, ep_bytes key, int64_t count, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_LREM, key, count, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lrem(&rec, key, count, value));
 }
 EP_API ep_result ep_aof_setrange(ep_aof_writer *w, ep_bytes key, int64_t offset, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_SETRANGE, key, offset, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_setrange(&rec, key, offset, value));
 }
 EP_API ep_result ep_aof_setbit(ep_aof_writer *w, ep_bytes key, uint64_t offset, uint8_t bit) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SETBIT, key);
-    memcpy(&rec.num, &offset, sizeof offset); /* ember stores the u64 bit-cast */
-    rec.flag = bit;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_setbit(&rec, key, offset, bit));
 }
 EP_API ep_result ep_aof_bitop(ep_aof_writer *w, uint8_t op, ep_bytes dest, const ep_bytes *keys, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_BITOP, dest);
-    rec.flag = op;
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, keys, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_bitop(&rec, ep__aof_build_scratch(w), op, dest, keys, n));
 }
 EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_ms) {
-    return ep__aof_key_num(w, EP_AOF_PEXPIREAT, key, unix_ms);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_pexpireat(&rec, key, unix_ms));
 }
 /* ---- end src/file/aof.c ---- */
 
