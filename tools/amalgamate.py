@@ -45,6 +45,7 @@ DECLARATIONS = [                 # public API, in layer order
     "src/file/snapshot.h",
     "src/store/keyspace.h",
     "src/recover/recovery.h",
+    "src/recover/store.h",
 ]
 IMPLEMENTATION = [               # private helpers first, then layer order
     "src/base/internal.h",
@@ -63,6 +64,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/file/snapshot.c",
     "src/store/keyspace.c",
     "src/recover/recovery.c",
+    "src/recover/store.c",
 ]
 LICENSE = "src/LICENSE.txt"
 

@@ -2141,6 +2141,19 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
     return n;
 }
 
+EP_API void ep_keyspace_age_ttls(ep_keyspace *ks, int64_t elapsed_ms) {
+    size_t i;
+    if (!ks || elapsed_ms <= 0) return;
+    for (i = 0; i < ks->keys.cap; i++) {
+        ep_ks_entry *e = (ep_ks_entry *)ks->keys.p[i];
+        int64_t t;
+        if (!e || !ep__has_ttl(e) || (t = ep__ttl(e)) <= 0) continue;
+        t = t > elapsed_ms ? t - elapsed_ms : 0;
+        ep__store_ttl(e, t);
+        if (t == 0) ks->zero_ttl = 1;
+    }
+}
+
 EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     size_t cap = 8;
     if (!ks) return EP_ERR_INVALID_ARG;

@@ -56,6 +56,11 @@ EP_API ep_result ep_keyspace_apply(ep_keyspace *ks, const ep_aof_record *rec, in
 EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *e);
 /* Removes every key whose ttl is 0; returns how many. */
 EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks);
+/* Counts every ttl > 0 down by elapsed_ms (>= 0); one that reaches 0 or
+ * below becomes 0 (expired). For a holder whose ttls are "remaining from a
+ * moment" when that moment moves on: the store handle does this before it
+ * writes a snapshot, whose ttls must be remaining from the snapshot's time. */
+EP_API void ep_keyspace_age_ttls(ep_keyspace *ks, int64_t elapsed_ms);
 /* Removes every key and schema. */
 EP_API void ep_keyspace_clear(ep_keyspace *ks);
 
