@@ -35,7 +35,8 @@
    append (our buffer) < flush (the OS has it; survives a process crash) <
    sync (fsync + directory sync; survives power loss). Only sync is durable.
 
-   Handles are not thread-safe and must not be used across fork().
+   Handles are not thread-safe and must not be used across fork(); a child
+   drops an inherited AOF writer with ep_aof_writer_drop_after_fork().
 
  QUICK START
 
@@ -954,7 +955,7 @@ EP_API ep_result ep_key_generate_file(ep_vfs *vfs, const char *path, ep_error *e
  * Reader
  *   ep_aof_reader_open(path, &rcfg, &r, &err);
  *   while ((res = ep_aof_reader_next(r, &rec)) == EP_OK) { ...rec... }
- *   if (res == EP_END) ep_aof_reader_status_get(r, &st);  // clean or torn
+ *   if (res == EP_END) ep_aof_reader_status(r, &st);  // clean or torn
  * Reads in chunks (256 KiB default), memory = one chunk or the largest record
  * (capped by max_record_size). The views in rec are valid until the next
  * call. Checks in ember's order: caps as each length/count is read, then the
@@ -987,7 +988,7 @@ typedef enum ep_fsync_policy {
 #endif
 
 /* "dir/shard-{id}.aof" into out (cap bytes); EP_ERR_LIMIT if it does not fit. */
-EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size_t cap);
+EP_API ep_result ep_aof_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap);
 
 /* ---- writer ---------------------------------------------------------------- */
 
@@ -1010,11 +1011,15 @@ typedef struct ep_aof_writer_config {
      * the EP_AOF_RESYNC_WINDOW bytes to the end of the file. Opt-in: a
      * damaged last record might have been acknowledged (bit rot). */
     int repair_tail;
+    /* 0 (default): the file's directory must exist (EP_ERR_NOT_FOUND).
+     * 1: open creates the missing directories of the path (mode 0700 on
+     * POSIX) and syncs each parent it added an entry to. */
+    int create_dir;
 } ep_aof_writer_config;
 
 typedef struct ep_aof_writer ep_aof_writer;
 
-typedef struct ep_aof_writer_stats {
+typedef struct ep_aof_stats {
     uint8_t version;          /* the file's format version */
     uint64_t records;         /* records appended through this handle */
     uint64_t size;            /* file size including what is still buffered */
@@ -1022,7 +1027,7 @@ typedef struct ep_aof_writer_stats {
     uint64_t synced_offset;   /* bytes known durable (everything before is synced) */
     uint64_t syncs;           /* fsync calls made */
     uint64_t trimmed_bytes;   /* torn (or, with repair_tail, damaged) tail cut off at open */
-} ep_aof_writer_stats;
+} ep_aof_stats;
 
 EP_API void ep_aof_writer_config_init(ep_aof_writer_config *cfg);
 /* err (may be NULL) receives the detail when open fails. */
@@ -1031,7 +1036,14 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
 /* Syncs (ALWAYS/EVERYSEC) or flushes (NO), closes and frees; w is gone even on error. */
 EP_API ep_result ep_aof_writer_close(ep_aof_writer *w);
 EP_API const ep_error *ep_aof_writer_error(const ep_aof_writer *w);
-EP_API void ep_aof_writer_stats_get(const ep_aof_writer *w, ep_aof_writer_stats *out);
+EP_API void ep_aof_writer_stats(const ep_aof_writer *w, ep_aof_stats *out);
+/* For a child process after fork(): frees the writer and closes its file
+ * without writing, flushing or syncing anything, so the child never adds
+ * the parent's buffered records to the file (the parent still owns them)
+ * and never touches the parent's lock (the lock belongs to the file
+ * description the parent keeps open; closing the child's copy releases
+ * nothing). NULL is fine. Never call it in the process that opened w. */
+EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w);
 
 /* Buffer -> OS. */
 EP_API ep_result ep_aof_writer_flush(ep_aof_writer *w);
@@ -1120,14 +1132,14 @@ typedef enum ep_aof_end {
     EP_AOF_END_ERROR = 3   /* stopped at an error; see error (code, offset, index, message) */
 } ep_aof_end;
 
-typedef struct ep_aof_reader_status {
+typedef struct ep_aof_status {
     ep_aof_end end;
     uint8_t version;
     uint64_t records;      /* records returned */
     uint64_t good_offset;  /* end of the last good record */
     uint64_t tail_bytes;   /* END_TORN: bytes after good_offset */
     ep_error error;        /* END_ERROR: the failure */
-} ep_aof_reader_status;
+} ep_aof_status;
 
 typedef struct ep_aof_reader ep_aof_reader;
 
@@ -1139,7 +1151,7 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
 /* EP_OK and a record; EP_END at a clean end or a torn tail; or the error
  * (repeated on later calls). */
 EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec);
-EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out);
+EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out);
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r);
 EP_API void ep_aof_reader_close(ep_aof_reader *r);
 
@@ -1162,16 +1174,17 @@ EP_API void ep_aof_reader_close(ep_aof_reader *r);
  *   ep_snapshot_path("data", 3, path, sizeof path);         data/shard-3.snap
  *   ep_snapshot_writer_begin(path, 3, &wc, &w, &err);
  *   ep_snapshot_writer_add_string(w, key, value, -1);       ... one per key
- *   ep_snapshot_writer_finish(w);                           durable only if EP_OK
- *   ep_snapshot_writer_free(w);
+ *   ep_snapshot_writer_commit(w, &err);                     durable only if EP_OK; w is gone
+ *   (or ep_snapshot_writer_abort(w): the old snapshot stays, w is gone)
  *
  *   ep_snapshot_reader *r;
  *   ep_snapshot_reader_config rc;
- *   ep_snapshot_reader_config_init(&rc);                    rc.shard_id = 3;
+ *   ep_snapshot_reader_config_init(&rc);    rc.check_shard = 1; rc.shard_id = 3;
  *   ep_snapshot_reader_open(path, &rc, &r, &err);
  *   while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) { ... }
  *   res == EP_END: every entry read and the footer CRC matched.
  *   Anything else is an error (ep_snapshot_reader_error has offset/index).
+ *   ep_snapshot_reader_close(r);
  *
  * Entries come back before the footer can be checked (ember's format puts
  * the CRC at the end), so a caller that must not act on a corrupt file
@@ -1189,16 +1202,12 @@ EP_API void ep_aof_reader_close(ep_aof_reader *r);
 extern "C" {
 #endif
 
-/* ep_snapshot_reader_next after the last entry, once the footer matched.
- * Positive: not an error, not EP_OK. */
-/* reader config shard_id: accept any shard. */
-#define EP_SNAPSHOT_ANY_SHARD (-1)
 #define EP_SNAPSHOT_HEADER_SIZE 11
 #define EP_SNAPSHOT_DEFAULT_BUFFER (1u << 20)
 #define EP_SNAPSHOT_DEFAULT_MAX_TRAILER (64u * 1024u)
 
 /* "dir/shard-{id}.snap" (just the name if dir is ""); EP_ERR_LIMIT if it does not fit in cap. */
-EP_API ep_result ep_snapshot_path(const char *dir, uint32_t shard_id, char *out, size_t cap);
+EP_API ep_result ep_snapshot_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap);
 /* The temporary file the writer uses for path: the extension replaced by
  * "snap.tmp", as ember does (shard-3.snap -> shard-3.snap.tmp). */
 EP_API ep_result ep_snapshot_tmp_path(const char *path, char *out, size_t cap);
@@ -1219,6 +1228,7 @@ typedef struct ep_snapshot_writer_config {
                                    A reader returns it only if it is <= its max_trailer (default 64 KiB) */
     ep_nonce_fn nonce_fn;       /* tests only, see above */
     void *nonce_user;
+    int create_dir;             /* 1: begin creates the missing directories of path (synced); default 0 */
 } ep_snapshot_writer_config;
 
 typedef struct ep_snapshot_writer ep_snapshot_writer;
@@ -1226,15 +1236,15 @@ typedef struct ep_snapshot_writer ep_snapshot_writer;
 EP_API void ep_snapshot_writer_config_init(ep_snapshot_writer_config *cfg);
 
 /* Creates (truncates) the temporary file and writes the header with a
- * placeholder count. The file at path itself is not touched until finish.
+ * placeholder count. The file at path itself is not touched until commit.
  * cfg may be NULL (defaults). err (optional) gets the detail of a failure. */
-EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, const ep_snapshot_writer_config *cfg,
+EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id, const ep_snapshot_writer_config *cfg,
                                           ep_snapshot_writer **out, ep_error *err);
 
 /* Appends one entry (v2 encoding, §3.2). An entry the codec refuses
  * (EP_ERR_INVALID_ARG, EP_ERR_LIMIT, EP_ERR_BAD_VALUE) is not written and
  * the writer stays usable. An I/O failure fails the writer: every later call
- * returns that error, and only free is left. */
+ * returns that error, and only abort (or a commit, which then fails) is left. */
 EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_entry *e);
 
 /* Conveniences that build the entry. expire_ms: remaining ms, -1 = none. */
@@ -1259,24 +1269,25 @@ EP_API ep_result ep_snapshot_writer_add_vector(ep_snapshot_writer *w, ep_bytes k
                                                uint32_t count, int64_t expire_ms);
 
 /* Entries appended so far. */
-EP_API uint32_t ep_snapshot_writer_count(const ep_snapshot_writer *w);
+EP_API void ep_snapshot_writer_count(const ep_snapshot_writer *w, uint32_t *out);
 
-/* Writes the footer CRC and the trailer, patches the entry count, syncs the
- * temporary file, renames it over path and syncs the directory. EP_OK means
- * the new snapshot is durable. A failure before the rename leaves the old
- * snapshot as it was (free then removes the temporary file); a failure of the
- * directory sync (after the rename) is reported: the new snapshot is in place
- * but may not survive power loss. */
-EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w);
+/* Publishes the snapshot and ends the writer (w is freed whatever the
+ * result, as sqlite3_finalize or mdb_txn_commit do): writes the footer CRC
+ * and the trailer, patches the entry count, syncs the temporary file,
+ * renames it over path and syncs the directory. EP_OK means the new
+ * snapshot is durable. A failure before the rename leaves the old snapshot
+ * as it was and removes the temporary file; a failure of the directory sync
+ * (after the rename) is reported: the new snapshot is in place but may not
+ * survive power loss. err (may be NULL) receives the detail of a failure,
+ * including one of an earlier add that failed the writer. */
+EP_API ep_result ep_snapshot_writer_commit(ep_snapshot_writer *w, ep_error *err);
 
-/* Abandons an unfinished snapshot: closes and removes the temporary file (the
- * result says whether that worked) and frees the writer. After finish it just
- * frees. */
+/* Abandons the snapshot and ends the writer: closes and removes the
+ * temporary file (the result says whether that worked) and frees w. The
+ * file at path is never touched. NULL is fine. */
 EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w);
-/* abort, ignoring the result. NULL is fine. */
-EP_API void ep_snapshot_writer_free(ep_snapshot_writer *w);
 
-/* The detail of the last failure. */
+/* The detail of the last failure of an add call. */
 EP_API const ep_error *ep_snapshot_writer_error(const ep_snapshot_writer *w);
 
 /* ---- reader ------------------------------------------------------------ */
@@ -1285,7 +1296,8 @@ typedef struct ep_snapshot_reader_config {
     ep_vfs *vfs;                /* NULL = the OS file system */
     const ep_allocator *alloc;  /* NULL = default */
     const ep_key *key;          /* needed for version 3 (else EP_ERR_ENCRYPTION_REQUIRED); ignored for 1 and 2 */
-    int32_t shard_id;           /* expected shard, or EP_SNAPSHOT_ANY_SHARD (the default) */
+    int check_shard;            /* 0 (default): any shard; 1: EP_ERR_SHARD_MISMATCH unless the header says shard_id */
+    ep_shard_id shard_id;       /* the expected shard when check_shard is 1 */
     size_t buffer_size;         /* read size; default 1 MiB */
     size_t max_trailer;         /* longest trailer returned; default 64 KiB */
 } ep_snapshot_reader_config;
@@ -1293,7 +1305,7 @@ typedef struct ep_snapshot_reader_config {
 typedef struct ep_snapshot_info {
     uint8_t version;            /* 1, 2 or 3 */
     int encrypted;              /* version 3 */
-    uint16_t shard_id;
+    ep_shard_id shard_id;
     uint32_t entry_count;       /* from the header */
     uint64_t file_size;
     uint64_t entries_read;      /* so far */
@@ -1312,7 +1324,7 @@ EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg);
 EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_reader_config *cfg,
                                          ep_snapshot_reader **out, ep_error *err);
 
-/* The next entry (views valid until the next call or free), then
+/* The next entry (views valid until the next call or close), then
  * EP_END once entry_count entries were read and the footer CRC
  * matched. Errors: EP_ERR_EOF (the file ends inside an entry or before the
  * footer), EP_ERR_CHECKSUM, EP_ERR_DECRYPT, and the codec's (EP_ERR_LIMIT,
@@ -1322,19 +1334,20 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
 
 EP_API void ep_snapshot_reader_info(const ep_snapshot_reader *r, ep_snapshot_info *out);
 
-/* The bytes after the footer (not interpreted), valid until free. Only after
+/* The bytes after the footer (not interpreted), valid until close. Only after
  * EP_END (else EP_ERR_STATE). Empty if there are none;
  * EP_ERR_LIMIT (and an empty view) if there are more than max_trailer. */
 EP_API ep_result ep_snapshot_reader_trailer(ep_snapshot_reader *r, ep_bytes *out);
 
 EP_API const ep_error *ep_snapshot_reader_error(const ep_snapshot_reader *r);
-EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r);
+/* Closes the file and frees the reader. NULL is fine. */
+EP_API void ep_snapshot_reader_close(ep_snapshot_reader *r);
 
 /* ---- in memory (ember §3.7: replication full sync) ----------------------- */
 
 /* The whole snapshot file of version 2 for entries[0..n) in one allocation
  * (*out, free with ep_free(alloc, ...)): the same bytes the writer makes. */
-EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+EP_API ep_result ep_snapshot_write_bytes(ep_shard_id shard_id, const ep_snap_entry *entries, size_t n,
                                          const ep_allocator *alloc, uint8_t **out, size_t *out_len);
 
 /* Called per entry; views point into the caller's data. Non-zero stops the read
@@ -1346,7 +1359,7 @@ typedef int (*ep_snapshot_entry_fn)(void *ctx, const ep_snap_entry *e);
  * reader, every entry and the footer are checked before the first callback,
  * so fn only ever sees a verified snapshot. Applies all the codec's caps
  * (ember skips the vector ones here). shard_id may be NULL. Allocates nothing. */
-EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shard_id *shard_id,
                                         ep_snapshot_entry_fn fn, void *ctx, ep_error *err);
 
 #ifdef __cplusplus
@@ -1766,7 +1779,7 @@ typedef struct ep_store_config {
     const ep_key *key;          /* encrypt the AOF and snapshots (v3); NULL: plaintext */
     ep_fsync_policy fsync;      /* default EP_FSYNC_EVERYSEC */
     size_t aof_buffer_size;     /* the AOF writer's buffer; 0: its default (64 KiB) */
-    int create_dir;             /* non-zero: create dir if missing (its parent must exist) */
+    int create_dir;             /* non-zero: create dir (every missing level) if missing */
     /* Unix epoch ms (TTLs) and monotonic ms (EVERYSEC, tick); NULL: the OS clocks. */
     int64_t (*wall_clock_ms)(void *user);
     uint64_t (*clock_ms)(void *user);
@@ -7514,6 +7527,62 @@ EP_API ep_result ep_aof_rec_vrem(ep_aof_record *rec, ep_bytes key, ep_bytes elem
 }
 /* ---- end src/codec/aof_build.c ---- */
 
+/* ---- begin src/file/stream.h ---- */
+/* stream: the one file-layer core under every writer and reader of the
+ * library (ember AOF and snapshot today; WAL segments, RESP AOF, RDB next).
+ * Private (ep__*): the public API is the formats' own. */
+#ifndef EP_STREAM_H
+#define EP_STREAM_H
+
+
+/* Creates the missing directories of dir, shortest first ("a", "a/b" ...),
+ * and syncs the parent of each one created so its entry survives power
+ * loss. Directories that exist are left alone. */
+EP__PRIV ep_result ep__stream_make_dirs(ep_vfs *vfs, const ep_allocator *alloc, const char *dir, ep_error *err);
+
+#endif /* EP_STREAM_H */
+/* ---- end src/file/stream.h ---- */
+
+/* ---- begin src/file/stream.c ---- */
+/* stream: the file-layer core (see stream.h). */
+
+static int ep__stream_is_sep(char c) {
+#ifdef _WIN32
+    if (c == '\\') return 1;
+#endif
+    return c == '/';
+}
+
+/* Creates dir (whose parent exists) if it is missing, then syncs the parent;
+ * parent has room for dir's length + 2. */
+static ep_result ep__stream_make_one(ep_vfs *vfs, const char *dir, char *parent, size_t cap, ep_error *err) {
+    uint64_t size;
+    ep_result r = vfs->stat(vfs, dir, &size, NULL);
+    if (r == EP_OK) return EP_OK;
+    if (r != EP_ERR_NOT_FOUND) return vfs->stat(vfs, dir, &size, err);
+    if ((r = vfs->mkdir(vfs, dir, err)) != EP_OK) return r;
+    if ((r = ep_path_dirname(parent, cap, dir)) != EP_OK) return r;
+    return vfs->sync_dir(vfs, parent, err);
+}
+
+EP__PRIV ep_result ep__stream_make_dirs(ep_vfs *vfs, const ep_allocator *alloc, const char *dir, ep_error *err) {
+    size_t n = strlen(dir), i;
+    ep_result r = EP_OK;
+    char *p = (char *)ep_malloc(alloc, 2 * n + 3), *parent = p + n + 1;
+    if (!p) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory to create %s", dir);
+    memcpy(p, dir, n + 1);
+    /* Each prefix that ends before a separator, then the whole path. */
+    for (i = 1; i <= n && r == EP_OK; i++) {
+        if (i < n && (!ep__stream_is_sep(p[i]) || ep__stream_is_sep(p[i - 1]))) continue;
+        p[i] = '\0';
+        r = ep__stream_make_one(vfs, p, parent, n + 2, err);
+        if (i < n) p[i] = dir[i];
+    }
+    ep_free(alloc, p);
+    return r;
+}
+/* ---- end src/file/stream.c ---- */
+
 /* ---- begin src/file/keyfile.c ---- */
 /* keyfile: reading and writing key files through the vfs. The key object
  * and the parser live in crypto (no I/O there); this is the file layer's
@@ -7632,7 +7701,7 @@ EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, si
 
 static const uint8_t ep__aof_magic[4] = {'E', 'A', 'O', 'F'};
 
-EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size_t cap) {
+EP_API ep_result ep_aof_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap) {
     char name[32];
     if (!dir || !out) return EP_ERR_INVALID_ARG;
     snprintf(name, sizeof name, "shard-%lu.aof", (unsigned long)shard_id);
@@ -7975,7 +8044,7 @@ EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_h
     r->rd.views_user = user;
 }
 
-EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out) {
+EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     memset(out, 0, sizeof *out);
     out->end = r->rd.end;
     out->version = r->rd.version;
@@ -8236,7 +8305,7 @@ EP_API const ep_error *ep_aof_writer_error(const ep_aof_writer *w) {
     return &w->err;
 }
 
-EP_API void ep_aof_writer_stats_get(const ep_aof_writer *w, ep_aof_writer_stats *out) {
+EP_API void ep_aof_writer_stats(const ep_aof_writer *w, ep_aof_stats *out) {
     memset(out, 0, sizeof *out);
     out->version = w->version;
     out->records = w->records;
@@ -8401,6 +8470,7 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     if (r == EP_OK && (!w->path || !w->tmp_path || !w->dir || ep_buf_reserve(&w->buf, w->cfg.buffer_size + 64)))
         r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     if (r == EP_OK) r = ep_path_dirname(w->dir, dlen + 1, path);
+    if (r == EP_OK && cfg->create_dir) r = ep__stream_make_dirs(w->vfs, w->alloc, w->dir, &w->err);
     if (r == EP_OK) r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &w->f, &w->err);
     if (r == EP_OK) r = ep__aof_lock(w, w->f);
     if (r == EP_OK) r = ep__aof_prepare(w);
@@ -8430,6 +8500,15 @@ EP_API ep_result ep_aof_writer_close(ep_aof_writer *w) {
     }
     ep__aof_writer_free(w);
     return r;
+}
+
+EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w) {
+    if (!w) return;
+    /* close(2) of the child's descriptor: no write, no sync, and no unlock
+     * (flock belongs to the description the parent still holds open; an
+     * fcntl lock was never the child's). */
+    if (w->f) (void)w->vfs->close(w->vfs, w->f, NULL);
+    ep__aof_writer_free(w);
 }
 
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
@@ -8678,7 +8757,7 @@ static char *ep__strdup(const ep_allocator *a, const char *s, size_t extra) {
     return p;
 }
 
-EP_API ep_result ep_snapshot_path(const char *dir, uint32_t shard_id, char *out, size_t cap) {
+EP_API ep_result ep_snapshot_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap) {
     char name[32];
     if (!dir || !out) return EP_ERR_INVALID_ARG;
     snprintf(name, sizeof name, "shard-%lu.snap", (unsigned long)shard_id);
@@ -8790,7 +8869,9 @@ static ep_result ep__sw_flush(ep_snapshot_writer *w) {
     return ep__sw_write(w);
 }
 
-EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, const ep_snapshot_writer_config *cfg,
+static void ep__sw_free(ep_snapshot_writer *w);
+
+EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id, const ep_snapshot_writer_config *cfg,
                                           ep_snapshot_writer **out, ep_error *err) {
     ep_snapshot_writer_config def;
     ep_snapshot_writer *w;
@@ -8834,6 +8915,12 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, c
             r = EP_ERR_NOMEM;
     }
     if (!r) r = ep_snapshot_tmp_path(path, w->tmp_path, tmp_cap);
+    if (!r && cfg->create_dir) {
+        char *dir = (char *)ep_malloc(w->alloc, tmp_cap);
+        r = dir ? ep_path_dirname(dir, tmp_cap, path) : EP_ERR_NOMEM;
+        if (!r) r = ep__stream_make_dirs(w->vfs, w->alloc, dir, &w->err);
+        ep_free(w->alloc, dir);
+    }
     if (!r) {
         r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &w->file, &w->err);
         if (r) w->file = NULL;
@@ -8843,11 +8930,10 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, c
             *err = w->err;
             if (err->code != r) ep_error_set(err, r, UINT64_MAX, "cannot create the snapshot's temporary file");
         }
-        w->state = EP__SW_DONE; /* nothing of ours on disk to remove */
-        ep_snapshot_writer_free(w);
+        ep__sw_free(w); /* nothing of ours on disk to remove */
         return r;
     }
-    /* The header goes out with the first entries; the count is patched at finish. */
+    /* The header goes out with the first entries; the count is patched at commit. */
     ep_buf_put(&w->buf, ep__snap_magic, 4);
     ep_buf_u8(&w->buf, (uint8_t)(w->key ? 3 : 2));
     ep_buf_u16(&w->buf, shard_id);
@@ -8984,8 +9070,8 @@ EP_API ep_result ep_snapshot_writer_add_vector(ep_snapshot_writer *w, ep_bytes k
     return ep_snapshot_writer_add(w, &e);
 }
 
-EP_API uint32_t ep_snapshot_writer_count(const ep_snapshot_writer *w) {
-    return w ? w->count : 0;
+EP_API void ep_snapshot_writer_count(const ep_snapshot_writer *w, uint32_t *out) {
+    if (out) *out = w ? w->count : 0;
 }
 
 /* Footer and trailer out, count patched, file synced and closed. */
@@ -9017,7 +9103,7 @@ static ep_result ep__sw_seal_file(ep_snapshot_writer *w) {
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w) {
+static ep_result ep__sw_publish(ep_snapshot_writer *w) {
     ep_result r = ep__sw_ready(w);
     char *dir;
     size_t cap;
@@ -9027,7 +9113,7 @@ EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w) {
     ep_error_clear(&w->err);
     r = w->vfs->rename(w->vfs, w->tmp_path, w->path, &w->err);
     if (r) return ep__sw_io_fail(w, r, "snapshot rename failed");
-    w->state = EP__SW_DONE; /* the tmp file is gone: nothing for free to remove */
+    w->state = EP__SW_DONE; /* the tmp file is gone: nothing for commit or abort to remove */
     cap = strlen(w->path) + 2;
     dir = (char *)ep_malloc(w->alloc, cap);
     if (!dir) return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "snapshot in place; directory not synced");
@@ -9044,14 +9130,9 @@ EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w) {
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w) {
-    ep_result r = EP_OK;
-    if (!w) return EP_OK;
+/* Frees the writer and everything it holds (not the files). */
+static void ep__sw_free(ep_snapshot_writer *w) {
     if (w->file) (void)w->vfs->close(w->vfs, w->file, NULL);
-    if (w->state != EP__SW_DONE) {
-        r = w->vfs->remove(w->vfs, w->tmp_path, NULL);
-        if (r == EP_ERR_NOT_FOUND) r = EP_OK;
-    }
     ep__wipe(w->plain.data, w->plain.cap); /* plaintext of an encrypted snapshot */
     ep_buf_free(&w->buf);
     ep_buf_free(&w->plain);
@@ -9060,11 +9141,39 @@ EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w) {
     ep_free(w->alloc, w->path);
     ep_free(w->alloc, w->tmp_path);
     ep_free(w->alloc, w);
+}
+
+/* Removes the temporary file unless the rename already consumed it. */
+static ep_result ep__sw_remove_tmp(ep_snapshot_writer *w) {
+    ep_result r;
+    if (w->file) {
+        (void)w->vfs->close(w->vfs, w->file, NULL);
+        w->file = NULL;
+    }
+    if (w->state == EP__SW_DONE) return EP_OK;
+    r = w->vfs->remove(w->vfs, w->tmp_path, NULL);
+    return r == EP_ERR_NOT_FOUND ? EP_OK : r;
+}
+
+EP_API ep_result ep_snapshot_writer_commit(ep_snapshot_writer *w, ep_error *err) {
+    ep_result r;
+    if (!w) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "snapshot commit: NULL writer");
+    r = ep__sw_publish(w);
+    if (r != EP_OK && err) {
+        *err = w->err;
+        if (err->code != r) ep_error_set(err, r, UINT64_MAX, "snapshot commit: %s", ep_result_str(r));
+    }
+    (void)ep__sw_remove_tmp(w);
+    ep__sw_free(w);
     return r;
 }
 
-EP_API void ep_snapshot_writer_free(ep_snapshot_writer *w) {
-    (void)ep_snapshot_writer_abort(w);
+EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w) {
+    ep_result r;
+    if (!w) return EP_OK;
+    r = ep__sw_remove_tmp(w);
+    ep__sw_free(w);
+    return r;
 }
 
 EP_API const ep_error *ep_snapshot_writer_error(const ep_snapshot_writer *w) {
@@ -9110,7 +9219,6 @@ EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, e
 EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg) {
     if (!cfg) return;
     memset(cfg, 0, sizeof *cfg);
-    cfg->shard_id = EP_SNAPSHOT_ANY_SHARD;
     cfg->buffer_size = EP_SNAPSHOT_DEFAULT_BUFFER;
     cfg->max_trailer = EP_SNAPSHOT_DEFAULT_MAX_TRAILER;
 }
@@ -9292,7 +9400,7 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
 }
 
 /* Header per §1.6 / §3.6, in ember's order of checks. */
-static ep_result ep__sr_header(ep_snapshot_reader *r, int32_t want_shard) {
+static ep_result ep__sr_header(ep_snapshot_reader *r, const ep_snapshot_reader_config *cfg) {
     uint8_t h[EP_SNAPSHOT_HEADER_SIZE];
     size_t got = 0;
     ep_result res;
@@ -9311,9 +9419,9 @@ static ep_result ep__sr_header(ep_snapshot_reader *r, int32_t want_shard) {
     r->info.encrypted = h[4] == 3;
     r->info.shard_id = ep_load_u16le(h + 5);
     r->info.entry_count = ep_load_u32le(h + 7);
-    if (want_shard >= 0 && (uint32_t)want_shard != r->info.shard_id)
-        return ep__sr_fail(r, EP_ERR_SHARD_MISMATCH, 5, "snapshot is for shard %u, expected %ld",
-                           (unsigned)r->info.shard_id, (long)want_shard);
+    if (cfg->check_shard && cfg->shard_id != r->info.shard_id)
+        return ep__sr_fail(r, EP_ERR_SHARD_MISMATCH, 5, "snapshot is for shard %u, expected %u",
+                           (unsigned)r->info.shard_id, (unsigned)cfg->shard_id);
     return EP_OK;
 }
 
@@ -9353,7 +9461,7 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
         res = r->vfs->size(r->vfs, r->file, &r->info.file_size, &r->err);
         if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot get the snapshot's size");
     }
-    if (!res) res = ep__sr_header(r, cfg->shard_id);
+    if (!res) res = ep__sr_header(r, cfg);
     if (!res) {
         /* Small files get a small buffer (fuzzing, tiny shards). */
         uint64_t body = r->info.file_size - EP_SNAPSHOT_HEADER_SIZE;
@@ -9364,7 +9472,7 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
     }
     if (res) {
         if (err) *err = r->err;
-        ep_snapshot_reader_free(r);
+        ep_snapshot_reader_close(r);
         return res;
     }
     *out = r;
@@ -9413,7 +9521,7 @@ EP_API const ep_error *ep_snapshot_reader_error(const ep_snapshot_reader *r) {
     return r ? &r->err : NULL;
 }
 
-EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r) {
+EP_API void ep_snapshot_reader_close(ep_snapshot_reader *r) {
     if (!r) return;
     if (r->file) (void)r->vfs->close(r->vfs, r->file, NULL);
     if (r->plain) {
@@ -9429,7 +9537,7 @@ EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r) {
 /* in memory                                                                */
 /* ======================================================================== */
 
-EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+EP_API ep_result ep_snapshot_write_bytes(ep_shard_id shard_id, const ep_snap_entry *entries, size_t n,
                                          const ep_allocator *alloc, uint8_t **out, size_t *out_len) {
     ep_buf b;
     size_t i;
@@ -9481,7 +9589,7 @@ static ep_result ep__snap_bytes_walk(const uint8_t *data, size_t len, uint32_t c
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shard_id *shard_id,
                                         ep_snapshot_entry_fn fn, void *ctx, ep_error *err) {
     uint32_t count;
     size_t end = 0;
@@ -12277,7 +12385,8 @@ static void ep__snapshot_reader_cfg(const ep__rec *c, ep_snapshot_reader_config 
     rc->vfs = c->vfs;
     rc->alloc = c->cfg->alloc;
     rc->key = c->cfg->key;
-    rc->shard_id = (int32_t)c->shard;
+    rc->check_shard = 1;
+    rc->shard_id = (ep_shard_id)c->shard;
     rc->max_trailer = EP__MAX_TRAILER;
 }
 
@@ -12480,7 +12589,7 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
         c->res->snapshot_error = *ep_snapshot_reader_error(rd);
         if (r == EP_ERR_NOMEM) *fatal = r;
     }
-    ep_snapshot_reader_free(rd);
+    ep_snapshot_reader_close(rd);
     return *fatal ? *fatal : r;
 }
 
@@ -12568,9 +12677,9 @@ static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
 
 /* Records ending within the first skip bytes are read, not applied. */
 static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
-    ep_aof_reader_status st;
+    ep_aof_status st;
     if (skip == 0) return 0;
-    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_status(rd, &st);
     if (st.good_offset > skip) return 0;
     c->res->records_skipped++;
     return 1;
@@ -12630,7 +12739,7 @@ static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
 static ep_result ep__replay_aof(ep__rec *c) {
     ep_aof_reader_config rc;
     ep_aof_reader *rd = NULL;
-    ep_aof_reader_status st;
+    ep_aof_status st;
     uint64_t skip = 0;
     ep_result r;
     if (c->have_trailer && (r = ep__trailer_schemas(c)) != EP_OK) return r;
@@ -12650,7 +12759,7 @@ static ep_result ep__replay_aof(ep__rec *c) {
         return EP_OK;
     }
     r = ep__replay_loop(c, rd, skip);
-    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_status(rd, &st);
     ep_aof_reader_close(rd);
     if (r != EP_OK) return r;
     c->res->aof_skipped_bytes = skip;
@@ -12689,7 +12798,7 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
     ep_result r;
     if (!out) return EP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    if (!dir) return EP_ERR_INVALID_ARG;
+    if (!dir || shard_id > 0xFFFFu) return EP_ERR_INVALID_ARG; /* file names take an ep_shard_id */
     if (!cfg) {
         ep_recover_config_init(&def);
         cfg = &def;
@@ -12705,8 +12814,8 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
         c.vfs = &os;
     }
     c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
-    if ((r = ep_snapshot_path(dir, shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
-        (r = ep_aof_path(dir, shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
+    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
+        (r = ep_aof_path(dir, (ep_shard_id)shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
         return r;
     if (cfg->mode == EP_RECOVER_KEYSPACE) {
         ep_keyspace_config kc;
@@ -12741,7 +12850,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg) {
 static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
     ep_aof_reader_config rc;
     ep_aof_reader *rd = NULL;
-    ep_aof_reader_status st;
+    ep_aof_status st;
     ep_aof_record rec;
     ep_result r;
     *len = 0;
@@ -12754,7 +12863,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     if (r != EP_OK) return r == EP_ERR_NOMEM ? r : EP_OK; /* unreadable: covers nothing */
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
     }
-    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_status(rd, &st);
     ep_aof_reader_close(rd);
     if (r == EP_ERR_NOMEM) return r;
     *len = st.good_offset;
@@ -12800,15 +12909,17 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     wc.alloc = cfg->alloc;
     wc.key = cfg->key;
     wc.trailer = ep_bytes_of(trailer.data, trailer.len);
-    r = ep_snapshot_writer_begin(path, (uint16_t)shard_id, &wc, &w, err);
+    r = ep_snapshot_writer_begin(path, (ep_shard_id)shard_id, &wc, &w, err);
     ep_buf_free(&trailer); /* begin copied it */
     if (r != EP_OK) return r;
     r = ep__write_entries(w, ks, cfg->alloc);
-    if (r == EP_OK) r = ep_snapshot_writer_finish(w);
-    if (r != EP_OK && err) *err = *ep_snapshot_writer_error(w);
-    if (r != EP_OK && err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
-    ep_snapshot_writer_free(w);
-    return r;
+    if (r != EP_OK) {
+        if (err) *err = *ep_snapshot_writer_error(w);
+        if (err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
+        (void)ep_snapshot_writer_abort(w);
+        return r;
+    }
+    return ep_snapshot_writer_commit(w, err);
 }
 
 typedef struct ep__shard_paths {
@@ -12829,8 +12940,8 @@ static ep_result ep__shard_begin(const char *dir, uint32_t shard_id, const ep_ke
         if ((r = ep_vfs_os_init(os)) != EP_OK) return r;
         *vfs = os;
     }
-    if ((r = ep_snapshot_path(dir, shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
-    return ep_aof_path(dir, shard_id, p->aof, sizeof p->aof);
+    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
+    return ep_aof_path(dir, (ep_shard_id)shard_id, p->aof, sizeof p->aof);
 }
 
 /* The AOF prefix ks reflects and its CRC (see ep_shard_snapshot). */
@@ -12838,12 +12949,12 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
                                  uint64_t *len, uint64_t *hash, ep_error *err) {
     ep_result r;
     if (aof) {
-        ep_aof_writer_stats st;
+        ep_aof_stats st;
         if ((r = ep_aof_writer_sync(aof)) != EP_OK) {
             if (err) *err = *ep_aof_writer_error(aof);
             return r;
         }
-        ep_aof_writer_stats_get(aof, &st);
+        ep_aof_writer_stats(aof, &st);
         *len = st.synced_offset;
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
@@ -13082,16 +13193,14 @@ static int64_t ep__st_base_clock(void *user) {
     return *(const int64_t *)user;
 }
 
-/* The directory: present, or created when asked (its entry made durable). */
+/* The directory: present, or created when asked (the file layer's one
+ * make-dirs rule: every missing level, each parent synced). */
 static ep_result ep__st_dir(ep_store *st, ep_error *err) {
-    char parent[EP__STORE_PATH_MAX];
     ep_result r = st->vfs->stat(st->vfs, st->dir, NULL, NULL);
     if (r == EP_OK) return EP_OK;
     if (r != EP_ERR_NOT_FOUND || !st->cfg.create_dir)
         return ep_error_set(err, r, UINT64_MAX, "store directory %s: %s", st->dir, ep_result_str(r));
-    if ((r = st->vfs->mkdir(st->vfs, st->dir, err)) != EP_OK) return r;
-    if ((r = ep_path_dirname(parent, sizeof parent, st->dir)) != EP_OK) return r;
-    return st->vfs->sync_dir(st->vfs, parent, err);
+    return ep__stream_make_dirs(st->vfs, &st->alloc, st->dir, err);
 }
 
 /* Recovery into st->ks, refusing any outcome that would lose or double data
@@ -13325,9 +13434,9 @@ static ep_result ep__st_expire_some(ep_store *st) {
 }
 
 static int ep__st_rewrite_due(const ep_store *st) {
-    ep_aof_writer_stats ws;
+    ep_aof_stats ws;
     if (!st->cfg.rewrite_factor) return 0;
-    ep_aof_writer_stats_get(st->aof, &ws);
+    ep_aof_writer_stats(st->aof, &ws);
     if (ws.size <= st->cfg.rewrite_min_bytes) return 0;
     return ws.size / st->cfg.rewrite_factor > st->snap_size;
 }

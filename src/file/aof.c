@@ -4,6 +4,7 @@
 #include "crypto/crypto.h"
 #include "vfs/vfs.h"
 #include "codec/codec_aof.h"
+#include "file/stream.h"
 #include "file/aof.h"
 
 
@@ -12,7 +13,7 @@ EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, si
 
 static const uint8_t ep__aof_magic[4] = {'E', 'A', 'O', 'F'};
 
-EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size_t cap) {
+EP_API ep_result ep_aof_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap) {
     char name[32];
     if (!dir || !out) return EP_ERR_INVALID_ARG;
     snprintf(name, sizeof name, "shard-%lu.aof", (unsigned long)shard_id);
@@ -355,7 +356,7 @@ EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_h
     r->rd.views_user = user;
 }
 
-EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out) {
+EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     memset(out, 0, sizeof *out);
     out->end = r->rd.end;
     out->version = r->rd.version;
@@ -616,7 +617,7 @@ EP_API const ep_error *ep_aof_writer_error(const ep_aof_writer *w) {
     return &w->err;
 }
 
-EP_API void ep_aof_writer_stats_get(const ep_aof_writer *w, ep_aof_writer_stats *out) {
+EP_API void ep_aof_writer_stats(const ep_aof_writer *w, ep_aof_stats *out) {
     memset(out, 0, sizeof *out);
     out->version = w->version;
     out->records = w->records;
@@ -781,6 +782,7 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     if (r == EP_OK && (!w->path || !w->tmp_path || !w->dir || ep_buf_reserve(&w->buf, w->cfg.buffer_size + 64)))
         r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     if (r == EP_OK) r = ep_path_dirname(w->dir, dlen + 1, path);
+    if (r == EP_OK && cfg->create_dir) r = ep__stream_make_dirs(w->vfs, w->alloc, w->dir, &w->err);
     if (r == EP_OK) r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &w->f, &w->err);
     if (r == EP_OK) r = ep__aof_lock(w, w->f);
     if (r == EP_OK) r = ep__aof_prepare(w);
@@ -810,6 +812,15 @@ EP_API ep_result ep_aof_writer_close(ep_aof_writer *w) {
     }
     ep__aof_writer_free(w);
     return r;
+}
+
+EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w) {
+    if (!w) return;
+    /* close(2) of the child's descriptor: no write, no sync, and no unlock
+     * (flock belongs to the description the parent still holds open; an
+     * fcntl lock was never the child's). */
+    if (w->f) (void)w->vfs->close(w->vfs, w->f, NULL);
+    ep__aof_writer_free(w);
 }
 
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {

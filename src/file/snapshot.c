@@ -8,6 +8,7 @@
 #include "check/crc.h"
 #include "crypto/crypto.h"
 #include "vfs/vfs.h"
+#include "file/stream.h"
 #include "file/snapshot.h"
 
 static const uint8_t ep__snap_magic[4] = {'E', 'S', 'N', 'P'};
@@ -21,7 +22,7 @@ static char *ep__strdup(const ep_allocator *a, const char *s, size_t extra) {
     return p;
 }
 
-EP_API ep_result ep_snapshot_path(const char *dir, uint32_t shard_id, char *out, size_t cap) {
+EP_API ep_result ep_snapshot_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap) {
     char name[32];
     if (!dir || !out) return EP_ERR_INVALID_ARG;
     snprintf(name, sizeof name, "shard-%lu.snap", (unsigned long)shard_id);
@@ -133,7 +134,9 @@ static ep_result ep__sw_flush(ep_snapshot_writer *w) {
     return ep__sw_write(w);
 }
 
-EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, const ep_snapshot_writer_config *cfg,
+static void ep__sw_free(ep_snapshot_writer *w);
+
+EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id, const ep_snapshot_writer_config *cfg,
                                           ep_snapshot_writer **out, ep_error *err) {
     ep_snapshot_writer_config def;
     ep_snapshot_writer *w;
@@ -177,6 +180,12 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, c
             r = EP_ERR_NOMEM;
     }
     if (!r) r = ep_snapshot_tmp_path(path, w->tmp_path, tmp_cap);
+    if (!r && cfg->create_dir) {
+        char *dir = (char *)ep_malloc(w->alloc, tmp_cap);
+        r = dir ? ep_path_dirname(dir, tmp_cap, path) : EP_ERR_NOMEM;
+        if (!r) r = ep__stream_make_dirs(w->vfs, w->alloc, dir, &w->err);
+        ep_free(w->alloc, dir);
+    }
     if (!r) {
         r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &w->file, &w->err);
         if (r) w->file = NULL;
@@ -186,11 +195,10 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, c
             *err = w->err;
             if (err->code != r) ep_error_set(err, r, UINT64_MAX, "cannot create the snapshot's temporary file");
         }
-        w->state = EP__SW_DONE; /* nothing of ours on disk to remove */
-        ep_snapshot_writer_free(w);
+        ep__sw_free(w); /* nothing of ours on disk to remove */
         return r;
     }
-    /* The header goes out with the first entries; the count is patched at finish. */
+    /* The header goes out with the first entries; the count is patched at commit. */
     ep_buf_put(&w->buf, ep__snap_magic, 4);
     ep_buf_u8(&w->buf, (uint8_t)(w->key ? 3 : 2));
     ep_buf_u16(&w->buf, shard_id);
@@ -327,8 +335,8 @@ EP_API ep_result ep_snapshot_writer_add_vector(ep_snapshot_writer *w, ep_bytes k
     return ep_snapshot_writer_add(w, &e);
 }
 
-EP_API uint32_t ep_snapshot_writer_count(const ep_snapshot_writer *w) {
-    return w ? w->count : 0;
+EP_API void ep_snapshot_writer_count(const ep_snapshot_writer *w, uint32_t *out) {
+    if (out) *out = w ? w->count : 0;
 }
 
 /* Footer and trailer out, count patched, file synced and closed. */
@@ -360,7 +368,7 @@ static ep_result ep__sw_seal_file(ep_snapshot_writer *w) {
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w) {
+static ep_result ep__sw_publish(ep_snapshot_writer *w) {
     ep_result r = ep__sw_ready(w);
     char *dir;
     size_t cap;
@@ -370,7 +378,7 @@ EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w) {
     ep_error_clear(&w->err);
     r = w->vfs->rename(w->vfs, w->tmp_path, w->path, &w->err);
     if (r) return ep__sw_io_fail(w, r, "snapshot rename failed");
-    w->state = EP__SW_DONE; /* the tmp file is gone: nothing for free to remove */
+    w->state = EP__SW_DONE; /* the tmp file is gone: nothing for commit or abort to remove */
     cap = strlen(w->path) + 2;
     dir = (char *)ep_malloc(w->alloc, cap);
     if (!dir) return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "snapshot in place; directory not synced");
@@ -387,14 +395,9 @@ EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w) {
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w) {
-    ep_result r = EP_OK;
-    if (!w) return EP_OK;
+/* Frees the writer and everything it holds (not the files). */
+static void ep__sw_free(ep_snapshot_writer *w) {
     if (w->file) (void)w->vfs->close(w->vfs, w->file, NULL);
-    if (w->state != EP__SW_DONE) {
-        r = w->vfs->remove(w->vfs, w->tmp_path, NULL);
-        if (r == EP_ERR_NOT_FOUND) r = EP_OK;
-    }
     ep__wipe(w->plain.data, w->plain.cap); /* plaintext of an encrypted snapshot */
     ep_buf_free(&w->buf);
     ep_buf_free(&w->plain);
@@ -403,11 +406,39 @@ EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w) {
     ep_free(w->alloc, w->path);
     ep_free(w->alloc, w->tmp_path);
     ep_free(w->alloc, w);
+}
+
+/* Removes the temporary file unless the rename already consumed it. */
+static ep_result ep__sw_remove_tmp(ep_snapshot_writer *w) {
+    ep_result r;
+    if (w->file) {
+        (void)w->vfs->close(w->vfs, w->file, NULL);
+        w->file = NULL;
+    }
+    if (w->state == EP__SW_DONE) return EP_OK;
+    r = w->vfs->remove(w->vfs, w->tmp_path, NULL);
+    return r == EP_ERR_NOT_FOUND ? EP_OK : r;
+}
+
+EP_API ep_result ep_snapshot_writer_commit(ep_snapshot_writer *w, ep_error *err) {
+    ep_result r;
+    if (!w) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "snapshot commit: NULL writer");
+    r = ep__sw_publish(w);
+    if (r != EP_OK && err) {
+        *err = w->err;
+        if (err->code != r) ep_error_set(err, r, UINT64_MAX, "snapshot commit: %s", ep_result_str(r));
+    }
+    (void)ep__sw_remove_tmp(w);
+    ep__sw_free(w);
     return r;
 }
 
-EP_API void ep_snapshot_writer_free(ep_snapshot_writer *w) {
-    (void)ep_snapshot_writer_abort(w);
+EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w) {
+    ep_result r;
+    if (!w) return EP_OK;
+    r = ep__sw_remove_tmp(w);
+    ep__sw_free(w);
+    return r;
 }
 
 EP_API const ep_error *ep_snapshot_writer_error(const ep_snapshot_writer *w) {
@@ -453,7 +484,6 @@ EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, e
 EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg) {
     if (!cfg) return;
     memset(cfg, 0, sizeof *cfg);
-    cfg->shard_id = EP_SNAPSHOT_ANY_SHARD;
     cfg->buffer_size = EP_SNAPSHOT_DEFAULT_BUFFER;
     cfg->max_trailer = EP_SNAPSHOT_DEFAULT_MAX_TRAILER;
 }
@@ -635,7 +665,7 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
 }
 
 /* Header per §1.6 / §3.6, in ember's order of checks. */
-static ep_result ep__sr_header(ep_snapshot_reader *r, int32_t want_shard) {
+static ep_result ep__sr_header(ep_snapshot_reader *r, const ep_snapshot_reader_config *cfg) {
     uint8_t h[EP_SNAPSHOT_HEADER_SIZE];
     size_t got = 0;
     ep_result res;
@@ -654,9 +684,9 @@ static ep_result ep__sr_header(ep_snapshot_reader *r, int32_t want_shard) {
     r->info.encrypted = h[4] == 3;
     r->info.shard_id = ep_load_u16le(h + 5);
     r->info.entry_count = ep_load_u32le(h + 7);
-    if (want_shard >= 0 && (uint32_t)want_shard != r->info.shard_id)
-        return ep__sr_fail(r, EP_ERR_SHARD_MISMATCH, 5, "snapshot is for shard %u, expected %ld",
-                           (unsigned)r->info.shard_id, (long)want_shard);
+    if (cfg->check_shard && cfg->shard_id != r->info.shard_id)
+        return ep__sr_fail(r, EP_ERR_SHARD_MISMATCH, 5, "snapshot is for shard %u, expected %u",
+                           (unsigned)r->info.shard_id, (unsigned)cfg->shard_id);
     return EP_OK;
 }
 
@@ -696,7 +726,7 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
         res = r->vfs->size(r->vfs, r->file, &r->info.file_size, &r->err);
         if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot get the snapshot's size");
     }
-    if (!res) res = ep__sr_header(r, cfg->shard_id);
+    if (!res) res = ep__sr_header(r, cfg);
     if (!res) {
         /* Small files get a small buffer (fuzzing, tiny shards). */
         uint64_t body = r->info.file_size - EP_SNAPSHOT_HEADER_SIZE;
@@ -707,7 +737,7 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
     }
     if (res) {
         if (err) *err = r->err;
-        ep_snapshot_reader_free(r);
+        ep_snapshot_reader_close(r);
         return res;
     }
     *out = r;
@@ -756,7 +786,7 @@ EP_API const ep_error *ep_snapshot_reader_error(const ep_snapshot_reader *r) {
     return r ? &r->err : NULL;
 }
 
-EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r) {
+EP_API void ep_snapshot_reader_close(ep_snapshot_reader *r) {
     if (!r) return;
     if (r->file) (void)r->vfs->close(r->vfs, r->file, NULL);
     if (r->plain) {
@@ -772,7 +802,7 @@ EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r) {
 /* in memory                                                                */
 /* ======================================================================== */
 
-EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+EP_API ep_result ep_snapshot_write_bytes(ep_shard_id shard_id, const ep_snap_entry *entries, size_t n,
                                          const ep_allocator *alloc, uint8_t **out, size_t *out_len) {
     ep_buf b;
     size_t i;
@@ -824,7 +854,7 @@ static ep_result ep__snap_bytes_walk(const uint8_t *data, size_t len, uint32_t c
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shard_id *shard_id,
                                         ep_snapshot_entry_fn fn, void *ctx, ep_error *err) {
     uint32_t count;
     size_t end = 0;

@@ -5,6 +5,7 @@
 #include "vfs/vfs.h"
 #include "codec/codec_aof.h"
 #include "codec/aof_build.h"
+#include "file/stream.h"
 #include "file/aof.h"
 #include "file/snapshot.h"
 #include "store/keyspace.h"
@@ -170,16 +171,14 @@ static int64_t ep__st_base_clock(void *user) {
     return *(const int64_t *)user;
 }
 
-/* The directory: present, or created when asked (its entry made durable). */
+/* The directory: present, or created when asked (the file layer's one
+ * make-dirs rule: every missing level, each parent synced). */
 static ep_result ep__st_dir(ep_store *st, ep_error *err) {
-    char parent[EP__STORE_PATH_MAX];
     ep_result r = st->vfs->stat(st->vfs, st->dir, NULL, NULL);
     if (r == EP_OK) return EP_OK;
     if (r != EP_ERR_NOT_FOUND || !st->cfg.create_dir)
         return ep_error_set(err, r, UINT64_MAX, "store directory %s: %s", st->dir, ep_result_str(r));
-    if ((r = st->vfs->mkdir(st->vfs, st->dir, err)) != EP_OK) return r;
-    if ((r = ep_path_dirname(parent, sizeof parent, st->dir)) != EP_OK) return r;
-    return st->vfs->sync_dir(st->vfs, parent, err);
+    return ep__stream_make_dirs(st->vfs, &st->alloc, st->dir, err);
 }
 
 /* Recovery into st->ks, refusing any outcome that would lose or double data
@@ -413,9 +412,9 @@ static ep_result ep__st_expire_some(ep_store *st) {
 }
 
 static int ep__st_rewrite_due(const ep_store *st) {
-    ep_aof_writer_stats ws;
+    ep_aof_stats ws;
     if (!st->cfg.rewrite_factor) return 0;
-    ep_aof_writer_stats_get(st->aof, &ws);
+    ep_aof_writer_stats(st->aof, &ws);
     if (ws.size <= st->cfg.rewrite_min_bytes) return 0;
     return ws.size / st->cfg.rewrite_factor > st->snap_size;
 }

@@ -64,7 +64,7 @@ typedef struct ep_store_config {
     const ep_key *key;          /* encrypt the AOF and snapshots (v3); NULL: plaintext */
     ep_fsync_policy fsync;      /* default EP_FSYNC_EVERYSEC */
     size_t aof_buffer_size;     /* the AOF writer's buffer; 0: its default (64 KiB) */
-    int create_dir;             /* non-zero: create dir if missing (its parent must exist) */
+    int create_dir;             /* non-zero: create dir (every missing level) if missing */
     /* Unix epoch ms (TTLs) and monotonic ms (EVERYSEC, tick); NULL: the OS clocks. */
     int64_t (*wall_clock_ms)(void *user);
     uint64_t (*clock_ms)(void *user);
