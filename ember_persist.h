@@ -1793,6 +1793,12 @@ typedef struct ep_store_config {
     uint64_t rewrite_min_bytes; /* default 1 MiB */
     /* Keys examined for expiry per ep_store_tick (0: none). Default 20. */
     unsigned expire_scan;
+    /* 1 (default): open cuts a damaged final region of the AOF (what a
+     * power cut during an append leaves: garbage or a half-written record)
+     * when no valid record follows it, as SQLite's WAL ignores frames after
+     * a bad checksum. Such a record was never acknowledged under ALWAYS.
+     * 0: only a cleanly torn record is cut; any damage refuses to open. */
+    int repair_tail;
     /* Where ep_store_open puts the detail of a failure (may be NULL). */
     ep_error *error_out;
 } ep_store_config;
@@ -1801,8 +1807,8 @@ EP_API void ep_store_config_init(ep_store_config *cfg);
 /* Recovers dir/shard-{shard_id}.snap + .aof into a keyspace and opens the
  * AOF writer. Refuses (no store) when recovery would lose or double data: a
  * snapshot present but unreadable (EP_ERR_CORRUPT or the reader's error), an
- * AOF error before its end, a snapshot trailer that cannot be read; a torn
- * final AOF record is cut, as the writer does. EP_ERR_NOT_FOUND: dir
+ * AOF error before its end, a snapshot trailer that cannot be read. A torn
+ * or damaged final AOF region is cut first (see repair_tail). EP_ERR_NOT_FOUND: dir
  * missing (and create_dir not set). cfg may be NULL (defaults). */
 EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_store_config *cfg, ep_store **out);
 /* Syncs (ALWAYS/EVERYSEC) or flushes (NO), closes the AOF, frees everything.
@@ -12900,8 +12906,9 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     ep_buf_init(&trailer, cfg->alloc);
     ep__trailer_encode(&trailer, covered, hash, ks);
     if (trailer.err) {
+        r = trailer.err; /* ep_buf_free clears it */
         ep_buf_free(&trailer);
-        return ep_error_set(err, trailer.err, UINT64_MAX, "snapshot trailer: %s", ep_result_str(trailer.err));
+        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
     }
     *trailer_len = trailer.len;
     ep_snapshot_writer_config_init(&wc);
@@ -13186,6 +13193,7 @@ EP_API void ep_store_config_init(ep_store_config *cfg) {
     cfg->keyspace_seed = 0x5eed0f5eed0f5eedull;
     cfg->rewrite_min_bytes = (uint64_t)1 << 20;
     cfg->expire_scan = 20;
+    cfg->repair_tail = 1;
 }
 
 /* Recovery reads the wall clock once; it must be the store's base. */
@@ -13255,6 +13263,7 @@ static ep_result ep__st_open_aof(ep_store *st, ep_error *err) {
     if (st->cfg.aof_buffer_size) wc.buffer_size = st->cfg.aof_buffer_size;
     wc.clock_ms = st->cfg.clock_ms;
     wc.clock_user = st->cfg.clock_user;
+    wc.repair_tail = st->cfg.repair_tail;
     return ep_aof_writer_open(path, &wc, &st->aof, err);
 }
 
@@ -13312,9 +13321,13 @@ EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_s
     r = ep_snapshot_path(st->dir, shard_id, st->snap_path, sizeof st->snap_path);
     if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot path too long");
     if (r == EP_OK) r = ep__st_dir(st, err);
-    if (r == EP_OK) r = ep__st_recover(st, err);
+    /* The writer first: it takes the AOF's lock (no second store recovers
+     * the shard meanwhile) and cuts a tail a crash left unfinished, so that
+     * recovery then reads exactly the records later appends follow. */
     if (r == EP_OK) r = ep__st_open_aof(st, err);
+    if (r == EP_OK) r = ep__st_recover(st, err);
     if (r != EP_OK) {
+        if (st->aof) (void)ep_aof_writer_close(st->aof); /* nothing was appended */
         ep__st_free(st);
         return r;
     }
@@ -13374,6 +13387,71 @@ static void ep__st_shard_config(const ep_store *st, ep_shard_config *sc) {
     sc->key = st->cfg.key;
 }
 
+/* Copies into st->keys ([u64 len][bytes] each) the keys of up to `scan`
+ * entries from table slot *slot on (all of them for scan SIZE_MAX) that
+ * pass keep; *slot moves on (0 after the last). Deleting or re-linking keys
+ * moves entries in the table, so callers act on the copies. */
+static ep_result ep__st_collect(ep_store *st, size_t *slot, size_t scan,
+                                int (*keep)(const ep_store *, const ep_ks_entry *)) {
+    ep_keyspace_iter it;
+    const ep_ks_entry *e = NULL;
+    size_t seen;
+    ep_buf_reset(&st->keys);
+    ep_keyspace_iter_init(&it);
+    it.slot = *slot;
+    for (seen = 0; seen < scan; seen++) {
+        if ((e = ep_keyspace_next(st->ks, &it)) == NULL) break;
+        if (keep(st, e)) {
+            ep_bytes k = ep_ks_entry_key(e);
+            uint64_t n = (uint64_t)k.len;
+            ep_buf_put(&st->keys, &n, sizeof n);
+            ep_buf_put(&st->keys, k.data, k.len);
+        }
+    }
+    *slot = e ? it.slot : 0;
+    if (st->keys.err) {
+        st->keys.err = EP_OK;
+        return EP_ERR_NOMEM;
+    }
+    return EP_OK;
+}
+
+/* The next collected key at *pos, or 0 when none is left. */
+static int ep__st_next_key(const ep_store *st, size_t *pos, ep_bytes *key) {
+    uint64_t n;
+    if (*pos >= st->keys.len) return 0;
+    memcpy(&n, st->keys.data + *pos, sizeof n);
+    *key = ep_bytes_of(st->keys.data + *pos + sizeof n, (size_t)n);
+    *pos += sizeof n + (size_t)n;
+    return 1;
+}
+
+static int ep__st_has_deadline(const ep_store *st, const ep_ks_entry *e) {
+    (void)st;
+    return ep_ks_entry_ttl(e) > 0;
+}
+
+/* A snapshot holds ttls as ms remaining at its own time, and recovery counts
+ * them from the moment it runs (ember's format): after the snapshot the
+ * store logs each key's deadline as PEXPIREAT, so time the process spends
+ * down is not added to them. (A crash before these are synced gives ember's
+ * behaviour for those keys: the ttl counts from the restart.) */
+static ep_result ep__st_log_deadlines(ep_store *st) {
+    size_t slot = 0, pos = 0;
+    ep_bytes key;
+    ep_result r = ep__st_collect(st, &slot, SIZE_MAX, ep__st_has_deadline);
+    if (r != EP_OK) return ep_error_set(&st->err, r, UINT64_MAX, "no memory to log the deadlines after a snapshot");
+    if ((r = ep_aof_batch_begin(st->aof)) != EP_OK) return ep__st_writer_result(st, r);
+    while (r == EP_OK && ep__st_next_key(st, &pos, &key)) {
+        const ep_ks_entry *e = ep_keyspace_get(st->ks, key.data, key.len);
+        ep_aof_record rec;
+        r = ep__st_log1(st, &rec, ep_aof_rec_pexpireat(&rec, key, st->base_ms + ep_ks_entry_ttl(e)));
+    }
+    if (r == EP_OK) return ep__st_writer_result(st, ep_aof_batch_end(st->aof));
+    (void)ep_aof_batch_end(st->aof);
+    return r;
+}
+
 EP_API ep_result ep_store_snapshot(ep_store *st) {
     ep_shard_config sc;
     ep_result r = ep__st_usable(st);
@@ -13381,8 +13459,9 @@ EP_API ep_result ep_store_snapshot(ep_store *st) {
     ep__st_rebase(st);
     ep__st_shard_config(st, &sc);
     r = ep_shard_snapshot(st->dir, st->shard, st->ks, st->aof, &sc, &st->err);
-    if (r == EP_OK) ep__st_measure_snapshot(st);
-    return r;
+    if (r != EP_OK) return r;
+    ep__st_measure_snapshot(st);
+    return ep__st_log_deadlines(st);
 }
 
 EP_API ep_result ep_store_rewrite(ep_store *st) {
@@ -13392,43 +13471,27 @@ EP_API ep_result ep_store_rewrite(ep_store *st) {
     ep__st_rebase(st);
     ep__st_shard_config(st, &sc);
     r = ep_shard_rewrite(st->dir, st->shard, st->ks, st->aof, &sc, &st->err);
-    if (r == EP_OK) ep__st_measure_snapshot(st);
-    return r;
+    if (r != EP_OK) return r;
+    ep__st_measure_snapshot(st);
+    return ep__st_log_deadlines(st);
+}
+
+static int ep__st_is_expired(const ep_store *st, const ep_ks_entry *e) {
+    return ep__st_expired(st, e);
 }
 
 /* Redis's active expiry, bounded: examines up to expire_scan keys from
  * where the last tick stopped and deletes (logs DEL for) the expired ones.
- * Their keys are copied out first: deleting moves entries in the table. */
+ * No memory for the list: a later tick tries again. */
 static ep_result ep__st_expire_some(ep_store *st) {
-    ep_keyspace_iter it;
-    const ep_ks_entry *e = NULL;
-    unsigned seen;
     size_t pos = 0;
+    ep_bytes key;
     ep_result r = EP_OK;
-    ep_buf_reset(&st->keys);
-    ep_keyspace_iter_init(&it);
-    it.slot = st->expire_slot;
-    for (seen = 0; seen < st->cfg.expire_scan; seen++) {
-        if ((e = ep_keyspace_next(st->ks, &it)) == NULL) break;
-        if (ep__st_expired(st, e)) {
-            ep_bytes k = ep_ks_entry_key(e);
-            uint64_t n = (uint64_t)k.len;
-            ep_buf_put(&st->keys, &n, sizeof n);
-            ep_buf_put(&st->keys, k.data, k.len);
-        }
-    }
-    st->expire_slot = e ? it.slot : 0;
-    if (st->keys.err) {
-        st->keys.err = EP_OK; /* no memory to expire now: a later tick will */
+    if (!st->cfg.expire_scan || ep__st_collect(st, &st->expire_slot, st->cfg.expire_scan, ep__st_is_expired) != EP_OK)
         return EP_OK;
-    }
-    while (r == EP_OK && pos < st->keys.len) {
-        uint64_t n;
+    while (r == EP_OK && ep__st_next_key(st, &pos, &key)) {
         ep_aof_record rec;
-        memcpy(&n, st->keys.data + pos, sizeof n);
-        pos += sizeof n;
-        r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, ep_bytes_of(st->keys.data + pos, (size_t)n)));
-        pos += (size_t)n;
+        r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key));
     }
     return r;
 }

@@ -78,6 +78,12 @@ typedef struct ep_store_config {
     uint64_t rewrite_min_bytes; /* default 1 MiB */
     /* Keys examined for expiry per ep_store_tick (0: none). Default 20. */
     unsigned expire_scan;
+    /* 1 (default): open cuts a damaged final region of the AOF (what a
+     * power cut during an append leaves: garbage or a half-written record)
+     * when no valid record follows it, as SQLite's WAL ignores frames after
+     * a bad checksum. Such a record was never acknowledged under ALWAYS.
+     * 0: only a cleanly torn record is cut; any damage refuses to open. */
+    int repair_tail;
     /* Where ep_store_open puts the detail of a failure (may be NULL). */
     ep_error *error_out;
 } ep_store_config;
@@ -86,8 +92,8 @@ EP_API void ep_store_config_init(ep_store_config *cfg);
 /* Recovers dir/shard-{shard_id}.snap + .aof into a keyspace and opens the
  * AOF writer. Refuses (no store) when recovery would lose or double data: a
  * snapshot present but unreadable (EP_ERR_CORRUPT or the reader's error), an
- * AOF error before its end, a snapshot trailer that cannot be read; a torn
- * final AOF record is cut, as the writer does. EP_ERR_NOT_FOUND: dir
+ * AOF error before its end, a snapshot trailer that cannot be read. A torn
+ * or damaged final AOF region is cut first (see repair_tail). EP_ERR_NOT_FOUND: dir
  * missing (and create_dir not set). cfg may be NULL (defaults). */
 EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_store_config *cfg, ep_store **out);
 /* Syncs (ALWAYS/EVERYSEC) or flushes (NO), closes the AOF, frees everything.
