@@ -266,12 +266,13 @@ int main(void) {
     const char *renv = getenv("BENCH_RUNS");
     long n = env ? atol(env) : 1000000;
     int runs = renv ? atoi(renv) : 3, i;
-    char dir[] = "/tmp/ep_bench_recovery_XXXXXX";
+    char dir[512];
     char snap[512], aof[512], off[600];
     uint64_t snap_bytes, aof_bytes, decoded;
     double t_read = 0;
     cost dec, snap_only;
     run all, so;
+    snprintf(dir, sizeof dir, "%s/ep_bench_recovery_XXXXXX", bench_target_dir(NULL));
     if (!mkdtemp(dir)) return 1;
     printf("bench_recovery: %ld-key snapshot + %ld-record AOF in %s (page cache); best of %d\n", n, n, dir, runs);
     write_snapshot(dir, n);

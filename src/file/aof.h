@@ -35,16 +35,32 @@
  * back) poisons the writer: every later call returns EP_ERR_POISONED and
  * ep_aof_writer_error keeps the original failure. fsync is never retried.
  *
- * Records larger than the buffer are written straight after a flush.
- * Allocates: the handle, its buffer (buffer_size, growing for one larger
- * record), and scratch for the helpers that take arrays.
+ * A record larger than the buffer grows it for that record; the buffer
+ * shrinks back once it is written.
+ *
+ * Peak allocation per call (all through cfg.alloc):
+ *   open    the handle (~1 KiB) + 3 copies of the path + the write buffer
+ *           (buffer_size + 64); with create_dir, 2 x strlen(dir) for a
+ *           moment; for an existing file the scan adds min(scan_buffer_size,
+ *           file size - 5), grown to the largest record if one is larger
+ *           (v3: + a plaintext buffer of the largest record), freed before
+ *           open returns.
+ *   append  nothing, unless a record does not fit the buffer (then the
+ *           buffer grows to hold it, and shrinks after the flush); the
+ *           helpers that take arrays keep a scratch buffer of the largest
+ *           item list they were given.
+ *   flush, sync, tick, batch_*, close, drop_after_fork   nothing.
+ *   rewrite 2 x strlen(path) for a moment.
  *
  * Reader
  *   ep_aof_reader_open(path, &rcfg, &r, &err);
  *   while ((res = ep_aof_reader_next(r, &rec)) == EP_OK) { ...rec... }
  *   if (res == EP_END) ep_aof_reader_status(r, &st);  // clean or torn
- * Reads in chunks (256 KiB default), memory = one chunk or the largest record
- * (capped by max_record_size). The views in rec are valid until the next
+ * Peak allocation: open, the handle (~0.5 KiB); the first next, one buffer
+ * of min(chunk_size, file size - 5) (256 KiB default: a 5-byte file gets
+ * none), growing only for a record larger than it, never beyond the file
+ * nor max_record_size; v3 adds a plaintext buffer of the largest record.
+ * Nothing more per record. The views in rec are valid until the next
  * call. Checks in ember's order: caps as each length/count is read, then the
  * CRC (or GCM tag), then UTF-8 and value rules. Beyond ember: a record cut
  * short at the end of the file is a torn tail only if no complete record
@@ -70,14 +86,6 @@ extern "C" {
 /* How far past a cut-short record the reader looks for a valid one. */
 #define EP_AOF_RESYNC_WINDOW (1024u * 1024u)
 
-#ifndef EP_FSYNC_POLICY_DEFINED
-#define EP_FSYNC_POLICY_DEFINED
-typedef enum ep_fsync_policy {
-    EP_FSYNC_ALWAYS = 0,
-    EP_FSYNC_EVERYSEC = 1,
-    EP_FSYNC_NO = 2
-} ep_fsync_policy;
-#endif
 
 /* "dir/shard-{id}.aof" into out (cap bytes); EP_ERR_LIMIT if it does not fit. */
 EP_API ep_result ep_aof_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap);
@@ -89,6 +97,10 @@ typedef struct ep_aof_writer_config {
     const ep_allocator *alloc;      /* NULL: default */
     ep_fsync_policy fsync;          /* default EP_FSYNC_EVERYSEC (ember's default) */
     size_t buffer_size;             /* default 64 KiB */
+    /* Read buffer of open's scan of an existing file: default 256 KiB;
+     * open allocates min(this, the file's size) and grows it only for a
+     * record that does not fit (never beyond the file). */
+    size_t scan_buffer_size;
     const ep_key *key;              /* NULL: plaintext v2; else encrypted v3 (caller keeps it alive) */
     /* Monotonic milliseconds for EVERYSEC; NULL: the OS monotonic clock. */
     uint64_t (*clock_ms)(void *user);

@@ -25,10 +25,21 @@
  * the CRC at the end), so a caller that must not act on a corrupt file
  * buffers the entries until EP_END, as ember's recovery does.
  *
- * Allocation: begin/open allocate the handle and one I/O buffer
- * (buffer_size); the writer's buffer grows to hold the largest entry, the
- * reader's to hold the largest entry (never more than the bytes left in the
- * file); v3 also keeps one plaintext buffer of the same bound. */
+ * Peak allocation per call (all through cfg.alloc):
+ *   writer begin   the handle (~0.7 KiB) + 2 copies of path + a copy of the trailer +
+ *                  the buffer (buffer_size + 64; default 1 MiB); with
+ *                  create_dir, 2 x strlen(dir) for a moment.
+ *   writer add     nothing, unless an entry does not fit the buffer (it
+ *                  grows for that entry, and shrinks after the write); v3
+ *                  keeps one plaintext buffer of the largest entry; the
+ *                  add_* conveniences keep one buffer of the largest item
+ *                  list.
+ *   writer commit  strlen(path) + 2 for a moment; then everything is freed.
+ *   reader open    the handle (~0.6 KiB).
+ *   reader next    the first call: min(buffer_size, file size - 11), growing
+ *                  only for an entry larger than it (never beyond the file);
+ *                  v3 adds a plaintext buffer of the largest entry.
+ *   reader trailer the trailer's length (at most max_trailer). */
 #ifndef EP_SNAPSHOT_H
 #define EP_SNAPSHOT_H
 

@@ -5,6 +5,7 @@
 #include "vfs/vfs.h"
 #include "codec/codec_aof.h"
 #include "codec/codec_snap.h"
+#include "file/stream.h"
 #include "file/aof.h"
 #include "file/snapshot.h"
 #include "store/keyspace.h"
@@ -640,11 +641,7 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
     c.cfg = cfg;
     c.res = out;
     c.shard = shard_id;
-    c.vfs = cfg->vfs;
-    if (!c.vfs) {
-        if ((r = ep_vfs_os_init(&os)) != EP_OK) return r;
-        c.vfs = &os;
-    }
+    if ((r = ep__vfs_pick(cfg->vfs, &os, &c.vfs)) != EP_OK) return r;
     c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
     if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
         (r = ep_aof_path(dir, (ep_shard_id)shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
@@ -768,11 +765,7 @@ static ep_result ep__shard_begin(const char *dir, uint32_t shard_id, const ep_ke
         ep_shard_config_init(def);
         *cfg = def;
     }
-    *vfs = (*cfg)->vfs;
-    if (!*vfs) {
-        if ((r = ep_vfs_os_init(os)) != EP_OK) return r;
-        *vfs = os;
-    }
+    if ((r = ep__vfs_pick((*cfg)->vfs, os, vfs)) != EP_OK) return r;
     if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
     return ep_aof_path(dir, (ep_shard_id)shard_id, p->aof, sizeof p->aof);
 }

@@ -1270,4 +1270,58 @@ EPT_CASE(writer_creates_its_directory_when_asked_and_reader_checks_shard) {
     ep_vfs_mem_free(v);
 }
 
+/* The reader's buffer follows the file: a small snapshot gets a buffer the
+ * size of its body, not the configured 1 MiB. */
+static size_t g_peak_b, g_live_b;
+static void *cnt_malloc(size_t n, void *u) {
+    size_t *p = (size_t *)malloc(n + sizeof(size_t) * 2);
+    (void)u;
+    if (!p) return NULL;
+    p[0] = n;
+    g_live_b += n;
+    if (g_live_b > g_peak_b) g_peak_b = g_live_b;
+    return p + 2;
+}
+static void cnt_free(void *q, void *u) {
+    size_t *p;
+    (void)u;
+    if (!q) return;
+    p = (size_t *)q - 2;
+    g_live_b -= p[0];
+    free(p);
+}
+static void *cnt_realloc(void *q, size_t n, void *u) {
+    void *r;
+    if (!q) return cnt_malloc(n, u);
+    r = cnt_malloc(n, u);
+    if (!r) return NULL;
+    memcpy(r, q, n < ((size_t *)q - 2)[0] ? n : ((size_t *)q - 2)[0]);
+    cnt_free(q, u);
+    return r;
+}
+
+EPT_CASE(reader_buffer_follows_the_file_not_the_config) {
+    ep_allocator a = {NULL, cnt_malloc, cnt_realloc, cnt_free};
+    ep_vfs *v = mem();
+    ep_snapshot_reader_config c;
+    ep_snapshot_reader *r = NULL;
+    ep_snap_entry e;
+    size_t base;
+    EPT_CHECK(v);
+    EPT_CHECK_OK(ep_vfs_write_all(v, PATH, V4, sizeof V4, NULL));
+    ep_snapshot_reader_config_init(&c);
+    c.vfs = v;
+    c.alloc = &a;
+    g_peak_b = g_live_b = 0;
+    EPT_CHECK_OK(ep_snapshot_reader_open(PATH, &c, &r, NULL));
+    base = g_live_b;
+    while (ep_snapshot_reader_next(r, &e) == EP_OK) {
+    }
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
+    EPT_CHECK_EQ(g_peak_b - base, sizeof V4 - EP_SNAPSHOT_HEADER_SIZE);
+    ep_snapshot_reader_close(r);
+    EPT_CHECK_EQ(g_live_b, 0);
+    ep_vfs_mem_free(v);
+}
+
 EPT_MAIN()
