@@ -200,9 +200,10 @@ EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
 /* ---- Peak allocation -------------------------------------------------------
  * Through cfg.alloc, measured by tests/recover/test_store_heap.c (64-bit,
  * aof_buffer_size 4 KiB; "kept" stays allocated after the call):
- *   open, empty dir    peak ~270 KiB (the AOF scan's 256 KiB read buffer,
- *                      freed), kept ~12 KiB (store, writer + its buffer, keyspace)
- *   open, recovering   peak ~420 KiB for 1000 keys (read buffers + the data)
+ *   open, empty dir    peak ~13 KiB, kept ~12 KiB (store, writer + its buffer,
+ *                      keyspace); the file layer's read buffers follow the file
+ *   open, recovering   peak ~215 KiB for 1000 keys of 30-byte values (read
+ *                      buffers, freed, + the data), kept ~165 KiB
  *   a write            the keyspace's growth for the new data (slabs of 4 KiB
  *                      doubling to 256 KiB, tables doubling), the record's
  *                      elements in the store's scratch (kept for reuse), the AOF
@@ -211,9 +212,9 @@ EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
  *   snapshot, rewrite  peak ~2.1 MiB (the snapshot writer's 1 MiB buffer and
  *                      the covered-prefix hash's read buffer), all freed
  *   close              nothing; everything is freed
- * The file layer's read and write buffers are not yet sized by this config:
- * they are what dominates the peaks above (issue 8 item 2 moves them to
- * config). The store runs open / appends / snapshot / rewrite / recovery in a
+ * The snapshot's peak is ep_shard_snapshot's fixed buffers (ep_shard_config
+ * has no size for them yet); everything else is sized by the data. The store
+ * runs open / appends / snapshot / rewrite / recovery in a
  * fixed 3 MiB heap today (test_store_heap). */
 
 #ifdef __cplusplus
