@@ -1206,6 +1206,98 @@ EP_API int ep_rdb_parse_double(const uint8_t *s, size_t n, double *out);
 #endif /* EP_CODEC_RDB_H */
 /* ---- end src/codec/codec_rdb.h ---- */
 
+/* ---- begin src/codec/aof_build.h ---- */
+/* aof_build: one pure function per ember AOF record kind (ember-format.md
+ * §2.2, tags 1-35) that fills an ep_aof_record. The record is then encoded
+ * by ep_aof_encode / appended by ep_aof_append and applied by
+ * ep_keyspace_apply: build it once, log it and apply it, and the file and a
+ * keyspace kept beside it see the same record.
+ *
+ *   ep_aof_record rec;
+ *   ep_aof_rec_incrby(&rec, EP_LIT("visits"), 1);
+ *   ep_aof_append(w, &rec);
+ *   ep_keyspace_apply(ks, &rec, now_ms);
+ *
+ * The record holds views of the caller's bytes (key, value ...): keep them
+ * alive while it is used. Kinds with several elements (LPUSH values, ZADD
+ * pairs, HSET pairs, SADD/SREM/ZREM/HDEL members, BITOP keys) and VADD's
+ * vector are encoded into scratch, which the builder resets first: the
+ * record points into it until scratch is next changed or freed. A builder
+ * checks only what it must to build (NULL arguments, element counts); the
+ * format's own rules (UTF-8 keys, caps, negative EXPIRE) are checked by
+ * ep_aof_encode and the writer. EP_ERR_NOMEM when scratch cannot grow
+ * (scratch stays usable). Nothing here does I/O. */
+#ifndef EP_AOF_BUILD_H
+#define EP_AOF_BUILD_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* expire_ms < 0: no expiry (ember stores it relative: see ep_store for a
+ * clock-correct TTL). */
+EP_API ep_result ep_aof_rec_set(ep_aof_record *rec, ep_bytes key, ep_bytes value, int64_t expire_ms);
+EP_API ep_result ep_aof_rec_del(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_expire(ep_aof_record *rec, ep_bytes key, int64_t seconds);
+EP_API ep_result ep_aof_rec_pexpire(ep_aof_record *rec, ep_bytes key, int64_t ms);
+EP_API ep_result ep_aof_rec_pexpireat(ep_aof_record *rec, ep_bytes key, int64_t unix_ms);
+EP_API ep_result ep_aof_rec_persist(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_incr(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_decr(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_incrby(ep_aof_record *rec, ep_bytes key, int64_t delta);
+EP_API ep_result ep_aof_rec_decrby(ep_aof_record *rec, ep_bytes key, int64_t delta);
+/* The APPEND command. */
+EP_API ep_result ep_aof_rec_append(ep_aof_record *rec, ep_bytes key, ep_bytes value);
+EP_API ep_result ep_aof_rec_setrange(ep_aof_record *rec, ep_bytes key, int64_t offset, ep_bytes value);
+EP_API ep_result ep_aof_rec_setbit(ep_aof_record *rec, ep_bytes key, uint64_t offset, uint8_t bit);
+EP_API ep_result ep_aof_rec_bitop(ep_aof_record *rec, ep_buf *scratch, uint8_t op, ep_bytes dest,
+                                  const ep_bytes *keys, uint32_t n);
+EP_API ep_result ep_aof_rec_rename(ep_aof_record *rec, ep_bytes key, ep_bytes new_key);
+EP_API ep_result ep_aof_rec_copy(ep_aof_record *rec, ep_bytes source, ep_bytes destination, int replace);
+
+EP_API ep_result ep_aof_rec_lpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n);
+EP_API ep_result ep_aof_rec_rpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n);
+EP_API ep_result ep_aof_rec_lpop(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_rpop(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_lset(ep_aof_record *rec, ep_bytes key, int64_t index, ep_bytes value);
+EP_API ep_result ep_aof_rec_ltrim(ep_aof_record *rec, ep_bytes key, int64_t start, int64_t stop);
+EP_API ep_result ep_aof_rec_linsert(ep_aof_record *rec, ep_bytes key, int before, ep_bytes pivot, ep_bytes value);
+EP_API ep_result ep_aof_rec_lrem(ep_aof_record *rec, ep_bytes key, int64_t count, ep_bytes value);
+
+EP_API ep_result ep_aof_rec_zadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const double *scores,
+                                 const ep_bytes *members, uint32_t n);
+EP_API ep_result ep_aof_rec_zrem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_hset(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 const ep_bytes *values, uint32_t n);
+EP_API ep_result ep_aof_rec_hdel(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_hincrby(ep_aof_record *rec, ep_bytes key, ep_bytes field, int64_t delta);
+EP_API ep_result ep_aof_rec_sadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_srem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+
+EP_API ep_result ep_aof_rec_proto_set(ep_aof_record *rec, ep_bytes key, ep_bytes type_name, ep_bytes data,
+                                      int64_t expire_ms);
+EP_API ep_result ep_aof_rec_proto_register(ep_aof_record *rec, ep_bytes name, ep_bytes descriptor);
+/* vector: dim floats, stored little-endian into scratch. EP_ERR_LIMIT above
+ * EP_MAX_VECTOR_DIMS. */
+EP_API ep_result ep_aof_rec_vadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, ep_bytes element,
+                                 const float *vector, uint32_t dim, uint8_t metric, uint8_t quantization,
+                                 uint32_t connectivity, uint32_t expansion_add);
+EP_API ep_result ep_aof_rec_vrem(ep_aof_record *rec, ep_bytes key, ep_bytes element);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_AOF_BUILD_H */
+/* ---- end src/codec/aof_build.h ---- */
+
 /* ---- begin src/file/keyfile.h ---- */
 /* keyfile: key files on a vfs (32 raw bytes, or 64 hex digits with ASCII
  * whitespace around them; ep_key_parse in crypto says exactly what passes). */
@@ -1399,7 +1491,13 @@ EP_API ep_result ep_aof_batch_begin(ep_aof_writer *w);
 EP_API ep_result ep_aof_batch_end(ep_aof_writer *w);
 
 /* One call per record kind (§2.2). Keys, members, fields, names must be
- * UTF-8 (EP_ERR_UTF8); values are raw bytes. expire_ms < 0 = no expiry. */
+ * UTF-8 (EP_ERR_UTF8); values are raw bytes. expire_ms < 0 = no expiry.
+ * Each is the codec's builder (codec/aof_build.h, ep_aof_rec_<kind>) then
+ * ep_aof_append. To keep your own ep_keyspace in step with the file, build
+ * the record once and hand it to both:
+ *   ep_aof_rec_hincrby(&rec, key, field, 1);
+ *   if (ep_aof_append(w, &rec) == EP_OK) ep_keyspace_apply(ks, &rec, now_ms);
+ * (ep_store, recover/store.h, does exactly that for you.) */
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms);
 EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key);
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds);
@@ -1917,6 +2015,11 @@ EP_API ep_result ep_keyspace_apply(ep_keyspace *ks, const ep_aof_record *rec, in
 EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *e);
 /* Removes every key whose ttl is 0; returns how many. */
 EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks);
+/* Counts every ttl > 0 down by elapsed_ms (>= 0); one that reaches 0 or
+ * below becomes 0 (expired). For a holder whose ttls are "remaining from a
+ * moment" when that moment moves on: the store handle does this before it
+ * writes a snapshot, whose ttls must be remaining from the snapshot's time. */
+EP_API void ep_keyspace_age_ttls(ep_keyspace *ks, int64_t elapsed_ms);
 /* Removes every key and schema. */
 EP_API void ep_keyspace_clear(ep_keyspace *ks);
 
@@ -1987,9 +2090,40 @@ typedef struct ep_ks_value_iter {
     const ep_ks_entry *e;
     size_t pos;
     const void *node;
+    size_t left;  /* elements still to give (SIZE_MAX: all) */
+    int reverse;  /* ZSET: tail to head */
 } ep_ks_value_iter;
 EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e);
 EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out);
+
+/* ---- point and range reads (what a server's GET, HGET, LRANGE ... need) ----
+ * Per key: ep_keyspace_get is EXISTS (NULL: absent), then ep_ks_entry_type
+ * is TYPE, ep_ks_entry_ttl the ttl, ep_ks_entry_value a string's GET,
+ * ep_ks_entry_len STRLEN / LLEN / HLEN / SCARD / ZCARD.
+ *
+ * The calls below take the entry as ep_keyspace_get gave it, NULL included,
+ * so `ep_ks_hash_get(ks, ep_keyspace_get(ks, k, n), f, &v)` is one HGET.
+ * They return EP_OK (found; outputs set), EP_ERR_NOT_FOUND (no such key,
+ * field, member or index; outputs untouched), EP_ERR_WRONG_TYPE (the key
+ * holds another type), EP_ERR_INVALID_ARG (NULL ks or output). Views stay
+ * valid until the next change to the keyspace. No call allocates.
+ *
+ * Cost: O(1) expected for hash field, set member and zset score; a small
+ * (packed) collection of at most 16 elements is scanned. */
+EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value);
+EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member);
+EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score);
+/* LINDEX: index 0 is the head, -1 the tail (Redis). O(1) (packed: <= 16 steps). */
+EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item);
+/* LRANGE / ZRANGE / ZREVRANGE by rank: positions it (then ep_ks_value_next)
+ * on the elements start..stop inclusive, negative counting from the end, as
+ * Redis clamps them; *count gets how many that is (0: empty, also for a
+ * NULL e). LIST: head to tail (reverse must be 0). ZSET: ascending (score,
+ * member), or with reverse non-zero rank 0 is the highest (ZREVRANGE); items
+ * carry their scores. Other types: EP_ERR_WRONG_TYPE. Cost: O(count) for a
+ * list; O(start + count) for a sorted set (its skiplist keeps no spans). */
+EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
+                                        int reverse, size_t *count);
 
 /* Builds the snapshot entry for e (items encoded into scratch, which must stay
  * alive and unchanged while out is used). ttl is written as e's ttl. */
@@ -2246,6 +2380,226 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 #endif /* EP_NO_REDIS */
 #endif /* EP_REDIS_H */
 /* ---- end src/recover/redis.h ---- */
+
+/* ---- begin src/recover/store.h ---- */
+/* store: the user's handle on one shard: open recovers it (snapshot + AOF)
+ * into a keyspace and opens the AOF writer; every change after that is
+ * logged to the AOF and applied to the keyspace as it is logged, one call
+ * per operation.
+ *
+ *   ep_store_config cfg;
+ *   ep_store *st;
+ *   int64_t n;
+ *   ep_store_config_init(&cfg);
+ *   cfg.create_dir = 1;
+ *   if (ep_store_open("save", 0, &cfg, &st) != EP_OK) ...cfg.error_out...
+ *   ep_store_set(st, EP_LIT("player"), EP_LIT("ada"), -1, 0);
+ *   ep_store_incr(st, EP_LIT("level"), &n);
+ *   ep_store_sync(st);                       // durable from here
+ *   ep_store_close(st);
+ *
+ * Semantics are Redis's. An operation Redis would refuse is refused before
+ * anything is logged: EP_ERR_WRONG_TYPE (the key holds another type),
+ * EP_ERR_BAD_VALUE (INCR on text, an overflow, a NaN score, a bad expire).
+ * Answers Redis gives come back through out-parameters (may be NULL where
+ * they are counts). Absent keys: reads return EP_ERR_NOT_FOUND. SET with
+ * EP_STORE_NX on an existing key returns EP_ERR_EXISTS, with EP_STORE_XX on a
+ * missing one EP_ERR_NOT_FOUND; nothing is logged then.
+ *
+ * Durability: with fsync EP_FSYNC_ALWAYS a call that returns EP_OK is
+ * synced; with EVERYSEC (the default) call ep_store_tick from your loop and
+ * at most about a second of acknowledged calls is at risk; ep_store_sync
+ * makes everything so far durable. A failed write or sync poisons the
+ * store (EP_ERR_POISONED from then on; ep_store_error keeps the cause):
+ * close it and open it again, which recovers what was synced.
+ *
+ * TTLs: the store keeps real deadlines. It logs PEXPIREAT (absolute unix
+ * ms) for EXPIRE / PEXPIRE and for SET with a ttl (SET carrying the relative
+ * ttl, then PEXPIREAT: a crash between the two leaves the longer, relative
+ * ttl). An expired key reads as absent; a write to it first logs its DEL;
+ * ep_store_tick deletes a few expired keys per call (Redis's active expiry).
+ * Snapshots hold remaining ms counted from their own time.
+ *
+ * Views (ep_bytes out-parameters, iterators) point into the keyspace and
+ * stay valid until the next call that changes the store. Not thread-safe;
+ * one store per shard directory and id at a time (the AOF is locked).
+ *
+ * Memory: see ep_store_config (buffer sizes) and "Peak allocation" below. */
+#ifndef EP_STORE_H
+#define EP_STORE_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_store ep_store;
+
+typedef struct ep_store_config {
+    ep_vfs *vfs;                /* NULL: the OS file system */
+    const ep_allocator *alloc;  /* NULL: default */
+    const ep_key *key;          /* encrypt the AOF and snapshots (v3); NULL: plaintext */
+    ep_fsync_policy fsync;      /* default EP_FSYNC_EVERYSEC */
+    size_t aof_buffer_size;     /* the AOF writer's buffer; 0: its default (64 KiB) */
+    int create_dir;             /* non-zero: create dir (every missing level) if missing */
+    /* Unix epoch ms (TTLs) and monotonic ms (EVERYSEC, tick); NULL: the OS clocks. */
+    int64_t (*wall_clock_ms)(void *user);
+    uint64_t (*clock_ms)(void *user);
+    void *clock_user;
+    ep_log_fn log;              /* recovery's messages; NULL: silent */
+    void *log_user;
+    uint64_t keyspace_seed;
+    /* ep_store_tick rewrites (ep_store_rewrite) when the AOF is larger than
+     * rewrite_min_bytes and than rewrite_factor times the snapshot. 0: never. */
+    unsigned rewrite_factor;    /* default 0 (off) */
+    uint64_t rewrite_min_bytes; /* default 1 MiB */
+    /* Keys examined for expiry per ep_store_tick (0: none). Default 20. */
+    unsigned expire_scan;
+    /* 1 (default): open cuts a damaged final region of the AOF (what a
+     * power cut during an append leaves: garbage or a half-written record)
+     * when no valid record follows it, as SQLite's WAL ignores frames after
+     * a bad checksum. Such a record was never acknowledged under ALWAYS.
+     * 0: only a cleanly torn record is cut; any damage refuses to open. */
+    int repair_tail;
+    /* Where ep_store_open puts the detail of a failure (may be NULL). */
+    ep_error *error_out;
+} ep_store_config;
+
+EP_API void ep_store_config_init(ep_store_config *cfg);
+/* Recovers dir/shard-{shard_id}.snap + .aof into a keyspace and opens the
+ * AOF writer. Refuses (no store) when recovery would lose or double data: a
+ * snapshot present but unreadable (EP_ERR_CORRUPT or the reader's error), an
+ * AOF error before its end, a snapshot trailer that cannot be read. A torn
+ * or damaged final AOF region is cut first (see repair_tail). EP_ERR_NOT_FOUND: dir
+ * missing (and create_dir not set). cfg may be NULL (defaults). */
+EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_store_config *cfg, ep_store **out);
+/* Syncs (ALWAYS/EVERYSEC) or flushes (NO), closes the AOF, frees everything.
+ * The store is gone even on error. NULL is a no-op. */
+EP_API ep_result ep_store_close(ep_store *st);
+EP_API const ep_error *ep_store_error(const ep_store *st);
+
+/* ---- whole store ---- */
+EP_API ep_result ep_store_sync(ep_store *st);
+/* Call from your loop: EVERYSEC's sync, active expiry, auto-rewrite. */
+EP_API ep_result ep_store_tick(ep_store *st);
+/* Writes shard-{id}.snap covering everything logged so far (the AOF stays). */
+EP_API ep_result ep_store_snapshot(ep_store *st);
+/* Compaction: snapshot, then reset the AOF (ep_shard_rewrite: crash safe at
+ * every step, no record applied twice after any crash). */
+EP_API ep_result ep_store_rewrite(ep_store *st);
+/* The keyspace, for iteration (ep_keyspace_next ...). Its ttls count from
+ * ep_store_ttl_base (use ep_store_ttl for remaining time); expired keys may
+ * still be in it. Do not change it. */
+EP_API const ep_keyspace *ep_store_keyspace(const ep_store *st);
+EP_API int64_t ep_store_ttl_base(const ep_store *st);
+
+/* ---- keys ---- */
+#define EP_STORE_NX 0x1u      /* set only if absent (else EP_ERR_EXISTS) */
+#define EP_STORE_XX 0x2u      /* set only if present (else EP_ERR_NOT_FOUND) */
+#define EP_STORE_KEEPTTL 0x4u /* keep the key's ttl (ttl_ms must be < 0) */
+/* ttl_ms < 0: no ttl (SET clears one unless KEEPTTL); > 0: expire after it. */
+EP_API ep_result ep_store_set(ep_store *st, ep_bytes key, ep_bytes value, int64_t ttl_ms, unsigned flags);
+EP_API ep_result ep_store_get(ep_store *st, ep_bytes key, ep_bytes *value);
+EP_API ep_result ep_store_del(ep_store *st, ep_bytes key, int *deleted);
+EP_API ep_result ep_store_exists(ep_store *st, ep_bytes key, int *exists);
+/* The key's ep_value_type (EP_TYPE_STRING ...); EP_ERR_NOT_FOUND if absent. */
+EP_API ep_result ep_store_type(ep_store *st, ep_bytes key, uint8_t *type);
+EP_API ep_result ep_store_incr(ep_store *st, ep_bytes key, int64_t *value);
+EP_API ep_result ep_store_decr(ep_store *st, ep_bytes key, int64_t *value);
+EP_API ep_result ep_store_incrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value);
+EP_API ep_result ep_store_decrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value);
+/* APPEND; *len gets the new length. */
+EP_API ep_result ep_store_append(ep_store *st, ep_bytes key, ep_bytes value, size_t *len);
+/* EXPIRE / PEXPIRE: *set = 0 if the key is absent. A ttl <= 0 deletes it. */
+EP_API ep_result ep_store_expire(ep_store *st, ep_bytes key, int64_t seconds, int *set);
+EP_API ep_result ep_store_pexpire(ep_store *st, ep_bytes key, int64_t ms, int *set);
+/* *removed = 1 if a ttl was removed. */
+EP_API ep_result ep_store_persist(ep_store *st, ep_bytes key, int *removed);
+/* Remaining ms, or -1 for none; EP_ERR_NOT_FOUND if absent. */
+EP_API ep_result ep_store_ttl(ep_store *st, ep_bytes key, int64_t *ms);
+/* EP_ERR_NOT_FOUND if key is absent; the value and ttl move, replacing new_key. */
+EP_API ep_result ep_store_rename(ep_store *st, ep_bytes key, ep_bytes new_key);
+/* *copied = 0 when dst exists and replace is 0, or src is absent. */
+EP_API ep_result ep_store_copy(ep_store *st, ep_bytes src, ep_bytes dst, int replace, int *copied);
+
+/* ---- lists ---- */
+/* *len gets the list's new length. */
+EP_API ep_result ep_store_lpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len);
+EP_API ep_result ep_store_rpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len);
+/* The popped element is copied into out (reset first); EP_ERR_NOT_FOUND if
+ * the key is absent. out may be NULL. */
+EP_API ep_result ep_store_lpop(ep_store *st, ep_bytes key, ep_buf *out);
+EP_API ep_result ep_store_rpop(ep_store *st, ep_bytes key, ep_buf *out);
+EP_API ep_result ep_store_llen(ep_store *st, ep_bytes key, size_t *len);
+EP_API ep_result ep_store_lindex(ep_store *st, ep_bytes key, int64_t index, ep_bytes *item);
+/* Positions it on elements start..stop (Redis rules); walk with ep_ks_value_next. */
+EP_API ep_result ep_store_lrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, ep_ks_value_iter *it,
+                                 size_t *count);
+/* EP_ERR_NOT_FOUND: no such key; EP_ERR_LIMIT: index out of range. */
+EP_API ep_result ep_store_lset(ep_store *st, ep_bytes key, int64_t index, ep_bytes value);
+EP_API ep_result ep_store_ltrim(ep_store *st, ep_bytes key, int64_t start, int64_t stop);
+/* *len: the new length, -1 if pivot was not found, 0 if the key is absent. */
+EP_API ep_result ep_store_linsert(ep_store *st, ep_bytes key, int before, ep_bytes pivot, ep_bytes value,
+                                  int64_t *len);
+EP_API ep_result ep_store_lrem(ep_store *st, ep_bytes key, int64_t count, ep_bytes value, size_t *removed);
+
+/* ---- hashes ---- */
+/* *added: fields that were new. */
+EP_API ep_result ep_store_hset(ep_store *st, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                               uint32_t n, size_t *added);
+EP_API ep_result ep_store_hget(ep_store *st, ep_bytes key, ep_bytes field, ep_bytes *value);
+EP_API ep_result ep_store_hdel(ep_store *st, ep_bytes key, const ep_bytes *fields, uint32_t n, size_t *removed);
+/* EP_ERR_BAD_VALUE if the field holds no integer or the sum overflows. */
+EP_API ep_result ep_store_hincrby(ep_store *st, ep_bytes key, ep_bytes field, int64_t delta, int64_t *value);
+EP_API ep_result ep_store_hlen(ep_store *st, ep_bytes key, size_t *len);
+/* Positions it on every (field, value) pair: item.a field, item.b value. An
+ * absent key gives an empty iteration (EP_OK). */
+EP_API ep_result ep_store_hgetall(ep_store *st, ep_bytes key, ep_ks_value_iter *it);
+
+/* ---- sets ---- */
+EP_API ep_result ep_store_sadd(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *added);
+EP_API ep_result ep_store_srem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed);
+EP_API ep_result ep_store_sismember(ep_store *st, ep_bytes key, ep_bytes member, int *is_member);
+EP_API ep_result ep_store_smembers(ep_store *st, ep_bytes key, ep_ks_value_iter *it);
+EP_API ep_result ep_store_scard(ep_store *st, ep_bytes key, size_t *len);
+
+/* ---- sorted sets ---- */
+/* EP_ERR_BAD_VALUE for a NaN score. *added: members that were new. */
+EP_API ep_result ep_store_zadd(ep_store *st, ep_bytes key, const double *scores, const ep_bytes *members,
+                               uint32_t n, size_t *added);
+EP_API ep_result ep_store_zrem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed);
+EP_API ep_result ep_store_zscore(ep_store *st, ep_bytes key, ep_bytes member, double *score);
+/* By rank, ascending (reverse: descending); items carry their scores. */
+EP_API ep_result ep_store_zrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, int reverse,
+                                 ep_ks_value_iter *it, size_t *count);
+EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
+
+/* ---- Peak allocation -------------------------------------------------------
+ * Through cfg.alloc, measured by tests/recover/test_store_heap.c (64-bit,
+ * aof_buffer_size 4 KiB; "kept" stays allocated after the call):
+ *   open, empty dir    peak ~13 KiB, kept ~12 KiB (store, writer + its buffer,
+ *                      keyspace); the file layer's read buffers follow the file
+ *   open, recovering   peak ~215 KiB for 1000 keys of 30-byte values (read
+ *                      buffers, freed, + the data), kept ~165 KiB
+ *   a write            the keyspace's growth for the new data (slabs of 4 KiB
+ *                      doubling to 256 KiB, tables doubling), the record's
+ *                      elements in the store's scratch (kept for reuse), the AOF
+ *                      buffer's growth for a record larger than aof_buffer_size
+ *   a read             nothing
+ *   snapshot, rewrite  peak ~2.1 MiB (the snapshot writer's 1 MiB buffer and
+ *                      the covered-prefix hash's read buffer), all freed
+ *   close              nothing; everything is freed
+ * The snapshot's peak is ep_shard_snapshot's fixed buffers (ep_shard_config
+ * has no size for them yet); everything else is sized by the data. The store
+ * runs open / appends / snapshot / rewrite / recovery in a
+ * fixed 3 MiB heap today (test_store_heap). */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_STORE_H */
+/* ---- end src/recover/store.h ---- */
 
 #endif /* EMBER_PERSIST_H */
 
@@ -7983,9 +8337,25 @@ static uint8_t *ep__aof_put_bytes(uint8_t *p, ep_bytes b) {
     return p + 4 + b.len;
 }
 
+/* SET's bytes (tag, key, value, expire_ms), in the one place that writes
+ * them: ep__aof_write and the AOF writer's SET fast path (file/aof.c), which
+ * reserves ep__aof_set_size bytes and adds the CRC itself. */
+EP__PRIV size_t ep__aof_set_size(size_t key_len, size_t value_len) {
+    return 1 + 4 + key_len + 4 + value_len + 8;
+}
+
+EP__PRIV uint8_t *ep__aof_write_set(uint8_t *p, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    *p++ = EP_AOF_SET;
+    p = ep__aof_put_bytes(p, key);
+    p = ep__aof_put_bytes(p, value);
+    ep_store_i64le(p, expire_ms);
+    return p + 8;
+}
+
 /* Writes tag + payload to p (size already checked by ep__aof_encoded_size). */
 static uint8_t *ep__aof_write(uint8_t *p, const ep_aof_record *rec) {
     const char *f;
+    if (rec->tag == EP_AOF_SET) return ep__aof_write_set(p, rec->key, rec->value, rec->num);
     *p++ = rec->tag;
     for (f = ep__aof_layout[rec->tag]; *f; f++) {
         switch (*f) {
@@ -9676,6 +10046,199 @@ EP_API ep_result ep_rdb_blob_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
 #endif /* EP_NO_REDIS */
 /* ---- end src/codec/codec_rdb.c ---- */
 
+/* ---- begin src/codec/aof_build.c ---- */
+/* aof_build: the record builders (aof_build.h). Each sets the fields its
+ * tag's layout uses (codec_aof.h lists them) and leaves the rest zero. */
+
+static ep_result ep__build(ep_aof_record *rec, uint8_t tag, ep_bytes key) {
+    if (!rec) return EP_ERR_INVALID_ARG;
+    memset(rec, 0, sizeof *rec);
+    rec->tag = tag;
+    rec->key = key;
+    return EP_OK;
+}
+
+static ep_result ep__build_num(ep_aof_record *rec, uint8_t tag, ep_bytes key, int64_t num) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r == EP_OK) rec->num = num;
+    return r;
+}
+
+static ep_result ep__build_num_value(ep_aof_record *rec, uint8_t tag, ep_bytes key, int64_t num, ep_bytes value) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r != EP_OK) return r;
+    rec->num = num;
+    rec->value = value;
+    return EP_OK;
+}
+
+static ep_result ep__build_key2(ep_aof_record *rec, uint8_t tag, ep_bytes key, ep_bytes key2) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r == EP_OK) rec->key2 = key2;
+    return r;
+}
+
+/* The elements of a multi-element kind, encoded into scratch (reset first). */
+static ep_result ep__build_items(ep_aof_record *rec, ep_buf *scratch, uint8_t tag, ep_bytes key, ep_items_kind kind,
+                               const ep_bytes *a, const ep_bytes *b, const double *scores, uint32_t n) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r != EP_OK) return r;
+    if (!scratch) return EP_ERR_INVALID_ARG;
+    ep_buf_reset(scratch);
+    r = ep_items_build(scratch, kind, a, b, scores, n, &rec->items);
+    if (r != EP_OK) {
+        scratch->err = EP_OK; /* usable for the next record */
+        memset(&rec->items, 0, sizeof rec->items);
+    }
+    return r;
+}
+
+EP_API ep_result ep_aof_rec_set(ep_aof_record *rec, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    return ep__build_num_value(rec, EP_AOF_SET, key, expire_ms, value);
+}
+EP_API ep_result ep_aof_rec_del(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_DEL, key); }
+EP_API ep_result ep_aof_rec_expire(ep_aof_record *rec, ep_bytes key, int64_t seconds) {
+    return ep__build_num(rec, EP_AOF_EXPIRE, key, seconds);
+}
+EP_API ep_result ep_aof_rec_pexpire(ep_aof_record *rec, ep_bytes key, int64_t ms) {
+    return ep__build_num(rec, EP_AOF_PEXPIRE, key, ms);
+}
+EP_API ep_result ep_aof_rec_pexpireat(ep_aof_record *rec, ep_bytes key, int64_t unix_ms) {
+    return ep__build_num(rec, EP_AOF_PEXPIREAT, key, unix_ms);
+}
+EP_API ep_result ep_aof_rec_persist(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_PERSIST, key); }
+EP_API ep_result ep_aof_rec_incr(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_INCR, key); }
+EP_API ep_result ep_aof_rec_decr(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_DECR, key); }
+EP_API ep_result ep_aof_rec_incrby(ep_aof_record *rec, ep_bytes key, int64_t delta) {
+    return ep__build_num(rec, EP_AOF_INCRBY, key, delta);
+}
+EP_API ep_result ep_aof_rec_decrby(ep_aof_record *rec, ep_bytes key, int64_t delta) {
+    return ep__build_num(rec, EP_AOF_DECRBY, key, delta);
+}
+EP_API ep_result ep_aof_rec_append(ep_aof_record *rec, ep_bytes key, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_APPEND, key, 0, value);
+}
+EP_API ep_result ep_aof_rec_setrange(ep_aof_record *rec, ep_bytes key, int64_t offset, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_SETRANGE, key, offset, value);
+}
+EP_API ep_result ep_aof_rec_setbit(ep_aof_record *rec, ep_bytes key, uint64_t offset, uint8_t bit) {
+    ep_result r = ep__build(rec, EP_AOF_SETBIT, key);
+    if (r != EP_OK) return r;
+    memcpy(&rec->num, &offset, sizeof offset); /* ember stores the u64 bit-cast */
+    rec->flag = bit;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_bitop(ep_aof_record *rec, ep_buf *scratch, uint8_t op, ep_bytes dest,
+                                  const ep_bytes *keys, uint32_t n) {
+    ep_result r = ep__build_items(rec, scratch, EP_AOF_BITOP, dest, EP_ITEMS_STR, keys, NULL, NULL, n);
+    if (r == EP_OK) rec->flag = op;
+    return r;
+}
+EP_API ep_result ep_aof_rec_rename(ep_aof_record *rec, ep_bytes key, ep_bytes new_key) {
+    return ep__build_key2(rec, EP_AOF_RENAME, key, new_key);
+}
+EP_API ep_result ep_aof_rec_copy(ep_aof_record *rec, ep_bytes source, ep_bytes destination, int replace) {
+    ep_result r = ep__build_key2(rec, EP_AOF_COPY, source, destination);
+    if (r == EP_OK) rec->flag = replace ? 1 : 0;
+    return r;
+}
+
+EP_API ep_result ep_aof_rec_lpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_LPUSH, key, EP_ITEMS_BYTES, values, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_rpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_RPUSH, key, EP_ITEMS_BYTES, values, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_lpop(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_LPOP, key); }
+EP_API ep_result ep_aof_rec_rpop(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_RPOP, key); }
+EP_API ep_result ep_aof_rec_lset(ep_aof_record *rec, ep_bytes key, int64_t index, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_LSET, key, index, value);
+}
+EP_API ep_result ep_aof_rec_ltrim(ep_aof_record *rec, ep_bytes key, int64_t start, int64_t stop) {
+    ep_result r = ep__build_num(rec, EP_AOF_LTRIM, key, start);
+    if (r == EP_OK) rec->num2 = stop;
+    return r;
+}
+EP_API ep_result ep_aof_rec_linsert(ep_aof_record *rec, ep_bytes key, int before, ep_bytes pivot, ep_bytes value) {
+    ep_result r = ep__build_num_value(rec, EP_AOF_LINSERT, key, 0, value);
+    if (r != EP_OK) return r;
+    rec->flag = before ? 1 : 0;
+    rec->pivot = pivot;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_lrem(ep_aof_record *rec, ep_bytes key, int64_t count, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_LREM, key, count, value);
+}
+
+EP_API ep_result ep_aof_rec_zadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const double *scores,
+                                 const ep_bytes *members, uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_ZADD, key, EP_ITEMS_SCORE_MEMBER, members, NULL, scores, n);
+}
+EP_API ep_result ep_aof_rec_zrem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_ZREM, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hset(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 const ep_bytes *values, uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_HSET, key, EP_ITEMS_FIELD_VALUE, fields, values, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hdel(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_HDEL, key, EP_ITEMS_STR, fields, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hincrby(ep_aof_record *rec, ep_bytes key, ep_bytes field, int64_t delta) {
+    ep_result r = ep__build_key2(rec, EP_AOF_HINCRBY, key, field);
+    if (r == EP_OK) rec->num = delta;
+    return r;
+}
+EP_API ep_result ep_aof_rec_sadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_SADD, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_srem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_SREM, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+
+EP_API ep_result ep_aof_rec_proto_set(ep_aof_record *rec, ep_bytes key, ep_bytes type_name, ep_bytes data,
+                                      int64_t expire_ms) {
+    ep_result r = ep__build_num_value(rec, EP_AOF_PROTO_SET, key, expire_ms, data);
+    if (r == EP_OK) rec->key2 = type_name;
+    return r;
+}
+EP_API ep_result ep_aof_rec_proto_register(ep_aof_record *rec, ep_bytes name, ep_bytes descriptor) {
+    return ep__build_num_value(rec, EP_AOF_PROTO_REGISTER, name, 0, descriptor);
+}
+EP_API ep_result ep_aof_rec_vadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, ep_bytes element,
+                                 const float *vector, uint32_t dim, uint8_t metric, uint8_t quantization,
+                                 uint32_t connectivity, uint32_t expansion_add) {
+    ep_result r = ep__build_key2(rec, EP_AOF_VADD, key, element);
+    uint32_t i;
+    if (r != EP_OK) return r;
+    if (!scratch || (dim && !vector)) return EP_ERR_INVALID_ARG;
+    if (dim > EP_MAX_VECTOR_DIMS) return EP_ERR_LIMIT;
+    ep_buf_reset(scratch);
+    if ((r = ep_buf_reserve(scratch, (size_t)dim * 4u)) != EP_OK) {
+        scratch->err = EP_OK;
+        return r;
+    }
+    for (i = 0; i < dim; i++) ep_store_f32le(scratch->data + 4u * i, vector[i]); /* LE whatever the host */
+    scratch->len = (size_t)dim * 4u;
+    rec->dim = dim;
+    rec->vector = ep_bytes_of(dim ? scratch->data : NULL, (size_t)dim * 4u);
+    rec->flag = metric;
+    rec->flag2 = quantization;
+    rec->connectivity = connectivity;
+    rec->expansion_add = expansion_add;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_vrem(ep_aof_record *rec, ep_bytes key, ep_bytes element) {
+    return ep__build_key2(rec, EP_AOF_VREM, key, element);
+}
+/* ---- end src/codec/aof_build.c ---- */
+
 /* ---- begin src/file/stream.h ---- */
 /* stream: the one file-layer core under every writer and reader of the
  * library (ember AOF and snapshot today; WAL segments, RESP AOF, RDB next).
@@ -11123,245 +11686,186 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
 
 /* ---- per-kind helpers ------------------------------------------------------ */
 
-static void ep__aof_rec(ep_aof_record *rec, uint8_t tag, ep_bytes key) {
-    memset(rec, 0, sizeof *rec);
-    rec->tag = tag;
-    rec->key = key;
+/* Each builds its record with the codec (codec/aof_build.h: the one layout)
+ * and appends it. The SET layout's bytes come from the codec too. */
+EP__PRIV size_t ep__aof_set_size(size_t key_len, size_t value_len);
+EP__PRIV uint8_t *ep__aof_write_set(uint8_t *p, ep_bytes key, ep_bytes value, int64_t expire_ms);
+
+/* Appends a record a builder made, or reports why it could not be built. */
+static ep_result ep__aof_built(ep_aof_writer *w, const ep_aof_record *rec, ep_result built) {
+    ep_result r;
+    if (built == EP_OK) return ep_aof_append(w, rec);
+    if ((r = ep__aof_usable(w)) != EP_OK) return r;
+    return ep_error_set(&w->err, built, UINT64_MAX, "cannot build the %s record: %s", ep_aof_tag_name(rec->tag),
+                        ep_result_str(built));
 }
 
-static ep_result ep__aof_key_only(ep_aof_writer *w, uint8_t tag, ep_bytes key) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_num(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.num = num;
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_num_value(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num, ep_bytes v) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.num = num;
-    rec.value = v;
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_key2(ep_aof_writer *w, uint8_t tag, ep_bytes key, ep_bytes key2) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.key2 = key2;
-    return ep_aof_append(w, &rec);
-}
-
-/* Builds the items from arrays in the writer's scratch buffer, then appends. */
-static ep_result ep__aof_key_items(ep_aof_writer *w, ep_aof_record *rec, ep_items_kind kind, const ep_bytes *a,
-                                   const ep_bytes *b, const double *scores, uint32_t n) {
-    ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    ep_buf_reset(&w->scratch);
-    r = ep_items_build(&w->scratch, kind, a, b, scores, n, &rec->items);
-    if (r) {
-        w->scratch.err = EP_OK;
-        return ep_error_set(&w->err, r, UINT64_MAX, "cannot build the %s record's elements: %s",
-                            ep_aof_tag_name(rec->tag), ep_result_str(r));
-    }
-    return ep_aof_append(w, rec);
+/* The writer's scratch for the builders that encode elements (NULL without
+ * a writer: the builder refuses, ep__aof_built reports). */
+static ep_buf *ep__aof_build_scratch(ep_aof_writer *w) {
+    return w ? &w->scratch : NULL;
 }
 
 /* SET is most of a real AOF: encoded straight into the write buffer, with
  * one reserve and one CRC over the contiguous record. */
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    ep_aof_record rec;
     size_t n;
     uint8_t *p;
     if (!w || w->s.poisoned || w->version == EP_AOF_VERSION_ENCRYPTED || key.len > EP_MAX_FIELD_LEN ||
         value.len > EP_MAX_FIELD_LEN || (key.len && !key.data) || (value.len && !value.data) ||
         !ep_utf8_valid(key.data, key.len))
-        return ep__aof_key_num_value(w, EP_AOF_SET, key, expire_ms, value); /* the general path reports */
-    n = 1 + 4 + key.len + 4 + value.len + 8;
+        return ep__aof_built(w, &rec, ep_aof_rec_set(&rec, key, value, expire_ms)); /* the general path reports */
+    n = ep__aof_set_size(key.len, value.len);
     if (!(p = ep__ws_reserve(&w->s, n + 4)))
         return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a SET record");
     ep__ws_mark(&w->s);
-    p[0] = EP_AOF_SET;
-    ep_store_u32le(p + 1, (uint32_t)key.len);
-    if (key.len) memcpy(p + 5, key.data, key.len);
-    ep_store_u32le(p + 5 + key.len, (uint32_t)value.len);
-    if (value.len) memcpy(p + 9 + key.len, value.data, value.len);
-    ep_store_i64le(p + 9 + key.len + value.len, expire_ms);
+    ep__aof_write_set(p, key, value, expire_ms);
     ep_store_u32le(p + n, ep_crc32(p, n));
     ep__ws_advance(&w->s, n + 4, 1);
     return ep__ws_end_call(&w->s);
 }
-EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DEL, key); }
+EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_del(&rec, key));
+}
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds) {
-    return ep__aof_key_num(w, EP_AOF_EXPIRE, key, seconds);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_expire(&rec, key, seconds));
 }
 EP_API ep_result ep_aof_lpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LPUSH, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_lpush(&rec, ep__aof_build_scratch(w), key, values, n));
 }
 EP_API ep_result ep_aof_rpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_RPUSH, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_rpush(&rec, ep__aof_build_scratch(w), key, values, n));
 }
-EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_LPOP, key); }
-EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_RPOP, key); }
+EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lpop(&rec, key));
+}
+EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_rpop(&rec, key));
+}
 EP_API ep_result ep_aof_zadd(ep_aof_writer *w, ep_bytes key, const double *scores, const ep_bytes *members,
                              uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_ZADD, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_SCORE_MEMBER, members, NULL, scores, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_zadd(&rec, ep__aof_build_scratch(w), key, scores, members, n));
 }
 EP_API ep_result ep_aof_zrem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_ZREM, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_zrem(&rec, ep__aof_build_scratch(w), key, members, n));
 }
-EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_PERSIST, key); }
+EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_persist(&rec, key));
+}
 EP_API ep_result ep_aof_pexpire(ep_aof_writer *w, ep_bytes key, int64_t ms) {
-    return ep__aof_key_num(w, EP_AOF_PEXPIRE, key, ms);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_pexpire(&rec, key, ms));
 }
-EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_INCR, key); }
-EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DECR, key); }
+EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_incr(&rec, key));
+}
+EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_decr(&rec, key));
+}
 EP_API ep_result ep_aof_hset(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
                              uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HSET, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_FIELD_VALUE, fields, values, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_hset(&rec, ep__aof_build_scratch(w), key, fields, values, n));
 }
 EP_API ep_result ep_aof_hdel(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HDEL, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, fields, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_hdel(&rec, ep__aof_build_scratch(w), key, fields, n));
 }
 EP_API ep_result ep_aof_hincrby(ep_aof_writer *w, ep_bytes key, ep_bytes field, int64_t delta) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HINCRBY, key);
-    rec.key2 = field;
-    rec.num = delta;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_hincrby(&rec, key, field, delta));
 }
 EP_API ep_result ep_aof_sadd(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SADD, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_sadd(&rec, ep__aof_build_scratch(w), key, members, n));
 }
 EP_API ep_result ep_aof_srem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SREM, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_srem(&rec, ep__aof_build_scratch(w), key, members, n));
 }
 EP_API ep_result ep_aof_incrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
-    return ep__aof_key_num(w, EP_AOF_INCRBY, key, delta);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_incrby(&rec, key, delta));
 }
 EP_API ep_result ep_aof_decrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
-    return ep__aof_key_num(w, EP_AOF_DECRBY, key, delta);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_decrby(&rec, key, delta));
 }
 EP_API ep_result ep_aof_append_value(ep_aof_writer *w, ep_bytes key, ep_bytes value) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_APPEND, key);
-    rec.value = value;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_append(&rec, key, value));
 }
 EP_API ep_result ep_aof_rename(ep_aof_writer *w, ep_bytes key, ep_bytes new_key) {
-    return ep__aof_key_key2(w, EP_AOF_RENAME, key, new_key);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_rename(&rec, key, new_key));
 }
 EP_API ep_result ep_aof_proto_set(ep_aof_writer *w, ep_bytes key, ep_bytes type_name, ep_bytes data,
                                   int64_t expire_ms) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_PROTO_SET, key);
-    rec.key2 = type_name;
-    rec.value = data;
-    rec.num = expire_ms;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_proto_set(&rec, key, type_name, data, expire_ms));
 }
 EP_API ep_result ep_aof_proto_register(ep_aof_writer *w, ep_bytes name, ep_bytes descriptor) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_PROTO_REGISTER, name);
-    rec.value = descriptor;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_proto_register(&rec, name, descriptor));
 }
 EP_API ep_result ep_aof_vadd(ep_aof_writer *w, ep_bytes key, ep_bytes element, const float *vector, uint32_t dim,
                              uint8_t metric, uint8_t quantization, uint32_t connectivity, uint32_t expansion_add) {
     ep_aof_record rec;
-    ep_result r = ep__aof_usable(w);
-    uint32_t i;
-    if (r) return r;
-    if (dim && !vector) return EP_ERR_INVALID_ARG;
-    if (dim > EP_MAX_VECTOR_DIMS)
-        return ep_error_set(&w->err, EP_ERR_LIMIT, UINT64_MAX, "VADD dimension %lu above the cap",
-                            (unsigned long)dim);
-    /* Little-endian f32 whatever the host order. */
-    ep_buf_reset(&w->scratch);
-    if (ep_buf_reserve(&w->scratch, (size_t)dim * 4u) != EP_OK) {
-        w->scratch.err = EP_OK;
-        return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a VADD vector");
-    }
-    for (i = 0; i < dim; i++) ep_store_f32le(w->scratch.data + 4u * i, vector[i]);
-    ep__aof_rec(&rec, EP_AOF_VADD, key);
-    rec.key2 = element;
-    rec.dim = dim;
-    rec.vector = ep_bytes_of(w->scratch.data, (size_t)dim * 4u);
-    rec.flag = metric;
-    rec.flag2 = quantization;
-    rec.connectivity = connectivity;
-    rec.expansion_add = expansion_add;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec,
+                         ep_aof_rec_vadd(&rec, ep__aof_build_scratch(w), key, element, vector, dim, metric, quantization,
+                                         connectivity, expansion_add));
 }
 EP_API ep_result ep_aof_vrem(ep_aof_writer *w, ep_bytes key, ep_bytes element) {
-    return ep__aof_key_key2(w, EP_AOF_VREM, key, element);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_vrem(&rec, key, element));
 }
 EP_API ep_result ep_aof_copy(ep_aof_writer *w, ep_bytes source, ep_bytes destination, int replace) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_COPY, source);
-    rec.key2 = destination;
-    rec.flag = replace ? 1 : 0;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_copy(&rec, source, destination, replace));
 }
 EP_API ep_result ep_aof_lset(ep_aof_writer *w, ep_bytes key, int64_t index, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_LSET, key, index, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lset(&rec, key, index, value));
 }
 EP_API ep_result ep_aof_ltrim(ep_aof_writer *w, ep_bytes key, int64_t start, int64_t stop) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LTRIM, key);
-    rec.num = start;
-    rec.num2 = stop;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_ltrim(&rec, key, start, stop));
 }
 EP_API ep_result ep_aof_linsert(ep_aof_writer *w, ep_bytes key, int before, ep_bytes pivot, ep_bytes value) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LINSERT, key);
-    rec.flag = before ? 1 : 0;
-    rec.pivot = pivot;
-    rec.value = value;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_linsert(&rec, key, before, pivot, value));
 }
 EP_API ep_result ep_aof_lrem(ep_aof_writer *w, ep_bytes key, int64_t count, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_LREM, key, count, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lrem(&rec, key, count, value));
 }
 EP_API ep_result ep_aof_setrange(ep_aof_writer *w, ep_bytes key, int64_t offset, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_SETRANGE, key, offset, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_setrange(&rec, key, offset, value));
 }
 EP_API ep_result ep_aof_setbit(ep_aof_writer *w, ep_bytes key, uint64_t offset, uint8_t bit) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SETBIT, key);
-    memcpy(&rec.num, &offset, sizeof offset); /* ember stores the u64 bit-cast */
-    rec.flag = bit;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_setbit(&rec, key, offset, bit));
 }
 EP_API ep_result ep_aof_bitop(ep_aof_writer *w, uint8_t op, ep_bytes dest, const ep_bytes *keys, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_BITOP, dest);
-    rec.flag = op;
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, keys, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_bitop(&rec, ep__aof_build_scratch(w), op, dest, keys, n));
 }
 EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_ms) {
-    return ep__aof_key_num(w, EP_AOF_PEXPIREAT, key, unix_ms);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_pexpireat(&rec, key, unix_ms));
 }
 /* ---- end src/file/aof.c ---- */
 
@@ -15385,6 +15889,19 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
     return n;
 }
 
+EP_API void ep_keyspace_age_ttls(ep_keyspace *ks, int64_t elapsed_ms) {
+    size_t i;
+    if (!ks || elapsed_ms <= 0) return;
+    for (i = 0; i < ks->keys.cap; i++) {
+        ep_ks_entry *e = (ep_ks_entry *)ks->keys.p[i];
+        int64_t t;
+        if (!e || !ep__has_ttl(e) || (t = ep__ttl(e)) <= 0) continue;
+        t = t > elapsed_ms ? t - elapsed_ms : 0;
+        ep__store_ttl(e, t);
+        if (t == 0) ks->zero_ttl = 1;
+    }
+}
+
 EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     size_t cap = 8;
     if (!ks) return EP_ERR_INVALID_ARG;
@@ -15533,6 +16050,9 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->e = e;
     it->pos = 0;
     it->node = NULL;
+    it->left = SIZE_MAX;
+    it->reverse = 0;
+    if (!e) return;
     if (ep__etype(e) == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
     if (ep__etype(e) == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
@@ -15547,9 +16067,8 @@ static const void *ep__iter_slot(ep_ks_value_iter *it) {
     return NULL;
 }
 
-EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
+static int ep__value_next(ep_ks_value_iter *it, ep_item *out) {
     const ep_ks_entry *e = it->e;
-    memset(out, 0, sizeof *out);
     switch (ep__etype(e)) {
     case EP_TYPE_LIST: {
         const ep__list *l = (const ep__list *)e->u.obj;
@@ -15571,7 +16090,7 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
         if (!z) return 0;
         out->score = z->score;
         out->a = ep_bytes_of(z->member.data, z->member.len);
-        it->node = z->fwd[0];
+        it->node = it->reverse ? (const void *)z->back : (const void *)z->fwd[0];
         return 1;
     }
     case EP_TYPE_HASH:
@@ -15603,6 +16122,138 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
     }
     default: return 0;
     }
+}
+
+EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
+    memset(out, 0, sizeof *out);
+    if (!it->e || !it->left || !ep__value_next(it, out)) return 0;
+    if (it->left != SIZE_MAX) it->left--;
+    return 1;
+}
+
+/* ---- point and range reads ---------------------------------------------------------------- */
+
+static ep_result ep__typed(const ep_ks_entry *e, uint8_t type) {
+    if (!e) return EP_ERR_NOT_FOUND;
+    return ep__etype(e) == type ? EP_OK : EP_ERR_WRONG_TYPE;
+}
+
+EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value) {
+    ep_bytes v;
+    ep_result r;
+    if (!ks || !value) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_HASH)) != EP_OK) return r;
+    if (!ep__hash_get(ks, e, field, &v)) return EP_ERR_NOT_FOUND;
+    *value = v;
+    return EP_OK;
+}
+
+EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member) {
+    size_t end;
+    ep_bytes unused;
+    ep_result r;
+    if (!ks) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_SET)) != EP_OK) return r;
+    if (ep__packed(e)) {
+        if (ep__pack_find((const ep__pack *)e->u.obj, 0, member, &end, &unused) == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+        return EP_OK;
+    }
+    if (ep__map_find((const ep__map *)e->u.obj, ep__hash(ks->seed, member.data, member.len), member.data,
+                     member.len) == EP__NOSLOT)
+        return EP_ERR_NOT_FOUND;
+    return EP_OK;
+}
+
+EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score) {
+    const ep__zset *zs;
+    size_t i;
+    ep_result r;
+    if (!ks || !score) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_ZSET)) != EP_OK) return r;
+    zs = (const ep__zset *)e->u.obj;
+    i = ep__map_find(&zs->map, ep__hash(ks->seed, member.data, member.len), member.data, member.len);
+    if (i == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+    *score = ((const ep__znode *)zs->map.p[i])->score;
+    return EP_OK;
+}
+
+/* A Redis index (negative from the end) into len elements; 0 if outside. */
+static int ep__index(int64_t index, size_t len, size_t *out) {
+    uint64_t n = (uint64_t)len;
+    if (index < 0) {
+        uint64_t back = (uint64_t)(-(index + 1)) + 1u; /* no overflow at INT64_MIN */
+        if (back > n) return 0;
+        *out = (size_t)(n - back);
+        return 1;
+    }
+    if ((uint64_t)index >= n) return 0;
+    *out = (size_t)index;
+    return 1;
+}
+
+/* Byte offset of element i of a packed list (i < n). */
+static size_t ep__pack_list_pos(const ep__pack *p, size_t i) {
+    size_t pos = 0;
+    while (i--) pos += 1u + ep__pack_data(p)[pos];
+    return pos;
+}
+
+EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item) {
+    size_t i;
+    ep_result r;
+    if (!item) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_LIST)) != EP_OK) return r;
+    if (!ep__index(index, ep__entry_len(e), &i)) return EP_ERR_NOT_FOUND;
+    if (ep__packed(e)) {
+        const ep__pack *p = (const ep__pack *)e->u.obj;
+        size_t pos = ep__pack_list_pos(p, i);
+        *item = ep_bytes_of(ep__pack_data(p) + pos + 1, ep__pack_data(p)[pos]);
+    } else {
+        const ep__list *l = (const ep__list *)e->u.obj;
+        const ep__str *s = &EP__LAT(l, i);
+        *item = ep_bytes_of(s->data, s->len);
+    }
+    return EP_OK;
+}
+
+/* Redis's clamping of an inclusive start..stop over len elements: the first
+ * position and how many; 0 for an empty range. */
+static size_t ep__range(int64_t start, int64_t stop, size_t len, size_t *first) {
+    int64_t n = (int64_t)len; /* a collection never holds 2^63 elements */
+    if (start < 0) start = start < -n ? 0 : start + n;
+    if (stop < 0) stop = stop < -n ? -1 : stop + n;
+    if (stop >= n) stop = n - 1;
+    *first = 0;
+    if (start >= n || start > stop) return 0;
+    *first = (size_t)start;
+    return (size_t)(stop - start) + 1u;
+}
+
+EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
+                                        int reverse, size_t *count) {
+    size_t first, n;
+    if (!it || !count) return EP_ERR_INVALID_ARG;
+    *count = 0;
+    ep_ks_value_iter_init(it, e);
+    it->left = 0;
+    if (!e) return EP_OK;
+    if (ep__etype(e) != EP_TYPE_LIST && ep__etype(e) != EP_TYPE_ZSET) return EP_ERR_WRONG_TYPE;
+    if (reverse && ep__etype(e) != EP_TYPE_ZSET) return EP_ERR_INVALID_ARG;
+    n = ep__range(start, stop, ep__entry_len(e), &first);
+    if (n == 0) return EP_OK;
+    if (ep__etype(e) == EP_TYPE_LIST) {
+        it->pos = ep__packed(e) ? ep__pack_list_pos((const ep__pack *)e->u.obj, first) : first;
+    } else {
+        const ep__zset *zs = (const ep__zset *)e->u.obj;
+        const ep__znode *z = reverse ? zs->tail : zs->head->fwd[0];
+        size_t k;
+        for (k = 0; k < first; k++) z = reverse ? z->back : z->fwd[0];
+        it->node = z;
+        it->reverse = reverse != 0;
+    }
+    it->left = n;
+    *count = n;
+    return EP_OK;
 }
 
 /* Encodes e's elements as an items run at the end of scratch. A vector set
@@ -16382,8 +17033,9 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     ep_buf_init(&trailer, cfg->alloc);
     ep__trailer_encode(&trailer, covered, hash, ks);
     if (trailer.err) {
+        r = trailer.err; /* ep_buf_free clears it */
         ep_buf_free(&trailer);
-        return ep_error_set(err, trailer.err, UINT64_MAX, "snapshot trailer: %s", ep_result_str(trailer.err));
+        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
     }
     *trailer_len = trailer.len;
     ep_snapshot_writer_config_init(&wc);
@@ -16717,6 +17369,980 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 
 #endif /* EP_NO_REDIS */
 /* ---- end src/recover/redis_load.c ---- */
+
+/* ---- begin src/recover/store.c ---- */
+/* store: the user's handle (store.h). Open = recovery into a keyspace +
+ * the AOF writer; every change = Redis's checks, then the record built by
+ * the codec, logged, then applied to the keyspace. */
+
+#define EP__STORE_PATH_MAX 1024
+#define EP__ANY_TYPE 0xFFu
+
+struct ep_store {
+    ep_allocator alloc;
+    ep_vfs os; /* the OS table when cfg.vfs is NULL */
+    ep_vfs *vfs;
+    ep_store_config cfg;
+    char dir[EP__STORE_PATH_MAX];
+    char snap_path[EP__STORE_PATH_MAX];
+    ep_shard_id shard;
+    ep_keyspace *ks;
+    ep_aof_writer *aof;
+    /* The keyspace's ttls are ms remaining from this wall-clock instant: the
+     * recovery's "now", moved on (ep_keyspace_age_ttls) before a snapshot. */
+    int64_t base_ms;
+    uint64_t snap_size; /* bytes of the snapshot file, for the auto-rewrite */
+    size_t expire_slot; /* where active expiry scans next */
+    ep_buf scratch;     /* the elements of the record being built */
+    ep_buf keys;        /* active expiry: the keys it will delete */
+    ep_error err;
+    /* EP_ERR_POISONED once a logged record could not be applied (no memory):
+     * the keyspace no longer matches the AOF; reopening recovers it. */
+    ep_result broken;
+};
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static int64_t ep__st_now(const ep_store *st) {
+    return st->cfg.wall_clock_ms ? st->cfg.wall_clock_ms(st->cfg.clock_user) : ep__clock_wall_ms();
+}
+
+static ep_result ep__st_usable(ep_store *st) {
+    if (!st) return EP_ERR_INVALID_ARG;
+    return st->broken;
+}
+
+static ep_result ep__st_fail(ep_store *st, ep_result r, const char *what, ep_bytes key) {
+    return ep_error_set(&st->err, r, UINT64_MAX, "%s (key of %lu bytes)", what, (unsigned long)key.len);
+}
+
+static int ep__st_checked_add(int64_t a, int64_t b, int64_t *out) {
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) return 0;
+    *out = a + b;
+    return 1;
+}
+
+/* True when e's deadline has passed (its ttl counts from base_ms). */
+static int ep__st_expired(const ep_store *st, const ep_ks_entry *e) {
+    int64_t t = ep_ks_entry_ttl(e), now = ep__st_now(st);
+    if (t < 0) return 0;
+    return now >= st->base_ms && t <= now - st->base_ms;
+}
+
+/* Remaining ms of e's ttl (> 0 for a live key), or -1 for none. */
+static int64_t ep__st_remaining(const ep_store *st, const ep_ks_entry *e) {
+    int64_t t = ep_ks_entry_ttl(e), now = ep__st_now(st);
+    if (t < 0) return -1;
+    if (now <= st->base_ms) return t;
+    return t - (now - st->base_ms);
+}
+
+/* A deadline now + ms as unix ms; 0 on overflow. */
+static int ep__st_deadline(const ep_store *st, int64_t ms, int64_t *at) {
+    return ep__st_checked_add(ep__st_now(st), ms, at);
+}
+
+static size_t ep__st_len(const ep_store *st, ep_bytes key) {
+    const ep_ks_entry *e = ep_keyspace_get(st->ks, key.data, key.len);
+    return e ? ep_ks_entry_len(e) : 0;
+}
+
+/* Logs recs (one batch: one sync under ALWAYS), then applies them. */
+static ep_result ep__st_log(ep_store *st, const ep_aof_record *recs, size_t n) {
+    ep_result r = n == 1 ? ep_aof_append(st->aof, recs) : ep_aof_append_batch(st->aof, recs, n);
+    size_t i;
+    if (r != EP_OK) {
+        const ep_error *we = ep_aof_writer_error(st->aof);
+        if (we && we->code != EP_OK) st->err = *we;
+        else ep_error_set(&st->err, r, UINT64_MAX, "AOF append: %s", ep_result_str(r));
+        return r;
+    }
+    for (i = 0; i < n; i++) {
+        r = ep_keyspace_apply(st->ks, &recs[i], st->base_ms);
+        if (r == EP_ERR_NOMEM) {
+            st->broken = EP_ERR_POISONED;
+            return ep_error_set(&st->err, r, UINT64_MAX,
+                                "no memory to apply a logged %s record: the store must be reopened",
+                                ep_aof_tag_name(recs[i].tag));
+        }
+    }
+    return EP_OK;
+}
+
+static ep_result ep__st_log1(ep_store *st, const ep_aof_record *rec, ep_result built) {
+    if (built != EP_OK)
+        return ep_error_set(&st->err, built, UINT64_MAX, "cannot build a %s record: %s", ep_aof_tag_name(rec->tag),
+                            ep_result_str(built));
+    return ep__st_log(st, rec, 1);
+}
+
+/* The live entry of key for a read: NULL if absent or expired. */
+static const ep_ks_entry *ep__st_peek(const ep_store *st, ep_bytes key) {
+    const ep_ks_entry *e;
+    if (key.len && !key.data) return NULL;
+    e = ep_keyspace_get(st->ks, key.data, key.len);
+    return e && ep__st_expired(st, e) ? NULL : e;
+}
+
+/* For a read: the live entry (NULL if absent), EP_ERR_WRONG_TYPE if it
+ * holds another type than `type` (EP__ANY_TYPE: any). */
+static ep_result ep__st_read(ep_store *st, ep_bytes key, uint8_t type, const ep_ks_entry **out) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_usable(st);
+    *out = NULL;
+    if (r != EP_OK) return r;
+    e = ep__st_peek(st, key);
+    if (e && type != EP__ANY_TYPE && ep_ks_entry_type(e) != type)
+        return ep__st_fail(st, EP_ERR_WRONG_TYPE, "the key holds a value of another type", key);
+    *out = e;
+    return EP_OK;
+}
+
+/* For a write: as ep__st_read, but an expired key is deleted first (its DEL
+ * logged), as Redis does on access. */
+static ep_result ep__st_write(ep_store *st, ep_bytes key, uint8_t type, const ep_ks_entry **out) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_usable(st);
+    *out = NULL;
+    if (r != EP_OK) return r;
+    if (key.len && !key.data) return EP_ERR_INVALID_ARG;
+    e = ep_keyspace_get(st->ks, key.data, key.len);
+    if (e && ep__st_expired(st, e)) {
+        ep_aof_record rec;
+        if ((r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key))) != EP_OK) return r;
+        e = NULL;
+    }
+    if (e && type != EP__ANY_TYPE && ep_ks_entry_type(e) != type)
+        return ep__st_fail(st, EP_ERR_WRONG_TYPE, "the key holds a value of another type", key);
+    *out = e;
+    return EP_OK;
+}
+
+/* ---- open and close ---------------------------------------------------------------- */
+
+EP_API void ep_store_config_init(ep_store_config *cfg) {
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->fsync = EP_FSYNC_EVERYSEC;
+    cfg->keyspace_seed = 0x5eed0f5eed0f5eedull;
+    cfg->rewrite_min_bytes = (uint64_t)1 << 20;
+    cfg->expire_scan = 20;
+    cfg->repair_tail = 1;
+}
+
+/* Recovery reads the wall clock once; it must be the store's base. */
+static int64_t ep__st_base_clock(void *user) {
+    return *(const int64_t *)user;
+}
+
+/* The directory: present, or created when asked (the file layer's one
+ * make-dirs rule: every missing level, each parent synced). */
+static ep_result ep__st_dir(ep_store *st, ep_error *err) {
+    ep_result r = st->vfs->stat(st->vfs, st->dir, NULL, NULL);
+    if (r == EP_OK) return EP_OK;
+    if (r != EP_ERR_NOT_FOUND || !st->cfg.create_dir)
+        return ep_error_set(err, r, UINT64_MAX, "store directory %s: %s", st->dir, ep_result_str(r));
+    return ep__stream_make_dirs(st->vfs, &st->alloc, st->dir, err);
+}
+
+/* Recovery into st->ks, refusing any outcome that would lose or double data
+ * once the store starts writing over it. */
+static ep_result ep__st_recover(ep_store *st, ep_error *err) {
+    ep_recover_config rc;
+    ep_recover_result res;
+    ep_result r;
+    ep_recover_config_init(&rc);
+    rc.vfs = st->vfs;
+    rc.alloc = &st->alloc;
+    rc.key = st->cfg.key;
+    rc.wall_clock_ms = ep__st_base_clock;
+    rc.clock_user = &st->base_ms;
+    rc.log = st->cfg.log;
+    rc.log_user = st->cfg.log_user;
+    rc.keyspace_seed = st->cfg.keyspace_seed;
+    memset(&res, 0, sizeof res);
+    r = ep_recover_shard(st->dir, st->shard, &rc, &res);
+    if (r == EP_OK && res.snapshot_present && !res.snapshot_loaded) {
+        r = res.snapshot_error.code != EP_OK ? res.snapshot_error.code : EP_ERR_CORRUPT;
+        ep_error_set(err, r, res.snapshot_error.offset, "snapshot %s not loaded (%s): refusing to write over it",
+                     st->snap_path, res.snapshot_error.message);
+    } else if (r == EP_OK && res.trailer == EP_TRAILER_INVALID) {
+        r = ep_error_set(err, EP_ERR_CORRUPT, UINT64_MAX,
+                         "snapshot %s has an unreadable trailer: which AOF records it holds is unknown", st->snap_path);
+    } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR) {
+        if (err) *err = res.aof_error;
+        r = res.aof_error.code != EP_OK ? res.aof_error.code : EP_ERR_CORRUPT;
+    } else if (r != EP_OK) {
+        ep_error_set(err, r, UINT64_MAX, "recovering %s shard %u: %s", st->dir, (unsigned)st->shard,
+                     ep_result_str(r));
+    }
+    if (r == EP_OK) {
+        st->ks = res.keyspace;
+        res.keyspace = NULL;
+    }
+    ep_recover_result_free(&res);
+    return r;
+}
+
+static ep_result ep__st_open_aof(ep_store *st, ep_error *err) {
+    char path[EP__STORE_PATH_MAX];
+    ep_aof_writer_config wc;
+    ep_result r = ep_aof_path(st->dir, st->shard, path, sizeof path);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "AOF path too long");
+    ep_aof_writer_config_init(&wc);
+    wc.vfs = st->vfs;
+    wc.alloc = &st->alloc;
+    wc.key = st->cfg.key;
+    wc.fsync = st->cfg.fsync;
+    if (st->cfg.aof_buffer_size) wc.buffer_size = st->cfg.aof_buffer_size;
+    wc.clock_ms = st->cfg.clock_ms;
+    wc.clock_user = st->cfg.clock_user;
+    wc.repair_tail = st->cfg.repair_tail;
+    return ep_aof_writer_open(path, &wc, &st->aof, err);
+}
+
+static void ep__st_measure_snapshot(ep_store *st) {
+    uint64_t size = 0;
+    if (st->vfs->stat(st->vfs, st->snap_path, &size, NULL) == EP_OK) st->snap_size = size;
+}
+
+static void ep__st_free(ep_store *st) {
+    ep_allocator a = st->alloc;
+    ep_keyspace_free(st->ks);
+    ep_buf_free(&st->scratch);
+    ep_buf_free(&st->keys);
+    ep_free(&a, st);
+}
+
+EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_store_config *cfg, ep_store **out) {
+    ep_store_config def;
+    const ep_allocator *a;
+    ep_error *err;
+    ep_store *st;
+    size_t dl;
+    ep_result r;
+    if (!cfg) {
+        ep_store_config_init(&def);
+        cfg = &def;
+    }
+    err = cfg->error_out;
+    if (err) ep_error_clear(err);
+    if (!out || !dir || !*dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "no directory or no out");
+    *out = NULL;
+    if ((dl = strlen(dir)) >= EP__STORE_PATH_MAX)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "directory path too long");
+    a = cfg->alloc ? cfg->alloc : ep_allocator_default();
+    st = (ep_store *)ep_malloc(a, sizeof *st);
+    if (!st) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the store");
+    memset(st, 0, sizeof *st);
+    st->alloc = *a;
+    st->cfg = *cfg;
+    st->cfg.error_out = NULL;
+    st->cfg.alloc = &st->alloc;
+    memcpy(st->dir, dir, dl + 1);
+    st->shard = shard_id;
+    ep_buf_init(&st->scratch, &st->alloc);
+    ep_buf_init(&st->keys, &st->alloc);
+    st->vfs = cfg->vfs;
+    if (!st->vfs) {
+        if ((r = ep_vfs_os_init(&st->os)) != EP_OK) {
+            ep__st_free(st);
+            return ep_error_set(err, r, UINT64_MAX, "no OS file system in this build");
+        }
+        st->vfs = &st->os;
+    }
+    st->base_ms = ep__st_now(st);
+    r = ep_snapshot_path(st->dir, shard_id, st->snap_path, sizeof st->snap_path);
+    if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot path too long");
+    if (r == EP_OK) r = ep__st_dir(st, err);
+    /* The writer first: it takes the AOF's lock (no second store recovers
+     * the shard meanwhile) and cuts a tail a crash left unfinished, so that
+     * recovery then reads exactly the records later appends follow. */
+    if (r == EP_OK) r = ep__st_open_aof(st, err);
+    if (r == EP_OK) r = ep__st_recover(st, err);
+    if (r != EP_OK) {
+        if (st->aof) (void)ep_aof_writer_close(st->aof); /* nothing was appended */
+        ep__st_free(st);
+        return r;
+    }
+    ep__st_measure_snapshot(st);
+    *out = st;
+    return EP_OK;
+}
+
+EP_API ep_result ep_store_close(ep_store *st) {
+    ep_result r;
+    if (!st) return EP_OK;
+    r = ep_aof_writer_close(st->aof);
+    ep__st_free(st);
+    return r;
+}
+
+EP_API const ep_error *ep_store_error(const ep_store *st) {
+    return st ? &st->err : NULL;
+}
+
+EP_API const ep_keyspace *ep_store_keyspace(const ep_store *st) {
+    return st ? st->ks : NULL;
+}
+
+EP_API int64_t ep_store_ttl_base(const ep_store *st) {
+    return st ? st->base_ms : 0;
+}
+
+/* ---- whole store ------------------------------------------------------------------- */
+
+static ep_result ep__st_writer_result(ep_store *st, ep_result r) {
+    if (r != EP_OK) {
+        const ep_error *we = ep_aof_writer_error(st->aof);
+        if (we && we->code != EP_OK) st->err = *we;
+    }
+    return r;
+}
+
+EP_API ep_result ep_store_sync(ep_store *st) {
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    return ep__st_writer_result(st, ep_aof_writer_sync(st->aof));
+}
+
+/* Snapshots count ttls from their own time: move the base to now. */
+static void ep__st_rebase(ep_store *st) {
+    int64_t now = ep__st_now(st);
+    if (now <= st->base_ms) return;
+    ep_keyspace_age_ttls(st->ks, now - st->base_ms);
+    st->base_ms = now;
+}
+
+static void ep__st_shard_config(const ep_store *st, ep_shard_config *sc) {
+    ep_shard_config_init(sc);
+    sc->vfs = st->vfs;
+    sc->alloc = &st->alloc;
+    sc->key = st->cfg.key;
+}
+
+/* Copies into st->keys ([u64 len][bytes] each) the keys of up to `scan`
+ * entries from table slot *slot on (all of them for scan SIZE_MAX) that
+ * pass keep; *slot moves on (0 after the last). Deleting or re-linking keys
+ * moves entries in the table, so callers act on the copies. */
+static ep_result ep__st_collect(ep_store *st, size_t *slot, size_t scan,
+                                int (*keep)(const ep_store *, const ep_ks_entry *)) {
+    ep_keyspace_iter it;
+    const ep_ks_entry *e = NULL;
+    size_t seen;
+    ep_buf_reset(&st->keys);
+    ep_keyspace_iter_init(&it);
+    it.slot = *slot;
+    for (seen = 0; seen < scan; seen++) {
+        if ((e = ep_keyspace_next(st->ks, &it)) == NULL) break;
+        if (keep(st, e)) {
+            ep_bytes k = ep_ks_entry_key(e);
+            uint64_t n = (uint64_t)k.len;
+            ep_buf_put(&st->keys, &n, sizeof n);
+            ep_buf_put(&st->keys, k.data, k.len);
+        }
+    }
+    *slot = e ? it.slot : 0;
+    if (st->keys.err) {
+        st->keys.err = EP_OK;
+        return EP_ERR_NOMEM;
+    }
+    return EP_OK;
+}
+
+/* The next collected key at *pos, or 0 when none is left. */
+static int ep__st_next_key(const ep_store *st, size_t *pos, ep_bytes *key) {
+    uint64_t n;
+    if (*pos >= st->keys.len) return 0;
+    memcpy(&n, st->keys.data + *pos, sizeof n);
+    *key = ep_bytes_of(st->keys.data + *pos + sizeof n, (size_t)n);
+    *pos += sizeof n + (size_t)n;
+    return 1;
+}
+
+static int ep__st_has_deadline(const ep_store *st, const ep_ks_entry *e) {
+    (void)st;
+    return ep_ks_entry_ttl(e) > 0;
+}
+
+/* A snapshot holds ttls as ms remaining at its own time, and recovery counts
+ * them from the moment it runs (ember's format): after the snapshot the
+ * store logs each key's deadline as PEXPIREAT, so time the process spends
+ * down is not added to them. (A crash before these are synced gives ember's
+ * behaviour for those keys: the ttl counts from the restart.) */
+static ep_result ep__st_log_deadlines(ep_store *st) {
+    size_t slot = 0, pos = 0;
+    ep_bytes key;
+    ep_result r = ep__st_collect(st, &slot, SIZE_MAX, ep__st_has_deadline);
+    if (r != EP_OK) return ep_error_set(&st->err, r, UINT64_MAX, "no memory to log the deadlines after a snapshot");
+    if ((r = ep_aof_batch_begin(st->aof)) != EP_OK) return ep__st_writer_result(st, r);
+    while (r == EP_OK && ep__st_next_key(st, &pos, &key)) {
+        const ep_ks_entry *e = ep_keyspace_get(st->ks, key.data, key.len);
+        ep_aof_record rec;
+        r = ep__st_log1(st, &rec, ep_aof_rec_pexpireat(&rec, key, st->base_ms + ep_ks_entry_ttl(e)));
+    }
+    if (r == EP_OK) return ep__st_writer_result(st, ep_aof_batch_end(st->aof));
+    (void)ep_aof_batch_end(st->aof);
+    return r;
+}
+
+EP_API ep_result ep_store_snapshot(ep_store *st) {
+    ep_shard_config sc;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    ep__st_rebase(st);
+    ep__st_shard_config(st, &sc);
+    r = ep_shard_snapshot(st->dir, st->shard, st->ks, st->aof, &sc, &st->err);
+    if (r != EP_OK) return r;
+    ep__st_measure_snapshot(st);
+    return ep__st_log_deadlines(st);
+}
+
+EP_API ep_result ep_store_rewrite(ep_store *st) {
+    ep_shard_config sc;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    ep__st_rebase(st);
+    ep__st_shard_config(st, &sc);
+    r = ep_shard_rewrite(st->dir, st->shard, st->ks, st->aof, &sc, &st->err);
+    if (r != EP_OK) return r;
+    ep__st_measure_snapshot(st);
+    return ep__st_log_deadlines(st);
+}
+
+static int ep__st_is_expired(const ep_store *st, const ep_ks_entry *e) {
+    return ep__st_expired(st, e);
+}
+
+/* Redis's active expiry, bounded: examines up to expire_scan keys from
+ * where the last tick stopped and deletes (logs DEL for) the expired ones.
+ * No memory for the list: a later tick tries again. */
+static ep_result ep__st_expire_some(ep_store *st) {
+    size_t pos = 0;
+    ep_bytes key;
+    ep_result r = EP_OK;
+    if (!st->cfg.expire_scan || ep__st_collect(st, &st->expire_slot, st->cfg.expire_scan, ep__st_is_expired) != EP_OK)
+        return EP_OK;
+    while (r == EP_OK && ep__st_next_key(st, &pos, &key)) {
+        ep_aof_record rec;
+        r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key));
+    }
+    return r;
+}
+
+static int ep__st_rewrite_due(const ep_store *st) {
+    ep_aof_stats ws;
+    if (!st->cfg.rewrite_factor) return 0;
+    ep_aof_writer_stats(st->aof, &ws);
+    if (ws.size <= st->cfg.rewrite_min_bytes) return 0;
+    return ws.size / st->cfg.rewrite_factor > st->snap_size;
+}
+
+EP_API ep_result ep_store_tick(ep_store *st) {
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    if ((r = ep__st_writer_result(st, ep_aof_writer_tick(st->aof))) != EP_OK) return r;
+    if ((r = ep__st_expire_some(st)) != EP_OK) return r;
+    if (ep__st_rewrite_due(st)) return ep_store_rewrite(st);
+    return EP_OK;
+}
+
+/* ---- keys ------------------------------------------------------------------------ */
+
+EP_API ep_result ep_store_set(ep_store *st, ep_bytes key, ep_bytes value, int64_t ttl_ms, unsigned flags) {
+    ep_aof_record recs[2];
+    const ep_ks_entry *e;
+    size_t n = 1;
+    int64_t at = 0, rel = -1;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    if ((flags & EP_STORE_NX) && (flags & EP_STORE_XX)) return EP_ERR_INVALID_ARG;
+    if ((flags & EP_STORE_KEEPTTL) && ttl_ms >= 0) return EP_ERR_INVALID_ARG;
+    if (ttl_ms == 0 || (ttl_ms > 0 && !ep__st_deadline(st, ttl_ms, &at)))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "invalid expire time in SET", key);
+    if ((r = ep__st_write(st, key, EP__ANY_TYPE, &e)) != EP_OK) return r;
+    if ((flags & EP_STORE_NX) && e) return EP_ERR_EXISTS;
+    if ((flags & EP_STORE_XX) && !e) return EP_ERR_NOT_FOUND;
+    if (ttl_ms > 0) rel = ttl_ms;
+    if ((flags & EP_STORE_KEEPTTL) && e && (rel = ep__st_remaining(st, e)) > 0) {
+        if (!ep__st_deadline(st, rel, &at)) at = INT64_MAX;
+    }
+    ep_aof_rec_set(&recs[0], key, value, rel);
+    if (rel > 0) ep_aof_rec_pexpireat(&recs[n++], key, at);
+    return ep__st_log(st, recs, n);
+}
+
+EP_API ep_result ep_store_get(ep_store *st, ep_bytes key, ep_bytes *value) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP_TYPE_STRING, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (value) *value = ep_ks_entry_value(e);
+    return EP_OK;
+}
+
+EP_API ep_result ep_store_del(ep_store *st, ep_bytes key, int *deleted) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP__ANY_TYPE, &e);
+    if (deleted) *deleted = 0;
+    if (r != EP_OK || !e) return r;
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key))) == EP_OK && deleted) *deleted = 1;
+    return r;
+}
+
+EP_API ep_result ep_store_exists(ep_store *st, ep_bytes key, int *exists) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP__ANY_TYPE, &e);
+    if (exists) *exists = e != NULL;
+    return r;
+}
+
+EP_API ep_result ep_store_type(ep_store *st, ep_bytes key, uint8_t *type) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP__ANY_TYPE, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (type) *type = ep_ks_entry_type(e);
+    return EP_OK;
+}
+
+/* INCR, DECR, INCRBY, DECRBY: rec is the record to log, delta what it adds. */
+static ep_result ep__st_incr(ep_store *st, ep_bytes key, ep_aof_record *rec, int64_t delta, int64_t *value) {
+    const ep_ks_entry *e;
+    int64_t cur = 0, next;
+    ep_result r = ep__st_write(st, key, EP_TYPE_STRING, &e);
+    if (r != EP_OK) return r;
+    if (e) {
+        ep_bytes v = ep_ks_entry_value(e);
+        if (!ep_parse_i64(v.data, v.len, &cur))
+            return ep__st_fail(st, EP_ERR_BAD_VALUE, "value is not an integer or out of range", key);
+    }
+    if (!ep__st_checked_add(cur, delta, &next))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "increment or decrement would overflow", key);
+    if ((r = ep__st_log(st, rec, 1)) == EP_OK && value) *value = next;
+    return r;
+}
+
+EP_API ep_result ep_store_incr(ep_store *st, ep_bytes key, int64_t *value) {
+    ep_aof_record rec;
+    ep_aof_rec_incr(&rec, key);
+    return ep__st_incr(st, key, &rec, 1, value);
+}
+
+EP_API ep_result ep_store_decr(ep_store *st, ep_bytes key, int64_t *value) {
+    ep_aof_record rec;
+    ep_aof_rec_decr(&rec, key);
+    return ep__st_incr(st, key, &rec, -1, value);
+}
+
+EP_API ep_result ep_store_incrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value) {
+    ep_aof_record rec;
+    ep_aof_rec_incrby(&rec, key, delta);
+    return ep__st_incr(st, key, &rec, delta, value);
+}
+
+EP_API ep_result ep_store_decrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value) {
+    ep_aof_record rec;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    if (delta == INT64_MIN) return ep__st_fail(st, EP_ERR_BAD_VALUE, "decrement would overflow", key);
+    ep_aof_rec_decrby(&rec, key, delta);
+    return ep__st_incr(st, key, &rec, -delta, value);
+}
+
+EP_API ep_result ep_store_append(ep_store *st, ep_bytes key, ep_bytes value, size_t *len) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_STRING, &e);
+    if (r != EP_OK) return r;
+    if ((e ? ep_ks_entry_len(e) : 0) + (uint64_t)value.len > EP_MAX_FIELD_LEN)
+        return ep__st_fail(st, EP_ERR_LIMIT, "string exceeds maximum allowed size", key);
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_append(&rec, key, value))) == EP_OK && len) *len = ep__st_len(st, key);
+    return r;
+}
+
+/* EXPIRE / PEXPIRE in ms: a deadline as PEXPIREAT, or DEL for ms <= 0. */
+static ep_result ep__st_expire_ms(ep_store *st, ep_bytes key, int64_t ms, int ok, int *set) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    int64_t at = 0;
+    ep_result r = ep__st_usable(st);
+    if (set) *set = 0;
+    if (r != EP_OK) return r;
+    if (!ok || (ms > 0 && !ep__st_deadline(st, ms, &at)))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "invalid expire time", key);
+    if ((r = ep__st_write(st, key, EP__ANY_TYPE, &e)) != EP_OK || !e) return r;
+    if (ms <= 0) r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key));
+    else r = ep__st_log1(st, &rec, ep_aof_rec_pexpireat(&rec, key, at));
+    if (r == EP_OK && set) *set = 1;
+    return r;
+}
+
+EP_API ep_result ep_store_expire(ep_store *st, ep_bytes key, int64_t seconds, int *set) {
+    int ok = seconds <= INT64_MAX / 1000 && seconds >= INT64_MIN / 1000;
+    return ep__st_expire_ms(st, key, ok ? seconds * 1000 : 0, ok, set);
+}
+
+EP_API ep_result ep_store_pexpire(ep_store *st, ep_bytes key, int64_t ms, int *set) {
+    return ep__st_expire_ms(st, key, ms, 1, set);
+}
+
+EP_API ep_result ep_store_persist(ep_store *st, ep_bytes key, int *removed) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP__ANY_TYPE, &e);
+    if (removed) *removed = 0;
+    if (r != EP_OK || !e || ep_ks_entry_ttl(e) < 0) return r;
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_persist(&rec, key))) == EP_OK && removed) *removed = 1;
+    return r;
+}
+
+EP_API ep_result ep_store_ttl(ep_store *st, ep_bytes key, int64_t *ms) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP__ANY_TYPE, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (ms) *ms = ep__st_remaining(st, e);
+    return EP_OK;
+}
+
+static int ep__st_same(ep_bytes a, ep_bytes b) {
+    return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+}
+
+EP_API ep_result ep_store_rename(ep_store *st, ep_bytes key, ep_bytes new_key) {
+    const ep_ks_entry *e, *d;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP__ANY_TYPE, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (ep__st_same(key, new_key)) return EP_OK;
+    if ((r = ep__st_write(st, new_key, EP__ANY_TYPE, &d)) != EP_OK) return r;
+    return ep__st_log1(st, &rec, ep_aof_rec_rename(&rec, key, new_key));
+}
+
+EP_API ep_result ep_store_copy(ep_store *st, ep_bytes src, ep_bytes dst, int replace, int *copied) {
+    const ep_ks_entry *e, *d;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, src, EP__ANY_TYPE, &e);
+    if (copied) *copied = 0;
+    if (r != EP_OK || !e) return r;
+    if (ep__st_same(src, dst)) return ep__st_fail(st, EP_ERR_INVALID_ARG, "source and destination are the same", src);
+    if ((r = ep__st_write(st, dst, EP__ANY_TYPE, &d)) != EP_OK) return r;
+    if (d && !replace) return EP_OK;
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_copy(&rec, src, dst, replace))) == EP_OK && copied) *copied = 1;
+    return r;
+}
+
+/* ---- lists ------------------------------------------------------------------------ */
+
+static ep_result ep__st_push(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, int front, size_t *len) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if (n == 0 || !values) return EP_ERR_INVALID_ARG;
+    r = front ? ep_aof_rec_lpush(&rec, &st->scratch, key, values, n) : ep_aof_rec_rpush(&rec, &st->scratch, key, values, n);
+    if ((r = ep__st_log1(st, &rec, r)) == EP_OK && len) *len = ep__st_len(st, key);
+    return r;
+}
+
+EP_API ep_result ep_store_lpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len) {
+    return ep__st_push(st, key, values, n, 1, len);
+}
+
+EP_API ep_result ep_store_rpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len) {
+    return ep__st_push(st, key, values, n, 0, len);
+}
+
+static ep_result ep__st_pop(ep_store *st, ep_bytes key, int front, ep_buf *out) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_bytes item;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if (!e || ep_ks_list_index(e, front ? 0 : -1, &item) != EP_OK) return EP_ERR_NOT_FOUND;
+    if (out) { /* copied before the pop frees it; no memory: nothing logged */
+        ep_buf_reset(out);
+        if (item.len && ep_buf_reserve(out, item.len) != EP_OK) {
+            out->err = EP_OK;
+            return ep__st_fail(st, EP_ERR_NOMEM, "no memory for the popped element", key);
+        }
+        ep_buf_put(out, item.data, item.len);
+    }
+    return ep__st_log1(st, &rec, front ? ep_aof_rec_lpop(&rec, key) : ep_aof_rec_rpop(&rec, key));
+}
+
+EP_API ep_result ep_store_lpop(ep_store *st, ep_bytes key, ep_buf *out) {
+    return ep__st_pop(st, key, 1, out);
+}
+
+EP_API ep_result ep_store_rpop(ep_store *st, ep_bytes key, ep_buf *out) {
+    return ep__st_pop(st, key, 0, out);
+}
+
+/* LLEN, HLEN, SCARD, ZCARD: 0 for an absent key. */
+static ep_result ep__st_card(ep_store *st, ep_bytes key, uint8_t type, size_t *len) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, type, &e);
+    if (len) *len = r == EP_OK && e ? ep_ks_entry_len(e) : 0;
+    return r;
+}
+
+EP_API ep_result ep_store_llen(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_LIST, len);
+}
+
+EP_API ep_result ep_store_lindex(ep_store *st, ep_bytes key, int64_t index, ep_bytes *item) {
+    const ep_ks_entry *e;
+    ep_bytes v;
+    ep_result r = ep__st_read(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if ((r = ep_ks_list_index(e, index, &v)) == EP_OK && item) *item = v;
+    return r;
+}
+
+EP_API ep_result ep_store_lrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, ep_ks_value_iter *it,
+                                 size_t *count) {
+    const ep_ks_entry *e;
+    ep_result r;
+    if (!it || !count) return EP_ERR_INVALID_ARG;
+    ep_ks_value_iter_range(it, NULL, 0, -1, 0, count); /* empty until positioned */
+    if ((r = ep__st_read(st, key, EP_TYPE_LIST, &e)) != EP_OK) return r;
+    return ep_ks_value_iter_range(it, e, start, stop, 0, count);
+}
+
+EP_API ep_result ep_store_lset(ep_store *st, ep_bytes key, int64_t index, ep_bytes value) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_bytes v;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if (!e) return ep__st_fail(st, EP_ERR_NOT_FOUND, "no such key", key);
+    if (ep_ks_list_index(e, index, &v) != EP_OK) return ep__st_fail(st, EP_ERR_LIMIT, "index out of range", key);
+    return ep__st_log1(st, &rec, ep_aof_rec_lset(&rec, key, index, value));
+}
+
+EP_API ep_result ep_store_ltrim(ep_store *st, ep_bytes key, int64_t start, int64_t stop) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK || !e) return r;
+    return ep__st_log1(st, &rec, ep_aof_rec_ltrim(&rec, key, start, stop));
+}
+
+EP_API ep_result ep_store_linsert(ep_store *st, ep_bytes key, int before, ep_bytes pivot, ep_bytes value,
+                                  int64_t *len) {
+    const ep_ks_entry *e;
+    ep_ks_value_iter it;
+    ep_aof_record rec;
+    ep_item item;
+    int found = 0;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (len) *len = 0;
+    if (r != EP_OK || !e) return r;
+    ep_ks_value_iter_init(&it, e);
+    while (!found && ep_ks_value_next(&it, &item)) found = ep__st_same(item.a, pivot);
+    if (!found) {
+        if (len) *len = -1;
+        return EP_OK;
+    }
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_linsert(&rec, key, before, pivot, value))) == EP_OK && len)
+        *len = (int64_t)ep__st_len(st, key);
+    return r;
+}
+
+EP_API ep_result ep_store_lrem(ep_store *st, ep_bytes key, int64_t count, ep_bytes value, size_t *removed) {
+    const ep_ks_entry *e;
+    ep_ks_value_iter it;
+    ep_aof_record rec;
+    ep_item item;
+    size_t matches = 0, before;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (removed) *removed = 0;
+    if (r != EP_OK || !e) return r;
+    ep_ks_value_iter_init(&it, e);
+    while (ep_ks_value_next(&it, &item)) if (ep__st_same(item.a, value)) matches++;
+    if (matches == 0) return EP_OK;
+    before = ep_ks_entry_len(e);
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_lrem(&rec, key, count, value))) == EP_OK && removed)
+        *removed = before - ep__st_len(st, key);
+    return r;
+}
+
+/* ---- hashes, sets, sorted sets ----------------------------------------------------- */
+
+/* Logs rec (built into scratch with result `built`) on a collection of
+ * `type`; *delta gets how much its length grew (grow) or shrank. */
+static ep_result ep__st_coll_log(ep_store *st, ep_bytes key, ep_aof_record *rec, ep_result built, int grow,
+                                 size_t *delta) {
+    size_t before = ep__st_len(st, key), after;
+    ep_result r = ep__st_log1(st, rec, built);
+    if (r != EP_OK) return r;
+    after = ep__st_len(st, key);
+    if (delta) *delta = grow ? after - before : before - after;
+    return EP_OK;
+}
+
+/* The removals of HDEL / SREM / ZREM: nothing logged when none is present. */
+static int ep__st_any_present(const ep_store *st, const ep_ks_entry *e, const ep_bytes *names, uint32_t n) {
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        ep_bytes v;
+        double s;
+        switch (ep_ks_entry_type(e)) {
+        case EP_TYPE_HASH: if (ep_ks_hash_get(st->ks, e, names[i], &v) == EP_OK) return 1; break;
+        case EP_TYPE_SET: if (ep_ks_set_contains(st->ks, e, names[i]) == EP_OK) return 1; break;
+        default: if (ep_ks_zset_score(st->ks, e, names[i], &s) == EP_OK) return 1; break;
+        }
+    }
+    return 0;
+}
+
+static ep_result ep__st_remove(ep_store *st, ep_bytes key, uint8_t type, const ep_bytes *names, uint32_t n,
+                               size_t *removed) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, type, &e), b;
+    if (removed) *removed = 0;
+    if (r != EP_OK) return r;
+    if (n && !names) return EP_ERR_INVALID_ARG;
+    if (!e || !ep__st_any_present(st, e, names, n)) return EP_OK;
+    if (type == EP_TYPE_HASH) b = ep_aof_rec_hdel(&rec, &st->scratch, key, names, n);
+    else if (type == EP_TYPE_SET) b = ep_aof_rec_srem(&rec, &st->scratch, key, names, n);
+    else b = ep_aof_rec_zrem(&rec, &st->scratch, key, names, n);
+    return ep__st_coll_log(st, key, &rec, b, 0, removed);
+}
+
+EP_API ep_result ep_store_hset(ep_store *st, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                               uint32_t n, size_t *added) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_HASH, &e);
+    if (added) *added = 0;
+    if (r != EP_OK) return r;
+    if (n == 0 || !fields || !values) return EP_ERR_INVALID_ARG;
+    return ep__st_coll_log(st, key, &rec, ep_aof_rec_hset(&rec, &st->scratch, key, fields, values, n), 1, added);
+}
+
+EP_API ep_result ep_store_hget(ep_store *st, ep_bytes key, ep_bytes field, ep_bytes *value) {
+    const ep_ks_entry *e;
+    ep_bytes v;
+    ep_result r = ep__st_read(st, key, EP_TYPE_HASH, &e);
+    if (r != EP_OK) return r;
+    if ((r = ep_ks_hash_get(st->ks, e, field, &v)) == EP_OK && value) *value = v;
+    return r;
+}
+
+EP_API ep_result ep_store_hdel(ep_store *st, ep_bytes key, const ep_bytes *fields, uint32_t n, size_t *removed) {
+    return ep__st_remove(st, key, EP_TYPE_HASH, fields, n, removed);
+}
+
+EP_API ep_result ep_store_hincrby(ep_store *st, ep_bytes key, ep_bytes field, int64_t delta, int64_t *value) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_bytes v;
+    int64_t cur = 0, next;
+    ep_result r = ep__st_write(st, key, EP_TYPE_HASH, &e);
+    if (r != EP_OK) return r;
+    if (e && ep_ks_hash_get(st->ks, e, field, &v) == EP_OK && !ep_parse_i64(v.data, v.len, &cur))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "hash value is not an integer", key);
+    if (!ep__st_checked_add(cur, delta, &next))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "increment or decrement would overflow", key);
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_hincrby(&rec, key, field, delta))) == EP_OK && value) *value = next;
+    return r;
+}
+
+EP_API ep_result ep_store_hlen(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_HASH, len);
+}
+
+/* HGETALL / SMEMBERS: every element; absent key: an empty iteration. */
+static ep_result ep__st_all(ep_store *st, ep_bytes key, uint8_t type, ep_ks_value_iter *it) {
+    const ep_ks_entry *e;
+    ep_result r;
+    if (!it) return EP_ERR_INVALID_ARG;
+    ep_ks_value_iter_init(it, NULL);
+    if ((r = ep__st_read(st, key, type, &e)) != EP_OK) return r;
+    ep_ks_value_iter_init(it, e);
+    return EP_OK;
+}
+
+EP_API ep_result ep_store_hgetall(ep_store *st, ep_bytes key, ep_ks_value_iter *it) {
+    return ep__st_all(st, key, EP_TYPE_HASH, it);
+}
+
+EP_API ep_result ep_store_sadd(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *added) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_SET, &e);
+    if (added) *added = 0;
+    if (r != EP_OK) return r;
+    if (n == 0 || !members) return EP_ERR_INVALID_ARG;
+    return ep__st_coll_log(st, key, &rec, ep_aof_rec_sadd(&rec, &st->scratch, key, members, n), 1, added);
+}
+
+EP_API ep_result ep_store_srem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed) {
+    return ep__st_remove(st, key, EP_TYPE_SET, members, n, removed);
+}
+
+EP_API ep_result ep_store_sismember(ep_store *st, ep_bytes key, ep_bytes member, int *is_member) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP_TYPE_SET, &e);
+    if (is_member) *is_member = r == EP_OK && ep_ks_set_contains(st->ks, e, member) == EP_OK;
+    return r;
+}
+
+EP_API ep_result ep_store_smembers(ep_store *st, ep_bytes key, ep_ks_value_iter *it) {
+    return ep__st_all(st, key, EP_TYPE_SET, it);
+}
+
+EP_API ep_result ep_store_scard(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_SET, len);
+}
+
+EP_API ep_result ep_store_zadd(ep_store *st, ep_bytes key, const double *scores, const ep_bytes *members,
+                               uint32_t n, size_t *added) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    uint32_t i;
+    ep_result r = ep__st_write(st, key, EP_TYPE_ZSET, &e);
+    if (added) *added = 0;
+    if (r != EP_OK) return r;
+    if (n == 0 || !scores || !members) return EP_ERR_INVALID_ARG;
+    for (i = 0; i < n; i++)
+        if (scores[i] != scores[i]) return ep__st_fail(st, EP_ERR_BAD_VALUE, "value is not a valid float", key);
+    return ep__st_coll_log(st, key, &rec, ep_aof_rec_zadd(&rec, &st->scratch, key, scores, members, n), 1, added);
+}
+
+EP_API ep_result ep_store_zrem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed) {
+    return ep__st_remove(st, key, EP_TYPE_ZSET, members, n, removed);
+}
+
+EP_API ep_result ep_store_zscore(ep_store *st, ep_bytes key, ep_bytes member, double *score) {
+    const ep_ks_entry *e;
+    double s;
+    ep_result r = ep__st_read(st, key, EP_TYPE_ZSET, &e);
+    if (r != EP_OK) return r;
+    if ((r = ep_ks_zset_score(st->ks, e, member, &s)) == EP_OK && score) *score = s;
+    return r;
+}
+
+EP_API ep_result ep_store_zrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, int reverse,
+                                 ep_ks_value_iter *it, size_t *count) {
+    const ep_ks_entry *e;
+    ep_result r;
+    if (!it || !count) return EP_ERR_INVALID_ARG;
+    ep_ks_value_iter_range(it, NULL, 0, -1, 0, count);
+    if ((r = ep__st_read(st, key, EP_TYPE_ZSET, &e)) != EP_OK) return r;
+    return ep_ks_value_iter_range(it, e, start, stop, reverse, count);
+}
+
+EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_ZSET, len);
+}
+/* ---- end src/recover/store.c ---- */
 
 #endif /* EMBER_PERSIST_IMPLEMENTATION */
 

@@ -43,6 +43,7 @@ DECLARATIONS = [                 # public API, in layer order
     "src/codec/codec_resp.h",
     "src/codec/lzf.h",
     "src/codec/codec_rdb.h",
+    "src/codec/aof_build.h",
     "src/file/keyfile.h",
     "src/file/aof.h",
     "src/file/snapshot.h",
@@ -50,6 +51,7 @@ DECLARATIONS = [                 # public API, in layer order
     "src/store/keyspace.h",
     "src/recover/recovery.h",
     "src/recover/redis.h",
+    "src/recover/store.h",
 ]
 IMPLEMENTATION = [               # private helpers first, then layer order
     "src/base/internal.h",
@@ -66,6 +68,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/codec/codec_resp.c",
     "src/codec/lzf.c",
     "src/codec/codec_rdb.c",
+    "src/codec/aof_build.c",
     "src/file/stream.h",
     "src/file/stream.c",
     "src/file/keyfile.c",
@@ -76,6 +79,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/store/keyspace.c",
     "src/recover/recovery.c",
     "src/recover/redis_load.c",
+    "src/recover/store.c",
 ]
 LICENSE = "src/LICENSE.txt"
 
