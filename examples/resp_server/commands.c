@@ -481,7 +481,7 @@ static void c_info(server *s, client *c) {
     size_t n = 0, i;
     int all = c->argc == 1, want[5] = {0, 0, 0, 0, 0};
     const char *sec[5] = {"server", "clients", "persistence", "replication", "keyspace"};
-    ep_aof_writer_stats st;
+    ep_aof_stats st;
     for (i = 1; i < c->argc; i++) {
         size_t k;
         if (arg_is(c, i, "all") || arg_is(c, i, "everything") || arg_is(c, i, "default")) all = 1;
@@ -490,7 +490,7 @@ static void c_info(server *s, client *c) {
     }
     if (all) want[0] = want[1] = want[2] = want[3] = want[4] = 1;
     memset(&st, 0, sizeof st);
-    if (s->aof) ep_aof_writer_stats_get(s->aof, &st);
+    if (s->aof) ep_aof_writer_stats(s->aof, &st);
 #define ADD(...) n += (size_t)snprintf(b + n, sizeof b - n, __VA_ARGS__)
     if (want[0])
         ADD("# Server\r\nredis_version:7.0.15\r\nember_persist_version:%s\r\nredis_mode:standalone\r\n"

@@ -306,8 +306,7 @@ EPT_CASE(snapshot_bytes_equal_the_file_writer) {
     wc.vfs = vfs;
     EPT_CHECK_OK(ep_snapshot_writer_begin("shard-7.snap", 7, &wc, &w, NULL));
     for (i = 0; i < 9; i++) EPT_CHECK_OK(ep_snapshot_writer_add(w, &es[i]));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     EPT_CHECK_OK(ep_vfs_read_all(vfs, "shard-7.snap", NULL, 1u << 20, &file, &flen, NULL));
     EPT_CHECK_OK(ep_snapshot_write_bytes(7, es, 9, NULL, &mem, &mlen));
     EPT_CHECK_EQ(mlen, flen);

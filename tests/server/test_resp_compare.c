@@ -9,6 +9,7 @@
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/procs.h"
+#include "support/redis_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,7 +135,7 @@ typedef struct pair {
 static int start_pair(pair *p) {
     char d1[1024], d2[1024];
     memset(p, 0, sizeof *p);
-    if (!ept_have("redis-server") || !ept_have("redis-cli")) {
+    if (!ept_have_program("redis-server") || !ept_have_program("redis-cli")) {
         ept_skip("redis-server or redis-cli not installed");
         return 0;
     }

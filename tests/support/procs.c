@@ -1,6 +1,7 @@
 /* Test processes and clients (procs.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "procs.h"
+#include "redis_util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,27 +64,6 @@ static void ept_sleep_ms(int ms) {
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (long)(ms % 1000) * 1000000L;
     nanosleep(&ts, NULL);
-}
-
-int ept_free_port(void) {
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int port = -1, fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
-int ept_have(const char *prog) {
-    char cmd[512];
-    if (strchr(prog, '/')) return access(prog, X_OK) == 0;
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", prog);
-    return system(cmd) == 0;
 }
 
 const char *ept_resp_server_path(void) {

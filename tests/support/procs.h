@@ -13,10 +13,8 @@ typedef struct ept_proc {
     int port;
 } ept_proc;
 
-/* A TCP port on 127.0.0.1 that was free a moment ago (bind 0, read it back). */
-int ept_free_port(void);
-/* 1 if prog is found on PATH (or is an executable path). */
-int ept_have(const char *prog);
+/* Free ports and "is it installed" come from redis_util.h (ept_free_port,
+ * ept_have_program). */
 /* The resp_server binary (EP_RESP_SERVER or build/examples/resp_server). */
 const char *ept_resp_server_path(void);
 
