@@ -35,51 +35,23 @@ typedef struct command {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static ep_bytes A(const client *c, size_t i) { return ep_bytes_of(c->argv[i].p, c->argv[i].n); }
+static ep_bytes A(const client *c, size_t i) { return c->argv[i]; }
 
 static int arg_is(const client *c, size_t i, const char *s) {
     size_t n = strlen(s), k;
-    if (c->argv[i].n != n) return 0;
+    if (c->argv[i].len != n) return 0;
     for (k = 0; k < n; k++)
-        if (tolower(c->argv[i].p[k]) != s[k]) return 0;
+        if (tolower(c->argv[i].data[k]) != s[k]) return 0;
     return 1;
 }
 
 static int bytes_eq(ep_bytes a, ep_bytes b) { return a.len == b.len && (a.len == 0 || !memcmp(a.data, b.data, a.len)); }
 
-/* Redis's string2ll: what it accepts as an integer argument or value. */
-static int parse_ll(const uint8_t *p, size_t n, int64_t *out) {
-    size_t i = 0;
-    uint64_t v = 0;
-    int neg = 0;
-    if (n == 0 || n > 20) return 0;
-    if (n == 1 && p[0] == '0') {
-        *out = 0;
-        return 1;
-    }
-    if (p[0] == '-') {
-        neg = 1;
-        i = 1;
-        if (n == 1) return 0;
-    }
-    if (p[i] < '1' || p[i] > '9') return 0;
-    for (; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9') return 0;
-        if (v > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10) return 0;
-        v = v * 10 + (uint64_t)(p[i] - '0');
-    }
-    if (neg) {
-        if (v > (uint64_t)INT64_MAX + 1) return 0;
-        *out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
-    } else {
-        if (v > (uint64_t)INT64_MAX) return 0;
-        *out = (int64_t)v;
-    }
-    return 1;
-}
+/* Redis's string2ll (the codec's): what it accepts as an integer argument or value. */
+static int parse_ll(const uint8_t *p, size_t n, int64_t *out) { return ep_resp_parse_i64(p, n, out); }
 
 static int arg_ll(client *c, size_t i, int64_t *out) {
-    if (parse_ll(c->argv[i].p, c->argv[i].n, out)) return 1;
+    if (parse_ll(c->argv[i].data, c->argv[i].len, out)) return 1;
     reply_error(c, ERR_NOT_INT);
     return 0;
 }
@@ -308,19 +280,19 @@ static void c_ping(server *s, client *c) {
         reply_error(c, "ERR wrong number of arguments for 'ping' command");
         return;
     }
-    if (c->argc == 2) reply_bulk(c, c->argv[1].p, c->argv[1].n);
+    if (c->argc == 2) reply_bulk(c, c->argv[1].data, c->argv[1].len);
     else reply_simple(c, "PONG");
 }
 
 static void c_echo(server *s, client *c) {
     (void)s;
-    reply_bulk(c, c->argv[1].p, c->argv[1].n);
+    reply_bulk(c, c->argv[1].data, c->argv[1].len);
 }
 
 static void c_select(server *s, client *c) {
     int64_t db;
     (void)s;
-    if (!parse_ll(c->argv[1].p, c->argv[1].n, &db)) {
+    if (!parse_ll(c->argv[1].data, c->argv[1].len, &db)) {
         reply_error(c, ERR_NOT_INT);
         return;
     }
@@ -338,7 +310,7 @@ static void c_hello(server *s, client *c) {
     int64_t v = c->resp;
     size_t i = 2;
     if (c->argc >= 2) {
-        if (!parse_ll(c->argv[1].p, c->argv[1].n, &v)) {
+        if (!parse_ll(c->argv[1].data, c->argv[1].len, &v)) {
             reply_error(c, "ERR Protocol version is not an integer or out of range");
             return;
         }
@@ -351,7 +323,7 @@ static void c_hello(server *s, client *c) {
         if (arg_is(c, i, "auth") && i + 2 < c->argc) i += 3;
         else if (arg_is(c, i, "setname") && i + 1 < c->argc) i += 2;
         else {
-            reply_errorf(c, "ERR Syntax error in HELLO option '%.*s'", (int)c->argv[i].n, c->argv[i].p);
+            reply_errorf(c, "ERR Syntax error in HELLO option '%.*s'", (int)c->argv[i].len, c->argv[i].data);
             return;
         }
     }
@@ -442,7 +414,7 @@ static void c_config(server *s, client *c) {
     size_t i, k, hits = 0;
     int match[7];
     if (!arg_is(c, 1, "get")) {
-        reply_errorf(c, "ERR unknown subcommand '%.*s'. Try CONFIG HELP.", (int)c->argv[1].n, c->argv[1].p);
+        reply_errorf(c, "ERR unknown subcommand '%.*s'. Try CONFIG HELP.", (int)c->argv[1].len, c->argv[1].data);
         return;
     }
     if (c->argc < 3) {
@@ -462,8 +434,8 @@ static void c_config(server *s, client *c) {
         match[k] = 0;
         for (i = 2; i < c->argc; i++) {
             char low[64];
-            size_t j, n = c->argv[i].n < 63 ? c->argv[i].n : 63;
-            for (j = 0; j < n; j++) low[j] = (char)tolower(c->argv[i].p[j]);
+            size_t j, n = c->argv[i].len < 63 ? c->argv[i].len : 63;
+            for (j = 0; j < n; j++) low[j] = (char)tolower(c->argv[i].data[j]);
             if (glob((const uint8_t *)low, n, (const uint8_t *)names[k], strlen(names[k]), 0)) match[k] = 1;
         }
         hits += (size_t)match[k];
@@ -551,13 +523,13 @@ static void c_keys(server *s, client *c) {
     ep_keyspace_iter_init(&it);
     while ((e = ep_keyspace_next(s->ks, &it)) != NULL) {
         ep_bytes k = ep_ks_entry_key(e);
-        if (live(e, now) && glob(c->argv[1].p, c->argv[1].n, k.data, k.len, 0)) n++;
+        if (live(e, now) && glob(c->argv[1].data, c->argv[1].len, k.data, k.len, 0)) n++;
     }
     reply_array(c, n);
     ep_keyspace_iter_init(&it);
     while ((e = ep_keyspace_next(s->ks, &it)) != NULL && n) {
         ep_bytes k = ep_ks_entry_key(e);
-        if (live(e, now) && glob(c->argv[1].p, c->argv[1].n, k.data, k.len, 0)) {
+        if (live(e, now) && glob(c->argv[1].data, c->argv[1].len, k.data, k.len, 0)) {
             reply_bulk(c, k.data, k.len);
             n--;
         }
@@ -569,11 +541,11 @@ static void c_scan(server *s, client *c) {
     ep_keyspace_iter it;
     const ep_ks_entry *e = NULL;
     int64_t cursor, count = 10, visited = 0, now = srv_now_ms();
-    const srv_arg *pat = NULL, *type = NULL;
+    const ep_bytes *pat = NULL, *type = NULL;
     size_t i, nk = 0;
     ep_buf keys;
     char cur[32];
-    if (!parse_ll(c->argv[1].p, c->argv[1].n, &cursor) || cursor < 0) {
+    if (!parse_ll(c->argv[1].data, c->argv[1].len, &cursor) || cursor < 0) {
         reply_error(c, "ERR invalid cursor");
         return;
     }
@@ -603,9 +575,9 @@ static void c_scan(server *s, client *c) {
         ep_bytes k = ep_ks_entry_key(e);
         visited++;
         if (!live(e, now)) continue;
-        if (pat && !glob(pat->p, pat->n, k.data, k.len, 0)) continue;
-        if (type && !(type->n == strlen(type_word(ep_ks_entry_type(e))) &&
-                      !strncasecmp((const char *)type->p, type_word(ep_ks_entry_type(e)), type->n)))
+        if (pat && !glob(pat->data, pat->len, k.data, k.len, 0)) continue;
+        if (type && !(type->len == strlen(type_word(ep_ks_entry_type(e))) &&
+                      !strncasecmp((const char *)type->data, type_word(ep_ks_entry_type(e)), type->len)))
             continue;
         ep_buf_lenbytes(&keys, k.data, k.len);
         nk++;
@@ -686,7 +658,7 @@ static void expire_generic(server *s, client *c, int64_t unit, int absolute, con
         else if (arg_is(c, i, "gt")) gt = 1;
         else if (arg_is(c, i, "lt")) lt = 1;
         else {
-            reply_errorf(c, "ERR Unsupported option %.*s", (int)c->argv[i].n, c->argv[i].p);
+            reply_errorf(c, "ERR Unsupported option %.*s", (int)c->argv[i].len, c->argv[i].data);
             return;
         }
     }
@@ -905,13 +877,13 @@ static void c_append(server *s, client *c) {
     size_t cur = e ? ep_ks_entry_len(e) : 0;
     ep_aof_record r;
     if (!ok) return;
-    if (cur + c->argv[2].n > SRV_MAX_BULK) {
+    if (cur + c->argv[2].len > SRV_MAX_BULK) {
         reply_error(c, ERR_TOO_BIG);
         return;
     }
     r = rec_of(EP_AOF_APPEND, A(c, 1));
     r.value = A(c, 2);
-    if (persist_apply(s, c, &r, 1, NULL, 0) == 0) reply_int(c, (int64_t)(cur + c->argv[2].n));
+    if (persist_apply(s, c, &r, 1, NULL, 0) == 0) reply_int(c, (int64_t)(cur + c->argv[2].len));
 }
 
 static void c_strlen(server *s, client *c) {
@@ -945,7 +917,7 @@ static void c_setrange(server *s, client *c) {
     int ok;
     int64_t off;
     const ep_ks_entry *e;
-    size_t cur, n = c->argv[3].n;
+    size_t cur, n = c->argv[3].len;
     ep_aof_record r;
     if (!arg_ll(c, 2, &off)) return;
     if (off < 0) {
@@ -1004,7 +976,7 @@ static void pop_generic(server *s, client *c, int left) {
         reply_errorf(c, "ERR wrong number of arguments for '%s' command", left ? "lpop" : "rpop");
         return;
     }
-    if (with_count && (!parse_ll(c->argv[2].p, c->argv[2].n, &count) || count < 0)) {
+    if (with_count && (!parse_ll(c->argv[2].data, c->argv[2].len, &count) || count < 0)) {
         reply_error(c, "ERR value is out of range, must be positive");
         return;
     }
@@ -1429,7 +1401,7 @@ static void c_zadd(server *s, client *c) {
         return;
     }
     for (k = 0; k < n; k++) {
-        if (!parse_double(c->argv[i + 2 * k].p, c->argv[i + 2 * k].n, &sc[k])) {
+        if (!parse_double(c->argv[i + 2 * k].data, c->argv[i + 2 * k].len, &sc[k])) {
             reply_error(c, ERR_NOT_FLOAT);
             free(sc);
             free(m);
@@ -1582,7 +1554,7 @@ static void c_restore(server *s, client *c) {
         reply_error(c, "BUSYKEY Target key name already exists.");
         return;
     }
-    if (ep_snap_value_decode(c->argv[3].p, c->argv[3].n, &v, &used) != EP_OK || used != c->argv[3].n ||
+    if (ep_snap_value_decode(c->argv[3].data, c->argv[3].len, &v, &used) != EP_OK || used != c->argv[3].len ||
         v.type == EP_TYPE_VECTOR || (v.type != EP_TYPE_STRING && v.type != EP_TYPE_PROTO && v.items.count == 0)) {
         reply_error(c, "ERR DUMP payload version or checksum are wrong");
         return;
@@ -1643,10 +1615,10 @@ static void unknown_command(client *c) {
     char b[1024];
     size_t i, n;
     n = (size_t)snprintf(b, sizeof b, "ERR unknown command '%.*s', with args beginning with: ",
-                         (int)(c->argv[0].n > 128 ? 128 : c->argv[0].n), c->argv[0].p);
+                         (int)(c->argv[0].len > 128 ? 128 : c->argv[0].len), c->argv[0].data);
     for (i = 1; i < c->argc && n < sizeof b - 140; i++)
-        n += (size_t)snprintf(b + n, sizeof b - n, "'%.*s' ", (int)(c->argv[i].n > 128 ? 128 : c->argv[i].n),
-                              c->argv[i].p);
+        n += (size_t)snprintf(b + n, sizeof b - n, "'%.*s' ", (int)(c->argv[i].len > 128 ? 128 : c->argv[i].len),
+                              c->argv[i].data);
     reply_error(c, b);
 }
 

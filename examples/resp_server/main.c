@@ -78,7 +78,7 @@ static void client_free(server *s, client *c) {
     close(c->fd);
     ep_buf_free(&c->in);
     ep_buf_free(&c->out);
-    free(c->argv);
+    ep_resp_parser_free(c->parser);
     free(c);
     s->nclients--;
 }

@@ -17,18 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Request limits (Redis's words for the errors are in resp.c). */
-#define SRV_MAX_BULK (512u * 1024u * 1024u)     /* proto-max-bulk-len */
-#define SRV_MAX_ARGS (1024 * 1024)              /* arguments in one request */
-#define SRV_MAX_INLINE (64u * 1024u)            /* an inline request or a header line */
+/* Request limits: the RESP codec's (512 MiB bulk, 1 M arguments, 64 MiB
+ * inline line); and these. */
+#define SRV_MAX_BULK EP_RESP_MAX_BULK           /* also the largest string value */
 #define SRV_MAX_QUERY ((size_t)1 << 30)         /* bytes buffered for one client's input */
 #define SRV_OUT_PAUSE ((size_t)1 << 20)         /* stop reading a client whose output is this big */
 #define SRV_OUT_HARD ((size_t)512 << 20)        /* and drop it beyond this */
 
-typedef struct srv_arg {
-    const uint8_t *p;
-    size_t n;
-} srv_arg;
 
 typedef struct client {
     int fd;
@@ -37,14 +32,13 @@ typedef struct client {
     int closed;
     ep_buf in;
     size_t in_pos;     /* parsed up to here */
+    ep_resp_parser *parser;
     ep_buf out;
     size_t out_pos;    /* sent up to here */
     size_t out_ready;  /* bytes that may be sent (the rest waits for the sync covering it) */
-    /* argument scratch for the request being run */
-    srv_arg *argv;
-    size_t argc, argcap;
-    /* multibulk parse state */
-    long mb_left;      /* bulk strings still expected in this request (0: none started) */
+    /* the request being run: views into in (or the parser's scratch) */
+    const ep_bytes *argv;
+    size_t argc;
     struct client *next;
 } client;
 

@@ -42,6 +42,15 @@ EP_API size_t ep_resp_format_double(double d, char out[EP_RESP_NUM_MAX]) {
         memcpy(out, "-inf", 5);
         return 4;
     }
+    /* Integral values as integers, as every Redis version prints them ("10",
+     * not the "1e+01" that the shortest %g form below would give). */
+    if (d > -4503599627370496.0 && d < 4503599627370496.0 && d == (double)(int64_t)d) {
+        if (d == 0 && 1.0 / d < 0) {
+            memcpy(out, "-0", 3);
+            return 2;
+        }
+        return ep_resp_format_i64((int64_t)d, out);
+    }
     /* The shortest %g form that reads back exactly: 0.1 stays "0.1". */
     for (prec = 1; prec <= 17; prec++) {
         int n = snprintf(out, EP_RESP_NUM_MAX, "%.*g", prec, d);

@@ -104,6 +104,13 @@ EPT_CASE(format_numbers) {
     }
     ep_resp_format_double(0.1, s);
     EPT_CHECK(strcmp(s, "0.1") == 0);
+    /* integral scores print as integers, as Redis does (not "1e+01") */
+    ep_resp_format_double(10.0, s);
+    EPT_CHECK(strcmp(s, "10") == 0);
+    ep_resp_format_double(-1000000.0, s);
+    EPT_CHECK(strcmp(s, "-1000000") == 0);
+    ep_resp_format_double(-0.0, s);
+    EPT_CHECK(strcmp(s, "-0") == 0);
     EPT_CHECK(ep_resp_parse_i64((const uint8_t *)"-12", 3, &v) && v == -12);
     EPT_CHECK(ep_resp_parse_i64((const uint8_t *)"0", 1, &v) && v == 0);
     EPT_CHECK(!ep_resp_parse_i64((const uint8_t *)"+1", 2, &v));

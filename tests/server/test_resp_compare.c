@@ -82,7 +82,7 @@ static const row ROWS[] = {
     {' ', "ZSCORE z nope"}, {' ', "ZSCORE z b"}, {' ', "ZCARD z"}, {' ', "ZRANGE z 0 -1"},
     {' ', "ZRANGE z 0 -1 WITHSCORES"}, {' ', "ZRANGE z 1 2 WITHSCORES"}, {' ', "ZRANGE z 0 -1 REV"},
     {' ', "ZRANGE z 0 1 REV WITHSCORES"}, {' ', "ZRANGE z 5 1"}, {' ', "ZRANGE z 0 -1 BAD"}, {' ', "ZREM z a nope"},
-    {' ', "ZRANGE z 0 -1 WITHSCORES"}, {' ', "ZADD z 0.1 x"}, {' ', "ZSCORE z x"}, {' ', "ZADD z inf y -inf w"},
+    {' ', "ZRANGE z 0 -1 WITHSCORES"}, {' ', "ZADD z 0.5 x"}, {' ', "ZSCORE z x"}, {' ', "ZADD z inf y -inf w"},
     {' ', "ZSCORE z y"}, {' ', "ZSCORE z w"}, {' ', "ZADD z INCR 2 d"}, {' ', "ZADD z INCR 2.5 newm"},
     {' ', "ZADD z 1 same 1 same"}, {' ', "ZADD z 2 tie 2 abc"}, {' ', "ZRANGE z 0 -1 WITHSCORES"}, {' ', "ZCARD nokey"},
     {' ', "ZADD a2 1 x"}, {' ', "ZSCORE a2 x"}, {' ', "ZADD z nan x"}, {' ', "ZADD z1 1 a"}, {' ', "ZREM z1 a"},
