@@ -113,24 +113,22 @@ static const ep_ks_entry *lookup_type(server *s, client *c, ep_bytes key, uint8_
     return e;
 }
 
-/* Element i of a collection (O(i): the keyspace iterates). */
-static int nth_item(const ep_ks_entry *e, size_t i, ep_item *out) {
-    ep_ks_value_iter it;
-    size_t k = 0;
-    ep_ks_value_iter_init(&it, e);
-    while (ep_ks_value_next(&it, out))
-        if (k++ == i) return 1;
-    return 0;
-}
-
-/* The element whose first field is a (hash field, set or zset member). */
-static int find_item(const ep_ks_entry *e, ep_bytes a, ep_item *out) {
+/* The element whose first field is a: O(1) for a hash field, set or zset
+ * member (the keyspace's reads); a list pivot is a scan, as in Redis. */
+static int find_item(server *s, const ep_ks_entry *e, ep_bytes a, ep_item *out) {
     ep_ks_value_iter it;
     if (!e) return 0;
-    ep_ks_value_iter_init(&it, e);
-    while (ep_ks_value_next(&it, out))
-        if (bytes_eq(out->a, a)) return 1;
-    return 0;
+    out->a = a;
+    switch (ep_ks_entry_type(e)) {
+    case EP_TYPE_HASH: return ep_ks_hash_get(s->ks, e, a, &out->b) == EP_OK;
+    case EP_TYPE_SET: return ep_ks_set_contains(s->ks, e, a) == EP_OK;
+    case EP_TYPE_ZSET: return ep_ks_zset_score(s->ks, e, a, &out->score) == EP_OK;
+    default:
+        ep_ks_value_iter_init(&it, e);
+        while (ep_ks_value_next(&it, out))
+            if (out->a.len == a.len && (a.len == 0 || !memcmp(out->a.data, a.data, a.len))) return 1;
+        return 0;
+    }
 }
 
 /* Arguments [from, from+n) as byte views (freed by the caller). */
@@ -156,49 +154,19 @@ static int del_key(server *s, client *c, ep_bytes key) {
     return persist_apply(s, c, &d, 1, NULL, 0);
 }
 
-/* Reply an array of the elements in [start, stop] of an ordered collection. */
+/* Reply an array of the elements in [start, stop] of a list or sorted set
+ * (Redis's clamping; rev: rank 0 is the highest score). The keyspace
+ * positions the iterator: O(count) for a list, no copy. */
 static void reply_range(client *c, const ep_ks_entry *e, int64_t start, int64_t stop, int withscores, int rev) {
-    int64_t len = (int64_t)ep_ks_entry_len(e), i = 0;
     ep_ks_value_iter it;
     ep_item item;
-    if (start < 0) start += len;
-    if (stop < 0) stop += len;
-    if (start < 0) start = 0;
-    if (start > stop || start >= len) {
-        reply_array(c, 0);
-        return;
-    }
-    if (stop >= len) stop = len - 1;
-    if (rev) { /* rank r from the end = index len-1-r */
-        int64_t a = len - 1 - stop, b = len - 1 - start;
-        start = a;
-        stop = b;
-    }
-    reply_array(c, (size_t)((stop - start + 1) * (withscores && c->resp == 2 ? 2 : 1)));
-    if (!rev) {
-        ep_ks_value_iter_init(&it, e);
-        while (i <= stop && ep_ks_value_next(&it, &item)) {
-            if (i++ < start) continue;
-            if (withscores && c->resp == 3) reply_array(c, 2);
-            reply_bulk(c, item.a.data, item.a.len);
-            if (withscores) reply_double(c, item.score);
-        }
-    } else {
-        /* collect then emit backwards: a small index of the range */
-        size_t n = (size_t)(stop - start + 1), k = 0;
-        ep_item *v = (ep_item *)malloc(n * sizeof *v);
-        if (!v) return;
-        ep_ks_value_iter_init(&it, e);
-        while (i <= stop && ep_ks_value_next(&it, &item)) {
-            if (i++ < start) continue;
-            v[k++] = item;
-        }
-        while (k-- > 0) {
-            if (withscores && c->resp == 3) reply_array(c, 2);
-            reply_bulk(c, v[k].a.data, v[k].a.len);
-            if (withscores) reply_double(c, v[k].score);
-        }
-        free(v);
+    size_t n = 0;
+    if (ep_ks_value_iter_range(&it, e, start, stop, rev, &n) != EP_OK) n = 0;
+    reply_array(c, n * (withscores && c->resp == 2 ? 2 : 1));
+    while (n-- > 0 && ep_ks_value_next(&it, &item)) {
+        if (withscores && c->resp == 3) reply_array(c, 2);
+        reply_bulk(c, item.a.data, item.a.len);
+        if (withscores) reply_double(c, item.score);
     }
 }
 
@@ -1058,15 +1026,13 @@ static void c_lrange(server *s, client *c) {
 
 static void c_lindex(server *s, client *c) {
     int ok;
-    int64_t i, len;
+    int64_t i;
     const ep_ks_entry *e;
     ep_item item;
     if (!arg_ll(c, 2, &i)) return;
     e = lookup_type(s, c, A(c, 1), EP_TYPE_LIST, &ok);
     if (!ok) return;
-    len = e ? (int64_t)ep_ks_entry_len(e) : 0;
-    if (i < 0) i += len;
-    if (!e || i < 0 || i >= len || !nth_item(e, (size_t)i, &item)) reply_null(c);
+    if (!e || ep_ks_list_index(e, i, &item.a) != EP_OK) reply_null(c);
     else reply_bulk(c, item.a.data, item.a.len);
 }
 
@@ -1154,7 +1120,7 @@ static void c_linsert(server *s, client *c) {
         reply_int(c, 0);
         return;
     }
-    if (!find_item(e, A(c, 3), &item)) {
+    if (!find_item(s, e, A(c, 3), &item)) {
         reply_int(c, -1);
         return;
     }
@@ -1189,7 +1155,7 @@ static void c_hset(server *s, client *c) {
     for (i = 0; f && i < n; i++) { /* new fields, counting a repeated one once */
         int dup = 0;
         for (j = 0; j < i && !dup; j++) dup = bytes_eq(f[j], f[i]);
-        if (!dup && !find_item(e, f[i], &item)) added++;
+        if (!dup && !find_item(s, e, f[i], &item)) added++;
     }
     ep_buf_reset(&s->scratch);
     r = rec_of(EP_AOF_HSET, A(c, 1));
@@ -1206,7 +1172,7 @@ static void c_hget(server *s, client *c) {
     const ep_ks_entry *e = lookup_type(s, c, A(c, 1), EP_TYPE_HASH, &ok);
     ep_item item;
     if (!ok) return;
-    if (find_item(e, A(c, 2), &item)) reply_bulk(c, item.b.data, item.b.len);
+    if (find_item(s, e, A(c, 2), &item)) reply_bulk(c, item.b.data, item.b.len);
     else reply_null(c);
 }
 
@@ -1231,7 +1197,7 @@ static void remove_generic(server *s, client *c, uint8_t type, uint8_t tag) {
     for (i = 0; i < n; i++) {
         int dup = 0;
         for (j = 0; j < k && !dup; j++) dup = bytes_eq(m[j], m[i]);
-        if (!dup && find_item(e, m[i], &item)) m[k++] = m[i];
+        if (!dup && find_item(s, e, m[i], &item)) m[k++] = m[i];
     }
     if (k == 0) {
         reply_int(c, 0);
@@ -1276,7 +1242,7 @@ static void member_generic(server *s, client *c, uint8_t type) {
     int ok;
     const ep_ks_entry *e = lookup_type(s, c, A(c, 1), type, &ok);
     ep_item item;
-    if (ok) reply_int(c, find_item(e, A(c, 2), &item));
+    if (ok) reply_int(c, find_item(s, e, A(c, 2), &item));
 }
 
 static void c_hexists(server *s, client *c) { member_generic(s, c, EP_TYPE_HASH); }
@@ -1290,7 +1256,7 @@ static void c_hincrby(server *s, client *c) {
     if (!arg_ll(c, 3, &d)) return;
     e = lookup_type(s, c, A(c, 1), EP_TYPE_HASH, &ok);
     if (!ok) return;
-    if (find_item(e, A(c, 2), &item) && !parse_ll(item.b.data, item.b.len, &cur)) {
+    if (find_item(s, e, A(c, 2), &item) && !parse_ll(item.b.data, item.b.len, &cur)) {
         reply_error(c, "ERR hash value is not an integer");
         return;
     }
@@ -1322,7 +1288,7 @@ static void c_sadd(server *s, client *c) {
     for (i = 0; i < n; i++) { /* the new members, once each */
         int dup = 0;
         for (j = 0; j < k && !dup; j++) dup = bytes_eq(m[j], m[i]);
-        if (!dup && !find_item(e, m[i], &item)) m[k++] = m[i];
+        if (!dup && !find_item(s, e, m[i], &item)) m[k++] = m[i];
     }
     if (k == 0) {
         reply_int(c, 0);
@@ -1425,7 +1391,7 @@ static void c_zadd(server *s, client *c) {
         if (earlier >= 0) {
             exists = 1;
             cur = sc[earlier];
-        } else if (find_item(e, m[k], &item)) {
+        } else if (find_item(s, e, m[k], &item)) {
             exists = 1;
             cur = item.score;
         }
@@ -1484,7 +1450,7 @@ static void c_zscore(server *s, client *c) {
     const ep_ks_entry *e = lookup_type(s, c, A(c, 1), EP_TYPE_ZSET, &ok);
     ep_item item;
     if (!ok) return;
-    if (find_item(e, A(c, 2), &item)) reply_double(c, item.score);
+    if (find_item(s, e, A(c, 2), &item)) reply_double(c, item.score);
     else reply_null(c);
 }
 
