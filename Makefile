@@ -29,7 +29,10 @@ TOOL_SRCS    := $(wildcard tools/cli/*.c)
 
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 SUPPORT  := $(patsubst tests/support/%.c,$(BUILD)/support/%.o,$(SUPPORT_SRCS))
-EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
+# Multi-file examples: one folder each under examples/, built as one program.
+EXAMPLE_DIRS := $(patsubst %/,%,$(dir $(wildcard examples/*/main.c)))
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS)) \
+            $(patsubst examples/%,$(BUILD)/examples/%,$(EXAMPLE_DIRS))
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist,)
 
@@ -58,6 +61,10 @@ $(BUILD)/tests/%: tests/%.c $(SUPPORT) $(BUILD)/impl.o $(wildcard tests/*.h)
 $(BUILD)/examples/%: examples/%.c $(BUILD)/impl.o
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $< $(BUILD)/impl.o -o $@ -lpthread -lm
+
+$(BUILD)/examples/resp_server: $(wildcard examples/resp_server/*.c examples/resp_server/*.h) $(BUILD)/impl.o
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(wildcard examples/resp_server/*.c) $(BUILD)/impl.o -o $@ -lpthread -lm
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/impl.o bench/bench.h
 	@mkdir -p $(dir $@)

@@ -401,6 +401,39 @@ EP_API uint32_t ep_crc32_update_hw(uint32_t crc, const void *data, size_t len);
 #endif /* EP_CRC_H */
 /* ---- end src/check/crc.h ---- */
 
+/* ---- begin src/check/crc64.h ---- */
+/* crc64: CRC-64/Jones as Redis computes it for RDB files and DUMP payloads
+ * (polynomial 0xad93d23594c935a9, reflected, init 0, no final xor; check
+ * value ep_crc64("123456789") = 0xe9c6d914c4b8d9ca). A slicing-by-8 table
+ * path and a carry-less-multiply folding path (x86-64 PCLMULQDQ), chosen at
+ * run time. Incremental: crc = ep_crc64_update(crc, more, n), starting at 0. */
+#ifndef EP_CRC64_H
+#define EP_CRC64_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+EP_API uint64_t ep_crc64_update(uint64_t crc, const void *data, size_t len);
+EP_API uint64_t ep_crc64(const void *data, size_t len);
+/* The table path, forced (tests and benchmarks compare the two). */
+EP_API uint64_t ep_crc64_update_portable(uint64_t crc, const void *data, size_t len);
+/* Non-zero if the folding path is compiled in and this CPU has it. */
+EP_API int ep_crc64_hw_available(void);
+/* The folding path, forced; the table path where it is unavailable. */
+EP_API uint64_t ep_crc64_update_hw(uint64_t crc, const void *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_CRC64_H */
+/* ---- end src/check/crc64.h ---- */
+
 /* ---- begin src/crypto/crypto.h ---- */
 /* crypto: AES-256-GCM written here (no OpenSSL), OS randomness for nonces,
  * and the key object. A portable constant-time path and an AES-NI + PCLMULQDQ
@@ -730,7 +763,10 @@ EP_API ep_result ep_aof_validate(const ep_aof_record *rec);
 /* frame + validate. */
 EP_API ep_result ep_aof_decode(const uint8_t *data, size_t len, ep_aof_record *rec, size_t *consumed);
 
-/* Appends tag + payload (no CRC) to out. items.raw is copied as it is, so a
+/* Appends tag + payload (no CRC) to out: a record's replication bytes
+ * (ember's AofRecord::to_bytes, §3.7); ep_aof_decode reads them back (ember's
+ * from_bytes: trailing bytes are left to the caller through *consumed). A
+ * file record is exactly these bytes followed by their CRC-32. items.raw is copied as it is, so a
  * decoded record re-encodes to the same bytes. EP_ERR_INVALID_ARG for an
  * unknown tag or an items kind that does not fit the tag. */
 EP_API ep_result ep_aof_encode(ep_buf *out, const ep_aof_record *rec);
@@ -800,12 +836,467 @@ EP_API ep_result ep_snap_entry_decode(const uint8_t *data, size_t len, int versi
 /* Appends the version-2 encoding of e to out. */
 EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e);
 
+/* One value alone, [type u8][payload] as in a v2 entry but without key and
+ * expiry: ember's serialize_snap_value / deserialize_snap_value, the form of
+ * DUMP and RESTORE (§3.7). encode ignores e->key and e->expire_ms and appends
+ * nothing on an error. decode applies every cap and content rule of
+ * ep_snap_entry_decode (vector metric and quantization <= 2 included); the
+ * result has an empty key and expire_ms -1, *consumed the value's size (a
+ * caller that holds exactly one value checks it equals len). */
+EP_API ep_result ep_snap_value_encode(ep_buf *out, const ep_snap_entry *e);
+EP_API ep_result ep_snap_value_decode(const uint8_t *data, size_t len, ep_snap_entry *out, size_t *consumed);
+
 #ifdef __cplusplus
 }
 #endif
 
 #endif /* EP_CODEC_SNAP_H */
 /* ---- end src/codec/codec_snap.h ---- */
+
+/* ---- begin src/codec/codec_resp.h ---- */
+/* codec_resp: the Redis protocol (RESP2 and RESP3) between bytes and values.
+ * Pure functions and one small parser object, no I/O.
+ *
+ * Encoding: replies of every RESP2/RESP3 type and commands (arrays of bulk
+ * strings, the form Redis writes to its AOF), appended to an ep_buf. Calls
+ * that take `proto` (2 or 3) write the RESP3 form for 3 and the RESP2 form
+ * Redis falls back to for 2 (a map becomes a flat array, a double a bulk
+ * string, a boolean an integer, null a null bulk).
+ *
+ * Decoding: an incremental, binary-safe command parser built for a server's
+ * input buffer. It parses in place: a command comes back as views into the
+ * caller's bytes (inline commands with quoted escapes are the one exception:
+ * those arguments are unescaped into the parser's scratch space). It keeps
+ * its progress inside a command between calls, so a 512 MiB argument that
+ * arrives in 4 KiB reads is scanned once, and it says how many bytes it needs
+ * before it can finish ("need more") apart from a protocol error with the
+ * byte offset. It allocates only for arguments that have really arrived,
+ * never for a count or a length announced by the peer.
+ *
+ * And a one-value reader for replies (a client's side, RESP2 and RESP3). */
+#ifndef EP_CODEC_RESP_H
+#define EP_CODEC_RESP_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Redis's own caps (proto-max-bulk-len, the multibulk count limit) and the
+ * inline line cap of this library. A parser config may lower them. */
+#define EP_RESP_MAX_BULK (512ull * 1024 * 1024)
+#define EP_RESP_MAX_ARGS (1024u * 1024)
+#define EP_RESP_MAX_INLINE ((size_t)64 * 1024 * 1024)
+
+/* The type byte of each RESP value. */
+typedef enum ep_resp_type {
+    EP_RESP_SIMPLE = '+',     /* simple string */
+    EP_RESP_ERROR = '-',      /* simple error */
+    EP_RESP_INTEGER = ':',
+    EP_RESP_BULK = '$',       /* bulk string (RESP2 null: length -1) */
+    EP_RESP_ARRAY = '*',      /* (RESP2 null: count -1) */
+    EP_RESP_NULL = '_',       /* RESP3 */
+    EP_RESP_BOOLEAN = '#',    /* RESP3 */
+    EP_RESP_DOUBLE = ',',     /* RESP3 */
+    EP_RESP_BIGNUM = '(',     /* RESP3 */
+    EP_RESP_BLOB_ERROR = '!', /* RESP3 */
+    EP_RESP_VERBATIM = '=',   /* RESP3: "txt:" or "mkd:" then the text */
+    EP_RESP_MAP = '%',        /* RESP3: count = pairs */
+    EP_RESP_SET = '~',        /* RESP3 */
+    EP_RESP_ATTRIBUTE = '|',  /* RESP3: count = pairs, then the value they describe */
+    EP_RESP_PUSH = '>'        /* RESP3 */
+} ep_resp_type;
+
+/* ---- numbers as Redis prints them -------------------------------------- */
+/* Enough for any double and any int64 in text, with the NUL. */
+#define EP_RESP_NUM_MAX 32
+/* Decimal int64; returns the length (no NUL written past it... one is). */
+EP_API size_t ep_resp_format_i64(int64_t v, char out[EP_RESP_NUM_MAX]);
+/* The shortest text that reads back as the same double ("1.5", "3",
+ * "0.1"), "inf", "-inf" and "nan" as Redis writes them. Returns the length. */
+EP_API size_t ep_resp_format_double(double d, char out[EP_RESP_NUM_MAX]);
+/* Redis's strict integer text (string2ll): optional '-', digits, no leading
+ * zeros, no '+', no spaces, in int64 range. 1 and *out, or 0. */
+EP_API int ep_resp_parse_i64(const uint8_t *s, size_t n, int64_t *out);
+
+/* ---- encoders ---------------------------------------------------------- */
+/* Each appends one value to b; an allocation failure sticks in b->err. */
+/* "+s\r\n" / "-s\r\n". CR and LF in s become spaces (as Redis does), so the
+ * reply always stays one line. An error text should start with its code
+ * ("ERR ...", "WRONGTYPE ..."). */
+EP_API void ep_resp_simple(ep_buf *b, ep_bytes s);
+EP_API void ep_resp_error(ep_buf *b, ep_bytes s);
+EP_API void ep_resp_integer(ep_buf *b, int64_t v);
+EP_API void ep_resp_bulk(ep_buf *b, ep_bytes s);
+/* Null: "$-1" in RESP2, "_" in RESP3. */
+EP_API void ep_resp_null(ep_buf *b, int proto);
+/* Null array (Redis's reply to a timed-out BLPOP ...): "*-1" / "_". */
+EP_API void ep_resp_null_array(ep_buf *b, int proto);
+/* Aggregate headers; the caller then appends n values (2n for a map). */
+EP_API void ep_resp_array(ep_buf *b, size_t n);
+EP_API void ep_resp_map(ep_buf *b, int proto, size_t pairs);   /* RESP2: array of 2n */
+EP_API void ep_resp_set(ep_buf *b, int proto, size_t n);       /* RESP2: array */
+EP_API void ep_resp_push(ep_buf *b, int proto, size_t n);      /* RESP2: array */
+EP_API void ep_resp_double(ep_buf *b, int proto, double d);    /* RESP2: bulk string */
+EP_API void ep_resp_boolean(ep_buf *b, int proto, int v);      /* RESP2: integer 1/0 */
+EP_API void ep_resp_bignum(ep_buf *b, int proto, ep_bytes digits); /* RESP2: bulk */
+EP_API void ep_resp_blob_error(ep_buf *b, int proto, ep_bytes s);  /* RESP2: simple error */
+/* Verbatim text with a 3-letter format ("txt", "mkd"). RESP2: bulk of s. */
+EP_API void ep_resp_verbatim(ep_buf *b, int proto, const char *format3, ep_bytes s);
+/* A command as Redis sends and logs it: "*argc" then each argument as a
+ * bulk string. Binary safe. */
+EP_API void ep_resp_write_command(ep_buf *b, size_t argc, const ep_bytes *argv);
+/* The number of bytes ep_resp_write_command appends (for sizing a batch). */
+EP_API size_t ep_resp_command_size(size_t argc, const ep_bytes *argv);
+
+/* ---- command parser ---------------------------------------------------- */
+#define EP_RESP_ACCEPT_INLINE 1u      /* "SET k v\r\n" lines (telnet, redis-cli pipes); servers want it */
+#define EP_RESP_ACCEPT_ANNOTATIONS 2u /* "#..." lines between commands (AOF "#TS:"), skipped */
+
+typedef struct ep_resp_parser_config {
+    uint32_t flags;          /* EP_RESP_ACCEPT_*; default INLINE */
+    uint64_t max_bulk;       /* one argument; default EP_RESP_MAX_BULK */
+    uint32_t max_args;       /* arguments in one command; default EP_RESP_MAX_ARGS */
+    size_t max_inline;       /* an inline line, without its end; default EP_RESP_MAX_INLINE */
+    const ep_allocator *alloc;
+} ep_resp_parser_config;
+
+typedef struct ep_resp_parser ep_resp_parser;
+
+/* One parsed command. argv[i] are views into the bytes given to the call
+ * (or the parser's scratch for unescaped inline arguments); they stay valid
+ * until the next call on the parser, as long as the caller keeps those bytes. */
+typedef struct ep_resp_command {
+    size_t argc;
+    const ep_bytes *argv;
+    size_t consumed;    /* bytes of the buffer this call used up: drop them */
+    size_t need;        /* EP_END only: the buffer must hold at least this many bytes
+                           (counted from its start) before the next call can progress */
+    int is_inline;      /* 1 if it came as an inline line */
+} ep_resp_command;
+
+EP_API void ep_resp_parser_config_init(ep_resp_parser_config *cfg);
+EP_API ep_result ep_resp_parser_create(const ep_resp_parser_config *cfg, ep_resp_parser **out);
+EP_API void ep_resp_parser_free(ep_resp_parser *p);
+/* Forget any partial command and a sticky error; the stream offset restarts at 0. */
+EP_API void ep_resp_parser_reset(ep_resp_parser *p);
+
+/* Parses the next command from buf[0..len).
+ *   EP_OK      out->argc >= 1 arguments, out->consumed bytes used.
+ *   EP_END     no complete command yet: out->consumed bytes may still be
+ *              dropped (empty lines, empty "*0" commands, annotations) and
+ *              out->need says how much the buffer must hold next time.
+ *   EP_ERR_PROTOCOL, EP_ERR_LIMIT  the bytes break the protocol or a cap;
+ *              ep_resp_parser_error() has the message (Redis's wording) and
+ *              the offset in the stream. The error sticks until reset.
+ *   EP_ERR_NOMEM
+ * Contract: the next call's buf starts where this one's did, plus
+ * out->consumed, and holds the same bytes there (the caller may move them,
+ * e.g. compact its buffer, and append more). */
+EP_API ep_result ep_resp_parse_command(ep_resp_parser *p, const uint8_t *buf, size_t len,
+                                       ep_resp_command *out);
+/* The offset in the stream (sum of everything consumed) of buf[0]. */
+EP_API uint64_t ep_resp_parser_offset(const ep_resp_parser *p);
+/* 1 while a command has started but is not complete (a truncated tail when
+ * the input ends here). */
+EP_API int ep_resp_parser_in_command(const ep_resp_parser *p);
+EP_API const ep_error *ep_resp_parser_error(const ep_resp_parser *p);
+
+/* ---- reply reader (one value at a time) --------------------------------- */
+/* One RESP value: scalars carry their payload; aggregates carry only their
+ * count, and the caller reads that many values (2x for maps and attributes)
+ * next. Views point into the caller's buffer. */
+typedef struct ep_resp_value {
+    ep_resp_type type;
+    int is_null;       /* RESP3 '_', RESP2 "$-1" / "*-1" */
+    int64_t integer;   /* INTEGER; BOOLEAN (0/1); aggregate count */
+    double dbl;        /* DOUBLE */
+    ep_bytes str;      /* SIMPLE, ERROR, BULK, BIGNUM, BLOB_ERROR, VERBATIM (without "txt:"), DOUBLE's text */
+    char format[4];    /* VERBATIM: "txt", "mkd" */
+} ep_resp_value;
+
+/* Reads one value from buf[0..len): EP_OK and *consumed, EP_END when more
+ * bytes are needed, EP_ERR_PROTOCOL / EP_ERR_LIMIT (bulk above max_bulk, an
+ * aggregate count above EP_RESP_MAX_ARGS * 2) with the offset in err. */
+EP_API ep_result ep_resp_read_value(const uint8_t *buf, size_t len, uint64_t max_bulk, ep_resp_value *out,
+                                    size_t *consumed, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_CODEC_RESP_H */
+/* ---- end src/codec/codec_resp.h ---- */
+
+/* ---- begin src/codec/lzf.h ---- */
+/* lzf: the LZF block format Redis uses for compressed RDB strings and
+ * quicklist nodes. Our own compressor and decompressor (format facts only).
+ * A block is a sequence of: a control byte c < 32 then c+1 literal bytes;
+ * or a back-reference: length l = c >> 5 (7 means add the next byte), then
+ * l + 2 bytes copied from ((c & 31) << 8 | next byte) + 1 bytes back (the
+ * ranges may overlap). No header: the uncompressed length travels beside. */
+#ifndef EP_LZF_H
+#define EP_LZF_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The compressor's hash table: the caller gives this many uint32_t of
+ * scratch (64 KiB), so compressing never allocates. Zero it once before
+ * the first call; later calls reuse it as it is (no clearing per string). */
+#define EP_LZF_WORK_ENTRIES (1u << 14)
+
+/* Compresses in[0..n) into out[0..cap). Returns the compressed size, or 0
+ * if it does not fit in cap (Redis stores such strings raw; with cap =
+ * n - 4 that is its rule "only if it saves more than 4 bytes"). */
+EP_API size_t ep_lzf_compress(const uint8_t *in, size_t n, uint8_t *out, size_t cap, uint32_t *work);
+
+/* Decompresses in[0..n) into exactly out_len bytes at out. EP_OK, or
+ * EP_ERR_CORRUPT if the block does not produce exactly out_len bytes or a
+ * back-reference points before the start: never a write outside out. */
+EP_API ep_result ep_lzf_decompress(const uint8_t *in, size_t n, uint8_t *out, size_t out_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_LZF_H */
+/* ---- end src/codec/lzf.h ---- */
+
+/* ---- begin src/codec/codec_rdb.h ---- */
+/* codec_rdb: the pieces of Redis's RDB format (../shared/spec/redis-formats.md
+ * B.1) between bytes and values. Pure functions, no I/O: length and string
+ * encodings (6/14/32/64-bit lengths, int8/16/32 strings, LZF), and walkers
+ * over the compact blobs Redis stores as one string (listpack, ziplist,
+ * intset, zipmap), each validated as it is walked and refusing rather than
+ * guessing. Plus the encoders a writer needs (lengths, strings with Redis's
+ * integer and LZF rules, listpacks, intsets). */
+#ifndef EP_CODEC_RDB_H
+#define EP_CODEC_RDB_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Opcodes (the byte before a record). */
+#define EP_RDB_OP_FUNCTION2 0xF5
+#define EP_RDB_OP_FUNCTION 0xF6   /* 7.0 release candidates */
+#define EP_RDB_OP_MODULE_AUX 0xF7
+#define EP_RDB_OP_IDLE 0xF8
+#define EP_RDB_OP_FREQ 0xF9
+#define EP_RDB_OP_AUX 0xFA
+#define EP_RDB_OP_RESIZEDB 0xFB
+#define EP_RDB_OP_EXPIRETIME_MS 0xFC
+#define EP_RDB_OP_EXPIRETIME 0xFD
+#define EP_RDB_OP_SELECTDB 0xFE
+#define EP_RDB_OP_EOF 0xFF
+
+/* Value types. */
+typedef enum ep_rdb_type {
+    EP_RDB_STRING = 0, EP_RDB_LIST = 1, EP_RDB_SET = 2, EP_RDB_ZSET = 3, EP_RDB_HASH = 4,
+    EP_RDB_ZSET_2 = 5, EP_RDB_MODULE = 6, EP_RDB_MODULE_2 = 7, EP_RDB_HASH_ZIPMAP = 9,
+    EP_RDB_LIST_ZIPLIST = 10, EP_RDB_SET_INTSET = 11, EP_RDB_ZSET_ZIPLIST = 12, EP_RDB_HASH_ZIPLIST = 13,
+    EP_RDB_LIST_QUICKLIST = 14, EP_RDB_STREAM_LISTPACKS = 15, EP_RDB_HASH_LISTPACK = 16,
+    EP_RDB_ZSET_LISTPACK = 17, EP_RDB_LIST_QUICKLIST_2 = 18, EP_RDB_STREAM_LISTPACKS_2 = 19
+} ep_rdb_type;
+
+/* The newest RDB version read (Redis 7.0 writes 10; 7.2 writes 11, which
+ * 7.0 refuses too). */
+#define EP_RDB_VERSION_MAX 10
+/* A string longer than this is refused before anything is allocated
+ * (Redis's proto-max-bulk-len default). */
+#define EP_RDB_MAX_STRING (512ull * 1024 * 1024)
+
+/* 1 if the type is one this codec reads into elements (not a stream or a
+ * module value). */
+EP_API int ep_rdb_type_known(int type);
+/* "string", "list", "set", "zset", "hash", "stream", "module" or "?". */
+EP_API const char *ep_rdb_type_kind(int type);
+
+/* ---- encoders ---------------------------------------------------------- */
+/* The shortest length form. */
+EP_API void ep_rdb_put_len(ep_buf *b, uint64_t v);
+/* A string as Redis writes it: int8/16/32 when the text is an integer that
+ * prints back the same and fits in 32 bits (at most 11 chars); else LZF if
+ * lzf_work is given (EP_LZF_WORK_ENTRIES uint32_t, zeroed once), the string
+ * is longer than 20 bytes and compressing saves more than 4; else raw. */
+EP_API void ep_rdb_put_string(ep_buf *b, ep_bytes s, uint32_t *lzf_work);
+/* Raw bytes with a length, no integer or LZF form (blobs). */
+EP_API void ep_rdb_put_raw(ep_buf *b, ep_bytes s);
+
+/* A listpack built element by element: ep_rdb_lp_begin, then _add for
+ * each element (strings that are integers are stored as integers, as
+ * Redis does), then _end, which fills the header. */
+EP_API void ep_rdb_lp_begin(ep_buf *b, size_t *mark);
+EP_API void ep_rdb_lp_add(ep_buf *b, ep_bytes s);
+EP_API void ep_rdb_lp_add_int(ep_buf *b, int64_t v);
+EP_API void ep_rdb_lp_end(ep_buf *b, size_t mark, size_t count);
+/* An intset of n values (sorted here; duplicates are the caller's error:
+ * EP_ERR_INVALID). */
+EP_API ep_result ep_rdb_intset_build(ep_buf *b, int64_t *vals, size_t n);
+
+/* ---- decoders ---------------------------------------------------------- */
+/* A length. *special = 1 for the 11xxxxxx forms (then *v is the kind:
+ * 0 int8, 1 int16, 2 int32, 3 LZF). EP_ERR_CORRUPT for an unknown first
+ * byte; EP_ERR_EOF if the cursor runs out. */
+EP_API ep_result ep_rdb_get_len(ep_cursor *c, uint64_t *v, int *special);
+/* A plain length (a special form is EP_ERR_CORRUPT). */
+EP_API ep_result ep_rdb_get_count(ep_cursor *c, uint64_t *v);
+/* A string: raw bytes come back as a view into the cursor's data; an
+ * integer form as its decimal text and an LZF form decompressed, both in
+ * scratch (reset first: a view from an earlier call on the same scratch
+ * dies). Lengths above cap are EP_ERR_LIMIT before any allocation. */
+EP_API ep_result ep_rdb_get_string(ep_cursor *c, ep_buf *scratch, uint64_t cap, ep_bytes *out);
+
+/* One element of a blob: a string (str) or an integer (is_int, num); use
+ * ep_rdb_elem_text for the text of either. */
+typedef struct ep_rdb_elem {
+    ep_bytes str;
+    int64_t num;
+    int is_int;
+} ep_rdb_elem;
+#define EP_RDB_NUM_TEXT 32 /* = EP_RESP_NUM_MAX */
+EP_API ep_bytes ep_rdb_elem_text(const ep_rdb_elem *e, char buf[EP_RDB_NUM_TEXT]);
+
+typedef enum ep_rdb_blob_kind {
+    EP_RDB_BLOB_LISTPACK = 1, EP_RDB_BLOB_ZIPLIST = 2, EP_RDB_BLOB_INTSET = 3, EP_RDB_BLOB_ZIPMAP = 4
+} ep_rdb_blob_kind;
+
+/* Walks a blob. init checks the header against the blob's size; next
+ * checks each element as it goes (lengths inside the blob, listpack
+ * back-lengths, ziplist prev-lengths, intset order) and, at the end, the
+ * terminator and the element count: EP_OK per element, EP_END once, or
+ * EP_ERR_CORRUPT. Element views point into the blob. */
+typedef struct ep_rdb_blob_iter {
+    const uint8_t *base, *p, *end;
+    uint64_t count;     /* from the header; UINT64_MAX if the header does not say */
+    uint64_t seen;
+    int kind;
+    uint32_t width;     /* intset */
+    size_t prev;        /* ziplist: the previous entry's size */
+    int64_t last;       /* intset: the previous value */
+} ep_rdb_blob_iter;
+
+EP_API ep_result ep_rdb_blob_init(ep_rdb_blob_iter *it, int kind, ep_bytes blob);
+EP_API ep_result ep_rdb_blob_next(ep_rdb_blob_iter *it, ep_rdb_elem *out);
+/* The element count the header claims (UINT64_MAX: unknown, walk to learn). */
+EP_API uint64_t ep_rdb_blob_count(const ep_rdb_blob_iter *it);
+
+/* Text forms of numbers as Redis stores them in listpacks and zset v1
+ * records: strict integer text, and a double from text ("inf", "-inf",
+ * "nan" included). 1 and *out, or 0. */
+EP_API int ep_rdb_parse_double(const uint8_t *s, size_t n, double *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_CODEC_RDB_H */
+/* ---- end src/codec/codec_rdb.h ---- */
+
+/* ---- begin src/codec/aof_build.h ---- */
+/* aof_build: one pure function per ember AOF record kind (ember-format.md
+ * §2.2, tags 1-35) that fills an ep_aof_record. The record is then encoded
+ * by ep_aof_encode / appended by ep_aof_append and applied by
+ * ep_keyspace_apply: build it once, log it and apply it, and the file and a
+ * keyspace kept beside it see the same record.
+ *
+ *   ep_aof_record rec;
+ *   ep_aof_rec_incrby(&rec, EP_LIT("visits"), 1);
+ *   ep_aof_append(w, &rec);
+ *   ep_keyspace_apply(ks, &rec, now_ms);
+ *
+ * The record holds views of the caller's bytes (key, value ...): keep them
+ * alive while it is used. Kinds with several elements (LPUSH values, ZADD
+ * pairs, HSET pairs, SADD/SREM/ZREM/HDEL members, BITOP keys) and VADD's
+ * vector are encoded into scratch, which the builder resets first: the
+ * record points into it until scratch is next changed or freed. A builder
+ * checks only what it must to build (NULL arguments, element counts); the
+ * format's own rules (UTF-8 keys, caps, negative EXPIRE) are checked by
+ * ep_aof_encode and the writer. EP_ERR_NOMEM when scratch cannot grow
+ * (scratch stays usable). Nothing here does I/O. */
+#ifndef EP_AOF_BUILD_H
+#define EP_AOF_BUILD_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* expire_ms < 0: no expiry (ember stores it relative: see ep_store for a
+ * clock-correct TTL). */
+EP_API ep_result ep_aof_rec_set(ep_aof_record *rec, ep_bytes key, ep_bytes value, int64_t expire_ms);
+EP_API ep_result ep_aof_rec_del(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_expire(ep_aof_record *rec, ep_bytes key, int64_t seconds);
+EP_API ep_result ep_aof_rec_pexpire(ep_aof_record *rec, ep_bytes key, int64_t ms);
+EP_API ep_result ep_aof_rec_pexpireat(ep_aof_record *rec, ep_bytes key, int64_t unix_ms);
+EP_API ep_result ep_aof_rec_persist(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_incr(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_decr(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_incrby(ep_aof_record *rec, ep_bytes key, int64_t delta);
+EP_API ep_result ep_aof_rec_decrby(ep_aof_record *rec, ep_bytes key, int64_t delta);
+/* The APPEND command. */
+EP_API ep_result ep_aof_rec_append(ep_aof_record *rec, ep_bytes key, ep_bytes value);
+EP_API ep_result ep_aof_rec_setrange(ep_aof_record *rec, ep_bytes key, int64_t offset, ep_bytes value);
+EP_API ep_result ep_aof_rec_setbit(ep_aof_record *rec, ep_bytes key, uint64_t offset, uint8_t bit);
+EP_API ep_result ep_aof_rec_bitop(ep_aof_record *rec, ep_buf *scratch, uint8_t op, ep_bytes dest,
+                                  const ep_bytes *keys, uint32_t n);
+EP_API ep_result ep_aof_rec_rename(ep_aof_record *rec, ep_bytes key, ep_bytes new_key);
+EP_API ep_result ep_aof_rec_copy(ep_aof_record *rec, ep_bytes source, ep_bytes destination, int replace);
+
+EP_API ep_result ep_aof_rec_lpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n);
+EP_API ep_result ep_aof_rec_rpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n);
+EP_API ep_result ep_aof_rec_lpop(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_rpop(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_lset(ep_aof_record *rec, ep_bytes key, int64_t index, ep_bytes value);
+EP_API ep_result ep_aof_rec_ltrim(ep_aof_record *rec, ep_bytes key, int64_t start, int64_t stop);
+EP_API ep_result ep_aof_rec_linsert(ep_aof_record *rec, ep_bytes key, int before, ep_bytes pivot, ep_bytes value);
+EP_API ep_result ep_aof_rec_lrem(ep_aof_record *rec, ep_bytes key, int64_t count, ep_bytes value);
+
+EP_API ep_result ep_aof_rec_zadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const double *scores,
+                                 const ep_bytes *members, uint32_t n);
+EP_API ep_result ep_aof_rec_zrem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_hset(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 const ep_bytes *values, uint32_t n);
+EP_API ep_result ep_aof_rec_hdel(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_hincrby(ep_aof_record *rec, ep_bytes key, ep_bytes field, int64_t delta);
+EP_API ep_result ep_aof_rec_sadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_srem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+
+EP_API ep_result ep_aof_rec_proto_set(ep_aof_record *rec, ep_bytes key, ep_bytes type_name, ep_bytes data,
+                                      int64_t expire_ms);
+EP_API ep_result ep_aof_rec_proto_register(ep_aof_record *rec, ep_bytes name, ep_bytes descriptor);
+/* vector: dim floats, stored little-endian into scratch. EP_ERR_LIMIT above
+ * EP_MAX_VECTOR_DIMS. */
+EP_API ep_result ep_aof_rec_vadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, ep_bytes element,
+                                 const float *vector, uint32_t dim, uint8_t metric, uint8_t quantization,
+                                 uint32_t connectivity, uint32_t expansion_add);
+EP_API ep_result ep_aof_rec_vrem(ep_aof_record *rec, ep_bytes key, ep_bytes element);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_AOF_BUILD_H */
+/* ---- end src/codec/aof_build.h ---- */
 
 /* ---- begin src/file/keyfile.h ---- */
 /* keyfile: key files on a vfs (32 raw bytes, or 64 hex digits with ASCII
@@ -1000,7 +1491,13 @@ EP_API ep_result ep_aof_batch_begin(ep_aof_writer *w);
 EP_API ep_result ep_aof_batch_end(ep_aof_writer *w);
 
 /* One call per record kind (§2.2). Keys, members, fields, names must be
- * UTF-8 (EP_ERR_UTF8); values are raw bytes. expire_ms < 0 = no expiry. */
+ * UTF-8 (EP_ERR_UTF8); values are raw bytes. expire_ms < 0 = no expiry.
+ * Each is the codec's builder (codec/aof_build.h, ep_aof_rec_<kind>) then
+ * ep_aof_append. To keep your own ep_keyspace in step with the file, build
+ * the record once and hand it to both:
+ *   ep_aof_rec_hincrby(&rec, key, field, 1);
+ *   if (ep_aof_append(w, &rec) == EP_OK) ep_keyspace_apply(ks, &rec, now_ms);
+ * (ep_store, recover/store.h, does exactly that for you.) */
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms);
 EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key);
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds);
@@ -1307,6 +1804,161 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shar
 #endif /* EP_SNAPSHOT_H */
 /* ---- end src/file/snapshot.h ---- */
 
+/* ---- begin src/file/rdb.h ---- */
+/* rdb: Redis RDB files (dump.rdb, an AOF's base). A streaming reader that
+ * walks a file through a visitor, record by record and element by
+ * element, in memory bounded by the largest single string (never by the
+ * file), checking the CRC-64 trailer; and a writer that publishes a file
+ * atomically (tmp, sync, rename, directory sync) that redis-server 7.0
+ * loads. Formats: ../shared/spec/redis-formats.md B.1 and C. */
+#ifndef EP_RDB_H
+#define EP_RDB_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- reader ------------------------------------------------------------ */
+
+typedef struct ep_rdb_reader_config {
+    ep_vfs *vfs;               /* NULL: the OS */
+    const ep_allocator *alloc;
+    size_t chunk_size;         /* bytes per read; default 1 MiB */
+    uint64_t max_string;       /* longest string or blob; default EP_RDB_MAX_STRING */
+    int skip_crc;              /* 1: do not verify the trailer (it is still read) */
+} ep_rdb_reader_config;
+EP_API void ep_rdb_reader_config_init(ep_rdb_reader_config *cfg);
+
+/* The key being visited. expire_ms is absolute (Unix ms), -1 for none; a
+ * seconds expiry (0xFD) is converted. idle / freq: -1 if the file has none. */
+typedef struct ep_rdb_key {
+    uint64_t db;
+    ep_bytes key;
+    int type;                  /* ep_rdb_type: the encoding in the file */
+    const char *kind;          /* "string", "list", "set", "zset", "hash", "stream", "module" */
+    int64_t expire_ms;
+    int64_t idle;
+    int freq;
+    uint64_t offset;           /* of the key's first byte (its expiry or type) in the file */
+} ep_rdb_key;
+
+/* Callbacks; any may be NULL. A non-zero return stops the read, and
+ * ep_rdb_read returns it. Views (ep_bytes) last until the callback returns.
+ * For each key: key_begin, then element for every element (string: a =
+ * value; list and set: a; hash: a = field, b = value; zset: a = member,
+ * score), then key_end. A stream or module value is walked to its end and
+ * reported through skipped (why = EP_ERR_UNSUPPORTED_TYPE) instead. */
+typedef struct ep_rdb_visitor {
+    void *user;
+    ep_result (*aux)(void *user, ep_bytes name, ep_bytes value);
+    ep_result (*select_db)(void *user, uint64_t db);
+    ep_result (*resize_db)(void *user, uint64_t db_size, uint64_t expires_size);
+    ep_result (*function)(void *user, ep_bytes library_code);   /* FUNCTION2, opaque */
+    ep_result (*module_aux)(void *user, uint64_t module_id);    /* walked and skipped */
+    ep_result (*key_begin)(void *user, const ep_rdb_key *k);
+    ep_result (*element)(void *user, const ep_rdb_key *k, const ep_item *e);
+    ep_result (*key_end)(void *user, const ep_rdb_key *k);
+    ep_result (*skipped)(void *user, const ep_rdb_key *k, ep_result why);
+} ep_rdb_visitor;
+
+/* How the trailer was found. */
+typedef enum ep_rdb_crc_state {
+    EP_RDB_CRC_OK = 0,         /* verified */
+    EP_RDB_CRC_ZERO = 1,       /* 8 zero bytes: saved with rdbchecksum no; not checked (as Redis) */
+    EP_RDB_CRC_NONE = 2,       /* version < 5: the format has no checksum */
+    EP_RDB_CRC_SKIPPED = 3     /* cfg.skip_crc */
+} ep_rdb_crc_state;
+
+typedef struct ep_rdb_info {
+    int version;
+    uint64_t keys;             /* keys visited (skipped ones included) */
+    uint64_t skipped;          /* stream and module values */
+    uint64_t dbs;              /* SELECTDB records */
+    uint64_t functions;
+    uint64_t bytes;            /* file bytes up to and including the trailer */
+    uint64_t trailing;         /* bytes after the trailer (Redis ignores them) */
+    ep_rdb_crc_state crc;
+    int aof_base;              /* the aof-base AUX field said 1 */
+} ep_rdb_info;
+
+/* Reads a whole RDB file through v. EP_OK at a clean end (EOF opcode and a
+ * good or absent CRC). Errors, with err->offset: EP_ERR_BAD_MAGIC,
+ * EP_ERR_VERSION (newer than EP_RDB_VERSION_MAX), EP_ERR_EOF (truncated),
+ * EP_ERR_CHECKSUM, EP_ERR_CORRUPT (a bad length, encoding or blob),
+ * EP_ERR_UNKNOWN_TAG (an opcode or type this format does not have),
+ * EP_ERR_UNSUPPORTED_TYPE (a pre-GA module value or 7.0-rc function record,
+ * which cannot be skipped), EP_ERR_LIMIT, EP_ERR_NOMEM, EP_ERR_IO; or what
+ * a callback returned. info may be NULL. */
+EP_API ep_result ep_rdb_read(const char *path, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
+                             ep_rdb_info *info, ep_error *err);
+/* The same over bytes in memory (a DUMP payload's body, a fuzzer). */
+EP_API ep_result ep_rdb_read_mem(const uint8_t *data, size_t len, const ep_rdb_reader_config *cfg,
+                                 const ep_rdb_visitor *v, ep_rdb_info *info, ep_error *err);
+
+/* ---- writer ------------------------------------------------------------ */
+/* Writes a dump that Redis 7.0 (and, at version 9, 5.0 through 7.4) loads:
+ * the simple types 0/1/2/4/5 (Redis re-encodes them on load), strings
+ * with Redis's integer forms and optional LZF, millisecond expiries,
+ * SELECTDB + RESIZEDB, AUX fields, FUNCTION2 libraries, the CRC-64 trailer.
+ * The file appears atomically: everything goes to "<path>.tmp", which is
+ * synced, renamed over path, and the directory synced (commit); abort, or a
+ * failed commit, removes it and leaves path as it was.
+ * It refuses, with EP_ERR_INVALID and the key in the error, what crashes or
+ * confuses Redis: a key written twice in one database, an empty collection,
+ * a member or field twice in one set, hash or zset, a NaN score. Such a
+ * refusal is about one key: the writer stays usable. An I/O failure
+ * poisons it (the stream core's rule): later calls return EP_ERR_POISONED. */
+typedef struct ep_rdb_writer ep_rdb_writer;
+
+typedef struct ep_rdb_writer_config {
+    ep_vfs *vfs;               /* NULL: the OS */
+    const ep_allocator *alloc;
+    int version;               /* 10 (default, Redis 7.0) or 9 (Redis 5.0-6.2) */
+    int compress;              /* LZF for strings over 20 bytes that shrink (rdbcompression); default 1 */
+    int aof_base;              /* the aof-base AUX field is 1 (a multi-part AOF's base) */
+    int check_duplicates;      /* default 1: keys per database and members per key (16 bytes per key kept) */
+    int64_t ctime;             /* the ctime AUX (Unix seconds); 0: the clock; < 0: no AUX fields at all */
+    size_t buffer_size;        /* default 1 MiB */
+} ep_rdb_writer_config;
+EP_API void ep_rdb_writer_config_init(ep_rdb_writer_config *cfg);
+
+EP_API ep_result ep_rdb_writer_begin(const char *path, const ep_rdb_writer_config *cfg, ep_rdb_writer **out,
+                                     ep_error *err);
+/* An extra AUX field (before the first database). */
+EP_API ep_result ep_rdb_writer_aux(ep_rdb_writer *w, ep_bytes name, ep_bytes value);
+/* A function library's source ("#!lua name=..."), before the first database. */
+EP_API ep_result ep_rdb_writer_function(ep_rdb_writer *w, ep_bytes code);
+/* Starts database db (each at most once, any order); the sizes are the
+ * RESIZEDB hint (0, 0: none written). */
+EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size);
+/* expire_ms: absolute Unix ms, or -1 for none. */
+EP_API ep_result ep_rdb_writer_string(ep_rdb_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_list(ep_rdb_writer *w, ep_bytes key, const ep_bytes *items, size_t n, int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_set(ep_rdb_writer *w, ep_bytes key, const ep_bytes *members, size_t n,
+                                   int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_hash(ep_rdb_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                                    size_t n, int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_zset(ep_rdb_writer *w, ep_bytes key, const ep_bytes *members, const double *scores,
+                                    size_t n, int64_t expire_ms);
+/* Keys written so far. */
+EP_API uint64_t ep_rdb_writer_count(const ep_rdb_writer *w);
+/* EOF + CRC-64, then publish; frees the writer. */
+EP_API ep_result ep_rdb_writer_commit(ep_rdb_writer *w, ep_error *err);
+/* Removes the temporary file; frees the writer. */
+EP_API ep_result ep_rdb_writer_abort(ep_rdb_writer *w);
+EP_API const ep_error *ep_rdb_writer_error(const ep_rdb_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_RDB_H */
+/* ---- end src/file/rdb.h ---- */
+
 /* ---- begin src/store/keyspace.h ---- */
 /* keyspace: the in-memory map that ember shard recovery builds: byte keys ->
  * typed values (string, list, sorted set, hash, set, vector set, proto) with a
@@ -1363,6 +2015,11 @@ EP_API ep_result ep_keyspace_apply(ep_keyspace *ks, const ep_aof_record *rec, in
 EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *e);
 /* Removes every key whose ttl is 0; returns how many. */
 EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks);
+/* Counts every ttl > 0 down by elapsed_ms (>= 0); one that reaches 0 or
+ * below becomes 0 (expired). For a holder whose ttls are "remaining from a
+ * moment" when that moment moves on: the store handle does this before it
+ * writes a snapshot, whose ttls must be remaining from the snapshot's time. */
+EP_API void ep_keyspace_age_ttls(ep_keyspace *ks, int64_t elapsed_ms);
 /* Removes every key and schema. */
 EP_API void ep_keyspace_clear(ep_keyspace *ks);
 
@@ -1433,9 +2090,40 @@ typedef struct ep_ks_value_iter {
     const ep_ks_entry *e;
     size_t pos;
     const void *node;
+    size_t left;  /* elements still to give (SIZE_MAX: all) */
+    int reverse;  /* ZSET: tail to head */
 } ep_ks_value_iter;
 EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e);
 EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out);
+
+/* ---- point and range reads (what a server's GET, HGET, LRANGE ... need) ----
+ * Per key: ep_keyspace_get is EXISTS (NULL: absent), then ep_ks_entry_type
+ * is TYPE, ep_ks_entry_ttl the ttl, ep_ks_entry_value a string's GET,
+ * ep_ks_entry_len STRLEN / LLEN / HLEN / SCARD / ZCARD.
+ *
+ * The calls below take the entry as ep_keyspace_get gave it, NULL included,
+ * so `ep_ks_hash_get(ks, ep_keyspace_get(ks, k, n), f, &v)` is one HGET.
+ * They return EP_OK (found; outputs set), EP_ERR_NOT_FOUND (no such key,
+ * field, member or index; outputs untouched), EP_ERR_WRONG_TYPE (the key
+ * holds another type), EP_ERR_INVALID_ARG (NULL ks or output). Views stay
+ * valid until the next change to the keyspace. No call allocates.
+ *
+ * Cost: O(1) expected for hash field, set member and zset score; a small
+ * (packed) collection of at most 16 elements is scanned. */
+EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value);
+EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member);
+EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score);
+/* LINDEX: index 0 is the head, -1 the tail (Redis). O(1) (packed: <= 16 steps). */
+EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item);
+/* LRANGE / ZRANGE / ZREVRANGE by rank: positions it (then ep_ks_value_next)
+ * on the elements start..stop inclusive, negative counting from the end, as
+ * Redis clamps them; *count gets how many that is (0: empty, also for a
+ * NULL e). LIST: head to tail (reverse must be 0). ZSET: ascending (score,
+ * member), or with reverse non-zero rank 0 is the highest (ZREVRANGE); items
+ * carry their scores. Other types: EP_ERR_WRONG_TYPE. Cost: O(count) for a
+ * list; O(start + count) for a sorted set (its skiplist keeps no spans). */
+EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
+                                        int reverse, size_t *count);
 
 /* Builds the snapshot entry for e (items encoded into scratch, which must stay
  * alive and unchanged while out is used). ttl is written as e's ttl. */
@@ -1620,6 +2308,298 @@ EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_byte
 
 #endif /* EP_RECOVERY_H */
 /* ---- end src/recover/recovery.h ---- */
+
+/* ---- begin src/recover/redis.h ---- */
+/* redis: Redis data in and out of the library's keyspace. Loading an RDB
+ * file into one ep_keyspace per database (what a Redis master does with
+ * dump.rdb at startup), with a per-key report of what the keyspace cannot
+ * hold (streams, module values, and binary set members / hash fields /
+ * sorted-set members, which ember keeps as UTF-8), counted, never dropped
+ * silently. */
+#ifndef EP_REDIS_H
+#define EP_REDIS_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Databases by number; db[i] is NULL when database i holds nothing. */
+typedef struct ep_redis_dbs {
+    ep_keyspace **db;
+    size_t count;
+    const ep_allocator *alloc;
+} ep_redis_dbs;
+EP_API void ep_redis_dbs_free(ep_redis_dbs *d);
+/* Database i, created if missing (i < max). */
+EP_API ep_result ep_redis_dbs_get(ep_redis_dbs *d, uint64_t i, uint32_t max, ep_keyspace **out);
+
+/* Why a key was not loaded (the report callback's why). */
+typedef enum ep_redis_skip {
+    EP_REDIS_SKIP_STREAM = 1,      /* a Redis stream: no ember type */
+    EP_REDIS_SKIP_MODULE = 2,      /* a module value */
+    EP_REDIS_SKIP_NOT_UTF8 = 3,    /* a set member, hash field or zset member that is not UTF-8 */
+    EP_REDIS_SKIP_TOO_BIG = 4      /* more elements than ember's caps */
+} ep_redis_skip;
+
+typedef struct ep_redis_load_config {
+    ep_rdb_reader_config reader;   /* vfs, allocator for the reader, caps */
+    const ep_allocator *alloc;     /* keyspaces and loader buffers */
+    uint32_t max_databases;        /* SELECTDB at or above: EP_ERR_LIMIT; default 16 (Redis's default) */
+    int64_t now_ms;                /* wall clock for expiries; 0: the OS clock */
+    int keep_expired;              /* 1: keep keys already expired (an AOF base does); 0: drop them (dump.rdb) */
+    /* Called for every key not loaded; may be NULL. */
+    void (*report)(void *user, uint64_t db, ep_bytes key, const char *kind, ep_redis_skip why);
+    void *report_user;
+} ep_redis_load_config;
+EP_API void ep_redis_load_config_init(ep_redis_load_config *cfg);
+
+typedef struct ep_redis_load_stats {
+    uint64_t loaded;
+    uint64_t expired;              /* dropped because already expired */
+    uint64_t empty;                /* empty collections skipped (as Redis: "empty keys skipped") */
+    uint64_t unmapped;             /* reported through cfg.report */
+    uint64_t by_reason[5];         /* unmapped, per ep_redis_skip */
+    uint64_t functions;            /* FUNCTION2 libraries seen (not loaded) */
+    ep_rdb_info rdb;
+} ep_redis_load_stats;
+
+/* Loads an RDB file into out (which must be zeroed or freshly freed; its
+ * databases are created on demand). A key present twice in one database is
+ * EP_ERR_CORRUPT (Redis crashes on it). On error out holds what was loaded
+ * before it; free it either way. st may be NULL. */
+EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config *cfg, ep_redis_dbs *out,
+                                   ep_redis_load_stats *st, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_REDIS_H */
+/* ---- end src/recover/redis.h ---- */
+
+/* ---- begin src/recover/store.h ---- */
+/* store: the user's handle on one shard: open recovers it (snapshot + AOF)
+ * into a keyspace and opens the AOF writer; every change after that is
+ * logged to the AOF and applied to the keyspace as it is logged, one call
+ * per operation.
+ *
+ *   ep_store_config cfg;
+ *   ep_store *st;
+ *   int64_t n;
+ *   ep_store_config_init(&cfg);
+ *   cfg.create_dir = 1;
+ *   if (ep_store_open("save", 0, &cfg, &st) != EP_OK) ...cfg.error_out...
+ *   ep_store_set(st, EP_LIT("player"), EP_LIT("ada"), -1, 0);
+ *   ep_store_incr(st, EP_LIT("level"), &n);
+ *   ep_store_sync(st);                       // durable from here
+ *   ep_store_close(st);
+ *
+ * Semantics are Redis's. An operation Redis would refuse is refused before
+ * anything is logged: EP_ERR_WRONG_TYPE (the key holds another type),
+ * EP_ERR_BAD_VALUE (INCR on text, an overflow, a NaN score, a bad expire).
+ * Answers Redis gives come back through out-parameters (may be NULL where
+ * they are counts). Absent keys: reads return EP_ERR_NOT_FOUND. SET with
+ * EP_STORE_NX on an existing key returns EP_ERR_EXISTS, with EP_STORE_XX on a
+ * missing one EP_ERR_NOT_FOUND; nothing is logged then.
+ *
+ * Durability: with fsync EP_FSYNC_ALWAYS a call that returns EP_OK is
+ * synced; with EVERYSEC (the default) call ep_store_tick from your loop and
+ * at most about a second of acknowledged calls is at risk; ep_store_sync
+ * makes everything so far durable. A failed write or sync poisons the
+ * store (EP_ERR_POISONED from then on; ep_store_error keeps the cause):
+ * close it and open it again, which recovers what was synced.
+ *
+ * TTLs: the store keeps real deadlines. It logs PEXPIREAT (absolute unix
+ * ms) for EXPIRE / PEXPIRE and for SET with a ttl (SET carrying the relative
+ * ttl, then PEXPIREAT: a crash between the two leaves the longer, relative
+ * ttl). An expired key reads as absent; a write to it first logs its DEL;
+ * ep_store_tick deletes a few expired keys per call (Redis's active expiry).
+ * Snapshots hold remaining ms counted from their own time.
+ *
+ * Views (ep_bytes out-parameters, iterators) point into the keyspace and
+ * stay valid until the next call that changes the store. Not thread-safe;
+ * one store per shard directory and id at a time (the AOF is locked).
+ *
+ * Memory: see ep_store_config (buffer sizes) and "Peak allocation" below. */
+#ifndef EP_STORE_H
+#define EP_STORE_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_store ep_store;
+
+typedef struct ep_store_config {
+    ep_vfs *vfs;                /* NULL: the OS file system */
+    const ep_allocator *alloc;  /* NULL: default */
+    const ep_key *key;          /* encrypt the AOF and snapshots (v3); NULL: plaintext */
+    ep_fsync_policy fsync;      /* default EP_FSYNC_EVERYSEC */
+    size_t aof_buffer_size;     /* the AOF writer's buffer; 0: its default (64 KiB) */
+    int create_dir;             /* non-zero: create dir (every missing level) if missing */
+    /* Unix epoch ms (TTLs) and monotonic ms (EVERYSEC, tick); NULL: the OS clocks. */
+    int64_t (*wall_clock_ms)(void *user);
+    uint64_t (*clock_ms)(void *user);
+    void *clock_user;
+    ep_log_fn log;              /* recovery's messages; NULL: silent */
+    void *log_user;
+    uint64_t keyspace_seed;
+    /* ep_store_tick rewrites (ep_store_rewrite) when the AOF is larger than
+     * rewrite_min_bytes and than rewrite_factor times the snapshot. 0: never. */
+    unsigned rewrite_factor;    /* default 0 (off) */
+    uint64_t rewrite_min_bytes; /* default 1 MiB */
+    /* Keys examined for expiry per ep_store_tick (0: none). Default 20. */
+    unsigned expire_scan;
+    /* 1 (default): open cuts a damaged final region of the AOF (what a
+     * power cut during an append leaves: garbage or a half-written record)
+     * when no valid record follows it, as SQLite's WAL ignores frames after
+     * a bad checksum. Such a record was never acknowledged under ALWAYS.
+     * 0: only a cleanly torn record is cut; any damage refuses to open. */
+    int repair_tail;
+    /* Where ep_store_open puts the detail of a failure (may be NULL). */
+    ep_error *error_out;
+} ep_store_config;
+
+EP_API void ep_store_config_init(ep_store_config *cfg);
+/* Recovers dir/shard-{shard_id}.snap + .aof into a keyspace and opens the
+ * AOF writer. Refuses (no store) when recovery would lose or double data: a
+ * snapshot present but unreadable (EP_ERR_CORRUPT or the reader's error), an
+ * AOF error before its end, a snapshot trailer that cannot be read. A torn
+ * or damaged final AOF region is cut first (see repair_tail). EP_ERR_NOT_FOUND: dir
+ * missing (and create_dir not set). cfg may be NULL (defaults). */
+EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_store_config *cfg, ep_store **out);
+/* Syncs (ALWAYS/EVERYSEC) or flushes (NO), closes the AOF, frees everything.
+ * The store is gone even on error. NULL is a no-op. */
+EP_API ep_result ep_store_close(ep_store *st);
+EP_API const ep_error *ep_store_error(const ep_store *st);
+
+/* ---- whole store ---- */
+EP_API ep_result ep_store_sync(ep_store *st);
+/* Call from your loop: EVERYSEC's sync, active expiry, auto-rewrite. */
+EP_API ep_result ep_store_tick(ep_store *st);
+/* Writes shard-{id}.snap covering everything logged so far (the AOF stays). */
+EP_API ep_result ep_store_snapshot(ep_store *st);
+/* Compaction: snapshot, then reset the AOF (ep_shard_rewrite: crash safe at
+ * every step, no record applied twice after any crash). */
+EP_API ep_result ep_store_rewrite(ep_store *st);
+/* The keyspace, for iteration (ep_keyspace_next ...). Its ttls count from
+ * ep_store_ttl_base (use ep_store_ttl for remaining time); expired keys may
+ * still be in it. Do not change it. */
+EP_API const ep_keyspace *ep_store_keyspace(const ep_store *st);
+EP_API int64_t ep_store_ttl_base(const ep_store *st);
+
+/* ---- keys ---- */
+#define EP_STORE_NX 0x1u      /* set only if absent (else EP_ERR_EXISTS) */
+#define EP_STORE_XX 0x2u      /* set only if present (else EP_ERR_NOT_FOUND) */
+#define EP_STORE_KEEPTTL 0x4u /* keep the key's ttl (ttl_ms must be < 0) */
+/* ttl_ms < 0: no ttl (SET clears one unless KEEPTTL); > 0: expire after it. */
+EP_API ep_result ep_store_set(ep_store *st, ep_bytes key, ep_bytes value, int64_t ttl_ms, unsigned flags);
+EP_API ep_result ep_store_get(ep_store *st, ep_bytes key, ep_bytes *value);
+EP_API ep_result ep_store_del(ep_store *st, ep_bytes key, int *deleted);
+EP_API ep_result ep_store_exists(ep_store *st, ep_bytes key, int *exists);
+/* The key's ep_value_type (EP_TYPE_STRING ...); EP_ERR_NOT_FOUND if absent. */
+EP_API ep_result ep_store_type(ep_store *st, ep_bytes key, uint8_t *type);
+EP_API ep_result ep_store_incr(ep_store *st, ep_bytes key, int64_t *value);
+EP_API ep_result ep_store_decr(ep_store *st, ep_bytes key, int64_t *value);
+EP_API ep_result ep_store_incrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value);
+EP_API ep_result ep_store_decrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value);
+/* APPEND; *len gets the new length. */
+EP_API ep_result ep_store_append(ep_store *st, ep_bytes key, ep_bytes value, size_t *len);
+/* EXPIRE / PEXPIRE: *set = 0 if the key is absent. A ttl <= 0 deletes it. */
+EP_API ep_result ep_store_expire(ep_store *st, ep_bytes key, int64_t seconds, int *set);
+EP_API ep_result ep_store_pexpire(ep_store *st, ep_bytes key, int64_t ms, int *set);
+/* *removed = 1 if a ttl was removed. */
+EP_API ep_result ep_store_persist(ep_store *st, ep_bytes key, int *removed);
+/* Remaining ms, or -1 for none; EP_ERR_NOT_FOUND if absent. */
+EP_API ep_result ep_store_ttl(ep_store *st, ep_bytes key, int64_t *ms);
+/* EP_ERR_NOT_FOUND if key is absent; the value and ttl move, replacing new_key. */
+EP_API ep_result ep_store_rename(ep_store *st, ep_bytes key, ep_bytes new_key);
+/* *copied = 0 when dst exists and replace is 0, or src is absent. */
+EP_API ep_result ep_store_copy(ep_store *st, ep_bytes src, ep_bytes dst, int replace, int *copied);
+
+/* ---- lists ---- */
+/* *len gets the list's new length. */
+EP_API ep_result ep_store_lpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len);
+EP_API ep_result ep_store_rpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len);
+/* The popped element is copied into out (reset first); EP_ERR_NOT_FOUND if
+ * the key is absent. out may be NULL. */
+EP_API ep_result ep_store_lpop(ep_store *st, ep_bytes key, ep_buf *out);
+EP_API ep_result ep_store_rpop(ep_store *st, ep_bytes key, ep_buf *out);
+EP_API ep_result ep_store_llen(ep_store *st, ep_bytes key, size_t *len);
+EP_API ep_result ep_store_lindex(ep_store *st, ep_bytes key, int64_t index, ep_bytes *item);
+/* Positions it on elements start..stop (Redis rules); walk with ep_ks_value_next. */
+EP_API ep_result ep_store_lrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, ep_ks_value_iter *it,
+                                 size_t *count);
+/* EP_ERR_NOT_FOUND: no such key; EP_ERR_LIMIT: index out of range. */
+EP_API ep_result ep_store_lset(ep_store *st, ep_bytes key, int64_t index, ep_bytes value);
+EP_API ep_result ep_store_ltrim(ep_store *st, ep_bytes key, int64_t start, int64_t stop);
+/* *len: the new length, -1 if pivot was not found, 0 if the key is absent. */
+EP_API ep_result ep_store_linsert(ep_store *st, ep_bytes key, int before, ep_bytes pivot, ep_bytes value,
+                                  int64_t *len);
+EP_API ep_result ep_store_lrem(ep_store *st, ep_bytes key, int64_t count, ep_bytes value, size_t *removed);
+
+/* ---- hashes ---- */
+/* *added: fields that were new. */
+EP_API ep_result ep_store_hset(ep_store *st, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                               uint32_t n, size_t *added);
+EP_API ep_result ep_store_hget(ep_store *st, ep_bytes key, ep_bytes field, ep_bytes *value);
+EP_API ep_result ep_store_hdel(ep_store *st, ep_bytes key, const ep_bytes *fields, uint32_t n, size_t *removed);
+/* EP_ERR_BAD_VALUE if the field holds no integer or the sum overflows. */
+EP_API ep_result ep_store_hincrby(ep_store *st, ep_bytes key, ep_bytes field, int64_t delta, int64_t *value);
+EP_API ep_result ep_store_hlen(ep_store *st, ep_bytes key, size_t *len);
+/* Positions it on every (field, value) pair: item.a field, item.b value. An
+ * absent key gives an empty iteration (EP_OK). */
+EP_API ep_result ep_store_hgetall(ep_store *st, ep_bytes key, ep_ks_value_iter *it);
+
+/* ---- sets ---- */
+EP_API ep_result ep_store_sadd(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *added);
+EP_API ep_result ep_store_srem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed);
+EP_API ep_result ep_store_sismember(ep_store *st, ep_bytes key, ep_bytes member, int *is_member);
+EP_API ep_result ep_store_smembers(ep_store *st, ep_bytes key, ep_ks_value_iter *it);
+EP_API ep_result ep_store_scard(ep_store *st, ep_bytes key, size_t *len);
+
+/* ---- sorted sets ---- */
+/* EP_ERR_BAD_VALUE for a NaN score. *added: members that were new. */
+EP_API ep_result ep_store_zadd(ep_store *st, ep_bytes key, const double *scores, const ep_bytes *members,
+                               uint32_t n, size_t *added);
+EP_API ep_result ep_store_zrem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed);
+EP_API ep_result ep_store_zscore(ep_store *st, ep_bytes key, ep_bytes member, double *score);
+/* By rank, ascending (reverse: descending); items carry their scores. */
+EP_API ep_result ep_store_zrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, int reverse,
+                                 ep_ks_value_iter *it, size_t *count);
+EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
+
+/* ---- Peak allocation -------------------------------------------------------
+ * Through cfg.alloc, measured by tests/recover/test_store_heap.c (64-bit,
+ * aof_buffer_size 4 KiB; "kept" stays allocated after the call):
+ *   open, empty dir    peak ~13 KiB, kept ~12 KiB (store, writer + its buffer,
+ *                      keyspace); the file layer's read buffers follow the file
+ *   open, recovering   peak ~215 KiB for 1000 keys of 30-byte values (read
+ *                      buffers, freed, + the data), kept ~165 KiB
+ *   a write            the keyspace's growth for the new data (slabs of 4 KiB
+ *                      doubling to 256 KiB, tables doubling), the record's
+ *                      elements in the store's scratch (kept for reuse), the AOF
+ *                      buffer's growth for a record larger than aof_buffer_size
+ *   a read             nothing
+ *   snapshot, rewrite  peak ~2.1 MiB (the snapshot writer's 1 MiB buffer and
+ *                      the covered-prefix hash's read buffer), all freed
+ *   close              nothing; everything is freed
+ * The snapshot's peak is ep_shard_snapshot's fixed buffers (ep_shard_config
+ * has no size for them yet); everything else is sized by the data. The store
+ * runs open / appends / snapshot / rewrite / recovery in a
+ * fixed 3 MiB heap today (test_store_heap). */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_STORE_H */
+/* ---- end src/recover/store.h ---- */
 
 #endif /* EMBER_PERSIST_H */
 
@@ -3106,6 +4086,644 @@ EP_API uint32_t ep_crc32(const void *data, size_t len) {
     return ep_crc32_update(0, data, len);
 }
 /* ---- end src/check/crc.c ---- */
+
+/* ---- begin src/check/crc64.c ---- */
+/* crc64: tables from tools/gen_crc64_tables.py (which also checks a
+ * bit-exact model of the folding path below against a bitwise CRC). */
+
+#ifndef EP_NO_REDIS
+
+static const uint64_t ep__crc64_table[8][256] = {
+    {
+        0x0000000000000000ull, 0x7ad870c830358979ull, 0xf5b0e190606b12f2ull, 0x8f689158505e9b8bull,
+        0xc038e5739841b68full, 0xbae095bba8743ff6ull, 0x358804e3f82aa47dull, 0x4f50742bc81f2d04ull,
+        0xab28ecb46814fe75ull, 0xd1f09c7c5821770cull, 0x5e980d24087fec87ull, 0x24407dec384a65feull,
+        0x6b1009c7f05548faull, 0x11c8790fc060c183ull, 0x9ea0e857903e5a08ull, 0xe478989fa00bd371ull,
+        0x7d08ff3b88be6f81ull, 0x07d08ff3b88be6f8ull, 0x88b81eabe8d57d73ull, 0xf2606e63d8e0f40aull,
+        0xbd301a4810ffd90eull, 0xc7e86a8020ca5077ull, 0x4880fbd87094cbfcull, 0x32588b1040a14285ull,
+        0xd620138fe0aa91f4ull, 0xacf86347d09f188dull, 0x2390f21f80c18306ull, 0x594882d7b0f40a7full,
+        0x1618f6fc78eb277bull, 0x6cc0863448deae02ull, 0xe3a8176c18803589ull, 0x997067a428b5bcf0ull,
+        0xfa11fe77117cdf02ull, 0x80c98ebf2149567bull, 0x0fa11fe77117cdf0ull, 0x75796f2f41224489ull,
+        0x3a291b04893d698dull, 0x40f16bccb908e0f4ull, 0xcf99fa94e9567b7full, 0xb5418a5cd963f206ull,
+        0x513912c379682177ull, 0x2be1620b495da80eull, 0xa489f35319033385ull, 0xde51839b2936bafcull,
+        0x9101f7b0e12997f8ull, 0xebd98778d11c1e81ull, 0x64b116208142850aull, 0x1e6966e8b1770c73ull,
+        0x8719014c99c2b083ull, 0xfdc17184a9f739faull, 0x72a9e0dcf9a9a271ull, 0x08719014c99c2b08ull,
+        0x4721e43f0183060cull, 0x3df994f731b68f75ull, 0xb29105af61e814feull, 0xc849756751dd9d87ull,
+        0x2c31edf8f1d64ef6ull, 0x56e99d30c1e3c78full, 0xd9810c6891bd5c04ull, 0xa3597ca0a188d57dull,
+        0xec09088b6997f879ull, 0x96d1784359a27100ull, 0x19b9e91b09fcea8bull, 0x636199d339c963f2ull,
+        0xdf7adabd7a6e2d6full, 0xa5a2aa754a5ba416ull, 0x2aca3b2d1a053f9dull, 0x50124be52a30b6e4ull,
+        0x1f423fcee22f9be0ull, 0x659a4f06d21a1299ull, 0xeaf2de5e82448912ull, 0x902aae96b271006bull,
+        0x74523609127ad31aull, 0x0e8a46c1224f5a63ull, 0x81e2d7997211c1e8ull, 0xfb3aa75142244891ull,
+        0xb46ad37a8a3b6595ull, 0xceb2a3b2ba0eececull, 0x41da32eaea507767ull, 0x3b024222da65fe1eull,
+        0xa2722586f2d042eeull, 0xd8aa554ec2e5cb97ull, 0x57c2c41692bb501cull, 0x2d1ab4dea28ed965ull,
+        0x624ac0f56a91f461ull, 0x1892b03d5aa47d18ull, 0x97fa21650afae693ull, 0xed2251ad3acf6feaull,
+        0x095ac9329ac4bc9bull, 0x7382b9faaaf135e2ull, 0xfcea28a2faafae69ull, 0x8632586aca9a2710ull,
+        0xc9622c4102850a14ull, 0xb3ba5c8932b0836dull, 0x3cd2cdd162ee18e6ull, 0x460abd1952db919full,
+        0x256b24ca6b12f26dull, 0x5fb354025b277b14ull, 0xd0dbc55a0b79e09full, 0xaa03b5923b4c69e6ull,
+        0xe553c1b9f35344e2ull, 0x9f8bb171c366cd9bull, 0x10e3202993385610ull, 0x6a3b50e1a30ddf69ull,
+        0x8e43c87e03060c18ull, 0xf49bb8b633338561ull, 0x7bf329ee636d1eeaull, 0x012b592653589793ull,
+        0x4e7b2d0d9b47ba97ull, 0x34a35dc5ab7233eeull, 0xbbcbcc9dfb2ca865ull, 0xc113bc55cb19211cull,
+        0x5863dbf1e3ac9decull, 0x22bbab39d3991495ull, 0xadd33a6183c78f1eull, 0xd70b4aa9b3f20667ull,
+        0x985b3e827bed2b63ull, 0xe2834e4a4bd8a21aull, 0x6debdf121b863991ull, 0x1733afda2bb3b0e8ull,
+        0xf34b37458bb86399ull, 0x8993478dbb8deae0ull, 0x06fbd6d5ebd3716bull, 0x7c23a61ddbe6f812ull,
+        0x3373d23613f9d516ull, 0x49aba2fe23cc5c6full, 0xc6c333a67392c7e4ull, 0xbc1b436e43a74e9dull,
+        0x95ac9329ac4bc9b5ull, 0xef74e3e19c7e40ccull, 0x601c72b9cc20db47ull, 0x1ac40271fc15523eull,
+        0x5594765a340a7f3aull, 0x2f4c0692043ff643ull, 0xa02497ca54616dc8ull, 0xdafce7026454e4b1ull,
+        0x3e847f9dc45f37c0ull, 0x445c0f55f46abeb9ull, 0xcb349e0da4342532ull, 0xb1eceec59401ac4bull,
+        0xfebc9aee5c1e814full, 0x8464ea266c2b0836ull, 0x0b0c7b7e3c7593bdull, 0x71d40bb60c401ac4ull,
+        0xe8a46c1224f5a634ull, 0x927c1cda14c02f4dull, 0x1d148d82449eb4c6ull, 0x67ccfd4a74ab3dbfull,
+        0x289c8961bcb410bbull, 0x5244f9a98c8199c2ull, 0xdd2c68f1dcdf0249ull, 0xa7f41839ecea8b30ull,
+        0x438c80a64ce15841ull, 0x3954f06e7cd4d138ull, 0xb63c61362c8a4ab3ull, 0xcce411fe1cbfc3caull,
+        0x83b465d5d4a0eeceull, 0xf96c151de49567b7ull, 0x76048445b4cbfc3cull, 0x0cdcf48d84fe7545ull,
+        0x6fbd6d5ebd3716b7ull, 0x15651d968d029fceull, 0x9a0d8ccedd5c0445ull, 0xe0d5fc06ed698d3cull,
+        0xaf85882d2576a038ull, 0xd55df8e515432941ull, 0x5a3569bd451db2caull, 0x20ed197575283bb3ull,
+        0xc49581ead523e8c2ull, 0xbe4df122e51661bbull, 0x3125607ab548fa30ull, 0x4bfd10b2857d7349ull,
+        0x04ad64994d625e4dull, 0x7e7514517d57d734ull, 0xf11d85092d094cbfull, 0x8bc5f5c11d3cc5c6ull,
+        0x12b5926535897936ull, 0x686de2ad05bcf04full, 0xe70573f555e26bc4ull, 0x9ddd033d65d7e2bdull,
+        0xd28d7716adc8cfb9ull, 0xa85507de9dfd46c0ull, 0x273d9686cda3dd4bull, 0x5de5e64efd965432ull,
+        0xb99d7ed15d9d8743ull, 0xc3450e196da80e3aull, 0x4c2d9f413df695b1ull, 0x36f5ef890dc31cc8ull,
+        0x79a59ba2c5dc31ccull, 0x037deb6af5e9b8b5ull, 0x8c157a32a5b7233eull, 0xf6cd0afa9582aa47ull,
+        0x4ad64994d625e4daull, 0x300e395ce6106da3ull, 0xbf66a804b64ef628ull, 0xc5bed8cc867b7f51ull,
+        0x8aeeace74e645255ull, 0xf036dc2f7e51db2cull, 0x7f5e4d772e0f40a7ull, 0x05863dbf1e3ac9deull,
+        0xe1fea520be311aafull, 0x9b26d5e88e0493d6ull, 0x144e44b0de5a085dull, 0x6e963478ee6f8124ull,
+        0x21c640532670ac20ull, 0x5b1e309b16452559ull, 0xd476a1c3461bbed2ull, 0xaeaed10b762e37abull,
+        0x37deb6af5e9b8b5bull, 0x4d06c6676eae0222ull, 0xc26e573f3ef099a9ull, 0xb8b627f70ec510d0ull,
+        0xf7e653dcc6da3dd4ull, 0x8d3e2314f6efb4adull, 0x0256b24ca6b12f26ull, 0x788ec2849684a65full,
+        0x9cf65a1b368f752eull, 0xe62e2ad306bafc57ull, 0x6946bb8b56e467dcull, 0x139ecb4366d1eea5ull,
+        0x5ccebf68aecec3a1ull, 0x2616cfa09efb4ad8ull, 0xa97e5ef8cea5d153ull, 0xd3a62e30fe90582aull,
+        0xb0c7b7e3c7593bd8ull, 0xca1fc72bf76cb2a1ull, 0x45775673a732292aull, 0x3faf26bb9707a053ull,
+        0x70ff52905f188d57ull, 0x0a2722586f2d042eull, 0x854fb3003f739fa5ull, 0xff97c3c80f4616dcull,
+        0x1bef5b57af4dc5adull, 0x61372b9f9f784cd4ull, 0xee5fbac7cf26d75full, 0x9487ca0fff135e26ull,
+        0xdbd7be24370c7322ull, 0xa10fceec0739fa5bull, 0x2e675fb4576761d0ull, 0x54bf2f7c6752e8a9ull,
+        0xcdcf48d84fe75459ull, 0xb71738107fd2dd20ull, 0x387fa9482f8c46abull, 0x42a7d9801fb9cfd2ull,
+        0x0df7adabd7a6e2d6ull, 0x772fdd63e7936bafull, 0xf8474c3bb7cdf024ull, 0x829f3cf387f8795dull,
+        0x66e7a46c27f3aa2cull, 0x1c3fd4a417c62355ull, 0x935745fc4798b8deull, 0xe98f353477ad31a7ull,
+        0xa6df411fbfb21ca3ull, 0xdc0731d78f8795daull, 0x536fa08fdfd90e51ull, 0x29b7d047efec8728ull,
+    },
+    {
+        0x0000000000000000ull, 0x89e99ffd73bddf69ull, 0x388a19a9bfec2db9ull, 0xb1638654cc51f2d0ull,
+        0x711433537fd85b72ull, 0xf8fdacae0c65841bull, 0x499e2afac03476cbull, 0xc077b507b389a9a2ull,
+        0xe22866a6ffb0b6e4ull, 0x6bc1f95b8c0d698dull, 0xdaa27f0f405c9b5dull, 0x534be0f233e14434ull,
+        0x933c55f58068ed96ull, 0x1ad5ca08f3d532ffull, 0xabb64c5c3f84c02full, 0x225fd3a14c391f46ull,
+        0xef09eb1ea7f6fea3ull, 0x66e074e3d44b21caull, 0xd783f2b7181ad31aull, 0x5e6a6d4a6ba70c73ull,
+        0x9e1dd84dd82ea5d1ull, 0x17f447b0ab937ab8ull, 0xa697c1e467c28868ull, 0x2f7e5e19147f5701ull,
+        0x0d218db858464847ull, 0x84c812452bfb972eull, 0x35ab9411e7aa65feull, 0xbc420bec9417ba97ull,
+        0x7c35beeb279e1335ull, 0xf5dc21165423cc5cull, 0x44bfa74298723e8cull, 0xcd5638bfebcfe1e5ull,
+        0xf54af06e177a6e2dull, 0x7ca36f9364c7b144ull, 0xcdc0e9c7a8964394ull, 0x4429763adb2b9cfdull,
+        0x845ec33d68a2355full, 0x0db75cc01b1fea36ull, 0xbcd4da94d74e18e6ull, 0x353d4569a4f3c78full,
+        0x176296c8e8cad8c9ull, 0x9e8b09359b7707a0ull, 0x2fe88f615726f570ull, 0xa601109c249b2a19ull,
+        0x6676a59b971283bbull, 0xef9f3a66e4af5cd2ull, 0x5efcbc3228feae02ull, 0xd71523cf5b43716bull,
+        0x1a431b70b08c908eull, 0x93aa848dc3314fe7ull, 0x22c902d90f60bd37ull, 0xab209d247cdd625eull,
+        0x6b572823cf54cbfcull, 0xe2beb7debce91495ull, 0x53dd318a70b8e645ull, 0xda34ae770305392cull,
+        0xf86b7dd64f3c266aull, 0x7182e22b3c81f903ull, 0xc0e1647ff0d00bd3ull, 0x4908fb82836dd4baull,
+        0x897f4e8530e47d18ull, 0x0096d1784359a271ull, 0xb1f5572c8f0850a1ull, 0x381cc8d1fcb58fc8ull,
+        0xc1ccc68f76634f31ull, 0x4825597205de9058ull, 0xf946df26c98f6288ull, 0x70af40dbba32bde1ull,
+        0xb0d8f5dc09bb1443ull, 0x39316a217a06cb2aull, 0x8852ec75b65739faull, 0x01bb7388c5eae693ull,
+        0x23e4a02989d3f9d5ull, 0xaa0d3fd4fa6e26bcull, 0x1b6eb980363fd46cull, 0x9287267d45820b05ull,
+        0x52f0937af60ba2a7ull, 0xdb190c8785b67dceull, 0x6a7a8ad349e78f1eull, 0xe393152e3a5a5077ull,
+        0x2ec52d91d195b192ull, 0xa72cb26ca2286efbull, 0x164f34386e799c2bull, 0x9fa6abc51dc44342ull,
+        0x5fd11ec2ae4deae0ull, 0xd638813fddf03589ull, 0x675b076b11a1c759ull, 0xeeb29896621c1830ull,
+        0xcced4b372e250776ull, 0x4504d4ca5d98d81full, 0xf467529e91c92acfull, 0x7d8ecd63e274f5a6ull,
+        0xbdf9786451fd5c04ull, 0x3410e7992240836dull, 0x857361cdee1171bdull, 0x0c9afe309dacaed4ull,
+        0x348636e16119211cull, 0xbd6fa91c12a4fe75ull, 0x0c0c2f48def50ca5ull, 0x85e5b0b5ad48d3ccull,
+        0x459205b21ec17a6eull, 0xcc7b9a4f6d7ca507ull, 0x7d181c1ba12d57d7ull, 0xf4f183e6d29088beull,
+        0xd6ae50479ea997f8ull, 0x5f47cfbaed144891ull, 0xee2449ee2145ba41ull, 0x67cdd61352f86528ull,
+        0xa7ba6314e171cc8aull, 0x2e53fce992cc13e3ull, 0x9f307abd5e9de133ull, 0x16d9e5402d203e5aull,
+        0xdb8fddffc6efdfbfull, 0x52664202b55200d6ull, 0xe305c4567903f206ull, 0x6aec5bab0abe2d6full,
+        0xaa9beeacb93784cdull, 0x23727151ca8a5ba4ull, 0x9211f70506dba974ull, 0x1bf868f87566761dull,
+        0x39a7bb59395f695bull, 0xb04e24a44ae2b632ull, 0x012da2f086b344e2ull, 0x88c43d0df50e9b8bull,
+        0x48b3880a46873229ull, 0xc15a17f7353aed40ull, 0x703991a3f96b1f90ull, 0xf9d00e5e8ad6c0f9ull,
+        0xa8c0ab4db4510d09ull, 0x212934b0c7ecd260ull, 0x904ab2e40bbd20b0ull, 0x19a32d197800ffd9ull,
+        0xd9d4981ecb89567bull, 0x503d07e3b8348912ull, 0xe15e81b774657bc2ull, 0x68b71e4a07d8a4abull,
+        0x4ae8cdeb4be1bbedull, 0xc3015216385c6484ull, 0x7262d442f40d9654ull, 0xfb8b4bbf87b0493dull,
+        0x3bfcfeb83439e09full, 0xb215614547843ff6ull, 0x0376e7118bd5cd26ull, 0x8a9f78ecf868124full,
+        0x47c9405313a7f3aaull, 0xce20dfae601a2cc3ull, 0x7f4359faac4bde13ull, 0xf6aac607dff6017aull,
+        0x36dd73006c7fa8d8ull, 0xbf34ecfd1fc277b1ull, 0x0e576aa9d3938561ull, 0x87bef554a02e5a08ull,
+        0xa5e126f5ec17454eull, 0x2c08b9089faa9a27ull, 0x9d6b3f5c53fb68f7ull, 0x1482a0a12046b79eull,
+        0xd4f515a693cf1e3cull, 0x5d1c8a5be072c155ull, 0xec7f0c0f2c233385ull, 0x659693f25f9eececull,
+        0x5d8a5b23a32b6324ull, 0xd463c4ded096bc4dull, 0x6500428a1cc74e9dull, 0xece9dd776f7a91f4ull,
+        0x2c9e6870dcf33856ull, 0xa577f78daf4ee73full, 0x141471d9631f15efull, 0x9dfdee2410a2ca86ull,
+        0xbfa23d855c9bd5c0ull, 0x364ba2782f260aa9ull, 0x8728242ce377f879ull, 0x0ec1bbd190ca2710ull,
+        0xceb60ed623438eb2ull, 0x475f912b50fe51dbull, 0xf63c177f9cafa30bull, 0x7fd58882ef127c62ull,
+        0xb283b03d04dd9d87ull, 0x3b6a2fc0776042eeull, 0x8a09a994bb31b03eull, 0x03e03669c88c6f57ull,
+        0xc397836e7b05c6f5ull, 0x4a7e1c9308b8199cull, 0xfb1d9ac7c4e9eb4cull, 0x72f4053ab7543425ull,
+        0x50abd69bfb6d2b63ull, 0xd942496688d0f40aull, 0x6821cf32448106daull, 0xe1c850cf373cd9b3ull,
+        0x21bfe5c884b57011ull, 0xa8567a35f708af78ull, 0x1935fc613b595da8ull, 0x90dc639c48e482c1ull,
+        0x690c6dc2c2324238ull, 0xe0e5f23fb18f9d51ull, 0x5186746b7dde6f81ull, 0xd86feb960e63b0e8ull,
+        0x18185e91bdea194aull, 0x91f1c16cce57c623ull, 0x20924738020634f3ull, 0xa97bd8c571bbeb9aull,
+        0x8b240b643d82f4dcull, 0x02cd94994e3f2bb5ull, 0xb3ae12cd826ed965ull, 0x3a478d30f1d3060cull,
+        0xfa303837425aafaeull, 0x73d9a7ca31e770c7ull, 0xc2ba219efdb68217ull, 0x4b53be638e0b5d7eull,
+        0x860586dc65c4bc9bull, 0x0fec1921167963f2ull, 0xbe8f9f75da289122ull, 0x37660088a9954e4bull,
+        0xf711b58f1a1ce7e9ull, 0x7ef82a7269a13880ull, 0xcf9bac26a5f0ca50ull, 0x467233dbd64d1539ull,
+        0x642de07a9a740a7full, 0xedc47f87e9c9d516ull, 0x5ca7f9d3259827c6ull, 0xd54e662e5625f8afull,
+        0x1539d329e5ac510dull, 0x9cd04cd496118e64ull, 0x2db3ca805a407cb4ull, 0xa45a557d29fda3ddull,
+        0x9c469dacd5482c15ull, 0x15af0251a6f5f37cull, 0xa4cc84056aa401acull, 0x2d251bf81919dec5ull,
+        0xed52aeffaa907767ull, 0x64bb3102d92da80eull, 0xd5d8b756157c5adeull, 0x5c3128ab66c185b7ull,
+        0x7e6efb0a2af89af1ull, 0xf78764f759454598ull, 0x46e4e2a39514b748ull, 0xcf0d7d5ee6a96821ull,
+        0x0f7ac8595520c183ull, 0x869357a4269d1eeaull, 0x37f0d1f0eaccec3aull, 0xbe194e0d99713353ull,
+        0x734f76b272bed2b6ull, 0xfaa6e94f01030ddfull, 0x4bc56f1bcd52ff0full, 0xc22cf0e6beef2066ull,
+        0x025b45e10d6689c4ull, 0x8bb2da1c7edb56adull, 0x3ad15c48b28aa47dull, 0xb338c3b5c1377b14ull,
+        0x916710148d0e6452ull, 0x188e8fe9feb3bb3bull, 0xa9ed09bd32e249ebull, 0x20049640415f9682ull,
+        0xe0732347f2d63f20ull, 0x699abcba816be049ull, 0xd8f93aee4d3a1299ull, 0x5110a5133e87cdf0ull,
+    },
+    {
+        0x0000000000000000ull, 0xf4125129ce4038beull, 0xc37d8400c417e217ull, 0x376fd5290a57daa9ull,
+        0xada22e52d0b85745ull, 0x59b07f7b1ef86ffbull, 0x6edfaa5214afb552ull, 0x9acdfb7bdaef8decull,
+        0x701d7af6f9e73de1ull, 0x840f2bdf37a7055full, 0xb360fef63df0dff6ull, 0x4772afdff3b0e748ull,
+        0xddbf54a4295f6aa4ull, 0x29ad058de71f521aull, 0x1ec2d0a4ed4888b3ull, 0xead0818d2308b00dull,
+        0xe03af5edf3ce7bc2ull, 0x1428a4c43d8e437cull, 0x234771ed37d999d5ull, 0xd75520c4f999a16bull,
+        0x4d98dbbf23762c87ull, 0xb98a8a96ed361439ull, 0x8ee55fbfe761ce90ull, 0x7af70e962921f62eull,
+        0x90278f1b0a294623ull, 0x6435de32c4697e9dull, 0x535a0b1bce3ea434ull, 0xa7485a32007e9c8aull,
+        0x3d85a149da911166ull, 0xc997f06014d129d8ull, 0xfef825491e86f371ull, 0x0aea7460d0c6cbcfull,
+        0xeb2ccd88bf0b64efull, 0x1f3e9ca1714b5c51ull, 0x285149887b1c86f8ull, 0xdc4318a1b55cbe46ull,
+        0x468ee3da6fb333aaull, 0xb29cb2f3a1f30b14ull, 0x85f367daaba4d1bdull, 0x71e136f365e4e903ull,
+        0x9b31b77e46ec590eull, 0x6f23e65788ac61b0ull, 0x584c337e82fbbb19ull, 0xac5e62574cbb83a7ull,
+        0x3693992c96540e4bull, 0xc281c805581436f5ull, 0xf5ee1d2c5243ec5cull, 0x01fc4c059c03d4e2ull,
+        0x0b1638654cc51f2dull, 0xff04694c82852793ull, 0xc86bbc6588d2fd3aull, 0x3c79ed4c4692c584ull,
+        0xa6b416379c7d4868ull, 0x52a6471e523d70d6ull, 0x65c99237586aaa7full, 0x91dbc31e962a92c1ull,
+        0x7b0b4293b52222ccull, 0x8f1913ba7b621a72ull, 0xb876c6937135c0dbull, 0x4c6497babf75f865ull,
+        0xd6a96cc1659a7589ull, 0x22bb3de8abda4d37ull, 0x15d4e8c1a18d979eull, 0xe1c6b9e86fcdaf20ull,
+        0xfd00bd4226815ab5ull, 0x0912ec6be8c1620bull, 0x3e7d3942e296b8a2ull, 0xca6f686b2cd6801cull,
+        0x50a29310f6390df0ull, 0xa4b0c2393879354eull, 0x93df1710322eefe7ull, 0x67cd4639fc6ed759ull,
+        0x8d1dc7b4df666754ull, 0x790f969d11265feaull, 0x4e6043b41b718543ull, 0xba72129dd531bdfdull,
+        0x20bfe9e60fde3011ull, 0xd4adb8cfc19e08afull, 0xe3c26de6cbc9d206ull, 0x17d03ccf0589eab8ull,
+        0x1d3a48afd54f2177ull, 0xe92819861b0f19c9ull, 0xde47ccaf1158c360ull, 0x2a559d86df18fbdeull,
+        0xb09866fd05f77632ull, 0x448a37d4cbb74e8cull, 0x73e5e2fdc1e09425ull, 0x87f7b3d40fa0ac9bull,
+        0x6d2732592ca81c96ull, 0x99356370e2e82428ull, 0xae5ab659e8bffe81ull, 0x5a48e77026ffc63full,
+        0xc0851c0bfc104bd3ull, 0x34974d223250736dull, 0x03f8980b3807a9c4ull, 0xf7eac922f647917aull,
+        0x162c70ca998a3e5aull, 0xe23e21e357ca06e4ull, 0xd551f4ca5d9ddc4dull, 0x2143a5e393dde4f3ull,
+        0xbb8e5e984932691full, 0x4f9c0fb1877251a1ull, 0x78f3da988d258b08ull, 0x8ce18bb14365b3b6ull,
+        0x66310a3c606d03bbull, 0x92235b15ae2d3b05ull, 0xa54c8e3ca47ae1acull, 0x515edf156a3ad912ull,
+        0xcb93246eb0d554feull, 0x3f8175477e956c40ull, 0x08eea06e74c2b6e9ull, 0xfcfcf147ba828e57ull,
+        0xf61685276a444598ull, 0x0204d40ea4047d26ull, 0x356b0127ae53a78full, 0xc179500e60139f31ull,
+        0x5bb4ab75bafc12ddull, 0xafa6fa5c74bc2a63ull, 0x98c92f757eebf0caull, 0x6cdb7e5cb0abc874ull,
+        0x860bffd193a37879ull, 0x7219aef85de340c7ull, 0x45767bd157b49a6eull, 0xb1642af899f4a2d0ull,
+        0x2ba9d183431b2f3cull, 0xdfbb80aa8d5b1782ull, 0xe8d45583870ccd2bull, 0x1cc604aa494cf595ull,
+        0xd1585cd715952601ull, 0x254a0dfedbd51ebfull, 0x1225d8d7d182c416ull, 0xe63789fe1fc2fca8ull,
+        0x7cfa7285c52d7144ull, 0x88e823ac0b6d49faull, 0xbf87f685013a9353ull, 0x4b95a7accf7aabedull,
+        0xa1452621ec721be0ull, 0x555777082232235eull, 0x6238a2212865f9f7ull, 0x962af308e625c149ull,
+        0x0ce708733cca4ca5ull, 0xf8f5595af28a741bull, 0xcf9a8c73f8ddaeb2ull, 0x3b88dd5a369d960cull,
+        0x3162a93ae65b5dc3ull, 0xc570f813281b657dull, 0xf21f2d3a224cbfd4ull, 0x060d7c13ec0c876aull,
+        0x9cc0876836e30a86ull, 0x68d2d641f8a33238ull, 0x5fbd0368f2f4e891ull, 0xabaf52413cb4d02full,
+        0x417fd3cc1fbc6022ull, 0xb56d82e5d1fc589cull, 0x820257ccdbab8235ull, 0x761006e515ebba8bull,
+        0xecddfd9ecf043767ull, 0x18cfacb701440fd9ull, 0x2fa0799e0b13d570ull, 0xdbb228b7c553edceull,
+        0x3a74915faa9e42eeull, 0xce66c07664de7a50ull, 0xf909155f6e89a0f9ull, 0x0d1b4476a0c99847ull,
+        0x97d6bf0d7a2615abull, 0x63c4ee24b4662d15ull, 0x54ab3b0dbe31f7bcull, 0xa0b96a247071cf02ull,
+        0x4a69eba953797f0full, 0xbe7bba809d3947b1ull, 0x89146fa9976e9d18ull, 0x7d063e80592ea5a6ull,
+        0xe7cbc5fb83c1284aull, 0x13d994d24d8110f4ull, 0x24b641fb47d6ca5dull, 0xd0a410d28996f2e3ull,
+        0xda4e64b25950392cull, 0x2e5c359b97100192ull, 0x1933e0b29d47db3bull, 0xed21b19b5307e385ull,
+        0x77ec4ae089e86e69ull, 0x83fe1bc947a856d7ull, 0xb491cee04dff8c7eull, 0x40839fc983bfb4c0ull,
+        0xaa531e44a0b704cdull, 0x5e414f6d6ef73c73ull, 0x692e9a4464a0e6daull, 0x9d3ccb6daae0de64ull,
+        0x07f13016700f5388ull, 0xf3e3613fbe4f6b36ull, 0xc48cb416b418b19full, 0x309ee53f7a588921ull,
+        0x2c58e19533147cb4ull, 0xd84ab0bcfd54440aull, 0xef256595f7039ea3ull, 0x1b3734bc3943a61dull,
+        0x81facfc7e3ac2bf1ull, 0x75e89eee2dec134full, 0x42874bc727bbc9e6ull, 0xb6951aeee9fbf158ull,
+        0x5c459b63caf34155ull, 0xa857ca4a04b379ebull, 0x9f381f630ee4a342ull, 0x6b2a4e4ac0a49bfcull,
+        0xf1e7b5311a4b1610ull, 0x05f5e418d40b2eaeull, 0x329a3131de5cf407ull, 0xc6886018101cccb9ull,
+        0xcc621478c0da0776ull, 0x387045510e9a3fc8ull, 0x0f1f907804cde561ull, 0xfb0dc151ca8ddddfull,
+        0x61c03a2a10625033ull, 0x95d26b03de22688dull, 0xa2bdbe2ad475b224ull, 0x56afef031a358a9aull,
+        0xbc7f6e8e393d3a97ull, 0x486d3fa7f77d0229ull, 0x7f02ea8efd2ad880ull, 0x8b10bba7336ae03eull,
+        0x11dd40dce9856dd2ull, 0xe5cf11f527c5556cull, 0xd2a0c4dc2d928fc5ull, 0x26b295f5e3d2b77bull,
+        0xc7742c1d8c1f185bull, 0x33667d34425f20e5ull, 0x0409a81d4808fa4cull, 0xf01bf9348648c2f2ull,
+        0x6ad6024f5ca74f1eull, 0x9ec4536692e777a0ull, 0xa9ab864f98b0ad09ull, 0x5db9d76656f095b7ull,
+        0xb76956eb75f825baull, 0x437b07c2bbb81d04ull, 0x7414d2ebb1efc7adull, 0x800683c27fafff13ull,
+        0x1acb78b9a54072ffull, 0xeed929906b004a41ull, 0xd9b6fcb9615790e8ull, 0x2da4ad90af17a856ull,
+        0x274ed9f07fd16399ull, 0xd35c88d9b1915b27ull, 0xe4335df0bbc6818eull, 0x10210cd97586b930ull,
+        0x8aecf7a2af6934dcull, 0x7efea68b61290c62ull, 0x499173a26b7ed6cbull, 0xbd83228ba53eee75ull,
+        0x5753a30686365e78ull, 0xa341f22f487666c6ull, 0x942e27064221bc6full, 0x603c762f8c6184d1ull,
+        0xfaf18d54568e093dull, 0x0ee3dc7d98ce3183ull, 0x398c09549299eb2aull, 0xcd9e587d5cd9d394ull,
+    },
+    {
+        0x0000000000000000ull, 0x8ce168638c796306ull, 0x329bf69440655567ull, 0xbe7a9ef7cc1c3661ull,
+        0x6537ed2880caaaceull, 0xe9d6854b0cb3c9c8ull, 0x57ac1bbcc0afffa9ull, 0xdb4d73df4cd69cafull,
+        0xca6fda510195559cull, 0x468eb2328dec369aull, 0xf8f42cc541f000fbull, 0x741544a6cd8963fdull,
+        0xaf583779815fff52ull, 0x23b95f1a0d269c54ull, 0x9dc3c1edc13aaa35ull, 0x1122a98e4d43c933ull,
+        0xbf8692f15bbd3853ull, 0x3367fa92d7c45b55ull, 0x8d1d64651bd86d34ull, 0x01fc0c0697a10e32ull,
+        0xdab17fd9db77929dull, 0x565017ba570ef19bull, 0xe82a894d9b12c7faull, 0x64cbe12e176ba4fcull,
+        0x75e948a05a286dcfull, 0xf90820c3d6510ec9ull, 0x4772be341a4d38a8ull, 0xcb93d65796345baeull,
+        0x10dea588dae2c701ull, 0x9c3fcdeb569ba407ull, 0x2245531c9a879266ull, 0xaea43b7f16fef160ull,
+        0x545403b1efede3cdull, 0xd8b56bd2639480cbull, 0x66cff525af88b6aaull, 0xea2e9d4623f1d5acull,
+        0x3163ee996f274903ull, 0xbd8286fae35e2a05ull, 0x03f8180d2f421c64ull, 0x8f19706ea33b7f62ull,
+        0x9e3bd9e0ee78b651ull, 0x12dab1836201d557ull, 0xaca02f74ae1de336ull, 0x2041471722648030ull,
+        0xfb0c34c86eb21c9full, 0x77ed5cabe2cb7f99ull, 0xc997c25c2ed749f8ull, 0x4576aa3fa2ae2afeull,
+        0xebd29140b450db9eull, 0x6733f9233829b898ull, 0xd94967d4f4358ef9ull, 0x55a80fb7784cedffull,
+        0x8ee57c68349a7150ull, 0x0204140bb8e31256ull, 0xbc7e8afc74ff2437ull, 0x309fe29ff8864731ull,
+        0x21bd4b11b5c58e02ull, 0xad5c237239bced04ull, 0x1326bd85f5a0db65ull, 0x9fc7d5e679d9b863ull,
+        0x448aa639350f24ccull, 0xc86bce5ab97647caull, 0x761150ad756a71abull, 0xfaf038cef91312adull,
+        0xa8a80763dfdbc79aull, 0x24496f0053a2a49cull, 0x9a33f1f79fbe92fdull, 0x16d2999413c7f1fbull,
+        0xcd9fea4b5f116d54ull, 0x417e8228d3680e52ull, 0xff041cdf1f743833ull, 0x73e574bc930d5b35ull,
+        0x62c7dd32de4e9206ull, 0xee26b5515237f100ull, 0x505c2ba69e2bc761ull, 0xdcbd43c51252a467ull,
+        0x07f0301a5e8438c8ull, 0x8b115879d2fd5bceull, 0x356bc68e1ee16dafull, 0xb98aaeed92980ea9ull,
+        0x172e95928466ffc9ull, 0x9bcffdf1081f9ccfull, 0x25b56306c403aaaeull, 0xa9540b65487ac9a8ull,
+        0x721978ba04ac5507ull, 0xfef810d988d53601ull, 0x40828e2e44c90060ull, 0xcc63e64dc8b06366ull,
+        0xdd414fc385f3aa55ull, 0x51a027a0098ac953ull, 0xefdab957c596ff32ull, 0x633bd13449ef9c34ull,
+        0xb876a2eb0539009bull, 0x3497ca888940639dull, 0x8aed547f455c55fcull, 0x060c3c1cc92536faull,
+        0xfcfc04d230362457ull, 0x701d6cb1bc4f4751ull, 0xce67f24670537130ull, 0x42869a25fc2a1236ull,
+        0x99cbe9fab0fc8e99ull, 0x152a81993c85ed9full, 0xab501f6ef099dbfeull, 0x27b1770d7ce0b8f8ull,
+        0x3693de8331a371cbull, 0xba72b6e0bdda12cdull, 0x0408281771c624acull, 0x88e94074fdbf47aaull,
+        0x53a433abb169db05ull, 0xdf455bc83d10b803ull, 0x613fc53ff10c8e62ull, 0xeddead5c7d75ed64ull,
+        0x437a96236b8b1c04ull, 0xcf9bfe40e7f27f02ull, 0x71e160b72bee4963ull, 0xfd0008d4a7972a65ull,
+        0x264d7b0beb41b6caull, 0xaaac13686738d5ccull, 0x14d68d9fab24e3adull, 0x9837e5fc275d80abull,
+        0x89154c726a1e4998ull, 0x05f42411e6672a9eull, 0xbb8ebae62a7b1cffull, 0x376fd285a6027ff9ull,
+        0xec22a15aead4e356ull, 0x60c3c93966ad8050ull, 0xdeb957ceaab1b631ull, 0x52583fad26c8d537ull,
+        0x7a092894e7201c5full, 0xf6e840f76b597f59ull, 0x4892de00a7454938ull, 0xc473b6632b3c2a3eull,
+        0x1f3ec5bc67eab691ull, 0x93dfaddfeb93d597ull, 0x2da53328278fe3f6ull, 0xa1445b4babf680f0ull,
+        0xb066f2c5e6b549c3ull, 0x3c879aa66acc2ac5ull, 0x82fd0451a6d01ca4ull, 0x0e1c6c322aa97fa2ull,
+        0xd5511fed667fe30dull, 0x59b0778eea06800bull, 0xe7cae979261ab66aull, 0x6b2b811aaa63d56cull,
+        0xc58fba65bc9d240cull, 0x496ed20630e4470aull, 0xf7144cf1fcf8716bull, 0x7bf524927081126dull,
+        0xa0b8574d3c578ec2ull, 0x2c593f2eb02eedc4ull, 0x9223a1d97c32dba5ull, 0x1ec2c9baf04bb8a3ull,
+        0x0fe06034bd087190ull, 0x8301085731711296ull, 0x3d7b96a0fd6d24f7ull, 0xb19afec3711447f1ull,
+        0x6ad78d1c3dc2db5eull, 0xe636e57fb1bbb858ull, 0x584c7b887da78e39ull, 0xd4ad13ebf1deed3full,
+        0x2e5d2b2508cdff92ull, 0xa2bc434684b49c94ull, 0x1cc6ddb148a8aaf5ull, 0x9027b5d2c4d1c9f3ull,
+        0x4b6ac60d8807555cull, 0xc78bae6e047e365aull, 0x79f13099c862003bull, 0xf51058fa441b633dull,
+        0xe432f1740958aa0eull, 0x68d399178521c908ull, 0xd6a907e0493dff69ull, 0x5a486f83c5449c6full,
+        0x81051c5c899200c0ull, 0x0de4743f05eb63c6ull, 0xb39eeac8c9f755a7ull, 0x3f7f82ab458e36a1ull,
+        0x91dbb9d45370c7c1ull, 0x1d3ad1b7df09a4c7ull, 0xa3404f40131592a6ull, 0x2fa127239f6cf1a0ull,
+        0xf4ec54fcd3ba6d0full, 0x780d3c9f5fc30e09ull, 0xc677a26893df3868ull, 0x4a96ca0b1fa65b6eull,
+        0x5bb4638552e5925dull, 0xd7550be6de9cf15bull, 0x692f95111280c73aull, 0xe5cefd729ef9a43cull,
+        0x3e838eadd22f3893ull, 0xb262e6ce5e565b95ull, 0x0c187839924a6df4ull, 0x80f9105a1e330ef2ull,
+        0xd2a12ff738fbdbc5ull, 0x5e404794b482b8c3ull, 0xe03ad963789e8ea2ull, 0x6cdbb100f4e7eda4ull,
+        0xb796c2dfb831710bull, 0x3b77aabc3448120dull, 0x850d344bf854246cull, 0x09ec5c28742d476aull,
+        0x18cef5a6396e8e59ull, 0x942f9dc5b517ed5full, 0x2a550332790bdb3eull, 0xa6b46b51f572b838ull,
+        0x7df9188eb9a42497ull, 0xf11870ed35dd4791ull, 0x4f62ee1af9c171f0ull, 0xc383867975b812f6ull,
+        0x6d27bd066346e396ull, 0xe1c6d565ef3f8090ull, 0x5fbc4b922323b6f1ull, 0xd35d23f1af5ad5f7ull,
+        0x0810502ee38c4958ull, 0x84f1384d6ff52a5eull, 0x3a8ba6baa3e91c3full, 0xb66aced92f907f39ull,
+        0xa748675762d3b60aull, 0x2ba90f34eeaad50cull, 0x95d391c322b6e36dull, 0x1932f9a0aecf806bull,
+        0xc27f8a7fe2191cc4ull, 0x4e9ee21c6e607fc2ull, 0xf0e47ceba27c49a3ull, 0x7c0514882e052aa5ull,
+        0x86f52c46d7163808ull, 0x0a1444255b6f5b0eull, 0xb46edad297736d6full, 0x388fb2b11b0a0e69ull,
+        0xe3c2c16e57dc92c6ull, 0x6f23a90ddba5f1c0ull, 0xd15937fa17b9c7a1ull, 0x5db85f999bc0a4a7ull,
+        0x4c9af617d6836d94ull, 0xc07b9e745afa0e92ull, 0x7e01008396e638f3ull, 0xf2e068e01a9f5bf5ull,
+        0x29ad1b3f5649c75aull, 0xa54c735cda30a45cull, 0x1b36edab162c923dull, 0x97d785c89a55f13bull,
+        0x3973beb78cab005bull, 0xb592d6d400d2635dull, 0x0be84823ccce553cull, 0x8709204040b7363aull,
+        0x5c44539f0c61aa95ull, 0xd0a53bfc8018c993ull, 0x6edfa50b4c04fff2ull, 0xe23ecd68c07d9cf4ull,
+        0xf31c64e68d3e55c7ull, 0x7ffd0c85014736c1ull, 0xc1879272cd5b00a0ull, 0x4d66fa11412263a6ull,
+        0x962b89ce0df4ff09ull, 0x1acae1ad818d9c0full, 0xa4b07f5a4d91aa6eull, 0x28511739c1e8c968ull,
+    },
+    {
+        0x0000000000000000ull, 0x3504e58b9ba6dd1eull, 0x6a09cb17374dba3cull, 0x5f0d2e9caceb6722ull,
+        0xd413962e6e9b7478ull, 0xe11773a5f53da966ull, 0xbe1a5d3959d6ce44ull, 0x8b1eb8b2c270135aull,
+        0x837e0a0f85a17b9bull, 0xb67aef841e07a685ull, 0xe977c118b2ecc1a7ull, 0xdc732493294a1cb9ull,
+        0x576d9c21eb3a0fe3ull, 0x626979aa709cd2fdull, 0x3d645736dc77b5dfull, 0x0860b2bd47d168c1ull,
+        0x2da5324c53d5645dull, 0x18a1d7c7c873b943ull, 0x47acf95b6498de61ull, 0x72a81cd0ff3e037full,
+        0xf9b6a4623d4e1025ull, 0xccb241e9a6e8cd3bull, 0x93bf6f750a03aa19ull, 0xa6bb8afe91a57707ull,
+        0xaedb3843d6741fc6ull, 0x9bdfddc84dd2c2d8ull, 0xc4d2f354e139a5faull, 0xf1d616df7a9f78e4ull,
+        0x7ac8ae6db8ef6bbeull, 0x4fcc4be62349b6a0ull, 0x10c1657a8fa2d182ull, 0x25c580f114040c9cull,
+        0x5b4a6498a7aac8baull, 0x6e4e81133c0c15a4ull, 0x3143af8f90e77286ull, 0x04474a040b41af98ull,
+        0x8f59f2b6c931bcc2ull, 0xba5d173d529761dcull, 0xe55039a1fe7c06feull, 0xd054dc2a65dadbe0ull,
+        0xd8346e97220bb321ull, 0xed308b1cb9ad6e3full, 0xb23da5801546091dull, 0x8739400b8ee0d403ull,
+        0x0c27f8b94c90c759ull, 0x39231d32d7361a47ull, 0x662e33ae7bdd7d65ull, 0x532ad625e07ba07bull,
+        0x76ef56d4f47face7ull, 0x43ebb35f6fd971f9ull, 0x1ce69dc3c33216dbull, 0x29e278485894cbc5ull,
+        0xa2fcc0fa9ae4d89full, 0x97f8257101420581ull, 0xc8f50bedada962a3ull, 0xfdf1ee66360fbfbdull,
+        0xf5915cdb71ded77cull, 0xc095b950ea780a62ull, 0x9f9897cc46936d40ull, 0xaa9c7247dd35b05eull,
+        0x2182caf51f45a304ull, 0x14862f7e84e37e1aull, 0x4b8b01e228081938ull, 0x7e8fe469b3aec426ull,
+        0xb694c9314f559174ull, 0x83902cbad4f34c6aull, 0xdc9d022678182b48ull, 0xe999e7ade3bef656ull,
+        0x62875f1f21cee50cull, 0x5783ba94ba683812ull, 0x088e940816835f30ull, 0x3d8a71838d25822eull,
+        0x35eac33ecaf4eaefull, 0x00ee26b5515237f1ull, 0x5fe30829fdb950d3ull, 0x6ae7eda2661f8dcdull,
+        0xe1f95510a46f9e97ull, 0xd4fdb09b3fc94389ull, 0x8bf09e07932224abull, 0xbef47b8c0884f9b5ull,
+        0x9b31fb7d1c80f529ull, 0xae351ef687262837ull, 0xf138306a2bcd4f15ull, 0xc43cd5e1b06b920bull,
+        0x4f226d53721b8151ull, 0x7a2688d8e9bd5c4full, 0x252ba64445563b6dull, 0x102f43cfdef0e673ull,
+        0x184ff17299218eb2ull, 0x2d4b14f9028753acull, 0x72463a65ae6c348eull, 0x4742dfee35cae990ull,
+        0xcc5c675cf7bafacaull, 0xf95882d76c1c27d4ull, 0xa655ac4bc0f740f6ull, 0x935149c05b519de8ull,
+        0xeddeada9e8ff59ceull, 0xd8da4822735984d0ull, 0x87d766bedfb2e3f2ull, 0xb2d3833544143eecull,
+        0x39cd3b8786642db6ull, 0x0cc9de0c1dc2f0a8ull, 0x53c4f090b129978aull, 0x66c0151b2a8f4a94ull,
+        0x6ea0a7a66d5e2255ull, 0x5ba4422df6f8ff4bull, 0x04a96cb15a139869ull, 0x31ad893ac1b54577ull,
+        0xbab3318803c5562dull, 0x8fb7d40398638b33ull, 0xd0bafa9f3488ec11ull, 0xe5be1f14af2e310full,
+        0xc07b9fe5bb2a3d93ull, 0xf57f7a6e208ce08dull, 0xaa7254f28c6787afull, 0x9f76b17917c15ab1ull,
+        0x146809cbd5b149ebull, 0x216cec404e1794f5ull, 0x7e61c2dce2fcf3d7ull, 0x4b652757795a2ec9ull,
+        0x430595ea3e8b4608ull, 0x76017061a52d9b16ull, 0x290c5efd09c6fc34ull, 0x1c08bb769260212aull,
+        0x971603c450103270ull, 0xa212e64fcbb6ef6eull, 0xfd1fc8d3675d884cull, 0xc81b2d58fcfb5552ull,
+        0x4670b431c63cb183ull, 0x737451ba5d9a6c9dull, 0x2c797f26f1710bbfull, 0x197d9aad6ad7d6a1ull,
+        0x9263221fa8a7c5fbull, 0xa767c794330118e5ull, 0xf86ae9089fea7fc7ull, 0xcd6e0c83044ca2d9ull,
+        0xc50ebe3e439dca18ull, 0xf00a5bb5d83b1706ull, 0xaf07752974d07024ull, 0x9a0390a2ef76ad3aull,
+        0x111d28102d06be60ull, 0x2419cd9bb6a0637eull, 0x7b14e3071a4b045cull, 0x4e10068c81edd942ull,
+        0x6bd5867d95e9d5deull, 0x5ed163f60e4f08c0ull, 0x01dc4d6aa2a46fe2ull, 0x34d8a8e13902b2fcull,
+        0xbfc61053fb72a1a6ull, 0x8ac2f5d860d47cb8ull, 0xd5cfdb44cc3f1b9aull, 0xe0cb3ecf5799c684ull,
+        0xe8ab8c721048ae45ull, 0xddaf69f98bee735bull, 0x82a2476527051479ull, 0xb7a6a2eebca3c967ull,
+        0x3cb81a5c7ed3da3dull, 0x09bcffd7e5750723ull, 0x56b1d14b499e6001ull, 0x63b534c0d238bd1full,
+        0x1d3ad0a961967939ull, 0x283e3522fa30a427ull, 0x77331bbe56dbc305ull, 0x4237fe35cd7d1e1bull,
+        0xc92946870f0d0d41ull, 0xfc2da30c94abd05full, 0xa3208d903840b77dull, 0x9624681ba3e66a63ull,
+        0x9e44daa6e43702a2ull, 0xab403f2d7f91dfbcull, 0xf44d11b1d37ab89eull, 0xc149f43a48dc6580ull,
+        0x4a574c888aac76daull, 0x7f53a903110aabc4ull, 0x205e879fbde1cce6ull, 0x155a6214264711f8ull,
+        0x309fe2e532431d64ull, 0x059b076ea9e5c07aull, 0x5a9629f2050ea758ull, 0x6f92cc799ea87a46ull,
+        0xe48c74cb5cd8691cull, 0xd1889140c77eb402ull, 0x8e85bfdc6b95d320ull, 0xbb815a57f0330e3eull,
+        0xb3e1e8eab7e266ffull, 0x86e50d612c44bbe1ull, 0xd9e823fd80afdcc3ull, 0xececc6761b0901ddull,
+        0x67f27ec4d9791287ull, 0x52f69b4f42dfcf99ull, 0x0dfbb5d3ee34a8bbull, 0x38ff5058759275a5ull,
+        0xf0e47d00896920f7ull, 0xc5e0988b12cffde9ull, 0x9aedb617be249acbull, 0xafe9539c258247d5ull,
+        0x24f7eb2ee7f2548full, 0x11f30ea57c548991ull, 0x4efe2039d0bfeeb3ull, 0x7bfac5b24b1933adull,
+        0x739a770f0cc85b6cull, 0x469e9284976e8672ull, 0x1993bc183b85e150ull, 0x2c975993a0233c4eull,
+        0xa789e12162532f14ull, 0x928d04aaf9f5f20aull, 0xcd802a36551e9528ull, 0xf884cfbdceb84836ull,
+        0xdd414f4cdabc44aaull, 0xe845aac7411a99b4ull, 0xb748845bedf1fe96ull, 0x824c61d076572388ull,
+        0x0952d962b42730d2ull, 0x3c563ce92f81edccull, 0x635b1275836a8aeeull, 0x565ff7fe18cc57f0ull,
+        0x5e3f45435f1d3f31ull, 0x6b3ba0c8c4bbe22full, 0x34368e546850850dull, 0x01326bdff3f65813ull,
+        0x8a2cd36d31864b49ull, 0xbf2836e6aa209657ull, 0xe025187a06cbf175ull, 0xd521fdf19d6d2c6bull,
+        0xabae19982ec3e84dull, 0x9eaafc13b5653553ull, 0xc1a7d28f198e5271ull, 0xf4a3370482288f6full,
+        0x7fbd8fb640589c35ull, 0x4ab96a3ddbfe412bull, 0x15b444a177152609ull, 0x20b0a12aecb3fb17ull,
+        0x28d01397ab6293d6ull, 0x1dd4f61c30c44ec8ull, 0x42d9d8809c2f29eaull, 0x77dd3d0b0789f4f4ull,
+        0xfcc385b9c5f9e7aeull, 0xc9c760325e5f3ab0ull, 0x96ca4eaef2b45d92ull, 0xa3ceab256912808cull,
+        0x860b2bd47d168c10ull, 0xb30fce5fe6b0510eull, 0xec02e0c34a5b362cull, 0xd9060548d1fdeb32ull,
+        0x5218bdfa138df868ull, 0x671c5871882b2576ull, 0x381176ed24c04254ull, 0x0d159366bf669f4aull,
+        0x057521dbf8b7f78bull, 0x3071c45063112a95ull, 0x6f7ceacccffa4db7ull, 0x5a780f47545c90a9ull,
+        0xd166b7f5962c83f3ull, 0xe462527e0d8a5eedull, 0xbb6f7ce2a16139cfull, 0x8e6b99693ac7e4d1ull,
+    },
+    {
+        0x0000000000000000ull, 0xe39d1389931b9354ull, 0xec6301407ea0b5c3ull, 0x0ffe12c9edbb2697ull,
+        0xf39f24d3a5d6f8edull, 0x1002375a36cd6bb9ull, 0x1ffc2593db764d2eull, 0xfc61361a486dde7aull,
+        0xcc676ff4133a62b1ull, 0x2ffa7c7d8021f1e5ull, 0x20046eb46d9ad772ull, 0xc3997d3dfe814426ull,
+        0x3ff84b27b6ec9a5cull, 0xdc6558ae25f70908ull, 0xd39b4a67c84c2f9full, 0x300659ee5b57bccbull,
+        0xb397f9bb7ee35609ull, 0x500aea32edf8c55dull, 0x5ff4f8fb0043e3caull, 0xbc69eb729358709eull,
+        0x4008dd68db35aee4ull, 0xa395cee1482e3db0ull, 0xac6bdc28a5951b27ull, 0x4ff6cfa1368e8873ull,
+        0x7ff0964f6dd934b8ull, 0x9c6d85c6fec2a7ecull, 0x9393970f1379817bull, 0x700e84868062122full,
+        0x8c6fb29cc80fcc55ull, 0x6ff2a1155b145f01ull, 0x600cb3dcb6af7996ull, 0x8391a05525b4eac2ull,
+        0x4c76d525a5513f79ull, 0xafebc6ac364aac2dull, 0xa015d465dbf18abaull, 0x4388c7ec48ea19eeull,
+        0xbfe9f1f60087c794ull, 0x5c74e27f939c54c0ull, 0x538af0b67e277257ull, 0xb017e33fed3ce103ull,
+        0x8011bad1b66b5dc8ull, 0x638ca9582570ce9cull, 0x6c72bb91c8cbe80bull, 0x8fefa8185bd07b5full,
+        0x738e9e0213bda525ull, 0x90138d8b80a63671ull, 0x9fed9f426d1d10e6ull, 0x7c708ccbfe0683b2ull,
+        0xffe12c9edbb26970ull, 0x1c7c3f1748a9fa24ull, 0x13822ddea512dcb3ull, 0xf01f3e5736094fe7ull,
+        0x0c7e084d7e64919dull, 0xefe31bc4ed7f02c9ull, 0xe01d090d00c4245eull, 0x03801a8493dfb70aull,
+        0x3386436ac8880bc1ull, 0xd01b50e35b939895ull, 0xdfe5422ab628be02ull, 0x3c7851a325332d56ull,
+        0xc01967b96d5ef32cull, 0x23847430fe456078ull, 0x2c7a66f913fe46efull, 0xcfe7757080e5d5bbull,
+        0x98edaa4b4aa27ef2ull, 0x7b70b9c2d9b9eda6ull, 0x748eab0b3402cb31ull, 0x9713b882a7195865ull,
+        0x6b728e98ef74861full, 0x88ef9d117c6f154bull, 0x87118fd891d433dcull, 0x648c9c5102cfa088ull,
+        0x548ac5bf59981c43ull, 0xb717d636ca838f17ull, 0xb8e9c4ff2738a980ull, 0x5b74d776b4233ad4ull,
+        0xa715e16cfc4ee4aeull, 0x4488f2e56f5577faull, 0x4b76e02c82ee516dull, 0xa8ebf3a511f5c239ull,
+        0x2b7a53f0344128fbull, 0xc8e74079a75abbafull, 0xc71952b04ae19d38ull, 0x24844139d9fa0e6cull,
+        0xd8e577239197d016ull, 0x3b7864aa028c4342ull, 0x34867663ef3765d5ull, 0xd71b65ea7c2cf681ull,
+        0xe71d3c04277b4a4aull, 0x04802f8db460d91eull, 0x0b7e3d4459dbff89ull, 0xe8e32ecdcac06cddull,
+        0x148218d782adb2a7ull, 0xf71f0b5e11b621f3ull, 0xf8e11997fc0d0764ull, 0x1b7c0a1e6f169430ull,
+        0xd49b7f6eeff3418bull, 0x37066ce77ce8d2dfull, 0x38f87e2e9153f448ull, 0xdb656da70248671cull,
+        0x27045bbd4a25b966ull, 0xc4994834d93e2a32ull, 0xcb675afd34850ca5ull, 0x28fa4974a79e9ff1ull,
+        0x18fc109afcc9233aull, 0xfb6103136fd2b06eull, 0xf49f11da826996f9ull, 0x17020253117205adull,
+        0xeb633449591fdbd7ull, 0x08fe27c0ca044883ull, 0x0700350927bf6e14ull, 0xe49d2680b4a4fd40ull,
+        0x670c86d591101782ull, 0x8491955c020b84d6ull, 0x8b6f8795efb0a241ull, 0x68f2941c7cab3115ull,
+        0x9493a20634c6ef6full, 0x770eb18fa7dd7c3bull, 0x78f0a3464a665aacull, 0x9b6db0cfd97dc9f8ull,
+        0xab6be921822a7533ull, 0x48f6faa81131e667ull, 0x4708e861fc8ac0f0ull, 0xa495fbe86f9153a4ull,
+        0x58f4cdf227fc8ddeull, 0xbb69de7bb4e71e8aull, 0xb497ccb2595c381dull, 0x570adf3bca47ab49ull,
+        0x1a8272c5cdd36e8full, 0xf91f614c5ec8fddbull, 0xf6e17385b373db4cull, 0x157c600c20684818ull,
+        0xe91d561668059662ull, 0x0a80459ffb1e0536ull, 0x057e575616a523a1ull, 0xe6e344df85beb0f5ull,
+        0xd6e51d31dee90c3eull, 0x35780eb84df29f6aull, 0x3a861c71a049b9fdull, 0xd91b0ff833522aa9ull,
+        0x257a39e27b3ff4d3ull, 0xc6e72a6be8246787ull, 0xc91938a2059f4110ull, 0x2a842b2b9684d244ull,
+        0xa9158b7eb3303886ull, 0x4a8898f7202babd2ull, 0x45768a3ecd908d45ull, 0xa6eb99b75e8b1e11ull,
+        0x5a8aafad16e6c06bull, 0xb917bc2485fd533full, 0xb6e9aeed684675a8ull, 0x5574bd64fb5de6fcull,
+        0x6572e48aa00a5a37ull, 0x86eff7033311c963ull, 0x8911e5cadeaaeff4ull, 0x6a8cf6434db17ca0ull,
+        0x96edc05905dca2daull, 0x7570d3d096c7318eull, 0x7a8ec1197b7c1719ull, 0x9913d290e867844dull,
+        0x56f4a7e0688251f6ull, 0xb569b469fb99c2a2ull, 0xba97a6a01622e435ull, 0x590ab52985397761ull,
+        0xa56b8333cd54a91bull, 0x46f690ba5e4f3a4full, 0x49088273b3f41cd8ull, 0xaa9591fa20ef8f8cull,
+        0x9a93c8147bb83347ull, 0x790edb9de8a3a013ull, 0x76f0c95405188684ull, 0x956ddadd960315d0ull,
+        0x690cecc7de6ecbaaull, 0x8a91ff4e4d7558feull, 0x856fed87a0ce7e69ull, 0x66f2fe0e33d5ed3dull,
+        0xe5635e5b166107ffull, 0x06fe4dd2857a94abull, 0x09005f1b68c1b23cull, 0xea9d4c92fbda2168ull,
+        0x16fc7a88b3b7ff12ull, 0xf561690120ac6c46ull, 0xfa9f7bc8cd174ad1ull, 0x190268415e0cd985ull,
+        0x290431af055b654eull, 0xca9922269640f61aull, 0xc56730ef7bfbd08dull, 0x26fa2366e8e043d9ull,
+        0xda9b157ca08d9da3ull, 0x390606f533960ef7ull, 0x36f8143cde2d2860ull, 0xd56507b54d36bb34ull,
+        0x826fd88e8771107dull, 0x61f2cb07146a8329ull, 0x6e0cd9cef9d1a5beull, 0x8d91ca476aca36eaull,
+        0x71f0fc5d22a7e890ull, 0x926defd4b1bc7bc4ull, 0x9d93fd1d5c075d53ull, 0x7e0eee94cf1cce07ull,
+        0x4e08b77a944b72ccull, 0xad95a4f30750e198ull, 0xa26bb63aeaebc70full, 0x41f6a5b379f0545bull,
+        0xbd9793a9319d8a21ull, 0x5e0a8020a2861975ull, 0x51f492e94f3d3fe2ull, 0xb2698160dc26acb6ull,
+        0x31f82135f9924674ull, 0xd26532bc6a89d520ull, 0xdd9b20758732f3b7ull, 0x3e0633fc142960e3ull,
+        0xc26705e65c44be99ull, 0x21fa166fcf5f2dcdull, 0x2e0404a622e40b5aull, 0xcd99172fb1ff980eull,
+        0xfd9f4ec1eaa824c5ull, 0x1e025d4879b3b791ull, 0x11fc4f8194089106ull, 0xf2615c0807130252ull,
+        0x0e006a124f7edc28ull, 0xed9d799bdc654f7cull, 0xe2636b5231de69ebull, 0x01fe78dba2c5fabfull,
+        0xce190dab22202f04ull, 0x2d841e22b13bbc50ull, 0x227a0ceb5c809ac7ull, 0xc1e71f62cf9b0993ull,
+        0x3d86297887f6d7e9ull, 0xde1b3af114ed44bdull, 0xd1e52838f956622aull, 0x32783bb16a4df17eull,
+        0x027e625f311a4db5ull, 0xe1e371d6a201dee1ull, 0xee1d631f4fbaf876ull, 0x0d807096dca16b22ull,
+        0xf1e1468c94ccb558ull, 0x127c550507d7260cull, 0x1d8247ccea6c009bull, 0xfe1f5445797793cfull,
+        0x7d8ef4105cc3790dull, 0x9e13e799cfd8ea59ull, 0x91edf5502263ccceull, 0x7270e6d9b1785f9aull,
+        0x8e11d0c3f91581e0ull, 0x6d8cc34a6a0e12b4ull, 0x6272d18387b53423ull, 0x81efc20a14aea777ull,
+        0xb1e99be44ff91bbcull, 0x5274886ddce288e8ull, 0x5d8a9aa43159ae7full, 0xbe17892da2423d2bull,
+        0x4276bf37ea2fe351ull, 0xa1ebacbe79347005ull, 0xae15be77948f5692ull, 0x4d88adfe0794c5c6ull,
+    },
+    {
+        0x0000000000000000ull, 0x62a95de6e302eff2ull, 0xc552bbcdc605dfe4ull, 0xa7fbe62b25073016ull,
+        0xa1fc51c8d49c2ca3ull, 0xc3550c2e379ec351ull, 0x64aeea051299f347ull, 0x0607b7e3f19b1cb5ull,
+        0x68a185c2f1afca2dull, 0x0a08d82412ad25dfull, 0xadf33e0f37aa15c9ull, 0xcf5a63e9d4a8fa3bull,
+        0xc95dd40a2533e68eull, 0xabf489ecc631097cull, 0x0c0f6fc7e336396aull, 0x6ea632210034d698ull,
+        0xd1430b85e35f945aull, 0xb3ea5663005d7ba8ull, 0x1411b048255a4bbeull, 0x76b8edaec658a44cull,
+        0x70bf5a4d37c3b8f9ull, 0x121607abd4c1570bull, 0xb5ede180f1c6671dull, 0xd744bc6612c488efull,
+        0xb9e28e4712f05e77ull, 0xdb4bd3a1f1f2b185ull, 0x7cb0358ad4f58193ull, 0x1e19686c37f76e61ull,
+        0x181edf8fc66c72d4ull, 0x7ab78269256e9d26ull, 0xdd4c64420069ad30ull, 0xbfe539a4e36b42c2ull,
+        0x89df31589e28bbdfull, 0xeb766cbe7d2a542dull, 0x4c8d8a95582d643bull, 0x2e24d773bb2f8bc9ull,
+        0x282360904ab4977cull, 0x4a8a3d76a9b6788eull, 0xed71db5d8cb14898ull, 0x8fd886bb6fb3a76aull,
+        0xe17eb49a6f8771f2ull, 0x83d7e97c8c859e00ull, 0x242c0f57a982ae16ull, 0x468552b14a8041e4ull,
+        0x4082e552bb1b5d51ull, 0x222bb8b45819b2a3ull, 0x85d05e9f7d1e82b5ull, 0xe77903799e1c6d47ull,
+        0x589c3add7d772f85ull, 0x3a35673b9e75c077ull, 0x9dce8110bb72f061ull, 0xff67dcf658701f93ull,
+        0xf9606b15a9eb0326ull, 0x9bc936f34ae9ecd4ull, 0x3c32d0d86feedcc2ull, 0x5e9b8d3e8cec3330ull,
+        0x303dbf1f8cd8e5a8ull, 0x5294e2f96fda0a5aull, 0xf56f04d24add3a4cull, 0x97c65934a9dfd5beull,
+        0x91c1eed75844c90bull, 0xf368b331bb4626f9ull, 0x5493551a9e4116efull, 0x363a08fc7d43f91dull,
+        0x38e744e264c6e4d5ull, 0x5a4e190487c40b27ull, 0xfdb5ff2fa2c33b31ull, 0x9f1ca2c941c1d4c3ull,
+        0x991b152ab05ac876ull, 0xfbb248cc53582784ull, 0x5c49aee7765f1792ull, 0x3ee0f301955df860ull,
+        0x5046c12095692ef8ull, 0x32ef9cc6766bc10aull, 0x95147aed536cf11cull, 0xf7bd270bb06e1eeeull,
+        0xf1ba90e841f5025bull, 0x9313cd0ea2f7eda9ull, 0x34e82b2587f0ddbfull, 0x564176c364f2324dull,
+        0xe9a44f678799708full, 0x8b0d1281649b9f7dull, 0x2cf6f4aa419caf6bull, 0x4e5fa94ca29e4099ull,
+        0x48581eaf53055c2cull, 0x2af14349b007b3deull, 0x8d0aa562950083c8ull, 0xefa3f88476026c3aull,
+        0x8105caa57636baa2ull, 0xe3ac974395345550ull, 0x44577168b0336546ull, 0x26fe2c8e53318ab4ull,
+        0x20f99b6da2aa9601ull, 0x4250c68b41a879f3ull, 0xe5ab20a064af49e5ull, 0x87027d4687ada617ull,
+        0xb13875bafaee5f0aull, 0xd391285c19ecb0f8ull, 0x746ace773ceb80eeull, 0x16c39391dfe96f1cull,
+        0x10c424722e7273a9ull, 0x726d7994cd709c5bull, 0xd5969fbfe877ac4dull, 0xb73fc2590b7543bfull,
+        0xd999f0780b419527ull, 0xbb30ad9ee8437ad5ull, 0x1ccb4bb5cd444ac3ull, 0x7e6216532e46a531ull,
+        0x7865a1b0dfddb984ull, 0x1accfc563cdf5676ull, 0xbd371a7d19d86660ull, 0xdf9e479bfada8992ull,
+        0x607b7e3f19b1cb50ull, 0x02d223d9fab324a2ull, 0xa529c5f2dfb414b4ull, 0xc78098143cb6fb46ull,
+        0xc1872ff7cd2de7f3ull, 0xa32e72112e2f0801ull, 0x04d5943a0b283817ull, 0x667cc9dce82ad7e5ull,
+        0x08dafbfde81e017dull, 0x6a73a61b0b1cee8full, 0xcd8840302e1bde99ull, 0xaf211dd6cd19316bull,
+        0xa926aa353c822ddeull, 0xcb8ff7d3df80c22cull, 0x6c7411f8fa87f23aull, 0x0edd4c1e19851dc8ull,
+        0x71ce89c4c98dc9aaull, 0x1367d4222a8f2658ull, 0xb49c32090f88164eull, 0xd6356fefec8af9bcull,
+        0xd032d80c1d11e509ull, 0xb29b85eafe130afbull, 0x156063c1db143aedull, 0x77c93e273816d51full,
+        0x196f0c0638220387ull, 0x7bc651e0db20ec75ull, 0xdc3db7cbfe27dc63ull, 0xbe94ea2d1d253391ull,
+        0xb8935dceecbe2f24ull, 0xda3a00280fbcc0d6ull, 0x7dc1e6032abbf0c0ull, 0x1f68bbe5c9b91f32ull,
+        0xa08d82412ad25df0ull, 0xc224dfa7c9d0b202ull, 0x65df398cecd78214ull, 0x0776646a0fd56de6ull,
+        0x0171d389fe4e7153ull, 0x63d88e6f1d4c9ea1ull, 0xc4236844384baeb7ull, 0xa68a35a2db494145ull,
+        0xc82c0783db7d97ddull, 0xaa855a65387f782full, 0x0d7ebc4e1d784839ull, 0x6fd7e1a8fe7aa7cbull,
+        0x69d0564b0fe1bb7eull, 0x0b790badece3548cull, 0xac82ed86c9e4649aull, 0xce2bb0602ae68b68ull,
+        0xf811b89c57a57275ull, 0x9ab8e57ab4a79d87ull, 0x3d43035191a0ad91ull, 0x5fea5eb772a24263ull,
+        0x59ede95483395ed6ull, 0x3b44b4b2603bb124ull, 0x9cbf5299453c8132ull, 0xfe160f7fa63e6ec0ull,
+        0x90b03d5ea60ab858ull, 0xf21960b8450857aaull, 0x55e28693600f67bcull, 0x374bdb75830d884eull,
+        0x314c6c96729694fbull, 0x53e5317091947b09ull, 0xf41ed75bb4934b1full, 0x96b78abd5791a4edull,
+        0x2952b319b4fae62full, 0x4bfbeeff57f809ddull, 0xec0008d472ff39cbull, 0x8ea9553291fdd639ull,
+        0x88aee2d16066ca8cull, 0xea07bf378364257eull, 0x4dfc591ca6631568ull, 0x2f5504fa4561fa9aull,
+        0x41f336db45552c02ull, 0x235a6b3da657c3f0ull, 0x84a18d168350f3e6ull, 0xe608d0f060521c14ull,
+        0xe00f671391c900a1ull, 0x82a63af572cbef53ull, 0x255ddcde57ccdf45ull, 0x47f48138b4ce30b7ull,
+        0x4929cd26ad4b2d7full, 0x2b8090c04e49c28dull, 0x8c7b76eb6b4ef29bull, 0xeed22b0d884c1d69ull,
+        0xe8d59cee79d701dcull, 0x8a7cc1089ad5ee2eull, 0x2d872723bfd2de38ull, 0x4f2e7ac55cd031caull,
+        0x218848e45ce4e752ull, 0x43211502bfe608a0ull, 0xe4daf3299ae138b6ull, 0x8673aecf79e3d744ull,
+        0x8074192c8878cbf1ull, 0xe2dd44ca6b7a2403ull, 0x4526a2e14e7d1415ull, 0x278fff07ad7ffbe7ull,
+        0x986ac6a34e14b925ull, 0xfac39b45ad1656d7ull, 0x5d387d6e881166c1ull, 0x3f9120886b138933ull,
+        0x3996976b9a889586ull, 0x5b3fca8d798a7a74ull, 0xfcc42ca65c8d4a62ull, 0x9e6d7140bf8fa590ull,
+        0xf0cb4361bfbb7308ull, 0x92621e875cb99cfaull, 0x3599f8ac79beacecull, 0x5730a54a9abc431eull,
+        0x513712a96b275fabull, 0x339e4f4f8825b059ull, 0x9465a964ad22804full, 0xf6ccf4824e206fbdull,
+        0xc0f6fc7e336396a0ull, 0xa25fa198d0617952ull, 0x05a447b3f5664944ull, 0x670d1a551664a6b6ull,
+        0x610aadb6e7ffba03ull, 0x03a3f05004fd55f1ull, 0xa458167b21fa65e7ull, 0xc6f14b9dc2f88a15ull,
+        0xa85779bcc2cc5c8dull, 0xcafe245a21ceb37full, 0x6d05c27104c98369ull, 0x0fac9f97e7cb6c9bull,
+        0x09ab28741650702eull, 0x6b027592f5529fdcull, 0xccf993b9d055afcaull, 0xae50ce5f33574038ull,
+        0x11b5f7fbd03c02faull, 0x731caa1d333eed08ull, 0xd4e74c361639dd1eull, 0xb64e11d0f53b32ecull,
+        0xb049a63304a02e59ull, 0xd2e0fbd5e7a2c1abull, 0x751b1dfec2a5f1bdull, 0x17b2401821a71e4full,
+        0x791472392193c8d7ull, 0x1bbd2fdfc2912725ull, 0xbc46c9f4e7961733ull, 0xdeef94120494f8c1ull,
+        0xd8e823f1f50fe474ull, 0xba417e17160d0b86ull, 0x1dba983c330a3b90ull, 0x7f13c5dad008d462ull,
+    },
+    {
+        0x0000000000000000ull, 0x381d0015c96f4444ull, 0x703a002b92de8888ull, 0x4827003e5bb1ccccull,
+        0xe074005725bd1110ull, 0xd8690042ecd25554ull, 0x904e007cb7639998ull, 0xa85300697e0cdddcull,
+        0xebb126fd13edb14bull, 0xd3ac26e8da82f50full, 0x9b8b26d6813339c3ull, 0xa39626c3485c7d87ull,
+        0x0bc526aa3650a05bull, 0x33d826bfff3fe41full, 0x7bff2681a48e28d3ull, 0x43e226946de16c97ull,
+        0xfc3b6ba97f4cf1fdull, 0xc4266bbcb623b5b9ull, 0x8c016b82ed927975ull, 0xb41c6b9724fd3d31ull,
+        0x1c4f6bfe5af1e0edull, 0x24526beb939ea4a9ull, 0x6c756bd5c82f6865ull, 0x54686bc001402c21ull,
+        0x178a4d546ca140b6ull, 0x2f974d41a5ce04f2ull, 0x67b04d7ffe7fc83eull, 0x5fad4d6a37108c7aull,
+        0xf7fe4d03491c51a6ull, 0xcfe34d16807315e2ull, 0x87c44d28dbc2d92eull, 0xbfd94d3d12ad9d6aull,
+        0xd32ff101a60e7091ull, 0xeb32f1146f6134d5ull, 0xa315f12a34d0f819ull, 0x9b08f13ffdbfbc5dull,
+        0x335bf15683b36181ull, 0x0b46f1434adc25c5ull, 0x4361f17d116de909ull, 0x7b7cf168d802ad4dull,
+        0x389ed7fcb5e3c1daull, 0x0083d7e97c8c859eull, 0x48a4d7d7273d4952ull, 0x70b9d7c2ee520d16ull,
+        0xd8ead7ab905ed0caull, 0xe0f7d7be5931948eull, 0xa8d0d78002805842ull, 0x90cdd795cbef1c06ull,
+        0x2f149aa8d942816cull, 0x17099abd102dc528ull, 0x5f2e9a834b9c09e4ull, 0x67339a9682f34da0ull,
+        0xcf609afffcff907cull, 0xf77d9aea3590d438ull, 0xbf5a9ad46e2118f4ull, 0x87479ac1a74e5cb0ull,
+        0xc4a5bc55caaf3027ull, 0xfcb8bc4003c07463ull, 0xb49fbc7e5871b8afull, 0x8c82bc6b911efcebull,
+        0x24d1bc02ef122137ull, 0x1cccbc17267d6573ull, 0x54ebbc297dcca9bfull, 0x6cf6bc3cb4a3edfbull,
+        0x8d06c450148b7249ull, 0xb51bc445dde4360dull, 0xfd3cc47b8655fac1ull, 0xc521c46e4f3abe85ull,
+        0x6d72c40731366359ull, 0x556fc412f859271dull, 0x1d48c42ca3e8ebd1ull, 0x2555c4396a87af95ull,
+        0x66b7e2ad0766c302ull, 0x5eaae2b8ce098746ull, 0x168de28695b84b8aull, 0x2e90e2935cd70fceull,
+        0x86c3e2fa22dbd212ull, 0xbedee2efebb49656ull, 0xf6f9e2d1b0055a9aull, 0xcee4e2c4796a1edeull,
+        0x713daff96bc783b4ull, 0x4920afeca2a8c7f0ull, 0x0107afd2f9190b3cull, 0x391aafc730764f78ull,
+        0x9149afae4e7a92a4ull, 0xa954afbb8715d6e0ull, 0xe173af85dca41a2cull, 0xd96eaf9015cb5e68ull,
+        0x9a8c8904782a32ffull, 0xa2918911b14576bbull, 0xeab6892feaf4ba77ull, 0xd2ab893a239bfe33ull,
+        0x7af889535d9723efull, 0x42e5894694f867abull, 0x0ac28978cf49ab67ull, 0x32df896d0626ef23ull,
+        0x5e293551b28502d8ull, 0x663435447bea469cull, 0x2e13357a205b8a50ull, 0x160e356fe934ce14ull,
+        0xbe5d3506973813c8ull, 0x864035135e57578cull, 0xce67352d05e69b40ull, 0xf67a3538cc89df04ull,
+        0xb59813aca168b393ull, 0x8d8513b96807f7d7ull, 0xc5a2138733b63b1bull, 0xfdbf1392fad97f5full,
+        0x55ec13fb84d5a283ull, 0x6df113ee4dbae6c7ull, 0x25d613d0160b2a0bull, 0x1dcb13c5df646e4full,
+        0xa2125ef8cdc9f325ull, 0x9a0f5eed04a6b761ull, 0xd2285ed35f177badull, 0xea355ec696783fe9ull,
+        0x42665eafe874e235ull, 0x7a7b5eba211ba671ull, 0x325c5e847aaa6abdull, 0x0a415e91b3c52ef9ull,
+        0x49a37805de24426eull, 0x71be7810174b062aull, 0x3999782e4cfacae6ull, 0x0184783b85958ea2ull,
+        0xa9d77852fb99537eull, 0x91ca784732f6173aull, 0xd9ed78796947dbf6ull, 0xe1f0786ca0289fb2ull,
+        0x3154aef3718177f9ull, 0x0949aee6b8ee33bdull, 0x416eaed8e35fff71ull, 0x7973aecd2a30bb35ull,
+        0xd120aea4543c66e9ull, 0xe93daeb19d5322adull, 0xa11aae8fc6e2ee61ull, 0x9907ae9a0f8daa25ull,
+        0xdae5880e626cc6b2ull, 0xe2f8881bab0382f6ull, 0xaadf8825f0b24e3aull, 0x92c2883039dd0a7eull,
+        0x3a91885947d1d7a2ull, 0x028c884c8ebe93e6ull, 0x4aab8872d50f5f2aull, 0x72b688671c601b6eull,
+        0xcd6fc55a0ecd8604ull, 0xf572c54fc7a2c240ull, 0xbd55c5719c130e8cull, 0x8548c564557c4ac8ull,
+        0x2d1bc50d2b709714ull, 0x1506c518e21fd350ull, 0x5d21c526b9ae1f9cull, 0x653cc53370c15bd8ull,
+        0x26dee3a71d20374full, 0x1ec3e3b2d44f730bull, 0x56e4e38c8ffebfc7ull, 0x6ef9e3994691fb83ull,
+        0xc6aae3f0389d265full, 0xfeb7e3e5f1f2621bull, 0xb690e3dbaa43aed7ull, 0x8e8de3ce632cea93ull,
+        0xe27b5ff2d78f0768ull, 0xda665fe71ee0432cull, 0x92415fd945518fe0ull, 0xaa5c5fcc8c3ecba4ull,
+        0x020f5fa5f2321678ull, 0x3a125fb03b5d523cull, 0x72355f8e60ec9ef0ull, 0x4a285f9ba983dab4ull,
+        0x09ca790fc462b623ull, 0x31d7791a0d0df267ull, 0x79f0792456bc3eabull, 0x41ed79319fd37aefull,
+        0xe9be7958e1dfa733ull, 0xd1a3794d28b0e377ull, 0x9984797373012fbbull, 0xa1997966ba6e6bffull,
+        0x1e40345ba8c3f695ull, 0x265d344e61acb2d1ull, 0x6e7a34703a1d7e1dull, 0x56673465f3723a59ull,
+        0xfe34340c8d7ee785ull, 0xc62934194411a3c1ull, 0x8e0e34271fa06f0dull, 0xb6133432d6cf2b49ull,
+        0xf5f112a6bb2e47deull, 0xcdec12b37241039aull, 0x85cb128d29f0cf56ull, 0xbdd61298e09f8b12ull,
+        0x158512f19e9356ceull, 0x2d9812e457fc128aull, 0x65bf12da0c4dde46ull, 0x5da212cfc5229a02ull,
+        0xbc526aa3650a05b0ull, 0x844f6ab6ac6541f4ull, 0xcc686a88f7d48d38ull, 0xf4756a9d3ebbc97cull,
+        0x5c266af440b714a0ull, 0x643b6ae189d850e4ull, 0x2c1c6adfd2699c28ull, 0x14016aca1b06d86cull,
+        0x57e34c5e76e7b4fbull, 0x6ffe4c4bbf88f0bfull, 0x27d94c75e4393c73ull, 0x1fc44c602d567837ull,
+        0xb7974c09535aa5ebull, 0x8f8a4c1c9a35e1afull, 0xc7ad4c22c1842d63ull, 0xffb04c3708eb6927ull,
+        0x4069010a1a46f44dull, 0x7874011fd329b009ull, 0x3053012188987cc5ull, 0x084e013441f73881ull,
+        0xa01d015d3ffbe55dull, 0x98000148f694a119ull, 0xd0270176ad256dd5ull, 0xe83a0163644a2991ull,
+        0xabd827f709ab4506ull, 0x93c527e2c0c40142ull, 0xdbe227dc9b75cd8eull, 0xe3ff27c9521a89caull,
+        0x4bac27a02c165416ull, 0x73b127b5e5791052ull, 0x3b96278bbec8dc9eull, 0x038b279e77a798daull,
+        0x6f7d9ba2c3047521ull, 0x57609bb70a6b3165ull, 0x1f479b8951dafda9ull, 0x275a9b9c98b5b9edull,
+        0x8f099bf5e6b96431ull, 0xb7149be02fd62075ull, 0xff339bde7467ecb9ull, 0xc72e9bcbbd08a8fdull,
+        0x84ccbd5fd0e9c46aull, 0xbcd1bd4a1986802eull, 0xf4f6bd7442374ce2ull, 0xccebbd618b5808a6ull,
+        0x64b8bd08f554d57aull, 0x5ca5bd1d3c3b913eull, 0x1482bd23678a5df2ull, 0x2c9fbd36aee519b6ull,
+        0x9346f00bbc4884dcull, 0xab5bf01e7527c098ull, 0xe37cf0202e960c54ull, 0xdb61f035e7f94810ull,
+        0x7332f05c99f595ccull, 0x4b2ff049509ad188ull, 0x0308f0770b2b1d44ull, 0x3b15f062c2445900ull,
+        0x78f7d6f6afa53597ull, 0x40ead6e366ca71d3ull, 0x08cdd6dd3d7bbd1full, 0x30d0d6c8f414f95bull,
+        0x9883d6a18a182487ull, 0xa09ed6b4437760c3ull, 0xe8b9d68a18c6ac0full, 0xd0a4d69fd1a9e84bull,
+    },
+};
+
+/* ---- table path -------------------------------------------------------- */
+
+static uint64_t ep__crc64_bytes(uint64_t crc, const uint8_t *p, size_t n) {
+    while (n--) crc = ep__crc64_table[0][(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return crc;
+}
+
+EP_API uint64_t ep_crc64_update_portable(uint64_t crc, const void *data, size_t len) {
+    const uint8_t *p = (const uint8_t *)data;
+    if (len == 0) return crc; /* data may be NULL then */
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t v = crc ^ ep_load_u64le(p);
+        crc = ep__crc64_table[7][v & 0xffu] ^ ep__crc64_table[6][(v >> 8) & 0xffu] ^
+              ep__crc64_table[5][(v >> 16) & 0xffu] ^ ep__crc64_table[4][(v >> 24) & 0xffu] ^
+              ep__crc64_table[3][(v >> 32) & 0xffu] ^ ep__crc64_table[2][(v >> 40) & 0xffu] ^
+              ep__crc64_table[1][(v >> 48) & 0xffu] ^ ep__crc64_table[0][v >> 56];
+    }
+    return ep__crc64_bytes(crc, p, len);
+}
+
+/* ---- folding path (x86-64) --------------------------------------------- */
+/* A carry-less product of two reflected 64-bit values, read as a reflected
+ * 128-bit value, is x*A*B: so the constants for folding a register forward
+ * by 128 bits are x^191 (its earlier qword) and x^127 (its later one) mod
+ * P, and x^575 / x^511 for 512 bits across four lanes. The last register is
+ * the CRC of its own 16 bytes with init 0, which the table path computes. */
+#define EP__CRC64_K191 0xd9d7be7d505da32cull
+#define EP__CRC64_K127 0x381d0015c96f4444ull
+#define EP__CRC64_K575 0xaf86efb16d9ab4fbull
+#define EP__CRC64_K511 0xf49784a634f014e4ull
+
+/* Below this the table path wins (the register's own 16-byte CRC is a
+ * fixed cost of the folding path). */
+#define EP__CRC64_HW_MIN 64
+
+#if !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
+    (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
+#  define EP__CRC64_X86 1
+#  include <immintrin.h>
+#  if defined(__GNUC__) || defined(__clang__)
+#    define EP__CRC64_TARGET __attribute__((target("pclmul,sse2")))
+#  else
+#    define EP__CRC64_TARGET
+#  endif
+
+EP__CRC64_TARGET static __m128i ep__crc64_fold(__m128i x, __m128i k, __m128i d) {
+    return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), d);
+}
+
+EP__CRC64_TARGET static __m128i ep__crc64_load(const uint8_t *p) {
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* n >= 16: folds every whole 16-byte block, then the rest on the table. */
+EP__CRC64_TARGET static uint64_t ep__crc64_clmul(uint64_t crc, const uint8_t *p, size_t n) {
+    const __m128i k128 = _mm_set_epi64x((long long)EP__CRC64_K127, (long long)EP__CRC64_K191);
+    __m128i x = _mm_xor_si128(ep__crc64_load(p), _mm_set_epi64x(0, (long long)crc));
+    uint8_t reg[16];
+    p += 16;
+    n -= 16;
+    if (n >= 48) {
+        const __m128i k512 = _mm_set_epi64x((long long)EP__CRC64_K511, (long long)EP__CRC64_K575);
+        __m128i x1 = ep__crc64_load(p), x2 = ep__crc64_load(p + 16), x3 = ep__crc64_load(p + 32);
+        for (p += 48, n -= 48; n >= 64; p += 64, n -= 64) {
+            x = ep__crc64_fold(x, k512, ep__crc64_load(p));
+            x1 = ep__crc64_fold(x1, k512, ep__crc64_load(p + 16));
+            x2 = ep__crc64_fold(x2, k512, ep__crc64_load(p + 32));
+            x3 = ep__crc64_fold(x3, k512, ep__crc64_load(p + 48));
+        }
+        x = ep__crc64_fold(ep__crc64_fold(ep__crc64_fold(x, k128, x1), k128, x2), k128, x3);
+    }
+    for (; n >= 16; p += 16, n -= 16) x = ep__crc64_fold(x, k128, ep__crc64_load(p));
+    _mm_storeu_si128((__m128i *)(void *)reg, x);
+    return ep_crc64_update_portable(ep_crc64_update_portable(0, reg, 16), p, n);
+}
+
+EP_API int ep_crc64_hw_available(void) { return ep_crc32_hw_available(); /* the same PCLMULQDQ check */ }
+
+#else
+
+EP_API int ep_crc64_hw_available(void) { return 0; }
+
+#endif
+
+EP_API uint64_t ep_crc64_update_hw(uint64_t crc, const void *data, size_t len) {
+#if defined(EP__CRC64_X86)
+    if (len >= 16 && ep_crc64_hw_available()) return ep__crc64_clmul(crc, (const uint8_t *)data, len);
+#endif
+    return ep_crc64_update_portable(crc, data, len);
+}
+
+EP_API uint64_t ep_crc64_update(uint64_t crc, const void *data, size_t len) {
+    if (len < EP__CRC64_HW_MIN) return ep_crc64_update_portable(crc, data, len);
+    return ep_crc64_update_hw(crc, data, len);
+}
+
+EP_API uint64_t ep_crc64(const void *data, size_t len) { return ep_crc64_update(0, data, len); }
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/check/crc64.c ---- */
 
 /* ---- begin src/crypto/crypto.c ---- */
 /* crypto: AES-256-GCM (portable constant-time and AES-NI/PCLMUL paths), OS
@@ -6728,9 +8346,25 @@ static uint8_t *ep__aof_put_bytes(uint8_t *p, ep_bytes b) {
     return p + 4 + b.len;
 }
 
+/* SET's bytes (tag, key, value, expire_ms), in the one place that writes
+ * them: ep__aof_write and the AOF writer's SET fast path (file/aof.c), which
+ * reserves ep__aof_set_size bytes and adds the CRC itself. */
+EP__PRIV size_t ep__aof_set_size(size_t key_len, size_t value_len) {
+    return 1 + 4 + key_len + 4 + value_len + 8;
+}
+
+EP__PRIV uint8_t *ep__aof_write_set(uint8_t *p, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    *p++ = EP_AOF_SET;
+    p = ep__aof_put_bytes(p, key);
+    p = ep__aof_put_bytes(p, value);
+    ep_store_i64le(p, expire_ms);
+    return p + 8;
+}
+
 /* Writes tag + payload to p (size already checked by ep__aof_encoded_size). */
 static uint8_t *ep__aof_write(uint8_t *p, const ep_aof_record *rec) {
     const char *f;
+    if (rec->tag == EP_AOF_SET) return ep__aof_write_set(p, rec->key, rec->value, rec->num);
     *p++ = rec->tag;
     for (f = ep__aof_layout[rec->tag]; *f; f++) {
         switch (*f) {
@@ -6962,10 +8596,10 @@ static size_t ep__snap_entry_size(const ep_snap_entry *e) {
     return n;
 }
 
-EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
-    size_t start;
+/* Checks that e can be written (every reader would accept its structure). */
+static ep_result ep__snap_value_check(const ep_snap_entry *e) {
     ep_items_kind kind;
-    if (!out || !e || e->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
+    if (!e || e->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
     kind = ep__snap_items_kind(e->type);
     if (kind != EP_ITEMS_NONE && !ep__snap_items_consistent(&e->items, kind, e->dim)) return EP_ERR_INVALID_ARG;
     /* Every reader rejects these; never write an entry nobody can read. */
@@ -6973,10 +8607,11 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
 #if SIZE_MAX > UINT32_MAX /* a 32-bit size_t cannot exceed the u32 prefix */
     if (e->key.len > UINT32_MAX || e->value.len > UINT32_MAX || e->type_name.len > UINT32_MAX) return EP_ERR_LIMIT;
 #endif
-    if (out->err) return out->err;
-    start = out->len;
-    (void)ep_buf_reserve(out, ep__snap_entry_size(e)); /* one allocation; a failure sticks below */
-    ep_buf_lenbytes(out, e->key.data, e->key.len);
+    return EP_OK;
+}
+
+/* [type][payload]: the part an entry and the DUMP form share. */
+static void ep__snap_value_put(ep_buf *out, const ep_snap_entry *e) {
     ep_buf_u8(out, e->type);
     switch (e->type) {
     case EP_TYPE_STRING:
@@ -7000,16 +8635,1627 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
         ep_buf_put(out, e->items.raw.data, e->items.raw.len);
         break;
     }
-    ep_buf_i64(out, e->expire_ms);
-    if (out->err) {
-        ep_result r = out->err;
+}
+
+/* A sticky buffer error undoes what this call appended. */
+static ep_result ep__snap_put_done(ep_buf *out, size_t start) {
+    ep_result r = out->err;
+    if (r) {
         out->len = start; /* leave no half entry behind */
         out->err = EP_OK;
+    }
+    return r;
+}
+
+EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
+    size_t start;
+    ep_result r;
+    if (!out) return EP_ERR_INVALID_ARG;
+    if ((r = ep__snap_value_check(e)) != EP_OK) return r;
+    if (out->err) return out->err;
+    start = out->len;
+    (void)ep_buf_reserve(out, ep__snap_entry_size(e)); /* one allocation; a failure sticks below */
+    ep_buf_lenbytes(out, e->key.data, e->key.len);
+    ep__snap_value_put(out, e);
+    ep_buf_i64(out, e->expire_ms);
+    return ep__snap_put_done(out, start);
+}
+
+/* ---- one value: [type][payload] (ember's serialize_snap_value) ------------ */
+
+EP_API ep_result ep_snap_value_encode(ep_buf *out, const ep_snap_entry *e) {
+    size_t start, size;
+    ep_result r;
+    if (!out) return EP_ERR_INVALID_ARG;
+    if ((r = ep__snap_value_check(e)) != EP_OK) return r;
+    if (out->err) return out->err;
+    start = out->len;
+    size = ep__snap_entry_size(e);
+    (void)ep_buf_reserve(out, size == SIZE_MAX ? size : size - 12 - e->key.len);
+    ep__snap_value_put(out, e);
+    return ep__snap_put_done(out, start);
+}
+
+EP_API ep_result ep_snap_value_decode(const uint8_t *data, size_t len, ep_snap_entry *out, size_t *consumed) {
+    ep_cursor c;
+    ep_result r;
+    if (!out || (!data && len)) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (consumed) *consumed = 0;
+    ep_cursor_init(&c, data, len);
+    out->type = ep_cursor_u8(&c);
+    if (!c.err) ep__snap_payload(&c, out);
+    out->expire_ms = -1;
+    if (c.err) return c.err;
+    /* The key is empty, which is valid UTF-8: the entry's content rules apply as they are. */
+    if ((r = ep__snap_check_content(out)) != EP_OK) return r;
+    if (consumed) *consumed = c.pos;
+    return EP_OK;
+}
+/* ---- end src/codec/codec_snap.c ---- */
+
+/* ---- begin src/codec/codec_resp.c ---- */
+/* codec_resp: RESP2/RESP3 encoders, the incremental command parser and the
+ * one-value reply reader. Wording of protocol errors follows Redis, so a
+ * client sees what it would see from redis-server. */
+
+#ifndef EP_NO_REDIS
+
+#include <math.h>
+
+/* A "*<count>" or "$<len>" line longer than this cannot hold a valid number. */
+#define EP__RESP_HEADER_CAP 32u
+
+/* ---- numbers ----------------------------------------------------------- */
+
+EP_API size_t ep_resp_format_i64(int64_t v, char out[EP_RESP_NUM_MAX]) {
+    char tmp[24];
+    size_t n = 0, i;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(u % 10u));
+        u /= 10u;
+    } while (u);
+    i = 0;
+    if (v < 0) out[i++] = '-';
+    while (n) out[i++] = tmp[--n];
+    out[i] = '\0';
+    return i;
+}
+
+EP_API size_t ep_resp_format_double(double d, char out[EP_RESP_NUM_MAX]) {
+    int prec;
+    if (d != d) {
+        memcpy(out, "nan", 4);
+        return 3;
+    }
+    if (d > 1.7976931348623157e308 || d < -1.7976931348623157e308) {
+        if (d > 0) {
+            memcpy(out, "inf", 4);
+            return 3;
+        }
+        memcpy(out, "-inf", 5);
+        return 4;
+    }
+    /* Integral values as integers, as every Redis version prints them ("10",
+     * not the "1e+01" that the shortest %g form below would give). */
+    if (d > -4503599627370496.0 && d < 4503599627370496.0 && d == (double)(int64_t)d) {
+        if (d == 0 && 1.0 / d < 0) {
+            memcpy(out, "-0", 3);
+            return 2;
+        }
+        return ep_resp_format_i64((int64_t)d, out);
+    }
+    /* The shortest %g form that reads back exactly: 0.1 stays "0.1". */
+    for (prec = 1; prec <= 17; prec++) {
+        int n = snprintf(out, EP_RESP_NUM_MAX, "%.*g", prec, d);
+        if (n > 0 && n < EP_RESP_NUM_MAX && strtod(out, NULL) == d) return (size_t)n;
+    }
+    return (size_t)snprintf(out, EP_RESP_NUM_MAX, "%.17g", d);
+}
+
+EP_API int ep_resp_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
+    if (n == 0 || n > 20) return 0;
+    if (s[0] == '+') return 0;
+    if (s[0] == '-' ? (n > 1 && s[1] == '0') : (s[0] == '0' && n > 1)) return 0;
+    return ep_parse_i64(s, n, out);
+}
+
+/* ---- encoders ---------------------------------------------------------- */
+
+static void ep__resp_crlf(ep_buf *b) { ep_buf_put(b, "\r\n", 2); }
+
+/* "<type><number>\r\n" */
+static void ep__resp_head(ep_buf *b, char type, int64_t n) {
+    char num[EP_RESP_NUM_MAX + 3];
+    size_t k;
+    num[0] = type;
+    k = ep_resp_format_i64(n, num + 1);
+    num[k + 1] = '\r';
+    num[k + 2] = '\n';
+    ep_buf_put(b, num, k + 3);
+}
+
+static int64_t ep__resp_count(size_t n) { return n > (size_t)INT64_MAX ? INT64_MAX : (int64_t)n; }
+
+/* One line: CR and LF would end it early, so they become spaces. */
+static void ep__resp_line(ep_buf *b, char type, ep_bytes s) {
+    size_t i;
+    uint8_t *p;
+    ep_buf_u8(b, (uint8_t)type);
+    if (s.len && ep_buf_reserve(b, s.len) == EP_OK) {
+        p = b->data + b->len;
+        memcpy(p, s.data, s.len);
+        for (i = 0; i < s.len; i++)
+            if (p[i] == '\r' || p[i] == '\n') p[i] = ' ';
+        b->len += s.len;
+    }
+    ep__resp_crlf(b);
+}
+
+static void ep__resp_blob(ep_buf *b, char type, ep_bytes s) {
+    ep__resp_head(b, type, ep__resp_count(s.len));
+    ep_buf_put(b, s.data, s.len);
+    ep__resp_crlf(b);
+}
+
+EP_API void ep_resp_simple(ep_buf *b, ep_bytes s) { ep__resp_line(b, '+', s); }
+EP_API void ep_resp_error(ep_buf *b, ep_bytes s) { ep__resp_line(b, '-', s); }
+EP_API void ep_resp_integer(ep_buf *b, int64_t v) { ep__resp_head(b, ':', v); }
+EP_API void ep_resp_bulk(ep_buf *b, ep_bytes s) { ep__resp_blob(b, '$', s); }
+
+EP_API void ep_resp_null(ep_buf *b, int proto) {
+    if (proto >= 3) ep_buf_put(b, "_\r\n", 3);
+    else ep_buf_put(b, "$-1\r\n", 5);
+}
+EP_API void ep_resp_null_array(ep_buf *b, int proto) {
+    if (proto >= 3) ep_buf_put(b, "_\r\n", 3);
+    else ep_buf_put(b, "*-1\r\n", 5);
+}
+EP_API void ep_resp_array(ep_buf *b, size_t n) { ep__resp_head(b, '*', ep__resp_count(n)); }
+EP_API void ep_resp_map(ep_buf *b, int proto, size_t pairs) {
+    if (proto >= 3) ep__resp_head(b, '%', ep__resp_count(pairs));
+    else ep__resp_head(b, '*', pairs > (size_t)INT64_MAX / 2 ? INT64_MAX : (int64_t)pairs * 2);
+}
+EP_API void ep_resp_set(ep_buf *b, int proto, size_t n) { ep__resp_head(b, proto >= 3 ? '~' : '*', ep__resp_count(n)); }
+EP_API void ep_resp_push(ep_buf *b, int proto, size_t n) { ep__resp_head(b, proto >= 3 ? '>' : '*', ep__resp_count(n)); }
+
+EP_API void ep_resp_double(ep_buf *b, int proto, double d) {
+    char num[EP_RESP_NUM_MAX];
+    size_t n = ep_resp_format_double(d, num);
+    if (proto >= 3) {
+        ep__resp_line(b, ',', ep_bytes_of(num, n));
+    } else {
+        ep__resp_blob(b, '$', ep_bytes_of(num, n));
+    }
+}
+EP_API void ep_resp_boolean(ep_buf *b, int proto, int v) {
+    if (proto >= 3) ep_buf_put(b, v ? "#t\r\n" : "#f\r\n", 4);
+    else ep_buf_put(b, v ? ":1\r\n" : ":0\r\n", 4);
+}
+EP_API void ep_resp_bignum(ep_buf *b, int proto, ep_bytes digits) {
+    if (proto >= 3) ep__resp_line(b, '(', digits);
+    else ep__resp_blob(b, '$', digits);
+}
+EP_API void ep_resp_blob_error(ep_buf *b, int proto, ep_bytes s) {
+    if (proto >= 3) ep__resp_blob(b, '!', s);
+    else ep__resp_line(b, '-', s);
+}
+EP_API void ep_resp_verbatim(ep_buf *b, int proto, const char *format3, ep_bytes s) {
+    char fmt[4] = {'t', 'x', 't', ':'};
+    size_t i;
+    if (proto < 3) {
+        ep__resp_blob(b, '$', s);
+        return;
+    }
+    for (i = 0; format3 && i < 3 && format3[i]; i++) fmt[i] = format3[i];
+    ep__resp_head(b, '=', s.len > (size_t)INT64_MAX - 4 ? INT64_MAX : (int64_t)(s.len + 4));
+    ep_buf_put(b, fmt, 4);
+    ep_buf_put(b, s.data, s.len);
+    ep__resp_crlf(b);
+}
+
+EP_API void ep_resp_write_command(ep_buf *b, size_t argc, const ep_bytes *argv) {
+    size_t i, total = ep_resp_command_size(argc, argv);
+    if (ep_buf_reserve(b, total) != EP_OK) return;
+    ep_resp_array(b, argc);
+    for (i = 0; i < argc; i++) ep_resp_bulk(b, argv[i]);
+}
+
+static size_t ep__resp_digits(uint64_t v) {
+    size_t n = 1;
+    while (v >= 10u) {
+        v /= 10u;
+        n++;
+    }
+    return n;
+}
+
+EP_API size_t ep_resp_command_size(size_t argc, const ep_bytes *argv) {
+    size_t i, total = 3 + ep__resp_digits(argc);
+    for (i = 0; i < argc; i++) total += 5 + ep__resp_digits(argv[i].len) + argv[i].len;
+    return total;
+}
+
+/* ---- command parser ---------------------------------------------------- */
+
+typedef struct ep__resp_arg {
+    size_t off;
+    size_t len;
+    int in_scratch;  /* inline argument rebuilt from quotes and escapes */
+} ep__resp_arg;
+
+struct ep_resp_parser {
+    ep_resp_parser_config cfg;
+    ep_error err;
+    int failed;          /* sticky: an error was reported */
+    uint64_t base;       /* stream offset of the caller's buf[0] */
+    /* A multibulk in progress; every offset is relative to buf[0]. */
+    int in_cmd;
+    size_t pos;          /* next byte to parse */
+    int64_t left;        /* arguments still to come */
+    int64_t bulk;        /* length of the argument being read, -1 before its "$" line */
+    size_t inline_scan;  /* inline: bytes already searched for '\n' */
+    ep__resp_arg *args;
+    ep_bytes *argv;
+    size_t nargs, cap;
+    ep_buf scratch;
+};
+
+EP_API void ep_resp_parser_config_init(ep_resp_parser_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->flags = EP_RESP_ACCEPT_INLINE;
+    cfg->max_bulk = EP_RESP_MAX_BULK;
+    cfg->max_args = EP_RESP_MAX_ARGS;
+    cfg->max_inline = EP_RESP_MAX_INLINE;
+}
+
+EP_API ep_result ep_resp_parser_create(const ep_resp_parser_config *cfg, ep_resp_parser **out) {
+    ep_resp_parser_config def;
+    ep_resp_parser *p;
+    if (!out) return EP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!cfg) {
+        ep_resp_parser_config_init(&def);
+        cfg = &def;
+    }
+    p = (ep_resp_parser *)ep_malloc(cfg->alloc, sizeof *p);
+    if (!p) return EP_ERR_NOMEM;
+    memset(p, 0, sizeof *p);
+    p->cfg = *cfg;
+    if (p->cfg.max_bulk == 0 || p->cfg.max_bulk > EP_RESP_MAX_BULK) p->cfg.max_bulk = EP_RESP_MAX_BULK;
+    if (p->cfg.max_args == 0 || p->cfg.max_args > EP_RESP_MAX_ARGS) p->cfg.max_args = EP_RESP_MAX_ARGS;
+    if (p->cfg.max_inline == 0 || p->cfg.max_inline > EP_RESP_MAX_INLINE) p->cfg.max_inline = EP_RESP_MAX_INLINE;
+    ep_buf_init(&p->scratch, cfg->alloc);
+    ep_resp_parser_reset(p);
+    *out = p;
+    return EP_OK;
+}
+
+EP_API void ep_resp_parser_free(ep_resp_parser *p) {
+    if (!p) return;
+    ep_free(p->cfg.alloc, p->args);
+    ep_free(p->cfg.alloc, p->argv);
+    ep_buf_free(&p->scratch);
+    ep_free(p->cfg.alloc, p);
+}
+
+static void ep__resp_clear_cmd(ep_resp_parser *p) {
+    p->in_cmd = 0;
+    p->pos = 0;
+    p->left = 0;
+    p->bulk = -1;
+    p->nargs = 0;
+    p->inline_scan = 0;
+}
+
+EP_API void ep_resp_parser_reset(ep_resp_parser *p) {
+    ep_error_clear(&p->err);
+    p->failed = 0;
+    p->base = 0;
+    ep__resp_clear_cmd(p);
+}
+
+EP_API uint64_t ep_resp_parser_offset(const ep_resp_parser *p) { return p->base; }
+EP_API int ep_resp_parser_in_command(const ep_resp_parser *p) { return p->in_cmd || p->inline_scan > 0; }
+EP_API const ep_error *ep_resp_parser_error(const ep_resp_parser *p) { return &p->err; }
+
+static ep_result ep__resp_fail(ep_resp_parser *p, ep_result code, size_t at, const char *msg, int ch) {
+    p->failed = 1;
+    if (ch >= 0) ep_error_set(&p->err, code, p->base + at, "Protocol error: %s '%c'", msg, ch);
+    else ep_error_set(&p->err, code, p->base + at, "Protocol error: %s", msg);
+    return code;
+}
+
+/* Room for one more argument. Grows with what has arrived, never with the
+ * count the peer announced. */
+static ep_result ep__resp_grow(ep_resp_parser *p) {
+    size_t ncap;
+    ep__resp_arg *na;
+    ep_bytes *nv;
+    if (p->nargs < p->cap) return EP_OK;
+    ncap = p->cap ? p->cap * 2 : 8;
+    if (ncap > p->cfg.max_args) ncap = p->cfg.max_args;
+    if (ncap <= p->nargs) return EP_ERR_LIMIT;
+    na = (ep__resp_arg *)ep_realloc(p->cfg.alloc, p->args, ncap * sizeof *na);
+    if (!na) return EP_ERR_NOMEM;
+    p->args = na;
+    nv = (ep_bytes *)ep_realloc(p->cfg.alloc, p->argv, ncap * sizeof *nv);
+    if (!nv) return EP_ERR_NOMEM;
+    p->argv = nv;
+    p->cap = ncap;
+    return EP_OK;
+}
+
+static ep_result ep__resp_push_arg(ep_resp_parser *p, size_t off, size_t len, int in_scratch) {
+    ep_result r = ep__resp_grow(p);
+    if (r != EP_OK) return r;
+    p->args[p->nargs].off = off;
+    p->args[p->nargs].len = len;
+    p->args[p->nargs].in_scratch = in_scratch;
+    p->nargs++;
+    return EP_OK;
+}
+
+static void ep__resp_views(ep_resp_parser *p, const uint8_t *buf) {
+    size_t i;
+    for (i = 0; i < p->nargs; i++) {
+        const uint8_t *src = p->args[i].in_scratch ? p->scratch.data : buf;
+        p->argv[i] = ep_bytes_of(src ? src + p->args[i].off : buf, p->args[i].len);
+    }
+}
+
+/* A header line "<c><digits>\r\n" at buf[at]: 1 and *value and *next, 0 if
+ * more bytes are needed, -1 if it cannot be a number. */
+static int ep__resp_header(const uint8_t *buf, size_t len, size_t at, int64_t *value, size_t *next) {
+    size_t end = at + 1, lim = len < at + EP__RESP_HEADER_CAP ? len : at + EP__RESP_HEADER_CAP;
+    while (end < lim && buf[end] != '\r') end++;
+    if (end == lim) return lim == len && len < at + EP__RESP_HEADER_CAP ? 0 : -1;
+    if (end + 1 == len) return 0;
+    if (buf[end + 1] != '\n') return -1;
+    if (!ep_resp_parse_i64(buf + at + 1, end - at - 1, value)) return -1;
+    *next = end + 2;
+    return 1;
+}
+
+static int ep__resp_space(uint8_t c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int ep__resp_hexval(uint8_t c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Splits one inline line buf[s..e) into arguments the way redis-cli and
+ * redis-server do (sdssplitargs): blanks separate, "..." takes \n \r \t \b
+ * \a \xHH and \<c> escapes, '...' takes \', and a closing quote must be
+ * followed by a blank or the end. Plain arguments stay views into buf; an
+ * argument with quotes is rebuilt in the scratch buffer. Returns EP_OK or
+ * EP_ERR_PROTOCOL (unbalanced quotes) or EP_ERR_NOMEM / EP_ERR_LIMIT. */
+static ep_result ep__resp_split_inline(ep_resp_parser *p, const uint8_t *buf, size_t s, size_t e) {
+    size_t i = s;
+    ep_buf_reset(&p->scratch);
+    for (;;) {
+        size_t tok = i, soff = p->scratch.len;
+        int quoted = 0;
+        ep_result r;
+        while (i < e && ep__resp_space(buf[i])) i++;
+        if (i == e || buf[i] == 0) return EP_OK;   /* a NUL ends the line for Redis too */
+        tok = i;
+        /* Plain token: the common case, a view. */
+        while (i < e && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r' && buf[i] != 0 &&
+               buf[i] != '"' && buf[i] != '\'')
+            i++;
+        if (i == e || (buf[i] != '"' && buf[i] != '\'')) {
+            r = ep__resp_push_arg(p, tok, i - tok, 0);
+            if (r != EP_OK) return r;
+            continue;
+        }
+        /* A quote somewhere in the token: rebuild the whole token. */
+        quoted = 1;
+        ep_buf_put(&p->scratch, buf + tok, i - tok);
+        while (quoted) {
+            uint8_t q = buf[i++];
+            int closed = 0;
+            while (i < e && !closed) {
+                uint8_t c = buf[i];
+                if (c == 0) return EP_ERR_PROTOCOL;
+                if (q == '"' && c == '\\' && i + 3 < e && buf[i + 1] == 'x' && ep__resp_hexval(buf[i + 2]) >= 0 &&
+                    ep__resp_hexval(buf[i + 3]) >= 0) {
+                    ep_buf_u8(&p->scratch, (uint8_t)(ep__resp_hexval(buf[i + 2]) * 16 + ep__resp_hexval(buf[i + 3])));
+                    i += 4;
+                } else if (q == '"' && c == '\\' && i + 1 < e) {
+                    uint8_t x = buf[i + 1];
+                    switch (x) {
+                    case 'n': x = '\n'; break;
+                    case 'r': x = '\r'; break;
+                    case 't': x = '\t'; break;
+                    case 'b': x = '\b'; break;
+                    case 'a': x = '\a'; break;
+                    default: break;
+                    }
+                    ep_buf_u8(&p->scratch, x);
+                    i += 2;
+                } else if (q == '\'' && c == '\\' && i + 1 < e && buf[i + 1] == '\'') {
+                    ep_buf_u8(&p->scratch, '\'');
+                    i += 2;
+                } else if (c == q) {
+                    /* The closing quote must end the token. */
+                    if (i + 1 < e && !ep__resp_space(buf[i + 1])) return EP_ERR_PROTOCOL;
+                    closed = 1;
+                    i++;
+                } else {
+                    ep_buf_u8(&p->scratch, c);
+                    i++;
+                }
+            }
+            if (!closed) return EP_ERR_PROTOCOL;
+            quoted = 0;
+        }
+        if (p->scratch.err) return p->scratch.err;
+        r = ep__resp_push_arg(p, soff, p->scratch.len - soff, 1);
+        if (r != EP_OK) return r;
+    }
+}
+
+/* An inline command from buf[pos]: EP_OK (a command or an empty line, see
+ * p->nargs), EP_END (no '\n' yet), or an error. */
+static ep_result ep__resp_inline(ep_resp_parser *p, const uint8_t *buf, size_t len, size_t pos, size_t *next) {
+    size_t from = pos + p->inline_scan, end;
+    const uint8_t *nl = from < len ? (const uint8_t *)memchr(buf + from, '\n', len - from) : NULL;
+    ep_result r;
+    if (!nl) {
+        if (len - pos > p->cfg.max_inline)
+            return ep__resp_fail(p, EP_ERR_LIMIT, pos, "too big inline request", -1);
+        p->inline_scan = len - pos;
+        return EP_END;
+    }
+    end = (size_t)(nl - buf);
+    if (end - pos > p->cfg.max_inline) return ep__resp_fail(p, EP_ERR_LIMIT, pos, "too big inline request", -1);
+    *next = end + 1;
+    if (end > pos && buf[end - 1] == '\r') end--;
+    p->inline_scan = 0;
+    p->nargs = 0;
+    r = ep__resp_split_inline(p, buf, pos, end);
+    if (r == EP_ERR_PROTOCOL) return ep__resp_fail(p, r, pos, "unbalanced quotes in request", -1);
+    if (r == EP_ERR_LIMIT) return ep__resp_fail(p, r, pos, "too many arguments in inline request", -1);
+    if (r != EP_OK) {
+        p->nargs = 0;
         return r;
     }
     return EP_OK;
 }
-/* ---- end src/codec/codec_snap.c ---- */
+
+/* Continues the multibulk in progress. EP_OK when complete, EP_END when
+ * more bytes are needed (*need set), or an error. */
+static ep_result ep__resp_multibulk(ep_resp_parser *p, const uint8_t *buf, size_t len, size_t *need) {
+    while (p->left > 0) {
+        if (p->bulk < 0) {
+            int64_t n;
+            size_t next;
+            int h;
+            if (p->pos >= len) {
+                *need = p->pos + 1;
+                return EP_END;
+            }
+            if (buf[p->pos] != '$') return ep__resp_fail(p, EP_ERR_PROTOCOL, p->pos, "expected '$', got", buf[p->pos]);
+            h = ep__resp_header(buf, len, p->pos, &n, &next);
+            if (h == 0) {
+                *need = len + 1;
+                return EP_END;
+            }
+            if (h < 0 || n < 0) return ep__resp_fail(p, EP_ERR_PROTOCOL, p->pos, "invalid bulk length", -1);
+            if ((uint64_t)n > p->cfg.max_bulk) return ep__resp_fail(p, EP_ERR_LIMIT, p->pos, "invalid bulk length", -1);
+            p->bulk = n;
+            p->pos = next;
+        }
+        if (len - p->pos < (size_t)p->bulk + 2u) {
+            *need = p->pos + (size_t)p->bulk + 2u;
+            return EP_END;
+        }
+        if (buf[p->pos + (size_t)p->bulk] != '\r' || buf[p->pos + (size_t)p->bulk + 1] != '\n')
+            return ep__resp_fail(p, EP_ERR_PROTOCOL, p->pos + (size_t)p->bulk, "bulk string not followed by CRLF", -1);
+        {
+            ep_result r = ep__resp_push_arg(p, p->pos, (size_t)p->bulk, 0);
+            if (r != EP_OK) return r == EP_ERR_LIMIT ? ep__resp_fail(p, r, p->pos, "invalid multibulk length", -1) : r;
+        }
+        p->pos += (size_t)p->bulk + 2u;
+        p->bulk = -1;
+        p->left--;
+    }
+    return EP_OK;
+}
+
+/* Moves every offset back by n after the caller dropped n bytes. */
+static void ep__resp_rebase(ep_resp_parser *p, size_t n) {
+    size_t i;
+    p->base += n;
+    if (p->in_cmd) {
+        p->pos -= n;
+        for (i = 0; i < p->nargs; i++) p->args[i].off -= n;
+    }
+}
+
+EP_API ep_result ep_resp_parse_command(ep_resp_parser *p, const uint8_t *buf, size_t len, ep_resp_command *out) {
+    size_t pos = 0, start = 0, need = 0;
+    ep_result r;
+    memset(out, 0, sizeof *out);
+    if (p->failed) return p->err.code;
+    if (!buf && len) return EP_ERR_INVALID_ARG;
+    for (;;) {
+        if (!p->in_cmd) {
+            uint8_t c;
+            start = pos;
+            if (pos >= len) {
+                need = pos + 1;
+                break;
+            }
+            c = buf[pos];
+            if (c == '*') {
+                int64_t n;
+                size_t next;
+                int h = ep__resp_header(buf, len, pos, &n, &next);
+                if (h == 0) {
+                    need = len + 1;
+                    break;
+                }
+                if (h < 0) return ep__resp_fail(p, EP_ERR_PROTOCOL, pos, "invalid multibulk length", -1);
+                if (n > (int64_t)p->cfg.max_args) return ep__resp_fail(p, EP_ERR_LIMIT, pos, "invalid multibulk length", -1);
+                if (n <= 0) {
+                    pos = next;   /* "*0" and "*-1": nothing to run, as in Redis */
+                    continue;
+                }
+                p->in_cmd = 1;
+                p->left = n;
+                p->bulk = -1;
+                p->nargs = 0;
+                p->pos = next;
+            } else if (c == '#' && (p->cfg.flags & EP_RESP_ACCEPT_ANNOTATIONS)) {
+                const uint8_t *nl = (const uint8_t *)memchr(buf + pos, '\n', len - pos);
+                if (!nl) {
+                    if (len - pos > p->cfg.max_inline) return ep__resp_fail(p, EP_ERR_LIMIT, pos, "too big annotation", -1);
+                    need = len + 1;
+                    break;
+                }
+                pos = (size_t)(nl - buf) + 1;
+                continue;
+            } else if (p->cfg.flags & EP_RESP_ACCEPT_INLINE) {
+                size_t next = 0;
+                r = ep__resp_inline(p, buf, len, pos, &next);
+                if (r == EP_END) {
+                    need = len + 1;
+                    break;
+                }
+                if (r != EP_OK) return r;
+                if (p->nargs == 0) {
+                    pos = next;
+                    continue;
+                }
+                ep__resp_views(p, buf);
+                out->argc = p->nargs;
+                out->argv = p->argv;
+                out->consumed = next;
+                out->is_inline = 1;
+                p->base += next;
+                p->nargs = 0;
+                return EP_OK;
+            } else {
+                return ep__resp_fail(p, EP_ERR_PROTOCOL, pos, "expected '*', got", c);
+            }
+        }
+        r = ep__resp_multibulk(p, buf, len, &need);
+        if (r == EP_END) break;
+        if (r != EP_OK) return r;
+        ep__resp_views(p, buf);
+        out->argc = p->nargs;
+        out->argv = p->argv;
+        out->consumed = p->pos;
+        p->base += p->pos;
+        ep__resp_clear_cmd(p);
+        return EP_OK;
+    }
+    /* Need more: give back what was skipped before the partial command. */
+    out->consumed = start;
+    out->need = need - start;
+    ep__resp_rebase(p, start);
+    return EP_END;
+}
+
+/* ---- reply reader ------------------------------------------------------ */
+
+/* The end of the line that starts at buf[at]: the index of its '\r', or
+ * len (need more) or SIZE_MAX (a bare CR or a line beyond cap). */
+static size_t ep__resp_line_end(const uint8_t *buf, size_t len, size_t at, uint64_t cap) {
+    const uint8_t *cr = at < len ? (const uint8_t *)memchr(buf + at, '\r', len - at) : NULL;
+    size_t end;
+    if (!cr) return (uint64_t)(len - at) > cap ? SIZE_MAX : len;
+    end = (size_t)(cr - buf);
+    if ((uint64_t)(end - at) > cap) return SIZE_MAX;
+    if (end + 1 == len) return len;
+    return buf[end + 1] == '\n' ? end : SIZE_MAX;
+}
+
+EP_API ep_result ep_resp_read_value(const uint8_t *buf, size_t len, uint64_t max_bulk, ep_resp_value *out,
+                                    size_t *consumed, ep_error *err) {
+    size_t end;
+    uint8_t t;
+    ep_bytes line;
+    memset(out, 0, sizeof *out);
+    *consumed = 0;
+    if (max_bulk == 0 || max_bulk > EP_RESP_MAX_BULK) max_bulk = EP_RESP_MAX_BULK;
+    if (len == 0) return EP_END;
+    t = buf[0];
+    end = ep__resp_line_end(buf, len, 1, max_bulk);
+    if (end == len) return EP_END;
+    if (end == SIZE_MAX) return ep_error_set(err, EP_ERR_PROTOCOL, 0, "Protocol error: bad line in reply");
+    line = ep_bytes_of(buf + 1, end - 1);
+    out->type = (ep_resp_type)t;
+    switch (t) {
+    case '+':
+    case '-':
+    case '(':
+        out->str = line;
+        *consumed = end + 2;
+        return EP_OK;
+    case ':':
+        if (!ep_resp_parse_i64(line.data, line.len, &out->integer))
+            return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad integer");
+        *consumed = end + 2;
+        return EP_OK;
+    case '_':
+        if (line.len) return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad null");
+        out->is_null = 1;
+        *consumed = end + 2;
+        return EP_OK;
+    case '#':
+        if (line.len != 1 || (line.data[0] != 't' && line.data[0] != 'f'))
+            return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad boolean");
+        out->integer = line.data[0] == 't';
+        *consumed = end + 2;
+        return EP_OK;
+    case ',': {
+        char tmp[64];
+        char *stop;
+        if (line.len == 0 || line.len >= sizeof tmp) return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad double");
+        memcpy(tmp, line.data, line.len);
+        tmp[line.len] = '\0';
+        out->dbl = strtod(tmp, &stop);
+        if (stop != tmp + line.len) return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad double");
+        out->str = line;
+        *consumed = end + 2;
+        return EP_OK;
+    }
+    case '*':
+    case '%':
+    case '~':
+    case '|':
+    case '>':
+        if (!ep_resp_parse_i64(line.data, line.len, &out->integer) || out->integer < -1 ||
+            (out->integer == -1 && t != '*'))
+            return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad aggregate count");
+        if (out->integer > (int64_t)EP_RESP_MAX_ARGS * 2)
+            return ep_error_set(err, EP_ERR_LIMIT, 1, "Protocol error: aggregate count above the cap");
+        if (out->integer == -1) {
+            out->is_null = 1;
+            out->integer = 0;
+        }
+        *consumed = end + 2;
+        return EP_OK;
+    case '$':
+    case '!':
+    case '=': {
+        int64_t n;
+        size_t body = end + 2;
+        if (!ep_resp_parse_i64(line.data, line.len, &n) || n < -1 || (n == -1 && t != '$'))
+            return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad bulk length");
+        if (n == -1) {
+            out->is_null = 1;
+            *consumed = body;
+            return EP_OK;
+        }
+        if ((uint64_t)n > max_bulk) return ep_error_set(err, EP_ERR_LIMIT, 1, "Protocol error: bulk length above the cap");
+        if (len - body < (size_t)n + 2u) return EP_END;
+        if (buf[body + (size_t)n] != '\r' || buf[body + (size_t)n + 1] != '\n')
+            return ep_error_set(err, EP_ERR_PROTOCOL, body + (size_t)n, "Protocol error: bulk not followed by CRLF");
+        out->str = ep_bytes_of(buf + body, (size_t)n);
+        if (t == '=') {
+            if (n < 4 || buf[body + 3] != ':') return ep_error_set(err, EP_ERR_PROTOCOL, body, "Protocol error: bad verbatim string");
+            memcpy(out->format, buf + body, 3);
+            out->format[3] = '\0';
+            out->str = ep_bytes_of(buf + body + 4, (size_t)n - 4);
+        }
+        *consumed = body + (size_t)n + 2;
+        return EP_OK;
+    }
+    default:
+        return ep_error_set(err, EP_ERR_PROTOCOL, 0, "Protocol error: unknown reply type '%c'", t);
+    }
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/codec/codec_resp.c ---- */
+
+/* ---- begin src/codec/lzf.c ---- */
+/* lzf: greedy compressor over a hash of 3-byte prefixes, and a bounded
+ * decompressor. */
+
+#ifndef EP_NO_REDIS
+
+#define EP__LZF_MAX_LIT 32u            /* literals per control byte */
+#define EP__LZF_MAX_OFF 8192u          /* 13 bits + 1 */
+#define EP__LZF_MAX_REF (7u + 255u + 2u) /* longest back-reference */
+
+static uint32_t ep__lzf_hash(const uint8_t *p) {
+    uint32_t v = ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
+    return (v * 2654435761u) >> (32 - 14);
+}
+
+/* Appends the literals in[s..e) in runs of at most 32; 0 if out is full. */
+static int ep__lzf_literals(const uint8_t *in, size_t s, size_t e, uint8_t *out, size_t cap, size_t *op) {
+    while (s < e) {
+        size_t k = e - s > EP__LZF_MAX_LIT ? EP__LZF_MAX_LIT : e - s;
+        if (cap - *op < k + 1) return 0;
+        out[(*op)++] = (uint8_t)(k - 1);
+        memcpy(out + *op, in + s, k);
+        *op += k;
+        s += k;
+    }
+    return 1;
+}
+
+EP_API size_t ep_lzf_compress(const uint8_t *in, size_t n, uint8_t *out, size_t cap, uint32_t *work) {
+    size_t ip = 0, lit = 0, op = 0;
+    if (n == 0 || !work) return 0;
+    /* Entries hold a position + 1 (0 = empty). One left by an earlier
+     * input is harmless: a reference is taken only if it lies before ip,
+     * within reach, and its bytes really match. */
+    while (n >= 3 && ip < n - 2) {
+        uint32_t h = ep__lzf_hash(in + ip);
+        size_t ref = work[h];
+        work[h] = (uint32_t)(ip + 1);
+        if (ref && ref - 1 < ip && ip - (ref - 1) <= EP__LZF_MAX_OFF && memcmp(in + ref - 1, in + ip, 3) == 0) {
+            size_t r = ref - 1, len = 3, max = n - ip, off, l;
+            if (max > EP__LZF_MAX_REF) max = EP__LZF_MAX_REF;
+            while (len < max && in[r + len] == in[ip + len]) len++;
+            if (!ep__lzf_literals(in, lit, ip, out, cap, &op)) return 0;
+            off = ip - r - 1;
+            l = len - 2;
+            if (l < 7) {
+                if (cap - op < 2) return 0;
+                out[op++] = (uint8_t)((l << 5) | (off >> 8));
+            } else {
+                if (cap - op < 3) return 0;
+                out[op++] = (uint8_t)((7u << 5) | (off >> 8));
+                out[op++] = (uint8_t)(l - 7);
+            }
+            out[op++] = (uint8_t)(off & 0xffu);
+            /* Remember the match's last positions too: runs keep matching. */
+            if (ip + len + 2 < n) {
+                size_t q;
+                for (q = ip + len - 2; q < ip + len; q++) work[ep__lzf_hash(in + q)] = (uint32_t)(q + 1);
+            }
+            ip += len;
+            lit = ip;
+        } else {
+            ip++;
+        }
+    }
+    if (!ep__lzf_literals(in, lit, n, out, cap, &op)) return 0;
+    return op;
+}
+
+EP_API ep_result ep_lzf_decompress(const uint8_t *in, size_t n, uint8_t *out, size_t out_len) {
+    size_t ip = 0, op = 0;
+    while (ip < n) {
+        unsigned c = in[ip++];
+        if (c < 32) {
+            size_t k = (size_t)c + 1;
+            if (n - ip < k || out_len - op < k) return EP_ERR_CORRUPT;
+            memcpy(out + op, in + ip, k);
+            ip += k;
+            op += k;
+        } else {
+            size_t len = c >> 5, back;
+            if (len == 7) {
+                if (ip >= n) return EP_ERR_CORRUPT;
+                len += in[ip++];
+            }
+            len += 2;
+            if (ip >= n) return EP_ERR_CORRUPT;
+            back = (((size_t)c & 31u) << 8 | in[ip++]) + 1;
+            if (back > op || out_len - op < len) return EP_ERR_CORRUPT;
+            if (back >= len) {
+                memcpy(out + op, out + op - back, len);
+                op += len;
+            } else {
+                /* Overlap: each byte may be one this copy just wrote. */
+                size_t i;
+                for (i = 0; i < len; i++, op++) out[op] = out[op - back];
+            }
+        }
+    }
+    return op == out_len ? EP_OK : EP_ERR_CORRUPT;
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/codec/lzf.c ---- */
+
+/* ---- begin src/codec/codec_rdb.c ---- */
+/* codec_rdb: RDB lengths, strings and compact blobs. */
+
+#ifndef EP_NO_REDIS
+
+EP_API int ep_rdb_type_known(int type) {
+    return (type >= 0 && type <= 5) || (type >= 9 && type <= 14) || type == 16 || type == 17 || type == 18;
+}
+
+EP_API const char *ep_rdb_type_kind(int type) {
+    switch (type) {
+    case EP_RDB_STRING: return "string";
+    case EP_RDB_LIST: case EP_RDB_LIST_ZIPLIST: case EP_RDB_LIST_QUICKLIST: case EP_RDB_LIST_QUICKLIST_2: return "list";
+    case EP_RDB_SET: case EP_RDB_SET_INTSET: return "set";
+    case EP_RDB_ZSET: case EP_RDB_ZSET_2: case EP_RDB_ZSET_ZIPLIST: case EP_RDB_ZSET_LISTPACK: return "zset";
+    case EP_RDB_HASH: case EP_RDB_HASH_ZIPMAP: case EP_RDB_HASH_ZIPLIST: case EP_RDB_HASH_LISTPACK: return "hash";
+    case EP_RDB_STREAM_LISTPACKS: case EP_RDB_STREAM_LISTPACKS_2: return "stream";
+    case EP_RDB_MODULE: case EP_RDB_MODULE_2: return "module";
+    default: return "?";
+    }
+}
+
+/* ---- encoders ---------------------------------------------------------- */
+
+EP_API void ep_rdb_put_len(ep_buf *b, uint64_t v) {
+    uint8_t t[9];
+    if (v < 64) {
+        ep_buf_u8(b, (uint8_t)v);
+    } else if (v < 16384) {
+        t[0] = (uint8_t)(0x40 | (v >> 8));
+        t[1] = (uint8_t)v;
+        ep_buf_put(b, t, 2);
+    } else if (v <= 0xffffffffu) {
+        t[0] = 0x80;
+        t[1] = (uint8_t)(v >> 24);
+        t[2] = (uint8_t)(v >> 16);
+        t[3] = (uint8_t)(v >> 8);
+        t[4] = (uint8_t)v;
+        ep_buf_put(b, t, 5);
+    } else {
+        int i;
+        t[0] = 0x81;
+        for (i = 0; i < 8; i++) t[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+        ep_buf_put(b, t, 9);
+    }
+}
+
+EP_API void ep_rdb_put_raw(ep_buf *b, ep_bytes s) {
+    ep_rdb_put_len(b, s.len);
+    ep_buf_put(b, s.data, s.len);
+}
+
+/* Redis's rule for the integer forms: the text is a canonical integer
+ * (strict string2ll, so it prints back the same) that fits in 32 bits. */
+static int ep__rdb_int_form(ep_bytes s, int32_t *v) {
+    int64_t x;
+    if (s.len == 0 || s.len > 11 || !ep_resp_parse_i64(s.data, s.len, &x)) return 0;
+    if (x < INT32_MIN || x > INT32_MAX) return 0;
+    *v = (int32_t)x;
+    return 1;
+}
+
+EP_API void ep_rdb_put_string(ep_buf *b, ep_bytes s, uint32_t *lzf_work) {
+    int32_t v;
+    if (ep__rdb_int_form(s, &v)) {
+        uint8_t t[5];
+        uint32_t u = (uint32_t)v;
+        if (v >= -128 && v <= 127) {
+            t[0] = 0xC0;
+            t[1] = (uint8_t)u;
+            ep_buf_put(b, t, 2);
+        } else if (v >= -32768 && v <= 32767) {
+            t[0] = 0xC1;
+            ep_store_u16le(t + 1, (uint16_t)u);
+            ep_buf_put(b, t, 3);
+        } else {
+            t[0] = 0xC2;
+            ep_store_u32le(t + 1, u);
+            ep_buf_put(b, t, 5);
+        }
+        return;
+    }
+    if (lzf_work && s.len > 20) {
+        /* Room for the widest header (1 + 2 x 9 bytes) and the block. */
+        size_t head = 19, cap = s.len - 4;
+        if (ep_buf_reserve(b, head + cap) == EP_OK) {
+            size_t cn = ep_lzf_compress(s.data, s.len, b->data + b->len + head, cap, lzf_work);
+            if (cn) {
+                ep_buf hb;
+                uint8_t tmp[19];
+                /* The header goes in front of the block already in place. */
+                hb.data = tmp;
+                hb.len = 0;
+                hb.cap = sizeof tmp;
+                hb.alloc = NULL;
+                hb.err = EP_OK;
+                ep_buf_u8(&hb, 0xC3);
+                ep_rdb_put_len(&hb, cn);
+                ep_rdb_put_len(&hb, s.len);
+                memmove(b->data + b->len + hb.len, b->data + b->len + head, cn);
+                memcpy(b->data + b->len, tmp, hb.len);
+                b->len += hb.len + cn;
+                return;
+            }
+        }
+    }
+    ep_rdb_put_raw(b, s);
+}
+
+/* Listpack back-length: the entry's size in 7-bit groups, readable from
+ * its last byte backwards. */
+static void ep__lp_backlen(ep_buf *b, size_t l) {
+    uint8_t t[5];
+    size_t n = l < 128 ? 1 : l < 16384 ? 2 : l < 2097152 ? 3 : l < 268435456 ? 4 : 5, i;
+    for (i = 0; i < n; i++) {
+        size_t shift = 7 * (n - 1 - i);
+        t[i] = (uint8_t)(((l >> shift) & 127u) | (i > 0 ? 128u : 0u));
+    }
+    ep_buf_put(b, t, n);
+}
+
+EP_API void ep_rdb_lp_begin(ep_buf *b, size_t *mark) {
+    static const uint8_t hdr[6] = {0, 0, 0, 0, 0, 0};
+    *mark = b->len;
+    ep_buf_put(b, hdr, 6);
+}
+
+EP_API void ep_rdb_lp_add_int(ep_buf *b, int64_t v) {
+    uint8_t t[9];
+    size_t n;
+    uint64_t u = (uint64_t)v;
+    if (v >= 0 && v <= 127) {
+        t[0] = (uint8_t)v;
+        n = 1;
+    } else if (v >= -4096 && v <= 4095) {
+        t[0] = (uint8_t)(0xC0 | ((u >> 8) & 0x1F));
+        t[1] = (uint8_t)u;
+        n = 2;
+    } else if (v >= -32768 && v <= 32767) {
+        t[0] = 0xF1;
+        ep_store_u16le(t + 1, (uint16_t)u);
+        n = 3;
+    } else if (v >= -8388608 && v <= 8388607) {
+        t[0] = 0xF2;
+        t[1] = (uint8_t)u;
+        t[2] = (uint8_t)(u >> 8);
+        t[3] = (uint8_t)(u >> 16);
+        n = 4;
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+        t[0] = 0xF3;
+        ep_store_u32le(t + 1, (uint32_t)u);
+        n = 5;
+    } else {
+        t[0] = 0xF4;
+        ep_store_u64le(t + 1, u);
+        n = 9;
+    }
+    ep_buf_put(b, t, n);
+    ep__lp_backlen(b, n);
+}
+
+EP_API void ep_rdb_lp_add(ep_buf *b, ep_bytes s) {
+    int64_t v;
+    uint8_t t[5];
+    size_t h;
+    if (s.len <= 20 && ep_resp_parse_i64(s.data, s.len, &v)) {
+        ep_rdb_lp_add_int(b, v);
+        return;
+    }
+    if (s.len < 64) {
+        t[0] = (uint8_t)(0x80 | s.len);
+        h = 1;
+    } else if (s.len < 4096) {
+        t[0] = (uint8_t)(0xE0 | (s.len >> 8));
+        t[1] = (uint8_t)s.len;
+        h = 2;
+    } else {
+        t[0] = 0xF0;
+        ep_store_u32le(t + 1, (uint32_t)s.len);
+        h = 5;
+    }
+    ep_buf_put(b, t, h);
+    ep_buf_put(b, s.data, s.len);
+    ep__lp_backlen(b, h + s.len);
+}
+
+EP_API void ep_rdb_lp_end(ep_buf *b, size_t mark, size_t count) {
+    ep_buf_u8(b, 0xFF);
+    if (b->err) return;
+    ep_store_u32le(b->data + mark, (uint32_t)(b->len - mark));
+    ep_store_u16le(b->data + mark + 4, (uint16_t)(count < 65535 ? count : 65535));
+}
+
+static int ep__cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+EP_API ep_result ep_rdb_intset_build(ep_buf *b, int64_t *vals, size_t n) {
+    uint32_t width = 2;
+    size_t i;
+    qsort(vals, n, sizeof *vals, ep__cmp_i64);
+    for (i = 0; i < n; i++) {
+        if (i && vals[i] == vals[i - 1]) return EP_ERR_INVALID;
+        if (vals[i] < INT32_MIN || vals[i] > INT32_MAX) width = 8;
+        else if ((vals[i] < -32768 || vals[i] > 32767) && width < 4) width = 4;
+    }
+    if (n > 0xffffffffu) return EP_ERR_LIMIT;
+    ep_buf_u32(b, width);
+    ep_buf_u32(b, (uint32_t)n);
+    for (i = 0; i < n; i++) {
+        uint64_t u = (uint64_t)vals[i];
+        if (width == 2) ep_buf_u16(b, (uint16_t)u);
+        else if (width == 4) ep_buf_u32(b, (uint32_t)u);
+        else ep_buf_u64(b, u);
+    }
+    return b->err;
+}
+
+/* ---- decoders ---------------------------------------------------------- */
+
+EP_API ep_result ep_rdb_get_len(ep_cursor *c, uint64_t *v, int *special) {
+    uint8_t b0 = ep_cursor_u8(c);
+    const uint8_t *p;
+    *special = 0;
+    *v = 0;
+    if (c->err) return c->err;
+    switch (b0 >> 6) {
+    case 0:
+        *v = b0 & 0x3Fu;
+        return EP_OK;
+    case 1:
+        *v = ((uint64_t)(b0 & 0x3Fu) << 8) | ep_cursor_u8(c);
+        return c->err;
+    case 3:
+        *special = 1;
+        *v = b0 & 0x3Fu;
+        return EP_OK;
+    default:
+        if (b0 == 0x80) {
+            p = ep_cursor_take(c, 4);
+            if (!p) return c->err;
+            *v = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
+            return EP_OK;
+        }
+        if (b0 == 0x81) {
+            int i;
+            p = ep_cursor_take(c, 8);
+            if (!p) return c->err;
+            for (i = 0; i < 8; i++) *v = (*v << 8) | p[i];
+            return EP_OK;
+        }
+        ep_cursor_fail(c, EP_ERR_CORRUPT);
+        return EP_ERR_CORRUPT;
+    }
+}
+
+EP_API ep_result ep_rdb_get_count(ep_cursor *c, uint64_t *v) {
+    int special;
+    ep_result r = ep_rdb_get_len(c, v, &special);
+    if (r == EP_OK && special) {
+        ep_cursor_fail(c, EP_ERR_CORRUPT);
+        return EP_ERR_CORRUPT;
+    }
+    return r;
+}
+
+EP_API ep_result ep_rdb_get_string(ep_cursor *c, ep_buf *scratch, uint64_t cap, ep_bytes *out) {
+    uint64_t n;
+    int special;
+    ep_result r = ep_rdb_get_len(c, &n, &special);
+    out->data = NULL;
+    out->len = 0;
+    if (r != EP_OK) return r;
+    if (!special) {
+        const uint8_t *p;
+        if (n > cap || n > (uint64_t)SIZE_MAX) {
+            ep_cursor_fail(c, EP_ERR_LIMIT);
+            return EP_ERR_LIMIT;
+        }
+        p = ep_cursor_take(c, (size_t)n);
+        if (!p) return c->err;
+        *out = ep_bytes_of(p, (size_t)n);
+        return EP_OK;
+    }
+    ep_buf_reset(scratch);
+    if (n <= 2) {
+        const uint8_t *p = ep_cursor_take(c, (size_t)1 << n);
+        int64_t v;
+        char num[EP_RESP_NUM_MAX];
+        size_t k;
+        if (!p) return c->err;
+        v = n == 0 ? (int64_t)(int8_t)p[0] : n == 1 ? (int64_t)(int16_t)ep_load_u16le(p) : (int64_t)(int32_t)ep_load_u32le(p);
+        k = ep_resp_format_i64(v, num);
+        ep_buf_put(scratch, num, k);
+        if (scratch->err) return scratch->err;
+        *out = ep_bytes_of(scratch->data, k);
+        return EP_OK;
+    }
+    if (n == 3) {
+        uint64_t clen, ulen;
+        const uint8_t *p;
+        if (ep_rdb_get_count(c, &clen) != EP_OK || ep_rdb_get_count(c, &ulen) != EP_OK) return c->err;
+        if (ulen > cap || clen > cap || ulen > (uint64_t)SIZE_MAX / 2) {
+            ep_cursor_fail(c, EP_ERR_LIMIT);
+            return EP_ERR_LIMIT;
+        }
+        /* Never trust ulen beyond what clen can produce (a back-reference
+         * of 2-3 input bytes gives at most 264 output bytes). */
+        if (ulen > clen * 264u + 32u || (ulen > 0 && clen == 0)) {
+            ep_cursor_fail(c, EP_ERR_CORRUPT);
+            return EP_ERR_CORRUPT;
+        }
+        p = ep_cursor_take(c, (size_t)clen);
+        if (!p) return c->err;
+        if (ep_buf_reserve(scratch, (size_t)ulen + 1) != EP_OK) return scratch->err;
+        if (ep_lzf_decompress(p, (size_t)clen, scratch->data, (size_t)ulen) != EP_OK) {
+            ep_cursor_fail(c, EP_ERR_CORRUPT);
+            return EP_ERR_CORRUPT;
+        }
+        scratch->len = (size_t)ulen;
+        *out = ep_bytes_of(scratch->data, (size_t)ulen);
+        return EP_OK;
+    }
+    ep_cursor_fail(c, EP_ERR_CORRUPT);
+    return EP_ERR_CORRUPT;
+}
+
+EP_API ep_bytes ep_rdb_elem_text(const ep_rdb_elem *e, char buf[EP_RDB_NUM_TEXT]) {
+    if (!e->is_int) return e->str;
+    return ep_bytes_of(buf, ep_resp_format_i64(e->num, buf));
+}
+
+EP_API int ep_rdb_parse_double(const uint8_t *s, size_t n, double *out) {
+    char tmp[400];
+    char *end;
+    if (n == 0 || n >= sizeof tmp) return 0;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    if (tmp[0] == ' ' || tmp[0] == '\t' || tmp[0] == '\n') return 0;
+    *out = strtod(tmp, &end);
+    return end == tmp + n;
+}
+
+/* ---- blobs ------------------------------------------------------------- */
+
+EP_API ep_result ep_rdb_blob_init(ep_rdb_blob_iter *it, int kind, ep_bytes blob) {
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->base = blob.data;
+    it->p = blob.data;
+    it->end = blob.data + blob.len;
+    it->count = UINT64_MAX;
+    switch (kind) {
+    case EP_RDB_BLOB_LISTPACK:
+        if (blob.len < 7 || ep_load_u32le(blob.data) != blob.len || blob.data[blob.len - 1] != 0xFF) return EP_ERR_CORRUPT;
+        if (ep_load_u16le(blob.data + 4) != 65535) it->count = ep_load_u16le(blob.data + 4);
+        it->p += 6;
+        it->end--;
+        return EP_OK;
+    case EP_RDB_BLOB_ZIPLIST:
+        if (blob.len < 11 || ep_load_u32le(blob.data) != blob.len || blob.data[blob.len - 1] != 0xFF ||
+            ep_load_u32le(blob.data + 4) > blob.len - 1)
+            return EP_ERR_CORRUPT;
+        if (ep_load_u16le(blob.data + 8) != 65535) it->count = ep_load_u16le(blob.data + 8);
+        it->p += 10;
+        it->end--;
+        return EP_OK;
+    case EP_RDB_BLOB_INTSET: {
+        uint32_t w, n;
+        if (blob.len < 8) return EP_ERR_CORRUPT;
+        w = ep_load_u32le(blob.data);
+        n = ep_load_u32le(blob.data + 4);
+        if ((w != 2 && w != 4 && w != 8) || (uint64_t)n * w != blob.len - 8) return EP_ERR_CORRUPT;
+        it->width = w;
+        it->count = n;
+        it->p += 8;
+        return EP_OK;
+    }
+    case EP_RDB_BLOB_ZIPMAP:
+        if (blob.len < 2 || blob.data[blob.len - 1] != 0xFF) return EP_ERR_CORRUPT;
+        if (blob.data[0] < 254) it->count = (uint64_t)blob.data[0] * 2;
+        it->p += 1;
+        it->end--;
+        return EP_OK;
+    default:
+        return EP_ERR_INVALID;
+    }
+}
+
+EP_API uint64_t ep_rdb_blob_count(const ep_rdb_blob_iter *it) { return it->count; }
+
+static ep_result ep__blob_done(ep_rdb_blob_iter *it) {
+    if (it->count != UINT64_MAX && it->seen != it->count) return EP_ERR_CORRUPT;
+    return EP_END;
+}
+
+static int64_t ep__sext(uint64_t v, unsigned bits) {
+    uint64_t m = (uint64_t)1 << (bits - 1);
+    return (int64_t)((v ^ m) - m);
+}
+
+static ep_result ep__lp_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    const uint8_t *p = it->p;
+    size_t left = (size_t)(it->end - p), h = 0, dl = 0, ent;
+    uint8_t b;
+    uint8_t bl[5];
+    ep_buf tb;
+    if (left == 0) return ep__blob_done(it);
+    b = p[0];
+    memset(out, 0, sizeof *out);
+    if ((b & 0x80) == 0) {
+        out->is_int = 1, out->num = b & 0x7F, h = 1;
+    } else if ((b & 0xC0) == 0x80) {
+        h = 1, dl = b & 0x3Fu;
+    } else if ((b & 0xE0) == 0xC0) {
+        if (left < 2) return EP_ERR_CORRUPT;
+        out->is_int = 1, out->num = ep__sext(((uint64_t)(b & 0x1F) << 8) | p[1], 13), h = 2;
+    } else if ((b & 0xF0) == 0xE0) {
+        if (left < 2) return EP_ERR_CORRUPT;
+        h = 2, dl = ((size_t)(b & 0x0F) << 8) | p[1];
+    } else if (b == 0xF0) {
+        if (left < 5) return EP_ERR_CORRUPT;
+        h = 5, dl = ep_load_u32le(p + 1);
+    } else if (b >= 0xF1 && b <= 0xF4) {
+        static const size_t w[4] = {2, 3, 4, 8};
+        size_t k = w[b - 0xF1], i;
+        uint64_t v = 0;
+        if (left < 1 + k) return EP_ERR_CORRUPT;
+        for (i = 0; i < k; i++) v |= (uint64_t)p[1 + i] << (8 * i);
+        out->is_int = 1;
+        out->num = ep__sext(v, (unsigned)(8 * k));
+        h = 1 + k;
+    } else {
+        return EP_ERR_CORRUPT; /* 0xF5..0xFE, or the terminator before the end */
+    }
+    if (dl > left - h) return EP_ERR_CORRUPT;
+    if (!out->is_int) out->str = ep_bytes_of(p + h, dl);
+    ent = h + dl;
+    /* The back-length must be the one Redis writes for this entry. */
+    tb.data = bl;
+    tb.len = 0;
+    tb.cap = sizeof bl;
+    tb.alloc = NULL;
+    tb.err = EP_OK;
+    ep__lp_backlen(&tb, ent);
+    if (tb.err || tb.len > left - ent || memcmp(p + ent, bl, tb.len) != 0) return EP_ERR_CORRUPT;
+    it->p = p + ent + tb.len;
+    it->seen++;
+    return EP_OK;
+}
+
+static ep_result ep__zl_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    const uint8_t *p = it->p, *e;
+    size_t left = (size_t)(it->end - p), pl, h, dl = 0, prev;
+    uint8_t b;
+    if (left == 0) return ep__blob_done(it);
+    memset(out, 0, sizeof *out);
+    if (p[0] < 254) {
+        pl = 1, prev = p[0];
+    } else if (p[0] == 254) {
+        if (left < 5) return EP_ERR_CORRUPT;
+        pl = 5, prev = ep_load_u32le(p + 1);
+    } else {
+        return EP_ERR_CORRUPT;
+    }
+    if (prev != it->prev) return EP_ERR_CORRUPT;
+    if (left < pl + 1) return EP_ERR_CORRUPT;
+    e = p + pl;
+    left -= pl;
+    b = e[0];
+    switch (b >> 6) {
+    case 0:
+        h = 1, dl = b & 0x3Fu;
+        break;
+    case 1:
+        if (left < 2) return EP_ERR_CORRUPT;
+        h = 2, dl = ((size_t)(b & 0x3F) << 8) | e[1];
+        break;
+    case 2:
+        if (b != 0x80 || left < 5) return EP_ERR_CORRUPT;
+        h = 5, dl = ((size_t)e[1] << 24) | ((size_t)e[2] << 16) | ((size_t)e[3] << 8) | e[4];
+        break;
+    default: {
+        size_t k;
+        uint64_t v = 0;
+        out->is_int = 1;
+        if (b == 0xC0) k = 2;
+        else if (b == 0xD0) k = 4;
+        else if (b == 0xE0) k = 8;
+        else if (b == 0xF0) k = 3;
+        else if (b == 0xFE) k = 1;
+        else if (b >= 0xF1 && b <= 0xFD) k = 0;
+        else return EP_ERR_CORRUPT;
+        if (left < 1 + k) return EP_ERR_CORRUPT;
+        if (k == 0) {
+            out->num = (int64_t)(b & 0x0F) - 1;
+        } else {
+            size_t i;
+            for (i = 0; i < k; i++) v |= (uint64_t)e[1 + i] << (8 * i);
+            out->num = ep__sext(v, (unsigned)(8 * k));
+        }
+        h = 1 + k;
+        break;
+    }
+    }
+    if (dl > left - h) return EP_ERR_CORRUPT;
+    if (!out->is_int) out->str = ep_bytes_of(e + h, dl);
+    it->prev = pl + h + dl;
+    it->p = e + h + dl;
+    it->seen++;
+    return EP_OK;
+}
+
+static ep_result ep__is_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    int64_t v;
+    if (it->seen == it->count) return EP_END;
+    memset(out, 0, sizeof *out);
+    if (it->width == 2) v = (int16_t)ep_load_u16le(it->p);
+    else if (it->width == 4) v = (int32_t)ep_load_u32le(it->p);
+    else v = ep_load_i64le(it->p);
+    /* Sorted and unique, as Redis keeps it (a duplicate would be two members). */
+    if (it->seen && v <= it->last) return EP_ERR_CORRUPT;
+    it->last = v;
+    it->p += it->width;
+    it->seen++;
+    out->is_int = 1;
+    out->num = v;
+    return EP_OK;
+}
+
+/* zipmap: <len>key <len><free>value ... ; a length is one byte < 254 or
+ * 254 + u32 LE. Yields key, value, key, value ... */
+static ep_result ep__zm_len(const uint8_t **pp, const uint8_t *end, size_t *n) {
+    const uint8_t *p = *pp;
+    if (p >= end) return EP_ERR_CORRUPT;
+    if (p[0] < 254) {
+        *n = p[0];
+        *pp = p + 1;
+        return EP_OK;
+    }
+    if (p[0] != 254 || end - p < 5) return EP_ERR_CORRUPT;
+    *n = ep_load_u32le(p + 1);
+    *pp = p + 5;
+    return EP_OK;
+}
+
+static ep_result ep__zm_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    const uint8_t *p = it->p;
+    size_t n, fr = 0;
+    int value = (int)(it->seen & 1);
+    if (p == it->end) {
+        if (value) return EP_ERR_CORRUPT;
+        return ep__blob_done(it);
+    }
+    memset(out, 0, sizeof *out);
+    if (ep__zm_len(&p, it->end, &n) != EP_OK) return EP_ERR_CORRUPT;
+    if (value) {
+        if (p >= it->end) return EP_ERR_CORRUPT;
+        fr = *p++;
+    }
+    if ((size_t)(it->end - p) < n || (size_t)(it->end - p) - n < fr) return EP_ERR_CORRUPT;
+    out->str = ep_bytes_of(p, n);
+    it->p = p + n + fr;
+    it->seen++;
+    return EP_OK;
+}
+
+EP_API ep_result ep_rdb_blob_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    switch (it->kind) {
+    case EP_RDB_BLOB_LISTPACK: return ep__lp_next(it, out);
+    case EP_RDB_BLOB_ZIPLIST: return ep__zl_next(it, out);
+    case EP_RDB_BLOB_INTSET: return ep__is_next(it, out);
+    case EP_RDB_BLOB_ZIPMAP: return ep__zm_next(it, out);
+    default: return EP_ERR_INVALID;
+    }
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/codec/codec_rdb.c ---- */
+
+/* ---- begin src/codec/aof_build.c ---- */
+/* aof_build: the record builders (aof_build.h). Each sets the fields its
+ * tag's layout uses (codec_aof.h lists them) and leaves the rest zero. */
+
+static ep_result ep__build(ep_aof_record *rec, uint8_t tag, ep_bytes key) {
+    if (!rec) return EP_ERR_INVALID_ARG;
+    memset(rec, 0, sizeof *rec);
+    rec->tag = tag;
+    rec->key = key;
+    return EP_OK;
+}
+
+static ep_result ep__build_num(ep_aof_record *rec, uint8_t tag, ep_bytes key, int64_t num) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r == EP_OK) rec->num = num;
+    return r;
+}
+
+static ep_result ep__build_num_value(ep_aof_record *rec, uint8_t tag, ep_bytes key, int64_t num, ep_bytes value) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r != EP_OK) return r;
+    rec->num = num;
+    rec->value = value;
+    return EP_OK;
+}
+
+static ep_result ep__build_key2(ep_aof_record *rec, uint8_t tag, ep_bytes key, ep_bytes key2) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r == EP_OK) rec->key2 = key2;
+    return r;
+}
+
+/* The elements of a multi-element kind, encoded into scratch (reset first). */
+static ep_result ep__build_items(ep_aof_record *rec, ep_buf *scratch, uint8_t tag, ep_bytes key, ep_items_kind kind,
+                               const ep_bytes *a, const ep_bytes *b, const double *scores, uint32_t n) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r != EP_OK) return r;
+    if (!scratch) return EP_ERR_INVALID_ARG;
+    ep_buf_reset(scratch);
+    r = ep_items_build(scratch, kind, a, b, scores, n, &rec->items);
+    if (r != EP_OK) {
+        scratch->err = EP_OK; /* usable for the next record */
+        memset(&rec->items, 0, sizeof rec->items);
+    }
+    return r;
+}
+
+EP_API ep_result ep_aof_rec_set(ep_aof_record *rec, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    return ep__build_num_value(rec, EP_AOF_SET, key, expire_ms, value);
+}
+EP_API ep_result ep_aof_rec_del(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_DEL, key); }
+EP_API ep_result ep_aof_rec_expire(ep_aof_record *rec, ep_bytes key, int64_t seconds) {
+    return ep__build_num(rec, EP_AOF_EXPIRE, key, seconds);
+}
+EP_API ep_result ep_aof_rec_pexpire(ep_aof_record *rec, ep_bytes key, int64_t ms) {
+    return ep__build_num(rec, EP_AOF_PEXPIRE, key, ms);
+}
+EP_API ep_result ep_aof_rec_pexpireat(ep_aof_record *rec, ep_bytes key, int64_t unix_ms) {
+    return ep__build_num(rec, EP_AOF_PEXPIREAT, key, unix_ms);
+}
+EP_API ep_result ep_aof_rec_persist(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_PERSIST, key); }
+EP_API ep_result ep_aof_rec_incr(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_INCR, key); }
+EP_API ep_result ep_aof_rec_decr(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_DECR, key); }
+EP_API ep_result ep_aof_rec_incrby(ep_aof_record *rec, ep_bytes key, int64_t delta) {
+    return ep__build_num(rec, EP_AOF_INCRBY, key, delta);
+}
+EP_API ep_result ep_aof_rec_decrby(ep_aof_record *rec, ep_bytes key, int64_t delta) {
+    return ep__build_num(rec, EP_AOF_DECRBY, key, delta);
+}
+EP_API ep_result ep_aof_rec_append(ep_aof_record *rec, ep_bytes key, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_APPEND, key, 0, value);
+}
+EP_API ep_result ep_aof_rec_setrange(ep_aof_record *rec, ep_bytes key, int64_t offset, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_SETRANGE, key, offset, value);
+}
+EP_API ep_result ep_aof_rec_setbit(ep_aof_record *rec, ep_bytes key, uint64_t offset, uint8_t bit) {
+    ep_result r = ep__build(rec, EP_AOF_SETBIT, key);
+    if (r != EP_OK) return r;
+    memcpy(&rec->num, &offset, sizeof offset); /* ember stores the u64 bit-cast */
+    rec->flag = bit;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_bitop(ep_aof_record *rec, ep_buf *scratch, uint8_t op, ep_bytes dest,
+                                  const ep_bytes *keys, uint32_t n) {
+    ep_result r = ep__build_items(rec, scratch, EP_AOF_BITOP, dest, EP_ITEMS_STR, keys, NULL, NULL, n);
+    if (r == EP_OK) rec->flag = op;
+    return r;
+}
+EP_API ep_result ep_aof_rec_rename(ep_aof_record *rec, ep_bytes key, ep_bytes new_key) {
+    return ep__build_key2(rec, EP_AOF_RENAME, key, new_key);
+}
+EP_API ep_result ep_aof_rec_copy(ep_aof_record *rec, ep_bytes source, ep_bytes destination, int replace) {
+    ep_result r = ep__build_key2(rec, EP_AOF_COPY, source, destination);
+    if (r == EP_OK) rec->flag = replace ? 1 : 0;
+    return r;
+}
+
+EP_API ep_result ep_aof_rec_lpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_LPUSH, key, EP_ITEMS_BYTES, values, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_rpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_RPUSH, key, EP_ITEMS_BYTES, values, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_lpop(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_LPOP, key); }
+EP_API ep_result ep_aof_rec_rpop(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_RPOP, key); }
+EP_API ep_result ep_aof_rec_lset(ep_aof_record *rec, ep_bytes key, int64_t index, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_LSET, key, index, value);
+}
+EP_API ep_result ep_aof_rec_ltrim(ep_aof_record *rec, ep_bytes key, int64_t start, int64_t stop) {
+    ep_result r = ep__build_num(rec, EP_AOF_LTRIM, key, start);
+    if (r == EP_OK) rec->num2 = stop;
+    return r;
+}
+EP_API ep_result ep_aof_rec_linsert(ep_aof_record *rec, ep_bytes key, int before, ep_bytes pivot, ep_bytes value) {
+    ep_result r = ep__build_num_value(rec, EP_AOF_LINSERT, key, 0, value);
+    if (r != EP_OK) return r;
+    rec->flag = before ? 1 : 0;
+    rec->pivot = pivot;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_lrem(ep_aof_record *rec, ep_bytes key, int64_t count, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_LREM, key, count, value);
+}
+
+EP_API ep_result ep_aof_rec_zadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const double *scores,
+                                 const ep_bytes *members, uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_ZADD, key, EP_ITEMS_SCORE_MEMBER, members, NULL, scores, n);
+}
+EP_API ep_result ep_aof_rec_zrem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_ZREM, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hset(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 const ep_bytes *values, uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_HSET, key, EP_ITEMS_FIELD_VALUE, fields, values, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hdel(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_HDEL, key, EP_ITEMS_STR, fields, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hincrby(ep_aof_record *rec, ep_bytes key, ep_bytes field, int64_t delta) {
+    ep_result r = ep__build_key2(rec, EP_AOF_HINCRBY, key, field);
+    if (r == EP_OK) rec->num = delta;
+    return r;
+}
+EP_API ep_result ep_aof_rec_sadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_SADD, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_srem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_SREM, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+
+EP_API ep_result ep_aof_rec_proto_set(ep_aof_record *rec, ep_bytes key, ep_bytes type_name, ep_bytes data,
+                                      int64_t expire_ms) {
+    ep_result r = ep__build_num_value(rec, EP_AOF_PROTO_SET, key, expire_ms, data);
+    if (r == EP_OK) rec->key2 = type_name;
+    return r;
+}
+EP_API ep_result ep_aof_rec_proto_register(ep_aof_record *rec, ep_bytes name, ep_bytes descriptor) {
+    return ep__build_num_value(rec, EP_AOF_PROTO_REGISTER, name, 0, descriptor);
+}
+EP_API ep_result ep_aof_rec_vadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, ep_bytes element,
+                                 const float *vector, uint32_t dim, uint8_t metric, uint8_t quantization,
+                                 uint32_t connectivity, uint32_t expansion_add) {
+    ep_result r = ep__build_key2(rec, EP_AOF_VADD, key, element);
+    uint32_t i;
+    if (r != EP_OK) return r;
+    if (!scratch || (dim && !vector)) return EP_ERR_INVALID_ARG;
+    if (dim > EP_MAX_VECTOR_DIMS) return EP_ERR_LIMIT;
+    ep_buf_reset(scratch);
+    if ((r = ep_buf_reserve(scratch, (size_t)dim * 4u)) != EP_OK) {
+        scratch->err = EP_OK;
+        return r;
+    }
+    for (i = 0; i < dim; i++) ep_store_f32le(scratch->data + 4u * i, vector[i]); /* LE whatever the host */
+    scratch->len = (size_t)dim * 4u;
+    rec->dim = dim;
+    rec->vector = ep_bytes_of(dim ? scratch->data : NULL, (size_t)dim * 4u);
+    rec->flag = metric;
+    rec->flag2 = quantization;
+    rec->connectivity = connectivity;
+    rec->expansion_add = expansion_add;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_vrem(ep_aof_record *rec, ep_bytes key, ep_bytes element) {
+    return ep__build_key2(rec, EP_AOF_VREM, key, element);
+}
+/* ---- end src/codec/aof_build.c ---- */
 
 /* ---- begin src/file/stream.h ---- */
 /* stream: the one file-layer core under every writer and reader of the
@@ -8458,245 +11704,186 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
 
 /* ---- per-kind helpers ------------------------------------------------------ */
 
-static void ep__aof_rec(ep_aof_record *rec, uint8_t tag, ep_bytes key) {
-    memset(rec, 0, sizeof *rec);
-    rec->tag = tag;
-    rec->key = key;
+/* Each builds its record with the codec (codec/aof_build.h: the one layout)
+ * and appends it. The SET layout's bytes come from the codec too. */
+EP__PRIV size_t ep__aof_set_size(size_t key_len, size_t value_len);
+EP__PRIV uint8_t *ep__aof_write_set(uint8_t *p, ep_bytes key, ep_bytes value, int64_t expire_ms);
+
+/* Appends a record a builder made, or reports why it could not be built. */
+static ep_result ep__aof_built(ep_aof_writer *w, const ep_aof_record *rec, ep_result built) {
+    ep_result r;
+    if (built == EP_OK) return ep_aof_append(w, rec);
+    if ((r = ep__aof_usable(w)) != EP_OK) return r;
+    return ep_error_set(&w->err, built, UINT64_MAX, "cannot build the %s record: %s", ep_aof_tag_name(rec->tag),
+                        ep_result_str(built));
 }
 
-static ep_result ep__aof_key_only(ep_aof_writer *w, uint8_t tag, ep_bytes key) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_num(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.num = num;
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_num_value(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num, ep_bytes v) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.num = num;
-    rec.value = v;
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_key2(ep_aof_writer *w, uint8_t tag, ep_bytes key, ep_bytes key2) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.key2 = key2;
-    return ep_aof_append(w, &rec);
-}
-
-/* Builds the items from arrays in the writer's scratch buffer, then appends. */
-static ep_result ep__aof_key_items(ep_aof_writer *w, ep_aof_record *rec, ep_items_kind kind, const ep_bytes *a,
-                                   const ep_bytes *b, const double *scores, uint32_t n) {
-    ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    ep_buf_reset(&w->scratch);
-    r = ep_items_build(&w->scratch, kind, a, b, scores, n, &rec->items);
-    if (r) {
-        w->scratch.err = EP_OK;
-        return ep_error_set(&w->err, r, UINT64_MAX, "cannot build the %s record's elements: %s",
-                            ep_aof_tag_name(rec->tag), ep_result_str(r));
-    }
-    return ep_aof_append(w, rec);
+/* The writer's scratch for the builders that encode elements (NULL without
+ * a writer: the builder refuses, ep__aof_built reports). */
+static ep_buf *ep__aof_build_scratch(ep_aof_writer *w) {
+    return w ? &w->scratch : NULL;
 }
 
 /* SET is most of a real AOF: encoded straight into the write buffer, with
  * one reserve and one CRC over the contiguous record. */
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    ep_aof_record rec;
     size_t n;
     uint8_t *p;
     if (!w || w->s.poisoned || w->version == EP_AOF_VERSION_ENCRYPTED || key.len > EP_MAX_FIELD_LEN ||
         value.len > EP_MAX_FIELD_LEN || (key.len && !key.data) || (value.len && !value.data) ||
         !ep_utf8_valid(key.data, key.len))
-        return ep__aof_key_num_value(w, EP_AOF_SET, key, expire_ms, value); /* the general path reports */
-    n = 1 + 4 + key.len + 4 + value.len + 8;
+        return ep__aof_built(w, &rec, ep_aof_rec_set(&rec, key, value, expire_ms)); /* the general path reports */
+    n = ep__aof_set_size(key.len, value.len);
     if (!(p = ep__ws_reserve(&w->s, n + 4)))
         return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a SET record");
     ep__ws_mark(&w->s);
-    p[0] = EP_AOF_SET;
-    ep_store_u32le(p + 1, (uint32_t)key.len);
-    if (key.len) memcpy(p + 5, key.data, key.len);
-    ep_store_u32le(p + 5 + key.len, (uint32_t)value.len);
-    if (value.len) memcpy(p + 9 + key.len, value.data, value.len);
-    ep_store_i64le(p + 9 + key.len + value.len, expire_ms);
+    ep__aof_write_set(p, key, value, expire_ms);
     ep_store_u32le(p + n, ep_crc32(p, n));
     ep__ws_advance(&w->s, n + 4, 1);
     return ep__ws_end_call(&w->s);
 }
-EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DEL, key); }
+EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_del(&rec, key));
+}
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds) {
-    return ep__aof_key_num(w, EP_AOF_EXPIRE, key, seconds);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_expire(&rec, key, seconds));
 }
 EP_API ep_result ep_aof_lpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LPUSH, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_lpush(&rec, ep__aof_build_scratch(w), key, values, n));
 }
 EP_API ep_result ep_aof_rpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_RPUSH, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_rpush(&rec, ep__aof_build_scratch(w), key, values, n));
 }
-EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_LPOP, key); }
-EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_RPOP, key); }
+EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lpop(&rec, key));
+}
+EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_rpop(&rec, key));
+}
 EP_API ep_result ep_aof_zadd(ep_aof_writer *w, ep_bytes key, const double *scores, const ep_bytes *members,
                              uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_ZADD, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_SCORE_MEMBER, members, NULL, scores, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_zadd(&rec, ep__aof_build_scratch(w), key, scores, members, n));
 }
 EP_API ep_result ep_aof_zrem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_ZREM, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_zrem(&rec, ep__aof_build_scratch(w), key, members, n));
 }
-EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_PERSIST, key); }
+EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_persist(&rec, key));
+}
 EP_API ep_result ep_aof_pexpire(ep_aof_writer *w, ep_bytes key, int64_t ms) {
-    return ep__aof_key_num(w, EP_AOF_PEXPIRE, key, ms);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_pexpire(&rec, key, ms));
 }
-EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_INCR, key); }
-EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DECR, key); }
+EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_incr(&rec, key));
+}
+EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_decr(&rec, key));
+}
 EP_API ep_result ep_aof_hset(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
                              uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HSET, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_FIELD_VALUE, fields, values, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_hset(&rec, ep__aof_build_scratch(w), key, fields, values, n));
 }
 EP_API ep_result ep_aof_hdel(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HDEL, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, fields, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_hdel(&rec, ep__aof_build_scratch(w), key, fields, n));
 }
 EP_API ep_result ep_aof_hincrby(ep_aof_writer *w, ep_bytes key, ep_bytes field, int64_t delta) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HINCRBY, key);
-    rec.key2 = field;
-    rec.num = delta;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_hincrby(&rec, key, field, delta));
 }
 EP_API ep_result ep_aof_sadd(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SADD, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_sadd(&rec, ep__aof_build_scratch(w), key, members, n));
 }
 EP_API ep_result ep_aof_srem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SREM, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_srem(&rec, ep__aof_build_scratch(w), key, members, n));
 }
 EP_API ep_result ep_aof_incrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
-    return ep__aof_key_num(w, EP_AOF_INCRBY, key, delta);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_incrby(&rec, key, delta));
 }
 EP_API ep_result ep_aof_decrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
-    return ep__aof_key_num(w, EP_AOF_DECRBY, key, delta);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_decrby(&rec, key, delta));
 }
 EP_API ep_result ep_aof_append_value(ep_aof_writer *w, ep_bytes key, ep_bytes value) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_APPEND, key);
-    rec.value = value;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_append(&rec, key, value));
 }
 EP_API ep_result ep_aof_rename(ep_aof_writer *w, ep_bytes key, ep_bytes new_key) {
-    return ep__aof_key_key2(w, EP_AOF_RENAME, key, new_key);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_rename(&rec, key, new_key));
 }
 EP_API ep_result ep_aof_proto_set(ep_aof_writer *w, ep_bytes key, ep_bytes type_name, ep_bytes data,
                                   int64_t expire_ms) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_PROTO_SET, key);
-    rec.key2 = type_name;
-    rec.value = data;
-    rec.num = expire_ms;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_proto_set(&rec, key, type_name, data, expire_ms));
 }
 EP_API ep_result ep_aof_proto_register(ep_aof_writer *w, ep_bytes name, ep_bytes descriptor) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_PROTO_REGISTER, name);
-    rec.value = descriptor;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_proto_register(&rec, name, descriptor));
 }
 EP_API ep_result ep_aof_vadd(ep_aof_writer *w, ep_bytes key, ep_bytes element, const float *vector, uint32_t dim,
                              uint8_t metric, uint8_t quantization, uint32_t connectivity, uint32_t expansion_add) {
     ep_aof_record rec;
-    ep_result r = ep__aof_usable(w);
-    uint32_t i;
-    if (r) return r;
-    if (dim && !vector) return EP_ERR_INVALID_ARG;
-    if (dim > EP_MAX_VECTOR_DIMS)
-        return ep_error_set(&w->err, EP_ERR_LIMIT, UINT64_MAX, "VADD dimension %lu above the cap",
-                            (unsigned long)dim);
-    /* Little-endian f32 whatever the host order. */
-    ep_buf_reset(&w->scratch);
-    if (ep_buf_reserve(&w->scratch, (size_t)dim * 4u) != EP_OK) {
-        w->scratch.err = EP_OK;
-        return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a VADD vector");
-    }
-    for (i = 0; i < dim; i++) ep_store_f32le(w->scratch.data + 4u * i, vector[i]);
-    ep__aof_rec(&rec, EP_AOF_VADD, key);
-    rec.key2 = element;
-    rec.dim = dim;
-    rec.vector = ep_bytes_of(w->scratch.data, (size_t)dim * 4u);
-    rec.flag = metric;
-    rec.flag2 = quantization;
-    rec.connectivity = connectivity;
-    rec.expansion_add = expansion_add;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec,
+                         ep_aof_rec_vadd(&rec, ep__aof_build_scratch(w), key, element, vector, dim, metric, quantization,
+                                         connectivity, expansion_add));
 }
 EP_API ep_result ep_aof_vrem(ep_aof_writer *w, ep_bytes key, ep_bytes element) {
-    return ep__aof_key_key2(w, EP_AOF_VREM, key, element);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_vrem(&rec, key, element));
 }
 EP_API ep_result ep_aof_copy(ep_aof_writer *w, ep_bytes source, ep_bytes destination, int replace) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_COPY, source);
-    rec.key2 = destination;
-    rec.flag = replace ? 1 : 0;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_copy(&rec, source, destination, replace));
 }
 EP_API ep_result ep_aof_lset(ep_aof_writer *w, ep_bytes key, int64_t index, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_LSET, key, index, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lset(&rec, key, index, value));
 }
 EP_API ep_result ep_aof_ltrim(ep_aof_writer *w, ep_bytes key, int64_t start, int64_t stop) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LTRIM, key);
-    rec.num = start;
-    rec.num2 = stop;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_ltrim(&rec, key, start, stop));
 }
 EP_API ep_result ep_aof_linsert(ep_aof_writer *w, ep_bytes key, int before, ep_bytes pivot, ep_bytes value) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LINSERT, key);
-    rec.flag = before ? 1 : 0;
-    rec.pivot = pivot;
-    rec.value = value;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_linsert(&rec, key, before, pivot, value));
 }
 EP_API ep_result ep_aof_lrem(ep_aof_writer *w, ep_bytes key, int64_t count, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_LREM, key, count, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lrem(&rec, key, count, value));
 }
 EP_API ep_result ep_aof_setrange(ep_aof_writer *w, ep_bytes key, int64_t offset, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_SETRANGE, key, offset, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_setrange(&rec, key, offset, value));
 }
 EP_API ep_result ep_aof_setbit(ep_aof_writer *w, ep_bytes key, uint64_t offset, uint8_t bit) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SETBIT, key);
-    memcpy(&rec.num, &offset, sizeof offset); /* ember stores the u64 bit-cast */
-    rec.flag = bit;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_setbit(&rec, key, offset, bit));
 }
 EP_API ep_result ep_aof_bitop(ep_aof_writer *w, uint8_t op, ep_bytes dest, const ep_bytes *keys, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_BITOP, dest);
-    rec.flag = op;
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, keys, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_bitop(&rec, ep__aof_build_scratch(w), op, dest, keys, n));
 }
 EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_ms) {
-    return ep__aof_key_num(w, EP_AOF_PEXPIREAT, key, unix_ms);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_pexpireat(&rec, key, unix_ms));
 }
 /* ---- end src/file/aof.c ---- */
 
@@ -9492,6 +12679,1093 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shar
     return fn ? ep__snap_bytes_walk(data, len, count, fn, ctx, &end, err) : EP_OK;
 }
 /* ---- end src/file/snapshot.c ---- */
+
+/* ---- begin src/file/rdb.c ---- */
+/* rdb: the streaming RDB reader. Each step parses from a window of the
+ * file with a bounded cursor and has no side effect; when the cursor runs
+ * out before the file does, the window grows by what the file really holds
+ * (never by what a length claims) and the step runs again. Callbacks run
+ * after a step succeeds, on views into the window, which stay put until the
+ * next step. Consumed bytes feed the CRC-64 when the window moves. */
+
+#include <math.h>
+
+#ifndef EP_NO_REDIS
+
+EP_API void ep_rdb_reader_config_init(ep_rdb_reader_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->chunk_size = (size_t)1 << 20;
+    cfg->max_string = EP_RDB_MAX_STRING;
+}
+
+/* The window is the stream core's read buffer (a file) or the caller's
+ * bytes (ep_rdb_read_mem). */
+typedef struct ep__rdb_rd {
+    ep_rdb_reader_config cfg;
+    ep__rstream rs;        /* file mode */
+    const uint8_t *mem;    /* memory mode: the bytes, mem_len of them, mem_pos read */
+    size_t mem_len, mem_pos;
+    int eof;               /* nothing more to load */
+    uint64_t crc;          /* file mode: CRC-64 of the bytes the read position passed */
+    ep_buf sa, sb;         /* decoded strings (two may be alive at once) */
+    ep_buf keybuf;         /* the current key, stable for its whole visit */
+    ep_error *err;
+    ep_rdb_visitor v;
+    ep_rdb_info info;
+    ep_rdb_key key;
+    uint64_t fail_at;      /* offset of the failing byte */
+} ep__rdb_rd;
+
+typedef ep_result (*ep__rdb_op)(ep__rdb_rd *r, ep_cursor *c, void *arg);
+
+static const uint8_t *ep__rdb_ptr(const ep__rdb_rd *r) { return r->mem ? r->mem + r->mem_pos : ep__rs_ptr(&r->rs); }
+static size_t ep__rdb_avail(const ep__rdb_rd *r) { return r->mem ? r->mem_len - r->mem_pos : ep__rs_avail(&r->rs); }
+static uint64_t ep__rdb_offset(const ep__rdb_rd *r) { return r->mem ? r->mem_pos : ep__rs_offset(&r->rs); }
+static void ep__rdb_consume(ep__rdb_rd *r, size_t n) {
+    if (r->mem) r->mem_pos += n;
+    else ep__rs_skip(&r->rs, n);
+}
+
+static void ep__rdb_crc_observer(void *user, const uint8_t *p, size_t n) {
+    ep__rdb_rd *r = (ep__rdb_rd *)user;
+    r->crc = ep_crc64_update(r->crc, p, n);
+}
+
+/* The CRC-64 of every byte before the read position. */
+static uint64_t ep__rdb_crc_so_far(ep__rdb_rd *r) {
+    if (r->mem) return ep_crc64(r->mem, r->mem_pos);
+    ep__rs_observe(&r->rs);
+    return r->crc;
+}
+
+/* At least one more byte than the window holds, or the end of the file. */
+static ep_result ep__rdb_more(ep__rdb_rd *r) {
+    ep_result res;
+    if (r->mem || r->eof) {
+        r->eof = 1;
+        return EP_OK;
+    }
+    res = ep__rs_fill(&r->rs, ep__rdb_avail(r) + 1);
+    if (res == EP_ERR_EOF) {
+        r->eof = 1;
+        return EP_OK;
+    }
+    return res;
+}
+
+/* Runs op on the window until it has its bytes or the file ends. */
+static ep_result ep__rdb_step(ep__rdb_rd *r, ep__rdb_op op, void *arg) {
+    for (;;) {
+        ep_cursor c;
+        ep_result res;
+        ep_cursor_init(&c, ep__rdb_ptr(r), ep__rdb_avail(r));
+        res = op(r, &c, arg);
+        if (res == EP_OK && c.err == EP_OK) {
+            ep__rdb_consume(r, c.pos);
+            return EP_OK;
+        }
+        if (res == EP_OK) res = c.err;
+        if (res != EP_ERR_EOF || r->eof) {
+            r->fail_at = ep__rdb_offset(r) + c.pos;
+            return res;
+        }
+        res = ep__rdb_more(r);
+        if (res != EP_OK) {
+            r->fail_at = ep__rdb_offset(r) + ep__rdb_avail(r);
+            return res;
+        }
+    }
+}
+
+/* ---- steps ------------------------------------------------------------- */
+
+typedef struct ep__rdb_nums {
+    uint64_t n[2];
+    int count;
+} ep__rdb_nums;
+
+static ep_result ep__op_u8(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    *(uint8_t *)arg = ep_cursor_u8(c);
+    return c->err;
+}
+static ep_result ep__op_u64(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    *(uint64_t *)arg = ep_cursor_u64(c);
+    return c->err;
+}
+static ep_result ep__op_u32(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    *(uint64_t *)arg = ep_cursor_u32(c);
+    return c->err;
+}
+static ep_result ep__op_counts(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    ep__rdb_nums *n = (ep__rdb_nums *)arg;
+    int i;
+    (void)r;
+    for (i = 0; i < n->count; i++)
+        if (ep_rdb_get_count(c, &n->n[i]) != EP_OK) return c->err;
+    return EP_OK;
+}
+static ep_result ep__op_skip(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    (void)ep_cursor_take(c, *(size_t *)arg);
+    return c->err;
+}
+
+/* One or two strings, and what may follow them in the same record. */
+typedef struct ep__rdb_strs {
+    int count;            /* 1 or 2 strings */
+    int score;            /* 0 none, 1 an 8-byte double, 2 a zset v1 text score */
+    int container;        /* a quicklist2 container length before the string */
+    uint64_t cont;
+    ep_bytes s[2];
+    double d;
+} ep__rdb_strs;
+
+static ep_result ep__op_strs(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    ep__rdb_strs *s = (ep__rdb_strs *)arg;
+    int i;
+    if (s->container && ep_rdb_get_count(c, &s->cont) != EP_OK) return c->err;
+    for (i = 0; i < s->count; i++)
+        if (ep_rdb_get_string(c, i ? &r->sb : &r->sa, r->cfg.max_string, &s->s[i]) != EP_OK) return c->err;
+    if (s->score == 1) {
+        s->d = ep_cursor_f64(c);
+    } else if (s->score == 2) {
+        uint8_t l = ep_cursor_u8(c);
+        if (c->err) return c->err;
+        if (l == 253) s->d = NAN;
+        else if (l == 254) s->d = HUGE_VAL;
+        else if (l == 255) s->d = -HUGE_VAL;
+        else {
+            const uint8_t *p = ep_cursor_take(c, l);
+            if (!p) return c->err;
+            if (!ep_rdb_parse_double(p, l, &s->d)) return EP_ERR_CORRUPT;
+        }
+    }
+    return c->err;
+}
+
+static ep_result ep__rdb_strings(ep__rdb_rd *r, ep__rdb_strs *s, int count, int score) {
+    memset(s, 0, sizeof *s);
+    s->count = count;
+    s->score = score;
+    return ep__rdb_step(r, ep__op_strs, s);
+}
+
+static ep_result ep__rdb_count(ep__rdb_rd *r, uint64_t *out) {
+    ep__rdb_nums n;
+    ep_result res;
+    n.count = 1;
+    res = ep__rdb_step(r, ep__op_counts, &n);
+    *out = n.n[0];
+    return res;
+}
+
+static ep_result ep__rdb_skip(ep__rdb_rd *r, size_t n) { return ep__rdb_step(r, ep__op_skip, &n); }
+
+/* ---- values ------------------------------------------------------------ */
+
+static ep_result ep__rdb_emit(ep__rdb_rd *r, ep_bytes a, ep_bytes b, double score) {
+    ep_item it;
+    if (!r->v.element) return EP_OK;
+    it.a = a;
+    it.b = b;
+    it.score = score;
+    return r->v.element(r->v.user, &r->key, &it);
+}
+
+/* The elements of one blob: singles (list, set), pairs (hash) or member +
+ * score (zset). */
+static ep_result ep__rdb_blob(ep__rdb_rd *r, int kind, int shape, ep_bytes blob) {
+    ep_rdb_blob_iter it;
+    ep_rdb_elem e[2];
+    char num[2][EP_RDB_NUM_TEXT];
+    ep_result res = ep_rdb_blob_init(&it, kind, blob);
+    if (res != EP_OK) return res;
+    for (;;) {
+        ep_bytes a, b = {NULL, 0};
+        double score = 0;
+        res = ep_rdb_blob_next(&it, &e[0]);
+        if (res == EP_END) return EP_OK;
+        if (res != EP_OK) return res;
+        a = ep_rdb_elem_text(&e[0], num[0]);
+        if (shape != 0) {
+            res = ep_rdb_blob_next(&it, &e[1]);
+            if (res != EP_OK) return EP_ERR_CORRUPT; /* an odd element count */
+            if (shape == 1) {
+                b = ep_rdb_elem_text(&e[1], num[1]);
+            } else if (e[1].is_int) {
+                score = (double)e[1].num;
+            } else if (!ep_rdb_parse_double(e[1].str.data, e[1].str.len, &score)) {
+                return EP_ERR_CORRUPT;
+            }
+        }
+        res = ep__rdb_emit(r, a, b, score);
+        if (res != EP_OK) return res;
+    }
+}
+
+/* A value stored as one blob string. */
+static ep_result ep__rdb_blob_value(ep__rdb_rd *r, int kind, int shape) {
+    ep__rdb_strs s;
+    ep_result res = ep__rdb_strings(r, &s, 1, 0);
+    if (res != EP_OK) return res;
+    res = ep__rdb_blob(r, kind, shape, s.s[0]);
+    if (res != EP_OK && res != EP_ERR_NOMEM && r->fail_at < ep__rdb_offset(r)) r->fail_at = ep__rdb_offset(r);
+    return res;
+}
+
+static ep_result ep__rdb_plain(ep__rdb_rd *r, int strings, int score) {
+    uint64_t n, i;
+    ep_result res = ep__rdb_count(r, &n);
+    for (i = 0; res == EP_OK && i < n; i++) {
+        ep__rdb_strs s;
+        res = ep__rdb_strings(r, &s, strings, score);
+        if (res == EP_OK) res = ep__rdb_emit(r, s.s[0], strings == 2 ? s.s[1] : ep_bytes_of(NULL, 0), s.d);
+    }
+    return res;
+}
+
+static ep_result ep__rdb_quicklist(ep__rdb_rd *r, int v2) {
+    uint64_t n, i;
+    ep_result res = ep__rdb_count(r, &n);
+    for (i = 0; res == EP_OK && i < n; i++) {
+        ep__rdb_strs s;
+        memset(&s, 0, sizeof s);
+        s.count = 1;
+        s.container = v2;
+        res = ep__rdb_step(r, ep__op_strs, &s);
+        if (res != EP_OK) break;
+        if (!v2) res = ep__rdb_blob(r, EP_RDB_BLOB_ZIPLIST, 0, s.s[0]);
+        else if (s.cont == 1) res = ep__rdb_emit(r, s.s[0], ep_bytes_of(NULL, 0), 0); /* PLAIN: one element */
+        else if (s.cont == 2) res = ep__rdb_blob(r, EP_RDB_BLOB_LISTPACK, 0, s.s[0]);
+        else res = EP_ERR_CORRUPT;
+        if (res != EP_OK && res != EP_ERR_NOMEM && r->fail_at < ep__rdb_offset(r)) r->fail_at = ep__rdb_offset(r);
+    }
+    return res;
+}
+
+/* A module's typed opcode stream, to its EOF opcode. */
+static ep_result ep__rdb_module_data(ep__rdb_rd *r) {
+    for (;;) {
+        uint64_t op, dummy;
+        ep__rdb_strs s;
+        ep_result res = ep__rdb_count(r, &op);
+        if (res != EP_OK) return res;
+        switch (op) {
+        case 0: return EP_OK;                                   /* EOF */
+        case 1: case 2: res = ep__rdb_count(r, &dummy); break;  /* SINT, UINT */
+        case 3: res = ep__rdb_skip(r, 4); break;                /* FLOAT */
+        case 4: res = ep__rdb_skip(r, 8); break;                /* DOUBLE */
+        case 5: res = ep__rdb_strings(r, &s, 1, 0); break;      /* STRING */
+        default: r->fail_at = ep__rdb_offset(r); return EP_ERR_CORRUPT;
+        }
+        if (res != EP_OK) return res;
+    }
+}
+
+/* Streams are walked to their end and skipped (spec B.1, type 19). */
+static ep_result ep__rdb_stream(ep__rdb_rd *r, int type) {
+    uint64_t n, i, groups, g;
+    ep__rdb_nums nums;
+    ep__rdb_strs s;
+    ep_result res = ep__rdb_count(r, &n);
+    for (i = 0; res == EP_OK && i < n; i++) res = ep__rdb_strings(r, &s, 2, 0);
+    if (res != EP_OK) return res;
+    nums.count = 2;
+    res = ep__rdb_count(r, &nums.n[0]);                      /* length */
+    if (res == EP_OK) res = ep__rdb_step(r, ep__op_counts, &nums); /* last id */
+    if (res == EP_OK && type >= EP_RDB_STREAM_LISTPACKS_2) {
+        res = ep__rdb_step(r, ep__op_counts, &nums);        /* first id */
+        if (res == EP_OK) res = ep__rdb_step(r, ep__op_counts, &nums); /* max deleted id */
+        if (res == EP_OK) res = ep__rdb_count(r, &nums.n[0]); /* entries added */
+    }
+    if (res == EP_OK) res = ep__rdb_count(r, &groups);
+    for (g = 0; res == EP_OK && g < groups; g++) {
+        uint64_t pel, p, consumers, k;
+        res = ep__rdb_strings(r, &s, 1, 0);
+        if (res == EP_OK) res = ep__rdb_step(r, ep__op_counts, &nums); /* last id */
+        if (res == EP_OK && type >= EP_RDB_STREAM_LISTPACKS_2) res = ep__rdb_count(r, &nums.n[0]); /* entries read */
+        if (res == EP_OK) res = ep__rdb_count(r, &pel);
+        for (p = 0; res == EP_OK && p < pel; p++) {
+            res = ep__rdb_skip(r, 16 + 8);
+            if (res == EP_OK) res = ep__rdb_count(r, &nums.n[0]);
+        }
+        if (res == EP_OK) res = ep__rdb_count(r, &consumers);
+        for (k = 0; res == EP_OK && k < consumers; k++) {
+            uint64_t cpel, q;
+            res = ep__rdb_strings(r, &s, 1, 0);
+            if (res == EP_OK) res = ep__rdb_skip(r, 8);
+            if (res == EP_OK) res = ep__rdb_count(r, &cpel);
+            for (q = 0; res == EP_OK && q < cpel; q++) res = ep__rdb_skip(r, 16);
+        }
+    }
+    return res;
+}
+
+static ep_result ep__rdb_value(ep__rdb_rd *r, int type) {
+    switch (type) {
+    case EP_RDB_STRING: {
+        ep__rdb_strs s;
+        ep_result res = ep__rdb_strings(r, &s, 1, 0);
+        return res == EP_OK ? ep__rdb_emit(r, s.s[0], ep_bytes_of(NULL, 0), 0) : res;
+    }
+    case EP_RDB_LIST:
+    case EP_RDB_SET: return ep__rdb_plain(r, 1, 0);
+    case EP_RDB_ZSET: return ep__rdb_plain(r, 1, 2);
+    case EP_RDB_ZSET_2: return ep__rdb_plain(r, 1, 1);
+    case EP_RDB_HASH: return ep__rdb_plain(r, 2, 0);
+    case EP_RDB_HASH_ZIPMAP: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPMAP, 1);
+    case EP_RDB_LIST_ZIPLIST: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPLIST, 0);
+    case EP_RDB_SET_INTSET: return ep__rdb_blob_value(r, EP_RDB_BLOB_INTSET, 0);
+    case EP_RDB_ZSET_ZIPLIST: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPLIST, 2);
+    case EP_RDB_HASH_ZIPLIST: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPLIST, 1);
+    case EP_RDB_LIST_QUICKLIST: return ep__rdb_quicklist(r, 0);
+    case EP_RDB_HASH_LISTPACK: return ep__rdb_blob_value(r, EP_RDB_BLOB_LISTPACK, 1);
+    case EP_RDB_ZSET_LISTPACK: return ep__rdb_blob_value(r, EP_RDB_BLOB_LISTPACK, 2);
+    case EP_RDB_LIST_QUICKLIST_2: return ep__rdb_quicklist(r, 1);
+    default: return EP_ERR_UNKNOWN_TAG;
+    }
+}
+
+/* One key record after its type byte. */
+static ep_result ep__rdb_key(ep__rdb_rd *r, int type, uint64_t start) {
+    ep__rdb_strs s;
+    ep_result res = ep__rdb_strings(r, &s, 1, 0);
+    if (res != EP_OK) return res;
+    ep_buf_reset(&r->keybuf);
+    ep_buf_put(&r->keybuf, s.s[0].data, s.s[0].len);
+    if (r->keybuf.err) return r->keybuf.err;
+    r->key.key = ep_bytes_of(r->keybuf.data, s.s[0].len);
+    r->key.type = type;
+    r->key.kind = ep_rdb_type_kind(type);
+    r->key.offset = start;
+    r->info.keys++;
+    if (type == EP_RDB_STREAM_LISTPACKS || type == EP_RDB_STREAM_LISTPACKS_2 || type == EP_RDB_MODULE_2) {
+        if (type == EP_RDB_MODULE_2) {
+            uint64_t id;
+            res = ep__rdb_count(r, &id);
+            if (res == EP_OK) res = ep__rdb_module_data(r);
+        } else {
+            res = ep__rdb_stream(r, type);
+        }
+        if (res != EP_OK) return res;
+        r->info.skipped++;
+        return r->v.skipped ? r->v.skipped(r->v.user, &r->key, EP_ERR_UNSUPPORTED_TYPE) : EP_OK;
+    }
+    if (r->v.key_begin && (res = r->v.key_begin(r->v.user, &r->key)) != EP_OK) return res;
+    res = ep__rdb_value(r, type);
+    if (res != EP_OK) return res;
+    return r->v.key_end ? r->v.key_end(r->v.user, &r->key) : EP_OK;
+}
+
+static ep_result ep__rdb_header(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    const uint8_t *p = ep_cursor_take(c, 9);
+    int i, v = 0;
+    (void)r;
+    if (!p) return c->err;
+    if (memcmp(p, "REDIS", 5) != 0) return EP_ERR_BAD_MAGIC;
+    for (i = 5; i < 9; i++) {
+        if (p[i] < '0' || p[i] > '9') return EP_ERR_BAD_MAGIC;
+        v = v * 10 + (p[i] - '0');
+    }
+    *(int *)arg = v;
+    return EP_OK;
+}
+
+static ep_result ep__rdb_fail(ep__rdb_rd *r, ep_result res) {
+    const char *what;
+    if (r->err && r->err->code == res && res == EP_ERR_IO) return res; /* the vfs said why */
+    switch (res) {
+    case EP_ERR_EOF: what = "RDB truncated (Unexpected EOF)"; break;
+    case EP_ERR_CORRUPT: what = "RDB damaged: bad length, encoding or blob"; break;
+    case EP_ERR_BAD_MAGIC: what = "not an RDB file (no REDISnnnn header)"; break;
+    case EP_ERR_LIMIT: what = "RDB string or window above the cap"; break;
+    case EP_ERR_UNKNOWN_TAG: what = "unknown RDB opcode or value type"; break;
+    default: what = ep_result_str(res); break;
+    }
+    if (r->err && r->err->code == res) return res; /* a callback set its own detail */
+    if (r->key.key.data && res != EP_ERR_BAD_MAGIC)
+        ep_error_set(r->err, res, r->fail_at, "%s at offset %llu (key '%.*s')", what, (unsigned long long)r->fail_at,
+                     (int)(r->key.key.len > 60 ? 60 : r->key.key.len), (const char *)r->key.key.data);
+    else
+        ep_error_set(r->err, res, r->fail_at, "%s at offset %llu", what, (unsigned long long)r->fail_at);
+    return res;
+}
+
+static ep_result ep__rdb_run(ep__rdb_rd *r) {
+    ep_result res;
+    int version = 0;
+    res = ep__rdb_step(r, ep__rdb_header, &version);
+    if (res != EP_OK) return ep__rdb_fail(r, res == EP_ERR_EOF ? EP_ERR_BAD_MAGIC : res);
+    r->info.version = version;
+    if (version < 1 || version > EP_RDB_VERSION_MAX) {
+        r->fail_at = 5;
+        return ep_error_set(r->err, EP_ERR_VERSION, 5, "Can't handle RDB format version %d", version);
+    }
+    r->key.expire_ms = -1;
+    r->key.idle = -1;
+    r->key.freq = -1;
+    for (;;) {
+        uint8_t op = 0;
+        uint64_t start = ep__rdb_offset(r);
+        res = ep__rdb_step(r, ep__op_u8, &op);
+        if (res != EP_OK) return ep__rdb_fail(r, res);
+        switch (op) {
+        case EP_RDB_OP_AUX: {
+            ep__rdb_strs s;
+            res = ep__rdb_strings(r, &s, 2, 0);
+            if (res == EP_OK && s.s[0].len == 8 && memcmp(s.s[0].data, "aof-base", 8) == 0)
+                r->info.aof_base = s.s[1].len == 1 && s.s[1].data[0] == '1';
+            if (res == EP_OK && r->v.aux) res = r->v.aux(r->v.user, s.s[0], s.s[1]);
+            break;
+        }
+        case EP_RDB_OP_RESIZEDB: {
+            ep__rdb_nums n;
+            n.count = 2;
+            res = ep__rdb_step(r, ep__op_counts, &n);
+            if (res == EP_OK && r->v.resize_db) res = r->v.resize_db(r->v.user, n.n[0], n.n[1]);
+            break;
+        }
+        case EP_RDB_OP_SELECTDB:
+            res = ep__rdb_count(r, &r->key.db);
+            r->info.dbs++;
+            if (res == EP_OK && r->v.select_db) res = r->v.select_db(r->v.user, r->key.db);
+            break;
+        case EP_RDB_OP_EXPIRETIME_MS: {
+            uint64_t ms = 0;
+            res = ep__rdb_step(r, ep__op_u64, &ms);
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            r->key.expire_ms = (int64_t)ms;
+            continue; /* applies to the next key */
+        }
+        case EP_RDB_OP_EXPIRETIME: {
+            uint64_t s = 0;
+            res = ep__rdb_step(r, ep__op_u32, &s);
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            /* 32-bit signed seconds, as Redis reads them (B.1). */
+            r->key.expire_ms = (int64_t)(int32_t)(uint32_t)s * 1000;
+            continue;
+        }
+        case EP_RDB_OP_IDLE: {
+            uint64_t idle = 0;
+            res = ep__rdb_count(r, &idle);
+            r->key.idle = (int64_t)(idle > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : idle);
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            continue;
+        }
+        case EP_RDB_OP_FREQ: {
+            uint8_t f = 0;
+            res = ep__rdb_step(r, ep__op_u8, &f);
+            r->key.freq = f;
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            continue;
+        }
+        case EP_RDB_OP_FUNCTION2: {
+            ep__rdb_strs s;
+            res = ep__rdb_strings(r, &s, 1, 0);
+            r->info.functions++;
+            if (res == EP_OK && r->v.function) res = r->v.function(r->v.user, s.s[0]);
+            break;
+        }
+        case EP_RDB_OP_FUNCTION:
+            r->fail_at = start;
+            return ep_error_set(r->err, EP_ERR_UNSUPPORTED_TYPE, start,
+                                "pre-release FUNCTION record (Redis 7.0 rc) at offset %llu", (unsigned long long)start);
+        case EP_RDB_OP_MODULE_AUX: {
+            ep__rdb_nums n;
+            n.count = 2;
+            res = ep__rdb_count(r, &n.n[0]);
+            if (res == EP_OK) {
+                uint64_t id = n.n[0];
+                res = ep__rdb_step(r, ep__op_counts, &n); /* when-opcode, when */
+                if (res == EP_OK) res = ep__rdb_module_data(r);
+                if (res == EP_OK && r->v.module_aux) res = r->v.module_aux(r->v.user, id);
+            }
+            break;
+        }
+        case EP_RDB_OP_EOF: {
+            uint64_t stored = 0, calc = ep__rdb_crc_so_far(r);
+            if (version >= 5) {
+                res = ep__rdb_step(r, ep__op_u64, &stored);
+                if (res != EP_OK) return ep__rdb_fail(r, res);
+                if (stored == 0) r->info.crc = EP_RDB_CRC_ZERO;
+                else if (r->cfg.skip_crc) r->info.crc = EP_RDB_CRC_SKIPPED;
+                else if (stored != calc) {
+                    r->fail_at = ep__rdb_offset(r) - 8;
+                    return ep_error_set(r->err, EP_ERR_CHECKSUM, r->fail_at,
+                                        "Wrong RDB checksum: stored %016llx, computed %016llx",
+                                        (unsigned long long)stored, (unsigned long long)calc);
+                }
+            } else {
+                r->info.crc = EP_RDB_CRC_NONE;
+            }
+            r->info.bytes = ep__rdb_offset(r);
+            return EP_OK;
+        }
+        default:
+            if (op == EP_RDB_MODULE) {
+                r->fail_at = start;
+                return ep_error_set(r->err, EP_ERR_UNSUPPORTED_TYPE, start,
+                                    "pre-release module value (type 6) at offset %llu", (unsigned long long)start);
+            }
+            if (!ep_rdb_type_known(op) && op != EP_RDB_STREAM_LISTPACKS && op != EP_RDB_STREAM_LISTPACKS_2 &&
+                op != EP_RDB_MODULE_2) {
+                r->fail_at = start;
+                return ep_error_set(r->err, EP_ERR_UNKNOWN_TAG, start, "unknown RDB opcode or type %u at offset %llu",
+                                    (unsigned)op, (unsigned long long)start);
+            }
+            res = ep__rdb_key(r, op, start);
+            r->key.expire_ms = -1;
+            r->key.idle = -1;
+            r->key.freq = -1;
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            r->key.key.data = NULL;
+            r->key.key.len = 0;
+            continue;
+        }
+        if (res != EP_OK) return ep__rdb_fail(r, res);
+    }
+}
+
+static ep_result ep__rdb_go(ep__rdb_rd *r, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
+                            ep_rdb_info *info, ep_error *err) {
+    ep_result res;
+    if (v) r->v = *v;
+    r->err = err;
+    ep_buf_init(&r->sa, r->cfg.alloc);
+    ep_buf_init(&r->sb, r->cfg.alloc);
+    ep_buf_init(&r->keybuf, r->cfg.alloc);
+    res = ep__rdb_run(r);
+    if (res == EP_OK) r->info.trailing = r->mem ? r->mem_len - r->mem_pos : ep__rs_left(&r->rs);
+    ep_buf_free(&r->sa);
+    ep_buf_free(&r->sb);
+    ep_buf_free(&r->keybuf);
+    if (info) *info = r->info;
+    (void)cfg;
+    return res;
+}
+
+static void ep__rdb_config(ep__rdb_rd *r, const ep_rdb_reader_config *cfg) {
+    if (cfg) r->cfg = *cfg;
+    else ep_rdb_reader_config_init(&r->cfg);
+    if (r->cfg.chunk_size < 64) r->cfg.chunk_size = 64;
+    if (r->cfg.max_string == 0 || r->cfg.max_string > EP_RDB_MAX_STRING) r->cfg.max_string = EP_RDB_MAX_STRING;
+}
+
+EP_API ep_result ep_rdb_read_mem(const uint8_t *data, size_t len, const ep_rdb_reader_config *cfg,
+                                 const ep_rdb_visitor *v, ep_rdb_info *info, ep_error *err) {
+    ep__rdb_rd r;
+    static const uint8_t none[1] = {0};
+    memset(&r, 0, sizeof r);
+    ep_error_clear(err);
+    ep__rdb_config(&r, cfg);
+    r.mem = data ? data : none;
+    r.mem_len = data ? len : 0;
+    r.eof = 1;
+    return ep__rdb_go(&r, cfg, v, info, err);
+}
+
+EP_API ep_result ep_rdb_read(const char *path, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
+                             ep_rdb_info *info, ep_error *err) {
+    ep__rdb_rd r;
+    ep_vfs os, *vfs;
+    ep_file *f = NULL;
+    ep_result res;
+    memset(&r, 0, sizeof r);
+    ep_error_clear(err);
+    if (info) memset(info, 0, sizeof *info);
+    ep__rdb_config(&r, cfg);
+    res = ep__vfs_pick(r.cfg.vfs, &os, &vfs);
+    if (res != EP_OK) return ep_error_set(err, res, UINT64_MAX, "no OS file system in this build");
+    res = vfs->open(vfs, path, EP_OPEN_READ, &f, err);
+    if (res != EP_OK) return res;
+    /* The window holds the largest string and its header, never more. */
+    res = ep__rs_init(&r.rs, vfs, f, r.cfg.alloc, 0, r.cfg.chunk_size, (size_t)(r.cfg.max_string + 65536u), err);
+    if (res == EP_OK) {
+        ep__rs_set_observer(&r.rs, ep__rdb_crc_observer, &r);
+        res = ep__rdb_go(&r, cfg, v, info, err);
+    }
+    ep__rs_free(&r.rs);
+    vfs->close(vfs, f, NULL);
+    return res;
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/file/rdb.c ---- */
+
+/* ---- begin src/file/rdb_write.c ---- */
+/* rdb_write: the RDB writer on the stream core (buffer, flush, cut-back on
+ * a failed write, poisoning) and its publish step (tmp, sync, rename,
+ * directory sync). Its own rules are the Redis ones: what to refuse, and the
+ * CRC-64 over every byte (the stream's write observer). */
+
+#ifndef EP_NO_REDIS
+
+#include <math.h>
+
+/* A set of 96-bit fingerprints (CRC-64 and CRC-32 of the bytes): the
+ * duplicate checks keep 16 bytes per key, not the keys. */
+typedef struct ep__fp {
+    uint64_t a;
+    uint32_t b;
+    uint32_t used;
+} ep__fp;
+
+typedef struct ep__fpset {
+    ep__fp *t;
+    size_t cap, n;
+} ep__fpset;
+
+static void ep__fp_clear(ep__fpset *s) {
+    if (s->t) memset(s->t, 0, s->cap * sizeof *s->t);
+    s->n = 0;
+}
+
+static ep_result ep__fp_add(ep__fpset *s, const ep_allocator *alloc, ep_bytes b, int *dup);
+
+static ep_result ep__fp_grow(ep__fpset *s, const ep_allocator *alloc) {
+    ep__fpset ns;
+    size_t i;
+    ns.cap = s->cap ? s->cap * 2 : 1024;
+    ns.n = 0;
+    if (!ep__mul_size(ns.cap, sizeof *ns.t, &i)) return EP_ERR_NOMEM;
+    ns.t = (ep__fp *)ep_malloc(alloc, i);
+    if (!ns.t) return EP_ERR_NOMEM;
+    memset(ns.t, 0, i);
+    for (i = 0; i < s->cap; i++) {
+        if (s->t[i].used) {
+            size_t j = (size_t)(s->t[i].a & (ns.cap - 1));
+            while (ns.t[j].used) j = (j + 1) & (ns.cap - 1);
+            ns.t[j] = s->t[i];
+            ns.n++;
+        }
+    }
+    ep_free(alloc, s->t);
+    *s = ns;
+    return EP_OK;
+}
+
+static ep_result ep__fp_add(ep__fpset *s, const ep_allocator *alloc, ep_bytes b, int *dup) {
+    uint64_t a = ep_crc64(b.data, b.len);
+    uint32_t c = ep_crc32(b.data, b.len) ^ (uint32_t)b.len;
+    size_t j;
+    *dup = 0;
+    if ((s->n + 1) * 4 > s->cap * 3) {
+        ep_result r = ep__fp_grow(s, alloc);
+        if (r != EP_OK) return r;
+    }
+    j = (size_t)(a & (s->cap - 1));
+    while (s->t[j].used) {
+        if (s->t[j].used == 1 && s->t[j].a == a && s->t[j].b == c) {
+            *dup = 1;
+            return EP_OK;
+        }
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->t[j].a = a;
+    s->t[j].b = c;
+    s->t[j].used = 1;
+    s->n++;
+    return EP_OK;
+}
+
+struct ep_rdb_writer {
+    ep_rdb_writer_config cfg;
+    ep_vfs os_vfs, *vfs;
+    ep__wstream s;
+    ep_error err;
+    char *path, *tmp_path;
+    uint64_t crc;
+    uint64_t keys;
+    int in_db;
+    ep__fpset keyset, members;
+    uint32_t *lzf;         /* LZF hash table, when compressing */
+    int done;              /* renamed: nothing left to remove */
+};
+
+EP_API void ep_rdb_writer_config_init(ep_rdb_writer_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->version = 10;
+    cfg->compress = 1;
+    cfg->check_duplicates = 1;
+    cfg->buffer_size = (size_t)1 << 20;
+}
+
+static void ep__rw_observe(void *user, uint64_t offset, const uint8_t *p, size_t n) {
+    ep_rdb_writer *w = (ep_rdb_writer *)user;
+    (void)offset;
+    w->crc = ep_crc64_update(w->crc, p, n);
+}
+
+static void ep__rw_free(ep_rdb_writer *w) {
+    if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    w->s.f = NULL;
+    ep__ws_free(&w->s);
+    ep_free(w->cfg.alloc, w->keyset.t);
+    ep_free(w->cfg.alloc, w->members.t);
+    ep_free(w->cfg.alloc, w->lzf);
+    ep_free(w->cfg.alloc, w->path);
+    ep_free(w->cfg.alloc, w->tmp_path);
+    ep_free(w->cfg.alloc, w);
+}
+
+static char *ep__rw_strdup(const ep_allocator *a, const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    char *d = (char *)ep_malloc(a, n + k + 1);
+    if (d) {
+        memcpy(d, s, n);
+        memcpy(d + n, suffix, k + 1);
+    }
+    return d;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+/* A record went wrong inside the encoder or a check: take it back out. */
+static ep_result ep__rw_refuse(ep_rdb_writer *w, ep_result r, ep_bytes key, const char *why) {
+    (void)ep__ws_rewind(&w->s, r);
+    return ep_error_set(&w->err, r, UINT64_MAX, "key '%.*s' not written: %s", (int)(key.len > 60 ? 60 : key.len),
+                        (const char *)key.data, why);
+}
+
+/* The end of a record: errors in the buffer or the stream are the call's. */
+static ep_result ep__rw_done(ep_rdb_writer *w) {
+    ep_buf *b = ep__ws_buf(&w->s);
+    ep_result r;
+    if (b->err) return ep__ws_rewind(&w->s, b->err);
+    ep__ws_records(&w->s, 1);
+    r = ep__ws_bound(&w->s);
+    return r;
+}
+
+static ep_result ep__rw_start(ep_rdb_writer *w) {
+    ep_result r = ep__ws_usable(&w->s);
+    if (r != EP_OK) return r;
+    ep_error_clear(&w->err);
+    ep__ws_mark(&w->s);
+    return EP_OK;
+}
+
+/* Checks shared by every key: a database selected, not a duplicate, and
+ * then the key's expiry, type and name into the buffer. */
+static ep_result ep__rw_key(ep_rdb_writer *w, ep_bytes key, int type, int64_t expire_ms, size_t n, int collection) {
+    ep_buf *b;
+    ep_result r = ep__rw_start(w);
+    int dup = 0;
+    if (r != EP_OK) return r;
+    if (!w->in_db) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "no database selected (ep_rdb_writer_select_db)");
+    if (collection && n == 0) return ep__rw_refuse(w, EP_ERR_INVALID, key, "empty collection (Redis skips it, redis-check-rdb rejects it)");
+    if (key.len > EP_RDB_MAX_STRING) return ep__rw_refuse(w, EP_ERR_LIMIT, key, "key above 512 MiB");
+    if (w->cfg.check_duplicates) {
+        r = ep__fp_add(&w->keyset, w->cfg.alloc, key, &dup);
+        if (r != EP_OK) return ep__rw_refuse(w, r, key, "out of memory");
+        if (dup) return ep__rw_refuse(w, EP_ERR_INVALID, key, "duplicate key in this database (Redis crashes on it)");
+    }
+    b = ep__ws_buf(&w->s);
+    if (expire_ms >= 0) {
+        ep_buf_u8(b, EP_RDB_OP_EXPIRETIME_MS);
+        ep_buf_u64(b, (uint64_t)expire_ms);
+    }
+    ep_buf_u8(b, (uint8_t)type);
+    ep_rdb_put_string(b, key, w->lzf);
+    return EP_OK;
+}
+
+/* A member or field seen twice in one key is refused (Redis reports the
+ * file corrupt). The key itself was already counted: undo that. */
+static ep_result ep__rw_members(ep_rdb_writer *w, ep_bytes key, const ep_bytes *m, size_t n) {
+    size_t i;
+    if (!w->cfg.check_duplicates) return EP_OK;
+    ep__fp_clear(&w->members);
+    for (i = 0; i < n; i++) {
+        int dup;
+        ep_result r = ep__fp_add(&w->members, w->cfg.alloc, m[i], &dup);
+        if (r != EP_OK) return ep__rw_refuse(w, r, key, "out of memory");
+        if (dup) return ep__rw_refuse(w, EP_ERR_INVALID, key, "the same member or field twice");
+    }
+    return EP_OK;
+}
+
+static void ep__rw_forget_key(ep_rdb_writer *w, ep_bytes key) {
+    /* A refused key may be written again: take its fingerprint out by
+     * rebuilding is costly, so mark it free in place (linear probing keeps
+     * working if a deleted slot is a tombstone: used = 2 matches nothing). */
+    uint64_t a;
+    uint32_t c;
+    size_t j;
+    if (!w->cfg.check_duplicates || !w->keyset.cap) return;
+    a = ep_crc64(key.data, key.len);
+    c = ep_crc32(key.data, key.len) ^ (uint32_t)key.len;
+    for (j = (size_t)(a & (w->keyset.cap - 1)); w->keyset.t[j].used; j = (j + 1) & (w->keyset.cap - 1)) {
+        if (w->keyset.t[j].used == 1 && w->keyset.t[j].a == a && w->keyset.t[j].b == c) {
+            w->keyset.t[j].a = ~a;
+            w->keyset.t[j].b = ~c;
+            w->keyset.t[j].used = 2;
+            return;
+        }
+    }
+}
+
+EP_API ep_result ep_rdb_writer_begin(const char *path, const ep_rdb_writer_config *cfg, ep_rdb_writer **out,
+                                     ep_error *err) {
+    ep_rdb_writer_config def;
+    ep_rdb_writer *w;
+    ep_file *f = NULL;
+    ep_result r;
+    char head[10];
+    if (!path || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "rdb writer: NULL argument");
+    *out = NULL;
+    if (!cfg) {
+        ep_rdb_writer_config_init(&def);
+        cfg = &def;
+    }
+    if (cfg->version != 9 && cfg->version != 10)
+        return ep_error_set(err, EP_ERR_VERSION, UINT64_MAX, "rdb writer: version %d (9 or 10)", cfg->version);
+    w = (ep_rdb_writer *)ep_malloc(cfg->alloc, sizeof *w);
+    if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
+    memset(w, 0, sizeof *w);
+    w->cfg = *cfg;
+    ep_error_clear(&w->err);
+    r = ep__vfs_pick(cfg->vfs, &w->os_vfs, &w->vfs);
+    ep__ws_init(&w->s, w->vfs, NULL, cfg->alloc, 0, &w->err);
+    ep__ws_set_observer(&w->s, ep__rw_observe, w);
+    if (!r) {
+        w->path = ep__rw_strdup(cfg->alloc, path, "");
+        w->tmp_path = ep__rw_strdup(cfg->alloc, path, ".tmp");
+        if (cfg->compress) {
+            w->lzf = (uint32_t *)ep_malloc(cfg->alloc, EP_LZF_WORK_ENTRIES * sizeof *w->lzf);
+            if (w->lzf) memset(w->lzf, 0, EP_LZF_WORK_ENTRIES * sizeof *w->lzf);
+        }
+        if (!w->path || !w->tmp_path || (cfg->compress && !w->lzf)) r = EP_ERR_NOMEM;
+    }
+    if (!r) r = ep__ws_config(&w->s, cfg->buffer_size ? cfg->buffer_size : (size_t)1 << 20, EP_FSYNC_NO, NULL, NULL);
+    if (!r) r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, &w->err);
+    if (r) {
+        if (err) {
+            *err = w->err;
+            if (err->code != r) ep_error_set(err, r, UINT64_MAX, "cannot create the RDB's temporary file");
+        }
+        ep__rw_free(w);
+        return r;
+    }
+    ep__ws_retarget(&w->s, f, 0);
+    snprintf(head, sizeof head, "REDIS%04d", cfg->version);
+    ep__ws_mark(&w->s);
+    ep_buf_put(ep__ws_buf(&w->s), head, 9);
+    if (cfg->ctime >= 0) {
+        char num[EP_RDB_NUM_TEXT];
+        int64_t now = cfg->ctime ? cfg->ctime : ep__clock_wall_ms() / 1000;
+        ep_buf *b = ep__ws_buf(&w->s);
+        ep_buf_u8(b, EP_RDB_OP_AUX);
+        ep_rdb_put_string(b, EP_LIT("redis-bits"), NULL);
+        ep_rdb_put_string(b, sizeof(void *) == 8 ? EP_LIT("64") : EP_LIT("32"), NULL);
+        ep_buf_u8(b, EP_RDB_OP_AUX);
+        ep_rdb_put_string(b, EP_LIT("ctime"), NULL);
+        {
+            int n = snprintf(num, sizeof num, "%lld", (long long)now);
+            ep_rdb_put_string(b, ep_bytes_of(num, (size_t)(n > 0 ? n : 0)), NULL);
+        }
+        ep_buf_u8(b, EP_RDB_OP_AUX);
+        ep_rdb_put_string(b, EP_LIT("ember-persist-ver"), NULL);
+        ep_rdb_put_string(b, EP_LIT(EP_VERSION_STRING), NULL);
+        ep_buf_u8(b, EP_RDB_OP_AUX);
+        ep_rdb_put_string(b, EP_LIT("aof-base"), NULL);
+        ep_rdb_put_string(b, cfg->aof_base ? EP_LIT("1") : EP_LIT("0"), NULL);
+    }
+    r = ep__rw_done(w);
+    if (r) {
+        if (err) *err = w->err;
+        (void)ep_rdb_writer_abort(w);
+        return r;
+    }
+    *out = w;
+    return EP_OK;
+}
+
+EP_API ep_result ep_rdb_writer_aux(ep_rdb_writer *w, ep_bytes name, ep_bytes value) {
+    ep_buf *b;
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    if ((r = ep__rw_start(w)) != EP_OK) return r;
+    if (w->in_db) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "AUX fields go before the first database");
+    b = ep__ws_buf(&w->s);
+    ep_buf_u8(b, EP_RDB_OP_AUX);
+    ep_rdb_put_string(b, name, NULL);
+    ep_rdb_put_string(b, value, NULL);
+    return ep__rw_done(w);
+}
+
+EP_API ep_result ep_rdb_writer_function(ep_rdb_writer *w, ep_bytes code) {
+    ep_buf *b;
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    if ((r = ep__rw_start(w)) != EP_OK) return r;
+    if (w->in_db) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "functions go before the first database");
+    if (w->cfg.version < 10) return ep_error_set(&w->err, EP_ERR_UNSUPPORTED, UINT64_MAX, "functions need RDB version 10");
+    b = ep__ws_buf(&w->s);
+    ep_buf_u8(b, EP_RDB_OP_FUNCTION2);
+    ep_rdb_put_string(b, code, NULL);
+    return ep__rw_done(w);
+}
+
+EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size) {
+    ep_buf *b;
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    if ((r = ep__rw_start(w)) != EP_OK) return r;
+    b = ep__ws_buf(&w->s);
+    ep_buf_u8(b, EP_RDB_OP_SELECTDB);
+    ep_rdb_put_len(b, db);
+    if (db_size || expires_size) {
+        ep_buf_u8(b, EP_RDB_OP_RESIZEDB);
+        ep_rdb_put_len(b, db_size);
+        ep_rdb_put_len(b, expires_size);
+    }
+    r = ep__rw_done(w);
+    if (r == EP_OK) {
+        w->in_db = 1;
+        ep__fp_clear(&w->keyset);
+    }
+    return r;
+}
+
+/* The end of a key record. */
+static ep_result ep__rw_key_done(ep_rdb_writer *w, ep_bytes key) {
+    ep_result r = ep__rw_done(w);
+    if (r == EP_OK) w->keys++;
+    else ep__rw_forget_key(w, key);
+    return r;
+}
+
+static ep_result ep__rw_refuse_key(ep_rdb_writer *w, ep_bytes key, ep_result r) {
+    ep__rw_forget_key(w, key);
+    return r;
+}
+
+EP_API ep_result ep_rdb_writer_string(ep_rdb_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    if ((r = ep__rw_key(w, key, EP_RDB_STRING, expire_ms, 0, 0)) != EP_OK) return r;
+    if (value.len > EP_RDB_MAX_STRING) return ep__rw_refuse_key(w, key, ep__rw_refuse(w, EP_ERR_LIMIT, key, "value above 512 MiB"));
+    ep_rdb_put_string(ep__ws_buf(&w->s), value, w->lzf);
+    return ep__rw_key_done(w, key);
+}
+
+/* n strings, each followed by a flush check so a huge collection is never
+ * all in memory. */
+static ep_result ep__rw_strings(ep_rdb_writer *w, const ep_bytes *s, const ep_bytes *t, const double *d, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        ep_buf *b = ep__ws_buf(&w->s);
+        ep_rdb_put_string(b, s[i], w->lzf);
+        if (t) ep_rdb_put_string(b, t[i], w->lzf);
+        if (d) ep_buf_f64(b, d[i]);
+        if (b->err) return b->err;
+        if ((i & 63) == 63) {
+            ep_result r = ep__ws_bound(&w->s);
+            if (r != EP_OK) return r;
+        }
+    }
+    return EP_OK;
+}
+
+static ep_result ep__rw_collection(ep_rdb_writer *w, ep_bytes key, int type, const ep_bytes *a, const ep_bytes *b,
+                                   const double *d, size_t n, int64_t expire_ms, int unique) {
+    ep_result r;
+    if (!w || (n && !a)) return EP_ERR_INVALID_ARG;
+    if ((r = ep__rw_key(w, key, type, expire_ms, n, 1)) != EP_OK) return r;
+    if (unique && (r = ep__rw_members(w, key, a, n)) != EP_OK) return ep__rw_refuse_key(w, key, r);
+    if (d) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            if (d[i] != d[i]) return ep__rw_refuse_key(w, key, ep__rw_refuse(w, EP_ERR_INVALID, key, "NaN score"));
+    }
+    ep_rdb_put_len(ep__ws_buf(&w->s), n);
+    r = ep__rw_strings(w, a, b, d, n);
+    if (r != EP_OK) {
+        ep__rw_forget_key(w, key);
+        if (ep__ws_usable(&w->s) == EP_OK) (void)ep__ws_rewind(&w->s, r);
+        return r;
+    }
+    return ep__rw_key_done(w, key);
+}
+
+EP_API ep_result ep_rdb_writer_list(ep_rdb_writer *w, ep_bytes key, const ep_bytes *items, size_t n, int64_t expire_ms) {
+    return ep__rw_collection(w, key, EP_RDB_LIST, items, NULL, NULL, n, expire_ms, 0);
+}
+EP_API ep_result ep_rdb_writer_set(ep_rdb_writer *w, ep_bytes key, const ep_bytes *members, size_t n,
+                                   int64_t expire_ms) {
+    return ep__rw_collection(w, key, EP_RDB_SET, members, NULL, NULL, n, expire_ms, 1);
+}
+EP_API ep_result ep_rdb_writer_hash(ep_rdb_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                                    size_t n, int64_t expire_ms) {
+    if (n && !values) return EP_ERR_INVALID_ARG;
+    return ep__rw_collection(w, key, EP_RDB_HASH, fields, values, NULL, n, expire_ms, 1);
+}
+EP_API ep_result ep_rdb_writer_zset(ep_rdb_writer *w, ep_bytes key, const ep_bytes *members, const double *scores,
+                                    size_t n, int64_t expire_ms) {
+    if (n && !scores) return EP_ERR_INVALID_ARG;
+    return ep__rw_collection(w, key, EP_RDB_ZSET_2, members, NULL, scores, n, expire_ms, 1);
+}
+
+EP_API uint64_t ep_rdb_writer_count(const ep_rdb_writer *w) { return w ? w->keys : 0; }
+
+static ep_result ep__rw_publish(ep_rdb_writer *w) {
+    uint8_t tail[8];
+    int renamed = 0;
+    ep_result r = ep__rw_start(w);
+    if (r != EP_OK) return r;
+    ep_buf_u8(ep__ws_buf(&w->s), EP_RDB_OP_EOF);
+    if ((r = ep__rw_done(w)) != EP_OK) return r;
+    /* The observer has seen every byte once they are all handed over. */
+    if ((r = ep__ws_flush(&w->s)) != EP_OK) return r;
+    ep_store_u64le(tail, w->crc);
+    if ((r = ep__ws_put(&w->s, tail, 8, 0)) != EP_OK) return r;
+    if ((r = ep__ws_flush(&w->s)) != EP_OK) return r;
+    ep_error_clear(&w->err);
+    r = ep__stream_publish(w->vfs, w->cfg.alloc, &w->s.f, w->tmp_path, w->path, &renamed, &w->err);
+    if (renamed) w->done = 1;
+    return r;
+}
+
+static ep_result ep__rw_remove_tmp(ep_rdb_writer *w) {
+    ep_result r;
+    if (w->s.f) {
+        (void)w->vfs->close(w->vfs, w->s.f, NULL);
+        w->s.f = NULL;
+    }
+    if (w->done) return EP_OK;
+    r = w->vfs->remove(w->vfs, w->tmp_path, NULL);
+    return r == EP_ERR_NOT_FOUND ? EP_OK : r;
+}
+
+EP_API ep_result ep_rdb_writer_commit(ep_rdb_writer *w, ep_error *err) {
+    ep_result r;
+    if (!w) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "rdb commit: NULL writer");
+    r = ep__rw_publish(w);
+    if (r != EP_OK && err) {
+        *err = w->err;
+        if (err->code != r) ep_error_set(err, r, UINT64_MAX, "rdb commit: %s", ep_result_str(r));
+    }
+    (void)ep__rw_remove_tmp(w);
+    ep__rw_free(w);
+    return r;
+}
+
+EP_API ep_result ep_rdb_writer_abort(ep_rdb_writer *w) {
+    ep_result r;
+    if (!w) return EP_OK;
+    r = ep__rw_remove_tmp(w);
+    ep__rw_free(w);
+    return r;
+}
+
+EP_API const ep_error *ep_rdb_writer_error(const ep_rdb_writer *w) { return w ? &w->err : NULL; }
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/file/rdb_write.c ---- */
 
 /* ---- begin src/store/keyspace.c ---- */
 /* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */
@@ -11633,6 +15907,19 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
     return n;
 }
 
+EP_API void ep_keyspace_age_ttls(ep_keyspace *ks, int64_t elapsed_ms) {
+    size_t i;
+    if (!ks || elapsed_ms <= 0) return;
+    for (i = 0; i < ks->keys.cap; i++) {
+        ep_ks_entry *e = (ep_ks_entry *)ks->keys.p[i];
+        int64_t t;
+        if (!e || !ep__has_ttl(e) || (t = ep__ttl(e)) <= 0) continue;
+        t = t > elapsed_ms ? t - elapsed_ms : 0;
+        ep__store_ttl(e, t);
+        if (t == 0) ks->zero_ttl = 1;
+    }
+}
+
 EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     size_t cap = 8;
     if (!ks) return EP_ERR_INVALID_ARG;
@@ -11781,6 +16068,9 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->e = e;
     it->pos = 0;
     it->node = NULL;
+    it->left = SIZE_MAX;
+    it->reverse = 0;
+    if (!e) return;
     if (ep__etype(e) == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
     if (ep__etype(e) == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
@@ -11795,9 +16085,8 @@ static const void *ep__iter_slot(ep_ks_value_iter *it) {
     return NULL;
 }
 
-EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
+static int ep__value_next(ep_ks_value_iter *it, ep_item *out) {
     const ep_ks_entry *e = it->e;
-    memset(out, 0, sizeof *out);
     switch (ep__etype(e)) {
     case EP_TYPE_LIST: {
         const ep__list *l = (const ep__list *)e->u.obj;
@@ -11819,7 +16108,7 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
         if (!z) return 0;
         out->score = z->score;
         out->a = ep_bytes_of(z->member.data, z->member.len);
-        it->node = z->fwd[0];
+        it->node = it->reverse ? (const void *)z->back : (const void *)z->fwd[0];
         return 1;
     }
     case EP_TYPE_HASH:
@@ -11851,6 +16140,138 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
     }
     default: return 0;
     }
+}
+
+EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
+    memset(out, 0, sizeof *out);
+    if (!it->e || !it->left || !ep__value_next(it, out)) return 0;
+    if (it->left != SIZE_MAX) it->left--;
+    return 1;
+}
+
+/* ---- point and range reads ---------------------------------------------------------------- */
+
+static ep_result ep__typed(const ep_ks_entry *e, uint8_t type) {
+    if (!e) return EP_ERR_NOT_FOUND;
+    return ep__etype(e) == type ? EP_OK : EP_ERR_WRONG_TYPE;
+}
+
+EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value) {
+    ep_bytes v;
+    ep_result r;
+    if (!ks || !value) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_HASH)) != EP_OK) return r;
+    if (!ep__hash_get(ks, e, field, &v)) return EP_ERR_NOT_FOUND;
+    *value = v;
+    return EP_OK;
+}
+
+EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member) {
+    size_t end;
+    ep_bytes unused;
+    ep_result r;
+    if (!ks) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_SET)) != EP_OK) return r;
+    if (ep__packed(e)) {
+        if (ep__pack_find((const ep__pack *)e->u.obj, 0, member, &end, &unused) == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+        return EP_OK;
+    }
+    if (ep__map_find((const ep__map *)e->u.obj, ep__hash(ks->seed, member.data, member.len), member.data,
+                     member.len) == EP__NOSLOT)
+        return EP_ERR_NOT_FOUND;
+    return EP_OK;
+}
+
+EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score) {
+    const ep__zset *zs;
+    size_t i;
+    ep_result r;
+    if (!ks || !score) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_ZSET)) != EP_OK) return r;
+    zs = (const ep__zset *)e->u.obj;
+    i = ep__map_find(&zs->map, ep__hash(ks->seed, member.data, member.len), member.data, member.len);
+    if (i == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+    *score = ((const ep__znode *)zs->map.p[i])->score;
+    return EP_OK;
+}
+
+/* A Redis index (negative from the end) into len elements; 0 if outside. */
+static int ep__index(int64_t index, size_t len, size_t *out) {
+    uint64_t n = (uint64_t)len;
+    if (index < 0) {
+        uint64_t back = (uint64_t)(-(index + 1)) + 1u; /* no overflow at INT64_MIN */
+        if (back > n) return 0;
+        *out = (size_t)(n - back);
+        return 1;
+    }
+    if ((uint64_t)index >= n) return 0;
+    *out = (size_t)index;
+    return 1;
+}
+
+/* Byte offset of element i of a packed list (i < n). */
+static size_t ep__pack_list_pos(const ep__pack *p, size_t i) {
+    size_t pos = 0;
+    while (i--) pos += 1u + ep__pack_data(p)[pos];
+    return pos;
+}
+
+EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item) {
+    size_t i;
+    ep_result r;
+    if (!item) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_LIST)) != EP_OK) return r;
+    if (!ep__index(index, ep__entry_len(e), &i)) return EP_ERR_NOT_FOUND;
+    if (ep__packed(e)) {
+        const ep__pack *p = (const ep__pack *)e->u.obj;
+        size_t pos = ep__pack_list_pos(p, i);
+        *item = ep_bytes_of(ep__pack_data(p) + pos + 1, ep__pack_data(p)[pos]);
+    } else {
+        const ep__list *l = (const ep__list *)e->u.obj;
+        const ep__str *s = &EP__LAT(l, i);
+        *item = ep_bytes_of(s->data, s->len);
+    }
+    return EP_OK;
+}
+
+/* Redis's clamping of an inclusive start..stop over len elements: the first
+ * position and how many; 0 for an empty range. */
+static size_t ep__range(int64_t start, int64_t stop, size_t len, size_t *first) {
+    int64_t n = (int64_t)len; /* a collection never holds 2^63 elements */
+    if (start < 0) start = start < -n ? 0 : start + n;
+    if (stop < 0) stop = stop < -n ? -1 : stop + n;
+    if (stop >= n) stop = n - 1;
+    *first = 0;
+    if (start >= n || start > stop) return 0;
+    *first = (size_t)start;
+    return (size_t)(stop - start) + 1u;
+}
+
+EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
+                                        int reverse, size_t *count) {
+    size_t first, n;
+    if (!it || !count) return EP_ERR_INVALID_ARG;
+    *count = 0;
+    ep_ks_value_iter_init(it, e);
+    it->left = 0;
+    if (!e) return EP_OK;
+    if (ep__etype(e) != EP_TYPE_LIST && ep__etype(e) != EP_TYPE_ZSET) return EP_ERR_WRONG_TYPE;
+    if (reverse && ep__etype(e) != EP_TYPE_ZSET) return EP_ERR_INVALID_ARG;
+    n = ep__range(start, stop, ep__entry_len(e), &first);
+    if (n == 0) return EP_OK;
+    if (ep__etype(e) == EP_TYPE_LIST) {
+        it->pos = ep__packed(e) ? ep__pack_list_pos((const ep__pack *)e->u.obj, first) : first;
+    } else {
+        const ep__zset *zs = (const ep__zset *)e->u.obj;
+        const ep__znode *z = reverse ? zs->tail : zs->head->fwd[0];
+        size_t k;
+        for (k = 0; k < first; k++) z = reverse ? z->back : z->fwd[0];
+        it->node = z;
+        it->reverse = reverse != 0;
+    }
+    it->left = n;
+    *count = n;
+    return EP_OK;
 }
 
 /* Encodes e's elements as an items run at the end of scratch. A vector set
@@ -12630,8 +17051,9 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     ep_buf_init(&trailer, cfg->alloc);
     ep__trailer_encode(&trailer, covered, hash, ks);
     if (trailer.err) {
+        r = trailer.err; /* ep_buf_free clears it */
         ep_buf_free(&trailer);
-        return ep_error_set(err, trailer.err, UINT64_MAX, "snapshot trailer: %s", ep_result_str(trailer.err));
+        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
     }
     *trailer_len = trailer.len;
     ep_snapshot_writer_config_init(&wc);
@@ -12754,6 +17176,1191 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
     return ep__trailer_reset(vfs, p.snap, err);
 }
 /* ---- end src/recover/recovery.c ---- */
+
+/* ---- begin src/recover/redis_load.c ---- */
+/* redis_load: RDB -> ep_keyspace per database. Each key's elements are
+ * gathered in ember's items encoding (codec_aof.h) and inserted as one
+ * snapshot entry, so the keyspace's own load path (and its caps) applies. */
+
+#ifndef EP_NO_REDIS
+
+EP_API void ep_redis_dbs_free(ep_redis_dbs *d) {
+    size_t i;
+    if (!d) return;
+    for (i = 0; i < d->count; i++) ep_keyspace_free(d->db[i]);
+    ep_free(d->alloc, d->db);
+    d->db = NULL;
+    d->count = 0;
+}
+
+EP_API ep_result ep_redis_dbs_get(ep_redis_dbs *d, uint64_t i, uint32_t max, ep_keyspace **out) {
+    ep_keyspace_config kc;
+    ep_result res;
+    if (i >= max) return EP_ERR_LIMIT;
+    if (i >= d->count) {
+        size_t n = (size_t)i + 1, k;
+        ep_keyspace **nd = (ep_keyspace **)ep_realloc(d->alloc, d->db, n * sizeof *nd);
+        if (!nd) return EP_ERR_NOMEM;
+        for (k = d->count; k < n; k++) nd[k] = NULL;
+        d->db = nd;
+        d->count = n;
+    }
+    if (!d->db[i]) {
+        ep_keyspace_config_init(&kc);
+        kc.alloc = d->alloc;
+        res = ep_keyspace_create(&kc, &d->db[i]);
+        if (res != EP_OK) return res;
+    }
+    *out = d->db[i];
+    return EP_OK;
+}
+
+EP_API void ep_redis_load_config_init(ep_redis_load_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    ep_rdb_reader_config_init(&cfg->reader);
+    cfg->max_databases = 16;
+}
+
+typedef struct ep__rl {
+    const ep_redis_load_config *cfg;
+    ep_redis_dbs *dbs;
+    ep_redis_load_stats st;
+    ep_error *err;
+    ep_buf items;
+    ep_buf value;
+    uint64_t count;
+    ep_redis_skip bad;      /* 0 while the key maps */
+    uint8_t type;           /* ep_value_type */
+    ep_items_kind ikind;
+    int64_t now;
+} ep__rl;
+
+static ep_result ep__rl_begin(void *u, const ep_rdb_key *k) {
+    ep__rl *l = (ep__rl *)u;
+    const char *kind = k->kind;
+    ep_buf_reset(&l->items);
+    ep_buf_reset(&l->value);
+    l->count = 0;
+    l->bad = (ep_redis_skip)0;
+    if (kind[0] == 's' && kind[1] == 't') l->type = EP_TYPE_STRING, l->ikind = EP_ITEMS_NONE;
+    else if (kind[0] == 'l') l->type = EP_TYPE_LIST, l->ikind = EP_ITEMS_BYTES;
+    else if (kind[0] == 's') l->type = EP_TYPE_SET, l->ikind = EP_ITEMS_STR;
+    else if (kind[0] == 'h') l->type = EP_TYPE_HASH, l->ikind = EP_ITEMS_FIELD_VALUE;
+    else l->type = EP_TYPE_ZSET, l->ikind = EP_ITEMS_SCORE_MEMBER;
+    return EP_OK;
+}
+
+static ep_result ep__rl_element(void *u, const ep_rdb_key *k, const ep_item *e) {
+    ep__rl *l = (ep__rl *)u;
+    (void)k;
+    if (l->bad) return EP_OK;
+    l->count++;
+    if (l->count > EP_MAX_COLLECTION_COUNT) {
+        l->bad = EP_REDIS_SKIP_TOO_BIG;
+        return EP_OK;
+    }
+    switch (l->ikind) {
+    case EP_ITEMS_NONE:
+        ep_buf_put(&l->value, e->a.data, e->a.len);
+        break;
+    case EP_ITEMS_BYTES:
+        ep_buf_lenbytes(&l->items, e->a.data, e->a.len);
+        break;
+    case EP_ITEMS_STR:
+        if (!ep_utf8_valid(e->a.data, e->a.len)) l->bad = EP_REDIS_SKIP_NOT_UTF8;
+        ep_buf_lenbytes(&l->items, e->a.data, e->a.len);
+        break;
+    case EP_ITEMS_FIELD_VALUE:
+        if (!ep_utf8_valid(e->a.data, e->a.len)) l->bad = EP_REDIS_SKIP_NOT_UTF8;
+        ep_buf_lenbytes(&l->items, e->a.data, e->a.len);
+        ep_buf_lenbytes(&l->items, e->b.data, e->b.len);
+        break;
+    default:
+        if (!ep_utf8_valid(e->a.data, e->a.len)) l->bad = EP_REDIS_SKIP_NOT_UTF8;
+        ep_buf_f64(&l->items, e->score);
+        ep_buf_lenbytes(&l->items, e->a.data, e->a.len);
+        break;
+    }
+    return l->items.err ? l->items.err : l->value.err;
+}
+
+static void ep__rl_report(ep__rl *l, const ep_rdb_key *k, ep_redis_skip why) {
+    l->st.unmapped++;
+    l->st.by_reason[why]++;
+    if (l->cfg->report) l->cfg->report(l->cfg->report_user, k->db, k->key, k->kind, why);
+}
+
+static ep_result ep__rl_end(void *u, const ep_rdb_key *k) {
+    ep__rl *l = (ep__rl *)u;
+    ep_keyspace *ks;
+    ep_snap_entry se;
+    ep_result res;
+    if (l->bad) {
+        ep__rl_report(l, k, l->bad);
+        return EP_OK;
+    }
+    if (l->count == 0 && l->type != EP_TYPE_STRING) {
+        l->st.empty++;
+        return EP_OK;
+    }
+    memset(&se, 0, sizeof se);
+    se.key = k->key;
+    se.type = l->type;
+    se.expire_ms = -1;
+    if (k->expire_ms >= 0) {
+        if (k->expire_ms <= l->now) {
+            if (!l->cfg->keep_expired) {
+                l->st.expired++;
+                return EP_OK;
+            }
+            se.expire_ms = 0; /* expired: the keyspace drops it on its next sweep */
+        } else {
+            se.expire_ms = k->expire_ms - l->now;
+        }
+    }
+    res = ep_redis_dbs_get(l->dbs, k->db, l->cfg->max_databases, &ks);
+    if (res == EP_ERR_LIMIT)
+        return ep_error_set(l->err, res, k->offset, "database %llu at or above max_databases (%u)",
+                            (unsigned long long)k->db, (unsigned)l->cfg->max_databases);
+    if (res != EP_OK) return res;
+    if (ep_keyspace_get(ks, k->key.data, k->key.len))
+        return ep_error_set(l->err, EP_ERR_CORRUPT, k->offset, "RDB has duplicated key '%.*s' in DB %llu",
+                            (int)(k->key.len > 60 ? 60 : k->key.len), (const char *)k->key.data,
+                            (unsigned long long)k->db);
+    if (l->type == EP_TYPE_STRING) {
+        se.value = ep_bytes_of(l->value.data, l->value.len);
+    } else {
+        se.items.count = (uint32_t)l->count;
+        se.items.kind = (uint8_t)l->ikind;
+        se.items.raw = ep_bytes_of(l->items.data, l->items.len);
+    }
+    res = ep_keyspace_load_entry(ks, &se);
+    if (res == EP_OK) l->st.loaded++;
+    return res;
+}
+
+static ep_result ep__rl_skipped(void *u, const ep_rdb_key *k, ep_result why) {
+    ep__rl *l = (ep__rl *)u;
+    (void)why;
+    ep__rl_report(l, k, k->kind[0] == 's' ? EP_REDIS_SKIP_STREAM : EP_REDIS_SKIP_MODULE);
+    return EP_OK;
+}
+
+static ep_result ep__rl_function(void *u, ep_bytes code) {
+    (void)code;
+    ((ep__rl *)u)->st.functions++;
+    return EP_OK;
+}
+
+EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config *cfg, ep_redis_dbs *out,
+                                   ep_redis_load_stats *st, ep_error *err) {
+    ep_redis_load_config def;
+    ep_rdb_visitor v;
+    ep__rl l;
+    ep_result res;
+    if (!path || !out) return EP_ERR_INVALID_ARG;
+    if (!cfg) {
+        ep_redis_load_config_init(&def);
+        cfg = &def;
+    }
+    memset(&l, 0, sizeof l);
+    l.cfg = cfg;
+    l.dbs = out;
+    l.err = err;
+    l.now = cfg->now_ms ? cfg->now_ms : ep__clock_wall_ms();
+    if (!out->db) out->alloc = cfg->alloc;
+    ep_buf_init(&l.items, cfg->alloc);
+    ep_buf_init(&l.value, cfg->alloc);
+    memset(&v, 0, sizeof v);
+    v.user = &l;
+    v.key_begin = ep__rl_begin;
+    v.element = ep__rl_element;
+    v.key_end = ep__rl_end;
+    v.skipped = ep__rl_skipped;
+    v.function = ep__rl_function;
+    res = ep_rdb_read(path, &cfg->reader, &v, &l.st.rdb, err);
+    ep_buf_free(&l.items);
+    ep_buf_free(&l.value);
+    if (st) *st = l.st;
+    return res;
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/recover/redis_load.c ---- */
+
+/* ---- begin src/recover/store.c ---- */
+/* store: the user's handle (store.h). Open = recovery into a keyspace +
+ * the AOF writer; every change = Redis's checks, then the record built by
+ * the codec, logged, then applied to the keyspace. */
+
+#define EP__STORE_PATH_MAX 1024
+#define EP__ANY_TYPE 0xFFu
+
+struct ep_store {
+    ep_allocator alloc;
+    ep_vfs os; /* the OS table when cfg.vfs is NULL */
+    ep_vfs *vfs;
+    ep_store_config cfg;
+    char dir[EP__STORE_PATH_MAX];
+    char snap_path[EP__STORE_PATH_MAX];
+    ep_shard_id shard;
+    ep_keyspace *ks;
+    ep_aof_writer *aof;
+    /* The keyspace's ttls are ms remaining from this wall-clock instant: the
+     * recovery's "now", moved on (ep_keyspace_age_ttls) before a snapshot. */
+    int64_t base_ms;
+    uint64_t snap_size; /* bytes of the snapshot file, for the auto-rewrite */
+    size_t expire_slot; /* where active expiry scans next */
+    ep_buf scratch;     /* the elements of the record being built */
+    ep_buf keys;        /* active expiry: the keys it will delete */
+    ep_error err;
+    /* EP_ERR_POISONED once a logged record could not be applied (no memory):
+     * the keyspace no longer matches the AOF; reopening recovers it. */
+    ep_result broken;
+};
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static int64_t ep__st_now(const ep_store *st) {
+    return st->cfg.wall_clock_ms ? st->cfg.wall_clock_ms(st->cfg.clock_user) : ep__clock_wall_ms();
+}
+
+static ep_result ep__st_usable(ep_store *st) {
+    if (!st) return EP_ERR_INVALID_ARG;
+    return st->broken;
+}
+
+static ep_result ep__st_fail(ep_store *st, ep_result r, const char *what, ep_bytes key) {
+    return ep_error_set(&st->err, r, UINT64_MAX, "%s (key of %lu bytes)", what, (unsigned long)key.len);
+}
+
+static int ep__st_checked_add(int64_t a, int64_t b, int64_t *out) {
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) return 0;
+    *out = a + b;
+    return 1;
+}
+
+/* True when e's deadline has passed (its ttl counts from base_ms). */
+static int ep__st_expired(const ep_store *st, const ep_ks_entry *e) {
+    int64_t t = ep_ks_entry_ttl(e), now = ep__st_now(st);
+    if (t < 0) return 0;
+    return now >= st->base_ms && t <= now - st->base_ms;
+}
+
+/* Remaining ms of e's ttl (> 0 for a live key), or -1 for none. */
+static int64_t ep__st_remaining(const ep_store *st, const ep_ks_entry *e) {
+    int64_t t = ep_ks_entry_ttl(e), now = ep__st_now(st);
+    if (t < 0) return -1;
+    if (now <= st->base_ms) return t;
+    return t - (now - st->base_ms);
+}
+
+/* A deadline now + ms as unix ms; 0 on overflow. */
+static int ep__st_deadline(const ep_store *st, int64_t ms, int64_t *at) {
+    return ep__st_checked_add(ep__st_now(st), ms, at);
+}
+
+static size_t ep__st_len(const ep_store *st, ep_bytes key) {
+    const ep_ks_entry *e = ep_keyspace_get(st->ks, key.data, key.len);
+    return e ? ep_ks_entry_len(e) : 0;
+}
+
+/* Logs recs (one batch: one sync under ALWAYS), then applies them. */
+static ep_result ep__st_log(ep_store *st, const ep_aof_record *recs, size_t n) {
+    ep_result r = n == 1 ? ep_aof_append(st->aof, recs) : ep_aof_append_batch(st->aof, recs, n);
+    size_t i;
+    if (r != EP_OK) {
+        const ep_error *we = ep_aof_writer_error(st->aof);
+        if (we && we->code != EP_OK) st->err = *we;
+        else ep_error_set(&st->err, r, UINT64_MAX, "AOF append: %s", ep_result_str(r));
+        return r;
+    }
+    for (i = 0; i < n; i++) {
+        r = ep_keyspace_apply(st->ks, &recs[i], st->base_ms);
+        if (r == EP_ERR_NOMEM) {
+            st->broken = EP_ERR_POISONED;
+            return ep_error_set(&st->err, r, UINT64_MAX,
+                                "no memory to apply a logged %s record: the store must be reopened",
+                                ep_aof_tag_name(recs[i].tag));
+        }
+    }
+    return EP_OK;
+}
+
+static ep_result ep__st_log1(ep_store *st, const ep_aof_record *rec, ep_result built) {
+    if (built != EP_OK)
+        return ep_error_set(&st->err, built, UINT64_MAX, "cannot build a %s record: %s", ep_aof_tag_name(rec->tag),
+                            ep_result_str(built));
+    return ep__st_log(st, rec, 1);
+}
+
+/* The live entry of key for a read: NULL if absent or expired. */
+static const ep_ks_entry *ep__st_peek(const ep_store *st, ep_bytes key) {
+    const ep_ks_entry *e;
+    if (key.len && !key.data) return NULL;
+    e = ep_keyspace_get(st->ks, key.data, key.len);
+    return e && ep__st_expired(st, e) ? NULL : e;
+}
+
+/* For a read: the live entry (NULL if absent), EP_ERR_WRONG_TYPE if it
+ * holds another type than `type` (EP__ANY_TYPE: any). */
+static ep_result ep__st_read(ep_store *st, ep_bytes key, uint8_t type, const ep_ks_entry **out) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_usable(st);
+    *out = NULL;
+    if (r != EP_OK) return r;
+    e = ep__st_peek(st, key);
+    if (e && type != EP__ANY_TYPE && ep_ks_entry_type(e) != type)
+        return ep__st_fail(st, EP_ERR_WRONG_TYPE, "the key holds a value of another type", key);
+    *out = e;
+    return EP_OK;
+}
+
+/* For a write: as ep__st_read, but an expired key is deleted first (its DEL
+ * logged), as Redis does on access. */
+static ep_result ep__st_write(ep_store *st, ep_bytes key, uint8_t type, const ep_ks_entry **out) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_usable(st);
+    *out = NULL;
+    if (r != EP_OK) return r;
+    if (key.len && !key.data) return EP_ERR_INVALID_ARG;
+    e = ep_keyspace_get(st->ks, key.data, key.len);
+    if (e && ep__st_expired(st, e)) {
+        ep_aof_record rec;
+        if ((r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key))) != EP_OK) return r;
+        e = NULL;
+    }
+    if (e && type != EP__ANY_TYPE && ep_ks_entry_type(e) != type)
+        return ep__st_fail(st, EP_ERR_WRONG_TYPE, "the key holds a value of another type", key);
+    *out = e;
+    return EP_OK;
+}
+
+/* ---- open and close ---------------------------------------------------------------- */
+
+EP_API void ep_store_config_init(ep_store_config *cfg) {
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->fsync = EP_FSYNC_EVERYSEC;
+    cfg->keyspace_seed = 0x5eed0f5eed0f5eedull;
+    cfg->rewrite_min_bytes = (uint64_t)1 << 20;
+    cfg->expire_scan = 20;
+    cfg->repair_tail = 1;
+}
+
+/* Recovery reads the wall clock once; it must be the store's base. */
+static int64_t ep__st_base_clock(void *user) {
+    return *(const int64_t *)user;
+}
+
+/* The directory: present, or created when asked (the file layer's one
+ * make-dirs rule: every missing level, each parent synced). */
+static ep_result ep__st_dir(ep_store *st, ep_error *err) {
+    ep_result r = st->vfs->stat(st->vfs, st->dir, NULL, NULL);
+    if (r == EP_OK) return EP_OK;
+    if (r != EP_ERR_NOT_FOUND || !st->cfg.create_dir)
+        return ep_error_set(err, r, UINT64_MAX, "store directory %s: %s", st->dir, ep_result_str(r));
+    return ep__stream_make_dirs(st->vfs, &st->alloc, st->dir, err);
+}
+
+/* Recovery into st->ks, refusing any outcome that would lose or double data
+ * once the store starts writing over it. */
+static ep_result ep__st_recover(ep_store *st, ep_error *err) {
+    ep_recover_config rc;
+    ep_recover_result res;
+    ep_result r;
+    ep_recover_config_init(&rc);
+    rc.vfs = st->vfs;
+    rc.alloc = &st->alloc;
+    rc.key = st->cfg.key;
+    rc.wall_clock_ms = ep__st_base_clock;
+    rc.clock_user = &st->base_ms;
+    rc.log = st->cfg.log;
+    rc.log_user = st->cfg.log_user;
+    rc.keyspace_seed = st->cfg.keyspace_seed;
+    memset(&res, 0, sizeof res);
+    r = ep_recover_shard(st->dir, st->shard, &rc, &res);
+    if (r == EP_OK && res.snapshot_present && !res.snapshot_loaded) {
+        r = res.snapshot_error.code != EP_OK ? res.snapshot_error.code : EP_ERR_CORRUPT;
+        ep_error_set(err, r, res.snapshot_error.offset, "snapshot %s not loaded (%s): refusing to write over it",
+                     st->snap_path, res.snapshot_error.message);
+    } else if (r == EP_OK && res.trailer == EP_TRAILER_INVALID) {
+        r = ep_error_set(err, EP_ERR_CORRUPT, UINT64_MAX,
+                         "snapshot %s has an unreadable trailer: which AOF records it holds is unknown", st->snap_path);
+    } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR) {
+        if (err) *err = res.aof_error;
+        r = res.aof_error.code != EP_OK ? res.aof_error.code : EP_ERR_CORRUPT;
+    } else if (r != EP_OK) {
+        ep_error_set(err, r, UINT64_MAX, "recovering %s shard %u: %s", st->dir, (unsigned)st->shard,
+                     ep_result_str(r));
+    }
+    if (r == EP_OK) {
+        st->ks = res.keyspace;
+        res.keyspace = NULL;
+    }
+    ep_recover_result_free(&res);
+    return r;
+}
+
+static ep_result ep__st_open_aof(ep_store *st, ep_error *err) {
+    char path[EP__STORE_PATH_MAX];
+    ep_aof_writer_config wc;
+    ep_result r = ep_aof_path(st->dir, st->shard, path, sizeof path);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "AOF path too long");
+    ep_aof_writer_config_init(&wc);
+    wc.vfs = st->vfs;
+    wc.alloc = &st->alloc;
+    wc.key = st->cfg.key;
+    wc.fsync = st->cfg.fsync;
+    if (st->cfg.aof_buffer_size) wc.buffer_size = st->cfg.aof_buffer_size;
+    wc.clock_ms = st->cfg.clock_ms;
+    wc.clock_user = st->cfg.clock_user;
+    wc.repair_tail = st->cfg.repair_tail;
+    return ep_aof_writer_open(path, &wc, &st->aof, err);
+}
+
+static void ep__st_measure_snapshot(ep_store *st) {
+    uint64_t size = 0;
+    if (st->vfs->stat(st->vfs, st->snap_path, &size, NULL) == EP_OK) st->snap_size = size;
+}
+
+static void ep__st_free(ep_store *st) {
+    ep_allocator a = st->alloc;
+    ep_keyspace_free(st->ks);
+    ep_buf_free(&st->scratch);
+    ep_buf_free(&st->keys);
+    ep_free(&a, st);
+}
+
+EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_store_config *cfg, ep_store **out) {
+    ep_store_config def;
+    const ep_allocator *a;
+    ep_error *err;
+    ep_store *st;
+    size_t dl;
+    ep_result r;
+    if (!cfg) {
+        ep_store_config_init(&def);
+        cfg = &def;
+    }
+    err = cfg->error_out;
+    if (err) ep_error_clear(err);
+    if (!out || !dir || !*dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "no directory or no out");
+    *out = NULL;
+    if ((dl = strlen(dir)) >= EP__STORE_PATH_MAX)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "directory path too long");
+    a = cfg->alloc ? cfg->alloc : ep_allocator_default();
+    st = (ep_store *)ep_malloc(a, sizeof *st);
+    if (!st) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the store");
+    memset(st, 0, sizeof *st);
+    st->alloc = *a;
+    st->cfg = *cfg;
+    st->cfg.error_out = NULL;
+    st->cfg.alloc = &st->alloc;
+    memcpy(st->dir, dir, dl + 1);
+    st->shard = shard_id;
+    ep_buf_init(&st->scratch, &st->alloc);
+    ep_buf_init(&st->keys, &st->alloc);
+    st->vfs = cfg->vfs;
+    if (!st->vfs) {
+        if ((r = ep_vfs_os_init(&st->os)) != EP_OK) {
+            ep__st_free(st);
+            return ep_error_set(err, r, UINT64_MAX, "no OS file system in this build");
+        }
+        st->vfs = &st->os;
+    }
+    st->base_ms = ep__st_now(st);
+    r = ep_snapshot_path(st->dir, shard_id, st->snap_path, sizeof st->snap_path);
+    if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot path too long");
+    if (r == EP_OK) r = ep__st_dir(st, err);
+    /* The writer first: it takes the AOF's lock (no second store recovers
+     * the shard meanwhile) and cuts a tail a crash left unfinished, so that
+     * recovery then reads exactly the records later appends follow. */
+    if (r == EP_OK) r = ep__st_open_aof(st, err);
+    if (r == EP_OK) r = ep__st_recover(st, err);
+    if (r != EP_OK) {
+        if (st->aof) (void)ep_aof_writer_close(st->aof); /* nothing was appended */
+        ep__st_free(st);
+        return r;
+    }
+    ep__st_measure_snapshot(st);
+    *out = st;
+    return EP_OK;
+}
+
+EP_API ep_result ep_store_close(ep_store *st) {
+    ep_result r;
+    if (!st) return EP_OK;
+    r = ep_aof_writer_close(st->aof);
+    ep__st_free(st);
+    return r;
+}
+
+EP_API const ep_error *ep_store_error(const ep_store *st) {
+    return st ? &st->err : NULL;
+}
+
+EP_API const ep_keyspace *ep_store_keyspace(const ep_store *st) {
+    return st ? st->ks : NULL;
+}
+
+EP_API int64_t ep_store_ttl_base(const ep_store *st) {
+    return st ? st->base_ms : 0;
+}
+
+/* ---- whole store ------------------------------------------------------------------- */
+
+static ep_result ep__st_writer_result(ep_store *st, ep_result r) {
+    if (r != EP_OK) {
+        const ep_error *we = ep_aof_writer_error(st->aof);
+        if (we && we->code != EP_OK) st->err = *we;
+    }
+    return r;
+}
+
+EP_API ep_result ep_store_sync(ep_store *st) {
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    return ep__st_writer_result(st, ep_aof_writer_sync(st->aof));
+}
+
+/* Snapshots count ttls from their own time: move the base to now. */
+static void ep__st_rebase(ep_store *st) {
+    int64_t now = ep__st_now(st);
+    if (now <= st->base_ms) return;
+    ep_keyspace_age_ttls(st->ks, now - st->base_ms);
+    st->base_ms = now;
+}
+
+static void ep__st_shard_config(const ep_store *st, ep_shard_config *sc) {
+    ep_shard_config_init(sc);
+    sc->vfs = st->vfs;
+    sc->alloc = &st->alloc;
+    sc->key = st->cfg.key;
+}
+
+/* Copies into st->keys ([u64 len][bytes] each) the keys of up to `scan`
+ * entries from table slot *slot on (all of them for scan SIZE_MAX) that
+ * pass keep; *slot moves on (0 after the last). Deleting or re-linking keys
+ * moves entries in the table, so callers act on the copies. */
+static ep_result ep__st_collect(ep_store *st, size_t *slot, size_t scan,
+                                int (*keep)(const ep_store *, const ep_ks_entry *)) {
+    ep_keyspace_iter it;
+    const ep_ks_entry *e = NULL;
+    size_t seen;
+    ep_buf_reset(&st->keys);
+    ep_keyspace_iter_init(&it);
+    it.slot = *slot;
+    for (seen = 0; seen < scan; seen++) {
+        if ((e = ep_keyspace_next(st->ks, &it)) == NULL) break;
+        if (keep(st, e)) {
+            ep_bytes k = ep_ks_entry_key(e);
+            uint64_t n = (uint64_t)k.len;
+            ep_buf_put(&st->keys, &n, sizeof n);
+            ep_buf_put(&st->keys, k.data, k.len);
+        }
+    }
+    *slot = e ? it.slot : 0;
+    if (st->keys.err) {
+        st->keys.err = EP_OK;
+        return EP_ERR_NOMEM;
+    }
+    return EP_OK;
+}
+
+/* The next collected key at *pos, or 0 when none is left. */
+static int ep__st_next_key(const ep_store *st, size_t *pos, ep_bytes *key) {
+    uint64_t n;
+    if (*pos >= st->keys.len) return 0;
+    memcpy(&n, st->keys.data + *pos, sizeof n);
+    *key = ep_bytes_of(st->keys.data + *pos + sizeof n, (size_t)n);
+    *pos += sizeof n + (size_t)n;
+    return 1;
+}
+
+static int ep__st_has_deadline(const ep_store *st, const ep_ks_entry *e) {
+    (void)st;
+    return ep_ks_entry_ttl(e) > 0;
+}
+
+/* A snapshot holds ttls as ms remaining at its own time, and recovery counts
+ * them from the moment it runs (ember's format): after the snapshot the
+ * store logs each key's deadline as PEXPIREAT, so time the process spends
+ * down is not added to them. (A crash before these are synced gives ember's
+ * behaviour for those keys: the ttl counts from the restart.) */
+static ep_result ep__st_log_deadlines(ep_store *st) {
+    size_t slot = 0, pos = 0;
+    ep_bytes key;
+    ep_result r = ep__st_collect(st, &slot, SIZE_MAX, ep__st_has_deadline);
+    if (r != EP_OK) return ep_error_set(&st->err, r, UINT64_MAX, "no memory to log the deadlines after a snapshot");
+    if ((r = ep_aof_batch_begin(st->aof)) != EP_OK) return ep__st_writer_result(st, r);
+    while (r == EP_OK && ep__st_next_key(st, &pos, &key)) {
+        const ep_ks_entry *e = ep_keyspace_get(st->ks, key.data, key.len);
+        ep_aof_record rec;
+        r = ep__st_log1(st, &rec, ep_aof_rec_pexpireat(&rec, key, st->base_ms + ep_ks_entry_ttl(e)));
+    }
+    if (r == EP_OK) return ep__st_writer_result(st, ep_aof_batch_end(st->aof));
+    (void)ep_aof_batch_end(st->aof);
+    return r;
+}
+
+EP_API ep_result ep_store_snapshot(ep_store *st) {
+    ep_shard_config sc;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    ep__st_rebase(st);
+    ep__st_shard_config(st, &sc);
+    r = ep_shard_snapshot(st->dir, st->shard, st->ks, st->aof, &sc, &st->err);
+    if (r != EP_OK) return r;
+    ep__st_measure_snapshot(st);
+    return ep__st_log_deadlines(st);
+}
+
+EP_API ep_result ep_store_rewrite(ep_store *st) {
+    ep_shard_config sc;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    ep__st_rebase(st);
+    ep__st_shard_config(st, &sc);
+    r = ep_shard_rewrite(st->dir, st->shard, st->ks, st->aof, &sc, &st->err);
+    if (r != EP_OK) return r;
+    ep__st_measure_snapshot(st);
+    return ep__st_log_deadlines(st);
+}
+
+static int ep__st_is_expired(const ep_store *st, const ep_ks_entry *e) {
+    return ep__st_expired(st, e);
+}
+
+/* Redis's active expiry, bounded: examines up to expire_scan keys from
+ * where the last tick stopped and deletes (logs DEL for) the expired ones.
+ * No memory for the list: a later tick tries again. */
+static ep_result ep__st_expire_some(ep_store *st) {
+    size_t pos = 0;
+    ep_bytes key;
+    ep_result r = EP_OK;
+    if (!st->cfg.expire_scan || ep__st_collect(st, &st->expire_slot, st->cfg.expire_scan, ep__st_is_expired) != EP_OK)
+        return EP_OK;
+    while (r == EP_OK && ep__st_next_key(st, &pos, &key)) {
+        ep_aof_record rec;
+        r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key));
+    }
+    return r;
+}
+
+static int ep__st_rewrite_due(const ep_store *st) {
+    ep_aof_stats ws;
+    if (!st->cfg.rewrite_factor) return 0;
+    ep_aof_writer_stats(st->aof, &ws);
+    if (ws.size <= st->cfg.rewrite_min_bytes) return 0;
+    return ws.size / st->cfg.rewrite_factor > st->snap_size;
+}
+
+EP_API ep_result ep_store_tick(ep_store *st) {
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    if ((r = ep__st_writer_result(st, ep_aof_writer_tick(st->aof))) != EP_OK) return r;
+    if ((r = ep__st_expire_some(st)) != EP_OK) return r;
+    if (ep__st_rewrite_due(st)) return ep_store_rewrite(st);
+    return EP_OK;
+}
+
+/* ---- keys ------------------------------------------------------------------------ */
+
+EP_API ep_result ep_store_set(ep_store *st, ep_bytes key, ep_bytes value, int64_t ttl_ms, unsigned flags) {
+    ep_aof_record recs[2];
+    const ep_ks_entry *e;
+    size_t n = 1;
+    int64_t at = 0, rel = -1;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    if ((flags & EP_STORE_NX) && (flags & EP_STORE_XX)) return EP_ERR_INVALID_ARG;
+    if ((flags & EP_STORE_KEEPTTL) && ttl_ms >= 0) return EP_ERR_INVALID_ARG;
+    if (ttl_ms == 0 || (ttl_ms > 0 && !ep__st_deadline(st, ttl_ms, &at)))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "invalid expire time in SET", key);
+    if ((r = ep__st_write(st, key, EP__ANY_TYPE, &e)) != EP_OK) return r;
+    if ((flags & EP_STORE_NX) && e) return EP_ERR_EXISTS;
+    if ((flags & EP_STORE_XX) && !e) return EP_ERR_NOT_FOUND;
+    if (ttl_ms > 0) rel = ttl_ms;
+    if ((flags & EP_STORE_KEEPTTL) && e && (rel = ep__st_remaining(st, e)) > 0) {
+        if (!ep__st_deadline(st, rel, &at)) at = INT64_MAX;
+    }
+    ep_aof_rec_set(&recs[0], key, value, rel);
+    if (rel > 0) ep_aof_rec_pexpireat(&recs[n++], key, at);
+    return ep__st_log(st, recs, n);
+}
+
+EP_API ep_result ep_store_get(ep_store *st, ep_bytes key, ep_bytes *value) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP_TYPE_STRING, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (value) *value = ep_ks_entry_value(e);
+    return EP_OK;
+}
+
+EP_API ep_result ep_store_del(ep_store *st, ep_bytes key, int *deleted) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP__ANY_TYPE, &e);
+    if (deleted) *deleted = 0;
+    if (r != EP_OK || !e) return r;
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key))) == EP_OK && deleted) *deleted = 1;
+    return r;
+}
+
+EP_API ep_result ep_store_exists(ep_store *st, ep_bytes key, int *exists) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP__ANY_TYPE, &e);
+    if (exists) *exists = e != NULL;
+    return r;
+}
+
+EP_API ep_result ep_store_type(ep_store *st, ep_bytes key, uint8_t *type) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP__ANY_TYPE, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (type) *type = ep_ks_entry_type(e);
+    return EP_OK;
+}
+
+/* INCR, DECR, INCRBY, DECRBY: rec is the record to log, delta what it adds. */
+static ep_result ep__st_incr(ep_store *st, ep_bytes key, ep_aof_record *rec, int64_t delta, int64_t *value) {
+    const ep_ks_entry *e;
+    int64_t cur = 0, next;
+    ep_result r = ep__st_write(st, key, EP_TYPE_STRING, &e);
+    if (r != EP_OK) return r;
+    if (e) {
+        ep_bytes v = ep_ks_entry_value(e);
+        if (!ep_parse_i64(v.data, v.len, &cur))
+            return ep__st_fail(st, EP_ERR_BAD_VALUE, "value is not an integer or out of range", key);
+    }
+    if (!ep__st_checked_add(cur, delta, &next))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "increment or decrement would overflow", key);
+    if ((r = ep__st_log(st, rec, 1)) == EP_OK && value) *value = next;
+    return r;
+}
+
+EP_API ep_result ep_store_incr(ep_store *st, ep_bytes key, int64_t *value) {
+    ep_aof_record rec;
+    ep_aof_rec_incr(&rec, key);
+    return ep__st_incr(st, key, &rec, 1, value);
+}
+
+EP_API ep_result ep_store_decr(ep_store *st, ep_bytes key, int64_t *value) {
+    ep_aof_record rec;
+    ep_aof_rec_decr(&rec, key);
+    return ep__st_incr(st, key, &rec, -1, value);
+}
+
+EP_API ep_result ep_store_incrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value) {
+    ep_aof_record rec;
+    ep_aof_rec_incrby(&rec, key, delta);
+    return ep__st_incr(st, key, &rec, delta, value);
+}
+
+EP_API ep_result ep_store_decrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value) {
+    ep_aof_record rec;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    if (delta == INT64_MIN) return ep__st_fail(st, EP_ERR_BAD_VALUE, "decrement would overflow", key);
+    ep_aof_rec_decrby(&rec, key, delta);
+    return ep__st_incr(st, key, &rec, -delta, value);
+}
+
+EP_API ep_result ep_store_append(ep_store *st, ep_bytes key, ep_bytes value, size_t *len) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_STRING, &e);
+    if (r != EP_OK) return r;
+    if ((e ? ep_ks_entry_len(e) : 0) + (uint64_t)value.len > EP_MAX_FIELD_LEN)
+        return ep__st_fail(st, EP_ERR_LIMIT, "string exceeds maximum allowed size", key);
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_append(&rec, key, value))) == EP_OK && len) *len = ep__st_len(st, key);
+    return r;
+}
+
+/* EXPIRE / PEXPIRE in ms: a deadline as PEXPIREAT, or DEL for ms <= 0. */
+static ep_result ep__st_expire_ms(ep_store *st, ep_bytes key, int64_t ms, int ok, int *set) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    int64_t at = 0;
+    ep_result r = ep__st_usable(st);
+    if (set) *set = 0;
+    if (r != EP_OK) return r;
+    if (!ok || (ms > 0 && !ep__st_deadline(st, ms, &at)))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "invalid expire time", key);
+    if ((r = ep__st_write(st, key, EP__ANY_TYPE, &e)) != EP_OK || !e) return r;
+    if (ms <= 0) r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key));
+    else r = ep__st_log1(st, &rec, ep_aof_rec_pexpireat(&rec, key, at));
+    if (r == EP_OK && set) *set = 1;
+    return r;
+}
+
+EP_API ep_result ep_store_expire(ep_store *st, ep_bytes key, int64_t seconds, int *set) {
+    int ok = seconds <= INT64_MAX / 1000 && seconds >= INT64_MIN / 1000;
+    return ep__st_expire_ms(st, key, ok ? seconds * 1000 : 0, ok, set);
+}
+
+EP_API ep_result ep_store_pexpire(ep_store *st, ep_bytes key, int64_t ms, int *set) {
+    return ep__st_expire_ms(st, key, ms, 1, set);
+}
+
+EP_API ep_result ep_store_persist(ep_store *st, ep_bytes key, int *removed) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP__ANY_TYPE, &e);
+    if (removed) *removed = 0;
+    if (r != EP_OK || !e || ep_ks_entry_ttl(e) < 0) return r;
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_persist(&rec, key))) == EP_OK && removed) *removed = 1;
+    return r;
+}
+
+EP_API ep_result ep_store_ttl(ep_store *st, ep_bytes key, int64_t *ms) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP__ANY_TYPE, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (ms) *ms = ep__st_remaining(st, e);
+    return EP_OK;
+}
+
+static int ep__st_same(ep_bytes a, ep_bytes b) {
+    return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+}
+
+EP_API ep_result ep_store_rename(ep_store *st, ep_bytes key, ep_bytes new_key) {
+    const ep_ks_entry *e, *d;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP__ANY_TYPE, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (ep__st_same(key, new_key)) return EP_OK;
+    if ((r = ep__st_write(st, new_key, EP__ANY_TYPE, &d)) != EP_OK) return r;
+    return ep__st_log1(st, &rec, ep_aof_rec_rename(&rec, key, new_key));
+}
+
+EP_API ep_result ep_store_copy(ep_store *st, ep_bytes src, ep_bytes dst, int replace, int *copied) {
+    const ep_ks_entry *e, *d;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, src, EP__ANY_TYPE, &e);
+    if (copied) *copied = 0;
+    if (r != EP_OK || !e) return r;
+    if (ep__st_same(src, dst)) return ep__st_fail(st, EP_ERR_INVALID_ARG, "source and destination are the same", src);
+    if ((r = ep__st_write(st, dst, EP__ANY_TYPE, &d)) != EP_OK) return r;
+    if (d && !replace) return EP_OK;
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_copy(&rec, src, dst, replace))) == EP_OK && copied) *copied = 1;
+    return r;
+}
+
+/* ---- lists ------------------------------------------------------------------------ */
+
+static ep_result ep__st_push(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, int front, size_t *len) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if (n == 0 || !values) return EP_ERR_INVALID_ARG;
+    r = front ? ep_aof_rec_lpush(&rec, &st->scratch, key, values, n) : ep_aof_rec_rpush(&rec, &st->scratch, key, values, n);
+    if ((r = ep__st_log1(st, &rec, r)) == EP_OK && len) *len = ep__st_len(st, key);
+    return r;
+}
+
+EP_API ep_result ep_store_lpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len) {
+    return ep__st_push(st, key, values, n, 1, len);
+}
+
+EP_API ep_result ep_store_rpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len) {
+    return ep__st_push(st, key, values, n, 0, len);
+}
+
+static ep_result ep__st_pop(ep_store *st, ep_bytes key, int front, ep_buf *out) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_bytes item;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if (!e || ep_ks_list_index(e, front ? 0 : -1, &item) != EP_OK) return EP_ERR_NOT_FOUND;
+    if (out) { /* copied before the pop frees it; no memory: nothing logged */
+        ep_buf_reset(out);
+        if (item.len && ep_buf_reserve(out, item.len) != EP_OK) {
+            out->err = EP_OK;
+            return ep__st_fail(st, EP_ERR_NOMEM, "no memory for the popped element", key);
+        }
+        ep_buf_put(out, item.data, item.len);
+    }
+    return ep__st_log1(st, &rec, front ? ep_aof_rec_lpop(&rec, key) : ep_aof_rec_rpop(&rec, key));
+}
+
+EP_API ep_result ep_store_lpop(ep_store *st, ep_bytes key, ep_buf *out) {
+    return ep__st_pop(st, key, 1, out);
+}
+
+EP_API ep_result ep_store_rpop(ep_store *st, ep_bytes key, ep_buf *out) {
+    return ep__st_pop(st, key, 0, out);
+}
+
+/* LLEN, HLEN, SCARD, ZCARD: 0 for an absent key. */
+static ep_result ep__st_card(ep_store *st, ep_bytes key, uint8_t type, size_t *len) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, type, &e);
+    if (len) *len = r == EP_OK && e ? ep_ks_entry_len(e) : 0;
+    return r;
+}
+
+EP_API ep_result ep_store_llen(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_LIST, len);
+}
+
+EP_API ep_result ep_store_lindex(ep_store *st, ep_bytes key, int64_t index, ep_bytes *item) {
+    const ep_ks_entry *e;
+    ep_bytes v;
+    ep_result r = ep__st_read(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if ((r = ep_ks_list_index(e, index, &v)) == EP_OK && item) *item = v;
+    return r;
+}
+
+EP_API ep_result ep_store_lrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, ep_ks_value_iter *it,
+                                 size_t *count) {
+    const ep_ks_entry *e;
+    ep_result r;
+    if (!it || !count) return EP_ERR_INVALID_ARG;
+    ep_ks_value_iter_range(it, NULL, 0, -1, 0, count); /* empty until positioned */
+    if ((r = ep__st_read(st, key, EP_TYPE_LIST, &e)) != EP_OK) return r;
+    return ep_ks_value_iter_range(it, e, start, stop, 0, count);
+}
+
+EP_API ep_result ep_store_lset(ep_store *st, ep_bytes key, int64_t index, ep_bytes value) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_bytes v;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if (!e) return ep__st_fail(st, EP_ERR_NOT_FOUND, "no such key", key);
+    if (ep_ks_list_index(e, index, &v) != EP_OK) return ep__st_fail(st, EP_ERR_LIMIT, "index out of range", key);
+    return ep__st_log1(st, &rec, ep_aof_rec_lset(&rec, key, index, value));
+}
+
+EP_API ep_result ep_store_ltrim(ep_store *st, ep_bytes key, int64_t start, int64_t stop) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK || !e) return r;
+    return ep__st_log1(st, &rec, ep_aof_rec_ltrim(&rec, key, start, stop));
+}
+
+EP_API ep_result ep_store_linsert(ep_store *st, ep_bytes key, int before, ep_bytes pivot, ep_bytes value,
+                                  int64_t *len) {
+    const ep_ks_entry *e;
+    ep_ks_value_iter it;
+    ep_aof_record rec;
+    ep_item item;
+    int found = 0;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (len) *len = 0;
+    if (r != EP_OK || !e) return r;
+    ep_ks_value_iter_init(&it, e);
+    while (!found && ep_ks_value_next(&it, &item)) found = ep__st_same(item.a, pivot);
+    if (!found) {
+        if (len) *len = -1;
+        return EP_OK;
+    }
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_linsert(&rec, key, before, pivot, value))) == EP_OK && len)
+        *len = (int64_t)ep__st_len(st, key);
+    return r;
+}
+
+EP_API ep_result ep_store_lrem(ep_store *st, ep_bytes key, int64_t count, ep_bytes value, size_t *removed) {
+    const ep_ks_entry *e;
+    ep_ks_value_iter it;
+    ep_aof_record rec;
+    ep_item item;
+    size_t matches = 0, before;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (removed) *removed = 0;
+    if (r != EP_OK || !e) return r;
+    ep_ks_value_iter_init(&it, e);
+    while (ep_ks_value_next(&it, &item)) if (ep__st_same(item.a, value)) matches++;
+    if (matches == 0) return EP_OK;
+    before = ep_ks_entry_len(e);
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_lrem(&rec, key, count, value))) == EP_OK && removed)
+        *removed = before - ep__st_len(st, key);
+    return r;
+}
+
+/* ---- hashes, sets, sorted sets ----------------------------------------------------- */
+
+/* Logs rec (built into scratch with result `built`) on a collection of
+ * `type`; *delta gets how much its length grew (grow) or shrank. */
+static ep_result ep__st_coll_log(ep_store *st, ep_bytes key, ep_aof_record *rec, ep_result built, int grow,
+                                 size_t *delta) {
+    size_t before = ep__st_len(st, key), after;
+    ep_result r = ep__st_log1(st, rec, built);
+    if (r != EP_OK) return r;
+    after = ep__st_len(st, key);
+    if (delta) *delta = grow ? after - before : before - after;
+    return EP_OK;
+}
+
+/* The removals of HDEL / SREM / ZREM: nothing logged when none is present. */
+static int ep__st_any_present(const ep_store *st, const ep_ks_entry *e, const ep_bytes *names, uint32_t n) {
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        ep_bytes v;
+        double s;
+        switch (ep_ks_entry_type(e)) {
+        case EP_TYPE_HASH: if (ep_ks_hash_get(st->ks, e, names[i], &v) == EP_OK) return 1; break;
+        case EP_TYPE_SET: if (ep_ks_set_contains(st->ks, e, names[i]) == EP_OK) return 1; break;
+        default: if (ep_ks_zset_score(st->ks, e, names[i], &s) == EP_OK) return 1; break;
+        }
+    }
+    return 0;
+}
+
+static ep_result ep__st_remove(ep_store *st, ep_bytes key, uint8_t type, const ep_bytes *names, uint32_t n,
+                               size_t *removed) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, type, &e), b;
+    if (removed) *removed = 0;
+    if (r != EP_OK) return r;
+    if (n && !names) return EP_ERR_INVALID_ARG;
+    if (!e || !ep__st_any_present(st, e, names, n)) return EP_OK;
+    if (type == EP_TYPE_HASH) b = ep_aof_rec_hdel(&rec, &st->scratch, key, names, n);
+    else if (type == EP_TYPE_SET) b = ep_aof_rec_srem(&rec, &st->scratch, key, names, n);
+    else b = ep_aof_rec_zrem(&rec, &st->scratch, key, names, n);
+    return ep__st_coll_log(st, key, &rec, b, 0, removed);
+}
+
+EP_API ep_result ep_store_hset(ep_store *st, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                               uint32_t n, size_t *added) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_HASH, &e);
+    if (added) *added = 0;
+    if (r != EP_OK) return r;
+    if (n == 0 || !fields || !values) return EP_ERR_INVALID_ARG;
+    return ep__st_coll_log(st, key, &rec, ep_aof_rec_hset(&rec, &st->scratch, key, fields, values, n), 1, added);
+}
+
+EP_API ep_result ep_store_hget(ep_store *st, ep_bytes key, ep_bytes field, ep_bytes *value) {
+    const ep_ks_entry *e;
+    ep_bytes v;
+    ep_result r = ep__st_read(st, key, EP_TYPE_HASH, &e);
+    if (r != EP_OK) return r;
+    if ((r = ep_ks_hash_get(st->ks, e, field, &v)) == EP_OK && value) *value = v;
+    return r;
+}
+
+EP_API ep_result ep_store_hdel(ep_store *st, ep_bytes key, const ep_bytes *fields, uint32_t n, size_t *removed) {
+    return ep__st_remove(st, key, EP_TYPE_HASH, fields, n, removed);
+}
+
+EP_API ep_result ep_store_hincrby(ep_store *st, ep_bytes key, ep_bytes field, int64_t delta, int64_t *value) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_bytes v;
+    int64_t cur = 0, next;
+    ep_result r = ep__st_write(st, key, EP_TYPE_HASH, &e);
+    if (r != EP_OK) return r;
+    if (e && ep_ks_hash_get(st->ks, e, field, &v) == EP_OK && !ep_parse_i64(v.data, v.len, &cur))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "hash value is not an integer", key);
+    if (!ep__st_checked_add(cur, delta, &next))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "increment or decrement would overflow", key);
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_hincrby(&rec, key, field, delta))) == EP_OK && value) *value = next;
+    return r;
+}
+
+EP_API ep_result ep_store_hlen(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_HASH, len);
+}
+
+/* HGETALL / SMEMBERS: every element; absent key: an empty iteration. */
+static ep_result ep__st_all(ep_store *st, ep_bytes key, uint8_t type, ep_ks_value_iter *it) {
+    const ep_ks_entry *e;
+    ep_result r;
+    if (!it) return EP_ERR_INVALID_ARG;
+    ep_ks_value_iter_init(it, NULL);
+    if ((r = ep__st_read(st, key, type, &e)) != EP_OK) return r;
+    ep_ks_value_iter_init(it, e);
+    return EP_OK;
+}
+
+EP_API ep_result ep_store_hgetall(ep_store *st, ep_bytes key, ep_ks_value_iter *it) {
+    return ep__st_all(st, key, EP_TYPE_HASH, it);
+}
+
+EP_API ep_result ep_store_sadd(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *added) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_SET, &e);
+    if (added) *added = 0;
+    if (r != EP_OK) return r;
+    if (n == 0 || !members) return EP_ERR_INVALID_ARG;
+    return ep__st_coll_log(st, key, &rec, ep_aof_rec_sadd(&rec, &st->scratch, key, members, n), 1, added);
+}
+
+EP_API ep_result ep_store_srem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed) {
+    return ep__st_remove(st, key, EP_TYPE_SET, members, n, removed);
+}
+
+EP_API ep_result ep_store_sismember(ep_store *st, ep_bytes key, ep_bytes member, int *is_member) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP_TYPE_SET, &e);
+    if (is_member) *is_member = r == EP_OK && ep_ks_set_contains(st->ks, e, member) == EP_OK;
+    return r;
+}
+
+EP_API ep_result ep_store_smembers(ep_store *st, ep_bytes key, ep_ks_value_iter *it) {
+    return ep__st_all(st, key, EP_TYPE_SET, it);
+}
+
+EP_API ep_result ep_store_scard(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_SET, len);
+}
+
+EP_API ep_result ep_store_zadd(ep_store *st, ep_bytes key, const double *scores, const ep_bytes *members,
+                               uint32_t n, size_t *added) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    uint32_t i;
+    ep_result r = ep__st_write(st, key, EP_TYPE_ZSET, &e);
+    if (added) *added = 0;
+    if (r != EP_OK) return r;
+    if (n == 0 || !scores || !members) return EP_ERR_INVALID_ARG;
+    for (i = 0; i < n; i++)
+        if (scores[i] != scores[i]) return ep__st_fail(st, EP_ERR_BAD_VALUE, "value is not a valid float", key);
+    return ep__st_coll_log(st, key, &rec, ep_aof_rec_zadd(&rec, &st->scratch, key, scores, members, n), 1, added);
+}
+
+EP_API ep_result ep_store_zrem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed) {
+    return ep__st_remove(st, key, EP_TYPE_ZSET, members, n, removed);
+}
+
+EP_API ep_result ep_store_zscore(ep_store *st, ep_bytes key, ep_bytes member, double *score) {
+    const ep_ks_entry *e;
+    double s;
+    ep_result r = ep__st_read(st, key, EP_TYPE_ZSET, &e);
+    if (r != EP_OK) return r;
+    if ((r = ep_ks_zset_score(st->ks, e, member, &s)) == EP_OK && score) *score = s;
+    return r;
+}
+
+EP_API ep_result ep_store_zrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, int reverse,
+                                 ep_ks_value_iter *it, size_t *count) {
+    const ep_ks_entry *e;
+    ep_result r;
+    if (!it || !count) return EP_ERR_INVALID_ARG;
+    ep_ks_value_iter_range(it, NULL, 0, -1, 0, count);
+    if ((r = ep__st_read(st, key, EP_TYPE_ZSET, &e)) != EP_OK) return r;
+    return ep_ks_value_iter_range(it, e, start, stop, reverse, count);
+}
+
+EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_ZSET, len);
+}
+/* ---- end src/recover/store.c ---- */
 
 #endif /* EMBER_PERSIST_IMPLEMENTATION */
 

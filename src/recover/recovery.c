@@ -729,8 +729,9 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     ep_buf_init(&trailer, cfg->alloc);
     ep__trailer_encode(&trailer, covered, hash, ks);
     if (trailer.err) {
+        r = trailer.err; /* ep_buf_free clears it */
         ep_buf_free(&trailer);
-        return ep_error_set(err, trailer.err, UINT64_MAX, "snapshot trailer: %s", ep_result_str(trailer.err));
+        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
     }
     *trailer_len = trailer.len;
     ep_snapshot_writer_config_init(&wc);
