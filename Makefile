@@ -161,3 +161,7 @@ fuzz-replay: $(FUZZ_BINS)
 
 clean:
 	rm -rf build build-asan build-*
+
+# The long loops at full size (100 SIGKILLs of resp_server ...).
+test-slow: $(TESTS) $(TOOL) $(EXAMPLES)
+	@EPT_SLOW=1 tests/run.sh $(TESTS)
