@@ -42,6 +42,7 @@ DECLARATIONS = [                 # public API, in layer order
     "src/file/keyfile.h",
     "src/file/aof.h",
     "src/file/snapshot.h",
+    "src/file/probe.h",
     "src/store/keyspace.h",
     "src/recover/recovery.h",
 ]
@@ -59,6 +60,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/file/keyfile.c",
     "src/file/aof.c",
     "src/file/snapshot.c",
+    "src/file/probe.c",
     "src/store/keyspace.c",
     "src/recover/recovery.c",
 ]
