@@ -43,6 +43,7 @@ DECLARATIONS = [                 # public API, in layer order
     "src/file/aof.h",
     "src/file/snapshot.h",
     "src/file/probe.h",
+    "src/file/repair.h",
     "src/store/keyspace.h",
     "src/recover/recovery.h",
 ]
@@ -61,6 +62,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/file/aof.c",
     "src/file/snapshot.c",
     "src/file/probe.c",
+    "src/file/repair.c",
     "src/store/keyspace.c",
     "src/recover/recovery.c",
 ]

@@ -366,6 +366,67 @@ EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_statu
     else ep_error_clear(&out->error);
 }
 
+/* Errors that describe the file's bytes (not the machine): salvage may
+ * look past them. */
+static int ep__aof_damage(ep_result r) {
+    switch (r) {
+    case EP_ERR_CHECKSUM: case EP_ERR_UNKNOWN_TAG: case EP_ERR_LIMIT: case EP_ERR_UTF8: case EP_ERR_BAD_VALUE:
+    case EP_ERR_DECRYPT: case EP_ERR_CORRUPT: case EP_ERR_EOF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Moves the window to start at `at` and reads more; at becomes rd->pos. */
+static ep_result ep__aof_rd_refill_at(ep__aof_rd *rd, size_t *at) {
+    ep_result r;
+    rd->pos = *at;
+    r = ep__aof_rd_fill(rd);
+    *at = rd->pos;
+    return r;
+}
+
+EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset) {
+    ep__aof_rd *rd;
+    size_t at;
+    if (!r || !resume_offset) return EP_ERR_INVALID_ARG;
+    rd = &r->rd;
+    if (rd->end != EP_AOF_END_ERROR) return rd->end == EP_AOF_READING ? EP_ERR_STATE : EP_END;
+    if (!ep__aof_damage(rd->fail)) return rd->fail;
+    at = rd->pos + 1;
+    for (;;) {
+        ep_aof_record rec;
+        size_t total;
+        ep_result x;
+        if (at >= rd->len) {
+            if (rd->at_eof) break;
+            if ((x = ep__aof_rd_refill_at(rd, &at)) != EP_OK) return x;
+            continue;
+        }
+        x = ep__aof_rd_extent(rd, rd->buf + at, rd->len - at, &rec, &total);
+        if (x == EP_ERR_EOF && !rd->at_eof) {
+            /* maybe a record longer than what is loaded: load it (capped by max_record_size) */
+            x = ep__aof_rd_refill_at(rd, &at);
+            if (x == EP_ERR_LIMIT) at++;
+            else if (x != EP_OK) return x;
+            continue;
+        }
+        if (x == EP_OK && ep__aof_rd_valid_at(rd, at)) {
+            rd->pos = at;
+            rd->end = EP_AOF_READING;
+            rd->fail = EP_OK;
+            rd->good_end = rd->base + at;
+            ep_error_clear(&rd->err);
+            *resume_offset = rd->base + at;
+            return EP_OK;
+        }
+        at++;
+    }
+    *resume_offset = rd->base + rd->len; /* nothing valid after the damage */
+    return EP_END;
+}
+
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r) {
     return &r->rd.err;
 }
