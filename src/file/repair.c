@@ -105,7 +105,7 @@ static ep_result ep__repair_scan(ep__repair *s, const char *path) {
                 reg.index = st.records;
                 reg.torn = 1;
                 ep_error_set(&reg.error, EP_ERR_EOF, st.good_offset,
-                             "torn tail: the last record is cut short (%llu bytes)",
+                             "the last record is cut short (%llu bytes)",
                              (unsigned long long)st.tail_bytes);
                 reg.error.index = st.records;
                 ep__repair_region(s, &reg);
