@@ -570,6 +570,16 @@ EP_API ep_result ep_vfs_read_all(ep_vfs *vfs, const char *path, const ep_allocat
 EP_API ep_result ep_vfs_write_all(ep_vfs *vfs, const char *path, const void *data, size_t len,
                                   ep_error *err);
 
+/* Copies len bytes of src at from to dst at to through buf (cap bytes);
+ * EP_ERR_IO if src ends early. */
+EP_API ep_result ep_vfs_copy_range(ep_vfs *vfs, ep_file *src, uint64_t from, ep_file *dst, uint64_t to,
+                                   uint64_t len, uint8_t *buf, size_t cap, ep_error *err);
+/* Copies from to `to` so that `to` is whole or absent at any crash: writes
+ * to.tmp, syncs it, renames it to `to` and syncs the directory. Refuses
+ * (EP_ERR_EXISTS) if `to` exists; never overwrites. For backups. */
+EP_API ep_result ep_vfs_copy_durable(ep_vfs *vfs, const char *from, const char *to, const ep_allocator *alloc,
+                                     ep_error *err);
+
 /* dir + "/" + name into out (cap bytes); EP_ERR_LIMIT if it does not fit.
  * An empty dir gives just name. */
 EP_API ep_result ep_path_join(char *out, size_t cap, const char *dir, const char *name);
@@ -1757,6 +1767,72 @@ EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_byte
 
 #endif /* EP_RECOVERY_H */
 /* ---- end src/recover/recovery.h ---- */
+
+/* ---- begin src/recover/maintain.h ---- */
+/* maintain: whole-shard maintenance for tools (ember-persist compact,
+ * encrypt, decrypt, rekey), on any vfs, crash-safe at every operation.
+ *
+ * Both first take the shard's AOF writer (its lock: a running writer makes
+ * them refuse with EP_ERR_LOCKED; its open trims a torn tail and refuses a
+ * damaged AOF, which `repair` handles), then recover the shard and refuse
+ * (EP_ERR_CORRUPT) if the snapshot is there but does not load, or the AOF
+ * stops at an error: acting on such a shard would make the loss permanent.
+ *
+ * compact: ep_shard_rewrite (snapshot + AOF into a fresh snapshot and an
+ * AOF holding only its header).
+ *
+ * migrate (plaintext <-> v3, or one key to another), a crash leaving the old
+ * state or the new one at every point, each whole:
+ *   1. compact under the old key           old: snapshot(old) has everything
+ *   2. remove the AOF, sync the directory  old: snapshot(old) alone
+ *   3. write the snapshot under new_key    new: snapshot(new) alone
+ *   4. a header-only AOF for new_key, as shard-ID.aof.migrate renamed into
+ *      place, directory synced            new: snapshot(new) + empty AOF
+ * With backup_suffix set, copies of the old shard-ID.snap and shard-ID.aof
+ * are made first (synced, never overwritten) and are kept: the old files
+ * stay on disk until the new ones are durable, and after. The lock is
+ * released between steps 1 and 4 (the AOF does not exist in between): stop
+ * the server first. */
+#ifndef EP_MAINTAIN_H
+#define EP_MAINTAIN_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_maint_config {
+    ep_vfs *vfs;                 /* NULL: the OS */
+    const ep_allocator *alloc;   /* NULL: default */
+    const ep_key *key;           /* the shard's key now; NULL: plaintext */
+    const ep_key *new_key;       /* migrate: the key it gets; NULL: plaintext */
+    const char *backup_suffix;   /* migrate: copy the old files to <file><suffix> first; NULL: no copies */
+    int64_t (*wall_clock_ms)(void *user); /* for recovery's PEXPIREAT; NULL: the OS clock */
+    void *clock_user;
+} ep_maint_config;
+
+typedef struct ep_maint_report {
+    uint64_t keys;               /* keys in the shard */
+    uint64_t records_replayed;   /* AOF records applied by the recovery */
+    uint64_t trimmed_bytes;      /* torn AOF tail cut by the writer's open */
+    uint64_t old_snapshot_bytes, old_aof_bytes;  /* before (0 if absent) */
+    uint64_t new_snapshot_bytes, new_aof_bytes;  /* after */
+    uint8_t old_version, new_version;            /* the snapshot's format version, before and after (0: none) */
+    int backups;                 /* copies made (migrate with backup_suffix) */
+} ep_maint_report;
+
+EP_API void ep_maint_config_init(ep_maint_config *cfg);
+EP_API ep_result ep_shard_compact(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err);
+EP_API ep_result ep_shard_migrate(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_MAINTAIN_H */
+/* ---- end src/recover/maintain.h ---- */
 
 #endif /* EMBER_PERSIST_H */
 
@@ -5219,6 +5295,62 @@ EP_API ep_result ep_path_dirname(char *out, size_t cap, const char *path) {
     memmove(out, res, n);
     out[n] = '\0';
     return EP_OK;
+}
+
+/* ---- durable copy ---------------------------------------------------------- */
+
+#define EP__COPY_BUF (256u * 1024u)
+
+EP_API ep_result ep_vfs_copy_range(ep_vfs *vfs, ep_file *src, uint64_t from, ep_file *dst, uint64_t to,
+                                   uint64_t len, uint8_t *buf, size_t cap, ep_error *err) {
+    ep_result r;
+    if (!vfs || !src || !dst || !buf || !cap)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    while (len > 0) {
+        size_t want = (size_t)EP__MIN((uint64_t)cap, len), got = 0;
+        if ((r = vfs->read(vfs, src, from, buf, want, &got, err)) != EP_OK) return r;
+        if (got != want) return ep_error_set(err, EP_ERR_IO, from, "copy: the file shrank while being copied");
+        if ((r = vfs->write(vfs, dst, to, buf, got, err)) != EP_OK) return r;
+        from += got;
+        to += got;
+        len -= got;
+    }
+    return EP_OK;
+}
+
+EP_API ep_result ep_vfs_copy_durable(ep_vfs *vfs, const char *from, const char *to, const ep_allocator *alloc,
+                                     ep_error *err) {
+    char tmp[4096], dir[4096];
+    ep_file *src = NULL, *dst = NULL;
+    uint64_t size = 0;
+    uint8_t *buf;
+    size_t n;
+    ep_result r;
+    if (!vfs || !from || !to) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    n = strlen(to);
+    if (n + 5 > sizeof tmp || ep_path_dirname(dir, sizeof dir, to) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "copy: path too long");
+    memcpy(tmp, to, n);
+    memcpy(tmp + n, ".tmp", 5);
+    if (vfs->stat(vfs, to, NULL, NULL) == EP_OK)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "copy: %s exists already", to);
+    if ((r = vfs->open(vfs, from, EP_OPEN_READ, &src, err)) != EP_OK) return r;
+    buf = (uint8_t *)ep_malloc(alloc, EP__COPY_BUF);
+    if (!buf) r = ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "copy: out of memory");
+    if (r == EP_OK) r = vfs->size(vfs, src, &size, err);
+    if (r == EP_OK) r = vfs->open(vfs, tmp, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &dst, err);
+    if (r == EP_OK) {
+        r = ep_vfs_copy_range(vfs, src, 0, dst, 0, size, buf, EP__COPY_BUF, err);
+        if (r == EP_OK) r = vfs->sync(vfs, dst, err);
+        if (r == EP_OK) r = vfs->close(vfs, dst, err);
+        else (void)vfs->close(vfs, dst, NULL);
+        if (r == EP_OK) r = vfs->rename(vfs, tmp, to, err);
+        if (r != EP_OK) (void)vfs->remove(vfs, tmp, NULL);
+    }
+    (void)vfs->close(vfs, src, NULL);
+    ep_free(alloc, buf);
+    if (r == EP_OK) r = vfs->sync_dir(vfs, dir, err);
+    return r;
 }
 /* ---- end src/vfs/vfs.c ---- */
 
@@ -9560,74 +9692,49 @@ static ep_result ep__repair_scan(ep__repair *s, const char *path) {
     return res;
 }
 
-/* Copies [start, end) of src to dst at *at. */
-static ep_result ep__repair_copy(ep__repair *s, ep_file *src, ep_file *dst, uint64_t start, uint64_t end,
-                                 uint64_t *at, uint8_t *buf) {
-    ep_result r;
-    while (start < end) {
-        size_t want = (size_t)EP__MIN((uint64_t)EP__REPAIR_COPY_BUF, end - start), got = 0;
-        if ((r = s->vfs->read(s->vfs, src, start, buf, want, &got, s->err)) != EP_OK) return r;
-        if (got != want)
-            return ep_error_set(s->err, EP_ERR_IO, start, "repair: the file shrank while being copied");
-        if ((r = s->vfs->write(s->vfs, dst, *at, buf, got, s->err)) != EP_OK) return r;
-        start += got;
-        *at += got;
-    }
-    return EP_OK;
-}
-
-/* Writes runs [0, nruns) of src (with the header) to path, synced. */
-static ep_result ep__repair_write(ep__repair *s, ep_file *src, const char *to, size_t nruns, uint8_t *buf) {
+/* The header and runs [0, keep) of src into `to`, synced. */
+static ep_result ep__repair_write(ep__repair *s, ep_file *src, const char *to, size_t keep) {
     ep_file *dst = NULL;
     uint64_t at = 0;
     size_t i;
-    ep_result r = s->vfs->open(s->vfs, to, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &dst, s->err);
-    if (r != EP_OK) return r;
-    r = ep__repair_copy(s, src, dst, 0, nruns ? EP_AOF_HEADER_SIZE : s->rep->file_size, &at, buf);
-    for (i = 0; r == EP_OK && i < nruns; i++) r = ep__repair_copy(s, src, dst, s->runs[i].start, s->runs[i].end, &at, buf);
-    if (r == EP_OK) r = s->vfs->sync(s->vfs, dst, s->err);
-    if (r != EP_OK) {
-        (void)s->vfs->close(s->vfs, dst, NULL);
-        (void)s->vfs->remove(s->vfs, to, NULL);
-        return r;
+    uint8_t *buf = (uint8_t *)ep_malloc(s->cfg->alloc, EP__REPAIR_COPY_BUF);
+    ep_result r;
+    if (!buf) return ep_error_set(s->err, EP_ERR_NOMEM, UINT64_MAX, "repair: out of memory");
+    r = s->vfs->open(s->vfs, to, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &dst, s->err);
+    if (r == EP_OK) {
+        r = ep_vfs_copy_range(s->vfs, src, 0, dst, 0, EP_AOF_HEADER_SIZE, buf, EP__REPAIR_COPY_BUF, s->err);
+        at = EP_AOF_HEADER_SIZE;
+        for (i = 0; r == EP_OK && i < keep; i++) {
+            uint64_t n = s->runs[i].end - s->runs[i].start;
+            r = ep_vfs_copy_range(s->vfs, src, s->runs[i].start, dst, at, n, buf, EP__REPAIR_COPY_BUF, s->err);
+            at += n;
+        }
+        if (r == EP_OK) r = s->vfs->sync(s->vfs, dst, s->err);
+        if (r == EP_OK) r = s->vfs->close(s->vfs, dst, s->err);
+        else (void)s->vfs->close(s->vfs, dst, NULL);
+        if (r != EP_OK) (void)s->vfs->remove(s->vfs, to, NULL);
     }
-    return s->vfs->close(s->vfs, dst, s->err);
-}
-
-/* "<path><suffix>" in out. */
-static ep_result ep__repair_name(char *out, size_t cap, const char *path, const char *suffix, ep_error *err) {
-    size_t n = strlen(path), m = strlen(suffix);
-    if (n + m + 1 > cap) return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "repair: path too long");
-    memcpy(out, path, n);
-    memcpy(out + n, suffix, m + 1);
-    return EP_OK;
+    ep_free(s->cfg->alloc, buf);
+    return r;
 }
 
 /* Backup first (durable), then the repaired file over path. */
 static ep_result ep__repair_apply(ep__repair *s, const char *path, ep_file *src, size_t keep) {
-    char tmp[4096], bak_tmp[4096], dir[4096];
-    const char *bak = s->cfg->backup_path;
-    uint8_t *buf;
+    char tmp[4096], dir[4096];
+    size_t n = strlen(path);
     ep_result r;
-    if (!bak) return ep_error_set(s->err, EP_ERR_INVALID_ARG, UINT64_MAX, "repair: no backup path");
-    if (s->vfs->stat(s->vfs, bak, NULL, NULL) == EP_OK)
-        return ep_error_set(s->err, EP_ERR_EXISTS, UINT64_MAX, "repair: backup %s exists already", bak);
-    if ((r = ep__repair_name(tmp, sizeof tmp, path, ".repair.tmp", s->err)) != EP_OK) return r;
-    if ((r = ep__repair_name(bak_tmp, sizeof bak_tmp, bak, ".tmp", s->err)) != EP_OK) return r;
-    if ((r = ep_path_dirname(dir, sizeof dir, path)) != EP_OK)
-        return ep_error_set(s->err, r, UINT64_MAX, "repair: path too long");
-    buf = (uint8_t *)ep_malloc(s->cfg->alloc, EP__REPAIR_COPY_BUF);
-    if (!buf) return ep_error_set(s->err, EP_ERR_NOMEM, UINT64_MAX, "repair: out of memory");
-    r = ep__repair_write(s, src, bak_tmp, 0, buf); /* the whole file, byte for byte */
-    if (r == EP_OK) r = s->vfs->rename(s->vfs, bak_tmp, bak, s->err);
-    if (r == EP_OK) r = s->vfs->sync_dir(s->vfs, dir, s->err);
-    if (r == EP_OK) r = ep__repair_write(s, src, tmp, keep, buf);
+    if (!s->cfg->backup_path) return ep_error_set(s->err, EP_ERR_INVALID_ARG, UINT64_MAX, "repair: no backup path");
+    if (n + 12 > sizeof tmp || ep_path_dirname(dir, sizeof dir, path) != EP_OK)
+        return ep_error_set(s->err, EP_ERR_LIMIT, UINT64_MAX, "repair: path too long");
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".repair.tmp", 12);
+    r = ep_vfs_copy_durable(s->vfs, path, s->cfg->backup_path, s->cfg->alloc, s->err);
+    if (r == EP_OK) r = ep__repair_write(s, src, tmp, keep);
     if (r == EP_OK) {
         r = s->vfs->rename(s->vfs, tmp, path, s->err);
         if (r != EP_OK) (void)s->vfs->remove(s->vfs, tmp, NULL);
     }
     if (r == EP_OK) r = s->vfs->sync_dir(s->vfs, dir, s->err);
-    ep_free(s->cfg->alloc, buf);
     return r;
 }
 
@@ -12963,6 +13070,198 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
     return ep__trailer_reset(vfs, p.snap, err);
 }
 /* ---- end src/recover/recovery.c ---- */
+
+/* ---- begin src/recover/maintain.c ---- */
+/* maintain: compact and migrate a shard, composed from the writer (lock,
+ * torn tail), recovery, ep_shard_rewrite and ep_shard_snapshot. */
+
+EP_API void ep_maint_config_init(ep_maint_config *cfg) { memset(cfg, 0, sizeof *cfg); }
+
+typedef struct ep__maint {
+    const ep_maint_config *cfg;
+    ep_maint_report *rep;
+    ep_vfs *vfs;
+    ep_vfs os;
+    const char *dir;
+    uint32_t shard;
+    char snap[4096], aof[4096];
+    ep_aof_writer *w;
+    ep_recover_result rec;
+    int have_rec;
+    ep_error *err;
+} ep__maint;
+
+static uint64_t ep__maint_size(ep__maint *m, const char *path) {
+    uint64_t n = 0;
+    return m->vfs->stat(m->vfs, path, &n, NULL) == EP_OK ? n : 0;
+}
+
+static uint8_t ep__maint_snap_version(ep__maint *m) {
+    ep_probe_info pi;
+    if (ep_probe_path(m->vfs, m->snap, &pi, NULL) != EP_OK || pi.kind != EP_PROBE_EMBER_SNAPSHOT) return 0;
+    return (uint8_t)pi.version;
+}
+
+static ep_result ep__maint_begin(ep__maint *m, const char *dir, uint32_t shard, const ep_maint_config *cfg,
+                                 ep_maint_report *out, ep_error *err) {
+    ep_result r;
+    memset(m, 0, sizeof *m);
+    if (!dir || !cfg || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard: missing argument");
+    memset(out, 0, sizeof *out);
+    m->cfg = cfg;
+    m->rep = out;
+    m->dir = dir;
+    m->shard = shard;
+    m->err = err;
+    m->vfs = cfg->vfs;
+    if (!m->vfs) {
+        if ((r = ep_vfs_os_init(&m->os)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "no OS file system");
+        m->vfs = &m->os;
+    }
+    if (ep_snapshot_path(dir, shard, m->snap, sizeof m->snap) != EP_OK ||
+        ep_aof_path(dir, shard, m->aof, sizeof m->aof) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "shard: path too long");
+    out->old_snapshot_bytes = ep__maint_size(m, m->snap);
+    out->old_aof_bytes = ep__maint_size(m, m->aof);
+    out->old_version = ep__maint_snap_version(m);
+    if (!out->old_snapshot_bytes && !out->old_aof_bytes)
+        return ep_error_set(err, EP_ERR_NOT_FOUND, UINT64_MAX, "no shard %lu in %s (neither %s nor %s)",
+                            (unsigned long)shard, dir, m->snap, m->aof);
+    return EP_OK;
+}
+
+/* The writer (lock, torn tail), then recovery of what it guards. */
+static ep_result ep__maint_load(ep__maint *m) {
+    ep_aof_writer_config wc;
+    ep_aof_writer_stats st;
+    ep_recover_config rc;
+    ep_recover_result *res = &m->rec;
+    ep_result r;
+    ep_aof_writer_config_init(&wc);
+    wc.vfs = m->vfs;
+    wc.alloc = m->cfg->alloc;
+    wc.key = m->cfg->key;
+    wc.fsync = EP_FSYNC_ALWAYS;
+    if ((r = ep_aof_writer_open(m->aof, &wc, &m->w, m->err)) != EP_OK) return r;
+    ep_aof_writer_stats_get(m->w, &st);
+    m->rep->trimmed_bytes = st.trimmed_bytes;
+    ep_recover_config_init(&rc);
+    rc.vfs = m->vfs;
+    rc.alloc = m->cfg->alloc;
+    rc.key = m->cfg->key;
+    rc.wall_clock_ms = m->cfg->wall_clock_ms;
+    rc.clock_user = m->cfg->clock_user;
+    if ((r = ep_recover_shard(m->dir, m->shard, &rc, res)) != EP_OK)
+        return ep_error_set(m->err, r, UINT64_MAX, "recovery of shard %lu failed: %s", (unsigned long)m->shard,
+                            ep_result_str(r));
+    m->have_rec = 1;
+    if (res->snapshot_present && !res->snapshot_loaded)
+        return ep_error_set(m->err, EP_ERR_CORRUPT, res->snapshot_error.offset,
+                            "the snapshot does not load (%s): acting now would lose its keys", res->snapshot_error.message);
+    if (res->aof_end == EP_AOF_END_ERROR)
+        return ep_error_set(m->err, EP_ERR_CORRUPT, res->aof_error.offset,
+                            "the AOF stops at an error (%s): run repair first", res->aof_error.message);
+    m->rep->keys = ep_keyspace_count(res->keyspace);
+    m->rep->records_replayed = res->records_applied;
+    return EP_OK;
+}
+
+static ep_result ep__maint_rewrite(ep__maint *m, const ep_key *key) {
+    ep_shard_config sc;
+    ep_shard_config_init(&sc);
+    sc.vfs = m->vfs;
+    sc.alloc = m->cfg->alloc;
+    sc.key = key;
+    return ep_shard_rewrite(m->dir, m->shard, m->rec.keyspace, m->w, &sc, m->err);
+}
+
+static ep_result ep__maint_end(ep__maint *m, ep_result r) {
+    if (m->w) {
+        ep_result c = ep_aof_writer_close(m->w);
+        if (r == EP_OK && c != EP_OK) r = ep_error_set(m->err, c, UINT64_MAX, "closing the AOF: %s", ep_result_str(c));
+    }
+    if (m->have_rec) ep_recover_result_free(&m->rec);
+    m->rep->new_snapshot_bytes = ep__maint_size(m, m->snap);
+    m->rep->new_aof_bytes = ep__maint_size(m, m->aof);
+    m->rep->new_version = ep__maint_snap_version(m);
+    return r;
+}
+
+EP_API ep_result ep_shard_compact(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err) {
+    ep__maint m;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if ((r = ep__maint_begin(&m, dir, shard_id, cfg, out, err)) != EP_OK) return r;
+    r = ep__maint_load(&m);
+    if (r == EP_OK) r = ep__maint_rewrite(&m, cfg->key);
+    return ep__maint_end(&m, r);
+}
+
+/* <path><suffix>, copied durably, if path exists. */
+static ep_result ep__maint_backup(ep__maint *m, const char *path) {
+    char to[4200];
+    size_t n = strlen(path), k = strlen(m->cfg->backup_suffix);
+    if (m->vfs->stat(m->vfs, path, NULL, NULL) != EP_OK) return EP_OK;
+    if (n + k + 1 > sizeof to) return ep_error_set(m->err, EP_ERR_LIMIT, UINT64_MAX, "backup: path too long");
+    memcpy(to, path, n);
+    memcpy(to + n, m->cfg->backup_suffix, k + 1);
+    m->rep->backups++;
+    return ep_vfs_copy_durable(m->vfs, path, to, m->cfg->alloc, m->err);
+}
+
+/* Step 4: a header-only AOF for new_key, renamed into place. */
+static ep_result ep__maint_new_aof(ep__maint *m) {
+    char tmp[sizeof m->aof + 8];
+    ep_aof_writer_config wc;
+    ep_aof_writer *w = NULL;
+    ep_result r;
+    size_t n = strlen(m->aof);
+    memcpy(tmp, m->aof, n);
+    memcpy(tmp + n, ".migrate", 9);
+    (void)m->vfs->remove(m->vfs, tmp, NULL); /* left by an earlier crash */
+    ep_aof_writer_config_init(&wc);
+    wc.vfs = m->vfs;
+    wc.alloc = m->cfg->alloc;
+    wc.key = m->cfg->new_key;
+    if ((r = ep_aof_writer_open(tmp, &wc, &w, m->err)) != EP_OK) return r; /* header synced, with its directory */
+    if ((r = ep_aof_writer_close(w)) != EP_OK) return ep_error_set(m->err, r, UINT64_MAX, "new AOF: %s", ep_result_str(r));
+    if ((r = m->vfs->rename(m->vfs, tmp, m->aof, m->err)) != EP_OK) return r;
+    return m->vfs->sync_dir(m->vfs, m->dir, m->err);
+}
+
+EP_API ep_result ep_shard_migrate(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err) {
+    ep__maint m;
+    ep_shard_config sc;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if ((r = ep__maint_begin(&m, dir, shard_id, cfg, out, err)) != EP_OK) return r;
+    if (cfg->backup_suffix) {
+        r = ep__maint_backup(&m, m.snap);
+        if (r == EP_OK) r = ep__maint_backup(&m, m.aof);
+        if (r != EP_OK) return ep__maint_end(&m, r);
+    }
+    r = ep__maint_load(&m);
+    if (r == EP_OK) r = ep__maint_rewrite(&m, cfg->key); /* 1 */
+    if (m.w) {
+        ep_result c = ep_aof_writer_close(m.w);
+        m.w = NULL;
+        if (r == EP_OK && c != EP_OK) r = ep_error_set(err, c, UINT64_MAX, "closing the AOF: %s", ep_result_str(c));
+    }
+    if (r == EP_OK) r = m.vfs->remove(m.vfs, m.aof, err); /* 2 */
+    if (r == EP_OK) r = m.vfs->sync_dir(m.vfs, dir, err);
+    if (r == EP_OK) { /* 3: no AOF now, so the trailer covers nothing */
+        ep_shard_config_init(&sc);
+        sc.vfs = m.vfs;
+        sc.alloc = cfg->alloc;
+        sc.key = cfg->new_key;
+        r = ep_shard_snapshot(dir, shard_id, m.rec.keyspace, NULL, &sc, err);
+    }
+    if (r == EP_OK) r = ep__maint_new_aof(&m); /* 4 */
+    return ep__maint_end(&m, r);
+}
+/* ---- end src/recover/maintain.c ---- */
 
 #endif /* EMBER_PERSIST_IMPLEMENTATION */
 

@@ -46,6 +46,7 @@ DECLARATIONS = [                 # public API, in layer order
     "src/file/repair.h",
     "src/store/keyspace.h",
     "src/recover/recovery.h",
+    "src/recover/maintain.h",
 ]
 IMPLEMENTATION = [               # private helpers first, then layer order
     "src/base/internal.h",
@@ -65,6 +66,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/file/repair.c",
     "src/store/keyspace.c",
     "src/recover/recovery.c",
+    "src/recover/maintain.c",
 ]
 LICENSE = "src/LICENSE.txt"
 

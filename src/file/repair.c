@@ -137,74 +137,49 @@ static ep_result ep__repair_scan(ep__repair *s, const char *path) {
     return res;
 }
 
-/* Copies [start, end) of src to dst at *at. */
-static ep_result ep__repair_copy(ep__repair *s, ep_file *src, ep_file *dst, uint64_t start, uint64_t end,
-                                 uint64_t *at, uint8_t *buf) {
-    ep_result r;
-    while (start < end) {
-        size_t want = (size_t)EP__MIN((uint64_t)EP__REPAIR_COPY_BUF, end - start), got = 0;
-        if ((r = s->vfs->read(s->vfs, src, start, buf, want, &got, s->err)) != EP_OK) return r;
-        if (got != want)
-            return ep_error_set(s->err, EP_ERR_IO, start, "repair: the file shrank while being copied");
-        if ((r = s->vfs->write(s->vfs, dst, *at, buf, got, s->err)) != EP_OK) return r;
-        start += got;
-        *at += got;
-    }
-    return EP_OK;
-}
-
-/* Writes runs [0, nruns) of src (with the header) to path, synced. */
-static ep_result ep__repair_write(ep__repair *s, ep_file *src, const char *to, size_t nruns, uint8_t *buf) {
+/* The header and runs [0, keep) of src into `to`, synced. */
+static ep_result ep__repair_write(ep__repair *s, ep_file *src, const char *to, size_t keep) {
     ep_file *dst = NULL;
     uint64_t at = 0;
     size_t i;
-    ep_result r = s->vfs->open(s->vfs, to, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &dst, s->err);
-    if (r != EP_OK) return r;
-    r = ep__repair_copy(s, src, dst, 0, nruns ? EP_AOF_HEADER_SIZE : s->rep->file_size, &at, buf);
-    for (i = 0; r == EP_OK && i < nruns; i++) r = ep__repair_copy(s, src, dst, s->runs[i].start, s->runs[i].end, &at, buf);
-    if (r == EP_OK) r = s->vfs->sync(s->vfs, dst, s->err);
-    if (r != EP_OK) {
-        (void)s->vfs->close(s->vfs, dst, NULL);
-        (void)s->vfs->remove(s->vfs, to, NULL);
-        return r;
+    uint8_t *buf = (uint8_t *)ep_malloc(s->cfg->alloc, EP__REPAIR_COPY_BUF);
+    ep_result r;
+    if (!buf) return ep_error_set(s->err, EP_ERR_NOMEM, UINT64_MAX, "repair: out of memory");
+    r = s->vfs->open(s->vfs, to, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &dst, s->err);
+    if (r == EP_OK) {
+        r = ep_vfs_copy_range(s->vfs, src, 0, dst, 0, EP_AOF_HEADER_SIZE, buf, EP__REPAIR_COPY_BUF, s->err);
+        at = EP_AOF_HEADER_SIZE;
+        for (i = 0; r == EP_OK && i < keep; i++) {
+            uint64_t n = s->runs[i].end - s->runs[i].start;
+            r = ep_vfs_copy_range(s->vfs, src, s->runs[i].start, dst, at, n, buf, EP__REPAIR_COPY_BUF, s->err);
+            at += n;
+        }
+        if (r == EP_OK) r = s->vfs->sync(s->vfs, dst, s->err);
+        if (r == EP_OK) r = s->vfs->close(s->vfs, dst, s->err);
+        else (void)s->vfs->close(s->vfs, dst, NULL);
+        if (r != EP_OK) (void)s->vfs->remove(s->vfs, to, NULL);
     }
-    return s->vfs->close(s->vfs, dst, s->err);
-}
-
-/* "<path><suffix>" in out. */
-static ep_result ep__repair_name(char *out, size_t cap, const char *path, const char *suffix, ep_error *err) {
-    size_t n = strlen(path), m = strlen(suffix);
-    if (n + m + 1 > cap) return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "repair: path too long");
-    memcpy(out, path, n);
-    memcpy(out + n, suffix, m + 1);
-    return EP_OK;
+    ep_free(s->cfg->alloc, buf);
+    return r;
 }
 
 /* Backup first (durable), then the repaired file over path. */
 static ep_result ep__repair_apply(ep__repair *s, const char *path, ep_file *src, size_t keep) {
-    char tmp[4096], bak_tmp[4096], dir[4096];
-    const char *bak = s->cfg->backup_path;
-    uint8_t *buf;
+    char tmp[4096], dir[4096];
+    size_t n = strlen(path);
     ep_result r;
-    if (!bak) return ep_error_set(s->err, EP_ERR_INVALID_ARG, UINT64_MAX, "repair: no backup path");
-    if (s->vfs->stat(s->vfs, bak, NULL, NULL) == EP_OK)
-        return ep_error_set(s->err, EP_ERR_EXISTS, UINT64_MAX, "repair: backup %s exists already", bak);
-    if ((r = ep__repair_name(tmp, sizeof tmp, path, ".repair.tmp", s->err)) != EP_OK) return r;
-    if ((r = ep__repair_name(bak_tmp, sizeof bak_tmp, bak, ".tmp", s->err)) != EP_OK) return r;
-    if ((r = ep_path_dirname(dir, sizeof dir, path)) != EP_OK)
-        return ep_error_set(s->err, r, UINT64_MAX, "repair: path too long");
-    buf = (uint8_t *)ep_malloc(s->cfg->alloc, EP__REPAIR_COPY_BUF);
-    if (!buf) return ep_error_set(s->err, EP_ERR_NOMEM, UINT64_MAX, "repair: out of memory");
-    r = ep__repair_write(s, src, bak_tmp, 0, buf); /* the whole file, byte for byte */
-    if (r == EP_OK) r = s->vfs->rename(s->vfs, bak_tmp, bak, s->err);
-    if (r == EP_OK) r = s->vfs->sync_dir(s->vfs, dir, s->err);
-    if (r == EP_OK) r = ep__repair_write(s, src, tmp, keep, buf);
+    if (!s->cfg->backup_path) return ep_error_set(s->err, EP_ERR_INVALID_ARG, UINT64_MAX, "repair: no backup path");
+    if (n + 12 > sizeof tmp || ep_path_dirname(dir, sizeof dir, path) != EP_OK)
+        return ep_error_set(s->err, EP_ERR_LIMIT, UINT64_MAX, "repair: path too long");
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".repair.tmp", 12);
+    r = ep_vfs_copy_durable(s->vfs, path, s->cfg->backup_path, s->cfg->alloc, s->err);
+    if (r == EP_OK) r = ep__repair_write(s, src, tmp, keep);
     if (r == EP_OK) {
         r = s->vfs->rename(s->vfs, tmp, path, s->err);
         if (r != EP_OK) (void)s->vfs->remove(s->vfs, tmp, NULL);
     }
     if (r == EP_OK) r = s->vfs->sync_dir(s->vfs, dir, s->err);
-    ep_free(s->cfg->alloc, buf);
     return r;
 }
 
