@@ -13198,16 +13198,34 @@ EP_API ep_result ep_shard_compact(const char *dir, uint32_t shard_id, const ep_m
     return ep__maint_end(&m, r);
 }
 
+/* <path><suffix> into to; 0 if it does not fit. */
+static int ep__maint_backup_name(ep__maint *m, const char *path, char *to, size_t cap) {
+    size_t n = strlen(path), k = strlen(m->cfg->backup_suffix);
+    if (n + k + 1 > cap) return 0;
+    memcpy(to, path, n);
+    memcpy(to + n, m->cfg->backup_suffix, k + 1);
+    return 1;
+}
+
 /* <path><suffix>, copied durably, if path exists. */
 static ep_result ep__maint_backup(ep__maint *m, const char *path) {
     char to[4200];
-    size_t n = strlen(path), k = strlen(m->cfg->backup_suffix);
     if (m->vfs->stat(m->vfs, path, NULL, NULL) != EP_OK) return EP_OK;
-    if (n + k + 1 > sizeof to) return ep_error_set(m->err, EP_ERR_LIMIT, UINT64_MAX, "backup: path too long");
-    memcpy(to, path, n);
-    memcpy(to + n, m->cfg->backup_suffix, k + 1);
+    if (!ep__maint_backup_name(m, path, to, sizeof to))
+        return ep_error_set(m->err, EP_ERR_LIMIT, UINT64_MAX, "backup: path too long");
     m->rep->backups++;
     return ep_vfs_copy_durable(m->vfs, path, to, m->cfg->alloc, m->err);
+}
+
+/* The shard was refused before anything changed: the copies just made are
+ * not needed (unless the writer's open trimmed a torn tail: then they are
+ * the only whole original). */
+static void ep__maint_drop_backups(ep__maint *m) {
+    char to[4200];
+    if (!m->cfg->backup_suffix || m->rep->trimmed_bytes) return;
+    if (ep__maint_backup_name(m, m->snap, to, sizeof to)) (void)m->vfs->remove(m->vfs, to, NULL);
+    if (ep__maint_backup_name(m, m->aof, to, sizeof to)) (void)m->vfs->remove(m->vfs, to, NULL);
+    m->rep->backups = 0;
 }
 
 /* Step 4: a header-only AOF for new_key, renamed into place. */
@@ -13243,6 +13261,7 @@ EP_API ep_result ep_shard_migrate(const char *dir, uint32_t shard_id, const ep_m
         if (r != EP_OK) return ep__maint_end(&m, r);
     }
     r = ep__maint_load(&m);
+    if (r != EP_OK) ep__maint_drop_backups(&m);
     if (r == EP_OK) r = ep__maint_rewrite(&m, cfg->key); /* 1 */
     if (m.w) {
         ep_result c = ep_aof_writer_close(m.w);

@@ -115,6 +115,15 @@ int cli_load_key_path(const char *path, ep_key **key);
 /* A shard id argument (0-65535); prints the problem and returns 0 if bad. */
 int cli_shard_arg(const char *cmd, const char *s, uint16_t *id);
 
+/* ".bak-YYYYMMDDTHHMMSSZ" (UTC now) into out: the suffix of every backup. */
+void cli_backup_suffix(char *out, size_t cap);
+
+/* ---- shard maintenance (compact, encrypt, decrypt, rekey) ------------------ */
+
+enum { CLI_MAINT_COMPACT, CLI_MAINT_ENCRYPT, CLI_MAINT_DECRYPT, CLI_MAINT_REKEY };
+/* Runs one of them on DIR ID from argv; the shared body of the four commands. */
+int cli_maint_main(const char *cmd, int what, int argc, char **argv);
+
 /* ---- progress on a terminal ----------------------------------------------- */
 
 /* A one-line bar on stderr for work that takes over a second (bytes done,

@@ -1,8 +1,4 @@
+/* compact DIR ID: see tools/cli/maint.c and ep_shard_compact in the library. */
 #include "cli.h"
 
-int cmd_compact(int argc, char **argv) {
-    cli_opts o;
-    int rc = cli_parse("compact", argc, argv, 0, 0, 4, &o);
-    if (rc >= 0) return rc;
-    return CLI_EXIT_SOFTWARE;
-}
+int cmd_compact(int argc, char **argv) { return cli_maint_main("compact", CLI_MAINT_COMPACT, argc, argv); }

@@ -1,8 +1,4 @@
+/* rekey DIR ID: see tools/cli/maint.c and ep_shard_migrate in the library. */
 #include "cli.h"
 
-int cmd_rekey(int argc, char **argv) {
-    cli_opts o;
-    int rc = cli_parse("rekey", argc, argv, 0, 0, 4, &o);
-    if (rc >= 0) return rc;
-    return CLI_EXIT_SOFTWARE;
-}
+int cmd_rekey(int argc, char **argv) { return cli_maint_main("rekey", CLI_MAINT_REKEY, argc, argv); }

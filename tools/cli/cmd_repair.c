@@ -5,12 +5,10 @@
  * written and synced before the file is replaced (tmp, sync, rename,
  * directory sync). Says exactly which regions and how many records and
  * bytes go. */
-#define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct repair_ctx {
     ep_aof_repair_region *regions;
@@ -38,21 +36,14 @@ static void on_progress(void *user, uint64_t done, uint64_t total) {
 
 /* FILE.bak-YYYYMMDDTHHMMSSZ, with -2, -3 ... if that exists. */
 static int backup_name(const char *path, char *out, size_t cap) {
-    time_t now = time(NULL);
-    struct tm tm;
-    char stamp[32];
+    char suffix[48];
     ep_vfs os;
     int i;
-#ifdef _WIN32
-    gmtime_s(&tm, &now);
-#else
-    gmtime_r(&now, &tm);
-#endif
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    cli_backup_suffix(suffix, sizeof suffix);
     if (ep_vfs_os_init(&os) != EP_OK) return 0;
     for (i = 1; i < 100; i++) {
-        if (i == 1) snprintf(out, cap, "%s.bak-%s", path, stamp);
-        else snprintf(out, cap, "%s.bak-%s-%d", path, stamp, i);
+        if (i == 1) snprintf(out, cap, "%s%s", path, suffix);
+        else snprintf(out, cap, "%s%s-%d", path, suffix, i);
         if (os.stat(&os, out, NULL, NULL) == EP_ERR_NOT_FOUND) return 1;
     }
     return 0;

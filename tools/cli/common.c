@@ -149,6 +149,19 @@ int cli_load_key_path(const char *path, ep_key **key) {
 
 int cli_load_key(const cli_opts *o, ep_key **key) { return cli_load_key_path(o->key_file, key); }
 
+void cli_backup_suffix(char *out, size_t cap) {
+    time_t now = time(NULL);
+    struct tm tm;
+    char stamp[32];
+#ifdef _WIN32
+    gmtime_s(&tm, &now);
+#else
+    gmtime_r(&now, &tm);
+#endif
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(out, cap, ".bak-%s", stamp);
+}
+
 /* ---- progress ------------------------------------------------------------- */
 
 double cli_now(void) {

@@ -34,6 +34,14 @@ const char *cli_result_name(ep_result r) {
     case EP_ERR_SHARD_MISMATCH: return "shard_mismatch";
     case EP_ERR_UNSUPPORTED: return "unsupported";
     case EP_ERR_CORRUPT: return "corrupt";
+    case EP_ERR_EXISTS: return "exists";
+    case EP_ERR_NO_SPACE: return "no_space";
+    case EP_ERR_KEY_FILE: return "key_file";
+    case EP_ERR_FORMAT_MISMATCH: return "format_mismatch";
+    case EP_ERR_POISONED: return "poisoned";
+    case EP_ERR_LOCKED: return "locked";
+    case EP_ERR_STATE: return "state";
+    case EP_ERR_NO_RANDOM: return "no_random";
     default: return "error";
     }
 }
