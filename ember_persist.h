@@ -1844,9 +1844,9 @@ typedef struct ep_maint_report {
 } ep_maint_report;
 
 EP_API void ep_maint_config_init(ep_maint_config *cfg);
-EP_API ep_result ep_shard_compact(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+EP_API ep_result ep_shard_compact(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
                                   ep_maint_report *out, ep_error *err);
-EP_API ep_result ep_shard_migrate(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+EP_API ep_result ep_shard_migrate(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
                                   ep_maint_report *out, ep_error *err);
 
 #ifdef __cplusplus
@@ -8378,52 +8378,48 @@ static int ep__aof_damage(ep_result r) {
     }
 }
 
-/* Moves the window to start at `at` and reads more; at becomes rd->pos. */
-static ep_result ep__aof_rd_refill_at(ep__aof_rd *rd, size_t *at) {
-    ep_result r;
-    rd->pos = *at;
-    r = ep__aof_rd_fill(rd);
-    *at = rd->pos;
-    return r;
-}
-
 EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset) {
     ep__aof_rd *rd;
-    size_t at;
+    int first = 1;
     if (!r || !resume_offset) return EP_ERR_INVALID_ARG;
     rd = &r->rd;
     if (rd->end != EP_AOF_END_ERROR) return rd->end == EP_AOF_READING ? EP_ERR_STATE : EP_END;
     if (!ep__aof_damage(rd->fail)) return rd->fail;
-    at = rd->pos + 1;
     for (;;) {
         ep_aof_record rec;
-        size_t total;
+        size_t total, avail = ep__rs_avail(&rd->rs);
+        const uint8_t *p;
         ep_result x;
-        if (at >= rd->len) {
-            if (rd->at_eof) break;
-            if ((x = ep__aof_rd_refill_at(rd, &at)) != EP_OK) return x;
+        if (avail == 0) {
+            if (ep__rs_at_eof(&rd->rs)) break;
+            if ((x = ep__rs_fill(&rd->rs, 1)) != EP_OK && x != EP_ERR_EOF) return x;
             continue;
         }
-        x = ep__aof_rd_extent(rd, rd->buf + at, rd->len - at, &rec, &total);
-        if (x == EP_ERR_EOF && !rd->at_eof) {
+        if (first) { /* the damaged record's own start is no candidate */
+            ep__rs_skip(&rd->rs, 1);
+            first = 0;
+            continue;
+        }
+        p = ep__rs_ptr(&rd->rs);
+        x = ep__aof_rd_extent(rd, p, avail, &rec, &total);
+        if (x == EP_ERR_EOF && !ep__rs_at_eof(&rd->rs)) {
             /* maybe a record longer than what is loaded: load it (capped by max_record_size) */
-            x = ep__aof_rd_refill_at(rd, &at);
-            if (x == EP_ERR_LIMIT) at++;
-            else if (x != EP_OK) return x;
+            x = ep__rs_fill(&rd->rs, avail + 1);
+            if (x == EP_ERR_LIMIT) ep__rs_skip(&rd->rs, 1);
+            else if (x != EP_OK && x != EP_ERR_EOF) return x;
             continue;
         }
-        if (x == EP_OK && ep__aof_rd_valid_at(rd, at)) {
-            rd->pos = at;
+        if (x == EP_OK && ep__aof_rd_valid_at(rd, p, avail)) {
             rd->end = EP_AOF_READING;
             rd->fail = EP_OK;
-            rd->good_end = rd->base + at;
+            rd->good_end = ep__rs_offset(&rd->rs);
             ep_error_clear(&rd->err);
-            *resume_offset = rd->base + at;
+            *resume_offset = rd->good_end;
             return EP_OK;
         }
-        at++;
+        ep__rs_skip(&rd->rs, 1);
     }
-    *resume_offset = rd->base + rd->len; /* nothing valid after the damage */
+    *resume_offset = ep__rs_offset(&rd->rs); /* the file's end: nothing valid after the damage */
     return EP_END;
 }
 
@@ -10057,7 +10053,7 @@ static void ep__repair_region(ep__repair *s, const ep_aof_repair_region *reg) {
 static ep_result ep__repair_scan(ep__repair *s, const char *path) {
     ep_aof_reader_config rc;
     ep_aof_reader *r = NULL;
-    ep_aof_reader_status st;
+    ep_aof_status st;
     ep_aof_record rec;
     ep_aof_repair_report *rep = s->rep;
     ep_aof_repair_region reg;
@@ -10071,11 +10067,11 @@ static ep_result ep__repair_scan(ep__repair *s, const char *path) {
     if (res != EP_OK) return res;
     rep->good_offset = EP_AOF_HEADER_SIZE;
     for (;;) {
-        ep_aof_reader_status_get(r, &st);
+        ep_aof_reader_status(r, &st);
         before = st.good_offset;
         res = ep_aof_reader_next(r, &rec);
         if (res == EP_OK) {
-            ep_aof_reader_status_get(r, &st);
+            ep_aof_reader_status(r, &st);
             if (rep->regions == 0) {
                 rep->records_before++;
                 rep->good_offset = st.good_offset;
@@ -10087,7 +10083,7 @@ static ep_result ep__repair_scan(ep__repair *s, const char *path) {
                 s->cfg->on_progress(s->cfg->user, st.good_offset, rep->file_size);
             continue;
         }
-        ep_aof_reader_status_get(r, &st);
+        ep_aof_reader_status(r, &st);
         rep->version = st.version;
         if (res == EP_END) {
             if ((res = ep__repair_add_run(s, run_start, st.good_offset)) != EP_OK) break;
@@ -13516,7 +13512,7 @@ typedef struct ep__maint {
     ep_vfs *vfs;
     ep_vfs os;
     const char *dir;
-    uint32_t shard;
+    ep_shard_id shard;
     char snap[4096], aof[4096];
     ep_aof_writer *w;
     ep_recover_result rec;
@@ -13535,7 +13531,7 @@ static uint8_t ep__maint_snap_version(ep__maint *m) {
     return (uint8_t)pi.version;
 }
 
-static ep_result ep__maint_begin(ep__maint *m, const char *dir, uint32_t shard, const ep_maint_config *cfg,
+static ep_result ep__maint_begin(ep__maint *m, const char *dir, ep_shard_id shard, const ep_maint_config *cfg,
                                  ep_maint_report *out, ep_error *err) {
     ep_result r;
     memset(m, 0, sizeof *m);
@@ -13566,7 +13562,7 @@ static ep_result ep__maint_begin(ep__maint *m, const char *dir, uint32_t shard, 
 /* The writer (lock, torn tail), then recovery of what it guards. */
 static ep_result ep__maint_load(ep__maint *m) {
     ep_aof_writer_config wc;
-    ep_aof_writer_stats st;
+    ep_aof_stats st;
     ep_recover_config rc;
     ep_recover_result *res = &m->rec;
     ep_result r;
@@ -13576,7 +13572,7 @@ static ep_result ep__maint_load(ep__maint *m) {
     wc.key = m->cfg->key;
     wc.fsync = EP_FSYNC_ALWAYS;
     if ((r = ep_aof_writer_open(m->aof, &wc, &m->w, m->err)) != EP_OK) return r;
-    ep_aof_writer_stats_get(m->w, &st);
+    ep_aof_writer_stats(m->w, &st);
     m->rep->trimmed_bytes = st.trimmed_bytes;
     ep_recover_config_init(&rc);
     rc.vfs = m->vfs;
@@ -13620,7 +13616,7 @@ static ep_result ep__maint_end(ep__maint *m, ep_result r) {
     return r;
 }
 
-EP_API ep_result ep_shard_compact(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+EP_API ep_result ep_shard_compact(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
                                   ep_maint_report *out, ep_error *err) {
     ep__maint m;
     ep_result r;
@@ -13681,7 +13677,7 @@ static ep_result ep__maint_new_aof(ep__maint *m) {
     return m->vfs->sync_dir(m->vfs, m->dir, m->err);
 }
 
-EP_API ep_result ep_shard_migrate(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+EP_API ep_result ep_shard_migrate(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
                                   ep_maint_report *out, ep_error *err) {
     ep__maint m;
     ep_shard_config sc;

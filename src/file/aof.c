@@ -337,52 +337,48 @@ static int ep__aof_damage(ep_result r) {
     }
 }
 
-/* Moves the window to start at `at` and reads more; at becomes rd->pos. */
-static ep_result ep__aof_rd_refill_at(ep__aof_rd *rd, size_t *at) {
-    ep_result r;
-    rd->pos = *at;
-    r = ep__aof_rd_fill(rd);
-    *at = rd->pos;
-    return r;
-}
-
 EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset) {
     ep__aof_rd *rd;
-    size_t at;
+    int first = 1;
     if (!r || !resume_offset) return EP_ERR_INVALID_ARG;
     rd = &r->rd;
     if (rd->end != EP_AOF_END_ERROR) return rd->end == EP_AOF_READING ? EP_ERR_STATE : EP_END;
     if (!ep__aof_damage(rd->fail)) return rd->fail;
-    at = rd->pos + 1;
     for (;;) {
         ep_aof_record rec;
-        size_t total;
+        size_t total, avail = ep__rs_avail(&rd->rs);
+        const uint8_t *p;
         ep_result x;
-        if (at >= rd->len) {
-            if (rd->at_eof) break;
-            if ((x = ep__aof_rd_refill_at(rd, &at)) != EP_OK) return x;
+        if (avail == 0) {
+            if (ep__rs_at_eof(&rd->rs)) break;
+            if ((x = ep__rs_fill(&rd->rs, 1)) != EP_OK && x != EP_ERR_EOF) return x;
             continue;
         }
-        x = ep__aof_rd_extent(rd, rd->buf + at, rd->len - at, &rec, &total);
-        if (x == EP_ERR_EOF && !rd->at_eof) {
+        if (first) { /* the damaged record's own start is no candidate */
+            ep__rs_skip(&rd->rs, 1);
+            first = 0;
+            continue;
+        }
+        p = ep__rs_ptr(&rd->rs);
+        x = ep__aof_rd_extent(rd, p, avail, &rec, &total);
+        if (x == EP_ERR_EOF && !ep__rs_at_eof(&rd->rs)) {
             /* maybe a record longer than what is loaded: load it (capped by max_record_size) */
-            x = ep__aof_rd_refill_at(rd, &at);
-            if (x == EP_ERR_LIMIT) at++;
-            else if (x != EP_OK) return x;
+            x = ep__rs_fill(&rd->rs, avail + 1);
+            if (x == EP_ERR_LIMIT) ep__rs_skip(&rd->rs, 1);
+            else if (x != EP_OK && x != EP_ERR_EOF) return x;
             continue;
         }
-        if (x == EP_OK && ep__aof_rd_valid_at(rd, at)) {
-            rd->pos = at;
+        if (x == EP_OK && ep__aof_rd_valid_at(rd, p, avail)) {
             rd->end = EP_AOF_READING;
             rd->fail = EP_OK;
-            rd->good_end = rd->base + at;
+            rd->good_end = ep__rs_offset(&rd->rs);
             ep_error_clear(&rd->err);
-            *resume_offset = rd->base + at;
+            *resume_offset = rd->good_end;
             return EP_OK;
         }
-        at++;
+        ep__rs_skip(&rd->rs, 1);
     }
-    *resume_offset = rd->base + rd->len; /* nothing valid after the damage */
+    *resume_offset = ep__rs_offset(&rd->rs); /* the file's end: nothing valid after the damage */
     return EP_END;
 }
 

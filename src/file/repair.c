@@ -64,7 +64,7 @@ static void ep__repair_region(ep__repair *s, const ep_aof_repair_region *reg) {
 static ep_result ep__repair_scan(ep__repair *s, const char *path) {
     ep_aof_reader_config rc;
     ep_aof_reader *r = NULL;
-    ep_aof_reader_status st;
+    ep_aof_status st;
     ep_aof_record rec;
     ep_aof_repair_report *rep = s->rep;
     ep_aof_repair_region reg;
@@ -78,11 +78,11 @@ static ep_result ep__repair_scan(ep__repair *s, const char *path) {
     if (res != EP_OK) return res;
     rep->good_offset = EP_AOF_HEADER_SIZE;
     for (;;) {
-        ep_aof_reader_status_get(r, &st);
+        ep_aof_reader_status(r, &st);
         before = st.good_offset;
         res = ep_aof_reader_next(r, &rec);
         if (res == EP_OK) {
-            ep_aof_reader_status_get(r, &st);
+            ep_aof_reader_status(r, &st);
             if (rep->regions == 0) {
                 rep->records_before++;
                 rep->good_offset = st.good_offset;
@@ -94,7 +94,7 @@ static ep_result ep__repair_scan(ep__repair *s, const char *path) {
                 s->cfg->on_progress(s->cfg->user, st.good_offset, rep->file_size);
             continue;
         }
-        ep_aof_reader_status_get(r, &st);
+        ep_aof_reader_status(r, &st);
         rep->version = st.version;
         if (res == EP_END) {
             if ((res = ep__repair_add_run(s, run_start, st.good_offset)) != EP_OK) break;

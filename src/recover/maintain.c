@@ -16,7 +16,7 @@ typedef struct ep__maint {
     ep_vfs *vfs;
     ep_vfs os;
     const char *dir;
-    uint32_t shard;
+    ep_shard_id shard;
     char snap[4096], aof[4096];
     ep_aof_writer *w;
     ep_recover_result rec;
@@ -35,7 +35,7 @@ static uint8_t ep__maint_snap_version(ep__maint *m) {
     return (uint8_t)pi.version;
 }
 
-static ep_result ep__maint_begin(ep__maint *m, const char *dir, uint32_t shard, const ep_maint_config *cfg,
+static ep_result ep__maint_begin(ep__maint *m, const char *dir, ep_shard_id shard, const ep_maint_config *cfg,
                                  ep_maint_report *out, ep_error *err) {
     ep_result r;
     memset(m, 0, sizeof *m);
@@ -66,7 +66,7 @@ static ep_result ep__maint_begin(ep__maint *m, const char *dir, uint32_t shard, 
 /* The writer (lock, torn tail), then recovery of what it guards. */
 static ep_result ep__maint_load(ep__maint *m) {
     ep_aof_writer_config wc;
-    ep_aof_writer_stats st;
+    ep_aof_stats st;
     ep_recover_config rc;
     ep_recover_result *res = &m->rec;
     ep_result r;
@@ -76,7 +76,7 @@ static ep_result ep__maint_load(ep__maint *m) {
     wc.key = m->cfg->key;
     wc.fsync = EP_FSYNC_ALWAYS;
     if ((r = ep_aof_writer_open(m->aof, &wc, &m->w, m->err)) != EP_OK) return r;
-    ep_aof_writer_stats_get(m->w, &st);
+    ep_aof_writer_stats(m->w, &st);
     m->rep->trimmed_bytes = st.trimmed_bytes;
     ep_recover_config_init(&rc);
     rc.vfs = m->vfs;
@@ -120,7 +120,7 @@ static ep_result ep__maint_end(ep__maint *m, ep_result r) {
     return r;
 }
 
-EP_API ep_result ep_shard_compact(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+EP_API ep_result ep_shard_compact(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
                                   ep_maint_report *out, ep_error *err) {
     ep__maint m;
     ep_result r;
@@ -181,7 +181,7 @@ static ep_result ep__maint_new_aof(ep__maint *m) {
     return m->vfs->sync_dir(m->vfs, m->dir, m->err);
 }
 
-EP_API ep_result ep_shard_migrate(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+EP_API ep_result ep_shard_migrate(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
                                   ep_maint_report *out, ep_error *err) {
     ep__maint m;
     ep_shard_config sc;

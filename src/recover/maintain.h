@@ -55,9 +55,9 @@ typedef struct ep_maint_report {
 } ep_maint_report;
 
 EP_API void ep_maint_config_init(ep_maint_config *cfg);
-EP_API ep_result ep_shard_compact(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+EP_API ep_result ep_shard_compact(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
                                   ep_maint_report *out, ep_error *err);
-EP_API ep_result ep_shard_migrate(const char *dir, uint32_t shard_id, const ep_maint_config *cfg,
+EP_API ep_result ep_shard_migrate(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
                                   ep_maint_report *out, ep_error *err);
 
 #ifdef __cplusplus

@@ -114,8 +114,7 @@ static void probe_files_on(ep_vfs *vfs, const char *dir) {
     sc.vfs = vfs;
     EPT_CHECK_OK(ep_snapshot_writer_begin(snap, 9, &sc, &sw, NULL));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(sw, B("k"), B("v"), -1));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(sw));
-    ep_snapshot_writer_free(sw);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(sw, NULL));
     EPT_CHECK_OK(ep_vfs_write_all(vfs, other, "hello", 5, NULL));
 
     EPT_CHECK_OK(ep_probe_path(vfs, aof, &pi, NULL));

@@ -41,7 +41,7 @@ static int make_golden(const ep_key *key, golden *g) {
     ep_vfs *v = mem_vfs();
     ep_aof_writer_config c;
     ep_aof_writer *w = NULL;
-    ep_aof_writer_stats st;
+    ep_aof_stats st;
     char k[32], val[200];
     int i, ok = 1;
     ep_aof_writer_config_init(&c);
@@ -54,7 +54,7 @@ static int make_golden(const ep_key *key, golden *g) {
         snprintf(k, sizeof k, "key:%d", i);
         memset(val, 'a' + i, sizeof val);
         ok &= ep_aof_set(w, S(k), ep_bytes_of(val, (size_t)(10 + i * 13)), -1) == EP_OK;
-        ep_aof_writer_stats_get(w, &st);
+        ep_aof_writer_stats(w, &st);
         g->end[i + 1] = st.size;
     }
     ok &= ep_aof_writer_close(w) == EP_OK;
@@ -68,7 +68,7 @@ static int read_keys(ep_vfs *v, const char *path, const ep_key *key, int *keys, 
     ep_aof_reader_config rc;
     ep_aof_reader *r = NULL;
     ep_aof_record rec;
-    ep_aof_reader_status st;
+    ep_aof_status st;
     int n = 0;
     ep_result res;
     ep_aof_reader_config_init(&rc);
@@ -81,7 +81,7 @@ static int read_keys(ep_vfs *v, const char *path, const ep_key *key, int *keys, 
         for (i = 4; i < rec.key.len; i++) v = v * 10 + (rec.key.data[i] - '0');
         keys[n++] = v;
     }
-    ep_aof_reader_status_get(r, &st);
+    ep_aof_reader_status(r, &st);
     ep_aof_reader_close(r);
     return res == EP_END && st.end == EP_AOF_END_CLEAN ? n : -1;
 }

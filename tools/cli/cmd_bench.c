@@ -48,7 +48,7 @@ static void key_of(char *k, size_t cap, unsigned long i) { snprintf(k, cap, "key
 static int append_run(bench *b, bench_fig *f, ep_fsync_policy pol, unsigned long n) {
     ep_aof_writer_config c;
     ep_aof_writer *w = NULL;
-    ep_aof_writer_stats st;
+    ep_aof_stats st;
     ep_error err;
     ep_result r;
     char k[32];
@@ -71,7 +71,7 @@ static int append_run(bench *b, bench_fig *f, ep_fsync_policy pol, unsigned long
         }
         if ((i & 255u) == 0) cli_progress_update(&b->bar, (uint64_t)i * (b->value_size + 20));
     }
-    ep_aof_writer_stats_get(w, &st);
+    ep_aof_writer_stats(w, &st);
     if ((r = ep_aof_writer_close(w)) != EP_OK) {
         cli_progress_end(&b->bar);
         return fail("close (sync) the AOF", r, NULL);
