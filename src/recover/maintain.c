@@ -63,21 +63,11 @@ static ep_result ep__maint_begin(ep__maint *m, const char *dir, ep_shard_id shar
     return EP_OK;
 }
 
-/* The writer (lock, torn tail), then recovery of what it guards. */
-static ep_result ep__maint_load(ep__maint *m) {
-    ep_aof_writer_config wc;
-    ep_aof_stats st;
+/* Recovery of the shard; refuses one that does not recover cleanly. */
+static ep_result ep__maint_recover(ep__maint *m) {
     ep_recover_config rc;
     ep_recover_result *res = &m->rec;
     ep_result r;
-    ep_aof_writer_config_init(&wc);
-    wc.vfs = m->vfs;
-    wc.alloc = m->cfg->alloc;
-    wc.key = m->cfg->key;
-    wc.fsync = EP_FSYNC_ALWAYS;
-    if ((r = ep_aof_writer_open(m->aof, &wc, &m->w, m->err)) != EP_OK) return r;
-    ep_aof_writer_stats(m->w, &st);
-    m->rep->trimmed_bytes = st.trimmed_bytes;
     ep_recover_config_init(&rc);
     rc.vfs = m->vfs;
     rc.alloc = m->cfg->alloc;
@@ -97,6 +87,22 @@ static ep_result ep__maint_load(ep__maint *m) {
     m->rep->keys = ep_keyspace_count(res->keyspace);
     m->rep->records_replayed = res->records_applied;
     return EP_OK;
+}
+
+/* The writer (lock, torn tail), then recovery of what it guards. */
+static ep_result ep__maint_load(ep__maint *m) {
+    ep_aof_writer_config wc;
+    ep_aof_stats st;
+    ep_result r;
+    ep_aof_writer_config_init(&wc);
+    wc.vfs = m->vfs;
+    wc.alloc = m->cfg->alloc;
+    wc.key = m->cfg->key;
+    wc.fsync = EP_FSYNC_ALWAYS;
+    if ((r = ep_aof_writer_open(m->aof, &wc, &m->w, m->err)) != EP_OK) return r;
+    ep_aof_writer_stats(m->w, &st);
+    m->rep->trimmed_bytes = st.trimmed_bytes;
+    return ep__maint_recover(m);
 }
 
 static ep_result ep__maint_rewrite(ep__maint *m, const ep_key *key) {
@@ -212,4 +218,42 @@ EP_API ep_result ep_shard_migrate(const char *dir, ep_shard_id shard_id, const e
     }
     if (r == EP_OK) r = ep__maint_new_aof(&m); /* 4 */
     return ep__maint_end(&m, r);
+}
+
+EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char *dst_dir, ep_shard_id dst_id,
+                               const ep_maint_config *cfg, ep_maint_report *out, ep_error *err) {
+    ep__maint m;
+    ep_shard_config sc;
+    char snap[4096], aof[4096];
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!dst_dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    if ((r = ep__maint_begin(&m, dir, shard_id, cfg, out, err)) != EP_OK) return r;
+    if (ep_snapshot_path(dst_dir, dst_id, snap, sizeof snap) != EP_OK || ep_aof_path(dst_dir, dst_id, aof, sizeof aof) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "copy: path too long");
+    if (m.vfs->stat(m.vfs, snap, NULL, NULL) == EP_OK || m.vfs->stat(m.vfs, aof, NULL, NULL) == EP_OK)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "copy: shard %u exists in %s already", (unsigned)dst_id,
+                            dst_dir);
+    r = ep__maint_recover(&m);
+    if (r == EP_OK && m.vfs->stat(m.vfs, dst_dir, NULL, NULL) == EP_ERR_NOT_FOUND) {
+        char parent[4096];
+        r = m.vfs->mkdir(m.vfs, dst_dir, err); /* and its entry made durable */
+        if (r == EP_OK && ep_path_dirname(parent, sizeof parent, dst_dir) == EP_OK)
+            r = m.vfs->sync_dir(m.vfs, parent, err);
+    }
+    if (r == EP_OK) {
+        ep_shard_config_init(&sc);
+        sc.vfs = m.vfs;
+        sc.alloc = cfg->alloc;
+        sc.key = cfg->new_key;
+        r = ep_shard_snapshot(dst_dir, dst_id, m.rec.keyspace, NULL, &sc, err);
+    }
+    r = ep__maint_end(&m, r);
+    out->new_snapshot_bytes = ep__maint_size(&m, snap);
+    out->new_aof_bytes = 0;
+    {
+        ep_probe_info pi;
+        out->new_version = ep_probe_path(m.vfs, snap, &pi, NULL) == EP_OK ? (uint8_t)pi.version : 0;
+    }
+    return r;
 }

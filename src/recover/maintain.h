@@ -22,6 +22,11 @@
  * stay on disk until the new ones are durable, and after. The lock is
  * released between steps 1 and 4 (the AOF does not exist in between): stop
  * the server first. */
+/* copy (convert to ember): the recovered keys of shard ID in DIR as a
+ * snapshot of shard DST_ID in DST_DIR under new_key (a snapshot alone is a
+ * whole shard; its writer creates the AOF). Refuses (EP_ERR_EXISTS) if the
+ * destination shard has a snapshot or an AOF; the source is only read. At
+ * any crash the destination has no snapshot or the whole one. */
 #ifndef EP_MAINTAIN_H
 #define EP_MAINTAIN_H
 
@@ -59,6 +64,9 @@ EP_API ep_result ep_shard_compact(const char *dir, ep_shard_id shard_id, const e
                                   ep_maint_report *out, ep_error *err);
 EP_API ep_result ep_shard_migrate(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
                                   ep_maint_report *out, ep_error *err);
+
+EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char *dst_dir, ep_shard_id dst_id,
+                               const ep_maint_config *cfg, ep_maint_report *out, ep_error *err);
 
 #ifdef __cplusplus
 }

@@ -278,4 +278,89 @@ EPT_CASE(power_loss_encrypt_rekey_decrypt) {
     ep_key_free(k2);
 }
 
+/* The destination's state (shard 7 in e/), or NULL. */
+static char *dst_state(ep_vfs *vfs, const ep_key *key) {
+    ep_recover_config rc;
+    ep_recover_result res;
+    char *d = NULL;
+    ep_recover_config_init(&rc);
+    rc.vfs = vfs;
+    rc.key = key;
+    rc.wall_clock_ms = fixed_clock;
+    if (ep_recover_shard("e", 7, &rc, &res) != EP_OK) return NULL;
+    if (res.snapshot_loaded) d = ept_ks_dump(res.keyspace);
+    ep_recover_result_free(&res);
+    return d;
+}
+
+EPT_CASE(copy_to_another_shard) {
+    ep_vfs *vfs = NULL;
+    ep_maint_config mc;
+    ep_maint_report rep;
+    ep_error err;
+    ep_key *k = make_key(3);
+    char *want, *got;
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &vfs));
+    EPT_CHECK(build(vfs, NULL, ept_seed()));
+    EPT_CHECK((want = state(vfs, NULL)) != NULL);
+    config(&mc, vfs, NULL, k);
+    EPT_CHECK_OK(ep_shard_copy("d", 0, "e", 7, &mc, &rep, &err));
+    EPT_CHECK_EQ(rep.new_version, 3);
+    got = dst_state(vfs, k);
+    EPT_CHECK(same(want, got));
+    free(got);
+    EPT_CHECK_EQ(ep_shard_copy("d", 0, "e", 7, &mc, &rep, &err), EP_ERR_EXISTS);
+    got = state(vfs, NULL); /* the source is unchanged */
+    EPT_CHECK(same(want, got));
+    free(got);
+    free(want);
+    ep_key_free(k);
+    ep_vfs_mem_free(vfs);
+}
+
+EPT_CASE(power_loss_copy) {
+    uint64_t seed = ept_seed(), k;
+    ep_vfs *vfs = NULL;
+    ep_maint_config mc;
+    ep_maint_report rep;
+    char *want, *src;
+    int absent = 0, whole = 0;
+    EPT_CHECK_OK(sim_vfs_create(&vfs));
+    EPT_CHECK(build(vfs, NULL, seed));
+    EPT_CHECK((want = state(vfs, NULL)) != NULL);
+    sim_vfs_destroy(vfs);
+    for (k = 0; !ept_failed(); k++) {
+        char *got;
+        int done;
+        ep_result r;
+        EPT_CHECK_OK(sim_vfs_create(&vfs));
+        EPT_CHECK(build(vfs, NULL, seed));
+        config(&mc, vfs, NULL, NULL);
+        sim_vfs_set_crash_after(vfs, k);
+        r = ep_shard_copy("d", 0, "e", 7, &mc, &rep, NULL);
+        done = !sim_vfs_is_dead(vfs);
+        if (done) EPT_CHECK_OK(r);
+        sim_crash(vfs, seed + k);
+        got = dst_state(vfs, NULL);
+        if (!got) {
+            absent++;
+            EPT_EXPECT(!done); /* a finished copy is durable */
+            EPT_EXPECT(!sim_vfs_exists(vfs, "e/shard-7.snap")); /* no half snapshot under the name */
+        } else if (same(want, got)) {
+            whole++;
+        } else {
+            EPT_EXPECT(0);
+        }
+        src = state(vfs, NULL);
+        EPT_EXPECT(same(want, src)); /* the source is never touched */
+        free(src);
+        free(got);
+        sim_vfs_destroy(vfs);
+        if (done) break;
+    }
+    printf("    %llu operations; crashes: %d without the copy, %d with all of it\n", (unsigned long long)k, absent, whole);
+    EPT_CHECK(whole > 0);
+    free(want);
+}
+
 EPT_MAIN()

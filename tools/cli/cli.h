@@ -47,10 +47,11 @@
       "  DIR               where to write (default: a new directory under the current one), removed after\n" \
       "  --records N       records per figure (default 200000; durable appends: N/100)\n"                  \
       "  --value-size N    bytes per value (default 100)\n" CLI_JSON_HELP)                                 \
-    X(convert, "SRC DST --to KIND [--key-file PATH] [--json]",                                              \
+    X(convert, "SRC DST --to KIND [--key-file PATH] [--new-key-file PATH] [--json]",                        \
       "ember shard to and from other formats (KIND: ember; rdb, resp-aof, aof-dir, wal to come)",           \
       "  SRC, DST          an ember shard is DIR:ID (e.g. data:0)\n"                                       \
-      "  --to KIND         ember (more kinds arrive with the Redis and WAL parts)\n" CLI_KEY_HELP CLI_JSON_HELP)
+      "  --to KIND         ember (more kinds arrive with the Redis and WAL parts)\n"                      \
+      "  --new-key-file K  encrypt the destination under K\n" CLI_KEY_HELP CLI_JSON_HELP)
 
 #define CLI_DECLARE(name, usage, summary, options) int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI_DECLARE)

@@ -115,7 +115,7 @@ static void print_text(const char *path, const char *backup, const ep_aof_repair
            (unsigned long long)rep->records_before, (unsigned long long)rep->good_offset);
     for (i = 0; i < c->n; i++) {
         const ep_aof_repair_region *r = &c->regions[i];
-        printf("  damage at offset %llu, after record %llu: %llu bytes, %s%s\n", (unsigned long long)r->offset,
+        printf("  damage at offset %llu (after %llu good records): %llu bytes, %s%s\n", (unsigned long long)r->offset,
                (unsigned long long)r->index, (unsigned long long)r->bytes, r->torn ? "torn tail: " : "",
                r->error.message[0] ? r->error.message : ep_result_str(r->error.code));
     }
