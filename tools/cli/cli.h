@@ -129,12 +129,14 @@ int cli_maint_main(const char *cmd, int what, int argc, char **argv);
 
 /* A one-line bar on stderr for work that takes over a second (bytes done,
  * rate, time left), drawn only when stderr is a terminal, cleared at the end.
- * EP_PROGRESS_AFTER_MS overrides the one-second delay (tests). */
+ * EP_PROGRESS_AFTER_MS overrides the one-second delay, EP_PROGRESS_EVERY_MS
+ * the 100 ms between redraws (tests). */
 typedef struct cli_progress {
     const char *label;
     uint64_t total, done;
     double start, last_draw;
     double after;       /* seconds before the first draw */
+    double every;       /* seconds between draws */
     int tty, drawn;
 } cli_progress;
 

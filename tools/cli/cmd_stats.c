@@ -38,7 +38,6 @@ typedef struct stats_ctx {
     int have_last;
     key_stats ks;
     ep_buf scratch, enc;
-    cli_progress bar;
 } stats_ctx;
 
 /* ---- gathering ------------------------------------------------------------ */
@@ -86,8 +85,8 @@ static void add_key(stats_ctx *c, const ep_snap_entry *e) {
 static void on_snap(void *ctx, uint64_t offset, uint64_t index, const ep_snap_entry *e) {
     stats_ctx *c = (stats_ctx *)ctx;
     (void)index;
+    (void)offset;
     add_key(c, e);
-    cli_progress_update(&c->bar, offset);
 }
 
 /* A record's size is known once the next one starts (or the file ends):
@@ -110,7 +109,6 @@ static void on_aof(void *ctx, uint64_t offset, uint64_t index, const ep_aof_reco
     c->last_offset = offset;
     c->last_tag = rec->tag;
     c->have_last = 1;
-    cli_progress_update(&c->bar, offset);
 }
 
 /* ---- printing ------------------------------------------------------------- */
@@ -294,14 +292,11 @@ static int stats_shard(stats_ctx *c, const cli_opts *o, uint16_t id, const ep_ke
     memset(&ea, 0, sizeof ea);
     ep_buf_init(&files.scratch, NULL);
     ep_buf_init(&files.enc, NULL);
-    files.bar = c->bar;
     if (has_snap) rc_exit = walk_file(&files, snap, key, &fs, &es);
-    cli_progress_end(&files.bar);
     if (has_aof) {
         int r = walk_file(c, aof, key, &fa, &ea);
         if (r > rc_exit) rc_exit = r;
     }
-    cli_progress_end(&c->bar);
     ep_recover_config_init(&rc);
     rc.key = key;
     if (ep_recover_shard(o->pos[0], id, &rc, &res) != EP_OK) {
@@ -345,7 +340,6 @@ static int stats_file(stats_ctx *c, const cli_opts *o, const ep_key *key) {
     cli_file f;
     cli_end end;
     int rc = walk_file(c, o->pos[0], key, &f, &end);
-    cli_progress_end(&c->bar);
     if (end.cannot_open) {
         fprintf(stderr, "ember-persist stats: cannot open %s: %s\n", o->pos[0],
                 end.err.message[0] ? end.err.message : ep_result_str(end.err.code));
@@ -389,7 +383,6 @@ int cmd_stats(int argc, char **argv) {
     ep_buf_init(&c->scratch, NULL);
     ep_buf_init(&c->enc, NULL);
     g_tty = isatty(fileno(stdout));
-    cli_progress_begin(&c->bar, "stats", pi.size);
     rc = o.npos == 2 ? stats_shard(c, &o, id, key) : stats_file(c, &o, key);
     stats_free(c);
     free(c);

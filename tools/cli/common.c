@@ -183,8 +183,9 @@ static void human_bytes(char *out, size_t cap, double b) {
 }
 
 void cli_progress_begin(cli_progress *p, const char *label, uint64_t total) {
-    const char *after = getenv("EP_PROGRESS_AFTER_MS");
+    const char *after = getenv("EP_PROGRESS_AFTER_MS"), *every = getenv("EP_PROGRESS_EVERY_MS");
     memset(p, 0, sizeof *p);
+    p->every = every ? atof(every) / 1000.0 : 0.1;
     p->label = label;
     p->total = total;
     p->start = cli_now();
@@ -218,7 +219,7 @@ void cli_progress_update(cli_progress *p, uint64_t done) {
     if (!p->tty) return;
     now = cli_now();
     if (now - p->start < p->after) return;
-    if (p->drawn && now - p->last_draw < 0.1) return;
+    if (p->drawn && now - p->last_draw < p->every) return;
     draw(p, now);
 }
 

@@ -71,7 +71,7 @@ static void from_probe(const ep_probe_info *pi, cli_file *f) {
     f->entry_count = pi->entry_count;
 }
 
-static void walk_snapshot(const char *path, const ep_key *key, const cli_visitor *v, cli_end *end) {
+static void walk_snapshot(const char *path, const ep_key *key, const cli_visitor *v, cli_end *end, cli_progress *bar) {
     ep_snapshot_reader_config cfg;
     ep_snapshot_reader *r = NULL;
     ep_snapshot_info info;
@@ -90,7 +90,7 @@ static void walk_snapshot(const char *path, const ep_key *key, const cli_visitor
     while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) {
         ep_snapshot_reader_info(r, &info);
         if (v && v->snap) v->snap(v->ctx, info.entry_offset, info.entries_read - 1, &e);
-        end->count++;
+        if ((++end->count & 1023u) == 0) cli_progress_update(bar, info.entry_offset);
     }
     ep_snapshot_reader_info(r, &info);
     if (res == EP_END) {
@@ -105,7 +105,7 @@ static void walk_snapshot(const char *path, const ep_key *key, const cli_visitor
     ep_snapshot_reader_close(r);
 }
 
-static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, cli_end *end) {
+static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, cli_end *end, cli_progress *bar) {
     ep_aof_reader_config cfg;
     ep_aof_reader *r = NULL;
     ep_aof_status st;
@@ -127,7 +127,7 @@ static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, 
         res = ep_aof_reader_next(r, &rec);
         if (res != EP_OK) break;
         if (v && v->aof) v->aof(v->ctx, start, end->count, &rec);
-        end->count++;
+        if ((++end->count & 1023u) == 0) cli_progress_update(bar, start);
     }
     ep_aof_reader_status(r, &st);
     if (res == EP_END && st.end == EP_AOF_END_TORN) {
@@ -146,6 +146,7 @@ static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, 
 void cli_walk(const char *path, const ep_key *key, const cli_visitor *v, cli_file *f, cli_end *end) {
     ep_probe_info pi;
     ep_result res;
+    cli_progress bar;
     memset(f, 0, sizeof *f);
     memset(end, 0, sizeof *end);
     ep_error_clear(&end->err);
@@ -159,16 +160,18 @@ void cli_walk(const char *path, const ep_key *key, const cli_visitor *v, cli_fil
     }
     from_probe(&pi, f);
     if (v && v->header) v->header(v->ctx, f);
+    cli_progress_begin(&bar, "reading", pi.size);
     if (f->kind == CLI_KIND_SNAPSHOT) {
-        walk_snapshot(path, key, v, end);
+        walk_snapshot(path, key, v, end, &bar);
     } else if (f->kind == CLI_KIND_AOF) {
-        walk_aof(path, key, v, end);
+        walk_aof(path, key, v, end, &bar);
     } else {
         end->state = CLI_END_ERROR;
         ep_error_set(&end->err, pi.head_len < 4 ? EP_ERR_EOF : EP_ERR_BAD_MAGIC, 0,
                      "not an ember AOF (EAOF) or snapshot (ESNP) file (%s)", ep_probe_kind_name(pi.kind));
         end->offset = 0;
     }
+    cli_progress_end(&bar);
 }
 
 void cli_print_file_json(FILE *out, const char *path, const cli_file *f) {
