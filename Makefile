@@ -1,8 +1,13 @@
-# ember_persist.h — plain Make. Everything builds against the amalgamated
-# header, which is regenerated from src/ whenever a part changes.
+# ember_persist.h — plain Make. Everything builds against the committed
+# amalgamated header; it is regenerated from src/ only when asked (make header,
+# needs python3), so a fresh clone builds with a C compiler and make alone.
+# After editing src/, run make header; tools/amalgamate.py --check (CI, make
+# parts) fails while the committed header is stale.
 #
 #   make            tools and examples
-#   make demo       run the main demo
+#   make demo       the tool and the main demo, run (files kept in build/demo)
+#   make header     regenerate ember_persist.h from src/ (python3)
+#   make install    PREFIX=/usr/local: the header, the tool and its man page
 #   make test       the whole suite; ends with "N passed, N failed"
 #   make test32     the suite as 32-bit programs (less the zlib/OpenSSL oracle tests)
 #   make check      the suite under ASan+UBSan, then under valgrind
@@ -37,13 +42,21 @@ BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist,)
 
 .SECONDARY:
-.PHONY: all test test32 check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
+.PHONY: install all test test32 check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
 
 all: $(TOOL) $(EXAMPLES)
 
-header: $(HEADER)
-$(HEADER): $(PARTS) tools/amalgamate.py
+# Only on request: a fresh checkout's timestamps must not call python3.
+header:
 	python3 tools/amalgamate.py
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+install: $(TOOL)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/$(HEADER)
+	install -m 755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/ember-persist
+	install -m 644 tools/cli/ember-persist.1 $(DESTDIR)$(PREFIX)/share/man/man1/ember-persist.1
 
 # One object holds the implementation; tests, tools and examples link it.
 $(BUILD)/impl.o: tests/impl.c $(HEADER)
@@ -70,7 +83,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/impl.o bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) -O2 -g -march=native -I. -Ibench $< $(BUILD)/impl.o -o $@ -lz -lcrypto -lpthread -lm
 
-$(BUILD)/ember-persist: $(TOOL_SRCS) $(BUILD)/impl.o
+$(BUILD)/ember-persist: $(TOOL_SRCS) $(wildcard tools/cli/*.h) $(BUILD)/impl.o
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(TOOL_SRCS) $(BUILD)/impl.o -o $@ -lpthread -lm
 
@@ -86,8 +99,8 @@ test32:
 	  build-32/impl.o build-32/ember-persist $(TESTS_32)
 	EPT_QUICK=1 EP_CLI=build-32/ember-persist tests/run.sh $(TESTS_32)
 
-demo: $(BUILD)/examples/demo
-	$(BUILD)/examples/demo
+demo: $(BUILD)/examples/demo $(TOOL)
+	@$(BUILD)/examples/demo $(BUILD)/demo $(TOOL)
 
 # Sanitizers: a separate build tree so the plain one stays fast.
 asan:

@@ -617,6 +617,16 @@ EP_API ep_result ep_vfs_read_all(ep_vfs *vfs, const char *path, const ep_allocat
 EP_API ep_result ep_vfs_write_all(ep_vfs *vfs, const char *path, const void *data, size_t len,
                                   ep_error *err);
 
+/* Copies len bytes of src at from to dst at to through buf (cap bytes);
+ * EP_ERR_IO if src ends early. */
+EP_API ep_result ep_vfs_copy_range(ep_vfs *vfs, ep_file *src, uint64_t from, ep_file *dst, uint64_t to,
+                                   uint64_t len, uint8_t *buf, size_t cap, ep_error *err);
+/* Copies from to `to` so that `to` is whole or absent at any crash: writes
+ * to.tmp, syncs it, renames it to `to` and syncs the directory. Refuses
+ * (EP_ERR_EXISTS) if `to` exists; never overwrites. For backups. */
+EP_API ep_result ep_vfs_copy_durable(ep_vfs *vfs, const char *from, const char *to, const ep_allocator *alloc,
+                                     ep_error *err);
+
 /* dir + "/" + name into out (cap bytes); EP_ERR_LIMIT if it does not fit.
  * An empty dir gives just name. */
 EP_API ep_result ep_path_join(char *out, size_t cap, const char *dir, const char *name);
@@ -1577,6 +1587,17 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
 EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec);
 EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out);
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r);
+/* Salvage (repair tools): after next returned a damage error (CRC, tag,
+ * cap, UTF-8, value, decryption, a record cut short before valid ones),
+ * looks for the next offset where a complete record with a valid CRC (or
+ * GCM tag) starts, over the whole rest of the file, and goes on reading
+ * there: EP_OK and *resume_offset (the damage is [error offset, resume)).
+ * EP_END and *resume_offset = the file's size if nothing valid follows.
+ * Record indexes go on counting good records only. EP_ERR_STATE if the
+ * reader is not stopped at an error; I/O and memory errors are returned as
+ * they are (never skipped). A record found this way passed its CRC but might
+ * still be one a damaged length had hidden: the caller decides to keep it. */
+EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset);
 EP_API void ep_aof_reader_close(ep_aof_reader *r);
 
 #ifdef __cplusplus
@@ -1803,6 +1824,181 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shar
 
 #endif /* EP_SNAPSHOT_H */
 /* ---- end src/file/snapshot.h ---- */
+
+/* ---- begin src/file/probe.h ---- */
+/* probe: what a path is, told by content (never by its name alone): an
+ * ember AOF or snapshot (with the header's version, shard and count), a
+ * directory of ember shards, or a kind reserved for the WAL and Redis parts.
+ * Tools use it to pick a reader; it reads at most EP_PROBE_HEAD_SIZE bytes
+ * of a file and lists a directory once. Allocates nothing.
+ *
+ *   ep_probe_info pi;
+ *   if (ep_probe_path(NULL, "data/shard-0.aof", &pi, &err) == EP_OK)
+ *       printf("%s v%u\n", ep_probe_kind_name(pi.kind), (unsigned)pi.version);
+ *
+ * Adding a kind: a member below, its name in ep_probe_kind_name, and a line
+ * in the file detectors (by the first bytes) or the directory detectors (by
+ * the names inside) in probe.c. */
+#ifndef EP_PROBE_H
+#define EP_PROBE_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The numbers are stable (tools print them in JSON); gaps leave room per family. */
+typedef enum ep_probe_kind {
+    EP_PROBE_UNKNOWN = 0,          /* a file no detector recognises */
+    EP_PROBE_EMPTY = 1,            /* a file of 0 bytes */
+    EP_PROBE_DIR = 2,              /* a directory holding nothing a detector recognises */
+    EP_PROBE_EMBER_AOF = 10,       /* "EAOF" + version */
+    EP_PROBE_EMBER_SNAPSHOT = 11,  /* "ESNP" + version + shard + count */
+    EP_PROBE_EMBER_DIR = 12,       /* a directory with shard-{id}.snap / shard-{id}.aof */
+    /* Reserved for the WAL part. */
+    EP_PROBE_WAL_SEGMENT = 20,
+    EP_PROBE_WAL_CHECKPOINT = 21,
+    EP_PROBE_RECORD_LOG = 22,
+    EP_PROBE_WAL_DIR = 23,
+    /* Reserved for the Redis part. */
+    EP_PROBE_REDIS_RDB = 30,
+    EP_PROBE_REDIS_AOF = 31,       /* RESP commands */
+    EP_PROBE_REDIS_AOF_DIR = 32    /* appendonlydir/ with a manifest */
+} ep_probe_kind;
+
+/* Bytes of a file's start that the probe reads and keeps. */
+#define EP_PROBE_HEAD_SIZE 64
+
+typedef struct ep_probe_info {
+    ep_probe_kind kind;
+    int is_dir;
+    uint64_t size;            /* file: its size in bytes; directory: 0 */
+    uint32_t version;         /* the header's format version (0: none read) */
+    int header_ok;            /* the header is complete and its version one this library reads */
+    int encrypted;            /* header_ok and an encrypted version (ember v3) */
+    uint16_t shard_id;        /* snapshot: from the header; EMBER_DIR: the lowest shard found */
+    uint32_t entry_count;     /* snapshot: the header's entry count */
+    uint32_t shard_count;     /* EMBER_DIR: distinct shard ids with a .snap or an .aof */
+    size_t head_len;          /* file: bytes in head */
+    uint8_t head[EP_PROBE_HEAD_SIZE];
+} ep_probe_info;
+
+/* Classifies a file from its first n bytes (head) and its size. Never fails
+ * on any bytes; EP_ERR_INVALID_ARG only for a NULL out or head with n > 0. */
+EP_API ep_result ep_probe_bytes(const uint8_t *head, size_t n, uint64_t size, ep_probe_info *out);
+
+/* Probes path on vfs (NULL: the OS): a directory if vfs->list accepts it,
+ * else a file. EP_ERR_NOT_FOUND if neither exists; other vfs errors as
+ * they come (err has the detail). */
+EP_API ep_result ep_probe_path(ep_vfs *vfs, const char *path, ep_probe_info *out, ep_error *err);
+
+/* "ember_aof", "ember_snapshot", "ember_dir", "empty", "dir", "unknown",
+ * "wal_segment" ... (lower case, stable). */
+EP_API const char *ep_probe_kind_name(ep_probe_kind kind);
+
+/* 1 and *id if name is "shard-{id}.{ext}" with id a decimal u16 without
+ * sign or leading zeros (as ember names them), else 0. ext without the dot. */
+EP_API int ep_probe_shard_name(const char *name, const char *ext, uint16_t *id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_PROBE_H */
+/* ---- end src/file/probe.h ---- */
+
+/* ---- begin src/file/repair.h ---- */
+/* repair: a damaged ember AOF made readable again, the way an operator
+ * wants it at 3 a.m. (redis-check-aof --fix, with more care):
+ *
+ *   - a torn tail (the last record cut short by a crash) is trimmed;
+ *   - damage before the end (CRC mismatch, garbage, a record cut short with
+ *     valid ones after it) refuses unless force is set; then everything from
+ *     the first damage on is dropped, or with salvage only the damaged
+ *     regions are, keeping the intact records after each;
+ *   - the report says which regions (offset, bytes, records before) and how
+ *     many intact records and bytes are dropped, before anything is written.
+ *
+ * Crash-safe: a byte-identical backup goes to backup_path first (written as
+ * backup_path.tmp, synced, renamed, directory synced), then the repaired file
+ * is written as path.repair.tmp (header and kept records copied verbatim, so
+ * encrypted records stay as they were), synced, renamed over path and the
+ * directory synced. At any crash path is the old file or the new one. The
+ * AOF's writer lock is held throughout: a running writer makes it refuse
+ * with EP_ERR_LOCKED. Allocates a copy buffer and the list of kept runs. */
+#ifndef EP_REPAIR_H
+#define EP_REPAIR_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One damaged region of the file. */
+typedef struct ep_aof_repair_region {
+    uint64_t offset;  /* its first byte */
+    uint64_t bytes;   /* up to the next valid record, or to the end */
+    uint64_t index;   /* good records before it */
+    int torn;         /* the final record cut short (a crash in a write), nothing valid after it */
+    ep_error error;   /* what the reader found at offset */
+} ep_aof_repair_region;
+
+typedef enum ep_aof_repair_action {
+    EP_REPAIR_NOTHING = 0,  /* the file is clean */
+    EP_REPAIR_TRIM = 1,     /* cut from the first damage to the end (a torn tail; or forced) */
+    EP_REPAIR_SALVAGE = 2,  /* cut the damaged regions out, keep the intact records after them */
+    EP_REPAIR_REFUSED = 3   /* damage before the end and no force: nothing written */
+} ep_aof_repair_action;
+
+typedef struct ep_aof_repair_config {
+    ep_vfs *vfs;                /* NULL: the OS */
+    const ep_allocator *alloc;  /* NULL: default */
+    const ep_key *key;          /* for v3 files (their records are checked, then copied as they are) */
+    int force;                  /* drop damage that is not a torn tail */
+    int salvage;                /* with force: keep intact records after damaged regions */
+    int dry_run;                /* scan and report, write nothing */
+    const char *backup_path;    /* where the untouched copy goes; must not exist. Needed unless dry_run */
+    /* Optional: each damaged region as it is found, and scan progress in bytes. */
+    void (*on_region)(void *user, const ep_aof_repair_region *region);
+    void (*on_progress)(void *user, uint64_t done, uint64_t total);
+    void *user;
+} ep_aof_repair_config;
+
+typedef struct ep_aof_repair_report {
+    ep_aof_repair_action action;
+    int written;              /* the repaired file and the backup are in place and durable */
+    uint8_t version;          /* the file's format version (kept) */
+    uint64_t file_size;       /* before */
+    uint64_t new_size;        /* after (or would be, for dry_run and refused) */
+    uint64_t records_before;  /* intact records before the first damage */
+    uint64_t good_offset;     /* the end of the last of them */
+    uint64_t regions;         /* damaged regions, a torn tail included */
+    uint64_t damaged_bytes;   /* bytes in them */
+    uint64_t records_after;   /* intact records after the first damage */
+    uint64_t bytes_after;     /* their bytes */
+    uint64_t records_kept;    /* in the new file */
+    uint64_t records_dropped; /* intact records not in it (records_after unless salvage) */
+    uint64_t bytes_dropped;   /* file_size - new_size */
+    ep_error first_damage;    /* code EP_OK if none */
+} ep_aof_repair_report;
+
+EP_API void ep_aof_repair_config_init(ep_aof_repair_config *cfg);
+/* EP_OK: clean, repaired, or (dry_run) planned; the report says which.
+ * EP_ERR_CORRUPT: refused (report filled). EP_ERR_LOCKED: a writer holds
+ * the file. EP_ERR_EXISTS: backup_path exists. Header problems as the
+ * reader's open gives them; I/O errors as they come (the file is then as
+ * it was, or already the repaired one if the failure was the final
+ * directory sync). */
+EP_API ep_result ep_aof_repair(const char *path, const ep_aof_repair_config *cfg, ep_aof_repair_report *out,
+                               ep_error *err);
+EP_API const char *ep_aof_repair_action_name(ep_aof_repair_action a);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_REPAIR_H */
+/* ---- end src/file/repair.h ---- */
 
 /* ---- begin src/file/rdb.h ---- */
 /* rdb: Redis RDB files (dump.rdb, an AOF's base). A streaming reader that
@@ -2308,6 +2504,80 @@ EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_byte
 
 #endif /* EP_RECOVERY_H */
 /* ---- end src/recover/recovery.h ---- */
+
+/* ---- begin src/recover/maintain.h ---- */
+/* maintain: whole-shard maintenance for tools (ember-persist compact,
+ * encrypt, decrypt, rekey), on any vfs, crash-safe at every operation.
+ *
+ * Both first take the shard's AOF writer (its lock: a running writer makes
+ * them refuse with EP_ERR_LOCKED; its open trims a torn tail and refuses a
+ * damaged AOF, which `repair` handles), then recover the shard and refuse
+ * (EP_ERR_CORRUPT) if the snapshot is there but does not load, or the AOF
+ * stops at an error: acting on such a shard would make the loss permanent.
+ *
+ * compact: ep_shard_rewrite (snapshot + AOF into a fresh snapshot and an
+ * AOF holding only its header).
+ *
+ * migrate (plaintext <-> v3, or one key to another), a crash leaving the old
+ * state or the new one at every point, each whole:
+ *   1. compact under the old key           old: snapshot(old) has everything
+ *   2. remove the AOF, sync the directory  old: snapshot(old) alone
+ *   3. write the snapshot under new_key    new: snapshot(new) alone
+ *   4. a header-only AOF for new_key, as shard-ID.aof.migrate renamed into
+ *      place, directory synced            new: snapshot(new) + empty AOF
+ * With backup_suffix set, copies of the old shard-ID.snap and shard-ID.aof
+ * are made first (synced, never overwritten) and are kept: the old files
+ * stay on disk until the new ones are durable, and after. The lock is
+ * released between steps 1 and 4 (the AOF does not exist in between): stop
+ * the server first. */
+/* copy (convert to ember): the recovered keys of shard ID in DIR as a
+ * snapshot of shard DST_ID in DST_DIR under new_key (a snapshot alone is a
+ * whole shard; its writer creates the AOF). Refuses (EP_ERR_EXISTS) if the
+ * destination shard has a snapshot or an AOF; the source is only read. At
+ * any crash the destination has no snapshot or the whole one. */
+#ifndef EP_MAINTAIN_H
+#define EP_MAINTAIN_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_maint_config {
+    ep_vfs *vfs;                 /* NULL: the OS */
+    const ep_allocator *alloc;   /* NULL: default */
+    const ep_key *key;           /* the shard's key now; NULL: plaintext */
+    const ep_key *new_key;       /* migrate: the key it gets; NULL: plaintext */
+    const char *backup_suffix;   /* migrate: copy the old files to <file><suffix> first; NULL: no copies */
+    int64_t (*wall_clock_ms)(void *user); /* for recovery's PEXPIREAT; NULL: the OS clock */
+    void *clock_user;
+} ep_maint_config;
+
+typedef struct ep_maint_report {
+    uint64_t keys;               /* keys in the shard */
+    uint64_t records_replayed;   /* AOF records applied by the recovery */
+    uint64_t trimmed_bytes;      /* torn AOF tail cut by the writer's open */
+    uint64_t old_snapshot_bytes, old_aof_bytes;  /* before (0 if absent) */
+    uint64_t new_snapshot_bytes, new_aof_bytes;  /* after */
+    uint8_t old_version, new_version;            /* the snapshot's format version, before and after (0: none) */
+    int backups;                 /* copies made (migrate with backup_suffix) */
+} ep_maint_report;
+
+EP_API void ep_maint_config_init(ep_maint_config *cfg);
+EP_API ep_result ep_shard_compact(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err);
+EP_API ep_result ep_shard_migrate(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err);
+
+EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char *dst_dir, ep_shard_id dst_id,
+                               const ep_maint_config *cfg, ep_maint_report *out, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_MAINTAIN_H */
+/* ---- end src/recover/maintain.h ---- */
 
 /* ---- begin src/recover/redis.h ---- */
 /* redis: Redis data in and out of the library's keyspace. Loading an RDB
@@ -6699,6 +6969,62 @@ EP_API ep_result ep_path_dirname(char *out, size_t cap, const char *path) {
     memmove(out, res, n);
     out[n] = '\0';
     return EP_OK;
+}
+
+/* ---- durable copy ---------------------------------------------------------- */
+
+#define EP__COPY_BUF (256u * 1024u)
+
+EP_API ep_result ep_vfs_copy_range(ep_vfs *vfs, ep_file *src, uint64_t from, ep_file *dst, uint64_t to,
+                                   uint64_t len, uint8_t *buf, size_t cap, ep_error *err) {
+    ep_result r;
+    if (!vfs || !src || !dst || !buf || !cap)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    while (len > 0) {
+        size_t want = (size_t)EP__MIN((uint64_t)cap, len), got = 0;
+        if ((r = vfs->read(vfs, src, from, buf, want, &got, err)) != EP_OK) return r;
+        if (got != want) return ep_error_set(err, EP_ERR_IO, from, "copy: the file shrank while being copied");
+        if ((r = vfs->write(vfs, dst, to, buf, got, err)) != EP_OK) return r;
+        from += got;
+        to += got;
+        len -= got;
+    }
+    return EP_OK;
+}
+
+EP_API ep_result ep_vfs_copy_durable(ep_vfs *vfs, const char *from, const char *to, const ep_allocator *alloc,
+                                     ep_error *err) {
+    char tmp[4096], dir[4096];
+    ep_file *src = NULL, *dst = NULL;
+    uint64_t size = 0;
+    uint8_t *buf;
+    size_t n;
+    ep_result r;
+    if (!vfs || !from || !to) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    n = strlen(to);
+    if (n + 5 > sizeof tmp || ep_path_dirname(dir, sizeof dir, to) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "copy: path too long");
+    memcpy(tmp, to, n);
+    memcpy(tmp + n, ".tmp", 5);
+    if (vfs->stat(vfs, to, NULL, NULL) == EP_OK)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "copy: %s exists already", to);
+    if ((r = vfs->open(vfs, from, EP_OPEN_READ, &src, err)) != EP_OK) return r;
+    buf = (uint8_t *)ep_malloc(alloc, EP__COPY_BUF);
+    if (!buf) r = ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "copy: out of memory");
+    if (r == EP_OK) r = vfs->size(vfs, src, &size, err);
+    if (r == EP_OK) r = vfs->open(vfs, tmp, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &dst, err);
+    if (r == EP_OK) {
+        r = ep_vfs_copy_range(vfs, src, 0, dst, 0, size, buf, EP__COPY_BUF, err);
+        if (r == EP_OK) r = vfs->sync(vfs, dst, err);
+        if (r == EP_OK) r = vfs->close(vfs, dst, err);
+        else (void)vfs->close(vfs, dst, NULL);
+        if (r == EP_OK) r = vfs->rename(vfs, tmp, to, err);
+        if (r != EP_OK) (void)vfs->remove(vfs, tmp, NULL);
+    }
+    (void)vfs->close(vfs, src, NULL);
+    ep_free(alloc, buf);
+    if (r == EP_OK) r = vfs->sync_dir(vfs, dir, err);
+    return r;
 }
 /* ---- end src/vfs/vfs.c ---- */
 
@@ -11337,6 +11663,63 @@ EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     else ep_error_clear(&out->error);
 }
 
+/* Errors that describe the file's bytes (not the machine): salvage may
+ * look past them. */
+static int ep__aof_damage(ep_result r) {
+    switch (r) {
+    case EP_ERR_CHECKSUM: case EP_ERR_UNKNOWN_TAG: case EP_ERR_LIMIT: case EP_ERR_UTF8: case EP_ERR_BAD_VALUE:
+    case EP_ERR_DECRYPT: case EP_ERR_CORRUPT: case EP_ERR_EOF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset) {
+    ep__aof_rd *rd;
+    int first = 1;
+    if (!r || !resume_offset) return EP_ERR_INVALID_ARG;
+    rd = &r->rd;
+    if (rd->end != EP_AOF_END_ERROR) return rd->end == EP_AOF_READING ? EP_ERR_STATE : EP_END;
+    if (!ep__aof_damage(rd->fail)) return rd->fail;
+    for (;;) {
+        ep_aof_record rec;
+        size_t total, avail = ep__rs_avail(&rd->rs);
+        const uint8_t *p;
+        ep_result x;
+        if (avail == 0) {
+            if (ep__rs_at_eof(&rd->rs)) break;
+            if ((x = ep__rs_fill(&rd->rs, 1)) != EP_OK && x != EP_ERR_EOF) return x;
+            continue;
+        }
+        if (first) { /* the damaged record's own start is no candidate */
+            ep__rs_skip(&rd->rs, 1);
+            first = 0;
+            continue;
+        }
+        p = ep__rs_ptr(&rd->rs);
+        x = ep__aof_rd_extent(rd, p, avail, &rec, &total);
+        if (x == EP_ERR_EOF && !ep__rs_at_eof(&rd->rs)) {
+            /* maybe a record longer than what is loaded: load it (capped by max_record_size) */
+            x = ep__rs_fill(&rd->rs, avail + 1);
+            if (x == EP_ERR_LIMIT) ep__rs_skip(&rd->rs, 1);
+            else if (x != EP_OK && x != EP_ERR_EOF) return x;
+            continue;
+        }
+        if (x == EP_OK && ep__aof_rd_valid_at(rd, p, avail)) {
+            rd->end = EP_AOF_READING;
+            rd->fail = EP_OK;
+            rd->good_end = ep__rs_offset(&rd->rs);
+            ep_error_clear(&rd->err);
+            *resume_offset = rd->good_end;
+            return EP_OK;
+        }
+        ep__rs_skip(&rd->rs, 1);
+    }
+    *resume_offset = ep__rs_offset(&rd->rs); /* the file's end: nothing valid after the damage */
+    return EP_END;
+}
+
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r) {
     return &r->rd.err;
 }
@@ -12679,6 +13062,419 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shar
     return fn ? ep__snap_bytes_walk(data, len, count, fn, ctx, &end, err) : EP_OK;
 }
 /* ---- end src/file/snapshot.c ---- */
+
+/* ---- begin src/file/probe.c ---- */
+/* probe: tells a file's kind by its first bytes and a directory's by the
+ * names in it. Two small tables of detectors; each family (ember, WAL,
+ * Redis) adds its lines there. */
+
+/* ---- files: by the first bytes ------------------------------------------ */
+
+/* Fills out and returns 1 if the head is this detector's kind. */
+typedef int (*ep__probe_file_fn)(const uint8_t *h, size_t n, ep_probe_info *out);
+
+static int ep__probe_ember_aof(const uint8_t *h, size_t n, ep_probe_info *out) {
+    if (n < 4 || memcmp(h, "EAOF", 4) != 0) return 0;
+    out->kind = EP_PROBE_EMBER_AOF;
+    if (n >= 5) { /* EP_AOF_HEADER_SIZE: magic + version */
+        out->version = h[4];
+        out->header_ok = h[4] >= 1 && h[4] <= 3;
+        out->encrypted = out->header_ok && h[4] == 3;
+    }
+    return 1;
+}
+
+static int ep__probe_ember_snapshot(const uint8_t *h, size_t n, ep_probe_info *out) {
+    if (n < 4 || memcmp(h, "ESNP", 4) != 0) return 0;
+    out->kind = EP_PROBE_EMBER_SNAPSHOT;
+    if (n >= 5) out->version = h[4];
+    if (n >= 11) { /* EP_SNAPSHOT_HEADER_SIZE: magic, version, shard u16, count u32 */
+        out->shard_id = ep_load_u16le(h + 5);
+        out->entry_count = ep_load_u32le(h + 7);
+        out->header_ok = h[4] >= 1 && h[4] <= 3;
+        out->encrypted = out->header_ok && h[4] == 3;
+    }
+    return 1;
+}
+
+static const ep__probe_file_fn ep__probe_file_detectors[] = {
+    ep__probe_ember_aof,
+    ep__probe_ember_snapshot,
+    /* WAL: segment, checkpoint, record log.  Redis: RDB, RESP AOF. */
+};
+
+EP_API ep_result ep_probe_bytes(const uint8_t *head, size_t n, uint64_t size, ep_probe_info *out) {
+    size_t i;
+    if (!out || (!head && n)) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    out->size = size;
+    out->head_len = EP__MIN(n, (size_t)EP_PROBE_HEAD_SIZE);
+    if (out->head_len) memcpy(out->head, head, out->head_len);
+    out->kind = size == 0 && n == 0 ? EP_PROBE_EMPTY : EP_PROBE_UNKNOWN;
+    for (i = 0; i < EP__COUNTOF(ep__probe_file_detectors); i++)
+        if (ep__probe_file_detectors[i](out->head, out->head_len, out)) break;
+    return EP_OK;
+}
+
+/* ---- directories: by the names inside ------------------------------------ */
+
+EP_API int ep_probe_shard_name(const char *name, const char *ext, uint16_t *id) {
+    const char *p;
+    uint32_t v = 0;
+    size_t digits = 0;
+    if (!name || !ext || strncmp(name, "shard-", 6) != 0) return 0;
+    for (p = name + 6; *p >= '0' && *p <= '9'; p++, digits++) {
+        v = v * 10u + (uint32_t)(*p - '0');
+        if (v > 0xffffu) return 0;
+    }
+    if (digits == 0 || (digits > 1 && name[6] == '0')) return 0;
+    if (*p != '.' || strcmp(p + 1, ext) != 0) return 0;
+    if (id) *id = (uint16_t)v;
+    return 1;
+}
+
+typedef struct ep__probe_dir_scan {
+    ep_probe_info *out;
+    uint8_t seen[65536 / 8]; /* shard ids with a file */
+} ep__probe_dir_scan;
+
+/* Looks at one name; returns 1 if it belongs to this detector's kind. */
+typedef int (*ep__probe_name_fn)(ep__probe_dir_scan *s, const char *name);
+
+static int ep__probe_ember_name(ep__probe_dir_scan *s, const char *name) {
+    uint16_t id;
+    unsigned bit;
+    if (!ep_probe_shard_name(name, "snap", &id) && !ep_probe_shard_name(name, "aof", &id)) return 0;
+    bit = 1u << (id & 7u);
+    if (!(s->seen[id >> 3] & bit)) {
+        s->seen[id >> 3] = (uint8_t)(s->seen[id >> 3] | bit);
+        if (s->out->shard_count == 0 || id < s->out->shard_id) s->out->shard_id = id;
+        s->out->shard_count++;
+    }
+    if (s->out->kind == EP_PROBE_DIR) s->out->kind = EP_PROBE_EMBER_DIR;
+    return 1;
+}
+
+static const ep__probe_name_fn ep__probe_name_detectors[] = {
+    ep__probe_ember_name,
+    /* WAL: segments and checkpoints.  Redis: appendonlydir manifest. */
+};
+
+static int ep__probe_dir_entry(void *ctx, const char *name) {
+    ep__probe_dir_scan *s = (ep__probe_dir_scan *)ctx;
+    size_t i;
+    for (i = 0; i < EP__COUNTOF(ep__probe_name_detectors); i++)
+        if (ep__probe_name_detectors[i](s, name)) break;
+    return 0;
+}
+
+/* ---- a path ------------------------------------------------------------- */
+
+static ep_result ep__probe_file(ep_vfs *vfs, const char *path, ep_probe_info *out, ep_error *err) {
+    ep_file *f = NULL;
+    uint8_t head[EP_PROBE_HEAD_SIZE];
+    uint64_t size = 0;
+    size_t got = 0;
+    ep_result r = vfs->open(vfs, path, EP_OPEN_READ, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->size(vfs, f, &size, err);
+    if (r == EP_OK) r = vfs->read(vfs, f, 0, head, sizeof head, &got, err); /* short only at EOF */
+    if (r != EP_OK) {
+        (void)vfs->close(vfs, f, NULL);
+        return r;
+    }
+    r = vfs->close(vfs, f, err);
+    if (r != EP_OK) return r;
+    return ep_probe_bytes(head, got, size, out);
+}
+
+EP_API ep_result ep_probe_path(ep_vfs *vfs, const char *path, ep_probe_info *out, ep_error *err) {
+    ep_vfs os;
+    ep__probe_dir_scan scan; /* 8 KiB of shard bits on the stack: no allocation, no global */
+    ep_result r;
+    if (!path || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "probe: missing argument");
+    memset(out, 0, sizeof *out);
+    if (!vfs) {
+        r = ep_vfs_os_init(&os);
+        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "probe %s: no OS file system", path);
+        vfs = &os;
+    }
+    memset(&scan, 0, sizeof scan);
+    scan.out = out;
+    out->kind = EP_PROBE_DIR;
+    out->is_dir = 1;
+    if (vfs->list(vfs, path, ep__probe_dir_entry, &scan, NULL) == EP_OK) return EP_OK;
+    memset(out, 0, sizeof *out);
+    return ep__probe_file(vfs, path, out, err);
+}
+
+EP_API const char *ep_probe_kind_name(ep_probe_kind kind) {
+    switch (kind) {
+    case EP_PROBE_UNKNOWN: return "unknown";
+    case EP_PROBE_EMPTY: return "empty";
+    case EP_PROBE_DIR: return "dir";
+    case EP_PROBE_EMBER_AOF: return "ember_aof";
+    case EP_PROBE_EMBER_SNAPSHOT: return "ember_snapshot";
+    case EP_PROBE_EMBER_DIR: return "ember_dir";
+    case EP_PROBE_WAL_SEGMENT: return "wal_segment";
+    case EP_PROBE_WAL_CHECKPOINT: return "wal_checkpoint";
+    case EP_PROBE_RECORD_LOG: return "record_log";
+    case EP_PROBE_WAL_DIR: return "wal_dir";
+    case EP_PROBE_REDIS_RDB: return "redis_rdb";
+    case EP_PROBE_REDIS_AOF: return "redis_aof";
+    case EP_PROBE_REDIS_AOF_DIR: return "redis_aof_dir";
+    }
+    return "unknown";
+}
+/* ---- end src/file/probe.c ---- */
+
+/* ---- begin src/file/repair.c ---- */
+/* repair: scan with the AOF reader (salvaging past damage to learn what
+ * follows it), decide, then back up and rewrite through tmp + rename. */
+
+#define EP__REPAIR_COPY_BUF (256u * 1024u)
+
+typedef struct ep__run {
+    uint64_t start, end;
+} ep__run;
+
+typedef struct ep__repair {
+    ep_vfs *vfs;
+    const ep_aof_repair_config *cfg;
+    ep_aof_repair_report *rep;
+    ep__run *runs; /* intact stretches of records; runs[0] is the one before the first damage */
+    size_t nruns, cap;
+    int first_torn; /* the first damaged region is a torn tail */
+    ep_error *err;
+} ep__repair;
+
+EP_API void ep_aof_repair_config_init(ep_aof_repair_config *cfg) { memset(cfg, 0, sizeof *cfg); }
+
+EP_API const char *ep_aof_repair_action_name(ep_aof_repair_action a) {
+    switch (a) {
+    case EP_REPAIR_NOTHING: return "nothing";
+    case EP_REPAIR_TRIM: return "trim";
+    case EP_REPAIR_SALVAGE: return "salvage";
+    case EP_REPAIR_REFUSED: return "refused";
+    }
+    return "unknown";
+}
+
+static ep_result ep__repair_add_run(ep__repair *s, uint64_t start, uint64_t end) {
+    if (s->nruns == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 8, bytes;
+        ep__run *p;
+        if (!ep__mul_size(ncap, sizeof *p, &bytes)) return EP_ERR_NOMEM;
+        p = (ep__run *)ep_realloc(s->cfg->alloc, s->runs, bytes);
+        if (!p) return ep_error_set(s->err, EP_ERR_NOMEM, UINT64_MAX, "repair: out of memory");
+        s->runs = p;
+        s->cap = ncap;
+    }
+    s->runs[s->nruns].start = start;
+    s->runs[s->nruns].end = end;
+    s->nruns++;
+    return EP_OK;
+}
+
+static void ep__repair_region(ep__repair *s, const ep_aof_repair_region *reg) {
+    ep_aof_repair_report *rep = s->rep;
+    if (rep->regions == 0) {
+        rep->first_damage = reg->error;
+        s->first_torn = reg->torn;
+    }
+    rep->regions++;
+    rep->damaged_bytes += reg->bytes;
+    if (s->cfg->on_region) s->cfg->on_region(s->cfg->user, reg);
+}
+
+/* Reads every record, past damage too; fills runs and the counts. */
+static ep_result ep__repair_scan(ep__repair *s, const char *path) {
+    ep_aof_reader_config rc;
+    ep_aof_reader *r = NULL;
+    ep_aof_status st;
+    ep_aof_record rec;
+    ep_aof_repair_report *rep = s->rep;
+    ep_aof_repair_region reg;
+    uint64_t run_start = EP_AOF_HEADER_SIZE, before, resume;
+    ep_result res;
+    ep_aof_reader_config_init(&rc);
+    rc.vfs = s->vfs;
+    rc.alloc = s->cfg->alloc;
+    rc.key = s->cfg->key;
+    res = ep_aof_reader_open(path, &rc, &r, s->err);
+    if (res != EP_OK) return res;
+    rep->good_offset = EP_AOF_HEADER_SIZE;
+    for (;;) {
+        ep_aof_reader_status(r, &st);
+        before = st.good_offset;
+        res = ep_aof_reader_next(r, &rec);
+        if (res == EP_OK) {
+            ep_aof_reader_status(r, &st);
+            if (rep->regions == 0) {
+                rep->records_before++;
+                rep->good_offset = st.good_offset;
+            } else {
+                rep->records_after++;
+                rep->bytes_after += st.good_offset - before;
+            }
+            if (s->cfg->on_progress && (st.records & 1023u) == 0)
+                s->cfg->on_progress(s->cfg->user, st.good_offset, rep->file_size);
+            continue;
+        }
+        ep_aof_reader_status(r, &st);
+        rep->version = st.version;
+        if (res == EP_END) {
+            if ((res = ep__repair_add_run(s, run_start, st.good_offset)) != EP_OK) break;
+            if (st.end == EP_AOF_END_TORN) {
+                memset(&reg, 0, sizeof reg);
+                reg.offset = st.good_offset;
+                reg.bytes = st.tail_bytes;
+                reg.index = st.records;
+                reg.torn = 1;
+                ep_error_set(&reg.error, EP_ERR_EOF, st.good_offset,
+                             "the last record is cut short (%llu bytes)",
+                             (unsigned long long)st.tail_bytes);
+                reg.error.index = st.records;
+                ep__repair_region(s, &reg);
+            }
+            res = EP_OK;
+            break;
+        }
+        /* damage at st.good_offset: the run so far ends there */
+        memset(&reg, 0, sizeof reg);
+        reg.offset = st.good_offset;
+        reg.index = st.records;
+        reg.error = *ep_aof_reader_error(r);
+        if ((res = ep__repair_add_run(s, run_start, st.good_offset)) != EP_OK) break;
+        res = ep_aof_reader_skip_damage(r, &resume);
+        if (res != EP_OK && res != EP_END) {
+            ep_error_set(s->err, res, reg.offset, "repair: reading past the damage at %llu: %s",
+                         (unsigned long long)reg.offset, ep_result_str(res));
+            break;
+        }
+        reg.bytes = resume - reg.offset;
+        ep__repair_region(s, &reg);
+        if (res == EP_END) {
+            res = EP_OK;
+            break;
+        }
+        run_start = resume;
+    }
+    ep_aof_reader_close(r);
+    return res;
+}
+
+/* The header and runs [0, keep) of src into `to`, synced. */
+static ep_result ep__repair_write(ep__repair *s, ep_file *src, const char *to, size_t keep) {
+    ep_file *dst = NULL;
+    uint64_t at = 0;
+    size_t i;
+    uint8_t *buf = (uint8_t *)ep_malloc(s->cfg->alloc, EP__REPAIR_COPY_BUF);
+    ep_result r;
+    if (!buf) return ep_error_set(s->err, EP_ERR_NOMEM, UINT64_MAX, "repair: out of memory");
+    r = s->vfs->open(s->vfs, to, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &dst, s->err);
+    if (r == EP_OK) {
+        r = ep_vfs_copy_range(s->vfs, src, 0, dst, 0, EP_AOF_HEADER_SIZE, buf, EP__REPAIR_COPY_BUF, s->err);
+        at = EP_AOF_HEADER_SIZE;
+        for (i = 0; r == EP_OK && i < keep; i++) {
+            uint64_t n = s->runs[i].end - s->runs[i].start;
+            r = ep_vfs_copy_range(s->vfs, src, s->runs[i].start, dst, at, n, buf, EP__REPAIR_COPY_BUF, s->err);
+            at += n;
+        }
+        if (r == EP_OK) r = s->vfs->sync(s->vfs, dst, s->err);
+        if (r == EP_OK) r = s->vfs->close(s->vfs, dst, s->err);
+        else (void)s->vfs->close(s->vfs, dst, NULL);
+        if (r != EP_OK) (void)s->vfs->remove(s->vfs, to, NULL);
+    }
+    ep_free(s->cfg->alloc, buf);
+    return r;
+}
+
+/* Backup first (durable), then the repaired file over path. */
+static ep_result ep__repair_apply(ep__repair *s, const char *path, ep_file *src, size_t keep) {
+    char tmp[4096], dir[4096];
+    size_t n = strlen(path);
+    ep_result r;
+    if (!s->cfg->backup_path) return ep_error_set(s->err, EP_ERR_INVALID_ARG, UINT64_MAX, "repair: no backup path");
+    if (n + 12 > sizeof tmp || ep_path_dirname(dir, sizeof dir, path) != EP_OK)
+        return ep_error_set(s->err, EP_ERR_LIMIT, UINT64_MAX, "repair: path too long");
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".repair.tmp", 12);
+    r = ep_vfs_copy_durable(s->vfs, path, s->cfg->backup_path, s->cfg->alloc, s->err);
+    if (r == EP_OK) r = ep__repair_write(s, src, tmp, keep);
+    if (r == EP_OK) {
+        r = s->vfs->rename(s->vfs, tmp, path, s->err);
+        if (r != EP_OK) (void)s->vfs->remove(s->vfs, tmp, NULL);
+    }
+    if (r == EP_OK) r = s->vfs->sync_dir(s->vfs, dir, s->err);
+    return r;
+}
+
+/* What to do, from the scan. Returns how many runs to keep. */
+static size_t ep__repair_plan(ep__repair *s) {
+    ep_aof_repair_report *rep = s->rep;
+    const ep_aof_repair_config *cfg = s->cfg;
+    size_t keep = 1, i;
+    /* a torn tail alone is what a crash leaves: trimmed without force */
+    if (rep->regions == 0) rep->action = EP_REPAIR_NOTHING;
+    else if (rep->regions == 1 && s->first_torn) rep->action = EP_REPAIR_TRIM;
+    else if (!cfg->force) rep->action = EP_REPAIR_REFUSED;
+    else rep->action = cfg->salvage ? EP_REPAIR_SALVAGE : EP_REPAIR_TRIM;
+    if (rep->action == EP_REPAIR_SALVAGE) keep = s->nruns;
+    rep->new_size = EP_AOF_HEADER_SIZE;
+    for (i = 0; i < keep && i < s->nruns; i++) rep->new_size += s->runs[i].end - s->runs[i].start;
+    if (rep->action == EP_REPAIR_NOTHING) rep->new_size = rep->file_size;
+    rep->records_kept = rep->records_before + (rep->action == EP_REPAIR_SALVAGE ? rep->records_after : 0);
+    rep->records_dropped = rep->action == EP_REPAIR_SALVAGE ? 0 : rep->records_after;
+    rep->bytes_dropped = rep->file_size - rep->new_size;
+    return keep;
+}
+
+EP_API ep_result ep_aof_repair(const char *path, const ep_aof_repair_config *cfg, ep_aof_repair_report *out,
+                               ep_error *err) {
+    ep_vfs os;
+    ep__repair s;
+    ep_file *f = NULL;
+    ep_result r;
+    size_t keep;
+    if (!path || !cfg || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "repair: missing argument");
+    memset(out, 0, sizeof *out);
+    ep_error_clear(&out->first_damage);
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    s.rep = out;
+    s.err = err;
+    s.vfs = cfg->vfs;
+    if (!s.vfs) {
+        if ((r = ep_vfs_os_init(&os)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "repair: no OS file system");
+        s.vfs = &os;
+    }
+    /* The writer's lock, held until the end: no writer appends meanwhile. */
+    r = s.vfs->open(s.vfs, path, EP_OPEN_WRITE, &f, err);
+    if (r == EP_OK) {
+        ep_error lk;
+        r = s.vfs->lock(s.vfs, f, &lk);
+        if (r == EP_ERR_UNSUPPORTED) r = EP_OK;
+        else if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "repair: %s is in use by a writer (%s)", path, lk.message);
+    }
+    if (r == EP_OK) r = s.vfs->size(s.vfs, f, &out->file_size, err);
+    if (r == EP_OK) r = ep__repair_scan(&s, path);
+    if (r == EP_OK) {
+        keep = ep__repair_plan(&s);
+        if (out->action == EP_REPAIR_REFUSED) {
+            r = ep_error_set(err, EP_ERR_CORRUPT, out->first_damage.offset,
+                             "repair: damage at offset %llu is not a torn tail; --force drops it",
+                             (unsigned long long)out->first_damage.offset);
+        } else if (out->action != EP_REPAIR_NOTHING && !cfg->dry_run) {
+            r = ep__repair_apply(&s, path, f, keep);
+            out->written = r == EP_OK;
+        }
+    }
+    if (f) (void)s.vfs->close(s.vfs, f, NULL);
+    ep_free(cfg->alloc, s.runs);
+    return r;
+}
+/* ---- end src/file/repair.c ---- */
 
 /* ---- begin src/file/rdb.c ---- */
 /* rdb: the streaming RDB reader. Each step parses from a window of the
@@ -17176,6 +17972,261 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
     return ep__trailer_reset(vfs, p.snap, err);
 }
 /* ---- end src/recover/recovery.c ---- */
+
+/* ---- begin src/recover/maintain.c ---- */
+/* maintain: compact and migrate a shard, composed from the writer (lock,
+ * torn tail), recovery, ep_shard_rewrite and ep_shard_snapshot. */
+
+EP_API void ep_maint_config_init(ep_maint_config *cfg) { memset(cfg, 0, sizeof *cfg); }
+
+typedef struct ep__maint {
+    const ep_maint_config *cfg;
+    ep_maint_report *rep;
+    ep_vfs *vfs;
+    ep_vfs os;
+    const char *dir;
+    ep_shard_id shard;
+    char snap[4096], aof[4096];
+    ep_aof_writer *w;
+    ep_recover_result rec;
+    int have_rec;
+    ep_error *err;
+} ep__maint;
+
+static uint64_t ep__maint_size(ep__maint *m, const char *path) {
+    uint64_t n = 0;
+    return m->vfs->stat(m->vfs, path, &n, NULL) == EP_OK ? n : 0;
+}
+
+static uint8_t ep__maint_snap_version(ep__maint *m) {
+    ep_probe_info pi;
+    if (ep_probe_path(m->vfs, m->snap, &pi, NULL) != EP_OK || pi.kind != EP_PROBE_EMBER_SNAPSHOT) return 0;
+    return (uint8_t)pi.version;
+}
+
+static ep_result ep__maint_begin(ep__maint *m, const char *dir, ep_shard_id shard, const ep_maint_config *cfg,
+                                 ep_maint_report *out, ep_error *err) {
+    ep_result r;
+    memset(m, 0, sizeof *m);
+    if (!dir || !cfg || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard: missing argument");
+    memset(out, 0, sizeof *out);
+    m->cfg = cfg;
+    m->rep = out;
+    m->dir = dir;
+    m->shard = shard;
+    m->err = err;
+    m->vfs = cfg->vfs;
+    if (!m->vfs) {
+        if ((r = ep_vfs_os_init(&m->os)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "no OS file system");
+        m->vfs = &m->os;
+    }
+    if (ep_snapshot_path(dir, shard, m->snap, sizeof m->snap) != EP_OK ||
+        ep_aof_path(dir, shard, m->aof, sizeof m->aof) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "shard: path too long");
+    out->old_snapshot_bytes = ep__maint_size(m, m->snap);
+    out->old_aof_bytes = ep__maint_size(m, m->aof);
+    out->old_version = ep__maint_snap_version(m);
+    if (!out->old_snapshot_bytes && !out->old_aof_bytes)
+        return ep_error_set(err, EP_ERR_NOT_FOUND, UINT64_MAX, "no shard %lu in %s (neither %s nor %s)",
+                            (unsigned long)shard, dir, m->snap, m->aof);
+    return EP_OK;
+}
+
+/* Recovery of the shard; refuses one that does not recover cleanly. */
+static ep_result ep__maint_recover(ep__maint *m) {
+    ep_recover_config rc;
+    ep_recover_result *res = &m->rec;
+    ep_result r;
+    ep_recover_config_init(&rc);
+    rc.vfs = m->vfs;
+    rc.alloc = m->cfg->alloc;
+    rc.key = m->cfg->key;
+    rc.wall_clock_ms = m->cfg->wall_clock_ms;
+    rc.clock_user = m->cfg->clock_user;
+    if ((r = ep_recover_shard(m->dir, m->shard, &rc, res)) != EP_OK)
+        return ep_error_set(m->err, r, UINT64_MAX, "recovery of shard %lu failed: %s", (unsigned long)m->shard,
+                            ep_result_str(r));
+    m->have_rec = 1;
+    if (res->snapshot_present && !res->snapshot_loaded)
+        return ep_error_set(m->err, EP_ERR_CORRUPT, res->snapshot_error.offset,
+                            "the snapshot does not load (%s): acting now would lose its keys", res->snapshot_error.message);
+    if (res->aof_end == EP_AOF_END_ERROR)
+        return ep_error_set(m->err, EP_ERR_CORRUPT, res->aof_error.offset,
+                            "the AOF stops at an error (%s): run repair first", res->aof_error.message);
+    m->rep->keys = ep_keyspace_count(res->keyspace);
+    m->rep->records_replayed = res->records_applied;
+    return EP_OK;
+}
+
+/* The writer (lock, torn tail), then recovery of what it guards. */
+static ep_result ep__maint_load(ep__maint *m) {
+    ep_aof_writer_config wc;
+    ep_aof_stats st;
+    ep_result r;
+    ep_aof_writer_config_init(&wc);
+    wc.vfs = m->vfs;
+    wc.alloc = m->cfg->alloc;
+    wc.key = m->cfg->key;
+    wc.fsync = EP_FSYNC_ALWAYS;
+    if ((r = ep_aof_writer_open(m->aof, &wc, &m->w, m->err)) != EP_OK) return r;
+    ep_aof_writer_stats(m->w, &st);
+    m->rep->trimmed_bytes = st.trimmed_bytes;
+    return ep__maint_recover(m);
+}
+
+static ep_result ep__maint_rewrite(ep__maint *m, const ep_key *key) {
+    ep_shard_config sc;
+    ep_shard_config_init(&sc);
+    sc.vfs = m->vfs;
+    sc.alloc = m->cfg->alloc;
+    sc.key = key;
+    return ep_shard_rewrite(m->dir, m->shard, m->rec.keyspace, m->w, &sc, m->err);
+}
+
+static ep_result ep__maint_end(ep__maint *m, ep_result r) {
+    if (m->w) {
+        ep_result c = ep_aof_writer_close(m->w);
+        if (r == EP_OK && c != EP_OK) r = ep_error_set(m->err, c, UINT64_MAX, "closing the AOF: %s", ep_result_str(c));
+    }
+    if (m->have_rec) ep_recover_result_free(&m->rec);
+    m->rep->new_snapshot_bytes = ep__maint_size(m, m->snap);
+    m->rep->new_aof_bytes = ep__maint_size(m, m->aof);
+    m->rep->new_version = ep__maint_snap_version(m);
+    return r;
+}
+
+EP_API ep_result ep_shard_compact(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err) {
+    ep__maint m;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if ((r = ep__maint_begin(&m, dir, shard_id, cfg, out, err)) != EP_OK) return r;
+    r = ep__maint_load(&m);
+    if (r == EP_OK) r = ep__maint_rewrite(&m, cfg->key);
+    return ep__maint_end(&m, r);
+}
+
+/* <path><suffix> into to; 0 if it does not fit. */
+static int ep__maint_backup_name(ep__maint *m, const char *path, char *to, size_t cap) {
+    size_t n = strlen(path), k = strlen(m->cfg->backup_suffix);
+    if (n + k + 1 > cap) return 0;
+    memcpy(to, path, n);
+    memcpy(to + n, m->cfg->backup_suffix, k + 1);
+    return 1;
+}
+
+/* <path><suffix>, copied durably, if path exists. */
+static ep_result ep__maint_backup(ep__maint *m, const char *path) {
+    char to[4200];
+    if (m->vfs->stat(m->vfs, path, NULL, NULL) != EP_OK) return EP_OK;
+    if (!ep__maint_backup_name(m, path, to, sizeof to))
+        return ep_error_set(m->err, EP_ERR_LIMIT, UINT64_MAX, "backup: path too long");
+    m->rep->backups++;
+    return ep_vfs_copy_durable(m->vfs, path, to, m->cfg->alloc, m->err);
+}
+
+/* The shard was refused before anything changed: the copies just made are
+ * not needed (unless the writer's open trimmed a torn tail: then they are
+ * the only whole original). */
+static void ep__maint_drop_backups(ep__maint *m) {
+    char to[4200];
+    if (!m->cfg->backup_suffix || m->rep->trimmed_bytes) return;
+    if (ep__maint_backup_name(m, m->snap, to, sizeof to)) (void)m->vfs->remove(m->vfs, to, NULL);
+    if (ep__maint_backup_name(m, m->aof, to, sizeof to)) (void)m->vfs->remove(m->vfs, to, NULL);
+    m->rep->backups = 0;
+}
+
+/* Step 4: a header-only AOF for new_key, renamed into place. */
+static ep_result ep__maint_new_aof(ep__maint *m) {
+    char tmp[sizeof m->aof + 8];
+    ep_aof_writer_config wc;
+    ep_aof_writer *w = NULL;
+    ep_result r;
+    size_t n = strlen(m->aof);
+    memcpy(tmp, m->aof, n);
+    memcpy(tmp + n, ".migrate", 9);
+    (void)m->vfs->remove(m->vfs, tmp, NULL); /* left by an earlier crash */
+    ep_aof_writer_config_init(&wc);
+    wc.vfs = m->vfs;
+    wc.alloc = m->cfg->alloc;
+    wc.key = m->cfg->new_key;
+    if ((r = ep_aof_writer_open(tmp, &wc, &w, m->err)) != EP_OK) return r; /* header synced, with its directory */
+    if ((r = ep_aof_writer_close(w)) != EP_OK) return ep_error_set(m->err, r, UINT64_MAX, "new AOF: %s", ep_result_str(r));
+    if ((r = m->vfs->rename(m->vfs, tmp, m->aof, m->err)) != EP_OK) return r;
+    return m->vfs->sync_dir(m->vfs, m->dir, m->err);
+}
+
+EP_API ep_result ep_shard_migrate(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err) {
+    ep__maint m;
+    ep_shard_config sc;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if ((r = ep__maint_begin(&m, dir, shard_id, cfg, out, err)) != EP_OK) return r;
+    if (cfg->backup_suffix) {
+        r = ep__maint_backup(&m, m.snap);
+        if (r == EP_OK) r = ep__maint_backup(&m, m.aof);
+        if (r != EP_OK) return ep__maint_end(&m, r);
+    }
+    r = ep__maint_load(&m);
+    if (r != EP_OK) ep__maint_drop_backups(&m);
+    if (r == EP_OK) r = ep__maint_rewrite(&m, cfg->key); /* 1 */
+    if (m.w) {
+        ep_result c = ep_aof_writer_close(m.w);
+        m.w = NULL;
+        if (r == EP_OK && c != EP_OK) r = ep_error_set(err, c, UINT64_MAX, "closing the AOF: %s", ep_result_str(c));
+    }
+    if (r == EP_OK) r = m.vfs->remove(m.vfs, m.aof, err); /* 2 */
+    if (r == EP_OK) r = m.vfs->sync_dir(m.vfs, dir, err);
+    if (r == EP_OK) { /* 3: no AOF now, so the trailer covers nothing */
+        ep_shard_config_init(&sc);
+        sc.vfs = m.vfs;
+        sc.alloc = cfg->alloc;
+        sc.key = cfg->new_key;
+        r = ep_shard_snapshot(dir, shard_id, m.rec.keyspace, NULL, &sc, err);
+    }
+    if (r == EP_OK) r = ep__maint_new_aof(&m); /* 4 */
+    return ep__maint_end(&m, r);
+}
+
+EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char *dst_dir, ep_shard_id dst_id,
+                               const ep_maint_config *cfg, ep_maint_report *out, ep_error *err) {
+    ep__maint m;
+    ep_shard_config sc;
+    char snap[4096], aof[4096];
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!dst_dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    if ((r = ep__maint_begin(&m, dir, shard_id, cfg, out, err)) != EP_OK) return r;
+    if (ep_snapshot_path(dst_dir, dst_id, snap, sizeof snap) != EP_OK || ep_aof_path(dst_dir, dst_id, aof, sizeof aof) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "copy: path too long");
+    if (m.vfs->stat(m.vfs, snap, NULL, NULL) == EP_OK || m.vfs->stat(m.vfs, aof, NULL, NULL) == EP_OK)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "copy: shard %u exists in %s already", (unsigned)dst_id,
+                            dst_dir);
+    r = ep__maint_recover(&m);
+    if (r == EP_OK && m.vfs->stat(m.vfs, dst_dir, NULL, NULL) == EP_ERR_NOT_FOUND) {
+        char parent[4096];
+        r = m.vfs->mkdir(m.vfs, dst_dir, err); /* and its entry made durable */
+        if (r == EP_OK && ep_path_dirname(parent, sizeof parent, dst_dir) == EP_OK)
+            r = m.vfs->sync_dir(m.vfs, parent, err);
+    }
+    if (r == EP_OK) {
+        ep_shard_config_init(&sc);
+        sc.vfs = m.vfs;
+        sc.alloc = cfg->alloc;
+        sc.key = cfg->new_key;
+        r = ep_shard_snapshot(dst_dir, dst_id, m.rec.keyspace, NULL, &sc, err);
+    }
+    r = ep__maint_end(&m, r);
+    out->new_snapshot_bytes = ep__maint_size(&m, snap);
+    out->new_aof_bytes = 0;
+    {
+        ep_probe_info pi;
+        out->new_version = ep_probe_path(m.vfs, snap, &pi, NULL) == EP_OK ? (uint8_t)pi.version : 0;
+    }
+    return r;
+}
+/* ---- end src/recover/maintain.c ---- */
 
 /* ---- begin src/recover/redis_load.c ---- */
 /* redis_load: RDB -> ep_keyspace per database. Each key's elements are

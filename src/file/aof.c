@@ -332,6 +332,63 @@ EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     else ep_error_clear(&out->error);
 }
 
+/* Errors that describe the file's bytes (not the machine): salvage may
+ * look past them. */
+static int ep__aof_damage(ep_result r) {
+    switch (r) {
+    case EP_ERR_CHECKSUM: case EP_ERR_UNKNOWN_TAG: case EP_ERR_LIMIT: case EP_ERR_UTF8: case EP_ERR_BAD_VALUE:
+    case EP_ERR_DECRYPT: case EP_ERR_CORRUPT: case EP_ERR_EOF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset) {
+    ep__aof_rd *rd;
+    int first = 1;
+    if (!r || !resume_offset) return EP_ERR_INVALID_ARG;
+    rd = &r->rd;
+    if (rd->end != EP_AOF_END_ERROR) return rd->end == EP_AOF_READING ? EP_ERR_STATE : EP_END;
+    if (!ep__aof_damage(rd->fail)) return rd->fail;
+    for (;;) {
+        ep_aof_record rec;
+        size_t total, avail = ep__rs_avail(&rd->rs);
+        const uint8_t *p;
+        ep_result x;
+        if (avail == 0) {
+            if (ep__rs_at_eof(&rd->rs)) break;
+            if ((x = ep__rs_fill(&rd->rs, 1)) != EP_OK && x != EP_ERR_EOF) return x;
+            continue;
+        }
+        if (first) { /* the damaged record's own start is no candidate */
+            ep__rs_skip(&rd->rs, 1);
+            first = 0;
+            continue;
+        }
+        p = ep__rs_ptr(&rd->rs);
+        x = ep__aof_rd_extent(rd, p, avail, &rec, &total);
+        if (x == EP_ERR_EOF && !ep__rs_at_eof(&rd->rs)) {
+            /* maybe a record longer than what is loaded: load it (capped by max_record_size) */
+            x = ep__rs_fill(&rd->rs, avail + 1);
+            if (x == EP_ERR_LIMIT) ep__rs_skip(&rd->rs, 1);
+            else if (x != EP_OK && x != EP_ERR_EOF) return x;
+            continue;
+        }
+        if (x == EP_OK && ep__aof_rd_valid_at(rd, p, avail)) {
+            rd->end = EP_AOF_READING;
+            rd->fail = EP_OK;
+            rd->good_end = ep__rs_offset(&rd->rs);
+            ep_error_clear(&rd->err);
+            *resume_offset = rd->good_end;
+            return EP_OK;
+        }
+        ep__rs_skip(&rd->rs, 1);
+    }
+    *resume_offset = ep__rs_offset(&rd->rs); /* the file's end: nothing valid after the damage */
+    return EP_END;
+}
+
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r) {
     return &r->rd.err;
 }

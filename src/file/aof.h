@@ -257,6 +257,17 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
 EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec);
 EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out);
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r);
+/* Salvage (repair tools): after next returned a damage error (CRC, tag,
+ * cap, UTF-8, value, decryption, a record cut short before valid ones),
+ * looks for the next offset where a complete record with a valid CRC (or
+ * GCM tag) starts, over the whole rest of the file, and goes on reading
+ * there: EP_OK and *resume_offset (the damage is [error offset, resume)).
+ * EP_END and *resume_offset = the file's size if nothing valid follows.
+ * Record indexes go on counting good records only. EP_ERR_STATE if the
+ * reader is not stopped at an error; I/O and memory errors are returned as
+ * they are (never skipped). A record found this way passed its CRC but might
+ * still be one a damaged length had hidden: the caller decides to keep it. */
+EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset);
 EP_API void ep_aof_reader_close(ep_aof_reader *r);
 
 #ifdef __cplusplus

@@ -99,6 +99,16 @@ EP_API ep_result ep_vfs_read_all(ep_vfs *vfs, const char *path, const ep_allocat
 EP_API ep_result ep_vfs_write_all(ep_vfs *vfs, const char *path, const void *data, size_t len,
                                   ep_error *err);
 
+/* Copies len bytes of src at from to dst at to through buf (cap bytes);
+ * EP_ERR_IO if src ends early. */
+EP_API ep_result ep_vfs_copy_range(ep_vfs *vfs, ep_file *src, uint64_t from, ep_file *dst, uint64_t to,
+                                   uint64_t len, uint8_t *buf, size_t cap, ep_error *err);
+/* Copies from to `to` so that `to` is whole or absent at any crash: writes
+ * to.tmp, syncs it, renames it to `to` and syncs the directory. Refuses
+ * (EP_ERR_EXISTS) if `to` exists; never overwrites. For backups. */
+EP_API ep_result ep_vfs_copy_durable(ep_vfs *vfs, const char *from, const char *to, const ep_allocator *alloc,
+                                     ep_error *err);
+
 /* dir + "/" + name into out (cap bytes); EP_ERR_LIMIT if it does not fit.
  * An empty dir gives just name. */
 EP_API ep_result ep_path_join(char *out, size_t cap, const char *dir, const char *name);

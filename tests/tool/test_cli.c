@@ -243,7 +243,7 @@ EPT_CASE(keygen_then_encrypted_aof_recovers_with_key_file_only) {
     EPT_CHECK_EQ(stat(keyf, &st), 0);
     EPT_CHECK_EQ(st.st_mode & 0777, 0600);
     EPT_CHECK_EQ(st.st_size, 65);
-    EPT_CHECK_EQ(run(args, NULL), 64); /* refuses to overwrite */
+    EPT_CHECK_EQ(run(args, NULL), 73); /* refuses to overwrite: cannot create */
     EPT_CHECK_OK(ep_key_load_file(NULL, keyf, NULL, &key, &err));
     ep_aof_writer_config_init(&cfg);
     cfg.key = key;

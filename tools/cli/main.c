@@ -8,10 +8,11 @@ typedef struct cli_command {
     const char *name;
     const char *usage;
     const char *summary;
+    const char *options;
     int (*run)(int argc, char **argv);
 } cli_command;
 
-#define CLI_ROW(name, usage, summary) {#name, usage, summary, cmd_##name},
+#define CLI_ROW(name, usage, summary, options) {#name, usage, summary, options, cmd_##name},
 static const cli_command commands[] = {CLI_COMMANDS(CLI_ROW)};
 #undef CLI_ROW
 
@@ -20,8 +21,28 @@ void cli_usage(FILE *to) {
     fprintf(to, "usage: ember-persist COMMAND ARGS\n\ncommands:\n");
     for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(to, "  %-8s %s\n           %s\n", commands[i].name, commands[i].usage, commands[i].summary);
-    fprintf(to, "\nexit codes: 0 clean, 1 torn tail or warning, 2 corrupt or unreadable, 64 usage,\n"
-                "            66 cannot open the file\n");
+    fprintf(to, "\n'ember-persist COMMAND --help' for a command's options; 'man ember-persist' for more.\n");
+    cli_exit_codes(to);
+}
+
+static const char exit_codes[] =
+    "exit codes: 0 done, clean; 1 done with a warning (torn tail, ignored trailer, unmapped keys);\n"
+    "            2 corrupt or unreadable, or refused because of damage; 64 usage; 66 cannot open an input;\n"
+    "            70 internal (out of memory); 73 cannot create an output; 74 write or sync failed;\n"
+    "            75 the shard is locked by another process\n";
+
+void cli_exit_codes(FILE *to) { fputs(exit_codes, to); }
+
+void cli_command_usage(const char *cmd, FILE *to) {
+    size_t i;
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) != 0) continue;
+        fprintf(to, "usage: ember-persist %s %s\n  %s\n", commands[i].name, commands[i].usage, commands[i].summary);
+        if (commands[i].options[0]) fprintf(to, "\noptions:\n%s", commands[i].options);
+        fprintf(to, "  -h, --help        this text\n\n");
+        cli_exit_codes(to);
+        return;
+    }
 }
 
 int main(int argc, char **argv) {
