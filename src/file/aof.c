@@ -89,6 +89,16 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
     return EP_OK;
 }
 
+/* The first buffer: the chunk, or the rest of a smaller file plus one byte
+ * (so the first read already sees the end), as the snapshot reader sizes its
+ * buffer: a small file on a small target costs no chunk-sized allocation. */
+static size_t ep__aof_rd_first_cap(const ep__aof_rd *rd) {
+    uint64_t size = 0;
+    if (rd->vfs->size(rd->vfs, rd->f, &size, NULL) != EP_OK || size - rd->base >= rd->chunk || size < rd->base)
+        return rd->chunk;
+    return EP__MAX((size_t)(size - rd->base) + 1, (size_t)64);
+}
+
 /* Moves the unread bytes to the front and reads more, growing the buffer
  * when a single record does not fit. */
 static ep_result ep__aof_rd_fill(ep__aof_rd *rd) {
@@ -102,7 +112,7 @@ static ep_result ep__aof_rd_fill(ep__aof_rd *rd) {
         rd->pos = 0;
     }
     if (rd->len == rd->cap) {
-        size_t ncap = rd->cap ? rd->cap * 2 : rd->chunk;
+        size_t ncap = rd->cap ? rd->cap * 2 : ep__aof_rd_first_cap(rd);
         uint8_t *p;
         if (rd->cap >= rd->max_record)
             return ep_error_set(&rd->err, EP_ERR_LIMIT, rd->base,
