@@ -70,6 +70,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/impl.o bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) -O2 -g -march=native -I. -Ibench $< $(BUILD)/impl.o -o $@ -lz -lcrypto -lpthread -lm
 
+# The no-OS example holds its own implementation (EMBER_PERSIST_STATIC,
+# EP_NO_OS_VFS, its own allocator): linked alone.
+$(BUILD)/examples/embedded_store$(EXE): examples/embedded_store.c $(HEADER)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $< -o $@
+
 $(BUILD)/ember-persist$(EXE): $(TOOL_SRCS) $(BUILD)/impl.o
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(TOOL_SRCS) $(BUILD)/impl.o -o $@ $(LDLIBS)
