@@ -24,6 +24,7 @@
 #define EMBER_PERSIST_STATIC /* all static: the demo is one translation unit */
 #define EP_NO_OS_VFS
 #define EP_NO_ENCRYPTION
+#define EP_SMALL_CRC /* 1 KiB of CRC table instead of 16 */
 #define EP_MALLOC(sz) embedded_heap_refused(sz)
 #define EP_REALLOC(p, sz) ((void)(p), embedded_heap_refused(sz))
 #define EP_FREE(p) ((void)(p))
