@@ -6,6 +6,8 @@
 #   make test       the whole suite; ends with "N passed, N failed"
 #   make test32     the suite as 32-bit programs
 #   make cross      the suite on s390x, aarch64, armhf (qemu), i386, Windows (wine)
+#   make size       library size per target and configuration (README table)
+#   make compile-time  what including the header costs a build
 #   make check      the suite under ASan+UBSan, then under valgrind
 #   make matrix     compile the header across compilers, standards and options
 #   make bench      benchmarks (ratios against peers and physical limits)
@@ -41,7 +43,7 @@ BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist$(EXE),)
 
 .SECONDARY:
-.PHONY: all test test32 cross check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
+.PHONY: all test test32 cross size compile-time check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
 
 all: $(TOOL) $(EXAMPLES)
 
@@ -100,6 +102,11 @@ test32:
 CROSS_TARGETS ?=
 cross: $(HEADER)
 	tools/cross.sh $(CROSS_TARGETS)
+
+# text/data/bss at -Os per target and configuration, as a Markdown table;
+# and examples/embedded_store.c linked for Cortex-M4 (tools/size.sh).
+size: $(HEADER)
+	tools/size.sh
 
 demo: $(BUILD)/examples/demo
 	$(BUILD)/examples/demo
