@@ -389,18 +389,18 @@ static ep_result device_compact(device *d) {
     for (i = 0; i < d->table.count && r == EP_OK; i++)
         r = ep_snapshot_writer_add_string(w, ep_bytes_str(d->table.items[i].key),
                                           ep_bytes_str(d->table.items[i].value), -1);
-    if (r == EP_OK) r = ep_snapshot_writer_finish(w);
-    ep_snapshot_writer_free(w);
+    if (r == EP_OK) r = ep_snapshot_writer_commit(w, NULL);
+    else (void)ep_snapshot_writer_abort(w);
     if (r == EP_OK) r = ep_aof_writer_rewrite(d->aof);
     return r;
 }
 
 static ep_result device_set(device *d, const char *key, const char *value) {
-    ep_aof_writer_stats st;
+    ep_aof_stats st;
     ep_result r = ep_aof_set(d->aof, ep_bytes_str(key), ep_bytes_str(value), -1);
     if (r != EP_OK) return r;
     settings_put(&d->table, ep_bytes_str(key), ep_bytes_str(value));
-    ep_aof_writer_stats_get(d->aof, &st);
+    ep_aof_writer_stats(d->aof, &st);
     return st.size >= COMPACT_AT ? device_compact(d) : EP_OK;
 }
 

@@ -56,6 +56,8 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/vfs/vfs_mem.c",
     "src/codec/codec_aof.c",
     "src/codec/codec_snap.c",
+    "src/file/stream.h",
+    "src/file/stream.c",
     "src/file/keyfile.c",
     "src/file/aof.c",
     "src/file/snapshot.c",

@@ -14,14 +14,14 @@ typedef void (*ep_size_fn)(void);
         EP_SIZE_ROOT(ep_snapshot_path), EP_SIZE_ROOT(ep_aof_writer_config_init),                             \
         EP_SIZE_ROOT(ep_aof_writer_open), EP_SIZE_ROOT(ep_aof_append), EP_SIZE_ROOT(ep_aof_set),             \
         EP_SIZE_ROOT(ep_aof_del), EP_SIZE_ROOT(ep_aof_writer_sync), EP_SIZE_ROOT(ep_aof_writer_rewrite),     \
-        EP_SIZE_ROOT(ep_aof_writer_stats_get), EP_SIZE_ROOT(ep_aof_writer_close),                            \
+        EP_SIZE_ROOT(ep_aof_writer_stats), EP_SIZE_ROOT(ep_aof_writer_close),                            \
         EP_SIZE_ROOT(ep_aof_reader_config_init), EP_SIZE_ROOT(ep_aof_reader_open),                           \
         EP_SIZE_ROOT(ep_aof_reader_next), EP_SIZE_ROOT(ep_aof_reader_close),                                 \
         EP_SIZE_ROOT(ep_snapshot_writer_config_init), EP_SIZE_ROOT(ep_snapshot_writer_begin),                \
         EP_SIZE_ROOT(ep_snapshot_writer_add), EP_SIZE_ROOT(ep_snapshot_writer_add_string),                   \
-        EP_SIZE_ROOT(ep_snapshot_writer_finish), EP_SIZE_ROOT(ep_snapshot_writer_free),                      \
+        EP_SIZE_ROOT(ep_snapshot_writer_commit), EP_SIZE_ROOT(ep_snapshot_writer_abort),                 \
         EP_SIZE_ROOT(ep_snapshot_reader_config_init), EP_SIZE_ROOT(ep_snapshot_reader_open),                 \
-        EP_SIZE_ROOT(ep_snapshot_reader_next), EP_SIZE_ROOT(ep_snapshot_reader_free)
+        EP_SIZE_ROOT(ep_snapshot_reader_next), EP_SIZE_ROOT(ep_snapshot_reader_close)
 
 const ep_size_fn ep_size_roots[] = {
     EP_SIZE_CORE,

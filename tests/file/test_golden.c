@@ -99,8 +99,8 @@ static ep_result write_snap(const char *path, const ep_key *key) {
     if (!r) r = ep_snapshot_writer_add_set(w, S("s"), items, 3, -1);
     if (!r) r = ep_snapshot_writer_add_proto(w, S("p"), S("pkg.Msg"), S("\x08\x96\x01"), -1);
     if (!r) r = ep_snapshot_writer_add_vector(w, S("vec"), 1, 0, 16, 200, 3, items, vecs, 2, -1);
-    if (!r) r = ep_snapshot_writer_finish(w);
-    ep_snapshot_writer_free(w);
+    if (!r) r = ep_snapshot_writer_commit(w, NULL);
+    else (void)ep_snapshot_writer_abort(w);
     return r;
 }
 
@@ -189,7 +189,7 @@ static ep_result reencode_snap(const char *path, const ep_key *key, ep_buf *out,
         if ((x = ep_snap_entry_encode(out, &e)) != EP_OK) break;
         (*n)++;
     }
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     return x == EP_END ? EP_OK : x;
 }
 
