@@ -108,6 +108,10 @@ cross: $(HEADER)
 size: $(HEADER)
 	tools/size.sh
 
+# What including the header costs a user's build (tools/compile_time.sh).
+compile-time: $(HEADER)
+	tools/compile_time.sh
+
 demo: $(BUILD)/examples/demo
 	$(BUILD)/examples/demo
 
