@@ -9,7 +9,10 @@
 #   make header     regenerate ember_persist.h from src/ (python3)
 #   make install    PREFIX=/usr/local: the header, the tool and its man page
 #   make test       the whole suite; ends with "N passed, N failed"
-#   make test32     the suite as 32-bit programs (less the zlib/OpenSSL oracle tests)
+#   make test32     the suite as 32-bit programs
+#   make cross      the suite on s390x, aarch64, armhf (qemu), i386, Windows (wine)
+#   make size       library size per target and configuration (README table)
+#   make compile-time  what including the header costs a build
 #   make check      the suite under ASan+UBSan, then under valgrind
 #   make matrix     compile the header across compilers, standards and options
 #   make bench      benchmarks (ratios against peers and physical limits)
@@ -20,8 +23,14 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion
 STD     := -std=c99
-LDLIBS_TEST := -lz -lcrypto -lpthread -lm
+LDLIBS  ?= -lpthread -lm
+LDLIBS_TEST ?= -lz -lcrypto $(LDLIBS)
 BUILD   ?= build
+# Cross builds (tools/cross.sh) set these: the executables' suffix (.exe for
+# Windows) and defines for the test programs (EPT_NO_ZLIB, EPT_NO_OPENSSL
+# where a target has no zlib/OpenSSL to link as an oracle).
+EXE     ?=
+TEST_DEFS ?=
 
 HEADER  := ember_persist.h
 PARTS   := $(wildcard src/*/*.h src/*/*.c src/*.txt)
@@ -32,17 +41,17 @@ BENCH_SRCS   := $(wildcard bench/bench_*.c)
 FUZZ_SRCS    := $(wildcard fuzz/fuzz_*.c)
 TOOL_SRCS    := $(wildcard tools/cli/*.c)
 
-TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%$(EXE),$(TEST_SRCS))
 SUPPORT  := $(patsubst tests/support/%.c,$(BUILD)/support/%.o,$(SUPPORT_SRCS))
 # Multi-file examples: one folder each under examples/, built as one program.
 EXAMPLE_DIRS := $(patsubst %/,%,$(dir $(wildcard examples/*/main.c)))
-EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS)) \
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%$(EXE),$(EXAMPLE_SRCS)) \
             $(patsubst examples/%,$(BUILD)/examples/%,$(EXAMPLE_DIRS))
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
-TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist,)
+TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist$(EXE),)
 
 .SECONDARY:
-.PHONY: install all test test32 check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
+.PHONY: install all test test32 test-slow cross size compile-time check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
 
 all: $(TOOL) $(EXAMPLES)
 
@@ -65,15 +74,15 @@ $(BUILD)/impl.o: tests/impl.c $(HEADER)
 
 $(BUILD)/support/%.o: tests/support/%.c $(wildcard tests/*.h tests/support/*.h) $(HEADER)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) -I. -Itests -c $< -o $@
+	$(CC) $(STD) $(CFLAGS) $(TEST_DEFS) -I. -Itests -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c $(SUPPORT) $(BUILD)/impl.o $(wildcard tests/*.h)
+$(BUILD)/tests/%$(EXE): tests/%.c $(SUPPORT) $(BUILD)/impl.o $(wildcard tests/*.h tests/support/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) -I. -Itests $< $(SUPPORT) $(BUILD)/impl.o -o $@ $(LDLIBS_TEST)
+	$(CC) $(STD) $(CFLAGS) $(TEST_DEFS) -I. -Itests $< $(SUPPORT) $(BUILD)/impl.o -o $@ $(LDLIBS_TEST)
 
-$(BUILD)/examples/%: examples/%.c $(BUILD)/impl.o
+$(BUILD)/examples/%$(EXE): examples/%.c $(BUILD)/impl.o
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $< $(BUILD)/impl.o -o $@ -lpthread -lm
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $< $(BUILD)/impl.o -o $@ $(LDLIBS)
 
 $(BUILD)/examples/resp_server: $(wildcard examples/resp_server/*.c examples/resp_server/*.h) $(BUILD)/impl.o
 	@mkdir -p $(dir $@)
@@ -83,21 +92,45 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/impl.o bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) -O2 -g -march=native -I. -Ibench $< $(BUILD)/impl.o -o $@ -lz -lcrypto -lpthread -lm
 
-$(BUILD)/ember-persist: $(TOOL_SRCS) $(wildcard tools/cli/*.h) $(BUILD)/impl.o
+# The no-OS example holds its own implementation (EMBER_PERSIST_STATIC,
+# EP_NO_OS_VFS, its own allocator): linked alone.
+$(BUILD)/examples/embedded_store$(EXE): examples/embedded_store.c $(HEADER)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(TOOL_SRCS) $(BUILD)/impl.o -o $@ -lpthread -lm
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $< -o $@
+
+$(BUILD)/ember-persist$(EXE): $(TOOL_SRCS) $(wildcard tools/cli/*.h) $(BUILD)/impl.o
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(TOOL_SRCS) $(BUILD)/impl.o -o $@ $(LDLIBS)
 
 test: $(TESTS) $(TOOL) $(EXAMPLES)
 	@tests/run.sh $(TESTS)
 
 # The suite as 32-bit programs (gcc-multilib): other pointer and size_t
-# widths, other struct layouts. The three tests that link zlib or OpenSSL as
-# oracles are left out (no 32-bit builds of those libraries are installed).
-TESTS_32 := $(patsubst $(BUILD)/%,build-32/%,$(filter-out %/test_codec_aof %/test_crc %/test_crypto,$(TESTS)))
+# widths, other struct layouts. No 32-bit zlib or OpenSSL is installed, so the
+# oracle tests use a bitwise reference CRC and OpenSSL's committed output
+# (EPT_NO_ZLIB, EPT_NO_OPENSSL), as the cross targets do.
+TESTS_32 := $(patsubst $(BUILD)/%,build-32/%,$(TESTS))
 test32:
 	$(MAKE) --no-print-directory BUILD=build-32 CFLAGS="-O2 -g -m32" LDLIBS_TEST="-lpthread -lm" \
-	  build-32/impl.o build-32/ember-persist $(TESTS_32)
+	  TEST_DEFS="-DEPT_NO_ZLIB -DEPT_NO_OPENSSL" build-32/impl.o build-32/ember-persist $(TESTS_32)
 	EPT_QUICK=1 EP_CLI=build-32/ember-persist tests/run.sh $(TESTS_32)
+
+# The suite on other CPUs and systems, run and not just compiled: s390x
+# (big-endian), aarch64 (PMULL and ARMv8 crypto), armhf under qemu-user, i386
+# natively, Windows (mingw-w64) under wine; then the files each target wrote,
+# read back here. CROSS_TARGETS picks some (tools/cross.sh).
+CROSS_TARGETS ?=
+cross: $(HEADER)
+	tools/cross.sh $(CROSS_TARGETS)
+
+# text/data/bss at -Os per target and configuration, as a Markdown table;
+# and examples/embedded_store.c linked for Cortex-M4 (tools/size.sh).
+size: $(HEADER)
+	tools/size.sh
+
+# What including the header costs a user's build (tools/compile_time.sh).
+compile-time: $(HEADER)
+	tools/compile_time.sh
 
 demo: $(BUILD)/examples/demo $(TOOL)
 	@$(BUILD)/examples/demo $(BUILD)/demo $(TOOL)
