@@ -517,7 +517,7 @@ typedef int (*ep_list_fn)(void *ctx, const char *name);
  * library can add operations without breaking tables users built against
  * an older one: fill struct_size and version with ep_vfs_init (or
  * EP_VFS_VERSION and sizeof(ep_vfs)) before setting the functions. */
-#define EP_VFS_VERSION 1
+#define EP_VFS_VERSION 2
 struct ep_vfs {
     uint32_t struct_size;  /* sizeof(ep_vfs) as the table's author compiled it */
     uint32_t version;      /* EP_VFS_VERSION the table's author compiled against */
@@ -547,7 +547,26 @@ struct ep_vfs {
     ep_result (*list)(ep_vfs *vfs, const char *dir, ep_list_fn fn, void *fn_ctx, ep_error *err);
     /* Size of a file by path; EP_ERR_NOT_FOUND if it does not exist. */
     ep_result (*stat)(ep_vfs *vfs, const char *path, uint64_t *size, ep_error *err);
+    /* ---- version 2 (check struct_size before use: ep_vfs_has / ep_vfs_preallocate) ---- */
+    /* Reserves real blocks so that the file is at least size bytes long; the
+     * bytes past the old end read as zeros. Never makes a sparse file: where
+     * the OS cannot reserve, EP_ERR_UNSUPPORTED. NULL: not supported. */
+    ep_result (*preallocate)(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err);
 };
+
+/* Non-zero if the table has field `member` (its author compiled a version
+ * that has it) and it is set. */
+#define ep_vfs_has(v, member) \
+    ((v)->struct_size >= offsetof(ep_vfs, member) + sizeof((v)->member) && (v)->member != NULL)
+
+/* vfs->preallocate when the table has it; EP_ERR_UNSUPPORTED otherwise. */
+EP_API ep_result ep_vfs_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err);
+
+/* One writer per directory: opens (creating) dir/name and takes the vfs
+ * lock on it, a kernel lock (flock / LockFileEx) that dies with the process;
+ * the file's existence means nothing. EP_ERR_LOCKED, with the path in err,
+ * if another handle holds it. Close the handle to release it. */
+EP_API ep_result ep_vfs_lock_dir(ep_vfs *vfs, const char *dir, const char *name, ep_file **out, ep_error *err);
 
 /* Zeroes v and fills its head (struct_size, version): the start of a table
  * of your own. */
@@ -5031,6 +5050,35 @@ EP_API void ep_vfs_init(ep_vfs *v) {
     v->version = EP_VFS_VERSION;
 }
 
+EP_API ep_result ep_vfs_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    if (!vfs || !f) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "preallocate: missing argument");
+    if (!ep_vfs_has(vfs, preallocate))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: not in this vfs");
+    return vfs->preallocate(vfs, f, size, err);
+}
+
+EP_API ep_result ep_vfs_lock_dir(ep_vfs *vfs, const char *dir, const char *name, ep_file **out, ep_error *err) {
+    char path[1024];
+    ep_file *f = NULL;
+    ep_result r;
+    if (!vfs || !dir || !name || !out)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "lock_dir: missing argument");
+    *out = NULL;
+    if (ep_path_join(path, sizeof path, dir, name) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "lock_dir: path too long");
+    r = vfs->open(vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->lock(vfs, f, err);
+    if (r != EP_OK) {
+        vfs->close(vfs, f, NULL);
+        if (r == EP_ERR_LOCKED)
+            return ep_error_set(err, EP_ERR_LOCKED, UINT64_MAX, "%s is locked by another writer (%s)", dir, path);
+        return r;
+    }
+    *out = f;
+    return EP_OK;
+}
+
 #ifdef EP_NO_OS_VFS
 /* vfs_posix.c and vfs_win32.c compile to nothing here; this is the one definition. */
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
@@ -5495,6 +5543,47 @@ static ep_result ep__posix_stat(ep_vfs *vfs, const char *path, uint64_t *size, e
     return EP_OK;
 }
 
+/* Real blocks, never a sparse file: posix_fallocate (glibc writes zeros
+ * itself where the file system has no fallocate), F_PREALLOCATE on macOS. */
+static ep_result ep__posix_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    int fd = EP__PFD(f);
+    struct stat st;
+    (void)vfs;
+    if (!ep__posix_off_ok(size, 0))
+        return ep_error_set(err, EP_ERR_LIMIT, size, "preallocate: size beyond off_t");
+    if (fstat(fd, &st) != 0) return ep__posix_fail(err, errno, "fstat", NULL);
+    if ((uint64_t)st.st_size >= size) return EP_OK;
+#if defined(__APPLE__) && defined(F_PREALLOCATE)
+    {
+        fstore_t fs;
+        memset(&fs, 0, sizeof fs);
+        fs.fst_flags = F_ALLOCATECONTIG;
+        fs.fst_posmode = F_PEOFPOSMODE;
+        fs.fst_offset = 0;
+        fs.fst_length = (off_t)(size - (uint64_t)st.st_size);
+        if (fcntl(fd, F_PREALLOCATE, &fs) != 0) {
+            fs.fst_flags = F_ALLOCATEALL;
+            if (fcntl(fd, F_PREALLOCATE, &fs) != 0) return ep__posix_fail(err, errno, "preallocate", NULL);
+        }
+        if (ftruncate(fd, (off_t)size) != 0) return ep__posix_fail(err, errno, "preallocate", NULL);
+        return EP_OK;
+    }
+#elif (defined(_POSIX_ADVISORY_INFO) && _POSIX_ADVISORY_INFO > 0) || defined(__linux__)
+    {
+        int rc;
+        do {
+            rc = posix_fallocate(fd, 0, (off_t)size);
+        } while (rc == EINTR);
+        if (rc == 0) return EP_OK;
+        if (rc == EINVAL || rc == EOPNOTSUPP)
+            return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: %s", strerror(rc));
+        return ep__posix_fail(err, rc, "preallocate", NULL);
+    }
+#else
+    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: no fallocate on this system");
+#endif
+}
+
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     if (!out) return EP_ERR_INVALID_ARG;
     ep_vfs_init(out);
@@ -5512,6 +5601,7 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     out->mkdir = ep__posix_mkdir;
     out->list = ep__posix_list;
     out->stat = ep__posix_stat;
+    out->preallocate = ep__posix_preallocate;
     return EP_OK;
 }
 
@@ -5830,6 +5920,26 @@ static ep_result ep__w32_stat(ep_vfs *vfs, const char *path, uint64_t *size, ep_
     return r;
 }
 
+/* Reserves the clusters (FileAllocationInfo), then moves the end of file.
+ * NTFS reads the bytes past the valid data length as zeros. SetFileValidData
+ * would skip that zeroing but needs a privilege and exposes old disk
+ * contents, so it is not used. */
+static ep_result ep__w32_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    FILE_ALLOCATION_INFO ai;
+    FILE_END_OF_FILE_INFO eof;
+    LARGE_INTEGER cur;
+    (void)vfs;
+    if (!GetFileSizeEx(EP__WH(f), &cur)) return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    if ((uint64_t)cur.QuadPart >= size) return EP_OK;
+    ai.AllocationSize.QuadPart = (LONGLONG)size;
+    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai))
+        return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    eof.EndOfFile.QuadPart = (LONGLONG)size;
+    if (!SetFileInformationByHandle(EP__WH(f), FileEndOfFileInfo, &eof, sizeof eof))
+        return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    return EP_OK;
+}
+
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     if (!out) return EP_ERR_INVALID_ARG;
     ep_vfs_init(out);
@@ -5847,6 +5957,7 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     out->mkdir = ep__w32_mkdir;
     out->list = ep__w32_list;
     out->stat = ep__w32_stat;
+    out->preallocate = ep__w32_preallocate;
     return EP_OK;
 }
 
@@ -6330,6 +6441,16 @@ static ep_result ep__mem_stat(ep_vfs *vfs, const char *path, uint64_t *size, ep_
     return EP_OK;
 }
 
+static ep_result ep__mem_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    ep__mem_handle *h = EP__MEMH(f);
+    if (!h->writable) return ep__mem_fail(err, EP_ERR_IO, "preallocate", "", "handle is read-only");
+    if (size > (uint64_t)SIZE_MAX) return ep_error_set(err, EP_ERR_LIMIT, size, "preallocate: too large");
+    if ((size_t)size <= h->inode->len) return EP_OK;
+    if (ep__mem_set_len(fs, h->inode, (size_t)size) != EP_OK) return ep__mem_nomem(err, "preallocate");
+    return EP_OK;
+}
+
 EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
     ep__mem_fs *fs;
     if (!out) return EP_ERR_INVALID_ARG;
@@ -6355,6 +6476,7 @@ EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
     fs->vfs.mkdir = ep__mem_mkdir;
     fs->vfs.list = ep__mem_list;
     fs->vfs.stat = ep__mem_stat;
+    fs->vfs.preallocate = ep__mem_preallocate;
     *out = &fs->vfs;
     return EP_OK;
 }
