@@ -2263,6 +2263,91 @@ EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
 }
 /* ---- end src/base/base.c ---- */
 
+/* ---- begin src/base/thread.h ---- */
+/* thread: the small private threads layer the thread-safe WAL writer needs:
+ * a mutex and a condition variable over pthreads or Win32 (SRWLOCK +
+ * CONDITION_VARIABLE, Vista and later). EP_NO_THREADS compiles it down to
+ * no-ops (single-threaded builds, bare-metal targets); EP__HAVE_THREADS
+ * says which one this build has. Nothing here is public API. */
+#ifndef EP_THREAD_H
+#define EP_THREAD_H
+
+
+#if defined(EP_NO_THREADS)
+#  define EP__HAVE_THREADS 0
+typedef struct ep__mutex { int unused; } ep__mutex;
+typedef struct ep__cond { int unused; } ep__cond;
+#elif defined(_WIN32)
+#  define EP__HAVE_THREADS 1
+#  include <windows.h>
+typedef struct ep__mutex { SRWLOCK lock; } ep__mutex;
+typedef struct ep__cond { CONDITION_VARIABLE cv; } ep__cond;
+#else
+#  define EP__HAVE_THREADS 1
+#  include <pthread.h>
+typedef struct ep__mutex { pthread_mutex_t m; } ep__mutex;
+typedef struct ep__cond { pthread_cond_t c; } ep__cond;
+#endif
+
+/* init returns EP_OK or EP_ERR_NOMEM (the OS refused); the others cannot fail
+ * on a correctly used object. */
+EP__PRIV ep_result ep__mutex_init(ep__mutex *m);
+EP__PRIV void ep__mutex_destroy(ep__mutex *m);
+EP__PRIV void ep__mutex_lock(ep__mutex *m);
+EP__PRIV void ep__mutex_unlock(ep__mutex *m);
+EP__PRIV ep_result ep__cond_init(ep__cond *c);
+EP__PRIV void ep__cond_destroy(ep__cond *c);
+/* Releases m while waiting; holds it again on return (spurious wakeups happen:
+ * wait in a loop on the condition). */
+EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m);
+EP__PRIV void ep__cond_broadcast(ep__cond *c);
+
+#endif /* EP_THREAD_H */
+/* ---- end src/base/thread.h ---- */
+
+/* ---- begin src/base/thread.c ---- */
+/* thread: mutex and condition variable (see thread.h). */
+
+#if !EP__HAVE_THREADS
+
+EP__PRIV ep_result ep__mutex_init(ep__mutex *m) { m->unused = 0; return EP_OK; }
+EP__PRIV void ep__mutex_destroy(ep__mutex *m) { (void)m; }
+EP__PRIV void ep__mutex_lock(ep__mutex *m) { (void)m; }
+EP__PRIV void ep__mutex_unlock(ep__mutex *m) { (void)m; }
+EP__PRIV ep_result ep__cond_init(ep__cond *c) { c->unused = 0; return EP_OK; }
+EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)c; }
+EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { (void)c; (void)m; }
+EP__PRIV void ep__cond_broadcast(ep__cond *c) { (void)c; }
+
+#elif defined(_WIN32)
+
+EP__PRIV ep_result ep__mutex_init(ep__mutex *m) { InitializeSRWLock(&m->lock); return EP_OK; }
+EP__PRIV void ep__mutex_destroy(ep__mutex *m) { (void)m; } /* SRW locks hold no resources */
+EP__PRIV void ep__mutex_lock(ep__mutex *m) { AcquireSRWLockExclusive(&m->lock); }
+EP__PRIV void ep__mutex_unlock(ep__mutex *m) { ReleaseSRWLockExclusive(&m->lock); }
+EP__PRIV ep_result ep__cond_init(ep__cond *c) { InitializeConditionVariable(&c->cv); return EP_OK; }
+EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)c; }
+EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { SleepConditionVariableSRW(&c->cv, &m->lock, INFINITE, 0); }
+EP__PRIV void ep__cond_broadcast(ep__cond *c) { WakeAllConditionVariable(&c->cv); }
+
+#else
+
+EP__PRIV ep_result ep__mutex_init(ep__mutex *m) {
+    return pthread_mutex_init(&m->m, NULL) == 0 ? EP_OK : EP_ERR_NOMEM;
+}
+EP__PRIV void ep__mutex_destroy(ep__mutex *m) { (void)pthread_mutex_destroy(&m->m); }
+EP__PRIV void ep__mutex_lock(ep__mutex *m) { (void)pthread_mutex_lock(&m->m); }
+EP__PRIV void ep__mutex_unlock(ep__mutex *m) { (void)pthread_mutex_unlock(&m->m); }
+EP__PRIV ep_result ep__cond_init(ep__cond *c) {
+    return pthread_cond_init(&c->c, NULL) == 0 ? EP_OK : EP_ERR_NOMEM;
+}
+EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)pthread_cond_destroy(&c->c); }
+EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { (void)pthread_cond_wait(&c->c, &m->m); }
+EP__PRIV void ep__cond_broadcast(ep__cond *c) { (void)pthread_cond_broadcast(&c->c); }
+
+#endif
+/* ---- end src/base/thread.c ---- */
+
 /* ---- begin src/check/crc.c ---- */
 /* crc: CRC-32/ISO-HDLC (zlib's crc32). Internally the code works on the raw
  * CRC register (reflected, no pre/post inversion); the public functions take

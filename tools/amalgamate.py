@@ -49,6 +49,8 @@ DECLARATIONS = [                 # public API, in layer order
 IMPLEMENTATION = [               # private helpers first, then layer order
     "src/base/internal.h",
     "src/base/base.c",
+    "src/base/thread.h",
+    "src/base/thread.c",
     "src/check/crc.c",
     "src/crypto/crypto.c",
     "src/vfs/vfs.c",
