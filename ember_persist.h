@@ -1402,6 +1402,305 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_
 #endif /* EP_SNAPSHOT_H */
 /* ---- end src/file/snapshot.h ---- */
 
+/* ---- begin src/file/checkpoint.h ---- */
+/* checkpoint: a whole-state snapshot file for the WAL (layout in
+ * codec_wal.h): magic, version, the last WAL id it covers, the payload
+ * length and a CRC over all of it.
+ *
+ * ep_checkpoint_write is always durable: it writes <path>.<16 hex>.tmp (a
+ * name from OS randomness, created exclusively, so two writers never share
+ * one), syncs it, closes it, renames it over path and syncs the directory.
+ * When it returns EP_OK the new checkpoint survives power loss; on any error
+ * before the rename the old file is untouched and the tmp file is removed;
+ * an error from the final directory sync means "not proven durable" (the
+ * rename may or may not survive a power loss). Stale tmp files of the same
+ * path (a crash mid-write) are swept first: one writer per checkpoint path.
+ *
+ * ep_checkpoint_read checks the header, the cap (before allocating), that
+ * the file is exactly header + payload, and the CRC; truncation or any
+ * damage is an error (there is no best-effort mode for a checkpoint). */
+#ifndef EP_CHECKPOINT_H
+#define EP_CHECKPOINT_H
+
+
+#ifndef EP_NO_WAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_checkpoint_config {
+    ep_vfs *vfs;                /* NULL: the OS file system */
+    const ep_allocator *alloc;  /* NULL: default */
+    uint64_t max_payload;       /* read cap; 0 = EP_CHECKPOINT_MAX_PAYLOAD (256 MiB) */
+} ep_checkpoint_config;
+
+EP_API void ep_checkpoint_config_init(ep_checkpoint_config *cfg);
+
+/* cfg may be NULL (defaults). */
+EP_API ep_result ep_checkpoint_write(const ep_checkpoint_config *cfg, const char *path, uint64_t last_id,
+                                     const void *payload, size_t len, ep_error *err);
+/* *payload is allocated (free with ep_free(cfg->alloc, ...)); NULL when len is 0.
+ * EP_ERR_NOT_FOUND if there is no file. */
+EP_API ep_result ep_checkpoint_read(const ep_checkpoint_config *cfg, const char *path, uint64_t *last_id,
+                                    uint8_t **payload, size_t *len, ep_error *err);
+/* The header alone (for tools): last id and payload length, CRC not checked. */
+EP_API ep_result ep_checkpoint_stat(const ep_checkpoint_config *cfg, const char *path, uint64_t *last_id,
+                                    uint64_t *payload_len, ep_error *err);
+/* Removes <path>.<16 hex>.tmp files left by crashed writes; *removed may be NULL. */
+EP_API ep_result ep_checkpoint_sweep(const ep_checkpoint_config *cfg, const char *path, size_t *removed,
+                                     ep_error *err);
+
+/* The durable replace under the checkpoint: the parts, concatenated, become
+ * path's content (unique tmp -> sync -> close -> rename -> sync dir). */
+EP_API ep_result ep_atomic_write(ep_vfs *vfs, const char *path, const ep_bytes *parts, size_t nparts, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_WAL */
+#endif /* EP_CHECKPOINT_H */
+/* ---- end src/file/checkpoint.h ---- */
+
+/* ---- begin src/file/wal.h ---- */
+/* wal: a generic segmented write-ahead log of opaque byte records in one
+ * directory (layouts in codec_wal.h). Records get ids 1, 2, 3 ... (or from
+ * cfg.first_id in an empty directory), contiguous across segments and across
+ * reopen. Segments are wal_<segment id, 20 digits>.log, parsed numerically.
+ *
+ *   ep_wal_config cfg; ep_wal_config_init(&cfg);
+ *   ep_wal_open("data/wal", &cfg, &w, &err);     // create or resume; repairs the tail
+ *   ep_wal_append(w, bytes, len, &id);             // appended: in our buffer
+ *   ep_wal_flush(w);                               // flushed: handed to the OS
+ *   ep_wal_sync(w);                                // synced: survives power loss
+ *   ep_wal_close(w);
+ *
+ * What a successful return guarantees:
+ *   append / append_batch  the record(s) have their ids and sit in the
+ *                          writer's buffer (or the OS, by the flush policy).
+ *                          Nothing survives a crash yet.
+ *   flush                  every appended byte was handed to the OS: it
+ *                          survives a crash of this process (not power loss)
+ *                          and readers see it. A visibility boundary, not a
+ *                          durability guarantee.
+ *   sync / sync_to(id)     every record up to the id (sync: everything
+ *                          appended before the call) survives power loss:
+ *                          fdatasync of the segment (segments sealed by
+ *                          rotation were synced when they were sealed) and a
+ *                          directory sync when a segment was created,
+ *                          renamed or removed since the last one.
+ *   append_durable         append + sync_to(its id), sharing one fsync with
+ *                          concurrent callers (group commit).
+ *   close                  flush + sync + release the lock (durable close).
+ *
+ * append_batch is atomic: the n records go into one frame under one CRC, so
+ * after a crash all of them are there or none.
+ *
+ * A failed write, a failed segment creation or a failed sync poisons the
+ * handle: every later call returns EP_ERR_POISONED (ep_wal_error keeps the
+ * first failure) and fsync is never retried (after a writeback error the
+ * kernel may have dropped the dirty pages). Close it and open again: open
+ * repairs the tail by truncating the torn last frame and syncing (no copy).
+ *
+ * One writer per directory: open takes a kernel lock on <dir>/wal.lock
+ * through the vfs (flock / LockFileEx; it dies with the process, a stale
+ * file blocks nobody). A second writer gets EP_ERR_LOCKED with the path.
+ *
+ * Threads: every call takes the handle's mutex, so one handle may be shared.
+ * Durable appends from many threads share fsyncs: the first waiter becomes
+ * the leader, flushes, and syncs without the mutex while the others append
+ * into the buffer and wait on the durable watermark; when the sync returns
+ * every waiter whose id it covers returns. A failed sync fails every waiter
+ * and poisons. No vfs call on the handle ever runs concurrently with
+ * another. Under EP_NO_THREADS the handle is single-threaded.
+ *
+ * Allocates: the handle, its buffer (buffer_bytes, or one larger frame), the
+ * list of segments (16 bytes each) and the read buffer used at open. */
+#ifndef EP_WAL_H
+#define EP_WAL_H
+
+
+#ifndef EP_NO_WAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EP_WAL_LOCK_NAME "wal.lock"
+
+typedef enum ep_wal_flush_policy {
+    EP_WAL_FLUSH_EVERY_APPEND = 0, /* hand each append call's bytes to the OS */
+    EP_WAL_FLUSH_EVERY_N = 1,      /* when flush_every_bytes are buffered */
+    EP_WAL_FLUSH_INTERVAL = 2,     /* on an append or ep_wal_tick once flush_interval_ms passed */
+    EP_WAL_FLUSH_MANUAL = 3        /* only when the buffer is full, on flush/sync/rotate/close */
+} ep_wal_flush_policy;
+
+typedef enum ep_wal_mode {
+    EP_WAL_STRICT = 0,      /* any damage, truncation or hole is an error */
+    EP_WAL_BEST_EFFORT = 1  /* also accept a torn last frame / torn header of the final segment */
+} ep_wal_mode;
+
+/* Observers run on the caller's thread with the handle's mutex held: they
+ * must not call back into the handle. Any may be NULL. */
+typedef struct ep_wal_observer {
+    void *user;
+    void (*on_append)(void *user, uint64_t first_id, uint64_t count, uint64_t bytes);
+    void (*on_flush)(void *user, uint64_t last_id, uint64_t bytes);
+    void (*on_sync)(void *user, uint64_t durable_id);
+    void (*on_rotate)(void *user, uint64_t old_segment, uint64_t new_segment, uint64_t first_id);
+    /* Before truncation removes (or recycles) a segment: return 0 to veto,
+     * which stops the truncation there (the older segments already removed
+     * stay removed; no hole is ever left). */
+    int (*on_before_remove)(void *user, uint64_t segment_id, uint64_t last_id);
+} ep_wal_observer;
+
+typedef struct ep_wal_config {
+    ep_vfs *vfs;                   /* NULL: the OS file system */
+    const ep_allocator *alloc;     /* NULL: default */
+    uint64_t segment_bytes;        /* rotate before a frame would pass this; default 64 MiB, min 64 */
+    uint64_t segment_max_age_ms;   /* rotate a segment older than this (checked on append/tick); 0 = never */
+    size_t buffer_bytes;           /* default 64 KiB; 0 = write each frame at once */
+    ep_wal_flush_policy flush;     /* default EP_WAL_FLUSH_MANUAL */
+    uint64_t flush_every_bytes;    /* EVERY_N: default 64 KiB */
+    uint64_t flush_interval_ms;    /* INTERVAL: default 1000 */
+    uint64_t preallocate_bytes;    /* reserve each new segment to this size (real blocks); 0 = none */
+    size_t recycle_segments;       /* keep up to this many truncated segments for reuse; 0 = remove them */
+    int repair_tail;               /* also cut a damaged (not just torn) tail of the final segment at
+                                      open when no valid frame follows it (garbage after power loss).
+                                      Opt-in: the damaged frame may have been acknowledged. */
+    uint32_t max_record;           /* 0 = EP_WAL_MAX_RECORD */
+    uint64_t first_id;             /* id of the first record of an empty directory; default 1 */
+    int no_create;                 /* non-zero: EP_ERR_NOT_FOUND instead of creating the directory */
+    uint64_t (*clock_ms)(void *user); /* monotonic ms for INTERVAL and age; NULL: the OS clock */
+    void *clock_user;
+    ep_wal_observer observer;
+} ep_wal_config;
+
+typedef struct ep_wal ep_wal;
+
+typedef struct ep_wal_stats {
+    uint64_t next_id;          /* id the next record gets */
+    uint64_t last_id;          /* last id appended (next_id - 1) */
+    uint64_t flushed_id;       /* last id handed to the OS */
+    uint64_t durable_id;       /* last id known durable */
+    uint64_t first_segment;    /* oldest segment id in the directory */
+    uint64_t segment_id;       /* the segment appended to */
+    uint64_t segments;         /* segments in the directory */
+    uint64_t segment_bytes;    /* bytes of the current segment (buffered included) */
+    uint64_t syncs;            /* fsyncs of segment files made */
+    uint64_t group_waits;      /* durable appends satisfied by another caller's sync */
+    uint64_t repaired_bytes;   /* tail bytes cut off at open */
+    uint64_t recycled;         /* segments reused from the pool */
+} ep_wal_stats;
+
+EP_API void ep_wal_config_init(ep_wal_config *cfg);
+/* cfg may be NULL (defaults). err receives the detail when open fails. */
+EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal **out, ep_error *err);
+/* Flushes, trims preallocation, syncs, releases the lock and frees; w is
+ * gone even on error (a poisoned handle is just released). */
+EP_API ep_result ep_wal_close(ep_wal *w);
+EP_API const ep_error *ep_wal_error(const ep_wal *w);
+EP_API void ep_wal_stats_get(ep_wal *w, ep_wal_stats *out);
+
+/* id (may be NULL) receives the record's id. */
+EP_API ep_result ep_wal_append(ep_wal *w, const void *data, size_t len, uint64_t *id);
+/* n >= 1 records in one atomic frame; first_id receives the first id. */
+EP_API ep_result ep_wal_append_batch(ep_wal *w, const ep_bytes *records, size_t n, uint64_t *first_id);
+EP_API ep_result ep_wal_flush(ep_wal *w);
+EP_API ep_result ep_wal_sync(ep_wal *w);
+/* Returns once every record up to id is durable (group commit). */
+EP_API ep_result ep_wal_sync_to(ep_wal *w, uint64_t id);
+EP_API ep_result ep_wal_append_durable(ep_wal *w, const void *data, size_t len, uint64_t *id);
+/* Flush by interval and rotate by age without an append; cheap. */
+EP_API ep_result ep_wal_tick(ep_wal *w);
+/* Seals the current segment (flush, trim, sync) and starts the next one. */
+EP_API ep_result ep_wal_rotate(ep_wal *w);
+
+/* Removes, oldest first, every segment whose records all have ids <= upto
+ * (never the current one), asking on_before_remove first and stopping at a
+ * veto or at the first segment not covered; then syncs the directory.
+ * With recycle_segments, covered segments go to the pool instead. */
+EP_API ep_result ep_wal_truncate_prefix(ep_wal *w, uint64_t upto, size_t *removed);
+
+typedef struct ep_wal_publish_result {
+    uint64_t checkpoint_id;    /* the checkpoint's last id */
+    uint64_t marker_id;        /* id of the marker record */
+    size_t removed;            /* segments removed (or recycled) */
+} ep_wal_publish_result;
+
+/* The publish protocol: (1) the checkpoint (state as of ids <= last_id, which
+ * must be <= the last appended id) written durably to ckpt_path (tmp, sync,
+ * rename, directory sync); (2) the marker record (bytes of the caller's
+ * choosing, e.g. the checkpoint's name and id) appended; (3) sync; (4) the
+ * segments the checkpoint covers removed oldest first, with the veto, and
+ * the directory synced. A failure before (3) completes removes nothing;
+ * every crash point leaves a recoverable directory. out may be NULL. */
+EP_API ep_result ep_wal_publish(ep_wal *w, const char *ckpt_path, uint64_t last_id, const void *state,
+                                size_t state_len, const void *marker, size_t marker_len,
+                                ep_wal_publish_result *out);
+
+/* ---- reading ------------------------------------------------------------------ */
+
+typedef enum ep_wal_seg_end {
+    EP_WAL_SEG_CLEAN = 0,     /* the last frame ends at the end of the file */
+    EP_WAL_SEG_ZEROS = 1,     /* zero padding (preallocation) from valid_bytes to the end */
+    EP_WAL_SEG_TORN = 2,      /* a torn last frame after valid_bytes (final segment, best effort) */
+    EP_WAL_SEG_SHORT = 3,     /* shorter than its header or a torn header (final segment, best effort) */
+    EP_WAL_SEG_ERROR = 4      /* damage: see the error */
+} ep_wal_seg_end;
+
+typedef struct ep_wal_segment_info {
+    uint64_t segment_id;      /* from the file name (the header must agree) */
+    uint64_t first_id;        /* header's first id (0 when SHORT) */
+    uint64_t last_id;         /* last record id, first_id - 1 if none */
+    uint64_t records;
+    uint64_t frames;
+    uint64_t file_bytes;
+    uint64_t valid_bytes;     /* end of the last valid frame (or of the header) */
+    ep_wal_seg_end end;
+} ep_wal_segment_info;
+
+/* Called once per record in id order; return EP_OK to go on, EP_END to stop
+ * cleanly, or an error to abort with it. data is valid during the call. */
+typedef ep_result (*ep_wal_record_fn)(void *user, uint64_t id, const uint8_t *data, size_t len);
+
+typedef struct ep_wal_read_config {
+    ep_vfs *vfs;                /* NULL: the OS file system */
+    const ep_allocator *alloc;  /* NULL: default */
+    ep_wal_mode mode;           /* default EP_WAL_STRICT */
+    uint64_t after_id;          /* deliver only ids > after_id (a checkpoint's id); default 0 */
+    uint64_t ceiling;           /* deliver only ids <= ceiling, and stop reading there; 0 = none */
+    uint32_t max_record;        /* 0 = EP_WAL_MAX_RECORD */
+    size_t read_bytes;          /* read buffer; default 256 KiB (grows to one frame, at most max_record) */
+} ep_wal_read_config;
+
+typedef struct ep_wal_replay_info {
+    uint64_t segments;
+    uint64_t first_id;          /* first id in the WAL (0 if it has no segment) */
+    uint64_t last_id;           /* last valid id seen (first_id - 1 if none); stops at the ceiling */
+    uint64_t delivered;         /* records passed to the callback */
+    uint64_t last_delivered;    /* id of the last one (after_id if none) */
+    ep_wal_seg_end end;         /* how the final segment ended */
+    uint64_t tail_bytes;        /* TORN / SHORT / ZEROS: bytes after the valid end */
+} ep_wal_replay_info;
+
+EP_API void ep_wal_read_config_init(ep_wal_read_config *cfg);
+
+/* "wal_%020llu.log" for segment id into out. */
+EP_API ep_result ep_wal_segment_name(uint64_t segment_id, char *out, size_t cap);
+/* 1 and the id if name is a segment name (digits parsed numerically, any
+ * count from 1 to 20), else 0. */
+EP_API int ep_wal_parse_segment_name(const char *name, uint64_t *segment_id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_WAL */
+#endif /* EP_WAL_H */
+/* ---- end src/file/wal.h ---- */
+
 /* ---- begin src/store/keyspace.h ---- */
 /* keyspace: the in-memory map that ember shard recovery builds: byte keys ->
  * typed values (string, list, sorted set, hash, set, vector set, proto) with a
@@ -1715,6 +2014,77 @@ EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_byte
 
 #endif /* EP_RECOVERY_H */
 /* ---- end src/recover/recovery.h ---- */
+
+/* ---- begin src/recover/wal_recover.h ---- */
+/* wal_recover: reading a whole WAL directory (streaming replay with every
+ * check) and recovery = checkpoint + replay of the suffix, with the gap rule.
+ *
+ * The gap rule: with a checkpoint at L the WAL must hold id L+1 (its first id
+ * <= L+1) or end exactly at L; without a usable checkpoint it must start at
+ * id 1 (or be empty). Anything else is EP_ERR_GAP: records between the
+ * checkpoint and the WAL are missing, and recovery never falls back to an
+ * older state across a truncated prefix. */
+#ifndef EP_WAL_RECOVER_H
+#define EP_WAL_RECOVER_H
+
+
+#ifndef EP_NO_WAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Streams every record of the WAL in dir through fn, segment by segment,
+ * with every check: headers, CRCs, ids contiguous inside and across
+ * segments, segment ids without holes, header ids agreeing with names.
+ * Best effort tolerates only a torn last frame of the final segment, a final
+ * segment shorter than its header, and zero padding to a segment's end
+ * (zero padding is accepted in both modes). Damage followed by a valid frame
+ * is an error in both modes. On an error err has the segment file, the
+ * offset (err.offset) and the id (err.index). Memory: one read buffer.
+ * info may be NULL. A missing directory: EP_ERR_NOT_FOUND. */
+EP_API ep_result ep_wal_replay(const char *dir, const ep_wal_read_config *cfg, ep_wal_record_fn fn, void *user,
+                               ep_wal_replay_info *info, ep_error *err);
+
+/* Scans every segment (strictly, the final one by cfg->mode) and calls fn
+ * with each one's info; fn returns non-zero to stop. */
+typedef int (*ep_wal_segment_fn)(void *user, const ep_wal_segment_info *info);
+EP_API ep_result ep_wal_segments(const char *dir, const ep_wal_read_config *cfg, ep_wal_segment_fn fn, void *user,
+                                 ep_error *err);
+
+typedef struct ep_wal_recover_config {
+    ep_wal_read_config read;        /* vfs, alloc, mode, ceiling, max_record (read.after_id is set here) */
+    const char *checkpoint_path;    /* NULL: no checkpoint */
+    int ignore_corrupt_checkpoint;  /* a damaged checkpoint counts as none (then the gap rule decides) */
+    uint64_t max_checkpoint;        /* 0 = EP_CHECKPOINT_MAX_PAYLOAD */
+} ep_wal_recover_config;
+
+/* Called once, before any record: has_checkpoint says whether one was
+ * loaded; state is its payload (valid during the call). */
+typedef ep_result (*ep_wal_init_fn)(void *user, int has_checkpoint, uint64_t checkpoint_id, const uint8_t *state,
+                                    size_t len);
+
+typedef struct ep_wal_recover_info {
+    int has_checkpoint;
+    int checkpoint_ignored;          /* it was damaged and ignore_corrupt_checkpoint was set */
+    uint64_t checkpoint_id;
+    uint64_t last_id;                /* the state's last applied id: checkpoint or last record */
+    uint64_t applied;                /* records passed to apply */
+    ep_wal_replay_info replay;
+} ep_wal_recover_info;
+
+EP_API void ep_wal_recover_config_init(ep_wal_recover_config *cfg);
+/* init (may be NULL), then apply for every record after the checkpoint. */
+EP_API ep_result ep_wal_recover(const char *dir, const ep_wal_recover_config *cfg, ep_wal_init_fn init,
+                                ep_wal_record_fn apply, void *user, ep_wal_recover_info *info, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_WAL */
+#endif /* EP_WAL_RECOVER_H */
+/* ---- end src/recover/wal_recover.h ---- */
 
 #endif /* EMBER_PERSIST_H */
 
@@ -9625,6 +9995,768 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_
 }
 /* ---- end src/file/snapshot.c ---- */
 
+/* ---- begin src/file/checkpoint.c ---- */
+/* checkpoint: durable whole-file writes and checked reads (checkpoint.h). */
+
+#ifndef EP_NO_WAL
+
+#define EP__TMP_HEX 16
+#define EP__PATH_MAX 1024
+
+EP_API void ep_checkpoint_config_init(ep_checkpoint_config *cfg) {
+    if (cfg) memset(cfg, 0, sizeof *cfg);
+}
+
+/* The vfs to use: the caller's, or the OS one in os (filled here). */
+static ep_vfs *ep__ckpt_vfs(const ep_checkpoint_config *cfg, ep_vfs *os, ep_error *err) {
+    if (cfg && cfg->vfs) return cfg->vfs;
+    if (ep_vfs_os_init(os) != EP_OK) {
+        ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "checkpoint: no OS file system in this build");
+        return NULL;
+    }
+    return os;
+}
+
+/* The file name part of path. */
+static const char *ep__base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+#ifdef _WIN32
+    const char *b = strrchr(path, '\\');
+    if (b && (!s || b > s)) s = b;
+#endif
+    return s ? s + 1 : path;
+}
+
+/* path + "." + 16 random hex digits + ".tmp". */
+static ep_result ep__tmp_name(const char *path, char *out, size_t cap) {
+    static const char hex[] = "0123456789abcdef";
+    uint8_t rnd[EP__TMP_HEX / 2];
+    char tail[EP__TMP_HEX + 6];
+    size_t i, n = strlen(path);
+    if (ep_random_bytes(rnd, sizeof rnd) != EP_OK) return EP_ERR_NO_RANDOM;
+    tail[0] = '.';
+    for (i = 0; i < sizeof rnd; i++) {
+        tail[1 + 2 * i] = hex[rnd[i] >> 4];
+        tail[2 + 2 * i] = hex[rnd[i] & 15];
+    }
+    memcpy(tail + 1 + EP__TMP_HEX, ".tmp", 5);
+    if (n + strlen(tail) + 1 > cap) return EP_ERR_LIMIT;
+    memcpy(out, path, n);
+    memcpy(out + n, tail, strlen(tail) + 1);
+    return EP_OK;
+}
+
+/* Is name "<base>.<16 hex>.tmp"? */
+static int ep__is_tmp_of(const char *name, const char *base) {
+    size_t bl = strlen(base), nl = strlen(name), i;
+    if (nl != bl + 1 + EP__TMP_HEX + 4 || memcmp(name, base, bl) != 0 || name[bl] != '.') return 0;
+    for (i = 0; i < EP__TMP_HEX; i++) {
+        char c = name[bl + 1 + i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
+    }
+    return strcmp(name + bl + 1 + EP__TMP_HEX, ".tmp") == 0;
+}
+
+typedef struct ep__sweep {
+    const char *base;
+    char (*names)[EP__PATH_MAX / 4];
+    size_t n, cap;
+    int overflow;
+} ep__sweep;
+
+static int ep__sweep_fn(void *ctx, const char *name) {
+    ep__sweep *s = (ep__sweep *)ctx;
+    if (!ep__is_tmp_of(name, s->base)) return 0;
+    if (s->n == s->cap || strlen(name) >= sizeof s->names[0]) {
+        s->overflow = 1;
+        return 1;
+    }
+    memcpy(s->names[s->n++], name, strlen(name) + 1);
+    return 0;
+}
+
+EP_API ep_result ep_checkpoint_sweep(const ep_checkpoint_config *cfg, const char *path, size_t *removed,
+                                     ep_error *err) {
+    ep_vfs os, *vfs;
+    char dir[EP__PATH_MAX], full[EP__PATH_MAX];
+    char names[16][EP__PATH_MAX / 4];
+    ep__sweep s;
+    ep_result r;
+    size_t i, total = 0;
+    if (removed) *removed = 0;
+    if (!path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "checkpoint sweep: no path");
+    if (!(vfs = ep__ckpt_vfs(cfg, &os, err))) return EP_ERR_UNSUPPORTED;
+    if (ep_path_dirname(dir, sizeof dir, path) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "checkpoint sweep: path too long");
+    do { /* in rounds of 16 names, without allocating */
+        s.base = ep__base_name(path);
+        s.names = names;
+        s.n = 0;
+        s.cap = 16;
+        s.overflow = 0;
+        r = vfs->list(vfs, dir, ep__sweep_fn, &s, err);
+        if (r == EP_ERR_NOT_FOUND) return EP_OK;
+        if (r != EP_OK) return r;
+        for (i = 0; i < s.n; i++) {
+            if (ep_path_join(full, sizeof full, dir, names[i]) != EP_OK) continue;
+            r = vfs->remove(vfs, full, err);
+            if (r != EP_OK && r != EP_ERR_NOT_FOUND) return r;
+            total++;
+        }
+    } while (s.overflow && s.n > 0);
+    if (total) {
+        r = vfs->sync_dir(vfs, dir, err);
+        if (r != EP_OK) return r;
+    }
+    if (removed) *removed = total;
+    return EP_OK;
+}
+
+EP_API ep_result ep_atomic_write(ep_vfs *vfs, const char *path, const ep_bytes *parts, size_t nparts, ep_error *err) {
+    char tmp[EP__PATH_MAX], dir[EP__PATH_MAX];
+    ep_file *f = NULL;
+    ep_result r = EP_ERR_EXISTS;
+    uint64_t off = 0;
+    size_t i;
+    int tries;
+    if (!vfs || !path || (nparts && !parts))
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "atomic_write: missing argument");
+    if (ep_path_dirname(dir, sizeof dir, path) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "atomic_write: path too long");
+    for (tries = 0; tries < 4 && r == EP_ERR_EXISTS; tries++) {
+        r = ep__tmp_name(path, tmp, sizeof tmp);
+        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "atomic_write %s: no tmp name", path);
+        r = vfs->open(vfs, tmp, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_EXCLUSIVE, &f, err);
+    }
+    if (r != EP_OK) return r;
+    for (i = 0; r == EP_OK && i < nparts; i++) {
+        if (parts[i].len) r = vfs->write(vfs, f, off, parts[i].data, parts[i].len, err);
+        off += parts[i].len;
+    }
+    if (r == EP_OK) r = vfs->sync(vfs, f, err);
+    if (r == EP_OK) {
+        r = vfs->close(vfs, f, err);
+    } else {
+        vfs->close(vfs, f, NULL);
+    }
+    if (r == EP_OK) r = vfs->rename(vfs, tmp, path, err);
+    if (r != EP_OK) {
+        (void)vfs->remove(vfs, tmp, NULL);
+        return r;
+    }
+    return vfs->sync_dir(vfs, dir, err);
+}
+
+EP_API ep_result ep_checkpoint_write(const ep_checkpoint_config *cfg, const char *path, uint64_t last_id,
+                                     const void *payload, size_t len, ep_error *err) {
+    ep_vfs os, *vfs;
+    uint8_t head[EP_CHECKPOINT_HEADER_SIZE];
+    ep_bytes parts[2];
+    ep_checkpoint_config c;
+    ep_result r;
+    if (!path || (len && !payload))
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "checkpoint write: missing argument");
+    if ((uint64_t)len > EP_CHECKPOINT_MAX_PAYLOAD)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "checkpoint write: %llu bytes pass the cap",
+                            (unsigned long long)len);
+    if (!(vfs = ep__ckpt_vfs(cfg, &os, err))) return EP_ERR_UNSUPPORTED;
+    ep_checkpoint_config_init(&c);
+    if (cfg) c = *cfg;
+    c.vfs = vfs;
+    r = ep_checkpoint_sweep(&c, path, NULL, err);
+    if (r != EP_OK) return r;
+    ep_checkpoint_header_encode(head, last_id, payload, len);
+    parts[0] = ep_bytes_of(head, sizeof head);
+    parts[1] = ep_bytes_of(payload, len);
+    return ep_atomic_write(vfs, path, parts, 2, err);
+}
+
+/* Opens path and reads the header; the file's size in *size. */
+static ep_result ep__ckpt_open(ep_vfs *vfs, const char *path, uint64_t cap, ep_file **f, uint64_t *size,
+                               uint8_t head[EP_CHECKPOINT_HEADER_SIZE], uint64_t *last_id, uint64_t *pl,
+                               uint32_t *crc, ep_error *err) {
+    size_t got = 0;
+    ep_result r = vfs->open(vfs, path, EP_OPEN_READ, f, err);
+    if (r != EP_OK) return r;
+    r = vfs->size(vfs, *f, size, err);
+    if (r == EP_OK) r = vfs->read(vfs, *f, 0, head, EP_CHECKPOINT_HEADER_SIZE, &got, err);
+    if (r == EP_OK) {
+        r = ep_checkpoint_header_decode(head, got, cap, last_id, pl, crc);
+        if (r != EP_OK) ep_error_set(err, r, 0, "checkpoint %s: bad header (%s)", path, ep_result_str(r));
+    }
+    if (r != EP_OK) {
+        vfs->close(vfs, *f, NULL);
+        *f = NULL;
+    }
+    return r;
+}
+
+EP_API ep_result ep_checkpoint_stat(const ep_checkpoint_config *cfg, const char *path, uint64_t *last_id,
+                                    uint64_t *payload_len, ep_error *err) {
+    ep_vfs os, *vfs;
+    ep_file *f = NULL;
+    uint8_t head[EP_CHECKPOINT_HEADER_SIZE];
+    uint64_t size = 0;
+    uint32_t crc;
+    ep_result r;
+    if (!path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "checkpoint stat: no path");
+    if (!(vfs = ep__ckpt_vfs(cfg, &os, err))) return EP_ERR_UNSUPPORTED;
+    r = ep__ckpt_open(vfs, path, cfg ? cfg->max_payload : 0, &f, &size, head, last_id, payload_len, &crc, err);
+    if (r == EP_OK) vfs->close(vfs, f, NULL);
+    return r;
+}
+
+EP_API ep_result ep_checkpoint_read(const ep_checkpoint_config *cfg, const char *path, uint64_t *last_id,
+                                    uint8_t **payload, size_t *len, ep_error *err) {
+    ep_vfs os, *vfs;
+    ep_file *f = NULL;
+    uint8_t head[EP_CHECKPOINT_HEADER_SIZE];
+    uint64_t size = 0, id = 0, pl = 0;
+    uint32_t crc = 0;
+    uint8_t *buf = NULL;
+    size_t got = 0;
+    const ep_allocator *alloc = cfg ? cfg->alloc : NULL;
+    ep_result r;
+    if (!path || !payload || !len)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "checkpoint read: missing argument");
+    *payload = NULL;
+    *len = 0;
+    if (!(vfs = ep__ckpt_vfs(cfg, &os, err))) return EP_ERR_UNSUPPORTED;
+    r = ep__ckpt_open(vfs, path, cfg ? cfg->max_payload : 0, &f, &size, head, &id, &pl, &crc, err);
+    if (r != EP_OK) return r;
+    /* The size is checked against the file before anything is allocated. */
+    if (size - EP_CHECKPOINT_HEADER_SIZE != pl) {
+        r = size - EP_CHECKPOINT_HEADER_SIZE < pl ? EP_ERR_EOF : EP_ERR_CORRUPT;
+        ep_error_set(err, r, size, "checkpoint %s: %llu payload bytes, header says %llu", path,
+                     (unsigned long long)(size - EP_CHECKPOINT_HEADER_SIZE), (unsigned long long)pl);
+    }
+    if (r == EP_OK && pl) {
+        buf = (uint8_t *)ep_malloc(alloc, (size_t)pl);
+        if (!buf) r = ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "checkpoint %s: out of memory", path);
+    }
+    if (r == EP_OK && pl) r = vfs->read(vfs, f, EP_CHECKPOINT_HEADER_SIZE, buf, (size_t)pl, &got, err);
+    if (r == EP_OK && got != (size_t)pl) r = ep_error_set(err, EP_ERR_EOF, size, "checkpoint %s: short read", path);
+    if (r == EP_OK && crc != ep_checkpoint_crc(head, buf, (size_t)pl))
+        r = ep_error_set(err, EP_ERR_CHECKSUM, 0, "checkpoint %s: CRC mismatch", path);
+    vfs->close(vfs, f, NULL);
+    if (r != EP_OK) {
+        ep_free(alloc, buf);
+        return r;
+    }
+    if (last_id) *last_id = id;
+    *payload = buf;
+    *len = (size_t)pl;
+    return EP_OK;
+}
+
+#endif /* EP_NO_WAL */
+/* ---- end src/file/checkpoint.c ---- */
+
+/* ---- begin src/file/wal_internal.h ---- */
+/* wal_internal: what the WAL writer (file layer) and WAL recovery (recover
+ * layer) share: the segment list of a directory and the one segment scanner
+ * (every frame rule lives there). Private. */
+#ifndef EP_WAL_INTERNAL_H
+#define EP_WAL_INTERNAL_H
+
+
+#ifndef EP_NO_WAL
+
+#define EP__WAL_PATH_MAX 1024
+
+/* Segment ids found in a directory, sorted ascending (allocated). */
+typedef struct ep__wal_list {
+    uint64_t *ids;
+    size_t n, cap;
+    const ep_allocator *alloc;
+} ep__wal_list;
+
+EP__PRIV ep_result ep__wal_list_dir(ep_vfs *vfs, const ep_allocator *alloc, const char *dir, ep__wal_list *out,
+                                    ep_error *err);
+EP__PRIV void ep__wal_list_free(ep__wal_list *l);
+EP__PRIV ep_result ep__wal_seg_path(const char *dir, uint64_t seg_id, char *out, size_t cap);
+
+/* A read window over one file: buf[0..len) holds the file's bytes from off. */
+typedef struct ep__wal_reader {
+    ep_vfs *vfs;
+    const ep_allocator *alloc;
+    uint8_t *buf;
+    size_t cap, max_cap, len;
+    uint64_t off;
+    ep_file *f;
+    uint64_t size;
+} ep__wal_reader;
+
+EP__PRIV void ep__wal_reader_init(ep__wal_reader *rd, ep_vfs *vfs, const ep_allocator *alloc, size_t read_bytes,
+                                  uint32_t max_record);
+EP__PRIV void ep__wal_reader_free(ep__wal_reader *rd);
+
+/* What to do with one segment. */
+typedef struct ep__wal_scan {
+    const char *path;
+    uint64_t segment_id;
+    int final;               /* the last segment of the directory */
+    ep_wal_mode mode;
+    int repair;              /* final segment: damage with nothing valid after it counts as torn */
+    uint64_t expect_first;   /* the header's first id must be this; 0 = any */
+    uint64_t after_id;       /* deliver ids > after_id ... */
+    uint64_t ceiling;        /* ... and <= ceiling (0 = none); stop at the ceiling */
+    uint32_t max_record;
+    ep_wal_record_fn fn;     /* NULL: only scan */
+    void *user;
+} ep__wal_scan;
+
+/* Scans one segment. EP_OK with info (end CLEAN, ZEROS, TORN, SHORT), or
+ * EP_END when fn stopped or the ceiling was reached (*stopped), or the
+ * error (info->end = ERROR, err with offset and id). */
+EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *sc, ep_wal_segment_info *info,
+                                        uint64_t *delivered, uint64_t *last_delivered, ep_error *err);
+
+/* The header alone (for the writer's segment chain). */
+EP__PRIV ep_result ep__wal_read_header(ep_vfs *vfs, const char *path, uint64_t seg_id, ep_wal_segment_header *h,
+                                       uint64_t *size, ep_error *err);
+
+#endif /* EP_NO_WAL */
+#endif /* EP_WAL_INTERNAL_H */
+/* ---- end src/file/wal_internal.h ---- */
+
+/* ---- begin src/file/wal_read.c ---- */
+/* wal_read: segment names, the directory's segment list and the segment
+ * scanner shared by the writer's open and by recovery (wal_internal.h).
+ * Every rule about what a frame sequence may look like lives here. */
+
+#ifndef EP_NO_WAL
+
+#define EP__WAL_DEFAULT_READ (256u * 1024u)
+
+EP_API ep_result ep_wal_segment_name(uint64_t segment_id, char *out, size_t cap) {
+    int n;
+    if (!out || cap == 0) return EP_ERR_INVALID_ARG;
+    n = snprintf(out, cap, "wal_%020llu.log", (unsigned long long)segment_id);
+    if (n < 0 || (size_t)n >= cap) return EP_ERR_LIMIT;
+    return EP_OK;
+}
+
+EP_API int ep_wal_parse_segment_name(const char *name, uint64_t *segment_id) {
+    size_t n, i, digits;
+    uint64_t v = 0;
+    if (!name) return 0;
+    n = strlen(name);
+    if (n < 9 || memcmp(name, "wal_", 4) != 0 || strcmp(name + n - 4, ".log") != 0) return 0;
+    digits = n - 8;
+    if (digits > 20) return 0;
+    for (i = 0; i < digits; i++) {
+        char c = name[4 + i];
+        unsigned d;
+        if (c < '0' || c > '9') return 0;
+        d = (unsigned)(c - '0');
+        if (v > (UINT64_MAX - d) / 10) return 0;
+        v = v * 10 + d;
+    }
+    if (v == 0) return 0;
+    if (segment_id) *segment_id = v;
+    return 1;
+}
+
+EP__PRIV ep_result ep__wal_seg_path(const char *dir, uint64_t seg_id, char *out, size_t cap) {
+    char name[40];
+    ep_result r = ep_wal_segment_name(seg_id, name, sizeof name);
+    return r != EP_OK ? r : ep_path_join(out, cap, dir, name);
+}
+
+EP_API void ep_wal_read_config_init(ep_wal_read_config *cfg) {
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->mode = EP_WAL_STRICT;
+    cfg->read_bytes = EP__WAL_DEFAULT_READ;
+}
+
+/* ---- the segment list ------------------------------------------------------------ */
+
+typedef struct ep__wal_list_ctx {
+    ep__wal_list *l;
+    ep_result r;
+    uint64_t dup;
+} ep__wal_list_ctx;
+
+static int ep__wal_list_fn(void *ctx, const char *name) {
+    ep__wal_list_ctx *c = (ep__wal_list_ctx *)ctx;
+    ep__wal_list *l = c->l;
+    uint64_t id;
+    if (!ep_wal_parse_segment_name(name, &id)) return 0; /* stray names are not segments */
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 16, bytes;
+        uint64_t *ni;
+        if (!ep__mul_size(ncap, sizeof *ni, &bytes) ||
+            !(ni = (uint64_t *)ep_realloc(l->alloc, l->ids, bytes))) {
+            c->r = EP_ERR_NOMEM;
+            return 1;
+        }
+        l->ids = ni;
+        l->cap = ncap;
+    }
+    l->ids[l->n++] = id;
+    return 0;
+}
+
+static int ep__u64_cmp(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+EP__PRIV ep_result ep__wal_list_dir(ep_vfs *vfs, const ep_allocator *alloc, const char *dir, ep__wal_list *out,
+                                    ep_error *err) {
+    ep__wal_list_ctx c;
+    ep_result r;
+    size_t i;
+    memset(out, 0, sizeof *out);
+    out->alloc = alloc;
+    c.l = out;
+    c.r = EP_OK;
+    c.dup = 0;
+    r = vfs->list(vfs, dir, ep__wal_list_fn, &c, err);
+    if (r == EP_OK && c.r != EP_OK) r = ep_error_set(err, c.r, UINT64_MAX, "wal %s: out of memory listing", dir);
+    if (r != EP_OK) {
+        ep__wal_list_free(out);
+        return r;
+    }
+    if (out->n > 1) qsort(out->ids, out->n, sizeof *out->ids, ep__u64_cmp);
+    /* Two names for one number (wal_7.log and wal_0007.log): which is it? */
+    for (i = 1; i < out->n; i++) {
+        if (out->ids[i] == out->ids[i - 1]) {
+            uint64_t id = out->ids[i];
+            ep__wal_list_free(out);
+            return ep_error_set(err, EP_ERR_CORRUPT, UINT64_MAX, "wal %s: two files name segment %llu", dir,
+                                (unsigned long long)id);
+        }
+    }
+    return EP_OK;
+}
+
+EP__PRIV void ep__wal_list_free(ep__wal_list *l) {
+    ep_free(l->alloc, l->ids);
+    l->ids = NULL;
+    l->n = l->cap = 0;
+}
+
+/* ---- the read window ----------------------------------------------------------------- */
+
+EP__PRIV void ep__wal_reader_init(ep__wal_reader *rd, ep_vfs *vfs, const ep_allocator *alloc, size_t read_bytes,
+                                  uint32_t max_record) {
+    memset(rd, 0, sizeof *rd);
+    rd->vfs = vfs;
+    rd->alloc = alloc;
+    if (max_record == 0 || max_record > EP_WAL_MAX_RECORD) max_record = EP_WAL_MAX_RECORD;
+    rd->max_cap = (size_t)max_record + EP_WAL_FRAME_HEADER_SIZE;
+    rd->cap = read_bytes ? read_bytes : EP__WAL_DEFAULT_READ;
+    if (rd->cap < 4096) rd->cap = 4096;
+}
+
+EP__PRIV void ep__wal_reader_free(ep__wal_reader *rd) {
+    ep_free(rd->alloc, rd->buf);
+    rd->buf = NULL;
+    rd->len = 0;
+}
+
+/* Makes file bytes [off, off + n) available from rd->buf + (off - rd->off)
+ * (n is at most max_cap). *avail = how many of them the file has. */
+static ep_result ep__wal_ensure(ep__wal_reader *rd, uint64_t off, size_t n, const uint8_t **p, size_t *avail,
+                                ep_error *err) {
+    size_t want, got = 0;
+    ep_result r;
+    if (off >= rd->size) {
+        *avail = 0;
+        *p = rd->buf;
+        return EP_OK;
+    }
+    if (rd->size - off < (uint64_t)n) n = (size_t)(rd->size - off);
+    if (rd->buf && off >= rd->off && off + n <= rd->off + rd->len) {
+        *p = rd->buf + (size_t)(off - rd->off);
+        *avail = n;
+        return EP_OK;
+    }
+    if (!rd->buf || n > rd->cap) {
+        size_t ncap = EP__MAX(n, rd->cap);
+        uint8_t *nb = (uint8_t *)ep_realloc(rd->alloc, rd->buf, ncap);
+        if (!nb) return ep_error_set(err, EP_ERR_NOMEM, off, "wal read: out of memory for %llu bytes",
+                                     (unsigned long long)ncap);
+        rd->buf = nb;
+        rd->cap = ncap;
+    }
+    want = rd->cap;
+    if (rd->size - off < (uint64_t)want) want = (size_t)(rd->size - off);
+    rd->len = 0;
+    r = rd->vfs->read(rd->vfs, rd->f, off, rd->buf, want, &got, err);
+    if (r != EP_OK) return r;
+    rd->off = off;
+    rd->len = got;
+    if (got < n) n = got; /* the file shrank under us */
+    *p = rd->buf;
+    *avail = n;
+    return EP_OK;
+}
+
+static int ep__all_zero(const uint8_t *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (p[i]) return 0;
+    return 1;
+}
+
+/* Are all bytes from `from` to the end of the file zero? */
+static ep_result ep__wal_zeros_to_eof(ep__wal_reader *rd, uint64_t from, int *yes, ep_error *err) {
+    *yes = 1;
+    while (from < rd->size) {
+        const uint8_t *p;
+        size_t avail;
+        ep_result r = ep__wal_ensure(rd, from, rd->cap, &p, &avail, err);
+        if (r != EP_OK) return r;
+        if (avail == 0) break;
+        if (!ep__all_zero(p, avail)) {
+            *yes = 0;
+            return EP_OK;
+        }
+        from += avail;
+    }
+    return EP_OK;
+}
+
+/* Does a valid frame with an id after last_id start anywhere in [from, EOF)?
+ * (Damage followed by valid frames is corruption, never a torn tail.) Only
+ * plausible headers are CRC-checked: id in range, length fits. */
+static ep_result ep__wal_valid_after(ep__wal_reader *rd, uint64_t from, uint64_t last_id, uint32_t max_record,
+                                     int *found, ep_error *err) {
+    uint64_t o;
+    *found = 0;
+    for (o = from; o + EP_WAL_FRAME_HEADER_SIZE <= rd->size; o++) {
+        const uint8_t *p;
+        size_t avail, need;
+        uint64_t id, left = rd->size - o;
+        uint32_t plen;
+        ep_wal_frame fr;
+        ep_result r = ep__wal_ensure(rd, o, EP_WAL_FRAME_HEADER_SIZE, &p, &avail, err);
+        if (r != EP_OK) return r;
+        if (avail < EP_WAL_FRAME_HEADER_SIZE) break;
+        plen = ep_load_u32le(p) & ~EP_WAL_FRAME_BATCH;
+        id = ep_load_u64le(p + 4);
+        if (id <= last_id || id - last_id > left / EP_WAL_FRAME_HEADER_SIZE + 1) continue;
+        if (plen > max_record || (uint64_t)plen > left - EP_WAL_FRAME_HEADER_SIZE) continue;
+        need = EP_WAL_FRAME_HEADER_SIZE + (size_t)plen;
+        r = ep__wal_ensure(rd, o, need, &p, &avail, err);
+        if (r != EP_OK) return r;
+        if (avail == need && ep_wal_frame_decode(p, avail, max_record, &fr, NULL) == EP_OK) {
+            *found = 1;
+            return EP_OK;
+        }
+    }
+    return EP_OK;
+}
+
+static ep_result ep__wal_scan_fail(ep_error *err, ep_wal_segment_info *info, ep_result code, uint64_t off,
+                                   uint64_t id, const char *path, const char *what) {
+    info->end = EP_WAL_SEG_ERROR;
+    ep_error_set(err, code, off, "wal segment %s: %s at offset %llu (id %llu)", path, what,
+                 (unsigned long long)off, (unsigned long long)id);
+    if (err) err->index = id;
+    return code;
+}
+
+EP__PRIV ep_result ep__wal_read_header(ep_vfs *vfs, const char *path, uint64_t seg_id, ep_wal_segment_header *h,
+                                       uint64_t *size, ep_error *err) {
+    uint8_t b[EP_WAL_SEGMENT_HEADER_SIZE];
+    ep_file *f = NULL;
+    size_t got = 0;
+    ep_result r = vfs->open(vfs, path, EP_OPEN_READ, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->size(vfs, f, size, err);
+    if (r == EP_OK) r = vfs->read(vfs, f, 0, b, sizeof b, &got, err);
+    vfs->close(vfs, f, NULL);
+    if (r != EP_OK) return r;
+    r = ep_wal_segment_header_decode(b, got, h);
+    if (r != EP_OK) return ep_error_set(err, r, 0, "wal segment %s: bad header (%s)", path, ep_result_str(r));
+    if (h->segment_id != seg_id)
+        return ep_error_set(err, EP_ERR_CORRUPT, 8, "wal segment %s: header says segment %llu", path,
+                            (unsigned long long)h->segment_id);
+    return EP_OK;
+}
+
+/* The bytes at pos failed as a frame (code); is it the torn end of the
+ * final segment, tolerated by this scan? frame_end is where the frame claims
+ * to end (past EOF for a frame cut short). */
+static ep_result ep__wal_torn_ok(ep__wal_reader *rd, const ep__wal_scan *sc, uint64_t pos, uint64_t frame_end,
+                                 ep_result code, uint64_t last_id, uint32_t max_record, int *torn, ep_error *err) {
+    int found = 0, zeros = 0;
+    ep_result r;
+    *torn = 0;
+    if (!sc->final) return EP_OK;
+    if (frame_end > rd->size) {
+        /* Cut short at EOF: torn unless a valid frame starts in what follows. */
+        r = ep__wal_valid_after(rd, pos + 1, last_id, max_record, &found, err);
+        if (r != EP_OK) return r;
+        *torn = !found;
+        return EP_OK;
+    }
+    /* A torn write into preallocated space: the frame's own last byte and
+     * everything after it are zeros. */
+    if (code != EP_ERR_LIMIT) {
+        r = ep__wal_zeros_to_eof(rd, frame_end - 1, &zeros, err);
+        if (r != EP_OK) return r;
+        if (zeros) {
+            *torn = 1;
+            return EP_OK;
+        }
+    }
+    if (sc->repair) {
+        r = ep__wal_valid_after(rd, pos + 1, last_id, max_record, &found, err);
+        if (r != EP_OK) return r;
+        *torn = !found;
+    }
+    return EP_OK;
+}
+
+/* Passes the frame's records through the scan's filter; EP_END at the ceiling or when fn stops. */
+static ep_result ep__wal_deliver(const ep__wal_scan *sc, const ep_wal_frame *fr, uint64_t *delivered,
+                                 uint64_t *last_delivered, uint64_t *last_id) {
+    size_t pos = 0;
+    ep_bytes rec;
+    uint64_t id = fr->id;
+    while (ep_wal_frame_next(fr, &pos, &rec)) {
+        if (sc->ceiling && id > sc->ceiling) return EP_END;
+        *last_id = id;
+        if (id > sc->after_id && sc->fn) {
+            ep_result r = sc->fn(sc->user, id, rec.data, rec.len);
+            (*delivered)++;
+            *last_delivered = id;
+            if (r != EP_OK) return r;
+        }
+        id++;
+    }
+    return EP_OK;
+}
+
+EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *sc, ep_wal_segment_info *info,
+                                        uint64_t *delivered, uint64_t *last_delivered, ep_error *err) {
+    ep_vfs *vfs = rd->vfs;
+    ep_wal_segment_header h;
+    const uint8_t *p;
+    size_t avail;
+    uint64_t pos, next;
+    uint32_t max_record = sc->max_record ? sc->max_record : EP_WAL_MAX_RECORD;
+    int best = sc->mode == EP_WAL_BEST_EFFORT;
+    ep_result r;
+    uint64_t dummy_d = 0, dummy_l = 0;
+    if (!delivered) delivered = &dummy_d;
+    if (!last_delivered) last_delivered = &dummy_l;
+    if (max_record > EP_WAL_MAX_RECORD) max_record = EP_WAL_MAX_RECORD;
+    memset(info, 0, sizeof *info);
+    info->segment_id = sc->segment_id;
+    r = vfs->open(vfs, sc->path, EP_OPEN_READ, &rd->f, err);
+    if (r != EP_OK) return r;
+    rd->len = 0;
+    r = vfs->size(vfs, rd->f, &rd->size, err);
+    if (r != EP_OK) goto done;
+    info->file_bytes = rd->size;
+    r = ep__wal_ensure(rd, 0, EP_WAL_SEGMENT_HEADER_SIZE, &p, &avail, err);
+    if (r != EP_OK) goto done;
+    r = ep_wal_segment_header_decode(p, avail, &h);
+    if (r != EP_OK) {
+        /* A torn create: the header never fully reached the disk. */
+        int torn = sc->final && (avail < EP_WAL_SEGMENT_HEADER_SIZE || sc->repair);
+        if (torn && (best || sc->repair)) {
+            info->end = EP_WAL_SEG_SHORT;
+            r = EP_OK;
+            goto done;
+        }
+        r = ep__wal_scan_fail(err, info, avail < EP_WAL_SEGMENT_HEADER_SIZE ? EP_ERR_EOF : r, 0, 0, sc->path,
+                              avail < EP_WAL_SEGMENT_HEADER_SIZE ? "shorter than its header" : "bad header");
+        goto done;
+    }
+    if (h.segment_id != sc->segment_id) {
+        r = ep__wal_scan_fail(err, info, EP_ERR_CORRUPT, 8, 0, sc->path, "header names another segment");
+        goto done;
+    }
+    if (sc->expect_first && h.first_id != sc->expect_first) {
+        r = ep__wal_scan_fail(err, info, EP_ERR_GAP, 16, h.first_id, sc->path,
+                              "first id does not continue the previous segment");
+        goto done;
+    }
+    info->first_id = h.first_id;
+    info->last_id = h.first_id - 1;
+    info->valid_bytes = EP_WAL_SEGMENT_HEADER_SIZE;
+    pos = EP_WAL_SEGMENT_HEADER_SIZE;
+    next = h.first_id;
+    for (;;) {
+        ep_wal_frame fr;
+        size_t need = EP_WAL_FRAME_HEADER_SIZE;
+        int torn = 0, zeros = 0;
+        if (pos == rd->size) {
+            info->end = EP_WAL_SEG_CLEAN;
+            break;
+        }
+        r = ep__wal_ensure(rd, pos, EP_WAL_FRAME_HEADER_SIZE, &p, &avail, err);
+        if (r != EP_OK) goto done;
+        if (ep__all_zero(p, avail)) {
+            /* Zero padding runs to the end (preallocation), in every mode. */
+            r = ep__wal_zeros_to_eof(rd, pos, &zeros, err);
+            if (r != EP_OK) goto done;
+            if (zeros) {
+                info->end = EP_WAL_SEG_ZEROS;
+                break;
+            }
+            if (avail == EP_WAL_FRAME_HEADER_SIZE) {
+                r = ep__wal_scan_fail(err, info, EP_ERR_CORRUPT, pos, next, sc->path, "zeros followed by data");
+                goto done;
+            }
+        }
+        r = ep_wal_frame_decode(p, avail, max_record, &fr, &need);
+        if (r == EP_ERR_EOF && avail == EP_WAL_FRAME_HEADER_SIZE) {
+            r = ep__wal_ensure(rd, pos, need, &p, &avail, err);
+            if (r != EP_OK) goto done;
+            r = ep_wal_frame_decode(p, avail, max_record, &fr, &need);
+        }
+        if (r != EP_OK) {
+            ep_result code = r;
+            r = ep__wal_torn_ok(rd, sc, pos, pos + need, code, next - 1, max_record, &torn, err);
+            if (r != EP_OK) goto done;
+            if (torn && (best || sc->repair)) {
+                info->end = EP_WAL_SEG_TORN;
+                break;
+            }
+            r = ep__wal_scan_fail(err, info, torn ? EP_ERR_EOF : code, pos, next, sc->path,
+                                  torn ? "torn last frame (strict mode)"
+                                  : code == EP_ERR_CHECKSUM ? "CRC mismatch"
+                                  : code == EP_ERR_LIMIT ? "frame length over the cap"
+                                  : code == EP_ERR_EOF ? "frame cut short, valid frames follow"
+                                                       : "bad frame");
+            goto done;
+        }
+        if (fr.id != next) {
+            r = ep__wal_scan_fail(err, info, EP_ERR_GAP, pos, fr.id, sc->path, "id does not follow the previous one");
+            goto done;
+        }
+        r = ep__wal_deliver(sc, &fr, delivered, last_delivered, &info->last_id);
+        if (r == EP_END) goto done;
+        if (r != EP_OK) {
+            info->end = EP_WAL_SEG_ERROR;
+            goto done;
+        }
+        next += fr.count;
+        info->records += fr.count;
+        info->frames++;
+        pos += fr.size;
+        info->valid_bytes = pos;
+    }
+    r = EP_OK;
+done:
+    vfs->close(vfs, rd->f, NULL);
+    rd->f = NULL;
+    rd->len = 0;
+    return r;
+}
+
+#endif /* EP_NO_WAL */
+/* ---- end src/file/wal_read.c ---- */
+
 /* ---- begin src/store/keyspace.c ---- */
 /* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */
 
@@ -12891,6 +14023,218 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
     return ep__trailer_reset(vfs, p.snap, err);
 }
 /* ---- end src/recover/recovery.c ---- */
+
+/* ---- begin src/recover/wal_recover.c ---- */
+/* wal_recover: directory replay and checkpoint recovery (wal_recover.h). */
+
+#ifndef EP_NO_WAL
+
+static ep_vfs *ep__walr_vfs(ep_vfs *given, ep_vfs *os, ep_error *err) {
+    if (given) return given;
+    if (ep_vfs_os_init(os) != EP_OK) {
+        ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "wal: no OS file system in this build");
+        return NULL;
+    }
+    return os;
+}
+
+/* One walk over the directory's segments; fn (may be NULL) sees each segment's info. */
+static ep_result ep__walr_walk(const char *dir, const ep_wal_read_config *cfg, ep_wal_record_fn rec_fn,
+                               void *rec_user, ep_wal_segment_fn seg_fn, void *seg_user, ep_wal_replay_info *info,
+                               ep_error *err) {
+    ep_wal_read_config c;
+    ep_vfs os, *vfs;
+    ep__wal_list list;
+    ep__wal_reader rd;
+    ep_wal_replay_info dummy;
+    ep_result r = EP_OK;
+    uint64_t prev_last = 0;
+    size_t i;
+    if (!info) info = &dummy;
+    memset(info, 0, sizeof *info);
+    if (!dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "wal replay: no directory");
+    ep_wal_read_config_init(&c);
+    if (cfg) c = *cfg;
+    info->last_delivered = c.after_id;
+    if (!(vfs = ep__walr_vfs(c.vfs, &os, err))) return EP_ERR_UNSUPPORTED;
+    r = ep__wal_list_dir(vfs, c.alloc, dir, &list, err);
+    if (r != EP_OK) return r;
+    ep__wal_reader_init(&rd, vfs, c.alloc, c.read_bytes, c.max_record);
+    for (i = 0; i < list.n; i++) {
+        char path[EP__WAL_PATH_MAX];
+        ep__wal_scan sc;
+        ep_wal_segment_info si;
+        if (i > 0 && list.ids[i] != list.ids[i - 1] + 1) {
+            r = ep_error_set(err, EP_ERR_GAP, UINT64_MAX, "wal %s: segments %llu to %llu are missing", dir,
+                             (unsigned long long)(list.ids[i - 1] + 1), (unsigned long long)(list.ids[i] - 1));
+            if (err) err->index = prev_last + 1;
+            break;
+        }
+        if (ep__wal_seg_path(dir, list.ids[i], path, sizeof path) != EP_OK) {
+            r = ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "wal %s: path too long", dir);
+            break;
+        }
+        memset(&sc, 0, sizeof sc);
+        sc.path = path;
+        sc.segment_id = list.ids[i];
+        sc.final = i + 1 == list.n;
+        sc.mode = c.mode;
+        sc.expect_first = i > 0 ? prev_last + 1 : 0;
+        sc.after_id = c.after_id;
+        sc.ceiling = c.ceiling;
+        sc.max_record = c.max_record;
+        sc.fn = rec_fn;
+        sc.user = rec_user;
+        r = ep__wal_scan_segment(&rd, &sc, &si, &info->delivered, &info->last_delivered, err);
+        info->segments++;
+        if (i == 0) info->first_id = si.first_id;
+        if (r == EP_OK || r == EP_END) {
+            if (si.end != EP_WAL_SEG_SHORT) prev_last = si.last_id;
+            info->end = si.end;
+            info->tail_bytes = si.end == EP_WAL_SEG_SHORT ? si.file_bytes : si.file_bytes - si.valid_bytes;
+        }
+        if (seg_fn && seg_fn(seg_user, &si)) break;
+        if (r == EP_END) {
+            r = EP_OK;
+            break;
+        }
+        if (r != EP_OK) break;
+    }
+    info->last_id = info->first_id ? prev_last : 0;
+    ep__wal_reader_free(&rd);
+    ep__wal_list_free(&list);
+    return r;
+}
+
+EP_API ep_result ep_wal_replay(const char *dir, const ep_wal_read_config *cfg, ep_wal_record_fn fn, void *user,
+                               ep_wal_replay_info *info, ep_error *err) {
+    return ep__walr_walk(dir, cfg, fn, user, NULL, NULL, info, err);
+}
+
+EP_API ep_result ep_wal_segments(const char *dir, const ep_wal_read_config *cfg, ep_wal_segment_fn fn, void *user,
+                                 ep_error *err) {
+    return ep__walr_walk(dir, cfg, NULL, NULL, fn, user, NULL, err);
+}
+
+EP_API void ep_wal_recover_config_init(ep_wal_recover_config *cfg) {
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    ep_wal_read_config_init(&cfg->read);
+}
+
+/* The first id of the WAL (its first segment's header), 0 if it has none
+ * or the only segment is a torn create. */
+static ep_result ep__walr_first_id(ep_vfs *vfs, const ep_allocator *alloc, const char *dir, uint64_t *first,
+                                   ep_error *err) {
+    ep__wal_list list;
+    ep_result r;
+    *first = 0;
+    r = ep__wal_list_dir(vfs, alloc, dir, &list, err);
+    if (r != EP_OK) return r;
+    if (list.n > 0) {
+        char path[EP__WAL_PATH_MAX];
+        ep_wal_segment_header h;
+        uint64_t size = 0;
+        ep_error e2;
+        r = ep__wal_seg_path(dir, list.ids[0], path, sizeof path);
+        /* An unreadable header is the replay's to report (or to accept as a torn create). */
+        if (r == EP_OK && ep__wal_read_header(vfs, path, list.ids[0], &h, &size, &e2) == EP_OK) *first = h.first_id;
+        r = EP_OK;
+    }
+    ep__wal_list_free(&list);
+    return r;
+}
+
+typedef struct ep__walr_apply {
+    ep_wal_record_fn apply;
+    void *user;
+    uint64_t applied;
+} ep__walr_apply;
+
+static ep_result ep__walr_apply_fn(void *user, uint64_t id, const uint8_t *data, size_t len) {
+    ep__walr_apply *a = (ep__walr_apply *)user;
+    a->applied++;
+    return a->apply ? a->apply(a->user, id, data, len) : EP_OK;
+}
+
+EP_API ep_result ep_wal_recover(const char *dir, const ep_wal_recover_config *cfg, ep_wal_init_fn init,
+                                ep_wal_record_fn apply, void *user, ep_wal_recover_info *info, ep_error *err) {
+    ep_wal_recover_config c;
+    ep_wal_recover_info dummy;
+    ep_checkpoint_config cc;
+    ep_vfs os, *vfs;
+    uint8_t *state = NULL;
+    size_t state_len = 0;
+    uint64_t ckpt_id = 0, first = 0;
+    ep__walr_apply a;
+    ep_result r;
+    if (!info) info = &dummy;
+    memset(info, 0, sizeof *info);
+    if (!dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "wal recover: no directory");
+    ep_wal_recover_config_init(&c);
+    if (cfg) c = *cfg;
+    if (!(vfs = ep__walr_vfs(c.read.vfs, &os, err))) return EP_ERR_UNSUPPORTED;
+    c.read.vfs = vfs;
+    if (c.checkpoint_path) {
+        ep_checkpoint_config_init(&cc);
+        cc.vfs = vfs;
+        cc.alloc = c.read.alloc;
+        cc.max_payload = c.max_checkpoint;
+        r = ep_checkpoint_read(&cc, c.checkpoint_path, &ckpt_id, &state, &state_len, err);
+        if (r == EP_OK) {
+            info->has_checkpoint = 1;
+        } else if (r == EP_ERR_NOT_FOUND) {
+            ckpt_id = 0;
+        } else if (c.ignore_corrupt_checkpoint && r != EP_ERR_NOMEM && r != EP_ERR_IO) {
+            info->checkpoint_ignored = 1;
+            ckpt_id = 0;
+        } else {
+            return r;
+        }
+    }
+    info->checkpoint_id = ckpt_id;
+    if (c.read.ceiling && c.read.ceiling < ckpt_id) {
+        ep_free(c.read.alloc, state);
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX,
+                            "wal recover: ceiling %llu is before the checkpoint at %llu",
+                            (unsigned long long)c.read.ceiling, (unsigned long long)ckpt_id);
+    }
+    /* The gap rule, before anything is applied: the WAL must start at or
+     * before the record after the checkpoint (at 1 without one). */
+    r = ep__walr_first_id(vfs, c.read.alloc, dir, &first, err);
+    if (r == EP_OK && first > ckpt_id + 1) {
+        r = ep_error_set(err, EP_ERR_GAP, UINT64_MAX,
+                         info->has_checkpoint
+                             ? "wal %s starts at id %llu: the records after the checkpoint at %llu are missing"
+                             : "wal %s starts at id %llu with no checkpoint covering ids before it (checkpoint id %llu)",
+                         dir, (unsigned long long)first, (unsigned long long)ckpt_id);
+        if (err) err->index = ckpt_id + 1;
+    }
+    if (r == EP_OK && init) r = init(user, info->has_checkpoint, ckpt_id, state, state_len);
+    ep_free(c.read.alloc, state);
+    if (r != EP_OK) return r;
+    a.apply = apply;
+    a.user = user;
+    a.applied = 0;
+    c.read.after_id = ckpt_id;
+    r = ep_wal_replay(dir, &c.read, ep__walr_apply_fn, &a, &info->replay, err);
+    info->applied = a.applied;
+    if (r != EP_OK) return r;
+    /* ... and reach it: a WAL that ends before the checkpoint lost records
+     * the checkpoint claims to cover (nothing was applied: all were <= it). */
+    if (info->replay.first_id && info->replay.last_id < ckpt_id &&
+        !(c.read.ceiling && info->replay.last_id >= c.read.ceiling)) {
+        r = ep_error_set(err, EP_ERR_GAP, UINT64_MAX, "wal %s ends at id %llu, before the checkpoint at %llu", dir,
+                         (unsigned long long)info->replay.last_id, (unsigned long long)ckpt_id);
+        if (err) err->index = info->replay.last_id + 1;
+        return r;
+    }
+    info->last_id = info->replay.last_delivered > ckpt_id ? info->replay.last_delivered : ckpt_id;
+    return EP_OK;
+}
+
+#endif /* EP_NO_WAL */
+/* ---- end src/recover/wal_recover.c ---- */
 
 #endif /* EMBER_PERSIST_IMPLEMENTATION */
 

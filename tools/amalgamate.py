@@ -43,8 +43,11 @@ DECLARATIONS = [                 # public API, in layer order
     "src/file/keyfile.h",
     "src/file/aof.h",
     "src/file/snapshot.h",
+    "src/file/checkpoint.h",
+    "src/file/wal.h",
     "src/store/keyspace.h",
     "src/recover/recovery.h",
+    "src/recover/wal_recover.h",
 ]
 IMPLEMENTATION = [               # private helpers first, then layer order
     "src/base/internal.h",
@@ -63,8 +66,12 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/file/keyfile.c",
     "src/file/aof.c",
     "src/file/snapshot.c",
+    "src/file/checkpoint.c",
+    "src/file/wal_internal.h",
+    "src/file/wal_read.c",
     "src/store/keyspace.c",
     "src/recover/recovery.c",
+    "src/recover/wal_recover.c",
 ]
 LICENSE = "src/LICENSE.txt"
 
