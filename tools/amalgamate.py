@@ -69,6 +69,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/file/checkpoint.c",
     "src/file/wal_internal.h",
     "src/file/wal_read.c",
+    "src/file/wal.c",
     "src/store/keyspace.c",
     "src/recover/recovery.c",
     "src/recover/wal_recover.c",
