@@ -1598,7 +1598,8 @@ EP_API void ep_wal_config_init(ep_wal_config *cfg);
 /* cfg may be NULL (defaults). err receives the detail when open fails. */
 EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal **out, ep_error *err);
 /* Flushes, trims preallocation, syncs, releases the lock and frees; w is
- * gone even on error (a poisoned handle is just released). */
+ * gone even on error. A poisoned handle is just released, and close returns
+ * EP_ERR_POISONED: what was still buffered is lost. */
 EP_API ep_result ep_wal_close(ep_wal *w);
 EP_API const ep_error *ep_wal_error(const ep_wal *w);
 EP_API void ep_wal_stats_get(ep_wal *w, ep_wal_stats *out);
@@ -11236,7 +11237,8 @@ EP_API ep_result ep_wal_rotate(ep_wal *w) {
 
 /* ---- truncation and publish ----------------------------------------------------------------------- */
 
-/* A covered segment leaves: renamed into the pool (when there is room) or removed. */
+/* A covered segment leaves: renamed into the pool (when there is room) or
+ * removed, and the directory synced before the next one goes. */
 static ep_result ep__wal_retire(ep_wal *w, uint64_t seg) {
     char path[EP__WAL_PATH_MAX], to[EP__WAL_PATH_MAX];
     ep_result r = ep__wal_path(w, seg, path);
@@ -11249,8 +11251,11 @@ static ep_result ep__wal_retire(ep_wal *w, uint64_t seg) {
         r = w->vfs->remove(w->vfs, path, &w->err);
         if (r == EP_ERR_NOT_FOUND) r = EP_OK;
     }
-    if (r == EP_OK) w->dir_dirty = 1;
-    return r;
+    if (r != EP_OK) return r;
+    /* One directory sync per segment: unsynced removals may survive a power
+     * loss in any subset, and a newer one without an older one is a hole. */
+    w->dir_dirty = 1;
+    return ep__wal_sync_dir(w);
 }
 
 static ep_result ep__wal_truncate_locked(ep_wal *w, uint64_t upto, size_t *removed) {
@@ -11303,6 +11308,9 @@ EP_API ep_result ep_wal_publish(ep_wal *w, const char *ckpt_path, uint64_t last_
         r = ep_error_set(&w->err, EP_ERR_INVALID_ARG, UINT64_MAX,
                          "wal publish: checkpoint id %llu is past the last appended id %llu",
                          (unsigned long long)last_id, (unsigned long long)(w->next_id - 1));
+    /* (0) the records the checkpoint covers are durable in the WAL first:
+     * a checkpoint must never claim records a power loss can take back. */
+    if (r == EP_OK) r = ep__wal_sync_to(w, last_id);
     if (r == EP_OK) {
         /* (1) the durable checkpoint: on failure nothing else happens. */
         ep_checkpoint_config_init(&cc);
@@ -11339,7 +11347,8 @@ EP_API ep_result ep_wal_close(ep_wal *w) {
     if (!w) return EP_OK;
     ep__mutex_lock(&w->mu);
     ep__wal_wait_io(w);
-    if (!w->poisoned && w->f) r = ep__wal_settle(w, 1);
+    if (w->poisoned) r = EP_ERR_POISONED; /* nothing more was written: say so */
+    else if (w->f) r = ep__wal_settle(w, 1);
     if (w->f) {
         q = w->vfs->close(w->vfs, w->f, r == EP_OK ? &w->err : NULL);
         if (r == EP_OK) r = q;

@@ -135,7 +135,8 @@ EP_API void ep_wal_config_init(ep_wal_config *cfg);
 /* cfg may be NULL (defaults). err receives the detail when open fails. */
 EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal **out, ep_error *err);
 /* Flushes, trims preallocation, syncs, releases the lock and frees; w is
- * gone even on error (a poisoned handle is just released). */
+ * gone even on error. A poisoned handle is just released, and close returns
+ * EP_ERR_POISONED: what was still buffered is lost. */
 EP_API ep_result ep_wal_close(ep_wal *w);
 EP_API const ep_error *ep_wal_error(const ep_wal *w);
 EP_API void ep_wal_stats_get(ep_wal *w, ep_wal_stats *out);
