@@ -48,7 +48,7 @@ static double raw_read(const char *path, uint64_t *bytes) {
 static double append_sets(const char *path, long n, size_t value_len, const ep_key *key, uint64_t *size) {
     ep_aof_writer_config cfg;
     ep_aof_writer *w;
-    ep_aof_writer_stats s;
+    ep_aof_stats s;
     uint8_t *val = (uint8_t *)malloc(value_len);
     char keybuf[32];
     double t;
@@ -71,7 +71,7 @@ static double append_sets(const char *path, long n, size_t value_len, const ep_k
     }
     ep_aof_writer_flush(w);
     t = bench_now() - t;
-    ep_aof_writer_stats_get(w, &s);
+    ep_aof_writer_stats(w, &s);
     *size = s.size;
     ep_aof_writer_close(w);
     free(val);

@@ -38,8 +38,7 @@ static void write_snapshot(const char *dir, long n) {
                                           i % 10 ? -1 : 60000) != EP_OK)
             exit(1);
     }
-    if (ep_snapshot_writer_finish(w) != EP_OK) exit(1);
-    ep_snapshot_writer_free(w);
+    if (ep_snapshot_writer_commit(w, NULL) != EP_OK) exit(1);
 }
 
 /* The AOF: n records over the same key range plus new keys: SET 40%,
@@ -161,7 +160,7 @@ static cost decode_only(const char *dir, uint64_t *count) {
     ep_snapshot_path(dir, 0, path, sizeof path);
     if (ep_snapshot_reader_open(path, NULL, &sr, NULL) == EP_OK) {
         while (ep_snapshot_reader_next(sr, &e) == EP_OK) (*count)++;
-        ep_snapshot_reader_free(sr);
+        ep_snapshot_reader_close(sr);
     }
     ep_aof_path(dir, 0, path, sizeof path);
     if (ep_aof_reader_open(path, NULL, &ar, NULL) == EP_OK) {

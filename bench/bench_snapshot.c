@@ -63,8 +63,7 @@ static double snap_write(const char *path, uint64_t entries, const uint8_t *valu
         if (ep_snapshot_writer_add_string(w, ep_bytes_of(key, sizeof key), ep_bytes_of(value, VALUE), -1)) exit(1);
     }
     *t_add = bench_now() - t0;
-    if (ep_snapshot_writer_finish(w)) exit(1);
-    ep_snapshot_writer_free(w);
+    if (ep_snapshot_writer_commit(w, NULL)) exit(1);
     return bench_now() - t0;
 }
 
@@ -81,7 +80,7 @@ static double snap_read(const char *path, uint64_t entries, uint64_t *file_size)
     if (ep_snapshot_reader_open(path, &rc, &r, NULL)) exit(1);
     while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) n++;
     ep_snapshot_reader_info(r, &info);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     if (res != EP_END || n != entries) exit(1);
     *file_size = info.file_size;
     return bench_now() - t0;
