@@ -10715,15 +10715,12 @@ EP__PRIV ep_result ep__wal_list_dir(ep_vfs *vfs, const ep_allocator *alloc, cons
 EP__PRIV void ep__wal_list_free(ep__wal_list *l);
 EP__PRIV ep_result ep__wal_seg_path(const char *dir, uint64_t seg_id, char *out, size_t cap);
 
-/* A read window over one file: buf[0..len) holds the file's bytes from off. */
+/* How segments are read: each scan runs one read stream (file/stream.h)
+ * over its file; memory is that stream's buffer, freed after the segment. */
 typedef struct ep__wal_reader {
     ep_vfs *vfs;
     const ep_allocator *alloc;
-    uint8_t *buf;
-    size_t cap, max_cap, len;
-    uint64_t off;
-    ep_file *f;
-    uint64_t size;
+    size_t chunk, max;
 } ep__wal_reader;
 
 EP__PRIV void ep__wal_reader_init(ep__wal_reader *rd, ep_vfs *vfs, const ep_allocator *alloc, size_t read_bytes,
@@ -10886,53 +10883,19 @@ EP__PRIV void ep__wal_reader_init(ep__wal_reader *rd, ep_vfs *vfs, const ep_allo
     rd->vfs = vfs;
     rd->alloc = alloc;
     if (max_record == 0 || max_record > EP_WAL_MAX_RECORD) max_record = EP_WAL_MAX_RECORD;
-    rd->max_cap = (size_t)max_record + EP_WAL_FRAME_HEADER_SIZE;
-    rd->cap = read_bytes ? read_bytes : EP__WAL_DEFAULT_READ;
-    if (rd->cap < 4096) rd->cap = 4096;
+    rd->max = (size_t)max_record + EP_WAL_FRAME_HEADER_SIZE;
+    rd->chunk = read_bytes ? read_bytes : EP__WAL_DEFAULT_READ;
+    if (rd->chunk < 4096) rd->chunk = 4096;
 }
 
-EP__PRIV void ep__wal_reader_free(ep__wal_reader *rd) {
-    ep_free(rd->alloc, rd->buf);
-    rd->buf = NULL;
-    rd->len = 0;
-}
+EP__PRIV void ep__wal_reader_free(ep__wal_reader *rd) { (void)rd; }
 
-/* Makes file bytes [off, off + n) available from rd->buf + (off - rd->off)
- * (n is at most max_cap). *avail = how many of them the file has. */
-static ep_result ep__wal_ensure(ep__wal_reader *rd, uint64_t off, size_t n, const uint8_t **p, size_t *avail,
-                                ep_error *err) {
-    size_t want, got = 0;
-    ep_result r;
-    if (off >= rd->size) {
-        *avail = 0;
-        *p = rd->buf;
-        return EP_OK;
-    }
-    if (rd->size - off < (uint64_t)n) n = (size_t)(rd->size - off);
-    if (rd->buf && off >= rd->off && off + n <= rd->off + rd->len) {
-        *p = rd->buf + (size_t)(off - rd->off);
-        *avail = n;
-        return EP_OK;
-    }
-    if (!rd->buf || n > rd->cap) {
-        size_t ncap = EP__MAX(n, rd->cap);
-        uint8_t *nb = (uint8_t *)ep_realloc(rd->alloc, rd->buf, ncap);
-        if (!nb) return ep_error_set(err, EP_ERR_NOMEM, off, "wal read: out of memory for %llu bytes",
-                                     (unsigned long long)ncap);
-        rd->buf = nb;
-        rd->cap = ncap;
-    }
-    want = rd->cap;
-    if (rd->size - off < (uint64_t)want) want = (size_t)(rd->size - off);
-    rd->len = 0;
-    r = rd->vfs->read(rd->vfs, rd->f, off, rd->buf, want, &got, err);
-    if (r != EP_OK) return r;
-    rd->off = off;
-    rd->len = got;
-    if (got < n) n = got; /* the file shrank under us */
-    *p = rd->buf;
-    *avail = n;
-    return EP_OK;
+/* Loads min(n, what the file has left) bytes at the read position. */
+static ep_result ep__wal_load(ep__rstream *s, size_t n, size_t *avail) {
+    uint64_t left = ep__rs_left(s);
+    size_t want = left < (uint64_t)n ? (size_t)left : n;
+    *avail = want;
+    return want ? ep__rs_fill(s, want) : EP_OK;
 }
 
 static int ep__all_zero(const uint8_t *p, size_t n) {
@@ -10942,53 +10905,56 @@ static int ep__all_zero(const uint8_t *p, size_t n) {
     return 1;
 }
 
-/* Are all bytes from `from` to the end of the file zero? */
-static ep_result ep__wal_zeros_to_eof(ep__wal_reader *rd, uint64_t from, int *yes, ep_error *err) {
+/* Are all bytes of f from `from` to its end zero? (A stream of its own.) */
+static ep_result ep__wal_zeros_to_eof(ep__wal_reader *rd, ep_file *f, uint64_t from, int *yes, ep_error *err) {
+    ep__rstream s;
+    ep_result r = ep__rs_init(&s, rd->vfs, f, rd->alloc, from, rd->chunk, rd->max, err);
     *yes = 1;
-    while (from < rd->size) {
-        const uint8_t *p;
+    while (r == EP_OK && ep__rs_left(&s) > 0) {
         size_t avail;
-        ep_result r = ep__wal_ensure(rd, from, rd->cap, &p, &avail, err);
-        if (r != EP_OK) return r;
-        if (avail == 0) break;
-        if (!ep__all_zero(p, avail)) {
+        if ((r = ep__wal_load(&s, rd->chunk, &avail)) != EP_OK) break;
+        if (!ep__all_zero(ep__rs_ptr(&s), avail)) {
             *yes = 0;
-            return EP_OK;
+            break;
         }
-        from += avail;
+        ep__rs_skip(&s, avail);
     }
-    return EP_OK;
+    ep__rs_free(&s);
+    return r;
 }
 
 /* Does a valid frame with an id after last_id start anywhere in [from, EOF)?
  * (Damage followed by valid frames is corruption, never a torn tail.) Only
  * plausible headers are CRC-checked: id in range, length fits. */
-static ep_result ep__wal_valid_after(ep__wal_reader *rd, uint64_t from, uint64_t last_id, uint32_t max_record,
-                                     int *found, ep_error *err) {
-    uint64_t o;
+static ep_result ep__wal_valid_after(ep__wal_reader *rd, ep_file *f, uint64_t from, uint64_t last_id,
+                                     uint32_t max_record, int *found, ep_error *err) {
+    ep__rstream s;
+    ep_result r = ep__rs_init(&s, rd->vfs, f, rd->alloc, from, rd->chunk, rd->max, err);
     *found = 0;
-    for (o = from; o + EP_WAL_FRAME_HEADER_SIZE <= rd->size; o++) {
+    while (r == EP_OK) {
         const uint8_t *p;
         size_t avail, need;
-        uint64_t id, left = rd->size - o;
+        uint64_t id, left = ep__rs_left(&s);
         uint32_t plen;
         ep_wal_frame fr;
-        ep_result r = ep__wal_ensure(rd, o, EP_WAL_FRAME_HEADER_SIZE, &p, &avail, err);
-        if (r != EP_OK) return r;
-        if (avail < EP_WAL_FRAME_HEADER_SIZE) break;
+        if ((r = ep__wal_load(&s, EP_WAL_FRAME_HEADER_SIZE, &avail)) != EP_OK || avail < EP_WAL_FRAME_HEADER_SIZE)
+            break;
+        p = ep__rs_ptr(&s);
         plen = ep_load_u32le(p) & ~EP_WAL_FRAME_BATCH;
         id = ep_load_u64le(p + 4);
-        if (id <= last_id || id - last_id > left / EP_WAL_FRAME_HEADER_SIZE + 1) continue;
-        if (plen > max_record || (uint64_t)plen > left - EP_WAL_FRAME_HEADER_SIZE) continue;
-        need = EP_WAL_FRAME_HEADER_SIZE + (size_t)plen;
-        r = ep__wal_ensure(rd, o, need, &p, &avail, err);
-        if (r != EP_OK) return r;
-        if (avail == need && ep_wal_frame_decode(p, avail, max_record, &fr, NULL) == EP_OK) {
-            *found = 1;
-            return EP_OK;
+        if (id > last_id && id - last_id <= left / EP_WAL_FRAME_HEADER_SIZE + 1 && plen <= max_record &&
+            (uint64_t)plen <= left - EP_WAL_FRAME_HEADER_SIZE) {
+            need = EP_WAL_FRAME_HEADER_SIZE + (size_t)plen;
+            if ((r = ep__rs_fill(&s, need)) != EP_OK) break;
+            if (ep_wal_frame_decode(ep__rs_ptr(&s), need, max_record, &fr, NULL) == EP_OK) {
+                *found = 1;
+                break;
+            }
         }
+        ep__rs_skip(&s, 1);
     }
-    return EP_OK;
+    ep__rs_free(&s);
+    return r;
 }
 
 static ep_result ep__wal_scan_fail(ep_error *err, ep_wal_segment_info *info, ep_result code, uint64_t off,
@@ -11022,15 +10988,16 @@ EP__PRIV ep_result ep__wal_read_header(ep_vfs *vfs, const char *path, uint64_t s
 /* The bytes at pos failed as a frame (code); is it the torn end of the
  * final segment, tolerated by this scan? frame_end is where the frame claims
  * to end (past EOF for a frame cut short). */
-static ep_result ep__wal_torn_ok(ep__wal_reader *rd, const ep__wal_scan *sc, uint64_t pos, uint64_t frame_end,
-                                 ep_result code, uint64_t last_id, uint32_t max_record, int *torn, ep_error *err) {
+static ep_result ep__wal_torn_ok(ep__wal_reader *rd, ep_file *f, uint64_t size, const ep__wal_scan *sc,
+                                 uint64_t pos, uint64_t frame_end, ep_result code, uint64_t last_id,
+                                 uint32_t max_record, int *torn, ep_error *err) {
     int found = 0, zeros = 0;
     ep_result r;
     *torn = 0;
     if (!sc->final) return EP_OK;
-    if (frame_end > rd->size) {
+    if (frame_end > size) {
         /* Cut short at EOF: torn unless a valid frame starts in what follows. */
-        r = ep__wal_valid_after(rd, pos + 1, last_id, max_record, &found, err);
+        r = ep__wal_valid_after(rd, f, pos + 1, last_id, max_record, &found, err);
         if (r != EP_OK) return r;
         *torn = !found;
         return EP_OK;
@@ -11038,7 +11005,7 @@ static ep_result ep__wal_torn_ok(ep__wal_reader *rd, const ep__wal_scan *sc, uin
     /* A torn write into preallocated space: the frame's own last byte and
      * everything after it are zeros. */
     if (code != EP_ERR_LIMIT) {
-        r = ep__wal_zeros_to_eof(rd, frame_end - 1, &zeros, err);
+        r = ep__wal_zeros_to_eof(rd, f, frame_end - 1, &zeros, err);
         if (r != EP_OK) return r;
         if (zeros) {
             *torn = 1;
@@ -11046,7 +11013,7 @@ static ep_result ep__wal_torn_ok(ep__wal_reader *rd, const ep__wal_scan *sc, uin
         }
     }
     if (sc->repair) {
-        r = ep__wal_valid_after(rd, pos + 1, last_id, max_record, &found, err);
+        r = ep__wal_valid_after(rd, f, pos + 1, last_id, max_record, &found, err);
         if (r != EP_OK) return r;
         *torn = !found;
     }
@@ -11077,9 +11044,10 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
                                         uint64_t *delivered, uint64_t *last_delivered, ep_error *err) {
     ep_vfs *vfs = rd->vfs;
     ep_wal_segment_header h;
-    const uint8_t *p;
+    ep__rstream s;
+    ep_file *f = NULL;
     size_t avail;
-    uint64_t pos, next;
+    uint64_t next, size;
     uint32_t max_record = sc->max_record ? sc->max_record : EP_WAL_MAX_RECORD;
     int best = sc->mode == EP_WAL_BEST_EFFORT;
     ep_result r;
@@ -11088,16 +11056,16 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
     if (!last_delivered) last_delivered = &dummy_l;
     if (max_record > EP_WAL_MAX_RECORD) max_record = EP_WAL_MAX_RECORD;
     memset(info, 0, sizeof *info);
+    memset(&s, 0, sizeof s);
     info->segment_id = sc->segment_id;
-    r = vfs->open(vfs, sc->path, EP_OPEN_READ, &rd->f, err);
+    r = vfs->open(vfs, sc->path, EP_OPEN_READ, &f, err);
     if (r != EP_OK) return r;
-    rd->len = 0;
-    r = vfs->size(vfs, rd->f, &rd->size, err);
+    r = ep__rs_init(&s, vfs, f, rd->alloc, 0, rd->chunk, rd->max, err);
     if (r != EP_OK) goto done;
-    info->file_bytes = rd->size;
-    r = ep__wal_ensure(rd, 0, EP_WAL_SEGMENT_HEADER_SIZE, &p, &avail, err);
-    if (r != EP_OK) goto done;
-    r = ep_wal_segment_header_decode(p, avail, &h);
+    size = ep__rs_left(&s);
+    info->file_bytes = size;
+    if ((r = ep__wal_load(&s, EP_WAL_SEGMENT_HEADER_SIZE, &avail)) != EP_OK) goto done;
+    r = ep_wal_segment_header_decode(ep__rs_ptr(&s), avail, &h);
     if (r != EP_OK) {
         /* A torn create: the header never fully reached the disk. */
         int torn = sc->final && (avail < EP_WAL_SEGMENT_HEADER_SIZE || sc->repair);
@@ -11119,25 +11087,24 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
                               "first id does not continue the previous segment");
         goto done;
     }
+    ep__rs_skip(&s, EP_WAL_SEGMENT_HEADER_SIZE);
     info->first_id = h.first_id;
     info->last_id = h.first_id - 1;
     info->valid_bytes = EP_WAL_SEGMENT_HEADER_SIZE;
-    pos = EP_WAL_SEGMENT_HEADER_SIZE;
     next = h.first_id;
     for (;;) {
         ep_wal_frame fr;
+        uint64_t pos = ep__rs_offset(&s);
         size_t need = EP_WAL_FRAME_HEADER_SIZE;
         int torn = 0, zeros = 0;
-        if (pos == rd->size) {
+        if (pos == size) {
             info->end = EP_WAL_SEG_CLEAN;
             break;
         }
-        r = ep__wal_ensure(rd, pos, EP_WAL_FRAME_HEADER_SIZE, &p, &avail, err);
-        if (r != EP_OK) goto done;
-        if (ep__all_zero(p, avail)) {
+        if ((r = ep__wal_load(&s, EP_WAL_FRAME_HEADER_SIZE, &avail)) != EP_OK) goto done;
+        if (ep__all_zero(ep__rs_ptr(&s), avail)) {
             /* Zero padding runs to the end (preallocation), in every mode. */
-            r = ep__wal_zeros_to_eof(rd, pos, &zeros, err);
-            if (r != EP_OK) goto done;
+            if ((r = ep__wal_zeros_to_eof(rd, f, pos, &zeros, err)) != EP_OK) goto done;
             if (zeros) {
                 info->end = EP_WAL_SEG_ZEROS;
                 break;
@@ -11147,15 +11114,18 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
                 goto done;
             }
         }
-        r = ep_wal_frame_decode(p, avail, max_record, &fr, &need);
+        r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
         if (r == EP_ERR_EOF && avail == EP_WAL_FRAME_HEADER_SIZE) {
-            r = ep__wal_ensure(rd, pos, need, &p, &avail, err);
-            if (r != EP_OK) goto done;
-            r = ep_wal_frame_decode(p, avail, max_record, &fr, &need);
+            ep_result q = ep__wal_load(&s, need, &avail);
+            if (q != EP_OK) {
+                r = q;
+                goto done;
+            }
+            r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
         }
         if (r != EP_OK) {
             ep_result code = r;
-            r = ep__wal_torn_ok(rd, sc, pos, pos + need, code, next - 1, max_record, &torn, err);
+            r = ep__wal_torn_ok(rd, f, size, sc, pos, pos + need, code, next - 1, max_record, &torn, err);
             if (r != EP_OK) goto done;
             if (torn && (best || sc->repair)) {
                 info->end = EP_WAL_SEG_TORN;
@@ -11182,14 +11152,13 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
         next += fr.count;
         info->records += fr.count;
         info->frames++;
-        pos += fr.size;
-        info->valid_bytes = pos;
+        ep__rs_skip(&s, fr.size);
+        info->valid_bytes = pos + fr.size;
     }
     r = EP_OK;
 done:
-    vfs->close(vfs, rd->f, NULL);
-    rd->f = NULL;
-    rd->len = 0;
+    ep__rs_free(&s);
+    vfs->close(vfs, f, NULL);
     return r;
 }
 
@@ -11220,15 +11189,13 @@ struct ep_wal {
     char dir[EP__WAL_PATH_MAX];
     ep_file *lock;
     ep_file *f;                /* the current segment */
+    ep__wstream ws;            /* its write stream: buffer, flush, sync, poisoning (file/stream.h) */
     uint64_t seg_id, seg_created_ms;
-    uint64_t flushed;          /* bytes of the current segment handed to the OS */
     uint64_t reserved;         /* its size on disk (preallocated or written) */
-    ep_buf buf;                /* frames not yet handed to the OS */
     uint64_t next_id, flushed_id, durable_id;
     uint64_t last_flush_ms;
     int dir_dirty;             /* a name was created, renamed or removed since the last dir sync */
     int seg_dirty;             /* the current segment has bytes or a size change not yet synced */
-    ep_result poisoned;
     ep_error err;
     ep__wal_seg *segs;         /* every segment in the directory, oldest first */
     size_t nsegs, capsegs;
@@ -11257,15 +11224,16 @@ static uint64_t ep__wal_now(ep_wal *w) {
 
 /* ---- failure ------------------------------------------------------------------------ */
 
-/* The handle refuses all further work; err already holds the detail. */
+/* The handle refuses all further work (the stream's poisoning); err holds the detail. */
 static ep_result ep__wal_poison(ep_wal *w, ep_result r) {
-    if (!w->poisoned) w->poisoned = r;
-    return r;
+    return ep__ws_poison(&w->ws, r);
 }
 
 static ep_result ep__wal_refuse(ep_wal *w) {
-    return w->poisoned ? EP_ERR_POISONED : EP_OK;
+    return ep__ws_usable(&w->ws);
 }
+
+static size_t ep__wal_buffered(const ep_wal *w) { return w->ws.buf.len; }
 
 /* ---- paths and the segment list -------------------------------------------------------- */
 
@@ -11309,25 +11277,18 @@ static void ep__wal_wait_io(ep_wal *w) {
  * file is unknown, and reopening repairs the tail. */
 static ep_result ep__wal_write_out(ep_wal *w) {
     ep_result r;
-    uint64_t n = (uint64_t)w->buf.len;
-    if (w->buf.len == 0) return EP_OK;
-    r = w->vfs->write(w->vfs, w->f, w->flushed, w->buf.data, w->buf.len, &w->err);
+    uint64_t n = (uint64_t)ep__wal_buffered(w);
+    if (n == 0) return ep__wal_refuse(w);
+    r = ep__ws_flush(&w->ws);
     if (r != EP_OK) return ep__wal_poison(w, r);
-    w->flushed += n;
-    if (w->flushed > w->reserved) w->reserved = w->flushed;
+    if (w->ws.flushed > w->reserved) w->reserved = w->ws.flushed;
     w->flushed_id = w->next_id - 1;
     w->seg_dirty = 1;
     w->last_flush_ms = ep__wal_now(w);
-    ep_buf_reset(&w->buf);
     if (w->cfg.observer.on_flush) w->cfg.observer.on_flush(w->cfg.observer.user, w->flushed_id, n);
     return EP_OK;
 }
 
-static ep_result ep__wal_sync_file(ep_wal *w, ep_file *f, ep_error *err) {
-    ep_result r = w->vfs->sync(w->vfs, f, err);
-    w->stats.syncs++;
-    return r;
-}
 
 static ep_result ep__wal_sync_dir(ep_wal *w) {
     ep_result r;
@@ -11343,15 +11304,16 @@ static ep_result ep__wal_sync_dir(ep_wal *w) {
 static ep_result ep__wal_settle(ep_wal *w, int trim) {
     ep_result r = ep__wal_write_out(w);
     if (r != EP_OK) return r;
-    if (trim && w->reserved > w->flushed) {
-        r = w->vfs->truncate(w->vfs, w->f, w->flushed, &w->err);
+    if (trim && w->reserved > w->ws.flushed) {
+        r = w->vfs->truncate(w->vfs, w->f, w->ws.flushed, &w->err);
         if (r != EP_OK) return ep__wal_poison(w, r);
-        w->reserved = w->flushed;
+        w->reserved = w->ws.flushed;
         w->seg_dirty = 1;
     }
     if (w->seg_dirty) {
-        r = ep__wal_sync_file(w, w->f, &w->err);
-        if (r != EP_OK) return ep__wal_poison(w, r);
+        r = ep__ws_sync(&w->ws); /* a failure poisons there */
+        w->stats.syncs++;
+        if (r != EP_OK) return r;
         w->seg_dirty = 0;
     }
     r = ep__wal_sync_dir(w);
@@ -11403,7 +11365,8 @@ static ep_result ep__wal_reuse(ep_wal *w, uint64_t seg, uint64_t first_id, const
     r = w->vfs->truncate(w->vfs, f, 0, &w->err);
     if (r == EP_OK) r = ep__wal_write_header(w, f, seg, first_id);
     if (r == EP_OK) r = ep__wal_preallocate(w, f);
-    if (r == EP_OK) r = ep__wal_sync_file(w, f, &w->err);
+    /* The one sync outside a segment's own stream: the pool file, before its rename. */
+    if (r == EP_OK) r = w->vfs->sync(w->vfs, f, &w->err);
     if (r == EP_OK) r = w->vfs->rename(w->vfs, from, path, &w->err);
     if (r != EP_OK) {
         w->vfs->close(w->vfs, f, NULL);
@@ -11437,8 +11400,8 @@ static ep_result ep__wal_create_segment(ep_wal *w, uint64_t seg, uint64_t first_
         return r;
     }
     w->f = f;
+    ep__ws_retarget(&w->ws, f, EP_WAL_SEGMENT_HEADER_SIZE);
     w->seg_id = seg;
-    w->flushed = EP_WAL_SEGMENT_HEADER_SIZE;
     w->seg_dirty = 1;
     w->seg_created_ms = ep__wal_now(w);
     w->stats.segments = w->nsegs;
@@ -11453,6 +11416,7 @@ static ep_result ep__wal_rotate_locked(ep_wal *w) {
     if (r != EP_OK) return r;
     r = w->vfs->close(w->vfs, w->f, &w->err);
     w->f = NULL;
+    ep__ws_retarget(&w->ws, NULL, 0);
     if (r != EP_OK) return ep__wal_poison(w, r);
     r = ep__wal_create_segment(w, old + 1, w->next_id);
     if (r != EP_OK) return ep__wal_poison(w, r);
@@ -11463,7 +11427,7 @@ static ep_result ep__wal_rotate_locked(ep_wal *w) {
 /* Would a frame of this size go into a new segment? Only a segment that
  * already holds a frame rotates, so one oversized frame still fits. */
 static int ep__wal_should_rotate(ep_wal *w, uint64_t frame) {
-    uint64_t used = w->flushed + (uint64_t)w->buf.len;
+    uint64_t used = ep__ws_size(&w->ws);
     if (used <= EP_WAL_SEGMENT_HEADER_SIZE) return 0;
     if (used + frame > w->cfg.segment_bytes) return 1;
     return w->cfg.segment_max_age_ms && ep__wal_now(w) - w->seg_created_ms >= w->cfg.segment_max_age_ms;
@@ -11476,13 +11440,12 @@ static ep_result ep__wal_apply_policy(ep_wal *w) {
     int go = 0;
     switch (w->cfg.flush) {
     case EP_WAL_FLUSH_EVERY_APPEND: go = 1; break;
-    case EP_WAL_FLUSH_EVERY_N: go = (uint64_t)w->buf.len >= w->cfg.flush_every_bytes; break;
+    case EP_WAL_FLUSH_EVERY_N: go = (uint64_t)ep__wal_buffered(w) >= w->cfg.flush_every_bytes; break;
     case EP_WAL_FLUSH_INTERVAL: go = ep__wal_now(w) - w->last_flush_ms >= w->cfg.flush_interval_ms; break;
     default: break;
     }
-    if (!go && w->buf.len < w->cfg.buffer_bytes) return EP_OK;
+    if (!go && ep__wal_buffered(w) < w->cfg.buffer_bytes) return EP_OK;
     ep__wal_wait_io(w);
-    if (w->poisoned) return EP_ERR_POISONED;
     return ep__wal_write_out(w);
 }
 
@@ -11494,7 +11457,7 @@ static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
         if ((r = ep__wal_refuse(w)) != EP_OK) return r;
         if (ep__wal_should_rotate(w, frame) && (r = ep__wal_rotate_locked(w)) != EP_OK) return r;
     }
-    if (w->buf.len > 0 && (uint64_t)w->buf.len + frame > w->cfg.buffer_bytes) {
+    if (ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > w->cfg.buffer_bytes) {
         ep__wal_wait_io(w);
         if ((r = ep__wal_refuse(w)) != EP_OK) return r;
         if ((r = ep__wal_write_out(w)) != EP_OK) return r;
@@ -11506,7 +11469,6 @@ static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
 static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, const ep_bytes *recs, size_t n,
                                        uint64_t *id, int policy) {
     uint64_t frame, first = w->next_id;
-    size_t before;
     ep_result r;
     if ((r = ep__wal_refuse(w)) != EP_OK) return r;
     if (n) {
@@ -11521,13 +11483,14 @@ static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, 
         frame = EP_WAL_FRAME_HEADER_SIZE + (uint64_t)len;
     }
     if ((r = ep__wal_room(w, frame)) != EP_OK) return r;
-    before = w->buf.len;
-    r = n ? ep_wal_batch_encode(&w->buf, first, recs, n) : ep_wal_frame_encode(&w->buf, first, data, len);
-    if (r != EP_OK) {
-        w->buf.len = before; /* nothing of it stays: the handle is as it was */
-        w->buf.err = EP_OK;
-        return ep_error_set(&w->err, r, UINT64_MAX, "wal append: %s", ep_result_str(r));
+    ep__ws_mark(&w->ws);
+    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n)
+          : ep_wal_frame_encode(ep__ws_buf(&w->ws), first, data, len);
+    if (r != EP_OK) { /* nothing of it stays: the handle is as it was */
+        ep_error_set(&w->err, r, UINT64_MAX, "wal append: %s", ep_result_str(r));
+        return ep__ws_rewind(&w->ws, r);
     }
+    ep__ws_records(&w->ws, n ? (uint64_t)n : 1u);
     w->next_id += n ? (uint64_t)n : 1u;
     if (id) *id = first;
     if (w->cfg.observer.on_append)
@@ -11562,11 +11525,11 @@ EP_API ep_result ep_wal_append_batch(ep_wal *w, const ep_bytes *records, size_t 
 static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
     for (;;) {
         ep_file *f;
-        uint64_t target;
+        uint64_t target, synced;
         int dir;
         ep_error e;
         ep_result r;
-        if (w->poisoned) return EP_ERR_POISONED;
+        if ((r = ep__wal_refuse(w)) != EP_OK) return r;
         if (w->durable_id >= id) return EP_OK;
         if (w->syncing) {
             *waited = 1;
@@ -11577,20 +11540,28 @@ static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
         w->syncing = 1;
         f = w->f;
         target = w->flushed_id;
+        synced = w->ws.flushed;
         dir = w->dir_dirty;
         w->seg_dirty = 0;
+        /* The fsync runs without the mutex so that others can append into
+         * the stream's buffer meanwhile: the one vfs call the stream cannot
+         * make for us (its sync would read the buffer they fill). Its
+         * bookkeeping and poisoning go back through the stream below. */
         ep__mutex_unlock(&w->mu);
         ep_error_clear(&e);
-        r = ep__wal_sync_file(w, f, &e);
+        r = w->vfs->sync(w->vfs, f, &e);
         if (r == EP_OK && dir) r = w->vfs->sync_dir(w->vfs, w->dir, &e);
         ep__mutex_lock(&w->mu);
         w->syncing = 0;
+        w->stats.syncs++;
         if (r != EP_OK) {
             w->err = e;
             ep__wal_poison(w, r);
             ep__cond_broadcast(&w->cv);
             return r;
         }
+        w->ws.synced = synced;
+        w->ws.syncs++;
         if (dir) w->dir_dirty = 0;
         if (target > w->durable_id) w->durable_id = target;
         if (w->cfg.observer.on_sync) w->cfg.observer.on_sync(w->cfg.observer.user, w->durable_id);
@@ -11654,7 +11625,7 @@ EP_API ep_result ep_wal_tick(ep_wal *w) {
     ep__mutex_lock(&w->mu);
     ep__wal_wait_io(w);
     r = ep__wal_refuse(w);
-    if (r == EP_OK && w->cfg.flush == EP_WAL_FLUSH_INTERVAL && w->buf.len &&
+    if (r == EP_OK && w->cfg.flush == EP_WAL_FLUSH_INTERVAL && ep__wal_buffered(w) &&
         ep__wal_now(w) - w->last_flush_ms >= w->cfg.flush_interval_ms)
         r = ep__wal_write_out(w);
     if (r == EP_OK && w->cfg.segment_max_age_ms && ep__wal_should_rotate(w, 0)) r = ep__wal_rotate_locked(w);
@@ -11772,7 +11743,7 @@ EP_API ep_result ep_wal_publish(ep_wal *w, const char *ckpt_path, uint64_t last_
 static void ep__wal_free(ep_wal *w) {
     if (w->f) w->vfs->close(w->vfs, w->f, NULL);
     if (w->lock) w->vfs->close(w->vfs, w->lock, NULL);
-    ep_buf_free(&w->buf);
+    ep__ws_free(&w->ws);
     ep_free(w->alloc, w->segs);
     ep_free(w->alloc, w->pool);
     ep__cond_destroy(&w->cv);
@@ -11785,7 +11756,7 @@ EP_API ep_result ep_wal_close(ep_wal *w) {
     if (!w) return EP_OK;
     ep__mutex_lock(&w->mu);
     ep__wal_wait_io(w);
-    if (w->poisoned) r = EP_ERR_POISONED; /* nothing more was written: say so */
+    if (ep__wal_refuse(w) != EP_OK) r = EP_ERR_POISONED; /* nothing more was written: say so */
     else if (w->f) r = ep__wal_settle(w, 1);
     if (w->f) {
         q = w->vfs->close(w->vfs, w->f, r == EP_OK ? &w->err : NULL);
@@ -11812,7 +11783,7 @@ EP_API void ep_wal_stats_get(ep_wal *w, ep_wal_stats *out) {
     out->first_segment = w->nsegs ? w->segs[0].id : 0;
     out->segment_id = w->seg_id;
     out->segments = w->nsegs;
-    out->segment_bytes = w->flushed + (uint64_t)w->buf.len;
+    out->segment_bytes = ep__ws_size(&w->ws);
     ep__mutex_unlock(&w->mu);
 }
 
@@ -11938,7 +11909,7 @@ static ep_result ep__wal_resume_final(ep_wal *w, uint64_t seg, int *gone) {
     r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE, &w->f, &w->err);
     if (r != EP_OK) return r;
     w->seg_id = seg;
-    w->flushed = si.valid_bytes;
+    ep__ws_retarget(&w->ws, w->f, si.valid_bytes);
     w->reserved = si.file_bytes;
     if (si.end == EP_WAL_SEG_TORN) {
         /* Repair in place: cut the torn frame off (no copy). */
@@ -11949,7 +11920,8 @@ static ep_result ep__wal_resume_final(ep_wal *w, uint64_t seg, int *gone) {
     }
     /* What the last process flushed may sit in the page cache only: sync it
      * so that everything found here counts as durable. */
-    r = ep__wal_sync_file(w, w->f, &w->err);
+    r = ep__ws_sync(&w->ws);
+    w->stats.syncs++;
     if (r != EP_OK) return r;
     w->next_id = si.last_id + 1;
     w->flushed_id = w->durable_id = si.last_id;
@@ -12025,7 +11997,7 @@ EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal *
     memset(w, 0, sizeof *w);
     w->cfg = c;
     w->alloc = alloc;
-    ep_buf_init(&w->buf, alloc);
+    ep__ws_init(&w->ws, NULL, NULL, alloc, 0, &w->err);
     memcpy(w->dir, dir, strlen(dir) + 1);
     if (ep__mutex_init(&w->mu) != EP_OK) {
         ep_free(alloc, w);
@@ -12044,7 +12016,9 @@ EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal *
         ep__wal_free(w);
         return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "wal open: no OS file system in this build");
     }
-    r = ep_buf_reserve(&w->buf, c.buffer_bytes ? c.buffer_bytes : 64);
+    w->ws.vfs = w->vfs;
+    /* buffer_bytes 0 (write each frame at once) is a one-byte threshold to the stream. */
+    r = ep__ws_config(&w->ws, c.buffer_bytes ? c.buffer_bytes : 1, EP_FSYNC_NO, c.clock_ms, c.clock_user);
     if (r != EP_OK) r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "wal open: out of memory for the buffer");
     if (r == EP_OK) r = ep__wal_open_dir(w);
     if (r != EP_OK) {

@@ -5,6 +5,7 @@
 #include "base/thread.h"
 #include "file/wal_internal.h"
 #include "file/checkpoint.h"
+#include "file/stream.h"
 
 #ifndef EP_NO_WAL
 
@@ -25,15 +26,13 @@ struct ep_wal {
     char dir[EP__WAL_PATH_MAX];
     ep_file *lock;
     ep_file *f;                /* the current segment */
+    ep__wstream ws;            /* its write stream: buffer, flush, sync, poisoning (file/stream.h) */
     uint64_t seg_id, seg_created_ms;
-    uint64_t flushed;          /* bytes of the current segment handed to the OS */
     uint64_t reserved;         /* its size on disk (preallocated or written) */
-    ep_buf buf;                /* frames not yet handed to the OS */
     uint64_t next_id, flushed_id, durable_id;
     uint64_t last_flush_ms;
     int dir_dirty;             /* a name was created, renamed or removed since the last dir sync */
     int seg_dirty;             /* the current segment has bytes or a size change not yet synced */
-    ep_result poisoned;
     ep_error err;
     ep__wal_seg *segs;         /* every segment in the directory, oldest first */
     size_t nsegs, capsegs;
@@ -62,15 +61,16 @@ static uint64_t ep__wal_now(ep_wal *w) {
 
 /* ---- failure ------------------------------------------------------------------------ */
 
-/* The handle refuses all further work; err already holds the detail. */
+/* The handle refuses all further work (the stream's poisoning); err holds the detail. */
 static ep_result ep__wal_poison(ep_wal *w, ep_result r) {
-    if (!w->poisoned) w->poisoned = r;
-    return r;
+    return ep__ws_poison(&w->ws, r);
 }
 
 static ep_result ep__wal_refuse(ep_wal *w) {
-    return w->poisoned ? EP_ERR_POISONED : EP_OK;
+    return ep__ws_usable(&w->ws);
 }
+
+static size_t ep__wal_buffered(const ep_wal *w) { return w->ws.buf.len; }
 
 /* ---- paths and the segment list -------------------------------------------------------- */
 
@@ -114,25 +114,18 @@ static void ep__wal_wait_io(ep_wal *w) {
  * file is unknown, and reopening repairs the tail. */
 static ep_result ep__wal_write_out(ep_wal *w) {
     ep_result r;
-    uint64_t n = (uint64_t)w->buf.len;
-    if (w->buf.len == 0) return EP_OK;
-    r = w->vfs->write(w->vfs, w->f, w->flushed, w->buf.data, w->buf.len, &w->err);
+    uint64_t n = (uint64_t)ep__wal_buffered(w);
+    if (n == 0) return ep__wal_refuse(w);
+    r = ep__ws_flush(&w->ws);
     if (r != EP_OK) return ep__wal_poison(w, r);
-    w->flushed += n;
-    if (w->flushed > w->reserved) w->reserved = w->flushed;
+    if (w->ws.flushed > w->reserved) w->reserved = w->ws.flushed;
     w->flushed_id = w->next_id - 1;
     w->seg_dirty = 1;
     w->last_flush_ms = ep__wal_now(w);
-    ep_buf_reset(&w->buf);
     if (w->cfg.observer.on_flush) w->cfg.observer.on_flush(w->cfg.observer.user, w->flushed_id, n);
     return EP_OK;
 }
 
-static ep_result ep__wal_sync_file(ep_wal *w, ep_file *f, ep_error *err) {
-    ep_result r = w->vfs->sync(w->vfs, f, err);
-    w->stats.syncs++;
-    return r;
-}
 
 static ep_result ep__wal_sync_dir(ep_wal *w) {
     ep_result r;
@@ -148,15 +141,16 @@ static ep_result ep__wal_sync_dir(ep_wal *w) {
 static ep_result ep__wal_settle(ep_wal *w, int trim) {
     ep_result r = ep__wal_write_out(w);
     if (r != EP_OK) return r;
-    if (trim && w->reserved > w->flushed) {
-        r = w->vfs->truncate(w->vfs, w->f, w->flushed, &w->err);
+    if (trim && w->reserved > w->ws.flushed) {
+        r = w->vfs->truncate(w->vfs, w->f, w->ws.flushed, &w->err);
         if (r != EP_OK) return ep__wal_poison(w, r);
-        w->reserved = w->flushed;
+        w->reserved = w->ws.flushed;
         w->seg_dirty = 1;
     }
     if (w->seg_dirty) {
-        r = ep__wal_sync_file(w, w->f, &w->err);
-        if (r != EP_OK) return ep__wal_poison(w, r);
+        r = ep__ws_sync(&w->ws); /* a failure poisons there */
+        w->stats.syncs++;
+        if (r != EP_OK) return r;
         w->seg_dirty = 0;
     }
     r = ep__wal_sync_dir(w);
@@ -208,7 +202,8 @@ static ep_result ep__wal_reuse(ep_wal *w, uint64_t seg, uint64_t first_id, const
     r = w->vfs->truncate(w->vfs, f, 0, &w->err);
     if (r == EP_OK) r = ep__wal_write_header(w, f, seg, first_id);
     if (r == EP_OK) r = ep__wal_preallocate(w, f);
-    if (r == EP_OK) r = ep__wal_sync_file(w, f, &w->err);
+    /* The one sync outside a segment's own stream: the pool file, before its rename. */
+    if (r == EP_OK) r = w->vfs->sync(w->vfs, f, &w->err);
     if (r == EP_OK) r = w->vfs->rename(w->vfs, from, path, &w->err);
     if (r != EP_OK) {
         w->vfs->close(w->vfs, f, NULL);
@@ -242,8 +237,8 @@ static ep_result ep__wal_create_segment(ep_wal *w, uint64_t seg, uint64_t first_
         return r;
     }
     w->f = f;
+    ep__ws_retarget(&w->ws, f, EP_WAL_SEGMENT_HEADER_SIZE);
     w->seg_id = seg;
-    w->flushed = EP_WAL_SEGMENT_HEADER_SIZE;
     w->seg_dirty = 1;
     w->seg_created_ms = ep__wal_now(w);
     w->stats.segments = w->nsegs;
@@ -258,6 +253,7 @@ static ep_result ep__wal_rotate_locked(ep_wal *w) {
     if (r != EP_OK) return r;
     r = w->vfs->close(w->vfs, w->f, &w->err);
     w->f = NULL;
+    ep__ws_retarget(&w->ws, NULL, 0);
     if (r != EP_OK) return ep__wal_poison(w, r);
     r = ep__wal_create_segment(w, old + 1, w->next_id);
     if (r != EP_OK) return ep__wal_poison(w, r);
@@ -268,7 +264,7 @@ static ep_result ep__wal_rotate_locked(ep_wal *w) {
 /* Would a frame of this size go into a new segment? Only a segment that
  * already holds a frame rotates, so one oversized frame still fits. */
 static int ep__wal_should_rotate(ep_wal *w, uint64_t frame) {
-    uint64_t used = w->flushed + (uint64_t)w->buf.len;
+    uint64_t used = ep__ws_size(&w->ws);
     if (used <= EP_WAL_SEGMENT_HEADER_SIZE) return 0;
     if (used + frame > w->cfg.segment_bytes) return 1;
     return w->cfg.segment_max_age_ms && ep__wal_now(w) - w->seg_created_ms >= w->cfg.segment_max_age_ms;
@@ -281,13 +277,12 @@ static ep_result ep__wal_apply_policy(ep_wal *w) {
     int go = 0;
     switch (w->cfg.flush) {
     case EP_WAL_FLUSH_EVERY_APPEND: go = 1; break;
-    case EP_WAL_FLUSH_EVERY_N: go = (uint64_t)w->buf.len >= w->cfg.flush_every_bytes; break;
+    case EP_WAL_FLUSH_EVERY_N: go = (uint64_t)ep__wal_buffered(w) >= w->cfg.flush_every_bytes; break;
     case EP_WAL_FLUSH_INTERVAL: go = ep__wal_now(w) - w->last_flush_ms >= w->cfg.flush_interval_ms; break;
     default: break;
     }
-    if (!go && w->buf.len < w->cfg.buffer_bytes) return EP_OK;
+    if (!go && ep__wal_buffered(w) < w->cfg.buffer_bytes) return EP_OK;
     ep__wal_wait_io(w);
-    if (w->poisoned) return EP_ERR_POISONED;
     return ep__wal_write_out(w);
 }
 
@@ -299,7 +294,7 @@ static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
         if ((r = ep__wal_refuse(w)) != EP_OK) return r;
         if (ep__wal_should_rotate(w, frame) && (r = ep__wal_rotate_locked(w)) != EP_OK) return r;
     }
-    if (w->buf.len > 0 && (uint64_t)w->buf.len + frame > w->cfg.buffer_bytes) {
+    if (ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > w->cfg.buffer_bytes) {
         ep__wal_wait_io(w);
         if ((r = ep__wal_refuse(w)) != EP_OK) return r;
         if ((r = ep__wal_write_out(w)) != EP_OK) return r;
@@ -311,7 +306,6 @@ static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
 static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, const ep_bytes *recs, size_t n,
                                        uint64_t *id, int policy) {
     uint64_t frame, first = w->next_id;
-    size_t before;
     ep_result r;
     if ((r = ep__wal_refuse(w)) != EP_OK) return r;
     if (n) {
@@ -326,13 +320,14 @@ static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, 
         frame = EP_WAL_FRAME_HEADER_SIZE + (uint64_t)len;
     }
     if ((r = ep__wal_room(w, frame)) != EP_OK) return r;
-    before = w->buf.len;
-    r = n ? ep_wal_batch_encode(&w->buf, first, recs, n) : ep_wal_frame_encode(&w->buf, first, data, len);
-    if (r != EP_OK) {
-        w->buf.len = before; /* nothing of it stays: the handle is as it was */
-        w->buf.err = EP_OK;
-        return ep_error_set(&w->err, r, UINT64_MAX, "wal append: %s", ep_result_str(r));
+    ep__ws_mark(&w->ws);
+    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n)
+          : ep_wal_frame_encode(ep__ws_buf(&w->ws), first, data, len);
+    if (r != EP_OK) { /* nothing of it stays: the handle is as it was */
+        ep_error_set(&w->err, r, UINT64_MAX, "wal append: %s", ep_result_str(r));
+        return ep__ws_rewind(&w->ws, r);
     }
+    ep__ws_records(&w->ws, n ? (uint64_t)n : 1u);
     w->next_id += n ? (uint64_t)n : 1u;
     if (id) *id = first;
     if (w->cfg.observer.on_append)
@@ -367,11 +362,11 @@ EP_API ep_result ep_wal_append_batch(ep_wal *w, const ep_bytes *records, size_t 
 static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
     for (;;) {
         ep_file *f;
-        uint64_t target;
+        uint64_t target, synced;
         int dir;
         ep_error e;
         ep_result r;
-        if (w->poisoned) return EP_ERR_POISONED;
+        if ((r = ep__wal_refuse(w)) != EP_OK) return r;
         if (w->durable_id >= id) return EP_OK;
         if (w->syncing) {
             *waited = 1;
@@ -382,20 +377,28 @@ static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
         w->syncing = 1;
         f = w->f;
         target = w->flushed_id;
+        synced = w->ws.flushed;
         dir = w->dir_dirty;
         w->seg_dirty = 0;
+        /* The fsync runs without the mutex so that others can append into
+         * the stream's buffer meanwhile: the one vfs call the stream cannot
+         * make for us (its sync would read the buffer they fill). Its
+         * bookkeeping and poisoning go back through the stream below. */
         ep__mutex_unlock(&w->mu);
         ep_error_clear(&e);
-        r = ep__wal_sync_file(w, f, &e);
+        r = w->vfs->sync(w->vfs, f, &e);
         if (r == EP_OK && dir) r = w->vfs->sync_dir(w->vfs, w->dir, &e);
         ep__mutex_lock(&w->mu);
         w->syncing = 0;
+        w->stats.syncs++;
         if (r != EP_OK) {
             w->err = e;
             ep__wal_poison(w, r);
             ep__cond_broadcast(&w->cv);
             return r;
         }
+        w->ws.synced = synced;
+        w->ws.syncs++;
         if (dir) w->dir_dirty = 0;
         if (target > w->durable_id) w->durable_id = target;
         if (w->cfg.observer.on_sync) w->cfg.observer.on_sync(w->cfg.observer.user, w->durable_id);
@@ -459,7 +462,7 @@ EP_API ep_result ep_wal_tick(ep_wal *w) {
     ep__mutex_lock(&w->mu);
     ep__wal_wait_io(w);
     r = ep__wal_refuse(w);
-    if (r == EP_OK && w->cfg.flush == EP_WAL_FLUSH_INTERVAL && w->buf.len &&
+    if (r == EP_OK && w->cfg.flush == EP_WAL_FLUSH_INTERVAL && ep__wal_buffered(w) &&
         ep__wal_now(w) - w->last_flush_ms >= w->cfg.flush_interval_ms)
         r = ep__wal_write_out(w);
     if (r == EP_OK && w->cfg.segment_max_age_ms && ep__wal_should_rotate(w, 0)) r = ep__wal_rotate_locked(w);
@@ -577,7 +580,7 @@ EP_API ep_result ep_wal_publish(ep_wal *w, const char *ckpt_path, uint64_t last_
 static void ep__wal_free(ep_wal *w) {
     if (w->f) w->vfs->close(w->vfs, w->f, NULL);
     if (w->lock) w->vfs->close(w->vfs, w->lock, NULL);
-    ep_buf_free(&w->buf);
+    ep__ws_free(&w->ws);
     ep_free(w->alloc, w->segs);
     ep_free(w->alloc, w->pool);
     ep__cond_destroy(&w->cv);
@@ -590,7 +593,7 @@ EP_API ep_result ep_wal_close(ep_wal *w) {
     if (!w) return EP_OK;
     ep__mutex_lock(&w->mu);
     ep__wal_wait_io(w);
-    if (w->poisoned) r = EP_ERR_POISONED; /* nothing more was written: say so */
+    if (ep__wal_refuse(w) != EP_OK) r = EP_ERR_POISONED; /* nothing more was written: say so */
     else if (w->f) r = ep__wal_settle(w, 1);
     if (w->f) {
         q = w->vfs->close(w->vfs, w->f, r == EP_OK ? &w->err : NULL);
@@ -617,7 +620,7 @@ EP_API void ep_wal_stats_get(ep_wal *w, ep_wal_stats *out) {
     out->first_segment = w->nsegs ? w->segs[0].id : 0;
     out->segment_id = w->seg_id;
     out->segments = w->nsegs;
-    out->segment_bytes = w->flushed + (uint64_t)w->buf.len;
+    out->segment_bytes = ep__ws_size(&w->ws);
     ep__mutex_unlock(&w->mu);
 }
 
@@ -743,7 +746,7 @@ static ep_result ep__wal_resume_final(ep_wal *w, uint64_t seg, int *gone) {
     r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE, &w->f, &w->err);
     if (r != EP_OK) return r;
     w->seg_id = seg;
-    w->flushed = si.valid_bytes;
+    ep__ws_retarget(&w->ws, w->f, si.valid_bytes);
     w->reserved = si.file_bytes;
     if (si.end == EP_WAL_SEG_TORN) {
         /* Repair in place: cut the torn frame off (no copy). */
@@ -754,7 +757,8 @@ static ep_result ep__wal_resume_final(ep_wal *w, uint64_t seg, int *gone) {
     }
     /* What the last process flushed may sit in the page cache only: sync it
      * so that everything found here counts as durable. */
-    r = ep__wal_sync_file(w, w->f, &w->err);
+    r = ep__ws_sync(&w->ws);
+    w->stats.syncs++;
     if (r != EP_OK) return r;
     w->next_id = si.last_id + 1;
     w->flushed_id = w->durable_id = si.last_id;
@@ -830,7 +834,7 @@ EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal *
     memset(w, 0, sizeof *w);
     w->cfg = c;
     w->alloc = alloc;
-    ep_buf_init(&w->buf, alloc);
+    ep__ws_init(&w->ws, NULL, NULL, alloc, 0, &w->err);
     memcpy(w->dir, dir, strlen(dir) + 1);
     if (ep__mutex_init(&w->mu) != EP_OK) {
         ep_free(alloc, w);
@@ -849,7 +853,9 @@ EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal *
         ep__wal_free(w);
         return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "wal open: no OS file system in this build");
     }
-    r = ep_buf_reserve(&w->buf, c.buffer_bytes ? c.buffer_bytes : 64);
+    w->ws.vfs = w->vfs;
+    /* buffer_bytes 0 (write each frame at once) is a one-byte threshold to the stream. */
+    r = ep__ws_config(&w->ws, c.buffer_bytes ? c.buffer_bytes : 1, EP_FSYNC_NO, c.clock_ms, c.clock_user);
     if (r != EP_OK) r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "wal open: out of memory for the buffer");
     if (r == EP_OK) r = ep__wal_open_dir(w);
     if (r != EP_OK) {

@@ -6,6 +6,7 @@
 
 #include "base/internal.h"
 #include "file/wal.h"
+#include "file/stream.h"
 
 #ifndef EP_NO_WAL
 
@@ -23,15 +24,12 @@ EP__PRIV ep_result ep__wal_list_dir(ep_vfs *vfs, const ep_allocator *alloc, cons
 EP__PRIV void ep__wal_list_free(ep__wal_list *l);
 EP__PRIV ep_result ep__wal_seg_path(const char *dir, uint64_t seg_id, char *out, size_t cap);
 
-/* A read window over one file: buf[0..len) holds the file's bytes from off. */
+/* How segments are read: each scan runs one read stream (file/stream.h)
+ * over its file; memory is that stream's buffer, freed after the segment. */
 typedef struct ep__wal_reader {
     ep_vfs *vfs;
     const ep_allocator *alloc;
-    uint8_t *buf;
-    size_t cap, max_cap, len;
-    uint64_t off;
-    ep_file *f;
-    uint64_t size;
+    size_t chunk, max;
 } ep__wal_reader;
 
 EP__PRIV void ep__wal_reader_init(ep__wal_reader *rd, ep_vfs *vfs, const ep_allocator *alloc, size_t read_bytes,

@@ -126,53 +126,19 @@ EP__PRIV void ep__wal_reader_init(ep__wal_reader *rd, ep_vfs *vfs, const ep_allo
     rd->vfs = vfs;
     rd->alloc = alloc;
     if (max_record == 0 || max_record > EP_WAL_MAX_RECORD) max_record = EP_WAL_MAX_RECORD;
-    rd->max_cap = (size_t)max_record + EP_WAL_FRAME_HEADER_SIZE;
-    rd->cap = read_bytes ? read_bytes : EP__WAL_DEFAULT_READ;
-    if (rd->cap < 4096) rd->cap = 4096;
+    rd->max = (size_t)max_record + EP_WAL_FRAME_HEADER_SIZE;
+    rd->chunk = read_bytes ? read_bytes : EP__WAL_DEFAULT_READ;
+    if (rd->chunk < 4096) rd->chunk = 4096;
 }
 
-EP__PRIV void ep__wal_reader_free(ep__wal_reader *rd) {
-    ep_free(rd->alloc, rd->buf);
-    rd->buf = NULL;
-    rd->len = 0;
-}
+EP__PRIV void ep__wal_reader_free(ep__wal_reader *rd) { (void)rd; }
 
-/* Makes file bytes [off, off + n) available from rd->buf + (off - rd->off)
- * (n is at most max_cap). *avail = how many of them the file has. */
-static ep_result ep__wal_ensure(ep__wal_reader *rd, uint64_t off, size_t n, const uint8_t **p, size_t *avail,
-                                ep_error *err) {
-    size_t want, got = 0;
-    ep_result r;
-    if (off >= rd->size) {
-        *avail = 0;
-        *p = rd->buf;
-        return EP_OK;
-    }
-    if (rd->size - off < (uint64_t)n) n = (size_t)(rd->size - off);
-    if (rd->buf && off >= rd->off && off + n <= rd->off + rd->len) {
-        *p = rd->buf + (size_t)(off - rd->off);
-        *avail = n;
-        return EP_OK;
-    }
-    if (!rd->buf || n > rd->cap) {
-        size_t ncap = EP__MAX(n, rd->cap);
-        uint8_t *nb = (uint8_t *)ep_realloc(rd->alloc, rd->buf, ncap);
-        if (!nb) return ep_error_set(err, EP_ERR_NOMEM, off, "wal read: out of memory for %llu bytes",
-                                     (unsigned long long)ncap);
-        rd->buf = nb;
-        rd->cap = ncap;
-    }
-    want = rd->cap;
-    if (rd->size - off < (uint64_t)want) want = (size_t)(rd->size - off);
-    rd->len = 0;
-    r = rd->vfs->read(rd->vfs, rd->f, off, rd->buf, want, &got, err);
-    if (r != EP_OK) return r;
-    rd->off = off;
-    rd->len = got;
-    if (got < n) n = got; /* the file shrank under us */
-    *p = rd->buf;
-    *avail = n;
-    return EP_OK;
+/* Loads min(n, what the file has left) bytes at the read position. */
+static ep_result ep__wal_load(ep__rstream *s, size_t n, size_t *avail) {
+    uint64_t left = ep__rs_left(s);
+    size_t want = left < (uint64_t)n ? (size_t)left : n;
+    *avail = want;
+    return want ? ep__rs_fill(s, want) : EP_OK;
 }
 
 static int ep__all_zero(const uint8_t *p, size_t n) {
@@ -182,53 +148,56 @@ static int ep__all_zero(const uint8_t *p, size_t n) {
     return 1;
 }
 
-/* Are all bytes from `from` to the end of the file zero? */
-static ep_result ep__wal_zeros_to_eof(ep__wal_reader *rd, uint64_t from, int *yes, ep_error *err) {
+/* Are all bytes of f from `from` to its end zero? (A stream of its own.) */
+static ep_result ep__wal_zeros_to_eof(ep__wal_reader *rd, ep_file *f, uint64_t from, int *yes, ep_error *err) {
+    ep__rstream s;
+    ep_result r = ep__rs_init(&s, rd->vfs, f, rd->alloc, from, rd->chunk, rd->max, err);
     *yes = 1;
-    while (from < rd->size) {
-        const uint8_t *p;
+    while (r == EP_OK && ep__rs_left(&s) > 0) {
         size_t avail;
-        ep_result r = ep__wal_ensure(rd, from, rd->cap, &p, &avail, err);
-        if (r != EP_OK) return r;
-        if (avail == 0) break;
-        if (!ep__all_zero(p, avail)) {
+        if ((r = ep__wal_load(&s, rd->chunk, &avail)) != EP_OK) break;
+        if (!ep__all_zero(ep__rs_ptr(&s), avail)) {
             *yes = 0;
-            return EP_OK;
+            break;
         }
-        from += avail;
+        ep__rs_skip(&s, avail);
     }
-    return EP_OK;
+    ep__rs_free(&s);
+    return r;
 }
 
 /* Does a valid frame with an id after last_id start anywhere in [from, EOF)?
  * (Damage followed by valid frames is corruption, never a torn tail.) Only
  * plausible headers are CRC-checked: id in range, length fits. */
-static ep_result ep__wal_valid_after(ep__wal_reader *rd, uint64_t from, uint64_t last_id, uint32_t max_record,
-                                     int *found, ep_error *err) {
-    uint64_t o;
+static ep_result ep__wal_valid_after(ep__wal_reader *rd, ep_file *f, uint64_t from, uint64_t last_id,
+                                     uint32_t max_record, int *found, ep_error *err) {
+    ep__rstream s;
+    ep_result r = ep__rs_init(&s, rd->vfs, f, rd->alloc, from, rd->chunk, rd->max, err);
     *found = 0;
-    for (o = from; o + EP_WAL_FRAME_HEADER_SIZE <= rd->size; o++) {
+    while (r == EP_OK) {
         const uint8_t *p;
         size_t avail, need;
-        uint64_t id, left = rd->size - o;
+        uint64_t id, left = ep__rs_left(&s);
         uint32_t plen;
         ep_wal_frame fr;
-        ep_result r = ep__wal_ensure(rd, o, EP_WAL_FRAME_HEADER_SIZE, &p, &avail, err);
-        if (r != EP_OK) return r;
-        if (avail < EP_WAL_FRAME_HEADER_SIZE) break;
+        if ((r = ep__wal_load(&s, EP_WAL_FRAME_HEADER_SIZE, &avail)) != EP_OK || avail < EP_WAL_FRAME_HEADER_SIZE)
+            break;
+        p = ep__rs_ptr(&s);
         plen = ep_load_u32le(p) & ~EP_WAL_FRAME_BATCH;
         id = ep_load_u64le(p + 4);
-        if (id <= last_id || id - last_id > left / EP_WAL_FRAME_HEADER_SIZE + 1) continue;
-        if (plen > max_record || (uint64_t)plen > left - EP_WAL_FRAME_HEADER_SIZE) continue;
-        need = EP_WAL_FRAME_HEADER_SIZE + (size_t)plen;
-        r = ep__wal_ensure(rd, o, need, &p, &avail, err);
-        if (r != EP_OK) return r;
-        if (avail == need && ep_wal_frame_decode(p, avail, max_record, &fr, NULL) == EP_OK) {
-            *found = 1;
-            return EP_OK;
+        if (id > last_id && id - last_id <= left / EP_WAL_FRAME_HEADER_SIZE + 1 && plen <= max_record &&
+            (uint64_t)plen <= left - EP_WAL_FRAME_HEADER_SIZE) {
+            need = EP_WAL_FRAME_HEADER_SIZE + (size_t)plen;
+            if ((r = ep__rs_fill(&s, need)) != EP_OK) break;
+            if (ep_wal_frame_decode(ep__rs_ptr(&s), need, max_record, &fr, NULL) == EP_OK) {
+                *found = 1;
+                break;
+            }
         }
+        ep__rs_skip(&s, 1);
     }
-    return EP_OK;
+    ep__rs_free(&s);
+    return r;
 }
 
 static ep_result ep__wal_scan_fail(ep_error *err, ep_wal_segment_info *info, ep_result code, uint64_t off,
@@ -262,15 +231,16 @@ EP__PRIV ep_result ep__wal_read_header(ep_vfs *vfs, const char *path, uint64_t s
 /* The bytes at pos failed as a frame (code); is it the torn end of the
  * final segment, tolerated by this scan? frame_end is where the frame claims
  * to end (past EOF for a frame cut short). */
-static ep_result ep__wal_torn_ok(ep__wal_reader *rd, const ep__wal_scan *sc, uint64_t pos, uint64_t frame_end,
-                                 ep_result code, uint64_t last_id, uint32_t max_record, int *torn, ep_error *err) {
+static ep_result ep__wal_torn_ok(ep__wal_reader *rd, ep_file *f, uint64_t size, const ep__wal_scan *sc,
+                                 uint64_t pos, uint64_t frame_end, ep_result code, uint64_t last_id,
+                                 uint32_t max_record, int *torn, ep_error *err) {
     int found = 0, zeros = 0;
     ep_result r;
     *torn = 0;
     if (!sc->final) return EP_OK;
-    if (frame_end > rd->size) {
+    if (frame_end > size) {
         /* Cut short at EOF: torn unless a valid frame starts in what follows. */
-        r = ep__wal_valid_after(rd, pos + 1, last_id, max_record, &found, err);
+        r = ep__wal_valid_after(rd, f, pos + 1, last_id, max_record, &found, err);
         if (r != EP_OK) return r;
         *torn = !found;
         return EP_OK;
@@ -278,7 +248,7 @@ static ep_result ep__wal_torn_ok(ep__wal_reader *rd, const ep__wal_scan *sc, uin
     /* A torn write into preallocated space: the frame's own last byte and
      * everything after it are zeros. */
     if (code != EP_ERR_LIMIT) {
-        r = ep__wal_zeros_to_eof(rd, frame_end - 1, &zeros, err);
+        r = ep__wal_zeros_to_eof(rd, f, frame_end - 1, &zeros, err);
         if (r != EP_OK) return r;
         if (zeros) {
             *torn = 1;
@@ -286,7 +256,7 @@ static ep_result ep__wal_torn_ok(ep__wal_reader *rd, const ep__wal_scan *sc, uin
         }
     }
     if (sc->repair) {
-        r = ep__wal_valid_after(rd, pos + 1, last_id, max_record, &found, err);
+        r = ep__wal_valid_after(rd, f, pos + 1, last_id, max_record, &found, err);
         if (r != EP_OK) return r;
         *torn = !found;
     }
@@ -317,9 +287,10 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
                                         uint64_t *delivered, uint64_t *last_delivered, ep_error *err) {
     ep_vfs *vfs = rd->vfs;
     ep_wal_segment_header h;
-    const uint8_t *p;
+    ep__rstream s;
+    ep_file *f = NULL;
     size_t avail;
-    uint64_t pos, next;
+    uint64_t next, size;
     uint32_t max_record = sc->max_record ? sc->max_record : EP_WAL_MAX_RECORD;
     int best = sc->mode == EP_WAL_BEST_EFFORT;
     ep_result r;
@@ -328,16 +299,16 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
     if (!last_delivered) last_delivered = &dummy_l;
     if (max_record > EP_WAL_MAX_RECORD) max_record = EP_WAL_MAX_RECORD;
     memset(info, 0, sizeof *info);
+    memset(&s, 0, sizeof s);
     info->segment_id = sc->segment_id;
-    r = vfs->open(vfs, sc->path, EP_OPEN_READ, &rd->f, err);
+    r = vfs->open(vfs, sc->path, EP_OPEN_READ, &f, err);
     if (r != EP_OK) return r;
-    rd->len = 0;
-    r = vfs->size(vfs, rd->f, &rd->size, err);
+    r = ep__rs_init(&s, vfs, f, rd->alloc, 0, rd->chunk, rd->max, err);
     if (r != EP_OK) goto done;
-    info->file_bytes = rd->size;
-    r = ep__wal_ensure(rd, 0, EP_WAL_SEGMENT_HEADER_SIZE, &p, &avail, err);
-    if (r != EP_OK) goto done;
-    r = ep_wal_segment_header_decode(p, avail, &h);
+    size = ep__rs_left(&s);
+    info->file_bytes = size;
+    if ((r = ep__wal_load(&s, EP_WAL_SEGMENT_HEADER_SIZE, &avail)) != EP_OK) goto done;
+    r = ep_wal_segment_header_decode(ep__rs_ptr(&s), avail, &h);
     if (r != EP_OK) {
         /* A torn create: the header never fully reached the disk. */
         int torn = sc->final && (avail < EP_WAL_SEGMENT_HEADER_SIZE || sc->repair);
@@ -359,25 +330,24 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
                               "first id does not continue the previous segment");
         goto done;
     }
+    ep__rs_skip(&s, EP_WAL_SEGMENT_HEADER_SIZE);
     info->first_id = h.first_id;
     info->last_id = h.first_id - 1;
     info->valid_bytes = EP_WAL_SEGMENT_HEADER_SIZE;
-    pos = EP_WAL_SEGMENT_HEADER_SIZE;
     next = h.first_id;
     for (;;) {
         ep_wal_frame fr;
+        uint64_t pos = ep__rs_offset(&s);
         size_t need = EP_WAL_FRAME_HEADER_SIZE;
         int torn = 0, zeros = 0;
-        if (pos == rd->size) {
+        if (pos == size) {
             info->end = EP_WAL_SEG_CLEAN;
             break;
         }
-        r = ep__wal_ensure(rd, pos, EP_WAL_FRAME_HEADER_SIZE, &p, &avail, err);
-        if (r != EP_OK) goto done;
-        if (ep__all_zero(p, avail)) {
+        if ((r = ep__wal_load(&s, EP_WAL_FRAME_HEADER_SIZE, &avail)) != EP_OK) goto done;
+        if (ep__all_zero(ep__rs_ptr(&s), avail)) {
             /* Zero padding runs to the end (preallocation), in every mode. */
-            r = ep__wal_zeros_to_eof(rd, pos, &zeros, err);
-            if (r != EP_OK) goto done;
+            if ((r = ep__wal_zeros_to_eof(rd, f, pos, &zeros, err)) != EP_OK) goto done;
             if (zeros) {
                 info->end = EP_WAL_SEG_ZEROS;
                 break;
@@ -387,15 +357,18 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
                 goto done;
             }
         }
-        r = ep_wal_frame_decode(p, avail, max_record, &fr, &need);
+        r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
         if (r == EP_ERR_EOF && avail == EP_WAL_FRAME_HEADER_SIZE) {
-            r = ep__wal_ensure(rd, pos, need, &p, &avail, err);
-            if (r != EP_OK) goto done;
-            r = ep_wal_frame_decode(p, avail, max_record, &fr, &need);
+            ep_result q = ep__wal_load(&s, need, &avail);
+            if (q != EP_OK) {
+                r = q;
+                goto done;
+            }
+            r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
         }
         if (r != EP_OK) {
             ep_result code = r;
-            r = ep__wal_torn_ok(rd, sc, pos, pos + need, code, next - 1, max_record, &torn, err);
+            r = ep__wal_torn_ok(rd, f, size, sc, pos, pos + need, code, next - 1, max_record, &torn, err);
             if (r != EP_OK) goto done;
             if (torn && (best || sc->repair)) {
                 info->end = EP_WAL_SEG_TORN;
@@ -422,14 +395,13 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
         next += fr.count;
         info->records += fr.count;
         info->frames++;
-        pos += fr.size;
-        info->valid_bytes = pos;
+        ep__rs_skip(&s, fr.size);
+        info->valid_bytes = pos + fr.size;
     }
     r = EP_OK;
 done:
-    vfs->close(vfs, rd->f, NULL);
-    rd->f = NULL;
-    rd->len = 0;
+    ep__rs_free(&s);
+    vfs->close(vfs, f, NULL);
     return r;
 }
 
