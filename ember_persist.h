@@ -10448,12 +10448,12 @@ EP_API void ep_checkpoint_config_init(ep_checkpoint_config *cfg) {
 
 /* The vfs to use: the caller's, or the OS one in os (filled here). */
 static ep_vfs *ep__ckpt_vfs(const ep_checkpoint_config *cfg, ep_vfs *os, ep_error *err) {
-    if (cfg && cfg->vfs) return cfg->vfs;
-    if (ep_vfs_os_init(os) != EP_OK) {
+    ep_vfs *v = NULL;
+    if (ep__vfs_pick(cfg ? cfg->vfs : NULL, os, &v) != EP_OK) {
         ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "checkpoint: no OS file system in this build");
         return NULL;
     }
-    return os;
+    return v;
 }
 
 /* The file name part of path. */
@@ -10552,16 +10552,14 @@ EP_API ep_result ep_checkpoint_sweep(const ep_checkpoint_config *cfg, const char
 }
 
 EP_API ep_result ep_atomic_write(ep_vfs *vfs, const char *path, const ep_bytes *parts, size_t nparts, ep_error *err) {
-    char tmp[EP__PATH_MAX], dir[EP__PATH_MAX];
+    char tmp[EP__PATH_MAX];
     ep_file *f = NULL;
     ep_result r = EP_ERR_EXISTS;
     uint64_t off = 0;
     size_t i;
-    int tries;
+    int tries, renamed = 0;
     if (!vfs || !path || (nparts && !parts))
         return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "atomic_write: missing argument");
-    if (ep_path_dirname(dir, sizeof dir, path) != EP_OK)
-        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "atomic_write: path too long");
     for (tries = 0; tries < 4 && r == EP_ERR_EXISTS; tries++) {
         r = ep__tmp_name(path, tmp, sizeof tmp);
         if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "atomic_write %s: no tmp name", path);
@@ -10572,18 +10570,11 @@ EP_API ep_result ep_atomic_write(ep_vfs *vfs, const char *path, const ep_bytes *
         if (parts[i].len) r = vfs->write(vfs, f, off, parts[i].data, parts[i].len, err);
         off += parts[i].len;
     }
-    if (r == EP_OK) r = vfs->sync(vfs, f, err);
-    if (r == EP_OK) {
-        r = vfs->close(vfs, f, err);
-    } else {
-        vfs->close(vfs, f, NULL);
-    }
-    if (r == EP_OK) r = vfs->rename(vfs, tmp, path, err);
-    if (r != EP_OK) {
-        (void)vfs->remove(vfs, tmp, NULL);
-        return r;
-    }
-    return vfs->sync_dir(vfs, dir, err);
+    /* sync -> close -> rename -> directory sync: the stream core's one publish step. */
+    if (r == EP_OK) r = ep__stream_publish(vfs, NULL, &f, tmp, path, &renamed, err);
+    if (f) vfs->close(vfs, f, NULL);
+    if (r != EP_OK && !renamed) (void)vfs->remove(vfs, tmp, NULL);
+    return r;
 }
 
 EP_API ep_result ep_checkpoint_write(const ep_checkpoint_config *cfg, const char *path, uint64_t last_id,
@@ -11830,9 +11821,8 @@ static ep_result ep__wal_adopt_pool(ep_wal *w) {
     return EP_OK;
 }
 
-/* The directory: made (and its parent synced) unless no_create. */
+/* The directory (and its missing parents, each entry synced) unless no_create. */
 static ep_result ep__wal_make_dir(ep_wal *w) {
-    char parent[EP__WAL_PATH_MAX];
     ep_error e;
     ep_result r = w->vfs->stat(w->vfs, w->dir, NULL, &e);
     if (r == EP_OK) return EP_OK;
@@ -11840,10 +11830,7 @@ static ep_result ep__wal_make_dir(ep_wal *w) {
         w->err = e;
         return r;
     }
-    r = w->vfs->mkdir(w->vfs, w->dir, &w->err);
-    if (r == EP_OK && ep_path_dirname(parent, sizeof parent, w->dir) == EP_OK)
-        r = w->vfs->sync_dir(w->vfs, parent, &w->err);
-    return r;
+    return ep__stream_make_dirs(w->vfs, w->alloc, w->dir, &w->err);
 }
 
 /* Reads every segment header into w->segs and checks the chain. The final
@@ -12008,11 +11995,7 @@ EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal *
         ep_free(alloc, w);
         return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "wal open: no condition variable");
     }
-    if (c.vfs) {
-        w->vfs = c.vfs;
-    } else if (ep_vfs_os_init(&w->os_vfs) == EP_OK) {
-        w->vfs = &w->os_vfs;
-    } else {
+    if (ep__vfs_pick(c.vfs, &w->os_vfs, &w->vfs) != EP_OK) {
         ep__wal_free(w);
         return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "wal open: no OS file system in this build");
     }
@@ -15302,12 +15285,12 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
 #ifndef EP_NO_WAL
 
 static ep_vfs *ep__walr_vfs(ep_vfs *given, ep_vfs *os, ep_error *err) {
-    if (given) return given;
-    if (ep_vfs_os_init(os) != EP_OK) {
+    ep_vfs *v = NULL;
+    if (ep__vfs_pick(given, os, &v) != EP_OK) {
         ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "wal: no OS file system in this build");
         return NULL;
     }
-    return os;
+    return v;
 }
 
 /* One walk over the directory's segments; fn (may be NULL) sees each segment's info. */

@@ -2,6 +2,7 @@
 #include "base/internal.h"
 #include "crypto/crypto.h"
 #include "file/checkpoint.h"
+#include "file/stream.h"
 
 #ifndef EP_NO_WAL
 
@@ -14,12 +15,12 @@ EP_API void ep_checkpoint_config_init(ep_checkpoint_config *cfg) {
 
 /* The vfs to use: the caller's, or the OS one in os (filled here). */
 static ep_vfs *ep__ckpt_vfs(const ep_checkpoint_config *cfg, ep_vfs *os, ep_error *err) {
-    if (cfg && cfg->vfs) return cfg->vfs;
-    if (ep_vfs_os_init(os) != EP_OK) {
+    ep_vfs *v = NULL;
+    if (ep__vfs_pick(cfg ? cfg->vfs : NULL, os, &v) != EP_OK) {
         ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "checkpoint: no OS file system in this build");
         return NULL;
     }
-    return os;
+    return v;
 }
 
 /* The file name part of path. */
@@ -118,16 +119,14 @@ EP_API ep_result ep_checkpoint_sweep(const ep_checkpoint_config *cfg, const char
 }
 
 EP_API ep_result ep_atomic_write(ep_vfs *vfs, const char *path, const ep_bytes *parts, size_t nparts, ep_error *err) {
-    char tmp[EP__PATH_MAX], dir[EP__PATH_MAX];
+    char tmp[EP__PATH_MAX];
     ep_file *f = NULL;
     ep_result r = EP_ERR_EXISTS;
     uint64_t off = 0;
     size_t i;
-    int tries;
+    int tries, renamed = 0;
     if (!vfs || !path || (nparts && !parts))
         return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "atomic_write: missing argument");
-    if (ep_path_dirname(dir, sizeof dir, path) != EP_OK)
-        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "atomic_write: path too long");
     for (tries = 0; tries < 4 && r == EP_ERR_EXISTS; tries++) {
         r = ep__tmp_name(path, tmp, sizeof tmp);
         if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "atomic_write %s: no tmp name", path);
@@ -138,18 +137,11 @@ EP_API ep_result ep_atomic_write(ep_vfs *vfs, const char *path, const ep_bytes *
         if (parts[i].len) r = vfs->write(vfs, f, off, parts[i].data, parts[i].len, err);
         off += parts[i].len;
     }
-    if (r == EP_OK) r = vfs->sync(vfs, f, err);
-    if (r == EP_OK) {
-        r = vfs->close(vfs, f, err);
-    } else {
-        vfs->close(vfs, f, NULL);
-    }
-    if (r == EP_OK) r = vfs->rename(vfs, tmp, path, err);
-    if (r != EP_OK) {
-        (void)vfs->remove(vfs, tmp, NULL);
-        return r;
-    }
-    return vfs->sync_dir(vfs, dir, err);
+    /* sync -> close -> rename -> directory sync: the stream core's one publish step. */
+    if (r == EP_OK) r = ep__stream_publish(vfs, NULL, &f, tmp, path, &renamed, err);
+    if (f) vfs->close(vfs, f, NULL);
+    if (r != EP_OK && !renamed) (void)vfs->remove(vfs, tmp, NULL);
+    return r;
 }
 
 EP_API ep_result ep_checkpoint_write(const ep_checkpoint_config *cfg, const char *path, uint64_t last_id,

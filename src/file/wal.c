@@ -667,9 +667,8 @@ static ep_result ep__wal_adopt_pool(ep_wal *w) {
     return EP_OK;
 }
 
-/* The directory: made (and its parent synced) unless no_create. */
+/* The directory (and its missing parents, each entry synced) unless no_create. */
 static ep_result ep__wal_make_dir(ep_wal *w) {
-    char parent[EP__WAL_PATH_MAX];
     ep_error e;
     ep_result r = w->vfs->stat(w->vfs, w->dir, NULL, &e);
     if (r == EP_OK) return EP_OK;
@@ -677,10 +676,7 @@ static ep_result ep__wal_make_dir(ep_wal *w) {
         w->err = e;
         return r;
     }
-    r = w->vfs->mkdir(w->vfs, w->dir, &w->err);
-    if (r == EP_OK && ep_path_dirname(parent, sizeof parent, w->dir) == EP_OK)
-        r = w->vfs->sync_dir(w->vfs, parent, &w->err);
-    return r;
+    return ep__stream_make_dirs(w->vfs, w->alloc, w->dir, &w->err);
 }
 
 /* Reads every segment header into w->segs and checks the chain. The final
@@ -845,11 +841,7 @@ EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal *
         ep_free(alloc, w);
         return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "wal open: no condition variable");
     }
-    if (c.vfs) {
-        w->vfs = c.vfs;
-    } else if (ep_vfs_os_init(&w->os_vfs) == EP_OK) {
-        w->vfs = &w->os_vfs;
-    } else {
+    if (ep__vfs_pick(c.vfs, &w->os_vfs, &w->vfs) != EP_OK) {
         ep__wal_free(w);
         return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "wal open: no OS file system in this build");
     }

@@ -6,12 +6,12 @@
 #ifndef EP_NO_WAL
 
 static ep_vfs *ep__walr_vfs(ep_vfs *given, ep_vfs *os, ep_error *err) {
-    if (given) return given;
-    if (ep_vfs_os_init(os) != EP_OK) {
+    ep_vfs *v = NULL;
+    if (ep__vfs_pick(given, os, &v) != EP_OK) {
         ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "wal: no OS file system in this build");
         return NULL;
     }
-    return os;
+    return v;
 }
 
 /* One walk over the directory's segments; fn (may be NULL) sees each segment's info. */
