@@ -6,6 +6,7 @@
 #   make test       the whole suite; ends with "N passed, N failed"
 #   make test32     the suite as 32-bit programs (less the zlib/OpenSSL oracle tests)
 #   make check      the suite under ASan+UBSan, then under valgrind
+#   make tsan       the WAL and threads tests under ThreadSanitizer
 #   make matrix     compile the header across compilers, standards and options
 #   make bench      benchmarks (ratios against peers and physical limits)
 #   make fuzz       build the libFuzzer targets (clang); make fuzz-replay runs the corpus
@@ -34,7 +35,7 @@ BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist,)
 
 .SECONDARY:
-.PHONY: all test test32 check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
+.PHONY: all test test32 check asan tsan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
 
 all: $(TOOL) $(EXAMPLES)
 
@@ -89,6 +90,14 @@ asan:
 	  build-asan/impl.o $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run.sh $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+
+# ThreadSanitizer over the WAL tests (group commit from 16 threads, the
+# threads layer, and the single-threaded WAL suites for races in setup).
+WAL_TESTS := $(filter %/test_wal %/test_wal_threads %/test_wal_recover %/test_thread,$(TESTS))
+tsan:
+	$(MAKE) --no-print-directory BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+	  build-tsan/impl.o $(patsubst $(BUILD)/%,build-tsan/%,$(WAL_TESTS))
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" tests/run.sh $(patsubst $(BUILD)/%,build-tsan/%,$(WAL_TESTS))
 
 valgrind: $(TESTS)
 	EPT_QUICK=1 WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \

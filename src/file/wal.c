@@ -289,23 +289,22 @@ static ep_result ep__wal_apply_policy(ep_wal *w) {
 /* Makes room for a frame of this size: rotation, or a full buffer written out. */
 static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
     ep_result r;
-    if (ep__wal_should_rotate(w, frame)) {
-        ep__wal_wait_io(w);
-        if ((r = ep__wal_refuse(w)) != EP_OK) return r;
-        if (ep__wal_should_rotate(w, frame) && (r = ep__wal_rotate_locked(w)) != EP_OK) return r;
-    }
-    if (ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > w->cfg.buffer_bytes) {
-        ep__wal_wait_io(w);
-        if ((r = ep__wal_refuse(w)) != EP_OK) return r;
-        if ((r = ep__wal_write_out(w)) != EP_OK) return r;
-    }
+    int full = ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > w->cfg.buffer_bytes;
+    if (!ep__wal_should_rotate(w, frame) && !full) return EP_OK;
+    /* I/O needed: wait until no leader is syncing, then decide again (others
+     * may have appended, flushed or rotated meanwhile). */
+    ep__wal_wait_io(w);
+    if ((r = ep__wal_refuse(w)) != EP_OK) return r;
+    if (ep__wal_should_rotate(w, frame) && (r = ep__wal_rotate_locked(w)) != EP_OK) return r;
+    if (ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > w->cfg.buffer_bytes)
+        return ep__wal_write_out(w);
     return EP_OK;
 }
 
 /* One frame of n records (n = 0: the single record data/len). */
 static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, const ep_bytes *recs, size_t n,
                                        uint64_t *id, int policy) {
-    uint64_t frame, first = w->next_id;
+    uint64_t frame, first;
     ep_result r;
     if ((r = ep__wal_refuse(w)) != EP_OK) return r;
     if (n) {
@@ -320,6 +319,8 @@ static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, 
         frame = EP_WAL_FRAME_HEADER_SIZE + (uint64_t)len;
     }
     if ((r = ep__wal_room(w, frame)) != EP_OK) return r;
+    /* Only now: making room may have waited (mutex released) while others appended. */
+    first = w->next_id;
     ep__ws_mark(&w->ws);
     r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n)
           : ep_wal_frame_encode(ep__ws_buf(&w->ws), first, data, len);
