@@ -18,7 +18,11 @@
     X(verify, "FILE [--key-file PATH] [--json]", "read everything and say how the file ends")           \
     X(dump, "FILE [--key-file PATH] [--json] [--base64]", "print every record or entry with its offset")     \
     X(recover, "DIR ID [--key-file PATH] [--json]", "recover shard ID (snapshot + AOF), print the keys sorted") \
-    X(keygen, "PATH", "write a new random key file (64 hex digits, mode 0600)")
+    X(keygen, "PATH", "write a new random key file (64 hex digits, mode 0600)")                       \
+    X(wal_info, "DIR [--json]", "WAL directory: segments, id range, how the final segment ends")          \
+    X(wal_verify, "DIR [--json]", "read every WAL record strictly; say where and why it stops")            \
+    X(wal_dump, "DIR [--json] [--base64]", "print every WAL record with its id")                           \
+    X(checkpoint_info, "FILE [--json]", "checkpoint file: last id, payload size, CRC check")
 
 #define CLI_DECLARE(name, usage, summary) int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI_DECLARE)
