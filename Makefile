@@ -60,9 +60,11 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/impl.o
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $< $(BUILD)/impl.o -o $@ -lpthread -lm
 
+# Peers a benchmark links (and only it): LDLIBS_<bench name>.
+LDLIBS_bench_wal := -lsqlite3 -llmdb
 $(BUILD)/bench/%: bench/%.c $(BUILD)/impl.o bench/bench.h
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) -O2 -g -march=native -I. -Ibench $< $(BUILD)/impl.o -o $@ -lz -lcrypto -lpthread -lm
+	$(CC) $(STD) -O2 -g -march=native -I. -Ibench $< $(BUILD)/impl.o -o $@ -lz -lcrypto -lpthread -lm $(LDLIBS_$*)
 
 $(BUILD)/ember-persist: $(TOOL_SRCS) $(BUILD)/impl.o
 	@mkdir -p $(dir $@)
