@@ -14,6 +14,7 @@
 #   make size       library size per target and configuration (README table)
 #   make compile-time  what including the header costs a build
 #   make check      the suite under ASan+UBSan, then under valgrind
+#   make tsan       the WAL and threads tests under ThreadSanitizer
 #   make matrix     compile the header across compilers, standards and options
 #   make bench      benchmarks (ratios against peers and physical limits)
 #   make fuzz       build the libFuzzer targets (clang); make fuzz-replay runs the corpus
@@ -51,7 +52,7 @@ BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist$(EXE),)
 
 .SECONDARY:
-.PHONY: install all test test32 test-slow cross size compile-time check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
+.PHONY: install all test test32 test-slow tsan cross size compile-time check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
 
 all: $(TOOL) $(EXAMPLES)
 
@@ -88,9 +89,11 @@ $(BUILD)/examples/resp_server: $(wildcard examples/resp_server/*.c examples/resp
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(wildcard examples/resp_server/*.c) $(BUILD)/impl.o -o $@ -lpthread -lm
 
+# Peers a benchmark links (and only it): LDLIBS_<bench name>.
+LDLIBS_bench_wal := -lsqlite3 -llmdb
 $(BUILD)/bench/%: bench/%.c $(BUILD)/impl.o bench/bench.h
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) -O2 -g -march=native -I. -Ibench $< $(BUILD)/impl.o -o $@ -lz -lcrypto -lpthread -lm
+	$(CC) $(STD) -O2 -g -march=native -I. -Ibench $< $(BUILD)/impl.o -o $@ -lz -lcrypto -lpthread -lm $(LDLIBS_$*)
 
 # The no-OS example holds its own implementation (EMBER_PERSIST_STATIC,
 # EP_NO_OS_VFS, its own allocator): linked alone.
@@ -142,6 +145,14 @@ asan:
 	  build-asan/impl.o $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run.sh $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+
+# ThreadSanitizer over the WAL tests (group commit from 16 threads, the
+# threads layer, and the single-threaded WAL suites for races in setup).
+WAL_TESTS := $(filter %/test_wal %/test_wal_threads %/test_wal_recover %/test_thread,$(TESTS))
+tsan:
+	$(MAKE) --no-print-directory BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+	  build-tsan/impl.o $(patsubst $(BUILD)/%,build-tsan/%,$(WAL_TESTS))
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" tests/run.sh $(patsubst $(BUILD)/%,build-tsan/%,$(WAL_TESTS))
 
 valgrind: $(TESTS)
 	EPT_QUICK=1 WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \

@@ -10,6 +10,35 @@ EP_API void ep_vfs_init(ep_vfs *v) {
     v->version = EP_VFS_VERSION;
 }
 
+EP_API ep_result ep_vfs_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    if (!vfs || !f) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "preallocate: missing argument");
+    if (!ep_vfs_has(vfs, preallocate))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: not in this vfs");
+    return vfs->preallocate(vfs, f, size, err);
+}
+
+EP_API ep_result ep_vfs_lock_dir(ep_vfs *vfs, const char *dir, const char *name, ep_file **out, ep_error *err) {
+    char path[1024];
+    ep_file *f = NULL;
+    ep_result r;
+    if (!vfs || !dir || !name || !out)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "lock_dir: missing argument");
+    *out = NULL;
+    if (ep_path_join(path, sizeof path, dir, name) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "lock_dir: path too long");
+    r = vfs->open(vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->lock(vfs, f, err);
+    if (r != EP_OK) {
+        vfs->close(vfs, f, NULL);
+        if (r == EP_ERR_LOCKED)
+            return ep_error_set(err, EP_ERR_LOCKED, UINT64_MAX, "%s is locked by another writer (%s)", dir, path);
+        return r;
+    }
+    *out = f;
+    return EP_OK;
+}
+
 #ifdef EP_NO_OS_VFS
 /* vfs_posix.c and vfs_win32.c compile to nothing here; this is the one definition. */
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {

@@ -51,7 +51,12 @@
       "ember shard to and from other formats (KIND: ember; rdb, resp-aof, aof-dir, wal to come)",           \
       "  SRC, DST          an ember shard is DIR:ID (e.g. data:0)\n"                                       \
       "  --to KIND         ember (more kinds arrive with the Redis and WAL parts)\n"                      \
-      "  --new-key-file K  encrypt the destination under K\n" CLI_KEY_HELP CLI_JSON_HELP)
+      "  --new-key-file K  encrypt the destination under K\n" CLI_KEY_HELP CLI_JSON_HELP) \
+    X(wal_info, "DIR [--json]", "WAL directory: segments, id range, how the final segment ends", CLI_JSON_HELP) \
+    X(wal_verify, "DIR [--json]", "read every WAL record strictly; say where and why it stops", CLI_JSON_HELP) \
+    X(wal_dump, "DIR [--json] [--base64]", "print every WAL record with its id",                            \
+      CLI_JSON_HELP "  --base64          byte fields as base64\n")                                            \
+    X(checkpoint_info, "FILE [--json]", "checkpoint file: last id, payload size, CRC check", CLI_JSON_HELP)
 
 #define CLI_DECLARE(name, usage, summary, options) int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI_DECLARE)
