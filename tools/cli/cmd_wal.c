@@ -84,7 +84,7 @@ static int cli_wal_report(int argc, char **argv, const char *cmd, int list) {
     ep_error err;
     ep_result r;
     int rc = cli_parse(cmd, argc, argv, CLI_OPT_JSON, 1, 1, &o), code;
-    if (rc) return rc;
+    if (rc >= 0) return rc;
     ep_error_clear(&err);
     memset(&info, 0, sizeof info);
     code = cli_wal_verdict(o.file, &info, &err, &r);
@@ -140,7 +140,7 @@ int cmd_wal_dump(int argc, char **argv) {
     cli_dump_ctx c;
     ep_result r;
     int code, rcode = cli_parse("wal-dump", argc, argv, CLI_OPT_JSON | CLI_OPT_BASE64, 1, 1, &o);
-    if (rcode) return rcode;
+    if (rcode >= 0) return rcode;
     ep_error_clear(&err);
     code = cli_wal_verdict(o.file, &info, &err, &r);
     if (code == CLI_EXIT_NOINPUT) {
@@ -173,7 +173,7 @@ int cmd_checkpoint_info(int argc, char **argv) {
     size_t len = 0;
     ep_result r, s;
     int rc = cli_parse("checkpoint-info", argc, argv, CLI_OPT_JSON, 1, 1, &o);
-    if (rc) return rc;
+    if (rc >= 0) return rc;
     ep_error_clear(&err);
     s = ep_checkpoint_stat(NULL, o.file, &id, &pl, &err);
     if (s == EP_ERR_NOT_FOUND || s == EP_ERR_IO) {
