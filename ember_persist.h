@@ -13450,10 +13450,13 @@ static int ep__st_checked_add(int64_t a, int64_t b, int64_t *out) {
     return 1;
 }
 
-/* True when e's deadline has passed (its ttl counts from base_ms). */
+/* True when e's deadline has passed (its ttl counts from base_ms). The
+ * clock is read only for a key with a ttl: on some virtual machines reading
+ * it is a system call, several times the cost of the lookup itself. */
 static int ep__st_expired(const ep_store *st, const ep_ks_entry *e) {
-    int64_t t = ep_ks_entry_ttl(e), now = ep__st_now(st);
+    int64_t t = ep_ks_entry_ttl(e), now;
     if (t < 0) return 0;
+    now = ep__st_now(st);
     return now >= st->base_ms && t <= now - st->base_ms;
 }
 
@@ -13477,8 +13480,11 @@ static size_t ep__st_len(const ep_store *st, ep_bytes key) {
 
 /* Logs recs (one batch: one sync under ALWAYS), then applies them. */
 static ep_result ep__st_log(ep_store *st, const ep_aof_record *recs, size_t n) {
-    ep_result r = n == 1 ? ep_aof_append(st->aof, recs) : ep_aof_append_batch(st->aof, recs, n);
+    ep_result r;
     size_t i;
+    if (n > 1) r = ep_aof_append_batch(st->aof, recs, n);
+    else if (recs->tag == EP_AOF_SET) r = ep_aof_set(st->aof, recs->key, recs->value, recs->num); /* its fast path */
+    else r = ep_aof_append(st->aof, recs);
     if (r != EP_OK) {
         const ep_error *we = ep_aof_writer_error(st->aof);
         if (we && we->code != EP_OK) st->err = *we;
