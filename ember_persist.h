@@ -35,7 +35,8 @@
    append (our buffer) < flush (the OS has it; survives a process crash) <
    sync (fsync + directory sync; survives power loss). Only sync is durable.
 
-   Handles are not thread-safe and must not be used across fork().
+   Handles are not thread-safe and must not be used across fork(); a child
+   drops an inherited AOF writer with ep_aof_writer_drop_after_fork().
 
  QUICK START
 
@@ -539,6 +540,19 @@ EP_API ep_result ep_key_open(const ep_key *key, const uint8_t nonce[EP_NONCE_SIZ
 extern "C" {
 #endif
 
+/* When a writer on a vfs syncs (the AOF's policies; every log writer's):
+ * ALWAYS before each call returns (a batch once at its end), EVERYSEC once
+ * a second has passed (checked on each call and on tick), NO never on its
+ * own (flushes when its buffer fills). */
+#ifndef EP_FSYNC_POLICY_DEFINED
+#define EP_FSYNC_POLICY_DEFINED
+typedef enum ep_fsync_policy {
+    EP_FSYNC_ALWAYS = 0,
+    EP_FSYNC_EVERYSEC = 1,
+    EP_FSYNC_NO = 2
+} ep_fsync_policy;
+#endif
+
 /* Open flags. Files created get mode 0600 on POSIX (the umask still applies). */
 #define EP_OPEN_READ      0x01u
 #define EP_OPEN_WRITE     0x02u  /* read and write */
@@ -982,16 +996,32 @@ EP_API ep_result ep_key_generate_file(ep_vfs *vfs, const char *path, ep_error *e
  * back) poisons the writer: every later call returns EP_ERR_POISONED and
  * ep_aof_writer_error keeps the original failure. fsync is never retried.
  *
- * Records larger than the buffer are written straight after a flush.
- * Allocates: the handle, its buffer (buffer_size, growing for one larger
- * record), and scratch for the helpers that take arrays.
+ * A record larger than the buffer grows it for that record; the buffer
+ * shrinks back once it is written.
+ *
+ * Peak allocation per call (all through cfg.alloc):
+ *   open    the handle (~1 KiB) + 3 copies of the path + the write buffer
+ *           (buffer_size + 64); with create_dir, 2 x strlen(dir) for a
+ *           moment; for an existing file the scan adds min(scan_buffer_size,
+ *           file size - 5), grown to the largest record if one is larger
+ *           (v3: + a plaintext buffer of the largest record), freed before
+ *           open returns.
+ *   append  nothing, unless a record does not fit the buffer (then the
+ *           buffer grows to hold it, and shrinks after the flush); the
+ *           helpers that take arrays keep a scratch buffer of the largest
+ *           item list they were given.
+ *   flush, sync, tick, batch_*, close, drop_after_fork   nothing.
+ *   rewrite 2 x strlen(path) for a moment.
  *
  * Reader
  *   ep_aof_reader_open(path, &rcfg, &r, &err);
  *   while ((res = ep_aof_reader_next(r, &rec)) == EP_OK) { ...rec... }
- *   if (res == EP_END) ep_aof_reader_status_get(r, &st);  // clean or torn
- * Reads in chunks (256 KiB default), memory = one chunk or the largest record
- * (capped by max_record_size). The views in rec are valid until the next
+ *   if (res == EP_END) ep_aof_reader_status(r, &st);  // clean or torn
+ * Peak allocation: open, the handle (~0.5 KiB); the first next, one buffer
+ * of min(chunk_size, file size - 5) (256 KiB default: a 5-byte file gets
+ * none), growing only for a record larger than it, never beyond the file
+ * nor max_record_size; v3 adds a plaintext buffer of the largest record.
+ * Nothing more per record. The views in rec are valid until the next
  * call. Checks in ember's order: caps as each length/count is read, then the
  * CRC (or GCM tag), then UTF-8 and value rules. Beyond ember: a record cut
  * short at the end of the file is a torn tail only if no complete record
@@ -1012,17 +1042,9 @@ extern "C" {
 /* How far past a cut-short record the reader looks for a valid one. */
 #define EP_AOF_RESYNC_WINDOW (1024u * 1024u)
 
-#ifndef EP_FSYNC_POLICY_DEFINED
-#define EP_FSYNC_POLICY_DEFINED
-typedef enum ep_fsync_policy {
-    EP_FSYNC_ALWAYS = 0,
-    EP_FSYNC_EVERYSEC = 1,
-    EP_FSYNC_NO = 2
-} ep_fsync_policy;
-#endif
 
 /* "dir/shard-{id}.aof" into out (cap bytes); EP_ERR_LIMIT if it does not fit. */
-EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size_t cap);
+EP_API ep_result ep_aof_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap);
 
 /* ---- writer ---------------------------------------------------------------- */
 
@@ -1031,6 +1053,10 @@ typedef struct ep_aof_writer_config {
     const ep_allocator *alloc;      /* NULL: default */
     ep_fsync_policy fsync;          /* default EP_FSYNC_EVERYSEC (ember's default) */
     size_t buffer_size;             /* default 64 KiB */
+    /* Read buffer of open's scan of an existing file: default 256 KiB;
+     * open allocates min(this, the file's size) and grows it only for a
+     * record that does not fit (never beyond the file). */
+    size_t scan_buffer_size;
     const ep_key *key;              /* NULL: plaintext v2; else encrypted v3 (caller keeps it alive) */
     /* Monotonic milliseconds for EVERYSEC; NULL: the OS monotonic clock. */
     uint64_t (*clock_ms)(void *user);
@@ -1045,11 +1071,15 @@ typedef struct ep_aof_writer_config {
      * the EP_AOF_RESYNC_WINDOW bytes to the end of the file. Opt-in: a
      * damaged last record might have been acknowledged (bit rot). */
     int repair_tail;
+    /* 0 (default): the file's directory must exist (EP_ERR_NOT_FOUND).
+     * 1: open creates the missing directories of the path (mode 0700 on
+     * POSIX) and syncs each parent it added an entry to. */
+    int create_dir;
 } ep_aof_writer_config;
 
 typedef struct ep_aof_writer ep_aof_writer;
 
-typedef struct ep_aof_writer_stats {
+typedef struct ep_aof_stats {
     uint8_t version;          /* the file's format version */
     uint64_t records;         /* records appended through this handle */
     uint64_t size;            /* file size including what is still buffered */
@@ -1057,7 +1087,7 @@ typedef struct ep_aof_writer_stats {
     uint64_t synced_offset;   /* bytes known durable (everything before is synced) */
     uint64_t syncs;           /* fsync calls made */
     uint64_t trimmed_bytes;   /* torn (or, with repair_tail, damaged) tail cut off at open */
-} ep_aof_writer_stats;
+} ep_aof_stats;
 
 EP_API void ep_aof_writer_config_init(ep_aof_writer_config *cfg);
 /* err (may be NULL) receives the detail when open fails. */
@@ -1066,7 +1096,14 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
 /* Syncs (ALWAYS/EVERYSEC) or flushes (NO), closes and frees; w is gone even on error. */
 EP_API ep_result ep_aof_writer_close(ep_aof_writer *w);
 EP_API const ep_error *ep_aof_writer_error(const ep_aof_writer *w);
-EP_API void ep_aof_writer_stats_get(const ep_aof_writer *w, ep_aof_writer_stats *out);
+EP_API void ep_aof_writer_stats(const ep_aof_writer *w, ep_aof_stats *out);
+/* For a child process after fork(): frees the writer and closes its file
+ * without writing, flushing or syncing anything, so the child never adds
+ * the parent's buffered records to the file (the parent still owns them)
+ * and never touches the parent's lock (the lock belongs to the file
+ * description the parent keeps open; closing the child's copy releases
+ * nothing). NULL is fine. Never call it in the process that opened w. */
+EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w);
 
 /* Buffer -> OS. */
 EP_API ep_result ep_aof_writer_flush(ep_aof_writer *w);
@@ -1149,14 +1186,14 @@ typedef enum ep_aof_end {
     EP_AOF_END_ERROR = 3   /* stopped at an error; see error (code, offset, index, message) */
 } ep_aof_end;
 
-typedef struct ep_aof_reader_status {
+typedef struct ep_aof_status {
     ep_aof_end end;
     uint8_t version;
     uint64_t records;      /* records returned */
     uint64_t good_offset;  /* end of the last good record */
     uint64_t tail_bytes;   /* END_TORN: bytes after good_offset */
     ep_error error;        /* END_ERROR: the failure */
-} ep_aof_reader_status;
+} ep_aof_status;
 
 typedef struct ep_aof_reader ep_aof_reader;
 
@@ -1168,7 +1205,7 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
 /* EP_OK and a record; EP_END at a clean end or a torn tail; or the error
  * (repeated on later calls). */
 EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec);
-EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out);
+EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out);
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r);
 EP_API void ep_aof_reader_close(ep_aof_reader *r);
 
@@ -1191,25 +1228,37 @@ EP_API void ep_aof_reader_close(ep_aof_reader *r);
  *   ep_snapshot_path("data", 3, path, sizeof path);         data/shard-3.snap
  *   ep_snapshot_writer_begin(path, 3, &wc, &w, &err);
  *   ep_snapshot_writer_add_string(w, key, value, -1);       ... one per key
- *   ep_snapshot_writer_finish(w);                           durable only if EP_OK
- *   ep_snapshot_writer_free(w);
+ *   ep_snapshot_writer_commit(w, &err);                     durable only if EP_OK; w is gone
+ *   (or ep_snapshot_writer_abort(w): the old snapshot stays, w is gone)
  *
  *   ep_snapshot_reader *r;
  *   ep_snapshot_reader_config rc;
- *   ep_snapshot_reader_config_init(&rc);                    rc.shard_id = 3;
+ *   ep_snapshot_reader_config_init(&rc);    rc.check_shard = 1; rc.shard_id = 3;
  *   ep_snapshot_reader_open(path, &rc, &r, &err);
  *   while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) { ... }
  *   res == EP_END: every entry read and the footer CRC matched.
  *   Anything else is an error (ep_snapshot_reader_error has offset/index).
+ *   ep_snapshot_reader_close(r);
  *
  * Entries come back before the footer can be checked (ember's format puts
  * the CRC at the end), so a caller that must not act on a corrupt file
  * buffers the entries until EP_END, as ember's recovery does.
  *
- * Allocation: begin/open allocate the handle and one I/O buffer
- * (buffer_size); the writer's buffer grows to hold the largest entry, the
- * reader's to hold the largest entry (never more than the bytes left in the
- * file); v3 also keeps one plaintext buffer of the same bound. */
+ * Peak allocation per call (all through cfg.alloc):
+ *   writer begin   the handle (~0.7 KiB) + 2 copies of path + a copy of the trailer +
+ *                  the buffer (buffer_size + 64; default 1 MiB); with
+ *                  create_dir, 2 x strlen(dir) for a moment.
+ *   writer add     nothing, unless an entry does not fit the buffer (it
+ *                  grows for that entry, and shrinks after the write); v3
+ *                  keeps one plaintext buffer of the largest entry; the
+ *                  add_* conveniences keep one buffer of the largest item
+ *                  list.
+ *   writer commit  strlen(path) + 2 for a moment; then everything is freed.
+ *   reader open    the handle (~0.6 KiB).
+ *   reader next    the first call: min(buffer_size, file size - 11), growing
+ *                  only for an entry larger than it (never beyond the file);
+ *                  v3 adds a plaintext buffer of the largest entry.
+ *   reader trailer the trailer's length (at most max_trailer). */
 #ifndef EP_SNAPSHOT_H
 #define EP_SNAPSHOT_H
 
@@ -1218,16 +1267,12 @@ EP_API void ep_aof_reader_close(ep_aof_reader *r);
 extern "C" {
 #endif
 
-/* ep_snapshot_reader_next after the last entry, once the footer matched.
- * Positive: not an error, not EP_OK. */
-/* reader config shard_id: accept any shard. */
-#define EP_SNAPSHOT_ANY_SHARD (-1)
 #define EP_SNAPSHOT_HEADER_SIZE 11
 #define EP_SNAPSHOT_DEFAULT_BUFFER (1u << 20)
 #define EP_SNAPSHOT_DEFAULT_MAX_TRAILER (64u * 1024u)
 
 /* "dir/shard-{id}.snap" (just the name if dir is ""); EP_ERR_LIMIT if it does not fit in cap. */
-EP_API ep_result ep_snapshot_path(const char *dir, uint32_t shard_id, char *out, size_t cap);
+EP_API ep_result ep_snapshot_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap);
 /* The temporary file the writer uses for path: the extension replaced by
  * "snap.tmp", as ember does (shard-3.snap -> shard-3.snap.tmp). */
 EP_API ep_result ep_snapshot_tmp_path(const char *path, char *out, size_t cap);
@@ -1248,6 +1293,7 @@ typedef struct ep_snapshot_writer_config {
                                    A reader returns it only if it is <= its max_trailer (default 64 KiB) */
     ep_nonce_fn nonce_fn;       /* tests only, see above */
     void *nonce_user;
+    int create_dir;             /* 1: begin creates the missing directories of path (synced); default 0 */
 } ep_snapshot_writer_config;
 
 typedef struct ep_snapshot_writer ep_snapshot_writer;
@@ -1255,15 +1301,15 @@ typedef struct ep_snapshot_writer ep_snapshot_writer;
 EP_API void ep_snapshot_writer_config_init(ep_snapshot_writer_config *cfg);
 
 /* Creates (truncates) the temporary file and writes the header with a
- * placeholder count. The file at path itself is not touched until finish.
+ * placeholder count. The file at path itself is not touched until commit.
  * cfg may be NULL (defaults). err (optional) gets the detail of a failure. */
-EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, const ep_snapshot_writer_config *cfg,
+EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id, const ep_snapshot_writer_config *cfg,
                                           ep_snapshot_writer **out, ep_error *err);
 
 /* Appends one entry (v2 encoding, §3.2). An entry the codec refuses
  * (EP_ERR_INVALID_ARG, EP_ERR_LIMIT, EP_ERR_BAD_VALUE) is not written and
  * the writer stays usable. An I/O failure fails the writer: every later call
- * returns that error, and only free is left. */
+ * returns that error, and only abort (or a commit, which then fails) is left. */
 EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_entry *e);
 
 /* Conveniences that build the entry. expire_ms: remaining ms, -1 = none. */
@@ -1288,24 +1334,25 @@ EP_API ep_result ep_snapshot_writer_add_vector(ep_snapshot_writer *w, ep_bytes k
                                                uint32_t count, int64_t expire_ms);
 
 /* Entries appended so far. */
-EP_API uint32_t ep_snapshot_writer_count(const ep_snapshot_writer *w);
+EP_API void ep_snapshot_writer_count(const ep_snapshot_writer *w, uint32_t *out);
 
-/* Writes the footer CRC and the trailer, patches the entry count, syncs the
- * temporary file, renames it over path and syncs the directory. EP_OK means
- * the new snapshot is durable. A failure before the rename leaves the old
- * snapshot as it was (free then removes the temporary file); a failure of the
- * directory sync (after the rename) is reported: the new snapshot is in place
- * but may not survive power loss. */
-EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w);
+/* Publishes the snapshot and ends the writer (w is freed whatever the
+ * result, as sqlite3_finalize or mdb_txn_commit do): writes the footer CRC
+ * and the trailer, patches the entry count, syncs the temporary file,
+ * renames it over path and syncs the directory. EP_OK means the new
+ * snapshot is durable. A failure before the rename leaves the old snapshot
+ * as it was and removes the temporary file; a failure of the directory sync
+ * (after the rename) is reported: the new snapshot is in place but may not
+ * survive power loss. err (may be NULL) receives the detail of a failure,
+ * including one of an earlier add that failed the writer. */
+EP_API ep_result ep_snapshot_writer_commit(ep_snapshot_writer *w, ep_error *err);
 
-/* Abandons an unfinished snapshot: closes and removes the temporary file (the
- * result says whether that worked) and frees the writer. After finish it just
- * frees. */
+/* Abandons the snapshot and ends the writer: closes and removes the
+ * temporary file (the result says whether that worked) and frees w. The
+ * file at path is never touched. NULL is fine. */
 EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w);
-/* abort, ignoring the result. NULL is fine. */
-EP_API void ep_snapshot_writer_free(ep_snapshot_writer *w);
 
-/* The detail of the last failure. */
+/* The detail of the last failure of an add call. */
 EP_API const ep_error *ep_snapshot_writer_error(const ep_snapshot_writer *w);
 
 /* ---- reader ------------------------------------------------------------ */
@@ -1314,7 +1361,8 @@ typedef struct ep_snapshot_reader_config {
     ep_vfs *vfs;                /* NULL = the OS file system */
     const ep_allocator *alloc;  /* NULL = default */
     const ep_key *key;          /* needed for version 3 (else EP_ERR_ENCRYPTION_REQUIRED); ignored for 1 and 2 */
-    int32_t shard_id;           /* expected shard, or EP_SNAPSHOT_ANY_SHARD (the default) */
+    int check_shard;            /* 0 (default): any shard; 1: EP_ERR_SHARD_MISMATCH unless the header says shard_id */
+    ep_shard_id shard_id;       /* the expected shard when check_shard is 1 */
     size_t buffer_size;         /* read size; default 1 MiB */
     size_t max_trailer;         /* longest trailer returned; default 64 KiB */
 } ep_snapshot_reader_config;
@@ -1322,7 +1370,7 @@ typedef struct ep_snapshot_reader_config {
 typedef struct ep_snapshot_info {
     uint8_t version;            /* 1, 2 or 3 */
     int encrypted;              /* version 3 */
-    uint16_t shard_id;
+    ep_shard_id shard_id;
     uint32_t entry_count;       /* from the header */
     uint64_t file_size;
     uint64_t entries_read;      /* so far */
@@ -1341,7 +1389,7 @@ EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg);
 EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_reader_config *cfg,
                                          ep_snapshot_reader **out, ep_error *err);
 
-/* The next entry (views valid until the next call or free), then
+/* The next entry (views valid until the next call or close), then
  * EP_END once entry_count entries were read and the footer CRC
  * matched. Errors: EP_ERR_EOF (the file ends inside an entry or before the
  * footer), EP_ERR_CHECKSUM, EP_ERR_DECRYPT, and the codec's (EP_ERR_LIMIT,
@@ -1351,19 +1399,20 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
 
 EP_API void ep_snapshot_reader_info(const ep_snapshot_reader *r, ep_snapshot_info *out);
 
-/* The bytes after the footer (not interpreted), valid until free. Only after
+/* The bytes after the footer (not interpreted), valid until close. Only after
  * EP_END (else EP_ERR_STATE). Empty if there are none;
  * EP_ERR_LIMIT (and an empty view) if there are more than max_trailer. */
 EP_API ep_result ep_snapshot_reader_trailer(ep_snapshot_reader *r, ep_bytes *out);
 
 EP_API const ep_error *ep_snapshot_reader_error(const ep_snapshot_reader *r);
-EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r);
+/* Closes the file and frees the reader. NULL is fine. */
+EP_API void ep_snapshot_reader_close(ep_snapshot_reader *r);
 
 /* ---- in memory (ember §3.7: replication full sync) ----------------------- */
 
 /* The whole snapshot file of version 2 for entries[0..n) in one allocation
  * (*out, free with ep_free(alloc, ...)): the same bytes the writer makes. */
-EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+EP_API ep_result ep_snapshot_write_bytes(ep_shard_id shard_id, const ep_snap_entry *entries, size_t n,
                                          const ep_allocator *alloc, uint8_t **out, size_t *out_len);
 
 /* Called per entry; views point into the caller's data. Non-zero stops the read
@@ -1375,7 +1424,7 @@ typedef int (*ep_snapshot_entry_fn)(void *ctx, const ep_snap_entry *e);
  * reader, every entry and the footer are checked before the first callback,
  * so fn only ever sees a verified snapshot. Applies all the codec's caps
  * (ember skips the vector ones here). shard_id may be NULL. Allocates nothing. */
-EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shard_id *shard_id,
                                         ep_snapshot_entry_fn fn, void *ctx, ep_error *err);
 
 #ifdef __cplusplus
@@ -1749,17 +1798,7 @@ EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap);
 EP__PRIV uint64_t ep__clock_monotonic_ms(void);
 EP__PRIV int64_t ep__clock_wall_ms(void);
 
-/* A reader's views normally last until its next call. Recovery keeps a few
- * decoded records in flight and would otherwise copy each one; instead a
- * reader calls this hook just before it invalidates views it handed out (a
- * buffer compaction or growth, the next decryption into its plaintext
- * buffer), and recovery copies only then: once per buffer refill for
- * plaintext files, once per record for encrypted ones. */
-typedef void (*ep__views_hook)(void *user);
-struct ep_aof_reader;
-struct ep_snapshot_reader;
-EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_hook fn, void *user);
-EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, ep__views_hook fn, void *user);
+/* The views hook readers call before their views go stale: file/stream.h. */
 
 /* Tests only: EP__NO_FAST_DECODE compiles the decoders' fast paths (small
  * AOF records, string snapshot entries) out, so a test can compare them with
@@ -7247,6 +7286,655 @@ EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_byte
 }
 /* ---- end src/codec/codec_trailer.c ---- */
 
+/* ---- begin src/file/stream.h ---- */
+/* stream: the one file-layer core under every writer and reader of the
+ * library (ember AOF and snapshot today; WAL segments, RESP AOF, RDB next).
+ * Private (ep__*): the public API is each format's own. The core knows
+ * nothing of record formats: a format encodes into the write buffer (or
+ * hands finished bytes over), says where its records end, and frames what
+ * the read side hands back.
+ *
+ * Write side (ep__wstream)
+ *   ep__ws_init(&s, vfs, f, alloc, &handle->err); ep__ws_config(&s, ...);
+ *   per call:   ep__ws_mark(&s);                    the last complete record
+ *               p = ep__ws_reserve(&s, n) ... ep__ws_advance(&s, n, 1);
+ *                 (or ep__ws_put(&s, bytes, n, 1): copied, or written
+ *                 straight when n >= the buffer size)
+ *               r = ep__ws_end_call(&s);            the fsync policy, once
+ *   errors:     a failed call is rewound to its mark (ep__ws_rewind) and the
+ *               file cut back there; a failed sync, or a cut-back that
+ *               fails, poisons: every later call returns EP_ERR_POISONED
+ *               and the first failure stays in the handle's ep_error.
+ *   Bytes are written at the file offset the stream keeps (positional, no
+ *   append mode), so a format may patch earlier bytes with the vfs.
+ *   An observer sees every byte just before it is written, once, with its
+ *   file offset (snapshot footer CRC; RDB's CRC-64 over the file).
+ *   Memory: one buffer of buffer_size (+ slack), grown only for a record
+ *   encoded in place that is larger, and shrunk back after it is written.
+ *
+ * Read side (ep__rstream)
+ *   ep__rs_init(&s, vfs, f, alloc, start, chunk, max, &err);
+ *   ep__rs_avail / ep__rs_ptr: the loaded bytes at the read position;
+ *   ep__rs_fill(&s, need): at least need of them (EP_ERR_EOF if the file
+ *   ends first, EP_ERR_LIMIT above max); ep__rs_skip consumes.
+ *   The buffer starts at min(chunk, what the file holds) and grows only for
+ *   a record that needs it, never beyond max nor beyond the file. Before it
+ *   moves or frees bytes it handed out it calls the views hook; before it
+ *   drops consumed bytes it shows them to the observer (footer CRCs).
+ *
+ * Also: "NULL vfs means the OS" (ep__vfs_pick), directory creation, the
+ * writer lock, and the tmp + sync + rename + directory sync publish step of
+ * snapshot-like files (ep__stream_publish), each in one place. */
+#ifndef EP_STREAM_H
+#define EP_STREAM_H
+
+
+/* ---- one place for each file-system rule ---------------------------------- */
+
+/* given, or the OS's table filled into *os: the library's one reading of
+ * "a NULL vfs means the OS file system". */
+EP__PRIV ep_result ep__vfs_pick(ep_vfs *given, ep_vfs *os, ep_vfs **out);
+
+/* Creates the missing directories of dir, shortest first ("a", "a/b" ...),
+ * and syncs the parent of each one created so its entry survives power
+ * loss. Directories that exist are left alone. */
+EP__PRIV ep_result ep__stream_make_dirs(ep_vfs *vfs, const ep_allocator *alloc, const char *dir, ep_error *err);
+
+/* The exclusive lock of a writer; a vfs without locks is fine. what names
+ * the file in the message ("AOF %s is in use by another writer"). */
+EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, const char *path, ep_error *err);
+
+/* Makes the file written at tmp_path the file at path: syncs *f, closes it
+ * (*f = NULL), renames tmp_path over path and syncs path's directory.
+ * *renamed says whether the rename happened (after it, path names the new
+ * file even if the directory sync failed; before it, the old file is
+ * untouched and tmp_path is left for the caller to remove). */
+EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
+                                      const char *path, int *renamed, ep_error *err);
+
+/* ---- write side ------------------------------------------------------------ */
+
+typedef void (*ep__ws_observer)(void *user, uint64_t offset, const uint8_t *p, size_t n);
+
+typedef struct ep__wstream {
+    ep_vfs *vfs;
+    ep_file *f;
+    ep_error *err;             /* the owning handle's error */
+    ep_buf buf;                /* bytes not yet flushed; buf.data[0] is at file offset flushed */
+    size_t buffer_size;        /* flush when this much is buffered */
+    size_t mark;               /* buf.len at the call's start (the last complete record) */
+    uint64_t mark_off;         /* file offset of that boundary */
+    uint64_t mark_records;
+    uint64_t flushed, synced;  /* file offsets: handed to the OS, known durable */
+    uint64_t records, syncs;
+    ep_fsync_policy policy;
+    uint64_t (*clock_ms)(void *user);
+    void *clock_user;
+    uint64_t last_sync_ms;
+    int in_batch;
+    int poisoned;
+    ep__ws_observer observer;
+    void *observer_user;
+} ep__wstream;
+
+/* A stream on f whose next byte goes at offset (everything before it counts
+ * as flushed and synced); errors land in *err. No allocation. */
+EP__PRIV void ep__ws_init(ep__wstream *s, ep_vfs *vfs, ep_file *f, const ep_allocator *alloc, uint64_t offset,
+                          ep_error *err);
+/* buffer_size 0 = 64 KiB; clock NULL = the OS monotonic clock. Allocates the buffer. */
+EP__PRIV ep_result ep__ws_config(ep__wstream *s, size_t buffer_size, ep_fsync_policy policy,
+                                 uint64_t (*clock_ms)(void *user), void *clock_user);
+EP__PRIV void ep__ws_free(ep__wstream *s);
+/* Continues on another file (a rewrite's new file) at offset, buffer emptied. */
+EP__PRIV void ep__ws_retarget(ep__wstream *s, ep_file *f, uint64_t offset);
+
+/* EP_ERR_POISONED once poisoned, else EP_OK. */
+EP__PRIV ep_result ep__ws_usable(const ep__wstream *s);
+/* Marks the stream dead with code (returned); the detail stays in *err. */
+EP__PRIV ep_result ep__ws_poison(ep__wstream *s, ep_result code);
+
+/* The start of a call: its records are taken back out if it fails. */
+EP__PRIV void ep__ws_mark(ep__wstream *s);
+/* Room for n more bytes at the end of the buffer (NULL: no memory; the
+ * stream is unchanged). Encode there, then ep__ws_advance. */
+EP__PRIV uint8_t *ep__ws_reserve(ep__wstream *s, size_t n);
+/* n reserved bytes are written; records: how many records they complete. */
+EP__PRIV void ep__ws_advance(ep__wstream *s, size_t n, uint64_t records);
+/* The buffer itself, for encoders that append to an ep_buf; call
+ * ep__ws_records after them. Its err is cleared by ep__ws_rewind. */
+EP__PRIV ep_buf *ep__ws_buf(ep__wstream *s);
+EP__PRIV void ep__ws_records(ep__wstream *s, uint64_t records);
+/* Copies n bytes in, or (n >= buffer_size) flushes and writes them straight
+ * from data; records as for ep__ws_advance. */
+EP__PRIV ep_result ep__ws_put(ep__wstream *s, const void *data, size_t n, uint64_t records);
+/* After each record of a long call: flushes if the buffer is full. */
+EP__PRIV ep_result ep__ws_bound(ep__wstream *s);
+/* The call's records are in: applies the fsync policy once (a batch defers
+ * it to its end); on failure the call is rewound. */
+EP__PRIV ep_result ep__ws_end_call(ep__wstream *s);
+/* Takes the call's records back out (buffer and file); returns code. */
+EP__PRIV ep_result ep__ws_rewind(ep__wstream *s, ep_result code);
+
+/* Buffer -> OS. A failed write is cut back off the file (truncate; if that
+ * fails, poison) and the buffer kept. */
+EP__PRIV ep_result ep__ws_flush(ep__wstream *s);
+/* Buffer -> OS -> disk; a failed sync poisons (never retried). */
+EP__PRIV ep_result ep__ws_sync(ep__wstream *s);
+/* EVERYSEC: syncs if a second has passed since the last sync. */
+EP__PRIV ep_result ep__ws_tick(ep__wstream *s);
+/* Batches: between begin and end the policy is not applied per call. */
+EP__PRIV ep_result ep__ws_batch_begin(ep__wstream *s);
+EP__PRIV ep_result ep__ws_batch_end(ep__wstream *s);
+/* Every byte, just before it is written, with its file offset. */
+EP__PRIV void ep__ws_set_observer(ep__wstream *s, ep__ws_observer fn, void *user);
+/* The stream's offset (flushed + buffered): where the next byte goes. */
+EP__PRIV uint64_t ep__ws_size(const ep__wstream *s);
+
+/* ---- read side ------------------------------------------------------------- */
+
+/* A reader's views normally last until its next call. Recovery keeps a few
+ * decoded records in flight and would otherwise copy each one; instead a
+ * reader calls this hook just before it invalidates views it handed out (a
+ * buffer compaction or growth, the next decryption into its plaintext
+ * buffer), and recovery copies only then: once per buffer refill for
+ * plaintext files, once per record for encrypted ones. */
+typedef void (*ep__views_hook)(void *user);
+struct ep_aof_reader;
+struct ep_snapshot_reader;
+EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_hook fn, void *user);
+EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, ep__views_hook fn, void *user);
+
+typedef void (*ep__rs_observer)(void *user, const uint8_t *p, size_t n);
+
+typedef struct ep__rstream {
+    ep_vfs *vfs;
+    ep_file *f;
+    const ep_allocator *alloc;
+    ep_error *err;             /* vfs errors land here */
+    uint8_t *buf;              /* file bytes [base, base + len) */
+    size_t cap, len, pos;
+    uint64_t base;
+    uint64_t end;              /* file size (as of init; less if a read finds the file shorter) */
+    size_t chunk, max;         /* first buffer size; the largest the buffer may grow to */
+    size_t seen;               /* buf bytes before this were shown to the observer */
+    ep__views_hook hook;
+    void *hook_user;
+    ep__rs_observer observer;
+    void *observer_user;
+} ep__rstream;
+
+/* A stream over f from offset start; asks the vfs for the size. chunk 0 =
+ * 256 KiB, max 0 = 1 GiB. No allocation. */
+EP__PRIV ep_result ep__rs_init(ep__rstream *s, ep_vfs *vfs, ep_file *f, const ep_allocator *alloc, uint64_t start,
+                               size_t chunk, size_t max, ep_error *err);
+EP__PRIV void ep__rs_free(ep__rstream *s);
+EP__PRIV void ep__rs_set_hook(ep__rstream *s, ep__views_hook fn, void *user);
+/* Shown every byte once, in order, as the read position passes it. */
+EP__PRIV void ep__rs_set_observer(ep__rstream *s, ep__rs_observer fn, void *user);
+
+/* Loaded bytes at the read position, and a pointer to them (NULL if none). */
+EP__PRIV size_t ep__rs_avail(const ep__rstream *s);
+EP__PRIV const uint8_t *ep__rs_ptr(const ep__rstream *s);
+/* File offset of the read position. */
+EP__PRIV uint64_t ep__rs_offset(const ep__rstream *s);
+/* Bytes of the file after the read position, loaded or not. */
+EP__PRIV uint64_t ep__rs_left(const ep__rstream *s);
+/* Nothing of the file is left to load. */
+EP__PRIV int ep__rs_at_eof(const ep__rstream *s);
+/* Makes at least need bytes available: EP_OK; EP_ERR_EOF if the file ends
+ * first (nothing allocated for bytes the file does not have); EP_ERR_LIMIT
+ * if need is above max; EP_ERR_NOMEM; a vfs error. Reads as much as fits. */
+EP__PRIV ep_result ep__rs_fill(ep__rstream *s, size_t need);
+/* Consumes n available bytes. */
+EP__PRIV void ep__rs_skip(ep__rstream *s, size_t n);
+/* Shows the observer the consumed bytes it has not seen yet. */
+EP__PRIV void ep__rs_observe(ep__rstream *s);
+/* Calls the views hook (a format about to overwrite its own decoded bytes). */
+EP__PRIV void ep__rs_views_end(ep__rstream *s);
+
+#endif /* EP_STREAM_H */
+/* ---- end src/file/stream.h ---- */
+
+/* ---- begin src/file/stream.c ---- */
+/* stream: the file-layer core (see stream.h). */
+
+#define EP__WS_DEFAULT_BUFFER (64u * 1024u)
+#define EP__WS_SLACK 64u            /* room past buffer_size so a full buffer takes one more small record */
+#define EP__RS_DEFAULT_CHUNK (256u * 1024u)
+#define EP__RS_DEFAULT_MAX ((size_t)1 << 30)
+
+/* ==== one place for each file-system rule =============================== */
+
+EP__PRIV ep_result ep__vfs_pick(ep_vfs *given, ep_vfs *os, ep_vfs **out) {
+    if (given) {
+        *out = given;
+        return EP_OK;
+    }
+    *out = os;
+    return ep_vfs_os_init(os);
+}
+
+static int ep__stream_is_sep(char c) {
+#ifdef _WIN32
+    if (c == '\\') return 1;
+#endif
+    return c == '/';
+}
+
+/* Creates dir (whose parent exists) if it is missing, then syncs the parent;
+ * parent has room for dir's length + 2. */
+static ep_result ep__stream_make_one(ep_vfs *vfs, const char *dir, char *parent, size_t cap, ep_error *err) {
+    uint64_t size;
+    ep_result r = vfs->stat(vfs, dir, &size, NULL);
+    if (r == EP_OK) return EP_OK;
+    if (r != EP_ERR_NOT_FOUND) return vfs->stat(vfs, dir, &size, err);
+    if ((r = vfs->mkdir(vfs, dir, err)) != EP_OK) return r;
+    if ((r = ep_path_dirname(parent, cap, dir)) != EP_OK) return r;
+    return vfs->sync_dir(vfs, parent, err);
+}
+
+EP__PRIV ep_result ep__stream_make_dirs(ep_vfs *vfs, const ep_allocator *alloc, const char *dir, ep_error *err) {
+    size_t n = strlen(dir), i;
+    ep_result r = EP_OK;
+    char *p = (char *)ep_malloc(alloc, 2 * n + 3), *parent = p + n + 1;
+    if (!p) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory to create %s", dir);
+    memcpy(p, dir, n + 1);
+    /* Each prefix that ends before a separator, then the whole path. */
+    for (i = 1; i <= n && r == EP_OK; i++) {
+        if (i < n && (!ep__stream_is_sep(p[i]) || ep__stream_is_sep(p[i - 1]))) continue;
+        p[i] = '\0';
+        r = ep__stream_make_one(vfs, p, parent, n + 2, err);
+        if (i < n) p[i] = dir[i];
+    }
+    ep_free(alloc, p);
+    return r;
+}
+
+EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, const char *path, ep_error *err) {
+    ep_error tmp;
+    ep_result r = vfs->lock(vfs, f, &tmp);
+    if (r == EP_ERR_UNSUPPORTED) return EP_OK;
+    if (r) {
+        if (err) *err = tmp;
+        return ep_error_set(err, r, UINT64_MAX, "%s %s is in use by another writer (%s)", what, path,
+                            ep_result_str(r));
+    }
+    return EP_OK;
+}
+
+EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
+                                      const char *path, int *renamed, ep_error *err) {
+    size_t cap = strlen(path) + 2;
+    char *dir;
+    ep_result r;
+    *renamed = 0;
+    /* One sync covers everything written: the file is not reachable under
+     * its final name until the rename. */
+    r = vfs->sync(vfs, *f, err);
+    if (r) return r;
+    r = vfs->close(vfs, *f, err);
+    *f = NULL;
+    if (r) return r;
+    if ((r = vfs->rename(vfs, tmp_path, path, err)) != EP_OK) return r;
+    *renamed = 1;
+    dir = (char *)ep_malloc(alloc, cap);
+    if (!dir) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory to sync the directory of %s", path);
+    r = ep_path_dirname(dir, cap, path);
+    if (!r) r = vfs->sync_dir(vfs, dir, err);
+    ep_free(alloc, dir);
+    return r;
+}
+
+/* ==== write side ========================================================== */
+
+EP__PRIV void ep__ws_init(ep__wstream *s, ep_vfs *vfs, ep_file *f, const ep_allocator *alloc, uint64_t offset,
+                          ep_error *err) {
+    memset(s, 0, sizeof *s);
+    s->vfs = vfs;
+    s->f = f;
+    s->err = err;
+    ep_buf_init(&s->buf, alloc);
+    s->buffer_size = EP__WS_DEFAULT_BUFFER;
+    s->policy = EP_FSYNC_NO;
+    s->flushed = s->synced = s->mark_off = offset;
+}
+
+static uint64_t ep__ws_now(const ep__wstream *s) {
+    return s->clock_ms ? s->clock_ms(s->clock_user) : ep__clock_monotonic_ms();
+}
+
+EP__PRIV ep_result ep__ws_config(ep__wstream *s, size_t buffer_size, ep_fsync_policy policy,
+                                 uint64_t (*clock_ms)(void *user), void *clock_user) {
+    s->buffer_size = buffer_size ? buffer_size : EP__WS_DEFAULT_BUFFER;
+    s->policy = policy;
+    s->clock_ms = clock_ms;
+    s->clock_user = clock_user;
+    s->last_sync_ms = ep__ws_now(s);
+    if (s->buffer_size > SIZE_MAX - EP__WS_SLACK || ep_buf_reserve(&s->buf, s->buffer_size + EP__WS_SLACK)) {
+        s->buf.err = EP_OK;
+        return ep_error_set(s->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a %lu-byte write buffer",
+                            (unsigned long)s->buffer_size);
+    }
+    return EP_OK;
+}
+
+EP__PRIV void ep__ws_free(ep__wstream *s) {
+    ep_buf_free(&s->buf);
+}
+
+EP__PRIV void ep__ws_retarget(ep__wstream *s, ep_file *f, uint64_t offset) {
+    s->f = f;
+    s->buf.len = 0;
+    s->mark = 0;
+    s->flushed = s->synced = s->mark_off = offset;
+    s->mark_records = s->records;
+    s->last_sync_ms = ep__ws_now(s);
+}
+
+EP__PRIV ep_result ep__ws_usable(const ep__wstream *s) {
+    return s->poisoned ? EP_ERR_POISONED : EP_OK;
+}
+
+/* After a failed fsync the kernel may have dropped the dirty pages: a retry
+ * that succeeds would lie. The stream stays dead. */
+EP__PRIV ep_result ep__ws_poison(ep__wstream *s, ep_result code) {
+    s->poisoned = 1;
+    return code;
+}
+
+EP__PRIV void ep__ws_mark(ep__wstream *s) {
+    s->mark = s->buf.len;
+    s->mark_off = s->flushed + s->buf.len;
+    s->mark_records = s->records;
+}
+
+EP__PRIV uint8_t *ep__ws_reserve(ep__wstream *s, size_t n) {
+    if (s->buf.cap - s->buf.len >= n) return s->buf.data + s->buf.len;
+    if (ep_buf_reserve(&s->buf, n) != EP_OK) {
+        s->buf.err = EP_OK;
+        return NULL;
+    }
+    return s->buf.data + s->buf.len;
+}
+
+EP__PRIV void ep__ws_advance(ep__wstream *s, size_t n, uint64_t records) {
+    s->buf.len += n;
+    s->records += records;
+}
+
+EP__PRIV ep_buf *ep__ws_buf(ep__wstream *s) {
+    return &s->buf;
+}
+
+EP__PRIV void ep__ws_records(ep__wstream *s, uint64_t records) {
+    s->records += records;
+}
+
+EP__PRIV void ep__ws_set_observer(ep__wstream *s, ep__ws_observer fn, void *user) {
+    s->observer = fn;
+    s->observer_user = user;
+}
+
+EP__PRIV uint64_t ep__ws_size(const ep__wstream *s) {
+    return s->flushed + s->buf.len;
+}
+
+/* Writes n bytes at the end of what is flushed. A failed write is cut back
+ * off the file, so no later write lands behind half a record; if even the
+ * cut fails, the stream is poisoned. */
+static ep_result ep__ws_write(ep__wstream *s, const uint8_t *p, size_t n) {
+    ep_result r;
+    if (s->observer) s->observer(s->observer_user, s->flushed, p, n);
+    r = s->vfs->write(s->vfs, s->f, s->flushed, p, n, s->err);
+    if (r != EP_OK) {
+        ep_error tmp;
+        if (s->vfs->truncate(s->vfs, s->f, s->flushed, &tmp) != EP_OK) return ep__ws_poison(s, r);
+        return r;
+    }
+    s->flushed += n;
+    return EP_OK;
+}
+
+EP__PRIV ep_result ep__ws_flush(ep__wstream *s) {
+    ep_result r;
+    if (s->poisoned) return EP_ERR_POISONED;
+    if (s->buf.len == 0) return EP_OK;
+    if ((r = ep__ws_write(s, s->buf.data, s->buf.len)) != EP_OK) return r;
+    s->buf.len = 0;
+    s->mark = 0;
+    /* Give back memory taken by one large record. */
+    if (s->buf.cap > 4 * (s->buffer_size + EP__WS_SLACK)) {
+        ep_buf_free(&s->buf);
+        (void)ep_buf_reserve(&s->buf, s->buffer_size + EP__WS_SLACK);
+        s->buf.err = EP_OK; /* a failed shrink only means the next record allocates */
+    }
+    return EP_OK;
+}
+
+EP__PRIV ep_result ep__ws_put(ep__wstream *s, const void *data, size_t n, uint64_t records) {
+    uint8_t *p;
+    ep_result r;
+    if (n >= s->buffer_size) {
+        /* Straight from the caller's memory: no copy, no growth. */
+        if ((r = ep__ws_flush(s)) != EP_OK) return r;
+        if ((r = ep__ws_write(s, (const uint8_t *)data, n)) != EP_OK) return r;
+        s->records += records;
+        return EP_OK;
+    }
+    if (!(p = ep__ws_reserve(s, n)))
+        return ep_error_set(s->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for %lu buffered bytes", (unsigned long)n);
+    if (n) memcpy(p, data, n);
+    ep__ws_advance(s, n, records);
+    return EP_OK;
+}
+
+EP__PRIV ep_result ep__ws_bound(ep__wstream *s) {
+    return s->buf.len >= s->buffer_size ? ep__ws_flush(s) : EP_OK;
+}
+
+EP__PRIV ep_result ep__ws_sync(ep__wstream *s) {
+    ep_result r;
+    if (s->poisoned) return EP_ERR_POISONED;
+    if ((r = ep__ws_flush(s)) != EP_OK) return r;
+    if ((r = s->vfs->sync(s->vfs, s->f, s->err)) != EP_OK) return ep__ws_poison(s, r);
+    s->synced = s->flushed;
+    s->syncs++;
+    s->last_sync_ms = ep__ws_now(s);
+    return EP_OK;
+}
+
+/* EVERYSEC: a sync once a second has passed (or the clock went back). */
+static ep_result ep__ws_maybe_sync(ep__wstream *s) {
+    uint64_t now = ep__ws_now(s);
+    if (now - s->last_sync_ms < 1000 && now >= s->last_sync_ms) return EP_OK;
+    if (s->flushed + s->buf.len == s->synced) {
+        s->last_sync_ms = now;
+        return EP_OK;
+    }
+    return ep__ws_sync(s);
+}
+
+EP__PRIV ep_result ep__ws_tick(ep__wstream *s) {
+    if (s->poisoned) return EP_ERR_POISONED;
+    if (s->policy != EP_FSYNC_EVERYSEC || s->in_batch) return EP_OK;
+    return ep__ws_maybe_sync(s);
+}
+
+/* The policy for what is buffered now. */
+static ep_result ep__ws_policy(ep__wstream *s) {
+    ep_result r;
+    if (s->in_batch) return ep__ws_bound(s);
+    if (s->policy == EP_FSYNC_ALWAYS) return ep__ws_sync(s);
+    if ((r = ep__ws_bound(s)) != EP_OK) return r;
+    return s->policy == EP_FSYNC_EVERYSEC ? ep__ws_maybe_sync(s) : EP_OK;
+}
+
+EP__PRIV ep_result ep__ws_rewind(ep__wstream *s, ep_result code) {
+    s->buf.err = EP_OK;
+    s->records = s->mark_records;
+    if (s->poisoned) {
+        if (s->mark <= s->buf.len) s->buf.len = s->mark;
+        return code;
+    }
+    if (s->mark_off >= s->flushed) {
+        s->buf.len = (size_t)(s->mark_off - s->flushed);
+        return code;
+    }
+    /* Part of the call was flushed already (a long batch): cut it off. */
+    s->buf.len = 0;
+    if (s->vfs->truncate(s->vfs, s->f, s->mark_off, NULL) != EP_OK) return ep__ws_poison(s, code);
+    s->flushed = s->mark_off;
+    return code;
+}
+
+EP__PRIV ep_result ep__ws_end_call(ep__wstream *s) {
+    ep_result r;
+    if (s->poisoned) return ep__ws_rewind(s, EP_ERR_POISONED); /* a dead stream takes nothing */
+    r = ep__ws_policy(s);
+    if (r != EP_OK && !s->poisoned) return ep__ws_rewind(s, r);
+    return r;
+}
+
+EP__PRIV ep_result ep__ws_batch_begin(ep__wstream *s) {
+    if (s->poisoned) return EP_ERR_POISONED;
+    if (s->in_batch) return ep_error_set(s->err, EP_ERR_STATE, UINT64_MAX, "batch already open");
+    s->in_batch = 1;
+    return EP_OK;
+}
+
+EP__PRIV ep_result ep__ws_batch_end(ep__wstream *s) {
+    if (s->poisoned) return EP_ERR_POISONED;
+    if (!s->in_batch) return ep_error_set(s->err, EP_ERR_STATE, UINT64_MAX, "no batch open");
+    s->in_batch = 0;
+    ep__ws_mark(s); /* the batch's appends already returned OK: nothing to take back */
+    return ep__ws_policy(s);
+}
+
+/* ==== read side =========================================================== */
+
+EP__PRIV ep_result ep__rs_init(ep__rstream *s, ep_vfs *vfs, ep_file *f, const ep_allocator *alloc, uint64_t start,
+                               size_t chunk, size_t max, ep_error *err) {
+    uint64_t size = 0;
+    ep_result r;
+    memset(s, 0, sizeof *s);
+    s->vfs = vfs;
+    s->f = f;
+    s->alloc = alloc;
+    s->err = err;
+    s->base = start;
+    s->max = max ? max : EP__RS_DEFAULT_MAX;
+    s->chunk = chunk ? chunk : EP__RS_DEFAULT_CHUNK;
+    if (s->chunk < 64) s->chunk = 64;
+    if (s->chunk > s->max) s->chunk = s->max;
+    if ((r = vfs->size(vfs, f, &size, err)) != EP_OK) return r;
+    s->end = size > start ? size : start;
+    return EP_OK;
+}
+
+EP__PRIV void ep__rs_free(ep__rstream *s) {
+    ep_free(s->alloc, s->buf);
+    s->buf = NULL;
+    s->cap = s->len = s->pos = 0;
+}
+
+EP__PRIV void ep__rs_set_hook(ep__rstream *s, ep__views_hook fn, void *user) {
+    s->hook = fn;
+    s->hook_user = user;
+}
+
+EP__PRIV void ep__rs_set_observer(ep__rstream *s, ep__rs_observer fn, void *user) {
+    s->observer = fn;
+    s->observer_user = user;
+}
+
+EP__PRIV size_t ep__rs_avail(const ep__rstream *s) {
+    return s->len - s->pos;
+}
+
+EP__PRIV const uint8_t *ep__rs_ptr(const ep__rstream *s) {
+    return s->buf ? s->buf + s->pos : NULL; /* no arithmetic on NULL before the first fill */
+}
+
+EP__PRIV uint64_t ep__rs_offset(const ep__rstream *s) {
+    return s->base + s->pos;
+}
+
+EP__PRIV uint64_t ep__rs_left(const ep__rstream *s) {
+    return s->end - (s->base + s->pos);
+}
+
+EP__PRIV int ep__rs_at_eof(const ep__rstream *s) {
+    return s->base + s->len >= s->end;
+}
+
+EP__PRIV void ep__rs_skip(ep__rstream *s, size_t n) {
+    s->pos += n;
+}
+
+EP__PRIV void ep__rs_views_end(ep__rstream *s) {
+    if (s->hook) s->hook(s->hook_user);
+}
+
+EP__PRIV void ep__rs_observe(ep__rstream *s) {
+    if (s->observer && s->pos > s->seen) s->observer(s->observer_user, s->buf + s->seen, s->pos - s->seen);
+    if (s->pos > s->seen) s->seen = s->pos;
+}
+
+/* The buffer size for need bytes at pos: doubling, but never beyond max nor
+ * beyond what the file still holds. */
+static size_t ep__rs_grown_cap(const ep__rstream *s, size_t need) {
+    uint64_t file_room = s->end - s->base; /* after compaction, buf[0] is at base */
+    size_t cap = s->cap ? s->cap : s->chunk;
+    while (cap < need && cap <= SIZE_MAX / 2) cap *= 2;
+    if (cap < need) cap = need;
+    if (cap > s->max) cap = s->max;
+    if ((uint64_t)cap > file_room) cap = (size_t)file_room;
+    return cap < need ? need : cap;
+}
+
+EP__PRIV ep_result ep__rs_fill(ep__rstream *s, size_t need) {
+    size_t avail = s->len - s->pos;
+    if (avail >= need) return EP_OK;
+    if ((uint64_t)need > ep__rs_left(s)) return EP_ERR_EOF;
+    if (need > s->max)
+        return ep_error_set(s->err, EP_ERR_LIMIT, s->base + s->pos,
+                            "record at offset %llu is larger than the reader's %lu-byte cap",
+                            (unsigned long long)(s->base + s->pos), (unsigned long)s->max);
+    ep__rs_views_end(s);
+    ep__rs_observe(s);
+    if (s->pos) { /* drop consumed bytes */
+        memmove(s->buf, s->buf + s->pos, avail);
+        s->base += s->pos;
+        s->len = avail;
+        s->pos = 0;
+    }
+    s->seen = 0;
+    if (need > s->cap || !s->buf) {
+        size_t cap = ep__rs_grown_cap(s, need);
+        uint8_t *p = (uint8_t *)ep_realloc(s->alloc, s->buf, cap);
+        if (!p)
+            return ep_error_set(s->err, EP_ERR_NOMEM, s->base, "no memory for a %lu-byte read buffer",
+                                (unsigned long)cap);
+        s->buf = p;
+        s->cap = cap;
+    }
+    while (s->len < need) {
+        uint64_t unread = s->end - (s->base + s->len);
+        size_t want = s->cap - s->len, got = 0;
+        ep_result r;
+        if ((uint64_t)want > unread) want = (size_t)unread;
+        r = s->vfs->read(s->vfs, s->f, s->base + s->len, s->buf + s->len, want, &got, s->err);
+        if (r) return r;
+        s->len += got;
+        if (got < want) { /* the file is shorter than it was */
+            s->end = s->base + s->len;
+            if (s->len < need) return EP_ERR_EOF;
+        }
+    }
+    return EP_OK;
+}
+/* ---- end src/file/stream.c ---- */
+
 /* ---- begin src/file/keyfile.c ---- */
 /* keyfile: reading and writing key files through the vfs. The key object
  * and the parser live in crypto (no I/O there); this is the file layer's
@@ -7265,11 +7953,8 @@ EP_API ep_result ep_key_load_file(ep_vfs *vfs, const char *path, const ep_alloca
     ep_result r;
     if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "key file: missing argument");
     *out = NULL;
-    if (!vfs) {
-        r = ep_vfs_os_init(&os);
-        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
-        vfs = &os;
-    }
+    if ((r = ep__vfs_pick(vfs, &os, &vfs)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
     r = ep_vfs_read_all(vfs, path, alloc, EP__KEY_FILE_CAP, &data, &len, err);
     if (r == EP_ERR_LIMIT)
         return ep_error_set(err, EP_ERR_KEY_FILE, UINT64_MAX, "key file %s: too large to be a key", path);
@@ -7323,11 +8008,8 @@ EP_API ep_result ep_key_generate_file(ep_vfs *vfs, const char *path, ep_error *e
     ep_result r;
     size_t i;
     if (!path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "key file: missing path");
-    if (!vfs) {
-        r = ep_vfs_os_init(&os);
-        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
-        vfs = &os;
-    }
+    if ((r = ep__vfs_pick(vfs, &os, &vfs)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
     r = ep_random_bytes(key, sizeof key);
     if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no randomness from the OS", path);
     for (i = 0; i < EP_KEY_SIZE; i++) {
@@ -7357,7 +8039,10 @@ EP_API ep_result ep_key_generate_file(ep_vfs *vfs, const char *path, ep_error *e
 /* ---- end src/file/keyfile.c ---- */
 
 /* ---- begin src/file/aof.c ---- */
-/* aof: the ember AOF writer and reader on a vfs (see aof.h for the contract). */
+/* aof: the ember AOF writer and reader on the stream core (see aof.h for the
+ * contract). This file holds the AOF's own rules (header, record framing,
+ * CRC / GCM, torn tail or damage, the resync window); buffering, flush,
+ * sync, fsync policy, poisoning and cut-back live in file/stream.c. */
 
 
 /* From codec_aof.c. */
@@ -7365,7 +8050,10 @@ EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, si
 
 static const uint8_t ep__aof_magic[4] = {'E', 'A', 'O', 'F'};
 
-EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size_t cap) {
+#define EP__AOF_DEFAULT_CHUNK (256u * 1024u)
+#define EP__AOF_DEFAULT_MAX_RECORD ((size_t)1 << 30)
+
+EP_API ep_result ep_aof_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap) {
     char name[32];
     if (!dir || !out) return EP_ERR_INVALID_ARG;
     snprintf(name, sizeof name, "shard-%lu.aof", (unsigned long)shard_id);
@@ -7385,16 +8073,10 @@ static char *ep__aof_strdup(const ep_allocator *a, const char *s, const char *su
 /* ==== reading (shared by the reader and the writer's open scan) ========== */
 
 typedef struct ep__aof_rd {
-    ep_vfs *vfs;
-    ep_file *f;
+    ep__rstream rs;      /* the file's bytes after the header */
     const ep_allocator *alloc;
     const ep_key *key;
     uint8_t version;
-    uint8_t *buf;        /* file bytes [base, base + len) */
-    size_t cap, len, pos;
-    uint64_t base;
-    int at_eof;          /* nothing in the file after base + len */
-    size_t chunk, max_record;
     uint8_t *plain;      /* v3: the decrypted record */
     size_t plain_cap;
     uint64_t records;
@@ -7402,32 +8084,26 @@ typedef struct ep__aof_rd {
     ep_result fail;
     uint64_t good_end, tail;
     ep_error err;
-    ep__views_hook views_hook; /* called before views handed out go stale */
-    void *views_user;
 } ep__aof_rd;
 
-static void ep__aof_rd_views_end(ep__aof_rd *rd) {
-    if (rd->views_hook) rd->views_hook(rd->views_user);
-}
-
-static void ep__aof_rd_init(ep__aof_rd *rd, ep_vfs *vfs, ep_file *f, const ep_allocator *alloc, const ep_key *key,
-                            size_t chunk, size_t max_record) {
+/* The records start after the header; rd must not move afterwards. */
+static ep_result ep__aof_rd_init(ep__aof_rd *rd, ep_vfs *vfs, ep_file *f, const ep_allocator *alloc,
+                                 const ep_key *key, uint8_t version, size_t chunk, size_t max_record) {
     memset(rd, 0, sizeof *rd);
-    rd->vfs = vfs;
-    rd->f = f;
     rd->alloc = alloc;
     rd->key = key;
-    rd->chunk = chunk ? chunk : 256u * 1024u;
-    rd->max_record = max_record ? max_record : (size_t)1 << 30;
-    if (rd->chunk < 64) rd->chunk = 64;
+    rd->version = version;
+    rd->good_end = EP_AOF_HEADER_SIZE;
     ep_error_clear(&rd->err);
+    return ep__rs_init(&rd->rs, vfs, f, alloc, EP_AOF_HEADER_SIZE, chunk ? chunk : EP__AOF_DEFAULT_CHUNK,
+                       max_record ? max_record : EP__AOF_DEFAULT_MAX_RECORD, &rd->err);
 }
 
 static void ep__aof_rd_free(ep__aof_rd *rd) {
-    ep_free(rd->alloc, rd->buf);
+    ep__rs_free(&rd->rs);
     if (rd->plain) ep__wipe(rd->plain, rd->plain_cap);
     ep_free(rd->alloc, rd->plain);
-    rd->buf = rd->plain = NULL;
+    rd->plain = NULL;
 }
 
 /* Header check shared by reader and writer; buf holds got (<= 5) bytes. */
@@ -7439,39 +8115,6 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
     if (got < 5) return ep_error_set(err, EP_ERR_EOF, got, "AOF header ends before its version byte");
     if (h[4] == 0 || h[4] > EP_AOF_VERSION_ENCRYPTED)
         return ep_error_set(err, EP_ERR_BAD_VERSION, 4, "unsupported AOF format version %u", (unsigned)h[4]);
-    return EP_OK;
-}
-
-/* Moves the unread bytes to the front and reads more, growing the buffer
- * when a single record does not fit. */
-static ep_result ep__aof_rd_fill(ep__aof_rd *rd) {
-    size_t got = 0;
-    ep_result r;
-    ep__aof_rd_views_end(rd);
-    if (rd->pos > 0) {
-        memmove(rd->buf, rd->buf + rd->pos, rd->len - rd->pos);
-        rd->base += rd->pos;
-        rd->len -= rd->pos;
-        rd->pos = 0;
-    }
-    if (rd->len == rd->cap) {
-        size_t ncap = rd->cap ? rd->cap * 2 : rd->chunk;
-        uint8_t *p;
-        if (rd->cap >= rd->max_record)
-            return ep_error_set(&rd->err, EP_ERR_LIMIT, rd->base,
-                                "record at offset %llu is larger than the reader's %lu-byte cap",
-                                (unsigned long long)rd->base, (unsigned long)rd->max_record);
-        if (ncap > rd->max_record || ncap < rd->cap) ncap = rd->max_record;
-        p = (uint8_t *)ep_realloc(rd->alloc, rd->buf, ncap);
-        if (!p) return ep_error_set(&rd->err, EP_ERR_NOMEM, rd->base, "no memory for a %lu-byte read buffer",
-                                    (unsigned long)ncap);
-        rd->buf = p;
-        rd->cap = ncap;
-    }
-    r = rd->vfs->read(rd->vfs, rd->f, rd->base + rd->len, rd->buf + rd->len, rd->cap - rd->len, &got, &rd->err);
-    if (r) return r;
-    if (got < rd->cap - rd->len) rd->at_eof = 1;
-    rd->len += got;
     return EP_OK;
 }
 
@@ -7502,7 +8145,7 @@ static ep_result ep__aof_rd_open_sealed(ep__aof_rd *rd, const uint8_t *p, size_t
     size_t ct = total - EP_NONCE_SIZE - 4, used;
     ep_result r;
     if (ct < EP_TAG_SIZE) return EP_ERR_DECRYPT;
-    ep__aof_rd_views_end(rd); /* the plaintext buffer is about to be overwritten */
+    ep__rs_views_end(&rd->rs); /* the plaintext buffer is about to be overwritten */
     if (rd->plain_cap < ct) {
         uint8_t *np = (uint8_t *)ep_malloc(rd->alloc, ct);
         if (!np) return EP_ERR_NOMEM;
@@ -7524,23 +8167,24 @@ static ep_result ep__aof_rd_verify(ep__aof_rd *rd, const uint8_t *p, size_t tota
     return ep_aof_validate(rec);
 }
 
-/* Does a complete record with a valid CRC / GCM tag start at buf[at]? */
-static int ep__aof_rd_valid_at(ep__aof_rd *rd, size_t at) {
+/* Does a complete record with a valid CRC / GCM tag start at p (avail bytes loaded)? */
+static int ep__aof_rd_valid_at(ep__aof_rd *rd, const uint8_t *p, size_t avail) {
     ep_aof_record rec;
     size_t total;
-    const uint8_t *p = rd->buf + at;
-    if (ep__aof_rd_extent(rd, p, rd->len - at, &rec, &total) != EP_OK) return 0;
+    if (ep__aof_rd_extent(rd, p, avail, &rec, &total) != EP_OK) return 0;
     if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
     return ep_crc32(p, total - 4) == ep_load_u32le(p + total - 4);
 }
 
-/* First offset in (pos, pos + window] of the loaded bytes where a valid
- * record starts, or 0 if none. */
-static size_t ep__aof_rd_resync(ep__aof_rd *rd, size_t pos) {
-    size_t at, last = rd->len;
-    if (last - pos > EP_AOF_RESYNC_WINDOW) last = pos + EP_AOF_RESYNC_WINDOW;
-    for (at = pos + 1; at < last; at++)
-        if (ep__aof_rd_valid_at(rd, at)) return at;
+/* The AOF's resync rule: the first offset in (0, EP_AOF_RESYNC_WINDOW] of
+ * the loaded bytes after the read position where a valid record starts, or
+ * 0 if none. */
+static size_t ep__aof_rd_resync(ep__aof_rd *rd) {
+    const uint8_t *p = ep__rs_ptr(&rd->rs);
+    size_t at, last = ep__rs_avail(&rd->rs);
+    if (last > EP_AOF_RESYNC_WINDOW) last = EP_AOF_RESYNC_WINDOW;
+    for (at = 1; at < last; at++)
+        if (ep__aof_rd_valid_at(rd, p + at, ep__rs_avail(&rd->rs) - at)) return at;
     return 0;
 }
 
@@ -7574,54 +8218,62 @@ static ep_result ep__aof_rd_fail(ep__aof_rd *rd, ep_result code, uint64_t off, c
     return code;
 }
 
-/* The record at pos is cut short by the end of the file: torn tail, or a
- * damaged length that hides later records? */
+/* The record at the read position is cut short by the end of the file:
+ * torn tail, or a damaged length that hides later records? */
 static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
-    size_t later = ep__aof_rd_resync(rd, rd->pos);
-    uint64_t off = rd->base + rd->pos;
+    size_t later = ep__aof_rd_resync(rd);
+    uint64_t off = ep__rs_offset(&rd->rs);
     if (later) {
         char why[96];
         snprintf(why, sizeof why, "runs past the end, yet a valid record starts at %llu (damaged length?)",
-                 (unsigned long long)(rd->base + later));
+                 (unsigned long long)(off + later));
         return ep__aof_rd_fail(rd, EP_ERR_CORRUPT, off, why, 0);
     }
     rd->end = EP_AOF_END_TORN;
     rd->good_end = off;
-    rd->tail = rd->len - rd->pos;
+    rd->tail = ep__rs_left(&rd->rs);
     return EP_END;
+}
+
+/* The record at the read position needs more bytes than are loaded: the
+ * end of the file (torn tail or damage), or a refill. Out of the loop below
+ * so that its hot path stays small. */
+static ep_result ep__aof_rd_more(ep__aof_rd *rd, size_t avail) {
+    ep_result r;
+    if (ep__rs_at_eof(&rd->rs)) return ep__aof_rd_short(rd);
+    r = ep__rs_fill(&rd->rs, avail + 1);
+    if (r == EP_OK || r == EP_ERR_EOF) return EP_OK; /* EOF: the file shrank; the loop sees the end */
+    rd->end = EP_AOF_END_ERROR;
+    rd->fail = r;
+    rd->good_end = ep__rs_offset(&rd->rs);
+    rd->err.index = rd->records;
+    return r;
 }
 
 /* The reading loop: EP_OK with a record, EP_END, or an error. */
 static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
     for (;;) {
-        size_t avail = rd->len - rd->pos, total = 0;
-        const uint8_t *p = rd->buf ? rd->buf + rd->pos : NULL; /* no arithmetic on NULL before the first fill */
+        size_t avail = ep__rs_avail(&rd->rs), total = 0;
+        const uint8_t *p = ep__rs_ptr(&rd->rs);
         ep_result r;
         if (rd->end == EP_AOF_END_ERROR) return rd->fail;
         if (rd->end != EP_AOF_READING) return EP_END;
-        if (avail == 0 && rd->at_eof) {
+        if (avail == 0 && ep__rs_at_eof(&rd->rs)) {
             rd->end = EP_AOF_END_CLEAN;
-            rd->good_end = rd->base + rd->pos;
+            rd->good_end = ep__rs_offset(&rd->rs);
             return EP_END;
         }
         r = avail ? ep__aof_rd_extent(rd, p, avail, rec, &total) : EP_ERR_EOF;
         if (r == EP_ERR_EOF) {
-            if (rd->at_eof) return ep__aof_rd_short(rd);
-            if ((r = ep__aof_rd_fill(rd)) != EP_OK) {
-                rd->end = EP_AOF_END_ERROR;
-                rd->fail = r;
-                rd->good_end = rd->base + rd->pos;
-                rd->err.index = rd->records;
-                return r;
-            }
+            if ((r = ep__aof_rd_more(rd, avail)) != EP_OK) return r;
             continue;
         }
-        if (r) return ep__aof_rd_fail(rd, r, rd->base + rd->pos, ep__aof_what(r), p[0]);
+        if (r) return ep__aof_rd_fail(rd, r, ep__rs_offset(&rd->rs), ep__aof_what(r), p[0]);
         if ((r = ep__aof_rd_verify(rd, p, total, rec)) != EP_OK)
-            return ep__aof_rd_fail(rd, r, rd->base + rd->pos, ep__aof_what(r), p[0]);
-        rd->pos += total;
+            return ep__aof_rd_fail(rd, r, ep__rs_offset(&rd->rs), ep__aof_what(r), p[0]);
+        ep__rs_skip(&rd->rs, total);
         rd->records++;
-        rd->good_end = rd->base + rd->pos;
+        rd->good_end = ep__rs_offset(&rd->rs);
         return EP_OK;
     }
 }
@@ -7630,25 +8282,25 @@ static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
 
 struct ep_aof_reader {
     ep_vfs os_vfs;
+    ep_vfs *vfs;
+    ep_file *f;
     ep__aof_rd rd;
 };
 
 EP_API void ep_aof_reader_config_init(ep_aof_reader_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
-    cfg->chunk_size = 256u * 1024u;
-    cfg->max_record_size = (size_t)1 << 30;
+    cfg->chunk_size = EP__AOF_DEFAULT_CHUNK;
+    cfg->max_record_size = EP__AOF_DEFAULT_MAX_RECORD;
 }
 
-/* Reads and checks the header of an open file; sets rd->version. */
-static ep_result ep__aof_rd_header(ep__aof_rd *rd) {
+/* Reads and checks the header of an open file. */
+static ep_result ep__aof_read_header(ep_vfs *vfs, ep_file *f, uint8_t *version, ep_error *err) {
     uint8_t h[EP_AOF_HEADER_SIZE];
     size_t got = 0;
-    ep_result r = rd->vfs->read(rd->vfs, rd->f, 0, h, sizeof h, &got, &rd->err);
+    ep_result r = vfs->read(vfs, f, 0, h, sizeof h, &got, err);
     if (r) return r;
-    if ((r = ep__aof_check_header(h, got, &rd->err)) != EP_OK) return r;
-    rd->version = h[4];
-    rd->base = EP_AOF_HEADER_SIZE;
-    rd->good_end = EP_AOF_HEADER_SIZE;
+    if ((r = ep__aof_check_header(h, got, err)) != EP_OK) return r;
+    *version = h[4];
     return EP_OK;
 }
 
@@ -7657,8 +8309,8 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
     ep_aof_reader_config def;
     const ep_allocator *alloc;
     ep_aof_reader *r;
-    ep_vfs *vfs;
-    ep_file *f = NULL;
+    ep_error e;
+    uint8_t version = 0;
     ep_result res;
     if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "reader open: NULL argument");
     *out = NULL;
@@ -7669,27 +8321,23 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
     alloc = cfg->alloc;
     r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
-    vfs = cfg->vfs;
-    if (!vfs) {
-        if ((res = ep_vfs_os_init(&r->os_vfs)) != EP_OK) {
-            ep_free(alloc, r);
-            return ep_error_set(err, res, UINT64_MAX, "no OS file system in this build");
-        }
-        vfs = &r->os_vfs;
-    }
-    ep__aof_rd_init(&r->rd, vfs, NULL, alloc, cfg->key, cfg->chunk_size, cfg->max_record_size);
-    res = vfs->open(vfs, path, EP_OPEN_READ, &f, &r->rd.err);
-    if (res == EP_OK) {
-        r->rd.f = f;
-        res = ep__aof_rd_header(&r->rd);
-    }
-    if (res == EP_OK && r->rd.version == EP_AOF_VERSION_ENCRYPTED && !cfg->key)
-        res = ep_error_set(&r->rd.err, EP_ERR_ENCRYPTION_REQUIRED, 4,
+    memset(r, 0, sizeof *r);
+    ep_error_clear(&e);
+    res = ep__vfs_pick(cfg->vfs, &r->os_vfs, &r->vfs);
+    if (res) ep_error_set(&e, res, UINT64_MAX, "no OS file system in this build");
+    if (res == EP_OK) res = r->vfs->open(r->vfs, path, EP_OPEN_READ, &r->f, &e);
+    if (res == EP_OK) res = ep__aof_read_header(r->vfs, r->f, &version, &e);
+    if (res == EP_OK && version == EP_AOF_VERSION_ENCRYPTED && !cfg->key)
+        res = ep_error_set(&e, EP_ERR_ENCRYPTION_REQUIRED, 4,
                            "AOF file is encrypted (version 3); a key is needed to read it");
+    if (res == EP_OK)
+        res = ep__aof_rd_init(&r->rd, r->vfs, r->f, alloc, cfg->key, version, cfg->chunk_size, cfg->max_record_size);
     if (res != EP_OK) {
-        if (err) *err = r->rd.err;
-        if (err) err->code = res;
-        if (f) vfs->close(vfs, f, NULL);
+        if (err) {
+            *err = r->rd.err.code ? r->rd.err : e;
+            err->code = res;
+        }
+        if (r->f) r->vfs->close(r->vfs, r->f, NULL);
         ep__aof_rd_free(&r->rd);
         ep_free(alloc, r);
         return res;
@@ -7704,11 +8352,10 @@ EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec) {
 }
 
 EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_hook fn, void *user) {
-    r->rd.views_hook = fn;
-    r->rd.views_user = user;
+    ep__rs_set_hook(&r->rd.rs, fn, user);
 }
 
-EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out) {
+EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     memset(out, 0, sizeof *out);
     out->end = r->rd.end;
     out->version = r->rd.version;
@@ -7725,7 +8372,7 @@ EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r) {
 
 EP_API void ep_aof_reader_close(ep_aof_reader *r) {
     if (!r) return;
-    if (r->rd.f) r->rd.vfs->close(r->rd.vfs, r->rd.f, NULL);
+    if (r->f) r->vfs->close(r->vfs, r->f, NULL);
     ep__aof_rd_free(&r->rd);
     ep_free(r->rd.alloc, r);
 }
@@ -7738,90 +8385,25 @@ struct ep_aof_writer {
     const ep_allocator *alloc;
     ep_aof_writer_config cfg;
     char *path, *tmp_path, *dir;
-    ep_file *f;
     uint8_t version;
-    ep_buf buf;           /* bytes not yet handed to the OS; buf[0] is at file offset flushed */
+    ep__wstream s;        /* the file, its buffer, policy, stats and poisoning */
     ep_buf scratch;       /* items built by the per-kind helpers */
-    size_t call_start;    /* buf.len when the current call began */
-    uint64_t flushed, synced;
-    uint64_t records, syncs, trimmed;
-    uint64_t last_sync_ms;
-    int in_batch;
-    int poisoned;
+    uint64_t trimmed;
     uint8_t nonce_pool[EP_NONCE_SIZE * 32];
     size_t nonce_left;
     ep_error err;
 };
 
-static uint64_t ep__aof_now(const ep_aof_writer *w) {
-    return w->cfg.clock_ms ? w->cfg.clock_ms(w->cfg.clock_user) : ep__clock_monotonic_ms();
-}
-
 EP_API void ep_aof_writer_config_init(ep_aof_writer_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->fsync = EP_FSYNC_EVERYSEC;
     cfg->buffer_size = 64u * 1024u;
-}
-
-/* Marks the writer dead after a failed sync (never retried: after a failed
- * fsync the kernel may have dropped the dirty pages, so a retry that
- * succeeds would lie). The first failure's detail stays in w->err. */
-static ep_result ep__aof_poison(ep_aof_writer *w, ep_result code) {
-    w->poisoned = 1;
-    return code;
+    cfg->scan_buffer_size = EP__AOF_DEFAULT_CHUNK;
 }
 
 static ep_result ep__aof_usable(ep_aof_writer *w) {
     if (!w) return EP_ERR_INVALID_ARG;
-    if (w->poisoned) return EP_ERR_POISONED;
-    return EP_OK;
-}
-
-/* Writes the buffer at the end of the file. On failure the file is cut back
- * to the last complete record (or the writer is poisoned if that fails too)
- * and the buffer is kept. */
-static ep_result ep__aof_flush(ep_aof_writer *w) {
-    ep_result r;
-    if (w->buf.len == 0) return EP_OK;
-    r = w->vfs->write(w->vfs, w->f, w->flushed, w->buf.data, w->buf.len, &w->err);
-    if (r != EP_OK) {
-        ep_error tmp;
-        if (w->vfs->truncate(w->vfs, w->f, w->flushed, &tmp) != EP_OK) return ep__aof_poison(w, r);
-        return r;
-    }
-    w->flushed += w->buf.len;
-    w->buf.len = 0;
-    w->call_start = 0;
-    /* Give back memory taken by one large record. */
-    if (w->buf.cap > 4 * w->cfg.buffer_size) {
-        ep_buf_free(&w->buf);
-        ep_buf_init(&w->buf, w->alloc);
-        (void)ep_buf_reserve(&w->buf, w->cfg.buffer_size + 64);
-        w->buf.err = EP_OK;
-    }
-    return EP_OK;
-}
-
-static ep_result ep__aof_sync(ep_aof_writer *w) {
-    ep_result r = ep__aof_flush(w);
-    if (r) return r;
-    r = w->vfs->sync(w->vfs, w->f, &w->err);
-    if (r) return ep__aof_poison(w, r);
-    w->synced = w->flushed;
-    w->syncs++;
-    w->last_sync_ms = ep__aof_now(w);
-    return EP_OK;
-}
-
-/* EVERYSEC: sync once a second has passed since the last one. */
-static ep_result ep__aof_maybe_sync(ep_aof_writer *w) {
-    uint64_t now = ep__aof_now(w);
-    if (now - w->last_sync_ms < 1000 && now >= w->last_sync_ms) return EP_OK;
-    if (w->flushed + w->buf.len == w->synced) {
-        w->last_sync_ms = now;
-        return EP_OK;
-    }
-    return ep__aof_sync(w);
+    return ep__ws_usable(&w->s);
 }
 
 /* A fresh nonce: from the caller's hook, else from a pool of OS random
@@ -7842,89 +8424,58 @@ static ep_result ep__aof_nonce(ep_aof_writer *w, uint8_t *out) {
 /* v3: [nonce][ct_len][ct + tag]. The plaintext is encoded in place where
  * the ciphertext goes and sealed over itself: no copy, and no plaintext
  * left behind in memory. */
-static ep_result ep__aof_put_sealed(ep_aof_writer *w, const ep_aof_record *rec) {
-    size_t start = w->buf.len, n = 0;
+static ep_result ep__aof_put_sealed(ep_aof_writer *w, ep_buf *b, const ep_aof_record *rec) {
+    size_t start = b->len, n = 0;
     uint8_t *env;
     ep_result r;
-    if ((r = ep_buf_reserve(&w->buf, EP_NONCE_SIZE + 4)) != EP_OK) return r;
-    w->buf.len += EP_NONCE_SIZE + 4;
-    if ((r = ep__aof_encode_into(&w->buf, rec, &n)) != EP_OK) return r;
-    if ((r = ep_buf_reserve(&w->buf, EP_TAG_SIZE)) != EP_OK) return r;
-    env = w->buf.data + start;
+    if ((r = ep_buf_reserve(b, EP_NONCE_SIZE + 4)) != EP_OK) return r;
+    b->len += EP_NONCE_SIZE + 4;
+    if ((r = ep__aof_encode_into(b, rec, &n)) != EP_OK) return r;
+    if ((r = ep_buf_reserve(b, EP_TAG_SIZE)) != EP_OK) return r;
+    env = b->data + start;
     if ((r = ep__aof_nonce(w, env)) != EP_OK) return r;
     ep_store_u32le(env + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
     r = ep_key_seal_nonce(w->cfg.key, env, env + EP_NONCE_SIZE + 4, n, env + EP_NONCE_SIZE + 4);
     if (r != EP_OK) return r;
-    w->buf.len += EP_TAG_SIZE;
+    b->len += EP_TAG_SIZE;
     return EP_OK;
 }
 
-/* Appends one record (sealed for v3) to the buffer. */
+/* Encodes one record (sealed for v3) into the stream's buffer. On failure
+ * the caller rewinds the call; plaintext is wiped first. */
 static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
-    size_t start = w->buf.len, n = 0;
+    ep_buf *b = ep__ws_buf(&w->s);
+    size_t start = b->len, n = 0;
     ep_result r = ep_aof_validate(rec);
     if (r) return ep_error_set(&w->err, r, UINT64_MAX, "refusing to write a %s record: %s",
                                ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep__aof_what(r));
     if (w->version != EP_AOF_VERSION_ENCRYPTED) {
-        if ((r = ep__aof_encode_into(&w->buf, rec, &n)) == EP_OK && (r = ep_buf_reserve(&w->buf, 4)) == EP_OK) {
-            ep_store_u32le(w->buf.data + w->buf.len, ep_crc32(w->buf.data + start, n));
-            w->buf.len += 4;
+        if ((r = ep__aof_encode_into(b, rec, &n)) == EP_OK && (r = ep_buf_reserve(b, 4)) == EP_OK) {
+            ep_store_u32le(b->data + b->len, ep_crc32(b->data + start, n));
+            b->len += 4;
         }
     } else {
-        r = ep__aof_put_sealed(w, rec);
+        r = ep__aof_put_sealed(w, b, rec);
+        if (r && b->len > start && b->data) ep__wipe(b->data + start, b->len - start);
     }
-    if (r) {
-        if (w->version == EP_AOF_VERSION_ENCRYPTED && w->buf.len > start && w->buf.data)
-            ep__wipe(w->buf.data + start, w->buf.len - start); /* plaintext never left behind */
-        w->buf.len = start;
-        w->buf.err = EP_OK;
+    if (r)
         return ep_error_set(&w->err, r, UINT64_MAX, "cannot encode a %s record: %s",
                             ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep_result_str(r));
-    }
-    w->records++;
+    ep__ws_records(&w->s, 1);
     return EP_OK;
-}
-
-/* After a call's records are buffered: apply the policy. */
-static ep_result ep__aof_after(ep_aof_writer *w) {
-    if (w->in_batch) return w->buf.len >= w->cfg.buffer_size ? ep__aof_flush(w) : EP_OK;
-    if (w->cfg.fsync == EP_FSYNC_ALWAYS) return ep__aof_sync(w);
-    if (w->buf.len >= w->cfg.buffer_size) {
-        ep_result r = ep__aof_flush(w);
-        if (r) return r;
-    }
-    if (w->cfg.fsync == EP_FSYNC_EVERYSEC) return ep__aof_maybe_sync(w);
-    return EP_OK;
-}
-
-/* A failed call takes its unflushed records back out of the buffer. */
-static ep_result ep__aof_undo(ep_aof_writer *w, uint64_t records_before, ep_result r) {
-    if (w->call_start <= w->buf.len) w->buf.len = w->call_start;
-    w->records = records_before;
-    return r;
-}
-
-/* The call's records are buffered: apply the policy, or take them back out. */
-static ep_result ep__aof_commit(ep_aof_writer *w, uint64_t records_before) {
-    ep_result r = ep__aof_after(w);
-    if (r != EP_OK && !w->poisoned) return ep__aof_undo(w, records_before, r);
-    return r;
 }
 
 EP_API ep_result ep_aof_append_batch(ep_aof_writer *w, const ep_aof_record *recs, size_t n) {
     ep_result r = ep__aof_usable(w);
-    uint64_t before;
     size_t i;
     if (r) return r;
     if (n && !recs) return EP_ERR_INVALID_ARG;
-    before = w->records;
-    w->call_start = w->buf.len;
+    ep__ws_mark(&w->s);
     for (i = 0; i < n; i++) {
-        if ((r = ep__aof_put(w, &recs[i])) != EP_OK) return ep__aof_undo(w, before, r);
-        /* Keep the buffer bounded inside long batches. */
-        if (w->buf.len >= w->cfg.buffer_size && (r = ep__aof_flush(w)) != EP_OK) return ep__aof_undo(w, before, r);
+        if ((r = ep__aof_put(w, &recs[i])) != EP_OK) return ep__ws_rewind(&w->s, r);
+        if ((r = ep__ws_bound(&w->s)) != EP_OK) return ep__ws_rewind(&w->s, r); /* long batches stay bounded */
     }
-    return ep__aof_commit(w, before);
+    return ep__ws_end_call(&w->s);
 }
 
 EP_API ep_result ep_aof_append(ep_aof_writer *w, const ep_aof_record *rec) {
@@ -7933,101 +8484,81 @@ EP_API ep_result ep_aof_append(ep_aof_writer *w, const ep_aof_record *rec) {
 
 EP_API ep_result ep_aof_batch_begin(ep_aof_writer *w) {
     ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    if (w->in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "batch already open");
-    w->in_batch = 1;
-    return EP_OK;
+    return r ? r : ep__ws_batch_begin(&w->s);
 }
 
 EP_API ep_result ep_aof_batch_end(ep_aof_writer *w) {
     ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    if (!w->in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "no batch open");
-    w->in_batch = 0;
-    w->call_start = w->buf.len; /* the batch's appends already returned OK */
-    return ep__aof_after(w);
+    return r ? r : ep__ws_batch_end(&w->s);
 }
 
 EP_API ep_result ep_aof_writer_flush(ep_aof_writer *w) {
     ep_result r = ep__aof_usable(w);
-    return r ? r : ep__aof_flush(w);
+    return r ? r : ep__ws_flush(&w->s);
 }
 
 EP_API ep_result ep_aof_writer_sync(ep_aof_writer *w) {
     ep_result r = ep__aof_usable(w);
-    return r ? r : ep__aof_sync(w);
+    return r ? r : ep__ws_sync(&w->s);
 }
 
 EP_API ep_result ep_aof_writer_tick(ep_aof_writer *w) {
     ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    if (w->cfg.fsync != EP_FSYNC_EVERYSEC || w->in_batch) return EP_OK;
-    return ep__aof_maybe_sync(w);
+    return r ? r : ep__ws_tick(&w->s);
 }
 
 EP_API const ep_error *ep_aof_writer_error(const ep_aof_writer *w) {
     return &w->err;
 }
 
-EP_API void ep_aof_writer_stats_get(const ep_aof_writer *w, ep_aof_writer_stats *out) {
+EP_API void ep_aof_writer_stats(const ep_aof_writer *w, ep_aof_stats *out) {
     memset(out, 0, sizeof *out);
     out->version = w->version;
-    out->records = w->records;
-    out->size = w->flushed + w->buf.len;
-    out->flushed_offset = w->flushed;
-    out->synced_offset = w->synced;
-    out->syncs = w->syncs;
+    out->records = w->s.records;
+    out->size = ep__ws_size(&w->s);
+    out->flushed_offset = w->s.flushed;
+    out->synced_offset = w->s.synced;
+    out->syncs = w->s.syncs;
     out->trimmed_bytes = w->trimmed;
 }
 
-/* Writes a fresh header at offset 0 of f and syncs it. */
+/* A fresh header at offset 0 of f, synced (before any record can follow it). */
 static ep_result ep__aof_write_header(ep_aof_writer *w, ep_file *f, uint8_t version) {
     uint8_t h[EP_AOF_HEADER_SIZE];
+    ep__wstream hs;
     ep_result r;
     memcpy(h, ep__aof_magic, 4);
     h[4] = version;
-    if ((r = w->vfs->write(w->vfs, f, 0, h, sizeof h, &w->err)) != EP_OK) return r;
-    return w->vfs->sync(w->vfs, f, &w->err);
+    ep__ws_init(&hs, w->vfs, f, w->alloc, 0, &w->err);
+    r = ep__ws_put(&hs, h, sizeof h, 0);
+    if (r == EP_OK) r = ep__ws_sync(&hs);
+    ep__ws_free(&hs);
+    return r;
 }
 
-static ep_result ep__aof_lock(ep_aof_writer *w, ep_file *f) {
-    ep_error tmp;
-    ep_result r = w->vfs->lock(w->vfs, f, &tmp);
-    if (r == EP_ERR_UNSUPPORTED) return EP_OK;
-    if (r) {
-        w->err = tmp;
-        return ep_error_set(&w->err, r, UINT64_MAX, "AOF %s is in use by another writer (%s)", w->path,
-                            ep_result_str(r));
-    }
-    return EP_OK;
-}
-
-/* After an error at rd->pos: is the rest of the file (at most the resync
- * window) damage with no valid record in it? */
+/* After an error at the read position: is the rest of the file (at most the
+ * resync window) damage with no valid record in it? */
 static int ep__aof_rd_damaged_tail(ep__aof_rd *rd) {
+    uint64_t left = ep__rs_left(&rd->rs);
     if (rd->end != EP_AOF_END_ERROR || rd->fail == EP_ERR_IO || rd->fail == EP_ERR_NOMEM) return 0;
-    while (!rd->at_eof) {
-        if (rd->len - rd->pos > EP_AOF_RESYNC_WINDOW || ep__aof_rd_fill(rd) != EP_OK) return 0;
-    }
-    if (rd->len - rd->pos > EP_AOF_RESYNC_WINDOW) return 0;
-    return ep__aof_rd_resync(rd, rd->pos) == 0;
+    if (left > EP_AOF_RESYNC_WINDOW || ep__rs_fill(&rd->rs, (size_t)left) != EP_OK) return 0;
+    return ep__aof_rd_resync(rd) == 0;
 }
 
-/* Scans the records of an existing file and cuts a torn tail off. */
-static ep_result ep__aof_scan(ep_aof_writer *w) {
+/* Scans the records of an existing file and cuts a torn tail off; *end is
+ * where appends continue. */
+static ep_result ep__aof_scan(ep_aof_writer *w, ep_file *f, uint64_t *end) {
     ep__aof_rd rd;
     ep_aof_record rec;
-    ep_result r;
-    ep__aof_rd_init(&rd, w->vfs, w->f, w->alloc, w->cfg.key, 0, 0);
-    rd.version = w->version;
-    rd.base = rd.good_end = EP_AOF_HEADER_SIZE;
-    while ((r = ep__aof_rd_next(&rd, &rec)) == EP_OK) {
-    }
+    ep_result r = ep__aof_rd_init(&rd, w->vfs, f, w->alloc, w->cfg.key, w->version, w->cfg.scan_buffer_size, 0);
+    if (r == EP_OK)
+        while ((r = ep__aof_rd_next(&rd, &rec)) == EP_OK) {
+        }
     if (r == EP_END) r = EP_OK;
     if (r != EP_OK && w->cfg.repair_tail && ep__aof_rd_damaged_tail(&rd)) {
         rd.end = EP_AOF_END_TORN;
-        rd.good_end = rd.base + rd.pos;
-        rd.tail = rd.len - rd.pos;
+        rd.good_end = ep__rs_offset(&rd.rs);
+        rd.tail = ep__rs_left(&rd.rs);
         r = EP_OK;
     }
     if (r != EP_OK) {
@@ -8036,10 +8567,10 @@ static ep_result ep__aof_scan(ep_aof_writer *w) {
             ep_error_set(&w->err, r, rd.err.offset, "refusing to append: %s", rd.err.message);
         w->err.index = rd.err.index;
     } else {
-        w->flushed = rd.good_end;
+        *end = rd.good_end;
         if (rd.end == EP_AOF_END_TORN) {
             w->trimmed = rd.tail;
-            r = w->vfs->truncate(w->vfs, w->f, rd.good_end, &w->err);
+            r = w->vfs->truncate(w->vfs, f, rd.good_end, &w->err);
         }
     }
     ep__aof_rd_free(&rd);
@@ -8047,15 +8578,15 @@ static ep_result ep__aof_scan(ep_aof_writer *w) {
 }
 
 /* Creates the header of an empty (or torn-header) file, or checks the
- * existing one and scans its records. */
-static ep_result ep__aof_prepare(ep_aof_writer *w) {
+ * existing one and scans its records; *end is where appends continue. */
+static ep_result ep__aof_prepare(ep_aof_writer *w, ep_file *f, uint64_t *end) {
     uint8_t h[EP_AOF_HEADER_SIZE], want = w->cfg.key ? EP_AOF_VERSION_ENCRYPTED : EP_AOF_VERSION_PLAIN;
     uint64_t size = 0;
     size_t got = 0;
     ep_result r;
     int fresh;
-    if ((r = w->vfs->size(w->vfs, w->f, &size, &w->err)) != EP_OK) return r;
-    if (size > 0 && (r = w->vfs->read(w->vfs, w->f, 0, h, sizeof h, &got, &w->err)) != EP_OK) return r;
+    if ((r = w->vfs->size(w->vfs, f, &size, &w->err)) != EP_OK) return r;
+    if (size > 0 && (r = w->vfs->read(w->vfs, f, 0, h, sizeof h, &got, &w->err)) != EP_OK) return r;
     /* Empty, or a header cut short by a crash while creating it: nothing
      * was ever acknowledged in such a file, so a fresh header is safe. */
     fresh = size < EP_AOF_HEADER_SIZE && memcmp(h, ep__aof_magic, got < 4 ? got : 4) == 0;
@@ -8064,11 +8595,11 @@ static ep_result ep__aof_prepare(ep_aof_writer *w) {
     if (w->cfg.repair_tail && size <= EP_AOF_HEADER_SIZE && (got < 5 || ep__aof_check_header(h, got, NULL) != EP_OK))
         fresh = 1;
     if (fresh) {
-        if (size && (r = w->vfs->truncate(w->vfs, w->f, 0, &w->err)) != EP_OK) return r;
-        if ((r = ep__aof_write_header(w, w->f, want)) != EP_OK) return r;
+        if (size && (r = w->vfs->truncate(w->vfs, f, 0, &w->err)) != EP_OK) return r;
+        if ((r = ep__aof_write_header(w, f, want)) != EP_OK) return r;
         if ((r = w->vfs->sync_dir(w->vfs, w->dir, &w->err)) != EP_OK) return r;
         w->version = want;
-        w->flushed = w->synced = EP_AOF_HEADER_SIZE;
+        *end = EP_AOF_HEADER_SIZE;
         return EP_OK;
     }
     if ((r = ep__aof_check_header(h, got, &w->err)) != EP_OK) return r;
@@ -8080,17 +8611,15 @@ static ep_result ep__aof_prepare(ep_aof_writer *w) {
                                        : "AOF %s is encrypted (version %u) but the writer has no key; appending "
                                          "plaintext records would make it unreadable - rewrite it to migrate",
                             w->path, (unsigned)w->version);
-    if ((r = ep__aof_scan(w)) != EP_OK) return r;
+    if ((r = ep__aof_scan(w, f, end)) != EP_OK) return r;
     /* Earlier sessions may have left unsynced bytes; make them durable so
      * synced_offset is true from here on. */
-    if ((r = w->vfs->sync(w->vfs, w->f, &w->err)) != EP_OK) return r;
-    w->synced = w->flushed;
-    return EP_OK;
+    return w->vfs->sync(w->vfs, f, &w->err);
 }
 
 static void ep__aof_writer_free(ep_aof_writer *w) {
     ep__wipe(w->nonce_pool, sizeof w->nonce_pool);
-    ep_buf_free(&w->buf);
+    ep__ws_free(&w->s);
     ep_buf_free(&w->scratch);
     ep_free(w->alloc, w->path);
     ep_free(w->alloc, w->tmp_path);
@@ -8102,6 +8631,8 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
                                     ep_error *err) {
     ep_aof_writer_config def;
     ep_aof_writer *w;
+    ep_file *f = NULL;
+    uint64_t end = EP_AOF_HEADER_SIZE;
     ep_result r;
     size_t dlen;
     if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "writer open: NULL argument");
@@ -8117,87 +8648,86 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     memset(w, 0, sizeof *w);
     w->cfg = *cfg;
     w->alloc = cfg->alloc;
-    if (!w->cfg.buffer_size) w->cfg.buffer_size = 64u * 1024u;
-    ep_buf_init(&w->buf, w->alloc);
     ep_buf_init(&w->scratch, w->alloc);
     ep_error_clear(&w->err);
-    w->vfs = cfg->vfs;
-    r = EP_OK;
-    if (!w->vfs) {
-        r = ep_vfs_os_init(&w->os_vfs);
-        w->vfs = &w->os_vfs;
-    }
+    r = ep__vfs_pick(cfg->vfs, &w->os_vfs, &w->vfs);
+    ep__ws_init(&w->s, w->vfs, NULL, w->alloc, EP_AOF_HEADER_SIZE, &w->err);
     dlen = strlen(path) + 1;
     w->path = ep__aof_strdup(w->alloc, path, NULL);
     w->tmp_path = ep__aof_strdup(w->alloc, path, ".tmp");
     w->dir = (char *)ep_malloc(w->alloc, dlen + 1);
-    if (r == EP_OK && (!w->path || !w->tmp_path || !w->dir || ep_buf_reserve(&w->buf, w->cfg.buffer_size + 64)))
+    if (r == EP_OK && (!w->path || !w->tmp_path || !w->dir))
         r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
+    if (r == EP_OK) r = ep__ws_config(&w->s, cfg->buffer_size, cfg->fsync, cfg->clock_ms, cfg->clock_user);
     if (r == EP_OK) r = ep_path_dirname(w->dir, dlen + 1, path);
-    if (r == EP_OK) r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &w->f, &w->err);
-    if (r == EP_OK) r = ep__aof_lock(w, w->f);
-    if (r == EP_OK) r = ep__aof_prepare(w);
+    if (r == EP_OK && cfg->create_dir) r = ep__stream_make_dirs(w->vfs, w->alloc, w->dir, &w->err);
+    if (r == EP_OK) r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &f, &w->err);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &w->err);
+    if (r == EP_OK) r = ep__aof_prepare(w, f, &end);
     if (r != EP_OK) {
         if (err) {
             *err = w->err;
             err->code = r;
         }
-        if (w->f) w->vfs->close(w->vfs, w->f, NULL);
+        if (f) w->vfs->close(w->vfs, f, NULL);
         ep__aof_writer_free(w);
         return r;
     }
-    w->last_sync_ms = ep__aof_now(w);
+    ep__ws_retarget(&w->s, f, end);
     *out = w;
     return EP_OK;
 }
 
 EP_API ep_result ep_aof_writer_close(ep_aof_writer *w) {
-    ep_result r = EP_OK, c;
+    ep_result r, c;
     if (!w) return EP_OK;
-    if (w->poisoned) r = EP_ERR_POISONED;
-    else if (w->cfg.fsync == EP_FSYNC_NO) r = ep__aof_flush(w);
-    else r = ep__aof_sync(w);
-    if (w->f) {
-        c = w->vfs->close(w->vfs, w->f, r ? NULL : &w->err);
+    r = w->cfg.fsync == EP_FSYNC_NO ? ep__ws_flush(&w->s) : ep__ws_sync(&w->s);
+    if (w->s.f) {
+        c = w->vfs->close(w->vfs, w->s.f, r ? NULL : &w->err);
         if (r == EP_OK) r = c;
     }
     ep__aof_writer_free(w);
     return r;
 }
 
+EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w) {
+    if (!w) return;
+    /* close(2) of the child's descriptor: no write, no sync, and no unlock
+     * (flock belongs to the description the parent still holds open; an
+     * fcntl lock was never the child's). */
+    if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    ep__aof_writer_free(w);
+}
+
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
-    uint8_t version;
+    uint8_t version, h[EP_AOF_HEADER_SIZE];
     ep_file *tmp = NULL, *nf = NULL;
+    int renamed = 0;
     ep_result r = ep__aof_usable(w);
     if (r) return r;
-    if (w->in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "rewrite inside a batch");
+    if (w->s.in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "rewrite inside a batch");
     version = w->cfg.key ? EP_AOF_VERSION_ENCRYPTED : EP_AOF_VERSION_PLAIN;
-    if ((r = ep__aof_flush(w)) != EP_OK) return r;
+    if ((r = ep__ws_flush(&w->s)) != EP_OK) return r;
+    memcpy(h, ep__aof_magic, 4);
+    h[4] = version;
     r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &tmp, &w->err);
-    if (r == EP_OK) r = ep__aof_write_header(w, tmp, version);
-    if (tmp) {
-        ep_result c = w->vfs->close(w->vfs, tmp, r ? NULL : &w->err);
-        if (r == EP_OK) r = c;
-    }
-    if (r == EP_OK) r = w->vfs->rename(w->vfs, w->tmp_path, w->path, &w->err);
-    if (r != EP_OK) {
+    if (r == EP_OK) r = w->vfs->write(w->vfs, tmp, 0, h, sizeof h, &w->err);
+    if (r == EP_OK) r = ep__stream_publish(w->vfs, w->alloc, &tmp, w->tmp_path, w->path, &renamed, &w->err);
+    if (tmp) (void)w->vfs->close(w->vfs, tmp, NULL);
+    if (!renamed) {
         (void)w->vfs->remove(w->vfs, w->tmp_path, NULL);
         return r; /* the old file is untouched and still in use */
     }
     /* From here the path names the new file: any failure poisons. */
-    if ((r = w->vfs->sync_dir(w->vfs, w->dir, &w->err)) != EP_OK) return ep__aof_poison(w, r);
+    if (r != EP_OK) return ep__ws_poison(&w->s, r);
     r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &nf, &w->err);
-    if (r == EP_OK) r = ep__aof_lock(w, nf);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, "AOF", w->path, &w->err);
     /* The replaced file's content is obsolete: a failed close of it changes
      * nothing, and reporting it would say the rewrite failed when it did not. */
-    (void)w->vfs->close(w->vfs, w->f, NULL);
-    w->f = nf;
-    if (r != EP_OK) return ep__aof_poison(w, r);
+    (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    ep__ws_retarget(&w->s, nf, EP_AOF_HEADER_SIZE);
+    if (r != EP_OK) return ep__ws_poison(&w->s, r);
     w->version = version;
-    w->flushed = w->synced = EP_AOF_HEADER_SIZE;
-    w->buf.len = 0;
-    w->call_start = 0;
-    w->last_sync_ms = ep__aof_now(w);
     return EP_OK;
 }
 
@@ -8257,19 +8787,14 @@ static ep_result ep__aof_key_items(ep_aof_writer *w, ep_aof_record *rec, ep_item
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms) {
     size_t n;
     uint8_t *p;
-    uint64_t before;
-    if (!w || w->poisoned || w->version == EP_AOF_VERSION_ENCRYPTED || key.len > EP_MAX_FIELD_LEN ||
+    if (!w || w->s.poisoned || w->version == EP_AOF_VERSION_ENCRYPTED || key.len > EP_MAX_FIELD_LEN ||
         value.len > EP_MAX_FIELD_LEN || (key.len && !key.data) || (value.len && !value.data) ||
         !ep_utf8_valid(key.data, key.len))
         return ep__aof_key_num_value(w, EP_AOF_SET, key, expire_ms, value); /* the general path reports */
     n = 1 + 4 + key.len + 4 + value.len + 8;
-    if (ep_buf_reserve(&w->buf, n + 4) != EP_OK) {
-        w->buf.err = EP_OK;
+    if (!(p = ep__ws_reserve(&w->s, n + 4)))
         return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a SET record");
-    }
-    before = w->records;
-    w->call_start = w->buf.len;
-    p = w->buf.data + w->buf.len;
+    ep__ws_mark(&w->s);
     p[0] = EP_AOF_SET;
     ep_store_u32le(p + 1, (uint32_t)key.len);
     if (key.len) memcpy(p + 5, key.data, key.len);
@@ -8277,9 +8802,8 @@ EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int6
     if (value.len) memcpy(p + 9 + key.len, value.data, value.len);
     ep_store_i64le(p + 9 + key.len + value.len, expire_ms);
     ep_store_u32le(p + n, ep_crc32(p, n));
-    w->buf.len += n + 4;
-    w->records++;
-    return ep__aof_commit(w, before);
+    ep__ws_advance(&w->s, n + 4, 1);
+    return ep__ws_end_call(&w->s);
 }
 EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DEL, key); }
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds) {
@@ -8452,12 +8976,14 @@ EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_m
 /* ---- end src/file/aof.c ---- */
 
 /* ---- begin src/file/snapshot.c ---- */
-/* snapshot: the ember snapshot writer and reader on a vfs (§3.1, §3.4-§3.6).
- * Writer: entries are encoded straight into one buffer that is written in
- * large pieces; the footer CRC is computed over each piece just before it is
- * written, so the hot path is one encode and one copy per entry. Reader: one
- * buffer refilled in large reads; an entry is decoded in place, and the
- * buffer grows only when an entry does not fit (never beyond the file). */
+/* snapshot: the ember snapshot writer and reader (§3.1, §3.4-§3.6) on the
+ * stream core (file/stream.h), which does the buffering, writing, reading,
+ * growth and the tmp + sync + rename + directory sync publish.
+ * Writer: entries are encoded straight into the stream's buffer, written in
+ * large pieces; the footer CRC is folded over each piece as the stream
+ * writes it, so the hot path is one encode and one copy per entry. Reader:
+ * an entry is decoded in place in the stream's buffer; the CRC is folded
+ * over the bytes the stream drops. */
 
 static const uint8_t ep__snap_magic[4] = {'E', 'S', 'N', 'P'};
 #define EP__SNAP_ENVELOPE_HEAD (EP_NONCE_SIZE + 4)
@@ -8470,7 +8996,7 @@ static char *ep__strdup(const ep_allocator *a, const char *s, size_t extra) {
     return p;
 }
 
-EP_API ep_result ep_snapshot_path(const char *dir, uint32_t shard_id, char *out, size_t cap) {
+EP_API ep_result ep_snapshot_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap) {
     char name[32];
     if (!dir || !out) return EP_ERR_INVALID_ARG;
     snprintf(name, sizeof name, "shard-%lu.snap", (unsigned long)shard_id);
@@ -8508,17 +9034,14 @@ struct ep_snapshot_writer {
     ep_vfs *vfs;
     const ep_allocator *alloc;
     const ep_key *key;
-    ep_file *file;
     char *path;
     char *tmp_path;
-    ep_buf buf;              /* bytes not yet written; they go at file_off */
-    size_t crc_from;         /* buf bytes before this are outside the CRC (header) or already in it */
+    ep__wstream s;           /* the temporary file and its buffer */
     ep_buf plain;            /* v3: one entry's plaintext */
     ep_buf items;            /* convenience calls build their items here */
-    uint64_t file_off;
-    uint32_t crc;
+    uint32_t crc;            /* footer CRC of the entry bytes written so far */
+    int crc_done;            /* the footer is taken: later bytes are not entries */
     uint32_t count;
-    size_t buffer_size;
     uint8_t *trailer;
     size_t trailer_len;
     ep_nonce_fn nonce_fn;
@@ -8539,7 +9062,7 @@ static ep_result ep__sw_io_fail(ep_snapshot_writer *w, ep_result r, const char *
     char detail[sizeof w->err.message];
     memcpy(detail, w->err.message, sizeof detail);
     detail[sizeof detail - 1] = '\0';
-    ep_error_set(&w->err, r, w->file_off, "%s: %s", what, detail[0] ? detail : ep_result_str(r));
+    ep_error_set(&w->err, r, ep__ws_size(&w->s), "%s: %s", what, detail[0] ? detail : ep_result_str(r));
     w->state = EP__SW_FAILED;
     w->failed = r;
     return r;
@@ -8552,40 +9075,27 @@ static ep_result ep__sw_ready(ep_snapshot_writer *w) {
     return EP_OK;
 }
 
-/* Folds the entry bytes gathered since the last call into the footer CRC. */
-static void ep__sw_crc_pending(ep_snapshot_writer *w) {
-    if (w->buf.len > w->crc_from)
-        w->crc = ep_crc32_update(w->crc, w->buf.data + w->crc_from, w->buf.len - w->crc_from);
-    w->crc_from = w->buf.len;
-}
-
-/* Writes buf out and empties it; a buffer grown by one huge entry shrinks back. */
-static ep_result ep__sw_write(ep_snapshot_writer *w) {
-    ep_result r;
-    if (w->buf.len == 0) return EP_OK;
-    ep_error_clear(&w->err);
-    r = w->vfs->write(w->vfs, w->file, w->file_off, w->buf.data, w->buf.len, &w->err);
-    if (r) return ep__sw_io_fail(w, r, "snapshot write failed");
-    w->file_off += w->buf.len;
-    w->buf.len = 0;
-    w->crc_from = 0;
-    if (w->buf.cap > 2 * w->buffer_size) {
-        ep_buf_free(&w->buf);
-        (void)ep_buf_reserve(&w->buf, w->buffer_size);
-        w->buf.err = EP_OK; /* a failed shrink-realloc only means the next append allocates */
+/* The stream shows every piece just before it writes it: the entry bytes
+ * (after the header, before the footer) go into the footer CRC. */
+static void ep__sw_observe(void *user, uint64_t offset, const uint8_t *p, size_t n) {
+    ep_snapshot_writer *w = (ep_snapshot_writer *)user;
+    if (w->crc_done) return;
+    if (offset < EP_SNAPSHOT_HEADER_SIZE) {
+        size_t skip = (size_t)EP__MIN((uint64_t)n, EP_SNAPSHOT_HEADER_SIZE - offset);
+        p += skip;
+        n -= skip;
     }
-    return EP_OK;
+    if (n) w->crc = ep_crc32_update(w->crc, p, n);
 }
 
-static ep_result ep__sw_flush(ep_snapshot_writer *w) {
-    ep__sw_crc_pending(w);
-    return ep__sw_write(w);
-}
+static void ep__sw_free(ep_snapshot_writer *w);
 
-EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, const ep_snapshot_writer_config *cfg,
+EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id, const ep_snapshot_writer_config *cfg,
                                           ep_snapshot_writer **out, ep_error *err) {
     ep_snapshot_writer_config def;
     ep_snapshot_writer *w;
+    ep_file *f = NULL;
+    uint8_t h[EP_SNAPSHOT_HEADER_SIZE];
     ep_result r;
     size_t tmp_cap;
     if (out) *out = NULL;
@@ -8600,18 +9110,13 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, c
     ep_error_clear(&w->err);
     w->alloc = cfg->alloc;
     w->key = cfg->key;
-    w->buffer_size = cfg->buffer_size ? cfg->buffer_size : EP_SNAPSHOT_DEFAULT_BUFFER;
     w->nonce_fn = cfg->nonce_fn;
     w->nonce_user = cfg->nonce_user;
-    ep_buf_init(&w->buf, cfg->alloc);
     ep_buf_init(&w->plain, cfg->alloc);
     ep_buf_init(&w->items, cfg->alloc);
-    w->vfs = cfg->vfs;
-    r = EP_OK;
-    if (!w->vfs) {
-        r = ep_vfs_os_init(&w->os_vfs);
-        w->vfs = &w->os_vfs;
-    }
+    r = ep__vfs_pick(cfg->vfs, &w->os_vfs, &w->vfs);
+    ep__ws_init(&w->s, w->vfs, NULL, w->alloc, 0, &w->err);
+    ep__ws_set_observer(&w->s, ep__sw_observe, w);
     tmp_cap = strlen(path) + 16;
     if (!r) {
         w->path = ep__strdup(w->alloc, path, 0);
@@ -8621,36 +9126,46 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, c
             if (w->trailer) memcpy(w->trailer, cfg->trailer.data, cfg->trailer.len);
             w->trailer_len = cfg->trailer.len;
         }
-        if (!w->path || !w->tmp_path || (cfg->trailer.len && !w->trailer) ||
-            ep_buf_reserve(&w->buf, w->buffer_size + EP_SNAPSHOT_HEADER_SIZE))
-            r = EP_ERR_NOMEM;
+        if (!w->path || !w->tmp_path || (cfg->trailer.len && !w->trailer)) r = EP_ERR_NOMEM;
     }
+    if (!r) r = ep__ws_config(&w->s, cfg->buffer_size ? cfg->buffer_size : EP_SNAPSHOT_DEFAULT_BUFFER, EP_FSYNC_NO,
+                              NULL, NULL);
     if (!r) r = ep_snapshot_tmp_path(path, w->tmp_path, tmp_cap);
-    if (!r) {
-        r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &w->file, &w->err);
-        if (r) w->file = NULL;
+    if (!r && cfg->create_dir) {
+        char *dir = (char *)ep_malloc(w->alloc, tmp_cap);
+        r = dir ? ep_path_dirname(dir, tmp_cap, path) : EP_ERR_NOMEM;
+        if (!r) r = ep__stream_make_dirs(w->vfs, w->alloc, dir, &w->err);
+        ep_free(w->alloc, dir);
     }
+    if (!r) r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, &w->err);
     if (r) {
         if (err) {
             *err = w->err;
             if (err->code != r) ep_error_set(err, r, UINT64_MAX, "cannot create the snapshot's temporary file");
         }
-        w->state = EP__SW_DONE; /* nothing of ours on disk to remove */
-        ep_snapshot_writer_free(w);
+        ep__sw_free(w); /* nothing of ours on disk to remove */
         return r;
     }
-    /* The header goes out with the first entries; the count is patched at finish. */
-    ep_buf_put(&w->buf, ep__snap_magic, 4);
-    ep_buf_u8(&w->buf, (uint8_t)(w->key ? 3 : 2));
-    ep_buf_u16(&w->buf, shard_id);
-    ep_buf_u32(&w->buf, 0);
-    w->crc_from = w->buf.len;
+    ep__ws_retarget(&w->s, f, 0);
+    /* The header goes out with the first entries; the count is patched at commit. */
+    memcpy(h, ep__snap_magic, 4);
+    h[4] = (uint8_t)(w->key ? 3 : 2);
+    ep_store_u16le(h + 5, shard_id);
+    ep_store_u32le(h + 7, 0);
+    r = ep__ws_put(&w->s, h, sizeof h, 0);
+    if (r) {
+        (void)ep__sw_io_fail(w, r, "snapshot header");
+        if (err) *err = w->err;
+        (void)ep_snapshot_writer_abort(w);
+        return r;
+    }
     *out = w;
     return EP_OK;
 }
 
 /* Codec refusals leave the writer usable; they are about one entry. */
 static ep_result ep__sw_entry_err(ep_snapshot_writer *w, ep_result r) {
+    (void)ep__ws_rewind(&w->s, r); /* nothing of the entry stays in the buffer */
     ep_error_set(&w->err, r, UINT64_MAX, "entry %lu not written: %s", (unsigned long)w->count, ep_result_str(r));
     w->err.index = w->count;
     return r;
@@ -8665,18 +9180,20 @@ static ep_result ep__sw_seal(ep_snapshot_writer *w, const ep_snap_entry *e) {
     if (r) return r;
     n = w->plain.len;
     if (n > EP_MAX_FIELD_LEN - EP_TAG_SIZE) return EP_ERR_LIMIT; /* no reader would take it */
-    if (ep_buf_reserve(&w->buf, EP__SNAP_ENVELOPE_HEAD + n + EP_TAG_SIZE)) {
-        w->buf.err = EP_OK;
-        return EP_ERR_NOMEM;
-    }
-    p = w->buf.data + w->buf.len;
+    if (!(p = ep__ws_reserve(&w->s, EP__SNAP_ENVELOPE_HEAD + n + EP_TAG_SIZE))) return EP_ERR_NOMEM;
     r = w->nonce_fn ? w->nonce_fn(w->nonce_user, p) : ep_random_bytes(p, EP_NONCE_SIZE);
     if (r) return r;
     ep_store_u32le(p + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
     r = ep_key_seal_nonce(w->key, p, w->plain.data, n, p + EP__SNAP_ENVELOPE_HEAD);
     if (r) return r;
-    w->buf.len += EP__SNAP_ENVELOPE_HEAD + n + EP_TAG_SIZE;
+    ep__ws_advance(&w->s, EP__SNAP_ENVELOPE_HEAD + n + EP_TAG_SIZE, 1);
     return EP_OK;
+}
+
+static ep_result ep__sw_plain(ep_snapshot_writer *w, const ep_snap_entry *e) {
+    ep_result r = ep_snap_entry_encode(ep__ws_buf(&w->s), e);
+    if (r == EP_OK) ep__ws_records(&w->s, 1);
+    return r;
 }
 
 EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_entry *e) {
@@ -8684,10 +9201,12 @@ EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_ent
     if (r) return r;
     if (!e) return ep__sw_entry_err(w, EP_ERR_INVALID_ARG);
     if (w->count == UINT32_MAX) return ep__sw_entry_err(w, EP_ERR_LIMIT);
-    r = w->key ? ep__sw_seal(w, e) : ep_snap_entry_encode(&w->buf, e);
+    ep__ws_mark(&w->s);
+    r = w->key ? ep__sw_seal(w, e) : ep__sw_plain(w, e);
     if (r) return ep__sw_entry_err(w, r);
     w->count++;
-    return w->buf.len >= w->buffer_size ? ep__sw_flush(w) : EP_OK;
+    r = ep__ws_bound(&w->s);
+    return r ? ep__sw_io_fail(w, r, "snapshot write failed") : EP_OK;
 }
 
 static ep_snap_entry ep__sw_entry(ep_bytes key, uint8_t type, int64_t expire_ms) {
@@ -8776,57 +9295,38 @@ EP_API ep_result ep_snapshot_writer_add_vector(ep_snapshot_writer *w, ep_bytes k
     return ep_snapshot_writer_add(w, &e);
 }
 
-EP_API uint32_t ep_snapshot_writer_count(const ep_snapshot_writer *w) {
-    return w ? w->count : 0;
+EP_API void ep_snapshot_writer_count(const ep_snapshot_writer *w, uint32_t *out) {
+    if (out) *out = w ? w->count : 0;
 }
 
-/* Footer and trailer out, count patched, file synced and closed. */
+
+/* Every entry out, then the footer CRC and the trailer, then the count. */
 static ep_result ep__sw_seal_file(ep_snapshot_writer *w) {
-    uint8_t count[4];
+    uint8_t tail[4], count[4];
     ep_result r;
-    ep__sw_crc_pending(w);
-    ep_buf_u32(&w->buf, w->crc);
-    ep_buf_put(&w->buf, w->trailer, w->trailer_len);
-    if (w->buf.err) {
-        w->buf.err = EP_OK;
-        return ep__sw_io_fail(w, EP_ERR_NOMEM, "snapshot footer");
-    }
-    r = ep__sw_write(w);
-    if (r) return r;
+    if ((r = ep__ws_flush(&w->s)) != EP_OK) return ep__sw_io_fail(w, r, "snapshot write failed");
+    w->crc_done = 1;
+    ep_store_u32le(tail, w->crc);
+    r = ep__ws_put(&w->s, tail, 4, 0);
+    if (!r && w->trailer_len) r = ep__ws_put(&w->s, w->trailer, w->trailer_len, 0);
+    if (!r) r = ep__ws_flush(&w->s);
+    if (r) return ep__sw_io_fail(w, r, "snapshot footer write failed");
     ep_store_u32le(count, w->count);
     ep_error_clear(&w->err);
-    r = w->vfs->write(w->vfs, w->file, 7, count, 4, &w->err);
+    r = w->vfs->write(w->vfs, w->s.f, 7, count, 4, &w->err);
     if (r) return ep__sw_io_fail(w, r, "snapshot entry count write failed");
-    /* One sync covers entries, footer and count: the file is not reachable
-     * under its final name until the rename below. */
-    ep_error_clear(&w->err);
-    r = w->vfs->sync(w->vfs, w->file, &w->err);
-    if (r) return ep__sw_io_fail(w, r, "snapshot sync failed");
-    ep_error_clear(&w->err);
-    r = w->vfs->close(w->vfs, w->file, &w->err);
-    w->file = NULL;
-    if (r) return ep__sw_io_fail(w, r, "snapshot close failed");
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w) {
+static ep_result ep__sw_publish(ep_snapshot_writer *w) {
     ep_result r = ep__sw_ready(w);
-    char *dir;
-    size_t cap;
+    int renamed = 0;
     if (r) return r;
-    r = ep__sw_seal_file(w);
-    if (r) return r;
+    if ((r = ep__sw_seal_file(w)) != EP_OK) return r;
     ep_error_clear(&w->err);
-    r = w->vfs->rename(w->vfs, w->tmp_path, w->path, &w->err);
-    if (r) return ep__sw_io_fail(w, r, "snapshot rename failed");
-    w->state = EP__SW_DONE; /* the tmp file is gone: nothing for free to remove */
-    cap = strlen(w->path) + 2;
-    dir = (char *)ep_malloc(w->alloc, cap);
-    if (!dir) return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "snapshot in place; directory not synced");
-    ep_error_clear(&w->err);
-    r = ep_path_dirname(dir, cap, w->path);
-    if (!r) r = w->vfs->sync_dir(w->vfs, dir, &w->err);
-    ep_free(w->alloc, dir);
+    r = ep__stream_publish(w->vfs, w->alloc, &w->s.f, w->tmp_path, w->path, &renamed, &w->err);
+    if (renamed) w->state = EP__SW_DONE; /* the tmp file is gone: nothing for commit or abort to remove */
+    if (r && !renamed) return ep__sw_io_fail(w, r, "snapshot sync, close or rename failed");
     if (r) {
         char detail[sizeof w->err.message];
         memcpy(detail, w->err.message, sizeof detail);
@@ -8836,27 +9336,50 @@ EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w) {
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w) {
-    ep_result r = EP_OK;
-    if (!w) return EP_OK;
-    if (w->file) (void)w->vfs->close(w->vfs, w->file, NULL);
-    if (w->state != EP__SW_DONE) {
-        r = w->vfs->remove(w->vfs, w->tmp_path, NULL);
-        if (r == EP_ERR_NOT_FOUND) r = EP_OK;
-    }
+/* Frees the writer and everything it holds (not the files). */
+static void ep__sw_free(ep_snapshot_writer *w) {
+    if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
     ep__wipe(w->plain.data, w->plain.cap); /* plaintext of an encrypted snapshot */
-    ep_buf_free(&w->buf);
+    ep__ws_free(&w->s);
     ep_buf_free(&w->plain);
     ep_buf_free(&w->items);
     ep_free(w->alloc, w->trailer);
     ep_free(w->alloc, w->path);
     ep_free(w->alloc, w->tmp_path);
     ep_free(w->alloc, w);
+}
+
+/* Removes the temporary file unless the rename already consumed it. */
+static ep_result ep__sw_remove_tmp(ep_snapshot_writer *w) {
+    ep_result r;
+    if (w->s.f) {
+        (void)w->vfs->close(w->vfs, w->s.f, NULL);
+        w->s.f = NULL;
+    }
+    if (w->state == EP__SW_DONE) return EP_OK;
+    r = w->vfs->remove(w->vfs, w->tmp_path, NULL);
+    return r == EP_ERR_NOT_FOUND ? EP_OK : r;
+}
+
+EP_API ep_result ep_snapshot_writer_commit(ep_snapshot_writer *w, ep_error *err) {
+    ep_result r;
+    if (!w) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "snapshot commit: NULL writer");
+    r = ep__sw_publish(w);
+    if (r != EP_OK && err) {
+        *err = w->err;
+        if (err->code != r) ep_error_set(err, r, UINT64_MAX, "snapshot commit: %s", ep_result_str(r));
+    }
+    (void)ep__sw_remove_tmp(w);
+    ep__sw_free(w);
     return r;
 }
 
-EP_API void ep_snapshot_writer_free(ep_snapshot_writer *w) {
-    (void)ep_snapshot_writer_abort(w);
+EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w) {
+    ep_result r;
+    if (!w) return EP_OK;
+    r = ep__sw_remove_tmp(w);
+    ep__sw_free(w);
+    return r;
 }
 
 EP_API const ep_error *ep_snapshot_writer_error(const ep_snapshot_writer *w) {
@@ -8873,11 +9396,8 @@ struct ep_snapshot_reader {
     const ep_allocator *alloc;
     const ep_key *key;
     ep_file *file;
-    uint8_t *buf;            /* file bytes [buf_off, buf_off + len) */
-    size_t cap, len, pos;
-    uint64_t buf_off;
-    size_t crc_pos;          /* buf bytes before this are already in crc */
-    uint32_t crc;
+    ep__rstream rs;          /* the file's bytes after the header */
+    uint32_t crc;            /* of the entry bytes the stream has passed over */
     uint8_t *plain;          /* v3: decrypted entry */
     size_t plain_cap;
     uint8_t *trailer;
@@ -8886,23 +9406,15 @@ struct ep_snapshot_reader {
     ep_snapshot_info info;
     ep_result state;         /* EP_OK while entries remain; then END or the error, repeated */
     ep_error err;
-    ep__views_hook views_hook; /* called before views handed out go stale */
-    void *views_user;
 };
 
-static void ep__sr_views_end(ep_snapshot_reader *r) {
-    if (r->views_hook) r->views_hook(r->views_user);
-}
-
 EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, ep__views_hook fn, void *user) {
-    r->views_hook = fn;
-    r->views_user = user;
+    ep__rs_set_hook(&r->rs, fn, user);
 }
 
 EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg) {
     if (!cfg) return;
     memset(cfg, 0, sizeof *cfg);
-    cfg->shard_id = EP_SNAPSHOT_ANY_SHARD;
     cfg->buffer_size = EP_SNAPSHOT_DEFAULT_BUFFER;
     cfg->max_trailer = EP_SNAPSHOT_DEFAULT_MAX_TRAILER;
 }
@@ -8932,48 +9444,9 @@ static ep_result ep__sr_vfs_fail(ep_snapshot_reader *r, ep_result code, uint64_t
     return ep__sr_fail(r, code, offset, "%s: %s", what, detail[0] ? detail : ep_result_str(code));
 }
 
-/* Bytes of the file not yet in the buffer. */
-static uint64_t ep__sr_unread(const ep_snapshot_reader *r) {
-    return r->info.file_size - (r->buf_off + r->len);
-}
-
-/* Makes buf[pos..] hold at least need bytes: EP_ERR_EOF if the file ends
- * first (nothing is allocated for bytes the file does not have). Reads as
- * much as fits, so small entries cost one read per buffer. */
-static ep_result ep__sr_fill(ep_snapshot_reader *r, size_t need) {
-    size_t avail = r->len - r->pos;
-    if (avail >= need) return EP_OK;
-    if ((uint64_t)(need - avail) > ep__sr_unread(r)) return EP_ERR_EOF;
-    ep__sr_views_end(r);
-    /* Drop consumed bytes (folding them into the CRC first). */
-    if (r->pos > r->crc_pos) r->crc = ep_crc32_update(r->crc, r->buf + r->crc_pos, r->pos - r->crc_pos);
-    if (r->pos) {
-        memmove(r->buf, r->buf + r->pos, avail);
-        r->buf_off += r->pos;
-        r->len = avail;
-        r->pos = 0;
-    }
-    r->crc_pos = 0;
-    if (need > r->cap) {
-        size_t cap = EP__MAX(need, r->cap > SIZE_MAX / 2 ? need : r->cap * 2);
-        uint8_t *p;
-        if ((uint64_t)cap > avail + ep__sr_unread(r)) cap = need; /* never beyond the file */
-        p = (uint8_t *)ep_realloc(r->alloc, r->buf, cap);
-        if (!p) return EP_ERR_NOMEM;
-        r->buf = p;
-        r->cap = cap;
-    }
-    while (r->len < need) {
-        size_t want = r->cap - r->len, got = 0;
-        ep_result res;
-        if ((uint64_t)want > ep__sr_unread(r)) want = (size_t)ep__sr_unread(r);
-        ep_error_clear(&r->err);
-        res = r->vfs->read(r->vfs, r->file, r->buf_off + r->len, r->buf + r->len, want, &got, &r->err);
-        if (res) return res;
-        if (got == 0) return EP_ERR_EOF; /* the file shrank under us */
-        r->len += got;
-    }
-    return EP_OK;
+static void ep__sr_observe(void *user, const uint8_t *p, size_t n) {
+    ep_snapshot_reader *r = (ep_snapshot_reader *)user;
+    r->crc = ep_crc32_update(r->crc, p, n);
 }
 
 /* Turns a fill failure into the reader's error. */
@@ -8984,44 +9457,48 @@ static ep_result ep__sr_fill_fail(ep_snapshot_reader *r, ep_result res, uint64_t
     return ep__sr_vfs_fail(r, res, off, "read failed");
 }
 
+static ep_result ep__sr_fill(ep_snapshot_reader *r, size_t need) {
+    ep_error_clear(&r->err);
+    return ep__rs_fill(&r->rs, need);
+}
+
 static ep_result ep__sr_plain_entry(ep_snapshot_reader *r, ep_snap_entry *out) {
-    uint64_t off = r->buf_off + r->pos;
+    uint64_t off = ep__rs_offset(&r->rs);
     for (;;) {
-        size_t used = 0, avail = r->len - r->pos;
-        ep_result res = ep_snap_entry_decode(r->buf + r->pos, avail, r->info.version, out, &used);
+        size_t used = 0, avail = ep__rs_avail(&r->rs);
+        ep_result res = avail ? ep_snap_entry_decode(ep__rs_ptr(&r->rs), avail, r->info.version, out, &used)
+                              : EP_ERR_EOF;
         if (res == EP_OK) {
-            r->pos += used;
+            ep__rs_skip(&r->rs, used);
             return EP_OK;
         }
         if (res != EP_ERR_EOF)
             return ep__sr_fail(r, res, off, "entry %lu: %s", (unsigned long)r->info.entries_read,
                                ep_result_str(res));
-        /* Incomplete: more of the file, or a bigger buffer if it is full. */
-        res = ep__sr_fill(r, avail < r->cap ? avail + 1 : avail * 2);
-        if (res == EP_ERR_EOF && ep__sr_unread(r) > 0) res = ep__sr_fill(r, avail + (size_t)ep__sr_unread(r));
-        if (res) return ep__sr_fill_fail(r, res, off, "entry");
+        /* Incomplete: more of the file (the buffer grows when it is full). */
+        if ((res = ep__sr_fill(r, avail + 1)) != EP_OK) return ep__sr_fill_fail(r, res, off, "entry");
     }
 }
 
 static ep_result ep__sr_sealed_entry(ep_snapshot_reader *r, ep_snap_entry *out) {
-    uint64_t off = r->buf_off + r->pos;
+    uint64_t off = ep__rs_offset(&r->rs);
     uint32_t ct_len;
     size_t used = 0, n;
     ep_result res = ep__sr_fill(r, EP__SNAP_ENVELOPE_HEAD);
     const uint8_t *p;
     if (res) return ep__sr_fill_fail(r, res, off, "entry");
-    ct_len = ep_load_u32le(r->buf + r->pos + EP_NONCE_SIZE);
+    ct_len = ep_load_u32le(ep__rs_ptr(&r->rs) + EP_NONCE_SIZE);
     if (ct_len > EP_MAX_FIELD_LEN)
         return ep__sr_fail(r, EP_ERR_LIMIT, off, "entry %lu: ciphertext length %lu exceeds the maximum",
                            (unsigned long)r->info.entries_read, (unsigned long)ct_len);
     res = ep__sr_fill(r, EP__SNAP_ENVELOPE_HEAD + (size_t)ct_len);
     if (res) return ep__sr_fill_fail(r, res, off, "entry");
-    p = r->buf + r->pos;
+    p = ep__rs_ptr(&r->rs);
     if (ct_len < EP_TAG_SIZE)
         return ep__sr_fail(r, EP_ERR_DECRYPT, off, "entry %lu: ciphertext shorter than its tag",
                            (unsigned long)r->info.entries_read);
     n = ct_len - EP_TAG_SIZE;
-    ep__sr_views_end(r); /* the plaintext buffer is about to be overwritten */
+    ep__rs_views_end(&r->rs); /* the plaintext buffer is about to be overwritten */
     if (n + 1 > r->plain_cap) {
         uint8_t *np = (uint8_t *)ep_malloc(r->alloc, n + 1);
         if (!np) return ep__sr_fail(r, EP_ERR_NOMEM, off, "out of memory for entry plaintext");
@@ -9036,7 +9513,7 @@ static ep_result ep__sr_sealed_entry(ep_snapshot_reader *r, ep_snap_entry *out) 
     if (res)
         return ep__sr_fail(r, res, off, "entry %lu: %s", (unsigned long)r->info.entries_read,
                            res == EP_ERR_DECRYPT ? "decryption failed (wrong key or tampered)" : ep_result_str(res));
-    r->pos += EP__SNAP_ENVELOPE_HEAD + (size_t)ct_len;
+    ep__rs_skip(&r->rs, EP__SNAP_ENVELOPE_HEAD + (size_t)ct_len);
     res = ep_snap_entry_decode(r->plain, n, 2, out, &used); /* bytes after the entry are ignored, as in ember */
     if (res == EP_ERR_EOF) /* authentic but cut short: the writer's fault, not a torn file */
         return ep__sr_fail(r, EP_ERR_CORRUPT, off, "entry %lu: decrypted entry is incomplete",
@@ -9048,21 +9525,20 @@ static ep_result ep__sr_sealed_entry(ep_snapshot_reader *r, ep_snap_entry *out) 
 
 /* After the last entry: the footer must match the CRC of every entry byte. */
 static ep_result ep__sr_footer(ep_snapshot_reader *r) {
-    uint64_t off = r->buf_off + r->pos;
+    uint64_t off = ep__rs_offset(&r->rs);
     uint32_t stored;
     ep_result res = ep__sr_fill(r, 4);
     if (res) {
         if (res == EP_ERR_EOF) return ep__sr_fail(r, res, off, "file ends before the footer");
         return ep__sr_fill_fail(r, res, off, "footer");
     }
-    if (r->pos > r->crc_pos) r->crc = ep_crc32_update(r->crc, r->buf + r->crc_pos, r->pos - r->crc_pos);
-    r->crc_pos = r->pos;
-    stored = ep_load_u32le(r->buf + r->pos);
+    ep__rs_observe(&r->rs); /* every entry byte is in the CRC now */
+    stored = ep_load_u32le(ep__rs_ptr(&r->rs));
     if (stored != r->crc)
         return ep__sr_fail(r, EP_ERR_CHECKSUM, off, "footer CRC 0x%08lx does not match the entries (0x%08lx)",
                            (unsigned long)stored, (unsigned long)r->crc);
-    r->pos += 4;
-    r->crc_pos = r->pos;
+    ep__rs_set_observer(&r->rs, NULL, NULL); /* the footer and trailer are not entries */
+    ep__rs_skip(&r->rs, 4);
     r->info.footer_offset = off;
     r->info.trailer_len = r->info.file_size - (off + 4);
     r->state = EP_END;
@@ -9075,7 +9551,7 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
     if (!r || !out) return EP_ERR_INVALID_ARG;
     if (r->state) return r->state;
     if (r->info.entries_read == r->info.entry_count) return ep__sr_footer(r);
-    off = r->buf_off + r->pos;
+    off = ep__rs_offset(&r->rs);
     res = r->info.version == 3 ? ep__sr_sealed_entry(r, out) : ep__sr_plain_entry(r, out);
     if (res) return res;
     r->info.entry_offset = off;
@@ -9084,7 +9560,7 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
 }
 
 /* Header per §1.6 / §3.6, in ember's order of checks. */
-static ep_result ep__sr_header(ep_snapshot_reader *r, int32_t want_shard) {
+static ep_result ep__sr_header(ep_snapshot_reader *r, const ep_snapshot_reader_config *cfg) {
     uint8_t h[EP_SNAPSHOT_HEADER_SIZE];
     size_t got = 0;
     ep_result res;
@@ -9103,9 +9579,9 @@ static ep_result ep__sr_header(ep_snapshot_reader *r, int32_t want_shard) {
     r->info.encrypted = h[4] == 3;
     r->info.shard_id = ep_load_u16le(h + 5);
     r->info.entry_count = ep_load_u32le(h + 7);
-    if (want_shard >= 0 && (uint32_t)want_shard != r->info.shard_id)
-        return ep__sr_fail(r, EP_ERR_SHARD_MISMATCH, 5, "snapshot is for shard %u, expected %ld",
-                           (unsigned)r->info.shard_id, (long)want_shard);
+    if (cfg->check_shard && cfg->shard_id != r->info.shard_id)
+        return ep__sr_fail(r, EP_ERR_SHARD_MISMATCH, 5, "snapshot is for shard %u, expected %u",
+                           (unsigned)r->info.shard_id, (unsigned)cfg->shard_id);
     return EP_OK;
 }
 
@@ -9128,12 +9604,8 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
     r->key = cfg->key;
     r->buffer_size = cfg->buffer_size ? cfg->buffer_size : EP_SNAPSHOT_DEFAULT_BUFFER;
     r->max_trailer = cfg->max_trailer;
-    r->vfs = cfg->vfs;
-    if (!r->vfs) {
-        res = ep_vfs_os_init(&r->os_vfs);
-        r->vfs = &r->os_vfs;
-        if (res) ep__sr_fail(r, res, UINT64_MAX, "no OS file system in this build");
-    }
+    res = ep__vfs_pick(cfg->vfs, &r->os_vfs, &r->vfs);
+    if (res) ep__sr_fail(r, res, UINT64_MAX, "no OS file system in this build");
     if (!res) {
         res = r->vfs->open(r->vfs, path, EP_OPEN_READ, &r->file, &r->err);
         if (res) {
@@ -9145,18 +9617,18 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
         res = r->vfs->size(r->vfs, r->file, &r->info.file_size, &r->err);
         if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot get the snapshot's size");
     }
-    if (!res) res = ep__sr_header(r, cfg->shard_id);
+    if (!res) res = ep__sr_header(r, cfg);
     if (!res) {
-        /* Small files get a small buffer (fuzzing, tiny shards). */
-        uint64_t body = r->info.file_size - EP_SNAPSHOT_HEADER_SIZE;
-        r->cap = body < r->buffer_size ? (size_t)body + 1 : r->buffer_size;
-        r->buf = (uint8_t *)ep_malloc(r->alloc, r->cap);
-        if (!r->buf) res = ep__sr_fail(r, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
-        r->buf_off = EP_SNAPSHOT_HEADER_SIZE;
+        /* Entries may be as large as the file: no cap but the file's size
+         * (the stream never allocates beyond it). */
+        res = ep__rs_init(&r->rs, r->vfs, r->file, r->alloc, EP_SNAPSHOT_HEADER_SIZE, r->buffer_size, SIZE_MAX,
+                          &r->err);
+        if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot get the snapshot's size");
+        ep__rs_set_observer(&r->rs, ep__sr_observe, r);
     }
     if (res) {
         if (err) *err = r->err;
-        ep_snapshot_reader_free(r);
+        ep_snapshot_reader_close(r);
         return res;
     }
     *out = r;
@@ -9205,14 +9677,14 @@ EP_API const ep_error *ep_snapshot_reader_error(const ep_snapshot_reader *r) {
     return r ? &r->err : NULL;
 }
 
-EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r) {
+EP_API void ep_snapshot_reader_close(ep_snapshot_reader *r) {
     if (!r) return;
     if (r->file) (void)r->vfs->close(r->vfs, r->file, NULL);
     if (r->plain) {
         ep__wipe(r->plain, r->plain_cap);
         ep_free(r->alloc, r->plain);
     }
-    ep_free(r->alloc, r->buf);
+    ep__rs_free(&r->rs);
     ep_free(r->alloc, r->trailer);
     ep_free(r->alloc, r);
 }
@@ -9221,7 +9693,7 @@ EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r) {
 /* in memory                                                                */
 /* ======================================================================== */
 
-EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+EP_API ep_result ep_snapshot_write_bytes(ep_shard_id shard_id, const ep_snap_entry *entries, size_t n,
                                          const ep_allocator *alloc, uint8_t **out, size_t *out_len) {
     ep_buf b;
     size_t i;
@@ -9273,7 +9745,7 @@ static ep_result ep__snap_bytes_walk(const uint8_t *data, size_t len, uint32_t c
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shard_id *shard_id,
                                         ep_snapshot_entry_fn fn, void *ctx, ep_error *err) {
     uint32_t count;
     size_t end = 0;
@@ -11814,7 +12286,8 @@ static void ep__snapshot_reader_cfg(const ep__rec *c, ep_snapshot_reader_config 
     rc->vfs = c->vfs;
     rc->alloc = c->cfg->alloc;
     rc->key = c->cfg->key;
-    rc->shard_id = (int32_t)c->shard;
+    rc->check_shard = 1;
+    rc->shard_id = (ep_shard_id)c->shard;
     rc->max_trailer = EP__MAX_TRAILER;
 }
 
@@ -12017,7 +12490,7 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
         c->res->snapshot_error = *ep_snapshot_reader_error(rd);
         if (r == EP_ERR_NOMEM) *fatal = r;
     }
-    ep_snapshot_reader_free(rd);
+    ep_snapshot_reader_close(rd);
     return *fatal ? *fatal : r;
 }
 
@@ -12105,9 +12578,9 @@ static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
 
 /* Records ending within the first skip bytes are read, not applied. */
 static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
-    ep_aof_reader_status st;
+    ep_aof_status st;
     if (skip == 0) return 0;
-    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_status(rd, &st);
     if (st.good_offset > skip) return 0;
     c->res->records_skipped++;
     return 1;
@@ -12167,7 +12640,7 @@ static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
 static ep_result ep__replay_aof(ep__rec *c) {
     ep_aof_reader_config rc;
     ep_aof_reader *rd = NULL;
-    ep_aof_reader_status st;
+    ep_aof_status st;
     uint64_t skip = 0;
     ep_result r;
     if (c->have_trailer && (r = ep__trailer_schemas(c)) != EP_OK) return r;
@@ -12187,7 +12660,7 @@ static ep_result ep__replay_aof(ep__rec *c) {
         return EP_OK;
     }
     r = ep__replay_loop(c, rd, skip);
-    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_status(rd, &st);
     ep_aof_reader_close(rd);
     if (r != EP_OK) return r;
     c->res->aof_skipped_bytes = skip;
@@ -12226,7 +12699,7 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
     ep_result r;
     if (!out) return EP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    if (!dir) return EP_ERR_INVALID_ARG;
+    if (!dir || shard_id > 0xFFFFu) return EP_ERR_INVALID_ARG; /* file names take an ep_shard_id */
     if (!cfg) {
         ep_recover_config_init(&def);
         cfg = &def;
@@ -12236,14 +12709,10 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
     c.cfg = cfg;
     c.res = out;
     c.shard = shard_id;
-    c.vfs = cfg->vfs;
-    if (!c.vfs) {
-        if ((r = ep_vfs_os_init(&os)) != EP_OK) return r;
-        c.vfs = &os;
-    }
+    if ((r = ep__vfs_pick(cfg->vfs, &os, &c.vfs)) != EP_OK) return r;
     c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
-    if ((r = ep_snapshot_path(dir, shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
-        (r = ep_aof_path(dir, shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
+    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
+        (r = ep_aof_path(dir, (ep_shard_id)shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
         return r;
     if (cfg->mode == EP_RECOVER_KEYSPACE) {
         ep_keyspace_config kc;
@@ -12278,7 +12747,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg) {
 static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
     ep_aof_reader_config rc;
     ep_aof_reader *rd = NULL;
-    ep_aof_reader_status st;
+    ep_aof_status st;
     ep_aof_record rec;
     ep_result r;
     *len = 0;
@@ -12291,7 +12760,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     if (r != EP_OK) return r == EP_ERR_NOMEM ? r : EP_OK; /* unreadable: covers nothing */
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
     }
-    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_status(rd, &st);
     ep_aof_reader_close(rd);
     if (r == EP_ERR_NOMEM) return r;
     *len = st.good_offset;
@@ -12336,15 +12805,17 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     wc.alloc = cfg->alloc;
     wc.key = cfg->key;
     wc.trailer = ep_bytes_of(trailer.data, trailer.len);
-    r = ep_snapshot_writer_begin(path, (uint16_t)shard_id, &wc, &w, err);
+    r = ep_snapshot_writer_begin(path, (ep_shard_id)shard_id, &wc, &w, err);
     ep_buf_free(&trailer); /* begin copied it */
     if (r != EP_OK) return r;
     r = ep__write_entries(w, ks, cfg->alloc);
-    if (r == EP_OK) r = ep_snapshot_writer_finish(w);
-    if (r != EP_OK && err) *err = *ep_snapshot_writer_error(w);
-    if (r != EP_OK && err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
-    ep_snapshot_writer_free(w);
-    return r;
+    if (r != EP_OK) {
+        if (err) *err = *ep_snapshot_writer_error(w);
+        if (err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
+        (void)ep_snapshot_writer_abort(w);
+        return r;
+    }
+    return ep_snapshot_writer_commit(w, err);
 }
 
 typedef struct ep__shard_paths {
@@ -12360,13 +12831,9 @@ static ep_result ep__shard_begin(const char *dir, uint32_t shard_id, const ep_ke
         ep_shard_config_init(def);
         *cfg = def;
     }
-    *vfs = (*cfg)->vfs;
-    if (!*vfs) {
-        if ((r = ep_vfs_os_init(os)) != EP_OK) return r;
-        *vfs = os;
-    }
-    if ((r = ep_snapshot_path(dir, shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
-    return ep_aof_path(dir, shard_id, p->aof, sizeof p->aof);
+    if ((r = ep__vfs_pick((*cfg)->vfs, os, vfs)) != EP_OK) return r;
+    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
+    return ep_aof_path(dir, (ep_shard_id)shard_id, p->aof, sizeof p->aof);
 }
 
 /* The AOF prefix ks reflects and its CRC (see ep_shard_snapshot). */
@@ -12374,12 +12841,12 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
                                  uint64_t *len, uint64_t *hash, ep_error *err) {
     ep_result r;
     if (aof) {
-        ep_aof_writer_stats st;
+        ep_aof_stats st;
         if ((r = ep_aof_writer_sync(aof)) != EP_OK) {
             if (err) *err = *ep_aof_writer_error(aof);
             return r;
         }
-        ep_aof_writer_stats_get(aof, &st);
+        ep_aof_writer_stats(aof, &st);
         *len = st.synced_offset;
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));

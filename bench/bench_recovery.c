@@ -38,8 +38,7 @@ static void write_snapshot(const char *dir, long n) {
                                           i % 10 ? -1 : 60000) != EP_OK)
             exit(1);
     }
-    if (ep_snapshot_writer_finish(w) != EP_OK) exit(1);
-    ep_snapshot_writer_free(w);
+    if (ep_snapshot_writer_commit(w, NULL) != EP_OK) exit(1);
 }
 
 /* The AOF: n records over the same key range plus new keys: SET 40%,
@@ -161,7 +160,7 @@ static cost decode_only(const char *dir, uint64_t *count) {
     ep_snapshot_path(dir, 0, path, sizeof path);
     if (ep_snapshot_reader_open(path, NULL, &sr, NULL) == EP_OK) {
         while (ep_snapshot_reader_next(sr, &e) == EP_OK) (*count)++;
-        ep_snapshot_reader_free(sr);
+        ep_snapshot_reader_close(sr);
     }
     ep_aof_path(dir, 0, path, sizeof path);
     if (ep_aof_reader_open(path, NULL, &ar, NULL) == EP_OK) {
@@ -267,12 +266,13 @@ int main(void) {
     const char *renv = getenv("BENCH_RUNS");
     long n = env ? atol(env) : 1000000;
     int runs = renv ? atoi(renv) : 3, i;
-    char dir[] = "/tmp/ep_bench_recovery_XXXXXX";
+    char dir[512];
     char snap[512], aof[512], off[600];
     uint64_t snap_bytes, aof_bytes, decoded;
     double t_read = 0;
     cost dec, snap_only;
     run all, so;
+    snprintf(dir, sizeof dir, "%s/ep_bench_recovery_XXXXXX", bench_target_dir(NULL));
     if (!mkdtemp(dir)) return 1;
     printf("bench_recovery: %ld-key snapshot + %ld-record AOF in %s (page cache); best of %d\n", n, n, dir, runs);
     write_snapshot(dir, n);

@@ -153,8 +153,8 @@ int main(void) {
     /* 3. reopening the writer trims the torn tail; appends continue */
     if (open_writer(dir, &w, &err)) return fail("reopen AOF", err.code, &err);
     {
-        ep_aof_writer_stats st;
-        ep_aof_writer_stats_get(w, &st);
+        ep_aof_stats st;
+        ep_aof_writer_stats(w, &st);
         printf("\n3. writer reopened: trimmed %llu torn bytes, appending again\n",
                (unsigned long long)st.trimmed_bytes);
     }

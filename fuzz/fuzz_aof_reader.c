@@ -10,7 +10,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint64_t read_all(ep_vfs *vfs, const ep_key *key, ep_result *end, ep_aof_reader_status *st) {
+static uint64_t read_all(ep_vfs *vfs, const ep_key *key, ep_result *end, ep_aof_status *st) {
     ep_aof_reader_config cfg;
     ep_aof_reader *r;
     ep_aof_record rec;
@@ -31,7 +31,7 @@ static uint64_t read_all(ep_vfs *vfs, const ep_key *key, ep_result *end, ep_aof_
         }
         n++;
     }
-    ep_aof_reader_status_get(r, st);
+    ep_aof_reader_status(r, st);
     if (*end == EP_END && st->end != EP_AOF_END_CLEAN && st->end != EP_AOF_END_TORN) abort();
     if (*end != EP_END && st->end != EP_AOF_END_ERROR) abort();
     ep_aof_reader_close(r);
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ep_vfs *vfs;
     ep_aof_writer_config wc;
     ep_aof_writer *w;
-    ep_aof_reader_status st, st2;
+    ep_aof_status st, st2;
     ep_result end, end2;
     uint64_t n, n2;
     const ep_key *use;

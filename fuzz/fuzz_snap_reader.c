@@ -36,7 +36,7 @@ static void read_file(ep_vfs *vfs, const ep_key *key, size_t buffer, size_t size
     } else if (res >= 0 || ep_snapshot_reader_next(r, &e) != res) {
         abort(); /* errors are negative and repeat */
     }
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
 }
 
 static void decode(const uint8_t *data, size_t size, int version) {

@@ -60,6 +60,8 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/codec/codec_aof.c",
     "src/codec/codec_snap.c",
     "src/codec/codec_trailer.c",
+    "src/file/stream.h",
+    "src/file/stream.c",
     "src/file/keyfile.c",
     "src/file/aof.c",
     "src/file/snapshot.c",

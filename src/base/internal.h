@@ -60,17 +60,7 @@ EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap);
 EP__PRIV uint64_t ep__clock_monotonic_ms(void);
 EP__PRIV int64_t ep__clock_wall_ms(void);
 
-/* A reader's views normally last until its next call. Recovery keeps a few
- * decoded records in flight and would otherwise copy each one; instead a
- * reader calls this hook just before it invalidates views it handed out (a
- * buffer compaction or growth, the next decryption into its plaintext
- * buffer), and recovery copies only then: once per buffer refill for
- * plaintext files, once per record for encrypted ones. */
-typedef void (*ep__views_hook)(void *user);
-struct ep_aof_reader;
-struct ep_snapshot_reader;
-EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_hook fn, void *user);
-EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, ep__views_hook fn, void *user);
+/* The views hook readers call before their views go stale: file/stream.h. */
 
 /* Tests only: EP__NO_FAST_DECODE compiles the decoders' fast paths (small
  * AOF records, string snapshot entries) out, so a test can compare them with

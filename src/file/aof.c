@@ -1,9 +1,13 @@
-/* aof: the ember AOF writer and reader on a vfs (see aof.h for the contract). */
+/* aof: the ember AOF writer and reader on the stream core (see aof.h for the
+ * contract). This file holds the AOF's own rules (header, record framing,
+ * CRC / GCM, torn tail or damage, the resync window); buffering, flush,
+ * sync, fsync policy, poisoning and cut-back live in file/stream.c. */
 #include "base/internal.h"
 #include "check/crc.h"
 #include "crypto/crypto.h"
 #include "vfs/vfs.h"
 #include "codec/codec_aof.h"
+#include "file/stream.h"
 #include "file/aof.h"
 
 
@@ -12,7 +16,10 @@ EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, si
 
 static const uint8_t ep__aof_magic[4] = {'E', 'A', 'O', 'F'};
 
-EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size_t cap) {
+#define EP__AOF_DEFAULT_CHUNK (256u * 1024u)
+#define EP__AOF_DEFAULT_MAX_RECORD ((size_t)1 << 30)
+
+EP_API ep_result ep_aof_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap) {
     char name[32];
     if (!dir || !out) return EP_ERR_INVALID_ARG;
     snprintf(name, sizeof name, "shard-%lu.aof", (unsigned long)shard_id);
@@ -32,16 +39,10 @@ static char *ep__aof_strdup(const ep_allocator *a, const char *s, const char *su
 /* ==== reading (shared by the reader and the writer's open scan) ========== */
 
 typedef struct ep__aof_rd {
-    ep_vfs *vfs;
-    ep_file *f;
+    ep__rstream rs;      /* the file's bytes after the header */
     const ep_allocator *alloc;
     const ep_key *key;
     uint8_t version;
-    uint8_t *buf;        /* file bytes [base, base + len) */
-    size_t cap, len, pos;
-    uint64_t base;
-    int at_eof;          /* nothing in the file after base + len */
-    size_t chunk, max_record;
     uint8_t *plain;      /* v3: the decrypted record */
     size_t plain_cap;
     uint64_t records;
@@ -49,32 +50,26 @@ typedef struct ep__aof_rd {
     ep_result fail;
     uint64_t good_end, tail;
     ep_error err;
-    ep__views_hook views_hook; /* called before views handed out go stale */
-    void *views_user;
 } ep__aof_rd;
 
-static void ep__aof_rd_views_end(ep__aof_rd *rd) {
-    if (rd->views_hook) rd->views_hook(rd->views_user);
-}
-
-static void ep__aof_rd_init(ep__aof_rd *rd, ep_vfs *vfs, ep_file *f, const ep_allocator *alloc, const ep_key *key,
-                            size_t chunk, size_t max_record) {
+/* The records start after the header; rd must not move afterwards. */
+static ep_result ep__aof_rd_init(ep__aof_rd *rd, ep_vfs *vfs, ep_file *f, const ep_allocator *alloc,
+                                 const ep_key *key, uint8_t version, size_t chunk, size_t max_record) {
     memset(rd, 0, sizeof *rd);
-    rd->vfs = vfs;
-    rd->f = f;
     rd->alloc = alloc;
     rd->key = key;
-    rd->chunk = chunk ? chunk : 256u * 1024u;
-    rd->max_record = max_record ? max_record : (size_t)1 << 30;
-    if (rd->chunk < 64) rd->chunk = 64;
+    rd->version = version;
+    rd->good_end = EP_AOF_HEADER_SIZE;
     ep_error_clear(&rd->err);
+    return ep__rs_init(&rd->rs, vfs, f, alloc, EP_AOF_HEADER_SIZE, chunk ? chunk : EP__AOF_DEFAULT_CHUNK,
+                       max_record ? max_record : EP__AOF_DEFAULT_MAX_RECORD, &rd->err);
 }
 
 static void ep__aof_rd_free(ep__aof_rd *rd) {
-    ep_free(rd->alloc, rd->buf);
+    ep__rs_free(&rd->rs);
     if (rd->plain) ep__wipe(rd->plain, rd->plain_cap);
     ep_free(rd->alloc, rd->plain);
-    rd->buf = rd->plain = NULL;
+    rd->plain = NULL;
 }
 
 /* Header check shared by reader and writer; buf holds got (<= 5) bytes. */
@@ -86,39 +81,6 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
     if (got < 5) return ep_error_set(err, EP_ERR_EOF, got, "AOF header ends before its version byte");
     if (h[4] == 0 || h[4] > EP_AOF_VERSION_ENCRYPTED)
         return ep_error_set(err, EP_ERR_BAD_VERSION, 4, "unsupported AOF format version %u", (unsigned)h[4]);
-    return EP_OK;
-}
-
-/* Moves the unread bytes to the front and reads more, growing the buffer
- * when a single record does not fit. */
-static ep_result ep__aof_rd_fill(ep__aof_rd *rd) {
-    size_t got = 0;
-    ep_result r;
-    ep__aof_rd_views_end(rd);
-    if (rd->pos > 0) {
-        memmove(rd->buf, rd->buf + rd->pos, rd->len - rd->pos);
-        rd->base += rd->pos;
-        rd->len -= rd->pos;
-        rd->pos = 0;
-    }
-    if (rd->len == rd->cap) {
-        size_t ncap = rd->cap ? rd->cap * 2 : rd->chunk;
-        uint8_t *p;
-        if (rd->cap >= rd->max_record)
-            return ep_error_set(&rd->err, EP_ERR_LIMIT, rd->base,
-                                "record at offset %llu is larger than the reader's %lu-byte cap",
-                                (unsigned long long)rd->base, (unsigned long)rd->max_record);
-        if (ncap > rd->max_record || ncap < rd->cap) ncap = rd->max_record;
-        p = (uint8_t *)ep_realloc(rd->alloc, rd->buf, ncap);
-        if (!p) return ep_error_set(&rd->err, EP_ERR_NOMEM, rd->base, "no memory for a %lu-byte read buffer",
-                                    (unsigned long)ncap);
-        rd->buf = p;
-        rd->cap = ncap;
-    }
-    r = rd->vfs->read(rd->vfs, rd->f, rd->base + rd->len, rd->buf + rd->len, rd->cap - rd->len, &got, &rd->err);
-    if (r) return r;
-    if (got < rd->cap - rd->len) rd->at_eof = 1;
-    rd->len += got;
     return EP_OK;
 }
 
@@ -149,7 +111,7 @@ static ep_result ep__aof_rd_open_sealed(ep__aof_rd *rd, const uint8_t *p, size_t
     size_t ct = total - EP_NONCE_SIZE - 4, used;
     ep_result r;
     if (ct < EP_TAG_SIZE) return EP_ERR_DECRYPT;
-    ep__aof_rd_views_end(rd); /* the plaintext buffer is about to be overwritten */
+    ep__rs_views_end(&rd->rs); /* the plaintext buffer is about to be overwritten */
     if (rd->plain_cap < ct) {
         uint8_t *np = (uint8_t *)ep_malloc(rd->alloc, ct);
         if (!np) return EP_ERR_NOMEM;
@@ -171,23 +133,24 @@ static ep_result ep__aof_rd_verify(ep__aof_rd *rd, const uint8_t *p, size_t tota
     return ep_aof_validate(rec);
 }
 
-/* Does a complete record with a valid CRC / GCM tag start at buf[at]? */
-static int ep__aof_rd_valid_at(ep__aof_rd *rd, size_t at) {
+/* Does a complete record with a valid CRC / GCM tag start at p (avail bytes loaded)? */
+static int ep__aof_rd_valid_at(ep__aof_rd *rd, const uint8_t *p, size_t avail) {
     ep_aof_record rec;
     size_t total;
-    const uint8_t *p = rd->buf + at;
-    if (ep__aof_rd_extent(rd, p, rd->len - at, &rec, &total) != EP_OK) return 0;
+    if (ep__aof_rd_extent(rd, p, avail, &rec, &total) != EP_OK) return 0;
     if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
     return ep_crc32(p, total - 4) == ep_load_u32le(p + total - 4);
 }
 
-/* First offset in (pos, pos + window] of the loaded bytes where a valid
- * record starts, or 0 if none. */
-static size_t ep__aof_rd_resync(ep__aof_rd *rd, size_t pos) {
-    size_t at, last = rd->len;
-    if (last - pos > EP_AOF_RESYNC_WINDOW) last = pos + EP_AOF_RESYNC_WINDOW;
-    for (at = pos + 1; at < last; at++)
-        if (ep__aof_rd_valid_at(rd, at)) return at;
+/* The AOF's resync rule: the first offset in (0, EP_AOF_RESYNC_WINDOW] of
+ * the loaded bytes after the read position where a valid record starts, or
+ * 0 if none. */
+static size_t ep__aof_rd_resync(ep__aof_rd *rd) {
+    const uint8_t *p = ep__rs_ptr(&rd->rs);
+    size_t at, last = ep__rs_avail(&rd->rs);
+    if (last > EP_AOF_RESYNC_WINDOW) last = EP_AOF_RESYNC_WINDOW;
+    for (at = 1; at < last; at++)
+        if (ep__aof_rd_valid_at(rd, p + at, ep__rs_avail(&rd->rs) - at)) return at;
     return 0;
 }
 
@@ -221,54 +184,62 @@ static ep_result ep__aof_rd_fail(ep__aof_rd *rd, ep_result code, uint64_t off, c
     return code;
 }
 
-/* The record at pos is cut short by the end of the file: torn tail, or a
- * damaged length that hides later records? */
+/* The record at the read position is cut short by the end of the file:
+ * torn tail, or a damaged length that hides later records? */
 static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
-    size_t later = ep__aof_rd_resync(rd, rd->pos);
-    uint64_t off = rd->base + rd->pos;
+    size_t later = ep__aof_rd_resync(rd);
+    uint64_t off = ep__rs_offset(&rd->rs);
     if (later) {
         char why[96];
         snprintf(why, sizeof why, "runs past the end, yet a valid record starts at %llu (damaged length?)",
-                 (unsigned long long)(rd->base + later));
+                 (unsigned long long)(off + later));
         return ep__aof_rd_fail(rd, EP_ERR_CORRUPT, off, why, 0);
     }
     rd->end = EP_AOF_END_TORN;
     rd->good_end = off;
-    rd->tail = rd->len - rd->pos;
+    rd->tail = ep__rs_left(&rd->rs);
     return EP_END;
+}
+
+/* The record at the read position needs more bytes than are loaded: the
+ * end of the file (torn tail or damage), or a refill. Out of the loop below
+ * so that its hot path stays small. */
+static ep_result ep__aof_rd_more(ep__aof_rd *rd, size_t avail) {
+    ep_result r;
+    if (ep__rs_at_eof(&rd->rs)) return ep__aof_rd_short(rd);
+    r = ep__rs_fill(&rd->rs, avail + 1);
+    if (r == EP_OK || r == EP_ERR_EOF) return EP_OK; /* EOF: the file shrank; the loop sees the end */
+    rd->end = EP_AOF_END_ERROR;
+    rd->fail = r;
+    rd->good_end = ep__rs_offset(&rd->rs);
+    rd->err.index = rd->records;
+    return r;
 }
 
 /* The reading loop: EP_OK with a record, EP_END, or an error. */
 static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
     for (;;) {
-        size_t avail = rd->len - rd->pos, total = 0;
-        const uint8_t *p = rd->buf ? rd->buf + rd->pos : NULL; /* no arithmetic on NULL before the first fill */
+        size_t avail = ep__rs_avail(&rd->rs), total = 0;
+        const uint8_t *p = ep__rs_ptr(&rd->rs);
         ep_result r;
         if (rd->end == EP_AOF_END_ERROR) return rd->fail;
         if (rd->end != EP_AOF_READING) return EP_END;
-        if (avail == 0 && rd->at_eof) {
+        if (avail == 0 && ep__rs_at_eof(&rd->rs)) {
             rd->end = EP_AOF_END_CLEAN;
-            rd->good_end = rd->base + rd->pos;
+            rd->good_end = ep__rs_offset(&rd->rs);
             return EP_END;
         }
         r = avail ? ep__aof_rd_extent(rd, p, avail, rec, &total) : EP_ERR_EOF;
         if (r == EP_ERR_EOF) {
-            if (rd->at_eof) return ep__aof_rd_short(rd);
-            if ((r = ep__aof_rd_fill(rd)) != EP_OK) {
-                rd->end = EP_AOF_END_ERROR;
-                rd->fail = r;
-                rd->good_end = rd->base + rd->pos;
-                rd->err.index = rd->records;
-                return r;
-            }
+            if ((r = ep__aof_rd_more(rd, avail)) != EP_OK) return r;
             continue;
         }
-        if (r) return ep__aof_rd_fail(rd, r, rd->base + rd->pos, ep__aof_what(r), p[0]);
+        if (r) return ep__aof_rd_fail(rd, r, ep__rs_offset(&rd->rs), ep__aof_what(r), p[0]);
         if ((r = ep__aof_rd_verify(rd, p, total, rec)) != EP_OK)
-            return ep__aof_rd_fail(rd, r, rd->base + rd->pos, ep__aof_what(r), p[0]);
-        rd->pos += total;
+            return ep__aof_rd_fail(rd, r, ep__rs_offset(&rd->rs), ep__aof_what(r), p[0]);
+        ep__rs_skip(&rd->rs, total);
         rd->records++;
-        rd->good_end = rd->base + rd->pos;
+        rd->good_end = ep__rs_offset(&rd->rs);
         return EP_OK;
     }
 }
@@ -277,25 +248,25 @@ static ep_result ep__aof_rd_next(ep__aof_rd *rd, ep_aof_record *rec) {
 
 struct ep_aof_reader {
     ep_vfs os_vfs;
+    ep_vfs *vfs;
+    ep_file *f;
     ep__aof_rd rd;
 };
 
 EP_API void ep_aof_reader_config_init(ep_aof_reader_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
-    cfg->chunk_size = 256u * 1024u;
-    cfg->max_record_size = (size_t)1 << 30;
+    cfg->chunk_size = EP__AOF_DEFAULT_CHUNK;
+    cfg->max_record_size = EP__AOF_DEFAULT_MAX_RECORD;
 }
 
-/* Reads and checks the header of an open file; sets rd->version. */
-static ep_result ep__aof_rd_header(ep__aof_rd *rd) {
+/* Reads and checks the header of an open file. */
+static ep_result ep__aof_read_header(ep_vfs *vfs, ep_file *f, uint8_t *version, ep_error *err) {
     uint8_t h[EP_AOF_HEADER_SIZE];
     size_t got = 0;
-    ep_result r = rd->vfs->read(rd->vfs, rd->f, 0, h, sizeof h, &got, &rd->err);
+    ep_result r = vfs->read(vfs, f, 0, h, sizeof h, &got, err);
     if (r) return r;
-    if ((r = ep__aof_check_header(h, got, &rd->err)) != EP_OK) return r;
-    rd->version = h[4];
-    rd->base = EP_AOF_HEADER_SIZE;
-    rd->good_end = EP_AOF_HEADER_SIZE;
+    if ((r = ep__aof_check_header(h, got, err)) != EP_OK) return r;
+    *version = h[4];
     return EP_OK;
 }
 
@@ -304,8 +275,8 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
     ep_aof_reader_config def;
     const ep_allocator *alloc;
     ep_aof_reader *r;
-    ep_vfs *vfs;
-    ep_file *f = NULL;
+    ep_error e;
+    uint8_t version = 0;
     ep_result res;
     if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "reader open: NULL argument");
     *out = NULL;
@@ -316,27 +287,23 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
     alloc = cfg->alloc;
     r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
-    vfs = cfg->vfs;
-    if (!vfs) {
-        if ((res = ep_vfs_os_init(&r->os_vfs)) != EP_OK) {
-            ep_free(alloc, r);
-            return ep_error_set(err, res, UINT64_MAX, "no OS file system in this build");
-        }
-        vfs = &r->os_vfs;
-    }
-    ep__aof_rd_init(&r->rd, vfs, NULL, alloc, cfg->key, cfg->chunk_size, cfg->max_record_size);
-    res = vfs->open(vfs, path, EP_OPEN_READ, &f, &r->rd.err);
-    if (res == EP_OK) {
-        r->rd.f = f;
-        res = ep__aof_rd_header(&r->rd);
-    }
-    if (res == EP_OK && r->rd.version == EP_AOF_VERSION_ENCRYPTED && !cfg->key)
-        res = ep_error_set(&r->rd.err, EP_ERR_ENCRYPTION_REQUIRED, 4,
+    memset(r, 0, sizeof *r);
+    ep_error_clear(&e);
+    res = ep__vfs_pick(cfg->vfs, &r->os_vfs, &r->vfs);
+    if (res) ep_error_set(&e, res, UINT64_MAX, "no OS file system in this build");
+    if (res == EP_OK) res = r->vfs->open(r->vfs, path, EP_OPEN_READ, &r->f, &e);
+    if (res == EP_OK) res = ep__aof_read_header(r->vfs, r->f, &version, &e);
+    if (res == EP_OK && version == EP_AOF_VERSION_ENCRYPTED && !cfg->key)
+        res = ep_error_set(&e, EP_ERR_ENCRYPTION_REQUIRED, 4,
                            "AOF file is encrypted (version 3); a key is needed to read it");
+    if (res == EP_OK)
+        res = ep__aof_rd_init(&r->rd, r->vfs, r->f, alloc, cfg->key, version, cfg->chunk_size, cfg->max_record_size);
     if (res != EP_OK) {
-        if (err) *err = r->rd.err;
-        if (err) err->code = res;
-        if (f) vfs->close(vfs, f, NULL);
+        if (err) {
+            *err = r->rd.err.code ? r->rd.err : e;
+            err->code = res;
+        }
+        if (r->f) r->vfs->close(r->vfs, r->f, NULL);
         ep__aof_rd_free(&r->rd);
         ep_free(alloc, r);
         return res;
@@ -351,11 +318,10 @@ EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec) {
 }
 
 EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_hook fn, void *user) {
-    r->rd.views_hook = fn;
-    r->rd.views_user = user;
+    ep__rs_set_hook(&r->rd.rs, fn, user);
 }
 
-EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out) {
+EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     memset(out, 0, sizeof *out);
     out->end = r->rd.end;
     out->version = r->rd.version;
@@ -372,7 +338,7 @@ EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r) {
 
 EP_API void ep_aof_reader_close(ep_aof_reader *r) {
     if (!r) return;
-    if (r->rd.f) r->rd.vfs->close(r->rd.vfs, r->rd.f, NULL);
+    if (r->f) r->vfs->close(r->vfs, r->f, NULL);
     ep__aof_rd_free(&r->rd);
     ep_free(r->rd.alloc, r);
 }
@@ -385,90 +351,25 @@ struct ep_aof_writer {
     const ep_allocator *alloc;
     ep_aof_writer_config cfg;
     char *path, *tmp_path, *dir;
-    ep_file *f;
     uint8_t version;
-    ep_buf buf;           /* bytes not yet handed to the OS; buf[0] is at file offset flushed */
+    ep__wstream s;        /* the file, its buffer, policy, stats and poisoning */
     ep_buf scratch;       /* items built by the per-kind helpers */
-    size_t call_start;    /* buf.len when the current call began */
-    uint64_t flushed, synced;
-    uint64_t records, syncs, trimmed;
-    uint64_t last_sync_ms;
-    int in_batch;
-    int poisoned;
+    uint64_t trimmed;
     uint8_t nonce_pool[EP_NONCE_SIZE * 32];
     size_t nonce_left;
     ep_error err;
 };
 
-static uint64_t ep__aof_now(const ep_aof_writer *w) {
-    return w->cfg.clock_ms ? w->cfg.clock_ms(w->cfg.clock_user) : ep__clock_monotonic_ms();
-}
-
 EP_API void ep_aof_writer_config_init(ep_aof_writer_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     cfg->fsync = EP_FSYNC_EVERYSEC;
     cfg->buffer_size = 64u * 1024u;
-}
-
-/* Marks the writer dead after a failed sync (never retried: after a failed
- * fsync the kernel may have dropped the dirty pages, so a retry that
- * succeeds would lie). The first failure's detail stays in w->err. */
-static ep_result ep__aof_poison(ep_aof_writer *w, ep_result code) {
-    w->poisoned = 1;
-    return code;
+    cfg->scan_buffer_size = EP__AOF_DEFAULT_CHUNK;
 }
 
 static ep_result ep__aof_usable(ep_aof_writer *w) {
     if (!w) return EP_ERR_INVALID_ARG;
-    if (w->poisoned) return EP_ERR_POISONED;
-    return EP_OK;
-}
-
-/* Writes the buffer at the end of the file. On failure the file is cut back
- * to the last complete record (or the writer is poisoned if that fails too)
- * and the buffer is kept. */
-static ep_result ep__aof_flush(ep_aof_writer *w) {
-    ep_result r;
-    if (w->buf.len == 0) return EP_OK;
-    r = w->vfs->write(w->vfs, w->f, w->flushed, w->buf.data, w->buf.len, &w->err);
-    if (r != EP_OK) {
-        ep_error tmp;
-        if (w->vfs->truncate(w->vfs, w->f, w->flushed, &tmp) != EP_OK) return ep__aof_poison(w, r);
-        return r;
-    }
-    w->flushed += w->buf.len;
-    w->buf.len = 0;
-    w->call_start = 0;
-    /* Give back memory taken by one large record. */
-    if (w->buf.cap > 4 * w->cfg.buffer_size) {
-        ep_buf_free(&w->buf);
-        ep_buf_init(&w->buf, w->alloc);
-        (void)ep_buf_reserve(&w->buf, w->cfg.buffer_size + 64);
-        w->buf.err = EP_OK;
-    }
-    return EP_OK;
-}
-
-static ep_result ep__aof_sync(ep_aof_writer *w) {
-    ep_result r = ep__aof_flush(w);
-    if (r) return r;
-    r = w->vfs->sync(w->vfs, w->f, &w->err);
-    if (r) return ep__aof_poison(w, r);
-    w->synced = w->flushed;
-    w->syncs++;
-    w->last_sync_ms = ep__aof_now(w);
-    return EP_OK;
-}
-
-/* EVERYSEC: sync once a second has passed since the last one. */
-static ep_result ep__aof_maybe_sync(ep_aof_writer *w) {
-    uint64_t now = ep__aof_now(w);
-    if (now - w->last_sync_ms < 1000 && now >= w->last_sync_ms) return EP_OK;
-    if (w->flushed + w->buf.len == w->synced) {
-        w->last_sync_ms = now;
-        return EP_OK;
-    }
-    return ep__aof_sync(w);
+    return ep__ws_usable(&w->s);
 }
 
 /* A fresh nonce: from the caller's hook, else from a pool of OS random
@@ -489,89 +390,58 @@ static ep_result ep__aof_nonce(ep_aof_writer *w, uint8_t *out) {
 /* v3: [nonce][ct_len][ct + tag]. The plaintext is encoded in place where
  * the ciphertext goes and sealed over itself: no copy, and no plaintext
  * left behind in memory. */
-static ep_result ep__aof_put_sealed(ep_aof_writer *w, const ep_aof_record *rec) {
-    size_t start = w->buf.len, n = 0;
+static ep_result ep__aof_put_sealed(ep_aof_writer *w, ep_buf *b, const ep_aof_record *rec) {
+    size_t start = b->len, n = 0;
     uint8_t *env;
     ep_result r;
-    if ((r = ep_buf_reserve(&w->buf, EP_NONCE_SIZE + 4)) != EP_OK) return r;
-    w->buf.len += EP_NONCE_SIZE + 4;
-    if ((r = ep__aof_encode_into(&w->buf, rec, &n)) != EP_OK) return r;
-    if ((r = ep_buf_reserve(&w->buf, EP_TAG_SIZE)) != EP_OK) return r;
-    env = w->buf.data + start;
+    if ((r = ep_buf_reserve(b, EP_NONCE_SIZE + 4)) != EP_OK) return r;
+    b->len += EP_NONCE_SIZE + 4;
+    if ((r = ep__aof_encode_into(b, rec, &n)) != EP_OK) return r;
+    if ((r = ep_buf_reserve(b, EP_TAG_SIZE)) != EP_OK) return r;
+    env = b->data + start;
     if ((r = ep__aof_nonce(w, env)) != EP_OK) return r;
     ep_store_u32le(env + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
     r = ep_key_seal_nonce(w->cfg.key, env, env + EP_NONCE_SIZE + 4, n, env + EP_NONCE_SIZE + 4);
     if (r != EP_OK) return r;
-    w->buf.len += EP_TAG_SIZE;
+    b->len += EP_TAG_SIZE;
     return EP_OK;
 }
 
-/* Appends one record (sealed for v3) to the buffer. */
+/* Encodes one record (sealed for v3) into the stream's buffer. On failure
+ * the caller rewinds the call; plaintext is wiped first. */
 static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
-    size_t start = w->buf.len, n = 0;
+    ep_buf *b = ep__ws_buf(&w->s);
+    size_t start = b->len, n = 0;
     ep_result r = ep_aof_validate(rec);
     if (r) return ep_error_set(&w->err, r, UINT64_MAX, "refusing to write a %s record: %s",
                                ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep__aof_what(r));
     if (w->version != EP_AOF_VERSION_ENCRYPTED) {
-        if ((r = ep__aof_encode_into(&w->buf, rec, &n)) == EP_OK && (r = ep_buf_reserve(&w->buf, 4)) == EP_OK) {
-            ep_store_u32le(w->buf.data + w->buf.len, ep_crc32(w->buf.data + start, n));
-            w->buf.len += 4;
+        if ((r = ep__aof_encode_into(b, rec, &n)) == EP_OK && (r = ep_buf_reserve(b, 4)) == EP_OK) {
+            ep_store_u32le(b->data + b->len, ep_crc32(b->data + start, n));
+            b->len += 4;
         }
     } else {
-        r = ep__aof_put_sealed(w, rec);
+        r = ep__aof_put_sealed(w, b, rec);
+        if (r && b->len > start && b->data) ep__wipe(b->data + start, b->len - start);
     }
-    if (r) {
-        if (w->version == EP_AOF_VERSION_ENCRYPTED && w->buf.len > start && w->buf.data)
-            ep__wipe(w->buf.data + start, w->buf.len - start); /* plaintext never left behind */
-        w->buf.len = start;
-        w->buf.err = EP_OK;
+    if (r)
         return ep_error_set(&w->err, r, UINT64_MAX, "cannot encode a %s record: %s",
                             ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep_result_str(r));
-    }
-    w->records++;
+    ep__ws_records(&w->s, 1);
     return EP_OK;
-}
-
-/* After a call's records are buffered: apply the policy. */
-static ep_result ep__aof_after(ep_aof_writer *w) {
-    if (w->in_batch) return w->buf.len >= w->cfg.buffer_size ? ep__aof_flush(w) : EP_OK;
-    if (w->cfg.fsync == EP_FSYNC_ALWAYS) return ep__aof_sync(w);
-    if (w->buf.len >= w->cfg.buffer_size) {
-        ep_result r = ep__aof_flush(w);
-        if (r) return r;
-    }
-    if (w->cfg.fsync == EP_FSYNC_EVERYSEC) return ep__aof_maybe_sync(w);
-    return EP_OK;
-}
-
-/* A failed call takes its unflushed records back out of the buffer. */
-static ep_result ep__aof_undo(ep_aof_writer *w, uint64_t records_before, ep_result r) {
-    if (w->call_start <= w->buf.len) w->buf.len = w->call_start;
-    w->records = records_before;
-    return r;
-}
-
-/* The call's records are buffered: apply the policy, or take them back out. */
-static ep_result ep__aof_commit(ep_aof_writer *w, uint64_t records_before) {
-    ep_result r = ep__aof_after(w);
-    if (r != EP_OK && !w->poisoned) return ep__aof_undo(w, records_before, r);
-    return r;
 }
 
 EP_API ep_result ep_aof_append_batch(ep_aof_writer *w, const ep_aof_record *recs, size_t n) {
     ep_result r = ep__aof_usable(w);
-    uint64_t before;
     size_t i;
     if (r) return r;
     if (n && !recs) return EP_ERR_INVALID_ARG;
-    before = w->records;
-    w->call_start = w->buf.len;
+    ep__ws_mark(&w->s);
     for (i = 0; i < n; i++) {
-        if ((r = ep__aof_put(w, &recs[i])) != EP_OK) return ep__aof_undo(w, before, r);
-        /* Keep the buffer bounded inside long batches. */
-        if (w->buf.len >= w->cfg.buffer_size && (r = ep__aof_flush(w)) != EP_OK) return ep__aof_undo(w, before, r);
+        if ((r = ep__aof_put(w, &recs[i])) != EP_OK) return ep__ws_rewind(&w->s, r);
+        if ((r = ep__ws_bound(&w->s)) != EP_OK) return ep__ws_rewind(&w->s, r); /* long batches stay bounded */
     }
-    return ep__aof_commit(w, before);
+    return ep__ws_end_call(&w->s);
 }
 
 EP_API ep_result ep_aof_append(ep_aof_writer *w, const ep_aof_record *rec) {
@@ -580,101 +450,81 @@ EP_API ep_result ep_aof_append(ep_aof_writer *w, const ep_aof_record *rec) {
 
 EP_API ep_result ep_aof_batch_begin(ep_aof_writer *w) {
     ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    if (w->in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "batch already open");
-    w->in_batch = 1;
-    return EP_OK;
+    return r ? r : ep__ws_batch_begin(&w->s);
 }
 
 EP_API ep_result ep_aof_batch_end(ep_aof_writer *w) {
     ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    if (!w->in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "no batch open");
-    w->in_batch = 0;
-    w->call_start = w->buf.len; /* the batch's appends already returned OK */
-    return ep__aof_after(w);
+    return r ? r : ep__ws_batch_end(&w->s);
 }
 
 EP_API ep_result ep_aof_writer_flush(ep_aof_writer *w) {
     ep_result r = ep__aof_usable(w);
-    return r ? r : ep__aof_flush(w);
+    return r ? r : ep__ws_flush(&w->s);
 }
 
 EP_API ep_result ep_aof_writer_sync(ep_aof_writer *w) {
     ep_result r = ep__aof_usable(w);
-    return r ? r : ep__aof_sync(w);
+    return r ? r : ep__ws_sync(&w->s);
 }
 
 EP_API ep_result ep_aof_writer_tick(ep_aof_writer *w) {
     ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    if (w->cfg.fsync != EP_FSYNC_EVERYSEC || w->in_batch) return EP_OK;
-    return ep__aof_maybe_sync(w);
+    return r ? r : ep__ws_tick(&w->s);
 }
 
 EP_API const ep_error *ep_aof_writer_error(const ep_aof_writer *w) {
     return &w->err;
 }
 
-EP_API void ep_aof_writer_stats_get(const ep_aof_writer *w, ep_aof_writer_stats *out) {
+EP_API void ep_aof_writer_stats(const ep_aof_writer *w, ep_aof_stats *out) {
     memset(out, 0, sizeof *out);
     out->version = w->version;
-    out->records = w->records;
-    out->size = w->flushed + w->buf.len;
-    out->flushed_offset = w->flushed;
-    out->synced_offset = w->synced;
-    out->syncs = w->syncs;
+    out->records = w->s.records;
+    out->size = ep__ws_size(&w->s);
+    out->flushed_offset = w->s.flushed;
+    out->synced_offset = w->s.synced;
+    out->syncs = w->s.syncs;
     out->trimmed_bytes = w->trimmed;
 }
 
-/* Writes a fresh header at offset 0 of f and syncs it. */
+/* A fresh header at offset 0 of f, synced (before any record can follow it). */
 static ep_result ep__aof_write_header(ep_aof_writer *w, ep_file *f, uint8_t version) {
     uint8_t h[EP_AOF_HEADER_SIZE];
+    ep__wstream hs;
     ep_result r;
     memcpy(h, ep__aof_magic, 4);
     h[4] = version;
-    if ((r = w->vfs->write(w->vfs, f, 0, h, sizeof h, &w->err)) != EP_OK) return r;
-    return w->vfs->sync(w->vfs, f, &w->err);
+    ep__ws_init(&hs, w->vfs, f, w->alloc, 0, &w->err);
+    r = ep__ws_put(&hs, h, sizeof h, 0);
+    if (r == EP_OK) r = ep__ws_sync(&hs);
+    ep__ws_free(&hs);
+    return r;
 }
 
-static ep_result ep__aof_lock(ep_aof_writer *w, ep_file *f) {
-    ep_error tmp;
-    ep_result r = w->vfs->lock(w->vfs, f, &tmp);
-    if (r == EP_ERR_UNSUPPORTED) return EP_OK;
-    if (r) {
-        w->err = tmp;
-        return ep_error_set(&w->err, r, UINT64_MAX, "AOF %s is in use by another writer (%s)", w->path,
-                            ep_result_str(r));
-    }
-    return EP_OK;
-}
-
-/* After an error at rd->pos: is the rest of the file (at most the resync
- * window) damage with no valid record in it? */
+/* After an error at the read position: is the rest of the file (at most the
+ * resync window) damage with no valid record in it? */
 static int ep__aof_rd_damaged_tail(ep__aof_rd *rd) {
+    uint64_t left = ep__rs_left(&rd->rs);
     if (rd->end != EP_AOF_END_ERROR || rd->fail == EP_ERR_IO || rd->fail == EP_ERR_NOMEM) return 0;
-    while (!rd->at_eof) {
-        if (rd->len - rd->pos > EP_AOF_RESYNC_WINDOW || ep__aof_rd_fill(rd) != EP_OK) return 0;
-    }
-    if (rd->len - rd->pos > EP_AOF_RESYNC_WINDOW) return 0;
-    return ep__aof_rd_resync(rd, rd->pos) == 0;
+    if (left > EP_AOF_RESYNC_WINDOW || ep__rs_fill(&rd->rs, (size_t)left) != EP_OK) return 0;
+    return ep__aof_rd_resync(rd) == 0;
 }
 
-/* Scans the records of an existing file and cuts a torn tail off. */
-static ep_result ep__aof_scan(ep_aof_writer *w) {
+/* Scans the records of an existing file and cuts a torn tail off; *end is
+ * where appends continue. */
+static ep_result ep__aof_scan(ep_aof_writer *w, ep_file *f, uint64_t *end) {
     ep__aof_rd rd;
     ep_aof_record rec;
-    ep_result r;
-    ep__aof_rd_init(&rd, w->vfs, w->f, w->alloc, w->cfg.key, 0, 0);
-    rd.version = w->version;
-    rd.base = rd.good_end = EP_AOF_HEADER_SIZE;
-    while ((r = ep__aof_rd_next(&rd, &rec)) == EP_OK) {
-    }
+    ep_result r = ep__aof_rd_init(&rd, w->vfs, f, w->alloc, w->cfg.key, w->version, w->cfg.scan_buffer_size, 0);
+    if (r == EP_OK)
+        while ((r = ep__aof_rd_next(&rd, &rec)) == EP_OK) {
+        }
     if (r == EP_END) r = EP_OK;
     if (r != EP_OK && w->cfg.repair_tail && ep__aof_rd_damaged_tail(&rd)) {
         rd.end = EP_AOF_END_TORN;
-        rd.good_end = rd.base + rd.pos;
-        rd.tail = rd.len - rd.pos;
+        rd.good_end = ep__rs_offset(&rd.rs);
+        rd.tail = ep__rs_left(&rd.rs);
         r = EP_OK;
     }
     if (r != EP_OK) {
@@ -683,10 +533,10 @@ static ep_result ep__aof_scan(ep_aof_writer *w) {
             ep_error_set(&w->err, r, rd.err.offset, "refusing to append: %s", rd.err.message);
         w->err.index = rd.err.index;
     } else {
-        w->flushed = rd.good_end;
+        *end = rd.good_end;
         if (rd.end == EP_AOF_END_TORN) {
             w->trimmed = rd.tail;
-            r = w->vfs->truncate(w->vfs, w->f, rd.good_end, &w->err);
+            r = w->vfs->truncate(w->vfs, f, rd.good_end, &w->err);
         }
     }
     ep__aof_rd_free(&rd);
@@ -694,15 +544,15 @@ static ep_result ep__aof_scan(ep_aof_writer *w) {
 }
 
 /* Creates the header of an empty (or torn-header) file, or checks the
- * existing one and scans its records. */
-static ep_result ep__aof_prepare(ep_aof_writer *w) {
+ * existing one and scans its records; *end is where appends continue. */
+static ep_result ep__aof_prepare(ep_aof_writer *w, ep_file *f, uint64_t *end) {
     uint8_t h[EP_AOF_HEADER_SIZE], want = w->cfg.key ? EP_AOF_VERSION_ENCRYPTED : EP_AOF_VERSION_PLAIN;
     uint64_t size = 0;
     size_t got = 0;
     ep_result r;
     int fresh;
-    if ((r = w->vfs->size(w->vfs, w->f, &size, &w->err)) != EP_OK) return r;
-    if (size > 0 && (r = w->vfs->read(w->vfs, w->f, 0, h, sizeof h, &got, &w->err)) != EP_OK) return r;
+    if ((r = w->vfs->size(w->vfs, f, &size, &w->err)) != EP_OK) return r;
+    if (size > 0 && (r = w->vfs->read(w->vfs, f, 0, h, sizeof h, &got, &w->err)) != EP_OK) return r;
     /* Empty, or a header cut short by a crash while creating it: nothing
      * was ever acknowledged in such a file, so a fresh header is safe. */
     fresh = size < EP_AOF_HEADER_SIZE && memcmp(h, ep__aof_magic, got < 4 ? got : 4) == 0;
@@ -711,11 +561,11 @@ static ep_result ep__aof_prepare(ep_aof_writer *w) {
     if (w->cfg.repair_tail && size <= EP_AOF_HEADER_SIZE && (got < 5 || ep__aof_check_header(h, got, NULL) != EP_OK))
         fresh = 1;
     if (fresh) {
-        if (size && (r = w->vfs->truncate(w->vfs, w->f, 0, &w->err)) != EP_OK) return r;
-        if ((r = ep__aof_write_header(w, w->f, want)) != EP_OK) return r;
+        if (size && (r = w->vfs->truncate(w->vfs, f, 0, &w->err)) != EP_OK) return r;
+        if ((r = ep__aof_write_header(w, f, want)) != EP_OK) return r;
         if ((r = w->vfs->sync_dir(w->vfs, w->dir, &w->err)) != EP_OK) return r;
         w->version = want;
-        w->flushed = w->synced = EP_AOF_HEADER_SIZE;
+        *end = EP_AOF_HEADER_SIZE;
         return EP_OK;
     }
     if ((r = ep__aof_check_header(h, got, &w->err)) != EP_OK) return r;
@@ -727,17 +577,15 @@ static ep_result ep__aof_prepare(ep_aof_writer *w) {
                                        : "AOF %s is encrypted (version %u) but the writer has no key; appending "
                                          "plaintext records would make it unreadable - rewrite it to migrate",
                             w->path, (unsigned)w->version);
-    if ((r = ep__aof_scan(w)) != EP_OK) return r;
+    if ((r = ep__aof_scan(w, f, end)) != EP_OK) return r;
     /* Earlier sessions may have left unsynced bytes; make them durable so
      * synced_offset is true from here on. */
-    if ((r = w->vfs->sync(w->vfs, w->f, &w->err)) != EP_OK) return r;
-    w->synced = w->flushed;
-    return EP_OK;
+    return w->vfs->sync(w->vfs, f, &w->err);
 }
 
 static void ep__aof_writer_free(ep_aof_writer *w) {
     ep__wipe(w->nonce_pool, sizeof w->nonce_pool);
-    ep_buf_free(&w->buf);
+    ep__ws_free(&w->s);
     ep_buf_free(&w->scratch);
     ep_free(w->alloc, w->path);
     ep_free(w->alloc, w->tmp_path);
@@ -749,6 +597,8 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
                                     ep_error *err) {
     ep_aof_writer_config def;
     ep_aof_writer *w;
+    ep_file *f = NULL;
+    uint64_t end = EP_AOF_HEADER_SIZE;
     ep_result r;
     size_t dlen;
     if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "writer open: NULL argument");
@@ -764,87 +614,86 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     memset(w, 0, sizeof *w);
     w->cfg = *cfg;
     w->alloc = cfg->alloc;
-    if (!w->cfg.buffer_size) w->cfg.buffer_size = 64u * 1024u;
-    ep_buf_init(&w->buf, w->alloc);
     ep_buf_init(&w->scratch, w->alloc);
     ep_error_clear(&w->err);
-    w->vfs = cfg->vfs;
-    r = EP_OK;
-    if (!w->vfs) {
-        r = ep_vfs_os_init(&w->os_vfs);
-        w->vfs = &w->os_vfs;
-    }
+    r = ep__vfs_pick(cfg->vfs, &w->os_vfs, &w->vfs);
+    ep__ws_init(&w->s, w->vfs, NULL, w->alloc, EP_AOF_HEADER_SIZE, &w->err);
     dlen = strlen(path) + 1;
     w->path = ep__aof_strdup(w->alloc, path, NULL);
     w->tmp_path = ep__aof_strdup(w->alloc, path, ".tmp");
     w->dir = (char *)ep_malloc(w->alloc, dlen + 1);
-    if (r == EP_OK && (!w->path || !w->tmp_path || !w->dir || ep_buf_reserve(&w->buf, w->cfg.buffer_size + 64)))
+    if (r == EP_OK && (!w->path || !w->tmp_path || !w->dir))
         r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
+    if (r == EP_OK) r = ep__ws_config(&w->s, cfg->buffer_size, cfg->fsync, cfg->clock_ms, cfg->clock_user);
     if (r == EP_OK) r = ep_path_dirname(w->dir, dlen + 1, path);
-    if (r == EP_OK) r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &w->f, &w->err);
-    if (r == EP_OK) r = ep__aof_lock(w, w->f);
-    if (r == EP_OK) r = ep__aof_prepare(w);
+    if (r == EP_OK && cfg->create_dir) r = ep__stream_make_dirs(w->vfs, w->alloc, w->dir, &w->err);
+    if (r == EP_OK) r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &f, &w->err);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &w->err);
+    if (r == EP_OK) r = ep__aof_prepare(w, f, &end);
     if (r != EP_OK) {
         if (err) {
             *err = w->err;
             err->code = r;
         }
-        if (w->f) w->vfs->close(w->vfs, w->f, NULL);
+        if (f) w->vfs->close(w->vfs, f, NULL);
         ep__aof_writer_free(w);
         return r;
     }
-    w->last_sync_ms = ep__aof_now(w);
+    ep__ws_retarget(&w->s, f, end);
     *out = w;
     return EP_OK;
 }
 
 EP_API ep_result ep_aof_writer_close(ep_aof_writer *w) {
-    ep_result r = EP_OK, c;
+    ep_result r, c;
     if (!w) return EP_OK;
-    if (w->poisoned) r = EP_ERR_POISONED;
-    else if (w->cfg.fsync == EP_FSYNC_NO) r = ep__aof_flush(w);
-    else r = ep__aof_sync(w);
-    if (w->f) {
-        c = w->vfs->close(w->vfs, w->f, r ? NULL : &w->err);
+    r = w->cfg.fsync == EP_FSYNC_NO ? ep__ws_flush(&w->s) : ep__ws_sync(&w->s);
+    if (w->s.f) {
+        c = w->vfs->close(w->vfs, w->s.f, r ? NULL : &w->err);
         if (r == EP_OK) r = c;
     }
     ep__aof_writer_free(w);
     return r;
 }
 
+EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w) {
+    if (!w) return;
+    /* close(2) of the child's descriptor: no write, no sync, and no unlock
+     * (flock belongs to the description the parent still holds open; an
+     * fcntl lock was never the child's). */
+    if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    ep__aof_writer_free(w);
+}
+
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
-    uint8_t version;
+    uint8_t version, h[EP_AOF_HEADER_SIZE];
     ep_file *tmp = NULL, *nf = NULL;
+    int renamed = 0;
     ep_result r = ep__aof_usable(w);
     if (r) return r;
-    if (w->in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "rewrite inside a batch");
+    if (w->s.in_batch) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "rewrite inside a batch");
     version = w->cfg.key ? EP_AOF_VERSION_ENCRYPTED : EP_AOF_VERSION_PLAIN;
-    if ((r = ep__aof_flush(w)) != EP_OK) return r;
+    if ((r = ep__ws_flush(&w->s)) != EP_OK) return r;
+    memcpy(h, ep__aof_magic, 4);
+    h[4] = version;
     r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &tmp, &w->err);
-    if (r == EP_OK) r = ep__aof_write_header(w, tmp, version);
-    if (tmp) {
-        ep_result c = w->vfs->close(w->vfs, tmp, r ? NULL : &w->err);
-        if (r == EP_OK) r = c;
-    }
-    if (r == EP_OK) r = w->vfs->rename(w->vfs, w->tmp_path, w->path, &w->err);
-    if (r != EP_OK) {
+    if (r == EP_OK) r = w->vfs->write(w->vfs, tmp, 0, h, sizeof h, &w->err);
+    if (r == EP_OK) r = ep__stream_publish(w->vfs, w->alloc, &tmp, w->tmp_path, w->path, &renamed, &w->err);
+    if (tmp) (void)w->vfs->close(w->vfs, tmp, NULL);
+    if (!renamed) {
         (void)w->vfs->remove(w->vfs, w->tmp_path, NULL);
         return r; /* the old file is untouched and still in use */
     }
     /* From here the path names the new file: any failure poisons. */
-    if ((r = w->vfs->sync_dir(w->vfs, w->dir, &w->err)) != EP_OK) return ep__aof_poison(w, r);
+    if (r != EP_OK) return ep__ws_poison(&w->s, r);
     r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &nf, &w->err);
-    if (r == EP_OK) r = ep__aof_lock(w, nf);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, "AOF", w->path, &w->err);
     /* The replaced file's content is obsolete: a failed close of it changes
      * nothing, and reporting it would say the rewrite failed when it did not. */
-    (void)w->vfs->close(w->vfs, w->f, NULL);
-    w->f = nf;
-    if (r != EP_OK) return ep__aof_poison(w, r);
+    (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    ep__ws_retarget(&w->s, nf, EP_AOF_HEADER_SIZE);
+    if (r != EP_OK) return ep__ws_poison(&w->s, r);
     w->version = version;
-    w->flushed = w->synced = EP_AOF_HEADER_SIZE;
-    w->buf.len = 0;
-    w->call_start = 0;
-    w->last_sync_ms = ep__aof_now(w);
     return EP_OK;
 }
 
@@ -904,19 +753,14 @@ static ep_result ep__aof_key_items(ep_aof_writer *w, ep_aof_record *rec, ep_item
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms) {
     size_t n;
     uint8_t *p;
-    uint64_t before;
-    if (!w || w->poisoned || w->version == EP_AOF_VERSION_ENCRYPTED || key.len > EP_MAX_FIELD_LEN ||
+    if (!w || w->s.poisoned || w->version == EP_AOF_VERSION_ENCRYPTED || key.len > EP_MAX_FIELD_LEN ||
         value.len > EP_MAX_FIELD_LEN || (key.len && !key.data) || (value.len && !value.data) ||
         !ep_utf8_valid(key.data, key.len))
         return ep__aof_key_num_value(w, EP_AOF_SET, key, expire_ms, value); /* the general path reports */
     n = 1 + 4 + key.len + 4 + value.len + 8;
-    if (ep_buf_reserve(&w->buf, n + 4) != EP_OK) {
-        w->buf.err = EP_OK;
+    if (!(p = ep__ws_reserve(&w->s, n + 4)))
         return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a SET record");
-    }
-    before = w->records;
-    w->call_start = w->buf.len;
-    p = w->buf.data + w->buf.len;
+    ep__ws_mark(&w->s);
     p[0] = EP_AOF_SET;
     ep_store_u32le(p + 1, (uint32_t)key.len);
     if (key.len) memcpy(p + 5, key.data, key.len);
@@ -924,9 +768,8 @@ EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int6
     if (value.len) memcpy(p + 9 + key.len, value.data, value.len);
     ep_store_i64le(p + 9 + key.len + value.len, expire_ms);
     ep_store_u32le(p + n, ep_crc32(p, n));
-    w->buf.len += n + 4;
-    w->records++;
-    return ep__aof_commit(w, before);
+    ep__ws_advance(&w->s, n + 4, 1);
+    return ep__ws_end_call(&w->s);
 }
 EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DEL, key); }
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds) {

@@ -35,16 +35,32 @@
  * back) poisons the writer: every later call returns EP_ERR_POISONED and
  * ep_aof_writer_error keeps the original failure. fsync is never retried.
  *
- * Records larger than the buffer are written straight after a flush.
- * Allocates: the handle, its buffer (buffer_size, growing for one larger
- * record), and scratch for the helpers that take arrays.
+ * A record larger than the buffer grows it for that record; the buffer
+ * shrinks back once it is written.
+ *
+ * Peak allocation per call (all through cfg.alloc):
+ *   open    the handle (~1 KiB) + 3 copies of the path + the write buffer
+ *           (buffer_size + 64); with create_dir, 2 x strlen(dir) for a
+ *           moment; for an existing file the scan adds min(scan_buffer_size,
+ *           file size - 5), grown to the largest record if one is larger
+ *           (v3: + a plaintext buffer of the largest record), freed before
+ *           open returns.
+ *   append  nothing, unless a record does not fit the buffer (then the
+ *           buffer grows to hold it, and shrinks after the flush); the
+ *           helpers that take arrays keep a scratch buffer of the largest
+ *           item list they were given.
+ *   flush, sync, tick, batch_*, close, drop_after_fork   nothing.
+ *   rewrite 2 x strlen(path) for a moment.
  *
  * Reader
  *   ep_aof_reader_open(path, &rcfg, &r, &err);
  *   while ((res = ep_aof_reader_next(r, &rec)) == EP_OK) { ...rec... }
- *   if (res == EP_END) ep_aof_reader_status_get(r, &st);  // clean or torn
- * Reads in chunks (256 KiB default), memory = one chunk or the largest record
- * (capped by max_record_size). The views in rec are valid until the next
+ *   if (res == EP_END) ep_aof_reader_status(r, &st);  // clean or torn
+ * Peak allocation: open, the handle (~0.5 KiB); the first next, one buffer
+ * of min(chunk_size, file size - 5) (256 KiB default: a 5-byte file gets
+ * none), growing only for a record larger than it, never beyond the file
+ * nor max_record_size; v3 adds a plaintext buffer of the largest record.
+ * Nothing more per record. The views in rec are valid until the next
  * call. Checks in ember's order: caps as each length/count is read, then the
  * CRC (or GCM tag), then UTF-8 and value rules. Beyond ember: a record cut
  * short at the end of the file is a torn tail only if no complete record
@@ -69,17 +85,9 @@ extern "C" {
 /* How far past a cut-short record the reader looks for a valid one. */
 #define EP_AOF_RESYNC_WINDOW (1024u * 1024u)
 
-#ifndef EP_FSYNC_POLICY_DEFINED
-#define EP_FSYNC_POLICY_DEFINED
-typedef enum ep_fsync_policy {
-    EP_FSYNC_ALWAYS = 0,
-    EP_FSYNC_EVERYSEC = 1,
-    EP_FSYNC_NO = 2
-} ep_fsync_policy;
-#endif
 
 /* "dir/shard-{id}.aof" into out (cap bytes); EP_ERR_LIMIT if it does not fit. */
-EP_API ep_result ep_aof_path(const char *dir, uint32_t shard_id, char *out, size_t cap);
+EP_API ep_result ep_aof_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap);
 
 /* ---- writer ---------------------------------------------------------------- */
 
@@ -88,6 +96,10 @@ typedef struct ep_aof_writer_config {
     const ep_allocator *alloc;      /* NULL: default */
     ep_fsync_policy fsync;          /* default EP_FSYNC_EVERYSEC (ember's default) */
     size_t buffer_size;             /* default 64 KiB */
+    /* Read buffer of open's scan of an existing file: default 256 KiB;
+     * open allocates min(this, the file's size) and grows it only for a
+     * record that does not fit (never beyond the file). */
+    size_t scan_buffer_size;
     const ep_key *key;              /* NULL: plaintext v2; else encrypted v3 (caller keeps it alive) */
     /* Monotonic milliseconds for EVERYSEC; NULL: the OS monotonic clock. */
     uint64_t (*clock_ms)(void *user);
@@ -102,11 +114,15 @@ typedef struct ep_aof_writer_config {
      * the EP_AOF_RESYNC_WINDOW bytes to the end of the file. Opt-in: a
      * damaged last record might have been acknowledged (bit rot). */
     int repair_tail;
+    /* 0 (default): the file's directory must exist (EP_ERR_NOT_FOUND).
+     * 1: open creates the missing directories of the path (mode 0700 on
+     * POSIX) and syncs each parent it added an entry to. */
+    int create_dir;
 } ep_aof_writer_config;
 
 typedef struct ep_aof_writer ep_aof_writer;
 
-typedef struct ep_aof_writer_stats {
+typedef struct ep_aof_stats {
     uint8_t version;          /* the file's format version */
     uint64_t records;         /* records appended through this handle */
     uint64_t size;            /* file size including what is still buffered */
@@ -114,7 +130,7 @@ typedef struct ep_aof_writer_stats {
     uint64_t synced_offset;   /* bytes known durable (everything before is synced) */
     uint64_t syncs;           /* fsync calls made */
     uint64_t trimmed_bytes;   /* torn (or, with repair_tail, damaged) tail cut off at open */
-} ep_aof_writer_stats;
+} ep_aof_stats;
 
 EP_API void ep_aof_writer_config_init(ep_aof_writer_config *cfg);
 /* err (may be NULL) receives the detail when open fails. */
@@ -123,7 +139,14 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
 /* Syncs (ALWAYS/EVERYSEC) or flushes (NO), closes and frees; w is gone even on error. */
 EP_API ep_result ep_aof_writer_close(ep_aof_writer *w);
 EP_API const ep_error *ep_aof_writer_error(const ep_aof_writer *w);
-EP_API void ep_aof_writer_stats_get(const ep_aof_writer *w, ep_aof_writer_stats *out);
+EP_API void ep_aof_writer_stats(const ep_aof_writer *w, ep_aof_stats *out);
+/* For a child process after fork(): frees the writer and closes its file
+ * without writing, flushing or syncing anything, so the child never adds
+ * the parent's buffered records to the file (the parent still owns them)
+ * and never touches the parent's lock (the lock belongs to the file
+ * description the parent keeps open; closing the child's copy releases
+ * nothing). NULL is fine. Never call it in the process that opened w. */
+EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w);
 
 /* Buffer -> OS. */
 EP_API ep_result ep_aof_writer_flush(ep_aof_writer *w);
@@ -206,14 +229,14 @@ typedef enum ep_aof_end {
     EP_AOF_END_ERROR = 3   /* stopped at an error; see error (code, offset, index, message) */
 } ep_aof_end;
 
-typedef struct ep_aof_reader_status {
+typedef struct ep_aof_status {
     ep_aof_end end;
     uint8_t version;
     uint64_t records;      /* records returned */
     uint64_t good_offset;  /* end of the last good record */
     uint64_t tail_bytes;   /* END_TORN: bytes after good_offset */
     ep_error error;        /* END_ERROR: the failure */
-} ep_aof_reader_status;
+} ep_aof_status;
 
 typedef struct ep_aof_reader ep_aof_reader;
 
@@ -225,7 +248,7 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
 /* EP_OK and a record; EP_END at a clean end or a torn tail; or the error
  * (repeated on later calls). */
 EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec);
-EP_API void ep_aof_reader_status_get(const ep_aof_reader *r, ep_aof_reader_status *out);
+EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out);
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r);
 EP_API void ep_aof_reader_close(ep_aof_reader *r);
 

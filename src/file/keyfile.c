@@ -4,6 +4,7 @@
 #include "base/internal.h"
 #include "crypto/crypto.h"
 #include "vfs/vfs.h"
+#include "file/stream.h"
 #include "file/keyfile.h"
 
 #ifndef EP_NO_ENCRYPTION
@@ -19,11 +20,8 @@ EP_API ep_result ep_key_load_file(ep_vfs *vfs, const char *path, const ep_alloca
     ep_result r;
     if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "key file: missing argument");
     *out = NULL;
-    if (!vfs) {
-        r = ep_vfs_os_init(&os);
-        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
-        vfs = &os;
-    }
+    if ((r = ep__vfs_pick(vfs, &os, &vfs)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
     r = ep_vfs_read_all(vfs, path, alloc, EP__KEY_FILE_CAP, &data, &len, err);
     if (r == EP_ERR_LIMIT)
         return ep_error_set(err, EP_ERR_KEY_FILE, UINT64_MAX, "key file %s: too large to be a key", path);
@@ -77,11 +75,8 @@ EP_API ep_result ep_key_generate_file(ep_vfs *vfs, const char *path, ep_error *e
     ep_result r;
     size_t i;
     if (!path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "key file: missing path");
-    if (!vfs) {
-        r = ep_vfs_os_init(&os);
-        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
-        vfs = &os;
-    }
+    if ((r = ep__vfs_pick(vfs, &os, &vfs)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "key file %s: no OS file system", path);
     r = ep_random_bytes(key, sizeof key);
     if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "key file %s: no randomness from the OS", path);
     for (i = 0; i < EP_KEY_SIZE; i++) {

@@ -1,13 +1,16 @@
-/* snapshot: the ember snapshot writer and reader on a vfs (§3.1, §3.4-§3.6).
- * Writer: entries are encoded straight into one buffer that is written in
- * large pieces; the footer CRC is computed over each piece just before it is
- * written, so the hot path is one encode and one copy per entry. Reader: one
- * buffer refilled in large reads; an entry is decoded in place, and the
- * buffer grows only when an entry does not fit (never beyond the file). */
+/* snapshot: the ember snapshot writer and reader (§3.1, §3.4-§3.6) on the
+ * stream core (file/stream.h), which does the buffering, writing, reading,
+ * growth and the tmp + sync + rename + directory sync publish.
+ * Writer: entries are encoded straight into the stream's buffer, written in
+ * large pieces; the footer CRC is folded over each piece as the stream
+ * writes it, so the hot path is one encode and one copy per entry. Reader:
+ * an entry is decoded in place in the stream's buffer; the CRC is folded
+ * over the bytes the stream drops. */
 #include "base/internal.h"
 #include "check/crc.h"
 #include "crypto/crypto.h"
 #include "vfs/vfs.h"
+#include "file/stream.h"
 #include "file/snapshot.h"
 
 static const uint8_t ep__snap_magic[4] = {'E', 'S', 'N', 'P'};
@@ -21,7 +24,7 @@ static char *ep__strdup(const ep_allocator *a, const char *s, size_t extra) {
     return p;
 }
 
-EP_API ep_result ep_snapshot_path(const char *dir, uint32_t shard_id, char *out, size_t cap) {
+EP_API ep_result ep_snapshot_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap) {
     char name[32];
     if (!dir || !out) return EP_ERR_INVALID_ARG;
     snprintf(name, sizeof name, "shard-%lu.snap", (unsigned long)shard_id);
@@ -59,17 +62,14 @@ struct ep_snapshot_writer {
     ep_vfs *vfs;
     const ep_allocator *alloc;
     const ep_key *key;
-    ep_file *file;
     char *path;
     char *tmp_path;
-    ep_buf buf;              /* bytes not yet written; they go at file_off */
-    size_t crc_from;         /* buf bytes before this are outside the CRC (header) or already in it */
+    ep__wstream s;           /* the temporary file and its buffer */
     ep_buf plain;            /* v3: one entry's plaintext */
     ep_buf items;            /* convenience calls build their items here */
-    uint64_t file_off;
-    uint32_t crc;
+    uint32_t crc;            /* footer CRC of the entry bytes written so far */
+    int crc_done;            /* the footer is taken: later bytes are not entries */
     uint32_t count;
-    size_t buffer_size;
     uint8_t *trailer;
     size_t trailer_len;
     ep_nonce_fn nonce_fn;
@@ -90,7 +90,7 @@ static ep_result ep__sw_io_fail(ep_snapshot_writer *w, ep_result r, const char *
     char detail[sizeof w->err.message];
     memcpy(detail, w->err.message, sizeof detail);
     detail[sizeof detail - 1] = '\0';
-    ep_error_set(&w->err, r, w->file_off, "%s: %s", what, detail[0] ? detail : ep_result_str(r));
+    ep_error_set(&w->err, r, ep__ws_size(&w->s), "%s: %s", what, detail[0] ? detail : ep_result_str(r));
     w->state = EP__SW_FAILED;
     w->failed = r;
     return r;
@@ -103,40 +103,27 @@ static ep_result ep__sw_ready(ep_snapshot_writer *w) {
     return EP_OK;
 }
 
-/* Folds the entry bytes gathered since the last call into the footer CRC. */
-static void ep__sw_crc_pending(ep_snapshot_writer *w) {
-    if (w->buf.len > w->crc_from)
-        w->crc = ep_crc32_update(w->crc, w->buf.data + w->crc_from, w->buf.len - w->crc_from);
-    w->crc_from = w->buf.len;
-}
-
-/* Writes buf out and empties it; a buffer grown by one huge entry shrinks back. */
-static ep_result ep__sw_write(ep_snapshot_writer *w) {
-    ep_result r;
-    if (w->buf.len == 0) return EP_OK;
-    ep_error_clear(&w->err);
-    r = w->vfs->write(w->vfs, w->file, w->file_off, w->buf.data, w->buf.len, &w->err);
-    if (r) return ep__sw_io_fail(w, r, "snapshot write failed");
-    w->file_off += w->buf.len;
-    w->buf.len = 0;
-    w->crc_from = 0;
-    if (w->buf.cap > 2 * w->buffer_size) {
-        ep_buf_free(&w->buf);
-        (void)ep_buf_reserve(&w->buf, w->buffer_size);
-        w->buf.err = EP_OK; /* a failed shrink-realloc only means the next append allocates */
+/* The stream shows every piece just before it writes it: the entry bytes
+ * (after the header, before the footer) go into the footer CRC. */
+static void ep__sw_observe(void *user, uint64_t offset, const uint8_t *p, size_t n) {
+    ep_snapshot_writer *w = (ep_snapshot_writer *)user;
+    if (w->crc_done) return;
+    if (offset < EP_SNAPSHOT_HEADER_SIZE) {
+        size_t skip = (size_t)EP__MIN((uint64_t)n, EP_SNAPSHOT_HEADER_SIZE - offset);
+        p += skip;
+        n -= skip;
     }
-    return EP_OK;
+    if (n) w->crc = ep_crc32_update(w->crc, p, n);
 }
 
-static ep_result ep__sw_flush(ep_snapshot_writer *w) {
-    ep__sw_crc_pending(w);
-    return ep__sw_write(w);
-}
+static void ep__sw_free(ep_snapshot_writer *w);
 
-EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, const ep_snapshot_writer_config *cfg,
+EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id, const ep_snapshot_writer_config *cfg,
                                           ep_snapshot_writer **out, ep_error *err) {
     ep_snapshot_writer_config def;
     ep_snapshot_writer *w;
+    ep_file *f = NULL;
+    uint8_t h[EP_SNAPSHOT_HEADER_SIZE];
     ep_result r;
     size_t tmp_cap;
     if (out) *out = NULL;
@@ -151,18 +138,13 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, c
     ep_error_clear(&w->err);
     w->alloc = cfg->alloc;
     w->key = cfg->key;
-    w->buffer_size = cfg->buffer_size ? cfg->buffer_size : EP_SNAPSHOT_DEFAULT_BUFFER;
     w->nonce_fn = cfg->nonce_fn;
     w->nonce_user = cfg->nonce_user;
-    ep_buf_init(&w->buf, cfg->alloc);
     ep_buf_init(&w->plain, cfg->alloc);
     ep_buf_init(&w->items, cfg->alloc);
-    w->vfs = cfg->vfs;
-    r = EP_OK;
-    if (!w->vfs) {
-        r = ep_vfs_os_init(&w->os_vfs);
-        w->vfs = &w->os_vfs;
-    }
+    r = ep__vfs_pick(cfg->vfs, &w->os_vfs, &w->vfs);
+    ep__ws_init(&w->s, w->vfs, NULL, w->alloc, 0, &w->err);
+    ep__ws_set_observer(&w->s, ep__sw_observe, w);
     tmp_cap = strlen(path) + 16;
     if (!r) {
         w->path = ep__strdup(w->alloc, path, 0);
@@ -172,36 +154,46 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, c
             if (w->trailer) memcpy(w->trailer, cfg->trailer.data, cfg->trailer.len);
             w->trailer_len = cfg->trailer.len;
         }
-        if (!w->path || !w->tmp_path || (cfg->trailer.len && !w->trailer) ||
-            ep_buf_reserve(&w->buf, w->buffer_size + EP_SNAPSHOT_HEADER_SIZE))
-            r = EP_ERR_NOMEM;
+        if (!w->path || !w->tmp_path || (cfg->trailer.len && !w->trailer)) r = EP_ERR_NOMEM;
     }
+    if (!r) r = ep__ws_config(&w->s, cfg->buffer_size ? cfg->buffer_size : EP_SNAPSHOT_DEFAULT_BUFFER, EP_FSYNC_NO,
+                              NULL, NULL);
     if (!r) r = ep_snapshot_tmp_path(path, w->tmp_path, tmp_cap);
-    if (!r) {
-        r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &w->file, &w->err);
-        if (r) w->file = NULL;
+    if (!r && cfg->create_dir) {
+        char *dir = (char *)ep_malloc(w->alloc, tmp_cap);
+        r = dir ? ep_path_dirname(dir, tmp_cap, path) : EP_ERR_NOMEM;
+        if (!r) r = ep__stream_make_dirs(w->vfs, w->alloc, dir, &w->err);
+        ep_free(w->alloc, dir);
     }
+    if (!r) r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, &w->err);
     if (r) {
         if (err) {
             *err = w->err;
             if (err->code != r) ep_error_set(err, r, UINT64_MAX, "cannot create the snapshot's temporary file");
         }
-        w->state = EP__SW_DONE; /* nothing of ours on disk to remove */
-        ep_snapshot_writer_free(w);
+        ep__sw_free(w); /* nothing of ours on disk to remove */
         return r;
     }
-    /* The header goes out with the first entries; the count is patched at finish. */
-    ep_buf_put(&w->buf, ep__snap_magic, 4);
-    ep_buf_u8(&w->buf, (uint8_t)(w->key ? 3 : 2));
-    ep_buf_u16(&w->buf, shard_id);
-    ep_buf_u32(&w->buf, 0);
-    w->crc_from = w->buf.len;
+    ep__ws_retarget(&w->s, f, 0);
+    /* The header goes out with the first entries; the count is patched at commit. */
+    memcpy(h, ep__snap_magic, 4);
+    h[4] = (uint8_t)(w->key ? 3 : 2);
+    ep_store_u16le(h + 5, shard_id);
+    ep_store_u32le(h + 7, 0);
+    r = ep__ws_put(&w->s, h, sizeof h, 0);
+    if (r) {
+        (void)ep__sw_io_fail(w, r, "snapshot header");
+        if (err) *err = w->err;
+        (void)ep_snapshot_writer_abort(w);
+        return r;
+    }
     *out = w;
     return EP_OK;
 }
 
 /* Codec refusals leave the writer usable; they are about one entry. */
 static ep_result ep__sw_entry_err(ep_snapshot_writer *w, ep_result r) {
+    (void)ep__ws_rewind(&w->s, r); /* nothing of the entry stays in the buffer */
     ep_error_set(&w->err, r, UINT64_MAX, "entry %lu not written: %s", (unsigned long)w->count, ep_result_str(r));
     w->err.index = w->count;
     return r;
@@ -216,18 +208,20 @@ static ep_result ep__sw_seal(ep_snapshot_writer *w, const ep_snap_entry *e) {
     if (r) return r;
     n = w->plain.len;
     if (n > EP_MAX_FIELD_LEN - EP_TAG_SIZE) return EP_ERR_LIMIT; /* no reader would take it */
-    if (ep_buf_reserve(&w->buf, EP__SNAP_ENVELOPE_HEAD + n + EP_TAG_SIZE)) {
-        w->buf.err = EP_OK;
-        return EP_ERR_NOMEM;
-    }
-    p = w->buf.data + w->buf.len;
+    if (!(p = ep__ws_reserve(&w->s, EP__SNAP_ENVELOPE_HEAD + n + EP_TAG_SIZE))) return EP_ERR_NOMEM;
     r = w->nonce_fn ? w->nonce_fn(w->nonce_user, p) : ep_random_bytes(p, EP_NONCE_SIZE);
     if (r) return r;
     ep_store_u32le(p + EP_NONCE_SIZE, (uint32_t)(n + EP_TAG_SIZE));
     r = ep_key_seal_nonce(w->key, p, w->plain.data, n, p + EP__SNAP_ENVELOPE_HEAD);
     if (r) return r;
-    w->buf.len += EP__SNAP_ENVELOPE_HEAD + n + EP_TAG_SIZE;
+    ep__ws_advance(&w->s, EP__SNAP_ENVELOPE_HEAD + n + EP_TAG_SIZE, 1);
     return EP_OK;
+}
+
+static ep_result ep__sw_plain(ep_snapshot_writer *w, const ep_snap_entry *e) {
+    ep_result r = ep_snap_entry_encode(ep__ws_buf(&w->s), e);
+    if (r == EP_OK) ep__ws_records(&w->s, 1);
+    return r;
 }
 
 EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_entry *e) {
@@ -235,10 +229,12 @@ EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_ent
     if (r) return r;
     if (!e) return ep__sw_entry_err(w, EP_ERR_INVALID_ARG);
     if (w->count == UINT32_MAX) return ep__sw_entry_err(w, EP_ERR_LIMIT);
-    r = w->key ? ep__sw_seal(w, e) : ep_snap_entry_encode(&w->buf, e);
+    ep__ws_mark(&w->s);
+    r = w->key ? ep__sw_seal(w, e) : ep__sw_plain(w, e);
     if (r) return ep__sw_entry_err(w, r);
     w->count++;
-    return w->buf.len >= w->buffer_size ? ep__sw_flush(w) : EP_OK;
+    r = ep__ws_bound(&w->s);
+    return r ? ep__sw_io_fail(w, r, "snapshot write failed") : EP_OK;
 }
 
 static ep_snap_entry ep__sw_entry(ep_bytes key, uint8_t type, int64_t expire_ms) {
@@ -327,57 +323,38 @@ EP_API ep_result ep_snapshot_writer_add_vector(ep_snapshot_writer *w, ep_bytes k
     return ep_snapshot_writer_add(w, &e);
 }
 
-EP_API uint32_t ep_snapshot_writer_count(const ep_snapshot_writer *w) {
-    return w ? w->count : 0;
+EP_API void ep_snapshot_writer_count(const ep_snapshot_writer *w, uint32_t *out) {
+    if (out) *out = w ? w->count : 0;
 }
 
-/* Footer and trailer out, count patched, file synced and closed. */
+
+/* Every entry out, then the footer CRC and the trailer, then the count. */
 static ep_result ep__sw_seal_file(ep_snapshot_writer *w) {
-    uint8_t count[4];
+    uint8_t tail[4], count[4];
     ep_result r;
-    ep__sw_crc_pending(w);
-    ep_buf_u32(&w->buf, w->crc);
-    ep_buf_put(&w->buf, w->trailer, w->trailer_len);
-    if (w->buf.err) {
-        w->buf.err = EP_OK;
-        return ep__sw_io_fail(w, EP_ERR_NOMEM, "snapshot footer");
-    }
-    r = ep__sw_write(w);
-    if (r) return r;
+    if ((r = ep__ws_flush(&w->s)) != EP_OK) return ep__sw_io_fail(w, r, "snapshot write failed");
+    w->crc_done = 1;
+    ep_store_u32le(tail, w->crc);
+    r = ep__ws_put(&w->s, tail, 4, 0);
+    if (!r && w->trailer_len) r = ep__ws_put(&w->s, w->trailer, w->trailer_len, 0);
+    if (!r) r = ep__ws_flush(&w->s);
+    if (r) return ep__sw_io_fail(w, r, "snapshot footer write failed");
     ep_store_u32le(count, w->count);
     ep_error_clear(&w->err);
-    r = w->vfs->write(w->vfs, w->file, 7, count, 4, &w->err);
+    r = w->vfs->write(w->vfs, w->s.f, 7, count, 4, &w->err);
     if (r) return ep__sw_io_fail(w, r, "snapshot entry count write failed");
-    /* One sync covers entries, footer and count: the file is not reachable
-     * under its final name until the rename below. */
-    ep_error_clear(&w->err);
-    r = w->vfs->sync(w->vfs, w->file, &w->err);
-    if (r) return ep__sw_io_fail(w, r, "snapshot sync failed");
-    ep_error_clear(&w->err);
-    r = w->vfs->close(w->vfs, w->file, &w->err);
-    w->file = NULL;
-    if (r) return ep__sw_io_fail(w, r, "snapshot close failed");
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w) {
+static ep_result ep__sw_publish(ep_snapshot_writer *w) {
     ep_result r = ep__sw_ready(w);
-    char *dir;
-    size_t cap;
+    int renamed = 0;
     if (r) return r;
-    r = ep__sw_seal_file(w);
-    if (r) return r;
+    if ((r = ep__sw_seal_file(w)) != EP_OK) return r;
     ep_error_clear(&w->err);
-    r = w->vfs->rename(w->vfs, w->tmp_path, w->path, &w->err);
-    if (r) return ep__sw_io_fail(w, r, "snapshot rename failed");
-    w->state = EP__SW_DONE; /* the tmp file is gone: nothing for free to remove */
-    cap = strlen(w->path) + 2;
-    dir = (char *)ep_malloc(w->alloc, cap);
-    if (!dir) return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "snapshot in place; directory not synced");
-    ep_error_clear(&w->err);
-    r = ep_path_dirname(dir, cap, w->path);
-    if (!r) r = w->vfs->sync_dir(w->vfs, dir, &w->err);
-    ep_free(w->alloc, dir);
+    r = ep__stream_publish(w->vfs, w->alloc, &w->s.f, w->tmp_path, w->path, &renamed, &w->err);
+    if (renamed) w->state = EP__SW_DONE; /* the tmp file is gone: nothing for commit or abort to remove */
+    if (r && !renamed) return ep__sw_io_fail(w, r, "snapshot sync, close or rename failed");
     if (r) {
         char detail[sizeof w->err.message];
         memcpy(detail, w->err.message, sizeof detail);
@@ -387,27 +364,50 @@ EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w) {
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w) {
-    ep_result r = EP_OK;
-    if (!w) return EP_OK;
-    if (w->file) (void)w->vfs->close(w->vfs, w->file, NULL);
-    if (w->state != EP__SW_DONE) {
-        r = w->vfs->remove(w->vfs, w->tmp_path, NULL);
-        if (r == EP_ERR_NOT_FOUND) r = EP_OK;
-    }
+/* Frees the writer and everything it holds (not the files). */
+static void ep__sw_free(ep_snapshot_writer *w) {
+    if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
     ep__wipe(w->plain.data, w->plain.cap); /* plaintext of an encrypted snapshot */
-    ep_buf_free(&w->buf);
+    ep__ws_free(&w->s);
     ep_buf_free(&w->plain);
     ep_buf_free(&w->items);
     ep_free(w->alloc, w->trailer);
     ep_free(w->alloc, w->path);
     ep_free(w->alloc, w->tmp_path);
     ep_free(w->alloc, w);
+}
+
+/* Removes the temporary file unless the rename already consumed it. */
+static ep_result ep__sw_remove_tmp(ep_snapshot_writer *w) {
+    ep_result r;
+    if (w->s.f) {
+        (void)w->vfs->close(w->vfs, w->s.f, NULL);
+        w->s.f = NULL;
+    }
+    if (w->state == EP__SW_DONE) return EP_OK;
+    r = w->vfs->remove(w->vfs, w->tmp_path, NULL);
+    return r == EP_ERR_NOT_FOUND ? EP_OK : r;
+}
+
+EP_API ep_result ep_snapshot_writer_commit(ep_snapshot_writer *w, ep_error *err) {
+    ep_result r;
+    if (!w) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "snapshot commit: NULL writer");
+    r = ep__sw_publish(w);
+    if (r != EP_OK && err) {
+        *err = w->err;
+        if (err->code != r) ep_error_set(err, r, UINT64_MAX, "snapshot commit: %s", ep_result_str(r));
+    }
+    (void)ep__sw_remove_tmp(w);
+    ep__sw_free(w);
     return r;
 }
 
-EP_API void ep_snapshot_writer_free(ep_snapshot_writer *w) {
-    (void)ep_snapshot_writer_abort(w);
+EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w) {
+    ep_result r;
+    if (!w) return EP_OK;
+    r = ep__sw_remove_tmp(w);
+    ep__sw_free(w);
+    return r;
 }
 
 EP_API const ep_error *ep_snapshot_writer_error(const ep_snapshot_writer *w) {
@@ -424,11 +424,8 @@ struct ep_snapshot_reader {
     const ep_allocator *alloc;
     const ep_key *key;
     ep_file *file;
-    uint8_t *buf;            /* file bytes [buf_off, buf_off + len) */
-    size_t cap, len, pos;
-    uint64_t buf_off;
-    size_t crc_pos;          /* buf bytes before this are already in crc */
-    uint32_t crc;
+    ep__rstream rs;          /* the file's bytes after the header */
+    uint32_t crc;            /* of the entry bytes the stream has passed over */
     uint8_t *plain;          /* v3: decrypted entry */
     size_t plain_cap;
     uint8_t *trailer;
@@ -437,23 +434,15 @@ struct ep_snapshot_reader {
     ep_snapshot_info info;
     ep_result state;         /* EP_OK while entries remain; then END or the error, repeated */
     ep_error err;
-    ep__views_hook views_hook; /* called before views handed out go stale */
-    void *views_user;
 };
 
-static void ep__sr_views_end(ep_snapshot_reader *r) {
-    if (r->views_hook) r->views_hook(r->views_user);
-}
-
 EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, ep__views_hook fn, void *user) {
-    r->views_hook = fn;
-    r->views_user = user;
+    ep__rs_set_hook(&r->rs, fn, user);
 }
 
 EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg) {
     if (!cfg) return;
     memset(cfg, 0, sizeof *cfg);
-    cfg->shard_id = EP_SNAPSHOT_ANY_SHARD;
     cfg->buffer_size = EP_SNAPSHOT_DEFAULT_BUFFER;
     cfg->max_trailer = EP_SNAPSHOT_DEFAULT_MAX_TRAILER;
 }
@@ -483,48 +472,9 @@ static ep_result ep__sr_vfs_fail(ep_snapshot_reader *r, ep_result code, uint64_t
     return ep__sr_fail(r, code, offset, "%s: %s", what, detail[0] ? detail : ep_result_str(code));
 }
 
-/* Bytes of the file not yet in the buffer. */
-static uint64_t ep__sr_unread(const ep_snapshot_reader *r) {
-    return r->info.file_size - (r->buf_off + r->len);
-}
-
-/* Makes buf[pos..] hold at least need bytes: EP_ERR_EOF if the file ends
- * first (nothing is allocated for bytes the file does not have). Reads as
- * much as fits, so small entries cost one read per buffer. */
-static ep_result ep__sr_fill(ep_snapshot_reader *r, size_t need) {
-    size_t avail = r->len - r->pos;
-    if (avail >= need) return EP_OK;
-    if ((uint64_t)(need - avail) > ep__sr_unread(r)) return EP_ERR_EOF;
-    ep__sr_views_end(r);
-    /* Drop consumed bytes (folding them into the CRC first). */
-    if (r->pos > r->crc_pos) r->crc = ep_crc32_update(r->crc, r->buf + r->crc_pos, r->pos - r->crc_pos);
-    if (r->pos) {
-        memmove(r->buf, r->buf + r->pos, avail);
-        r->buf_off += r->pos;
-        r->len = avail;
-        r->pos = 0;
-    }
-    r->crc_pos = 0;
-    if (need > r->cap) {
-        size_t cap = EP__MAX(need, r->cap > SIZE_MAX / 2 ? need : r->cap * 2);
-        uint8_t *p;
-        if ((uint64_t)cap > avail + ep__sr_unread(r)) cap = need; /* never beyond the file */
-        p = (uint8_t *)ep_realloc(r->alloc, r->buf, cap);
-        if (!p) return EP_ERR_NOMEM;
-        r->buf = p;
-        r->cap = cap;
-    }
-    while (r->len < need) {
-        size_t want = r->cap - r->len, got = 0;
-        ep_result res;
-        if ((uint64_t)want > ep__sr_unread(r)) want = (size_t)ep__sr_unread(r);
-        ep_error_clear(&r->err);
-        res = r->vfs->read(r->vfs, r->file, r->buf_off + r->len, r->buf + r->len, want, &got, &r->err);
-        if (res) return res;
-        if (got == 0) return EP_ERR_EOF; /* the file shrank under us */
-        r->len += got;
-    }
-    return EP_OK;
+static void ep__sr_observe(void *user, const uint8_t *p, size_t n) {
+    ep_snapshot_reader *r = (ep_snapshot_reader *)user;
+    r->crc = ep_crc32_update(r->crc, p, n);
 }
 
 /* Turns a fill failure into the reader's error. */
@@ -535,44 +485,48 @@ static ep_result ep__sr_fill_fail(ep_snapshot_reader *r, ep_result res, uint64_t
     return ep__sr_vfs_fail(r, res, off, "read failed");
 }
 
+static ep_result ep__sr_fill(ep_snapshot_reader *r, size_t need) {
+    ep_error_clear(&r->err);
+    return ep__rs_fill(&r->rs, need);
+}
+
 static ep_result ep__sr_plain_entry(ep_snapshot_reader *r, ep_snap_entry *out) {
-    uint64_t off = r->buf_off + r->pos;
+    uint64_t off = ep__rs_offset(&r->rs);
     for (;;) {
-        size_t used = 0, avail = r->len - r->pos;
-        ep_result res = ep_snap_entry_decode(r->buf + r->pos, avail, r->info.version, out, &used);
+        size_t used = 0, avail = ep__rs_avail(&r->rs);
+        ep_result res = avail ? ep_snap_entry_decode(ep__rs_ptr(&r->rs), avail, r->info.version, out, &used)
+                              : EP_ERR_EOF;
         if (res == EP_OK) {
-            r->pos += used;
+            ep__rs_skip(&r->rs, used);
             return EP_OK;
         }
         if (res != EP_ERR_EOF)
             return ep__sr_fail(r, res, off, "entry %lu: %s", (unsigned long)r->info.entries_read,
                                ep_result_str(res));
-        /* Incomplete: more of the file, or a bigger buffer if it is full. */
-        res = ep__sr_fill(r, avail < r->cap ? avail + 1 : avail * 2);
-        if (res == EP_ERR_EOF && ep__sr_unread(r) > 0) res = ep__sr_fill(r, avail + (size_t)ep__sr_unread(r));
-        if (res) return ep__sr_fill_fail(r, res, off, "entry");
+        /* Incomplete: more of the file (the buffer grows when it is full). */
+        if ((res = ep__sr_fill(r, avail + 1)) != EP_OK) return ep__sr_fill_fail(r, res, off, "entry");
     }
 }
 
 static ep_result ep__sr_sealed_entry(ep_snapshot_reader *r, ep_snap_entry *out) {
-    uint64_t off = r->buf_off + r->pos;
+    uint64_t off = ep__rs_offset(&r->rs);
     uint32_t ct_len;
     size_t used = 0, n;
     ep_result res = ep__sr_fill(r, EP__SNAP_ENVELOPE_HEAD);
     const uint8_t *p;
     if (res) return ep__sr_fill_fail(r, res, off, "entry");
-    ct_len = ep_load_u32le(r->buf + r->pos + EP_NONCE_SIZE);
+    ct_len = ep_load_u32le(ep__rs_ptr(&r->rs) + EP_NONCE_SIZE);
     if (ct_len > EP_MAX_FIELD_LEN)
         return ep__sr_fail(r, EP_ERR_LIMIT, off, "entry %lu: ciphertext length %lu exceeds the maximum",
                            (unsigned long)r->info.entries_read, (unsigned long)ct_len);
     res = ep__sr_fill(r, EP__SNAP_ENVELOPE_HEAD + (size_t)ct_len);
     if (res) return ep__sr_fill_fail(r, res, off, "entry");
-    p = r->buf + r->pos;
+    p = ep__rs_ptr(&r->rs);
     if (ct_len < EP_TAG_SIZE)
         return ep__sr_fail(r, EP_ERR_DECRYPT, off, "entry %lu: ciphertext shorter than its tag",
                            (unsigned long)r->info.entries_read);
     n = ct_len - EP_TAG_SIZE;
-    ep__sr_views_end(r); /* the plaintext buffer is about to be overwritten */
+    ep__rs_views_end(&r->rs); /* the plaintext buffer is about to be overwritten */
     if (n + 1 > r->plain_cap) {
         uint8_t *np = (uint8_t *)ep_malloc(r->alloc, n + 1);
         if (!np) return ep__sr_fail(r, EP_ERR_NOMEM, off, "out of memory for entry plaintext");
@@ -587,7 +541,7 @@ static ep_result ep__sr_sealed_entry(ep_snapshot_reader *r, ep_snap_entry *out) 
     if (res)
         return ep__sr_fail(r, res, off, "entry %lu: %s", (unsigned long)r->info.entries_read,
                            res == EP_ERR_DECRYPT ? "decryption failed (wrong key or tampered)" : ep_result_str(res));
-    r->pos += EP__SNAP_ENVELOPE_HEAD + (size_t)ct_len;
+    ep__rs_skip(&r->rs, EP__SNAP_ENVELOPE_HEAD + (size_t)ct_len);
     res = ep_snap_entry_decode(r->plain, n, 2, out, &used); /* bytes after the entry are ignored, as in ember */
     if (res == EP_ERR_EOF) /* authentic but cut short: the writer's fault, not a torn file */
         return ep__sr_fail(r, EP_ERR_CORRUPT, off, "entry %lu: decrypted entry is incomplete",
@@ -599,21 +553,20 @@ static ep_result ep__sr_sealed_entry(ep_snapshot_reader *r, ep_snap_entry *out) 
 
 /* After the last entry: the footer must match the CRC of every entry byte. */
 static ep_result ep__sr_footer(ep_snapshot_reader *r) {
-    uint64_t off = r->buf_off + r->pos;
+    uint64_t off = ep__rs_offset(&r->rs);
     uint32_t stored;
     ep_result res = ep__sr_fill(r, 4);
     if (res) {
         if (res == EP_ERR_EOF) return ep__sr_fail(r, res, off, "file ends before the footer");
         return ep__sr_fill_fail(r, res, off, "footer");
     }
-    if (r->pos > r->crc_pos) r->crc = ep_crc32_update(r->crc, r->buf + r->crc_pos, r->pos - r->crc_pos);
-    r->crc_pos = r->pos;
-    stored = ep_load_u32le(r->buf + r->pos);
+    ep__rs_observe(&r->rs); /* every entry byte is in the CRC now */
+    stored = ep_load_u32le(ep__rs_ptr(&r->rs));
     if (stored != r->crc)
         return ep__sr_fail(r, EP_ERR_CHECKSUM, off, "footer CRC 0x%08lx does not match the entries (0x%08lx)",
                            (unsigned long)stored, (unsigned long)r->crc);
-    r->pos += 4;
-    r->crc_pos = r->pos;
+    ep__rs_set_observer(&r->rs, NULL, NULL); /* the footer and trailer are not entries */
+    ep__rs_skip(&r->rs, 4);
     r->info.footer_offset = off;
     r->info.trailer_len = r->info.file_size - (off + 4);
     r->state = EP_END;
@@ -626,7 +579,7 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
     if (!r || !out) return EP_ERR_INVALID_ARG;
     if (r->state) return r->state;
     if (r->info.entries_read == r->info.entry_count) return ep__sr_footer(r);
-    off = r->buf_off + r->pos;
+    off = ep__rs_offset(&r->rs);
     res = r->info.version == 3 ? ep__sr_sealed_entry(r, out) : ep__sr_plain_entry(r, out);
     if (res) return res;
     r->info.entry_offset = off;
@@ -635,7 +588,7 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
 }
 
 /* Header per §1.6 / §3.6, in ember's order of checks. */
-static ep_result ep__sr_header(ep_snapshot_reader *r, int32_t want_shard) {
+static ep_result ep__sr_header(ep_snapshot_reader *r, const ep_snapshot_reader_config *cfg) {
     uint8_t h[EP_SNAPSHOT_HEADER_SIZE];
     size_t got = 0;
     ep_result res;
@@ -654,9 +607,9 @@ static ep_result ep__sr_header(ep_snapshot_reader *r, int32_t want_shard) {
     r->info.encrypted = h[4] == 3;
     r->info.shard_id = ep_load_u16le(h + 5);
     r->info.entry_count = ep_load_u32le(h + 7);
-    if (want_shard >= 0 && (uint32_t)want_shard != r->info.shard_id)
-        return ep__sr_fail(r, EP_ERR_SHARD_MISMATCH, 5, "snapshot is for shard %u, expected %ld",
-                           (unsigned)r->info.shard_id, (long)want_shard);
+    if (cfg->check_shard && cfg->shard_id != r->info.shard_id)
+        return ep__sr_fail(r, EP_ERR_SHARD_MISMATCH, 5, "snapshot is for shard %u, expected %u",
+                           (unsigned)r->info.shard_id, (unsigned)cfg->shard_id);
     return EP_OK;
 }
 
@@ -679,12 +632,8 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
     r->key = cfg->key;
     r->buffer_size = cfg->buffer_size ? cfg->buffer_size : EP_SNAPSHOT_DEFAULT_BUFFER;
     r->max_trailer = cfg->max_trailer;
-    r->vfs = cfg->vfs;
-    if (!r->vfs) {
-        res = ep_vfs_os_init(&r->os_vfs);
-        r->vfs = &r->os_vfs;
-        if (res) ep__sr_fail(r, res, UINT64_MAX, "no OS file system in this build");
-    }
+    res = ep__vfs_pick(cfg->vfs, &r->os_vfs, &r->vfs);
+    if (res) ep__sr_fail(r, res, UINT64_MAX, "no OS file system in this build");
     if (!res) {
         res = r->vfs->open(r->vfs, path, EP_OPEN_READ, &r->file, &r->err);
         if (res) {
@@ -696,18 +645,18 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
         res = r->vfs->size(r->vfs, r->file, &r->info.file_size, &r->err);
         if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot get the snapshot's size");
     }
-    if (!res) res = ep__sr_header(r, cfg->shard_id);
+    if (!res) res = ep__sr_header(r, cfg);
     if (!res) {
-        /* Small files get a small buffer (fuzzing, tiny shards). */
-        uint64_t body = r->info.file_size - EP_SNAPSHOT_HEADER_SIZE;
-        r->cap = body < r->buffer_size ? (size_t)body + 1 : r->buffer_size;
-        r->buf = (uint8_t *)ep_malloc(r->alloc, r->cap);
-        if (!r->buf) res = ep__sr_fail(r, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
-        r->buf_off = EP_SNAPSHOT_HEADER_SIZE;
+        /* Entries may be as large as the file: no cap but the file's size
+         * (the stream never allocates beyond it). */
+        res = ep__rs_init(&r->rs, r->vfs, r->file, r->alloc, EP_SNAPSHOT_HEADER_SIZE, r->buffer_size, SIZE_MAX,
+                          &r->err);
+        if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot get the snapshot's size");
+        ep__rs_set_observer(&r->rs, ep__sr_observe, r);
     }
     if (res) {
         if (err) *err = r->err;
-        ep_snapshot_reader_free(r);
+        ep_snapshot_reader_close(r);
         return res;
     }
     *out = r;
@@ -756,14 +705,14 @@ EP_API const ep_error *ep_snapshot_reader_error(const ep_snapshot_reader *r) {
     return r ? &r->err : NULL;
 }
 
-EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r) {
+EP_API void ep_snapshot_reader_close(ep_snapshot_reader *r) {
     if (!r) return;
     if (r->file) (void)r->vfs->close(r->vfs, r->file, NULL);
     if (r->plain) {
         ep__wipe(r->plain, r->plain_cap);
         ep_free(r->alloc, r->plain);
     }
-    ep_free(r->alloc, r->buf);
+    ep__rs_free(&r->rs);
     ep_free(r->alloc, r->trailer);
     ep_free(r->alloc, r);
 }
@@ -772,7 +721,7 @@ EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r) {
 /* in memory                                                                */
 /* ======================================================================== */
 
-EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+EP_API ep_result ep_snapshot_write_bytes(ep_shard_id shard_id, const ep_snap_entry *entries, size_t n,
                                          const ep_allocator *alloc, uint8_t **out, size_t *out_len) {
     ep_buf b;
     size_t i;
@@ -824,7 +773,7 @@ static ep_result ep__snap_bytes_walk(const uint8_t *data, size_t len, uint32_t c
     return EP_OK;
 }
 
-EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shard_id *shard_id,
                                         ep_snapshot_entry_fn fn, void *ctx, ep_error *err) {
     uint32_t count;
     size_t end = 0;

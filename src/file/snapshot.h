@@ -9,25 +9,37 @@
  *   ep_snapshot_path("data", 3, path, sizeof path);         data/shard-3.snap
  *   ep_snapshot_writer_begin(path, 3, &wc, &w, &err);
  *   ep_snapshot_writer_add_string(w, key, value, -1);       ... one per key
- *   ep_snapshot_writer_finish(w);                           durable only if EP_OK
- *   ep_snapshot_writer_free(w);
+ *   ep_snapshot_writer_commit(w, &err);                     durable only if EP_OK; w is gone
+ *   (or ep_snapshot_writer_abort(w): the old snapshot stays, w is gone)
  *
  *   ep_snapshot_reader *r;
  *   ep_snapshot_reader_config rc;
- *   ep_snapshot_reader_config_init(&rc);                    rc.shard_id = 3;
+ *   ep_snapshot_reader_config_init(&rc);    rc.check_shard = 1; rc.shard_id = 3;
  *   ep_snapshot_reader_open(path, &rc, &r, &err);
  *   while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) { ... }
  *   res == EP_END: every entry read and the footer CRC matched.
  *   Anything else is an error (ep_snapshot_reader_error has offset/index).
+ *   ep_snapshot_reader_close(r);
  *
  * Entries come back before the footer can be checked (ember's format puts
  * the CRC at the end), so a caller that must not act on a corrupt file
  * buffers the entries until EP_END, as ember's recovery does.
  *
- * Allocation: begin/open allocate the handle and one I/O buffer
- * (buffer_size); the writer's buffer grows to hold the largest entry, the
- * reader's to hold the largest entry (never more than the bytes left in the
- * file); v3 also keeps one plaintext buffer of the same bound. */
+ * Peak allocation per call (all through cfg.alloc):
+ *   writer begin   the handle (~0.7 KiB) + 2 copies of path + a copy of the trailer +
+ *                  the buffer (buffer_size + 64; default 1 MiB); with
+ *                  create_dir, 2 x strlen(dir) for a moment.
+ *   writer add     nothing, unless an entry does not fit the buffer (it
+ *                  grows for that entry, and shrinks after the write); v3
+ *                  keeps one plaintext buffer of the largest entry; the
+ *                  add_* conveniences keep one buffer of the largest item
+ *                  list.
+ *   writer commit  strlen(path) + 2 for a moment; then everything is freed.
+ *   reader open    the handle (~0.6 KiB).
+ *   reader next    the first call: min(buffer_size, file size - 11), growing
+ *                  only for an entry larger than it (never beyond the file);
+ *                  v3 adds a plaintext buffer of the largest entry.
+ *   reader trailer the trailer's length (at most max_trailer). */
 #ifndef EP_SNAPSHOT_H
 #define EP_SNAPSHOT_H
 
@@ -40,16 +52,12 @@
 extern "C" {
 #endif
 
-/* ep_snapshot_reader_next after the last entry, once the footer matched.
- * Positive: not an error, not EP_OK. */
-/* reader config shard_id: accept any shard. */
-#define EP_SNAPSHOT_ANY_SHARD (-1)
 #define EP_SNAPSHOT_HEADER_SIZE 11
 #define EP_SNAPSHOT_DEFAULT_BUFFER (1u << 20)
 #define EP_SNAPSHOT_DEFAULT_MAX_TRAILER (64u * 1024u)
 
 /* "dir/shard-{id}.snap" (just the name if dir is ""); EP_ERR_LIMIT if it does not fit in cap. */
-EP_API ep_result ep_snapshot_path(const char *dir, uint32_t shard_id, char *out, size_t cap);
+EP_API ep_result ep_snapshot_path(const char *dir, ep_shard_id shard_id, char *out, size_t cap);
 /* The temporary file the writer uses for path: the extension replaced by
  * "snap.tmp", as ember does (shard-3.snap -> shard-3.snap.tmp). */
 EP_API ep_result ep_snapshot_tmp_path(const char *path, char *out, size_t cap);
@@ -70,6 +78,7 @@ typedef struct ep_snapshot_writer_config {
                                    A reader returns it only if it is <= its max_trailer (default 64 KiB) */
     ep_nonce_fn nonce_fn;       /* tests only, see above */
     void *nonce_user;
+    int create_dir;             /* 1: begin creates the missing directories of path (synced); default 0 */
 } ep_snapshot_writer_config;
 
 typedef struct ep_snapshot_writer ep_snapshot_writer;
@@ -77,15 +86,15 @@ typedef struct ep_snapshot_writer ep_snapshot_writer;
 EP_API void ep_snapshot_writer_config_init(ep_snapshot_writer_config *cfg);
 
 /* Creates (truncates) the temporary file and writes the header with a
- * placeholder count. The file at path itself is not touched until finish.
+ * placeholder count. The file at path itself is not touched until commit.
  * cfg may be NULL (defaults). err (optional) gets the detail of a failure. */
-EP_API ep_result ep_snapshot_writer_begin(const char *path, uint16_t shard_id, const ep_snapshot_writer_config *cfg,
+EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id, const ep_snapshot_writer_config *cfg,
                                           ep_snapshot_writer **out, ep_error *err);
 
 /* Appends one entry (v2 encoding, §3.2). An entry the codec refuses
  * (EP_ERR_INVALID_ARG, EP_ERR_LIMIT, EP_ERR_BAD_VALUE) is not written and
  * the writer stays usable. An I/O failure fails the writer: every later call
- * returns that error, and only free is left. */
+ * returns that error, and only abort (or a commit, which then fails) is left. */
 EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_entry *e);
 
 /* Conveniences that build the entry. expire_ms: remaining ms, -1 = none. */
@@ -110,24 +119,25 @@ EP_API ep_result ep_snapshot_writer_add_vector(ep_snapshot_writer *w, ep_bytes k
                                                uint32_t count, int64_t expire_ms);
 
 /* Entries appended so far. */
-EP_API uint32_t ep_snapshot_writer_count(const ep_snapshot_writer *w);
+EP_API void ep_snapshot_writer_count(const ep_snapshot_writer *w, uint32_t *out);
 
-/* Writes the footer CRC and the trailer, patches the entry count, syncs the
- * temporary file, renames it over path and syncs the directory. EP_OK means
- * the new snapshot is durable. A failure before the rename leaves the old
- * snapshot as it was (free then removes the temporary file); a failure of the
- * directory sync (after the rename) is reported: the new snapshot is in place
- * but may not survive power loss. */
-EP_API ep_result ep_snapshot_writer_finish(ep_snapshot_writer *w);
+/* Publishes the snapshot and ends the writer (w is freed whatever the
+ * result, as sqlite3_finalize or mdb_txn_commit do): writes the footer CRC
+ * and the trailer, patches the entry count, syncs the temporary file,
+ * renames it over path and syncs the directory. EP_OK means the new
+ * snapshot is durable. A failure before the rename leaves the old snapshot
+ * as it was and removes the temporary file; a failure of the directory sync
+ * (after the rename) is reported: the new snapshot is in place but may not
+ * survive power loss. err (may be NULL) receives the detail of a failure,
+ * including one of an earlier add that failed the writer. */
+EP_API ep_result ep_snapshot_writer_commit(ep_snapshot_writer *w, ep_error *err);
 
-/* Abandons an unfinished snapshot: closes and removes the temporary file (the
- * result says whether that worked) and frees the writer. After finish it just
- * frees. */
+/* Abandons the snapshot and ends the writer: closes and removes the
+ * temporary file (the result says whether that worked) and frees w. The
+ * file at path is never touched. NULL is fine. */
 EP_API ep_result ep_snapshot_writer_abort(ep_snapshot_writer *w);
-/* abort, ignoring the result. NULL is fine. */
-EP_API void ep_snapshot_writer_free(ep_snapshot_writer *w);
 
-/* The detail of the last failure. */
+/* The detail of the last failure of an add call. */
 EP_API const ep_error *ep_snapshot_writer_error(const ep_snapshot_writer *w);
 
 /* ---- reader ------------------------------------------------------------ */
@@ -136,7 +146,8 @@ typedef struct ep_snapshot_reader_config {
     ep_vfs *vfs;                /* NULL = the OS file system */
     const ep_allocator *alloc;  /* NULL = default */
     const ep_key *key;          /* needed for version 3 (else EP_ERR_ENCRYPTION_REQUIRED); ignored for 1 and 2 */
-    int32_t shard_id;           /* expected shard, or EP_SNAPSHOT_ANY_SHARD (the default) */
+    int check_shard;            /* 0 (default): any shard; 1: EP_ERR_SHARD_MISMATCH unless the header says shard_id */
+    ep_shard_id shard_id;       /* the expected shard when check_shard is 1 */
     size_t buffer_size;         /* read size; default 1 MiB */
     size_t max_trailer;         /* longest trailer returned; default 64 KiB */
 } ep_snapshot_reader_config;
@@ -144,7 +155,7 @@ typedef struct ep_snapshot_reader_config {
 typedef struct ep_snapshot_info {
     uint8_t version;            /* 1, 2 or 3 */
     int encrypted;              /* version 3 */
-    uint16_t shard_id;
+    ep_shard_id shard_id;
     uint32_t entry_count;       /* from the header */
     uint64_t file_size;
     uint64_t entries_read;      /* so far */
@@ -163,7 +174,7 @@ EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg);
 EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_reader_config *cfg,
                                          ep_snapshot_reader **out, ep_error *err);
 
-/* The next entry (views valid until the next call or free), then
+/* The next entry (views valid until the next call or close), then
  * EP_END once entry_count entries were read and the footer CRC
  * matched. Errors: EP_ERR_EOF (the file ends inside an entry or before the
  * footer), EP_ERR_CHECKSUM, EP_ERR_DECRYPT, and the codec's (EP_ERR_LIMIT,
@@ -173,19 +184,20 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
 
 EP_API void ep_snapshot_reader_info(const ep_snapshot_reader *r, ep_snapshot_info *out);
 
-/* The bytes after the footer (not interpreted), valid until free. Only after
+/* The bytes after the footer (not interpreted), valid until close. Only after
  * EP_END (else EP_ERR_STATE). Empty if there are none;
  * EP_ERR_LIMIT (and an empty view) if there are more than max_trailer. */
 EP_API ep_result ep_snapshot_reader_trailer(ep_snapshot_reader *r, ep_bytes *out);
 
 EP_API const ep_error *ep_snapshot_reader_error(const ep_snapshot_reader *r);
-EP_API void ep_snapshot_reader_free(ep_snapshot_reader *r);
+/* Closes the file and frees the reader. NULL is fine. */
+EP_API void ep_snapshot_reader_close(ep_snapshot_reader *r);
 
 /* ---- in memory (ember §3.7: replication full sync) ----------------------- */
 
 /* The whole snapshot file of version 2 for entries[0..n) in one allocation
  * (*out, free with ep_free(alloc, ...)): the same bytes the writer makes. */
-EP_API ep_result ep_snapshot_write_bytes(uint16_t shard_id, const ep_snap_entry *entries, size_t n,
+EP_API ep_result ep_snapshot_write_bytes(ep_shard_id shard_id, const ep_snap_entry *entries, size_t n,
                                          const ep_allocator *alloc, uint8_t **out, size_t *out_len);
 
 /* Called per entry; views point into the caller's data. Non-zero stops the read
@@ -197,7 +209,7 @@ typedef int (*ep_snapshot_entry_fn)(void *ctx, const ep_snap_entry *e);
  * reader, every entry and the footer are checked before the first callback,
  * so fn only ever sees a verified snapshot. Applies all the codec's caps
  * (ember skips the vector ones here). shard_id may be NULL. Allocates nothing. */
-EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, uint16_t *shard_id,
+EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shard_id *shard_id,
                                         ep_snapshot_entry_fn fn, void *ctx, ep_error *err);
 
 #ifdef __cplusplus

@@ -7,6 +7,7 @@
 #include "codec/codec_aof.h"
 #include "codec/codec_snap.h"
 #include "codec/codec_trailer.h"
+#include "file/stream.h"
 #include "file/aof.h"
 #include "file/snapshot.h"
 #include "store/keyspace.h"
@@ -111,7 +112,8 @@ static void ep__snapshot_reader_cfg(const ep__rec *c, ep_snapshot_reader_config 
     rc->vfs = c->vfs;
     rc->alloc = c->cfg->alloc;
     rc->key = c->cfg->key;
-    rc->shard_id = (int32_t)c->shard;
+    rc->check_shard = 1;
+    rc->shard_id = (ep_shard_id)c->shard;
     rc->max_trailer = EP__MAX_TRAILER;
 }
 
@@ -314,7 +316,7 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
         c->res->snapshot_error = *ep_snapshot_reader_error(rd);
         if (r == EP_ERR_NOMEM) *fatal = r;
     }
-    ep_snapshot_reader_free(rd);
+    ep_snapshot_reader_close(rd);
     return *fatal ? *fatal : r;
 }
 
@@ -402,9 +404,9 @@ static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
 
 /* Records ending within the first skip bytes are read, not applied. */
 static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
-    ep_aof_reader_status st;
+    ep_aof_status st;
     if (skip == 0) return 0;
-    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_status(rd, &st);
     if (st.good_offset > skip) return 0;
     c->res->records_skipped++;
     return 1;
@@ -464,7 +466,7 @@ static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
 static ep_result ep__replay_aof(ep__rec *c) {
     ep_aof_reader_config rc;
     ep_aof_reader *rd = NULL;
-    ep_aof_reader_status st;
+    ep_aof_status st;
     uint64_t skip = 0;
     ep_result r;
     if (c->have_trailer && (r = ep__trailer_schemas(c)) != EP_OK) return r;
@@ -484,7 +486,7 @@ static ep_result ep__replay_aof(ep__rec *c) {
         return EP_OK;
     }
     r = ep__replay_loop(c, rd, skip);
-    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_status(rd, &st);
     ep_aof_reader_close(rd);
     if (r != EP_OK) return r;
     c->res->aof_skipped_bytes = skip;
@@ -523,7 +525,7 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
     ep_result r;
     if (!out) return EP_ERR_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    if (!dir) return EP_ERR_INVALID_ARG;
+    if (!dir || shard_id > 0xFFFFu) return EP_ERR_INVALID_ARG; /* file names take an ep_shard_id */
     if (!cfg) {
         ep_recover_config_init(&def);
         cfg = &def;
@@ -533,14 +535,10 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
     c.cfg = cfg;
     c.res = out;
     c.shard = shard_id;
-    c.vfs = cfg->vfs;
-    if (!c.vfs) {
-        if ((r = ep_vfs_os_init(&os)) != EP_OK) return r;
-        c.vfs = &os;
-    }
+    if ((r = ep__vfs_pick(cfg->vfs, &os, &c.vfs)) != EP_OK) return r;
     c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
-    if ((r = ep_snapshot_path(dir, shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
-        (r = ep_aof_path(dir, shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
+    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
+        (r = ep_aof_path(dir, (ep_shard_id)shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
         return r;
     if (cfg->mode == EP_RECOVER_KEYSPACE) {
         ep_keyspace_config kc;
@@ -575,7 +573,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg) {
 static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
     ep_aof_reader_config rc;
     ep_aof_reader *rd = NULL;
-    ep_aof_reader_status st;
+    ep_aof_status st;
     ep_aof_record rec;
     ep_result r;
     *len = 0;
@@ -588,7 +586,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     if (r != EP_OK) return r == EP_ERR_NOMEM ? r : EP_OK; /* unreadable: covers nothing */
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
     }
-    ep_aof_reader_status_get(rd, &st);
+    ep_aof_reader_status(rd, &st);
     ep_aof_reader_close(rd);
     if (r == EP_ERR_NOMEM) return r;
     *len = st.good_offset;
@@ -633,15 +631,17 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     wc.alloc = cfg->alloc;
     wc.key = cfg->key;
     wc.trailer = ep_bytes_of(trailer.data, trailer.len);
-    r = ep_snapshot_writer_begin(path, (uint16_t)shard_id, &wc, &w, err);
+    r = ep_snapshot_writer_begin(path, (ep_shard_id)shard_id, &wc, &w, err);
     ep_buf_free(&trailer); /* begin copied it */
     if (r != EP_OK) return r;
     r = ep__write_entries(w, ks, cfg->alloc);
-    if (r == EP_OK) r = ep_snapshot_writer_finish(w);
-    if (r != EP_OK && err) *err = *ep_snapshot_writer_error(w);
-    if (r != EP_OK && err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
-    ep_snapshot_writer_free(w);
-    return r;
+    if (r != EP_OK) {
+        if (err) *err = *ep_snapshot_writer_error(w);
+        if (err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
+        (void)ep_snapshot_writer_abort(w);
+        return r;
+    }
+    return ep_snapshot_writer_commit(w, err);
 }
 
 typedef struct ep__shard_paths {
@@ -657,13 +657,9 @@ static ep_result ep__shard_begin(const char *dir, uint32_t shard_id, const ep_ke
         ep_shard_config_init(def);
         *cfg = def;
     }
-    *vfs = (*cfg)->vfs;
-    if (!*vfs) {
-        if ((r = ep_vfs_os_init(os)) != EP_OK) return r;
-        *vfs = os;
-    }
-    if ((r = ep_snapshot_path(dir, shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
-    return ep_aof_path(dir, shard_id, p->aof, sizeof p->aof);
+    if ((r = ep__vfs_pick((*cfg)->vfs, os, vfs)) != EP_OK) return r;
+    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
+    return ep_aof_path(dir, (ep_shard_id)shard_id, p->aof, sizeof p->aof);
 }
 
 /* The AOF prefix ks reflects and its CRC (see ep_shard_snapshot). */
@@ -671,12 +667,12 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
                                  uint64_t *len, uint64_t *hash, ep_error *err) {
     ep_result r;
     if (aof) {
-        ep_aof_writer_stats st;
+        ep_aof_stats st;
         if ((r = ep_aof_writer_sync(aof)) != EP_OK) {
             if (err) *err = *ep_aof_writer_error(aof);
             return r;
         }
-        ep_aof_writer_stats_get(aof, &st);
+        ep_aof_writer_stats(aof, &st);
         *len = st.synced_offset;
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));

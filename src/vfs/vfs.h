@@ -11,6 +11,19 @@
 extern "C" {
 #endif
 
+/* When a writer on a vfs syncs (the AOF's policies; every log writer's):
+ * ALWAYS before each call returns (a batch once at its end), EVERYSEC once
+ * a second has passed (checked on each call and on tick), NO never on its
+ * own (flushes when its buffer fills). */
+#ifndef EP_FSYNC_POLICY_DEFINED
+#define EP_FSYNC_POLICY_DEFINED
+typedef enum ep_fsync_policy {
+    EP_FSYNC_ALWAYS = 0,
+    EP_FSYNC_EVERYSEC = 1,
+    EP_FSYNC_NO = 2
+} ep_fsync_policy;
+#endif
+
 /* Open flags. Files created get mode 0600 on POSIX (the umask still applies). */
 #define EP_OPEN_READ      0x01u
 #define EP_OPEN_WRITE     0x02u  /* read and write */

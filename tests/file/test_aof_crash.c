@@ -73,7 +73,7 @@ static void workload(ep_vfs *vfs, ep_fsync_policy pol, int nrec, wlog *log, run_
     if (ep_aof_writer_open(P, &cfg, &w, NULL) != EP_OK) return;
     for (i = 0; i < nrec; i++) {
         ep_aof_record rec;
-        ep_aof_writer_stats s;
+        ep_aof_stats s;
         char kb[16];
         int j;
         make_rec(&rec, i, vals, kb);
@@ -84,7 +84,7 @@ static void workload(ep_vfs *vfs, ep_fsync_policy pol, int nrec, wlog *log, run_
         }
         rr->attempted = i + 1;
         if (ep_aof_append(w, &rec) != EP_OK) break;
-        ep_aof_writer_stats_get(w, &s);
+        ep_aof_writer_stats(w, &s);
         if (log) log->end[i] = s.size;
         for (j = 0; j <= i; j++)
             if (log && log->end[j] <= s.synced_offset) rr->acked = j + 1;
@@ -94,7 +94,7 @@ static void workload(ep_vfs *vfs, ep_fsync_policy pol, int nrec, wlog *log, run_
 }
 
 /* Reads the file; records must be a prefix of log. Returns how many, or -1. */
-static int read_prefix(ep_vfs *vfs, const wlog *log, int max, ep_result *end, ep_aof_reader_status *st) {
+static int read_prefix(ep_vfs *vfs, const wlog *log, int max, ep_result *end, ep_aof_status *st) {
     ep_aof_reader_config cfg;
     ep_aof_reader *r;
     ep_aof_record rec;
@@ -114,7 +114,7 @@ static int read_prefix(ep_vfs *vfs, const wlog *log, int max, ep_result *end, ep
         }
         n++;
     }
-    ep_aof_reader_status_get(r, st);
+    ep_aof_reader_status(r, st);
     ep_aof_reader_close(r);
     ep_buf_free(&b);
     return n;
@@ -139,7 +139,7 @@ static void crash_every_op(ep_fsync_policy pol) {
         int rep;
         for (rep = 0; rep < 6; rep++) {
             ep_result end;
-            ep_aof_reader_status st;
+            ep_aof_status st;
             ep_aof_writer_config cfg;
             ep_aof_writer *w;
             ep_error err;
@@ -207,7 +207,7 @@ static void crash_every_op(ep_fsync_policy pol) {
                     got++;
                     last_after = rec.key.len == 5 && memcmp(rec.key.data, "after", 5) == 0;
                 }
-                ep_aof_reader_status_get(r, &st);
+                ep_aof_reader_status(r, &st);
                 ep_aof_reader_close(r);
                 EPT_CHECK(st.end == EP_AOF_END_CLEAN && last_after && got >= rr.acked + 1);
             }
@@ -274,7 +274,7 @@ EPT_CASE(rewrite_crashed_at_every_op_leaves_old_or_new) {
             ep_aof_reader_config rc;
             ep_aof_reader *r;
             ep_aof_record rec;
-            ep_aof_reader_status st;
+            ep_aof_status st;
             ep_result res;
             int n = 0, old = 0, neu = 0;
             EPT_CHECK_OK(sim_vfs_create(&vfs));
@@ -295,7 +295,7 @@ EPT_CASE(rewrite_crashed_at_every_op_leaves_old_or_new) {
                 if (rec.key.len == 4 && memcmp(rec.key.data, "old", 3) == 0) old++;
                 if (rec.key.len == 4 && memcmp(rec.key.data, "new", 3) == 0) neu++;
             }
-            ep_aof_reader_status_get(r, &st);
+            ep_aof_reader_status(r, &st);
             ep_aof_reader_close(r);
             /* Old file complete (its records were synced) or the new one. */
             /* Garbage over the unsynced new record is an error at its offset,

@@ -67,7 +67,10 @@ static ep_snapshot_reader *open_cfg(ep_vfs *v, const char *path, int32_t shard, 
     ep_snapshot_reader *r = NULL;
     ep_snapshot_reader_config_init(&c);
     c.vfs = v;
-    c.shard_id = shard;
+    if (shard >= 0) {
+        c.check_shard = 1;
+        c.shard_id = (ep_shard_id)shard;
+    }
     if (bufsize) c.buffer_size = bufsize;
     *res = ep_snapshot_reader_open(path, &c, &r, NULL);
     return r;
@@ -85,7 +88,7 @@ static ep_result read_all(ep_vfs *v, const char *path, int32_t shard, size_t buf
         if (out) ep_snap_entry_encode(out, &e);
         (*n)++;
     }
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     return res;
 }
 
@@ -122,8 +125,7 @@ EPT_CASE(v4_v5_v6_written_byte_exact) {
     EPT_CHECK(v);
     w = begin_cfg(v, PATH, 0, 0);
     EPT_CHECK(w && write_v4_entries(w));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     d = slurp(v, PATH, &n);
     EPT_CHECK(d && n == sizeof V4 && memcmp(d, V4, n) == 0);
     free(d);
@@ -131,8 +133,7 @@ EPT_CASE(v4_v5_v6_written_byte_exact) {
 
     w = begin_cfg(v, "snap/shard-3.snap", 3, 0);
     EPT_CHECK(w);
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     d = slurp(v, "snap/shard-3.snap", &n);
     EPT_CHECK(d && n == sizeof V5 && memcmp(d, V5, n) == 0);
     free(d);
@@ -140,9 +141,12 @@ EPT_CASE(v4_v5_v6_written_byte_exact) {
     w = begin_cfg(v, PATH, 0, 1); /* a one-byte buffer: every entry its own write */
     EPT_CHECK(w);
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("k"), B("v"), -1));
-    EPT_CHECK_EQ(ep_snapshot_writer_count(w), 1);
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    {
+        uint32_t count = 0;
+        ep_snapshot_writer_count(w, &count);
+        EPT_CHECK_EQ(count, 1);
+    }
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     d = slurp(v, PATH, &n);
     EPT_CHECK(d && n == sizeof V6 && memcmp(d, V6, n) == 0);
     free(d);
@@ -180,12 +184,12 @@ EPT_CASE(v4_v5_v6_v7_read) {
     ep_snapshot_reader_info(r, &info);
     EPT_CHECK(info.version == 2 && !info.encrypted && info.shard_id == 0 && info.entry_count == 2);
     EPT_CHECK(info.footer_offset == 58 && info.trailer_len == 0 && info.file_size == sizeof V4);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
 
     r = open_cfg(v, "snap/v5", 3, 0, &res);
     EPT_CHECK(r);
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
 
     r = open_cfg(v, "snap/v7", 0, 0, &res);
     EPT_CHECK(r);
@@ -194,7 +198,7 @@ EPT_CASE(v4_v5_v6_v7_read) {
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "k") && e.type == EP_TYPE_STRING && eq(e.value, "v") && e.expire_ms == -1);
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
 
     /* V6 recovered as shard 1: mismatch */
     r = open_cfg(v, "snap/v6", 1, 0, &res);
@@ -202,7 +206,7 @@ EPT_CASE(v4_v5_v6_v7_read) {
     EPT_CHECK_EQ(res, EP_ERR_SHARD_MISMATCH);
     r = open_cfg(v, "snap/v6", 0, 0, &res);
     EPT_CHECK(r);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     ep_vfs_mem_free(v);
 }
 
@@ -230,13 +234,13 @@ EPT_CASE(header_errors) {
         ep_result res;
         ep_snapshot_reader *r;
         EPT_CHECK_OK(ep_vfs_write_all(v, "snap/x", cases[i].bytes, cases[i].len, NULL));
-        r = open_cfg(v, "snap/x", EP_SNAPSHOT_ANY_SHARD, 0, &res);
+        r = open_cfg(v, "snap/x", -1, 0, &res);
         EPT_CHECK(!r);
         EPT_CHECK_EQ(res, cases[i].want);
     }
     {
         ep_result res;
-        EPT_CHECK(!open_cfg(v, "snap/missing", EP_SNAPSHOT_ANY_SHARD, 0, &res));
+        EPT_CHECK(!open_cfg(v, "snap/missing", -1, 0, &res));
         EPT_CHECK_EQ(res, EP_ERR_NOT_FOUND);
     }
     ep_vfs_mem_free(v);
@@ -257,8 +261,7 @@ EPT_CASE(rs_three_strings_shard_7_and_flipped_last_byte) {
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("a"), B("1"), -1));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("b"), B("2"), 5000));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("c"), B(""), 42000));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     r = open_cfg(v, "snap/shard-7.snap", 7, 0, &res);
     EPT_CHECK(r);
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
@@ -268,7 +271,7 @@ EPT_CASE(rs_three_strings_shard_7_and_flipped_last_byte) {
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "c") && e.value.len == 0 && e.expire_ms == 42000);
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
 
     d = slurp(v, "snap/shard-7.snap", &n);
     EPT_CHECK(d);
@@ -287,7 +290,7 @@ EPT_CASE(rs_three_strings_shard_7_and_flipped_last_byte) {
         ep_bytes t;
         EPT_CHECK_EQ(ep_snapshot_reader_trailer(r, &t), EP_ERR_STATE);
     }
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     ep_vfs_mem_free(v);
 }
 
@@ -300,13 +303,12 @@ EPT_CASE(rs_dropped_writer_keeps_original_and_removes_tmp) {
     EPT_CHECK(v);
     w = begin_cfg(v, PATH, 0, 0);
     EPT_CHECK(w && write_v4_entries(w));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     w = begin_cfg(v, PATH, 0, 16);
     EPT_CHECK(w);
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("new"), B("0123456789abcdef0123456789"), -1));
     EPT_CHECK(exists(v, TMP));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_abort(w));
     EPT_CHECK(!exists(v, TMP));
     d = slurp(v, PATH, &n);
     EPT_CHECK(d && n == sizeof V4 && memcmp(d, V4, n) == 0);
@@ -334,8 +336,7 @@ EPT_CASE(rs_cut_20_bytes_second_entry_eof) {
     EPT_CHECK(w);
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("first"), B("value one"), -1));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("second"), B("value two is longer"), -1));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     d = slurp(v, PATH, &n);
     EPT_CHECK(d);
     EPT_CHECK_OK(ep_vfs_write_all(v, PATH, d, n - 20, NULL));
@@ -349,7 +350,7 @@ EPT_CASE(rs_cut_20_bytes_second_entry_eof) {
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_ERR_EOF);
     EPT_CHECK_EQ(ep_snapshot_reader_error(r)->index, 1);
     EPT_CHECK_EQ(ep_snapshot_reader_error(r)->offset, 11 + 4 + 5 + 1 + 4 + 9 + 8);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     ep_vfs_mem_free(v);
 }
 
@@ -406,8 +407,7 @@ static int expect_every_type(void) {
     int ok;
     if (!v) return 0;
     w = begin_cfg(v, PATH, 0, 0);
-    ok = w && write_every_type(w) && ep_snapshot_writer_finish(w) == EP_OK;
-    ep_snapshot_writer_free(w);
+    ok = w && write_every_type(w) && ep_snapshot_writer_commit(w, NULL) == EP_OK;
     ep_buf_init(&g_expect, NULL);
     g_expect_n = 0;
     r = ok ? open_cfg(v, PATH, 0, 0, &res) : NULL;
@@ -416,7 +416,7 @@ static int expect_every_type(void) {
         g_expect_n++;
     }
     ok = ok && r && ep_snapshot_reader_next(r, &e) == EP_END && g_expect_n == 15;
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     ep_vfs_mem_free(v);
     return ok;
 }
@@ -447,8 +447,7 @@ EPT_CASE(every_type_round_trips_across_buffer_sizes) {
             EPT_CHECK(v);
             w = begin_cfg(v, PATH, 9, sizes[wi]);
             EPT_CHECK(w && write_every_type(w));
-            EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-            ep_snapshot_writer_free(w);
+            EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
             ep_buf_init(&got, NULL);
             EPT_CHECK_EQ(read_all(v, PATH, 9, sizes[ri], &got, &n), EP_END);
             EPT_CHECK_EQ(n, g_expect_n);
@@ -476,12 +475,13 @@ EPT_CASE(writer_refusals_keep_it_usable_and_finish_is_final) {
     memset(&e, 0, sizeof e);
     e.type = 9;
     EPT_CHECK_EQ(ep_snapshot_writer_add(w, &e), EP_ERR_INVALID_ARG);
-    EPT_CHECK_EQ(ep_snapshot_writer_count(w), 0);
+    {
+        uint32_t count = 1;
+        ep_snapshot_writer_count(w, &count);
+        EPT_CHECK_EQ(count, 0);
+    }
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("k"), B("v"), -1));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    EPT_CHECK_EQ(ep_snapshot_writer_finish(w), EP_ERR_STATE);
-    EPT_CHECK_EQ(ep_snapshot_writer_add_string(w, B("k"), B("v"), -1), EP_ERR_STATE);
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL)); /* the refused entries left it usable */
     EPT_CHECK_EQ(read_all(v, PATH, 0, 0, NULL, &n), EP_END);
     EPT_CHECK_EQ(n, 1);
     ep_vfs_mem_free(v);
@@ -504,8 +504,7 @@ EPT_CASE(trailer_round_trip_and_garbage_after_footer) {
     c.trailer = B("EPTR covered-prefix 1234");
     EPT_CHECK_OK(ep_snapshot_writer_begin(PATH, 0, &c, &w, NULL));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("k"), B("v"), -1));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     d = slurp(v, PATH, &n);
     EPT_CHECK(d && n == sizeof V6 + 24 && memcmp(d, V6, sizeof V6) == 0); /* ember sees V6 + garbage */
     free(d);
@@ -517,7 +516,7 @@ EPT_CASE(trailer_round_trip_and_garbage_after_footer) {
     EPT_CHECK(eq(t, "EPTR covered-prefix 1234"));
     ep_snapshot_reader_info(r, &info);
     EPT_CHECK_EQ(info.trailer_len, 24);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
 
     /* V6 plus arbitrary garbage still loads; a trailer over the cap is refused but the snapshot loads */
     big = (uint8_t *)calloc(1, sizeof V6 + 70000);
@@ -533,7 +532,7 @@ EPT_CASE(trailer_round_trip_and_garbage_after_footer) {
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
     EPT_CHECK_EQ(ep_snapshot_reader_trailer(r, &t), EP_ERR_LIMIT);
     EPT_CHECK(t.len == 0);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     ep_vfs_mem_free(v);
 }
 
@@ -551,8 +550,7 @@ static uint8_t *small_snapshot(ep_vfs *v, size_t *n) {
     ok = ok && ep_snapshot_writer_add_set(w, B("s"), items, 2, -1) == EP_OK;
     ok = ok && ep_snapshot_writer_add_proto(w, B("p"), B("T"), B("d"), -1) == EP_OK;
     ok = ok && ep_snapshot_writer_add_vector(w, B("v"), 0, 1, 8, 9, 2, items, vec, 2, -1) == EP_OK;
-    ok = ok && ep_snapshot_writer_finish(w) == EP_OK;
-    ep_snapshot_writer_free(w);
+    ok = ok && ep_snapshot_writer_commit(w, NULL) == EP_OK;
     return ok ? slurp(v, PATH, n) : NULL;
 }
 
@@ -639,8 +637,7 @@ EPT_CASE(errors_carry_entry_index_and_offset) {
     EPT_CHECK(w);
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("ok"), B("1"), -1));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, ep_bytes_of("\xff", 1), B("2"), -1));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     r = open_cfg(v, PATH, 0, 0, &res);
     EPT_CHECK(r);
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
@@ -649,7 +646,7 @@ EPT_CASE(errors_carry_entry_index_and_offset) {
     EPT_CHECK_EQ(ep_snapshot_reader_error(r)->offset, 11 + 4 + 2 + 1 + 5 + 8);
     EPT_CHECK(strstr(ep_snapshot_reader_error(r)->message, "entry 1") != NULL);
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_ERR_UTF8);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     ep_vfs_mem_free(v);
 }
 
@@ -685,7 +682,7 @@ EPT_CASE(hostile_lengths_do_not_allocate) {
     g_max_alloc = 0;
     EPT_CHECK_OK(ep_snapshot_reader_open("snap/h", &c, &r, NULL));
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_ERR_EOF);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     EPT_CHECK(g_max_alloc < 4096);
     ep_vfs_mem_free(v);
 }
@@ -704,14 +701,13 @@ EPT_CASE(os_vfs_snapshot_in_a_directory) {
     EPT_CHECK_OK(ep_snapshot_writer_begin(path, 2, NULL, &w, NULL));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("k"), B("v"), -1));
     EPT_CHECK_OK(os.stat(&os, tmp, &size, NULL));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     EPT_CHECK_EQ(os.stat(&os, tmp, &size, NULL), EP_ERR_NOT_FOUND);
     EPT_CHECK_OK(ep_snapshot_reader_open(path, NULL, &r, NULL));
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "k") && eq(e.value, "v"));
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     /* begin in a directory that does not exist: an error, no handle */
     {
         ep_error err;
@@ -764,7 +760,7 @@ static ep_result fault_workload(ep_vfs *fv, const ep_allocator *a, ep_result *ab
         snprintf(key, sizeof key, "key%d", i);
         res = ep_snapshot_writer_add_string(w, B(key), B("some value bytes"), i);
     }
-    if (!res) res = ep_snapshot_writer_finish(w);
+    if (!res) return ep_snapshot_writer_commit(w, NULL);
     *abort_res = ep_snapshot_writer_abort(w);
     return res;
 }
@@ -818,8 +814,9 @@ EPT_CASE(fault_at_every_operation_keeps_old_or_new_snapshot) {
                     failures++;
                     EPT_CHECK(is_old(v) || is_new(v));
                 }
-                /* the tmp file is gone, or abort said it could not remove it */
-                EPT_CHECK(!exists(v, TMP) || ar != EP_OK);
+                /* the tmp file is gone, or abort said it could not remove it, or a failed
+                 * commit's removal failed too (sticky faults: every later op fails) */
+                EPT_CHECK(!exists(v, TMP) || ar != EP_OK || (res != EP_OK && sticky));
             }
         }
     }
@@ -839,9 +836,12 @@ EPT_CASE(fault_in_directory_sync_is_reported) {
     EPT_CHECK_OK(ep_snapshot_writer_begin(PATH, 0, &c, &w, NULL));
     EPT_CHECK(write_v4_entries(w));
     fault_vfs_arm(fv, FAULT_SYNC_DIR, 1, EP_ERR_IO);
-    EPT_CHECK_EQ(ep_snapshot_writer_finish(w), EP_ERR_IO);
-    EPT_CHECK(strstr(ep_snapshot_writer_error(w)->message, "directory") != NULL);
-    EPT_CHECK_OK(ep_snapshot_writer_abort(w));
+    {
+        ep_error err;
+        EPT_CHECK_EQ(ep_snapshot_writer_commit(w, &err), EP_ERR_IO);
+        EPT_CHECK_EQ(err.code, EP_ERR_IO);
+        EPT_CHECK(strstr(err.message, "directory") != NULL);
+    }
     fault_vfs_disarm(fv);
     EPT_CHECK(is_old(v)); /* V4 is also the new content: renamed into place */
     EPT_CHECK(!exists(v, TMP));
@@ -849,11 +849,20 @@ EPT_CASE(fault_in_directory_sync_is_reported) {
     EPT_CHECK_OK(ep_snapshot_writer_begin(PATH, 0, &c, &w, NULL));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("x"), B("y"), -1));
     fault_vfs_arm(fv, FAULT_SYNC, 1, EP_ERR_IO);
-    EPT_CHECK_EQ(ep_snapshot_writer_finish(w), EP_ERR_IO);
+    EPT_CHECK_EQ(ep_snapshot_writer_commit(w, NULL), EP_ERR_IO);
     fault_vfs_disarm(fv);
-    EPT_CHECK_EQ(ep_snapshot_writer_finish(w), EP_ERR_IO);
+    /* a failed write fails the writer: later adds and the commit repeat it */
+    c.buffer_size = 1; /* every add writes */
+    EPT_CHECK_OK(ep_snapshot_writer_begin(PATH, 0, &c, &w, NULL));
+    fault_vfs_arm(fv, FAULT_WRITE, 1, EP_ERR_IO);
     EPT_CHECK_EQ(ep_snapshot_writer_add_string(w, B("x"), B("y"), -1), EP_ERR_IO);
-    ep_snapshot_writer_free(w);
+    fault_vfs_disarm(fv);
+    EPT_CHECK_EQ(ep_snapshot_writer_add_string(w, B("x"), B("y"), -1), EP_ERR_IO);
+    {
+        ep_error err;
+        EPT_CHECK_EQ(ep_snapshot_writer_commit(w, &err), EP_ERR_IO);
+        EPT_CHECK_EQ(err.code, EP_ERR_IO);
+    }
     EPT_CHECK(is_old(v) && !exists(v, TMP));
     fault_vfs_destroy(fv);
     ep_vfs_mem_free(v);
@@ -955,8 +964,7 @@ EPT_CASE(e2_written_and_read_byte_exact) {
     w = begin_enc(v, PATH, 0, key, &nonce);
     EPT_CHECK(w);
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("k"), B("v"), -1));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     d = slurp(v, PATH, &n);
     EPT_CHECK(d && n == sizeof E2 && memcmp(d, E2, n) == 0);
     free(d);
@@ -969,7 +977,7 @@ EPT_CASE(e2_written_and_read_byte_exact) {
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "k") && eq(e.value, "v") && e.expire_ms == -1 && e.type == EP_TYPE_STRING);
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     /* without a key: refused before the shard is read */
     EPT_CHECK(!open_enc(v, "snap/e2", NULL, &res));
     EPT_CHECK_EQ(res, EP_ERR_ENCRYPTION_REQUIRED);
@@ -997,8 +1005,7 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
     EPT_CHECK(w);
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("a"), B("1"), -1));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("b"), B("2"), 5000));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     r = open_enc(v, "snap/shard-7.snap", key, &res);
     EPT_CHECK(r);
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
@@ -1006,12 +1013,12 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK(eq(e.key, "b") && e.expire_ms == 5000);
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     r = open_enc(v, "snap/shard-7.snap", wrong, &res);
     EPT_CHECK(r);
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_ERR_DECRYPT);
     EPT_CHECK_EQ(ep_snapshot_reader_error(r)->index, 0);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     /* v2 read with a key */
     EPT_CHECK_OK(ep_vfs_write_all(v, "snap/v4", V4, sizeof V4, NULL));
     r = open_enc(v, "snap/v4", key, &res);
@@ -1019,13 +1026,12 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &e));
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     /* every type, encrypted: the same entries as plaintext */
     EPT_CHECK(expect_every_type());
     w = begin_enc(v, PATH, 0, key, NULL);
     EPT_CHECK(w && write_every_type(w));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     ep_buf_init(&got, NULL);
     r = open_enc(v, PATH, key, &res);
     EPT_CHECK(r);
@@ -1035,7 +1041,7 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
         n++;
     }
     EPT_CHECK_EQ(res, EP_END);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     EPT_CHECK(n == g_expect_n && got.len == g_expect.len && memcmp(got.data, g_expect.data, got.len) == 0);
     /* A small encrypted file (the big value makes every read slow under
      * valgrind): every cut is an error, every flipped bit (a stride of them
@@ -1045,14 +1051,13 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("a"), B("1"), -1));
     EPT_CHECK_OK(ep_snapshot_writer_add_set(w, B("s"), &g_expect_key, 1, 7));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("b"), B("22"), 5000));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     d = slurp(v, PATH, &len);
     EPT_CHECK(d);
     ep_buf_init(&want, NULL);
     r = open_enc(v, PATH, key, &res);
     while (r && (res = ep_snapshot_reader_next(r, &e)) == EP_OK) ep_snap_entry_encode(&want, &e);
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
     EPT_CHECK_EQ(res, EP_END);
     {
         size_t i, stride = (size_t)(ept_scale(1000, 1) == 1000 ? 1 : 7);
@@ -1060,7 +1065,7 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
             EPT_CHECK_OK(ep_vfs_write_all(v, "snap/c", d, i, NULL));
             r = open_enc(v, "snap/c", key, &res);
             while (r && (res = ep_snapshot_reader_next(r, &e)) == EP_OK) {}
-            ep_snapshot_reader_free(r);
+            ep_snapshot_reader_close(r);
             EPT_CHECK(res < 0);
         }
         for (i = 0; i < len * 8; i += stride) {
@@ -1070,7 +1075,7 @@ EPT_CASE(rs_encrypted_round_trips_and_wrong_key) {
             d[i / 8] ^= (uint8_t)(1u << (i % 8));
             r = open_enc(v, "snap/c", key, &res);
             while (r && (res = ep_snapshot_reader_next(r, &e)) == EP_OK) ep_snap_entry_encode(&got, &e);
-            ep_snapshot_reader_free(r);
+            ep_snapshot_reader_close(r);
             EPT_CHECK(res < 0 || (got.len == want.len && memcmp(got.data, want.data, got.len) == 0));
         }
     }
@@ -1103,9 +1108,12 @@ static ep_result crash_workload(ep_vfs *v, int *finished) {
         snprintf(key, sizeof key, "key%d", i);
         res = ep_snapshot_writer_add_string(w, B(key), B("some value bytes"), i);
     }
-    if (!res) res = ep_snapshot_writer_finish(w);
+    if (res) {
+        (void)ep_snapshot_writer_abort(w);
+        return res;
+    }
+    res = ep_snapshot_writer_commit(w, NULL);
     *finished = res == EP_OK;
-    ep_snapshot_writer_free(w);
     return res;
 }
 
@@ -1116,8 +1124,7 @@ static ep_vfs *sim_with_old(void) {
     if (v->mkdir(v, "snap", NULL) || v->sync_dir(v, ".", NULL)) return NULL;
     {
         ep_snapshot_writer *w = begin_cfg(v, PATH, 0, 0);
-        if (!w || !write_v4_entries(w) || ep_snapshot_writer_finish(w) != EP_OK) return NULL;
-        ep_snapshot_writer_free(w);
+        if (!w || !write_v4_entries(w) || ep_snapshot_writer_commit(w, NULL) != EP_OK) return NULL;
     }
     return v;
 }
@@ -1228,6 +1235,93 @@ EPT_CASE(in_memory_write_and_read_bytes) {
     calls = 99;
     EPT_CHECK_EQ(ep_snapshot_read_bytes(V4, sizeof V4, NULL, count_cb, &calls, NULL), EP_ERR_STATE);
     free(bad);
+}
+
+/* create_dir: off, begin refuses a missing directory; on, begin makes it,
+ * and commit's rename into it works. The reader's shard check is a flag. */
+EPT_CASE(writer_creates_its_directory_when_asked_and_reader_checks_shard) {
+    ep_vfs *v = mem();
+    ep_snapshot_writer *w = NULL;
+    ep_snapshot_writer_config c;
+    ep_snapshot_reader *r;
+    ep_result res;
+    uint32_t n;
+    EPT_CHECK(v);
+    ep_snapshot_writer_config_init(&c);
+    c.vfs = v;
+    EPT_CHECK_EQ(ep_snapshot_writer_begin("new/dir/shard-4.snap", 4, &c, &w, NULL), EP_ERR_NOT_FOUND);
+    EPT_CHECK(!w);
+    c.create_dir = 1;
+    EPT_CHECK_OK(ep_snapshot_writer_begin("new/dir/shard-4.snap", 4, &c, &w, NULL));
+    EPT_CHECK(write_v4_entries(w));
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
+    EPT_CHECK_EQ(read_all(v, "new/dir/shard-4.snap", 4, 0, NULL, &n), EP_END);
+    EPT_CHECK(!exists(v, "new/dir/shard-4.snap.tmp"));
+    r = open_cfg(v, "new/dir/shard-4.snap", 4, 0, &res);
+    EPT_CHECK(r && res == EP_OK);
+    ep_snapshot_reader_close(r);
+    r = open_cfg(v, "new/dir/shard-4.snap", 5, 0, &res);
+    EPT_CHECK(!r && res == EP_ERR_SHARD_MISMATCH);
+    r = open_cfg(v, "new/dir/shard-4.snap", -1, 0, &res); /* check_shard 0: any */
+    EPT_CHECK(r && res == EP_OK);
+    ep_snapshot_reader_close(r);
+    ep_snapshot_reader_close(NULL);
+    EPT_CHECK_OK(ep_snapshot_writer_abort(NULL));
+    ep_vfs_mem_free(v);
+}
+
+/* The reader's buffer follows the file: a small snapshot gets a buffer the
+ * size of its body, not the configured 1 MiB. */
+static size_t g_peak_b, g_live_b;
+static void *cnt_malloc(size_t n, void *u) {
+    size_t *p = (size_t *)malloc(n + sizeof(size_t) * 2);
+    (void)u;
+    if (!p) return NULL;
+    p[0] = n;
+    g_live_b += n;
+    if (g_live_b > g_peak_b) g_peak_b = g_live_b;
+    return p + 2;
+}
+static void cnt_free(void *q, void *u) {
+    size_t *p;
+    (void)u;
+    if (!q) return;
+    p = (size_t *)q - 2;
+    g_live_b -= p[0];
+    free(p);
+}
+static void *cnt_realloc(void *q, size_t n, void *u) {
+    void *r;
+    if (!q) return cnt_malloc(n, u);
+    r = cnt_malloc(n, u);
+    if (!r) return NULL;
+    memcpy(r, q, n < ((size_t *)q - 2)[0] ? n : ((size_t *)q - 2)[0]);
+    cnt_free(q, u);
+    return r;
+}
+
+EPT_CASE(reader_buffer_follows_the_file_not_the_config) {
+    ep_allocator a = {NULL, cnt_malloc, cnt_realloc, cnt_free};
+    ep_vfs *v = mem();
+    ep_snapshot_reader_config c;
+    ep_snapshot_reader *r = NULL;
+    ep_snap_entry e;
+    size_t base;
+    EPT_CHECK(v);
+    EPT_CHECK_OK(ep_vfs_write_all(v, PATH, V4, sizeof V4, NULL));
+    ep_snapshot_reader_config_init(&c);
+    c.vfs = v;
+    c.alloc = &a;
+    g_peak_b = g_live_b = 0;
+    EPT_CHECK_OK(ep_snapshot_reader_open(PATH, &c, &r, NULL));
+    base = g_live_b;
+    while (ep_snapshot_reader_next(r, &e) == EP_OK) {
+    }
+    EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
+    EPT_CHECK_EQ(g_peak_b - base, sizeof V4 - EP_SNAPSHOT_HEADER_SIZE);
+    ep_snapshot_reader_close(r);
+    EPT_CHECK_EQ(g_live_b, 0);
+    ep_vfs_mem_free(v);
 }
 
 EPT_MAIN()

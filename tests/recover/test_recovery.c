@@ -65,8 +65,7 @@ static void snap_str(ep_snapshot_writer *w, const char *k, const char *v, int64_
 }
 
 static void snap_end(ep_snapshot_writer *w) {
-    if (ep_snapshot_writer_finish(w) != EP_OK) abort();
-    ep_snapshot_writer_free(w);
+    if (ep_snapshot_writer_commit(w, NULL) != EP_OK) abort();
 }
 
 static char *dump_res(const ep_recover_result *r) {
@@ -473,7 +472,7 @@ EPT_CASE(rewrite_resets_the_aof_and_keeps_schemas) {
     ep_keyspace *ks;
     ep_aof_writer *w;
     ep_recover_result r;
-    ep_aof_writer_stats st;
+    ep_aof_stats st;
     ep_aof_record reg = ept_rec(EP_AOF_PROTO_REGISTER, "users");
     reg.value = ept_b("desc");
     g_vfs = NULL;
@@ -482,7 +481,7 @@ EPT_CASE(rewrite_resets_the_aof_and_keeps_schemas) {
     EPT_CHECK_OK(live_apply(ks, w, reg));
     EPT_CHECK_OK(live_apply(ks, w, rpush1("l", "a")));
     EPT_CHECK_OK(ep_shard_rewrite(d, 0, ks, w, NULL, NULL));
-    ep_aof_writer_stats_get(w, &st);
+    ep_aof_writer_stats(w, &st);
     EPT_CHECK_EQ(st.size, 5);
     /* the same bytes again after the reset must not be mistaken for the old prefix */
     EPT_CHECK_OK(live_apply(ks, w, reg));

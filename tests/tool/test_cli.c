@@ -81,8 +81,7 @@ EPT_CASE(dump_json_snapshot_every_type) {
     EPT_CHECK_OK(ep_snapshot_writer_add_set(w, B("st"), names, 2, -1));
     EPT_CHECK_OK(ep_snapshot_writer_add_proto(w, B("p"), B("pkg.T"), B("data"), -1));
     EPT_CHECK_OK(ep_snapshot_writer_add_vector(w, B("v"), 1, 2, 16, 64, 2, names, vec, 2, -1));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
 
     snprintf(args, sizeof args, "dump --json %s", snap);
     EPT_CHECK_EQ(run(args, out), 0);
@@ -206,8 +205,7 @@ EPT_CASE(encrypted_snapshot_needs_key_file) {
     c.key = k;
     EPT_CHECK_OK(ep_snapshot_writer_begin(snap, 2, &c, &w, NULL));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("secret"), B("value"), -1));
-    EPT_CHECK_OK(ep_snapshot_writer_finish(w));
-    ep_snapshot_writer_free(w);
+    EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     ep_key_free(k);
     snprintf(args, sizeof args, "info --json %s", snap);
     EPT_CHECK_EQ(run(args, out), 0);

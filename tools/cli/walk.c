@@ -101,13 +101,13 @@ static void walk_snapshot(const char *path, const ep_key *key, const cli_visitor
     } else {
         fail(end, ep_snapshot_reader_error(r));
     }
-    ep_snapshot_reader_free(r);
+    ep_snapshot_reader_close(r);
 }
 
 static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, cli_end *end) {
     ep_aof_reader_config cfg;
     ep_aof_reader *r = NULL;
-    ep_aof_reader_status st;
+    ep_aof_status st;
     ep_aof_record rec;
     ep_error err;
     ep_result res;
@@ -121,14 +121,14 @@ static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, 
         return;
     }
     for (;;) {
-        ep_aof_reader_status_get(r, &st);
+        ep_aof_reader_status(r, &st);
         start = st.good_offset;
         res = ep_aof_reader_next(r, &rec);
         if (res != EP_OK) break;
         if (v && v->aof) v->aof(v->ctx, start, end->count, &rec);
         end->count++;
     }
-    ep_aof_reader_status_get(r, &st);
+    ep_aof_reader_status(r, &st);
     if (res == EP_END && st.end == EP_AOF_END_TORN) {
         end->state = CLI_END_TORN;
         end->offset = st.good_offset;
