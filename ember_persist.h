@@ -443,6 +443,50 @@ EP_API uint64_t ep_crc64_update_hw(uint64_t crc, const void *data, size_t len);
 #endif /* EP_CRC64_H */
 /* ---- end src/check/crc64.h ---- */
 
+/* ---- begin src/check/phash.h ---- */
+/* phash: the prefix hash, a streaming 64-bit hash of a file prefix (the
+ * snapshot trailer's covered_hash, docs/recovery.md). Not CRC-32 on purpose:
+ * every AOF record ends with the CRC-32 of its own bytes, and CRC's linearity
+ * then makes the CRC-32 of "header + record + its CRC" the same for every
+ * record of one length (RPUSH l a and RPUSH l b collide). Here each 8-byte
+ * little-endian word w (the last one zero-padded) goes through
+ * h = (h ^ w) * 0x9e3779b97f4a7c15; h ^= h >> 29, from 0x243f6a8885a308d3,
+ * then one more round with the byte count, then murmur3's 64-bit finaliser.
+ * Not cryptographic: it tells a rewritten file from the one it covered, it
+ * does not resist an adversary.
+ *
+ *   ep_phash ph;
+ *   ep_phash_init(&ph);
+ *   ep_phash_update(&ph, bytes, n);       any split gives the same hash
+ *   h = ep_phash_final(&ph);              == ep_phash_of(all bytes)      */
+#ifndef EP_PHASH_H
+#define EP_PHASH_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_phash {
+    uint64_t h, total;
+    uint8_t tail[8]; /* bytes of an incomplete word */
+    size_t ntail;
+} ep_phash;
+
+EP_API void ep_phash_init(ep_phash *p);
+EP_API void ep_phash_update(ep_phash *p, const void *data, size_t n);
+/* The hash of everything added so far; p is left as it was. */
+EP_API uint64_t ep_phash_final(const ep_phash *p);
+/* One call: init, update, final. */
+EP_API uint64_t ep_phash_of(const void *data, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_PHASH_H */
+/* ---- end src/check/phash.h ---- */
+
 /* ---- begin src/crypto/crypto.h ---- */
 /* crypto: AES-256-GCM written here (no OpenSSL), OS randomness for nonces,
  * and the key object. A portable constant-time path and an AES-NI + PCLMULQDQ
@@ -1460,6 +1504,89 @@ EP_API ep_result ep_aof_rec_vrem(ep_aof_record *rec, ep_bytes key, ep_bytes elem
 
 #endif /* EP_AOF_BUILD_H */
 /* ---- end src/codec/aof_build.h ---- */
+
+/* ---- begin src/codec/codec_trailer.h ---- */
+/* codec_trailer: the snapshot trailer, bytes that ep_shard_snapshot puts
+ * after a snapshot's footer CRC (ember stops reading at the footer) to say
+ * which prefix of shard-{id}.aof the snapshot already contains, and the
+ * PROTO.REGISTER schemas (docs/recovery.md). Pure functions, no I/O.
+ *
+ * Version 2 (written):
+ *   4  magic "EPTR"
+ *   1  version 2
+ *   4  schema count u32 LE, then per schema: name (u32 length + UTF-8),
+ *      descriptor (u32 length + bytes)
+ *   4  CRC-32 of the bytes above (the head)
+ *  20  coverage slot 0: covered_len u64 LE, covered_hash u64 LE, CRC-32 of those 16
+ *  20  coverage slot 1: the same layout
+ * covered_len counts AOF bytes from the start of the file (header
+ * included); covered_hash is ep_phash of AOF bytes [5, covered_len), the
+ * records without the 5-byte header (the v1 and v2 headers frame the same
+ * records). Both slots are written equal. ep_shard_rewrite later rewrites
+ * slot 1 alone in place ("covers nothing"), so a torn update leaves slot 0
+ * intact, and a damaged byte in either slot leaves the other one readable:
+ * the decoder takes slot 1 when its CRC matches, else slot 0.
+ *
+ * Version 1 (read): the same head, then one slot whose covered_hash is
+ * ep_phash of AOF bytes [0, covered_len).
+ *
+ * The trailer is self-delimiting: the decoder parses it from its first byte
+ * and reports any bytes after it (appended to the file later) in extra. */
+#ifndef EP_CODEC_TRAILER_H
+#define EP_CODEC_TRAILER_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EP_TRAILER_MAGIC "EPTR"
+#define EP_TRAILER_VERSION 2
+#define EP_TRAILER_SLOT_SIZE 20
+/* covered_hash of version 2 starts after the AOF header (5 bytes). */
+#define EP_TRAILER_V2_HASH_FROM 5u
+
+typedef struct ep_trailer_schema {
+    ep_bytes name;        /* UTF-8 */
+    ep_bytes descriptor;
+} ep_trailer_schema;
+
+typedef struct ep_trailer_info {
+    uint8_t version;         /* 1 or 2 */
+    uint32_t schema_count;
+    ep_bytes schemas;        /* the encoded pairs; walk with ep_trailer_schema_next */
+    int covered_valid;       /* a coverage slot's CRC matched (else covered_* are 0) */
+    uint64_t covered_len;    /* from slot 1 if valid, else slot 0 */
+    uint64_t covered_hash;
+    uint64_t hash_from;      /* covered_hash is of AOF bytes [hash_from, covered_len) */
+    unsigned slots_valid;    /* bit i: slot i's CRC matched (version 1 has slot 0 only) */
+    size_t slot_offset[2];   /* where each slot starts, from the trailer's first byte */
+    size_t length;           /* the trailer's own bytes */
+    size_t extra;            /* bytes after it, not part of it */
+} ep_trailer_info;
+
+/* Parses data[0..len) from its first byte. EP_OK: *out describes the trailer
+ * (a coverage slot may still be damaged: covered_valid, slots_valid). Errors:
+ * EP_ERR_EOF (cut short), EP_ERR_BAD_MAGIC, EP_ERR_BAD_VERSION,
+ * EP_ERR_CHECKSUM (head CRC), EP_ERR_LIMIT / EP_ERR_UTF8 (a schema field). */
+EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_info *out);
+/* 1 and the next pair while any remain (pos starts at 0), else 0. */
+EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_bytes *name, ep_bytes *descriptor);
+
+/* Appends a version-2 trailer (both slots = covered_len, covered_hash) to
+ * out. EP_ERR_UTF8 / EP_ERR_LIMIT for a schema field the decoder would
+ * refuse, EP_ERR_NOMEM; out is left as it was on an error. */
+EP_API ep_result ep_trailer_encode(ep_buf *out, const ep_trailer_schema *schemas, uint32_t n, uint64_t covered_len,
+                                   uint64_t covered_hash);
+/* One coverage slot (the bytes an in-place update writes). */
+EP_API void ep_trailer_slot_encode(uint8_t out[EP_TRAILER_SLOT_SIZE], uint64_t covered_len, uint64_t covered_hash);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_CODEC_TRAILER_H */
+/* ---- end src/codec/codec_trailer.h ---- */
 
 /* ---- begin src/file/keyfile.h ---- */
 /* keyfile: key files on a vfs (32 raw bytes, or 64 hex digits with ASCII
@@ -3008,23 +3135,6 @@ EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_
 EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
 
-/* The trailer, for tools (docs/recovery.md): magic "EPTR", version 1, schema
- * count u32, that many (name str, descriptor bytes), CRC-32 of those bytes;
- * then covered_len u64, covered_hash u64 (a 64-bit multiply-xorshift hash, not
- * CRC-32), CRC-32 of those 16 bytes. */
-#define EP_TRAILER_MAGIC "EPTR"
-#define EP_TRAILER_VERSION 1
-typedef struct ep_trailer_info {
-    int covered_valid;  /* the second part's CRC matched (else covered_* are 0) */
-    uint64_t covered_len;
-    uint64_t covered_hash;
-    uint32_t schema_count;
-    ep_bytes schemas;  /* the encoded (name, descriptor) pairs; walk with ep_trailer_schema_next */
-} ep_trailer_info;
-EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_info *out);
-/* 1 and the next pair while any remain (pos starts at 0), else 0. */
-EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_bytes *name, ep_bytes *descriptor);
-
 #ifdef __cplusplus
 }
 #endif
@@ -3338,7 +3448,8 @@ EP_API void ep_store_config_init(ep_store_config *cfg);
  * AOF writer. Refuses (no store) when recovery would lose or double data: a
  * snapshot present but unreadable (EP_ERR_CORRUPT or the reader's error), an
  * AOF error before its end, a snapshot trailer that cannot be read. A torn
- * or damaged final AOF region is cut first (see repair_tail). EP_ERR_NOT_FOUND: dir
+ * final record is cut; a damaged final region is cut (repair_tail) only
+ * when it lies after everything the snapshot covers, else open refuses. EP_ERR_NOT_FOUND: dir
  * missing (and create_dir not set). cfg may be NULL (defaults). */
 EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_store_config *cfg, ep_store **out);
 /* Syncs (ALWAYS/EVERYSEC) or flushes (NO), closes the AOF, frees everything.
@@ -5716,6 +5827,58 @@ EP_API uint64_t ep_crc64(const void *data, size_t len) { return ep_crc64_update(
 
 #endif /* EP_NO_REDIS */
 /* ---- end src/check/crc64.c ---- */
+
+/* ---- begin src/check/phash.c ---- */
+/* phash: the prefix hash (see phash.h). */
+
+static uint64_t ep__phash_round(uint64_t h, uint64_t w) {
+    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 29);
+}
+
+EP_API void ep_phash_init(ep_phash *p) {
+    memset(p, 0, sizeof *p);
+    p->h = 0x243f6a8885a308d3ull;
+}
+
+EP_API void ep_phash_update(ep_phash *p, const void *data, size_t n) {
+    const uint8_t *d = (const uint8_t *)data;
+    p->total += n;
+    while (n && p->ntail) { /* complete a word left from the last call */
+        p->tail[p->ntail++] = *d++;
+        n--;
+        if (p->ntail == 8) {
+            p->h = ep__phash_round(p->h, ep_load_u64le(p->tail));
+            p->ntail = 0;
+        }
+    }
+    for (; n >= 8; d += 8, n -= 8) p->h = ep__phash_round(p->h, ep_load_u64le(d));
+    while (n--) p->tail[p->ntail++] = *d++;
+}
+
+EP_API uint64_t ep_phash_final(const ep_phash *p) {
+    uint64_t h = p->h;
+    if (p->ntail) {
+        uint8_t last[8];
+        memset(last, 0, sizeof last);
+        memcpy(last, p->tail, p->ntail);
+        h = ep__phash_round(h, ep_load_u64le(last));
+    }
+    h = ep__phash_round(h, p->total);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+EP_API uint64_t ep_phash_of(const void *data, size_t n) {
+    ep_phash p;
+    ep_phash_init(&p);
+    ep_phash_update(&p, data, n);
+    return ep_phash_final(&p);
+}
+/* ---- end src/check/phash.c ---- */
 
 /* ---- begin src/crypto/crypto.c ---- */
 /* crypto: AES-256-GCM (portable constant-time and AES-NI/PCLMUL paths), OS
@@ -11783,6 +11946,128 @@ EP_API ep_result ep_recordlog_frame_decode(const uint8_t *data, size_t len, uint
 
 #endif /* EP_NO_WAL */
 /* ---- end src/codec/codec_wal.c ---- */
+
+/* ---- begin src/codec/codec_trailer.c ---- */
+/* codec_trailer: the snapshot trailer (see codec_trailer.h). */
+
+EP_API void ep_trailer_slot_encode(uint8_t out[EP_TRAILER_SLOT_SIZE], uint64_t covered_len, uint64_t covered_hash) {
+    ep_store_u64le(out, covered_len);
+    ep_store_u64le(out + 8, covered_hash);
+    ep_store_u32le(out + 16, ep_crc32(out, 16));
+}
+
+static int ep__trailer_slot_valid(const uint8_t *s) {
+    return ep_crc32(s, 16) == ep_load_u32le(s + 16);
+}
+
+EP_API ep_result ep_trailer_encode(ep_buf *out, const ep_trailer_schema *schemas, uint32_t n, uint64_t covered_len,
+                                   uint64_t covered_hash) {
+    size_t start, i;
+    uint8_t slot[EP_TRAILER_SLOT_SIZE];
+    if (!out || (n && !schemas)) return EP_ERR_INVALID_ARG;
+    for (i = 0; i < n; i++) {
+        const ep_trailer_schema *s = &schemas[i];
+        if (s->name.len > EP_MAX_FIELD_LEN || s->descriptor.len > EP_MAX_FIELD_LEN) return EP_ERR_LIMIT;
+        if (!ep_utf8_valid(s->name.data, s->name.len)) return EP_ERR_UTF8;
+    }
+    if (out->err) return out->err;
+    start = out->len;
+    ep_buf_put(out, EP_TRAILER_MAGIC, 4);
+    ep_buf_u8(out, EP_TRAILER_VERSION);
+    ep_buf_u32(out, n);
+    for (i = 0; i < n; i++) {
+        ep_buf_lenbytes(out, schemas[i].name.data, schemas[i].name.len);
+        ep_buf_lenbytes(out, schemas[i].descriptor.data, schemas[i].descriptor.len);
+    }
+    if (!out->err) ep_buf_u32(out, ep_crc32(out->data + start, out->len - start));
+    ep_trailer_slot_encode(slot, covered_len, covered_hash);
+    ep_buf_put(out, slot, sizeof slot);
+    ep_buf_put(out, slot, sizeof slot);
+    if (out->err) {
+        ep_result r = out->err;
+        out->len = start;
+        out->err = EP_OK;
+        return r;
+    }
+    return EP_OK;
+}
+
+/* The head: magic, version, schemas, CRC. Sets version, schemas and the
+ * offset just after the head in *head_len. */
+static ep_result ep__trailer_head(const uint8_t *data, size_t len, ep_trailer_info *out, size_t *head_len) {
+    ep_cursor c;
+    const uint8_t *magic;
+    size_t start;
+    uint32_t i;
+    ep_cursor_init(&c, data, len);
+    magic = ep_cursor_take(&c, 4);
+    if (!magic) return EP_ERR_EOF;
+    if (memcmp(magic, EP_TRAILER_MAGIC, 4) != 0) return EP_ERR_BAD_MAGIC;
+    out->version = ep_cursor_u8(&c);
+    if (c.err) return c.err;
+    if (out->version != 1 && out->version != 2) return EP_ERR_BAD_VERSION;
+    out->schema_count = ep_cursor_u32(&c);
+    start = c.pos;
+    for (i = 0; i < out->schema_count && !c.err; i++) {
+        (void)ep_cursor_lenstr(&c, EP_MAX_FIELD_LEN);
+        (void)ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
+    }
+    if (c.err) return c.err;
+    out->schemas = ep_bytes_of(data + start, c.pos - start);
+    if (ep_cursor_remaining(&c) < 4) return EP_ERR_EOF;
+    if (ep_crc32(data, c.pos) != ep_load_u32le(data + c.pos)) return EP_ERR_CHECKSUM;
+    *head_len = c.pos + 4;
+    return EP_OK;
+}
+
+EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_info *out) {
+    size_t head = 0, nslots, i;
+    ep_result r;
+    if (!out || (!data && len)) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if ((r = ep__trailer_head(data, len, out, &head)) != EP_OK) {
+        uint8_t v = out->version;
+        memset(out, 0, sizeof *out);
+        out->version = v;
+        return r;
+    }
+    nslots = out->version == 1 ? 1 : 2;
+    if (len - head < nslots * EP_TRAILER_SLOT_SIZE) {
+        out->schema_count = 0;
+        out->schemas = ep_bytes_of(NULL, 0);
+        return EP_ERR_EOF;
+    }
+    out->hash_from = out->version == 1 ? 0 : EP_TRAILER_V2_HASH_FROM;
+    for (i = 0; i < nslots; i++) {
+        out->slot_offset[i] = head + i * EP_TRAILER_SLOT_SIZE;
+        if (ep__trailer_slot_valid(data + out->slot_offset[i])) out->slots_valid |= 1u << i;
+    }
+    /* The newest slot that reads: slot 1 holds ep_shard_rewrite's update. */
+    for (i = nslots; i-- > 0;) {
+        if (out->slots_valid & (1u << i)) {
+            out->covered_valid = 1;
+            out->covered_len = ep_load_u64le(data + out->slot_offset[i]);
+            out->covered_hash = ep_load_u64le(data + out->slot_offset[i] + 8);
+            break;
+        }
+    }
+    out->length = head + nslots * EP_TRAILER_SLOT_SIZE;
+    out->extra = len - out->length;
+    return EP_OK;
+}
+
+EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_bytes *name, ep_bytes *descriptor) {
+    ep_cursor c;
+    if (!t || !pos || *pos >= t->schemas.len) return 0;
+    ep_cursor_init(&c, t->schemas.data, t->schemas.len);
+    c.pos = *pos;
+    *name = ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
+    *descriptor = ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
+    if (c.err) return 0;
+    *pos = c.pos;
+    return 1;
+}
+/* ---- end src/codec/codec_trailer.c ---- */
 
 /* ---- begin src/file/stream.h ---- */
 /* stream: the one file-layer core under every writer and reader of the
@@ -20209,145 +20494,18 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
 
 #define EP__PATH_MAX 1024
 #define EP__MAX_TRAILER (256u * 1024u * 1024u) /* schemas included */
-
-/* ---- prefix hash -------------------------------------------------------------- */
-
-/* A streaming 64-bit hash of an AOF prefix. Not CRC-32: every AOF record ends
- * with the CRC-32 of its own bytes, and CRC's linearity then makes the CRC-32
- * of "header + record + its CRC" the same for every record of one length
- * (RPUSH l a and RPUSH l b collide). The multiply makes this one non-linear. */
-typedef struct ep__phash {
-    uint64_t h, total;
-    uint8_t tail[8];
-    size_t ntail;
-} ep__phash;
-
-static void ep__phash_word(ep__phash *p, uint64_t w) {
-    p->h = (p->h ^ w) * 0x9e3779b97f4a7c15ull;
-    p->h ^= p->h >> 29;
-}
-
-static void ep__phash_init(ep__phash *p) {
-    memset(p, 0, sizeof *p);
-    p->h = 0x243f6a8885a308d3ull;
-}
-
-static void ep__phash_update(ep__phash *p, const uint8_t *d, size_t n) {
-    p->total += n;
-    while (n && p->ntail) { /* complete a word left from the last call */
-        p->tail[p->ntail++] = *d++;
-        n--;
-        if (p->ntail == 8) {
-            ep__phash_word(p, ep_load_u64le(p->tail));
-            p->ntail = 0;
-        }
-    }
-    for (; n >= 8; d += 8, n -= 8) ep__phash_word(p, ep_load_u64le(d));
-    while (n--) p->tail[p->ntail++] = *d++;
-}
-
-static uint64_t ep__phash_final(ep__phash *p) {
-    uint64_t h;
-    if (p->ntail) {
-        memset(p->tail + p->ntail, 0, 8 - p->ntail);
-        ep__phash_word(p, ep_load_u64le(p->tail));
-    }
-    ep__phash_word(p, p->total);
-    h = p->h;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 33);
-}
-
-/* ---- trailer ---------------------------------------------------------------- */
-
-/* Trailer = [magic, version, schemas, CRC] [covered_len, covered_hash, CRC].
- * Two parts with their own CRCs so that the rewrite's in-place update of the
- * second (20 bytes) can never damage the schemas, even if it is torn. */
-#define EP__TRAILER_FIXED 20
-
-static void ep__trailer_fixed(uint8_t out[EP__TRAILER_FIXED], uint64_t covered_len, uint64_t covered_hash) {
-    ep_store_u64le(out, covered_len);
-    ep_store_u64le(out + 8, covered_hash);
-    ep_store_u32le(out + 16, ep_crc32(out, 16));
-}
-
-static void ep__trailer_encode(ep_buf *b, uint64_t covered_len, uint64_t covered_hash, const ep_keyspace *ks) {
-    size_t i, n = ks ? ep_keyspace_schema_count(ks) : 0, start = b->len;
-    uint8_t fixed[EP__TRAILER_FIXED];
-    ep_buf_put(b, EP_TRAILER_MAGIC, 4);
-    ep_buf_u8(b, EP_TRAILER_VERSION);
-    ep_buf_u32(b, (uint32_t)n);
-    for (i = 0; i < n; i++) {
-        ep_bytes name = ep_bytes_of(NULL, 0), desc = ep_bytes_of(NULL, 0);
-        (void)ep_keyspace_schema_at(ks, i, &name, &desc);
-        ep_buf_lenbytes(b, name.data, name.len);
-        ep_buf_lenbytes(b, desc.data, desc.len);
-    }
-    if (!b->err) ep_buf_u32(b, ep_crc32(b->data + start, b->len - start));
-    ep__trailer_fixed(fixed, covered_len, covered_hash);
-    ep_buf_put(b, fixed, sizeof fixed);
-}
-
-EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_info *out) {
-    ep_cursor c;
-    const uint8_t *magic, *fixed;
-    size_t start, head;
-    uint32_t i;
-    if (!out || (!data && len)) return EP_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    if (len < 4 + 1 + 4 + 4 + EP__TRAILER_FIXED) return EP_ERR_EOF;
-    head = len - EP__TRAILER_FIXED;
-    if (ep_crc32(data, head - 4) != ep_load_u32le(data + head - 4)) return EP_ERR_CHECKSUM;
-    ep_cursor_init(&c, data, head - 4);
-    magic = ep_cursor_take(&c, 4);
-    if (!magic || memcmp(magic, EP_TRAILER_MAGIC, 4) != 0) return EP_ERR_BAD_MAGIC;
-    if (ep_cursor_u8(&c) != EP_TRAILER_VERSION) return EP_ERR_BAD_VERSION;
-    out->schema_count = ep_cursor_u32(&c);
-    start = c.pos;
-    for (i = 0; i < out->schema_count && !c.err; i++) {
-        (void)ep_cursor_lenstr(&c, EP_MAX_FIELD_LEN);
-        (void)ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
-    }
-    if (c.err) return c.err;
-    if (c.pos != c.len) return EP_ERR_CORRUPT;
-    out->schemas = ep_bytes_of(data + start, c.pos - start);
-    fixed = data + head;
-    out->covered_valid = ep_crc32(fixed, 16) == ep_load_u32le(fixed + 16);
-    if (out->covered_valid) {
-        out->covered_len = ep_load_u64le(fixed);
-        out->covered_hash = ep_load_u64le(fixed + 8);
-    }
-    return EP_OK;
-}
-
-EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_bytes *name, ep_bytes *descriptor) {
-    ep_cursor c;
-    if (*pos >= t->schemas.len) return 0;
-    ep_cursor_init(&c, t->schemas.data, t->schemas.len);
-    c.pos = *pos;
-    *name = ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
-    *descriptor = ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
-    if (c.err) return 0;
-    *pos = c.pos;
-    return 1;
-}
-
-/* The hash of path's first len bytes; EP_ERR_EOF if the file is shorter. */
-static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const char *path, uint64_t len,
-                                 uint64_t *out) {
+/* The prefix hash of path's bytes [from, len); EP_ERR_EOF if the file is shorter. */
+static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const char *path, uint64_t from,
+                                 uint64_t len, uint64_t *out) {
     const size_t chunk = 256u * 1024u;
     ep_file *f = NULL;
     uint8_t *buf;
-    uint64_t off = 0;
-    ep__phash ph;
+    uint64_t off = from;
+    ep_phash ph;
     ep_result r;
-    ep__phash_init(&ph);
-    *out = ep__phash_final(&ph);
-    if (len == 0) return EP_OK;
-    ep__phash_init(&ph);
+    ep_phash_init(&ph);
+    *out = ep_phash_final(&ph);
+    if (len <= from) return EP_OK;
     buf = (uint8_t *)ep_malloc(alloc, chunk);
     if (!buf) return EP_ERR_NOMEM;
     r = vfs->open(vfs, path, EP_OPEN_READ, &f, NULL);
@@ -20355,12 +20513,31 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
         size_t want = (size_t)EP__MIN((uint64_t)chunk, len - off), got = 0;
         r = vfs->read(vfs, f, off, buf, want, &got, NULL);
         if (r == EP_OK && got < want) r = EP_ERR_EOF;
-        if (r == EP_OK) ep__phash_update(&ph, buf, got);
+        if (r == EP_OK) ep_phash_update(&ph, buf, got);
         off += got;
     }
     if (f) (void)vfs->close(vfs, f, NULL);
     ep_free(alloc, buf);
-    if (r == EP_OK) *out = ep__phash_final(&ph);
+    if (r == EP_OK) *out = ep_phash_final(&ph);
+    return r;
+}
+
+/* A version-2 trailer for ks's schemas covering AOF bytes [0, covered_len). */
+static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t covered_len, uint64_t covered_hash,
+                                   const ep_allocator *alloc) {
+    size_t i, n = ks ? ep_keyspace_schema_count(ks) : 0;
+    ep_trailer_schema *s = NULL;
+    ep_result r;
+    if (n > UINT32_MAX) return EP_ERR_LIMIT;
+    if (n && !ep__mul_size(n, sizeof *s, &i)) return EP_ERR_NOMEM;
+    if (n && (s = (ep_trailer_schema *)ep_malloc(alloc, n * sizeof *s)) == NULL) return EP_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        s[i].name = ep_bytes_of(NULL, 0);
+        s[i].descriptor = ep_bytes_of(NULL, 0);
+        (void)ep_keyspace_schema_at(ks, i, &s[i].name, &s[i].descriptor);
+    }
+    r = ep_trailer_encode(b, s, (uint32_t)n, covered_len, covered_hash);
+    ep_free(alloc, s);
     return r;
 }
 
@@ -20689,7 +20866,7 @@ static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
         ep__log(c, EP_LOG_WARN, "snapshot trailer's AOF range is unreadable: replaying all of the AOF");
         return EP_OK;
     }
-    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.covered_len, &hash);
+    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.hash_from, c->ti.covered_len, &hash);
     if (r == EP_ERR_NOMEM) return r;
     if (r == EP_OK && hash == c->ti.covered_hash) {
         c->res->trailer = EP_TRAILER_APPLIED;
@@ -20922,9 +21099,7 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     ep_buf trailer;
     ep_result r;
     ep_buf_init(&trailer, cfg->alloc);
-    ep__trailer_encode(&trailer, covered, hash, ks);
-    if (trailer.err) {
-        r = trailer.err; /* ep_buf_free clears it */
+    if ((r = ep__trailer_build(&trailer, ks, covered, hash, cfg->alloc)) != EP_OK) {
         ep_buf_free(&trailer);
         return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
     }
@@ -20980,7 +21155,7 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     }
-    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, *len, hash);
+    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, hash);
     if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     return EP_OK;
 }
@@ -20999,19 +21174,21 @@ EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_
     return ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err);
 }
 
-/* Rewrites the trailer's second part in place to cover nothing. A torn write
- * fails that part's CRC: recovery then replays the whole (reset) AOF, which
- * is right too, and the schemas in the first part are untouched. */
+/* Rewrites the trailer's slot 1 (its last 20 bytes: the snapshot was just
+ * written by us) in place to cover nothing. Slot 0 keeps the old coverage,
+ * so a torn write leaves a trailer that still reads: slot 0 covers the
+ * whole old AOF, the AOF is now its header alone, and recovery replays that
+ * (nothing). The schemas in the head are untouched. */
 static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err) {
-    uint8_t fixed[EP__TRAILER_FIXED];
+    uint8_t slot[EP_TRAILER_SLOT_SIZE];
     ep_file *f = NULL;
     uint64_t size = 0;
     ep_result r;
-    ep__trailer_fixed(fixed, 0, 0);
+    ep_trailer_slot_encode(slot, 0, ep_phash_of(NULL, 0));
     r = vfs->open(vfs, path, EP_OPEN_WRITE, &f, err);
     if (r == EP_OK) r = vfs->size(vfs, f, &size, err);
-    if (r == EP_OK && size < EP__TRAILER_FIXED) r = EP_ERR_CORRUPT;
-    if (r == EP_OK) r = vfs->write(vfs, f, size - EP__TRAILER_FIXED, fixed, sizeof fixed, err);
+    if (r == EP_OK && size < EP_TRAILER_SLOT_SIZE) r = EP_ERR_CORRUPT;
+    if (r == EP_OK) r = vfs->write(vfs, f, size - EP_TRAILER_SLOT_SIZE, slot, sizeof slot, err);
     if (r == EP_OK) r = vfs->sync(vfs, f, err);
     if (f) {
         ep_result rc = vfs->close(vfs, f, NULL);
@@ -21780,10 +21957,13 @@ static int ep__st_checked_add(int64_t a, int64_t b, int64_t *out) {
     return 1;
 }
 
-/* True when e's deadline has passed (its ttl counts from base_ms). */
+/* True when e's deadline has passed (its ttl counts from base_ms). The
+ * clock is read only for a key with a ttl: on some virtual machines reading
+ * it is a system call, several times the cost of the lookup itself. */
 static int ep__st_expired(const ep_store *st, const ep_ks_entry *e) {
-    int64_t t = ep_ks_entry_ttl(e), now = ep__st_now(st);
+    int64_t t = ep_ks_entry_ttl(e), now;
     if (t < 0) return 0;
+    now = ep__st_now(st);
     return now >= st->base_ms && t <= now - st->base_ms;
 }
 
@@ -21807,8 +21987,11 @@ static size_t ep__st_len(const ep_store *st, ep_bytes key) {
 
 /* Logs recs (one batch: one sync under ALWAYS), then applies them. */
 static ep_result ep__st_log(ep_store *st, const ep_aof_record *recs, size_t n) {
-    ep_result r = n == 1 ? ep_aof_append(st->aof, recs) : ep_aof_append_batch(st->aof, recs, n);
+    ep_result r;
     size_t i;
+    if (n > 1) r = ep_aof_append_batch(st->aof, recs, n);
+    else if (recs->tag == EP_AOF_SET) r = ep_aof_set(st->aof, recs->key, recs->value, recs->num); /* its fast path */
+    else r = ep_aof_append(st->aof, recs);
     if (r != EP_OK) {
         const ep_error *we = ep_aof_writer_error(st->aof);
         if (we && we->code != EP_OK) st->err = *we;
@@ -21905,7 +22088,7 @@ static ep_result ep__st_dir(ep_store *st, ep_error *err) {
 
 /* Recovery into st->ks, refusing any outcome that would lose or double data
  * once the store starts writing over it. */
-static ep_result ep__st_recover(ep_store *st, ep_error *err) {
+static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *good_offset, ep_error *err) {
     ep_recover_config rc;
     ep_recover_result res;
     ep_result r;
@@ -21927,6 +22110,11 @@ static ep_result ep__st_recover(ep_store *st, ep_error *err) {
     } else if (r == EP_OK && res.trailer == EP_TRAILER_INVALID) {
         r = ep_error_set(err, EP_ERR_CORRUPT, UINT64_MAX,
                          "snapshot %s has an unreadable trailer: which AOF records it holds is unknown", st->snap_path);
+    } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR && damaged_tail_ok &&
+               (res.trailer == EP_TRAILER_APPLIED || res.trailer == EP_TRAILER_NONE)) {
+        /* damage after everything the snapshot holds: the records before it
+         * are the store; the writer's repair cuts the rest */
+        *good_offset = res.aof_good_offset;
     } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR) {
         if (err) *err = res.aof_error;
         r = res.aof_error.code != EP_OK ? res.aof_error.code : EP_ERR_CORRUPT;
@@ -21942,7 +22130,7 @@ static ep_result ep__st_recover(ep_store *st, ep_error *err) {
     return r;
 }
 
-static ep_result ep__st_open_aof(ep_store *st, ep_error *err) {
+static ep_result ep__st_open_aof(ep_store *st, int repair, ep_error *err) {
     char path[EP__STORE_PATH_MAX];
     ep_aof_writer_config wc;
     ep_result r = ep_aof_path(st->dir, st->shard, path, sizeof path);
@@ -21955,8 +22143,41 @@ static ep_result ep__st_open_aof(ep_store *st, ep_error *err) {
     if (st->cfg.aof_buffer_size) wc.buffer_size = st->cfg.aof_buffer_size;
     wc.clock_ms = st->cfg.clock_ms;
     wc.clock_user = st->cfg.clock_user;
-    wc.repair_tail = st->cfg.repair_tail;
+    wc.repair_tail = repair;
     return ep_aof_writer_open(path, &wc, &st->aof, err);
+}
+
+/* Errors of the writer's open that say nothing about the AOF's bytes. */
+static int ep__st_not_damage(ep_result r) {
+    return r == EP_ERR_NOMEM || r == EP_ERR_LOCKED || r == EP_ERR_NOT_FOUND || r == EP_ERR_INVALID_ARG ||
+           r == EP_ERR_FORMAT_MISMATCH || r == EP_ERR_ENCRYPTION_REQUIRED || r == EP_ERR_IO ||
+           r == EP_ERR_NO_SPACE || r == EP_ERR_UNSUPPORTED;
+}
+
+/* The writer first: it takes the AOF's lock (no second store recovers the
+ * shard meanwhile) and cuts a cleanly torn final record, so that recovery
+ * then reads exactly the records later appends follow. When the writer
+ * refuses a damaged AOF and repair_tail is set, recovery decides: damage
+ * after everything the snapshot covers (trailer applied, or no trailer) is
+ * a tail to cut, and the writer reopens with its repair; damage anywhere a
+ * snapshot covers refuses (its records would otherwise be replayed twice). */
+static ep_result ep__st_open_and_recover(ep_store *st, ep_error *err) {
+    ep_error local;
+    uint64_t good = UINT64_MAX;
+    ep_aof_stats ws;
+    ep_result r = ep__st_open_aof(st, 0, err ? err : &local), first = r;
+    if (r == EP_OK) return ep__st_recover(st, 0, &good, err);
+    if (!st->cfg.repair_tail || ep__st_not_damage(r)) return r;
+    if ((r = ep__st_recover(st, 1, &good, err)) != EP_OK) return r;
+    if (good == UINT64_MAX) /* recovery read the whole AOF: the writer's refusal stands */
+        return ep_error_set(err, first, UINT64_MAX, "the AOF writer refused %s: %s", st->dir, ep_result_str(first));
+    if ((r = ep__st_open_aof(st, 1, err)) != EP_OK) return r;
+    ep_aof_writer_stats(st->aof, &ws);
+    if (good < EP_AOF_HEADER_SIZE) good = EP_AOF_HEADER_SIZE; /* a damaged header: the repair writes a fresh one */
+    if (ws.size != good)
+        return ep_error_set(err, EP_ERR_CORRUPT, good, "the AOF's repair cut at %llu, recovery stopped at %llu",
+                            (unsigned long long)ws.size, (unsigned long long)good);
+    return EP_OK;
 }
 
 static void ep__st_measure_snapshot(ep_store *st) {
@@ -22013,11 +22234,7 @@ EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_s
     r = ep_snapshot_path(st->dir, shard_id, st->snap_path, sizeof st->snap_path);
     if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot path too long");
     if (r == EP_OK) r = ep__st_dir(st, err);
-    /* The writer first: it takes the AOF's lock (no second store recovers
-     * the shard meanwhile) and cuts a tail a crash left unfinished, so that
-     * recovery then reads exactly the records later appends follow. */
-    if (r == EP_OK) r = ep__st_open_aof(st, err);
-    if (r == EP_OK) r = ep__st_recover(st, err);
+    if (r == EP_OK) r = ep__st_open_and_recover(st, err);
     if (r != EP_OK) {
         if (st->aof) (void)ep_aof_writer_close(st->aof); /* nothing was appended */
         ep__st_free(st);

@@ -2,9 +2,11 @@
  * trailer names the AOF prefix they cover (see recovery.h, docs/recovery.md). */
 #include "base/internal.h"
 #include "check/crc.h"
+#include "check/phash.h"
 #include "vfs/vfs.h"
 #include "codec/codec_aof.h"
 #include "codec/codec_snap.h"
+#include "codec/codec_trailer.h"
 #include "file/stream.h"
 #include "file/aof.h"
 #include "file/snapshot.h"
@@ -14,145 +16,18 @@
 
 #define EP__PATH_MAX 1024
 #define EP__MAX_TRAILER (256u * 1024u * 1024u) /* schemas included */
-
-/* ---- prefix hash -------------------------------------------------------------- */
-
-/* A streaming 64-bit hash of an AOF prefix. Not CRC-32: every AOF record ends
- * with the CRC-32 of its own bytes, and CRC's linearity then makes the CRC-32
- * of "header + record + its CRC" the same for every record of one length
- * (RPUSH l a and RPUSH l b collide). The multiply makes this one non-linear. */
-typedef struct ep__phash {
-    uint64_t h, total;
-    uint8_t tail[8];
-    size_t ntail;
-} ep__phash;
-
-static void ep__phash_word(ep__phash *p, uint64_t w) {
-    p->h = (p->h ^ w) * 0x9e3779b97f4a7c15ull;
-    p->h ^= p->h >> 29;
-}
-
-static void ep__phash_init(ep__phash *p) {
-    memset(p, 0, sizeof *p);
-    p->h = 0x243f6a8885a308d3ull;
-}
-
-static void ep__phash_update(ep__phash *p, const uint8_t *d, size_t n) {
-    p->total += n;
-    while (n && p->ntail) { /* complete a word left from the last call */
-        p->tail[p->ntail++] = *d++;
-        n--;
-        if (p->ntail == 8) {
-            ep__phash_word(p, ep_load_u64le(p->tail));
-            p->ntail = 0;
-        }
-    }
-    for (; n >= 8; d += 8, n -= 8) ep__phash_word(p, ep_load_u64le(d));
-    while (n--) p->tail[p->ntail++] = *d++;
-}
-
-static uint64_t ep__phash_final(ep__phash *p) {
-    uint64_t h;
-    if (p->ntail) {
-        memset(p->tail + p->ntail, 0, 8 - p->ntail);
-        ep__phash_word(p, ep_load_u64le(p->tail));
-    }
-    ep__phash_word(p, p->total);
-    h = p->h;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 33);
-}
-
-/* ---- trailer ---------------------------------------------------------------- */
-
-/* Trailer = [magic, version, schemas, CRC] [covered_len, covered_hash, CRC].
- * Two parts with their own CRCs so that the rewrite's in-place update of the
- * second (20 bytes) can never damage the schemas, even if it is torn. */
-#define EP__TRAILER_FIXED 20
-
-static void ep__trailer_fixed(uint8_t out[EP__TRAILER_FIXED], uint64_t covered_len, uint64_t covered_hash) {
-    ep_store_u64le(out, covered_len);
-    ep_store_u64le(out + 8, covered_hash);
-    ep_store_u32le(out + 16, ep_crc32(out, 16));
-}
-
-static void ep__trailer_encode(ep_buf *b, uint64_t covered_len, uint64_t covered_hash, const ep_keyspace *ks) {
-    size_t i, n = ks ? ep_keyspace_schema_count(ks) : 0, start = b->len;
-    uint8_t fixed[EP__TRAILER_FIXED];
-    ep_buf_put(b, EP_TRAILER_MAGIC, 4);
-    ep_buf_u8(b, EP_TRAILER_VERSION);
-    ep_buf_u32(b, (uint32_t)n);
-    for (i = 0; i < n; i++) {
-        ep_bytes name = ep_bytes_of(NULL, 0), desc = ep_bytes_of(NULL, 0);
-        (void)ep_keyspace_schema_at(ks, i, &name, &desc);
-        ep_buf_lenbytes(b, name.data, name.len);
-        ep_buf_lenbytes(b, desc.data, desc.len);
-    }
-    if (!b->err) ep_buf_u32(b, ep_crc32(b->data + start, b->len - start));
-    ep__trailer_fixed(fixed, covered_len, covered_hash);
-    ep_buf_put(b, fixed, sizeof fixed);
-}
-
-EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_info *out) {
-    ep_cursor c;
-    const uint8_t *magic, *fixed;
-    size_t start, head;
-    uint32_t i;
-    if (!out || (!data && len)) return EP_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    if (len < 4 + 1 + 4 + 4 + EP__TRAILER_FIXED) return EP_ERR_EOF;
-    head = len - EP__TRAILER_FIXED;
-    if (ep_crc32(data, head - 4) != ep_load_u32le(data + head - 4)) return EP_ERR_CHECKSUM;
-    ep_cursor_init(&c, data, head - 4);
-    magic = ep_cursor_take(&c, 4);
-    if (!magic || memcmp(magic, EP_TRAILER_MAGIC, 4) != 0) return EP_ERR_BAD_MAGIC;
-    if (ep_cursor_u8(&c) != EP_TRAILER_VERSION) return EP_ERR_BAD_VERSION;
-    out->schema_count = ep_cursor_u32(&c);
-    start = c.pos;
-    for (i = 0; i < out->schema_count && !c.err; i++) {
-        (void)ep_cursor_lenstr(&c, EP_MAX_FIELD_LEN);
-        (void)ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
-    }
-    if (c.err) return c.err;
-    if (c.pos != c.len) return EP_ERR_CORRUPT;
-    out->schemas = ep_bytes_of(data + start, c.pos - start);
-    fixed = data + head;
-    out->covered_valid = ep_crc32(fixed, 16) == ep_load_u32le(fixed + 16);
-    if (out->covered_valid) {
-        out->covered_len = ep_load_u64le(fixed);
-        out->covered_hash = ep_load_u64le(fixed + 8);
-    }
-    return EP_OK;
-}
-
-EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_bytes *name, ep_bytes *descriptor) {
-    ep_cursor c;
-    if (*pos >= t->schemas.len) return 0;
-    ep_cursor_init(&c, t->schemas.data, t->schemas.len);
-    c.pos = *pos;
-    *name = ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
-    *descriptor = ep_cursor_lenbytes(&c, EP_MAX_FIELD_LEN);
-    if (c.err) return 0;
-    *pos = c.pos;
-    return 1;
-}
-
-/* The hash of path's first len bytes; EP_ERR_EOF if the file is shorter. */
-static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const char *path, uint64_t len,
-                                 uint64_t *out) {
+/* The prefix hash of path's bytes [from, len); EP_ERR_EOF if the file is shorter. */
+static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const char *path, uint64_t from,
+                                 uint64_t len, uint64_t *out) {
     const size_t chunk = 256u * 1024u;
     ep_file *f = NULL;
     uint8_t *buf;
-    uint64_t off = 0;
-    ep__phash ph;
+    uint64_t off = from;
+    ep_phash ph;
     ep_result r;
-    ep__phash_init(&ph);
-    *out = ep__phash_final(&ph);
-    if (len == 0) return EP_OK;
-    ep__phash_init(&ph);
+    ep_phash_init(&ph);
+    *out = ep_phash_final(&ph);
+    if (len <= from) return EP_OK;
     buf = (uint8_t *)ep_malloc(alloc, chunk);
     if (!buf) return EP_ERR_NOMEM;
     r = vfs->open(vfs, path, EP_OPEN_READ, &f, NULL);
@@ -160,12 +35,31 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
         size_t want = (size_t)EP__MIN((uint64_t)chunk, len - off), got = 0;
         r = vfs->read(vfs, f, off, buf, want, &got, NULL);
         if (r == EP_OK && got < want) r = EP_ERR_EOF;
-        if (r == EP_OK) ep__phash_update(&ph, buf, got);
+        if (r == EP_OK) ep_phash_update(&ph, buf, got);
         off += got;
     }
     if (f) (void)vfs->close(vfs, f, NULL);
     ep_free(alloc, buf);
-    if (r == EP_OK) *out = ep__phash_final(&ph);
+    if (r == EP_OK) *out = ep_phash_final(&ph);
+    return r;
+}
+
+/* A version-2 trailer for ks's schemas covering AOF bytes [0, covered_len). */
+static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t covered_len, uint64_t covered_hash,
+                                   const ep_allocator *alloc) {
+    size_t i, n = ks ? ep_keyspace_schema_count(ks) : 0;
+    ep_trailer_schema *s = NULL;
+    ep_result r;
+    if (n > UINT32_MAX) return EP_ERR_LIMIT;
+    if (n && !ep__mul_size(n, sizeof *s, &i)) return EP_ERR_NOMEM;
+    if (n && (s = (ep_trailer_schema *)ep_malloc(alloc, n * sizeof *s)) == NULL) return EP_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        s[i].name = ep_bytes_of(NULL, 0);
+        s[i].descriptor = ep_bytes_of(NULL, 0);
+        (void)ep_keyspace_schema_at(ks, i, &s[i].name, &s[i].descriptor);
+    }
+    r = ep_trailer_encode(b, s, (uint32_t)n, covered_len, covered_hash);
+    ep_free(alloc, s);
     return r;
 }
 
@@ -494,7 +388,7 @@ static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
         ep__log(c, EP_LOG_WARN, "snapshot trailer's AOF range is unreadable: replaying all of the AOF");
         return EP_OK;
     }
-    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.covered_len, &hash);
+    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.hash_from, c->ti.covered_len, &hash);
     if (r == EP_ERR_NOMEM) return r;
     if (r == EP_OK && hash == c->ti.covered_hash) {
         c->res->trailer = EP_TRAILER_APPLIED;
@@ -727,9 +621,7 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     ep_buf trailer;
     ep_result r;
     ep_buf_init(&trailer, cfg->alloc);
-    ep__trailer_encode(&trailer, covered, hash, ks);
-    if (trailer.err) {
-        r = trailer.err; /* ep_buf_free clears it */
+    if ((r = ep__trailer_build(&trailer, ks, covered, hash, cfg->alloc)) != EP_OK) {
         ep_buf_free(&trailer);
         return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
     }
@@ -785,7 +677,7 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     }
-    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, *len, hash);
+    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, hash);
     if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     return EP_OK;
 }
@@ -804,19 +696,21 @@ EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_
     return ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err);
 }
 
-/* Rewrites the trailer's second part in place to cover nothing. A torn write
- * fails that part's CRC: recovery then replays the whole (reset) AOF, which
- * is right too, and the schemas in the first part are untouched. */
+/* Rewrites the trailer's slot 1 (its last 20 bytes: the snapshot was just
+ * written by us) in place to cover nothing. Slot 0 keeps the old coverage,
+ * so a torn write leaves a trailer that still reads: slot 0 covers the
+ * whole old AOF, the AOF is now its header alone, and recovery replays that
+ * (nothing). The schemas in the head are untouched. */
 static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err) {
-    uint8_t fixed[EP__TRAILER_FIXED];
+    uint8_t slot[EP_TRAILER_SLOT_SIZE];
     ep_file *f = NULL;
     uint64_t size = 0;
     ep_result r;
-    ep__trailer_fixed(fixed, 0, 0);
+    ep_trailer_slot_encode(slot, 0, ep_phash_of(NULL, 0));
     r = vfs->open(vfs, path, EP_OPEN_WRITE, &f, err);
     if (r == EP_OK) r = vfs->size(vfs, f, &size, err);
-    if (r == EP_OK && size < EP__TRAILER_FIXED) r = EP_ERR_CORRUPT;
-    if (r == EP_OK) r = vfs->write(vfs, f, size - EP__TRAILER_FIXED, fixed, sizeof fixed, err);
+    if (r == EP_OK && size < EP_TRAILER_SLOT_SIZE) r = EP_ERR_CORRUPT;
+    if (r == EP_OK) r = vfs->write(vfs, f, size - EP_TRAILER_SLOT_SIZE, slot, sizeof slot, err);
     if (r == EP_OK) r = vfs->sync(vfs, f, err);
     if (f) {
         ep_result rc = vfs->close(vfs, f, NULL);

@@ -38,6 +38,7 @@
 #include "crypto/crypto.h"
 #include "codec/codec_aof.h"
 #include "codec/codec_snap.h"
+#include "codec/codec_trailer.h"
 #include "file/aof.h"
 #include "file/snapshot.h"
 #include "store/keyspace.h"
@@ -147,23 +148,6 @@ EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_
  * open writer of that shard's AOF. */
 EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
-
-/* The trailer, for tools (docs/recovery.md): magic "EPTR", version 1, schema
- * count u32, that many (name str, descriptor bytes), CRC-32 of those bytes;
- * then covered_len u64, covered_hash u64 (a 64-bit multiply-xorshift hash, not
- * CRC-32), CRC-32 of those 16 bytes. */
-#define EP_TRAILER_MAGIC "EPTR"
-#define EP_TRAILER_VERSION 1
-typedef struct ep_trailer_info {
-    int covered_valid;  /* the second part's CRC matched (else covered_* are 0) */
-    uint64_t covered_len;
-    uint64_t covered_hash;
-    uint32_t schema_count;
-    ep_bytes schemas;  /* the encoded (name, descriptor) pairs; walk with ep_trailer_schema_next */
-} ep_trailer_info;
-EP_API ep_result ep_trailer_decode(const uint8_t *data, size_t len, ep_trailer_info *out);
-/* 1 and the next pair while any remain (pos starts at 0), else 0. */
-EP_API int ep_trailer_schema_next(const ep_trailer_info *t, size_t *pos, ep_bytes *name, ep_bytes *descriptor);
 
 #ifdef __cplusplus
 }

@@ -59,10 +59,13 @@ static int ep__st_checked_add(int64_t a, int64_t b, int64_t *out) {
     return 1;
 }
 
-/* True when e's deadline has passed (its ttl counts from base_ms). */
+/* True when e's deadline has passed (its ttl counts from base_ms). The
+ * clock is read only for a key with a ttl: on some virtual machines reading
+ * it is a system call, several times the cost of the lookup itself. */
 static int ep__st_expired(const ep_store *st, const ep_ks_entry *e) {
-    int64_t t = ep_ks_entry_ttl(e), now = ep__st_now(st);
+    int64_t t = ep_ks_entry_ttl(e), now;
     if (t < 0) return 0;
+    now = ep__st_now(st);
     return now >= st->base_ms && t <= now - st->base_ms;
 }
 
@@ -86,8 +89,11 @@ static size_t ep__st_len(const ep_store *st, ep_bytes key) {
 
 /* Logs recs (one batch: one sync under ALWAYS), then applies them. */
 static ep_result ep__st_log(ep_store *st, const ep_aof_record *recs, size_t n) {
-    ep_result r = n == 1 ? ep_aof_append(st->aof, recs) : ep_aof_append_batch(st->aof, recs, n);
+    ep_result r;
     size_t i;
+    if (n > 1) r = ep_aof_append_batch(st->aof, recs, n);
+    else if (recs->tag == EP_AOF_SET) r = ep_aof_set(st->aof, recs->key, recs->value, recs->num); /* its fast path */
+    else r = ep_aof_append(st->aof, recs);
     if (r != EP_OK) {
         const ep_error *we = ep_aof_writer_error(st->aof);
         if (we && we->code != EP_OK) st->err = *we;
@@ -184,7 +190,7 @@ static ep_result ep__st_dir(ep_store *st, ep_error *err) {
 
 /* Recovery into st->ks, refusing any outcome that would lose or double data
  * once the store starts writing over it. */
-static ep_result ep__st_recover(ep_store *st, ep_error *err) {
+static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *good_offset, ep_error *err) {
     ep_recover_config rc;
     ep_recover_result res;
     ep_result r;
@@ -206,6 +212,11 @@ static ep_result ep__st_recover(ep_store *st, ep_error *err) {
     } else if (r == EP_OK && res.trailer == EP_TRAILER_INVALID) {
         r = ep_error_set(err, EP_ERR_CORRUPT, UINT64_MAX,
                          "snapshot %s has an unreadable trailer: which AOF records it holds is unknown", st->snap_path);
+    } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR && damaged_tail_ok &&
+               (res.trailer == EP_TRAILER_APPLIED || res.trailer == EP_TRAILER_NONE)) {
+        /* damage after everything the snapshot holds: the records before it
+         * are the store; the writer's repair cuts the rest */
+        *good_offset = res.aof_good_offset;
     } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR) {
         if (err) *err = res.aof_error;
         r = res.aof_error.code != EP_OK ? res.aof_error.code : EP_ERR_CORRUPT;
@@ -221,7 +232,7 @@ static ep_result ep__st_recover(ep_store *st, ep_error *err) {
     return r;
 }
 
-static ep_result ep__st_open_aof(ep_store *st, ep_error *err) {
+static ep_result ep__st_open_aof(ep_store *st, int repair, ep_error *err) {
     char path[EP__STORE_PATH_MAX];
     ep_aof_writer_config wc;
     ep_result r = ep_aof_path(st->dir, st->shard, path, sizeof path);
@@ -234,8 +245,41 @@ static ep_result ep__st_open_aof(ep_store *st, ep_error *err) {
     if (st->cfg.aof_buffer_size) wc.buffer_size = st->cfg.aof_buffer_size;
     wc.clock_ms = st->cfg.clock_ms;
     wc.clock_user = st->cfg.clock_user;
-    wc.repair_tail = st->cfg.repair_tail;
+    wc.repair_tail = repair;
     return ep_aof_writer_open(path, &wc, &st->aof, err);
+}
+
+/* Errors of the writer's open that say nothing about the AOF's bytes. */
+static int ep__st_not_damage(ep_result r) {
+    return r == EP_ERR_NOMEM || r == EP_ERR_LOCKED || r == EP_ERR_NOT_FOUND || r == EP_ERR_INVALID_ARG ||
+           r == EP_ERR_FORMAT_MISMATCH || r == EP_ERR_ENCRYPTION_REQUIRED || r == EP_ERR_IO ||
+           r == EP_ERR_NO_SPACE || r == EP_ERR_UNSUPPORTED;
+}
+
+/* The writer first: it takes the AOF's lock (no second store recovers the
+ * shard meanwhile) and cuts a cleanly torn final record, so that recovery
+ * then reads exactly the records later appends follow. When the writer
+ * refuses a damaged AOF and repair_tail is set, recovery decides: damage
+ * after everything the snapshot covers (trailer applied, or no trailer) is
+ * a tail to cut, and the writer reopens with its repair; damage anywhere a
+ * snapshot covers refuses (its records would otherwise be replayed twice). */
+static ep_result ep__st_open_and_recover(ep_store *st, ep_error *err) {
+    ep_error local;
+    uint64_t good = UINT64_MAX;
+    ep_aof_stats ws;
+    ep_result r = ep__st_open_aof(st, 0, err ? err : &local), first = r;
+    if (r == EP_OK) return ep__st_recover(st, 0, &good, err);
+    if (!st->cfg.repair_tail || ep__st_not_damage(r)) return r;
+    if ((r = ep__st_recover(st, 1, &good, err)) != EP_OK) return r;
+    if (good == UINT64_MAX) /* recovery read the whole AOF: the writer's refusal stands */
+        return ep_error_set(err, first, UINT64_MAX, "the AOF writer refused %s: %s", st->dir, ep_result_str(first));
+    if ((r = ep__st_open_aof(st, 1, err)) != EP_OK) return r;
+    ep_aof_writer_stats(st->aof, &ws);
+    if (good < EP_AOF_HEADER_SIZE) good = EP_AOF_HEADER_SIZE; /* a damaged header: the repair writes a fresh one */
+    if (ws.size != good)
+        return ep_error_set(err, EP_ERR_CORRUPT, good, "the AOF's repair cut at %llu, recovery stopped at %llu",
+                            (unsigned long long)ws.size, (unsigned long long)good);
+    return EP_OK;
 }
 
 static void ep__st_measure_snapshot(ep_store *st) {
@@ -292,11 +336,7 @@ EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_s
     r = ep_snapshot_path(st->dir, shard_id, st->snap_path, sizeof st->snap_path);
     if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot path too long");
     if (r == EP_OK) r = ep__st_dir(st, err);
-    /* The writer first: it takes the AOF's lock (no second store recovers
-     * the shard meanwhile) and cuts a tail a crash left unfinished, so that
-     * recovery then reads exactly the records later appends follow. */
-    if (r == EP_OK) r = ep__st_open_aof(st, err);
-    if (r == EP_OK) r = ep__st_recover(st, err);
+    if (r == EP_OK) r = ep__st_open_and_recover(st, err);
     if (r != EP_OK) {
         if (st->aof) (void)ep_aof_writer_close(st->aof); /* nothing was appended */
         ep__st_free(st);

@@ -93,7 +93,8 @@ EP_API void ep_store_config_init(ep_store_config *cfg);
  * AOF writer. Refuses (no store) when recovery would lose or double data: a
  * snapshot present but unreadable (EP_ERR_CORRUPT or the reader's error), an
  * AOF error before its end, a snapshot trailer that cannot be read. A torn
- * or damaged final AOF region is cut first (see repair_tail). EP_ERR_NOT_FOUND: dir
+ * final record is cut; a damaged final region is cut (repair_tail) only
+ * when it lies after everything the snapshot covers, else open refuses. EP_ERR_NOT_FOUND: dir
  * missing (and create_dir not set). cfg may be NULL (defaults). */
 EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_store_config *cfg, ep_store **out);
 /* Syncs (ALWAYS/EVERYSEC) or flushes (NO), closes the AOF, frees everything.
