@@ -10138,7 +10138,10 @@ EP_API size_t ep_resp_format_double(double d, char out[EP_RESP_NUM_MAX]) {
         memcpy(out, "nan", 4);
         return 3;
     }
-    if (d > 1.7976931348623157e308 || d < -1.7976931348623157e308) {
+    /* Infinite (x - x is NaN only for infinities here). Not a comparison with
+     * the DBL_MAX literal: on x87 that literal is a long double a hair below
+     * DBL_MAX, and DBL_MAX itself printed as "inf". */
+    if (d - d != 0) {
         if (d > 0) {
             memcpy(out, "inf", 4);
             return 3;
@@ -10155,10 +10158,14 @@ EP_API size_t ep_resp_format_double(double d, char out[EP_RESP_NUM_MAX]) {
         }
         return ep_resp_format_i64((int64_t)d, out);
     }
-    /* The shortest %g form that reads back exactly: 0.1 stays "0.1". */
+    /* The shortest %g form that reads back exactly: 0.1 stays "0.1". The
+     * values compared go through memory so that x87 (32-bit x86) compares
+     * doubles, not 80-bit registers. */
     for (prec = 1; prec <= 17; prec++) {
         int n = snprintf(out, EP_RESP_NUM_MAX, "%.*g", prec, d);
-        if (n > 0 && n < EP_RESP_NUM_MAX && strtod(out, NULL) == d) return (size_t)n;
+        volatile double back = n > 0 && n < EP_RESP_NUM_MAX ? strtod(out, NULL) : 0.0;
+        volatile double want = d;
+        if (n > 0 && n < EP_RESP_NUM_MAX && back == want) return (size_t)n;
     }
     return (size_t)snprintf(out, EP_RESP_NUM_MAX, "%.17g", d);
 }
