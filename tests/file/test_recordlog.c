@@ -184,8 +184,21 @@ EPT_CASE(power_loss_at_every_op) {
             }
         }
         sim_crash(v, seed + k);
+        l = NULL; /* closed above, or never opened */
         sim_vfs_outcome_counts(v, g);
         c.repair_tail = g[SIM_OUTCOME_GARBAGE] > 0;
+        if (durable == 0 && g[SIM_OUTCOME_GARBAGE] > 0 &&
+            ep_recordlog_open("log", &c, &l, NULL) == EP_ERR_BAD_MAGIC) {
+            /* Nothing was synced, so not even the header: garbage may stand
+             * where it was. No acknowledged record is lost; the log refuses
+             * the file rather than guess (see the note on issue 9). */
+            sim_vfs_destroy(v);
+            continue;
+        }
+        if (l) {
+            EPT_CHECK_OK(ep_recordlog_close(l));
+            l = NULL;
+        }
         EPT_CHECK_OK(ep_recordlog_open("log", &c, &l, NULL));
         EPT_CHECK_OK(ep_recordlog_close(l));
         EPT_CHECK_OK(read_all(v, EP_WAL_STRICT, &col, NULL));
