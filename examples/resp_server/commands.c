@@ -328,6 +328,7 @@ static void c_flushdb(server *s, client *c) {
         return;
     }
     ep_keyspace_clear(s->ks);
+    repl_propagate_flush(s);
     /* Not a record in ember's format: an empty snapshot and an AOF reset, crash safe at every step. */
     if (persist_rewrite(s, why, sizeof why) != 0) {
         reply_errorf(c, "ERR flush could not be made durable: %s", why);
@@ -443,7 +444,7 @@ static void c_info(server *s, client *c) {
             "aof_fsyncs:%llu\r\n\r\n",
             (unsigned long long)s->dirty, (long long)s->last_save_unix, s->aof != NULL, fsync_word(s->fsync),
             (unsigned long long)st.size, (unsigned long long)st.synced_offset, (unsigned long long)st.syncs);
-    if (want[3]) ADD("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n\r\n");
+    if (want[3]) repl_info(s, b, sizeof b, &n);
     if (want[4]) {
         ADD("# Keyspace\r\n");
         if (ep_keyspace_count(s->ks)) ADD("db0:keys=%zu,expires=0,avg_ttl=0\r\n", ep_keyspace_count(s->ks));
@@ -1591,6 +1592,7 @@ static void unknown_command(client *c) {
 void cmd_run(server *s, client *c) {
     const command *cmd = find_command(c);
     s->cmds++;
+    if (repl_command(s, c)) return;
     if (!cmd) {
         unknown_command(c);
         return;
@@ -1599,6 +1601,7 @@ void cmd_run(server *s, client *c) {
         reply_errorf(c, "ERR wrong number of arguments for '%s' command", cmd->name);
         return;
     }
+    if (repl_refuse_write(s, c, cmd->name)) return;
     cmd->fn(s, c);
 }
 

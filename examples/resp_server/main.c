@@ -2,7 +2,7 @@
  * in an ember AOF + snapshot (shard 0 of --dir).
  *
  *   resp_server [--dir DIR] [--port N] [--bind ADDR] [--appendfsync always|everysec|no]
- *               [--key-file PATH] [--verbose]
+ *               [--key-file PATH] [--replicaof HOST PORT] [--follow HOST PORT] [--verbose]
  *
  * One poll loop. Each iteration: accept, read every readable client and run
  * its complete requests, then the group commit (under appendfsync always one
@@ -48,7 +48,8 @@ static void on_signal(int sig) {
 
 static int usage(void) {
     fprintf(stderr, "usage: resp_server [--dir DIR] [--port N] [--bind ADDR] "
-                    "[--appendfsync always|everysec|no] [--key-file PATH] [--verbose]\n");
+                    "[--appendfsync always|everysec|no] [--key-file PATH] [--replicaof HOST PORT]\n"
+                    "                   [--follow HOST PORT] [--verbose]\n");
     return 2;
 }
 
@@ -75,34 +76,51 @@ static int listen_on(server *s) {
 }
 
 static void client_free(server *s, client *c) {
+    repl_client_gone(s, c);
     close(c->fd);
     ep_buf_free(&c->in);
     ep_buf_free(&c->out);
+    ep_buf_free(&c->sync_pending);
+    if (c->sync_fd >= 0) close(c->sync_fd);
     ep_resp_parser_free(c->parser);
     free(c);
     s->nclients--;
 }
 
+client *server_add_client(server *s, int fd) {
+    int one = 1;
+    client *c;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c = (client *)calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        return NULL;
+    }
+    c->fd = fd;
+    c->resp = 2;
+    c->sync_fd = -1;
+    ep_buf_init(&c->in, NULL);
+    ep_buf_init(&c->out, NULL);
+    ep_buf_init(&c->sync_pending, NULL);
+    c->next = s->clients;
+    s->clients = c;
+    s->nclients++;
+    return c;
+}
+
 static void accept_clients(server *s) {
     for (;;) {
-        int one = 1, fd = accept(s->listen_fd, NULL, NULL);
-        client *c;
+        int fd = accept(s->listen_fd, NULL, NULL);
         if (fd < 0) return;
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        c = (client *)calloc(1, sizeof *c);
-        if (!c) {
-            close(fd);
-            continue;
-        }
-        c->fd = fd;
-        c->resp = 2;
-        ep_buf_init(&c->in, NULL);
-        ep_buf_init(&c->out, NULL);
-        c->next = s->clients;
-        s->clients = c;
-        s->nclients++;
+        (void)server_add_client(s, fd);
     }
+}
+
+/* Requests from a client; the replication link's bytes are not requests. */
+static int client_input(server *s, client *c) {
+    if (c->role == CLIENT_MASTER || c->role == CLIENT_LEADER) return repl_link_input(s, c) < 0 ? (c->closed = 1, 0) : 0;
+    return resp_process(s, c);
 }
 
 static void read_client(server *s, client *c) {
@@ -127,7 +145,7 @@ static void read_client(server *s, client *c) {
         if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) c->closed = 1;
         break;
     }
-    if (!c->closed && resp_process(s, c) < 0) c->close_after = 1;
+    if (!c->closed && client_input(s, c) < 0) c->close_after = 1;
 }
 
 static void write_client(client *c) {
@@ -181,7 +199,8 @@ static int run(server *s) {
         if (r < 0 && errno != EINTR) break;
         for (c = s->clients, i = 1; c; c = c->next, i++) {
             if (r > 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) read_client(s, c);
-            else if ((pfd[i].events & POLLIN) && c->in.len > c->in_pos && resp_process(s, c) < 0)
+            else if ((pfd[i].events & POLLIN) && c->in.len > c->in_pos && c->role != CLIENT_MASTER &&
+                     c->role != CLIENT_LEADER && resp_process(s, c) < 0)
                 c->close_after = 1;
         }
         /* group commit: one sync, then this iteration's replies may leave */
@@ -190,6 +209,7 @@ static int run(server *s) {
             free(pfd);
             return -1;
         }
+        repl_cron(s); /* full syncs fed, pings and acks queued, the link kept */
         for (c = s->clients; c; c = c->next) {
             c->out_ready = c->out.len;
             if (c->out.len - c->out_pos > SRV_OUT_HARD) c->closed = 1; /* a client that does not read */
@@ -230,6 +250,25 @@ int main(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--verbose")) { s.verbose = 1; continue; }
         if (!v) return usage();
+        if (!strcmp(a, "--replicaof") || !strcmp(a, "--slaveof") || !strcmp(a, "--follow")) {
+            /* HOST PORT, or "HOST PORT" in one argument as redis-server takes it */
+            char host[256];
+            int port = 0, mode = strcmp(a, "--follow") ? CLIENT_MASTER : CLIENT_LEADER;
+            if (strchr(v, ' ')) {
+                if (sscanf(v, "%255s %d", host, &port) != 2) return usage();
+            } else {
+                if (i + 2 >= argc) return usage();
+                snprintf(host, sizeof host, "%s", v);
+                port = atoi(argv[i + 2]);
+                i++;
+            }
+            if (port <= 0 || port > 65535) return usage();
+            snprintf(s.repl.host, sizeof s.repl.host, "%s", host);
+            s.repl.port = port;
+            s.repl.mode = mode;
+            i++;
+            continue;
+        }
         if (!strcmp(a, "--dir")) snprintf(s.dir, sizeof s.dir, "%s", v);
         else if (!strcmp(a, "--port")) s.port = atoi(v);
         else if (!strcmp(a, "--bind")) s.bind = v;
@@ -258,6 +297,7 @@ int main(int argc, char **argv) {
     ep_buf_init(&s.scratch, NULL);
     ep_buf_init(&s.scratch2, NULL);
     ep_keyspace_iter_init(&s.expire_cursor);
+    repl_init(&s);
     if (persist_open(&s) != 0) return 1;
     if (listen_on(&s) != 0) {
         fprintf(stderr, "resp_server: cannot listen on %s:%d\n", s.bind, s.port);
@@ -267,6 +307,7 @@ int main(int argc, char **argv) {
     if (s.verbose) fprintf(stderr, "resp_server: ready on %s:%d, dir %s\n", s.bind, s.port, s.dir);
     fprintf(stdout, "ready %d\n", s.port);
     fflush(stdout);
+    if (s.repl.mode) repl_set_master(&s, s.repl.mode, s.repl.host, s.repl.port);
     rc = run(&s);
     while (s.clients) {
         client *c = s.clients;
@@ -274,6 +315,7 @@ int main(int argc, char **argv) {
         client_free(&s, c);
     }
     close(s.listen_fd);
+    repl_free(&s);
     persist_close(&s);
     ep_buf_free(&s.scratch);
     ep_buf_free(&s.scratch2);

@@ -155,6 +155,7 @@ int persist_apply(server *s, client *c, const ep_aof_record *log, size_t nlog, c
     }
     for (i = 0; i < nmem; i++) (void)ep_keyspace_apply(s->ks, &mem[i], now);
     s->dirty += nmem;
+    repl_propagate(s, log, nlog); /* what was logged is what replicas get */
     return 0;
 }
 
@@ -210,4 +211,15 @@ int persist_save(server *s, char *why, size_t cap) { return snapshot_with(s, 0, 
 int persist_rewrite(server *s, char *why, size_t cap) {
     if (!s->aof) return snapshot_with(s, 0, why, cap);
     return snapshot_with(s, 1, why, cap);
+}
+
+int persist_replace(server *s, ep_keyspace *ks, char *why, size_t cap) {
+    ttl_list l;
+    ep_keyspace_free(s->ks);
+    s->ks = ks;
+    ep_keyspace_iter_init(&s->expire_cursor);
+    ttl_collect(s, &l);
+    ttl_shift(s, &l, srv_now_ms()); /* remaining ms -> absolute deadlines */
+    ep_buf_free(&l.keys);
+    return persist_rewrite(s, why, cap);
 }

@@ -4,6 +4,13 @@
  *   resp.c     request parsing (RESP multibulk and inline) and reply encoding
  *   commands.c the command table and the commands, on ep_keyspace
  *   persist.c  recovery at start, AOF appends, snapshots, rewrite
+ *   repl_master.c  the master side: PSYNC full sync (our RDB) to a real
+ *              redis-server replica, then every logged record propagated as
+ *              a Redis command; ember followers get the record bytes
+ *   repl_replica.c the replica side (--replicaof): link, handshake, RDB in,
+ *              the command stream applied and persisted, ACK/GETACK
+ *   follow.c   the ember-native follower (--follow): snapshot bytes, then
+ *              record bytes, from another resp_server
  *
  * Every change is made as ember AOF records: appended to the AOF (when it
  * is open) and applied to the keyspace, so what recovery rebuilds is what the
@@ -25,8 +32,18 @@
 #define SRV_OUT_HARD ((size_t)512 << 20)        /* and drop it beyond this */
 
 
+/* What a connection is, for replication. */
+enum {
+    CLIENT_NORMAL = 0,
+    CLIENT_REPLICA,    /* a Redis replica attached to us (after PSYNC) */
+    CLIENT_FOLLOWER,   /* an ember follower attached to us (after EMBER.SYNC) */
+    CLIENT_MASTER,     /* our link to a Redis master (--replicaof) */
+    CLIENT_LEADER      /* our link to an ember leader (--follow) */
+};
+
 typedef struct client {
     int fd;
+    int role;          /* CLIENT_* */
     int resp;          /* 2 or 3 */
     int close_after;   /* close once the output is sent */
     int closed;
@@ -39,8 +56,48 @@ typedef struct client {
     /* the request being run: views into in (or the parser's scratch) */
     const ep_bytes *argv;
     size_t argc;
+    /* a replica or follower being sent its full sync: the file (fd), the
+     * bytes left, and what was propagated meanwhile (sent after the file) */
+    int sync_fd;
+    uint64_t sync_left;
+    ep_buf sync_pending;
+    uint64_t ack;            /* the offset it acknowledged (REPLCONF ACK) */
+    int listening_port;      /* REPLCONF listening-port */
+    int64_t ack_ms;
     struct client *next;
 } client;
+
+/* The replication link's states (repl_replica.c). */
+enum { LINK_NONE = 0, LINK_WAIT, LINK_CONNECTING, LINK_HANDSHAKE, LINK_TRANSFER_HDR, LINK_TRANSFER, LINK_UP };
+
+/* Replication state (both sides). */
+typedef struct repl_state {
+    /* master side */
+    char replid[41];
+    uint64_t offset;         /* master_repl_offset: bytes of the Redis stream made */
+    uint64_t records;        /* records sent to ember followers (their offset) */
+    int seldb;               /* -1: the next propagated command goes after a SELECT 0 */
+    size_t nreplicas, nfollowers;
+    int64_t last_ping_ms;
+    ep_buf cmd;              /* one propagated command */
+    uint64_t skipped;        /* records Redis has no command for (vectors, proto values) */
+    /* replica / follower side */
+    int mode;                /* 0 master, CLIENT_MASTER (--replicaof), CLIENT_LEADER (--follow) */
+    char host[256];
+    int port;
+    client *link;
+    int connect_fd;          /* a connect in progress, or -1 */
+    int state;               /* repl_replica.c's link states */
+    int64_t next_try_ms, state_ms, last_io_ms, last_ack_ms;
+    int backoff_ms;
+    uint64_t attempts, full_syncs;
+    uint64_t link_offset;    /* the master's stream offset we applied up to */
+    uint64_t transfer_left;
+    int transfer_fd;
+    int link_db;             /* the database the master's stream is in (only 0 is kept) */
+    int hs_step;             /* handshake replies read */
+    ep_resp_parser *parser;
+} repl_state;
 
 typedef struct server {
     ep_keyspace *ks;
@@ -63,6 +120,7 @@ typedef struct server {
     ep_buf scratch;          /* record items */
     ep_buf scratch2;
     int verbose;
+    repl_state repl;
 } server;
 
 /* ---- time ---- */
@@ -108,5 +166,62 @@ int persist_rewrite(server *s, char *why, size_t cap);   /* BGREWRITEAOF / FLUSH
  * pending under appendfsync always. 0, or -1 if the sync failed. */
 int persist_commit(server *s);
 void persist_tick(server *s);
+/* Replaces the keyspace by ks (TTLs as remaining ms, as a loader gives
+ * them) and makes it the durable state: snapshot + AOF reset. 0 or -1. */
+int persist_replace(server *s, ep_keyspace *ks, char *why, size_t cap);
+
+/* ---- replication: repl_master.c ---- */
+void repl_init(server *s);
+void repl_free(server *s);
+/* Every logged record, in order (persist_apply): to Redis replicas as
+ * commands, to ember followers as record bytes. */
+void repl_propagate(server *s, const ep_aof_record *log, size_t n);
+/* FLUSHDB (not a record). */
+void repl_propagate_flush(server *s);
+/* REPLCONF, PSYNC/SYNC, EMBER.SYNC, REPLICAOF/SLAVEOF and the link's
+ * GETACK: 1 when handled (replied) here. */
+int repl_command(server *s, client *c);
+/* 1 (and -READONLY replied) when c may not run write command name. */
+int repl_refuse_write(server *s, client *c, const char *name);
+/* Once per loop iteration: full syncs fed, pings, acks, the link. */
+void repl_cron(server *s);
+/* A connection is being freed. */
+void repl_client_gone(server *s, client *c);
+/* INFO's # Replication section appended to b[*n..cap). */
+void repl_info(server *s, char *b, size_t cap, size_t *n);
+/* Sends file fd (size bytes, "$size\r\n" first) to c, then what is
+ * propagated meanwhile; the fd is closed when sent. */
+void repl_send_file(client *c, int fd, uint64_t size);
+void repl_new_replid(server *s);
+
+/* ---- replication: repl_replica.c ---- */
+/* Starts following host:port (mode CLIENT_MASTER or CLIENT_LEADER); host
+ * NULL: stop (REPLICAOF NO ONE). */
+void repl_set_master(server *s, int mode, const char *host, int port);
+/* Input on the link (instead of resp_process). 0, or -1 to drop the link. */
+int repl_link_input(server *s, client *c);
+void repl_link_cron(server *s);
+int repl_link_up(const server *s);
+int repl_link_syncing(const server *s);
+/* Drops the link (why printed if not NULL) and retries after the backoff. */
+void repl_link_failed(server *s, const char *why);
+/* ks (remaining-ms TTLs) becomes the durable state and the link is up; 0,
+ * or -1 (link dropped). what names the sync in messages. */
+int repl_link_synced(server *s, ep_keyspace *ks, const char *what);
+/* One line (no CR LF) from c's input: 1, 0 incomplete, -1 too long. */
+int repl_take_line(client *c, char *out, size_t cap);
+/* Opens path for reading, then removes the name (the fd keeps the bytes). */
+int repl_open_unlinked(const char *path, uint64_t *size);
+/* Makes a client on fd (main.c). */
+client *server_add_client(server *s, int fd);
+
+/* ---- follow.c ---- */
+/* EMBER.SYNC from c: snapshot bytes, then record bytes. */
+void follow_sync(server *s, client *c);
+/* The record bytes of log[0..n) to every follower. */
+void follow_propagate(server *s, const ep_aof_record *log, size_t n);
+void follow_propagate_flush(server *s);
+/* Leader link input after the handshake line: 0, or -1 to drop. */
+int follow_link_input(server *s, client *c);
 
 #endif
