@@ -176,6 +176,29 @@ void persist_tick(server *s) {
     if (s->aof && s->fsync == EP_FSYNC_EVERYSEC) (void)ep_aof_writer_tick(s->aof);
 }
 
+/* The snapshot holds remaining ms and no time of writing, so a restart
+ * from it alone would extend every TTL by the time since it was written.
+ * The absolute deadlines follow it in the AOF (not a change: not
+ * replicated), and replay puts them back exactly. */
+static void log_deadlines(server *s, const ttl_list *l) {
+    size_t pos = 0;
+    if (!s->aof) return;
+    while (pos + 4 <= l->keys.len) {
+        uint32_t n = ep_load_u32le(l->keys.data + pos);
+        const ep_ks_entry *e = ep_keyspace_get(s->ks, l->keys.data + pos + 4, n);
+        if (e && ep_ks_entry_ttl(e) >= 0) {
+            ep_aof_record r;
+            memset(&r, 0, sizeof r);
+            r.tag = EP_AOF_PEXPIREAT;
+            r.key = ep_bytes_of(l->keys.data + pos + 4, n);
+            r.num = ep_ks_entry_ttl(e);
+            if (ep_aof_append(s->aof, &r) != EP_OK) return; /* the writer keeps the error; the next write reports it */
+            s->aof_records++;
+        }
+        pos += 4 + n;
+    }
+}
+
 /* A snapshot wants remaining ms: expire what is due, shift to relative,
  * write, shift back by the same amount. */
 static int snapshot_with(server *s, int rewrite, char *why, size_t cap) {
@@ -195,9 +218,10 @@ static int snapshot_with(server *s, int rewrite, char *why, size_t cap) {
     r = rewrite ? ep_shard_rewrite(s->dir, 0, s->ks, s->aof, &sc, &err)
                 : ep_shard_snapshot(s->dir, 0, s->ks, s->aof, &sc, &err);
     ttl_shift(s, &l, now);
-    ep_buf_free(&l.keys);
     if (s->aof && s->fsync == EP_FSYNC_ALWAYS) (void)ep_aof_batch_begin(s->aof);
     s->aof_records = 0; /* the snapshot synced the AOF first */
+    if (r == EP_OK) log_deadlines(s, &l);
+    ep_buf_free(&l.keys);
     if (r != EP_OK) {
         snprintf(why, cap, "%s", err.message[0] ? err.message : ep_result_str(r));
         return -1;
