@@ -26,23 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static long long wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
 }
 
 static int ready(int need_redis) {
@@ -482,8 +469,8 @@ static int info_field(int port, const char *field, char *out, size_t cap) {
  * (its offset, and online), or timeout_ms. The field names are Redis's, and
  * ours for an ember follower. 0 or -1. */
 static int wait_acked(int master_port, int ember, long timeout_ms) {
-    long long end = now_ms() + timeout_ms;
-    while (now_ms() < end) {
+    long long end = ept_ms() + timeout_ms;
+    while (ept_ms() < end) {
         char s0[256], off[64];
         const char *o;
         if (info_field(master_port, ember ? "follower0:" : "slave0:", s0, sizeof s0) == 0 &&
@@ -491,7 +478,7 @@ static int wait_acked(int master_port, int ember, long timeout_ms) {
             (ember || strstr(s0, "state=online")) && (o = strstr(s0, "offset=")) != NULL &&
             strtoull(o + 7, NULL, 10) == strtoull(off, NULL, 10))
             return 0;
-        sleep_ms(100);
+        ept_sleep_ms(100);
     }
     return -1;
 }
@@ -499,7 +486,7 @@ static int wait_acked(int master_port, int ember, long timeout_ms) {
 static int command_ok(int port, int argc, const char *const *argv, const char *want) {
     conn c;
     const char *p;
-    size_t n;
+    size_t n = 0;
     int ok;
     if (conn_open(&c, port)) return 0;
     ok = call(&c, &p, &n, argc, argv) == 0 && n >= strlen(want) && !memcmp(p, want, strlen(want));
@@ -517,31 +504,45 @@ static const char *subdir(const char *name) {
     return d;
 }
 
+/* The replica's start: redis-server or ours with --replicaof, ours with --follow. */
+enum { REDIS_REPLICA, OURS_REPLICA, OURS_FOLLOWER };
+
+static int start_replica(int kind, ept_proc *r, const char *dir, int master_port) {
+    char port[16];
+    const char *extra[] = {kind == OURS_FOLLOWER ? "--follow" : "--replicaof", "127.0.0.1", port,
+                           /* always: what our replica applied is durable when a SIGKILL comes */
+                           kind == REDIS_REPLICA ? NULL : "--appendfsync", "always", NULL};
+    snprintf(port, sizeof port, "%d", master_port);
+    return kind == REDIS_REPLICA ? ept_start_redis(r, dir, extra) : ept_start_ours(r, dir, extra);
+}
+
+/* Half the keys on master m, then the replica starts (in rdir); the other
+ * half and a quarter's changes are written while it syncs; then waits until
+ * it acknowledged everything. 0, or -1 with the replica stopped. */
+static int replicate(ept_proc *m, ept_proc *r, int kind, const char *rdir, long n) {
+    long long t0;
+    if (workload(m->port, 0, n / 2, make_key)) return -1;
+    t0 = ept_ms();
+    if (start_replica(kind, r, rdir, m->port)) return -1;
+    if (workload(m->port, n / 2, n, make_key) || workload(m->port, 0, n / 4, change_key) ||
+        wait_acked(m->port, kind == OURS_FOLLOWER, 120000)) {
+        ept_stop(r, 1);
+        return -1;
+    }
+    printf("    %ld keys + %ld changes replicated and acknowledged in %lld ms\n", n, n / 4, ept_ms() - t0);
+    return 0;
+}
+
 /* ---- cases ------------------------------------------------------------------------------ */
 
 EPT_CASE(ours_master_to_redis_replica) {
     ept_proc m, r;
-    long n = nkeys();
-    char port[16], s0[256];
+    char s0[256];
     dump a, b;
-    long long t0;
     int rc;
     if (!ready(1)) return;
     EPT_CHECK_OK(ept_start_ours(&m, subdir("master"), NULL));
-    EPT_CHECK_OK(workload(m.port, 0, n / 2, make_key));
-    snprintf(port, sizeof port, "%d", m.port);
-    {
-        const char *extra[] = {"--replicaof", "127.0.0.1", port, NULL};
-        t0 = now_ms();
-        EPT_CHECK_OK(ept_start_redis(&r, subdir("replica"), extra));
-    }
-    /* writes continue while the replica syncs */
-    EPT_CHECK_OK(workload(m.port, n / 2, n, make_key));
-    EPT_CHECK_OK(workload(m.port, 0, n / 4, change_key));
-    rc = wait_acked(m.port, 0, 120000);
-    if (rc) ept_stop(&r, 1);
-    EPT_CHECK_OK(rc);
-    printf("    %ld keys + %ld changes replicated and acknowledged in %lld ms\n", n, n / 4, now_ms() - t0);
+    EPT_CHECK_OK(replicate(&m, &r, REDIS_REPLICA, subdir("replica"), nkeys()));
     EPT_CHECK_OK(info_field(m.port, "slave0:", s0, sizeof s0));
     EPT_CHECK(strstr(s0, "state=online") != NULL);
     EPT_CHECK_OK(dump_server(m.port, &a));
@@ -558,29 +559,15 @@ EPT_CASE(ours_master_to_redis_replica) {
 EPT_CASE(redis_master_to_ours_replica) {
     ept_proc m, r;
     long n = nkeys();
-    char port[16], v[64];
+    char v[64];
     dump a, b;
     const char *dir = subdir("ours-replica");
     const char *set[3] = {"SET", "promoted", "1"}, *kill_link[4] = {"CLIENT", "KILL", "TYPE", "replica"},
                *no_one[3] = {"REPLICAOF", "NO", "ONE"}, *del[2] = {"DEL", "promoted"};
     int rc;
-    long long t0;
     if (!ready(1)) return;
     EPT_CHECK_OK(ept_start_redis(&m, subdir("redis-master"), NULL));
-    EPT_CHECK_OK(workload(m.port, 0, n / 2, make_key));
-    snprintf(port, sizeof port, "%d", m.port);
-    {
-        /* always: what the replica applied is durable when the SIGKILL comes */
-        const char *extra[] = {"--replicaof", "127.0.0.1", port, "--appendfsync", "always", NULL};
-        t0 = now_ms();
-        EPT_CHECK_OK(ept_start_ours(&r, dir, extra));
-    }
-    EPT_CHECK_OK(workload(m.port, n / 2, n, make_key));
-    EPT_CHECK_OK(workload(m.port, 0, n / 4, change_key));
-    rc = wait_acked(m.port, 0, 120000);
-    if (rc) ept_stop(&r, 1), ept_stop(&m, 1);
-    EPT_CHECK_OK(rc);
-    printf("    %ld keys + %ld changes replicated and acknowledged in %lld ms\n", n, n / 4, now_ms() - t0);
+    EPT_CHECK_OK(replicate(&m, &r, OURS_REPLICA, dir, n));
     /* a replica refuses client writes, in Redis's words */
     EPT_CHECK(command_ok(r.port, 3, set, "-READONLY You can't write against a read only replica."));
     EPT_CHECK_OK(dump_server(m.port, &a));
@@ -626,27 +613,13 @@ EPT_CASE(redis_master_to_ours_replica) {
 EPT_CASE(ember_follower_converges_and_survives_leader_kill) {
     ept_proc l, f;
     long n = nkeys();
-    char port[16];
     dump a, b, c;
     const char *ldir = subdir("leader"), *fdir = subdir("follower"), *always[] = {"--appendfsync", "always", NULL};
     const char *set[3] = {"SET", "x", "1"};
     int rc;
-    long long t0;
     if (!ready(0)) return;
     EPT_CHECK_OK(ept_start_ours(&l, ldir, always));
-    EPT_CHECK_OK(workload(l.port, 0, n / 2, make_key));
-    snprintf(port, sizeof port, "%d", l.port);
-    {
-        const char *extra[] = {"--follow", "127.0.0.1", port, NULL};
-        t0 = now_ms();
-        EPT_CHECK_OK(ept_start_ours(&f, fdir, extra));
-    }
-    EPT_CHECK_OK(workload(l.port, n / 2, n, make_key));
-    EPT_CHECK_OK(workload(l.port, 0, n / 4, change_key));
-    rc = wait_acked(l.port, 1, 120000);
-    if (rc) ept_stop(&f, 1), ept_stop(&l, 1);
-    EPT_CHECK_OK(rc);
-    printf("    %ld keys + %ld changes followed and acknowledged in %lld ms\n", n, n / 4, now_ms() - t0);
+    EPT_CHECK_OK(replicate(&l, &f, OURS_FOLLOWER, fdir, n));
     EPT_CHECK(command_ok(f.port, 3, set, "-READONLY"));
     EPT_CHECK_OK(dump_server(l.port, &a));
     EPT_CHECK_OK(dump_server(f.port, &b));

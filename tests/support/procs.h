@@ -15,6 +15,9 @@ typedef struct ept_proc {
 
 /* Free ports and "is it installed" come from redis_util.h (ept_free_port,
  * ept_have_program). */
+/* Monotonic milliseconds, and a sleep of ms (the bounds of every wait). */
+long long ept_ms(void);
+void ept_sleep_ms(int ms);
 /* The resp_server binary (EP_RESP_SERVER or build/examples/resp_server). */
 const char *ept_resp_server_path(void);
 
