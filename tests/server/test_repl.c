@@ -224,6 +224,39 @@ static int change_key(conn *c, long i) {
     }
 }
 
+/* The other changes a master makes, by type: SETRANGE, RENAME, MSET, DECRBY,
+ * PERSIST, LSET, LTRIM, LREM, HDEL, COPY, ZREM, SREM of the last member. */
+static int change_more(conn *c, long i) {
+    char k[32], k2[40];
+    snprintf(k, sizeof k, "k:%ld", i);
+    snprintf(k2, sizeof k2, "k:%ld:2", i);
+    switch (i % 6) {
+    case 0: {
+        const char *a[4] = {"SETRANGE", k, "1", "ZZ"}, *b[3] = {"RENAME", k, k2}, *m[5] = {"MSET", k, "m1", k2, "m2"};
+        if (i % 18 == 0) return ept_send(c->fd, 3, b, NULL) ? -1 : 1;
+        if (i % 18 == 6) return ept_send(c->fd, 5, m, NULL) ? -1 : 1;
+        return ept_send(c->fd, 4, a, NULL) ? -1 : 1;
+    }
+    case 1: {
+        const char *a[3] = {"DECRBY", k, "3"}, *b[2] = {"PERSIST", k};
+        return ept_send(c->fd, i % 12 == 1 ? 2 : 3, i % 12 == 1 ? b : a, NULL) ? -1 : 1;
+    }
+    case 2: {
+        const char *a[4] = {"LSET", k, "0", "set"}, *b[4] = {"LTRIM", k, "0", "1"}, *d[4] = {"LREM", k, "1", "b"};
+        return ept_send(c->fd, 4, i % 3 == 0 ? a : i % 3 == 1 ? b : d, NULL) ? -1 : 1;
+    }
+    case 3: { const char *a[3] = {"HDEL", k, "f2"}; return ept_send(c->fd, 3, a, NULL) ? -1 : 1; }
+    case 4: {
+        const char *a[3] = {"COPY", k, k2}, *b[5] = {"SREM", k, "n", "o", NULL};
+        char m[24];
+        snprintf(m, sizeof m, "m%ld", i);
+        b[4] = m; /* every member: the set goes away */
+        return ept_send(c->fd, i % 2 ? 5 : 3, i % 2 ? b : a, NULL) ? -1 : 1;
+    }
+    default: { const char *a[3] = {"ZREM", k, "a"}; return ept_send(c->fd, 3, a, NULL) ? -1 : 1; }
+    }
+}
+
 /* Runs fn for keys [from, to) pipelined 1000 at a time; every reply must not
  * be an error. 0 or -1. */
 static int workload(int port, long from, long to, int (*fn)(conn *, long)) {
@@ -525,11 +558,12 @@ static int replicate(ept_proc *m, ept_proc *r, int kind, const char *rdir, long 
     t0 = ept_ms();
     if (start_replica(kind, r, rdir, m->port)) return -1;
     if (workload(m->port, n / 2, n, make_key) || workload(m->port, 0, n / 4, change_key) ||
+        workload(m->port, n / 4, n / 4 + n / 10, change_more) ||
         wait_acked(m->port, kind == OURS_FOLLOWER, 120000)) {
         ept_stop(r, 1);
         return -1;
     }
-    printf("    %ld keys + %ld changes replicated and acknowledged in %lld ms\n", n, n / 4, ept_ms() - t0);
+    printf("    %ld keys + %ld changes replicated and acknowledged in %lld ms\n", n, n / 4 + n / 10, ept_ms() - t0);
     return 0;
 }
 
@@ -563,11 +597,18 @@ EPT_CASE(redis_master_to_ours_replica) {
     dump a, b;
     const char *dir = subdir("ours-replica");
     const char *set[3] = {"SET", "promoted", "1"}, *kill_link[4] = {"CLIENT", "KILL", "TYPE", "replica"},
-               *no_one[3] = {"REPLICAOF", "NO", "ONE"}, *del[2] = {"DEL", "promoted"};
+               *no_one[3] = {"REPLICAOF", "NO", "ONE"}, *del[2] = {"DEL", "promoted"},
+               *wait1[3] = {"WAIT", "1", "5000"};
     int rc;
     if (!ready(1)) return;
     EPT_CHECK_OK(ept_start_redis(&m, subdir("redis-master"), NULL));
     EPT_CHECK_OK(replicate(&m, &r, OURS_REPLICA, dir, n));
+    /* a write, then WAIT (the master sends REPLCONF GETACK; our ACK answers it) */
+    EPT_CHECK(command_ok(m.port, 3, set, "+OK"));
+    EPT_CHECK(command_ok(m.port, 3, wait1, ":1"));
+    EPT_CHECK(command_ok(m.port, 2, del, ":1"));
+    EPT_CHECK_OK(info_field(r.port, "master_link_status:", v, sizeof v));
+    EPT_CHECK(strcmp(v, "up") == 0);
     /* a replica refuses client writes, in Redis's words */
     EPT_CHECK(command_ok(r.port, 3, set, "-READONLY You can't write against a read only replica."));
     EPT_CHECK_OK(dump_server(m.port, &a));
