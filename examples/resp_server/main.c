@@ -194,6 +194,8 @@ static int run(server *s) {
             if (c->out_pos < c->out_ready) pfd[n].events |= POLLOUT;
             /* requests already buffered (paused by output) run without waiting for input */
             if (c->in.len > c->in_pos && (pfd[n].events & POLLIN)) timeout = 0;
+            /* a full sync's file waits for the output to drain: don't sleep once it has */
+            if (c->sync_fd >= 0 && c->out_pos == c->out.len) timeout = 0;
         }
         r = poll(pfd, (nfds_t)n, timeout);
         if (r < 0 && errno != EINTR) break;

@@ -5,7 +5,7 @@
  * +FULLRESYNC <replid> <offset>, write the keyspace as an RDB with the
  * library's RDB writer to a file in the data directory (in the loop: no
  * fork, so the RDB is exactly the state at the PSYNC), and send it as
- * "$<len>\r\n" + bytes in 256 KiB pieces, each only once the previous ones
+ * "$<len>\r\n" + bytes in 1 MiB pieces, each only once the previous ones
  * left (the loop never blocks on it). Records propagated meanwhile wait in
  * the replica's sync_pending buffer and follow the file.
  *
@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define REPL_CHUNK ((size_t)256 << 10)     /* file bytes queued per step */
+#define REPL_CHUNK ((size_t)1 << 20)       /* file bytes queued per step */
 #define REPL_PING_MS 10000                  /* repl-ping-replica-period */
 
 static int is(ep_bytes a, const char *s) { return a.len == strlen(s) && strncasecmp((const char *)a.data, s, a.len) == 0; }
