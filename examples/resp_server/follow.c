@@ -175,12 +175,12 @@ static int flush_all(server *s, client *c) {
 static int records(server *s, client *c) {
     for (;;) {
         char line[32];
-        unsigned long long n;
+        uint64_t n;
         size_t save = c->in_pos, used = 0;
         ep_aof_record rec, mem;
         int r = repl_take_line(c, line, sizeof line);
         if (r == 0) return 0;
-        if (r < 0 || sscanf(line, "$%llu", &n) != 1 || n > SRV_MAX_BULK) {
+        if (r < 0 || repl_parse_len(line, SRV_MAX_BULK, &n) != 0) {
             repl_link_failed(s, "malformed record stream");
             return -1;
         }
@@ -220,12 +220,12 @@ int follow_link_input(server *s, client *c) {
         s->repl.state = LINK_TRANSFER_HDR;
     }
     if (s->repl.state == LINK_TRANSFER_HDR) {
-        unsigned long long len;
+        uint64_t len;
         if ((r = repl_take_line(c, line, sizeof line)) <= 0) {
             if (r < 0) repl_link_failed(s, "malformed snapshot header");
             return r;
         }
-        if (sscanf(line, "$%llu", &len) != 1 || len > FOLLOW_MAX_SNAPSHOT) {
+        if (repl_parse_len(line, FOLLOW_MAX_SNAPSHOT, &len) != 0) {
             repl_link_failed(s, "bad snapshot header");
             return -1;
         }

@@ -221,6 +221,18 @@ int repl_take_line(client *c, char *out, size_t cap) {
     return 1;
 }
 
+int repl_parse_len(const char *line, uint64_t cap, uint64_t *out) {
+    uint64_t v = 0;
+    const char *p = line + 1;
+    if (line[0] != '$' || !*p) return -1;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (cap - (uint64_t)(*p - '0')) / 10) return -1; /* digits only, at most cap */
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *out = v;
+    return 0;
+}
+
 /* The handshake replies, in the order sent. 1 done (FULLRESYNC read), 0 more needed, -1 fail. */
 static int handshake(server *s, client *c) {
     char line[512];
@@ -258,11 +270,11 @@ static void transfer_path(server *s, char *out, size_t cap) { snprintf(out, cap,
 
 static int transfer_header(server *s, client *c) {
     char line[128], path[1200];
-    unsigned long long len;
+    uint64_t len;
     int r;
     while ((r = repl_take_line(c, line, sizeof line)) == 1) {
         if (!line[0]) continue; /* keepalive while the master writes its RDB */
-        if (!strncmp(line, "$EOF:", 5) || sscanf(line, "$%llu", &len) != 1) {
+        if (repl_parse_len(line, UINT64_MAX >> 1, &len) != 0) { /* "$EOF:<mark>" too: we did not ask for it */
             repl_link_failed(s, "unexpected full sync header");
             return -1;
         }

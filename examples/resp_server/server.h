@@ -208,6 +208,8 @@ void repl_link_failed(server *s, const char *why);
 /* ks (remaining-ms TTLs) becomes the durable state and the link is up; 0,
  * or -1 (link dropped). what names the sync in messages. */
 int repl_link_synced(server *s, ep_keyspace *ks, const char *what);
+/* "$<digits>" at most cap: 0 and *out, or -1. */
+int repl_parse_len(const char *line, uint64_t cap, uint64_t *out);
 /* One line (no CR LF) from c's input: 1, 0 incomplete, -1 too long. */
 int repl_take_line(client *c, char *out, size_t cap);
 /* Opens path for reading, then removes the name (the fd keeps the bytes). */

@@ -21,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -684,6 +687,134 @@ EPT_CASE(ember_follower_converges_and_survives_leader_kill) {
     dump_free(&b);
     dump_free(&c);
     EPT_CHECK_OK(rc);
+}
+
+/* ---- a hostile master --------------------------------------------------------------- */
+
+/* A listening socket on 127.0.0.1 at a port the OS picked. */
+static int listen_any(int *port) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 4) || getsockname(fd, (struct sockaddr *)&a, &len)) {
+        close(fd);
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* Serves one link from our replica or follower (bounded: 5 s): +PONG to
+ * PING, +OK to REPLCONF, and to PSYNC / EMBER.SYNC the scenario's bytes;
+ * then closes. 0 once the sync command was answered, -1 otherwise. */
+static int serve_hostile(int lfd, const char *payload, size_t plen) {
+    struct pollfd pf;
+    char b[4096];
+    size_t len = 0;
+    long long end = ept_ms() + 5000;
+    int fd, rc = -1;
+    pf.fd = lfd;
+    pf.events = POLLIN;
+    if (poll(&pf, 1, 5000) <= 0 || (fd = accept(lfd, NULL, NULL)) < 0) return -1;
+    while (rc != 0 && ept_ms() < end) {
+        long m;
+        ssize_t r;
+        pf.fd = fd;
+        pf.events = POLLIN;
+        if (poll(&pf, 1, 200) <= 0) continue;
+        r = recv(fd, b + len, sizeof b - len - 1, 0);
+        if (r <= 0) break;
+        len += (size_t)r;
+        while (len && (m = ept_resp_len(b, len)) > 0) {
+            /* the command's name: after "*N\r\n$L\r\n" */
+            const char *name = strstr(b, "\r\n"), *name2 = name ? strstr(name + 2, "\r\n") : NULL;
+            name = name2 ? name2 + 2 : "";
+            if (!strncmp(name, "REPLCONF", 8)) (void)send(fd, "+OK\r\n", 5, MSG_NOSIGNAL);
+            else if (!strncmp(name, "PSYNC", 5) || !strncmp(name, "EMBER.SYNC", 10)) {
+                (void)send(fd, payload, plen, MSG_NOSIGNAL);
+                rc = 0;
+            } else (void)send(fd, "+PONG\r\n", 7, MSG_NOSIGNAL);
+            memmove(b, b + m, len - (size_t)m);
+            len -= (size_t)m;
+        }
+    }
+    ept_sleep_ms(100);
+    close(fd);
+    return rc;
+}
+
+/* Our replica (and follower) against a master that sends bad bytes: it
+ * refuses each, keeps its data, answers clients and retries. */
+EPT_CASE(replica_and_follower_survive_a_hostile_master) {
+    /* synced: the bad bytes came after a valid (empty) sync, which replaced the data */
+    static const struct { int follow, synced; const char *bytes; size_t len; } cases[] = {
+#define C(f, s) {f, 0, s, sizeof s - 1}
+        C(0, "-ERR not today\r\n"),
+        C(0, "+FULLRESYNC 0123 0\r\n$16\r\nREDIS0010garbage"),             /* not an RDB */
+        C(0, "+FULLRESYNC 0123 0\r\n\n\n$EOF:0123456789012345678901234567890123456789\r\n"), /* diskless: not asked for */
+        C(0, "+FULLRESYNC 0123 0\r\n$-7\r\n"),
+        C(0, "+CONTINUE\r\n"),
+        /* an empty RDB (no checksum), then a stream that is not RESP */
+        {0, 1, "+FULLRESYNC 0123 0\r\n$18\r\nREDIS0010\xff\0\0\0\0\0\0\0\0*1\r\n$x\r\n", 51},
+        C(1, "+EMBERSYNC 0\r\n$24\r\nthis is not a snapshot!!"),
+        C(1, "+EMBERSYNC 0\r\n$99999999999999999\r\n"),                     /* over the cap */
+        C(1, "+WHAT\r\n"),
+        {1, 1, "", 0}, /* a valid empty snapshot, then a record that does not decode (filled in below) */
+#undef C
+    };
+    size_t k;
+    uint8_t *snap = NULL;
+    size_t snap_len = 0;
+    char tail[256];
+    size_t tail_len = 0;
+    if (!ready(0)) return;
+    EPT_CHECK_OK(ep_snapshot_write_bytes(0, NULL, 0, NULL, &snap, &snap_len));
+    tail_len = (size_t)snprintf(tail, sizeof tail, "+EMBERSYNC 0\r\n$%zu\r\n", snap_len);
+    if (tail_len + snap_len + 16 > sizeof tail) {
+        ep_free(NULL, snap);
+        EPT_CHECK(0);
+    }
+    memcpy(tail + tail_len, snap, snap_len);
+    tail_len += snap_len;
+    memcpy(tail + tail_len, "$3\r\n\xee\xee\xee\r\n", 9);
+    tail_len += 9;
+    ep_free(NULL, snap);
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        ept_proc r;
+        int port = 0, lfd = listen_any(&port), rc;
+        char ps[16], v[64];
+        const char *extra[] = {cases[k].follow ? "--follow" : "--replicaof", "127.0.0.1", ps, NULL};
+        const char *ping[1] = {"PING"}, *get[2] = {"GET", "kept"}, *set[3] = {"SET", "kept", "1"};
+        const char *dir = subdir(k % 2 ? "hostile-a" : "hostile-b");
+        const char *bytes = cases[k].len ? cases[k].bytes : tail;
+        size_t blen = cases[k].len ? cases[k].len : tail_len;
+        EPT_CHECK(lfd >= 0);
+        snprintf(ps, sizeof ps, "%d", port);
+        /* data of its own first: a refused sync must not lose it */
+        rc = ept_start_ours(&r, dir, NULL);
+        if (rc == 0) {
+            rc = command_ok(r.port, 3, set, "+OK") ? 0 : -1;
+            ept_stop(&r, 0);
+        }
+        if (rc == 0) rc = ept_start_ours(&r, dir, extra);
+        if (rc) close(lfd);
+        EPT_CHECK_OK(rc);
+        rc = serve_hostile(lfd, bytes, blen);
+        if (rc == 0) rc = serve_hostile(lfd, bytes, blen); /* it came back */
+        close(lfd);
+        if (rc == 0) rc = command_ok(r.port, 1, ping, "+PONG") ? 0 : -1;
+        if (rc == 0) rc = command_ok(r.port, 2, get, cases[k].synced ? "$-1" : "$1\r\n1") ? 0 : -1;
+        if (rc == 0) rc = info_field(r.port, "master_link_attempts:", v, sizeof v);
+        ept_stop(&r, 0);
+        if (rc) printf("    case %zu failed\n", k);
+        EPT_CHECK_OK(rc);
+        EPT_CHECK(atoi(v) >= 2);
+    }
+    printf("    %zu hostile masters refused, each retried\n", k);
 }
 
 EPT_MAIN()
