@@ -321,6 +321,16 @@ EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_h
     ep__rs_set_hook(&r->rd.rs, fn, user);
 }
 
+EP__PRIV ep_result ep__aof_reader_start_at(struct ep_aof_reader *r, uint64_t offset, uint64_t records) {
+    ep__aof_rd *rd = &r->rd;
+    if (rd->records || rd->end != EP_AOF_READING || rd->rs.len || offset < EP_AOF_HEADER_SIZE) return EP_ERR_STATE;
+    rd->rs.base = offset;
+    if (rd->rs.end < offset) rd->rs.end = offset; /* nothing there: a clean end at offset */
+    rd->good_end = offset;
+    rd->records = records;
+    return EP_OK;
+}
+
 EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     memset(out, 0, sizeof *out);
     out->end = r->rd.end;
