@@ -1,11 +1,20 @@
-# ember_persist.h — plain Make. Everything builds against the amalgamated
-# header, which is regenerated from src/ whenever a part changes.
+# ember_persist.h — plain Make. Everything builds against the committed
+# amalgamated header; it is regenerated from src/ only when asked (make header,
+# needs python3), so a fresh clone builds with a C compiler and make alone.
+# After editing src/, run make header; tools/amalgamate.py --check (CI, make
+# parts) fails while the committed header is stale.
 #
 #   make            tools and examples
-#   make demo       run the main demo
+#   make demo       the tool and the main demo, run (files kept in build/demo)
+#   make header     regenerate ember_persist.h from src/ (python3)
+#   make install    PREFIX=/usr/local: the header, the tool and its man page
 #   make test       the whole suite; ends with "N passed, N failed"
-#   make test32     the suite as 32-bit programs (less the zlib/OpenSSL oracle tests)
+#   make test32     the suite as 32-bit programs
+#   make cross      the suite on s390x, aarch64, armhf (qemu), i386, Windows (wine)
+#   make size       library size per target and configuration (README table)
+#   make compile-time  what including the header costs a build
 #   make check      the suite under ASan+UBSan, then under valgrind
+#   make tsan       the WAL and threads tests under ThreadSanitizer
 #   make matrix     compile the header across compilers, standards and options
 #   make bench      benchmarks (ratios against peers and physical limits)
 #   make fuzz       build the libFuzzer targets (clang); make fuzz-replay runs the corpus
@@ -15,8 +24,14 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion
 STD     := -std=c99
-LDLIBS_TEST := -lz -lcrypto -lpthread -lm
+LDLIBS  ?= -lpthread -lm
+LDLIBS_TEST ?= -lz -lcrypto $(LDLIBS)
 BUILD   ?= build
+# Cross builds (tools/cross.sh) set these: the executables' suffix (.exe for
+# Windows) and defines for the test programs (EPT_NO_ZLIB, EPT_NO_OPENSSL
+# where a target has no zlib/OpenSSL to link as an oracle).
+EXE     ?=
+TEST_DEFS ?=
 
 HEADER  := ember_persist.h
 PARTS   := $(wildcard src/*/*.h src/*/*.c src/*.txt)
@@ -27,20 +42,31 @@ BENCH_SRCS   := $(wildcard bench/bench_*.c)
 FUZZ_SRCS    := $(wildcard fuzz/fuzz_*.c)
 TOOL_SRCS    := $(wildcard tools/cli/*.c)
 
-TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%$(EXE),$(TEST_SRCS))
 SUPPORT  := $(patsubst tests/support/%.c,$(BUILD)/support/%.o,$(SUPPORT_SRCS))
-EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
+# Multi-file examples: one folder each under examples/, built as one program.
+EXAMPLE_DIRS := $(patsubst %/,%,$(dir $(wildcard examples/*/main.c)))
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%$(EXE),$(EXAMPLE_SRCS)) \
+            $(patsubst examples/%,$(BUILD)/examples/%,$(EXAMPLE_DIRS))
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
-TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist,)
+TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist$(EXE),)
 
 .SECONDARY:
-.PHONY: all test test32 check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
+.PHONY: install all test test32 test-slow tsan cross size compile-time check asan valgrind matrix demo bench fuzz fuzz-replay parts clean header ctcheck ctcheck-selftest
 
 all: $(TOOL) $(EXAMPLES)
 
-header: $(HEADER)
-$(HEADER): $(PARTS) tools/amalgamate.py
+# Only on request: a fresh checkout's timestamps must not call python3.
+header:
 	python3 tools/amalgamate.py
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+install: $(TOOL)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(HEADER) $(DESTDIR)$(PREFIX)/include/$(HEADER)
+	install -m 755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/ember-persist
+	install -m 644 tools/cli/ember-persist.1 $(DESTDIR)$(PREFIX)/share/man/man1/ember-persist.1
 
 # One object holds the implementation; tests, tools and examples link it.
 $(BUILD)/impl.o: tests/impl.c $(HEADER)
@@ -49,38 +75,68 @@ $(BUILD)/impl.o: tests/impl.c $(HEADER)
 
 $(BUILD)/support/%.o: tests/support/%.c $(wildcard tests/*.h tests/support/*.h) $(HEADER)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) -I. -Itests -c $< -o $@
+	$(CC) $(STD) $(CFLAGS) $(TEST_DEFS) -I. -Itests -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c $(SUPPORT) $(BUILD)/impl.o $(wildcard tests/*.h)
+$(BUILD)/tests/%$(EXE): tests/%.c $(SUPPORT) $(BUILD)/impl.o $(wildcard tests/*.h tests/support/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) -I. -Itests $< $(SUPPORT) $(BUILD)/impl.o -o $@ $(LDLIBS_TEST)
+	$(CC) $(STD) $(CFLAGS) $(TEST_DEFS) -I. -Itests $< $(SUPPORT) $(BUILD)/impl.o -o $@ $(LDLIBS_TEST)
 
-$(BUILD)/examples/%: examples/%.c $(BUILD)/impl.o
+$(BUILD)/examples/%$(EXE): examples/%.c $(BUILD)/impl.o
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $< $(BUILD)/impl.o -o $@ -lpthread -lm
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $< $(BUILD)/impl.o -o $@ $(LDLIBS)
 
+$(BUILD)/examples/resp_server: $(wildcard examples/resp_server/*.c examples/resp_server/*.h) $(BUILD)/impl.o
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(wildcard examples/resp_server/*.c) $(BUILD)/impl.o -o $@ -lpthread -lm
+
+# Peers a benchmark links (and only it): LDLIBS_<bench name>.
+LDLIBS_bench_wal := -lsqlite3 -llmdb
 $(BUILD)/bench/%: bench/%.c $(BUILD)/impl.o bench/bench.h
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) -O2 -g -march=native -I. -Ibench $< $(BUILD)/impl.o -o $@ -lz -lcrypto -lpthread -lm
+	$(CC) $(STD) -O2 -g -march=native -I. -Ibench $< $(BUILD)/impl.o -o $@ -lz -lcrypto -lpthread -lm $(LDLIBS_$*)
 
-$(BUILD)/ember-persist: $(TOOL_SRCS) $(BUILD)/impl.o
+# The no-OS example holds its own implementation (EMBER_PERSIST_STATIC,
+# EP_NO_OS_VFS, its own allocator): linked alone.
+$(BUILD)/examples/embedded_store$(EXE): examples/embedded_store.c $(HEADER)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(TOOL_SRCS) $(BUILD)/impl.o -o $@ -lpthread -lm
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $< -o $@
+
+$(BUILD)/ember-persist$(EXE): $(TOOL_SRCS) $(wildcard tools/cli/*.h) $(BUILD)/impl.o
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(TOOL_SRCS) $(BUILD)/impl.o -o $@ $(LDLIBS)
 
 test: $(TESTS) $(TOOL) $(EXAMPLES)
 	@tests/run.sh $(TESTS)
 
 # The suite as 32-bit programs (gcc-multilib): other pointer and size_t
-# widths, other struct layouts. The three tests that link zlib or OpenSSL as
-# oracles are left out (no 32-bit builds of those libraries are installed).
-TESTS_32 := $(patsubst $(BUILD)/%,build-32/%,$(filter-out %/test_codec_aof %/test_crc %/test_crypto,$(TESTS)))
+# widths, other struct layouts. No 32-bit zlib or OpenSSL is installed, so the
+# oracle tests use a bitwise reference CRC and OpenSSL's committed output
+# (EPT_NO_ZLIB, EPT_NO_OPENSSL), as the cross targets do.
+TESTS_32 := $(patsubst $(BUILD)/%,build-32/%,$(TESTS))
 test32:
 	$(MAKE) --no-print-directory BUILD=build-32 CFLAGS="-O2 -g -m32" LDLIBS_TEST="-lpthread -lm" \
-	  build-32/impl.o build-32/ember-persist $(TESTS_32)
+	  TEST_DEFS="-DEPT_NO_ZLIB -DEPT_NO_OPENSSL" build-32/impl.o build-32/ember-persist $(TESTS_32)
 	EPT_QUICK=1 EP_CLI=build-32/ember-persist tests/run.sh $(TESTS_32)
 
-demo: $(BUILD)/examples/demo
-	$(BUILD)/examples/demo
+# The suite on other CPUs and systems, run and not just compiled: s390x
+# (big-endian), aarch64 (PMULL and ARMv8 crypto), armhf under qemu-user, i386
+# natively, Windows (mingw-w64) under wine; then the files each target wrote,
+# read back here. CROSS_TARGETS picks some (tools/cross.sh).
+CROSS_TARGETS ?=
+cross: $(HEADER)
+	tools/cross.sh $(CROSS_TARGETS)
+
+# text/data/bss at -Os per target and configuration, as a Markdown table;
+# and examples/embedded_store.c linked for Cortex-M4 (tools/size.sh).
+size: $(HEADER)
+	tools/size.sh
+
+# What including the header costs a user's build (tools/compile_time.sh).
+compile-time: $(HEADER)
+	tools/compile_time.sh
+
+demo: $(BUILD)/examples/demo $(TOOL)
+	@$(BUILD)/examples/demo $(BUILD)/demo $(TOOL)
 
 # Sanitizers: a separate build tree so the plain one stays fast.
 asan:
@@ -89,6 +145,14 @@ asan:
 	  build-asan/impl.o $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run.sh $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+
+# ThreadSanitizer over the WAL tests (group commit from 16 threads, the
+# threads layer, and the single-threaded WAL suites for races in setup).
+WAL_TESTS := $(filter %/test_wal %/test_wal_threads %/test_wal_recover %/test_thread,$(TESTS))
+tsan:
+	$(MAKE) --no-print-directory BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+	  build-tsan/impl.o $(patsubst $(BUILD)/%,build-tsan/%,$(WAL_TESTS))
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" tests/run.sh $(patsubst $(BUILD)/%,build-tsan/%,$(WAL_TESTS))
 
 valgrind: $(TESTS)
 	EPT_QUICK=1 WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
@@ -154,3 +218,7 @@ fuzz-replay: $(FUZZ_BINS)
 
 clean:
 	rm -rf build build-asan build-*
+
+# The long loops at full size (100 SIGKILLs of resp_server ...).
+test-slow: $(TESTS) $(TOOL) $(EXAMPLES)
+	@EPT_SLOW=1 tests/run.sh $(TESTS)

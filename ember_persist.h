@@ -25,6 +25,8 @@
    EP_NO_VAES             keep AES-NI but compile out the VAES/VPCLMULQDQ path
    EP_NO_OS_VFS           compile out the POSIX/Windows file system; only the
                           in-memory vfs and your own remain
+   EP_SMALL_CRC           CRC-32 from one 1 KiB table, a byte per step, instead
+                          of the slicing path's 16 KiB (small targets)
 
  CONVENTIONS
 
@@ -126,10 +128,17 @@
 #  endif
 #endif
 
+/* C89 has no inline: a file that only includes the declarations may be
+ * strict C89 (make matrix checks -std=c89 -pedantic); gcc and clang spell
+ * it __inline__ there, other compilers get plain static. */
 #if defined(__cplusplus)
 #  define EP_INLINE inline
-#else
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
 #  define EP_INLINE static inline
+#elif defined(__GNUC__) || defined(__clang__)
+#  define EP_INLINE static __inline__
+#else
+#  define EP_INLINE static
 #endif
 
 #ifdef __cplusplus
@@ -401,6 +410,39 @@ EP_API uint32_t ep_crc32_update_hw(uint32_t crc, const void *data, size_t len);
 #endif /* EP_CRC_H */
 /* ---- end src/check/crc.h ---- */
 
+/* ---- begin src/check/crc64.h ---- */
+/* crc64: CRC-64/Jones as Redis computes it for RDB files and DUMP payloads
+ * (polynomial 0xad93d23594c935a9, reflected, init 0, no final xor; check
+ * value ep_crc64("123456789") = 0xe9c6d914c4b8d9ca). A slicing-by-8 table
+ * path and a carry-less-multiply folding path (x86-64 PCLMULQDQ), chosen at
+ * run time. Incremental: crc = ep_crc64_update(crc, more, n), starting at 0. */
+#ifndef EP_CRC64_H
+#define EP_CRC64_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+EP_API uint64_t ep_crc64_update(uint64_t crc, const void *data, size_t len);
+EP_API uint64_t ep_crc64(const void *data, size_t len);
+/* The table path, forced (tests and benchmarks compare the two). */
+EP_API uint64_t ep_crc64_update_portable(uint64_t crc, const void *data, size_t len);
+/* Non-zero if the folding path is compiled in and this CPU has it. */
+EP_API int ep_crc64_hw_available(void);
+/* The folding path, forced; the table path where it is unavailable. */
+EP_API uint64_t ep_crc64_update_hw(uint64_t crc, const void *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_CRC64_H */
+/* ---- end src/check/crc64.h ---- */
+
 /* ---- begin src/check/phash.h ---- */
 /* phash: the prefix hash, a streaming 64-bit hash of a file prefix (the
  * snapshot trailer's covered_hash, docs/recovery.md). Not CRC-32 on purpose:
@@ -575,7 +617,7 @@ typedef int (*ep_list_fn)(void *ctx, const char *name);
  * library can add operations without breaking tables users built against
  * an older one: fill struct_size and version with ep_vfs_init (or
  * EP_VFS_VERSION and sizeof(ep_vfs)) before setting the functions. */
-#define EP_VFS_VERSION 1
+#define EP_VFS_VERSION 2
 struct ep_vfs {
     uint32_t struct_size;  /* sizeof(ep_vfs) as the table's author compiled it */
     uint32_t version;      /* EP_VFS_VERSION the table's author compiled against */
@@ -605,7 +647,26 @@ struct ep_vfs {
     ep_result (*list)(ep_vfs *vfs, const char *dir, ep_list_fn fn, void *fn_ctx, ep_error *err);
     /* Size of a file by path; EP_ERR_NOT_FOUND if it does not exist. */
     ep_result (*stat)(ep_vfs *vfs, const char *path, uint64_t *size, ep_error *err);
+    /* ---- version 2 (check struct_size before use: ep_vfs_has / ep_vfs_preallocate) ---- */
+    /* Reserves real blocks so that the file is at least size bytes long; the
+     * bytes past the old end read as zeros. Never makes a sparse file: where
+     * the OS cannot reserve, EP_ERR_UNSUPPORTED. NULL: not supported. */
+    ep_result (*preallocate)(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err);
 };
+
+/* Non-zero if the table has field `member` (its author compiled a version
+ * that has it) and it is set. */
+#define ep_vfs_has(v, member) \
+    ((v)->struct_size >= offsetof(ep_vfs, member) + sizeof((v)->member) && (v)->member != NULL)
+
+/* vfs->preallocate when the table has it; EP_ERR_UNSUPPORTED otherwise. */
+EP_API ep_result ep_vfs_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err);
+
+/* One writer per directory: opens (creating) dir/name and takes the vfs
+ * lock on it, a kernel lock (flock / LockFileEx) that dies with the process;
+ * the file's existence means nothing. EP_ERR_LOCKED, with the path in err,
+ * if another handle holds it. Close the handle to release it. */
+EP_API ep_result ep_vfs_lock_dir(ep_vfs *vfs, const char *dir, const char *name, ep_file **out, ep_error *err);
 
 /* Zeroes v and fills its head (struct_size, version): the start of a table
  * of your own. */
@@ -627,6 +688,16 @@ EP_API ep_result ep_vfs_read_all(ep_vfs *vfs, const char *path, const ep_allocat
                                  uint8_t **data, size_t *len, ep_error *err);
 EP_API ep_result ep_vfs_write_all(ep_vfs *vfs, const char *path, const void *data, size_t len,
                                   ep_error *err);
+
+/* Copies len bytes of src at from to dst at to through buf (cap bytes);
+ * EP_ERR_IO if src ends early. */
+EP_API ep_result ep_vfs_copy_range(ep_vfs *vfs, ep_file *src, uint64_t from, ep_file *dst, uint64_t to,
+                                   uint64_t len, uint8_t *buf, size_t cap, ep_error *err);
+/* Copies from to `to` so that `to` is whole or absent at any crash: writes
+ * to.tmp, syncs it, renames it to `to` and syncs the directory. Refuses
+ * (EP_ERR_EXISTS) if `to` exists; never overwrites. For backups. */
+EP_API ep_result ep_vfs_copy_durable(ep_vfs *vfs, const char *from, const char *to, const ep_allocator *alloc,
+                                     ep_error *err);
 
 /* dir + "/" + name into out (cap bytes); EP_ERR_LIMIT if it does not fit.
  * An empty dir gives just name. */
@@ -774,7 +845,10 @@ EP_API ep_result ep_aof_validate(const ep_aof_record *rec);
 /* frame + validate. */
 EP_API ep_result ep_aof_decode(const uint8_t *data, size_t len, ep_aof_record *rec, size_t *consumed);
 
-/* Appends tag + payload (no CRC) to out. items.raw is copied as it is, so a
+/* Appends tag + payload (no CRC) to out: a record's replication bytes
+ * (ember's AofRecord::to_bytes, §3.7); ep_aof_decode reads them back (ember's
+ * from_bytes: trailing bytes are left to the caller through *consumed). A
+ * file record is exactly these bytes followed by their CRC-32. items.raw is copied as it is, so a
  * decoded record re-encodes to the same bytes. EP_ERR_INVALID_ARG for an
  * unknown tag or an items kind that does not fit the tag. */
 EP_API ep_result ep_aof_encode(ep_buf *out, const ep_aof_record *rec);
@@ -844,12 +918,592 @@ EP_API ep_result ep_snap_entry_decode(const uint8_t *data, size_t len, int versi
 /* Appends the version-2 encoding of e to out. */
 EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e);
 
+/* One value alone, [type u8][payload] as in a v2 entry but without key and
+ * expiry: ember's serialize_snap_value / deserialize_snap_value, the form of
+ * DUMP and RESTORE (§3.7). encode ignores e->key and e->expire_ms and appends
+ * nothing on an error. decode applies every cap and content rule of
+ * ep_snap_entry_decode (vector metric and quantization <= 2 included); the
+ * result has an empty key and expire_ms -1, *consumed the value's size (a
+ * caller that holds exactly one value checks it equals len). */
+EP_API ep_result ep_snap_value_encode(ep_buf *out, const ep_snap_entry *e);
+EP_API ep_result ep_snap_value_decode(const uint8_t *data, size_t len, ep_snap_entry *out, size_t *consumed);
+
 #ifdef __cplusplus
 }
 #endif
 
 #endif /* EP_CODEC_SNAP_H */
 /* ---- end src/codec/codec_snap.h ---- */
+
+/* ---- begin src/codec/codec_wal.h ---- */
+/* codec_wal: the byte layouts of the generic write-ahead log, its checkpoint
+ * files and the single-file record log. Pure functions, no I/O (fuzzed).
+ * Little-endian, fixed widths. The CRC is zlib's CRC-32 (src/check/crc.c,
+ * check value 0xCBF43926) and covers every byte of a header or frame except
+ * the CRC field itself, so a flipped length, id or segment id is caught.
+ *
+ * Segment header, 32 bytes (file wal_<segment id, 20 digits>.log):
+ *   0 magic "EPWL" | 4 version u32 (1) | 8 segment_id u64 | 16 first_id u64
+ *   | 24 flags u32 (0) | 28 crc u32 over bytes 0..27
+ * Frame, 16 bytes + payload:
+ *   0 len u32 (bits 0..30 payload length, bit 31 batch) | 4 id u64
+ *   | 12 crc u32 over bytes 0..11 and the payload | 16 payload
+ *   A batch frame holds n >= 1 records with ids id .. id+n-1:
+ *   payload = n u32, then n times (len u32, bytes); they must fill it exactly.
+ *   One CRC over the whole batch makes it all-or-nothing after a crash.
+ * Checkpoint header, 32 bytes, then the payload:
+ *   0 magic "EPCK" | 4 version u32 (1) | 8 last_id u64 | 16 payload_len u64
+ *   | 24 flags u32 (0) | 28 crc u32 over bytes 0..27 and the payload
+ * Record log: header 16 bytes "EPRL" | version u32 (1) | flags u32 (0)
+ *   | crc u32 over bytes 0..11; frame = len u32 | crc u32 over len and
+ *   payload | payload. */
+#ifndef EP_CODEC_WAL_H
+#define EP_CODEC_WAL_H
+
+
+#ifndef EP_NO_WAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EP_WAL_VERSION 1
+#define EP_WAL_SEGMENT_HEADER_SIZE 32
+#define EP_WAL_FRAME_HEADER_SIZE 16
+#define EP_WAL_FRAME_BATCH 0x80000000u
+#define EP_WAL_MAX_RECORD (16u * 1024u * 1024u)   /* payload cap of one frame */
+#define EP_CHECKPOINT_VERSION 1
+#define EP_CHECKPOINT_HEADER_SIZE 32
+#define EP_CHECKPOINT_MAX_PAYLOAD ((uint64_t)256u * 1024u * 1024u)
+#define EP_RECORDLOG_VERSION 1
+#define EP_RECORDLOG_HEADER_SIZE 16
+#define EP_RECORDLOG_FRAME_HEADER_SIZE 8
+#define EP_RECORDLOG_MAX_RECORD (64u * 1024u * 1024u)
+
+typedef struct ep_wal_segment_header {
+    uint32_t version;
+    uint64_t segment_id;   /* >= 1, +1 per segment */
+    uint64_t first_id;     /* id of the segment's first record, >= 1 */
+    uint32_t flags;
+} ep_wal_segment_header;
+
+/* One decoded frame; payload is a view into the input. For a batch frame
+ * count > 1 is possible and payload holds the packed records (use
+ * ep_wal_batch_next); for a single record count = 1 and payload is it. */
+typedef struct ep_wal_frame {
+    uint64_t id;           /* first record id */
+    uint32_t count;        /* records in the frame */
+    int batch;             /* non-zero: payload is a packed batch */
+    ep_bytes payload;
+    size_t size;           /* bytes of the whole frame */
+} ep_wal_frame;
+
+/* 32 bytes into out. */
+EP_API void ep_wal_segment_header_encode(uint8_t out[EP_WAL_SEGMENT_HEADER_SIZE], const ep_wal_segment_header *h);
+/* EP_ERR_EOF (fewer than 32 bytes), EP_ERR_BAD_MAGIC, EP_ERR_CHECKSUM,
+ * EP_ERR_BAD_VERSION, EP_ERR_BAD_VALUE (segment or first id 0, flags). */
+EP_API ep_result ep_wal_segment_header_decode(const uint8_t *data, size_t len, ep_wal_segment_header *out);
+
+/* The 16-byte frame header of a single record (id, payload) into out, CRC
+ * included; the payload follows it. EP_ERR_LIMIT above EP_WAL_MAX_RECORD. */
+EP_API ep_result ep_wal_frame_header_encode(uint8_t out[EP_WAL_FRAME_HEADER_SIZE], uint64_t id, const void *payload,
+                                            size_t len);
+/* Appends a whole single-record frame to out. */
+EP_API ep_result ep_wal_frame_encode(ep_buf *out, uint64_t id, const void *payload, size_t len);
+/* Appends one batch frame holding n records (ids first_id ..). n >= 1;
+ * EP_ERR_LIMIT if the packed payload passes EP_WAL_MAX_RECORD. */
+EP_API ep_result ep_wal_batch_encode(ep_buf *out, uint64_t first_id, const ep_bytes *records, size_t n);
+/* Bytes of the batch frame for these records; 0 if it passes the cap. */
+EP_API size_t ep_wal_batch_size(const ep_bytes *records, size_t n);
+
+/* Decodes the frame at data. Checks, in order: the 16-byte header is there
+ * (EP_ERR_EOF, *need = 16), the length against max_payload (EP_ERR_LIMIT;
+ * 0 means EP_WAL_MAX_RECORD), the payload is there (EP_ERR_EOF, *need =
+ * its whole size), the CRC (EP_ERR_CHECKSUM), id >= 1 (EP_ERR_BAD_VALUE), and
+ * for a batch that its records fill the payload exactly (EP_ERR_CORRUPT).
+ * need may be NULL. Never reads past len, never allocates. */
+EP_API ep_result ep_wal_frame_decode(const uint8_t *data, size_t len, uint32_t max_payload, ep_wal_frame *out,
+                                     size_t *need);
+
+/* Walks a frame's records. Start with *pos = 0; returns 1 and the next
+ * record (a view), 0 at the end. The frame must come from ep_wal_frame_decode. */
+EP_API int ep_wal_frame_next(const ep_wal_frame *f, size_t *pos, ep_bytes *record);
+
+/* Checkpoint header (the CRC needs the payload: pass it whole). */
+EP_API void ep_checkpoint_header_encode(uint8_t out[EP_CHECKPOINT_HEADER_SIZE], uint64_t last_id,
+                                        const void *payload, size_t len);
+/* The header's fields only, before the payload is read: EP_ERR_EOF,
+ * EP_ERR_BAD_MAGIC, EP_ERR_BAD_VERSION, EP_ERR_LIMIT (payload_len above
+ * max_payload, 0 = EP_CHECKPOINT_MAX_PAYLOAD), EP_ERR_BAD_VALUE (flags). */
+EP_API ep_result ep_checkpoint_header_decode(const uint8_t *data, size_t len, uint64_t max_payload,
+                                             uint64_t *last_id, uint64_t *payload_len, uint32_t *crc);
+/* The CRC a checkpoint with this header and payload must carry. */
+EP_API uint32_t ep_checkpoint_crc(const uint8_t header[EP_CHECKPOINT_HEADER_SIZE], const void *payload, size_t len);
+/* A whole checkpoint file in memory: header, cap, payload present (bytes
+ * after it are refused: EP_ERR_CORRUPT), CRC. payload is a view. */
+EP_API ep_result ep_checkpoint_decode(const uint8_t *data, size_t len, uint64_t max_payload, uint64_t *last_id,
+                                      ep_bytes *payload);
+
+/* Record log. */
+EP_API void ep_recordlog_header_encode(uint8_t out[EP_RECORDLOG_HEADER_SIZE]);
+EP_API ep_result ep_recordlog_header_decode(const uint8_t *data, size_t len);
+EP_API ep_result ep_recordlog_frame_encode(ep_buf *out, const void *payload, size_t len);
+/* As ep_wal_frame_decode: EP_ERR_EOF (+ *need), EP_ERR_LIMIT, EP_ERR_CHECKSUM. */
+EP_API ep_result ep_recordlog_frame_decode(const uint8_t *data, size_t len, uint32_t max_payload, ep_bytes *payload,
+                                           size_t *size, size_t *need);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_WAL */
+#endif /* EP_CODEC_WAL_H */
+/* ---- end src/codec/codec_wal.h ---- */
+
+/* ---- begin src/codec/codec_resp.h ---- */
+/* codec_resp: the Redis protocol (RESP2 and RESP3) between bytes and values.
+ * Pure functions and one small parser object, no I/O.
+ *
+ * Encoding: replies of every RESP2/RESP3 type and commands (arrays of bulk
+ * strings, the form Redis writes to its AOF), appended to an ep_buf. Calls
+ * that take `proto` (2 or 3) write the RESP3 form for 3 and the RESP2 form
+ * Redis falls back to for 2 (a map becomes a flat array, a double a bulk
+ * string, a boolean an integer, null a null bulk).
+ *
+ * Decoding: an incremental, binary-safe command parser built for a server's
+ * input buffer. It parses in place: a command comes back as views into the
+ * caller's bytes (inline commands with quoted escapes are the one exception:
+ * those arguments are unescaped into the parser's scratch space). It keeps
+ * its progress inside a command between calls, so a 512 MiB argument that
+ * arrives in 4 KiB reads is scanned once, and it says how many bytes it needs
+ * before it can finish ("need more") apart from a protocol error with the
+ * byte offset. It allocates only for arguments that have really arrived,
+ * never for a count or a length announced by the peer.
+ *
+ * And a one-value reader for replies (a client's side, RESP2 and RESP3). */
+#ifndef EP_CODEC_RESP_H
+#define EP_CODEC_RESP_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Redis's own caps (proto-max-bulk-len, the multibulk count limit) and the
+ * inline line cap of this library. A parser config may lower them. */
+#define EP_RESP_MAX_BULK (512ull * 1024 * 1024)
+#define EP_RESP_MAX_ARGS (1024u * 1024)
+#define EP_RESP_MAX_INLINE ((size_t)64 * 1024 * 1024)
+
+/* The type byte of each RESP value. */
+typedef enum ep_resp_type {
+    EP_RESP_SIMPLE = '+',     /* simple string */
+    EP_RESP_ERROR = '-',      /* simple error */
+    EP_RESP_INTEGER = ':',
+    EP_RESP_BULK = '$',       /* bulk string (RESP2 null: length -1) */
+    EP_RESP_ARRAY = '*',      /* (RESP2 null: count -1) */
+    EP_RESP_NULL = '_',       /* RESP3 */
+    EP_RESP_BOOLEAN = '#',    /* RESP3 */
+    EP_RESP_DOUBLE = ',',     /* RESP3 */
+    EP_RESP_BIGNUM = '(',     /* RESP3 */
+    EP_RESP_BLOB_ERROR = '!', /* RESP3 */
+    EP_RESP_VERBATIM = '=',   /* RESP3: "txt:" or "mkd:" then the text */
+    EP_RESP_MAP = '%',        /* RESP3: count = pairs */
+    EP_RESP_SET = '~',        /* RESP3 */
+    EP_RESP_ATTRIBUTE = '|',  /* RESP3: count = pairs, then the value they describe */
+    EP_RESP_PUSH = '>'        /* RESP3 */
+} ep_resp_type;
+
+/* ---- numbers as Redis prints them -------------------------------------- */
+/* Enough for any double and any int64 in text, with the NUL. */
+#define EP_RESP_NUM_MAX 32
+/* Decimal int64; returns the length (no NUL written past it... one is). */
+EP_API size_t ep_resp_format_i64(int64_t v, char out[EP_RESP_NUM_MAX]);
+/* The shortest text that reads back as the same double ("1.5", "3",
+ * "0.1"), "inf", "-inf" and "nan" as Redis writes them. Returns the length. */
+EP_API size_t ep_resp_format_double(double d, char out[EP_RESP_NUM_MAX]);
+/* Redis's strict integer text (string2ll): optional '-', digits, no leading
+ * zeros, no '+', no spaces, in int64 range. 1 and *out, or 0. */
+EP_API int ep_resp_parse_i64(const uint8_t *s, size_t n, int64_t *out);
+
+/* ---- encoders ---------------------------------------------------------- */
+/* Each appends one value to b; an allocation failure sticks in b->err. */
+/* "+s\r\n" / "-s\r\n". CR and LF in s become spaces (as Redis does), so the
+ * reply always stays one line. An error text should start with its code
+ * ("ERR ...", "WRONGTYPE ..."). */
+EP_API void ep_resp_simple(ep_buf *b, ep_bytes s);
+EP_API void ep_resp_error(ep_buf *b, ep_bytes s);
+EP_API void ep_resp_integer(ep_buf *b, int64_t v);
+EP_API void ep_resp_bulk(ep_buf *b, ep_bytes s);
+/* Null: "$-1" in RESP2, "_" in RESP3. */
+EP_API void ep_resp_null(ep_buf *b, int proto);
+/* Null array (Redis's reply to a timed-out BLPOP ...): "*-1" / "_". */
+EP_API void ep_resp_null_array(ep_buf *b, int proto);
+/* Aggregate headers; the caller then appends n values (2n for a map). */
+EP_API void ep_resp_array(ep_buf *b, size_t n);
+EP_API void ep_resp_map(ep_buf *b, int proto, size_t pairs);   /* RESP2: array of 2n */
+EP_API void ep_resp_set(ep_buf *b, int proto, size_t n);       /* RESP2: array */
+EP_API void ep_resp_push(ep_buf *b, int proto, size_t n);      /* RESP2: array */
+EP_API void ep_resp_double(ep_buf *b, int proto, double d);    /* RESP2: bulk string */
+EP_API void ep_resp_boolean(ep_buf *b, int proto, int v);      /* RESP2: integer 1/0 */
+EP_API void ep_resp_bignum(ep_buf *b, int proto, ep_bytes digits); /* RESP2: bulk */
+EP_API void ep_resp_blob_error(ep_buf *b, int proto, ep_bytes s);  /* RESP2: simple error */
+/* Verbatim text with a 3-letter format ("txt", "mkd"). RESP2: bulk of s. */
+EP_API void ep_resp_verbatim(ep_buf *b, int proto, const char *format3, ep_bytes s);
+/* A command as Redis sends and logs it: "*argc" then each argument as a
+ * bulk string. Binary safe. */
+EP_API void ep_resp_write_command(ep_buf *b, size_t argc, const ep_bytes *argv);
+/* The number of bytes ep_resp_write_command appends (for sizing a batch). */
+EP_API size_t ep_resp_command_size(size_t argc, const ep_bytes *argv);
+
+/* ---- command parser ---------------------------------------------------- */
+#define EP_RESP_ACCEPT_INLINE 1u      /* "SET k v\r\n" lines (telnet, redis-cli pipes); servers want it */
+#define EP_RESP_ACCEPT_ANNOTATIONS 2u /* "#..." lines between commands (AOF "#TS:"), skipped */
+
+typedef struct ep_resp_parser_config {
+    uint32_t flags;          /* EP_RESP_ACCEPT_*; default INLINE */
+    uint64_t max_bulk;       /* one argument; default EP_RESP_MAX_BULK */
+    uint32_t max_args;       /* arguments in one command; default EP_RESP_MAX_ARGS */
+    size_t max_inline;       /* an inline line, without its end; default EP_RESP_MAX_INLINE */
+    const ep_allocator *alloc;
+} ep_resp_parser_config;
+
+typedef struct ep_resp_parser ep_resp_parser;
+
+/* One parsed command. argv[i] are views into the bytes given to the call
+ * (or the parser's scratch for unescaped inline arguments); they stay valid
+ * until the next call on the parser, as long as the caller keeps those bytes. */
+typedef struct ep_resp_command {
+    size_t argc;
+    const ep_bytes *argv;
+    size_t consumed;    /* bytes of the buffer this call used up: drop them */
+    size_t need;        /* EP_END only: the buffer must hold at least this many bytes
+                           (counted from its start) before the next call can progress */
+    int is_inline;      /* 1 if it came as an inline line */
+} ep_resp_command;
+
+EP_API void ep_resp_parser_config_init(ep_resp_parser_config *cfg);
+EP_API ep_result ep_resp_parser_create(const ep_resp_parser_config *cfg, ep_resp_parser **out);
+EP_API void ep_resp_parser_free(ep_resp_parser *p);
+/* Forget any partial command and a sticky error; the stream offset restarts at 0. */
+EP_API void ep_resp_parser_reset(ep_resp_parser *p);
+
+/* Parses the next command from buf[0..len).
+ *   EP_OK      out->argc >= 1 arguments, out->consumed bytes used.
+ *   EP_END     no complete command yet: out->consumed bytes may still be
+ *              dropped (empty lines, empty "*0" commands, annotations) and
+ *              out->need says how much the buffer must hold next time.
+ *   EP_ERR_PROTOCOL, EP_ERR_LIMIT  the bytes break the protocol or a cap;
+ *              ep_resp_parser_error() has the message (Redis's wording) and
+ *              the offset in the stream. The error sticks until reset.
+ *   EP_ERR_NOMEM
+ * Contract: the next call's buf starts where this one's did, plus
+ * out->consumed, and holds the same bytes there (the caller may move them,
+ * e.g. compact its buffer, and append more). */
+EP_API ep_result ep_resp_parse_command(ep_resp_parser *p, const uint8_t *buf, size_t len,
+                                       ep_resp_command *out);
+/* The offset in the stream (sum of everything consumed) of buf[0]. */
+EP_API uint64_t ep_resp_parser_offset(const ep_resp_parser *p);
+/* 1 while a command has started but is not complete (a truncated tail when
+ * the input ends here). */
+EP_API int ep_resp_parser_in_command(const ep_resp_parser *p);
+EP_API const ep_error *ep_resp_parser_error(const ep_resp_parser *p);
+
+/* ---- reply reader (one value at a time) --------------------------------- */
+/* One RESP value: scalars carry their payload; aggregates carry only their
+ * count, and the caller reads that many values (2x for maps and attributes)
+ * next. Views point into the caller's buffer. */
+typedef struct ep_resp_value {
+    ep_resp_type type;
+    int is_null;       /* RESP3 '_', RESP2 "$-1" / "*-1" */
+    int64_t integer;   /* INTEGER; BOOLEAN (0/1); aggregate count */
+    double dbl;        /* DOUBLE */
+    ep_bytes str;      /* SIMPLE, ERROR, BULK, BIGNUM, BLOB_ERROR, VERBATIM (without "txt:"), DOUBLE's text */
+    char format[4];    /* VERBATIM: "txt", "mkd" */
+} ep_resp_value;
+
+/* Reads one value from buf[0..len): EP_OK and *consumed, EP_END when more
+ * bytes are needed, EP_ERR_PROTOCOL / EP_ERR_LIMIT (bulk above max_bulk, an
+ * aggregate count above EP_RESP_MAX_ARGS * 2) with the offset in err. */
+EP_API ep_result ep_resp_read_value(const uint8_t *buf, size_t len, uint64_t max_bulk, ep_resp_value *out,
+                                    size_t *consumed, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_CODEC_RESP_H */
+/* ---- end src/codec/codec_resp.h ---- */
+
+/* ---- begin src/codec/lzf.h ---- */
+/* lzf: the LZF block format Redis uses for compressed RDB strings and
+ * quicklist nodes. Our own compressor and decompressor (format facts only).
+ * A block is a sequence of: a control byte c < 32 then c+1 literal bytes;
+ * or a back-reference: length l = c >> 5 (7 means add the next byte), then
+ * l + 2 bytes copied from ((c & 31) << 8 | next byte) + 1 bytes back (the
+ * ranges may overlap). No header: the uncompressed length travels beside. */
+#ifndef EP_LZF_H
+#define EP_LZF_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The compressor's hash table: the caller gives this many uint32_t of
+ * scratch (64 KiB), so compressing never allocates. Zero it once before
+ * the first call; later calls reuse it as it is (no clearing per string). */
+#define EP_LZF_WORK_ENTRIES (1u << 14)
+
+/* Compresses in[0..n) into out[0..cap). Returns the compressed size, or 0
+ * if it does not fit in cap (Redis stores such strings raw; with cap =
+ * n - 4 that is its rule "only if it saves more than 4 bytes"). */
+EP_API size_t ep_lzf_compress(const uint8_t *in, size_t n, uint8_t *out, size_t cap, uint32_t *work);
+
+/* Decompresses in[0..n) into exactly out_len bytes at out. EP_OK, or
+ * EP_ERR_CORRUPT if the block does not produce exactly out_len bytes or a
+ * back-reference points before the start: never a write outside out. */
+EP_API ep_result ep_lzf_decompress(const uint8_t *in, size_t n, uint8_t *out, size_t out_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_LZF_H */
+/* ---- end src/codec/lzf.h ---- */
+
+/* ---- begin src/codec/codec_rdb.h ---- */
+/* codec_rdb: the pieces of Redis's RDB format (../shared/spec/redis-formats.md
+ * B.1) between bytes and values. Pure functions, no I/O: length and string
+ * encodings (6/14/32/64-bit lengths, int8/16/32 strings, LZF), and walkers
+ * over the compact blobs Redis stores as one string (listpack, ziplist,
+ * intset, zipmap), each validated as it is walked and refusing rather than
+ * guessing. Plus the encoders a writer needs (lengths, strings with Redis's
+ * integer and LZF rules, listpacks, intsets). */
+#ifndef EP_CODEC_RDB_H
+#define EP_CODEC_RDB_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Opcodes (the byte before a record). */
+#define EP_RDB_OP_FUNCTION2 0xF5
+#define EP_RDB_OP_FUNCTION 0xF6   /* 7.0 release candidates */
+#define EP_RDB_OP_MODULE_AUX 0xF7
+#define EP_RDB_OP_IDLE 0xF8
+#define EP_RDB_OP_FREQ 0xF9
+#define EP_RDB_OP_AUX 0xFA
+#define EP_RDB_OP_RESIZEDB 0xFB
+#define EP_RDB_OP_EXPIRETIME_MS 0xFC
+#define EP_RDB_OP_EXPIRETIME 0xFD
+#define EP_RDB_OP_SELECTDB 0xFE
+#define EP_RDB_OP_EOF 0xFF
+
+/* Value types. */
+typedef enum ep_rdb_type {
+    EP_RDB_STRING = 0, EP_RDB_LIST = 1, EP_RDB_SET = 2, EP_RDB_ZSET = 3, EP_RDB_HASH = 4,
+    EP_RDB_ZSET_2 = 5, EP_RDB_MODULE = 6, EP_RDB_MODULE_2 = 7, EP_RDB_HASH_ZIPMAP = 9,
+    EP_RDB_LIST_ZIPLIST = 10, EP_RDB_SET_INTSET = 11, EP_RDB_ZSET_ZIPLIST = 12, EP_RDB_HASH_ZIPLIST = 13,
+    EP_RDB_LIST_QUICKLIST = 14, EP_RDB_STREAM_LISTPACKS = 15, EP_RDB_HASH_LISTPACK = 16,
+    EP_RDB_ZSET_LISTPACK = 17, EP_RDB_LIST_QUICKLIST_2 = 18, EP_RDB_STREAM_LISTPACKS_2 = 19
+} ep_rdb_type;
+
+/* The newest RDB version read (Redis 7.0 writes 10; 7.2 writes 11, which
+ * 7.0 refuses too). */
+#define EP_RDB_VERSION_MAX 10
+/* A string longer than this is refused before anything is allocated
+ * (Redis's proto-max-bulk-len default). */
+#define EP_RDB_MAX_STRING (512ull * 1024 * 1024)
+
+/* 1 if the type is one this codec reads into elements (not a stream or a
+ * module value). */
+EP_API int ep_rdb_type_known(int type);
+/* "string", "list", "set", "zset", "hash", "stream", "module" or "?". */
+EP_API const char *ep_rdb_type_kind(int type);
+
+/* ---- encoders ---------------------------------------------------------- */
+/* The shortest length form. */
+EP_API void ep_rdb_put_len(ep_buf *b, uint64_t v);
+/* A string as Redis writes it: int8/16/32 when the text is an integer that
+ * prints back the same and fits in 32 bits (at most 11 chars); else LZF if
+ * lzf_work is given (EP_LZF_WORK_ENTRIES uint32_t, zeroed once), the string
+ * is longer than 20 bytes and compressing saves more than 4; else raw. */
+EP_API void ep_rdb_put_string(ep_buf *b, ep_bytes s, uint32_t *lzf_work);
+/* Raw bytes with a length, no integer or LZF form (blobs). */
+EP_API void ep_rdb_put_raw(ep_buf *b, ep_bytes s);
+
+/* A listpack built element by element: ep_rdb_lp_begin, then _add for
+ * each element (strings that are integers are stored as integers, as
+ * Redis does), then _end, which fills the header. */
+EP_API void ep_rdb_lp_begin(ep_buf *b, size_t *mark);
+EP_API void ep_rdb_lp_add(ep_buf *b, ep_bytes s);
+EP_API void ep_rdb_lp_add_int(ep_buf *b, int64_t v);
+EP_API void ep_rdb_lp_end(ep_buf *b, size_t mark, size_t count);
+/* An intset of n values (sorted here; duplicates are the caller's error:
+ * EP_ERR_INVALID). */
+EP_API ep_result ep_rdb_intset_build(ep_buf *b, int64_t *vals, size_t n);
+
+/* ---- decoders ---------------------------------------------------------- */
+/* A length. *special = 1 for the 11xxxxxx forms (then *v is the kind:
+ * 0 int8, 1 int16, 2 int32, 3 LZF). EP_ERR_CORRUPT for an unknown first
+ * byte; EP_ERR_EOF if the cursor runs out. */
+EP_API ep_result ep_rdb_get_len(ep_cursor *c, uint64_t *v, int *special);
+/* A plain length (a special form is EP_ERR_CORRUPT). */
+EP_API ep_result ep_rdb_get_count(ep_cursor *c, uint64_t *v);
+/* A string: raw bytes come back as a view into the cursor's data; an
+ * integer form as its decimal text and an LZF form decompressed, both in
+ * scratch (reset first: a view from an earlier call on the same scratch
+ * dies). Lengths above cap are EP_ERR_LIMIT before any allocation. */
+EP_API ep_result ep_rdb_get_string(ep_cursor *c, ep_buf *scratch, uint64_t cap, ep_bytes *out);
+
+/* One element of a blob: a string (str) or an integer (is_int, num); use
+ * ep_rdb_elem_text for the text of either. */
+typedef struct ep_rdb_elem {
+    ep_bytes str;
+    int64_t num;
+    int is_int;
+} ep_rdb_elem;
+#define EP_RDB_NUM_TEXT 32 /* = EP_RESP_NUM_MAX */
+EP_API ep_bytes ep_rdb_elem_text(const ep_rdb_elem *e, char buf[EP_RDB_NUM_TEXT]);
+
+typedef enum ep_rdb_blob_kind {
+    EP_RDB_BLOB_LISTPACK = 1, EP_RDB_BLOB_ZIPLIST = 2, EP_RDB_BLOB_INTSET = 3, EP_RDB_BLOB_ZIPMAP = 4
+} ep_rdb_blob_kind;
+
+/* Walks a blob. init checks the header against the blob's size; next
+ * checks each element as it goes (lengths inside the blob, listpack
+ * back-lengths, ziplist prev-lengths, intset order) and, at the end, the
+ * terminator and the element count: EP_OK per element, EP_END once, or
+ * EP_ERR_CORRUPT. Element views point into the blob. */
+typedef struct ep_rdb_blob_iter {
+    const uint8_t *base, *p, *end;
+    uint64_t count;     /* from the header; UINT64_MAX if the header does not say */
+    uint64_t seen;
+    int kind;
+    uint32_t width;     /* intset */
+    size_t prev;        /* ziplist: the previous entry's size */
+    int64_t last;       /* intset: the previous value */
+} ep_rdb_blob_iter;
+
+EP_API ep_result ep_rdb_blob_init(ep_rdb_blob_iter *it, int kind, ep_bytes blob);
+EP_API ep_result ep_rdb_blob_next(ep_rdb_blob_iter *it, ep_rdb_elem *out);
+/* The element count the header claims (UINT64_MAX: unknown, walk to learn). */
+EP_API uint64_t ep_rdb_blob_count(const ep_rdb_blob_iter *it);
+
+/* Text forms of numbers as Redis stores them in listpacks and zset v1
+ * records: strict integer text, and a double from text ("inf", "-inf",
+ * "nan" included). 1 and *out, or 0. */
+EP_API int ep_rdb_parse_double(const uint8_t *s, size_t n, double *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_CODEC_RDB_H */
+/* ---- end src/codec/codec_rdb.h ---- */
+
+/* ---- begin src/codec/aof_build.h ---- */
+/* aof_build: one pure function per ember AOF record kind (ember-format.md
+ * §2.2, tags 1-35) that fills an ep_aof_record. The record is then encoded
+ * by ep_aof_encode / appended by ep_aof_append and applied by
+ * ep_keyspace_apply: build it once, log it and apply it, and the file and a
+ * keyspace kept beside it see the same record.
+ *
+ *   ep_aof_record rec;
+ *   ep_aof_rec_incrby(&rec, EP_LIT("visits"), 1);
+ *   ep_aof_append(w, &rec);
+ *   ep_keyspace_apply(ks, &rec, now_ms);
+ *
+ * The record holds views of the caller's bytes (key, value ...): keep them
+ * alive while it is used. Kinds with several elements (LPUSH values, ZADD
+ * pairs, HSET pairs, SADD/SREM/ZREM/HDEL members, BITOP keys) and VADD's
+ * vector are encoded into scratch, which the builder resets first: the
+ * record points into it until scratch is next changed or freed. A builder
+ * checks only what it must to build (NULL arguments, element counts); the
+ * format's own rules (UTF-8 keys, caps, negative EXPIRE) are checked by
+ * ep_aof_encode and the writer. EP_ERR_NOMEM when scratch cannot grow
+ * (scratch stays usable). Nothing here does I/O. */
+#ifndef EP_AOF_BUILD_H
+#define EP_AOF_BUILD_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* expire_ms < 0: no expiry (ember stores it relative: see ep_store for a
+ * clock-correct TTL). */
+EP_API ep_result ep_aof_rec_set(ep_aof_record *rec, ep_bytes key, ep_bytes value, int64_t expire_ms);
+EP_API ep_result ep_aof_rec_del(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_expire(ep_aof_record *rec, ep_bytes key, int64_t seconds);
+EP_API ep_result ep_aof_rec_pexpire(ep_aof_record *rec, ep_bytes key, int64_t ms);
+EP_API ep_result ep_aof_rec_pexpireat(ep_aof_record *rec, ep_bytes key, int64_t unix_ms);
+EP_API ep_result ep_aof_rec_persist(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_incr(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_decr(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_incrby(ep_aof_record *rec, ep_bytes key, int64_t delta);
+EP_API ep_result ep_aof_rec_decrby(ep_aof_record *rec, ep_bytes key, int64_t delta);
+/* The APPEND command. */
+EP_API ep_result ep_aof_rec_append(ep_aof_record *rec, ep_bytes key, ep_bytes value);
+EP_API ep_result ep_aof_rec_setrange(ep_aof_record *rec, ep_bytes key, int64_t offset, ep_bytes value);
+EP_API ep_result ep_aof_rec_setbit(ep_aof_record *rec, ep_bytes key, uint64_t offset, uint8_t bit);
+EP_API ep_result ep_aof_rec_bitop(ep_aof_record *rec, ep_buf *scratch, uint8_t op, ep_bytes dest,
+                                  const ep_bytes *keys, uint32_t n);
+EP_API ep_result ep_aof_rec_rename(ep_aof_record *rec, ep_bytes key, ep_bytes new_key);
+EP_API ep_result ep_aof_rec_copy(ep_aof_record *rec, ep_bytes source, ep_bytes destination, int replace);
+
+EP_API ep_result ep_aof_rec_lpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n);
+EP_API ep_result ep_aof_rec_rpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n);
+EP_API ep_result ep_aof_rec_lpop(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_rpop(ep_aof_record *rec, ep_bytes key);
+EP_API ep_result ep_aof_rec_lset(ep_aof_record *rec, ep_bytes key, int64_t index, ep_bytes value);
+EP_API ep_result ep_aof_rec_ltrim(ep_aof_record *rec, ep_bytes key, int64_t start, int64_t stop);
+EP_API ep_result ep_aof_rec_linsert(ep_aof_record *rec, ep_bytes key, int before, ep_bytes pivot, ep_bytes value);
+EP_API ep_result ep_aof_rec_lrem(ep_aof_record *rec, ep_bytes key, int64_t count, ep_bytes value);
+
+EP_API ep_result ep_aof_rec_zadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const double *scores,
+                                 const ep_bytes *members, uint32_t n);
+EP_API ep_result ep_aof_rec_zrem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_hset(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 const ep_bytes *values, uint32_t n);
+EP_API ep_result ep_aof_rec_hdel(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_hincrby(ep_aof_record *rec, ep_bytes key, ep_bytes field, int64_t delta);
+EP_API ep_result ep_aof_rec_sadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+EP_API ep_result ep_aof_rec_srem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n);
+
+EP_API ep_result ep_aof_rec_proto_set(ep_aof_record *rec, ep_bytes key, ep_bytes type_name, ep_bytes data,
+                                      int64_t expire_ms);
+EP_API ep_result ep_aof_rec_proto_register(ep_aof_record *rec, ep_bytes name, ep_bytes descriptor);
+/* vector: dim floats, stored little-endian into scratch. EP_ERR_LIMIT above
+ * EP_MAX_VECTOR_DIMS. */
+EP_API ep_result ep_aof_rec_vadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, ep_bytes element,
+                                 const float *vector, uint32_t dim, uint8_t metric, uint8_t quantization,
+                                 uint32_t connectivity, uint32_t expansion_add);
+EP_API ep_result ep_aof_rec_vrem(ep_aof_record *rec, ep_bytes key, ep_bytes element);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_AOF_BUILD_H */
+/* ---- end src/codec/aof_build.h ---- */
 
 /* ---- begin src/codec/codec_trailer.h ---- */
 /* codec_trailer: the snapshot trailer, bytes that ep_shard_snapshot puts
@@ -1127,7 +1781,13 @@ EP_API ep_result ep_aof_batch_begin(ep_aof_writer *w);
 EP_API ep_result ep_aof_batch_end(ep_aof_writer *w);
 
 /* One call per record kind (§2.2). Keys, members, fields, names must be
- * UTF-8 (EP_ERR_UTF8); values are raw bytes. expire_ms < 0 = no expiry. */
+ * UTF-8 (EP_ERR_UTF8); values are raw bytes. expire_ms < 0 = no expiry.
+ * Each is the codec's builder (codec/aof_build.h, ep_aof_rec_<kind>) then
+ * ep_aof_append. To keep your own ep_keyspace in step with the file, build
+ * the record once and hand it to both:
+ *   ep_aof_rec_hincrby(&rec, key, field, 1);
+ *   if (ep_aof_append(w, &rec) == EP_OK) ep_keyspace_apply(ks, &rec, now_ms);
+ * (ep_store, recover/store.h, does exactly that for you.) */
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms);
 EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key);
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds);
@@ -1207,6 +1867,17 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
 EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec);
 EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out);
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r);
+/* Salvage (repair tools): after next returned a damage error (CRC, tag,
+ * cap, UTF-8, value, decryption, a record cut short before valid ones),
+ * looks for the next offset where a complete record with a valid CRC (or
+ * GCM tag) starts, over the whole rest of the file, and goes on reading
+ * there: EP_OK and *resume_offset (the damage is [error offset, resume)).
+ * EP_END and *resume_offset = the file's size if nothing valid follows.
+ * Record indexes go on counting good records only. EP_ERR_STATE if the
+ * reader is not stopped at an error; I/O and memory errors are returned as
+ * they are (never skipped). A record found this way passed its CRC but might
+ * still be one a damaged length had hidden: the caller decides to keep it. */
+EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset);
 EP_API void ep_aof_reader_close(ep_aof_reader *r);
 
 #ifdef __cplusplus
@@ -1434,6 +2105,710 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shar
 #endif /* EP_SNAPSHOT_H */
 /* ---- end src/file/snapshot.h ---- */
 
+/* ---- begin src/file/checkpoint.h ---- */
+/* checkpoint: a whole-state snapshot file for the WAL (layout in
+ * codec_wal.h): magic, version, the last WAL id it covers, the payload
+ * length and a CRC over all of it.
+ *
+ * ep_checkpoint_write is always durable: it writes <path>.<16 hex>.tmp (a
+ * name from OS randomness, created exclusively, so two writers never share
+ * one), syncs it, closes it, renames it over path and syncs the directory.
+ * When it returns EP_OK the new checkpoint survives power loss; on any error
+ * before the rename the old file is untouched and the tmp file is removed;
+ * an error from the final directory sync means "not proven durable" (the
+ * rename may or may not survive a power loss). Stale tmp files of the same
+ * path (a crash mid-write) are swept first: one writer per checkpoint path.
+ *
+ * ep_checkpoint_read checks the header, the cap (before allocating), that
+ * the file is exactly header + payload, and the CRC; truncation or any
+ * damage is an error (there is no best-effort mode for a checkpoint). */
+#ifndef EP_CHECKPOINT_H
+#define EP_CHECKPOINT_H
+
+
+#ifndef EP_NO_WAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_checkpoint_config {
+    ep_vfs *vfs;                /* NULL: the OS file system */
+    const ep_allocator *alloc;  /* NULL: default */
+    uint64_t max_payload;       /* read cap; 0 = EP_CHECKPOINT_MAX_PAYLOAD (256 MiB) */
+} ep_checkpoint_config;
+
+EP_API void ep_checkpoint_config_init(ep_checkpoint_config *cfg);
+
+/* cfg may be NULL (defaults). */
+EP_API ep_result ep_checkpoint_write(const ep_checkpoint_config *cfg, const char *path, uint64_t last_id,
+                                     const void *payload, size_t len, ep_error *err);
+/* *payload is allocated (free with ep_free(cfg->alloc, ...)); NULL when len is 0.
+ * EP_ERR_NOT_FOUND if there is no file. */
+EP_API ep_result ep_checkpoint_read(const ep_checkpoint_config *cfg, const char *path, uint64_t *last_id,
+                                    uint8_t **payload, size_t *len, ep_error *err);
+/* The header alone (for tools): last id and payload length, CRC not checked. */
+EP_API ep_result ep_checkpoint_stat(const ep_checkpoint_config *cfg, const char *path, uint64_t *last_id,
+                                    uint64_t *payload_len, ep_error *err);
+/* Removes <path>.<16 hex>.tmp files left by crashed writes; *removed may be NULL. */
+EP_API ep_result ep_checkpoint_sweep(const ep_checkpoint_config *cfg, const char *path, size_t *removed,
+                                     ep_error *err);
+
+/* The durable replace under the checkpoint: the parts, concatenated, become
+ * path's content (unique tmp -> sync -> close -> rename -> sync dir). */
+EP_API ep_result ep_atomic_write(ep_vfs *vfs, const char *path, const ep_bytes *parts, size_t nparts, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_WAL */
+#endif /* EP_CHECKPOINT_H */
+/* ---- end src/file/checkpoint.h ---- */
+
+/* ---- begin src/file/wal.h ---- */
+/* wal: a generic segmented write-ahead log of opaque byte records in one
+ * directory (layouts in codec_wal.h). Records get ids 1, 2, 3 ... (or from
+ * cfg.first_id in an empty directory), contiguous across segments and across
+ * reopen. Segments are wal_<segment id, 20 digits>.log, parsed numerically.
+ *
+ *   ep_wal_config cfg; ep_wal_config_init(&cfg);
+ *   ep_wal_open("data/wal", &cfg, &w, &err);     // create or resume; repairs the tail
+ *   ep_wal_append(w, bytes, len, &id);             // appended: in our buffer
+ *   ep_wal_flush(w);                               // flushed: handed to the OS
+ *   ep_wal_sync(w);                                // synced: survives power loss
+ *   ep_wal_close(w);
+ *
+ * What a successful return guarantees:
+ *   append / append_batch  the record(s) have their ids and sit in the
+ *                          writer's buffer (or the OS, by the flush policy).
+ *                          Nothing survives a crash yet.
+ *   flush                  every appended byte was handed to the OS: it
+ *                          survives a crash of this process (not power loss)
+ *                          and readers see it. A visibility boundary, not a
+ *                          durability guarantee.
+ *   sync / sync_to(id)     every record up to the id (sync: everything
+ *                          appended before the call) survives power loss:
+ *                          fdatasync of the segment (segments sealed by
+ *                          rotation were synced when they were sealed) and a
+ *                          directory sync when a segment was created,
+ *                          renamed or removed since the last one.
+ *   append_durable         append + sync_to(its id), sharing one fsync with
+ *                          concurrent callers (group commit).
+ *   close                  flush + sync + release the lock (durable close).
+ *
+ * append_batch is atomic: the n records go into one frame under one CRC, so
+ * after a crash all of them are there or none.
+ *
+ * A failed write, a failed segment creation or a failed sync poisons the
+ * handle: every later call returns EP_ERR_POISONED (ep_wal_error keeps the
+ * first failure) and fsync is never retried (after a writeback error the
+ * kernel may have dropped the dirty pages). Close it and open again: open
+ * repairs the tail by truncating the torn last frame and syncing (no copy).
+ *
+ * One writer per directory: open takes a kernel lock on <dir>/wal.lock
+ * through the vfs (flock / LockFileEx; it dies with the process, a stale
+ * file blocks nobody). A second writer gets EP_ERR_LOCKED with the path.
+ *
+ * Threads: every call takes the handle's mutex, so one handle may be shared.
+ * Durable appends from many threads share fsyncs: the first waiter becomes
+ * the leader, flushes, and syncs without the mutex while the others append
+ * into the buffer and wait on the durable watermark; when the sync returns
+ * every waiter whose id it covers returns. A failed sync fails every waiter
+ * and poisons. No vfs call on the handle ever runs concurrently with
+ * another. Under EP_NO_THREADS the handle is single-threaded.
+ *
+ * Allocates: the handle, its buffer (buffer_bytes, or one larger frame), the
+ * list of segments (16 bytes each) and the read buffer used at open. */
+#ifndef EP_WAL_H
+#define EP_WAL_H
+
+
+#ifndef EP_NO_WAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EP_WAL_LOCK_NAME "wal.lock"
+
+typedef enum ep_wal_flush_policy {
+    EP_WAL_FLUSH_EVERY_APPEND = 0, /* hand each append call's bytes to the OS */
+    EP_WAL_FLUSH_EVERY_N = 1,      /* when flush_every_bytes are buffered */
+    EP_WAL_FLUSH_INTERVAL = 2,     /* on an append or ep_wal_tick once flush_interval_ms passed */
+    EP_WAL_FLUSH_MANUAL = 3        /* only when the buffer is full, on flush/sync/rotate/close */
+} ep_wal_flush_policy;
+
+typedef enum ep_wal_mode {
+    EP_WAL_STRICT = 0,      /* any damage, truncation or hole is an error */
+    EP_WAL_BEST_EFFORT = 1  /* also accept a torn last frame / torn header of the final segment */
+} ep_wal_mode;
+
+/* Observers run on the caller's thread with the handle's mutex held: they
+ * must not call back into the handle. Any may be NULL. */
+typedef struct ep_wal_observer {
+    void *user;
+    void (*on_append)(void *user, uint64_t first_id, uint64_t count, uint64_t bytes);
+    void (*on_flush)(void *user, uint64_t last_id, uint64_t bytes);
+    void (*on_sync)(void *user, uint64_t durable_id);
+    void (*on_rotate)(void *user, uint64_t old_segment, uint64_t new_segment, uint64_t first_id);
+    /* Before truncation removes (or recycles) a segment: return 0 to veto,
+     * which stops the truncation there (the older segments already removed
+     * stay removed; no hole is ever left). */
+    int (*on_before_remove)(void *user, uint64_t segment_id, uint64_t last_id);
+} ep_wal_observer;
+
+typedef struct ep_wal_config {
+    ep_vfs *vfs;                   /* NULL: the OS file system */
+    const ep_allocator *alloc;     /* NULL: default */
+    uint64_t segment_bytes;        /* rotate before a frame would pass this; default 64 MiB, min 64 */
+    uint64_t segment_max_age_ms;   /* rotate a segment older than this (checked on append/tick); 0 = never */
+    size_t buffer_bytes;           /* default 64 KiB; 0 = write each frame at once */
+    ep_wal_flush_policy flush;     /* default EP_WAL_FLUSH_MANUAL */
+    uint64_t flush_every_bytes;    /* EVERY_N: default 64 KiB */
+    uint64_t flush_interval_ms;    /* INTERVAL: default 1000 */
+    uint64_t preallocate_bytes;    /* reserve each new segment to this size (real blocks); 0 = none */
+    size_t recycle_segments;       /* keep up to this many truncated segments for reuse; 0 = remove them */
+    int repair_tail;               /* also cut a damaged (not just torn) tail of the final segment at
+                                      open when no valid frame follows it (garbage after power loss).
+                                      Opt-in: the damaged frame may have been acknowledged. */
+    uint32_t max_record;           /* 0 = EP_WAL_MAX_RECORD */
+    uint64_t first_id;             /* id of the first record of an empty directory; default 1 */
+    int no_create;                 /* non-zero: EP_ERR_NOT_FOUND instead of creating the directory */
+    uint64_t (*clock_ms)(void *user); /* monotonic ms for INTERVAL and age; NULL: the OS clock */
+    void *clock_user;
+    ep_wal_observer observer;
+} ep_wal_config;
+
+typedef struct ep_wal ep_wal;
+
+typedef struct ep_wal_stats {
+    uint64_t next_id;          /* id the next record gets */
+    uint64_t last_id;          /* last id appended (next_id - 1) */
+    uint64_t flushed_id;       /* last id handed to the OS */
+    uint64_t durable_id;       /* last id known durable */
+    uint64_t first_segment;    /* oldest segment id in the directory */
+    uint64_t segment_id;       /* the segment appended to */
+    uint64_t segments;         /* segments in the directory */
+    uint64_t segment_bytes;    /* bytes of the current segment (buffered included) */
+    uint64_t syncs;            /* fsyncs of segment files made */
+    uint64_t group_waits;      /* durable appends satisfied by another caller's sync */
+    uint64_t repaired_bytes;   /* tail bytes cut off at open */
+    uint64_t recycled;         /* segments reused from the pool */
+} ep_wal_stats;
+
+EP_API void ep_wal_config_init(ep_wal_config *cfg);
+/* cfg may be NULL (defaults). err receives the detail when open fails. */
+EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal **out, ep_error *err);
+/* Flushes, trims preallocation, syncs, releases the lock and frees; w is
+ * gone even on error. A poisoned handle is just released, and close returns
+ * EP_ERR_POISONED: what was still buffered is lost. */
+EP_API ep_result ep_wal_close(ep_wal *w);
+EP_API const ep_error *ep_wal_error(const ep_wal *w);
+EP_API void ep_wal_stats_get(ep_wal *w, ep_wal_stats *out);
+
+/* id (may be NULL) receives the record's id. */
+EP_API ep_result ep_wal_append(ep_wal *w, const void *data, size_t len, uint64_t *id);
+/* n >= 1 records in one atomic frame; first_id receives the first id. */
+EP_API ep_result ep_wal_append_batch(ep_wal *w, const ep_bytes *records, size_t n, uint64_t *first_id);
+EP_API ep_result ep_wal_flush(ep_wal *w);
+EP_API ep_result ep_wal_sync(ep_wal *w);
+/* Returns once every record up to id is durable (group commit). */
+EP_API ep_result ep_wal_sync_to(ep_wal *w, uint64_t id);
+EP_API ep_result ep_wal_append_durable(ep_wal *w, const void *data, size_t len, uint64_t *id);
+/* Flush by interval and rotate by age without an append; cheap. */
+EP_API ep_result ep_wal_tick(ep_wal *w);
+/* Seals the current segment (flush, trim, sync) and starts the next one. */
+EP_API ep_result ep_wal_rotate(ep_wal *w);
+
+/* Removes, oldest first, every segment whose records all have ids <= upto
+ * (never the current one), asking on_before_remove first and stopping at a
+ * veto or at the first segment not covered; then syncs the directory.
+ * With recycle_segments, covered segments go to the pool instead. */
+EP_API ep_result ep_wal_truncate_prefix(ep_wal *w, uint64_t upto, size_t *removed);
+
+typedef struct ep_wal_publish_result {
+    uint64_t checkpoint_id;    /* the checkpoint's last id */
+    uint64_t marker_id;        /* id of the marker record */
+    size_t removed;            /* segments removed (or recycled) */
+} ep_wal_publish_result;
+
+/* The publish protocol: (1) the checkpoint (state as of ids <= last_id, which
+ * must be <= the last appended id) written durably to ckpt_path (tmp, sync,
+ * rename, directory sync); (2) the marker record (bytes of the caller's
+ * choosing, e.g. the checkpoint's name and id) appended; (3) sync; (4) the
+ * segments the checkpoint covers removed oldest first, with the veto, and
+ * the directory synced. A failure before (3) completes removes nothing;
+ * every crash point leaves a recoverable directory. out may be NULL. */
+EP_API ep_result ep_wal_publish(ep_wal *w, const char *ckpt_path, uint64_t last_id, const void *state,
+                                size_t state_len, const void *marker, size_t marker_len,
+                                ep_wal_publish_result *out);
+
+/* ---- reading ------------------------------------------------------------------ */
+
+typedef enum ep_wal_seg_end {
+    EP_WAL_SEG_CLEAN = 0,     /* the last frame ends at the end of the file */
+    EP_WAL_SEG_ZEROS = 1,     /* zero padding (preallocation) from valid_bytes to the end */
+    EP_WAL_SEG_TORN = 2,      /* a torn last frame after valid_bytes (final segment, best effort) */
+    EP_WAL_SEG_SHORT = 3,     /* shorter than its header or a torn header (final segment, best effort) */
+    EP_WAL_SEG_ERROR = 4      /* damage: see the error */
+} ep_wal_seg_end;
+
+typedef struct ep_wal_segment_info {
+    uint64_t segment_id;      /* from the file name (the header must agree) */
+    uint64_t first_id;        /* header's first id (0 when SHORT) */
+    uint64_t last_id;         /* last record id, first_id - 1 if none */
+    uint64_t records;
+    uint64_t frames;
+    uint64_t file_bytes;
+    uint64_t valid_bytes;     /* end of the last valid frame (or of the header) */
+    ep_wal_seg_end end;
+} ep_wal_segment_info;
+
+/* Called once per record in id order; return EP_OK to go on, EP_END to stop
+ * cleanly, or an error to abort with it. data is valid during the call. */
+typedef ep_result (*ep_wal_record_fn)(void *user, uint64_t id, const uint8_t *data, size_t len);
+
+typedef struct ep_wal_read_config {
+    ep_vfs *vfs;                /* NULL: the OS file system */
+    const ep_allocator *alloc;  /* NULL: default */
+    ep_wal_mode mode;           /* default EP_WAL_STRICT */
+    uint64_t after_id;          /* deliver only ids > after_id (a checkpoint's id); default 0 */
+    uint64_t ceiling;           /* deliver only ids <= ceiling, and stop reading there; 0 = none */
+    uint32_t max_record;        /* 0 = EP_WAL_MAX_RECORD */
+    size_t read_bytes;          /* read buffer; default 256 KiB (grows to one frame, at most max_record) */
+} ep_wal_read_config;
+
+typedef struct ep_wal_replay_info {
+    uint64_t segments;
+    uint64_t first_id;          /* first id in the WAL (0 if it has no segment) */
+    uint64_t last_id;           /* last valid id seen (first_id - 1 if none); stops at the ceiling */
+    uint64_t delivered;         /* records passed to the callback */
+    uint64_t last_delivered;    /* id of the last one (after_id if none) */
+    ep_wal_seg_end end;         /* how the final segment ended */
+    uint64_t tail_bytes;        /* TORN / SHORT / ZEROS: bytes after the valid end */
+} ep_wal_replay_info;
+
+EP_API void ep_wal_read_config_init(ep_wal_read_config *cfg);
+
+/* "wal_%020llu.log" for segment id into out. */
+EP_API ep_result ep_wal_segment_name(uint64_t segment_id, char *out, size_t cap);
+/* 1 and the id if name is a segment name (digits parsed numerically, any
+ * count from 1 to 20), else 0. */
+EP_API int ep_wal_parse_segment_name(const char *name, uint64_t *segment_id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_WAL */
+#endif /* EP_WAL_H */
+/* ---- end src/file/wal.h ---- */
+
+/* ---- begin src/file/recordlog.h ---- */
+/* recordlog: a single-file log of opaque byte records (durability's
+ * recordlog; layout in codec_wal.h): a 16-byte header, then frames of
+ * len u32 | crc u32 (over len and payload) | payload. Records are numbered
+ * 1, 2, 3 ... by position.
+ *
+ * Writer: append < flush < sync exactly as the WAL (wal.h); one writer per
+ * file through the vfs lock on the file itself. Open validates the header
+ * of an existing file and repairs a torn last record by truncating it and
+ * syncing (no copy); damage followed by valid records is refused and the
+ * file left as it is; repair_tail also cuts a damaged (not just torn) tail
+ * when nothing valid follows it. A failed write or sync poisons the handle.
+ * close = flush + sync.
+ *
+ * Reader: ep_recordlog_read streams every record through a callback with
+ * one read buffer (grown to the largest record, at most max_record).
+ * Strict: any truncation is an error. Best effort: a torn last record and a
+ * file shorter than its header are a clean end; a CRC mismatch, a length
+ * over the cap, and damage followed by a valid record are errors in both. */
+#ifndef EP_RECORDLOG_H
+#define EP_RECORDLOG_H
+
+
+#ifndef EP_NO_WAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_recordlog_config {
+    ep_vfs *vfs;                  /* NULL: the OS file system */
+    const ep_allocator *alloc;    /* NULL: default */
+    size_t buffer_bytes;          /* default 64 KiB */
+    ep_wal_flush_policy flush;    /* EVERY_APPEND, EVERY_N or MANUAL (INTERVAL acts as MANUAL) */
+    uint64_t flush_every_bytes;   /* EVERY_N: default 64 KiB */
+    int repair_tail;              /* see above */
+    ep_wal_mode mode;             /* reading: default EP_WAL_STRICT */
+    uint32_t max_record;          /* 0 = EP_RECORDLOG_MAX_RECORD (64 MiB) */
+} ep_recordlog_config;
+
+typedef struct ep_recordlog ep_recordlog;
+
+typedef struct ep_recordlog_info {
+    uint64_t records;
+    uint64_t file_bytes;
+    uint64_t valid_bytes;
+    ep_wal_seg_end end;           /* CLEAN, TORN or SHORT (as for WAL segments) */
+} ep_recordlog_info;
+
+EP_API void ep_recordlog_config_init(ep_recordlog_config *cfg);
+EP_API ep_result ep_recordlog_open(const char *path, const ep_recordlog_config *cfg, ep_recordlog **out,
+                                   ep_error *err);
+/* index (may be NULL) receives the record's number (1-based). */
+EP_API ep_result ep_recordlog_append(ep_recordlog *log, const void *data, size_t len, uint64_t *index);
+EP_API ep_result ep_recordlog_flush(ep_recordlog *log);
+EP_API ep_result ep_recordlog_sync(ep_recordlog *log);
+/* Flush + sync, unlock, free; the handle is gone even on error
+ * (EP_ERR_POISONED if it was poisoned: what was buffered is lost). */
+EP_API ep_result ep_recordlog_close(ep_recordlog *log);
+EP_API const ep_error *ep_recordlog_error(const ep_recordlog *log);
+EP_API void ep_recordlog_info_get(const ep_recordlog *log, ep_recordlog_info *out);
+
+/* fn gets (user, number, bytes, len) per record; EP_END from fn stops. */
+EP_API ep_result ep_recordlog_read(const char *path, const ep_recordlog_config *cfg, ep_wal_record_fn fn, void *user,
+                                   ep_recordlog_info *info, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_WAL */
+#endif /* EP_RECORDLOG_H */
+/* ---- end src/file/recordlog.h ---- */
+
+/* ---- begin src/file/probe.h ---- */
+/* probe: what a path is, told by content (never by its name alone): an
+ * ember AOF or snapshot (with the header's version, shard and count), a
+ * directory of ember shards, or a kind reserved for the WAL and Redis parts.
+ * Tools use it to pick a reader; it reads at most EP_PROBE_HEAD_SIZE bytes
+ * of a file and lists a directory once. Allocates nothing.
+ *
+ *   ep_probe_info pi;
+ *   if (ep_probe_path(NULL, "data/shard-0.aof", &pi, &err) == EP_OK)
+ *       printf("%s v%u\n", ep_probe_kind_name(pi.kind), (unsigned)pi.version);
+ *
+ * Adding a kind: a member below, its name in ep_probe_kind_name, and a line
+ * in the file detectors (by the first bytes) or the directory detectors (by
+ * the names inside) in probe.c. */
+#ifndef EP_PROBE_H
+#define EP_PROBE_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The numbers are stable (tools print them in JSON); gaps leave room per family. */
+typedef enum ep_probe_kind {
+    EP_PROBE_UNKNOWN = 0,          /* a file no detector recognises */
+    EP_PROBE_EMPTY = 1,            /* a file of 0 bytes */
+    EP_PROBE_DIR = 2,              /* a directory holding nothing a detector recognises */
+    EP_PROBE_EMBER_AOF = 10,       /* "EAOF" + version */
+    EP_PROBE_EMBER_SNAPSHOT = 11,  /* "ESNP" + version + shard + count */
+    EP_PROBE_EMBER_DIR = 12,       /* a directory with shard-{id}.snap / shard-{id}.aof */
+    /* Reserved for the WAL part. */
+    EP_PROBE_WAL_SEGMENT = 20,
+    EP_PROBE_WAL_CHECKPOINT = 21,
+    EP_PROBE_RECORD_LOG = 22,
+    EP_PROBE_WAL_DIR = 23,
+    /* Reserved for the Redis part. */
+    EP_PROBE_REDIS_RDB = 30,
+    EP_PROBE_REDIS_AOF = 31,       /* RESP commands */
+    EP_PROBE_REDIS_AOF_DIR = 32    /* appendonlydir/ with a manifest */
+} ep_probe_kind;
+
+/* Bytes of a file's start that the probe reads and keeps. */
+#define EP_PROBE_HEAD_SIZE 64
+
+typedef struct ep_probe_info {
+    ep_probe_kind kind;
+    int is_dir;
+    uint64_t size;            /* file: its size in bytes; directory: 0 */
+    uint32_t version;         /* the header's format version (0: none read) */
+    int header_ok;            /* the header is complete and its version one this library reads */
+    int encrypted;            /* header_ok and an encrypted version (ember v3) */
+    uint16_t shard_id;        /* snapshot: from the header; EMBER_DIR: the lowest shard found */
+    uint32_t entry_count;     /* snapshot: the header's entry count */
+    uint32_t shard_count;     /* EMBER_DIR: distinct shard ids with a .snap or an .aof */
+    size_t head_len;          /* file: bytes in head */
+    uint8_t head[EP_PROBE_HEAD_SIZE];
+} ep_probe_info;
+
+/* Classifies a file from its first n bytes (head) and its size. Never fails
+ * on any bytes; EP_ERR_INVALID_ARG only for a NULL out or head with n > 0. */
+EP_API ep_result ep_probe_bytes(const uint8_t *head, size_t n, uint64_t size, ep_probe_info *out);
+
+/* Probes path on vfs (NULL: the OS): a directory if vfs->list accepts it,
+ * else a file. EP_ERR_NOT_FOUND if neither exists; other vfs errors as
+ * they come (err has the detail). */
+EP_API ep_result ep_probe_path(ep_vfs *vfs, const char *path, ep_probe_info *out, ep_error *err);
+
+/* "ember_aof", "ember_snapshot", "ember_dir", "empty", "dir", "unknown",
+ * "wal_segment" ... (lower case, stable). */
+EP_API const char *ep_probe_kind_name(ep_probe_kind kind);
+
+/* 1 and *id if name is "shard-{id}.{ext}" with id a decimal u16 without
+ * sign or leading zeros (as ember names them), else 0. ext without the dot. */
+EP_API int ep_probe_shard_name(const char *name, const char *ext, uint16_t *id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_PROBE_H */
+/* ---- end src/file/probe.h ---- */
+
+/* ---- begin src/file/repair.h ---- */
+/* repair: a damaged ember AOF made readable again, the way an operator
+ * wants it at 3 a.m. (redis-check-aof --fix, with more care):
+ *
+ *   - a torn tail (the last record cut short by a crash) is trimmed;
+ *   - damage before the end (CRC mismatch, garbage, a record cut short with
+ *     valid ones after it) refuses unless force is set; then everything from
+ *     the first damage on is dropped, or with salvage only the damaged
+ *     regions are, keeping the intact records after each;
+ *   - the report says which regions (offset, bytes, records before) and how
+ *     many intact records and bytes are dropped, before anything is written.
+ *
+ * Crash-safe: a byte-identical backup goes to backup_path first (written as
+ * backup_path.tmp, synced, renamed, directory synced), then the repaired file
+ * is written as path.repair.tmp (header and kept records copied verbatim, so
+ * encrypted records stay as they were), synced, renamed over path and the
+ * directory synced. At any crash path is the old file or the new one. The
+ * AOF's writer lock is held throughout: a running writer makes it refuse
+ * with EP_ERR_LOCKED. Allocates a copy buffer and the list of kept runs. */
+#ifndef EP_REPAIR_H
+#define EP_REPAIR_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One damaged region of the file. */
+typedef struct ep_aof_repair_region {
+    uint64_t offset;  /* its first byte */
+    uint64_t bytes;   /* up to the next valid record, or to the end */
+    uint64_t index;   /* good records before it */
+    int torn;         /* the final record cut short (a crash in a write), nothing valid after it */
+    ep_error error;   /* what the reader found at offset */
+} ep_aof_repair_region;
+
+typedef enum ep_aof_repair_action {
+    EP_REPAIR_NOTHING = 0,  /* the file is clean */
+    EP_REPAIR_TRIM = 1,     /* cut from the first damage to the end (a torn tail; or forced) */
+    EP_REPAIR_SALVAGE = 2,  /* cut the damaged regions out, keep the intact records after them */
+    EP_REPAIR_REFUSED = 3   /* damage before the end and no force: nothing written */
+} ep_aof_repair_action;
+
+typedef struct ep_aof_repair_config {
+    ep_vfs *vfs;                /* NULL: the OS */
+    const ep_allocator *alloc;  /* NULL: default */
+    const ep_key *key;          /* for v3 files (their records are checked, then copied as they are) */
+    int force;                  /* drop damage that is not a torn tail */
+    int salvage;                /* with force: keep intact records after damaged regions */
+    int dry_run;                /* scan and report, write nothing */
+    const char *backup_path;    /* where the untouched copy goes; must not exist. Needed unless dry_run */
+    /* Optional: each damaged region as it is found, and scan progress in bytes. */
+    void (*on_region)(void *user, const ep_aof_repair_region *region);
+    void (*on_progress)(void *user, uint64_t done, uint64_t total);
+    void *user;
+} ep_aof_repair_config;
+
+typedef struct ep_aof_repair_report {
+    ep_aof_repair_action action;
+    int written;              /* the repaired file and the backup are in place and durable */
+    uint8_t version;          /* the file's format version (kept) */
+    uint64_t file_size;       /* before */
+    uint64_t new_size;        /* after (or would be, for dry_run and refused) */
+    uint64_t records_before;  /* intact records before the first damage */
+    uint64_t good_offset;     /* the end of the last of them */
+    uint64_t regions;         /* damaged regions, a torn tail included */
+    uint64_t damaged_bytes;   /* bytes in them */
+    uint64_t records_after;   /* intact records after the first damage */
+    uint64_t bytes_after;     /* their bytes */
+    uint64_t records_kept;    /* in the new file */
+    uint64_t records_dropped; /* intact records not in it (records_after unless salvage) */
+    uint64_t bytes_dropped;   /* file_size - new_size */
+    ep_error first_damage;    /* code EP_OK if none */
+} ep_aof_repair_report;
+
+EP_API void ep_aof_repair_config_init(ep_aof_repair_config *cfg);
+/* EP_OK: clean, repaired, or (dry_run) planned; the report says which.
+ * EP_ERR_CORRUPT: refused (report filled). EP_ERR_LOCKED: a writer holds
+ * the file. EP_ERR_EXISTS: backup_path exists. Header problems as the
+ * reader's open gives them; I/O errors as they come (the file is then as
+ * it was, or already the repaired one if the failure was the final
+ * directory sync). */
+EP_API ep_result ep_aof_repair(const char *path, const ep_aof_repair_config *cfg, ep_aof_repair_report *out,
+                               ep_error *err);
+EP_API const char *ep_aof_repair_action_name(ep_aof_repair_action a);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_REPAIR_H */
+/* ---- end src/file/repair.h ---- */
+
+/* ---- begin src/file/rdb.h ---- */
+/* rdb: Redis RDB files (dump.rdb, an AOF's base). A streaming reader that
+ * walks a file through a visitor, record by record and element by
+ * element, in memory bounded by the largest single string (never by the
+ * file), checking the CRC-64 trailer; and a writer that publishes a file
+ * atomically (tmp, sync, rename, directory sync) that redis-server 7.0
+ * loads. Formats: ../shared/spec/redis-formats.md B.1 and C. */
+#ifndef EP_RDB_H
+#define EP_RDB_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- reader ------------------------------------------------------------ */
+
+typedef struct ep_rdb_reader_config {
+    ep_vfs *vfs;               /* NULL: the OS */
+    const ep_allocator *alloc;
+    size_t chunk_size;         /* bytes per read; default 1 MiB */
+    uint64_t max_string;       /* longest string or blob; default EP_RDB_MAX_STRING */
+    int skip_crc;              /* 1: do not verify the trailer (it is still read) */
+} ep_rdb_reader_config;
+EP_API void ep_rdb_reader_config_init(ep_rdb_reader_config *cfg);
+
+/* The key being visited. expire_ms is absolute (Unix ms), -1 for none; a
+ * seconds expiry (0xFD) is converted. idle / freq: -1 if the file has none. */
+typedef struct ep_rdb_key {
+    uint64_t db;
+    ep_bytes key;
+    int type;                  /* ep_rdb_type: the encoding in the file */
+    const char *kind;          /* "string", "list", "set", "zset", "hash", "stream", "module" */
+    int64_t expire_ms;
+    int64_t idle;
+    int freq;
+    uint64_t offset;           /* of the key's first byte (its expiry or type) in the file */
+} ep_rdb_key;
+
+/* Callbacks; any may be NULL. A non-zero return stops the read, and
+ * ep_rdb_read returns it. Views (ep_bytes) last until the callback returns.
+ * For each key: key_begin, then element for every element (string: a =
+ * value; list and set: a; hash: a = field, b = value; zset: a = member,
+ * score), then key_end. A stream or module value is walked to its end and
+ * reported through skipped (why = EP_ERR_UNSUPPORTED_TYPE) instead. */
+typedef struct ep_rdb_visitor {
+    void *user;
+    ep_result (*aux)(void *user, ep_bytes name, ep_bytes value);
+    ep_result (*select_db)(void *user, uint64_t db);
+    ep_result (*resize_db)(void *user, uint64_t db_size, uint64_t expires_size);
+    ep_result (*function)(void *user, ep_bytes library_code);   /* FUNCTION2, opaque */
+    ep_result (*module_aux)(void *user, uint64_t module_id);    /* walked and skipped */
+    ep_result (*key_begin)(void *user, const ep_rdb_key *k);
+    ep_result (*element)(void *user, const ep_rdb_key *k, const ep_item *e);
+    ep_result (*key_end)(void *user, const ep_rdb_key *k);
+    ep_result (*skipped)(void *user, const ep_rdb_key *k, ep_result why);
+} ep_rdb_visitor;
+
+/* How the trailer was found. */
+typedef enum ep_rdb_crc_state {
+    EP_RDB_CRC_OK = 0,         /* verified */
+    EP_RDB_CRC_ZERO = 1,       /* 8 zero bytes: saved with rdbchecksum no; not checked (as Redis) */
+    EP_RDB_CRC_NONE = 2,       /* version < 5: the format has no checksum */
+    EP_RDB_CRC_SKIPPED = 3     /* cfg.skip_crc */
+} ep_rdb_crc_state;
+
+typedef struct ep_rdb_info {
+    int version;
+    uint64_t keys;             /* keys visited (skipped ones included) */
+    uint64_t skipped;          /* stream and module values */
+    uint64_t dbs;              /* SELECTDB records */
+    uint64_t functions;
+    uint64_t bytes;            /* file bytes up to and including the trailer */
+    uint64_t trailing;         /* bytes after the trailer (Redis ignores them) */
+    ep_rdb_crc_state crc;
+    int aof_base;              /* the aof-base AUX field said 1 */
+} ep_rdb_info;
+
+/* Reads a whole RDB file through v. EP_OK at a clean end (EOF opcode and a
+ * good or absent CRC). Errors, with err->offset: EP_ERR_BAD_MAGIC,
+ * EP_ERR_VERSION (newer than EP_RDB_VERSION_MAX), EP_ERR_EOF (truncated),
+ * EP_ERR_CHECKSUM, EP_ERR_CORRUPT (a bad length, encoding or blob),
+ * EP_ERR_UNKNOWN_TAG (an opcode or type this format does not have),
+ * EP_ERR_UNSUPPORTED_TYPE (a pre-GA module value or 7.0-rc function record,
+ * which cannot be skipped), EP_ERR_LIMIT, EP_ERR_NOMEM, EP_ERR_IO; or what
+ * a callback returned. info may be NULL. */
+EP_API ep_result ep_rdb_read(const char *path, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
+                             ep_rdb_info *info, ep_error *err);
+/* The same over bytes in memory (a DUMP payload's body, a fuzzer). */
+EP_API ep_result ep_rdb_read_mem(const uint8_t *data, size_t len, const ep_rdb_reader_config *cfg,
+                                 const ep_rdb_visitor *v, ep_rdb_info *info, ep_error *err);
+
+/* ---- writer ------------------------------------------------------------ */
+/* Writes a dump that Redis 7.0 (and, at version 9, 5.0 through 7.4) loads:
+ * the simple types 0/1/2/4/5 (Redis re-encodes them on load), strings
+ * with Redis's integer forms and optional LZF, millisecond expiries,
+ * SELECTDB + RESIZEDB, AUX fields, FUNCTION2 libraries, the CRC-64 trailer.
+ * The file appears atomically: everything goes to "<path>.tmp", which is
+ * synced, renamed over path, and the directory synced (commit); abort, or a
+ * failed commit, removes it and leaves path as it was.
+ * It refuses, with EP_ERR_INVALID and the key in the error, what crashes or
+ * confuses Redis: a key written twice in one database, an empty collection,
+ * a member or field twice in one set, hash or zset, a NaN score. Such a
+ * refusal is about one key: the writer stays usable. An I/O failure
+ * poisons it (the stream core's rule): later calls return EP_ERR_POISONED. */
+typedef struct ep_rdb_writer ep_rdb_writer;
+
+typedef struct ep_rdb_writer_config {
+    ep_vfs *vfs;               /* NULL: the OS */
+    const ep_allocator *alloc;
+    int version;               /* 10 (default, Redis 7.0) or 9 (Redis 5.0-6.2) */
+    int compress;              /* LZF for strings over 20 bytes that shrink (rdbcompression); default 1 */
+    int aof_base;              /* the aof-base AUX field is 1 (a multi-part AOF's base) */
+    int check_duplicates;      /* default 1: keys per database and members per key (16 bytes per key kept) */
+    int64_t ctime;             /* the ctime AUX (Unix seconds); 0: the clock; < 0: no AUX fields at all */
+    size_t buffer_size;        /* default 1 MiB */
+} ep_rdb_writer_config;
+EP_API void ep_rdb_writer_config_init(ep_rdb_writer_config *cfg);
+
+EP_API ep_result ep_rdb_writer_begin(const char *path, const ep_rdb_writer_config *cfg, ep_rdb_writer **out,
+                                     ep_error *err);
+/* An extra AUX field (before the first database). */
+EP_API ep_result ep_rdb_writer_aux(ep_rdb_writer *w, ep_bytes name, ep_bytes value);
+/* A function library's source ("#!lua name=..."), before the first database. */
+EP_API ep_result ep_rdb_writer_function(ep_rdb_writer *w, ep_bytes code);
+/* Starts database db (each at most once, any order); the sizes are the
+ * RESIZEDB hint (0, 0: none written). */
+EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size);
+/* expire_ms: absolute Unix ms, or -1 for none. */
+EP_API ep_result ep_rdb_writer_string(ep_rdb_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_list(ep_rdb_writer *w, ep_bytes key, const ep_bytes *items, size_t n, int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_set(ep_rdb_writer *w, ep_bytes key, const ep_bytes *members, size_t n,
+                                   int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_hash(ep_rdb_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                                    size_t n, int64_t expire_ms);
+EP_API ep_result ep_rdb_writer_zset(ep_rdb_writer *w, ep_bytes key, const ep_bytes *members, const double *scores,
+                                    size_t n, int64_t expire_ms);
+/* Keys written so far. */
+EP_API uint64_t ep_rdb_writer_count(const ep_rdb_writer *w);
+/* EOF + CRC-64, then publish; frees the writer. */
+EP_API ep_result ep_rdb_writer_commit(ep_rdb_writer *w, ep_error *err);
+/* Removes the temporary file; frees the writer. */
+EP_API ep_result ep_rdb_writer_abort(ep_rdb_writer *w);
+EP_API const ep_error *ep_rdb_writer_error(const ep_rdb_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_RDB_H */
+/* ---- end src/file/rdb.h ---- */
+
 /* ---- begin src/store/keyspace.h ---- */
 /* keyspace: the in-memory map that ember shard recovery builds: byte keys ->
  * typed values (string, list, sorted set, hash, set, vector set, proto) with a
@@ -1490,6 +2865,11 @@ EP_API ep_result ep_keyspace_apply(ep_keyspace *ks, const ep_aof_record *rec, in
 EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *e);
 /* Removes every key whose ttl is 0; returns how many. */
 EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks);
+/* Counts every ttl > 0 down by elapsed_ms (>= 0); one that reaches 0 or
+ * below becomes 0 (expired). For a holder whose ttls are "remaining from a
+ * moment" when that moment moves on: the store handle does this before it
+ * writes a snapshot, whose ttls must be remaining from the snapshot's time. */
+EP_API void ep_keyspace_age_ttls(ep_keyspace *ks, int64_t elapsed_ms);
 /* Removes every key and schema. */
 EP_API void ep_keyspace_clear(ep_keyspace *ks);
 
@@ -1560,9 +2940,40 @@ typedef struct ep_ks_value_iter {
     const ep_ks_entry *e;
     size_t pos;
     const void *node;
+    size_t left;  /* elements still to give (SIZE_MAX: all) */
+    int reverse;  /* ZSET: tail to head */
 } ep_ks_value_iter;
 EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e);
 EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out);
+
+/* ---- point and range reads (what a server's GET, HGET, LRANGE ... need) ----
+ * Per key: ep_keyspace_get is EXISTS (NULL: absent), then ep_ks_entry_type
+ * is TYPE, ep_ks_entry_ttl the ttl, ep_ks_entry_value a string's GET,
+ * ep_ks_entry_len STRLEN / LLEN / HLEN / SCARD / ZCARD.
+ *
+ * The calls below take the entry as ep_keyspace_get gave it, NULL included,
+ * so `ep_ks_hash_get(ks, ep_keyspace_get(ks, k, n), f, &v)` is one HGET.
+ * They return EP_OK (found; outputs set), EP_ERR_NOT_FOUND (no such key,
+ * field, member or index; outputs untouched), EP_ERR_WRONG_TYPE (the key
+ * holds another type), EP_ERR_INVALID_ARG (NULL ks or output). Views stay
+ * valid until the next change to the keyspace. No call allocates.
+ *
+ * Cost: O(1) expected for hash field, set member and zset score; a small
+ * (packed) collection of at most 16 elements is scanned. */
+EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value);
+EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member);
+EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score);
+/* LINDEX: index 0 is the head, -1 the tail (Redis). O(1) (packed: <= 16 steps). */
+EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item);
+/* LRANGE / ZRANGE / ZREVRANGE by rank: positions it (then ep_ks_value_next)
+ * on the elements start..stop inclusive, negative counting from the end, as
+ * Redis clamps them; *count gets how many that is (0: empty, also for a
+ * NULL e). LIST: head to tail (reverse must be 0). ZSET: ascending (score,
+ * member), or with reverse non-zero rank 0 is the highest (ZREVRANGE); items
+ * carry their scores. Other types: EP_ERR_WRONG_TYPE. Cost: O(count) for a
+ * list; O(start + count) for a sorted set (its skiplist keeps no spans). */
+EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
+                                        int reverse, size_t *count);
 
 /* Builds the snapshot entry for e (items encoded into scratch, which must stay
  * alive and unchanged while out is used). ttl is written as e's ttl. */
@@ -1760,6 +3171,444 @@ EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const e
 #endif /* EP_RECOVERY_H */
 /* ---- end src/recover/recovery.h ---- */
 
+/* ---- begin src/recover/wal_recover.h ---- */
+/* wal_recover: reading a whole WAL directory (streaming replay with every
+ * check) and recovery = checkpoint + replay of the suffix, with the gap rule.
+ *
+ * The gap rule: with a checkpoint at L the WAL must hold id L+1 (its first id
+ * <= L+1) or end exactly at L; without a usable checkpoint it must start at
+ * id 1 (or be empty). Anything else is EP_ERR_GAP: records between the
+ * checkpoint and the WAL are missing, and recovery never falls back to an
+ * older state across a truncated prefix. */
+#ifndef EP_WAL_RECOVER_H
+#define EP_WAL_RECOVER_H
+
+
+#ifndef EP_NO_WAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Streams every record of the WAL in dir through fn, segment by segment,
+ * with every check: headers, CRCs, ids contiguous inside and across
+ * segments, segment ids without holes, header ids agreeing with names.
+ * Best effort tolerates only a torn last frame of the final segment, a final
+ * segment shorter than its header, and zero padding to a segment's end
+ * (zero padding is accepted in both modes). Damage followed by a valid frame
+ * is an error in both modes. On an error err has the segment file, the
+ * offset (err.offset) and the id (err.index). Memory: one read buffer.
+ * info may be NULL. A missing directory: EP_ERR_NOT_FOUND. */
+EP_API ep_result ep_wal_replay(const char *dir, const ep_wal_read_config *cfg, ep_wal_record_fn fn, void *user,
+                               ep_wal_replay_info *info, ep_error *err);
+
+/* Scans every segment (strictly, the final one by cfg->mode) and calls fn
+ * with each one's info; fn returns non-zero to stop. */
+typedef int (*ep_wal_segment_fn)(void *user, const ep_wal_segment_info *info);
+EP_API ep_result ep_wal_segments(const char *dir, const ep_wal_read_config *cfg, ep_wal_segment_fn fn, void *user,
+                                 ep_error *err);
+
+typedef struct ep_wal_recover_config {
+    ep_wal_read_config read;        /* vfs, alloc, mode, ceiling, max_record (read.after_id is set here) */
+    const char *checkpoint_path;    /* NULL: no checkpoint */
+    int ignore_corrupt_checkpoint;  /* a damaged checkpoint counts as none (then the gap rule decides) */
+    uint64_t max_checkpoint;        /* 0 = EP_CHECKPOINT_MAX_PAYLOAD */
+} ep_wal_recover_config;
+
+/* Called once, before any record: has_checkpoint says whether one was
+ * loaded; state is its payload (valid during the call). */
+typedef ep_result (*ep_wal_init_fn)(void *user, int has_checkpoint, uint64_t checkpoint_id, const uint8_t *state,
+                                    size_t len);
+
+typedef struct ep_wal_recover_info {
+    int has_checkpoint;
+    int checkpoint_ignored;          /* it was damaged and ignore_corrupt_checkpoint was set */
+    uint64_t checkpoint_id;
+    uint64_t last_id;                /* the state's last applied id: checkpoint or last record */
+    uint64_t applied;                /* records passed to apply */
+    ep_wal_replay_info replay;
+} ep_wal_recover_info;
+
+EP_API void ep_wal_recover_config_init(ep_wal_recover_config *cfg);
+/* init (may be NULL), then apply for every record after the checkpoint. */
+EP_API ep_result ep_wal_recover(const char *dir, const ep_wal_recover_config *cfg, ep_wal_init_fn init,
+                                ep_wal_record_fn apply, void *user, ep_wal_recover_info *info, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_WAL */
+#endif /* EP_WAL_RECOVER_H */
+/* ---- end src/recover/wal_recover.h ---- */
+
+/* ---- begin src/recover/maintain.h ---- */
+/* maintain: whole-shard maintenance for tools (ember-persist compact,
+ * encrypt, decrypt, rekey), on any vfs, crash-safe at every operation.
+ *
+ * Both first take the shard's AOF writer (its lock: a running writer makes
+ * them refuse with EP_ERR_LOCKED; its open trims a torn tail and refuses a
+ * damaged AOF, which `repair` handles), then recover the shard and refuse
+ * (EP_ERR_CORRUPT) if the snapshot is there but does not load, or the AOF
+ * stops at an error: acting on such a shard would make the loss permanent.
+ *
+ * compact: ep_shard_rewrite (snapshot + AOF into a fresh snapshot and an
+ * AOF holding only its header).
+ *
+ * migrate (plaintext <-> v3, or one key to another), a crash leaving the old
+ * state or the new one at every point, each whole:
+ *   1. compact under the old key           old: snapshot(old) has everything
+ *   2. remove the AOF, sync the directory  old: snapshot(old) alone
+ *   3. write the snapshot under new_key    new: snapshot(new) alone
+ *   4. a header-only AOF for new_key, as shard-ID.aof.migrate renamed into
+ *      place, directory synced            new: snapshot(new) + empty AOF
+ * With backup_suffix set, copies of the old shard-ID.snap and shard-ID.aof
+ * are made first (synced, never overwritten) and are kept: the old files
+ * stay on disk until the new ones are durable, and after. The lock is
+ * released between steps 1 and 4 (the AOF does not exist in between): stop
+ * the server first. */
+/* copy (convert to ember): the recovered keys of shard ID in DIR as a
+ * snapshot of shard DST_ID in DST_DIR under new_key (a snapshot alone is a
+ * whole shard; its writer creates the AOF). Refuses (EP_ERR_EXISTS) if the
+ * destination shard has a snapshot or an AOF; the source is only read. At
+ * any crash the destination has no snapshot or the whole one. */
+#ifndef EP_MAINTAIN_H
+#define EP_MAINTAIN_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_maint_config {
+    ep_vfs *vfs;                 /* NULL: the OS */
+    const ep_allocator *alloc;   /* NULL: default */
+    const ep_key *key;           /* the shard's key now; NULL: plaintext */
+    const ep_key *new_key;       /* migrate: the key it gets; NULL: plaintext */
+    const char *backup_suffix;   /* migrate: copy the old files to <file><suffix> first; NULL: no copies */
+    int64_t (*wall_clock_ms)(void *user); /* for recovery's PEXPIREAT; NULL: the OS clock */
+    void *clock_user;
+} ep_maint_config;
+
+typedef struct ep_maint_report {
+    uint64_t keys;               /* keys in the shard */
+    uint64_t records_replayed;   /* AOF records applied by the recovery */
+    uint64_t trimmed_bytes;      /* torn AOF tail cut by the writer's open */
+    uint64_t old_snapshot_bytes, old_aof_bytes;  /* before (0 if absent) */
+    uint64_t new_snapshot_bytes, new_aof_bytes;  /* after */
+    uint8_t old_version, new_version;            /* the snapshot's format version, before and after (0: none) */
+    int backups;                 /* copies made (migrate with backup_suffix) */
+} ep_maint_report;
+
+EP_API void ep_maint_config_init(ep_maint_config *cfg);
+EP_API ep_result ep_shard_compact(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err);
+EP_API ep_result ep_shard_migrate(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err);
+
+EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char *dst_dir, ep_shard_id dst_id,
+                               const ep_maint_config *cfg, ep_maint_report *out, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_MAINTAIN_H */
+/* ---- end src/recover/maintain.h ---- */
+
+/* ---- begin src/recover/redis.h ---- */
+/* redis: Redis data in and out of the library's keyspace. Loading an RDB
+ * file into one ep_keyspace per database (what a Redis master does with
+ * dump.rdb at startup), with a per-key report of what the keyspace cannot
+ * hold (streams, module values, and binary set members / hash fields /
+ * sorted-set members, which ember keeps as UTF-8), counted, never dropped
+ * silently. */
+#ifndef EP_REDIS_H
+#define EP_REDIS_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Databases by number; db[i] is NULL when database i holds nothing. */
+typedef struct ep_redis_dbs {
+    ep_keyspace **db;
+    size_t count;
+    const ep_allocator *alloc;
+} ep_redis_dbs;
+EP_API void ep_redis_dbs_free(ep_redis_dbs *d);
+/* Database i, created if missing (i < max). */
+EP_API ep_result ep_redis_dbs_get(ep_redis_dbs *d, uint64_t i, uint32_t max, ep_keyspace **out);
+
+/* Why a key was not loaded (the report callback's why). */
+typedef enum ep_redis_skip {
+    EP_REDIS_SKIP_STREAM = 1,      /* a Redis stream: no ember type */
+    EP_REDIS_SKIP_MODULE = 2,      /* a module value */
+    EP_REDIS_SKIP_NOT_UTF8 = 3,    /* a set member, hash field or zset member that is not UTF-8 */
+    EP_REDIS_SKIP_TOO_BIG = 4      /* more elements than ember's caps */
+} ep_redis_skip;
+
+typedef struct ep_redis_load_config {
+    ep_rdb_reader_config reader;   /* vfs, allocator for the reader, caps */
+    const ep_allocator *alloc;     /* keyspaces and loader buffers */
+    uint32_t max_databases;        /* SELECTDB at or above: EP_ERR_LIMIT; default 16 (Redis's default) */
+    int64_t now_ms;                /* wall clock for expiries; 0: the OS clock */
+    int keep_expired;              /* 1: keep keys already expired (an AOF base does); 0: drop them (dump.rdb) */
+    /* Called for every key not loaded; may be NULL. */
+    void (*report)(void *user, uint64_t db, ep_bytes key, const char *kind, ep_redis_skip why);
+    void *report_user;
+} ep_redis_load_config;
+EP_API void ep_redis_load_config_init(ep_redis_load_config *cfg);
+
+typedef struct ep_redis_load_stats {
+    uint64_t loaded;
+    uint64_t expired;              /* dropped because already expired */
+    uint64_t empty;                /* empty collections skipped (as Redis: "empty keys skipped") */
+    uint64_t unmapped;             /* reported through cfg.report */
+    uint64_t by_reason[5];         /* unmapped, per ep_redis_skip */
+    uint64_t functions;            /* FUNCTION2 libraries seen (not loaded) */
+    ep_rdb_info rdb;
+} ep_redis_load_stats;
+
+/* Loads an RDB file into out (which must be zeroed or freshly freed; its
+ * databases are created on demand). A key present twice in one database is
+ * EP_ERR_CORRUPT (Redis crashes on it). On error out holds what was loaded
+ * before it; free it either way. st may be NULL. */
+EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config *cfg, ep_redis_dbs *out,
+                                   ep_redis_load_stats *st, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_REDIS_H */
+/* ---- end src/recover/redis.h ---- */
+
+/* ---- begin src/recover/store.h ---- */
+/* store: the user's handle on one shard: open recovers it (snapshot + AOF)
+ * into a keyspace and opens the AOF writer; every change after that is
+ * logged to the AOF and applied to the keyspace as it is logged, one call
+ * per operation.
+ *
+ *   ep_store_config cfg;
+ *   ep_store *st;
+ *   int64_t n;
+ *   ep_store_config_init(&cfg);
+ *   cfg.create_dir = 1;
+ *   if (ep_store_open("save", 0, &cfg, &st) != EP_OK) ...cfg.error_out...
+ *   ep_store_set(st, EP_LIT("player"), EP_LIT("ada"), -1, 0);
+ *   ep_store_incr(st, EP_LIT("level"), &n);
+ *   ep_store_sync(st);                       // durable from here
+ *   ep_store_close(st);
+ *
+ * Semantics are Redis's. An operation Redis would refuse is refused before
+ * anything is logged: EP_ERR_WRONG_TYPE (the key holds another type),
+ * EP_ERR_BAD_VALUE (INCR on text, an overflow, a NaN score, a bad expire).
+ * Answers Redis gives come back through out-parameters (may be NULL where
+ * they are counts). Absent keys: reads return EP_ERR_NOT_FOUND. SET with
+ * EP_STORE_NX on an existing key returns EP_ERR_EXISTS, with EP_STORE_XX on a
+ * missing one EP_ERR_NOT_FOUND; nothing is logged then.
+ *
+ * Durability: with fsync EP_FSYNC_ALWAYS a call that returns EP_OK is
+ * synced; with EVERYSEC (the default) call ep_store_tick from your loop and
+ * at most about a second of acknowledged calls is at risk; ep_store_sync
+ * makes everything so far durable. A failed write or sync poisons the
+ * store (EP_ERR_POISONED from then on; ep_store_error keeps the cause):
+ * close it and open it again, which recovers what was synced.
+ *
+ * TTLs: the store keeps real deadlines. It logs PEXPIREAT (absolute unix
+ * ms) for EXPIRE / PEXPIRE and for SET with a ttl (SET carrying the relative
+ * ttl, then PEXPIREAT: a crash between the two leaves the longer, relative
+ * ttl). An expired key reads as absent; a write to it first logs its DEL;
+ * ep_store_tick deletes a few expired keys per call (Redis's active expiry).
+ * Snapshots hold remaining ms counted from their own time.
+ *
+ * Views (ep_bytes out-parameters, iterators) point into the keyspace and
+ * stay valid until the next call that changes the store. Not thread-safe;
+ * one store per shard directory and id at a time (the AOF is locked).
+ *
+ * Memory: see ep_store_config (buffer sizes) and "Peak allocation" below. */
+#ifndef EP_STORE_H
+#define EP_STORE_H
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_store ep_store;
+
+typedef struct ep_store_config {
+    ep_vfs *vfs;                /* NULL: the OS file system */
+    const ep_allocator *alloc;  /* NULL: default */
+    const ep_key *key;          /* encrypt the AOF and snapshots (v3); NULL: plaintext */
+    ep_fsync_policy fsync;      /* default EP_FSYNC_EVERYSEC */
+    size_t aof_buffer_size;     /* the AOF writer's buffer; 0: its default (64 KiB) */
+    int create_dir;             /* non-zero: create dir (every missing level) if missing */
+    /* Unix epoch ms (TTLs) and monotonic ms (EVERYSEC, tick); NULL: the OS clocks. */
+    int64_t (*wall_clock_ms)(void *user);
+    uint64_t (*clock_ms)(void *user);
+    void *clock_user;
+    ep_log_fn log;              /* recovery's messages; NULL: silent */
+    void *log_user;
+    uint64_t keyspace_seed;
+    /* ep_store_tick rewrites (ep_store_rewrite) when the AOF is larger than
+     * rewrite_min_bytes and than rewrite_factor times the snapshot. 0: never. */
+    unsigned rewrite_factor;    /* default 0 (off) */
+    uint64_t rewrite_min_bytes; /* default 1 MiB */
+    /* Keys examined for expiry per ep_store_tick (0: none). Default 20. */
+    unsigned expire_scan;
+    /* 1 (default): open cuts a damaged final region of the AOF (what a
+     * power cut during an append leaves: garbage or a half-written record)
+     * when no valid record follows it, as SQLite's WAL ignores frames after
+     * a bad checksum. Such a record was never acknowledged under ALWAYS.
+     * 0: only a cleanly torn record is cut; any damage refuses to open. */
+    int repair_tail;
+    /* Where ep_store_open puts the detail of a failure (may be NULL). */
+    ep_error *error_out;
+} ep_store_config;
+
+EP_API void ep_store_config_init(ep_store_config *cfg);
+/* Recovers dir/shard-{shard_id}.snap + .aof into a keyspace and opens the
+ * AOF writer. Refuses (no store) when recovery would lose or double data: a
+ * snapshot present but unreadable (EP_ERR_CORRUPT or the reader's error), an
+ * AOF error before its end, a snapshot trailer that cannot be read. A torn
+ * final record is cut; a damaged final region is cut (repair_tail) only
+ * when it lies after everything the snapshot covers, else open refuses. EP_ERR_NOT_FOUND: dir
+ * missing (and create_dir not set). cfg may be NULL (defaults). */
+EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_store_config *cfg, ep_store **out);
+/* Syncs (ALWAYS/EVERYSEC) or flushes (NO), closes the AOF, frees everything.
+ * The store is gone even on error. NULL is a no-op. */
+EP_API ep_result ep_store_close(ep_store *st);
+EP_API const ep_error *ep_store_error(const ep_store *st);
+
+/* ---- whole store ---- */
+EP_API ep_result ep_store_sync(ep_store *st);
+/* Call from your loop: EVERYSEC's sync, active expiry, auto-rewrite. */
+EP_API ep_result ep_store_tick(ep_store *st);
+/* Writes shard-{id}.snap covering everything logged so far (the AOF stays). */
+EP_API ep_result ep_store_snapshot(ep_store *st);
+/* Compaction: snapshot, then reset the AOF (ep_shard_rewrite: crash safe at
+ * every step, no record applied twice after any crash). */
+EP_API ep_result ep_store_rewrite(ep_store *st);
+/* The keyspace, for iteration (ep_keyspace_next ...). Its ttls count from
+ * ep_store_ttl_base (use ep_store_ttl for remaining time); expired keys may
+ * still be in it. Do not change it. */
+EP_API const ep_keyspace *ep_store_keyspace(const ep_store *st);
+EP_API int64_t ep_store_ttl_base(const ep_store *st);
+
+/* ---- keys ---- */
+#define EP_STORE_NX 0x1u      /* set only if absent (else EP_ERR_EXISTS) */
+#define EP_STORE_XX 0x2u      /* set only if present (else EP_ERR_NOT_FOUND) */
+#define EP_STORE_KEEPTTL 0x4u /* keep the key's ttl (ttl_ms must be < 0) */
+/* ttl_ms < 0: no ttl (SET clears one unless KEEPTTL); > 0: expire after it. */
+EP_API ep_result ep_store_set(ep_store *st, ep_bytes key, ep_bytes value, int64_t ttl_ms, unsigned flags);
+EP_API ep_result ep_store_get(ep_store *st, ep_bytes key, ep_bytes *value);
+EP_API ep_result ep_store_del(ep_store *st, ep_bytes key, int *deleted);
+EP_API ep_result ep_store_exists(ep_store *st, ep_bytes key, int *exists);
+/* The key's ep_value_type (EP_TYPE_STRING ...); EP_ERR_NOT_FOUND if absent. */
+EP_API ep_result ep_store_type(ep_store *st, ep_bytes key, uint8_t *type);
+EP_API ep_result ep_store_incr(ep_store *st, ep_bytes key, int64_t *value);
+EP_API ep_result ep_store_decr(ep_store *st, ep_bytes key, int64_t *value);
+EP_API ep_result ep_store_incrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value);
+EP_API ep_result ep_store_decrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value);
+/* APPEND; *len gets the new length. */
+EP_API ep_result ep_store_append(ep_store *st, ep_bytes key, ep_bytes value, size_t *len);
+/* EXPIRE / PEXPIRE: *set = 0 if the key is absent. A ttl <= 0 deletes it. */
+EP_API ep_result ep_store_expire(ep_store *st, ep_bytes key, int64_t seconds, int *set);
+EP_API ep_result ep_store_pexpire(ep_store *st, ep_bytes key, int64_t ms, int *set);
+/* *removed = 1 if a ttl was removed. */
+EP_API ep_result ep_store_persist(ep_store *st, ep_bytes key, int *removed);
+/* Remaining ms, or -1 for none; EP_ERR_NOT_FOUND if absent. */
+EP_API ep_result ep_store_ttl(ep_store *st, ep_bytes key, int64_t *ms);
+/* EP_ERR_NOT_FOUND if key is absent; the value and ttl move, replacing new_key. */
+EP_API ep_result ep_store_rename(ep_store *st, ep_bytes key, ep_bytes new_key);
+/* *copied = 0 when dst exists and replace is 0, or src is absent. */
+EP_API ep_result ep_store_copy(ep_store *st, ep_bytes src, ep_bytes dst, int replace, int *copied);
+
+/* ---- lists ---- */
+/* *len gets the list's new length. */
+EP_API ep_result ep_store_lpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len);
+EP_API ep_result ep_store_rpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len);
+/* The popped element is copied into out (reset first); EP_ERR_NOT_FOUND if
+ * the key is absent. out may be NULL. */
+EP_API ep_result ep_store_lpop(ep_store *st, ep_bytes key, ep_buf *out);
+EP_API ep_result ep_store_rpop(ep_store *st, ep_bytes key, ep_buf *out);
+EP_API ep_result ep_store_llen(ep_store *st, ep_bytes key, size_t *len);
+EP_API ep_result ep_store_lindex(ep_store *st, ep_bytes key, int64_t index, ep_bytes *item);
+/* Positions it on elements start..stop (Redis rules); walk with ep_ks_value_next. */
+EP_API ep_result ep_store_lrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, ep_ks_value_iter *it,
+                                 size_t *count);
+/* EP_ERR_NOT_FOUND: no such key; EP_ERR_LIMIT: index out of range. */
+EP_API ep_result ep_store_lset(ep_store *st, ep_bytes key, int64_t index, ep_bytes value);
+EP_API ep_result ep_store_ltrim(ep_store *st, ep_bytes key, int64_t start, int64_t stop);
+/* *len: the new length, -1 if pivot was not found, 0 if the key is absent. */
+EP_API ep_result ep_store_linsert(ep_store *st, ep_bytes key, int before, ep_bytes pivot, ep_bytes value,
+                                  int64_t *len);
+EP_API ep_result ep_store_lrem(ep_store *st, ep_bytes key, int64_t count, ep_bytes value, size_t *removed);
+
+/* ---- hashes ---- */
+/* *added: fields that were new. */
+EP_API ep_result ep_store_hset(ep_store *st, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                               uint32_t n, size_t *added);
+EP_API ep_result ep_store_hget(ep_store *st, ep_bytes key, ep_bytes field, ep_bytes *value);
+EP_API ep_result ep_store_hdel(ep_store *st, ep_bytes key, const ep_bytes *fields, uint32_t n, size_t *removed);
+/* EP_ERR_BAD_VALUE if the field holds no integer or the sum overflows. */
+EP_API ep_result ep_store_hincrby(ep_store *st, ep_bytes key, ep_bytes field, int64_t delta, int64_t *value);
+EP_API ep_result ep_store_hlen(ep_store *st, ep_bytes key, size_t *len);
+/* Positions it on every (field, value) pair: item.a field, item.b value. An
+ * absent key gives an empty iteration (EP_OK). */
+EP_API ep_result ep_store_hgetall(ep_store *st, ep_bytes key, ep_ks_value_iter *it);
+
+/* ---- sets ---- */
+EP_API ep_result ep_store_sadd(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *added);
+EP_API ep_result ep_store_srem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed);
+EP_API ep_result ep_store_sismember(ep_store *st, ep_bytes key, ep_bytes member, int *is_member);
+EP_API ep_result ep_store_smembers(ep_store *st, ep_bytes key, ep_ks_value_iter *it);
+EP_API ep_result ep_store_scard(ep_store *st, ep_bytes key, size_t *len);
+
+/* ---- sorted sets ---- */
+/* EP_ERR_BAD_VALUE for a NaN score. *added: members that were new. */
+EP_API ep_result ep_store_zadd(ep_store *st, ep_bytes key, const double *scores, const ep_bytes *members,
+                               uint32_t n, size_t *added);
+EP_API ep_result ep_store_zrem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed);
+EP_API ep_result ep_store_zscore(ep_store *st, ep_bytes key, ep_bytes member, double *score);
+/* By rank, ascending (reverse: descending); items carry their scores. */
+EP_API ep_result ep_store_zrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, int reverse,
+                                 ep_ks_value_iter *it, size_t *count);
+EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
+
+/* ---- Peak allocation -------------------------------------------------------
+ * Through cfg.alloc, measured by tests/recover/test_store_heap.c (64-bit,
+ * aof_buffer_size 4 KiB; "kept" stays allocated after the call):
+ *   open, empty dir    peak ~13 KiB, kept ~12 KiB (store, writer + its buffer,
+ *                      keyspace); the file layer's read buffers follow the file
+ *   open, recovering   peak ~215 KiB for 1000 keys of 30-byte values (read
+ *                      buffers, freed, + the data), kept ~165 KiB
+ *   a write            the keyspace's growth for the new data (slabs of 4 KiB
+ *                      doubling to 256 KiB, tables doubling), the record's
+ *                      elements in the store's scratch (kept for reuse), the AOF
+ *                      buffer's growth for a record larger than aof_buffer_size
+ *   a read             nothing
+ *   snapshot, rewrite  peak ~2.1 MiB (the snapshot writer's 1 MiB buffer and
+ *                      the covered-prefix hash's read buffer), all freed
+ *   close              nothing; everything is freed
+ * The snapshot's peak is ep_shard_snapshot's fixed buffers (ep_shard_config
+ * has no size for them yet); everything else is sized by the data. The store
+ * runs open / appends / snapshot / rewrite / recovery in a
+ * fixed 3 MiB heap today (test_store_heap). */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_STORE_H */
+/* ---- end src/recover/store.h ---- */
+
 #endif /* EMBER_PERSIST_H */
 
 #if defined(EMBER_PERSIST_IMPLEMENTATION) && !defined(EMBER_PERSIST_IMPLEMENTATION_DONE)
@@ -1793,6 +3642,15 @@ EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const e
 #  define EP__UNUSED __attribute__((unused))
 #else
 #  define EP__UNUSED
+#endif
+/* For the few small functions on a per-record path that gcc stops inlining
+ * once their caller grows (measured with callgrind, not guessed). */
+#if defined(__GNUC__) || defined(__clang__)
+#  define EP__INLINE_HOT inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#  define EP__INLINE_HOT __forceinline
+#else
+#  define EP__INLINE_HOT inline
 #endif
 #ifdef EP__PART_CHECK
 #  define EP__PRIV extern
@@ -1891,9 +3749,18 @@ EP__PRIV void ep__wipe(void *p, size_t n) {
     while (n--) *v++ = 0;
 }
 
+/* Targets without an OS clock (bare metal: not Windows, not a Unix with
+ * clock_gettime) get 0 from both: give the AOF writer clock_ms for
+ * EVERYSEC, and recovery wall_clock_ms for PEXPIREAT, in their configs. */
+#if !defined(_WIN32) && (defined(__unix__) || defined(__unix) || defined(__APPLE__)) && defined(CLOCK_MONOTONIC)
+#  define EP__OS_CLOCK 1
+#endif
+
 EP__PRIV uint64_t ep__clock_monotonic_ms(void) {
 #if defined(_WIN32)
     return (uint64_t)GetTickCount64();
+#elif !defined(EP__OS_CLOCK)
+    return 0;
 #else
     struct timespec ts;
     if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
@@ -1909,6 +3776,8 @@ EP__PRIV int64_t ep__clock_wall_ms(void) {
     u.LowPart = ft.dwLowDateTime;
     u.HighPart = ft.dwHighDateTime;
     return (int64_t)((u.QuadPart - 116444736000000000ull) / 10000u); /* 100 ns since 1601 */
+#elif !defined(EP__OS_CLOCK)
+    return 0;
 #else
     struct timespec ts;
     if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
@@ -2297,15 +4166,107 @@ EP_API int ep_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
 }
 /* ---- end src/base/base.c ---- */
 
+/* ---- begin src/base/thread.h ---- */
+/* thread: the small private threads layer the thread-safe WAL writer needs:
+ * a mutex and a condition variable over pthreads or Win32 (SRWLOCK +
+ * CONDITION_VARIABLE, Vista and later). EP_NO_THREADS compiles it down to
+ * no-ops (single-threaded builds, bare-metal targets); EP__HAVE_THREADS
+ * says which one this build has. Nothing here is public API. */
+#ifndef EP_THREAD_H
+#define EP_THREAD_H
+
+
+#if defined(EP_NO_THREADS)
+#  define EP__HAVE_THREADS 0
+typedef struct ep__mutex { int unused; } ep__mutex;
+typedef struct ep__cond { int unused; } ep__cond;
+#elif defined(_WIN32)
+#  define EP__HAVE_THREADS 1
+#  include <windows.h>
+typedef struct ep__mutex { SRWLOCK lock; } ep__mutex;
+typedef struct ep__cond { CONDITION_VARIABLE cv; } ep__cond;
+#else
+#  define EP__HAVE_THREADS 1
+#  include <pthread.h>
+typedef struct ep__mutex { pthread_mutex_t m; } ep__mutex;
+typedef struct ep__cond { pthread_cond_t c; } ep__cond;
+#endif
+
+/* init returns EP_OK or EP_ERR_NOMEM (the OS refused); the others cannot fail
+ * on a correctly used object. */
+EP__PRIV ep_result ep__mutex_init(ep__mutex *m);
+EP__PRIV void ep__mutex_destroy(ep__mutex *m);
+EP__PRIV void ep__mutex_lock(ep__mutex *m);
+EP__PRIV void ep__mutex_unlock(ep__mutex *m);
+EP__PRIV ep_result ep__cond_init(ep__cond *c);
+EP__PRIV void ep__cond_destroy(ep__cond *c);
+/* Releases m while waiting; holds it again on return (spurious wakeups happen:
+ * wait in a loop on the condition). */
+EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m);
+EP__PRIV void ep__cond_broadcast(ep__cond *c);
+
+#endif /* EP_THREAD_H */
+/* ---- end src/base/thread.h ---- */
+
+/* ---- begin src/base/thread.c ---- */
+/* thread: mutex and condition variable (see thread.h). */
+
+#if !EP__HAVE_THREADS
+
+EP__PRIV ep_result ep__mutex_init(ep__mutex *m) { m->unused = 0; return EP_OK; }
+EP__PRIV void ep__mutex_destroy(ep__mutex *m) { (void)m; }
+EP__PRIV void ep__mutex_lock(ep__mutex *m) { (void)m; }
+EP__PRIV void ep__mutex_unlock(ep__mutex *m) { (void)m; }
+EP__PRIV ep_result ep__cond_init(ep__cond *c) { c->unused = 0; return EP_OK; }
+EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)c; }
+EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { (void)c; (void)m; }
+EP__PRIV void ep__cond_broadcast(ep__cond *c) { (void)c; }
+
+#elif defined(_WIN32)
+
+EP__PRIV ep_result ep__mutex_init(ep__mutex *m) { InitializeSRWLock(&m->lock); return EP_OK; }
+EP__PRIV void ep__mutex_destroy(ep__mutex *m) { (void)m; } /* SRW locks hold no resources */
+EP__PRIV void ep__mutex_lock(ep__mutex *m) { AcquireSRWLockExclusive(&m->lock); }
+EP__PRIV void ep__mutex_unlock(ep__mutex *m) { ReleaseSRWLockExclusive(&m->lock); }
+EP__PRIV ep_result ep__cond_init(ep__cond *c) { InitializeConditionVariable(&c->cv); return EP_OK; }
+EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)c; }
+EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { SleepConditionVariableSRW(&c->cv, &m->lock, INFINITE, 0); }
+EP__PRIV void ep__cond_broadcast(ep__cond *c) { WakeAllConditionVariable(&c->cv); }
+
+#else
+
+EP__PRIV ep_result ep__mutex_init(ep__mutex *m) {
+    return pthread_mutex_init(&m->m, NULL) == 0 ? EP_OK : EP_ERR_NOMEM;
+}
+EP__PRIV void ep__mutex_destroy(ep__mutex *m) { (void)pthread_mutex_destroy(&m->m); }
+EP__PRIV void ep__mutex_lock(ep__mutex *m) { (void)pthread_mutex_lock(&m->m); }
+EP__PRIV void ep__mutex_unlock(ep__mutex *m) { (void)pthread_mutex_unlock(&m->m); }
+EP__PRIV ep_result ep__cond_init(ep__cond *c) {
+    return pthread_cond_init(&c->c, NULL) == 0 ? EP_OK : EP_ERR_NOMEM;
+}
+EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)pthread_cond_destroy(&c->c); }
+EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { (void)pthread_cond_wait(&c->c, &m->m); }
+EP__PRIV void ep__cond_broadcast(ep__cond *c) { (void)pthread_cond_broadcast(&c->c); }
+
+#endif
+/* ---- end src/base/thread.c ---- */
+
 /* ---- begin src/check/crc.c ---- */
 /* crc: CRC-32/ISO-HDLC (zlib's crc32). Internally the code works on the raw
  * CRC register (reflected, no pre/post inversion); the public functions take
  * and return the finalized value like zlib, which is what makes
- * update(update(0, a), b) == update(0, a || b). */
+ * update(update(0, a), b) == update(0, a || b). EP_SMALL_CRC trades the
+ * slicing path (16 KiB of tables) for a byte loop over one 1 KiB table. */
 
 /* BEGIN tables generated by tools/gen_crc_tables.py; do not edit */
-/* ep__crc32_table[k][b]: CRC register of byte b followed by k zero bytes. */
-static const uint32_t ep__crc32_table[16][256] = {
+/* ep__crc32_table[k][b]: CRC register of byte b followed by k zero bytes.
+ * EP_SMALL_CRC keeps only table 0 (1 KiB) and the byte-at-a-time path. */
+#if defined(EP_SMALL_CRC)
+#  define EP__CRC_TABLES 1
+#else
+#  define EP__CRC_TABLES 16
+#endif
+static const uint32_t ep__crc32_table[EP__CRC_TABLES][256] = {
     {
         0x00000000, 0x77073096, 0xee0e612c, 0x990951ba, 0x076dc419, 0x706af48f, 0xe963a535, 0x9e6495a3,
         0x0edb8832, 0x79dcb8a4, 0xe0d5e91e, 0x97d2d988, 0x09b64c2b, 0x7eb17cbd, 0xe7b82d07, 0x90bf1d91,
@@ -2340,6 +4301,7 @@ static const uint32_t ep__crc32_table[16][256] = {
         0xbdbdf21c, 0xcabac28a, 0x53b39330, 0x24b4a3a6, 0xbad03605, 0xcdd70693, 0x54de5729, 0x23d967bf,
         0xb3667a2e, 0xc4614ab8, 0x5d681b02, 0x2a6f2b94, 0xb40bbe37, 0xc30c8ea1, 0x5a05df1b, 0x2d02ef8d,
     },
+#if EP__CRC_TABLES > 1
     {
         0x00000000, 0x191b3141, 0x32366282, 0x2b2d53c3, 0x646cc504, 0x7d77f445, 0x565aa786, 0x4f4196c7,
         0xc8d98a08, 0xd1c2bb49, 0xfaefe88a, 0xe3f4d9cb, 0xacb54f0c, 0xb5ae7e4d, 0x9e832d8e, 0x87981ccf,
@@ -2850,7 +4812,9 @@ static const uint32_t ep__crc32_table[16][256] = {
         0x839b5eed, 0x2df3cf7c, 0x043b7b8e, 0xaa53ea1f, 0x57aa126a, 0xf9c283fb, 0xd00a3709, 0x7e62a698,
         0xf088c1a2, 0x5ee05033, 0x7728e4c1, 0xd9407550, 0x24b98d25, 0x8ad11cb4, 0xa319a846, 0x0d7139d7,
     }
+#endif
 };
+#if !defined(EP_SMALL_CRC)
 /* ep__crc32_pow2[j] = x^(8 * 2^j) mod P, reflected: multiplying a register
  * by it moves the register past 2^j zero bytes. */
 static const uint32_t ep__crc32_pow2[64] = {
@@ -2863,8 +4827,25 @@ static const uint32_t ep__crc32_pow2[64] = {
     0x31fec169, 0x9fec022a, 0x6c8dedc4, 0x15d6874d, 0x5fde7a4e, 0xbad90e37, 0x2e4e5eef, 0x4eaba214,
     0xa8a472c0, 0x429a969e, 0x148d302a, 0xc40ba6d0, 0xc4e22c3c, 0x40000000, 0x20000000, 0x08000000,
 };
+#endif
 /* END generated tables */
 
+#if defined(EP_SMALL_CRC)
+/* ---- portable, small: one 1 KiB table, one byte per step ------------------------------------------ */
+
+/* For targets where 15 KiB of tables cost more than speed: each byte waits
+ * for the one before (one load and xor per byte; the slicing path does
+ * sixteen bytes in about the time of three). */
+static uint32_t ep__crc32_slice16(uint32_t r, const uint8_t *p, size_t n) {
+    for (; n > 0; p++, n--) r = (r >> 8) ^ ep__crc32_table[0][(r ^ *p) & 0xFF];
+    return r;
+}
+
+static uint32_t ep__crc32_portable_raw(uint32_t r, const uint8_t *p, size_t n) {
+    return ep__crc32_slice16(r, p, n);
+}
+
+#else
 /* ---- portable: slicing-by-16, three chains on long inputs ----------------------------------------- */
 
 /* The four lookups for word w (bytes in little-endian order) when k more
@@ -2964,6 +4945,7 @@ static uint32_t ep__crc32_portable_raw(uint32_t r, const uint8_t *p, size_t n) {
     }
     return ep__crc32_slice16(r, p, n);
 }
+#endif /* EP_SMALL_CRC */
 
 EP_API uint32_t ep_crc32_update_portable(uint32_t crc, const void *data, size_t len) {
     if (len == 0) return crc; /* data may be NULL then */
@@ -3236,6 +5218,644 @@ EP_API uint32_t ep_crc32(const void *data, size_t len) {
     return ep_crc32_update(0, data, len);
 }
 /* ---- end src/check/crc.c ---- */
+
+/* ---- begin src/check/crc64.c ---- */
+/* crc64: tables from tools/gen_crc64_tables.py (which also checks a
+ * bit-exact model of the folding path below against a bitwise CRC). */
+
+#ifndef EP_NO_REDIS
+
+static const uint64_t ep__crc64_table[8][256] = {
+    {
+        0x0000000000000000ull, 0x7ad870c830358979ull, 0xf5b0e190606b12f2ull, 0x8f689158505e9b8bull,
+        0xc038e5739841b68full, 0xbae095bba8743ff6ull, 0x358804e3f82aa47dull, 0x4f50742bc81f2d04ull,
+        0xab28ecb46814fe75ull, 0xd1f09c7c5821770cull, 0x5e980d24087fec87ull, 0x24407dec384a65feull,
+        0x6b1009c7f05548faull, 0x11c8790fc060c183ull, 0x9ea0e857903e5a08ull, 0xe478989fa00bd371ull,
+        0x7d08ff3b88be6f81ull, 0x07d08ff3b88be6f8ull, 0x88b81eabe8d57d73ull, 0xf2606e63d8e0f40aull,
+        0xbd301a4810ffd90eull, 0xc7e86a8020ca5077ull, 0x4880fbd87094cbfcull, 0x32588b1040a14285ull,
+        0xd620138fe0aa91f4ull, 0xacf86347d09f188dull, 0x2390f21f80c18306ull, 0x594882d7b0f40a7full,
+        0x1618f6fc78eb277bull, 0x6cc0863448deae02ull, 0xe3a8176c18803589ull, 0x997067a428b5bcf0ull,
+        0xfa11fe77117cdf02ull, 0x80c98ebf2149567bull, 0x0fa11fe77117cdf0ull, 0x75796f2f41224489ull,
+        0x3a291b04893d698dull, 0x40f16bccb908e0f4ull, 0xcf99fa94e9567b7full, 0xb5418a5cd963f206ull,
+        0x513912c379682177ull, 0x2be1620b495da80eull, 0xa489f35319033385ull, 0xde51839b2936bafcull,
+        0x9101f7b0e12997f8ull, 0xebd98778d11c1e81ull, 0x64b116208142850aull, 0x1e6966e8b1770c73ull,
+        0x8719014c99c2b083ull, 0xfdc17184a9f739faull, 0x72a9e0dcf9a9a271ull, 0x08719014c99c2b08ull,
+        0x4721e43f0183060cull, 0x3df994f731b68f75ull, 0xb29105af61e814feull, 0xc849756751dd9d87ull,
+        0x2c31edf8f1d64ef6ull, 0x56e99d30c1e3c78full, 0xd9810c6891bd5c04ull, 0xa3597ca0a188d57dull,
+        0xec09088b6997f879ull, 0x96d1784359a27100ull, 0x19b9e91b09fcea8bull, 0x636199d339c963f2ull,
+        0xdf7adabd7a6e2d6full, 0xa5a2aa754a5ba416ull, 0x2aca3b2d1a053f9dull, 0x50124be52a30b6e4ull,
+        0x1f423fcee22f9be0ull, 0x659a4f06d21a1299ull, 0xeaf2de5e82448912ull, 0x902aae96b271006bull,
+        0x74523609127ad31aull, 0x0e8a46c1224f5a63ull, 0x81e2d7997211c1e8ull, 0xfb3aa75142244891ull,
+        0xb46ad37a8a3b6595ull, 0xceb2a3b2ba0eececull, 0x41da32eaea507767ull, 0x3b024222da65fe1eull,
+        0xa2722586f2d042eeull, 0xd8aa554ec2e5cb97ull, 0x57c2c41692bb501cull, 0x2d1ab4dea28ed965ull,
+        0x624ac0f56a91f461ull, 0x1892b03d5aa47d18ull, 0x97fa21650afae693ull, 0xed2251ad3acf6feaull,
+        0x095ac9329ac4bc9bull, 0x7382b9faaaf135e2ull, 0xfcea28a2faafae69ull, 0x8632586aca9a2710ull,
+        0xc9622c4102850a14ull, 0xb3ba5c8932b0836dull, 0x3cd2cdd162ee18e6ull, 0x460abd1952db919full,
+        0x256b24ca6b12f26dull, 0x5fb354025b277b14ull, 0xd0dbc55a0b79e09full, 0xaa03b5923b4c69e6ull,
+        0xe553c1b9f35344e2ull, 0x9f8bb171c366cd9bull, 0x10e3202993385610ull, 0x6a3b50e1a30ddf69ull,
+        0x8e43c87e03060c18ull, 0xf49bb8b633338561ull, 0x7bf329ee636d1eeaull, 0x012b592653589793ull,
+        0x4e7b2d0d9b47ba97ull, 0x34a35dc5ab7233eeull, 0xbbcbcc9dfb2ca865ull, 0xc113bc55cb19211cull,
+        0x5863dbf1e3ac9decull, 0x22bbab39d3991495ull, 0xadd33a6183c78f1eull, 0xd70b4aa9b3f20667ull,
+        0x985b3e827bed2b63ull, 0xe2834e4a4bd8a21aull, 0x6debdf121b863991ull, 0x1733afda2bb3b0e8ull,
+        0xf34b37458bb86399ull, 0x8993478dbb8deae0ull, 0x06fbd6d5ebd3716bull, 0x7c23a61ddbe6f812ull,
+        0x3373d23613f9d516ull, 0x49aba2fe23cc5c6full, 0xc6c333a67392c7e4ull, 0xbc1b436e43a74e9dull,
+        0x95ac9329ac4bc9b5ull, 0xef74e3e19c7e40ccull, 0x601c72b9cc20db47ull, 0x1ac40271fc15523eull,
+        0x5594765a340a7f3aull, 0x2f4c0692043ff643ull, 0xa02497ca54616dc8ull, 0xdafce7026454e4b1ull,
+        0x3e847f9dc45f37c0ull, 0x445c0f55f46abeb9ull, 0xcb349e0da4342532ull, 0xb1eceec59401ac4bull,
+        0xfebc9aee5c1e814full, 0x8464ea266c2b0836ull, 0x0b0c7b7e3c7593bdull, 0x71d40bb60c401ac4ull,
+        0xe8a46c1224f5a634ull, 0x927c1cda14c02f4dull, 0x1d148d82449eb4c6ull, 0x67ccfd4a74ab3dbfull,
+        0x289c8961bcb410bbull, 0x5244f9a98c8199c2ull, 0xdd2c68f1dcdf0249ull, 0xa7f41839ecea8b30ull,
+        0x438c80a64ce15841ull, 0x3954f06e7cd4d138ull, 0xb63c61362c8a4ab3ull, 0xcce411fe1cbfc3caull,
+        0x83b465d5d4a0eeceull, 0xf96c151de49567b7ull, 0x76048445b4cbfc3cull, 0x0cdcf48d84fe7545ull,
+        0x6fbd6d5ebd3716b7ull, 0x15651d968d029fceull, 0x9a0d8ccedd5c0445ull, 0xe0d5fc06ed698d3cull,
+        0xaf85882d2576a038ull, 0xd55df8e515432941ull, 0x5a3569bd451db2caull, 0x20ed197575283bb3ull,
+        0xc49581ead523e8c2ull, 0xbe4df122e51661bbull, 0x3125607ab548fa30ull, 0x4bfd10b2857d7349ull,
+        0x04ad64994d625e4dull, 0x7e7514517d57d734ull, 0xf11d85092d094cbfull, 0x8bc5f5c11d3cc5c6ull,
+        0x12b5926535897936ull, 0x686de2ad05bcf04full, 0xe70573f555e26bc4ull, 0x9ddd033d65d7e2bdull,
+        0xd28d7716adc8cfb9ull, 0xa85507de9dfd46c0ull, 0x273d9686cda3dd4bull, 0x5de5e64efd965432ull,
+        0xb99d7ed15d9d8743ull, 0xc3450e196da80e3aull, 0x4c2d9f413df695b1ull, 0x36f5ef890dc31cc8ull,
+        0x79a59ba2c5dc31ccull, 0x037deb6af5e9b8b5ull, 0x8c157a32a5b7233eull, 0xf6cd0afa9582aa47ull,
+        0x4ad64994d625e4daull, 0x300e395ce6106da3ull, 0xbf66a804b64ef628ull, 0xc5bed8cc867b7f51ull,
+        0x8aeeace74e645255ull, 0xf036dc2f7e51db2cull, 0x7f5e4d772e0f40a7ull, 0x05863dbf1e3ac9deull,
+        0xe1fea520be311aafull, 0x9b26d5e88e0493d6ull, 0x144e44b0de5a085dull, 0x6e963478ee6f8124ull,
+        0x21c640532670ac20ull, 0x5b1e309b16452559ull, 0xd476a1c3461bbed2ull, 0xaeaed10b762e37abull,
+        0x37deb6af5e9b8b5bull, 0x4d06c6676eae0222ull, 0xc26e573f3ef099a9ull, 0xb8b627f70ec510d0ull,
+        0xf7e653dcc6da3dd4ull, 0x8d3e2314f6efb4adull, 0x0256b24ca6b12f26ull, 0x788ec2849684a65full,
+        0x9cf65a1b368f752eull, 0xe62e2ad306bafc57ull, 0x6946bb8b56e467dcull, 0x139ecb4366d1eea5ull,
+        0x5ccebf68aecec3a1ull, 0x2616cfa09efb4ad8ull, 0xa97e5ef8cea5d153ull, 0xd3a62e30fe90582aull,
+        0xb0c7b7e3c7593bd8ull, 0xca1fc72bf76cb2a1ull, 0x45775673a732292aull, 0x3faf26bb9707a053ull,
+        0x70ff52905f188d57ull, 0x0a2722586f2d042eull, 0x854fb3003f739fa5ull, 0xff97c3c80f4616dcull,
+        0x1bef5b57af4dc5adull, 0x61372b9f9f784cd4ull, 0xee5fbac7cf26d75full, 0x9487ca0fff135e26ull,
+        0xdbd7be24370c7322ull, 0xa10fceec0739fa5bull, 0x2e675fb4576761d0ull, 0x54bf2f7c6752e8a9ull,
+        0xcdcf48d84fe75459ull, 0xb71738107fd2dd20ull, 0x387fa9482f8c46abull, 0x42a7d9801fb9cfd2ull,
+        0x0df7adabd7a6e2d6ull, 0x772fdd63e7936bafull, 0xf8474c3bb7cdf024ull, 0x829f3cf387f8795dull,
+        0x66e7a46c27f3aa2cull, 0x1c3fd4a417c62355ull, 0x935745fc4798b8deull, 0xe98f353477ad31a7ull,
+        0xa6df411fbfb21ca3ull, 0xdc0731d78f8795daull, 0x536fa08fdfd90e51ull, 0x29b7d047efec8728ull,
+    },
+    {
+        0x0000000000000000ull, 0x89e99ffd73bddf69ull, 0x388a19a9bfec2db9ull, 0xb1638654cc51f2d0ull,
+        0x711433537fd85b72ull, 0xf8fdacae0c65841bull, 0x499e2afac03476cbull, 0xc077b507b389a9a2ull,
+        0xe22866a6ffb0b6e4ull, 0x6bc1f95b8c0d698dull, 0xdaa27f0f405c9b5dull, 0x534be0f233e14434ull,
+        0x933c55f58068ed96ull, 0x1ad5ca08f3d532ffull, 0xabb64c5c3f84c02full, 0x225fd3a14c391f46ull,
+        0xef09eb1ea7f6fea3ull, 0x66e074e3d44b21caull, 0xd783f2b7181ad31aull, 0x5e6a6d4a6ba70c73ull,
+        0x9e1dd84dd82ea5d1ull, 0x17f447b0ab937ab8ull, 0xa697c1e467c28868ull, 0x2f7e5e19147f5701ull,
+        0x0d218db858464847ull, 0x84c812452bfb972eull, 0x35ab9411e7aa65feull, 0xbc420bec9417ba97ull,
+        0x7c35beeb279e1335ull, 0xf5dc21165423cc5cull, 0x44bfa74298723e8cull, 0xcd5638bfebcfe1e5ull,
+        0xf54af06e177a6e2dull, 0x7ca36f9364c7b144ull, 0xcdc0e9c7a8964394ull, 0x4429763adb2b9cfdull,
+        0x845ec33d68a2355full, 0x0db75cc01b1fea36ull, 0xbcd4da94d74e18e6ull, 0x353d4569a4f3c78full,
+        0x176296c8e8cad8c9ull, 0x9e8b09359b7707a0ull, 0x2fe88f615726f570ull, 0xa601109c249b2a19ull,
+        0x6676a59b971283bbull, 0xef9f3a66e4af5cd2ull, 0x5efcbc3228feae02ull, 0xd71523cf5b43716bull,
+        0x1a431b70b08c908eull, 0x93aa848dc3314fe7ull, 0x22c902d90f60bd37ull, 0xab209d247cdd625eull,
+        0x6b572823cf54cbfcull, 0xe2beb7debce91495ull, 0x53dd318a70b8e645ull, 0xda34ae770305392cull,
+        0xf86b7dd64f3c266aull, 0x7182e22b3c81f903ull, 0xc0e1647ff0d00bd3ull, 0x4908fb82836dd4baull,
+        0x897f4e8530e47d18ull, 0x0096d1784359a271ull, 0xb1f5572c8f0850a1ull, 0x381cc8d1fcb58fc8ull,
+        0xc1ccc68f76634f31ull, 0x4825597205de9058ull, 0xf946df26c98f6288ull, 0x70af40dbba32bde1ull,
+        0xb0d8f5dc09bb1443ull, 0x39316a217a06cb2aull, 0x8852ec75b65739faull, 0x01bb7388c5eae693ull,
+        0x23e4a02989d3f9d5ull, 0xaa0d3fd4fa6e26bcull, 0x1b6eb980363fd46cull, 0x9287267d45820b05ull,
+        0x52f0937af60ba2a7ull, 0xdb190c8785b67dceull, 0x6a7a8ad349e78f1eull, 0xe393152e3a5a5077ull,
+        0x2ec52d91d195b192ull, 0xa72cb26ca2286efbull, 0x164f34386e799c2bull, 0x9fa6abc51dc44342ull,
+        0x5fd11ec2ae4deae0ull, 0xd638813fddf03589ull, 0x675b076b11a1c759ull, 0xeeb29896621c1830ull,
+        0xcced4b372e250776ull, 0x4504d4ca5d98d81full, 0xf467529e91c92acfull, 0x7d8ecd63e274f5a6ull,
+        0xbdf9786451fd5c04ull, 0x3410e7992240836dull, 0x857361cdee1171bdull, 0x0c9afe309dacaed4ull,
+        0x348636e16119211cull, 0xbd6fa91c12a4fe75ull, 0x0c0c2f48def50ca5ull, 0x85e5b0b5ad48d3ccull,
+        0x459205b21ec17a6eull, 0xcc7b9a4f6d7ca507ull, 0x7d181c1ba12d57d7ull, 0xf4f183e6d29088beull,
+        0xd6ae50479ea997f8ull, 0x5f47cfbaed144891ull, 0xee2449ee2145ba41ull, 0x67cdd61352f86528ull,
+        0xa7ba6314e171cc8aull, 0x2e53fce992cc13e3ull, 0x9f307abd5e9de133ull, 0x16d9e5402d203e5aull,
+        0xdb8fddffc6efdfbfull, 0x52664202b55200d6ull, 0xe305c4567903f206ull, 0x6aec5bab0abe2d6full,
+        0xaa9beeacb93784cdull, 0x23727151ca8a5ba4ull, 0x9211f70506dba974ull, 0x1bf868f87566761dull,
+        0x39a7bb59395f695bull, 0xb04e24a44ae2b632ull, 0x012da2f086b344e2ull, 0x88c43d0df50e9b8bull,
+        0x48b3880a46873229ull, 0xc15a17f7353aed40ull, 0x703991a3f96b1f90ull, 0xf9d00e5e8ad6c0f9ull,
+        0xa8c0ab4db4510d09ull, 0x212934b0c7ecd260ull, 0x904ab2e40bbd20b0ull, 0x19a32d197800ffd9ull,
+        0xd9d4981ecb89567bull, 0x503d07e3b8348912ull, 0xe15e81b774657bc2ull, 0x68b71e4a07d8a4abull,
+        0x4ae8cdeb4be1bbedull, 0xc3015216385c6484ull, 0x7262d442f40d9654ull, 0xfb8b4bbf87b0493dull,
+        0x3bfcfeb83439e09full, 0xb215614547843ff6ull, 0x0376e7118bd5cd26ull, 0x8a9f78ecf868124full,
+        0x47c9405313a7f3aaull, 0xce20dfae601a2cc3ull, 0x7f4359faac4bde13ull, 0xf6aac607dff6017aull,
+        0x36dd73006c7fa8d8ull, 0xbf34ecfd1fc277b1ull, 0x0e576aa9d3938561ull, 0x87bef554a02e5a08ull,
+        0xa5e126f5ec17454eull, 0x2c08b9089faa9a27ull, 0x9d6b3f5c53fb68f7ull, 0x1482a0a12046b79eull,
+        0xd4f515a693cf1e3cull, 0x5d1c8a5be072c155ull, 0xec7f0c0f2c233385ull, 0x659693f25f9eececull,
+        0x5d8a5b23a32b6324ull, 0xd463c4ded096bc4dull, 0x6500428a1cc74e9dull, 0xece9dd776f7a91f4ull,
+        0x2c9e6870dcf33856ull, 0xa577f78daf4ee73full, 0x141471d9631f15efull, 0x9dfdee2410a2ca86ull,
+        0xbfa23d855c9bd5c0ull, 0x364ba2782f260aa9ull, 0x8728242ce377f879ull, 0x0ec1bbd190ca2710ull,
+        0xceb60ed623438eb2ull, 0x475f912b50fe51dbull, 0xf63c177f9cafa30bull, 0x7fd58882ef127c62ull,
+        0xb283b03d04dd9d87ull, 0x3b6a2fc0776042eeull, 0x8a09a994bb31b03eull, 0x03e03669c88c6f57ull,
+        0xc397836e7b05c6f5ull, 0x4a7e1c9308b8199cull, 0xfb1d9ac7c4e9eb4cull, 0x72f4053ab7543425ull,
+        0x50abd69bfb6d2b63ull, 0xd942496688d0f40aull, 0x6821cf32448106daull, 0xe1c850cf373cd9b3ull,
+        0x21bfe5c884b57011ull, 0xa8567a35f708af78ull, 0x1935fc613b595da8ull, 0x90dc639c48e482c1ull,
+        0x690c6dc2c2324238ull, 0xe0e5f23fb18f9d51ull, 0x5186746b7dde6f81ull, 0xd86feb960e63b0e8ull,
+        0x18185e91bdea194aull, 0x91f1c16cce57c623ull, 0x20924738020634f3ull, 0xa97bd8c571bbeb9aull,
+        0x8b240b643d82f4dcull, 0x02cd94994e3f2bb5ull, 0xb3ae12cd826ed965ull, 0x3a478d30f1d3060cull,
+        0xfa303837425aafaeull, 0x73d9a7ca31e770c7ull, 0xc2ba219efdb68217ull, 0x4b53be638e0b5d7eull,
+        0x860586dc65c4bc9bull, 0x0fec1921167963f2ull, 0xbe8f9f75da289122ull, 0x37660088a9954e4bull,
+        0xf711b58f1a1ce7e9ull, 0x7ef82a7269a13880ull, 0xcf9bac26a5f0ca50ull, 0x467233dbd64d1539ull,
+        0x642de07a9a740a7full, 0xedc47f87e9c9d516ull, 0x5ca7f9d3259827c6ull, 0xd54e662e5625f8afull,
+        0x1539d329e5ac510dull, 0x9cd04cd496118e64ull, 0x2db3ca805a407cb4ull, 0xa45a557d29fda3ddull,
+        0x9c469dacd5482c15ull, 0x15af0251a6f5f37cull, 0xa4cc84056aa401acull, 0x2d251bf81919dec5ull,
+        0xed52aeffaa907767ull, 0x64bb3102d92da80eull, 0xd5d8b756157c5adeull, 0x5c3128ab66c185b7ull,
+        0x7e6efb0a2af89af1ull, 0xf78764f759454598ull, 0x46e4e2a39514b748ull, 0xcf0d7d5ee6a96821ull,
+        0x0f7ac8595520c183ull, 0x869357a4269d1eeaull, 0x37f0d1f0eaccec3aull, 0xbe194e0d99713353ull,
+        0x734f76b272bed2b6ull, 0xfaa6e94f01030ddfull, 0x4bc56f1bcd52ff0full, 0xc22cf0e6beef2066ull,
+        0x025b45e10d6689c4ull, 0x8bb2da1c7edb56adull, 0x3ad15c48b28aa47dull, 0xb338c3b5c1377b14ull,
+        0x916710148d0e6452ull, 0x188e8fe9feb3bb3bull, 0xa9ed09bd32e249ebull, 0x20049640415f9682ull,
+        0xe0732347f2d63f20ull, 0x699abcba816be049ull, 0xd8f93aee4d3a1299ull, 0x5110a5133e87cdf0ull,
+    },
+    {
+        0x0000000000000000ull, 0xf4125129ce4038beull, 0xc37d8400c417e217ull, 0x376fd5290a57daa9ull,
+        0xada22e52d0b85745ull, 0x59b07f7b1ef86ffbull, 0x6edfaa5214afb552ull, 0x9acdfb7bdaef8decull,
+        0x701d7af6f9e73de1ull, 0x840f2bdf37a7055full, 0xb360fef63df0dff6ull, 0x4772afdff3b0e748ull,
+        0xddbf54a4295f6aa4ull, 0x29ad058de71f521aull, 0x1ec2d0a4ed4888b3ull, 0xead0818d2308b00dull,
+        0xe03af5edf3ce7bc2ull, 0x1428a4c43d8e437cull, 0x234771ed37d999d5ull, 0xd75520c4f999a16bull,
+        0x4d98dbbf23762c87ull, 0xb98a8a96ed361439ull, 0x8ee55fbfe761ce90ull, 0x7af70e962921f62eull,
+        0x90278f1b0a294623ull, 0x6435de32c4697e9dull, 0x535a0b1bce3ea434ull, 0xa7485a32007e9c8aull,
+        0x3d85a149da911166ull, 0xc997f06014d129d8ull, 0xfef825491e86f371ull, 0x0aea7460d0c6cbcfull,
+        0xeb2ccd88bf0b64efull, 0x1f3e9ca1714b5c51ull, 0x285149887b1c86f8ull, 0xdc4318a1b55cbe46ull,
+        0x468ee3da6fb333aaull, 0xb29cb2f3a1f30b14ull, 0x85f367daaba4d1bdull, 0x71e136f365e4e903ull,
+        0x9b31b77e46ec590eull, 0x6f23e65788ac61b0ull, 0x584c337e82fbbb19ull, 0xac5e62574cbb83a7ull,
+        0x3693992c96540e4bull, 0xc281c805581436f5ull, 0xf5ee1d2c5243ec5cull, 0x01fc4c059c03d4e2ull,
+        0x0b1638654cc51f2dull, 0xff04694c82852793ull, 0xc86bbc6588d2fd3aull, 0x3c79ed4c4692c584ull,
+        0xa6b416379c7d4868ull, 0x52a6471e523d70d6ull, 0x65c99237586aaa7full, 0x91dbc31e962a92c1ull,
+        0x7b0b4293b52222ccull, 0x8f1913ba7b621a72ull, 0xb876c6937135c0dbull, 0x4c6497babf75f865ull,
+        0xd6a96cc1659a7589ull, 0x22bb3de8abda4d37ull, 0x15d4e8c1a18d979eull, 0xe1c6b9e86fcdaf20ull,
+        0xfd00bd4226815ab5ull, 0x0912ec6be8c1620bull, 0x3e7d3942e296b8a2ull, 0xca6f686b2cd6801cull,
+        0x50a29310f6390df0ull, 0xa4b0c2393879354eull, 0x93df1710322eefe7ull, 0x67cd4639fc6ed759ull,
+        0x8d1dc7b4df666754ull, 0x790f969d11265feaull, 0x4e6043b41b718543ull, 0xba72129dd531bdfdull,
+        0x20bfe9e60fde3011ull, 0xd4adb8cfc19e08afull, 0xe3c26de6cbc9d206ull, 0x17d03ccf0589eab8ull,
+        0x1d3a48afd54f2177ull, 0xe92819861b0f19c9ull, 0xde47ccaf1158c360ull, 0x2a559d86df18fbdeull,
+        0xb09866fd05f77632ull, 0x448a37d4cbb74e8cull, 0x73e5e2fdc1e09425ull, 0x87f7b3d40fa0ac9bull,
+        0x6d2732592ca81c96ull, 0x99356370e2e82428ull, 0xae5ab659e8bffe81ull, 0x5a48e77026ffc63full,
+        0xc0851c0bfc104bd3ull, 0x34974d223250736dull, 0x03f8980b3807a9c4ull, 0xf7eac922f647917aull,
+        0x162c70ca998a3e5aull, 0xe23e21e357ca06e4ull, 0xd551f4ca5d9ddc4dull, 0x2143a5e393dde4f3ull,
+        0xbb8e5e984932691full, 0x4f9c0fb1877251a1ull, 0x78f3da988d258b08ull, 0x8ce18bb14365b3b6ull,
+        0x66310a3c606d03bbull, 0x92235b15ae2d3b05ull, 0xa54c8e3ca47ae1acull, 0x515edf156a3ad912ull,
+        0xcb93246eb0d554feull, 0x3f8175477e956c40ull, 0x08eea06e74c2b6e9ull, 0xfcfcf147ba828e57ull,
+        0xf61685276a444598ull, 0x0204d40ea4047d26ull, 0x356b0127ae53a78full, 0xc179500e60139f31ull,
+        0x5bb4ab75bafc12ddull, 0xafa6fa5c74bc2a63ull, 0x98c92f757eebf0caull, 0x6cdb7e5cb0abc874ull,
+        0x860bffd193a37879ull, 0x7219aef85de340c7ull, 0x45767bd157b49a6eull, 0xb1642af899f4a2d0ull,
+        0x2ba9d183431b2f3cull, 0xdfbb80aa8d5b1782ull, 0xe8d45583870ccd2bull, 0x1cc604aa494cf595ull,
+        0xd1585cd715952601ull, 0x254a0dfedbd51ebfull, 0x1225d8d7d182c416ull, 0xe63789fe1fc2fca8ull,
+        0x7cfa7285c52d7144ull, 0x88e823ac0b6d49faull, 0xbf87f685013a9353ull, 0x4b95a7accf7aabedull,
+        0xa1452621ec721be0ull, 0x555777082232235eull, 0x6238a2212865f9f7ull, 0x962af308e625c149ull,
+        0x0ce708733cca4ca5ull, 0xf8f5595af28a741bull, 0xcf9a8c73f8ddaeb2ull, 0x3b88dd5a369d960cull,
+        0x3162a93ae65b5dc3ull, 0xc570f813281b657dull, 0xf21f2d3a224cbfd4ull, 0x060d7c13ec0c876aull,
+        0x9cc0876836e30a86ull, 0x68d2d641f8a33238ull, 0x5fbd0368f2f4e891ull, 0xabaf52413cb4d02full,
+        0x417fd3cc1fbc6022ull, 0xb56d82e5d1fc589cull, 0x820257ccdbab8235ull, 0x761006e515ebba8bull,
+        0xecddfd9ecf043767ull, 0x18cfacb701440fd9ull, 0x2fa0799e0b13d570ull, 0xdbb228b7c553edceull,
+        0x3a74915faa9e42eeull, 0xce66c07664de7a50ull, 0xf909155f6e89a0f9ull, 0x0d1b4476a0c99847ull,
+        0x97d6bf0d7a2615abull, 0x63c4ee24b4662d15ull, 0x54ab3b0dbe31f7bcull, 0xa0b96a247071cf02ull,
+        0x4a69eba953797f0full, 0xbe7bba809d3947b1ull, 0x89146fa9976e9d18ull, 0x7d063e80592ea5a6ull,
+        0xe7cbc5fb83c1284aull, 0x13d994d24d8110f4ull, 0x24b641fb47d6ca5dull, 0xd0a410d28996f2e3ull,
+        0xda4e64b25950392cull, 0x2e5c359b97100192ull, 0x1933e0b29d47db3bull, 0xed21b19b5307e385ull,
+        0x77ec4ae089e86e69ull, 0x83fe1bc947a856d7ull, 0xb491cee04dff8c7eull, 0x40839fc983bfb4c0ull,
+        0xaa531e44a0b704cdull, 0x5e414f6d6ef73c73ull, 0x692e9a4464a0e6daull, 0x9d3ccb6daae0de64ull,
+        0x07f13016700f5388ull, 0xf3e3613fbe4f6b36ull, 0xc48cb416b418b19full, 0x309ee53f7a588921ull,
+        0x2c58e19533147cb4ull, 0xd84ab0bcfd54440aull, 0xef256595f7039ea3ull, 0x1b3734bc3943a61dull,
+        0x81facfc7e3ac2bf1ull, 0x75e89eee2dec134full, 0x42874bc727bbc9e6ull, 0xb6951aeee9fbf158ull,
+        0x5c459b63caf34155ull, 0xa857ca4a04b379ebull, 0x9f381f630ee4a342ull, 0x6b2a4e4ac0a49bfcull,
+        0xf1e7b5311a4b1610ull, 0x05f5e418d40b2eaeull, 0x329a3131de5cf407ull, 0xc6886018101cccb9ull,
+        0xcc621478c0da0776ull, 0x387045510e9a3fc8ull, 0x0f1f907804cde561ull, 0xfb0dc151ca8ddddfull,
+        0x61c03a2a10625033ull, 0x95d26b03de22688dull, 0xa2bdbe2ad475b224ull, 0x56afef031a358a9aull,
+        0xbc7f6e8e393d3a97ull, 0x486d3fa7f77d0229ull, 0x7f02ea8efd2ad880ull, 0x8b10bba7336ae03eull,
+        0x11dd40dce9856dd2ull, 0xe5cf11f527c5556cull, 0xd2a0c4dc2d928fc5ull, 0x26b295f5e3d2b77bull,
+        0xc7742c1d8c1f185bull, 0x33667d34425f20e5ull, 0x0409a81d4808fa4cull, 0xf01bf9348648c2f2ull,
+        0x6ad6024f5ca74f1eull, 0x9ec4536692e777a0ull, 0xa9ab864f98b0ad09ull, 0x5db9d76656f095b7ull,
+        0xb76956eb75f825baull, 0x437b07c2bbb81d04ull, 0x7414d2ebb1efc7adull, 0x800683c27fafff13ull,
+        0x1acb78b9a54072ffull, 0xeed929906b004a41ull, 0xd9b6fcb9615790e8ull, 0x2da4ad90af17a856ull,
+        0x274ed9f07fd16399ull, 0xd35c88d9b1915b27ull, 0xe4335df0bbc6818eull, 0x10210cd97586b930ull,
+        0x8aecf7a2af6934dcull, 0x7efea68b61290c62ull, 0x499173a26b7ed6cbull, 0xbd83228ba53eee75ull,
+        0x5753a30686365e78ull, 0xa341f22f487666c6ull, 0x942e27064221bc6full, 0x603c762f8c6184d1ull,
+        0xfaf18d54568e093dull, 0x0ee3dc7d98ce3183ull, 0x398c09549299eb2aull, 0xcd9e587d5cd9d394ull,
+    },
+    {
+        0x0000000000000000ull, 0x8ce168638c796306ull, 0x329bf69440655567ull, 0xbe7a9ef7cc1c3661ull,
+        0x6537ed2880caaaceull, 0xe9d6854b0cb3c9c8ull, 0x57ac1bbcc0afffa9ull, 0xdb4d73df4cd69cafull,
+        0xca6fda510195559cull, 0x468eb2328dec369aull, 0xf8f42cc541f000fbull, 0x741544a6cd8963fdull,
+        0xaf583779815fff52ull, 0x23b95f1a0d269c54ull, 0x9dc3c1edc13aaa35ull, 0x1122a98e4d43c933ull,
+        0xbf8692f15bbd3853ull, 0x3367fa92d7c45b55ull, 0x8d1d64651bd86d34ull, 0x01fc0c0697a10e32ull,
+        0xdab17fd9db77929dull, 0x565017ba570ef19bull, 0xe82a894d9b12c7faull, 0x64cbe12e176ba4fcull,
+        0x75e948a05a286dcfull, 0xf90820c3d6510ec9ull, 0x4772be341a4d38a8ull, 0xcb93d65796345baeull,
+        0x10dea588dae2c701ull, 0x9c3fcdeb569ba407ull, 0x2245531c9a879266ull, 0xaea43b7f16fef160ull,
+        0x545403b1efede3cdull, 0xd8b56bd2639480cbull, 0x66cff525af88b6aaull, 0xea2e9d4623f1d5acull,
+        0x3163ee996f274903ull, 0xbd8286fae35e2a05ull, 0x03f8180d2f421c64ull, 0x8f19706ea33b7f62ull,
+        0x9e3bd9e0ee78b651ull, 0x12dab1836201d557ull, 0xaca02f74ae1de336ull, 0x2041471722648030ull,
+        0xfb0c34c86eb21c9full, 0x77ed5cabe2cb7f99ull, 0xc997c25c2ed749f8ull, 0x4576aa3fa2ae2afeull,
+        0xebd29140b450db9eull, 0x6733f9233829b898ull, 0xd94967d4f4358ef9ull, 0x55a80fb7784cedffull,
+        0x8ee57c68349a7150ull, 0x0204140bb8e31256ull, 0xbc7e8afc74ff2437ull, 0x309fe29ff8864731ull,
+        0x21bd4b11b5c58e02ull, 0xad5c237239bced04ull, 0x1326bd85f5a0db65ull, 0x9fc7d5e679d9b863ull,
+        0x448aa639350f24ccull, 0xc86bce5ab97647caull, 0x761150ad756a71abull, 0xfaf038cef91312adull,
+        0xa8a80763dfdbc79aull, 0x24496f0053a2a49cull, 0x9a33f1f79fbe92fdull, 0x16d2999413c7f1fbull,
+        0xcd9fea4b5f116d54ull, 0x417e8228d3680e52ull, 0xff041cdf1f743833ull, 0x73e574bc930d5b35ull,
+        0x62c7dd32de4e9206ull, 0xee26b5515237f100ull, 0x505c2ba69e2bc761ull, 0xdcbd43c51252a467ull,
+        0x07f0301a5e8438c8ull, 0x8b115879d2fd5bceull, 0x356bc68e1ee16dafull, 0xb98aaeed92980ea9ull,
+        0x172e95928466ffc9ull, 0x9bcffdf1081f9ccfull, 0x25b56306c403aaaeull, 0xa9540b65487ac9a8ull,
+        0x721978ba04ac5507ull, 0xfef810d988d53601ull, 0x40828e2e44c90060ull, 0xcc63e64dc8b06366ull,
+        0xdd414fc385f3aa55ull, 0x51a027a0098ac953ull, 0xefdab957c596ff32ull, 0x633bd13449ef9c34ull,
+        0xb876a2eb0539009bull, 0x3497ca888940639dull, 0x8aed547f455c55fcull, 0x060c3c1cc92536faull,
+        0xfcfc04d230362457ull, 0x701d6cb1bc4f4751ull, 0xce67f24670537130ull, 0x42869a25fc2a1236ull,
+        0x99cbe9fab0fc8e99ull, 0x152a81993c85ed9full, 0xab501f6ef099dbfeull, 0x27b1770d7ce0b8f8ull,
+        0x3693de8331a371cbull, 0xba72b6e0bdda12cdull, 0x0408281771c624acull, 0x88e94074fdbf47aaull,
+        0x53a433abb169db05ull, 0xdf455bc83d10b803ull, 0x613fc53ff10c8e62ull, 0xeddead5c7d75ed64ull,
+        0x437a96236b8b1c04ull, 0xcf9bfe40e7f27f02ull, 0x71e160b72bee4963ull, 0xfd0008d4a7972a65ull,
+        0x264d7b0beb41b6caull, 0xaaac13686738d5ccull, 0x14d68d9fab24e3adull, 0x9837e5fc275d80abull,
+        0x89154c726a1e4998ull, 0x05f42411e6672a9eull, 0xbb8ebae62a7b1cffull, 0x376fd285a6027ff9ull,
+        0xec22a15aead4e356ull, 0x60c3c93966ad8050ull, 0xdeb957ceaab1b631ull, 0x52583fad26c8d537ull,
+        0x7a092894e7201c5full, 0xf6e840f76b597f59ull, 0x4892de00a7454938ull, 0xc473b6632b3c2a3eull,
+        0x1f3ec5bc67eab691ull, 0x93dfaddfeb93d597ull, 0x2da53328278fe3f6ull, 0xa1445b4babf680f0ull,
+        0xb066f2c5e6b549c3ull, 0x3c879aa66acc2ac5ull, 0x82fd0451a6d01ca4ull, 0x0e1c6c322aa97fa2ull,
+        0xd5511fed667fe30dull, 0x59b0778eea06800bull, 0xe7cae979261ab66aull, 0x6b2b811aaa63d56cull,
+        0xc58fba65bc9d240cull, 0x496ed20630e4470aull, 0xf7144cf1fcf8716bull, 0x7bf524927081126dull,
+        0xa0b8574d3c578ec2ull, 0x2c593f2eb02eedc4ull, 0x9223a1d97c32dba5ull, 0x1ec2c9baf04bb8a3ull,
+        0x0fe06034bd087190ull, 0x8301085731711296ull, 0x3d7b96a0fd6d24f7ull, 0xb19afec3711447f1ull,
+        0x6ad78d1c3dc2db5eull, 0xe636e57fb1bbb858ull, 0x584c7b887da78e39ull, 0xd4ad13ebf1deed3full,
+        0x2e5d2b2508cdff92ull, 0xa2bc434684b49c94ull, 0x1cc6ddb148a8aaf5ull, 0x9027b5d2c4d1c9f3ull,
+        0x4b6ac60d8807555cull, 0xc78bae6e047e365aull, 0x79f13099c862003bull, 0xf51058fa441b633dull,
+        0xe432f1740958aa0eull, 0x68d399178521c908ull, 0xd6a907e0493dff69ull, 0x5a486f83c5449c6full,
+        0x81051c5c899200c0ull, 0x0de4743f05eb63c6ull, 0xb39eeac8c9f755a7ull, 0x3f7f82ab458e36a1ull,
+        0x91dbb9d45370c7c1ull, 0x1d3ad1b7df09a4c7ull, 0xa3404f40131592a6ull, 0x2fa127239f6cf1a0ull,
+        0xf4ec54fcd3ba6d0full, 0x780d3c9f5fc30e09ull, 0xc677a26893df3868ull, 0x4a96ca0b1fa65b6eull,
+        0x5bb4638552e5925dull, 0xd7550be6de9cf15bull, 0x692f95111280c73aull, 0xe5cefd729ef9a43cull,
+        0x3e838eadd22f3893ull, 0xb262e6ce5e565b95ull, 0x0c187839924a6df4ull, 0x80f9105a1e330ef2ull,
+        0xd2a12ff738fbdbc5ull, 0x5e404794b482b8c3ull, 0xe03ad963789e8ea2ull, 0x6cdbb100f4e7eda4ull,
+        0xb796c2dfb831710bull, 0x3b77aabc3448120dull, 0x850d344bf854246cull, 0x09ec5c28742d476aull,
+        0x18cef5a6396e8e59ull, 0x942f9dc5b517ed5full, 0x2a550332790bdb3eull, 0xa6b46b51f572b838ull,
+        0x7df9188eb9a42497ull, 0xf11870ed35dd4791ull, 0x4f62ee1af9c171f0ull, 0xc383867975b812f6ull,
+        0x6d27bd066346e396ull, 0xe1c6d565ef3f8090ull, 0x5fbc4b922323b6f1ull, 0xd35d23f1af5ad5f7ull,
+        0x0810502ee38c4958ull, 0x84f1384d6ff52a5eull, 0x3a8ba6baa3e91c3full, 0xb66aced92f907f39ull,
+        0xa748675762d3b60aull, 0x2ba90f34eeaad50cull, 0x95d391c322b6e36dull, 0x1932f9a0aecf806bull,
+        0xc27f8a7fe2191cc4ull, 0x4e9ee21c6e607fc2ull, 0xf0e47ceba27c49a3ull, 0x7c0514882e052aa5ull,
+        0x86f52c46d7163808ull, 0x0a1444255b6f5b0eull, 0xb46edad297736d6full, 0x388fb2b11b0a0e69ull,
+        0xe3c2c16e57dc92c6ull, 0x6f23a90ddba5f1c0ull, 0xd15937fa17b9c7a1ull, 0x5db85f999bc0a4a7ull,
+        0x4c9af617d6836d94ull, 0xc07b9e745afa0e92ull, 0x7e01008396e638f3ull, 0xf2e068e01a9f5bf5ull,
+        0x29ad1b3f5649c75aull, 0xa54c735cda30a45cull, 0x1b36edab162c923dull, 0x97d785c89a55f13bull,
+        0x3973beb78cab005bull, 0xb592d6d400d2635dull, 0x0be84823ccce553cull, 0x8709204040b7363aull,
+        0x5c44539f0c61aa95ull, 0xd0a53bfc8018c993ull, 0x6edfa50b4c04fff2ull, 0xe23ecd68c07d9cf4ull,
+        0xf31c64e68d3e55c7ull, 0x7ffd0c85014736c1ull, 0xc1879272cd5b00a0ull, 0x4d66fa11412263a6ull,
+        0x962b89ce0df4ff09ull, 0x1acae1ad818d9c0full, 0xa4b07f5a4d91aa6eull, 0x28511739c1e8c968ull,
+    },
+    {
+        0x0000000000000000ull, 0x3504e58b9ba6dd1eull, 0x6a09cb17374dba3cull, 0x5f0d2e9caceb6722ull,
+        0xd413962e6e9b7478ull, 0xe11773a5f53da966ull, 0xbe1a5d3959d6ce44ull, 0x8b1eb8b2c270135aull,
+        0x837e0a0f85a17b9bull, 0xb67aef841e07a685ull, 0xe977c118b2ecc1a7ull, 0xdc732493294a1cb9ull,
+        0x576d9c21eb3a0fe3ull, 0x626979aa709cd2fdull, 0x3d645736dc77b5dfull, 0x0860b2bd47d168c1ull,
+        0x2da5324c53d5645dull, 0x18a1d7c7c873b943ull, 0x47acf95b6498de61ull, 0x72a81cd0ff3e037full,
+        0xf9b6a4623d4e1025ull, 0xccb241e9a6e8cd3bull, 0x93bf6f750a03aa19ull, 0xa6bb8afe91a57707ull,
+        0xaedb3843d6741fc6ull, 0x9bdfddc84dd2c2d8ull, 0xc4d2f354e139a5faull, 0xf1d616df7a9f78e4ull,
+        0x7ac8ae6db8ef6bbeull, 0x4fcc4be62349b6a0ull, 0x10c1657a8fa2d182ull, 0x25c580f114040c9cull,
+        0x5b4a6498a7aac8baull, 0x6e4e81133c0c15a4ull, 0x3143af8f90e77286ull, 0x04474a040b41af98ull,
+        0x8f59f2b6c931bcc2ull, 0xba5d173d529761dcull, 0xe55039a1fe7c06feull, 0xd054dc2a65dadbe0ull,
+        0xd8346e97220bb321ull, 0xed308b1cb9ad6e3full, 0xb23da5801546091dull, 0x8739400b8ee0d403ull,
+        0x0c27f8b94c90c759ull, 0x39231d32d7361a47ull, 0x662e33ae7bdd7d65ull, 0x532ad625e07ba07bull,
+        0x76ef56d4f47face7ull, 0x43ebb35f6fd971f9ull, 0x1ce69dc3c33216dbull, 0x29e278485894cbc5ull,
+        0xa2fcc0fa9ae4d89full, 0x97f8257101420581ull, 0xc8f50bedada962a3ull, 0xfdf1ee66360fbfbdull,
+        0xf5915cdb71ded77cull, 0xc095b950ea780a62ull, 0x9f9897cc46936d40ull, 0xaa9c7247dd35b05eull,
+        0x2182caf51f45a304ull, 0x14862f7e84e37e1aull, 0x4b8b01e228081938ull, 0x7e8fe469b3aec426ull,
+        0xb694c9314f559174ull, 0x83902cbad4f34c6aull, 0xdc9d022678182b48ull, 0xe999e7ade3bef656ull,
+        0x62875f1f21cee50cull, 0x5783ba94ba683812ull, 0x088e940816835f30ull, 0x3d8a71838d25822eull,
+        0x35eac33ecaf4eaefull, 0x00ee26b5515237f1ull, 0x5fe30829fdb950d3ull, 0x6ae7eda2661f8dcdull,
+        0xe1f95510a46f9e97ull, 0xd4fdb09b3fc94389ull, 0x8bf09e07932224abull, 0xbef47b8c0884f9b5ull,
+        0x9b31fb7d1c80f529ull, 0xae351ef687262837ull, 0xf138306a2bcd4f15ull, 0xc43cd5e1b06b920bull,
+        0x4f226d53721b8151ull, 0x7a2688d8e9bd5c4full, 0x252ba64445563b6dull, 0x102f43cfdef0e673ull,
+        0x184ff17299218eb2ull, 0x2d4b14f9028753acull, 0x72463a65ae6c348eull, 0x4742dfee35cae990ull,
+        0xcc5c675cf7bafacaull, 0xf95882d76c1c27d4ull, 0xa655ac4bc0f740f6ull, 0x935149c05b519de8ull,
+        0xeddeada9e8ff59ceull, 0xd8da4822735984d0ull, 0x87d766bedfb2e3f2ull, 0xb2d3833544143eecull,
+        0x39cd3b8786642db6ull, 0x0cc9de0c1dc2f0a8ull, 0x53c4f090b129978aull, 0x66c0151b2a8f4a94ull,
+        0x6ea0a7a66d5e2255ull, 0x5ba4422df6f8ff4bull, 0x04a96cb15a139869ull, 0x31ad893ac1b54577ull,
+        0xbab3318803c5562dull, 0x8fb7d40398638b33ull, 0xd0bafa9f3488ec11ull, 0xe5be1f14af2e310full,
+        0xc07b9fe5bb2a3d93ull, 0xf57f7a6e208ce08dull, 0xaa7254f28c6787afull, 0x9f76b17917c15ab1ull,
+        0x146809cbd5b149ebull, 0x216cec404e1794f5ull, 0x7e61c2dce2fcf3d7ull, 0x4b652757795a2ec9ull,
+        0x430595ea3e8b4608ull, 0x76017061a52d9b16ull, 0x290c5efd09c6fc34ull, 0x1c08bb769260212aull,
+        0x971603c450103270ull, 0xa212e64fcbb6ef6eull, 0xfd1fc8d3675d884cull, 0xc81b2d58fcfb5552ull,
+        0x4670b431c63cb183ull, 0x737451ba5d9a6c9dull, 0x2c797f26f1710bbfull, 0x197d9aad6ad7d6a1ull,
+        0x9263221fa8a7c5fbull, 0xa767c794330118e5ull, 0xf86ae9089fea7fc7ull, 0xcd6e0c83044ca2d9ull,
+        0xc50ebe3e439dca18ull, 0xf00a5bb5d83b1706ull, 0xaf07752974d07024ull, 0x9a0390a2ef76ad3aull,
+        0x111d28102d06be60ull, 0x2419cd9bb6a0637eull, 0x7b14e3071a4b045cull, 0x4e10068c81edd942ull,
+        0x6bd5867d95e9d5deull, 0x5ed163f60e4f08c0ull, 0x01dc4d6aa2a46fe2ull, 0x34d8a8e13902b2fcull,
+        0xbfc61053fb72a1a6ull, 0x8ac2f5d860d47cb8ull, 0xd5cfdb44cc3f1b9aull, 0xe0cb3ecf5799c684ull,
+        0xe8ab8c721048ae45ull, 0xddaf69f98bee735bull, 0x82a2476527051479ull, 0xb7a6a2eebca3c967ull,
+        0x3cb81a5c7ed3da3dull, 0x09bcffd7e5750723ull, 0x56b1d14b499e6001ull, 0x63b534c0d238bd1full,
+        0x1d3ad0a961967939ull, 0x283e3522fa30a427ull, 0x77331bbe56dbc305ull, 0x4237fe35cd7d1e1bull,
+        0xc92946870f0d0d41ull, 0xfc2da30c94abd05full, 0xa3208d903840b77dull, 0x9624681ba3e66a63ull,
+        0x9e44daa6e43702a2ull, 0xab403f2d7f91dfbcull, 0xf44d11b1d37ab89eull, 0xc149f43a48dc6580ull,
+        0x4a574c888aac76daull, 0x7f53a903110aabc4ull, 0x205e879fbde1cce6ull, 0x155a6214264711f8ull,
+        0x309fe2e532431d64ull, 0x059b076ea9e5c07aull, 0x5a9629f2050ea758ull, 0x6f92cc799ea87a46ull,
+        0xe48c74cb5cd8691cull, 0xd1889140c77eb402ull, 0x8e85bfdc6b95d320ull, 0xbb815a57f0330e3eull,
+        0xb3e1e8eab7e266ffull, 0x86e50d612c44bbe1ull, 0xd9e823fd80afdcc3ull, 0xececc6761b0901ddull,
+        0x67f27ec4d9791287ull, 0x52f69b4f42dfcf99ull, 0x0dfbb5d3ee34a8bbull, 0x38ff5058759275a5ull,
+        0xf0e47d00896920f7ull, 0xc5e0988b12cffde9ull, 0x9aedb617be249acbull, 0xafe9539c258247d5ull,
+        0x24f7eb2ee7f2548full, 0x11f30ea57c548991ull, 0x4efe2039d0bfeeb3ull, 0x7bfac5b24b1933adull,
+        0x739a770f0cc85b6cull, 0x469e9284976e8672ull, 0x1993bc183b85e150ull, 0x2c975993a0233c4eull,
+        0xa789e12162532f14ull, 0x928d04aaf9f5f20aull, 0xcd802a36551e9528ull, 0xf884cfbdceb84836ull,
+        0xdd414f4cdabc44aaull, 0xe845aac7411a99b4ull, 0xb748845bedf1fe96ull, 0x824c61d076572388ull,
+        0x0952d962b42730d2ull, 0x3c563ce92f81edccull, 0x635b1275836a8aeeull, 0x565ff7fe18cc57f0ull,
+        0x5e3f45435f1d3f31ull, 0x6b3ba0c8c4bbe22full, 0x34368e546850850dull, 0x01326bdff3f65813ull,
+        0x8a2cd36d31864b49ull, 0xbf2836e6aa209657ull, 0xe025187a06cbf175ull, 0xd521fdf19d6d2c6bull,
+        0xabae19982ec3e84dull, 0x9eaafc13b5653553ull, 0xc1a7d28f198e5271ull, 0xf4a3370482288f6full,
+        0x7fbd8fb640589c35ull, 0x4ab96a3ddbfe412bull, 0x15b444a177152609ull, 0x20b0a12aecb3fb17ull,
+        0x28d01397ab6293d6ull, 0x1dd4f61c30c44ec8ull, 0x42d9d8809c2f29eaull, 0x77dd3d0b0789f4f4ull,
+        0xfcc385b9c5f9e7aeull, 0xc9c760325e5f3ab0ull, 0x96ca4eaef2b45d92ull, 0xa3ceab256912808cull,
+        0x860b2bd47d168c10ull, 0xb30fce5fe6b0510eull, 0xec02e0c34a5b362cull, 0xd9060548d1fdeb32ull,
+        0x5218bdfa138df868ull, 0x671c5871882b2576ull, 0x381176ed24c04254ull, 0x0d159366bf669f4aull,
+        0x057521dbf8b7f78bull, 0x3071c45063112a95ull, 0x6f7ceacccffa4db7ull, 0x5a780f47545c90a9ull,
+        0xd166b7f5962c83f3ull, 0xe462527e0d8a5eedull, 0xbb6f7ce2a16139cfull, 0x8e6b99693ac7e4d1ull,
+    },
+    {
+        0x0000000000000000ull, 0xe39d1389931b9354ull, 0xec6301407ea0b5c3ull, 0x0ffe12c9edbb2697ull,
+        0xf39f24d3a5d6f8edull, 0x1002375a36cd6bb9ull, 0x1ffc2593db764d2eull, 0xfc61361a486dde7aull,
+        0xcc676ff4133a62b1ull, 0x2ffa7c7d8021f1e5ull, 0x20046eb46d9ad772ull, 0xc3997d3dfe814426ull,
+        0x3ff84b27b6ec9a5cull, 0xdc6558ae25f70908ull, 0xd39b4a67c84c2f9full, 0x300659ee5b57bccbull,
+        0xb397f9bb7ee35609ull, 0x500aea32edf8c55dull, 0x5ff4f8fb0043e3caull, 0xbc69eb729358709eull,
+        0x4008dd68db35aee4ull, 0xa395cee1482e3db0ull, 0xac6bdc28a5951b27ull, 0x4ff6cfa1368e8873ull,
+        0x7ff0964f6dd934b8ull, 0x9c6d85c6fec2a7ecull, 0x9393970f1379817bull, 0x700e84868062122full,
+        0x8c6fb29cc80fcc55ull, 0x6ff2a1155b145f01ull, 0x600cb3dcb6af7996ull, 0x8391a05525b4eac2ull,
+        0x4c76d525a5513f79ull, 0xafebc6ac364aac2dull, 0xa015d465dbf18abaull, 0x4388c7ec48ea19eeull,
+        0xbfe9f1f60087c794ull, 0x5c74e27f939c54c0ull, 0x538af0b67e277257ull, 0xb017e33fed3ce103ull,
+        0x8011bad1b66b5dc8ull, 0x638ca9582570ce9cull, 0x6c72bb91c8cbe80bull, 0x8fefa8185bd07b5full,
+        0x738e9e0213bda525ull, 0x90138d8b80a63671ull, 0x9fed9f426d1d10e6ull, 0x7c708ccbfe0683b2ull,
+        0xffe12c9edbb26970ull, 0x1c7c3f1748a9fa24ull, 0x13822ddea512dcb3ull, 0xf01f3e5736094fe7ull,
+        0x0c7e084d7e64919dull, 0xefe31bc4ed7f02c9ull, 0xe01d090d00c4245eull, 0x03801a8493dfb70aull,
+        0x3386436ac8880bc1ull, 0xd01b50e35b939895ull, 0xdfe5422ab628be02ull, 0x3c7851a325332d56ull,
+        0xc01967b96d5ef32cull, 0x23847430fe456078ull, 0x2c7a66f913fe46efull, 0xcfe7757080e5d5bbull,
+        0x98edaa4b4aa27ef2ull, 0x7b70b9c2d9b9eda6ull, 0x748eab0b3402cb31ull, 0x9713b882a7195865ull,
+        0x6b728e98ef74861full, 0x88ef9d117c6f154bull, 0x87118fd891d433dcull, 0x648c9c5102cfa088ull,
+        0x548ac5bf59981c43ull, 0xb717d636ca838f17ull, 0xb8e9c4ff2738a980ull, 0x5b74d776b4233ad4ull,
+        0xa715e16cfc4ee4aeull, 0x4488f2e56f5577faull, 0x4b76e02c82ee516dull, 0xa8ebf3a511f5c239ull,
+        0x2b7a53f0344128fbull, 0xc8e74079a75abbafull, 0xc71952b04ae19d38ull, 0x24844139d9fa0e6cull,
+        0xd8e577239197d016ull, 0x3b7864aa028c4342ull, 0x34867663ef3765d5ull, 0xd71b65ea7c2cf681ull,
+        0xe71d3c04277b4a4aull, 0x04802f8db460d91eull, 0x0b7e3d4459dbff89ull, 0xe8e32ecdcac06cddull,
+        0x148218d782adb2a7ull, 0xf71f0b5e11b621f3ull, 0xf8e11997fc0d0764ull, 0x1b7c0a1e6f169430ull,
+        0xd49b7f6eeff3418bull, 0x37066ce77ce8d2dfull, 0x38f87e2e9153f448ull, 0xdb656da70248671cull,
+        0x27045bbd4a25b966ull, 0xc4994834d93e2a32ull, 0xcb675afd34850ca5ull, 0x28fa4974a79e9ff1ull,
+        0x18fc109afcc9233aull, 0xfb6103136fd2b06eull, 0xf49f11da826996f9ull, 0x17020253117205adull,
+        0xeb633449591fdbd7ull, 0x08fe27c0ca044883ull, 0x0700350927bf6e14ull, 0xe49d2680b4a4fd40ull,
+        0x670c86d591101782ull, 0x8491955c020b84d6ull, 0x8b6f8795efb0a241ull, 0x68f2941c7cab3115ull,
+        0x9493a20634c6ef6full, 0x770eb18fa7dd7c3bull, 0x78f0a3464a665aacull, 0x9b6db0cfd97dc9f8ull,
+        0xab6be921822a7533ull, 0x48f6faa81131e667ull, 0x4708e861fc8ac0f0ull, 0xa495fbe86f9153a4ull,
+        0x58f4cdf227fc8ddeull, 0xbb69de7bb4e71e8aull, 0xb497ccb2595c381dull, 0x570adf3bca47ab49ull,
+        0x1a8272c5cdd36e8full, 0xf91f614c5ec8fddbull, 0xf6e17385b373db4cull, 0x157c600c20684818ull,
+        0xe91d561668059662ull, 0x0a80459ffb1e0536ull, 0x057e575616a523a1ull, 0xe6e344df85beb0f5ull,
+        0xd6e51d31dee90c3eull, 0x35780eb84df29f6aull, 0x3a861c71a049b9fdull, 0xd91b0ff833522aa9ull,
+        0x257a39e27b3ff4d3ull, 0xc6e72a6be8246787ull, 0xc91938a2059f4110ull, 0x2a842b2b9684d244ull,
+        0xa9158b7eb3303886ull, 0x4a8898f7202babd2ull, 0x45768a3ecd908d45ull, 0xa6eb99b75e8b1e11ull,
+        0x5a8aafad16e6c06bull, 0xb917bc2485fd533full, 0xb6e9aeed684675a8ull, 0x5574bd64fb5de6fcull,
+        0x6572e48aa00a5a37ull, 0x86eff7033311c963ull, 0x8911e5cadeaaeff4ull, 0x6a8cf6434db17ca0ull,
+        0x96edc05905dca2daull, 0x7570d3d096c7318eull, 0x7a8ec1197b7c1719ull, 0x9913d290e867844dull,
+        0x56f4a7e0688251f6ull, 0xb569b469fb99c2a2ull, 0xba97a6a01622e435ull, 0x590ab52985397761ull,
+        0xa56b8333cd54a91bull, 0x46f690ba5e4f3a4full, 0x49088273b3f41cd8ull, 0xaa9591fa20ef8f8cull,
+        0x9a93c8147bb83347ull, 0x790edb9de8a3a013ull, 0x76f0c95405188684ull, 0x956ddadd960315d0ull,
+        0x690cecc7de6ecbaaull, 0x8a91ff4e4d7558feull, 0x856fed87a0ce7e69ull, 0x66f2fe0e33d5ed3dull,
+        0xe5635e5b166107ffull, 0x06fe4dd2857a94abull, 0x09005f1b68c1b23cull, 0xea9d4c92fbda2168ull,
+        0x16fc7a88b3b7ff12ull, 0xf561690120ac6c46ull, 0xfa9f7bc8cd174ad1ull, 0x190268415e0cd985ull,
+        0x290431af055b654eull, 0xca9922269640f61aull, 0xc56730ef7bfbd08dull, 0x26fa2366e8e043d9ull,
+        0xda9b157ca08d9da3ull, 0x390606f533960ef7ull, 0x36f8143cde2d2860ull, 0xd56507b54d36bb34ull,
+        0x826fd88e8771107dull, 0x61f2cb07146a8329ull, 0x6e0cd9cef9d1a5beull, 0x8d91ca476aca36eaull,
+        0x71f0fc5d22a7e890ull, 0x926defd4b1bc7bc4ull, 0x9d93fd1d5c075d53ull, 0x7e0eee94cf1cce07ull,
+        0x4e08b77a944b72ccull, 0xad95a4f30750e198ull, 0xa26bb63aeaebc70full, 0x41f6a5b379f0545bull,
+        0xbd9793a9319d8a21ull, 0x5e0a8020a2861975ull, 0x51f492e94f3d3fe2ull, 0xb2698160dc26acb6ull,
+        0x31f82135f9924674ull, 0xd26532bc6a89d520ull, 0xdd9b20758732f3b7ull, 0x3e0633fc142960e3ull,
+        0xc26705e65c44be99ull, 0x21fa166fcf5f2dcdull, 0x2e0404a622e40b5aull, 0xcd99172fb1ff980eull,
+        0xfd9f4ec1eaa824c5ull, 0x1e025d4879b3b791ull, 0x11fc4f8194089106ull, 0xf2615c0807130252ull,
+        0x0e006a124f7edc28ull, 0xed9d799bdc654f7cull, 0xe2636b5231de69ebull, 0x01fe78dba2c5fabfull,
+        0xce190dab22202f04ull, 0x2d841e22b13bbc50ull, 0x227a0ceb5c809ac7ull, 0xc1e71f62cf9b0993ull,
+        0x3d86297887f6d7e9ull, 0xde1b3af114ed44bdull, 0xd1e52838f956622aull, 0x32783bb16a4df17eull,
+        0x027e625f311a4db5ull, 0xe1e371d6a201dee1ull, 0xee1d631f4fbaf876ull, 0x0d807096dca16b22ull,
+        0xf1e1468c94ccb558ull, 0x127c550507d7260cull, 0x1d8247ccea6c009bull, 0xfe1f5445797793cfull,
+        0x7d8ef4105cc3790dull, 0x9e13e799cfd8ea59ull, 0x91edf5502263ccceull, 0x7270e6d9b1785f9aull,
+        0x8e11d0c3f91581e0ull, 0x6d8cc34a6a0e12b4ull, 0x6272d18387b53423ull, 0x81efc20a14aea777ull,
+        0xb1e99be44ff91bbcull, 0x5274886ddce288e8ull, 0x5d8a9aa43159ae7full, 0xbe17892da2423d2bull,
+        0x4276bf37ea2fe351ull, 0xa1ebacbe79347005ull, 0xae15be77948f5692ull, 0x4d88adfe0794c5c6ull,
+    },
+    {
+        0x0000000000000000ull, 0x62a95de6e302eff2ull, 0xc552bbcdc605dfe4ull, 0xa7fbe62b25073016ull,
+        0xa1fc51c8d49c2ca3ull, 0xc3550c2e379ec351ull, 0x64aeea051299f347ull, 0x0607b7e3f19b1cb5ull,
+        0x68a185c2f1afca2dull, 0x0a08d82412ad25dfull, 0xadf33e0f37aa15c9ull, 0xcf5a63e9d4a8fa3bull,
+        0xc95dd40a2533e68eull, 0xabf489ecc631097cull, 0x0c0f6fc7e336396aull, 0x6ea632210034d698ull,
+        0xd1430b85e35f945aull, 0xb3ea5663005d7ba8ull, 0x1411b048255a4bbeull, 0x76b8edaec658a44cull,
+        0x70bf5a4d37c3b8f9ull, 0x121607abd4c1570bull, 0xb5ede180f1c6671dull, 0xd744bc6612c488efull,
+        0xb9e28e4712f05e77ull, 0xdb4bd3a1f1f2b185ull, 0x7cb0358ad4f58193ull, 0x1e19686c37f76e61ull,
+        0x181edf8fc66c72d4ull, 0x7ab78269256e9d26ull, 0xdd4c64420069ad30ull, 0xbfe539a4e36b42c2ull,
+        0x89df31589e28bbdfull, 0xeb766cbe7d2a542dull, 0x4c8d8a95582d643bull, 0x2e24d773bb2f8bc9ull,
+        0x282360904ab4977cull, 0x4a8a3d76a9b6788eull, 0xed71db5d8cb14898ull, 0x8fd886bb6fb3a76aull,
+        0xe17eb49a6f8771f2ull, 0x83d7e97c8c859e00ull, 0x242c0f57a982ae16ull, 0x468552b14a8041e4ull,
+        0x4082e552bb1b5d51ull, 0x222bb8b45819b2a3ull, 0x85d05e9f7d1e82b5ull, 0xe77903799e1c6d47ull,
+        0x589c3add7d772f85ull, 0x3a35673b9e75c077ull, 0x9dce8110bb72f061ull, 0xff67dcf658701f93ull,
+        0xf9606b15a9eb0326ull, 0x9bc936f34ae9ecd4ull, 0x3c32d0d86feedcc2ull, 0x5e9b8d3e8cec3330ull,
+        0x303dbf1f8cd8e5a8ull, 0x5294e2f96fda0a5aull, 0xf56f04d24add3a4cull, 0x97c65934a9dfd5beull,
+        0x91c1eed75844c90bull, 0xf368b331bb4626f9ull, 0x5493551a9e4116efull, 0x363a08fc7d43f91dull,
+        0x38e744e264c6e4d5ull, 0x5a4e190487c40b27ull, 0xfdb5ff2fa2c33b31ull, 0x9f1ca2c941c1d4c3ull,
+        0x991b152ab05ac876ull, 0xfbb248cc53582784ull, 0x5c49aee7765f1792ull, 0x3ee0f301955df860ull,
+        0x5046c12095692ef8ull, 0x32ef9cc6766bc10aull, 0x95147aed536cf11cull, 0xf7bd270bb06e1eeeull,
+        0xf1ba90e841f5025bull, 0x9313cd0ea2f7eda9ull, 0x34e82b2587f0ddbfull, 0x564176c364f2324dull,
+        0xe9a44f678799708full, 0x8b0d1281649b9f7dull, 0x2cf6f4aa419caf6bull, 0x4e5fa94ca29e4099ull,
+        0x48581eaf53055c2cull, 0x2af14349b007b3deull, 0x8d0aa562950083c8ull, 0xefa3f88476026c3aull,
+        0x8105caa57636baa2ull, 0xe3ac974395345550ull, 0x44577168b0336546ull, 0x26fe2c8e53318ab4ull,
+        0x20f99b6da2aa9601ull, 0x4250c68b41a879f3ull, 0xe5ab20a064af49e5ull, 0x87027d4687ada617ull,
+        0xb13875bafaee5f0aull, 0xd391285c19ecb0f8ull, 0x746ace773ceb80eeull, 0x16c39391dfe96f1cull,
+        0x10c424722e7273a9ull, 0x726d7994cd709c5bull, 0xd5969fbfe877ac4dull, 0xb73fc2590b7543bfull,
+        0xd999f0780b419527ull, 0xbb30ad9ee8437ad5ull, 0x1ccb4bb5cd444ac3ull, 0x7e6216532e46a531ull,
+        0x7865a1b0dfddb984ull, 0x1accfc563cdf5676ull, 0xbd371a7d19d86660ull, 0xdf9e479bfada8992ull,
+        0x607b7e3f19b1cb50ull, 0x02d223d9fab324a2ull, 0xa529c5f2dfb414b4ull, 0xc78098143cb6fb46ull,
+        0xc1872ff7cd2de7f3ull, 0xa32e72112e2f0801ull, 0x04d5943a0b283817ull, 0x667cc9dce82ad7e5ull,
+        0x08dafbfde81e017dull, 0x6a73a61b0b1cee8full, 0xcd8840302e1bde99ull, 0xaf211dd6cd19316bull,
+        0xa926aa353c822ddeull, 0xcb8ff7d3df80c22cull, 0x6c7411f8fa87f23aull, 0x0edd4c1e19851dc8ull,
+        0x71ce89c4c98dc9aaull, 0x1367d4222a8f2658ull, 0xb49c32090f88164eull, 0xd6356fefec8af9bcull,
+        0xd032d80c1d11e509ull, 0xb29b85eafe130afbull, 0x156063c1db143aedull, 0x77c93e273816d51full,
+        0x196f0c0638220387ull, 0x7bc651e0db20ec75ull, 0xdc3db7cbfe27dc63ull, 0xbe94ea2d1d253391ull,
+        0xb8935dceecbe2f24ull, 0xda3a00280fbcc0d6ull, 0x7dc1e6032abbf0c0ull, 0x1f68bbe5c9b91f32ull,
+        0xa08d82412ad25df0ull, 0xc224dfa7c9d0b202ull, 0x65df398cecd78214ull, 0x0776646a0fd56de6ull,
+        0x0171d389fe4e7153ull, 0x63d88e6f1d4c9ea1ull, 0xc4236844384baeb7ull, 0xa68a35a2db494145ull,
+        0xc82c0783db7d97ddull, 0xaa855a65387f782full, 0x0d7ebc4e1d784839ull, 0x6fd7e1a8fe7aa7cbull,
+        0x69d0564b0fe1bb7eull, 0x0b790badece3548cull, 0xac82ed86c9e4649aull, 0xce2bb0602ae68b68ull,
+        0xf811b89c57a57275ull, 0x9ab8e57ab4a79d87ull, 0x3d43035191a0ad91ull, 0x5fea5eb772a24263ull,
+        0x59ede95483395ed6ull, 0x3b44b4b2603bb124ull, 0x9cbf5299453c8132ull, 0xfe160f7fa63e6ec0ull,
+        0x90b03d5ea60ab858ull, 0xf21960b8450857aaull, 0x55e28693600f67bcull, 0x374bdb75830d884eull,
+        0x314c6c96729694fbull, 0x53e5317091947b09ull, 0xf41ed75bb4934b1full, 0x96b78abd5791a4edull,
+        0x2952b319b4fae62full, 0x4bfbeeff57f809ddull, 0xec0008d472ff39cbull, 0x8ea9553291fdd639ull,
+        0x88aee2d16066ca8cull, 0xea07bf378364257eull, 0x4dfc591ca6631568ull, 0x2f5504fa4561fa9aull,
+        0x41f336db45552c02ull, 0x235a6b3da657c3f0ull, 0x84a18d168350f3e6ull, 0xe608d0f060521c14ull,
+        0xe00f671391c900a1ull, 0x82a63af572cbef53ull, 0x255ddcde57ccdf45ull, 0x47f48138b4ce30b7ull,
+        0x4929cd26ad4b2d7full, 0x2b8090c04e49c28dull, 0x8c7b76eb6b4ef29bull, 0xeed22b0d884c1d69ull,
+        0xe8d59cee79d701dcull, 0x8a7cc1089ad5ee2eull, 0x2d872723bfd2de38ull, 0x4f2e7ac55cd031caull,
+        0x218848e45ce4e752ull, 0x43211502bfe608a0ull, 0xe4daf3299ae138b6ull, 0x8673aecf79e3d744ull,
+        0x8074192c8878cbf1ull, 0xe2dd44ca6b7a2403ull, 0x4526a2e14e7d1415ull, 0x278fff07ad7ffbe7ull,
+        0x986ac6a34e14b925ull, 0xfac39b45ad1656d7ull, 0x5d387d6e881166c1ull, 0x3f9120886b138933ull,
+        0x3996976b9a889586ull, 0x5b3fca8d798a7a74ull, 0xfcc42ca65c8d4a62ull, 0x9e6d7140bf8fa590ull,
+        0xf0cb4361bfbb7308ull, 0x92621e875cb99cfaull, 0x3599f8ac79beacecull, 0x5730a54a9abc431eull,
+        0x513712a96b275fabull, 0x339e4f4f8825b059ull, 0x9465a964ad22804full, 0xf6ccf4824e206fbdull,
+        0xc0f6fc7e336396a0ull, 0xa25fa198d0617952ull, 0x05a447b3f5664944ull, 0x670d1a551664a6b6ull,
+        0x610aadb6e7ffba03ull, 0x03a3f05004fd55f1ull, 0xa458167b21fa65e7ull, 0xc6f14b9dc2f88a15ull,
+        0xa85779bcc2cc5c8dull, 0xcafe245a21ceb37full, 0x6d05c27104c98369ull, 0x0fac9f97e7cb6c9bull,
+        0x09ab28741650702eull, 0x6b027592f5529fdcull, 0xccf993b9d055afcaull, 0xae50ce5f33574038ull,
+        0x11b5f7fbd03c02faull, 0x731caa1d333eed08ull, 0xd4e74c361639dd1eull, 0xb64e11d0f53b32ecull,
+        0xb049a63304a02e59ull, 0xd2e0fbd5e7a2c1abull, 0x751b1dfec2a5f1bdull, 0x17b2401821a71e4full,
+        0x791472392193c8d7ull, 0x1bbd2fdfc2912725ull, 0xbc46c9f4e7961733ull, 0xdeef94120494f8c1ull,
+        0xd8e823f1f50fe474ull, 0xba417e17160d0b86ull, 0x1dba983c330a3b90ull, 0x7f13c5dad008d462ull,
+    },
+    {
+        0x0000000000000000ull, 0x381d0015c96f4444ull, 0x703a002b92de8888ull, 0x4827003e5bb1ccccull,
+        0xe074005725bd1110ull, 0xd8690042ecd25554ull, 0x904e007cb7639998ull, 0xa85300697e0cdddcull,
+        0xebb126fd13edb14bull, 0xd3ac26e8da82f50full, 0x9b8b26d6813339c3ull, 0xa39626c3485c7d87ull,
+        0x0bc526aa3650a05bull, 0x33d826bfff3fe41full, 0x7bff2681a48e28d3ull, 0x43e226946de16c97ull,
+        0xfc3b6ba97f4cf1fdull, 0xc4266bbcb623b5b9ull, 0x8c016b82ed927975ull, 0xb41c6b9724fd3d31ull,
+        0x1c4f6bfe5af1e0edull, 0x24526beb939ea4a9ull, 0x6c756bd5c82f6865ull, 0x54686bc001402c21ull,
+        0x178a4d546ca140b6ull, 0x2f974d41a5ce04f2ull, 0x67b04d7ffe7fc83eull, 0x5fad4d6a37108c7aull,
+        0xf7fe4d03491c51a6ull, 0xcfe34d16807315e2ull, 0x87c44d28dbc2d92eull, 0xbfd94d3d12ad9d6aull,
+        0xd32ff101a60e7091ull, 0xeb32f1146f6134d5ull, 0xa315f12a34d0f819ull, 0x9b08f13ffdbfbc5dull,
+        0x335bf15683b36181ull, 0x0b46f1434adc25c5ull, 0x4361f17d116de909ull, 0x7b7cf168d802ad4dull,
+        0x389ed7fcb5e3c1daull, 0x0083d7e97c8c859eull, 0x48a4d7d7273d4952ull, 0x70b9d7c2ee520d16ull,
+        0xd8ead7ab905ed0caull, 0xe0f7d7be5931948eull, 0xa8d0d78002805842ull, 0x90cdd795cbef1c06ull,
+        0x2f149aa8d942816cull, 0x17099abd102dc528ull, 0x5f2e9a834b9c09e4ull, 0x67339a9682f34da0ull,
+        0xcf609afffcff907cull, 0xf77d9aea3590d438ull, 0xbf5a9ad46e2118f4ull, 0x87479ac1a74e5cb0ull,
+        0xc4a5bc55caaf3027ull, 0xfcb8bc4003c07463ull, 0xb49fbc7e5871b8afull, 0x8c82bc6b911efcebull,
+        0x24d1bc02ef122137ull, 0x1cccbc17267d6573ull, 0x54ebbc297dcca9bfull, 0x6cf6bc3cb4a3edfbull,
+        0x8d06c450148b7249ull, 0xb51bc445dde4360dull, 0xfd3cc47b8655fac1ull, 0xc521c46e4f3abe85ull,
+        0x6d72c40731366359ull, 0x556fc412f859271dull, 0x1d48c42ca3e8ebd1ull, 0x2555c4396a87af95ull,
+        0x66b7e2ad0766c302ull, 0x5eaae2b8ce098746ull, 0x168de28695b84b8aull, 0x2e90e2935cd70fceull,
+        0x86c3e2fa22dbd212ull, 0xbedee2efebb49656ull, 0xf6f9e2d1b0055a9aull, 0xcee4e2c4796a1edeull,
+        0x713daff96bc783b4ull, 0x4920afeca2a8c7f0ull, 0x0107afd2f9190b3cull, 0x391aafc730764f78ull,
+        0x9149afae4e7a92a4ull, 0xa954afbb8715d6e0ull, 0xe173af85dca41a2cull, 0xd96eaf9015cb5e68ull,
+        0x9a8c8904782a32ffull, 0xa2918911b14576bbull, 0xeab6892feaf4ba77ull, 0xd2ab893a239bfe33ull,
+        0x7af889535d9723efull, 0x42e5894694f867abull, 0x0ac28978cf49ab67ull, 0x32df896d0626ef23ull,
+        0x5e293551b28502d8ull, 0x663435447bea469cull, 0x2e13357a205b8a50ull, 0x160e356fe934ce14ull,
+        0xbe5d3506973813c8ull, 0x864035135e57578cull, 0xce67352d05e69b40ull, 0xf67a3538cc89df04ull,
+        0xb59813aca168b393ull, 0x8d8513b96807f7d7ull, 0xc5a2138733b63b1bull, 0xfdbf1392fad97f5full,
+        0x55ec13fb84d5a283ull, 0x6df113ee4dbae6c7ull, 0x25d613d0160b2a0bull, 0x1dcb13c5df646e4full,
+        0xa2125ef8cdc9f325ull, 0x9a0f5eed04a6b761ull, 0xd2285ed35f177badull, 0xea355ec696783fe9ull,
+        0x42665eafe874e235ull, 0x7a7b5eba211ba671ull, 0x325c5e847aaa6abdull, 0x0a415e91b3c52ef9ull,
+        0x49a37805de24426eull, 0x71be7810174b062aull, 0x3999782e4cfacae6ull, 0x0184783b85958ea2ull,
+        0xa9d77852fb99537eull, 0x91ca784732f6173aull, 0xd9ed78796947dbf6ull, 0xe1f0786ca0289fb2ull,
+        0x3154aef3718177f9ull, 0x0949aee6b8ee33bdull, 0x416eaed8e35fff71ull, 0x7973aecd2a30bb35ull,
+        0xd120aea4543c66e9ull, 0xe93daeb19d5322adull, 0xa11aae8fc6e2ee61ull, 0x9907ae9a0f8daa25ull,
+        0xdae5880e626cc6b2ull, 0xe2f8881bab0382f6ull, 0xaadf8825f0b24e3aull, 0x92c2883039dd0a7eull,
+        0x3a91885947d1d7a2ull, 0x028c884c8ebe93e6ull, 0x4aab8872d50f5f2aull, 0x72b688671c601b6eull,
+        0xcd6fc55a0ecd8604ull, 0xf572c54fc7a2c240ull, 0xbd55c5719c130e8cull, 0x8548c564557c4ac8ull,
+        0x2d1bc50d2b709714ull, 0x1506c518e21fd350ull, 0x5d21c526b9ae1f9cull, 0x653cc53370c15bd8ull,
+        0x26dee3a71d20374full, 0x1ec3e3b2d44f730bull, 0x56e4e38c8ffebfc7ull, 0x6ef9e3994691fb83ull,
+        0xc6aae3f0389d265full, 0xfeb7e3e5f1f2621bull, 0xb690e3dbaa43aed7ull, 0x8e8de3ce632cea93ull,
+        0xe27b5ff2d78f0768ull, 0xda665fe71ee0432cull, 0x92415fd945518fe0ull, 0xaa5c5fcc8c3ecba4ull,
+        0x020f5fa5f2321678ull, 0x3a125fb03b5d523cull, 0x72355f8e60ec9ef0ull, 0x4a285f9ba983dab4ull,
+        0x09ca790fc462b623ull, 0x31d7791a0d0df267ull, 0x79f0792456bc3eabull, 0x41ed79319fd37aefull,
+        0xe9be7958e1dfa733ull, 0xd1a3794d28b0e377ull, 0x9984797373012fbbull, 0xa1997966ba6e6bffull,
+        0x1e40345ba8c3f695ull, 0x265d344e61acb2d1ull, 0x6e7a34703a1d7e1dull, 0x56673465f3723a59ull,
+        0xfe34340c8d7ee785ull, 0xc62934194411a3c1ull, 0x8e0e34271fa06f0dull, 0xb6133432d6cf2b49ull,
+        0xf5f112a6bb2e47deull, 0xcdec12b37241039aull, 0x85cb128d29f0cf56ull, 0xbdd61298e09f8b12ull,
+        0x158512f19e9356ceull, 0x2d9812e457fc128aull, 0x65bf12da0c4dde46ull, 0x5da212cfc5229a02ull,
+        0xbc526aa3650a05b0ull, 0x844f6ab6ac6541f4ull, 0xcc686a88f7d48d38ull, 0xf4756a9d3ebbc97cull,
+        0x5c266af440b714a0ull, 0x643b6ae189d850e4ull, 0x2c1c6adfd2699c28ull, 0x14016aca1b06d86cull,
+        0x57e34c5e76e7b4fbull, 0x6ffe4c4bbf88f0bfull, 0x27d94c75e4393c73ull, 0x1fc44c602d567837ull,
+        0xb7974c09535aa5ebull, 0x8f8a4c1c9a35e1afull, 0xc7ad4c22c1842d63ull, 0xffb04c3708eb6927ull,
+        0x4069010a1a46f44dull, 0x7874011fd329b009ull, 0x3053012188987cc5ull, 0x084e013441f73881ull,
+        0xa01d015d3ffbe55dull, 0x98000148f694a119ull, 0xd0270176ad256dd5ull, 0xe83a0163644a2991ull,
+        0xabd827f709ab4506ull, 0x93c527e2c0c40142ull, 0xdbe227dc9b75cd8eull, 0xe3ff27c9521a89caull,
+        0x4bac27a02c165416ull, 0x73b127b5e5791052ull, 0x3b96278bbec8dc9eull, 0x038b279e77a798daull,
+        0x6f7d9ba2c3047521ull, 0x57609bb70a6b3165ull, 0x1f479b8951dafda9ull, 0x275a9b9c98b5b9edull,
+        0x8f099bf5e6b96431ull, 0xb7149be02fd62075ull, 0xff339bde7467ecb9ull, 0xc72e9bcbbd08a8fdull,
+        0x84ccbd5fd0e9c46aull, 0xbcd1bd4a1986802eull, 0xf4f6bd7442374ce2ull, 0xccebbd618b5808a6ull,
+        0x64b8bd08f554d57aull, 0x5ca5bd1d3c3b913eull, 0x1482bd23678a5df2ull, 0x2c9fbd36aee519b6ull,
+        0x9346f00bbc4884dcull, 0xab5bf01e7527c098ull, 0xe37cf0202e960c54ull, 0xdb61f035e7f94810ull,
+        0x7332f05c99f595ccull, 0x4b2ff049509ad188ull, 0x0308f0770b2b1d44ull, 0x3b15f062c2445900ull,
+        0x78f7d6f6afa53597ull, 0x40ead6e366ca71d3ull, 0x08cdd6dd3d7bbd1full, 0x30d0d6c8f414f95bull,
+        0x9883d6a18a182487ull, 0xa09ed6b4437760c3ull, 0xe8b9d68a18c6ac0full, 0xd0a4d69fd1a9e84bull,
+    },
+};
+
+/* ---- table path -------------------------------------------------------- */
+
+static uint64_t ep__crc64_bytes(uint64_t crc, const uint8_t *p, size_t n) {
+    while (n--) crc = ep__crc64_table[0][(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return crc;
+}
+
+EP_API uint64_t ep_crc64_update_portable(uint64_t crc, const void *data, size_t len) {
+    const uint8_t *p = (const uint8_t *)data;
+    if (len == 0) return crc; /* data may be NULL then */
+    for (; len >= 8; p += 8, len -= 8) {
+        uint64_t v = crc ^ ep_load_u64le(p);
+        crc = ep__crc64_table[7][v & 0xffu] ^ ep__crc64_table[6][(v >> 8) & 0xffu] ^
+              ep__crc64_table[5][(v >> 16) & 0xffu] ^ ep__crc64_table[4][(v >> 24) & 0xffu] ^
+              ep__crc64_table[3][(v >> 32) & 0xffu] ^ ep__crc64_table[2][(v >> 40) & 0xffu] ^
+              ep__crc64_table[1][(v >> 48) & 0xffu] ^ ep__crc64_table[0][v >> 56];
+    }
+    return ep__crc64_bytes(crc, p, len);
+}
+
+/* ---- folding path (x86-64) --------------------------------------------- */
+/* A carry-less product of two reflected 64-bit values, read as a reflected
+ * 128-bit value, is x*A*B: so the constants for folding a register forward
+ * by 128 bits are x^191 (its earlier qword) and x^127 (its later one) mod
+ * P, and x^575 / x^511 for 512 bits across four lanes. The last register is
+ * the CRC of its own 16 bytes with init 0, which the table path computes. */
+#define EP__CRC64_K191 0xd9d7be7d505da32cull
+#define EP__CRC64_K127 0x381d0015c96f4444ull
+#define EP__CRC64_K575 0xaf86efb16d9ab4fbull
+#define EP__CRC64_K511 0xf49784a634f014e4ull
+
+/* Below this the table path wins (the register's own 16-byte CRC is a
+ * fixed cost of the folding path). */
+#define EP__CRC64_HW_MIN 64
+
+#if !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
+    (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
+#  define EP__CRC64_X86 1
+#  include <immintrin.h>
+#  if defined(__GNUC__) || defined(__clang__)
+#    define EP__CRC64_TARGET __attribute__((target("pclmul,sse2")))
+#  else
+#    define EP__CRC64_TARGET
+#  endif
+
+EP__CRC64_TARGET static __m128i ep__crc64_fold(__m128i x, __m128i k, __m128i d) {
+    return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), d);
+}
+
+EP__CRC64_TARGET static __m128i ep__crc64_load(const uint8_t *p) {
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* n >= 16: folds every whole 16-byte block, then the rest on the table. */
+EP__CRC64_TARGET static uint64_t ep__crc64_clmul(uint64_t crc, const uint8_t *p, size_t n) {
+    const __m128i k128 = _mm_set_epi64x((long long)EP__CRC64_K127, (long long)EP__CRC64_K191);
+    __m128i x = _mm_xor_si128(ep__crc64_load(p), _mm_set_epi64x(0, (long long)crc));
+    uint8_t reg[16];
+    p += 16;
+    n -= 16;
+    if (n >= 48) {
+        const __m128i k512 = _mm_set_epi64x((long long)EP__CRC64_K511, (long long)EP__CRC64_K575);
+        __m128i x1 = ep__crc64_load(p), x2 = ep__crc64_load(p + 16), x3 = ep__crc64_load(p + 32);
+        for (p += 48, n -= 48; n >= 64; p += 64, n -= 64) {
+            x = ep__crc64_fold(x, k512, ep__crc64_load(p));
+            x1 = ep__crc64_fold(x1, k512, ep__crc64_load(p + 16));
+            x2 = ep__crc64_fold(x2, k512, ep__crc64_load(p + 32));
+            x3 = ep__crc64_fold(x3, k512, ep__crc64_load(p + 48));
+        }
+        x = ep__crc64_fold(ep__crc64_fold(ep__crc64_fold(x, k128, x1), k128, x2), k128, x3);
+    }
+    for (; n >= 16; p += 16, n -= 16) x = ep__crc64_fold(x, k128, ep__crc64_load(p));
+    _mm_storeu_si128((__m128i *)(void *)reg, x);
+    return ep_crc64_update_portable(ep_crc64_update_portable(0, reg, 16), p, n);
+}
+
+EP_API int ep_crc64_hw_available(void) { return ep_crc32_hw_available(); /* the same PCLMULQDQ check */ }
+
+#else
+
+EP_API int ep_crc64_hw_available(void) { return 0; }
+
+#endif
+
+EP_API uint64_t ep_crc64_update_hw(uint64_t crc, const void *data, size_t len) {
+#if defined(EP__CRC64_X86)
+    if (len >= 16 && ep_crc64_hw_available()) return ep__crc64_clmul(crc, (const uint8_t *)data, len);
+#endif
+    return ep_crc64_update_portable(crc, data, len);
+}
+
+EP_API uint64_t ep_crc64_update(uint64_t crc, const void *data, size_t len) {
+    if (len < EP__CRC64_HW_MIN) return ep_crc64_update_portable(crc, data, len);
+    return ep_crc64_update_hw(crc, data, len);
+}
+
+EP_API uint64_t ep_crc64(const void *data, size_t len) { return ep_crc64_update(0, data, len); }
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/check/crc64.c ---- */
 
 /* ---- begin src/check/phash.c ---- */
 /* phash: the prefix hash (see phash.h). */
@@ -5136,6 +7756,35 @@ EP_API void ep_vfs_init(ep_vfs *v) {
     v->version = EP_VFS_VERSION;
 }
 
+EP_API ep_result ep_vfs_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    if (!vfs || !f) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "preallocate: missing argument");
+    if (!ep_vfs_has(vfs, preallocate))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: not in this vfs");
+    return vfs->preallocate(vfs, f, size, err);
+}
+
+EP_API ep_result ep_vfs_lock_dir(ep_vfs *vfs, const char *dir, const char *name, ep_file **out, ep_error *err) {
+    char path[1024];
+    ep_file *f = NULL;
+    ep_result r;
+    if (!vfs || !dir || !name || !out)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "lock_dir: missing argument");
+    *out = NULL;
+    if (ep_path_join(path, sizeof path, dir, name) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "lock_dir: path too long");
+    r = vfs->open(vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->lock(vfs, f, err);
+    if (r != EP_OK) {
+        vfs->close(vfs, f, NULL);
+        if (r == EP_ERR_LOCKED)
+            return ep_error_set(err, EP_ERR_LOCKED, UINT64_MAX, "%s is locked by another writer (%s)", dir, path);
+        return r;
+    }
+    *out = f;
+    return EP_OK;
+}
+
 #ifdef EP_NO_OS_VFS
 /* vfs_posix.c and vfs_win32.c compile to nothing here; this is the one definition. */
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
@@ -5263,6 +7912,62 @@ EP_API ep_result ep_path_dirname(char *out, size_t cap, const char *path) {
     memmove(out, res, n);
     out[n] = '\0';
     return EP_OK;
+}
+
+/* ---- durable copy ---------------------------------------------------------- */
+
+#define EP__COPY_BUF (256u * 1024u)
+
+EP_API ep_result ep_vfs_copy_range(ep_vfs *vfs, ep_file *src, uint64_t from, ep_file *dst, uint64_t to,
+                                   uint64_t len, uint8_t *buf, size_t cap, ep_error *err) {
+    ep_result r;
+    if (!vfs || !src || !dst || !buf || !cap)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    while (len > 0) {
+        size_t want = (size_t)EP__MIN((uint64_t)cap, len), got = 0;
+        if ((r = vfs->read(vfs, src, from, buf, want, &got, err)) != EP_OK) return r;
+        if (got != want) return ep_error_set(err, EP_ERR_IO, from, "copy: the file shrank while being copied");
+        if ((r = vfs->write(vfs, dst, to, buf, got, err)) != EP_OK) return r;
+        from += got;
+        to += got;
+        len -= got;
+    }
+    return EP_OK;
+}
+
+EP_API ep_result ep_vfs_copy_durable(ep_vfs *vfs, const char *from, const char *to, const ep_allocator *alloc,
+                                     ep_error *err) {
+    char tmp[4096], dir[4096];
+    ep_file *src = NULL, *dst = NULL;
+    uint64_t size = 0;
+    uint8_t *buf;
+    size_t n;
+    ep_result r;
+    if (!vfs || !from || !to) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    n = strlen(to);
+    if (n + 5 > sizeof tmp || ep_path_dirname(dir, sizeof dir, to) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "copy: path too long");
+    memcpy(tmp, to, n);
+    memcpy(tmp + n, ".tmp", 5);
+    if (vfs->stat(vfs, to, NULL, NULL) == EP_OK)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "copy: %s exists already", to);
+    if ((r = vfs->open(vfs, from, EP_OPEN_READ, &src, err)) != EP_OK) return r;
+    buf = (uint8_t *)ep_malloc(alloc, EP__COPY_BUF);
+    if (!buf) r = ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "copy: out of memory");
+    if (r == EP_OK) r = vfs->size(vfs, src, &size, err);
+    if (r == EP_OK) r = vfs->open(vfs, tmp, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &dst, err);
+    if (r == EP_OK) {
+        r = ep_vfs_copy_range(vfs, src, 0, dst, 0, size, buf, EP__COPY_BUF, err);
+        if (r == EP_OK) r = vfs->sync(vfs, dst, err);
+        if (r == EP_OK) r = vfs->close(vfs, dst, err);
+        else (void)vfs->close(vfs, dst, NULL);
+        if (r == EP_OK) r = vfs->rename(vfs, tmp, to, err);
+        if (r != EP_OK) (void)vfs->remove(vfs, tmp, NULL);
+    }
+    (void)vfs->close(vfs, src, NULL);
+    ep_free(alloc, buf);
+    if (r == EP_OK) r = vfs->sync_dir(vfs, dir, err);
+    return r;
 }
 /* ---- end src/vfs/vfs.c ---- */
 
@@ -5600,6 +8305,47 @@ static ep_result ep__posix_stat(ep_vfs *vfs, const char *path, uint64_t *size, e
     return EP_OK;
 }
 
+/* Real blocks, never a sparse file: posix_fallocate (glibc writes zeros
+ * itself where the file system has no fallocate), F_PREALLOCATE on macOS. */
+static ep_result ep__posix_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    int fd = EP__PFD(f);
+    struct stat st;
+    (void)vfs;
+    if (!ep__posix_off_ok(size, 0))
+        return ep_error_set(err, EP_ERR_LIMIT, size, "preallocate: size beyond off_t");
+    if (fstat(fd, &st) != 0) return ep__posix_fail(err, errno, "fstat", NULL);
+    if ((uint64_t)st.st_size >= size) return EP_OK;
+#if defined(__APPLE__) && defined(F_PREALLOCATE)
+    {
+        fstore_t fs;
+        memset(&fs, 0, sizeof fs);
+        fs.fst_flags = F_ALLOCATECONTIG;
+        fs.fst_posmode = F_PEOFPOSMODE;
+        fs.fst_offset = 0;
+        fs.fst_length = (off_t)(size - (uint64_t)st.st_size);
+        if (fcntl(fd, F_PREALLOCATE, &fs) != 0) {
+            fs.fst_flags = F_ALLOCATEALL;
+            if (fcntl(fd, F_PREALLOCATE, &fs) != 0) return ep__posix_fail(err, errno, "preallocate", NULL);
+        }
+        if (ftruncate(fd, (off_t)size) != 0) return ep__posix_fail(err, errno, "preallocate", NULL);
+        return EP_OK;
+    }
+#elif (defined(_POSIX_ADVISORY_INFO) && _POSIX_ADVISORY_INFO > 0) || defined(__linux__)
+    {
+        int rc;
+        do {
+            rc = posix_fallocate(fd, 0, (off_t)size);
+        } while (rc == EINTR);
+        if (rc == 0) return EP_OK;
+        if (rc == EINVAL || rc == EOPNOTSUPP)
+            return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: %s", strerror(rc));
+        return ep__posix_fail(err, rc, "preallocate", NULL);
+    }
+#else
+    return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: no fallocate on this system");
+#endif
+}
+
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     if (!out) return EP_ERR_INVALID_ARG;
     ep_vfs_init(out);
@@ -5617,6 +8363,7 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     out->mkdir = ep__posix_mkdir;
     out->list = ep__posix_list;
     out->stat = ep__posix_stat;
+    out->preallocate = ep__posix_preallocate;
     return EP_OK;
 }
 
@@ -5628,17 +8375,29 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
  * and converted to UTF-16 for the wide API. Compiles to nothing elsewhere
  * and under EP_NO_OS_VFS.
  *
- * sync_dir is a no-op: Windows has no directory fsync; NTFS journals
- * metadata, and MoveFileEx(MOVEFILE_WRITE_THROUGH) returns only after the
- * rename is on disk. */
+ * sync_dir only checks that the directory exists: Windows has no directory
+ * fsync; NTFS journals metadata, and MoveFileEx(MOVEFILE_WRITE_THROUGH)
+ * returns only after the rename is on disk.
+ *
+ * Rename and remove keep POSIX meaning where Windows can: a rename over a
+ * file that another handle holds open, and a remove whose name vanishes at
+ * once, use the POSIX-semantics forms of SetFileInformationByHandle (Windows
+ * 10 1607 and later, NTFS) when the classic calls refuse. Older Windows, and
+ * wine 8, refuse a rename over an open file (the error is reported). */
 
 #if defined(_WIN32) && !defined(EP_NO_OS_VFS)
 
 #include <windows.h>
 
-/* The HANDLE itself is the ep_file pointer: no allocation, and CreateFileW
- * never returns NULL for success. */
-#define EP__WH(f) ((HANDLE)(void *)(f))
+/* An open file: the handle, and whether it holds the lock (LockFileEx on a
+ * range the same handle already locked fails; the vfs contract lets the
+ * holder ask again). */
+typedef struct {
+    HANDLE h;
+    int locked;
+} ep__w32_file;
+#define EP__WF(f) ((ep__w32_file *)(void *)(f))
+#define EP__WH(f) (EP__WF(f)->h)
 
 /* Converted paths up to this many UTF-16 units stay on the stack. */
 #define EP__W32_STACK_PATH 520
@@ -5719,6 +8478,7 @@ static ep_result ep__w32_open(ep_vfs *vfs, const char *path, unsigned flags, ep_
     /* Share everything, so other handles may read, rename and delete (POSIX-like). */
     DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
     HANDLE h;
+    ep__w32_file *wf;
     ep_result r;
     (void)vfs;
     *out = NULL;
@@ -5734,14 +8494,24 @@ static ep_result ep__w32_open(ep_vfs *vfs, const char *path, unsigned flags, ep_
     h = CreateFileW(w, access, share, NULL, disposition, FILE_ATTRIBUTE_NORMAL, NULL);
     ep__w32_unwiden(w, buf);
     if (h == INVALID_HANDLE_VALUE) return ep__w32_fail(err, GetLastError(), "open", path);
-    *out = (ep_file *)(void *)h;
+    wf = (ep__w32_file *)ep_malloc(NULL, sizeof *wf);
+    if (!wf) {
+        CloseHandle(h);
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "open %s: out of memory", path);
+    }
+    wf->h = h;
+    wf->locked = 0;
+    *out = (ep_file *)(void *)wf;
     return EP_OK;
 }
 
 static ep_result ep__w32_close(ep_vfs *vfs, ep_file *f, ep_error *err) {
+    BOOL ok;
     (void)vfs;
     if (!f) return EP_OK;
-    if (!CloseHandle(EP__WH(f))) return ep__w32_fail(err, GetLastError(), "close", "");
+    ok = CloseHandle(EP__WH(f));
+    ep_free(NULL, f);
+    if (!ok) return ep__w32_fail(err, GetLastError(), "close", "");
     return EP_OK;
 }
 
@@ -5820,6 +8590,7 @@ static ep_result ep__w32_sync(ep_vfs *vfs, ep_file *f, ep_error *err) {
 static ep_result ep__w32_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
     OVERLAPPED ov = ep__w32_at(0x7ffffffffffffffeull);
     (void)vfs;
+    if (EP__WF(f)->locked) return EP_OK;
     if (!LockFileEx(EP__WH(f), LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov)) {
         DWORD e = GetLastError();
         if (e == ERROR_LOCK_VIOLATION || e == ERROR_IO_PENDING) {
@@ -5829,14 +8600,69 @@ static ep_result ep__w32_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
         }
         return ep__w32_fail(err, e, "lock", "");
     }
+    EP__WF(f)->locked = 1;
     return EP_OK;
 }
 
 static ep_result ep__w32_sync_dir(ep_vfs *vfs, const char *dir, ep_error *err) {
+    WCHAR buf[EP__W32_STACK_PATH];
+    WCHAR *w;
+    DWORD attr;
+    ep_result r;
     (void)vfs;
-    (void)dir;
-    (void)err;
-    return EP_OK; /* see the comment at the top of this part */
+    if (!dir || !*dir) dir = ".";
+    r = ep__w32_widen(dir, buf, &w, err);
+    if (r != EP_OK) return r;
+    /* Nothing to flush (see the top of this part), but a missing directory
+     * is reported as on POSIX. */
+    attr = GetFileAttributesW(w);
+    if (attr == INVALID_FILE_ATTRIBUTES) r = ep__w32_fail(err, GetLastError(), "sync dir", dir);
+    else if (!(attr & FILE_ATTRIBUTE_DIRECTORY)) r = ep__w32_fail(err, ERROR_DIRECTORY, "sync dir", dir);
+    ep__w32_unwiden(w, buf);
+    return r;
+}
+
+/* FILE_RENAME_INFO with its Flags form (FileRenameInfoEx) and the flags of
+ * FileDispositionInfoEx, declared here because older SDK headers (and
+ * mingw-w64's) lack them. */
+#define EP__W32_RENAME_INFO_EX 22
+#define EP__W32_DISPOSITION_INFO_EX 21
+#define EP__W32_RENAME_REPLACE 0x1u
+#define EP__W32_RENAME_POSIX 0x2u
+#define EP__W32_DISPOSE_DELETE 0x1u
+#define EP__W32_DISPOSE_POSIX 0x2u
+typedef struct {
+    DWORD flags;
+    HANDLE root;
+    DWORD name_bytes;
+    WCHAR name[1];
+} ep__w32_rename_info;
+
+/* The classic calls refused because a handle is open: worth the POSIX form. */
+static int ep__w32_busy(DWORD e) { return e == ERROR_ACCESS_DENIED || e == ERROR_SHARING_VIOLATION; }
+
+/* Renames over an open target with POSIX semantics (Windows 10 1607+).
+ * Returns 0 and sets *e where it is refused or not implemented. */
+static int ep__w32_rename_posix(const WCHAR *from, const WCHAR *to, DWORD *e) {
+    size_t n = wcslen(to), size = sizeof(ep__w32_rename_info) + n * sizeof(WCHAR);
+    ep__w32_rename_info *ri;
+    HANDLE h;
+    BOOL ok;
+    if (n > 32767) return *e = ERROR_FILENAME_EXCED_RANGE, 0;
+    ri = (ep__w32_rename_info *)ep_malloc(NULL, size);
+    if (!ri) return *e = ERROR_NOT_ENOUGH_MEMORY, 0;
+    memset(ri, 0, size);
+    ri->flags = EP__W32_RENAME_REPLACE | EP__W32_RENAME_POSIX;
+    ri->name_bytes = (DWORD)(n * sizeof(WCHAR));
+    memcpy(ri->name, to, n * sizeof(WCHAR));
+    h = CreateFileW(from, DELETE | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    ok = h != INVALID_HANDLE_VALUE &&
+         SetFileInformationByHandle(h, (FILE_INFO_BY_HANDLE_CLASS)EP__W32_RENAME_INFO_EX, ri, (DWORD)size);
+    if (!ok) *e = GetLastError();
+    if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+    ep_free(NULL, ri);
+    return ok != 0;
 }
 
 static ep_result ep__w32_rename(ep_vfs *vfs, const char *from, const char *to, ep_error *err) {
@@ -5847,15 +8673,31 @@ static ep_result ep__w32_rename(ep_vfs *vfs, const char *from, const char *to, e
     r = ep__w32_widen(from, bf, &wf, err);
     if (r == EP_OK) r = ep__w32_widen(to, bt, &wt, err);
     if (r == EP_OK && !MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-        DWORD e = GetLastError();
+        DWORD e = GetLastError(), e2 = e;
+        if (ep__w32_busy(e) && ep__w32_rename_posix(wf, wt, &e2)) goto done;
         r = ep__w32_code(e);
         ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: Windows error %lu", from, to,
                      (unsigned long)e);
         if (err) err->sys_errno = (int)e;
     }
+done:
     ep__w32_unwiden(wf, bf);
     ep__w32_unwiden(wt, bt);
     return r;
+}
+
+/* Deletes with POSIX semantics (Windows 10 1607+): the name goes at once,
+ * even while other handles keep the file open. 0 where that is not
+ * implemented; DeleteFileW then leaves the name until the last close. */
+static int ep__w32_remove_posix(const WCHAR *path) {
+    DWORD flags = EP__W32_DISPOSE_DELETE | EP__W32_DISPOSE_POSIX;
+    BOOL ok;
+    HANDLE h = CreateFileW(path, DELETE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    if (h == INVALID_HANDLE_VALUE) return 0;
+    ok = SetFileInformationByHandle(h, (FILE_INFO_BY_HANDLE_CLASS)EP__W32_DISPOSITION_INFO_EX, &flags, sizeof flags);
+    CloseHandle(h);
+    return ok != 0;
 }
 
 static ep_result ep__w32_remove(ep_vfs *vfs, const char *path, ep_error *err) {
@@ -5865,7 +8707,7 @@ static ep_result ep__w32_remove(ep_vfs *vfs, const char *path, ep_error *err) {
     (void)vfs;
     r = ep__w32_widen(path, buf, &w, err);
     if (r != EP_OK) return r;
-    if (!DeleteFileW(w)) r = ep__w32_fail(err, GetLastError(), "remove", path);
+    if (!ep__w32_remove_posix(w) && !DeleteFileW(w)) r = ep__w32_fail(err, GetLastError(), "remove", path);
     ep__w32_unwiden(w, buf);
     return r;
 }
@@ -5935,6 +8777,26 @@ static ep_result ep__w32_stat(ep_vfs *vfs, const char *path, uint64_t *size, ep_
     return r;
 }
 
+/* Reserves the clusters (FileAllocationInfo), then moves the end of file.
+ * NTFS reads the bytes past the valid data length as zeros. SetFileValidData
+ * would skip that zeroing but needs a privilege and exposes old disk
+ * contents, so it is not used. */
+static ep_result ep__w32_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    FILE_ALLOCATION_INFO ai;
+    FILE_END_OF_FILE_INFO eof;
+    LARGE_INTEGER cur;
+    (void)vfs;
+    if (!GetFileSizeEx(EP__WH(f), &cur)) return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    if ((uint64_t)cur.QuadPart >= size) return EP_OK;
+    ai.AllocationSize.QuadPart = (LONGLONG)size;
+    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai))
+        return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    eof.EndOfFile.QuadPart = (LONGLONG)size;
+    if (!SetFileInformationByHandle(EP__WH(f), FileEndOfFileInfo, &eof, sizeof eof))
+        return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    return EP_OK;
+}
+
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     if (!out) return EP_ERR_INVALID_ARG;
     ep_vfs_init(out);
@@ -5952,6 +8814,7 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     out->mkdir = ep__w32_mkdir;
     out->list = ep__w32_list;
     out->stat = ep__w32_stat;
+    out->preallocate = ep__w32_preallocate;
     return EP_OK;
 }
 
@@ -6435,6 +9298,16 @@ static ep_result ep__mem_stat(ep_vfs *vfs, const char *path, uint64_t *size, ep_
     return EP_OK;
 }
 
+static ep_result ep__mem_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    ep__mem_handle *h = EP__MEMH(f);
+    if (!h->writable) return ep__mem_fail(err, EP_ERR_IO, "preallocate", "", "handle is read-only");
+    if (size > (uint64_t)SIZE_MAX) return ep_error_set(err, EP_ERR_LIMIT, size, "preallocate: too large");
+    if ((size_t)size <= h->inode->len) return EP_OK;
+    if (ep__mem_set_len(fs, h->inode, (size_t)size) != EP_OK) return ep__mem_nomem(err, "preallocate");
+    return EP_OK;
+}
+
 EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
     ep__mem_fs *fs;
     if (!out) return EP_ERR_INVALID_ARG;
@@ -6460,6 +9333,7 @@ EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
     fs->vfs.mkdir = ep__mem_mkdir;
     fs->vfs.list = ep__mem_list;
     fs->vfs.stat = ep__mem_stat;
+    fs->vfs.preallocate = ep__mem_preallocate;
     *out = &fs->vfs;
     return EP_OK;
 }
@@ -6910,9 +9784,25 @@ static uint8_t *ep__aof_put_bytes(uint8_t *p, ep_bytes b) {
     return p + 4 + b.len;
 }
 
+/* SET's bytes (tag, key, value, expire_ms), in the one place that writes
+ * them: ep__aof_write and the AOF writer's SET fast path (file/aof.c), which
+ * reserves ep__aof_set_size bytes and adds the CRC itself. */
+EP__PRIV size_t ep__aof_set_size(size_t key_len, size_t value_len) {
+    return 1 + 4 + key_len + 4 + value_len + 8;
+}
+
+EP__PRIV uint8_t *ep__aof_write_set(uint8_t *p, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    *p++ = EP_AOF_SET;
+    p = ep__aof_put_bytes(p, key);
+    p = ep__aof_put_bytes(p, value);
+    ep_store_i64le(p, expire_ms);
+    return p + 8;
+}
+
 /* Writes tag + payload to p (size already checked by ep__aof_encoded_size). */
 static uint8_t *ep__aof_write(uint8_t *p, const ep_aof_record *rec) {
     const char *f;
+    if (rec->tag == EP_AOF_SET) return ep__aof_write_set(p, rec->key, rec->value, rec->num);
     *p++ = rec->tag;
     for (f = ep__aof_layout[rec->tag]; *f; f++) {
         switch (*f) {
@@ -7144,10 +10034,10 @@ static size_t ep__snap_entry_size(const ep_snap_entry *e) {
     return n;
 }
 
-EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
-    size_t start;
+/* Checks that e can be written (every reader would accept its structure). */
+static ep_result ep__snap_value_check(const ep_snap_entry *e) {
     ep_items_kind kind;
-    if (!out || !e || e->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
+    if (!e || e->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
     kind = ep__snap_items_kind(e->type);
     if (kind != EP_ITEMS_NONE && !ep__snap_items_consistent(&e->items, kind, e->dim)) return EP_ERR_INVALID_ARG;
     /* Every reader rejects these; never write an entry nobody can read. */
@@ -7155,10 +10045,11 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
 #if SIZE_MAX > UINT32_MAX /* a 32-bit size_t cannot exceed the u32 prefix */
     if (e->key.len > UINT32_MAX || e->value.len > UINT32_MAX || e->type_name.len > UINT32_MAX) return EP_ERR_LIMIT;
 #endif
-    if (out->err) return out->err;
-    start = out->len;
-    (void)ep_buf_reserve(out, ep__snap_entry_size(e)); /* one allocation; a failure sticks below */
-    ep_buf_lenbytes(out, e->key.data, e->key.len);
+    return EP_OK;
+}
+
+/* [type][payload]: the part an entry and the DUMP form share. */
+static void ep__snap_value_put(ep_buf *out, const ep_snap_entry *e) {
     ep_buf_u8(out, e->type);
     switch (e->type) {
     case EP_TYPE_STRING:
@@ -7182,16 +10073,1915 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
         ep_buf_put(out, e->items.raw.data, e->items.raw.len);
         break;
     }
-    ep_buf_i64(out, e->expire_ms);
-    if (out->err) {
-        ep_result r = out->err;
+}
+
+/* A sticky buffer error undoes what this call appended. */
+static ep_result ep__snap_put_done(ep_buf *out, size_t start) {
+    ep_result r = out->err;
+    if (r) {
         out->len = start; /* leave no half entry behind */
         out->err = EP_OK;
+    }
+    return r;
+}
+
+EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
+    size_t start;
+    ep_result r;
+    if (!out) return EP_ERR_INVALID_ARG;
+    if ((r = ep__snap_value_check(e)) != EP_OK) return r;
+    if (out->err) return out->err;
+    start = out->len;
+    (void)ep_buf_reserve(out, ep__snap_entry_size(e)); /* one allocation; a failure sticks below */
+    ep_buf_lenbytes(out, e->key.data, e->key.len);
+    ep__snap_value_put(out, e);
+    ep_buf_i64(out, e->expire_ms);
+    return ep__snap_put_done(out, start);
+}
+
+/* ---- one value: [type][payload] (ember's serialize_snap_value) ------------ */
+
+EP_API ep_result ep_snap_value_encode(ep_buf *out, const ep_snap_entry *e) {
+    size_t start, size;
+    ep_result r;
+    if (!out) return EP_ERR_INVALID_ARG;
+    if ((r = ep__snap_value_check(e)) != EP_OK) return r;
+    if (out->err) return out->err;
+    start = out->len;
+    size = ep__snap_entry_size(e);
+    (void)ep_buf_reserve(out, size == SIZE_MAX ? size : size - 12 - e->key.len);
+    ep__snap_value_put(out, e);
+    return ep__snap_put_done(out, start);
+}
+
+EP_API ep_result ep_snap_value_decode(const uint8_t *data, size_t len, ep_snap_entry *out, size_t *consumed) {
+    ep_cursor c;
+    ep_result r;
+    if (!out || (!data && len)) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (consumed) *consumed = 0;
+    ep_cursor_init(&c, data, len);
+    out->type = ep_cursor_u8(&c);
+    if (!c.err) ep__snap_payload(&c, out);
+    out->expire_ms = -1;
+    if (c.err) return c.err;
+    /* The key is empty, which is valid UTF-8: the entry's content rules apply as they are. */
+    if ((r = ep__snap_check_content(out)) != EP_OK) return r;
+    if (consumed) *consumed = c.pos;
+    return EP_OK;
+}
+/* ---- end src/codec/codec_snap.c ---- */
+
+/* ---- begin src/codec/codec_resp.c ---- */
+/* codec_resp: RESP2/RESP3 encoders, the incremental command parser and the
+ * one-value reply reader. Wording of protocol errors follows Redis, so a
+ * client sees what it would see from redis-server. */
+
+#ifndef EP_NO_REDIS
+
+#include <math.h>
+
+/* A "*<count>" or "$<len>" line longer than this cannot hold a valid number. */
+#define EP__RESP_HEADER_CAP 32u
+
+/* ---- numbers ----------------------------------------------------------- */
+
+EP_API size_t ep_resp_format_i64(int64_t v, char out[EP_RESP_NUM_MAX]) {
+    char tmp[24];
+    size_t n = 0, i;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(u % 10u));
+        u /= 10u;
+    } while (u);
+    i = 0;
+    if (v < 0) out[i++] = '-';
+    while (n) out[i++] = tmp[--n];
+    out[i] = '\0';
+    return i;
+}
+
+EP_API size_t ep_resp_format_double(double d, char out[EP_RESP_NUM_MAX]) {
+    int prec;
+    if (d != d) {
+        memcpy(out, "nan", 4);
+        return 3;
+    }
+    /* Infinite (x - x is NaN only for infinities here). Not a comparison with
+     * the DBL_MAX literal: on x87 that literal is a long double a hair below
+     * DBL_MAX, and DBL_MAX itself printed as "inf". */
+    if (d - d != 0) {
+        if (d > 0) {
+            memcpy(out, "inf", 4);
+            return 3;
+        }
+        memcpy(out, "-inf", 5);
+        return 4;
+    }
+    /* Integral values as integers, as every Redis version prints them ("10",
+     * not the "1e+01" that the shortest %g form below would give). */
+    if (d > -4503599627370496.0 && d < 4503599627370496.0 && d == (double)(int64_t)d) {
+        if (d == 0 && 1.0 / d < 0) {
+            memcpy(out, "-0", 3);
+            return 2;
+        }
+        return ep_resp_format_i64((int64_t)d, out);
+    }
+    /* The shortest %g form that reads back exactly: 0.1 stays "0.1". The
+     * values compared go through memory so that x87 (32-bit x86) compares
+     * doubles, not 80-bit registers. */
+    for (prec = 1; prec <= 17; prec++) {
+        int n = snprintf(out, EP_RESP_NUM_MAX, "%.*g", prec, d);
+        volatile double back = n > 0 && n < EP_RESP_NUM_MAX ? strtod(out, NULL) : 0.0;
+        volatile double want = d;
+        if (n > 0 && n < EP_RESP_NUM_MAX && back == want) return (size_t)n;
+    }
+    return (size_t)snprintf(out, EP_RESP_NUM_MAX, "%.17g", d);
+}
+
+EP_API int ep_resp_parse_i64(const uint8_t *s, size_t n, int64_t *out) {
+    if (n == 0 || n > 20) return 0;
+    if (s[0] == '+') return 0;
+    if (s[0] == '-' ? (n > 1 && s[1] == '0') : (s[0] == '0' && n > 1)) return 0;
+    return ep_parse_i64(s, n, out);
+}
+
+/* ---- encoders ---------------------------------------------------------- */
+
+static void ep__resp_crlf(ep_buf *b) { ep_buf_put(b, "\r\n", 2); }
+
+/* "<type><number>\r\n" */
+static void ep__resp_head(ep_buf *b, char type, int64_t n) {
+    char num[EP_RESP_NUM_MAX + 3];
+    size_t k;
+    num[0] = type;
+    k = ep_resp_format_i64(n, num + 1);
+    num[k + 1] = '\r';
+    num[k + 2] = '\n';
+    ep_buf_put(b, num, k + 3);
+}
+
+static int64_t ep__resp_count(size_t n) { return n > (size_t)INT64_MAX ? INT64_MAX : (int64_t)n; }
+
+/* One line: CR and LF would end it early, so they become spaces. */
+static void ep__resp_line(ep_buf *b, char type, ep_bytes s) {
+    size_t i;
+    uint8_t *p;
+    ep_buf_u8(b, (uint8_t)type);
+    if (s.len && ep_buf_reserve(b, s.len) == EP_OK) {
+        p = b->data + b->len;
+        memcpy(p, s.data, s.len);
+        for (i = 0; i < s.len; i++)
+            if (p[i] == '\r' || p[i] == '\n') p[i] = ' ';
+        b->len += s.len;
+    }
+    ep__resp_crlf(b);
+}
+
+static void ep__resp_blob(ep_buf *b, char type, ep_bytes s) {
+    ep__resp_head(b, type, ep__resp_count(s.len));
+    ep_buf_put(b, s.data, s.len);
+    ep__resp_crlf(b);
+}
+
+EP_API void ep_resp_simple(ep_buf *b, ep_bytes s) { ep__resp_line(b, '+', s); }
+EP_API void ep_resp_error(ep_buf *b, ep_bytes s) { ep__resp_line(b, '-', s); }
+EP_API void ep_resp_integer(ep_buf *b, int64_t v) { ep__resp_head(b, ':', v); }
+EP_API void ep_resp_bulk(ep_buf *b, ep_bytes s) { ep__resp_blob(b, '$', s); }
+
+EP_API void ep_resp_null(ep_buf *b, int proto) {
+    if (proto >= 3) ep_buf_put(b, "_\r\n", 3);
+    else ep_buf_put(b, "$-1\r\n", 5);
+}
+EP_API void ep_resp_null_array(ep_buf *b, int proto) {
+    if (proto >= 3) ep_buf_put(b, "_\r\n", 3);
+    else ep_buf_put(b, "*-1\r\n", 5);
+}
+EP_API void ep_resp_array(ep_buf *b, size_t n) { ep__resp_head(b, '*', ep__resp_count(n)); }
+EP_API void ep_resp_map(ep_buf *b, int proto, size_t pairs) {
+    if (proto >= 3) ep__resp_head(b, '%', ep__resp_count(pairs));
+    else ep__resp_head(b, '*', pairs > (size_t)INT64_MAX / 2 ? INT64_MAX : (int64_t)pairs * 2);
+}
+EP_API void ep_resp_set(ep_buf *b, int proto, size_t n) { ep__resp_head(b, proto >= 3 ? '~' : '*', ep__resp_count(n)); }
+EP_API void ep_resp_push(ep_buf *b, int proto, size_t n) { ep__resp_head(b, proto >= 3 ? '>' : '*', ep__resp_count(n)); }
+
+EP_API void ep_resp_double(ep_buf *b, int proto, double d) {
+    char num[EP_RESP_NUM_MAX];
+    size_t n = ep_resp_format_double(d, num);
+    if (proto >= 3) {
+        ep__resp_line(b, ',', ep_bytes_of(num, n));
+    } else {
+        ep__resp_blob(b, '$', ep_bytes_of(num, n));
+    }
+}
+EP_API void ep_resp_boolean(ep_buf *b, int proto, int v) {
+    if (proto >= 3) ep_buf_put(b, v ? "#t\r\n" : "#f\r\n", 4);
+    else ep_buf_put(b, v ? ":1\r\n" : ":0\r\n", 4);
+}
+EP_API void ep_resp_bignum(ep_buf *b, int proto, ep_bytes digits) {
+    if (proto >= 3) ep__resp_line(b, '(', digits);
+    else ep__resp_blob(b, '$', digits);
+}
+EP_API void ep_resp_blob_error(ep_buf *b, int proto, ep_bytes s) {
+    if (proto >= 3) ep__resp_blob(b, '!', s);
+    else ep__resp_line(b, '-', s);
+}
+EP_API void ep_resp_verbatim(ep_buf *b, int proto, const char *format3, ep_bytes s) {
+    char fmt[4] = {'t', 'x', 't', ':'};
+    size_t i;
+    if (proto < 3) {
+        ep__resp_blob(b, '$', s);
+        return;
+    }
+    for (i = 0; format3 && i < 3 && format3[i]; i++) fmt[i] = format3[i];
+    ep__resp_head(b, '=', s.len > (size_t)INT64_MAX - 4 ? INT64_MAX : (int64_t)(s.len + 4));
+    ep_buf_put(b, fmt, 4);
+    ep_buf_put(b, s.data, s.len);
+    ep__resp_crlf(b);
+}
+
+EP_API void ep_resp_write_command(ep_buf *b, size_t argc, const ep_bytes *argv) {
+    size_t i, total = ep_resp_command_size(argc, argv);
+    if (ep_buf_reserve(b, total) != EP_OK) return;
+    ep_resp_array(b, argc);
+    for (i = 0; i < argc; i++) ep_resp_bulk(b, argv[i]);
+}
+
+static size_t ep__resp_digits(uint64_t v) {
+    size_t n = 1;
+    while (v >= 10u) {
+        v /= 10u;
+        n++;
+    }
+    return n;
+}
+
+EP_API size_t ep_resp_command_size(size_t argc, const ep_bytes *argv) {
+    size_t i, total = 3 + ep__resp_digits(argc);
+    for (i = 0; i < argc; i++) total += 5 + ep__resp_digits(argv[i].len) + argv[i].len;
+    return total;
+}
+
+/* ---- command parser ---------------------------------------------------- */
+
+typedef struct ep__resp_arg {
+    size_t off;
+    size_t len;
+    int in_scratch;  /* inline argument rebuilt from quotes and escapes */
+} ep__resp_arg;
+
+struct ep_resp_parser {
+    ep_resp_parser_config cfg;
+    ep_error err;
+    int failed;          /* sticky: an error was reported */
+    uint64_t base;       /* stream offset of the caller's buf[0] */
+    /* A multibulk in progress; every offset is relative to buf[0]. */
+    int in_cmd;
+    size_t pos;          /* next byte to parse */
+    int64_t left;        /* arguments still to come */
+    int64_t bulk;        /* length of the argument being read, -1 before its "$" line */
+    size_t inline_scan;  /* inline: bytes already searched for '\n' */
+    ep__resp_arg *args;
+    ep_bytes *argv;
+    size_t nargs, cap;
+    ep_buf scratch;
+};
+
+EP_API void ep_resp_parser_config_init(ep_resp_parser_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->flags = EP_RESP_ACCEPT_INLINE;
+    cfg->max_bulk = EP_RESP_MAX_BULK;
+    cfg->max_args = EP_RESP_MAX_ARGS;
+    cfg->max_inline = EP_RESP_MAX_INLINE;
+}
+
+EP_API ep_result ep_resp_parser_create(const ep_resp_parser_config *cfg, ep_resp_parser **out) {
+    ep_resp_parser_config def;
+    ep_resp_parser *p;
+    if (!out) return EP_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!cfg) {
+        ep_resp_parser_config_init(&def);
+        cfg = &def;
+    }
+    p = (ep_resp_parser *)ep_malloc(cfg->alloc, sizeof *p);
+    if (!p) return EP_ERR_NOMEM;
+    memset(p, 0, sizeof *p);
+    p->cfg = *cfg;
+    if (p->cfg.max_bulk == 0 || p->cfg.max_bulk > EP_RESP_MAX_BULK) p->cfg.max_bulk = EP_RESP_MAX_BULK;
+    if (p->cfg.max_args == 0 || p->cfg.max_args > EP_RESP_MAX_ARGS) p->cfg.max_args = EP_RESP_MAX_ARGS;
+    if (p->cfg.max_inline == 0 || p->cfg.max_inline > EP_RESP_MAX_INLINE) p->cfg.max_inline = EP_RESP_MAX_INLINE;
+    ep_buf_init(&p->scratch, cfg->alloc);
+    ep_resp_parser_reset(p);
+    *out = p;
+    return EP_OK;
+}
+
+EP_API void ep_resp_parser_free(ep_resp_parser *p) {
+    if (!p) return;
+    ep_free(p->cfg.alloc, p->args);
+    ep_free(p->cfg.alloc, p->argv);
+    ep_buf_free(&p->scratch);
+    ep_free(p->cfg.alloc, p);
+}
+
+static void ep__resp_clear_cmd(ep_resp_parser *p) {
+    p->in_cmd = 0;
+    p->pos = 0;
+    p->left = 0;
+    p->bulk = -1;
+    p->nargs = 0;
+    p->inline_scan = 0;
+}
+
+EP_API void ep_resp_parser_reset(ep_resp_parser *p) {
+    ep_error_clear(&p->err);
+    p->failed = 0;
+    p->base = 0;
+    ep__resp_clear_cmd(p);
+}
+
+EP_API uint64_t ep_resp_parser_offset(const ep_resp_parser *p) { return p->base; }
+EP_API int ep_resp_parser_in_command(const ep_resp_parser *p) { return p->in_cmd || p->inline_scan > 0; }
+EP_API const ep_error *ep_resp_parser_error(const ep_resp_parser *p) { return &p->err; }
+
+static ep_result ep__resp_fail(ep_resp_parser *p, ep_result code, size_t at, const char *msg, int ch) {
+    p->failed = 1;
+    if (ch >= 0) ep_error_set(&p->err, code, p->base + at, "Protocol error: %s '%c'", msg, ch);
+    else ep_error_set(&p->err, code, p->base + at, "Protocol error: %s", msg);
+    return code;
+}
+
+/* Room for one more argument. Grows with what has arrived, never with the
+ * count the peer announced. */
+static ep_result ep__resp_grow(ep_resp_parser *p) {
+    size_t ncap;
+    ep__resp_arg *na;
+    ep_bytes *nv;
+    if (p->nargs < p->cap) return EP_OK;
+    ncap = p->cap ? p->cap * 2 : 8;
+    if (ncap > p->cfg.max_args) ncap = p->cfg.max_args;
+    if (ncap <= p->nargs) return EP_ERR_LIMIT;
+    na = (ep__resp_arg *)ep_realloc(p->cfg.alloc, p->args, ncap * sizeof *na);
+    if (!na) return EP_ERR_NOMEM;
+    p->args = na;
+    nv = (ep_bytes *)ep_realloc(p->cfg.alloc, p->argv, ncap * sizeof *nv);
+    if (!nv) return EP_ERR_NOMEM;
+    p->argv = nv;
+    p->cap = ncap;
+    return EP_OK;
+}
+
+static ep_result ep__resp_push_arg(ep_resp_parser *p, size_t off, size_t len, int in_scratch) {
+    ep_result r = ep__resp_grow(p);
+    if (r != EP_OK) return r;
+    p->args[p->nargs].off = off;
+    p->args[p->nargs].len = len;
+    p->args[p->nargs].in_scratch = in_scratch;
+    p->nargs++;
+    return EP_OK;
+}
+
+static void ep__resp_views(ep_resp_parser *p, const uint8_t *buf) {
+    size_t i;
+    for (i = 0; i < p->nargs; i++) {
+        const uint8_t *src = p->args[i].in_scratch ? p->scratch.data : buf;
+        p->argv[i] = ep_bytes_of(src ? src + p->args[i].off : buf, p->args[i].len);
+    }
+}
+
+/* A header line "<c><digits>\r\n" at buf[at]: 1 and *value and *next, 0 if
+ * more bytes are needed, -1 if it cannot be a number. */
+static int ep__resp_header(const uint8_t *buf, size_t len, size_t at, int64_t *value, size_t *next) {
+    size_t end = at + 1, lim = len < at + EP__RESP_HEADER_CAP ? len : at + EP__RESP_HEADER_CAP;
+    while (end < lim && buf[end] != '\r') end++;
+    if (end == lim) return lim == len && len < at + EP__RESP_HEADER_CAP ? 0 : -1;
+    if (end + 1 == len) return 0;
+    if (buf[end + 1] != '\n') return -1;
+    if (!ep_resp_parse_i64(buf + at + 1, end - at - 1, value)) return -1;
+    *next = end + 2;
+    return 1;
+}
+
+static int ep__resp_space(uint8_t c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int ep__resp_hexval(uint8_t c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Splits one inline line buf[s..e) into arguments the way redis-cli and
+ * redis-server do (sdssplitargs): blanks separate, "..." takes \n \r \t \b
+ * \a \xHH and \<c> escapes, '...' takes \', and a closing quote must be
+ * followed by a blank or the end. Plain arguments stay views into buf; an
+ * argument with quotes is rebuilt in the scratch buffer. Returns EP_OK or
+ * EP_ERR_PROTOCOL (unbalanced quotes) or EP_ERR_NOMEM / EP_ERR_LIMIT. */
+static ep_result ep__resp_split_inline(ep_resp_parser *p, const uint8_t *buf, size_t s, size_t e) {
+    size_t i = s;
+    ep_buf_reset(&p->scratch);
+    for (;;) {
+        size_t tok = i, soff = p->scratch.len;
+        int quoted = 0;
+        ep_result r;
+        while (i < e && ep__resp_space(buf[i])) i++;
+        if (i == e || buf[i] == 0) return EP_OK;   /* a NUL ends the line for Redis too */
+        tok = i;
+        /* Plain token: the common case, a view. */
+        while (i < e && buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r' && buf[i] != 0 &&
+               buf[i] != '"' && buf[i] != '\'')
+            i++;
+        if (i == e || (buf[i] != '"' && buf[i] != '\'')) {
+            r = ep__resp_push_arg(p, tok, i - tok, 0);
+            if (r != EP_OK) return r;
+            continue;
+        }
+        /* A quote somewhere in the token: rebuild the whole token. */
+        quoted = 1;
+        ep_buf_put(&p->scratch, buf + tok, i - tok);
+        while (quoted) {
+            uint8_t q = buf[i++];
+            int closed = 0;
+            while (i < e && !closed) {
+                uint8_t c = buf[i];
+                if (c == 0) return EP_ERR_PROTOCOL;
+                if (q == '"' && c == '\\' && i + 3 < e && buf[i + 1] == 'x' && ep__resp_hexval(buf[i + 2]) >= 0 &&
+                    ep__resp_hexval(buf[i + 3]) >= 0) {
+                    ep_buf_u8(&p->scratch, (uint8_t)(ep__resp_hexval(buf[i + 2]) * 16 + ep__resp_hexval(buf[i + 3])));
+                    i += 4;
+                } else if (q == '"' && c == '\\' && i + 1 < e) {
+                    uint8_t x = buf[i + 1];
+                    switch (x) {
+                    case 'n': x = '\n'; break;
+                    case 'r': x = '\r'; break;
+                    case 't': x = '\t'; break;
+                    case 'b': x = '\b'; break;
+                    case 'a': x = '\a'; break;
+                    default: break;
+                    }
+                    ep_buf_u8(&p->scratch, x);
+                    i += 2;
+                } else if (q == '\'' && c == '\\' && i + 1 < e && buf[i + 1] == '\'') {
+                    ep_buf_u8(&p->scratch, '\'');
+                    i += 2;
+                } else if (c == q) {
+                    /* The closing quote must end the token. */
+                    if (i + 1 < e && !ep__resp_space(buf[i + 1])) return EP_ERR_PROTOCOL;
+                    closed = 1;
+                    i++;
+                } else {
+                    ep_buf_u8(&p->scratch, c);
+                    i++;
+                }
+            }
+            if (!closed) return EP_ERR_PROTOCOL;
+            quoted = 0;
+        }
+        if (p->scratch.err) return p->scratch.err;
+        r = ep__resp_push_arg(p, soff, p->scratch.len - soff, 1);
+        if (r != EP_OK) return r;
+    }
+}
+
+/* An inline command from buf[pos]: EP_OK (a command or an empty line, see
+ * p->nargs), EP_END (no '\n' yet), or an error. */
+static ep_result ep__resp_inline(ep_resp_parser *p, const uint8_t *buf, size_t len, size_t pos, size_t *next) {
+    size_t from = pos + p->inline_scan, end;
+    const uint8_t *nl = from < len ? (const uint8_t *)memchr(buf + from, '\n', len - from) : NULL;
+    ep_result r;
+    if (!nl) {
+        if (len - pos > p->cfg.max_inline)
+            return ep__resp_fail(p, EP_ERR_LIMIT, pos, "too big inline request", -1);
+        p->inline_scan = len - pos;
+        return EP_END;
+    }
+    end = (size_t)(nl - buf);
+    if (end - pos > p->cfg.max_inline) return ep__resp_fail(p, EP_ERR_LIMIT, pos, "too big inline request", -1);
+    *next = end + 1;
+    if (end > pos && buf[end - 1] == '\r') end--;
+    p->inline_scan = 0;
+    p->nargs = 0;
+    r = ep__resp_split_inline(p, buf, pos, end);
+    if (r == EP_ERR_PROTOCOL) return ep__resp_fail(p, r, pos, "unbalanced quotes in request", -1);
+    if (r == EP_ERR_LIMIT) return ep__resp_fail(p, r, pos, "too many arguments in inline request", -1);
+    if (r != EP_OK) {
+        p->nargs = 0;
         return r;
     }
     return EP_OK;
 }
-/* ---- end src/codec/codec_snap.c ---- */
+
+/* Continues the multibulk in progress. EP_OK when complete, EP_END when
+ * more bytes are needed (*need set), or an error. */
+static ep_result ep__resp_multibulk(ep_resp_parser *p, const uint8_t *buf, size_t len, size_t *need) {
+    while (p->left > 0) {
+        if (p->bulk < 0) {
+            int64_t n;
+            size_t next;
+            int h;
+            if (p->pos >= len) {
+                *need = p->pos + 1;
+                return EP_END;
+            }
+            if (buf[p->pos] != '$') return ep__resp_fail(p, EP_ERR_PROTOCOL, p->pos, "expected '$', got", buf[p->pos]);
+            h = ep__resp_header(buf, len, p->pos, &n, &next);
+            if (h == 0) {
+                *need = len + 1;
+                return EP_END;
+            }
+            if (h < 0 || n < 0) return ep__resp_fail(p, EP_ERR_PROTOCOL, p->pos, "invalid bulk length", -1);
+            if ((uint64_t)n > p->cfg.max_bulk) return ep__resp_fail(p, EP_ERR_LIMIT, p->pos, "invalid bulk length", -1);
+            p->bulk = n;
+            p->pos = next;
+        }
+        if (len - p->pos < (size_t)p->bulk + 2u) {
+            *need = p->pos + (size_t)p->bulk + 2u;
+            return EP_END;
+        }
+        if (buf[p->pos + (size_t)p->bulk] != '\r' || buf[p->pos + (size_t)p->bulk + 1] != '\n')
+            return ep__resp_fail(p, EP_ERR_PROTOCOL, p->pos + (size_t)p->bulk, "bulk string not followed by CRLF", -1);
+        {
+            ep_result r = ep__resp_push_arg(p, p->pos, (size_t)p->bulk, 0);
+            if (r != EP_OK) return r == EP_ERR_LIMIT ? ep__resp_fail(p, r, p->pos, "invalid multibulk length", -1) : r;
+        }
+        p->pos += (size_t)p->bulk + 2u;
+        p->bulk = -1;
+        p->left--;
+    }
+    return EP_OK;
+}
+
+/* Moves every offset back by n after the caller dropped n bytes. */
+static void ep__resp_rebase(ep_resp_parser *p, size_t n) {
+    size_t i;
+    p->base += n;
+    if (p->in_cmd) {
+        p->pos -= n;
+        for (i = 0; i < p->nargs; i++) p->args[i].off -= n;
+    }
+}
+
+EP_API ep_result ep_resp_parse_command(ep_resp_parser *p, const uint8_t *buf, size_t len, ep_resp_command *out) {
+    size_t pos = 0, start = 0, need = 0;
+    ep_result r;
+    memset(out, 0, sizeof *out);
+    if (p->failed) return p->err.code;
+    if (!buf && len) return EP_ERR_INVALID_ARG;
+    for (;;) {
+        if (!p->in_cmd) {
+            uint8_t c;
+            start = pos;
+            if (pos >= len) {
+                need = pos + 1;
+                break;
+            }
+            c = buf[pos];
+            if (c == '*') {
+                int64_t n;
+                size_t next;
+                int h = ep__resp_header(buf, len, pos, &n, &next);
+                if (h == 0) {
+                    need = len + 1;
+                    break;
+                }
+                if (h < 0) return ep__resp_fail(p, EP_ERR_PROTOCOL, pos, "invalid multibulk length", -1);
+                if (n > (int64_t)p->cfg.max_args) return ep__resp_fail(p, EP_ERR_LIMIT, pos, "invalid multibulk length", -1);
+                if (n <= 0) {
+                    pos = next;   /* "*0" and "*-1": nothing to run, as in Redis */
+                    continue;
+                }
+                p->in_cmd = 1;
+                p->left = n;
+                p->bulk = -1;
+                p->nargs = 0;
+                p->pos = next;
+            } else if (c == '#' && (p->cfg.flags & EP_RESP_ACCEPT_ANNOTATIONS)) {
+                const uint8_t *nl = (const uint8_t *)memchr(buf + pos, '\n', len - pos);
+                if (!nl) {
+                    if (len - pos > p->cfg.max_inline) return ep__resp_fail(p, EP_ERR_LIMIT, pos, "too big annotation", -1);
+                    need = len + 1;
+                    break;
+                }
+                pos = (size_t)(nl - buf) + 1;
+                continue;
+            } else if (p->cfg.flags & EP_RESP_ACCEPT_INLINE) {
+                size_t next = 0;
+                r = ep__resp_inline(p, buf, len, pos, &next);
+                if (r == EP_END) {
+                    need = len + 1;
+                    break;
+                }
+                if (r != EP_OK) return r;
+                if (p->nargs == 0) {
+                    pos = next;
+                    continue;
+                }
+                ep__resp_views(p, buf);
+                out->argc = p->nargs;
+                out->argv = p->argv;
+                out->consumed = next;
+                out->is_inline = 1;
+                p->base += next;
+                p->nargs = 0;
+                return EP_OK;
+            } else {
+                return ep__resp_fail(p, EP_ERR_PROTOCOL, pos, "expected '*', got", c);
+            }
+        }
+        r = ep__resp_multibulk(p, buf, len, &need);
+        if (r == EP_END) break;
+        if (r != EP_OK) return r;
+        ep__resp_views(p, buf);
+        out->argc = p->nargs;
+        out->argv = p->argv;
+        out->consumed = p->pos;
+        p->base += p->pos;
+        ep__resp_clear_cmd(p);
+        return EP_OK;
+    }
+    /* Need more: give back what was skipped before the partial command. */
+    out->consumed = start;
+    out->need = need - start;
+    ep__resp_rebase(p, start);
+    return EP_END;
+}
+
+/* ---- reply reader ------------------------------------------------------ */
+
+/* The end of the line that starts at buf[at]: the index of its '\r', or
+ * len (need more) or SIZE_MAX (a bare CR or a line beyond cap). */
+static size_t ep__resp_line_end(const uint8_t *buf, size_t len, size_t at, uint64_t cap) {
+    const uint8_t *cr = at < len ? (const uint8_t *)memchr(buf + at, '\r', len - at) : NULL;
+    size_t end;
+    if (!cr) return (uint64_t)(len - at) > cap ? SIZE_MAX : len;
+    end = (size_t)(cr - buf);
+    if ((uint64_t)(end - at) > cap) return SIZE_MAX;
+    if (end + 1 == len) return len;
+    return buf[end + 1] == '\n' ? end : SIZE_MAX;
+}
+
+EP_API ep_result ep_resp_read_value(const uint8_t *buf, size_t len, uint64_t max_bulk, ep_resp_value *out,
+                                    size_t *consumed, ep_error *err) {
+    size_t end;
+    uint8_t t;
+    ep_bytes line;
+    memset(out, 0, sizeof *out);
+    *consumed = 0;
+    if (max_bulk == 0 || max_bulk > EP_RESP_MAX_BULK) max_bulk = EP_RESP_MAX_BULK;
+    if (len == 0) return EP_END;
+    t = buf[0];
+    end = ep__resp_line_end(buf, len, 1, max_bulk);
+    if (end == len) return EP_END;
+    if (end == SIZE_MAX) return ep_error_set(err, EP_ERR_PROTOCOL, 0, "Protocol error: bad line in reply");
+    line = ep_bytes_of(buf + 1, end - 1);
+    out->type = (ep_resp_type)t;
+    switch (t) {
+    case '+':
+    case '-':
+    case '(':
+        out->str = line;
+        *consumed = end + 2;
+        return EP_OK;
+    case ':':
+        if (!ep_resp_parse_i64(line.data, line.len, &out->integer))
+            return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad integer");
+        *consumed = end + 2;
+        return EP_OK;
+    case '_':
+        if (line.len) return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad null");
+        out->is_null = 1;
+        *consumed = end + 2;
+        return EP_OK;
+    case '#':
+        if (line.len != 1 || (line.data[0] != 't' && line.data[0] != 'f'))
+            return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad boolean");
+        out->integer = line.data[0] == 't';
+        *consumed = end + 2;
+        return EP_OK;
+    case ',': {
+        char tmp[64];
+        char *stop;
+        if (line.len == 0 || line.len >= sizeof tmp) return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad double");
+        memcpy(tmp, line.data, line.len);
+        tmp[line.len] = '\0';
+        out->dbl = strtod(tmp, &stop);
+        if (stop != tmp + line.len) return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad double");
+        out->str = line;
+        *consumed = end + 2;
+        return EP_OK;
+    }
+    case '*':
+    case '%':
+    case '~':
+    case '|':
+    case '>':
+        if (!ep_resp_parse_i64(line.data, line.len, &out->integer) || out->integer < -1 ||
+            (out->integer == -1 && t != '*'))
+            return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad aggregate count");
+        if (out->integer > (int64_t)EP_RESP_MAX_ARGS * 2)
+            return ep_error_set(err, EP_ERR_LIMIT, 1, "Protocol error: aggregate count above the cap");
+        if (out->integer == -1) {
+            out->is_null = 1;
+            out->integer = 0;
+        }
+        *consumed = end + 2;
+        return EP_OK;
+    case '$':
+    case '!':
+    case '=': {
+        int64_t n;
+        size_t body = end + 2;
+        if (!ep_resp_parse_i64(line.data, line.len, &n) || n < -1 || (n == -1 && t != '$'))
+            return ep_error_set(err, EP_ERR_PROTOCOL, 1, "Protocol error: bad bulk length");
+        if (n == -1) {
+            out->is_null = 1;
+            *consumed = body;
+            return EP_OK;
+        }
+        if ((uint64_t)n > max_bulk) return ep_error_set(err, EP_ERR_LIMIT, 1, "Protocol error: bulk length above the cap");
+        if (len - body < (size_t)n + 2u) return EP_END;
+        if (buf[body + (size_t)n] != '\r' || buf[body + (size_t)n + 1] != '\n')
+            return ep_error_set(err, EP_ERR_PROTOCOL, body + (size_t)n, "Protocol error: bulk not followed by CRLF");
+        out->str = ep_bytes_of(buf + body, (size_t)n);
+        if (t == '=') {
+            if (n < 4 || buf[body + 3] != ':') return ep_error_set(err, EP_ERR_PROTOCOL, body, "Protocol error: bad verbatim string");
+            memcpy(out->format, buf + body, 3);
+            out->format[3] = '\0';
+            out->str = ep_bytes_of(buf + body + 4, (size_t)n - 4);
+        }
+        *consumed = body + (size_t)n + 2;
+        return EP_OK;
+    }
+    default:
+        return ep_error_set(err, EP_ERR_PROTOCOL, 0, "Protocol error: unknown reply type '%c'", t);
+    }
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/codec/codec_resp.c ---- */
+
+/* ---- begin src/codec/lzf.c ---- */
+/* lzf: greedy compressor over a hash of 3-byte prefixes, and a bounded
+ * decompressor. */
+
+#ifndef EP_NO_REDIS
+
+#define EP__LZF_MAX_LIT 32u            /* literals per control byte */
+#define EP__LZF_MAX_OFF 8192u          /* 13 bits + 1 */
+#define EP__LZF_MAX_REF (7u + 255u + 2u) /* longest back-reference */
+
+static uint32_t ep__lzf_hash(const uint8_t *p) {
+    uint32_t v = ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
+    return (v * 2654435761u) >> (32 - 14);
+}
+
+/* Appends the literals in[s..e) in runs of at most 32; 0 if out is full. */
+static int ep__lzf_literals(const uint8_t *in, size_t s, size_t e, uint8_t *out, size_t cap, size_t *op) {
+    while (s < e) {
+        size_t k = e - s > EP__LZF_MAX_LIT ? EP__LZF_MAX_LIT : e - s;
+        if (cap - *op < k + 1) return 0;
+        out[(*op)++] = (uint8_t)(k - 1);
+        memcpy(out + *op, in + s, k);
+        *op += k;
+        s += k;
+    }
+    return 1;
+}
+
+EP_API size_t ep_lzf_compress(const uint8_t *in, size_t n, uint8_t *out, size_t cap, uint32_t *work) {
+    size_t ip = 0, lit = 0, op = 0;
+    if (n == 0 || !work) return 0;
+    /* Entries hold a position + 1 (0 = empty). One left by an earlier
+     * input is harmless: a reference is taken only if it lies before ip,
+     * within reach, and its bytes really match. */
+    while (n >= 3 && ip < n - 2) {
+        uint32_t h = ep__lzf_hash(in + ip);
+        size_t ref = work[h];
+        work[h] = (uint32_t)(ip + 1);
+        if (ref && ref - 1 < ip && ip - (ref - 1) <= EP__LZF_MAX_OFF && memcmp(in + ref - 1, in + ip, 3) == 0) {
+            size_t r = ref - 1, len = 3, max = n - ip, off, l;
+            if (max > EP__LZF_MAX_REF) max = EP__LZF_MAX_REF;
+            while (len < max && in[r + len] == in[ip + len]) len++;
+            if (!ep__lzf_literals(in, lit, ip, out, cap, &op)) return 0;
+            off = ip - r - 1;
+            l = len - 2;
+            if (l < 7) {
+                if (cap - op < 2) return 0;
+                out[op++] = (uint8_t)((l << 5) | (off >> 8));
+            } else {
+                if (cap - op < 3) return 0;
+                out[op++] = (uint8_t)((7u << 5) | (off >> 8));
+                out[op++] = (uint8_t)(l - 7);
+            }
+            out[op++] = (uint8_t)(off & 0xffu);
+            /* Remember the match's last positions too: runs keep matching. */
+            if (ip + len + 2 < n) {
+                size_t q;
+                for (q = ip + len - 2; q < ip + len; q++) work[ep__lzf_hash(in + q)] = (uint32_t)(q + 1);
+            }
+            ip += len;
+            lit = ip;
+        } else {
+            ip++;
+        }
+    }
+    if (!ep__lzf_literals(in, lit, n, out, cap, &op)) return 0;
+    return op;
+}
+
+EP_API ep_result ep_lzf_decompress(const uint8_t *in, size_t n, uint8_t *out, size_t out_len) {
+    size_t ip = 0, op = 0;
+    while (ip < n) {
+        unsigned c = in[ip++];
+        if (c < 32) {
+            size_t k = (size_t)c + 1;
+            if (n - ip < k || out_len - op < k) return EP_ERR_CORRUPT;
+            memcpy(out + op, in + ip, k);
+            ip += k;
+            op += k;
+        } else {
+            size_t len = c >> 5, back;
+            if (len == 7) {
+                if (ip >= n) return EP_ERR_CORRUPT;
+                len += in[ip++];
+            }
+            len += 2;
+            if (ip >= n) return EP_ERR_CORRUPT;
+            back = (((size_t)c & 31u) << 8 | in[ip++]) + 1;
+            if (back > op || out_len - op < len) return EP_ERR_CORRUPT;
+            if (back >= len) {
+                memcpy(out + op, out + op - back, len);
+                op += len;
+            } else {
+                /* Overlap: each byte may be one this copy just wrote. */
+                size_t i;
+                for (i = 0; i < len; i++, op++) out[op] = out[op - back];
+            }
+        }
+    }
+    return op == out_len ? EP_OK : EP_ERR_CORRUPT;
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/codec/lzf.c ---- */
+
+/* ---- begin src/codec/codec_rdb.c ---- */
+/* codec_rdb: RDB lengths, strings and compact blobs. */
+
+#ifndef EP_NO_REDIS
+
+EP_API int ep_rdb_type_known(int type) {
+    return (type >= 0 && type <= 5) || (type >= 9 && type <= 14) || type == 16 || type == 17 || type == 18;
+}
+
+EP_API const char *ep_rdb_type_kind(int type) {
+    switch (type) {
+    case EP_RDB_STRING: return "string";
+    case EP_RDB_LIST: case EP_RDB_LIST_ZIPLIST: case EP_RDB_LIST_QUICKLIST: case EP_RDB_LIST_QUICKLIST_2: return "list";
+    case EP_RDB_SET: case EP_RDB_SET_INTSET: return "set";
+    case EP_RDB_ZSET: case EP_RDB_ZSET_2: case EP_RDB_ZSET_ZIPLIST: case EP_RDB_ZSET_LISTPACK: return "zset";
+    case EP_RDB_HASH: case EP_RDB_HASH_ZIPMAP: case EP_RDB_HASH_ZIPLIST: case EP_RDB_HASH_LISTPACK: return "hash";
+    case EP_RDB_STREAM_LISTPACKS: case EP_RDB_STREAM_LISTPACKS_2: return "stream";
+    case EP_RDB_MODULE: case EP_RDB_MODULE_2: return "module";
+    default: return "?";
+    }
+}
+
+/* ---- encoders ---------------------------------------------------------- */
+
+EP_API void ep_rdb_put_len(ep_buf *b, uint64_t v) {
+    uint8_t t[9];
+    if (v < 64) {
+        ep_buf_u8(b, (uint8_t)v);
+    } else if (v < 16384) {
+        t[0] = (uint8_t)(0x40 | (v >> 8));
+        t[1] = (uint8_t)v;
+        ep_buf_put(b, t, 2);
+    } else if (v <= 0xffffffffu) {
+        t[0] = 0x80;
+        t[1] = (uint8_t)(v >> 24);
+        t[2] = (uint8_t)(v >> 16);
+        t[3] = (uint8_t)(v >> 8);
+        t[4] = (uint8_t)v;
+        ep_buf_put(b, t, 5);
+    } else {
+        int i;
+        t[0] = 0x81;
+        for (i = 0; i < 8; i++) t[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+        ep_buf_put(b, t, 9);
+    }
+}
+
+EP_API void ep_rdb_put_raw(ep_buf *b, ep_bytes s) {
+    ep_rdb_put_len(b, s.len);
+    ep_buf_put(b, s.data, s.len);
+}
+
+/* Redis's rule for the integer forms: the text is a canonical integer
+ * (strict string2ll, so it prints back the same) that fits in 32 bits. */
+static int ep__rdb_int_form(ep_bytes s, int32_t *v) {
+    int64_t x;
+    if (s.len == 0 || s.len > 11 || !ep_resp_parse_i64(s.data, s.len, &x)) return 0;
+    if (x < INT32_MIN || x > INT32_MAX) return 0;
+    *v = (int32_t)x;
+    return 1;
+}
+
+EP_API void ep_rdb_put_string(ep_buf *b, ep_bytes s, uint32_t *lzf_work) {
+    int32_t v;
+    if (ep__rdb_int_form(s, &v)) {
+        uint8_t t[5];
+        uint32_t u = (uint32_t)v;
+        if (v >= -128 && v <= 127) {
+            t[0] = 0xC0;
+            t[1] = (uint8_t)u;
+            ep_buf_put(b, t, 2);
+        } else if (v >= -32768 && v <= 32767) {
+            t[0] = 0xC1;
+            ep_store_u16le(t + 1, (uint16_t)u);
+            ep_buf_put(b, t, 3);
+        } else {
+            t[0] = 0xC2;
+            ep_store_u32le(t + 1, u);
+            ep_buf_put(b, t, 5);
+        }
+        return;
+    }
+    if (lzf_work && s.len > 20) {
+        /* Room for the widest header (1 + 2 x 9 bytes) and the block. */
+        size_t head = 19, cap = s.len - 4;
+        if (ep_buf_reserve(b, head + cap) == EP_OK) {
+            size_t cn = ep_lzf_compress(s.data, s.len, b->data + b->len + head, cap, lzf_work);
+            if (cn) {
+                ep_buf hb;
+                uint8_t tmp[19];
+                /* The header goes in front of the block already in place. */
+                hb.data = tmp;
+                hb.len = 0;
+                hb.cap = sizeof tmp;
+                hb.alloc = NULL;
+                hb.err = EP_OK;
+                ep_buf_u8(&hb, 0xC3);
+                ep_rdb_put_len(&hb, cn);
+                ep_rdb_put_len(&hb, s.len);
+                memmove(b->data + b->len + hb.len, b->data + b->len + head, cn);
+                memcpy(b->data + b->len, tmp, hb.len);
+                b->len += hb.len + cn;
+                return;
+            }
+        }
+    }
+    ep_rdb_put_raw(b, s);
+}
+
+/* Listpack back-length: the entry's size in 7-bit groups, readable from
+ * its last byte backwards. */
+static void ep__lp_backlen(ep_buf *b, size_t l) {
+    uint8_t t[5];
+    size_t n = l < 128 ? 1 : l < 16384 ? 2 : l < 2097152 ? 3 : l < 268435456 ? 4 : 5, i;
+    for (i = 0; i < n; i++) {
+        size_t shift = 7 * (n - 1 - i);
+        t[i] = (uint8_t)(((l >> shift) & 127u) | (i > 0 ? 128u : 0u));
+    }
+    ep_buf_put(b, t, n);
+}
+
+EP_API void ep_rdb_lp_begin(ep_buf *b, size_t *mark) {
+    static const uint8_t hdr[6] = {0, 0, 0, 0, 0, 0};
+    *mark = b->len;
+    ep_buf_put(b, hdr, 6);
+}
+
+EP_API void ep_rdb_lp_add_int(ep_buf *b, int64_t v) {
+    uint8_t t[9];
+    size_t n;
+    uint64_t u = (uint64_t)v;
+    if (v >= 0 && v <= 127) {
+        t[0] = (uint8_t)v;
+        n = 1;
+    } else if (v >= -4096 && v <= 4095) {
+        t[0] = (uint8_t)(0xC0 | ((u >> 8) & 0x1F));
+        t[1] = (uint8_t)u;
+        n = 2;
+    } else if (v >= -32768 && v <= 32767) {
+        t[0] = 0xF1;
+        ep_store_u16le(t + 1, (uint16_t)u);
+        n = 3;
+    } else if (v >= -8388608 && v <= 8388607) {
+        t[0] = 0xF2;
+        t[1] = (uint8_t)u;
+        t[2] = (uint8_t)(u >> 8);
+        t[3] = (uint8_t)(u >> 16);
+        n = 4;
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+        t[0] = 0xF3;
+        ep_store_u32le(t + 1, (uint32_t)u);
+        n = 5;
+    } else {
+        t[0] = 0xF4;
+        ep_store_u64le(t + 1, u);
+        n = 9;
+    }
+    ep_buf_put(b, t, n);
+    ep__lp_backlen(b, n);
+}
+
+EP_API void ep_rdb_lp_add(ep_buf *b, ep_bytes s) {
+    int64_t v;
+    uint8_t t[5];
+    size_t h;
+    if (s.len <= 20 && ep_resp_parse_i64(s.data, s.len, &v)) {
+        ep_rdb_lp_add_int(b, v);
+        return;
+    }
+    if (s.len < 64) {
+        t[0] = (uint8_t)(0x80 | s.len);
+        h = 1;
+    } else if (s.len < 4096) {
+        t[0] = (uint8_t)(0xE0 | (s.len >> 8));
+        t[1] = (uint8_t)s.len;
+        h = 2;
+    } else {
+        t[0] = 0xF0;
+        ep_store_u32le(t + 1, (uint32_t)s.len);
+        h = 5;
+    }
+    ep_buf_put(b, t, h);
+    ep_buf_put(b, s.data, s.len);
+    ep__lp_backlen(b, h + s.len);
+}
+
+EP_API void ep_rdb_lp_end(ep_buf *b, size_t mark, size_t count) {
+    ep_buf_u8(b, 0xFF);
+    if (b->err) return;
+    ep_store_u32le(b->data + mark, (uint32_t)(b->len - mark));
+    ep_store_u16le(b->data + mark + 4, (uint16_t)(count < 65535 ? count : 65535));
+}
+
+static int ep__cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+EP_API ep_result ep_rdb_intset_build(ep_buf *b, int64_t *vals, size_t n) {
+    uint32_t width = 2;
+    size_t i;
+    qsort(vals, n, sizeof *vals, ep__cmp_i64);
+    for (i = 0; i < n; i++) {
+        if (i && vals[i] == vals[i - 1]) return EP_ERR_INVALID;
+        if (vals[i] < INT32_MIN || vals[i] > INT32_MAX) width = 8;
+        else if ((vals[i] < -32768 || vals[i] > 32767) && width < 4) width = 4;
+    }
+    if (n > 0xffffffffu) return EP_ERR_LIMIT;
+    ep_buf_u32(b, width);
+    ep_buf_u32(b, (uint32_t)n);
+    for (i = 0; i < n; i++) {
+        uint64_t u = (uint64_t)vals[i];
+        if (width == 2) ep_buf_u16(b, (uint16_t)u);
+        else if (width == 4) ep_buf_u32(b, (uint32_t)u);
+        else ep_buf_u64(b, u);
+    }
+    return b->err;
+}
+
+/* ---- decoders ---------------------------------------------------------- */
+
+EP_API ep_result ep_rdb_get_len(ep_cursor *c, uint64_t *v, int *special) {
+    uint8_t b0 = ep_cursor_u8(c);
+    const uint8_t *p;
+    *special = 0;
+    *v = 0;
+    if (c->err) return c->err;
+    switch (b0 >> 6) {
+    case 0:
+        *v = b0 & 0x3Fu;
+        return EP_OK;
+    case 1:
+        *v = ((uint64_t)(b0 & 0x3Fu) << 8) | ep_cursor_u8(c);
+        return c->err;
+    case 3:
+        *special = 1;
+        *v = b0 & 0x3Fu;
+        return EP_OK;
+    default:
+        if (b0 == 0x80) {
+            p = ep_cursor_take(c, 4);
+            if (!p) return c->err;
+            *v = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
+            return EP_OK;
+        }
+        if (b0 == 0x81) {
+            int i;
+            p = ep_cursor_take(c, 8);
+            if (!p) return c->err;
+            for (i = 0; i < 8; i++) *v = (*v << 8) | p[i];
+            return EP_OK;
+        }
+        ep_cursor_fail(c, EP_ERR_CORRUPT);
+        return EP_ERR_CORRUPT;
+    }
+}
+
+EP_API ep_result ep_rdb_get_count(ep_cursor *c, uint64_t *v) {
+    int special;
+    ep_result r = ep_rdb_get_len(c, v, &special);
+    if (r == EP_OK && special) {
+        ep_cursor_fail(c, EP_ERR_CORRUPT);
+        return EP_ERR_CORRUPT;
+    }
+    return r;
+}
+
+EP_API ep_result ep_rdb_get_string(ep_cursor *c, ep_buf *scratch, uint64_t cap, ep_bytes *out) {
+    uint64_t n;
+    int special;
+    ep_result r = ep_rdb_get_len(c, &n, &special);
+    out->data = NULL;
+    out->len = 0;
+    if (r != EP_OK) return r;
+    if (!special) {
+        const uint8_t *p;
+        if (n > cap || n > (uint64_t)SIZE_MAX) {
+            ep_cursor_fail(c, EP_ERR_LIMIT);
+            return EP_ERR_LIMIT;
+        }
+        p = ep_cursor_take(c, (size_t)n);
+        if (!p) return c->err;
+        *out = ep_bytes_of(p, (size_t)n);
+        return EP_OK;
+    }
+    ep_buf_reset(scratch);
+    if (n <= 2) {
+        const uint8_t *p = ep_cursor_take(c, (size_t)1 << n);
+        int64_t v;
+        char num[EP_RESP_NUM_MAX];
+        size_t k;
+        if (!p) return c->err;
+        v = n == 0 ? (int64_t)(int8_t)p[0] : n == 1 ? (int64_t)(int16_t)ep_load_u16le(p) : (int64_t)(int32_t)ep_load_u32le(p);
+        k = ep_resp_format_i64(v, num);
+        ep_buf_put(scratch, num, k);
+        if (scratch->err) return scratch->err;
+        *out = ep_bytes_of(scratch->data, k);
+        return EP_OK;
+    }
+    if (n == 3) {
+        uint64_t clen, ulen;
+        const uint8_t *p;
+        if (ep_rdb_get_count(c, &clen) != EP_OK || ep_rdb_get_count(c, &ulen) != EP_OK) return c->err;
+        if (ulen > cap || clen > cap || ulen > (uint64_t)SIZE_MAX / 2) {
+            ep_cursor_fail(c, EP_ERR_LIMIT);
+            return EP_ERR_LIMIT;
+        }
+        /* Never trust ulen beyond what clen can produce (a back-reference
+         * of 2-3 input bytes gives at most 264 output bytes). */
+        if (ulen > clen * 264u + 32u || (ulen > 0 && clen == 0)) {
+            ep_cursor_fail(c, EP_ERR_CORRUPT);
+            return EP_ERR_CORRUPT;
+        }
+        p = ep_cursor_take(c, (size_t)clen);
+        if (!p) return c->err;
+        if (ep_buf_reserve(scratch, (size_t)ulen + 1) != EP_OK) return scratch->err;
+        if (ep_lzf_decompress(p, (size_t)clen, scratch->data, (size_t)ulen) != EP_OK) {
+            ep_cursor_fail(c, EP_ERR_CORRUPT);
+            return EP_ERR_CORRUPT;
+        }
+        scratch->len = (size_t)ulen;
+        *out = ep_bytes_of(scratch->data, (size_t)ulen);
+        return EP_OK;
+    }
+    ep_cursor_fail(c, EP_ERR_CORRUPT);
+    return EP_ERR_CORRUPT;
+}
+
+EP_API ep_bytes ep_rdb_elem_text(const ep_rdb_elem *e, char buf[EP_RDB_NUM_TEXT]) {
+    if (!e->is_int) return e->str;
+    return ep_bytes_of(buf, ep_resp_format_i64(e->num, buf));
+}
+
+EP_API int ep_rdb_parse_double(const uint8_t *s, size_t n, double *out) {
+    char tmp[400];
+    char *end;
+    if (n == 0 || n >= sizeof tmp) return 0;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    if (tmp[0] == ' ' || tmp[0] == '\t' || tmp[0] == '\n') return 0;
+    *out = strtod(tmp, &end);
+    return end == tmp + n;
+}
+
+/* ---- blobs ------------------------------------------------------------- */
+
+EP_API ep_result ep_rdb_blob_init(ep_rdb_blob_iter *it, int kind, ep_bytes blob) {
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->base = blob.data;
+    it->p = blob.data;
+    it->end = blob.data + blob.len;
+    it->count = UINT64_MAX;
+    switch (kind) {
+    case EP_RDB_BLOB_LISTPACK:
+        if (blob.len < 7 || ep_load_u32le(blob.data) != blob.len || blob.data[blob.len - 1] != 0xFF) return EP_ERR_CORRUPT;
+        if (ep_load_u16le(blob.data + 4) != 65535) it->count = ep_load_u16le(blob.data + 4);
+        it->p += 6;
+        it->end--;
+        return EP_OK;
+    case EP_RDB_BLOB_ZIPLIST:
+        if (blob.len < 11 || ep_load_u32le(blob.data) != blob.len || blob.data[blob.len - 1] != 0xFF ||
+            ep_load_u32le(blob.data + 4) > blob.len - 1)
+            return EP_ERR_CORRUPT;
+        if (ep_load_u16le(blob.data + 8) != 65535) it->count = ep_load_u16le(blob.data + 8);
+        it->p += 10;
+        it->end--;
+        return EP_OK;
+    case EP_RDB_BLOB_INTSET: {
+        uint32_t w, n;
+        if (blob.len < 8) return EP_ERR_CORRUPT;
+        w = ep_load_u32le(blob.data);
+        n = ep_load_u32le(blob.data + 4);
+        if ((w != 2 && w != 4 && w != 8) || (uint64_t)n * w != blob.len - 8) return EP_ERR_CORRUPT;
+        it->width = w;
+        it->count = n;
+        it->p += 8;
+        return EP_OK;
+    }
+    case EP_RDB_BLOB_ZIPMAP:
+        if (blob.len < 2 || blob.data[blob.len - 1] != 0xFF) return EP_ERR_CORRUPT;
+        if (blob.data[0] < 254) it->count = (uint64_t)blob.data[0] * 2;
+        it->p += 1;
+        it->end--;
+        return EP_OK;
+    default:
+        return EP_ERR_INVALID;
+    }
+}
+
+EP_API uint64_t ep_rdb_blob_count(const ep_rdb_blob_iter *it) { return it->count; }
+
+static ep_result ep__blob_done(ep_rdb_blob_iter *it) {
+    if (it->count != UINT64_MAX && it->seen != it->count) return EP_ERR_CORRUPT;
+    return EP_END;
+}
+
+static int64_t ep__sext(uint64_t v, unsigned bits) {
+    uint64_t m = (uint64_t)1 << (bits - 1);
+    return (int64_t)((v ^ m) - m);
+}
+
+static ep_result ep__lp_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    const uint8_t *p = it->p;
+    size_t left = (size_t)(it->end - p), h = 0, dl = 0, ent;
+    uint8_t b;
+    uint8_t bl[5];
+    ep_buf tb;
+    if (left == 0) return ep__blob_done(it);
+    b = p[0];
+    memset(out, 0, sizeof *out);
+    if ((b & 0x80) == 0) {
+        out->is_int = 1, out->num = b & 0x7F, h = 1;
+    } else if ((b & 0xC0) == 0x80) {
+        h = 1, dl = b & 0x3Fu;
+    } else if ((b & 0xE0) == 0xC0) {
+        if (left < 2) return EP_ERR_CORRUPT;
+        out->is_int = 1, out->num = ep__sext(((uint64_t)(b & 0x1F) << 8) | p[1], 13), h = 2;
+    } else if ((b & 0xF0) == 0xE0) {
+        if (left < 2) return EP_ERR_CORRUPT;
+        h = 2, dl = ((size_t)(b & 0x0F) << 8) | p[1];
+    } else if (b == 0xF0) {
+        if (left < 5) return EP_ERR_CORRUPT;
+        h = 5, dl = ep_load_u32le(p + 1);
+    } else if (b >= 0xF1 && b <= 0xF4) {
+        static const size_t w[4] = {2, 3, 4, 8};
+        size_t k = w[b - 0xF1], i;
+        uint64_t v = 0;
+        if (left < 1 + k) return EP_ERR_CORRUPT;
+        for (i = 0; i < k; i++) v |= (uint64_t)p[1 + i] << (8 * i);
+        out->is_int = 1;
+        out->num = ep__sext(v, (unsigned)(8 * k));
+        h = 1 + k;
+    } else {
+        return EP_ERR_CORRUPT; /* 0xF5..0xFE, or the terminator before the end */
+    }
+    if (dl > left - h) return EP_ERR_CORRUPT;
+    if (!out->is_int) out->str = ep_bytes_of(p + h, dl);
+    ent = h + dl;
+    /* The back-length must be the one Redis writes for this entry. */
+    tb.data = bl;
+    tb.len = 0;
+    tb.cap = sizeof bl;
+    tb.alloc = NULL;
+    tb.err = EP_OK;
+    ep__lp_backlen(&tb, ent);
+    if (tb.err || tb.len > left - ent || memcmp(p + ent, bl, tb.len) != 0) return EP_ERR_CORRUPT;
+    it->p = p + ent + tb.len;
+    it->seen++;
+    return EP_OK;
+}
+
+static ep_result ep__zl_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    const uint8_t *p = it->p, *e;
+    size_t left = (size_t)(it->end - p), pl, h, dl = 0, prev;
+    uint8_t b;
+    if (left == 0) return ep__blob_done(it);
+    memset(out, 0, sizeof *out);
+    if (p[0] < 254) {
+        pl = 1, prev = p[0];
+    } else if (p[0] == 254) {
+        if (left < 5) return EP_ERR_CORRUPT;
+        pl = 5, prev = ep_load_u32le(p + 1);
+    } else {
+        return EP_ERR_CORRUPT;
+    }
+    if (prev != it->prev) return EP_ERR_CORRUPT;
+    if (left < pl + 1) return EP_ERR_CORRUPT;
+    e = p + pl;
+    left -= pl;
+    b = e[0];
+    switch (b >> 6) {
+    case 0:
+        h = 1, dl = b & 0x3Fu;
+        break;
+    case 1:
+        if (left < 2) return EP_ERR_CORRUPT;
+        h = 2, dl = ((size_t)(b & 0x3F) << 8) | e[1];
+        break;
+    case 2:
+        if (b != 0x80 || left < 5) return EP_ERR_CORRUPT;
+        h = 5, dl = ((size_t)e[1] << 24) | ((size_t)e[2] << 16) | ((size_t)e[3] << 8) | e[4];
+        break;
+    default: {
+        size_t k;
+        uint64_t v = 0;
+        out->is_int = 1;
+        if (b == 0xC0) k = 2;
+        else if (b == 0xD0) k = 4;
+        else if (b == 0xE0) k = 8;
+        else if (b == 0xF0) k = 3;
+        else if (b == 0xFE) k = 1;
+        else if (b >= 0xF1 && b <= 0xFD) k = 0;
+        else return EP_ERR_CORRUPT;
+        if (left < 1 + k) return EP_ERR_CORRUPT;
+        if (k == 0) {
+            out->num = (int64_t)(b & 0x0F) - 1;
+        } else {
+            size_t i;
+            for (i = 0; i < k; i++) v |= (uint64_t)e[1 + i] << (8 * i);
+            out->num = ep__sext(v, (unsigned)(8 * k));
+        }
+        h = 1 + k;
+        break;
+    }
+    }
+    if (dl > left - h) return EP_ERR_CORRUPT;
+    if (!out->is_int) out->str = ep_bytes_of(e + h, dl);
+    it->prev = pl + h + dl;
+    it->p = e + h + dl;
+    it->seen++;
+    return EP_OK;
+}
+
+static ep_result ep__is_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    int64_t v;
+    if (it->seen == it->count) return EP_END;
+    memset(out, 0, sizeof *out);
+    if (it->width == 2) v = (int16_t)ep_load_u16le(it->p);
+    else if (it->width == 4) v = (int32_t)ep_load_u32le(it->p);
+    else v = ep_load_i64le(it->p);
+    /* Sorted and unique, as Redis keeps it (a duplicate would be two members). */
+    if (it->seen && v <= it->last) return EP_ERR_CORRUPT;
+    it->last = v;
+    it->p += it->width;
+    it->seen++;
+    out->is_int = 1;
+    out->num = v;
+    return EP_OK;
+}
+
+/* zipmap: <len>key <len><free>value ... ; a length is one byte < 254 or
+ * 254 + u32 LE. Yields key, value, key, value ... */
+static ep_result ep__zm_len(const uint8_t **pp, const uint8_t *end, size_t *n) {
+    const uint8_t *p = *pp;
+    if (p >= end) return EP_ERR_CORRUPT;
+    if (p[0] < 254) {
+        *n = p[0];
+        *pp = p + 1;
+        return EP_OK;
+    }
+    if (p[0] != 254 || end - p < 5) return EP_ERR_CORRUPT;
+    *n = ep_load_u32le(p + 1);
+    *pp = p + 5;
+    return EP_OK;
+}
+
+static ep_result ep__zm_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    const uint8_t *p = it->p;
+    size_t n, fr = 0;
+    int value = (int)(it->seen & 1);
+    if (p == it->end) {
+        if (value) return EP_ERR_CORRUPT;
+        return ep__blob_done(it);
+    }
+    memset(out, 0, sizeof *out);
+    if (ep__zm_len(&p, it->end, &n) != EP_OK) return EP_ERR_CORRUPT;
+    if (value) {
+        if (p >= it->end) return EP_ERR_CORRUPT;
+        fr = *p++;
+    }
+    if ((size_t)(it->end - p) < n || (size_t)(it->end - p) - n < fr) return EP_ERR_CORRUPT;
+    out->str = ep_bytes_of(p, n);
+    it->p = p + n + fr;
+    it->seen++;
+    return EP_OK;
+}
+
+EP_API ep_result ep_rdb_blob_next(ep_rdb_blob_iter *it, ep_rdb_elem *out) {
+    switch (it->kind) {
+    case EP_RDB_BLOB_LISTPACK: return ep__lp_next(it, out);
+    case EP_RDB_BLOB_ZIPLIST: return ep__zl_next(it, out);
+    case EP_RDB_BLOB_INTSET: return ep__is_next(it, out);
+    case EP_RDB_BLOB_ZIPMAP: return ep__zm_next(it, out);
+    default: return EP_ERR_INVALID;
+    }
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/codec/codec_rdb.c ---- */
+
+/* ---- begin src/codec/aof_build.c ---- */
+/* aof_build: the record builders (aof_build.h). Each sets the fields its
+ * tag's layout uses (codec_aof.h lists them) and leaves the rest zero. */
+
+static ep_result ep__build(ep_aof_record *rec, uint8_t tag, ep_bytes key) {
+    if (!rec) return EP_ERR_INVALID_ARG;
+    memset(rec, 0, sizeof *rec);
+    rec->tag = tag;
+    rec->key = key;
+    return EP_OK;
+}
+
+static ep_result ep__build_num(ep_aof_record *rec, uint8_t tag, ep_bytes key, int64_t num) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r == EP_OK) rec->num = num;
+    return r;
+}
+
+static ep_result ep__build_num_value(ep_aof_record *rec, uint8_t tag, ep_bytes key, int64_t num, ep_bytes value) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r != EP_OK) return r;
+    rec->num = num;
+    rec->value = value;
+    return EP_OK;
+}
+
+static ep_result ep__build_key2(ep_aof_record *rec, uint8_t tag, ep_bytes key, ep_bytes key2) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r == EP_OK) rec->key2 = key2;
+    return r;
+}
+
+/* The elements of a multi-element kind, encoded into scratch (reset first). */
+static ep_result ep__build_items(ep_aof_record *rec, ep_buf *scratch, uint8_t tag, ep_bytes key, ep_items_kind kind,
+                               const ep_bytes *a, const ep_bytes *b, const double *scores, uint32_t n) {
+    ep_result r = ep__build(rec, tag, key);
+    if (r != EP_OK) return r;
+    if (!scratch) return EP_ERR_INVALID_ARG;
+    ep_buf_reset(scratch);
+    r = ep_items_build(scratch, kind, a, b, scores, n, &rec->items);
+    if (r != EP_OK) {
+        scratch->err = EP_OK; /* usable for the next record */
+        memset(&rec->items, 0, sizeof rec->items);
+    }
+    return r;
+}
+
+EP_API ep_result ep_aof_rec_set(ep_aof_record *rec, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    return ep__build_num_value(rec, EP_AOF_SET, key, expire_ms, value);
+}
+EP_API ep_result ep_aof_rec_del(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_DEL, key); }
+EP_API ep_result ep_aof_rec_expire(ep_aof_record *rec, ep_bytes key, int64_t seconds) {
+    return ep__build_num(rec, EP_AOF_EXPIRE, key, seconds);
+}
+EP_API ep_result ep_aof_rec_pexpire(ep_aof_record *rec, ep_bytes key, int64_t ms) {
+    return ep__build_num(rec, EP_AOF_PEXPIRE, key, ms);
+}
+EP_API ep_result ep_aof_rec_pexpireat(ep_aof_record *rec, ep_bytes key, int64_t unix_ms) {
+    return ep__build_num(rec, EP_AOF_PEXPIREAT, key, unix_ms);
+}
+EP_API ep_result ep_aof_rec_persist(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_PERSIST, key); }
+EP_API ep_result ep_aof_rec_incr(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_INCR, key); }
+EP_API ep_result ep_aof_rec_decr(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_DECR, key); }
+EP_API ep_result ep_aof_rec_incrby(ep_aof_record *rec, ep_bytes key, int64_t delta) {
+    return ep__build_num(rec, EP_AOF_INCRBY, key, delta);
+}
+EP_API ep_result ep_aof_rec_decrby(ep_aof_record *rec, ep_bytes key, int64_t delta) {
+    return ep__build_num(rec, EP_AOF_DECRBY, key, delta);
+}
+EP_API ep_result ep_aof_rec_append(ep_aof_record *rec, ep_bytes key, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_APPEND, key, 0, value);
+}
+EP_API ep_result ep_aof_rec_setrange(ep_aof_record *rec, ep_bytes key, int64_t offset, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_SETRANGE, key, offset, value);
+}
+EP_API ep_result ep_aof_rec_setbit(ep_aof_record *rec, ep_bytes key, uint64_t offset, uint8_t bit) {
+    ep_result r = ep__build(rec, EP_AOF_SETBIT, key);
+    if (r != EP_OK) return r;
+    memcpy(&rec->num, &offset, sizeof offset); /* ember stores the u64 bit-cast */
+    rec->flag = bit;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_bitop(ep_aof_record *rec, ep_buf *scratch, uint8_t op, ep_bytes dest,
+                                  const ep_bytes *keys, uint32_t n) {
+    ep_result r = ep__build_items(rec, scratch, EP_AOF_BITOP, dest, EP_ITEMS_STR, keys, NULL, NULL, n);
+    if (r == EP_OK) rec->flag = op;
+    return r;
+}
+EP_API ep_result ep_aof_rec_rename(ep_aof_record *rec, ep_bytes key, ep_bytes new_key) {
+    return ep__build_key2(rec, EP_AOF_RENAME, key, new_key);
+}
+EP_API ep_result ep_aof_rec_copy(ep_aof_record *rec, ep_bytes source, ep_bytes destination, int replace) {
+    ep_result r = ep__build_key2(rec, EP_AOF_COPY, source, destination);
+    if (r == EP_OK) rec->flag = replace ? 1 : 0;
+    return r;
+}
+
+EP_API ep_result ep_aof_rec_lpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_LPUSH, key, EP_ITEMS_BYTES, values, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_rpush(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *values,
+                                  uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_RPUSH, key, EP_ITEMS_BYTES, values, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_lpop(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_LPOP, key); }
+EP_API ep_result ep_aof_rec_rpop(ep_aof_record *rec, ep_bytes key) { return ep__build(rec, EP_AOF_RPOP, key); }
+EP_API ep_result ep_aof_rec_lset(ep_aof_record *rec, ep_bytes key, int64_t index, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_LSET, key, index, value);
+}
+EP_API ep_result ep_aof_rec_ltrim(ep_aof_record *rec, ep_bytes key, int64_t start, int64_t stop) {
+    ep_result r = ep__build_num(rec, EP_AOF_LTRIM, key, start);
+    if (r == EP_OK) rec->num2 = stop;
+    return r;
+}
+EP_API ep_result ep_aof_rec_linsert(ep_aof_record *rec, ep_bytes key, int before, ep_bytes pivot, ep_bytes value) {
+    ep_result r = ep__build_num_value(rec, EP_AOF_LINSERT, key, 0, value);
+    if (r != EP_OK) return r;
+    rec->flag = before ? 1 : 0;
+    rec->pivot = pivot;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_lrem(ep_aof_record *rec, ep_bytes key, int64_t count, ep_bytes value) {
+    return ep__build_num_value(rec, EP_AOF_LREM, key, count, value);
+}
+
+EP_API ep_result ep_aof_rec_zadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const double *scores,
+                                 const ep_bytes *members, uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_ZADD, key, EP_ITEMS_SCORE_MEMBER, members, NULL, scores, n);
+}
+EP_API ep_result ep_aof_rec_zrem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_ZREM, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hset(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 const ep_bytes *values, uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_HSET, key, EP_ITEMS_FIELD_VALUE, fields, values, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hdel(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *fields,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_HDEL, key, EP_ITEMS_STR, fields, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_hincrby(ep_aof_record *rec, ep_bytes key, ep_bytes field, int64_t delta) {
+    ep_result r = ep__build_key2(rec, EP_AOF_HINCRBY, key, field);
+    if (r == EP_OK) rec->num = delta;
+    return r;
+}
+EP_API ep_result ep_aof_rec_sadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_SADD, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+EP_API ep_result ep_aof_rec_srem(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, const ep_bytes *members,
+                                 uint32_t n) {
+    return ep__build_items(rec, scratch, EP_AOF_SREM, key, EP_ITEMS_STR, members, NULL, NULL, n);
+}
+
+EP_API ep_result ep_aof_rec_proto_set(ep_aof_record *rec, ep_bytes key, ep_bytes type_name, ep_bytes data,
+                                      int64_t expire_ms) {
+    ep_result r = ep__build_num_value(rec, EP_AOF_PROTO_SET, key, expire_ms, data);
+    if (r == EP_OK) rec->key2 = type_name;
+    return r;
+}
+EP_API ep_result ep_aof_rec_proto_register(ep_aof_record *rec, ep_bytes name, ep_bytes descriptor) {
+    return ep__build_num_value(rec, EP_AOF_PROTO_REGISTER, name, 0, descriptor);
+}
+EP_API ep_result ep_aof_rec_vadd(ep_aof_record *rec, ep_buf *scratch, ep_bytes key, ep_bytes element,
+                                 const float *vector, uint32_t dim, uint8_t metric, uint8_t quantization,
+                                 uint32_t connectivity, uint32_t expansion_add) {
+    ep_result r = ep__build_key2(rec, EP_AOF_VADD, key, element);
+    uint32_t i;
+    if (r != EP_OK) return r;
+    if (!scratch || (dim && !vector)) return EP_ERR_INVALID_ARG;
+    if (dim > EP_MAX_VECTOR_DIMS) return EP_ERR_LIMIT;
+    ep_buf_reset(scratch);
+    if ((r = ep_buf_reserve(scratch, (size_t)dim * 4u)) != EP_OK) {
+        scratch->err = EP_OK;
+        return r;
+    }
+    for (i = 0; i < dim; i++) ep_store_f32le(scratch->data + 4u * i, vector[i]); /* LE whatever the host */
+    scratch->len = (size_t)dim * 4u;
+    rec->dim = dim;
+    rec->vector = ep_bytes_of(dim ? scratch->data : NULL, (size_t)dim * 4u);
+    rec->flag = metric;
+    rec->flag2 = quantization;
+    rec->connectivity = connectivity;
+    rec->expansion_add = expansion_add;
+    return EP_OK;
+}
+EP_API ep_result ep_aof_rec_vrem(ep_aof_record *rec, ep_bytes key, ep_bytes element) {
+    return ep__build_key2(rec, EP_AOF_VREM, key, element);
+}
+/* ---- end src/codec/aof_build.c ---- */
+
+/* ---- begin src/codec/codec_wal.c ---- */
+/* codec_wal: WAL segment headers and frames, checkpoint headers, record-log
+ * frames (layouts in codec_wal.h). */
+
+#ifndef EP_NO_WAL
+
+static const uint8_t EP__WAL_MAGIC[4] = {'E', 'P', 'W', 'L'};
+static const uint8_t EP__CKPT_MAGIC[4] = {'E', 'P', 'C', 'K'};
+static const uint8_t EP__RLOG_MAGIC[4] = {'E', 'P', 'R', 'L'};
+
+/* A 32-byte header whose CRC sits in its last 4 bytes and covers the rest. */
+static uint32_t ep__crc_head28(const uint8_t *h) { return ep_crc32(h, 28); }
+
+EP_API void ep_wal_segment_header_encode(uint8_t out[EP_WAL_SEGMENT_HEADER_SIZE], const ep_wal_segment_header *h) {
+    memcpy(out, EP__WAL_MAGIC, 4);
+    ep_store_u32le(out + 4, h->version ? h->version : EP_WAL_VERSION);
+    ep_store_u64le(out + 8, h->segment_id);
+    ep_store_u64le(out + 16, h->first_id);
+    ep_store_u32le(out + 24, h->flags);
+    ep_store_u32le(out + 28, ep__crc_head28(out));
+}
+
+EP_API ep_result ep_wal_segment_header_decode(const uint8_t *data, size_t len, ep_wal_segment_header *out) {
+    if (!data || len < EP_WAL_SEGMENT_HEADER_SIZE) return EP_ERR_EOF;
+    if (memcmp(data, EP__WAL_MAGIC, 4) != 0) return EP_ERR_BAD_MAGIC;
+    if (ep_load_u32le(data + 28) != ep__crc_head28(data)) return EP_ERR_CHECKSUM;
+    out->version = ep_load_u32le(data + 4);
+    out->segment_id = ep_load_u64le(data + 8);
+    out->first_id = ep_load_u64le(data + 16);
+    out->flags = ep_load_u32le(data + 24);
+    if (out->version != EP_WAL_VERSION) return EP_ERR_BAD_VERSION;
+    if (out->segment_id == 0 || out->first_id == 0 || out->flags != 0) return EP_ERR_BAD_VALUE;
+    return EP_OK;
+}
+
+/* The frame CRC: header bytes 0..11, then the payload. */
+static uint32_t ep__wal_frame_crc(const uint8_t *head12, const void *payload, size_t len) {
+    uint32_t c = ep_crc32_update(0, head12, 12);
+    return len ? ep_crc32_update(c, payload, len) : c;
+}
+
+static void ep__wal_frame_head(uint8_t out[EP_WAL_FRAME_HEADER_SIZE], uint32_t len_flags, uint64_t id) {
+    ep_store_u32le(out, len_flags);
+    ep_store_u64le(out + 4, id);
+}
+
+EP_API ep_result ep_wal_frame_header_encode(uint8_t out[EP_WAL_FRAME_HEADER_SIZE], uint64_t id, const void *payload,
+                                            size_t len) {
+    if (len > EP_WAL_MAX_RECORD) return EP_ERR_LIMIT;
+    if (id == 0 || (len && !payload)) return EP_ERR_INVALID_ARG;
+    ep__wal_frame_head(out, (uint32_t)len, id);
+    ep_store_u32le(out + 12, ep__wal_frame_crc(out, payload, len));
+    return EP_OK;
+}
+
+EP_API ep_result ep_wal_frame_encode(ep_buf *out, uint64_t id, const void *payload, size_t len) {
+    uint8_t head[EP_WAL_FRAME_HEADER_SIZE];
+    ep_result r = ep_wal_frame_header_encode(head, id, payload, len);
+    if (r != EP_OK) return r;
+    if (ep_buf_reserve(out, sizeof head + len) != EP_OK) return out->err ? out->err : EP_ERR_NOMEM;
+    ep_buf_put(out, head, sizeof head);
+    if (len) ep_buf_put(out, payload, len);
+    return out->err;
+}
+
+/* Packed batch payload bytes: 4 + sum(4 + len); 0 when it passes the cap. */
+static size_t ep__wal_batch_payload(const ep_bytes *records, size_t n) {
+    size_t total = 4, i;
+    for (i = 0; i < n; i++) {
+        if (records[i].len > EP_WAL_MAX_RECORD) return 0;
+        total += 4 + records[i].len;
+        if (total > EP_WAL_MAX_RECORD) return 0;
+    }
+    return total;
+}
+
+EP_API size_t ep_wal_batch_size(const ep_bytes *records, size_t n) {
+    size_t p;
+    if (!records || n == 0) return 0;
+    p = ep__wal_batch_payload(records, n);
+    return p ? p + EP_WAL_FRAME_HEADER_SIZE : 0;
+}
+
+EP_API ep_result ep_wal_batch_encode(ep_buf *out, uint64_t first_id, const ep_bytes *records, size_t n) {
+    uint8_t head[EP_WAL_FRAME_HEADER_SIZE], word[4];
+    size_t payload, start, i;
+    uint32_t c;
+    if (!out || !records || n == 0 || first_id == 0) return EP_ERR_INVALID_ARG;
+    if (n > UINT32_MAX || first_id > UINT64_MAX - (uint64_t)n) return EP_ERR_LIMIT;
+    payload = ep__wal_batch_payload(records, n);
+    if (!payload) return EP_ERR_LIMIT;
+    if (ep_buf_reserve(out, EP_WAL_FRAME_HEADER_SIZE + payload) != EP_OK) return out->err ? out->err : EP_ERR_NOMEM;
+    ep__wal_frame_head(head, (uint32_t)payload | EP_WAL_FRAME_BATCH, first_id);
+    ep_store_u32le(head + 12, 0);
+    start = out->len;
+    ep_buf_put(out, head, sizeof head);
+    ep_store_u32le(word, (uint32_t)n);
+    ep_buf_put(out, word, 4);
+    for (i = 0; i < n; i++) {
+        ep_store_u32le(word, (uint32_t)records[i].len);
+        ep_buf_put(out, word, 4);
+        if (records[i].len) ep_buf_put(out, records[i].data, records[i].len);
+    }
+    if (out->err) return out->err;
+    c = ep__wal_frame_crc(out->data + start, out->data + start + EP_WAL_FRAME_HEADER_SIZE, payload);
+    ep_store_u32le(out->data + start + 12, c);
+    return EP_OK;
+}
+
+/* A batch payload must be n >= 1 records that fill it exactly. */
+static ep_result ep__wal_batch_check(const uint8_t *p, size_t len, uint32_t *count) {
+    size_t pos = 4;
+    uint32_t n, i;
+    if (len < 4) return EP_ERR_CORRUPT;
+    n = ep_load_u32le(p);
+    if (n == 0) return EP_ERR_CORRUPT;
+    for (i = 0; i < n; i++) {
+        uint32_t rl;
+        if (len - pos < 4) return EP_ERR_CORRUPT;
+        rl = ep_load_u32le(p + pos);
+        pos += 4;
+        if (rl > len - pos) return EP_ERR_CORRUPT;
+        pos += rl;
+    }
+    if (pos != len) return EP_ERR_CORRUPT;
+    *count = n;
+    return EP_OK;
+}
+
+EP_API ep_result ep_wal_frame_decode(const uint8_t *data, size_t len, uint32_t max_payload, ep_wal_frame *out,
+                                     size_t *need) {
+    uint32_t lf, plen, count = 1;
+    uint64_t id;
+    size_t total;
+    ep_result r;
+    if (need) *need = EP_WAL_FRAME_HEADER_SIZE;
+    if (!data || len < EP_WAL_FRAME_HEADER_SIZE) return EP_ERR_EOF;
+    if (max_payload == 0 || max_payload > EP_WAL_MAX_RECORD) max_payload = EP_WAL_MAX_RECORD;
+    lf = ep_load_u32le(data);
+    plen = lf & ~EP_WAL_FRAME_BATCH;
+    if (plen > max_payload) return EP_ERR_LIMIT;
+    total = EP_WAL_FRAME_HEADER_SIZE + (size_t)plen;
+    if (need) *need = total;
+    if (len < total) return EP_ERR_EOF;
+    if (ep_load_u32le(data + 12) != ep__wal_frame_crc(data, data + EP_WAL_FRAME_HEADER_SIZE, plen))
+        return EP_ERR_CHECKSUM;
+    id = ep_load_u64le(data + 4);
+    if (id == 0) return EP_ERR_BAD_VALUE;
+    if (lf & EP_WAL_FRAME_BATCH) {
+        r = ep__wal_batch_check(data + EP_WAL_FRAME_HEADER_SIZE, plen, &count);
+        if (r != EP_OK) return r;
+        if (id > UINT64_MAX - count) return EP_ERR_BAD_VALUE;
+    }
+    out->id = id;
+    out->count = count;
+    out->batch = (lf & EP_WAL_FRAME_BATCH) != 0;
+    out->payload = ep_bytes_of(data + EP_WAL_FRAME_HEADER_SIZE, plen);
+    out->size = total;
+    return EP_OK;
+}
+
+EP_API int ep_wal_frame_next(const ep_wal_frame *f, size_t *pos, ep_bytes *record) {
+    uint32_t rl;
+    if (!f->batch) {
+        if (*pos != 0) return 0;
+        *record = f->payload;
+        *pos = 1;
+        return 1;
+    }
+    if (*pos == 0) *pos = 4;
+    if (*pos >= f->payload.len) return 0;
+    rl = ep_load_u32le(f->payload.data + *pos);
+    *record = ep_bytes_of(f->payload.data + *pos + 4, rl);
+    *pos += 4 + (size_t)rl;
+    return 1;
+}
+
+/* ---- checkpoint ---------------------------------------------------------------- */
+
+EP_API uint32_t ep_checkpoint_crc(const uint8_t header[EP_CHECKPOINT_HEADER_SIZE], const void *payload, size_t len) {
+    uint32_t c = ep_crc32_update(0, header, 28);
+    return len ? ep_crc32_update(c, payload, len) : c;
+}
+
+EP_API void ep_checkpoint_header_encode(uint8_t out[EP_CHECKPOINT_HEADER_SIZE], uint64_t last_id,
+                                        const void *payload, size_t len) {
+    memcpy(out, EP__CKPT_MAGIC, 4);
+    ep_store_u32le(out + 4, EP_CHECKPOINT_VERSION);
+    ep_store_u64le(out + 8, last_id);
+    ep_store_u64le(out + 16, (uint64_t)len);
+    ep_store_u32le(out + 24, 0);
+    ep_store_u32le(out + 28, ep_checkpoint_crc(out, payload, len));
+}
+
+EP_API ep_result ep_checkpoint_header_decode(const uint8_t *data, size_t len, uint64_t max_payload,
+                                             uint64_t *last_id, uint64_t *payload_len, uint32_t *crc) {
+    uint64_t pl;
+    if (!data || len < EP_CHECKPOINT_HEADER_SIZE) return EP_ERR_EOF;
+    if (memcmp(data, EP__CKPT_MAGIC, 4) != 0) return EP_ERR_BAD_MAGIC;
+    if (ep_load_u32le(data + 4) != EP_CHECKPOINT_VERSION) return EP_ERR_BAD_VERSION;
+    if (max_payload == 0 || max_payload > EP_CHECKPOINT_MAX_PAYLOAD) max_payload = EP_CHECKPOINT_MAX_PAYLOAD;
+    pl = ep_load_u64le(data + 16);
+    if (pl > max_payload || pl > (uint64_t)(SIZE_MAX - EP_CHECKPOINT_HEADER_SIZE)) return EP_ERR_LIMIT;
+    if (ep_load_u32le(data + 24) != 0) return EP_ERR_BAD_VALUE;
+    if (last_id) *last_id = ep_load_u64le(data + 8);
+    if (payload_len) *payload_len = pl;
+    if (crc) *crc = ep_load_u32le(data + 28);
+    return EP_OK;
+}
+
+EP_API ep_result ep_checkpoint_decode(const uint8_t *data, size_t len, uint64_t max_payload, uint64_t *last_id,
+                                      ep_bytes *payload) {
+    uint64_t id, pl;
+    uint32_t crc;
+    ep_result r = ep_checkpoint_header_decode(data, len, max_payload, &id, &pl, &crc);
+    if (r != EP_OK) return r;
+    if (len - EP_CHECKPOINT_HEADER_SIZE < pl) return EP_ERR_EOF;
+    if (len - EP_CHECKPOINT_HEADER_SIZE > pl) return EP_ERR_CORRUPT;
+    if (crc != ep_checkpoint_crc(data, data + EP_CHECKPOINT_HEADER_SIZE, (size_t)pl)) return EP_ERR_CHECKSUM;
+    if (last_id) *last_id = id;
+    if (payload) *payload = ep_bytes_of(data + EP_CHECKPOINT_HEADER_SIZE, (size_t)pl);
+    return EP_OK;
+}
+
+/* ---- record log ---------------------------------------------------------------- */
+
+EP_API void ep_recordlog_header_encode(uint8_t out[EP_RECORDLOG_HEADER_SIZE]) {
+    memcpy(out, EP__RLOG_MAGIC, 4);
+    ep_store_u32le(out + 4, EP_RECORDLOG_VERSION);
+    ep_store_u32le(out + 8, 0);
+    ep_store_u32le(out + 12, ep_crc32(out, 12));
+}
+
+EP_API ep_result ep_recordlog_header_decode(const uint8_t *data, size_t len) {
+    if (!data || len < EP_RECORDLOG_HEADER_SIZE) return EP_ERR_EOF;
+    if (memcmp(data, EP__RLOG_MAGIC, 4) != 0) return EP_ERR_BAD_MAGIC;
+    if (ep_load_u32le(data + 12) != ep_crc32(data, 12)) return EP_ERR_CHECKSUM;
+    if (ep_load_u32le(data + 4) != EP_RECORDLOG_VERSION) return EP_ERR_BAD_VERSION;
+    if (ep_load_u32le(data + 8) != 0) return EP_ERR_BAD_VALUE;
+    return EP_OK;
+}
+
+static uint32_t ep__rlog_crc(const uint8_t *len4, const void *payload, size_t len) {
+    uint32_t c = ep_crc32_update(0, len4, 4);
+    return len ? ep_crc32_update(c, payload, len) : c;
+}
+
+EP_API ep_result ep_recordlog_frame_encode(ep_buf *out, const void *payload, size_t len) {
+    uint8_t head[EP_RECORDLOG_FRAME_HEADER_SIZE];
+    if (len > EP_RECORDLOG_MAX_RECORD) return EP_ERR_LIMIT;
+    if (len && !payload) return EP_ERR_INVALID_ARG;
+    ep_store_u32le(head, (uint32_t)len);
+    ep_store_u32le(head + 4, ep__rlog_crc(head, payload, len));
+    if (ep_buf_reserve(out, sizeof head + len) != EP_OK) return out->err ? out->err : EP_ERR_NOMEM;
+    ep_buf_put(out, head, sizeof head);
+    if (len) ep_buf_put(out, payload, len);
+    return out->err;
+}
+
+EP_API ep_result ep_recordlog_frame_decode(const uint8_t *data, size_t len, uint32_t max_payload, ep_bytes *payload,
+                                           size_t *size, size_t *need) {
+    uint32_t plen;
+    size_t total;
+    if (need) *need = EP_RECORDLOG_FRAME_HEADER_SIZE;
+    if (!data || len < EP_RECORDLOG_FRAME_HEADER_SIZE) return EP_ERR_EOF;
+    if (max_payload == 0 || max_payload > EP_RECORDLOG_MAX_RECORD) max_payload = EP_RECORDLOG_MAX_RECORD;
+    plen = ep_load_u32le(data);
+    if (plen > max_payload) return EP_ERR_LIMIT;
+    total = EP_RECORDLOG_FRAME_HEADER_SIZE + (size_t)plen;
+    if (need) *need = total;
+    if (len < total) return EP_ERR_EOF;
+    if (ep_load_u32le(data + 4) != ep__rlog_crc(data, data + EP_RECORDLOG_FRAME_HEADER_SIZE, plen))
+        return EP_ERR_CHECKSUM;
+    if (payload) *payload = ep_bytes_of(data + EP_RECORDLOG_FRAME_HEADER_SIZE, plen);
+    if (size) *size = total;
+    return EP_OK;
+}
+
+#endif /* EP_NO_WAL */
+/* ---- end src/codec/codec_wal.c ---- */
 
 /* ---- begin src/codec/codec_trailer.c ---- */
 /* codec_trailer: the snapshot trailer (see codec_trailer.h). */
@@ -8154,7 +12944,7 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
 
 /* The extent of the record at p: EP_OK and *total (CRC or envelope
  * included), EP_ERR_EOF if it needs more bytes, or a structure error. */
-static ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
+static EP__INLINE_HOT ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
                                    size_t *total) {
     if (rd->version == EP_AOF_VERSION_ENCRYPTED) {
         uint32_t ct;
@@ -8408,6 +13198,63 @@ EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     out->tail_bytes = r->rd.tail;
     if (r->rd.end == EP_AOF_END_ERROR) out->error = r->rd.err;
     else ep_error_clear(&out->error);
+}
+
+/* Errors that describe the file's bytes (not the machine): salvage may
+ * look past them. */
+static int ep__aof_damage(ep_result r) {
+    switch (r) {
+    case EP_ERR_CHECKSUM: case EP_ERR_UNKNOWN_TAG: case EP_ERR_LIMIT: case EP_ERR_UTF8: case EP_ERR_BAD_VALUE:
+    case EP_ERR_DECRYPT: case EP_ERR_CORRUPT: case EP_ERR_EOF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset) {
+    ep__aof_rd *rd;
+    int first = 1;
+    if (!r || !resume_offset) return EP_ERR_INVALID_ARG;
+    rd = &r->rd;
+    if (rd->end != EP_AOF_END_ERROR) return rd->end == EP_AOF_READING ? EP_ERR_STATE : EP_END;
+    if (!ep__aof_damage(rd->fail)) return rd->fail;
+    for (;;) {
+        ep_aof_record rec;
+        size_t total, avail = ep__rs_avail(&rd->rs);
+        const uint8_t *p;
+        ep_result x;
+        if (avail == 0) {
+            if (ep__rs_at_eof(&rd->rs)) break;
+            if ((x = ep__rs_fill(&rd->rs, 1)) != EP_OK && x != EP_ERR_EOF) return x;
+            continue;
+        }
+        if (first) { /* the damaged record's own start is no candidate */
+            ep__rs_skip(&rd->rs, 1);
+            first = 0;
+            continue;
+        }
+        p = ep__rs_ptr(&rd->rs);
+        x = ep__aof_rd_extent(rd, p, avail, &rec, &total);
+        if (x == EP_ERR_EOF && !ep__rs_at_eof(&rd->rs)) {
+            /* maybe a record longer than what is loaded: load it (capped by max_record_size) */
+            x = ep__rs_fill(&rd->rs, avail + 1);
+            if (x == EP_ERR_LIMIT) ep__rs_skip(&rd->rs, 1);
+            else if (x != EP_OK && x != EP_ERR_EOF) return x;
+            continue;
+        }
+        if (x == EP_OK && ep__aof_rd_valid_at(rd, p, avail)) {
+            rd->end = EP_AOF_READING;
+            rd->fail = EP_OK;
+            rd->good_end = ep__rs_offset(&rd->rs);
+            ep_error_clear(&rd->err);
+            *resume_offset = rd->good_end;
+            return EP_OK;
+        }
+        ep__rs_skip(&rd->rs, 1);
+    }
+    *resume_offset = ep__rs_offset(&rd->rs); /* the file's end: nothing valid after the damage */
+    return EP_END;
 }
 
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r) {
@@ -8743,6 +13590,16 @@ EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w) {
     ep__aof_writer_free(w);
 }
 
+/* For a caller above the file layer (ep_shard_rewrite) whose own step after
+ * a successful rewrite failed, so that appending on would put records where
+ * no reader can tell them from covered ones: the writer refuses from here,
+ * with why as its error. */
+EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why) {
+    if (why) w->err = *why;
+    if (w->err.code == EP_OK) ep_error_set(&w->err, code, UINT64_MAX, "poisoned: %s", ep_result_str(code));
+    return ep__ws_poison(&w->s, code);
+}
+
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     uint8_t version, h[EP_AOF_HEADER_SIZE];
     ep_file *tmp = NULL, *nf = NULL;
@@ -8777,245 +13634,186 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
 
 /* ---- per-kind helpers ------------------------------------------------------ */
 
-static void ep__aof_rec(ep_aof_record *rec, uint8_t tag, ep_bytes key) {
-    memset(rec, 0, sizeof *rec);
-    rec->tag = tag;
-    rec->key = key;
+/* Each builds its record with the codec (codec/aof_build.h: the one layout)
+ * and appends it. The SET layout's bytes come from the codec too. */
+EP__PRIV size_t ep__aof_set_size(size_t key_len, size_t value_len);
+EP__PRIV uint8_t *ep__aof_write_set(uint8_t *p, ep_bytes key, ep_bytes value, int64_t expire_ms);
+
+/* Appends a record a builder made, or reports why it could not be built. */
+static ep_result ep__aof_built(ep_aof_writer *w, const ep_aof_record *rec, ep_result built) {
+    ep_result r;
+    if (built == EP_OK) return ep_aof_append(w, rec);
+    if ((r = ep__aof_usable(w)) != EP_OK) return r;
+    return ep_error_set(&w->err, built, UINT64_MAX, "cannot build the %s record: %s", ep_aof_tag_name(rec->tag),
+                        ep_result_str(built));
 }
 
-static ep_result ep__aof_key_only(ep_aof_writer *w, uint8_t tag, ep_bytes key) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_num(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.num = num;
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_num_value(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num, ep_bytes v) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.num = num;
-    rec.value = v;
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_key2(ep_aof_writer *w, uint8_t tag, ep_bytes key, ep_bytes key2) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.key2 = key2;
-    return ep_aof_append(w, &rec);
-}
-
-/* Builds the items from arrays in the writer's scratch buffer, then appends. */
-static ep_result ep__aof_key_items(ep_aof_writer *w, ep_aof_record *rec, ep_items_kind kind, const ep_bytes *a,
-                                   const ep_bytes *b, const double *scores, uint32_t n) {
-    ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    ep_buf_reset(&w->scratch);
-    r = ep_items_build(&w->scratch, kind, a, b, scores, n, &rec->items);
-    if (r) {
-        w->scratch.err = EP_OK;
-        return ep_error_set(&w->err, r, UINT64_MAX, "cannot build the %s record's elements: %s",
-                            ep_aof_tag_name(rec->tag), ep_result_str(r));
-    }
-    return ep_aof_append(w, rec);
+/* The writer's scratch for the builders that encode elements (NULL without
+ * a writer: the builder refuses, ep__aof_built reports). */
+static ep_buf *ep__aof_build_scratch(ep_aof_writer *w) {
+    return w ? &w->scratch : NULL;
 }
 
 /* SET is most of a real AOF: encoded straight into the write buffer, with
  * one reserve and one CRC over the contiguous record. */
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    ep_aof_record rec;
     size_t n;
     uint8_t *p;
     if (!w || w->s.poisoned || w->version == EP_AOF_VERSION_ENCRYPTED || key.len > EP_MAX_FIELD_LEN ||
         value.len > EP_MAX_FIELD_LEN || (key.len && !key.data) || (value.len && !value.data) ||
         !ep_utf8_valid(key.data, key.len))
-        return ep__aof_key_num_value(w, EP_AOF_SET, key, expire_ms, value); /* the general path reports */
-    n = 1 + 4 + key.len + 4 + value.len + 8;
+        return ep__aof_built(w, &rec, ep_aof_rec_set(&rec, key, value, expire_ms)); /* the general path reports */
+    n = ep__aof_set_size(key.len, value.len);
     if (!(p = ep__ws_reserve(&w->s, n + 4)))
         return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a SET record");
     ep__ws_mark(&w->s);
-    p[0] = EP_AOF_SET;
-    ep_store_u32le(p + 1, (uint32_t)key.len);
-    if (key.len) memcpy(p + 5, key.data, key.len);
-    ep_store_u32le(p + 5 + key.len, (uint32_t)value.len);
-    if (value.len) memcpy(p + 9 + key.len, value.data, value.len);
-    ep_store_i64le(p + 9 + key.len + value.len, expire_ms);
+    ep__aof_write_set(p, key, value, expire_ms);
     ep_store_u32le(p + n, ep_crc32(p, n));
     ep__ws_advance(&w->s, n + 4, 1);
     return ep__ws_end_call(&w->s);
 }
-EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DEL, key); }
+EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_del(&rec, key));
+}
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds) {
-    return ep__aof_key_num(w, EP_AOF_EXPIRE, key, seconds);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_expire(&rec, key, seconds));
 }
 EP_API ep_result ep_aof_lpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LPUSH, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_lpush(&rec, ep__aof_build_scratch(w), key, values, n));
 }
 EP_API ep_result ep_aof_rpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_RPUSH, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_rpush(&rec, ep__aof_build_scratch(w), key, values, n));
 }
-EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_LPOP, key); }
-EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_RPOP, key); }
+EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lpop(&rec, key));
+}
+EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_rpop(&rec, key));
+}
 EP_API ep_result ep_aof_zadd(ep_aof_writer *w, ep_bytes key, const double *scores, const ep_bytes *members,
                              uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_ZADD, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_SCORE_MEMBER, members, NULL, scores, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_zadd(&rec, ep__aof_build_scratch(w), key, scores, members, n));
 }
 EP_API ep_result ep_aof_zrem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_ZREM, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_zrem(&rec, ep__aof_build_scratch(w), key, members, n));
 }
-EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_PERSIST, key); }
+EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_persist(&rec, key));
+}
 EP_API ep_result ep_aof_pexpire(ep_aof_writer *w, ep_bytes key, int64_t ms) {
-    return ep__aof_key_num(w, EP_AOF_PEXPIRE, key, ms);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_pexpire(&rec, key, ms));
 }
-EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_INCR, key); }
-EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DECR, key); }
+EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_incr(&rec, key));
+}
+EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_decr(&rec, key));
+}
 EP_API ep_result ep_aof_hset(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
                              uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HSET, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_FIELD_VALUE, fields, values, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_hset(&rec, ep__aof_build_scratch(w), key, fields, values, n));
 }
 EP_API ep_result ep_aof_hdel(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HDEL, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, fields, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_hdel(&rec, ep__aof_build_scratch(w), key, fields, n));
 }
 EP_API ep_result ep_aof_hincrby(ep_aof_writer *w, ep_bytes key, ep_bytes field, int64_t delta) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HINCRBY, key);
-    rec.key2 = field;
-    rec.num = delta;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_hincrby(&rec, key, field, delta));
 }
 EP_API ep_result ep_aof_sadd(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SADD, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_sadd(&rec, ep__aof_build_scratch(w), key, members, n));
 }
 EP_API ep_result ep_aof_srem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SREM, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_srem(&rec, ep__aof_build_scratch(w), key, members, n));
 }
 EP_API ep_result ep_aof_incrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
-    return ep__aof_key_num(w, EP_AOF_INCRBY, key, delta);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_incrby(&rec, key, delta));
 }
 EP_API ep_result ep_aof_decrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
-    return ep__aof_key_num(w, EP_AOF_DECRBY, key, delta);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_decrby(&rec, key, delta));
 }
 EP_API ep_result ep_aof_append_value(ep_aof_writer *w, ep_bytes key, ep_bytes value) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_APPEND, key);
-    rec.value = value;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_append(&rec, key, value));
 }
 EP_API ep_result ep_aof_rename(ep_aof_writer *w, ep_bytes key, ep_bytes new_key) {
-    return ep__aof_key_key2(w, EP_AOF_RENAME, key, new_key);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_rename(&rec, key, new_key));
 }
 EP_API ep_result ep_aof_proto_set(ep_aof_writer *w, ep_bytes key, ep_bytes type_name, ep_bytes data,
                                   int64_t expire_ms) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_PROTO_SET, key);
-    rec.key2 = type_name;
-    rec.value = data;
-    rec.num = expire_ms;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_proto_set(&rec, key, type_name, data, expire_ms));
 }
 EP_API ep_result ep_aof_proto_register(ep_aof_writer *w, ep_bytes name, ep_bytes descriptor) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_PROTO_REGISTER, name);
-    rec.value = descriptor;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_proto_register(&rec, name, descriptor));
 }
 EP_API ep_result ep_aof_vadd(ep_aof_writer *w, ep_bytes key, ep_bytes element, const float *vector, uint32_t dim,
                              uint8_t metric, uint8_t quantization, uint32_t connectivity, uint32_t expansion_add) {
     ep_aof_record rec;
-    ep_result r = ep__aof_usable(w);
-    uint32_t i;
-    if (r) return r;
-    if (dim && !vector) return EP_ERR_INVALID_ARG;
-    if (dim > EP_MAX_VECTOR_DIMS)
-        return ep_error_set(&w->err, EP_ERR_LIMIT, UINT64_MAX, "VADD dimension %lu above the cap",
-                            (unsigned long)dim);
-    /* Little-endian f32 whatever the host order. */
-    ep_buf_reset(&w->scratch);
-    if (ep_buf_reserve(&w->scratch, (size_t)dim * 4u) != EP_OK) {
-        w->scratch.err = EP_OK;
-        return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a VADD vector");
-    }
-    for (i = 0; i < dim; i++) ep_store_f32le(w->scratch.data + 4u * i, vector[i]);
-    ep__aof_rec(&rec, EP_AOF_VADD, key);
-    rec.key2 = element;
-    rec.dim = dim;
-    rec.vector = ep_bytes_of(w->scratch.data, (size_t)dim * 4u);
-    rec.flag = metric;
-    rec.flag2 = quantization;
-    rec.connectivity = connectivity;
-    rec.expansion_add = expansion_add;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec,
+                         ep_aof_rec_vadd(&rec, ep__aof_build_scratch(w), key, element, vector, dim, metric, quantization,
+                                         connectivity, expansion_add));
 }
 EP_API ep_result ep_aof_vrem(ep_aof_writer *w, ep_bytes key, ep_bytes element) {
-    return ep__aof_key_key2(w, EP_AOF_VREM, key, element);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_vrem(&rec, key, element));
 }
 EP_API ep_result ep_aof_copy(ep_aof_writer *w, ep_bytes source, ep_bytes destination, int replace) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_COPY, source);
-    rec.key2 = destination;
-    rec.flag = replace ? 1 : 0;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_copy(&rec, source, destination, replace));
 }
 EP_API ep_result ep_aof_lset(ep_aof_writer *w, ep_bytes key, int64_t index, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_LSET, key, index, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lset(&rec, key, index, value));
 }
 EP_API ep_result ep_aof_ltrim(ep_aof_writer *w, ep_bytes key, int64_t start, int64_t stop) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LTRIM, key);
-    rec.num = start;
-    rec.num2 = stop;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_ltrim(&rec, key, start, stop));
 }
 EP_API ep_result ep_aof_linsert(ep_aof_writer *w, ep_bytes key, int before, ep_bytes pivot, ep_bytes value) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LINSERT, key);
-    rec.flag = before ? 1 : 0;
-    rec.pivot = pivot;
-    rec.value = value;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_linsert(&rec, key, before, pivot, value));
 }
 EP_API ep_result ep_aof_lrem(ep_aof_writer *w, ep_bytes key, int64_t count, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_LREM, key, count, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lrem(&rec, key, count, value));
 }
 EP_API ep_result ep_aof_setrange(ep_aof_writer *w, ep_bytes key, int64_t offset, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_SETRANGE, key, offset, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_setrange(&rec, key, offset, value));
 }
 EP_API ep_result ep_aof_setbit(ep_aof_writer *w, ep_bytes key, uint64_t offset, uint8_t bit) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SETBIT, key);
-    memcpy(&rec.num, &offset, sizeof offset); /* ember stores the u64 bit-cast */
-    rec.flag = bit;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_setbit(&rec, key, offset, bit));
 }
 EP_API ep_result ep_aof_bitop(ep_aof_writer *w, uint8_t op, ep_bytes dest, const ep_bytes *keys, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_BITOP, dest);
-    rec.flag = op;
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, keys, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_bitop(&rec, ep__aof_build_scratch(w), op, dest, keys, n));
 }
 EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_ms) {
-    return ep__aof_key_num(w, EP_AOF_PEXPIREAT, key, unix_ms);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_pexpireat(&rec, key, unix_ms));
 }
 /* ---- end src/file/aof.c ---- */
 
@@ -9811,6 +14609,3382 @@ EP_API ep_result ep_snapshot_read_bytes(const uint8_t *data, size_t len, ep_shar
     return fn ? ep__snap_bytes_walk(data, len, count, fn, ctx, &end, err) : EP_OK;
 }
 /* ---- end src/file/snapshot.c ---- */
+
+/* ---- begin src/file/checkpoint.c ---- */
+/* checkpoint: durable whole-file writes and checked reads (checkpoint.h). */
+
+#ifndef EP_NO_WAL
+
+#define EP__TMP_HEX 16
+#define EP__PATH_MAX 1024
+
+EP_API void ep_checkpoint_config_init(ep_checkpoint_config *cfg) {
+    if (cfg) memset(cfg, 0, sizeof *cfg);
+}
+
+/* The vfs to use: the caller's, or the OS one in os (filled here). */
+static ep_vfs *ep__ckpt_vfs(const ep_checkpoint_config *cfg, ep_vfs *os, ep_error *err) {
+    ep_vfs *v = NULL;
+    if (ep__vfs_pick(cfg ? cfg->vfs : NULL, os, &v) != EP_OK) {
+        ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "checkpoint: no OS file system in this build");
+        return NULL;
+    }
+    return v;
+}
+
+/* The file name part of path. */
+static const char *ep__base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+#ifdef _WIN32
+    const char *b = strrchr(path, '\\');
+    if (b && (!s || b > s)) s = b;
+#endif
+    return s ? s + 1 : path;
+}
+
+/* path + "." + 16 random hex digits + ".tmp". */
+static ep_result ep__tmp_name(const char *path, char *out, size_t cap) {
+    static const char hex[] = "0123456789abcdef";
+    uint8_t rnd[EP__TMP_HEX / 2];
+    char tail[EP__TMP_HEX + 6];
+    size_t i, n = strlen(path);
+    if (ep_random_bytes(rnd, sizeof rnd) != EP_OK) return EP_ERR_NO_RANDOM;
+    tail[0] = '.';
+    for (i = 0; i < sizeof rnd; i++) {
+        tail[1 + 2 * i] = hex[rnd[i] >> 4];
+        tail[2 + 2 * i] = hex[rnd[i] & 15];
+    }
+    memcpy(tail + 1 + EP__TMP_HEX, ".tmp", 5);
+    if (n + strlen(tail) + 1 > cap) return EP_ERR_LIMIT;
+    memcpy(out, path, n);
+    memcpy(out + n, tail, strlen(tail) + 1);
+    return EP_OK;
+}
+
+/* Is name "<base>.<16 hex>.tmp"? */
+static int ep__is_tmp_of(const char *name, const char *base) {
+    size_t bl = strlen(base), nl = strlen(name), i;
+    if (nl != bl + 1 + EP__TMP_HEX + 4 || memcmp(name, base, bl) != 0 || name[bl] != '.') return 0;
+    for (i = 0; i < EP__TMP_HEX; i++) {
+        char c = name[bl + 1 + i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return 0;
+    }
+    return strcmp(name + bl + 1 + EP__TMP_HEX, ".tmp") == 0;
+}
+
+typedef struct ep__sweep {
+    const char *base;
+    char (*names)[EP__PATH_MAX / 4];
+    size_t n, cap;
+    int overflow;
+} ep__sweep;
+
+static int ep__sweep_fn(void *ctx, const char *name) {
+    ep__sweep *s = (ep__sweep *)ctx;
+    if (!ep__is_tmp_of(name, s->base)) return 0;
+    if (s->n == s->cap || strlen(name) >= sizeof s->names[0]) {
+        s->overflow = 1;
+        return 1;
+    }
+    memcpy(s->names[s->n++], name, strlen(name) + 1);
+    return 0;
+}
+
+EP_API ep_result ep_checkpoint_sweep(const ep_checkpoint_config *cfg, const char *path, size_t *removed,
+                                     ep_error *err) {
+    ep_vfs os, *vfs;
+    char dir[EP__PATH_MAX], full[EP__PATH_MAX];
+    char names[16][EP__PATH_MAX / 4];
+    ep__sweep s;
+    ep_result r;
+    size_t i, total = 0;
+    if (removed) *removed = 0;
+    if (!path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "checkpoint sweep: no path");
+    if (!(vfs = ep__ckpt_vfs(cfg, &os, err))) return EP_ERR_UNSUPPORTED;
+    if (ep_path_dirname(dir, sizeof dir, path) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "checkpoint sweep: path too long");
+    do { /* in rounds of 16 names, without allocating */
+        s.base = ep__base_name(path);
+        s.names = names;
+        s.n = 0;
+        s.cap = 16;
+        s.overflow = 0;
+        r = vfs->list(vfs, dir, ep__sweep_fn, &s, err);
+        if (r == EP_ERR_NOT_FOUND) return EP_OK;
+        if (r != EP_OK) return r;
+        for (i = 0; i < s.n; i++) {
+            if (ep_path_join(full, sizeof full, dir, names[i]) != EP_OK) continue;
+            r = vfs->remove(vfs, full, err);
+            if (r != EP_OK && r != EP_ERR_NOT_FOUND) return r;
+            total++;
+        }
+    } while (s.overflow && s.n > 0);
+    if (total) {
+        r = vfs->sync_dir(vfs, dir, err);
+        if (r != EP_OK) return r;
+    }
+    if (removed) *removed = total;
+    return EP_OK;
+}
+
+EP_API ep_result ep_atomic_write(ep_vfs *vfs, const char *path, const ep_bytes *parts, size_t nparts, ep_error *err) {
+    char tmp[EP__PATH_MAX];
+    ep_file *f = NULL;
+    ep_result r = EP_ERR_EXISTS;
+    uint64_t off = 0;
+    size_t i;
+    int tries, renamed = 0;
+    if (!vfs || !path || (nparts && !parts))
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "atomic_write: missing argument");
+    for (tries = 0; tries < 4 && r == EP_ERR_EXISTS; tries++) {
+        r = ep__tmp_name(path, tmp, sizeof tmp);
+        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "atomic_write %s: no tmp name", path);
+        r = vfs->open(vfs, tmp, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_EXCLUSIVE, &f, err);
+    }
+    if (r != EP_OK) return r;
+    for (i = 0; r == EP_OK && i < nparts; i++) {
+        if (parts[i].len) r = vfs->write(vfs, f, off, parts[i].data, parts[i].len, err);
+        off += parts[i].len;
+    }
+    /* sync -> close -> rename -> directory sync: the stream core's one publish step. */
+    if (r == EP_OK) r = ep__stream_publish(vfs, NULL, &f, tmp, path, &renamed, err);
+    if (f) vfs->close(vfs, f, NULL);
+    if (r != EP_OK && !renamed) (void)vfs->remove(vfs, tmp, NULL);
+    return r;
+}
+
+EP_API ep_result ep_checkpoint_write(const ep_checkpoint_config *cfg, const char *path, uint64_t last_id,
+                                     const void *payload, size_t len, ep_error *err) {
+    ep_vfs os, *vfs;
+    uint8_t head[EP_CHECKPOINT_HEADER_SIZE];
+    ep_bytes parts[2];
+    ep_checkpoint_config c;
+    ep_result r;
+    if (!path || (len && !payload))
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "checkpoint write: missing argument");
+    if ((uint64_t)len > EP_CHECKPOINT_MAX_PAYLOAD)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "checkpoint write: %llu bytes pass the cap",
+                            (unsigned long long)len);
+    if (!(vfs = ep__ckpt_vfs(cfg, &os, err))) return EP_ERR_UNSUPPORTED;
+    ep_checkpoint_config_init(&c);
+    if (cfg) c = *cfg;
+    c.vfs = vfs;
+    r = ep_checkpoint_sweep(&c, path, NULL, err);
+    if (r != EP_OK) return r;
+    ep_checkpoint_header_encode(head, last_id, payload, len);
+    parts[0] = ep_bytes_of(head, sizeof head);
+    parts[1] = ep_bytes_of(payload, len);
+    return ep_atomic_write(vfs, path, parts, 2, err);
+}
+
+/* Opens path and reads the header; the file's size in *size. */
+static ep_result ep__ckpt_open(ep_vfs *vfs, const char *path, uint64_t cap, ep_file **f, uint64_t *size,
+                               uint8_t head[EP_CHECKPOINT_HEADER_SIZE], uint64_t *last_id, uint64_t *pl,
+                               uint32_t *crc, ep_error *err) {
+    size_t got = 0;
+    ep_result r = vfs->open(vfs, path, EP_OPEN_READ, f, err);
+    if (r != EP_OK) return r;
+    r = vfs->size(vfs, *f, size, err);
+    if (r == EP_OK) r = vfs->read(vfs, *f, 0, head, EP_CHECKPOINT_HEADER_SIZE, &got, err);
+    if (r == EP_OK) {
+        r = ep_checkpoint_header_decode(head, got, cap, last_id, pl, crc);
+        if (r != EP_OK) ep_error_set(err, r, 0, "checkpoint %s: bad header (%s)", path, ep_result_str(r));
+    }
+    if (r != EP_OK) {
+        vfs->close(vfs, *f, NULL);
+        *f = NULL;
+    }
+    return r;
+}
+
+EP_API ep_result ep_checkpoint_stat(const ep_checkpoint_config *cfg, const char *path, uint64_t *last_id,
+                                    uint64_t *payload_len, ep_error *err) {
+    ep_vfs os, *vfs;
+    ep_file *f = NULL;
+    uint8_t head[EP_CHECKPOINT_HEADER_SIZE];
+    uint64_t size = 0;
+    uint32_t crc;
+    ep_result r;
+    if (!path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "checkpoint stat: no path");
+    if (!(vfs = ep__ckpt_vfs(cfg, &os, err))) return EP_ERR_UNSUPPORTED;
+    r = ep__ckpt_open(vfs, path, cfg ? cfg->max_payload : 0, &f, &size, head, last_id, payload_len, &crc, err);
+    if (r == EP_OK) vfs->close(vfs, f, NULL);
+    return r;
+}
+
+EP_API ep_result ep_checkpoint_read(const ep_checkpoint_config *cfg, const char *path, uint64_t *last_id,
+                                    uint8_t **payload, size_t *len, ep_error *err) {
+    ep_vfs os, *vfs;
+    ep_file *f = NULL;
+    uint8_t head[EP_CHECKPOINT_HEADER_SIZE];
+    uint64_t size = 0, id = 0, pl = 0;
+    uint32_t crc = 0;
+    uint8_t *buf = NULL;
+    size_t got = 0;
+    const ep_allocator *alloc = cfg ? cfg->alloc : NULL;
+    ep_result r;
+    if (!path || !payload || !len)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "checkpoint read: missing argument");
+    *payload = NULL;
+    *len = 0;
+    if (!(vfs = ep__ckpt_vfs(cfg, &os, err))) return EP_ERR_UNSUPPORTED;
+    r = ep__ckpt_open(vfs, path, cfg ? cfg->max_payload : 0, &f, &size, head, &id, &pl, &crc, err);
+    if (r != EP_OK) return r;
+    /* The size is checked against the file before anything is allocated. */
+    if (size - EP_CHECKPOINT_HEADER_SIZE != pl) {
+        r = size - EP_CHECKPOINT_HEADER_SIZE < pl ? EP_ERR_EOF : EP_ERR_CORRUPT;
+        ep_error_set(err, r, size, "checkpoint %s: %llu payload bytes, header says %llu", path,
+                     (unsigned long long)(size - EP_CHECKPOINT_HEADER_SIZE), (unsigned long long)pl);
+    }
+    if (r == EP_OK && pl) {
+        buf = (uint8_t *)ep_malloc(alloc, (size_t)pl);
+        if (!buf) r = ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "checkpoint %s: out of memory", path);
+    }
+    if (r == EP_OK && pl) r = vfs->read(vfs, f, EP_CHECKPOINT_HEADER_SIZE, buf, (size_t)pl, &got, err);
+    if (r == EP_OK && got != (size_t)pl) r = ep_error_set(err, EP_ERR_EOF, size, "checkpoint %s: short read", path);
+    if (r == EP_OK && crc != ep_checkpoint_crc(head, buf, (size_t)pl))
+        r = ep_error_set(err, EP_ERR_CHECKSUM, 0, "checkpoint %s: CRC mismatch", path);
+    vfs->close(vfs, f, NULL);
+    if (r != EP_OK) {
+        ep_free(alloc, buf);
+        return r;
+    }
+    if (last_id) *last_id = id;
+    *payload = buf;
+    *len = (size_t)pl;
+    return EP_OK;
+}
+
+#endif /* EP_NO_WAL */
+/* ---- end src/file/checkpoint.c ---- */
+
+/* ---- begin src/file/wal_internal.h ---- */
+/* wal_internal: what the WAL writer (file layer) and WAL recovery (recover
+ * layer) share: the segment list of a directory and the one segment scanner
+ * (every frame rule lives there). Private. */
+#ifndef EP_WAL_INTERNAL_H
+#define EP_WAL_INTERNAL_H
+
+
+#ifndef EP_NO_WAL
+
+#define EP__WAL_PATH_MAX 1024
+
+/* Segment ids found in a directory, sorted ascending (allocated). */
+typedef struct ep__wal_list {
+    uint64_t *ids;
+    size_t n, cap;
+    const ep_allocator *alloc;
+} ep__wal_list;
+
+EP__PRIV ep_result ep__wal_list_dir(ep_vfs *vfs, const ep_allocator *alloc, const char *dir, ep__wal_list *out,
+                                    ep_error *err);
+EP__PRIV void ep__wal_list_free(ep__wal_list *l);
+EP__PRIV ep_result ep__wal_seg_path(const char *dir, uint64_t seg_id, char *out, size_t cap);
+
+/* How segments are read: each scan runs one read stream (file/stream.h)
+ * over its file; memory is that stream's buffer, freed after the segment. */
+typedef struct ep__wal_reader {
+    ep_vfs *vfs;
+    const ep_allocator *alloc;
+    size_t chunk, max;
+} ep__wal_reader;
+
+EP__PRIV void ep__wal_reader_init(ep__wal_reader *rd, ep_vfs *vfs, const ep_allocator *alloc, size_t read_bytes,
+                                  uint32_t max_record);
+EP__PRIV void ep__wal_reader_free(ep__wal_reader *rd);
+
+/* What to do with one segment. */
+typedef struct ep__wal_scan {
+    const char *path;
+    uint64_t segment_id;
+    int final;               /* the last segment of the directory */
+    ep_wal_mode mode;
+    int repair;              /* final segment: damage with nothing valid after it counts as torn */
+    uint64_t expect_first;   /* the header's first id must be this; 0 = any */
+    uint64_t after_id;       /* deliver ids > after_id ... */
+    uint64_t ceiling;        /* ... and <= ceiling (0 = none); stop at the ceiling */
+    uint32_t max_record;
+    ep_wal_record_fn fn;     /* NULL: only scan */
+    void *user;
+} ep__wal_scan;
+
+/* Scans one segment. EP_OK with info (end CLEAN, ZEROS, TORN, SHORT), or
+ * EP_END when fn stopped or the ceiling was reached (*stopped), or the
+ * error (info->end = ERROR, err with offset and id). */
+EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *sc, ep_wal_segment_info *info,
+                                        uint64_t *delivered, uint64_t *last_delivered, ep_error *err);
+
+/* The header alone (for the writer's segment chain). */
+EP__PRIV ep_result ep__wal_read_header(ep_vfs *vfs, const char *path, uint64_t seg_id, ep_wal_segment_header *h,
+                                       uint64_t *size, ep_error *err);
+
+#endif /* EP_NO_WAL */
+#endif /* EP_WAL_INTERNAL_H */
+/* ---- end src/file/wal_internal.h ---- */
+
+/* ---- begin src/file/wal_read.c ---- */
+/* wal_read: segment names, the directory's segment list and the segment
+ * scanner shared by the writer's open and by recovery (wal_internal.h).
+ * Every rule about what a frame sequence may look like lives here. */
+
+#ifndef EP_NO_WAL
+
+#define EP__WAL_DEFAULT_READ (256u * 1024u)
+
+EP_API ep_result ep_wal_segment_name(uint64_t segment_id, char *out, size_t cap) {
+    int n;
+    if (!out || cap == 0) return EP_ERR_INVALID_ARG;
+    n = snprintf(out, cap, "wal_%020llu.log", (unsigned long long)segment_id);
+    if (n < 0 || (size_t)n >= cap) return EP_ERR_LIMIT;
+    return EP_OK;
+}
+
+EP_API int ep_wal_parse_segment_name(const char *name, uint64_t *segment_id) {
+    size_t n, i, digits;
+    uint64_t v = 0;
+    if (!name) return 0;
+    n = strlen(name);
+    if (n < 9 || memcmp(name, "wal_", 4) != 0 || strcmp(name + n - 4, ".log") != 0) return 0;
+    digits = n - 8;
+    if (digits > 20) return 0;
+    for (i = 0; i < digits; i++) {
+        char c = name[4 + i];
+        unsigned d;
+        if (c < '0' || c > '9') return 0;
+        d = (unsigned)(c - '0');
+        if (v > (UINT64_MAX - d) / 10) return 0;
+        v = v * 10 + d;
+    }
+    if (v == 0) return 0;
+    if (segment_id) *segment_id = v;
+    return 1;
+}
+
+EP__PRIV ep_result ep__wal_seg_path(const char *dir, uint64_t seg_id, char *out, size_t cap) {
+    char name[40];
+    ep_result r = ep_wal_segment_name(seg_id, name, sizeof name);
+    return r != EP_OK ? r : ep_path_join(out, cap, dir, name);
+}
+
+EP_API void ep_wal_read_config_init(ep_wal_read_config *cfg) {
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->mode = EP_WAL_STRICT;
+    cfg->read_bytes = EP__WAL_DEFAULT_READ;
+}
+
+/* ---- the segment list ------------------------------------------------------------ */
+
+typedef struct ep__wal_list_ctx {
+    ep__wal_list *l;
+    ep_result r;
+    uint64_t dup;
+} ep__wal_list_ctx;
+
+static int ep__wal_list_fn(void *ctx, const char *name) {
+    ep__wal_list_ctx *c = (ep__wal_list_ctx *)ctx;
+    ep__wal_list *l = c->l;
+    uint64_t id;
+    if (!ep_wal_parse_segment_name(name, &id)) return 0; /* stray names are not segments */
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 16, bytes;
+        uint64_t *ni;
+        if (!ep__mul_size(ncap, sizeof *ni, &bytes) ||
+            !(ni = (uint64_t *)ep_realloc(l->alloc, l->ids, bytes))) {
+            c->r = EP_ERR_NOMEM;
+            return 1;
+        }
+        l->ids = ni;
+        l->cap = ncap;
+    }
+    l->ids[l->n++] = id;
+    return 0;
+}
+
+static int ep__u64_cmp(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+EP__PRIV ep_result ep__wal_list_dir(ep_vfs *vfs, const ep_allocator *alloc, const char *dir, ep__wal_list *out,
+                                    ep_error *err) {
+    ep__wal_list_ctx c;
+    ep_result r;
+    size_t i;
+    memset(out, 0, sizeof *out);
+    out->alloc = alloc;
+    c.l = out;
+    c.r = EP_OK;
+    c.dup = 0;
+    r = vfs->list(vfs, dir, ep__wal_list_fn, &c, err);
+    if (r == EP_OK && c.r != EP_OK) r = ep_error_set(err, c.r, UINT64_MAX, "wal %s: out of memory listing", dir);
+    if (r != EP_OK) {
+        ep__wal_list_free(out);
+        return r;
+    }
+    if (out->n > 1) qsort(out->ids, out->n, sizeof *out->ids, ep__u64_cmp);
+    /* Two names for one number (wal_7.log and wal_0007.log): which is it? */
+    for (i = 1; i < out->n; i++) {
+        if (out->ids[i] == out->ids[i - 1]) {
+            uint64_t id = out->ids[i];
+            ep__wal_list_free(out);
+            return ep_error_set(err, EP_ERR_CORRUPT, UINT64_MAX, "wal %s: two files name segment %llu", dir,
+                                (unsigned long long)id);
+        }
+    }
+    return EP_OK;
+}
+
+EP__PRIV void ep__wal_list_free(ep__wal_list *l) {
+    ep_free(l->alloc, l->ids);
+    l->ids = NULL;
+    l->n = l->cap = 0;
+}
+
+/* ---- the read window ----------------------------------------------------------------- */
+
+EP__PRIV void ep__wal_reader_init(ep__wal_reader *rd, ep_vfs *vfs, const ep_allocator *alloc, size_t read_bytes,
+                                  uint32_t max_record) {
+    memset(rd, 0, sizeof *rd);
+    rd->vfs = vfs;
+    rd->alloc = alloc;
+    if (max_record == 0 || max_record > EP_WAL_MAX_RECORD) max_record = EP_WAL_MAX_RECORD;
+    rd->max = (size_t)max_record + EP_WAL_FRAME_HEADER_SIZE;
+    rd->chunk = read_bytes ? read_bytes : EP__WAL_DEFAULT_READ;
+    if (rd->chunk < 4096) rd->chunk = 4096;
+}
+
+EP__PRIV void ep__wal_reader_free(ep__wal_reader *rd) { (void)rd; }
+
+/* Loads min(n, what the file has left) bytes at the read position. */
+static ep_result ep__wal_load(ep__rstream *s, size_t n, size_t *avail) {
+    uint64_t left = ep__rs_left(s);
+    size_t want = left < (uint64_t)n ? (size_t)left : n;
+    *avail = want;
+    return want ? ep__rs_fill(s, want) : EP_OK;
+}
+
+static int ep__all_zero(const uint8_t *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (p[i]) return 0;
+    return 1;
+}
+
+/* Are all bytes of f from `from` to its end zero? (A stream of its own.) */
+static ep_result ep__wal_zeros_to_eof(ep__wal_reader *rd, ep_file *f, uint64_t from, int *yes, ep_error *err) {
+    ep__rstream s;
+    ep_result r = ep__rs_init(&s, rd->vfs, f, rd->alloc, from, rd->chunk, rd->max, err);
+    *yes = 1;
+    while (r == EP_OK && ep__rs_left(&s) > 0) {
+        size_t avail;
+        if ((r = ep__wal_load(&s, rd->chunk, &avail)) != EP_OK) break;
+        if (!ep__all_zero(ep__rs_ptr(&s), avail)) {
+            *yes = 0;
+            break;
+        }
+        ep__rs_skip(&s, avail);
+    }
+    ep__rs_free(&s);
+    return r;
+}
+
+/* Does a valid frame with an id after last_id start anywhere in [from, EOF)?
+ * (Damage followed by valid frames is corruption, never a torn tail.) Only
+ * plausible headers are CRC-checked: id in range, length fits. */
+static ep_result ep__wal_valid_after(ep__wal_reader *rd, ep_file *f, uint64_t from, uint64_t last_id,
+                                     uint32_t max_record, int *found, ep_error *err) {
+    ep__rstream s;
+    ep_result r = ep__rs_init(&s, rd->vfs, f, rd->alloc, from, rd->chunk, rd->max, err);
+    *found = 0;
+    while (r == EP_OK) {
+        const uint8_t *p;
+        size_t avail, need;
+        uint64_t id, left = ep__rs_left(&s);
+        uint32_t plen;
+        ep_wal_frame fr;
+        if ((r = ep__wal_load(&s, EP_WAL_FRAME_HEADER_SIZE, &avail)) != EP_OK || avail < EP_WAL_FRAME_HEADER_SIZE)
+            break;
+        p = ep__rs_ptr(&s);
+        plen = ep_load_u32le(p) & ~EP_WAL_FRAME_BATCH;
+        id = ep_load_u64le(p + 4);
+        if (id > last_id && id - last_id <= left / EP_WAL_FRAME_HEADER_SIZE + 1 && plen <= max_record &&
+            (uint64_t)plen <= left - EP_WAL_FRAME_HEADER_SIZE) {
+            need = EP_WAL_FRAME_HEADER_SIZE + (size_t)plen;
+            if ((r = ep__rs_fill(&s, need)) != EP_OK) break;
+            if (ep_wal_frame_decode(ep__rs_ptr(&s), need, max_record, &fr, NULL) == EP_OK) {
+                *found = 1;
+                break;
+            }
+        }
+        ep__rs_skip(&s, 1);
+    }
+    ep__rs_free(&s);
+    return r;
+}
+
+static ep_result ep__wal_scan_fail(ep_error *err, ep_wal_segment_info *info, ep_result code, uint64_t off,
+                                   uint64_t id, const char *path, const char *what) {
+    info->end = EP_WAL_SEG_ERROR;
+    ep_error_set(err, code, off, "wal segment %s: %s at offset %llu (id %llu)", path, what,
+                 (unsigned long long)off, (unsigned long long)id);
+    if (err) err->index = id;
+    return code;
+}
+
+EP__PRIV ep_result ep__wal_read_header(ep_vfs *vfs, const char *path, uint64_t seg_id, ep_wal_segment_header *h,
+                                       uint64_t *size, ep_error *err) {
+    uint8_t b[EP_WAL_SEGMENT_HEADER_SIZE];
+    ep_file *f = NULL;
+    size_t got = 0;
+    ep_result r = vfs->open(vfs, path, EP_OPEN_READ, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->size(vfs, f, size, err);
+    if (r == EP_OK) r = vfs->read(vfs, f, 0, b, sizeof b, &got, err);
+    vfs->close(vfs, f, NULL);
+    if (r != EP_OK) return r;
+    r = ep_wal_segment_header_decode(b, got, h);
+    if (r != EP_OK) return ep_error_set(err, r, 0, "wal segment %s: bad header (%s)", path, ep_result_str(r));
+    if (h->segment_id != seg_id)
+        return ep_error_set(err, EP_ERR_CORRUPT, 8, "wal segment %s: header says segment %llu", path,
+                            (unsigned long long)h->segment_id);
+    return EP_OK;
+}
+
+/* The bytes at pos failed as a frame (code); is it the torn end of the
+ * final segment, tolerated by this scan? frame_end is where the frame claims
+ * to end (past EOF for a frame cut short). */
+static ep_result ep__wal_torn_ok(ep__wal_reader *rd, ep_file *f, uint64_t size, const ep__wal_scan *sc,
+                                 uint64_t pos, uint64_t frame_end, ep_result code, uint64_t last_id,
+                                 uint32_t max_record, int *torn, ep_error *err) {
+    int found = 0, zeros = 0;
+    ep_result r;
+    *torn = 0;
+    if (!sc->final) return EP_OK;
+    if (frame_end > size) {
+        /* Cut short at EOF: torn unless a valid frame starts in what follows. */
+        r = ep__wal_valid_after(rd, f, pos + 1, last_id, max_record, &found, err);
+        if (r != EP_OK) return r;
+        *torn = !found;
+        return EP_OK;
+    }
+    /* A torn write into preallocated space: the frame's own last byte and
+     * everything after it are zeros. */
+    if (code != EP_ERR_LIMIT) {
+        r = ep__wal_zeros_to_eof(rd, f, frame_end - 1, &zeros, err);
+        if (r != EP_OK) return r;
+        if (zeros) {
+            *torn = 1;
+            return EP_OK;
+        }
+    }
+    if (sc->repair) {
+        r = ep__wal_valid_after(rd, f, pos + 1, last_id, max_record, &found, err);
+        if (r != EP_OK) return r;
+        *torn = !found;
+    }
+    return EP_OK;
+}
+
+/* Passes the frame's records through the scan's filter; EP_END at the ceiling or when fn stops. */
+static ep_result ep__wal_deliver(const ep__wal_scan *sc, const ep_wal_frame *fr, uint64_t *delivered,
+                                 uint64_t *last_delivered, uint64_t *last_id) {
+    size_t pos = 0;
+    ep_bytes rec;
+    uint64_t id = fr->id;
+    while (ep_wal_frame_next(fr, &pos, &rec)) {
+        if (sc->ceiling && id > sc->ceiling) return EP_END;
+        *last_id = id;
+        if (id > sc->after_id && sc->fn) {
+            ep_result r = sc->fn(sc->user, id, rec.data, rec.len);
+            (*delivered)++;
+            *last_delivered = id;
+            if (r != EP_OK) return r;
+        }
+        id++;
+    }
+    return EP_OK;
+}
+
+EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *sc, ep_wal_segment_info *info,
+                                        uint64_t *delivered, uint64_t *last_delivered, ep_error *err) {
+    ep_vfs *vfs = rd->vfs;
+    ep_wal_segment_header h;
+    ep__rstream s;
+    ep_file *f = NULL;
+    size_t avail;
+    uint64_t next, size;
+    uint32_t max_record = sc->max_record ? sc->max_record : EP_WAL_MAX_RECORD;
+    int best = sc->mode == EP_WAL_BEST_EFFORT;
+    ep_result r;
+    uint64_t dummy_d = 0, dummy_l = 0;
+    if (!delivered) delivered = &dummy_d;
+    if (!last_delivered) last_delivered = &dummy_l;
+    if (max_record > EP_WAL_MAX_RECORD) max_record = EP_WAL_MAX_RECORD;
+    memset(info, 0, sizeof *info);
+    memset(&s, 0, sizeof s);
+    info->segment_id = sc->segment_id;
+    r = vfs->open(vfs, sc->path, EP_OPEN_READ, &f, err);
+    if (r != EP_OK) return r;
+    r = ep__rs_init(&s, vfs, f, rd->alloc, 0, rd->chunk, rd->max, err);
+    if (r != EP_OK) goto done;
+    size = ep__rs_left(&s);
+    info->file_bytes = size;
+    if ((r = ep__wal_load(&s, EP_WAL_SEGMENT_HEADER_SIZE, &avail)) != EP_OK) goto done;
+    r = ep_wal_segment_header_decode(ep__rs_ptr(&s), avail, &h);
+    if (r != EP_OK) {
+        /* A torn create: the header never fully reached the disk. */
+        int torn = sc->final && (avail < EP_WAL_SEGMENT_HEADER_SIZE || sc->repair);
+        if (torn && (best || sc->repair)) {
+            info->end = EP_WAL_SEG_SHORT;
+            r = EP_OK;
+            goto done;
+        }
+        r = ep__wal_scan_fail(err, info, avail < EP_WAL_SEGMENT_HEADER_SIZE ? EP_ERR_EOF : r, 0, 0, sc->path,
+                              avail < EP_WAL_SEGMENT_HEADER_SIZE ? "shorter than its header" : "bad header");
+        goto done;
+    }
+    if (h.segment_id != sc->segment_id) {
+        r = ep__wal_scan_fail(err, info, EP_ERR_CORRUPT, 8, 0, sc->path, "header names another segment");
+        goto done;
+    }
+    if (sc->expect_first && h.first_id != sc->expect_first) {
+        r = ep__wal_scan_fail(err, info, EP_ERR_GAP, 16, h.first_id, sc->path,
+                              "first id does not continue the previous segment");
+        goto done;
+    }
+    ep__rs_skip(&s, EP_WAL_SEGMENT_HEADER_SIZE);
+    info->first_id = h.first_id;
+    info->last_id = h.first_id - 1;
+    info->valid_bytes = EP_WAL_SEGMENT_HEADER_SIZE;
+    next = h.first_id;
+    for (;;) {
+        ep_wal_frame fr;
+        uint64_t pos = ep__rs_offset(&s);
+        size_t need = EP_WAL_FRAME_HEADER_SIZE;
+        int torn = 0, zeros = 0;
+        if (pos == size) {
+            info->end = EP_WAL_SEG_CLEAN;
+            break;
+        }
+        if ((r = ep__wal_load(&s, EP_WAL_FRAME_HEADER_SIZE, &avail)) != EP_OK) goto done;
+        if (ep__all_zero(ep__rs_ptr(&s), avail)) {
+            /* Zero padding runs to the end (preallocation), in every mode. */
+            if ((r = ep__wal_zeros_to_eof(rd, f, pos, &zeros, err)) != EP_OK) goto done;
+            if (zeros) {
+                info->end = EP_WAL_SEG_ZEROS;
+                break;
+            }
+            if (avail == EP_WAL_FRAME_HEADER_SIZE) {
+                r = ep__wal_scan_fail(err, info, EP_ERR_CORRUPT, pos, next, sc->path, "zeros followed by data");
+                goto done;
+            }
+        }
+        r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
+        if (r == EP_ERR_EOF && avail == EP_WAL_FRAME_HEADER_SIZE) {
+            ep_result q = ep__wal_load(&s, need, &avail);
+            if (q != EP_OK) {
+                r = q;
+                goto done;
+            }
+            r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
+        }
+        if (r != EP_OK) {
+            ep_result code = r;
+            r = ep__wal_torn_ok(rd, f, size, sc, pos, pos + need, code, next - 1, max_record, &torn, err);
+            if (r != EP_OK) goto done;
+            if (torn && (best || sc->repair)) {
+                info->end = EP_WAL_SEG_TORN;
+                break;
+            }
+            r = ep__wal_scan_fail(err, info, torn ? EP_ERR_EOF : code, pos, next, sc->path,
+                                  torn ? "torn last frame (strict mode)"
+                                  : code == EP_ERR_CHECKSUM ? "CRC mismatch"
+                                  : code == EP_ERR_LIMIT ? "frame length over the cap"
+                                  : code == EP_ERR_EOF ? "frame cut short, valid frames follow"
+                                                       : "bad frame");
+            goto done;
+        }
+        if (fr.id != next) {
+            r = ep__wal_scan_fail(err, info, EP_ERR_GAP, pos, fr.id, sc->path, "id does not follow the previous one");
+            goto done;
+        }
+        r = ep__wal_deliver(sc, &fr, delivered, last_delivered, &info->last_id);
+        if (r == EP_END) goto done;
+        if (r != EP_OK) {
+            info->end = EP_WAL_SEG_ERROR;
+            goto done;
+        }
+        next += fr.count;
+        info->records += fr.count;
+        info->frames++;
+        ep__rs_skip(&s, fr.size);
+        info->valid_bytes = pos + fr.size;
+    }
+    r = EP_OK;
+done:
+    ep__rs_free(&s);
+    vfs->close(vfs, f, NULL);
+    return r;
+}
+
+#endif /* EP_NO_WAL */
+/* ---- end src/file/wal_read.c ---- */
+
+/* ---- begin src/file/wal.c ---- */
+/* wal: the segmented WAL writer: open/resume with tail repair, buffered
+ * appends and atomic batches, flush policies, rotation by size and age,
+ * preallocation, recycling, group commit, truncation and publish (wal.h). */
+
+#ifndef EP_NO_WAL
+
+#define EP__WAL_DEFAULT_SEGMENT ((uint64_t)64u * 1024u * 1024u)
+#define EP__WAL_MIN_SEGMENT 64u
+#define EP__WAL_DEFAULT_BUFFER (64u * 1024u)
+
+typedef struct ep__wal_seg {
+    uint64_t id;
+    uint64_t first_id;
+} ep__wal_seg;
+
+struct ep_wal {
+    ep_wal_config cfg;
+    ep_vfs os_vfs;
+    ep_vfs *vfs;
+    const ep_allocator *alloc;
+    char dir[EP__WAL_PATH_MAX];
+    ep_file *lock;
+    ep_file *f;                /* the current segment */
+    ep__wstream ws;            /* its write stream: buffer, flush, sync, poisoning (file/stream.h) */
+    uint64_t seg_id, seg_created_ms;
+    uint64_t reserved;         /* its size on disk (preallocated or written) */
+    uint64_t next_id, flushed_id, durable_id;
+    uint64_t last_flush_ms;
+    int dir_dirty;             /* a name was created, renamed or removed since the last dir sync */
+    int seg_dirty;             /* the current segment has bytes or a size change not yet synced */
+    ep_error err;
+    ep__wal_seg *segs;         /* every segment in the directory, oldest first */
+    size_t nsegs, capsegs;
+    uint64_t *pool;            /* recycled files (recycle_<old id>.free), oldest first */
+    size_t npool;
+    ep_wal_stats stats;
+    ep__mutex mu;
+    ep__cond cv;
+    int syncing;               /* a leader is syncing without the mutex: nobody else does I/O */
+};
+
+EP_API void ep_wal_config_init(ep_wal_config *cfg) {
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->segment_bytes = EP__WAL_DEFAULT_SEGMENT;
+    cfg->buffer_bytes = EP__WAL_DEFAULT_BUFFER;
+    cfg->flush = EP_WAL_FLUSH_MANUAL;
+    cfg->flush_every_bytes = EP__WAL_DEFAULT_BUFFER;
+    cfg->flush_interval_ms = 1000;
+    cfg->first_id = 1;
+}
+
+static uint64_t ep__wal_now(ep_wal *w) {
+    return w->cfg.clock_ms ? w->cfg.clock_ms(w->cfg.clock_user) : ep__clock_monotonic_ms();
+}
+
+/* ---- failure ------------------------------------------------------------------------ */
+
+/* The handle refuses all further work (the stream's poisoning); err holds the detail. */
+static ep_result ep__wal_poison(ep_wal *w, ep_result r) {
+    return ep__ws_poison(&w->ws, r);
+}
+
+static ep_result ep__wal_refuse(ep_wal *w) {
+    return ep__ws_usable(&w->ws);
+}
+
+static size_t ep__wal_buffered(const ep_wal *w) { return w->ws.buf.len; }
+
+/* ---- paths and the segment list -------------------------------------------------------- */
+
+static ep_result ep__wal_path(ep_wal *w, uint64_t seg, char *out) {
+    ep_result r = ep__wal_seg_path(w->dir, seg, out, EP__WAL_PATH_MAX);
+    if (r != EP_OK) ep_error_set(&w->err, EP_ERR_LIMIT, UINT64_MAX, "wal %s: path too long", w->dir);
+    return r;
+}
+
+static ep_result ep__wal_pool_path(ep_wal *w, uint64_t old_id, char *out) {
+    char name[48];
+    snprintf(name, sizeof name, "recycle_%020llu.free", (unsigned long long)old_id);
+    if (ep_path_join(out, EP__WAL_PATH_MAX, w->dir, name) != EP_OK)
+        return ep_error_set(&w->err, EP_ERR_LIMIT, UINT64_MAX, "wal %s: path too long", w->dir);
+    return EP_OK;
+}
+
+static ep_result ep__wal_segs_push(ep_wal *w, uint64_t id, uint64_t first_id) {
+    if (w->nsegs == w->capsegs) {
+        size_t ncap = w->capsegs ? w->capsegs * 2 : 16, bytes;
+        ep__wal_seg *ns;
+        if (!ep__mul_size(ncap, sizeof *ns, &bytes) || !(ns = (ep__wal_seg *)ep_realloc(w->alloc, w->segs, bytes)))
+            return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "wal: out of memory for the segment list");
+        w->segs = ns;
+        w->capsegs = ncap;
+    }
+    w->segs[w->nsegs].id = id;
+    w->segs[w->nsegs].first_id = first_id;
+    w->nsegs++;
+    return EP_OK;
+}
+
+/* ---- the output path: buffer -> OS -> disk ------------------------------------------------ */
+
+/* No other thread may touch the vfs while a leader syncs without the mutex. */
+static void ep__wal_wait_io(ep_wal *w) {
+    while (w->syncing) ep__cond_wait(&w->cv, &w->mu);
+}
+
+/* Hands the buffer to the OS. A failed write poisons: what reached the
+ * file is unknown, and reopening repairs the tail. */
+static ep_result ep__wal_write_out(ep_wal *w) {
+    ep_result r;
+    uint64_t n = (uint64_t)ep__wal_buffered(w);
+    if (n == 0) return ep__wal_refuse(w);
+    r = ep__ws_flush(&w->ws);
+    if (r != EP_OK) return ep__wal_poison(w, r);
+    if (w->ws.flushed > w->reserved) w->reserved = w->ws.flushed;
+    w->flushed_id = w->next_id - 1;
+    w->seg_dirty = 1;
+    w->last_flush_ms = ep__wal_now(w);
+    if (w->cfg.observer.on_flush) w->cfg.observer.on_flush(w->cfg.observer.user, w->flushed_id, n);
+    return EP_OK;
+}
+
+
+static ep_result ep__wal_sync_dir(ep_wal *w) {
+    ep_result r;
+    if (!w->dir_dirty) return EP_OK;
+    r = w->vfs->sync_dir(w->vfs, w->dir, &w->err);
+    if (r != EP_OK) return ep__wal_poison(w, r);
+    w->dir_dirty = 0;
+    return EP_OK;
+}
+
+/* Everything of the current segment to disk, its preallocated tail cut off
+ * when trim: the segment is then complete on disk. */
+static ep_result ep__wal_settle(ep_wal *w, int trim) {
+    ep_result r = ep__wal_write_out(w);
+    if (r != EP_OK) return r;
+    if (trim && w->reserved > w->ws.flushed) {
+        r = w->vfs->truncate(w->vfs, w->f, w->ws.flushed, &w->err);
+        if (r != EP_OK) return ep__wal_poison(w, r);
+        w->reserved = w->ws.flushed;
+        w->seg_dirty = 1;
+    }
+    if (w->seg_dirty) {
+        r = ep__ws_sync(&w->ws); /* a failure poisons there */
+        w->stats.syncs++;
+        if (r != EP_OK) return r;
+        w->seg_dirty = 0;
+    }
+    r = ep__wal_sync_dir(w);
+    if (r != EP_OK) return r;
+    w->durable_id = w->next_id - 1;
+    return EP_OK;
+}
+
+/* ---- segments ------------------------------------------------------------------------------ */
+
+static ep_result ep__wal_write_header(ep_wal *w, ep_file *f, uint64_t seg, uint64_t first_id) {
+    uint8_t h[EP_WAL_SEGMENT_HEADER_SIZE];
+    ep_wal_segment_header sh;
+    memset(&sh, 0, sizeof sh);
+    sh.segment_id = seg;
+    sh.first_id = first_id;
+    ep_wal_segment_header_encode(h, &sh);
+    return w->vfs->write(w->vfs, f, 0, h, sizeof h, &w->err);
+}
+
+/* Real preallocation where the vfs has it; a vfs without it just goes on. */
+static ep_result ep__wal_preallocate(ep_wal *w, ep_file *f) {
+    uint64_t want = EP__MIN(w->cfg.preallocate_bytes, w->cfg.segment_bytes);
+    ep_error e;
+    ep_result r;
+    if (want <= EP_WAL_SEGMENT_HEADER_SIZE) return EP_OK;
+    r = ep_vfs_preallocate(w->vfs, f, want, &e);
+    if (r == EP_ERR_UNSUPPORTED) return EP_OK;
+    if (r != EP_OK) {
+        w->err = e;
+        return r;
+    }
+    w->reserved = want;
+    return EP_OK;
+}
+
+/* A file from the recycle pool becomes segment seg: emptied, given its new
+ * header, preallocated and synced under its pool name, and only then renamed,
+ * so the segment name never points at old content. */
+static ep_result ep__wal_reuse(ep_wal *w, uint64_t seg, uint64_t first_id, const char *path, ep_file **out) {
+    char from[EP__WAL_PATH_MAX];
+    uint64_t old = w->pool[0];
+    ep_file *f = NULL;
+    ep_result r = ep__wal_pool_path(w, old, from);
+    memmove(w->pool, w->pool + 1, (w->npool - 1) * sizeof *w->pool);
+    w->npool--;
+    if (r == EP_OK) r = w->vfs->open(w->vfs, from, EP_OPEN_READ | EP_OPEN_WRITE, &f, &w->err);
+    if (r != EP_OK) return r;
+    r = w->vfs->truncate(w->vfs, f, 0, &w->err);
+    if (r == EP_OK) r = ep__wal_write_header(w, f, seg, first_id);
+    if (r == EP_OK) r = ep__wal_preallocate(w, f);
+    /* The one sync outside a segment's own stream: the pool file, before its rename. */
+    if (r == EP_OK) r = w->vfs->sync(w->vfs, f, &w->err);
+    if (r == EP_OK) r = w->vfs->rename(w->vfs, from, path, &w->err);
+    if (r != EP_OK) {
+        w->vfs->close(w->vfs, f, NULL);
+        return r;
+    }
+    w->stats.recycled++;
+    *out = f;
+    return EP_OK;
+}
+
+/* Creates segment seg whose first record will be first_id and makes it current. */
+static ep_result ep__wal_create_segment(ep_wal *w, uint64_t seg, uint64_t first_id) {
+    char path[EP__WAL_PATH_MAX];
+    ep_file *f = NULL;
+    ep_result r = ep__wal_path(w, seg, path);
+    if (r != EP_OK) return r;
+    w->reserved = EP_WAL_SEGMENT_HEADER_SIZE;
+    if (w->npool > 0) {
+        r = ep__wal_reuse(w, seg, first_id, path, &f);
+    } else {
+        r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_EXCLUSIVE, &f,
+                         &w->err);
+        if (r == EP_OK) r = ep__wal_write_header(w, f, seg, first_id);
+        if (r == EP_OK) r = ep__wal_preallocate(w, f);
+        if (r != EP_OK && f) w->vfs->close(w->vfs, f, NULL);
+    }
+    w->dir_dirty = 1; /* even a failed create may have left a name */
+    if (r != EP_OK) return r;
+    if ((r = ep__wal_segs_push(w, seg, first_id)) != EP_OK) {
+        w->vfs->close(w->vfs, f, NULL);
+        return r;
+    }
+    w->f = f;
+    ep__ws_retarget(&w->ws, f, EP_WAL_SEGMENT_HEADER_SIZE);
+    w->seg_id = seg;
+    w->seg_dirty = 1;
+    w->seg_created_ms = ep__wal_now(w);
+    w->stats.segments = w->nsegs;
+    return EP_OK;
+}
+
+/* Seals the current segment (complete and synced, with its directory entry)
+ * and starts the next. Any failure poisons. */
+static ep_result ep__wal_rotate_locked(ep_wal *w) {
+    uint64_t old = w->seg_id;
+    ep_result r = ep__wal_settle(w, 1);
+    if (r != EP_OK) return r;
+    r = w->vfs->close(w->vfs, w->f, &w->err);
+    w->f = NULL;
+    ep__ws_retarget(&w->ws, NULL, 0);
+    if (r != EP_OK) return ep__wal_poison(w, r);
+    r = ep__wal_create_segment(w, old + 1, w->next_id);
+    if (r != EP_OK) return ep__wal_poison(w, r);
+    if (w->cfg.observer.on_rotate) w->cfg.observer.on_rotate(w->cfg.observer.user, old, old + 1, w->next_id);
+    return EP_OK;
+}
+
+/* Would a frame of this size go into a new segment? Only a segment that
+ * already holds a frame rotates, so one oversized frame still fits. */
+static int ep__wal_should_rotate(ep_wal *w, uint64_t frame) {
+    uint64_t used = ep__ws_size(&w->ws);
+    if (used <= EP_WAL_SEGMENT_HEADER_SIZE) return 0;
+    if (used + frame > w->cfg.segment_bytes) return 1;
+    return w->cfg.segment_max_age_ms && ep__wal_now(w) - w->seg_created_ms >= w->cfg.segment_max_age_ms;
+}
+
+/* ---- appends --------------------------------------------------------------------------------- */
+
+/* The flush policy after an append (skip: a durable append flushes at its sync). */
+static ep_result ep__wal_apply_policy(ep_wal *w) {
+    int go = 0;
+    switch (w->cfg.flush) {
+    case EP_WAL_FLUSH_EVERY_APPEND: go = 1; break;
+    case EP_WAL_FLUSH_EVERY_N: go = (uint64_t)ep__wal_buffered(w) >= w->cfg.flush_every_bytes; break;
+    case EP_WAL_FLUSH_INTERVAL: go = ep__wal_now(w) - w->last_flush_ms >= w->cfg.flush_interval_ms; break;
+    default: break;
+    }
+    if (!go && ep__wal_buffered(w) < w->cfg.buffer_bytes) return EP_OK;
+    ep__wal_wait_io(w);
+    return ep__wal_write_out(w);
+}
+
+/* Makes room for a frame of this size: rotation, or a full buffer written out. */
+static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
+    ep_result r;
+    int full = ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > w->cfg.buffer_bytes;
+    if (!ep__wal_should_rotate(w, frame) && !full) return EP_OK;
+    /* I/O needed: wait until no leader is syncing, then decide again (others
+     * may have appended, flushed or rotated meanwhile). */
+    ep__wal_wait_io(w);
+    if ((r = ep__wal_refuse(w)) != EP_OK) return r;
+    if (ep__wal_should_rotate(w, frame) && (r = ep__wal_rotate_locked(w)) != EP_OK) return r;
+    if (ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > w->cfg.buffer_bytes)
+        return ep__wal_write_out(w);
+    return EP_OK;
+}
+
+/* One frame of n records (n = 0: the single record data/len). */
+static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, const ep_bytes *recs, size_t n,
+                                       uint64_t *id, int policy) {
+    uint64_t frame, first;
+    ep_result r;
+    if ((r = ep__wal_refuse(w)) != EP_OK) return r;
+    if (n) {
+        frame = (uint64_t)ep_wal_batch_size(recs, n);
+        if (frame == 0 || frame - EP_WAL_FRAME_HEADER_SIZE > w->cfg.max_record)
+            return ep_error_set(&w->err, EP_ERR_LIMIT, UINT64_MAX, "wal append_batch: %llu records pass the cap",
+                                (unsigned long long)n);
+    } else {
+        if (len > w->cfg.max_record)
+            return ep_error_set(&w->err, EP_ERR_LIMIT, UINT64_MAX, "wal append: %llu bytes pass the cap of %lu",
+                                (unsigned long long)len, (unsigned long)w->cfg.max_record);
+        frame = EP_WAL_FRAME_HEADER_SIZE + (uint64_t)len;
+    }
+    if ((r = ep__wal_room(w, frame)) != EP_OK) return r;
+    /* Only now: making room may have waited (mutex released) while others appended. */
+    first = w->next_id;
+    ep__ws_mark(&w->ws);
+    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n)
+          : ep_wal_frame_encode(ep__ws_buf(&w->ws), first, data, len);
+    if (r != EP_OK) { /* nothing of it stays: the handle is as it was */
+        ep_error_set(&w->err, r, UINT64_MAX, "wal append: %s", ep_result_str(r));
+        return ep__ws_rewind(&w->ws, r);
+    }
+    ep__ws_records(&w->ws, n ? (uint64_t)n : 1u);
+    w->next_id += n ? (uint64_t)n : 1u;
+    if (id) *id = first;
+    if (w->cfg.observer.on_append)
+        w->cfg.observer.on_append(w->cfg.observer.user, first, n ? (uint64_t)n : 1u, frame);
+    return policy ? ep__wal_apply_policy(w) : EP_OK;
+}
+
+EP_API ep_result ep_wal_append(ep_wal *w, const void *data, size_t len, uint64_t *id) {
+    ep_result r;
+    if (!w || (len && !data)) return EP_ERR_INVALID_ARG;
+    ep__mutex_lock(&w->mu);
+    r = ep__wal_append_locked(w, data, len, NULL, 0, id, 1);
+    ep__mutex_unlock(&w->mu);
+    return r;
+}
+
+EP_API ep_result ep_wal_append_batch(ep_wal *w, const ep_bytes *records, size_t n, uint64_t *first_id) {
+    ep_result r;
+    if (!w || !records || n == 0) return EP_ERR_INVALID_ARG;
+    ep__mutex_lock(&w->mu);
+    r = ep__wal_append_locked(w, NULL, 0, records, n, first_id, 1);
+    ep__mutex_unlock(&w->mu);
+    return r;
+}
+
+/* ---- flush and sync (group commit) -------------------------------------------------------------- */
+
+/* Until every id <= id is durable. The first caller that finds no sync
+ * running becomes the leader: it writes the buffer out, then syncs without
+ * the mutex while others append and wait; its result covers everything it
+ * wrote out. A failure poisons and wakes everyone. */
+static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
+    for (;;) {
+        ep_file *f;
+        uint64_t target, synced;
+        int dir;
+        ep_error e;
+        ep_result r;
+        if ((r = ep__wal_refuse(w)) != EP_OK) return r;
+        if (w->durable_id >= id) return EP_OK;
+        if (w->syncing) {
+            *waited = 1;
+            ep__cond_wait(&w->cv, &w->mu);
+            continue;
+        }
+        if ((r = ep__wal_write_out(w)) != EP_OK) return r;
+        w->syncing = 1;
+        f = w->f;
+        target = w->flushed_id;
+        synced = w->ws.flushed;
+        dir = w->dir_dirty;
+        w->seg_dirty = 0;
+        /* The fsync runs without the mutex so that others can append into
+         * the stream's buffer meanwhile: the one vfs call the stream cannot
+         * make for us (its sync would read the buffer they fill). Its
+         * bookkeeping and poisoning go back through the stream below. */
+        ep__mutex_unlock(&w->mu);
+        ep_error_clear(&e);
+        r = w->vfs->sync(w->vfs, f, &e);
+        if (r == EP_OK && dir) r = w->vfs->sync_dir(w->vfs, w->dir, &e);
+        ep__mutex_lock(&w->mu);
+        w->syncing = 0;
+        w->stats.syncs++;
+        if (r != EP_OK) {
+            w->err = e;
+            ep__wal_poison(w, r);
+            ep__cond_broadcast(&w->cv);
+            return r;
+        }
+        w->ws.synced = synced;
+        w->ws.syncs++;
+        if (dir) w->dir_dirty = 0;
+        if (target > w->durable_id) w->durable_id = target;
+        if (w->cfg.observer.on_sync) w->cfg.observer.on_sync(w->cfg.observer.user, w->durable_id);
+        ep__cond_broadcast(&w->cv);
+    }
+}
+
+static ep_result ep__wal_sync_to(ep_wal *w, uint64_t id) {
+    int waited = 0;
+    ep_result r;
+    if (id > w->next_id - 1) id = w->next_id - 1;
+    r = ep__wal_sync_to_locked(w, id, &waited);
+    if (r == EP_OK && waited) w->stats.group_waits++;
+    return r;
+}
+
+EP_API ep_result ep_wal_sync_to(ep_wal *w, uint64_t id) {
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    ep__mutex_lock(&w->mu);
+    r = ep__wal_sync_to(w, id);
+    ep__mutex_unlock(&w->mu);
+    return r;
+}
+
+EP_API ep_result ep_wal_sync(ep_wal *w) {
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    ep__mutex_lock(&w->mu);
+    r = ep__wal_sync_to(w, w->next_id - 1);
+    ep__mutex_unlock(&w->mu);
+    return r;
+}
+
+EP_API ep_result ep_wal_append_durable(ep_wal *w, const void *data, size_t len, uint64_t *id) {
+    uint64_t mine = 0;
+    ep_result r;
+    if (!w || (len && !data)) return EP_ERR_INVALID_ARG;
+    ep__mutex_lock(&w->mu);
+    r = ep__wal_append_locked(w, data, len, NULL, 0, &mine, 0);
+    if (r == EP_OK) r = ep__wal_sync_to(w, mine);
+    ep__mutex_unlock(&w->mu);
+    if (r == EP_OK && id) *id = mine;
+    return r;
+}
+
+EP_API ep_result ep_wal_flush(ep_wal *w) {
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    ep__mutex_lock(&w->mu);
+    ep__wal_wait_io(w);
+    r = ep__wal_refuse(w);
+    if (r == EP_OK) r = ep__wal_write_out(w);
+    ep__mutex_unlock(&w->mu);
+    return r;
+}
+
+EP_API ep_result ep_wal_tick(ep_wal *w) {
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    ep__mutex_lock(&w->mu);
+    ep__wal_wait_io(w);
+    r = ep__wal_refuse(w);
+    if (r == EP_OK && w->cfg.flush == EP_WAL_FLUSH_INTERVAL && ep__wal_buffered(w) &&
+        ep__wal_now(w) - w->last_flush_ms >= w->cfg.flush_interval_ms)
+        r = ep__wal_write_out(w);
+    if (r == EP_OK && w->cfg.segment_max_age_ms && ep__wal_should_rotate(w, 0)) r = ep__wal_rotate_locked(w);
+    ep__mutex_unlock(&w->mu);
+    return r;
+}
+
+EP_API ep_result ep_wal_rotate(ep_wal *w) {
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    ep__mutex_lock(&w->mu);
+    ep__wal_wait_io(w);
+    r = ep__wal_refuse(w);
+    if (r == EP_OK) r = ep__wal_rotate_locked(w);
+    ep__mutex_unlock(&w->mu);
+    return r;
+}
+
+/* ---- truncation and publish ----------------------------------------------------------------------- */
+
+/* A covered segment leaves: renamed into the pool (when there is room) or
+ * removed, and the directory synced before the next one goes. */
+static ep_result ep__wal_retire(ep_wal *w, uint64_t seg) {
+    char path[EP__WAL_PATH_MAX], to[EP__WAL_PATH_MAX];
+    ep_result r = ep__wal_path(w, seg, path);
+    if (r != EP_OK) return r;
+    if (w->npool < w->cfg.recycle_segments) {
+        if ((r = ep__wal_pool_path(w, seg, to)) != EP_OK) return r;
+        r = w->vfs->rename(w->vfs, path, to, &w->err);
+        if (r == EP_OK) w->pool[w->npool++] = seg;
+    } else {
+        r = w->vfs->remove(w->vfs, path, &w->err);
+        if (r == EP_ERR_NOT_FOUND) r = EP_OK;
+    }
+    if (r != EP_OK) return r;
+    /* One directory sync per segment: unsynced removals may survive a power
+     * loss in any subset, and a newer one without an older one is a hole. */
+    w->dir_dirty = 1;
+    return ep__wal_sync_dir(w);
+}
+
+static ep_result ep__wal_truncate_locked(ep_wal *w, uint64_t upto, size_t *removed) {
+    size_t k = 0;
+    ep_result r = EP_OK, s;
+    ep__wal_wait_io(w);
+    if ((r = ep__wal_refuse(w)) != EP_OK) return r;
+    /* Oldest first, never the current one: no hole can appear. */
+    while (k + 1 < w->nsegs) {
+        uint64_t last = w->segs[k + 1].first_id - 1;
+        if (last > upto) break;
+        if (w->cfg.observer.on_before_remove &&
+            !w->cfg.observer.on_before_remove(w->cfg.observer.user, w->segs[k].id, last))
+            break;
+        if ((r = ep__wal_retire(w, w->segs[k].id)) != EP_OK) break;
+        k++;
+    }
+    if (k) {
+        memmove(w->segs, w->segs + k, (w->nsegs - k) * sizeof *w->segs);
+        w->nsegs -= k;
+        w->stats.segments = w->nsegs;
+    }
+    s = ep__wal_sync_dir(w);
+    if (removed) *removed = k;
+    return r != EP_OK ? r : s;
+}
+
+EP_API ep_result ep_wal_truncate_prefix(ep_wal *w, uint64_t upto, size_t *removed) {
+    ep_result r;
+    if (removed) *removed = 0;
+    if (!w) return EP_ERR_INVALID_ARG;
+    ep__mutex_lock(&w->mu);
+    r = ep__wal_truncate_locked(w, upto, removed);
+    ep__mutex_unlock(&w->mu);
+    return r;
+}
+
+EP_API ep_result ep_wal_publish(ep_wal *w, const char *ckpt_path, uint64_t last_id, const void *state,
+                                size_t state_len, const void *marker, size_t marker_len,
+                                ep_wal_publish_result *out) {
+    ep_checkpoint_config cc;
+    ep_wal_publish_result res;
+    ep_result r;
+    if (!w || !ckpt_path || (state_len && !state) || (marker_len && !marker)) return EP_ERR_INVALID_ARG;
+    memset(&res, 0, sizeof res);
+    ep__mutex_lock(&w->mu);
+    ep__wal_wait_io(w);
+    r = ep__wal_refuse(w);
+    if (r == EP_OK && last_id > w->next_id - 1)
+        r = ep_error_set(&w->err, EP_ERR_INVALID_ARG, UINT64_MAX,
+                         "wal publish: checkpoint id %llu is past the last appended id %llu",
+                         (unsigned long long)last_id, (unsigned long long)(w->next_id - 1));
+    /* (0) the records the checkpoint covers are durable in the WAL first:
+     * a checkpoint must never claim records a power loss can take back. */
+    if (r == EP_OK) r = ep__wal_sync_to(w, last_id);
+    if (r == EP_OK) {
+        /* (1) the durable checkpoint: on failure nothing else happens. */
+        ep_checkpoint_config_init(&cc);
+        cc.vfs = w->vfs;
+        cc.alloc = w->alloc;
+        r = ep_checkpoint_write(&cc, ckpt_path, last_id, state, state_len, &w->err);
+    }
+    /* (2) the marker and (3) its sync: until they are durable nothing is removed. */
+    if (r == EP_OK) r = ep__wal_append_locked(w, marker ? marker : "", marker_len, NULL, 0, &res.marker_id, 0);
+    if (r == EP_OK) r = ep__wal_sync_to(w, res.marker_id);
+    /* (4) the covered segments, oldest first, and the directory. */
+    if (r == EP_OK) r = ep__wal_truncate_locked(w, last_id, &res.removed);
+    ep__mutex_unlock(&w->mu);
+    res.checkpoint_id = last_id;
+    if (out) *out = res;
+    return r;
+}
+
+/* ---- open and close ---------------------------------------------------------------------------------- */
+
+static void ep__wal_free(ep_wal *w) {
+    if (w->f) w->vfs->close(w->vfs, w->f, NULL);
+    if (w->lock) w->vfs->close(w->vfs, w->lock, NULL);
+    ep__ws_free(&w->ws);
+    ep_free(w->alloc, w->segs);
+    ep_free(w->alloc, w->pool);
+    ep__cond_destroy(&w->cv);
+    ep__mutex_destroy(&w->mu);
+    ep_free(w->alloc, w);
+}
+
+EP_API ep_result ep_wal_close(ep_wal *w) {
+    ep_result r = EP_OK, q;
+    if (!w) return EP_OK;
+    ep__mutex_lock(&w->mu);
+    ep__wal_wait_io(w);
+    if (ep__wal_refuse(w) != EP_OK) r = EP_ERR_POISONED; /* nothing more was written: say so */
+    else if (w->f) r = ep__wal_settle(w, 1);
+    if (w->f) {
+        q = w->vfs->close(w->vfs, w->f, r == EP_OK ? &w->err : NULL);
+        if (r == EP_OK) r = q;
+        w->f = NULL;
+    }
+    ep__mutex_unlock(&w->mu);
+    ep__wal_free(w);
+    return r;
+}
+
+EP_API const ep_error *ep_wal_error(const ep_wal *w) { return w ? &w->err : NULL; }
+
+EP_API void ep_wal_stats_get(ep_wal *w, ep_wal_stats *out) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (!w) return;
+    ep__mutex_lock(&w->mu);
+    *out = w->stats;
+    out->next_id = w->next_id;
+    out->last_id = w->next_id - 1;
+    out->flushed_id = w->flushed_id;
+    out->durable_id = w->durable_id;
+    out->first_segment = w->nsegs ? w->segs[0].id : 0;
+    out->segment_id = w->seg_id;
+    out->segments = w->nsegs;
+    out->segment_bytes = ep__ws_size(&w->ws);
+    ep__mutex_unlock(&w->mu);
+}
+
+/* Recycle files a crashed writer left: kept for the pool (up to its size) or removed. */
+typedef struct ep__wal_pool_scan {
+    ep_wal *w;
+    uint64_t extra[8];
+    size_t nextra;
+} ep__wal_pool_scan;
+
+static int ep__wal_pool_fn(void *ctx, const char *name) {
+    ep__wal_pool_scan *ps = (ep__wal_pool_scan *)ctx;
+    ep_wal *w = ps->w;
+    uint64_t id = 0;
+    size_t i, n = strlen(name);
+    if (n != 8 + 20 + 5 || memcmp(name, "recycle_", 8) != 0 || strcmp(name + 28, ".free") != 0) return 0;
+    for (i = 8; i < 28; i++) {
+        if (name[i] < '0' || name[i] > '9') return 0;
+        id = id * 10 + (uint64_t)(name[i] - '0');
+    }
+    if (w->npool < w->cfg.recycle_segments) w->pool[w->npool++] = id;
+    else if (ps->nextra < EP__COUNTOF(ps->extra)) ps->extra[ps->nextra++] = id;
+    return 0;
+}
+
+static ep_result ep__wal_adopt_pool(ep_wal *w) {
+    ep__wal_pool_scan ps;
+    ep_result r;
+    size_t i;
+    do {
+        ps.w = w;
+        ps.nextra = 0;
+        w->npool = 0;
+        r = w->vfs->list(w->vfs, w->dir, ep__wal_pool_fn, &ps, &w->err);
+        if (r != EP_OK) return r;
+        for (i = 0; i < ps.nextra; i++) {
+            char path[EP__WAL_PATH_MAX];
+            if ((r = ep__wal_pool_path(w, ps.extra[i], path)) != EP_OK) return r;
+            r = w->vfs->remove(w->vfs, path, &w->err);
+            if (r != EP_OK && r != EP_ERR_NOT_FOUND) return r;
+            w->dir_dirty = 1;
+        }
+    } while (ps.nextra == EP__COUNTOF(ps.extra));
+    return EP_OK;
+}
+
+/* The directory (and its missing parents, each entry synced) unless no_create. */
+static ep_result ep__wal_make_dir(ep_wal *w) {
+    ep_error e;
+    ep_result r = w->vfs->stat(w->vfs, w->dir, NULL, &e);
+    if (r == EP_OK) return EP_OK;
+    if (r != EP_ERR_NOT_FOUND || w->cfg.no_create) {
+        w->err = e;
+        return r;
+    }
+    return ep__stream_make_dirs(w->vfs, w->alloc, w->dir, &w->err);
+}
+
+/* Reads every segment header into w->segs and checks the chain. The final
+ * segment's header may be torn (a crash while creating it): *final_bad. */
+static ep_result ep__wal_load_chain(ep_wal *w, const ep__wal_list *list, int *final_bad) {
+    size_t i;
+    ep_result r;
+    *final_bad = 0;
+    for (i = 0; i < list->n; i++) {
+        char path[EP__WAL_PATH_MAX];
+        ep_wal_segment_header h;
+        uint64_t size = 0;
+        ep_error e;
+        if ((r = ep__wal_path(w, list->ids[i], path)) != EP_OK) return r;
+        if (i > 0 && list->ids[i] != list->ids[i - 1] + 1)
+            return ep_error_set(&w->err, EP_ERR_GAP, UINT64_MAX, "wal %s: segments %llu to %llu are missing", w->dir,
+                                (unsigned long long)(list->ids[i - 1] + 1), (unsigned long long)(list->ids[i] - 1));
+        r = ep__wal_read_header(w->vfs, path, list->ids[i], &h, &size, &e);
+        if (r != EP_OK) {
+            if (i + 1 == list->n && r != EP_ERR_IO && r != EP_ERR_NOMEM && r != EP_ERR_CORRUPT) {
+                *final_bad = 1; /* the scan decides: a torn create, or damage */
+                return EP_OK;
+            }
+            w->err = e;
+            return r;
+        }
+        if (i > 0 && h.first_id < w->segs[w->nsegs - 1].first_id)
+            return ep_error_set(&w->err, EP_ERR_CORRUPT, 16, "wal segment %s: first id %llu goes backwards", path,
+                                (unsigned long long)h.first_id);
+        if ((r = ep__wal_segs_push(w, list->ids[i], h.first_id)) != EP_OK) return r;
+    }
+    return EP_OK;
+}
+
+/* Scans the final segment with the tail rules, repairs it, opens it for appends. */
+static ep_result ep__wal_resume_final(ep_wal *w, uint64_t seg, int *gone) {
+    char path[EP__WAL_PATH_MAX];
+    ep__wal_reader rd;
+    ep__wal_scan sc;
+    ep_wal_segment_info si;
+    ep_result r;
+    *gone = 0;
+    if ((r = ep__wal_path(w, seg, path)) != EP_OK) return r;
+    memset(&sc, 0, sizeof sc);
+    sc.path = path;
+    sc.segment_id = seg;
+    sc.final = 1;
+    sc.mode = EP_WAL_BEST_EFFORT;
+    sc.repair = w->cfg.repair_tail;
+    sc.max_record = w->cfg.max_record;
+    ep__wal_reader_init(&rd, w->vfs, w->alloc, 0, w->cfg.max_record);
+    r = ep__wal_scan_segment(&rd, &sc, &si, NULL, NULL, &w->err);
+    ep__wal_reader_free(&rd);
+    if (r != EP_OK) return r; /* damage: refuse, and leave the file as it is */
+    if (si.end == EP_WAL_SEG_SHORT) {
+        /* A torn create: the segment never held an acknowledged record. */
+        r = w->vfs->remove(w->vfs, path, &w->err);
+        if (r == EP_OK) r = w->vfs->sync_dir(w->vfs, w->dir, &w->err);
+        w->stats.repaired_bytes += si.file_bytes;
+        *gone = 1;
+        return r;
+    }
+    r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE, &w->f, &w->err);
+    if (r != EP_OK) return r;
+    w->seg_id = seg;
+    ep__ws_retarget(&w->ws, w->f, si.valid_bytes);
+    w->reserved = si.file_bytes;
+    if (si.end == EP_WAL_SEG_TORN) {
+        /* Repair in place: cut the torn frame off (no copy). */
+        r = w->vfs->truncate(w->vfs, w->f, si.valid_bytes, &w->err);
+        if (r != EP_OK) return r;
+        w->reserved = si.valid_bytes;
+        w->stats.repaired_bytes += si.file_bytes - si.valid_bytes;
+    }
+    /* What the last process flushed may sit in the page cache only: sync it
+     * so that everything found here counts as durable. */
+    r = ep__ws_sync(&w->ws);
+    w->stats.syncs++;
+    if (r != EP_OK) return r;
+    w->next_id = si.last_id + 1;
+    w->flushed_id = w->durable_id = si.last_id;
+    w->seg_created_ms = ep__wal_now(w);
+    return EP_OK;
+}
+
+static ep_result ep__wal_open_dir(ep_wal *w) {
+    ep__wal_list list;
+    int final_bad = 0, gone = 0;
+    ep_result r = ep__wal_make_dir(w);
+    if (r != EP_OK) return r;
+    if ((r = ep_vfs_lock_dir(w->vfs, w->dir, EP_WAL_LOCK_NAME, &w->lock, &w->err)) != EP_OK) return r;
+    if (w->cfg.recycle_segments) {
+        size_t bytes;
+        if (!ep__mul_size(w->cfg.recycle_segments, sizeof *w->pool, &bytes) ||
+            !(w->pool = (uint64_t *)ep_malloc(w->alloc, bytes)))
+            return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "wal: out of memory for the pool");
+    }
+    if ((r = ep__wal_adopt_pool(w)) != EP_OK) return r;
+    if ((r = ep__wal_list_dir(w->vfs, w->alloc, w->dir, &list, &w->err)) != EP_OK) return r;
+    r = ep__wal_load_chain(w, &list, &final_bad);
+    if (r == EP_OK && list.n > 0) {
+        uint64_t seg = list.ids[list.n - 1];
+        r = ep__wal_resume_final(w, seg, &gone);
+        if (r == EP_OK && gone) {
+            if (!final_bad && w->nsegs) w->nsegs--; /* its header was whole, but it is gone now */
+            if (w->nsegs > 0) {
+                /* The one before is final now (sealed: synced when it was). */
+                r = ep__wal_resume_final(w, w->segs[w->nsegs - 1].id, &gone);
+                if (r == EP_OK && gone)
+                    r = ep_error_set(&w->err, EP_ERR_CORRUPT, 0, "wal %s: two torn segments", w->dir);
+            } else if (seg == 1) {
+                w->next_id = w->cfg.first_id;
+                r = ep__wal_create_segment(w, 1, w->cfg.first_id);
+                if (r == EP_OK) r = ep__wal_settle(w, 0);
+            } else {
+                r = ep_error_set(&w->err, EP_ERR_CORRUPT, 0,
+                                 "wal %s: the only segment (%llu) has a torn header; its first id is unknown",
+                                 w->dir, (unsigned long long)seg);
+            }
+        }
+    } else if (r == EP_OK) {
+        w->next_id = w->cfg.first_id;
+        r = ep__wal_create_segment(w, 1, w->cfg.first_id);
+        if (r == EP_OK) r = ep__wal_settle(w, 0);
+    }
+    ep__wal_list_free(&list);
+    if (r == EP_OK) r = ep__wal_sync_dir(w);
+    w->stats.segments = w->nsegs;
+    w->last_flush_ms = ep__wal_now(w);
+    return r;
+}
+
+EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal **out, ep_error *err) {
+    ep_wal_config c;
+    const ep_allocator *alloc;
+    ep_wal *w;
+    ep_result r;
+    if (!dir || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "wal open: missing argument");
+    *out = NULL;
+    ep_wal_config_init(&c);
+    if (cfg) c = *cfg;
+    if (strlen(dir) + 48 >= EP__WAL_PATH_MAX)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "wal open: directory path too long");
+    if (c.segment_bytes < EP__WAL_MIN_SEGMENT) c.segment_bytes = EP__WAL_MIN_SEGMENT;
+    if (c.max_record == 0 || c.max_record > EP_WAL_MAX_RECORD) c.max_record = EP_WAL_MAX_RECORD;
+    if (c.first_id == 0) c.first_id = 1;
+    if (c.flush_every_bytes == 0) c.flush_every_bytes = 1;
+    alloc = c.alloc ? c.alloc : ep_allocator_default();
+    w = (ep_wal *)ep_malloc(alloc, sizeof *w);
+    if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "wal open: out of memory");
+    memset(w, 0, sizeof *w);
+    w->cfg = c;
+    w->alloc = alloc;
+    ep__ws_init(&w->ws, NULL, NULL, alloc, 0, &w->err);
+    memcpy(w->dir, dir, strlen(dir) + 1);
+    if (ep__mutex_init(&w->mu) != EP_OK) {
+        ep_free(alloc, w);
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "wal open: no mutex");
+    }
+    if (ep__cond_init(&w->cv) != EP_OK) {
+        ep__mutex_destroy(&w->mu);
+        ep_free(alloc, w);
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "wal open: no condition variable");
+    }
+    if (ep__vfs_pick(c.vfs, &w->os_vfs, &w->vfs) != EP_OK) {
+        ep__wal_free(w);
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "wal open: no OS file system in this build");
+    }
+    w->ws.vfs = w->vfs;
+    /* buffer_bytes 0 (write each frame at once) is a one-byte threshold to the stream. */
+    r = ep__ws_config(&w->ws, c.buffer_bytes ? c.buffer_bytes : 1, EP_FSYNC_NO, c.clock_ms, c.clock_user);
+    if (r != EP_OK) r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "wal open: out of memory for the buffer");
+    if (r == EP_OK) r = ep__wal_open_dir(w);
+    if (r != EP_OK) {
+        if (err) *err = w->err;
+        if (err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "wal open %s: %s", dir, ep_result_str(r));
+        ep__wal_free(w);
+        return r;
+    }
+    *out = w;
+    return EP_OK;
+}
+
+#endif /* EP_NO_WAL */
+/* ---- end src/file/wal.c ---- */
+
+/* ---- begin src/file/recordlog.c ---- */
+/* recordlog: the single-file record log (recordlog.h), on the stream core. */
+
+#ifndef EP_NO_WAL
+
+#define EP__RLOG_DEFAULT_BUFFER (64u * 1024u)
+
+struct ep_recordlog {
+    ep_recordlog_config cfg;
+    ep_vfs os_vfs;
+    ep_vfs *vfs;
+    const ep_allocator *alloc;
+    ep_file *f;
+    ep__wstream ws;
+    uint64_t count;
+    ep_recordlog_info opened;
+    ep_error err;
+};
+
+EP_API void ep_recordlog_config_init(ep_recordlog_config *cfg) {
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->buffer_bytes = EP__RLOG_DEFAULT_BUFFER;
+    cfg->flush = EP_WAL_FLUSH_MANUAL;
+    cfg->flush_every_bytes = EP__RLOG_DEFAULT_BUFFER;
+}
+
+static uint32_t ep__rlog_cap(const ep_recordlog_config *c) {
+    return c->max_record && c->max_record < EP_RECORDLOG_MAX_RECORD ? c->max_record : EP_RECORDLOG_MAX_RECORD;
+}
+
+/* Does a frame with a valid CRC start anywhere in [from, EOF)? */
+static ep_result ep__rlog_valid_after(ep_vfs *vfs, ep_file *f, const ep_allocator *alloc, uint64_t from,
+                                      uint32_t cap, int *found, ep_error *err) {
+    ep__rstream s;
+    ep_result r = ep__rs_init(&s, vfs, f, alloc, from, 0, (size_t)cap + EP_RECORDLOG_FRAME_HEADER_SIZE, err);
+    *found = 0;
+    while (r == EP_OK && ep__rs_left(&s) >= EP_RECORDLOG_FRAME_HEADER_SIZE) {
+        uint32_t plen;
+        if ((r = ep__rs_fill(&s, EP_RECORDLOG_FRAME_HEADER_SIZE)) != EP_OK) break;
+        plen = ep_load_u32le(ep__rs_ptr(&s));
+        if (plen <= cap && (uint64_t)plen <= ep__rs_left(&s) - EP_RECORDLOG_FRAME_HEADER_SIZE) {
+            size_t need = EP_RECORDLOG_FRAME_HEADER_SIZE + (size_t)plen;
+            if ((r = ep__rs_fill(&s, need)) != EP_OK) break;
+            if (ep_recordlog_frame_decode(ep__rs_ptr(&s), need, cap, NULL, NULL, NULL) == EP_OK) {
+                *found = 1;
+                break;
+            }
+        }
+        ep__rs_skip(&s, 1);
+    }
+    ep__rs_free(&s);
+    return r;
+}
+
+/* The one scan: every record through fn (may be NULL), the end classified. */
+static ep_result ep__rlog_scan(ep_vfs *vfs, ep_file *f, const ep_allocator *alloc, const ep_recordlog_config *c,
+                               int best, int repair, const char *path, ep_wal_record_fn fn, void *user,
+                               ep_recordlog_info *info, ep_error *err) {
+    ep__rstream s;
+    uint32_t cap = ep__rlog_cap(c);
+    ep_result r;
+    memset(info, 0, sizeof *info);
+    r = ep__rs_init(&s, vfs, f, alloc, 0, 0, (size_t)cap + EP_RECORDLOG_FRAME_HEADER_SIZE, err);
+    if (r != EP_OK) return r;
+    info->file_bytes = ep__rs_left(&s);
+    if (info->file_bytes < EP_RECORDLOG_HEADER_SIZE) {
+        ep__rs_free(&s);
+        if (best || repair) {
+            info->end = EP_WAL_SEG_SHORT;
+            return EP_OK;
+        }
+        return ep_error_set(err, EP_ERR_EOF, 0, "record log %s: shorter than its header", path);
+    }
+    if ((r = ep__rs_fill(&s, EP_RECORDLOG_HEADER_SIZE)) == EP_OK &&
+        (r = ep_recordlog_header_decode(ep__rs_ptr(&s), EP_RECORDLOG_HEADER_SIZE)) != EP_OK)
+        ep_error_set(err, r, 0, "record log %s: bad header (%s)", path, ep_result_str(r));
+    if (r != EP_OK) {
+        ep__rs_free(&s);
+        return r;
+    }
+    ep__rs_skip(&s, EP_RECORDLOG_HEADER_SIZE);
+    info->valid_bytes = EP_RECORDLOG_HEADER_SIZE;
+    while (ep__rs_left(&s) > 0) {
+        uint64_t pos = ep__rs_offset(&s), left = ep__rs_left(&s);
+        size_t need = EP_RECORDLOG_FRAME_HEADER_SIZE, got;
+        ep_bytes payload;
+        int found = 0;
+        got = left < (uint64_t)need ? (size_t)left : need;
+        if ((r = ep__rs_fill(&s, got)) != EP_OK) break;
+        r = ep_recordlog_frame_decode(ep__rs_ptr(&s), got, cap, &payload, &need, &need);
+        if (r == EP_ERR_EOF && got == EP_RECORDLOG_FRAME_HEADER_SIZE) {
+            got = left < (uint64_t)need ? (size_t)left : need;
+            if ((r = ep__rs_fill(&s, got)) != EP_OK) break;
+            r = ep_recordlog_frame_decode(ep__rs_ptr(&s), got, cap, &payload, &need, &need);
+        }
+        if (r != EP_OK) {
+            ep_result code = r;
+            int cut_short = code == EP_ERR_EOF;
+            if (cut_short || repair) r = ep__rlog_valid_after(vfs, f, alloc, pos + 1, cap, &found, err);
+            else r = EP_OK;
+            if (r != EP_OK) break;
+            if ((cut_short && !found && (best || repair)) || (repair && !found)) {
+                info->end = EP_WAL_SEG_TORN;
+                break;
+            }
+            r = ep_error_set(err, cut_short && !found ? EP_ERR_EOF : code == EP_ERR_EOF ? EP_ERR_CORRUPT : code, pos,
+                             "record log %s: %s at offset %llu (record %llu)", path,
+                             cut_short ? (found ? "record cut short, valid records follow" : "torn last record")
+                                       : code == EP_ERR_CHECKSUM ? "CRC mismatch" : "length over the cap",
+                             (unsigned long long)pos, (unsigned long long)(info->records + 1));
+            if (err) err->index = info->records + 1;
+            ep__rs_free(&s);
+            return r;
+        }
+        info->records++;
+        if (fn) {
+            r = fn(user, info->records, payload.data, payload.len);
+            if (r == EP_END) {
+                r = EP_OK;
+                break;
+            }
+            if (r != EP_OK) break;
+        }
+        ep__rs_skip(&s, need);
+        info->valid_bytes = pos + need;
+    }
+    if (r == EP_OK && info->end != EP_WAL_SEG_TORN) info->end = EP_WAL_SEG_CLEAN;
+    ep__rs_free(&s);
+    return r;
+}
+
+EP_API ep_result ep_recordlog_read(const char *path, const ep_recordlog_config *cfg, ep_wal_record_fn fn, void *user,
+                                   ep_recordlog_info *info, ep_error *err) {
+    ep_recordlog_config c;
+    ep_recordlog_info dummy;
+    ep_vfs os, *vfs = NULL;
+    ep_file *f = NULL;
+    ep_result r;
+    if (!path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "record log read: no path");
+    ep_recordlog_config_init(&c);
+    if (cfg) c = *cfg;
+    if (!info) info = &dummy;
+    if (ep__vfs_pick(c.vfs, &os, &vfs) != EP_OK)
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "record log: no OS file system in this build");
+    if ((r = vfs->open(vfs, path, EP_OPEN_READ, &f, err)) != EP_OK) return r;
+    r = ep__rlog_scan(vfs, f, c.alloc, &c, c.mode == EP_WAL_BEST_EFFORT, 0, path, fn, user, info, err);
+    vfs->close(vfs, f, NULL);
+    return r;
+}
+
+/* ---- writer ----------------------------------------------------------------- */
+
+static void ep__rlog_free(ep_recordlog *l) {
+    if (l->f) l->vfs->close(l->vfs, l->f, NULL);
+    ep__ws_free(&l->ws);
+    ep_free(l->alloc, l);
+}
+
+static ep_result ep__rlog_start(ep_recordlog *l, const char *path) {
+    ep_recordlog_info info;
+    uint64_t size = 0;
+    ep_result r = l->vfs->open(l->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &l->f, &l->err);
+    if (r != EP_OK) return r;
+    if ((r = ep__stream_lock(l->vfs, l->f, "record log", path, &l->err)) != EP_OK) return r;
+    if ((r = l->vfs->size(l->vfs, l->f, &size, &l->err)) != EP_OK) return r;
+    if (size > 0) {
+        r = ep__rlog_scan(l->vfs, l->f, l->alloc, &l->cfg, 1, l->cfg.repair_tail, path, NULL, NULL, &info, &l->err);
+        if (r != EP_OK) return r; /* damage: refuse, the file as it was */
+    } else {
+        memset(&info, 0, sizeof info);
+        info.end = EP_WAL_SEG_SHORT;
+    }
+    l->opened = info;
+    l->count = info.records;
+    if (info.end == EP_WAL_SEG_SHORT) {
+        /* New, or a torn create: a fresh header, synced with its directory entry. */
+        uint8_t h[EP_RECORDLOG_HEADER_SIZE];
+        char dir[1024];
+        ep_recordlog_header_encode(h);
+        if ((r = l->vfs->truncate(l->vfs, l->f, 0, &l->err)) != EP_OK) return r;
+        if ((r = l->vfs->write(l->vfs, l->f, 0, h, sizeof h, &l->err)) != EP_OK) return r;
+        ep__ws_retarget(&l->ws, l->f, EP_RECORDLOG_HEADER_SIZE);
+        if ((r = ep__ws_sync(&l->ws)) != EP_OK) return r;
+        if (ep_path_dirname(dir, sizeof dir, path) == EP_OK) r = l->vfs->sync_dir(l->vfs, dir, &l->err);
+        return r;
+    }
+    if (info.end == EP_WAL_SEG_TORN &&
+        (r = l->vfs->truncate(l->vfs, l->f, info.valid_bytes, &l->err)) != EP_OK) /* in place, no copy */
+        return r;
+    ep__ws_retarget(&l->ws, l->f, info.valid_bytes);
+    return ep__ws_sync(&l->ws);
+}
+
+EP_API ep_result ep_recordlog_open(const char *path, const ep_recordlog_config *cfg, ep_recordlog **out,
+                                   ep_error *err) {
+    ep_recordlog_config c;
+    const ep_allocator *alloc;
+    ep_recordlog *l;
+    ep_result r;
+    if (!path || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "record log open: missing argument");
+    *out = NULL;
+    ep_recordlog_config_init(&c);
+    if (cfg) c = *cfg;
+    if (c.flush_every_bytes == 0) c.flush_every_bytes = 1;
+    alloc = c.alloc ? c.alloc : ep_allocator_default();
+    if (!(l = (ep_recordlog *)ep_malloc(alloc, sizeof *l)))
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "record log open: out of memory");
+    memset(l, 0, sizeof *l);
+    l->cfg = c;
+    l->alloc = alloc;
+    ep__ws_init(&l->ws, NULL, NULL, alloc, 0, &l->err);
+    if (ep__vfs_pick(c.vfs, &l->os_vfs, &l->vfs) != EP_OK) {
+        ep__rlog_free(l);
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "record log: no OS file system in this build");
+    }
+    l->ws.vfs = l->vfs;
+    r = ep__ws_config(&l->ws, c.buffer_bytes ? c.buffer_bytes : 1, EP_FSYNC_NO, NULL, NULL);
+    if (r == EP_OK) r = ep__rlog_start(l, path);
+    if (r != EP_OK) {
+        if (err) *err = l->err;
+        ep__rlog_free(l);
+        return r;
+    }
+    *out = l;
+    return EP_OK;
+}
+
+EP_API ep_result ep_recordlog_append(ep_recordlog *l, const void *data, size_t len, uint64_t *index) {
+    ep_result r;
+    int go;
+    if (!l || (len && !data)) return EP_ERR_INVALID_ARG;
+    if ((r = ep__ws_usable(&l->ws)) != EP_OK) return r;
+    if (len > ep__rlog_cap(&l->cfg))
+        return ep_error_set(&l->err, EP_ERR_LIMIT, UINT64_MAX, "record log append: %llu bytes pass the cap",
+                            (unsigned long long)len);
+    ep__ws_mark(&l->ws);
+    if ((r = ep_recordlog_frame_encode(ep__ws_buf(&l->ws), data, len)) != EP_OK) {
+        ep_error_set(&l->err, r, UINT64_MAX, "record log append: %s", ep_result_str(r));
+        return ep__ws_rewind(&l->ws, r);
+    }
+    ep__ws_records(&l->ws, 1);
+    l->count++;
+    if (index) *index = l->count;
+    go = l->cfg.flush == EP_WAL_FLUSH_EVERY_APPEND ||
+         (l->cfg.flush == EP_WAL_FLUSH_EVERY_N && (uint64_t)l->ws.buf.len >= l->cfg.flush_every_bytes) ||
+         l->ws.buf.len >= l->ws.buffer_size;
+    /* A failed write poisons, as in the WAL: reopening repairs the tail. */
+    if (go && (r = ep__ws_flush(&l->ws)) != EP_OK) return ep__ws_poison(&l->ws, r);
+    return EP_OK;
+}
+
+EP_API ep_result ep_recordlog_flush(ep_recordlog *l) {
+    ep_result r;
+    if (!l) return EP_ERR_INVALID_ARG;
+    if ((r = ep__ws_flush(&l->ws)) != EP_OK && r != EP_ERR_POISONED) ep__ws_poison(&l->ws, r);
+    return r;
+}
+
+EP_API ep_result ep_recordlog_sync(ep_recordlog *l) {
+    ep_result r;
+    if (!l) return EP_ERR_INVALID_ARG;
+    if ((r = ep__ws_sync(&l->ws)) != EP_OK && r != EP_ERR_POISONED) ep__ws_poison(&l->ws, r);
+    return r;
+}
+
+EP_API ep_result ep_recordlog_close(ep_recordlog *l) {
+    ep_result r;
+    if (!l) return EP_OK;
+    r = ep__ws_sync(&l->ws);
+    if (r == EP_OK) {
+        r = l->vfs->close(l->vfs, l->f, &l->err);
+        l->f = NULL;
+    }
+    ep__rlog_free(l);
+    return r;
+}
+
+EP_API const ep_error *ep_recordlog_error(const ep_recordlog *l) { return l ? &l->err : NULL; }
+
+EP_API void ep_recordlog_info_get(const ep_recordlog *l, ep_recordlog_info *out) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (!l) return;
+    *out = l->opened;
+    out->records = l->count;
+    out->valid_bytes = ep__ws_size(&l->ws);
+}
+
+#endif /* EP_NO_WAL */
+/* ---- end src/file/recordlog.c ---- */
+
+/* ---- begin src/file/probe.c ---- */
+/* probe: tells a file's kind by its first bytes and a directory's by the
+ * names in it. Two small tables of detectors; each family (ember, WAL,
+ * Redis) adds its lines there. */
+
+/* ---- files: by the first bytes ------------------------------------------ */
+
+/* Fills out and returns 1 if the head is this detector's kind. */
+typedef int (*ep__probe_file_fn)(const uint8_t *h, size_t n, ep_probe_info *out);
+
+static int ep__probe_ember_aof(const uint8_t *h, size_t n, ep_probe_info *out) {
+    if (n < 4 || memcmp(h, "EAOF", 4) != 0) return 0;
+    out->kind = EP_PROBE_EMBER_AOF;
+    if (n >= 5) { /* EP_AOF_HEADER_SIZE: magic + version */
+        out->version = h[4];
+        out->header_ok = h[4] >= 1 && h[4] <= 3;
+        out->encrypted = out->header_ok && h[4] == 3;
+    }
+    return 1;
+}
+
+static int ep__probe_ember_snapshot(const uint8_t *h, size_t n, ep_probe_info *out) {
+    if (n < 4 || memcmp(h, "ESNP", 4) != 0) return 0;
+    out->kind = EP_PROBE_EMBER_SNAPSHOT;
+    if (n >= 5) out->version = h[4];
+    if (n >= 11) { /* EP_SNAPSHOT_HEADER_SIZE: magic, version, shard u16, count u32 */
+        out->shard_id = ep_load_u16le(h + 5);
+        out->entry_count = ep_load_u32le(h + 7);
+        out->header_ok = h[4] >= 1 && h[4] <= 3;
+        out->encrypted = out->header_ok && h[4] == 3;
+    }
+    return 1;
+}
+
+static const ep__probe_file_fn ep__probe_file_detectors[] = {
+    ep__probe_ember_aof,
+    ep__probe_ember_snapshot,
+    /* WAL: segment, checkpoint, record log.  Redis: RDB, RESP AOF. */
+};
+
+EP_API ep_result ep_probe_bytes(const uint8_t *head, size_t n, uint64_t size, ep_probe_info *out) {
+    size_t i;
+    if (!out || (!head && n)) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    out->size = size;
+    out->head_len = EP__MIN(n, (size_t)EP_PROBE_HEAD_SIZE);
+    if (out->head_len) memcpy(out->head, head, out->head_len);
+    out->kind = size == 0 && n == 0 ? EP_PROBE_EMPTY : EP_PROBE_UNKNOWN;
+    for (i = 0; i < EP__COUNTOF(ep__probe_file_detectors); i++)
+        if (ep__probe_file_detectors[i](out->head, out->head_len, out)) break;
+    return EP_OK;
+}
+
+/* ---- directories: by the names inside ------------------------------------ */
+
+EP_API int ep_probe_shard_name(const char *name, const char *ext, uint16_t *id) {
+    const char *p;
+    uint32_t v = 0;
+    size_t digits = 0;
+    if (!name || !ext || strncmp(name, "shard-", 6) != 0) return 0;
+    for (p = name + 6; *p >= '0' && *p <= '9'; p++, digits++) {
+        v = v * 10u + (uint32_t)(*p - '0');
+        if (v > 0xffffu) return 0;
+    }
+    if (digits == 0 || (digits > 1 && name[6] == '0')) return 0;
+    if (*p != '.' || strcmp(p + 1, ext) != 0) return 0;
+    if (id) *id = (uint16_t)v;
+    return 1;
+}
+
+typedef struct ep__probe_dir_scan {
+    ep_probe_info *out;
+    uint8_t seen[65536 / 8]; /* shard ids with a file */
+} ep__probe_dir_scan;
+
+/* Looks at one name; returns 1 if it belongs to this detector's kind. */
+typedef int (*ep__probe_name_fn)(ep__probe_dir_scan *s, const char *name);
+
+static int ep__probe_ember_name(ep__probe_dir_scan *s, const char *name) {
+    uint16_t id;
+    unsigned bit;
+    if (!ep_probe_shard_name(name, "snap", &id) && !ep_probe_shard_name(name, "aof", &id)) return 0;
+    bit = 1u << (id & 7u);
+    if (!(s->seen[id >> 3] & bit)) {
+        s->seen[id >> 3] = (uint8_t)(s->seen[id >> 3] | bit);
+        if (s->out->shard_count == 0 || id < s->out->shard_id) s->out->shard_id = id;
+        s->out->shard_count++;
+    }
+    if (s->out->kind == EP_PROBE_DIR) s->out->kind = EP_PROBE_EMBER_DIR;
+    return 1;
+}
+
+static const ep__probe_name_fn ep__probe_name_detectors[] = {
+    ep__probe_ember_name,
+    /* WAL: segments and checkpoints.  Redis: appendonlydir manifest. */
+};
+
+static int ep__probe_dir_entry(void *ctx, const char *name) {
+    ep__probe_dir_scan *s = (ep__probe_dir_scan *)ctx;
+    size_t i;
+    for (i = 0; i < EP__COUNTOF(ep__probe_name_detectors); i++)
+        if (ep__probe_name_detectors[i](s, name)) break;
+    return 0;
+}
+
+/* ---- a path ------------------------------------------------------------- */
+
+static ep_result ep__probe_file(ep_vfs *vfs, const char *path, ep_probe_info *out, ep_error *err) {
+    ep_file *f = NULL;
+    uint8_t head[EP_PROBE_HEAD_SIZE];
+    uint64_t size = 0;
+    size_t got = 0;
+    ep_result r = vfs->open(vfs, path, EP_OPEN_READ, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->size(vfs, f, &size, err);
+    if (r == EP_OK) r = vfs->read(vfs, f, 0, head, sizeof head, &got, err); /* short only at EOF */
+    if (r != EP_OK) {
+        (void)vfs->close(vfs, f, NULL);
+        return r;
+    }
+    r = vfs->close(vfs, f, err);
+    if (r != EP_OK) return r;
+    return ep_probe_bytes(head, got, size, out);
+}
+
+EP_API ep_result ep_probe_path(ep_vfs *vfs, const char *path, ep_probe_info *out, ep_error *err) {
+    ep_vfs os;
+    ep__probe_dir_scan scan; /* 8 KiB of shard bits on the stack: no allocation, no global */
+    ep_result r;
+    if (!path || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "probe: missing argument");
+    memset(out, 0, sizeof *out);
+    if (!vfs) {
+        r = ep_vfs_os_init(&os);
+        if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "probe %s: no OS file system", path);
+        vfs = &os;
+    }
+    memset(&scan, 0, sizeof scan);
+    scan.out = out;
+    out->kind = EP_PROBE_DIR;
+    out->is_dir = 1;
+    if (vfs->list(vfs, path, ep__probe_dir_entry, &scan, NULL) == EP_OK) return EP_OK;
+    memset(out, 0, sizeof *out);
+    return ep__probe_file(vfs, path, out, err);
+}
+
+EP_API const char *ep_probe_kind_name(ep_probe_kind kind) {
+    switch (kind) {
+    case EP_PROBE_UNKNOWN: return "unknown";
+    case EP_PROBE_EMPTY: return "empty";
+    case EP_PROBE_DIR: return "dir";
+    case EP_PROBE_EMBER_AOF: return "ember_aof";
+    case EP_PROBE_EMBER_SNAPSHOT: return "ember_snapshot";
+    case EP_PROBE_EMBER_DIR: return "ember_dir";
+    case EP_PROBE_WAL_SEGMENT: return "wal_segment";
+    case EP_PROBE_WAL_CHECKPOINT: return "wal_checkpoint";
+    case EP_PROBE_RECORD_LOG: return "record_log";
+    case EP_PROBE_WAL_DIR: return "wal_dir";
+    case EP_PROBE_REDIS_RDB: return "redis_rdb";
+    case EP_PROBE_REDIS_AOF: return "redis_aof";
+    case EP_PROBE_REDIS_AOF_DIR: return "redis_aof_dir";
+    }
+    return "unknown";
+}
+/* ---- end src/file/probe.c ---- */
+
+/* ---- begin src/file/repair.c ---- */
+/* repair: scan with the AOF reader (salvaging past damage to learn what
+ * follows it), decide, then back up and rewrite through tmp + rename. */
+
+#define EP__REPAIR_COPY_BUF (256u * 1024u)
+
+typedef struct ep__run {
+    uint64_t start, end;
+} ep__run;
+
+typedef struct ep__repair {
+    ep_vfs *vfs;
+    const ep_aof_repair_config *cfg;
+    ep_aof_repair_report *rep;
+    ep__run *runs; /* intact stretches of records; runs[0] is the one before the first damage */
+    size_t nruns, cap;
+    int first_torn; /* the first damaged region is a torn tail */
+    ep_error *err;
+} ep__repair;
+
+EP_API void ep_aof_repair_config_init(ep_aof_repair_config *cfg) { memset(cfg, 0, sizeof *cfg); }
+
+EP_API const char *ep_aof_repair_action_name(ep_aof_repair_action a) {
+    switch (a) {
+    case EP_REPAIR_NOTHING: return "nothing";
+    case EP_REPAIR_TRIM: return "trim";
+    case EP_REPAIR_SALVAGE: return "salvage";
+    case EP_REPAIR_REFUSED: return "refused";
+    }
+    return "unknown";
+}
+
+static ep_result ep__repair_add_run(ep__repair *s, uint64_t start, uint64_t end) {
+    if (s->nruns == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 8, bytes;
+        ep__run *p;
+        if (!ep__mul_size(ncap, sizeof *p, &bytes)) return EP_ERR_NOMEM;
+        p = (ep__run *)ep_realloc(s->cfg->alloc, s->runs, bytes);
+        if (!p) return ep_error_set(s->err, EP_ERR_NOMEM, UINT64_MAX, "repair: out of memory");
+        s->runs = p;
+        s->cap = ncap;
+    }
+    s->runs[s->nruns].start = start;
+    s->runs[s->nruns].end = end;
+    s->nruns++;
+    return EP_OK;
+}
+
+static void ep__repair_region(ep__repair *s, const ep_aof_repair_region *reg) {
+    ep_aof_repair_report *rep = s->rep;
+    if (rep->regions == 0) {
+        rep->first_damage = reg->error;
+        s->first_torn = reg->torn;
+    }
+    rep->regions++;
+    rep->damaged_bytes += reg->bytes;
+    if (s->cfg->on_region) s->cfg->on_region(s->cfg->user, reg);
+}
+
+/* Reads every record, past damage too; fills runs and the counts. */
+static ep_result ep__repair_scan(ep__repair *s, const char *path) {
+    ep_aof_reader_config rc;
+    ep_aof_reader *r = NULL;
+    ep_aof_status st;
+    ep_aof_record rec;
+    ep_aof_repair_report *rep = s->rep;
+    ep_aof_repair_region reg;
+    uint64_t run_start = EP_AOF_HEADER_SIZE, before, resume;
+    ep_result res;
+    ep_aof_reader_config_init(&rc);
+    rc.vfs = s->vfs;
+    rc.alloc = s->cfg->alloc;
+    rc.key = s->cfg->key;
+    res = ep_aof_reader_open(path, &rc, &r, s->err);
+    if (res != EP_OK) return res;
+    rep->good_offset = EP_AOF_HEADER_SIZE;
+    for (;;) {
+        ep_aof_reader_status(r, &st);
+        before = st.good_offset;
+        res = ep_aof_reader_next(r, &rec);
+        if (res == EP_OK) {
+            ep_aof_reader_status(r, &st);
+            if (rep->regions == 0) {
+                rep->records_before++;
+                rep->good_offset = st.good_offset;
+            } else {
+                rep->records_after++;
+                rep->bytes_after += st.good_offset - before;
+            }
+            if (s->cfg->on_progress && (st.records & 1023u) == 0)
+                s->cfg->on_progress(s->cfg->user, st.good_offset, rep->file_size);
+            continue;
+        }
+        ep_aof_reader_status(r, &st);
+        rep->version = st.version;
+        if (res == EP_END) {
+            if ((res = ep__repair_add_run(s, run_start, st.good_offset)) != EP_OK) break;
+            if (st.end == EP_AOF_END_TORN) {
+                memset(&reg, 0, sizeof reg);
+                reg.offset = st.good_offset;
+                reg.bytes = st.tail_bytes;
+                reg.index = st.records;
+                reg.torn = 1;
+                ep_error_set(&reg.error, EP_ERR_EOF, st.good_offset,
+                             "the last record is cut short (%llu bytes)",
+                             (unsigned long long)st.tail_bytes);
+                reg.error.index = st.records;
+                ep__repair_region(s, &reg);
+            }
+            res = EP_OK;
+            break;
+        }
+        /* damage at st.good_offset: the run so far ends there */
+        memset(&reg, 0, sizeof reg);
+        reg.offset = st.good_offset;
+        reg.index = st.records;
+        reg.error = *ep_aof_reader_error(r);
+        if ((res = ep__repair_add_run(s, run_start, st.good_offset)) != EP_OK) break;
+        res = ep_aof_reader_skip_damage(r, &resume);
+        if (res != EP_OK && res != EP_END) {
+            ep_error_set(s->err, res, reg.offset, "repair: reading past the damage at %llu: %s",
+                         (unsigned long long)reg.offset, ep_result_str(res));
+            break;
+        }
+        reg.bytes = resume - reg.offset;
+        ep__repair_region(s, &reg);
+        if (res == EP_END) {
+            res = EP_OK;
+            break;
+        }
+        run_start = resume;
+    }
+    ep_aof_reader_close(r);
+    return res;
+}
+
+/* The header and runs [0, keep) of src into `to`, synced. */
+static ep_result ep__repair_write(ep__repair *s, ep_file *src, const char *to, size_t keep) {
+    ep_file *dst = NULL;
+    uint64_t at = 0;
+    size_t i;
+    uint8_t *buf = (uint8_t *)ep_malloc(s->cfg->alloc, EP__REPAIR_COPY_BUF);
+    ep_result r;
+    if (!buf) return ep_error_set(s->err, EP_ERR_NOMEM, UINT64_MAX, "repair: out of memory");
+    r = s->vfs->open(s->vfs, to, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &dst, s->err);
+    if (r == EP_OK) {
+        r = ep_vfs_copy_range(s->vfs, src, 0, dst, 0, EP_AOF_HEADER_SIZE, buf, EP__REPAIR_COPY_BUF, s->err);
+        at = EP_AOF_HEADER_SIZE;
+        for (i = 0; r == EP_OK && i < keep; i++) {
+            uint64_t n = s->runs[i].end - s->runs[i].start;
+            r = ep_vfs_copy_range(s->vfs, src, s->runs[i].start, dst, at, n, buf, EP__REPAIR_COPY_BUF, s->err);
+            at += n;
+        }
+        if (r == EP_OK) r = s->vfs->sync(s->vfs, dst, s->err);
+        if (r == EP_OK) r = s->vfs->close(s->vfs, dst, s->err);
+        else (void)s->vfs->close(s->vfs, dst, NULL);
+        if (r != EP_OK) (void)s->vfs->remove(s->vfs, to, NULL);
+    }
+    ep_free(s->cfg->alloc, buf);
+    return r;
+}
+
+/* Backup first (durable), then the repaired file over path. */
+static ep_result ep__repair_apply(ep__repair *s, const char *path, ep_file *src, size_t keep) {
+    char tmp[4096], dir[4096];
+    size_t n = strlen(path);
+    ep_result r;
+    if (!s->cfg->backup_path) return ep_error_set(s->err, EP_ERR_INVALID_ARG, UINT64_MAX, "repair: no backup path");
+    if (n + 12 > sizeof tmp || ep_path_dirname(dir, sizeof dir, path) != EP_OK)
+        return ep_error_set(s->err, EP_ERR_LIMIT, UINT64_MAX, "repair: path too long");
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".repair.tmp", 12);
+    r = ep_vfs_copy_durable(s->vfs, path, s->cfg->backup_path, s->cfg->alloc, s->err);
+    if (r == EP_OK) r = ep__repair_write(s, src, tmp, keep);
+    if (r == EP_OK) {
+        r = s->vfs->rename(s->vfs, tmp, path, s->err);
+        if (r != EP_OK) (void)s->vfs->remove(s->vfs, tmp, NULL);
+    }
+    if (r == EP_OK) r = s->vfs->sync_dir(s->vfs, dir, s->err);
+    return r;
+}
+
+/* What to do, from the scan. Returns how many runs to keep. */
+static size_t ep__repair_plan(ep__repair *s) {
+    ep_aof_repair_report *rep = s->rep;
+    const ep_aof_repair_config *cfg = s->cfg;
+    size_t keep = 1, i;
+    /* a torn tail alone is what a crash leaves: trimmed without force */
+    if (rep->regions == 0) rep->action = EP_REPAIR_NOTHING;
+    else if (rep->regions == 1 && s->first_torn) rep->action = EP_REPAIR_TRIM;
+    else if (!cfg->force) rep->action = EP_REPAIR_REFUSED;
+    else rep->action = cfg->salvage ? EP_REPAIR_SALVAGE : EP_REPAIR_TRIM;
+    if (rep->action == EP_REPAIR_SALVAGE) keep = s->nruns;
+    rep->new_size = EP_AOF_HEADER_SIZE;
+    for (i = 0; i < keep && i < s->nruns; i++) rep->new_size += s->runs[i].end - s->runs[i].start;
+    if (rep->action == EP_REPAIR_NOTHING) rep->new_size = rep->file_size;
+    rep->records_kept = rep->records_before + (rep->action == EP_REPAIR_SALVAGE ? rep->records_after : 0);
+    rep->records_dropped = rep->action == EP_REPAIR_SALVAGE ? 0 : rep->records_after;
+    rep->bytes_dropped = rep->file_size - rep->new_size;
+    return keep;
+}
+
+EP_API ep_result ep_aof_repair(const char *path, const ep_aof_repair_config *cfg, ep_aof_repair_report *out,
+                               ep_error *err) {
+    ep_vfs os;
+    ep__repair s;
+    ep_file *f = NULL;
+    ep_result r;
+    size_t keep;
+    if (!path || !cfg || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "repair: missing argument");
+    memset(out, 0, sizeof *out);
+    ep_error_clear(&out->first_damage);
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    s.rep = out;
+    s.err = err;
+    s.vfs = cfg->vfs;
+    if (!s.vfs) {
+        if ((r = ep_vfs_os_init(&os)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "repair: no OS file system");
+        s.vfs = &os;
+    }
+    /* The writer's lock, held until the end: no writer appends meanwhile. */
+    r = s.vfs->open(s.vfs, path, EP_OPEN_WRITE, &f, err);
+    if (r == EP_OK) {
+        ep_error lk;
+        r = s.vfs->lock(s.vfs, f, &lk);
+        if (r == EP_ERR_UNSUPPORTED) r = EP_OK;
+        else if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "repair: %s is in use by a writer (%s)", path, lk.message);
+    }
+    if (r == EP_OK) r = s.vfs->size(s.vfs, f, &out->file_size, err);
+    if (r == EP_OK) r = ep__repair_scan(&s, path);
+    if (r == EP_OK) {
+        keep = ep__repair_plan(&s);
+        if (out->action == EP_REPAIR_REFUSED) {
+            r = ep_error_set(err, EP_ERR_CORRUPT, out->first_damage.offset,
+                             "repair: damage at offset %llu is not a torn tail; --force drops it",
+                             (unsigned long long)out->first_damage.offset);
+        } else if (out->action != EP_REPAIR_NOTHING && !cfg->dry_run) {
+            r = ep__repair_apply(&s, path, f, keep);
+            out->written = r == EP_OK;
+        }
+    }
+    if (f) (void)s.vfs->close(s.vfs, f, NULL);
+    ep_free(cfg->alloc, s.runs);
+    return r;
+}
+/* ---- end src/file/repair.c ---- */
+
+/* ---- begin src/file/rdb.c ---- */
+/* rdb: the streaming RDB reader. Each step parses from a window of the
+ * file with a bounded cursor and has no side effect; when the cursor runs
+ * out before the file does, the window grows by what the file really holds
+ * (never by what a length claims) and the step runs again. Callbacks run
+ * after a step succeeds, on views into the window, which stay put until the
+ * next step. Consumed bytes feed the CRC-64 when the window moves. */
+
+#include <math.h>
+
+#ifndef EP_NO_REDIS
+
+EP_API void ep_rdb_reader_config_init(ep_rdb_reader_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->chunk_size = (size_t)1 << 20;
+    cfg->max_string = EP_RDB_MAX_STRING;
+}
+
+/* The window is the stream core's read buffer (a file) or the caller's
+ * bytes (ep_rdb_read_mem). */
+typedef struct ep__rdb_rd {
+    ep_rdb_reader_config cfg;
+    ep__rstream rs;        /* file mode */
+    const uint8_t *mem;    /* memory mode: the bytes, mem_len of them, mem_pos read */
+    size_t mem_len, mem_pos;
+    int eof;               /* nothing more to load */
+    uint64_t crc;          /* file mode: CRC-64 of the bytes the read position passed */
+    ep_buf sa, sb;         /* decoded strings (two may be alive at once) */
+    ep_buf keybuf;         /* the current key, stable for its whole visit */
+    ep_error *err;
+    ep_rdb_visitor v;
+    ep_rdb_info info;
+    ep_rdb_key key;
+    uint64_t fail_at;      /* offset of the failing byte */
+} ep__rdb_rd;
+
+typedef ep_result (*ep__rdb_op)(ep__rdb_rd *r, ep_cursor *c, void *arg);
+
+static const uint8_t *ep__rdb_ptr(const ep__rdb_rd *r) { return r->mem ? r->mem + r->mem_pos : ep__rs_ptr(&r->rs); }
+static size_t ep__rdb_avail(const ep__rdb_rd *r) { return r->mem ? r->mem_len - r->mem_pos : ep__rs_avail(&r->rs); }
+static uint64_t ep__rdb_offset(const ep__rdb_rd *r) { return r->mem ? r->mem_pos : ep__rs_offset(&r->rs); }
+static void ep__rdb_consume(ep__rdb_rd *r, size_t n) {
+    if (r->mem) r->mem_pos += n;
+    else ep__rs_skip(&r->rs, n);
+}
+
+static void ep__rdb_crc_observer(void *user, const uint8_t *p, size_t n) {
+    ep__rdb_rd *r = (ep__rdb_rd *)user;
+    r->crc = ep_crc64_update(r->crc, p, n);
+}
+
+/* The CRC-64 of every byte before the read position. */
+static uint64_t ep__rdb_crc_so_far(ep__rdb_rd *r) {
+    if (r->mem) return ep_crc64(r->mem, r->mem_pos);
+    ep__rs_observe(&r->rs);
+    return r->crc;
+}
+
+/* At least one more byte than the window holds, or the end of the file. */
+static ep_result ep__rdb_more(ep__rdb_rd *r) {
+    ep_result res;
+    if (r->mem || r->eof) {
+        r->eof = 1;
+        return EP_OK;
+    }
+    res = ep__rs_fill(&r->rs, ep__rdb_avail(r) + 1);
+    if (res == EP_ERR_EOF) {
+        r->eof = 1;
+        return EP_OK;
+    }
+    return res;
+}
+
+/* Runs op on the window until it has its bytes or the file ends. */
+static ep_result ep__rdb_step(ep__rdb_rd *r, ep__rdb_op op, void *arg) {
+    for (;;) {
+        ep_cursor c;
+        ep_result res;
+        ep_cursor_init(&c, ep__rdb_ptr(r), ep__rdb_avail(r));
+        res = op(r, &c, arg);
+        if (res == EP_OK && c.err == EP_OK) {
+            ep__rdb_consume(r, c.pos);
+            return EP_OK;
+        }
+        if (res == EP_OK) res = c.err;
+        if (res != EP_ERR_EOF || r->eof) {
+            r->fail_at = ep__rdb_offset(r) + c.pos;
+            return res;
+        }
+        res = ep__rdb_more(r);
+        if (res != EP_OK) {
+            r->fail_at = ep__rdb_offset(r) + ep__rdb_avail(r);
+            return res;
+        }
+    }
+}
+
+/* ---- steps ------------------------------------------------------------- */
+
+typedef struct ep__rdb_nums {
+    uint64_t n[2];
+    int count;
+} ep__rdb_nums;
+
+static ep_result ep__op_u8(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    *(uint8_t *)arg = ep_cursor_u8(c);
+    return c->err;
+}
+static ep_result ep__op_u64(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    *(uint64_t *)arg = ep_cursor_u64(c);
+    return c->err;
+}
+static ep_result ep__op_u32(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    *(uint64_t *)arg = ep_cursor_u32(c);
+    return c->err;
+}
+static ep_result ep__op_counts(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    ep__rdb_nums *n = (ep__rdb_nums *)arg;
+    int i;
+    (void)r;
+    for (i = 0; i < n->count; i++)
+        if (ep_rdb_get_count(c, &n->n[i]) != EP_OK) return c->err;
+    return EP_OK;
+}
+static ep_result ep__op_skip(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    (void)r;
+    (void)ep_cursor_take(c, *(size_t *)arg);
+    return c->err;
+}
+
+/* One or two strings, and what may follow them in the same record. */
+typedef struct ep__rdb_strs {
+    int count;            /* 1 or 2 strings */
+    int score;            /* 0 none, 1 an 8-byte double, 2 a zset v1 text score */
+    int container;        /* a quicklist2 container length before the string */
+    uint64_t cont;
+    ep_bytes s[2];
+    double d;
+} ep__rdb_strs;
+
+static ep_result ep__op_strs(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    ep__rdb_strs *s = (ep__rdb_strs *)arg;
+    int i;
+    if (s->container && ep_rdb_get_count(c, &s->cont) != EP_OK) return c->err;
+    for (i = 0; i < s->count; i++)
+        if (ep_rdb_get_string(c, i ? &r->sb : &r->sa, r->cfg.max_string, &s->s[i]) != EP_OK) return c->err;
+    if (s->score == 1) {
+        s->d = ep_cursor_f64(c);
+    } else if (s->score == 2) {
+        uint8_t l = ep_cursor_u8(c);
+        if (c->err) return c->err;
+        if (l == 253) s->d = NAN;
+        else if (l == 254) s->d = HUGE_VAL;
+        else if (l == 255) s->d = -HUGE_VAL;
+        else {
+            const uint8_t *p = ep_cursor_take(c, l);
+            if (!p) return c->err;
+            if (!ep_rdb_parse_double(p, l, &s->d)) return EP_ERR_CORRUPT;
+        }
+    }
+    return c->err;
+}
+
+static ep_result ep__rdb_strings(ep__rdb_rd *r, ep__rdb_strs *s, int count, int score) {
+    memset(s, 0, sizeof *s);
+    s->count = count;
+    s->score = score;
+    return ep__rdb_step(r, ep__op_strs, s);
+}
+
+static ep_result ep__rdb_count(ep__rdb_rd *r, uint64_t *out) {
+    ep__rdb_nums n;
+    ep_result res;
+    n.count = 1;
+    res = ep__rdb_step(r, ep__op_counts, &n);
+    *out = n.n[0];
+    return res;
+}
+
+static ep_result ep__rdb_skip(ep__rdb_rd *r, size_t n) { return ep__rdb_step(r, ep__op_skip, &n); }
+
+/* ---- values ------------------------------------------------------------ */
+
+static ep_result ep__rdb_emit(ep__rdb_rd *r, ep_bytes a, ep_bytes b, double score) {
+    ep_item it;
+    if (!r->v.element) return EP_OK;
+    it.a = a;
+    it.b = b;
+    it.score = score;
+    return r->v.element(r->v.user, &r->key, &it);
+}
+
+/* The elements of one blob: singles (list, set), pairs (hash) or member +
+ * score (zset). */
+static ep_result ep__rdb_blob(ep__rdb_rd *r, int kind, int shape, ep_bytes blob) {
+    ep_rdb_blob_iter it;
+    ep_rdb_elem e[2];
+    char num[2][EP_RDB_NUM_TEXT];
+    ep_result res = ep_rdb_blob_init(&it, kind, blob);
+    if (res != EP_OK) return res;
+    for (;;) {
+        ep_bytes a, b = {NULL, 0};
+        double score = 0;
+        res = ep_rdb_blob_next(&it, &e[0]);
+        if (res == EP_END) return EP_OK;
+        if (res != EP_OK) return res;
+        a = ep_rdb_elem_text(&e[0], num[0]);
+        if (shape != 0) {
+            res = ep_rdb_blob_next(&it, &e[1]);
+            if (res != EP_OK) return EP_ERR_CORRUPT; /* an odd element count */
+            if (shape == 1) {
+                b = ep_rdb_elem_text(&e[1], num[1]);
+            } else if (e[1].is_int) {
+                score = (double)e[1].num;
+            } else if (!ep_rdb_parse_double(e[1].str.data, e[1].str.len, &score)) {
+                return EP_ERR_CORRUPT;
+            }
+        }
+        res = ep__rdb_emit(r, a, b, score);
+        if (res != EP_OK) return res;
+    }
+}
+
+/* A value stored as one blob string. */
+static ep_result ep__rdb_blob_value(ep__rdb_rd *r, int kind, int shape) {
+    ep__rdb_strs s;
+    ep_result res = ep__rdb_strings(r, &s, 1, 0);
+    if (res != EP_OK) return res;
+    res = ep__rdb_blob(r, kind, shape, s.s[0]);
+    if (res != EP_OK && res != EP_ERR_NOMEM && r->fail_at < ep__rdb_offset(r)) r->fail_at = ep__rdb_offset(r);
+    return res;
+}
+
+static ep_result ep__rdb_plain(ep__rdb_rd *r, int strings, int score) {
+    uint64_t n, i;
+    ep_result res = ep__rdb_count(r, &n);
+    for (i = 0; res == EP_OK && i < n; i++) {
+        ep__rdb_strs s;
+        res = ep__rdb_strings(r, &s, strings, score);
+        if (res == EP_OK) res = ep__rdb_emit(r, s.s[0], strings == 2 ? s.s[1] : ep_bytes_of(NULL, 0), s.d);
+    }
+    return res;
+}
+
+static ep_result ep__rdb_quicklist(ep__rdb_rd *r, int v2) {
+    uint64_t n, i;
+    ep_result res = ep__rdb_count(r, &n);
+    for (i = 0; res == EP_OK && i < n; i++) {
+        ep__rdb_strs s;
+        memset(&s, 0, sizeof s);
+        s.count = 1;
+        s.container = v2;
+        res = ep__rdb_step(r, ep__op_strs, &s);
+        if (res != EP_OK) break;
+        if (!v2) res = ep__rdb_blob(r, EP_RDB_BLOB_ZIPLIST, 0, s.s[0]);
+        else if (s.cont == 1) res = ep__rdb_emit(r, s.s[0], ep_bytes_of(NULL, 0), 0); /* PLAIN: one element */
+        else if (s.cont == 2) res = ep__rdb_blob(r, EP_RDB_BLOB_LISTPACK, 0, s.s[0]);
+        else res = EP_ERR_CORRUPT;
+        if (res != EP_OK && res != EP_ERR_NOMEM && r->fail_at < ep__rdb_offset(r)) r->fail_at = ep__rdb_offset(r);
+    }
+    return res;
+}
+
+/* A module's typed opcode stream, to its EOF opcode. */
+static ep_result ep__rdb_module_data(ep__rdb_rd *r) {
+    for (;;) {
+        uint64_t op, dummy;
+        ep__rdb_strs s;
+        ep_result res = ep__rdb_count(r, &op);
+        if (res != EP_OK) return res;
+        switch (op) {
+        case 0: return EP_OK;                                   /* EOF */
+        case 1: case 2: res = ep__rdb_count(r, &dummy); break;  /* SINT, UINT */
+        case 3: res = ep__rdb_skip(r, 4); break;                /* FLOAT */
+        case 4: res = ep__rdb_skip(r, 8); break;                /* DOUBLE */
+        case 5: res = ep__rdb_strings(r, &s, 1, 0); break;      /* STRING */
+        default: r->fail_at = ep__rdb_offset(r); return EP_ERR_CORRUPT;
+        }
+        if (res != EP_OK) return res;
+    }
+}
+
+/* Streams are walked to their end and skipped (spec B.1, type 19). */
+static ep_result ep__rdb_stream(ep__rdb_rd *r, int type) {
+    uint64_t n, i, groups, g;
+    ep__rdb_nums nums;
+    ep__rdb_strs s;
+    ep_result res = ep__rdb_count(r, &n);
+    for (i = 0; res == EP_OK && i < n; i++) res = ep__rdb_strings(r, &s, 2, 0);
+    if (res != EP_OK) return res;
+    nums.count = 2;
+    res = ep__rdb_count(r, &nums.n[0]);                      /* length */
+    if (res == EP_OK) res = ep__rdb_step(r, ep__op_counts, &nums); /* last id */
+    if (res == EP_OK && type >= EP_RDB_STREAM_LISTPACKS_2) {
+        res = ep__rdb_step(r, ep__op_counts, &nums);        /* first id */
+        if (res == EP_OK) res = ep__rdb_step(r, ep__op_counts, &nums); /* max deleted id */
+        if (res == EP_OK) res = ep__rdb_count(r, &nums.n[0]); /* entries added */
+    }
+    if (res == EP_OK) res = ep__rdb_count(r, &groups);
+    for (g = 0; res == EP_OK && g < groups; g++) {
+        uint64_t pel, p, consumers, k;
+        res = ep__rdb_strings(r, &s, 1, 0);
+        if (res == EP_OK) res = ep__rdb_step(r, ep__op_counts, &nums); /* last id */
+        if (res == EP_OK && type >= EP_RDB_STREAM_LISTPACKS_2) res = ep__rdb_count(r, &nums.n[0]); /* entries read */
+        if (res == EP_OK) res = ep__rdb_count(r, &pel);
+        for (p = 0; res == EP_OK && p < pel; p++) {
+            res = ep__rdb_skip(r, 16 + 8);
+            if (res == EP_OK) res = ep__rdb_count(r, &nums.n[0]);
+        }
+        if (res == EP_OK) res = ep__rdb_count(r, &consumers);
+        for (k = 0; res == EP_OK && k < consumers; k++) {
+            uint64_t cpel, q;
+            res = ep__rdb_strings(r, &s, 1, 0);
+            if (res == EP_OK) res = ep__rdb_skip(r, 8);
+            if (res == EP_OK) res = ep__rdb_count(r, &cpel);
+            for (q = 0; res == EP_OK && q < cpel; q++) res = ep__rdb_skip(r, 16);
+        }
+    }
+    return res;
+}
+
+static ep_result ep__rdb_value(ep__rdb_rd *r, int type) {
+    switch (type) {
+    case EP_RDB_STRING: {
+        ep__rdb_strs s;
+        ep_result res = ep__rdb_strings(r, &s, 1, 0);
+        return res == EP_OK ? ep__rdb_emit(r, s.s[0], ep_bytes_of(NULL, 0), 0) : res;
+    }
+    case EP_RDB_LIST:
+    case EP_RDB_SET: return ep__rdb_plain(r, 1, 0);
+    case EP_RDB_ZSET: return ep__rdb_plain(r, 1, 2);
+    case EP_RDB_ZSET_2: return ep__rdb_plain(r, 1, 1);
+    case EP_RDB_HASH: return ep__rdb_plain(r, 2, 0);
+    case EP_RDB_HASH_ZIPMAP: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPMAP, 1);
+    case EP_RDB_LIST_ZIPLIST: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPLIST, 0);
+    case EP_RDB_SET_INTSET: return ep__rdb_blob_value(r, EP_RDB_BLOB_INTSET, 0);
+    case EP_RDB_ZSET_ZIPLIST: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPLIST, 2);
+    case EP_RDB_HASH_ZIPLIST: return ep__rdb_blob_value(r, EP_RDB_BLOB_ZIPLIST, 1);
+    case EP_RDB_LIST_QUICKLIST: return ep__rdb_quicklist(r, 0);
+    case EP_RDB_HASH_LISTPACK: return ep__rdb_blob_value(r, EP_RDB_BLOB_LISTPACK, 1);
+    case EP_RDB_ZSET_LISTPACK: return ep__rdb_blob_value(r, EP_RDB_BLOB_LISTPACK, 2);
+    case EP_RDB_LIST_QUICKLIST_2: return ep__rdb_quicklist(r, 1);
+    default: return EP_ERR_UNKNOWN_TAG;
+    }
+}
+
+/* One key record after its type byte. */
+static ep_result ep__rdb_key(ep__rdb_rd *r, int type, uint64_t start) {
+    ep__rdb_strs s;
+    ep_result res = ep__rdb_strings(r, &s, 1, 0);
+    if (res != EP_OK) return res;
+    ep_buf_reset(&r->keybuf);
+    ep_buf_put(&r->keybuf, s.s[0].data, s.s[0].len);
+    if (r->keybuf.err) return r->keybuf.err;
+    r->key.key = ep_bytes_of(r->keybuf.data, s.s[0].len);
+    r->key.type = type;
+    r->key.kind = ep_rdb_type_kind(type);
+    r->key.offset = start;
+    r->info.keys++;
+    if (type == EP_RDB_STREAM_LISTPACKS || type == EP_RDB_STREAM_LISTPACKS_2 || type == EP_RDB_MODULE_2) {
+        if (type == EP_RDB_MODULE_2) {
+            uint64_t id;
+            res = ep__rdb_count(r, &id);
+            if (res == EP_OK) res = ep__rdb_module_data(r);
+        } else {
+            res = ep__rdb_stream(r, type);
+        }
+        if (res != EP_OK) return res;
+        r->info.skipped++;
+        return r->v.skipped ? r->v.skipped(r->v.user, &r->key, EP_ERR_UNSUPPORTED_TYPE) : EP_OK;
+    }
+    if (r->v.key_begin && (res = r->v.key_begin(r->v.user, &r->key)) != EP_OK) return res;
+    res = ep__rdb_value(r, type);
+    if (res != EP_OK) return res;
+    return r->v.key_end ? r->v.key_end(r->v.user, &r->key) : EP_OK;
+}
+
+static ep_result ep__rdb_header(ep__rdb_rd *r, ep_cursor *c, void *arg) {
+    const uint8_t *p = ep_cursor_take(c, 9);
+    int i, v = 0;
+    (void)r;
+    if (!p) return c->err;
+    if (memcmp(p, "REDIS", 5) != 0) return EP_ERR_BAD_MAGIC;
+    for (i = 5; i < 9; i++) {
+        if (p[i] < '0' || p[i] > '9') return EP_ERR_BAD_MAGIC;
+        v = v * 10 + (p[i] - '0');
+    }
+    *(int *)arg = v;
+    return EP_OK;
+}
+
+static ep_result ep__rdb_fail(ep__rdb_rd *r, ep_result res) {
+    const char *what;
+    if (r->err && r->err->code == res && res == EP_ERR_IO) return res; /* the vfs said why */
+    switch (res) {
+    case EP_ERR_EOF: what = "RDB truncated (Unexpected EOF)"; break;
+    case EP_ERR_CORRUPT: what = "RDB damaged: bad length, encoding or blob"; break;
+    case EP_ERR_BAD_MAGIC: what = "not an RDB file (no REDISnnnn header)"; break;
+    case EP_ERR_LIMIT: what = "RDB string or window above the cap"; break;
+    case EP_ERR_UNKNOWN_TAG: what = "unknown RDB opcode or value type"; break;
+    default: what = ep_result_str(res); break;
+    }
+    if (r->err && r->err->code == res) return res; /* a callback set its own detail */
+    if (r->key.key.data && res != EP_ERR_BAD_MAGIC)
+        ep_error_set(r->err, res, r->fail_at, "%s at offset %llu (key '%.*s')", what, (unsigned long long)r->fail_at,
+                     (int)(r->key.key.len > 60 ? 60 : r->key.key.len), (const char *)r->key.key.data);
+    else
+        ep_error_set(r->err, res, r->fail_at, "%s at offset %llu", what, (unsigned long long)r->fail_at);
+    return res;
+}
+
+static ep_result ep__rdb_run(ep__rdb_rd *r) {
+    ep_result res;
+    int version = 0;
+    res = ep__rdb_step(r, ep__rdb_header, &version);
+    if (res != EP_OK) return ep__rdb_fail(r, res == EP_ERR_EOF ? EP_ERR_BAD_MAGIC : res);
+    r->info.version = version;
+    if (version < 1 || version > EP_RDB_VERSION_MAX) {
+        r->fail_at = 5;
+        return ep_error_set(r->err, EP_ERR_VERSION, 5, "Can't handle RDB format version %d", version);
+    }
+    r->key.expire_ms = -1;
+    r->key.idle = -1;
+    r->key.freq = -1;
+    for (;;) {
+        uint8_t op = 0;
+        uint64_t start = ep__rdb_offset(r);
+        res = ep__rdb_step(r, ep__op_u8, &op);
+        if (res != EP_OK) return ep__rdb_fail(r, res);
+        switch (op) {
+        case EP_RDB_OP_AUX: {
+            ep__rdb_strs s;
+            res = ep__rdb_strings(r, &s, 2, 0);
+            if (res == EP_OK && s.s[0].len == 8 && memcmp(s.s[0].data, "aof-base", 8) == 0)
+                r->info.aof_base = s.s[1].len == 1 && s.s[1].data[0] == '1';
+            if (res == EP_OK && r->v.aux) res = r->v.aux(r->v.user, s.s[0], s.s[1]);
+            break;
+        }
+        case EP_RDB_OP_RESIZEDB: {
+            ep__rdb_nums n;
+            n.count = 2;
+            res = ep__rdb_step(r, ep__op_counts, &n);
+            if (res == EP_OK && r->v.resize_db) res = r->v.resize_db(r->v.user, n.n[0], n.n[1]);
+            break;
+        }
+        case EP_RDB_OP_SELECTDB:
+            res = ep__rdb_count(r, &r->key.db);
+            r->info.dbs++;
+            if (res == EP_OK && r->v.select_db) res = r->v.select_db(r->v.user, r->key.db);
+            break;
+        case EP_RDB_OP_EXPIRETIME_MS: {
+            uint64_t ms = 0;
+            res = ep__rdb_step(r, ep__op_u64, &ms);
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            r->key.expire_ms = (int64_t)ms;
+            continue; /* applies to the next key */
+        }
+        case EP_RDB_OP_EXPIRETIME: {
+            uint64_t s = 0;
+            res = ep__rdb_step(r, ep__op_u32, &s);
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            /* 32-bit signed seconds, as Redis reads them (B.1). */
+            r->key.expire_ms = (int64_t)(int32_t)(uint32_t)s * 1000;
+            continue;
+        }
+        case EP_RDB_OP_IDLE: {
+            uint64_t idle = 0;
+            res = ep__rdb_count(r, &idle);
+            r->key.idle = (int64_t)(idle > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : idle);
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            continue;
+        }
+        case EP_RDB_OP_FREQ: {
+            uint8_t f = 0;
+            res = ep__rdb_step(r, ep__op_u8, &f);
+            r->key.freq = f;
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            continue;
+        }
+        case EP_RDB_OP_FUNCTION2: {
+            ep__rdb_strs s;
+            res = ep__rdb_strings(r, &s, 1, 0);
+            r->info.functions++;
+            if (res == EP_OK && r->v.function) res = r->v.function(r->v.user, s.s[0]);
+            break;
+        }
+        case EP_RDB_OP_FUNCTION:
+            r->fail_at = start;
+            return ep_error_set(r->err, EP_ERR_UNSUPPORTED_TYPE, start,
+                                "pre-release FUNCTION record (Redis 7.0 rc) at offset %llu", (unsigned long long)start);
+        case EP_RDB_OP_MODULE_AUX: {
+            ep__rdb_nums n;
+            n.count = 2;
+            res = ep__rdb_count(r, &n.n[0]);
+            if (res == EP_OK) {
+                uint64_t id = n.n[0];
+                res = ep__rdb_step(r, ep__op_counts, &n); /* when-opcode, when */
+                if (res == EP_OK) res = ep__rdb_module_data(r);
+                if (res == EP_OK && r->v.module_aux) res = r->v.module_aux(r->v.user, id);
+            }
+            break;
+        }
+        case EP_RDB_OP_EOF: {
+            uint64_t stored = 0, calc = ep__rdb_crc_so_far(r);
+            if (version >= 5) {
+                res = ep__rdb_step(r, ep__op_u64, &stored);
+                if (res != EP_OK) return ep__rdb_fail(r, res);
+                if (stored == 0) r->info.crc = EP_RDB_CRC_ZERO;
+                else if (r->cfg.skip_crc) r->info.crc = EP_RDB_CRC_SKIPPED;
+                else if (stored != calc) {
+                    r->fail_at = ep__rdb_offset(r) - 8;
+                    return ep_error_set(r->err, EP_ERR_CHECKSUM, r->fail_at,
+                                        "Wrong RDB checksum: stored %016llx, computed %016llx",
+                                        (unsigned long long)stored, (unsigned long long)calc);
+                }
+            } else {
+                r->info.crc = EP_RDB_CRC_NONE;
+            }
+            r->info.bytes = ep__rdb_offset(r);
+            return EP_OK;
+        }
+        default:
+            if (op == EP_RDB_MODULE) {
+                r->fail_at = start;
+                return ep_error_set(r->err, EP_ERR_UNSUPPORTED_TYPE, start,
+                                    "pre-release module value (type 6) at offset %llu", (unsigned long long)start);
+            }
+            if (!ep_rdb_type_known(op) && op != EP_RDB_STREAM_LISTPACKS && op != EP_RDB_STREAM_LISTPACKS_2 &&
+                op != EP_RDB_MODULE_2) {
+                r->fail_at = start;
+                return ep_error_set(r->err, EP_ERR_UNKNOWN_TAG, start, "unknown RDB opcode or type %u at offset %llu",
+                                    (unsigned)op, (unsigned long long)start);
+            }
+            res = ep__rdb_key(r, op, start);
+            r->key.expire_ms = -1;
+            r->key.idle = -1;
+            r->key.freq = -1;
+            if (res != EP_OK) return ep__rdb_fail(r, res);
+            r->key.key.data = NULL;
+            r->key.key.len = 0;
+            continue;
+        }
+        if (res != EP_OK) return ep__rdb_fail(r, res);
+    }
+}
+
+static ep_result ep__rdb_go(ep__rdb_rd *r, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
+                            ep_rdb_info *info, ep_error *err) {
+    ep_result res;
+    if (v) r->v = *v;
+    r->err = err;
+    ep_buf_init(&r->sa, r->cfg.alloc);
+    ep_buf_init(&r->sb, r->cfg.alloc);
+    ep_buf_init(&r->keybuf, r->cfg.alloc);
+    res = ep__rdb_run(r);
+    if (res == EP_OK) r->info.trailing = r->mem ? r->mem_len - r->mem_pos : ep__rs_left(&r->rs);
+    ep_buf_free(&r->sa);
+    ep_buf_free(&r->sb);
+    ep_buf_free(&r->keybuf);
+    if (info) *info = r->info;
+    (void)cfg;
+    return res;
+}
+
+static void ep__rdb_config(ep__rdb_rd *r, const ep_rdb_reader_config *cfg) {
+    if (cfg) r->cfg = *cfg;
+    else ep_rdb_reader_config_init(&r->cfg);
+    if (r->cfg.chunk_size < 64) r->cfg.chunk_size = 64;
+    if (r->cfg.max_string == 0 || r->cfg.max_string > EP_RDB_MAX_STRING) r->cfg.max_string = EP_RDB_MAX_STRING;
+}
+
+EP_API ep_result ep_rdb_read_mem(const uint8_t *data, size_t len, const ep_rdb_reader_config *cfg,
+                                 const ep_rdb_visitor *v, ep_rdb_info *info, ep_error *err) {
+    ep__rdb_rd r;
+    static const uint8_t none[1] = {0};
+    memset(&r, 0, sizeof r);
+    ep_error_clear(err);
+    ep__rdb_config(&r, cfg);
+    r.mem = data ? data : none;
+    r.mem_len = data ? len : 0;
+    r.eof = 1;
+    return ep__rdb_go(&r, cfg, v, info, err);
+}
+
+EP_API ep_result ep_rdb_read(const char *path, const ep_rdb_reader_config *cfg, const ep_rdb_visitor *v,
+                             ep_rdb_info *info, ep_error *err) {
+    ep__rdb_rd r;
+    ep_vfs os, *vfs;
+    ep_file *f = NULL;
+    ep_result res;
+    memset(&r, 0, sizeof r);
+    ep_error_clear(err);
+    if (info) memset(info, 0, sizeof *info);
+    ep__rdb_config(&r, cfg);
+    res = ep__vfs_pick(r.cfg.vfs, &os, &vfs);
+    if (res != EP_OK) return ep_error_set(err, res, UINT64_MAX, "no OS file system in this build");
+    res = vfs->open(vfs, path, EP_OPEN_READ, &f, err);
+    if (res != EP_OK) return res;
+    /* The window holds the largest string and its header, never more. */
+    res = ep__rs_init(&r.rs, vfs, f, r.cfg.alloc, 0, r.cfg.chunk_size, (size_t)(r.cfg.max_string + 65536u), err);
+    if (res == EP_OK) {
+        ep__rs_set_observer(&r.rs, ep__rdb_crc_observer, &r);
+        res = ep__rdb_go(&r, cfg, v, info, err);
+    }
+    ep__rs_free(&r.rs);
+    vfs->close(vfs, f, NULL);
+    return res;
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/file/rdb.c ---- */
+
+/* ---- begin src/file/rdb_write.c ---- */
+/* rdb_write: the RDB writer on the stream core (buffer, flush, cut-back on
+ * a failed write, poisoning) and its publish step (tmp, sync, rename,
+ * directory sync). Its own rules are the Redis ones: what to refuse, and the
+ * CRC-64 over every byte (the stream's write observer). */
+
+#ifndef EP_NO_REDIS
+
+#include <math.h>
+
+/* A set of 96-bit fingerprints (CRC-64 and CRC-32 of the bytes): the
+ * duplicate checks keep 16 bytes per key, not the keys. */
+typedef struct ep__fp {
+    uint64_t a;
+    uint32_t b;
+    uint32_t used;
+} ep__fp;
+
+typedef struct ep__fpset {
+    ep__fp *t;
+    size_t cap, n;
+} ep__fpset;
+
+static void ep__fp_clear(ep__fpset *s) {
+    if (s->t) memset(s->t, 0, s->cap * sizeof *s->t);
+    s->n = 0;
+}
+
+static ep_result ep__fp_add(ep__fpset *s, const ep_allocator *alloc, ep_bytes b, int *dup);
+
+static ep_result ep__fp_grow(ep__fpset *s, const ep_allocator *alloc) {
+    ep__fpset ns;
+    size_t i;
+    ns.cap = s->cap ? s->cap * 2 : 1024;
+    ns.n = 0;
+    if (!ep__mul_size(ns.cap, sizeof *ns.t, &i)) return EP_ERR_NOMEM;
+    ns.t = (ep__fp *)ep_malloc(alloc, i);
+    if (!ns.t) return EP_ERR_NOMEM;
+    memset(ns.t, 0, i);
+    for (i = 0; i < s->cap; i++) {
+        if (s->t[i].used) {
+            size_t j = (size_t)(s->t[i].a & (ns.cap - 1));
+            while (ns.t[j].used) j = (j + 1) & (ns.cap - 1);
+            ns.t[j] = s->t[i];
+            ns.n++;
+        }
+    }
+    ep_free(alloc, s->t);
+    *s = ns;
+    return EP_OK;
+}
+
+static ep_result ep__fp_add(ep__fpset *s, const ep_allocator *alloc, ep_bytes b, int *dup) {
+    uint64_t a = ep_crc64(b.data, b.len);
+    uint32_t c = ep_crc32(b.data, b.len) ^ (uint32_t)b.len;
+    size_t j;
+    *dup = 0;
+    if ((s->n + 1) * 4 > s->cap * 3) {
+        ep_result r = ep__fp_grow(s, alloc);
+        if (r != EP_OK) return r;
+    }
+    j = (size_t)(a & (s->cap - 1));
+    while (s->t[j].used) {
+        if (s->t[j].used == 1 && s->t[j].a == a && s->t[j].b == c) {
+            *dup = 1;
+            return EP_OK;
+        }
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->t[j].a = a;
+    s->t[j].b = c;
+    s->t[j].used = 1;
+    s->n++;
+    return EP_OK;
+}
+
+struct ep_rdb_writer {
+    ep_rdb_writer_config cfg;
+    ep_vfs os_vfs, *vfs;
+    ep__wstream s;
+    ep_error err;
+    char *path, *tmp_path;
+    uint64_t crc;
+    uint64_t keys;
+    int in_db;
+    ep__fpset keyset, members;
+    uint32_t *lzf;         /* LZF hash table, when compressing */
+    int done;              /* renamed: nothing left to remove */
+};
+
+EP_API void ep_rdb_writer_config_init(ep_rdb_writer_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->version = 10;
+    cfg->compress = 1;
+    cfg->check_duplicates = 1;
+    cfg->buffer_size = (size_t)1 << 20;
+}
+
+static void ep__rw_observe(void *user, uint64_t offset, const uint8_t *p, size_t n) {
+    ep_rdb_writer *w = (ep_rdb_writer *)user;
+    (void)offset;
+    w->crc = ep_crc64_update(w->crc, p, n);
+}
+
+static void ep__rw_free(ep_rdb_writer *w) {
+    if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    w->s.f = NULL;
+    ep__ws_free(&w->s);
+    ep_free(w->cfg.alloc, w->keyset.t);
+    ep_free(w->cfg.alloc, w->members.t);
+    ep_free(w->cfg.alloc, w->lzf);
+    ep_free(w->cfg.alloc, w->path);
+    ep_free(w->cfg.alloc, w->tmp_path);
+    ep_free(w->cfg.alloc, w);
+}
+
+static char *ep__rw_strdup(const ep_allocator *a, const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    char *d = (char *)ep_malloc(a, n + k + 1);
+    if (d) {
+        memcpy(d, s, n);
+        memcpy(d + n, suffix, k + 1);
+    }
+    return d;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+/* A record went wrong inside the encoder or a check: take it back out. */
+static ep_result ep__rw_refuse(ep_rdb_writer *w, ep_result r, ep_bytes key, const char *why) {
+    (void)ep__ws_rewind(&w->s, r);
+    return ep_error_set(&w->err, r, UINT64_MAX, "key '%.*s' not written: %s", (int)(key.len > 60 ? 60 : key.len),
+                        (const char *)key.data, why);
+}
+
+/* The end of a record: errors in the buffer or the stream are the call's. */
+static ep_result ep__rw_done(ep_rdb_writer *w) {
+    ep_buf *b = ep__ws_buf(&w->s);
+    ep_result r;
+    if (b->err) return ep__ws_rewind(&w->s, b->err);
+    ep__ws_records(&w->s, 1);
+    r = ep__ws_bound(&w->s);
+    return r;
+}
+
+static ep_result ep__rw_start(ep_rdb_writer *w) {
+    ep_result r = ep__ws_usable(&w->s);
+    if (r != EP_OK) return r;
+    ep_error_clear(&w->err);
+    ep__ws_mark(&w->s);
+    return EP_OK;
+}
+
+/* Checks shared by every key: a database selected, not a duplicate, and
+ * then the key's expiry, type and name into the buffer. */
+static ep_result ep__rw_key(ep_rdb_writer *w, ep_bytes key, int type, int64_t expire_ms, size_t n, int collection) {
+    ep_buf *b;
+    ep_result r = ep__rw_start(w);
+    int dup = 0;
+    if (r != EP_OK) return r;
+    if (!w->in_db) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "no database selected (ep_rdb_writer_select_db)");
+    if (collection && n == 0) return ep__rw_refuse(w, EP_ERR_INVALID, key, "empty collection (Redis skips it, redis-check-rdb rejects it)");
+    if (key.len > EP_RDB_MAX_STRING) return ep__rw_refuse(w, EP_ERR_LIMIT, key, "key above 512 MiB");
+    if (w->cfg.check_duplicates) {
+        r = ep__fp_add(&w->keyset, w->cfg.alloc, key, &dup);
+        if (r != EP_OK) return ep__rw_refuse(w, r, key, "out of memory");
+        if (dup) return ep__rw_refuse(w, EP_ERR_INVALID, key, "duplicate key in this database (Redis crashes on it)");
+    }
+    b = ep__ws_buf(&w->s);
+    if (expire_ms >= 0) {
+        ep_buf_u8(b, EP_RDB_OP_EXPIRETIME_MS);
+        ep_buf_u64(b, (uint64_t)expire_ms);
+    }
+    ep_buf_u8(b, (uint8_t)type);
+    ep_rdb_put_string(b, key, w->lzf);
+    return EP_OK;
+}
+
+/* A member or field seen twice in one key is refused (Redis reports the
+ * file corrupt). The key itself was already counted: undo that. */
+static ep_result ep__rw_members(ep_rdb_writer *w, ep_bytes key, const ep_bytes *m, size_t n) {
+    size_t i;
+    if (!w->cfg.check_duplicates) return EP_OK;
+    ep__fp_clear(&w->members);
+    for (i = 0; i < n; i++) {
+        int dup;
+        ep_result r = ep__fp_add(&w->members, w->cfg.alloc, m[i], &dup);
+        if (r != EP_OK) return ep__rw_refuse(w, r, key, "out of memory");
+        if (dup) return ep__rw_refuse(w, EP_ERR_INVALID, key, "the same member or field twice");
+    }
+    return EP_OK;
+}
+
+static void ep__rw_forget_key(ep_rdb_writer *w, ep_bytes key) {
+    /* A refused key may be written again: take its fingerprint out by
+     * rebuilding is costly, so mark it free in place (linear probing keeps
+     * working if a deleted slot is a tombstone: used = 2 matches nothing). */
+    uint64_t a;
+    uint32_t c;
+    size_t j;
+    if (!w->cfg.check_duplicates || !w->keyset.cap) return;
+    a = ep_crc64(key.data, key.len);
+    c = ep_crc32(key.data, key.len) ^ (uint32_t)key.len;
+    for (j = (size_t)(a & (w->keyset.cap - 1)); w->keyset.t[j].used; j = (j + 1) & (w->keyset.cap - 1)) {
+        if (w->keyset.t[j].used == 1 && w->keyset.t[j].a == a && w->keyset.t[j].b == c) {
+            w->keyset.t[j].a = ~a;
+            w->keyset.t[j].b = ~c;
+            w->keyset.t[j].used = 2;
+            return;
+        }
+    }
+}
+
+EP_API ep_result ep_rdb_writer_begin(const char *path, const ep_rdb_writer_config *cfg, ep_rdb_writer **out,
+                                     ep_error *err) {
+    ep_rdb_writer_config def;
+    ep_rdb_writer *w;
+    ep_file *f = NULL;
+    ep_result r;
+    char head[10];
+    if (!path || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "rdb writer: NULL argument");
+    *out = NULL;
+    if (!cfg) {
+        ep_rdb_writer_config_init(&def);
+        cfg = &def;
+    }
+    if (cfg->version != 9 && cfg->version != 10)
+        return ep_error_set(err, EP_ERR_VERSION, UINT64_MAX, "rdb writer: version %d (9 or 10)", cfg->version);
+    w = (ep_rdb_writer *)ep_malloc(cfg->alloc, sizeof *w);
+    if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
+    memset(w, 0, sizeof *w);
+    w->cfg = *cfg;
+    ep_error_clear(&w->err);
+    r = ep__vfs_pick(cfg->vfs, &w->os_vfs, &w->vfs);
+    ep__ws_init(&w->s, w->vfs, NULL, cfg->alloc, 0, &w->err);
+    ep__ws_set_observer(&w->s, ep__rw_observe, w);
+    if (!r) {
+        w->path = ep__rw_strdup(cfg->alloc, path, "");
+        w->tmp_path = ep__rw_strdup(cfg->alloc, path, ".tmp");
+        if (cfg->compress) {
+            w->lzf = (uint32_t *)ep_malloc(cfg->alloc, EP_LZF_WORK_ENTRIES * sizeof *w->lzf);
+            if (w->lzf) memset(w->lzf, 0, EP_LZF_WORK_ENTRIES * sizeof *w->lzf);
+        }
+        if (!w->path || !w->tmp_path || (cfg->compress && !w->lzf)) r = EP_ERR_NOMEM;
+    }
+    if (!r) r = ep__ws_config(&w->s, cfg->buffer_size ? cfg->buffer_size : (size_t)1 << 20, EP_FSYNC_NO, NULL, NULL);
+    if (!r) r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, &w->err);
+    if (r) {
+        if (err) {
+            *err = w->err;
+            if (err->code != r) ep_error_set(err, r, UINT64_MAX, "cannot create the RDB's temporary file");
+        }
+        ep__rw_free(w);
+        return r;
+    }
+    ep__ws_retarget(&w->s, f, 0);
+    snprintf(head, sizeof head, "REDIS%04d", cfg->version);
+    ep__ws_mark(&w->s);
+    ep_buf_put(ep__ws_buf(&w->s), head, 9);
+    if (cfg->ctime >= 0) {
+        char num[EP_RDB_NUM_TEXT];
+        int64_t now = cfg->ctime ? cfg->ctime : ep__clock_wall_ms() / 1000;
+        ep_buf *b = ep__ws_buf(&w->s);
+        ep_buf_u8(b, EP_RDB_OP_AUX);
+        ep_rdb_put_string(b, EP_LIT("redis-bits"), NULL);
+        ep_rdb_put_string(b, sizeof(void *) == 8 ? EP_LIT("64") : EP_LIT("32"), NULL);
+        ep_buf_u8(b, EP_RDB_OP_AUX);
+        ep_rdb_put_string(b, EP_LIT("ctime"), NULL);
+        {
+            int n = snprintf(num, sizeof num, "%lld", (long long)now);
+            ep_rdb_put_string(b, ep_bytes_of(num, (size_t)(n > 0 ? n : 0)), NULL);
+        }
+        ep_buf_u8(b, EP_RDB_OP_AUX);
+        ep_rdb_put_string(b, EP_LIT("ember-persist-ver"), NULL);
+        ep_rdb_put_string(b, EP_LIT(EP_VERSION_STRING), NULL);
+        ep_buf_u8(b, EP_RDB_OP_AUX);
+        ep_rdb_put_string(b, EP_LIT("aof-base"), NULL);
+        ep_rdb_put_string(b, cfg->aof_base ? EP_LIT("1") : EP_LIT("0"), NULL);
+    }
+    r = ep__rw_done(w);
+    if (r) {
+        if (err) *err = w->err;
+        (void)ep_rdb_writer_abort(w);
+        return r;
+    }
+    *out = w;
+    return EP_OK;
+}
+
+EP_API ep_result ep_rdb_writer_aux(ep_rdb_writer *w, ep_bytes name, ep_bytes value) {
+    ep_buf *b;
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    if ((r = ep__rw_start(w)) != EP_OK) return r;
+    if (w->in_db) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "AUX fields go before the first database");
+    b = ep__ws_buf(&w->s);
+    ep_buf_u8(b, EP_RDB_OP_AUX);
+    ep_rdb_put_string(b, name, NULL);
+    ep_rdb_put_string(b, value, NULL);
+    return ep__rw_done(w);
+}
+
+EP_API ep_result ep_rdb_writer_function(ep_rdb_writer *w, ep_bytes code) {
+    ep_buf *b;
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    if ((r = ep__rw_start(w)) != EP_OK) return r;
+    if (w->in_db) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "functions go before the first database");
+    if (w->cfg.version < 10) return ep_error_set(&w->err, EP_ERR_UNSUPPORTED, UINT64_MAX, "functions need RDB version 10");
+    b = ep__ws_buf(&w->s);
+    ep_buf_u8(b, EP_RDB_OP_FUNCTION2);
+    ep_rdb_put_string(b, code, NULL);
+    return ep__rw_done(w);
+}
+
+EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size) {
+    ep_buf *b;
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    if ((r = ep__rw_start(w)) != EP_OK) return r;
+    b = ep__ws_buf(&w->s);
+    ep_buf_u8(b, EP_RDB_OP_SELECTDB);
+    ep_rdb_put_len(b, db);
+    if (db_size || expires_size) {
+        ep_buf_u8(b, EP_RDB_OP_RESIZEDB);
+        ep_rdb_put_len(b, db_size);
+        ep_rdb_put_len(b, expires_size);
+    }
+    r = ep__rw_done(w);
+    if (r == EP_OK) {
+        w->in_db = 1;
+        ep__fp_clear(&w->keyset);
+    }
+    return r;
+}
+
+/* The end of a key record. */
+static ep_result ep__rw_key_done(ep_rdb_writer *w, ep_bytes key) {
+    ep_result r = ep__rw_done(w);
+    if (r == EP_OK) w->keys++;
+    else ep__rw_forget_key(w, key);
+    return r;
+}
+
+static ep_result ep__rw_refuse_key(ep_rdb_writer *w, ep_bytes key, ep_result r) {
+    ep__rw_forget_key(w, key);
+    return r;
+}
+
+EP_API ep_result ep_rdb_writer_string(ep_rdb_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    ep_result r;
+    if (!w) return EP_ERR_INVALID_ARG;
+    if ((r = ep__rw_key(w, key, EP_RDB_STRING, expire_ms, 0, 0)) != EP_OK) return r;
+    if (value.len > EP_RDB_MAX_STRING) return ep__rw_refuse_key(w, key, ep__rw_refuse(w, EP_ERR_LIMIT, key, "value above 512 MiB"));
+    ep_rdb_put_string(ep__ws_buf(&w->s), value, w->lzf);
+    return ep__rw_key_done(w, key);
+}
+
+/* n strings, each followed by a flush check so a huge collection is never
+ * all in memory. */
+static ep_result ep__rw_strings(ep_rdb_writer *w, const ep_bytes *s, const ep_bytes *t, const double *d, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        ep_buf *b = ep__ws_buf(&w->s);
+        ep_rdb_put_string(b, s[i], w->lzf);
+        if (t) ep_rdb_put_string(b, t[i], w->lzf);
+        if (d) ep_buf_f64(b, d[i]);
+        if (b->err) return b->err;
+        if ((i & 63) == 63) {
+            ep_result r = ep__ws_bound(&w->s);
+            if (r != EP_OK) return r;
+        }
+    }
+    return EP_OK;
+}
+
+static ep_result ep__rw_collection(ep_rdb_writer *w, ep_bytes key, int type, const ep_bytes *a, const ep_bytes *b,
+                                   const double *d, size_t n, int64_t expire_ms, int unique) {
+    ep_result r;
+    if (!w || (n && !a)) return EP_ERR_INVALID_ARG;
+    if ((r = ep__rw_key(w, key, type, expire_ms, n, 1)) != EP_OK) return r;
+    if (unique && (r = ep__rw_members(w, key, a, n)) != EP_OK) return ep__rw_refuse_key(w, key, r);
+    if (d) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            if (d[i] != d[i]) return ep__rw_refuse_key(w, key, ep__rw_refuse(w, EP_ERR_INVALID, key, "NaN score"));
+    }
+    ep_rdb_put_len(ep__ws_buf(&w->s), n);
+    r = ep__rw_strings(w, a, b, d, n);
+    if (r != EP_OK) {
+        ep__rw_forget_key(w, key);
+        if (ep__ws_usable(&w->s) == EP_OK) (void)ep__ws_rewind(&w->s, r);
+        return r;
+    }
+    return ep__rw_key_done(w, key);
+}
+
+EP_API ep_result ep_rdb_writer_list(ep_rdb_writer *w, ep_bytes key, const ep_bytes *items, size_t n, int64_t expire_ms) {
+    return ep__rw_collection(w, key, EP_RDB_LIST, items, NULL, NULL, n, expire_ms, 0);
+}
+EP_API ep_result ep_rdb_writer_set(ep_rdb_writer *w, ep_bytes key, const ep_bytes *members, size_t n,
+                                   int64_t expire_ms) {
+    return ep__rw_collection(w, key, EP_RDB_SET, members, NULL, NULL, n, expire_ms, 1);
+}
+EP_API ep_result ep_rdb_writer_hash(ep_rdb_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                                    size_t n, int64_t expire_ms) {
+    if (n && !values) return EP_ERR_INVALID_ARG;
+    return ep__rw_collection(w, key, EP_RDB_HASH, fields, values, NULL, n, expire_ms, 1);
+}
+EP_API ep_result ep_rdb_writer_zset(ep_rdb_writer *w, ep_bytes key, const ep_bytes *members, const double *scores,
+                                    size_t n, int64_t expire_ms) {
+    if (n && !scores) return EP_ERR_INVALID_ARG;
+    return ep__rw_collection(w, key, EP_RDB_ZSET_2, members, NULL, scores, n, expire_ms, 1);
+}
+
+EP_API uint64_t ep_rdb_writer_count(const ep_rdb_writer *w) { return w ? w->keys : 0; }
+
+static ep_result ep__rw_publish(ep_rdb_writer *w) {
+    uint8_t tail[8];
+    int renamed = 0;
+    ep_result r = ep__rw_start(w);
+    if (r != EP_OK) return r;
+    ep_buf_u8(ep__ws_buf(&w->s), EP_RDB_OP_EOF);
+    if ((r = ep__rw_done(w)) != EP_OK) return r;
+    /* The observer has seen every byte once they are all handed over. */
+    if ((r = ep__ws_flush(&w->s)) != EP_OK) return r;
+    ep_store_u64le(tail, w->crc);
+    if ((r = ep__ws_put(&w->s, tail, 8, 0)) != EP_OK) return r;
+    if ((r = ep__ws_flush(&w->s)) != EP_OK) return r;
+    ep_error_clear(&w->err);
+    r = ep__stream_publish(w->vfs, w->cfg.alloc, &w->s.f, w->tmp_path, w->path, &renamed, &w->err);
+    if (renamed) w->done = 1;
+    return r;
+}
+
+static ep_result ep__rw_remove_tmp(ep_rdb_writer *w) {
+    ep_result r;
+    if (w->s.f) {
+        (void)w->vfs->close(w->vfs, w->s.f, NULL);
+        w->s.f = NULL;
+    }
+    if (w->done) return EP_OK;
+    r = w->vfs->remove(w->vfs, w->tmp_path, NULL);
+    return r == EP_ERR_NOT_FOUND ? EP_OK : r;
+}
+
+EP_API ep_result ep_rdb_writer_commit(ep_rdb_writer *w, ep_error *err) {
+    ep_result r;
+    if (!w) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "rdb commit: NULL writer");
+    r = ep__rw_publish(w);
+    if (r != EP_OK && err) {
+        *err = w->err;
+        if (err->code != r) ep_error_set(err, r, UINT64_MAX, "rdb commit: %s", ep_result_str(r));
+    }
+    (void)ep__rw_remove_tmp(w);
+    ep__rw_free(w);
+    return r;
+}
+
+EP_API ep_result ep_rdb_writer_abort(ep_rdb_writer *w) {
+    ep_result r;
+    if (!w) return EP_OK;
+    r = ep__rw_remove_tmp(w);
+    ep__rw_free(w);
+    return r;
+}
+
+EP_API const ep_error *ep_rdb_writer_error(const ep_rdb_writer *w) { return w ? &w->err : NULL; }
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/file/rdb_write.c ---- */
 
 /* ---- begin src/store/keyspace.c ---- */
 /* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */
@@ -11952,6 +20126,19 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
     return n;
 }
 
+EP_API void ep_keyspace_age_ttls(ep_keyspace *ks, int64_t elapsed_ms) {
+    size_t i;
+    if (!ks || elapsed_ms <= 0) return;
+    for (i = 0; i < ks->keys.cap; i++) {
+        ep_ks_entry *e = (ep_ks_entry *)ks->keys.p[i];
+        int64_t t;
+        if (!e || !ep__has_ttl(e) || (t = ep__ttl(e)) <= 0) continue;
+        t = t > elapsed_ms ? t - elapsed_ms : 0;
+        ep__store_ttl(e, t);
+        if (t == 0) ks->zero_ttl = 1;
+    }
+}
+
 EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     size_t cap = 8;
     if (!ks) return EP_ERR_INVALID_ARG;
@@ -12100,6 +20287,9 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->e = e;
     it->pos = 0;
     it->node = NULL;
+    it->left = SIZE_MAX;
+    it->reverse = 0;
+    if (!e) return;
     if (ep__etype(e) == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
     if (ep__etype(e) == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
@@ -12114,9 +20304,8 @@ static const void *ep__iter_slot(ep_ks_value_iter *it) {
     return NULL;
 }
 
-EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
+static int ep__value_next(ep_ks_value_iter *it, ep_item *out) {
     const ep_ks_entry *e = it->e;
-    memset(out, 0, sizeof *out);
     switch (ep__etype(e)) {
     case EP_TYPE_LIST: {
         const ep__list *l = (const ep__list *)e->u.obj;
@@ -12138,7 +20327,7 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
         if (!z) return 0;
         out->score = z->score;
         out->a = ep_bytes_of(z->member.data, z->member.len);
-        it->node = z->fwd[0];
+        it->node = it->reverse ? (const void *)z->back : (const void *)z->fwd[0];
         return 1;
     }
     case EP_TYPE_HASH:
@@ -12170,6 +20359,138 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
     }
     default: return 0;
     }
+}
+
+EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
+    memset(out, 0, sizeof *out);
+    if (!it->e || !it->left || !ep__value_next(it, out)) return 0;
+    if (it->left != SIZE_MAX) it->left--;
+    return 1;
+}
+
+/* ---- point and range reads ---------------------------------------------------------------- */
+
+static ep_result ep__typed(const ep_ks_entry *e, uint8_t type) {
+    if (!e) return EP_ERR_NOT_FOUND;
+    return ep__etype(e) == type ? EP_OK : EP_ERR_WRONG_TYPE;
+}
+
+EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value) {
+    ep_bytes v;
+    ep_result r;
+    if (!ks || !value) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_HASH)) != EP_OK) return r;
+    if (!ep__hash_get(ks, e, field, &v)) return EP_ERR_NOT_FOUND;
+    *value = v;
+    return EP_OK;
+}
+
+EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member) {
+    size_t end;
+    ep_bytes unused;
+    ep_result r;
+    if (!ks) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_SET)) != EP_OK) return r;
+    if (ep__packed(e)) {
+        if (ep__pack_find((const ep__pack *)e->u.obj, 0, member, &end, &unused) == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+        return EP_OK;
+    }
+    if (ep__map_find((const ep__map *)e->u.obj, ep__hash(ks->seed, member.data, member.len), member.data,
+                     member.len) == EP__NOSLOT)
+        return EP_ERR_NOT_FOUND;
+    return EP_OK;
+}
+
+EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score) {
+    const ep__zset *zs;
+    size_t i;
+    ep_result r;
+    if (!ks || !score) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_ZSET)) != EP_OK) return r;
+    zs = (const ep__zset *)e->u.obj;
+    i = ep__map_find(&zs->map, ep__hash(ks->seed, member.data, member.len), member.data, member.len);
+    if (i == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+    *score = ((const ep__znode *)zs->map.p[i])->score;
+    return EP_OK;
+}
+
+/* A Redis index (negative from the end) into len elements; 0 if outside. */
+static int ep__index(int64_t index, size_t len, size_t *out) {
+    uint64_t n = (uint64_t)len;
+    if (index < 0) {
+        uint64_t back = (uint64_t)(-(index + 1)) + 1u; /* no overflow at INT64_MIN */
+        if (back > n) return 0;
+        *out = (size_t)(n - back);
+        return 1;
+    }
+    if ((uint64_t)index >= n) return 0;
+    *out = (size_t)index;
+    return 1;
+}
+
+/* Byte offset of element i of a packed list (i < n). */
+static size_t ep__pack_list_pos(const ep__pack *p, size_t i) {
+    size_t pos = 0;
+    while (i--) pos += 1u + ep__pack_data(p)[pos];
+    return pos;
+}
+
+EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item) {
+    size_t i;
+    ep_result r;
+    if (!item) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_LIST)) != EP_OK) return r;
+    if (!ep__index(index, ep__entry_len(e), &i)) return EP_ERR_NOT_FOUND;
+    if (ep__packed(e)) {
+        const ep__pack *p = (const ep__pack *)e->u.obj;
+        size_t pos = ep__pack_list_pos(p, i);
+        *item = ep_bytes_of(ep__pack_data(p) + pos + 1, ep__pack_data(p)[pos]);
+    } else {
+        const ep__list *l = (const ep__list *)e->u.obj;
+        const ep__str *s = &EP__LAT(l, i);
+        *item = ep_bytes_of(s->data, s->len);
+    }
+    return EP_OK;
+}
+
+/* Redis's clamping of an inclusive start..stop over len elements: the first
+ * position and how many; 0 for an empty range. */
+static size_t ep__range(int64_t start, int64_t stop, size_t len, size_t *first) {
+    int64_t n = (int64_t)len; /* a collection never holds 2^63 elements */
+    if (start < 0) start = start < -n ? 0 : start + n;
+    if (stop < 0) stop = stop < -n ? -1 : stop + n;
+    if (stop >= n) stop = n - 1;
+    *first = 0;
+    if (start >= n || start > stop) return 0;
+    *first = (size_t)start;
+    return (size_t)(stop - start) + 1u;
+}
+
+EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
+                                        int reverse, size_t *count) {
+    size_t first, n;
+    if (!it || !count) return EP_ERR_INVALID_ARG;
+    *count = 0;
+    ep_ks_value_iter_init(it, e);
+    it->left = 0;
+    if (!e) return EP_OK;
+    if (ep__etype(e) != EP_TYPE_LIST && ep__etype(e) != EP_TYPE_ZSET) return EP_ERR_WRONG_TYPE;
+    if (reverse && ep__etype(e) != EP_TYPE_ZSET) return EP_ERR_INVALID_ARG;
+    n = ep__range(start, stop, ep__entry_len(e), &first);
+    if (n == 0) return EP_OK;
+    if (ep__etype(e) == EP_TYPE_LIST) {
+        it->pos = ep__packed(e) ? ep__pack_list_pos((const ep__pack *)e->u.obj, first) : first;
+    } else {
+        const ep__zset *zs = (const ep__zset *)e->u.obj;
+        const ep__znode *z = reverse ? zs->tail : zs->head->fwd[0];
+        size_t k;
+        for (k = 0; k < first; k++) z = reverse ? z->back : z->fwd[0];
+        it->node = z;
+        it->reverse = reverse != 0;
+    }
+    it->left = n;
+    *count = n;
+    return EP_OK;
 }
 
 /* Encodes e's elements as an items run at the end of scratch. A vector set
@@ -13120,6 +21441,9 @@ static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err)
     return r;
 }
 
+/* file/aof.c: the writer refuses every later call. */
+EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why);
+
 EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err) {
     ep_shard_config def;
@@ -13143,11 +21467,1724 @@ EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const e
         return r;
     }
     /* 3. the trailer covers nothing, before any new record can be appended
-     *    (a new AOF that happened to start with the old bytes must not be skipped). */
+     *    (a new AOF that happened to start with the old bytes must not be skipped).
+     *    If that fails the trailer may still cover the old AOF's length, and
+     *    records appended now would make the new AOF look like a cut copy of
+     *    the old one (recovery refuses that): the writer stops here. The
+     *    files as they are recover exactly (a record-less AOF: nothing to
+     *    replay), and ep_store_open settles such a trailer. */
     (void)tlen;
-    return ep__trailer_reset(vfs, p.snap, err);
+    if ((r = ep__trailer_reset(vfs, p.snap, err)) != EP_OK) {
+        ep_error why;
+        ep_error_set(&why, r, UINT64_MAX, "the AOF was reset but the trailer of %s could not be (%s): reopen the shard",
+                     p.snap, err && err->message[0] ? err->message : ep_result_str(r));
+        (void)ep__aof_writer_poison(aof, r, &why);
+    }
+    return r;
 }
 /* ---- end src/recover/recovery.c ---- */
+
+/* ---- begin src/recover/wal_recover.c ---- */
+/* wal_recover: directory replay and checkpoint recovery (wal_recover.h). */
+
+#ifndef EP_NO_WAL
+
+static ep_vfs *ep__walr_vfs(ep_vfs *given, ep_vfs *os, ep_error *err) {
+    ep_vfs *v = NULL;
+    if (ep__vfs_pick(given, os, &v) != EP_OK) {
+        ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "wal: no OS file system in this build");
+        return NULL;
+    }
+    return v;
+}
+
+/* One walk over the directory's segments; fn (may be NULL) sees each segment's info. */
+static ep_result ep__walr_walk(const char *dir, const ep_wal_read_config *cfg, ep_wal_record_fn rec_fn,
+                               void *rec_user, ep_wal_segment_fn seg_fn, void *seg_user, ep_wal_replay_info *info,
+                               ep_error *err) {
+    ep_wal_read_config c;
+    ep_vfs os, *vfs;
+    ep__wal_list list;
+    ep__wal_reader rd;
+    ep_wal_replay_info dummy;
+    ep_result r = EP_OK;
+    uint64_t prev_last = 0;
+    size_t i;
+    if (!info) info = &dummy;
+    memset(info, 0, sizeof *info);
+    if (!dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "wal replay: no directory");
+    ep_wal_read_config_init(&c);
+    if (cfg) c = *cfg;
+    info->last_delivered = c.after_id;
+    if (!(vfs = ep__walr_vfs(c.vfs, &os, err))) return EP_ERR_UNSUPPORTED;
+    r = ep__wal_list_dir(vfs, c.alloc, dir, &list, err);
+    if (r != EP_OK) return r;
+    ep__wal_reader_init(&rd, vfs, c.alloc, c.read_bytes, c.max_record);
+    for (i = 0; i < list.n; i++) {
+        char path[EP__WAL_PATH_MAX];
+        ep__wal_scan sc;
+        ep_wal_segment_info si;
+        if (i > 0 && list.ids[i] != list.ids[i - 1] + 1) {
+            r = ep_error_set(err, EP_ERR_GAP, UINT64_MAX, "wal %s: segments %llu to %llu are missing", dir,
+                             (unsigned long long)(list.ids[i - 1] + 1), (unsigned long long)(list.ids[i] - 1));
+            if (err) err->index = prev_last + 1;
+            break;
+        }
+        if (ep__wal_seg_path(dir, list.ids[i], path, sizeof path) != EP_OK) {
+            r = ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "wal %s: path too long", dir);
+            break;
+        }
+        memset(&sc, 0, sizeof sc);
+        sc.path = path;
+        sc.segment_id = list.ids[i];
+        sc.final = i + 1 == list.n;
+        sc.mode = c.mode;
+        sc.expect_first = i > 0 ? prev_last + 1 : 0;
+        sc.after_id = c.after_id;
+        sc.ceiling = c.ceiling;
+        sc.max_record = c.max_record;
+        sc.fn = rec_fn;
+        sc.user = rec_user;
+        r = ep__wal_scan_segment(&rd, &sc, &si, &info->delivered, &info->last_delivered, err);
+        info->segments++;
+        if (i == 0) info->first_id = si.first_id;
+        if (r == EP_OK || r == EP_END) {
+            if (si.end != EP_WAL_SEG_SHORT) prev_last = si.last_id;
+            info->end = si.end;
+            info->tail_bytes = si.end == EP_WAL_SEG_SHORT ? si.file_bytes : si.file_bytes - si.valid_bytes;
+        }
+        if (seg_fn && seg_fn(seg_user, &si)) break;
+        if (r == EP_END) {
+            r = EP_OK;
+            break;
+        }
+        if (r != EP_OK) break;
+    }
+    info->last_id = info->first_id ? prev_last : 0;
+    ep__wal_reader_free(&rd);
+    ep__wal_list_free(&list);
+    return r;
+}
+
+EP_API ep_result ep_wal_replay(const char *dir, const ep_wal_read_config *cfg, ep_wal_record_fn fn, void *user,
+                               ep_wal_replay_info *info, ep_error *err) {
+    return ep__walr_walk(dir, cfg, fn, user, NULL, NULL, info, err);
+}
+
+EP_API ep_result ep_wal_segments(const char *dir, const ep_wal_read_config *cfg, ep_wal_segment_fn fn, void *user,
+                                 ep_error *err) {
+    return ep__walr_walk(dir, cfg, NULL, NULL, fn, user, NULL, err);
+}
+
+EP_API void ep_wal_recover_config_init(ep_wal_recover_config *cfg) {
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    ep_wal_read_config_init(&cfg->read);
+}
+
+/* The first id of the WAL (its first segment's header), 0 if it has none
+ * or the only segment is a torn create. */
+static ep_result ep__walr_first_id(ep_vfs *vfs, const ep_allocator *alloc, const char *dir, uint64_t *first,
+                                   ep_error *err) {
+    ep__wal_list list;
+    ep_result r;
+    *first = 0;
+    r = ep__wal_list_dir(vfs, alloc, dir, &list, err);
+    if (r != EP_OK) return r;
+    if (list.n > 0) {
+        char path[EP__WAL_PATH_MAX];
+        ep_wal_segment_header h;
+        uint64_t size = 0;
+        ep_error e2;
+        r = ep__wal_seg_path(dir, list.ids[0], path, sizeof path);
+        /* An unreadable header is the replay's to report (or to accept as a torn create). */
+        if (r == EP_OK && ep__wal_read_header(vfs, path, list.ids[0], &h, &size, &e2) == EP_OK) *first = h.first_id;
+        r = EP_OK;
+    }
+    ep__wal_list_free(&list);
+    return r;
+}
+
+typedef struct ep__walr_apply {
+    ep_wal_record_fn apply;
+    void *user;
+    uint64_t applied;
+} ep__walr_apply;
+
+static ep_result ep__walr_apply_fn(void *user, uint64_t id, const uint8_t *data, size_t len) {
+    ep__walr_apply *a = (ep__walr_apply *)user;
+    a->applied++;
+    return a->apply ? a->apply(a->user, id, data, len) : EP_OK;
+}
+
+EP_API ep_result ep_wal_recover(const char *dir, const ep_wal_recover_config *cfg, ep_wal_init_fn init,
+                                ep_wal_record_fn apply, void *user, ep_wal_recover_info *info, ep_error *err) {
+    ep_wal_recover_config c;
+    ep_wal_recover_info dummy;
+    ep_checkpoint_config cc;
+    ep_vfs os, *vfs;
+    uint8_t *state = NULL;
+    size_t state_len = 0;
+    uint64_t ckpt_id = 0, first = 0;
+    ep__walr_apply a;
+    ep_result r;
+    if (!info) info = &dummy;
+    memset(info, 0, sizeof *info);
+    if (!dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "wal recover: no directory");
+    ep_wal_recover_config_init(&c);
+    if (cfg) c = *cfg;
+    if (!(vfs = ep__walr_vfs(c.read.vfs, &os, err))) return EP_ERR_UNSUPPORTED;
+    c.read.vfs = vfs;
+    if (c.checkpoint_path) {
+        ep_checkpoint_config_init(&cc);
+        cc.vfs = vfs;
+        cc.alloc = c.read.alloc;
+        cc.max_payload = c.max_checkpoint;
+        r = ep_checkpoint_read(&cc, c.checkpoint_path, &ckpt_id, &state, &state_len, err);
+        if (r == EP_OK) {
+            info->has_checkpoint = 1;
+        } else if (r == EP_ERR_NOT_FOUND) {
+            ckpt_id = 0;
+        } else if (c.ignore_corrupt_checkpoint && r != EP_ERR_NOMEM && r != EP_ERR_IO) {
+            info->checkpoint_ignored = 1;
+            ckpt_id = 0;
+        } else {
+            return r;
+        }
+    }
+    info->checkpoint_id = ckpt_id;
+    if (c.read.ceiling && c.read.ceiling < ckpt_id) {
+        ep_free(c.read.alloc, state);
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX,
+                            "wal recover: ceiling %llu is before the checkpoint at %llu",
+                            (unsigned long long)c.read.ceiling, (unsigned long long)ckpt_id);
+    }
+    /* The gap rule, before anything is applied: the WAL must start at or
+     * before the record after the checkpoint (at 1 without one). */
+    r = ep__walr_first_id(vfs, c.read.alloc, dir, &first, err);
+    if (r == EP_OK && first > ckpt_id + 1) {
+        r = ep_error_set(err, EP_ERR_GAP, UINT64_MAX,
+                         info->has_checkpoint
+                             ? "wal %s starts at id %llu: the records after the checkpoint at %llu are missing"
+                             : "wal %s starts at id %llu with no checkpoint covering ids before it (checkpoint id %llu)",
+                         dir, (unsigned long long)first, (unsigned long long)ckpt_id);
+        if (err) err->index = ckpt_id + 1;
+    }
+    if (r == EP_OK && init) r = init(user, info->has_checkpoint, ckpt_id, state, state_len);
+    ep_free(c.read.alloc, state);
+    if (r != EP_OK) return r;
+    a.apply = apply;
+    a.user = user;
+    a.applied = 0;
+    c.read.after_id = ckpt_id;
+    r = ep_wal_replay(dir, &c.read, ep__walr_apply_fn, &a, &info->replay, err);
+    info->applied = a.applied;
+    if (r != EP_OK) return r;
+    /* ... and reach it: a WAL that ends before the checkpoint lost records
+     * the checkpoint claims to cover (nothing was applied: all were <= it). */
+    if (info->replay.first_id && info->replay.last_id < ckpt_id &&
+        !(c.read.ceiling && info->replay.last_id >= c.read.ceiling)) {
+        r = ep_error_set(err, EP_ERR_GAP, UINT64_MAX, "wal %s ends at id %llu, before the checkpoint at %llu", dir,
+                         (unsigned long long)info->replay.last_id, (unsigned long long)ckpt_id);
+        if (err) err->index = info->replay.last_id + 1;
+        return r;
+    }
+    info->last_id = info->replay.last_delivered > ckpt_id ? info->replay.last_delivered : ckpt_id;
+    return EP_OK;
+}
+
+#endif /* EP_NO_WAL */
+/* ---- end src/recover/wal_recover.c ---- */
+
+/* ---- begin src/recover/maintain.c ---- */
+/* maintain: compact and migrate a shard, composed from the writer (lock,
+ * torn tail), recovery, ep_shard_rewrite and ep_shard_snapshot. */
+
+EP_API void ep_maint_config_init(ep_maint_config *cfg) { memset(cfg, 0, sizeof *cfg); }
+
+typedef struct ep__maint {
+    const ep_maint_config *cfg;
+    ep_maint_report *rep;
+    ep_vfs *vfs;
+    ep_vfs os;
+    const char *dir;
+    ep_shard_id shard;
+    char snap[4096], aof[4096];
+    ep_aof_writer *w;
+    ep_recover_result rec;
+    int have_rec;
+    ep_error *err;
+} ep__maint;
+
+static uint64_t ep__maint_size(ep__maint *m, const char *path) {
+    uint64_t n = 0;
+    return m->vfs->stat(m->vfs, path, &n, NULL) == EP_OK ? n : 0;
+}
+
+static uint8_t ep__maint_snap_version(ep__maint *m) {
+    ep_probe_info pi;
+    if (ep_probe_path(m->vfs, m->snap, &pi, NULL) != EP_OK || pi.kind != EP_PROBE_EMBER_SNAPSHOT) return 0;
+    return (uint8_t)pi.version;
+}
+
+static ep_result ep__maint_begin(ep__maint *m, const char *dir, ep_shard_id shard, const ep_maint_config *cfg,
+                                 ep_maint_report *out, ep_error *err) {
+    ep_result r;
+    memset(m, 0, sizeof *m);
+    if (!dir || !cfg || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard: missing argument");
+    memset(out, 0, sizeof *out);
+    m->cfg = cfg;
+    m->rep = out;
+    m->dir = dir;
+    m->shard = shard;
+    m->err = err;
+    m->vfs = cfg->vfs;
+    if (!m->vfs) {
+        if ((r = ep_vfs_os_init(&m->os)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "no OS file system");
+        m->vfs = &m->os;
+    }
+    if (ep_snapshot_path(dir, shard, m->snap, sizeof m->snap) != EP_OK ||
+        ep_aof_path(dir, shard, m->aof, sizeof m->aof) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "shard: path too long");
+    out->old_snapshot_bytes = ep__maint_size(m, m->snap);
+    out->old_aof_bytes = ep__maint_size(m, m->aof);
+    out->old_version = ep__maint_snap_version(m);
+    if (!out->old_snapshot_bytes && !out->old_aof_bytes)
+        return ep_error_set(err, EP_ERR_NOT_FOUND, UINT64_MAX, "no shard %lu in %s (neither %s nor %s)",
+                            (unsigned long)shard, dir, m->snap, m->aof);
+    return EP_OK;
+}
+
+/* Recovery of the shard; refuses one that does not recover cleanly. */
+static ep_result ep__maint_recover(ep__maint *m) {
+    ep_recover_config rc;
+    ep_recover_result *res = &m->rec;
+    ep_result r;
+    ep_recover_config_init(&rc);
+    rc.vfs = m->vfs;
+    rc.alloc = m->cfg->alloc;
+    rc.key = m->cfg->key;
+    rc.wall_clock_ms = m->cfg->wall_clock_ms;
+    rc.clock_user = m->cfg->clock_user;
+    if ((r = ep_recover_shard(m->dir, m->shard, &rc, res, m->err)) != EP_OK) return r; /* m->err names the file */
+    m->have_rec = 1;
+    if (res->snapshot_present && !res->snapshot_loaded)
+        return ep_error_set(m->err, EP_ERR_CORRUPT, res->snapshot_error.offset,
+                            "the snapshot does not load (%s): acting now would lose its keys", res->snapshot_error.message);
+    if (res->aof_end == EP_AOF_END_ERROR)
+        return ep_error_set(m->err, EP_ERR_CORRUPT, res->aof_error.offset,
+                            "the AOF stops at an error (%s): run repair first", res->aof_error.message);
+    m->rep->keys = ep_keyspace_count(res->keyspace);
+    m->rep->records_replayed = res->records_applied;
+    return EP_OK;
+}
+
+/* The writer (lock, torn tail), then recovery of what it guards. */
+static ep_result ep__maint_load(ep__maint *m) {
+    ep_aof_writer_config wc;
+    ep_aof_stats st;
+    ep_result r;
+    ep_aof_writer_config_init(&wc);
+    wc.vfs = m->vfs;
+    wc.alloc = m->cfg->alloc;
+    wc.key = m->cfg->key;
+    wc.fsync = EP_FSYNC_ALWAYS;
+    if ((r = ep_aof_writer_open(m->aof, &wc, &m->w, m->err)) != EP_OK) return r;
+    ep_aof_writer_stats(m->w, &st);
+    m->rep->trimmed_bytes = st.trimmed_bytes;
+    return ep__maint_recover(m);
+}
+
+static ep_result ep__maint_rewrite(ep__maint *m, const ep_key *key) {
+    ep_shard_config sc;
+    ep_shard_config_init(&sc);
+    sc.vfs = m->vfs;
+    sc.alloc = m->cfg->alloc;
+    sc.key = key;
+    return ep_shard_rewrite(m->dir, m->shard, m->rec.keyspace, m->w, &sc, m->err);
+}
+
+static ep_result ep__maint_end(ep__maint *m, ep_result r) {
+    if (m->w) {
+        ep_result c = ep_aof_writer_close(m->w);
+        if (r == EP_OK && c != EP_OK) r = ep_error_set(m->err, c, UINT64_MAX, "closing the AOF: %s", ep_result_str(c));
+    }
+    if (m->have_rec) ep_recover_result_free(&m->rec);
+    m->rep->new_snapshot_bytes = ep__maint_size(m, m->snap);
+    m->rep->new_aof_bytes = ep__maint_size(m, m->aof);
+    m->rep->new_version = ep__maint_snap_version(m);
+    return r;
+}
+
+EP_API ep_result ep_shard_compact(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err) {
+    ep__maint m;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if ((r = ep__maint_begin(&m, dir, shard_id, cfg, out, err)) != EP_OK) return r;
+    r = ep__maint_load(&m);
+    if (r == EP_OK) r = ep__maint_rewrite(&m, cfg->key);
+    return ep__maint_end(&m, r);
+}
+
+/* <path><suffix> into to; 0 if it does not fit. */
+static int ep__maint_backup_name(ep__maint *m, const char *path, char *to, size_t cap) {
+    size_t n = strlen(path), k = strlen(m->cfg->backup_suffix);
+    if (n + k + 1 > cap) return 0;
+    memcpy(to, path, n);
+    memcpy(to + n, m->cfg->backup_suffix, k + 1);
+    return 1;
+}
+
+/* <path><suffix>, copied durably, if path exists. */
+static ep_result ep__maint_backup(ep__maint *m, const char *path) {
+    char to[4200];
+    if (m->vfs->stat(m->vfs, path, NULL, NULL) != EP_OK) return EP_OK;
+    if (!ep__maint_backup_name(m, path, to, sizeof to))
+        return ep_error_set(m->err, EP_ERR_LIMIT, UINT64_MAX, "backup: path too long");
+    m->rep->backups++;
+    return ep_vfs_copy_durable(m->vfs, path, to, m->cfg->alloc, m->err);
+}
+
+/* The shard was refused before anything changed: the copies just made are
+ * not needed (unless the writer's open trimmed a torn tail: then they are
+ * the only whole original). */
+static void ep__maint_drop_backups(ep__maint *m) {
+    char to[4200];
+    if (!m->cfg->backup_suffix || m->rep->trimmed_bytes) return;
+    if (ep__maint_backup_name(m, m->snap, to, sizeof to)) (void)m->vfs->remove(m->vfs, to, NULL);
+    if (ep__maint_backup_name(m, m->aof, to, sizeof to)) (void)m->vfs->remove(m->vfs, to, NULL);
+    m->rep->backups = 0;
+}
+
+/* Step 4: a header-only AOF for new_key, renamed into place. */
+static ep_result ep__maint_new_aof(ep__maint *m) {
+    char tmp[sizeof m->aof + 8];
+    ep_aof_writer_config wc;
+    ep_aof_writer *w = NULL;
+    ep_result r;
+    size_t n = strlen(m->aof);
+    memcpy(tmp, m->aof, n);
+    memcpy(tmp + n, ".migrate", 9);
+    (void)m->vfs->remove(m->vfs, tmp, NULL); /* left by an earlier crash */
+    ep_aof_writer_config_init(&wc);
+    wc.vfs = m->vfs;
+    wc.alloc = m->cfg->alloc;
+    wc.key = m->cfg->new_key;
+    if ((r = ep_aof_writer_open(tmp, &wc, &w, m->err)) != EP_OK) return r; /* header synced, with its directory */
+    if ((r = ep_aof_writer_close(w)) != EP_OK) return ep_error_set(m->err, r, UINT64_MAX, "new AOF: %s", ep_result_str(r));
+    if ((r = m->vfs->rename(m->vfs, tmp, m->aof, m->err)) != EP_OK) return r;
+    return m->vfs->sync_dir(m->vfs, m->dir, m->err);
+}
+
+EP_API ep_result ep_shard_migrate(const char *dir, ep_shard_id shard_id, const ep_maint_config *cfg,
+                                  ep_maint_report *out, ep_error *err) {
+    ep__maint m;
+    ep_shard_config sc;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if ((r = ep__maint_begin(&m, dir, shard_id, cfg, out, err)) != EP_OK) return r;
+    if (cfg->backup_suffix) {
+        r = ep__maint_backup(&m, m.snap);
+        if (r == EP_OK) r = ep__maint_backup(&m, m.aof);
+        if (r != EP_OK) return ep__maint_end(&m, r);
+    }
+    r = ep__maint_load(&m);
+    if (r != EP_OK) ep__maint_drop_backups(&m);
+    if (r == EP_OK) r = ep__maint_rewrite(&m, cfg->key); /* 1 */
+    if (m.w) {
+        ep_result c = ep_aof_writer_close(m.w);
+        m.w = NULL;
+        if (r == EP_OK && c != EP_OK) r = ep_error_set(err, c, UINT64_MAX, "closing the AOF: %s", ep_result_str(c));
+    }
+    if (r == EP_OK) r = m.vfs->remove(m.vfs, m.aof, err); /* 2 */
+    if (r == EP_OK) r = m.vfs->sync_dir(m.vfs, dir, err);
+    if (r == EP_OK) { /* 3: no AOF now, so the trailer covers nothing */
+        ep_shard_config_init(&sc);
+        sc.vfs = m.vfs;
+        sc.alloc = cfg->alloc;
+        sc.key = cfg->new_key;
+        r = ep_shard_snapshot(dir, shard_id, m.rec.keyspace, NULL, &sc, err);
+    }
+    if (r == EP_OK) r = ep__maint_new_aof(&m); /* 4 */
+    return ep__maint_end(&m, r);
+}
+
+EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char *dst_dir, ep_shard_id dst_id,
+                               const ep_maint_config *cfg, ep_maint_report *out, ep_error *err) {
+    ep__maint m;
+    ep_shard_config sc;
+    char snap[4096], aof[4096];
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!dst_dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    if ((r = ep__maint_begin(&m, dir, shard_id, cfg, out, err)) != EP_OK) return r;
+    if (ep_snapshot_path(dst_dir, dst_id, snap, sizeof snap) != EP_OK || ep_aof_path(dst_dir, dst_id, aof, sizeof aof) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "copy: path too long");
+    if (m.vfs->stat(m.vfs, snap, NULL, NULL) == EP_OK || m.vfs->stat(m.vfs, aof, NULL, NULL) == EP_OK)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "copy: shard %u exists in %s already", (unsigned)dst_id,
+                            dst_dir);
+    r = ep__maint_recover(&m);
+    if (r == EP_OK && m.vfs->stat(m.vfs, dst_dir, NULL, NULL) == EP_ERR_NOT_FOUND) {
+        char parent[4096];
+        r = m.vfs->mkdir(m.vfs, dst_dir, err); /* and its entry made durable */
+        if (r == EP_OK && ep_path_dirname(parent, sizeof parent, dst_dir) == EP_OK)
+            r = m.vfs->sync_dir(m.vfs, parent, err);
+    }
+    if (r == EP_OK) {
+        ep_shard_config_init(&sc);
+        sc.vfs = m.vfs;
+        sc.alloc = cfg->alloc;
+        sc.key = cfg->new_key;
+        r = ep_shard_snapshot(dst_dir, dst_id, m.rec.keyspace, NULL, &sc, err);
+    }
+    r = ep__maint_end(&m, r);
+    out->new_snapshot_bytes = ep__maint_size(&m, snap);
+    out->new_aof_bytes = 0;
+    {
+        ep_probe_info pi;
+        out->new_version = ep_probe_path(m.vfs, snap, &pi, NULL) == EP_OK ? (uint8_t)pi.version : 0;
+    }
+    return r;
+}
+/* ---- end src/recover/maintain.c ---- */
+
+/* ---- begin src/recover/redis_load.c ---- */
+/* redis_load: RDB -> ep_keyspace per database. Each key's elements are
+ * gathered in ember's items encoding (codec_aof.h) and inserted as one
+ * snapshot entry, so the keyspace's own load path (and its caps) applies. */
+
+#ifndef EP_NO_REDIS
+
+EP_API void ep_redis_dbs_free(ep_redis_dbs *d) {
+    size_t i;
+    if (!d) return;
+    for (i = 0; i < d->count; i++) ep_keyspace_free(d->db[i]);
+    ep_free(d->alloc, d->db);
+    d->db = NULL;
+    d->count = 0;
+}
+
+EP_API ep_result ep_redis_dbs_get(ep_redis_dbs *d, uint64_t i, uint32_t max, ep_keyspace **out) {
+    ep_keyspace_config kc;
+    ep_result res;
+    if (i >= max) return EP_ERR_LIMIT;
+    if (i >= d->count) {
+        size_t n = (size_t)i + 1, k;
+        ep_keyspace **nd = (ep_keyspace **)ep_realloc(d->alloc, d->db, n * sizeof *nd);
+        if (!nd) return EP_ERR_NOMEM;
+        for (k = d->count; k < n; k++) nd[k] = NULL;
+        d->db = nd;
+        d->count = n;
+    }
+    if (!d->db[i]) {
+        ep_keyspace_config_init(&kc);
+        kc.alloc = d->alloc;
+        res = ep_keyspace_create(&kc, &d->db[i]);
+        if (res != EP_OK) return res;
+    }
+    *out = d->db[i];
+    return EP_OK;
+}
+
+EP_API void ep_redis_load_config_init(ep_redis_load_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    ep_rdb_reader_config_init(&cfg->reader);
+    cfg->max_databases = 16;
+}
+
+typedef struct ep__rl {
+    const ep_redis_load_config *cfg;
+    ep_redis_dbs *dbs;
+    ep_redis_load_stats st;
+    ep_error *err;
+    ep_buf items;
+    ep_buf value;
+    uint64_t count;
+    ep_redis_skip bad;      /* 0 while the key maps */
+    uint8_t type;           /* ep_value_type */
+    ep_items_kind ikind;
+    int64_t now;
+} ep__rl;
+
+static ep_result ep__rl_begin(void *u, const ep_rdb_key *k) {
+    ep__rl *l = (ep__rl *)u;
+    const char *kind = k->kind;
+    ep_buf_reset(&l->items);
+    ep_buf_reset(&l->value);
+    l->count = 0;
+    l->bad = (ep_redis_skip)0;
+    if (kind[0] == 's' && kind[1] == 't') l->type = EP_TYPE_STRING, l->ikind = EP_ITEMS_NONE;
+    else if (kind[0] == 'l') l->type = EP_TYPE_LIST, l->ikind = EP_ITEMS_BYTES;
+    else if (kind[0] == 's') l->type = EP_TYPE_SET, l->ikind = EP_ITEMS_STR;
+    else if (kind[0] == 'h') l->type = EP_TYPE_HASH, l->ikind = EP_ITEMS_FIELD_VALUE;
+    else l->type = EP_TYPE_ZSET, l->ikind = EP_ITEMS_SCORE_MEMBER;
+    return EP_OK;
+}
+
+static ep_result ep__rl_element(void *u, const ep_rdb_key *k, const ep_item *e) {
+    ep__rl *l = (ep__rl *)u;
+    (void)k;
+    if (l->bad) return EP_OK;
+    l->count++;
+    if (l->count > EP_MAX_COLLECTION_COUNT) {
+        l->bad = EP_REDIS_SKIP_TOO_BIG;
+        return EP_OK;
+    }
+    switch (l->ikind) {
+    case EP_ITEMS_NONE:
+        ep_buf_put(&l->value, e->a.data, e->a.len);
+        break;
+    case EP_ITEMS_BYTES:
+        ep_buf_lenbytes(&l->items, e->a.data, e->a.len);
+        break;
+    case EP_ITEMS_STR:
+        if (!ep_utf8_valid(e->a.data, e->a.len)) l->bad = EP_REDIS_SKIP_NOT_UTF8;
+        ep_buf_lenbytes(&l->items, e->a.data, e->a.len);
+        break;
+    case EP_ITEMS_FIELD_VALUE:
+        if (!ep_utf8_valid(e->a.data, e->a.len)) l->bad = EP_REDIS_SKIP_NOT_UTF8;
+        ep_buf_lenbytes(&l->items, e->a.data, e->a.len);
+        ep_buf_lenbytes(&l->items, e->b.data, e->b.len);
+        break;
+    default:
+        if (!ep_utf8_valid(e->a.data, e->a.len)) l->bad = EP_REDIS_SKIP_NOT_UTF8;
+        ep_buf_f64(&l->items, e->score);
+        ep_buf_lenbytes(&l->items, e->a.data, e->a.len);
+        break;
+    }
+    return l->items.err ? l->items.err : l->value.err;
+}
+
+static void ep__rl_report(ep__rl *l, const ep_rdb_key *k, ep_redis_skip why) {
+    l->st.unmapped++;
+    l->st.by_reason[why]++;
+    if (l->cfg->report) l->cfg->report(l->cfg->report_user, k->db, k->key, k->kind, why);
+}
+
+static ep_result ep__rl_end(void *u, const ep_rdb_key *k) {
+    ep__rl *l = (ep__rl *)u;
+    ep_keyspace *ks;
+    ep_snap_entry se;
+    ep_result res;
+    if (l->bad) {
+        ep__rl_report(l, k, l->bad);
+        return EP_OK;
+    }
+    if (l->count == 0 && l->type != EP_TYPE_STRING) {
+        l->st.empty++;
+        return EP_OK;
+    }
+    memset(&se, 0, sizeof se);
+    se.key = k->key;
+    se.type = l->type;
+    se.expire_ms = -1;
+    if (k->expire_ms >= 0) {
+        if (k->expire_ms <= l->now) {
+            if (!l->cfg->keep_expired) {
+                l->st.expired++;
+                return EP_OK;
+            }
+            se.expire_ms = 0; /* expired: the keyspace drops it on its next sweep */
+        } else {
+            se.expire_ms = k->expire_ms - l->now;
+        }
+    }
+    res = ep_redis_dbs_get(l->dbs, k->db, l->cfg->max_databases, &ks);
+    if (res == EP_ERR_LIMIT)
+        return ep_error_set(l->err, res, k->offset, "database %llu at or above max_databases (%u)",
+                            (unsigned long long)k->db, (unsigned)l->cfg->max_databases);
+    if (res != EP_OK) return res;
+    if (ep_keyspace_get(ks, k->key.data, k->key.len))
+        return ep_error_set(l->err, EP_ERR_CORRUPT, k->offset, "RDB has duplicated key '%.*s' in DB %llu",
+                            (int)(k->key.len > 60 ? 60 : k->key.len), (const char *)k->key.data,
+                            (unsigned long long)k->db);
+    if (l->type == EP_TYPE_STRING) {
+        se.value = ep_bytes_of(l->value.data, l->value.len);
+    } else {
+        se.items.count = (uint32_t)l->count;
+        se.items.kind = (uint8_t)l->ikind;
+        se.items.raw = ep_bytes_of(l->items.data, l->items.len);
+    }
+    res = ep_keyspace_load_entry(ks, &se);
+    if (res == EP_OK) l->st.loaded++;
+    return res;
+}
+
+static ep_result ep__rl_skipped(void *u, const ep_rdb_key *k, ep_result why) {
+    ep__rl *l = (ep__rl *)u;
+    (void)why;
+    ep__rl_report(l, k, k->kind[0] == 's' ? EP_REDIS_SKIP_STREAM : EP_REDIS_SKIP_MODULE);
+    return EP_OK;
+}
+
+static ep_result ep__rl_function(void *u, ep_bytes code) {
+    (void)code;
+    ((ep__rl *)u)->st.functions++;
+    return EP_OK;
+}
+
+EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config *cfg, ep_redis_dbs *out,
+                                   ep_redis_load_stats *st, ep_error *err) {
+    ep_redis_load_config def;
+    ep_rdb_visitor v;
+    ep__rl l;
+    ep_result res;
+    if (!path || !out) return EP_ERR_INVALID_ARG;
+    if (!cfg) {
+        ep_redis_load_config_init(&def);
+        cfg = &def;
+    }
+    memset(&l, 0, sizeof l);
+    l.cfg = cfg;
+    l.dbs = out;
+    l.err = err;
+    l.now = cfg->now_ms ? cfg->now_ms : ep__clock_wall_ms();
+    if (!out->db) out->alloc = cfg->alloc;
+    ep_buf_init(&l.items, cfg->alloc);
+    ep_buf_init(&l.value, cfg->alloc);
+    memset(&v, 0, sizeof v);
+    v.user = &l;
+    v.key_begin = ep__rl_begin;
+    v.element = ep__rl_element;
+    v.key_end = ep__rl_end;
+    v.skipped = ep__rl_skipped;
+    v.function = ep__rl_function;
+    res = ep_rdb_read(path, &cfg->reader, &v, &l.st.rdb, err);
+    ep_buf_free(&l.items);
+    ep_buf_free(&l.value);
+    if (st) *st = l.st;
+    return res;
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/recover/redis_load.c ---- */
+
+/* ---- begin src/recover/store.c ---- */
+/* store: the user's handle (store.h). Open = recovery into a keyspace +
+ * the AOF writer; every change = Redis's checks, then the record built by
+ * the codec, logged, then applied to the keyspace. */
+
+#define EP__STORE_PATH_MAX 1024
+#define EP__ANY_TYPE 0xFFu
+
+struct ep_store {
+    ep_allocator alloc;
+    ep_vfs os; /* the OS table when cfg.vfs is NULL */
+    ep_vfs *vfs;
+    ep_store_config cfg;
+    char dir[EP__STORE_PATH_MAX];
+    char snap_path[EP__STORE_PATH_MAX];
+    ep_shard_id shard;
+    ep_keyspace *ks;
+    ep_aof_writer *aof;
+    /* The keyspace's ttls are ms remaining from this wall-clock instant: the
+     * recovery's "now", moved on (ep_keyspace_age_ttls) before a snapshot. */
+    int64_t base_ms;
+    uint64_t snap_size; /* bytes of the snapshot file, for the auto-rewrite */
+    size_t expire_slot; /* where active expiry scans next */
+    ep_buf scratch;     /* the elements of the record being built */
+    ep_buf keys;        /* active expiry: the keys it will delete */
+    ep_error err;
+    /* EP_ERR_POISONED once a logged record could not be applied (no memory):
+     * the keyspace no longer matches the AOF; reopening recovers it. */
+    ep_result broken;
+    /* Recovery found a trailer that covers no prefix of this AOF (EP_TRAILER_STALE:
+     * a rewrite cut short after the AOF's reset, or a replaced AOF). */
+    int stale_trailer;
+};
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static int64_t ep__st_now(const ep_store *st) {
+    return st->cfg.wall_clock_ms ? st->cfg.wall_clock_ms(st->cfg.clock_user) : ep__clock_wall_ms();
+}
+
+static ep_result ep__st_usable(ep_store *st) {
+    if (!st) return EP_ERR_INVALID_ARG;
+    return st->broken;
+}
+
+static ep_result ep__st_fail(ep_store *st, ep_result r, const char *what, ep_bytes key) {
+    return ep_error_set(&st->err, r, UINT64_MAX, "%s (key of %lu bytes)", what, (unsigned long)key.len);
+}
+
+static int ep__st_checked_add(int64_t a, int64_t b, int64_t *out) {
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) return 0;
+    *out = a + b;
+    return 1;
+}
+
+/* True when e's deadline has passed (its ttl counts from base_ms). The
+ * clock is read only for a key with a ttl: on some virtual machines reading
+ * it is a system call, several times the cost of the lookup itself. */
+static int ep__st_expired(const ep_store *st, const ep_ks_entry *e) {
+    int64_t t = ep_ks_entry_ttl(e), now;
+    if (t < 0) return 0;
+    now = ep__st_now(st);
+    return now >= st->base_ms && t <= now - st->base_ms;
+}
+
+/* Remaining ms of e's ttl (> 0 for a live key), or -1 for none. */
+static int64_t ep__st_remaining(const ep_store *st, const ep_ks_entry *e) {
+    int64_t t = ep_ks_entry_ttl(e), now = ep__st_now(st);
+    if (t < 0) return -1;
+    if (now <= st->base_ms) return t;
+    return t - (now - st->base_ms);
+}
+
+/* A deadline now + ms as unix ms; 0 on overflow. */
+static int ep__st_deadline(const ep_store *st, int64_t ms, int64_t *at) {
+    return ep__st_checked_add(ep__st_now(st), ms, at);
+}
+
+static size_t ep__st_len(const ep_store *st, ep_bytes key) {
+    const ep_ks_entry *e = ep_keyspace_get(st->ks, key.data, key.len);
+    return e ? ep_ks_entry_len(e) : 0;
+}
+
+/* Logs recs (one batch: one sync under ALWAYS), then applies them. */
+static ep_result ep__st_log(ep_store *st, const ep_aof_record *recs, size_t n) {
+    ep_result r;
+    size_t i;
+    if (n > 1) r = ep_aof_append_batch(st->aof, recs, n);
+    else if (recs->tag == EP_AOF_SET) r = ep_aof_set(st->aof, recs->key, recs->value, recs->num); /* its fast path */
+    else r = ep_aof_append(st->aof, recs);
+    if (r != EP_OK) {
+        const ep_error *we = ep_aof_writer_error(st->aof);
+        if (we && we->code != EP_OK) st->err = *we;
+        else ep_error_set(&st->err, r, UINT64_MAX, "AOF append: %s", ep_result_str(r));
+        return r;
+    }
+    for (i = 0; i < n; i++) {
+        r = ep_keyspace_apply(st->ks, &recs[i], st->base_ms);
+        if (r == EP_ERR_NOMEM) {
+            st->broken = EP_ERR_POISONED;
+            return ep_error_set(&st->err, r, UINT64_MAX,
+                                "no memory to apply a logged %s record: the store must be reopened",
+                                ep_aof_tag_name(recs[i].tag));
+        }
+    }
+    return EP_OK;
+}
+
+static ep_result ep__st_log1(ep_store *st, const ep_aof_record *rec, ep_result built) {
+    if (built != EP_OK)
+        return ep_error_set(&st->err, built, UINT64_MAX, "cannot build a %s record: %s", ep_aof_tag_name(rec->tag),
+                            ep_result_str(built));
+    return ep__st_log(st, rec, 1);
+}
+
+/* The live entry of key for a read: NULL if absent or expired. */
+static const ep_ks_entry *ep__st_peek(const ep_store *st, ep_bytes key) {
+    const ep_ks_entry *e;
+    if (key.len && !key.data) return NULL;
+    e = ep_keyspace_get(st->ks, key.data, key.len);
+    return e && ep__st_expired(st, e) ? NULL : e;
+}
+
+/* For a read: the live entry (NULL if absent), EP_ERR_WRONG_TYPE if it
+ * holds another type than `type` (EP__ANY_TYPE: any). */
+static ep_result ep__st_read(ep_store *st, ep_bytes key, uint8_t type, const ep_ks_entry **out) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_usable(st);
+    *out = NULL;
+    if (r != EP_OK) return r;
+    e = ep__st_peek(st, key);
+    if (e && type != EP__ANY_TYPE && ep_ks_entry_type(e) != type)
+        return ep__st_fail(st, EP_ERR_WRONG_TYPE, "the key holds a value of another type", key);
+    *out = e;
+    return EP_OK;
+}
+
+/* For a write: as ep__st_read, but an expired key is deleted first (its DEL
+ * logged), as Redis does on access. */
+static ep_result ep__st_write(ep_store *st, ep_bytes key, uint8_t type, const ep_ks_entry **out) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_usable(st);
+    *out = NULL;
+    if (r != EP_OK) return r;
+    if (key.len && !key.data) return EP_ERR_INVALID_ARG;
+    e = ep_keyspace_get(st->ks, key.data, key.len);
+    if (e && ep__st_expired(st, e)) {
+        ep_aof_record rec;
+        if ((r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key))) != EP_OK) return r;
+        e = NULL;
+    }
+    if (e && type != EP__ANY_TYPE && ep_ks_entry_type(e) != type)
+        return ep__st_fail(st, EP_ERR_WRONG_TYPE, "the key holds a value of another type", key);
+    *out = e;
+    return EP_OK;
+}
+
+/* ---- open and close ---------------------------------------------------------------- */
+
+EP_API void ep_store_config_init(ep_store_config *cfg) {
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->fsync = EP_FSYNC_EVERYSEC;
+    cfg->keyspace_seed = 0x5eed0f5eed0f5eedull;
+    cfg->rewrite_min_bytes = (uint64_t)1 << 20;
+    cfg->expire_scan = 20;
+    cfg->repair_tail = 1;
+}
+
+/* Recovery reads the wall clock once; it must be the store's base. */
+static int64_t ep__st_base_clock(void *user) {
+    return *(const int64_t *)user;
+}
+
+/* The directory: present, or created when asked (the file layer's one
+ * make-dirs rule: every missing level, each parent synced). */
+static ep_result ep__st_dir(ep_store *st, ep_error *err) {
+    ep_result r = st->vfs->stat(st->vfs, st->dir, NULL, NULL);
+    if (r == EP_OK) return EP_OK;
+    if (r != EP_ERR_NOT_FOUND || !st->cfg.create_dir)
+        return ep_error_set(err, r, UINT64_MAX, "store directory %s: %s", st->dir, ep_result_str(r));
+    return ep__stream_make_dirs(st->vfs, &st->alloc, st->dir, err);
+}
+
+/* Recovery into st->ks, refusing any outcome that would lose or double data
+ * once the store starts writing over it. */
+static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *good_offset, ep_error *err) {
+    ep_recover_config rc;
+    ep_recover_result res;
+    ep_result r;
+    ep_recover_config_init(&rc);
+    rc.vfs = st->vfs;
+    rc.alloc = &st->alloc;
+    rc.key = st->cfg.key;
+    rc.wall_clock_ms = ep__st_base_clock;
+    rc.clock_user = &st->base_ms;
+    rc.log = st->cfg.log;
+    rc.log_user = st->cfg.log_user;
+    rc.keyspace_seed = st->cfg.keyspace_seed;
+    memset(&res, 0, sizeof res);
+    r = ep_recover_shard(st->dir, st->shard, &rc, &res, err);
+    if (r == EP_OK && res.snapshot_present && !res.snapshot_loaded) {
+        r = res.snapshot_error.code != EP_OK ? res.snapshot_error.code : EP_ERR_CORRUPT;
+        ep_error_set(err, r, res.snapshot_error.offset, "snapshot %s not loaded (%s): refusing to write over it",
+                     st->snap_path, res.snapshot_error.message);
+    } else if (r == EP_OK && res.trailer == EP_TRAILER_INVALID) {
+        r = ep_error_set(err, EP_ERR_CORRUPT, UINT64_MAX,
+                         "snapshot %s has an unreadable trailer: which AOF records it holds is unknown", st->snap_path);
+    } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR && damaged_tail_ok &&
+               (res.trailer == EP_TRAILER_APPLIED || res.trailer == EP_TRAILER_NONE)) {
+        /* damage after everything the snapshot holds: the records before it
+         * are the store; the writer's repair cuts the rest */
+        *good_offset = res.aof_good_offset;
+    } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR) {
+        if (err) *err = res.aof_error;
+        r = res.aof_error.code != EP_OK ? res.aof_error.code : EP_ERR_CORRUPT;
+    } /* r != EP_OK: recovery filled err (it names the file) */
+    if (r == EP_OK) {
+        st->ks = res.keyspace;
+        res.keyspace = NULL;
+        st->stale_trailer = res.trailer == EP_TRAILER_STALE;
+    }
+    ep_recover_result_free(&res);
+    return r;
+}
+
+static ep_result ep__st_open_aof(ep_store *st, int repair, ep_error *err) {
+    char path[EP__STORE_PATH_MAX];
+    ep_aof_writer_config wc;
+    ep_result r = ep_aof_path(st->dir, st->shard, path, sizeof path);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "AOF path too long");
+    ep_aof_writer_config_init(&wc);
+    wc.vfs = st->vfs;
+    wc.alloc = &st->alloc;
+    wc.key = st->cfg.key;
+    wc.fsync = st->cfg.fsync;
+    if (st->cfg.aof_buffer_size) wc.buffer_size = st->cfg.aof_buffer_size;
+    wc.clock_ms = st->cfg.clock_ms;
+    wc.clock_user = st->cfg.clock_user;
+    wc.repair_tail = repair;
+    return ep_aof_writer_open(path, &wc, &st->aof, err);
+}
+
+/* Errors of the writer's open that say nothing about the AOF's bytes. */
+static int ep__st_not_damage(ep_result r) {
+    return r == EP_ERR_NOMEM || r == EP_ERR_LOCKED || r == EP_ERR_NOT_FOUND || r == EP_ERR_INVALID_ARG ||
+           r == EP_ERR_FORMAT_MISMATCH || r == EP_ERR_ENCRYPTION_REQUIRED || r == EP_ERR_IO ||
+           r == EP_ERR_NO_SPACE || r == EP_ERR_UNSUPPORTED;
+}
+
+/* The writer first: it takes the AOF's lock (no second store recovers the
+ * shard meanwhile) and cuts a cleanly torn final record, so that recovery
+ * then reads exactly the records later appends follow. When the writer
+ * refuses a damaged AOF and repair_tail is set, recovery decides: damage
+ * after everything the snapshot covers (trailer applied, or no trailer) is
+ * a tail to cut, and the writer reopens with its repair; damage anywhere a
+ * snapshot covers refuses (its records would otherwise be replayed twice). */
+static ep_result ep__st_open_and_recover(ep_store *st, ep_error *err) {
+    ep_error local;
+    uint64_t good = UINT64_MAX;
+    ep_aof_stats ws;
+    ep_result r = ep__st_open_aof(st, 0, err ? err : &local), first = r;
+    if (r == EP_OK) return ep__st_recover(st, 0, &good, err);
+    if (!st->cfg.repair_tail || ep__st_not_damage(r)) return r;
+    if ((r = ep__st_recover(st, 1, &good, err)) != EP_OK) return r;
+    if (good == UINT64_MAX) /* recovery read the whole AOF: the writer's refusal stands */
+        return ep_error_set(err, first, UINT64_MAX, "the AOF writer refused %s: %s", st->dir, ep_result_str(first));
+    if ((r = ep__st_open_aof(st, 1, err)) != EP_OK) return r;
+    ep_aof_writer_stats(st->aof, &ws);
+    if (good < EP_AOF_HEADER_SIZE) good = EP_AOF_HEADER_SIZE; /* a damaged header: the repair writes a fresh one */
+    if (ws.size != good)
+        return ep_error_set(err, EP_ERR_CORRUPT, good, "the AOF's repair cut at %llu, recovery stopped at %llu",
+                            (unsigned long long)ws.size, (unsigned long long)good);
+    return EP_OK;
+}
+
+/* A stale trailer covers bytes this AOF does not start with. Records
+ * appended behind it could leave an AOF shorter than that coverage, which
+ * recovery cannot tell from a cut copy of the covered one and refuses: a
+ * covering snapshot first (tmp + rename: crash safe) settles it. */
+static ep_result ep__st_settle(ep_store *st, ep_error *err) {
+    ep_result r = ep_store_snapshot(st);
+    if (r != EP_OK && err) *err = st->err;
+    return r;
+}
+
+static void ep__st_measure_snapshot(ep_store *st) {
+    uint64_t size = 0;
+    if (st->vfs->stat(st->vfs, st->snap_path, &size, NULL) == EP_OK) st->snap_size = size;
+}
+
+static void ep__st_free(ep_store *st) {
+    ep_allocator a = st->alloc;
+    ep_keyspace_free(st->ks);
+    ep_buf_free(&st->scratch);
+    ep_buf_free(&st->keys);
+    ep_free(&a, st);
+}
+
+EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_store_config *cfg, ep_store **out) {
+    ep_store_config def;
+    const ep_allocator *a;
+    ep_error *err;
+    ep_store *st;
+    size_t dl;
+    ep_result r;
+    if (!cfg) {
+        ep_store_config_init(&def);
+        cfg = &def;
+    }
+    err = cfg->error_out;
+    if (err) ep_error_clear(err);
+    if (!out || !dir || !*dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "no directory or no out");
+    *out = NULL;
+    if ((dl = strlen(dir)) >= EP__STORE_PATH_MAX)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "directory path too long");
+    a = cfg->alloc ? cfg->alloc : ep_allocator_default();
+    st = (ep_store *)ep_malloc(a, sizeof *st);
+    if (!st) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the store");
+    memset(st, 0, sizeof *st);
+    st->alloc = *a;
+    st->cfg = *cfg;
+    st->cfg.error_out = NULL;
+    st->cfg.alloc = &st->alloc;
+    memcpy(st->dir, dir, dl + 1);
+    st->shard = shard_id;
+    ep_buf_init(&st->scratch, &st->alloc);
+    ep_buf_init(&st->keys, &st->alloc);
+    st->vfs = cfg->vfs;
+    if (!st->vfs) {
+        if ((r = ep_vfs_os_init(&st->os)) != EP_OK) {
+            ep__st_free(st);
+            return ep_error_set(err, r, UINT64_MAX, "no OS file system in this build");
+        }
+        st->vfs = &st->os;
+    }
+    st->base_ms = ep__st_now(st);
+    r = ep_snapshot_path(st->dir, shard_id, st->snap_path, sizeof st->snap_path);
+    if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot path too long");
+    if (r == EP_OK) r = ep__st_dir(st, err);
+    if (r == EP_OK) r = ep__st_open_and_recover(st, err);
+    if (r == EP_OK && st->stale_trailer) r = ep__st_settle(st, err);
+    if (r != EP_OK) {
+        if (st->aof) (void)ep_aof_writer_close(st->aof); /* nothing was appended */
+        ep__st_free(st);
+        return r;
+    }
+    ep__st_measure_snapshot(st);
+    *out = st;
+    return EP_OK;
+}
+
+EP_API ep_result ep_store_close(ep_store *st) {
+    ep_result r;
+    if (!st) return EP_OK;
+    r = ep_aof_writer_close(st->aof);
+    ep__st_free(st);
+    return r;
+}
+
+EP_API const ep_error *ep_store_error(const ep_store *st) {
+    return st ? &st->err : NULL;
+}
+
+EP_API const ep_keyspace *ep_store_keyspace(const ep_store *st) {
+    return st ? st->ks : NULL;
+}
+
+EP_API int64_t ep_store_ttl_base(const ep_store *st) {
+    return st ? st->base_ms : 0;
+}
+
+/* ---- whole store ------------------------------------------------------------------- */
+
+static ep_result ep__st_writer_result(ep_store *st, ep_result r) {
+    if (r != EP_OK) {
+        const ep_error *we = ep_aof_writer_error(st->aof);
+        if (we && we->code != EP_OK) st->err = *we;
+    }
+    return r;
+}
+
+EP_API ep_result ep_store_sync(ep_store *st) {
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    return ep__st_writer_result(st, ep_aof_writer_sync(st->aof));
+}
+
+/* Snapshots count ttls from their own time: move the base to now. */
+static void ep__st_rebase(ep_store *st) {
+    int64_t now = ep__st_now(st);
+    if (now <= st->base_ms) return;
+    ep_keyspace_age_ttls(st->ks, now - st->base_ms);
+    st->base_ms = now;
+}
+
+static void ep__st_shard_config(const ep_store *st, ep_shard_config *sc) {
+    ep_shard_config_init(sc);
+    sc->vfs = st->vfs;
+    sc->alloc = &st->alloc;
+    sc->key = st->cfg.key;
+}
+
+/* Copies into st->keys ([u64 len][bytes] each) the keys of up to `scan`
+ * entries from table slot *slot on (all of them for scan SIZE_MAX) that
+ * pass keep; *slot moves on (0 after the last). Deleting or re-linking keys
+ * moves entries in the table, so callers act on the copies. */
+static ep_result ep__st_collect(ep_store *st, size_t *slot, size_t scan,
+                                int (*keep)(const ep_store *, const ep_ks_entry *)) {
+    ep_keyspace_iter it;
+    const ep_ks_entry *e = NULL;
+    size_t seen;
+    ep_buf_reset(&st->keys);
+    ep_keyspace_iter_init(&it);
+    it.slot = *slot;
+    for (seen = 0; seen < scan; seen++) {
+        if ((e = ep_keyspace_next(st->ks, &it)) == NULL) break;
+        if (keep(st, e)) {
+            ep_bytes k = ep_ks_entry_key(e);
+            uint64_t n = (uint64_t)k.len;
+            ep_buf_put(&st->keys, &n, sizeof n);
+            ep_buf_put(&st->keys, k.data, k.len);
+        }
+    }
+    *slot = e ? it.slot : 0;
+    if (st->keys.err) {
+        st->keys.err = EP_OK;
+        return EP_ERR_NOMEM;
+    }
+    return EP_OK;
+}
+
+/* The next collected key at *pos, or 0 when none is left. */
+static int ep__st_next_key(const ep_store *st, size_t *pos, ep_bytes *key) {
+    uint64_t n;
+    if (*pos >= st->keys.len) return 0;
+    memcpy(&n, st->keys.data + *pos, sizeof n);
+    *key = ep_bytes_of(st->keys.data + *pos + sizeof n, (size_t)n);
+    *pos += sizeof n + (size_t)n;
+    return 1;
+}
+
+static int ep__st_has_deadline(const ep_store *st, const ep_ks_entry *e) {
+    (void)st;
+    return ep_ks_entry_ttl(e) > 0;
+}
+
+/* A snapshot holds ttls as ms remaining at its own time, and recovery counts
+ * them from the moment it runs (ember's format): after the snapshot the
+ * store logs each key's deadline as PEXPIREAT, so time the process spends
+ * down is not added to them. (A crash before these are synced gives ember's
+ * behaviour for those keys: the ttl counts from the restart.) */
+static ep_result ep__st_log_deadlines(ep_store *st) {
+    size_t slot = 0, pos = 0;
+    ep_bytes key;
+    ep_result r = ep__st_collect(st, &slot, SIZE_MAX, ep__st_has_deadline);
+    if (r != EP_OK) return ep_error_set(&st->err, r, UINT64_MAX, "no memory to log the deadlines after a snapshot");
+    if ((r = ep_aof_batch_begin(st->aof)) != EP_OK) return ep__st_writer_result(st, r);
+    while (r == EP_OK && ep__st_next_key(st, &pos, &key)) {
+        const ep_ks_entry *e = ep_keyspace_get(st->ks, key.data, key.len);
+        ep_aof_record rec;
+        r = ep__st_log1(st, &rec, ep_aof_rec_pexpireat(&rec, key, st->base_ms + ep_ks_entry_ttl(e)));
+    }
+    if (r == EP_OK) return ep__st_writer_result(st, ep_aof_batch_end(st->aof));
+    (void)ep_aof_batch_end(st->aof);
+    return r;
+}
+
+EP_API ep_result ep_store_snapshot(ep_store *st) {
+    ep_shard_config sc;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    ep__st_rebase(st);
+    ep__st_shard_config(st, &sc);
+    r = ep_shard_snapshot(st->dir, st->shard, st->ks, st->aof, &sc, &st->err);
+    if (r != EP_OK) return r;
+    ep__st_measure_snapshot(st);
+    return ep__st_log_deadlines(st);
+}
+
+EP_API ep_result ep_store_rewrite(ep_store *st) {
+    ep_shard_config sc;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    ep__st_rebase(st);
+    ep__st_shard_config(st, &sc);
+    r = ep_shard_rewrite(st->dir, st->shard, st->ks, st->aof, &sc, &st->err);
+    if (r != EP_OK) return r;
+    ep__st_measure_snapshot(st);
+    return ep__st_log_deadlines(st);
+}
+
+static int ep__st_is_expired(const ep_store *st, const ep_ks_entry *e) {
+    return ep__st_expired(st, e);
+}
+
+/* Redis's active expiry, bounded: examines up to expire_scan keys from
+ * where the last tick stopped and deletes (logs DEL for) the expired ones.
+ * No memory for the list: a later tick tries again. */
+static ep_result ep__st_expire_some(ep_store *st) {
+    size_t pos = 0;
+    ep_bytes key;
+    ep_result r = EP_OK;
+    if (!st->cfg.expire_scan || ep__st_collect(st, &st->expire_slot, st->cfg.expire_scan, ep__st_is_expired) != EP_OK)
+        return EP_OK;
+    while (r == EP_OK && ep__st_next_key(st, &pos, &key)) {
+        ep_aof_record rec;
+        r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key));
+    }
+    return r;
+}
+
+static int ep__st_rewrite_due(const ep_store *st) {
+    ep_aof_stats ws;
+    if (!st->cfg.rewrite_factor) return 0;
+    ep_aof_writer_stats(st->aof, &ws);
+    if (ws.size <= st->cfg.rewrite_min_bytes) return 0;
+    return ws.size / st->cfg.rewrite_factor > st->snap_size;
+}
+
+EP_API ep_result ep_store_tick(ep_store *st) {
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    if ((r = ep__st_writer_result(st, ep_aof_writer_tick(st->aof))) != EP_OK) return r;
+    if ((r = ep__st_expire_some(st)) != EP_OK) return r;
+    if (ep__st_rewrite_due(st)) return ep_store_rewrite(st);
+    return EP_OK;
+}
+
+/* ---- keys ------------------------------------------------------------------------ */
+
+EP_API ep_result ep_store_set(ep_store *st, ep_bytes key, ep_bytes value, int64_t ttl_ms, unsigned flags) {
+    ep_aof_record recs[2];
+    const ep_ks_entry *e;
+    size_t n = 1;
+    int64_t at = 0, rel = -1;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    if ((flags & EP_STORE_NX) && (flags & EP_STORE_XX)) return EP_ERR_INVALID_ARG;
+    if ((flags & EP_STORE_KEEPTTL) && ttl_ms >= 0) return EP_ERR_INVALID_ARG;
+    if (ttl_ms == 0 || (ttl_ms > 0 && !ep__st_deadline(st, ttl_ms, &at)))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "invalid expire time in SET", key);
+    if ((r = ep__st_write(st, key, EP__ANY_TYPE, &e)) != EP_OK) return r;
+    if ((flags & EP_STORE_NX) && e) return EP_ERR_EXISTS;
+    if ((flags & EP_STORE_XX) && !e) return EP_ERR_NOT_FOUND;
+    if (ttl_ms > 0) rel = ttl_ms;
+    if ((flags & EP_STORE_KEEPTTL) && e && (rel = ep__st_remaining(st, e)) > 0) {
+        if (!ep__st_deadline(st, rel, &at)) at = INT64_MAX;
+    }
+    ep_aof_rec_set(&recs[0], key, value, rel);
+    if (rel > 0) ep_aof_rec_pexpireat(&recs[n++], key, at);
+    return ep__st_log(st, recs, n);
+}
+
+EP_API ep_result ep_store_get(ep_store *st, ep_bytes key, ep_bytes *value) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP_TYPE_STRING, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (value) *value = ep_ks_entry_value(e);
+    return EP_OK;
+}
+
+EP_API ep_result ep_store_del(ep_store *st, ep_bytes key, int *deleted) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP__ANY_TYPE, &e);
+    if (deleted) *deleted = 0;
+    if (r != EP_OK || !e) return r;
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key))) == EP_OK && deleted) *deleted = 1;
+    return r;
+}
+
+EP_API ep_result ep_store_exists(ep_store *st, ep_bytes key, int *exists) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP__ANY_TYPE, &e);
+    if (exists) *exists = e != NULL;
+    return r;
+}
+
+EP_API ep_result ep_store_type(ep_store *st, ep_bytes key, uint8_t *type) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP__ANY_TYPE, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (type) *type = ep_ks_entry_type(e);
+    return EP_OK;
+}
+
+/* INCR, DECR, INCRBY, DECRBY: rec is the record to log, delta what it adds. */
+static ep_result ep__st_incr(ep_store *st, ep_bytes key, ep_aof_record *rec, int64_t delta, int64_t *value) {
+    const ep_ks_entry *e;
+    int64_t cur = 0, next;
+    ep_result r = ep__st_write(st, key, EP_TYPE_STRING, &e);
+    if (r != EP_OK) return r;
+    if (e) {
+        ep_bytes v = ep_ks_entry_value(e);
+        if (!ep_parse_i64(v.data, v.len, &cur))
+            return ep__st_fail(st, EP_ERR_BAD_VALUE, "value is not an integer or out of range", key);
+    }
+    if (!ep__st_checked_add(cur, delta, &next))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "increment or decrement would overflow", key);
+    if ((r = ep__st_log(st, rec, 1)) == EP_OK && value) *value = next;
+    return r;
+}
+
+EP_API ep_result ep_store_incr(ep_store *st, ep_bytes key, int64_t *value) {
+    ep_aof_record rec;
+    ep_aof_rec_incr(&rec, key);
+    return ep__st_incr(st, key, &rec, 1, value);
+}
+
+EP_API ep_result ep_store_decr(ep_store *st, ep_bytes key, int64_t *value) {
+    ep_aof_record rec;
+    ep_aof_rec_decr(&rec, key);
+    return ep__st_incr(st, key, &rec, -1, value);
+}
+
+EP_API ep_result ep_store_incrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value) {
+    ep_aof_record rec;
+    ep_aof_rec_incrby(&rec, key, delta);
+    return ep__st_incr(st, key, &rec, delta, value);
+}
+
+EP_API ep_result ep_store_decrby(ep_store *st, ep_bytes key, int64_t delta, int64_t *value) {
+    ep_aof_record rec;
+    ep_result r = ep__st_usable(st);
+    if (r != EP_OK) return r;
+    if (delta == INT64_MIN) return ep__st_fail(st, EP_ERR_BAD_VALUE, "decrement would overflow", key);
+    ep_aof_rec_decrby(&rec, key, delta);
+    return ep__st_incr(st, key, &rec, -delta, value);
+}
+
+EP_API ep_result ep_store_append(ep_store *st, ep_bytes key, ep_bytes value, size_t *len) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_STRING, &e);
+    if (r != EP_OK) return r;
+    if ((e ? ep_ks_entry_len(e) : 0) + (uint64_t)value.len > EP_MAX_FIELD_LEN)
+        return ep__st_fail(st, EP_ERR_LIMIT, "string exceeds maximum allowed size", key);
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_append(&rec, key, value))) == EP_OK && len) *len = ep__st_len(st, key);
+    return r;
+}
+
+/* EXPIRE / PEXPIRE in ms: a deadline as PEXPIREAT, or DEL for ms <= 0. */
+static ep_result ep__st_expire_ms(ep_store *st, ep_bytes key, int64_t ms, int ok, int *set) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    int64_t at = 0;
+    ep_result r = ep__st_usable(st);
+    if (set) *set = 0;
+    if (r != EP_OK) return r;
+    if (!ok || (ms > 0 && !ep__st_deadline(st, ms, &at)))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "invalid expire time", key);
+    if ((r = ep__st_write(st, key, EP__ANY_TYPE, &e)) != EP_OK || !e) return r;
+    if (ms <= 0) r = ep__st_log1(st, &rec, ep_aof_rec_del(&rec, key));
+    else r = ep__st_log1(st, &rec, ep_aof_rec_pexpireat(&rec, key, at));
+    if (r == EP_OK && set) *set = 1;
+    return r;
+}
+
+EP_API ep_result ep_store_expire(ep_store *st, ep_bytes key, int64_t seconds, int *set) {
+    int ok = seconds <= INT64_MAX / 1000 && seconds >= INT64_MIN / 1000;
+    return ep__st_expire_ms(st, key, ok ? seconds * 1000 : 0, ok, set);
+}
+
+EP_API ep_result ep_store_pexpire(ep_store *st, ep_bytes key, int64_t ms, int *set) {
+    return ep__st_expire_ms(st, key, ms, 1, set);
+}
+
+EP_API ep_result ep_store_persist(ep_store *st, ep_bytes key, int *removed) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP__ANY_TYPE, &e);
+    if (removed) *removed = 0;
+    if (r != EP_OK || !e || ep_ks_entry_ttl(e) < 0) return r;
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_persist(&rec, key))) == EP_OK && removed) *removed = 1;
+    return r;
+}
+
+EP_API ep_result ep_store_ttl(ep_store *st, ep_bytes key, int64_t *ms) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP__ANY_TYPE, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (ms) *ms = ep__st_remaining(st, e);
+    return EP_OK;
+}
+
+static int ep__st_same(ep_bytes a, ep_bytes b) {
+    return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+}
+
+EP_API ep_result ep_store_rename(ep_store *st, ep_bytes key, ep_bytes new_key) {
+    const ep_ks_entry *e, *d;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP__ANY_TYPE, &e);
+    if (r != EP_OK) return r;
+    if (!e) return EP_ERR_NOT_FOUND;
+    if (ep__st_same(key, new_key)) return EP_OK;
+    if ((r = ep__st_write(st, new_key, EP__ANY_TYPE, &d)) != EP_OK) return r;
+    return ep__st_log1(st, &rec, ep_aof_rec_rename(&rec, key, new_key));
+}
+
+EP_API ep_result ep_store_copy(ep_store *st, ep_bytes src, ep_bytes dst, int replace, int *copied) {
+    const ep_ks_entry *e, *d;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, src, EP__ANY_TYPE, &e);
+    if (copied) *copied = 0;
+    if (r != EP_OK || !e) return r;
+    if (ep__st_same(src, dst)) return ep__st_fail(st, EP_ERR_INVALID_ARG, "source and destination are the same", src);
+    if ((r = ep__st_write(st, dst, EP__ANY_TYPE, &d)) != EP_OK) return r;
+    if (d && !replace) return EP_OK;
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_copy(&rec, src, dst, replace))) == EP_OK && copied) *copied = 1;
+    return r;
+}
+
+/* ---- lists ------------------------------------------------------------------------ */
+
+static ep_result ep__st_push(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, int front, size_t *len) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if (n == 0 || !values) return EP_ERR_INVALID_ARG;
+    r = front ? ep_aof_rec_lpush(&rec, &st->scratch, key, values, n) : ep_aof_rec_rpush(&rec, &st->scratch, key, values, n);
+    if ((r = ep__st_log1(st, &rec, r)) == EP_OK && len) *len = ep__st_len(st, key);
+    return r;
+}
+
+EP_API ep_result ep_store_lpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len) {
+    return ep__st_push(st, key, values, n, 1, len);
+}
+
+EP_API ep_result ep_store_rpush(ep_store *st, ep_bytes key, const ep_bytes *values, uint32_t n, size_t *len) {
+    return ep__st_push(st, key, values, n, 0, len);
+}
+
+static ep_result ep__st_pop(ep_store *st, ep_bytes key, int front, ep_buf *out) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_bytes item;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if (!e || ep_ks_list_index(e, front ? 0 : -1, &item) != EP_OK) return EP_ERR_NOT_FOUND;
+    if (out) { /* copied before the pop frees it; no memory: nothing logged */
+        ep_buf_reset(out);
+        if (item.len && ep_buf_reserve(out, item.len) != EP_OK) {
+            out->err = EP_OK;
+            return ep__st_fail(st, EP_ERR_NOMEM, "no memory for the popped element", key);
+        }
+        ep_buf_put(out, item.data, item.len);
+    }
+    return ep__st_log1(st, &rec, front ? ep_aof_rec_lpop(&rec, key) : ep_aof_rec_rpop(&rec, key));
+}
+
+EP_API ep_result ep_store_lpop(ep_store *st, ep_bytes key, ep_buf *out) {
+    return ep__st_pop(st, key, 1, out);
+}
+
+EP_API ep_result ep_store_rpop(ep_store *st, ep_bytes key, ep_buf *out) {
+    return ep__st_pop(st, key, 0, out);
+}
+
+/* LLEN, HLEN, SCARD, ZCARD: 0 for an absent key. */
+static ep_result ep__st_card(ep_store *st, ep_bytes key, uint8_t type, size_t *len) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, type, &e);
+    if (len) *len = r == EP_OK && e ? ep_ks_entry_len(e) : 0;
+    return r;
+}
+
+EP_API ep_result ep_store_llen(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_LIST, len);
+}
+
+EP_API ep_result ep_store_lindex(ep_store *st, ep_bytes key, int64_t index, ep_bytes *item) {
+    const ep_ks_entry *e;
+    ep_bytes v;
+    ep_result r = ep__st_read(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if ((r = ep_ks_list_index(e, index, &v)) == EP_OK && item) *item = v;
+    return r;
+}
+
+EP_API ep_result ep_store_lrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, ep_ks_value_iter *it,
+                                 size_t *count) {
+    const ep_ks_entry *e;
+    ep_result r;
+    if (!it || !count) return EP_ERR_INVALID_ARG;
+    ep_ks_value_iter_range(it, NULL, 0, -1, 0, count); /* empty until positioned */
+    if ((r = ep__st_read(st, key, EP_TYPE_LIST, &e)) != EP_OK) return r;
+    return ep_ks_value_iter_range(it, e, start, stop, 0, count);
+}
+
+EP_API ep_result ep_store_lset(ep_store *st, ep_bytes key, int64_t index, ep_bytes value) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_bytes v;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK) return r;
+    if (!e) return ep__st_fail(st, EP_ERR_NOT_FOUND, "no such key", key);
+    if (ep_ks_list_index(e, index, &v) != EP_OK) return ep__st_fail(st, EP_ERR_LIMIT, "index out of range", key);
+    return ep__st_log1(st, &rec, ep_aof_rec_lset(&rec, key, index, value));
+}
+
+EP_API ep_result ep_store_ltrim(ep_store *st, ep_bytes key, int64_t start, int64_t stop) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (r != EP_OK || !e) return r;
+    return ep__st_log1(st, &rec, ep_aof_rec_ltrim(&rec, key, start, stop));
+}
+
+EP_API ep_result ep_store_linsert(ep_store *st, ep_bytes key, int before, ep_bytes pivot, ep_bytes value,
+                                  int64_t *len) {
+    const ep_ks_entry *e;
+    ep_ks_value_iter it;
+    ep_aof_record rec;
+    ep_item item;
+    int found = 0;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (len) *len = 0;
+    if (r != EP_OK || !e) return r;
+    ep_ks_value_iter_init(&it, e);
+    while (!found && ep_ks_value_next(&it, &item)) found = ep__st_same(item.a, pivot);
+    if (!found) {
+        if (len) *len = -1;
+        return EP_OK;
+    }
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_linsert(&rec, key, before, pivot, value))) == EP_OK && len)
+        *len = (int64_t)ep__st_len(st, key);
+    return r;
+}
+
+EP_API ep_result ep_store_lrem(ep_store *st, ep_bytes key, int64_t count, ep_bytes value, size_t *removed) {
+    const ep_ks_entry *e;
+    ep_ks_value_iter it;
+    ep_aof_record rec;
+    ep_item item;
+    size_t matches = 0, before;
+    ep_result r = ep__st_write(st, key, EP_TYPE_LIST, &e);
+    if (removed) *removed = 0;
+    if (r != EP_OK || !e) return r;
+    ep_ks_value_iter_init(&it, e);
+    while (ep_ks_value_next(&it, &item)) if (ep__st_same(item.a, value)) matches++;
+    if (matches == 0) return EP_OK;
+    before = ep_ks_entry_len(e);
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_lrem(&rec, key, count, value))) == EP_OK && removed)
+        *removed = before - ep__st_len(st, key);
+    return r;
+}
+
+/* ---- hashes, sets, sorted sets ----------------------------------------------------- */
+
+/* Logs rec (built into scratch with result `built`) on a collection of
+ * `type`; *delta gets how much its length grew (grow) or shrank. */
+static ep_result ep__st_coll_log(ep_store *st, ep_bytes key, ep_aof_record *rec, ep_result built, int grow,
+                                 size_t *delta) {
+    size_t before = ep__st_len(st, key), after;
+    ep_result r = ep__st_log1(st, rec, built);
+    if (r != EP_OK) return r;
+    after = ep__st_len(st, key);
+    if (delta) *delta = grow ? after - before : before - after;
+    return EP_OK;
+}
+
+/* The removals of HDEL / SREM / ZREM: nothing logged when none is present. */
+static int ep__st_any_present(const ep_store *st, const ep_ks_entry *e, const ep_bytes *names, uint32_t n) {
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+        ep_bytes v;
+        double s;
+        switch (ep_ks_entry_type(e)) {
+        case EP_TYPE_HASH: if (ep_ks_hash_get(st->ks, e, names[i], &v) == EP_OK) return 1; break;
+        case EP_TYPE_SET: if (ep_ks_set_contains(st->ks, e, names[i]) == EP_OK) return 1; break;
+        default: if (ep_ks_zset_score(st->ks, e, names[i], &s) == EP_OK) return 1; break;
+        }
+    }
+    return 0;
+}
+
+static ep_result ep__st_remove(ep_store *st, ep_bytes key, uint8_t type, const ep_bytes *names, uint32_t n,
+                               size_t *removed) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, type, &e), b;
+    if (removed) *removed = 0;
+    if (r != EP_OK) return r;
+    if (n && !names) return EP_ERR_INVALID_ARG;
+    if (!e || !ep__st_any_present(st, e, names, n)) return EP_OK;
+    if (type == EP_TYPE_HASH) b = ep_aof_rec_hdel(&rec, &st->scratch, key, names, n);
+    else if (type == EP_TYPE_SET) b = ep_aof_rec_srem(&rec, &st->scratch, key, names, n);
+    else b = ep_aof_rec_zrem(&rec, &st->scratch, key, names, n);
+    return ep__st_coll_log(st, key, &rec, b, 0, removed);
+}
+
+EP_API ep_result ep_store_hset(ep_store *st, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
+                               uint32_t n, size_t *added) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_HASH, &e);
+    if (added) *added = 0;
+    if (r != EP_OK) return r;
+    if (n == 0 || !fields || !values) return EP_ERR_INVALID_ARG;
+    return ep__st_coll_log(st, key, &rec, ep_aof_rec_hset(&rec, &st->scratch, key, fields, values, n), 1, added);
+}
+
+EP_API ep_result ep_store_hget(ep_store *st, ep_bytes key, ep_bytes field, ep_bytes *value) {
+    const ep_ks_entry *e;
+    ep_bytes v;
+    ep_result r = ep__st_read(st, key, EP_TYPE_HASH, &e);
+    if (r != EP_OK) return r;
+    if ((r = ep_ks_hash_get(st->ks, e, field, &v)) == EP_OK && value) *value = v;
+    return r;
+}
+
+EP_API ep_result ep_store_hdel(ep_store *st, ep_bytes key, const ep_bytes *fields, uint32_t n, size_t *removed) {
+    return ep__st_remove(st, key, EP_TYPE_HASH, fields, n, removed);
+}
+
+EP_API ep_result ep_store_hincrby(ep_store *st, ep_bytes key, ep_bytes field, int64_t delta, int64_t *value) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_bytes v;
+    int64_t cur = 0, next;
+    ep_result r = ep__st_write(st, key, EP_TYPE_HASH, &e);
+    if (r != EP_OK) return r;
+    if (e && ep_ks_hash_get(st->ks, e, field, &v) == EP_OK && !ep_parse_i64(v.data, v.len, &cur))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "hash value is not an integer", key);
+    if (!ep__st_checked_add(cur, delta, &next))
+        return ep__st_fail(st, EP_ERR_BAD_VALUE, "increment or decrement would overflow", key);
+    if ((r = ep__st_log1(st, &rec, ep_aof_rec_hincrby(&rec, key, field, delta))) == EP_OK && value) *value = next;
+    return r;
+}
+
+EP_API ep_result ep_store_hlen(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_HASH, len);
+}
+
+/* HGETALL / SMEMBERS: every element; absent key: an empty iteration. */
+static ep_result ep__st_all(ep_store *st, ep_bytes key, uint8_t type, ep_ks_value_iter *it) {
+    const ep_ks_entry *e;
+    ep_result r;
+    if (!it) return EP_ERR_INVALID_ARG;
+    ep_ks_value_iter_init(it, NULL);
+    if ((r = ep__st_read(st, key, type, &e)) != EP_OK) return r;
+    ep_ks_value_iter_init(it, e);
+    return EP_OK;
+}
+
+EP_API ep_result ep_store_hgetall(ep_store *st, ep_bytes key, ep_ks_value_iter *it) {
+    return ep__st_all(st, key, EP_TYPE_HASH, it);
+}
+
+EP_API ep_result ep_store_sadd(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *added) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    ep_result r = ep__st_write(st, key, EP_TYPE_SET, &e);
+    if (added) *added = 0;
+    if (r != EP_OK) return r;
+    if (n == 0 || !members) return EP_ERR_INVALID_ARG;
+    return ep__st_coll_log(st, key, &rec, ep_aof_rec_sadd(&rec, &st->scratch, key, members, n), 1, added);
+}
+
+EP_API ep_result ep_store_srem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed) {
+    return ep__st_remove(st, key, EP_TYPE_SET, members, n, removed);
+}
+
+EP_API ep_result ep_store_sismember(ep_store *st, ep_bytes key, ep_bytes member, int *is_member) {
+    const ep_ks_entry *e;
+    ep_result r = ep__st_read(st, key, EP_TYPE_SET, &e);
+    if (is_member) *is_member = r == EP_OK && ep_ks_set_contains(st->ks, e, member) == EP_OK;
+    return r;
+}
+
+EP_API ep_result ep_store_smembers(ep_store *st, ep_bytes key, ep_ks_value_iter *it) {
+    return ep__st_all(st, key, EP_TYPE_SET, it);
+}
+
+EP_API ep_result ep_store_scard(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_SET, len);
+}
+
+EP_API ep_result ep_store_zadd(ep_store *st, ep_bytes key, const double *scores, const ep_bytes *members,
+                               uint32_t n, size_t *added) {
+    const ep_ks_entry *e;
+    ep_aof_record rec;
+    uint32_t i;
+    ep_result r = ep__st_write(st, key, EP_TYPE_ZSET, &e);
+    if (added) *added = 0;
+    if (r != EP_OK) return r;
+    if (n == 0 || !scores || !members) return EP_ERR_INVALID_ARG;
+    for (i = 0; i < n; i++)
+        if (scores[i] != scores[i]) return ep__st_fail(st, EP_ERR_BAD_VALUE, "value is not a valid float", key);
+    return ep__st_coll_log(st, key, &rec, ep_aof_rec_zadd(&rec, &st->scratch, key, scores, members, n), 1, added);
+}
+
+EP_API ep_result ep_store_zrem(ep_store *st, ep_bytes key, const ep_bytes *members, uint32_t n, size_t *removed) {
+    return ep__st_remove(st, key, EP_TYPE_ZSET, members, n, removed);
+}
+
+EP_API ep_result ep_store_zscore(ep_store *st, ep_bytes key, ep_bytes member, double *score) {
+    const ep_ks_entry *e;
+    double s;
+    ep_result r = ep__st_read(st, key, EP_TYPE_ZSET, &e);
+    if (r != EP_OK) return r;
+    if ((r = ep_ks_zset_score(st->ks, e, member, &s)) == EP_OK && score) *score = s;
+    return r;
+}
+
+EP_API ep_result ep_store_zrange(ep_store *st, ep_bytes key, int64_t start, int64_t stop, int reverse,
+                                 ep_ks_value_iter *it, size_t *count) {
+    const ep_ks_entry *e;
+    ep_result r;
+    if (!it || !count) return EP_ERR_INVALID_ARG;
+    ep_ks_value_iter_range(it, NULL, 0, -1, 0, count);
+    if ((r = ep__st_read(st, key, EP_TYPE_ZSET, &e)) != EP_OK) return r;
+    return ep_ks_value_iter_range(it, e, start, stop, reverse, count);
+}
+
+EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len) {
+    return ep__st_card(st, key, EP_TYPE_ZSET, len);
+}
+/* ---- end src/recover/store.c ---- */
 
 #endif /* EMBER_PERSIST_IMPLEMENTATION */
 

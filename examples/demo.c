@@ -1,17 +1,21 @@
-/* The main demo (make demo): a shard's life in a few steps.
+/* The main demo (make demo): a shard's life, told to a newcomer.
  *
- *  1. append records to shard-0.aof with fsync=always
- *  2. a crash tears the last record; recovery keeps everything before it
- *  3. reopening the writer trims the torn tail, appends go on
- *  4. a snapshot that leaves the AOF alone: nothing is applied twice
- *  5. a rewrite (snapshot + AOF reset), then recovery again
+ *  1. records appended to shard-0.aof with fsync=always, each named
+ *  2. a power cut in the middle of the next record (a real torn write)
+ *  3. what survived: recovery keeps every acknowledged record
+ *  4. what the tool says: verify, repair (with its backup), verify again
+ *  5. appending goes on; compact turns it all into a snapshot
+ *  6. the files, kept for you to look at
  *
- * Files go to a fresh directory under $TMPDIR (or /tmp), removed at the end
- * unless EP_DEMO_KEEP=1. */
+ * Usage: demo [DIR [TOOL]]. DIR (default: a new directory under $TMPDIR)
+ * is emptied of shard-0 files first and kept afterwards; TOOL is the
+ * ember-persist program (make demo passes build/ember-persist); without
+ * it the demo prints the commands instead of running them. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ember_persist.h"
@@ -89,112 +93,158 @@ static int recover_and_print(const char *dir, const char *title, ep_keyspace **k
     return 0;
 }
 
-static int open_writer(const char *dir, ep_aof_writer **w, ep_error *err) {
+static const char *g_dir, *g_tool; /* set once in main */
+
+static ep_result open_writer(ep_aof_writer **w, ep_error *err) {
     char path[512];
     ep_aof_writer_config cfg;
     ep_aof_writer_config_init(&cfg);
-    cfg.fsync = EP_FSYNC_ALWAYS;  /* every call returns only once its record is on disk */
-    ep_aof_path(dir, 0, path, sizeof path);
-    return ep_aof_writer_open(path, &cfg, w, err) ? 1 : 0;
+    cfg.fsync = EP_FSYNC_ALWAYS; /* every call returns only once its record is on disk */
+    ep_aof_path(g_dir, 0, path, sizeof path);
+    return ep_aof_writer_open(path, &cfg, w, err);
 }
 
-static long file_size(const char *dir, const char *name) {
+/* Prints the record's name and where it landed in the file. */
+static ep_result named(ep_aof_writer *w, const char *name, ep_result r) {
+    ep_aof_stats st;
+    static uint64_t last = EP_AOF_HEADER_SIZE;
+    if (r != EP_OK) return r;
+    ep_aof_writer_stats(w, &st);
+    printf("   %-40s bytes %4llu..%-4llu synced\n", name, (unsigned long long)last, (unsigned long long)st.size);
+    last = st.size;
+    return EP_OK;
+}
+
+static long file_size(const char *name) {
     char path[512];
-    FILE *f;
-    long n;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    f = fopen(path, "rb");
-    if (!f) return -1;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fclose(f);
-    return n;
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", g_dir, name);
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
-int main(void) {
-    char dir[256], aof_path[512];
-    const char *tmp = getenv("TMPDIR");
+/* Runs `ember-persist ARGS` (or only shows it without a tool). */
+static void tool(const char *args, const char *why) {
+    char cmd[1200];
+    int st;
+    printf("\n   $ ember-persist %s\n", args);
+    if (!g_tool) return;
+    fflush(stdout);
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1 | sed 's/^/     /'", g_tool, args);
+    st = system(cmd);
+    (void)st;
+    if (why) printf("     (%s)\n", why);
+}
+
+/* The bytes a record takes in an AOF: written once to an in-memory file. */
+static int record_bytes(uint8_t *out, size_t cap, size_t *len) {
+    ep_vfs *mem = NULL;
+    ep_aof_writer_config c;
     ep_aof_writer *w = NULL;
-    ep_keyspace *ks = NULL;
+    uint8_t *data = NULL;
+    size_t n = 0;
+    int ok = 0;
+    if (ep_vfs_mem_create(NULL, &mem) != EP_OK) return 0;
+    ep_aof_writer_config_init(&c);
+    c.vfs = mem;
+    if (ep_aof_writer_open("a.aof", &c, &w, NULL) == EP_OK && ep_aof_set(w, S("cart"), S("3 items"), -1) == EP_OK &&
+        ep_aof_writer_close(w) == EP_OK && ep_vfs_read_all(mem, "a.aof", NULL, 4096, &data, &n, NULL) == EP_OK &&
+        n - EP_AOF_HEADER_SIZE <= cap) {
+        *len = n - EP_AOF_HEADER_SIZE;
+        memcpy(out, data + EP_AOF_HEADER_SIZE, *len);
+        ok = 1;
+    }
+    ep_free(NULL, data);
+    ep_vfs_mem_free(mem);
+    return ok;
+}
+
+/* DIR exists, without earlier shard-0 files and backups. */
+static int fresh_dir(char *buf, size_t cap, const char *arg) {
+    static const char *names[] = {"shard-0.aof", "shard-0.snap", "shard-0.snap.tmp"};
+    char p[700];
+    size_t i;
+    if (!arg) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(buf, cap, "%s/ember-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        return mkdtemp(buf) != NULL;
+    }
+    snprintf(buf, cap, "%s", arg);
+    mkdir(buf, 0700);
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", buf, names[i]);
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "rm -f '%s'/shard-0.*.bak-* 2>/dev/null", buf);
+    return system(p) >= 0;
+}
+
+int main(int argc, char **argv) {
+    char dir[512], aof_path[600], args[1200];
+    ep_aof_writer *w = NULL;
     ep_error err;
     ep_result r;
-    ep_bytes list_vals[2] = {S("a"), S("b")};
+    ep_bytes list_vals[3] = {S("a"), S("b"), S("c")};
     ep_bytes fields[2] = {S("name"), S("lang")}, values[2] = {S("ember"), S("C")};
     ep_bytes members[2] = {S("alice"), S("bob")};
     double scores[2] = {100, 250.5};
+    uint8_t torn[256];
+    size_t torn_len = 0, cut;
     FILE *f;
 
-    printf("ember_persist.h %s: a shard's life\n", ep_version());
-    snprintf(dir, sizeof dir, "%s/ember-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) return fail("mkdtemp", EP_ERR_IO, NULL);
+    if (!fresh_dir(dir, sizeof dir, argc > 1 ? argv[1] : NULL)) return fail("make the data directory", EP_ERR_IO, NULL);
+    g_dir = dir;
+    g_tool = argc > 2 && access(argv[2], X_OK) == 0 ? argv[2] : NULL;
     ep_aof_path(dir, 0, aof_path, sizeof aof_path);
-    printf("data directory: %s\n", dir);
+    printf("ember_persist.h %s: a shard's life, in %s\n", ep_version(), dir);
 
-    /* 1. appends, each synced before the call returns */
-    if (open_writer(dir, &w, &err)) return fail("open AOF", err.code, &err);
-    if ((r = ep_aof_set(w, S("greeting"), S("hello"), -1)) ||
-        (r = ep_aof_rpush(w, S("list"), list_vals, 2)) ||
-        (r = ep_aof_set(w, S("visits"), S("41"), -1)) || (r = ep_aof_incr(w, S("visits"))) ||
-        (r = ep_aof_hset(w, S("project"), fields, values, 2)) ||
-        (r = ep_aof_zadd(w, S("scores"), scores, members, 2)) ||
-        (r = ep_aof_set(w, S("session"), S("xyz"), 60000)))
+    printf("\n== 1. append: each call returns once its record is on disk (fsync=always)\n");
+    if ((r = open_writer(&w, &err)) != EP_OK) return fail("open the AOF", r, &err);
+    if ((r = named(w, "SET greeting \"hello\"", ep_aof_set(w, S("greeting"), S("hello"), -1))) ||
+        (r = named(w, "RPUSH list a b", ep_aof_rpush(w, S("list"), list_vals, 2))) ||
+        (r = named(w, "SET visits \"41\"", ep_aof_set(w, S("visits"), S("41"), -1))) ||
+        (r = named(w, "INCR visits", ep_aof_incr(w, S("visits")))) ||
+        (r = named(w, "HSET project name ember lang C", ep_aof_hset(w, S("project"), fields, values, 2))) ||
+        (r = named(w, "ZADD scores 100 alice 250.5 bob", ep_aof_zadd(w, S("scores"), scores, members, 2))) ||
+        (r = named(w, "SET session \"xyz\" PX 60000", ep_aof_set(w, S("session"), S("xyz"), 60000))))
         return fail("append", r, ep_aof_writer_error(w));
     ep_aof_writer_close(w);
-    printf("\n1. appended 7 records (fsync=always): shard-0.aof is %ld bytes\n", file_size(dir, "shard-0.aof"));
+    printf("   shard-0.aof: %ld bytes, 7 records, all acknowledged\n", file_size("shard-0.aof"));
 
-    /* 2. a crash in the middle of writing one more record leaves a torn tail */
+    printf("\n== 2. the crash: power fails while SET cart \"3 items\" is being written\n");
+    if (!record_bytes(torn, sizeof torn, &torn_len)) return fail("encode", EP_ERR_NOMEM, NULL);
+    cut = torn_len / 2;
     f = fopen(aof_path, "ab");
-    if (!f) return fail("open for tearing", EP_ERR_IO, NULL);
-    fwrite("\x01\x03\x00\x00\x00ke", 1, 7, f);  /* the first 7 bytes of a SET record */
+    if (!f || fwrite(torn, 1, cut, f) != cut) return fail("write the torn record", EP_ERR_IO, NULL);
     fclose(f);
-    printf("2. simulated a crash mid-record: 7 stray bytes at the end\n");
-    if (recover_and_print(dir, "recovery after the crash", NULL)) return 1;
+    printf("   %lu of its %lu bytes reached the disk; the call never returned, so it was never acknowledged\n",
+           (unsigned long)cut, (unsigned long)torn_len);
 
-    /* 3. reopening the writer trims the torn tail; appends continue */
-    if (open_writer(dir, &w, &err)) return fail("reopen AOF", err.code, &err);
-    {
-        ep_aof_stats st;
-        ep_aof_writer_stats(w, &st);
-        printf("\n3. writer reopened: trimmed %llu torn bytes, appending again\n",
-               (unsigned long long)st.trimmed_bytes);
-    }
-    if ((r = ep_aof_rpush(w, S("list"), list_vals, 1)) || (r = ep_aof_del(w, S("greeting"))))
+    printf("\n== 3. what survived: recovery replays every whole record and stops at the torn one\n");
+    if (recover_and_print(dir, "recovered keys", NULL)) return 1;
+
+    printf("\n== 4. what the tool says\n");
+    snprintf(args, sizeof args, "verify %s", aof_path);
+    tool(args, "exit 1: a torn tail, what a crash leaves; nothing acknowledged is missing");
+    snprintf(args, sizeof args, "repair %s 0", dir);
+    tool(args, "the torn bytes are cut; the original is kept, synced, as the .bak file");
+    snprintf(args, sizeof args, "verify %s", aof_path);
+    tool(args, NULL);
+
+    printf("\n== 5. life goes on: the writer reopens and appends\n");
+    if ((r = open_writer(&w, &err)) != EP_OK) return fail("reopen the AOF", r, &err);
+    if ((r = named(w, "RPUSH list c", ep_aof_rpush(w, S("list"), list_vals + 2, 1))) ||
+        (r = named(w, "DEL greeting", ep_aof_del(w, S("greeting")))))
         return fail("append", r, ep_aof_writer_error(w));
-
-    /* 4. a snapshot of the recovered state that leaves the AOF alone */
     ep_aof_writer_close(w);
-    if (recover_and_print(dir, "state before the snapshot", &ks)) return 1;
-    if (open_writer(dir, &w, &err)) return fail("reopen AOF", err.code, &err);
-    r = ep_shard_snapshot(dir, 0, ks, w, NULL, &err);
-    if (r) return fail("snapshot", r, &err);
-    printf("\n4. snapshot written (shard-0.snap, %ld bytes); AOF untouched (%ld bytes)\n",
-           file_size(dir, "shard-0.snap"), file_size(dir, "shard-0.aof"));
-    if ((r = ep_aof_rpush(w, S("list"), list_vals + 1, 1))) return fail("append", r, ep_aof_writer_error(w));
-    ep_aof_writer_close(w);
-    ep_keyspace_free(ks);
-    ks = NULL;
-    if (recover_and_print(dir, "recovery: snapshot + only the AOF records after it (ember would apply "
-                               "the RPUSHes twice)", &ks))
-        return 1;
+    snprintf(args, sizeof args, "compact %s 0", dir);
+    tool(args, "the keys into a fresh snapshot, the AOF back to its 5-byte header, crash-safe at every step");
+    snprintf(args, sizeof args, "recover %s 0", dir);
+    tool(args, NULL);
 
-    /* 5. a rewrite: snapshot, then the AOF goes back to its 5-byte header */
-    if (open_writer(dir, &w, &err)) return fail("reopen AOF", err.code, &err);
-    r = ep_shard_rewrite(dir, 0, ks, w, NULL, &err);
-    if (r) return fail("rewrite", r, &err);
-    printf("\n5. rewrite done: shard-0.aof is %ld bytes, shard-0.snap %ld bytes\n", file_size(dir, "shard-0.aof"),
-           file_size(dir, "shard-0.snap"));
-    ep_aof_writer_close(w);
-    ep_keyspace_free(ks);
-    if (recover_and_print(dir, "recovery after the rewrite", NULL)) return 1;
-
-    if (!getenv("EP_DEMO_KEEP") || strcmp(getenv("EP_DEMO_KEEP"), "1") != 0) {
-        char p[600];
-        snprintf(p, sizeof p, "%s/shard-0.aof", dir);
-        unlink(p);
-        snprintf(p, sizeof p, "%s/shard-0.snap", dir);
-        unlink(p);
-        rmdir(dir);
-    }
-    printf("\ndone. `ember-persist dump --json FILE` shows any of these files record by record.\n");
+    printf("\n== 6. the files are kept in %s:\n", dir);
+    printf("   shard-0.snap %ld bytes, shard-0.aof %ld bytes, and the backup shard-0.aof.bak-<time>\n",
+           file_size("shard-0.snap"), file_size("shard-0.aof"));
+    printf("   look inside: %s dump %s/shard-0.snap   (or stats %s 0, info, --json)\n",
+           g_tool ? g_tool : "ember-persist", dir, dir);
     return 0;
 }

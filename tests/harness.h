@@ -35,6 +35,18 @@ long ept_scale(long n, long scale_down);
 uint64_t ept_rand(uint64_t *state);
 /* A fresh empty directory under $TMPDIR for this case; removed at exit. */
 const char *ept_tmpdir(void);
+/* Non-zero where the OS cannot rename over a file that another handle holds
+ * open (Windows before 10 1607, and wine 8: no POSIX-semantics rename),
+ * probed once in a scratch directory. Zero on POSIX. The cases that need that
+ * skip with EPT_NEEDS_POSIX_RENAME(). */
+int ept_os_lacks_posix_rename(void);
+#define EPT_NEEDS_POSIX_RENAME()                                                                     \
+    do {                                                                                             \
+        if (ept_os_lacks_posix_rename()) {                                                           \
+            ept_skip("this OS cannot rename over an open file (no POSIX-semantics rename; wine 8)"); \
+            return;                                                                                  \
+        }                                                                                            \
+    } while (0)
 /* Registers and runs cases. */
 void ept_register(const char *name, ept_fn fn);
 int ept_run(int argc, char **argv);

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Tables and folding constants for src/crc.c (CRC-32/ISO-HDLC, zlib's crc32).
+"""Tables and folding constants for src/check/crc.c (CRC-32/ISO-HDLC, zlib's crc32).
 
   tools/gen_crc_tables.py            print the slicing tables as C
   tools/gen_crc_tables.py --consts   print the carry-less folding constants
   tools/gen_crc_tables.py --verify   check tables and constants against zlib
-  tools/gen_crc_tables.py --update   rewrite the generated block in src/crc.c
+  tools/gen_crc_tables.py --update   rewrite the generated block in src/check/crc.c
 
---verify runs a bit-exact model of the folding code in src/crc.c (same
+--verify runs a bit-exact model of the folding code in src/check/crc.c (same
 registers, same carry-less products, same shifts and masks) over random
 inputs and compares with zlib.crc32, so a wrong constant or a misplaced
 shift shows up here before it shows up in C.
@@ -184,7 +184,7 @@ def reduce128(x, c):
     return ((y >> 64) ^ (clmul(q >> 32, c["P"]) >> 32)) & M32
 
 
-# ep__crc_shuf in src/crc.c: pshufb / tbl indices for the last partial block.
+# ep__crc_shuf in src/check/crc.c: pshufb / tbl indices for the last partial block.
 SHUF = [0x80 | j for j in range(16)] + list(range(16))
 
 
@@ -232,8 +232,8 @@ def fold_crc(data, crc=0):
     return reduce128(acc, c) ^ M32
 
 
-def shuf_in_source(path="src/crc.c"):
-    """The 32 indices of ep__crc_shuf as written in src/crc.c."""
+def shuf_in_source(path="src/check/crc.c"):
+    """The 32 indices of ep__crc_shuf as written in src/check/crc.c."""
     import os
     import re
     full = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), path)
@@ -261,14 +261,24 @@ END = "/* END generated tables */"
 
 def tables_c():
     t = slicing_tables()
-    out = ["/* ep__crc32_table[k][b]: CRC register of byte b followed by k zero bytes. */",
-           "static const uint32_t ep__crc32_table[%d][256] = {" % SLICES]
+    out = ["/* ep__crc32_table[k][b]: CRC register of byte b followed by k zero bytes.",
+           " * EP_SMALL_CRC keeps only table 0 (1 KiB) and the byte-at-a-time path. */",
+           "#if defined(EP_SMALL_CRC)",
+           "#  define EP__CRC_TABLES 1",
+           "#else",
+           "#  define EP__CRC_TABLES %d" % SLICES,
+           "#endif",
+           "static const uint32_t ep__crc32_table[EP__CRC_TABLES][256] = {"]
     for k, row in enumerate(t):
+        if k == 1:
+            out.append("#if EP__CRC_TABLES > 1")
         out.append("    {")
         for i in range(0, 256, 8):
             out.append("        " + ", ".join("0x%08x" % v for v in row[i:i + 8]) + ",")
         out.append("    }%s" % ("," if k + 1 < len(t) else ""))
+    out.append("#endif")
     out.append("};")
+    out.append("#if !defined(EP_SMALL_CRC)")
     pw = [reflect(v, 32) for v in pow2_table()]
     out.append("/* ep__crc32_pow2[j] = x^(8 * 2^j) mod P, reflected: multiplying a register")
     out.append(" * by it moves the register past 2^j zero bytes. */")
@@ -276,6 +286,7 @@ def tables_c():
     for i in range(0, 64, 8):
         out.append("    " + ", ".join("0x%08x" % v for v in pw[i:i + 8]) + ",")
     out.append("};")
+    out.append("#endif")
     return "\n".join(out)
 
 
@@ -283,7 +294,7 @@ def print_tables():
     print(tables_c())
 
 
-def update(path="src/crc.c"):
+def update(path="src/check/crc.c"):
     import os
     full = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), path)
     text = open(full, encoding="utf-8").read()
@@ -306,7 +317,7 @@ def verify():
     # Known reference points of this polynomial (reflected P and mu).
     assert c["P"] == 0x1DB710641 and k33(poly_div(1 << 64, POLY)) == 0x1F7011641
     rnd = random.Random(1)
-    assert shuf_in_source() == SHUF, "ep__crc_shuf in src/crc.c differs from the model"
+    assert shuf_in_source() == SHUF, "ep__crc_shuf in src/check/crc.c differs from the model"
     # The reduction (one-step Barrett on 96 bits) against plain remainders:
     # reflected, x * x^32 mod P.
     for _ in range(2000):

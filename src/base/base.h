@@ -42,10 +42,17 @@
 #  endif
 #endif
 
+/* C89 has no inline: a file that only includes the declarations may be
+ * strict C89 (make matrix checks -std=c89 -pedantic); gcc and clang spell
+ * it __inline__ there, other compilers get plain static. */
 #if defined(__cplusplus)
 #  define EP_INLINE inline
-#else
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
 #  define EP_INLINE static inline
+#elif defined(__GNUC__) || defined(__clang__)
+#  define EP_INLINE static __inline__
+#else
+#  define EP_INLINE static
 #endif
 
 #ifdef __cplusplus

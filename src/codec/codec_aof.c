@@ -431,9 +431,25 @@ static uint8_t *ep__aof_put_bytes(uint8_t *p, ep_bytes b) {
     return p + 4 + b.len;
 }
 
+/* SET's bytes (tag, key, value, expire_ms), in the one place that writes
+ * them: ep__aof_write and the AOF writer's SET fast path (file/aof.c), which
+ * reserves ep__aof_set_size bytes and adds the CRC itself. */
+EP__PRIV size_t ep__aof_set_size(size_t key_len, size_t value_len) {
+    return 1 + 4 + key_len + 4 + value_len + 8;
+}
+
+EP__PRIV uint8_t *ep__aof_write_set(uint8_t *p, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    *p++ = EP_AOF_SET;
+    p = ep__aof_put_bytes(p, key);
+    p = ep__aof_put_bytes(p, value);
+    ep_store_i64le(p, expire_ms);
+    return p + 8;
+}
+
 /* Writes tag + payload to p (size already checked by ep__aof_encoded_size). */
 static uint8_t *ep__aof_write(uint8_t *p, const ep_aof_record *rec) {
     const char *f;
+    if (rec->tag == EP_AOF_SET) return ep__aof_write_set(p, rec->key, rec->value, rec->num);
     *p++ = rec->tag;
     for (f = ep__aof_layout[rec->tag]; *f; f++) {
         switch (*f) {

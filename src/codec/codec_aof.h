@@ -131,7 +131,10 @@ EP_API ep_result ep_aof_validate(const ep_aof_record *rec);
 /* frame + validate. */
 EP_API ep_result ep_aof_decode(const uint8_t *data, size_t len, ep_aof_record *rec, size_t *consumed);
 
-/* Appends tag + payload (no CRC) to out. items.raw is copied as it is, so a
+/* Appends tag + payload (no CRC) to out: a record's replication bytes
+ * (ember's AofRecord::to_bytes, §3.7); ep_aof_decode reads them back (ember's
+ * from_bytes: trailing bytes are left to the caller through *consumed). A
+ * file record is exactly these bytes followed by their CRC-32. items.raw is copied as it is, so a
  * decoded record re-encodes to the same bytes. EP_ERR_INVALID_ARG for an
  * unknown tag or an items kind that does not fit the tag. */
 EP_API ep_result ep_aof_encode(ep_buf *out, const ep_aof_record *rec);

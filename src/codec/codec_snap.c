@@ -179,10 +179,10 @@ static size_t ep__snap_entry_size(const ep_snap_entry *e) {
     return n;
 }
 
-EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
-    size_t start;
+/* Checks that e can be written (every reader would accept its structure). */
+static ep_result ep__snap_value_check(const ep_snap_entry *e) {
     ep_items_kind kind;
-    if (!out || !e || e->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
+    if (!e || e->type > EP_TYPE_MAX) return EP_ERR_INVALID_ARG;
     kind = ep__snap_items_kind(e->type);
     if (kind != EP_ITEMS_NONE && !ep__snap_items_consistent(&e->items, kind, e->dim)) return EP_ERR_INVALID_ARG;
     /* Every reader rejects these; never write an entry nobody can read. */
@@ -190,10 +190,11 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
 #if SIZE_MAX > UINT32_MAX /* a 32-bit size_t cannot exceed the u32 prefix */
     if (e->key.len > UINT32_MAX || e->value.len > UINT32_MAX || e->type_name.len > UINT32_MAX) return EP_ERR_LIMIT;
 #endif
-    if (out->err) return out->err;
-    start = out->len;
-    (void)ep_buf_reserve(out, ep__snap_entry_size(e)); /* one allocation; a failure sticks below */
-    ep_buf_lenbytes(out, e->key.data, e->key.len);
+    return EP_OK;
+}
+
+/* [type][payload]: the part an entry and the DUMP form share. */
+static void ep__snap_value_put(ep_buf *out, const ep_snap_entry *e) {
     ep_buf_u8(out, e->type);
     switch (e->type) {
     case EP_TYPE_STRING:
@@ -217,12 +218,60 @@ EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
         ep_buf_put(out, e->items.raw.data, e->items.raw.len);
         break;
     }
-    ep_buf_i64(out, e->expire_ms);
-    if (out->err) {
-        ep_result r = out->err;
+}
+
+/* A sticky buffer error undoes what this call appended. */
+static ep_result ep__snap_put_done(ep_buf *out, size_t start) {
+    ep_result r = out->err;
+    if (r) {
         out->len = start; /* leave no half entry behind */
         out->err = EP_OK;
-        return r;
     }
+    return r;
+}
+
+EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e) {
+    size_t start;
+    ep_result r;
+    if (!out) return EP_ERR_INVALID_ARG;
+    if ((r = ep__snap_value_check(e)) != EP_OK) return r;
+    if (out->err) return out->err;
+    start = out->len;
+    (void)ep_buf_reserve(out, ep__snap_entry_size(e)); /* one allocation; a failure sticks below */
+    ep_buf_lenbytes(out, e->key.data, e->key.len);
+    ep__snap_value_put(out, e);
+    ep_buf_i64(out, e->expire_ms);
+    return ep__snap_put_done(out, start);
+}
+
+/* ---- one value: [type][payload] (ember's serialize_snap_value) ------------ */
+
+EP_API ep_result ep_snap_value_encode(ep_buf *out, const ep_snap_entry *e) {
+    size_t start, size;
+    ep_result r;
+    if (!out) return EP_ERR_INVALID_ARG;
+    if ((r = ep__snap_value_check(e)) != EP_OK) return r;
+    if (out->err) return out->err;
+    start = out->len;
+    size = ep__snap_entry_size(e);
+    (void)ep_buf_reserve(out, size == SIZE_MAX ? size : size - 12 - e->key.len);
+    ep__snap_value_put(out, e);
+    return ep__snap_put_done(out, start);
+}
+
+EP_API ep_result ep_snap_value_decode(const uint8_t *data, size_t len, ep_snap_entry *out, size_t *consumed) {
+    ep_cursor c;
+    ep_result r;
+    if (!out || (!data && len)) return EP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (consumed) *consumed = 0;
+    ep_cursor_init(&c, data, len);
+    out->type = ep_cursor_u8(&c);
+    if (!c.err) ep__snap_payload(&c, out);
+    out->expire_ms = -1;
+    if (c.err) return c.err;
+    /* The key is empty, which is valid UTF-8: the entry's content rules apply as they are. */
+    if ((r = ep__snap_check_content(out)) != EP_OK) return r;
+    if (consumed) *consumed = c.pos;
     return EP_OK;
 }

@@ -51,6 +51,16 @@ EP_API ep_result ep_snap_entry_decode(const uint8_t *data, size_t len, int versi
 /* Appends the version-2 encoding of e to out. */
 EP_API ep_result ep_snap_entry_encode(ep_buf *out, const ep_snap_entry *e);
 
+/* One value alone, [type u8][payload] as in a v2 entry but without key and
+ * expiry: ember's serialize_snap_value / deserialize_snap_value, the form of
+ * DUMP and RESTORE (§3.7). encode ignores e->key and e->expire_ms and appends
+ * nothing on an error. decode applies every cap and content rule of
+ * ep_snap_entry_decode (vector metric and quantization <= 2 included); the
+ * result has an empty key and expire_ms -1, *consumed the value's size (a
+ * caller that holds exactly one value checks it equals len). */
+EP_API ep_result ep_snap_value_encode(ep_buf *out, const ep_snap_entry *e);
+EP_API ep_result ep_snap_value_decode(const uint8_t *data, size_t len, ep_snap_entry *out, size_t *consumed);
+
 #ifdef __cplusplus
 }
 #endif

@@ -86,7 +86,7 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
 
 /* The extent of the record at p: EP_OK and *total (CRC or envelope
  * included), EP_ERR_EOF if it needs more bytes, or a structure error. */
-static ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
+static EP__INLINE_HOT ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
                                    size_t *total) {
     if (rd->version == EP_AOF_VERSION_ENCRYPTED) {
         uint32_t ct;
@@ -340,6 +340,63 @@ EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     out->tail_bytes = r->rd.tail;
     if (r->rd.end == EP_AOF_END_ERROR) out->error = r->rd.err;
     else ep_error_clear(&out->error);
+}
+
+/* Errors that describe the file's bytes (not the machine): salvage may
+ * look past them. */
+static int ep__aof_damage(ep_result r) {
+    switch (r) {
+    case EP_ERR_CHECKSUM: case EP_ERR_UNKNOWN_TAG: case EP_ERR_LIMIT: case EP_ERR_UTF8: case EP_ERR_BAD_VALUE:
+    case EP_ERR_DECRYPT: case EP_ERR_CORRUPT: case EP_ERR_EOF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset) {
+    ep__aof_rd *rd;
+    int first = 1;
+    if (!r || !resume_offset) return EP_ERR_INVALID_ARG;
+    rd = &r->rd;
+    if (rd->end != EP_AOF_END_ERROR) return rd->end == EP_AOF_READING ? EP_ERR_STATE : EP_END;
+    if (!ep__aof_damage(rd->fail)) return rd->fail;
+    for (;;) {
+        ep_aof_record rec;
+        size_t total, avail = ep__rs_avail(&rd->rs);
+        const uint8_t *p;
+        ep_result x;
+        if (avail == 0) {
+            if (ep__rs_at_eof(&rd->rs)) break;
+            if ((x = ep__rs_fill(&rd->rs, 1)) != EP_OK && x != EP_ERR_EOF) return x;
+            continue;
+        }
+        if (first) { /* the damaged record's own start is no candidate */
+            ep__rs_skip(&rd->rs, 1);
+            first = 0;
+            continue;
+        }
+        p = ep__rs_ptr(&rd->rs);
+        x = ep__aof_rd_extent(rd, p, avail, &rec, &total);
+        if (x == EP_ERR_EOF && !ep__rs_at_eof(&rd->rs)) {
+            /* maybe a record longer than what is loaded: load it (capped by max_record_size) */
+            x = ep__rs_fill(&rd->rs, avail + 1);
+            if (x == EP_ERR_LIMIT) ep__rs_skip(&rd->rs, 1);
+            else if (x != EP_OK && x != EP_ERR_EOF) return x;
+            continue;
+        }
+        if (x == EP_OK && ep__aof_rd_valid_at(rd, p, avail)) {
+            rd->end = EP_AOF_READING;
+            rd->fail = EP_OK;
+            rd->good_end = ep__rs_offset(&rd->rs);
+            ep_error_clear(&rd->err);
+            *resume_offset = rd->good_end;
+            return EP_OK;
+        }
+        ep__rs_skip(&rd->rs, 1);
+    }
+    *resume_offset = ep__rs_offset(&rd->rs); /* the file's end: nothing valid after the damage */
+    return EP_END;
 }
 
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r) {
@@ -675,6 +732,16 @@ EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w) {
     ep__aof_writer_free(w);
 }
 
+/* For a caller above the file layer (ep_shard_rewrite) whose own step after
+ * a successful rewrite failed, so that appending on would put records where
+ * no reader can tell them from covered ones: the writer refuses from here,
+ * with why as its error. */
+EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why) {
+    if (why) w->err = *why;
+    if (w->err.code == EP_OK) ep_error_set(&w->err, code, UINT64_MAX, "poisoned: %s", ep_result_str(code));
+    return ep__ws_poison(&w->s, code);
+}
+
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     uint8_t version, h[EP_AOF_HEADER_SIZE];
     ep_file *tmp = NULL, *nf = NULL;
@@ -709,243 +776,184 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
 
 /* ---- per-kind helpers ------------------------------------------------------ */
 
-static void ep__aof_rec(ep_aof_record *rec, uint8_t tag, ep_bytes key) {
-    memset(rec, 0, sizeof *rec);
-    rec->tag = tag;
-    rec->key = key;
+/* Each builds its record with the codec (codec/aof_build.h: the one layout)
+ * and appends it. The SET layout's bytes come from the codec too. */
+EP__PRIV size_t ep__aof_set_size(size_t key_len, size_t value_len);
+EP__PRIV uint8_t *ep__aof_write_set(uint8_t *p, ep_bytes key, ep_bytes value, int64_t expire_ms);
+
+/* Appends a record a builder made, or reports why it could not be built. */
+static ep_result ep__aof_built(ep_aof_writer *w, const ep_aof_record *rec, ep_result built) {
+    ep_result r;
+    if (built == EP_OK) return ep_aof_append(w, rec);
+    if ((r = ep__aof_usable(w)) != EP_OK) return r;
+    return ep_error_set(&w->err, built, UINT64_MAX, "cannot build the %s record: %s", ep_aof_tag_name(rec->tag),
+                        ep_result_str(built));
 }
 
-static ep_result ep__aof_key_only(ep_aof_writer *w, uint8_t tag, ep_bytes key) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_num(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.num = num;
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_num_value(ep_aof_writer *w, uint8_t tag, ep_bytes key, int64_t num, ep_bytes v) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.num = num;
-    rec.value = v;
-    return ep_aof_append(w, &rec);
-}
-
-static ep_result ep__aof_key_key2(ep_aof_writer *w, uint8_t tag, ep_bytes key, ep_bytes key2) {
-    ep_aof_record rec;
-    ep__aof_rec(&rec, tag, key);
-    rec.key2 = key2;
-    return ep_aof_append(w, &rec);
-}
-
-/* Builds the items from arrays in the writer's scratch buffer, then appends. */
-static ep_result ep__aof_key_items(ep_aof_writer *w, ep_aof_record *rec, ep_items_kind kind, const ep_bytes *a,
-                                   const ep_bytes *b, const double *scores, uint32_t n) {
-    ep_result r = ep__aof_usable(w);
-    if (r) return r;
-    ep_buf_reset(&w->scratch);
-    r = ep_items_build(&w->scratch, kind, a, b, scores, n, &rec->items);
-    if (r) {
-        w->scratch.err = EP_OK;
-        return ep_error_set(&w->err, r, UINT64_MAX, "cannot build the %s record's elements: %s",
-                            ep_aof_tag_name(rec->tag), ep_result_str(r));
-    }
-    return ep_aof_append(w, rec);
+/* The writer's scratch for the builders that encode elements (NULL without
+ * a writer: the builder refuses, ep__aof_built reports). */
+static ep_buf *ep__aof_build_scratch(ep_aof_writer *w) {
+    return w ? &w->scratch : NULL;
 }
 
 /* SET is most of a real AOF: encoded straight into the write buffer, with
  * one reserve and one CRC over the contiguous record. */
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms) {
+    ep_aof_record rec;
     size_t n;
     uint8_t *p;
     if (!w || w->s.poisoned || w->version == EP_AOF_VERSION_ENCRYPTED || key.len > EP_MAX_FIELD_LEN ||
         value.len > EP_MAX_FIELD_LEN || (key.len && !key.data) || (value.len && !value.data) ||
         !ep_utf8_valid(key.data, key.len))
-        return ep__aof_key_num_value(w, EP_AOF_SET, key, expire_ms, value); /* the general path reports */
-    n = 1 + 4 + key.len + 4 + value.len + 8;
+        return ep__aof_built(w, &rec, ep_aof_rec_set(&rec, key, value, expire_ms)); /* the general path reports */
+    n = ep__aof_set_size(key.len, value.len);
     if (!(p = ep__ws_reserve(&w->s, n + 4)))
         return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a SET record");
     ep__ws_mark(&w->s);
-    p[0] = EP_AOF_SET;
-    ep_store_u32le(p + 1, (uint32_t)key.len);
-    if (key.len) memcpy(p + 5, key.data, key.len);
-    ep_store_u32le(p + 5 + key.len, (uint32_t)value.len);
-    if (value.len) memcpy(p + 9 + key.len, value.data, value.len);
-    ep_store_i64le(p + 9 + key.len + value.len, expire_ms);
+    ep__aof_write_set(p, key, value, expire_ms);
     ep_store_u32le(p + n, ep_crc32(p, n));
     ep__ws_advance(&w->s, n + 4, 1);
     return ep__ws_end_call(&w->s);
 }
-EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DEL, key); }
+EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_del(&rec, key));
+}
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds) {
-    return ep__aof_key_num(w, EP_AOF_EXPIRE, key, seconds);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_expire(&rec, key, seconds));
 }
 EP_API ep_result ep_aof_lpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LPUSH, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_lpush(&rec, ep__aof_build_scratch(w), key, values, n));
 }
 EP_API ep_result ep_aof_rpush(ep_aof_writer *w, ep_bytes key, const ep_bytes *values, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_RPUSH, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_BYTES, values, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_rpush(&rec, ep__aof_build_scratch(w), key, values, n));
 }
-EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_LPOP, key); }
-EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_RPOP, key); }
+EP_API ep_result ep_aof_lpop(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lpop(&rec, key));
+}
+EP_API ep_result ep_aof_rpop(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_rpop(&rec, key));
+}
 EP_API ep_result ep_aof_zadd(ep_aof_writer *w, ep_bytes key, const double *scores, const ep_bytes *members,
                              uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_ZADD, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_SCORE_MEMBER, members, NULL, scores, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_zadd(&rec, ep__aof_build_scratch(w), key, scores, members, n));
 }
 EP_API ep_result ep_aof_zrem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_ZREM, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_zrem(&rec, ep__aof_build_scratch(w), key, members, n));
 }
-EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_PERSIST, key); }
+EP_API ep_result ep_aof_persist(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_persist(&rec, key));
+}
 EP_API ep_result ep_aof_pexpire(ep_aof_writer *w, ep_bytes key, int64_t ms) {
-    return ep__aof_key_num(w, EP_AOF_PEXPIRE, key, ms);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_pexpire(&rec, key, ms));
 }
-EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_INCR, key); }
-EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) { return ep__aof_key_only(w, EP_AOF_DECR, key); }
+EP_API ep_result ep_aof_incr(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_incr(&rec, key));
+}
+EP_API ep_result ep_aof_decr(ep_aof_writer *w, ep_bytes key) {
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_decr(&rec, key));
+}
 EP_API ep_result ep_aof_hset(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, const ep_bytes *values,
                              uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HSET, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_FIELD_VALUE, fields, values, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_hset(&rec, ep__aof_build_scratch(w), key, fields, values, n));
 }
 EP_API ep_result ep_aof_hdel(ep_aof_writer *w, ep_bytes key, const ep_bytes *fields, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HDEL, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, fields, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_hdel(&rec, ep__aof_build_scratch(w), key, fields, n));
 }
 EP_API ep_result ep_aof_hincrby(ep_aof_writer *w, ep_bytes key, ep_bytes field, int64_t delta) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_HINCRBY, key);
-    rec.key2 = field;
-    rec.num = delta;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_hincrby(&rec, key, field, delta));
 }
 EP_API ep_result ep_aof_sadd(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SADD, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_sadd(&rec, ep__aof_build_scratch(w), key, members, n));
 }
 EP_API ep_result ep_aof_srem(ep_aof_writer *w, ep_bytes key, const ep_bytes *members, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SREM, key);
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, members, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_srem(&rec, ep__aof_build_scratch(w), key, members, n));
 }
 EP_API ep_result ep_aof_incrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
-    return ep__aof_key_num(w, EP_AOF_INCRBY, key, delta);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_incrby(&rec, key, delta));
 }
 EP_API ep_result ep_aof_decrby(ep_aof_writer *w, ep_bytes key, int64_t delta) {
-    return ep__aof_key_num(w, EP_AOF_DECRBY, key, delta);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_decrby(&rec, key, delta));
 }
 EP_API ep_result ep_aof_append_value(ep_aof_writer *w, ep_bytes key, ep_bytes value) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_APPEND, key);
-    rec.value = value;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_append(&rec, key, value));
 }
 EP_API ep_result ep_aof_rename(ep_aof_writer *w, ep_bytes key, ep_bytes new_key) {
-    return ep__aof_key_key2(w, EP_AOF_RENAME, key, new_key);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_rename(&rec, key, new_key));
 }
 EP_API ep_result ep_aof_proto_set(ep_aof_writer *w, ep_bytes key, ep_bytes type_name, ep_bytes data,
                                   int64_t expire_ms) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_PROTO_SET, key);
-    rec.key2 = type_name;
-    rec.value = data;
-    rec.num = expire_ms;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_proto_set(&rec, key, type_name, data, expire_ms));
 }
 EP_API ep_result ep_aof_proto_register(ep_aof_writer *w, ep_bytes name, ep_bytes descriptor) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_PROTO_REGISTER, name);
-    rec.value = descriptor;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_proto_register(&rec, name, descriptor));
 }
 EP_API ep_result ep_aof_vadd(ep_aof_writer *w, ep_bytes key, ep_bytes element, const float *vector, uint32_t dim,
                              uint8_t metric, uint8_t quantization, uint32_t connectivity, uint32_t expansion_add) {
     ep_aof_record rec;
-    ep_result r = ep__aof_usable(w);
-    uint32_t i;
-    if (r) return r;
-    if (dim && !vector) return EP_ERR_INVALID_ARG;
-    if (dim > EP_MAX_VECTOR_DIMS)
-        return ep_error_set(&w->err, EP_ERR_LIMIT, UINT64_MAX, "VADD dimension %lu above the cap",
-                            (unsigned long)dim);
-    /* Little-endian f32 whatever the host order. */
-    ep_buf_reset(&w->scratch);
-    if (ep_buf_reserve(&w->scratch, (size_t)dim * 4u) != EP_OK) {
-        w->scratch.err = EP_OK;
-        return ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for a VADD vector");
-    }
-    for (i = 0; i < dim; i++) ep_store_f32le(w->scratch.data + 4u * i, vector[i]);
-    ep__aof_rec(&rec, EP_AOF_VADD, key);
-    rec.key2 = element;
-    rec.dim = dim;
-    rec.vector = ep_bytes_of(w->scratch.data, (size_t)dim * 4u);
-    rec.flag = metric;
-    rec.flag2 = quantization;
-    rec.connectivity = connectivity;
-    rec.expansion_add = expansion_add;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec,
+                         ep_aof_rec_vadd(&rec, ep__aof_build_scratch(w), key, element, vector, dim, metric, quantization,
+                                         connectivity, expansion_add));
 }
 EP_API ep_result ep_aof_vrem(ep_aof_writer *w, ep_bytes key, ep_bytes element) {
-    return ep__aof_key_key2(w, EP_AOF_VREM, key, element);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_vrem(&rec, key, element));
 }
 EP_API ep_result ep_aof_copy(ep_aof_writer *w, ep_bytes source, ep_bytes destination, int replace) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_COPY, source);
-    rec.key2 = destination;
-    rec.flag = replace ? 1 : 0;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_copy(&rec, source, destination, replace));
 }
 EP_API ep_result ep_aof_lset(ep_aof_writer *w, ep_bytes key, int64_t index, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_LSET, key, index, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lset(&rec, key, index, value));
 }
 EP_API ep_result ep_aof_ltrim(ep_aof_writer *w, ep_bytes key, int64_t start, int64_t stop) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LTRIM, key);
-    rec.num = start;
-    rec.num2 = stop;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_ltrim(&rec, key, start, stop));
 }
 EP_API ep_result ep_aof_linsert(ep_aof_writer *w, ep_bytes key, int before, ep_bytes pivot, ep_bytes value) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_LINSERT, key);
-    rec.flag = before ? 1 : 0;
-    rec.pivot = pivot;
-    rec.value = value;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_linsert(&rec, key, before, pivot, value));
 }
 EP_API ep_result ep_aof_lrem(ep_aof_writer *w, ep_bytes key, int64_t count, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_LREM, key, count, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_lrem(&rec, key, count, value));
 }
 EP_API ep_result ep_aof_setrange(ep_aof_writer *w, ep_bytes key, int64_t offset, ep_bytes value) {
-    return ep__aof_key_num_value(w, EP_AOF_SETRANGE, key, offset, value);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_setrange(&rec, key, offset, value));
 }
 EP_API ep_result ep_aof_setbit(ep_aof_writer *w, ep_bytes key, uint64_t offset, uint8_t bit) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_SETBIT, key);
-    memcpy(&rec.num, &offset, sizeof offset); /* ember stores the u64 bit-cast */
-    rec.flag = bit;
-    return ep_aof_append(w, &rec);
+    return ep__aof_built(w, &rec, ep_aof_rec_setbit(&rec, key, offset, bit));
 }
 EP_API ep_result ep_aof_bitop(ep_aof_writer *w, uint8_t op, ep_bytes dest, const ep_bytes *keys, uint32_t n) {
     ep_aof_record rec;
-    ep__aof_rec(&rec, EP_AOF_BITOP, dest);
-    rec.flag = op;
-    return ep__aof_key_items(w, &rec, EP_ITEMS_STR, keys, NULL, NULL, n);
+    return ep__aof_built(w, &rec, ep_aof_rec_bitop(&rec, ep__aof_build_scratch(w), op, dest, keys, n));
 }
 EP_API ep_result ep_aof_pexpireat(ep_aof_writer *w, ep_bytes key, int64_t unix_ms) {
-    return ep__aof_key_num(w, EP_AOF_PEXPIREAT, key, unix_ms);
+    ep_aof_record rec;
+    return ep__aof_built(w, &rec, ep_aof_rec_pexpireat(&rec, key, unix_ms));
 }

@@ -74,6 +74,7 @@
 #include "vfs/vfs.h"
 #include "crypto/crypto.h"
 #include "codec/codec_aof.h"
+#include "codec/aof_build.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -170,7 +171,13 @@ EP_API ep_result ep_aof_batch_begin(ep_aof_writer *w);
 EP_API ep_result ep_aof_batch_end(ep_aof_writer *w);
 
 /* One call per record kind (§2.2). Keys, members, fields, names must be
- * UTF-8 (EP_ERR_UTF8); values are raw bytes. expire_ms < 0 = no expiry. */
+ * UTF-8 (EP_ERR_UTF8); values are raw bytes. expire_ms < 0 = no expiry.
+ * Each is the codec's builder (codec/aof_build.h, ep_aof_rec_<kind>) then
+ * ep_aof_append. To keep your own ep_keyspace in step with the file, build
+ * the record once and hand it to both:
+ *   ep_aof_rec_hincrby(&rec, key, field, 1);
+ *   if (ep_aof_append(w, &rec) == EP_OK) ep_keyspace_apply(ks, &rec, now_ms);
+ * (ep_store, recover/store.h, does exactly that for you.) */
 EP_API ep_result ep_aof_set(ep_aof_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms);
 EP_API ep_result ep_aof_del(ep_aof_writer *w, ep_bytes key);
 EP_API ep_result ep_aof_expire(ep_aof_writer *w, ep_bytes key, int64_t seconds);
@@ -250,6 +257,17 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
 EP_API ep_result ep_aof_reader_next(ep_aof_reader *r, ep_aof_record *rec);
 EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out);
 EP_API const ep_error *ep_aof_reader_error(const ep_aof_reader *r);
+/* Salvage (repair tools): after next returned a damage error (CRC, tag,
+ * cap, UTF-8, value, decryption, a record cut short before valid ones),
+ * looks for the next offset where a complete record with a valid CRC (or
+ * GCM tag) starts, over the whole rest of the file, and goes on reading
+ * there: EP_OK and *resume_offset (the damage is [error offset, resume)).
+ * EP_END and *resume_offset = the file's size if nothing valid follows.
+ * Record indexes go on counting good records only. EP_ERR_STATE if the
+ * reader is not stopped at an error; I/O and memory errors are returned as
+ * they are (never skipped). A record found this way passed its CRC but might
+ * still be one a damaged length had hidden: the caller decides to keep it. */
+EP_API ep_result ep_aof_reader_skip_damage(ep_aof_reader *r, uint64_t *resume_offset);
 EP_API void ep_aof_reader_close(ep_aof_reader *r);
 
 #ifdef __cplusplus

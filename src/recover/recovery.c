@@ -902,6 +902,9 @@ static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err)
     return r;
 }
 
+/* file/aof.c: the writer refuses every later call. */
+EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why);
+
 EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err) {
     ep_shard_config def;
@@ -925,7 +928,18 @@ EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const e
         return r;
     }
     /* 3. the trailer covers nothing, before any new record can be appended
-     *    (a new AOF that happened to start with the old bytes must not be skipped). */
+     *    (a new AOF that happened to start with the old bytes must not be skipped).
+     *    If that fails the trailer may still cover the old AOF's length, and
+     *    records appended now would make the new AOF look like a cut copy of
+     *    the old one (recovery refuses that): the writer stops here. The
+     *    files as they are recover exactly (a record-less AOF: nothing to
+     *    replay), and ep_store_open settles such a trailer. */
     (void)tlen;
-    return ep__trailer_reset(vfs, p.snap, err);
+    if ((r = ep__trailer_reset(vfs, p.snap, err)) != EP_OK) {
+        ep_error why;
+        ep_error_set(&why, r, UINT64_MAX, "the AOF was reset but the trailer of %s could not be (%s): reopen the shard",
+                     p.snap, err && err->message[0] ? err->message : ep_result_str(r));
+        (void)ep__aof_writer_poison(aof, r, &why);
+    }
+    return r;
 }

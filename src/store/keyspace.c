@@ -2141,6 +2141,19 @@ EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks) {
     return n;
 }
 
+EP_API void ep_keyspace_age_ttls(ep_keyspace *ks, int64_t elapsed_ms) {
+    size_t i;
+    if (!ks || elapsed_ms <= 0) return;
+    for (i = 0; i < ks->keys.cap; i++) {
+        ep_ks_entry *e = (ep_ks_entry *)ks->keys.p[i];
+        int64_t t;
+        if (!e || !ep__has_ttl(e) || (t = ep__ttl(e)) <= 0) continue;
+        t = t > elapsed_ms ? t - elapsed_ms : 0;
+        ep__store_ttl(e, t);
+        if (t == 0) ks->zero_ttl = 1;
+    }
+}
+
 EP_API ep_result ep_keyspace_reserve(ep_keyspace *ks, size_t n) {
     size_t cap = 8;
     if (!ks) return EP_ERR_INVALID_ARG;
@@ -2289,6 +2302,9 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->e = e;
     it->pos = 0;
     it->node = NULL;
+    it->left = SIZE_MAX;
+    it->reverse = 0;
+    if (!e) return;
     if (ep__etype(e) == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
     if (ep__etype(e) == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
@@ -2303,9 +2319,8 @@ static const void *ep__iter_slot(ep_ks_value_iter *it) {
     return NULL;
 }
 
-EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
+static int ep__value_next(ep_ks_value_iter *it, ep_item *out) {
     const ep_ks_entry *e = it->e;
-    memset(out, 0, sizeof *out);
     switch (ep__etype(e)) {
     case EP_TYPE_LIST: {
         const ep__list *l = (const ep__list *)e->u.obj;
@@ -2327,7 +2342,7 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
         if (!z) return 0;
         out->score = z->score;
         out->a = ep_bytes_of(z->member.data, z->member.len);
-        it->node = z->fwd[0];
+        it->node = it->reverse ? (const void *)z->back : (const void *)z->fwd[0];
         return 1;
     }
     case EP_TYPE_HASH:
@@ -2359,6 +2374,138 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
     }
     default: return 0;
     }
+}
+
+EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out) {
+    memset(out, 0, sizeof *out);
+    if (!it->e || !it->left || !ep__value_next(it, out)) return 0;
+    if (it->left != SIZE_MAX) it->left--;
+    return 1;
+}
+
+/* ---- point and range reads ---------------------------------------------------------------- */
+
+static ep_result ep__typed(const ep_ks_entry *e, uint8_t type) {
+    if (!e) return EP_ERR_NOT_FOUND;
+    return ep__etype(e) == type ? EP_OK : EP_ERR_WRONG_TYPE;
+}
+
+EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value) {
+    ep_bytes v;
+    ep_result r;
+    if (!ks || !value) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_HASH)) != EP_OK) return r;
+    if (!ep__hash_get(ks, e, field, &v)) return EP_ERR_NOT_FOUND;
+    *value = v;
+    return EP_OK;
+}
+
+EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member) {
+    size_t end;
+    ep_bytes unused;
+    ep_result r;
+    if (!ks) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_SET)) != EP_OK) return r;
+    if (ep__packed(e)) {
+        if (ep__pack_find((const ep__pack *)e->u.obj, 0, member, &end, &unused) == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+        return EP_OK;
+    }
+    if (ep__map_find((const ep__map *)e->u.obj, ep__hash(ks->seed, member.data, member.len), member.data,
+                     member.len) == EP__NOSLOT)
+        return EP_ERR_NOT_FOUND;
+    return EP_OK;
+}
+
+EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score) {
+    const ep__zset *zs;
+    size_t i;
+    ep_result r;
+    if (!ks || !score) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_ZSET)) != EP_OK) return r;
+    zs = (const ep__zset *)e->u.obj;
+    i = ep__map_find(&zs->map, ep__hash(ks->seed, member.data, member.len), member.data, member.len);
+    if (i == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+    *score = ((const ep__znode *)zs->map.p[i])->score;
+    return EP_OK;
+}
+
+/* A Redis index (negative from the end) into len elements; 0 if outside. */
+static int ep__index(int64_t index, size_t len, size_t *out) {
+    uint64_t n = (uint64_t)len;
+    if (index < 0) {
+        uint64_t back = (uint64_t)(-(index + 1)) + 1u; /* no overflow at INT64_MIN */
+        if (back > n) return 0;
+        *out = (size_t)(n - back);
+        return 1;
+    }
+    if ((uint64_t)index >= n) return 0;
+    *out = (size_t)index;
+    return 1;
+}
+
+/* Byte offset of element i of a packed list (i < n). */
+static size_t ep__pack_list_pos(const ep__pack *p, size_t i) {
+    size_t pos = 0;
+    while (i--) pos += 1u + ep__pack_data(p)[pos];
+    return pos;
+}
+
+EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item) {
+    size_t i;
+    ep_result r;
+    if (!item) return EP_ERR_INVALID_ARG;
+    if ((r = ep__typed(e, EP_TYPE_LIST)) != EP_OK) return r;
+    if (!ep__index(index, ep__entry_len(e), &i)) return EP_ERR_NOT_FOUND;
+    if (ep__packed(e)) {
+        const ep__pack *p = (const ep__pack *)e->u.obj;
+        size_t pos = ep__pack_list_pos(p, i);
+        *item = ep_bytes_of(ep__pack_data(p) + pos + 1, ep__pack_data(p)[pos]);
+    } else {
+        const ep__list *l = (const ep__list *)e->u.obj;
+        const ep__str *s = &EP__LAT(l, i);
+        *item = ep_bytes_of(s->data, s->len);
+    }
+    return EP_OK;
+}
+
+/* Redis's clamping of an inclusive start..stop over len elements: the first
+ * position and how many; 0 for an empty range. */
+static size_t ep__range(int64_t start, int64_t stop, size_t len, size_t *first) {
+    int64_t n = (int64_t)len; /* a collection never holds 2^63 elements */
+    if (start < 0) start = start < -n ? 0 : start + n;
+    if (stop < 0) stop = stop < -n ? -1 : stop + n;
+    if (stop >= n) stop = n - 1;
+    *first = 0;
+    if (start >= n || start > stop) return 0;
+    *first = (size_t)start;
+    return (size_t)(stop - start) + 1u;
+}
+
+EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
+                                        int reverse, size_t *count) {
+    size_t first, n;
+    if (!it || !count) return EP_ERR_INVALID_ARG;
+    *count = 0;
+    ep_ks_value_iter_init(it, e);
+    it->left = 0;
+    if (!e) return EP_OK;
+    if (ep__etype(e) != EP_TYPE_LIST && ep__etype(e) != EP_TYPE_ZSET) return EP_ERR_WRONG_TYPE;
+    if (reverse && ep__etype(e) != EP_TYPE_ZSET) return EP_ERR_INVALID_ARG;
+    n = ep__range(start, stop, ep__entry_len(e), &first);
+    if (n == 0) return EP_OK;
+    if (ep__etype(e) == EP_TYPE_LIST) {
+        it->pos = ep__packed(e) ? ep__pack_list_pos((const ep__pack *)e->u.obj, first) : first;
+    } else {
+        const ep__zset *zs = (const ep__zset *)e->u.obj;
+        const ep__znode *z = reverse ? zs->tail : zs->head->fwd[0];
+        size_t k;
+        for (k = 0; k < first; k++) z = reverse ? z->back : z->fwd[0];
+        it->node = z;
+        it->reverse = reverse != 0;
+    }
+    it->left = n;
+    *count = n;
+    return EP_OK;
 }
 
 /* Encodes e's elements as an items run at the end of scratch. A vector set

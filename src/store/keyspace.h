@@ -56,6 +56,11 @@ EP_API ep_result ep_keyspace_apply(ep_keyspace *ks, const ep_aof_record *rec, in
 EP_API ep_result ep_keyspace_load_entry(ep_keyspace *ks, const ep_snap_entry *e);
 /* Removes every key whose ttl is 0; returns how many. */
 EP_API size_t ep_keyspace_drop_expired(ep_keyspace *ks);
+/* Counts every ttl > 0 down by elapsed_ms (>= 0); one that reaches 0 or
+ * below becomes 0 (expired). For a holder whose ttls are "remaining from a
+ * moment" when that moment moves on: the store handle does this before it
+ * writes a snapshot, whose ttls must be remaining from the snapshot's time. */
+EP_API void ep_keyspace_age_ttls(ep_keyspace *ks, int64_t elapsed_ms);
 /* Removes every key and schema. */
 EP_API void ep_keyspace_clear(ep_keyspace *ks);
 
@@ -126,9 +131,40 @@ typedef struct ep_ks_value_iter {
     const ep_ks_entry *e;
     size_t pos;
     const void *node;
+    size_t left;  /* elements still to give (SIZE_MAX: all) */
+    int reverse;  /* ZSET: tail to head */
 } ep_ks_value_iter;
 EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e);
 EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out);
+
+/* ---- point and range reads (what a server's GET, HGET, LRANGE ... need) ----
+ * Per key: ep_keyspace_get is EXISTS (NULL: absent), then ep_ks_entry_type
+ * is TYPE, ep_ks_entry_ttl the ttl, ep_ks_entry_value a string's GET,
+ * ep_ks_entry_len STRLEN / LLEN / HLEN / SCARD / ZCARD.
+ *
+ * The calls below take the entry as ep_keyspace_get gave it, NULL included,
+ * so `ep_ks_hash_get(ks, ep_keyspace_get(ks, k, n), f, &v)` is one HGET.
+ * They return EP_OK (found; outputs set), EP_ERR_NOT_FOUND (no such key,
+ * field, member or index; outputs untouched), EP_ERR_WRONG_TYPE (the key
+ * holds another type), EP_ERR_INVALID_ARG (NULL ks or output). Views stay
+ * valid until the next change to the keyspace. No call allocates.
+ *
+ * Cost: O(1) expected for hash field, set member and zset score; a small
+ * (packed) collection of at most 16 elements is scanned. */
+EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value);
+EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member);
+EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score);
+/* LINDEX: index 0 is the head, -1 the tail (Redis). O(1) (packed: <= 16 steps). */
+EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item);
+/* LRANGE / ZRANGE / ZREVRANGE by rank: positions it (then ep_ks_value_next)
+ * on the elements start..stop inclusive, negative counting from the end, as
+ * Redis clamps them; *count gets how many that is (0: empty, also for a
+ * NULL e). LIST: head to tail (reverse must be 0). ZSET: ascending (score,
+ * member), or with reverse non-zero rank 0 is the highest (ZREVRANGE); items
+ * carry their scores. Other types: EP_ERR_WRONG_TYPE. Cost: O(count) for a
+ * list; O(start + count) for a sorted set (its skiplist keeps no spans). */
+EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
+                                        int reverse, size_t *count);
 
 /* Builds the snapshot entry for e (items encoded into scratch, which must stay
  * alive and unchanged while out is used). ttl is written as e's ttl. */

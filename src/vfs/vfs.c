@@ -10,6 +10,35 @@ EP_API void ep_vfs_init(ep_vfs *v) {
     v->version = EP_VFS_VERSION;
 }
 
+EP_API ep_result ep_vfs_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    if (!vfs || !f) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "preallocate: missing argument");
+    if (!ep_vfs_has(vfs, preallocate))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: not in this vfs");
+    return vfs->preallocate(vfs, f, size, err);
+}
+
+EP_API ep_result ep_vfs_lock_dir(ep_vfs *vfs, const char *dir, const char *name, ep_file **out, ep_error *err) {
+    char path[1024];
+    ep_file *f = NULL;
+    ep_result r;
+    if (!vfs || !dir || !name || !out)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "lock_dir: missing argument");
+    *out = NULL;
+    if (ep_path_join(path, sizeof path, dir, name) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "lock_dir: path too long");
+    r = vfs->open(vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &f, err);
+    if (r != EP_OK) return r;
+    r = vfs->lock(vfs, f, err);
+    if (r != EP_OK) {
+        vfs->close(vfs, f, NULL);
+        if (r == EP_ERR_LOCKED)
+            return ep_error_set(err, EP_ERR_LOCKED, UINT64_MAX, "%s is locked by another writer (%s)", dir, path);
+        return r;
+    }
+    *out = f;
+    return EP_OK;
+}
+
 #ifdef EP_NO_OS_VFS
 /* vfs_posix.c and vfs_win32.c compile to nothing here; this is the one definition. */
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
@@ -137,4 +166,60 @@ EP_API ep_result ep_path_dirname(char *out, size_t cap, const char *path) {
     memmove(out, res, n);
     out[n] = '\0';
     return EP_OK;
+}
+
+/* ---- durable copy ---------------------------------------------------------- */
+
+#define EP__COPY_BUF (256u * 1024u)
+
+EP_API ep_result ep_vfs_copy_range(ep_vfs *vfs, ep_file *src, uint64_t from, ep_file *dst, uint64_t to,
+                                   uint64_t len, uint8_t *buf, size_t cap, ep_error *err) {
+    ep_result r;
+    if (!vfs || !src || !dst || !buf || !cap)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    while (len > 0) {
+        size_t want = (size_t)EP__MIN((uint64_t)cap, len), got = 0;
+        if ((r = vfs->read(vfs, src, from, buf, want, &got, err)) != EP_OK) return r;
+        if (got != want) return ep_error_set(err, EP_ERR_IO, from, "copy: the file shrank while being copied");
+        if ((r = vfs->write(vfs, dst, to, buf, got, err)) != EP_OK) return r;
+        from += got;
+        to += got;
+        len -= got;
+    }
+    return EP_OK;
+}
+
+EP_API ep_result ep_vfs_copy_durable(ep_vfs *vfs, const char *from, const char *to, const ep_allocator *alloc,
+                                     ep_error *err) {
+    char tmp[4096], dir[4096];
+    ep_file *src = NULL, *dst = NULL;
+    uint64_t size = 0;
+    uint8_t *buf;
+    size_t n;
+    ep_result r;
+    if (!vfs || !from || !to) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "copy: missing argument");
+    n = strlen(to);
+    if (n + 5 > sizeof tmp || ep_path_dirname(dir, sizeof dir, to) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "copy: path too long");
+    memcpy(tmp, to, n);
+    memcpy(tmp + n, ".tmp", 5);
+    if (vfs->stat(vfs, to, NULL, NULL) == EP_OK)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "copy: %s exists already", to);
+    if ((r = vfs->open(vfs, from, EP_OPEN_READ, &src, err)) != EP_OK) return r;
+    buf = (uint8_t *)ep_malloc(alloc, EP__COPY_BUF);
+    if (!buf) r = ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "copy: out of memory");
+    if (r == EP_OK) r = vfs->size(vfs, src, &size, err);
+    if (r == EP_OK) r = vfs->open(vfs, tmp, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &dst, err);
+    if (r == EP_OK) {
+        r = ep_vfs_copy_range(vfs, src, 0, dst, 0, size, buf, EP__COPY_BUF, err);
+        if (r == EP_OK) r = vfs->sync(vfs, dst, err);
+        if (r == EP_OK) r = vfs->close(vfs, dst, err);
+        else (void)vfs->close(vfs, dst, NULL);
+        if (r == EP_OK) r = vfs->rename(vfs, tmp, to, err);
+        if (r != EP_OK) (void)vfs->remove(vfs, tmp, NULL);
+    }
+    (void)vfs->close(vfs, src, NULL);
+    ep_free(alloc, buf);
+    if (r == EP_OK) r = vfs->sync_dir(vfs, dir, err);
+    return r;
 }

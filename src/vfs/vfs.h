@@ -46,7 +46,7 @@ typedef int (*ep_list_fn)(void *ctx, const char *name);
  * library can add operations without breaking tables users built against
  * an older one: fill struct_size and version with ep_vfs_init (or
  * EP_VFS_VERSION and sizeof(ep_vfs)) before setting the functions. */
-#define EP_VFS_VERSION 1
+#define EP_VFS_VERSION 2
 struct ep_vfs {
     uint32_t struct_size;  /* sizeof(ep_vfs) as the table's author compiled it */
     uint32_t version;      /* EP_VFS_VERSION the table's author compiled against */
@@ -76,7 +76,26 @@ struct ep_vfs {
     ep_result (*list)(ep_vfs *vfs, const char *dir, ep_list_fn fn, void *fn_ctx, ep_error *err);
     /* Size of a file by path; EP_ERR_NOT_FOUND if it does not exist. */
     ep_result (*stat)(ep_vfs *vfs, const char *path, uint64_t *size, ep_error *err);
+    /* ---- version 2 (check struct_size before use: ep_vfs_has / ep_vfs_preallocate) ---- */
+    /* Reserves real blocks so that the file is at least size bytes long; the
+     * bytes past the old end read as zeros. Never makes a sparse file: where
+     * the OS cannot reserve, EP_ERR_UNSUPPORTED. NULL: not supported. */
+    ep_result (*preallocate)(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err);
 };
+
+/* Non-zero if the table has field `member` (its author compiled a version
+ * that has it) and it is set. */
+#define ep_vfs_has(v, member) \
+    ((v)->struct_size >= offsetof(ep_vfs, member) + sizeof((v)->member) && (v)->member != NULL)
+
+/* vfs->preallocate when the table has it; EP_ERR_UNSUPPORTED otherwise. */
+EP_API ep_result ep_vfs_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err);
+
+/* One writer per directory: opens (creating) dir/name and takes the vfs
+ * lock on it, a kernel lock (flock / LockFileEx) that dies with the process;
+ * the file's existence means nothing. EP_ERR_LOCKED, with the path in err,
+ * if another handle holds it. Close the handle to release it. */
+EP_API ep_result ep_vfs_lock_dir(ep_vfs *vfs, const char *dir, const char *name, ep_file **out, ep_error *err);
 
 /* Zeroes v and fills its head (struct_size, version): the start of a table
  * of your own. */
@@ -98,6 +117,16 @@ EP_API ep_result ep_vfs_read_all(ep_vfs *vfs, const char *path, const ep_allocat
                                  uint8_t **data, size_t *len, ep_error *err);
 EP_API ep_result ep_vfs_write_all(ep_vfs *vfs, const char *path, const void *data, size_t len,
                                   ep_error *err);
+
+/* Copies len bytes of src at from to dst at to through buf (cap bytes);
+ * EP_ERR_IO if src ends early. */
+EP_API ep_result ep_vfs_copy_range(ep_vfs *vfs, ep_file *src, uint64_t from, ep_file *dst, uint64_t to,
+                                   uint64_t len, uint8_t *buf, size_t cap, ep_error *err);
+/* Copies from to `to` so that `to` is whole or absent at any crash: writes
+ * to.tmp, syncs it, renames it to `to` and syncs the directory. Refuses
+ * (EP_ERR_EXISTS) if `to` exists; never overwrites. For backups. */
+EP_API ep_result ep_vfs_copy_durable(ep_vfs *vfs, const char *from, const char *to, const ep_allocator *alloc,
+                                     ep_error *err);
 
 /* dir + "/" + name into out (cap bytes); EP_ERR_LIMIT if it does not fit.
  * An empty dir gives just name. */

@@ -476,6 +476,16 @@ static ep_result ep__mem_stat(ep_vfs *vfs, const char *path, uint64_t *size, ep_
     return EP_OK;
 }
 
+static ep_result ep__mem_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    ep__mem_fs *fs = EP__MEMFS(vfs);
+    ep__mem_handle *h = EP__MEMH(f);
+    if (!h->writable) return ep__mem_fail(err, EP_ERR_IO, "preallocate", "", "handle is read-only");
+    if (size > (uint64_t)SIZE_MAX) return ep_error_set(err, EP_ERR_LIMIT, size, "preallocate: too large");
+    if ((size_t)size <= h->inode->len) return EP_OK;
+    if (ep__mem_set_len(fs, h->inode, (size_t)size) != EP_OK) return ep__mem_nomem(err, "preallocate");
+    return EP_OK;
+}
+
 EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
     ep__mem_fs *fs;
     if (!out) return EP_ERR_INVALID_ARG;
@@ -501,6 +511,7 @@ EP_API ep_result ep_vfs_mem_create(const ep_allocator *alloc, ep_vfs **out) {
     fs->vfs.mkdir = ep__mem_mkdir;
     fs->vfs.list = ep__mem_list;
     fs->vfs.stat = ep__mem_stat;
+    fs->vfs.preallocate = ep__mem_preallocate;
     *out = &fs->vfs;
     return EP_OK;
 }

@@ -2,9 +2,15 @@
  * and converted to UTF-16 for the wide API. Compiles to nothing elsewhere
  * and under EP_NO_OS_VFS.
  *
- * sync_dir is a no-op: Windows has no directory fsync; NTFS journals
- * metadata, and MoveFileEx(MOVEFILE_WRITE_THROUGH) returns only after the
- * rename is on disk. */
+ * sync_dir only checks that the directory exists: Windows has no directory
+ * fsync; NTFS journals metadata, and MoveFileEx(MOVEFILE_WRITE_THROUGH)
+ * returns only after the rename is on disk.
+ *
+ * Rename and remove keep POSIX meaning where Windows can: a rename over a
+ * file that another handle holds open, and a remove whose name vanishes at
+ * once, use the POSIX-semantics forms of SetFileInformationByHandle (Windows
+ * 10 1607 and later, NTFS) when the classic calls refuse. Older Windows, and
+ * wine 8, refuse a rename over an open file (the error is reported). */
 #include "base/internal.h"
 #include "vfs/vfs.h"
 
@@ -12,9 +18,15 @@
 
 #include <windows.h>
 
-/* The HANDLE itself is the ep_file pointer: no allocation, and CreateFileW
- * never returns NULL for success. */
-#define EP__WH(f) ((HANDLE)(void *)(f))
+/* An open file: the handle, and whether it holds the lock (LockFileEx on a
+ * range the same handle already locked fails; the vfs contract lets the
+ * holder ask again). */
+typedef struct {
+    HANDLE h;
+    int locked;
+} ep__w32_file;
+#define EP__WF(f) ((ep__w32_file *)(void *)(f))
+#define EP__WH(f) (EP__WF(f)->h)
 
 /* Converted paths up to this many UTF-16 units stay on the stack. */
 #define EP__W32_STACK_PATH 520
@@ -95,6 +107,7 @@ static ep_result ep__w32_open(ep_vfs *vfs, const char *path, unsigned flags, ep_
     /* Share everything, so other handles may read, rename and delete (POSIX-like). */
     DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
     HANDLE h;
+    ep__w32_file *wf;
     ep_result r;
     (void)vfs;
     *out = NULL;
@@ -110,14 +123,24 @@ static ep_result ep__w32_open(ep_vfs *vfs, const char *path, unsigned flags, ep_
     h = CreateFileW(w, access, share, NULL, disposition, FILE_ATTRIBUTE_NORMAL, NULL);
     ep__w32_unwiden(w, buf);
     if (h == INVALID_HANDLE_VALUE) return ep__w32_fail(err, GetLastError(), "open", path);
-    *out = (ep_file *)(void *)h;
+    wf = (ep__w32_file *)ep_malloc(NULL, sizeof *wf);
+    if (!wf) {
+        CloseHandle(h);
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "open %s: out of memory", path);
+    }
+    wf->h = h;
+    wf->locked = 0;
+    *out = (ep_file *)(void *)wf;
     return EP_OK;
 }
 
 static ep_result ep__w32_close(ep_vfs *vfs, ep_file *f, ep_error *err) {
+    BOOL ok;
     (void)vfs;
     if (!f) return EP_OK;
-    if (!CloseHandle(EP__WH(f))) return ep__w32_fail(err, GetLastError(), "close", "");
+    ok = CloseHandle(EP__WH(f));
+    ep_free(NULL, f);
+    if (!ok) return ep__w32_fail(err, GetLastError(), "close", "");
     return EP_OK;
 }
 
@@ -196,6 +219,7 @@ static ep_result ep__w32_sync(ep_vfs *vfs, ep_file *f, ep_error *err) {
 static ep_result ep__w32_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
     OVERLAPPED ov = ep__w32_at(0x7ffffffffffffffeull);
     (void)vfs;
+    if (EP__WF(f)->locked) return EP_OK;
     if (!LockFileEx(EP__WH(f), LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov)) {
         DWORD e = GetLastError();
         if (e == ERROR_LOCK_VIOLATION || e == ERROR_IO_PENDING) {
@@ -205,14 +229,69 @@ static ep_result ep__w32_lock(ep_vfs *vfs, ep_file *f, ep_error *err) {
         }
         return ep__w32_fail(err, e, "lock", "");
     }
+    EP__WF(f)->locked = 1;
     return EP_OK;
 }
 
 static ep_result ep__w32_sync_dir(ep_vfs *vfs, const char *dir, ep_error *err) {
+    WCHAR buf[EP__W32_STACK_PATH];
+    WCHAR *w;
+    DWORD attr;
+    ep_result r;
     (void)vfs;
-    (void)dir;
-    (void)err;
-    return EP_OK; /* see the comment at the top of this part */
+    if (!dir || !*dir) dir = ".";
+    r = ep__w32_widen(dir, buf, &w, err);
+    if (r != EP_OK) return r;
+    /* Nothing to flush (see the top of this part), but a missing directory
+     * is reported as on POSIX. */
+    attr = GetFileAttributesW(w);
+    if (attr == INVALID_FILE_ATTRIBUTES) r = ep__w32_fail(err, GetLastError(), "sync dir", dir);
+    else if (!(attr & FILE_ATTRIBUTE_DIRECTORY)) r = ep__w32_fail(err, ERROR_DIRECTORY, "sync dir", dir);
+    ep__w32_unwiden(w, buf);
+    return r;
+}
+
+/* FILE_RENAME_INFO with its Flags form (FileRenameInfoEx) and the flags of
+ * FileDispositionInfoEx, declared here because older SDK headers (and
+ * mingw-w64's) lack them. */
+#define EP__W32_RENAME_INFO_EX 22
+#define EP__W32_DISPOSITION_INFO_EX 21
+#define EP__W32_RENAME_REPLACE 0x1u
+#define EP__W32_RENAME_POSIX 0x2u
+#define EP__W32_DISPOSE_DELETE 0x1u
+#define EP__W32_DISPOSE_POSIX 0x2u
+typedef struct {
+    DWORD flags;
+    HANDLE root;
+    DWORD name_bytes;
+    WCHAR name[1];
+} ep__w32_rename_info;
+
+/* The classic calls refused because a handle is open: worth the POSIX form. */
+static int ep__w32_busy(DWORD e) { return e == ERROR_ACCESS_DENIED || e == ERROR_SHARING_VIOLATION; }
+
+/* Renames over an open target with POSIX semantics (Windows 10 1607+).
+ * Returns 0 and sets *e where it is refused or not implemented. */
+static int ep__w32_rename_posix(const WCHAR *from, const WCHAR *to, DWORD *e) {
+    size_t n = wcslen(to), size = sizeof(ep__w32_rename_info) + n * sizeof(WCHAR);
+    ep__w32_rename_info *ri;
+    HANDLE h;
+    BOOL ok;
+    if (n > 32767) return *e = ERROR_FILENAME_EXCED_RANGE, 0;
+    ri = (ep__w32_rename_info *)ep_malloc(NULL, size);
+    if (!ri) return *e = ERROR_NOT_ENOUGH_MEMORY, 0;
+    memset(ri, 0, size);
+    ri->flags = EP__W32_RENAME_REPLACE | EP__W32_RENAME_POSIX;
+    ri->name_bytes = (DWORD)(n * sizeof(WCHAR));
+    memcpy(ri->name, to, n * sizeof(WCHAR));
+    h = CreateFileW(from, DELETE | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    ok = h != INVALID_HANDLE_VALUE &&
+         SetFileInformationByHandle(h, (FILE_INFO_BY_HANDLE_CLASS)EP__W32_RENAME_INFO_EX, ri, (DWORD)size);
+    if (!ok) *e = GetLastError();
+    if (h != INVALID_HANDLE_VALUE) CloseHandle(h);
+    ep_free(NULL, ri);
+    return ok != 0;
 }
 
 static ep_result ep__w32_rename(ep_vfs *vfs, const char *from, const char *to, ep_error *err) {
@@ -223,15 +302,31 @@ static ep_result ep__w32_rename(ep_vfs *vfs, const char *from, const char *to, e
     r = ep__w32_widen(from, bf, &wf, err);
     if (r == EP_OK) r = ep__w32_widen(to, bt, &wt, err);
     if (r == EP_OK && !MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-        DWORD e = GetLastError();
+        DWORD e = GetLastError(), e2 = e;
+        if (ep__w32_busy(e) && ep__w32_rename_posix(wf, wt, &e2)) goto done;
         r = ep__w32_code(e);
         ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: Windows error %lu", from, to,
                      (unsigned long)e);
         if (err) err->sys_errno = (int)e;
     }
+done:
     ep__w32_unwiden(wf, bf);
     ep__w32_unwiden(wt, bt);
     return r;
+}
+
+/* Deletes with POSIX semantics (Windows 10 1607+): the name goes at once,
+ * even while other handles keep the file open. 0 where that is not
+ * implemented; DeleteFileW then leaves the name until the last close. */
+static int ep__w32_remove_posix(const WCHAR *path) {
+    DWORD flags = EP__W32_DISPOSE_DELETE | EP__W32_DISPOSE_POSIX;
+    BOOL ok;
+    HANDLE h = CreateFileW(path, DELETE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    if (h == INVALID_HANDLE_VALUE) return 0;
+    ok = SetFileInformationByHandle(h, (FILE_INFO_BY_HANDLE_CLASS)EP__W32_DISPOSITION_INFO_EX, &flags, sizeof flags);
+    CloseHandle(h);
+    return ok != 0;
 }
 
 static ep_result ep__w32_remove(ep_vfs *vfs, const char *path, ep_error *err) {
@@ -241,7 +336,7 @@ static ep_result ep__w32_remove(ep_vfs *vfs, const char *path, ep_error *err) {
     (void)vfs;
     r = ep__w32_widen(path, buf, &w, err);
     if (r != EP_OK) return r;
-    if (!DeleteFileW(w)) r = ep__w32_fail(err, GetLastError(), "remove", path);
+    if (!ep__w32_remove_posix(w) && !DeleteFileW(w)) r = ep__w32_fail(err, GetLastError(), "remove", path);
     ep__w32_unwiden(w, buf);
     return r;
 }
@@ -311,6 +406,26 @@ static ep_result ep__w32_stat(ep_vfs *vfs, const char *path, uint64_t *size, ep_
     return r;
 }
 
+/* Reserves the clusters (FileAllocationInfo), then moves the end of file.
+ * NTFS reads the bytes past the valid data length as zeros. SetFileValidData
+ * would skip that zeroing but needs a privilege and exposes old disk
+ * contents, so it is not used. */
+static ep_result ep__w32_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_error *err) {
+    FILE_ALLOCATION_INFO ai;
+    FILE_END_OF_FILE_INFO eof;
+    LARGE_INTEGER cur;
+    (void)vfs;
+    if (!GetFileSizeEx(EP__WH(f), &cur)) return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    if ((uint64_t)cur.QuadPart >= size) return EP_OK;
+    ai.AllocationSize.QuadPart = (LONGLONG)size;
+    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai))
+        return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    eof.EndOfFile.QuadPart = (LONGLONG)size;
+    if (!SetFileInformationByHandle(EP__WH(f), FileEndOfFileInfo, &eof, sizeof eof))
+        return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    return EP_OK;
+}
+
 EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     if (!out) return EP_ERR_INVALID_ARG;
     ep_vfs_init(out);
@@ -328,6 +443,7 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
     out->mkdir = ep__w32_mkdir;
     out->list = ep__w32_list;
     out->stat = ep__w32_stat;
+    out->preallocate = ep__w32_preallocate;
     return EP_OK;
 }
 

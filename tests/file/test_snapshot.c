@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "support/fault_vfs.h"
+#include "support/count_alloc.h"
 #include "support/sim_vfs.h"
 
 static const uint8_t V4[] = {0x45, 0x53, 0x4e, 0x50, 0x02, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
@@ -1272,36 +1273,9 @@ EPT_CASE(writer_creates_its_directory_when_asked_and_reader_checks_shard) {
 
 /* The reader's buffer follows the file: a small snapshot gets a buffer the
  * size of its body, not the configured 1 MiB. */
-static size_t g_peak_b, g_live_b;
-static void *cnt_malloc(size_t n, void *u) {
-    size_t *p = (size_t *)malloc(n + sizeof(size_t) * 2);
-    (void)u;
-    if (!p) return NULL;
-    p[0] = n;
-    g_live_b += n;
-    if (g_live_b > g_peak_b) g_peak_b = g_live_b;
-    return p + 2;
-}
-static void cnt_free(void *q, void *u) {
-    size_t *p;
-    (void)u;
-    if (!q) return;
-    p = (size_t *)q - 2;
-    g_live_b -= p[0];
-    free(p);
-}
-static void *cnt_realloc(void *q, size_t n, void *u) {
-    void *r;
-    if (!q) return cnt_malloc(n, u);
-    r = cnt_malloc(n, u);
-    if (!r) return NULL;
-    memcpy(r, q, n < ((size_t *)q - 2)[0] ? n : ((size_t *)q - 2)[0]);
-    cnt_free(q, u);
-    return r;
-}
-
 EPT_CASE(reader_buffer_follows_the_file_not_the_config) {
-    ep_allocator a = {NULL, cnt_malloc, cnt_realloc, cnt_free};
+    count_alloc ca = {0, 0};
+    ep_allocator a = count_alloc_make(&ca);
     ep_vfs *v = mem();
     ep_snapshot_reader_config c;
     ep_snapshot_reader *r = NULL;
@@ -1312,15 +1286,15 @@ EPT_CASE(reader_buffer_follows_the_file_not_the_config) {
     ep_snapshot_reader_config_init(&c);
     c.vfs = v;
     c.alloc = &a;
-    g_peak_b = g_live_b = 0;
+    ca.peak = ca.live = 0;
     EPT_CHECK_OK(ep_snapshot_reader_open(PATH, &c, &r, NULL));
-    base = g_live_b;
+    base = ca.live;
     while (ep_snapshot_reader_next(r, &e) == EP_OK) {
     }
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &e), EP_END);
-    EPT_CHECK_EQ(g_peak_b - base, sizeof V4 - EP_SNAPSHOT_HEADER_SIZE);
+    EPT_CHECK_EQ(ca.peak - base, sizeof V4 - EP_SNAPSHOT_HEADER_SIZE);
     ep_snapshot_reader_close(r);
-    EPT_CHECK_EQ(g_live_b, 0);
+    EPT_CHECK_EQ(ca.live, 0);
     ep_vfs_mem_free(v);
 }
 

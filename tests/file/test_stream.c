@@ -14,6 +14,7 @@
 #include "harness.h"
 #include "support/fault_vfs.h"
 #include "support/sim_vfs.h"
+#include "support/count_alloc.h"
 
 #include <stdlib.h>
 
@@ -379,34 +380,6 @@ EPT_CASE(write_observer_sees_every_byte_once_in_order) {
 
 /* ---- read side ---------------------------------------------------------- */
 
-static size_t g_peak, g_live_bytes;
-static void *cnt_malloc(size_t n, void *u) {
-    size_t *p = (size_t *)malloc(n + sizeof(size_t) * 2);
-    (void)u;
-    if (!p) return NULL;
-    p[0] = n;
-    g_live_bytes += n;
-    if (g_live_bytes > g_peak) g_peak = g_live_bytes;
-    return p + 2;
-}
-static void cnt_free(void *q, void *u) {
-    size_t *p;
-    (void)u;
-    if (!q) return;
-    p = (size_t *)q - 2;
-    g_live_bytes -= p[0];
-    free(p);
-}
-static void *cnt_realloc(void *q, size_t n, void *u) {
-    void *r;
-    if (!q) return cnt_malloc(n, u);
-    r = cnt_malloc(n, u);
-    if (!r) return NULL;
-    memcpy(r, q, EP__MIN(n, ((size_t *)q - 2)[0]));
-    cnt_free(q, u);
-    return r;
-}
-
 static ep_vfs *mem_with(const char *path, size_t n) {
     ep_vfs *v = NULL;
     uint8_t *b = (uint8_t *)malloc(n ? n : 1);
@@ -420,19 +393,20 @@ static ep_vfs *mem_with(const char *path, size_t n) {
 static uint8_t byte_at(uint64_t i) { return (uint8_t)(i * 13 + (i >> 8)); }
 
 EPT_CASE(reader_allocates_what_a_small_file_needs) {
-    ep_allocator a = {NULL, cnt_malloc, cnt_realloc, cnt_free};
+    count_alloc ca = {0, 0};
+    ep_allocator a = count_alloc_make(&ca);
     ep_vfs *v = mem_with("small", 10);
     ep_file *f = NULL;
     ep__rstream rs;
     ep_error err;
     EPT_CHECK(v);
     EPT_CHECK_OK(v->open(v, "small", EP_OPEN_READ, &f, NULL));
-    g_peak = g_live_bytes = 0;
+    ca.peak = ca.live = 0;
     EPT_CHECK_OK(ep__rs_init(&rs, v, f, &a, 5, 256 * 1024, 0, &err)); /* a 5-byte body */
-    EPT_CHECK_EQ(g_peak, 0);
+    EPT_CHECK_EQ(ca.peak, 0);
     EPT_CHECK_OK(ep__rs_fill(&rs, 1));
     EPT_CHECK_EQ(rs.cap, 5);
-    EPT_CHECK_EQ(g_peak, 5); /* not 256 KiB */
+    EPT_CHECK_EQ(ca.peak, 5); /* not 256 KiB */
     EPT_CHECK_EQ(ep__rs_avail(&rs), 5);
     EPT_CHECK(ep__rs_at_eof(&rs));
     EPT_CHECK_EQ(ep__rs_ptr(&rs)[0], byte_at(5));
@@ -441,12 +415,12 @@ EPT_CASE(reader_allocates_what_a_small_file_needs) {
     ep__rs_skip(&rs, 5);
     EPT_CHECK_EQ(ep__rs_left(&rs), 0);
     ep__rs_free(&rs);
-    EPT_CHECK_EQ(g_live_bytes, 0);
+    EPT_CHECK_EQ(ca.live, 0);
     /* an empty body allocates nothing at all */
     EPT_CHECK_OK(ep__rs_init(&rs, v, f, &a, 10, 0, 0, &err));
     EPT_CHECK_EQ(ep__rs_fill(&rs, 1), EP_ERR_EOF);
     EPT_CHECK(ep__rs_at_eof(&rs) && ep__rs_ptr(&rs) == NULL);
-    EPT_CHECK_EQ(g_peak, 5);
+    EPT_CHECK_EQ(ca.peak, 5);
     ep__rs_free(&rs);
     v->close(v, f, NULL);
     ep_vfs_mem_free(v);

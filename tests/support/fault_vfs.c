@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FAULT_KINDS 14
+#define FAULT_KINDS 15
 
 typedef struct fault_state {
     ep_vfs vfs; /* first: the table pointer is the state pointer */
@@ -23,7 +23,7 @@ typedef struct fault_state {
 
 static const char *const fault_names[FAULT_KINDS] = {
     "open", "close", "read", "write", "truncate", "size", "sync",
-    "lock", "sync_dir", "rename", "remove", "mkdir", "list", "stat",
+    "lock", "sync_dir", "rename", "remove", "mkdir", "list", "stat", "preallocate",
 };
 
 #define FS(v) ((fault_state *)(v)->ctx)
@@ -160,6 +160,12 @@ static ep_result f_stat(ep_vfs *v, const char *path, uint64_t *size, ep_error *e
     return s->inner->stat(s->inner, path, size, err);
 }
 
+static ep_result f_preallocate(ep_vfs *v, ep_file *f, uint64_t size, ep_error *err) {
+    fault_state *s = FS(v);
+    ep_result r = fault_check(s, FAULT_PREALLOCATE, err);
+    return r != EP_OK ? r : ep_vfs_preallocate(s->inner, f, size, err);
+}
+
 ep_result fault_vfs_create(ep_vfs *inner, ep_vfs **out) {
     fault_state *s;
     if (!inner || !out) return EP_ERR_INVALID_ARG;
@@ -182,6 +188,8 @@ ep_result fault_vfs_create(ep_vfs *inner, ep_vfs **out) {
     s->vfs.mkdir = f_mkdir;
     s->vfs.list = f_list;
     s->vfs.stat = f_stat;
+    /* Only where the inner table has it, so the wrapper says what the inner vfs can do. */
+    if (ep_vfs_has(inner, preallocate)) s->vfs.preallocate = f_preallocate;
     *out = &s->vfs;
     return EP_OK;
 }

@@ -35,10 +35,11 @@ enum {
     FAULT_MKDIR = 1u << 11,
     FAULT_LIST = 1u << 12,
     FAULT_STAT = 1u << 13,
-    FAULT_ALL = (1u << 14) - 1u,
+    FAULT_PREALLOCATE = 1u << 14,
+    FAULT_ALL = (1u << 15) - 1u,
     /* Operations that change what is on disk. */
     FAULT_MUTATING = FAULT_WRITE | FAULT_TRUNCATE | FAULT_SYNC | FAULT_SYNC_DIR | FAULT_RENAME |
-                     FAULT_REMOVE | FAULT_MKDIR
+                     FAULT_REMOVE | FAULT_MKDIR | FAULT_PREALLOCATE
 };
 
 /* For fault_vfs_set_partial: write half of the failing write's bytes. */

@@ -899,6 +899,34 @@ char *ept_model_dump(const ept_model *m) {
     return tb_take(&t);
 }
 
+int ept_model_key(const ept_model *m, ep_bytes key, int *type, int64_t *ttl, ep_bytes *str) {
+    long i = m_find(m, key);
+    if (i < 0) return 0;
+    if (type) *type = m->e[i].type;
+    if (ttl) *ttl = m->e[i].ttl;
+    if (str) *str = ep_bytes_of(m->e[i].s.d, m->e[i].s.n);
+    return 1;
+}
+
+size_t ept_model_elems(const ept_model *m, ep_bytes key, ep_item *out, size_t max) {
+    long i = m_find(m, key);
+    const mentry *e;
+    melem *els;
+    size_t k;
+    if (i < 0) return 0;
+    e = &m->e[i];
+    els = (melem *)malloc((e->nel + 1) * sizeof(melem));
+    if (e->nel) memcpy(els, e->el, e->nel * sizeof(melem));
+    if (e->type == EP_TYPE_ZSET && e->nel > 1) qsort(els, e->nel, sizeof(melem), mz_cmp);
+    for (k = 0; k < e->nel && k < max; k++) {
+        out[k].a = ep_bytes_of(els[k].a.d, els[k].a.n);
+        out[k].b = ep_bytes_of(els[k].b.d, els[k].b.n);
+        out[k].score = els[k].score;
+    }
+    free(els);
+    return e->nel;
+}
+
 /* ---- random records ---- */
 static uint64_t rnd(uint64_t *s, uint64_t n) {
     return ept_rand(s) % n;

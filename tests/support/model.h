@@ -29,6 +29,13 @@ void ept_model_apply(ept_model *m, const ep_aof_record *rec, int64_t now_unix_ms
 void ept_model_load_entry(ept_model *m, const ep_snap_entry *e);
 void ept_model_drop_expired(ept_model *m);
 char *ept_model_dump(const ept_model *m);
+/* Read access (for the keyspace read tests): 1 and the key's type, ttl and
+ * string value (STRING/PROTO data) if present, else 0. Any output may be NULL. */
+int ept_model_key(const ept_model *m, ep_bytes key, int *type, int64_t *ttl, ep_bytes *str);
+/* The key's elements in their canonical order (list head to tail; zset by
+ * (score, member); hash, set, vector as stored): up to max into out (views
+ * into the model, valid until it changes); returns how many it has. */
+size_t ept_model_elems(const ept_model *m, ep_bytes key, ep_item *out, size_t max);
 
 /* ---- record builders ----
  * Items are encoded into a pool of buffers that lives until ept_pool_reset(). */

@@ -473,6 +473,19 @@ static ep_result sim_truncate(ep_vfs *v, ep_file *f, uint64_t size, ep_error *er
     return EP_OK;
 }
 
+/* Preallocation grows the file with zeros: an unsynced size change like a truncate. */
+static ep_result sim_preallocate(ep_vfs *v, ep_file *f, uint64_t size, ep_error *err) {
+    sim_state *s = SIM(v);
+    sim_handle *h = SIMH(f);
+    if (sim_handle_bad(s, h, err)) return EP_ERR_IO;
+    if (!h->writable) return sim_fail(err, EP_ERR_IO, "preallocate", "", "handle is read-only");
+    if (size > (uint64_t)SIZE_MAX / 2) return ep_error_set(err, EP_ERR_LIMIT, size, "preallocate: too large");
+    if ((size_t)size <= h->ino->cur.len) return EP_OK;
+    sim_inode_add_op(h->ino, SIM_OP_TRUNC, size, NULL, 0);
+    sim_bytes_set_len(&h->ino->cur, (size_t)size);
+    return EP_OK;
+}
+
 static ep_result sim_size(ep_vfs *v, ep_file *f, uint64_t *out, ep_error *err) {
     sim_state *s = SIM(v);
     sim_handle *h = SIMH(f);
@@ -810,6 +823,7 @@ ep_result sim_vfs_create(ep_vfs **out) {
     s->vfs.mkdir = sim_mkdir;
     s->vfs.list = sim_list;
     s->vfs.stat = sim_stat;
+    s->vfs.preallocate = sim_preallocate;
     *out = &s->vfs;
     return EP_OK;
 }

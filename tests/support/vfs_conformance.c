@@ -121,12 +121,19 @@ static void conf_open_errors(ep_vfs *v, const char *root) {
     EPT_CHECK_OK(v->close(v, f, NULL));
 }
 
+/* The OS vfs (it may lack POSIX rename: see ept_os_lacks_posix_rename). */
+static int is_os_vfs(const ep_vfs *v) {
+    ep_vfs os;
+    return ep_vfs_os_init(&os) == EP_OK && os.rename == v->rename;
+}
+
 static void conf_rename(ep_vfs *v, const char *root) {
     char a[512], b[512];
     ep_file *f = NULL, *g = NULL;
     uint8_t *data = NULL;
     size_t len = 0, got = 0;
     uint8_t buf[8];
+    if (is_os_vfs(v)) EPT_NEEDS_POSIX_RENAME();
     conf_path(a, root, "ren_a");
     conf_path(b, root, "ren_b");
     EPT_CHECK_OK(ep_vfs_write_all(v, a, "AAAA", 4, NULL));
@@ -162,6 +169,7 @@ static void conf_remove(ep_vfs *v, const char *root) {
     uint8_t buf[8];
     size_t got = 0;
     conf_path(p, root, "rm");
+    if (is_os_vfs(v)) EPT_NEEDS_POSIX_RENAME(); /* the same OS support: POSIX-semantics delete */
     EPT_CHECK_OK(ep_vfs_write_all(v, p, "xyz", 3, NULL));
     EPT_CHECK_OK(v->open(v, p, EP_OPEN_WRITE, &f, NULL));
     EPT_CHECK_OK(v->remove(v, p, NULL));

@@ -4,6 +4,12 @@
 #include "ember_persist.h"
 #include "harness.h"
 
+#ifdef _WIN32
+/* The cases drive the tool through sh and python3 (system() with shell
+ * redirections, WIFEXITED), which a Windows build under wine does not have;
+ * the tool's code runs on the public API that the rest of the suite covers. */
+EPT_CASE(cli_needs_a_posix_shell) { ept_skip("test_cli drives the tool through sh and python3: none on Windows"); }
+#else
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,7 +25,9 @@ static const char *g_dir; /* this case's scratch directory */
 static int have_tools(void) {
     g_dir = ept_tmpdir();
     if (access(cli(), X_OK) != 0 || system("python3 -c 'import json' 2>/dev/null") != 0) {
-        printf("    skipped: %s or python3 missing\n", cli());
+        char why[600];
+        snprintf(why, sizeof why, "%s or python3 missing", cli());
+        ept_skip(why);
         return 0;
     }
     return 1;
@@ -243,7 +251,7 @@ EPT_CASE(keygen_then_encrypted_aof_recovers_with_key_file_only) {
     EPT_CHECK_EQ(stat(keyf, &st), 0);
     EPT_CHECK_EQ(st.st_mode & 0777, 0600);
     EPT_CHECK_EQ(st.st_size, 65);
-    EPT_CHECK_EQ(run(args, NULL), 64); /* refuses to overwrite */
+    EPT_CHECK_EQ(run(args, NULL), 73); /* refuses to overwrite: cannot create */
     EPT_CHECK_OK(ep_key_load_file(NULL, keyf, NULL, &key, &err));
     ep_aof_writer_config_init(&cfg);
     cfg.key = key;
@@ -266,5 +274,7 @@ EPT_CASE(keygen_then_encrypted_aof_recovers_with_key_file_only) {
     snprintf(args, sizeof args, "dump %s --key-file %s", aof, keyf);
     EPT_CHECK_EQ(run(args, NULL), 0);
 }
+
+#endif /* _WIN32 */
 
 EPT_MAIN()

@@ -190,8 +190,8 @@ int cmd_dump(int argc, char **argv) {
     ep_key *key = NULL;
     dump_ctx c;
     cli_visitor v;
-    int rc = cli_parse("dump", argc, argv, CLI_OPT_JSON | CLI_OPT_BASE64 | CLI_OPT_KEY, &o);
-    if (rc) return rc;
+    int rc = cli_parse("dump", argc, argv, CLI_OPT_JSON | CLI_OPT_BASE64 | CLI_OPT_KEY, 1, 1, &o);
+    if (rc >= 0) return rc;
     if ((rc = cli_load_key(&o, &key)) != 0) return rc;
     memset(&c, 0, sizeof c);
     c.out = stdout;

@@ -8,17 +8,17 @@
 int cmd_keygen(int argc, char **argv) {
     ep_error err;
     ep_result r;
-    if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: ember-persist keygen PATH\n");
-        return CLI_EXIT_USAGE;
-    }
+    cli_opts o;
+    int rc = cli_parse("keygen", argc, argv, 0, 1, 1, &o);
+    if (rc >= 0) return rc;
     ep_error_clear(&err);
-    r = ep_key_generate_file(NULL, argv[1], &err);
+    r = ep_key_generate_file(NULL, o.file, &err);
     if (r) {
         fprintf(stderr, "ember-persist keygen: %s\n", err.message[0] ? err.message : ep_result_str(r));
-        return r == EP_ERR_EXISTS ? CLI_EXIT_USAGE : CLI_EXIT_CORRUPT;
+        /* an existing file is never overwritten (73); a missing directory cannot be opened (66) */
+        return r == EP_ERR_NOT_FOUND ? CLI_EXIT_NOINPUT : cli_exit_for(r);
     }
     printf("wrote a new 256-bit key to %s (mode 0600); keep a copy: without it encrypted files are unreadable\n",
-           argv[1]);
+           o.file);
     return CLI_EXIT_CLEAN;
 }

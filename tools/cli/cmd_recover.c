@@ -234,41 +234,6 @@ static void print_schemas(FILE *out, const ep_keyspace *ks, int json) {
     }
 }
 
-static int parse_args(int argc, char **argv, cli_opts *o, const char **dir, unsigned long *id) {
-    int i;
-    char *end;
-    memset(o, 0, sizeof *o);
-    *dir = NULL;
-    *id = 0;
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            o->json = 1;
-        } else if (!strcmp(argv[i], "--key-file") && i + 1 < argc) {
-            o->key_file = argv[++i];
-        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            fprintf(stderr, "ember-persist recover: unknown option '%s'\n", argv[i]);
-            return CLI_EXIT_USAGE;
-        } else if (!*dir) {
-            *dir = argv[i];
-        } else if (!o->file) {
-            o->file = argv[i]; /* the shard id */
-            *id = strtoul(argv[i], &end, 10);
-            if (!*argv[i] || *end || *id > 65535) {
-                fprintf(stderr, "ember-persist recover: ID must be a shard number (0-65535)\n");
-                return CLI_EXIT_USAGE;
-            }
-        } else {
-            fprintf(stderr, "ember-persist recover: unexpected '%s'\n", argv[i]);
-            return CLI_EXIT_USAGE;
-        }
-    }
-    if (!*dir || !o->file) {
-        fprintf(stderr, "ember-persist recover: DIR and ID are required\n");
-        return CLI_EXIT_USAGE;
-    }
-    return 0;
-}
-
 static int exit_code(const ep_recover_result *r) {
     if ((r->snapshot_present && !r->snapshot_loaded) || r->aof_end == EP_AOF_END_ERROR) return CLI_EXIT_CORRUPT;
     if (r->aof_end == EP_AOF_END_TORN || r->trailer == EP_TRAILER_STALE || r->trailer == EP_TRAILER_INVALID ||
@@ -280,14 +245,16 @@ static int exit_code(const ep_recover_result *r) {
 int cmd_recover(int argc, char **argv) {
     cli_opts o;
     const char *dir;
-    unsigned long id;
+    uint16_t id;
     ep_key *key = NULL;
     ep_recover_config cfg;
     ep_recover_result res;
     ep_error err;
     ep_result r;
-    int rc = parse_args(argc, argv, &o, &dir, &id);
-    if (rc) return rc;
+    int rc = cli_parse("recover", argc, argv, CLI_OPT_JSON | CLI_OPT_KEY, 2, 2, &o);
+    if (rc >= 0) return rc;
+    dir = o.pos[0];
+    if (!cli_shard_arg("recover", o.pos[1], &id)) return CLI_EXIT_USAGE;
     if ((rc = cli_load_key(&o, &key)) != 0) return rc;
     ep_recover_config_init(&cfg);
     cfg.key = key;

@@ -7,8 +7,8 @@ int cmd_verify(int argc, char **argv) {
     cli_file f;
     cli_end end;
     ep_key *key = NULL;
-    int rc = cli_parse("verify", argc, argv, CLI_OPT_JSON | CLI_OPT_KEY, &o);
-    if (rc) return rc;
+    int rc = cli_parse("verify", argc, argv, CLI_OPT_JSON | CLI_OPT_KEY, 1, 1, &o);
+    if (rc >= 0) return rc;
     if ((rc = cli_load_key(&o, &key)) != 0) return rc;
     cli_walk(o.file, key, NULL, &f, &end);
     ep_key_free(key);

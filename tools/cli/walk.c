@@ -1,5 +1,5 @@
-/* One walk over an AOF or snapshot file for every subcommand: detect the
- * kind by magic, read the header bytes directly (so info works on an
+/* One walk over an AOF or snapshot file for every subcommand: the library's
+ * probe tells the kind and the header fields (so info works on an
  * encrypted file without a key), then stream every record or entry through
  * the library's reader and say how the file ended. */
 #include "cli.h"
@@ -34,6 +34,14 @@ const char *cli_result_name(ep_result r) {
     case EP_ERR_SHARD_MISMATCH: return "shard_mismatch";
     case EP_ERR_UNSUPPORTED: return "unsupported";
     case EP_ERR_CORRUPT: return "corrupt";
+    case EP_ERR_EXISTS: return "exists";
+    case EP_ERR_NO_SPACE: return "no_space";
+    case EP_ERR_KEY_FILE: return "key_file";
+    case EP_ERR_FORMAT_MISMATCH: return "format_mismatch";
+    case EP_ERR_POISONED: return "poisoned";
+    case EP_ERR_LOCKED: return "locked";
+    case EP_ERR_STATE: return "state";
+    case EP_ERR_NO_RANDOM: return "no_random";
     default: return "error";
     }
 }
@@ -50,27 +58,20 @@ static void fail(cli_end *end, const ep_error *err) {
     end->offset = err->offset;
 }
 
-/* Raw header bytes -> kind, version, shard, count. */
-static void sniff(const uint8_t *h, size_t n, cli_file *f) {
-    if (n >= 4 && !memcmp(h, "ESNP", 4)) {
-        f->kind = CLI_KIND_SNAPSHOT;
-        if (n >= EP_SNAPSHOT_HEADER_SIZE) {
-            f->version = h[4];
-            f->shard_id = ep_load_u16le(h + 5);
-            f->entry_count = ep_load_u32le(h + 7);
-            f->header_ok = h[4] >= 1 && h[4] <= 3;
-        }
-    } else if (n >= 4 && !memcmp(h, "EAOF", 4)) {
-        f->kind = CLI_KIND_AOF;
-        if (n >= EP_AOF_HEADER_SIZE) {
-            f->version = h[4];
-            f->header_ok = h[4] >= 1 && h[4] <= 3;
-        }
-    }
-    f->encrypted = f->header_ok && f->version == 3;
+/* The library's probe -> the walker's kind and header fields. */
+static void from_probe(const ep_probe_info *pi, cli_file *f) {
+    f->kind = pi->kind == EP_PROBE_EMBER_SNAPSHOT ? CLI_KIND_SNAPSHOT
+              : pi->kind == EP_PROBE_EMBER_AOF    ? CLI_KIND_AOF
+                                                  : CLI_KIND_UNKNOWN;
+    f->size = pi->size;
+    f->version = (uint8_t)pi->version;
+    f->header_ok = pi->header_ok;
+    f->encrypted = pi->encrypted;
+    f->shard_id = pi->shard_id;
+    f->entry_count = pi->entry_count;
 }
 
-static void walk_snapshot(const char *path, const ep_key *key, const cli_visitor *v, cli_end *end) {
+static void walk_snapshot(const char *path, const ep_key *key, const cli_visitor *v, cli_end *end, cli_progress *bar) {
     ep_snapshot_reader_config cfg;
     ep_snapshot_reader *r = NULL;
     ep_snapshot_info info;
@@ -89,7 +90,7 @@ static void walk_snapshot(const char *path, const ep_key *key, const cli_visitor
     while ((res = ep_snapshot_reader_next(r, &e)) == EP_OK) {
         ep_snapshot_reader_info(r, &info);
         if (v && v->snap) v->snap(v->ctx, info.entry_offset, info.entries_read - 1, &e);
-        end->count++;
+        if ((++end->count & 1023u) == 0) cli_progress_update(bar, info.entry_offset);
     }
     ep_snapshot_reader_info(r, &info);
     if (res == EP_END) {
@@ -104,7 +105,7 @@ static void walk_snapshot(const char *path, const ep_key *key, const cli_visitor
     ep_snapshot_reader_close(r);
 }
 
-static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, cli_end *end) {
+static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, cli_end *end, cli_progress *bar) {
     ep_aof_reader_config cfg;
     ep_aof_reader *r = NULL;
     ep_aof_status st;
@@ -126,7 +127,7 @@ static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, 
         res = ep_aof_reader_next(r, &rec);
         if (res != EP_OK) break;
         if (v && v->aof) v->aof(v->ctx, start, end->count, &rec);
-        end->count++;
+        if ((++end->count & 1023u) == 0) cli_progress_update(bar, start);
     }
     ep_aof_reader_status(r, &st);
     if (res == EP_END && st.end == EP_AOF_END_TORN) {
@@ -143,39 +144,34 @@ static void walk_aof(const char *path, const ep_key *key, const cli_visitor *v, 
 }
 
 void cli_walk(const char *path, const ep_key *key, const cli_visitor *v, cli_file *f, cli_end *end) {
-    ep_vfs os;
-    ep_file *file = NULL;
-    uint8_t h[EP_SNAPSHOT_HEADER_SIZE];
-    size_t got = 0;
+    ep_probe_info pi;
     ep_result res;
+    cli_progress bar;
     memset(f, 0, sizeof *f);
     memset(end, 0, sizeof *end);
     ep_error_clear(&end->err);
-    res = ep_vfs_os_init(&os);
-    if (!res) res = os.open(&os, path, EP_OPEN_READ, &file, &end->err);
-    if (!res) {
-        res = os.size(&os, file, &f->size, &end->err);
-        if (!res) res = os.read(&os, file, 0, h, sizeof h, &got, &end->err);
-        (void)os.close(&os, file, NULL);
-    }
+    res = ep_probe_path(NULL, path, &pi, &end->err);
+    if (res == EP_OK && pi.is_dir) res = ep_error_set(&end->err, EP_ERR_INVALID_ARG, UINT64_MAX, "%s is a directory", path);
     if (res) {
         end->state = CLI_END_ERROR;
         end->cannot_open = 1;
         end->err.code = res;
         return;
     }
-    sniff(h, got, f);
+    from_probe(&pi, f);
     if (v && v->header) v->header(v->ctx, f);
+    cli_progress_begin(&bar, "reading", pi.size);
     if (f->kind == CLI_KIND_SNAPSHOT) {
-        walk_snapshot(path, key, v, end);
+        walk_snapshot(path, key, v, end, &bar);
     } else if (f->kind == CLI_KIND_AOF) {
-        walk_aof(path, key, v, end);
+        walk_aof(path, key, v, end, &bar);
     } else {
         end->state = CLI_END_ERROR;
-        ep_error_set(&end->err, got < 4 ? EP_ERR_EOF : EP_ERR_BAD_MAGIC, 0,
-                     "not an ember AOF (EAOF) or snapshot (ESNP) file");
+        ep_error_set(&end->err, pi.head_len < 4 ? EP_ERR_EOF : EP_ERR_BAD_MAGIC, 0,
+                     "not an ember AOF (EAOF) or snapshot (ESNP) file (%s)", ep_probe_kind_name(pi.kind));
         end->offset = 0;
     }
+    cli_progress_end(&bar);
 }
 
 void cli_print_file_json(FILE *out, const char *path, const cli_file *f) {

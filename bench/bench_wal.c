@@ -1,0 +1,329 @@
+/* bench_wal: the generic WAL beside its peers and the physical limits, all
+ * in the same run on the same file system (a directory under the current
+ * one, not /tmp, which may be tmpfs):
+ *   - durable appends of 100-byte records, one thread, a sync each:
+ *     ep_wal_append_durable vs a bare pwrite + fdatasync loop, SQLite in WAL
+ *     mode with synchronous=FULL (one INSERT per transaction), LMDB (one put
+ *     per committed transaction);
+ *   - group commit: durable appends from 1, 2, 4, 8, 16, 64 threads vs the
+ *     one-thread rate;
+ *   - buffered appends (manual flush) of 100-byte records vs raw write() of
+ *     the same bytes in 64 KiB calls; replay vs raw read() of the same bytes;
+ *   - replay of a large log (BENCH_WAL_MB, default 256 MiB; 1024 for the
+ *     issue's 1 GiB): peak RSS growth.
+ * Figures only, never pass/fail. Set BENCH_WAL_QUICK=1 for a short run. */
+#include "bench.h"
+#include "ember_persist.h"
+
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define REC 100
+
+static char g_root[512];
+static int g_quick;
+
+static void rm_rf(const char *p) {
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", p);
+    if (system(cmd) != 0) fprintf(stderr, "rm -rf %s failed\n", p);
+}
+
+static void sub(char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "%s/%s", g_root, name);
+    rm_rf(out);
+}
+
+/* ---- durable appends, one thread -------------------------------------------------- */
+
+static double bare_write_fdatasync(long n) {
+    char p[600];
+    uint8_t rec[REC];
+    long i;
+    double t;
+    int fd;
+    sub(p, sizeof p, "bare.log");
+    memset(rec, 'x', sizeof rec);
+    fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) return 0;
+    t = bench_now();
+    for (i = 0; i < n; i++) {
+        if (pwrite(fd, rec, sizeof rec, (off_t)(i * REC)) != REC || fdatasync(fd) != 0) break;
+    }
+    t = bench_now() - t;
+    close(fd);
+    return (double)n / t;
+}
+
+static double wal_durable(long n) {
+    char d[600];
+    ep_wal_config c;
+    ep_wal *w = NULL;
+    uint8_t rec[REC];
+    long i;
+    double t;
+    sub(d, sizeof d, "wal1");
+    memset(rec, 'x', sizeof rec);
+    ep_wal_config_init(&c);
+    if (ep_wal_open(d, &c, &w, NULL) != EP_OK) return 0;
+    t = bench_now();
+    for (i = 0; i < n; i++)
+        if (ep_wal_append_durable(w, rec, sizeof rec, NULL) != EP_OK) break;
+    t = bench_now() - t;
+    ep_wal_close(w);
+    return (double)n / t;
+}
+
+static double sqlite_full(long n) {
+    char d[600];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    uint8_t rec[REC];
+    long i;
+    double t;
+    sub(d, sizeof d, "sqlite.db");
+    memset(rec, 'x', sizeof rec);
+    if (sqlite3_open(d, &db) != SQLITE_OK) return 0;
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE log(id INTEGER PRIMARY KEY, v BLOB);",
+                 NULL, NULL, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO log(v) VALUES (?)", -1, &st, NULL);
+    t = bench_now();
+    for (i = 0; i < n; i++) { /* autocommit: one transaction, one WAL sync per insert */
+        sqlite3_bind_blob(st, 1, rec, sizeof rec, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) break;
+        sqlite3_reset(st);
+    }
+    t = bench_now() - t;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return (double)n / t;
+}
+
+static double lmdb_commit(long n) {
+    char d[600];
+    MDB_env *env = NULL;
+    MDB_dbi dbi;
+    MDB_txn *txn;
+    uint8_t rec[REC];
+    long i;
+    double t;
+    sub(d, sizeof d, "lmdb");
+    mkdir(d, 0700);
+    memset(rec, 'x', sizeof rec);
+    if (mdb_env_create(&env) || mdb_env_set_mapsize(env, (size_t)1 << 30) || mdb_env_open(env, d, 0, 0600)) return 0;
+    mdb_txn_begin(env, NULL, 0, &txn);
+    mdb_dbi_open(txn, NULL, 0, &dbi);
+    mdb_txn_commit(txn);
+    t = bench_now();
+    for (i = 0; i < n; i++) {
+        uint64_t k = (uint64_t)i;
+        MDB_val key, val;
+        key.mv_size = sizeof k;
+        key.mv_data = &k;
+        val.mv_size = sizeof rec;
+        val.mv_data = rec;
+        if (mdb_txn_begin(env, NULL, 0, &txn)) break;
+        mdb_put(txn, dbi, &key, &val, MDB_APPEND);
+        if (mdb_txn_commit(txn)) break; /* default flags: synced on commit */
+    }
+    t = bench_now() - t;
+    mdb_env_close(env);
+    return (double)n / t;
+}
+
+/* ---- group commit ------------------------------------------------------------------- */
+
+typedef struct gc_arg {
+    ep_wal *w;
+    long n;
+} gc_arg;
+
+static void *gc_fn(void *p) {
+    gc_arg *a = (gc_arg *)p;
+    uint8_t rec[REC];
+    long i;
+    memset(rec, 'y', sizeof rec);
+    for (i = 0; i < a->n; i++)
+        if (ep_wal_append_durable(a->w, rec, sizeof rec, NULL) != EP_OK) break;
+    return NULL;
+}
+
+static double group_commit(int threads, long per_thread, uint64_t *syncs) {
+    char d[600];
+    ep_wal_config c;
+    ep_wal *w = NULL;
+    pthread_t t[64];
+    gc_arg a;
+    ep_wal_stats st;
+    double t0;
+    int i;
+    sub(d, sizeof d, "walgc");
+    ep_wal_config_init(&c);
+    if (ep_wal_open(d, &c, &w, NULL) != EP_OK) return 0;
+    a.w = w;
+    a.n = per_thread;
+    t0 = bench_now();
+    for (i = 0; i < threads; i++) pthread_create(&t[i], NULL, gc_fn, &a);
+    for (i = 0; i < threads; i++) pthread_join(t[i], NULL);
+    t0 = bench_now() - t0;
+    ep_wal_stats_get(w, &st);
+    *syncs = st.syncs;
+    ep_wal_close(w);
+    return (double)(threads * per_thread) / t0;
+}
+
+/* ---- buffered appends and replay ---------------------------------------------------------- */
+
+static ep_result count_fn(void *user, uint64_t id, const uint8_t *d, size_t len) {
+    (void)id;
+    (void)d;
+    *(uint64_t *)user += len;
+    return EP_OK;
+}
+
+/* Resident set now, in KiB (/proc/self/statm; 0 where it does not exist). */
+static long rss_kb(void) {
+    long pages = 0, res = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    if (fscanf(f, "%ld %ld", &pages, &res) != 2) res = 0;
+    fclose(f);
+    return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+typedef struct rss_probe {
+    uint64_t bytes, n;
+    long peak;
+} rss_probe;
+
+static ep_result rss_fn(void *user, uint64_t id, const uint8_t *d, size_t len) {
+    rss_probe *p = (rss_probe *)user;
+    (void)id;
+    (void)d;
+    p->bytes += len;
+    if ((++p->n & 1023) == 0) {
+        long r = rss_kb();
+        if (r > p->peak) p->peak = r;
+    }
+    return EP_OK;
+}
+
+static void buffered_and_replay(long n) {
+    char d[600], p[600];
+    ep_wal_config c;
+    ep_wal *w = NULL;
+    ep_wal_read_config rc;
+    uint8_t rec[REC], *chunk;
+    uint64_t bytes = 0, total = (uint64_t)n * (REC + EP_WAL_FRAME_HEADER_SIZE), off;
+    long i;
+    double t_wal, t_raw, t_rep, t_read;
+    int fd;
+    memset(rec, 'z', sizeof rec);
+    sub(d, sizeof d, "walbuf");
+    ep_wal_config_init(&c);
+    c.flush = EP_WAL_FLUSH_MANUAL;
+    c.segment_bytes = (uint64_t)1 << 30;
+    ep_wal_open(d, &c, &w, NULL);
+    t_wal = bench_now();
+    for (i = 0; i < n; i++) ep_wal_append(w, rec, sizeof rec, NULL);
+    ep_wal_flush(w);
+    t_wal = bench_now() - t_wal;
+    ep_wal_close(w);
+    /* Raw write() of the same number of bytes, in 64 KiB calls. */
+    chunk = (uint8_t *)malloc(65536);
+    memset(chunk, 'z', 65536);
+    sub(p, sizeof p, "raw.bin");
+    fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    t_raw = bench_now();
+    for (off = 0; off < total; off += 65536) {
+        size_t k = total - off < 65536 ? (size_t)(total - off) : 65536;
+        if (write(fd, chunk, k) != (ssize_t)k) break;
+    }
+    t_raw = bench_now() - t_raw;
+    close(fd);
+    bench_line("buffered appends (manual flush), 100 B", (double)n / t_wal / 1e6, "M rec/s",
+               t_raw / t_wal, "of raw write() of the same bytes");
+    /* Replay vs raw read (both from the page cache). */
+    ep_wal_read_config_init(&rc);
+    t_rep = bench_now();
+    ep_wal_replay(d, &rc, count_fn, &bytes, NULL, NULL);
+    t_rep = bench_now() - t_rep;
+    fd = open(p, O_RDONLY);
+    t_read = bench_now();
+    while (read(fd, chunk, 65536) > 0) {
+    }
+    t_read = bench_now() - t_read;
+    close(fd);
+    free(chunk);
+    bench_line("replay, 100 B records", (double)n / t_rep / 1e6, "M rec/s", t_read / t_rep,
+               "of raw read() of the same bytes");
+    rm_rf(d);
+    rm_rf(p);
+}
+
+static void big_replay(long mb) {
+    char d[600];
+    ep_wal_config c;
+    ep_wal *w = NULL;
+    ep_wal_read_config rc;
+    uint8_t *rec = (uint8_t *)calloc(1, 4096);
+    uint64_t i, n = (uint64_t)mb * 1024 * 1024 / 4112;
+    rss_probe pr;
+    long before;
+    double t;
+    sub(d, sizeof d, "walbig");
+    ep_wal_config_init(&c);
+    ep_wal_open(d, &c, &w, NULL);
+    for (i = 0; i < n; i++) ep_wal_append(w, rec, 4096, NULL);
+    ep_wal_close(w);
+    before = rss_kb();
+    memset(&pr, 0, sizeof pr);
+    pr.peak = before;
+    ep_wal_read_config_init(&rc);
+    t = bench_now();
+    ep_wal_replay(d, &rc, rss_fn, &pr, NULL, NULL);
+    t = bench_now() - t;
+    printf("  replay of a %ld MiB log (%llu records of 4 KiB): %.0f MiB/s, RSS growth during it %.2f MiB (limit: 16 MiB)\n",
+           mb, (unsigned long long)n, (double)pr.bytes / t / 1048576.0, (double)(pr.peak - before) / 1024.0);
+    free(rec);
+    rm_rf(d);
+}
+
+int main(void) {
+    long n = getenv("BENCH_WAL_QUICK") ? 300 : 2000, mb;
+    double bare, wal, lite, lm, one = 0;
+    int threads[] = {1, 2, 4, 8, 16, 64}, k;
+    g_quick = getenv("BENCH_WAL_QUICK") != NULL;
+    mb = getenv("BENCH_WAL_MB") ? atol(getenv("BENCH_WAL_MB")) : (g_quick ? 32 : 256);
+    snprintf(g_root, sizeof g_root, "bench-wal-tmp.%ld", (long)getpid());
+    mkdir(g_root, 0700);
+    printf("bench_wal (files under ./%s; figures from a shared machine vary)\n", g_root);
+    bare = bare_write_fdatasync(n);
+    wal = wal_durable(n);
+    lite = sqlite_full(n);
+    lm = lmdb_commit(n);
+    bench_line("bare pwrite + fdatasync, 100 B", bare, "ops/s", 1.0, "(the physical limit)");
+    bench_line("ep_wal_append_durable, 1 thread", wal, "ops/s", wal / bare, "of bare write+fdatasync");
+    bench_line("SQLite WAL, synchronous=FULL, 1 insert/txn", lite, "ops/s", wal / lite, "ep_wal vs SQLite");
+    bench_line("LMDB, 1 put/commit", lm, "ops/s", wal / lm, "ep_wal vs LMDB");
+    for (k = 0; k < 6; k++) {
+        uint64_t syncs = 0;
+        long per = n / threads[k] < 50 ? 50 : n / threads[k];
+        double r = group_commit(threads[k], per, &syncs);
+        char label[96];
+        if (k == 0) one = r;
+        snprintf(label, sizeof label, "group commit, %d threads (%.1f rec/fsync)", threads[k],
+                 (double)(threads[k] * per) / (double)(syncs ? syncs : 1));
+        bench_line(label, r, "ops/s", r / one, "of 1 thread");
+    }
+    big_replay(mb); /* first: the peak RSS before it is the writers' alone */
+    buffered_and_replay(g_quick ? 200000 : 2000000);
+    rm_rf(g_root);
+    return 0;
+}
