@@ -196,7 +196,10 @@ static int records(server *s, client *c) {
                 return -1;
             }
             mem = memory_form(&rec, srv_now_ms());
-            (void)persist_apply(s, NULL, &rec, 1, &mem, 1);
+            if (persist_apply(s, NULL, &rec, 1, &mem, 1) != 0) { /* not logged, not applied: resync later */
+                repl_link_failed(s, "cannot log a record from the leader");
+                return -1;
+            }
         }
         c->in_pos += (size_t)n + 2;
         s->repl.link_offset++;

@@ -414,9 +414,16 @@ static int stream(server *s, client *c) {
         c->argc = cmd.argc;
         mark = c->out.len;
         cmd_run(s, c);
-        c->out.len = mark; /* a replica does not answer its master */
+        /* a replica does not answer its master; but a change it could not
+         * log (MISCONF: the AOF failed) must not be skipped silently */
         c->argv = NULL;
         c->argc = 0;
+        if (c->out.len - mark >= 8 && !memcmp(c->out.data + mark, "-MISCONF", 8)) {
+            c->out.len = mark;
+            repl_link_failed(s, "cannot log the master's command (AOF write failed)");
+            return -1;
+        }
+        c->out.len = mark;
         if (!s->repl.link) return -1; /* the command dropped the link (REPLICAOF) */
     }
 }
