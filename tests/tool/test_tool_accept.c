@@ -166,7 +166,7 @@ static void run_py(ept_py *p) {
 
 /* ---- every command: help, usage, missing inputs -------------------------- */
 
-static const char *const commands[] = {"info",  "verify",  "dump",  "recover", "keygen",   "repair",   "compact",
+static const char *const commands[] = {"probe", "info",  "verify",  "dump",  "recover", "keygen",   "repair",   "compact",
                                        "encrypt", "decrypt", "rekey", "stats",   "bench",    "convert",  "wal-info",
                                        "wal-verify", "wal-dump", "checkpoint-info"};
 
@@ -318,6 +318,16 @@ EPT_CASE(golden_plaintext) {
         {"repair $D/p/shard-0.aof --json", 0, py_repair_nothing, NULL},
         {"repair $D/p 0 --json --dry-run", 0, py_repair_nothing, NULL},
         {"repair $D/p 0", 0, NULL, "clean: 15 records, nothing to repair"},
+        {"probe --json $D/p/shard-0.aof", 0,
+         "assert d['kind']=='ember_aof' and d['kind_id']==10 and d['version']==2 and d['header_ok'] and not d['encrypted']\n"
+         "assert d['size']==457 and d['is_dir']==False\n", NULL},
+        {"probe --json $D/p/shard-0.snap", 0,
+         "assert d['kind']=='ember_snapshot' and d['shard']==0 and d['entry_count']==8 and d['size']==342", NULL},
+        {"probe --json $D/p", 0, "assert d['kind']=='ember_dir' and d['is_dir'] and d['shard_count']==1", NULL},
+        {"probe --json $D/e/shard-0.aof", 0, "assert d['kind']=='ember_aof' and d['version']==3 and d['encrypted']", NULL},
+        {"probe $D/p/shard-0.aof", 0, NULL, "ember_aof v2, plaintext, 457 bytes"},
+        {"probe --json $D/bad.key", 2, "assert d['kind']=='unknown' and d['size']==9", NULL},
+        {"probe --json $D/none", 66, "assert d['error']=='not_found'", NULL},
     };
     ept_py p;
     char aof[700], snap[700];
