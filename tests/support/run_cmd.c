@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *ept_cli_path(void) {
+    const char *p = getenv("EP_CLI");
+    return p && *p ? p : "build/ember-persist";
+}
+
 void ept_cmd_out_free(ept_cmd_out *o) {
     free(o->out);
     free(o->err);

@@ -27,6 +27,9 @@ typedef struct ept_cmd_out {
     size_t err_len;
 } ept_cmd_out;
 
+/* The ember-persist tool under test: $EP_CLI, else build/ember-persist. */
+const char *ept_cli_path(void);
+
 /* 1 where commands can be run (POSIX). */
 int ept_cmd_supported(void);
 

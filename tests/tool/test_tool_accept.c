@@ -21,10 +21,6 @@
 #define GOLDEN "tests/data/golden"
 #define TIMEOUT_MS 60000
 
-static const char *tool(void) {
-    const char *p = getenv("EP_CLI");
-    return p && *p ? p : "build/ember-persist";
-}
 
 static char D[600]; /* this case's directory: p/ (plain golden copy), e/ (encrypted), key files */
 
@@ -58,9 +54,9 @@ static int setup(void) {
         ept_skip("running the tool needs fork/exec (POSIX)");
         return 0;
     }
-    if (ept_run_line(tool(), TIMEOUT_MS, &o) != 64) { /* no command: usage, 64 */
+    if (ept_run_line(ept_cli_path(), TIMEOUT_MS, &o) != 64) { /* no command: usage, 64 */
         char why[700];
-        snprintf(why, sizeof why, "%s is not built (make)", tool());
+        snprintf(why, sizeof why, "%s is not built (make)", ept_cli_path());
         ept_cmd_out_free(&o);
         ept_skip(why);
         return 0;
@@ -116,7 +112,7 @@ static void expand(const char *t, char *out, size_t cap) {
 static int tool_run(const char *args, ept_cmd_out *o) {
     char line[4096], a[3500];
     expand(args, a, sizeof a);
-    snprintf(line, sizeof line, "%s %s", tool(), a);
+    snprintf(line, sizeof line, "%s %s", ept_cli_path(), a);
     return ept_run_line(line, TIMEOUT_MS, o);
 }
 

@@ -12,10 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *tool(void) {
-    const char *p = getenv("EP_CLI");
-    return p && *p ? p : "build/ember-persist";
-}
 
 /* A user's program: one file, the installed header, its implementation. */
 static const char user_program[] =
@@ -65,7 +61,7 @@ EPT_CASE(install_into_a_prefix_then_use_it) {
         return;
     }
     {
-        const char *argv[] = {tool(), "--version", NULL};
+        const char *argv[] = {ept_cli_path(), "--version", NULL};
         int rc = ept_run_argv(argv, NULL, NULL, 30000, &o);
         ept_cmd_out_free(&o);
         if (rc != 0 || !exists("Makefile")) {
@@ -75,10 +71,10 @@ EPT_CASE(install_into_a_prefix_then_use_it) {
     }
     snprintf(prefix, sizeof prefix, "%s/prefix", d);
     snprintf(pre_arg, sizeof pre_arg, "PREFIX=%s", prefix);
-    snprintf(tool_arg, sizeof tool_arg, "TOOL=%s", tool());
+    snprintf(tool_arg, sizeof tool_arg, "TOOL=%s", ept_cli_path());
     {
         /* -o: the tool under test is taken as it is, never remade */
-        const char *argv[] = {"make", "--no-print-directory", "-o", tool(), "install", pre_arg, tool_arg, NULL};
+        const char *argv[] = {"make", "--no-print-directory", "-o", ept_cli_path(), "install", pre_arg, tool_arg, NULL};
         EPT_CHECK(run(argv, &o, 0, "make install"));
         ept_cmd_out_free(&o);
     }

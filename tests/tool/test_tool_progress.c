@@ -13,10 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *tool(void) {
-    const char *p = getenv("EP_CLI");
-    return p && *p ? p : "build/ember-persist";
-}
 
 /* Runs the tool with args under a pty (stderr) and prints one JSON line:
  * the exit code, what the terminal got, what stdout got. Then the same with
@@ -90,7 +86,7 @@ EPT_CASE(bar_on_a_terminal_only) {
     }
     {
         ept_cmd_out o;
-        const char *argv[] = {tool(), "--version", NULL};
+        const char *argv[] = {ept_cli_path(), "--version", NULL};
         int rc = ept_run_argv(argv, NULL, NULL, 30000, &o);
         ept_cmd_out_free(&o);
         if (rc != 0) {
@@ -125,7 +121,7 @@ EPT_CASE(bar_on_a_terminal_only) {
             free(b);
             file = aof2;
         }
-        argv[0] = "python3", argv[1] = script, argv[2] = tool(), argv[3] = rows[n].args, argv[4] = file;
+        argv[0] = "python3", argv[1] = script, argv[2] = ept_cli_path(), argv[3] = rows[n].args, argv[4] = file;
         argv[5] = NULL;
         rc = ept_run_argv(argv, NULL, NULL, 180000, &o);
         if (rc != 0) printf("    pty driver for %s: exit %d\n%.500s\n", rows[n].args, rc, o.err);
