@@ -404,6 +404,8 @@ EPT_CASE(golden_encrypted) {
     run_py(&p);
 }
 
+static uint8_t *read_at(const char *rel, size_t *n);
+
 /* ---- damage ---------------------------------------------------------------- */
 
 /* The record boundaries of an AOF (ends[i] = end of record i; ends[-1] is
@@ -853,6 +855,72 @@ EPT_CASE(zeroed_4k_pages) {
     run_py(&p);
     free(bad);
     free(orig);
+}
+
+/* A torn shard (t: the AOF cut 6 bytes into its last record) and a
+ * corrupt one (c: a byte in record 4 changed) through the reading and the
+ * maintenance commands: the torn one reads with exit 1 and every record
+ * before the cut, compact folds it (trimming the tail); the corrupt one is
+ * refused by every command that would rewrite it, and left as it was. */
+EPT_CASE(damaged_shards_through_every_command) {
+    static const row rows[] = {
+        {"info --json $D/t/shard-0.aof", 1, "assert d['count']==14 and d['end']=={'status':'torn','count':14,'offset':444,'tail_bytes':6}", NULL},
+        {"verify $D/t/shard-0.aof", 1, NULL, "torn tail at offset 444: 14 records, then 6 bytes"},
+        {"stats $D/t 0 --json", 1, "assert d['records']['total']==14 and d['files'][1]['end']['status']=='torn'", NULL},
+        {"stats $D/c 0 --json", 2, "assert d['files'][1]['end']['error']=='checksum' and d['files'][1]['end']['offset']==101", NULL},
+        {"recover $D/c 0 --json", 2, "assert d['aof']['end']=='error' and d['aof']['records_applied']==4", NULL},
+        {"repair $D/c 0 --json --dry-run", 2,
+         "assert d['action']=='refused' and d['records_before']==4 and d['good_offset']==101 and d['written']==False", NULL},
+        {"compact $D/c 0 --json", 2, "assert d['action']=='compact' and 'error' in d", NULL},
+        {"encrypt $D/c 0 --key-file $D/key.hex", 2, NULL, NULL},
+        {"compact $D/t 0 --json", 0, "assert d['keys']==13 and d['records_replayed']==14 and d['trimmed_bytes']==6 and d['after']['aof_bytes']==5", NULL},
+        {"recover $D/t 0 --json", 0, "assert d['aof']['end']=='clean' and len(d['keys'])==13", NULL},
+    };
+    static const char *sub[] = {"t", "c"};
+    char path[800];
+    uint8_t *aof, *snap, *c_aof;
+    size_t an = 0, sn = 0;
+    ept_py p;
+    int i, n;
+    ept_cmd_out o;
+    if (!setup()) return;
+    aof = read_at("p/shard-0.aof", &an);
+    snap = read_at("p/shard-0.snap", &sn);
+    EPT_CHECK(aof && snap && an == 457);
+    for (i = 0; i < 2; i++) {
+        ep_vfs os;
+        p_(path, sizeof path, sub[i]);
+        EPT_CHECK(ep_vfs_os_init(&os) == EP_OK && os.mkdir(&os, path, NULL) == EP_OK);
+        strcat(path, "/shard-0.snap");
+        EPT_CHECK(ept_write_file(path, snap, sn) == 0);
+    }
+    p_(path, sizeof path, "t/shard-0.aof");
+    EPT_CHECK(ept_write_file(path, aof, 450) == 0);
+    aof[110] ^= 0x01; /* inside record 4 (101..138) */
+    p_(path, sizeof path, "c/shard-0.aof");
+    EPT_CHECK(ept_write_file(path, aof, an) == 0);
+    c_aof = aof;
+    EPT_CHECK(ept_py_begin(&p, D));
+    /* the torn file's records are the golden file's first 14, field by field */
+    EPT_EXPECT(tool_run("dump --json $D/p/shard-0.aof", &o) == 0);
+    n = ept_py_add(&p, "golden dump", o.out, o.out_len, "pass");
+    ept_cmd_out_free(&o);
+    EPT_EXPECT(tool_run("dump --json $D/t/shard-0.aof", &o) == 1);
+    {
+        char block[300];
+        snprintf(block, sizeof block, "assert d['records']==load(%d)['records'][:14] and d['end']['status']=='torn'", n);
+        ept_py_add(&p, "torn dump", o.out, o.out_len, block);
+    }
+    ept_cmd_out_free(&o);
+    run_rows(rows, N_OF(rows), &p);
+    /* the corrupt shard was left as it was */
+    p_(path, sizeof path, "c/shard-0.aof");
+    EPT_EXPECT(file_is(path, c_aof, an));
+    p_(path, sizeof path, "c/shard-0.snap");
+    EPT_EXPECT(file_is(path, snap, sn));
+    run_py(&p);
+    free(aof);
+    free(snap);
 }
 
 /* ---- maintenance: compact, encrypt, rekey, decrypt, keygen ---------------- */
