@@ -1072,7 +1072,6 @@ EPT_CASE(compact_refuses_while_locked) {
     ep_aof_writer *w = NULL;
     uint8_t *s0, *a0;
     size_t sn = 0, an = 0;
-    ept_cmd_out o;
     ept_py p;
     if (!setup()) return;
     p_(aof, sizeof aof, "p/shard-0.aof");
