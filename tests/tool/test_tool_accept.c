@@ -217,6 +217,8 @@ EPT_CASE(usage_and_missing_inputs) {
         {"recover $D/p", 64, NULL, NULL},
         {"recover $D/p x", 64, NULL, NULL},
         {"recover $D/p 70000", 64, NULL, NULL},
+        {"recover $D/none 0", 66, NULL, NULL},
+        {"recover $D/p/shard-0.aof 0", 66, NULL, NULL},
         {"repair $D/p/shard-0.aof --salvage", 64, NULL, NULL},
         {"repair $D/none.aof", 66, NULL, NULL},
         {"repair $D/p/shard-0.snap", 2, NULL, NULL},

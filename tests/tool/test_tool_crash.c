@@ -211,7 +211,7 @@ static char *state(ep_vfs *v, const ep_key *key) {
     rc.vfs = v;
     rc.key = key;
     rc.wall_clock_ms = fixed_clock;
-    if (ep_recover_shard("d", 0, &rc, &res) != EP_OK) return NULL;
+    if (ep_recover_shard("d", 0, &rc, &res, NULL) != EP_OK) return NULL;
     if (!(res.snapshot_present && !res.snapshot_loaded) && res.aof_end != EP_AOF_END_ERROR &&
         (res.snapshot_present || res.aof_present))
         d = ept_ks_dump(res.keyspace);
