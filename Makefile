@@ -191,8 +191,9 @@ parts:
 	  $(CC) $(STD) $(WARN) -Werror -DEP__PART_CHECK -Isrc -c $$f -o /dev/null || exit 1; \
 	done
 
-bench: $(BENCHES)
+bench: $(BENCHES) $(BUILD)/examples/resp_server
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@echo "== bench/bench_server.sh"; RESP_SERVER=$(BUILD)/examples/resp_server bench/bench_server.sh
 
 FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 $(BUILD)/fuzz/%: fuzz/%.c $(HEADER)
