@@ -1454,6 +1454,19 @@ static void c_zscore(server *s, client *c) {
     else reply_null(c);
 }
 
+/* ZRANK / ZREVRANK key member (Redis 7.0: no WITHSCORE): O(log n). */
+static void zrank_generic(server *s, client *c, int reverse) {
+    int ok;
+    const ep_ks_entry *e = lookup_type(s, c, A(c, 1), EP_TYPE_ZSET, &ok);
+    size_t rank;
+    if (!ok) return;
+    if (ep_ks_zset_rank(s->ks, e, A(c, 2), reverse, &rank) == EP_OK) reply_int(c, (int64_t)rank);
+    else reply_null(c);
+}
+
+static void c_zrank(server *s, client *c) { zrank_generic(s, c, 0); }
+static void c_zrevrank(server *s, client *c) { zrank_generic(s, c, 1); }
+
 static void c_zrange(server *s, client *c) {
     int ok, ws = 0, rev = 0;
     int64_t a, b;
@@ -1567,6 +1580,7 @@ static const command commands[] = {
     {"hexists", 3, c_hexists}, {"hincrby", 4, c_hincrby}, {"sadd", -3, c_sadd}, {"srem", -3, c_srem},
     {"smembers", 2, c_smembers}, {"sismember", 3, c_sismember}, {"scard", 2, c_scard}, {"zadd", -4, c_zadd},
     {"zrem", -3, c_zrem}, {"zscore", 3, c_zscore}, {"zrange", -4, c_zrange}, {"zcard", 2, c_zcard},
+    {"zrank", 3, c_zrank}, {"zrevrank", 3, c_zrevrank},
     {"dump", 2, c_dump}, {"restore", -4, c_restore},
 };
 

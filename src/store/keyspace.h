@@ -154,6 +154,11 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out);
 EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value);
 EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member);
 EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score);
+/* ZRANK / ZREVRANK: member's 0-based rank in ascending (score, member)
+ * order, or with reverse non-zero from the highest. O(log n) expected (the
+ * skiplist keeps spans, as Redis's). */
+EP_API ep_result ep_ks_zset_rank(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, int reverse,
+                                 size_t *rank);
 /* LINDEX: index 0 is the head, -1 the tail (Redis). O(1) (packed: <= 16 steps). */
 EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item);
 /* LRANGE / ZRANGE / ZREVRANGE by rank: positions it (then ep_ks_value_next)
@@ -162,7 +167,8 @@ EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes 
  * NULL e). LIST: head to tail (reverse must be 0). ZSET: ascending (score,
  * member), or with reverse non-zero rank 0 is the highest (ZREVRANGE); items
  * carry their scores. Other types: EP_ERR_WRONG_TYPE. Cost: O(count) for a
- * list; O(start + count) for a sorted set (its skiplist keeps no spans). */
+ * list; O(log n + count) for a sorted set (positioned by rank through the
+ * skiplist's spans). */
 EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
                                         int reverse, size_t *count);
 

@@ -85,7 +85,8 @@ static const row ROWS[] = {
     {' ', "ZRANGE z 0 -1 WITHSCORES"}, {' ', "ZADD z 0.5 x"}, {' ', "ZSCORE z x"}, {' ', "ZADD z inf y -inf w"},
     {' ', "ZSCORE z y"}, {' ', "ZSCORE z w"}, {' ', "ZADD z INCR 2 d"}, {' ', "ZADD z INCR 2.5 newm"},
     {' ', "ZADD z 1 same 1 same"}, {' ', "ZADD z 2 tie 2 abc"}, {' ', "ZRANGE z 0 -1 WITHSCORES"}, {' ', "ZCARD nokey"},
-    {' ', "ZADD a2 1 x"}, {' ', "ZSCORE a2 x"}, {' ', "ZADD z nan x"}, {' ', "ZADD z1 1 a"}, {' ', "ZREM z1 a"},
+    {' ', "ZRANK z a"}, {' ', "ZRANK z y"}, {' ', "ZREVRANK z y"}, {' ', "ZREVRANK z w"}, {' ', "ZRANK z nope"},
+    {' ', "ZRANK nokey a"}, {' ', "ZRANK z"}, {' ', "ZADD a2 1 x"}, {' ', "ZSCORE a2 x"}, {' ', "ZRANK a2 x"}, {' ', "ZADD z nan x"}, {' ', "ZADD z1 1 a"}, {' ', "ZREM z1 a"},
     {' ', "EXISTS z1"},
     /* keys */
     {' ', "KEYS z*"}, {' ', "KEYS nomatch*"}, {' ', "KEYS [h]"}, {'U', "KEYS ?2"}, {'U', "KEYS *"},
