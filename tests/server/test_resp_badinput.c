@@ -20,21 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-}
 
 /* A kB figure of /proc/<pid>/status ("VmRSS:", "VmHWM:"), -1 off Linux. */
 static long status_kb(int pid, const char *field) {
@@ -70,14 +56,14 @@ static size_t send_some(int fd, const void *p, size_t n) {
  * (cap, NUL-terminated). *closed 1 if it closed. */
 static size_t read_until_close(int fd, char *out, size_t cap, int ms, int *closed) {
     size_t n = 0;
-    long long end = now_ms() + ms;
+    long long end = ept_ms() + ms;
     *closed = 0;
-    while (now_ms() < end) {
+    while (ept_ms() < end) {
         struct pollfd p;
         ssize_t r;
         p.fd = fd;
         p.events = POLLIN;
-        if (poll(&p, 1, (int)(end - now_ms())) <= 0) break;
+        if (poll(&p, 1, (int)(end - ept_ms())) <= 0) break;
         r = recv(fd, out + n, cap - 1 - n, 0);
         if (r > 0) {
             n += (size_t)r;
@@ -262,7 +248,7 @@ EPT_CASE(announced_but_unsent_sizes_cost_nothing) {
             send_some(fds[i], "*1048576\r\n$4\r\nPING\r\n", 20);
         }
     }
-    sleep_ms(200);
+    ept_sleep_ms(200);
     EPT_EXPECT(ping_ok(ours.port));
     rss1 = status_kb((int)ours.pid, "VmRSS:");
     printf("    40 half-sent giant requests: server RSS %ld kB -> %ld kB\n", rss0, rss1);
@@ -332,7 +318,7 @@ EPT_CASE(slow_client_is_bounded_then_dropped) {
     fd = ept_connect(ours.port);
     EPT_CHECK(fd >= 0);
     send_some(fd, many, 400 * (sizeof get - 1));
-    sleep_ms(300);
+    ept_sleep_ms(300);
     EPT_EXPECT(ping_ok(ours.port));
     rss1 = status_kb((int)ours.pid, "VmRSS:");
     printf("    400 unread 1 MiB replies: server RSS %ld kB -> %ld kB, clients %d\n", rss0, rss1,
@@ -354,14 +340,14 @@ EPT_CASE(slow_client_is_bounded_then_dropped) {
         for (i = 0; i < 16; i++) len += (size_t)snprintf(req + len, sizeof req - len, "$3\r\nbig\r\n");
         send_some(fd, req, len);
     }
-    for (end = now_ms() + 5000; now_ms() < end; sleep_ms(50))
+    for (end = ept_ms() + 5000; ept_ms() < end; ept_sleep_ms(50))
         if ((n = connected_clients(ours.port)) == 1) break;
     EPT_EXPECT(n == 1); /* only the INFO connection: the reader was dropped */
     {
         char buf[1 << 16];
         int closed = 0;
-        long long stop = now_ms() + 5000;
-        while (!closed && now_ms() < stop) read_until_close(fd, buf, sizeof buf, 1000, &closed);
+        long long stop = ept_ms() + 5000;
+        while (!closed && ept_ms() < stop) read_until_close(fd, buf, sizeof buf, 1000, &closed);
         EPT_EXPECT(closed);
     }
     close(fd);
