@@ -2907,6 +2907,16 @@ typedef struct ep_keyspace_iter {
 } ep_keyspace_iter;
 EP_API void ep_keyspace_iter_init(ep_keyspace_iter *it);
 EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_iter *it);
+/* SCAN: one step of a cursor walk over the keys (start and end at 0).
+ * Calls fn for the keys of some table slots, at least count of them when
+ * that many remain (at most 10 x count slots are looked at), and returns
+ * the cursor to pass next (0: the walk is complete). A key present from the
+ * first call to the last is given at least once, whatever was inserted or
+ * removed and however the table grew between calls (Redis's guarantee;
+ * a key may be given twice). fn must not change the keyspace. Cursors are
+ * below 2^32. */
+EP_API uint64_t ep_keyspace_scan(const ep_keyspace *ks, uint64_t cursor, size_t count,
+                                 void (*fn)(void *user, const ep_ks_entry *e), void *user);
 /* Every entry sorted by key bytes (memcmp order, shorter first on a tie):
  * for deterministic output. *out is allocated with the keyspace's allocator;
  * release it with ep_keyspace_sorted_free. */
@@ -20238,6 +20248,45 @@ EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_it
         if (e) return e;
     }
     return NULL;
+}
+
+/* Bits 0-31 of v in reverse order. */
+static uint64_t ep__rev32(uint64_t v) {
+    uint32_t x = (uint32_t)v;
+    x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+    x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+    x = ((x >> 4) & 0x0F0F0F0Fu) | ((x & 0x0F0F0F0Fu) << 4);
+    x = ((x >> 8) & 0x00FF00FFu) | ((x & 0x00FF00FFu) << 8);
+    return (uint64_t)((x >> 16) | (x << 16));
+}
+
+/* The cursor names a home slot (low bits) and advances in reverse-bit
+ * order, Redis's SCAN cursor: when the table doubles, the slots not yet
+ * visited are exactly the ones that split from slots not yet visited. A
+ * key is found through its home slot, never its position (probing and
+ * backward-shift deletion move keys; their home stays), by walking the
+ * probe run from the home slot to the first empty one. */
+EP_API uint64_t ep_keyspace_scan(const ep_keyspace *ks, uint64_t cursor, size_t count,
+                                 void (*fn)(void *user, const ep_ks_entry *e), void *user) {
+    const ep__map *m = &ks->keys;
+    size_t mask, found = 0, visited = 0, budget = count < SIZE_MAX / 10u ? (count ? count : 1) * 10u : SIZE_MAX;
+    uint64_t v = cursor & 0xFFFFFFFFu;
+    if (!m->cap || !m->count || !fn) return 0;
+    mask = m->cap - 1;
+    do {
+        size_t home = (size_t)v & mask, i = home, walked = 0;
+        while (m->p[i] && walked++ < m->cap) {
+            if (((size_t)m->tag[i] & mask) == home) {
+                fn(user, (const ep_ks_entry *)m->p[i]);
+                found++;
+            }
+            i = (i + 1) & mask;
+        }
+        v |= ~(uint64_t)mask & 0xFFFFFFFFu; /* count only the bits of the table's size */
+        v = ep__rev32((ep__rev32(v) + 1u) & 0xFFFFFFFFu);
+        visited++;
+    } while (v != 0 && found < count && visited < budget);
+    return v;
 }
 
 static int ep__entry_key_cmp(const void *a, const void *b) {

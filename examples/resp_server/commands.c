@@ -505,13 +505,31 @@ static void c_keys(server *s, client *c) {
     (void)hdr;
 }
 
+/* SCAN's filters, applied to each key the cursor step gives. */
+typedef struct scan_ctx {
+    const ep_bytes *pat, *type;
+    int64_t now;
+    ep_buf keys; /* u32 length + bytes, back to back */
+    size_t nk;
+} scan_ctx;
+
+static void scan_one(void *user, const ep_ks_entry *e) {
+    scan_ctx *x = (scan_ctx *)user;
+    ep_bytes k = ep_ks_entry_key(e);
+    const char *tw = type_word(ep_ks_entry_type(e));
+    if (!live(e, x->now)) return;
+    if (x->pat && !glob(x->pat->data, x->pat->len, k.data, k.len, 0)) return;
+    if (x->type && !(x->type->len == strlen(tw) && !strncasecmp((const char *)x->type->data, tw, x->type->len)))
+        return;
+    ep_buf_lenbytes(&x->keys, k.data, k.len);
+    x->nk++;
+}
+
 static void c_scan(server *s, client *c) {
-    ep_keyspace_iter it;
-    const ep_ks_entry *e = NULL;
-    int64_t cursor, count = 10, visited = 0, now = srv_now_ms();
+    scan_ctx ctx;
+    int64_t cursor, count = 10, now = srv_now_ms();
     const ep_bytes *pat = NULL, *type = NULL;
-    size_t i, nk = 0;
-    ep_buf keys;
+    size_t i;
     char cur[32];
     if (!parse_ll(c->argv[1].data, c->argv[1].len, &cursor) || cursor < 0) {
         reply_error(c, "ERR invalid cursor");
@@ -535,32 +553,23 @@ static void c_scan(server *s, client *c) {
             return;
         }
     }
-    /* The cursor is a table slot: keys present for the whole scan are returned
-     * (those a backward shift moves across the cursor at most twice or missed, as Redis allows for rehashing only). */
-    it.slot = (size_t)cursor;
-    ep_buf_init(&keys, NULL);
-    while (visited < count && (e = ep_keyspace_next(s->ks, &it)) != NULL) {
-        ep_bytes k = ep_ks_entry_key(e);
-        visited++;
-        if (!live(e, now)) continue;
-        if (pat && !glob(pat->data, pat->len, k.data, k.len, 0)) continue;
-        if (type && !(type->len == strlen(type_word(ep_ks_entry_type(e))) &&
-                      !strncasecmp((const char *)type->data, type_word(ep_ks_entry_type(e)), type->len)))
-            continue;
-        ep_buf_lenbytes(&keys, k.data, k.len);
-        nk++;
-    }
-    if (!e || ep_keyspace_next(s->ks, &(ep_keyspace_iter){it.slot}) == NULL) snprintf(cur, sizeof cur, "0");
-    else snprintf(cur, sizeof cur, "%zu", it.slot);
+    ctx.pat = pat;
+    ctx.type = type;
+    ctx.now = now;
+    ctx.nk = 0;
+    ep_buf_init(&ctx.keys, NULL);
+    /* Redis's cursor (ep_keyspace_scan): a key present for the whole scan is returned at least once */
+    snprintf(cur, sizeof cur, "%llu",
+             (unsigned long long)ep_keyspace_scan(s->ks, (uint64_t)cursor, (size_t)count, scan_one, &ctx));
     reply_array(c, 2);
     reply_cstr(c, cur);
-    reply_array(c, nk);
-    for (i = 0; i + 4 <= keys.len;) {
-        uint32_t n = ep_load_u32le(keys.data + i);
-        reply_bulk(c, keys.data + i + 4, n);
+    reply_array(c, ctx.nk);
+    for (i = 0; i + 4 <= ctx.keys.len;) {
+        uint32_t n = ep_load_u32le(ctx.keys.data + i);
+        reply_bulk(c, ctx.keys.data + i + 4, n);
         i += 4 + n;
     }
-    ep_buf_free(&keys);
+    ep_buf_free(&ctx.keys);
 }
 
 static void c_rename(server *s, client *c) {

@@ -98,6 +98,16 @@ typedef struct ep_keyspace_iter {
 } ep_keyspace_iter;
 EP_API void ep_keyspace_iter_init(ep_keyspace_iter *it);
 EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_iter *it);
+/* SCAN: one step of a cursor walk over the keys (start and end at 0).
+ * Calls fn for the keys of some table slots, at least count of them when
+ * that many remain (at most 10 x count slots are looked at), and returns
+ * the cursor to pass next (0: the walk is complete). A key present from the
+ * first call to the last is given at least once, whatever was inserted or
+ * removed and however the table grew between calls (Redis's guarantee;
+ * a key may be given twice). fn must not change the keyspace. Cursors are
+ * below 2^32. */
+EP_API uint64_t ep_keyspace_scan(const ep_keyspace *ks, uint64_t cursor, size_t count,
+                                 void (*fn)(void *user, const ep_ks_entry *e), void *user);
 /* Every entry sorted by key bytes (memcmp order, shorter first on a tie):
  * for deterministic output. *out is allocated with the keyspace's allocator;
  * release it with ep_keyspace_sorted_free. */
