@@ -207,6 +207,14 @@ $(BUILD)/fuzz/fuzz_decode_diff: fuzz/fuzz_decode_diff.c tests/support/slow_decod
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Itests/support \
 	  $< tests/support/slow_decode.c -o $@
 
+# The server-level target links the server's sources but its main.c (the
+# target is the loop: a fake client, a memory vfs).
+RESP_SERVER_LIB := $(filter-out examples/resp_server/main.c,$(wildcard examples/resp_server/*.c))
+$(BUILD)/fuzz/fuzz_resp_server: fuzz/fuzz_resp_server.c $(RESP_SERVER_LIB) $(wildcard examples/resp_server/*.h) $(HEADER)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. \
+	  $< $(RESP_SERVER_LIB) -o $@
+
 fuzz: $(FUZZ_BINS)
 
 # Replays every fuzz target over its seed corpus (what CI runs).

@@ -48,6 +48,7 @@ typedef struct server {
     ep_keyspace *ks;
     ep_aof_writer *aof;
     char dir[1024];
+    ep_vfs *vfs;             /* NULL: the OS (a test or fuzz target may give a memory vfs) */
     int port;
     const char *bind;
     ep_fsync_policy fsync;
