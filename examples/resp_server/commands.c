@@ -1517,7 +1517,7 @@ static void c_dump(server *s, client *c) {
     ep_buf_free(&out);
 }
 
-/* RESTORE key ttl payload [REPLACE] [ABSTTL]: the value becomes the records
+/* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s | FREQ f]: the value becomes the records
  * that build it (DEL first, then one SET/RPUSH/ZADD/HSET/SADD/PROTO.SET, then its ttl). */
 static void c_restore(server *s, client *c) {
     int64_t ttl, now = srv_now_ms(), deadline = -1;
@@ -1525,21 +1525,35 @@ static void c_restore(server *s, client *c) {
     size_t i, used = 0;
     ep_snap_entry v;
     ep_aof_record log[3], mem[3];
+    int64_t idle = -1, freq = -1; /* checked as Redis does; no eviction here to use them */
+    /* Redis's order: options, then BUSYKEY, then the ttl, then the payload */
     for (i = 4; i < c->argc; i++) {
         if (arg_is(c, i, "replace")) replace = 1;
         else if (arg_is(c, i, "absttl")) absttl = 1;
-        else {
+        else if (arg_is(c, i, "idletime") && i + 1 < c->argc && freq == -1) {
+            if (!arg_ll(c, ++i, &idle)) return;
+            if (idle < 0) {
+                reply_error(c, "ERR Invalid IDLETIME value, must be >= 0");
+                return;
+            }
+        } else if (arg_is(c, i, "freq") && i + 1 < c->argc && idle == -1) {
+            if (!arg_ll(c, ++i, &freq)) return;
+            if (freq < 0 || freq > 255) {
+                reply_error(c, "ERR Invalid FREQ value, must be >= 0 and <= 255");
+                return;
+            }
+        } else {
             reply_error(c, ERR_SYNTAX);
             return;
         }
     }
+    if (!replace && lookup(s, A(c, 1))) {
+        reply_error(c, "BUSYKEY Target key name already exists.");
+        return;
+    }
     if (!arg_ll(c, 2, &ttl)) return;
     if (ttl < 0) {
         reply_error(c, "ERR Invalid TTL value, must be >= 0");
-        return;
-    }
-    if (!replace && lookup(s, A(c, 1))) {
-        reply_error(c, "BUSYKEY Target key name already exists.");
         return;
     }
     if (ep_snap_value_decode(c->argv[3].data, c->argv[3].len, &v, &used) != EP_OK || used != c->argv[3].len ||
