@@ -638,7 +638,9 @@ struct ep_vfs {
     ep_result (*lock)(ep_vfs *vfs, ep_file *f, ep_error *err);
     /* Makes creates, renames and removes inside dir durable. */
     ep_result (*sync_dir)(ep_vfs *vfs, const char *dir, ep_error *err);
-    /* Atomically replaces `to` with `from`. */
+    /* Atomically replaces `to` with `from`. EP_ERR_LOCKED: refused because
+     * a handle holds `to` open (Windows without POSIX renames); nothing
+     * changed. */
     ep_result (*rename)(ep_vfs *vfs, const char *from, const char *to, ep_error *err);
     /* EP_ERR_NOT_FOUND if the file does not exist. */
     ep_result (*remove)(ep_vfs *vfs, const char *path, ep_error *err);
@@ -8354,7 +8356,9 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
  * file that another handle holds open, and a remove whose name vanishes at
  * once, use the POSIX-semantics forms of SetFileInformationByHandle (Windows
  * 10 1607 and later, NTFS) when the classic calls refuse. Older Windows, and
- * wine 8, refuse a rename over an open file (the error is reported). */
+ * wine 8, refuse a rename over an open file: that is reported as
+ * EP_ERR_LOCKED, and ep_aof_writer_rewrite then closes the old AOF and
+ * renames again. */
 
 #if defined(_WIN32) && !defined(EP_NO_OS_VFS)
 
@@ -8646,9 +8650,11 @@ static ep_result ep__w32_rename(ep_vfs *vfs, const char *from, const char *to, e
     if (r == EP_OK && !MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
         DWORD e = GetLastError(), e2 = e;
         if (ep__w32_busy(e) && ep__w32_rename_posix(wf, wt, &e2)) goto done;
-        r = ep__w32_code(e);
-        ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: Windows error %lu", from, to,
-                     (unsigned long)e);
+        /* EP_ERR_LOCKED: a handle holds the target open (a caller that can
+         * close it, as the AOF rewrite does, retries after closing). */
+        r = ep__w32_busy(e) ? EP_ERR_LOCKED : ep__w32_code(e);
+        ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: Windows error %lu%s", from, to, (unsigned long)e,
+                     r == EP_ERR_LOCKED ? " (the target is open)" : "");
         if (err) err->sys_errno = (int)e;
     }
 done:
@@ -12141,6 +12147,12 @@ EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, co
  * untouched and tmp_path is left for the caller to remove). */
 EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
                                       const char *path, int *renamed, ep_error *err);
+/* The rename and directory sync of ep__stream_publish alone, for a caller
+ * that retries the rename after closing the file the target names (a vfs
+ * that cannot rename over an open file says EP_ERR_LOCKED: Windows before
+ * 10 1607, wine). */
+EP__PRIV ep_result ep__stream_rename(ep_vfs *vfs, const ep_allocator *alloc, const char *tmp_path, const char *path,
+                                     int *renamed, ep_error *err);
 
 /* ---- write side ------------------------------------------------------------ */
 
@@ -12354,8 +12366,6 @@ EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, co
 
 EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
                                       const char *path, int *renamed, ep_error *err) {
-    size_t cap = strlen(path) + 2;
-    char *dir;
     ep_result r;
     *renamed = 0;
     /* One sync covers everything written: the file is not reachable under
@@ -12365,6 +12375,15 @@ EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep
     r = vfs->close(vfs, *f, err);
     *f = NULL;
     if (r) return r;
+    return ep__stream_rename(vfs, alloc, tmp_path, path, renamed, err);
+}
+
+EP__PRIV ep_result ep__stream_rename(ep_vfs *vfs, const ep_allocator *alloc, const char *tmp_path, const char *path,
+                                     int *renamed, ep_error *err) {
+    size_t cap = strlen(path) + 2;
+    char *dir;
+    ep_result r;
+    *renamed = 0;
     if ((r = vfs->rename(vfs, tmp_path, path, err)) != EP_OK) return r;
     *renamed = 1;
     dir = (char *)ep_malloc(alloc, cap);
@@ -13546,6 +13565,31 @@ EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w) {
     ep__aof_writer_free(w);
 }
 
+/* The vfs cannot rename over a file a handle holds open (EP_ERR_LOCKED:
+ * Windows before 10 1607, wine): close the old AOF, everything of it already
+ * flushed, and rename again. Between the close and the reopen the writer's
+ * lock is released; the reopen takes it again or the writer is poisoned. */
+static ep_result ep__aof_rename_closed(ep_aof_writer *w, int *renamed) {
+    (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    w->s.f = NULL;
+    return ep__stream_rename(w->vfs, w->alloc, w->tmp_path, w->path, renamed, &w->err);
+}
+
+/* The rename failed after ep__aof_rename_closed closed the old AOF: open it
+ * again where it was (its flushed and synced marks stay), or poison. */
+static ep_result ep__aof_reopen_old(ep_aof_writer *w, ep_result why) {
+    ep_file *f = NULL;
+    ep_error e;
+    ep_result r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &f, &e);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &e);
+    if (r != EP_OK) {
+        if (f) (void)w->vfs->close(w->vfs, f, NULL);
+        return ep__ws_poison(&w->s, why);
+    }
+    w->s.f = f;
+    return why;
+}
+
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     uint8_t version, h[EP_AOF_HEADER_SIZE];
     ep_file *tmp = NULL, *nf = NULL;
@@ -13560,10 +13604,12 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &tmp, &w->err);
     if (r == EP_OK) r = w->vfs->write(w->vfs, tmp, 0, h, sizeof h, &w->err);
     if (r == EP_OK) r = ep__stream_publish(w->vfs, w->alloc, &tmp, w->tmp_path, w->path, &renamed, &w->err);
+    if (r == EP_ERR_LOCKED && !tmp && !renamed) r = ep__aof_rename_closed(w, &renamed);
     if (tmp) (void)w->vfs->close(w->vfs, tmp, NULL);
     if (!renamed) {
         (void)w->vfs->remove(w->vfs, w->tmp_path, NULL);
-        return r; /* the old file is untouched and still in use */
+        /* the old file is untouched and still in use (reopened if it was closed) */
+        return w->s.f ? r : ep__aof_reopen_old(w, r);
     }
     /* From here the path names the new file: any failure poisons. */
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
@@ -13571,7 +13617,7 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, "AOF", w->path, &w->err);
     /* The replaced file's content is obsolete: a failed close of it changes
      * nothing, and reporting it would say the rewrite failed when it did not. */
-    (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
     ep__ws_retarget(&w->s, nf, EP_AOF_HEADER_SIZE);
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
     w->version = version;
