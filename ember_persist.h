@@ -2836,6 +2836,11 @@ extern "C" {
 typedef struct ep_keyspace ep_keyspace;
 typedef struct ep_ks_entry ep_ks_entry; /* one key; owned by the keyspace */
 
+/* EP_NO_KEYSPACE: only the handle's name stays (ep_recover_result.keyspace,
+ * always NULL); the keyspace, keyspace-mode recovery, ep_shard_snapshot /
+ * ep_shard_rewrite, maintain, the store and the Redis loader are left out. */
+#ifndef EP_NO_KEYSPACE
+
 typedef struct ep_keyspace_config {
     const ep_allocator *alloc; /* NULL: the default allocator */
     uint64_t seed;             /* hash seed and skiplist levels; any value */
@@ -2987,6 +2992,8 @@ EP_API size_t ep_keyspace_schema_count(const ep_keyspace *ks);
 EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name, ep_bytes *descriptor);
 
 
+#endif /* EP_NO_KEYSPACE */
+
 #ifdef __cplusplus
 }
 #endif
@@ -3044,7 +3051,7 @@ typedef enum ep_log_level {
 typedef void (*ep_log_fn)(void *user, ep_log_level level, const char *message);
 
 typedef enum ep_recover_mode {
-    EP_RECOVER_KEYSPACE = 0, /* build res.keyspace */
+    EP_RECOVER_KEYSPACE = 0, /* build res.keyspace (EP_NO_KEYSPACE: EP_ERR_UNSUPPORTED) */
     EP_RECOVER_VISIT = 1     /* call the visitor instead */
 } ep_recover_mode;
 
@@ -3127,6 +3134,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg);
  * any). ks must reflect exactly that prefix (snapshot + those records).
  * ttl==0 keys are written with expire 0 so later records still act on them
  * as they would in a full replay. */
+#ifndef EP_NO_KEYSPACE
 EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_keyspace *ks,
                                    ep_aof_writer *aof, const ep_shard_config *cfg, ep_error *err);
 
@@ -3136,6 +3144,7 @@ EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_
  * open writer of that shard's AOF. */
 EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
+#endif /* EP_NO_KEYSPACE */
 
 #ifdef __cplusplus
 }
@@ -3249,6 +3258,8 @@ EP_API ep_result ep_wal_recover(const char *dir, const ep_wal_recover_config *cf
 #define EP_MAINTAIN_H
 
 
+#ifndef EP_NO_KEYSPACE
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -3286,6 +3297,7 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
 }
 #endif
 
+#endif /* EP_NO_KEYSPACE */
 #endif /* EP_MAINTAIN_H */
 /* ---- end src/recover/maintain.h ---- */
 
@@ -3300,7 +3312,7 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
 #define EP_REDIS_H
 
 
-#ifndef EP_NO_REDIS
+#if !defined(EP_NO_REDIS) && !defined(EP_NO_KEYSPACE)
 
 #ifdef __cplusplus
 extern "C" {
@@ -3357,7 +3369,7 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 }
 #endif
 
-#endif /* EP_NO_REDIS */
+#endif /* EP_NO_REDIS, EP_NO_KEYSPACE */
 #endif /* EP_REDIS_H */
 /* ---- end src/recover/redis.h ---- */
 
@@ -3408,6 +3420,8 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 #ifndef EP_STORE_H
 #define EP_STORE_H
 
+
+#ifndef EP_NO_KEYSPACE
 
 #ifdef __cplusplus
 extern "C" {
@@ -3579,6 +3593,7 @@ EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
 }
 #endif
 
+#endif /* EP_NO_KEYSPACE */
 #endif /* EP_STORE_H */
 /* ---- end src/recover/store.h ---- */
 
@@ -17981,6 +17996,8 @@ EP_API const ep_error *ep_rdb_writer_error(const ep_rdb_writer *w) { return w ? 
 /* ---- begin src/store/keyspace.c ---- */
 /* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */
 
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
+
 /* Transparent huge pages are asked for with madvise(MADV_HUGEPAGE), which
  * strict POSIX feature macros hide (and <sys/mman.h> is Linux's here).
  * glibc's and musl's posix_madvise pass every advice but DONTNEED through
@@ -20538,6 +20555,8 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
     if (descriptor) *descriptor = ep_bytes_of(ks->schemas[i].desc.data, ks->schemas[i].desc.len);
     return 1;
 }
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/store/keyspace.c ---- */
 
 /* ---- begin src/recover/recovery.c ---- */
@@ -20575,6 +20594,7 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
     return r;
 }
 
+#ifndef EP_NO_KEYSPACE
 /* A version-2 trailer for ks's schemas covering AOF bytes [0, covered_len). */
 static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t covered_len, uint64_t covered_hash,
                                    const ep_allocator *alloc) {
@@ -20593,6 +20613,7 @@ static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t co
     ep_free(alloc, s);
     return r;
 }
+#endif /* EP_NO_KEYSPACE */
 
 /* ---- recovery --------------------------------------------------------------- */
 
@@ -20665,6 +20686,7 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
     return EP_OK;
 }
 
+#ifndef EP_NO_KEYSPACE
 /* ---- a short pipeline for keyspace mode --------------------------------------- */
 
 /* Applying a record mostly waits for memory: the key's table slot, then its
@@ -20820,6 +20842,8 @@ static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result
     return r;
 }
 
+#endif /* EP_NO_KEYSPACE */
+
 /* One pass over the snapshot. deliver: hand entries on (keyspace or
  * visitor). *fatal gets an error that must stop recovery (NOMEM, visitor). */
 static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
@@ -20832,9 +20856,12 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
     r = ep_snapshot_reader_open(c->snap_path, &rc, &rd, &c->res->snapshot_error);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? (*fatal = r) : r;
     c->res->snapshot_entries = 0;
+#ifndef EP_NO_KEYSPACE
     if (deliver && c->ks) {
         r = ep__snapshot_load(c, rd, fatal);
-    } else {
+    } else
+#endif
+    {
         while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
             if (deliver && (*fatal = c->cfg->visitor.entry(c->cfg->visitor.user, &e)) != EP_OK) break;
             c->res->snapshot_entries++;
@@ -20861,7 +20888,9 @@ static ep_result ep__load_snapshot(ep__rec *c) {
     if (fatal == EP_OK && r == EP_OK && !c->ks) r = ep__snapshot_pass(c, 1, &fatal);
     if (fatal != EP_OK) return fatal;
     if (r != EP_OK) {
+#ifndef EP_NO_KEYSPACE
         if (c->ks) ep_keyspace_clear(c->ks);
+#endif
         c->res->snapshot_entries = 0;
         c->res->trailer = EP_TRAILER_NONE;
         c->have_trailer = 0;
@@ -20882,6 +20911,11 @@ static ep_result ep__load_snapshot(ep__rec *c) {
 static ep_result ep__deliver_h(ep__rec *c, const ep_aof_record *rec, uint64_t index, uint64_t key_hash) {
     ep_result r;
     if (!c->ks) return c->cfg->visitor.record(c->cfg->visitor.user, rec, index);
+#ifdef EP_NO_KEYSPACE
+    (void)r;
+    (void)key_hash;
+    return EP_ERR_UNSUPPORTED;
+#else
     r = ep_keyspace_apply_hashed(c->ks, rec, c->now, key_hash);
     if (r == EP_OK) return EP_OK;
     if (r == EP_ERR_NOMEM) return r;
@@ -20889,10 +20923,15 @@ static ep_result ep__deliver_h(ep__rec *c, const ep_aof_record *rec, uint64_t in
     ep__log(c, EP_LOG_ERROR, "aof record %llu (%s): not applied: %s", (unsigned long long)index,
             ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep_result_str(r));
     return EP_OK;
+#endif
 }
 
 static ep_result ep__deliver(ep__rec *c, const ep_aof_record *rec, uint64_t index) {
+#ifdef EP_NO_KEYSPACE
+    return ep__deliver_h(c, rec, index, 0);
+#else
     return ep__deliver_h(c, rec, index, c->ks ? ep_keyspace_key_hash(c->ks, rec->key.data, rec->key.len) : 0);
+#endif
 }
 
 /* Schemas kept in the trailer, as PROTO.REGISTER records. */
@@ -20943,6 +20982,7 @@ static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     return 1;
 }
 
+#ifndef EP_NO_KEYSPACE
 static ep_result ep__apply_held(ep__rec *c, ep__pipe *p) {
     ep__held *h = ep__pipe_pop(p);
     ep_result r = ep__deliver_h(c, &h->rec, h->index, h->hash);
@@ -20979,11 +21019,14 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
     if (d != EP_OK) return d;
     return r == EP_END || r != EP_ERR_NOMEM ? EP_OK : r;
 }
+#endif /* EP_NO_KEYSPACE */
 
 static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     ep_aof_record rec;
     ep_result r;
+#ifndef EP_NO_KEYSPACE
     if (c->ks) return ep__replay_pipelined(c, rd, skip);
+#endif
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
         uint64_t index = c->res->records_read++;
         if (ep__skipped(c, rd, skip)) continue;
@@ -21044,7 +21087,9 @@ static ep_result ep__recover(ep__rec *c) {
     ep_result r;
     if ((r = ep__load_snapshot(c)) != EP_OK) return r;
     if ((r = ep__replay_aof(c)) != EP_OK) return r;
+#ifndef EP_NO_KEYSPACE
     if (c->ks) c->res->expired_dropped = ep_keyspace_drop_expired(c->ks);
+#endif
     return EP_OK;
 }
 
@@ -21072,25 +21117,33 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
         (r = ep_aof_path(dir, (ep_shard_id)shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
         return r;
     if (cfg->mode == EP_RECOVER_KEYSPACE) {
+#ifdef EP_NO_KEYSPACE
+        return EP_ERR_UNSUPPORTED; /* built without the keyspace: visitor mode only */
+#else
         ep_keyspace_config kc;
         ep_keyspace_config_init(&kc);
         kc.alloc = cfg->alloc;
         kc.seed = cfg->keyspace_seed;
         if ((r = ep_keyspace_create(&kc, &c.ks)) != EP_OK) return r;
+#endif
     }
     r = ep__recover(&c);
     ep_free(cfg->alloc, c.trailer);
+#ifndef EP_NO_KEYSPACE
     if (r != EP_OK) {
         ep_keyspace_free(c.ks);
         c.ks = NULL;
     }
+#endif
     out->keyspace = c.ks;
     return r;
 }
 
 EP_API void ep_recover_result_free(ep_recover_result *res) {
     if (!res) return;
+#ifndef EP_NO_KEYSPACE
     ep_keyspace_free(res->keyspace);
+#endif
     res->keyspace = NULL;
 }
 
@@ -21100,6 +21153,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
 }
 
+#ifndef EP_NO_KEYSPACE
 /* The good-record prefix of the AOF file on disk (0 if there is none). */
 static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
     ep_aof_reader_config rc;
@@ -21278,6 +21332,7 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
     (void)tlen;
     return ep__trailer_reset(vfs, p.snap, err);
 }
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/recovery.c ---- */
 
 /* ---- begin src/recover/wal_recover.c ---- */
@@ -21495,6 +21550,8 @@ EP_API ep_result ep_wal_recover(const char *dir, const ep_wal_recover_config *cf
 /* ---- begin src/recover/maintain.c ---- */
 /* maintain: compact and migrate a shard, composed from the writer (lock,
  * torn tail), recovery, ep_shard_rewrite and ep_shard_snapshot. */
+
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
 
 EP_API void ep_maint_config_init(ep_maint_config *cfg) { memset(cfg, 0, sizeof *cfg); }
 
@@ -21745,12 +21802,16 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
     }
     return r;
 }
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/maintain.c ---- */
 
 /* ---- begin src/recover/redis_load.c ---- */
 /* redis_load: RDB -> ep_keyspace per database. Each key's elements are
  * gathered in ember's items encoding (codec_aof.h) and inserted as one
  * snapshot entry, so the keyspace's own load path (and its caps) applies. */
+
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
 
 #ifndef EP_NO_REDIS
 
@@ -21956,12 +22017,16 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 }
 
 #endif /* EP_NO_REDIS */
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/redis_load.c ---- */
 
 /* ---- begin src/recover/store.c ---- */
 /* store: the user's handle (store.h). Open = recovery into a keyspace +
  * the AOF writer; every change = Redis's checks, then the record built by
  * the codec, logged, then applied to the keyspace. */
+
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
 
 #define EP__STORE_PATH_MAX 1024
 #define EP__ANY_TYPE 0xFFu
@@ -22970,6 +23035,8 @@ EP_API ep_result ep_store_zrange(ep_store *st, ep_bytes key, int64_t start, int6
 EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len) {
     return ep__st_card(st, key, EP_TYPE_ZSET, len);
 }
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/store.c ---- */
 
 #endif /* EMBER_PERSIST_IMPLEMENTATION */
