@@ -422,8 +422,16 @@ static ep_result ep__w32_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_
     if (!GetFileSizeEx(EP__WH(f), &cur)) return ep__w32_fail(err, GetLastError(), "preallocate", "");
     if ((uint64_t)cur.QuadPart >= size) return EP_OK;
     ai.AllocationSize.QuadPart = (LONGLONG)size;
-    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai))
-        return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai)) {
+        DWORD e = GetLastError();
+        /* wine 8 and some file systems do not implement it: never fall back
+         * to a sparse extension (the vfs contract) */
+        if (e == ERROR_CALL_NOT_IMPLEMENTED || e == ERROR_NOT_SUPPORTED || e == ERROR_INVALID_FUNCTION ||
+            e == ERROR_INVALID_PARAMETER)
+            return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: Windows error %lu",
+                                (unsigned long)e);
+        return ep__w32_fail(err, e, "preallocate", "");
+    }
     eof.EndOfFile.QuadPart = (LONGLONG)size;
     if (!SetFileInformationByHandle(EP__WH(f), FileEndOfFileInfo, &eof, sizeof eof))
         return ep__w32_fail(err, GetLastError(), "preallocate", "");
