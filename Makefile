@@ -80,6 +80,8 @@ $(BUILD)/support/%.o: tests/support/%.c $(wildcard tests/*.h tests/support/*.h) 
 $(BUILD)/tests/%$(EXE): tests/%.c $(SUPPORT) $(BUILD)/impl.o $(wildcard tests/*.h tests/support/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) $(TEST_DEFS) -I. -Itests $< $(SUPPORT) $(BUILD)/impl.o -o $@ $(LDLIBS_TEST)
+# test_crypto_small runs test_crypto.c's cases on the EP_SMALL_AES build.
+$(BUILD)/tests/crypto/test_crypto_small$(EXE): tests/crypto/test_crypto.c
 
 $(BUILD)/examples/%$(EXE): examples/%.c $(BUILD)/impl.o
 	@mkdir -p $(dir $@)

@@ -209,6 +209,15 @@ EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, cons
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+#if defined(EP_NO_ERROR_TEXT)
+/* Flash-sized builds: no message texts in the binary. The code, offset and
+ * index stay; message is ep_result_str(code). The format and its arguments
+ * only appear inside sizeof (never evaluated, no code, no string kept;
+ * none of the library's has a side effect), so they still count as used. */
+int ep__error_text_unused(const char *fmt, ...); /* declared only */
+#define ep_error_set(e, code, offset, ...) \
+    ((void)sizeof(ep__error_text_unused(__VA_ARGS__)), ep_error_set((e), (code), (offset), NULL))
+#endif
 
 /* ---- allocator --------------------------------------------------------- */
 /* All allocation goes through one of these. NULL anywhere an allocator is
@@ -638,7 +647,9 @@ struct ep_vfs {
     ep_result (*lock)(ep_vfs *vfs, ep_file *f, ep_error *err);
     /* Makes creates, renames and removes inside dir durable. */
     ep_result (*sync_dir)(ep_vfs *vfs, const char *dir, ep_error *err);
-    /* Atomically replaces `to` with `from`. */
+    /* Atomically replaces `to` with `from`. EP_ERR_LOCKED: refused because
+     * a handle holds `to` open (Windows without POSIX renames); nothing
+     * changed. */
     ep_result (*rename)(ep_vfs *vfs, const char *from, const char *to, ep_error *err);
     /* EP_ERR_NOT_FOUND if the file does not exist. */
     ep_result (*remove)(ep_vfs *vfs, const char *path, ep_error *err);
@@ -2834,6 +2845,11 @@ extern "C" {
 typedef struct ep_keyspace ep_keyspace;
 typedef struct ep_ks_entry ep_ks_entry; /* one key; owned by the keyspace */
 
+/* EP_NO_KEYSPACE: only the handle's name stays (ep_recover_result.keyspace,
+ * always NULL); the keyspace, keyspace-mode recovery, ep_shard_snapshot /
+ * ep_shard_rewrite, maintain, the store and the Redis loader are left out. */
+#ifndef EP_NO_KEYSPACE
+
 typedef struct ep_keyspace_config {
     const ep_allocator *alloc; /* NULL: the default allocator */
     uint64_t seed;             /* hash seed and skiplist levels; any value */
@@ -3001,6 +3017,8 @@ EP_API size_t ep_keyspace_schema_count(const ep_keyspace *ks);
 EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name, ep_bytes *descriptor);
 
 
+#endif /* EP_NO_KEYSPACE */
+
 #ifdef __cplusplus
 }
 #endif
@@ -3062,7 +3080,7 @@ typedef enum ep_log_level {
 typedef void (*ep_log_fn)(void *user, ep_log_level level, const char *message);
 
 typedef enum ep_recover_mode {
-    EP_RECOVER_KEYSPACE = 0, /* build res.keyspace */
+    EP_RECOVER_KEYSPACE = 0, /* build res.keyspace (EP_NO_KEYSPACE: EP_ERR_UNSUPPORTED) */
     EP_RECOVER_VISIT = 1     /* call the visitor instead */
 } ep_recover_mode;
 
@@ -3170,6 +3188,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg);
  * any). ks must reflect exactly that prefix (snapshot + those records).
  * ttl==0 keys are written with expire 0 so later records still act on them
  * as they would in a full replay. */
+#ifndef EP_NO_KEYSPACE
 EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
                                    ep_aof_writer *aof, const ep_shard_config *cfg, ep_error *err);
 
@@ -3179,6 +3198,7 @@ EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const 
  * open writer of that shard's AOF. */
 EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
+#endif /* EP_NO_KEYSPACE */
 
 #ifdef __cplusplus
 }
@@ -3292,6 +3312,8 @@ EP_API ep_result ep_wal_recover(const char *dir, const ep_wal_recover_config *cf
 #define EP_MAINTAIN_H
 
 
+#ifndef EP_NO_KEYSPACE
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -3329,6 +3351,7 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
 }
 #endif
 
+#endif /* EP_NO_KEYSPACE */
 #endif /* EP_MAINTAIN_H */
 /* ---- end src/recover/maintain.h ---- */
 
@@ -3343,7 +3366,7 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
 #define EP_REDIS_H
 
 
-#ifndef EP_NO_REDIS
+#if !defined(EP_NO_REDIS) && !defined(EP_NO_KEYSPACE)
 
 #ifdef __cplusplus
 extern "C" {
@@ -3400,7 +3423,7 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 }
 #endif
 
-#endif /* EP_NO_REDIS */
+#endif /* EP_NO_REDIS, EP_NO_KEYSPACE */
 #endif /* EP_REDIS_H */
 /* ---- end src/recover/redis.h ---- */
 
@@ -3451,6 +3474,8 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 #ifndef EP_STORE_H
 #define EP_STORE_H
 
+
+#ifndef EP_NO_KEYSPACE
 
 #ifdef __cplusplus
 extern "C" {
@@ -3622,6 +3647,7 @@ EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
 }
 #endif
 
+#endif /* EP_NO_KEYSPACE */
 #endif /* EP_STORE_H */
 /* ---- end src/recover/store.h ---- */
 
@@ -3851,7 +3877,8 @@ EP_API void ep_error_clear(ep_error *e) {
     e->message[0] = '\0';
 }
 
-EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...) {
+/* The name in parentheses: EP_NO_ERROR_TEXT's macro of the same name stays out. */
+EP_API ep_result(ep_error_set)(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...) {
     va_list ap;
     if (!e) return code;
     e->code = code;
@@ -5949,7 +5976,9 @@ EP_API uint64_t ep_phash_of(const void *data, size_t n) {
 #endif
 
 /* ---- hardware path selection ------------------------------------------- */
-#if !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
+#if defined(EP_SMALL_AES)
+/* the small portable path alone */
+#elif !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
     (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
 #  define EP__GCM_X86 1
 #  if defined(_MSC_VER) && !defined(__clang__)
@@ -6030,6 +6059,149 @@ static void ep__store_be32(uint8_t *p, uint32_t v) {
     p[3] = (uint8_t)v;
 }
 
+#if defined(EP_SMALL_AES)
+/* ======================================================================== */
+/* Portable AES-256 and GHASH, small (EP_SMALL_AES)                         */
+/* ======================================================================== */
+/* For flash-sized builds: one block at a time, bytes and xtime, with the
+ * S-box computed by ep_gcm_init into the context (256 bytes) instead of the
+ * bitsliced circuit, and GHASH one bit at a time under masks. SubBytes looks
+ * the S-box up with secret bytes: that is constant time only where a load's
+ * time does not depend on its address (Cortex-M0/M3/M4 with no data cache,
+ * the builds this option is for), not on CPUs with caches, where the
+ * default bitsliced path is the one to use. The GHASH here is constant time
+ * everywhere. No hardware path is compiled in. */
+#define EP__BS_BYTES 16   /* one block per call of ep__aes_encrypt_bs */
+#define EP__GCM_SBOX 30   /* words: the S-box after the 240-byte key schedule */
+#define EP__GH_AGG 1      /* GHASH keeps H alone */
+#define EP__GH_ENTRY 2    /* (hi, lo) */
+
+typedef struct ep__bs_scratch {
+    uint8_t t[4];
+} ep__bs_scratch;
+
+/* x * 2 in GF(2^8) mod x^8 + x^4 + x^3 + x + 1, without a branch. */
+static uint8_t ep__xtime(uint8_t x) {
+    return (uint8_t)(((unsigned)x << 1) ^ (0x1bu & (0u - (unsigned)(x >> 7))));
+}
+
+/* The AES S-box from its definition: the multiplicative inverse (p walks
+ * the powers of 3, q those of its inverse, so q = 1/p), then the affine map.
+ * Public data: no secret is involved. */
+static void ep__small_sbox(uint8_t *s) {
+    uint8_t p = 1, q = 1;
+    do {
+        uint8_t x;
+        p = (uint8_t)(p ^ ep__xtime(p));                      /* p * 3 */
+        q = (uint8_t)(q ^ (q << 1));                          /* q / 3 */
+        q = (uint8_t)(q ^ (q << 2));
+        q = (uint8_t)(q ^ (q << 4));
+        if (q & 0x80) q ^= 0x09;
+        x = (uint8_t)(q ^ (uint8_t)(q << 1 | q >> 7) ^ (uint8_t)(q << 2 | q >> 6) ^ (uint8_t)(q << 3 | q >> 5) ^
+                      (uint8_t)(q << 4 | q >> 4));
+        s[p] = (uint8_t)(x ^ 0x63);
+    } while (p != 1);
+    s[0] = 0x63;
+}
+
+/* AES-256 key schedule into 240 bytes with the S-box s. */
+static void ep__small_schedule(const uint8_t *key, uint8_t *w, const uint8_t *s) {
+    uint8_t rcon = 1;
+    int i, j;
+    memcpy(w, key, 32);
+    for (i = 8; i < 60; i++) {
+        uint8_t t[4];
+        memcpy(t, w + 4 * (i - 1), 4);
+        if (i % 8 == 0) {
+            uint8_t t0 = t[0];
+            t[0] = (uint8_t)(s[t[1]] ^ rcon);
+            t[1] = s[t[2]];
+            t[2] = s[t[3]];
+            t[3] = s[t0];
+            rcon = ep__xtime(rcon);
+        } else if (i % 8 == 4) {
+            for (j = 0; j < 4; j++) t[j] = s[t[j]];
+        }
+        for (j = 0; j < 4; j++) w[4 * i + j] = (uint8_t)(w[4 * (i - 8) + j] ^ t[j]);
+    }
+}
+
+/* One block in place; rk is the context's words (schedule, then S-box). */
+static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *b, ep__bs_scratch *sc) {
+    const uint8_t *w = (const uint8_t *)rk, *s = (const uint8_t *)(rk + EP__GCM_SBOX);
+    uint8_t *t = sc->t;
+    int r, i, c;
+    for (i = 0; i < 16; i++) b[i] ^= w[i];
+    for (r = 1; r < 15; r++) {
+        uint8_t x;
+        for (i = 0; i < 16; i++) b[i] = s[b[i]];
+        /* ShiftRows: row i (bytes i, i+4, i+8, i+12) rotates left by i */
+        x = b[1], b[1] = b[5], b[5] = b[9], b[9] = b[13], b[13] = x;
+        x = b[2], b[2] = b[10], b[10] = x, x = b[6], b[6] = b[14], b[14] = x;
+        x = b[15], b[15] = b[11], b[11] = b[7], b[7] = b[3], b[3] = x;
+        if (r < 14)
+            for (c = 0; c < 16; c += 4) { /* MixColumns */
+                uint8_t all = (uint8_t)(b[c] ^ b[c + 1] ^ b[c + 2] ^ b[c + 3]);
+                memcpy(t, b + c, 4);
+                for (i = 0; i < 4; i++) b[c + i] = (uint8_t)(t[i] ^ all ^ ep__xtime((uint8_t)(t[i] ^ t[(i + 1) & 3])));
+            }
+        for (i = 0; i < 16; i++) b[i] ^= w[16 * r + i];
+    }
+}
+
+/* y = y * H in GCM's bit order (the spec's right-shift algorithm), every
+ * step under masks. */
+static void ep__small_gmul(uint64_t *y, const uint64_t *h) {
+    uint64_t z0 = 0, z1 = 0, v0 = h[0], v1 = h[1];
+    int i;
+    for (i = 0; i < 128; i++) {
+        uint64_t bit = (i < 64 ? y[0] >> (63 - i) : y[1] >> (127 - i)) & 1u;
+        uint64_t m = 0u - bit, lsb = 0u - (v1 & 1u);
+        z0 ^= v0 & m;
+        z1 ^= v1 & m;
+        v1 = (v1 >> 1) | (v0 << 63);
+        v0 = (v0 >> 1) ^ (0xE100000000000000ull & lsb);
+    }
+    y[0] = z0;
+    y[1] = z1;
+}
+
+/* y ^= data (zero-padded to whole blocks), y *= H for each block. */
+static void ep__ghash_update(uint64_t *y, const uint64_t *tab, const uint8_t *data, size_t len) {
+    while (len) {
+        uint8_t last[16];
+        size_t n = EP__MIN(len, (size_t)16);
+        memset(last, 0, sizeof last);
+        memcpy(last, data, n);
+        y[0] ^= ep__load_be64(last);
+        y[1] ^= ep__load_be64(last + 8);
+        ep__small_gmul(y, tab);
+        data += n;
+        len -= n;
+    }
+}
+
+static void ep__ghash_table(uint64_t *tab, const uint64_t *powers, int n) {
+    (void)n;
+    tab[0] = powers[0];
+    tab[1] = powers[1];
+}
+
+/* The S-box, the key schedule and H = E(0) into the context. */
+static void ep__small_init(ep_gcm *ctx, const uint8_t *key) {
+    uint8_t *s = (uint8_t *)(ctx->opaque + EP__GCM_SBOX), blk[16];
+    ep__bs_scratch sc;
+    ep__small_sbox(s);
+    ep__small_schedule(key, (uint8_t *)(ctx->opaque + EP__GCM_RK), s);
+    memset(blk, 0, sizeof blk);
+    ep__aes_encrypt_bs(ctx->opaque + EP__GCM_RK, blk, &sc);
+    ctx->opaque[EP__GCM_H] = ep__load_be64(blk);
+    ctx->opaque[EP__GCM_H + 1] = ep__load_be64(blk + 8);
+    ep__wipe(blk, sizeof blk);
+    ep__wipe(&sc, sizeof sc);
+}
+
+#else /* !EP_SMALL_AES */
 /* ======================================================================== */
 /* Portable AES-256, bitsliced                                              */
 /* ======================================================================== */
@@ -6593,6 +6765,7 @@ static void ep__ghash_table(uint64_t *tab, const uint64_t *powers, int n) {
     int k;
     for (k = 0; k < n; k++) ep__ghash_entry(tab + EP__GH_ENTRY * k, powers[2 * k], powers[2 * k + 1]);
 }
+#endif /* EP_SMALL_AES */
 
 /* One seal or open in progress. */
 typedef struct ep__gcm_run {
@@ -7404,14 +7577,20 @@ EP_API int ep_crypto_hw_available(void) {
 }
 
 EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_crypto_impl impl) {
+#ifndef EP_SMALL_AES
     uint8_t sched[240], blk[EP__BS_BYTES];
     int r, b;
+#endif
     if (!ctx || !key) return EP_ERR_INVALID_ARG;
     if (impl == EP_CRYPTO_AUTO) impl = ep_crypto_hw_available() ? EP_CRYPTO_HW : EP_CRYPTO_PORTABLE;
     if (impl == EP_CRYPTO_HW && !ep_crypto_hw_available()) return EP_ERR_UNSUPPORTED;
     if (impl != EP_CRYPTO_PORTABLE && impl != EP_CRYPTO_HW) return EP_ERR_INVALID_ARG;
     memset(ctx, 0, sizeof *ctx);
     ctx->impl = (int)impl;
+#ifdef EP_SMALL_AES
+    ep__small_init(ctx, key);
+    return EP_OK;
+#else
     ep__aes256_schedule(key, sched);
 #ifdef EP__GCM_HW
     if (impl == EP_CRYPTO_HW) {
@@ -7462,6 +7641,7 @@ EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_cry
     ep__wipe(sched, sizeof sched);
     ep__wipe(blk, sizeof blk);
     return EP_OK;
+#endif
 }
 
 EP_API void ep_gcm_wipe(ep_gcm *ctx) {
@@ -8399,7 +8579,9 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
  * file that another handle holds open, and a remove whose name vanishes at
  * once, use the POSIX-semantics forms of SetFileInformationByHandle (Windows
  * 10 1607 and later, NTFS) when the classic calls refuse. Older Windows, and
- * wine 8, refuse a rename over an open file (the error is reported). */
+ * wine 8, refuse a rename over an open file: that is reported as
+ * EP_ERR_LOCKED, and ep_aof_writer_rewrite then closes the old AOF and
+ * renames again. */
 
 #if defined(_WIN32) && !defined(EP_NO_OS_VFS)
 
@@ -8691,9 +8873,11 @@ static ep_result ep__w32_rename(ep_vfs *vfs, const char *from, const char *to, e
     if (r == EP_OK && !MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
         DWORD e = GetLastError(), e2 = e;
         if (ep__w32_busy(e) && ep__w32_rename_posix(wf, wt, &e2)) goto done;
-        r = ep__w32_code(e);
-        ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: Windows error %lu", from, to,
-                     (unsigned long)e);
+        /* EP_ERR_LOCKED: a handle holds the target open (a caller that can
+         * close it, as the AOF rewrite does, retries after closing). */
+        r = ep__w32_busy(e) ? EP_ERR_LOCKED : ep__w32_code(e);
+        ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: Windows error %lu%s", from, to, (unsigned long)e,
+                     r == EP_ERR_LOCKED ? " (the target is open)" : "");
         if (err) err->sys_errno = (int)e;
     }
 done:
@@ -8805,8 +8989,16 @@ static ep_result ep__w32_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_
     if (!GetFileSizeEx(EP__WH(f), &cur)) return ep__w32_fail(err, GetLastError(), "preallocate", "");
     if ((uint64_t)cur.QuadPart >= size) return EP_OK;
     ai.AllocationSize.QuadPart = (LONGLONG)size;
-    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai))
-        return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai)) {
+        DWORD e = GetLastError();
+        /* wine 8 and some file systems do not implement it: never fall back
+         * to a sparse extension (the vfs contract) */
+        if (e == ERROR_CALL_NOT_IMPLEMENTED || e == ERROR_NOT_SUPPORTED || e == ERROR_INVALID_FUNCTION ||
+            e == ERROR_INVALID_PARAMETER)
+            return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: Windows error %lu",
+                                (unsigned long)e);
+        return ep__w32_fail(err, e, "preallocate", "");
+    }
     eof.EndOfFile.QuadPart = (LONGLONG)size;
     if (!SetFileInformationByHandle(EP__WH(f), FileEndOfFileInfo, &eof, sizeof eof))
         return ep__w32_fail(err, GetLastError(), "preallocate", "");
@@ -12186,6 +12378,12 @@ EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, co
  * untouched and tmp_path is left for the caller to remove). */
 EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
                                       const char *path, int *renamed, ep_error *err);
+/* The rename and directory sync of ep__stream_publish alone, for a caller
+ * that retries the rename after closing the file the target names (a vfs
+ * that cannot rename over an open file says EP_ERR_LOCKED: Windows before
+ * 10 1607, wine). */
+EP__PRIV ep_result ep__stream_rename(ep_vfs *vfs, const ep_allocator *alloc, const char *tmp_path, const char *path,
+                                     int *renamed, ep_error *err);
 
 /* ---- write side ------------------------------------------------------------ */
 
@@ -12404,8 +12602,6 @@ EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, co
 
 EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
                                       const char *path, int *renamed, ep_error *err) {
-    size_t cap = strlen(path) + 2;
-    char *dir;
     ep_result r;
     *renamed = 0;
     /* One sync covers everything written: the file is not reachable under
@@ -12415,6 +12611,15 @@ EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep
     r = vfs->close(vfs, *f, err);
     *f = NULL;
     if (r) return r;
+    return ep__stream_rename(vfs, alloc, tmp_path, path, renamed, err);
+}
+
+EP__PRIV ep_result ep__stream_rename(ep_vfs *vfs, const ep_allocator *alloc, const char *tmp_path, const char *path,
+                                     int *renamed, ep_error *err) {
+    size_t cap = strlen(path) + 2;
+    char *dir;
+    ep_result r;
+    *renamed = 0;
     if ((r = vfs->rename(vfs, tmp_path, path, err)) != EP_OK) return r;
     *renamed = 1;
     dir = (char *)ep_malloc(alloc, cap);
@@ -13616,6 +13821,31 @@ EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const
     return ep__ws_poison(&w->s, code);
 }
 
+/* The vfs cannot rename over a file a handle holds open (EP_ERR_LOCKED:
+ * Windows before 10 1607, wine): close the old AOF, everything of it already
+ * flushed, and rename again. Between the close and the reopen the writer's
+ * lock is released; the reopen takes it again or the writer is poisoned. */
+static ep_result ep__aof_rename_closed(ep_aof_writer *w, int *renamed) {
+    (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    w->s.f = NULL;
+    return ep__stream_rename(w->vfs, w->alloc, w->tmp_path, w->path, renamed, &w->err);
+}
+
+/* The rename failed after ep__aof_rename_closed closed the old AOF: open it
+ * again where it was (its flushed and synced marks stay), or poison. */
+static ep_result ep__aof_reopen_old(ep_aof_writer *w, ep_result why) {
+    ep_file *f = NULL;
+    ep_error e;
+    ep_result r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &f, &e);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &e);
+    if (r != EP_OK) {
+        if (f) (void)w->vfs->close(w->vfs, f, NULL);
+        return ep__ws_poison(&w->s, why);
+    }
+    w->s.f = f;
+    return why;
+}
+
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     uint8_t version, h[EP_AOF_HEADER_SIZE];
     ep_file *tmp = NULL, *nf = NULL;
@@ -13630,10 +13860,12 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &tmp, &w->err);
     if (r == EP_OK) r = w->vfs->write(w->vfs, tmp, 0, h, sizeof h, &w->err);
     if (r == EP_OK) r = ep__stream_publish(w->vfs, w->alloc, &tmp, w->tmp_path, w->path, &renamed, &w->err);
+    if (r == EP_ERR_LOCKED && !tmp && !renamed) r = ep__aof_rename_closed(w, &renamed);
     if (tmp) (void)w->vfs->close(w->vfs, tmp, NULL);
     if (!renamed) {
         (void)w->vfs->remove(w->vfs, w->tmp_path, NULL);
-        return r; /* the old file is untouched and still in use */
+        /* the old file is untouched and still in use (reopened if it was closed) */
+        return w->s.f ? r : ep__aof_reopen_old(w, r);
     }
     /* From here the path names the new file: any failure poisons. */
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
@@ -13641,7 +13873,7 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, "AOF", w->path, &w->err);
     /* The replaced file's content is obsolete: a failed close of it changes
      * nothing, and reporting it would say the rewrite failed when it did not. */
-    (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
     ep__ws_retarget(&w->s, nf, EP_AOF_HEADER_SIZE);
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
     w->version = version;
@@ -18005,6 +18237,8 @@ EP_API const ep_error *ep_rdb_writer_error(const ep_rdb_writer *w) { return w ? 
 /* ---- begin src/store/keyspace.c ---- */
 /* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */
 
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
+
 /* Transparent huge pages are asked for with madvise(MADV_HUGEPAGE), which
  * strict POSIX feature macros hide (and <sys/mman.h> is Linux's here).
  * glibc's and musl's posix_madvise pass every advice but DONTNEED through
@@ -20692,6 +20926,8 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
     if (descriptor) *descriptor = ep_bytes_of(ks->schemas[i].desc.data, ks->schemas[i].desc.len);
     return 1;
 }
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/store/keyspace.c ---- */
 
 /* ---- begin src/recover/recovery.c ---- */
@@ -20731,6 +20967,7 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
     return r;
 }
 
+#ifndef EP_NO_KEYSPACE
 /* A version-2 trailer for ks's schemas covering AOF bytes [0, covered_len). */
 static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t covered_len, uint64_t covered_hash,
                                    const ep_allocator *alloc) {
@@ -20749,6 +20986,7 @@ static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t co
     ep_free(alloc, s);
     return r;
 }
+#endif /* EP_NO_KEYSPACE */
 
 /* ---- recovery --------------------------------------------------------------- */
 
@@ -20848,6 +21086,7 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
     return EP_OK;
 }
 
+#ifndef EP_NO_KEYSPACE
 /* ---- a short pipeline for keyspace mode --------------------------------------- */
 
 /* Applying a record mostly waits for memory: the key's table slot, then its
@@ -21003,6 +21242,8 @@ static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result
     return r;
 }
 
+#endif /* EP_NO_KEYSPACE */
+
 /* One pass over the snapshot. deliver: hand entries on (keyspace or
  * visitor). *fatal gets an error that must stop recovery (NOMEM, visitor). */
 static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
@@ -21015,9 +21256,12 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
     r = ep_snapshot_reader_open(c->snap_path, &rc, &rd, &c->res->snapshot_error);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? (*fatal = r) : r;
     c->res->snapshot_entries = 0;
+#ifndef EP_NO_KEYSPACE
     if (deliver && c->ks) {
         r = ep__snapshot_load(c, rd, fatal);
-    } else {
+    } else
+#endif
+    {
         while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
             if (deliver && (*fatal = c->cfg->visitor.entry(c->cfg->visitor.user, &e)) != EP_OK) break;
             c->res->snapshot_entries++;
@@ -21044,7 +21288,9 @@ static ep_result ep__load_snapshot(ep__rec *c) {
     if (fatal == EP_OK && r == EP_OK && !c->ks) r = ep__snapshot_pass(c, 1, &fatal);
     if (fatal != EP_OK) return fatal;
     if (r != EP_OK) {
+#ifndef EP_NO_KEYSPACE
         if (c->ks) ep_keyspace_clear(c->ks);
+#endif
         c->res->snapshot_entries = 0;
         c->res->trailer = EP_TRAILER_NONE;
         c->have_trailer = c->trailer_present = 0;
@@ -21065,6 +21311,11 @@ static ep_result ep__load_snapshot(ep__rec *c) {
 static ep_result ep__deliver_h(ep__rec *c, const ep_aof_record *rec, uint64_t index, uint64_t key_hash) {
     ep_result r;
     if (!c->ks) return c->cfg->visitor.record(c->cfg->visitor.user, rec, index);
+#ifdef EP_NO_KEYSPACE
+    (void)r;
+    (void)key_hash;
+    return EP_ERR_UNSUPPORTED;
+#else
     r = ep_keyspace_apply_hashed(c->ks, rec, c->now, key_hash);
     if (r == EP_OK) return EP_OK;
     if (r == EP_ERR_NOMEM) return r;
@@ -21072,10 +21323,15 @@ static ep_result ep__deliver_h(ep__rec *c, const ep_aof_record *rec, uint64_t in
     ep__log(c, EP_LOG_ERROR, "aof record %llu (%s): not applied: %s", (unsigned long long)index,
             ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep_result_str(r));
     return EP_OK;
+#endif
 }
 
 static ep_result ep__deliver(ep__rec *c, const ep_aof_record *rec, uint64_t index) {
+#ifdef EP_NO_KEYSPACE
+    return ep__deliver_h(c, rec, index, 0);
+#else
     return ep__deliver_h(c, rec, index, c->ks ? ep_keyspace_key_hash(c->ks, rec->key.data, rec->key.len) : 0);
+#endif
 }
 
 /* Schemas kept in the trailer, as PROTO.REGISTER records. */
@@ -21239,6 +21495,7 @@ static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     return 1;
 }
 
+#ifndef EP_NO_KEYSPACE
 static ep_result ep__apply_held(ep__rec *c, ep__pipe *p) {
     ep__held *h = ep__pipe_pop(p);
     ep_result r = ep__deliver_h(c, &h->rec, h->index, h->hash);
@@ -21275,11 +21532,14 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
     if (d != EP_OK) return d;
     return r == EP_END || r != EP_ERR_NOMEM ? EP_OK : r;
 }
+#endif /* EP_NO_KEYSPACE */
 
 static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     ep_aof_record rec;
     ep_result r;
+#ifndef EP_NO_KEYSPACE
     if (c->ks) return ep__replay_pipelined(c, rd, skip);
+#endif
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
         uint64_t index = c->res->records_read++;
         if (ep__skipped(c, rd, skip)) continue;
@@ -21344,7 +21604,9 @@ static ep_result ep__recover(ep__rec *c) {
     ep_result r;
     if ((r = ep__load_snapshot(c)) != EP_OK) return r;
     if ((r = ep__replay_aof(c)) != EP_OK) return r;
+#ifndef EP_NO_KEYSPACE
     if (c->ks) c->res->expired_dropped = ep_keyspace_drop_expired(c->ks);
+#endif
     return EP_OK;
 }
 
@@ -21377,11 +21639,15 @@ static ep_result ep__recover_shard(ep__rec *c, const char *dir, ep_vfs *os) {
         (r = ep_aof_path(dir, c->shard, c->aof_path, sizeof c->aof_path)) != EP_OK)
         return ep_error_set(c->err, r, UINT64_MAX, "%s: path too long", dir);
     if (cfg->mode == EP_RECOVER_KEYSPACE) {
+#ifdef EP_NO_KEYSPACE
+        return EP_ERR_UNSUPPORTED; /* built without the keyspace: visitor mode only */
+#else
         ep_keyspace_config kc;
         ep_keyspace_config_init(&kc);
         kc.alloc = cfg->alloc;
         kc.seed = cfg->keyspace_seed;
         if ((r = ep_keyspace_create(&kc, &c->ks)) != EP_OK) return r;
+#endif
     }
     return ep__recover(c);
 }
@@ -21413,6 +21679,7 @@ EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const e
     c.err = err;
     r = ep__recover_shard(&c, dir, &os);
     ep_free(cfg->alloc, c.trailer);
+#ifndef EP_NO_KEYSPACE
     if (r != EP_OK) {
         ep_keyspace_free(c.ks);
         c.ks = NULL;
@@ -21420,13 +21687,16 @@ EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const e
             ep_error_set(err, r, UINT64_MAX, "recovering shard %u in %s: %s", (unsigned)shard_id, dir,
                          ep_result_str(r));
     }
+#endif
     out->keyspace = c.ks;
     return r;
 }
 
 EP_API void ep_recover_result_free(ep_recover_result *res) {
     if (!res) return;
+#ifndef EP_NO_KEYSPACE
     ep_keyspace_free(res->keyspace);
+#endif
     res->keyspace = NULL;
 }
 
@@ -21436,6 +21706,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
 }
 
+#ifndef EP_NO_KEYSPACE
 /* The good-record prefix of the AOF file on disk (0 if there is none). */
 static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
     ep_aof_reader_config rc;
@@ -21628,6 +21899,7 @@ EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const e
     }
     return r;
 }
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/recovery.c ---- */
 
 /* ---- begin src/recover/wal_recover.c ---- */
@@ -21845,6 +22117,8 @@ EP_API ep_result ep_wal_recover(const char *dir, const ep_wal_recover_config *cf
 /* ---- begin src/recover/maintain.c ---- */
 /* maintain: compact and migrate a shard, composed from the writer (lock,
  * torn tail), recovery, ep_shard_rewrite and ep_shard_snapshot. */
+
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
 
 EP_API void ep_maint_config_init(ep_maint_config *cfg) { memset(cfg, 0, sizeof *cfg); }
 
@@ -22093,12 +22367,16 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
     }
     return r;
 }
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/maintain.c ---- */
 
 /* ---- begin src/recover/redis_load.c ---- */
 /* redis_load: RDB -> ep_keyspace per database. Each key's elements are
  * gathered in ember's items encoding (codec_aof.h) and inserted as one
  * snapshot entry, so the keyspace's own load path (and its caps) applies. */
+
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
 
 #ifndef EP_NO_REDIS
 
@@ -22304,12 +22582,16 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 }
 
 #endif /* EP_NO_REDIS */
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/redis_load.c ---- */
 
 /* ---- begin src/recover/store.c ---- */
 /* store: the user's handle (store.h). Open = recovery into a keyspace +
  * the AOF writer; every change = Redis's checks, then the record built by
  * the codec, logged, then applied to the keyspace. */
+
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
 
 #define EP__STORE_PATH_MAX 1024
 #define EP__ANY_TYPE 0xFFu
@@ -23330,6 +23612,8 @@ EP_API ep_result ep_store_zrange(ep_store *st, ep_bytes key, int64_t start, int6
 EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len) {
     return ep__st_card(st, key, EP_TYPE_ZSET, len);
 }
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/store.c ---- */
 
 #endif /* EMBER_PERSIST_IMPLEMENTATION */

@@ -4,6 +4,8 @@
 #include "codec/codec_snap.h"
 #include "store/keyspace.h"
 
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
+
 /* Transparent huge pages are asked for with madvise(MADV_HUGEPAGE), which
  * strict POSIX feature macros hide (and <sys/mman.h> is Linux's here).
  * glibc's and musl's posix_madvise pass every advice but DONTNEED through
@@ -2691,3 +2693,5 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
     if (descriptor) *descriptor = ep_bytes_of(ks->schemas[i].desc.data, ks->schemas[i].desc.len);
     return 1;
 }
+
+#endif /* EP_NO_KEYSPACE */

@@ -25,6 +25,11 @@ extern "C" {
 typedef struct ep_keyspace ep_keyspace;
 typedef struct ep_ks_entry ep_ks_entry; /* one key; owned by the keyspace */
 
+/* EP_NO_KEYSPACE: only the handle's name stays (ep_recover_result.keyspace,
+ * always NULL); the keyspace, keyspace-mode recovery, ep_shard_snapshot /
+ * ep_shard_rewrite, maintain, the store and the Redis loader are left out. */
+#ifndef EP_NO_KEYSPACE
+
 typedef struct ep_keyspace_config {
     const ep_allocator *alloc; /* NULL: the default allocator */
     uint64_t seed;             /* hash seed and skiplist levels; any value */
@@ -191,6 +196,8 @@ EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_s
 EP_API size_t ep_keyspace_schema_count(const ep_keyspace *ks);
 EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name, ep_bytes *descriptor);
 
+
+#endif /* EP_NO_KEYSPACE */
 
 #ifdef __cplusplus
 }

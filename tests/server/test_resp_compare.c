@@ -12,6 +12,7 @@
  * fields, this keyspace up to 16.) Every other row is byte for byte.
  * Skips when redis-server or redis-cli is not installed. */
 #define _POSIX_C_SOURCE 200809L
+#ifndef _WIN32
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/procs.h"
@@ -317,3 +318,10 @@ EPT_CASE(unordered_rows_same_members) {
 }
 
 EPT_MAIN()
+#else
+#include "harness.h"
+EPT_CASE(windows) {
+    ept_skip("resp_server and the test clients are POSIX (fork, signals, sockets)");
+}
+EPT_MAIN()
+#endif /* _WIN32 */
