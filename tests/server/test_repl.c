@@ -13,6 +13,7 @@
  * on 127.0.0.1, a port the OS picked, its own directory, stopped by pid;
  * every wait is bounded. */
 #define _POSIX_C_SOURCE 200809L
+#ifndef _WIN32
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/procs.h"
@@ -831,3 +832,10 @@ EPT_CASE(replica_and_follower_survive_a_hostile_master) {
 }
 
 EPT_MAIN()
+#else
+#include "harness.h"
+EPT_CASE(windows) {
+    ept_skip("resp_server and the test clients are POSIX (fork, signals, sockets)");
+}
+EPT_MAIN()
+#endif /* _WIN32 */
