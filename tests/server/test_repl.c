@@ -374,26 +374,67 @@ static int cmp_entry(const void *a, const void *b) {
     return r ? r : (x->len > y->len) - (x->len < y->len);
 }
 
-/* Every key of db 0: KEYS *, then TYPE, PTTL and the value, pipelined 500 keys at a time. */
+/* Every key, by SCAN (bounded replies; a million keys in one KEYS reply was
+ * too slow to take in): views into *kb (freed by the caller), sorted, each once. */
+static int scan_keys(conn *c, ep_buf *kb, item **out, size_t *count) {
+    char cursor[32] = "0";
+    size_t n = 0, cap = 0, i, w;
+    size_t *off = NULL;
+    item *ki;
+    long long end = ept_ms() + 600000;
+    static item batch[4096];
+    do {
+        const char *a[4] = {"SCAN", cursor, "COUNT", "1000"}, *p, *q;
+        size_t len, used;
+        item cur;
+        long got, j;
+        if (ept_ms() > end || call(c, &p, &len, 4, a) || p[0] != '*') goto fail;
+        q = strstr(p, "\r\n") + 2;
+        if (scalar(q, &cur, &used) != 1 || cur.n >= sizeof cursor) goto fail;
+        memcpy(cursor, cur.p, cur.n);
+        cursor[cur.n] = 0;
+        got = items_of(q + used, batch, 4096);
+        if (got < 0) goto fail;
+        for (j = 0; j < got; j++) {
+            if (n == cap) {
+                size_t *no = (size_t *)realloc(off, (cap = cap ? cap * 2 : 65536) * 2 * sizeof *off);
+                if (!no) goto fail;
+                off = no;
+            }
+            off[2 * n] = kb->len;
+            off[2 * n + 1] = batch[j].n;
+            ep_buf_put(kb, batch[j].p, batch[j].n);
+            n++;
+        }
+    } while (strcmp(cursor, "0") != 0);
+    ki = (item *)malloc((n + 1) * sizeof *ki);
+    if (!ki) goto fail;
+    for (i = 0; i < n; i++) ki[i].p = (const char *)kb->data + off[2 * i], ki[i].n = off[2 * i + 1];
+    free(off);
+    qsort(ki, n, sizeof *ki, cmp_item);
+    for (i = 0, w = 0; i < n; i++) /* SCAN may return a key twice */
+        if (w == 0 || cmp_item(&ki[w - 1], &ki[i]) != 0) ki[w++] = ki[i];
+    *out = ki;
+    *count = w;
+    return 0;
+fail:
+    free(off);
+    return -1;
+}
+
+/* Every key of db 0: SCAN, then TYPE, PTTL and the value, pipelined 500 keys at a time. */
 static int dump_server(int port, dump *d) {
     conn c;
-    const char *keys_cmd[2] = {"KEYS", "*"}, *p;
-    size_t n, k, total;
-    char *keys = NULL;
+    const char *p;
+    size_t n, k, total = 0;
+    ep_buf keys;
     item *ki = NULL, it[128];
-    long nk;
     memset(d, 0, sizeof *d);
+    ep_buf_init(&keys, NULL);
     if (conn_open(&c, port)) return -1;
-    if (call(&c, &p, &n, 2, keys_cmd) || p[0] != '*') goto fail;
-    keys = (char *)malloc(n);
-    if (!keys) goto fail;
-    memcpy(keys, p, n);
-    total = (size_t)atol(keys + 1);
-    ki = (item *)malloc((total + 1) * sizeof *ki);
+    if (scan_keys(&c, &keys, &ki, &total)) goto fail;
     d->e = (entry *)calloc(total + 1, sizeof *d->e);
-    if (!ki || !d->e) goto fail;
-    nk = items_of(keys, ki, (long)total + 1);
-    if (nk < 0 || (size_t)nk != total) goto fail;
+    if (!d->e) goto fail;
     for (k = 0; k < total; k += 500) {
         size_t m = total - k < 500 ? total - k : 500, j;
         char types[500][16];
@@ -448,12 +489,13 @@ static int dump_server(int port, dump *d) {
         }
     }
     qsort(d->e, d->n, sizeof *d->e, cmp_entry);
-    free(keys);
+    ep_buf_free(&keys);
     free(ki);
     conn_close(&c);
     return 0;
 fail:
-    free(keys);
+    fprintf(stderr, "    dump of port %d failed after %zu keys\n", port, d->n);
+    ep_buf_free(&keys);
     free(ki);
     conn_close(&c);
     dump_free(d);
