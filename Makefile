@@ -196,6 +196,7 @@ parts:
 bench: $(BENCHES) $(BUILD)/examples/resp_server
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 	@echo "== bench/bench_server.sh"; RESP_SERVER=$(BUILD)/examples/resp_server bench/bench_server.sh
+	@echo "== bench/bench_repl.sh"; RESP_SERVER=$(BUILD)/examples/resp_server bench/bench_repl.sh
 
 FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 $(BUILD)/fuzz/%: fuzz/%.c $(HEADER)

@@ -9,7 +9,7 @@
 # stopped by pid on every exit path. Needs redis-server, redis-cli, python3.
 set -eu
 N=${1:-1000000}
-SERVER=${EP_RESP_SERVER:-build/examples/resp_server}
+SERVER=${RESP_SERVER:-${EP_RESP_SERVER:-build/examples/resp_server}}
 for p in redis-server redis-cli python3; do
     command -v $p >/dev/null 2>&1 || { echo "bench_repl: $p not installed: skipped"; exit 0; }
 done
