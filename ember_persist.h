@@ -59,13 +59,14 @@
        ep_recover_config rc;
        ep_recover_result res;
        ep_recover_config_init(&rc);
-       ep_recover_shard("data", 0, &rc, &res);
+       ep_recover_shard("data", 0, &rc, &res, &err);
        // res.keyspace: ep_keyspace_next(), ep_ks_entry_key(), ep_ks_entry_value() ...
        // res.aof_end: EP_AOF_END_CLEAN, _TORN or _ERROR (res.aof_error says where)
        ep_recover_result_free(&res);
 
    Snapshots: ep_shard_snapshot() (AOF untouched, nothing replayed twice) and
-   ep_shard_rewrite() (snapshot, then the AOF reset). Lower level: the AOF
+   ep_shard_rewrite() (snapshot, then the AOF reset); from your own map,
+   ep_shard_snapshot_begin() / _add() / _commit(). Lower level: the AOF
    reader (ep_aof_reader_*), snapshot writer/reader (ep_snapshot_*), codecs
    (ep_aof_decode, ep_snap_entry_decode), keys (ep_key_load_file), vfs
    (ep_vfs_os_init, ep_vfs_mem_create). examples/demo.c shows a shard's life.
@@ -2999,7 +3000,7 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
  *   ep_recover_config cfg;
  *   ep_recover_result res;
  *   ep_recover_config_init(&cfg);
- *   ep_recover_shard("data", 0, &cfg, &res);
+ *   ep_recover_shard("data", 0, &cfg, &res, &err);
  *   ... res.keyspace (see keyspace.h), res.snapshot_*, res.aof_* ...
  *   ep_recover_result_free(&res);
  *
@@ -3007,8 +3008,9 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
  * (magic, version, shard id, truncation, caps, CRC, decryption) is reported
  * and skipped as a whole; an AOF error stops replay at that record, keeping
  * what was applied before it. Neither makes ep_recover_shard fail: it
- * returns an error only for bad arguments, EP_ERR_NOMEM, or a visitor that
- * returned an error. Recovery never changes a file.
+ * returns an error for bad arguments, a missing directory, a snapshot
+ * trailer that cannot say what the snapshot holds (below), EP_ERR_NOMEM, or
+ * a visitor that returned an error. Recovery never changes a file.
  *
  * Two modes: build an ep_keyspace (res.keyspace, the caller frees it with
  * ep_recover_result_free), or hand every snapshot entry and AOF record to the

@@ -4,7 +4,7 @@
  *   ep_recover_config cfg;
  *   ep_recover_result res;
  *   ep_recover_config_init(&cfg);
- *   ep_recover_shard("data", 0, &cfg, &res);
+ *   ep_recover_shard("data", 0, &cfg, &res, &err);
  *   ... res.keyspace (see keyspace.h), res.snapshot_*, res.aof_* ...
  *   ep_recover_result_free(&res);
  *
@@ -12,8 +12,9 @@
  * (magic, version, shard id, truncation, caps, CRC, decryption) is reported
  * and skipped as a whole; an AOF error stops replay at that record, keeping
  * what was applied before it. Neither makes ep_recover_shard fail: it
- * returns an error only for bad arguments, EP_ERR_NOMEM, or a visitor that
- * returned an error. Recovery never changes a file.
+ * returns an error for bad arguments, a missing directory, a snapshot
+ * trailer that cannot say what the snapshot holds (below), EP_ERR_NOMEM, or
+ * a visitor that returned an error. Recovery never changes a file.
  *
  * Two modes: build an ep_keyspace (res.keyspace, the caller frees it with
  * ep_recover_result_free), or hand every snapshot entry and AOF record to the
