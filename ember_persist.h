@@ -59,13 +59,14 @@
        ep_recover_config rc;
        ep_recover_result res;
        ep_recover_config_init(&rc);
-       ep_recover_shard("data", 0, &rc, &res);
+       ep_recover_shard("data", 0, &rc, &res, &err);
        // res.keyspace: ep_keyspace_next(), ep_ks_entry_key(), ep_ks_entry_value() ...
        // res.aof_end: EP_AOF_END_CLEAN, _TORN or _ERROR (res.aof_error says where)
        ep_recover_result_free(&res);
 
    Snapshots: ep_shard_snapshot() (AOF untouched, nothing replayed twice) and
-   ep_shard_rewrite() (snapshot, then the AOF reset). Lower level: the AOF
+   ep_shard_rewrite() (snapshot, then the AOF reset); from your own map,
+   ep_shard_snapshot_begin() / _add() / _commit(). Lower level: the AOF
    reader (ep_aof_reader_*), snapshot writer/reader (ep_snapshot_*), codecs
    (ep_aof_decode, ep_snap_entry_decode), keys (ep_key_load_file), vfs
    (ep_vfs_os_init, ep_vfs_mem_create). examples/demo.c shows a shard's life.
@@ -2923,6 +2924,16 @@ typedef struct ep_keyspace_iter {
 } ep_keyspace_iter;
 EP_API void ep_keyspace_iter_init(ep_keyspace_iter *it);
 EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_iter *it);
+/* SCAN: one step of a cursor walk over the keys (start and end at 0).
+ * Calls fn for the keys of some table slots, at least count of them when
+ * that many remain (at most 10 x count slots are looked at), and returns
+ * the cursor to pass next (0: the walk is complete). A key present from the
+ * first call to the last is given at least once, whatever was inserted or
+ * removed and however the table grew between calls (Redis's guarantee;
+ * a key may be given twice). fn must not change the keyspace. Cursors are
+ * below 2^32. */
+EP_API uint64_t ep_keyspace_scan(const ep_keyspace *ks, uint64_t cursor, size_t count,
+                                 void (*fn)(void *user, const ep_ks_entry *e), void *user);
 /* Every entry sorted by key bytes (memcmp order, shorter first on a tie):
  * for deterministic output. *out is allocated with the keyspace's allocator;
  * release it with ep_keyspace_sorted_free. */
@@ -2979,6 +2990,11 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out);
 EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value);
 EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member);
 EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score);
+/* ZRANK / ZREVRANK: member's 0-based rank in ascending (score, member)
+ * order, or with reverse non-zero from the highest. O(log n) expected (the
+ * skiplist keeps spans, as Redis's). */
+EP_API ep_result ep_ks_zset_rank(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, int reverse,
+                                 size_t *rank);
 /* LINDEX: index 0 is the head, -1 the tail (Redis). O(1) (packed: <= 16 steps). */
 EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item);
 /* LRANGE / ZRANGE / ZREVRANGE by rank: positions it (then ep_ks_value_next)
@@ -2987,7 +3003,8 @@ EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes 
  * NULL e). LIST: head to tail (reverse must be 0). ZSET: ascending (score,
  * member), or with reverse non-zero rank 0 is the highest (ZREVRANGE); items
  * carry their scores. Other types: EP_ERR_WRONG_TYPE. Cost: O(count) for a
- * list; O(start + count) for a sorted set (its skiplist keeps no spans). */
+ * list; O(log n + count) for a sorted set (positioned by rank through the
+ * skiplist's spans). */
 EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
                                         int reverse, size_t *count);
 
@@ -3017,7 +3034,7 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
  *   ep_recover_config cfg;
  *   ep_recover_result res;
  *   ep_recover_config_init(&cfg);
- *   ep_recover_shard("data", 0, &cfg, &res);
+ *   ep_recover_shard("data", 0, &cfg, &res, &err);
  *   ... res.keyspace (see keyspace.h), res.snapshot_*, res.aof_* ...
  *   ep_recover_result_free(&res);
  *
@@ -3025,8 +3042,9 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
  * (magic, version, shard id, truncation, caps, CRC, decryption) is reported
  * and skipped as a whole; an AOF error stops replay at that record, keeping
  * what was applied before it. Neither makes ep_recover_shard fail: it
- * returns an error only for bad arguments, EP_ERR_NOMEM, or a visitor that
- * returned an error. Recovery never changes a file.
+ * returns an error for bad arguments, a missing directory, a snapshot
+ * trailer that cannot say what the snapshot holds (below), EP_ERR_NOMEM, or
+ * a visitor that returned an error. Recovery never changes a file.
  *
  * Two modes: build an ep_keyspace (res.keyspace, the caller frees it with
  * ep_recover_result_free), or hand every snapshot entry and AOF record to the
@@ -3040,9 +3058,13 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
  * ep_shard_snapshot puts a trailer after the snapshot's footer (ember ignores
  * bytes there) that names the AOF prefix the snapshot covers: its length and
  * a 64-bit hash, plus the protobuf schemas. Recovery skips exactly that prefix
- * when the AOF's first bytes still have that hash; otherwise (the AOF was rewritten,
- * or replaced) it replays the whole AOF. Files stay readable by ember. The
- * format and every crash window are in docs/recovery.md. */
+ * when the AOF's first bytes still have that hash. Otherwise it reads the
+ * prefix's records: intact ones (the AOF was replaced) are all replayed; a
+ * CRC or frame error inside it (damage) applies none of them and resumes at
+ * the prefix's end. A trailer that is present but unreadable, or an intact
+ * AOF shorter than the prefix, makes recovery refuse (EP_ERR_CORRUPT) rather
+ * than guess, whenever the AOF has records. Files stay readable by ember.
+ * The format and every crash window are in docs/recovery.md. */
 #ifndef EP_RECOVERY_H
 #define EP_RECOVERY_H
 
@@ -3086,14 +3108,27 @@ typedef struct ep_recover_config {
     ep_recover_visitor visitor; /* EP_RECOVER_VISIT */
     uint64_t keyspace_seed;     /* EP_RECOVER_KEYSPACE: ep_keyspace_config.seed */
     int ignore_trailer;         /* non-zero: replay the whole AOF as ember does */
+    /* Read buffer of the snapshot and AOF readers and of the prefix hash
+     * (each grows to the largest entry or record; never more than the file
+     * holds). 0: the readers' defaults (1 MiB snapshot, 256 KiB AOF). */
+    size_t read_buffer_size;
 } ep_recover_config;
 
-/* How the snapshot trailer was used. */
+/* How the snapshot trailer was used (docs/recovery.md). */
 typedef enum ep_trailer_state {
-    EP_TRAILER_NONE = 0,     /* no trailer (an ember snapshot) or no snapshot loaded */
-    EP_TRAILER_APPLIED = 1,  /* the AOF prefix it names matched and was skipped */
-    EP_TRAILER_STALE = 2,    /* the AOF no longer starts with that prefix: replayed all */
-    EP_TRAILER_INVALID = 3   /* bytes after the footer that are not a valid trailer: ignored */
+    EP_TRAILER_NONE = 0,     /* no trailer (an ember snapshot), no snapshot loaded, or ignore_trailer */
+    EP_TRAILER_APPLIED = 1,  /* the AOF still starts with the prefix it covers: those records were skipped */
+    EP_TRAILER_STALE = 2,    /* the AOF was replaced or reset (its records are intact but not the covered
+                                ones): replayed all. Before appending to it, write a covering snapshot
+                                (ep_shard_snapshot, ep_shard_snapshot_begin; ep_store_open does): while
+                                the AOF is shorter than the old coverage, records appended behind this
+                                trailer would read as a cut copy of the covered ones (SHORT_AOF) */
+    EP_TRAILER_INVALID = 3,  /* bytes after the footer that are not a readable trailer: recovery refused
+                                (EP_ERR_CORRUPT), unless the AOF holds no record (then nothing to decide) */
+    EP_TRAILER_DAMAGED = 4,  /* a CRC or frame error inside the covered prefix (covered_error): none of its
+                                records applied, replay resumed at the prefix's end */
+    EP_TRAILER_SHORT_AOF = 5 /* the AOF ends, intact and with records, inside the covered prefix: cut or
+                                replaced, no way to tell: recovery refused (EP_ERR_CORRUPT) */
 } ep_trailer_state;
 
 typedef struct ep_recover_result {
@@ -3105,8 +3140,10 @@ typedef struct ep_recover_result {
     uint64_t snapshot_entries;
 
     ep_trailer_state trailer;
-    uint64_t aof_skipped_bytes;  /* prefix covered by the snapshot */
-    uint64_t records_skipped;    /* records in that prefix */
+    uint64_t trailer_extra_bytes; /* bytes after a valid trailer (appended later): ignored, logged */
+    uint64_t aof_skipped_bytes;  /* prefix covered by the snapshot (not applied) */
+    uint64_t records_skipped;    /* records read in that prefix */
+    ep_error covered_error;      /* EP_TRAILER_DAMAGED: the damage (code, offset, index, message) */
 
     int aof_present;             /* shard-{id}.aof exists */
     int replayed_aof;            /* ember's replayed_aof: no error and >= 1 record read */
@@ -3122,8 +3159,22 @@ typedef struct ep_recover_result {
 } ep_recover_result;
 
 EP_API void ep_recover_config_init(ep_recover_config *cfg);
-EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_recover_config *cfg,
-                                  ep_recover_result *out);
+/* Recovers shard_id from dir. EP_OK: *out says what happened (its keyspace
+ * is yours: ep_recover_result_free). Errors (err, may be NULL, gets the
+ * detail and names the file): EP_ERR_INVALID_ARG; dir missing or not a
+ * directory (EP_ERR_NOT_FOUND or the vfs's error); EP_ERR_CORRUPT when a
+ * snapshot trailer cannot say which AOF records the snapshot holds and the
+ * AOF has records (out->trailer INVALID or SHORT_AOF: recovery refuses to
+ * guess rather than apply records twice; ignore_trailer replays all, as
+ * ember); an I/O error while deciding that; EP_ERR_NOMEM; a visitor's error.
+ * Peak allocation: the keyspace, plus the larger of (the snapshot reader:
+ * read_buffer_size or the file if smaller, grown to the largest entry, and
+ * a plaintext buffer of that bound for v3) and (the trailer copy, plus the
+ * AOF reader: read_buffer_size or the file if smaller, grown to the largest
+ * record, a v3 plaintext buffer); the prefix hash's buffer (at most
+ * read_buffer_size) is freed before the AOF reader opens. */
+EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const ep_recover_config *cfg,
+                                  ep_recover_result *out, ep_error *err);
 EP_API void ep_recover_result_free(ep_recover_result *res);
 
 /* ---- snapshots that cover an AOF prefix ------------------------------------ */
@@ -3132,6 +3183,19 @@ typedef struct ep_shard_config {
     ep_vfs *vfs;                /* NULL: the OS file system */
     const ep_allocator *alloc;  /* NULL: default */
     const ep_key *key;          /* encrypt the snapshot (v3) */
+    /* Read buffer of the covered prefix's hash and, without a writer, of the
+     * scan of the AOF on disk; 0: 256 KiB. Never more than the prefix. */
+    size_t read_buffer_size;
+    /* The snapshot writer's buffer; 0: its default (1 MiB, EP_SNAPSHOT_DEFAULT_BUFFER). */
+    size_t write_buffer_size;
+    /* ep_shard_snapshot_begin only (ep_shard_snapshot and ep_shard_rewrite
+     * take the keyspace's): the PROTO.REGISTER schemas the trailer keeps,
+     * copied at begin. */
+    const ep_trailer_schema *schemas;
+    uint32_t schema_count;
+    /* ep_shard_snapshot_begin only: commit also resets the AOF to its
+     * header, as ep_shard_rewrite does (needs the writer). */
+    int rewrite;
 } ep_shard_config;
 
 EP_API void ep_shard_config_init(ep_shard_config *cfg);
@@ -3142,18 +3206,71 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg);
  * snapshot is); without one, the good records of the AOF file on disk (if
  * any). ks must reflect exactly that prefix (snapshot + those records).
  * ttl==0 keys are written with expire 0 so later records still act on them
- * as they would in a full replay. */
+ * as they would in a full replay. (ep_shard_snapshot_begin, the entries of
+ * ks, ep_shard_snapshot_commit.) */
 #ifndef EP_NO_KEYSPACE
-EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_keyspace *ks,
+EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
                                    ep_aof_writer *aof, const ep_shard_config *cfg, ep_error *err);
 
 /* Snapshot, then reset the AOF to its header (ember's BGREWRITEAOF), crash
  * safe at every point: the snapshot's trailer covers the whole old AOF until
  * the reset is durable, then it is rewritten to cover nothing. aof must be the
- * open writer of that shard's AOF. */
-EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+ * open writer of that shard's AOF. If the reset succeeds and that last
+ * rewrite of the trailer fails, the writer is poisoned (appending behind a
+ * trailer that still covers the old AOF would leave a shard recovery
+ * refuses); the files recover exactly. */
+EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
 #endif /* EP_NO_KEYSPACE */
+
+/* ---- the covering snapshot from the caller's own data (visitor mode) ----
+ *
+ * For a program that recovers into its own map (EP_RECOVER_VISIT) and so
+ * has no ep_keyspace to give ep_shard_snapshot:
+ *
+ *   ep_shard_snapshot_writer *w;
+ *   ep_snapshot_writer *sw;
+ *   ep_shard_snapshot_begin(dir, 0, aof, &cfg, &w, &err);  // syncs aof: the covered prefix
+ *   ep_shard_snapshot_entries(w, &sw);
+ *   for each key of the map: ep_snapshot_writer_add_string(sw, key, value, -1) ...
+ *       (or ep_shard_snapshot_add(w, &entry))
+ *   ep_shard_snapshot_commit(w, &err);  // or ep_shard_snapshot_abort(w)
+ *
+ * begin syncs the writer (or, with aof NULL, reads the AOF on disk to its
+ * last good record) and takes that prefix as the one the snapshot covers:
+ * the entries must be the map's state after exactly those records. The
+ * next recovery loads the snapshot and replays only the records after it,
+ * so nothing is applied twice. Records appended between begin and commit
+ * are not covered (they are replayed after the snapshot): the entries must
+ * not include their effects. With cfg.rewrite, commit also resets the AOF
+ * (ep_shard_rewrite's steps) and refuses (EP_ERR_STATE, nothing written)
+ * if records were appended since begin. Until commit the old snapshot
+ * stays; commit publishes the new one atomically (the snapshot writer's
+ * tmp, sync, rename, directory sync).
+ *
+ * Peak allocation: the handle (~2.2 KiB), the snapshot writer's (see
+ * snapshot.h: write_buffer_size + 64, a copy of the trailer), at begin the
+ * prefix hash's buffer (read_buffer_size or the prefix if smaller, freed)
+ * and, with aof NULL, the AOF reader's buffer (freed). */
+typedef struct ep_shard_snapshot_writer ep_shard_snapshot_writer;
+
+EP_API ep_result ep_shard_snapshot_begin(const char *dir, ep_shard_id shard_id, ep_aof_writer *aof,
+                                         const ep_shard_config *cfg, ep_shard_snapshot_writer **out, ep_error *err);
+/* One entry (ep_snapshot_writer_add's rules). */
+EP_API ep_result ep_shard_snapshot_add(ep_shard_snapshot_writer *w, const ep_snap_entry *entry);
+/* The snapshot writer the entries go to, for its ep_snapshot_writer_add_*
+ * conveniences. Owned by w: never commit, abort or free it yourself. */
+EP_API void ep_shard_snapshot_entries(const ep_shard_snapshot_writer *w, ep_snapshot_writer **out);
+/* The AOF bytes (header included) the snapshot covers. */
+EP_API void ep_shard_snapshot_covered(const ep_shard_snapshot_writer *w, uint64_t *covered_len);
+/* The detail of the last failed add. */
+EP_API const ep_error *ep_shard_snapshot_error(const ep_shard_snapshot_writer *w);
+/* Publishes the snapshot (then, with cfg.rewrite, resets the AOF); w is
+ * gone even on error. A failure before the snapshot's rename leaves the old
+ * snapshot. */
+EP_API ep_result ep_shard_snapshot_commit(ep_shard_snapshot_writer *w, ep_error *err);
+/* Drops the temporary file; the old snapshot stays. w is gone. */
+EP_API ep_result ep_shard_snapshot_abort(ep_shard_snapshot_writer *w);
 
 #ifdef __cplusplus
 }
@@ -3444,6 +3561,11 @@ typedef struct ep_store_config {
     const ep_key *key;          /* encrypt the AOF and snapshots (v3); NULL: plaintext */
     ep_fsync_policy fsync;      /* default EP_FSYNC_EVERYSEC */
     size_t aof_buffer_size;     /* the AOF writer's buffer; 0: its default (64 KiB) */
+    /* Recovery's read buffers at open and the covered prefix's hash at a
+     * snapshot (ep_recover_config / ep_shard_config.read_buffer_size); 0: 256 KiB
+     * (the snapshot reader 1 MiB), never more than the file holds. */
+    size_t read_buffer_size;
+    size_t snapshot_buffer_size; /* the snapshot writer's buffer; 0: 1 MiB */
     int create_dir;             /* non-zero: create dir (every missing level) if missing */
     /* Unix epoch ms (TTLs) and monotonic ms (EVERYSEC, tick); NULL: the OS clocks. */
     int64_t (*wall_clock_ms)(void *user);
@@ -3580,23 +3702,27 @@ EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
 
 /* ---- Peak allocation -------------------------------------------------------
  * Through cfg.alloc, measured by tests/recover/test_store_heap.c (64-bit,
- * aof_buffer_size 4 KiB; "kept" stays allocated after the call):
- *   open, empty dir    peak ~13 KiB, kept ~12 KiB (store, writer + its buffer,
+ * aof_buffer_size, read_buffer_size and snapshot_buffer_size 4 KiB; "kept"
+ * stays allocated after the call):
+ *   open, empty dir    peak ~9 KiB, kept ~9 KiB (store, writer + its buffer,
  *                      keyspace); the file layer's read buffers follow the file
- *   open, recovering   peak ~215 KiB for 1000 keys of 30-byte values (read
- *                      buffers, freed, + the data), kept ~165 KiB
+ *   open, recovering   peak ~165 KiB for 1000 keys of 30-byte values (read
+ *                      buffers of read_buffer_size, freed, + the data), kept ~160 KiB
  *   a write            the keyspace's growth for the new data (slabs of 4 KiB
  *                      doubling to 256 KiB, tables doubling), the record's
  *                      elements in the store's scratch (kept for reuse), the AOF
  *                      buffer's growth for a record larger than aof_buffer_size
  *   a read             nothing
- *   snapshot, rewrite  peak ~2.1 MiB (the snapshot writer's 1 MiB buffer and
- *                      the covered-prefix hash's read buffer), all freed
+ *   snapshot, rewrite  peak ~16 KiB: the snapshot writer's buffer
+ *                      (snapshot_buffer_size + 64; default 1 MiB), a copy of
+ *                      the trailer, the shard snapshot handle (~2.2 KiB), one
+ *                      entry's encoding; before them, for a moment, the
+ *                      covered prefix's hash buffer (read_buffer_size, default
+ *                      256 KiB, at most the AOF), all freed
  *   close              nothing; everything is freed
- * The snapshot's peak is ep_shard_snapshot's fixed buffers (ep_shard_config
- * has no size for them yet); everything else is sized by the data. The store
- * runs open / appends / snapshot / rewrite / recovery in a
- * fixed 3 MiB heap today (test_store_heap). */
+ * Everything else is sized by the data. The store runs open / appends /
+ * snapshot / rewrite / recovery of 2000 records in a fixed 256 KiB heap
+ * (test_store_heap: peak ~134 KiB). */
 
 #ifdef __cplusplus
 }
@@ -4074,7 +4200,10 @@ EP_API ep_result ep_buf_reserve(ep_buf *b, size_t extra) {
     if (b->err) return b->err;
     if (!ep__add_size(b->len, extra, &need)) return b->err = EP_ERR_NOMEM;
     if (need <= b->cap) return EP_OK;
-    cap = b->cap ? b->cap : 64;
+    /* A first reservation gets what it asks for (a buffer sized once, as the
+     * file layer's write buffers are, must not take twice its size); growth
+     * after that doubles. */
+    cap = b->cap ? b->cap : (need > 64 ? need : 64);
     while (cap < need) {
         if (cap > SIZE_MAX / 2) { cap = need; break; }
         cap *= 2;
@@ -12431,6 +12560,11 @@ struct ep_aof_reader;
 struct ep_snapshot_reader;
 EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_hook fn, void *user);
 EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, ep__views_hook fn, void *user);
+/* Recovery after a damaged AOF prefix that a snapshot already holds: the
+ * reader's next record is read at offset (>= the header) and counted after
+ * `records` earlier ones. Only before the first ep_aof_reader_next
+ * (EP_ERR_STATE otherwise). */
+EP__PRIV ep_result ep__aof_reader_start_at(struct ep_aof_reader *r, uint64_t offset, uint64_t records);
 
 typedef void (*ep__rs_observer)(void *user, const uint8_t *p, size_t n);
 
@@ -13350,6 +13484,16 @@ EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_h
     ep__rs_set_hook(&r->rd.rs, fn, user);
 }
 
+EP__PRIV ep_result ep__aof_reader_start_at(struct ep_aof_reader *r, uint64_t offset, uint64_t records) {
+    ep__aof_rd *rd = &r->rd;
+    if (rd->records || rd->end != EP_AOF_READING || rd->rs.len || offset < EP_AOF_HEADER_SIZE) return EP_ERR_STATE;
+    rd->rs.base = offset;
+    if (rd->rs.end < offset) rd->rs.end = offset; /* nothing there: a clean end at offset */
+    rd->good_end = offset;
+    rd->records = records;
+    return EP_OK;
+}
+
 EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     memset(out, 0, sizeof *out);
     out->end = r->rd.end;
@@ -13749,6 +13893,16 @@ EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w) {
      * fcntl lock was never the child's). */
     if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
     ep__aof_writer_free(w);
+}
+
+/* For a caller above the file layer (ep_shard_rewrite) whose own step after
+ * a successful rewrite failed, so that appending on would put records where
+ * no reader can tell them from covered ones: the writer refuses from here,
+ * with why as its error. */
+EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why) {
+    if (why) w->err = *why;
+    if (w->err.code == EP_OK) ep_error_set(&w->err, code, UINT64_MAX, "poisoned: %s", ep_result_str(code));
+    return ep__ws_poison(&w->s, code);
 }
 
 /* The vfs cannot rename over a file a handle holds open (EP_ERR_LOCKED:
@@ -18305,11 +18459,14 @@ typedef struct ep__list { /* ring buffer deque */
 } ep__list;
 
 #define EP__ZMAXLEVEL 32
+/* One block: this header, level forward links, level spans (how many
+ * elements a link steps over: rank(fwd[i]) - rank(this), kept only for
+ * links that are not NULL), then the member's bytes. The spans give rank
+ * reads (ZRANK, ZRANGE by rank) in O(log n), as Redis's skiplist. */
 typedef struct ep__znode {
-    ep__str member; /* bytes after the forward pointers */
+    ep__str member;
     double score;
     struct ep__znode *back;
-    struct ep__znode **fwd;
     uint32_t level;
 } ep__znode;
 
@@ -18768,8 +18925,22 @@ static int ep__zcmp(double s1, const ep__str *m1, double s2, const ep__str *m2) 
     return ep__bytes_cmp(m1->data, m1->len, m2->data, m2->len);
 }
 
+/* A test that proves the skiplist's costs counts steps through this hook
+ * (it includes the implementation with its own definition). */
+#ifndef EP__KS_STEP
+#  define EP__KS_STEP() ((void)0)
+#endif
+
 static size_t ep__znode_size(uint32_t level, size_t mlen) {
-    return sizeof(ep__znode) + (size_t)level * sizeof(ep__znode *) + mlen;
+    return sizeof(ep__znode) + (size_t)level * (sizeof(ep__znode *) + sizeof(uint32_t)) + mlen;
+}
+
+static ep__znode **ep__zfwd(const ep__znode *z) {
+    return (ep__znode **)(void *)((uint8_t *)(void *)(uintptr_t)z + sizeof(ep__znode));
+}
+
+static uint32_t *ep__zspan(const ep__znode *z) {
+    return (uint32_t *)(void *)(ep__zfwd(z) + z->level);
 }
 
 static uint32_t ep__zrandom_level(ep_keyspace *ks) {
@@ -18787,34 +18958,55 @@ static uint32_t ep__zrandom_level(ep_keyspace *ks) {
 }
 
 static ep__znode *ep__znode_new(ep_keyspace *ks, uint32_t level, const uint8_t *m, size_t n) {
-    size_t head = sizeof(ep__znode) + (size_t)level * sizeof(ep__znode *);
+    size_t head = ep__znode_size(level, 0);
     ep__znode *z;
     ep__str key;
     z = (ep__znode *)ep__ks_alloc_keyed(ks, head, m, n, &key, head);
     if (!z) return NULL;
     z->member = key;
     z->level = level;
-    z->fwd = (ep__znode **)(void *)(z + 1);
     return z;
 }
 
+/* node before other in the set's order? */
+static int ep__zbefore(const ep__znode *node, const ep__znode *other) {
+    return ep__zcmp(node->score, &node->member, other->score, &other->member) < 0;
+}
+
+/* Links node (not in the list; its level set) in order, keeping the spans:
+ * rank[i] is the rank of update[i], the last node before node at level i. */
 static void ep__zlink(ep__zset *zs, ep__znode *node) {
     ep__znode *update[EP__ZMAXLEVEL];
+    uint32_t rank[EP__ZMAXLEVEL];
     ep__znode *x = zs->head;
     uint32_t i = zs->level;
     while (i-- > 0) {
-        while (x->fwd[i] && ep__zcmp(x->fwd[i]->score, &x->fwd[i]->member, node->score, &node->member) < 0)
-            x = x->fwd[i];
+        rank[i] = i + 1 == zs->level ? 0 : rank[i + 1];
+        while (ep__zfwd(x)[i] && ep__zbefore(ep__zfwd(x)[i], node)) {
+            EP__KS_STEP();
+            rank[i] += ep__zspan(x)[i];
+            x = ep__zfwd(x)[i];
+        }
         update[i] = x;
     }
-    for (i = zs->level; i < node->level; i++) update[i] = zs->head;
-    if (node->level > zs->level) zs->level = node->level;
-    for (i = 0; i < node->level; i++) {
-        node->fwd[i] = update[i]->fwd[i];
-        update[i]->fwd[i] = node;
+    for (i = zs->level; i < node->level; i++) {
+        update[i] = zs->head;
+        rank[i] = 0;
+        ep__zfwd(zs->head)[i] = NULL;
     }
+    for (i = 0; i < node->level; i++) {
+        ep__znode **ufwd = ep__zfwd(update[i]);
+        uint32_t *uspan = ep__zspan(update[i]);
+        ep__zfwd(node)[i] = ufwd[i];
+        if (ufwd[i]) ep__zspan(node)[i] = uspan[i] - (rank[0] - rank[i]);
+        ufwd[i] = node;
+        uspan[i] = rank[0] - rank[i] + 1u;
+    }
+    for (i = node->level; i < zs->level; i++)
+        if (ep__zfwd(update[i])[i]) ep__zspan(update[i])[i]++; /* it now steps over node too */
+    if (node->level > zs->level) zs->level = node->level;
     node->back = update[0] == zs->head ? NULL : update[0];
-    if (node->fwd[0]) node->fwd[0]->back = node;
+    if (ep__zfwd(node)[0]) ep__zfwd(node)[0]->back = node;
     else zs->tail = node;
 }
 
@@ -18823,16 +19015,56 @@ static void ep__zunlink(ep__zset *zs, ep__znode *node) {
     ep__znode *x = zs->head;
     uint32_t i = zs->level;
     while (i-- > 0) {
-        while (x->fwd[i] && x->fwd[i] != node &&
-               ep__zcmp(x->fwd[i]->score, &x->fwd[i]->member, node->score, &node->member) < 0)
-            x = x->fwd[i];
+        while (ep__zfwd(x)[i] && ep__zfwd(x)[i] != node && ep__zbefore(ep__zfwd(x)[i], node)) {
+            EP__KS_STEP();
+            x = ep__zfwd(x)[i];
+        }
         update[i] = x;
     }
-    for (i = 0; i < zs->level; i++)
-        if (update[i]->fwd[i] == node) update[i]->fwd[i] = node->fwd[i];
-    if (node->fwd[0]) node->fwd[0]->back = node->back;
+    for (i = 0; i < zs->level; i++) {
+        ep__znode **ufwd = ep__zfwd(update[i]);
+        if (ufwd[i] == node) {
+            if (ep__zfwd(node)[i]) ep__zspan(update[i])[i] += ep__zspan(node)[i] - 1u;
+            ufwd[i] = ep__zfwd(node)[i];
+        } else if (ufwd[i]) {
+            ep__zspan(update[i])[i]--;
+        }
+    }
+    if (ep__zfwd(node)[0]) ep__zfwd(node)[0]->back = node->back;
     else zs->tail = node->back;
-    while (zs->level > 1 && !zs->head->fwd[zs->level - 1]) zs->level--;
+    while (zs->level > 1 && !ep__zfwd(zs->head)[zs->level - 1]) zs->level--;
+}
+
+/* The node of 1-based rank r (1 <= r <= count), in O(log n). */
+static const ep__znode *ep__zby_rank(const ep__zset *zs, size_t r) {
+    const ep__znode *x = zs->head;
+    size_t passed = 0;
+    uint32_t i = zs->level;
+    while (i-- > 0) {
+        while (ep__zfwd(x)[i] && passed + ep__zspan(x)[i] <= r) {
+            EP__KS_STEP();
+            passed += ep__zspan(x)[i];
+            x = ep__zfwd(x)[i];
+        }
+        if (passed == r) return x;
+    }
+    return NULL;
+}
+
+/* The 1-based rank of node (in the list), in O(log n). */
+static size_t ep__zrank_of(const ep__zset *zs, const ep__znode *node) {
+    const ep__znode *x = zs->head;
+    size_t rank = 0;
+    uint32_t i = zs->level;
+    while (i-- > 0) {
+        while (ep__zfwd(x)[i] && (ep__zfwd(x)[i] == node || ep__zbefore(ep__zfwd(x)[i], node))) {
+            EP__KS_STEP();
+            rank += ep__zspan(x)[i];
+            x = ep__zfwd(x)[i];
+        }
+        if (x == node) return rank;
+    }
+    return 0;
 }
 
 static ep_result ep__zset_add(ep_keyspace *ks, ep__zset *zs, double score, ep_bytes m) {
@@ -18879,15 +19111,15 @@ static ep__zset *ep__zset_new(ep_keyspace *ks) {
         ep__ks_release(ks, zs, sizeof *zs);
         return NULL;
     }
-    for (i = 0; i < EP__ZMAXLEVEL; i++) zs->head->fwd[i] = NULL;
+    for (i = 0; i < EP__ZMAXLEVEL; i++) ep__zfwd(zs->head)[i] = NULL;
     zs->level = 1;
     return zs;
 }
 
 static void ep__zset_free(ep_keyspace *ks, ep__zset *zs) {
-    ep__znode *z = zs->head->fwd[0];
+    ep__znode *z = ep__zfwd(zs->head)[0];
     while (z) {
-        ep__znode *next = z->fwd[0];
+        ep__znode *next = ep__zfwd(z)[0];
         ep__ks_release(ks, z, ep__znode_size(z->level, z->member.len));
         z = next;
     }
@@ -20390,6 +20622,45 @@ EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_it
     return NULL;
 }
 
+/* Bits 0-31 of v in reverse order. */
+static uint64_t ep__rev32(uint64_t v) {
+    uint32_t x = (uint32_t)v;
+    x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+    x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+    x = ((x >> 4) & 0x0F0F0F0Fu) | ((x & 0x0F0F0F0Fu) << 4);
+    x = ((x >> 8) & 0x00FF00FFu) | ((x & 0x00FF00FFu) << 8);
+    return (uint64_t)((x >> 16) | (x << 16));
+}
+
+/* The cursor names a home slot (low bits) and advances in reverse-bit
+ * order, Redis's SCAN cursor: when the table doubles, the slots not yet
+ * visited are exactly the ones that split from slots not yet visited. A
+ * key is found through its home slot, never its position (probing and
+ * backward-shift deletion move keys; their home stays), by walking the
+ * probe run from the home slot to the first empty one. */
+EP_API uint64_t ep_keyspace_scan(const ep_keyspace *ks, uint64_t cursor, size_t count,
+                                 void (*fn)(void *user, const ep_ks_entry *e), void *user) {
+    const ep__map *m = &ks->keys;
+    size_t mask, found = 0, visited = 0, budget = count < SIZE_MAX / 10u ? (count ? count : 1) * 10u : SIZE_MAX;
+    uint64_t v = cursor & 0xFFFFFFFFu;
+    if (!m->cap || !m->count || !fn) return 0;
+    mask = m->cap - 1;
+    do {
+        size_t home = (size_t)v & mask, i = home, walked = 0;
+        while (m->p[i] && walked++ < m->cap) {
+            if (((size_t)m->tag[i] & mask) == home) {
+                fn(user, (const ep_ks_entry *)m->p[i]);
+                found++;
+            }
+            i = (i + 1) & mask;
+        }
+        v |= ~(uint64_t)mask & 0xFFFFFFFFu; /* count only the bits of the table's size */
+        v = ep__rev32((ep__rev32(v) + 1u) & 0xFFFFFFFFu);
+        visited++;
+    } while (v != 0 && found < count && visited < budget);
+    return v;
+}
+
 static int ep__entry_key_cmp(const void *a, const void *b) {
     const ep_ks_entry *x = *(const ep_ks_entry *const *)a;
     const ep_ks_entry *y = *(const ep_ks_entry *const *)b;
@@ -20470,7 +20741,7 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->left = SIZE_MAX;
     it->reverse = 0;
     if (!e) return;
-    if (ep__etype(e) == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
+    if (ep__etype(e) == EP_TYPE_ZSET) it->node = ep__zfwd(((const ep__zset *)e->u.obj)->head)[0];
     if (ep__etype(e) == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
 
@@ -20507,7 +20778,7 @@ static int ep__value_next(ep_ks_value_iter *it, ep_item *out) {
         if (!z) return 0;
         out->score = z->score;
         out->a = ep_bytes_of(z->member.data, z->member.len);
-        it->node = it->reverse ? (const void *)z->back : (const void *)z->fwd[0];
+        it->node = it->reverse ? (const void *)z->back : (const void *)ep__zfwd(z)[0];
         return 1;
     }
     case EP_TYPE_HASH:
@@ -20594,6 +20865,21 @@ EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, e
     return EP_OK;
 }
 
+EP_API ep_result ep_ks_zset_rank(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, int reverse,
+                                 size_t *rank) {
+    const ep__zset *zs;
+    size_t i, r;
+    ep_result res;
+    if (!ks || !rank) return EP_ERR_INVALID_ARG;
+    if ((res = ep__typed(e, EP_TYPE_ZSET)) != EP_OK) return res;
+    zs = (const ep__zset *)e->u.obj;
+    i = ep__map_find(&zs->map, ep__hash(ks->seed, member.data, member.len), member.data, member.len);
+    if (i == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+    r = ep__zrank_of(zs, (const ep__znode *)zs->map.p[i]);
+    *rank = reverse ? zs->map.count - r : r - 1u;
+    return EP_OK;
+}
+
 /* A Redis index (negative from the end) into len elements; 0 if outside. */
 static int ep__index(int64_t index, size_t len, size_t *out) {
     uint64_t n = (uint64_t)len;
@@ -20662,10 +20948,8 @@ EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry 
         it->pos = ep__packed(e) ? ep__pack_list_pos((const ep__pack *)e->u.obj, first) : first;
     } else {
         const ep__zset *zs = (const ep__zset *)e->u.obj;
-        const ep__znode *z = reverse ? zs->tail : zs->head->fwd[0];
-        size_t k;
-        for (k = 0; k < first; k++) z = reverse ? z->back : z->fwd[0];
-        it->node = z;
+        size_t len = ep__entry_len(e);
+        it->node = ep__zby_rank(zs, reverse ? len - first : first + 1u);
         it->reverse = reverse != 0;
     }
     it->left = n;
@@ -20737,10 +21021,10 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
 
 #define EP__PATH_MAX 1024
 #define EP__MAX_TRAILER (256u * 1024u * 1024u) /* schemas included */
-/* The prefix hash of path's bytes [from, len); EP_ERR_EOF if the file is shorter. */
+/* The prefix hash of path's bytes [from, len), read in pieces of at most
+ * chunk bytes (0: 256 KiB); EP_ERR_EOF if the file is shorter. */
 static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const char *path, uint64_t from,
-                                 uint64_t len, uint64_t *out) {
-    const size_t chunk = 256u * 1024u;
+                                 uint64_t len, size_t chunk, uint64_t *out) {
     ep_file *f = NULL;
     uint8_t *buf;
     uint64_t off = from;
@@ -20749,6 +21033,8 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
     ep_phash_init(&ph);
     *out = ep_phash_final(&ph);
     if (len <= from) return EP_OK;
+    if (chunk == 0) chunk = 256u * 1024u;
+    if ((uint64_t)chunk > len - from) chunk = (size_t)(len - from);
     buf = (uint8_t *)ep_malloc(alloc, chunk);
     if (!buf) return EP_ERR_NOMEM;
     r = vfs->open(vfs, path, EP_OPEN_READ, &f, NULL);
@@ -20765,27 +21051,6 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
     return r;
 }
 
-#ifndef EP_NO_KEYSPACE
-/* A version-2 trailer for ks's schemas covering AOF bytes [0, covered_len). */
-static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t covered_len, uint64_t covered_hash,
-                                   const ep_allocator *alloc) {
-    size_t i, n = ks ? ep_keyspace_schema_count(ks) : 0;
-    ep_trailer_schema *s = NULL;
-    ep_result r;
-    if (n > UINT32_MAX) return EP_ERR_LIMIT;
-    if (n && !ep__mul_size(n, sizeof *s, &i)) return EP_ERR_NOMEM;
-    if (n && (s = (ep_trailer_schema *)ep_malloc(alloc, n * sizeof *s)) == NULL) return EP_ERR_NOMEM;
-    for (i = 0; i < n; i++) {
-        s[i].name = ep_bytes_of(NULL, 0);
-        s[i].descriptor = ep_bytes_of(NULL, 0);
-        (void)ep_keyspace_schema_at(ks, i, &s[i].name, &s[i].descriptor);
-    }
-    r = ep_trailer_encode(b, s, (uint32_t)n, covered_len, covered_hash);
-    ep_free(alloc, s);
-    return r;
-}
-#endif /* EP_NO_KEYSPACE */
-
 /* ---- recovery --------------------------------------------------------------- */
 
 typedef struct ep__rec {
@@ -20794,11 +21059,14 @@ typedef struct ep__rec {
     ep_recover_result *res;
     ep_keyspace *ks;
     int64_t now;
-    uint32_t shard;
+    ep_shard_id shard;
+    ep_error *err;    /* the caller's, or ours: never NULL */
     uint8_t *trailer; /* our copy of the snapshot's trailer bytes */
     size_t trailer_len;
     ep_trailer_info ti;
-    int have_trailer;
+    int trailer_present; /* bytes after the footer */
+    int have_trailer;    /* ... and they decode (ti) */
+    ep_result trailer_bad; /* ... else why not */
     char snap_path[EP__PATH_MAX];
     char aof_path[EP__PATH_MAX];
 } ep__rec;
@@ -20830,6 +21098,27 @@ static int ep__exists(ep_vfs *vfs, const char *path) {
     return vfs->stat(vfs, path, &size, NULL) != EP_ERR_NOT_FOUND;
 }
 
+/* " at offset N (record M)" for the parts of e that are set, else "". */
+static const char *ep__where(char *buf, size_t cap, const ep_error *e) {
+    buf[0] = '\0';
+    if (e->offset != UINT64_MAX && e->index != UINT64_MAX)
+        snprintf(buf, cap, " at offset %llu (record %llu)", (unsigned long long)e->offset,
+                 (unsigned long long)e->index);
+    else if (e->offset != UINT64_MAX)
+        snprintf(buf, cap, " at offset %llu", (unsigned long long)e->offset);
+    else if (e->index != UINT64_MAX)
+        snprintf(buf, cap, " (record %llu)", (unsigned long long)e->index);
+    return buf;
+}
+
+static void ep__aof_reader_cfg(const ep__rec *c, ep_aof_reader_config *rc) {
+    ep_aof_reader_config_init(rc);
+    rc->vfs = c->vfs;
+    rc->alloc = c->cfg->alloc;
+    rc->key = c->cfg->key;
+    if (c->cfg->read_buffer_size) rc->chunk_size = c->cfg->read_buffer_size;
+}
+
 static void ep__snapshot_reader_cfg(const ep__rec *c, ep_snapshot_reader_config *rc) {
     ep_snapshot_reader_config_init(rc);
     rc->vfs = c->vfs;
@@ -20838,22 +21127,25 @@ static void ep__snapshot_reader_cfg(const ep__rec *c, ep_snapshot_reader_config 
     rc->check_shard = 1;
     rc->shard_id = (ep_shard_id)c->shard;
     rc->max_trailer = EP__MAX_TRAILER;
+    if (c->cfg->read_buffer_size) rc->buffer_size = c->cfg->read_buffer_size;
 }
 
 /* Keeps a copy of the trailer of a snapshot that read to its end. */
 static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
     ep_bytes t;
     ep_result r = ep_snapshot_reader_trailer(rd, &t);
-    if (r != EP_OK || t.len == 0) {
-        if (r != EP_OK) c->res->trailer = EP_TRAILER_INVALID;
+    if (r == EP_OK && t.len == 0) return EP_OK; /* an ember snapshot */
+    c->trailer_present = 1;
+    if (r != EP_OK) { /* longer than any trailer we write */
+        c->trailer_bad = r;
         return EP_OK;
     }
     c->trailer = (uint8_t *)ep_malloc(c->cfg->alloc, t.len);
     if (!c->trailer) return EP_ERR_NOMEM;
     memcpy(c->trailer, t.data, t.len);
     c->trailer_len = t.len;
-    if (ep_trailer_decode(c->trailer, c->trailer_len, &c->ti) == EP_OK) c->have_trailer = 1;
-    else c->res->trailer = EP_TRAILER_INVALID;
+    c->trailer_bad = ep_trailer_decode(c->trailer, c->trailer_len, &c->ti);
+    c->have_trailer = c->trailer_bad == EP_OK;
     return EP_OK;
 }
 
@@ -21064,7 +21356,7 @@ static ep_result ep__load_snapshot(ep__rec *c) {
 #endif
         c->res->snapshot_entries = 0;
         c->res->trailer = EP_TRAILER_NONE;
-        c->have_trailer = 0;
+        c->have_trailer = c->trailer_present = 0;
         if (c->res->snapshot_error.code == EP_OK) c->res->snapshot_error.code = r;
         ep__log(c, EP_LOG_WARN, "failed to load snapshot %s, starting empty: %s (%s)", c->snap_path,
                 ep_result_str(c->res->snapshot_error.code), c->res->snapshot_error.message);
@@ -21117,30 +21409,143 @@ static ep_result ep__trailer_schemas(ep__rec *c) {
     return EP_OK;
 }
 
-/* How many leading AOF bytes the snapshot already contains. */
-static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
+/* What the trailer means for the AOF: records ending at or before skip are
+ * read and not applied; or reading starts at resume, after `before` records
+ * (a damaged covered prefix). */
+typedef struct ep__plan {
+    uint64_t skip, resume, before;
+} ep__plan;
+
+/* Recovery will not guess: the trailer cannot say which records the
+ * snapshot holds, and replaying them all could apply some twice. */
+static ep_result ep__refuse(ep__rec *c, ep_trailer_state state, const char *why) {
+    c->res->trailer = state;
+    ep__log(c, EP_LOG_ERROR,
+            "snapshot %s: %s: cannot tell which records of %s it already holds; refusing to recover rather than "
+            "apply them twice (ignore_trailer replays all of the AOF, as ember does)",
+            c->snap_path, why, c->aof_path);
+    return ep_error_set(c->err, EP_ERR_CORRUPT, UINT64_MAX, "%s: %s: which AOF records it holds is unknown",
+                        c->snap_path, why);
+}
+
+/* A present trailer that gives no coverage is harmless only if the AOF has
+ * no record to apply twice. */
+static ep_result ep__trailer_usable(ep__rec *c, uint64_t aof_size) {
+    char why[120];
+    if (!c->trailer_present || c->cfg->ignore_trailer) return EP_OK;
+    if (c->have_trailer && c->ti.extra) {
+        c->res->trailer_extra_bytes = c->ti.extra;
+        ep__log(c, EP_LOG_WARN, "snapshot %s: %llu bytes after its trailer (appended later?) ignored", c->snap_path,
+                (unsigned long long)c->ti.extra);
+    }
+    if (c->have_trailer && c->ti.covered_valid) return EP_OK;
+    if (c->have_trailer)
+        snprintf(why, sizeof why, "both coverage slots of its trailer are damaged");
+    else
+        snprintf(why, sizeof why, "the %llu bytes after its footer are not a readable trailer (%s)",
+                 (unsigned long long)c->trailer_len, ep_result_str(c->trailer_bad));
+    if (aof_size > EP_AOF_HEADER_SIZE) return ep__refuse(c, EP_TRAILER_INVALID, why);
+    c->res->trailer = EP_TRAILER_INVALID;
+    ep__log(c, EP_LOG_WARN, "snapshot %s: %s; the AOF holds no record, so nothing can be applied twice",
+            c->snap_path, why);
+    return EP_OK;
+}
+
+/* The format errors that mean damage (a vfs error says nothing about the bytes). */
+static int ep__is_damage(ep_result r) {
+    switch (r) {
+    case EP_ERR_CHECKSUM: case EP_ERR_UNKNOWN_TAG: case EP_ERR_LIMIT: case EP_ERR_UTF8: case EP_ERR_BAD_VALUE:
+    case EP_ERR_DECRYPT: case EP_ERR_CORRUPT: case EP_ERR_EOF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The AOF does not start with the covered bytes: read its records up to
+ * covered_len. Intact up to there (or past it): a replaced AOF, replay it
+ * all. A CRC or frame error before it: damage; the snapshot holds every
+ * covered record, so apply none and resume at covered_len. Intact but ending
+ * before it with records in it: a cut or a replaced file look the same. */
+static ep_result ep__classify(ep__rec *c, uint64_t aof_size, ep__plan *p) {
+    uint64_t len = c->ti.covered_len, n = 0;
+    ep_aof_reader_config rc;
+    ep_aof_reader *rd = NULL;
+    ep_aof_record rec;
+    ep_aof_status st;
+    ep_error e;
+    char where[64], why[120];
+    ep_result r;
+    ep__aof_reader_cfg(c, &rc);
+    r = ep_aof_reader_open(c->aof_path, &rc, &rd, &e);
+    if (r == EP_ERR_NOMEM) return r;
+    if (r != EP_OK) { /* the header: replay below fails the same way and keeps the snapshot alone */
+        c->res->trailer = EP_TRAILER_DAMAGED;
+        c->res->covered_error = e;
+        return EP_OK;
+    }
+    for (;;) {
+        ep_aof_reader_status(rd, &st);
+        if (st.good_offset >= len || ep_aof_reader_next(rd, &rec) != EP_OK) break;
+        n++;
+    }
+    ep_aof_reader_status(rd, &st);
+    ep_aof_reader_close(rd);
+    if (st.good_offset >= len || (n == 0 && st.end != EP_AOF_END_ERROR)) {
+        c->res->trailer = EP_TRAILER_STALE;
+        ep__log(c, EP_LOG_WARN,
+                "snapshot covers %llu AOF bytes that %s no longer starts with (its records are intact: the AOF was "
+                "replaced): replaying all of it",
+                (unsigned long long)len, c->aof_path);
+        return EP_OK;
+    }
+    if (st.end != EP_AOF_END_ERROR && aof_size >= len) /* the bytes are there; a record in them runs past them */
+        ep_error_set(&st.error, EP_ERR_CORRUPT, st.good_offset,
+                     "AOF record %llu at offset %llu runs past the end of the file", (unsigned long long)n,
+                     (unsigned long long)st.good_offset);
+    if (st.end == EP_AOF_END_ERROR || aof_size >= len) {
+        st.error.index = n;
+        if (st.error.code == EP_ERR_NOMEM) return EP_ERR_NOMEM;
+        if (!ep__is_damage(st.error.code))
+            return ep_error_set(c->err, st.error.code, UINT64_MAX, "reading %s: %s", c->aof_path, st.error.message);
+        c->res->trailer = EP_TRAILER_DAMAGED;
+        c->res->covered_error = st.error;
+        c->res->records_skipped = n;
+        p->resume = len;
+        p->before = n;
+        ep__log(c, EP_LOG_WARN,
+                "aof %s is damaged%s, inside the %llu bytes snapshot %s already holds (%s): none of their records "
+                "applied, replay resumes at offset %llu",
+                c->aof_path, ep__where(where, sizeof where, &st.error), (unsigned long long)len, c->snap_path,
+                ep_result_str(st.error.code), (unsigned long long)len);
+        return EP_OK;
+    }
+    snprintf(why, sizeof why, "its trailer covers %llu AOF bytes, the AOF ends intact at %llu",
+             (unsigned long long)len, (unsigned long long)st.good_offset);
+    return ep__refuse(c, EP_TRAILER_SHORT_AOF, why);
+}
+
+/* How the AOF is to be read, given the trailer (see ep__plan). */
+static ep_result ep__covered_prefix(ep__rec *c, uint64_t aof_size, ep__plan *p) {
     uint64_t hash;
     ep_result r;
-    *skip = 0;
-    if (!c->have_trailer) return EP_OK;
-    if (c->cfg->ignore_trailer) return EP_OK;
-    if (!c->ti.covered_valid) { /* a torn in-place update by ep_shard_rewrite: the AOF was reset */
-        c->res->trailer = EP_TRAILER_STALE;
-        ep__log(c, EP_LOG_WARN, "snapshot trailer's AOF range is unreadable: replaying all of the AOF");
+    memset(p, 0, sizeof *p);
+    if (!c->have_trailer || !c->ti.covered_valid || c->cfg->ignore_trailer) return EP_OK;
+    if (c->ti.covered_len == 0) { /* covers nothing (after ep_shard_rewrite): every record is new */
+        c->res->trailer = EP_TRAILER_APPLIED;
         return EP_OK;
     }
-    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.hash_from, c->ti.covered_len, &hash);
-    if (r == EP_ERR_NOMEM) return r;
+    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.hash_from, c->ti.covered_len,
+                        c->cfg->read_buffer_size, &hash);
     if (r == EP_OK && hash == c->ti.covered_hash) {
         c->res->trailer = EP_TRAILER_APPLIED;
-        *skip = c->ti.covered_len;
+        p->skip = c->ti.covered_len;
         return EP_OK;
     }
-    c->res->trailer = EP_TRAILER_STALE;
-    ep__log(c, EP_LOG_WARN,
-            "snapshot covers %llu AOF bytes that the AOF no longer starts with (rewritten): replaying all of it",
-            (unsigned long long)c->ti.covered_len);
-    return EP_OK;
+    if (r == EP_ERR_NOMEM) return r;
+    if (r != EP_OK && r != EP_ERR_EOF)
+        return ep_error_set(c->err, r, UINT64_MAX, "reading %s: %s", c->aof_path, ep_result_str(r));
+    return ep__classify(c, aof_size, p);
 }
 
 /* Records ending within the first skip bytes are read, not applied. */
@@ -21212,16 +21617,17 @@ static ep_result ep__replay_aof(ep__rec *c) {
     ep_aof_reader_config rc;
     ep_aof_reader *rd = NULL;
     ep_aof_status st;
-    uint64_t skip = 0;
+    ep__plan plan;
+    uint64_t aof_size = 0;
+    char where[64];
     ep_result r;
+    r = c->vfs->stat(c->vfs, c->aof_path, &aof_size, NULL);
+    c->res->aof_present = r != EP_ERR_NOT_FOUND;
+    if ((r = ep__trailer_usable(c, c->res->aof_present ? aof_size : 0)) != EP_OK) return r;
     if (c->have_trailer && (r = ep__trailer_schemas(c)) != EP_OK) return r;
-    c->res->aof_present = ep__exists(c->vfs, c->aof_path);
     if (!c->res->aof_present) return EP_OK;
-    if ((r = ep__covered_prefix(c, &skip)) != EP_OK) return r;
-    ep_aof_reader_config_init(&rc);
-    rc.vfs = c->vfs;
-    rc.alloc = c->cfg->alloc;
-    rc.key = c->cfg->key;
+    if ((r = ep__covered_prefix(c, aof_size, &plan)) != EP_OK) return r;
+    ep__aof_reader_cfg(c, &rc);
     r = ep_aof_reader_open(c->aof_path, &rc, &rd, &c->res->aof_error);
     if (r != EP_OK) {
         if (r == EP_ERR_NOMEM) return r;
@@ -21230,21 +21636,24 @@ static ep_result ep__replay_aof(ep__rec *c) {
                 ep_result_str(r), c->res->aof_error.message);
         return EP_OK;
     }
-    r = ep__replay_loop(c, rd, skip);
+    if (plan.resume) {
+        (void)ep__aof_reader_start_at(rd, plan.resume, plan.before);
+        c->res->records_read = plan.before;
+    }
+    r = ep__replay_loop(c, rd, plan.skip);
     ep_aof_reader_status(rd, &st);
     ep_aof_reader_close(rd);
     if (r != EP_OK) return r;
-    c->res->aof_skipped_bytes = skip;
+    c->res->aof_skipped_bytes = plan.resume ? plan.resume : plan.skip;
     c->res->aof_end = st.end;
     c->res->aof_good_offset = st.good_offset;
     c->res->aof_tail_bytes = st.tail_bytes;
     if (st.end == EP_AOF_END_ERROR) {
         c->res->aof_error = st.error;
         if (st.error.code == EP_ERR_NOMEM) return EP_ERR_NOMEM;
-        ep__log(c, EP_LOG_WARN,
-                "failed to replay aof %s at offset %llu (record %llu), keeping the %llu records before it: %s (%s)",
-                c->aof_path, (unsigned long long)st.error.offset, (unsigned long long)st.error.index,
-                (unsigned long long)c->res->records_read, ep_result_str(st.error.code), st.error.message);
+        ep__log(c, EP_LOG_WARN, "failed to replay aof %s%s, keeping the %llu records before it: %s (%s)",
+                c->aof_path, ep__where(where, sizeof where, &st.error), (unsigned long long)c->res->records_read,
+                ep_result_str(st.error.code), st.error.message);
     } else {
         c->res->replayed_aof = c->res->records_read > 0;
         if (st.end == EP_AOF_END_TORN)
@@ -21264,29 +21673,34 @@ static ep_result ep__recover(ep__rec *c) {
     return EP_OK;
 }
 
-EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_recover_config *cfg,
-                                  ep_recover_result *out) {
-    ep_recover_config def;
-    ep__rec c;
-    ep_vfs os;
+static int ep__stop_listing(void *ctx, const char *name) {
+    (void)ctx;
+    (void)name;
+    return 1;
+}
+
+/* dir must be a directory we can read: a missing one, or a file given as
+ * the directory, would otherwise look like a shard with no files. */
+static ep_result ep__check_dir(ep__rec *c, const char *dir) {
+    ep_error e;
     ep_result r;
-    if (!out) return EP_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    if (!dir || shard_id > 0xFFFFu) return EP_ERR_INVALID_ARG; /* file names take an ep_shard_id */
-    if (!cfg) {
-        ep_recover_config_init(&def);
-        cfg = &def;
-    }
-    if (cfg->mode == EP_RECOVER_VISIT && (!cfg->visitor.entry || !cfg->visitor.record)) return EP_ERR_INVALID_ARG;
-    memset(&c, 0, sizeof c);
-    c.cfg = cfg;
-    c.res = out;
-    c.shard = shard_id;
-    if ((r = ep__vfs_pick(cfg->vfs, &os, &c.vfs)) != EP_OK) return r;
-    c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
-    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
-        (r = ep_aof_path(dir, (ep_shard_id)shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
-        return r;
+    if (!c->vfs->list) return EP_OK;
+    ep_error_clear(&e);
+    r = c->vfs->list(c->vfs, dir, ep__stop_listing, NULL, &e);
+    if (r == EP_OK || r == EP_ERR_NOMEM) return r;
+    return ep_error_set(c->err, r, UINT64_MAX, "%s is not a readable directory: %s", *dir ? dir : ".",
+                        e.message[0] ? e.message : ep_result_str(r));
+}
+
+static ep_result ep__recover_shard(ep__rec *c, const char *dir, ep_vfs *os) {
+    const ep_recover_config *cfg = c->cfg;
+    ep_result r;
+    if ((r = ep__vfs_pick(cfg->vfs, os, &c->vfs)) != EP_OK) return r;
+    if ((r = ep__check_dir(c, dir)) != EP_OK) return r;
+    c->now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
+    if ((r = ep_snapshot_path(dir, c->shard, c->snap_path, sizeof c->snap_path)) != EP_OK ||
+        (r = ep_aof_path(dir, c->shard, c->aof_path, sizeof c->aof_path)) != EP_OK)
+        return ep_error_set(c->err, r, UINT64_MAX, "%s: path too long", dir);
     if (cfg->mode == EP_RECOVER_KEYSPACE) {
 #ifdef EP_NO_KEYSPACE
         return EP_ERR_UNSUPPORTED; /* built without the keyspace: visitor mode only */
@@ -21295,15 +21709,46 @@ EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_r
         ep_keyspace_config_init(&kc);
         kc.alloc = cfg->alloc;
         kc.seed = cfg->keyspace_seed;
-        if ((r = ep_keyspace_create(&kc, &c.ks)) != EP_OK) return r;
+        if ((r = ep_keyspace_create(&kc, &c->ks)) != EP_OK) return r;
 #endif
     }
-    r = ep__recover(&c);
+    return ep__recover(c);
+}
+
+EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const ep_recover_config *cfg,
+                                  ep_recover_result *out, ep_error *err) {
+    ep_recover_config def;
+    ep_error own;
+    ep__rec c;
+    ep_vfs os;
+    ep_result r;
+    if (!err) err = &own;
+    ep_error_clear(err);
+    if (!out || !dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "recover: NULL argument");
+    memset(out, 0, sizeof *out);
+    ep_error_clear(&out->snapshot_error);
+    ep_error_clear(&out->aof_error);
+    ep_error_clear(&out->covered_error);
+    if (!cfg) {
+        ep_recover_config_init(&def);
+        cfg = &def;
+    }
+    if (cfg->mode == EP_RECOVER_VISIT && (!cfg->visitor.entry || !cfg->visitor.record))
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "recover: visitor mode needs both callbacks");
+    memset(&c, 0, sizeof c);
+    c.cfg = cfg;
+    c.res = out;
+    c.shard = shard_id;
+    c.err = err;
+    r = ep__recover_shard(&c, dir, &os);
     ep_free(cfg->alloc, c.trailer);
 #ifndef EP_NO_KEYSPACE
     if (r != EP_OK) {
         ep_keyspace_free(c.ks);
         c.ks = NULL;
+        if (err->code == EP_OK)
+            ep_error_set(err, r, UINT64_MAX, "recovering shard %u in %s: %s", (unsigned)shard_id, dir,
+                         ep_result_str(r));
     }
 #endif
     out->keyspace = c.ks;
@@ -21324,7 +21769,6 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
 }
 
-#ifndef EP_NO_KEYSPACE
 /* The good-record prefix of the AOF file on disk (0 if there is none). */
 static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
     ep_aof_reader_config rc;
@@ -21338,6 +21782,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     rc.vfs = vfs;
     rc.alloc = cfg->alloc;
     rc.key = cfg->key;
+    if (cfg->read_buffer_size) rc.chunk_size = cfg->read_buffer_size;
     r = ep_aof_reader_open(path, &rc, &rd, NULL);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? r : EP_OK; /* unreadable: covers nothing */
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
@@ -21349,76 +21794,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     return EP_OK;
 }
 
-/* Every key of ks into an open snapshot writer. */
-static ep_result ep__write_entries(ep_snapshot_writer *w, const ep_keyspace *ks, const ep_allocator *alloc) {
-    ep_keyspace_iter it;
-    const ep_ks_entry *e;
-    ep_buf scratch;
-    ep_result r = EP_OK;
-    ep_buf_init(&scratch, alloc);
-    ep_keyspace_iter_init(&it);
-    while (r == EP_OK && (e = ep_keyspace_next(ks, &it)) != NULL) {
-        ep_snap_entry se;
-        ep_buf_reset(&scratch);
-        r = ep_ks_entry_to_snap(e, &scratch, &se);
-        if (r == EP_OK) r = ep_snapshot_writer_add(w, &se);
-    }
-    ep_buf_free(&scratch);
-    return r;
-}
-
-/* Writes the snapshot with a trailer covering `covered` AOF bytes; returns
- * the trailer's length (for the rewrite's later patch). */
-static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const ep_keyspace *ks, ep_vfs *vfs,
-                                    const ep_shard_config *cfg, uint64_t covered, uint64_t hash, size_t *trailer_len,
-                                    ep_error *err) {
-    ep_snapshot_writer_config wc;
-    ep_snapshot_writer *w = NULL;
-    ep_buf trailer;
-    ep_result r;
-    ep_buf_init(&trailer, cfg->alloc);
-    if ((r = ep__trailer_build(&trailer, ks, covered, hash, cfg->alloc)) != EP_OK) {
-        ep_buf_free(&trailer);
-        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
-    }
-    *trailer_len = trailer.len;
-    ep_snapshot_writer_config_init(&wc);
-    wc.vfs = vfs;
-    wc.alloc = cfg->alloc;
-    wc.key = cfg->key;
-    wc.trailer = ep_bytes_of(trailer.data, trailer.len);
-    r = ep_snapshot_writer_begin(path, (ep_shard_id)shard_id, &wc, &w, err);
-    ep_buf_free(&trailer); /* begin copied it */
-    if (r != EP_OK) return r;
-    r = ep__write_entries(w, ks, cfg->alloc);
-    if (r != EP_OK) {
-        if (err) *err = *ep_snapshot_writer_error(w);
-        if (err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
-        (void)ep_snapshot_writer_abort(w);
-        return r;
-    }
-    return ep_snapshot_writer_commit(w, err);
-}
-
-typedef struct ep__shard_paths {
-    char snap[EP__PATH_MAX];
-    char aof[EP__PATH_MAX];
-} ep__shard_paths;
-
-static ep_result ep__shard_begin(const char *dir, uint32_t shard_id, const ep_keyspace *ks, const ep_shard_config **cfg,
-                                 ep_shard_config *def, ep_vfs **vfs, ep_vfs *os, ep__shard_paths *p) {
-    ep_result r;
-    if (!dir || !ks || shard_id > 0xFFFFu) return EP_ERR_INVALID_ARG;
-    if (!*cfg) {
-        ep_shard_config_init(def);
-        *cfg = def;
-    }
-    if ((r = ep__vfs_pick((*cfg)->vfs, os, vfs)) != EP_OK) return r;
-    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
-    return ep_aof_path(dir, (ep_shard_id)shard_id, p->aof, sizeof p->aof);
-}
-
-/* The AOF prefix ks reflects and its CRC (see ep_shard_snapshot). */
+/* The AOF prefix the caller's data reflects, and its hash (see ep_shard_snapshot). */
 static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const char *aof_path, ep_aof_writer *aof,
                                  uint64_t *len, uint64_t *hash, ep_error *err) {
     ep_result r;
@@ -21433,23 +21809,115 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     }
-    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, hash);
+    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, cfg->read_buffer_size, hash);
     if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     return EP_OK;
 }
 
-EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
-                                   const ep_shard_config *cfg, ep_error *err) {
-    ep_shard_config def;
+struct ep_shard_snapshot_writer {
+    ep_shard_config cfg;
     ep_vfs os, *vfs;
-    ep__shard_paths p;
-    uint64_t len = 0, hash = 0;
-    size_t tlen;
+    ep_aof_writer *aof;
+    ep_snapshot_writer *snap;
+    uint64_t covered; /* AOF bytes the snapshot holds (the synced prefix at begin) */
+    char snap_path[EP__PATH_MAX];
+    char aof_path[EP__PATH_MAX];
+};
+
+static ep_result ep__shard_paths(ep_shard_snapshot_writer *w, const char *dir, ep_shard_id shard_id, ep_error *err) {
+    ep_result r = ep_snapshot_path(dir, shard_id, w->snap_path, sizeof w->snap_path);
+    if (r == EP_OK) r = ep_aof_path(dir, shard_id, w->aof_path, sizeof w->aof_path);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "%s: path too long", dir);
+    return EP_OK;
+}
+
+/* The covered prefix, then the snapshot writer with a trailer holding it
+ * and the schemas. */
+static ep_result ep__shard_open(ep_shard_snapshot_writer *w, const char *dir, ep_shard_id shard_id,
+                                const ep_trailer_schema *schemas, uint32_t n, ep_error *err) {
+    ep_snapshot_writer_config wc;
+    ep_buf trailer;
+    uint64_t hash = 0;
+    ep_result r;
+    if ((r = ep__vfs_pick(w->cfg.vfs, &w->os, &w->vfs)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "no OS file system in this build");
+    if ((r = ep__shard_paths(w, dir, shard_id, err)) != EP_OK) return r;
+    if ((r = ep__covered_now(w->vfs, &w->cfg, w->aof_path, w->aof, &w->covered, &hash, err)) != EP_OK) return r;
+    ep_buf_init(&trailer, w->cfg.alloc);
+    if ((r = ep_trailer_encode(&trailer, schemas, n, w->covered, hash)) != EP_OK) {
+        ep_buf_free(&trailer);
+        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
+    }
+    ep_snapshot_writer_config_init(&wc);
+    wc.vfs = w->vfs;
+    wc.alloc = w->cfg.alloc;
+    wc.key = w->cfg.key;
+    if (w->cfg.write_buffer_size) wc.buffer_size = w->cfg.write_buffer_size;
+    wc.trailer = ep_bytes_of(trailer.data, trailer.len);
+    r = ep_snapshot_writer_begin(w->snap_path, shard_id, &wc, &w->snap, err);
+    ep_buf_free(&trailer); /* begin copied it */
+    return r;
+}
+
+static ep_result ep__shard_begin(const char *dir, ep_shard_id shard_id, ep_aof_writer *aof, const ep_shard_config *cfg,
+                                 const ep_trailer_schema *schemas, uint32_t n, ep_shard_snapshot_writer **out,
+                                 ep_error *err) {
+    const ep_allocator *a = cfg ? cfg->alloc : NULL;
+    ep_shard_snapshot_writer *w;
     ep_result r;
     if (err) ep_error_clear(err);
-    if ((r = ep__shard_begin(dir, shard_id, ks, &cfg, &def, &vfs, &os, &p)) != EP_OK) return r;
-    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &hash, err)) != EP_OK) return r;
-    return ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err);
+    if (out) *out = NULL;
+    if (!out || !dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: NULL argument");
+    if (cfg && cfg->rewrite && !aof)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: rewrite needs the AOF writer");
+    if (!(w = (ep_shard_snapshot_writer *)ep_malloc(a, sizeof *w)))
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the shard snapshot writer");
+    memset(w, 0, sizeof *w);
+    if (cfg) w->cfg = *cfg;
+    else ep_shard_config_init(&w->cfg);
+    w->cfg.schemas = NULL; /* used by begin only: not kept */
+    w->cfg.schema_count = 0;
+    w->aof = aof;
+    if ((r = ep__shard_open(w, dir, shard_id, schemas, n, err)) != EP_OK) {
+        ep_free(a, w);
+        return r;
+    }
+    *out = w;
+    return EP_OK;
+}
+
+EP_API ep_result ep_shard_snapshot_begin(const char *dir, ep_shard_id shard_id, ep_aof_writer *aof,
+                                         const ep_shard_config *cfg, ep_shard_snapshot_writer **out, ep_error *err) {
+    return ep__shard_begin(dir, shard_id, aof, cfg, cfg ? cfg->schemas : NULL, cfg ? cfg->schema_count : 0, out, err);
+}
+
+EP_API ep_result ep_shard_snapshot_add(ep_shard_snapshot_writer *w, const ep_snap_entry *entry) {
+    if (!w) return EP_ERR_INVALID_ARG;
+    return ep_snapshot_writer_add(w->snap, entry);
+}
+
+EP_API void ep_shard_snapshot_entries(const ep_shard_snapshot_writer *w, ep_snapshot_writer **out) {
+    *out = w ? w->snap : NULL;
+}
+
+EP_API void ep_shard_snapshot_covered(const ep_shard_snapshot_writer *w, uint64_t *covered_len) {
+    *covered_len = w ? w->covered : 0;
+}
+
+EP_API const ep_error *ep_shard_snapshot_error(const ep_shard_snapshot_writer *w) {
+    return w ? ep_snapshot_writer_error(w->snap) : NULL;
+}
+
+static void ep__shard_free(ep_shard_snapshot_writer *w) {
+    ep_free(w->cfg.alloc, w);
+}
+
+EP_API ep_result ep_shard_snapshot_abort(ep_shard_snapshot_writer *w) {
+    ep_result r;
+    if (!w) return EP_OK;
+    r = ep_snapshot_writer_abort(w->snap);
+    ep__shard_free(w);
+    return r;
 }
 
 /* Rewrites the trailer's slot 1 (its last 20 bytes: the snapshot was just
@@ -21476,32 +21944,134 @@ static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err)
     return r;
 }
 
-EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
-                                  const ep_shard_config *cfg, ep_error *err) {
-    ep_shard_config def;
-    ep_vfs os, *vfs;
-    ep__shard_paths p;
-    uint64_t len = 0, hash = 0;
-    size_t tlen = 0;
-    ep_result r;
-    if (err) ep_error_clear(err);
-    if (!aof) return EP_ERR_INVALID_ARG;
-    if ((r = ep__shard_begin(dir, shard_id, ks, &cfg, &def, &vfs, &os, &p)) != EP_OK) return r;
-    /* 1. snapshot covering the whole synced AOF: from here a crash recovers
-     *    the snapshot and skips every old record. */
-    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &hash, err)) != EP_OK) return r;
-    if ((r = ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err)) != EP_OK) return r;
-    /* 2. reset the AOF (header-only file renamed over it, directory synced).
-     *    A crash now leaves a trailer the new AOF does not match: replay all
-     *    of it, i.e. nothing old. */
-    if ((r = ep_aof_writer_rewrite(aof)) != EP_OK) {
-        if (err) *err = *ep_aof_writer_error(aof);
+/* file/aof.c: the writer refuses every later call. */
+EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why);
+
+/* After the snapshot covering the whole old AOF is durable: reset the AOF
+ * (header-only file renamed over it, directory synced; a crash now leaves a
+ * trailer the new AOF does not match: replay all of it, i.e. nothing old),
+ * then the trailer covers nothing, before any new record can be appended (a
+ * new AOF that happened to start with the old bytes must not be skipped).
+ * If that last step fails the trailer may still cover the old AOF's length,
+ * and records appended now would make the new AOF look like a cut copy of
+ * the old one (recovery refuses that): the writer stops here. The files as
+ * they are recover exactly (a record-less AOF: nothing to replay), and
+ * ep_store_open settles such a trailer with a snapshot. */
+static ep_result ep__shard_reset_aof(ep_shard_snapshot_writer *w, ep_error *err) {
+    ep_error why;
+    ep_result r = ep_aof_writer_rewrite(w->aof);
+    if (r != EP_OK) {
+        if (err) *err = *ep_aof_writer_error(w->aof);
         return r;
     }
-    /* 3. the trailer covers nothing, before any new record can be appended
-     *    (a new AOF that happened to start with the old bytes must not be skipped). */
-    (void)tlen;
-    return ep__trailer_reset(vfs, p.snap, err);
+    if ((r = ep__trailer_reset(w->vfs, w->snap_path, err)) == EP_OK) return EP_OK;
+    ep_error_set(&why, r, UINT64_MAX, "the AOF was reset but the trailer of %s could not be (%s): reopen the shard",
+                 w->snap_path, err && err->message[0] ? err->message : ep_result_str(r));
+    return ep__aof_writer_poison(w->aof, r, &why);
+}
+
+EP_API ep_result ep_shard_snapshot_commit(ep_shard_snapshot_writer *w, ep_error *err) {
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!w) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: NULL writer");
+    if (w->cfg.rewrite) {
+        ep_aof_stats st;
+        ep_aof_writer_stats(w->aof, &st);
+        if (st.size != w->covered) { /* the reset would drop them */
+            (void)ep_shard_snapshot_abort(w);
+            return ep_error_set(err, EP_ERR_STATE, UINT64_MAX,
+                                "records were appended between begin and a rewriting commit; nothing written");
+        }
+    }
+    r = ep_snapshot_writer_commit(w->snap, err);
+    w->snap = NULL;
+    if (r == EP_OK && w->cfg.rewrite) r = ep__shard_reset_aof(w, err);
+    ep__shard_free(w);
+    return r;
+}
+
+/* ---- the same from an ep_keyspace ---- */
+#ifndef EP_NO_KEYSPACE
+
+/* ks's schemas as an array for the trailer (*out NULL when there are none). */
+static ep_result ep__ks_schemas(const ep_keyspace *ks, const ep_allocator *alloc, ep_trailer_schema **out,
+                                uint32_t *n) {
+    size_t i, count = ep_keyspace_schema_count(ks), bytes;
+    ep_trailer_schema *s;
+    *out = NULL;
+    *n = 0;
+    if (count == 0) return EP_OK;
+    if (count > UINT32_MAX) return EP_ERR_LIMIT;
+    if (!ep__mul_size(count, sizeof *s, &bytes) || !(s = (ep_trailer_schema *)ep_malloc(alloc, bytes)))
+        return EP_ERR_NOMEM;
+    for (i = 0; i < count; i++) {
+        s[i].name = ep_bytes_of(NULL, 0);
+        s[i].descriptor = ep_bytes_of(NULL, 0);
+        (void)ep_keyspace_schema_at(ks, i, &s[i].name, &s[i].descriptor);
+    }
+    *out = s;
+    *n = (uint32_t)count;
+    return EP_OK;
+}
+
+/* Every key of ks into the shard snapshot writer. */
+static ep_result ep__write_entries(ep_shard_snapshot_writer *w, const ep_keyspace *ks, ep_error *err) {
+    ep_keyspace_iter it;
+    const ep_ks_entry *e;
+    ep_buf scratch;
+    ep_result r = EP_OK;
+    ep_buf_init(&scratch, w->cfg.alloc);
+    ep_keyspace_iter_init(&it);
+    while (r == EP_OK && (e = ep_keyspace_next(ks, &it)) != NULL) {
+        ep_snap_entry se;
+        ep_buf_reset(&scratch);
+        r = ep_ks_entry_to_snap(e, &scratch, &se);
+        if (r == EP_OK) r = ep_shard_snapshot_add(w, &se);
+    }
+    ep_buf_free(&scratch);
+    if (r != EP_OK && err) {
+        *err = *ep_shard_snapshot_error(w);
+        if (err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
+    }
+    return r;
+}
+
+static ep_result ep__shard_snapshot_ks(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
+                                       ep_aof_writer *aof, const ep_shard_config *cfg, int rewrite, ep_error *err) {
+    ep_shard_config c;
+    ep_shard_snapshot_writer *w = NULL;
+    ep_trailer_schema *schemas = NULL;
+    uint32_t n = 0;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!dir || !ks) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: NULL argument");
+    if (cfg) c = *cfg;
+    else ep_shard_config_init(&c);
+    c.rewrite = rewrite;
+    if ((r = ep__ks_schemas(ks, c.alloc, &schemas, &n)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
+    r = ep__shard_begin(dir, shard_id, aof, &c, schemas, n, &w, err);
+    ep_free(c.alloc, schemas); /* the trailer holds copies */
+    if (r != EP_OK) return r;
+    if ((r = ep__write_entries(w, ks, err)) != EP_OK) {
+        (void)ep_shard_snapshot_abort(w);
+        return r;
+    }
+    return ep_shard_snapshot_commit(w, err);
+}
+
+EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+                                   const ep_shard_config *cfg, ep_error *err) {
+    return ep__shard_snapshot_ks(dir, shard_id, ks, aof, cfg, 0, err);
+}
+
+EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+                                  const ep_shard_config *cfg, ep_error *err) {
+    if (!aof) {
+        if (err) ep_error_clear(err);
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard rewrite: no AOF writer");
+    }
+    return ep__shard_snapshot_ks(dir, shard_id, ks, aof, cfg, 1, err);
 }
 #endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/recovery.c ---- */
@@ -21790,9 +22360,7 @@ static ep_result ep__maint_recover(ep__maint *m) {
     rc.key = m->cfg->key;
     rc.wall_clock_ms = m->cfg->wall_clock_ms;
     rc.clock_user = m->cfg->clock_user;
-    if ((r = ep_recover_shard(m->dir, m->shard, &rc, res)) != EP_OK)
-        return ep_error_set(m->err, r, UINT64_MAX, "recovery of shard %lu failed: %s", (unsigned long)m->shard,
-                            ep_result_str(r));
+    if ((r = ep_recover_shard(m->dir, m->shard, &rc, res, m->err)) != EP_OK) return r; /* m->err names the file */
     m->have_rec = 1;
     if (res->snapshot_present && !res->snapshot_loaded)
         return ep_error_set(m->err, EP_ERR_CORRUPT, res->snapshot_error.offset,
@@ -22223,6 +22791,9 @@ struct ep_store {
     /* EP_ERR_POISONED once a logged record could not be applied (no memory):
      * the keyspace no longer matches the AOF; reopening recovers it. */
     ep_result broken;
+    /* Recovery found a trailer that covers no prefix of this AOF (EP_TRAILER_STALE:
+     * a rewrite cut short after the AOF's reset, or a replaced AOF). */
+    int stale_trailer;
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -22390,8 +22961,9 @@ static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *goo
     rc.log = st->cfg.log;
     rc.log_user = st->cfg.log_user;
     rc.keyspace_seed = st->cfg.keyspace_seed;
+    rc.read_buffer_size = st->cfg.read_buffer_size;
     memset(&res, 0, sizeof res);
-    r = ep_recover_shard(st->dir, st->shard, &rc, &res);
+    r = ep_recover_shard(st->dir, st->shard, &rc, &res, err);
     if (r == EP_OK && res.snapshot_present && !res.snapshot_loaded) {
         r = res.snapshot_error.code != EP_OK ? res.snapshot_error.code : EP_ERR_CORRUPT;
         ep_error_set(err, r, res.snapshot_error.offset, "snapshot %s not loaded (%s): refusing to write over it",
@@ -22407,13 +22979,11 @@ static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *goo
     } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR) {
         if (err) *err = res.aof_error;
         r = res.aof_error.code != EP_OK ? res.aof_error.code : EP_ERR_CORRUPT;
-    } else if (r != EP_OK) {
-        ep_error_set(err, r, UINT64_MAX, "recovering %s shard %u: %s", st->dir, (unsigned)st->shard,
-                     ep_result_str(r));
-    }
+    } /* r != EP_OK: recovery filled err (it names the file) */
     if (r == EP_OK) {
         st->ks = res.keyspace;
         res.keyspace = NULL;
+        st->stale_trailer = res.trailer == EP_TRAILER_STALE;
     }
     ep_recover_result_free(&res);
     return r;
@@ -22467,6 +23037,16 @@ static ep_result ep__st_open_and_recover(ep_store *st, ep_error *err) {
         return ep_error_set(err, EP_ERR_CORRUPT, good, "the AOF's repair cut at %llu, recovery stopped at %llu",
                             (unsigned long long)ws.size, (unsigned long long)good);
     return EP_OK;
+}
+
+/* A stale trailer covers bytes this AOF does not start with. Records
+ * appended behind it could leave an AOF shorter than that coverage, which
+ * recovery cannot tell from a cut copy of the covered one and refuses: a
+ * covering snapshot first (tmp + rename: crash safe) settles it. */
+static ep_result ep__st_settle(ep_store *st, ep_error *err) {
+    ep_result r = ep_store_snapshot(st);
+    if (r != EP_OK && err) *err = st->err;
+    return r;
 }
 
 static void ep__st_measure_snapshot(ep_store *st) {
@@ -22524,6 +23104,7 @@ EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_s
     if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot path too long");
     if (r == EP_OK) r = ep__st_dir(st, err);
     if (r == EP_OK) r = ep__st_open_and_recover(st, err);
+    if (r == EP_OK && st->stale_trailer) r = ep__st_settle(st, err);
     if (r != EP_OK) {
         if (st->aof) (void)ep_aof_writer_close(st->aof); /* nothing was appended */
         ep__st_free(st);
@@ -22583,6 +23164,8 @@ static void ep__st_shard_config(const ep_store *st, ep_shard_config *sc) {
     sc->vfs = st->vfs;
     sc->alloc = &st->alloc;
     sc->key = st->cfg.key;
+    sc->read_buffer_size = st->cfg.read_buffer_size;
+    sc->write_buffer_size = st->cfg.snapshot_buffer_size;
 }
 
 /* Copies into st->keys ([u64 len][bytes] each) the keys of up to `scan`

@@ -76,9 +76,7 @@ static ep_result ep__maint_recover(ep__maint *m) {
     rc.key = m->cfg->key;
     rc.wall_clock_ms = m->cfg->wall_clock_ms;
     rc.clock_user = m->cfg->clock_user;
-    if ((r = ep_recover_shard(m->dir, m->shard, &rc, res)) != EP_OK)
-        return ep_error_set(m->err, r, UINT64_MAX, "recovery of shard %lu failed: %s", (unsigned long)m->shard,
-                            ep_result_str(r));
+    if ((r = ep_recover_shard(m->dir, m->shard, &rc, res, m->err)) != EP_OK) return r; /* m->err names the file */
     m->have_rec = 1;
     if (res->snapshot_present && !res->snapshot_loaded)
         return ep_error_set(m->err, EP_ERR_CORRUPT, res->snapshot_error.offset,

@@ -56,13 +56,13 @@ static void ept_track(pid_t pid, int add) {
     }
 }
 
-static long long ept_ms(void) {
+long long ept_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void ept_sleep_ms(int ms) {
+void ept_sleep_ms(int ms) {
     struct timespec ts;
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (long)(ms % 1000) * 1000000L;
