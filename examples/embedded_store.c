@@ -25,6 +25,10 @@
 #define EP_NO_OS_VFS
 #define EP_NO_ENCRYPTION
 #define EP_SMALL_CRC /* 1 KiB of CRC table instead of 16 */
+#define EP_NO_THREADS  /* no OS threads on bare metal */
+#define EP_NO_KEYSPACE /* recovery goes through the visitor into our own table */
+#define EP_NO_WAL
+#define EP_NO_REDIS
 #define EP_MALLOC(sz) embedded_heap_refused(sz)
 #define EP_REALLOC(p, sz) ((void)(p), embedded_heap_refused(sz))
 #define EP_FREE(p) ((void)(p))

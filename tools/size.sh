@@ -40,7 +40,7 @@ tool() { # target, what (cc|ld|size|defs)
     cortex-m0plus:cc) echo "arm-none-eabi-gcc -mthumb -mcpu=cortex-m0plus" ;;
     cortex-m*:ld) echo "arm-none-eabi-ld" ;;
     cortex-m*:size) echo "arm-none-eabi-size" ;;
-    cortex-m*:defs) echo "-DEP_NO_OS_VFS" ;;
+    cortex-m*:defs) echo "-DEP_NO_OS_VFS -DEP_NO_THREADS" ;;
     *:defs) echo "" ;;
   esac
 }
@@ -82,14 +82,26 @@ echo "Library size at -Os: text (KiB) / data / bss (bytes)."
 echo
 echo "| configuration | x86-64 | aarch64 | armhf (Thumb-2) | Cortex-M4 | Cortex-M0+ |"
 echo "|---|---|---|---|---|---|"
+SMALL="-DEP_SMALL_CRC -DEP_NO_SIMD"
+FLASH="-DEP_NO_OS_VFS $SMALL -DEP_NO_WAL -DEP_NO_REDIS -DEP_NO_KEYSPACE"
 row "whole library" whole
 row "whole, \`EP_NO_ENCRYPTION\`" whole -DEP_NO_ENCRYPTION
-row "whole, \`EP_NO_ENCRYPTION EP_SMALL_CRC EP_NO_SIMD\`" whole -DEP_NO_ENCRYPTION -DEP_SMALL_CRC -DEP_NO_SIMD
+row "whole, \`EP_NO_WAL\`" whole -DEP_NO_WAL
+row "whole, \`EP_NO_REDIS\`" whole -DEP_NO_REDIS
+row "whole, \`EP_NO_KEYSPACE\` (also leaves out the store, maintain, the Redis loader)" whole -DEP_NO_KEYSPACE
+row "whole, \`EP_NO_ENCRYPTION EP_SMALL_CRC EP_NO_SIMD\`" whole -DEP_NO_ENCRYPTION $SMALL
+row "whole, \`EP_SMALL_AES EP_SMALL_CRC EP_NO_SIMD EP_NO_WAL EP_NO_REDIS EP_NO_KEYSPACE\`, own vfs" whole \
+  $FLASH -DEP_SMALL_AES
+row "the same, \`EP_NO_ENCRYPTION EP_NO_ERROR_TEXT\`" whole $FLASH -DEP_NO_ENCRYPTION -DEP_NO_ERROR_TEXT
 row "AOF + snapshot writers and readers, own vfs, small CRC, no encryption" core \
-  -DEP_NO_OS_VFS -DEP_NO_ENCRYPTION -DEP_SMALL_CRC -DEP_NO_SIMD
-row "the same with portable AES-256-GCM (v3 files)" core_gcm -DEP_NO_OS_VFS -DEP_SMALL_CRC -DEP_NO_SIMD
-row "the same as the first subset, plus recovery through the visitor API" core_recover \
-  -DEP_NO_OS_VFS -DEP_NO_ENCRYPTION -DEP_SMALL_CRC -DEP_NO_SIMD
+  -DEP_NO_OS_VFS -DEP_NO_ENCRYPTION $SMALL
+row "the same, \`EP_NO_ERROR_TEXT\`" core -DEP_NO_OS_VFS -DEP_NO_ENCRYPTION $SMALL -DEP_NO_ERROR_TEXT
+row "the same as the first subset with the bitsliced AES-256-GCM (v3 files)" core_gcm -DEP_NO_OS_VFS $SMALL
+row "the same with \`EP_SMALL_AES\`" core_gcm -DEP_NO_OS_VFS $SMALL -DEP_SMALL_AES
+row "the first subset plus recovery through the visitor API" core_recover \
+  -DEP_NO_OS_VFS -DEP_NO_ENCRYPTION $SMALL
+row "the same, \`EP_NO_KEYSPACE\` (the keyspace-mode branch no longer links the keyspace)" core_recover \
+  -DEP_NO_OS_VFS -DEP_NO_ENCRYPTION $SMALL -DEP_NO_KEYSPACE
 echo
 if available cortex-m4; then
   cc=$(tool cortex-m4 cc)
