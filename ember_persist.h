@@ -4222,6 +4222,20 @@ EP__PRIV void ep__cond_broadcast(ep__cond *c) { (void)pthread_cond_broadcast(&c-
 #endif
 /* ---- end src/base/thread.c ---- */
 
+/* ---- begin src/check/crc_internal.h ---- */
+/* crc_internal: what the CRC part offers other parts privately. */
+#ifndef EP_CRC_INTERNAL_H
+#define EP_CRC_INTERNAL_H
+
+
+/* ep_crc32_update(ep_crc32(a, alen), b, blen): the CRC of a followed by b,
+ * which need not be adjacent (a WAL frame's CRC skips its own field), in one
+ * folding pass where the CPU has it. */
+EP__PRIV uint32_t ep__crc32_two(const void *a, size_t alen, const void *b, size_t blen);
+
+#endif /* EP_CRC_INTERNAL_H */
+/* ---- end src/check/crc_internal.h ---- */
+
 /* ---- begin src/check/crc.c ---- */
 /* crc: CRC-32/ISO-HDLC (zlib's crc32). Internally the code works on the raw
  * CRC register (reflected, no pre/post inversion); the public functions take
@@ -5135,14 +5149,17 @@ EP__CRC_TARGET static uint32_t ep__crc_finish(ep__crc_vec x, const uint8_t *p, s
     return ep__crc_reduce(x);
 }
 
-/* Raw register in, raw register out; n >= EP__CRC_CLMUL_MIN. Four chains
- * only pay from 64 bytes: below that they would be folded together at once. */
-EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, size_t n) {
-    ep__crc_vec x0 = ep__crc_xor(ep__crc_load(p), ep__crc_pair(r, 0)), x1, x2, x3, k;
-    if (n < 64) return ep__crc_finish(x0, p + 16, n - 16);
+/* x0 holds the first 16 bytes (the register already added in); the n bytes
+ * at p follow them. A partial last block reads the 16 bytes that end at
+ * p + n, so those must be readable memory (n >= 16, or bytes before p).
+ * Four chains only pay from 64 bytes: below that they would be folded
+ * together at once. */
+EP__CRC_TARGET static uint32_t ep__crc32_clmul_after(ep__crc_vec x0, const uint8_t *p, size_t n) {
+    ep__crc_vec x1, x2, x3, k;
+    if (n < 48) return ep__crc_finish(x0, p, n);
     k = ep__crc_pair(EP__CRC_K512_LO, EP__CRC_K512_HI);
-    x1 = ep__crc_load(p + 16), x2 = ep__crc_load(p + 32), x3 = ep__crc_load(p + 48);
-    for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
+    x1 = ep__crc_load(p), x2 = ep__crc_load(p + 16), x3 = ep__crc_load(p + 32);
+    for (p += 48, n -= 48; n >= 64; p += 64, n -= 64) {
         x0 = ep__crc_fold(x0, k, ep__crc_load(p));
         x1 = ep__crc_fold(x1, k, ep__crc_load(p + 16));
         x2 = ep__crc_fold(x2, k, ep__crc_load(p + 32));
@@ -5150,6 +5167,23 @@ EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, siz
     }
     k = ep__crc_pair(EP__CRC_K128_LO, EP__CRC_K128_HI);
     return ep__crc_finish(ep__crc_fold(ep__crc_fold(ep__crc_fold(x0, k, x1), k, x2), k, x3), p, n);
+}
+
+/* Raw register in, raw register out; n >= EP__CRC_CLMUL_MIN. */
+EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, size_t n) {
+    return ep__crc32_clmul_after(ep__crc_xor(ep__crc_load(p), ep__crc_pair(r, 0)), p + 16, n - 16);
+}
+
+/* The CRC of a (alen < 16 bytes) followed by b (blen >= 16), in one pass:
+ * the first block is a plus b's first bytes, gathered on the stack; the
+ * rest is read in place (its partial last block ends inside b). */
+EP__CRC_TARGET static uint32_t ep__crc32_clmul_two(uint32_t r, const uint8_t *a, size_t alen, const uint8_t *b,
+                                                   size_t blen) {
+    uint8_t first[16];
+    size_t from_b = 16 - alen;
+    memcpy(first, a, alen);
+    memcpy(first + alen, b, from_b);
+    return ep__crc32_clmul_after(ep__crc_xor(ep__crc_load(first), ep__crc_pair(r, 0)), b + from_b, blen - from_b);
 }
 #endif
 
@@ -5187,6 +5221,16 @@ EP_API uint32_t ep_crc32_update(uint32_t crc, const void *data, size_t len) {
 
 EP_API uint32_t ep_crc32(const void *data, size_t len) {
     return ep_crc32_update(0, data, len);
+}
+
+EP__PRIV uint32_t ep__crc32_two(const void *a, size_t alen, const void *b, size_t blen) {
+#if defined(EP__CRC_X86) || defined(EP__CRC_ARM)
+    /* A frame's header and payload are one folding pass, not a table pass
+     * over the header and a second call (with its reduction) for the rest. */
+    if (alen > 0 && alen < 16 && blen >= 16 && alen + blen >= EP__CRC_HW_MIN && ep_crc32_hw_available())
+        return ~ep__crc32_clmul_two(~0u, (const uint8_t *)a, alen, (const uint8_t *)b, blen);
+#endif
+    return ep_crc32_update(ep_crc32_update(0, a, alen), b, blen);
 }
 /* ---- end src/check/crc.c ---- */
 
@@ -11710,8 +11754,7 @@ EP_API ep_result ep_wal_segment_header_decode(const uint8_t *data, size_t len, e
 
 /* The frame CRC: header bytes 0..11, then the payload. */
 static uint32_t ep__wal_frame_crc(const uint8_t *head12, const void *payload, size_t len) {
-    uint32_t c = ep_crc32_update(0, head12, 12);
-    return len ? ep_crc32_update(c, payload, len) : c;
+    return ep__crc32_two(head12, 12, payload, len);
 }
 
 static void ep__wal_frame_head(uint8_t out[EP_WAL_FRAME_HEADER_SIZE], uint32_t len_flags, uint64_t id) {
@@ -15008,12 +15051,18 @@ static ep_result ep__wal_load(ep__rstream *s, size_t n, size_t *avail) {
     uint64_t left = ep__rs_left(s);
     size_t want = left < (uint64_t)n ? (size_t)left : n;
     *avail = want;
-    return want ? ep__rs_fill(s, want) : EP_OK;
+    return want && ep__rs_avail(s) < want ? ep__rs_fill(s, want) : EP_OK;
 }
 
+/* Eight bytes a step: every frame's first 16 bytes pass through here. */
 static int ep__all_zero(const uint8_t *p, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, p + i, 8);
+        if (v) return 0;
+    }
+    for (; i < n; i++)
         if (p[i]) return 0;
     return 1;
 }
@@ -15227,8 +15276,11 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
                 goto done;
             }
         }
+        /* Everything loaded: a frame already in the buffer decodes (and
+         * is CRC-checked) once, in place. */
+        avail = ep__rs_avail(&s);
         r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
-        if (r == EP_ERR_EOF && avail == EP_WAL_FRAME_HEADER_SIZE) {
+        if (r == EP_ERR_EOF && avail >= EP_WAL_FRAME_HEADER_SIZE && need > avail) {
             ep_result q = ep__wal_load(&s, need, &avail);
             if (q != EP_OK) {
                 r = q;
@@ -15577,6 +15629,18 @@ static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
     return EP_OK;
 }
 
+/* A single-record frame encoded straight into the stream's buffer: the
+ * payload is copied once, and the CRC read from the caller's bytes. */
+static ep_result ep__wal_frame_in_place(ep_wal *w, uint64_t id, const void *data, size_t len) {
+    uint8_t *p = ep__ws_reserve(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len);
+    ep_result r;
+    if (!p) return EP_ERR_NOMEM;
+    if ((r = ep_wal_frame_header_encode(p, id, data, len)) != EP_OK) return r;
+    if (len) memcpy(p + EP_WAL_FRAME_HEADER_SIZE, data, len);
+    ep__ws_advance(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len, 0); /* the record is counted below */
+    return EP_OK;
+}
+
 /* One frame of n records (n = 0: the single record data/len). */
 static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, const ep_bytes *recs, size_t n,
                                        uint64_t *id, int policy) {
@@ -15598,8 +15662,7 @@ static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, 
     /* Only now: making room may have waited (mutex released) while others appended. */
     first = w->next_id;
     ep__ws_mark(&w->ws);
-    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n)
-          : ep_wal_frame_encode(ep__ws_buf(&w->ws), first, data, len);
+    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n) : ep__wal_frame_in_place(w, first, data, len);
     if (r != EP_OK) { /* nothing of it stays: the handle is as it was */
         ep_error_set(&w->err, r, UINT64_MAX, "wal append: %s", ep_result_str(r));
         return ep__ws_rewind(&w->ws, r);

@@ -1,7 +1,7 @@
 /* codec_wal: WAL segment headers and frames, checkpoint headers, record-log
  * frames (layouts in codec_wal.h). */
 #include "base/internal.h"
-#include "check/crc.h"
+#include "check/crc_internal.h"
 #include "codec/codec_wal.h"
 
 #ifndef EP_NO_WAL
@@ -37,8 +37,7 @@ EP_API ep_result ep_wal_segment_header_decode(const uint8_t *data, size_t len, e
 
 /* The frame CRC: header bytes 0..11, then the payload. */
 static uint32_t ep__wal_frame_crc(const uint8_t *head12, const void *payload, size_t len) {
-    uint32_t c = ep_crc32_update(0, head12, 12);
-    return len ? ep_crc32_update(c, payload, len) : c;
+    return ep__crc32_two(head12, 12, payload, len);
 }
 
 static void ep__wal_frame_head(uint8_t out[EP_WAL_FRAME_HEADER_SIZE], uint32_t len_flags, uint64_t id) {

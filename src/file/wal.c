@@ -301,6 +301,18 @@ static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
     return EP_OK;
 }
 
+/* A single-record frame encoded straight into the stream's buffer: the
+ * payload is copied once, and the CRC read from the caller's bytes. */
+static ep_result ep__wal_frame_in_place(ep_wal *w, uint64_t id, const void *data, size_t len) {
+    uint8_t *p = ep__ws_reserve(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len);
+    ep_result r;
+    if (!p) return EP_ERR_NOMEM;
+    if ((r = ep_wal_frame_header_encode(p, id, data, len)) != EP_OK) return r;
+    if (len) memcpy(p + EP_WAL_FRAME_HEADER_SIZE, data, len);
+    ep__ws_advance(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len, 0); /* the record is counted below */
+    return EP_OK;
+}
+
 /* One frame of n records (n = 0: the single record data/len). */
 static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, const ep_bytes *recs, size_t n,
                                        uint64_t *id, int policy) {
@@ -322,8 +334,7 @@ static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, 
     /* Only now: making room may have waited (mutex released) while others appended. */
     first = w->next_id;
     ep__ws_mark(&w->ws);
-    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n)
-          : ep_wal_frame_encode(ep__ws_buf(&w->ws), first, data, len);
+    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n) : ep__wal_frame_in_place(w, first, data, len);
     if (r != EP_OK) { /* nothing of it stays: the handle is as it was */
         ep_error_set(&w->err, r, UINT64_MAX, "wal append: %s", ep_result_str(r));
         return ep__ws_rewind(&w->ws, r);
