@@ -4238,6 +4238,11 @@ EP__PRIV void ep__cond_signal(ep__cond *c) { (void)pthread_cond_signal(&c->c); }
  * folding pass where the CPU has it. */
 EP__PRIV uint32_t ep__crc32_two(const void *a, size_t alen, const void *b, size_t blen);
 
+/* The same for bytes in one buffer that skip gap bytes in the middle: the
+ * CRC of p[0..head) followed by p[head + gap .. head + gap + len) (a frame
+ * in memory, its CRC field skipped). p[0..head + gap) must be readable. */
+EP__PRIV uint32_t ep__crc32_gap(const void *p, size_t head, size_t gap, size_t len);
+
 #endif /* EP_CRC_INTERNAL_H */
 /* ---- end src/check/crc_internal.h ---- */
 
@@ -5033,6 +5038,16 @@ EP__CRC_TARGET static __m128i ep__crc_tail(__m128i x, const uint8_t *end, size_t
     return ep__crc_fold(_mm_shuffle_epi8(x, up), k, rest);
 }
 
+/* The first block of a message that skips bytes: p's first head (< 16)
+ * bytes, then q's first 16 - head, from two 16-byte loads (p[0..16) is
+ * readable memory) and one shuffle, never through the stack (a load that
+ * spans two smaller stores waits for both to retire). */
+EP__CRC_TARGET static __m128i ep__crc_gather(const uint8_t *p, size_t head, const uint8_t *q) {
+    __m128i up = ep__crc_load(ep__crc_shuf + (16 - head));
+    __m128i keep = _mm_cmplt_epi8(up, _mm_setzero_si128()); /* bytes 0..head-1 */
+    return _mm_or_si128(_mm_and_si128(ep__crc_load(p), keep), _mm_shuffle_epi8(ep__crc_load(q), up));
+}
+
 /* 128 bits -> the 32-bit register, x * x^32 mod P, in three dependent
  * multiplies (short inputs pay this whole chain on every call). First the
  * high-degree half times x^96 mod P onto the other: y, 96 bits, y == x *
@@ -5119,6 +5134,13 @@ EP__CRC_TARGET static uint64x2_t ep__crc_tail(uint64x2_t x, const uint8_t *end, 
     return ep__crc_fold(vreinterpretq_u64_u8(vqtbl1q_u8(xb, up)), k, vreinterpretq_u64_u8(rest));
 }
 
+/* Same as the x86 ep__crc_gather: tbx keeps p's bytes where the index is
+ * out of range (bytes 0..head-1) and moves q's bytes up into the rest. */
+EP__CRC_TARGET static uint64x2_t ep__crc_gather(const uint8_t *p, size_t head, const uint8_t *q) {
+    uint8x16_t up = vld1q_u8(ep__crc_shuf + (16 - head));
+    return vreinterpretq_u64_u8(vqtbx1q_u8(vld1q_u8(p), vld1q_u8(q), up));
+}
+
 /* Same steps as the x86 ep__crc_reduce. */
 EP__CRC_TARGET static uint32_t ep__crc_reduce(uint64x2_t x) {
     const uint64x2_t k = ep__crc_pair(EP__CRC_K96, EP__CRC_MU96), p = ep__crc_pair(EP__CRC_P, 0);
@@ -5179,6 +5201,16 @@ EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, siz
     return ep__crc32_clmul_after(ep__crc_xor(ep__crc_load(p), ep__crc_pair(r, 0)), p + 16, n - 16);
 }
 
+/* The CRC of p[0..head) followed by the len bytes at p + head + gap, where
+ * head < 16 <= head + gap and len >= 16: one folding pass in place. */
+EP__CRC_TARGET static uint32_t ep__crc32_clmul_gap(uint32_t r, const uint8_t *p, size_t head, size_t gap,
+                                                   size_t len) {
+    const uint8_t *q = p + head + gap;
+    size_t from_q = 16 - head;
+    return ep__crc32_clmul_after(ep__crc_xor(ep__crc_gather(p, head, q), ep__crc_pair(r, 0)), q + from_q,
+                                 len - from_q);
+}
+
 /* The CRC of a (alen < 16 bytes) followed by b (blen >= 16), in one pass:
  * the first block is a plus b's first bytes, gathered on the stack; the
  * rest is read in place (its partial last block ends inside b). */
@@ -5226,6 +5258,16 @@ EP_API uint32_t ep_crc32_update(uint32_t crc, const void *data, size_t len) {
 
 EP_API uint32_t ep_crc32(const void *data, size_t len) {
     return ep_crc32_update(0, data, len);
+}
+
+EP__PRIV uint32_t ep__crc32_gap(const void *p, size_t head, size_t gap, size_t len) {
+    const uint8_t *b = (const uint8_t *)p;
+#if defined(EP__CRC_X86) || defined(EP__CRC_ARM)
+    if (head > 0 && head < 16 && head + gap >= 16 && len >= 16 && head + len >= EP__CRC_HW_MIN &&
+        ep_crc32_hw_available())
+        return ~ep__crc32_clmul_gap(~0u, b, head, gap, len);
+#endif
+    return ep_crc32_update(ep_crc32_update(0, b, head), b + head + gap, len);
 }
 
 EP__PRIV uint32_t ep__crc32_two(const void *a, size_t alen, const void *b, size_t blen) {
@@ -11757,8 +11799,10 @@ EP_API ep_result ep_wal_segment_header_decode(const uint8_t *data, size_t len, e
     return EP_OK;
 }
 
-/* The frame CRC: header bytes 0..11, then the payload. */
+/* The frame CRC: header bytes 0..11, then the payload. A frame whole in
+ * memory (decoding, encoding in place) is one pass that skips the CRC field. */
 static uint32_t ep__wal_frame_crc(const uint8_t *head12, const void *payload, size_t len) {
+    if ((const uint8_t *)payload == head12 + EP_WAL_FRAME_HEADER_SIZE) return ep__crc32_gap(head12, 12, 4, len);
     return ep__crc32_two(head12, 12, payload, len);
 }
 
@@ -15643,13 +15687,14 @@ static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
 }
 
 /* A single-record frame encoded straight into the stream's buffer: the
- * payload is copied once, and the CRC read from the caller's bytes. */
+ * payload is copied once, then the whole frame is checked in one CRC pass
+ * (header and payload adjacent). */
 static ep_result ep__wal_frame_in_place(ep_wal *w, uint64_t id, const void *data, size_t len) {
     uint8_t *p = ep__ws_reserve(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len);
     ep_result r;
     if (!p) return EP_ERR_NOMEM;
-    if ((r = ep_wal_frame_header_encode(p, id, data, len)) != EP_OK) return r;
     if (len) memcpy(p + EP_WAL_FRAME_HEADER_SIZE, data, len);
+    if ((r = ep_wal_frame_header_encode(p, id, p + EP_WAL_FRAME_HEADER_SIZE, len)) != EP_OK) return r;
     ep__ws_advance(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len, 0); /* the record is counted below */
     return EP_OK;
 }

@@ -791,6 +791,16 @@ EP__CRC_TARGET static __m128i ep__crc_tail(__m128i x, const uint8_t *end, size_t
     return ep__crc_fold(_mm_shuffle_epi8(x, up), k, rest);
 }
 
+/* The first block of a message that skips bytes: p's first head (< 16)
+ * bytes, then q's first 16 - head, from two 16-byte loads (p[0..16) is
+ * readable memory) and one shuffle, never through the stack (a load that
+ * spans two smaller stores waits for both to retire). */
+EP__CRC_TARGET static __m128i ep__crc_gather(const uint8_t *p, size_t head, const uint8_t *q) {
+    __m128i up = ep__crc_load(ep__crc_shuf + (16 - head));
+    __m128i keep = _mm_cmplt_epi8(up, _mm_setzero_si128()); /* bytes 0..head-1 */
+    return _mm_or_si128(_mm_and_si128(ep__crc_load(p), keep), _mm_shuffle_epi8(ep__crc_load(q), up));
+}
+
 /* 128 bits -> the 32-bit register, x * x^32 mod P, in three dependent
  * multiplies (short inputs pay this whole chain on every call). First the
  * high-degree half times x^96 mod P onto the other: y, 96 bits, y == x *
@@ -877,6 +887,13 @@ EP__CRC_TARGET static uint64x2_t ep__crc_tail(uint64x2_t x, const uint8_t *end, 
     return ep__crc_fold(vreinterpretq_u64_u8(vqtbl1q_u8(xb, up)), k, vreinterpretq_u64_u8(rest));
 }
 
+/* Same as the x86 ep__crc_gather: tbx keeps p's bytes where the index is
+ * out of range (bytes 0..head-1) and moves q's bytes up into the rest. */
+EP__CRC_TARGET static uint64x2_t ep__crc_gather(const uint8_t *p, size_t head, const uint8_t *q) {
+    uint8x16_t up = vld1q_u8(ep__crc_shuf + (16 - head));
+    return vreinterpretq_u64_u8(vqtbx1q_u8(vld1q_u8(p), vld1q_u8(q), up));
+}
+
 /* Same steps as the x86 ep__crc_reduce. */
 EP__CRC_TARGET static uint32_t ep__crc_reduce(uint64x2_t x) {
     const uint64x2_t k = ep__crc_pair(EP__CRC_K96, EP__CRC_MU96), p = ep__crc_pair(EP__CRC_P, 0);
@@ -937,6 +954,16 @@ EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, siz
     return ep__crc32_clmul_after(ep__crc_xor(ep__crc_load(p), ep__crc_pair(r, 0)), p + 16, n - 16);
 }
 
+/* The CRC of p[0..head) followed by the len bytes at p + head + gap, where
+ * head < 16 <= head + gap and len >= 16: one folding pass in place. */
+EP__CRC_TARGET static uint32_t ep__crc32_clmul_gap(uint32_t r, const uint8_t *p, size_t head, size_t gap,
+                                                   size_t len) {
+    const uint8_t *q = p + head + gap;
+    size_t from_q = 16 - head;
+    return ep__crc32_clmul_after(ep__crc_xor(ep__crc_gather(p, head, q), ep__crc_pair(r, 0)), q + from_q,
+                                 len - from_q);
+}
+
 /* The CRC of a (alen < 16 bytes) followed by b (blen >= 16), in one pass:
  * the first block is a plus b's first bytes, gathered on the stack; the
  * rest is read in place (its partial last block ends inside b). */
@@ -984,6 +1011,16 @@ EP_API uint32_t ep_crc32_update(uint32_t crc, const void *data, size_t len) {
 
 EP_API uint32_t ep_crc32(const void *data, size_t len) {
     return ep_crc32_update(0, data, len);
+}
+
+EP__PRIV uint32_t ep__crc32_gap(const void *p, size_t head, size_t gap, size_t len) {
+    const uint8_t *b = (const uint8_t *)p;
+#if defined(EP__CRC_X86) || defined(EP__CRC_ARM)
+    if (head > 0 && head < 16 && head + gap >= 16 && len >= 16 && head + len >= EP__CRC_HW_MIN &&
+        ep_crc32_hw_available())
+        return ~ep__crc32_clmul_gap(~0u, b, head, gap, len);
+#endif
+    return ep_crc32_update(ep_crc32_update(0, b, head), b + head + gap, len);
 }
 
 EP__PRIV uint32_t ep__crc32_two(const void *a, size_t alen, const void *b, size_t blen) {

@@ -35,8 +35,10 @@ EP_API ep_result ep_wal_segment_header_decode(const uint8_t *data, size_t len, e
     return EP_OK;
 }
 
-/* The frame CRC: header bytes 0..11, then the payload. */
+/* The frame CRC: header bytes 0..11, then the payload. A frame whole in
+ * memory (decoding, encoding in place) is one pass that skips the CRC field. */
 static uint32_t ep__wal_frame_crc(const uint8_t *head12, const void *payload, size_t len) {
+    if ((const uint8_t *)payload == head12 + EP_WAL_FRAME_HEADER_SIZE) return ep__crc32_gap(head12, 12, 4, len);
     return ep__crc32_two(head12, 12, payload, len);
 }
 

@@ -310,13 +310,14 @@ static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
 }
 
 /* A single-record frame encoded straight into the stream's buffer: the
- * payload is copied once, and the CRC read from the caller's bytes. */
+ * payload is copied once, then the whole frame is checked in one CRC pass
+ * (header and payload adjacent). */
 static ep_result ep__wal_frame_in_place(ep_wal *w, uint64_t id, const void *data, size_t len) {
     uint8_t *p = ep__ws_reserve(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len);
     ep_result r;
     if (!p) return EP_ERR_NOMEM;
-    if ((r = ep_wal_frame_header_encode(p, id, data, len)) != EP_OK) return r;
     if (len) memcpy(p + EP_WAL_FRAME_HEADER_SIZE, data, len);
+    if ((r = ep_wal_frame_header_encode(p, id, p + EP_WAL_FRAME_HEADER_SIZE, len)) != EP_OK) return r;
     ep__ws_advance(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len, 0); /* the record is counted below */
     return EP_OK;
 }
