@@ -4331,6 +4331,8 @@ EP__PRIV void ep__cond_destroy(ep__cond *c);
  * wait in a loop on the condition). */
 EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m);
 EP__PRIV void ep__cond_broadcast(ep__cond *c);
+/* Wakes one waiter (if any). */
+EP__PRIV void ep__cond_signal(ep__cond *c);
 
 #endif /* EP_THREAD_H */
 /* ---- end src/base/thread.h ---- */
@@ -4348,6 +4350,7 @@ EP__PRIV ep_result ep__cond_init(ep__cond *c) { c->unused = 0; return EP_OK; }
 EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)c; }
 EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { (void)c; (void)m; }
 EP__PRIV void ep__cond_broadcast(ep__cond *c) { (void)c; }
+EP__PRIV void ep__cond_signal(ep__cond *c) { (void)c; }
 
 #elif defined(_WIN32)
 
@@ -4359,6 +4362,7 @@ EP__PRIV ep_result ep__cond_init(ep__cond *c) { InitializeConditionVariable(&c->
 EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)c; }
 EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { SleepConditionVariableSRW(&c->cv, &m->lock, INFINITE, 0); }
 EP__PRIV void ep__cond_broadcast(ep__cond *c) { WakeAllConditionVariable(&c->cv); }
+EP__PRIV void ep__cond_signal(ep__cond *c) { WakeConditionVariable(&c->cv); }
 
 #else
 
@@ -4374,9 +4378,29 @@ EP__PRIV ep_result ep__cond_init(ep__cond *c) {
 EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)pthread_cond_destroy(&c->c); }
 EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { (void)pthread_cond_wait(&c->c, &m->m); }
 EP__PRIV void ep__cond_broadcast(ep__cond *c) { (void)pthread_cond_broadcast(&c->c); }
+EP__PRIV void ep__cond_signal(ep__cond *c) { (void)pthread_cond_signal(&c->c); }
 
 #endif
 /* ---- end src/base/thread.c ---- */
+
+/* ---- begin src/check/crc_internal.h ---- */
+/* crc_internal: what the CRC part offers other parts privately. */
+#ifndef EP_CRC_INTERNAL_H
+#define EP_CRC_INTERNAL_H
+
+
+/* ep_crc32_update(ep_crc32(a, alen), b, blen): the CRC of a followed by b,
+ * which need not be adjacent (a WAL frame's CRC skips its own field), in one
+ * folding pass where the CPU has it. */
+EP__PRIV uint32_t ep__crc32_two(const void *a, size_t alen, const void *b, size_t blen);
+
+/* The same for bytes in one buffer that skip gap bytes in the middle: the
+ * CRC of p[0..head) followed by p[head + gap .. head + gap + len) (a frame
+ * in memory, its CRC field skipped). p[0..head + gap) must be readable. */
+EP__PRIV uint32_t ep__crc32_gap(const void *p, size_t head, size_t gap, size_t len);
+
+#endif /* EP_CRC_INTERNAL_H */
+/* ---- end src/check/crc_internal.h ---- */
 
 /* ---- begin src/check/crc.c ---- */
 /* crc: CRC-32/ISO-HDLC (zlib's crc32). Internally the code works on the raw
@@ -5170,6 +5194,16 @@ EP__CRC_TARGET static __m128i ep__crc_tail(__m128i x, const uint8_t *end, size_t
     return ep__crc_fold(_mm_shuffle_epi8(x, up), k, rest);
 }
 
+/* The first block of a message that skips bytes: p's first head (< 16)
+ * bytes, then q's first 16 - head, from two 16-byte loads (p[0..16) is
+ * readable memory) and one shuffle, never through the stack (a load that
+ * spans two smaller stores waits for both to retire). */
+EP__CRC_TARGET static __m128i ep__crc_gather(const uint8_t *p, size_t head, const uint8_t *q) {
+    __m128i up = ep__crc_load(ep__crc_shuf + (16 - head));
+    __m128i keep = _mm_cmplt_epi8(up, _mm_setzero_si128()); /* bytes 0..head-1 */
+    return _mm_or_si128(_mm_and_si128(ep__crc_load(p), keep), _mm_shuffle_epi8(ep__crc_load(q), up));
+}
+
 /* 128 bits -> the 32-bit register, x * x^32 mod P, in three dependent
  * multiplies (short inputs pay this whole chain on every call). First the
  * high-degree half times x^96 mod P onto the other: y, 96 bits, y == x *
@@ -5256,6 +5290,13 @@ EP__CRC_TARGET static uint64x2_t ep__crc_tail(uint64x2_t x, const uint8_t *end, 
     return ep__crc_fold(vreinterpretq_u64_u8(vqtbl1q_u8(xb, up)), k, vreinterpretq_u64_u8(rest));
 }
 
+/* Same as the x86 ep__crc_gather: tbx keeps p's bytes where the index is
+ * out of range (bytes 0..head-1) and moves q's bytes up into the rest. */
+EP__CRC_TARGET static uint64x2_t ep__crc_gather(const uint8_t *p, size_t head, const uint8_t *q) {
+    uint8x16_t up = vld1q_u8(ep__crc_shuf + (16 - head));
+    return vreinterpretq_u64_u8(vqtbx1q_u8(vld1q_u8(p), vld1q_u8(q), up));
+}
+
 /* Same steps as the x86 ep__crc_reduce. */
 EP__CRC_TARGET static uint32_t ep__crc_reduce(uint64x2_t x) {
     const uint64x2_t k = ep__crc_pair(EP__CRC_K96, EP__CRC_MU96), p = ep__crc_pair(EP__CRC_P, 0);
@@ -5291,14 +5332,17 @@ EP__CRC_TARGET static uint32_t ep__crc_finish(ep__crc_vec x, const uint8_t *p, s
     return ep__crc_reduce(x);
 }
 
-/* Raw register in, raw register out; n >= EP__CRC_CLMUL_MIN. Four chains
- * only pay from 64 bytes: below that they would be folded together at once. */
-EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, size_t n) {
-    ep__crc_vec x0 = ep__crc_xor(ep__crc_load(p), ep__crc_pair(r, 0)), x1, x2, x3, k;
-    if (n < 64) return ep__crc_finish(x0, p + 16, n - 16);
+/* x0 holds the first 16 bytes (the register already added in); the n bytes
+ * at p follow them. A partial last block reads the 16 bytes that end at
+ * p + n, so those must be readable memory (n >= 16, or bytes before p).
+ * Four chains only pay from 64 bytes: below that they would be folded
+ * together at once. */
+EP__CRC_TARGET static uint32_t ep__crc32_clmul_after(ep__crc_vec x0, const uint8_t *p, size_t n) {
+    ep__crc_vec x1, x2, x3, k;
+    if (n < 48) return ep__crc_finish(x0, p, n);
     k = ep__crc_pair(EP__CRC_K512_LO, EP__CRC_K512_HI);
-    x1 = ep__crc_load(p + 16), x2 = ep__crc_load(p + 32), x3 = ep__crc_load(p + 48);
-    for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
+    x1 = ep__crc_load(p), x2 = ep__crc_load(p + 16), x3 = ep__crc_load(p + 32);
+    for (p += 48, n -= 48; n >= 64; p += 64, n -= 64) {
         x0 = ep__crc_fold(x0, k, ep__crc_load(p));
         x1 = ep__crc_fold(x1, k, ep__crc_load(p + 16));
         x2 = ep__crc_fold(x2, k, ep__crc_load(p + 32));
@@ -5306,6 +5350,33 @@ EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, siz
     }
     k = ep__crc_pair(EP__CRC_K128_LO, EP__CRC_K128_HI);
     return ep__crc_finish(ep__crc_fold(ep__crc_fold(ep__crc_fold(x0, k, x1), k, x2), k, x3), p, n);
+}
+
+/* Raw register in, raw register out; n >= EP__CRC_CLMUL_MIN. */
+EP__CRC_TARGET static uint32_t ep__crc32_clmul(uint32_t r, const uint8_t *p, size_t n) {
+    return ep__crc32_clmul_after(ep__crc_xor(ep__crc_load(p), ep__crc_pair(r, 0)), p + 16, n - 16);
+}
+
+/* The CRC of p[0..head) followed by the len bytes at p + head + gap, where
+ * head < 16 <= head + gap and len >= 16: one folding pass in place. */
+EP__CRC_TARGET static uint32_t ep__crc32_clmul_gap(uint32_t r, const uint8_t *p, size_t head, size_t gap,
+                                                   size_t len) {
+    const uint8_t *q = p + head + gap;
+    size_t from_q = 16 - head;
+    return ep__crc32_clmul_after(ep__crc_xor(ep__crc_gather(p, head, q), ep__crc_pair(r, 0)), q + from_q,
+                                 len - from_q);
+}
+
+/* The CRC of a (alen < 16 bytes) followed by b (blen >= 16), in one pass:
+ * the first block is a plus b's first bytes, gathered on the stack; the
+ * rest is read in place (its partial last block ends inside b). */
+EP__CRC_TARGET static uint32_t ep__crc32_clmul_two(uint32_t r, const uint8_t *a, size_t alen, const uint8_t *b,
+                                                   size_t blen) {
+    uint8_t first[16];
+    size_t from_b = 16 - alen;
+    memcpy(first, a, alen);
+    memcpy(first + alen, b, from_b);
+    return ep__crc32_clmul_after(ep__crc_xor(ep__crc_load(first), ep__crc_pair(r, 0)), b + from_b, blen - from_b);
 }
 #endif
 
@@ -5343,6 +5414,26 @@ EP_API uint32_t ep_crc32_update(uint32_t crc, const void *data, size_t len) {
 
 EP_API uint32_t ep_crc32(const void *data, size_t len) {
     return ep_crc32_update(0, data, len);
+}
+
+EP__PRIV uint32_t ep__crc32_gap(const void *p, size_t head, size_t gap, size_t len) {
+    const uint8_t *b = (const uint8_t *)p;
+#if defined(EP__CRC_X86) || defined(EP__CRC_ARM)
+    if (head > 0 && head < 16 && head + gap >= 16 && len >= 16 && head + len >= EP__CRC_HW_MIN &&
+        ep_crc32_hw_available())
+        return ~ep__crc32_clmul_gap(~0u, b, head, gap, len);
+#endif
+    return ep_crc32_update(ep_crc32_update(0, b, head), b + head + gap, len);
+}
+
+EP__PRIV uint32_t ep__crc32_two(const void *a, size_t alen, const void *b, size_t blen) {
+#if defined(EP__CRC_X86) || defined(EP__CRC_ARM)
+    /* A frame's header and payload are one folding pass, not a table pass
+     * over the header and a second call (with its reduction) for the rest. */
+    if (alen > 0 && alen < 16 && blen >= 16 && alen + blen >= EP__CRC_HW_MIN && ep_crc32_hw_available())
+        return ~ep__crc32_clmul_two(~0u, (const uint8_t *)a, alen, (const uint8_t *)b, blen);
+#endif
+    return ep_crc32_update(ep_crc32_update(0, a, alen), b, blen);
 }
 /* ---- end src/check/crc.c ---- */
 
@@ -12029,10 +12120,11 @@ EP_API ep_result ep_wal_segment_header_decode(const uint8_t *data, size_t len, e
     return EP_OK;
 }
 
-/* The frame CRC: header bytes 0..11, then the payload. */
+/* The frame CRC: header bytes 0..11, then the payload. A frame whole in
+ * memory (decoding, encoding in place) is one pass that skips the CRC field. */
 static uint32_t ep__wal_frame_crc(const uint8_t *head12, const void *payload, size_t len) {
-    uint32_t c = ep_crc32_update(0, head12, 12);
-    return len ? ep_crc32_update(c, payload, len) : c;
+    if ((const uint8_t *)payload == head12 + EP_WAL_FRAME_HEADER_SIZE) return ep__crc32_gap(head12, 12, 4, len);
+    return ep__crc32_two(head12, 12, payload, len);
 }
 
 static void ep__wal_frame_head(uint8_t out[EP_WAL_FRAME_HEADER_SIZE], uint32_t len_flags, uint64_t id) {
@@ -15394,12 +15486,18 @@ static ep_result ep__wal_load(ep__rstream *s, size_t n, size_t *avail) {
     uint64_t left = ep__rs_left(s);
     size_t want = left < (uint64_t)n ? (size_t)left : n;
     *avail = want;
-    return want ? ep__rs_fill(s, want) : EP_OK;
+    return want && ep__rs_avail(s) < want ? ep__rs_fill(s, want) : EP_OK;
 }
 
+/* Eight bytes a step: every frame's first 16 bytes pass through here. */
 static int ep__all_zero(const uint8_t *p, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, p + i, 8);
+        if (v) return 0;
+    }
+    for (; i < n; i++)
         if (p[i]) return 0;
     return 1;
 }
@@ -15613,8 +15711,11 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
                 goto done;
             }
         }
+        /* Everything loaded: a frame already in the buffer decodes (and
+         * is CRC-checked) once, in place. */
+        avail = ep__rs_avail(&s);
         r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
-        if (r == EP_ERR_EOF && avail == EP_WAL_FRAME_HEADER_SIZE) {
+        if (r == EP_ERR_EOF && avail >= EP_WAL_FRAME_HEADER_SIZE && need > avail) {
             ep_result q = ep__wal_load(&s, need, &avail);
             if (q != EP_OK) {
                 r = q;
@@ -15702,7 +15803,15 @@ struct ep_wal {
     size_t npool;
     ep_wal_stats stats;
     ep__mutex mu;
-    ep__cond cv;
+    /* Group commit without a thundering herd: a waiter sleeps on the
+     * condition variable of the sync generation that will cover its id
+     * (gen_cv[g & 1]); the end of sync g wakes g's waiters only, and one
+     * waiter of g + 1 to lead it. Callers that only need the vfs free
+     * (flush, rotation, close, publish) sleep on io_cv. */
+    ep__cond gen_cv[2];
+    ep__cond io_cv;
+    uint64_t sync_gen;         /* syncs started; the running one is sync_gen */
+    uint64_t sync_target;      /* the last id the running sync covers */
     int syncing;               /* a leader is syncing without the mutex: nobody else does I/O */
 };
 
@@ -15769,7 +15878,7 @@ static ep_result ep__wal_segs_push(ep_wal *w, uint64_t id, uint64_t first_id) {
 
 /* No other thread may touch the vfs while a leader syncs without the mutex. */
 static void ep__wal_wait_io(ep_wal *w) {
-    while (w->syncing) ep__cond_wait(&w->cv, &w->mu);
+    while (w->syncing) ep__cond_wait(&w->io_cv, &w->mu);
 }
 
 /* Hands the buffer to the OS. A failed write poisons: what reached the
@@ -15963,6 +16072,19 @@ static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
     return EP_OK;
 }
 
+/* A single-record frame encoded straight into the stream's buffer: the
+ * payload is copied once, then the whole frame is checked in one CRC pass
+ * (header and payload adjacent). */
+static ep_result ep__wal_frame_in_place(ep_wal *w, uint64_t id, const void *data, size_t len) {
+    uint8_t *p = ep__ws_reserve(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len);
+    ep_result r;
+    if (!p) return EP_ERR_NOMEM;
+    if (len) memcpy(p + EP_WAL_FRAME_HEADER_SIZE, data, len);
+    if ((r = ep_wal_frame_header_encode(p, id, p + EP_WAL_FRAME_HEADER_SIZE, len)) != EP_OK) return r;
+    ep__ws_advance(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len, 0); /* the record is counted below */
+    return EP_OK;
+}
+
 /* One frame of n records (n = 0: the single record data/len). */
 static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, const ep_bytes *recs, size_t n,
                                        uint64_t *id, int policy) {
@@ -15984,8 +16106,7 @@ static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, 
     /* Only now: making room may have waited (mutex released) while others appended. */
     first = w->next_id;
     ep__ws_mark(&w->ws);
-    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n)
-          : ep_wal_frame_encode(ep__ws_buf(&w->ws), first, data, len);
+    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n) : ep__wal_frame_in_place(w, first, data, len);
     if (r != EP_OK) { /* nothing of it stays: the handle is as it was */
         ep_error_set(&w->err, r, UINT64_MAX, "wal append: %s", ep_result_str(r));
         return ep__ws_rewind(&w->ws, r);
@@ -16018,6 +16139,12 @@ EP_API ep_result ep_wal_append_batch(ep_wal *w, const ep_bytes *records, size_t 
 
 /* ---- flush and sync (group commit) -------------------------------------------------------------- */
 
+static void ep__wal_wake_all(ep_wal *w) {
+    ep__cond_broadcast(&w->gen_cv[0]);
+    ep__cond_broadcast(&w->gen_cv[1]);
+    ep__cond_broadcast(&w->io_cv);
+}
+
 /* Until every id <= id is durable. The first caller that finds no sync
  * running becomes the leader: it writes the buffer out, then syncs without
  * the mutex while others append and wait; its result covers everything it
@@ -16032,12 +16159,16 @@ static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
         if ((r = ep__wal_refuse(w)) != EP_OK) return r;
         if (w->durable_id >= id) return EP_OK;
         if (w->syncing) {
+            /* Covered by the running sync, or by the next one. */
+            uint64_t gen = w->sync_gen + (id > w->sync_target ? 1u : 0u);
             *waited = 1;
-            ep__cond_wait(&w->cv, &w->mu);
+            ep__cond_wait(&w->gen_cv[gen & 1u], &w->mu);
             continue;
         }
         if ((r = ep__wal_write_out(w)) != EP_OK) return r;
         w->syncing = 1;
+        w->sync_gen++;
+        w->sync_target = w->flushed_id;
         f = w->f;
         target = w->flushed_id;
         synced = w->ws.flushed;
@@ -16057,7 +16188,7 @@ static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
         if (r != EP_OK) {
             w->err = e;
             ep__wal_poison(w, r);
-            ep__cond_broadcast(&w->cv);
+            ep__wal_wake_all(w); /* every waiter fails */
             return r;
         }
         w->ws.synced = synced;
@@ -16065,7 +16196,9 @@ static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
         if (dir) w->dir_dirty = 0;
         if (target > w->durable_id) w->durable_id = target;
         if (w->cfg.observer.on_sync) w->cfg.observer.on_sync(w->cfg.observer.user, w->durable_id);
-        ep__cond_broadcast(&w->cv);
+        ep__cond_broadcast(&w->gen_cv[w->sync_gen & 1u]); /* this sync's waiters are done */
+        ep__cond_signal(&w->gen_cv[(w->sync_gen + 1u) & 1u]); /* one of the next leads it */
+        ep__cond_broadcast(&w->io_cv);
     }
 }
 
@@ -16075,6 +16208,9 @@ static ep_result ep__wal_sync_to(ep_wal *w, uint64_t id) {
     if (id > w->next_id - 1) id = w->next_id - 1;
     r = ep__wal_sync_to_locked(w, id, &waited);
     if (r == EP_OK && waited) w->stats.group_waits++;
+    /* A waiter told to lead that fails instead (a dead handle, a failed
+     * write) must not leave the others of its generation asleep. */
+    if (r != EP_OK) ep__wal_wake_all(w);
     return r;
 }
 
@@ -16246,7 +16382,9 @@ static void ep__wal_free(ep_wal *w) {
     ep__ws_free(&w->ws);
     ep_free(w->alloc, w->segs);
     ep_free(w->alloc, w->pool);
-    ep__cond_destroy(&w->cv);
+    ep__cond_destroy(&w->gen_cv[0]);
+    ep__cond_destroy(&w->gen_cv[1]);
+    ep__cond_destroy(&w->io_cv);
     ep__mutex_destroy(&w->mu);
     ep_free(w->alloc, w);
 }
@@ -16472,6 +16610,17 @@ static ep_result ep__wal_open_dir(ep_wal *w) {
     return r;
 }
 
+/* The three condition variables, or none (those made are destroyed). */
+static ep_result ep__wal_conds_init(ep_wal *w) {
+    if (ep__cond_init(&w->io_cv) != EP_OK) return EP_ERR_NOMEM;
+    if (ep__cond_init(&w->gen_cv[0]) == EP_OK) {
+        if (ep__cond_init(&w->gen_cv[1]) == EP_OK) return EP_OK;
+        ep__cond_destroy(&w->gen_cv[0]);
+    }
+    ep__cond_destroy(&w->io_cv);
+    return EP_ERR_NOMEM;
+}
+
 EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal **out, ep_error *err) {
     ep_wal_config c;
     const ep_allocator *alloc;
@@ -16499,7 +16648,7 @@ EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal *
         ep_free(alloc, w);
         return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "wal open: no mutex");
     }
-    if (ep__cond_init(&w->cv) != EP_OK) {
+    if (ep__wal_conds_init(w) != EP_OK) {
         ep__mutex_destroy(&w->mu);
         ep_free(alloc, w);
         return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "wal open: no condition variable");

@@ -68,6 +68,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/base/base.c",
     "src/base/thread.h",
     "src/base/thread.c",
+    "src/check/crc_internal.h",
     "src/check/crc.c",
     "src/check/crc64.c",
     "src/check/phash.c",

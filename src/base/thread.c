@@ -11,6 +11,7 @@ EP__PRIV ep_result ep__cond_init(ep__cond *c) { c->unused = 0; return EP_OK; }
 EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)c; }
 EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { (void)c; (void)m; }
 EP__PRIV void ep__cond_broadcast(ep__cond *c) { (void)c; }
+EP__PRIV void ep__cond_signal(ep__cond *c) { (void)c; }
 
 #elif defined(_WIN32)
 
@@ -22,6 +23,7 @@ EP__PRIV ep_result ep__cond_init(ep__cond *c) { InitializeConditionVariable(&c->
 EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)c; }
 EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { SleepConditionVariableSRW(&c->cv, &m->lock, INFINITE, 0); }
 EP__PRIV void ep__cond_broadcast(ep__cond *c) { WakeAllConditionVariable(&c->cv); }
+EP__PRIV void ep__cond_signal(ep__cond *c) { WakeConditionVariable(&c->cv); }
 
 #else
 
@@ -37,5 +39,6 @@ EP__PRIV ep_result ep__cond_init(ep__cond *c) {
 EP__PRIV void ep__cond_destroy(ep__cond *c) { (void)pthread_cond_destroy(&c->c); }
 EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m) { (void)pthread_cond_wait(&c->c, &m->m); }
 EP__PRIV void ep__cond_broadcast(ep__cond *c) { (void)pthread_cond_broadcast(&c->c); }
+EP__PRIV void ep__cond_signal(ep__cond *c) { (void)pthread_cond_signal(&c->c); }
 
 #endif

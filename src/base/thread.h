@@ -36,5 +36,7 @@ EP__PRIV void ep__cond_destroy(ep__cond *c);
  * wait in a loop on the condition). */
 EP__PRIV void ep__cond_wait(ep__cond *c, ep__mutex *m);
 EP__PRIV void ep__cond_broadcast(ep__cond *c);
+/* Wakes one waiter (if any). */
+EP__PRIV void ep__cond_signal(ep__cond *c);
 
 #endif /* EP_THREAD_H */

@@ -1,7 +1,7 @@
 /* codec_wal: WAL segment headers and frames, checkpoint headers, record-log
  * frames (layouts in codec_wal.h). */
 #include "base/internal.h"
-#include "check/crc.h"
+#include "check/crc_internal.h"
 #include "codec/codec_wal.h"
 
 #ifndef EP_NO_WAL
@@ -35,10 +35,11 @@ EP_API ep_result ep_wal_segment_header_decode(const uint8_t *data, size_t len, e
     return EP_OK;
 }
 
-/* The frame CRC: header bytes 0..11, then the payload. */
+/* The frame CRC: header bytes 0..11, then the payload. A frame whole in
+ * memory (decoding, encoding in place) is one pass that skips the CRC field. */
 static uint32_t ep__wal_frame_crc(const uint8_t *head12, const void *payload, size_t len) {
-    uint32_t c = ep_crc32_update(0, head12, 12);
-    return len ? ep_crc32_update(c, payload, len) : c;
+    if ((const uint8_t *)payload == head12 + EP_WAL_FRAME_HEADER_SIZE) return ep__crc32_gap(head12, 12, 4, len);
+    return ep__crc32_two(head12, 12, payload, len);
 }
 
 static void ep__wal_frame_head(uint8_t out[EP_WAL_FRAME_HEADER_SIZE], uint32_t len_flags, uint64_t id) {

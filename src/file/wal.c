@@ -40,7 +40,15 @@ struct ep_wal {
     size_t npool;
     ep_wal_stats stats;
     ep__mutex mu;
-    ep__cond cv;
+    /* Group commit without a thundering herd: a waiter sleeps on the
+     * condition variable of the sync generation that will cover its id
+     * (gen_cv[g & 1]); the end of sync g wakes g's waiters only, and one
+     * waiter of g + 1 to lead it. Callers that only need the vfs free
+     * (flush, rotation, close, publish) sleep on io_cv. */
+    ep__cond gen_cv[2];
+    ep__cond io_cv;
+    uint64_t sync_gen;         /* syncs started; the running one is sync_gen */
+    uint64_t sync_target;      /* the last id the running sync covers */
     int syncing;               /* a leader is syncing without the mutex: nobody else does I/O */
 };
 
@@ -107,7 +115,7 @@ static ep_result ep__wal_segs_push(ep_wal *w, uint64_t id, uint64_t first_id) {
 
 /* No other thread may touch the vfs while a leader syncs without the mutex. */
 static void ep__wal_wait_io(ep_wal *w) {
-    while (w->syncing) ep__cond_wait(&w->cv, &w->mu);
+    while (w->syncing) ep__cond_wait(&w->io_cv, &w->mu);
 }
 
 /* Hands the buffer to the OS. A failed write poisons: what reached the
@@ -301,6 +309,19 @@ static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
     return EP_OK;
 }
 
+/* A single-record frame encoded straight into the stream's buffer: the
+ * payload is copied once, then the whole frame is checked in one CRC pass
+ * (header and payload adjacent). */
+static ep_result ep__wal_frame_in_place(ep_wal *w, uint64_t id, const void *data, size_t len) {
+    uint8_t *p = ep__ws_reserve(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len);
+    ep_result r;
+    if (!p) return EP_ERR_NOMEM;
+    if (len) memcpy(p + EP_WAL_FRAME_HEADER_SIZE, data, len);
+    if ((r = ep_wal_frame_header_encode(p, id, p + EP_WAL_FRAME_HEADER_SIZE, len)) != EP_OK) return r;
+    ep__ws_advance(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len, 0); /* the record is counted below */
+    return EP_OK;
+}
+
 /* One frame of n records (n = 0: the single record data/len). */
 static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, const ep_bytes *recs, size_t n,
                                        uint64_t *id, int policy) {
@@ -322,8 +343,7 @@ static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, 
     /* Only now: making room may have waited (mutex released) while others appended. */
     first = w->next_id;
     ep__ws_mark(&w->ws);
-    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n)
-          : ep_wal_frame_encode(ep__ws_buf(&w->ws), first, data, len);
+    r = n ? ep_wal_batch_encode(ep__ws_buf(&w->ws), first, recs, n) : ep__wal_frame_in_place(w, first, data, len);
     if (r != EP_OK) { /* nothing of it stays: the handle is as it was */
         ep_error_set(&w->err, r, UINT64_MAX, "wal append: %s", ep_result_str(r));
         return ep__ws_rewind(&w->ws, r);
@@ -356,6 +376,12 @@ EP_API ep_result ep_wal_append_batch(ep_wal *w, const ep_bytes *records, size_t 
 
 /* ---- flush and sync (group commit) -------------------------------------------------------------- */
 
+static void ep__wal_wake_all(ep_wal *w) {
+    ep__cond_broadcast(&w->gen_cv[0]);
+    ep__cond_broadcast(&w->gen_cv[1]);
+    ep__cond_broadcast(&w->io_cv);
+}
+
 /* Until every id <= id is durable. The first caller that finds no sync
  * running becomes the leader: it writes the buffer out, then syncs without
  * the mutex while others append and wait; its result covers everything it
@@ -370,12 +396,16 @@ static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
         if ((r = ep__wal_refuse(w)) != EP_OK) return r;
         if (w->durable_id >= id) return EP_OK;
         if (w->syncing) {
+            /* Covered by the running sync, or by the next one. */
+            uint64_t gen = w->sync_gen + (id > w->sync_target ? 1u : 0u);
             *waited = 1;
-            ep__cond_wait(&w->cv, &w->mu);
+            ep__cond_wait(&w->gen_cv[gen & 1u], &w->mu);
             continue;
         }
         if ((r = ep__wal_write_out(w)) != EP_OK) return r;
         w->syncing = 1;
+        w->sync_gen++;
+        w->sync_target = w->flushed_id;
         f = w->f;
         target = w->flushed_id;
         synced = w->ws.flushed;
@@ -395,7 +425,7 @@ static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
         if (r != EP_OK) {
             w->err = e;
             ep__wal_poison(w, r);
-            ep__cond_broadcast(&w->cv);
+            ep__wal_wake_all(w); /* every waiter fails */
             return r;
         }
         w->ws.synced = synced;
@@ -403,7 +433,9 @@ static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
         if (dir) w->dir_dirty = 0;
         if (target > w->durable_id) w->durable_id = target;
         if (w->cfg.observer.on_sync) w->cfg.observer.on_sync(w->cfg.observer.user, w->durable_id);
-        ep__cond_broadcast(&w->cv);
+        ep__cond_broadcast(&w->gen_cv[w->sync_gen & 1u]); /* this sync's waiters are done */
+        ep__cond_signal(&w->gen_cv[(w->sync_gen + 1u) & 1u]); /* one of the next leads it */
+        ep__cond_broadcast(&w->io_cv);
     }
 }
 
@@ -413,6 +445,9 @@ static ep_result ep__wal_sync_to(ep_wal *w, uint64_t id) {
     if (id > w->next_id - 1) id = w->next_id - 1;
     r = ep__wal_sync_to_locked(w, id, &waited);
     if (r == EP_OK && waited) w->stats.group_waits++;
+    /* A waiter told to lead that fails instead (a dead handle, a failed
+     * write) must not leave the others of its generation asleep. */
+    if (r != EP_OK) ep__wal_wake_all(w);
     return r;
 }
 
@@ -584,7 +619,9 @@ static void ep__wal_free(ep_wal *w) {
     ep__ws_free(&w->ws);
     ep_free(w->alloc, w->segs);
     ep_free(w->alloc, w->pool);
-    ep__cond_destroy(&w->cv);
+    ep__cond_destroy(&w->gen_cv[0]);
+    ep__cond_destroy(&w->gen_cv[1]);
+    ep__cond_destroy(&w->io_cv);
     ep__mutex_destroy(&w->mu);
     ep_free(w->alloc, w);
 }
@@ -810,6 +847,17 @@ static ep_result ep__wal_open_dir(ep_wal *w) {
     return r;
 }
 
+/* The three condition variables, or none (those made are destroyed). */
+static ep_result ep__wal_conds_init(ep_wal *w) {
+    if (ep__cond_init(&w->io_cv) != EP_OK) return EP_ERR_NOMEM;
+    if (ep__cond_init(&w->gen_cv[0]) == EP_OK) {
+        if (ep__cond_init(&w->gen_cv[1]) == EP_OK) return EP_OK;
+        ep__cond_destroy(&w->gen_cv[0]);
+    }
+    ep__cond_destroy(&w->io_cv);
+    return EP_ERR_NOMEM;
+}
+
 EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal **out, ep_error *err) {
     ep_wal_config c;
     const ep_allocator *alloc;
@@ -837,7 +885,7 @@ EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal *
         ep_free(alloc, w);
         return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "wal open: no mutex");
     }
-    if (ep__cond_init(&w->cv) != EP_OK) {
+    if (ep__wal_conds_init(w) != EP_OK) {
         ep__mutex_destroy(&w->mu);
         ep_free(alloc, w);
         return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "wal open: no condition variable");

@@ -138,12 +138,18 @@ static ep_result ep__wal_load(ep__rstream *s, size_t n, size_t *avail) {
     uint64_t left = ep__rs_left(s);
     size_t want = left < (uint64_t)n ? (size_t)left : n;
     *avail = want;
-    return want ? ep__rs_fill(s, want) : EP_OK;
+    return want && ep__rs_avail(s) < want ? ep__rs_fill(s, want) : EP_OK;
 }
 
+/* Eight bytes a step: every frame's first 16 bytes pass through here. */
 static int ep__all_zero(const uint8_t *p, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, p + i, 8);
+        if (v) return 0;
+    }
+    for (; i < n; i++)
         if (p[i]) return 0;
     return 1;
 }
@@ -357,8 +363,11 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
                 goto done;
             }
         }
+        /* Everything loaded: a frame already in the buffer decodes (and
+         * is CRC-checked) once, in place. */
+        avail = ep__rs_avail(&s);
         r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
-        if (r == EP_ERR_EOF && avail == EP_WAL_FRAME_HEADER_SIZE) {
+        if (r == EP_ERR_EOF && avail >= EP_WAL_FRAME_HEADER_SIZE && need > avail) {
             ep_result q = ep__wal_load(&s, need, &avail);
             if (q != EP_OK) {
                 r = q;

@@ -2,8 +2,12 @@
  * syncs than appends; every acknowledged record recovered, ids unique and
  * contiguous); a failed sync fails every waiter and poisons (nothing is
  * acknowledged after it); mixed appends, flushes, syncs and a rotation per
- * few hundred records from many threads. Clean under ThreadSanitizer
+ * few hundred records from many threads; with the first sync held until
+ * every other thread has appended, exactly one more sync covers all of them
+ * (followers never sync; the next leader takes everything that arrived
+ * during the previous sync). Clean under ThreadSanitizer
  * (make tsan): the vfs is never called by two threads at once. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/fault_vfs.h"
@@ -12,6 +16,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <time.h>
+#endif
 
 #define NT 16
 
@@ -197,6 +206,131 @@ EPT_CASE(sync_failure_fails_every_waiter_and_poisons) {
     check_recovered(v, "w", a, st.last_id);
     for (i = 0; i < NT; i++) free(a[i].ids);
     fault_vfs_destroy(v);
+    ep_vfs_mem_free(m);
+}
+
+/* A vfs whose syncs are counted and checked never to overlap; while held,
+ * a sync waits (bounded) until `want` appends have been seen. */
+typedef struct gate_vfs {
+    ep_vfs v;           /* the inner table and ctx, sync replaced */
+    ep_vfs *inner;
+    pthread_mutex_t mu;
+    int hold, in_sync, overlap, entered;
+    long syncs, appends, want;
+} gate_vfs;
+
+static void nap_ms(long ms) {
+#ifdef _WIN32
+    Sleep((DWORD)ms);
+#else
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+#endif
+}
+
+static ep_result gate_sync(ep_vfs *v, ep_file *f, ep_error *err) {
+    gate_vfs *g = (gate_vfs *)(void *)v;
+    int held, k;
+    pthread_mutex_lock(&g->mu);
+    if (g->in_sync) g->overlap = 1;
+    g->in_sync = 1;
+    g->syncs++;
+    held = g->hold;
+    g->hold = 0;
+    g->entered = 1;
+    pthread_mutex_unlock(&g->mu);
+    for (k = 0; held && k < 10000; k++) { /* at most 10 s */
+        long seen;
+        pthread_mutex_lock(&g->mu);
+        seen = g->appends;
+        pthread_mutex_unlock(&g->mu);
+        if (seen >= g->want) break;
+        nap_ms(1);
+    }
+    pthread_mutex_lock(&g->mu);
+    g->in_sync = 0;
+    pthread_mutex_unlock(&g->mu);
+    return g->inner->sync(g->inner, f, err);
+}
+
+static void gate_on_append(void *user, uint64_t first_id, uint64_t count, uint64_t bytes) {
+    gate_vfs *g = (gate_vfs *)user;
+    (void)first_id;
+    (void)bytes;
+    pthread_mutex_lock(&g->mu);
+    g->appends += (long)count;
+    pthread_mutex_unlock(&g->mu);
+}
+
+static void *one_durable(void *p) {
+    targ *a = (targ *)p;
+    uint8_t b[16];
+    uint64_t id = 0;
+    memset(b, a->me, sizeof b);
+    ep_store_u32le(b, 0);
+    a->first_err = ep_wal_append_durable(a->w, b, sizeof b, &id);
+    if (a->first_err == EP_OK) a->ids[a->acked++] = id;
+    return NULL;
+}
+
+EPT_CASE(next_leader_takes_every_append_of_the_previous_sync) {
+    ep_vfs *m = NULL;
+    gate_vfs g;
+    ep_wal_config c;
+    ep_wal *w = NULL;
+    ep_wal_stats st;
+    targ a[NT];
+    pthread_t t[NT];
+    int i, k;
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &m));
+    memset(&g, 0, sizeof g);
+    g.v = *m;
+    g.v.sync = gate_sync;
+    g.inner = m;
+    g.want = NT;
+    pthread_mutex_init(&g.mu, NULL);
+    ep_wal_config_init(&c);
+    c.vfs = &g.v;
+    c.observer.on_append = gate_on_append;
+    c.observer.user = &g;
+    EPT_CHECK_OK(ep_wal_open("w", &c, &w, NULL));
+    pthread_mutex_lock(&g.mu);
+    g.syncs = 0;
+    g.hold = 1;
+    pthread_mutex_unlock(&g.mu);
+    for (i = 0; i < NT; i++) {
+        memset(&a[i], 0, sizeof a[i]);
+        a[i].w = w;
+        a[i].me = i;
+        a[i].ids = (uint64_t *)malloc(sizeof(uint64_t));
+    }
+    /* Thread 0 leads the first sync, which is held until the other 15 have
+     * appended (they wait behind it); then one sync must cover all 15. */
+    pthread_create(&t[0], NULL, one_durable, &a[0]);
+    for (k = 0; k < 10000; k++) {
+        int in;
+        pthread_mutex_lock(&g.mu);
+        in = g.entered;
+        pthread_mutex_unlock(&g.mu);
+        if (in) break;
+        nap_ms(1);
+    }
+    for (i = 1; i < NT; i++) pthread_create(&t[i], NULL, one_durable, &a[i]);
+    for (i = 0; i < NT; i++) pthread_join(t[i], NULL);
+    for (i = 0; i < NT; i++) EPT_EXPECT(a[i].first_err == EP_OK && a[i].acked == 1);
+    ep_wal_stats_get(w, &st);
+    printf("    %d durable appends, %ld syncs (the first held until all had appended)\n", NT, g.syncs);
+    EPT_EXPECT(g.appends == NT);
+    EPT_CHECK_EQ(g.syncs, 2);     /* the held one, then one for all 15 followers */
+    EPT_EXPECT(!g.overlap);       /* never two at once */
+    EPT_EXPECT(st.durable_id == st.last_id && st.last_id == NT);
+    EPT_EXPECT(st.group_waits >= NT - 2); /* all but the two leaders waited */
+    EPT_CHECK_OK(ep_wal_close(w));
+    check_recovered(m, "w", a, NT);
+    for (i = 0; i < NT; i++) free(a[i].ids);
+    pthread_mutex_destroy(&g.mu);
     ep_vfs_mem_free(m);
 }
 
