@@ -7,6 +7,7 @@
 #include "file/probe.h"
 #include "recover/recovery.h"
 #include "recover/maintain.h"
+#include "recover/recover_internal.h"
 
 EP_API void ep_maint_config_init(ep_maint_config *cfg) { memset(cfg, 0, sizeof *cfg); }
 
@@ -63,10 +64,26 @@ static ep_result ep__maint_begin(ep__maint *m, const char *dir, ep_shard_id shar
     return EP_OK;
 }
 
+EP__PRIV ep_result ep__recover_clean(const char *dir, ep_shard_id shard_id, const ep_recover_config *rc,
+                                     ep_recover_result *res, int *have_out, ep_error *err) {
+    ep_result r;
+    *have_out = 0;
+    if ((r = ep_recover_shard(dir, shard_id, rc, res)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "recovery of shard %lu failed: %s", (unsigned long)shard_id,
+                            ep_result_str(r));
+    *have_out = 1;
+    if (res->snapshot_present && !res->snapshot_loaded)
+        return ep_error_set(err, EP_ERR_CORRUPT, res->snapshot_error.offset,
+                            "the snapshot does not load (%s): acting now would lose its keys", res->snapshot_error.message);
+    if (res->aof_end == EP_AOF_END_ERROR)
+        return ep_error_set(err, EP_ERR_CORRUPT, res->aof_error.offset,
+                            "the AOF stops at an error (%s): run repair first", res->aof_error.message);
+    return EP_OK;
+}
+
 /* Recovery of the shard; refuses one that does not recover cleanly. */
 static ep_result ep__maint_recover(ep__maint *m) {
     ep_recover_config rc;
-    ep_recover_result *res = &m->rec;
     ep_result r;
     ep_recover_config_init(&rc);
     rc.vfs = m->vfs;
@@ -74,18 +91,9 @@ static ep_result ep__maint_recover(ep__maint *m) {
     rc.key = m->cfg->key;
     rc.wall_clock_ms = m->cfg->wall_clock_ms;
     rc.clock_user = m->cfg->clock_user;
-    if ((r = ep_recover_shard(m->dir, m->shard, &rc, res)) != EP_OK)
-        return ep_error_set(m->err, r, UINT64_MAX, "recovery of shard %lu failed: %s", (unsigned long)m->shard,
-                            ep_result_str(r));
-    m->have_rec = 1;
-    if (res->snapshot_present && !res->snapshot_loaded)
-        return ep_error_set(m->err, EP_ERR_CORRUPT, res->snapshot_error.offset,
-                            "the snapshot does not load (%s): acting now would lose its keys", res->snapshot_error.message);
-    if (res->aof_end == EP_AOF_END_ERROR)
-        return ep_error_set(m->err, EP_ERR_CORRUPT, res->aof_error.offset,
-                            "the AOF stops at an error (%s): run repair first", res->aof_error.message);
-    m->rep->keys = ep_keyspace_count(res->keyspace);
-    m->rep->records_replayed = res->records_applied;
+    if ((r = ep__recover_clean(m->dir, m->shard, &rc, &m->rec, &m->have_rec, m->err)) != EP_OK) return r;
+    m->rep->keys = ep_keyspace_count(m->rec.keyspace);
+    m->rep->records_replayed = m->rec.records_applied;
     return EP_OK;
 }
 
