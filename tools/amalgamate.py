@@ -62,6 +62,7 @@ DECLARATIONS = [                 # public API, in layer order
     "src/recover/maintain.h",
     "src/recover/redis.h",
     "src/recover/redis_map.h",
+    "src/recover/wal_map.h",
     "src/recover/store.h",
 ]
 IMPLEMENTATION = [               # private helpers first, then layer order
@@ -106,6 +107,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/recover/maintain.c",
     "src/recover/redis_load.c",
     "src/recover/redis_map.c",
+    "src/recover/wal_map.c",
     "src/recover/store.c",
 ]
 LICENSE = "src/LICENSE.txt"

@@ -64,6 +64,10 @@ static ep_result ep__maint_begin(ep__maint *m, const char *dir, ep_shard_id shar
     return EP_OK;
 }
 
+EP__PRIV int64_t ep__fixed_clock(void *user) { return *(const int64_t *)user; }
+
+EP__PRIV int64_t ep__deadline(int64_t now, int64_t ttl_ms) { return ttl_ms > INT64_MAX - now ? INT64_MAX : now + ttl_ms; }
+
 EP__PRIV ep_result ep__recover_clean(const char *dir, ep_shard_id shard_id, const ep_recover_config *rc,
                                      ep_recover_result *res, int *have_out, ep_error *err) {
     ep_result r;

@@ -14,4 +14,11 @@
 EP__PRIV ep_result ep__recover_clean(const char *dir, ep_shard_id shard_id, const ep_recover_config *rc,
                                      ep_recover_result *out, int *have_out, ep_error *err);
 
+/* now + ttl_ms (both >= 0), or INT64_MAX if that does not fit: the
+ * absolute deadline of a remaining ttl. */
+EP__PRIV int64_t ep__deadline(int64_t now, int64_t ttl_ms);
+
+/* A recovery clock that reads the int64_t Unix ms user points to. */
+EP__PRIV int64_t ep__fixed_clock(void *user);
+
 #endif

@@ -151,7 +151,7 @@ static ep_result ep__rm_walk(const ep_keyspace *ks, const ep_redis_map_config *c
             ep__rm_report(cfg, out, cfg->db, ep_ks_entry_key(e), kind, why ? why : EP_REDIS_SKIP_NAN_SCORE);
             continue;
         }
-        r = each(u, e, type, ttl < 0 ? -1 : now + ttl);
+        r = each(u, e, type, ttl < 0 ? -1 : ep__deadline(now, ttl));
         if (r == EP_OK) out->converted++;
     }
     ep_keyspace_sorted_free(ks, list);
@@ -317,8 +317,6 @@ EP_API ep_result ep_redis_keyspace_to_commands(const ep_keyspace *ks, const ep_r
 
 /* ---- ember shard -> Redis -------------------------------------------------- */
 
-static int64_t ep__rm_clock(void *user) { return *(const int64_t *)user; }
-
 /* The shard, recovered with the same now as the deadlines are measured from. */
 static ep_result ep__rm_recover(const char *dir, ep_shard_id shard_id, const ep_redis_map_config *cfg, int64_t *now,
                                 ep_recover_result *rec, int *have, ep_redis_map_result *out, ep_error *err) {
@@ -328,7 +326,7 @@ static ep_result ep__rm_recover(const char *dir, ep_shard_id shard_id, const ep_
     rc.vfs = cfg->vfs;
     rc.alloc = cfg->alloc;
     rc.key = cfg->key;
-    rc.wall_clock_ms = ep__rm_clock;
+    rc.wall_clock_ms = ep__fixed_clock;
     rc.clock_user = now;
     r = ep__recover_clean(dir, shard_id, &rc, rec, have, err);
     if (r != EP_OK) return r;

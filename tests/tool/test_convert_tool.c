@@ -224,6 +224,30 @@ EPT_CASE(convert_shard_rdb_resp_aof_and_back) {
         snprintf(cmd, sizeof cmd, "redis-check-aof '%s' >/dev/null 2>&1", aof);
         EPT_CHECK(ept_run_cmd(cmd, NULL, 0) == 0);
     }
+    /* ember -> WAL -> ember: everything maps, the vector set too */
+    {
+        char wal[600], back2[600];
+        ept_tool_file(wal, sizeof wal, "wal");
+        ept_tool_file(back2, sizeof back2, "back2");
+        snprintf(args, sizeof args, "convert --to wal %s:0 %s --json", dir, wal);
+        EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+        EPT_CHECK(ept_tool_py(out, "assert d['kind'] == 'wal' and d['keys'] == 6 and d['unmapped_count'] == 0, d\n"
+                                   "assert d['records'] == 7 and d['first_id'] == 1 and d['last_id'] == 7, d"));
+        snprintf(args, sizeof args, "wal-verify %s", wal);
+        EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 0);
+        snprintf(args, sizeof args, "convert --to wal %s:0 %s", dir, wal);
+        EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 73);
+        snprintf(args, sizeof args, "convert --to ember %s %s:0 --json", wal, back2);
+        EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+        EPT_CHECK(ept_tool_py(out, "assert d['keys'] == 6 and d['records'] == 7 and d['record_warnings'] == 0, d"));
+        EPT_CHECK_OK(ep_recover_shard(back2, 0, &rc, &res));
+        EPT_CHECK_EQ(ep_keyspace_count(res.keyspace), 6);
+        e = ep_keyspace_get(res.keyspace, "vec", 3);
+        EPT_CHECK(e && ep_ks_entry_type(e) == EP_TYPE_VECTOR && ep_ks_entry_len(e) == 1);
+        e = ep_keyspace_get(res.keyspace, "str", 3);
+        EPT_CHECK(e && ep_ks_entry_ttl(e) > 0);
+        ep_recover_result_free(&res);
+    }
     /* a damaged shard is refused */
     {
         char p[700];

@@ -48,12 +48,14 @@
       "  --records N       records per figure (default 200000; durable appends: N/100)\n"                  \
       "  --value-size N    bytes per value (default 100)\n" CLI_JSON_HELP)                                 \
     X(convert, "--to KIND SRC DST [--db N] [--key-file PATH] [--new-key-file PATH] [--json]",               \
-      "move a data set between ember shards, Redis RDB and RESP AOF files; unmapped keys listed (exit 1)",  \
+      "move a data set between ember shards, Redis RDB / RESP AOF files and WALs; unmapped keys listed (exit 1)",  \
       "  --to ember DIR:ID DIR2:ID2   ember shard -> ember shard (--new-key-file: encrypt the copy)\n"      \
       "  --to ember FILE.rdb DIR:ID   RDB -> ember: database N -> shard ID+N (--db N: that one -> ID)\n"   \
       "  --to rdb DIR:ID FILE.rdb     ember shard -> RDB, as database --db N (default 0)\n"               \
       "  --to resp-aof DIR:ID FILE    ember shard -> RESP AOF (SELECT, SET, RPUSH, HSET, ... PEXPIREAT)\n" \
-      "  (aof-dir and wal arrive with the Redis and WAL parts.) The destination must not exist.\n"        \
+      "  --to wal DIR:ID WALDIR       ember shard -> WAL of ember AOF records (one segment)\n"            \
+      "  --to ember WALDIR DIR:ID     such a WAL -> ember shard\n"                                       \
+      "  (aof-dir arrives with the Redis part's multi-part AOF.) The destination must not exist.\n"      \
       "  --db N            the Redis database (see above)\n"                                              \
       "  --new-key-file K  encrypt the ember destination under K\n" CLI_KEY_HELP CLI_JSON_HELP)           \
     X(wal_info, "DIR [--json]", "WAL directory: segments, id range, how the final segment ends", CLI_JSON_HELP) \

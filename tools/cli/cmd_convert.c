@@ -287,14 +287,71 @@ static int rdb_to_ember(const cli_opts *o, const char *src, const char *dst) {
     return report_result(o, "ember", src, dst, &res, &l);
 }
 
+/* ---- WAL kinds ------------------------------------------------------------ */
+
+static void wal_result(const cli_opts *o, const char *src, const char *dst, const ep_wal_map_result *res) {
+    if (o->json) {
+        fputs("{\"from\": ", stdout);
+        cli_json_str(stdout, src);
+        fputs(", \"to\": ", stdout);
+        cli_json_str(stdout, dst);
+        printf(", \"kind\": \"%s\", \"keys\": %llu, \"converted\": %llu, \"unmapped\": [], \"unmapped_count\": 0, "
+               "\"records\": %llu, \"bytes\": %llu, \"first_id\": %llu, \"last_id\": %llu, \"record_warnings\": %llu, "
+               "\"expired\": %llu, \"aof_torn\": %s}\n",
+               o->to, (unsigned long long)res->keys, (unsigned long long)res->keys, (unsigned long long)res->records,
+               (unsigned long long)res->bytes, (unsigned long long)res->first_id, (unsigned long long)res->last_id,
+               (unsigned long long)res->record_warnings, (unsigned long long)res->expired, res->aof_torn ? "true" : "false");
+        return;
+    }
+    printf("convert %s -> %s (%s): %llu keys, all converted; WAL records %llu..%llu (%llu records, %llu bytes)", src, dst,
+           o->to, (unsigned long long)res->keys, (unsigned long long)res->first_id, (unsigned long long)res->last_id,
+           (unsigned long long)res->records, (unsigned long long)res->bytes);
+    if (res->record_warnings) printf("; %llu records refused by rule", (unsigned long long)res->record_warnings);
+    if (res->expired) printf("; %llu keys already expired (dropped)", (unsigned long long)res->expired);
+    putchar('\n');
+    if (res->aof_torn) printf("note: the shard's AOF ends in a torn tail; everything before it was converted\n");
+}
+
+/* to_wal: shard SRC -> WAL DST under --key-file; else WAL SRC -> shard DST
+ * under --new-key-file. */
+static int wal_convert(const cli_opts *o, const char *src, const char *dst, int to_wal) {
+    shard_ref sh;
+    ep_wal_map_config wc;
+    ep_wal_map_result res;
+    ep_key *key = NULL;
+    ep_error err;
+    ep_result r;
+    int rc;
+    if (!parse_shard(to_wal ? src : dst, &sh)) {
+        fprintf(stderr, "ember-persist convert: the shard side is DIR:ID (e.g. data:0)\n");
+        return CLI_EXIT_USAGE;
+    }
+    if ((rc = cli_load_key_path(to_wal ? o->key_file : o->new_key_file, &key)) != 0) return rc;
+    ep_wal_map_config_init(&wc);
+    wc.key = key;
+    ep_error_clear(&err);
+    r = to_wal ? ep_shard_to_wal(sh.dir, sh.id, dst, &wc, &res, &err) : ep_wal_to_shard(src, sh.dir, sh.id, &wc, &res, &err);
+    ep_key_free(key);
+    if (r != EP_OK) return fail(src, r, &err, NULL);
+    wal_result(o, src, dst, &res);
+    return res.record_warnings ? CLI_EXIT_WARN : CLI_EXIT_CLEAN;
+}
+
+static int to_wal(const cli_opts *o, const char *src, const char *dst) { return wal_convert(o, src, dst, 1); }
+static int wal_to_ember(const cli_opts *o, const char *src, const char *dst) { return wal_convert(o, src, dst, 0); }
+
 /* SRC is an RDB file (by content), not a shard. */
 static int is_rdb(const char *src) {
     ep_probe_info pi;
     return ep_probe_path(NULL, src, &pi, NULL) == EP_OK && pi.kind == EP_PROBE_REDIS_RDB;
 }
 
+/* SRC of --to ember: an RDB file, a shard DIR:ID, or else a WAL directory. */
 static int to_ember_any(const cli_opts *o, const char *src, const char *dst) {
-    return is_rdb(src) ? rdb_to_ember(o, src, dst) : to_ember(o, src, dst);
+    shard_ref a;
+    if (is_rdb(src)) return rdb_to_ember(o, src, dst);
+    if (parse_shard(src, &a)) return to_ember(o, src, dst);
+    return wal_to_ember(o, src, dst);
 }
 
 typedef struct convert_kind {
@@ -308,7 +365,7 @@ static const convert_kind kinds[] = {
     {"rdb", to_rdb, NULL},
     {"resp-aof", to_resp_aof, NULL},
     {"aof-dir", NULL, "the Redis part (multi-part appendonlydir)"},
-    {"wal", NULL, "the WAL part (record log)"},
+    {"wal", to_wal, NULL},
 };
 
 int cmd_convert(int argc, char **argv) {
