@@ -218,6 +218,31 @@ EPT_CASE(convert_shard_rdb_resp_aof_and_back) {
         EPT_CHECK_OK(ep_probe_path(NULL, aof, &pi, NULL));
         EPT_CHECK(pi.kind == EP_PROBE_REDIS_AOF && pi.header_ok);
     }
+    /* the tool reads it back: verify clean, dump gives every command's argv */
+    snprintf(args, sizeof args, "verify --json %s", aof);
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "assert d['kind'] == 'redis_aof' and d['commands'] == 7 and d['end']['status'] == 'clean', d"));
+    snprintf(args, sizeof args, "dump --json %s", aof);
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "a = [c['argv'] for c in d['commands']]\n"
+                               "assert a[0] == ['SELECT', '0'], a\n"
+                               "assert ['RPUSH', 'list', 'x', 'y'] in a and ['SET', 'str', 'value'] in a, a\n"
+                               "assert ['PEXPIREAT', 'str', '4102444800123'] in a, a\n"
+                               "assert ['ZADD', 'zset', '1.5', 'x', '2', 'y'] in a, a"));
+    {
+        char cut[600];
+        ept_tool_file(cut, sizeof cut, "cut.aof");
+        EPT_CHECK(ept_write_file(cut, d, n - 5) == 0); /* the last command cut short */
+        snprintf(args, sizeof args, "verify --json %s", cut);
+        EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 1);
+        EPT_CHECK(ept_tool_py(out, "assert d['end']['status'] == 'torn' and d['end']['count'] == 6, d\n"
+                                   "assert d['end']['offset'] + d['end']['tail_bytes'] == d['size'], d"));
+        memcpy(d + 23, "xx", 2); /* damage in the second command */
+        EPT_CHECK(ept_write_file(cut, d, n) == 0);
+        snprintf(args, sizeof args, "verify --json %s", cut);
+        EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 2);
+        EPT_CHECK(ept_tool_py(out, "assert d['end']['status'] == 'error' and d['end']['offset'] >= 23, d"));
+    }
     free(d);
     if (ept_have_program("redis-check-aof")) {
         char cmd[800];

@@ -304,6 +304,198 @@ static int rdb_dump_cmd(const cli_opts *o, const ep_probe_info *pi) {
     return rdb_exit(r, &info);
 }
 
+/* ---- RESP AOF: commands through the library's RESP command parser ---------
+ * Redis's AOF loading rules: only multibulk commands ("*"), "#" annotation
+ * lines skipped; a command cut short at the end is a truncated tail (Redis
+ * loads what is before it under aof-load-truncated), and so is a MULTI whose
+ * EXEC never came (Redis reverts it); anything else that breaks the
+ * protocol is damage at an offset. */
+
+typedef struct aof_walk {
+    uint64_t commands, good_end, bytes;
+    uint64_t multi_at;     /* offset of an open MULTI, or UINT64_MAX */
+    uint64_t multi_count;  /* commands before it */
+    int torn;
+    ep_result r;
+    ep_error err;
+} aof_walk;
+
+typedef void (*aof_cmd_fn)(void *u, uint64_t offset, const ep_resp_command *c);
+
+static void aof_walk_file(const char *path, aof_walk *w, aof_cmd_fn fn, void *u) {
+    ep_resp_parser_config pc;
+    ep_resp_parser *p = NULL;
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    int eof = 0;
+    memset(w, 0, sizeof *w);
+    w->multi_at = UINT64_MAX;
+    ep_error_clear(&w->err);
+    ep_resp_parser_config_init(&pc);
+    pc.flags = EP_RESP_ACCEPT_ANNOTATIONS;
+    if (!f) {
+        w->r = ep_error_set(&w->err, EP_ERR_NOT_FOUND, UINT64_MAX, "cannot open %s", path);
+        return;
+    }
+    if ((w->r = ep_resp_parser_create(&pc, &p)) != EP_OK) {
+        fclose(f);
+        return;
+    }
+    for (;;) {
+        ep_resp_command c;
+        ep_result r;
+        uint64_t at = ep_resp_parser_offset(p);
+        r = ep_resp_parse_command(p, buf, len, &c);
+        if (r == EP_OK) { /* the views point into buf: used before it moves */
+            w->commands++;
+            if (c.argv[0].len == 5 && !memcmp(c.argv[0].data, "MULTI", 5)) w->multi_at = at, w->multi_count = w->commands - 1;
+            if (c.argv[0].len == 4 && !memcmp(c.argv[0].data, "EXEC", 4)) w->multi_at = UINT64_MAX;
+            if (fn) fn(u, at, &c);
+            w->good_end = ep_resp_parser_offset(p);
+        }
+        if (r == EP_OK || (r == EP_END && c.consumed)) {
+            memmove(buf, buf + c.consumed, len - c.consumed);
+            len -= c.consumed;
+        }
+        if (r == EP_OK) continue;
+        if (r != EP_END) {
+            const ep_error *pe = ep_resp_parser_error(p);
+            w->r = r;
+            if (pe) w->err = *pe;
+            break;
+        }
+        if (eof) {
+            w->torn = len > 0 || ep_resp_parser_in_command(p) || w->multi_at != UINT64_MAX;
+            break;
+        }
+        if (c.need > cap || cap - len < 65536) {
+            size_t want = cap ? cap * 2 : 1 << 20;
+            uint8_t *nb;
+            while (want < c.need || want - len < 65536) want *= 2;
+            if (!(nb = (uint8_t *)realloc(buf, want))) {
+                w->r = EP_ERR_NOMEM;
+                break;
+            }
+            buf = nb;
+            cap = want;
+        }
+        {
+            size_t got = fread(buf + len, 1, cap - len, f);
+            len += got;
+            w->bytes += got;
+            if (got == 0) eof = 1;
+        }
+    }
+    if (w->torn && w->multi_at != UINT64_MAX) { /* Redis reverts the open transaction */
+        w->good_end = w->multi_at;
+        w->commands = w->multi_count;
+    }
+    ep_resp_parser_free(p);
+    free(buf);
+    fclose(f);
+}
+
+static int aof_exit(const aof_walk *w) {
+    if (w->r == EP_ERR_NOT_FOUND) return CLI_EXIT_NOINPUT;
+    if (w->r == EP_ERR_NOMEM) return CLI_EXIT_SOFTWARE;
+    if (w->r != EP_OK) return CLI_EXIT_CORRUPT;
+    return w->torn ? CLI_EXIT_WARN : CLI_EXIT_CLEAN;
+}
+
+static void aof_end_json(FILE *out, const aof_walk *w) {
+    if (w->r != EP_OK) {
+        fprintf(out, "{\"status\": \"error\", \"count\": %llu, \"error\": \"%s\", \"code\": %d",
+                (unsigned long long)w->commands, cli_result_name(w->r), (int)w->r);
+        if (w->err.offset != UINT64_MAX) fprintf(out, ", \"offset\": %llu", (unsigned long long)w->err.offset);
+        fputs(", \"message\": ", out);
+        cli_json_str(out, w->err.message[0] ? w->err.message : ep_result_str(w->r));
+        fputc('}', out);
+        return;
+    }
+    fprintf(out, "{\"status\": \"%s\", \"count\": %llu, \"offset\": %llu", w->torn ? "torn" : "clean",
+            (unsigned long long)w->commands, (unsigned long long)w->good_end);
+    if (w->torn) fprintf(out, ", \"tail_bytes\": %llu", (unsigned long long)(w->bytes - w->good_end));
+    if (w->torn && w->multi_at != UINT64_MAX) fputs(", \"open_multi\": true", out);
+    fputc('}', out);
+}
+
+static void aof_end_text(FILE *out, const aof_walk *w) {
+    if (w->r != EP_OK) {
+        fprintf(out, "damaged");
+        if (w->err.offset != UINT64_MAX) fprintf(out, " at offset %llu", (unsigned long long)w->err.offset);
+        fprintf(out, " (%s): %s; %llu commands before it\n", cli_result_name(w->r),
+                w->err.message[0] ? w->err.message : ep_result_str(w->r), (unsigned long long)w->commands);
+    } else if (w->torn) {
+        fprintf(out, "torn tail: %llu commands up to offset %llu, then %llu bytes %s (Redis loads the commands before it "
+                     "with aof-load-truncated yes)\n",
+                (unsigned long long)w->commands, (unsigned long long)w->good_end,
+                (unsigned long long)(w->bytes - w->good_end),
+                w->multi_at != UINT64_MAX ? "of a MULTI that never reached EXEC" : "of a command cut short");
+    } else {
+        fprintf(out, "clean: %llu commands\n", (unsigned long long)w->commands);
+    }
+}
+
+typedef struct aof_dump {
+    FILE *out;
+    int json, b64;
+    uint64_t n;
+} aof_dump;
+
+static void aof_dump_cmd(void *u, uint64_t offset, const ep_resp_command *c) {
+    aof_dump *d = (aof_dump *)u;
+    size_t i;
+    if (d->json) fputs(d->n ? ",\n  " : "\n  ", d->out);
+    fprintf(d->out, "{\"offset\": %llu, \"argv\": [", (unsigned long long)offset);
+    for (i = 0; i < c->argc; i++) {
+        if (i) fputs(", ", d->out);
+        cli_json_bytes(d->out, c->argv[i].data, c->argv[i].len, d->b64);
+    }
+    fputs(d->json ? "]}" : "]}\n", d->out);
+    d->n++;
+}
+
+static int aof_cmd(const cli_opts *o, const ep_probe_info *pi, const char *cmd) {
+    aof_walk w;
+    aof_dump d;
+    int dump = cmd[0] == 'd', verify = cmd[0] == 'v';
+    memset(&d, 0, sizeof d);
+    d.out = stdout;
+    d.json = o->json;
+    d.b64 = o->base64;
+    if (dump && d.json) {
+        fputc('{', stdout);
+        file_json(stdout, o->file, pi);
+        fputs(", \"commands\": [", stdout);
+    } else if (dump) {
+        printf("# %s size %llu\n", ep_probe_kind_name(pi->kind), (unsigned long long)pi->size);
+    }
+    aof_walk_file(o->file, &w, dump ? aof_dump_cmd : NULL, &d);
+    if (o->json) {
+        if (dump) fputs(d.n ? "\n]" : "]", stdout);
+        else {
+            fputc('{', stdout);
+            file_json(stdout, o->file, pi);
+            fprintf(stdout, ", \"commands\": %llu", (unsigned long long)w.commands);
+        }
+        fputs(", \"end\": ", stdout);
+        aof_end_json(stdout, &w);
+        fputs("}\n", stdout);
+    } else if (dump) {
+        printf("# end: ");
+        aof_end_text(stdout, &w);
+    } else if (verify) {
+        printf("%s: %s: ", o->file, ep_probe_kind_name(pi->kind));
+        aof_end_text(stdout, &w);
+    } else {
+        printf("file:      %s\nkind:      %s\nsize:      %llu bytes\ncommands:  %llu\nstatus:    ", o->file,
+               ep_probe_kind_name(pi->kind), (unsigned long long)pi->size, (unsigned long long)w.commands);
+        aof_end_text(stdout, &w);
+    }
+    return aof_exit(&w);
+}
+
 #endif /* EP_NO_REDIS */
 
 /* The FILE argument of info / verify / dump: the first positional one. */
@@ -336,8 +528,12 @@ int cli_redis_route(int argc, char **argv, int *rc) {
         *rc = cmd[0] == 'd' ? rdb_dump_cmd(&o, &pi) : rdb_info_cmd(&o, &pi, verify);
         return 1;
     }
+    if (pi.kind == EP_PROBE_REDIS_AOF) {
+        *rc = aof_cmd(&o, &pi, cmd);
+        return 1;
+    }
 #endif
-    fprintf(stderr, "ember-persist %s: %s is a %s, which this build cannot read yet (the RESP AOF reader arrives with the Redis part)\n",
+    fprintf(stderr, "ember-persist %s: %s is a %s, which this build cannot read yet (the multi-part AOF reader arrives with the Redis part)\n",
             cmd, path, ep_probe_kind_name(pi.kind));
     (void)verify;
     *rc = CLI_EXIT_SOFTWARE;
