@@ -3372,6 +3372,7 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 /* redis_map: an ember shard as Redis data and Redis data as an ember shard.
  *
  *   ember shard (snapshot + AOF)  ->  RDB file          ep_redis_shard_to_rdb
+ *   ember shard                   ->  appendonlydir/    ep_redis_shard_to_aof_dir
  *   ember shard                   ->  Redis commands    ep_redis_shard_to_commands
  *                                     (argv vectors, as Redis's AOF rewrite
  *                                     writes them: what a RESP AOF holds)
@@ -3470,6 +3471,15 @@ EP_API ep_result ep_redis_shard_to_rdb(const char *dir, ep_shard_id shard_id, co
 EP_API ep_result ep_redis_shard_to_commands(const char *dir, ep_shard_id shard_id, const ep_redis_map_config *cfg,
                                             ep_redis_command_fn fn, void *user, ep_redis_map_result *out,
                                             ep_error *err);
+/* Shard shard_id of dir, recovered, as a Redis 7 appendonlydir/ in aof_dir
+ * (created if missing): appendonly.aof.1.base.rdb (an RDB with aof-base 1),
+ * an empty appendonly.aof.1.incr.aof and appendonly.aof.manifest naming
+ * both, each published whole (tmp, sync, rename, directory sync), the
+ * manifest last: until it is durable redis-server sees no AOF there.
+ * Refuses a directory that holds a manifest already (EP_ERR_EXISTS).
+ * redis-server 7 starts from it with appendonly yes. */
+EP_API ep_result ep_redis_shard_to_aof_dir(const char *dir, ep_shard_id shard_id, const char *aof_dir,
+                                           const ep_redis_map_config *cfg, ep_redis_map_result *out, ep_error *err);
 /* An RDB file as ember shard(s) in dir (created if missing). Refuses, before
  * writing anything, if a destination shard has a snapshot or an AOF
  * (EP_ERR_EXISTS), or a database would need a shard id over 65535
@@ -22581,6 +22591,83 @@ EP_API ep_result ep_redis_shard_to_commands(const char *dir, ep_shard_id shard_i
     r = ep__rm_recover(dir, shard_id, &local, &local.now_ms, &rec, &have, out, err);
     if (r == EP_OK) r = ep_redis_keyspace_to_commands(rec.keyspace, &local, fn, user, out, err);
     if (have) ep_recover_result_free(&rec);
+    return r;
+}
+
+/* ---- ember shard -> appendonlydir/ ------------------------------------------- */
+
+/* data becomes path's content whole: tmp, sync, rename, directory sync. */
+static ep_result ep__rm_publish(ep_vfs *vfs, const ep_allocator *alloc, const char *path, const char *data, size_t len,
+                                ep_error *err) {
+    char tmp[4200];
+    ep_file *f = NULL;
+    int renamed = 0;
+    ep_result r;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long");
+    (void)vfs->remove(vfs, tmp, NULL); /* an earlier crash's */
+    r = vfs->open(vfs, tmp, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, err);
+    if (r == EP_OK && len) r = vfs->write(vfs, f, 0, data, len, err);
+    if (r == EP_OK) r = ep__stream_publish(vfs, alloc, &f, tmp, path, &renamed, err);
+    if (f) (void)vfs->close(vfs, f, NULL);
+    if (r != EP_OK && !renamed) (void)vfs->remove(vfs, tmp, NULL);
+    return r;
+}
+
+static int ep__rm_has_manifest(void *u, const char *name) {
+    size_t n = strlen(name);
+    if (n > 9 && strcmp(name + n - 9, ".manifest") == 0) *(int *)u = 1;
+    return 0;
+}
+
+#define EP__RM_AOF_NAME "appendonly.aof"
+
+EP_API ep_result ep_redis_shard_to_aof_dir(const char *dir, ep_shard_id shard_id, const char *aof_dir,
+                                           const ep_redis_map_config *cfg, ep_redis_map_result *out, ep_error *err) {
+    static const char manifest[] = "file " EP__RM_AOF_NAME ".1.base.rdb seq 1 type b\n"
+                                   "file " EP__RM_AOF_NAME ".1.incr.aof seq 1 type i\n";
+    ep_redis_map_config def, local;
+    ep_recover_result rec;
+    ep_rdb_writer_config wc;
+    ep_rdb_writer *w = NULL;
+    ep_vfs os, *vfs;
+    char base[4200], incr[4200], mf[4200];
+    int have = 0, exists = 0;
+    ep_result r;
+    ep__rm_begin(&cfg, &def, out, err);
+    if (!dir || !aof_dir || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
+    if ((r = ep__vfs_pick(cfg->vfs, &os, &vfs)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "no OS file system");
+    if (ep_path_join(base, sizeof base, aof_dir, EP__RM_AOF_NAME ".1.base.rdb") != EP_OK ||
+        ep_path_join(incr, sizeof incr, aof_dir, EP__RM_AOF_NAME ".1.incr.aof") != EP_OK ||
+        ep_path_join(mf, sizeof mf, aof_dir, EP__RM_AOF_NAME ".manifest") != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long");
+    if (vfs->list(vfs, aof_dir, ep__rm_has_manifest, &exists, NULL) == EP_OK && exists)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "%s holds an AOF manifest already", aof_dir);
+    local = *cfg;
+    local.vfs = vfs;
+    local.now_ms = ep__rm_now(cfg);
+    r = ep__rm_recover(dir, shard_id, &local, &local.now_ms, &rec, &have, out, err);
+    if (r == EP_OK) r = ep__stream_make_dirs(vfs, cfg->alloc, aof_dir, err);
+    if (r == EP_OK) {
+        ep_rdb_writer_config_init(&wc);
+        wc.vfs = vfs;
+        wc.alloc = cfg->alloc;
+        wc.version = cfg->rdb_version ? cfg->rdb_version : 10;
+        wc.compress = cfg->rdb_compress;
+        wc.aof_base = 1;
+        wc.ctime = local.now_ms / 1000;
+        r = ep_rdb_writer_begin(base, &wc, &w, err);
+    }
+    if (r == EP_OK) r = ep_redis_keyspace_to_rdb(rec.keyspace, w, &local, out, err);
+    if (w) {
+        if (r == EP_OK) r = ep_rdb_writer_commit(w, err);
+        else (void)ep_rdb_writer_abort(w);
+    }
+    if (have) ep_recover_result_free(&rec);
+    if (r == EP_OK) r = ep__rm_publish(vfs, cfg->alloc, incr, "", 0, err);
+    /* the manifest last: until it is durable, Redis sees no AOF here */
+    if (r == EP_OK) r = ep__rm_publish(vfs, cfg->alloc, mf, manifest, sizeof manifest - 1, err);
+    if (r == EP_OK) (void)vfs->stat(vfs, base, &out->bytes, NULL);
     return r;
 }
 

@@ -1,6 +1,7 @@
 /* redis_map: an ember shard as Redis data and Redis data as an ember shard.
  *
  *   ember shard (snapshot + AOF)  ->  RDB file          ep_redis_shard_to_rdb
+ *   ember shard                   ->  appendonlydir/    ep_redis_shard_to_aof_dir
  *   ember shard                   ->  Redis commands    ep_redis_shard_to_commands
  *                                     (argv vectors, as Redis's AOF rewrite
  *                                     writes them: what a RESP AOF holds)
@@ -105,6 +106,15 @@ EP_API ep_result ep_redis_shard_to_rdb(const char *dir, ep_shard_id shard_id, co
 EP_API ep_result ep_redis_shard_to_commands(const char *dir, ep_shard_id shard_id, const ep_redis_map_config *cfg,
                                             ep_redis_command_fn fn, void *user, ep_redis_map_result *out,
                                             ep_error *err);
+/* Shard shard_id of dir, recovered, as a Redis 7 appendonlydir/ in aof_dir
+ * (created if missing): appendonly.aof.1.base.rdb (an RDB with aof-base 1),
+ * an empty appendonly.aof.1.incr.aof and appendonly.aof.manifest naming
+ * both, each published whole (tmp, sync, rename, directory sync), the
+ * manifest last: until it is durable redis-server sees no AOF there.
+ * Refuses a directory that holds a manifest already (EP_ERR_EXISTS).
+ * redis-server 7 starts from it with appendonly yes. */
+EP_API ep_result ep_redis_shard_to_aof_dir(const char *dir, ep_shard_id shard_id, const char *aof_dir,
+                                           const ep_redis_map_config *cfg, ep_redis_map_result *out, ep_error *err);
 /* An RDB file as ember shard(s) in dir (created if missing). Refuses, before
  * writing anything, if a destination shard has a snapshot or an AOF
  * (EP_ERR_EXISTS), or a database would need a shard id over 65535

@@ -315,6 +315,118 @@ EPT_CASE(shard_to_rdb_redis_server_loads) {
     ep_keyspace_free(src);
 }
 
+/* ---- ember -> appendonlydir/ ----------------------------------------------- */
+
+EPT_CASE(shard_to_aof_dir_redis_server_starts) {
+    ep_keyspace *src = NULL;
+    ep_redis_map_config mc;
+    ep_redis_map_result res;
+    reports rep;
+    ep_error err;
+    ept_redis r;
+    ept_canon theirs;
+    char dir[600], rdir[600], aofdir[700], cmd[1600];
+    char *a, *b;
+    if (!ept_need_redis()) return;
+    g_now = now_ms();
+    snprintf(dir, sizeof dir, "%s/src", ept_tmpdir());
+    snprintf(rdir, sizeof rdir, "%s/redis", ept_tmpdir());
+    snprintf(aofdir, sizeof aofdir, "%s/appendonlydir", rdir);
+    EPT_CHECK(build_shard(NULL, dir, ept_seed(), (int)ept_scale(400, 4), &src));
+    memset(&rep, 0, sizeof rep);
+    map_config(&mc, NULL, &rep);
+    EPT_CHECK_OK(ep_redis_shard_to_aof_dir(dir, 0, aofdir, &mc, &res, &err));
+    EPT_CHECK_EQ(ep_redis_shard_to_aof_dir(dir, 0, aofdir, &mc, &res, &err), EP_ERR_EXISTS);
+    {
+        ep_probe_info pi;
+        EPT_CHECK_OK(ep_probe_path(NULL, aofdir, &pi, NULL));
+        EPT_CHECK_EQ(pi.kind, EP_PROBE_REDIS_AOF_DIR);
+    }
+    if (ept_have_program("redis-check-aof")) {
+        snprintf(cmd, sizeof cmd, "redis-check-aof '%s/appendonly.aof.manifest' 2>&1 | grep -q 'are valid'", aofdir);
+        EPT_CHECK(ept_run_cmd(cmd, NULL, 0) == 0);
+    }
+    EPT_CHECK(ept_redis_start(&r, rdir, "--appendonly yes --appenddirname appendonlydir", 10000) == 0);
+    if (ept_canon_from_server(&r, 1, &theirs) != 0) {
+        ept_redis_stop(&r);
+        EPT_CHECK(0);
+    }
+    ept_redis_stop(&r);
+    a = ept_canon_text(&theirs);
+    b = canon_ks(src, 0);
+    EPT_CHECK(same_text(a, b));
+    printf("    redis-server 7 started from the appendonlydir with all %llu keys\n", (unsigned long long)theirs.n);
+    ept_canon_free(&theirs);
+    ep_keyspace_free(src);
+}
+
+EPT_CASE(power_loss_shard_to_aof_dir) {
+    uint64_t seed = ept_seed(), k;
+    ep_vfs *vfs = NULL, *mem = NULL;
+    ep_keyspace *src = NULL;
+    ep_redis_map_config mc;
+    ep_redis_map_result res;
+    reports rep;
+    uint8_t *want = NULL, *got;
+    size_t want_n = 0, got_n;
+    int absent = 0, whole = 0;
+    g_now = 1700000000000LL;
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &mem));
+    EPT_CHECK(build_shard(mem, "d", seed, 60, &src));
+    ep_keyspace_free(src);
+    memset(&rep, 0, sizeof rep);
+    map_config(&mc, mem, &rep);
+    EPT_CHECK_OK(ep_redis_shard_to_aof_dir("d", 0, "a/aod", &mc, &res, NULL));
+    {
+        ep_file *f = NULL;
+        uint64_t sz = 0;
+        size_t gotb = 0;
+        EPT_CHECK_OK(mem->open(mem, "a/aod/appendonly.aof.1.base.rdb", EP_OPEN_READ, &f, NULL));
+        EPT_CHECK_OK(mem->size(mem, f, &sz, NULL));
+        want_n = (size_t)sz;
+        want = (uint8_t *)malloc(want_n);
+        EPT_CHECK_OK(mem->read(mem, f, 0, want, want_n, &gotb, NULL));
+        mem->close(mem, f, NULL);
+    }
+    ep_vfs_mem_free(mem);
+    for (k = 0; !ept_failed(); k++) {
+        ep_result r;
+        int done;
+        sim_crash_opts so;
+        EPT_CHECK_OK(sim_vfs_create(&vfs));
+        EPT_CHECK(build_shard(vfs, "d", seed, 60, &src));
+        ep_keyspace_free(src);
+        so.file_outcome = SIM_OUTCOME_ALL;
+        so.dir_changes = SIM_DIR_KEEP_ALL;
+        sim_crash_ex(vfs, seed, &so);
+        map_config(&mc, vfs, &rep);
+        sim_vfs_set_crash_after(vfs, k);
+        r = ep_redis_shard_to_aof_dir("d", 0, "a/aod", &mc, &res, NULL);
+        done = !sim_vfs_is_dead(vfs);
+        if (done) EPT_CHECK_OK(r);
+        sim_crash(vfs, seed + k);
+        if (!sim_vfs_exists(vfs, "a/aod/appendonly.aof.manifest")) {
+            absent++;
+            EPT_EXPECT(!done);
+        } else {
+            /* a manifest only with everything it names, whole */
+            EPT_EXPECT(sim_vfs_read_file(vfs, "a/aod/appendonly.aof.1.base.rdb", &got, &got_n) == EP_OK);
+            EPT_EXPECT(got_n == want_n && memcmp(got, want, want_n) == 0);
+            free(got);
+            EPT_EXPECT(sim_vfs_exists(vfs, "a/aod/appendonly.aof.1.incr.aof"));
+            EPT_EXPECT(sim_vfs_read_file(vfs, "a/aod/appendonly.aof.manifest", &got, &got_n) == EP_OK && got_n == 88);
+            free(got);
+            whole++;
+        }
+        sim_vfs_destroy(vfs);
+        if (done) break;
+    }
+    printf("    %llu operations; crashes: %d without a manifest, %d with the whole directory\n", (unsigned long long)k,
+           absent, whole);
+    EPT_CHECK(whole > 0 && absent > 0);
+    free(want);
+}
+
 /* ---- ember -> commands ---------------------------------------------------- */
 
 typedef struct cmd_sink {

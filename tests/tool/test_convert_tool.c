@@ -249,6 +249,25 @@ EPT_CASE(convert_shard_rdb_resp_aof_and_back) {
         snprintf(cmd, sizeof cmd, "redis-check-aof '%s' >/dev/null 2>&1", aof);
         EPT_CHECK(ept_run_cmd(cmd, NULL, 0) == 0);
     }
+    /* ember -> appendonlydir/: base RDB, empty incr, manifest */
+    {
+        char aod[600], mf[700];
+        ep_probe_info pi;
+        ept_tool_file(aod, sizeof aod, "appendonlydir");
+        snprintf(args, sizeof args, "convert --to aof-dir %s:0 %s --json", dir, aod);
+        EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 1);
+        EPT_CHECK(ept_tool_py(out, "assert d['kind'] == 'aof-dir' and d['converted'] == 5 and d['unmapped_count'] == 1, d"));
+        EPT_CHECK_OK(ep_probe_path(NULL, aod, &pi, NULL));
+        EPT_CHECK_EQ(pi.kind, EP_PROBE_REDIS_AOF_DIR);
+        snprintf(mf, sizeof mf, "%s/appendonly.aof.manifest", aod);
+        d = ept_read_file(mf, &n);
+        EPT_CHECK(d && n == 88 && memcmp(d, "file appendonly.aof.1.base.rdb seq 1 type b\n", 44) == 0);
+        free(d);
+        snprintf(args, sizeof args, "verify %s/appendonly.aof.1.base.rdb", aod);
+        EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 0);
+        snprintf(args, sizeof args, "convert --to aof-dir %s:0 %s", dir, aod);
+        EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 73);
+    }
     /* ember -> WAL -> ember: everything maps, the vector set too */
     {
         char wal[600], back2[600];

@@ -55,7 +55,8 @@
       "  --to resp-aof DIR:ID FILE    ember shard -> RESP AOF (SELECT, SET, RPUSH, HSET, ... PEXPIREAT)\n" \
       "  --to wal DIR:ID WALDIR       ember shard -> WAL of ember AOF records (one segment)\n"            \
       "  --to ember WALDIR DIR:ID     such a WAL -> ember shard\n"                                       \
-      "  (aof-dir arrives with the Redis part's multi-part AOF.) The destination must not exist.\n"      \
+      "  --to aof-dir DIR:ID AOFDIR   ember shard -> Redis 7 appendonlydir/ (base RDB + manifest)\n"     \
+      "  The destination must not exist.\n"                                                              \
       "  --db N            the Redis database (see above)\n"                                              \
       "  --new-key-file K  encrypt the ember destination under K\n" CLI_KEY_HELP CLI_JSON_HELP)           \
     X(wal_info, "DIR [--json]", "WAL directory: segments, id range, how the final segment ends", CLI_JSON_HELP) \

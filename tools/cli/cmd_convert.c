@@ -9,6 +9,8 @@
  *   --to ember  FILE.rdb DIR:ID     RDB -> ember shard(s): database N -> shard ID+N,
  *                                   or with --db N that database alone -> shard ID
  *   --to rdb    DIR:ID   FILE.rdb   ember shard -> RDB (as database --db N, default 0)
+ *   --to aof-dir DIR:ID AOFDIR      ember shard -> Redis 7 appendonlydir/ (base RDB,
+ *                                   empty incr, manifest last)
  *   --to resp-aof DIR:ID FILE.aof   ember shard -> RESP AOF (the commands Redis's
  *                                   rewrite would write; redis-server loads it with
  *                                   appendonly yes, aof-use-rdb-preamble irrelevant) */
@@ -201,6 +203,11 @@ static int refuse_existing(const char *path) {
 typedef ep_result (*redis_writer)(const shard_ref *a, const char *dst, const ep_redis_map_config *mc,
                                   ep_redis_map_result *res, ep_error *err);
 
+static ep_result write_aof_dir(const shard_ref *a, const char *dst, const ep_redis_map_config *mc,
+                               ep_redis_map_result *res, ep_error *err) {
+    return ep_redis_shard_to_aof_dir(a->dir, a->id, dst, mc, res, err);
+}
+
 static int from_shard(const cli_opts *o, const char *kind, const char *src, const char *dst, redis_writer write) {
     shard_ref a;
     ep_redis_map_config mc;
@@ -214,7 +221,7 @@ static int from_shard(const cli_opts *o, const char *kind, const char *src, cons
         fprintf(stderr, "ember-persist convert: --to %s takes an ember shard DIR:ID as SRC\n", kind);
         return CLI_EXIT_USAGE;
     }
-    if ((rc = refuse_existing(dst)) != 0) return rc;
+    if (write != write_aof_dir && (rc = refuse_existing(dst)) != 0) return rc; /* a directory: the library checks */
     if ((rc = cli_load_key(o, &key)) != 0) return rc;
     ep_redis_map_config_init(&mc);
     mc.key = key;
@@ -257,6 +264,10 @@ static ep_result write_resp_aof(const shard_ref *a, const char *dst, const ep_re
 }
 
 static int to_rdb(const cli_opts *o, const char *src, const char *dst) { return from_shard(o, "rdb", src, dst, write_rdb); }
+
+static int to_aof_dir(const cli_opts *o, const char *src, const char *dst) {
+    return from_shard(o, "aof-dir", src, dst, write_aof_dir);
+}
 
 static int to_resp_aof(const cli_opts *o, const char *src, const char *dst) {
     return from_shard(o, "resp-aof", src, dst, write_resp_aof);
@@ -364,7 +375,7 @@ static const convert_kind kinds[] = {
     {"ember", to_ember_any, NULL},
     {"rdb", to_rdb, NULL},
     {"resp-aof", to_resp_aof, NULL},
-    {"aof-dir", NULL, "the Redis part (multi-part appendonlydir)"},
+    {"aof-dir", to_aof_dir, NULL},
     {"wal", to_wal, NULL},
 };
 
