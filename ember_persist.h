@@ -3023,9 +3023,13 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
  * ep_shard_snapshot puts a trailer after the snapshot's footer (ember ignores
  * bytes there) that names the AOF prefix the snapshot covers: its length and
  * a 64-bit hash, plus the protobuf schemas. Recovery skips exactly that prefix
- * when the AOF's first bytes still have that hash; otherwise (the AOF was rewritten,
- * or replaced) it replays the whole AOF. Files stay readable by ember. The
- * format and every crash window are in docs/recovery.md. */
+ * when the AOF's first bytes still have that hash. Otherwise it reads the
+ * prefix's records: intact ones (the AOF was replaced) are all replayed; a
+ * CRC or frame error inside it (damage) applies none of them and resumes at
+ * the prefix's end. A trailer that is present but unreadable, or an intact
+ * AOF shorter than the prefix, makes recovery refuse (EP_ERR_CORRUPT) rather
+ * than guess, whenever the AOF has records. Files stay readable by ember.
+ * The format and every crash window are in docs/recovery.md. */
 #ifndef EP_RECOVERY_H
 #define EP_RECOVERY_H
 
@@ -3069,14 +3073,23 @@ typedef struct ep_recover_config {
     ep_recover_visitor visitor; /* EP_RECOVER_VISIT */
     uint64_t keyspace_seed;     /* EP_RECOVER_KEYSPACE: ep_keyspace_config.seed */
     int ignore_trailer;         /* non-zero: replay the whole AOF as ember does */
+    /* Read buffer of the snapshot and AOF readers and of the prefix hash
+     * (each grows to the largest entry or record; never more than the file
+     * holds). 0: the readers' defaults (1 MiB snapshot, 256 KiB AOF). */
+    size_t read_buffer_size;
 } ep_recover_config;
 
-/* How the snapshot trailer was used. */
+/* How the snapshot trailer was used (docs/recovery.md). */
 typedef enum ep_trailer_state {
-    EP_TRAILER_NONE = 0,     /* no trailer (an ember snapshot) or no snapshot loaded */
-    EP_TRAILER_APPLIED = 1,  /* the AOF prefix it names matched and was skipped */
-    EP_TRAILER_STALE = 2,    /* the AOF no longer starts with that prefix: replayed all */
-    EP_TRAILER_INVALID = 3   /* bytes after the footer that are not a valid trailer: ignored */
+    EP_TRAILER_NONE = 0,     /* no trailer (an ember snapshot), no snapshot loaded, or ignore_trailer */
+    EP_TRAILER_APPLIED = 1,  /* the AOF still starts with the prefix it covers: those records were skipped */
+    EP_TRAILER_STALE = 2,    /* the AOF was replaced (its records are intact but not the covered ones): replayed all */
+    EP_TRAILER_INVALID = 3,  /* bytes after the footer that are not a readable trailer: recovery refused
+                                (EP_ERR_CORRUPT), unless the AOF holds no record (then nothing to decide) */
+    EP_TRAILER_DAMAGED = 4,  /* a CRC or frame error inside the covered prefix (covered_error): none of its
+                                records applied, replay resumed at the prefix's end */
+    EP_TRAILER_SHORT_AOF = 5 /* the AOF ends, intact and with records, inside the covered prefix: cut or
+                                replaced, no way to tell: recovery refused (EP_ERR_CORRUPT) */
 } ep_trailer_state;
 
 typedef struct ep_recover_result {
@@ -3088,8 +3101,10 @@ typedef struct ep_recover_result {
     uint64_t snapshot_entries;
 
     ep_trailer_state trailer;
-    uint64_t aof_skipped_bytes;  /* prefix covered by the snapshot */
-    uint64_t records_skipped;    /* records in that prefix */
+    uint64_t trailer_extra_bytes; /* bytes after a valid trailer (appended later): ignored, logged */
+    uint64_t aof_skipped_bytes;  /* prefix covered by the snapshot (not applied) */
+    uint64_t records_skipped;    /* records read in that prefix */
+    ep_error covered_error;      /* EP_TRAILER_DAMAGED: the damage (code, offset, index, message) */
 
     int aof_present;             /* shard-{id}.aof exists */
     int replayed_aof;            /* ember's replayed_aof: no error and >= 1 record read */
@@ -3105,8 +3120,22 @@ typedef struct ep_recover_result {
 } ep_recover_result;
 
 EP_API void ep_recover_config_init(ep_recover_config *cfg);
-EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_recover_config *cfg,
-                                  ep_recover_result *out);
+/* Recovers shard_id from dir. EP_OK: *out says what happened (its keyspace
+ * is yours: ep_recover_result_free). Errors (err, may be NULL, gets the
+ * detail and names the file): EP_ERR_INVALID_ARG; dir missing or not a
+ * directory (EP_ERR_NOT_FOUND or the vfs's error); EP_ERR_CORRUPT when a
+ * snapshot trailer cannot say which AOF records the snapshot holds and the
+ * AOF has records (out->trailer INVALID or SHORT_AOF: recovery refuses to
+ * guess rather than apply records twice; ignore_trailer replays all, as
+ * ember); an I/O error while deciding that; EP_ERR_NOMEM; a visitor's error.
+ * Peak allocation: the keyspace, plus the larger of (the snapshot reader:
+ * read_buffer_size or the file if smaller, grown to the largest entry, and
+ * a plaintext buffer of that bound for v3) and (the trailer copy, plus the
+ * AOF reader: read_buffer_size or the file if smaller, grown to the largest
+ * record, a v3 plaintext buffer); the prefix hash's buffer (at most
+ * read_buffer_size) is freed before the AOF reader opens. */
+EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const ep_recover_config *cfg,
+                                  ep_recover_result *out, ep_error *err);
 EP_API void ep_recover_result_free(ep_recover_result *res);
 
 /* ---- snapshots that cover an AOF prefix ------------------------------------ */
@@ -3126,14 +3155,14 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg);
  * any). ks must reflect exactly that prefix (snapshot + those records).
  * ttl==0 keys are written with expire 0 so later records still act on them
  * as they would in a full replay. */
-EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_keyspace *ks,
+EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
                                    ep_aof_writer *aof, const ep_shard_config *cfg, ep_error *err);
 
 /* Snapshot, then reset the AOF to its header (ember's BGREWRITEAOF), crash
  * safe at every point: the snapshot's trailer covers the whole old AOF until
  * the reset is durable, then it is rewritten to cover nothing. aof must be the
  * open writer of that shard's AOF. */
-EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
 
 #ifdef __cplusplus
@@ -12444,6 +12473,11 @@ struct ep_aof_reader;
 struct ep_snapshot_reader;
 EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_hook fn, void *user);
 EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, ep__views_hook fn, void *user);
+/* Recovery after a damaged AOF prefix that a snapshot already holds: the
+ * reader's next record is read at offset (>= the header) and counted after
+ * `records` earlier ones. Only before the first ep_aof_reader_next
+ * (EP_ERR_STATE otherwise). */
+EP__PRIV ep_result ep__aof_reader_start_at(struct ep_aof_reader *r, uint64_t offset, uint64_t records);
 
 typedef void (*ep__rs_observer)(void *user, const uint8_t *p, size_t n);
 
@@ -13356,6 +13390,16 @@ EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_h
     ep__rs_set_hook(&r->rd.rs, fn, user);
 }
 
+EP__PRIV ep_result ep__aof_reader_start_at(struct ep_aof_reader *r, uint64_t offset, uint64_t records) {
+    ep__aof_rd *rd = &r->rd;
+    if (rd->records || rd->end != EP_AOF_READING || rd->rs.len || offset < EP_AOF_HEADER_SIZE) return EP_ERR_STATE;
+    rd->rs.base = offset;
+    if (rd->rs.end < offset) rd->rs.end = offset; /* nothing there: a clean end at offset */
+    rd->good_end = offset;
+    rd->records = records;
+    return EP_OK;
+}
+
 EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     memset(out, 0, sizeof *out);
     out->end = r->rd.end;
@@ -13755,6 +13799,16 @@ EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w) {
      * fcntl lock was never the child's). */
     if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
     ep__aof_writer_free(w);
+}
+
+/* For a caller above the file layer (ep_shard_rewrite) whose own step after
+ * a successful rewrite failed, so that appending on would put records where
+ * no reader can tell them from covered ones: the writer refuses from here,
+ * with why as its error. */
+EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why) {
+    if (why) w->err = *why;
+    if (w->err.code == EP_OK) ep_error_set(&w->err, code, UINT64_MAX, "poisoned: %s", ep_result_str(code));
+    return ep__ws_poison(&w->s, code);
 }
 
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
@@ -20779,10 +20833,10 @@ EP__PRIV int64_t ep__fixed_clock(void *user);
 
 #define EP__PATH_MAX 1024
 #define EP__MAX_TRAILER (256u * 1024u * 1024u) /* schemas included */
-/* The prefix hash of path's bytes [from, len); EP_ERR_EOF if the file is shorter. */
+/* The prefix hash of path's bytes [from, len), read in pieces of at most
+ * chunk bytes (0: 256 KiB); EP_ERR_EOF if the file is shorter. */
 static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const char *path, uint64_t from,
-                                 uint64_t len, uint64_t *out) {
-    const size_t chunk = 256u * 1024u;
+                                 uint64_t len, size_t chunk, uint64_t *out) {
     ep_file *f = NULL;
     uint8_t *buf;
     uint64_t off = from;
@@ -20791,6 +20845,8 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
     ep_phash_init(&ph);
     *out = ep_phash_final(&ph);
     if (len <= from) return EP_OK;
+    if (chunk == 0) chunk = 256u * 1024u;
+    if ((uint64_t)chunk > len - from) chunk = (size_t)(len - from);
     buf = (uint8_t *)ep_malloc(alloc, chunk);
     if (!buf) return EP_ERR_NOMEM;
     r = vfs->open(vfs, path, EP_OPEN_READ, &f, NULL);
@@ -20834,11 +20890,14 @@ typedef struct ep__rec {
     ep_recover_result *res;
     ep_keyspace *ks;
     int64_t now;
-    uint32_t shard;
+    ep_shard_id shard;
+    ep_error *err;    /* the caller's, or ours: never NULL */
     uint8_t *trailer; /* our copy of the snapshot's trailer bytes */
     size_t trailer_len;
     ep_trailer_info ti;
-    int have_trailer;
+    int trailer_present; /* bytes after the footer */
+    int have_trailer;    /* ... and they decode (ti) */
+    ep_result trailer_bad; /* ... else why not */
     char snap_path[EP__PATH_MAX];
     char aof_path[EP__PATH_MAX];
 } ep__rec;
@@ -20870,6 +20929,27 @@ static int ep__exists(ep_vfs *vfs, const char *path) {
     return vfs->stat(vfs, path, &size, NULL) != EP_ERR_NOT_FOUND;
 }
 
+/* " at offset N (record M)" for the parts of e that are set, else "". */
+static const char *ep__where(char *buf, size_t cap, const ep_error *e) {
+    buf[0] = '\0';
+    if (e->offset != UINT64_MAX && e->index != UINT64_MAX)
+        snprintf(buf, cap, " at offset %llu (record %llu)", (unsigned long long)e->offset,
+                 (unsigned long long)e->index);
+    else if (e->offset != UINT64_MAX)
+        snprintf(buf, cap, " at offset %llu", (unsigned long long)e->offset);
+    else if (e->index != UINT64_MAX)
+        snprintf(buf, cap, " (record %llu)", (unsigned long long)e->index);
+    return buf;
+}
+
+static void ep__aof_reader_cfg(const ep__rec *c, ep_aof_reader_config *rc) {
+    ep_aof_reader_config_init(rc);
+    rc->vfs = c->vfs;
+    rc->alloc = c->cfg->alloc;
+    rc->key = c->cfg->key;
+    if (c->cfg->read_buffer_size) rc->chunk_size = c->cfg->read_buffer_size;
+}
+
 static void ep__snapshot_reader_cfg(const ep__rec *c, ep_snapshot_reader_config *rc) {
     ep_snapshot_reader_config_init(rc);
     rc->vfs = c->vfs;
@@ -20878,22 +20958,25 @@ static void ep__snapshot_reader_cfg(const ep__rec *c, ep_snapshot_reader_config 
     rc->check_shard = 1;
     rc->shard_id = (ep_shard_id)c->shard;
     rc->max_trailer = EP__MAX_TRAILER;
+    if (c->cfg->read_buffer_size) rc->buffer_size = c->cfg->read_buffer_size;
 }
 
 /* Keeps a copy of the trailer of a snapshot that read to its end. */
 static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
     ep_bytes t;
     ep_result r = ep_snapshot_reader_trailer(rd, &t);
-    if (r != EP_OK || t.len == 0) {
-        if (r != EP_OK) c->res->trailer = EP_TRAILER_INVALID;
+    if (r == EP_OK && t.len == 0) return EP_OK; /* an ember snapshot */
+    c->trailer_present = 1;
+    if (r != EP_OK) { /* longer than any trailer we write */
+        c->trailer_bad = r;
         return EP_OK;
     }
     c->trailer = (uint8_t *)ep_malloc(c->cfg->alloc, t.len);
     if (!c->trailer) return EP_ERR_NOMEM;
     memcpy(c->trailer, t.data, t.len);
     c->trailer_len = t.len;
-    if (ep_trailer_decode(c->trailer, c->trailer_len, &c->ti) == EP_OK) c->have_trailer = 1;
-    else c->res->trailer = EP_TRAILER_INVALID;
+    c->trailer_bad = ep_trailer_decode(c->trailer, c->trailer_len, &c->ti);
+    c->have_trailer = c->trailer_bad == EP_OK;
     return EP_OK;
 }
 
@@ -21096,7 +21179,7 @@ static ep_result ep__load_snapshot(ep__rec *c) {
         if (c->ks) ep_keyspace_clear(c->ks);
         c->res->snapshot_entries = 0;
         c->res->trailer = EP_TRAILER_NONE;
-        c->have_trailer = 0;
+        c->have_trailer = c->trailer_present = 0;
         if (c->res->snapshot_error.code == EP_OK) c->res->snapshot_error.code = r;
         ep__log(c, EP_LOG_WARN, "failed to load snapshot %s, starting empty: %s (%s)", c->snap_path,
                 ep_result_str(c->res->snapshot_error.code), c->res->snapshot_error.message);
@@ -21139,30 +21222,143 @@ static ep_result ep__trailer_schemas(ep__rec *c) {
     return EP_OK;
 }
 
-/* How many leading AOF bytes the snapshot already contains. */
-static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
+/* What the trailer means for the AOF: records ending at or before skip are
+ * read and not applied; or reading starts at resume, after `before` records
+ * (a damaged covered prefix). */
+typedef struct ep__plan {
+    uint64_t skip, resume, before;
+} ep__plan;
+
+/* Recovery will not guess: the trailer cannot say which records the
+ * snapshot holds, and replaying them all could apply some twice. */
+static ep_result ep__refuse(ep__rec *c, ep_trailer_state state, const char *why) {
+    c->res->trailer = state;
+    ep__log(c, EP_LOG_ERROR,
+            "snapshot %s: %s: cannot tell which records of %s it already holds; refusing to recover rather than "
+            "apply them twice (ignore_trailer replays all of the AOF, as ember does)",
+            c->snap_path, why, c->aof_path);
+    return ep_error_set(c->err, EP_ERR_CORRUPT, UINT64_MAX, "%s: %s: which AOF records it holds is unknown",
+                        c->snap_path, why);
+}
+
+/* A present trailer that gives no coverage is harmless only if the AOF has
+ * no record to apply twice. */
+static ep_result ep__trailer_usable(ep__rec *c, uint64_t aof_size) {
+    char why[120];
+    if (!c->trailer_present || c->cfg->ignore_trailer) return EP_OK;
+    if (c->have_trailer && c->ti.extra) {
+        c->res->trailer_extra_bytes = c->ti.extra;
+        ep__log(c, EP_LOG_WARN, "snapshot %s: %llu bytes after its trailer (appended later?) ignored", c->snap_path,
+                (unsigned long long)c->ti.extra);
+    }
+    if (c->have_trailer && c->ti.covered_valid) return EP_OK;
+    if (c->have_trailer)
+        snprintf(why, sizeof why, "both coverage slots of its trailer are damaged");
+    else
+        snprintf(why, sizeof why, "the %llu bytes after its footer are not a readable trailer (%s)",
+                 (unsigned long long)c->trailer_len, ep_result_str(c->trailer_bad));
+    if (aof_size > EP_AOF_HEADER_SIZE) return ep__refuse(c, EP_TRAILER_INVALID, why);
+    c->res->trailer = EP_TRAILER_INVALID;
+    ep__log(c, EP_LOG_WARN, "snapshot %s: %s; the AOF holds no record, so nothing can be applied twice",
+            c->snap_path, why);
+    return EP_OK;
+}
+
+/* The format errors that mean damage (a vfs error says nothing about the bytes). */
+static int ep__is_damage(ep_result r) {
+    switch (r) {
+    case EP_ERR_CHECKSUM: case EP_ERR_UNKNOWN_TAG: case EP_ERR_LIMIT: case EP_ERR_UTF8: case EP_ERR_BAD_VALUE:
+    case EP_ERR_DECRYPT: case EP_ERR_CORRUPT: case EP_ERR_EOF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The AOF does not start with the covered bytes: read its records up to
+ * covered_len. Intact up to there (or past it): a replaced AOF, replay it
+ * all. A CRC or frame error before it: damage; the snapshot holds every
+ * covered record, so apply none and resume at covered_len. Intact but ending
+ * before it with records in it: a cut or a replaced file look the same. */
+static ep_result ep__classify(ep__rec *c, uint64_t aof_size, ep__plan *p) {
+    uint64_t len = c->ti.covered_len, n = 0;
+    ep_aof_reader_config rc;
+    ep_aof_reader *rd = NULL;
+    ep_aof_record rec;
+    ep_aof_status st;
+    ep_error e;
+    char where[64], why[120];
+    ep_result r;
+    ep__aof_reader_cfg(c, &rc);
+    r = ep_aof_reader_open(c->aof_path, &rc, &rd, &e);
+    if (r == EP_ERR_NOMEM) return r;
+    if (r != EP_OK) { /* the header: replay below fails the same way and keeps the snapshot alone */
+        c->res->trailer = EP_TRAILER_DAMAGED;
+        c->res->covered_error = e;
+        return EP_OK;
+    }
+    for (;;) {
+        ep_aof_reader_status(rd, &st);
+        if (st.good_offset >= len || ep_aof_reader_next(rd, &rec) != EP_OK) break;
+        n++;
+    }
+    ep_aof_reader_status(rd, &st);
+    ep_aof_reader_close(rd);
+    if (st.good_offset >= len || (n == 0 && st.end != EP_AOF_END_ERROR)) {
+        c->res->trailer = EP_TRAILER_STALE;
+        ep__log(c, EP_LOG_WARN,
+                "snapshot covers %llu AOF bytes that %s no longer starts with (its records are intact: the AOF was "
+                "replaced): replaying all of it",
+                (unsigned long long)len, c->aof_path);
+        return EP_OK;
+    }
+    if (st.end != EP_AOF_END_ERROR && aof_size >= len) /* the bytes are there; a record in them runs past them */
+        ep_error_set(&st.error, EP_ERR_CORRUPT, st.good_offset,
+                     "AOF record %llu at offset %llu runs past the end of the file", (unsigned long long)n,
+                     (unsigned long long)st.good_offset);
+    if (st.end == EP_AOF_END_ERROR || aof_size >= len) {
+        st.error.index = n;
+        if (st.error.code == EP_ERR_NOMEM) return EP_ERR_NOMEM;
+        if (!ep__is_damage(st.error.code))
+            return ep_error_set(c->err, st.error.code, UINT64_MAX, "reading %s: %s", c->aof_path, st.error.message);
+        c->res->trailer = EP_TRAILER_DAMAGED;
+        c->res->covered_error = st.error;
+        c->res->records_skipped = n;
+        p->resume = len;
+        p->before = n;
+        ep__log(c, EP_LOG_WARN,
+                "aof %s is damaged%s, inside the %llu bytes snapshot %s already holds (%s): none of their records "
+                "applied, replay resumes at offset %llu",
+                c->aof_path, ep__where(where, sizeof where, &st.error), (unsigned long long)len, c->snap_path,
+                ep_result_str(st.error.code), (unsigned long long)len);
+        return EP_OK;
+    }
+    snprintf(why, sizeof why, "its trailer covers %llu AOF bytes, the AOF ends intact at %llu",
+             (unsigned long long)len, (unsigned long long)st.good_offset);
+    return ep__refuse(c, EP_TRAILER_SHORT_AOF, why);
+}
+
+/* How the AOF is to be read, given the trailer (see ep__plan). */
+static ep_result ep__covered_prefix(ep__rec *c, uint64_t aof_size, ep__plan *p) {
     uint64_t hash;
     ep_result r;
-    *skip = 0;
-    if (!c->have_trailer) return EP_OK;
-    if (c->cfg->ignore_trailer) return EP_OK;
-    if (!c->ti.covered_valid) { /* a torn in-place update by ep_shard_rewrite: the AOF was reset */
-        c->res->trailer = EP_TRAILER_STALE;
-        ep__log(c, EP_LOG_WARN, "snapshot trailer's AOF range is unreadable: replaying all of the AOF");
+    memset(p, 0, sizeof *p);
+    if (!c->have_trailer || !c->ti.covered_valid || c->cfg->ignore_trailer) return EP_OK;
+    if (c->ti.covered_len == 0) { /* covers nothing (after ep_shard_rewrite): every record is new */
+        c->res->trailer = EP_TRAILER_APPLIED;
         return EP_OK;
     }
-    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.hash_from, c->ti.covered_len, &hash);
-    if (r == EP_ERR_NOMEM) return r;
+    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.hash_from, c->ti.covered_len,
+                        c->cfg->read_buffer_size, &hash);
     if (r == EP_OK && hash == c->ti.covered_hash) {
         c->res->trailer = EP_TRAILER_APPLIED;
-        *skip = c->ti.covered_len;
+        p->skip = c->ti.covered_len;
         return EP_OK;
     }
-    c->res->trailer = EP_TRAILER_STALE;
-    ep__log(c, EP_LOG_WARN,
-            "snapshot covers %llu AOF bytes that the AOF no longer starts with (rewritten): replaying all of it",
-            (unsigned long long)c->ti.covered_len);
-    return EP_OK;
+    if (r == EP_ERR_NOMEM) return r;
+    if (r != EP_OK && r != EP_ERR_EOF)
+        return ep_error_set(c->err, r, UINT64_MAX, "reading %s: %s", c->aof_path, ep_result_str(r));
+    return ep__classify(c, aof_size, p);
 }
 
 /* Records ending within the first skip bytes are read, not applied. */
@@ -21230,16 +21426,17 @@ static ep_result ep__replay_aof(ep__rec *c) {
     ep_aof_reader_config rc;
     ep_aof_reader *rd = NULL;
     ep_aof_status st;
-    uint64_t skip = 0;
+    ep__plan plan;
+    uint64_t aof_size = 0;
+    char where[64];
     ep_result r;
+    r = c->vfs->stat(c->vfs, c->aof_path, &aof_size, NULL);
+    c->res->aof_present = r != EP_ERR_NOT_FOUND;
+    if ((r = ep__trailer_usable(c, c->res->aof_present ? aof_size : 0)) != EP_OK) return r;
     if (c->have_trailer && (r = ep__trailer_schemas(c)) != EP_OK) return r;
-    c->res->aof_present = ep__exists(c->vfs, c->aof_path);
     if (!c->res->aof_present) return EP_OK;
-    if ((r = ep__covered_prefix(c, &skip)) != EP_OK) return r;
-    ep_aof_reader_config_init(&rc);
-    rc.vfs = c->vfs;
-    rc.alloc = c->cfg->alloc;
-    rc.key = c->cfg->key;
+    if ((r = ep__covered_prefix(c, aof_size, &plan)) != EP_OK) return r;
+    ep__aof_reader_cfg(c, &rc);
     r = ep_aof_reader_open(c->aof_path, &rc, &rd, &c->res->aof_error);
     if (r != EP_OK) {
         if (r == EP_ERR_NOMEM) return r;
@@ -21248,21 +21445,24 @@ static ep_result ep__replay_aof(ep__rec *c) {
                 ep_result_str(r), c->res->aof_error.message);
         return EP_OK;
     }
-    r = ep__replay_loop(c, rd, skip);
+    if (plan.resume) {
+        (void)ep__aof_reader_start_at(rd, plan.resume, plan.before);
+        c->res->records_read = plan.before;
+    }
+    r = ep__replay_loop(c, rd, plan.skip);
     ep_aof_reader_status(rd, &st);
     ep_aof_reader_close(rd);
     if (r != EP_OK) return r;
-    c->res->aof_skipped_bytes = skip;
+    c->res->aof_skipped_bytes = plan.resume ? plan.resume : plan.skip;
     c->res->aof_end = st.end;
     c->res->aof_good_offset = st.good_offset;
     c->res->aof_tail_bytes = st.tail_bytes;
     if (st.end == EP_AOF_END_ERROR) {
         c->res->aof_error = st.error;
         if (st.error.code == EP_ERR_NOMEM) return EP_ERR_NOMEM;
-        ep__log(c, EP_LOG_WARN,
-                "failed to replay aof %s at offset %llu (record %llu), keeping the %llu records before it: %s (%s)",
-                c->aof_path, (unsigned long long)st.error.offset, (unsigned long long)st.error.index,
-                (unsigned long long)c->res->records_read, ep_result_str(st.error.code), st.error.message);
+        ep__log(c, EP_LOG_WARN, "failed to replay aof %s%s, keeping the %llu records before it: %s (%s)",
+                c->aof_path, ep__where(where, sizeof where, &st.error), (unsigned long long)c->res->records_read,
+                ep_result_str(st.error.code), st.error.message);
     } else {
         c->res->replayed_aof = c->res->records_read > 0;
         if (st.end == EP_AOF_END_TORN)
@@ -21280,41 +21480,77 @@ static ep_result ep__recover(ep__rec *c) {
     return EP_OK;
 }
 
-EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_recover_config *cfg,
-                                  ep_recover_result *out) {
-    ep_recover_config def;
-    ep__rec c;
-    ep_vfs os;
+static int ep__stop_listing(void *ctx, const char *name) {
+    (void)ctx;
+    (void)name;
+    return 1;
+}
+
+/* dir must be a directory we can read: a missing one, or a file given as
+ * the directory, would otherwise look like a shard with no files. */
+static ep_result ep__check_dir(ep__rec *c, const char *dir) {
+    ep_error e;
     ep_result r;
-    if (!out) return EP_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    if (!dir || shard_id > 0xFFFFu) return EP_ERR_INVALID_ARG; /* file names take an ep_shard_id */
-    if (!cfg) {
-        ep_recover_config_init(&def);
-        cfg = &def;
-    }
-    if (cfg->mode == EP_RECOVER_VISIT && (!cfg->visitor.entry || !cfg->visitor.record)) return EP_ERR_INVALID_ARG;
-    memset(&c, 0, sizeof c);
-    c.cfg = cfg;
-    c.res = out;
-    c.shard = shard_id;
-    if ((r = ep__vfs_pick(cfg->vfs, &os, &c.vfs)) != EP_OK) return r;
-    c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
-    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
-        (r = ep_aof_path(dir, (ep_shard_id)shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
-        return r;
+    if (!c->vfs->list) return EP_OK;
+    ep_error_clear(&e);
+    r = c->vfs->list(c->vfs, dir, ep__stop_listing, NULL, &e);
+    if (r == EP_OK || r == EP_ERR_NOMEM) return r;
+    return ep_error_set(c->err, r, UINT64_MAX, "%s is not a readable directory: %s", *dir ? dir : ".",
+                        e.message[0] ? e.message : ep_result_str(r));
+}
+
+static ep_result ep__recover_shard(ep__rec *c, const char *dir, ep_vfs *os) {
+    const ep_recover_config *cfg = c->cfg;
+    ep_result r;
+    if ((r = ep__vfs_pick(cfg->vfs, os, &c->vfs)) != EP_OK) return r;
+    if ((r = ep__check_dir(c, dir)) != EP_OK) return r;
+    c->now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
+    if ((r = ep_snapshot_path(dir, c->shard, c->snap_path, sizeof c->snap_path)) != EP_OK ||
+        (r = ep_aof_path(dir, c->shard, c->aof_path, sizeof c->aof_path)) != EP_OK)
+        return ep_error_set(c->err, r, UINT64_MAX, "%s: path too long", dir);
     if (cfg->mode == EP_RECOVER_KEYSPACE) {
         ep_keyspace_config kc;
         ep_keyspace_config_init(&kc);
         kc.alloc = cfg->alloc;
         kc.seed = cfg->keyspace_seed;
-        if ((r = ep_keyspace_create(&kc, &c.ks)) != EP_OK) return r;
+        if ((r = ep_keyspace_create(&kc, &c->ks)) != EP_OK) return r;
     }
-    r = ep__recover(&c);
+    return ep__recover(c);
+}
+
+EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const ep_recover_config *cfg,
+                                  ep_recover_result *out, ep_error *err) {
+    ep_recover_config def;
+    ep_error own;
+    ep__rec c;
+    ep_vfs os;
+    ep_result r;
+    if (!err) err = &own;
+    ep_error_clear(err);
+    if (!out || !dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "recover: NULL argument");
+    memset(out, 0, sizeof *out);
+    ep_error_clear(&out->snapshot_error);
+    ep_error_clear(&out->aof_error);
+    ep_error_clear(&out->covered_error);
+    if (!cfg) {
+        ep_recover_config_init(&def);
+        cfg = &def;
+    }
+    if (cfg->mode == EP_RECOVER_VISIT && (!cfg->visitor.entry || !cfg->visitor.record))
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "recover: visitor mode needs both callbacks");
+    memset(&c, 0, sizeof c);
+    c.cfg = cfg;
+    c.res = out;
+    c.shard = shard_id;
+    c.err = err;
+    r = ep__recover_shard(&c, dir, &os);
     ep_free(cfg->alloc, c.trailer);
     if (r != EP_OK) {
         ep_keyspace_free(c.ks);
         c.ks = NULL;
+        if (err->code == EP_OK)
+            ep_error_set(err, r, UINT64_MAX, "recovering shard %u in %s: %s", (unsigned)shard_id, dir,
+                         ep_result_str(r));
     }
     out->keyspace = c.ks;
     return r;
@@ -21376,7 +21612,7 @@ static ep_result ep__write_entries(ep_snapshot_writer *w, const ep_keyspace *ks,
 
 /* Writes the snapshot with a trailer covering `covered` AOF bytes; returns
  * the trailer's length (for the rewrite's later patch). */
-static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const ep_keyspace *ks, ep_vfs *vfs,
+static ep_result ep__write_snapshot(const char *path, ep_shard_id shard_id, const ep_keyspace *ks, ep_vfs *vfs,
                                     const ep_shard_config *cfg, uint64_t covered, uint64_t hash, size_t *trailer_len,
                                     ep_error *err) {
     ep_snapshot_writer_config wc;
@@ -21394,7 +21630,7 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     wc.alloc = cfg->alloc;
     wc.key = cfg->key;
     wc.trailer = ep_bytes_of(trailer.data, trailer.len);
-    r = ep_snapshot_writer_begin(path, (ep_shard_id)shard_id, &wc, &w, err);
+    r = ep_snapshot_writer_begin(path, shard_id, &wc, &w, err);
     ep_buf_free(&trailer); /* begin copied it */
     if (r != EP_OK) return r;
     r = ep__write_entries(w, ks, cfg->alloc);
@@ -21412,17 +21648,17 @@ typedef struct ep__shard_paths {
     char aof[EP__PATH_MAX];
 } ep__shard_paths;
 
-static ep_result ep__shard_begin(const char *dir, uint32_t shard_id, const ep_keyspace *ks, const ep_shard_config **cfg,
+static ep_result ep__shard_begin(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, const ep_shard_config **cfg,
                                  ep_shard_config *def, ep_vfs **vfs, ep_vfs *os, ep__shard_paths *p) {
     ep_result r;
-    if (!dir || !ks || shard_id > 0xFFFFu) return EP_ERR_INVALID_ARG;
+    if (!dir || !ks) return EP_ERR_INVALID_ARG;
     if (!*cfg) {
         ep_shard_config_init(def);
         *cfg = def;
     }
     if ((r = ep__vfs_pick((*cfg)->vfs, os, vfs)) != EP_OK) return r;
-    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
-    return ep_aof_path(dir, (ep_shard_id)shard_id, p->aof, sizeof p->aof);
+    if ((r = ep_snapshot_path(dir, shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
+    return ep_aof_path(dir, shard_id, p->aof, sizeof p->aof);
 }
 
 /* The AOF prefix ks reflects and its CRC (see ep_shard_snapshot). */
@@ -21440,12 +21676,12 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     }
-    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, hash);
+    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, 0, hash);
     if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     return EP_OK;
 }
 
-EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                    const ep_shard_config *cfg, ep_error *err) {
     ep_shard_config def;
     ep_vfs os, *vfs;
@@ -21483,7 +21719,10 @@ static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err)
     return r;
 }
 
-EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+/* file/aof.c: the writer refuses every later call. */
+EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why);
+
+EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err) {
     ep_shard_config def;
     ep_vfs os, *vfs;
@@ -21506,9 +21745,20 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
         return r;
     }
     /* 3. the trailer covers nothing, before any new record can be appended
-     *    (a new AOF that happened to start with the old bytes must not be skipped). */
+     *    (a new AOF that happened to start with the old bytes must not be skipped).
+     *    If that fails the trailer may still cover the old AOF's length, and
+     *    records appended now would make the new AOF look like a cut copy of
+     *    the old one (recovery refuses that): the writer stops here. The
+     *    files as they are recover exactly (a record-less AOF: nothing to
+     *    replay), and ep_store_open settles such a trailer. */
     (void)tlen;
-    return ep__trailer_reset(vfs, p.snap, err);
+    if ((r = ep__trailer_reset(vfs, p.snap, err)) != EP_OK) {
+        ep_error why;
+        ep_error_set(&why, r, UINT64_MAX, "the AOF was reset but the trailer of %s could not be (%s): reopen the shard",
+                     p.snap, err && err->message[0] ? err->message : ep_result_str(r));
+        (void)ep__aof_writer_poison(aof, r, &why);
+    }
+    return r;
 }
 /* ---- end src/recover/recovery.c ---- */
 
@@ -21791,9 +22041,7 @@ EP__PRIV ep_result ep__recover_clean(const char *dir, ep_shard_id shard_id, cons
                                      ep_recover_result *res, int *have_out, ep_error *err) {
     ep_result r;
     *have_out = 0;
-    if ((r = ep_recover_shard(dir, shard_id, rc, res)) != EP_OK)
-        return ep_error_set(err, r, UINT64_MAX, "recovery of shard %lu failed: %s", (unsigned long)shard_id,
-                            ep_result_str(r));
+    if ((r = ep_recover_shard(dir, shard_id, rc, res, err)) != EP_OK) return r; /* err names the file */
     *have_out = 1;
     if (res->snapshot_present && !res->snapshot_loaded)
         return ep_error_set(err, EP_ERR_CORRUPT, res->snapshot_error.offset,
@@ -22768,7 +23016,7 @@ EP_API ep_result ep_redis_rdb_to_shard(const char *rdb_path, const char *dir, ep
             ep__rm_report_db(cfg, out, i, dbs.db[i]);
             continue;
         }
-        r = ep_shard_snapshot(dir, id, dbs.db[i], NULL, &sc, err);
+        r = ep_shard_snapshot(dir, (ep_shard_id)id, dbs.db[i], NULL, &sc, err);
         if (r != EP_OK) break;
         out->shards++;
         out->converted += ep_keyspace_count(dbs.db[i]);
@@ -23137,6 +23385,9 @@ struct ep_store {
     /* EP_ERR_POISONED once a logged record could not be applied (no memory):
      * the keyspace no longer matches the AOF; reopening recovers it. */
     ep_result broken;
+    /* Recovery found a trailer that covers no prefix of this AOF (EP_TRAILER_STALE:
+     * a rewrite cut short after the AOF's reset, or a replaced AOF). */
+    int stale_trailer;
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -23305,7 +23556,7 @@ static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *goo
     rc.log_user = st->cfg.log_user;
     rc.keyspace_seed = st->cfg.keyspace_seed;
     memset(&res, 0, sizeof res);
-    r = ep_recover_shard(st->dir, st->shard, &rc, &res);
+    r = ep_recover_shard(st->dir, st->shard, &rc, &res, err);
     if (r == EP_OK && res.snapshot_present && !res.snapshot_loaded) {
         r = res.snapshot_error.code != EP_OK ? res.snapshot_error.code : EP_ERR_CORRUPT;
         ep_error_set(err, r, res.snapshot_error.offset, "snapshot %s not loaded (%s): refusing to write over it",
@@ -23321,13 +23572,11 @@ static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *goo
     } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR) {
         if (err) *err = res.aof_error;
         r = res.aof_error.code != EP_OK ? res.aof_error.code : EP_ERR_CORRUPT;
-    } else if (r != EP_OK) {
-        ep_error_set(err, r, UINT64_MAX, "recovering %s shard %u: %s", st->dir, (unsigned)st->shard,
-                     ep_result_str(r));
-    }
+    } /* r != EP_OK: recovery filled err (it names the file) */
     if (r == EP_OK) {
         st->ks = res.keyspace;
         res.keyspace = NULL;
+        st->stale_trailer = res.trailer == EP_TRAILER_STALE;
     }
     ep_recover_result_free(&res);
     return r;
@@ -23381,6 +23630,16 @@ static ep_result ep__st_open_and_recover(ep_store *st, ep_error *err) {
         return ep_error_set(err, EP_ERR_CORRUPT, good, "the AOF's repair cut at %llu, recovery stopped at %llu",
                             (unsigned long long)ws.size, (unsigned long long)good);
     return EP_OK;
+}
+
+/* A stale trailer covers bytes this AOF does not start with. Records
+ * appended behind it could leave an AOF shorter than that coverage, which
+ * recovery cannot tell from a cut copy of the covered one and refuses: a
+ * covering snapshot first (tmp + rename: crash safe) settles it. */
+static ep_result ep__st_settle(ep_store *st, ep_error *err) {
+    ep_result r = ep_store_snapshot(st);
+    if (r != EP_OK && err) *err = st->err;
+    return r;
 }
 
 static void ep__st_measure_snapshot(ep_store *st) {
@@ -23438,6 +23697,7 @@ EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_s
     if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot path too long");
     if (r == EP_OK) r = ep__st_dir(st, err);
     if (r == EP_OK) r = ep__st_open_and_recover(st, err);
+    if (r == EP_OK && st->stale_trailer) r = ep__st_settle(st, err);
     if (r != EP_OK) {
         if (st->aof) (void)ep_aof_writer_close(st->aof); /* nothing was appended */
         ep__st_free(st);

@@ -215,7 +215,7 @@ static int recover_in_child(const char *dir, run *out) {
         ep_recover_config_init(&rc);
         rss0 = status_kb("VmRSS:");
         c0 = cost_now();
-        if (ep_recover_shard(dir, 0, &rc, &res) != EP_OK) _exit(1);
+        if (ep_recover_shard(dir, 0, &rc, &res, NULL) != EP_OK) _exit(1);
         r.c = cost_since(c0);
         r.rss_growth_kb = status_kb("VmHWM:") - rss0;
         r.records = res.snapshot_entries + res.records_read;

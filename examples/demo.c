@@ -62,7 +62,7 @@ static int recover_and_print(const char *dir, const char *title, ep_keyspace **k
     ep_result r;
     static const char *ends[] = {"no AOF", "clean end", "torn tail", "error"};
     ep_recover_config_init(&cfg);
-    r = ep_recover_shard(dir, 0, &cfg, &res);
+    r = ep_recover_shard(dir, 0, &cfg, &res, NULL);
     if (r) return fail("recover", r, NULL);
     printf("\n-- %s\n", title);
     printf("   snapshot %s; AOF: %llu records read",

@@ -363,7 +363,7 @@ static ep_result device_boot(device *d) {
     rc.visitor.entry = visit_entry;
     rc.visitor.record = visit_record;
     rc.visitor.user = &d->table;
-    if ((r = ep_recover_shard(DIR, 0, &rc, &res)) != EP_OK) return r;
+    if ((r = ep_recover_shard(DIR, 0, &rc, &res, NULL)) != EP_OK) return r;
     ep_recover_result_free(&res);
     ep_aof_writer_config_init(&wc);
     wc.vfs = &d->vfs;

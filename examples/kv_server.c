@@ -213,10 +213,10 @@ int main(int argc, char **argv) {
     rc.visitor.entry = on_entry;
     rc.visitor.record = on_record;
     rc.visitor.user = &m;
-    if ((r = ep_recover_shard(argv[1], 0, &rc, &res)) != EP_OK || res.aof_end == EP_AOF_END_ERROR ||
+    if ((r = ep_recover_shard(argv[1], 0, &rc, &res, &err)) != EP_OK || res.aof_end == EP_AOF_END_ERROR ||
         (res.snapshot_present && !res.snapshot_loaded)) {
         fprintf(stderr, "recover %s: %s\n", argv[1],
-                r != EP_OK ? ep_result_str(r) : res.snapshot_error.code ? res.snapshot_error.message : res.aof_error.message);
+                r != EP_OK ? err.message : res.snapshot_error.code ? res.snapshot_error.message : res.aof_error.message);
         ep_recover_result_free(&res);
         ep_aof_writer_close(aof);
         map_free(&m);

@@ -28,7 +28,7 @@ int main(void) {
 
     /* Read back: snapshot (if any) + AOF replay into an in-memory keyspace. */
     ep_recover_config_init(&rc);
-    if (ep_recover_shard(".", 0, &rc, &res)) return 1;
+    if (ep_recover_shard(".", 0, &rc, &res, NULL)) return 1;
     ep_keyspace_iter_init(&it);
     while ((e = ep_keyspace_next(res.keyspace, &it)) != NULL) {
         ep_bytes k = ep_ks_entry_key(e), v = ep_ks_entry_value(e);

@@ -38,7 +38,7 @@ static ep_result recover(ep_vfs *vfs, const char *dir, ep_recover_result *res) {
     ep_recover_config_init(&cfg);
     cfg.vfs = vfs;
     cfg.wall_clock_ms = fixed_wall_clock;
-    return ep_recover_shard(dir, 0, &cfg, res);
+    return ep_recover_shard(dir, 0, &cfg, res, NULL);
 }
 
 /* Strings may legally grow to the 512 MiB cap (SETRANGE, SETBIT); that path

@@ -81,9 +81,9 @@ int persist_open(server *s) {
     rc.log = log_fn;
     rc.log_user = s;
     rc.keyspace_seed = (uint64_t)srv_now_ms();
-    r = ep_recover_shard(s->dir, 0, &rc, &res);
+    r = ep_recover_shard(s->dir, 0, &rc, &res, &err);
     if (r != EP_OK) {
-        fprintf(stderr, "resp_server: recovery failed: %s\n", ep_result_str(r));
+        fprintf(stderr, "resp_server: recovery failed: %s\n", err.message);
         return -1;
     }
     if (res.aof_end == EP_AOF_END_ERROR) {

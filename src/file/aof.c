@@ -321,6 +321,16 @@ EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_h
     ep__rs_set_hook(&r->rd.rs, fn, user);
 }
 
+EP__PRIV ep_result ep__aof_reader_start_at(struct ep_aof_reader *r, uint64_t offset, uint64_t records) {
+    ep__aof_rd *rd = &r->rd;
+    if (rd->records || rd->end != EP_AOF_READING || rd->rs.len || offset < EP_AOF_HEADER_SIZE) return EP_ERR_STATE;
+    rd->rs.base = offset;
+    if (rd->rs.end < offset) rd->rs.end = offset; /* nothing there: a clean end at offset */
+    rd->good_end = offset;
+    rd->records = records;
+    return EP_OK;
+}
+
 EP_API void ep_aof_reader_status(const ep_aof_reader *r, ep_aof_status *out) {
     memset(out, 0, sizeof *out);
     out->end = r->rd.end;
@@ -720,6 +730,16 @@ EP_API void ep_aof_writer_drop_after_fork(ep_aof_writer *w) {
      * fcntl lock was never the child's). */
     if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
     ep__aof_writer_free(w);
+}
+
+/* For a caller above the file layer (ep_shard_rewrite) whose own step after
+ * a successful rewrite failed, so that appending on would put records where
+ * no reader can tell them from covered ones: the writer refuses from here,
+ * with why as its error. */
+EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why) {
+    if (why) w->err = *why;
+    if (w->err.code == EP_OK) ep_error_set(&w->err, code, UINT64_MAX, "poisoned: %s", ep_result_str(code));
+    return ep__ws_poison(&w->s, code);
 }
 
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {

@@ -156,6 +156,11 @@ struct ep_aof_reader;
 struct ep_snapshot_reader;
 EP__PRIV void ep__aof_reader_set_views_hook(struct ep_aof_reader *r, ep__views_hook fn, void *user);
 EP__PRIV void ep__snapshot_reader_set_views_hook(struct ep_snapshot_reader *r, ep__views_hook fn, void *user);
+/* Recovery after a damaged AOF prefix that a snapshot already holds: the
+ * reader's next record is read at offset (>= the header) and counted after
+ * `records` earlier ones. Only before the first ep_aof_reader_next
+ * (EP_ERR_STATE otherwise). */
+EP__PRIV ep_result ep__aof_reader_start_at(struct ep_aof_reader *r, uint64_t offset, uint64_t records);
 
 typedef void (*ep__rs_observer)(void *user, const uint8_t *p, size_t n);
 

@@ -72,9 +72,7 @@ EP__PRIV ep_result ep__recover_clean(const char *dir, ep_shard_id shard_id, cons
                                      ep_recover_result *res, int *have_out, ep_error *err) {
     ep_result r;
     *have_out = 0;
-    if ((r = ep_recover_shard(dir, shard_id, rc, res)) != EP_OK)
-        return ep_error_set(err, r, UINT64_MAX, "recovery of shard %lu failed: %s", (unsigned long)shard_id,
-                            ep_result_str(r));
+    if ((r = ep_recover_shard(dir, shard_id, rc, res, err)) != EP_OK) return r; /* err names the file */
     *have_out = 1;
     if (res->snapshot_present && !res->snapshot_loaded)
         return ep_error_set(err, EP_ERR_CORRUPT, res->snapshot_error.offset,

@@ -16,10 +16,10 @@
 
 #define EP__PATH_MAX 1024
 #define EP__MAX_TRAILER (256u * 1024u * 1024u) /* schemas included */
-/* The prefix hash of path's bytes [from, len); EP_ERR_EOF if the file is shorter. */
+/* The prefix hash of path's bytes [from, len), read in pieces of at most
+ * chunk bytes (0: 256 KiB); EP_ERR_EOF if the file is shorter. */
 static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const char *path, uint64_t from,
-                                 uint64_t len, uint64_t *out) {
-    const size_t chunk = 256u * 1024u;
+                                 uint64_t len, size_t chunk, uint64_t *out) {
     ep_file *f = NULL;
     uint8_t *buf;
     uint64_t off = from;
@@ -28,6 +28,8 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
     ep_phash_init(&ph);
     *out = ep_phash_final(&ph);
     if (len <= from) return EP_OK;
+    if (chunk == 0) chunk = 256u * 1024u;
+    if ((uint64_t)chunk > len - from) chunk = (size_t)(len - from);
     buf = (uint8_t *)ep_malloc(alloc, chunk);
     if (!buf) return EP_ERR_NOMEM;
     r = vfs->open(vfs, path, EP_OPEN_READ, &f, NULL);
@@ -71,11 +73,14 @@ typedef struct ep__rec {
     ep_recover_result *res;
     ep_keyspace *ks;
     int64_t now;
-    uint32_t shard;
+    ep_shard_id shard;
+    ep_error *err;    /* the caller's, or ours: never NULL */
     uint8_t *trailer; /* our copy of the snapshot's trailer bytes */
     size_t trailer_len;
     ep_trailer_info ti;
-    int have_trailer;
+    int trailer_present; /* bytes after the footer */
+    int have_trailer;    /* ... and they decode (ti) */
+    ep_result trailer_bad; /* ... else why not */
     char snap_path[EP__PATH_MAX];
     char aof_path[EP__PATH_MAX];
 } ep__rec;
@@ -107,6 +112,27 @@ static int ep__exists(ep_vfs *vfs, const char *path) {
     return vfs->stat(vfs, path, &size, NULL) != EP_ERR_NOT_FOUND;
 }
 
+/* " at offset N (record M)" for the parts of e that are set, else "". */
+static const char *ep__where(char *buf, size_t cap, const ep_error *e) {
+    buf[0] = '\0';
+    if (e->offset != UINT64_MAX && e->index != UINT64_MAX)
+        snprintf(buf, cap, " at offset %llu (record %llu)", (unsigned long long)e->offset,
+                 (unsigned long long)e->index);
+    else if (e->offset != UINT64_MAX)
+        snprintf(buf, cap, " at offset %llu", (unsigned long long)e->offset);
+    else if (e->index != UINT64_MAX)
+        snprintf(buf, cap, " (record %llu)", (unsigned long long)e->index);
+    return buf;
+}
+
+static void ep__aof_reader_cfg(const ep__rec *c, ep_aof_reader_config *rc) {
+    ep_aof_reader_config_init(rc);
+    rc->vfs = c->vfs;
+    rc->alloc = c->cfg->alloc;
+    rc->key = c->cfg->key;
+    if (c->cfg->read_buffer_size) rc->chunk_size = c->cfg->read_buffer_size;
+}
+
 static void ep__snapshot_reader_cfg(const ep__rec *c, ep_snapshot_reader_config *rc) {
     ep_snapshot_reader_config_init(rc);
     rc->vfs = c->vfs;
@@ -115,22 +141,25 @@ static void ep__snapshot_reader_cfg(const ep__rec *c, ep_snapshot_reader_config 
     rc->check_shard = 1;
     rc->shard_id = (ep_shard_id)c->shard;
     rc->max_trailer = EP__MAX_TRAILER;
+    if (c->cfg->read_buffer_size) rc->buffer_size = c->cfg->read_buffer_size;
 }
 
 /* Keeps a copy of the trailer of a snapshot that read to its end. */
 static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
     ep_bytes t;
     ep_result r = ep_snapshot_reader_trailer(rd, &t);
-    if (r != EP_OK || t.len == 0) {
-        if (r != EP_OK) c->res->trailer = EP_TRAILER_INVALID;
+    if (r == EP_OK && t.len == 0) return EP_OK; /* an ember snapshot */
+    c->trailer_present = 1;
+    if (r != EP_OK) { /* longer than any trailer we write */
+        c->trailer_bad = r;
         return EP_OK;
     }
     c->trailer = (uint8_t *)ep_malloc(c->cfg->alloc, t.len);
     if (!c->trailer) return EP_ERR_NOMEM;
     memcpy(c->trailer, t.data, t.len);
     c->trailer_len = t.len;
-    if (ep_trailer_decode(c->trailer, c->trailer_len, &c->ti) == EP_OK) c->have_trailer = 1;
-    else c->res->trailer = EP_TRAILER_INVALID;
+    c->trailer_bad = ep_trailer_decode(c->trailer, c->trailer_len, &c->ti);
+    c->have_trailer = c->trailer_bad == EP_OK;
     return EP_OK;
 }
 
@@ -333,7 +362,7 @@ static ep_result ep__load_snapshot(ep__rec *c) {
         if (c->ks) ep_keyspace_clear(c->ks);
         c->res->snapshot_entries = 0;
         c->res->trailer = EP_TRAILER_NONE;
-        c->have_trailer = 0;
+        c->have_trailer = c->trailer_present = 0;
         if (c->res->snapshot_error.code == EP_OK) c->res->snapshot_error.code = r;
         ep__log(c, EP_LOG_WARN, "failed to load snapshot %s, starting empty: %s (%s)", c->snap_path,
                 ep_result_str(c->res->snapshot_error.code), c->res->snapshot_error.message);
@@ -376,30 +405,143 @@ static ep_result ep__trailer_schemas(ep__rec *c) {
     return EP_OK;
 }
 
-/* How many leading AOF bytes the snapshot already contains. */
-static ep_result ep__covered_prefix(ep__rec *c, uint64_t *skip) {
+/* What the trailer means for the AOF: records ending at or before skip are
+ * read and not applied; or reading starts at resume, after `before` records
+ * (a damaged covered prefix). */
+typedef struct ep__plan {
+    uint64_t skip, resume, before;
+} ep__plan;
+
+/* Recovery will not guess: the trailer cannot say which records the
+ * snapshot holds, and replaying them all could apply some twice. */
+static ep_result ep__refuse(ep__rec *c, ep_trailer_state state, const char *why) {
+    c->res->trailer = state;
+    ep__log(c, EP_LOG_ERROR,
+            "snapshot %s: %s: cannot tell which records of %s it already holds; refusing to recover rather than "
+            "apply them twice (ignore_trailer replays all of the AOF, as ember does)",
+            c->snap_path, why, c->aof_path);
+    return ep_error_set(c->err, EP_ERR_CORRUPT, UINT64_MAX, "%s: %s: which AOF records it holds is unknown",
+                        c->snap_path, why);
+}
+
+/* A present trailer that gives no coverage is harmless only if the AOF has
+ * no record to apply twice. */
+static ep_result ep__trailer_usable(ep__rec *c, uint64_t aof_size) {
+    char why[120];
+    if (!c->trailer_present || c->cfg->ignore_trailer) return EP_OK;
+    if (c->have_trailer && c->ti.extra) {
+        c->res->trailer_extra_bytes = c->ti.extra;
+        ep__log(c, EP_LOG_WARN, "snapshot %s: %llu bytes after its trailer (appended later?) ignored", c->snap_path,
+                (unsigned long long)c->ti.extra);
+    }
+    if (c->have_trailer && c->ti.covered_valid) return EP_OK;
+    if (c->have_trailer)
+        snprintf(why, sizeof why, "both coverage slots of its trailer are damaged");
+    else
+        snprintf(why, sizeof why, "the %llu bytes after its footer are not a readable trailer (%s)",
+                 (unsigned long long)c->trailer_len, ep_result_str(c->trailer_bad));
+    if (aof_size > EP_AOF_HEADER_SIZE) return ep__refuse(c, EP_TRAILER_INVALID, why);
+    c->res->trailer = EP_TRAILER_INVALID;
+    ep__log(c, EP_LOG_WARN, "snapshot %s: %s; the AOF holds no record, so nothing can be applied twice",
+            c->snap_path, why);
+    return EP_OK;
+}
+
+/* The format errors that mean damage (a vfs error says nothing about the bytes). */
+static int ep__is_damage(ep_result r) {
+    switch (r) {
+    case EP_ERR_CHECKSUM: case EP_ERR_UNKNOWN_TAG: case EP_ERR_LIMIT: case EP_ERR_UTF8: case EP_ERR_BAD_VALUE:
+    case EP_ERR_DECRYPT: case EP_ERR_CORRUPT: case EP_ERR_EOF:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The AOF does not start with the covered bytes: read its records up to
+ * covered_len. Intact up to there (or past it): a replaced AOF, replay it
+ * all. A CRC or frame error before it: damage; the snapshot holds every
+ * covered record, so apply none and resume at covered_len. Intact but ending
+ * before it with records in it: a cut or a replaced file look the same. */
+static ep_result ep__classify(ep__rec *c, uint64_t aof_size, ep__plan *p) {
+    uint64_t len = c->ti.covered_len, n = 0;
+    ep_aof_reader_config rc;
+    ep_aof_reader *rd = NULL;
+    ep_aof_record rec;
+    ep_aof_status st;
+    ep_error e;
+    char where[64], why[120];
+    ep_result r;
+    ep__aof_reader_cfg(c, &rc);
+    r = ep_aof_reader_open(c->aof_path, &rc, &rd, &e);
+    if (r == EP_ERR_NOMEM) return r;
+    if (r != EP_OK) { /* the header: replay below fails the same way and keeps the snapshot alone */
+        c->res->trailer = EP_TRAILER_DAMAGED;
+        c->res->covered_error = e;
+        return EP_OK;
+    }
+    for (;;) {
+        ep_aof_reader_status(rd, &st);
+        if (st.good_offset >= len || ep_aof_reader_next(rd, &rec) != EP_OK) break;
+        n++;
+    }
+    ep_aof_reader_status(rd, &st);
+    ep_aof_reader_close(rd);
+    if (st.good_offset >= len || (n == 0 && st.end != EP_AOF_END_ERROR)) {
+        c->res->trailer = EP_TRAILER_STALE;
+        ep__log(c, EP_LOG_WARN,
+                "snapshot covers %llu AOF bytes that %s no longer starts with (its records are intact: the AOF was "
+                "replaced): replaying all of it",
+                (unsigned long long)len, c->aof_path);
+        return EP_OK;
+    }
+    if (st.end != EP_AOF_END_ERROR && aof_size >= len) /* the bytes are there; a record in them runs past them */
+        ep_error_set(&st.error, EP_ERR_CORRUPT, st.good_offset,
+                     "AOF record %llu at offset %llu runs past the end of the file", (unsigned long long)n,
+                     (unsigned long long)st.good_offset);
+    if (st.end == EP_AOF_END_ERROR || aof_size >= len) {
+        st.error.index = n;
+        if (st.error.code == EP_ERR_NOMEM) return EP_ERR_NOMEM;
+        if (!ep__is_damage(st.error.code))
+            return ep_error_set(c->err, st.error.code, UINT64_MAX, "reading %s: %s", c->aof_path, st.error.message);
+        c->res->trailer = EP_TRAILER_DAMAGED;
+        c->res->covered_error = st.error;
+        c->res->records_skipped = n;
+        p->resume = len;
+        p->before = n;
+        ep__log(c, EP_LOG_WARN,
+                "aof %s is damaged%s, inside the %llu bytes snapshot %s already holds (%s): none of their records "
+                "applied, replay resumes at offset %llu",
+                c->aof_path, ep__where(where, sizeof where, &st.error), (unsigned long long)len, c->snap_path,
+                ep_result_str(st.error.code), (unsigned long long)len);
+        return EP_OK;
+    }
+    snprintf(why, sizeof why, "its trailer covers %llu AOF bytes, the AOF ends intact at %llu",
+             (unsigned long long)len, (unsigned long long)st.good_offset);
+    return ep__refuse(c, EP_TRAILER_SHORT_AOF, why);
+}
+
+/* How the AOF is to be read, given the trailer (see ep__plan). */
+static ep_result ep__covered_prefix(ep__rec *c, uint64_t aof_size, ep__plan *p) {
     uint64_t hash;
     ep_result r;
-    *skip = 0;
-    if (!c->have_trailer) return EP_OK;
-    if (c->cfg->ignore_trailer) return EP_OK;
-    if (!c->ti.covered_valid) { /* a torn in-place update by ep_shard_rewrite: the AOF was reset */
-        c->res->trailer = EP_TRAILER_STALE;
-        ep__log(c, EP_LOG_WARN, "snapshot trailer's AOF range is unreadable: replaying all of the AOF");
+    memset(p, 0, sizeof *p);
+    if (!c->have_trailer || !c->ti.covered_valid || c->cfg->ignore_trailer) return EP_OK;
+    if (c->ti.covered_len == 0) { /* covers nothing (after ep_shard_rewrite): every record is new */
+        c->res->trailer = EP_TRAILER_APPLIED;
         return EP_OK;
     }
-    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.hash_from, c->ti.covered_len, &hash);
-    if (r == EP_ERR_NOMEM) return r;
+    r = ep__hash_prefix(c->vfs, c->cfg->alloc, c->aof_path, c->ti.hash_from, c->ti.covered_len,
+                        c->cfg->read_buffer_size, &hash);
     if (r == EP_OK && hash == c->ti.covered_hash) {
         c->res->trailer = EP_TRAILER_APPLIED;
-        *skip = c->ti.covered_len;
+        p->skip = c->ti.covered_len;
         return EP_OK;
     }
-    c->res->trailer = EP_TRAILER_STALE;
-    ep__log(c, EP_LOG_WARN,
-            "snapshot covers %llu AOF bytes that the AOF no longer starts with (rewritten): replaying all of it",
-            (unsigned long long)c->ti.covered_len);
-    return EP_OK;
+    if (r == EP_ERR_NOMEM) return r;
+    if (r != EP_OK && r != EP_ERR_EOF)
+        return ep_error_set(c->err, r, UINT64_MAX, "reading %s: %s", c->aof_path, ep_result_str(r));
+    return ep__classify(c, aof_size, p);
 }
 
 /* Records ending within the first skip bytes are read, not applied. */
@@ -467,16 +609,17 @@ static ep_result ep__replay_aof(ep__rec *c) {
     ep_aof_reader_config rc;
     ep_aof_reader *rd = NULL;
     ep_aof_status st;
-    uint64_t skip = 0;
+    ep__plan plan;
+    uint64_t aof_size = 0;
+    char where[64];
     ep_result r;
+    r = c->vfs->stat(c->vfs, c->aof_path, &aof_size, NULL);
+    c->res->aof_present = r != EP_ERR_NOT_FOUND;
+    if ((r = ep__trailer_usable(c, c->res->aof_present ? aof_size : 0)) != EP_OK) return r;
     if (c->have_trailer && (r = ep__trailer_schemas(c)) != EP_OK) return r;
-    c->res->aof_present = ep__exists(c->vfs, c->aof_path);
     if (!c->res->aof_present) return EP_OK;
-    if ((r = ep__covered_prefix(c, &skip)) != EP_OK) return r;
-    ep_aof_reader_config_init(&rc);
-    rc.vfs = c->vfs;
-    rc.alloc = c->cfg->alloc;
-    rc.key = c->cfg->key;
+    if ((r = ep__covered_prefix(c, aof_size, &plan)) != EP_OK) return r;
+    ep__aof_reader_cfg(c, &rc);
     r = ep_aof_reader_open(c->aof_path, &rc, &rd, &c->res->aof_error);
     if (r != EP_OK) {
         if (r == EP_ERR_NOMEM) return r;
@@ -485,21 +628,24 @@ static ep_result ep__replay_aof(ep__rec *c) {
                 ep_result_str(r), c->res->aof_error.message);
         return EP_OK;
     }
-    r = ep__replay_loop(c, rd, skip);
+    if (plan.resume) {
+        (void)ep__aof_reader_start_at(rd, plan.resume, plan.before);
+        c->res->records_read = plan.before;
+    }
+    r = ep__replay_loop(c, rd, plan.skip);
     ep_aof_reader_status(rd, &st);
     ep_aof_reader_close(rd);
     if (r != EP_OK) return r;
-    c->res->aof_skipped_bytes = skip;
+    c->res->aof_skipped_bytes = plan.resume ? plan.resume : plan.skip;
     c->res->aof_end = st.end;
     c->res->aof_good_offset = st.good_offset;
     c->res->aof_tail_bytes = st.tail_bytes;
     if (st.end == EP_AOF_END_ERROR) {
         c->res->aof_error = st.error;
         if (st.error.code == EP_ERR_NOMEM) return EP_ERR_NOMEM;
-        ep__log(c, EP_LOG_WARN,
-                "failed to replay aof %s at offset %llu (record %llu), keeping the %llu records before it: %s (%s)",
-                c->aof_path, (unsigned long long)st.error.offset, (unsigned long long)st.error.index,
-                (unsigned long long)c->res->records_read, ep_result_str(st.error.code), st.error.message);
+        ep__log(c, EP_LOG_WARN, "failed to replay aof %s%s, keeping the %llu records before it: %s (%s)",
+                c->aof_path, ep__where(where, sizeof where, &st.error), (unsigned long long)c->res->records_read,
+                ep_result_str(st.error.code), st.error.message);
     } else {
         c->res->replayed_aof = c->res->records_read > 0;
         if (st.end == EP_AOF_END_TORN)
@@ -517,41 +663,77 @@ static ep_result ep__recover(ep__rec *c) {
     return EP_OK;
 }
 
-EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_recover_config *cfg,
-                                  ep_recover_result *out) {
-    ep_recover_config def;
-    ep__rec c;
-    ep_vfs os;
+static int ep__stop_listing(void *ctx, const char *name) {
+    (void)ctx;
+    (void)name;
+    return 1;
+}
+
+/* dir must be a directory we can read: a missing one, or a file given as
+ * the directory, would otherwise look like a shard with no files. */
+static ep_result ep__check_dir(ep__rec *c, const char *dir) {
+    ep_error e;
     ep_result r;
-    if (!out) return EP_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    if (!dir || shard_id > 0xFFFFu) return EP_ERR_INVALID_ARG; /* file names take an ep_shard_id */
-    if (!cfg) {
-        ep_recover_config_init(&def);
-        cfg = &def;
-    }
-    if (cfg->mode == EP_RECOVER_VISIT && (!cfg->visitor.entry || !cfg->visitor.record)) return EP_ERR_INVALID_ARG;
-    memset(&c, 0, sizeof c);
-    c.cfg = cfg;
-    c.res = out;
-    c.shard = shard_id;
-    if ((r = ep__vfs_pick(cfg->vfs, &os, &c.vfs)) != EP_OK) return r;
-    c.now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
-    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, c.snap_path, sizeof c.snap_path)) != EP_OK ||
-        (r = ep_aof_path(dir, (ep_shard_id)shard_id, c.aof_path, sizeof c.aof_path)) != EP_OK)
-        return r;
+    if (!c->vfs->list) return EP_OK;
+    ep_error_clear(&e);
+    r = c->vfs->list(c->vfs, dir, ep__stop_listing, NULL, &e);
+    if (r == EP_OK || r == EP_ERR_NOMEM) return r;
+    return ep_error_set(c->err, r, UINT64_MAX, "%s is not a readable directory: %s", *dir ? dir : ".",
+                        e.message[0] ? e.message : ep_result_str(r));
+}
+
+static ep_result ep__recover_shard(ep__rec *c, const char *dir, ep_vfs *os) {
+    const ep_recover_config *cfg = c->cfg;
+    ep_result r;
+    if ((r = ep__vfs_pick(cfg->vfs, os, &c->vfs)) != EP_OK) return r;
+    if ((r = ep__check_dir(c, dir)) != EP_OK) return r;
+    c->now = cfg->wall_clock_ms ? cfg->wall_clock_ms(cfg->clock_user) : ep__clock_wall_ms();
+    if ((r = ep_snapshot_path(dir, c->shard, c->snap_path, sizeof c->snap_path)) != EP_OK ||
+        (r = ep_aof_path(dir, c->shard, c->aof_path, sizeof c->aof_path)) != EP_OK)
+        return ep_error_set(c->err, r, UINT64_MAX, "%s: path too long", dir);
     if (cfg->mode == EP_RECOVER_KEYSPACE) {
         ep_keyspace_config kc;
         ep_keyspace_config_init(&kc);
         kc.alloc = cfg->alloc;
         kc.seed = cfg->keyspace_seed;
-        if ((r = ep_keyspace_create(&kc, &c.ks)) != EP_OK) return r;
+        if ((r = ep_keyspace_create(&kc, &c->ks)) != EP_OK) return r;
     }
-    r = ep__recover(&c);
+    return ep__recover(c);
+}
+
+EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const ep_recover_config *cfg,
+                                  ep_recover_result *out, ep_error *err) {
+    ep_recover_config def;
+    ep_error own;
+    ep__rec c;
+    ep_vfs os;
+    ep_result r;
+    if (!err) err = &own;
+    ep_error_clear(err);
+    if (!out || !dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "recover: NULL argument");
+    memset(out, 0, sizeof *out);
+    ep_error_clear(&out->snapshot_error);
+    ep_error_clear(&out->aof_error);
+    ep_error_clear(&out->covered_error);
+    if (!cfg) {
+        ep_recover_config_init(&def);
+        cfg = &def;
+    }
+    if (cfg->mode == EP_RECOVER_VISIT && (!cfg->visitor.entry || !cfg->visitor.record))
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "recover: visitor mode needs both callbacks");
+    memset(&c, 0, sizeof c);
+    c.cfg = cfg;
+    c.res = out;
+    c.shard = shard_id;
+    c.err = err;
+    r = ep__recover_shard(&c, dir, &os);
     ep_free(cfg->alloc, c.trailer);
     if (r != EP_OK) {
         ep_keyspace_free(c.ks);
         c.ks = NULL;
+        if (err->code == EP_OK)
+            ep_error_set(err, r, UINT64_MAX, "recovering shard %u in %s: %s", (unsigned)shard_id, dir,
+                         ep_result_str(r));
     }
     out->keyspace = c.ks;
     return r;
@@ -613,7 +795,7 @@ static ep_result ep__write_entries(ep_snapshot_writer *w, const ep_keyspace *ks,
 
 /* Writes the snapshot with a trailer covering `covered` AOF bytes; returns
  * the trailer's length (for the rewrite's later patch). */
-static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const ep_keyspace *ks, ep_vfs *vfs,
+static ep_result ep__write_snapshot(const char *path, ep_shard_id shard_id, const ep_keyspace *ks, ep_vfs *vfs,
                                     const ep_shard_config *cfg, uint64_t covered, uint64_t hash, size_t *trailer_len,
                                     ep_error *err) {
     ep_snapshot_writer_config wc;
@@ -631,7 +813,7 @@ static ep_result ep__write_snapshot(const char *path, uint32_t shard_id, const e
     wc.alloc = cfg->alloc;
     wc.key = cfg->key;
     wc.trailer = ep_bytes_of(trailer.data, trailer.len);
-    r = ep_snapshot_writer_begin(path, (ep_shard_id)shard_id, &wc, &w, err);
+    r = ep_snapshot_writer_begin(path, shard_id, &wc, &w, err);
     ep_buf_free(&trailer); /* begin copied it */
     if (r != EP_OK) return r;
     r = ep__write_entries(w, ks, cfg->alloc);
@@ -649,17 +831,17 @@ typedef struct ep__shard_paths {
     char aof[EP__PATH_MAX];
 } ep__shard_paths;
 
-static ep_result ep__shard_begin(const char *dir, uint32_t shard_id, const ep_keyspace *ks, const ep_shard_config **cfg,
+static ep_result ep__shard_begin(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, const ep_shard_config **cfg,
                                  ep_shard_config *def, ep_vfs **vfs, ep_vfs *os, ep__shard_paths *p) {
     ep_result r;
-    if (!dir || !ks || shard_id > 0xFFFFu) return EP_ERR_INVALID_ARG;
+    if (!dir || !ks) return EP_ERR_INVALID_ARG;
     if (!*cfg) {
         ep_shard_config_init(def);
         *cfg = def;
     }
     if ((r = ep__vfs_pick((*cfg)->vfs, os, vfs)) != EP_OK) return r;
-    if ((r = ep_snapshot_path(dir, (ep_shard_id)shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
-    return ep_aof_path(dir, (ep_shard_id)shard_id, p->aof, sizeof p->aof);
+    if ((r = ep_snapshot_path(dir, shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
+    return ep_aof_path(dir, shard_id, p->aof, sizeof p->aof);
 }
 
 /* The AOF prefix ks reflects and its CRC (see ep_shard_snapshot). */
@@ -677,12 +859,12 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     }
-    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, hash);
+    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, 0, hash);
     if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     return EP_OK;
 }
 
-EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                    const ep_shard_config *cfg, ep_error *err) {
     ep_shard_config def;
     ep_vfs os, *vfs;
@@ -720,7 +902,10 @@ static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err)
     return r;
 }
 
-EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+/* file/aof.c: the writer refuses every later call. */
+EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why);
+
+EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err) {
     ep_shard_config def;
     ep_vfs os, *vfs;
@@ -743,7 +928,18 @@ EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_k
         return r;
     }
     /* 3. the trailer covers nothing, before any new record can be appended
-     *    (a new AOF that happened to start with the old bytes must not be skipped). */
+     *    (a new AOF that happened to start with the old bytes must not be skipped).
+     *    If that fails the trailer may still cover the old AOF's length, and
+     *    records appended now would make the new AOF look like a cut copy of
+     *    the old one (recovery refuses that): the writer stops here. The
+     *    files as they are recover exactly (a record-less AOF: nothing to
+     *    replay), and ep_store_open settles such a trailer. */
     (void)tlen;
-    return ep__trailer_reset(vfs, p.snap, err);
+    if ((r = ep__trailer_reset(vfs, p.snap, err)) != EP_OK) {
+        ep_error why;
+        ep_error_set(&why, r, UINT64_MAX, "the AOF was reset but the trailer of %s could not be (%s): reopen the shard",
+                     p.snap, err && err->message[0] ? err->message : ep_result_str(r));
+        (void)ep__aof_writer_poison(aof, r, &why);
+    }
+    return r;
 }

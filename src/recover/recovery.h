@@ -27,9 +27,13 @@
  * ep_shard_snapshot puts a trailer after the snapshot's footer (ember ignores
  * bytes there) that names the AOF prefix the snapshot covers: its length and
  * a 64-bit hash, plus the protobuf schemas. Recovery skips exactly that prefix
- * when the AOF's first bytes still have that hash; otherwise (the AOF was rewritten,
- * or replaced) it replays the whole AOF. Files stay readable by ember. The
- * format and every crash window are in docs/recovery.md. */
+ * when the AOF's first bytes still have that hash. Otherwise it reads the
+ * prefix's records: intact ones (the AOF was replaced) are all replayed; a
+ * CRC or frame error inside it (damage) applies none of them and resumes at
+ * the prefix's end. A trailer that is present but unreadable, or an intact
+ * AOF shorter than the prefix, makes recovery refuse (EP_ERR_CORRUPT) rather
+ * than guess, whenever the AOF has records. Files stay readable by ember.
+ * The format and every crash window are in docs/recovery.md. */
 #ifndef EP_RECOVERY_H
 #define EP_RECOVERY_H
 
@@ -82,14 +86,23 @@ typedef struct ep_recover_config {
     ep_recover_visitor visitor; /* EP_RECOVER_VISIT */
     uint64_t keyspace_seed;     /* EP_RECOVER_KEYSPACE: ep_keyspace_config.seed */
     int ignore_trailer;         /* non-zero: replay the whole AOF as ember does */
+    /* Read buffer of the snapshot and AOF readers and of the prefix hash
+     * (each grows to the largest entry or record; never more than the file
+     * holds). 0: the readers' defaults (1 MiB snapshot, 256 KiB AOF). */
+    size_t read_buffer_size;
 } ep_recover_config;
 
-/* How the snapshot trailer was used. */
+/* How the snapshot trailer was used (docs/recovery.md). */
 typedef enum ep_trailer_state {
-    EP_TRAILER_NONE = 0,     /* no trailer (an ember snapshot) or no snapshot loaded */
-    EP_TRAILER_APPLIED = 1,  /* the AOF prefix it names matched and was skipped */
-    EP_TRAILER_STALE = 2,    /* the AOF no longer starts with that prefix: replayed all */
-    EP_TRAILER_INVALID = 3   /* bytes after the footer that are not a valid trailer: ignored */
+    EP_TRAILER_NONE = 0,     /* no trailer (an ember snapshot), no snapshot loaded, or ignore_trailer */
+    EP_TRAILER_APPLIED = 1,  /* the AOF still starts with the prefix it covers: those records were skipped */
+    EP_TRAILER_STALE = 2,    /* the AOF was replaced (its records are intact but not the covered ones): replayed all */
+    EP_TRAILER_INVALID = 3,  /* bytes after the footer that are not a readable trailer: recovery refused
+                                (EP_ERR_CORRUPT), unless the AOF holds no record (then nothing to decide) */
+    EP_TRAILER_DAMAGED = 4,  /* a CRC or frame error inside the covered prefix (covered_error): none of its
+                                records applied, replay resumed at the prefix's end */
+    EP_TRAILER_SHORT_AOF = 5 /* the AOF ends, intact and with records, inside the covered prefix: cut or
+                                replaced, no way to tell: recovery refused (EP_ERR_CORRUPT) */
 } ep_trailer_state;
 
 typedef struct ep_recover_result {
@@ -101,8 +114,10 @@ typedef struct ep_recover_result {
     uint64_t snapshot_entries;
 
     ep_trailer_state trailer;
-    uint64_t aof_skipped_bytes;  /* prefix covered by the snapshot */
-    uint64_t records_skipped;    /* records in that prefix */
+    uint64_t trailer_extra_bytes; /* bytes after a valid trailer (appended later): ignored, logged */
+    uint64_t aof_skipped_bytes;  /* prefix covered by the snapshot (not applied) */
+    uint64_t records_skipped;    /* records read in that prefix */
+    ep_error covered_error;      /* EP_TRAILER_DAMAGED: the damage (code, offset, index, message) */
 
     int aof_present;             /* shard-{id}.aof exists */
     int replayed_aof;            /* ember's replayed_aof: no error and >= 1 record read */
@@ -118,8 +133,22 @@ typedef struct ep_recover_result {
 } ep_recover_result;
 
 EP_API void ep_recover_config_init(ep_recover_config *cfg);
-EP_API ep_result ep_recover_shard(const char *dir, uint32_t shard_id, const ep_recover_config *cfg,
-                                  ep_recover_result *out);
+/* Recovers shard_id from dir. EP_OK: *out says what happened (its keyspace
+ * is yours: ep_recover_result_free). Errors (err, may be NULL, gets the
+ * detail and names the file): EP_ERR_INVALID_ARG; dir missing or not a
+ * directory (EP_ERR_NOT_FOUND or the vfs's error); EP_ERR_CORRUPT when a
+ * snapshot trailer cannot say which AOF records the snapshot holds and the
+ * AOF has records (out->trailer INVALID or SHORT_AOF: recovery refuses to
+ * guess rather than apply records twice; ignore_trailer replays all, as
+ * ember); an I/O error while deciding that; EP_ERR_NOMEM; a visitor's error.
+ * Peak allocation: the keyspace, plus the larger of (the snapshot reader:
+ * read_buffer_size or the file if smaller, grown to the largest entry, and
+ * a plaintext buffer of that bound for v3) and (the trailer copy, plus the
+ * AOF reader: read_buffer_size or the file if smaller, grown to the largest
+ * record, a v3 plaintext buffer); the prefix hash's buffer (at most
+ * read_buffer_size) is freed before the AOF reader opens. */
+EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const ep_recover_config *cfg,
+                                  ep_recover_result *out, ep_error *err);
 EP_API void ep_recover_result_free(ep_recover_result *res);
 
 /* ---- snapshots that cover an AOF prefix ------------------------------------ */
@@ -139,14 +168,14 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg);
  * any). ks must reflect exactly that prefix (snapshot + those records).
  * ttl==0 keys are written with expire 0 so later records still act on them
  * as they would in a full replay. */
-EP_API ep_result ep_shard_snapshot(const char *dir, uint32_t shard_id, const ep_keyspace *ks,
+EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
                                    ep_aof_writer *aof, const ep_shard_config *cfg, ep_error *err);
 
 /* Snapshot, then reset the AOF to its header (ember's BGREWRITEAOF), crash
  * safe at every point: the snapshot's trailer covers the whole old AOF until
  * the reset is durable, then it is rewritten to cover nothing. aof must be the
  * open writer of that shard's AOF. */
-EP_API ep_result ep_shard_rewrite(const char *dir, uint32_t shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
 
 #ifdef __cplusplus

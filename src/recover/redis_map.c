@@ -573,7 +573,7 @@ EP_API ep_result ep_redis_rdb_to_shard(const char *rdb_path, const char *dir, ep
             ep__rm_report_db(cfg, out, i, dbs.db[i]);
             continue;
         }
-        r = ep_shard_snapshot(dir, id, dbs.db[i], NULL, &sc, err);
+        r = ep_shard_snapshot(dir, (ep_shard_id)id, dbs.db[i], NULL, &sc, err);
         if (r != EP_OK) break;
         out->shards++;
         out->converted += ep_keyspace_count(dbs.db[i]);

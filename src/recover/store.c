@@ -36,6 +36,9 @@ struct ep_store {
     /* EP_ERR_POISONED once a logged record could not be applied (no memory):
      * the keyspace no longer matches the AOF; reopening recovers it. */
     ep_result broken;
+    /* Recovery found a trailer that covers no prefix of this AOF (EP_TRAILER_STALE:
+     * a rewrite cut short after the AOF's reset, or a replaced AOF). */
+    int stale_trailer;
 };
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -204,7 +207,7 @@ static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *goo
     rc.log_user = st->cfg.log_user;
     rc.keyspace_seed = st->cfg.keyspace_seed;
     memset(&res, 0, sizeof res);
-    r = ep_recover_shard(st->dir, st->shard, &rc, &res);
+    r = ep_recover_shard(st->dir, st->shard, &rc, &res, err);
     if (r == EP_OK && res.snapshot_present && !res.snapshot_loaded) {
         r = res.snapshot_error.code != EP_OK ? res.snapshot_error.code : EP_ERR_CORRUPT;
         ep_error_set(err, r, res.snapshot_error.offset, "snapshot %s not loaded (%s): refusing to write over it",
@@ -220,13 +223,11 @@ static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *goo
     } else if (r == EP_OK && res.aof_end == EP_AOF_END_ERROR) {
         if (err) *err = res.aof_error;
         r = res.aof_error.code != EP_OK ? res.aof_error.code : EP_ERR_CORRUPT;
-    } else if (r != EP_OK) {
-        ep_error_set(err, r, UINT64_MAX, "recovering %s shard %u: %s", st->dir, (unsigned)st->shard,
-                     ep_result_str(r));
-    }
+    } /* r != EP_OK: recovery filled err (it names the file) */
     if (r == EP_OK) {
         st->ks = res.keyspace;
         res.keyspace = NULL;
+        st->stale_trailer = res.trailer == EP_TRAILER_STALE;
     }
     ep_recover_result_free(&res);
     return r;
@@ -280,6 +281,16 @@ static ep_result ep__st_open_and_recover(ep_store *st, ep_error *err) {
         return ep_error_set(err, EP_ERR_CORRUPT, good, "the AOF's repair cut at %llu, recovery stopped at %llu",
                             (unsigned long long)ws.size, (unsigned long long)good);
     return EP_OK;
+}
+
+/* A stale trailer covers bytes this AOF does not start with. Records
+ * appended behind it could leave an AOF shorter than that coverage, which
+ * recovery cannot tell from a cut copy of the covered one and refuses: a
+ * covering snapshot first (tmp + rename: crash safe) settles it. */
+static ep_result ep__st_settle(ep_store *st, ep_error *err) {
+    ep_result r = ep_store_snapshot(st);
+    if (r != EP_OK && err) *err = st->err;
+    return r;
 }
 
 static void ep__st_measure_snapshot(ep_store *st) {
@@ -337,6 +348,7 @@ EP_API ep_result ep_store_open(const char *dir, ep_shard_id shard_id, const ep_s
     if (r != EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot path too long");
     if (r == EP_OK) r = ep__st_dir(st, err);
     if (r == EP_OK) r = ep__st_open_and_recover(st, err);
+    if (r == EP_OK && st->stale_trailer) r = ep__st_settle(st, err);
     if (r != EP_OK) {
         if (st->aof) (void)ep_aof_writer_close(st->aof); /* nothing was appended */
         ep__st_free(st);

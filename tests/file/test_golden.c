@@ -244,7 +244,7 @@ static void check_reads(const char *dir) {
     ep_recover_config_init(&rc);
     rc.key = key;
     EPT_CHECK_OK(ep_path_join(p, sizeof p, dir, "enc"));
-    EPT_CHECK_OK(ep_recover_shard(p, 0, &rc, &res));
+    EPT_CHECK_OK(ep_recover_shard(p, 0, &rc, &res, NULL));
     EPT_EXPECT(res.snapshot_loaded && res.aof_end == EP_AOF_END_CLEAN);
     EPT_EXPECT(ep_keyspace_count(res.keyspace) == 13);
     EPT_EXPECT(ep_keyspace_get(res.keyspace, "user:1", 6) != NULL);

@@ -37,7 +37,7 @@ static char *state(ep_vfs *vfs, const ep_key *key) {
     rc.vfs = vfs;
     rc.key = key;
     rc.wall_clock_ms = fixed_clock;
-    if (ep_recover_shard("d", 0, &rc, &res) != EP_OK) return NULL;
+    if (ep_recover_shard("d", 0, &rc, &res, NULL) != EP_OK) return NULL;
     if (!(res.snapshot_present && !res.snapshot_loaded) && res.aof_end != EP_AOF_END_ERROR &&
         (res.snapshot_present || res.aof_present))
         d = ept_ks_dump(res.keyspace);
@@ -287,7 +287,7 @@ static char *dst_state(ep_vfs *vfs, const ep_key *key) {
     rc.vfs = vfs;
     rc.key = key;
     rc.wall_clock_ms = fixed_clock;
-    if (ep_recover_shard("e", 7, &rc, &res) != EP_OK) return NULL;
+    if (ep_recover_shard("e", 7, &rc, &res, NULL) != EP_OK) return NULL;
     if (res.snapshot_loaded) d = ept_ks_dump(res.keyspace);
     ep_recover_result_free(&res);
     return d;

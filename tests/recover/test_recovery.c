@@ -34,7 +34,7 @@ static ep_result recover(const char *dir, uint32_t id, ep_recover_result *res) {
     ep_recover_config c;
     rcfg(&c);
     nwarn = 0;
-    return ep_recover_shard(dir, id, &c, res);
+    return ep_recover_shard(dir, (ep_shard_id)id, &c, res, NULL);
 }
 
 static ep_aof_writer *aof_open(const char *dir, uint32_t id) {
@@ -460,7 +460,7 @@ EPT_CASE(snapshot_without_reset_applies_no_record_twice) {
     /* ember's way (trailer ignored) doubles them: what ember itself reads */
     rcfg(&c);
     c.ignore_trailer = 1;
-    EPT_CHECK_OK(ep_recover_shard(d, 0, &c, &r));
+    EPT_CHECK_OK(ep_recover_shard(d, 0, &c, &r, NULL));
     DUMP_IS(&r, "l|list|-1|[a,a,b]\nn|string|-1|2\n");
     ep_recover_result_free(&r);
     ep_keyspace_free(ks);
@@ -548,7 +548,7 @@ EPT_CASE(encrypted_files_need_the_key) {
     g_vfs = NULL;
     rcfg(&c);
     c.key = key;
-    EPT_CHECK_OK(ep_recover_shard(d, 0, &c, &r));
+    EPT_CHECK_OK(ep_recover_shard(d, 0, &c, &r, NULL));
     EPT_CHECK(r.snapshot_loaded && r.trailer == EP_TRAILER_APPLIED);
     DUMP_IS(&r, "l|list|-1|[a,b]\n");
     ep_recover_result_free(&r);
@@ -609,7 +609,7 @@ EPT_CASE(visitor_mode_sees_what_keyspace_mode_builds) {
     c.visitor.entry = vis_entry;
     c.visitor.record = vis_record;
     c.visitor.user = &v;
-    EPT_CHECK_OK(ep_recover_shard("d", 0, &c, &r2));
+    EPT_CHECK_OK(ep_recover_shard("d", 0, &c, &r2, NULL));
     EPT_CHECK(r2.keyspace == NULL && r2.snapshot_loaded);
     ep_keyspace_drop_expired(v.ks);
     a = ept_ks_dump(r1.keyspace);
@@ -676,7 +676,7 @@ static void in_flight_round(int encrypted, uint64_t rng) {
     EPT_CHECK_OK(ep_aof_writer_close(w));
     rcfg(&c);
     c.key = ac.key;
-    EPT_CHECK_OK(ep_recover_shard("d", 0, &c, &r));
+    EPT_CHECK_OK(ep_recover_shard("d", 0, &c, &r, NULL));
     EPT_CHECK(r.snapshot_loaded && r.aof_end == EP_AOF_END_CLEAN);
     EPT_CHECK(r.snapshot_entries > 200 && r.records_read - r.records_skipped > 2000);
     ep_keyspace_drop_expired(ks);

@@ -84,7 +84,7 @@ static int check_after_crash(ep_vfs *vfs, int acked, int attempted, uint64_t k, 
     ep_recover_config_init(&rc);
     rc.vfs = vfs;
     rc.wall_clock_ms = fixed_clock;
-    if (ep_recover_shard("d", 0, &rc, &res) != EP_OK) {
+    if (ep_recover_shard("d", 0, &rc, &res, NULL) != EP_OK) {
         fprintf(stderr, "kind %d crash at op %llu: recovery failed\n", kind, (unsigned long long)k);
         return 0;
     }

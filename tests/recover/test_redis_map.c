@@ -216,7 +216,7 @@ static char *canon_shard(ep_vfs *vfs, const char *dir, uint32_t id, uint64_t db,
     rc.vfs = vfs;
     rc.wall_clock_ms = the_clock;
     *loaded = 0;
-    if (ep_recover_shard(dir, id, &rc, &res) != EP_OK) return NULL;
+    if (ep_recover_shard(dir, (ep_shard_id)id, &rc, &res, NULL) != EP_OK) return NULL;
     *loaded = res.snapshot_loaded;
     if (res.snapshot_loaded || res.aof_present) t = canon_ks(res.keyspace, db);
     ep_recover_result_free(&res);
@@ -663,12 +663,13 @@ EPT_CASE(refusals_write_nothing) {
         printf("    %d damaged RDBs refused, no destination created\n", refused);
     }
     free(d);
-    /* an ember shard whose AOF has mid-file damage: refused */
+    /* an ember shard whose AOF has damage after what the snapshot covers
+     * (the snapshot covers the first half), with records after it: refused */
     snprintf(aof, sizeof aof, "%s/shard-0.aof", dir);
     d = ept_read_file(aof, &n);
     EPT_CHECK(d && n > 40);
-    d[n / 2] ^= 0x55;
-    d[n / 2 + 1] ^= 0x55;
+    d[n * 3 / 4] ^= 0x55;
+    d[n * 3 / 4 + 1] ^= 0x55;
     EPT_CHECK(ept_write_file(aof, d, n) == 0);
     free(d);
     mc.db = 0;

@@ -69,7 +69,7 @@ static char *state(ep_vfs *vfs, const char *dir) {
     ep_recover_config_init(&rc);
     rc.vfs = vfs;
     rc.wall_clock_ms = fixed_clock;
-    if (ep_recover_shard(dir, 0, &rc, &res) != EP_OK) return NULL;
+    if (ep_recover_shard(dir, 0, &rc, &res, NULL) != EP_OK) return NULL;
     if ((res.snapshot_loaded || res.aof_present) && res.aof_end != EP_AOF_END_ERROR) d = ept_ks_dump(res.keyspace);
     ep_recover_result_free(&res);
     return d;

@@ -184,7 +184,7 @@ EPT_CASE(convert_shard_rdb_resp_aof_and_back) {
     EPT_CHECK(ept_tool_py(out, "assert d['kind'] == 'ember' and d['converted'] == 5 and d['shards'] == 1, d\n"
                                "assert d['unmapped'] == [] and d['unmapped_count'] == 0"));
     ep_recover_config_init(&rc);
-    EPT_CHECK_OK(ep_recover_shard(dst, 5, &rc, &res));
+    EPT_CHECK_OK(ep_recover_shard(dst, 5, &rc, &res, NULL));
     EPT_CHECK(res.snapshot_loaded);
     EPT_CHECK_EQ(ep_keyspace_count(res.keyspace), 5);
     e = ep_keyspace_get(res.keyspace, "str", 3);
@@ -284,7 +284,7 @@ EPT_CASE(convert_shard_rdb_resp_aof_and_back) {
         snprintf(args, sizeof args, "convert --to ember %s %s:0 --json", wal, back2);
         EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
         EPT_CHECK(ept_tool_py(out, "assert d['keys'] == 6 and d['records'] == 7 and d['record_warnings'] == 0, d"));
-        EPT_CHECK_OK(ep_recover_shard(back2, 0, &rc, &res));
+        EPT_CHECK_OK(ep_recover_shard(back2, 0, &rc, &res, NULL));
         EPT_CHECK_EQ(ep_keyspace_count(res.keyspace), 6);
         e = ep_keyspace_get(res.keyspace, "vec", 3);
         EPT_CHECK(e && ep_ks_entry_type(e) == EP_TYPE_VECTOR && ep_ks_entry_len(e) == 1);

@@ -102,7 +102,8 @@ static int recover_run(bench *b, bench_fig *f) {
     ep_recover_result res;
     ep_result r;
     double t0 = cli_now();
-    if ((r = ep_recover_shard(b->dir, 0, NULL, &res)) != EP_OK) return fail("recover", r, NULL);
+    ep_error err;
+    if ((r = ep_recover_shard(b->dir, 0, NULL, &res, &err)) != EP_OK) return fail("recover", r, &err);
     f->secs = cli_now() - t0;
     f->ops = res.records_read;
     (void)b->os.stat(&b->os, b->aof, &f->bytes, NULL);

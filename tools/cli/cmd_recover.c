@@ -114,8 +114,19 @@ static const char *end_name(ep_aof_end e) {
 }
 
 static const char *trailer_name(ep_trailer_state t) {
-    static const char *const names[] = {"none", "applied", "stale", "invalid"};
-    return (unsigned)t < 4 ? names[t] : "?";
+    static const char *const names[] = {"none", "applied", "stale", "invalid", "damaged", "short_aof"};
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+/* " at offset N (record M)", leaving out what is unset (UINT64_MAX). */
+static void print_where_text(FILE *out, const ep_error *e) {
+    if (e->offset != UINT64_MAX) fprintf(out, " at offset %llu", (unsigned long long)e->offset);
+    if (e->index != UINT64_MAX) fprintf(out, " (record %llu)", (unsigned long long)e->index);
+}
+
+static void print_where_json(FILE *out, const ep_error *e) {
+    if (e->offset != UINT64_MAX) fprintf(out, ", \"offset\": %llu", (unsigned long long)e->offset);
+    if (e->index != UINT64_MAX) fprintf(out, ", \"index\": %llu", (unsigned long long)e->index);
 }
 
 static void print_summary_json(FILE *out, const ep_recover_result *r) {
@@ -126,8 +137,18 @@ static void print_summary_json(FILE *out, const ep_recover_result *r) {
         fprintf(out, ", \"error\": \"%s\", \"message\": ", cli_result_name(r->snapshot_error.code));
         cli_json_str(out, r->snapshot_error.message);
     }
-    fprintf(out, ", \"trailer\": \"%s\", \"aof_bytes_covered\": %llu}", trailer_name(r->trailer),
+    fprintf(out, ", \"trailer\": \"%s\", \"aof_bytes_covered\": %llu", trailer_name(r->trailer),
             (unsigned long long)r->aof_skipped_bytes);
+    if (r->trailer_extra_bytes)
+        fprintf(out, ", \"trailer_extra_bytes\": %llu", (unsigned long long)r->trailer_extra_bytes);
+    if (r->trailer == EP_TRAILER_DAMAGED) {
+        fprintf(out, ", \"covered_damage\": {\"error\": \"%s\"", cli_result_name(r->covered_error.code));
+        print_where_json(out, &r->covered_error);
+        fputs(", \"message\": ", out);
+        cli_json_str(out, r->covered_error.message);
+        fputc('}', out);
+    }
+    fputc('}', out);
     fprintf(out, ", \"aof\": {\"present\": %s, \"replayed\": %s, \"end\": \"%s\", \"records_read\": %llu, "
                  "\"records_skipped\": %llu, \"records_applied\": %llu, \"warnings\": %llu, \"good_offset\": %llu",
             r->aof_present ? "true" : "false", r->replayed_aof ? "true" : "false", end_name(r->aof_end),
@@ -136,22 +157,32 @@ static void print_summary_json(FILE *out, const ep_recover_result *r) {
             (unsigned long long)r->aof_good_offset);
     if (r->aof_end == EP_AOF_END_TORN) fprintf(out, ", \"tail_bytes\": %llu", (unsigned long long)r->aof_tail_bytes);
     if (r->aof_end == EP_AOF_END_ERROR) {
-        fprintf(out, ", \"error\": \"%s\", \"offset\": %llu, \"index\": %llu, \"message\": ",
-                cli_result_name(r->aof_error.code), (unsigned long long)r->aof_error.offset,
-                (unsigned long long)r->aof_error.index);
+        fprintf(out, ", \"error\": \"%s\"", cli_result_name(r->aof_error.code));
+        print_where_json(out, &r->aof_error);
+        fputs(", \"message\": ", out);
         cli_json_str(out, r->aof_error.message);
     }
     fprintf(out, "}, \"expired_dropped\": %llu", (unsigned long long)r->expired_dropped);
 }
 
 static void print_summary_text(FILE *out, const ep_recover_result *r) {
-    if (!r->snapshot_present) fputs("# snapshot: none\n", out);
-    else if (r->snapshot_loaded)
-        fprintf(out, "# snapshot: loaded, %llu entries, trailer %s\n", (unsigned long long)r->snapshot_entries,
+    if (!r->snapshot_present) {
+        fputs("# snapshot: none\n", out);
+    } else if (r->snapshot_loaded) {
+        fprintf(out, "# snapshot: loaded, %llu entries, trailer %s", (unsigned long long)r->snapshot_entries,
                 trailer_name(r->trailer));
-    else
+        if (r->trailer_extra_bytes)
+            fprintf(out, " (%llu bytes after it ignored)", (unsigned long long)r->trailer_extra_bytes);
+        if (r->trailer == EP_TRAILER_DAMAGED) {
+            fprintf(out, "; covered AOF prefix damaged: %s", cli_result_name(r->covered_error.code));
+            print_where_text(out, &r->covered_error);
+            fputs(" (its records are in the snapshot: none applied)", out);
+        }
+        fputc('\n', out);
+    } else {
         fprintf(out, "# snapshot: NOT loaded (%s: %s)\n", cli_result_name(r->snapshot_error.code),
                 r->snapshot_error.message);
+    }
     if (!r->aof_present) {
         fputs("# aof: none\n", out);
     } else {
@@ -161,10 +192,11 @@ static void print_summary_text(FILE *out, const ep_recover_result *r) {
         if (r->aof_end == EP_AOF_END_TORN)
             fprintf(out, "; torn tail of %llu bytes at offset %llu", (unsigned long long)r->aof_tail_bytes,
                     (unsigned long long)r->aof_good_offset);
-        if (r->aof_end == EP_AOF_END_ERROR)
-            fprintf(out, "; %s at offset %llu (record %llu): %s", cli_result_name(r->aof_error.code),
-                    (unsigned long long)r->aof_error.offset, (unsigned long long)r->aof_error.index,
-                    r->aof_error.message);
+        if (r->aof_end == EP_AOF_END_ERROR) {
+            fprintf(out, "; %s", cli_result_name(r->aof_error.code));
+            print_where_text(out, &r->aof_error);
+            fprintf(out, ": %s", r->aof_error.message);
+        }
         fputc('\n', out);
     }
     fprintf(out, "# keys: %lu (%llu expired dropped)\n", (unsigned long)ep_keyspace_count(r->keyspace),
@@ -205,7 +237,7 @@ static void print_schemas(FILE *out, const ep_keyspace *ks, int json) {
 static int exit_code(const ep_recover_result *r) {
     if ((r->snapshot_present && !r->snapshot_loaded) || r->aof_end == EP_AOF_END_ERROR) return CLI_EXIT_CORRUPT;
     if (r->aof_end == EP_AOF_END_TORN || r->trailer == EP_TRAILER_STALE || r->trailer == EP_TRAILER_INVALID ||
-        r->record_warnings)
+        r->trailer == EP_TRAILER_DAMAGED || r->trailer_extra_bytes || r->record_warnings)
         return CLI_EXIT_WARN;
     return CLI_EXIT_CLEAN;
 }
@@ -217,6 +249,7 @@ int cmd_recover(int argc, char **argv) {
     ep_key *key = NULL;
     ep_recover_config cfg;
     ep_recover_result res;
+    ep_error err;
     ep_result r;
     int rc = cli_parse("recover", argc, argv, CLI_OPT_JSON | CLI_OPT_KEY, 2, 2, &o);
     if (rc >= 0) return rc;
@@ -225,11 +258,12 @@ int cmd_recover(int argc, char **argv) {
     if ((rc = cli_load_key(&o, &key)) != 0) return rc;
     ep_recover_config_init(&cfg);
     cfg.key = key;
-    r = ep_recover_shard(dir, (uint32_t)id, &cfg, &res);
+    r = ep_recover_shard(dir, (ep_shard_id)id, &cfg, &res, &err);
     ep_key_free(key);
     if (r != EP_OK) {
-        fprintf(stderr, "ember-persist recover: %s\n", ep_result_str(r));
-        return CLI_EXIT_NOINPUT;
+        fprintf(stderr, "ember-persist recover: %s\n", err.message[0] ? err.message : ep_result_str(r));
+        /* a refused trailer is a verdict on the files; anything else: they could not be read */
+        return r == EP_ERR_CORRUPT ? CLI_EXIT_CORRUPT : CLI_EXIT_NOINPUT;
     }
     if (o.json) {
         fputc('{', stdout);

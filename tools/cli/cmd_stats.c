@@ -273,6 +273,7 @@ static int stats_shard(stats_ctx *c, const cli_opts *o, uint16_t id, const ep_ke
     stats_ctx files; /* the files' own counts (snapshot entries are not the keys) */
     ep_recover_config rc;
     ep_recover_result res;
+    ep_error err;
     uint64_t now_bytes, fresh;
     int rc_exit = CLI_EXIT_CLEAN, has_snap, has_aof;
     ep_vfs os;
@@ -299,8 +300,8 @@ static int stats_shard(stats_ctx *c, const cli_opts *o, uint16_t id, const ep_ke
     }
     ep_recover_config_init(&rc);
     rc.key = key;
-    if (ep_recover_shard(o->pos[0], id, &rc, &res) != EP_OK) {
-        fprintf(stderr, "ember-persist stats: recovery failed\n");
+    if (ep_recover_shard(o->pos[0], id, &rc, &res, &err) != EP_OK) {
+        fprintf(stderr, "ember-persist stats: recovery failed: %s\n", err.message);
         return CLI_EXIT_SOFTWARE;
     }
     add_recovered(c, res.keyspace);
