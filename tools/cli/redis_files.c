@@ -496,6 +496,175 @@ static int aof_cmd(const cli_opts *o, const ep_probe_info *pi, const char *cmd) 
     return aof_exit(&w);
 }
 
+/* ---- appendonlydir/: the manifest, then each file it names ------------------
+ * As Redis 7 loads it: "file NAME seq N type b|h|i" lines (pairs in any
+ * order, "#" comments), every line ending in "\n"; history files (h) are
+ * skipped; the base (an RDB, or RESP) first, then the incr files in manifest
+ * order. A truncated tail is a warning only in the last file (Redis cuts it
+ * there); anywhere else, or a file the manifest names that is missing, is
+ * damage. */
+
+typedef struct mf_file {
+    char name[256];
+    char type;
+    unsigned long long seq;
+} mf_file;
+
+#define MF_MAX 64
+
+typedef struct mf_find {
+    char name[256];
+    int found;
+} mf_find;
+
+static int mf_find_one(void *u, const char *name) {
+    mf_find *m = (mf_find *)u;
+    size_t n = strlen(name);
+    if (n > 9 && n < sizeof m->name && !strcmp(name + n - 9, ".manifest") && !m->found) {
+        memcpy(m->name, name, n + 1);
+        m->found = 1;
+    }
+    return 0;
+}
+
+/* The next space-separated word of *at (NUL-terminated in place), or NULL. */
+static char *next_token(char **at) {
+    char *p = *at, *start;
+    while (*p == ' ') p++;
+    if (!*p) return NULL;
+    start = p;
+    while (*p && *p != ' ') p++;
+    if (*p) *p++ = '\0';
+    *at = p;
+    return start;
+}
+
+/* Parses the manifest; 0 and a reason in why when Redis would refuse it. */
+static int mf_parse(const char *path, mf_file *files, size_t *n, char *why, size_t cap) {
+    char line[1024];
+    FILE *f = fopen(path, "rb");
+    *n = 0;
+    if (!f) return snprintf(why, cap, "cannot open the manifest"), 0;
+    while (fgets(line, sizeof line, f)) {
+        size_t len = strlen(line);
+        char *tok, *val, *at = line;
+        mf_file m;
+        int have_name = 0, have_type = 0;
+        if (len == 0 || line[len - 1] != '\n') {
+            fclose(f);
+            return snprintf(why, cap, "a manifest line without its newline (Redis: \"contains too long line\")"), 0;
+        }
+        line[--len] = '\0';
+        if (line[0] == '#' || len == 0) continue;
+        memset(&m, 0, sizeof m);
+        while ((tok = next_token(&at)) != NULL) {
+            if (!(val = next_token(&at))) break;
+            if (!strcmp(tok, "file") && strlen(val) < sizeof m.name && !strchr(val, '/')) {
+                strcpy(m.name, val);
+                have_name = 1;
+            } else if (!strcmp(tok, "seq")) {
+                m.seq = strtoull(val, NULL, 10);
+            } else if (!strcmp(tok, "type") && strlen(val) == 1 && strchr("bhi", val[0])) {
+                m.type = val[0];
+                have_type = 1;
+            }
+        }
+        if (!have_name || !have_type) {
+            fclose(f);
+            return snprintf(why, cap, "a manifest line without a valid file and type"), 0;
+        }
+        if (*n == MF_MAX) {
+            fclose(f);
+            return snprintf(why, cap, "more than %d files in the manifest", MF_MAX), 0;
+        }
+        files[(*n)++] = m;
+    }
+    fclose(f);
+    return 1;
+}
+
+static int aof_dir_cmd(const cli_opts *o, const ep_probe_info *pi, const char *cmd) {
+    mf_find mf;
+    mf_file files[MF_MAX];
+    size_t n = 0, i, order[MF_MAX], k = 0, pass;
+    char mpath[4200], why[200];
+    ep_vfs os;
+    int worst = CLI_EXIT_CLEAN, first = 1;
+    memset(&mf, 0, sizeof mf);
+    if (ep_vfs_os_init(&os) == EP_OK) (void)os.list(&os, o->file, mf_find_one, &mf, NULL);
+    snprintf(mpath, sizeof mpath, "%s/%s", o->file, mf.name);
+    why[0] = '\0';
+    if (!mf.found || !mf_parse(mpath, files, &n, why, sizeof why)) {
+        if (!why[0]) snprintf(why, sizeof why, "no manifest");
+        if (o->json) {
+            fputc('{', stdout);
+            file_json(stdout, o->file, pi);
+            fputs(", \"end\": {\"status\": \"error\", \"error\": \"corrupt\", \"message\": ", stdout);
+            cli_json_str(stdout, why);
+            fputs("}}\n", stdout);
+        } else {
+            printf("%s: %s: damaged: %s\n", o->file, ep_probe_kind_name(pi->kind), why);
+        }
+        return CLI_EXIT_CORRUPT;
+    }
+    for (pass = 0; pass < 2; pass++) /* the base, then the incr files */
+        for (i = 0; i < n; i++)
+            if (files[i].type == (pass ? 'i' : 'b')) order[k++] = i;
+    if (o->json) {
+        fputc('{', stdout);
+        file_json(stdout, o->file, pi);
+        fputs(", \"manifest\": ", stdout);
+        cli_json_str(stdout, mf.name);
+        fputs(", \"manifest_files\": [", stdout);
+        for (i = 0; i < n; i++)
+            printf("%s{\"name\": \"%s\", \"seq\": %llu, \"type\": \"%c\"}", i ? ", " : "", files[i].name, files[i].seq,
+                   files[i].type);
+        fputs("], \"files\": [\n", stdout);
+    } else {
+        printf("%s: %s: manifest %s, %lu files (%lu loaded)\n", o->file, ep_probe_kind_name(pi->kind), mf.name,
+               (unsigned long)n, (unsigned long)k);
+    }
+    fflush(stdout);
+    for (i = 0; i < k; i++) {
+        mf_file *m = &files[order[i]];
+        char path[4300];
+        cli_opts fo = *o;
+        ep_probe_info fpi;
+        int rc;
+        snprintf(path, sizeof path, "%s/%s", o->file, m->name);
+        fo.file = path;
+        if (!first && o->json) fputs(",\n", stdout);
+        first = 0;
+        if (ep_probe_path(NULL, path, &fpi, NULL) != EP_OK) {
+            if (o->json) {
+                fputs("{\"file\": ", stdout);
+                cli_json_str(stdout, path);
+                fputs(", \"end\": {\"status\": \"error\", \"error\": \"not_found\", \"message\": \"the manifest names a missing file\"}}", stdout);
+            } else {
+                printf("%s: missing (the manifest names it)\n", path);
+            }
+            worst = CLI_EXIT_CORRUPT;
+            continue;
+        }
+        if (fpi.kind == EP_PROBE_REDIS_RDB) rc = cmd[0] == 'd' ? rdb_dump_cmd(&fo, &fpi) : rdb_info_cmd(&fo, &fpi, cmd[0] == 'v');
+        else if (fpi.kind == EP_PROBE_REDIS_AOF || fpi.kind == EP_PROBE_EMPTY) rc = aof_cmd(&fo, &fpi, cmd);
+        else {
+            printf(o->json ? "{\"file\": \"%s\", \"end\": {\"status\": \"error\", \"error\": \"bad_magic\"}}"
+                           : "%s: neither RDB nor RESP\n", path);
+            rc = CLI_EXIT_CORRUPT;
+        }
+        if (rc == CLI_EXIT_WARN && i + 1 < k) rc = CLI_EXIT_CORRUPT; /* a cut tail only in the last file */
+        if (rc > worst) worst = rc;
+        fflush(stdout);
+    }
+    if (o->json)
+        printf("], \"end\": {\"status\": \"%s\"}}\n",
+               worst == CLI_EXIT_CLEAN ? "clean" : worst == CLI_EXIT_WARN ? "torn" : "error");
+    else
+        printf("%s: %s\n", o->file, worst == CLI_EXIT_CLEAN ? "clean" : worst == CLI_EXIT_WARN ? "readable, with a torn tail in the last file" : "damaged");
+    return worst;
+}
+
 #endif /* EP_NO_REDIS */
 
 /* The FILE argument of info / verify / dump: the first positional one. */
@@ -532,10 +701,13 @@ int cli_redis_route(int argc, char **argv, int *rc) {
         *rc = aof_cmd(&o, &pi, cmd);
         return 1;
     }
-#endif
-    fprintf(stderr, "ember-persist %s: %s is a %s, which this build cannot read yet (the multi-part AOF reader arrives with the Redis part)\n",
-            cmd, path, ep_probe_kind_name(pi.kind));
+    *rc = aof_dir_cmd(&o, &pi, cmd);
+    return 1;
+#else
+    fprintf(stderr, "ember-persist %s: %s is a %s: this build has no Redis part (EP_NO_REDIS)\n", cmd, path,
+            ep_probe_kind_name(pi.kind));
     (void)verify;
     *rc = CLI_EXIT_SOFTWARE;
     return 1;
+#endif
 }
