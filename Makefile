@@ -80,6 +80,8 @@ $(BUILD)/support/%.o: tests/support/%.c $(wildcard tests/*.h tests/support/*.h) 
 $(BUILD)/tests/%$(EXE): tests/%.c $(SUPPORT) $(BUILD)/impl.o $(wildcard tests/*.h tests/support/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) $(TEST_DEFS) -I. -Itests $< $(SUPPORT) $(BUILD)/impl.o -o $@ $(LDLIBS_TEST)
+# test_crypto_small runs test_crypto.c's cases on the EP_SMALL_AES build.
+$(BUILD)/tests/crypto/test_crypto_small$(EXE): tests/crypto/test_crypto.c
 
 $(BUILD)/examples/%$(EXE): examples/%.c $(BUILD)/impl.o
 	@mkdir -p $(dir $@)
@@ -191,8 +193,9 @@ parts:
 	  $(CC) $(STD) $(WARN) -Werror -DEP__PART_CHECK -Isrc -c $$f -o /dev/null || exit 1; \
 	done
 
-bench: $(BENCHES)
+bench: $(BENCHES) $(BUILD)/examples/resp_server
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@echo "== bench/bench_server.sh"; RESP_SERVER=$(BUILD)/examples/resp_server bench/bench_server.sh
 
 FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 $(BUILD)/fuzz/%: fuzz/%.c $(HEADER)
@@ -205,6 +208,14 @@ $(BUILD)/fuzz/fuzz_decode_diff: fuzz/fuzz_decode_diff.c tests/support/slow_decod
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Itests/support \
 	  $< tests/support/slow_decode.c -o $@
+
+# The server-level target links the server's sources but its main.c (the
+# target is the loop: a fake client, a memory vfs).
+RESP_SERVER_LIB := $(filter-out examples/resp_server/main.c,$(wildcard examples/resp_server/*.c))
+$(BUILD)/fuzz/fuzz_resp_server: fuzz/fuzz_resp_server.c $(RESP_SERVER_LIB) $(wildcard examples/resp_server/*.h) $(HEADER)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. \
+	  $< $(RESP_SERVER_LIB) -o $@
 
 fuzz: $(FUZZ_BINS)
 

@@ -209,6 +209,15 @@ EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, cons
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+#if defined(EP_NO_ERROR_TEXT)
+/* Flash-sized builds: no message texts in the binary. The code, offset and
+ * index stay; message is ep_result_str(code). The format and its arguments
+ * only appear inside sizeof (never evaluated, no code, no string kept;
+ * none of the library's has a side effect), so they still count as used. */
+int ep__error_text_unused(const char *fmt, ...); /* declared only */
+#define ep_error_set(e, code, offset, ...) \
+    ((void)sizeof(ep__error_text_unused(__VA_ARGS__)), ep_error_set((e), (code), (offset), NULL))
+#endif
 
 /* ---- allocator --------------------------------------------------------- */
 /* All allocation goes through one of these. NULL anywhere an allocator is
@@ -638,7 +647,9 @@ struct ep_vfs {
     ep_result (*lock)(ep_vfs *vfs, ep_file *f, ep_error *err);
     /* Makes creates, renames and removes inside dir durable. */
     ep_result (*sync_dir)(ep_vfs *vfs, const char *dir, ep_error *err);
-    /* Atomically replaces `to` with `from`. */
+    /* Atomically replaces `to` with `from`. EP_ERR_LOCKED: refused because
+     * a handle holds `to` open (Windows without POSIX renames); nothing
+     * changed. */
     ep_result (*rename)(ep_vfs *vfs, const char *from, const char *to, ep_error *err);
     /* EP_ERR_NOT_FOUND if the file does not exist. */
     ep_result (*remove)(ep_vfs *vfs, const char *path, ep_error *err);
@@ -2835,6 +2846,11 @@ extern "C" {
 typedef struct ep_keyspace ep_keyspace;
 typedef struct ep_ks_entry ep_ks_entry; /* one key; owned by the keyspace */
 
+/* EP_NO_KEYSPACE: only the handle's name stays (ep_recover_result.keyspace,
+ * always NULL); the keyspace, keyspace-mode recovery, ep_shard_snapshot /
+ * ep_shard_rewrite, maintain, the store and the Redis loader are left out. */
+#ifndef EP_NO_KEYSPACE
+
 typedef struct ep_keyspace_config {
     const ep_allocator *alloc; /* NULL: the default allocator */
     uint64_t seed;             /* hash seed and skiplist levels; any value */
@@ -2908,6 +2924,16 @@ typedef struct ep_keyspace_iter {
 } ep_keyspace_iter;
 EP_API void ep_keyspace_iter_init(ep_keyspace_iter *it);
 EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_iter *it);
+/* SCAN: one step of a cursor walk over the keys (start and end at 0).
+ * Calls fn for the keys of some table slots, at least count of them when
+ * that many remain (at most 10 x count slots are looked at), and returns
+ * the cursor to pass next (0: the walk is complete). A key present from the
+ * first call to the last is given at least once, whatever was inserted or
+ * removed and however the table grew between calls (Redis's guarantee;
+ * a key may be given twice). fn must not change the keyspace. Cursors are
+ * below 2^32. */
+EP_API uint64_t ep_keyspace_scan(const ep_keyspace *ks, uint64_t cursor, size_t count,
+                                 void (*fn)(void *user, const ep_ks_entry *e), void *user);
 /* Every entry sorted by key bytes (memcmp order, shorter first on a tie):
  * for deterministic output. *out is allocated with the keyspace's allocator;
  * release it with ep_keyspace_sorted_free. */
@@ -2964,6 +2990,11 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out);
 EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value);
 EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member);
 EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score);
+/* ZRANK / ZREVRANK: member's 0-based rank in ascending (score, member)
+ * order, or with reverse non-zero from the highest. O(log n) expected (the
+ * skiplist keeps spans, as Redis's). */
+EP_API ep_result ep_ks_zset_rank(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, int reverse,
+                                 size_t *rank);
 /* LINDEX: index 0 is the head, -1 the tail (Redis). O(1) (packed: <= 16 steps). */
 EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item);
 /* LRANGE / ZRANGE / ZREVRANGE by rank: positions it (then ep_ks_value_next)
@@ -2972,7 +3003,8 @@ EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes 
  * NULL e). LIST: head to tail (reverse must be 0). ZSET: ascending (score,
  * member), or with reverse non-zero rank 0 is the highest (ZREVRANGE); items
  * carry their scores. Other types: EP_ERR_WRONG_TYPE. Cost: O(count) for a
- * list; O(start + count) for a sorted set (its skiplist keeps no spans). */
+ * list; O(log n + count) for a sorted set (positioned by rank through the
+ * skiplist's spans). */
 EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
                                         int reverse, size_t *count);
 
@@ -2985,6 +3017,8 @@ EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_s
 EP_API size_t ep_keyspace_schema_count(const ep_keyspace *ks);
 EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name, ep_bytes *descriptor);
 
+
+#endif /* EP_NO_KEYSPACE */
 
 #ifdef __cplusplus
 }
@@ -3047,7 +3081,7 @@ typedef enum ep_log_level {
 typedef void (*ep_log_fn)(void *user, ep_log_level level, const char *message);
 
 typedef enum ep_recover_mode {
-    EP_RECOVER_KEYSPACE = 0, /* build res.keyspace */
+    EP_RECOVER_KEYSPACE = 0, /* build res.keyspace (EP_NO_KEYSPACE: EP_ERR_UNSUPPORTED) */
     EP_RECOVER_VISIT = 1     /* call the visitor instead */
 } ep_recover_mode;
 
@@ -3155,6 +3189,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg);
  * any). ks must reflect exactly that prefix (snapshot + those records).
  * ttl==0 keys are written with expire 0 so later records still act on them
  * as they would in a full replay. */
+#ifndef EP_NO_KEYSPACE
 EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
                                    ep_aof_writer *aof, const ep_shard_config *cfg, ep_error *err);
 
@@ -3164,6 +3199,7 @@ EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const 
  * open writer of that shard's AOF. */
 EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
+#endif /* EP_NO_KEYSPACE */
 
 #ifdef __cplusplus
 }
@@ -3277,6 +3313,8 @@ EP_API ep_result ep_wal_recover(const char *dir, const ep_wal_recover_config *cf
 #define EP_MAINTAIN_H
 
 
+#ifndef EP_NO_KEYSPACE
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -3314,6 +3352,7 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
 }
 #endif
 
+#endif /* EP_NO_KEYSPACE */
 #endif /* EP_MAINTAIN_H */
 /* ---- end src/recover/maintain.h ---- */
 
@@ -3328,7 +3367,7 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
 #define EP_REDIS_H
 
 
-#ifndef EP_NO_REDIS
+#if !defined(EP_NO_REDIS) && !defined(EP_NO_KEYSPACE)
 
 #ifdef __cplusplus
 extern "C" {
@@ -3393,7 +3432,7 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 }
 #endif
 
-#endif /* EP_NO_REDIS */
+#endif /* EP_NO_REDIS, EP_NO_KEYSPACE */
 #endif /* EP_REDIS_H */
 /* ---- end src/recover/redis.h ---- */
 
@@ -3647,6 +3686,8 @@ EP_API ep_result ep_wal_to_shard(const char *wal_dir, const char *dir, ep_shard_
 #define EP_STORE_H
 
 
+#ifndef EP_NO_KEYSPACE
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -3817,6 +3858,7 @@ EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
 }
 #endif
 
+#endif /* EP_NO_KEYSPACE */
 #endif /* EP_STORE_H */
 /* ---- end src/recover/store.h ---- */
 
@@ -4046,7 +4088,8 @@ EP_API void ep_error_clear(ep_error *e) {
     e->message[0] = '\0';
 }
 
-EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...) {
+/* The name in parentheses: EP_NO_ERROR_TEXT's macro of the same name stays out. */
+EP_API ep_result(ep_error_set)(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...) {
     va_list ap;
     if (!e) return code;
     e->code = code;
@@ -6144,7 +6187,9 @@ EP_API uint64_t ep_phash_of(const void *data, size_t n) {
 #endif
 
 /* ---- hardware path selection ------------------------------------------- */
-#if !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
+#if defined(EP_SMALL_AES)
+/* the small portable path alone */
+#elif !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
     (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
 #  define EP__GCM_X86 1
 #  if defined(_MSC_VER) && !defined(__clang__)
@@ -6225,6 +6270,149 @@ static void ep__store_be32(uint8_t *p, uint32_t v) {
     p[3] = (uint8_t)v;
 }
 
+#if defined(EP_SMALL_AES)
+/* ======================================================================== */
+/* Portable AES-256 and GHASH, small (EP_SMALL_AES)                         */
+/* ======================================================================== */
+/* For flash-sized builds: one block at a time, bytes and xtime, with the
+ * S-box computed by ep_gcm_init into the context (256 bytes) instead of the
+ * bitsliced circuit, and GHASH one bit at a time under masks. SubBytes looks
+ * the S-box up with secret bytes: that is constant time only where a load's
+ * time does not depend on its address (Cortex-M0/M3/M4 with no data cache,
+ * the builds this option is for), not on CPUs with caches, where the
+ * default bitsliced path is the one to use. The GHASH here is constant time
+ * everywhere. No hardware path is compiled in. */
+#define EP__BS_BYTES 16   /* one block per call of ep__aes_encrypt_bs */
+#define EP__GCM_SBOX 30   /* words: the S-box after the 240-byte key schedule */
+#define EP__GH_AGG 1      /* GHASH keeps H alone */
+#define EP__GH_ENTRY 2    /* (hi, lo) */
+
+typedef struct ep__bs_scratch {
+    uint8_t t[4];
+} ep__bs_scratch;
+
+/* x * 2 in GF(2^8) mod x^8 + x^4 + x^3 + x + 1, without a branch. */
+static uint8_t ep__xtime(uint8_t x) {
+    return (uint8_t)(((unsigned)x << 1) ^ (0x1bu & (0u - (unsigned)(x >> 7))));
+}
+
+/* The AES S-box from its definition: the multiplicative inverse (p walks
+ * the powers of 3, q those of its inverse, so q = 1/p), then the affine map.
+ * Public data: no secret is involved. */
+static void ep__small_sbox(uint8_t *s) {
+    uint8_t p = 1, q = 1;
+    do {
+        uint8_t x;
+        p = (uint8_t)(p ^ ep__xtime(p));                      /* p * 3 */
+        q = (uint8_t)(q ^ (q << 1));                          /* q / 3 */
+        q = (uint8_t)(q ^ (q << 2));
+        q = (uint8_t)(q ^ (q << 4));
+        if (q & 0x80) q ^= 0x09;
+        x = (uint8_t)(q ^ (uint8_t)(q << 1 | q >> 7) ^ (uint8_t)(q << 2 | q >> 6) ^ (uint8_t)(q << 3 | q >> 5) ^
+                      (uint8_t)(q << 4 | q >> 4));
+        s[p] = (uint8_t)(x ^ 0x63);
+    } while (p != 1);
+    s[0] = 0x63;
+}
+
+/* AES-256 key schedule into 240 bytes with the S-box s. */
+static void ep__small_schedule(const uint8_t *key, uint8_t *w, const uint8_t *s) {
+    uint8_t rcon = 1;
+    int i, j;
+    memcpy(w, key, 32);
+    for (i = 8; i < 60; i++) {
+        uint8_t t[4];
+        memcpy(t, w + 4 * (i - 1), 4);
+        if (i % 8 == 0) {
+            uint8_t t0 = t[0];
+            t[0] = (uint8_t)(s[t[1]] ^ rcon);
+            t[1] = s[t[2]];
+            t[2] = s[t[3]];
+            t[3] = s[t0];
+            rcon = ep__xtime(rcon);
+        } else if (i % 8 == 4) {
+            for (j = 0; j < 4; j++) t[j] = s[t[j]];
+        }
+        for (j = 0; j < 4; j++) w[4 * i + j] = (uint8_t)(w[4 * (i - 8) + j] ^ t[j]);
+    }
+}
+
+/* One block in place; rk is the context's words (schedule, then S-box). */
+static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *b, ep__bs_scratch *sc) {
+    const uint8_t *w = (const uint8_t *)rk, *s = (const uint8_t *)(rk + EP__GCM_SBOX);
+    uint8_t *t = sc->t;
+    int r, i, c;
+    for (i = 0; i < 16; i++) b[i] ^= w[i];
+    for (r = 1; r < 15; r++) {
+        uint8_t x;
+        for (i = 0; i < 16; i++) b[i] = s[b[i]];
+        /* ShiftRows: row i (bytes i, i+4, i+8, i+12) rotates left by i */
+        x = b[1], b[1] = b[5], b[5] = b[9], b[9] = b[13], b[13] = x;
+        x = b[2], b[2] = b[10], b[10] = x, x = b[6], b[6] = b[14], b[14] = x;
+        x = b[15], b[15] = b[11], b[11] = b[7], b[7] = b[3], b[3] = x;
+        if (r < 14)
+            for (c = 0; c < 16; c += 4) { /* MixColumns */
+                uint8_t all = (uint8_t)(b[c] ^ b[c + 1] ^ b[c + 2] ^ b[c + 3]);
+                memcpy(t, b + c, 4);
+                for (i = 0; i < 4; i++) b[c + i] = (uint8_t)(t[i] ^ all ^ ep__xtime((uint8_t)(t[i] ^ t[(i + 1) & 3])));
+            }
+        for (i = 0; i < 16; i++) b[i] ^= w[16 * r + i];
+    }
+}
+
+/* y = y * H in GCM's bit order (the spec's right-shift algorithm), every
+ * step under masks. */
+static void ep__small_gmul(uint64_t *y, const uint64_t *h) {
+    uint64_t z0 = 0, z1 = 0, v0 = h[0], v1 = h[1];
+    int i;
+    for (i = 0; i < 128; i++) {
+        uint64_t bit = (i < 64 ? y[0] >> (63 - i) : y[1] >> (127 - i)) & 1u;
+        uint64_t m = 0u - bit, lsb = 0u - (v1 & 1u);
+        z0 ^= v0 & m;
+        z1 ^= v1 & m;
+        v1 = (v1 >> 1) | (v0 << 63);
+        v0 = (v0 >> 1) ^ (0xE100000000000000ull & lsb);
+    }
+    y[0] = z0;
+    y[1] = z1;
+}
+
+/* y ^= data (zero-padded to whole blocks), y *= H for each block. */
+static void ep__ghash_update(uint64_t *y, const uint64_t *tab, const uint8_t *data, size_t len) {
+    while (len) {
+        uint8_t last[16];
+        size_t n = EP__MIN(len, (size_t)16);
+        memset(last, 0, sizeof last);
+        memcpy(last, data, n);
+        y[0] ^= ep__load_be64(last);
+        y[1] ^= ep__load_be64(last + 8);
+        ep__small_gmul(y, tab);
+        data += n;
+        len -= n;
+    }
+}
+
+static void ep__ghash_table(uint64_t *tab, const uint64_t *powers, int n) {
+    (void)n;
+    tab[0] = powers[0];
+    tab[1] = powers[1];
+}
+
+/* The S-box, the key schedule and H = E(0) into the context. */
+static void ep__small_init(ep_gcm *ctx, const uint8_t *key) {
+    uint8_t *s = (uint8_t *)(ctx->opaque + EP__GCM_SBOX), blk[16];
+    ep__bs_scratch sc;
+    ep__small_sbox(s);
+    ep__small_schedule(key, (uint8_t *)(ctx->opaque + EP__GCM_RK), s);
+    memset(blk, 0, sizeof blk);
+    ep__aes_encrypt_bs(ctx->opaque + EP__GCM_RK, blk, &sc);
+    ctx->opaque[EP__GCM_H] = ep__load_be64(blk);
+    ctx->opaque[EP__GCM_H + 1] = ep__load_be64(blk + 8);
+    ep__wipe(blk, sizeof blk);
+    ep__wipe(&sc, sizeof sc);
+}
+
+#else /* !EP_SMALL_AES */
 /* ======================================================================== */
 /* Portable AES-256, bitsliced                                              */
 /* ======================================================================== */
@@ -6788,6 +6976,7 @@ static void ep__ghash_table(uint64_t *tab, const uint64_t *powers, int n) {
     int k;
     for (k = 0; k < n; k++) ep__ghash_entry(tab + EP__GH_ENTRY * k, powers[2 * k], powers[2 * k + 1]);
 }
+#endif /* EP_SMALL_AES */
 
 /* One seal or open in progress. */
 typedef struct ep__gcm_run {
@@ -7599,14 +7788,20 @@ EP_API int ep_crypto_hw_available(void) {
 }
 
 EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_crypto_impl impl) {
+#ifndef EP_SMALL_AES
     uint8_t sched[240], blk[EP__BS_BYTES];
     int r, b;
+#endif
     if (!ctx || !key) return EP_ERR_INVALID_ARG;
     if (impl == EP_CRYPTO_AUTO) impl = ep_crypto_hw_available() ? EP_CRYPTO_HW : EP_CRYPTO_PORTABLE;
     if (impl == EP_CRYPTO_HW && !ep_crypto_hw_available()) return EP_ERR_UNSUPPORTED;
     if (impl != EP_CRYPTO_PORTABLE && impl != EP_CRYPTO_HW) return EP_ERR_INVALID_ARG;
     memset(ctx, 0, sizeof *ctx);
     ctx->impl = (int)impl;
+#ifdef EP_SMALL_AES
+    ep__small_init(ctx, key);
+    return EP_OK;
+#else
     ep__aes256_schedule(key, sched);
 #ifdef EP__GCM_HW
     if (impl == EP_CRYPTO_HW) {
@@ -7657,6 +7852,7 @@ EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_cry
     ep__wipe(sched, sizeof sched);
     ep__wipe(blk, sizeof blk);
     return EP_OK;
+#endif
 }
 
 EP_API void ep_gcm_wipe(ep_gcm *ctx) {
@@ -8594,7 +8790,9 @@ EP_API ep_result ep_vfs_os_init(ep_vfs *out) {
  * file that another handle holds open, and a remove whose name vanishes at
  * once, use the POSIX-semantics forms of SetFileInformationByHandle (Windows
  * 10 1607 and later, NTFS) when the classic calls refuse. Older Windows, and
- * wine 8, refuse a rename over an open file (the error is reported). */
+ * wine 8, refuse a rename over an open file: that is reported as
+ * EP_ERR_LOCKED, and ep_aof_writer_rewrite then closes the old AOF and
+ * renames again. */
 
 #if defined(_WIN32) && !defined(EP_NO_OS_VFS)
 
@@ -8886,9 +9084,11 @@ static ep_result ep__w32_rename(ep_vfs *vfs, const char *from, const char *to, e
     if (r == EP_OK && !MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
         DWORD e = GetLastError(), e2 = e;
         if (ep__w32_busy(e) && ep__w32_rename_posix(wf, wt, &e2)) goto done;
-        r = ep__w32_code(e);
-        ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: Windows error %lu", from, to,
-                     (unsigned long)e);
+        /* EP_ERR_LOCKED: a handle holds the target open (a caller that can
+         * close it, as the AOF rewrite does, retries after closing). */
+        r = ep__w32_busy(e) ? EP_ERR_LOCKED : ep__w32_code(e);
+        ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: Windows error %lu%s", from, to, (unsigned long)e,
+                     r == EP_ERR_LOCKED ? " (the target is open)" : "");
         if (err) err->sys_errno = (int)e;
     }
 done:
@@ -9000,8 +9200,16 @@ static ep_result ep__w32_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_
     if (!GetFileSizeEx(EP__WH(f), &cur)) return ep__w32_fail(err, GetLastError(), "preallocate", "");
     if ((uint64_t)cur.QuadPart >= size) return EP_OK;
     ai.AllocationSize.QuadPart = (LONGLONG)size;
-    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai))
-        return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai)) {
+        DWORD e = GetLastError();
+        /* wine 8 and some file systems do not implement it: never fall back
+         * to a sparse extension (the vfs contract) */
+        if (e == ERROR_CALL_NOT_IMPLEMENTED || e == ERROR_NOT_SUPPORTED || e == ERROR_INVALID_FUNCTION ||
+            e == ERROR_INVALID_PARAMETER)
+            return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: Windows error %lu",
+                                (unsigned long)e);
+        return ep__w32_fail(err, e, "preallocate", "");
+    }
     eof.EndOfFile.QuadPart = (LONGLONG)size;
     if (!SetFileInformationByHandle(EP__WH(f), FileEndOfFileInfo, &eof, sizeof eof))
         return ep__w32_fail(err, GetLastError(), "preallocate", "");
@@ -12381,6 +12589,12 @@ EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, co
  * untouched and tmp_path is left for the caller to remove). */
 EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
                                       const char *path, int *renamed, ep_error *err);
+/* The rename and directory sync of ep__stream_publish alone, for a caller
+ * that retries the rename after closing the file the target names (a vfs
+ * that cannot rename over an open file says EP_ERR_LOCKED: Windows before
+ * 10 1607, wine). */
+EP__PRIV ep_result ep__stream_rename(ep_vfs *vfs, const ep_allocator *alloc, const char *tmp_path, const char *path,
+                                     int *renamed, ep_error *err);
 
 /* ---- write side ------------------------------------------------------------ */
 
@@ -12599,8 +12813,6 @@ EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, co
 
 EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
                                       const char *path, int *renamed, ep_error *err) {
-    size_t cap = strlen(path) + 2;
-    char *dir;
     ep_result r;
     *renamed = 0;
     /* One sync covers everything written: the file is not reachable under
@@ -12610,6 +12822,15 @@ EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep
     r = vfs->close(vfs, *f, err);
     *f = NULL;
     if (r) return r;
+    return ep__stream_rename(vfs, alloc, tmp_path, path, renamed, err);
+}
+
+EP__PRIV ep_result ep__stream_rename(ep_vfs *vfs, const ep_allocator *alloc, const char *tmp_path, const char *path,
+                                     int *renamed, ep_error *err) {
+    size_t cap = strlen(path) + 2;
+    char *dir;
+    ep_result r;
+    *renamed = 0;
     if ((r = vfs->rename(vfs, tmp_path, path, err)) != EP_OK) return r;
     *renamed = 1;
     dir = (char *)ep_malloc(alloc, cap);
@@ -13811,6 +14032,31 @@ EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const
     return ep__ws_poison(&w->s, code);
 }
 
+/* The vfs cannot rename over a file a handle holds open (EP_ERR_LOCKED:
+ * Windows before 10 1607, wine): close the old AOF, everything of it already
+ * flushed, and rename again. Between the close and the reopen the writer's
+ * lock is released; the reopen takes it again or the writer is poisoned. */
+static ep_result ep__aof_rename_closed(ep_aof_writer *w, int *renamed) {
+    (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    w->s.f = NULL;
+    return ep__stream_rename(w->vfs, w->alloc, w->tmp_path, w->path, renamed, &w->err);
+}
+
+/* The rename failed after ep__aof_rename_closed closed the old AOF: open it
+ * again where it was (its flushed and synced marks stay), or poison. */
+static ep_result ep__aof_reopen_old(ep_aof_writer *w, ep_result why) {
+    ep_file *f = NULL;
+    ep_error e;
+    ep_result r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &f, &e);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &e);
+    if (r != EP_OK) {
+        if (f) (void)w->vfs->close(w->vfs, f, NULL);
+        return ep__ws_poison(&w->s, why);
+    }
+    w->s.f = f;
+    return why;
+}
+
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     uint8_t version, h[EP_AOF_HEADER_SIZE];
     ep_file *tmp = NULL, *nf = NULL;
@@ -13825,10 +14071,12 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &tmp, &w->err);
     if (r == EP_OK) r = w->vfs->write(w->vfs, tmp, 0, h, sizeof h, &w->err);
     if (r == EP_OK) r = ep__stream_publish(w->vfs, w->alloc, &tmp, w->tmp_path, w->path, &renamed, &w->err);
+    if (r == EP_ERR_LOCKED && !tmp && !renamed) r = ep__aof_rename_closed(w, &renamed);
     if (tmp) (void)w->vfs->close(w->vfs, tmp, NULL);
     if (!renamed) {
         (void)w->vfs->remove(w->vfs, w->tmp_path, NULL);
-        return r; /* the old file is untouched and still in use */
+        /* the old file is untouched and still in use (reopened if it was closed) */
+        return w->s.f ? r : ep__aof_reopen_old(w, r);
     }
     /* From here the path names the new file: any failure poisons. */
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
@@ -13836,7 +14084,7 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, "AOF", w->path, &w->err);
     /* The replaced file's content is obsolete: a failed close of it changes
      * nothing, and reporting it would say the rewrite failed when it did not. */
-    (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
     ep__ws_retarget(&w->s, nf, EP_AOF_HEADER_SIZE);
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
     w->version = version;
@@ -18242,6 +18490,8 @@ EP_API const ep_error *ep_rdb_writer_error(const ep_rdb_writer *w) { return w ? 
 /* ---- begin src/store/keyspace.c ---- */
 /* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */
 
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
+
 /* Transparent huge pages are asked for with madvise(MADV_HUGEPAGE), which
  * strict POSIX feature macros hide (and <sys/mman.h> is Linux's here).
  * glibc's and musl's posix_madvise pass every advice but DONTNEED through
@@ -18378,11 +18628,14 @@ typedef struct ep__list { /* ring buffer deque */
 } ep__list;
 
 #define EP__ZMAXLEVEL 32
+/* One block: this header, level forward links, level spans (how many
+ * elements a link steps over: rank(fwd[i]) - rank(this), kept only for
+ * links that are not NULL), then the member's bytes. The spans give rank
+ * reads (ZRANK, ZRANGE by rank) in O(log n), as Redis's skiplist. */
 typedef struct ep__znode {
-    ep__str member; /* bytes after the forward pointers */
+    ep__str member;
     double score;
     struct ep__znode *back;
-    struct ep__znode **fwd;
     uint32_t level;
 } ep__znode;
 
@@ -18841,8 +19094,22 @@ static int ep__zcmp(double s1, const ep__str *m1, double s2, const ep__str *m2) 
     return ep__bytes_cmp(m1->data, m1->len, m2->data, m2->len);
 }
 
+/* A test that proves the skiplist's costs counts steps through this hook
+ * (it includes the implementation with its own definition). */
+#ifndef EP__KS_STEP
+#  define EP__KS_STEP() ((void)0)
+#endif
+
 static size_t ep__znode_size(uint32_t level, size_t mlen) {
-    return sizeof(ep__znode) + (size_t)level * sizeof(ep__znode *) + mlen;
+    return sizeof(ep__znode) + (size_t)level * (sizeof(ep__znode *) + sizeof(uint32_t)) + mlen;
+}
+
+static ep__znode **ep__zfwd(const ep__znode *z) {
+    return (ep__znode **)(void *)((uint8_t *)(void *)(uintptr_t)z + sizeof(ep__znode));
+}
+
+static uint32_t *ep__zspan(const ep__znode *z) {
+    return (uint32_t *)(void *)(ep__zfwd(z) + z->level);
 }
 
 static uint32_t ep__zrandom_level(ep_keyspace *ks) {
@@ -18860,34 +19127,55 @@ static uint32_t ep__zrandom_level(ep_keyspace *ks) {
 }
 
 static ep__znode *ep__znode_new(ep_keyspace *ks, uint32_t level, const uint8_t *m, size_t n) {
-    size_t head = sizeof(ep__znode) + (size_t)level * sizeof(ep__znode *);
+    size_t head = ep__znode_size(level, 0);
     ep__znode *z;
     ep__str key;
     z = (ep__znode *)ep__ks_alloc_keyed(ks, head, m, n, &key, head);
     if (!z) return NULL;
     z->member = key;
     z->level = level;
-    z->fwd = (ep__znode **)(void *)(z + 1);
     return z;
 }
 
+/* node before other in the set's order? */
+static int ep__zbefore(const ep__znode *node, const ep__znode *other) {
+    return ep__zcmp(node->score, &node->member, other->score, &other->member) < 0;
+}
+
+/* Links node (not in the list; its level set) in order, keeping the spans:
+ * rank[i] is the rank of update[i], the last node before node at level i. */
 static void ep__zlink(ep__zset *zs, ep__znode *node) {
     ep__znode *update[EP__ZMAXLEVEL];
+    uint32_t rank[EP__ZMAXLEVEL];
     ep__znode *x = zs->head;
     uint32_t i = zs->level;
     while (i-- > 0) {
-        while (x->fwd[i] && ep__zcmp(x->fwd[i]->score, &x->fwd[i]->member, node->score, &node->member) < 0)
-            x = x->fwd[i];
+        rank[i] = i + 1 == zs->level ? 0 : rank[i + 1];
+        while (ep__zfwd(x)[i] && ep__zbefore(ep__zfwd(x)[i], node)) {
+            EP__KS_STEP();
+            rank[i] += ep__zspan(x)[i];
+            x = ep__zfwd(x)[i];
+        }
         update[i] = x;
     }
-    for (i = zs->level; i < node->level; i++) update[i] = zs->head;
-    if (node->level > zs->level) zs->level = node->level;
-    for (i = 0; i < node->level; i++) {
-        node->fwd[i] = update[i]->fwd[i];
-        update[i]->fwd[i] = node;
+    for (i = zs->level; i < node->level; i++) {
+        update[i] = zs->head;
+        rank[i] = 0;
+        ep__zfwd(zs->head)[i] = NULL;
     }
+    for (i = 0; i < node->level; i++) {
+        ep__znode **ufwd = ep__zfwd(update[i]);
+        uint32_t *uspan = ep__zspan(update[i]);
+        ep__zfwd(node)[i] = ufwd[i];
+        if (ufwd[i]) ep__zspan(node)[i] = uspan[i] - (rank[0] - rank[i]);
+        ufwd[i] = node;
+        uspan[i] = rank[0] - rank[i] + 1u;
+    }
+    for (i = node->level; i < zs->level; i++)
+        if (ep__zfwd(update[i])[i]) ep__zspan(update[i])[i]++; /* it now steps over node too */
+    if (node->level > zs->level) zs->level = node->level;
     node->back = update[0] == zs->head ? NULL : update[0];
-    if (node->fwd[0]) node->fwd[0]->back = node;
+    if (ep__zfwd(node)[0]) ep__zfwd(node)[0]->back = node;
     else zs->tail = node;
 }
 
@@ -18896,16 +19184,56 @@ static void ep__zunlink(ep__zset *zs, ep__znode *node) {
     ep__znode *x = zs->head;
     uint32_t i = zs->level;
     while (i-- > 0) {
-        while (x->fwd[i] && x->fwd[i] != node &&
-               ep__zcmp(x->fwd[i]->score, &x->fwd[i]->member, node->score, &node->member) < 0)
-            x = x->fwd[i];
+        while (ep__zfwd(x)[i] && ep__zfwd(x)[i] != node && ep__zbefore(ep__zfwd(x)[i], node)) {
+            EP__KS_STEP();
+            x = ep__zfwd(x)[i];
+        }
         update[i] = x;
     }
-    for (i = 0; i < zs->level; i++)
-        if (update[i]->fwd[i] == node) update[i]->fwd[i] = node->fwd[i];
-    if (node->fwd[0]) node->fwd[0]->back = node->back;
+    for (i = 0; i < zs->level; i++) {
+        ep__znode **ufwd = ep__zfwd(update[i]);
+        if (ufwd[i] == node) {
+            if (ep__zfwd(node)[i]) ep__zspan(update[i])[i] += ep__zspan(node)[i] - 1u;
+            ufwd[i] = ep__zfwd(node)[i];
+        } else if (ufwd[i]) {
+            ep__zspan(update[i])[i]--;
+        }
+    }
+    if (ep__zfwd(node)[0]) ep__zfwd(node)[0]->back = node->back;
     else zs->tail = node->back;
-    while (zs->level > 1 && !zs->head->fwd[zs->level - 1]) zs->level--;
+    while (zs->level > 1 && !ep__zfwd(zs->head)[zs->level - 1]) zs->level--;
+}
+
+/* The node of 1-based rank r (1 <= r <= count), in O(log n). */
+static const ep__znode *ep__zby_rank(const ep__zset *zs, size_t r) {
+    const ep__znode *x = zs->head;
+    size_t passed = 0;
+    uint32_t i = zs->level;
+    while (i-- > 0) {
+        while (ep__zfwd(x)[i] && passed + ep__zspan(x)[i] <= r) {
+            EP__KS_STEP();
+            passed += ep__zspan(x)[i];
+            x = ep__zfwd(x)[i];
+        }
+        if (passed == r) return x;
+    }
+    return NULL;
+}
+
+/* The 1-based rank of node (in the list), in O(log n). */
+static size_t ep__zrank_of(const ep__zset *zs, const ep__znode *node) {
+    const ep__znode *x = zs->head;
+    size_t rank = 0;
+    uint32_t i = zs->level;
+    while (i-- > 0) {
+        while (ep__zfwd(x)[i] && (ep__zfwd(x)[i] == node || ep__zbefore(ep__zfwd(x)[i], node))) {
+            EP__KS_STEP();
+            rank += ep__zspan(x)[i];
+            x = ep__zfwd(x)[i];
+        }
+        if (x == node) return rank;
+    }
+    return 0;
 }
 
 static ep_result ep__zset_add(ep_keyspace *ks, ep__zset *zs, double score, ep_bytes m) {
@@ -18952,15 +19280,15 @@ static ep__zset *ep__zset_new(ep_keyspace *ks) {
         ep__ks_release(ks, zs, sizeof *zs);
         return NULL;
     }
-    for (i = 0; i < EP__ZMAXLEVEL; i++) zs->head->fwd[i] = NULL;
+    for (i = 0; i < EP__ZMAXLEVEL; i++) ep__zfwd(zs->head)[i] = NULL;
     zs->level = 1;
     return zs;
 }
 
 static void ep__zset_free(ep_keyspace *ks, ep__zset *zs) {
-    ep__znode *z = zs->head->fwd[0];
+    ep__znode *z = ep__zfwd(zs->head)[0];
     while (z) {
-        ep__znode *next = z->fwd[0];
+        ep__znode *next = ep__zfwd(z)[0];
         ep__ks_release(ks, z, ep__znode_size(z->level, z->member.len));
         z = next;
     }
@@ -20463,6 +20791,45 @@ EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_it
     return NULL;
 }
 
+/* Bits 0-31 of v in reverse order. */
+static uint64_t ep__rev32(uint64_t v) {
+    uint32_t x = (uint32_t)v;
+    x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+    x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+    x = ((x >> 4) & 0x0F0F0F0Fu) | ((x & 0x0F0F0F0Fu) << 4);
+    x = ((x >> 8) & 0x00FF00FFu) | ((x & 0x00FF00FFu) << 8);
+    return (uint64_t)((x >> 16) | (x << 16));
+}
+
+/* The cursor names a home slot (low bits) and advances in reverse-bit
+ * order, Redis's SCAN cursor: when the table doubles, the slots not yet
+ * visited are exactly the ones that split from slots not yet visited. A
+ * key is found through its home slot, never its position (probing and
+ * backward-shift deletion move keys; their home stays), by walking the
+ * probe run from the home slot to the first empty one. */
+EP_API uint64_t ep_keyspace_scan(const ep_keyspace *ks, uint64_t cursor, size_t count,
+                                 void (*fn)(void *user, const ep_ks_entry *e), void *user) {
+    const ep__map *m = &ks->keys;
+    size_t mask, found = 0, visited = 0, budget = count < SIZE_MAX / 10u ? (count ? count : 1) * 10u : SIZE_MAX;
+    uint64_t v = cursor & 0xFFFFFFFFu;
+    if (!m->cap || !m->count || !fn) return 0;
+    mask = m->cap - 1;
+    do {
+        size_t home = (size_t)v & mask, i = home, walked = 0;
+        while (m->p[i] && walked++ < m->cap) {
+            if (((size_t)m->tag[i] & mask) == home) {
+                fn(user, (const ep_ks_entry *)m->p[i]);
+                found++;
+            }
+            i = (i + 1) & mask;
+        }
+        v |= ~(uint64_t)mask & 0xFFFFFFFFu; /* count only the bits of the table's size */
+        v = ep__rev32((ep__rev32(v) + 1u) & 0xFFFFFFFFu);
+        visited++;
+    } while (v != 0 && found < count && visited < budget);
+    return v;
+}
+
 static int ep__entry_key_cmp(const void *a, const void *b) {
     const ep_ks_entry *x = *(const ep_ks_entry *const *)a;
     const ep_ks_entry *y = *(const ep_ks_entry *const *)b;
@@ -20543,7 +20910,7 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->left = SIZE_MAX;
     it->reverse = 0;
     if (!e) return;
-    if (ep__etype(e) == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
+    if (ep__etype(e) == EP_TYPE_ZSET) it->node = ep__zfwd(((const ep__zset *)e->u.obj)->head)[0];
     if (ep__etype(e) == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
 
@@ -20580,7 +20947,7 @@ static int ep__value_next(ep_ks_value_iter *it, ep_item *out) {
         if (!z) return 0;
         out->score = z->score;
         out->a = ep_bytes_of(z->member.data, z->member.len);
-        it->node = it->reverse ? (const void *)z->back : (const void *)z->fwd[0];
+        it->node = it->reverse ? (const void *)z->back : (const void *)ep__zfwd(z)[0];
         return 1;
     }
     case EP_TYPE_HASH:
@@ -20667,6 +21034,21 @@ EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, e
     return EP_OK;
 }
 
+EP_API ep_result ep_ks_zset_rank(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, int reverse,
+                                 size_t *rank) {
+    const ep__zset *zs;
+    size_t i, r;
+    ep_result res;
+    if (!ks || !rank) return EP_ERR_INVALID_ARG;
+    if ((res = ep__typed(e, EP_TYPE_ZSET)) != EP_OK) return res;
+    zs = (const ep__zset *)e->u.obj;
+    i = ep__map_find(&zs->map, ep__hash(ks->seed, member.data, member.len), member.data, member.len);
+    if (i == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+    r = ep__zrank_of(zs, (const ep__znode *)zs->map.p[i]);
+    *rank = reverse ? zs->map.count - r : r - 1u;
+    return EP_OK;
+}
+
 /* A Redis index (negative from the end) into len elements; 0 if outside. */
 static int ep__index(int64_t index, size_t len, size_t *out) {
     uint64_t n = (uint64_t)len;
@@ -20735,10 +21117,8 @@ EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry 
         it->pos = ep__packed(e) ? ep__pack_list_pos((const ep__pack *)e->u.obj, first) : first;
     } else {
         const ep__zset *zs = (const ep__zset *)e->u.obj;
-        const ep__znode *z = reverse ? zs->tail : zs->head->fwd[0];
-        size_t k;
-        for (k = 0; k < first; k++) z = reverse ? z->back : z->fwd[0];
-        it->node = z;
+        size_t len = ep__entry_len(e);
+        it->node = ep__zby_rank(zs, reverse ? len - first : first + 1u);
         it->reverse = reverse != 0;
     }
     it->left = n;
@@ -20799,6 +21179,8 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
     if (descriptor) *descriptor = ep_bytes_of(ks->schemas[i].desc.data, ks->schemas[i].desc.len);
     return 1;
 }
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/store/keyspace.c ---- */
 
 /* ---- begin src/recover/recover_internal.h ---- */
@@ -20863,6 +21245,7 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
     return r;
 }
 
+#ifndef EP_NO_KEYSPACE
 /* A version-2 trailer for ks's schemas covering AOF bytes [0, covered_len). */
 static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t covered_len, uint64_t covered_hash,
                                    const ep_allocator *alloc) {
@@ -20881,6 +21264,7 @@ static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t co
     ep_free(alloc, s);
     return r;
 }
+#endif /* EP_NO_KEYSPACE */
 
 /* ---- recovery --------------------------------------------------------------- */
 
@@ -20980,6 +21364,7 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
     return EP_OK;
 }
 
+#ifndef EP_NO_KEYSPACE
 /* ---- a short pipeline for keyspace mode --------------------------------------- */
 
 /* Applying a record mostly waits for memory: the key's table slot, then its
@@ -21135,6 +21520,8 @@ static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result
     return r;
 }
 
+#endif /* EP_NO_KEYSPACE */
+
 /* One pass over the snapshot. deliver: hand entries on (keyspace or
  * visitor). *fatal gets an error that must stop recovery (NOMEM, visitor). */
 static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
@@ -21147,9 +21534,12 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
     r = ep_snapshot_reader_open(c->snap_path, &rc, &rd, &c->res->snapshot_error);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? (*fatal = r) : r;
     c->res->snapshot_entries = 0;
+#ifndef EP_NO_KEYSPACE
     if (deliver && c->ks) {
         r = ep__snapshot_load(c, rd, fatal);
-    } else {
+    } else
+#endif
+    {
         while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
             if (deliver && (*fatal = c->cfg->visitor.entry(c->cfg->visitor.user, &e)) != EP_OK) break;
             c->res->snapshot_entries++;
@@ -21176,7 +21566,9 @@ static ep_result ep__load_snapshot(ep__rec *c) {
     if (fatal == EP_OK && r == EP_OK && !c->ks) r = ep__snapshot_pass(c, 1, &fatal);
     if (fatal != EP_OK) return fatal;
     if (r != EP_OK) {
+#ifndef EP_NO_KEYSPACE
         if (c->ks) ep_keyspace_clear(c->ks);
+#endif
         c->res->snapshot_entries = 0;
         c->res->trailer = EP_TRAILER_NONE;
         c->have_trailer = c->trailer_present = 0;
@@ -21197,6 +21589,11 @@ static ep_result ep__load_snapshot(ep__rec *c) {
 static ep_result ep__deliver_h(ep__rec *c, const ep_aof_record *rec, uint64_t index, uint64_t key_hash) {
     ep_result r;
     if (!c->ks) return c->cfg->visitor.record(c->cfg->visitor.user, rec, index);
+#ifdef EP_NO_KEYSPACE
+    (void)r;
+    (void)key_hash;
+    return EP_ERR_UNSUPPORTED;
+#else
     r = ep_keyspace_apply_hashed(c->ks, rec, c->now, key_hash);
     if (r == EP_OK) return EP_OK;
     if (r == EP_ERR_NOMEM) return r;
@@ -21204,10 +21601,15 @@ static ep_result ep__deliver_h(ep__rec *c, const ep_aof_record *rec, uint64_t in
     ep__log(c, EP_LOG_ERROR, "aof record %llu (%s): not applied: %s", (unsigned long long)index,
             ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep_result_str(r));
     return EP_OK;
+#endif
 }
 
 static ep_result ep__deliver(ep__rec *c, const ep_aof_record *rec, uint64_t index) {
+#ifdef EP_NO_KEYSPACE
+    return ep__deliver_h(c, rec, index, 0);
+#else
     return ep__deliver_h(c, rec, index, c->ks ? ep_keyspace_key_hash(c->ks, rec->key.data, rec->key.len) : 0);
+#endif
 }
 
 /* Schemas kept in the trailer, as PROTO.REGISTER records. */
@@ -21371,6 +21773,7 @@ static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     return 1;
 }
 
+#ifndef EP_NO_KEYSPACE
 static ep_result ep__apply_held(ep__rec *c, ep__pipe *p) {
     ep__held *h = ep__pipe_pop(p);
     ep_result r = ep__deliver_h(c, &h->rec, h->index, h->hash);
@@ -21407,11 +21810,14 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
     if (d != EP_OK) return d;
     return r == EP_END || r != EP_ERR_NOMEM ? EP_OK : r;
 }
+#endif /* EP_NO_KEYSPACE */
 
 static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     ep_aof_record rec;
     ep_result r;
+#ifndef EP_NO_KEYSPACE
     if (c->ks) return ep__replay_pipelined(c, rd, skip);
+#endif
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
         uint64_t index = c->res->records_read++;
         if (ep__skipped(c, rd, skip)) continue;
@@ -21476,7 +21882,9 @@ static ep_result ep__recover(ep__rec *c) {
     ep_result r;
     if ((r = ep__load_snapshot(c)) != EP_OK) return r;
     if ((r = ep__replay_aof(c)) != EP_OK) return r;
+#ifndef EP_NO_KEYSPACE
     if (c->ks) c->res->expired_dropped = ep_keyspace_drop_expired(c->ks);
+#endif
     return EP_OK;
 }
 
@@ -21509,11 +21917,15 @@ static ep_result ep__recover_shard(ep__rec *c, const char *dir, ep_vfs *os) {
         (r = ep_aof_path(dir, c->shard, c->aof_path, sizeof c->aof_path)) != EP_OK)
         return ep_error_set(c->err, r, UINT64_MAX, "%s: path too long", dir);
     if (cfg->mode == EP_RECOVER_KEYSPACE) {
+#ifdef EP_NO_KEYSPACE
+        return EP_ERR_UNSUPPORTED; /* built without the keyspace: visitor mode only */
+#else
         ep_keyspace_config kc;
         ep_keyspace_config_init(&kc);
         kc.alloc = cfg->alloc;
         kc.seed = cfg->keyspace_seed;
         if ((r = ep_keyspace_create(&kc, &c->ks)) != EP_OK) return r;
+#endif
     }
     return ep__recover(c);
 }
@@ -21545,6 +21957,7 @@ EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const e
     c.err = err;
     r = ep__recover_shard(&c, dir, &os);
     ep_free(cfg->alloc, c.trailer);
+#ifndef EP_NO_KEYSPACE
     if (r != EP_OK) {
         ep_keyspace_free(c.ks);
         c.ks = NULL;
@@ -21552,13 +21965,16 @@ EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const e
             ep_error_set(err, r, UINT64_MAX, "recovering shard %u in %s: %s", (unsigned)shard_id, dir,
                          ep_result_str(r));
     }
+#endif
     out->keyspace = c.ks;
     return r;
 }
 
 EP_API void ep_recover_result_free(ep_recover_result *res) {
     if (!res) return;
+#ifndef EP_NO_KEYSPACE
     ep_keyspace_free(res->keyspace);
+#endif
     res->keyspace = NULL;
 }
 
@@ -21568,6 +21984,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
 }
 
+#ifndef EP_NO_KEYSPACE
 /* The good-record prefix of the AOF file on disk (0 if there is none). */
 static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
     ep_aof_reader_config rc;
@@ -21760,6 +22177,7 @@ EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const e
     }
     return r;
 }
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/recovery.c ---- */
 
 /* ---- begin src/recover/wal_recover.c ---- */
@@ -21977,6 +22395,8 @@ EP_API ep_result ep_wal_recover(const char *dir, const ep_wal_recover_config *cf
 /* ---- begin src/recover/maintain.c ---- */
 /* maintain: compact and migrate a shard, composed from the writer (lock,
  * torn tail), recovery, ep_shard_rewrite and ep_shard_snapshot. */
+
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
 
 EP_API void ep_maint_config_init(ep_maint_config *cfg) { memset(cfg, 0, sizeof *cfg); }
 
@@ -22236,12 +22656,16 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
     }
     return r;
 }
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/maintain.c ---- */
 
 /* ---- begin src/recover/redis_load.c ---- */
 /* redis_load: RDB -> ep_keyspace per database. Each key's elements are
  * gathered in ember's items encoding (codec_aof.h) and inserted as one
  * snapshot entry, so the keyspace's own load path (and its caps) applies. */
+
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
 
 #ifndef EP_NO_REDIS
 
@@ -22447,6 +22871,8 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 }
 
 #endif /* EP_NO_REDIS */
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/redis_load.c ---- */
 
 /* ---- begin src/recover/redis_map.c ---- */
@@ -23360,6 +23786,8 @@ EP_API ep_result ep_wal_to_shard(const char *wal_dir, const char *dir, ep_shard_
 /* store: the user's handle (store.h). Open = recovery into a keyspace +
  * the AOF writer; every change = Redis's checks, then the record built by
  * the codec, logged, then applied to the keyspace. */
+
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
 
 #define EP__STORE_PATH_MAX 1024
 #define EP__ANY_TYPE 0xFFu
@@ -24380,6 +24808,8 @@ EP_API ep_result ep_store_zrange(ep_store *st, ep_bytes key, int64_t start, int6
 EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len) {
     return ep__st_card(st, key, EP_TYPE_ZSET, len);
 }
+
+#endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/store.c ---- */
 
 #endif /* EMBER_PERSIST_IMPLEMENTATION */

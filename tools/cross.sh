@@ -49,7 +49,7 @@ setup() {
       $CC_T "$tmp/p.c" -o "$tmp/p" 2>/dev/null && "$tmp/p" || WHY_T="gcc -m32 cannot build or run (gcc-multilib)"
       return ;;
     win64)
-      CC_T="x86_64-w64-mingw32-gcc"; EXE_T=".exe"; LIBS_T="-static -lbcrypt"
+      CC_T="x86_64-w64-mingw32-gcc"; EXE_T=".exe"; LIBS_T="-static -lbcrypt -lpthread"
       have $CC_T || { WHY_T="mingw-w64 not installed"; return; }
       local wine=""
       if have wine64; then wine=wine64; elif [ -x /usr/lib/wine/wine64 ]; then wine=/usr/lib/wine/wine64; fi
@@ -85,6 +85,7 @@ for t in $targets; do
     continue
   fi
   b=build-cross/$t
+  rm -rf "$b/export" # a failed build must not leave an earlier run's files to be read back
   defs="-DEPT_NO_ZLIB -DEPT_NO_OPENSSL"
   if ! make --no-print-directory -j"$JOBS" BUILD="$b" CC="$CC_T" CFLAGS="-O2 -g" EXE="$EXE_T" \
        LDLIBS="$LIBS_T" LDLIBS_TEST="$LIBS_T" TEST_DEFS="$defs" \
@@ -100,7 +101,7 @@ for t in $targets; do
   # The ember-persist tool runs under the same runner (test_cli calls it).
   printf '#!/bin/sh\nexec %s %s "$@"\n' "$RUN_T" "$PWD/$b/ember-persist$EXE_T" > "$b/ember-persist.sh"
   chmod +x "$b/ember-persist.sh"
-  rm -rf "$b/export"; mkdir -p "$b/export"
+  mkdir -p "$b/export"
   progs=$(ls tests/*/test_*.c | sed -e "s|^tests/|$b/tests/|" -e "s|\.c\$|$EXE_T|")
   start=$SECONDS
   EPT_QUICK=1 EP_CLI="$b/ember-persist.sh" EPT_EXPORT_DIR="$b/export" EPT_TARGET="$t" \

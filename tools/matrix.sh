@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 WARN="-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror"
-OPTIONS=("" "-DEP_NO_ENCRYPTION" "-DEP_NO_SIMD" "-DEP_NO_OS_VFS" "-DEMBER_PERSIST_STATIC" "-DEP_SMALL_CRC" "-DEP_NO_WAL" "-DEP_NO_THREADS")
+OPTIONS=("" "-DEP_NO_ENCRYPTION" "-DEP_NO_SIMD" "-DEP_NO_OS_VFS" "-DEMBER_PERSIST_STATIC" "-DEP_SMALL_CRC" "-DEP_NO_WAL" "-DEP_NO_THREADS" "-DEP_NO_REDIS" "-DEP_NO_KEYSPACE" "-DEP_SMALL_AES -DEP_NO_ERROR_TEXT")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '#define EMBER_PERSIST_IMPLEMENTATION\n#include "ember_persist.h"\n#include "ember_persist.h"\nint main(void){return ep_version_number() == 0;}\n' > "$tmp/m.c"

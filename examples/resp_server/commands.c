@@ -505,13 +505,31 @@ static void c_keys(server *s, client *c) {
     (void)hdr;
 }
 
+/* SCAN's filters, applied to each key the cursor step gives. */
+typedef struct scan_ctx {
+    const ep_bytes *pat, *type;
+    int64_t now;
+    ep_buf keys; /* u32 length + bytes, back to back */
+    size_t nk;
+} scan_ctx;
+
+static void scan_one(void *user, const ep_ks_entry *e) {
+    scan_ctx *x = (scan_ctx *)user;
+    ep_bytes k = ep_ks_entry_key(e);
+    const char *tw = type_word(ep_ks_entry_type(e));
+    if (!live(e, x->now)) return;
+    if (x->pat && !glob(x->pat->data, x->pat->len, k.data, k.len, 0)) return;
+    if (x->type && !(x->type->len == strlen(tw) && !strncasecmp((const char *)x->type->data, tw, x->type->len)))
+        return;
+    ep_buf_lenbytes(&x->keys, k.data, k.len);
+    x->nk++;
+}
+
 static void c_scan(server *s, client *c) {
-    ep_keyspace_iter it;
-    const ep_ks_entry *e = NULL;
-    int64_t cursor, count = 10, visited = 0, now = srv_now_ms();
+    scan_ctx ctx;
+    int64_t cursor, count = 10, now = srv_now_ms();
     const ep_bytes *pat = NULL, *type = NULL;
-    size_t i, nk = 0;
-    ep_buf keys;
+    size_t i;
     char cur[32];
     if (!parse_ll(c->argv[1].data, c->argv[1].len, &cursor) || cursor < 0) {
         reply_error(c, "ERR invalid cursor");
@@ -535,32 +553,23 @@ static void c_scan(server *s, client *c) {
             return;
         }
     }
-    /* The cursor is a table slot: keys present for the whole scan are returned
-     * (those a backward shift moves across the cursor at most twice or missed, as Redis allows for rehashing only). */
-    it.slot = (size_t)cursor;
-    ep_buf_init(&keys, NULL);
-    while (visited < count && (e = ep_keyspace_next(s->ks, &it)) != NULL) {
-        ep_bytes k = ep_ks_entry_key(e);
-        visited++;
-        if (!live(e, now)) continue;
-        if (pat && !glob(pat->data, pat->len, k.data, k.len, 0)) continue;
-        if (type && !(type->len == strlen(type_word(ep_ks_entry_type(e))) &&
-                      !strncasecmp((const char *)type->data, type_word(ep_ks_entry_type(e)), type->len)))
-            continue;
-        ep_buf_lenbytes(&keys, k.data, k.len);
-        nk++;
-    }
-    if (!e || ep_keyspace_next(s->ks, &(ep_keyspace_iter){it.slot}) == NULL) snprintf(cur, sizeof cur, "0");
-    else snprintf(cur, sizeof cur, "%zu", it.slot);
+    ctx.pat = pat;
+    ctx.type = type;
+    ctx.now = now;
+    ctx.nk = 0;
+    ep_buf_init(&ctx.keys, NULL);
+    /* Redis's cursor (ep_keyspace_scan): a key present for the whole scan is returned at least once */
+    snprintf(cur, sizeof cur, "%llu",
+             (unsigned long long)ep_keyspace_scan(s->ks, (uint64_t)cursor, (size_t)count, scan_one, &ctx));
     reply_array(c, 2);
     reply_cstr(c, cur);
-    reply_array(c, nk);
-    for (i = 0; i + 4 <= keys.len;) {
-        uint32_t n = ep_load_u32le(keys.data + i);
-        reply_bulk(c, keys.data + i + 4, n);
+    reply_array(c, ctx.nk);
+    for (i = 0; i + 4 <= ctx.keys.len;) {
+        uint32_t n = ep_load_u32le(ctx.keys.data + i);
+        reply_bulk(c, ctx.keys.data + i + 4, n);
         i += 4 + n;
     }
-    ep_buf_free(&keys);
+    ep_buf_free(&ctx.keys);
 }
 
 static void c_rename(server *s, client *c) {
@@ -1454,6 +1463,19 @@ static void c_zscore(server *s, client *c) {
     else reply_null(c);
 }
 
+/* ZRANK / ZREVRANK key member (Redis 7.0: no WITHSCORE): O(log n). */
+static void zrank_generic(server *s, client *c, int reverse) {
+    int ok;
+    const ep_ks_entry *e = lookup_type(s, c, A(c, 1), EP_TYPE_ZSET, &ok);
+    size_t rank;
+    if (!ok) return;
+    if (ep_ks_zset_rank(s->ks, e, A(c, 2), reverse, &rank) == EP_OK) reply_int(c, (int64_t)rank);
+    else reply_null(c);
+}
+
+static void c_zrank(server *s, client *c) { zrank_generic(s, c, 0); }
+static void c_zrevrank(server *s, client *c) { zrank_generic(s, c, 1); }
+
 static void c_zrange(server *s, client *c) {
     int ok, ws = 0, rev = 0;
     int64_t a, b;
@@ -1495,7 +1517,7 @@ static void c_dump(server *s, client *c) {
     ep_buf_free(&out);
 }
 
-/* RESTORE key ttl payload [REPLACE] [ABSTTL]: the value becomes the records
+/* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s | FREQ f]: the value becomes the records
  * that build it (DEL first, then one SET/RPUSH/ZADD/HSET/SADD/PROTO.SET, then its ttl). */
 static void c_restore(server *s, client *c) {
     int64_t ttl, now = srv_now_ms(), deadline = -1;
@@ -1503,21 +1525,35 @@ static void c_restore(server *s, client *c) {
     size_t i, used = 0;
     ep_snap_entry v;
     ep_aof_record log[3], mem[3];
+    int64_t idle = -1, freq = -1; /* checked as Redis does; no eviction here to use them */
+    /* Redis's order: options, then BUSYKEY, then the ttl, then the payload */
     for (i = 4; i < c->argc; i++) {
         if (arg_is(c, i, "replace")) replace = 1;
         else if (arg_is(c, i, "absttl")) absttl = 1;
-        else {
+        else if (arg_is(c, i, "idletime") && i + 1 < c->argc && freq == -1) {
+            if (!arg_ll(c, ++i, &idle)) return;
+            if (idle < 0) {
+                reply_error(c, "ERR Invalid IDLETIME value, must be >= 0");
+                return;
+            }
+        } else if (arg_is(c, i, "freq") && i + 1 < c->argc && idle == -1) {
+            if (!arg_ll(c, ++i, &freq)) return;
+            if (freq < 0 || freq > 255) {
+                reply_error(c, "ERR Invalid FREQ value, must be >= 0 and <= 255");
+                return;
+            }
+        } else {
             reply_error(c, ERR_SYNTAX);
             return;
         }
     }
+    if (!replace && lookup(s, A(c, 1))) {
+        reply_error(c, "BUSYKEY Target key name already exists.");
+        return;
+    }
     if (!arg_ll(c, 2, &ttl)) return;
     if (ttl < 0) {
         reply_error(c, "ERR Invalid TTL value, must be >= 0");
-        return;
-    }
-    if (!replace && lookup(s, A(c, 1))) {
-        reply_error(c, "BUSYKEY Target key name already exists.");
         return;
     }
     if (ep_snap_value_decode(c->argv[3].data, c->argv[3].len, &v, &used) != EP_OK || used != c->argv[3].len ||
@@ -1567,6 +1603,7 @@ static const command commands[] = {
     {"hexists", 3, c_hexists}, {"hincrby", 4, c_hincrby}, {"sadd", -3, c_sadd}, {"srem", -3, c_srem},
     {"smembers", 2, c_smembers}, {"sismember", 3, c_sismember}, {"scard", 2, c_scard}, {"zadd", -4, c_zadd},
     {"zrem", -3, c_zrem}, {"zscore", 3, c_zscore}, {"zrange", -4, c_zrange}, {"zcard", 2, c_zcard},
+    {"zrank", 3, c_zrank}, {"zrevrank", 3, c_zrevrank},
     {"dump", 2, c_dump}, {"restore", -4, c_restore},
 };
 

@@ -2,14 +2,16 @@
  * in an ember AOF + snapshot (shard 0 of --dir).
  *
  *   resp_server [--dir DIR] [--port N] [--bind ADDR] [--appendfsync always|everysec|no]
- *               [--key-file PATH] [--verbose]
+ *               [--key-file PATH] [--client-output-limit BYTES] [--verbose]
  *
  * One poll loop. Each iteration: accept, read every readable client and run
  * its complete requests, then the group commit (under appendfsync always one
  * fsync covers every write of the iteration, and only then do the replies
  * of that iteration become sendable), then write, then timers (everysec
  * sync, active expiry). Output is bounded per client: a client with 1 MiB
- * unsent is not read until it drains; one beyond 512 MiB is dropped. */
+ * unsent is not read until it drains; one with more than 512 MiB
+ * (--client-output-limit, Redis's client-output-buffer-limit normal hard)
+ * still unsent after a write is dropped. */
 #define _POSIX_C_SOURCE 200809L
 #include "server.h"
 
@@ -48,7 +50,7 @@ static void on_signal(int sig) {
 
 static int usage(void) {
     fprintf(stderr, "usage: resp_server [--dir DIR] [--port N] [--bind ADDR] "
-                    "[--appendfsync always|everysec|no] [--key-file PATH] [--verbose]\n");
+                    "[--appendfsync always|everysec|no] [--key-file PATH] [--client-output-limit BYTES] [--verbose]\n");
     return 2;
 }
 
@@ -192,8 +194,9 @@ static int run(server *s) {
         }
         for (c = s->clients; c; c = c->next) {
             c->out_ready = c->out.len;
-            if (c->out.len - c->out_pos > SRV_OUT_HARD) c->closed = 1; /* a client that does not read */
             if (!c->closed) write_client(c);
+            /* a client that does not read what it asked for (the kernel's buffers already took their share) */
+            if (c->out.len - c->out_pos > s->out_hard) c->closed = 1;
         }
         for (pp = &s->clients; *pp;) {
             c = *pp;
@@ -226,6 +229,7 @@ int main(int argc, char **argv) {
     s.bind = "127.0.0.1";
     s.fsync = EP_FSYNC_EVERYSEC;
     s.listen_fd = -1;
+    s.out_hard = SRV_OUT_HARD;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--verbose")) { s.verbose = 1; continue; }
@@ -234,6 +238,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--port")) s.port = atoi(v);
         else if (!strcmp(a, "--bind")) s.bind = v;
         else if (!strcmp(a, "--key-file")) key_file = v;
+        else if (!strcmp(a, "--client-output-limit")) s.out_hard = (size_t)strtoull(v, NULL, 10);
         else if (!strcmp(a, "--appendfsync")) {
             if (!strcmp(v, "always")) s.fsync = EP_FSYNC_ALWAYS;
             else if (!strcmp(v, "everysec")) s.fsync = EP_FSYNC_EVERYSEC;
@@ -242,7 +247,7 @@ int main(int argc, char **argv) {
         } else return usage();
         i++;
     }
-    if (s.port < 0 || s.port > 65535) return usage();
+    if (s.port < 0 || s.port > 65535 || s.out_hard == 0) return usage();
     mkdir(s.dir, 0700);
     if (key_file) {
         ep_error err;

@@ -76,6 +76,7 @@ int persist_open(server *s) {
     ttl_list l;
     ep_result r;
     ep_recover_config_init(&rc);
+    rc.vfs = s->vfs;
     rc.key = s->key;
     rc.wall_clock_ms = wall;
     rc.log = log_fn;
@@ -107,6 +108,7 @@ int persist_open(server *s) {
 
     if (ep_aof_path(s->dir, 0, path, sizeof path)) return -1;
     ep_aof_writer_config_init(&wc);
+    wc.vfs = s->vfs;
     wc.fsync = s->fsync;
     wc.key = s->key;
     r = ep_aof_writer_open(path, &wc, &s->aof, &err);
@@ -189,6 +191,7 @@ static int snapshot_with(server *s, int rewrite, char *why, size_t cap) {
     ttl_collect(s, &l);
     ttl_shift(s, &l, -now);
     ep_shard_config_init(&sc);
+    sc.vfs = s->vfs;
     sc.key = s->key;
     memset(&err, 0, sizeof err);
     r = rewrite ? ep_shard_rewrite(s->dir, 0, s->ks, s->aof, &sc, &err)

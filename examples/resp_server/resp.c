@@ -1,6 +1,6 @@
 /* resp.c: requests in and replies out through the library's RESP codec
  * (codec_resp.h): one ep_resp_parser per client (multibulk and inline, the
- * caps of 512 MiB per argument, 1 M arguments and 64 MiB per inline line,
+ * caps of 512 MiB per argument, 1 M arguments and Redis's 64 KiB per inline line,
  * Redis's words for protocol errors), and the codec's encoders for every
  * reply in the client's protocol (2, or 3 after HELLO 3). A protocol error is
  * replied and the connection closed once the reply is sent, as Redis does. */
@@ -43,6 +43,7 @@ int resp_process(server *s, client *c) {
         ep_resp_parser_config pc;
         ep_resp_parser_config_init(&pc);
         pc.flags = EP_RESP_ACCEPT_INLINE;
+        pc.max_inline = SRV_MAX_INLINE;
         if (ep_resp_parser_create(&pc, &c->parser) != EP_OK) return -1;
     }
     while (!c->close_after && !s->shutdown && c->out.len - c->out_pos < SRV_OUT_PAUSE) {

@@ -17,12 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Request limits: the RESP codec's (512 MiB bulk, 1 M arguments, 64 MiB
- * inline line); and these. */
+/* Request limits: the RESP codec's (512 MiB bulk, 1 M arguments); an
+ * inline line of Redis's 64 KiB (PROTO_INLINE_MAX_SIZE; the codec would take
+ * 64 MiB); and these. */
 #define SRV_MAX_BULK EP_RESP_MAX_BULK           /* also the largest string value */
+#define SRV_MAX_INLINE ((size_t)64 << 10)
 #define SRV_MAX_QUERY ((size_t)1 << 30)         /* bytes buffered for one client's input */
 #define SRV_OUT_PAUSE ((size_t)1 << 20)         /* stop reading a client whose output is this big */
-#define SRV_OUT_HARD ((size_t)512 << 20)        /* and drop it beyond this */
+#define SRV_OUT_HARD ((size_t)512 << 20)        /* and drop it beyond this (--client-output-limit) */
 
 
 typedef struct client {
@@ -46,10 +48,12 @@ typedef struct server {
     ep_keyspace *ks;
     ep_aof_writer *aof;
     char dir[1024];
+    ep_vfs *vfs;             /* NULL: the OS (a test or fuzz target may give a memory vfs) */
     int port;
     const char *bind;
     ep_fsync_policy fsync;
     ep_key *key;
+    size_t out_hard;         /* drop a client with more unsent output than this */
     int listen_fd;
     client *clients;
     size_t nclients;

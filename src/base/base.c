@@ -126,7 +126,8 @@ EP_API void ep_error_clear(ep_error *e) {
     e->message[0] = '\0';
 }
 
-EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...) {
+/* The name in parentheses: EP_NO_ERROR_TEXT's macro of the same name stays out. */
+EP_API ep_result(ep_error_set)(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...) {
     va_list ap;
     if (!e) return code;
     e->code = code;

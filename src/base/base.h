@@ -123,6 +123,15 @@ EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, cons
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+#if defined(EP_NO_ERROR_TEXT)
+/* Flash-sized builds: no message texts in the binary. The code, offset and
+ * index stay; message is ep_result_str(code). The format and its arguments
+ * only appear inside sizeof (never evaluated, no code, no string kept;
+ * none of the library's has a side effect), so they still count as used. */
+int ep__error_text_unused(const char *fmt, ...); /* declared only */
+#define ep_error_set(e, code, offset, ...) \
+    ((void)sizeof(ep__error_text_unused(__VA_ARGS__)), ep_error_set((e), (code), (offset), NULL))
+#endif
 
 /* ---- allocator --------------------------------------------------------- */
 /* All allocation goes through one of these. NULL anywhere an allocator is

@@ -23,7 +23,9 @@
 #endif
 
 /* ---- hardware path selection ------------------------------------------- */
-#if !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
+#if defined(EP_SMALL_AES)
+/* the small portable path alone */
+#elif !defined(EP_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && \
     (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
 #  define EP__GCM_X86 1
 #  if defined(_MSC_VER) && !defined(__clang__)
@@ -104,6 +106,149 @@ static void ep__store_be32(uint8_t *p, uint32_t v) {
     p[3] = (uint8_t)v;
 }
 
+#if defined(EP_SMALL_AES)
+/* ======================================================================== */
+/* Portable AES-256 and GHASH, small (EP_SMALL_AES)                         */
+/* ======================================================================== */
+/* For flash-sized builds: one block at a time, bytes and xtime, with the
+ * S-box computed by ep_gcm_init into the context (256 bytes) instead of the
+ * bitsliced circuit, and GHASH one bit at a time under masks. SubBytes looks
+ * the S-box up with secret bytes: that is constant time only where a load's
+ * time does not depend on its address (Cortex-M0/M3/M4 with no data cache,
+ * the builds this option is for), not on CPUs with caches, where the
+ * default bitsliced path is the one to use. The GHASH here is constant time
+ * everywhere. No hardware path is compiled in. */
+#define EP__BS_BYTES 16   /* one block per call of ep__aes_encrypt_bs */
+#define EP__GCM_SBOX 30   /* words: the S-box after the 240-byte key schedule */
+#define EP__GH_AGG 1      /* GHASH keeps H alone */
+#define EP__GH_ENTRY 2    /* (hi, lo) */
+
+typedef struct ep__bs_scratch {
+    uint8_t t[4];
+} ep__bs_scratch;
+
+/* x * 2 in GF(2^8) mod x^8 + x^4 + x^3 + x + 1, without a branch. */
+static uint8_t ep__xtime(uint8_t x) {
+    return (uint8_t)(((unsigned)x << 1) ^ (0x1bu & (0u - (unsigned)(x >> 7))));
+}
+
+/* The AES S-box from its definition: the multiplicative inverse (p walks
+ * the powers of 3, q those of its inverse, so q = 1/p), then the affine map.
+ * Public data: no secret is involved. */
+static void ep__small_sbox(uint8_t *s) {
+    uint8_t p = 1, q = 1;
+    do {
+        uint8_t x;
+        p = (uint8_t)(p ^ ep__xtime(p));                      /* p * 3 */
+        q = (uint8_t)(q ^ (q << 1));                          /* q / 3 */
+        q = (uint8_t)(q ^ (q << 2));
+        q = (uint8_t)(q ^ (q << 4));
+        if (q & 0x80) q ^= 0x09;
+        x = (uint8_t)(q ^ (uint8_t)(q << 1 | q >> 7) ^ (uint8_t)(q << 2 | q >> 6) ^ (uint8_t)(q << 3 | q >> 5) ^
+                      (uint8_t)(q << 4 | q >> 4));
+        s[p] = (uint8_t)(x ^ 0x63);
+    } while (p != 1);
+    s[0] = 0x63;
+}
+
+/* AES-256 key schedule into 240 bytes with the S-box s. */
+static void ep__small_schedule(const uint8_t *key, uint8_t *w, const uint8_t *s) {
+    uint8_t rcon = 1;
+    int i, j;
+    memcpy(w, key, 32);
+    for (i = 8; i < 60; i++) {
+        uint8_t t[4];
+        memcpy(t, w + 4 * (i - 1), 4);
+        if (i % 8 == 0) {
+            uint8_t t0 = t[0];
+            t[0] = (uint8_t)(s[t[1]] ^ rcon);
+            t[1] = s[t[2]];
+            t[2] = s[t[3]];
+            t[3] = s[t0];
+            rcon = ep__xtime(rcon);
+        } else if (i % 8 == 4) {
+            for (j = 0; j < 4; j++) t[j] = s[t[j]];
+        }
+        for (j = 0; j < 4; j++) w[4 * i + j] = (uint8_t)(w[4 * (i - 8) + j] ^ t[j]);
+    }
+}
+
+/* One block in place; rk is the context's words (schedule, then S-box). */
+static void ep__aes_encrypt_bs(const uint64_t *rk, uint8_t *b, ep__bs_scratch *sc) {
+    const uint8_t *w = (const uint8_t *)rk, *s = (const uint8_t *)(rk + EP__GCM_SBOX);
+    uint8_t *t = sc->t;
+    int r, i, c;
+    for (i = 0; i < 16; i++) b[i] ^= w[i];
+    for (r = 1; r < 15; r++) {
+        uint8_t x;
+        for (i = 0; i < 16; i++) b[i] = s[b[i]];
+        /* ShiftRows: row i (bytes i, i+4, i+8, i+12) rotates left by i */
+        x = b[1], b[1] = b[5], b[5] = b[9], b[9] = b[13], b[13] = x;
+        x = b[2], b[2] = b[10], b[10] = x, x = b[6], b[6] = b[14], b[14] = x;
+        x = b[15], b[15] = b[11], b[11] = b[7], b[7] = b[3], b[3] = x;
+        if (r < 14)
+            for (c = 0; c < 16; c += 4) { /* MixColumns */
+                uint8_t all = (uint8_t)(b[c] ^ b[c + 1] ^ b[c + 2] ^ b[c + 3]);
+                memcpy(t, b + c, 4);
+                for (i = 0; i < 4; i++) b[c + i] = (uint8_t)(t[i] ^ all ^ ep__xtime((uint8_t)(t[i] ^ t[(i + 1) & 3])));
+            }
+        for (i = 0; i < 16; i++) b[i] ^= w[16 * r + i];
+    }
+}
+
+/* y = y * H in GCM's bit order (the spec's right-shift algorithm), every
+ * step under masks. */
+static void ep__small_gmul(uint64_t *y, const uint64_t *h) {
+    uint64_t z0 = 0, z1 = 0, v0 = h[0], v1 = h[1];
+    int i;
+    for (i = 0; i < 128; i++) {
+        uint64_t bit = (i < 64 ? y[0] >> (63 - i) : y[1] >> (127 - i)) & 1u;
+        uint64_t m = 0u - bit, lsb = 0u - (v1 & 1u);
+        z0 ^= v0 & m;
+        z1 ^= v1 & m;
+        v1 = (v1 >> 1) | (v0 << 63);
+        v0 = (v0 >> 1) ^ (0xE100000000000000ull & lsb);
+    }
+    y[0] = z0;
+    y[1] = z1;
+}
+
+/* y ^= data (zero-padded to whole blocks), y *= H for each block. */
+static void ep__ghash_update(uint64_t *y, const uint64_t *tab, const uint8_t *data, size_t len) {
+    while (len) {
+        uint8_t last[16];
+        size_t n = EP__MIN(len, (size_t)16);
+        memset(last, 0, sizeof last);
+        memcpy(last, data, n);
+        y[0] ^= ep__load_be64(last);
+        y[1] ^= ep__load_be64(last + 8);
+        ep__small_gmul(y, tab);
+        data += n;
+        len -= n;
+    }
+}
+
+static void ep__ghash_table(uint64_t *tab, const uint64_t *powers, int n) {
+    (void)n;
+    tab[0] = powers[0];
+    tab[1] = powers[1];
+}
+
+/* The S-box, the key schedule and H = E(0) into the context. */
+static void ep__small_init(ep_gcm *ctx, const uint8_t *key) {
+    uint8_t *s = (uint8_t *)(ctx->opaque + EP__GCM_SBOX), blk[16];
+    ep__bs_scratch sc;
+    ep__small_sbox(s);
+    ep__small_schedule(key, (uint8_t *)(ctx->opaque + EP__GCM_RK), s);
+    memset(blk, 0, sizeof blk);
+    ep__aes_encrypt_bs(ctx->opaque + EP__GCM_RK, blk, &sc);
+    ctx->opaque[EP__GCM_H] = ep__load_be64(blk);
+    ctx->opaque[EP__GCM_H + 1] = ep__load_be64(blk + 8);
+    ep__wipe(blk, sizeof blk);
+    ep__wipe(&sc, sizeof sc);
+}
+
+#else /* !EP_SMALL_AES */
 /* ======================================================================== */
 /* Portable AES-256, bitsliced                                              */
 /* ======================================================================== */
@@ -667,6 +812,7 @@ static void ep__ghash_table(uint64_t *tab, const uint64_t *powers, int n) {
     int k;
     for (k = 0; k < n; k++) ep__ghash_entry(tab + EP__GH_ENTRY * k, powers[2 * k], powers[2 * k + 1]);
 }
+#endif /* EP_SMALL_AES */
 
 /* One seal or open in progress. */
 typedef struct ep__gcm_run {
@@ -1478,14 +1624,20 @@ EP_API int ep_crypto_hw_available(void) {
 }
 
 EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_crypto_impl impl) {
+#ifndef EP_SMALL_AES
     uint8_t sched[240], blk[EP__BS_BYTES];
     int r, b;
+#endif
     if (!ctx || !key) return EP_ERR_INVALID_ARG;
     if (impl == EP_CRYPTO_AUTO) impl = ep_crypto_hw_available() ? EP_CRYPTO_HW : EP_CRYPTO_PORTABLE;
     if (impl == EP_CRYPTO_HW && !ep_crypto_hw_available()) return EP_ERR_UNSUPPORTED;
     if (impl != EP_CRYPTO_PORTABLE && impl != EP_CRYPTO_HW) return EP_ERR_INVALID_ARG;
     memset(ctx, 0, sizeof *ctx);
     ctx->impl = (int)impl;
+#ifdef EP_SMALL_AES
+    ep__small_init(ctx, key);
+    return EP_OK;
+#else
     ep__aes256_schedule(key, sched);
 #ifdef EP__GCM_HW
     if (impl == EP_CRYPTO_HW) {
@@ -1536,6 +1688,7 @@ EP_API ep_result ep_gcm_init(ep_gcm *ctx, const uint8_t key[EP_KEY_SIZE], ep_cry
     ep__wipe(sched, sizeof sched);
     ep__wipe(blk, sizeof blk);
     return EP_OK;
+#endif
 }
 
 EP_API void ep_gcm_wipe(ep_gcm *ctx) {

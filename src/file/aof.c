@@ -742,6 +742,31 @@ EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const
     return ep__ws_poison(&w->s, code);
 }
 
+/* The vfs cannot rename over a file a handle holds open (EP_ERR_LOCKED:
+ * Windows before 10 1607, wine): close the old AOF, everything of it already
+ * flushed, and rename again. Between the close and the reopen the writer's
+ * lock is released; the reopen takes it again or the writer is poisoned. */
+static ep_result ep__aof_rename_closed(ep_aof_writer *w, int *renamed) {
+    (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    w->s.f = NULL;
+    return ep__stream_rename(w->vfs, w->alloc, w->tmp_path, w->path, renamed, &w->err);
+}
+
+/* The rename failed after ep__aof_rename_closed closed the old AOF: open it
+ * again where it was (its flushed and synced marks stay), or poison. */
+static ep_result ep__aof_reopen_old(ep_aof_writer *w, ep_result why) {
+    ep_file *f = NULL;
+    ep_error e;
+    ep_result r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &f, &e);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &e);
+    if (r != EP_OK) {
+        if (f) (void)w->vfs->close(w->vfs, f, NULL);
+        return ep__ws_poison(&w->s, why);
+    }
+    w->s.f = f;
+    return why;
+}
+
 EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     uint8_t version, h[EP_AOF_HEADER_SIZE];
     ep_file *tmp = NULL, *nf = NULL;
@@ -756,10 +781,12 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     r = w->vfs->open(w->vfs, w->tmp_path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &tmp, &w->err);
     if (r == EP_OK) r = w->vfs->write(w->vfs, tmp, 0, h, sizeof h, &w->err);
     if (r == EP_OK) r = ep__stream_publish(w->vfs, w->alloc, &tmp, w->tmp_path, w->path, &renamed, &w->err);
+    if (r == EP_ERR_LOCKED && !tmp && !renamed) r = ep__aof_rename_closed(w, &renamed);
     if (tmp) (void)w->vfs->close(w->vfs, tmp, NULL);
     if (!renamed) {
         (void)w->vfs->remove(w->vfs, w->tmp_path, NULL);
-        return r; /* the old file is untouched and still in use */
+        /* the old file is untouched and still in use (reopened if it was closed) */
+        return w->s.f ? r : ep__aof_reopen_old(w, r);
     }
     /* From here the path names the new file: any failure poisons. */
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
@@ -767,7 +794,7 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, "AOF", w->path, &w->err);
     /* The replaced file's content is obsolete: a failed close of it changes
      * nothing, and reporting it would say the rewrite failed when it did not. */
-    (void)w->vfs->close(w->vfs, w->s.f, NULL);
+    if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
     ep__ws_retarget(&w->s, nf, EP_AOF_HEADER_SIZE);
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
     w->version = version;

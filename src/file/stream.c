@@ -69,8 +69,6 @@ EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, co
 
 EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
                                       const char *path, int *renamed, ep_error *err) {
-    size_t cap = strlen(path) + 2;
-    char *dir;
     ep_result r;
     *renamed = 0;
     /* One sync covers everything written: the file is not reachable under
@@ -80,6 +78,15 @@ EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep
     r = vfs->close(vfs, *f, err);
     *f = NULL;
     if (r) return r;
+    return ep__stream_rename(vfs, alloc, tmp_path, path, renamed, err);
+}
+
+EP__PRIV ep_result ep__stream_rename(ep_vfs *vfs, const ep_allocator *alloc, const char *tmp_path, const char *path,
+                                     int *renamed, ep_error *err) {
+    size_t cap = strlen(path) + 2;
+    char *dir;
+    ep_result r;
+    *renamed = 0;
     if ((r = vfs->rename(vfs, tmp_path, path, err)) != EP_OK) return r;
     *renamed = 1;
     dir = (char *)ep_malloc(alloc, cap);

@@ -64,6 +64,12 @@ EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, co
  * untouched and tmp_path is left for the caller to remove). */
 EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
                                       const char *path, int *renamed, ep_error *err);
+/* The rename and directory sync of ep__stream_publish alone, for a caller
+ * that retries the rename after closing the file the target names (a vfs
+ * that cannot rename over an open file says EP_ERR_LOCKED: Windows before
+ * 10 1607, wine). */
+EP__PRIV ep_result ep__stream_rename(ep_vfs *vfs, const ep_allocator *alloc, const char *tmp_path, const char *path,
+                                     int *renamed, ep_error *err);
 
 /* ---- write side ------------------------------------------------------------ */
 

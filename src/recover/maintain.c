@@ -9,6 +9,8 @@
 #include "recover/maintain.h"
 #include "recover/recover_internal.h"
 
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
+
 EP_API void ep_maint_config_init(ep_maint_config *cfg) { memset(cfg, 0, sizeof *cfg); }
 
 typedef struct ep__maint {
@@ -267,3 +269,5 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
     }
     return r;
 }
+
+#endif /* EP_NO_KEYSPACE */

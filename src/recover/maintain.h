@@ -35,6 +35,8 @@
 #include "crypto/crypto.h"
 #include "recover/recovery.h"
 
+#ifndef EP_NO_KEYSPACE
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -72,4 +74,5 @@ EP_API ep_result ep_shard_copy(const char *dir, ep_shard_id shard_id, const char
 }
 #endif
 
+#endif /* EP_NO_KEYSPACE */
 #endif /* EP_MAINTAIN_H */

@@ -46,6 +46,7 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
     return r;
 }
 
+#ifndef EP_NO_KEYSPACE
 /* A version-2 trailer for ks's schemas covering AOF bytes [0, covered_len). */
 static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t covered_len, uint64_t covered_hash,
                                    const ep_allocator *alloc) {
@@ -64,6 +65,7 @@ static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t co
     ep_free(alloc, s);
     return r;
 }
+#endif /* EP_NO_KEYSPACE */
 
 /* ---- recovery --------------------------------------------------------------- */
 
@@ -163,6 +165,7 @@ static ep_result ep__take_trailer(ep__rec *c, ep_snapshot_reader *rd) {
     return EP_OK;
 }
 
+#ifndef EP_NO_KEYSPACE
 /* ---- a short pipeline for keyspace mode --------------------------------------- */
 
 /* Applying a record mostly waits for memory: the key's table slot, then its
@@ -318,6 +321,8 @@ static ep_result ep__snapshot_load(ep__rec *c, ep_snapshot_reader *rd, ep_result
     return r;
 }
 
+#endif /* EP_NO_KEYSPACE */
+
 /* One pass over the snapshot. deliver: hand entries on (keyspace or
  * visitor). *fatal gets an error that must stop recovery (NOMEM, visitor). */
 static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
@@ -330,9 +335,12 @@ static ep_result ep__snapshot_pass(ep__rec *c, int deliver, ep_result *fatal) {
     r = ep_snapshot_reader_open(c->snap_path, &rc, &rd, &c->res->snapshot_error);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? (*fatal = r) : r;
     c->res->snapshot_entries = 0;
+#ifndef EP_NO_KEYSPACE
     if (deliver && c->ks) {
         r = ep__snapshot_load(c, rd, fatal);
-    } else {
+    } else
+#endif
+    {
         while ((r = ep_snapshot_reader_next(rd, &e)) == EP_OK) {
             if (deliver && (*fatal = c->cfg->visitor.entry(c->cfg->visitor.user, &e)) != EP_OK) break;
             c->res->snapshot_entries++;
@@ -359,7 +367,9 @@ static ep_result ep__load_snapshot(ep__rec *c) {
     if (fatal == EP_OK && r == EP_OK && !c->ks) r = ep__snapshot_pass(c, 1, &fatal);
     if (fatal != EP_OK) return fatal;
     if (r != EP_OK) {
+#ifndef EP_NO_KEYSPACE
         if (c->ks) ep_keyspace_clear(c->ks);
+#endif
         c->res->snapshot_entries = 0;
         c->res->trailer = EP_TRAILER_NONE;
         c->have_trailer = c->trailer_present = 0;
@@ -380,6 +390,11 @@ static ep_result ep__load_snapshot(ep__rec *c) {
 static ep_result ep__deliver_h(ep__rec *c, const ep_aof_record *rec, uint64_t index, uint64_t key_hash) {
     ep_result r;
     if (!c->ks) return c->cfg->visitor.record(c->cfg->visitor.user, rec, index);
+#ifdef EP_NO_KEYSPACE
+    (void)r;
+    (void)key_hash;
+    return EP_ERR_UNSUPPORTED;
+#else
     r = ep_keyspace_apply_hashed(c->ks, rec, c->now, key_hash);
     if (r == EP_OK) return EP_OK;
     if (r == EP_ERR_NOMEM) return r;
@@ -387,10 +402,15 @@ static ep_result ep__deliver_h(ep__rec *c, const ep_aof_record *rec, uint64_t in
     ep__log(c, EP_LOG_ERROR, "aof record %llu (%s): not applied: %s", (unsigned long long)index,
             ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep_result_str(r));
     return EP_OK;
+#endif
 }
 
 static ep_result ep__deliver(ep__rec *c, const ep_aof_record *rec, uint64_t index) {
+#ifdef EP_NO_KEYSPACE
+    return ep__deliver_h(c, rec, index, 0);
+#else
     return ep__deliver_h(c, rec, index, c->ks ? ep_keyspace_key_hash(c->ks, rec->key.data, rec->key.len) : 0);
+#endif
 }
 
 /* Schemas kept in the trailer, as PROTO.REGISTER records. */
@@ -554,6 +574,7 @@ static int ep__skipped(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     return 1;
 }
 
+#ifndef EP_NO_KEYSPACE
 static ep_result ep__apply_held(ep__rec *c, ep__pipe *p) {
     ep__held *h = ep__pipe_pop(p);
     ep_result r = ep__deliver_h(c, &h->rec, h->index, h->hash);
@@ -590,11 +611,14 @@ static ep_result ep__replay_pipelined(ep__rec *c, ep_aof_reader *rd, uint64_t sk
     if (d != EP_OK) return d;
     return r == EP_END || r != EP_ERR_NOMEM ? EP_OK : r;
 }
+#endif /* EP_NO_KEYSPACE */
 
 static ep_result ep__replay_loop(ep__rec *c, ep_aof_reader *rd, uint64_t skip) {
     ep_aof_record rec;
     ep_result r;
+#ifndef EP_NO_KEYSPACE
     if (c->ks) return ep__replay_pipelined(c, rd, skip);
+#endif
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
         uint64_t index = c->res->records_read++;
         if (ep__skipped(c, rd, skip)) continue;
@@ -659,7 +683,9 @@ static ep_result ep__recover(ep__rec *c) {
     ep_result r;
     if ((r = ep__load_snapshot(c)) != EP_OK) return r;
     if ((r = ep__replay_aof(c)) != EP_OK) return r;
+#ifndef EP_NO_KEYSPACE
     if (c->ks) c->res->expired_dropped = ep_keyspace_drop_expired(c->ks);
+#endif
     return EP_OK;
 }
 
@@ -692,11 +718,15 @@ static ep_result ep__recover_shard(ep__rec *c, const char *dir, ep_vfs *os) {
         (r = ep_aof_path(dir, c->shard, c->aof_path, sizeof c->aof_path)) != EP_OK)
         return ep_error_set(c->err, r, UINT64_MAX, "%s: path too long", dir);
     if (cfg->mode == EP_RECOVER_KEYSPACE) {
+#ifdef EP_NO_KEYSPACE
+        return EP_ERR_UNSUPPORTED; /* built without the keyspace: visitor mode only */
+#else
         ep_keyspace_config kc;
         ep_keyspace_config_init(&kc);
         kc.alloc = cfg->alloc;
         kc.seed = cfg->keyspace_seed;
         if ((r = ep_keyspace_create(&kc, &c->ks)) != EP_OK) return r;
+#endif
     }
     return ep__recover(c);
 }
@@ -728,6 +758,7 @@ EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const e
     c.err = err;
     r = ep__recover_shard(&c, dir, &os);
     ep_free(cfg->alloc, c.trailer);
+#ifndef EP_NO_KEYSPACE
     if (r != EP_OK) {
         ep_keyspace_free(c.ks);
         c.ks = NULL;
@@ -735,13 +766,16 @@ EP_API ep_result ep_recover_shard(const char *dir, ep_shard_id shard_id, const e
             ep_error_set(err, r, UINT64_MAX, "recovering shard %u in %s: %s", (unsigned)shard_id, dir,
                          ep_result_str(r));
     }
+#endif
     out->keyspace = c.ks;
     return r;
 }
 
 EP_API void ep_recover_result_free(ep_recover_result *res) {
     if (!res) return;
+#ifndef EP_NO_KEYSPACE
     ep_keyspace_free(res->keyspace);
+#endif
     res->keyspace = NULL;
 }
 
@@ -751,6 +785,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
 }
 
+#ifndef EP_NO_KEYSPACE
 /* The good-record prefix of the AOF file on disk (0 if there is none). */
 static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
     ep_aof_reader_config rc;
@@ -943,3 +978,4 @@ EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const e
     }
     return r;
 }
+#endif /* EP_NO_KEYSPACE */

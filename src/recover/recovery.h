@@ -60,7 +60,7 @@ typedef enum ep_log_level {
 typedef void (*ep_log_fn)(void *user, ep_log_level level, const char *message);
 
 typedef enum ep_recover_mode {
-    EP_RECOVER_KEYSPACE = 0, /* build res.keyspace */
+    EP_RECOVER_KEYSPACE = 0, /* build res.keyspace (EP_NO_KEYSPACE: EP_ERR_UNSUPPORTED) */
     EP_RECOVER_VISIT = 1     /* call the visitor instead */
 } ep_recover_mode;
 
@@ -168,6 +168,7 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg);
  * any). ks must reflect exactly that prefix (snapshot + those records).
  * ttl==0 keys are written with expire 0 so later records still act on them
  * as they would in a full replay. */
+#ifndef EP_NO_KEYSPACE
 EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
                                    ep_aof_writer *aof, const ep_shard_config *cfg, ep_error *err);
 
@@ -177,6 +178,7 @@ EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const 
  * open writer of that shard's AOF. */
 EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
+#endif /* EP_NO_KEYSPACE */
 
 #ifdef __cplusplus
 }

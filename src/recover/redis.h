@@ -11,7 +11,7 @@
 #include "file/rdb.h"
 #include "store/keyspace.h"
 
-#ifndef EP_NO_REDIS
+#if !defined(EP_NO_REDIS) && !defined(EP_NO_KEYSPACE)
 
 #ifdef __cplusplus
 extern "C" {
@@ -76,5 +76,5 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 }
 #endif
 
-#endif /* EP_NO_REDIS */
+#endif /* EP_NO_REDIS, EP_NO_KEYSPACE */
 #endif /* EP_REDIS_H */

@@ -4,6 +4,8 @@
 #include "base/internal.h"
 #include "recover/redis.h"
 
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
+
 #ifndef EP_NO_REDIS
 
 EP_API void ep_redis_dbs_free(ep_redis_dbs *d) {
@@ -208,3 +210,5 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 }
 
 #endif /* EP_NO_REDIS */
+
+#endif /* EP_NO_KEYSPACE */

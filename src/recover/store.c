@@ -12,6 +12,8 @@
 #include "recover/recovery.h"
 #include "recover/store.h"
 
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
+
 #define EP__STORE_PATH_MAX 1024
 #define EP__ANY_TYPE 0xFFu
 
@@ -1031,3 +1033,5 @@ EP_API ep_result ep_store_zrange(ep_store *st, ep_bytes key, int64_t start, int6
 EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len) {
     return ep__st_card(st, key, EP_TYPE_ZSET, len);
 }
+
+#endif /* EP_NO_KEYSPACE */

@@ -52,6 +52,8 @@
 #include "store/keyspace.h"
 #include "recover/recovery.h"
 
+#ifndef EP_NO_KEYSPACE
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -222,4 +224,5 @@ EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
 }
 #endif
 
+#endif /* EP_NO_KEYSPACE */
 #endif /* EP_STORE_H */

@@ -4,6 +4,8 @@
 #include "codec/codec_snap.h"
 #include "store/keyspace.h"
 
+#ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
+
 /* Transparent huge pages are asked for with madvise(MADV_HUGEPAGE), which
  * strict POSIX feature macros hide (and <sys/mman.h> is Linux's here).
  * glibc's and musl's posix_madvise pass every advice but DONTNEED through
@@ -140,11 +142,14 @@ typedef struct ep__list { /* ring buffer deque */
 } ep__list;
 
 #define EP__ZMAXLEVEL 32
+/* One block: this header, level forward links, level spans (how many
+ * elements a link steps over: rank(fwd[i]) - rank(this), kept only for
+ * links that are not NULL), then the member's bytes. The spans give rank
+ * reads (ZRANK, ZRANGE by rank) in O(log n), as Redis's skiplist. */
 typedef struct ep__znode {
-    ep__str member; /* bytes after the forward pointers */
+    ep__str member;
     double score;
     struct ep__znode *back;
-    struct ep__znode **fwd;
     uint32_t level;
 } ep__znode;
 
@@ -603,8 +608,22 @@ static int ep__zcmp(double s1, const ep__str *m1, double s2, const ep__str *m2) 
     return ep__bytes_cmp(m1->data, m1->len, m2->data, m2->len);
 }
 
+/* A test that proves the skiplist's costs counts steps through this hook
+ * (it includes the implementation with its own definition). */
+#ifndef EP__KS_STEP
+#  define EP__KS_STEP() ((void)0)
+#endif
+
 static size_t ep__znode_size(uint32_t level, size_t mlen) {
-    return sizeof(ep__znode) + (size_t)level * sizeof(ep__znode *) + mlen;
+    return sizeof(ep__znode) + (size_t)level * (sizeof(ep__znode *) + sizeof(uint32_t)) + mlen;
+}
+
+static ep__znode **ep__zfwd(const ep__znode *z) {
+    return (ep__znode **)(void *)((uint8_t *)(void *)(uintptr_t)z + sizeof(ep__znode));
+}
+
+static uint32_t *ep__zspan(const ep__znode *z) {
+    return (uint32_t *)(void *)(ep__zfwd(z) + z->level);
 }
 
 static uint32_t ep__zrandom_level(ep_keyspace *ks) {
@@ -622,34 +641,55 @@ static uint32_t ep__zrandom_level(ep_keyspace *ks) {
 }
 
 static ep__znode *ep__znode_new(ep_keyspace *ks, uint32_t level, const uint8_t *m, size_t n) {
-    size_t head = sizeof(ep__znode) + (size_t)level * sizeof(ep__znode *);
+    size_t head = ep__znode_size(level, 0);
     ep__znode *z;
     ep__str key;
     z = (ep__znode *)ep__ks_alloc_keyed(ks, head, m, n, &key, head);
     if (!z) return NULL;
     z->member = key;
     z->level = level;
-    z->fwd = (ep__znode **)(void *)(z + 1);
     return z;
 }
 
+/* node before other in the set's order? */
+static int ep__zbefore(const ep__znode *node, const ep__znode *other) {
+    return ep__zcmp(node->score, &node->member, other->score, &other->member) < 0;
+}
+
+/* Links node (not in the list; its level set) in order, keeping the spans:
+ * rank[i] is the rank of update[i], the last node before node at level i. */
 static void ep__zlink(ep__zset *zs, ep__znode *node) {
     ep__znode *update[EP__ZMAXLEVEL];
+    uint32_t rank[EP__ZMAXLEVEL];
     ep__znode *x = zs->head;
     uint32_t i = zs->level;
     while (i-- > 0) {
-        while (x->fwd[i] && ep__zcmp(x->fwd[i]->score, &x->fwd[i]->member, node->score, &node->member) < 0)
-            x = x->fwd[i];
+        rank[i] = i + 1 == zs->level ? 0 : rank[i + 1];
+        while (ep__zfwd(x)[i] && ep__zbefore(ep__zfwd(x)[i], node)) {
+            EP__KS_STEP();
+            rank[i] += ep__zspan(x)[i];
+            x = ep__zfwd(x)[i];
+        }
         update[i] = x;
     }
-    for (i = zs->level; i < node->level; i++) update[i] = zs->head;
-    if (node->level > zs->level) zs->level = node->level;
-    for (i = 0; i < node->level; i++) {
-        node->fwd[i] = update[i]->fwd[i];
-        update[i]->fwd[i] = node;
+    for (i = zs->level; i < node->level; i++) {
+        update[i] = zs->head;
+        rank[i] = 0;
+        ep__zfwd(zs->head)[i] = NULL;
     }
+    for (i = 0; i < node->level; i++) {
+        ep__znode **ufwd = ep__zfwd(update[i]);
+        uint32_t *uspan = ep__zspan(update[i]);
+        ep__zfwd(node)[i] = ufwd[i];
+        if (ufwd[i]) ep__zspan(node)[i] = uspan[i] - (rank[0] - rank[i]);
+        ufwd[i] = node;
+        uspan[i] = rank[0] - rank[i] + 1u;
+    }
+    for (i = node->level; i < zs->level; i++)
+        if (ep__zfwd(update[i])[i]) ep__zspan(update[i])[i]++; /* it now steps over node too */
+    if (node->level > zs->level) zs->level = node->level;
     node->back = update[0] == zs->head ? NULL : update[0];
-    if (node->fwd[0]) node->fwd[0]->back = node;
+    if (ep__zfwd(node)[0]) ep__zfwd(node)[0]->back = node;
     else zs->tail = node;
 }
 
@@ -658,16 +698,56 @@ static void ep__zunlink(ep__zset *zs, ep__znode *node) {
     ep__znode *x = zs->head;
     uint32_t i = zs->level;
     while (i-- > 0) {
-        while (x->fwd[i] && x->fwd[i] != node &&
-               ep__zcmp(x->fwd[i]->score, &x->fwd[i]->member, node->score, &node->member) < 0)
-            x = x->fwd[i];
+        while (ep__zfwd(x)[i] && ep__zfwd(x)[i] != node && ep__zbefore(ep__zfwd(x)[i], node)) {
+            EP__KS_STEP();
+            x = ep__zfwd(x)[i];
+        }
         update[i] = x;
     }
-    for (i = 0; i < zs->level; i++)
-        if (update[i]->fwd[i] == node) update[i]->fwd[i] = node->fwd[i];
-    if (node->fwd[0]) node->fwd[0]->back = node->back;
+    for (i = 0; i < zs->level; i++) {
+        ep__znode **ufwd = ep__zfwd(update[i]);
+        if (ufwd[i] == node) {
+            if (ep__zfwd(node)[i]) ep__zspan(update[i])[i] += ep__zspan(node)[i] - 1u;
+            ufwd[i] = ep__zfwd(node)[i];
+        } else if (ufwd[i]) {
+            ep__zspan(update[i])[i]--;
+        }
+    }
+    if (ep__zfwd(node)[0]) ep__zfwd(node)[0]->back = node->back;
     else zs->tail = node->back;
-    while (zs->level > 1 && !zs->head->fwd[zs->level - 1]) zs->level--;
+    while (zs->level > 1 && !ep__zfwd(zs->head)[zs->level - 1]) zs->level--;
+}
+
+/* The node of 1-based rank r (1 <= r <= count), in O(log n). */
+static const ep__znode *ep__zby_rank(const ep__zset *zs, size_t r) {
+    const ep__znode *x = zs->head;
+    size_t passed = 0;
+    uint32_t i = zs->level;
+    while (i-- > 0) {
+        while (ep__zfwd(x)[i] && passed + ep__zspan(x)[i] <= r) {
+            EP__KS_STEP();
+            passed += ep__zspan(x)[i];
+            x = ep__zfwd(x)[i];
+        }
+        if (passed == r) return x;
+    }
+    return NULL;
+}
+
+/* The 1-based rank of node (in the list), in O(log n). */
+static size_t ep__zrank_of(const ep__zset *zs, const ep__znode *node) {
+    const ep__znode *x = zs->head;
+    size_t rank = 0;
+    uint32_t i = zs->level;
+    while (i-- > 0) {
+        while (ep__zfwd(x)[i] && (ep__zfwd(x)[i] == node || ep__zbefore(ep__zfwd(x)[i], node))) {
+            EP__KS_STEP();
+            rank += ep__zspan(x)[i];
+            x = ep__zfwd(x)[i];
+        }
+        if (x == node) return rank;
+    }
+    return 0;
 }
 
 static ep_result ep__zset_add(ep_keyspace *ks, ep__zset *zs, double score, ep_bytes m) {
@@ -714,15 +794,15 @@ static ep__zset *ep__zset_new(ep_keyspace *ks) {
         ep__ks_release(ks, zs, sizeof *zs);
         return NULL;
     }
-    for (i = 0; i < EP__ZMAXLEVEL; i++) zs->head->fwd[i] = NULL;
+    for (i = 0; i < EP__ZMAXLEVEL; i++) ep__zfwd(zs->head)[i] = NULL;
     zs->level = 1;
     return zs;
 }
 
 static void ep__zset_free(ep_keyspace *ks, ep__zset *zs) {
-    ep__znode *z = zs->head->fwd[0];
+    ep__znode *z = ep__zfwd(zs->head)[0];
     while (z) {
-        ep__znode *next = z->fwd[0];
+        ep__znode *next = ep__zfwd(z)[0];
         ep__ks_release(ks, z, ep__znode_size(z->level, z->member.len));
         z = next;
     }
@@ -2225,6 +2305,45 @@ EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_it
     return NULL;
 }
 
+/* Bits 0-31 of v in reverse order. */
+static uint64_t ep__rev32(uint64_t v) {
+    uint32_t x = (uint32_t)v;
+    x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+    x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+    x = ((x >> 4) & 0x0F0F0F0Fu) | ((x & 0x0F0F0F0Fu) << 4);
+    x = ((x >> 8) & 0x00FF00FFu) | ((x & 0x00FF00FFu) << 8);
+    return (uint64_t)((x >> 16) | (x << 16));
+}
+
+/* The cursor names a home slot (low bits) and advances in reverse-bit
+ * order, Redis's SCAN cursor: when the table doubles, the slots not yet
+ * visited are exactly the ones that split from slots not yet visited. A
+ * key is found through its home slot, never its position (probing and
+ * backward-shift deletion move keys; their home stays), by walking the
+ * probe run from the home slot to the first empty one. */
+EP_API uint64_t ep_keyspace_scan(const ep_keyspace *ks, uint64_t cursor, size_t count,
+                                 void (*fn)(void *user, const ep_ks_entry *e), void *user) {
+    const ep__map *m = &ks->keys;
+    size_t mask, found = 0, visited = 0, budget = count < SIZE_MAX / 10u ? (count ? count : 1) * 10u : SIZE_MAX;
+    uint64_t v = cursor & 0xFFFFFFFFu;
+    if (!m->cap || !m->count || !fn) return 0;
+    mask = m->cap - 1;
+    do {
+        size_t home = (size_t)v & mask, i = home, walked = 0;
+        while (m->p[i] && walked++ < m->cap) {
+            if (((size_t)m->tag[i] & mask) == home) {
+                fn(user, (const ep_ks_entry *)m->p[i]);
+                found++;
+            }
+            i = (i + 1) & mask;
+        }
+        v |= ~(uint64_t)mask & 0xFFFFFFFFu; /* count only the bits of the table's size */
+        v = ep__rev32((ep__rev32(v) + 1u) & 0xFFFFFFFFu);
+        visited++;
+    } while (v != 0 && found < count && visited < budget);
+    return v;
+}
+
 static int ep__entry_key_cmp(const void *a, const void *b) {
     const ep_ks_entry *x = *(const ep_ks_entry *const *)a;
     const ep_ks_entry *y = *(const ep_ks_entry *const *)b;
@@ -2305,7 +2424,7 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->left = SIZE_MAX;
     it->reverse = 0;
     if (!e) return;
-    if (ep__etype(e) == EP_TYPE_ZSET) it->node = ((const ep__zset *)e->u.obj)->head->fwd[0];
+    if (ep__etype(e) == EP_TYPE_ZSET) it->node = ep__zfwd(((const ep__zset *)e->u.obj)->head)[0];
     if (ep__etype(e) == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
 
@@ -2342,7 +2461,7 @@ static int ep__value_next(ep_ks_value_iter *it, ep_item *out) {
         if (!z) return 0;
         out->score = z->score;
         out->a = ep_bytes_of(z->member.data, z->member.len);
-        it->node = it->reverse ? (const void *)z->back : (const void *)z->fwd[0];
+        it->node = it->reverse ? (const void *)z->back : (const void *)ep__zfwd(z)[0];
         return 1;
     }
     case EP_TYPE_HASH:
@@ -2429,6 +2548,21 @@ EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, e
     return EP_OK;
 }
 
+EP_API ep_result ep_ks_zset_rank(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, int reverse,
+                                 size_t *rank) {
+    const ep__zset *zs;
+    size_t i, r;
+    ep_result res;
+    if (!ks || !rank) return EP_ERR_INVALID_ARG;
+    if ((res = ep__typed(e, EP_TYPE_ZSET)) != EP_OK) return res;
+    zs = (const ep__zset *)e->u.obj;
+    i = ep__map_find(&zs->map, ep__hash(ks->seed, member.data, member.len), member.data, member.len);
+    if (i == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+    r = ep__zrank_of(zs, (const ep__znode *)zs->map.p[i]);
+    *rank = reverse ? zs->map.count - r : r - 1u;
+    return EP_OK;
+}
+
 /* A Redis index (negative from the end) into len elements; 0 if outside. */
 static int ep__index(int64_t index, size_t len, size_t *out) {
     uint64_t n = (uint64_t)len;
@@ -2497,10 +2631,8 @@ EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry 
         it->pos = ep__packed(e) ? ep__pack_list_pos((const ep__pack *)e->u.obj, first) : first;
     } else {
         const ep__zset *zs = (const ep__zset *)e->u.obj;
-        const ep__znode *z = reverse ? zs->tail : zs->head->fwd[0];
-        size_t k;
-        for (k = 0; k < first; k++) z = reverse ? z->back : z->fwd[0];
-        it->node = z;
+        size_t len = ep__entry_len(e);
+        it->node = ep__zby_rank(zs, reverse ? len - first : first + 1u);
         it->reverse = reverse != 0;
     }
     it->left = n;
@@ -2561,3 +2693,5 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
     if (descriptor) *descriptor = ep_bytes_of(ks->schemas[i].desc.data, ks->schemas[i].desc.len);
     return 1;
 }
+
+#endif /* EP_NO_KEYSPACE */

@@ -25,6 +25,11 @@ extern "C" {
 typedef struct ep_keyspace ep_keyspace;
 typedef struct ep_ks_entry ep_ks_entry; /* one key; owned by the keyspace */
 
+/* EP_NO_KEYSPACE: only the handle's name stays (ep_recover_result.keyspace,
+ * always NULL); the keyspace, keyspace-mode recovery, ep_shard_snapshot /
+ * ep_shard_rewrite, maintain, the store and the Redis loader are left out. */
+#ifndef EP_NO_KEYSPACE
+
 typedef struct ep_keyspace_config {
     const ep_allocator *alloc; /* NULL: the default allocator */
     uint64_t seed;             /* hash seed and skiplist levels; any value */
@@ -98,6 +103,16 @@ typedef struct ep_keyspace_iter {
 } ep_keyspace_iter;
 EP_API void ep_keyspace_iter_init(ep_keyspace_iter *it);
 EP_API const ep_ks_entry *ep_keyspace_next(const ep_keyspace *ks, ep_keyspace_iter *it);
+/* SCAN: one step of a cursor walk over the keys (start and end at 0).
+ * Calls fn for the keys of some table slots, at least count of them when
+ * that many remain (at most 10 x count slots are looked at), and returns
+ * the cursor to pass next (0: the walk is complete). A key present from the
+ * first call to the last is given at least once, whatever was inserted or
+ * removed and however the table grew between calls (Redis's guarantee;
+ * a key may be given twice). fn must not change the keyspace. Cursors are
+ * below 2^32. */
+EP_API uint64_t ep_keyspace_scan(const ep_keyspace *ks, uint64_t cursor, size_t count,
+                                 void (*fn)(void *user, const ep_ks_entry *e), void *user);
 /* Every entry sorted by key bytes (memcmp order, shorter first on a tie):
  * for deterministic output. *out is allocated with the keyspace's allocator;
  * release it with ep_keyspace_sorted_free. */
@@ -154,6 +169,11 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out);
 EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value);
 EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member);
 EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score);
+/* ZRANK / ZREVRANK: member's 0-based rank in ascending (score, member)
+ * order, or with reverse non-zero from the highest. O(log n) expected (the
+ * skiplist keeps spans, as Redis's). */
+EP_API ep_result ep_ks_zset_rank(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, int reverse,
+                                 size_t *rank);
 /* LINDEX: index 0 is the head, -1 the tail (Redis). O(1) (packed: <= 16 steps). */
 EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item);
 /* LRANGE / ZRANGE / ZREVRANGE by rank: positions it (then ep_ks_value_next)
@@ -162,7 +182,8 @@ EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes 
  * NULL e). LIST: head to tail (reverse must be 0). ZSET: ascending (score,
  * member), or with reverse non-zero rank 0 is the highest (ZREVRANGE); items
  * carry their scores. Other types: EP_ERR_WRONG_TYPE. Cost: O(count) for a
- * list; O(start + count) for a sorted set (its skiplist keeps no spans). */
+ * list; O(log n + count) for a sorted set (positioned by rank through the
+ * skiplist's spans). */
 EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
                                         int reverse, size_t *count);
 
@@ -175,6 +196,8 @@ EP_API ep_result ep_ks_entry_to_snap(const ep_ks_entry *e, ep_buf *scratch, ep_s
 EP_API size_t ep_keyspace_schema_count(const ep_keyspace *ks);
 EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name, ep_bytes *descriptor);
 
+
+#endif /* EP_NO_KEYSPACE */
 
 #ifdef __cplusplus
 }

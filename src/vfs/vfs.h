@@ -67,7 +67,9 @@ struct ep_vfs {
     ep_result (*lock)(ep_vfs *vfs, ep_file *f, ep_error *err);
     /* Makes creates, renames and removes inside dir durable. */
     ep_result (*sync_dir)(ep_vfs *vfs, const char *dir, ep_error *err);
-    /* Atomically replaces `to` with `from`. */
+    /* Atomically replaces `to` with `from`. EP_ERR_LOCKED: refused because
+     * a handle holds `to` open (Windows without POSIX renames); nothing
+     * changed. */
     ep_result (*rename)(ep_vfs *vfs, const char *from, const char *to, ep_error *err);
     /* EP_ERR_NOT_FOUND if the file does not exist. */
     ep_result (*remove)(ep_vfs *vfs, const char *path, ep_error *err);

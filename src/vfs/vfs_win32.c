@@ -10,7 +10,9 @@
  * file that another handle holds open, and a remove whose name vanishes at
  * once, use the POSIX-semantics forms of SetFileInformationByHandle (Windows
  * 10 1607 and later, NTFS) when the classic calls refuse. Older Windows, and
- * wine 8, refuse a rename over an open file (the error is reported). */
+ * wine 8, refuse a rename over an open file: that is reported as
+ * EP_ERR_LOCKED, and ep_aof_writer_rewrite then closes the old AOF and
+ * renames again. */
 #include "base/internal.h"
 #include "vfs/vfs.h"
 
@@ -304,9 +306,11 @@ static ep_result ep__w32_rename(ep_vfs *vfs, const char *from, const char *to, e
     if (r == EP_OK && !MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
         DWORD e = GetLastError(), e2 = e;
         if (ep__w32_busy(e) && ep__w32_rename_posix(wf, wt, &e2)) goto done;
-        r = ep__w32_code(e);
-        ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: Windows error %lu", from, to,
-                     (unsigned long)e);
+        /* EP_ERR_LOCKED: a handle holds the target open (a caller that can
+         * close it, as the AOF rewrite does, retries after closing). */
+        r = ep__w32_busy(e) ? EP_ERR_LOCKED : ep__w32_code(e);
+        ep_error_set(err, r, UINT64_MAX, "rename %s -> %s: Windows error %lu%s", from, to, (unsigned long)e,
+                     r == EP_ERR_LOCKED ? " (the target is open)" : "");
         if (err) err->sys_errno = (int)e;
     }
 done:
@@ -418,8 +422,16 @@ static ep_result ep__w32_preallocate(ep_vfs *vfs, ep_file *f, uint64_t size, ep_
     if (!GetFileSizeEx(EP__WH(f), &cur)) return ep__w32_fail(err, GetLastError(), "preallocate", "");
     if ((uint64_t)cur.QuadPart >= size) return EP_OK;
     ai.AllocationSize.QuadPart = (LONGLONG)size;
-    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai))
-        return ep__w32_fail(err, GetLastError(), "preallocate", "");
+    if (!SetFileInformationByHandle(EP__WH(f), FileAllocationInfo, &ai, sizeof ai)) {
+        DWORD e = GetLastError();
+        /* wine 8 and some file systems do not implement it: never fall back
+         * to a sparse extension (the vfs contract) */
+        if (e == ERROR_CALL_NOT_IMPLEMENTED || e == ERROR_NOT_SUPPORTED || e == ERROR_INVALID_FUNCTION ||
+            e == ERROR_INVALID_PARAMETER)
+            return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "preallocate: Windows error %lu",
+                                (unsigned long)e);
+        return ep__w32_fail(err, e, "preallocate", "");
+    }
     eof.EndOfFile.QuadPart = (LONGLONG)size;
     if (!SetFileInformationByHandle(EP__WH(f), FileEndOfFileInfo, &eof, sizeof eof))
         return ep__w32_fail(err, GetLastError(), "preallocate", "");

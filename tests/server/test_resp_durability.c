@@ -4,6 +4,7 @@
  * EPT_QUICK), nothing acknowledged may be lost. everysec: at most about one
  * second of acknowledged writes may be lost. Seeded (printed). */
 #define _POSIX_C_SOURCE 200809L
+#ifndef _WIN32
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/procs.h"
@@ -192,3 +193,10 @@ EPT_CASE(everysec_sigkill_loses_at_most_about_a_second) {
 }
 
 EPT_MAIN()
+#else
+#include "harness.h"
+EPT_CASE(windows) {
+    ept_skip("resp_server and the test clients are POSIX (fork, signals, sockets)");
+}
+EPT_MAIN()
+#endif /* _WIN32 */

@@ -13,6 +13,10 @@ typedef struct ept_proc {
     int port;
 } ept_proc;
 
+/* A monotonic clock in ms, and a sleep (for bounded waits). */
+long long ept_ms(void);
+void ept_sleep_ms(int ms);
+
 /* Free ports and "is it installed" come from redis_util.h (ept_free_port,
  * ept_have_program). */
 /* The resp_server binary (EP_RESP_SERVER or build/examples/resp_server). */

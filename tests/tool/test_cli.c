@@ -183,7 +183,7 @@ EPT_CASE(aof_dump_clean_torn_and_corrupt) {
     EPT_CHECK_EQ(run(args, out), 0);
     EPT_CHECK(py(out, "r=d['records']\nassert d['kind']=='aof' and len(r)==2\n"
                       "assert r[0]=={'offset':5,'index':0,'tag':1,'op':'SET','key':'a','value':'b','expire_ms':-1}\n"
-                      "assert r[1]['offset']==28 and r[1]['op']=='LSET' and r[1]['index']==-1 and r[1]['value']=='Z'\n"
+                      "assert r[1]['offset']==28 and r[1]['op']=='LSET' and r[1]['index']==1 and r[1]['list_index']==-1 and r[1]['value']=='Z'\n"
                       "assert d['end']['status']=='clean' and d['end']['offset']==51"));
     buf[sizeof v1 + sizeof lset] = 0x01;
     EPT_CHECK(write_file(f, buf, sizeof v1 + sizeof lset + 1));

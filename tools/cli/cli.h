@@ -17,6 +17,8 @@
 #define CLI_KEY_HELP "  --key-file PATH   key for encrypted (v3) files: 32 raw bytes or 64 hex digits\n"
 #define CLI_JSON_HELP "  --json            one JSON document on stdout instead of text\n"
 #define CLI_COMMANDS(X)                                                                                   \
+    X(probe, "PATH [--json]", "what a file or directory is, by its content (ember, WAL, Redis kinds)",      \
+      CLI_JSON_HELP)                                                                                        \
     X(info, "FILE [--key-file PATH] [--json]", "kind, version, shard, counts, size, encryption",            \
       CLI_KEY_HELP CLI_JSON_HELP)                                                                           \
     X(verify, "FILE [--key-file PATH] [--json]", "read everything and say how the file ends",               \

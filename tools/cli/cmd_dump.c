@@ -39,12 +39,12 @@ static aof_fields fields_of(uint8_t tag) {
     case EP_AOF_VADD: f.key2 = "element"; f.flag = "metric"; f.flag2 = "quantization"; f.vadd = 1; break;
     case EP_AOF_VREM: f.key2 = "element"; break;
     case EP_AOF_COPY: f.key = "source"; f.key2 = "destination"; f.flag = "replace"; break;
-    case EP_AOF_LSET: f.num = "index"; f.value = "value"; break;
+    case EP_AOF_LSET: f.num = "list_index"; f.value = "value"; break; /* "index" is the record's */
     case EP_AOF_LTRIM: f.num = "start"; f.num2 = "stop"; break;
     case EP_AOF_LINSERT: f.flag = "before"; f.pivot = 1; f.value = "value"; break;
     case EP_AOF_LREM: f.num = "count"; f.value = "value"; break;
-    case EP_AOF_SETRANGE: f.num = "offset"; f.value = "value"; break;
-    case EP_AOF_SETBIT: f.num = "offset"; f.flag = "bit"; break;
+    case EP_AOF_SETRANGE: f.num = "byte_offset"; f.value = "value"; break; /* "offset" is the record's */
+    case EP_AOF_SETBIT: f.num = "bit_offset"; f.flag = "bit"; break;
     case EP_AOF_BITOP: f.key = "destination"; f.flag = "op"; f.items = "keys"; break;
     case EP_AOF_PEXPIREAT: f.num = "unix_ms"; break;
     default: break;

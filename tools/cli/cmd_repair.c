@@ -103,6 +103,15 @@ static void print_json(const char *path, const char *backup, const ep_aof_repair
     fputs("}\n", stdout);
 }
 
+/* --json when the file is not an AOF that repair can read: still one document. */
+static void print_not_repaired_json(const char *path, const char *error, const char *message) {
+    fputs("{\"file\": ", stdout);
+    cli_json_str(stdout, path);
+    printf(", \"action\": \"refused\", \"written\": false, \"backup\": null, \"error\": \"%s\", \"message\": ", error);
+    cli_json_str(stdout, message);
+    fputs("}\n", stdout);
+}
+
 static void print_text(const char *path, const char *backup, const ep_aof_repair_report *rep, const repair_ctx *c,
                        int dry_run, ep_result res, const ep_error *err) {
     size_t i;
@@ -163,11 +172,15 @@ int cmd_repair(int argc, char **argv) {
     ep_error_clear(&err);
     if ((res = ep_probe_path(NULL, path, &pi, &err)) != EP_OK) {
         fprintf(stderr, "ember-persist repair: %s\n", err.message[0] ? err.message : ep_result_str(res));
+        if (o.json) print_not_repaired_json(path, cli_result_name(res), err.message[0] ? err.message : ep_result_str(res));
         return CLI_EXIT_NOINPUT;
     }
     if (pi.kind != EP_PROBE_EMBER_AOF) {
-        fprintf(stderr, "ember-persist repair: %s is %s, not an ember AOF (snapshots are replaced whole, never repaired)\n",
-                path, ep_probe_kind_name(pi.kind));
+        char why[4400];
+        snprintf(why, sizeof why, "%s is %s, not an ember AOF%s", path, ep_probe_kind_name(pi.kind),
+                 pi.kind == EP_PROBE_EMBER_SNAPSHOT ? " (snapshots are replaced whole, never repaired)" : "");
+        fprintf(stderr, "ember-persist repair: %s\n", why);
+        if (o.json) print_not_repaired_json(path, pi.is_dir ? "invalid_arg" : "bad_magic", why);
         return pi.is_dir ? CLI_EXIT_USAGE : CLI_EXIT_CORRUPT;
     }
     if ((rc = cli_load_key(&o, &key)) != 0) return rc;

@@ -24,10 +24,11 @@ static int cli_name_eq(const char *arg, const char *name) {
     return *arg == *name;
 }
 
-static void cli_print_name(FILE *to, const char *name) {
+/* A table name as typed (wal_info -> wal-info), padded to width. */
+static void cli_print_name(FILE *to, const char *name, int width) {
     int n = 0;
     for (; *name; name++, n++) fputc(*name == '_' ? '-' : *name, to);
-    for (; n < 8; n++) fputc(' ', to);
+    for (; n < width; n++) fputc(' ', to);
 }
 
 void cli_usage(FILE *to) {
@@ -35,7 +36,7 @@ void cli_usage(FILE *to) {
     fprintf(to, "usage: ember-persist COMMAND ARGS\n\ncommands:\n");
     for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         fputs("  ", to);
-        cli_print_name(to, commands[i].name);
+        cli_print_name(to, commands[i].name, 8);
         fprintf(to, " %s\n           %s\n", commands[i].usage, commands[i].summary);
     }
     fprintf(to, "\n'ember-persist COMMAND --help' for a command's options; 'man ember-persist' for more.\n");
@@ -50,18 +51,13 @@ static const char exit_codes[] =
 
 void cli_exit_codes(FILE *to) { fputs(exit_codes, to); }
 
-/* A command's name as typed ("wal-info") against its table name ("wal_info"). */
-static int cli_name_is(const char *typed, const char *name) {
-    for (; *typed && *name; typed++, name++)
-        if (*typed != *name && !(*typed == '-' && *name == '_')) return 0;
-    return *typed == *name;
-}
-
 void cli_command_usage(const char *cmd, FILE *to) {
     size_t i;
     for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (!cli_name_is(cmd, commands[i].name)) continue;
-        fprintf(to, "usage: ember-persist %s %s\n  %s\n", commands[i].name, commands[i].usage, commands[i].summary);
+        if (!cli_name_eq(cmd, commands[i].name)) continue;
+        fputs("usage: ember-persist ", to);
+        cli_print_name(to, commands[i].name, 0);
+        fprintf(to, " %s\n  %s\n", commands[i].usage, commands[i].summary);
         if (commands[i].options[0]) fprintf(to, "\noptions:\n%s", commands[i].options);
         fprintf(to, "  -h, --help        this text\n\n");
         cli_exit_codes(to);

@@ -1,0 +1,74 @@
+/* run_cmd: runs a program for a test and captures what it says. One place
+ * for "run this command with a timeout, give me stdout, stderr and the exit
+ * code" (the tool's acceptance tests), and for checking JSON output with
+ * python3 in one batch.
+ *
+ * The child gets stdin from /dev/null (or a file), its own stdout and stderr
+ * pipes, and is killed (SIGKILL, by its pid) when the timeout passes; every
+ * wait is bounded. POSIX only: on Windows every call fails (-1) and
+ * ept_cmd_supported() is 0, so callers ept_skip(). */
+#ifndef EPT_RUN_CMD_H
+#define EPT_RUN_CMD_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ept_cmd_out {
+    int status;     /* exit code 0-255; -1 killed by a signal, timed out or could not start */
+    int signal;     /* the signal that ended it, 0 if none */
+    int timed_out;  /* killed because the timeout passed */
+    char *out;      /* stdout, NUL-terminated (malloc'd) */
+    size_t out_len;
+    char *err;      /* stderr, NUL-terminated (malloc'd) */
+    size_t err_len;
+} ept_cmd_out;
+
+/* The ember-persist tool under test: $EP_CLI, else build/ember-persist. */
+const char *ept_cli_path(void);
+
+/* 1 where commands can be run (POSIX). */
+int ept_cmd_supported(void);
+
+/* Runs argv[0] (searched in PATH when it has no '/') with argv (NULL
+ * terminated); stdin_path NULL means /dev/null. extra_env (NULL or
+ * "NAME=value" strings, NULL terminated) is added to the environment.
+ * Captures up to 64 MiB of each stream. Returns the exit code (as
+ * o->status), or -1. Free o with ept_cmd_out_free. */
+int ept_run_argv(const char *const *argv, const char *stdin_path, const char *const *extra_env, int timeout_ms,
+                 ept_cmd_out *o);
+/* The same with the arguments split at spaces (no quoting: for test paths
+ * without spaces). */
+int ept_run_line(const char *line, int timeout_ms, ept_cmd_out *o);
+void ept_cmd_out_free(ept_cmd_out *o);
+
+/* Files: ept_write_file and ept_read_file are in redis_util.h. */
+
+/* A batch of python3 checks on JSON documents: each ept_py_add stores one
+ * document (the tool's stdout) and a python statement block that sees it as
+ * `d` (and the label as `label`); ept_py_run runs them all in one python3
+ * process and returns the number that failed (each failure printed with its
+ * label), or -1 when python3 could not run. */
+typedef struct ept_py {
+    char dir[512];
+    FILE *script;
+    int n;
+} ept_py;
+
+/* Non-zero when python3 with its json module is installed. */
+int ept_have_python(void);
+int ept_py_begin(ept_py *p, const char *dir);
+/* The block is indented under a try: by ept_py_add itself (write it flush
+ * left, one statement per line). Returns the document's number: another
+ * block reads it as load(n). */
+int ept_py_add(ept_py *p, const char *label, const char *json, size_t json_len, const char *block);
+int ept_py_run(ept_py *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
