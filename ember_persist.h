@@ -59,13 +59,14 @@
        ep_recover_config rc;
        ep_recover_result res;
        ep_recover_config_init(&rc);
-       ep_recover_shard("data", 0, &rc, &res);
+       ep_recover_shard("data", 0, &rc, &res, &err);
        // res.keyspace: ep_keyspace_next(), ep_ks_entry_key(), ep_ks_entry_value() ...
        // res.aof_end: EP_AOF_END_CLEAN, _TORN or _ERROR (res.aof_error says where)
        ep_recover_result_free(&res);
 
    Snapshots: ep_shard_snapshot() (AOF untouched, nothing replayed twice) and
-   ep_shard_rewrite() (snapshot, then the AOF reset). Lower level: the AOF
+   ep_shard_rewrite() (snapshot, then the AOF reset); from your own map,
+   ep_shard_snapshot_begin() / _add() / _commit(). Lower level: the AOF
    reader (ep_aof_reader_*), snapshot writer/reader (ep_snapshot_*), codecs
    (ep_aof_decode, ep_snap_entry_decode), keys (ep_key_load_file), vfs
    (ep_vfs_os_init, ep_vfs_mem_create). examples/demo.c shows a shard's life.
@@ -3034,7 +3035,7 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
  *   ep_recover_config cfg;
  *   ep_recover_result res;
  *   ep_recover_config_init(&cfg);
- *   ep_recover_shard("data", 0, &cfg, &res);
+ *   ep_recover_shard("data", 0, &cfg, &res, &err);
  *   ... res.keyspace (see keyspace.h), res.snapshot_*, res.aof_* ...
  *   ep_recover_result_free(&res);
  *
@@ -3042,8 +3043,9 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
  * (magic, version, shard id, truncation, caps, CRC, decryption) is reported
  * and skipped as a whole; an AOF error stops replay at that record, keeping
  * what was applied before it. Neither makes ep_recover_shard fail: it
- * returns an error only for bad arguments, EP_ERR_NOMEM, or a visitor that
- * returned an error. Recovery never changes a file.
+ * returns an error for bad arguments, a missing directory, a snapshot
+ * trailer that cannot say what the snapshot holds (below), EP_ERR_NOMEM, or
+ * a visitor that returned an error. Recovery never changes a file.
  *
  * Two modes: build an ep_keyspace (res.keyspace, the caller frees it with
  * ep_recover_result_free), or hand every snapshot entry and AOF record to the
@@ -3117,7 +3119,11 @@ typedef struct ep_recover_config {
 typedef enum ep_trailer_state {
     EP_TRAILER_NONE = 0,     /* no trailer (an ember snapshot), no snapshot loaded, or ignore_trailer */
     EP_TRAILER_APPLIED = 1,  /* the AOF still starts with the prefix it covers: those records were skipped */
-    EP_TRAILER_STALE = 2,    /* the AOF was replaced (its records are intact but not the covered ones): replayed all */
+    EP_TRAILER_STALE = 2,    /* the AOF was replaced or reset (its records are intact but not the covered
+                                ones): replayed all. Before appending to it, write a covering snapshot
+                                (ep_shard_snapshot, ep_shard_snapshot_begin; ep_store_open does): while
+                                the AOF is shorter than the old coverage, records appended behind this
+                                trailer would read as a cut copy of the covered ones (SHORT_AOF) */
     EP_TRAILER_INVALID = 3,  /* bytes after the footer that are not a readable trailer: recovery refused
                                 (EP_ERR_CORRUPT), unless the AOF holds no record (then nothing to decide) */
     EP_TRAILER_DAMAGED = 4,  /* a CRC or frame error inside the covered prefix (covered_error): none of its
@@ -3178,6 +3184,19 @@ typedef struct ep_shard_config {
     ep_vfs *vfs;                /* NULL: the OS file system */
     const ep_allocator *alloc;  /* NULL: default */
     const ep_key *key;          /* encrypt the snapshot (v3) */
+    /* Read buffer of the covered prefix's hash and, without a writer, of the
+     * scan of the AOF on disk; 0: 256 KiB. Never more than the prefix. */
+    size_t read_buffer_size;
+    /* The snapshot writer's buffer; 0: its default (1 MiB, EP_SNAPSHOT_DEFAULT_BUFFER). */
+    size_t write_buffer_size;
+    /* ep_shard_snapshot_begin only (ep_shard_snapshot and ep_shard_rewrite
+     * take the keyspace's): the PROTO.REGISTER schemas the trailer keeps,
+     * copied at begin. */
+    const ep_trailer_schema *schemas;
+    uint32_t schema_count;
+    /* ep_shard_snapshot_begin only: commit also resets the AOF to its
+     * header, as ep_shard_rewrite does (needs the writer). */
+    int rewrite;
 } ep_shard_config;
 
 EP_API void ep_shard_config_init(ep_shard_config *cfg);
@@ -3188,7 +3207,8 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg);
  * snapshot is); without one, the good records of the AOF file on disk (if
  * any). ks must reflect exactly that prefix (snapshot + those records).
  * ttl==0 keys are written with expire 0 so later records still act on them
- * as they would in a full replay. */
+ * as they would in a full replay. (ep_shard_snapshot_begin, the entries of
+ * ks, ep_shard_snapshot_commit.) */
 #ifndef EP_NO_KEYSPACE
 EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
                                    ep_aof_writer *aof, const ep_shard_config *cfg, ep_error *err);
@@ -3196,10 +3216,62 @@ EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const 
 /* Snapshot, then reset the AOF to its header (ember's BGREWRITEAOF), crash
  * safe at every point: the snapshot's trailer covers the whole old AOF until
  * the reset is durable, then it is rewritten to cover nothing. aof must be the
- * open writer of that shard's AOF. */
+ * open writer of that shard's AOF. If the reset succeeds and that last
+ * rewrite of the trailer fails, the writer is poisoned (appending behind a
+ * trailer that still covers the old AOF would leave a shard recovery
+ * refuses); the files recover exactly. */
 EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
 #endif /* EP_NO_KEYSPACE */
+
+/* ---- the covering snapshot from the caller's own data (visitor mode) ----
+ *
+ * For a program that recovers into its own map (EP_RECOVER_VISIT) and so
+ * has no ep_keyspace to give ep_shard_snapshot:
+ *
+ *   ep_shard_snapshot_writer *w;
+ *   ep_snapshot_writer *sw;
+ *   ep_shard_snapshot_begin(dir, 0, aof, &cfg, &w, &err);  // syncs aof: the covered prefix
+ *   ep_shard_snapshot_entries(w, &sw);
+ *   for each key of the map: ep_snapshot_writer_add_string(sw, key, value, -1) ...
+ *       (or ep_shard_snapshot_add(w, &entry))
+ *   ep_shard_snapshot_commit(w, &err);  // or ep_shard_snapshot_abort(w)
+ *
+ * begin syncs the writer (or, with aof NULL, reads the AOF on disk to its
+ * last good record) and takes that prefix as the one the snapshot covers:
+ * the entries must be the map's state after exactly those records. The
+ * next recovery loads the snapshot and replays only the records after it,
+ * so nothing is applied twice. Records appended between begin and commit
+ * are not covered (they are replayed after the snapshot): the entries must
+ * not include their effects. With cfg.rewrite, commit also resets the AOF
+ * (ep_shard_rewrite's steps) and refuses (EP_ERR_STATE, nothing written)
+ * if records were appended since begin. Until commit the old snapshot
+ * stays; commit publishes the new one atomically (the snapshot writer's
+ * tmp, sync, rename, directory sync).
+ *
+ * Peak allocation: the handle (~2.2 KiB), the snapshot writer's (see
+ * snapshot.h: write_buffer_size + 64, a copy of the trailer), at begin the
+ * prefix hash's buffer (read_buffer_size or the prefix if smaller, freed)
+ * and, with aof NULL, the AOF reader's buffer (freed). */
+typedef struct ep_shard_snapshot_writer ep_shard_snapshot_writer;
+
+EP_API ep_result ep_shard_snapshot_begin(const char *dir, ep_shard_id shard_id, ep_aof_writer *aof,
+                                         const ep_shard_config *cfg, ep_shard_snapshot_writer **out, ep_error *err);
+/* One entry (ep_snapshot_writer_add's rules). */
+EP_API ep_result ep_shard_snapshot_add(ep_shard_snapshot_writer *w, const ep_snap_entry *entry);
+/* The snapshot writer the entries go to, for its ep_snapshot_writer_add_*
+ * conveniences. Owned by w: never commit, abort or free it yourself. */
+EP_API void ep_shard_snapshot_entries(const ep_shard_snapshot_writer *w, ep_snapshot_writer **out);
+/* The AOF bytes (header included) the snapshot covers. */
+EP_API void ep_shard_snapshot_covered(const ep_shard_snapshot_writer *w, uint64_t *covered_len);
+/* The detail of the last failed add. */
+EP_API const ep_error *ep_shard_snapshot_error(const ep_shard_snapshot_writer *w);
+/* Publishes the snapshot (then, with cfg.rewrite, resets the AOF); w is
+ * gone even on error. A failure before the snapshot's rename leaves the old
+ * snapshot. */
+EP_API ep_result ep_shard_snapshot_commit(ep_shard_snapshot_writer *w, ep_error *err);
+/* Drops the temporary file; the old snapshot stays. w is gone. */
+EP_API ep_result ep_shard_snapshot_abort(ep_shard_snapshot_writer *w);
 
 #ifdef __cplusplus
 }
@@ -3700,6 +3772,11 @@ typedef struct ep_store_config {
     const ep_key *key;          /* encrypt the AOF and snapshots (v3); NULL: plaintext */
     ep_fsync_policy fsync;      /* default EP_FSYNC_EVERYSEC */
     size_t aof_buffer_size;     /* the AOF writer's buffer; 0: its default (64 KiB) */
+    /* Recovery's read buffers at open and the covered prefix's hash at a
+     * snapshot (ep_recover_config / ep_shard_config.read_buffer_size); 0: 256 KiB
+     * (the snapshot reader 1 MiB), never more than the file holds. */
+    size_t read_buffer_size;
+    size_t snapshot_buffer_size; /* the snapshot writer's buffer; 0: 1 MiB */
     int create_dir;             /* non-zero: create dir (every missing level) if missing */
     /* Unix epoch ms (TTLs) and monotonic ms (EVERYSEC, tick); NULL: the OS clocks. */
     int64_t (*wall_clock_ms)(void *user);
@@ -3836,23 +3913,27 @@ EP_API ep_result ep_store_zcard(ep_store *st, ep_bytes key, size_t *len);
 
 /* ---- Peak allocation -------------------------------------------------------
  * Through cfg.alloc, measured by tests/recover/test_store_heap.c (64-bit,
- * aof_buffer_size 4 KiB; "kept" stays allocated after the call):
- *   open, empty dir    peak ~13 KiB, kept ~12 KiB (store, writer + its buffer,
+ * aof_buffer_size, read_buffer_size and snapshot_buffer_size 4 KiB; "kept"
+ * stays allocated after the call):
+ *   open, empty dir    peak ~9 KiB, kept ~9 KiB (store, writer + its buffer,
  *                      keyspace); the file layer's read buffers follow the file
- *   open, recovering   peak ~215 KiB for 1000 keys of 30-byte values (read
- *                      buffers, freed, + the data), kept ~165 KiB
+ *   open, recovering   peak ~165 KiB for 1000 keys of 30-byte values (read
+ *                      buffers of read_buffer_size, freed, + the data), kept ~160 KiB
  *   a write            the keyspace's growth for the new data (slabs of 4 KiB
  *                      doubling to 256 KiB, tables doubling), the record's
  *                      elements in the store's scratch (kept for reuse), the AOF
  *                      buffer's growth for a record larger than aof_buffer_size
  *   a read             nothing
- *   snapshot, rewrite  peak ~2.1 MiB (the snapshot writer's 1 MiB buffer and
- *                      the covered-prefix hash's read buffer), all freed
+ *   snapshot, rewrite  peak ~16 KiB: the snapshot writer's buffer
+ *                      (snapshot_buffer_size + 64; default 1 MiB), a copy of
+ *                      the trailer, the shard snapshot handle (~2.2 KiB), one
+ *                      entry's encoding; before them, for a moment, the
+ *                      covered prefix's hash buffer (read_buffer_size, default
+ *                      256 KiB, at most the AOF), all freed
  *   close              nothing; everything is freed
- * The snapshot's peak is ep_shard_snapshot's fixed buffers (ep_shard_config
- * has no size for them yet); everything else is sized by the data. The store
- * runs open / appends / snapshot / rewrite / recovery in a
- * fixed 3 MiB heap today (test_store_heap). */
+ * Everything else is sized by the data. The store runs open / appends /
+ * snapshot / rewrite / recovery of 2000 records in a fixed 256 KiB heap
+ * (test_store_heap: peak ~134 KiB). */
 
 #ifdef __cplusplus
 }
@@ -4330,7 +4411,10 @@ EP_API ep_result ep_buf_reserve(ep_buf *b, size_t extra) {
     if (b->err) return b->err;
     if (!ep__add_size(b->len, extra, &need)) return b->err = EP_ERR_NOMEM;
     if (need <= b->cap) return EP_OK;
-    cap = b->cap ? b->cap : 64;
+    /* A first reservation gets what it asks for (a buffer sized once, as the
+     * file layer's write buffers are, must not take twice its size); growth
+     * after that doubles. */
+    cap = b->cap ? b->cap : (need > 64 ? need : 64);
     while (cap < need) {
         if (cap > SIZE_MAX / 2) { cap = need; break; }
         cap *= 2;
@@ -21245,27 +21329,6 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
     return r;
 }
 
-#ifndef EP_NO_KEYSPACE
-/* A version-2 trailer for ks's schemas covering AOF bytes [0, covered_len). */
-static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t covered_len, uint64_t covered_hash,
-                                   const ep_allocator *alloc) {
-    size_t i, n = ks ? ep_keyspace_schema_count(ks) : 0;
-    ep_trailer_schema *s = NULL;
-    ep_result r;
-    if (n > UINT32_MAX) return EP_ERR_LIMIT;
-    if (n && !ep__mul_size(n, sizeof *s, &i)) return EP_ERR_NOMEM;
-    if (n && (s = (ep_trailer_schema *)ep_malloc(alloc, n * sizeof *s)) == NULL) return EP_ERR_NOMEM;
-    for (i = 0; i < n; i++) {
-        s[i].name = ep_bytes_of(NULL, 0);
-        s[i].descriptor = ep_bytes_of(NULL, 0);
-        (void)ep_keyspace_schema_at(ks, i, &s[i].name, &s[i].descriptor);
-    }
-    r = ep_trailer_encode(b, s, (uint32_t)n, covered_len, covered_hash);
-    ep_free(alloc, s);
-    return r;
-}
-#endif /* EP_NO_KEYSPACE */
-
 /* ---- recovery --------------------------------------------------------------- */
 
 typedef struct ep__rec {
@@ -21984,7 +22047,6 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
 }
 
-#ifndef EP_NO_KEYSPACE
 /* The good-record prefix of the AOF file on disk (0 if there is none). */
 static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
     ep_aof_reader_config rc;
@@ -21998,6 +22060,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     rc.vfs = vfs;
     rc.alloc = cfg->alloc;
     rc.key = cfg->key;
+    if (cfg->read_buffer_size) rc.chunk_size = cfg->read_buffer_size;
     r = ep_aof_reader_open(path, &rc, &rd, NULL);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? r : EP_OK; /* unreadable: covers nothing */
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
@@ -22009,76 +22072,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     return EP_OK;
 }
 
-/* Every key of ks into an open snapshot writer. */
-static ep_result ep__write_entries(ep_snapshot_writer *w, const ep_keyspace *ks, const ep_allocator *alloc) {
-    ep_keyspace_iter it;
-    const ep_ks_entry *e;
-    ep_buf scratch;
-    ep_result r = EP_OK;
-    ep_buf_init(&scratch, alloc);
-    ep_keyspace_iter_init(&it);
-    while (r == EP_OK && (e = ep_keyspace_next(ks, &it)) != NULL) {
-        ep_snap_entry se;
-        ep_buf_reset(&scratch);
-        r = ep_ks_entry_to_snap(e, &scratch, &se);
-        if (r == EP_OK) r = ep_snapshot_writer_add(w, &se);
-    }
-    ep_buf_free(&scratch);
-    return r;
-}
-
-/* Writes the snapshot with a trailer covering `covered` AOF bytes; returns
- * the trailer's length (for the rewrite's later patch). */
-static ep_result ep__write_snapshot(const char *path, ep_shard_id shard_id, const ep_keyspace *ks, ep_vfs *vfs,
-                                    const ep_shard_config *cfg, uint64_t covered, uint64_t hash, size_t *trailer_len,
-                                    ep_error *err) {
-    ep_snapshot_writer_config wc;
-    ep_snapshot_writer *w = NULL;
-    ep_buf trailer;
-    ep_result r;
-    ep_buf_init(&trailer, cfg->alloc);
-    if ((r = ep__trailer_build(&trailer, ks, covered, hash, cfg->alloc)) != EP_OK) {
-        ep_buf_free(&trailer);
-        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
-    }
-    *trailer_len = trailer.len;
-    ep_snapshot_writer_config_init(&wc);
-    wc.vfs = vfs;
-    wc.alloc = cfg->alloc;
-    wc.key = cfg->key;
-    wc.trailer = ep_bytes_of(trailer.data, trailer.len);
-    r = ep_snapshot_writer_begin(path, shard_id, &wc, &w, err);
-    ep_buf_free(&trailer); /* begin copied it */
-    if (r != EP_OK) return r;
-    r = ep__write_entries(w, ks, cfg->alloc);
-    if (r != EP_OK) {
-        if (err) *err = *ep_snapshot_writer_error(w);
-        if (err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
-        (void)ep_snapshot_writer_abort(w);
-        return r;
-    }
-    return ep_snapshot_writer_commit(w, err);
-}
-
-typedef struct ep__shard_paths {
-    char snap[EP__PATH_MAX];
-    char aof[EP__PATH_MAX];
-} ep__shard_paths;
-
-static ep_result ep__shard_begin(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, const ep_shard_config **cfg,
-                                 ep_shard_config *def, ep_vfs **vfs, ep_vfs *os, ep__shard_paths *p) {
-    ep_result r;
-    if (!dir || !ks) return EP_ERR_INVALID_ARG;
-    if (!*cfg) {
-        ep_shard_config_init(def);
-        *cfg = def;
-    }
-    if ((r = ep__vfs_pick((*cfg)->vfs, os, vfs)) != EP_OK) return r;
-    if ((r = ep_snapshot_path(dir, shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
-    return ep_aof_path(dir, shard_id, p->aof, sizeof p->aof);
-}
-
-/* The AOF prefix ks reflects and its CRC (see ep_shard_snapshot). */
+/* The AOF prefix the caller's data reflects, and its hash (see ep_shard_snapshot). */
 static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const char *aof_path, ep_aof_writer *aof,
                                  uint64_t *len, uint64_t *hash, ep_error *err) {
     ep_result r;
@@ -22093,23 +22087,115 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     }
-    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, 0, hash);
+    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, cfg->read_buffer_size, hash);
     if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     return EP_OK;
 }
 
-EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
-                                   const ep_shard_config *cfg, ep_error *err) {
-    ep_shard_config def;
+struct ep_shard_snapshot_writer {
+    ep_shard_config cfg;
     ep_vfs os, *vfs;
-    ep__shard_paths p;
-    uint64_t len = 0, hash = 0;
-    size_t tlen;
+    ep_aof_writer *aof;
+    ep_snapshot_writer *snap;
+    uint64_t covered; /* AOF bytes the snapshot holds (the synced prefix at begin) */
+    char snap_path[EP__PATH_MAX];
+    char aof_path[EP__PATH_MAX];
+};
+
+static ep_result ep__shard_paths(ep_shard_snapshot_writer *w, const char *dir, ep_shard_id shard_id, ep_error *err) {
+    ep_result r = ep_snapshot_path(dir, shard_id, w->snap_path, sizeof w->snap_path);
+    if (r == EP_OK) r = ep_aof_path(dir, shard_id, w->aof_path, sizeof w->aof_path);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "%s: path too long", dir);
+    return EP_OK;
+}
+
+/* The covered prefix, then the snapshot writer with a trailer holding it
+ * and the schemas. */
+static ep_result ep__shard_open(ep_shard_snapshot_writer *w, const char *dir, ep_shard_id shard_id,
+                                const ep_trailer_schema *schemas, uint32_t n, ep_error *err) {
+    ep_snapshot_writer_config wc;
+    ep_buf trailer;
+    uint64_t hash = 0;
+    ep_result r;
+    if ((r = ep__vfs_pick(w->cfg.vfs, &w->os, &w->vfs)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "no OS file system in this build");
+    if ((r = ep__shard_paths(w, dir, shard_id, err)) != EP_OK) return r;
+    if ((r = ep__covered_now(w->vfs, &w->cfg, w->aof_path, w->aof, &w->covered, &hash, err)) != EP_OK) return r;
+    ep_buf_init(&trailer, w->cfg.alloc);
+    if ((r = ep_trailer_encode(&trailer, schemas, n, w->covered, hash)) != EP_OK) {
+        ep_buf_free(&trailer);
+        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
+    }
+    ep_snapshot_writer_config_init(&wc);
+    wc.vfs = w->vfs;
+    wc.alloc = w->cfg.alloc;
+    wc.key = w->cfg.key;
+    if (w->cfg.write_buffer_size) wc.buffer_size = w->cfg.write_buffer_size;
+    wc.trailer = ep_bytes_of(trailer.data, trailer.len);
+    r = ep_snapshot_writer_begin(w->snap_path, shard_id, &wc, &w->snap, err);
+    ep_buf_free(&trailer); /* begin copied it */
+    return r;
+}
+
+static ep_result ep__shard_begin(const char *dir, ep_shard_id shard_id, ep_aof_writer *aof, const ep_shard_config *cfg,
+                                 const ep_trailer_schema *schemas, uint32_t n, ep_shard_snapshot_writer **out,
+                                 ep_error *err) {
+    const ep_allocator *a = cfg ? cfg->alloc : NULL;
+    ep_shard_snapshot_writer *w;
     ep_result r;
     if (err) ep_error_clear(err);
-    if ((r = ep__shard_begin(dir, shard_id, ks, &cfg, &def, &vfs, &os, &p)) != EP_OK) return r;
-    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &hash, err)) != EP_OK) return r;
-    return ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err);
+    if (out) *out = NULL;
+    if (!out || !dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: NULL argument");
+    if (cfg && cfg->rewrite && !aof)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: rewrite needs the AOF writer");
+    if (!(w = (ep_shard_snapshot_writer *)ep_malloc(a, sizeof *w)))
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the shard snapshot writer");
+    memset(w, 0, sizeof *w);
+    if (cfg) w->cfg = *cfg;
+    else ep_shard_config_init(&w->cfg);
+    w->cfg.schemas = NULL; /* used by begin only: not kept */
+    w->cfg.schema_count = 0;
+    w->aof = aof;
+    if ((r = ep__shard_open(w, dir, shard_id, schemas, n, err)) != EP_OK) {
+        ep_free(a, w);
+        return r;
+    }
+    *out = w;
+    return EP_OK;
+}
+
+EP_API ep_result ep_shard_snapshot_begin(const char *dir, ep_shard_id shard_id, ep_aof_writer *aof,
+                                         const ep_shard_config *cfg, ep_shard_snapshot_writer **out, ep_error *err) {
+    return ep__shard_begin(dir, shard_id, aof, cfg, cfg ? cfg->schemas : NULL, cfg ? cfg->schema_count : 0, out, err);
+}
+
+EP_API ep_result ep_shard_snapshot_add(ep_shard_snapshot_writer *w, const ep_snap_entry *entry) {
+    if (!w) return EP_ERR_INVALID_ARG;
+    return ep_snapshot_writer_add(w->snap, entry);
+}
+
+EP_API void ep_shard_snapshot_entries(const ep_shard_snapshot_writer *w, ep_snapshot_writer **out) {
+    *out = w ? w->snap : NULL;
+}
+
+EP_API void ep_shard_snapshot_covered(const ep_shard_snapshot_writer *w, uint64_t *covered_len) {
+    *covered_len = w ? w->covered : 0;
+}
+
+EP_API const ep_error *ep_shard_snapshot_error(const ep_shard_snapshot_writer *w) {
+    return w ? ep_snapshot_writer_error(w->snap) : NULL;
+}
+
+static void ep__shard_free(ep_shard_snapshot_writer *w) {
+    ep_free(w->cfg.alloc, w);
+}
+
+EP_API ep_result ep_shard_snapshot_abort(ep_shard_snapshot_writer *w) {
+    ep_result r;
+    if (!w) return EP_OK;
+    r = ep_snapshot_writer_abort(w->snap);
+    ep__shard_free(w);
+    return r;
 }
 
 /* Rewrites the trailer's slot 1 (its last 20 bytes: the snapshot was just
@@ -22139,43 +22225,131 @@ static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err)
 /* file/aof.c: the writer refuses every later call. */
 EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why);
 
-EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
-                                  const ep_shard_config *cfg, ep_error *err) {
-    ep_shard_config def;
-    ep_vfs os, *vfs;
-    ep__shard_paths p;
-    uint64_t len = 0, hash = 0;
-    size_t tlen = 0;
-    ep_result r;
-    if (err) ep_error_clear(err);
-    if (!aof) return EP_ERR_INVALID_ARG;
-    if ((r = ep__shard_begin(dir, shard_id, ks, &cfg, &def, &vfs, &os, &p)) != EP_OK) return r;
-    /* 1. snapshot covering the whole synced AOF: from here a crash recovers
-     *    the snapshot and skips every old record. */
-    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &hash, err)) != EP_OK) return r;
-    if ((r = ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err)) != EP_OK) return r;
-    /* 2. reset the AOF (header-only file renamed over it, directory synced).
-     *    A crash now leaves a trailer the new AOF does not match: replay all
-     *    of it, i.e. nothing old. */
-    if ((r = ep_aof_writer_rewrite(aof)) != EP_OK) {
-        if (err) *err = *ep_aof_writer_error(aof);
+/* After the snapshot covering the whole old AOF is durable: reset the AOF
+ * (header-only file renamed over it, directory synced; a crash now leaves a
+ * trailer the new AOF does not match: replay all of it, i.e. nothing old),
+ * then the trailer covers nothing, before any new record can be appended (a
+ * new AOF that happened to start with the old bytes must not be skipped).
+ * If that last step fails the trailer may still cover the old AOF's length,
+ * and records appended now would make the new AOF look like a cut copy of
+ * the old one (recovery refuses that): the writer stops here. The files as
+ * they are recover exactly (a record-less AOF: nothing to replay), and
+ * ep_store_open settles such a trailer with a snapshot. */
+static ep_result ep__shard_reset_aof(ep_shard_snapshot_writer *w, ep_error *err) {
+    ep_error why;
+    ep_result r = ep_aof_writer_rewrite(w->aof);
+    if (r != EP_OK) {
+        if (err) *err = *ep_aof_writer_error(w->aof);
         return r;
     }
-    /* 3. the trailer covers nothing, before any new record can be appended
-     *    (a new AOF that happened to start with the old bytes must not be skipped).
-     *    If that fails the trailer may still cover the old AOF's length, and
-     *    records appended now would make the new AOF look like a cut copy of
-     *    the old one (recovery refuses that): the writer stops here. The
-     *    files as they are recover exactly (a record-less AOF: nothing to
-     *    replay), and ep_store_open settles such a trailer. */
-    (void)tlen;
-    if ((r = ep__trailer_reset(vfs, p.snap, err)) != EP_OK) {
-        ep_error why;
-        ep_error_set(&why, r, UINT64_MAX, "the AOF was reset but the trailer of %s could not be (%s): reopen the shard",
-                     p.snap, err && err->message[0] ? err->message : ep_result_str(r));
-        (void)ep__aof_writer_poison(aof, r, &why);
+    if ((r = ep__trailer_reset(w->vfs, w->snap_path, err)) == EP_OK) return EP_OK;
+    ep_error_set(&why, r, UINT64_MAX, "the AOF was reset but the trailer of %s could not be (%s): reopen the shard",
+                 w->snap_path, err && err->message[0] ? err->message : ep_result_str(r));
+    return ep__aof_writer_poison(w->aof, r, &why);
+}
+
+EP_API ep_result ep_shard_snapshot_commit(ep_shard_snapshot_writer *w, ep_error *err) {
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!w) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: NULL writer");
+    if (w->cfg.rewrite) {
+        ep_aof_stats st;
+        ep_aof_writer_stats(w->aof, &st);
+        if (st.size != w->covered) { /* the reset would drop them */
+            (void)ep_shard_snapshot_abort(w);
+            return ep_error_set(err, EP_ERR_STATE, UINT64_MAX,
+                                "records were appended between begin and a rewriting commit; nothing written");
+        }
+    }
+    r = ep_snapshot_writer_commit(w->snap, err);
+    w->snap = NULL;
+    if (r == EP_OK && w->cfg.rewrite) r = ep__shard_reset_aof(w, err);
+    ep__shard_free(w);
+    return r;
+}
+
+/* ---- the same from an ep_keyspace ---- */
+#ifndef EP_NO_KEYSPACE
+
+/* ks's schemas as an array for the trailer (*out NULL when there are none). */
+static ep_result ep__ks_schemas(const ep_keyspace *ks, const ep_allocator *alloc, ep_trailer_schema **out,
+                                uint32_t *n) {
+    size_t i, count = ep_keyspace_schema_count(ks), bytes;
+    ep_trailer_schema *s;
+    *out = NULL;
+    *n = 0;
+    if (count == 0) return EP_OK;
+    if (count > UINT32_MAX) return EP_ERR_LIMIT;
+    if (!ep__mul_size(count, sizeof *s, &bytes) || !(s = (ep_trailer_schema *)ep_malloc(alloc, bytes)))
+        return EP_ERR_NOMEM;
+    for (i = 0; i < count; i++) {
+        s[i].name = ep_bytes_of(NULL, 0);
+        s[i].descriptor = ep_bytes_of(NULL, 0);
+        (void)ep_keyspace_schema_at(ks, i, &s[i].name, &s[i].descriptor);
+    }
+    *out = s;
+    *n = (uint32_t)count;
+    return EP_OK;
+}
+
+/* Every key of ks into the shard snapshot writer. */
+static ep_result ep__write_entries(ep_shard_snapshot_writer *w, const ep_keyspace *ks, ep_error *err) {
+    ep_keyspace_iter it;
+    const ep_ks_entry *e;
+    ep_buf scratch;
+    ep_result r = EP_OK;
+    ep_buf_init(&scratch, w->cfg.alloc);
+    ep_keyspace_iter_init(&it);
+    while (r == EP_OK && (e = ep_keyspace_next(ks, &it)) != NULL) {
+        ep_snap_entry se;
+        ep_buf_reset(&scratch);
+        r = ep_ks_entry_to_snap(e, &scratch, &se);
+        if (r == EP_OK) r = ep_shard_snapshot_add(w, &se);
+    }
+    ep_buf_free(&scratch);
+    if (r != EP_OK && err) {
+        *err = *ep_shard_snapshot_error(w);
+        if (err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
     }
     return r;
+}
+
+static ep_result ep__shard_snapshot_ks(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
+                                       ep_aof_writer *aof, const ep_shard_config *cfg, int rewrite, ep_error *err) {
+    ep_shard_config c;
+    ep_shard_snapshot_writer *w = NULL;
+    ep_trailer_schema *schemas = NULL;
+    uint32_t n = 0;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!dir || !ks) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: NULL argument");
+    if (cfg) c = *cfg;
+    else ep_shard_config_init(&c);
+    c.rewrite = rewrite;
+    if ((r = ep__ks_schemas(ks, c.alloc, &schemas, &n)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
+    r = ep__shard_begin(dir, shard_id, aof, &c, schemas, n, &w, err);
+    ep_free(c.alloc, schemas); /* the trailer holds copies */
+    if (r != EP_OK) return r;
+    if ((r = ep__write_entries(w, ks, err)) != EP_OK) {
+        (void)ep_shard_snapshot_abort(w);
+        return r;
+    }
+    return ep_shard_snapshot_commit(w, err);
+}
+
+EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+                                   const ep_shard_config *cfg, ep_error *err) {
+    return ep__shard_snapshot_ks(dir, shard_id, ks, aof, cfg, 0, err);
+}
+
+EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+                                  const ep_shard_config *cfg, ep_error *err) {
+    if (!aof) {
+        if (err) ep_error_clear(err);
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard rewrite: no AOF writer");
+    }
+    return ep__shard_snapshot_ks(dir, shard_id, ks, aof, cfg, 1, err);
 }
 #endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/recovery.c ---- */
@@ -23983,6 +24157,7 @@ static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *goo
     rc.log = st->cfg.log;
     rc.log_user = st->cfg.log_user;
     rc.keyspace_seed = st->cfg.keyspace_seed;
+    rc.read_buffer_size = st->cfg.read_buffer_size;
     memset(&res, 0, sizeof res);
     r = ep_recover_shard(st->dir, st->shard, &rc, &res, err);
     if (r == EP_OK && res.snapshot_present && !res.snapshot_loaded) {
@@ -24185,6 +24360,8 @@ static void ep__st_shard_config(const ep_store *st, ep_shard_config *sc) {
     sc->vfs = st->vfs;
     sc->alloc = &st->alloc;
     sc->key = st->cfg.key;
+    sc->read_buffer_size = st->cfg.read_buffer_size;
+    sc->write_buffer_size = st->cfg.snapshot_buffer_size;
 }
 
 /* Copies into st->keys ([u64 len][bytes] each) the keys of up to `scan`

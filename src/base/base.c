@@ -368,7 +368,10 @@ EP_API ep_result ep_buf_reserve(ep_buf *b, size_t extra) {
     if (b->err) return b->err;
     if (!ep__add_size(b->len, extra, &need)) return b->err = EP_ERR_NOMEM;
     if (need <= b->cap) return EP_OK;
-    cap = b->cap ? b->cap : 64;
+    /* A first reservation gets what it asks for (a buffer sized once, as the
+     * file layer's write buffers are, must not take twice its size); growth
+     * after that doubles. */
+    cap = b->cap ? b->cap : (need > 64 ? need : 64);
     while (cap < need) {
         if (cap > SIZE_MAX / 2) { cap = need; break; }
         cap *= 2;

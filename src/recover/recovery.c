@@ -46,27 +46,6 @@ static ep_result ep__hash_prefix(ep_vfs *vfs, const ep_allocator *alloc, const c
     return r;
 }
 
-#ifndef EP_NO_KEYSPACE
-/* A version-2 trailer for ks's schemas covering AOF bytes [0, covered_len). */
-static ep_result ep__trailer_build(ep_buf *b, const ep_keyspace *ks, uint64_t covered_len, uint64_t covered_hash,
-                                   const ep_allocator *alloc) {
-    size_t i, n = ks ? ep_keyspace_schema_count(ks) : 0;
-    ep_trailer_schema *s = NULL;
-    ep_result r;
-    if (n > UINT32_MAX) return EP_ERR_LIMIT;
-    if (n && !ep__mul_size(n, sizeof *s, &i)) return EP_ERR_NOMEM;
-    if (n && (s = (ep_trailer_schema *)ep_malloc(alloc, n * sizeof *s)) == NULL) return EP_ERR_NOMEM;
-    for (i = 0; i < n; i++) {
-        s[i].name = ep_bytes_of(NULL, 0);
-        s[i].descriptor = ep_bytes_of(NULL, 0);
-        (void)ep_keyspace_schema_at(ks, i, &s[i].name, &s[i].descriptor);
-    }
-    r = ep_trailer_encode(b, s, (uint32_t)n, covered_len, covered_hash);
-    ep_free(alloc, s);
-    return r;
-}
-#endif /* EP_NO_KEYSPACE */
-
 /* ---- recovery --------------------------------------------------------------- */
 
 typedef struct ep__rec {
@@ -785,7 +764,6 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
 }
 
-#ifndef EP_NO_KEYSPACE
 /* The good-record prefix of the AOF file on disk (0 if there is none). */
 static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, const char *path, uint64_t *len) {
     ep_aof_reader_config rc;
@@ -799,6 +777,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     rc.vfs = vfs;
     rc.alloc = cfg->alloc;
     rc.key = cfg->key;
+    if (cfg->read_buffer_size) rc.chunk_size = cfg->read_buffer_size;
     r = ep_aof_reader_open(path, &rc, &rd, NULL);
     if (r != EP_OK) return r == EP_ERR_NOMEM ? r : EP_OK; /* unreadable: covers nothing */
     while ((r = ep_aof_reader_next(rd, &rec)) == EP_OK) {
@@ -810,76 +789,7 @@ static ep_result ep__aof_good_prefix(ep_vfs *vfs, const ep_shard_config *cfg, co
     return EP_OK;
 }
 
-/* Every key of ks into an open snapshot writer. */
-static ep_result ep__write_entries(ep_snapshot_writer *w, const ep_keyspace *ks, const ep_allocator *alloc) {
-    ep_keyspace_iter it;
-    const ep_ks_entry *e;
-    ep_buf scratch;
-    ep_result r = EP_OK;
-    ep_buf_init(&scratch, alloc);
-    ep_keyspace_iter_init(&it);
-    while (r == EP_OK && (e = ep_keyspace_next(ks, &it)) != NULL) {
-        ep_snap_entry se;
-        ep_buf_reset(&scratch);
-        r = ep_ks_entry_to_snap(e, &scratch, &se);
-        if (r == EP_OK) r = ep_snapshot_writer_add(w, &se);
-    }
-    ep_buf_free(&scratch);
-    return r;
-}
-
-/* Writes the snapshot with a trailer covering `covered` AOF bytes; returns
- * the trailer's length (for the rewrite's later patch). */
-static ep_result ep__write_snapshot(const char *path, ep_shard_id shard_id, const ep_keyspace *ks, ep_vfs *vfs,
-                                    const ep_shard_config *cfg, uint64_t covered, uint64_t hash, size_t *trailer_len,
-                                    ep_error *err) {
-    ep_snapshot_writer_config wc;
-    ep_snapshot_writer *w = NULL;
-    ep_buf trailer;
-    ep_result r;
-    ep_buf_init(&trailer, cfg->alloc);
-    if ((r = ep__trailer_build(&trailer, ks, covered, hash, cfg->alloc)) != EP_OK) {
-        ep_buf_free(&trailer);
-        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
-    }
-    *trailer_len = trailer.len;
-    ep_snapshot_writer_config_init(&wc);
-    wc.vfs = vfs;
-    wc.alloc = cfg->alloc;
-    wc.key = cfg->key;
-    wc.trailer = ep_bytes_of(trailer.data, trailer.len);
-    r = ep_snapshot_writer_begin(path, shard_id, &wc, &w, err);
-    ep_buf_free(&trailer); /* begin copied it */
-    if (r != EP_OK) return r;
-    r = ep__write_entries(w, ks, cfg->alloc);
-    if (r != EP_OK) {
-        if (err) *err = *ep_snapshot_writer_error(w);
-        if (err && err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
-        (void)ep_snapshot_writer_abort(w);
-        return r;
-    }
-    return ep_snapshot_writer_commit(w, err);
-}
-
-typedef struct ep__shard_paths {
-    char snap[EP__PATH_MAX];
-    char aof[EP__PATH_MAX];
-} ep__shard_paths;
-
-static ep_result ep__shard_begin(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, const ep_shard_config **cfg,
-                                 ep_shard_config *def, ep_vfs **vfs, ep_vfs *os, ep__shard_paths *p) {
-    ep_result r;
-    if (!dir || !ks) return EP_ERR_INVALID_ARG;
-    if (!*cfg) {
-        ep_shard_config_init(def);
-        *cfg = def;
-    }
-    if ((r = ep__vfs_pick((*cfg)->vfs, os, vfs)) != EP_OK) return r;
-    if ((r = ep_snapshot_path(dir, shard_id, p->snap, sizeof p->snap)) != EP_OK) return r;
-    return ep_aof_path(dir, shard_id, p->aof, sizeof p->aof);
-}
-
-/* The AOF prefix ks reflects and its CRC (see ep_shard_snapshot). */
+/* The AOF prefix the caller's data reflects, and its hash (see ep_shard_snapshot). */
 static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const char *aof_path, ep_aof_writer *aof,
                                  uint64_t *len, uint64_t *hash, ep_error *err) {
     ep_result r;
@@ -894,23 +804,115 @@ static ep_result ep__covered_now(ep_vfs *vfs, const ep_shard_config *cfg, const 
     } else if ((r = ep__aof_good_prefix(vfs, cfg, aof_path, len)) != EP_OK) {
         return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     }
-    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, 0, hash);
+    r = ep__hash_prefix(vfs, cfg->alloc, aof_path, EP_TRAILER_V2_HASH_FROM, *len, cfg->read_buffer_size, hash);
     if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "reading %s: %s", aof_path, ep_result_str(r));
     return EP_OK;
 }
 
-EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
-                                   const ep_shard_config *cfg, ep_error *err) {
-    ep_shard_config def;
+struct ep_shard_snapshot_writer {
+    ep_shard_config cfg;
     ep_vfs os, *vfs;
-    ep__shard_paths p;
-    uint64_t len = 0, hash = 0;
-    size_t tlen;
+    ep_aof_writer *aof;
+    ep_snapshot_writer *snap;
+    uint64_t covered; /* AOF bytes the snapshot holds (the synced prefix at begin) */
+    char snap_path[EP__PATH_MAX];
+    char aof_path[EP__PATH_MAX];
+};
+
+static ep_result ep__shard_paths(ep_shard_snapshot_writer *w, const char *dir, ep_shard_id shard_id, ep_error *err) {
+    ep_result r = ep_snapshot_path(dir, shard_id, w->snap_path, sizeof w->snap_path);
+    if (r == EP_OK) r = ep_aof_path(dir, shard_id, w->aof_path, sizeof w->aof_path);
+    if (r != EP_OK) return ep_error_set(err, r, UINT64_MAX, "%s: path too long", dir);
+    return EP_OK;
+}
+
+/* The covered prefix, then the snapshot writer with a trailer holding it
+ * and the schemas. */
+static ep_result ep__shard_open(ep_shard_snapshot_writer *w, const char *dir, ep_shard_id shard_id,
+                                const ep_trailer_schema *schemas, uint32_t n, ep_error *err) {
+    ep_snapshot_writer_config wc;
+    ep_buf trailer;
+    uint64_t hash = 0;
+    ep_result r;
+    if ((r = ep__vfs_pick(w->cfg.vfs, &w->os, &w->vfs)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "no OS file system in this build");
+    if ((r = ep__shard_paths(w, dir, shard_id, err)) != EP_OK) return r;
+    if ((r = ep__covered_now(w->vfs, &w->cfg, w->aof_path, w->aof, &w->covered, &hash, err)) != EP_OK) return r;
+    ep_buf_init(&trailer, w->cfg.alloc);
+    if ((r = ep_trailer_encode(&trailer, schemas, n, w->covered, hash)) != EP_OK) {
+        ep_buf_free(&trailer);
+        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
+    }
+    ep_snapshot_writer_config_init(&wc);
+    wc.vfs = w->vfs;
+    wc.alloc = w->cfg.alloc;
+    wc.key = w->cfg.key;
+    if (w->cfg.write_buffer_size) wc.buffer_size = w->cfg.write_buffer_size;
+    wc.trailer = ep_bytes_of(trailer.data, trailer.len);
+    r = ep_snapshot_writer_begin(w->snap_path, shard_id, &wc, &w->snap, err);
+    ep_buf_free(&trailer); /* begin copied it */
+    return r;
+}
+
+static ep_result ep__shard_begin(const char *dir, ep_shard_id shard_id, ep_aof_writer *aof, const ep_shard_config *cfg,
+                                 const ep_trailer_schema *schemas, uint32_t n, ep_shard_snapshot_writer **out,
+                                 ep_error *err) {
+    const ep_allocator *a = cfg ? cfg->alloc : NULL;
+    ep_shard_snapshot_writer *w;
     ep_result r;
     if (err) ep_error_clear(err);
-    if ((r = ep__shard_begin(dir, shard_id, ks, &cfg, &def, &vfs, &os, &p)) != EP_OK) return r;
-    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &hash, err)) != EP_OK) return r;
-    return ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err);
+    if (out) *out = NULL;
+    if (!out || !dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: NULL argument");
+    if (cfg && cfg->rewrite && !aof)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: rewrite needs the AOF writer");
+    if (!(w = (ep_shard_snapshot_writer *)ep_malloc(a, sizeof *w)))
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the shard snapshot writer");
+    memset(w, 0, sizeof *w);
+    if (cfg) w->cfg = *cfg;
+    else ep_shard_config_init(&w->cfg);
+    w->cfg.schemas = NULL; /* used by begin only: not kept */
+    w->cfg.schema_count = 0;
+    w->aof = aof;
+    if ((r = ep__shard_open(w, dir, shard_id, schemas, n, err)) != EP_OK) {
+        ep_free(a, w);
+        return r;
+    }
+    *out = w;
+    return EP_OK;
+}
+
+EP_API ep_result ep_shard_snapshot_begin(const char *dir, ep_shard_id shard_id, ep_aof_writer *aof,
+                                         const ep_shard_config *cfg, ep_shard_snapshot_writer **out, ep_error *err) {
+    return ep__shard_begin(dir, shard_id, aof, cfg, cfg ? cfg->schemas : NULL, cfg ? cfg->schema_count : 0, out, err);
+}
+
+EP_API ep_result ep_shard_snapshot_add(ep_shard_snapshot_writer *w, const ep_snap_entry *entry) {
+    if (!w) return EP_ERR_INVALID_ARG;
+    return ep_snapshot_writer_add(w->snap, entry);
+}
+
+EP_API void ep_shard_snapshot_entries(const ep_shard_snapshot_writer *w, ep_snapshot_writer **out) {
+    *out = w ? w->snap : NULL;
+}
+
+EP_API void ep_shard_snapshot_covered(const ep_shard_snapshot_writer *w, uint64_t *covered_len) {
+    *covered_len = w ? w->covered : 0;
+}
+
+EP_API const ep_error *ep_shard_snapshot_error(const ep_shard_snapshot_writer *w) {
+    return w ? ep_snapshot_writer_error(w->snap) : NULL;
+}
+
+static void ep__shard_free(ep_shard_snapshot_writer *w) {
+    ep_free(w->cfg.alloc, w);
+}
+
+EP_API ep_result ep_shard_snapshot_abort(ep_shard_snapshot_writer *w) {
+    ep_result r;
+    if (!w) return EP_OK;
+    r = ep_snapshot_writer_abort(w->snap);
+    ep__shard_free(w);
+    return r;
 }
 
 /* Rewrites the trailer's slot 1 (its last 20 bytes: the snapshot was just
@@ -940,42 +942,130 @@ static ep_result ep__trailer_reset(ep_vfs *vfs, const char *path, ep_error *err)
 /* file/aof.c: the writer refuses every later call. */
 EP__PRIV ep_result ep__aof_writer_poison(ep_aof_writer *w, ep_result code, const ep_error *why);
 
-EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
-                                  const ep_shard_config *cfg, ep_error *err) {
-    ep_shard_config def;
-    ep_vfs os, *vfs;
-    ep__shard_paths p;
-    uint64_t len = 0, hash = 0;
-    size_t tlen = 0;
-    ep_result r;
-    if (err) ep_error_clear(err);
-    if (!aof) return EP_ERR_INVALID_ARG;
-    if ((r = ep__shard_begin(dir, shard_id, ks, &cfg, &def, &vfs, &os, &p)) != EP_OK) return r;
-    /* 1. snapshot covering the whole synced AOF: from here a crash recovers
-     *    the snapshot and skips every old record. */
-    if ((r = ep__covered_now(vfs, cfg, p.aof, aof, &len, &hash, err)) != EP_OK) return r;
-    if ((r = ep__write_snapshot(p.snap, shard_id, ks, vfs, cfg, len, hash, &tlen, err)) != EP_OK) return r;
-    /* 2. reset the AOF (header-only file renamed over it, directory synced).
-     *    A crash now leaves a trailer the new AOF does not match: replay all
-     *    of it, i.e. nothing old. */
-    if ((r = ep_aof_writer_rewrite(aof)) != EP_OK) {
-        if (err) *err = *ep_aof_writer_error(aof);
+/* After the snapshot covering the whole old AOF is durable: reset the AOF
+ * (header-only file renamed over it, directory synced; a crash now leaves a
+ * trailer the new AOF does not match: replay all of it, i.e. nothing old),
+ * then the trailer covers nothing, before any new record can be appended (a
+ * new AOF that happened to start with the old bytes must not be skipped).
+ * If that last step fails the trailer may still cover the old AOF's length,
+ * and records appended now would make the new AOF look like a cut copy of
+ * the old one (recovery refuses that): the writer stops here. The files as
+ * they are recover exactly (a record-less AOF: nothing to replay), and
+ * ep_store_open settles such a trailer with a snapshot. */
+static ep_result ep__shard_reset_aof(ep_shard_snapshot_writer *w, ep_error *err) {
+    ep_error why;
+    ep_result r = ep_aof_writer_rewrite(w->aof);
+    if (r != EP_OK) {
+        if (err) *err = *ep_aof_writer_error(w->aof);
         return r;
     }
-    /* 3. the trailer covers nothing, before any new record can be appended
-     *    (a new AOF that happened to start with the old bytes must not be skipped).
-     *    If that fails the trailer may still cover the old AOF's length, and
-     *    records appended now would make the new AOF look like a cut copy of
-     *    the old one (recovery refuses that): the writer stops here. The
-     *    files as they are recover exactly (a record-less AOF: nothing to
-     *    replay), and ep_store_open settles such a trailer. */
-    (void)tlen;
-    if ((r = ep__trailer_reset(vfs, p.snap, err)) != EP_OK) {
-        ep_error why;
-        ep_error_set(&why, r, UINT64_MAX, "the AOF was reset but the trailer of %s could not be (%s): reopen the shard",
-                     p.snap, err && err->message[0] ? err->message : ep_result_str(r));
-        (void)ep__aof_writer_poison(aof, r, &why);
+    if ((r = ep__trailer_reset(w->vfs, w->snap_path, err)) == EP_OK) return EP_OK;
+    ep_error_set(&why, r, UINT64_MAX, "the AOF was reset but the trailer of %s could not be (%s): reopen the shard",
+                 w->snap_path, err && err->message[0] ? err->message : ep_result_str(r));
+    return ep__aof_writer_poison(w->aof, r, &why);
+}
+
+EP_API ep_result ep_shard_snapshot_commit(ep_shard_snapshot_writer *w, ep_error *err) {
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!w) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: NULL writer");
+    if (w->cfg.rewrite) {
+        ep_aof_stats st;
+        ep_aof_writer_stats(w->aof, &st);
+        if (st.size != w->covered) { /* the reset would drop them */
+            (void)ep_shard_snapshot_abort(w);
+            return ep_error_set(err, EP_ERR_STATE, UINT64_MAX,
+                                "records were appended between begin and a rewriting commit; nothing written");
+        }
+    }
+    r = ep_snapshot_writer_commit(w->snap, err);
+    w->snap = NULL;
+    if (r == EP_OK && w->cfg.rewrite) r = ep__shard_reset_aof(w, err);
+    ep__shard_free(w);
+    return r;
+}
+
+/* ---- the same from an ep_keyspace ---- */
+#ifndef EP_NO_KEYSPACE
+
+/* ks's schemas as an array for the trailer (*out NULL when there are none). */
+static ep_result ep__ks_schemas(const ep_keyspace *ks, const ep_allocator *alloc, ep_trailer_schema **out,
+                                uint32_t *n) {
+    size_t i, count = ep_keyspace_schema_count(ks), bytes;
+    ep_trailer_schema *s;
+    *out = NULL;
+    *n = 0;
+    if (count == 0) return EP_OK;
+    if (count > UINT32_MAX) return EP_ERR_LIMIT;
+    if (!ep__mul_size(count, sizeof *s, &bytes) || !(s = (ep_trailer_schema *)ep_malloc(alloc, bytes)))
+        return EP_ERR_NOMEM;
+    for (i = 0; i < count; i++) {
+        s[i].name = ep_bytes_of(NULL, 0);
+        s[i].descriptor = ep_bytes_of(NULL, 0);
+        (void)ep_keyspace_schema_at(ks, i, &s[i].name, &s[i].descriptor);
+    }
+    *out = s;
+    *n = (uint32_t)count;
+    return EP_OK;
+}
+
+/* Every key of ks into the shard snapshot writer. */
+static ep_result ep__write_entries(ep_shard_snapshot_writer *w, const ep_keyspace *ks, ep_error *err) {
+    ep_keyspace_iter it;
+    const ep_ks_entry *e;
+    ep_buf scratch;
+    ep_result r = EP_OK;
+    ep_buf_init(&scratch, w->cfg.alloc);
+    ep_keyspace_iter_init(&it);
+    while (r == EP_OK && (e = ep_keyspace_next(ks, &it)) != NULL) {
+        ep_snap_entry se;
+        ep_buf_reset(&scratch);
+        r = ep_ks_entry_to_snap(e, &scratch, &se);
+        if (r == EP_OK) r = ep_shard_snapshot_add(w, &se);
+    }
+    ep_buf_free(&scratch);
+    if (r != EP_OK && err) {
+        *err = *ep_shard_snapshot_error(w);
+        if (err->code == EP_OK) ep_error_set(err, r, UINT64_MAX, "snapshot: %s", ep_result_str(r));
     }
     return r;
+}
+
+static ep_result ep__shard_snapshot_ks(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
+                                       ep_aof_writer *aof, const ep_shard_config *cfg, int rewrite, ep_error *err) {
+    ep_shard_config c;
+    ep_shard_snapshot_writer *w = NULL;
+    ep_trailer_schema *schemas = NULL;
+    uint32_t n = 0;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!dir || !ks) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard snapshot: NULL argument");
+    if (cfg) c = *cfg;
+    else ep_shard_config_init(&c);
+    c.rewrite = rewrite;
+    if ((r = ep__ks_schemas(ks, c.alloc, &schemas, &n)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "snapshot trailer: %s", ep_result_str(r));
+    r = ep__shard_begin(dir, shard_id, aof, &c, schemas, n, &w, err);
+    ep_free(c.alloc, schemas); /* the trailer holds copies */
+    if (r != EP_OK) return r;
+    if ((r = ep__write_entries(w, ks, err)) != EP_OK) {
+        (void)ep_shard_snapshot_abort(w);
+        return r;
+    }
+    return ep_shard_snapshot_commit(w, err);
+}
+
+EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+                                   const ep_shard_config *cfg, ep_error *err) {
+    return ep__shard_snapshot_ks(dir, shard_id, ks, aof, cfg, 0, err);
+}
+
+EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
+                                  const ep_shard_config *cfg, ep_error *err) {
+    if (!aof) {
+        if (err) ep_error_clear(err);
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "shard rewrite: no AOF writer");
+    }
+    return ep__shard_snapshot_ks(dir, shard_id, ks, aof, cfg, 1, err);
 }
 #endif /* EP_NO_KEYSPACE */

@@ -4,7 +4,7 @@
  *   ep_recover_config cfg;
  *   ep_recover_result res;
  *   ep_recover_config_init(&cfg);
- *   ep_recover_shard("data", 0, &cfg, &res);
+ *   ep_recover_shard("data", 0, &cfg, &res, &err);
  *   ... res.keyspace (see keyspace.h), res.snapshot_*, res.aof_* ...
  *   ep_recover_result_free(&res);
  *
@@ -12,8 +12,9 @@
  * (magic, version, shard id, truncation, caps, CRC, decryption) is reported
  * and skipped as a whole; an AOF error stops replay at that record, keeping
  * what was applied before it. Neither makes ep_recover_shard fail: it
- * returns an error only for bad arguments, EP_ERR_NOMEM, or a visitor that
- * returned an error. Recovery never changes a file.
+ * returns an error for bad arguments, a missing directory, a snapshot
+ * trailer that cannot say what the snapshot holds (below), EP_ERR_NOMEM, or
+ * a visitor that returned an error. Recovery never changes a file.
  *
  * Two modes: build an ep_keyspace (res.keyspace, the caller frees it with
  * ep_recover_result_free), or hand every snapshot entry and AOF record to the
@@ -96,7 +97,11 @@ typedef struct ep_recover_config {
 typedef enum ep_trailer_state {
     EP_TRAILER_NONE = 0,     /* no trailer (an ember snapshot), no snapshot loaded, or ignore_trailer */
     EP_TRAILER_APPLIED = 1,  /* the AOF still starts with the prefix it covers: those records were skipped */
-    EP_TRAILER_STALE = 2,    /* the AOF was replaced (its records are intact but not the covered ones): replayed all */
+    EP_TRAILER_STALE = 2,    /* the AOF was replaced or reset (its records are intact but not the covered
+                                ones): replayed all. Before appending to it, write a covering snapshot
+                                (ep_shard_snapshot, ep_shard_snapshot_begin; ep_store_open does): while
+                                the AOF is shorter than the old coverage, records appended behind this
+                                trailer would read as a cut copy of the covered ones (SHORT_AOF) */
     EP_TRAILER_INVALID = 3,  /* bytes after the footer that are not a readable trailer: recovery refused
                                 (EP_ERR_CORRUPT), unless the AOF holds no record (then nothing to decide) */
     EP_TRAILER_DAMAGED = 4,  /* a CRC or frame error inside the covered prefix (covered_error): none of its
@@ -157,6 +162,19 @@ typedef struct ep_shard_config {
     ep_vfs *vfs;                /* NULL: the OS file system */
     const ep_allocator *alloc;  /* NULL: default */
     const ep_key *key;          /* encrypt the snapshot (v3) */
+    /* Read buffer of the covered prefix's hash and, without a writer, of the
+     * scan of the AOF on disk; 0: 256 KiB. Never more than the prefix. */
+    size_t read_buffer_size;
+    /* The snapshot writer's buffer; 0: its default (1 MiB, EP_SNAPSHOT_DEFAULT_BUFFER). */
+    size_t write_buffer_size;
+    /* ep_shard_snapshot_begin only (ep_shard_snapshot and ep_shard_rewrite
+     * take the keyspace's): the PROTO.REGISTER schemas the trailer keeps,
+     * copied at begin. */
+    const ep_trailer_schema *schemas;
+    uint32_t schema_count;
+    /* ep_shard_snapshot_begin only: commit also resets the AOF to its
+     * header, as ep_shard_rewrite does (needs the writer). */
+    int rewrite;
 } ep_shard_config;
 
 EP_API void ep_shard_config_init(ep_shard_config *cfg);
@@ -167,7 +185,8 @@ EP_API void ep_shard_config_init(ep_shard_config *cfg);
  * snapshot is); without one, the good records of the AOF file on disk (if
  * any). ks must reflect exactly that prefix (snapshot + those records).
  * ttl==0 keys are written with expire 0 so later records still act on them
- * as they would in a full replay. */
+ * as they would in a full replay. (ep_shard_snapshot_begin, the entries of
+ * ks, ep_shard_snapshot_commit.) */
 #ifndef EP_NO_KEYSPACE
 EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks,
                                    ep_aof_writer *aof, const ep_shard_config *cfg, ep_error *err);
@@ -175,10 +194,62 @@ EP_API ep_result ep_shard_snapshot(const char *dir, ep_shard_id shard_id, const 
 /* Snapshot, then reset the AOF to its header (ember's BGREWRITEAOF), crash
  * safe at every point: the snapshot's trailer covers the whole old AOF until
  * the reset is durable, then it is rewritten to cover nothing. aof must be the
- * open writer of that shard's AOF. */
+ * open writer of that shard's AOF. If the reset succeeds and that last
+ * rewrite of the trailer fails, the writer is poisoned (appending behind a
+ * trailer that still covers the old AOF would leave a shard recovery
+ * refuses); the files recover exactly. */
 EP_API ep_result ep_shard_rewrite(const char *dir, ep_shard_id shard_id, const ep_keyspace *ks, ep_aof_writer *aof,
                                   const ep_shard_config *cfg, ep_error *err);
 #endif /* EP_NO_KEYSPACE */
+
+/* ---- the covering snapshot from the caller's own data (visitor mode) ----
+ *
+ * For a program that recovers into its own map (EP_RECOVER_VISIT) and so
+ * has no ep_keyspace to give ep_shard_snapshot:
+ *
+ *   ep_shard_snapshot_writer *w;
+ *   ep_snapshot_writer *sw;
+ *   ep_shard_snapshot_begin(dir, 0, aof, &cfg, &w, &err);  // syncs aof: the covered prefix
+ *   ep_shard_snapshot_entries(w, &sw);
+ *   for each key of the map: ep_snapshot_writer_add_string(sw, key, value, -1) ...
+ *       (or ep_shard_snapshot_add(w, &entry))
+ *   ep_shard_snapshot_commit(w, &err);  // or ep_shard_snapshot_abort(w)
+ *
+ * begin syncs the writer (or, with aof NULL, reads the AOF on disk to its
+ * last good record) and takes that prefix as the one the snapshot covers:
+ * the entries must be the map's state after exactly those records. The
+ * next recovery loads the snapshot and replays only the records after it,
+ * so nothing is applied twice. Records appended between begin and commit
+ * are not covered (they are replayed after the snapshot): the entries must
+ * not include their effects. With cfg.rewrite, commit also resets the AOF
+ * (ep_shard_rewrite's steps) and refuses (EP_ERR_STATE, nothing written)
+ * if records were appended since begin. Until commit the old snapshot
+ * stays; commit publishes the new one atomically (the snapshot writer's
+ * tmp, sync, rename, directory sync).
+ *
+ * Peak allocation: the handle (~2.2 KiB), the snapshot writer's (see
+ * snapshot.h: write_buffer_size + 64, a copy of the trailer), at begin the
+ * prefix hash's buffer (read_buffer_size or the prefix if smaller, freed)
+ * and, with aof NULL, the AOF reader's buffer (freed). */
+typedef struct ep_shard_snapshot_writer ep_shard_snapshot_writer;
+
+EP_API ep_result ep_shard_snapshot_begin(const char *dir, ep_shard_id shard_id, ep_aof_writer *aof,
+                                         const ep_shard_config *cfg, ep_shard_snapshot_writer **out, ep_error *err);
+/* One entry (ep_snapshot_writer_add's rules). */
+EP_API ep_result ep_shard_snapshot_add(ep_shard_snapshot_writer *w, const ep_snap_entry *entry);
+/* The snapshot writer the entries go to, for its ep_snapshot_writer_add_*
+ * conveniences. Owned by w: never commit, abort or free it yourself. */
+EP_API void ep_shard_snapshot_entries(const ep_shard_snapshot_writer *w, ep_snapshot_writer **out);
+/* The AOF bytes (header included) the snapshot covers. */
+EP_API void ep_shard_snapshot_covered(const ep_shard_snapshot_writer *w, uint64_t *covered_len);
+/* The detail of the last failed add. */
+EP_API const ep_error *ep_shard_snapshot_error(const ep_shard_snapshot_writer *w);
+/* Publishes the snapshot (then, with cfg.rewrite, resets the AOF); w is
+ * gone even on error. A failure before the snapshot's rename leaves the old
+ * snapshot. */
+EP_API ep_result ep_shard_snapshot_commit(ep_shard_snapshot_writer *w, ep_error *err);
+/* Drops the temporary file; the old snapshot stays. w is gone. */
+EP_API ep_result ep_shard_snapshot_abort(ep_shard_snapshot_writer *w);
 
 #ifdef __cplusplus
 }

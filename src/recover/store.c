@@ -208,6 +208,7 @@ static ep_result ep__st_recover(ep_store *st, int damaged_tail_ok, uint64_t *goo
     rc.log = st->cfg.log;
     rc.log_user = st->cfg.log_user;
     rc.keyspace_seed = st->cfg.keyspace_seed;
+    rc.read_buffer_size = st->cfg.read_buffer_size;
     memset(&res, 0, sizeof res);
     r = ep_recover_shard(st->dir, st->shard, &rc, &res, err);
     if (r == EP_OK && res.snapshot_present && !res.snapshot_loaded) {
@@ -410,6 +411,8 @@ static void ep__st_shard_config(const ep_store *st, ep_shard_config *sc) {
     sc->vfs = st->vfs;
     sc->alloc = &st->alloc;
     sc->key = st->cfg.key;
+    sc->read_buffer_size = st->cfg.read_buffer_size;
+    sc->write_buffer_size = st->cfg.snapshot_buffer_size;
 }
 
 /* Copies into st->keys ([u64 len][bytes] each) the keys of up to `scan`

@@ -81,7 +81,7 @@ EPT_CASE(visitor_recovery_delivers_everything) {
     cfg.visitor.entry = on_entry;
     cfg.visitor.record = on_record;
     cfg.visitor.user = &s;
-    EPT_CHECK_OK(ep_recover_shard("d", 0, &cfg, &res));
+    EPT_CHECK_OK(ep_recover_shard("d", 0, &cfg, &res, NULL));
     EPT_CHECK(strcmp(s.log, "E:a E:b R:c D:a ") == 0);
     EPT_CHECK(res.snapshot_loaded && res.snapshot_entries == 2);
     EPT_CHECK(res.records_applied == 2 && res.aof_end == EP_AOF_END_CLEAN);
@@ -98,8 +98,49 @@ EPT_CASE(keyspace_mode_is_unsupported) {
     ep_recover_config_init(&cfg);
     cfg.vfs = vfs;
     EPT_CHECK_EQ(cfg.mode, EP_RECOVER_KEYSPACE);
-    EPT_CHECK_EQ(ep_recover_shard("d", 0, &cfg, &res), EP_ERR_UNSUPPORTED);
+    EPT_CHECK_EQ(ep_recover_shard("d", 0, &cfg, &res, NULL), EP_ERR_UNSUPPORTED);
     EPT_CHECK(res.keyspace == NULL);
+    ep_recover_result_free(&res);
+    ep_vfs_mem_free(vfs);
+}
+
+/* The covering snapshot from the user's own map needs no keyspace: after
+ * it, recovery delivers the map's entries and only the record that follows. */
+EPT_CASE(covering_snapshot_from_the_users_map) {
+    ep_vfs *vfs = make_shard();
+    ep_aof_writer_config ac;
+    ep_aof_writer *aw = NULL;
+    ep_shard_snapshot_writer *w = NULL;
+    ep_recover_config cfg;
+    ep_recover_result res;
+    ep_shard_config sc;
+    seen s;
+    EPT_CHECK(vfs != NULL);
+    ep_aof_writer_config_init(&ac);
+    ac.vfs = vfs;
+    EPT_CHECK_OK(ep_aof_writer_open("d/shard-0.aof", &ac, &aw, NULL));
+    ep_shard_config_init(&sc);
+    sc.vfs = vfs;
+    EPT_CHECK_OK(ep_shard_snapshot_begin("d", 0, aw, &sc, &w, NULL)); /* the map: b=2, c=3 */
+    {
+        ep_snapshot_writer *entries = NULL;
+        ep_shard_snapshot_entries(w, &entries);
+        EPT_CHECK_OK(ep_snapshot_writer_add_string(entries, S("b"), S("2"), -1));
+        EPT_CHECK_OK(ep_snapshot_writer_add_string(entries, S("c"), S("3"), -1));
+    }
+    EPT_CHECK_OK(ep_shard_snapshot_commit(w, NULL));
+    EPT_CHECK_OK(ep_aof_set(aw, S("e"), S("5"), -1));
+    EPT_CHECK_OK(ep_aof_writer_close(aw));
+    memset(&s, 0, sizeof s);
+    ep_recover_config_init(&cfg);
+    cfg.vfs = vfs;
+    cfg.mode = EP_RECOVER_VISIT;
+    cfg.visitor.entry = on_entry;
+    cfg.visitor.record = on_record;
+    cfg.visitor.user = &s;
+    EPT_CHECK_OK(ep_recover_shard("d", 0, &cfg, &res, NULL));
+    EPT_CHECK(strcmp(s.log, "E:b E:c R:e ") == 0);
+    EPT_CHECK(res.trailer == EP_TRAILER_APPLIED && res.records_skipped == 2 && res.records_applied == 1);
     ep_recover_result_free(&res);
     ep_vfs_mem_free(vfs);
 }

@@ -11,7 +11,7 @@
 
 /* ---- a fixed arena: first fit over [size|free] headers, neighbours merged on free ---- */
 
-#define ARENA_BYTES (3u << 20)
+#define ARENA_BYTES (256u << 10)
 #define AHDR 16u
 
 static unsigned char arena_mem[ARENA_BYTES] __attribute__((aligned(16)));
@@ -106,6 +106,8 @@ static void small_config(ep_store_config *c, const ep_allocator *al) {
     c->create_dir = 1;
     c->fsync = EP_FSYNC_EVERYSEC;
     c->aof_buffer_size = 4096;
+    c->read_buffer_size = 4096;
+    c->snapshot_buffer_size = 4096;
 }
 
 /* The workload: n records of a few kinds, snapshot half way, rewrite at the end. */

@@ -275,6 +275,97 @@ EPT_CASE(keygen_then_encrypted_aof_recovers_with_key_file_only) {
     EPT_CHECK_EQ(run(args, NULL), 0);
 }
 
+/* verify decodes a snapshot's trailer (version, covered length, slot, bytes
+ * after it) and, beside its AOF, gives recover's verdict on the coverage with
+ * recover's exit code: the reported case (5 INCR, snapshot, 1 INCR, 8 bytes
+ * appended to the .snap) is a warning for both, an unreadable trailer while
+ * the AOF has records an error for both. */
+EPT_CASE(verify_decodes_the_trailer_and_agrees_with_recover) {
+    char dir[512], snap[600], out[600], args[1500];
+    static uint8_t orig[4096], buf[4096];
+    ep_aof_writer *w = NULL;
+    ep_keyspace *ks = NULL;
+    ep_aof_record rec;
+    ep_aof_stats st;
+    uint64_t covered;
+    size_t n;
+    FILE *f;
+    int i;
+    if (!have_tools()) return;
+    path_in(dir, sizeof dir, "t");
+    snprintf(snap, sizeof snap, "%s/shard-0.snap", dir);
+    path_in(out, sizeof out, "v.json");
+    EPT_CHECK(mkdir(dir, 0700) == 0);
+    snprintf(args, sizeof args, "%s/shard-0.aof", dir);
+    EPT_CHECK_OK(ep_aof_writer_open(args, NULL, &w, NULL));
+    EPT_CHECK_OK(ep_keyspace_create(NULL, &ks));
+    EPT_CHECK_OK(ep_aof_rec_incr(&rec, B("c")));
+    for (i = 0; i < 5; i++) {
+        EPT_CHECK_OK(ep_aof_append(w, &rec));
+        EPT_CHECK_OK(ep_keyspace_apply(ks, &rec, 0));
+    }
+    EPT_CHECK_OK(ep_shard_snapshot(dir, 0, ks, w, NULL, NULL));
+    ep_aof_writer_stats(w, &st);
+    covered = st.size;
+    EPT_CHECK_OK(ep_aof_append(w, &rec));
+    EPT_CHECK_OK(ep_aof_writer_close(w));
+    ep_keyspace_free(ks);
+    f = fopen(snap, "rb");
+    EPT_CHECK(f != NULL);
+    n = fread(orig, 1, sizeof orig, f);
+    fclose(f);
+    EPT_CHECK(n > 60 && n < sizeof orig);
+    /* as written: clean, slot 1, the prefix of the 5 INCR, applied */
+    snprintf(args, sizeof args, "verify --json %s", snap);
+    EPT_CHECK_EQ(run(args, out), 0);
+    snprintf(args, sizeof args,
+             "t=d['trailer']\nassert t['readable'] and t['version']==2 and t['covered_len']==%llu, t\n"
+             "assert t['slot']==1 and t['slots_valid']==[True,True] and t['extra_bytes']==0\n"
+             "assert t['against_aof']=='applied'",
+             (unsigned long long)covered);
+    EPT_CHECK(py(out, args));
+    snprintf(args, sizeof args, "recover %s 0", dir);
+    EPT_CHECK_EQ(run(args, NULL), 0);
+    /* 8 bytes appended: both warn, the counter is still 6 */
+    memcpy(buf, orig, n);
+    memcpy(buf + n, "appended", 8);
+    EPT_CHECK(write_file(snap, buf, n + 8));
+    snprintf(args, sizeof args, "verify --json %s", snap);
+    EPT_CHECK_EQ(run(args, out), 1);
+    EPT_CHECK(py(out, "t=d['trailer']\nassert t['extra_bytes']==8 and t['against_aof']=='applied', t"));
+    snprintf(args, sizeof args, "recover --json %s 0", dir);
+    EPT_CHECK_EQ(run(args, out), 1);
+    EPT_CHECK(py(out, "assert [k['value'] for k in d['keys'] if k['key']=='c']==['6'], d['keys']"));
+    /* slot 1 damaged: slot 0 still covers the prefix (a warning for verify) */
+    memcpy(buf, orig, n);
+    buf[n - 3] ^= 0x40;
+    EPT_CHECK(write_file(snap, buf, n));
+    snprintf(args, sizeof args, "verify --json %s", snap);
+    EPT_CHECK_EQ(run(args, out), 1);
+    EPT_CHECK(py(out, "t=d['trailer']\nassert t['slot']==0 and t['slots_valid']==[True,False], t\n"
+                      "assert t['against_aof']=='applied'"));
+    /* the trailer's head damaged while the AOF has records: both refuse */
+    memcpy(buf, orig, n);
+    buf[n - 40 - 6] ^= 0x01; /* inside the head's CRC (the head ends 40 bytes before the end) */
+    EPT_CHECK(write_file(snap, buf, n));
+    snprintf(args, sizeof args, "verify --json %s", snap);
+    EPT_CHECK_EQ(run(args, out), 2);
+    EPT_CHECK(py(out, "t=d['trailer']\nassert t['readable']==False and t['against_aof']=='refused', t"));
+    snprintf(args, sizeof args, "recover %s 0", dir);
+    EPT_CHECK_EQ(run(args, NULL), 2);
+    /* the text form says the same */
+    EPT_CHECK(write_file(snap, orig, n));
+    {
+        char txt[600], cmd[1400];
+        path_in(txt, sizeof txt, "v.txt");
+        snprintf(args, sizeof args, "verify %s", snap);
+        EPT_CHECK_EQ(run(args, txt), 0);
+        snprintf(cmd, sizeof cmd, "grep -q 'trailer: version 2, 0 schema(s), covers %llu AOF bytes (slot 1)' %s && grep -q 'against the AOF: applied' %s",
+                 (unsigned long long)covered, txt, txt);
+        EPT_CHECK(system(cmd) == 0);
+    }
+}
+
 #endif /* _WIN32 */
 
 EPT_MAIN()
