@@ -3545,7 +3545,7 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 #define EP_REDIS_MAP_H
 
 
-#ifndef EP_NO_REDIS
+#if !defined(EP_NO_REDIS) && !defined(EP_NO_KEYSPACE)
 
 #ifdef __cplusplus
 extern "C" {
@@ -3636,7 +3636,7 @@ EP_API const char *ep_redis_skip_name(ep_redis_skip why);
 }
 #endif
 
-#endif /* EP_NO_REDIS */
+#endif /* EP_NO_REDIS, EP_NO_KEYSPACE */
 #endif /* EP_REDIS_MAP_H */
 /* ---- end src/recover/redis_map.h ---- */
 
@@ -3671,7 +3671,7 @@ EP_API const char *ep_redis_skip_name(ep_redis_skip why);
 #define EP_WAL_MAP_H
 
 
-#ifndef EP_NO_WAL
+#if !defined(EP_NO_WAL) && !defined(EP_NO_KEYSPACE)
 
 #ifdef __cplusplus
 extern "C" {
@@ -3706,7 +3706,7 @@ EP_API ep_result ep_wal_to_shard(const char *wal_dir, const char *dir, ep_shard_
 }
 #endif
 
-#endif /* EP_NO_WAL */
+#endif /* EP_NO_WAL, EP_NO_KEYSPACE */
 #endif /* EP_WAL_MAP_H */
 /* ---- end src/recover/wal_map.h ---- */
 
@@ -21273,6 +21273,8 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
 #define EP_RECOVER_INTERNAL_H
 
 
+#ifndef EP_NO_KEYSPACE /* defined in maintain.c, which needs the keyspace */
+
 /* Recovers shard shard_id of dir into a keyspace (out, freed by the caller
  * with ep_recover_result_free when this returns EP_OK or EP_ERR_CORRUPT)
  * and refuses a shard that does not recover cleanly: a snapshot present
@@ -21289,6 +21291,7 @@ EP__PRIV int64_t ep__deadline(int64_t now, int64_t ttl_ms);
 /* A recovery clock that reads the int64_t Unix ms user points to. */
 EP__PRIV int64_t ep__fixed_clock(void *user);
 
+#endif /* EP_NO_KEYSPACE */
 #endif
 /* ---- end src/recover/recover_internal.h ---- */
 
@@ -23056,7 +23059,7 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
  * into commands of EP_REDIS_ITEMS_PER_CMD elements. Redis-to-ember loads
  * the RDB into keyspaces (redis_load.c) and snapshots each one. */
 
-#ifndef EP_NO_REDIS
+#if !defined(EP_NO_REDIS) && !defined(EP_NO_KEYSPACE)
 
 EP_API void ep_redis_map_config_init(ep_redis_map_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
@@ -23638,7 +23641,7 @@ EP_API ep_result ep_redis_rdb_to_shard(const char *rdb_path, const char *dir, ep
     return r;
 }
 
-#endif /* EP_NO_REDIS */
+#endif /* EP_NO_REDIS, EP_NO_KEYSPACE */
 /* ---- end src/recover/redis_map.c ---- */
 
 /* ---- begin src/recover/wal_map.c ---- */
@@ -23646,7 +23649,7 @@ EP_API ep_result ep_redis_rdb_to_shard(const char *rdb_path, const char *dir, ep
  * through recovery (ep__recover_clean) and ep_shard_snapshot; the WAL side
  * through the WAL writer and ep_wal_replay. */
 
-#ifndef EP_NO_WAL
+#if !defined(EP_NO_WAL) && !defined(EP_NO_KEYSPACE)
 
 /* Raw items per record: big collections are cut at element boundaries. */
 #define EP__WM_CHUNK (1u << 20)
@@ -23953,7 +23956,7 @@ EP_API ep_result ep_wal_to_shard(const char *wal_dir, const char *dir, ep_shard_
     return r;
 }
 
-#endif /* EP_NO_WAL */
+#endif /* EP_NO_WAL, EP_NO_KEYSPACE */
 /* ---- end src/recover/wal_map.c ---- */
 
 /* ---- begin src/recover/store.c ---- */

@@ -5,6 +5,8 @@
 #include "base/internal.h"
 #include "recover/recovery.h"
 
+#ifndef EP_NO_KEYSPACE /* defined in maintain.c, which needs the keyspace */
+
 /* Recovers shard shard_id of dir into a keyspace (out, freed by the caller
  * with ep_recover_result_free when this returns EP_OK or EP_ERR_CORRUPT)
  * and refuses a shard that does not recover cleanly: a snapshot present
@@ -21,4 +23,5 @@ EP__PRIV int64_t ep__deadline(int64_t now, int64_t ttl_ms);
 /* A recovery clock that reads the int64_t Unix ms user points to. */
 EP__PRIV int64_t ep__fixed_clock(void *user);
 
+#endif /* EP_NO_KEYSPACE */
 #endif

@@ -13,7 +13,7 @@
 #include "recover/redis.h"
 #include "recover/redis_map.h"
 
-#ifndef EP_NO_REDIS
+#if !defined(EP_NO_REDIS) && !defined(EP_NO_KEYSPACE)
 
 EP_API void ep_redis_map_config_init(ep_redis_map_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
@@ -595,4 +595,4 @@ EP_API ep_result ep_redis_rdb_to_shard(const char *rdb_path, const char *dir, ep
     return r;
 }
 
-#endif /* EP_NO_REDIS */
+#endif /* EP_NO_REDIS, EP_NO_KEYSPACE */

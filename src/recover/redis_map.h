@@ -40,7 +40,7 @@
 #include "store/keyspace.h"
 #include "recover/redis.h"
 
-#ifndef EP_NO_REDIS
+#if !defined(EP_NO_REDIS) && !defined(EP_NO_KEYSPACE)
 
 #ifdef __cplusplus
 extern "C" {
@@ -131,5 +131,5 @@ EP_API const char *ep_redis_skip_name(ep_redis_skip why);
 }
 #endif
 
-#endif /* EP_NO_REDIS */
+#endif /* EP_NO_REDIS, EP_NO_KEYSPACE */
 #endif /* EP_REDIS_MAP_H */

@@ -13,7 +13,7 @@
 #include "recover/wal_recover.h"
 #include "recover/wal_map.h"
 
-#ifndef EP_NO_WAL
+#if !defined(EP_NO_WAL) && !defined(EP_NO_KEYSPACE)
 
 /* Raw items per record: big collections are cut at element boundaries. */
 #define EP__WM_CHUNK (1u << 20)
@@ -320,4 +320,4 @@ EP_API ep_result ep_wal_to_shard(const char *wal_dir, const char *dir, ep_shard_
     return r;
 }
 
-#endif /* EP_NO_WAL */
+#endif /* EP_NO_WAL, EP_NO_KEYSPACE */

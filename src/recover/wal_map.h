@@ -33,7 +33,7 @@
 #include "file/wal.h"
 #include "store/keyspace.h"
 
-#ifndef EP_NO_WAL
+#if !defined(EP_NO_WAL) && !defined(EP_NO_KEYSPACE)
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,5 +68,5 @@ EP_API ep_result ep_wal_to_shard(const char *wal_dir, const char *dir, ep_shard_
 }
 #endif
 
-#endif /* EP_NO_WAL */
+#endif /* EP_NO_WAL, EP_NO_KEYSPACE */
 #endif /* EP_WAL_MAP_H */
