@@ -2494,7 +2494,8 @@ EP_API ep_result ep_recordlog_read(const char *path, const ep_recordlog_config *
 /* ---- begin src/file/probe.h ---- */
 /* probe: what a path is, told by content (never by its name alone): an
  * ember AOF or snapshot (with the header's version, shard and count), a
- * directory of ember shards, or a kind reserved for the WAL and Redis parts.
+ * directory of ember shards, a Redis RDB, RESP AOF or appendonlydir/, or a
+ * kind reserved for the WAL part.
  * Tools use it to pick a reader; it reads at most EP_PROBE_HEAD_SIZE bytes
  * of a file and lists a directory once. Allocates nothing.
  *
@@ -2526,10 +2527,10 @@ typedef enum ep_probe_kind {
     EP_PROBE_WAL_CHECKPOINT = 21,
     EP_PROBE_RECORD_LOG = 22,
     EP_PROBE_WAL_DIR = 23,
-    /* Reserved for the Redis part. */
-    EP_PROBE_REDIS_RDB = 30,
-    EP_PROBE_REDIS_AOF = 31,       /* RESP commands */
-    EP_PROBE_REDIS_AOF_DIR = 32    /* appendonlydir/ with a manifest */
+    /* Redis. */
+    EP_PROBE_REDIS_RDB = 30,       /* "REDIS" + 4 digits: version = the RDB version, header_ok if this library reads it */
+    EP_PROBE_REDIS_AOF = 31,       /* RESP commands ("*<n>\r\n"); header_ok once "$" follows */
+    EP_PROBE_REDIS_AOF_DIR = 32    /* a directory with a "*.manifest" file (Redis 7 appendonlydir/) */
 } ep_probe_kind;
 
 /* Bytes of a file's start that the probe reads and keeps. */
@@ -3459,8 +3460,16 @@ typedef enum ep_redis_skip {
     EP_REDIS_SKIP_STREAM = 1,      /* a Redis stream: no ember type */
     EP_REDIS_SKIP_MODULE = 2,      /* a module value */
     EP_REDIS_SKIP_NOT_UTF8 = 3,    /* a set member, hash field or zset member that is not UTF-8 */
-    EP_REDIS_SKIP_TOO_BIG = 4      /* more elements than ember's caps */
+    EP_REDIS_SKIP_TOO_BIG = 4,     /* more elements than ember's caps */
+    /* Used by the mapping (redis_map.h). */
+    EP_REDIS_SKIP_VECTOR = 5,      /* an ember vector set: no Redis 7 type */
+    EP_REDIS_SKIP_PROTO = 6,       /* an ember proto value: no Redis type */
+    EP_REDIS_SKIP_FUNCTION = 7,    /* a Redis function library: ember has no scripts */
+    EP_REDIS_SKIP_OTHER_DB = 8,    /* a key of a database that was not selected */
+    EP_REDIS_SKIP_SCHEMA = 9,      /* an ember proto schema (PROTO.REGISTER): no Redis form */
+    EP_REDIS_SKIP_NAN_SCORE = 10   /* an ember sorted set with a NaN score: Redis refuses NaN */
 } ep_redis_skip;
+#define EP_REDIS_SKIP_COUNT 11     /* size of the by_reason arrays */
 
 typedef struct ep_redis_load_config {
     ep_rdb_reader_config reader;   /* vfs, allocator for the reader, caps */
@@ -3479,7 +3488,7 @@ typedef struct ep_redis_load_stats {
     uint64_t expired;              /* dropped because already expired */
     uint64_t empty;                /* empty collections skipped (as Redis: "empty keys skipped") */
     uint64_t unmapped;             /* reported through cfg.report */
-    uint64_t by_reason[5];         /* unmapped, per ep_redis_skip */
+    uint64_t by_reason[EP_REDIS_SKIP_COUNT]; /* unmapped, per ep_redis_skip */
     uint64_t functions;            /* FUNCTION2 libraries seen (not loaded) */
     ep_rdb_info rdb;
 } ep_redis_load_stats;
@@ -3498,6 +3507,208 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 #endif /* EP_NO_REDIS, EP_NO_KEYSPACE */
 #endif /* EP_REDIS_H */
 /* ---- end src/recover/redis.h ---- */
+
+/* ---- begin src/recover/redis_map.h ---- */
+/* redis_map: an ember shard as Redis data and Redis data as an ember shard.
+ *
+ *   ember shard (snapshot + AOF)  ->  RDB file          ep_redis_shard_to_rdb
+ *   ember shard                   ->  appendonlydir/    ep_redis_shard_to_aof_dir
+ *   ember shard                   ->  Redis commands    ep_redis_shard_to_commands
+ *                                     (argv vectors, as Redis's AOF rewrite
+ *                                     writes them: what a RESP AOF holds)
+ *   RDB file                      ->  ember shard(s)    ep_redis_rdb_to_shard
+ *
+ * The ember side is always recovered through the library (the shard must
+ * recover cleanly: a snapshot that does not load or an AOF that stops at
+ * an error is refused with EP_ERR_CORRUPT, as the maintenance calls do; a
+ * torn AOF tail is what recovery keeps, and is reported in aof_torn).
+ *
+ * What cannot map is never dropped silently: each such key goes to the
+ * report callback with its database, name, kind and reason, and is counted
+ * per reason in ep_redis_map_result. Ember to Redis: vector sets, proto
+ * values, proto schemas (kind "proto-schema") and sorted sets holding a NaN
+ * score (Redis has none). Redis to
+ * ember: streams, module values, function libraries (reported with an
+ * empty key, kind "function"), members / fields that are not UTF-8, and
+ * keys of databases not selected.
+ *
+ * Expiry: ember holds remaining milliseconds, Redis absolute ones. To Redis,
+ * a key's deadline is now + its ttl after recovery (now: cfg.now_ms or the
+ * clock); from Redis, keys already expired at now are dropped and counted,
+ * the others get deadline - now (ember snapshots hold remaining ttls).
+ *
+ * Publishing: an RDB through the RDB writer (tmp, sync, rename, directory
+ * sync); ember shards through ep_shard_snapshot (the same), one shard per
+ * database in database order, each whole or absent after a crash. The
+ * destination shard must not exist (EP_ERR_EXISTS, nothing written). */
+#ifndef EP_REDIS_MAP_H
+#define EP_REDIS_MAP_H
+
+
+#if !defined(EP_NO_REDIS) && !defined(EP_NO_KEYSPACE)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Redis's AOF rewrite puts at most this many elements in one command. */
+#define EP_REDIS_ITEMS_PER_CMD 64
+
+/* Every database (ep_redis_map_config.db). */
+#define EP_REDIS_ALL_DBS UINT64_MAX
+
+typedef struct ep_redis_map_config {
+    ep_vfs *vfs;                 /* NULL: the OS */
+    const ep_allocator *alloc;   /* NULL: default */
+    const ep_key *key;           /* ember source (to Redis): its key; ember destination: encrypt under it; NULL: plaintext */
+    int64_t now_ms;              /* Unix ms for ttls <-> deadlines; 0: the OS clock */
+    /* To Redis: the database the shard becomes (default 0).
+     * From Redis: the database to take (its keys go to shard_id), or
+     * EP_REDIS_ALL_DBS (the default): database N goes to shard shard_id + N. */
+    uint64_t db;
+    int rdb_version;             /* to RDB: 10 (default) or 9 */
+    int rdb_compress;            /* to RDB: LZF for long strings; default 1 */
+    /* Called for every key (or library) that does not map; may be NULL. */
+    void (*report)(void *user, uint64_t db, ep_bytes key, const char *kind, ep_redis_skip why);
+    void *report_user;
+} ep_redis_map_config;
+EP_API void ep_redis_map_config_init(ep_redis_map_config *cfg);
+
+typedef struct ep_redis_map_result {
+    uint64_t keys;               /* keys in the source */
+    uint64_t converted;          /* keys written to the destination */
+    uint64_t unmapped;           /* reported through cfg.report */
+    uint64_t by_reason[EP_REDIS_SKIP_COUNT];
+    uint64_t expired;            /* from Redis: already expired at now, dropped (as Redis's load) */
+    uint64_t empty;              /* from Redis: empty collections (Redis skips them too) */
+    uint64_t commands;           /* to commands: argv vectors given to the callback */
+    uint64_t shards;             /* from Redis: shards written */
+    uint64_t bytes;              /* the destination file's size (to RDB; from RDB: all snapshots) */
+    int aof_torn;                /* ember source: its AOF ended in a torn tail (what was before it is converted) */
+    uint64_t aof_tail_bytes;     /* the torn tail's size */
+} ep_redis_map_result;
+
+/* One command, argv[0] the name ("SET"). Views last until it returns; a
+ * non-OK return stops the conversion with that result. */
+typedef ep_result (*ep_redis_command_fn)(void *user, size_t argc, const ep_bytes *argv);
+
+/* The keys of ks (sorted by key: deterministic output) into an open RDB
+ * writer, as database cfg->db. Adds to *out (not cleared). */
+EP_API ep_result ep_redis_keyspace_to_rdb(const ep_keyspace *ks, ep_rdb_writer *w, const ep_redis_map_config *cfg,
+                                          ep_redis_map_result *out, ep_error *err);
+/* The keys of ks as commands: SELECT db, then per key (sorted) SET, or
+ * RPUSH / SADD / HSET / ZADD of at most EP_REDIS_ITEMS_PER_CMD elements
+ * each, then PEXPIREAT for a key with a ttl. Scores as the shortest text
+ * that reads back as the same double. Adds to *out (not cleared). */
+EP_API ep_result ep_redis_keyspace_to_commands(const ep_keyspace *ks, const ep_redis_map_config *cfg,
+                                               ep_redis_command_fn fn, void *user, ep_redis_map_result *out,
+                                               ep_error *err);
+
+/* Shard shard_id of dir, recovered, as an RDB file at rdb_path. */
+EP_API ep_result ep_redis_shard_to_rdb(const char *dir, ep_shard_id shard_id, const char *rdb_path,
+                                       const ep_redis_map_config *cfg, ep_redis_map_result *out, ep_error *err);
+/* Shard shard_id of dir, recovered, as commands (see above). */
+EP_API ep_result ep_redis_shard_to_commands(const char *dir, ep_shard_id shard_id, const ep_redis_map_config *cfg,
+                                            ep_redis_command_fn fn, void *user, ep_redis_map_result *out,
+                                            ep_error *err);
+/* Shard shard_id of dir, recovered, as a Redis 7 appendonlydir/ in aof_dir
+ * (created if missing): appendonly.aof.1.base.rdb (an RDB with aof-base 1),
+ * an empty appendonly.aof.1.incr.aof and appendonly.aof.manifest naming
+ * both, each published whole (tmp, sync, rename, directory sync), the
+ * manifest last: until it is durable redis-server sees no AOF there.
+ * Refuses a directory that holds a manifest already (EP_ERR_EXISTS).
+ * redis-server 7 starts from it with appendonly yes. */
+EP_API ep_result ep_redis_shard_to_aof_dir(const char *dir, ep_shard_id shard_id, const char *aof_dir,
+                                           const ep_redis_map_config *cfg, ep_redis_map_result *out, ep_error *err);
+/* An RDB file as ember shard(s) in dir (created if missing). Refuses, before
+ * writing anything, if a destination shard has a snapshot or an AOF
+ * (EP_ERR_EXISTS), or a database would need a shard id over 65535
+ * (EP_ERR_LIMIT). RDB damage (CRC, encoding, truncation) fails before
+ * anything is written: the whole file is read first. */
+EP_API ep_result ep_redis_rdb_to_shard(const char *rdb_path, const char *dir, ep_shard_id shard_id,
+                                       const ep_redis_map_config *cfg, ep_redis_map_result *out, ep_error *err);
+
+/* "stream", "module", "not-utf8", "too-big", "vector", "proto", "function",
+ * "other-db", "proto-schema", "nan-score". */
+EP_API const char *ep_redis_skip_name(ep_redis_skip why);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS, EP_NO_KEYSPACE */
+#endif /* EP_REDIS_MAP_H */
+/* ---- end src/recover/redis_map.h ---- */
+
+/* ---- begin src/recover/wal_map.h ---- */
+/* wal_map: an ember shard as a WAL of ember AOF records and back.
+ *
+ *   ep_shard_to_wal   shard (snapshot + AOF, recovered) -> WAL directory
+ *   ep_wal_to_shard   WAL directory -> shard (a snapshot)
+ *
+ * Each WAL record is one ember AOF record's bytes (tag + payload, no CRC:
+ * ep_aof_encode, ember's replication form), so any ember AOF record can be
+ * logged in a WAL and replayed with ep_keyspace_apply. A shard becomes, in
+ * key order, PROTO.REGISTER for each schema, then per key SET, RPUSH, ZADD,
+ * HSET or SADD (collections cut into records of about 1 MiB), VADD per
+ * vector element or PROTO.SET, and PEXPIREAT (now + ttl) for a key with a
+ * ttl. Nothing is lost: every ember type has its records.
+ *
+ * Crash safety, to the WAL: the records go to one segment in the staging
+ * directory "<wal_dir>.tmp" (its leftovers removed first), which the WAL
+ * writer syncs on close; the segment is then renamed into wal_dir and
+ * wal_dir synced. A crash leaves wal_dir without a segment or with the
+ * whole one (the staging directory may stay behind, empty). wal_dir must
+ * not hold a segment already (EP_ERR_EXISTS).
+ * From the WAL: every record is read (strictly; best_effort accepts a torn
+ * final frame, reported in wal_torn) and applied before the snapshot is
+ * written through ep_shard_snapshot (tmp, sync, rename, directory sync);
+ * the destination shard must not exist (EP_ERR_EXISTS). A record that is
+ * not an ember AOF record is EP_ERR_CORRUPT with its id; one the keyspace
+ * refuses by rule (INCR on text ...) is counted in record_warnings, as
+ * recovery does. */
+#ifndef EP_WAL_MAP_H
+#define EP_WAL_MAP_H
+
+
+#if !defined(EP_NO_WAL) && !defined(EP_NO_KEYSPACE)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ep_wal_map_config {
+    ep_vfs *vfs;                 /* NULL: the OS */
+    const ep_allocator *alloc;   /* NULL: default */
+    const ep_key *key;           /* the shard's key (to the WAL) or the new shard's key (from it); NULL: plaintext */
+    int64_t now_ms;              /* Unix ms for ttls <-> PEXPIREAT; 0: the OS clock */
+    int best_effort;             /* from the WAL: accept a torn final frame (default 0: strict) */
+} ep_wal_map_config;
+EP_API void ep_wal_map_config_init(ep_wal_map_config *cfg);
+
+typedef struct ep_wal_map_result {
+    uint64_t keys;               /* keys converted */
+    uint64_t records;            /* WAL records written or read */
+    uint64_t bytes;              /* their payload bytes */
+    uint64_t first_id, last_id;  /* WAL ids */
+    uint64_t record_warnings;    /* from the WAL: records the keyspace refused by rule */
+    uint64_t expired;            /* from the WAL: keys whose deadline had passed (dropped, as recovery) */
+    int aof_torn;                /* to the WAL: the shard's AOF ended in a torn tail (what was before it is converted) */
+    int wal_torn;                /* from the WAL (best effort): its final frame was torn */
+} ep_wal_map_result;
+
+EP_API ep_result ep_shard_to_wal(const char *dir, ep_shard_id shard_id, const char *wal_dir, const ep_wal_map_config *cfg,
+                                 ep_wal_map_result *out, ep_error *err);
+EP_API ep_result ep_wal_to_shard(const char *wal_dir, const char *dir, ep_shard_id shard_id, const ep_wal_map_config *cfg,
+                                 ep_wal_map_result *out, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_WAL, EP_NO_KEYSPACE */
+#endif /* EP_WAL_MAP_H */
+/* ---- end src/recover/wal_map.h ---- */
 
 /* ---- begin src/recover/store.h ---- */
 /* store: the user's handle on one shard: open recovers it (snapshot + AOF)
@@ -17001,10 +17212,43 @@ static int ep__probe_ember_snapshot(const uint8_t *h, size_t n, ep_probe_info *o
     return 1;
 }
 
+/* "REDIS" + 4 decimal digits (the RDB version; also a Redis AOF with an RDB
+ * preamble, which an RDB reader reads up to its EOF opcode). */
+static int ep__probe_redis_rdb(const uint8_t *h, size_t n, ep_probe_info *out) {
+    size_t i;
+    uint32_t v = 0;
+    if (n < 5 || memcmp(h, "REDIS", 5) != 0) return 0;
+    out->kind = EP_PROBE_REDIS_RDB;
+    if (n < 9) return 1;
+    for (i = 5; i < 9; i++) {
+        if (h[i] < '0' || h[i] > '9') return 1; /* not a version: header_ok stays 0 */
+        v = v * 10u + (uint32_t)(h[i] - '0');
+    }
+    out->version = v;
+#ifndef EP_NO_REDIS
+    out->header_ok = v >= 1 && v <= EP_RDB_VERSION_MAX;
+#endif
+    return 1;
+}
+
+/* A RESP command: '*', a decimal count, CRLF, then '$' (a bulk string) once
+ * the head holds that much; "*" alone is kept as a guess only with digits. */
+static int ep__probe_redis_aof(const uint8_t *h, size_t n, ep_probe_info *out) {
+    size_t i = 1;
+    if (n < 2 || h[0] != '*' || h[1] < '0' || h[1] > '9') return 0;
+    while (i < n && i < 12 && h[i] >= '0' && h[i] <= '9') i++;
+    if (i < n && h[i] != '\r') return 0;
+    out->kind = EP_PROBE_REDIS_AOF;
+    out->header_ok = i + 2 < n && h[i + 1] == '\n' && h[i + 2] == '$';
+    return 1;
+}
+
 static const ep__probe_file_fn ep__probe_file_detectors[] = {
     ep__probe_ember_aof,
     ep__probe_ember_snapshot,
-    /* WAL: segment, checkpoint, record log.  Redis: RDB, RESP AOF. */
+    ep__probe_redis_rdb,
+    ep__probe_redis_aof,
+    /* WAL: segment, checkpoint, record log. */
 };
 
 EP_API ep_result ep_probe_bytes(const uint8_t *head, size_t n, uint64_t size, ep_probe_info *out) {
@@ -17059,9 +17303,18 @@ static int ep__probe_ember_name(ep__probe_dir_scan *s, const char *name) {
     return 1;
 }
 
+/* A Redis 7 appendonlydir/: its manifest, "<appendfilename>.manifest". */
+static int ep__probe_redis_manifest(ep__probe_dir_scan *s, const char *name) {
+    size_t n = strlen(name);
+    if (n <= 9 || strcmp(name + n - 9, ".manifest") != 0) return 0;
+    if (s->out->kind == EP_PROBE_DIR) s->out->kind = EP_PROBE_REDIS_AOF_DIR;
+    return 1;
+}
+
 static const ep__probe_name_fn ep__probe_name_detectors[] = {
     ep__probe_ember_name,
-    /* WAL: segments and checkpoints.  Redis: appendonlydir manifest. */
+    ep__probe_redis_manifest,
+    /* WAL: segments and checkpoints. */
 };
 
 static int ep__probe_dir_entry(void *ctx, const char *name) {
@@ -21163,6 +21416,34 @@ EP_API int ep_keyspace_schema_at(const ep_keyspace *ks, size_t i, ep_bytes *name
 #endif /* EP_NO_KEYSPACE */
 /* ---- end src/store/keyspace.c ---- */
 
+/* ---- begin src/recover/recover_internal.h ---- */
+/* recover_internal: helpers shared by the recover layer's parts (private). */
+#ifndef EP_RECOVER_INTERNAL_H
+#define EP_RECOVER_INTERNAL_H
+
+
+#ifndef EP_NO_KEYSPACE /* defined in maintain.c, which needs the keyspace */
+
+/* Recovers shard shard_id of dir into a keyspace (out, freed by the caller
+ * with ep_recover_result_free when this returns EP_OK or EP_ERR_CORRUPT)
+ * and refuses a shard that does not recover cleanly: a snapshot present
+ * but not loaded, or an AOF that stops at an error, is EP_ERR_CORRUPT
+ * (acting on it would make the loss permanent). The one call of
+ * ep_recover_shard for the tools' whole-shard operations. */
+EP__PRIV ep_result ep__recover_clean(const char *dir, ep_shard_id shard_id, const ep_recover_config *rc,
+                                     ep_recover_result *out, int *have_out, ep_error *err);
+
+/* now + ttl_ms (both >= 0), or INT64_MAX if that does not fit: the
+ * absolute deadline of a remaining ttl. */
+EP__PRIV int64_t ep__deadline(int64_t now, int64_t ttl_ms);
+
+/* A recovery clock that reads the int64_t Unix ms user points to. */
+EP__PRIV int64_t ep__fixed_clock(void *user);
+
+#endif /* EP_NO_KEYSPACE */
+#endif
+/* ---- end src/recover/recover_internal.h ---- */
+
 /* ---- begin src/recover/recovery.c ---- */
 /* recovery: ember shard recovery (snapshot + AOF replay) and snapshots whose
  * trailer names the AOF prefix they cover (see recovery.h, docs/recovery.md). */
@@ -22498,10 +22779,28 @@ static ep_result ep__maint_begin(ep__maint *m, const char *dir, ep_shard_id shar
     return EP_OK;
 }
 
+EP__PRIV int64_t ep__fixed_clock(void *user) { return *(const int64_t *)user; }
+
+EP__PRIV int64_t ep__deadline(int64_t now, int64_t ttl_ms) { return ttl_ms > INT64_MAX - now ? INT64_MAX : now + ttl_ms; }
+
+EP__PRIV ep_result ep__recover_clean(const char *dir, ep_shard_id shard_id, const ep_recover_config *rc,
+                                     ep_recover_result *res, int *have_out, ep_error *err) {
+    ep_result r;
+    *have_out = 0;
+    if ((r = ep_recover_shard(dir, shard_id, rc, res, err)) != EP_OK) return r; /* err names the file */
+    *have_out = 1;
+    if (res->snapshot_present && !res->snapshot_loaded)
+        return ep_error_set(err, EP_ERR_CORRUPT, res->snapshot_error.offset,
+                            "the snapshot does not load (%s): acting now would lose its keys", res->snapshot_error.message);
+    if (res->aof_end == EP_AOF_END_ERROR)
+        return ep_error_set(err, EP_ERR_CORRUPT, res->aof_error.offset,
+                            "the AOF stops at an error (%s): run repair first", res->aof_error.message);
+    return EP_OK;
+}
+
 /* Recovery of the shard; refuses one that does not recover cleanly. */
 static ep_result ep__maint_recover(ep__maint *m) {
     ep_recover_config rc;
-    ep_recover_result *res = &m->rec;
     ep_result r;
     ep_recover_config_init(&rc);
     rc.vfs = m->vfs;
@@ -22509,16 +22808,9 @@ static ep_result ep__maint_recover(ep__maint *m) {
     rc.key = m->cfg->key;
     rc.wall_clock_ms = m->cfg->wall_clock_ms;
     rc.clock_user = m->cfg->clock_user;
-    if ((r = ep_recover_shard(m->dir, m->shard, &rc, res, m->err)) != EP_OK) return r; /* m->err names the file */
-    m->have_rec = 1;
-    if (res->snapshot_present && !res->snapshot_loaded)
-        return ep_error_set(m->err, EP_ERR_CORRUPT, res->snapshot_error.offset,
-                            "the snapshot does not load (%s): acting now would lose its keys", res->snapshot_error.message);
-    if (res->aof_end == EP_AOF_END_ERROR)
-        return ep_error_set(m->err, EP_ERR_CORRUPT, res->aof_error.offset,
-                            "the AOF stops at an error (%s): run repair first", res->aof_error.message);
-    m->rep->keys = ep_keyspace_count(res->keyspace);
-    m->rep->records_replayed = res->records_applied;
+    if ((r = ep__recover_clean(m->dir, m->shard, &rc, &m->rec, &m->have_rec, m->err)) != EP_OK) return r;
+    m->rep->keys = ep_keyspace_count(m->rec.keyspace);
+    m->rep->records_replayed = m->rec.records_applied;
     return EP_OK;
 }
 
@@ -22908,6 +23200,913 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
 
 #endif /* EP_NO_KEYSPACE */
 /* ---- end src/recover/redis_load.c ---- */
+
+/* ---- begin src/recover/redis_map.c ---- */
+/* redis_map: ember <-> Redis. Both ember-to-Redis paths walk the recovered
+ * keyspace in key order and gather each key's elements once (ep__rm_key);
+ * the RDB path hands them to the RDB writer, the command path cuts them
+ * into commands of EP_REDIS_ITEMS_PER_CMD elements. Redis-to-ember loads
+ * the RDB into keyspaces (redis_load.c) and snapshots each one. */
+
+#if !defined(EP_NO_REDIS) && !defined(EP_NO_KEYSPACE)
+
+EP_API void ep_redis_map_config_init(ep_redis_map_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->db = 0;
+    cfg->rdb_version = 10;
+    cfg->rdb_compress = 1;
+}
+
+EP_API const char *ep_redis_skip_name(ep_redis_skip why) {
+    switch (why) {
+    case EP_REDIS_SKIP_STREAM: return "stream";
+    case EP_REDIS_SKIP_MODULE: return "module";
+    case EP_REDIS_SKIP_NOT_UTF8: return "not-utf8";
+    case EP_REDIS_SKIP_TOO_BIG: return "too-big";
+    case EP_REDIS_SKIP_VECTOR: return "vector";
+    case EP_REDIS_SKIP_PROTO: return "proto";
+    case EP_REDIS_SKIP_FUNCTION: return "function";
+    case EP_REDIS_SKIP_OTHER_DB: return "other-db";
+    case EP_REDIS_SKIP_SCHEMA: return "proto-schema";
+    case EP_REDIS_SKIP_NAN_SCORE: return "nan-score";
+    }
+    return "unknown";
+}
+
+static int64_t ep__rm_now(const ep_redis_map_config *cfg) { return cfg->now_ms ? cfg->now_ms : ep__clock_wall_ms(); }
+
+static void ep__rm_report(const ep_redis_map_config *cfg, ep_redis_map_result *out, uint64_t db, ep_bytes key,
+                          const char *kind, ep_redis_skip why) {
+    out->unmapped++;
+    out->by_reason[why]++;
+    if (cfg->report) cfg->report(cfg->report_user, db, key, kind, why);
+}
+
+/* ---- one key's elements, gathered --------------------------------------- */
+
+typedef struct ep__rm_key {
+    const ep_allocator *alloc;
+    ep_bytes *a, *b;       /* items / members / fields; values */
+    double *score;
+    size_t n, cap;
+} ep__rm_key;
+
+static void ep__rm_key_free(ep__rm_key *k) {
+    ep_free(k->alloc, k->a);
+    ep_free(k->alloc, k->b);
+    ep_free(k->alloc, k->score);
+    memset(k, 0, sizeof *k);
+}
+
+static ep_result ep__rm_key_grow(ep__rm_key *k, size_t need) {
+    size_t cap = k->cap ? k->cap : 16, bytes_b, bytes_d;
+    ep_bytes *na, *nb;
+    double *nd;
+    if (need <= k->cap) return EP_OK;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2) return EP_ERR_NOMEM;
+        cap *= 2;
+    }
+    if (!ep__mul_size(cap, sizeof(ep_bytes), &bytes_b) || !ep__mul_size(cap, sizeof(double), &bytes_d))
+        return EP_ERR_NOMEM;
+    na = (ep_bytes *)ep_realloc(k->alloc, k->a, bytes_b);
+    if (!na) return EP_ERR_NOMEM;
+    k->a = na;
+    nb = (ep_bytes *)ep_realloc(k->alloc, k->b, bytes_b);
+    if (!nb) return EP_ERR_NOMEM;
+    k->b = nb;
+    nd = (double *)ep_realloc(k->alloc, k->score, bytes_d);
+    if (!nd) return EP_ERR_NOMEM;
+    k->score = nd;
+    k->cap = cap;
+    return EP_OK;
+}
+
+/* Gathers the elements of a collection entry (views into the keyspace). */
+static ep_result ep__rm_key_gather(ep__rm_key *k, const ep_ks_entry *e) {
+    ep_ks_value_iter it;
+    ep_item item;
+    ep_result r;
+    k->n = 0;
+    if ((r = ep__rm_key_grow(k, ep_ks_entry_len(e))) != EP_OK) return r;
+    ep_ks_value_iter_init(&it, e);
+    while (ep_ks_value_next(&it, &item)) {
+        if (k->n == k->cap && (r = ep__rm_key_grow(k, k->n + 1)) != EP_OK) return r;
+        k->a[k->n] = item.a;
+        k->b[k->n] = item.b;
+        k->score[k->n] = item.score;
+        k->n++;
+    }
+    return EP_OK;
+}
+
+/* The Redis kind of an ember type, or 0 (and the reason) if it has none. */
+static int ep__rm_maps(uint8_t type, ep_redis_skip *why, const char **kind) {
+    switch (type) {
+    case EP_TYPE_STRING: *kind = "string"; return 1;
+    case EP_TYPE_LIST: *kind = "list"; return 1;
+    case EP_TYPE_ZSET: *kind = "zset"; return 1;
+    case EP_TYPE_HASH: *kind = "hash"; return 1;
+    case EP_TYPE_SET: *kind = "set"; return 1;
+    case EP_TYPE_VECTOR: *kind = "vector"; *why = EP_REDIS_SKIP_VECTOR; return 0;
+    default: *kind = "proto"; *why = EP_REDIS_SKIP_PROTO; return 0;
+    }
+}
+
+/* A NaN score (ember keeps it after +inf; Redis has no such score). The
+ * keyspace orders NaN last, so the last element tells. */
+static int ep__rm_has_nan(const ep_ks_entry *e) {
+    ep_ks_value_iter it;
+    ep_item item;
+    size_t n = 0;
+    if (ep_ks_value_iter_range(&it, e, -1, -1, 0, &n) != EP_OK || n == 0) return 0;
+    return ep_ks_value_next(&it, &item) && item.score != item.score;
+}
+
+/* Walks ks in key order: mappable entries to each(), the others (and the
+ * schemas) reported. */
+typedef ep_result (*ep__rm_each_fn)(void *u, const ep_ks_entry *e, uint8_t type, int64_t deadline);
+
+static ep_result ep__rm_walk(const ep_keyspace *ks, const ep_redis_map_config *cfg, ep_redis_map_result *out,
+                             ep__rm_each_fn each, void *u, ep_error *err) {
+    const ep_ks_entry **list = NULL;
+    size_t count = 0, i;
+    int64_t now = ep__rm_now(cfg);
+    ep_result r;
+    if ((r = ep_keyspace_sorted(ks, &list, &count)) != EP_OK)
+        return ep_error_set(err, r, UINT64_MAX, "sorting the keys: %s", ep_result_str(r));
+    for (i = 0; i < count && r == EP_OK; i++) {
+        const ep_ks_entry *e = list[i];
+        uint8_t type = ep_ks_entry_type(e);
+        int64_t ttl = ep_ks_entry_ttl(e);
+        ep_redis_skip why = (ep_redis_skip)0;
+        const char *kind;
+        out->keys++;
+        if (!ep__rm_maps(type, &why, &kind) || (type == EP_TYPE_ZSET && ep__rm_has_nan(e))) {
+            ep__rm_report(cfg, out, cfg->db, ep_ks_entry_key(e), kind, why ? why : EP_REDIS_SKIP_NAN_SCORE);
+            continue;
+        }
+        r = each(u, e, type, ttl < 0 ? -1 : ep__deadline(now, ttl));
+        if (r == EP_OK) out->converted++;
+    }
+    ep_keyspace_sorted_free(ks, list);
+    for (i = 0; r == EP_OK && i < ep_keyspace_schema_count(ks); i++) {
+        ep_bytes name, desc;
+        if (ep_keyspace_schema_at(ks, i, &name, &desc)) ep__rm_report(cfg, out, cfg->db, name, "proto-schema", EP_REDIS_SKIP_SCHEMA);
+    }
+    return r;
+}
+
+/* ---- keyspace -> RDB writer ---------------------------------------------- */
+
+typedef struct ep__rm_rdb {
+    ep_rdb_writer *w;
+    ep__rm_key k;
+    ep_error *err;
+} ep__rm_rdb;
+
+static ep_result ep__rm_rdb_each(void *u, const ep_ks_entry *e, uint8_t type, int64_t deadline) {
+    ep__rm_rdb *c = (ep__rm_rdb *)u;
+    ep_bytes key = ep_ks_entry_key(e);
+    ep_result r;
+    if (type == EP_TYPE_STRING) {
+        r = ep_rdb_writer_string(c->w, key, ep_ks_entry_value(e), deadline);
+    } else {
+        if ((r = ep__rm_key_gather(&c->k, e)) != EP_OK) return ep_error_set(c->err, r, UINT64_MAX, "out of memory");
+        switch (type) {
+        case EP_TYPE_LIST: r = ep_rdb_writer_list(c->w, key, c->k.a, c->k.n, deadline); break;
+        case EP_TYPE_SET: r = ep_rdb_writer_set(c->w, key, c->k.a, c->k.n, deadline); break;
+        case EP_TYPE_HASH: r = ep_rdb_writer_hash(c->w, key, c->k.a, c->k.b, c->k.n, deadline); break;
+        default: r = ep_rdb_writer_zset(c->w, key, c->k.a, c->k.score, c->k.n, deadline); break;
+        }
+    }
+    if (r != EP_OK && c->err) {
+        const ep_error *we = ep_rdb_writer_error(c->w);
+        if (we && we->code != EP_OK) *c->err = *we;
+        else ep_error_set(c->err, r, UINT64_MAX, "RDB writer: %s", ep_result_str(r));
+    }
+    return r;
+}
+
+EP_API ep_result ep_redis_keyspace_to_rdb(const ep_keyspace *ks, ep_rdb_writer *w, const ep_redis_map_config *cfg,
+                                          ep_redis_map_result *out, ep_error *err) {
+    ep__rm_rdb c;
+    ep_result r;
+    size_t n;
+    if (!ks || !w || !cfg || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
+    n = ep_keyspace_count(ks);
+    if (n == 0) return EP_OK; /* no SELECTDB for an empty database, as Redis */
+    {
+        /* the RESIZEDB hint: keys and keys with a ttl */
+        ep_keyspace_iter it;
+        const ep_ks_entry *e;
+        uint64_t ttls = 0;
+        ep_keyspace_iter_init(&it);
+        while ((e = ep_keyspace_next(ks, &it)) != NULL)
+            if (ep_ks_entry_ttl(e) >= 0) ttls++;
+        if ((r = ep_rdb_writer_select_db(w, cfg->db, (uint64_t)n, ttls)) != EP_OK)
+            return ep_error_set(err, r, UINT64_MAX, "RDB writer: %s", ep_result_str(r));
+    }
+    memset(&c, 0, sizeof c);
+    c.w = w;
+    c.k.alloc = cfg->alloc;
+    c.err = err;
+    r = ep__rm_walk(ks, cfg, out, ep__rm_rdb_each, &c, err);
+    ep__rm_key_free(&c.k);
+    return r;
+}
+
+/* ---- keyspace -> commands ------------------------------------------------- */
+
+typedef struct ep__rm_cmd {
+    ep_redis_command_fn fn;
+    void *user;
+    ep_redis_map_result *out;
+    ep__rm_key k;
+    ep_bytes argv[2 + 2 * EP_REDIS_ITEMS_PER_CMD];
+    char num[EP_REDIS_ITEMS_PER_CMD][EP_RESP_NUM_MAX];
+    ep_error *err;
+} ep__rm_cmd;
+
+static ep_result ep__rm_emit(ep__rm_cmd *c, size_t argc) {
+    ep_result r = c->fn(c->user, argc, c->argv);
+    if (r != EP_OK) return ep_error_set(c->err, r, UINT64_MAX, "the command callback stopped the conversion: %s",
+                                        ep_result_str(r));
+    c->out->commands++;
+    return EP_OK;
+}
+
+static ep_result ep__rm_cmd_each(void *u, const ep_ks_entry *e, uint8_t type, int64_t deadline) {
+    ep__rm_cmd *c = (ep__rm_cmd *)u;
+    ep_bytes key = ep_ks_entry_key(e);
+    ep_result r;
+    size_t i, argc;
+    c->argv[1] = key;
+    if (type == EP_TYPE_STRING) {
+        c->argv[0] = EP_LIT("SET");
+        c->argv[2] = ep_ks_entry_value(e);
+        if ((r = ep__rm_emit(c, 3)) != EP_OK) return r;
+    } else {
+        if ((r = ep__rm_key_gather(&c->k, e)) != EP_OK) return ep_error_set(c->err, r, UINT64_MAX, "out of memory");
+        for (i = 0; i < c->k.n; i += EP_REDIS_ITEMS_PER_CMD) {
+            size_t j, end = c->k.n - i < EP_REDIS_ITEMS_PER_CMD ? c->k.n : i + EP_REDIS_ITEMS_PER_CMD;
+            argc = 2;
+            for (j = i; j < end; j++) {
+                switch (type) {
+                case EP_TYPE_LIST: c->argv[argc++] = c->k.a[j]; break;
+                case EP_TYPE_SET: c->argv[argc++] = c->k.a[j]; break;
+                case EP_TYPE_HASH:
+                    c->argv[argc++] = c->k.a[j];
+                    c->argv[argc++] = c->k.b[j];
+                    break;
+                default: {
+                    char *num = c->num[j - i];
+                    size_t len = ep_resp_format_double(c->k.score[j], num);
+                    c->argv[argc++] = ep_bytes_of(num, len);
+                    c->argv[argc++] = c->k.a[j];
+                    break;
+                }
+                }
+            }
+            c->argv[0] = type == EP_TYPE_LIST   ? EP_LIT("RPUSH")
+                         : type == EP_TYPE_SET  ? EP_LIT("SADD")
+                         : type == EP_TYPE_HASH ? EP_LIT("HSET")
+                                                : EP_LIT("ZADD");
+            if ((r = ep__rm_emit(c, argc)) != EP_OK) return r;
+        }
+    }
+    if (deadline >= 0) {
+        size_t len = ep_resp_format_i64(deadline, c->num[0]);
+        c->argv[0] = EP_LIT("PEXPIREAT");
+        c->argv[1] = key;
+        c->argv[2] = ep_bytes_of(c->num[0], len);
+        if ((r = ep__rm_emit(c, 3)) != EP_OK) return r;
+    }
+    return EP_OK;
+}
+
+EP_API ep_result ep_redis_keyspace_to_commands(const ep_keyspace *ks, const ep_redis_map_config *cfg,
+                                               ep_redis_command_fn fn, void *user, ep_redis_map_result *out,
+                                               ep_error *err) {
+    ep__rm_cmd *c;
+    ep_result r;
+    size_t len;
+    if (!ks || !cfg || !fn || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
+    c = (ep__rm_cmd *)ep_malloc(cfg->alloc, sizeof *c);
+    if (!c) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
+    memset(c, 0, sizeof *c);
+    c->fn = fn;
+    c->user = user;
+    c->out = out;
+    c->k.alloc = cfg->alloc;
+    c->err = err;
+    len = ep_resp_format_i64((int64_t)cfg->db, c->num[0]);
+    c->argv[0] = EP_LIT("SELECT");
+    c->argv[1] = ep_bytes_of(c->num[0], len);
+    r = ep_keyspace_count(ks) ? ep__rm_emit(c, 2) : EP_OK;
+    if (r == EP_OK) r = ep__rm_walk(ks, cfg, out, ep__rm_cmd_each, c, err);
+    ep__rm_key_free(&c->k);
+    ep_free(cfg->alloc, c);
+    return r;
+}
+
+/* ---- ember shard -> Redis -------------------------------------------------- */
+
+/* The shard, recovered with the same now as the deadlines are measured from. */
+static ep_result ep__rm_recover(const char *dir, ep_shard_id shard_id, const ep_redis_map_config *cfg, int64_t *now,
+                                ep_recover_result *rec, int *have, ep_redis_map_result *out, ep_error *err) {
+    ep_recover_config rc;
+    ep_result r;
+    ep_recover_config_init(&rc);
+    rc.vfs = cfg->vfs;
+    rc.alloc = cfg->alloc;
+    rc.key = cfg->key;
+    rc.wall_clock_ms = ep__fixed_clock;
+    rc.clock_user = now;
+    r = ep__recover_clean(dir, shard_id, &rc, rec, have, err);
+    if (r != EP_OK) return r;
+    if (!rec->snapshot_present && !rec->aof_present)
+        return ep_error_set(err, EP_ERR_NOT_FOUND, UINT64_MAX, "no shard %u in %s", (unsigned)shard_id, dir);
+    out->aof_torn = rec->aof_end == EP_AOF_END_TORN;
+    out->aof_tail_bytes = out->aof_torn ? rec->aof_tail_bytes : 0;
+    return EP_OK;
+}
+
+static void ep__rm_begin(const ep_redis_map_config **cfg, ep_redis_map_config *def, ep_redis_map_result *out,
+                         ep_error *err) {
+    if (err) ep_error_clear(err);
+    if (!*cfg) {
+        ep_redis_map_config_init(def);
+        *cfg = def;
+    }
+    if (out) memset(out, 0, sizeof *out);
+}
+
+EP_API ep_result ep_redis_shard_to_rdb(const char *dir, ep_shard_id shard_id, const char *rdb_path,
+                                       const ep_redis_map_config *cfg, ep_redis_map_result *out, ep_error *err) {
+    ep_redis_map_config def, local;
+    ep_recover_result rec;
+    ep_rdb_writer_config wc;
+    ep_rdb_writer *w = NULL;
+    int have = 0;
+    ep_result r;
+    ep__rm_begin(&cfg, &def, out, err);
+    if (!dir || !rdb_path || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
+    local = *cfg;
+    local.now_ms = ep__rm_now(cfg); /* one now for recovery and deadlines */
+    r = ep__rm_recover(dir, shard_id, &local, &local.now_ms, &rec, &have, out, err);
+    if (r == EP_OK) {
+        ep_rdb_writer_config_init(&wc);
+        wc.vfs = cfg->vfs;
+        wc.alloc = cfg->alloc;
+        wc.version = cfg->rdb_version ? cfg->rdb_version : 10;
+        wc.compress = cfg->rdb_compress;
+        wc.ctime = local.now_ms / 1000;
+        r = ep_rdb_writer_begin(rdb_path, &wc, &w, err);
+    }
+    if (r == EP_OK) r = ep_redis_keyspace_to_rdb(rec.keyspace, w, &local, out, err);
+    if (w) {
+        if (r == EP_OK) r = ep_rdb_writer_commit(w, err);
+        else (void)ep_rdb_writer_abort(w);
+    }
+    if (have) ep_recover_result_free(&rec);
+    if (r == EP_OK) {
+        ep_vfs os, *vfs;
+        if (ep__vfs_pick(cfg->vfs, &os, &vfs) == EP_OK) (void)vfs->stat(vfs, rdb_path, &out->bytes, NULL);
+    }
+    return r;
+}
+
+EP_API ep_result ep_redis_shard_to_commands(const char *dir, ep_shard_id shard_id, const ep_redis_map_config *cfg,
+                                            ep_redis_command_fn fn, void *user, ep_redis_map_result *out,
+                                            ep_error *err) {
+    ep_redis_map_config def, local;
+    ep_recover_result rec;
+    int have = 0;
+    ep_result r;
+    ep__rm_begin(&cfg, &def, out, err);
+    if (!dir || !fn || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
+    local = *cfg;
+    local.now_ms = ep__rm_now(cfg);
+    r = ep__rm_recover(dir, shard_id, &local, &local.now_ms, &rec, &have, out, err);
+    if (r == EP_OK) r = ep_redis_keyspace_to_commands(rec.keyspace, &local, fn, user, out, err);
+    if (have) ep_recover_result_free(&rec);
+    return r;
+}
+
+/* ---- ember shard -> appendonlydir/ ------------------------------------------- */
+
+/* data becomes path's content whole: tmp, sync, rename, directory sync. */
+static ep_result ep__rm_publish(ep_vfs *vfs, const ep_allocator *alloc, const char *path, const char *data, size_t len,
+                                ep_error *err) {
+    char tmp[4200];
+    ep_file *f = NULL;
+    int renamed = 0;
+    ep_result r;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long");
+    (void)vfs->remove(vfs, tmp, NULL); /* an earlier crash's */
+    r = vfs->open(vfs, tmp, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, err);
+    if (r == EP_OK && len) r = vfs->write(vfs, f, 0, data, len, err);
+    if (r == EP_OK) r = ep__stream_publish(vfs, alloc, &f, tmp, path, &renamed, err);
+    if (f) (void)vfs->close(vfs, f, NULL);
+    if (r != EP_OK && !renamed) (void)vfs->remove(vfs, tmp, NULL);
+    return r;
+}
+
+static int ep__rm_has_manifest(void *u, const char *name) {
+    size_t n = strlen(name);
+    if (n > 9 && strcmp(name + n - 9, ".manifest") == 0) *(int *)u = 1;
+    return 0;
+}
+
+#define EP__RM_AOF_NAME "appendonly.aof"
+
+EP_API ep_result ep_redis_shard_to_aof_dir(const char *dir, ep_shard_id shard_id, const char *aof_dir,
+                                           const ep_redis_map_config *cfg, ep_redis_map_result *out, ep_error *err) {
+    static const char manifest[] = "file " EP__RM_AOF_NAME ".1.base.rdb seq 1 type b\n"
+                                   "file " EP__RM_AOF_NAME ".1.incr.aof seq 1 type i\n";
+    ep_redis_map_config def, local;
+    ep_recover_result rec;
+    ep_rdb_writer_config wc;
+    ep_rdb_writer *w = NULL;
+    ep_vfs os, *vfs;
+    char base[4200], incr[4200], mf[4200];
+    int have = 0, exists = 0;
+    ep_result r;
+    ep__rm_begin(&cfg, &def, out, err);
+    if (!dir || !aof_dir || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
+    if ((r = ep__vfs_pick(cfg->vfs, &os, &vfs)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "no OS file system");
+    if (ep_path_join(base, sizeof base, aof_dir, EP__RM_AOF_NAME ".1.base.rdb") != EP_OK ||
+        ep_path_join(incr, sizeof incr, aof_dir, EP__RM_AOF_NAME ".1.incr.aof") != EP_OK ||
+        ep_path_join(mf, sizeof mf, aof_dir, EP__RM_AOF_NAME ".manifest") != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long");
+    if (vfs->list(vfs, aof_dir, ep__rm_has_manifest, &exists, NULL) == EP_OK && exists)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "%s holds an AOF manifest already", aof_dir);
+    local = *cfg;
+    local.vfs = vfs;
+    local.now_ms = ep__rm_now(cfg);
+    r = ep__rm_recover(dir, shard_id, &local, &local.now_ms, &rec, &have, out, err);
+    if (r == EP_OK) r = ep__stream_make_dirs(vfs, cfg->alloc, aof_dir, err);
+    if (r == EP_OK) {
+        ep_rdb_writer_config_init(&wc);
+        wc.vfs = vfs;
+        wc.alloc = cfg->alloc;
+        wc.version = cfg->rdb_version ? cfg->rdb_version : 10;
+        wc.compress = cfg->rdb_compress;
+        wc.aof_base = 1;
+        wc.ctime = local.now_ms / 1000;
+        r = ep_rdb_writer_begin(base, &wc, &w, err);
+    }
+    if (r == EP_OK) r = ep_redis_keyspace_to_rdb(rec.keyspace, w, &local, out, err);
+    if (w) {
+        if (r == EP_OK) r = ep_rdb_writer_commit(w, err);
+        else (void)ep_rdb_writer_abort(w);
+    }
+    if (have) ep_recover_result_free(&rec);
+    if (r == EP_OK) r = ep__rm_publish(vfs, cfg->alloc, incr, "", 0, err);
+    /* the manifest last: until it is durable, Redis sees no AOF here */
+    if (r == EP_OK) r = ep__rm_publish(vfs, cfg->alloc, mf, manifest, sizeof manifest - 1, err);
+    if (r == EP_OK) (void)vfs->stat(vfs, base, &out->bytes, NULL);
+    return r;
+}
+
+/* ---- RDB -> ember shard(s) ------------------------------------------------- */
+
+typedef struct ep__rm_load {
+    const ep_redis_map_config *cfg;
+    ep_redis_map_result *out;
+} ep__rm_load;
+
+static void ep__rm_load_report(void *user, uint64_t db, ep_bytes key, const char *kind, ep_redis_skip why) {
+    ep__rm_load *l = (ep__rm_load *)user;
+    ep__rm_report(l->cfg, l->out, db, key, kind, why);
+}
+
+/* Keys of a database that is not taken: each reported. */
+static void ep__rm_report_db(const ep_redis_map_config *cfg, ep_redis_map_result *out, uint64_t db,
+                             const ep_keyspace *ks) {
+    ep_keyspace_iter it;
+    const ep_ks_entry *e;
+    static const char *const kinds[] = {"string", "list", "zset", "hash", "set", "proto", "vector"};
+    ep_keyspace_iter_init(&it);
+    while ((e = ep_keyspace_next(ks, &it)) != NULL) {
+        uint8_t t = ep_ks_entry_type(e);
+        ep__rm_report(cfg, out, db, ep_ks_entry_key(e), t <= EP_TYPE_MAX ? kinds[t] : "unknown", EP_REDIS_SKIP_OTHER_DB);
+    }
+}
+
+/* The shard id database db goes to, or 0 if it is not taken. */
+static int ep__rm_target(const ep_redis_map_config *cfg, ep_shard_id base, uint64_t db, uint32_t *id) {
+    if (cfg->db != EP_REDIS_ALL_DBS) {
+        *id = base;
+        return db == cfg->db;
+    }
+    *id = (uint32_t)base + (uint32_t)db;
+    return 1;
+}
+
+static ep_result ep__rm_check_free(ep_vfs *vfs, const char *dir, uint32_t id, ep_error *err) {
+    char snap[4096], aof[4096];
+    if (id > 65535) return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "shard id %lu is over 65535", (unsigned long)id);
+    if (ep_snapshot_path(dir, (ep_shard_id)id, snap, sizeof snap) != EP_OK ||
+        ep_aof_path(dir, (ep_shard_id)id, aof, sizeof aof) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long");
+    if (vfs->stat(vfs, snap, NULL, NULL) == EP_OK || vfs->stat(vfs, aof, NULL, NULL) == EP_OK)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "shard %lu exists in %s already", (unsigned long)id, dir);
+    return EP_OK;
+}
+
+EP_API ep_result ep_redis_rdb_to_shard(const char *rdb_path, const char *dir, ep_shard_id shard_id,
+                                       const ep_redis_map_config *cfg, ep_redis_map_result *out, ep_error *err) {
+    ep_redis_map_config def;
+    ep_redis_load_config lc;
+    ep_redis_load_stats ls;
+    ep_redis_dbs dbs;
+    ep__rm_load l;
+    ep_vfs os, *vfs;
+    ep_shard_config sc;
+    ep_result r;
+    uint64_t i, f;
+    uint32_t id;
+    ep__rm_begin(&cfg, &def, out, err);
+    if (!rdb_path || !dir || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
+    if ((r = ep__vfs_pick(cfg->vfs, &os, &vfs)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "no OS file system");
+    memset(&dbs, 0, sizeof dbs);
+    ep_redis_load_config_init(&lc);
+    lc.reader.vfs = vfs;
+    lc.reader.alloc = cfg->alloc;
+    lc.alloc = cfg->alloc;
+    lc.now_ms = ep__rm_now(cfg);
+    lc.max_databases = cfg->db != EP_REDIS_ALL_DBS && cfg->db >= 16 ? (uint32_t)(cfg->db + 1) : 16;
+    l.cfg = cfg;
+    l.out = out;
+    lc.report = ep__rm_load_report;
+    lc.report_user = &l;
+    memset(&ls, 0, sizeof ls);
+    r = ep_redis_load_rdb(rdb_path, &lc, &dbs, &ls, err);
+    out->expired = ls.expired;
+    out->empty = ls.empty;
+    out->keys = ls.loaded + ls.expired + ls.empty + ls.unmapped;
+    for (f = 0; r == EP_OK && f < ls.functions; f++)
+        ep__rm_report(cfg, out, EP_REDIS_ALL_DBS, ep_bytes_of(NULL, 0), "function", EP_REDIS_SKIP_FUNCTION);
+    /* Everything checked before anything is written. */
+    for (i = 0; r == EP_OK && i < dbs.count; i++) {
+        if (!dbs.db[i] || ep_keyspace_count(dbs.db[i]) == 0) continue;
+        if (ep__rm_target(cfg, shard_id, i, &id)) r = ep__rm_check_free(vfs, dir, id, err);
+    }
+    if (r == EP_OK) r = ep__stream_make_dirs(vfs, cfg->alloc, dir, err);
+    ep_shard_config_init(&sc);
+    sc.vfs = vfs;
+    sc.alloc = cfg->alloc;
+    sc.key = cfg->key;
+    for (i = 0; r == EP_OK && i < dbs.count; i++) {
+        char snap[4096];
+        uint64_t n = 0;
+        if (!dbs.db[i] || ep_keyspace_count(dbs.db[i]) == 0) continue;
+        if (!ep__rm_target(cfg, shard_id, i, &id)) {
+            ep__rm_report_db(cfg, out, i, dbs.db[i]);
+            continue;
+        }
+        r = ep_shard_snapshot(dir, (ep_shard_id)id, dbs.db[i], NULL, &sc, err);
+        if (r != EP_OK) break;
+        out->shards++;
+        out->converted += ep_keyspace_count(dbs.db[i]);
+        if (ep_snapshot_path(dir, (ep_shard_id)id, snap, sizeof snap) == EP_OK && vfs->stat(vfs, snap, &n, NULL) == EP_OK)
+            out->bytes += n;
+    }
+    if (r == EP_OK && out->shards == 0) { /* nothing to take: the shard exists, empty */
+        ep_keyspace *empty = NULL;
+        ep_keyspace_config kc;
+        ep_keyspace_config_init(&kc);
+        kc.alloc = cfg->alloc;
+        r = ep__rm_check_free(vfs, dir, shard_id, err);
+        if (r == EP_OK) r = ep_keyspace_create(&kc, &empty);
+        if (r == EP_OK) r = ep_shard_snapshot(dir, shard_id, empty, NULL, &sc, err);
+        if (r == EP_OK) out->shards = 1;
+        ep_keyspace_free(empty);
+    }
+    ep_redis_dbs_free(&dbs);
+    return r;
+}
+
+#endif /* EP_NO_REDIS, EP_NO_KEYSPACE */
+/* ---- end src/recover/redis_map.c ---- */
+
+/* ---- begin src/recover/wal_map.c ---- */
+/* wal_map: ember shard <-> WAL of ember AOF records. The shard side goes
+ * through recovery (ep__recover_clean) and ep_shard_snapshot; the WAL side
+ * through the WAL writer and ep_wal_replay. */
+
+#if !defined(EP_NO_WAL) && !defined(EP_NO_KEYSPACE)
+
+/* Raw items per record: big collections are cut at element boundaries. */
+#define EP__WM_CHUNK (1u << 20)
+
+EP_API void ep_wal_map_config_init(ep_wal_map_config *cfg) { memset(cfg, 0, sizeof *cfg); }
+
+static int64_t ep__wm_now(const ep_wal_map_config *cfg) { return cfg->now_ms ? cfg->now_ms : ep__clock_wall_ms(); }
+
+/* ---- shard -> WAL ------------------------------------------------------------ */
+
+typedef struct ep__wm_out {
+    ep_wal *w;
+    ep_buf rec;        /* one encoded record */
+    ep_wal_map_result *res;
+    ep_error *err;
+} ep__wm_out;
+
+static ep_result ep__wm_put(ep__wm_out *o, const ep_aof_record *rec) {
+    ep_result r;
+    uint64_t id = 0;
+    ep_buf_reset(&o->rec);
+    if ((r = ep_aof_encode(&o->rec, rec)) != EP_OK || (r = o->rec.err) != EP_OK)
+        return ep_error_set(o->err, r, UINT64_MAX, "encoding a %s record: %s", ep_aof_tag_name(rec->tag), ep_result_str(r));
+    if ((r = ep_wal_append(o->w, o->rec.data, o->rec.len, &id)) != EP_OK) {
+        const ep_error *we = ep_wal_error(o->w);
+        if (o->err && we && we->code != EP_OK) *o->err = *we;
+        else ep_error_set(o->err, r, UINT64_MAX, "WAL append: %s", ep_result_str(r));
+        return r;
+    }
+    if (!o->res->records) o->res->first_id = id;
+    o->res->last_id = id;
+    o->res->records++;
+    o->res->bytes += o->rec.len;
+    return EP_OK;
+}
+
+/* A collection as records of tag, each cut after the element that takes it
+ * past EP__WM_CHUNK raw bytes. */
+static ep_result ep__wm_items(ep__wm_out *o, uint8_t tag, ep_bytes key, const ep_items *items) {
+    ep_items_iter it;
+    ep_item item;
+    ep_aof_record rec;
+    const uint8_t *start = items->raw.data;
+    uint32_t n = 0;
+    ep_result r = EP_OK;
+    memset(&rec, 0, sizeof rec);
+    rec.tag = tag;
+    rec.key = key;
+    rec.items.kind = items->kind;
+    rec.items.dim = items->dim;
+    ep_items_iter_init(&it, items);
+    while (r == EP_OK && ep_items_next(&it, &item)) {
+        n++;
+        if ((size_t)(it.p - start) < EP__WM_CHUNK) continue;
+        rec.items.count = n;
+        rec.items.raw = ep_bytes_of(start, (size_t)(it.p - start));
+        r = ep__wm_put(o, &rec);
+        start = it.p;
+        n = 0;
+    }
+    if (r == EP_OK && n) {
+        rec.items.count = n;
+        rec.items.raw = ep_bytes_of(start, (size_t)(it.p - start));
+        r = ep__wm_put(o, &rec);
+    }
+    return r;
+}
+
+static ep_result ep__wm_entry(ep__wm_out *o, const ep_ks_entry *e, ep_buf *scratch, int64_t now) {
+    ep_snap_entry se;
+    ep_aof_record rec;
+    ep_bytes key = ep_ks_entry_key(e);
+    int64_t ttl = ep_ks_entry_ttl(e);
+    ep_result r;
+    ep_buf_reset(scratch);
+    if ((r = ep_ks_entry_to_snap(e, scratch, &se)) != EP_OK) return ep_error_set(o->err, r, UINT64_MAX, "out of memory");
+    switch (se.type) {
+    case EP_TYPE_STRING: ep_aof_rec_set(&rec, key, se.value, -1); r = ep__wm_put(o, &rec); break;
+    case EP_TYPE_PROTO: ep_aof_rec_proto_set(&rec, key, se.type_name, se.value, -1); r = ep__wm_put(o, &rec); break;
+    case EP_TYPE_LIST: r = ep__wm_items(o, EP_AOF_RPUSH, key, &se.items); break;
+    case EP_TYPE_ZSET: r = ep__wm_items(o, EP_AOF_ZADD, key, &se.items); break;
+    case EP_TYPE_HASH: r = ep__wm_items(o, EP_AOF_HSET, key, &se.items); break;
+    case EP_TYPE_SET: r = ep__wm_items(o, EP_AOF_SADD, key, &se.items); break;
+    default: { /* VECTOR: one VADD per element, with the set's configuration */
+        ep_items_iter it;
+        ep_item item;
+        ep_items_iter_init(&it, &se.items);
+        while (r == EP_OK && ep_items_next(&it, &item)) {
+            r = ep_aof_rec_vadd(&rec, scratch, key, item.a, NULL, 0, se.metric, se.quantization, se.connectivity,
+                                se.expansion_add);
+            rec.dim = se.dim;
+            rec.vector = item.b;
+            if (r == EP_OK) r = ep__wm_put(o, &rec);
+        }
+        break;
+    }
+    }
+    if (r == EP_OK && ttl >= 0) {
+        /* an absolute deadline, so replaying later does not extend it; a ttl
+         * too far out for one stays relative (PEXPIRE), exactly as it is */
+        if (ep__deadline(now, ttl) == INT64_MAX) ep_aof_rec_pexpire(&rec, key, ttl);
+        else ep_aof_rec_pexpireat(&rec, key, now + ttl);
+        r = ep__wm_put(o, &rec);
+    }
+    return r;
+}
+
+/* Removes every file in dir (a staging directory's leftovers). */
+typedef struct ep__wm_clean {
+    ep_vfs *vfs;
+    const char *dir;
+    int failed;
+} ep__wm_clean;
+
+static int ep__wm_clean_one(void *u, const char *name) {
+    ep__wm_clean *c = (ep__wm_clean *)u;
+    char path[4200];
+    if (ep_path_join(path, sizeof path, c->dir, name) != EP_OK) return c->failed = 1;
+    if (c->vfs->remove(c->vfs, path, NULL) != EP_OK) c->failed = 1;
+    return 0;
+}
+
+static int ep__wm_has_segment(void *u, const char *name) {
+    uint64_t id;
+    if (ep_wal_parse_segment_name(name, &id)) *(int *)u = 1;
+    return 0;
+}
+
+static ep_result ep__wm_write(ep_vfs *vfs, const ep_wal_map_config *cfg, const ep_keyspace *ks, const char *stage,
+                              int64_t now, char *segment, size_t cap, ep_wal_map_result *res, ep_error *err) {
+    ep_wal_config wc;
+    ep__wm_out o;
+    ep_wal_stats ws;
+    ep_buf scratch;
+    const ep_ks_entry **list = NULL;
+    size_t count = 0, i;
+    ep_result r, c;
+    ep_wal_config_init(&wc);
+    wc.vfs = vfs;
+    wc.alloc = cfg->alloc;
+    wc.segment_bytes = UINT64_MAX / 4; /* one segment: one rename publishes it */
+    memset(&o, 0, sizeof o);
+    o.res = res;
+    o.err = err;
+    ep_buf_init(&o.rec, cfg->alloc);
+    ep_buf_init(&scratch, cfg->alloc);
+    if ((r = ep_wal_open(stage, &wc, &o.w, err)) != EP_OK) return r;
+    for (i = 0; r == EP_OK && i < ep_keyspace_schema_count(ks); i++) {
+        ep_bytes name, desc;
+        ep_aof_record rec;
+        if (!ep_keyspace_schema_at(ks, i, &name, &desc)) continue;
+        ep_aof_rec_proto_register(&rec, name, desc);
+        r = ep__wm_put(&o, &rec);
+    }
+    if (r == EP_OK && (r = ep_keyspace_sorted(ks, &list, &count)) != EP_OK)
+        ep_error_set(err, r, UINT64_MAX, "sorting the keys: %s", ep_result_str(r));
+    for (i = 0; r == EP_OK && i < count; i++) {
+        r = ep__wm_entry(&o, list[i], &scratch, now);
+        if (r == EP_OK) res->keys++;
+    }
+    if (list) ep_keyspace_sorted_free(ks, list);
+    ep_wal_stats_get(o.w, &ws);
+    c = ep_wal_close(o.w); /* flush + sync */
+    if (r == EP_OK && c != EP_OK) r = ep_error_set(err, c, UINT64_MAX, "closing the WAL: %s", ep_result_str(c));
+    if (r == EP_OK) r = ep_wal_segment_name(ws.segment_id, segment, cap);
+    ep_buf_free(&o.rec);
+    ep_buf_free(&scratch);
+    return r;
+}
+
+EP_API ep_result ep_shard_to_wal(const char *dir, ep_shard_id shard_id, const char *wal_dir, const ep_wal_map_config *cfg,
+                                 ep_wal_map_result *out, ep_error *err) {
+    ep_wal_map_config def;
+    ep_recover_config rc;
+    ep_recover_result rec;
+    ep_vfs os, *vfs;
+    char stage[4096], seg[64], from[4200], to[4200];
+    int have = 0, exists = 0;
+    int64_t now;
+    ep__wm_clean clean;
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!cfg) {
+        ep_wal_map_config_init(&def);
+        cfg = &def;
+    }
+    if (!dir || !wal_dir || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
+    memset(out, 0, sizeof *out);
+    if ((r = ep__vfs_pick(cfg->vfs, &os, &vfs)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "no OS file system");
+    if ((size_t)snprintf(stage, sizeof stage, "%s.tmp", wal_dir) >= sizeof stage)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long");
+    if (vfs->list(vfs, wal_dir, ep__wm_has_segment, &exists, NULL) == EP_OK && exists)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "%s holds a WAL already", wal_dir);
+    now = ep__wm_now(cfg);
+    ep_recover_config_init(&rc);
+    rc.vfs = vfs;
+    rc.alloc = cfg->alloc;
+    rc.key = cfg->key;
+    rc.wall_clock_ms = ep__fixed_clock; /* the ttls are remaining from now */
+    rc.clock_user = &now;
+    r = ep__recover_clean(dir, shard_id, &rc, &rec, &have, err);
+    if (r == EP_OK && !rec.snapshot_present && !rec.aof_present)
+        r = ep_error_set(err, EP_ERR_NOT_FOUND, UINT64_MAX, "no shard %u in %s", (unsigned)shard_id, dir);
+    if (r == EP_OK) {
+        out->aof_torn = rec.aof_end == EP_AOF_END_TORN;
+        clean.vfs = vfs;
+        clean.dir = stage;
+        clean.failed = 0;
+        (void)vfs->list(vfs, stage, ep__wm_clean_one, &clean, NULL); /* an earlier crash's staging files */
+        if (clean.failed) r = ep_error_set(err, EP_ERR_IO, UINT64_MAX, "cannot empty %s", stage);
+    }
+    if (r == EP_OK) r = ep__wm_write(vfs, cfg, rec.keyspace, stage, now, seg, sizeof seg, out, err);
+    if (have) ep_recover_result_free(&rec);
+    if (r == EP_OK) r = ep__stream_make_dirs(vfs, cfg->alloc, wal_dir, err);
+    if (r == EP_OK && (ep_path_join(from, sizeof from, stage, seg) != EP_OK || ep_path_join(to, sizeof to, wal_dir, seg) != EP_OK))
+        r = ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long");
+    if (r == EP_OK) r = vfs->rename(vfs, from, to, err);
+    if (r == EP_OK) r = vfs->sync_dir(vfs, wal_dir, err);
+    if (r == EP_OK) {
+        (void)vfs->list(vfs, stage, ep__wm_clean_one, &clean, NULL); /* the lock file */
+        (void)vfs->sync_dir(vfs, stage, NULL);
+    }
+    return r;
+}
+
+/* ---- WAL -> shard -------------------------------------------------------------- */
+
+typedef struct ep__wm_in {
+    ep_keyspace *ks;
+    int64_t now;
+    ep_wal_map_result *res;
+    ep_error *err;
+} ep__wm_in;
+
+static ep_result ep__wm_apply(void *u, uint64_t id, const uint8_t *data, size_t len) {
+    ep__wm_in *in = (ep__wm_in *)u;
+    ep_aof_record rec;
+    size_t used = 0;
+    ep_result r = ep_aof_decode(data, len, &rec, &used);
+    if (r == EP_OK && used != len) r = EP_ERR_CORRUPT;
+    if (r != EP_OK)
+        return ep_error_set(in->err, EP_ERR_CORRUPT, UINT64_MAX, "WAL record %llu is not an ember AOF record (%s)",
+                            (unsigned long long)id, ep_result_str(r));
+    in->res->records++;
+    in->res->bytes += len;
+    if (!in->res->first_id) in->res->first_id = id;
+    in->res->last_id = id;
+    r = ep_keyspace_apply(in->ks, &rec, in->now);
+    if (r == EP_ERR_NOMEM) return ep_error_set(in->err, r, UINT64_MAX, "out of memory");
+    if (r != EP_OK) in->res->record_warnings++;
+    return EP_OK;
+}
+
+EP_API ep_result ep_wal_to_shard(const char *wal_dir, const char *dir, ep_shard_id shard_id, const ep_wal_map_config *cfg,
+                                 ep_wal_map_result *out, ep_error *err) {
+    ep_wal_map_config def;
+    ep_wal_read_config rc;
+    ep_wal_replay_info info;
+    ep_keyspace_config kc;
+    ep_shard_config sc;
+    ep__wm_in in;
+    ep_vfs os, *vfs;
+    char snap[4096], aof[4096];
+    ep_result r;
+    if (err) ep_error_clear(err);
+    if (!cfg) {
+        ep_wal_map_config_init(&def);
+        cfg = &def;
+    }
+    if (!wal_dir || !dir || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
+    memset(out, 0, sizeof *out);
+    if ((r = ep__vfs_pick(cfg->vfs, &os, &vfs)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "no OS file system");
+    if (ep_snapshot_path(dir, shard_id, snap, sizeof snap) != EP_OK || ep_aof_path(dir, shard_id, aof, sizeof aof) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long");
+    if (vfs->stat(vfs, snap, NULL, NULL) == EP_OK || vfs->stat(vfs, aof, NULL, NULL) == EP_OK)
+        return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "shard %u exists in %s already", (unsigned)shard_id, dir);
+    memset(&in, 0, sizeof in);
+    in.now = ep__wm_now(cfg);
+    in.res = out;
+    in.err = err;
+    ep_keyspace_config_init(&kc);
+    kc.alloc = cfg->alloc;
+    if ((r = ep_keyspace_create(&kc, &in.ks)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "out of memory");
+    ep_wal_read_config_init(&rc);
+    rc.vfs = vfs;
+    rc.alloc = cfg->alloc;
+    rc.mode = cfg->best_effort ? EP_WAL_BEST_EFFORT : EP_WAL_STRICT;
+    memset(&info, 0, sizeof info);
+    r = ep_wal_replay(wal_dir, &rc, ep__wm_apply, &in, &info, err);
+    out->wal_torn = info.end == EP_WAL_SEG_TORN || info.end == EP_WAL_SEG_SHORT;
+    if (r == EP_OK) {
+        out->expired = ep_keyspace_drop_expired(in.ks);
+        out->keys = ep_keyspace_count(in.ks);
+        r = ep__stream_make_dirs(vfs, cfg->alloc, dir, err);
+    }
+    if (r == EP_OK) {
+        ep_shard_config_init(&sc);
+        sc.vfs = vfs;
+        sc.alloc = cfg->alloc;
+        sc.key = cfg->key;
+        r = ep_shard_snapshot(dir, shard_id, in.ks, NULL, &sc, err);
+    }
+    ep_keyspace_free(in.ks);
+    return r;
+}
+
+#endif /* EP_NO_WAL, EP_NO_KEYSPACE */
+/* ---- end src/recover/wal_map.c ---- */
 
 /* ---- begin src/recover/store.c ---- */
 /* store: the user's handle (store.h). Open = recovery into a keyspace +

@@ -61,6 +61,8 @@ DECLARATIONS = [                 # public API, in layer order
     "src/recover/wal_recover.h",
     "src/recover/maintain.h",
     "src/recover/redis.h",
+    "src/recover/redis_map.h",
+    "src/recover/wal_map.h",
     "src/recover/store.h",
 ]
 IMPLEMENTATION = [               # private helpers first, then layer order
@@ -100,10 +102,13 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/file/rdb.c",
     "src/file/rdb_write.c",
     "src/store/keyspace.c",
+    "src/recover/recover_internal.h",
     "src/recover/recovery.c",
     "src/recover/wal_recover.c",
     "src/recover/maintain.c",
     "src/recover/redis_load.c",
+    "src/recover/redis_map.c",
+    "src/recover/wal_map.c",
     "src/recover/store.c",
 ]
 LICENSE = "src/LICENSE.txt"

@@ -4,6 +4,7 @@
 #include "base/internal.h"
 #include "vfs/vfs.h"
 #include "file/probe.h"
+#include "codec/codec_rdb.h"
 
 /* ---- files: by the first bytes ------------------------------------------ */
 
@@ -34,10 +35,43 @@ static int ep__probe_ember_snapshot(const uint8_t *h, size_t n, ep_probe_info *o
     return 1;
 }
 
+/* "REDIS" + 4 decimal digits (the RDB version; also a Redis AOF with an RDB
+ * preamble, which an RDB reader reads up to its EOF opcode). */
+static int ep__probe_redis_rdb(const uint8_t *h, size_t n, ep_probe_info *out) {
+    size_t i;
+    uint32_t v = 0;
+    if (n < 5 || memcmp(h, "REDIS", 5) != 0) return 0;
+    out->kind = EP_PROBE_REDIS_RDB;
+    if (n < 9) return 1;
+    for (i = 5; i < 9; i++) {
+        if (h[i] < '0' || h[i] > '9') return 1; /* not a version: header_ok stays 0 */
+        v = v * 10u + (uint32_t)(h[i] - '0');
+    }
+    out->version = v;
+#ifndef EP_NO_REDIS
+    out->header_ok = v >= 1 && v <= EP_RDB_VERSION_MAX;
+#endif
+    return 1;
+}
+
+/* A RESP command: '*', a decimal count, CRLF, then '$' (a bulk string) once
+ * the head holds that much; "*" alone is kept as a guess only with digits. */
+static int ep__probe_redis_aof(const uint8_t *h, size_t n, ep_probe_info *out) {
+    size_t i = 1;
+    if (n < 2 || h[0] != '*' || h[1] < '0' || h[1] > '9') return 0;
+    while (i < n && i < 12 && h[i] >= '0' && h[i] <= '9') i++;
+    if (i < n && h[i] != '\r') return 0;
+    out->kind = EP_PROBE_REDIS_AOF;
+    out->header_ok = i + 2 < n && h[i + 1] == '\n' && h[i + 2] == '$';
+    return 1;
+}
+
 static const ep__probe_file_fn ep__probe_file_detectors[] = {
     ep__probe_ember_aof,
     ep__probe_ember_snapshot,
-    /* WAL: segment, checkpoint, record log.  Redis: RDB, RESP AOF. */
+    ep__probe_redis_rdb,
+    ep__probe_redis_aof,
+    /* WAL: segment, checkpoint, record log. */
 };
 
 EP_API ep_result ep_probe_bytes(const uint8_t *head, size_t n, uint64_t size, ep_probe_info *out) {
@@ -92,9 +126,18 @@ static int ep__probe_ember_name(ep__probe_dir_scan *s, const char *name) {
     return 1;
 }
 
+/* A Redis 7 appendonlydir/: its manifest, "<appendfilename>.manifest". */
+static int ep__probe_redis_manifest(ep__probe_dir_scan *s, const char *name) {
+    size_t n = strlen(name);
+    if (n <= 9 || strcmp(name + n - 9, ".manifest") != 0) return 0;
+    if (s->out->kind == EP_PROBE_DIR) s->out->kind = EP_PROBE_REDIS_AOF_DIR;
+    return 1;
+}
+
 static const ep__probe_name_fn ep__probe_name_detectors[] = {
     ep__probe_ember_name,
-    /* WAL: segments and checkpoints.  Redis: appendonlydir manifest. */
+    ep__probe_redis_manifest,
+    /* WAL: segments and checkpoints. */
 };
 
 static int ep__probe_dir_entry(void *ctx, const char *name) {

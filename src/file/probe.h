@@ -1,6 +1,7 @@
 /* probe: what a path is, told by content (never by its name alone): an
  * ember AOF or snapshot (with the header's version, shard and count), a
- * directory of ember shards, or a kind reserved for the WAL and Redis parts.
+ * directory of ember shards, a Redis RDB, RESP AOF or appendonlydir/, or a
+ * kind reserved for the WAL part.
  * Tools use it to pick a reader; it reads at most EP_PROBE_HEAD_SIZE bytes
  * of a file and lists a directory once. Allocates nothing.
  *
@@ -34,10 +35,10 @@ typedef enum ep_probe_kind {
     EP_PROBE_WAL_CHECKPOINT = 21,
     EP_PROBE_RECORD_LOG = 22,
     EP_PROBE_WAL_DIR = 23,
-    /* Reserved for the Redis part. */
-    EP_PROBE_REDIS_RDB = 30,
-    EP_PROBE_REDIS_AOF = 31,       /* RESP commands */
-    EP_PROBE_REDIS_AOF_DIR = 32    /* appendonlydir/ with a manifest */
+    /* Redis. */
+    EP_PROBE_REDIS_RDB = 30,       /* "REDIS" + 4 digits: version = the RDB version, header_ok if this library reads it */
+    EP_PROBE_REDIS_AOF = 31,       /* RESP commands ("*<n>\r\n"); header_ok once "$" follows */
+    EP_PROBE_REDIS_AOF_DIR = 32    /* a directory with a "*.manifest" file (Redis 7 appendonlydir/) */
 } ep_probe_kind;
 
 /* Bytes of a file's start that the probe reads and keeps. */

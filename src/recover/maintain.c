@@ -7,6 +7,7 @@
 #include "file/probe.h"
 #include "recover/recovery.h"
 #include "recover/maintain.h"
+#include "recover/recover_internal.h"
 
 #ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
 
@@ -65,10 +66,28 @@ static ep_result ep__maint_begin(ep__maint *m, const char *dir, ep_shard_id shar
     return EP_OK;
 }
 
+EP__PRIV int64_t ep__fixed_clock(void *user) { return *(const int64_t *)user; }
+
+EP__PRIV int64_t ep__deadline(int64_t now, int64_t ttl_ms) { return ttl_ms > INT64_MAX - now ? INT64_MAX : now + ttl_ms; }
+
+EP__PRIV ep_result ep__recover_clean(const char *dir, ep_shard_id shard_id, const ep_recover_config *rc,
+                                     ep_recover_result *res, int *have_out, ep_error *err) {
+    ep_result r;
+    *have_out = 0;
+    if ((r = ep_recover_shard(dir, shard_id, rc, res, err)) != EP_OK) return r; /* err names the file */
+    *have_out = 1;
+    if (res->snapshot_present && !res->snapshot_loaded)
+        return ep_error_set(err, EP_ERR_CORRUPT, res->snapshot_error.offset,
+                            "the snapshot does not load (%s): acting now would lose its keys", res->snapshot_error.message);
+    if (res->aof_end == EP_AOF_END_ERROR)
+        return ep_error_set(err, EP_ERR_CORRUPT, res->aof_error.offset,
+                            "the AOF stops at an error (%s): run repair first", res->aof_error.message);
+    return EP_OK;
+}
+
 /* Recovery of the shard; refuses one that does not recover cleanly. */
 static ep_result ep__maint_recover(ep__maint *m) {
     ep_recover_config rc;
-    ep_recover_result *res = &m->rec;
     ep_result r;
     ep_recover_config_init(&rc);
     rc.vfs = m->vfs;
@@ -76,16 +95,9 @@ static ep_result ep__maint_recover(ep__maint *m) {
     rc.key = m->cfg->key;
     rc.wall_clock_ms = m->cfg->wall_clock_ms;
     rc.clock_user = m->cfg->clock_user;
-    if ((r = ep_recover_shard(m->dir, m->shard, &rc, res, m->err)) != EP_OK) return r; /* m->err names the file */
-    m->have_rec = 1;
-    if (res->snapshot_present && !res->snapshot_loaded)
-        return ep_error_set(m->err, EP_ERR_CORRUPT, res->snapshot_error.offset,
-                            "the snapshot does not load (%s): acting now would lose its keys", res->snapshot_error.message);
-    if (res->aof_end == EP_AOF_END_ERROR)
-        return ep_error_set(m->err, EP_ERR_CORRUPT, res->aof_error.offset,
-                            "the AOF stops at an error (%s): run repair first", res->aof_error.message);
-    m->rep->keys = ep_keyspace_count(res->keyspace);
-    m->rep->records_replayed = res->records_applied;
+    if ((r = ep__recover_clean(m->dir, m->shard, &rc, &m->rec, &m->have_rec, m->err)) != EP_OK) return r;
+    m->rep->keys = ep_keyspace_count(m->rec.keyspace);
+    m->rep->records_replayed = m->rec.records_applied;
     return EP_OK;
 }
 

@@ -32,8 +32,16 @@ typedef enum ep_redis_skip {
     EP_REDIS_SKIP_STREAM = 1,      /* a Redis stream: no ember type */
     EP_REDIS_SKIP_MODULE = 2,      /* a module value */
     EP_REDIS_SKIP_NOT_UTF8 = 3,    /* a set member, hash field or zset member that is not UTF-8 */
-    EP_REDIS_SKIP_TOO_BIG = 4      /* more elements than ember's caps */
+    EP_REDIS_SKIP_TOO_BIG = 4,     /* more elements than ember's caps */
+    /* Used by the mapping (redis_map.h). */
+    EP_REDIS_SKIP_VECTOR = 5,      /* an ember vector set: no Redis 7 type */
+    EP_REDIS_SKIP_PROTO = 6,       /* an ember proto value: no Redis type */
+    EP_REDIS_SKIP_FUNCTION = 7,    /* a Redis function library: ember has no scripts */
+    EP_REDIS_SKIP_OTHER_DB = 8,    /* a key of a database that was not selected */
+    EP_REDIS_SKIP_SCHEMA = 9,      /* an ember proto schema (PROTO.REGISTER): no Redis form */
+    EP_REDIS_SKIP_NAN_SCORE = 10   /* an ember sorted set with a NaN score: Redis refuses NaN */
 } ep_redis_skip;
+#define EP_REDIS_SKIP_COUNT 11     /* size of the by_reason arrays */
 
 typedef struct ep_redis_load_config {
     ep_rdb_reader_config reader;   /* vfs, allocator for the reader, caps */
@@ -52,7 +60,7 @@ typedef struct ep_redis_load_stats {
     uint64_t expired;              /* dropped because already expired */
     uint64_t empty;                /* empty collections skipped (as Redis: "empty keys skipped") */
     uint64_t unmapped;             /* reported through cfg.report */
-    uint64_t by_reason[5];         /* unmapped, per ep_redis_skip */
+    uint64_t by_reason[EP_REDIS_SKIP_COUNT]; /* unmapped, per ep_redis_skip */
     uint64_t functions;            /* FUNCTION2 libraries seen (not loaded) */
     ep_rdb_info rdb;
 } ep_redis_load_stats;

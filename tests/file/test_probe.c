@@ -161,4 +161,52 @@ EPT_CASE(files_and_dirs_on_the_os) {
     EPT_CHECK_EQ(pi.kind, EP_PROBE_EMBER_DIR);
 }
 
+/* Redis kinds: the RDB magic and version digits, a RESP command's start,
+ * an appendonlydir/ by its manifest; every prefix of each header. */
+EPT_CASE(redis_kinds) {
+    const char *rdb = "REDIS0010\xfa\x09redis-ver";
+    const char *aof = "*2\r\n$6\r\nSELECT\r\n";
+    ep_probe_info pi;
+    ep_vfs *vfs = NULL;
+    size_t n;
+    for (n = 0; n <= strlen(rdb); n++) {
+        EPT_CHECK_OK(ep_probe_bytes((const uint8_t *)rdb, n, 100, &pi));
+        EPT_CHECK_EQ(pi.kind, n < 5 ? EP_PROBE_UNKNOWN : EP_PROBE_REDIS_RDB);
+        EPT_CHECK_EQ(pi.header_ok, n >= 9);
+        EPT_CHECK_EQ(pi.version, n >= 9 ? 10 : 0);
+    }
+    for (n = 0; n <= strlen(aof); n++) {
+        EPT_CHECK_OK(ep_probe_bytes((const uint8_t *)aof, n, 100, &pi));
+        EPT_CHECK_EQ(pi.kind, n < 2 ? EP_PROBE_UNKNOWN : EP_PROBE_REDIS_AOF);
+        EPT_CHECK_EQ(pi.header_ok, n >= 5);
+    }
+    EPT_CHECK_OK(ep_probe_bytes((const uint8_t *)"REDIS0009", 9, 9, &pi));
+    EPT_CHECK(pi.kind == EP_PROBE_REDIS_RDB && pi.version == 9 && pi.header_ok);
+    EPT_CHECK_OK(ep_probe_bytes((const uint8_t *)"REDIS0099", 9, 9, &pi));
+    EPT_CHECK(pi.kind == EP_PROBE_REDIS_RDB && pi.version == 99 && !pi.header_ok); /* newer than this library reads */
+    EPT_CHECK_OK(ep_probe_bytes((const uint8_t *)"REDIS00x9", 9, 9, &pi));
+    EPT_CHECK(pi.kind == EP_PROBE_REDIS_RDB && !pi.header_ok);
+    EPT_CHECK_OK(ep_probe_bytes((const uint8_t *)"*x\r\n", 5, 5, &pi));
+    EPT_CHECK_EQ(pi.kind, EP_PROBE_UNKNOWN);
+    EPT_CHECK_OK(ep_probe_bytes((const uint8_t *)"*3x", 3, 3, &pi));
+    EPT_CHECK_EQ(pi.kind, EP_PROBE_UNKNOWN);
+    EPT_CHECK(strcmp(ep_probe_kind_name(EP_PROBE_REDIS_RDB), "redis_rdb") == 0);
+    /* an appendonlydir/ and the files in it */
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &vfs));
+    EPT_CHECK_OK(vfs->mkdir(vfs, "aod", NULL));
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "aod/appendonly.aof.1.base.rdb", "REDIS0010", 9, NULL));
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "aod/appendonly.aof.1.incr.aof", aof, strlen(aof), NULL));
+    EPT_CHECK_OK(ep_probe_path(vfs, "aod", &pi, NULL));
+    EPT_CHECK_EQ(pi.kind, EP_PROBE_DIR); /* no manifest yet */
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "aod/appendonly.aof.manifest", "file appendonly.aof.1.base.rdb seq 1 type b\n", 44,
+                                  NULL));
+    EPT_CHECK_OK(ep_probe_path(vfs, "aod", &pi, NULL));
+    EPT_CHECK(pi.kind == EP_PROBE_REDIS_AOF_DIR && pi.is_dir);
+    EPT_CHECK_OK(ep_probe_path(vfs, "aod/appendonly.aof.1.base.rdb", &pi, NULL));
+    EPT_CHECK_EQ(pi.kind, EP_PROBE_REDIS_RDB);
+    EPT_CHECK_OK(ep_probe_path(vfs, "aod/appendonly.aof.1.incr.aof", &pi, NULL));
+    EPT_CHECK(pi.kind == EP_PROBE_REDIS_AOF && pi.header_ok);
+    ep_vfs_mem_free(vfs);
+}
+
 EPT_MAIN()

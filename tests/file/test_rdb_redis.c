@@ -13,14 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int need_redis(void) {
-    if (!ept_have_program("redis-server") || !ept_have_program("redis-cli")) {
-        ept_skip("redis-server / redis-cli not installed");
-        return 0;
-    }
-    return 1;
-}
-
 EPT_CASE(probe_dump_content) {
     const char *p = ept_shared_path("tools/redis-probe/redis70-small.rdb");
     ept_canon c;
@@ -180,7 +172,7 @@ EPT_CASE(redis_writes_we_read_exactly) {
     ep_error err;
     uint64_t st = ept_seed();
     const char *py;
-    if (!need_redis()) return;
+    if (!ept_need_redis()) return;
     snprintf(dir, sizeof dir, "%s", ept_tmpdir());
     EPT_CHECK(ept_redis_start(&r, dir, "--enable-debug-command yes", 10000) == 0);
     if (fill_every_encoding(&r, &st) != 0) {

@@ -1,5 +1,6 @@
 #define _XOPEN_SOURCE 700
 #include "support/redis_util.h"
+#include "harness.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -56,6 +57,14 @@ int ept_have_program(const char *name) {
     char cmd[256];
     snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
     return system(cmd) == 0;
+}
+
+int ept_need_redis(void) {
+    if (!ept_have_program("redis-server") || !ept_have_program("redis-cli")) {
+        ept_skip("redis-server / redis-cli not installed");
+        return 0;
+    }
+    return 1;
 }
 
 int ept_run_cmd(const char *cmd, char *out, size_t cap) {
@@ -372,13 +381,16 @@ static int ept__render(ept_redis *r, size_t *off, char *out, size_t cap, size_t 
 
 int ept_redis_cmd(ept_redis *r, char *out, size_t cap, int argc, const char *const *argv, const size_t *lens) {
     ep_buf b;
-    ep_bytes av[64];
+    ep_bytes *av;
     size_t sent = 0, off = 0, pos = 0;
     int i, rc;
-    if (r->fd < 0 || argc > 64) return -1;
+    if (r->fd < 0 || argc <= 0 || argc > 100000) return -1;
+    av = (ep_bytes *)malloc((size_t)argc * sizeof *av);
+    if (!av) return -1;
     for (i = 0; i < argc; i++) av[i] = ep_bytes_of(argv[i], lens ? lens[i] : strlen(argv[i]));
     ep_buf_init(&b, NULL);
     ep_resp_write_command(&b, (size_t)argc, av);
+    free(av);
     while (sent < b.len) {
         ssize_t k = send(r->fd, b.data + sent, b.len - sent, 0);
         if (k <= 0) {
@@ -721,6 +733,52 @@ int ept_canon_from_server(ept_redis *r, int dbs, ept_canon *out) {
         ept_flat_free(&sel);
     }
     return 0;
+}
+
+void ept_canon_from_keyspace(const ep_keyspace *ks, uint64_t db, int64_t now_ms, ept_canon *out) {
+    static const char *const kinds[] = {"string", "list", "zset", "hash", "set"};
+    ep_keyspace_iter it;
+    const ep_ks_entry *e;
+    memset(out, 0, sizeof *out);
+    ep_keyspace_iter_init(&it);
+    while ((e = ep_keyspace_next(ks, &it)) != NULL) {
+        uint8_t t = ep_ks_entry_type(e);
+        int64_t ttl = ep_ks_entry_ttl(e);
+        ep_bytes key = ep_ks_entry_key(e);
+        ep_ks_value_iter vi;
+        ep_item item;
+        ept__key k;
+        int nan = 0;
+        if (t > EP_TYPE_SET) {
+            out->skipped++;
+            continue;
+        }
+        ept__key_begin(&k, db, key.data, key.len, kinds[t], ttl < 0 ? -1 : now_ms + ttl);
+        if (t == EP_TYPE_STRING) {
+            ep_bytes v = ep_ks_entry_value(e);
+            ept__key_el(&k, v.data, v.len, NULL, 0, 0);
+        }
+        ep_ks_value_iter_init(&vi, e);
+        while (t != EP_TYPE_STRING && ep_ks_value_next(&vi, &item)) {
+            if (t == EP_TYPE_ZSET) {
+                char num[EP_RESP_NUM_MAX];
+                size_t n = ep_resp_format_double(item.score, num);
+                if (item.score != item.score) nan = 1;
+                ept__key_el(&k, item.a.data, item.a.len, (const uint8_t *)num, n, 1);
+            } else {
+                ept__key_el(&k, item.a.data, item.a.len, item.b.data, item.b.len, t == EP_TYPE_HASH);
+            }
+        }
+        if (nan) {
+            size_t i;
+            for (i = 0; i < k.n; i++) free(k.el[i]);
+            free(k.el);
+            free(k.head.p);
+            out->skipped++;
+            continue;
+        }
+        ept__key_end(&k, out);
+    }
 }
 
 char *ept_canon_text(ept_canon *c) {

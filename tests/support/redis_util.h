@@ -14,6 +14,8 @@
 const char *ept_shared_path(const char *rel);
 /* 1 if the program is on PATH. */
 int ept_have_program(const char *name);
+/* 1 if redis-server and redis-cli are installed; else ept_skip() and 0. */
+int ept_need_redis(void);
 /* Runs cmd through /bin/sh; its stdout (up to cap-1 bytes, NUL-ended) in
  * out if out is not NULL. Returns the exit status (-1 on failure to run). */
 int ept_run_cmd(const char *cmd, char *out, size_t cap);
@@ -86,6 +88,10 @@ ep_result ept_canon_from_rdb(const char *path, ept_canon *out, ep_error *err);
 /* From the server, databases 0..dbs-1 (streams are left out: our reader
  * skips them). Returns 0 on success. */
 int ept_canon_from_server(ept_redis *r, int dbs, ept_canon *out);
+/* From a keyspace as database db: a key's expiry is now_ms + its ttl
+ * (-1 without one); vector and proto keys and NaN-scored sorted sets are
+ * left out (they have no Redis form) and counted in skipped. */
+void ept_canon_from_keyspace(const ep_keyspace *ks, uint64_t db, int64_t now_ms, ept_canon *out);
 /* All lines sorted and joined by '\n' (malloc'd). */
 char *ept_canon_text(ept_canon *c);
 /* Prints the first difference of two canonical texts to stderr. */

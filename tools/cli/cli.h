@@ -49,11 +49,18 @@
       "  DIR               where to write (default: a new directory under the current one), removed after\n" \
       "  --records N       records per figure (default 200000; durable appends: N/100)\n"                  \
       "  --value-size N    bytes per value (default 100)\n" CLI_JSON_HELP)                                 \
-    X(convert, "SRC DST --to KIND [--key-file PATH] [--new-key-file PATH] [--json]",                        \
-      "ember shard to and from other formats (KIND: ember; rdb, resp-aof, aof-dir, wal to come)",           \
-      "  SRC, DST          an ember shard is DIR:ID (e.g. data:0)\n"                                       \
-      "  --to KIND         ember (more kinds arrive with the Redis and WAL parts)\n"                      \
-      "  --new-key-file K  encrypt the destination under K\n" CLI_KEY_HELP CLI_JSON_HELP) \
+    X(convert, "--to KIND SRC DST [--db N] [--key-file PATH] [--new-key-file PATH] [--json]",               \
+      "move a data set between ember shards, Redis RDB / RESP AOF files and WALs; unmapped keys listed (exit 1)",  \
+      "  --to ember DIR:ID DIR2:ID2   ember shard -> ember shard (--new-key-file: encrypt the copy)\n"      \
+      "  --to ember FILE.rdb DIR:ID   RDB -> ember: database N -> shard ID+N (--db N: that one -> ID)\n"   \
+      "  --to rdb DIR:ID FILE.rdb     ember shard -> RDB, as database --db N (default 0)\n"               \
+      "  --to resp-aof DIR:ID FILE    ember shard -> RESP AOF (SELECT, SET, RPUSH, HSET, ... PEXPIREAT)\n" \
+      "  --to wal DIR:ID WALDIR       ember shard -> WAL of ember AOF records (one segment)\n"            \
+      "  --to ember WALDIR DIR:ID     such a WAL -> ember shard\n"                                       \
+      "  --to aof-dir DIR:ID AOFDIR   ember shard -> Redis 7 appendonlydir/ (base RDB + manifest)\n"     \
+      "  The destination must not exist.\n"                                                              \
+      "  --db N            the Redis database (see above)\n"                                              \
+      "  --new-key-file K  encrypt the ember destination under K\n" CLI_KEY_HELP CLI_JSON_HELP)           \
     X(wal_info, "DIR [--json]", "WAL directory: segments, id range, how the final segment ends", CLI_JSON_HELP) \
     X(wal_verify, "DIR [--json]", "read every WAL record strictly; say where and why it stops", CLI_JSON_HELP) \
     X(wal_dump, "DIR [--json] [--base64]", "print every WAL record with its id",                            \
@@ -63,6 +70,11 @@
 #define CLI_DECLARE(name, usage, summary, options) int cmd_##name(int argc, char **argv);
 CLI_COMMANDS(CLI_DECLARE)
 #undef CLI_DECLARE
+
+/* info / verify / dump of a Redis file (RDB; RESP AOF and appendonlydir/
+ * with the Redis part's reader): argv[0] is the command. Returns 1 and the
+ * exit code in *rc when FILE probes as a Redis kind, else 0 (redis_files.c). */
+int cli_redis_route(int argc, char **argv, int *rc);
 
 /* Exit codes, the same for every command (tools/cli/README.md, the man page). */
 #define CLI_EXIT_CLEAN 0     /* done; the input is complete and valid */
@@ -90,7 +102,8 @@ enum {
     CLI_OPT_DRY_RUN = 1u << 6,
     CLI_OPT_RECORDS = 1u << 7,
     CLI_OPT_VALUE_SIZE = 1u << 8,
-    CLI_OPT_TO = 1u << 9
+    CLI_OPT_TO = 1u << 9,
+    CLI_OPT_DB = 1u << 10
 };
 
 #define CLI_MAX_POS 4
@@ -104,6 +117,8 @@ typedef struct cli_opts {
     const char *to;
     int json, base64, force, salvage, dry_run;
     unsigned long records, value_size; /* 0: not given */
+    unsigned long db;             /* --db N (has_db set) */
+    int has_db;
 } cli_opts;
 
 /* Parses argv[1..] for command cmd: the options in allowed and between

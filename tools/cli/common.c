@@ -26,7 +26,7 @@ static const cli_flag flags[] = {
     {"--json", CLI_OPT_JSON, 0},           {"--base64", CLI_OPT_BASE64, 0},   {"--key-file", CLI_OPT_KEY, 1},
     {"--new-key-file", CLI_OPT_NEW_KEY, 1}, {"--force", CLI_OPT_FORCE, 0},     {"--salvage", CLI_OPT_SALVAGE, 0},
     {"--dry-run", CLI_OPT_DRY_RUN, 0},     {"--records", CLI_OPT_RECORDS, 1}, {"--value-size", CLI_OPT_VALUE_SIZE, 1},
-    {"--to", CLI_OPT_TO, 1},
+    {"--to", CLI_OPT_TO, 1},               {"--db", CLI_OPT_DB, 1},
 };
 
 static int usage_error(const char *cmd) {
@@ -59,6 +59,17 @@ static int set_flag(const char *cmd, const cli_flag *f, const char *v, cli_opts 
     case CLI_OPT_RECORDS: return parse_count(cmd, f->name, v, &o->records);
     case CLI_OPT_VALUE_SIZE: return parse_count(cmd, f->name, v, &o->value_size);
     case CLI_OPT_TO: o->to = v; return 1;
+    case CLI_OPT_DB: {
+        char *end;
+        unsigned long n = strtoul(v, &end, 10);
+        if (!*v || *end || *v == '-' || *v == '+' || n > 65535) {
+            fprintf(stderr, "ember-persist %s: --db needs a database number (0-65535), not '%s'\n", cmd, v);
+            return 0;
+        }
+        o->db = n;
+        o->has_db = 1;
+        return 1;
+    }
     }
     return 0;
 }

@@ -79,6 +79,10 @@ int main(int argc, char **argv) {
         printf("ember-persist %s\n", ep_version());
         return 0;
     }
+    {
+        int rc;
+        if (cli_redis_route(argc - 1, argv + 1, &rc)) return rc; /* a Redis file: its own readers */
+    }
     for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (cli_name_eq(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "ember-persist: unknown command '%s'\n\n", argv[1]);

@@ -1,0 +1,280 @@
+/* wal_map: an ember shard of random records (every type, schemas, ttls,
+ * printed seed) plus a list of over 1 MiB becomes a WAL whose every record
+ * is an ember AOF record, and that WAL becomes a shard that recovers to
+ * exactly the source keyspace; a non-AOF record, an existing WAL and an
+ * existing shard are refused; power loss at every vfs operation of both
+ * directions leaves no output or the whole one, the source untouched. */
+#include "ember_persist.h"
+#include "harness.h"
+#include "support/model.h"
+#include "support/sim_vfs.h"
+
+#include <stdlib.h>
+
+#define NOW 1700000000000LL
+
+static int64_t fixed_clock(void *u) {
+    (void)u;
+    return NOW;
+}
+
+/* Shard 0 in "d": nrec random records, a snapshot halfway, a big list. */
+static int build(ep_vfs *vfs, uint64_t seed, int nrec, int big) {
+    ep_aof_writer_config c;
+    ep_aof_writer *w = NULL;
+    ep_shard_config sc;
+    ep_keyspace *ks = NULL;
+    uint64_t rng = seed;
+    int i, ok = 1;
+    vfs->mkdir(vfs, "d", NULL);
+    vfs->sync_dir(vfs, ".", NULL);
+    ep_aof_writer_config_init(&c);
+    c.vfs = vfs;
+    c.fsync = EP_FSYNC_NO;
+    ep_shard_config_init(&sc);
+    sc.vfs = vfs;
+    if (ep_keyspace_create(NULL, &ks) != EP_OK) return 0;
+    if (ep_aof_writer_open("d/shard-0.aof", &c, &w, NULL) != EP_OK) return 0;
+    for (i = 0; i < nrec && ok; i++) {
+        ep_aof_record rec = ept_random_record(&rng);
+        if (i == nrec / 2) ok = ep_shard_snapshot("d", 0, ks, w, &sc, NULL) == EP_OK;
+        if (ep_aof_append(w, &rec) == EP_OK) (void)ep_keyspace_apply(ks, &rec, NOW);
+        ept_pool_reset();
+    }
+    if (big) {
+        static char item[500];
+        ep_bytes v[100];
+        ep_buf scratch;
+        ep_aof_record rec;
+        int k;
+        ep_buf_init(&scratch, NULL);
+        for (k = 0; k < 100; k++) v[k] = ep_bytes_of(item, sizeof item);
+        for (i = 0; i < 30 && ok; i++) {
+            memset(item, 'a' + i % 26, sizeof item);
+            ok = ep_aof_rec_rpush(&rec, &scratch, ep_bytes_of("biglist", 7), v, 100) == EP_OK &&
+                 ep_aof_append(w, &rec) == EP_OK;
+        }
+        ep_buf_free(&scratch);
+    }
+    ok &= ep_aof_writer_sync(w) == EP_OK;
+    ok &= ep_aof_writer_close(w) == EP_OK;
+    ep_keyspace_free(ks);
+    return ok;
+}
+
+static char *state(ep_vfs *vfs, const char *dir) {
+    ep_recover_config rc;
+    ep_recover_result res;
+    char *d = NULL;
+    ep_recover_config_init(&rc);
+    rc.vfs = vfs;
+    rc.wall_clock_ms = fixed_clock;
+    if (ep_recover_shard(dir, 0, &rc, &res, NULL) != EP_OK) return NULL;
+    if ((res.snapshot_loaded || res.aof_present) && res.aof_end != EP_AOF_END_ERROR) d = ept_ks_dump(res.keyspace);
+    ep_recover_result_free(&res);
+    return d;
+}
+
+static void config(ep_wal_map_config *c, ep_vfs *vfs) {
+    ep_wal_map_config_init(c);
+    c->vfs = vfs;
+    c->now_ms = NOW;
+}
+
+typedef struct decoded {
+    uint64_t n, bad, max_len;
+} decoded;
+
+static ep_result check_record(void *u, uint64_t id, const uint8_t *data, size_t len) {
+    decoded *d = (decoded *)u;
+    ep_aof_record rec;
+    size_t used = 0;
+    d->n++;
+    if (len > d->max_len) d->max_len = len;
+    {
+        ep_result r = ep_aof_decode(data, len, &rec, &used);
+        if (r != EP_OK || used != len) {
+            d->bad++;
+            fprintf(stderr, "    record %llu (tag %u, %llu bytes) does not decode: %s (used %llu)\n", (unsigned long long)id,
+                    (unsigned)data[0], (unsigned long long)len, ep_result_str(r), (unsigned long long)used);
+        }
+    }
+    return EP_OK;
+}
+
+EPT_CASE(round_trip_every_type) {
+    ep_vfs *vfs = NULL;
+    ep_wal_map_config c;
+    ep_wal_map_result res, back;
+    ep_error err;
+    decoded d;
+    char *want, *got;
+    int i;
+    for (i = 0; i < 3; i++) {
+        EPT_CHECK_OK(ep_vfs_mem_create(NULL, &vfs));
+        EPT_CHECK(build(vfs, ept_seed() + (uint64_t)i, (int)ept_scale(300, 3), i == 0));
+        EPT_CHECK((want = state(vfs, "d")) != NULL);
+        config(&c, vfs);
+        EPT_CHECK_OK(ep_shard_to_wal("d", 0, "w/log", &c, &res, &err));
+        EPT_CHECK(res.records >= res.keys && res.first_id == 1 && res.last_id == res.records);
+        /* every WAL record is an ember AOF record */
+        memset(&d, 0, sizeof d);
+        {
+            ep_wal_read_config rc;
+            ep_wal_read_config_init(&rc);
+            rc.vfs = vfs;
+            EPT_CHECK_OK(ep_wal_replay("w/log", &rc, check_record, &d, NULL, &err));
+        }
+        EPT_CHECK_EQ(d.n, res.records);
+        EPT_CHECK_EQ(d.bad, 0);
+        if (i == 0) EPT_CHECK(d.max_len < (2u << 20)); /* the 1.5 MB list was cut */
+        EPT_CHECK_OK(ep_wal_to_shard("w/log", "e", 0, &c, &back, &err));
+        EPT_CHECK_EQ(back.records, res.records);
+        EPT_CHECK_EQ(back.record_warnings, 0);
+        got = state(vfs, "e");
+        EPT_CHECK(got != NULL);
+        if (strcmp(want, got) != 0) {
+            fprintf(stderr, "    want:\n%s    got:\n%s", want, got);
+            EPT_CHECK(0);
+        }
+        if (i == 0)
+            printf("    %llu keys -> %llu WAL records (%llu bytes, largest %llu) -> the same keyspace\n",
+                   (unsigned long long)res.keys, (unsigned long long)res.records, (unsigned long long)res.bytes,
+                   (unsigned long long)d.max_len);
+        /* both directions refuse an existing destination */
+        EPT_CHECK_EQ(ep_shard_to_wal("d", 0, "w/log", &c, &res, &err), EP_ERR_EXISTS);
+        EPT_CHECK_EQ(ep_wal_to_shard("w/log", "e", 0, &c, &back, &err), EP_ERR_EXISTS);
+        free(want);
+        free(got);
+        ep_vfs_mem_free(vfs);
+    }
+}
+
+EPT_CASE(foreign_records_refused) {
+    ep_vfs *vfs = NULL;
+    ep_wal_config wc;
+    ep_wal *w = NULL;
+    ep_wal_map_config c;
+    ep_wal_map_result res;
+    ep_error err;
+    uint64_t id;
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &vfs));
+    ep_wal_config_init(&wc);
+    wc.vfs = vfs;
+    EPT_CHECK_OK(ep_wal_open("w", &wc, &w, NULL));
+    EPT_CHECK_OK(ep_wal_append(w, "\x01\x00", 2, &id)); /* a SET cut short */
+    EPT_CHECK_OK(ep_wal_close(w));
+    config(&c, vfs);
+    EPT_CHECK_EQ(ep_wal_to_shard("w", "e", 0, &c, &res, &err), EP_ERR_CORRUPT);
+    EPT_CHECK(strstr(err.message, "record 1") != NULL);
+    EPT_CHECK(vfs->stat(vfs, "e/shard-0.snap", NULL, NULL) == EP_ERR_NOT_FOUND);
+    EPT_CHECK_EQ(ep_shard_to_wal("nope", 0, "w2", &c, &res, &err), EP_ERR_NOT_FOUND);
+    ep_vfs_mem_free(vfs);
+}
+
+static int wal_records(ep_vfs *vfs, const char *dir, uint64_t *n) {
+    ep_wal_read_config rc;
+    decoded d;
+    ep_result r;
+    memset(&d, 0, sizeof d);
+    ep_wal_read_config_init(&rc);
+    rc.vfs = vfs;
+    r = ep_wal_replay(dir, &rc, check_record, &d, NULL, NULL);
+    *n = d.n;
+    return r == EP_OK || r == EP_ERR_NOT_FOUND;
+}
+
+EPT_CASE(power_loss_shard_to_wal) {
+    uint64_t seed = ept_seed(), k, total = 0, n;
+    ep_vfs *vfs = NULL;
+    ep_wal_map_config c;
+    ep_wal_map_result res;
+    char *want;
+    int absent = 0, whole = 0;
+    EPT_CHECK_OK(sim_vfs_create(&vfs));
+    EPT_CHECK(build(vfs, seed, 60, 0));
+    EPT_CHECK((want = state(vfs, "d")) != NULL);
+    config(&c, vfs);
+    EPT_CHECK_OK(ep_shard_to_wal("d", 0, "w", &c, &res, NULL));
+    total = res.records;
+    sim_vfs_destroy(vfs);
+    for (k = 0; !ept_failed(); k++) {
+        ep_result r;
+        int done;
+        char *src;
+        sim_crash_opts so;
+        EPT_CHECK_OK(sim_vfs_create(&vfs));
+        EPT_CHECK(build(vfs, seed, 60, 0));
+        so.file_outcome = SIM_OUTCOME_ALL;
+        so.dir_changes = SIM_DIR_KEEP_ALL;
+        sim_crash_ex(vfs, seed, &so);
+        config(&c, vfs);
+        sim_vfs_set_crash_after(vfs, k);
+        r = ep_shard_to_wal("d", 0, "w", &c, &res, NULL);
+        done = !sim_vfs_is_dead(vfs);
+        if (done) EPT_CHECK_OK(r);
+        sim_crash(vfs, seed + k);
+        EPT_CHECK(wal_records(vfs, "w", &n));
+        if (n == 0) {
+            absent++;
+            EPT_EXPECT(!done);
+        } else {
+            EPT_EXPECT(n == total);
+            whole++;
+        }
+        src = state(vfs, "d");
+        EPT_EXPECT(src && strcmp(src, want) == 0);
+        free(src);
+        sim_vfs_destroy(vfs);
+        if (done) break;
+    }
+    printf("    %llu operations; crashes: %d without the WAL, %d with all %llu records\n", (unsigned long long)k, absent,
+           whole, (unsigned long long)total);
+    EPT_CHECK(whole > 0 && absent > 0);
+    free(want);
+}
+
+EPT_CASE(power_loss_wal_to_shard) {
+    uint64_t seed = ept_seed(), k;
+    ep_vfs *vfs = NULL;
+    ep_wal_map_config c;
+    ep_wal_map_result res;
+    char *want;
+    int absent = 0, whole = 0;
+    for (k = 0; !ept_failed(); k++) {
+        ep_result r;
+        int done;
+        char *got;
+        sim_crash_opts so;
+        EPT_CHECK_OK(sim_vfs_create(&vfs));
+        EPT_CHECK(build(vfs, seed, 60, 0));
+        config(&c, vfs);
+        EPT_CHECK_OK(ep_shard_to_wal("d", 0, "w", &c, &res, NULL));
+        want = state(vfs, "d");
+        so.file_outcome = SIM_OUTCOME_ALL;
+        so.dir_changes = SIM_DIR_KEEP_ALL;
+        sim_crash_ex(vfs, seed, &so);
+        sim_vfs_set_crash_after(vfs, k);
+        r = ep_wal_to_shard("w", "e/f", 0, &c, &res, NULL);
+        done = !sim_vfs_is_dead(vfs);
+        if (done) EPT_CHECK_OK(r);
+        sim_crash(vfs, seed + k);
+        got = state(vfs, "e/f");
+        if (!got) {
+            absent++;
+            EPT_EXPECT(!done);
+            EPT_EXPECT(!sim_vfs_exists(vfs, "e/f/shard-0.snap"));
+        } else {
+            EPT_EXPECT(strcmp(got, want) == 0);
+            whole++;
+        }
+        free(got);
+        free(want);
+        sim_vfs_destroy(vfs);
+        if (done) break;
+    }
+    printf("    %llu operations; crashes: %d without the shard, %d with all of it\n", (unsigned long long)k, absent, whole);
+    EPT_CHECK(whole > 0 && absent > 0);
+}
+
+EPT_MAIN()
