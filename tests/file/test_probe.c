@@ -75,6 +75,10 @@ EPT_CASE(random_heads) {
         EPT_CHECK(pi.head_len == (n < EP_PROBE_HEAD_SIZE ? n : EP_PROBE_HEAD_SIZE));
         if (pi.kind == EP_PROBE_EMBER_AOF) EPT_CHECK(n >= 4 && !memcmp(h, "EAOF", 4));
         else if (pi.kind == EP_PROBE_EMBER_SNAPSHOT) EPT_CHECK(n >= 4 && !memcmp(h, "ESNP", 4));
+        /* random bytes may spell a RESP command head ("*3" is enough):
+         * a Redis kind is fine exactly when the bytes start as one does */
+        else if (pi.kind == EP_PROBE_REDIS_AOF) EPT_CHECK(n >= 2 && h[0] == '*');
+        else if (pi.kind == EP_PROBE_REDIS_RDB) EPT_CHECK(n >= 5 && !memcmp(h, "REDIS", 5));
         else EPT_CHECK_EQ(pi.kind, n == 0 ? EP_PROBE_EMPTY : EP_PROBE_UNKNOWN);
     }
 }
