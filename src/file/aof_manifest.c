@@ -339,8 +339,10 @@ EP_API void ep_aof_rewrite_abort(ep_aof_rewrite *rw) {
     ep__mrw_free(rw);
 }
 
-/* The empty incr file, created and synced (the manifest's directory sync
- * makes its name durable). */
+/* The empty incr file, created and synced, and its name made durable
+ * before the manifest names it (directory changes may survive a power cut
+ * out of order: the manifest's rename without the incr's create would name
+ * a missing file). */
 static ep_result ep__mrw_incr(ep_aof_rewrite *rw, const char *path, ep_error *err) {
     ep_file *f = NULL;
     ep_result r = rw->vfs->open(rw->vfs, path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, err);
@@ -349,6 +351,7 @@ static ep_result ep__mrw_incr(ep_aof_rewrite *rw, const char *path, ep_error *er
         ep_result c = rw->vfs->close(rw->vfs, f, r ? NULL : err);
         if (r == EP_OK) r = c;
     }
+    if (r == EP_OK) r = rw->vfs->sync_dir(rw->vfs, rw->dir, err);
     return r;
 }
 

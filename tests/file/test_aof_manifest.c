@@ -199,7 +199,7 @@ EPT_CASE(power_cut_at_every_op_of_a_rewrite) {
     sim_vfs_destroy(vfs);
     for (k = 0; k <= total; k++) {
         int rep;
-        for (rep = 0; rep < 3; rep++) {
+        for (rep = 0; rep < 8; rep++) {
             char text[4096];
             ep_aof_dir_status st;
             ep_result r;
@@ -207,7 +207,7 @@ EPT_CASE(power_cut_at_every_op_of_a_rewrite) {
             EPT_CHECK_OK(rewrite(vfs, D, "old-value", "o", 0));
             sim_vfs_set_crash_after(vfs, k);
             r = rewrite(vfs, D, "new-value", NULL, 0);
-            sim_crash(vfs, seed + k * 3 + (uint64_t)rep);
+            sim_crash(vfs, seed + k * 8 + (uint64_t)rep);
             EPT_CHECK_OK(read_dir(vfs, D, text, sizeof text, &st));
             if (r == EP_OK) EPT_CHECK(strcmp(text, NEW) == 0);
             else EPT_CHECK(strcmp(text, OLD) == 0 || strcmp(text, NEW) == 0);
@@ -220,7 +220,7 @@ EPT_CASE(power_cut_at_every_op_of_a_rewrite) {
             sim_vfs_destroy(vfs);
         }
     }
-    printf("    %lu operations x 3 cuts: %ld old, %ld new, never a mix\n", (unsigned long)total, olds, news);
+    printf("    %lu operations x 8 cuts: %ld old, %ld new, never a mix\n", (unsigned long)total, olds, news);
     EPT_CHECK(olds > 0 && news > 0);
 }
 
