@@ -63,6 +63,7 @@ DECLARATIONS = [                 # public API, in layer order
     "src/recover/wal_recover.h",
     "src/recover/maintain.h",
     "src/recover/redis.h",
+    "src/recover/redis_persist.h",
     "src/recover/store.h",
 ]
 IMPLEMENTATION = [               # private helpers first, then layer order
@@ -107,6 +108,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/recover/wal_recover.c",
     "src/recover/maintain.c",
     "src/recover/redis_load.c",
+    "src/recover/redis_persist.c",
     "src/recover/store.c",
 ]
 LICENSE = "src/LICENSE.txt"
