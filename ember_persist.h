@@ -2822,6 +2822,248 @@ EP_API const ep_error *ep_rdb_writer_error(const ep_rdb_writer *w);
 #endif /* EP_RDB_H */
 /* ---- end src/file/rdb.h ---- */
 
+/* ---- begin src/file/resp_aof.h ---- */
+/* resp_aof: Redis's append-only file of RESP commands (a plain
+ * appendonly.aof, or one incr file of a 7.0 multi-part AOF). A writer that
+ * appends commands given as argument vectors (binary safe) on the same
+ * stream core as the ember AOF (fsync always / everysec / no, batches,
+ * poisoning after a failed sync, cut-back of a failed write, an exclusive
+ * lock, a torn final command trimmed at open as Redis's aof-load-truncated
+ * does); and a streaming reader that stops at a truncated final command and
+ * reports its offset, and reports damage in the middle as an error with the
+ * offset (Redis refuses such a file whatever aof-load-truncated says). */
+#ifndef EP_RESP_AOF_H
+#define EP_RESP_AOF_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- writer ------------------------------------------------------------ */
+
+typedef struct ep_resp_aof_writer ep_resp_aof_writer;
+
+typedef struct ep_resp_aof_writer_config {
+    ep_vfs *vfs;                    /* NULL: the OS */
+    const ep_allocator *alloc;
+    ep_fsync_policy fsync;          /* default EP_FSYNC_EVERYSEC (Redis's appendfsync default) */
+    size_t buffer_size;             /* default 64 KiB */
+    uint64_t (*clock_ms)(void *user); /* EVERYSEC's clock; NULL: the OS monotonic clock */
+    void *clock_user;
+    int create_dir;                 /* create the file's missing directories */
+    int repair_tail;                /* default 1: cut a torn final command (or an unfinished MULTI) at open */
+} ep_resp_aof_writer_config;
+EP_API void ep_resp_aof_writer_config_init(ep_resp_aof_writer_config *cfg);
+
+/* Opens (creating) the file, takes its lock, and checks what is there: a
+ * clean file is appended to; a torn tail is cut off (repair_tail) or
+ * refused with EP_ERR_EOF; damage before the tail is refused with
+ * EP_ERR_PROTOCOL and its offset (appending after it would hide it). */
+EP_API ep_result ep_resp_aof_writer_open(const char *path, const ep_resp_aof_writer_config *cfg,
+                                         ep_resp_aof_writer **out, ep_error *err);
+/* One command. The fsync policy applies per call (ALWAYS: durable on
+ * return), or once at batch_end. */
+EP_API ep_result ep_resp_aof_append(ep_resp_aof_writer *w, size_t argc, const ep_bytes *argv);
+/* The same in database db: a SELECT goes first when db is not the one the
+ * file is in (always before the writer's first command, as Redis does). */
+EP_API ep_result ep_resp_aof_append_db(ep_resp_aof_writer *w, uint64_t db, size_t argc, const ep_bytes *argv);
+EP_API ep_result ep_resp_aof_batch_begin(ep_resp_aof_writer *w);
+EP_API ep_result ep_resp_aof_batch_end(ep_resp_aof_writer *w);
+EP_API ep_result ep_resp_aof_flush(ep_resp_aof_writer *w);
+EP_API ep_result ep_resp_aof_sync(ep_resp_aof_writer *w);
+/* EVERYSEC: call from the host's loop; syncs if a second has passed. */
+EP_API ep_result ep_resp_aof_tick(ep_resp_aof_writer *w);
+/* The file size with everything appended, and the prefix known durable. */
+EP_API uint64_t ep_resp_aof_size(const ep_resp_aof_writer *w);
+EP_API uint64_t ep_resp_aof_synced(const ep_resp_aof_writer *w);
+/* Bytes the open cut off a torn tail (0 if none). */
+EP_API uint64_t ep_resp_aof_trimmed(const ep_resp_aof_writer *w);
+/* Flushes (and syncs unless the policy is NO), then closes. */
+EP_API ep_result ep_resp_aof_writer_close(ep_resp_aof_writer *w);
+EP_API const ep_error *ep_resp_aof_writer_error(const ep_resp_aof_writer *w);
+
+/* ---- reader ------------------------------------------------------------ */
+
+typedef struct ep_resp_aof_reader ep_resp_aof_reader;
+
+typedef struct ep_resp_aof_reader_config {
+    ep_vfs *vfs;
+    const ep_allocator *alloc;
+    size_t chunk_size;              /* default 256 KiB */
+    uint64_t start;                 /* offset of the first command (after an RDB preamble) */
+    uint64_t max_bulk;              /* default EP_RESP_MAX_BULK */
+    uint32_t max_args;              /* default EP_RESP_MAX_ARGS */
+} ep_resp_aof_reader_config;
+EP_API void ep_resp_aof_reader_config_init(ep_resp_aof_reader_config *cfg);
+
+typedef enum ep_resp_aof_end {
+    EP_RESP_AOF_CLEAN = 0,          /* every command complete */
+    EP_RESP_AOF_TRUNCATED = 1,      /* the last command is cut, or a MULTI has no EXEC: Redis loads the
+                                       prefix up to valid_bytes (aof-load-truncated yes) */
+    EP_RESP_AOF_DAMAGED = 2         /* a protocol error before the end: Redis refuses the file */
+} ep_resp_aof_end;
+
+typedef struct ep_resp_aof_status {
+    ep_resp_aof_end end;
+    uint64_t commands;              /* complete commands returned */
+    uint64_t valid_bytes;           /* Redis's ok_up_to: the end of the last complete command (before an
+                                       unfinished MULTI) */
+    uint64_t file_size;
+    uint64_t annotations;           /* "#TS:" lines skipped */
+    ep_error error;                 /* DAMAGED: the message and offset */
+} ep_resp_aof_status;
+
+EP_API ep_result ep_resp_aof_reader_open(const char *path, const ep_resp_aof_reader_config *cfg,
+                                         ep_resp_aof_reader **out, ep_error *err);
+/* The next command: EP_OK (views valid until the next call), EP_END (see
+ * the status: clean or truncated), EP_ERR_PROTOCOL / EP_ERR_LIMIT
+ * (damaged), or an I/O error. Commands inside a MULTI are returned as they
+ * come; a caller that applies them must hold them until EXEC (an
+ * unfinished MULTI ends the file as TRUNCATED). */
+EP_API ep_result ep_resp_aof_reader_next(ep_resp_aof_reader *r, ep_resp_command *out);
+EP_API void ep_resp_aof_reader_status(const ep_resp_aof_reader *r, ep_resp_aof_status *out);
+EP_API void ep_resp_aof_reader_close(ep_resp_aof_reader *r);
+
+/* Reads a whole RESP AOF (from cfg->start) and calls fn for every command
+ * (a non-zero return stops it and is returned). Returns EP_OK for a clean
+ * or truncated end (see st), the damage code otherwise. */
+EP_API ep_result ep_resp_aof_read_all(const char *path, const ep_resp_aof_reader_config *cfg,
+                                      ep_result (*fn)(void *user, size_t argc, const ep_bytes *argv), void *user,
+                                      ep_resp_aof_status *st, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_RESP_AOF_H */
+/* ---- end src/file/resp_aof.h ---- */
+
+/* ---- begin src/file/aof_manifest.h ---- */
+/* aof_manifest: Redis 7's multi-part AOF directory (appendonlydir/): the
+ * text manifest (one "file <name> seq <n> type <b|h|i>" line per file,
+ * pairs in any order, '#' comments, every line ended by '\n'), a reader that
+ * loads the base (RDB, or RESP when it does not start with "REDIS"; an RDB
+ * base may have a RESP tail) and then the incr files in order, and a rewrite
+ * that publishes a new base, a new empty incr and a new manifest
+ * crash-safely: the manifest's rename is the one switch, so a power cut
+ * leaves the old directory or the new one, never a mix. */
+#ifndef EP_AOF_MANIFEST_H
+#define EP_AOF_MANIFEST_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EP_AOF_MANIFEST_MAX_SIZE  (1u << 20)   /* bytes of manifest text read */
+#define EP_AOF_MANIFEST_MAX_LINE  1024u        /* Redis's own line limit */
+#define EP_AOF_MANIFEST_MAX_FILES 4096u
+#define EP_AOF_MANIFEST_NAME_MAX  255u
+
+typedef enum ep_aof_file_type {
+    EP_AOF_FILE_BASE = 'b',
+    EP_AOF_FILE_HISTORY = 'h',
+    EP_AOF_FILE_INCR = 'i'
+} ep_aof_file_type;
+
+typedef struct ep_aof_manifest_file {
+    char name[EP_AOF_MANIFEST_NAME_MAX + 1];   /* a plain file name (no '/') */
+    uint64_t seq;
+    ep_aof_file_type type;
+} ep_aof_manifest_file;
+
+typedef struct ep_aof_manifest {
+    ep_aof_manifest_file *files;  /* in manifest order */
+    size_t n;
+    const ep_allocator *alloc;
+} ep_aof_manifest;
+
+/* Parses manifest text. EP_ERR_PROTOCOL with the offset for a malformed
+ * line (a missing field, an unknown type, a name with '/', a last line
+ * without '\n' as Redis refuses it, two bases), EP_ERR_LIMIT above the caps. */
+EP_API ep_result ep_aof_manifest_parse(const uint8_t *text, size_t len, const ep_allocator *alloc,
+                                       ep_aof_manifest *out, ep_error *err);
+/* The text Redis writes (base first, then history, then incr files). */
+EP_API ep_result ep_aof_manifest_format(const ep_aof_manifest *m, ep_buf *out);
+EP_API void ep_aof_manifest_free(ep_aof_manifest *m);
+/* The base entry, or NULL. */
+EP_API const ep_aof_manifest_file *ep_aof_manifest_base(const ep_aof_manifest *m);
+
+/* ---- reading a directory --------------------------------------------------- */
+
+typedef struct ep_aof_dir_config {
+    ep_vfs *vfs;
+    const ep_allocator *alloc;
+    const char *manifest_name;    /* default "appendonly.aof.manifest" */
+    ep_rdb_reader_config rdb;     /* for an RDB base (its vfs/alloc are set from here) */
+    ep_resp_aof_reader_config resp;
+} ep_aof_dir_config;
+EP_API void ep_aof_dir_config_init(ep_aof_dir_config *cfg);
+
+typedef struct ep_aof_dir_visitor {
+    const ep_rdb_visitor *rdb;    /* an RDB base's keys (NULL: walked and dropped) */
+    ep_result (*command)(void *user, ep_aof_file_type from, size_t argc, const ep_bytes *argv);
+    void *user;
+} ep_aof_dir_visitor;
+
+typedef struct ep_aof_dir_status {
+    int base_is_rdb;
+    uint64_t base_keys;           /* keys of an RDB base */
+    uint64_t commands;            /* RESP commands (base tail, RESP base, incr files) */
+    uint64_t files;               /* base + incr files read (history entries are not) */
+    uint64_t history;             /* history entries skipped */
+    ep_resp_aof_end end;          /* of the last file: TRUNCATED is what Redis loads with aof-load-truncated */
+    char last_file[EP_AOF_MANIFEST_NAME_MAX + 1];
+    uint64_t valid_bytes;         /* of the last file */
+} ep_aof_dir_status;
+
+/* Reads dir's manifest and its files in Redis's order. A truncated tail is
+ * accepted only in the last file (status.end); a truncated earlier file,
+ * damage, or a missing file is an error naming the file. */
+EP_API ep_result ep_aof_dir_read(const char *dir, const ep_aof_dir_config *cfg, const ep_aof_dir_visitor *v,
+                                 ep_aof_dir_status *st, ep_error *err);
+
+/* ---- writing: a new directory, or a rewrite of one ------------------------- */
+
+typedef struct ep_aof_rewrite ep_aof_rewrite;
+
+typedef struct ep_aof_rewrite_config {
+    ep_vfs *vfs;
+    const ep_allocator *alloc;
+    const char *file_prefix;      /* default "appendonly.aof" (Redis's appendfilename) */
+    ep_rdb_writer_config rdb;     /* the base's writer (aof_base is forced to 1) */
+    int keep_history;             /* 1: old files stay as type h (aof-disable-auto-gc yes); 0: removed */
+} ep_aof_rewrite_config;
+EP_API void ep_aof_rewrite_config_init(ep_aof_rewrite_config *cfg);
+
+/* Starts a rewrite of dir (created if missing; an absent manifest starts at
+ * seq 1): *base is the RDB writer of <prefix>.<seq>.base.rdb, for the host
+ * to fill with every key. Nothing the old manifest names is touched. */
+EP_API ep_result ep_aof_rewrite_begin(const char *dir, const ep_aof_rewrite_config *cfg, ep_aof_rewrite **out,
+                                      ep_rdb_writer **base, ep_error *err);
+/* Publishes: the base (tmp, sync, rename), an empty incr
+ * <prefix>.<seq>.incr.aof (synced), the manifest (tmp, sync, rename,
+ * directory sync), then removes the old files unless keep_history. The
+ * incr's path is copied to incr_path (cap bytes) for ep_resp_aof_writer_open.
+ * The handle is freed whatever the result. */
+EP_API ep_result ep_aof_rewrite_commit(ep_aof_rewrite *rw, char *incr_path, size_t cap, ep_error *err);
+/* Drops the new base; the old directory stays as it was. */
+EP_API void ep_aof_rewrite_abort(ep_aof_rewrite *rw);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_AOF_MANIFEST_H */
+/* ---- end src/file/aof_manifest.h ---- */
+
 /* ---- begin src/store/keyspace.h ---- */
 /* keyspace: the in-memory map that ember shard recovery builds: byte keys ->
  * typed values (string, list, sorted set, hash, set, vector set, proto) with a
@@ -3709,6 +3951,100 @@ EP_API ep_result ep_wal_to_shard(const char *wal_dir, const char *dir, ep_shard_
 #endif /* EP_NO_WAL, EP_NO_KEYSPACE */
 #endif /* EP_WAL_MAP_H */
 /* ---- end src/recover/wal_map.h ---- */
+
+/* ---- begin src/recover/redis_persist.h ---- */
+/* redis_persist: AiKv's persistence API shape in C, done right. A host keeps
+ * its own databases; this handle saves them to an RDB (through a callback
+ * that writes every key into an ep_rdb_writer, published atomically), logs
+ * its write commands to a RESP AOF (fsync always / everysec / no: a real
+ * sync about once a second), fires Redis-style "save <seconds> <changes>"
+ * rules from the host's loop (ep_redis_persist_tick), and at startup
+ * chooses what to load as redis-server does: the AOF when AOF is on and the
+ * file is there, else the RDB (Redis 7.0 itself then loads nothing and
+ * starts an empty AOF; set rdb_when_aof_missing = 0 for that). */
+#ifndef EP_REDIS_PERSIST_H
+#define EP_REDIS_PERSIST_H
+
+
+#ifndef EP_NO_REDIS
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EP_REDIS_SAVE_RULES_MAX 16
+
+typedef struct ep_redis_save_rule {
+    uint64_t seconds;
+    uint64_t changes;
+} ep_redis_save_rule;
+
+typedef struct ep_redis_persist_config {
+    ep_vfs *vfs;                       /* NULL: the OS */
+    const ep_allocator *alloc;
+    int rdb_enabled;                   /* default 1 (AiKv's enable_rdb) */
+    const char *rdb_path;              /* default "dump.rdb" */
+    ep_redis_save_rule save[EP_REDIS_SAVE_RULES_MAX];
+    size_t save_count;                 /* default Redis's: 3600 1, 300 100, 60 10000; 0: no timed saves */
+    uint64_t save_interval_s;          /* AiKv's rdb_save_interval: a save every N s if anything changed; 0: off */
+    ep_rdb_writer_config rdb;          /* version, LZF ... (vfs/alloc set from here) */
+    int aof_enabled;                   /* default 0 */
+    const char *aof_path;              /* default "appendonly.aof" */
+    ep_fsync_policy aof_fsync;         /* default EP_FSYNC_EVERYSEC */
+    int rdb_when_aof_missing;          /* default 1: AOF on but absent -> load the RDB */
+    uint64_t (*clock_ms)(void *user);  /* save rules and everysec; NULL: the OS monotonic clock */
+    void *clock_user;
+    /* Writes every key of every database (select_db, then the keys). */
+    ep_result (*dump)(void *user, ep_rdb_writer *w);
+    void *user;
+} ep_redis_persist_config;
+EP_API void ep_redis_persist_config_init(ep_redis_persist_config *cfg);
+/* Redis's `save` directive: "3600 1 300 100" (pairs), "" for none.
+ * EP_ERR_INVALID_ARG for an odd count, a non-number or a zero seconds. */
+EP_API ep_result ep_redis_persist_parse_save(ep_redis_persist_config *cfg, const char *text, ep_error *err);
+
+typedef struct ep_redis_persist ep_redis_persist;
+
+/* Opens the AOF writer when AOF is on (a torn tail is trimmed). */
+EP_API ep_result ep_redis_persist_open(const ep_redis_persist_config *cfg, ep_redis_persist **out, ep_error *err);
+
+/* "Save all databases": cfg.dump into a new RDB, published atomically. */
+EP_API ep_result ep_redis_persist_save(ep_redis_persist *p);
+/* "Log a command" (in database db) to the AOF when it is on; counts one
+ * change for the save rules either way. */
+EP_API ep_result ep_redis_persist_log(ep_redis_persist *p, uint64_t db, size_t argc, const ep_bytes *argv);
+/* Changes the host made without logging them. */
+EP_API void ep_redis_persist_changed(ep_redis_persist *p, uint64_t n);
+/* From the host's loop: the AOF's everysec sync, and a save when a rule
+ * fires (*saved = 1). */
+EP_API ep_result ep_redis_persist_tick(ep_redis_persist *p, int *saved);
+/* Changes since the last save. */
+EP_API uint64_t ep_redis_persist_dirty(const ep_redis_persist *p);
+
+typedef enum ep_redis_source {
+    EP_REDIS_FROM_NOTHING = 0,
+    EP_REDIS_FROM_AOF = 1,
+    EP_REDIS_FROM_RDB = 2
+} ep_redis_source;
+
+/* Startup recovery: "load all commands" (the AOF, to command) or "load all
+ * databases" (the RDB, through rdb), chosen as described above. Call it
+ * before logging anything. A truncated AOF tail is loaded as Redis's
+ * aof-load-truncated yes does (the writer trimmed it at open). */
+EP_API ep_result ep_redis_persist_recover(ep_redis_persist *p, const ep_rdb_visitor *rdb,
+                                          ep_result (*command)(void *user, size_t argc, const ep_bytes *argv),
+                                          void *user, ep_redis_source *from);
+/* Syncs the AOF (unless fsync no) and frees. */
+EP_API ep_result ep_redis_persist_close(ep_redis_persist *p);
+EP_API const ep_error *ep_redis_persist_error(const ep_redis_persist *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EP_NO_REDIS */
+#endif /* EP_REDIS_PERSIST_H */
+/* ---- end src/recover/redis_persist.h ---- */
 
 /* ---- begin src/recover/store.h ---- */
 /* store: the user's handle on one shard: open recovers it (snapshot + AOF)
@@ -12758,6 +13094,12 @@ EP__PRIV ep_result ep__stream_make_dirs(ep_vfs *vfs, const ep_allocator *alloc, 
  * the file in the message ("AOF %s is in use by another writer"). */
 EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, const char *path, ep_error *err);
 
+/* A writer's file: creates the missing directories of make_dir (NULL:
+ * none), opens path read-write (creating it) and takes the lock. *f is NULL
+ * on failure. */
+EP__PRIV ep_result ep__stream_open_locked(ep_vfs *vfs, const ep_allocator *alloc, const char *path,
+                                          const char *make_dir, const char *what, ep_file **f, ep_error *err);
+
 /* Makes the file written at tmp_path the file at path: syncs *f, closes it
  * (*f = NULL), renames tmp_path over path and syncs path's directory.
  * *renamed says whether the rename happened (after it, path names the new
@@ -12847,6 +13189,9 @@ EP__PRIV ep_result ep__ws_batch_begin(ep__wstream *s);
 EP__PRIV ep_result ep__ws_batch_end(ep__wstream *s);
 /* Every byte, just before it is written, with its file offset. */
 EP__PRIV void ep__ws_set_observer(ep__wstream *s, ep__ws_observer fn, void *user);
+/* The end of an appending writer: flushes (and syncs unless the policy is
+ * NO), then closes its file. The first failure is returned. */
+EP__PRIV ep_result ep__ws_close(ep__wstream *s);
 /* The stream's offset (flushed + buffered): where the next byte goes. */
 EP__PRIV uint64_t ep__ws_size(const ep__wstream *s);
 
@@ -12987,6 +13332,20 @@ EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, co
     return EP_OK;
 }
 
+EP__PRIV ep_result ep__stream_open_locked(ep_vfs *vfs, const ep_allocator *alloc, const char *path,
+                                          const char *make_dir, const char *what, ep_file **f, ep_error *err) {
+    ep_result r = EP_OK;
+    *f = NULL;
+    if (make_dir) r = ep__stream_make_dirs(vfs, alloc, make_dir, err);
+    if (r == EP_OK) r = vfs->open(vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, f, err);
+    if (r == EP_OK) r = ep__stream_lock(vfs, *f, what, path, err);
+    if (r != EP_OK && *f) {
+        (void)vfs->close(vfs, *f, NULL);
+        *f = NULL;
+    }
+    return r;
+}
+
 EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
                                       const char *path, int *renamed, ep_error *err) {
     ep_result r;
@@ -13109,6 +13468,16 @@ EP__PRIV void ep__ws_set_observer(ep__wstream *s, ep__ws_observer fn, void *user
 
 EP__PRIV uint64_t ep__ws_size(const ep__wstream *s) {
     return s->flushed + s->buf.len;
+}
+
+EP__PRIV ep_result ep__ws_close(ep__wstream *s) {
+    ep_result r = s->policy == EP_FSYNC_NO ? ep__ws_flush(s) : ep__ws_sync(s), c;
+    if (s->f) {
+        c = s->vfs->close(s->vfs, s->f, r ? NULL : s->err);
+        s->f = NULL;
+        if (r == EP_OK) r = c;
+    }
+    return r;
 }
 
 /* Writes n bytes at the end of what is flushed. A failed write is cut back
@@ -14159,9 +14528,8 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
         r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     if (r == EP_OK) r = ep__ws_config(&w->s, cfg->buffer_size, cfg->fsync, cfg->clock_ms, cfg->clock_user);
     if (r == EP_OK) r = ep_path_dirname(w->dir, dlen + 1, path);
-    if (r == EP_OK && cfg->create_dir) r = ep__stream_make_dirs(w->vfs, w->alloc, w->dir, &w->err);
-    if (r == EP_OK) r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &f, &w->err);
-    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &w->err);
+    if (r == EP_OK) r = ep__stream_open_locked(w->vfs, w->alloc, w->path, cfg->create_dir ? w->dir : NULL, "AOF", &f,
+                                               &w->err);
     if (r == EP_OK) r = ep__aof_prepare(w, f, &end);
     if (r != EP_OK) {
         if (err) {
@@ -14178,13 +14546,9 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
 }
 
 EP_API ep_result ep_aof_writer_close(ep_aof_writer *w) {
-    ep_result r, c;
+    ep_result r;
     if (!w) return EP_OK;
-    r = w->cfg.fsync == EP_FSYNC_NO ? ep__ws_flush(&w->s) : ep__ws_sync(&w->s);
-    if (w->s.f) {
-        c = w->vfs->close(w->vfs, w->s.f, r ? NULL : &w->err);
-        if (r == EP_OK) r = c;
-    }
+    r = ep__ws_close(&w->s);
     ep__aof_writer_free(w);
     return r;
 }
@@ -18719,6 +19083,820 @@ EP_API const ep_error *ep_rdb_writer_error(const ep_rdb_writer *w) { return w ? 
 
 #endif /* EP_NO_REDIS */
 /* ---- end src/file/rdb_write.c ---- */
+
+/* ---- begin src/file/resp_aof.c ---- */
+/* resp_aof: RESP AOF writer and reader. The writer is the stream core with
+ * RESP framing; the reader is the stream core's read side feeding the RESP
+ * command parser, which keeps its place inside a command across refills. */
+
+#ifndef EP_NO_REDIS
+
+/* ---- reader ------------------------------------------------------------ */
+
+struct ep_resp_aof_reader {
+    ep_resp_aof_reader_config cfg;
+    ep_vfs os_vfs, *vfs;
+    ep_file *f;
+    int own_file;
+    ep__rstream rs;
+    ep_resp_parser *p;
+    ep_resp_aof_status st;
+    uint64_t multi_at;       /* offset of an open MULTI */
+    int in_multi;
+    int done;
+    ep_result last;
+};
+
+EP_API void ep_resp_aof_reader_config_init(ep_resp_aof_reader_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->chunk_size = (size_t)256 << 10;
+    cfg->max_bulk = EP_RESP_MAX_BULK;
+    cfg->max_args = EP_RESP_MAX_ARGS;
+}
+
+static int ep__resp_is(ep_bytes a, const char *name) {
+    size_t i, n = strlen(name);
+    if (a.len != n) return 0;
+    for (i = 0; i < n; i++) {
+        uint8_t c = a.data[i];
+        if (c >= 'a' && c <= 'z') c = (uint8_t)(c - 32);
+        if (c != (uint8_t)name[i]) return 0;
+    }
+    return 1;
+}
+
+/* A reader over an open file (the writer scans its own file with one). */
+static ep_result ep__ra_init(ep_resp_aof_reader *r, const ep_resp_aof_reader_config *cfg, ep_vfs *vfs, ep_file *f,
+                             ep_error *err) {
+    ep_resp_parser_config pc;
+    ep_result res;
+    uint64_t max;
+    if (cfg) r->cfg = *cfg;
+    else ep_resp_aof_reader_config_init(&r->cfg);
+    r->vfs = vfs;
+    r->f = f;
+    ep_resp_parser_config_init(&pc);
+    pc.flags = EP_RESP_ACCEPT_ANNOTATIONS; /* "#TS:" lines; an AOF has no inline commands */
+    pc.max_bulk = r->cfg.max_bulk;
+    pc.max_args = r->cfg.max_args;
+    pc.alloc = r->cfg.alloc;
+    if ((res = ep_resp_parser_create(&pc, &r->p)) != EP_OK) return res;
+    max = (r->cfg.max_bulk ? r->cfg.max_bulk : EP_RESP_MAX_BULK) + 65536u;
+    res = ep__rs_init(&r->rs, vfs, f, r->cfg.alloc, r->cfg.start, r->cfg.chunk_size, (size_t)max, err);
+    if (res != EP_OK) return res;
+    r->st.file_size = r->rs.end;
+    r->st.valid_bytes = r->cfg.start;
+    ep_error_clear(&r->st.error);
+    return EP_OK;
+}
+
+static void ep__ra_free(ep_resp_aof_reader *r) {
+    ep__rs_free(&r->rs);
+    ep_resp_parser_free(r->p);
+    r->p = NULL;
+}
+
+EP_API ep_result ep_resp_aof_reader_next(ep_resp_aof_reader *r, ep_resp_command *out) {
+    memset(out, 0, sizeof *out);
+    if (r->done) return r->last;
+    for (;;) {
+        size_t avail = ep__rs_avail(&r->rs);
+        uint64_t at = ep__rs_offset(&r->rs);
+        ep_result res = ep_resp_parse_command(r->p, ep__rs_ptr(&r->rs), avail, out);
+        if (res == EP_OK) {
+            ep__rs_skip(&r->rs, out->consumed);
+            r->st.commands++;
+            if (ep__resp_is(out->argv[0], "MULTI")) {
+                r->in_multi = 1;
+                r->multi_at = at + (out->consumed - ep_resp_command_size(out->argc, out->argv));
+            } else if (ep__resp_is(out->argv[0], "EXEC")) {
+                r->in_multi = 0;
+            }
+            if (!r->in_multi) r->st.valid_bytes = ep__rs_offset(&r->rs);
+            return EP_OK;
+        }
+        if (res == EP_END) {
+            size_t need;
+            ep__rs_skip(&r->rs, out->consumed);
+            avail = ep__rs_avail(&r->rs);
+            if ((uint64_t)avail >= ep__rs_left(&r->rs)) {
+                /* Everything is loaded: the end. */
+                r->done = 1;
+                r->last = EP_END;
+                /* valid_bytes is the end of the last complete command (as
+                 * Redis's valid_up_to: annotations after it do not count),
+                 * or the whole file when it ends clean. */
+                if (avail > 0 || ep_resp_parser_in_command(r->p) || r->in_multi) r->st.end = EP_RESP_AOF_TRUNCATED;
+                else r->st.valid_bytes = ep__rs_offset(&r->rs);
+                if (r->in_multi) r->st.valid_bytes = r->multi_at;
+                return EP_END;
+            }
+            need = out->need > avail ? out->need : avail + 1;
+            /* A command cut by the end of the file asks for more than the
+             * file holds: load what it has, and the next round ends. */
+            if ((uint64_t)need > ep__rs_left(&r->rs)) need = (size_t)ep__rs_left(&r->rs);
+            res = ep__rs_fill(&r->rs, need);
+            if (res != EP_OK) {
+                r->done = 1;
+                r->last = res;
+                r->st.end = EP_RESP_AOF_DAMAGED;
+                ep_error_set(&r->st.error, res, ep__rs_offset(&r->rs), "AOF read failed: %s", ep_result_str(res));
+                return res;
+            }
+            continue;
+        }
+        /* A protocol error: its offset is counted from cfg.start. */
+        r->done = 1;
+        r->last = res;
+        r->st.end = EP_RESP_AOF_DAMAGED;
+        r->st.error = *ep_resp_parser_error(r->p);
+        r->st.error.offset += r->cfg.start;
+        if (res == EP_ERR_PROTOCOL || res == EP_ERR_LIMIT)
+            ep_error_set(&r->st.error, res, r->st.error.offset, "Bad file format reading the append only file at offset %llu: %s",
+                         (unsigned long long)r->st.error.offset, ep_resp_parser_error(r->p)->message);
+        return res;
+    }
+}
+
+EP_API void ep_resp_aof_reader_status(const ep_resp_aof_reader *r, ep_resp_aof_status *out) { *out = r->st; }
+
+EP_API ep_result ep_resp_aof_reader_open(const char *path, const ep_resp_aof_reader_config *cfg,
+                                         ep_resp_aof_reader **out, ep_error *err) {
+    ep_resp_aof_reader *r;
+    ep_result res;
+    const ep_allocator *alloc = cfg ? cfg->alloc : NULL;
+    if (!path || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "resp aof reader: NULL argument");
+    *out = NULL;
+    r = (ep_resp_aof_reader *)ep_malloc(alloc, sizeof *r);
+    if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
+    memset(r, 0, sizeof *r);
+    res = ep__vfs_pick(cfg ? cfg->vfs : NULL, &r->os_vfs, &r->vfs);
+    if (res == EP_OK) res = r->vfs->open(r->vfs, path, EP_OPEN_READ, &r->f, err);
+    if (res == EP_OK) {
+        r->own_file = 1;
+        res = ep__ra_init(r, cfg, r->vfs, r->f, err);
+    }
+    if (res != EP_OK) {
+        ep_resp_aof_reader_close(r);
+        return res;
+    }
+    *out = r;
+    return EP_OK;
+}
+
+EP_API void ep_resp_aof_reader_close(ep_resp_aof_reader *r) {
+    const ep_allocator *alloc;
+    if (!r) return;
+    alloc = r->cfg.alloc;
+    ep__ra_free(r);
+    if (r->own_file && r->f) (void)r->vfs->close(r->vfs, r->f, NULL);
+    ep_free(alloc, r);
+}
+
+EP_API ep_result ep_resp_aof_read_all(const char *path, const ep_resp_aof_reader_config *cfg,
+                                      ep_result (*fn)(void *user, size_t argc, const ep_bytes *argv), void *user,
+                                      ep_resp_aof_status *st, ep_error *err) {
+    ep_resp_aof_reader *r;
+    ep_resp_command c;
+    ep_result res = ep_resp_aof_reader_open(path, cfg, &r, err);
+    if (res != EP_OK) return res;
+    while ((res = ep_resp_aof_reader_next(r, &c)) == EP_OK) {
+        if (fn && (res = fn(user, c.argc, c.argv)) != EP_OK) break;
+    }
+    if (st) ep_resp_aof_reader_status(r, st);
+    if (res == EP_END) res = EP_OK;
+    else if (err && r->st.end == EP_RESP_AOF_DAMAGED) *err = r->st.error;
+    ep_resp_aof_reader_close(r);
+    return res;
+}
+
+/* ---- writer ------------------------------------------------------------ */
+
+struct ep_resp_aof_writer {
+    ep_resp_aof_writer_config cfg;
+    ep_vfs os_vfs, *vfs;
+    ep__wstream s;
+    ep_error err;
+    char *path;
+    int64_t db;          /* the database the file is in; -1 unknown */
+    uint64_t trimmed;
+};
+
+EP_API void ep_resp_aof_writer_config_init(ep_resp_aof_writer_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->fsync = EP_FSYNC_EVERYSEC;
+    cfg->repair_tail = 1;
+}
+
+static void ep__rw2_free(ep_resp_aof_writer *w) {
+    ep__ws_free(&w->s);
+    ep_free(w->cfg.alloc, w->path);
+    ep_free(w->cfg.alloc, w);
+}
+
+/* Scans the file's commands and settles where appends go. */
+static ep_result ep__rw2_prepare(ep_resp_aof_writer *w, ep_file *f, uint64_t *end) {
+    ep_resp_aof_reader r;
+    ep_resp_aof_reader_config rc;
+    ep_resp_command c;
+    ep_result res;
+    memset(&r, 0, sizeof r);
+    ep_resp_aof_reader_config_init(&rc);
+    rc.alloc = w->cfg.alloc;
+    res = ep__ra_init(&r, &rc, w->vfs, f, &w->err);
+    while (res == EP_OK && (res = ep_resp_aof_reader_next(&r, &c)) == EP_OK) {
+    }
+    ep__ra_free(&r);
+    if (res != EP_END) {
+        if (r.st.end == EP_RESP_AOF_DAMAGED) w->err = r.st.error;
+        return res == EP_OK ? EP_ERR_IO : res;
+    }
+    *end = r.st.valid_bytes;
+    if (r.st.end == EP_RESP_AOF_TRUNCATED) {
+        if (!w->cfg.repair_tail)
+            return ep_error_set(&w->err, EP_ERR_EOF, r.st.valid_bytes,
+                                "AOF %s ends in a truncated command at offset %llu (repair_tail is off)", w->path,
+                                (unsigned long long)r.st.valid_bytes);
+        /* Redis's aof-load-truncated: the file is cut back to the last
+         * complete command (before an unfinished MULTI). */
+        w->trimmed = r.st.file_size - r.st.valid_bytes;
+        if ((res = w->vfs->truncate(w->vfs, f, r.st.valid_bytes, &w->err)) != EP_OK) return res;
+    }
+    if (r.st.file_size == 0) {
+        /* A new file: its directory entry must survive a power cut too. */
+        char dir[1024];
+        if (ep_path_dirname(dir, sizeof dir, w->path) == EP_OK &&
+            (res = w->vfs->sync_dir(w->vfs, dir, &w->err)) != EP_OK)
+            return res;
+    }
+    /* Earlier sessions may have left unsynced bytes: make them durable so
+     * the synced offset is true from here on. */
+    return w->vfs->sync(w->vfs, f, &w->err);
+}
+
+EP_API ep_result ep_resp_aof_writer_open(const char *path, const ep_resp_aof_writer_config *cfg,
+                                         ep_resp_aof_writer **out, ep_error *err) {
+    ep_resp_aof_writer_config def;
+    ep_resp_aof_writer *w;
+    ep_file *f = NULL;
+    uint64_t end = 0;
+    char dir[1024];
+    ep_result r;
+    if (!out || !path) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "resp aof writer: NULL argument");
+    *out = NULL;
+    if (!cfg) {
+        ep_resp_aof_writer_config_init(&def);
+        cfg = &def;
+    }
+    if (cfg->fsync != EP_FSYNC_ALWAYS && cfg->fsync != EP_FSYNC_EVERYSEC && cfg->fsync != EP_FSYNC_NO)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "unknown fsync policy %d", (int)cfg->fsync);
+    w = (ep_resp_aof_writer *)ep_malloc(cfg->alloc, sizeof *w);
+    if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
+    memset(w, 0, sizeof *w);
+    w->cfg = *cfg;
+    w->db = -1;
+    ep_error_clear(&w->err);
+    r = ep__vfs_pick(cfg->vfs, &w->os_vfs, &w->vfs);
+    ep__ws_init(&w->s, w->vfs, NULL, cfg->alloc, 0, &w->err);
+    if (r == EP_OK) {
+        size_t n = strlen(path) + 1;
+        w->path = (char *)ep_malloc(cfg->alloc, n);
+        if (w->path) memcpy(w->path, path, n);
+        else r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
+    }
+    if (r == EP_OK) r = ep__ws_config(&w->s, cfg->buffer_size, cfg->fsync, cfg->clock_ms, cfg->clock_user);
+    if (r == EP_OK && cfg->create_dir) r = ep_path_dirname(dir, sizeof dir, path);
+    if (r == EP_OK)
+        r = ep__stream_open_locked(w->vfs, cfg->alloc, w->path, cfg->create_dir ? dir : NULL, "AOF", &f, &w->err);
+    if (r == EP_OK) r = ep__rw2_prepare(w, f, &end);
+    if (r != EP_OK) {
+        if (err) {
+            *err = w->err;
+            err->code = r;
+        }
+        if (f) w->vfs->close(w->vfs, f, NULL);
+        ep__rw2_free(w);
+        return r;
+    }
+    ep__ws_retarget(&w->s, f, end);
+    *out = w;
+    return EP_OK;
+}
+
+static ep_result ep__rw2_usable(ep_resp_aof_writer *w) {
+    if (!w) return EP_ERR_INVALID_ARG;
+    return ep__ws_usable(&w->s);
+}
+
+EP_API ep_result ep_resp_aof_append_db(ep_resp_aof_writer *w, uint64_t db, size_t argc, const ep_bytes *argv) {
+    ep_buf *b;
+    ep_result r = ep__rw2_usable(w);
+    uint64_t records = 1;
+    if (r) return r;
+    if (argc == 0 || !argv) return ep_error_set(&w->err, EP_ERR_INVALID_ARG, UINT64_MAX, "a command needs arguments");
+    ep__ws_mark(&w->s);
+    b = ep__ws_buf(&w->s);
+    if (db != UINT64_MAX && (w->db < 0 || (uint64_t)w->db != db)) {
+        char num[EP_RESP_NUM_MAX];
+        ep_bytes sel[2];
+        sel[0] = EP_LIT("SELECT");
+        sel[1] = ep_bytes_of(num, ep_resp_format_i64((int64_t)db, num));
+        ep_resp_write_command(b, 2, sel);
+        records++;
+    }
+    ep_resp_write_command(b, argc, argv);
+    if (b->err) return ep__ws_rewind(&w->s, b->err);
+    ep__ws_records(&w->s, records);
+    r = ep__ws_end_call(&w->s);
+    if (r == EP_OK && db != UINT64_MAX) w->db = (int64_t)db;
+    return r;
+}
+
+EP_API ep_result ep_resp_aof_append(ep_resp_aof_writer *w, size_t argc, const ep_bytes *argv) {
+    return ep_resp_aof_append_db(w, UINT64_MAX, argc, argv);
+}
+
+EP_API ep_result ep_resp_aof_batch_begin(ep_resp_aof_writer *w) {
+    ep_result r = ep__rw2_usable(w);
+    return r ? r : ep__ws_batch_begin(&w->s);
+}
+EP_API ep_result ep_resp_aof_batch_end(ep_resp_aof_writer *w) {
+    ep_result r = ep__rw2_usable(w);
+    return r ? r : ep__ws_batch_end(&w->s);
+}
+EP_API ep_result ep_resp_aof_flush(ep_resp_aof_writer *w) {
+    ep_result r = ep__rw2_usable(w);
+    return r ? r : ep__ws_flush(&w->s);
+}
+EP_API ep_result ep_resp_aof_sync(ep_resp_aof_writer *w) {
+    ep_result r = ep__rw2_usable(w);
+    return r ? r : ep__ws_sync(&w->s);
+}
+EP_API ep_result ep_resp_aof_tick(ep_resp_aof_writer *w) {
+    ep_result r = ep__rw2_usable(w);
+    return r ? r : ep__ws_tick(&w->s);
+}
+EP_API uint64_t ep_resp_aof_size(const ep_resp_aof_writer *w) { return w ? ep__ws_size(&w->s) : 0; }
+EP_API uint64_t ep_resp_aof_synced(const ep_resp_aof_writer *w) { return w ? w->s.synced : 0; }
+EP_API uint64_t ep_resp_aof_trimmed(const ep_resp_aof_writer *w) { return w ? w->trimmed : 0; }
+EP_API const ep_error *ep_resp_aof_writer_error(const ep_resp_aof_writer *w) { return w ? &w->err : NULL; }
+
+EP_API ep_result ep_resp_aof_writer_close(ep_resp_aof_writer *w) {
+    ep_result r;
+    if (!w) return EP_OK;
+    r = ep__ws_close(&w->s);
+    ep__rw2_free(w);
+    return r;
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/file/resp_aof.c ---- */
+
+/* ---- begin src/file/aof_manifest.c ---- */
+/* aof_manifest: the manifest parser and formatter, the directory reader,
+ * and the crash-safe rewrite (new base, new incr, manifest switched by one
+ * rename). File writes go through the RDB writer, the RESP AOF writer and
+ * the stream core's publish step: no second copy of sync or rename rules. */
+
+#ifndef EP_NO_REDIS
+
+/* ---- manifest text --------------------------------------------------------- */
+
+static int ep__mf_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+static ep_result ep__mf_fail(ep_error *err, uint64_t at, const char *why) {
+    return ep_error_set(err, EP_ERR_PROTOCOL, at, "AOF manifest line at offset %llu: %s", (unsigned long long)at, why);
+}
+
+/* One "file X seq N type T" line (pairs in any order) into *f. */
+static ep_result ep__mf_line(const uint8_t *p, size_t n, uint64_t at, ep_aof_manifest_file *f, ep_error *err) {
+    const uint8_t *tok[16];
+    size_t len[16], nt = 0, i = 0, k;
+    int have_name = 0, have_seq = 0, have_type = 0;
+    while (i < n) {
+        while (i < n && ep__mf_space(p[i])) i++;
+        if (i == n) break;
+        if (nt == 16) return ep__mf_fail(err, at, "too many fields");
+        if (p[i] == '"' || p[i] == '\'') return ep__mf_fail(err, at, "quoted file names are not supported");
+        tok[nt] = p + i;
+        while (i < n && !ep__mf_space(p[i])) i++;
+        len[nt] = (size_t)(p + i - tok[nt]);
+        nt++;
+    }
+    if (nt % 2) return ep__mf_fail(err, at, "a key without a value");
+    memset(f, 0, sizeof *f);
+    for (k = 0; k < nt; k += 2) {
+        const uint8_t *v = tok[k + 1];
+        size_t vl = len[k + 1], j;
+        if (len[k] == 4 && memcmp(tok[k], "file", 4) == 0) {
+            if (vl > EP_AOF_MANIFEST_NAME_MAX) return ep_error_set(err, EP_ERR_LIMIT, at, "AOF file name longer than %u bytes", EP_AOF_MANIFEST_NAME_MAX);
+            for (j = 0; j < vl; j++)
+                if (v[j] == '/' || v[j] == '\\' || v[j] == 0) return ep__mf_fail(err, at, "a file name must not hold a path");
+            if ((vl == 1 && v[0] == '.') || (vl == 2 && v[0] == '.' && v[1] == '.')) return ep__mf_fail(err, at, "bad file name");
+            memcpy(f->name, v, vl);
+            f->name[vl] = 0;
+            have_name = 1;
+        } else if (len[k] == 3 && memcmp(tok[k], "seq", 3) == 0) {
+            uint64_t s = 0;
+            if (vl == 0 || vl > 19) return ep__mf_fail(err, at, "bad seq");
+            for (j = 0; j < vl; j++) {
+                if (v[j] < '0' || v[j] > '9') return ep__mf_fail(err, at, "bad seq");
+                s = s * 10 + (uint64_t)(v[j] - '0');
+            }
+            if (s == 0) return ep__mf_fail(err, at, "seq must be positive");
+            f->seq = s;
+            have_seq = 1;
+        } else if (len[k] == 4 && memcmp(tok[k], "type", 4) == 0) {
+            if (vl != 1 || (v[0] != 'b' && v[0] != 'h' && v[0] != 'i')) return ep__mf_fail(err, at, "unknown file type");
+            f->type = (ep_aof_file_type)v[0];
+            have_type = 1;
+        } /* other keys: ignored, as Redis does */
+    }
+    if (!have_name || !have_seq || !have_type) return ep__mf_fail(err, at, "file, seq and type are all required");
+    return EP_OK;
+}
+
+EP_API ep_result ep_aof_manifest_parse(const uint8_t *text, size_t len, const ep_allocator *alloc,
+                                       ep_aof_manifest *out, ep_error *err) {
+    size_t pos = 0, cap = 0, bases = 0;
+    ep_result r = EP_OK;
+    memset(out, 0, sizeof *out);
+    out->alloc = alloc;
+    if (len > EP_AOF_MANIFEST_MAX_SIZE) return ep_error_set(err, EP_ERR_LIMIT, 0, "AOF manifest larger than %u bytes", EP_AOF_MANIFEST_MAX_SIZE);
+    while (pos < len && r == EP_OK) {
+        const uint8_t *nl = (const uint8_t *)memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos, b = 0;
+        ep_aof_manifest_file f;
+        if (n + 1 > EP_AOF_MANIFEST_MAX_LINE) return ep_aof_manifest_free(out), ep__mf_fail(err, pos, "line too long");
+        if (!nl) return ep_aof_manifest_free(out), ep__mf_fail(err, pos, "the last line has no newline");
+        while (b < n && ep__mf_space(text[pos + b])) b++;
+        if (b == n || text[pos + b] == '#') {
+            pos += n + 1;
+            continue;
+        }
+        r = ep__mf_line(text + pos, n, pos, &f, err);
+        if (r == EP_OK && f.type == EP_AOF_FILE_BASE && ++bases > 1) r = ep__mf_fail(err, pos, "two base files");
+        if (r == EP_OK && out->n == cap) {
+            size_t nc = cap ? cap * 2 : 4;
+            ep_aof_manifest_file *nf;
+            if (out->n >= EP_AOF_MANIFEST_MAX_FILES) {
+                r = ep_error_set(err, EP_ERR_LIMIT, pos, "AOF manifest lists more than %u files", EP_AOF_MANIFEST_MAX_FILES);
+                break;
+            }
+            nf = (ep_aof_manifest_file *)ep_realloc(alloc, out->files, nc * sizeof *nf);
+            if (!nf) r = ep_error_set(err, EP_ERR_NOMEM, pos, "out of memory");
+            else out->files = nf, cap = nc;
+        }
+        if (r == EP_OK) out->files[out->n++] = f;
+        pos += n + 1;
+    }
+    if (r != EP_OK) ep_aof_manifest_free(out);
+    return r;
+}
+
+EP_API ep_result ep_aof_manifest_format(const ep_aof_manifest *m, ep_buf *out) {
+    static const char order[3] = {'b', 'h', 'i'};
+    size_t o, i;
+    for (o = 0; o < 3; o++)
+        for (i = 0; i < m->n; i++) {
+            char line[EP_AOF_MANIFEST_NAME_MAX + 64];
+            int k;
+            if ((char)m->files[i].type != order[o]) continue;
+            k = snprintf(line, sizeof line, "file %s seq %llu type %c\n", m->files[i].name,
+                         (unsigned long long)m->files[i].seq, (char)m->files[i].type);
+            if (k < 0 || (size_t)k >= sizeof line) return EP_ERR_LIMIT;
+            ep_buf_put(out, line, (size_t)k);
+        }
+    return out->err;
+}
+
+EP_API void ep_aof_manifest_free(ep_aof_manifest *m) {
+    if (!m) return;
+    ep_free(m->alloc, m->files);
+    m->files = NULL;
+    m->n = 0;
+}
+
+EP_API const ep_aof_manifest_file *ep_aof_manifest_base(const ep_aof_manifest *m) {
+    size_t i;
+    for (i = 0; i < m->n; i++)
+        if (m->files[i].type == EP_AOF_FILE_BASE) return &m->files[i];
+    return NULL;
+}
+
+/* Reads dir's manifest; EP_ERR_NOT_FOUND if there is none. */
+static ep_result ep__mf_load(ep_vfs *vfs, const char *dir, const char *name, const ep_allocator *alloc,
+                             ep_aof_manifest *m, ep_error *err) {
+    char path[1200];
+    uint8_t *text = NULL;
+    size_t n = 0;
+    ep_result r = ep_path_join(path, sizeof path, dir, name);
+    if (r == EP_OK) r = ep_vfs_read_all(vfs, path, alloc, EP_AOF_MANIFEST_MAX_SIZE, &text, &n, err);
+    if (r == EP_OK) r = ep_aof_manifest_parse(text, n, alloc, m, err);
+    ep_free(alloc, text);
+    return r;
+}
+
+/* ---- reading a directory --------------------------------------------------- */
+
+EP_API void ep_aof_dir_config_init(ep_aof_dir_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->manifest_name = "appendonly.aof.manifest";
+    ep_rdb_reader_config_init(&cfg->rdb);
+    ep_resp_aof_reader_config_init(&cfg->resp);
+}
+
+typedef struct ep__dir_cmd {
+    const ep_aof_dir_visitor *v;
+    ep_aof_file_type from;
+} ep__dir_cmd;
+
+static ep_result ep__dir_on_cmd(void *user, size_t argc, const ep_bytes *argv) {
+    ep__dir_cmd *c = (ep__dir_cmd *)user;
+    return c->v && c->v->command ? c->v->command(c->v->user, c->from, argc, argv) : EP_OK;
+}
+
+/* Whether the file begins with "REDIS" (an RDB base or preamble). */
+static ep_result ep__dir_is_rdb(ep_vfs *vfs, const char *path, int *is_rdb, ep_error *err) {
+    ep_file *f = NULL;
+    uint8_t head[5];
+    size_t got = 0;
+    ep_result r = vfs->open(vfs, path, EP_OPEN_READ, &f, err);
+    if (r == EP_OK) r = vfs->read(vfs, f, 0, head, sizeof head, &got, err);
+    if (f) (void)vfs->close(vfs, f, NULL);
+    *is_rdb = r == EP_OK && got == 5 && memcmp(head, "REDIS", 5) == 0;
+    return r;
+}
+
+static ep_result ep__dir_file(ep_vfs *vfs, const char *dir, const ep_aof_manifest_file *mf, const ep_aof_dir_config *cfg,
+                              const ep_aof_dir_visitor *v, int last, ep_aof_dir_status *st, ep_error *err) {
+    char path[1200];
+    ep_resp_aof_reader_config rc = cfg->resp;
+    ep_resp_aof_status rs;
+    ep__dir_cmd dc;
+    int is_rdb = 0;
+    ep_result r = ep_path_join(path, sizeof path, dir, mf->name);
+    if (r == EP_OK) r = ep__dir_is_rdb(vfs, path, &is_rdb, err);
+    if (r != EP_OK) {
+        if (r == EP_ERR_NOT_FOUND) ep_error_set(err, r, UINT64_MAX, "the AOF manifest names %s, which is missing", mf->name);
+        return r;
+    }
+    rc.vfs = vfs;
+    rc.alloc = cfg->alloc;
+    rc.start = 0;
+    if (is_rdb) {
+        ep_rdb_reader_config dcfg = cfg->rdb;
+        ep_rdb_visitor none;
+        ep_rdb_info info;
+        if (mf->type != EP_AOF_FILE_BASE)
+            return ep_error_set(err, EP_ERR_CORRUPT, 0, "AOF incr file %s holds an RDB", mf->name);
+        memset(&none, 0, sizeof none);
+        dcfg.vfs = vfs;
+        dcfg.alloc = cfg->alloc;
+        r = ep_rdb_read(path, &dcfg, v && v->rdb ? v->rdb : &none, &info, err);
+        if (r != EP_OK) return r;
+        st->base_is_rdb = 1;
+        st->base_keys = info.keys;
+        rc.start = info.bytes; /* a RESP tail may follow the preamble */
+    }
+    dc.v = v;
+    dc.from = mf->type;
+    r = ep_resp_aof_read_all(path, &rc, ep__dir_on_cmd, &dc, &rs, err);
+    st->files++;
+    st->commands += rs.commands;
+    st->end = rs.end;
+    st->valid_bytes = rs.valid_bytes;
+    memcpy(st->last_file, mf->name, sizeof st->last_file);
+    if (r != EP_OK) return r;
+    if (rs.end == EP_RESP_AOF_TRUNCATED && !last)
+        return ep_error_set(err, EP_ERR_EOF, rs.valid_bytes,
+                            "AOF file %s is truncated at offset %llu but is not the last file", mf->name,
+                            (unsigned long long)rs.valid_bytes);
+    return EP_OK;
+}
+
+EP_API ep_result ep_aof_dir_read(const char *dir, const ep_aof_dir_config *cfg, const ep_aof_dir_visitor *v,
+                                 ep_aof_dir_status *st, ep_error *err) {
+    ep_aof_dir_config def;
+    ep_aof_dir_status local;
+    ep_aof_manifest m;
+    ep_vfs os, *vfs;
+    const ep_aof_manifest_file *base;
+    size_t i, last = 0;
+    ep_result r;
+    if (!dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "aof dir: NULL argument");
+    if (!cfg) ep_aof_dir_config_init(&def), cfg = &def;
+    if (!st) st = &local;
+    memset(st, 0, sizeof *st);
+    if ((r = ep__vfs_pick(cfg->vfs, &os, &vfs)) != EP_OK) return r;
+    r = ep__mf_load(vfs, dir, cfg->manifest_name ? cfg->manifest_name : "appendonly.aof.manifest", cfg->alloc, &m, err);
+    if (r != EP_OK) return r;
+    base = ep_aof_manifest_base(&m);
+    for (i = 0; i < m.n; i++)
+        if (m.files[i].type != EP_AOF_FILE_HISTORY) last = i;
+    /* Redis's order: the base, then the incr files as listed. */
+    if (base) r = ep__dir_file(vfs, dir, base, cfg, v, (size_t)(base - m.files) == last, st, err);
+    for (i = 0; r == EP_OK && i < m.n; i++) {
+        if (m.files[i].type == EP_AOF_FILE_HISTORY) st->history++;
+        if (m.files[i].type != EP_AOF_FILE_INCR) continue;
+        r = ep__dir_file(vfs, dir, &m.files[i], cfg, v, i == last, st, err);
+    }
+    ep_aof_manifest_free(&m);
+    return r;
+}
+
+/* ---- the rewrite ----------------------------------------------------------- */
+
+struct ep_aof_rewrite {
+    ep_aof_rewrite_config cfg;
+    ep_vfs os, *vfs;
+    char dir[1024];
+    char prefix[128];
+    ep_aof_manifest old;      /* empty for a new directory */
+    uint64_t seq;
+    char base_name[EP_AOF_MANIFEST_NAME_MAX + 1];
+    char incr_name[EP_AOF_MANIFEST_NAME_MAX + 1];
+    ep_rdb_writer *base;
+};
+
+EP_API void ep_aof_rewrite_config_init(ep_aof_rewrite_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->file_prefix = "appendonly.aof";
+    ep_rdb_writer_config_init(&cfg->rdb);
+}
+
+static void ep__mrw_free(ep_aof_rewrite *rw) {
+    ep_aof_manifest_free(&rw->old);
+    ep_free(rw->cfg.alloc, rw);
+}
+
+static ep_result ep__mrw_path(const ep_aof_rewrite *rw, const char *name, char *out, size_t cap) {
+    return ep_path_join(out, cap, rw->dir, name);
+}
+
+EP_API ep_result ep_aof_rewrite_begin(const char *dir, const ep_aof_rewrite_config *cfg, ep_aof_rewrite **out,
+                                      ep_rdb_writer **base, ep_error *err) {
+    ep_aof_rewrite_config def;
+    ep_aof_rewrite *rw;
+    ep_rdb_writer_config wc;
+    char path[1200], manifest[EP_AOF_MANIFEST_NAME_MAX + 16];
+    size_t i;
+    ep_result r;
+    if (!dir || !out || !base) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "aof rewrite: NULL argument");
+    *out = NULL;
+    *base = NULL;
+    if (!cfg) ep_aof_rewrite_config_init(&def), cfg = &def;
+    if (strlen(dir) >= sizeof rw->dir || !cfg->file_prefix || strlen(cfg->file_prefix) >= sizeof rw->prefix ||
+        strchr(cfg->file_prefix, '/'))
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "aof rewrite: directory or file prefix too long");
+    rw = (ep_aof_rewrite *)ep_malloc(cfg->alloc, sizeof *rw);
+    if (!rw) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
+    memset(rw, 0, sizeof *rw);
+    rw->cfg = *cfg;
+    rw->old.alloc = cfg->alloc;
+    strcpy(rw->dir, dir);
+    strcpy(rw->prefix, cfg->file_prefix);
+    r = ep__vfs_pick(cfg->vfs, &rw->os, &rw->vfs);
+    if (r == EP_OK) r = ep__stream_make_dirs(rw->vfs, cfg->alloc, dir, err);
+    snprintf(manifest, sizeof manifest, "%s.manifest", rw->prefix);
+    if (r == EP_OK) {
+        r = ep__mf_load(rw->vfs, dir, manifest, cfg->alloc, &rw->old, err);
+        if (r == EP_ERR_NOT_FOUND) r = EP_OK; /* a new directory */
+    }
+    /* The new seq is above every seq named, so no old file is overwritten. */
+    rw->seq = 1;
+    for (i = 0; i < rw->old.n; i++)
+        if (rw->old.files[i].seq >= rw->seq) rw->seq = rw->old.files[i].seq + 1;
+    snprintf(rw->base_name, sizeof rw->base_name, "%s.%llu.base.rdb", rw->prefix, (unsigned long long)rw->seq);
+    snprintf(rw->incr_name, sizeof rw->incr_name, "%s.%llu.incr.aof", rw->prefix, (unsigned long long)rw->seq);
+    if (r == EP_OK) r = ep__mrw_path(rw, rw->base_name, path, sizeof path);
+    if (r == EP_OK) {
+        wc = cfg->rdb;
+        wc.vfs = rw->vfs;
+        wc.alloc = cfg->alloc;
+        wc.aof_base = 1;
+        r = ep_rdb_writer_begin(path, &wc, &rw->base, err);
+    }
+    if (r != EP_OK) {
+        ep__mrw_free(rw);
+        return r;
+    }
+    *out = rw;
+    *base = rw->base;
+    return EP_OK;
+}
+
+EP_API void ep_aof_rewrite_abort(ep_aof_rewrite *rw) {
+    if (!rw) return;
+    if (rw->base) (void)ep_rdb_writer_abort(rw->base);
+    ep__mrw_free(rw);
+}
+
+/* The empty incr file, created and synced, and its name made durable
+ * before the manifest names it (directory changes may survive a power cut
+ * out of order: the manifest's rename without the incr's create would name
+ * a missing file). */
+static ep_result ep__mrw_incr(ep_aof_rewrite *rw, const char *path, ep_error *err) {
+    ep_file *f = NULL;
+    ep_result r = rw->vfs->open(rw->vfs, path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, err);
+    if (r == EP_OK) r = rw->vfs->sync(rw->vfs, f, err);
+    if (f) {
+        ep_result c = rw->vfs->close(rw->vfs, f, r ? NULL : err);
+        if (r == EP_OK) r = c;
+    }
+    if (r == EP_OK) r = rw->vfs->sync_dir(rw->vfs, rw->dir, err);
+    return r;
+}
+
+/* The new manifest: written to a tmp file, then the stream core's publish
+ * (sync, rename over the manifest, directory sync). */
+static ep_result ep__mrw_manifest(ep_aof_rewrite *rw, int *renamed, ep_error *err) {
+    ep_aof_manifest m;
+    ep_aof_manifest_file files[2];
+    ep_buf text;
+    char path[1200], tmp[1220], name[EP_AOF_MANIFEST_NAME_MAX + 16];
+    ep_file *f = NULL;
+    ep_aof_manifest_file *all = NULL;
+    size_t i, n = 0;
+    ep_result r;
+    *renamed = 0;
+    memset(files, 0, sizeof files);
+    strcpy(files[0].name, rw->base_name);
+    files[0].seq = rw->seq;
+    files[0].type = EP_AOF_FILE_BASE;
+    strcpy(files[1].name, rw->incr_name);
+    files[1].seq = rw->seq;
+    files[1].type = EP_AOF_FILE_INCR;
+    m.alloc = rw->cfg.alloc;
+    m.files = files;
+    m.n = 2;
+    if (rw->cfg.keep_history && rw->old.n) {
+        all = (ep_aof_manifest_file *)ep_malloc(rw->cfg.alloc, (rw->old.n + 2) * sizeof *all);
+        if (!all) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
+        all[n++] = files[0];
+        for (i = 0; i < rw->old.n; i++) {
+            all[n] = rw->old.files[i];
+            all[n++].type = EP_AOF_FILE_HISTORY;
+        }
+        all[n++] = files[1];
+        m.files = all;
+        m.n = n;
+    }
+    ep_buf_init(&text, rw->cfg.alloc);
+    r = ep_aof_manifest_format(&m, &text);
+    ep_free(rw->cfg.alloc, all);
+    snprintf(name, sizeof name, "%s.manifest", rw->prefix);
+    if (r == EP_OK) r = ep__mrw_path(rw, name, path, sizeof path);
+    if (r == EP_OK) {
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        r = rw->vfs->open(rw->vfs, tmp, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, err);
+    }
+    if (r == EP_OK) r = rw->vfs->write(rw->vfs, f, 0, text.data, text.len, err);
+    if (r == EP_OK) r = ep__stream_publish(rw->vfs, rw->cfg.alloc, &f, tmp, path, renamed, err);
+    if (f) (void)rw->vfs->close(rw->vfs, f, NULL);
+    if (r != EP_OK && !*renamed) (void)rw->vfs->remove(rw->vfs, tmp, NULL);
+    ep_buf_free(&text);
+    return r;
+}
+
+EP_API ep_result ep_aof_rewrite_commit(ep_aof_rewrite *rw, char *incr_path, size_t cap, ep_error *err) {
+    char path[1200];
+    size_t i;
+    int renamed = 0;
+    ep_result r;
+    if (!rw) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "aof rewrite: NULL argument");
+    r = ep_rdb_writer_commit(rw->base, err);
+    rw->base = NULL;
+    if (r == EP_OK) r = ep__mrw_path(rw, rw->incr_name, path, sizeof path);
+    if (r == EP_OK) r = ep__mrw_incr(rw, path, err);
+    if (r == EP_OK) r = ep__mrw_manifest(rw, &renamed, err);
+    if (incr_path && ep__mrw_path(rw, rw->incr_name, incr_path, cap) != EP_OK && r == EP_OK)
+        r = ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "incr path longer than %lu bytes", (unsigned long)cap);
+    if (r != EP_OK && !renamed) {
+        /* The old manifest still rules: drop what this rewrite made. */
+        if (ep__mrw_path(rw, rw->incr_name, path, sizeof path) == EP_OK) (void)rw->vfs->remove(rw->vfs, path, NULL);
+        if (ep__mrw_path(rw, rw->base_name, path, sizeof path) == EP_OK) (void)rw->vfs->remove(rw->vfs, path, NULL);
+        ep__mrw_free(rw);
+        return r;
+    }
+    if (r != EP_OK) { /* renamed, the directory sync failed: the new files stay */
+        ep__mrw_free(rw);
+        return r;
+    }
+    /* The new manifest is durable: the old files are garbage (Redis
+     * removes them in the background too). A failure here loses nothing. */
+    if (!rw->cfg.keep_history) {
+        for (i = 0; i < rw->old.n; i++)
+            if (ep__mrw_path(rw, rw->old.files[i].name, path, sizeof path) == EP_OK)
+                (void)rw->vfs->remove(rw->vfs, path, NULL);
+        if (rw->old.n) (void)rw->vfs->sync_dir(rw->vfs, rw->dir, NULL);
+    }
+    ep__mrw_free(rw);
+    return EP_OK;
+}
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/file/aof_manifest.c ---- */
 
 /* ---- begin src/store/keyspace.c ---- */
 /* keyspace: hash table of keys, typed values, and the §5.2 replay rules. */
@@ -24107,6 +25285,237 @@ EP_API ep_result ep_wal_to_shard(const char *wal_dir, const char *dir, ep_shard_
 
 #endif /* EP_NO_WAL, EP_NO_KEYSPACE */
 /* ---- end src/recover/wal_map.c ---- */
+
+/* ---- begin src/recover/redis_persist.c ---- */
+/* redis_persist: the AiKv-shaped persistence handle: RDB saves through the
+ * RDB writer, command logging through the RESP AOF writer, save rules on an
+ * injectable clock, and the startup choice between AOF and RDB. */
+
+#ifndef EP_NO_REDIS
+
+struct ep_redis_persist {
+    ep_redis_persist_config cfg;
+    ep_vfs os, *vfs;
+    ep_resp_aof_writer *aof;
+    ep_error err;
+    uint64_t dirty;
+    uint64_t last_save_ms;   /* on cfg's clock: the last save, or the open */
+};
+
+EP_API void ep_redis_persist_config_init(ep_redis_persist_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->rdb_enabled = 1;
+    cfg->rdb_path = "dump.rdb";
+    cfg->save[0].seconds = 3600, cfg->save[0].changes = 1;
+    cfg->save[1].seconds = 300, cfg->save[1].changes = 100;
+    cfg->save[2].seconds = 60, cfg->save[2].changes = 10000;
+    cfg->save_count = 3;
+    ep_rdb_writer_config_init(&cfg->rdb);
+    cfg->aof_path = "appendonly.aof";
+    cfg->aof_fsync = EP_FSYNC_EVERYSEC;
+    cfg->rdb_when_aof_missing = 1;
+}
+
+static int ep__rp_number(const char **s, uint64_t *out) {
+    uint64_t v = 0;
+    int digits = 0;
+    while (**s == ' ' || **s == '\t') (*s)++;
+    while (**s >= '0' && **s <= '9') {
+        if (v > (UINT64_MAX - 9) / 10) return -1;
+        v = v * 10 + (uint64_t)(**s - '0');
+        (*s)++, digits++;
+    }
+    if (digits == 0) return **s ? -1 : 0;
+    if (**s && **s != ' ' && **s != '\t') return -1;
+    *out = v;
+    return 1;
+}
+
+EP_API ep_result ep_redis_persist_parse_save(ep_redis_persist_config *cfg, const char *text, ep_error *err) {
+    ep_redis_save_rule rules[EP_REDIS_SAVE_RULES_MAX];
+    size_t n = 0;
+    const char *s = text ? text : "";
+    for (;;) {
+        uint64_t sec = 0, ch = 0;
+        int a = ep__rp_number(&s, &sec), b;
+        if (a == 0) break;
+        b = a > 0 ? ep__rp_number(&s, &ch) : -1;
+        if (a < 0 || b <= 0 || sec == 0)
+            return ep_error_set(err, EP_ERR_INVALID_ARG, (uint64_t)(s - (text ? text : "")),
+                                "save rules are pairs of <seconds> <changes> with seconds > 0: \"%s\"", text ? text : "");
+        if (n == EP_REDIS_SAVE_RULES_MAX)
+            return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "more than %d save rules", EP_REDIS_SAVE_RULES_MAX);
+        rules[n].seconds = sec;
+        rules[n].changes = ch;
+        n++;
+    }
+    memcpy(cfg->save, rules, n * sizeof rules[0]);
+    cfg->save_count = n;
+    return EP_OK;
+}
+
+static uint64_t ep__rp_now(const ep_redis_persist *p) {
+    return p->cfg.clock_ms ? p->cfg.clock_ms(p->cfg.clock_user) : ep__clock_monotonic_ms();
+}
+
+EP_API ep_result ep_redis_persist_open(const ep_redis_persist_config *cfg, ep_redis_persist **out, ep_error *err) {
+    ep_redis_persist_config def;
+    ep_redis_persist *p;
+    ep_result r;
+    if (!out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "redis persist: NULL argument");
+    *out = NULL;
+    if (!cfg) ep_redis_persist_config_init(&def), cfg = &def;
+    if ((cfg->rdb_enabled && !cfg->rdb_path) || (cfg->aof_enabled && !cfg->aof_path) ||
+        cfg->save_count > EP_REDIS_SAVE_RULES_MAX)
+        return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "redis persist: a path is missing or too many rules");
+    p = (ep_redis_persist *)ep_malloc(cfg->alloc, sizeof *p);
+    if (!p) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
+    memset(p, 0, sizeof *p);
+    p->cfg = *cfg;
+    ep_error_clear(&p->err);
+    r = ep__vfs_pick(cfg->vfs, &p->os, &p->vfs);
+    if (r == EP_OK && cfg->aof_enabled) {
+        ep_resp_aof_writer_config wc;
+        ep_resp_aof_writer_config_init(&wc);
+        wc.vfs = p->vfs;
+        wc.alloc = cfg->alloc;
+        wc.fsync = cfg->aof_fsync;
+        wc.clock_ms = cfg->clock_ms;
+        wc.clock_user = cfg->clock_user;
+        r = ep_resp_aof_writer_open(cfg->aof_path, &wc, &p->aof, err);
+    }
+    if (r != EP_OK) {
+        ep_free(cfg->alloc, p);
+        return r;
+    }
+    p->last_save_ms = ep__rp_now(p);
+    *out = p;
+    return EP_OK;
+}
+
+EP_API ep_result ep_redis_persist_save(ep_redis_persist *p) {
+    ep_rdb_writer_config wc;
+    ep_rdb_writer *w = NULL;
+    ep_result r;
+    if (!p) return EP_ERR_INVALID_ARG;
+    if (!p->cfg.rdb_enabled || !p->cfg.dump)
+        return ep_error_set(&p->err, EP_ERR_INVALID_ARG, UINT64_MAX, "RDB saves are off or no dump callback is set");
+    wc = p->cfg.rdb;
+    wc.vfs = p->vfs;
+    wc.alloc = p->cfg.alloc;
+    r = ep_rdb_writer_begin(p->cfg.rdb_path, &wc, &w, &p->err);
+    if (r == EP_OK) {
+        r = p->cfg.dump(p->cfg.user, w);
+        if (r != EP_OK) {
+            if (ep_rdb_writer_error(w)->code != EP_OK) p->err = *ep_rdb_writer_error(w);
+            else ep_error_set(&p->err, r, UINT64_MAX, "the dump callback failed: %s", ep_result_str(r));
+            (void)ep_rdb_writer_abort(w);
+            return r;
+        }
+        r = ep_rdb_writer_commit(w, &p->err);
+    }
+    if (r == EP_OK) {
+        /* As Redis: the counter and the clock restart at a good save only
+         * (a failed one is retried by the next tick). */
+        p->dirty = 0;
+        p->last_save_ms = ep__rp_now(p);
+    }
+    return r;
+}
+
+EP_API ep_result ep_redis_persist_log(ep_redis_persist *p, uint64_t db, size_t argc, const ep_bytes *argv) {
+    ep_result r = EP_OK;
+    if (!p) return EP_ERR_INVALID_ARG;
+    if (p->aof) {
+        r = ep_resp_aof_append_db(p->aof, db, argc, argv);
+        if (r != EP_OK) p->err = *ep_resp_aof_writer_error(p->aof);
+    }
+    if (r == EP_OK) p->dirty++;
+    return r;
+}
+
+EP_API void ep_redis_persist_changed(ep_redis_persist *p, uint64_t n) {
+    if (p) p->dirty += n;
+}
+
+EP_API uint64_t ep_redis_persist_dirty(const ep_redis_persist *p) { return p ? p->dirty : 0; }
+
+/* Whether a save rule (or AiKv's interval) fires now. */
+static int ep__rp_rule_fires(const ep_redis_persist *p, uint64_t now) {
+    uint64_t elapsed = now > p->last_save_ms ? now - p->last_save_ms : 0;
+    size_t i;
+    if (!p->cfg.rdb_enabled || p->dirty == 0) return 0;
+    for (i = 0; i < p->cfg.save_count; i++)
+        if (p->dirty >= p->cfg.save[i].changes && elapsed >= p->cfg.save[i].seconds * 1000u) return 1;
+    return p->cfg.save_interval_s && elapsed >= p->cfg.save_interval_s * 1000u;
+}
+
+EP_API ep_result ep_redis_persist_tick(ep_redis_persist *p, int *saved) {
+    ep_result r = EP_OK;
+    if (saved) *saved = 0;
+    if (!p) return EP_ERR_INVALID_ARG;
+    if (p->aof && (r = ep_resp_aof_tick(p->aof)) != EP_OK) {
+        p->err = *ep_resp_aof_writer_error(p->aof);
+        return r;
+    }
+    if (ep__rp_rule_fires(p, ep__rp_now(p))) {
+        r = ep_redis_persist_save(p);
+        if (r == EP_OK && saved) *saved = 1;
+    }
+    return r;
+}
+
+static int ep__rp_exists(ep_redis_persist *p, const char *path) {
+    uint64_t size = 0;
+    return path && p->vfs->stat(p->vfs, path, &size, NULL) == EP_OK;
+}
+
+EP_API ep_result ep_redis_persist_recover(ep_redis_persist *p, const ep_rdb_visitor *rdb,
+                                          ep_result (*command)(void *user, size_t argc, const ep_bytes *argv),
+                                          void *user, ep_redis_source *from) {
+    ep_result r;
+    if (from) *from = EP_REDIS_FROM_NOTHING;
+    if (!p) return EP_ERR_INVALID_ARG;
+    if (p->cfg.aof_enabled && ep_resp_aof_size(p->aof) > 0) {
+        ep_resp_aof_reader_config rc;
+        ep_resp_aof_status st;
+        ep_resp_aof_reader_config_init(&rc);
+        rc.vfs = p->vfs;
+        rc.alloc = p->cfg.alloc;
+        /* The writer is open: everything it trimmed or appended is flushed
+         * first so the reader sees the file as the writer does. */
+        if ((r = ep_resp_aof_flush(p->aof)) != EP_OK) return r;
+        r = ep_resp_aof_read_all(p->cfg.aof_path, &rc, command, user, &st, &p->err);
+        if (r == EP_OK && from) *from = EP_REDIS_FROM_AOF;
+        return r;
+    }
+    if (p->cfg.aof_enabled && !p->cfg.rdb_when_aof_missing) return EP_OK;
+    if (p->cfg.rdb_enabled && ep__rp_exists(p, p->cfg.rdb_path)) {
+        ep_rdb_reader_config rc;
+        ep_rdb_visitor none;
+        memset(&none, 0, sizeof none);
+        ep_rdb_reader_config_init(&rc);
+        rc.vfs = p->vfs;
+        rc.alloc = p->cfg.alloc;
+        r = ep_rdb_read(p->cfg.rdb_path, &rc, rdb ? rdb : &none, NULL, &p->err);
+        if (r == EP_OK && from) *from = EP_REDIS_FROM_RDB;
+        return r;
+    }
+    return EP_OK;
+}
+
+EP_API ep_result ep_redis_persist_close(ep_redis_persist *p) {
+    ep_result r = EP_OK;
+    if (!p) return EP_OK;
+    if (p->aof) r = ep_resp_aof_writer_close(p->aof);
+    ep_free(p->cfg.alloc, p);
+    return r;
+}
+
+EP_API const ep_error *ep_redis_persist_error(const ep_redis_persist *p) { return p ? &p->err : NULL; }
+
+#endif /* EP_NO_REDIS */
+/* ---- end src/recover/redis_persist.c ---- */
 
 /* ---- begin src/recover/store.c ---- */
 /* store: the user's handle (store.h). Open = recovery into a keyspace +

@@ -56,6 +56,8 @@ DECLARATIONS = [                 # public API, in layer order
     "src/file/probe.h",
     "src/file/repair.h",
     "src/file/rdb.h",
+    "src/file/resp_aof.h",
+    "src/file/aof_manifest.h",
     "src/store/keyspace.h",
     "src/recover/recovery.h",
     "src/recover/wal_recover.h",
@@ -63,6 +65,7 @@ DECLARATIONS = [                 # public API, in layer order
     "src/recover/redis.h",
     "src/recover/redis_map.h",
     "src/recover/wal_map.h",
+    "src/recover/redis_persist.h",
     "src/recover/store.h",
 ]
 IMPLEMENTATION = [               # private helpers first, then layer order
@@ -101,6 +104,8 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/file/repair.c",
     "src/file/rdb.c",
     "src/file/rdb_write.c",
+    "src/file/resp_aof.c",
+    "src/file/aof_manifest.c",
     "src/store/keyspace.c",
     "src/recover/recover_internal.h",
     "src/recover/recovery.c",
@@ -109,6 +114,7 @@ IMPLEMENTATION = [               # private helpers first, then layer order
     "src/recover/redis_load.c",
     "src/recover/redis_map.c",
     "src/recover/wal_map.c",
+    "src/recover/redis_persist.c",
     "src/recover/store.c",
 ]
 LICENSE = "src/LICENSE.txt"

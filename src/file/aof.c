@@ -693,9 +693,8 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
         r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     if (r == EP_OK) r = ep__ws_config(&w->s, cfg->buffer_size, cfg->fsync, cfg->clock_ms, cfg->clock_user);
     if (r == EP_OK) r = ep_path_dirname(w->dir, dlen + 1, path);
-    if (r == EP_OK && cfg->create_dir) r = ep__stream_make_dirs(w->vfs, w->alloc, w->dir, &w->err);
-    if (r == EP_OK) r = w->vfs->open(w->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &f, &w->err);
-    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &w->err);
+    if (r == EP_OK) r = ep__stream_open_locked(w->vfs, w->alloc, w->path, cfg->create_dir ? w->dir : NULL, "AOF", &f,
+                                               &w->err);
     if (r == EP_OK) r = ep__aof_prepare(w, f, &end);
     if (r != EP_OK) {
         if (err) {
@@ -712,13 +711,9 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
 }
 
 EP_API ep_result ep_aof_writer_close(ep_aof_writer *w) {
-    ep_result r, c;
+    ep_result r;
     if (!w) return EP_OK;
-    r = w->cfg.fsync == EP_FSYNC_NO ? ep__ws_flush(&w->s) : ep__ws_sync(&w->s);
-    if (w->s.f) {
-        c = w->vfs->close(w->vfs, w->s.f, r ? NULL : &w->err);
-        if (r == EP_OK) r = c;
-    }
+    r = ep__ws_close(&w->s);
     ep__aof_writer_free(w);
     return r;
 }

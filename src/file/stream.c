@@ -67,6 +67,20 @@ EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, co
     return EP_OK;
 }
 
+EP__PRIV ep_result ep__stream_open_locked(ep_vfs *vfs, const ep_allocator *alloc, const char *path,
+                                          const char *make_dir, const char *what, ep_file **f, ep_error *err) {
+    ep_result r = EP_OK;
+    *f = NULL;
+    if (make_dir) r = ep__stream_make_dirs(vfs, alloc, make_dir, err);
+    if (r == EP_OK) r = vfs->open(vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, f, err);
+    if (r == EP_OK) r = ep__stream_lock(vfs, *f, what, path, err);
+    if (r != EP_OK && *f) {
+        (void)vfs->close(vfs, *f, NULL);
+        *f = NULL;
+    }
+    return r;
+}
+
 EP__PRIV ep_result ep__stream_publish(ep_vfs *vfs, const ep_allocator *alloc, ep_file **f, const char *tmp_path,
                                       const char *path, int *renamed, ep_error *err) {
     ep_result r;
@@ -189,6 +203,16 @@ EP__PRIV void ep__ws_set_observer(ep__wstream *s, ep__ws_observer fn, void *user
 
 EP__PRIV uint64_t ep__ws_size(const ep__wstream *s) {
     return s->flushed + s->buf.len;
+}
+
+EP__PRIV ep_result ep__ws_close(ep__wstream *s) {
+    ep_result r = s->policy == EP_FSYNC_NO ? ep__ws_flush(s) : ep__ws_sync(s), c;
+    if (s->f) {
+        c = s->vfs->close(s->vfs, s->f, r ? NULL : s->err);
+        s->f = NULL;
+        if (r == EP_OK) r = c;
+    }
+    return r;
 }
 
 /* Writes n bytes at the end of what is flushed. A failed write is cut back

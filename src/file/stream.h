@@ -57,6 +57,12 @@ EP__PRIV ep_result ep__stream_make_dirs(ep_vfs *vfs, const ep_allocator *alloc, 
  * the file in the message ("AOF %s is in use by another writer"). */
 EP__PRIV ep_result ep__stream_lock(ep_vfs *vfs, ep_file *f, const char *what, const char *path, ep_error *err);
 
+/* A writer's file: creates the missing directories of make_dir (NULL:
+ * none), opens path read-write (creating it) and takes the lock. *f is NULL
+ * on failure. */
+EP__PRIV ep_result ep__stream_open_locked(ep_vfs *vfs, const ep_allocator *alloc, const char *path,
+                                          const char *make_dir, const char *what, ep_file **f, ep_error *err);
+
 /* Makes the file written at tmp_path the file at path: syncs *f, closes it
  * (*f = NULL), renames tmp_path over path and syncs path's directory.
  * *renamed says whether the rename happened (after it, path names the new
@@ -146,6 +152,9 @@ EP__PRIV ep_result ep__ws_batch_begin(ep__wstream *s);
 EP__PRIV ep_result ep__ws_batch_end(ep__wstream *s);
 /* Every byte, just before it is written, with its file offset. */
 EP__PRIV void ep__ws_set_observer(ep__wstream *s, ep__ws_observer fn, void *user);
+/* The end of an appending writer: flushes (and syncs unless the policy is
+ * NO), then closes its file. The first failure is returned. */
+EP__PRIV ep_result ep__ws_close(ep__wstream *s);
 /* The stream's offset (flushed + buffered): where the next byte goes. */
 EP__PRIV uint64_t ep__ws_size(const ep__wstream *s);
 
