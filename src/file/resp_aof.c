@@ -137,6 +137,8 @@ EP_API ep_result ep_resp_aof_reader_next(ep_resp_aof_reader *r, ep_resp_command 
 
 EP_API void ep_resp_aof_reader_status(const ep_resp_aof_reader *r, ep_resp_aof_status *out) { *out = r->st; }
 
+EP_API uint64_t ep_resp_aof_reader_offset(const ep_resp_aof_reader *r) { return ep__rs_offset(&r->rs); }
+
 EP_API ep_result ep_resp_aof_reader_open(const char *path, const ep_resp_aof_reader_config *cfg,
                                          ep_resp_aof_reader **out, ep_error *err) {
     ep_resp_aof_reader *r;

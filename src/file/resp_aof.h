@@ -103,6 +103,9 @@ EP_API ep_result ep_resp_aof_reader_open(const char *path, const ep_resp_aof_rea
  * unfinished MULTI ends the file as TRUNCATED). */
 EP_API ep_result ep_resp_aof_reader_next(ep_resp_aof_reader *r, ep_resp_command *out);
 EP_API void ep_resp_aof_reader_status(const ep_resp_aof_reader *r, ep_resp_aof_status *out);
+/* The file offset just after the last command returned (its start is this
+ * minus ep_resp_command_size of its argv): where a dump says it is. */
+EP_API uint64_t ep_resp_aof_reader_offset(const ep_resp_aof_reader *r);
 EP_API void ep_resp_aof_reader_close(ep_resp_aof_reader *r);
 
 /* Reads a whole RESP AOF (from cfg->start) and calls fn for every command

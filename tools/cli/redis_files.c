@@ -304,18 +304,15 @@ static int rdb_dump_cmd(const cli_opts *o, const ep_probe_info *pi) {
     return rdb_exit(r, &info);
 }
 
-/* ---- RESP AOF: commands through the library's RESP command parser ---------
- * Redis's AOF loading rules: only multibulk commands ("*"), "#" annotation
- * lines skipped; a command cut short at the end is a truncated tail (Redis
- * loads what is before it under aof-load-truncated), and so is a MULTI whose
- * EXEC never came (Redis reverts it); anything else that breaks the
- * protocol is damage at an offset. */
+/* ---- RESP AOF: commands through the library's RESP AOF reader ------------
+ * The reader keeps Redis's AOF loading rules (one place for them): a command
+ * cut short at the end, or a MULTI whose EXEC never came, is a truncated tail
+ * (Redis loads what is before it under aof-load-truncated); anything else
+ * that breaks the protocol is damage at an offset. */
 
 typedef struct aof_walk {
     uint64_t commands, good_end, bytes;
-    uint64_t multi_at;     /* offset of an open MULTI, or UINT64_MAX */
-    uint64_t multi_count;  /* commands before it */
-    int torn;
+    int torn, open_multi;
     ep_result r;
     ep_error err;
 } aof_walk;
@@ -323,77 +320,35 @@ typedef struct aof_walk {
 typedef void (*aof_cmd_fn)(void *u, uint64_t offset, const ep_resp_command *c);
 
 static void aof_walk_file(const char *path, aof_walk *w, aof_cmd_fn fn, void *u) {
-    ep_resp_parser_config pc;
-    ep_resp_parser *p = NULL;
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    int eof = 0;
+    ep_resp_aof_reader_config rc;
+    ep_resp_aof_reader *rd = NULL;
+    ep_resp_aof_status st;
+    ep_resp_command c;
+    uint64_t returned = 0, before_open = 0; /* commands, and those up to the last valid end */
     memset(w, 0, sizeof *w);
-    w->multi_at = UINT64_MAX;
     ep_error_clear(&w->err);
-    ep_resp_parser_config_init(&pc);
-    pc.flags = EP_RESP_ACCEPT_ANNOTATIONS;
-    if (!f) {
-        w->r = ep_error_set(&w->err, EP_ERR_NOT_FOUND, UINT64_MAX, "cannot open %s", path);
+    ep_resp_aof_reader_config_init(&rc);
+    if ((w->r = ep_resp_aof_reader_open(path, &rc, &rd, &w->err)) != EP_OK) return;
+    while ((w->r = ep_resp_aof_reader_next(rd, &c)) == EP_OK) {
+        uint64_t end = ep_resp_aof_reader_offset(rd);
+        returned++;
+        if (fn) fn(u, end - ep_resp_command_size(c.argc, c.argv), &c);
+        ep_resp_aof_reader_status(rd, &st);
+        if (st.valid_bytes == end) before_open = returned; /* not inside a MULTI */
+    }
+    ep_resp_aof_reader_status(rd, &st);
+    ep_resp_aof_reader_close(rd);
+    w->bytes = st.file_size;
+    w->good_end = st.valid_bytes;
+    w->commands = st.commands;
+    if (w->r != EP_END) {
+        w->err = st.error;
         return;
     }
-    if ((w->r = ep_resp_parser_create(&pc, &p)) != EP_OK) {
-        fclose(f);
-        return;
-    }
-    for (;;) {
-        ep_resp_command c;
-        ep_result r;
-        uint64_t at = ep_resp_parser_offset(p);
-        r = ep_resp_parse_command(p, buf, len, &c);
-        if (r == EP_OK) { /* the views point into buf: used before it moves */
-            w->commands++;
-            if (c.argv[0].len == 5 && !memcmp(c.argv[0].data, "MULTI", 5)) w->multi_at = at, w->multi_count = w->commands - 1;
-            if (c.argv[0].len == 4 && !memcmp(c.argv[0].data, "EXEC", 4)) w->multi_at = UINT64_MAX;
-            if (fn) fn(u, at, &c);
-            w->good_end = ep_resp_parser_offset(p);
-        }
-        if (r == EP_OK || (r == EP_END && c.consumed)) {
-            memmove(buf, buf + c.consumed, len - c.consumed);
-            len -= c.consumed;
-        }
-        if (r == EP_OK) continue;
-        if (r != EP_END) {
-            const ep_error *pe = ep_resp_parser_error(p);
-            w->r = r;
-            if (pe) w->err = *pe;
-            break;
-        }
-        if (eof) {
-            w->torn = len > 0 || ep_resp_parser_in_command(p) || w->multi_at != UINT64_MAX;
-            break;
-        }
-        if (c.need > cap || cap - len < 65536) {
-            size_t want = cap ? cap * 2 : 1 << 20;
-            uint8_t *nb;
-            while (want < c.need || want - len < 65536) want *= 2;
-            if (!(nb = (uint8_t *)realloc(buf, want))) {
-                w->r = EP_ERR_NOMEM;
-                break;
-            }
-            buf = nb;
-            cap = want;
-        }
-        {
-            size_t got = fread(buf + len, 1, cap - len, f);
-            len += got;
-            w->bytes += got;
-            if (got == 0) eof = 1;
-        }
-    }
-    if (w->torn && w->multi_at != UINT64_MAX) { /* Redis reverts the open transaction */
-        w->good_end = w->multi_at;
-        w->commands = w->multi_count;
-    }
-    ep_resp_parser_free(p);
-    free(buf);
-    fclose(f);
+    w->r = EP_OK;
+    w->torn = st.end == EP_RESP_AOF_TRUNCATED;
+    w->open_multi = w->torn && before_open != returned;
+    if (w->open_multi) w->commands = before_open; /* Redis reverts the open transaction */
 }
 
 static int aof_exit(const aof_walk *w) {
@@ -416,7 +371,7 @@ static void aof_end_json(FILE *out, const aof_walk *w) {
     fprintf(out, "{\"status\": \"%s\", \"count\": %llu, \"offset\": %llu", w->torn ? "torn" : "clean",
             (unsigned long long)w->commands, (unsigned long long)w->good_end);
     if (w->torn) fprintf(out, ", \"tail_bytes\": %llu", (unsigned long long)(w->bytes - w->good_end));
-    if (w->torn && w->multi_at != UINT64_MAX) fputs(", \"open_multi\": true", out);
+    if (w->open_multi) fputs(", \"open_multi\": true", out);
     fputc('}', out);
 }
 
@@ -431,7 +386,7 @@ static void aof_end_text(FILE *out, const aof_walk *w) {
                      "with aof-load-truncated yes)\n",
                 (unsigned long long)w->commands, (unsigned long long)w->good_end,
                 (unsigned long long)(w->bytes - w->good_end),
-                w->multi_at != UINT64_MAX ? "of a MULTI that never reached EXEC" : "of a command cut short");
+                w->open_multi ? "of a MULTI that never reached EXEC" : "of a command cut short");
     } else {
         fprintf(out, "clean: %llu commands\n", (unsigned long long)w->commands);
     }
@@ -504,14 +459,6 @@ static int aof_cmd(const cli_opts *o, const ep_probe_info *pi, const char *cmd) 
  * there); anywhere else, or a file the manifest names that is missing, is
  * damage. */
 
-typedef struct mf_file {
-    char name[256];
-    char type;
-    unsigned long long seq;
-} mf_file;
-
-#define MF_MAX 64
-
 typedef struct mf_find {
     char name[256];
     int found;
@@ -527,74 +474,42 @@ static int mf_find_one(void *u, const char *name) {
     return 0;
 }
 
-/* The next space-separated word of *at (NUL-terminated in place), or NULL. */
-static char *next_token(char **at) {
-    char *p = *at, *start;
-    while (*p == ' ') p++;
-    if (!*p) return NULL;
-    start = p;
-    while (*p && *p != ' ') p++;
-    if (*p) *p++ = '\0';
-    *at = p;
-    return start;
-}
-
-/* Parses the manifest; 0 and a reason in why when Redis would refuse it. */
-static int mf_parse(const char *path, mf_file *files, size_t *n, char *why, size_t cap) {
-    char line[1024];
+/* Reads and parses the manifest with the library's parser (Redis's rules:
+ * one place for them); 0 and a reason in why when Redis would refuse it. */
+static int mf_parse(const char *path, ep_aof_manifest *m, char *why, size_t cap) {
     FILE *f = fopen(path, "rb");
-    *n = 0;
+    uint8_t *text;
+    size_t len;
+    ep_error err;
+    ep_result r;
     if (!f) return snprintf(why, cap, "cannot open the manifest"), 0;
-    while (fgets(line, sizeof line, f)) {
-        size_t len = strlen(line);
-        char *tok, *val, *at = line;
-        mf_file m;
-        int have_name = 0, have_type = 0;
-        if (len == 0 || line[len - 1] != '\n') {
-            fclose(f);
-            return snprintf(why, cap, "a manifest line without its newline (Redis: \"contains too long line\")"), 0;
-        }
-        line[--len] = '\0';
-        if (line[0] == '#' || len == 0) continue;
-        memset(&m, 0, sizeof m);
-        while ((tok = next_token(&at)) != NULL) {
-            if (!(val = next_token(&at))) break;
-            if (!strcmp(tok, "file") && strlen(val) < sizeof m.name && !strchr(val, '/')) {
-                strcpy(m.name, val);
-                have_name = 1;
-            } else if (!strcmp(tok, "seq")) {
-                m.seq = strtoull(val, NULL, 10);
-            } else if (!strcmp(tok, "type") && strlen(val) == 1 && strchr("bhi", val[0])) {
-                m.type = val[0];
-                have_type = 1;
-            }
-        }
-        if (!have_name || !have_type) {
-            fclose(f);
-            return snprintf(why, cap, "a manifest line without a valid file and type"), 0;
-        }
-        if (*n == MF_MAX) {
-            fclose(f);
-            return snprintf(why, cap, "more than %d files in the manifest", MF_MAX), 0;
-        }
-        files[(*n)++] = m;
+    if (!(text = (uint8_t *)malloc(EP_AOF_MANIFEST_MAX_SIZE + 1u))) {
+        fclose(f);
+        return snprintf(why, cap, "out of memory"), 0;
     }
+    len = fread(text, 1, EP_AOF_MANIFEST_MAX_SIZE + 1u, f);
     fclose(f);
+    ep_error_clear(&err);
+    if (len > EP_AOF_MANIFEST_MAX_SIZE) r = ep_error_set(&err, EP_ERR_LIMIT, UINT64_MAX, "the manifest is larger than %u bytes", EP_AOF_MANIFEST_MAX_SIZE);
+    else r = ep_aof_manifest_parse(text, len, NULL, m, &err);
+    free(text);
+    if (r != EP_OK) return snprintf(why, cap, "%s", err.message[0] ? err.message : ep_result_str(r)), 0;
     return 1;
 }
 
 static int aof_dir_cmd(const cli_opts *o, const ep_probe_info *pi, const char *cmd) {
     mf_find mf;
-    mf_file files[MF_MAX];
-    size_t n = 0, i, order[MF_MAX], k = 0, pass;
+    ep_aof_manifest man;
+    size_t n = 0, i, *order, k = 0, pass;
     char mpath[4200], why[200];
     ep_vfs os;
     int worst = CLI_EXIT_CLEAN, first = 1;
     memset(&mf, 0, sizeof mf);
+    memset(&man, 0, sizeof man);
     if (ep_vfs_os_init(&os) == EP_OK) (void)os.list(&os, o->file, mf_find_one, &mf, NULL);
     snprintf(mpath, sizeof mpath, "%s/%s", o->file, mf.name);
     why[0] = '\0';
-    if (!mf.found || !mf_parse(mpath, files, &n, why, sizeof why)) {
+    if (!mf.found || !mf_parse(mpath, &man, why, sizeof why)) {
         if (!why[0]) snprintf(why, sizeof why, "no manifest");
         if (o->json) {
             fputc('{', stdout);
@@ -607,9 +522,15 @@ static int aof_dir_cmd(const cli_opts *o, const ep_probe_info *pi, const char *c
         }
         return CLI_EXIT_CORRUPT;
     }
+    n = man.n;
+    if (!(order = (size_t *)malloc((n ? n : 1) * sizeof *order))) {
+        ep_aof_manifest_free(&man);
+        fprintf(stderr, "ember-persist %s: out of memory\n", cmd);
+        return CLI_EXIT_SOFTWARE;
+    }
     for (pass = 0; pass < 2; pass++) /* the base, then the incr files */
         for (i = 0; i < n; i++)
-            if (files[i].type == (pass ? 'i' : 'b')) order[k++] = i;
+            if (man.files[i].type == (pass ? EP_AOF_FILE_INCR : EP_AOF_FILE_BASE)) order[k++] = i;
     if (o->json) {
         fputc('{', stdout);
         file_json(stdout, o->file, pi);
@@ -617,8 +538,8 @@ static int aof_dir_cmd(const cli_opts *o, const ep_probe_info *pi, const char *c
         cli_json_str(stdout, mf.name);
         fputs(", \"manifest_files\": [", stdout);
         for (i = 0; i < n; i++)
-            printf("%s{\"name\": \"%s\", \"seq\": %llu, \"type\": \"%c\"}", i ? ", " : "", files[i].name, files[i].seq,
-                   files[i].type);
+            printf("%s{\"name\": \"%s\", \"seq\": %llu, \"type\": \"%c\"}", i ? ", " : "", man.files[i].name,
+                   (unsigned long long)man.files[i].seq, (char)man.files[i].type);
         fputs("], \"files\": [\n", stdout);
     } else {
         printf("%s: %s: manifest %s, %lu files (%lu loaded)\n", o->file, ep_probe_kind_name(pi->kind), mf.name,
@@ -626,7 +547,7 @@ static int aof_dir_cmd(const cli_opts *o, const ep_probe_info *pi, const char *c
     }
     fflush(stdout);
     for (i = 0; i < k; i++) {
-        mf_file *m = &files[order[i]];
+        const ep_aof_manifest_file *m = &man.files[order[i]];
         char path[4300];
         cli_opts fo = *o;
         ep_probe_info fpi;
@@ -657,6 +578,8 @@ static int aof_dir_cmd(const cli_opts *o, const ep_probe_info *pi, const char *c
         if (rc > worst) worst = rc;
         fflush(stdout);
     }
+    free(order);
+    ep_aof_manifest_free(&man);
     if (o->json)
         printf("], \"end\": {\"status\": \"%s\"}}\n",
                worst == CLI_EXIT_CLEAN ? "clean" : worst == CLI_EXIT_WARN ? "torn" : "error");
