@@ -24779,24 +24779,6 @@ EP_API ep_result ep_redis_shard_to_commands(const char *dir, ep_shard_id shard_i
 
 /* ---- ember shard -> appendonlydir/ ------------------------------------------- */
 
-/* data becomes path's content whole: tmp, sync, rename, directory sync. */
-static ep_result ep__rm_publish(ep_vfs *vfs, const ep_allocator *alloc, const char *path, const char *data, size_t len,
-                                ep_error *err) {
-    char tmp[4200];
-    ep_file *f = NULL;
-    int renamed = 0;
-    ep_result r;
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long");
-    (void)vfs->remove(vfs, tmp, NULL); /* an earlier crash's */
-    r = vfs->open(vfs, tmp, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, err);
-    if (r == EP_OK && len) r = vfs->write(vfs, f, 0, data, len, err);
-    if (r == EP_OK) r = ep__stream_publish(vfs, alloc, &f, tmp, path, &renamed, err);
-    if (f) (void)vfs->close(vfs, f, NULL);
-    if (r != EP_OK && !renamed) (void)vfs->remove(vfs, tmp, NULL);
-    return r;
-}
-
 static int ep__rm_has_manifest(void *u, const char *name) {
     size_t n = strlen(name);
     if (n > 9 && strcmp(name + n - 9, ".manifest") == 0) *(int *)u = 1;
@@ -24805,24 +24787,25 @@ static int ep__rm_has_manifest(void *u, const char *name) {
 
 #define EP__RM_AOF_NAME "appendonly.aof"
 
+/* Written by the library's multi-part AOF rewrite (one place for the
+ * manifest's text and for the publish order: base, incr, then the manifest
+ * as the one switch): into a directory without a manifest it starts at
+ * seq 1, so the files are appendonly.aof.1.base.rdb and .1.incr.aof. */
 EP_API ep_result ep_redis_shard_to_aof_dir(const char *dir, ep_shard_id shard_id, const char *aof_dir,
                                            const ep_redis_map_config *cfg, ep_redis_map_result *out, ep_error *err) {
-    static const char manifest[] = "file " EP__RM_AOF_NAME ".1.base.rdb seq 1 type b\n"
-                                   "file " EP__RM_AOF_NAME ".1.incr.aof seq 1 type i\n";
     ep_redis_map_config def, local;
     ep_recover_result rec;
-    ep_rdb_writer_config wc;
+    ep_aof_rewrite_config rc;
+    ep_aof_rewrite *rw = NULL;
     ep_rdb_writer *w = NULL;
     ep_vfs os, *vfs;
-    char base[4200], incr[4200], mf[4200];
+    char base[4200], incr[4200];
     int have = 0, exists = 0;
     ep_result r;
     ep__rm_begin(&cfg, &def, out, err);
     if (!dir || !aof_dir || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
     if ((r = ep__vfs_pick(cfg->vfs, &os, &vfs)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "no OS file system");
-    if (ep_path_join(base, sizeof base, aof_dir, EP__RM_AOF_NAME ".1.base.rdb") != EP_OK ||
-        ep_path_join(incr, sizeof incr, aof_dir, EP__RM_AOF_NAME ".1.incr.aof") != EP_OK ||
-        ep_path_join(mf, sizeof mf, aof_dir, EP__RM_AOF_NAME ".manifest") != EP_OK)
+    if (ep_path_join(base, sizeof base, aof_dir, EP__RM_AOF_NAME ".1.base.rdb") != EP_OK)
         return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long");
     if (vfs->list(vfs, aof_dir, ep__rm_has_manifest, &exists, NULL) == EP_OK && exists)
         return ep_error_set(err, EP_ERR_EXISTS, UINT64_MAX, "%s holds an AOF manifest already", aof_dir);
@@ -24830,26 +24813,22 @@ EP_API ep_result ep_redis_shard_to_aof_dir(const char *dir, ep_shard_id shard_id
     local.vfs = vfs;
     local.now_ms = ep__rm_now(cfg);
     r = ep__rm_recover(dir, shard_id, &local, &local.now_ms, &rec, &have, out, err);
-    if (r == EP_OK) r = ep__stream_make_dirs(vfs, cfg->alloc, aof_dir, err);
     if (r == EP_OK) {
-        ep_rdb_writer_config_init(&wc);
-        wc.vfs = vfs;
-        wc.alloc = cfg->alloc;
-        wc.version = cfg->rdb_version ? cfg->rdb_version : 10;
-        wc.compress = cfg->rdb_compress;
-        wc.aof_base = 1;
-        wc.ctime = local.now_ms / 1000;
-        r = ep_rdb_writer_begin(base, &wc, &w, err);
+        ep_aof_rewrite_config_init(&rc);
+        rc.vfs = vfs;
+        rc.alloc = cfg->alloc;
+        rc.file_prefix = EP__RM_AOF_NAME;
+        rc.rdb.version = cfg->rdb_version ? cfg->rdb_version : 10;
+        rc.rdb.compress = cfg->rdb_compress;
+        rc.rdb.ctime = local.now_ms / 1000;
+        r = ep_aof_rewrite_begin(aof_dir, &rc, &rw, &w, err);
     }
     if (r == EP_OK) r = ep_redis_keyspace_to_rdb(rec.keyspace, w, &local, out, err);
-    if (w) {
-        if (r == EP_OK) r = ep_rdb_writer_commit(w, err);
-        else (void)ep_rdb_writer_abort(w);
+    if (rw) {
+        if (r == EP_OK) r = ep_aof_rewrite_commit(rw, incr, sizeof incr, err);
+        else ep_aof_rewrite_abort(rw);
     }
     if (have) ep_recover_result_free(&rec);
-    if (r == EP_OK) r = ep__rm_publish(vfs, cfg->alloc, incr, "", 0, err);
-    /* the manifest last: until it is durable, Redis sees no AOF here */
-    if (r == EP_OK) r = ep__rm_publish(vfs, cfg->alloc, mf, manifest, sizeof manifest - 1, err);
     if (r == EP_OK) (void)vfs->stat(vfs, base, &out->bytes, NULL);
     return r;
 }
