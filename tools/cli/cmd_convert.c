@@ -239,27 +239,39 @@ static ep_result write_rdb(const shard_ref *a, const char *dst, const ep_redis_m
     return ep_redis_shard_to_rdb(a->dir, a->id, dst, mc, res, err);
 }
 
-/* Commands gathered as RESP into one buffer, published whole. */
-static ep_result gather_command(void *u, size_t argc, const ep_bytes *argv) {
-    ep_buf *b = (ep_buf *)u;
-    ep_resp_write_command(b, argc, argv);
-    return b->err;
+/* Commands streamed through the library's RESP AOF writer into dst.tmp
+ * (no whole-file buffer), synced once at the end, then published: close,
+ * rename over nothing (dst was refused if present), directory sync. */
+static ep_result append_command(void *u, size_t argc, const ep_bytes *argv) {
+    return ep_resp_aof_append((ep_resp_aof_writer *)u, argc, argv);
 }
 
 static ep_result write_resp_aof(const shard_ref *a, const char *dst, const ep_redis_map_config *mc,
                                 ep_redis_map_result *res, ep_error *err) {
-    ep_buf b;
+    ep_resp_aof_writer_config wc;
+    ep_resp_aof_writer *w = NULL;
+    char tmp[4200], dir[4200];
+    ep_vfs os;
     ep_result r;
-    ep_buf_init(&b, NULL);
-    r = ep_redis_shard_to_commands(a->dir, a->id, mc, gather_command, &b, res, err);
-    if (r == EP_OK) {
-        ep_bytes part = ep_bytes_of(b.data, b.len);
-        ep_vfs os;
-        r = ep_vfs_os_init(&os);
-        if (r == EP_OK) r = ep_atomic_write(&os, dst, &part, 1, err); /* tmp, sync, rename, directory sync */
-        res->bytes = b.len;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dst) >= sizeof tmp || ep_path_dirname(dir, sizeof dir, dst) != EP_OK)
+        return ep_error_set(err, EP_ERR_LIMIT, UINT64_MAX, "path too long: %s", dst);
+    if ((r = ep_vfs_os_init(&os)) != EP_OK) return ep_error_set(err, r, UINT64_MAX, "no OS file system");
+    (void)os.remove(&os, tmp, NULL); /* an earlier crash's */
+    ep_resp_aof_writer_config_init(&wc);
+    wc.vfs = &os;
+    wc.fsync = EP_FSYNC_NO; /* one sync below, before the rename */
+    if ((r = ep_resp_aof_writer_open(tmp, &wc, &w, err)) != EP_OK) return r;
+    r = ep_redis_shard_to_commands(a->dir, a->id, mc, append_command, w, res, err);
+    if (r != EP_OK && ep_resp_aof_writer_error(w)->code != EP_OK) *err = *ep_resp_aof_writer_error(w);
+    if (r == EP_OK && (r = ep_resp_aof_sync(w)) != EP_OK) *err = *ep_resp_aof_writer_error(w);
+    if (r == EP_OK) res->bytes = ep_resp_aof_size(w);
+    {
+        ep_result c = ep_resp_aof_writer_close(w);
+        if (r == EP_OK && c != EP_OK) r = ep_error_set(err, c, UINT64_MAX, "closing %s failed", tmp);
     }
-    ep_buf_free(&b);
+    if (r == EP_OK) r = os.rename(&os, tmp, dst, err);
+    if (r == EP_OK) r = os.sync_dir(&os, dir, err);
+    else (void)os.remove(&os, tmp, NULL);
     return r;
 }
 
