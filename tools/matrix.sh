@@ -15,10 +15,30 @@ cp "$tmp/m.c" "$tmp/m.cpp"
 printf '#include "ember_persist.h"\nint decl_only(void);\nint decl_only(void) { ep_bytes b = ep_bytes_of("x", 1); return (int)b.len; }\n' > "$tmp/d.c"
 pass=0; fail=0; skipped=0
 
-try() { # label, compiler + flags..., source
+# The compiles are independent: they run MATRIX_JOBS (default: the CPU count) at
+# a time, each in its own output file; results are reported in order at the end.
+jobs=${MATRIX_JOBS:-$(nproc 2>/dev/null || echo 2)}
+n=0
+try() { # label, compiler + flags..., source; output paths under $tmp are made per job
   local label=$1; shift
-  if out=$("$@" 2>&1); then pass=$((pass + 1)); else
-    fail=$((fail + 1)); echo "FAIL matrix: $label"; printf '%s\n' "$out" | head -n 15 | sed 's/^/    /'; fi
+  n=$((n + 1))
+  local args=() a
+  for a in "$@"; do
+    case "$a" in "$tmp/a.out" | "$tmp/a.exe" | "$tmp/d.o") a="$tmp/job$n.${a##*.}" ;; esac
+    args+=("$a")
+  done
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n 2>/dev/null || sleep 0.1; done
+  printf '%s\n' "$label" > "$tmp/job$n.label"
+  ( "${args[@]}" > "$tmp/job$n.log" 2>&1; echo $? > "$tmp/job$n.rc" ) &
+}
+collect() { # after every try: count and print the failures in order
+  wait
+  local i
+  for ((i = 1; i <= n; i++)); do
+    if [ "$(cat "$tmp/job$i.rc" 2>/dev/null)" = 0 ]; then pass=$((pass + 1)); else
+      fail=$((fail + 1)); echo "FAIL matrix: $(cat "$tmp/job$i.label")"
+      head -n 15 "$tmp/job$i.log" | sed 's/^/    /'; fi
+  done
 }
 have_m32() { echo 'int main(void){return 0;}' > "$tmp/p.c"; "$1" -m32 "$tmp/p.c" -o "$tmp/p" >/dev/null 2>&1; }
 
@@ -50,6 +70,7 @@ else
   echo "matrix: mingw-w64 not installed, Windows build skipped"
 fi
 # Each part compiles on its own.
+collect
 if make -s parts >/dev/null 2>"$tmp/parts.err"; then pass=$((pass + 1)); else
   fail=$((fail + 1)); echo "FAIL matrix: make parts"; head -n 15 "$tmp/parts.err"; fi
 echo "matrix: ${pass} passed, ${fail} failed"
