@@ -32,6 +32,8 @@
 #define SRV_MAX_QUERY ((size_t)1 << 30)         /* bytes buffered for one client's input */
 #define SRV_OUT_PAUSE ((size_t)1 << 20)         /* stop reading a client whose output is this big */
 #define SRV_OUT_HARD ((size_t)512 << 20)        /* and drop it beyond this (--client-output-limit) */
+#define SRV_CMD_SLOTS 256                       /* command lookup slots (a power of two) */
+#define SRV_CMD_NAME_MAX 16                     /* no command name is longer */
 
 
 /* What a connection is, for replication. */
@@ -125,6 +127,9 @@ typedef struct server {
     ep_buf scratch2;
     int verbose;
     repl_state repl;
+    /* the command table's lookup slots (commands.c): index + 1, 0 empty */
+    uint8_t cmd_slots[SRV_CMD_SLOTS];
+    int cmd_slots_built;
 } server;
 
 /* ---- time ---- */
@@ -185,8 +190,8 @@ void repl_propagate_flush(server *s);
 /* REPLCONF, PSYNC/SYNC, EMBER.SYNC, REPLICAOF/SLAVEOF and the link's
  * GETACK: 1 when handled (replied) here. */
 int repl_command(server *s, client *c);
-/* 1 (and -READONLY replied) when c may not run write command name. */
-int repl_refuse_write(server *s, client *c, const char *name);
+/* 1 (and -READONLY replied) when c may not run a write command now. */
+int repl_refuse_write(server *s, client *c);
 /* Once per loop iteration: full syncs fed, pings, acks, the link. */
 void repl_cron(server *s);
 /* A connection is being freed. */
