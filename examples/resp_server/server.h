@@ -175,9 +175,10 @@ int persist_rewrite(server *s, char *why, size_t cap);   /* BGREWRITEAOF / FLUSH
  * pending under appendfsync always. 0, or -1 if the sync failed. */
 int persist_commit(server *s);
 void persist_tick(server *s);
-/* Replaces the keyspace by ks (TTLs as remaining ms, as a loader gives
- * them) and makes it the durable state: snapshot + AOF reset. 0 or -1. */
-int persist_replace(server *s, ep_keyspace *ks, char *why, size_t cap);
+/* Replaces the keyspace by ks (TTLs as remaining ms from base_ms, the
+ * instant the loader measured them from) and makes it the durable state:
+ * snapshot + AOF reset. 0 or -1. */
+int persist_replace(server *s, ep_keyspace *ks, int64_t base_ms, char *why, size_t cap);
 
 /* ---- replication: repl_master.c ---- */
 void repl_init(server *s);
@@ -216,7 +217,7 @@ int repl_link_syncing(const server *s);
 void repl_link_failed(server *s, const char *why);
 /* ks (remaining-ms TTLs) becomes the durable state and the link is up; 0,
  * or -1 (link dropped). what names the sync in messages. */
-int repl_link_synced(server *s, ep_keyspace *ks, const char *what);
+int repl_link_synced(server *s, ep_keyspace *ks, int64_t base_ms, const char *what);
 /* "$<digits>" at most cap: 0 and *out, or -1. */
 int repl_parse_len(const char *line, uint64_t cap, uint64_t *out);
 /* One line (no CR LF) from c's input: 1, 0 incomplete, -1 too long. */
