@@ -27,11 +27,21 @@ EP__PRIV int ep__add_size(size_t a, size_t b, size_t *out) {
     return 1;
 }
 
+/* A NULL format (EP__FMT's under EP_NO_ERROR_TEXT) leaves dst empty. */
 EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap) {
     int n;
     if (cap == 0) return;
+    dst[0] = '\0';
+    if (!fmt) return;
     n = vsnprintf(dst, cap, fmt, ap);
     if (n < 0) dst[0] = '\0';
+}
+
+EP__PRIV void ep__format(char *dst, size_t cap, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    ep__vformat(dst, cap, fmt, ap);
+    va_end(ap);
 }
 
 EP__PRIV void ep__wipe(void *p, size_t n) {
@@ -132,6 +142,9 @@ EP_API ep_result(ep_error_set)(ep_error *e, ep_result code, uint64_t offset, con
     if (!e) return code;
     e->code = code;
     e->offset = offset;
+#if defined(EP_NO_ERROR_TEXT)
+    fmt = NULL; /* the macro in base.h passes none; no vsnprintf in the link */
+#endif
     if (fmt) {
         va_start(ap, fmt);
         ep__vformat(e->message, sizeof e->message, fmt, ap);

@@ -156,13 +156,13 @@ static size_t ep__aof_rd_resync(ep__aof_rd *rd) {
 
 static const char *ep__aof_what(ep_result r) {
     switch (r) {
-    case EP_ERR_CHECKSUM: return "CRC mismatch";
-    case EP_ERR_UNKNOWN_TAG: return "unknown record tag";
-    case EP_ERR_LIMIT: return "length or count above the format's cap";
-    case EP_ERR_UTF8: return "key, member, field or name is not valid UTF-8";
-    case EP_ERR_BAD_VALUE: return "forbidden value (negative expiry or BITOP op > 3)";
-    case EP_ERR_DECRYPT: return "decryption failed (wrong key or tampered record)";
-    case EP_ERR_CORRUPT: return "decrypted record is shorter than its fields";
+    case EP_ERR_CHECKSUM: return EP__TEXT("CRC mismatch");
+    case EP_ERR_UNKNOWN_TAG: return EP__TEXT("unknown record tag");
+    case EP_ERR_LIMIT: return EP__TEXT("length or count above the format's cap");
+    case EP_ERR_UTF8: return EP__TEXT("key, member, field or name is not valid UTF-8");
+    case EP_ERR_BAD_VALUE: return EP__TEXT("forbidden value (negative expiry or BITOP op > 3)");
+    case EP_ERR_DECRYPT: return EP__TEXT("decryption failed (wrong key or tampered record)");
+    case EP_ERR_CORRUPT: return EP__TEXT("decrypted record is shorter than its fields");
     default: return ep_result_str(r);
     }
 }
@@ -191,8 +191,8 @@ static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
     uint64_t off = ep__rs_offset(&rd->rs);
     if (later) {
         char why[96];
-        snprintf(why, sizeof why, "runs past the end, yet a valid record starts at %llu (damaged length?)",
-                 (unsigned long long)(off + later));
+        ep__textf(why, sizeof why, "runs past the end, yet a valid record starts at %llu (damaged length?)",
+                  (unsigned long long)(off + later));
         return ep__aof_rd_fail(rd, EP_ERR_CORRUPT, off, why, 0);
     }
     rd->end = EP_AOF_END_TORN;
@@ -693,8 +693,9 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
         r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     if (r == EP_OK) r = ep__ws_config(&w->s, cfg->buffer_size, cfg->fsync, cfg->clock_ms, cfg->clock_user);
     if (r == EP_OK) r = ep_path_dirname(w->dir, dlen + 1, path);
-    if (r == EP_OK) r = ep__stream_open_locked(w->vfs, w->alloc, w->path, cfg->create_dir ? w->dir : NULL, "AOF", &f,
-                                               &w->err);
+    if (r == EP_OK)
+        r = ep__stream_open_locked(w->vfs, w->alloc, w->path, cfg->create_dir ? w->dir : NULL, EP__TEXT("AOF"), &f,
+                                   &w->err);
     if (r == EP_OK) r = ep__aof_prepare(w, f, &end);
     if (r != EP_OK) {
         if (err) {
@@ -753,7 +754,7 @@ static ep_result ep__aof_reopen_old(ep_aof_writer *w, ep_result why) {
     ep_file *f = NULL;
     ep_error e;
     ep_result r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &f, &e);
-    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &e);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, EP__TEXT("AOF"), w->path, &e);
     if (r != EP_OK) {
         if (f) (void)w->vfs->close(w->vfs, f, NULL);
         return ep__ws_poison(&w->s, why);
@@ -786,7 +787,7 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     /* From here the path names the new file: any failure poisons. */
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
     r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &nf, &w->err);
-    if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, "AOF", w->path, &w->err);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, EP__TEXT("AOF"), w->path, &w->err);
     /* The replaced file's content is obsolete: a failed close of it changes
      * nothing, and reporting it would say the rewrite failed when it did not. */
     if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
