@@ -525,6 +525,16 @@ EP_API uint64_t ep_phash_of(const void *data, size_t n);
 extern "C" {
 #endif
 
+/* Private: 0 under EP_NO_ENCRYPTION. No key can be made there, and a reader
+ * or writer given one anyway refuses it at open (EP__KEY_REFUSED:
+ * EP_ERR_UNSUPPORTED), so the file layer tests its v3 (encrypted) paths
+ * with EP__CRYPTO and they leave the link. */
+#if defined(EP_NO_ENCRYPTION)
+#define EP__CRYPTO 0
+#else
+#define EP__CRYPTO 1
+#endif
+#define EP__KEY_REFUSED(key) (!EP__CRYPTO && (key) != NULL)
 #define EP_KEY_SIZE 32
 #define EP_NONCE_SIZE 12
 #define EP_TAG_SIZE 16
@@ -4494,42 +4504,53 @@ EP__PRIV int64_t ep__clock_wall_ms(void) {
 #endif
 }
 
+/* The names of the codes from EP_END (1) down to EP_ERR_WRONG_TYPE (-30),
+ * then the one for any other value, each NUL-terminated, in one array: with
+ * -fdata-sections it is a section of its own, kept or dropped whole. (Strings
+ * returned from a switch go to the compiler's shared string section, which
+ * then keeps the unrelated names of every other part in a firmware link:
+ * ~0.4 KiB on Cortex-M4.) */
+static const char ep__result_names[] =
+    "end of data\0" /* EP_END */
+    "ok\0" /* EP_OK */
+    "invalid argument\0" /* EP_ERR_INVALID_ARG */
+    "out of memory\0" /* EP_ERR_NOMEM */
+    "I/O error\0" /* EP_ERR_IO */
+    "not found\0" /* EP_ERR_NOT_FOUND */
+    "already exists\0" /* EP_ERR_EXISTS */
+    "no space left on device\0" /* EP_ERR_NO_SPACE */
+    "unexpected end of data\0" /* EP_ERR_EOF */
+    "bad magic\0" /* EP_ERR_BAD_MAGIC */
+    "unsupported format version\0" /* EP_ERR_BAD_VERSION */
+    "checksum mismatch\0" /* EP_ERR_CHECKSUM */
+    "unknown tag\0" /* EP_ERR_UNKNOWN_TAG */
+    "length or count exceeds limit\0" /* EP_ERR_LIMIT */
+    "invalid UTF-8\0" /* EP_ERR_UTF8 */
+    "invalid field value\0" /* EP_ERR_BAD_VALUE */
+    "encryption key required\0" /* EP_ERR_ENCRYPTION_REQUIRED */
+    "decryption failed\0" /* EP_ERR_DECRYPT */
+    "no randomness available\0" /* EP_ERR_NO_RANDOM */
+    "invalid key file\0" /* EP_ERR_KEY_FILE */
+    "shard id mismatch\0" /* EP_ERR_SHARD_MISMATCH */
+    "file format does not match writer\0" /* EP_ERR_FORMAT_MISMATCH */
+    "handle poisoned by an earlier sync failure\0" /* EP_ERR_POISONED */
+    "unsupported\0" /* EP_ERR_UNSUPPORTED */
+    "locked\0" /* EP_ERR_LOCKED */
+    "corrupt data\0" /* EP_ERR_CORRUPT */
+    "invalid state\0" /* EP_ERR_STATE */
+    "gap in the log\0" /* EP_ERR_GAP */
+    "value type not supported\0" /* EP_ERR_UNSUPPORTED_TYPE */
+    "protocol error\0" /* EP_ERR_PROTOCOL */
+    "timed out\0" /* EP_ERR_TIMEOUT */
+    "wrong type of value for this operation\0" /* EP_ERR_WRONG_TYPE */
+    "unknown result code";
+
 EP_API const char *ep_result_str(ep_result r) {
-    switch (r) {
-    case EP_OK: return "ok";
-    case EP_END: return "end of data";
-    case EP_ERR_INVALID_ARG: return "invalid argument";
-    case EP_ERR_NOMEM: return "out of memory";
-    case EP_ERR_IO: return "I/O error";
-    case EP_ERR_NOT_FOUND: return "not found";
-    case EP_ERR_EXISTS: return "already exists";
-    case EP_ERR_NO_SPACE: return "no space left on device";
-    case EP_ERR_EOF: return "unexpected end of data";
-    case EP_ERR_BAD_MAGIC: return "bad magic";
-    case EP_ERR_BAD_VERSION: return "unsupported format version";
-    case EP_ERR_CHECKSUM: return "checksum mismatch";
-    case EP_ERR_UNKNOWN_TAG: return "unknown tag";
-    case EP_ERR_LIMIT: return "length or count exceeds limit";
-    case EP_ERR_UTF8: return "invalid UTF-8";
-    case EP_ERR_BAD_VALUE: return "invalid field value";
-    case EP_ERR_ENCRYPTION_REQUIRED: return "encryption key required";
-    case EP_ERR_DECRYPT: return "decryption failed";
-    case EP_ERR_NO_RANDOM: return "no randomness available";
-    case EP_ERR_KEY_FILE: return "invalid key file";
-    case EP_ERR_SHARD_MISMATCH: return "shard id mismatch";
-    case EP_ERR_FORMAT_MISMATCH: return "file format does not match writer";
-    case EP_ERR_POISONED: return "handle poisoned by an earlier sync failure";
-    case EP_ERR_UNSUPPORTED: return "unsupported";
-    case EP_ERR_LOCKED: return "locked";
-    case EP_ERR_CORRUPT: return "corrupt data";
-    case EP_ERR_STATE: return "invalid state";
-    case EP_ERR_GAP: return "gap in the log";
-    case EP_ERR_UNSUPPORTED_TYPE: return "value type not supported";
-    case EP_ERR_PROTOCOL: return "protocol error";
-    case EP_ERR_TIMEOUT: return "timed out";
-    case EP_ERR_WRONG_TYPE: return "wrong type of value for this operation";
-    }
-    return "unknown result code";
+    const char *s = ep__result_names;
+    int code = (int)r, i;
+    if (code > (int)EP_END || code < (int)EP_ERR_WRONG_TYPE) code = (int)EP_ERR_WRONG_TYPE - 1;
+    for (i = (int)EP_END; i > code; i--) s += strlen(s) + 1;
+    return s;
 }
 
 EP_API const char *ep_version(void) { return EP_VERSION_STRING; }
@@ -10492,9 +10513,12 @@ EP_API ep_result ep_items_build(ep_buf *buf, ep_items_kind kind, const ep_bytes 
  *   n num (i64)     m num2 (i64)    f flag (u8)      g flag2 (u8)
  *   I items (u32 count + elements, kind from ep__aof_items_kind)
  *   V VADD dim (u32) + dim x f32    c connectivity (u32)  e expansion_add (u32)
- * One table drives frame, validate, size and encode, so they cannot drift. */
-static const char *const ep__aof_layout[EP_AOF_TAG_MAX + 1] = {
-    NULL,      "kvn", "k",    "kn",      "kI", "kI", "k",   "k",   "kI",  "kI",  "k",  "kn",
+ * One table drives frame, validate, size and encode, so they cannot drift.
+ * Arrays, not pointers: the table is then its own section (-fdata-sections),
+ * not a user of the compiler's shared string section, which would keep the
+ * unrelated names of every other part in a firmware link (0.4 KiB). */
+static const char ep__aof_layout[EP_AOF_TAG_MAX + 1][8] = {
+    "",        "kvn", "k",    "kn",      "kI", "kI", "k",   "k",   "kI",  "kI",  "k",  "kn",
     "k",       "k",   "kI",   "kI",      "kKn", "kI", "kI",  "kn",  "kn",  "kv",  "kK", "kKvn",
     "kv",      "kKVfgce",     "kK",      "kKf", "knv", "knm", "kfpv", "knv", "knv", "knf", "fkI",
     "kn"};
@@ -13906,6 +13930,10 @@ EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, si
 
 static const uint8_t ep__aof_magic[4] = {'E', 'A', 'O', 'F'};
 
+/* Records of this version are sealed (v3); never under EP_NO_ENCRYPTION,
+ * where the opens refuse a key and so never read or write v3 records. */
+#define EP__AOF_SEALED(version) (EP__CRYPTO && (version) == EP_AOF_VERSION_ENCRYPTED)
+
 #define EP__AOF_DEFAULT_CHUNK (256u * 1024u)
 #define EP__AOF_DEFAULT_MAX_RECORD ((size_t)1 << 30)
 
@@ -13978,7 +14006,7 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
  * included), EP_ERR_EOF if it needs more bytes, or a structure error. */
 static EP__INLINE_HOT ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
                                    size_t *total) {
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) {
+    if (EP__AOF_SEALED(rd->version)) {
         uint32_t ct;
         if (avail < EP_NONCE_SIZE + 4) return EP_ERR_EOF;
         ct = ep_load_u32le(p + EP_NONCE_SIZE);
@@ -14018,7 +14046,7 @@ static ep_result ep__aof_rd_open_sealed(ep__aof_rd *rd, const uint8_t *p, size_t
 
 /* Full check of the record at p: CRC or GCM, then validate. */
 static ep_result ep__aof_rd_verify(ep__aof_rd *rd, const uint8_t *p, size_t total, ep_aof_record *rec) {
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, rec);
+    if (EP__AOF_SEALED(rd->version)) return ep__aof_rd_open_sealed(rd, p, total, rec);
     if (ep_crc32(p, total - 4) != ep_load_u32le(p + total - 4)) return EP_ERR_CHECKSUM;
     return ep_aof_validate(rec);
 }
@@ -14028,7 +14056,7 @@ static int ep__aof_rd_valid_at(ep__aof_rd *rd, const uint8_t *p, size_t avail) {
     ep_aof_record rec;
     size_t total;
     if (ep__aof_rd_extent(rd, p, avail, &rec, &total) != EP_OK) return 0;
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
+    if (EP__AOF_SEALED(rd->version)) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
     return ep_crc32(p, total - 4) == ep_load_u32le(p + total - 4);
 }
 
@@ -14058,9 +14086,9 @@ static const char *ep__aof_what(ep_result r) {
 }
 
 static ep_result ep__aof_rd_fail(ep__aof_rd *rd, ep_result code, uint64_t off, const char *why, uint8_t tag) {
-    const char *name = rd->version == EP_AOF_VERSION_ENCRYPTED ? NULL : ep_aof_tag_name(tag);
+    const char *name = EP__AOF_SEALED(rd->version) ? NULL : ep_aof_tag_name(tag);
     unsigned long long idx = (unsigned long long)rd->records, o = (unsigned long long)off;
-    if (code == EP_ERR_UNKNOWN_TAG && rd->version != EP_AOF_VERSION_ENCRYPTED)
+    if (code == EP_ERR_UNKNOWN_TAG && !EP__AOF_SEALED(rd->version))
         ep_error_set(&rd->err, code, off, "AOF record %llu at offset %llu: unknown record tag %u", idx, o,
                      (unsigned)tag);
     else if (name)
@@ -14174,6 +14202,8 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
         ep_aof_reader_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     alloc = cfg->alloc;
     r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
@@ -14372,7 +14402,7 @@ static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
     ep_result r = ep_aof_validate(rec);
     if (r) return ep_error_set(&w->err, r, UINT64_MAX, "refusing to write a %s record: %s",
                                ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep__aof_what(r));
-    if (w->version != EP_AOF_VERSION_ENCRYPTED) {
+    if (!EP__AOF_SEALED(w->version)) {
         if ((r = ep__aof_encode_into(b, rec, &n)) == EP_OK && (r = ep_buf_reserve(b, 4)) == EP_OK) {
             ep_store_u32le(b->data + b->len, ep_crc32(b->data + start, n));
             b->len += 4;
@@ -14566,6 +14596,8 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     }
     if (cfg->fsync != EP_FSYNC_ALWAYS && cfg->fsync != EP_FSYNC_EVERYSEC && cfg->fsync != EP_FSYNC_NO)
         return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "unknown fsync policy %d", (int)cfg->fsync);
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     w = (ep_aof_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     memset(w, 0, sizeof *w);
@@ -15001,6 +15033,8 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id
         ep_snapshot_writer_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     w = (ep_snapshot_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
     memset(w, 0, sizeof *w);
@@ -15099,7 +15133,7 @@ EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_ent
     if (!e) return ep__sw_entry_err(w, EP_ERR_INVALID_ARG);
     if (w->count == UINT32_MAX) return ep__sw_entry_err(w, EP_ERR_LIMIT);
     ep__ws_mark(&w->s);
-    r = w->key ? ep__sw_seal(w, e) : ep__sw_plain(w, e);
+    r = EP__CRYPTO && w->key ? ep__sw_seal(w, e) : ep__sw_plain(w, e);
     if (r) return ep__sw_entry_err(w, r);
     w->count++;
     r = ep__ws_bound(&w->s);
@@ -15442,7 +15476,8 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
     if (r->state) return r->state;
     if (r->info.entries_read == r->info.entry_count) return ep__sr_footer(r);
     off = ep__rs_offset(&r->rs);
-    res = r->info.version == 3 ? ep__sr_sealed_entry(r, out) : ep__sr_plain_entry(r, out);
+    /* v3 never reaches here under EP_NO_ENCRYPTION: open refuses a key */
+    res = EP__CRYPTO && r->info.version == 3 ? ep__sr_sealed_entry(r, out) : ep__sr_plain_entry(r, out);
     if (res) return res;
     r->info.entry_offset = off;
     r->info.entries_read++;
@@ -15486,6 +15521,8 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
         ep_snapshot_reader_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     r = (ep_snapshot_reader *)ep_malloc(cfg->alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
     memset(r, 0, sizeof *r);

@@ -16,6 +16,10 @@ EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, si
 
 static const uint8_t ep__aof_magic[4] = {'E', 'A', 'O', 'F'};
 
+/* Records of this version are sealed (v3); never under EP_NO_ENCRYPTION,
+ * where the opens refuse a key and so never read or write v3 records. */
+#define EP__AOF_SEALED(version) (EP__CRYPTO && (version) == EP_AOF_VERSION_ENCRYPTED)
+
 #define EP__AOF_DEFAULT_CHUNK (256u * 1024u)
 #define EP__AOF_DEFAULT_MAX_RECORD ((size_t)1 << 30)
 
@@ -88,7 +92,7 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
  * included), EP_ERR_EOF if it needs more bytes, or a structure error. */
 static EP__INLINE_HOT ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
                                    size_t *total) {
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) {
+    if (EP__AOF_SEALED(rd->version)) {
         uint32_t ct;
         if (avail < EP_NONCE_SIZE + 4) return EP_ERR_EOF;
         ct = ep_load_u32le(p + EP_NONCE_SIZE);
@@ -128,7 +132,7 @@ static ep_result ep__aof_rd_open_sealed(ep__aof_rd *rd, const uint8_t *p, size_t
 
 /* Full check of the record at p: CRC or GCM, then validate. */
 static ep_result ep__aof_rd_verify(ep__aof_rd *rd, const uint8_t *p, size_t total, ep_aof_record *rec) {
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, rec);
+    if (EP__AOF_SEALED(rd->version)) return ep__aof_rd_open_sealed(rd, p, total, rec);
     if (ep_crc32(p, total - 4) != ep_load_u32le(p + total - 4)) return EP_ERR_CHECKSUM;
     return ep_aof_validate(rec);
 }
@@ -138,7 +142,7 @@ static int ep__aof_rd_valid_at(ep__aof_rd *rd, const uint8_t *p, size_t avail) {
     ep_aof_record rec;
     size_t total;
     if (ep__aof_rd_extent(rd, p, avail, &rec, &total) != EP_OK) return 0;
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
+    if (EP__AOF_SEALED(rd->version)) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
     return ep_crc32(p, total - 4) == ep_load_u32le(p + total - 4);
 }
 
@@ -168,9 +172,9 @@ static const char *ep__aof_what(ep_result r) {
 }
 
 static ep_result ep__aof_rd_fail(ep__aof_rd *rd, ep_result code, uint64_t off, const char *why, uint8_t tag) {
-    const char *name = rd->version == EP_AOF_VERSION_ENCRYPTED ? NULL : ep_aof_tag_name(tag);
+    const char *name = EP__AOF_SEALED(rd->version) ? NULL : ep_aof_tag_name(tag);
     unsigned long long idx = (unsigned long long)rd->records, o = (unsigned long long)off;
-    if (code == EP_ERR_UNKNOWN_TAG && rd->version != EP_AOF_VERSION_ENCRYPTED)
+    if (code == EP_ERR_UNKNOWN_TAG && !EP__AOF_SEALED(rd->version))
         ep_error_set(&rd->err, code, off, "AOF record %llu at offset %llu: unknown record tag %u", idx, o,
                      (unsigned)tag);
     else if (name)
@@ -284,6 +288,8 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
         ep_aof_reader_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     alloc = cfg->alloc;
     r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
@@ -482,7 +488,7 @@ static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
     ep_result r = ep_aof_validate(rec);
     if (r) return ep_error_set(&w->err, r, UINT64_MAX, "refusing to write a %s record: %s",
                                ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep__aof_what(r));
-    if (w->version != EP_AOF_VERSION_ENCRYPTED) {
+    if (!EP__AOF_SEALED(w->version)) {
         if ((r = ep__aof_encode_into(b, rec, &n)) == EP_OK && (r = ep_buf_reserve(b, 4)) == EP_OK) {
             ep_store_u32le(b->data + b->len, ep_crc32(b->data + start, n));
             b->len += 4;
@@ -676,6 +682,8 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     }
     if (cfg->fsync != EP_FSYNC_ALWAYS && cfg->fsync != EP_FSYNC_EVERYSEC && cfg->fsync != EP_FSYNC_NO)
         return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "unknown fsync policy %d", (int)cfg->fsync);
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     w = (ep_aof_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     memset(w, 0, sizeof *w);

@@ -132,6 +132,8 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id
         ep_snapshot_writer_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     w = (ep_snapshot_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
     memset(w, 0, sizeof *w);
@@ -230,7 +232,7 @@ EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_ent
     if (!e) return ep__sw_entry_err(w, EP_ERR_INVALID_ARG);
     if (w->count == UINT32_MAX) return ep__sw_entry_err(w, EP_ERR_LIMIT);
     ep__ws_mark(&w->s);
-    r = w->key ? ep__sw_seal(w, e) : ep__sw_plain(w, e);
+    r = EP__CRYPTO && w->key ? ep__sw_seal(w, e) : ep__sw_plain(w, e);
     if (r) return ep__sw_entry_err(w, r);
     w->count++;
     r = ep__ws_bound(&w->s);
@@ -573,7 +575,8 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
     if (r->state) return r->state;
     if (r->info.entries_read == r->info.entry_count) return ep__sr_footer(r);
     off = ep__rs_offset(&r->rs);
-    res = r->info.version == 3 ? ep__sr_sealed_entry(r, out) : ep__sr_plain_entry(r, out);
+    /* v3 never reaches here under EP_NO_ENCRYPTION: open refuses a key */
+    res = EP__CRYPTO && r->info.version == 3 ? ep__sr_sealed_entry(r, out) : ep__sr_plain_entry(r, out);
     if (res) return res;
     r->info.entry_offset = off;
     r->info.entries_read++;
@@ -617,6 +620,8 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
         ep_snapshot_reader_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     r = (ep_snapshot_reader *)ep_malloc(cfg->alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
     memset(r, 0, sizeof *r);
