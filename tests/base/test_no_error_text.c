@@ -48,13 +48,6 @@ EPT_CASE(a_library_failure_says_what_without_text) {
     ep_vfs_mem_free(vfs);
 }
 
-static void put_file(ep_vfs *vfs, const char *path, const uint8_t *data, size_t n) {
-    ep_file *f = NULL;
-    EPT_CHECK_OK(vfs->open(vfs, path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, NULL));
-    EPT_CHECK_OK(vfs->write(vfs, f, 0, data, n, NULL));
-    EPT_CHECK_OK(vfs->close(vfs, f, NULL));
-}
-
 /* The snapshot reader's own failure helper (entry index, repeated state)
  * goes through ep_error_set too: the text is the code's, the rest stays. */
 EPT_CASE(snapshot_reader_failures_keep_code_offset_index) {
@@ -77,7 +70,7 @@ EPT_CASE(snapshot_reader_failures_keep_code_offset_index) {
     ep_snapshot_reader_config_init(&cfg);
     cfg.vfs = vfs;
     /* too short for the header */
-    put_file(vfs, "short.snap", short_head, sizeof short_head);
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "short.snap", short_head, sizeof short_head, NULL));
     EPT_CHECK_EQ(ep_snapshot_reader_open("short.snap", &cfg, &r, &err), EP_ERR_EOF);
     EPT_CHECK_EQ(err.offset, 3);
     EPT_CHECK(strcmp(err.message, ep_result_str(EP_ERR_EOF)) == 0);
@@ -87,7 +80,7 @@ EPT_CASE(snapshot_reader_failures_keep_code_offset_index) {
     /* a flipped footer byte: the checksum failure after both entries */
     EPT_CHECK_OK(ep_snapshot_write_bytes(7, e, 2, NULL, &bytes, &n));
     bytes[n - 1] ^= 0x40;
-    put_file(vfs, "bad.snap", bytes, n);
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "bad.snap", bytes, n, NULL));
     EPT_CHECK_OK(ep_snapshot_reader_open("bad.snap", &cfg, &r, &err));
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &got));
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &got));
@@ -99,7 +92,7 @@ EPT_CASE(snapshot_reader_failures_keep_code_offset_index) {
     EPT_CHECK(strcmp(ep_snapshot_reader_error(r)->message, ep_result_str(EP_ERR_CHECKSUM)) == 0);
     ep_snapshot_reader_close(r);
     /* cut inside the second entry: the fill failure's path */
-    put_file(vfs, "cut.snap", bytes, n - 6);
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "cut.snap", bytes, n - 6, NULL));
     EPT_CHECK_OK(ep_snapshot_reader_open("cut.snap", &cfg, &r, &err));
     EPT_CHECK_OK(ep_snapshot_reader_next(r, &got));
     EPT_CHECK_EQ(ep_snapshot_reader_next(r, &got), EP_ERR_EOF);

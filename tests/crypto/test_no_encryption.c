@@ -19,13 +19,6 @@
 static uint64_t not_a_key[8];
 #define FAKE_KEY ((const ep_key *)(const void *)not_a_key)
 
-static void put_file(ep_vfs *vfs, const char *path, const uint8_t *data, size_t n) {
-    ep_file *f = NULL;
-    EPT_CHECK_OK(vfs->open(vfs, path, EP_OPEN_WRITE | EP_OPEN_CREATE | EP_OPEN_TRUNCATE, &f, NULL));
-    EPT_CHECK_OK(vfs->write(vfs, f, 0, data, n, NULL));
-    EPT_CHECK_OK(vfs->close(vfs, f, NULL));
-}
-
 static int exists(ep_vfs *vfs, const char *path) {
     uint64_t size = 0;
     return vfs->stat(vfs, path, &size, NULL) == EP_OK;
@@ -99,8 +92,8 @@ EPT_CASE(v3_files_are_refused) {
     static const uint8_t aof3[5 + 16] = {'E', 'A', 'O', 'F', 3, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 16, 0, 0, 0};
     static const uint8_t snap3[11 + 4] = {'E', 'S', 'N', 'P', 3, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0};
     EPT_CHECK_OK(ep_vfs_mem_create(NULL, &vfs));
-    put_file(vfs, "e.aof", aof3, sizeof aof3);
-    put_file(vfs, "e.snap", snap3, sizeof snap3);
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "e.aof", aof3, sizeof aof3, NULL));
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "e.snap", snap3, sizeof snap3, NULL));
     ep_aof_reader_config_init(&arc);
     arc.vfs = vfs;
     EPT_CHECK_EQ(ep_aof_reader_open("e.aof", &arc, &ar, &err), EP_ERR_ENCRYPTION_REQUIRED);
