@@ -439,8 +439,8 @@ EP_API uint32_t ep_crc32_update_hw(uint32_t crc, const void *data, size_t len);
 /* crc64: CRC-64/Jones as Redis computes it for RDB files and DUMP payloads
  * (polynomial 0xad93d23594c935a9, reflected, init 0, no final xor; check
  * value ep_crc64("123456789") = 0xe9c6d914c4b8d9ca). A slicing-by-8 table
- * path and a carry-less-multiply folding path (x86-64 PCLMULQDQ), chosen at
- * run time. Incremental: crc = ep_crc64_update(crc, more, n), starting at 0. */
+ * path and a carry-less-multiply folding path (x86-64 PCLMULQDQ, AArch64
+ * PMULL), chosen at run time. Incremental: crc = ep_crc64_update(crc, more, n), starting at 0. */
 #ifndef EP_CRC64_H
 #define EP_CRC64_H
 
@@ -3022,6 +3022,16 @@ EP_API ep_result ep_aof_manifest_format(const ep_aof_manifest *m, ep_buf *out);
 EP_API void ep_aof_manifest_free(ep_aof_manifest *m);
 /* The base entry, or NULL. */
 EP_API const ep_aof_manifest_file *ep_aof_manifest_base(const ep_aof_manifest *m);
+/* Redis's load order: order[0..count) gets the indices into m->files of the
+ * base, then of the incr files as listed (history entries are skipped).
+ * order must hold m->n entries. Returns count. */
+EP_API size_t ep_aof_manifest_load_order(const ep_aof_manifest *m, size_t *order);
+/* Redis's rule for how one loaded file ended (the one place for it): a
+ * truncated tail (aof-load-truncated) is tolerated only in the last file
+ * loaded (last != 0); anywhere else EP_ERR_EOF naming the file and the
+ * offset valid_bytes. Any other end is EP_OK. */
+EP_API ep_result ep_aof_dir_file_end(const ep_aof_manifest_file *mf, int last, ep_resp_aof_end end,
+                                     uint64_t valid_bytes, ep_error *err);
 
 /* ---- reading a directory --------------------------------------------------- */
 
@@ -3051,9 +3061,10 @@ typedef struct ep_aof_dir_status {
     uint64_t valid_bytes;         /* of the last file */
 } ep_aof_dir_status;
 
-/* Reads dir's manifest and its files in Redis's order. A truncated tail is
- * accepted only in the last file (status.end); a truncated earlier file,
- * damage, or a missing file is an error naming the file. */
+/* Reads dir's manifest and its files in Redis's order
+ * (ep_aof_manifest_load_order). A truncated tail is accepted only in the last
+ * file (status.end; ep_aof_dir_file_end); a truncated earlier file, damage,
+ * or a missing file is an error naming the file. */
 EP_API ep_result ep_aof_dir_read(const char *dir, const ep_aof_dir_config *cfg, const ep_aof_dir_visitor *v,
                                  ep_aof_dir_status *st, ep_error *err);
 
@@ -6604,12 +6615,14 @@ EP_API uint64_t ep_crc64_update_portable(uint64_t crc, const void *data, size_t 
     return ep__crc64_bytes(crc, p, len);
 }
 
-/* ---- folding path (x86-64) --------------------------------------------- */
+/* ---- folding path (x86-64 PCLMULQDQ, AArch64 PMULL) -------------------- */
 /* A carry-less product of two reflected 64-bit values, read as a reflected
  * 128-bit value, is x*A*B: so the constants for folding a register forward
  * by 128 bits are x^191 (its earlier qword) and x^127 (its later one) mod
  * P, and x^575 / x^511 for 512 bits across four lanes. The last register is
- * the CRC of its own 16 bytes with init 0, which the table path computes. */
+ * the CRC of its own 16 bytes with init 0, which the table path computes.
+ * Each CPU supplies four vector steps (fold, load, pair, store); the folding
+ * loop below is written once over them. */
 #define EP__CRC64_K191 0xd9d7be7d505da32cull
 #define EP__CRC64_K127 0x381d0015c96f4444ull
 #define EP__CRC64_K575 0xaf86efb16d9ab4fbull
@@ -6629,6 +6642,9 @@ EP_API uint64_t ep_crc64_update_portable(uint64_t crc, const void *data, size_t 
 #    define EP__CRC64_TARGET
 #  endif
 
+typedef __m128i ep__crc64_vec;
+
+/* x's low qword times k's low, high times high, onto d. */
 EP__CRC64_TARGET static __m128i ep__crc64_fold(__m128i x, __m128i k, __m128i d) {
     return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), d);
 }
@@ -6637,16 +6653,64 @@ EP__CRC64_TARGET static __m128i ep__crc64_load(const uint8_t *p) {
     return _mm_loadu_si128((const __m128i *)(const void *)p);
 }
 
-/* n >= 16: folds every whole 16-byte block, then the rest on the table. */
+EP__CRC64_TARGET static __m128i ep__crc64_pair(uint64_t lo, uint64_t hi) {
+    return _mm_set_epi64x((long long)hi, (long long)lo);
+}
+
+EP__CRC64_TARGET static __m128i ep__crc64_xor(__m128i a, __m128i b) { return _mm_xor_si128(a, b); }
+
+EP__CRC64_TARGET static void ep__crc64_store(uint8_t *out, __m128i x) {
+    _mm_storeu_si128((__m128i *)(void *)out, x);
+}
+
+#elif !defined(EP_NO_SIMD) && defined(__aarch64__) && !defined(__AARCH64EB__) && \
+    (defined(__GNUC__) || defined(__clang__)) && (defined(__linux__) || defined(__APPLE__))
+/* The same condition as crc.c's PMULL path, whose run-time check
+ * (ep_crc32_hw_available: HWCAP_PMULL) this path shares. */
+#  define EP__CRC64_ARM 1
+#  include <arm_neon.h>
+#  if defined(__clang__)
+#    define EP__CRC64_TARGET __attribute__((target("aes")))
+#  else
+#    define EP__CRC64_TARGET __attribute__((target("+crypto")))
+#  endif
+
+typedef uint64x2_t ep__crc64_vec;
+
+/* PMULL on the low qwords, PMULL2 on the high ones, onto d. */
+EP__CRC64_TARGET static uint64x2_t ep__crc64_fold(uint64x2_t x, uint64x2_t k, uint64x2_t d) {
+    uint64x2_t lo = vreinterpretq_u64_p128(
+        vmull_p64((poly64_t)vgetq_lane_u64(x, 0), (poly64_t)vgetq_lane_u64(k, 0)));
+    uint64x2_t hi = vreinterpretq_u64_p128(vmull_high_p64(vreinterpretq_p64_u64(x), vreinterpretq_p64_u64(k)));
+    return veorq_u64(veorq_u64(lo, hi), d);
+}
+
+/* Little-endian 16-byte load (AArch64 Linux and Apple are little-endian). */
+EP__CRC64_TARGET static uint64x2_t ep__crc64_load(const uint8_t *p) { return vreinterpretq_u64_u8(vld1q_u8(p)); }
+
+EP__CRC64_TARGET static uint64x2_t ep__crc64_pair(uint64_t lo, uint64_t hi) {
+    return vcombine_u64(vcreate_u64(lo), vcreate_u64(hi));
+}
+
+EP__CRC64_TARGET static uint64x2_t ep__crc64_xor(uint64x2_t a, uint64x2_t b) { return veorq_u64(a, b); }
+
+EP__CRC64_TARGET static void ep__crc64_store(uint8_t *out, uint64x2_t x) { vst1q_u8(out, vreinterpretq_u8_u64(x)); }
+
+#endif
+
+#if defined(EP__CRC64_X86) || defined(EP__CRC64_ARM)
+/* n >= 16: folds every whole 16-byte block (four independent chains from
+ * 64 bytes, which hide the multiplier's latency), then the rest on the
+ * table. */
 EP__CRC64_TARGET static uint64_t ep__crc64_clmul(uint64_t crc, const uint8_t *p, size_t n) {
-    const __m128i k128 = _mm_set_epi64x((long long)EP__CRC64_K127, (long long)EP__CRC64_K191);
-    __m128i x = _mm_xor_si128(ep__crc64_load(p), _mm_set_epi64x(0, (long long)crc));
+    const ep__crc64_vec k128 = ep__crc64_pair(EP__CRC64_K191, EP__CRC64_K127);
+    ep__crc64_vec x = ep__crc64_xor(ep__crc64_load(p), ep__crc64_pair(crc, 0));
     uint8_t reg[16];
     p += 16;
     n -= 16;
     if (n >= 48) {
-        const __m128i k512 = _mm_set_epi64x((long long)EP__CRC64_K511, (long long)EP__CRC64_K575);
-        __m128i x1 = ep__crc64_load(p), x2 = ep__crc64_load(p + 16), x3 = ep__crc64_load(p + 32);
+        const ep__crc64_vec k512 = ep__crc64_pair(EP__CRC64_K575, EP__CRC64_K511);
+        ep__crc64_vec x1 = ep__crc64_load(p), x2 = ep__crc64_load(p + 16), x3 = ep__crc64_load(p + 32);
         for (p += 48, n -= 48; n >= 64; p += 64, n -= 64) {
             x = ep__crc64_fold(x, k512, ep__crc64_load(p));
             x1 = ep__crc64_fold(x1, k512, ep__crc64_load(p + 16));
@@ -6656,11 +6720,12 @@ EP__CRC64_TARGET static uint64_t ep__crc64_clmul(uint64_t crc, const uint8_t *p,
         x = ep__crc64_fold(ep__crc64_fold(ep__crc64_fold(x, k128, x1), k128, x2), k128, x3);
     }
     for (; n >= 16; p += 16, n -= 16) x = ep__crc64_fold(x, k128, ep__crc64_load(p));
-    _mm_storeu_si128((__m128i *)(void *)reg, x);
+    ep__crc64_store(reg, x);
     return ep_crc64_update_portable(ep_crc64_update_portable(0, reg, 16), p, n);
 }
 
-EP_API int ep_crc64_hw_available(void) { return ep_crc32_hw_available(); /* the same PCLMULQDQ check */ }
+/* PCLMULQDQ (x86-64) or PMULL (AArch64): the CRC-32 part's check. */
+EP_API int ep_crc64_hw_available(void) { return ep_crc32_hw_available(); }
 
 #else
 
@@ -6669,7 +6734,7 @@ EP_API int ep_crc64_hw_available(void) { return 0; }
 #endif
 
 EP_API uint64_t ep_crc64_update_hw(uint64_t crc, const void *data, size_t len) {
-#if defined(EP__CRC64_X86)
+#if defined(EP__CRC64_X86) || defined(EP__CRC64_ARM)
     if (len >= 16 && ep_crc64_hw_available()) return ep__crc64_clmul(crc, (const uint8_t *)data, len);
 #endif
     return ep_crc64_update_portable(crc, data, len);
@@ -19679,6 +19744,15 @@ EP_API const ep_aof_manifest_file *ep_aof_manifest_base(const ep_aof_manifest *m
     return NULL;
 }
 
+EP_API size_t ep_aof_manifest_load_order(const ep_aof_manifest *m, size_t *order) {
+    const ep_aof_manifest_file *base = ep_aof_manifest_base(m);
+    size_t i, k = 0;
+    if (base) order[k++] = (size_t)(base - m->files);
+    for (i = 0; i < m->n; i++)
+        if (m->files[i].type == EP_AOF_FILE_INCR) order[k++] = i;
+    return k;
+}
+
 /* Reads dir's manifest; EP_ERR_NOT_FOUND if there is none. */
 static ep_result ep__mf_load(ep_vfs *vfs, const char *dir, const char *name, const ep_allocator *alloc,
                              ep_aof_manifest *m, ep_error *err) {
@@ -19763,10 +19837,15 @@ static ep_result ep__dir_file(ep_vfs *vfs, const char *dir, const ep_aof_manifes
     st->valid_bytes = rs.valid_bytes;
     memcpy(st->last_file, mf->name, sizeof st->last_file);
     if (r != EP_OK) return r;
-    if (rs.end == EP_RESP_AOF_TRUNCATED && !last)
-        return ep_error_set(err, EP_ERR_EOF, rs.valid_bytes,
-                            "AOF file %s is truncated at offset %llu but is not the last file", mf->name,
-                            (unsigned long long)rs.valid_bytes);
+    return ep_aof_dir_file_end(mf, last, rs.end, rs.valid_bytes, err);
+}
+
+EP_API ep_result ep_aof_dir_file_end(const ep_aof_manifest_file *mf, int last, ep_resp_aof_end end,
+                                     uint64_t valid_bytes, ep_error *err) {
+    if (!mf) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "aof dir: NULL argument");
+    if (end == EP_RESP_AOF_TRUNCATED && !last)
+        return ep_error_set(err, EP_ERR_EOF, valid_bytes, "AOF file %s is truncated at offset %llu but is not the last file",
+                            mf->name, (unsigned long long)valid_bytes);
     return EP_OK;
 }
 
@@ -19776,8 +19855,7 @@ EP_API ep_result ep_aof_dir_read(const char *dir, const ep_aof_dir_config *cfg, 
     ep_aof_dir_status local;
     ep_aof_manifest m;
     ep_vfs os, *vfs;
-    const ep_aof_manifest_file *base;
-    size_t i, last = 0;
+    size_t *order = NULL, i, k;
     ep_result r;
     if (!dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "aof dir: NULL argument");
     if (!cfg) ep_aof_dir_config_init(&def), cfg = &def;
@@ -19786,16 +19864,15 @@ EP_API ep_result ep_aof_dir_read(const char *dir, const ep_aof_dir_config *cfg, 
     if ((r = ep__vfs_pick(cfg->vfs, &os, &vfs)) != EP_OK) return r;
     r = ep__mf_load(vfs, dir, cfg->manifest_name ? cfg->manifest_name : "appendonly.aof.manifest", cfg->alloc, &m, err);
     if (r != EP_OK) return r;
-    base = ep_aof_manifest_base(&m);
-    for (i = 0; i < m.n; i++)
-        if (m.files[i].type != EP_AOF_FILE_HISTORY) last = i;
-    /* Redis's order: the base, then the incr files as listed. */
-    if (base) r = ep__dir_file(vfs, dir, base, cfg, v, (size_t)(base - m.files) == last, st, err);
-    for (i = 0; r == EP_OK && i < m.n; i++) {
-        if (m.files[i].type == EP_AOF_FILE_HISTORY) st->history++;
-        if (m.files[i].type != EP_AOF_FILE_INCR) continue;
-        r = ep__dir_file(vfs, dir, &m.files[i], cfg, v, i == last, st, err);
+    /* m.n <= EP_AOF_MANIFEST_MAX_FILES: the product cannot overflow. */
+    if (!(order = (size_t *)ep_malloc(cfg->alloc, (m.n ? m.n : 1) * sizeof *order))) {
+        ep_aof_manifest_free(&m);
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "aof dir: out of memory");
     }
+    k = ep_aof_manifest_load_order(&m, order);
+    st->history = m.n - k;
+    for (i = 0; r == EP_OK && i < k; i++) r = ep__dir_file(vfs, dir, &m.files[order[i]], cfg, v, i + 1 == k, st, err);
+    ep_free(cfg->alloc, order);
     ep_aof_manifest_free(&m);
     return r;
 }
