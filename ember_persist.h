@@ -204,21 +204,36 @@ typedef struct ep_error {
 } ep_error;
 
 EP_API void ep_error_clear(ep_error *e);
+/* Private: printf checking for a function that takes a format, except under
+ * EP_NO_ERROR_TEXT, where every format it gets is NULL (EP__FMT below). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(EP_NO_ERROR_TEXT)
+#define EP__PRINTF(fmt_arg, first_arg) __attribute__((format(printf, fmt_arg, first_arg)))
+#else
+#define EP__PRINTF(fmt_arg, first_arg)
+#endif
 /* Fill e (if not NULL) and return code, so callers can `return ep_error_set(...)`. */
-EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
+EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...) EP__PRINTF(4, 5);
+/* Private: the one place EP_NO_ERROR_TEXT drops message texts. Every
+ * message of the library passes through EP__FMT or EP__TEXT: ep_error_set's
+ * format and its arguments (the macro below), a helper's printf-style
+ * arguments (a one-line macro over EP__FMT: ep__log, ep__textf into a
+ * buffer, never snprintf), a text handed down to a helper as an argument
+ * (EP__TEXT("...") at the call, or in the helper's one-line macro).
+ * Flash-sized builds: EP__FMT(fmt, ...) is one NULL format; the format and
+ * its arguments only appear inside sizeof (never evaluated, no code, no
+ * string kept; none of the library's has a side effect), so they still
+ * count as used, and are still printf-checked. ep_error keeps code, offset
+ * and index; message is ep_result_str(code). */
 #if defined(EP_NO_ERROR_TEXT)
-/* Flash-sized builds: no message texts in the binary. The code, offset and
- * index stay; message is ep_result_str(code). The format and its arguments
- * only appear inside sizeof (never evaluated, no code, no string kept;
- * none of the library's has a side effect), so they still count as used. */
+#if defined(__GNUC__) || defined(__clang__)
+int ep__error_text_unused(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* declared only */
+#else
 int ep__error_text_unused(const char *fmt, ...); /* declared only */
-#define ep_error_set(e, code, offset, ...) \
-    ((void)sizeof(ep__error_text_unused(__VA_ARGS__)), ep_error_set((e), (code), (offset), NULL))
 #endif
+#define EP__FMT(...) ((void)sizeof(ep__error_text_unused(__VA_ARGS__)), (const char *)0)
+#define EP__TEXT(s) ((void)sizeof(s), (const char *)0)
+#define ep_error_set(e, code, offset, ...) ep_error_set((e), (code), (offset), EP__FMT(__VA_ARGS__))
+#endif /* else both are their arguments (internal.h: the declarations stay C89) */
 
 /* ---- allocator --------------------------------------------------------- */
 /* All allocation goes through one of these. NULL anywhere an allocator is
@@ -510,6 +525,16 @@ EP_API uint64_t ep_phash_of(const void *data, size_t n);
 extern "C" {
 #endif
 
+/* Private: 0 under EP_NO_ENCRYPTION. No key can be made there, and a reader
+ * or writer given one anyway refuses it at open (EP__KEY_REFUSED:
+ * EP_ERR_UNSUPPORTED), so the file layer tests its v3 (encrypted) paths
+ * with EP__CRYPTO and they leave the link. */
+#if defined(EP_NO_ENCRYPTION)
+#define EP__CRYPTO 0
+#else
+#define EP__CRYPTO 1
+#endif
+#define EP__KEY_REFUSED(key) (!EP__CRYPTO && (key) != NULL)
 #define EP_KEY_SIZE 32
 #define EP_NONCE_SIZE 12
 #define EP_TAG_SIZE 16
@@ -4364,6 +4389,17 @@ EP__PRIV int ep__add_size(size_t a, size_t b, size_t *out);
 /* snprintf into a fixed buffer, always NUL-terminated, never fails. */
 EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap);
 
+/* Message texts (the rule is EP__FMT's, in base.h): without EP_NO_ERROR_TEXT
+ * EP__FMT is its arguments. EP__TEXT("...") is a text handed to a helper;
+ * ep__textf(dst, cap, fmt, ...) formats a message into a buffer, or leaves
+ * it empty under EP_NO_ERROR_TEXT (a NULL format: ep__vformat writes ""). */
+#if !defined(EP__FMT)
+#define EP__FMT(...) __VA_ARGS__
+#define EP__TEXT(s) (s)
+#endif
+EP__PRIV void ep__format(char *dst, size_t cap, const char *fmt, ...) EP__PRINTF(3, 4);
+#define ep__textf(dst, cap, ...) ep__format((dst), (cap), EP__FMT(__VA_ARGS__))
+
 /* Milliseconds from the OS: monotonic (EVERYSEC intervals; arbitrary epoch)
  * and wall clock (Unix epoch, for PEXPIREAT). 0 if the OS gives nothing. */
 EP__PRIV uint64_t ep__clock_monotonic_ms(void);
@@ -4420,11 +4456,21 @@ EP__PRIV int ep__add_size(size_t a, size_t b, size_t *out) {
     return 1;
 }
 
+/* A NULL format (EP__FMT's under EP_NO_ERROR_TEXT) leaves dst empty. */
 EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap) {
     int n;
     if (cap == 0) return;
+    dst[0] = '\0';
+    if (!fmt) return;
     n = vsnprintf(dst, cap, fmt, ap);
     if (n < 0) dst[0] = '\0';
+}
+
+EP__PRIV void ep__format(char *dst, size_t cap, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    ep__vformat(dst, cap, fmt, ap);
+    va_end(ap);
 }
 
 EP__PRIV void ep__wipe(void *p, size_t n) {
@@ -4469,42 +4515,53 @@ EP__PRIV int64_t ep__clock_wall_ms(void) {
 #endif
 }
 
+/* The names of the codes from EP_END (1) down to EP_ERR_WRONG_TYPE (-30),
+ * then the one for any other value, each NUL-terminated, in one array: with
+ * -fdata-sections it is a section of its own, kept or dropped whole. (Strings
+ * returned from a switch go to the compiler's shared string section, which
+ * then keeps the unrelated names of every other part in a firmware link:
+ * ~0.4 KiB on Cortex-M4.) */
+static const char ep__result_names[] =
+    "end of data\0" /* EP_END */
+    "ok\0" /* EP_OK */
+    "invalid argument\0" /* EP_ERR_INVALID_ARG */
+    "out of memory\0" /* EP_ERR_NOMEM */
+    "I/O error\0" /* EP_ERR_IO */
+    "not found\0" /* EP_ERR_NOT_FOUND */
+    "already exists\0" /* EP_ERR_EXISTS */
+    "no space left on device\0" /* EP_ERR_NO_SPACE */
+    "unexpected end of data\0" /* EP_ERR_EOF */
+    "bad magic\0" /* EP_ERR_BAD_MAGIC */
+    "unsupported format version\0" /* EP_ERR_BAD_VERSION */
+    "checksum mismatch\0" /* EP_ERR_CHECKSUM */
+    "unknown tag\0" /* EP_ERR_UNKNOWN_TAG */
+    "length or count exceeds limit\0" /* EP_ERR_LIMIT */
+    "invalid UTF-8\0" /* EP_ERR_UTF8 */
+    "invalid field value\0" /* EP_ERR_BAD_VALUE */
+    "encryption key required\0" /* EP_ERR_ENCRYPTION_REQUIRED */
+    "decryption failed\0" /* EP_ERR_DECRYPT */
+    "no randomness available\0" /* EP_ERR_NO_RANDOM */
+    "invalid key file\0" /* EP_ERR_KEY_FILE */
+    "shard id mismatch\0" /* EP_ERR_SHARD_MISMATCH */
+    "file format does not match writer\0" /* EP_ERR_FORMAT_MISMATCH */
+    "handle poisoned by an earlier sync failure\0" /* EP_ERR_POISONED */
+    "unsupported\0" /* EP_ERR_UNSUPPORTED */
+    "locked\0" /* EP_ERR_LOCKED */
+    "corrupt data\0" /* EP_ERR_CORRUPT */
+    "invalid state\0" /* EP_ERR_STATE */
+    "gap in the log\0" /* EP_ERR_GAP */
+    "value type not supported\0" /* EP_ERR_UNSUPPORTED_TYPE */
+    "protocol error\0" /* EP_ERR_PROTOCOL */
+    "timed out\0" /* EP_ERR_TIMEOUT */
+    "wrong type of value for this operation\0" /* EP_ERR_WRONG_TYPE */
+    "unknown result code";
+
 EP_API const char *ep_result_str(ep_result r) {
-    switch (r) {
-    case EP_OK: return "ok";
-    case EP_END: return "end of data";
-    case EP_ERR_INVALID_ARG: return "invalid argument";
-    case EP_ERR_NOMEM: return "out of memory";
-    case EP_ERR_IO: return "I/O error";
-    case EP_ERR_NOT_FOUND: return "not found";
-    case EP_ERR_EXISTS: return "already exists";
-    case EP_ERR_NO_SPACE: return "no space left on device";
-    case EP_ERR_EOF: return "unexpected end of data";
-    case EP_ERR_BAD_MAGIC: return "bad magic";
-    case EP_ERR_BAD_VERSION: return "unsupported format version";
-    case EP_ERR_CHECKSUM: return "checksum mismatch";
-    case EP_ERR_UNKNOWN_TAG: return "unknown tag";
-    case EP_ERR_LIMIT: return "length or count exceeds limit";
-    case EP_ERR_UTF8: return "invalid UTF-8";
-    case EP_ERR_BAD_VALUE: return "invalid field value";
-    case EP_ERR_ENCRYPTION_REQUIRED: return "encryption key required";
-    case EP_ERR_DECRYPT: return "decryption failed";
-    case EP_ERR_NO_RANDOM: return "no randomness available";
-    case EP_ERR_KEY_FILE: return "invalid key file";
-    case EP_ERR_SHARD_MISMATCH: return "shard id mismatch";
-    case EP_ERR_FORMAT_MISMATCH: return "file format does not match writer";
-    case EP_ERR_POISONED: return "handle poisoned by an earlier sync failure";
-    case EP_ERR_UNSUPPORTED: return "unsupported";
-    case EP_ERR_LOCKED: return "locked";
-    case EP_ERR_CORRUPT: return "corrupt data";
-    case EP_ERR_STATE: return "invalid state";
-    case EP_ERR_GAP: return "gap in the log";
-    case EP_ERR_UNSUPPORTED_TYPE: return "value type not supported";
-    case EP_ERR_PROTOCOL: return "protocol error";
-    case EP_ERR_TIMEOUT: return "timed out";
-    case EP_ERR_WRONG_TYPE: return "wrong type of value for this operation";
-    }
-    return "unknown result code";
+    const char *s = ep__result_names;
+    int code = (int)r, i;
+    if (code > (int)EP_END || code < (int)EP_ERR_WRONG_TYPE) code = (int)EP_ERR_WRONG_TYPE - 1;
+    for (i = (int)EP_END; i > code; i--) s += strlen(s) + 1;
+    return s;
 }
 
 EP_API const char *ep_version(void) { return EP_VERSION_STRING; }
@@ -4525,6 +4582,9 @@ EP_API ep_result(ep_error_set)(ep_error *e, ep_result code, uint64_t offset, con
     if (!e) return code;
     e->code = code;
     e->offset = offset;
+#if defined(EP_NO_ERROR_TEXT)
+    fmt = NULL; /* the macro in base.h passes none; no vsnprintf in the link */
+#endif
     if (fmt) {
         va_start(ap, fmt);
         ep__vformat(e->message, sizeof e->message, fmt, ap);
@@ -9023,6 +9083,9 @@ static ep_result ep__posix_fail(ep_error *err, int e, const char *op, const char
     if (err) err->sys_errno = e;
     return r;
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__posix_fail(err, e, op, path) ep__posix_fail((err), (e), EP__TEXT(op), (path))
+
 
 /* Locks report EAGAIN/EACCES for a conflict; only here is EACCES "locked". */
 static ep_result ep__posix_lock_fail(ep_error *err, int e) {
@@ -9423,6 +9486,9 @@ static ep_result ep__w32_fail(ep_error *err, DWORD e, const char *op, const char
     if (err) err->sys_errno = (int)e;
     return r;
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__w32_fail(err, e, op, path) ep__w32_fail((err), (e), EP__TEXT(op), (path))
+
 
 /* UTF-8 path to a NUL-terminated UTF-16 path with '\\' separators, in buf
  * when it fits, else on the heap (free with ep__w32_unwiden). */
@@ -9969,6 +10035,10 @@ static ep_result ep__mem_fail(ep_error *err, ep_result code, const char *op, con
     if (err) err->sys_errno = 0;
     return code;
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__mem_nomem(err, op) ep__mem_nomem((err), EP__TEXT(op))
+#define ep__mem_fail(err, code, op, path, why) ep__mem_fail((err), (code), EP__TEXT(op), (path), EP__TEXT(why))
+
 
 /* Grows the file's buffer to hold at least need bytes. */
 static ep_result ep__mem_reserve(ep__mem_fs *fs, ep__mem_inode *ino, size_t need) {
@@ -10508,9 +10578,12 @@ EP_API ep_result ep_items_build(ep_buf *buf, ep_items_kind kind, const ep_bytes 
  *   n num (i64)     m num2 (i64)    f flag (u8)      g flag2 (u8)
  *   I items (u32 count + elements, kind from ep__aof_items_kind)
  *   V VADD dim (u32) + dim x f32    c connectivity (u32)  e expansion_add (u32)
- * One table drives frame, validate, size and encode, so they cannot drift. */
-static const char *const ep__aof_layout[EP_AOF_TAG_MAX + 1] = {
-    NULL,      "kvn", "k",    "kn",      "kI", "kI", "k",   "k",   "kI",  "kI",  "k",  "kn",
+ * One table drives frame, validate, size and encode, so they cannot drift.
+ * Arrays, not pointers: the table is then its own section (-fdata-sections),
+ * not a user of the compiler's shared string section, which would keep the
+ * unrelated names of every other part in a firmware link (0.4 KiB). */
+static const char ep__aof_layout[EP_AOF_TAG_MAX + 1][8] = {
+    "",        "kvn", "k",    "kn",      "kI", "kI", "k",   "k",   "kI",  "kI",  "k",  "kn",
     "k",       "k",   "kI",   "kI",      "kKn", "kI", "kI",  "kn",  "kn",  "kv",  "kK", "kKvn",
     "kv",      "kKVfgce",     "kK",      "kKf", "knv", "knm", "kfpv", "knv", "knv", "knf", "fkI",
     "kn"};
@@ -11409,6 +11482,9 @@ static ep_result ep__resp_fail(ep_resp_parser *p, ep_result code, size_t at, con
     else ep_error_set(&p->err, code, p->base + at, "Protocol error: %s", msg);
     return code;
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__resp_fail(p, code, at, msg, ch) ep__resp_fail((p), (code), (at), EP__TEXT(msg), (ch))
+
 
 /* Room for one more argument. Grows with what has arrived, never with the
  * count the peer announced. */
@@ -13919,6 +13995,10 @@ EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, si
 
 static const uint8_t ep__aof_magic[4] = {'E', 'A', 'O', 'F'};
 
+/* Records of this version are sealed (v3); never under EP_NO_ENCRYPTION,
+ * where the opens refuse a key and so never read or write v3 records. */
+#define EP__AOF_SEALED(version) (EP__CRYPTO && (version) == EP_AOF_VERSION_ENCRYPTED)
+
 #define EP__AOF_DEFAULT_CHUNK (256u * 1024u)
 #define EP__AOF_DEFAULT_MAX_RECORD ((size_t)1 << 30)
 
@@ -13991,7 +14071,7 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
  * included), EP_ERR_EOF if it needs more bytes, or a structure error. */
 static EP__INLINE_HOT ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
                                    size_t *total) {
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) {
+    if (EP__AOF_SEALED(rd->version)) {
         uint32_t ct;
         if (avail < EP_NONCE_SIZE + 4) return EP_ERR_EOF;
         ct = ep_load_u32le(p + EP_NONCE_SIZE);
@@ -14031,7 +14111,7 @@ static ep_result ep__aof_rd_open_sealed(ep__aof_rd *rd, const uint8_t *p, size_t
 
 /* Full check of the record at p: CRC or GCM, then validate. */
 static ep_result ep__aof_rd_verify(ep__aof_rd *rd, const uint8_t *p, size_t total, ep_aof_record *rec) {
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, rec);
+    if (EP__AOF_SEALED(rd->version)) return ep__aof_rd_open_sealed(rd, p, total, rec);
     if (ep_crc32(p, total - 4) != ep_load_u32le(p + total - 4)) return EP_ERR_CHECKSUM;
     return ep_aof_validate(rec);
 }
@@ -14041,7 +14121,7 @@ static int ep__aof_rd_valid_at(ep__aof_rd *rd, const uint8_t *p, size_t avail) {
     ep_aof_record rec;
     size_t total;
     if (ep__aof_rd_extent(rd, p, avail, &rec, &total) != EP_OK) return 0;
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
+    if (EP__AOF_SEALED(rd->version)) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
     return ep_crc32(p, total - 4) == ep_load_u32le(p + total - 4);
 }
 
@@ -14059,21 +14139,21 @@ static size_t ep__aof_rd_resync(ep__aof_rd *rd) {
 
 static const char *ep__aof_what(ep_result r) {
     switch (r) {
-    case EP_ERR_CHECKSUM: return "CRC mismatch";
-    case EP_ERR_UNKNOWN_TAG: return "unknown record tag";
-    case EP_ERR_LIMIT: return "length or count above the format's cap";
-    case EP_ERR_UTF8: return "key, member, field or name is not valid UTF-8";
-    case EP_ERR_BAD_VALUE: return "forbidden value (negative expiry or BITOP op > 3)";
-    case EP_ERR_DECRYPT: return "decryption failed (wrong key or tampered record)";
-    case EP_ERR_CORRUPT: return "decrypted record is shorter than its fields";
+    case EP_ERR_CHECKSUM: return EP__TEXT("CRC mismatch");
+    case EP_ERR_UNKNOWN_TAG: return EP__TEXT("unknown record tag");
+    case EP_ERR_LIMIT: return EP__TEXT("length or count above the format's cap");
+    case EP_ERR_UTF8: return EP__TEXT("key, member, field or name is not valid UTF-8");
+    case EP_ERR_BAD_VALUE: return EP__TEXT("forbidden value (negative expiry or BITOP op > 3)");
+    case EP_ERR_DECRYPT: return EP__TEXT("decryption failed (wrong key or tampered record)");
+    case EP_ERR_CORRUPT: return EP__TEXT("decrypted record is shorter than its fields");
     default: return ep_result_str(r);
     }
 }
 
 static ep_result ep__aof_rd_fail(ep__aof_rd *rd, ep_result code, uint64_t off, const char *why, uint8_t tag) {
-    const char *name = rd->version == EP_AOF_VERSION_ENCRYPTED ? NULL : ep_aof_tag_name(tag);
+    const char *name = EP__AOF_SEALED(rd->version) ? NULL : ep_aof_tag_name(tag);
     unsigned long long idx = (unsigned long long)rd->records, o = (unsigned long long)off;
-    if (code == EP_ERR_UNKNOWN_TAG && rd->version != EP_AOF_VERSION_ENCRYPTED)
+    if (code == EP_ERR_UNKNOWN_TAG && !EP__AOF_SEALED(rd->version))
         ep_error_set(&rd->err, code, off, "AOF record %llu at offset %llu: unknown record tag %u", idx, o,
                      (unsigned)tag);
     else if (name)
@@ -14094,8 +14174,8 @@ static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
     uint64_t off = ep__rs_offset(&rd->rs);
     if (later) {
         char why[96];
-        snprintf(why, sizeof why, "runs past the end, yet a valid record starts at %llu (damaged length?)",
-                 (unsigned long long)(off + later));
+        ep__textf(why, sizeof why, "runs past the end, yet a valid record starts at %llu (damaged length?)",
+                  (unsigned long long)(off + later));
         return ep__aof_rd_fail(rd, EP_ERR_CORRUPT, off, why, 0);
     }
     rd->end = EP_AOF_END_TORN;
@@ -14187,6 +14267,8 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
         ep_aof_reader_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     alloc = cfg->alloc;
     r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
@@ -14385,7 +14467,7 @@ static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
     ep_result r = ep_aof_validate(rec);
     if (r) return ep_error_set(&w->err, r, UINT64_MAX, "refusing to write a %s record: %s",
                                ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep__aof_what(r));
-    if (w->version != EP_AOF_VERSION_ENCRYPTED) {
+    if (!EP__AOF_SEALED(w->version)) {
         if ((r = ep__aof_encode_into(b, rec, &n)) == EP_OK && (r = ep_buf_reserve(b, 4)) == EP_OK) {
             ep_store_u32le(b->data + b->len, ep_crc32(b->data + start, n));
             b->len += 4;
@@ -14579,6 +14661,8 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     }
     if (cfg->fsync != EP_FSYNC_ALWAYS && cfg->fsync != EP_FSYNC_EVERYSEC && cfg->fsync != EP_FSYNC_NO)
         return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "unknown fsync policy %d", (int)cfg->fsync);
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     w = (ep_aof_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     memset(w, 0, sizeof *w);
@@ -14596,8 +14680,9 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
         r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     if (r == EP_OK) r = ep__ws_config(&w->s, cfg->buffer_size, cfg->fsync, cfg->clock_ms, cfg->clock_user);
     if (r == EP_OK) r = ep_path_dirname(w->dir, dlen + 1, path);
-    if (r == EP_OK) r = ep__stream_open_locked(w->vfs, w->alloc, w->path, cfg->create_dir ? w->dir : NULL, "AOF", &f,
-                                               &w->err);
+    if (r == EP_OK)
+        r = ep__stream_open_locked(w->vfs, w->alloc, w->path, cfg->create_dir ? w->dir : NULL, EP__TEXT("AOF"), &f,
+                                   &w->err);
     if (r == EP_OK) r = ep__aof_prepare(w, f, &end);
     if (r != EP_OK) {
         if (err) {
@@ -14656,7 +14741,7 @@ static ep_result ep__aof_reopen_old(ep_aof_writer *w, ep_result why) {
     ep_file *f = NULL;
     ep_error e;
     ep_result r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &f, &e);
-    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &e);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, EP__TEXT("AOF"), w->path, &e);
     if (r != EP_OK) {
         if (f) (void)w->vfs->close(w->vfs, f, NULL);
         return ep__ws_poison(&w->s, why);
@@ -14689,7 +14774,7 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     /* From here the path names the new file: any failure poisons. */
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
     r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &nf, &w->err);
-    if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, "AOF", w->path, &w->err);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, EP__TEXT("AOF"), w->path, &w->err);
     /* The replaced file's content is obsolete: a failed close of it changes
      * nothing, and reporting it would say the rewrite failed when it did not. */
     if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);
@@ -15013,6 +15098,8 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id
         ep_snapshot_writer_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     w = (ep_snapshot_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
     memset(w, 0, sizeof *w);
@@ -15063,7 +15150,7 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id
     ep_store_u32le(h + 7, 0);
     r = ep__ws_put(&w->s, h, sizeof h, 0);
     if (r) {
-        (void)ep__sw_io_fail(w, r, "snapshot header");
+        (void)ep__sw_io_fail(w, r, EP__TEXT("snapshot header"));
         if (err) *err = w->err;
         (void)ep_snapshot_writer_abort(w);
         return r;
@@ -15111,11 +15198,11 @@ EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_ent
     if (!e) return ep__sw_entry_err(w, EP_ERR_INVALID_ARG);
     if (w->count == UINT32_MAX) return ep__sw_entry_err(w, EP_ERR_LIMIT);
     ep__ws_mark(&w->s);
-    r = w->key ? ep__sw_seal(w, e) : ep__sw_plain(w, e);
+    r = EP__CRYPTO && w->key ? ep__sw_seal(w, e) : ep__sw_plain(w, e);
     if (r) return ep__sw_entry_err(w, r);
     w->count++;
     r = ep__ws_bound(&w->s);
-    return r ? ep__sw_io_fail(w, r, "snapshot write failed") : EP_OK;
+    return r ? ep__sw_io_fail(w, r, EP__TEXT("snapshot write failed")) : EP_OK;
 }
 
 static ep_snap_entry ep__sw_entry(ep_bytes key, uint8_t type, int64_t expire_ms) {
@@ -15213,17 +15300,17 @@ EP_API void ep_snapshot_writer_count(const ep_snapshot_writer *w, uint32_t *out)
 static ep_result ep__sw_seal_file(ep_snapshot_writer *w) {
     uint8_t tail[4], count[4];
     ep_result r;
-    if ((r = ep__ws_flush(&w->s)) != EP_OK) return ep__sw_io_fail(w, r, "snapshot write failed");
+    if ((r = ep__ws_flush(&w->s)) != EP_OK) return ep__sw_io_fail(w, r, EP__TEXT("snapshot write failed"));
     w->crc_done = 1;
     ep_store_u32le(tail, w->crc);
     r = ep__ws_put(&w->s, tail, 4, 0);
     if (!r && w->trailer_len) r = ep__ws_put(&w->s, w->trailer, w->trailer_len, 0);
     if (!r) r = ep__ws_flush(&w->s);
-    if (r) return ep__sw_io_fail(w, r, "snapshot footer write failed");
+    if (r) return ep__sw_io_fail(w, r, EP__TEXT("snapshot footer write failed"));
     ep_store_u32le(count, w->count);
     ep_error_clear(&w->err);
     r = w->vfs->write(w->vfs, w->s.f, 7, count, 4, &w->err);
-    if (r) return ep__sw_io_fail(w, r, "snapshot entry count write failed");
+    if (r) return ep__sw_io_fail(w, r, EP__TEXT("snapshot entry count write failed"));
     return EP_OK;
 }
 
@@ -15235,7 +15322,7 @@ static ep_result ep__sw_publish(ep_snapshot_writer *w) {
     ep_error_clear(&w->err);
     r = ep__stream_publish(w->vfs, w->alloc, &w->s.f, w->tmp_path, w->path, &renamed, &w->err);
     if (renamed) w->state = EP__SW_DONE; /* the tmp file is gone: nothing for commit or abort to remove */
-    if (r && !renamed) return ep__sw_io_fail(w, r, "snapshot sync, close or rename failed");
+    if (r && !renamed) return ep__sw_io_fail(w, r, EP__TEXT("snapshot sync, close or rename failed"));
     if (r) {
         char detail[sizeof w->err.message];
         memcpy(detail, w->err.message, sizeof detail);
@@ -15328,22 +15415,15 @@ EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg) {
     cfg->max_trailer = EP_SNAPSHOT_DEFAULT_MAX_TRAILER;
 }
 
-static ep_result ep__sr_fail(ep_snapshot_reader *r, ep_result code, uint64_t offset, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-static ep_result ep__sr_fail(ep_snapshot_reader *r, ep_result code, uint64_t offset, const char *fmt, ...) {
-    va_list ap;
-    r->err.code = code;
-    r->err.offset = offset;
+/* The reader fails with code: the message through ep_error_set (so
+ * EP_NO_ERROR_TEXT drops it there), then the entry index and the state that
+ * every later call repeats. */
+static ep_result ep__sr_failed(ep_snapshot_reader *r, ep_result code) {
     r->err.index = r->info.entries_read;
-    va_start(ap, fmt);
-    ep__vformat(r->err.message, sizeof r->err.message, fmt, ap);
-    va_end(ap);
     r->state = code;
     return code;
 }
+#define ep__sr_fail(r, code, offset, ...) ep__sr_failed((r), ep_error_set(&(r)->err, (code), (offset), __VA_ARGS__))
 
 /* A vfs call failed and left its message in r->err: keep it behind ours. */
 static ep_result ep__sr_vfs_fail(ep_snapshot_reader *r, ep_result code, uint64_t offset, const char *what) {
@@ -15363,7 +15443,7 @@ static ep_result ep__sr_fill_fail(ep_snapshot_reader *r, ep_result res, uint64_t
     if (res == EP_ERR_EOF)
         return ep__sr_fail(r, res, off, "file ends inside %s %lu", what, (unsigned long)r->info.entries_read);
     if (res == EP_ERR_NOMEM) return ep__sr_fail(r, res, off, "out of memory reading %s", what);
-    return ep__sr_vfs_fail(r, res, off, "read failed");
+    return ep__sr_vfs_fail(r, res, off, EP__TEXT("read failed"));
 }
 
 static ep_result ep__sr_fill(ep_snapshot_reader *r, size_t need) {
@@ -15385,7 +15465,7 @@ static ep_result ep__sr_plain_entry(ep_snapshot_reader *r, ep_snap_entry *out) {
             return ep__sr_fail(r, res, off, "entry %lu: %s", (unsigned long)r->info.entries_read,
                                ep_result_str(res));
         /* Incomplete: more of the file (the buffer grows when it is full). */
-        if ((res = ep__sr_fill(r, avail + 1)) != EP_OK) return ep__sr_fill_fail(r, res, off, "entry");
+        if ((res = ep__sr_fill(r, avail + 1)) != EP_OK) return ep__sr_fill_fail(r, res, off, EP__TEXT("entry"));
     }
 }
 
@@ -15395,13 +15475,13 @@ static ep_result ep__sr_sealed_entry(ep_snapshot_reader *r, ep_snap_entry *out) 
     size_t used = 0, n;
     ep_result res = ep__sr_fill(r, EP__SNAP_ENVELOPE_HEAD);
     const uint8_t *p;
-    if (res) return ep__sr_fill_fail(r, res, off, "entry");
+    if (res) return ep__sr_fill_fail(r, res, off, EP__TEXT("entry"));
     ct_len = ep_load_u32le(ep__rs_ptr(&r->rs) + EP_NONCE_SIZE);
     if (ct_len > EP_MAX_FIELD_LEN)
         return ep__sr_fail(r, EP_ERR_LIMIT, off, "entry %lu: ciphertext length %lu exceeds the maximum",
                            (unsigned long)r->info.entries_read, (unsigned long)ct_len);
     res = ep__sr_fill(r, EP__SNAP_ENVELOPE_HEAD + (size_t)ct_len);
-    if (res) return ep__sr_fill_fail(r, res, off, "entry");
+    if (res) return ep__sr_fill_fail(r, res, off, EP__TEXT("entry"));
     p = ep__rs_ptr(&r->rs);
     if (ct_len < EP_TAG_SIZE)
         return ep__sr_fail(r, EP_ERR_DECRYPT, off, "entry %lu: ciphertext shorter than its tag",
@@ -15439,7 +15519,7 @@ static ep_result ep__sr_footer(ep_snapshot_reader *r) {
     ep_result res = ep__sr_fill(r, 4);
     if (res) {
         if (res == EP_ERR_EOF) return ep__sr_fail(r, res, off, "file ends before the footer");
-        return ep__sr_fill_fail(r, res, off, "footer");
+        return ep__sr_fill_fail(r, res, off, EP__TEXT("footer"));
     }
     ep__rs_observe(&r->rs); /* every entry byte is in the CRC now */
     stored = ep_load_u32le(ep__rs_ptr(&r->rs));
@@ -15461,7 +15541,8 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
     if (r->state) return r->state;
     if (r->info.entries_read == r->info.entry_count) return ep__sr_footer(r);
     off = ep__rs_offset(&r->rs);
-    res = r->info.version == 3 ? ep__sr_sealed_entry(r, out) : ep__sr_plain_entry(r, out);
+    /* v3 never reaches here under EP_NO_ENCRYPTION: open refuses a key */
+    res = EP__CRYPTO && r->info.version == 3 ? ep__sr_sealed_entry(r, out) : ep__sr_plain_entry(r, out);
     if (res) return res;
     r->info.entry_offset = off;
     r->info.entries_read++;
@@ -15475,7 +15556,7 @@ static ep_result ep__sr_header(ep_snapshot_reader *r, const ep_snapshot_reader_c
     ep_result res;
     ep_error_clear(&r->err);
     res = r->vfs->read(r->vfs, r->file, 0, h, sizeof h, &got, &r->err);
-    if (res) return ep__sr_vfs_fail(r, res, 0, "read failed");
+    if (res) return ep__sr_vfs_fail(r, res, 0, EP__TEXT("read failed"));
     if (got < 4) return ep__sr_fail(r, EP_ERR_EOF, got, "file too short for a snapshot header");
     if (memcmp(h, ep__snap_magic, 4) != 0) return ep__sr_fail(r, EP_ERR_BAD_MAGIC, 0, "not a snapshot (magic)");
     if (got < 5) return ep__sr_fail(r, EP_ERR_EOF, got, "file too short for a snapshot header");
@@ -15505,6 +15586,8 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
         ep_snapshot_reader_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     r = (ep_snapshot_reader *)ep_malloc(cfg->alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
     memset(r, 0, sizeof *r);
@@ -15519,12 +15602,12 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
         res = r->vfs->open(r->vfs, path, EP_OPEN_READ, &r->file, &r->err);
         if (res) {
             r->file = NULL;
-            ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot open the snapshot");
+            ep__sr_vfs_fail(r, res, UINT64_MAX, EP__TEXT("cannot open the snapshot"));
         }
     }
     if (!res) {
         res = r->vfs->size(r->vfs, r->file, &r->info.file_size, &r->err);
-        if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot get the snapshot's size");
+        if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, EP__TEXT("cannot get the snapshot's size"));
     }
     if (!res) res = ep__sr_header(r, cfg);
     if (!res) {
@@ -15532,7 +15615,7 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
          * (the stream never allocates beyond it). */
         res = ep__rs_init(&r->rs, r->vfs, r->file, r->alloc, EP_SNAPSHOT_HEADER_SIZE, r->buffer_size, SIZE_MAX,
                           &r->err);
-        if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot get the snapshot's size");
+        if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, EP__TEXT("cannot get the snapshot's size"));
         ep__rs_set_observer(&r->rs, ep__sr_observe, r);
     }
     if (res) {
@@ -17482,7 +17565,7 @@ static ep_result ep__rlog_start(ep_recordlog *l, const char *path) {
     uint64_t size = 0;
     ep_result r = l->vfs->open(l->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &l->f, &l->err);
     if (r != EP_OK) return r;
-    if ((r = ep__stream_lock(l->vfs, l->f, "record log", path, &l->err)) != EP_OK) return r;
+    if ((r = ep__stream_lock(l->vfs, l->f, EP__TEXT("record log"), path, &l->err)) != EP_OK) return r;
     if ((r = l->vfs->size(l->vfs, l->f, &size, &l->err)) != EP_OK) return r;
     if (size > 0) {
         r = ep__rlog_scan(l->vfs, l->f, l->alloc, &l->cfg, 1, l->cfg.repair_tail, path, NULL, NULL, &info, &l->err);
@@ -18814,6 +18897,9 @@ static ep_result ep__rw_refuse(ep_rdb_writer *w, ep_result r, ep_bytes key, cons
     return ep_error_set(&w->err, r, UINT64_MAX, "key '%.*s' not written: %s", (int)(key.len > 60 ? 60 : key.len),
                         (const char *)key.data, why);
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__rw_refuse(w, r, key, why) ep__rw_refuse((w), (r), (key), EP__TEXT(why))
+
 
 /* The end of a record: errors in the buffer or the stream are the call's. */
 static ep_result ep__rw_done(ep_rdb_writer *w) {
@@ -19437,7 +19523,8 @@ EP_API ep_result ep_resp_aof_writer_open(const char *path, const ep_resp_aof_wri
     if (r == EP_OK) r = ep__ws_config(&w->s, cfg->buffer_size, cfg->fsync, cfg->clock_ms, cfg->clock_user);
     if (r == EP_OK && cfg->create_dir) r = ep_path_dirname(dir, sizeof dir, path);
     if (r == EP_OK)
-        r = ep__stream_open_locked(w->vfs, cfg->alloc, w->path, cfg->create_dir ? dir : NULL, "AOF", &f, &w->err);
+        r = ep__stream_open_locked(w->vfs, cfg->alloc, w->path, cfg->create_dir ? dir : NULL, EP__TEXT("AOF"), &f,
+                                   &w->err);
     if (r == EP_OK) r = ep__rw2_prepare(w, f, &end);
     if (r != EP_OK) {
         if (err) {
@@ -19537,6 +19624,9 @@ static int ep__mf_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; 
 static ep_result ep__mf_fail(ep_error *err, uint64_t at, const char *why) {
     return ep_error_set(err, EP_ERR_PROTOCOL, at, "AOF manifest line at offset %llu: %s", (unsigned long long)at, why);
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__mf_fail(err, at, why) ep__mf_fail((err), (at), EP__TEXT(why))
+
 
 /* One "file X seq N type T" line (pairs in any order) into *f. */
 static ep_result ep__mf_line(const uint8_t *p, size_t n, uint64_t at, ep_aof_manifest_file *f, ep_error *err) {
@@ -22761,13 +22851,12 @@ typedef struct ep__rec {
     char aof_path[EP__PATH_MAX];
 } ep__rec;
 
-static void ep__log(const ep__rec *c, ep_log_level level, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+/* One line to the caller's log; the text through EP__FMT (EP_NO_ERROR_TEXT:
+ * the line is empty, the level stays). */
+static void ep__log_line(const ep__rec *c, ep_log_level level, const char *fmt, ...) EP__PRINTF(3, 4);
+#define ep__log(c, level, ...) ep__log_line((c), (level), EP__FMT(__VA_ARGS__))
 
-static void ep__log(const ep__rec *c, ep_log_level level, const char *fmt, ...) {
+static void ep__log_line(const ep__rec *c, ep_log_level level, const char *fmt, ...) {
     char msg[400];
     va_list ap;
     if (!c->cfg->log) return;
@@ -22789,15 +22878,16 @@ static int ep__exists(ep_vfs *vfs, const char *path) {
 }
 
 /* " at offset N (record M)" for the parts of e that are set, else "". */
-static const char *ep__where(char *buf, size_t cap, const ep_error *e) {
+/* EP__UNUSED: under EP_NO_ERROR_TEXT it is only named inside sizeof. */
+static EP__UNUSED const char *ep__where(char *buf, size_t cap, const ep_error *e) {
     buf[0] = '\0';
     if (e->offset != UINT64_MAX && e->index != UINT64_MAX)
-        snprintf(buf, cap, " at offset %llu (record %llu)", (unsigned long long)e->offset,
-                 (unsigned long long)e->index);
+        ep__textf(buf, cap, " at offset %llu (record %llu)", (unsigned long long)e->offset,
+                  (unsigned long long)e->index);
     else if (e->offset != UINT64_MAX)
-        snprintf(buf, cap, " at offset %llu", (unsigned long long)e->offset);
+        ep__textf(buf, cap, " at offset %llu", (unsigned long long)e->offset);
     else if (e->index != UINT64_MAX)
-        snprintf(buf, cap, " (record %llu)", (unsigned long long)e->index);
+        ep__textf(buf, cap, " (record %llu)", (unsigned long long)e->index);
     return buf;
 }
 
@@ -23130,10 +23220,10 @@ static ep_result ep__trailer_usable(ep__rec *c, uint64_t aof_size) {
     }
     if (c->have_trailer && c->ti.covered_valid) return EP_OK;
     if (c->have_trailer)
-        snprintf(why, sizeof why, "both coverage slots of its trailer are damaged");
+        ep__textf(why, sizeof why, "both coverage slots of its trailer are damaged");
     else
-        snprintf(why, sizeof why, "the %llu bytes after its footer are not a readable trailer (%s)",
-                 (unsigned long long)c->trailer_len, ep_result_str(c->trailer_bad));
+        ep__textf(why, sizeof why, "the %llu bytes after its footer are not a readable trailer (%s)",
+                  (unsigned long long)c->trailer_len, ep_result_str(c->trailer_bad));
     if (aof_size > EP_AOF_HEADER_SIZE) return ep__refuse(c, EP_TRAILER_INVALID, why);
     c->res->trailer = EP_TRAILER_INVALID;
     ep__log(c, EP_LOG_WARN, "snapshot %s: %s; the AOF holds no record, so nothing can be applied twice",
@@ -23210,8 +23300,8 @@ static ep_result ep__classify(ep__rec *c, uint64_t aof_size, ep__plan *p) {
                 ep_result_str(st.error.code), (unsigned long long)len);
         return EP_OK;
     }
-    snprintf(why, sizeof why, "its trailer covers %llu AOF bytes, the AOF ends intact at %llu",
-             (unsigned long long)len, (unsigned long long)st.good_offset);
+    ep__textf(why, sizeof why, "its trailer covers %llu AOF bytes, the AOF ends intact at %llu",
+              (unsigned long long)len, (unsigned long long)st.good_offset);
     return ep__refuse(c, EP_TRAILER_SHORT_AOF, why);
 }
 
@@ -25628,6 +25718,9 @@ static ep_result ep__st_usable(ep_store *st) {
 static ep_result ep__st_fail(ep_store *st, ep_result r, const char *what, ep_bytes key) {
     return ep_error_set(&st->err, r, UINT64_MAX, "%s (key of %lu bytes)", what, (unsigned long)key.len);
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__st_fail(st, r, what, key) ep__st_fail((st), (r), EP__TEXT(what), (key))
+
 
 static int ep__st_checked_add(int64_t a, int64_t b, int64_t *out) {
     if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) return 0;

@@ -14,6 +14,9 @@ static int ep__mf_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; 
 static ep_result ep__mf_fail(ep_error *err, uint64_t at, const char *why) {
     return ep_error_set(err, EP_ERR_PROTOCOL, at, "AOF manifest line at offset %llu: %s", (unsigned long long)at, why);
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__mf_fail(err, at, why) ep__mf_fail((err), (at), EP__TEXT(why))
+
 
 /* One "file X seq N type T" line (pairs in any order) into *f. */
 static ep_result ep__mf_line(const uint8_t *p, size_t n, uint64_t at, ep_aof_manifest_file *f, ep_error *err) {

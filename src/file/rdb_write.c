@@ -138,6 +138,9 @@ static ep_result ep__rw_refuse(ep_rdb_writer *w, ep_result r, ep_bytes key, cons
     return ep_error_set(&w->err, r, UINT64_MAX, "key '%.*s' not written: %s", (int)(key.len > 60 ? 60 : key.len),
                         (const char *)key.data, why);
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__rw_refuse(w, r, key, why) ep__rw_refuse((w), (r), (key), EP__TEXT(why))
+
 
 /* The end of a record: errors in the buffer or the stream are the call's. */
 static ep_result ep__rw_done(ep_rdb_writer *w) {
