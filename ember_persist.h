@@ -18787,16 +18787,24 @@ typedef struct ep__fpset {
 } ep__fpset;
 
 static void ep__fp_clear(ep__fpset *s) {
-    if (s->t) memset(s->t, 0, s->cap * sizeof *s->t);
+    if (s->t && s->n) memset(s->t, 0, s->cap * sizeof *s->t);
     s->n = 0;
+}
+
+/* The table size that holds n fingerprints under the 3/4 load. */
+static size_t ep__fp_cap_for(size_t n) {
+    size_t cap = 16;
+    while (cap * 3 < (n + 1) * 4 && cap < ((size_t)1 << (sizeof(size_t) * 8 - 6))) cap *= 2;
+    return cap;
 }
 
 static ep_result ep__fp_add(ep__fpset *s, const ep_allocator *alloc, ep_bytes b, int *dup);
 
-static ep_result ep__fp_grow(ep__fpset *s, const ep_allocator *alloc) {
+/* Moves s into an empty table of cap slots (a power of two that holds them). */
+static ep_result ep__fp_resize(ep__fpset *s, const ep_allocator *alloc, size_t cap) {
     ep__fpset ns;
     size_t i;
-    ns.cap = s->cap ? s->cap * 2 : 1024;
+    ns.cap = cap;
     ns.n = 0;
     if (!ep__mul_size(ns.cap, sizeof *ns.t, &i)) return EP_ERR_NOMEM;
     ns.t = (ep__fp *)ep_malloc(alloc, i);
@@ -18812,6 +18820,25 @@ static ep_result ep__fp_grow(ep__fpset *s, const ep_allocator *alloc) {
     }
     ep_free(alloc, s->t);
     *s = ns;
+    return EP_OK;
+}
+
+static ep_result ep__fp_grow(ep__fpset *s, const ep_allocator *alloc) {
+    return ep__fp_resize(s, alloc, s->cap ? s->cap * 2 : 16);
+}
+
+/* An empty set sized for n more (a hint: it still grows past it). A table
+ * far larger than that (left by an earlier big key) is replaced by a small
+ * one, so clearing it costs what this key needs, not what the largest did. */
+static ep_result ep__fp_prepare(ep__fpset *s, const ep_allocator *alloc, size_t n) {
+    size_t want = ep__fp_cap_for(n);
+    if (s->cap > want * 4 || s->cap < want) {
+        ep_free(alloc, s->t);
+        s->t = NULL;
+        s->cap = s->n = 0;
+        return ep__fp_resize(s, alloc, want);
+    }
+    ep__fp_clear(s);
     return EP_OK;
 }
 
@@ -18948,8 +18975,9 @@ static ep_result ep__rw_key(ep_rdb_writer *w, ep_bytes key, int type, int64_t ex
  * file corrupt). The key itself was already counted: undo that. */
 static ep_result ep__rw_members(ep_rdb_writer *w, ep_bytes key, const ep_bytes *m, size_t n) {
     size_t i;
+    ep_result pr;
     if (!w->cfg.check_duplicates) return EP_OK;
-    ep__fp_clear(&w->members);
+    if ((pr = ep__fp_prepare(&w->members, w->cfg.alloc, n)) != EP_OK) return ep__rw_refuse(w, pr, key, "out of memory");
     for (i = 0; i < n; i++) {
         int dup;
         ep_result r = ep__fp_add(&w->members, w->cfg.alloc, m[i], &dup);
@@ -19097,7 +19125,10 @@ EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t
     r = ep__rw_done(w);
     if (r == EP_OK) {
         w->in_db = 1;
-        ep__fp_clear(&w->keyset);
+        /* The caller's RESIZEDB size, capped (4 M keys: 128 MiB of
+         * fingerprints at most), sizes the key checks once. */
+        if (w->cfg.check_duplicates)
+            r = ep__fp_prepare(&w->keyset, w->cfg.alloc, (size_t)(db_size < (1u << 22) ? db_size : (1u << 22)));
     }
     return r;
 }
@@ -24394,7 +24425,26 @@ typedef struct ep__rl {
     uint8_t type;           /* ep_value_type */
     ep_items_kind ikind;
     int64_t now;
+    uint64_t db;            /* the last SELECTDB */
+    uint64_t reserve;       /* its RESIZEDB size, capped by what the file can hold */
+    uint64_t max_keys;      /* file bytes / 3: a key takes at least 3 bytes (type, lengths) */
 } ep__rl;
+
+static ep_result ep__rl_select(void *u, uint64_t db) {
+    ep__rl *l = (ep__rl *)u;
+    l->db = db;
+    l->reserve = 0;
+    return EP_OK;
+}
+
+/* Redis's RESIZEDB hint sizes the database's key table once (no rehash
+ * while it fills); a hostile hint is capped by the file's size. */
+static ep_result ep__rl_resize(void *u, uint64_t db_size, uint64_t expires_size) {
+    ep__rl *l = (ep__rl *)u;
+    (void)expires_size;
+    l->reserve = db_size < l->max_keys ? db_size : l->max_keys;
+    return EP_OK;
+}
 
 static ep_result ep__rl_begin(void *u, const ep_rdb_key *k) {
     ep__rl *l = (ep__rl *)u;
@@ -24456,6 +24506,8 @@ static ep_result ep__rl_end(void *u, const ep_rdb_key *k) {
     ep_keyspace *ks;
     ep_snap_entry se;
     ep_result res;
+    size_t before;
+    int fresh;
     if (l->bad) {
         ep__rl_report(l, k, l->bad);
         return EP_OK;
@@ -24479,15 +24531,14 @@ static ep_result ep__rl_end(void *u, const ep_rdb_key *k) {
             se.expire_ms = k->expire_ms - l->now;
         }
     }
+    fresh = k->db >= l->dbs->count || !l->dbs->db[k->db];
     res = ep_redis_dbs_get(l->dbs, k->db, l->cfg->max_databases, &ks);
     if (res == EP_ERR_LIMIT)
         return ep_error_set(l->err, res, k->offset, "database %llu at or above max_databases (%u)",
                             (unsigned long long)k->db, (unsigned)l->cfg->max_databases);
     if (res != EP_OK) return res;
-    if (ep_keyspace_get(ks, k->key.data, k->key.len))
-        return ep_error_set(l->err, EP_ERR_CORRUPT, k->offset, "RDB has duplicated key '%.*s' in DB %llu",
-                            (int)(k->key.len > 60 ? 60 : k->key.len), (const char *)k->key.data,
-                            (unsigned long long)k->db);
+    if (fresh && k->db == l->db && l->reserve && (res = ep_keyspace_reserve(ks, (size_t)l->reserve)) != EP_OK)
+        return res;
     if (l->type == EP_TYPE_STRING) {
         se.value = ep_bytes_of(l->value.data, l->value.len);
     } else {
@@ -24495,9 +24546,18 @@ static ep_result ep__rl_end(void *u, const ep_rdb_key *k) {
         se.items.kind = (uint8_t)l->ikind;
         se.items.raw = ep_bytes_of(l->items.data, l->items.len);
     }
+    /* One lookup per key: the load replaces a key it already holds, so a
+     * count that did not grow is a duplicate (the file's later copy is what
+     * out holds for that key then). */
+    before = ep_keyspace_count(ks);
     res = ep_keyspace_load_entry(ks, &se);
-    if (res == EP_OK) l->st.loaded++;
-    return res;
+    if (res != EP_OK) return res;
+    if (ep_keyspace_count(ks) == before)
+        return ep_error_set(l->err, EP_ERR_CORRUPT, k->offset, "RDB has duplicated key '%.*s' in DB %llu",
+                            (int)(k->key.len > 60 ? 60 : k->key.len), (const char *)k->key.data,
+                            (unsigned long long)k->db);
+    l->st.loaded++;
+    return EP_OK;
 }
 
 static ep_result ep__rl_skipped(void *u, const ep_rdb_key *k, ep_result why) {
@@ -24532,8 +24592,16 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
     if (!out->db) out->alloc = cfg->alloc;
     ep_buf_init(&l.items, cfg->alloc);
     ep_buf_init(&l.value, cfg->alloc);
+    {
+        ep_vfs os, *vfs;
+        uint64_t size = 0;
+        if (ep__vfs_pick(cfg->reader.vfs, &os, &vfs) == EP_OK && vfs->stat(vfs, path, &size, NULL) == EP_OK)
+            l.max_keys = size / 3;
+    }
     memset(&v, 0, sizeof v);
     v.user = &l;
+    v.select_db = ep__rl_select;
+    v.resize_db = ep__rl_resize;
     v.key_begin = ep__rl_begin;
     v.element = ep__rl_element;
     v.key_end = ep__rl_end;
@@ -24677,16 +24745,72 @@ static int ep__rm_has_nan(const ep_ks_entry *e) {
  * schemas) reported. */
 typedef ep_result (*ep__rm_each_fn)(void *u, const ep_ks_entry *e, uint8_t type, int64_t deadline);
 
+/* An entry with its key's first 16 bytes as two big-endian numbers (zero
+ * padded): most comparisons of the sort are then two integer compares in
+ * one array, not two dereferences into the keyspace. Equal heads (a key of
+ * 16 bytes or more, or a shorter one that ends in zero bytes) fall back to
+ * the whole keys; the order is the bytes' (a shorter key that is a prefix
+ * of a longer one first), which the keyspace's own sort also gives. */
+typedef struct ep__rm_sorted {
+    uint64_t hi, lo;
+    const ep_ks_entry *e;
+} ep__rm_sorted;
+
+static uint64_t ep__rm_be8(const uint8_t *p, size_t n) {
+    uint64_t v = 0;
+    size_t i;
+    for (i = 0; i < 8; i++) v = (v << 8) | (i < n ? p[i] : 0u);
+    return v;
+}
+
+static int ep__rm_sorted_cmp(const void *a, const void *b) {
+    const ep__rm_sorted *x = (const ep__rm_sorted *)a, *y = (const ep__rm_sorted *)b;
+    ep_bytes kx, ky;
+    size_t n;
+    int c;
+    if (x->hi != y->hi) return x->hi < y->hi ? -1 : 1;
+    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+    kx = ep_ks_entry_key(x->e);
+    ky = ep_ks_entry_key(y->e);
+    n = kx.len < ky.len ? kx.len : ky.len;
+    c = n ? memcmp(kx.data, ky.data, n) : 0;
+    if (c) return c;
+    return kx.len < ky.len ? -1 : kx.len > ky.len;
+}
+
+/* ks's entries in key order; free *out with ep_free(alloc, ...). */
+static ep_result ep__rm_sort(const ep_keyspace *ks, const ep_allocator *alloc, ep__rm_sorted **out, size_t *count) {
+    ep__rm_sorted *list;
+    ep_keyspace_iter it;
+    const ep_ks_entry *e;
+    size_t n = 0, bytes, cap = ep_keyspace_count(ks);
+    *out = NULL;
+    *count = 0;
+    if (!ep__mul_size(cap ? cap : 1, sizeof *list, &bytes)) return EP_ERR_NOMEM;
+    if (!(list = (ep__rm_sorted *)ep_malloc(alloc, bytes))) return EP_ERR_NOMEM;
+    ep_keyspace_iter_init(&it);
+    while (n < cap && (e = ep_keyspace_next(ks, &it)) != NULL) {
+        ep_bytes k = ep_ks_entry_key(e);
+        list[n].hi = ep__rm_be8(k.data, k.len);
+        list[n].lo = ep__rm_be8(k.data + (k.len > 8 ? 8 : k.len), k.len > 8 ? k.len - 8 : 0);
+        list[n++].e = e;
+    }
+    if (n > 1) qsort(list, n, sizeof *list, ep__rm_sorted_cmp);
+    *out = list;
+    *count = n;
+    return EP_OK;
+}
+
 static ep_result ep__rm_walk(const ep_keyspace *ks, const ep_redis_map_config *cfg, ep_redis_map_result *out,
                              ep__rm_each_fn each, void *u, ep_error *err) {
-    const ep_ks_entry **list = NULL;
+    ep__rm_sorted *list = NULL;
     size_t count = 0, i;
     int64_t now = ep__rm_now(cfg);
     ep_result r;
-    if ((r = ep_keyspace_sorted(ks, &list, &count)) != EP_OK)
+    if ((r = ep__rm_sort(ks, cfg->alloc, &list, &count)) != EP_OK)
         return ep_error_set(err, r, UINT64_MAX, "sorting the keys: %s", ep_result_str(r));
     for (i = 0; i < count && r == EP_OK; i++) {
-        const ep_ks_entry *e = list[i];
+        const ep_ks_entry *e = list[i].e;
         uint8_t type = ep_ks_entry_type(e);
         int64_t ttl = ep_ks_entry_ttl(e);
         ep_redis_skip why = (ep_redis_skip)0;
@@ -24699,7 +24823,7 @@ static ep_result ep__rm_walk(const ep_keyspace *ks, const ep_redis_map_config *c
         r = each(u, e, type, ttl < 0 ? -1 : ep__deadline(now, ttl));
         if (r == EP_OK) out->converted++;
     }
-    ep_keyspace_sorted_free(ks, list);
+    ep_free(cfg->alloc, list);
     for (i = 0; r == EP_OK && i < ep_keyspace_schema_count(ks); i++) {
         ep_bytes name, desc;
         if (ep_keyspace_schema_at(ks, i, &name, &desc)) ep__rm_report(cfg, out, cfg->db, name, "proto-schema", EP_REDIS_SKIP_SCHEMA);
