@@ -1,5 +1,6 @@
 #define _XOPEN_SOURCE 700
 #include "support/redis_util.h"
+#include "support/run_cmd.h"
 #include "harness.h"
 
 #include <errno.h>
@@ -52,11 +53,10 @@ const char *ept_shared_path(const char *rel) {
     return NULL;
 }
 
-#ifndef _WIN32
 int ept_have_program(const char *name) {
     char cmd[256];
     snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
-    return system(cmd) == 0;
+    return ept_run_cmd(cmd, NULL, 0) == 0;
 }
 
 int ept_need_redis(void) {
@@ -67,37 +67,23 @@ int ept_need_redis(void) {
     return 1;
 }
 
+/* Through the one runner (run_cmd.h): sh -c cmd, bounded to 10 minutes;
+ * what it wrote to stderr is passed on to ours. */
 int ept_run_cmd(const char *cmd, char *out, size_t cap) {
-    FILE *f = popen(cmd, "r");
-    size_t n = 0;
-    int st;
-    if (!f) return -1;
+    const char *argv[4];
+    ept_cmd_out o;
+    int rc;
+    argv[0] = "/bin/sh", argv[1] = "-c", argv[2] = cmd, argv[3] = NULL;
+    rc = ept_run_argv(argv, NULL, NULL, 600000, &o);
     if (out && cap) {
-        size_t k;
-        while (n + 1 < cap && (k = fread(out + n, 1, cap - 1 - n, f)) > 0) n += k;
-        out[n] = '\0';
+        size_t k = o.out_len < cap - 1 ? o.out_len : cap - 1;
+        if (k) memcpy(out, o.out, k);
+        out[k] = '\0';
     }
-    {
-        char sink[4096];
-        while (fread(sink, 1, sizeof sink, f) > 0) {
-        }
-    }
-    st = pclose(f);
-    if (st == -1) return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (o.err_len) fputs(o.err, stderr);
+    ept_cmd_out_free(&o);
+    return rc;
 }
-#else
-int ept_have_program(const char *name) {
-    (void)name;
-    return 0;
-}
-
-int ept_run_cmd(const char *cmd, char *out, size_t cap) {
-    (void)cmd;
-    if (out && cap) out[0] = '\0';
-    return -1;
-}
-#endif
 
 int ept_write_file(const char *path, const void *data, size_t n) {
     FILE *f = fopen(path, "wb");
