@@ -3,6 +3,7 @@
 #include "run_cmd.h"
 #include "redis_util.h" /* ept_write_file */
 #include "harness.h"   /* ept_tmpdir, ept_skip */
+#include "procs.h"     /* ept_ms, ept_sleep_ms */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,18 +44,11 @@ int ept_run_argv(const char *const *argv, const char *stdin_path, const char *co
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define EPT_CMD_CAP (64u << 20)
 
 int ept_cmd_supported(void) { return 1; }
-
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 static int executable(const char *path) { return access(path, X_OK) == 0; }
 
 typedef struct sink {
@@ -106,7 +100,7 @@ int ept_run_argv(const char *const *argv, const char *stdin_path, const char *co
     int po[2], pe[2], st = 0, open_streams = 2;
     sink s[2];
     pid_t pid;
-    long long end = now_ms() + timeout_ms;
+    long long end = ept_ms() + timeout_ms;
     memset(o, 0, sizeof *o);
     o->status = -1;
     if (pipe(po) != 0) return -1;
@@ -134,7 +128,7 @@ int ept_run_argv(const char *const *argv, const char *stdin_path, const char *co
     while (open_streams > 0) {
         struct pollfd pf[2];
         int n = 0, i;
-        long long left = end - now_ms();
+        long long left = end - ept_ms();
         if (left <= 0) {
             o->timed_out = 1;
             break;
@@ -163,12 +157,11 @@ int ept_run_argv(const char *const *argv, const char *stdin_path, const char *co
         pid_t r = waitpid(pid, &st, o->timed_out ? 0 : WNOHANG);
         if (r == pid) break;
         if (r < 0 && errno != EINTR) break;
-        if (now_ms() > end) {
+        if (ept_ms() > end) {
             kill(pid, SIGKILL);
             o->timed_out = 1;
         } else {
-            struct timespec ts = {0, 2000000};
-            nanosleep(&ts, NULL);
+            ept_sleep_ms(2);
         }
     }
     if (s[0].fd >= 0) close(s[0].fd);
