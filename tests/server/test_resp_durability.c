@@ -18,20 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int ready(void) {
-    if (access(ept_resp_server_path(), X_OK) != 0) {
-        ept_skip("build/examples/resp_server not built");
-        return 0;
-    }
-    return 1;
-}
-
 /* GET key as an integer (-1 if missing or not a number). */
 static long long get_int(int fd, const char *key) {
     const char *argv[2] = {"GET", key};
@@ -105,7 +91,7 @@ EPT_CASE(always_sigkill_loses_no_acknowledged_write) {
     long kills = getenv("EPT_SLOW") ? 100 : ept_scale(10, 2), k;
     long long max_acked = -1;
     ept_proc p;
-    if (!ready()) return;
+    if (!ept_need_servers(0)) return;
     snprintf(dir, sizeof dir, "%s/always", ept_tmpdir());
     mkdir(dir, 0700);
     for (k = 0; k < kills; k++) {
@@ -147,7 +133,7 @@ EPT_CASE(everysec_sigkill_loses_at_most_about_a_second) {
     uint64_t rng = ept_seed();
     long rounds = ept_scale(3, 3), k;
     ept_proc p;
-    if (!ready()) return;
+    if (!ept_need_servers(0)) return;
     snprintf(dir, sizeof dir, "%s/everysec", ept_tmpdir());
     mkdir(dir, 0700);
     for (k = 0; k < rounds; k++) {
@@ -162,16 +148,16 @@ EPT_CASE(everysec_sigkill_loses_at_most_about_a_second) {
         EPT_CHECK(fd >= 0);
         base = get_int(fd, "counter");
         if (base < 0) base = 0;
-        start = now_ms();
+        start = ept_ms();
         kill_at = start + 1200 + (long long)(ept_rand(&rng) % 800);
-        while (now_ms() < kill_at && n < (1 << 20)) {
+        while (ept_ms() < kill_at && n < (1 << 20)) {
             char *r = NULL;
             size_t rn;
             if (ept_call(fd, &r, &rn, 2, incr) != 0) {
                 free(r);
                 break;
             }
-            at[n++] = now_ms();
+            at[n++] = ept_ms();
             free(r);
         }
         ept_stop(&p, 1);

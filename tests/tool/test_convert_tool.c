@@ -8,7 +8,7 @@
  * damaged shard refused (2). */
 #include "ember_persist.h"
 #include "harness.h"
-#include "support/tool_run.h"
+#include "support/run_cmd.h"
 #include "support/redis_util.h"
 
 #include <stdio.h>
