@@ -22,7 +22,8 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-TARGETS="x86-64 aarch64 armhf cortex-m4 cortex-m0plus"
+# SIZE_TARGETS picks some (e.g. SIZE_TARGETS=cortex-m4 for the flash rows alone).
+TARGETS=${SIZE_TARGETS:-"x86-64 aarch64 armhf cortex-m4 cortex-m0plus"}
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # cc, ld and size commands and the target's own defines.
@@ -89,8 +90,13 @@ row() { # label, subset, defines...
 
 echo "Library size at -Os: text (KiB) / data / bss (bytes)."
 echo
-echo "| configuration | x86-64 | aarch64 | armhf (Thumb-2) | Cortex-M4 | Cortex-M0+ |"
-echo "|---|---|---|---|---|---|"
+head="| configuration |" rule="|---|"
+for t in $TARGETS; do
+  case $t in armhf) name="armhf (Thumb-2)" ;; cortex-m4) name="Cortex-M4" ;; cortex-m0plus) name="Cortex-M0+" ;; *) name=$t ;; esac
+  head="$head $name |" rule="$rule---|"
+done
+echo "$head"
+echo "$rule"
 SMALL="-DEP_SMALL_CRC -DEP_NO_SIMD"
 FLASH="-DEP_NO_OS_VFS $SMALL -DEP_NO_WAL -DEP_NO_REDIS -DEP_NO_KEYSPACE"
 row "whole library" whole
