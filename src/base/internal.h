@@ -36,6 +36,12 @@
 #else
 #  define EP__INLINE_HOT inline
 #endif
+/* A hint to start loading the line at p; no effect on the program's meaning. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define EP__PREFETCH(p) __builtin_prefetch(p)
+#else
+#  define EP__PREFETCH(p) ((void)(p))
+#endif
 #ifdef EP__PART_CHECK
 #  define EP__PRIV extern
 #else

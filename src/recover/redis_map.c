@@ -132,6 +132,9 @@ static int ep__rm_has_nan(const ep_ks_entry *e) {
 /* Walks ks in key order: mappable entries to each(), the others (and the
  * schemas) reported. */
 typedef ep_result (*ep__rm_each_fn)(void *u, const ep_ks_entry *e, uint8_t type, int64_t deadline);
+/* Called once, after the sort and before the first entry: the key count and
+ * how many have a ttl. */
+typedef ep_result (*ep__rm_start_fn)(void *u, size_t keys, uint64_t ttls);
 
 /* An entry with its key's first 16 bytes as two big-endian numbers (zero
  * padded): most comparisons of the sort are then two integer compares in
@@ -166,22 +169,32 @@ static int ep__rm_sorted_cmp(const void *a, const void *b) {
     return kx.len < ky.len ? -1 : kx.len > ky.len;
 }
 
+/* How many entries ahead the walks start loading one. */
+#define EP__RM_AHEAD 8
+
 /* ks's entries in key order; free *out with ep_free(alloc, ...). */
-static ep_result ep__rm_sort(const ep_keyspace *ks, const ep_allocator *alloc, ep__rm_sorted **out, size_t *count) {
+static ep_result ep__rm_sort(const ep_keyspace *ks, const ep_allocator *alloc, ep__rm_sorted **out, size_t *count,
+                             uint64_t *ttls) {
     ep__rm_sorted *list;
     ep_keyspace_iter it;
     const ep_ks_entry *e;
-    size_t n = 0, bytes, cap = ep_keyspace_count(ks);
+    size_t n = 0, i, bytes, cap = ep_keyspace_count(ks);
     *out = NULL;
     *count = 0;
+    *ttls = 0;
     if (!ep__mul_size(cap ? cap : 1, sizeof *list, &bytes)) return EP_ERR_NOMEM;
     if (!(list = (ep__rm_sorted *)ep_malloc(alloc, bytes))) return EP_ERR_NOMEM;
     ep_keyspace_iter_init(&it);
-    while (n < cap && (e = ep_keyspace_next(ks, &it)) != NULL) {
-        ep_bytes k = ep_ks_entry_key(e);
-        list[n].hi = ep__rm_be8(k.data, k.len);
-        list[n].lo = ep__rm_be8(k.data + (k.len > 8 ? 8 : k.len), k.len > 8 ? k.len - 8 : 0);
-        list[n++].e = e;
+    while (n < cap && (e = ep_keyspace_next(ks, &it)) != NULL) list[n++].e = e;
+    /* The heads in a second pass, the entries EP__RM_AHEAD places ahead
+     * already on their way from memory (each is a cache miss otherwise). */
+    for (i = 0; i < n; i++) {
+        ep_bytes k;
+        if (i + EP__RM_AHEAD < n) EP__PREFETCH(list[i + EP__RM_AHEAD].e);
+        k = ep_ks_entry_key(list[i].e);
+        list[i].hi = ep__rm_be8(k.data, k.len);
+        list[i].lo = ep__rm_be8(k.data + (k.len > 8 ? 8 : k.len), k.len > 8 ? k.len - 8 : 0);
+        if (ep_ks_entry_ttl(list[i].e) >= 0) ++*ttls;
     }
     if (n > 1) qsort(list, n, sizeof *list, ep__rm_sorted_cmp);
     *out = list;
@@ -190,15 +203,24 @@ static ep_result ep__rm_sort(const ep_keyspace *ks, const ep_allocator *alloc, e
 }
 
 static ep_result ep__rm_walk(const ep_keyspace *ks, const ep_redis_map_config *cfg, ep_redis_map_result *out,
-                             ep__rm_each_fn each, void *u, ep_error *err) {
+                             ep__rm_start_fn start, ep__rm_each_fn each, void *u, ep_error *err) {
     ep__rm_sorted *list = NULL;
     size_t count = 0, i;
+    uint64_t ttls = 0;
     int64_t now = ep__rm_now(cfg);
     ep_result r;
-    if ((r = ep__rm_sort(ks, cfg->alloc, &list, &count)) != EP_OK)
+    if ((r = ep__rm_sort(ks, cfg->alloc, &list, &count, &ttls)) != EP_OK)
         return ep_error_set(err, r, UINT64_MAX, "sorting the keys: %s", ep_result_str(r));
+    if (start && (r = start(u, count, ttls)) != EP_OK) {
+        ep_free(cfg->alloc, list);
+        return r;
+    }
     for (i = 0; i < count && r == EP_OK; i++) {
         const ep_ks_entry *e = list[i].e;
+        if (i + EP__RM_AHEAD < count) { /* its header, key and a short inline value: two lines */
+            EP__PREFETCH(list[i + EP__RM_AHEAD].e);
+            EP__PREFETCH((const uint8_t *)list[i + EP__RM_AHEAD].e + 64);
+        }
         uint8_t type = ep_ks_entry_type(e);
         int64_t ttl = ep_ks_entry_ttl(e);
         ep_redis_skip why = (ep_redis_skip)0;
@@ -223,6 +245,7 @@ static ep_result ep__rm_walk(const ep_keyspace *ks, const ep_redis_map_config *c
 
 typedef struct ep__rm_rdb {
     ep_rdb_writer *w;
+    uint64_t db;
     ep__rm_key k;
     ep_error *err;
 } ep__rm_rdb;
@@ -250,30 +273,26 @@ static ep_result ep__rm_rdb_each(void *u, const ep_ks_entry *e, uint8_t type, in
     return r;
 }
 
+/* The SELECTDB record with the RESIZEDB hint: keys and keys with a ttl. */
+static ep_result ep__rm_rdb_start(void *u, size_t keys, uint64_t ttls) {
+    ep__rm_rdb *c = (ep__rm_rdb *)u;
+    ep_result r = ep_rdb_writer_select_db(c->w, c->db, (uint64_t)keys, ttls);
+    if (r != EP_OK) return ep_error_set(c->err, r, UINT64_MAX, "RDB writer: %s", ep_result_str(r));
+    return EP_OK;
+}
+
 EP_API ep_result ep_redis_keyspace_to_rdb(const ep_keyspace *ks, ep_rdb_writer *w, const ep_redis_map_config *cfg,
                                           ep_redis_map_result *out, ep_error *err) {
     ep__rm_rdb c;
     ep_result r;
-    size_t n;
     if (!ks || !w || !cfg || !out) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "missing argument");
-    n = ep_keyspace_count(ks);
-    if (n == 0) return EP_OK; /* no SELECTDB for an empty database, as Redis */
-    {
-        /* the RESIZEDB hint: keys and keys with a ttl */
-        ep_keyspace_iter it;
-        const ep_ks_entry *e;
-        uint64_t ttls = 0;
-        ep_keyspace_iter_init(&it);
-        while ((e = ep_keyspace_next(ks, &it)) != NULL)
-            if (ep_ks_entry_ttl(e) >= 0) ttls++;
-        if ((r = ep_rdb_writer_select_db(w, cfg->db, (uint64_t)n, ttls)) != EP_OK)
-            return ep_error_set(err, r, UINT64_MAX, "RDB writer: %s", ep_result_str(r));
-    }
+    if (ep_keyspace_count(ks) == 0) return EP_OK; /* no SELECTDB for an empty database, as Redis */
     memset(&c, 0, sizeof c);
     c.w = w;
+    c.db = cfg->db;
     c.k.alloc = cfg->alloc;
     c.err = err;
-    r = ep__rm_walk(ks, cfg, out, ep__rm_rdb_each, &c, err);
+    r = ep__rm_walk(ks, cfg, out, ep__rm_rdb_start, ep__rm_rdb_each, &c, err);
     ep__rm_key_free(&c.k);
     return r;
 }
@@ -366,7 +385,7 @@ EP_API ep_result ep_redis_keyspace_to_commands(const ep_keyspace *ks, const ep_r
     c->argv[0] = EP_LIT("SELECT");
     c->argv[1] = ep_bytes_of(c->num[0], len);
     r = ep_keyspace_count(ks) ? ep__rm_emit(c, 2) : EP_OK;
-    if (r == EP_OK) r = ep__rm_walk(ks, cfg, out, ep__rm_cmd_each, c, err);
+    if (r == EP_OK) r = ep__rm_walk(ks, cfg, out, NULL, ep__rm_cmd_each, c, err);
     ep__rm_key_free(&c->k);
     ep_free(cfg->alloc, c);
     return r;

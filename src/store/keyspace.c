@@ -442,11 +442,6 @@ static int ep__bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t b
 
 /* ---- map -------------------------------------------------------------------- */
 
-#if defined(__GNUC__) || defined(__clang__)
-#  define EP__PREFETCH(p) __builtin_prefetch(p)
-#else
-#  define EP__PREFETCH(p) ((void)(p))
-#endif
 
 #define EP__NOSLOT ((size_t)-1)
 
