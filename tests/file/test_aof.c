@@ -7,7 +7,7 @@
 #include "ember_vectors.h"
 #include "support/fault_vfs.h"
 #include "support/sim_vfs.h"
-#include "support/count_alloc.h"
+#include "support/counting.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1239,8 +1239,8 @@ EPT_CASE(child_drops_writer_after_fork) {
 /* Memory a small device can plan: read buffers follow the file, not the
  * configured (256 KiB) size, and the write buffer is the configured one. */
 EPT_CASE(peak_allocation_follows_the_file_not_the_config) {
-    count_alloc ca = {0, 0};
-    ep_allocator a = count_alloc_make(&ca);
+    ept_counting ca;
+    ep_allocator a = ept_counting_alloc(&ca);
     ep_vfs *v = mem_vfs();
     ep_aof_writer_config wc;
     ep_aof_reader_config rc;

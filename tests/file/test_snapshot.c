@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "support/fault_vfs.h"
-#include "support/count_alloc.h"
+#include "support/counting.h"
 #include "support/sim_vfs.h"
 
 static const uint8_t V4[] = {0x45, 0x53, 0x4e, 0x50, 0x02, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
@@ -1274,8 +1274,8 @@ EPT_CASE(writer_creates_its_directory_when_asked_and_reader_checks_shard) {
 /* The reader's buffer follows the file: a small snapshot gets a buffer the
  * size of its body, not the configured 1 MiB. */
 EPT_CASE(reader_buffer_follows_the_file_not_the_config) {
-    count_alloc ca = {0, 0};
-    ep_allocator a = count_alloc_make(&ca);
+    ept_counting ca;
+    ep_allocator a = ept_counting_alloc(&ca);
     ep_vfs *v = mem();
     ep_snapshot_reader_config c;
     ep_snapshot_reader *r = NULL;

@@ -14,7 +14,7 @@
 #include "harness.h"
 #include "support/fault_vfs.h"
 #include "support/sim_vfs.h"
-#include "support/count_alloc.h"
+#include "support/counting.h"
 
 #include <stdlib.h>
 
@@ -393,8 +393,8 @@ static ep_vfs *mem_with(const char *path, size_t n) {
 static uint8_t byte_at(uint64_t i) { return (uint8_t)(i * 13 + (i >> 8)); }
 
 EPT_CASE(reader_allocates_what_a_small_file_needs) {
-    count_alloc ca = {0, 0};
-    ep_allocator a = count_alloc_make(&ca);
+    ept_counting ca;
+    ep_allocator a = ept_counting_alloc(&ca);
     ep_vfs *v = mem_with("small", 10);
     ep_file *f = NULL;
     ep__rstream rs;

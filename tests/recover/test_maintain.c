@@ -6,84 +6,30 @@
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/model.h"
+#include "support/shard_fixture.h"
 #include "support/sim_vfs.h"
 
 #include <stdlib.h>
 
-#define NOW 1700000000000LL
 #define NREC 80
 
-static int64_t fixed_clock(void *u) {
-    (void)u;
-    return NOW;
-}
-
-static ep_key *make_key(uint8_t seed) {
-    uint8_t k[EP_KEY_SIZE];
-    ep_key *key = NULL;
-    size_t i;
-    for (i = 0; i < sizeof k; i++) k[i] = (uint8_t)(seed + i * 3);
-    ep_key_create(k, NULL, &key);
-    return key;
-}
-
-/* The recovered state with key, or NULL if the shard does not recover
- * cleanly (snapshot not loaded, AOF error). */
-static char *state(ep_vfs *vfs, const ep_key *key) {
-    ep_recover_config rc;
-    ep_recover_result res;
-    char *d = NULL;
-    ep_recover_config_init(&rc);
-    rc.vfs = vfs;
-    rc.key = key;
-    rc.wall_clock_ms = fixed_clock;
-    if (ep_recover_shard("d", 0, &rc, &res, NULL) != EP_OK) return NULL;
-    if (!(res.snapshot_present && !res.snapshot_loaded) && res.aof_end != EP_AOF_END_ERROR &&
-        (res.snapshot_present || res.aof_present))
-        d = ept_ks_dump(res.keyspace);
-    ep_recover_result_free(&res);
-    return d;
-}
-
-/* A shard with a snapshot (covering half the records) and an AOF, all synced. */
+/* Shard 0 in "d": NREC random records, a snapshot halfway, all synced. */
 static int build(ep_vfs *vfs, const ep_key *key, uint64_t seed) {
-    ep_aof_writer_config c;
-    ep_aof_writer *w = NULL;
-    ep_shard_config sc;
-    ep_keyspace *ks = NULL;
-    uint64_t rng = seed;
-    int i, ok = 1;
-    vfs->mkdir(vfs, "d", NULL);
-    vfs->sync_dir(vfs, ".", NULL);
-    ep_aof_writer_config_init(&c);
-    c.vfs = vfs;
-    c.key = key;
-    c.fsync = EP_FSYNC_ALWAYS;
-    ep_shard_config_init(&sc);
-    sc.vfs = vfs;
-    sc.key = key;
-    if (ep_keyspace_create(NULL, &ks) != EP_OK) return 0;
-    if (ep_aof_writer_open("d/shard-0.aof", &c, &w, NULL) != EP_OK) {
-        ep_keyspace_free(ks);
-        return 0;
-    }
-    for (i = 0; i < NREC && ok; i++) {
-        ep_aof_record rec = ept_random_record(&rng);
-        if (i == NREC / 2) ok = ep_shard_snapshot("d", 0, ks, w, &sc, NULL) == EP_OK;
-        if (ep_aof_append(w, &rec) == EP_OK) (void)ep_keyspace_apply(ks, &rec, NOW);
-        ept_pool_reset();
-    }
-    ok &= ep_aof_writer_close(w) == EP_OK;
-    ep_keyspace_free(ks);
-    return ok;
+    ept_shard_spec s;
+    ept_shard_spec_init(&s, seed, NREC);
+    s.key = key;
+    return ept_shard_build(vfs, &s);
 }
+
+/* The recovered state of shard 0 in "d" with key, or NULL. */
+static char *state(ep_vfs *vfs, const ep_key *key) { return ept_shard_state(vfs, "d", 0, key); }
 
 static void config(ep_maint_config *mc, ep_vfs *vfs, const ep_key *key, const ep_key *new_key) {
     ep_maint_config_init(mc);
     mc->vfs = vfs;
     mc->key = key;
     mc->new_key = new_key;
-    mc->wall_clock_ms = fixed_clock;
+    mc->wall_clock_ms = ept_fixed_clock;
 }
 
 static int same(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
@@ -94,7 +40,7 @@ EPT_CASE(compact_keeps_the_state) {
     ep_maint_report rep;
     ep_error err;
     char *before, *after;
-    ep_key *k = make_key(9);
+    ep_key *k = ept_test_key(9);
     int round;
     for (round = 0; round < 2 && !ept_failed(); round++) {
         const ep_key *key = round ? k : NULL;
@@ -162,7 +108,7 @@ EPT_CASE(migrate_encrypt_rekey_decrypt) {
     ep_maint_config mc;
     ep_maint_report rep;
     ep_error err;
-    ep_key *k1 = make_key(1), *k2 = make_key(2);
+    ep_key *k1 = ept_test_key(1), *k2 = ept_test_key(2);
     const ep_key *chain[4];
     char *want, *got;
     int i;
@@ -263,14 +209,14 @@ static void crash_everywhere(int op, const ep_key *key, const ep_key *new_key) {
 }
 
 EPT_CASE(power_loss_compact) {
-    ep_key *k = make_key(4);
+    ep_key *k = ept_test_key(4);
     crash_everywhere(0, NULL, NULL);
     crash_everywhere(0, k, NULL);
     ep_key_free(k);
 }
 
 EPT_CASE(power_loss_encrypt_rekey_decrypt) {
-    ep_key *k1 = make_key(1), *k2 = make_key(2);
+    ep_key *k1 = ept_test_key(1), *k2 = ept_test_key(2);
     crash_everywhere(1, NULL, k1);
     crash_everywhere(1, k1, k2);
     crash_everywhere(1, k2, NULL);
@@ -286,7 +232,7 @@ static char *dst_state(ep_vfs *vfs, const ep_key *key) {
     ep_recover_config_init(&rc);
     rc.vfs = vfs;
     rc.key = key;
-    rc.wall_clock_ms = fixed_clock;
+    rc.wall_clock_ms = ept_fixed_clock;
     if (ep_recover_shard("e", 7, &rc, &res, NULL) != EP_OK) return NULL;
     if (res.snapshot_loaded) d = ept_ks_dump(res.keyspace);
     ep_recover_result_free(&res);
@@ -298,7 +244,7 @@ EPT_CASE(copy_to_another_shard) {
     ep_maint_config mc;
     ep_maint_report rep;
     ep_error err;
-    ep_key *k = make_key(3);
+    ep_key *k = ept_test_key(3);
     char *want, *got;
     EPT_CHECK_OK(ep_vfs_mem_create(NULL, &vfs));
     EPT_CHECK(build(vfs, NULL, ept_seed()));

@@ -4,15 +4,11 @@
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/model.h"
+#include "support/shard_fixture.h"
 
 #include <stdlib.h>
 
-#define NOW 1700000000000LL
-
-static int64_t fixed_clock(void *u) {
-    (void)u;
-    return NOW;
-}
+#define NOW EPT_FIXTURE_NOW
 
 static int nwarn;
 static void count_log(void *u, ep_log_level level, const char *msg) {
@@ -26,7 +22,7 @@ static ep_vfs *g_vfs; /* NULL: the OS */
 static void rcfg(ep_recover_config *c) {
     ep_recover_config_init(c);
     c->vfs = g_vfs;
-    c->wall_clock_ms = fixed_clock;
+    c->wall_clock_ms = ept_fixed_clock;
     c->log = count_log;
 }
 

@@ -6,20 +6,16 @@
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/model.h"
+#include "support/shard_fixture.h"
 #include "support/sim_vfs.h"
 
 #include <stdlib.h>
 
-#define NOW 1700000000000LL
+#define NOW EPT_FIXTURE_NOW
 #define NREC 24
 
 static ep_aof_record recs[NREC];
 static char *prefix[NREC + 1]; /* model dump after k records (ttl 0 dropped) */
-
-static int64_t fixed_clock(void *u) {
-    (void)u;
-    return NOW;
-}
 
 static void setup(uint64_t seed) {
     uint64_t rng = seed;
@@ -83,7 +79,7 @@ static int check_after_crash(ep_vfs *vfs, int acked, int attempted, uint64_t k, 
     int j, ok = 0;
     ep_recover_config_init(&rc);
     rc.vfs = vfs;
-    rc.wall_clock_ms = fixed_clock;
+    rc.wall_clock_ms = ept_fixed_clock;
     if (ep_recover_shard("d", 0, &rc, &res, NULL) != EP_OK) {
         fprintf(stderr, "kind %d crash at op %llu: recovery failed\n", kind, (unsigned long long)k);
         return 0;

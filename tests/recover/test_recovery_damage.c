@@ -8,15 +8,11 @@
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/model.h"
+#include "support/shard_fixture.h"
 
 #include <stdlib.h>
 
-#define NOW 1700000000000LL
-
-static int64_t fixed_clock(void *u) {
-    (void)u;
-    return NOW;
-}
+#define NOW EPT_FIXTURE_NOW
 
 /* ---- a shard in memory ---------------------------------------------------- */
 
@@ -159,7 +155,7 @@ static void recover_bytes(const uint8_t *snap, size_t snap_len, const uint8_t *a
     if (aof && ep_vfs_write_all(v, "d/shard-0.aof", aof, aof_len, NULL) != EP_OK) abort();
     ep_recover_config_init(&c);
     c.vfs = v;
-    c.wall_clock_ms = fixed_clock;
+    c.wall_clock_ms = ept_fixed_clock;
     if (visitor) {
         if (ep_keyspace_create(NULL, &user) != EP_OK) abort();
         c.mode = EP_RECOVER_VISIT;
@@ -527,7 +523,7 @@ EPT_CASE(small_read_buffers_recover_the_same) {
     EPT_CHECK_OK(ep_vfs_write_all(v, "d/shard-0.aof", aof, s.aof_len, NULL));
     ep_recover_config_init(&c);
     c.vfs = v;
-    c.wall_clock_ms = fixed_clock;
+    c.wall_clock_ms = ept_fixed_clock;
     c.read_buffer_size = 64;
     EPT_CHECK_OK(ep_recover_shard("d", 0, &c, &res, NULL));
     d = ept_ks_dump(res.keyspace);

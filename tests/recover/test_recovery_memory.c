@@ -7,7 +7,7 @@
  * heap (no keyspace: visitor mode), where the defaults take 256 KiB / 1 MiB. */
 #include "ember_persist.h"
 #include "harness.h"
-#include "support/count_alloc.h"
+#include "support/counting.h"
 
 #define NREC 6000
 #define SMALL 4096u
@@ -43,8 +43,8 @@ static ep_result fill(ep_aof_writer *w, ep_keyspace *ks, int from, int n) {
 
 /* Peak of a visitor recovery (no keyspace: only recovery's own buffers). */
 static size_t recover_peak(ep_vfs *vfs, size_t read_buffer, uint64_t *delivered, ep_recover_result *res) {
-    count_alloc c = {0, 0};
-    ep_allocator a = count_alloc_make(&c);
+    ept_counting c;
+    ep_allocator a = ept_counting_alloc(&c);
     ep_recover_config rc;
     ep_recover_config_init(&rc);
     rc.vfs = vfs;
@@ -63,8 +63,8 @@ static size_t recover_peak(ep_vfs *vfs, size_t read_buffer, uint64_t *delivered,
 /* Peak of ep_shard_snapshot beyond the keyspace (which is allocated elsewhere). */
 static size_t snapshot_peak(ep_vfs *vfs, const ep_keyspace *ks, ep_aof_writer *w, size_t read_buffer,
                             size_t write_buffer) {
-    count_alloc c = {0, 0};
-    ep_allocator a = count_alloc_make(&c);
+    ept_counting c;
+    ep_allocator a = ept_counting_alloc(&c);
     ep_shard_config sc;
     ep_shard_config_init(&sc);
     sc.vfs = vfs;

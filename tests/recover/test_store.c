@@ -13,6 +13,7 @@
  *  - fault_vfs fail-Nth and failing-allocator loops: clean errors, no leak. */
 #include "ember_persist.h"
 #include "harness.h"
+#include "support/counting.h"
 #include "support/fault_vfs.h"
 #include "support/model.h"
 #include "support/sim_vfs.h"
@@ -1074,54 +1075,20 @@ EPT_CASE(fault_at_every_vfs_operation_is_clean) {
     printf("    %llu fault points\n", (unsigned long long)total);
 }
 
-typedef struct fail_alloc {
-    long left; /* allocations that still succeed; < 0: no limit */
-    long live;
-} fail_alloc;
-
-static void *fa_malloc(size_t n, void *u) {
-    fail_alloc *f = (fail_alloc *)u;
-    void *p;
-    if (f->left == 0) return NULL;
-    if (f->left > 0) f->left--;
-    p = malloc(n);
-    if (p) f->live++;
-    return p;
-}
-static void *fa_realloc(void *p, size_t n, void *u) {
-    fail_alloc *f = (fail_alloc *)u;
-    void *q;
-    if (f->left == 0) return NULL;
-    if (f->left > 0) f->left--;
-    q = realloc(p, n);
-    if (q && !p) f->live++;
-    return q;
-}
-static void fa_free(void *p, void *u) {
-    fail_alloc *f = (fail_alloc *)u;
-    if (p) f->live--;
-    free(p);
-}
-
 EPT_CASE(allocation_failure_at_every_call_is_clean) {
     long n;
     int done = 0;
     for (n = 0; !done && !ept_failed() && n < 100000; n++) {
-        fail_alloc f;
-        ep_allocator a;
+        ept_counting f;
+        ep_allocator a = ept_counting_alloc(&f);
         ep_vfs *mem = NULL;
         int acked, attempted;
         int64_t c;
-        f.left = n;
-        f.live = 0;
-        a.user = &f;
-        a.malloc_fn = fa_malloc;
-        a.realloc_fn = fa_realloc;
-        a.free_fn = fa_free;
+        f.fail_after = n;
         EPT_CHECK_OK(ep_vfs_mem_create(NULL, &mem));
         fault_workload(mem, &a, &acked, &attempted);
         EPT_CHECK_EQ(f.live, 0);
-        done = f.left > 0; /* the whole workload ran within n allocations */
+        done = f.fail_after > 0; /* the whole workload ran within n allocations */
         c = counter_after(mem);
         if (c < acked || c > attempted) {
             fprintf(stderr, "    failing allocation %ld: counter %lld, acked %d, attempted %d\n", n, (long long)c,

@@ -10,6 +10,7 @@
  * handle, a recoverable directory, no leak (valgrind / ASan). */
 #include "ember_persist.h"
 #include "harness.h"
+#include "support/counting.h"
 #include "support/fault_vfs.h"
 #include "support/sim_vfs.h"
 #include "support/wal_util.h"
@@ -269,50 +270,17 @@ EPT_CASE(fail_nth_op_every_n) {
 }
 
 /* A failing allocator at every N over open, appends, rotation, publish, recovery. */
-typedef struct failing {
-    long left;
-    long live;
-} failing;
-static void *fa_malloc(size_t n, void *u) {
-    failing *f = (failing *)u;
-    void *p;
-    if (f->left == 0) return NULL;
-    if (f->left > 0) f->left--;
-    p = malloc(n);
-    if (p) f->live++;
-    return p;
-}
-static void *fa_realloc(void *p, size_t n, void *u) {
-    failing *f = (failing *)u;
-    void *q;
-    if (f->left == 0) return NULL;
-    if (f->left > 0) f->left--;
-    q = realloc(p, n);
-    if (q && !p) f->live++;
-    return q;
-}
-static void fa_free(void *p, void *u) {
-    failing *f = (failing *)u;
-    if (p) f->live--;
-    free(p);
-}
-
 EPT_CASE(failing_allocator_every_n) {
     long n;
     for (n = 0; n < 400; n++) {
-        failing fs;
-        ep_allocator a;
+        ept_counting fs;
+        ep_allocator a = ept_counting_alloc(&fs);
         ep_vfs *v = NULL;
         ep_wal_config c;
         ep_wal *w = NULL;
         ep_result r;
         int done = 0;
-        fs.left = n;
-        fs.live = 0;
-        a.user = &fs;
-        a.malloc_fn = fa_malloc;
-        a.realloc_fn = fa_realloc;
-        a.free_fn = fa_free;
+        fs.fail_after = n;
         EPT_CHECK_OK(ep_vfs_mem_create(NULL, &v));
         wcfg(&c, v, 1);
         c.alloc = &a;
@@ -340,7 +308,7 @@ EPT_CASE(failing_allocator_every_n) {
         }
         EPT_CHECK_EQ(fs.live, 0);
         ep_vfs_mem_free(v);
-        if (fs.left > 0) break; /* a run that never hit the failure: every N covered */
+        if (fs.fail_after > 0) break; /* a run that never hit the failure: every N covered */
     }
 }
 

@@ -7,78 +7,26 @@
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/model.h"
+#include "support/shard_fixture.h"
 #include "support/sim_vfs.h"
 
 #include <stdlib.h>
 
-#define NOW 1700000000000LL
-
-static int64_t fixed_clock(void *u) {
-    (void)u;
-    return NOW;
-}
-
 /* Shard 0 in "d": nrec random records, a snapshot halfway, a big list. */
 static int build(ep_vfs *vfs, uint64_t seed, int nrec, int big) {
-    ep_aof_writer_config c;
-    ep_aof_writer *w = NULL;
-    ep_shard_config sc;
-    ep_keyspace *ks = NULL;
-    uint64_t rng = seed;
-    int i, ok = 1;
-    vfs->mkdir(vfs, "d", NULL);
-    vfs->sync_dir(vfs, ".", NULL);
-    ep_aof_writer_config_init(&c);
-    c.vfs = vfs;
-    c.fsync = EP_FSYNC_NO;
-    ep_shard_config_init(&sc);
-    sc.vfs = vfs;
-    if (ep_keyspace_create(NULL, &ks) != EP_OK) return 0;
-    if (ep_aof_writer_open("d/shard-0.aof", &c, &w, NULL) != EP_OK) return 0;
-    for (i = 0; i < nrec && ok; i++) {
-        ep_aof_record rec = ept_random_record(&rng);
-        if (i == nrec / 2) ok = ep_shard_snapshot("d", 0, ks, w, &sc, NULL) == EP_OK;
-        if (ep_aof_append(w, &rec) == EP_OK) (void)ep_keyspace_apply(ks, &rec, NOW);
-        ept_pool_reset();
-    }
-    if (big) {
-        static char item[500];
-        ep_bytes v[100];
-        ep_buf scratch;
-        ep_aof_record rec;
-        int k;
-        ep_buf_init(&scratch, NULL);
-        for (k = 0; k < 100; k++) v[k] = ep_bytes_of(item, sizeof item);
-        for (i = 0; i < 30 && ok; i++) {
-            memset(item, 'a' + i % 26, sizeof item);
-            ok = ep_aof_rec_rpush(&rec, &scratch, ep_bytes_of("biglist", 7), v, 100) == EP_OK &&
-                 ep_aof_append(w, &rec) == EP_OK;
-        }
-        ep_buf_free(&scratch);
-    }
-    ok &= ep_aof_writer_sync(w) == EP_OK;
-    ok &= ep_aof_writer_close(w) == EP_OK;
-    ep_keyspace_free(ks);
-    return ok;
+    ept_shard_spec s;
+    ept_shard_spec_init(&s, seed, nrec);
+    s.fsync = EP_FSYNC_NO;
+    s.big_list = big;
+    return ept_shard_build(vfs, &s);
 }
 
-static char *state(ep_vfs *vfs, const char *dir) {
-    ep_recover_config rc;
-    ep_recover_result res;
-    char *d = NULL;
-    ep_recover_config_init(&rc);
-    rc.vfs = vfs;
-    rc.wall_clock_ms = fixed_clock;
-    if (ep_recover_shard(dir, 0, &rc, &res, NULL) != EP_OK) return NULL;
-    if ((res.snapshot_loaded || res.aof_present) && res.aof_end != EP_AOF_END_ERROR) d = ept_ks_dump(res.keyspace);
-    ep_recover_result_free(&res);
-    return d;
-}
+static char *state(ep_vfs *vfs, const char *dir) { return ept_shard_state(vfs, dir, 0, NULL); }
 
 static void config(ep_wal_map_config *c, ep_vfs *vfs) {
     ep_wal_map_config_init(c);
     c->vfs = vfs;
-    c->now_ms = NOW;
+    c->now_ms = EPT_FIXTURE_NOW;
 }
 
 typedef struct decoded {

@@ -36,18 +36,6 @@ static long long wall_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int ready(int need_redis) {
-    if (access(ept_resp_server_path(), X_OK) != 0) {
-        ept_skip("build/examples/resp_server not built");
-        return 0;
-    }
-    if (need_redis && !ept_have_program("redis-server")) {
-        ept_skip("redis-server not installed");
-        return 0;
-    }
-    return 1;
-}
-
 /* TTLs are compared as deadlines: a replica applies the master's absolute
  * ones, so they differ only by clock reading and the PTTL's rounding. */
 #define TTL_TOL 1500
@@ -633,7 +621,7 @@ EPT_CASE(ours_master_to_redis_replica) {
     char s0[256];
     dump a, b;
     int rc;
-    if (!ready(1)) return;
+    if (!ept_need_servers(1)) return;
     EPT_CHECK_OK(ept_start_ours(&m, subdir("master"), NULL));
     EPT_CHECK_OK(replicate(&m, &r, REDIS_REPLICA, subdir("replica"), nkeys()));
     EPT_CHECK_OK(info_field(m.port, "slave0:", s0, sizeof s0));
@@ -659,7 +647,7 @@ EPT_CASE(redis_master_to_ours_replica) {
                *no_one[3] = {"REPLICAOF", "NO", "ONE"}, *del[2] = {"DEL", "promoted"},
                *wait1[3] = {"WAIT", "1", "5000"};
     int rc;
-    if (!ready(1)) return;
+    if (!ept_need_servers(1)) return;
     EPT_CHECK_OK(ept_start_redis(&m, subdir("redis-master"), NULL));
     EPT_CHECK_OK(replicate(&m, &r, OURS_REPLICA, dir, n));
     /* a write, then WAIT (the master sends REPLCONF GETACK; our ACK answers it) */
@@ -717,7 +705,7 @@ EPT_CASE(ember_follower_converges_and_survives_leader_kill) {
     const char *ldir = subdir("leader"), *fdir = subdir("follower"), *always[] = {"--appendfsync", "always", NULL};
     const char *set[3] = {"SET", "x", "1"};
     int rc;
-    if (!ready(0)) return;
+    if (!ept_need_servers(0)) return;
     EPT_CHECK_OK(ept_start_ours(&l, ldir, always));
     EPT_CHECK_OK(replicate(&l, &f, OURS_FOLLOWER, fdir, n));
     EPT_CHECK(command_ok(f.port, 3, set, "-READONLY"));
@@ -827,7 +815,7 @@ EPT_CASE(replica_and_follower_survive_a_hostile_master) {
     size_t snap_len = 0;
     char tail[256];
     size_t tail_len = 0;
-    if (!ready(0)) return;
+    if (!ept_need_servers(0)) return;
     EPT_CHECK_OK(ep_snapshot_write_bytes(0, NULL, 0, NULL, &snap, &snap_len));
     tail_len = (size_t)snprintf(tail, sizeof tail, "+EMBERSYNC 0\r\n$%zu\r\n", snap_len);
     if (tail_len + snap_len + 16 > sizeof tail) {

@@ -151,14 +151,7 @@ typedef struct pair {
 static int start_pair(pair *p) {
     char d1[1024], d2[1024];
     memset(p, 0, sizeof *p);
-    if (!ept_have_program("redis-server") || !ept_have_program("redis-cli")) {
-        ept_skip("redis-server or redis-cli not installed");
-        return 0;
-    }
-    if (access(ept_resp_server_path(), X_OK) != 0) {
-        ept_skip("build/examples/resp_server not built");
-        return 0;
-    }
+    if (!ept_need_servers(1)) return 0;
     snprintf(d1, sizeof d1, "%s/ours", ept_tmpdir());
     snprintf(d2, sizeof d2, "%s/redis", ept_tmpdir());
     mkdir(d1, 0700);

@@ -26,10 +26,7 @@
 
 static int start(ept_proc *p) {
     char d[1024];
-    if (access(ept_resp_server_path(), X_OK) != 0) {
-        ept_skip("build/examples/resp_server not built");
-        return 0;
-    }
+    if (!ept_need_servers(0)) return 0;
     snprintf(d, sizeof d, "%s/ours", ept_tmpdir());
     mkdir(d, 0700);
     return ept_start_ours(p, d, NULL) == 0 ? 1 : -1;

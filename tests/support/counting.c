@@ -3,35 +3,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each block carries its size in front, so free can subtract it. */
+/* Each block carries its size in front, so free can subtract it; two size_t
+ * keep the caller's pointer as aligned as malloc's (16 bytes on 64-bit). */
+#define EPT__HEAD (sizeof(size_t) * 2)
+
 static int ept__may(ept_counting *c) {
     if (c->fail_after == 0) return 0;
     if (c->fail_after > 0) c->fail_after--;
     return 1;
 }
-static void ept__note(ept_counting *c, size_t old, size_t n) {
-    c->live = c->live - old + n;
-    c->calls++;
-    if (c->live > c->peak) c->peak = c->live;
-}
-static void *ept__c_realloc(void *ptr, size_t n, void *u) {
-    ept_counting *c = (ept_counting *)u;
-    size_t *p = ptr ? (size_t *)ptr - 1 : NULL, old = p ? *p : 0;
-    if (!ept__may(c)) return NULL;
-    p = (size_t *)realloc(p, n + sizeof(size_t));
-    if (!p) return NULL;
-    *p = n;
-    ept__note(c, old, n);
-    return p + 1;
-}
-static void *ept__c_malloc(size_t n, void *u) { return ept__c_realloc(NULL, n, u); }
-static void ept__c_free(void *ptr, void *u) {
+static void *ept__c_malloc(size_t n, void *u) {
     ept_counting *c = (ept_counting *)u;
     size_t *p;
+    if (!ept__may(c)) return NULL;
+    if ((p = (size_t *)malloc(n + EPT__HEAD)) == NULL) return NULL;
+    p[0] = n;
+    c->live += n;
+    c->calls++;
+    if (c->live > c->peak) c->peak = c->live;
+    return (unsigned char *)p + EPT__HEAD;
+}
+static size_t ept__size(void *ptr) { return ((size_t *)(void *)((unsigned char *)ptr - EPT__HEAD))[0]; }
+static void ept__c_free(void *ptr, void *u) {
+    ept_counting *c = (ept_counting *)u;
     if (!ptr) return;
-    p = (size_t *)ptr - 1;
-    c->live -= *p;
-    free(p);
+    c->live -= ept__size(ptr);
+    free((unsigned char *)ptr - EPT__HEAD);
+}
+/* The new block first, then the copy and the old one freed: the peak counts
+ * both, as a realloc may need. One call. */
+static void *ept__c_realloc(void *ptr, size_t n, void *u) {
+    size_t old;
+    void *q;
+    if (!ptr) return ept__c_malloc(n, u);
+    old = ept__size(ptr);
+    if ((q = ept__c_malloc(n, u)) == NULL) return NULL;
+    memcpy(q, ptr, n < old ? n : old);
+    ept__c_free(ptr, u);
+    return q;
 }
 
 ep_allocator ept_counting_alloc(ept_counting *c) {

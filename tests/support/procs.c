@@ -1,10 +1,35 @@
 /* Test processes and clients (procs.h). */
 #define _POSIX_C_SOURCE 200809L
-/* POSIX only (fork, signals, sockets): empty on Windows, where the server
+#include "procs.h"
+
+/* The clock and the sleep every bounded wait of the support code uses
+ * (run_cmd, redis_util too), on every system. */
+#ifdef _WIN32
+#include <windows.h>
+long long ept_ms(void) { return (long long)GetTickCount64(); }
+void ept_sleep_ms(int ms) { Sleep((DWORD)(ms > 0 ? ms : 0)); }
+#else
+#include <time.h>
+long long ept_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ept_sleep_ms(int ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+#endif
+
+/* The rest is POSIX only (fork, signals, sockets); on Windows the server
  * tests that use it say they skip. */
 #ifndef _WIN32
-#include "procs.h"
 #include "redis_util.h"
+#include "run_cmd.h"
+#include "harness.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,22 +81,17 @@ static void ept_track(pid_t pid, int add) {
     }
 }
 
-long long ept_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void ept_sleep_ms(int ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-}
-
 const char *ept_resp_server_path(void) {
     const char *p = getenv("EP_RESP_SERVER");
     return p && *p ? p : "build/examples/resp_server";
+}
+
+int ept_need_servers(int need_redis) {
+    if (access(ept_resp_server_path(), X_OK) != 0) {
+        ept_skip("build/examples/resp_server not built");
+        return 0;
+    }
+    return !need_redis || ept_need_redis();
 }
 
 static pid_t ept_spawn(const char *const *argv, int *out_fd) {
@@ -166,11 +186,15 @@ int ept_start_ours(ept_proc *p, const char *dir, const char *const *extra) {
 }
 
 int ept_start_redis(ept_proc *p, const char *dir, const char *const *extra) {
+    return ept_start_redis_timeout(p, dir, extra, 10000);
+}
+
+int ept_start_redis_timeout(ept_proc *p, const char *dir, const char *const *extra, int timeout_ms) {
     const char *argv[40];
     char port[16];
     int n = 0, attempt;
     for (attempt = 0; attempt < 3; attempt++) {
-        long long end = ept_ms() + 10000;
+        long long end = ept_ms() + timeout_ms;
         p->port = ept_free_port();
         snprintf(port, sizeof port, "%d", p->port);
         n = 0;
@@ -210,7 +234,9 @@ int ept_start_redis(ept_proc *p, const char *dir, const char *const *extra) {
     return -1;
 }
 
-int ept_connect(int port) {
+int ept_connect(int port) { return ept_connect_timeout(port, 5); }
+
+int ept_connect_timeout(int port, int seconds) {
     struct sockaddr_in a;
     struct timeval tv;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -219,7 +245,7 @@ int ept_connect(int port) {
     a.sin_family = AF_INET;
     a.sin_port = htons((unsigned short)port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    tv.tv_sec = 5;
+    tv.tv_sec = seconds;
     tv.tv_usec = 0;
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -357,10 +383,8 @@ int ept_call(int fd, char **out, size_t *n, int argc, const char *const *argv) {
 int ept_cli(int port, const char *flags, const char *const *args, char *out, size_t cap) {
     const char *argv[64];
     char portbuf[16], flagbuf[256];
-    int n = 0, fd = -1, status = -1;
-    size_t got = 0;
-    ept_proc p;
-    long long end = ept_ms() + 10000;
+    int n = 0, status;
+    ept_cmd_out o;
     snprintf(portbuf, sizeof portbuf, "%d", port);
     argv[n++] = "redis-cli";
     argv[n++] = "-p";
@@ -372,36 +396,13 @@ int ept_cli(int port, const char *flags, const char *const *args, char *out, siz
     }
     while (args && *args && n < 62) argv[n++] = *args++;
     argv[n] = NULL;
-    p.pid = ept_spawn(argv, &fd);
-    if (p.pid < 0) return -1;
-    while (ept_ms() < end) {
-        struct pollfd pf;
-        ssize_t r;
-        pf.fd = fd;
-        pf.events = POLLIN;
-        if (poll(&pf, 1, 100) <= 0) continue;
-        if (got + 1 >= cap) break;
-        r = read(fd, out + got, cap - 1 - got);
-        if (r <= 0) break;
-        got += (size_t)r;
+    status = ept_run_argv(argv, NULL, NULL, 10000, &o);
+    if (out && cap) {
+        size_t k = o.out_len < cap - 1 ? o.out_len : cap - 1;
+        if (k) memcpy(out, o.out, k);
+        out[k] = 0;
     }
-    out[got] = 0;
-    close(fd);
-    {
-        long long wend = ept_ms() + 5000;
-        while (ept_ms() < wend) {
-            int st;
-            pid_t r = waitpid(p.pid, &st, WNOHANG);
-            if (r == p.pid) {
-                ept_track(p.pid, 0);
-                status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-                p.pid = 0;
-                break;
-            }
-            ept_sleep_ms(2);
-        }
-        if (p.pid > 0) ept_stop(&p, 1);
-    }
+    ept_cmd_out_free(&o);
     return status;
 }
 

@@ -13,17 +13,17 @@ typedef struct ept_proc {
     int port;
 } ept_proc;
 
-/* A monotonic clock in ms, and a sleep (for bounded waits). */
+/* A monotonic clock in ms, and a sleep of ms (the bounds of every wait). */
 long long ept_ms(void);
 void ept_sleep_ms(int ms);
 
 /* Free ports and "is it installed" come from redis_util.h (ept_free_port,
  * ept_have_program). */
-/* Monotonic milliseconds, and a sleep of ms (the bounds of every wait). */
-long long ept_ms(void);
-void ept_sleep_ms(int ms);
 /* The resp_server binary (EP_RESP_SERVER or build/examples/resp_server). */
 const char *ept_resp_server_path(void);
+/* 1 when resp_server is built and, if need_redis, redis-server and
+ * redis-cli are installed; else ept_skip() with the reason and 0. */
+int ept_need_servers(int need_redis);
 
 /* Starts resp_server --dir dir --port 0 plus extra arguments (NULL
  * terminated, may be NULL); waits for its "ready PORT" line. 0 or -1. */
@@ -31,13 +31,17 @@ int ept_start_ours(ept_proc *p, const char *dir, const char *const *extra);
 /* Starts redis-server on a free port in dir (no RDB saves, no AOF unless
  * extra says so); waits until it answers PING. 0 or -1. */
 int ept_start_redis(ept_proc *p, const char *dir, const char *const *extra);
+/* The same, waiting up to timeout_ms (ept_start_redis: 10 s) per attempt. */
+int ept_start_redis_timeout(ept_proc *p, const char *dir, const char *const *extra, int timeout_ms);
 /* SIGKILL (hard != 0) or SIGTERM, then waits for it (bounded; SIGKILL after 5 s). */
 void ept_stop(ept_proc *p, int hard);
 /* Waits up to ms for the process to exit by itself; 1 if it did. */
 int ept_wait_exit(ept_proc *p, int ms);
 
-/* A blocking client connection with 5 s send/receive timeouts; -1 on failure. */
+/* A blocking client connection to 127.0.0.1:port with 5 s (or seconds)
+ * send/receive timeouts; -1 on failure. */
 int ept_connect(int port);
+int ept_connect_timeout(int port, int seconds);
 /* Sends one command (argv[i] of len[i] bytes; len NULL: strlen) as RESP. */
 int ept_send(int fd, int argc, const char *const *argv, const size_t *len);
 /* Reads exactly one complete reply (RESP2 or RESP3) into out (malloc'd,

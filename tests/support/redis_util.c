@@ -1,5 +1,7 @@
 #define _XOPEN_SOURCE 700
 #include "support/redis_util.h"
+#include "support/run_cmd.h"
+#include "support/procs.h"
 #include "harness.h"
 
 #include <errno.h>
@@ -52,11 +54,10 @@ const char *ept_shared_path(const char *rel) {
     return NULL;
 }
 
-#ifndef _WIN32
 int ept_have_program(const char *name) {
     char cmd[256];
     snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
-    return system(cmd) == 0;
+    return ept_run_cmd(cmd, NULL, 0) == 0;
 }
 
 int ept_need_redis(void) {
@@ -67,37 +68,23 @@ int ept_need_redis(void) {
     return 1;
 }
 
+/* Through the one runner (run_cmd.h): sh -c cmd, bounded to 10 minutes;
+ * what it wrote to stderr is passed on to ours. */
 int ept_run_cmd(const char *cmd, char *out, size_t cap) {
-    FILE *f = popen(cmd, "r");
-    size_t n = 0;
-    int st;
-    if (!f) return -1;
+    const char *argv[4];
+    ept_cmd_out o;
+    int rc;
+    argv[0] = "/bin/sh", argv[1] = "-c", argv[2] = cmd, argv[3] = NULL;
+    rc = ept_run_argv(argv, NULL, NULL, 600000, &o);
     if (out && cap) {
-        size_t k;
-        while (n + 1 < cap && (k = fread(out + n, 1, cap - 1 - n, f)) > 0) n += k;
-        out[n] = '\0';
+        size_t k = o.out_len < cap - 1 ? o.out_len : cap - 1;
+        if (k) memcpy(out, o.out, k);
+        out[k] = '\0';
     }
-    {
-        char sink[4096];
-        while (fread(sink, 1, sizeof sink, f) > 0) {
-        }
-    }
-    st = pclose(f);
-    if (st == -1) return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (o.err_len) fputs(o.err, stderr);
+    ept_cmd_out_free(&o);
+    return rc;
 }
-#else
-int ept_have_program(const char *name) {
-    (void)name;
-    return 0;
-}
-
-int ept_run_cmd(const char *cmd, char *out, size_t cap) {
-    (void)cmd;
-    if (out && cap) out[0] = '\0';
-    return -1;
-}
-#endif
 
 int ept_write_file(const char *path, const void *data, size_t n) {
     FILE *f = fopen(path, "wb");
@@ -150,39 +137,6 @@ int ept_free_port(void) {
     return port;
 }
 
-static long ept__now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void ept__sleep_ms(long ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000;
-    nanosleep(&ts, NULL);
-}
-
-static int ept__connect(int port) {
-    struct sockaddr_in a;
-    struct timeval tv;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((uint16_t)port);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        close(fd);
-        return -1;
-    }
-    tv.tv_sec = 10;   /* every read is bounded in time */
-    tv.tv_usec = 0;
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    return fd;
-}
-
 static void ept__print_log(const ept_redis *r) {
     size_t n;
     uint8_t *t = ept_read_file(r->log, &n);
@@ -192,47 +146,30 @@ static void ept__print_log(const ept_redis *r) {
     }
 }
 
+/* Through procs.h's starter (a child on a free port, answering PING, stopped
+ * by its pid at the latest at exit), with the log in dir for
+ * ept_redis_log_has; extra_args split at spaces (no quoting). */
 int ept_redis_start(ept_redis *r, const char *dir, const char *extra_args, int timeout_ms) {
-    char cmd[2048], pidfile[600], out[64];
-    long t0;
-    int tries;
+    const char *argv[40];
+    char words[1024];
+    ept_proc p;
+    int n = 0;
     memset(r, 0, sizeof *r);
     r->fd = -1;
     snprintf(r->dir, sizeof r->dir, "%s", dir);
     snprintf(r->log, sizeof r->log, "%s/redis.log", dir);
-    snprintf(pidfile, sizeof pidfile, "%s/redis.pid", dir);
-    for (tries = 0; tries < 5; tries++) {
-        r->port = ept_free_port();
-        if (!r->port) return -1;
-        unlink(pidfile);
-        snprintf(cmd, sizeof cmd,
-                 "redis-server --port %d --bind 127.0.0.1 --dir '%s' --save '' --daemonize yes "
-                 "--pidfile '%s' --logfile '%s' --protected-mode no %s >/dev/null 2>&1",
-                 r->port, dir, pidfile, r->log, extra_args ? extra_args : "");
-        if (ept_run_cmd(cmd, NULL, 0) != 0) return -1;
-        t0 = ept__now_ms();
-        while (ept__now_ms() - t0 < timeout_ms) {
-            size_t n;
-            uint8_t *p = ept_read_file(pidfile, &n);
-            if (p) {
-                char tmp[32];
-                size_t k = n < sizeof tmp - 1 ? n : sizeof tmp - 1;
-                memcpy(tmp, p, k);
-                tmp[k] = '\0';
-                free(p);
-                r->pid = atol(tmp);
-            }
-            if (r->pid > 0 && (r->fd = ept__connect(r->port)) >= 0) {
-                if (ept_redis_cmdv(r, out, sizeof out, "PING", (const char *)NULL) == 0 && strcmp(out, "PONG") == 0)
-                    return 0;
-                close(r->fd);
-                r->fd = -1;
-            }
-            if (r->pid > 0 && kill((pid_t)r->pid, 0) != 0) break; /* it exited (bad file, or port taken) */
-            ept__sleep_ms(20);
-        }
-        if (r->pid > 0 && kill((pid_t)r->pid, 0) == 0) break;  /* running but not answering: give up */
-        if (!ept_redis_log_has(r, "Address already in use")) break;
+    argv[n++] = "--logfile";
+    argv[n++] = r->log;
+    if (extra_args) {
+        char *tok, *save = NULL;
+        snprintf(words, sizeof words, "%s", extra_args);
+        for (tok = strtok_r(words, " ", &save); tok && n < 38; tok = strtok_r(NULL, " ", &save)) argv[n++] = tok;
+    }
+    argv[n] = NULL;
+    if (ept_start_redis_timeout(&p, dir, argv, timeout_ms) == 0) {
+        r->pid = (long)p.pid;
+        r->port = p.port;
+        if ((r->fd = ept_connect_timeout(r->port, 10)) >= 0) return 0; /* every read bounded: 10 s */
     }
     ept__print_log(r);
     ept_redis_stop(r);
@@ -240,14 +177,13 @@ int ept_redis_start(ept_redis *r, const char *dir, const char *extra_args, int t
 }
 
 void ept_redis_stop(ept_redis *r) {
-    int i;
     if (r->fd >= 0) close(r->fd);
     r->fd = -1;
     if (r->pid > 0) {
-        kill((pid_t)r->pid, SIGTERM);
-        for (i = 0; i < 250 && kill((pid_t)r->pid, 0) == 0; i++) ept__sleep_ms(20);
-        if (kill((pid_t)r->pid, 0) == 0) kill((pid_t)r->pid, SIGKILL);
-        for (i = 0; i < 100 && kill((pid_t)r->pid, 0) == 0; i++) ept__sleep_ms(20);
+        ept_proc p;
+        p.pid = (pid_t)r->pid;
+        p.port = r->port;
+        ept_stop(&p, 0);
     }
     r->pid = 0;
     free(r->in);
@@ -256,8 +192,6 @@ void ept_redis_stop(ept_redis *r) {
 }
 #else
 int ept_free_port(void) { return 0; }
-
-static long ept__now_ms(void) { return (long)(clock() / (CLOCKS_PER_SEC / 1000)); }
 
 int ept_redis_start(ept_redis *r, const char *dir, const char *extra_args, int timeout_ms) {
     (void)dir;
@@ -318,12 +252,12 @@ static void ept__app_bytes(char *out, size_t cap, size_t *pos, ep_bytes b) {
 static int ept__read_value(ept_redis *r, size_t *off, ep_resp_value *v) {
     size_t used;
     ep_result res;
-    long t0 = ept__now_ms();
+    long long t0 = ept_ms();
     for (;;) {
         ssize_t k;
         res = ep_resp_read_value(r->in + *off, r->in_len - *off, 0, v, &used, NULL);
         if (res == EP_OK) break;
-        if (res != EP_END || ept__now_ms() - t0 > 20000) return -1;
+        if (res != EP_END || ept_ms() - t0 > 20000) return -1;
         if (r->in_len == r->in_cap) {
             size_t nc = r->in_cap ? r->in_cap * 2 : 65536;
             uint8_t *nb = (uint8_t *)realloc(r->in, nc);

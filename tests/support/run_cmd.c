@@ -2,6 +2,8 @@
 #define _XOPEN_SOURCE 700 /* putenv */
 #include "run_cmd.h"
 #include "redis_util.h" /* ept_write_file */
+#include "harness.h"   /* ept_tmpdir, ept_skip */
+#include "procs.h"     /* ept_ms, ept_sleep_ms */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,10 @@ void ept_cmd_out_free(ept_cmd_out *o) {
 #ifdef _WIN32
 
 int ept_cmd_supported(void) { return 0; }
+static int executable(const char *path) {
+    (void)path;
+    return 0;
+}
 int ept_run_argv(const char *const *argv, const char *stdin_path, const char *const *extra_env, int timeout_ms,
                  ept_cmd_out *o) {
     (void)argv, (void)stdin_path, (void)extra_env, (void)timeout_ms;
@@ -38,18 +44,12 @@ int ept_run_argv(const char *const *argv, const char *stdin_path, const char *co
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define EPT_CMD_CAP (64u << 20)
 
 int ept_cmd_supported(void) { return 1; }
-
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int executable(const char *path) { return access(path, X_OK) == 0; }
 
 typedef struct sink {
     int fd;
@@ -84,6 +84,11 @@ static void child(const char *const *argv, const char *stdin_path, const char *c
     if (in >= 0) dup2(in, 0);
     dup2(out_fd, 1);
     dup2(err_fd, 2);
+    /* only 0, 1 and 2 go on: a daemon the command starts must not hold the
+     * pipes open (the parent reads until both close) */
+    if (in > 2) close(in);
+    if (out_fd > 2) close(out_fd);
+    if (err_fd > 2) close(err_fd);
     for (; extra_env && *extra_env; extra_env++) putenv((char *)*extra_env);
     execvp(argv[0], (char *const *)argv);
     fprintf(stderr, "cannot run %s\n", argv[0]);
@@ -95,7 +100,7 @@ int ept_run_argv(const char *const *argv, const char *stdin_path, const char *co
     int po[2], pe[2], st = 0, open_streams = 2;
     sink s[2];
     pid_t pid;
-    long long end = now_ms() + timeout_ms;
+    long long end = ept_ms() + timeout_ms;
     memset(o, 0, sizeof *o);
     o->status = -1;
     if (pipe(po) != 0) return -1;
@@ -123,7 +128,7 @@ int ept_run_argv(const char *const *argv, const char *stdin_path, const char *co
     while (open_streams > 0) {
         struct pollfd pf[2];
         int n = 0, i;
-        long long left = end - now_ms();
+        long long left = end - ept_ms();
         if (left <= 0) {
             o->timed_out = 1;
             break;
@@ -152,12 +157,11 @@ int ept_run_argv(const char *const *argv, const char *stdin_path, const char *co
         pid_t r = waitpid(pid, &st, o->timed_out ? 0 : WNOHANG);
         if (r == pid) break;
         if (r < 0 && errno != EINTR) break;
-        if (now_ms() > end) {
+        if (ept_ms() > end) {
             kill(pid, SIGKILL);
             o->timed_out = 1;
         } else {
-            struct timespec ts = {0, 2000000};
-            nanosleep(&ts, NULL);
+            ept_sleep_ms(2);
         }
     }
     if (s[0].fd >= 0) close(s[0].fd);
@@ -175,26 +179,100 @@ int ept_run_argv(const char *const *argv, const char *stdin_path, const char *co
 
 #endif
 
-int ept_run_line(const char *line, int timeout_ms, ept_cmd_out *o) {
-    char *copy = (char *)malloc(strlen(line) + 1), *c;
-    const char *argv[128];
-    int n = 0, rc;
-    if (!copy) {
-        memset(o, 0, sizeof *o);
-        o->status = -1;
-        return -1;
-    }
-    strcpy(copy, line);
-    for (c = copy; *c && n < 127;) {
+/* Splits copy at spaces, in place, into argv[n..]: at most cap - 1 words in
+ * all, NULL-terminated. Returns the count. */
+static int split_words(char *copy, const char **argv, int n, int cap) {
+    char *c = copy;
+    while (*c && n < cap - 1) {
         while (*c == ' ') *c++ = 0;
         if (!*c) break;
         argv[n++] = c;
         while (*c && *c != ' ') c++;
     }
     argv[n] = NULL;
+    return n;
+}
+
+static char *copy_of(const char *s) {
+    char *copy = (char *)malloc(strlen(s) + 1);
+    if (copy) strcpy(copy, s);
+    return copy;
+}
+
+int ept_run_line(const char *line, int timeout_ms, ept_cmd_out *o) {
+    char *copy = copy_of(line);
+    const char *argv[128];
+    int rc;
+    if (!copy) {
+        memset(o, 0, sizeof *o);
+        o->status = -1;
+        return -1;
+    }
+    split_words(copy, argv, 0, 128);
     rc = ept_run_argv(argv, NULL, NULL, timeout_ms, o);
     free(copy);
     return rc;
+}
+
+/* ---- the tool in a case ----------------------------------------------------- */
+
+#define EPT_TOOL_TIMEOUT_MS 600000
+
+static char ept__tool_dir[512]; /* the current case's scratch directory */
+
+int ept_tool_ready(void) {
+    char why[600];
+    snprintf(ept__tool_dir, sizeof ept__tool_dir, "%s", ept_tmpdir());
+    if (!ept_cmd_supported()) {
+        ept_skip("the tool tests run programs (fork, pipes): POSIX only");
+        return 0;
+    }
+    if (!executable(ept_cli_path()) || !ept_have_python()) {
+        snprintf(why, sizeof why, "%s or python3 missing", ept_cli_path());
+        ept_skip(why);
+        return 0;
+    }
+    return 1;
+}
+
+const char *ept_tool_dir(void) { return ept__tool_dir; }
+void ept_tool_file(char *out, size_t cap, const char *name) { snprintf(out, cap, "%s/%s", ept__tool_dir, name); }
+
+/* Writes what a stream said to path (NULL: nowhere). 0 or -1. */
+static int save_stream(const char *path, const char *data, size_t n) {
+    return !path || ept_write_file(path, data ? data : "", n) == 0 ? 0 : -1;
+}
+
+int ept_tool_run(const char *args, const char *out, const char *err) {
+    char *copy = copy_of(args);
+    const char *argv[128];
+    ept_cmd_out o;
+    int rc;
+    if (!copy) return -1;
+    argv[0] = ept_cli_path();
+    split_words(copy, argv, 1, 128);
+    rc = ept_run_argv(argv, NULL, NULL, EPT_TOOL_TIMEOUT_MS, &o);
+    free(copy);
+    if (save_stream(out, o.out, o.out_len) != 0 || save_stream(err, o.err, o.err_len) != 0) rc = -1;
+    ept_cmd_out_free(&o);
+    return rc;
+}
+
+int ept_tool_py(const char *file, const char *statements) {
+    char script[600];
+    const char *argv[4];
+    FILE *f;
+    ept_cmd_out o;
+    int ok;
+    ept_tool_file(script, sizeof script, "check.py");
+    if ((f = fopen(script, "w")) == NULL) return 0;
+    fprintf(f, "import json, sys\nd = json.load(open(sys.argv[1]))\n%s\n", statements);
+    fclose(f);
+    argv[0] = "python3", argv[1] = script, argv[2] = file, argv[3] = NULL;
+    ok = ept_run_argv(argv, NULL, NULL, EPT_TOOL_TIMEOUT_MS, &o) == 0;
+    if (!ok) fprintf(stderr, "%s%s", o.out ? o.out : "", o.err ? o.err : "");
+    ept_cmd_out_free(&o);
+    return ok;
 }
 
 /* ---- python3 checks in one batch ----------------------------------------- */

@@ -1,7 +1,7 @@
-/* run_cmd: runs a program for a test and captures what it says. One place
- * for "run this command with a timeout, give me stdout, stderr and the exit
- * code" (the tool's acceptance tests), and for checking JSON output with
- * python3 in one batch.
+/* run_cmd: runs a program for a test and captures what it says. The one
+ * place for "run this command with a timeout, give me stdout, stderr and the
+ * exit code" (every test of the ember-persist tool), and for checking JSON
+ * output with python3 (one document at a time, or in one batch).
  *
  * The child gets stdin from /dev/null (or a file), its own stdout and stderr
  * pipes, and is killed (SIGKILL, by its pid) when the timeout passes; every
@@ -46,6 +46,24 @@ int ept_run_line(const char *line, int timeout_ms, ept_cmd_out *o);
 void ept_cmd_out_free(ept_cmd_out *o);
 
 /* Files: ept_write_file and ept_read_file are in redis_util.h. */
+
+/* The tool in a case: ept_tool_ready() skips the case (ept_skip) and
+ * returns 0 unless the tool is built, commands can run and python3 has its
+ * json module; it makes the case's scratch directory (ept_tmpdir()), which
+ * ept_tool_file names files in and ept_tool_py writes its script to. */
+int ept_tool_ready(void);
+/* The case's scratch directory, and "<it>/name" into out. */
+const char *ept_tool_dir(void);
+void ept_tool_file(char *out, size_t cap, const char *name);
+/* Runs the tool with args (split at spaces, as ept_run_line), bounded to
+ * 10 minutes; its stdout is written to the file out and its stderr to the
+ * file err (either NULL: dropped). Returns its exit code, or -1 if it did
+ * not exit by itself (killed, timed out, could not start). */
+int ept_tool_run(const char *args, const char *out, const char *err);
+/* Runs python3 with `d` bound to the JSON document in file and then the
+ * statements (asserts, flush left); 1 if they all hold, else 0 with
+ * python's output printed. */
+int ept_tool_py(const char *file, const char *statements);
 
 /* A batch of python3 checks on JSON documents: each ept_py_add stores one
  * document (the tool's stdout) and a python statement block that sees it as

@@ -3,68 +3,18 @@
  * build/ember-persist (or $EP_CLI); the cases skip if it is not built. */
 #include "ember_persist.h"
 #include "harness.h"
+#include "support/redis_util.h"
+#include "support/run_cmd.h"
 
 #ifdef _WIN32
-/* The cases drive the tool through sh and python3 (system() with shell
- * redirections, WIFEXITED), which a Windows build under wine does not have;
- * the tool's code runs on the public API that the rest of the suite covers. */
-EPT_CASE(cli_needs_a_posix_shell) { ept_skip("test_cli drives the tool through sh and python3: none on Windows"); }
+/* The cases run the tool and python3 as programs (tests/support/run_cmd:
+ * fork, pipes), which a Windows build under wine does not have; the tool's
+ * code runs on the public API that the rest of the suite covers. */
+EPT_CASE(cli_needs_a_posix_shell) { ept_skip("test_cli runs the tool and python3 as programs: POSIX only"); }
 #else
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-static const char *cli(void) {
-    const char *p = getenv("EP_CLI");
-    return p ? p : "build/ember-persist";
-}
-
-static const char *g_dir; /* this case's scratch directory */
-
-static int have_tools(void) {
-    g_dir = ept_tmpdir();
-    if (access(cli(), X_OK) != 0 || system("python3 -c 'import json' 2>/dev/null") != 0) {
-        char why[600];
-        snprintf(why, sizeof why, "%s or python3 missing", cli());
-        ept_skip(why);
-        return 0;
-    }
-    return 1;
-}
-
-/* Runs the tool with args (output to out if not NULL); returns its exit code. */
-static int run(const char *args, const char *out) {
-    char cmd[2048];
-    int st;
-    snprintf(cmd, sizeof cmd, "%s %s > %s 2>/dev/null", cli(), args, out ? out : "/dev/null");
-    st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* python3 asserts on the JSON document in file (as d); 0 if they hold. */
-static int py(const char *file, const char *asserts) {
-    char script[512], cmd[1200];
-    FILE *f;
-    snprintf(script, sizeof script, "%s/check.py", g_dir);
-    f = fopen(script, "w");
-    if (!f) return 0;
-    fprintf(f, "import json, sys\nd = json.load(open(sys.argv[1]))\n%s\n", asserts);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "python3 %s %s 1>&2", script, file);
-    return system(cmd) == 0;
-}
-
-static void path_in(char *out, size_t cap, const char *name) {
-    snprintf(out, cap, "%s/%s", g_dir, name);
-}
-
-static int write_file(const char *path, const void *data, size_t len) {
-    FILE *f = fopen(path, "wb");
-    int ok = f && fwrite(data, 1, len, f) == len;
-    if (f) fclose(f);
-    return ok;
-}
 
 static ep_bytes B(const char *s) { return ep_bytes_of(s, strlen(s)); }
 static const ep_bytes cfg_dummy_value = {(const uint8_t *)"x", 1};
@@ -77,10 +27,10 @@ EPT_CASE(dump_json_snapshot_every_type) {
     double scores[2] = {1.5, 0};
     float vec[4] = {1.0f, -2.5f, 0.0f, 0.25f};
     uint64_t nan = 0x7ff8000000000000ull;
-    if (!have_tools()) return;
+    if (!ept_tool_ready()) return;
     memcpy(&scores[1], &nan, 8);
-    path_in(snap, sizeof snap, "shard-5.snap");
-    path_in(out, sizeof out, "dump.json");
+    ept_tool_file(snap, sizeof snap, "shard-5.snap");
+    ept_tool_file(out, sizeof out, "dump.json");
     EPT_CHECK_OK(ep_snapshot_writer_begin(snap, 5, NULL, &w, NULL));
     EPT_CHECK_OK(ep_snapshot_writer_add_string(w, B("s"), ep_bytes_of("\x00\xff\x01" "ok", 5), 1234));
     EPT_CHECK_OK(ep_snapshot_writer_add_list(w, B("l"), vals, 2, -1));
@@ -92,8 +42,8 @@ EPT_CASE(dump_json_snapshot_every_type) {
     EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
 
     snprintf(args, sizeof args, "dump --json %s", snap);
-    EPT_CHECK_EQ(run(args, out), 0);
-    EPT_CHECK(py(out, "assert d['kind']=='snapshot' and d['version']==2 and d['shard']==5\n"
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "assert d['kind']=='snapshot' and d['version']==2 and d['shard']==5\n"
                       "assert d['entry_count']==7 and len(d['entries'])==7\n"
                       "e=d['entries']\n"
                       "assert e[0]['offset']==11 and e[0]['index']==0 and e[0]['expire_ms']==1234\n"
@@ -110,21 +60,21 @@ EPT_CASE(dump_json_snapshot_every_type) {
                       "assert d['end']['status']=='clean' and d['end']['count']==7\n"
                       "assert d['end']['offset']==d['size'] and d['end']['footer_offset']==d['size']-4\n"));
     snprintf(args, sizeof args, "dump --json --base64 %s", snap);
-    EPT_CHECK_EQ(run(args, out), 0);
-    EPT_CHECK(py(out, "import base64\ne=d['entries']\n"
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "import base64\ne=d['entries']\n"
                       "assert base64.b64decode(e[0]['value'])==bytes([0,255,1])+b'ok'\n"
                       "assert base64.b64decode(e[0]['key'])==b's'\n"));
     snprintf(args, sizeof args, "info --json %s", snap);
-    EPT_CHECK_EQ(run(args, out), 0);
-    EPT_CHECK(py(out, "assert d['kind']=='snapshot' and d['count']==7 and d['encrypted']==False\n"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "assert d['kind']=='snapshot' and d['count']==7 and d['encrypted']==False\n"));
     /* text dump: one JSON object per line between # lines */
     snprintf(args, sizeof args, "dump %s", snap);
     {
         char txt[512];
-        snprintf(txt, sizeof txt, "%s/dump.txt", g_dir);
-        EPT_CHECK_EQ(run(args, txt), 0);
+        snprintf(txt, sizeof txt, "%s/dump.txt", ept_tool_dir());
+        EPT_CHECK_EQ(ept_tool_run(args, txt, NULL), 0);
         /* d is unused here: point it at a JSON file we know is valid */
-        EPT_CHECK(py(out, "L = open(sys.argv[1].replace('dump.json', 'dump.txt')).read().splitlines()\n"
+        EPT_CHECK(ept_tool_py(out, "L = open(sys.argv[1].replace('dump.json', 'dump.txt')).read().splitlines()\n"
                           "assert L[0].startswith('# snapshot') and L[-1].startswith('# end: clean')\n"
                           "assert len([json.loads(l) for l in L[1:-1]]) == 7"));
     }
@@ -138,31 +88,31 @@ EPT_CASE(verify_exit_codes_and_error_offsets) {
                                  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xc4, 0xb7, 0x31};
     uint8_t bad[sizeof V4];
     char f[512], out[512], args[1200];
-    if (!have_tools()) return;
-    path_in(f, sizeof f, "v4.snap");
-    path_in(out, sizeof out, "v.json");
-    EPT_CHECK(write_file(f, V4, sizeof V4));
+    if (!ept_tool_ready()) return;
+    ept_tool_file(f, sizeof f, "v4.snap");
+    ept_tool_file(out, sizeof out, "v.json");
+    EPT_CHECK(ept_write_file(f, V4, sizeof V4) == 0);
     snprintf(args, sizeof args, "verify --json %s", f);
-    EPT_CHECK_EQ(run(args, out), 0);
-    EPT_CHECK(py(out, "assert d['end']=={'status':'clean','count':2,'offset':62,'footer_offset':58,'trailer_bytes':0}"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "assert d['end']=={'status':'clean','count':2,'offset':62,'footer_offset':58,'trailer_bytes':0}"));
     /* flipped footer: checksum error at the footer's offset, exit 2 */
     memcpy(bad, V4, sizeof V4);
     bad[sizeof V4 - 1] ^= 0xff;
-    EPT_CHECK(write_file(f, bad, sizeof bad));
-    EPT_CHECK_EQ(run(args, out), 2);
-    EPT_CHECK(py(out, "assert d['end']['status']=='error' and d['end']['error']=='checksum'\n"
+    EPT_CHECK(ept_write_file(f, bad, sizeof bad) == 0);
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 2);
+    EPT_CHECK(ept_tool_py(out, "assert d['end']['status']=='error' and d['end']['error']=='checksum'\n"
                       "assert d['end']['offset']==58 and d['end']['count']==2"));
     /* cut inside entry 2: eof at its offset */
-    EPT_CHECK(write_file(f, V4, 40));
-    EPT_CHECK_EQ(run(args, out), 2);
-    EPT_CHECK(py(out, "assert d['end']['error']=='eof' and d['end']['offset']==30 and d['end']['index']==1"));
+    EPT_CHECK(ept_write_file(f, V4, 40) == 0);
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 2);
+    EPT_CHECK(ept_tool_py(out, "assert d['end']['error']=='eof' and d['end']['offset']==30 and d['end']['index']==1"));
     /* usage and missing files */
-    EPT_CHECK_EQ(run("verify", NULL), 64);
-    EPT_CHECK_EQ(run("frobnicate x", NULL), 64);
-    EPT_CHECK_EQ(run("verify --bogus x", NULL), 64);
-    snprintf(args, sizeof args, "verify %s/does-not-exist", g_dir);
-    EPT_CHECK_EQ(run(args, NULL), 66);
-    EPT_CHECK_EQ(run("--help", NULL), 0);
+    EPT_CHECK_EQ(ept_tool_run("verify", NULL, NULL), 64);
+    EPT_CHECK_EQ(ept_tool_run("frobnicate x", NULL, NULL), 64);
+    EPT_CHECK_EQ(ept_tool_run("verify --bogus x", NULL, NULL), 64);
+    snprintf(args, sizeof args, "verify %s/does-not-exist", ept_tool_dir());
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 66);
+    EPT_CHECK_EQ(ept_tool_run("--help", NULL, NULL), 0);
 }
 
 EPT_CASE(aof_dump_clean_torn_and_corrupt) {
@@ -173,26 +123,26 @@ EPT_CASE(aof_dump_clean_torn_and_corrupt) {
                                    0xff, 0xff, 0x01, 0x00, 0x00, 0x00, 0x5a, 0x91, 0x89, 0x5a, 0x3f};
     uint8_t buf[128];
     char f[512], out[512], args[1200];
-    if (!have_tools()) return;
-    path_in(f, sizeof f, "shard-0.aof");
-    path_in(out, sizeof out, "a.json");
+    if (!ept_tool_ready()) return;
+    ept_tool_file(f, sizeof f, "shard-0.aof");
+    ept_tool_file(out, sizeof out, "a.json");
     memcpy(buf, v1, sizeof v1);
     memcpy(buf + sizeof v1, lset, sizeof lset);
-    EPT_CHECK(write_file(f, buf, sizeof v1 + sizeof lset));
+    EPT_CHECK(ept_write_file(f, buf, sizeof v1 + sizeof lset) == 0);
     snprintf(args, sizeof args, "dump --json %s", f);
-    EPT_CHECK_EQ(run(args, out), 0);
-    EPT_CHECK(py(out, "r=d['records']\nassert d['kind']=='aof' and len(r)==2\n"
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "r=d['records']\nassert d['kind']=='aof' and len(r)==2\n"
                       "assert r[0]=={'offset':5,'index':0,'tag':1,'op':'SET','key':'a','value':'b','expire_ms':-1}\n"
                       "assert r[1]['offset']==28 and r[1]['op']=='LSET' and r[1]['index']==1 and r[1]['list_index']==-1 and r[1]['value']=='Z'\n"
                       "assert d['end']['status']=='clean' and d['end']['offset']==51"));
     buf[sizeof v1 + sizeof lset] = 0x01;
-    EPT_CHECK(write_file(f, buf, sizeof v1 + sizeof lset + 1));
-    EPT_CHECK_EQ(run(args, out), 1);
-    EPT_CHECK(py(out, "assert d['end']=={'status':'torn','count':2,'offset':51,'tail_bytes':1}"));
+    EPT_CHECK(ept_write_file(f, buf, sizeof v1 + sizeof lset + 1) == 0);
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 1);
+    EPT_CHECK(ept_tool_py(out, "assert d['end']=={'status':'torn','count':2,'offset':51,'tail_bytes':1}"));
     buf[sizeof v1 - 1] ^= 0xff; /* V1's CRC */
-    EPT_CHECK(write_file(f, buf, sizeof v1));
-    EPT_CHECK_EQ(run(args, out), 2);
-    EPT_CHECK(py(out, "assert d['end']['error']=='checksum' and d['end']['offset']==5"));
+    EPT_CHECK(ept_write_file(f, buf, sizeof v1) == 0);
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 2);
+    EPT_CHECK(ept_tool_py(out, "assert d['end']['error']=='checksum' and d['end']['offset']==5"));
 }
 
 EPT_CASE(encrypted_snapshot_needs_key_file) {
@@ -202,13 +152,13 @@ EPT_CASE(encrypted_snapshot_needs_key_file) {
     ep_snapshot_writer_config c;
     ep_snapshot_writer *w = NULL;
     static const char hex[] = "4242424242424242424242424242424242424242424242424242424242424242\n";
-    if (!have_tools()) return;
+    if (!ept_tool_ready()) return;
     memset(kb, 0x42, sizeof kb);
     EPT_CHECK_OK(ep_key_create(kb, NULL, &k));
-    path_in(snap, sizeof snap, "shard-2.snap");
-    path_in(key, sizeof key, "key.hex");
-    path_in(out, sizeof out, "e.json");
-    EPT_CHECK(write_file(key, hex, strlen(hex)));
+    ept_tool_file(snap, sizeof snap, "shard-2.snap");
+    ept_tool_file(key, sizeof key, "key.hex");
+    ept_tool_file(out, sizeof out, "e.json");
+    EPT_CHECK(ept_write_file(key, hex, strlen(hex)) == 0);
     ep_snapshot_writer_config_init(&c);
     c.key = k;
     EPT_CHECK_OK(ep_snapshot_writer_begin(snap, 2, &c, &w, NULL));
@@ -216,21 +166,21 @@ EPT_CASE(encrypted_snapshot_needs_key_file) {
     EPT_CHECK_OK(ep_snapshot_writer_commit(w, NULL));
     ep_key_free(k);
     snprintf(args, sizeof args, "info --json %s", snap);
-    EPT_CHECK_EQ(run(args, out), 0);
-    EPT_CHECK(py(out, "assert d['encrypted']==True and d['version']==3 and d['count'] is None"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "assert d['encrypted']==True and d['version']==3 and d['count'] is None"));
     snprintf(args, sizeof args, "verify --json %s", snap);
-    EPT_CHECK_EQ(run(args, out), 2);
-    EPT_CHECK(py(out, "assert d['end']['error']=='encryption_required'"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 2);
+    EPT_CHECK(ept_tool_py(out, "assert d['end']['error']=='encryption_required'"));
     snprintf(args, sizeof args, "dump --json %s --key-file %s", snap, key);
-    EPT_CHECK_EQ(run(args, out), 0);
-    EPT_CHECK(py(out, "e=d['entries']\nassert len(e)==1 and e[0]['key']=='secret' and e[0]['value']=='value'"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "e=d['entries']\nassert len(e)==1 and e[0]['key']=='secret' and e[0]['value']=='value'"));
     /* a wrong key: decrypt error at entry 0 */
-    EPT_CHECK(write_file(key, "ff", 2) && write_file(key, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", 64));
-    EPT_CHECK_EQ(run(args, out), 2);
-    EPT_CHECK(py(out, "assert d['end']['error']=='decrypt' and d['end']['index']==0 and d['end']['offset']==11"));
+    EPT_CHECK(ept_write_file(key, "ff", 2) == 0 && ept_write_file(key, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", 64) == 0);
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 2);
+    EPT_CHECK(ept_tool_py(out, "assert d['end']['error']=='decrypt' and d['end']['index']==0 and d['end']['offset']==11"));
     /* not a key file */
-    EPT_CHECK(write_file(key, "short", 5));
-    EPT_CHECK_EQ(run(args, NULL), 64);
+    EPT_CHECK(ept_write_file(key, "short", 5) == 0);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 64);
 }
 
 /* keygen writes a 0600 key file that the library loads; an encrypted AOF
@@ -242,16 +192,16 @@ EPT_CASE(keygen_then_encrypted_aof_recovers_with_key_file_only) {
     ep_aof_writer_config cfg;
     ep_error err;
     struct stat st;
-    if (!have_tools()) return;
-    path_in(keyf, sizeof keyf, "k.key");
-    path_in(aof, sizeof aof, "shard-2.aof");
-    path_in(out, sizeof out, "rec.json");
+    if (!ept_tool_ready()) return;
+    ept_tool_file(keyf, sizeof keyf, "k.key");
+    ept_tool_file(aof, sizeof aof, "shard-2.aof");
+    ept_tool_file(out, sizeof out, "rec.json");
     snprintf(args, sizeof args, "keygen %s", keyf);
-    EPT_CHECK_EQ(run(args, NULL), 0);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 0);
     EPT_CHECK_EQ(stat(keyf, &st), 0);
     EPT_CHECK_EQ(st.st_mode & 0777, 0600);
     EPT_CHECK_EQ(st.st_size, 65);
-    EPT_CHECK_EQ(run(args, NULL), 73); /* refuses to overwrite: cannot create */
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 73); /* refuses to overwrite: cannot create */
     EPT_CHECK_OK(ep_key_load_file(NULL, keyf, NULL, &key, &err));
     ep_aof_writer_config_init(&cfg);
     cfg.key = key;
@@ -261,18 +211,18 @@ EPT_CASE(keygen_then_encrypted_aof_recovers_with_key_file_only) {
     EPT_CHECK_OK(ep_aof_rpush(w, B("l"), &cfg_dummy_value, 1));
     EPT_CHECK_OK(ep_aof_writer_close(w));
     ep_key_free(key);
-    snprintf(args, sizeof args, "recover %s 2 --json --key-file %s", g_dir, keyf);
-    EPT_CHECK_EQ(run(args, out), 0);
-    EPT_CHECK(py(out, "assert d['aof']['records_read'] == 2, d\n"
+    snprintf(args, sizeof args, "recover %s 2 --json --key-file %s", ept_tool_dir(), keyf);
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "assert d['aof']['records_read'] == 2, d\n"
                       "keys = [k['key'] for k in d['keys']]\n"
                       "assert keys == ['l', 'secret'], keys"));
-    snprintf(args, sizeof args, "recover %s 2 --json", g_dir);
-    EPT_CHECK_EQ(run(args, out), 2); /* recovered what it could (nothing), said why */
-    EPT_CHECK(py(out, "assert d['aof']['end'] == 'error', d\nassert d['keys'] == [], d"));
+    snprintf(args, sizeof args, "recover %s 2 --json", ept_tool_dir());
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 2); /* recovered what it could (nothing), said why */
+    EPT_CHECK(ept_tool_py(out, "assert d['aof']['end'] == 'error', d\nassert d['keys'] == [], d"));
     snprintf(args, sizeof args, "dump %s", aof);
-    EPT_CHECK_EQ(run(args, NULL), 2); /* encrypted, no key */
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 2); /* encrypted, no key */
     snprintf(args, sizeof args, "dump %s --key-file %s", aof, keyf);
-    EPT_CHECK_EQ(run(args, NULL), 0);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 0);
 }
 
 /* verify decodes a snapshot's trailer (version, covered length, slot, bytes
@@ -291,10 +241,10 @@ EPT_CASE(verify_decodes_the_trailer_and_agrees_with_recover) {
     size_t n;
     FILE *f;
     int i;
-    if (!have_tools()) return;
-    path_in(dir, sizeof dir, "t");
+    if (!ept_tool_ready()) return;
+    ept_tool_file(dir, sizeof dir, "t");
     snprintf(snap, sizeof snap, "%s/shard-0.snap", dir);
-    path_in(out, sizeof out, "v.json");
+    ept_tool_file(out, sizeof out, "v.json");
     EPT_CHECK(mkdir(dir, 0700) == 0);
     snprintf(args, sizeof args, "%s/shard-0.aof", dir);
     EPT_CHECK_OK(ep_aof_writer_open(args, NULL, &w, NULL));
@@ -317,52 +267,59 @@ EPT_CASE(verify_decodes_the_trailer_and_agrees_with_recover) {
     EPT_CHECK(n > 60 && n < sizeof orig);
     /* as written: clean, slot 1, the prefix of the 5 INCR, applied */
     snprintf(args, sizeof args, "verify --json %s", snap);
-    EPT_CHECK_EQ(run(args, out), 0);
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
     snprintf(args, sizeof args,
              "t=d['trailer']\nassert t['readable'] and t['version']==2 and t['covered_len']==%llu, t\n"
              "assert t['slot']==1 and t['slots_valid']==[True,True] and t['extra_bytes']==0\n"
              "assert t['against_aof']=='applied'",
              (unsigned long long)covered);
-    EPT_CHECK(py(out, args));
+    EPT_CHECK(ept_tool_py(out, args));
     snprintf(args, sizeof args, "recover %s 0", dir);
-    EPT_CHECK_EQ(run(args, NULL), 0);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 0);
     /* 8 bytes appended: both warn, the counter is still 6 */
     memcpy(buf, orig, n);
     memcpy(buf + n, "appended", 8);
-    EPT_CHECK(write_file(snap, buf, n + 8));
+    EPT_CHECK(ept_write_file(snap, buf, n + 8) == 0);
     snprintf(args, sizeof args, "verify --json %s", snap);
-    EPT_CHECK_EQ(run(args, out), 1);
-    EPT_CHECK(py(out, "t=d['trailer']\nassert t['extra_bytes']==8 and t['against_aof']=='applied', t"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 1);
+    EPT_CHECK(ept_tool_py(out, "t=d['trailer']\nassert t['extra_bytes']==8 and t['against_aof']=='applied', t"));
     snprintf(args, sizeof args, "recover --json %s 0", dir);
-    EPT_CHECK_EQ(run(args, out), 1);
-    EPT_CHECK(py(out, "assert [k['value'] for k in d['keys'] if k['key']=='c']==['6'], d['keys']"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 1);
+    EPT_CHECK(ept_tool_py(out, "assert [k['value'] for k in d['keys'] if k['key']=='c']==['6'], d['keys']"));
     /* slot 1 damaged: slot 0 still covers the prefix (a warning for verify) */
     memcpy(buf, orig, n);
     buf[n - 3] ^= 0x40;
-    EPT_CHECK(write_file(snap, buf, n));
+    EPT_CHECK(ept_write_file(snap, buf, n) == 0);
     snprintf(args, sizeof args, "verify --json %s", snap);
-    EPT_CHECK_EQ(run(args, out), 1);
-    EPT_CHECK(py(out, "t=d['trailer']\nassert t['slot']==0 and t['slots_valid']==[True,False], t\n"
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 1);
+    EPT_CHECK(ept_tool_py(out, "t=d['trailer']\nassert t['slot']==0 and t['slots_valid']==[True,False], t\n"
                       "assert t['against_aof']=='applied'"));
     /* the trailer's head damaged while the AOF has records: both refuse */
     memcpy(buf, orig, n);
     buf[n - 40 - 6] ^= 0x01; /* inside the head's CRC (the head ends 40 bytes before the end) */
-    EPT_CHECK(write_file(snap, buf, n));
+    EPT_CHECK(ept_write_file(snap, buf, n) == 0);
     snprintf(args, sizeof args, "verify --json %s", snap);
-    EPT_CHECK_EQ(run(args, out), 2);
-    EPT_CHECK(py(out, "t=d['trailer']\nassert t['readable']==False and t['against_aof']=='refused', t"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 2);
+    EPT_CHECK(ept_tool_py(out, "t=d['trailer']\nassert t['readable']==False and t['against_aof']=='refused', t"));
     snprintf(args, sizeof args, "recover %s 0", dir);
-    EPT_CHECK_EQ(run(args, NULL), 2);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 2);
     /* the text form says the same */
-    EPT_CHECK(write_file(snap, orig, n));
+    EPT_CHECK(ept_write_file(snap, orig, n) == 0);
     {
-        char txt[600], cmd[1400];
-        path_in(txt, sizeof txt, "v.txt");
+        char txt[600], line[200];
+        size_t tn = 0;
+        uint8_t *said;
+        ept_tool_file(txt, sizeof txt, "v.txt");
         snprintf(args, sizeof args, "verify %s", snap);
-        EPT_CHECK_EQ(run(args, txt), 0);
-        snprintf(cmd, sizeof cmd, "grep -q 'trailer: version 2, 0 schema(s), covers %llu AOF bytes (slot 1)' %s && grep -q 'against the AOF: applied' %s",
-                 (unsigned long long)covered, txt, txt);
-        EPT_CHECK(system(cmd) == 0);
+        EPT_CHECK_EQ(ept_tool_run(args, txt, NULL), 0);
+        snprintf(line, sizeof line, "trailer: version 2, 0 schema(s), covers %llu AOF bytes (slot 1)", (unsigned long long)covered);
+        said = ept_read_file(txt, &tn);
+        EPT_CHECK(said != NULL);
+        said = (uint8_t *)realloc(said, tn + 1); /* NUL-terminated for strstr */
+        EPT_CHECK(said != NULL);
+        said[tn] = 0;
+        EPT_EXPECT(strstr((char *)said, line) != NULL && strstr((char *)said, "against the AOF: applied") != NULL);
+        free(said);
     }
 }
 

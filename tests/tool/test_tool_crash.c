@@ -14,30 +14,16 @@
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/model.h"
+#include "support/shard_fixture.h"
 #include "support/sim_vfs.h"
 
 #include <stdlib.h>
 
-#define NOW 1700000000000LL
 #define AOF "d/shard-0.aof"
 #define SNAP "d/shard-0.snap"
 #define BAK_AOF "d/shard-0.aof.bak-t"
 #define BAK_SNAP "d/shard-0.snap.bak-t"
 #define NREC 40
-
-static int64_t fixed_clock(void *u) {
-    (void)u;
-    return NOW;
-}
-
-static ep_key *make_key(uint8_t seed) {
-    uint8_t k[EP_KEY_SIZE];
-    ep_key *key = NULL;
-    size_t i;
-    for (i = 0; i < sizeof k; i++) k[i] = (uint8_t)(seed * 31 + i * 5);
-    ep_key_create(k, NULL, &key);
-    return key;
-}
 
 /* The three crash models a case runs at every operation. */
 static void crash(ep_vfs *v, uint64_t seed, int model) {
@@ -193,7 +179,7 @@ EPT_CASE(repair_trim_torn_tail) { repair_everywhere(NULL, 0); }
 EPT_CASE(repair_force) { repair_everywhere(NULL, 1); }
 EPT_CASE(repair_force_salvage) { repair_everywhere(NULL, 2); }
 EPT_CASE(repair_encrypted) {
-    ep_key *k = make_key(3);
+    ep_key *k = ept_test_key(3);
     repair_everywhere(k, 0);
     repair_everywhere(k, 2);
     ep_key_free(k);
@@ -201,53 +187,18 @@ EPT_CASE(repair_encrypted) {
 
 /* ---- compact and migrations ------------------------------------------------- */
 
-/* The state of shard 0 in d/ with key, or NULL if it does not recover
- * cleanly (the snapshot present and not loaded, an AOF error, nothing). */
-static char *state(ep_vfs *v, const ep_key *key) {
-    ep_recover_config rc;
-    ep_recover_result res;
-    char *d = NULL;
-    ep_recover_config_init(&rc);
-    rc.vfs = v;
-    rc.key = key;
-    rc.wall_clock_ms = fixed_clock;
-    if (ep_recover_shard("d", 0, &rc, &res, NULL) != EP_OK) return NULL;
-    if (!(res.snapshot_present && !res.snapshot_loaded) && res.aof_end != EP_AOF_END_ERROR &&
-        (res.snapshot_present || res.aof_present))
-        d = ept_ks_dump(res.keyspace);
-    ep_recover_result_free(&res);
-    return d;
-}
+/* The state of shard 0 in d/ with key, or NULL (ept_shard_state). */
+static char *state(ep_vfs *v, const ep_key *key) { return ept_shard_state(v, "d", 0, key); }
 
-/* A shard with a snapshot (after NREC/2 records) and an AOF, durable. */
+/* A new machine holding a shard with a snapshot (after NREC/2 records) and
+ * an AOF, durable; NULL on failure. */
 static ep_vfs *shard_machine(const ep_key *key, uint64_t seed) {
     ep_vfs *v = NULL;
-    ep_aof_writer_config c;
-    ep_aof_writer *w = NULL;
-    ep_shard_config sc;
-    ep_keyspace *ks = NULL;
-    uint64_t rng = seed;
-    int i, ok = 1;
+    ept_shard_spec s;
+    ept_shard_spec_init(&s, seed, NREC);
+    s.key = key;
     if (sim_vfs_create(&v) != EP_OK) return NULL;
-    v->mkdir(v, "d", NULL);
-    v->sync_dir(v, ".", NULL);
-    ep_aof_writer_config_init(&c);
-    c.vfs = v;
-    c.key = key;
-    c.fsync = EP_FSYNC_ALWAYS;
-    ep_shard_config_init(&sc);
-    sc.vfs = v;
-    sc.key = key;
-    if (ep_keyspace_create(NULL, &ks) != EP_OK || ep_aof_writer_open(AOF, &c, &w, NULL) != EP_OK) ok = 0;
-    for (i = 0; i < NREC && ok; i++) {
-        ep_aof_record rec = ept_random_record(&rng);
-        if (i == NREC / 2) ok = ep_shard_snapshot("d", 0, ks, w, &sc, NULL) == EP_OK;
-        if (ep_aof_append(w, &rec) == EP_OK) (void)ep_keyspace_apply(ks, &rec, NOW);
-        ept_pool_reset();
-    }
-    if (w) ok &= ep_aof_writer_close(w) == EP_OK;
-    ep_keyspace_free(ks);
-    if (!ok) {
+    if (!ept_shard_build(v, &s)) {
         sim_vfs_destroy(v);
         return NULL;
     }
@@ -303,7 +254,7 @@ static void maint_everywhere(int op, const ep_key *key, const ep_key *new_key) {
             mc.vfs = v;
             mc.key = key;
             mc.new_key = op ? new_key : NULL; /* as the tool: compact passes only --key-file */
-            mc.wall_clock_ms = fixed_clock;
+            mc.wall_clock_ms = ept_fixed_clock;
             if (op) mc.backup_suffix = ".bak-t";
             sim_vfs_set_crash_after(v, k);
             r = op ? ep_shard_migrate("d", 0, &mc, &rep, NULL) : ep_shard_compact("d", 0, &mc, &rep, NULL);
@@ -380,23 +331,23 @@ static void maint_everywhere(int op, const ep_key *key, const ep_key *new_key) {
 
 EPT_CASE(compact_plaintext) { maint_everywhere(0, NULL, NULL); }
 EPT_CASE(compact_encrypted) {
-    ep_key *k = make_key(5);
+    ep_key *k = ept_test_key(5);
     maint_everywhere(0, k, NULL);
     ep_key_free(k);
 }
 EPT_CASE(encrypt_with_backups) {
-    ep_key *k = make_key(6);
+    ep_key *k = ept_test_key(6);
     maint_everywhere(1, NULL, k);
     ep_key_free(k);
 }
 EPT_CASE(rekey_with_backups) {
-    ep_key *k1 = make_key(7), *k2 = make_key(8);
+    ep_key *k1 = ept_test_key(7), *k2 = ept_test_key(8);
     maint_everywhere(1, k1, k2);
     ep_key_free(k1);
     ep_key_free(k2);
 }
 EPT_CASE(decrypt_with_backups) {
-    ep_key *k = make_key(9);
+    ep_key *k = ept_test_key(9);
     maint_everywhere(1, k, NULL);
     ep_key_free(k);
 }

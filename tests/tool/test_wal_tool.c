@@ -5,46 +5,23 @@
  * damage, 66 missing. Skips when the programs or python3 are not built. */
 #include "ember_persist.h"
 #include "harness.h"
+#include "support/redis_util.h"
+#include "support/run_cmd.h"
 
 #ifdef _WIN32
-EPT_CASE(wal_tool_needs_a_posix_shell) { ept_skip("the tool and wal_counter are run through sh (system(), WIFEXITED): none on Windows"); }
+EPT_CASE(wal_tool_needs_a_posix_shell) { ept_skip("the tool and wal_counter are run as programs, through sh: POSIX only"); }
 #else
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-static const char *cli(void) {
-    const char *p = getenv("EP_CLI");
-    return p ? p : "build/ember-persist";
-}
 static const char *counter_bin(void) {
     const char *p = getenv("EP_WAL_COUNTER");
     return p ? p : "build/examples/wal_counter";
 }
 
-static int sh(const char *cmd) {
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int tool(const char *args, const char *out) {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s %s > %s 2>/dev/null", cli(), args, out ? out : "/dev/null");
-    return sh(cmd);
-}
-
-static int py(const char *dir, const char *file, const char *asserts) {
-    char script[700], cmd[1600];
-    FILE *f;
-    snprintf(script, sizeof script, "%s/check.py", dir);
-    f = fopen(script, "w");
-    if (!f) return 0;
-    fprintf(f, "import json, sys\nd = json.load(open(sys.argv[1]))\n%s\n", asserts);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "python3 %s %s 1>&2", script, file);
-    return sh(cmd) == 0;
-}
+/* A shell snippet (the counter's runs, file surgery); its exit code. */
+static int sh(const char *cmd) { return ept_run_cmd(cmd, NULL, 0); }
 
 /* The counter the example must print: sum of (i % 7) - 2 over i = 1..n. */
 static long long expect(long long n) {
@@ -54,13 +31,14 @@ static long long expect(long long n) {
 }
 
 EPT_CASE(wal_counter_example_and_tool) {
-    const char *d = ept_tmpdir();
+    const char *d;
     char cmd[1600], out[700], args[1400], line[256], want[64];
     FILE *f;
     int found = 0;
-    if (access(cli(), X_OK) != 0 || access(counter_bin(), X_OK) != 0 ||
-        sh("python3 -c 'import json' 2>/dev/null") != 0) {
-        ept_skip("ember-persist, wal_counter or python3 not available");
+    if (!ept_tool_ready()) return;
+    d = ept_tool_dir();
+    if (access(counter_bin(), X_OK) != 0) {
+        ept_skip("wal_counter not built");
         return;
     }
     snprintf(out, sizeof out, "%s/out.txt", d);
@@ -76,38 +54,38 @@ EPT_CASE(wal_counter_example_and_tool) {
 
     snprintf(out, sizeof out, "%s/info.json", d);
     snprintf(args, sizeof args, "wal-info %s/data/wal --json", d);
-    EPT_CHECK_EQ(tool(args, out), 0);
-    EPT_CHECK(py(d, out, "assert d['status'] == 'clean' and d['last_id'] == 10012 and d['segments'] >= 1\n"
-                         "assert d['segment_list'][-1]['last_id'] == 10012"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "assert d['status'] == 'clean' and d['last_id'] == 10012 and d['segments'] >= 1\n"
+                          "assert d['segment_list'][-1]['last_id'] == 10012"));
     snprintf(args, sizeof args, "wal-verify %s/data/wal", d);
-    EPT_CHECK_EQ(tool(args, NULL), 0);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 0);
     snprintf(out, sizeof out, "%s/dump.json", d);
     snprintf(args, sizeof args, "wal-dump %s/data/wal --json --base64", d);
-    EPT_CHECK_EQ(tool(args, out), 0);
-    EPT_CHECK(py(d, out, "ids = [r['id'] for r in d['records']]\n"
-                         "assert ids == list(range(ids[0], 10013)), 'contiguous'\n"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "ids = [r['id'] for r in d['records']]\n"
+                          "assert ids == list(range(ids[0], 10013)), 'contiguous'\n"));
     snprintf(out, sizeof out, "%s/ck.json", d);
     snprintf(args, sizeof args, "checkpoint-info %s/data/counter.ckpt --json", d);
-    EPT_CHECK_EQ(tool(args, out), 0);
-    EPT_CHECK(py(d, out, "assert d['last_id'] == 10006 and d['payload_bytes'] == 8 and d['status'] == 'clean'"));
+    EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
+    EPT_CHECK(ept_tool_py(out, "assert d['last_id'] == 10006 and d['payload_bytes'] == 8 and d['status'] == 'clean'"));
 
     /* A torn final frame: 1; damage: 2; nothing there: 66. */
     snprintf(cmd, sizeof cmd,
              "f=$(ls %s/data/wal/wal_*.log | tail -1); s=$(stat -c %%s $f); truncate -s $((s - 3)) $f", d);
     EPT_CHECK_EQ(sh(cmd), 0);
     snprintf(args, sizeof args, "wal-verify %s/data/wal", d);
-    EPT_CHECK_EQ(tool(args, NULL), 1);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 1);
     snprintf(cmd, sizeof cmd, "f=$(ls %s/data/wal/wal_*.log | tail -1); printf 'XX' | dd of=$f bs=1 seek=40 conv=notrunc 2>/dev/null", d);
     EPT_CHECK_EQ(sh(cmd), 0);
-    EPT_CHECK_EQ(tool(args, NULL), 2);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 2);
     snprintf(args, sizeof args, "checkpoint-info %s/data/none.ckpt", d);
-    EPT_CHECK_EQ(tool(args, NULL), 66);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 66);
     snprintf(cmd, sizeof cmd, "printf 'Z' | dd of=%s/data/counter.ckpt bs=1 seek=33 conv=notrunc 2>/dev/null", d);
     EPT_CHECK_EQ(sh(cmd), 0);
     snprintf(args, sizeof args, "checkpoint-info %s/data/counter.ckpt", d);
-    EPT_CHECK_EQ(tool(args, NULL), 2);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 2);
     snprintf(args, sizeof args, "wal-info %s/nothing", d);
-    EPT_CHECK_EQ(tool(args, NULL), 66);
+    EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 66);
 }
 
 #endif /* _WIN32 */
