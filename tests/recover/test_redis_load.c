@@ -8,7 +8,6 @@
  * step leaves nothing leaked. */
 #include "ember_persist.h"
 #include "harness.h"
-#include "support/count_alloc.h"
 #include "support/counting.h"
 #include "support/redis_util.h"
 
@@ -213,8 +212,8 @@ EPT_CASE(resizedb_hint_capped_by_the_file) {
     ep_rdb_writer *w;
     ep_redis_load_config cfg;
     ep_redis_dbs d;
-    count_alloc ca = {0, 0};
-    ep_allocator a = count_alloc_make(&ca);
+    ept_counting ca;
+    ep_allocator a = ept_counting_alloc(&ca);
     snprintf(path, sizeof path, "%s/hint.rdb", ept_tmpdir());
     ep_rdb_writer_config_init(&wc);
     wc.check_duplicates = 0; /* the writer trusts the hint: keep it from sizing by it */
