@@ -989,8 +989,9 @@ EP__CRC_TARGET static uint32_t ep__crc32_clmul_short(ep__crc_vec x0, const uint8
 #  define EP__CRC_AVX512 1
 #  define EP__CRC_TARGET512 __attribute__((target("avx512f,avx512vl,vpclmulqdq,pclmul,ssse3,sse2")))
 
+/* Asked only on paths that asked ep_crc32_hw_available first, whose
+ * __builtin_cpu_init covers this check too (one call less per CRC). */
 static int ep__crc_avx512_available(void) {
-    __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq");
 }
 

@@ -275,6 +275,14 @@ static ep_result ep__wal_deliver(const ep__wal_scan *sc, const ep_wal_frame *fr,
     size_t pos = 0;
     ep_bytes rec;
     uint64_t id = fr->id;
+    if (!fr->batch) { /* the common frame: one record, the payload itself */
+        if (sc->ceiling && id > sc->ceiling) return EP_END;
+        *last_id = id;
+        if (id <= sc->after_id || !sc->fn) return EP_OK;
+        (*delivered)++;
+        *last_delivered = id;
+        return sc->fn(sc->user, id, fr->payload.data, fr->payload.len);
+    }
     while (ep_wal_frame_next(fr, &pos, &rec)) {
         if (sc->ceiling && id > sc->ceiling) return EP_END;
         *last_id = id;
@@ -351,22 +359,23 @@ EP__PRIV ep_result ep__wal_scan_segment(ep__wal_reader *rd, const ep__wal_scan *
             break;
         }
         if ((r = ep__wal_load(&s, EP_WAL_FRAME_HEADER_SIZE, &avail)) != EP_OK) goto done;
-        if (ep__all_zero(ep__rs_ptr(&s), avail)) {
+        /* Everything loaded: a frame already in the buffer decodes (and
+         * is CRC-checked) once, in place. A valid frame is never zeros
+         * (its id is >= 1), so the padding test waits for a failure. */
+        avail = ep__rs_avail(&s);
+        r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
+        if (r != EP_OK && ep__all_zero(ep__rs_ptr(&s), EP__MIN(avail, (size_t)EP_WAL_FRAME_HEADER_SIZE))) {
             /* Zero padding runs to the end (preallocation), in every mode. */
             if ((r = ep__wal_zeros_to_eof(rd, f, pos, &zeros, err)) != EP_OK) goto done;
             if (zeros) {
                 info->end = EP_WAL_SEG_ZEROS;
                 break;
             }
-            if (avail == EP_WAL_FRAME_HEADER_SIZE) {
+            if (avail >= EP_WAL_FRAME_HEADER_SIZE) {
                 r = ep__wal_scan_fail(err, info, EP_ERR_CORRUPT, pos, next, sc->path, "zeros followed by data");
                 goto done;
             }
         }
-        /* Everything loaded: a frame already in the buffer decodes (and
-         * is CRC-checked) once, in place. */
-        avail = ep__rs_avail(&s);
-        r = ep_wal_frame_decode(ep__rs_ptr(&s), avail, max_record, &fr, &need);
         if (r == EP_ERR_EOF && avail >= EP_WAL_FRAME_HEADER_SIZE && need > avail) {
             ep_result q = ep__wal_load(&s, need, &avail);
             if (q != EP_OK) {

@@ -841,4 +841,35 @@ EPT_CASE(full_buffers_are_written_in_aligned_chunks_and_single_threaded_is_the_s
     }
 }
 
+/* Frames cut by the read window's edge (every read size from the 4 KiB
+ * minimum up, records larger than the window, batches) read back whole:
+ * the reader loads the rest of a frame it has only part of. */
+EPT_CASE(replay_across_read_window_edges) {
+    ep_vfs *v = mem();
+    ep_wal_config c;
+    ep_wal *w = NULL;
+    size_t sizes[5] = {4096, 4097, 5000, 12345, 65536}, i;
+    ep_wal_config_init(&c);
+    c.vfs = v;
+    c.segment_bytes = 1u << 20;
+    EPT_CHECK_OK(ep_wal_open("w", &c, &w, NULL));
+    EPT_CHECK_OK(walu_append_n(w, 400, SALT, 9000));
+    EPT_CHECK_OK(ep_wal_close(w));
+    for (i = 0; i < 5; i++) {
+        ep_wal_read_config rc;
+        ep_wal_replay_info info;
+        walu_collect col;
+        ep_error err;
+        walu_collect_init(&col, SALT, 9000);
+        ep_wal_read_config_init(&rc);
+        rc.vfs = v;
+        rc.read_bytes = sizes[i];
+        EPT_CHECK_OK(ep_wal_replay("w", &rc, walu_collect_fn, &col, &info, &err));
+        EPT_CHECK_EQ(col.count, 400);
+        EPT_CHECK_EQ(col.bad, 0);
+        EPT_CHECK_EQ(info.end, EP_WAL_SEG_CLEAN);
+    }
+    ep_vfs_mem_free(v);
+}
+
 EPT_MAIN()
