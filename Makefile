@@ -107,8 +107,13 @@ $(BUILD)/ember-persist$(EXE): $(TOOL_SRCS) $(wildcard tools/cli/*.h) $(BUILD)/im
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(TOOL_SRCS) $(BUILD)/impl.o -o $@ $(LDLIBS)
 
+# Test programs run JOBS at a time (tests/run.sh: output kept whole and in
+# order); CI passes its CPU count.
+JOBS ?= 1
+RUN_TESTS = JOBS=$(JOBS) tests/run.sh
+
 test: $(TESTS) $(TOOL) $(EXAMPLES)
-	@tests/run.sh $(TESTS)
+	@$(RUN_TESTS) $(TESTS)
 
 # The suite as 32-bit programs (gcc-multilib): other pointer and size_t
 # widths, other struct layouts. No 32-bit zlib or OpenSSL is installed, so the
@@ -118,7 +123,7 @@ TESTS_32 := $(patsubst $(BUILD)/%,build-32/%,$(TESTS))
 test32:
 	$(MAKE) --no-print-directory BUILD=build-32 CFLAGS="-O2 -g -m32" LDLIBS_TEST="-lpthread -lm" \
 	  TEST_DEFS="-DEPT_NO_ZLIB -DEPT_NO_OPENSSL" build-32/impl.o build-32/ember-persist $(TESTS_32)
-	EPT_QUICK=1 EP_CLI=build-32/ember-persist tests/run.sh $(TESTS_32)
+	EPT_QUICK=1 EP_CLI=build-32/ember-persist $(RUN_TESTS) $(TESTS_32)
 
 # The suite on other CPUs and systems, run and not just compiled: s390x
 # (big-endian), aarch64 (PMULL and ARMv8 crypto), armhf under qemu-user, i386
@@ -126,7 +131,7 @@ test32:
 # read back here. CROSS_TARGETS picks some (tools/cross.sh).
 CROSS_TARGETS ?=
 cross: $(HEADER)
-	tools/cross.sh $(CROSS_TARGETS)
+	$(if $(filter command line environment,$(origin JOBS)),JOBS=$(JOBS)) tools/cross.sh $(CROSS_TARGETS)
 
 # text/data/bss at -Os per target and configuration, as a Markdown table;
 # and examples/embedded_store.c linked for Cortex-M4 (tools/size.sh).
@@ -146,7 +151,7 @@ asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  build-asan/impl.o $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  tests/run.sh $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+	  $(RUN_TESTS) $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
 
 # ThreadSanitizer over the WAL tests (group commit from 16 threads, the
 # threads layer, and the single-threaded WAL suites for races in setup).
@@ -154,11 +159,11 @@ WAL_TESTS := $(filter %/test_wal %/test_wal_threads %/test_wal_recover %/test_th
 tsan:
 	$(MAKE) --no-print-directory BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
 	  build-tsan/impl.o $(patsubst $(BUILD)/%,build-tsan/%,$(WAL_TESTS))
-	TSAN_OPTIONS="halt_on_error=1 exitcode=66" tests/run.sh $(patsubst $(BUILD)/%,build-tsan/%,$(WAL_TESTS))
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" $(RUN_TESTS) $(patsubst $(BUILD)/%,build-tsan/%,$(WAL_TESTS))
 
 valgrind: $(TESTS)
 	EPT_QUICK=1 WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
-	  tests/run.sh $(TESTS)
+	  $(RUN_TESTS) $(TESTS)
 
 check: asan valgrind ctcheck
 
@@ -233,4 +238,4 @@ clean:
 
 # The long loops at full size (100 SIGKILLs of resp_server ...).
 test-slow: $(TESTS) $(TOOL) $(EXAMPLES)
-	@EPT_SLOW=1 tests/run.sh $(TESTS)
+	@EPT_SLOW=1 $(RUN_TESTS) $(TESTS)

@@ -25,7 +25,7 @@
 # those back in the same run.
 set -u
 cd "$(dirname "$0")/.."
-JOBS=${JOBS:-2}
+JOBS=${JOBS:-2} # make -j for the builds, and programs run at a time (tests/run.sh)
 ALL="s390x aarch64 armhf i386 win64"
 targets=${*:-$ALL}
 total_pass=0; total_fail=0; total_skip=0
@@ -105,7 +105,7 @@ for t in $targets; do
   progs=$(ls tests/*/test_*.c | sed -e "s|^tests/|$b/tests/|" -e "s|\.c\$|$EXE_T|")
   start=$SECONDS
   EPT_QUICK=1 EP_CLI="$b/ember-persist.sh" EPT_EXPORT_DIR="$b/export" EPT_TARGET="$t" \
-    WRAP="$RUN_T" LABEL="$t: " tests/run.sh $progs | tee "$tmp/run.log"
+    WRAP="$RUN_T" LABEL="$t: " JOBS="$JOBS" tests/run.sh $progs | tee "$tmp/run.log"
   line=$(grep -E "^$t: [0-9]+ passed" "$tmp/run.log" | tail -n 1)
   set -- $(echo "$line" | sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/')
   total_pass=$((total_pass + ${1:-0})); total_fail=$((total_fail + ${2:-1})); total_skip=$((total_skip + ${3:-0}))

@@ -9,7 +9,8 @@
 #                -ffunction-sections -fdata-sections next to a list of the
 #                functions the subset uses (tools/size_probe.c), then
 #                `ld -r --gc-sections` keeps what those reach. The C library
-#                functions it calls (memcpy, vsnprintf, ...) are not counted.
+#                functions it calls (memcpy, vsnprintf, ...) are not counted,
+#                nor is the probe's own table of roots (ep_size_roots).
 #
 # Targets: x86-64 (gcc), aarch64 and armhf (clang --target, Thumb-2 for
 # armhf as Debian builds it), Cortex-M4 and Cortex-M0+ (arm-none-eabi-gcc
@@ -66,7 +67,15 @@ measure() { # target, subset (whole|core|core_gcm|core_recover), extra defines..
       -c tools/size_probe.c -o "$tmp/p.o" 2>"$tmp/err" || { echo "-"; return; }
     $ld -r --gc-sections -u ep_size_roots "$tmp/p.o" -o "$o" 2>>"$tmp/err" || { echo "-"; return; }
   fi
-  $sz "$o" | awk 'NR == 2 { printf "%.1f KiB / %d / %d", $1 / 1024, $2, $3 }'
+  # The roots table is read-only data (text) or, where it needs relocating
+  # (PIE defaults), data: taken off the column size counts it in.
+  local sym="" nm=${sz%size}nm
+  [ "$subset" = whole ] || sym=$($nm -S "$o" | awk '$4 == "ep_size_roots" { print $2, $3 }')
+  $sz "$o" | awk -v sym="$sym" 'function hex(s,  i, n) { n = 0; s = tolower(s)
+      for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
+    NR == 2 { t = $1; d = $2; split(sym, a, " ")
+      if (a[2] ~ /^[Rr]$/) t -= hex(a[1]); else if (a[2] ~ /^[Dd]$/) d -= hex(a[1])
+      printf "%.1f KiB / %d / %d", t / 1024, d, $3 }'
 }
 
 row() { # label, subset, defines...

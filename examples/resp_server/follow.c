@@ -125,6 +125,7 @@ static int take_snapshot(server *s, client *c) {
     ep_keyspace *ks = NULL;
     ep_error err;
     ep_result r;
+    int64_t t0;
     size_t len = (size_t)s->repl.transfer_left;
     if (c->in.len - c->in_pos < len) { /* wait for all of it, in one allocation */
         if (c->in.cap - c->in_pos < len) (void)ep_buf_reserve(&c->in, len - (c->in.len - c->in_pos));
@@ -135,6 +136,7 @@ static int take_snapshot(server *s, client *c) {
         repl_link_failed(s, "out of memory");
         return -1;
     }
+    t0 = srv_now_ms(); /* the snapshot's remaining ms count from its arrival, not from after the load */
     r = ep_snapshot_read_bytes(c->in.data + c->in_pos, len, NULL, load_entry, ks, &err);
     c->in_pos += len;
     if (r != EP_OK) {
@@ -143,7 +145,7 @@ static int take_snapshot(server *s, client *c) {
         repl_link_failed(s, NULL);
         return -1;
     }
-    return repl_link_synced(s, ks, "EMBER.SYNC") == 0 ? 1 : -1;
+    return repl_link_synced(s, ks, t0, "EMBER.SYNC") == 0 ? 1 : -1;
 }
 
 /* The in-memory form of a logged record: the running keyspace holds

@@ -16,10 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t wall(void *u) {
-    (void)u;
-    return srv_now_ms();
-}
+/* Recovery's clock: the one instant, read before it starts, that its
+ * remaining ms are measured from and that turns them back into deadlines
+ * (recovery reads it once; reading the clock again after a 1 M-key recovery
+ * moved every deadline by the recovery's ~1.5 s). */
+static int64_t fixed_wall(void *u) { return *(const int64_t *)u; }
 
 static void log_fn(void *user, ep_log_level level, const char *msg) {
     server *s = (server *)user;
@@ -75,10 +76,12 @@ int persist_open(server *s) {
     char path[1200];
     ttl_list l;
     ep_result r;
+    int64_t t0 = srv_now_ms();
     ep_recover_config_init(&rc);
     rc.vfs = s->vfs;
     rc.key = s->key;
-    rc.wall_clock_ms = wall;
+    rc.wall_clock_ms = fixed_wall;
+    rc.clock_user = &t0;
     rc.log = log_fn;
     rc.log_user = s;
     rc.keyspace_seed = (uint64_t)srv_now_ms();
@@ -101,9 +104,9 @@ int persist_open(server *s) {
         fprintf(stderr, "resp_server: recovered %zu keys (snapshot %s, %llu records)\n", ep_keyspace_count(s->ks),
                 res.snapshot_loaded ? "loaded" : "none", (unsigned long long)res.records_applied);
     ep_recover_result_free(&res);
-    /* remaining ms -> absolute deadlines */
+    /* remaining ms (from t0) -> absolute deadlines */
     ttl_collect(s, &l);
-    ttl_shift(s, &l, srv_now_ms());
+    ttl_shift(s, &l, t0);
     ep_buf_free(&l.keys);
 
     if (ep_aof_path(s->dir, 0, path, sizeof path)) return -1;
@@ -240,13 +243,13 @@ int persist_rewrite(server *s, char *why, size_t cap) {
     return snapshot_with(s, 1, why, cap);
 }
 
-int persist_replace(server *s, ep_keyspace *ks, char *why, size_t cap) {
+int persist_replace(server *s, ep_keyspace *ks, int64_t base_ms, char *why, size_t cap) {
     ttl_list l;
     ep_keyspace_free(s->ks);
     s->ks = ks;
     ep_keyspace_iter_init(&s->expire_cursor);
     ttl_collect(s, &l);
-    ttl_shift(s, &l, srv_now_ms()); /* remaining ms -> absolute deadlines */
+    ttl_shift(s, &l, base_ms); /* remaining ms -> absolute deadlines */
     ep_buf_free(&l.keys);
     return persist_rewrite(s, why, cap);
 }

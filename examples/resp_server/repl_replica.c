@@ -299,9 +299,9 @@ static void report_skip(void *user, uint64_t db, ep_bytes key, const char *kind,
                             (unsigned long long)db, (int)(key.len > 64 ? 64 : key.len), key.data, kind);
 }
 
-int repl_link_synced(server *s, ep_keyspace *ks, const char *what) {
+int repl_link_synced(server *s, ep_keyspace *ks, int64_t base_ms, const char *what) {
     char why[256];
-    if (persist_replace(s, ks, why, sizeof why) != 0) {
+    if (persist_replace(s, ks, base_ms, why, sizeof why) != 0) {
         fprintf(stderr, "resp_server: %s: cannot persist the loaded data: %s\n", what, why);
         repl_link_failed(s, NULL);
         return -1;
@@ -330,6 +330,7 @@ static int load_transfer(server *s) {
     close(s->repl.transfer_fd);
     s->repl.transfer_fd = -1;
     ep_redis_load_config_init(&lc);
+    lc.now_ms = srv_now_ms(); /* the RDB's deadlines become ms remaining from here, and back */
     lc.report = report_skip;
     lc.report_user = s;
     memset(&dbs, 0, sizeof dbs);
@@ -354,7 +355,7 @@ static int load_transfer(server *s) {
         return -1;
     }
     ep_redis_dbs_free(&dbs);
-    return repl_link_synced(s, ks, "full sync");
+    return repl_link_synced(s, ks, lc.now_ms, "full sync");
 }
 
 static int transfer(server *s, client *c) {

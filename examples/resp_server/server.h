@@ -32,6 +32,8 @@
 #define SRV_MAX_QUERY ((size_t)1 << 30)         /* bytes buffered for one client's input */
 #define SRV_OUT_PAUSE ((size_t)1 << 20)         /* stop reading a client whose output is this big */
 #define SRV_OUT_HARD ((size_t)512 << 20)        /* and drop it beyond this (--client-output-limit) */
+#define SRV_CMD_SLOTS 256                       /* command lookup slots (a power of two) */
+#define SRV_CMD_NAME_MAX 16                     /* no command name is longer */
 
 
 /* What a connection is, for replication. */
@@ -125,6 +127,9 @@ typedef struct server {
     ep_buf scratch2;
     int verbose;
     repl_state repl;
+    /* the command table's lookup slots (commands.c): index + 1, 0 empty */
+    uint8_t cmd_slots[SRV_CMD_SLOTS];
+    int cmd_slots_built;
 } server;
 
 /* ---- time ---- */
@@ -170,9 +175,10 @@ int persist_rewrite(server *s, char *why, size_t cap);   /* BGREWRITEAOF / FLUSH
  * pending under appendfsync always. 0, or -1 if the sync failed. */
 int persist_commit(server *s);
 void persist_tick(server *s);
-/* Replaces the keyspace by ks (TTLs as remaining ms, as a loader gives
- * them) and makes it the durable state: snapshot + AOF reset. 0 or -1. */
-int persist_replace(server *s, ep_keyspace *ks, char *why, size_t cap);
+/* Replaces the keyspace by ks (TTLs as remaining ms from base_ms, the
+ * instant the loader measured them from) and makes it the durable state:
+ * snapshot + AOF reset. 0 or -1. */
+int persist_replace(server *s, ep_keyspace *ks, int64_t base_ms, char *why, size_t cap);
 
 /* ---- replication: repl_master.c ---- */
 void repl_init(server *s);
@@ -185,8 +191,8 @@ void repl_propagate_flush(server *s);
 /* REPLCONF, PSYNC/SYNC, EMBER.SYNC, REPLICAOF/SLAVEOF and the link's
  * GETACK: 1 when handled (replied) here. */
 int repl_command(server *s, client *c);
-/* 1 (and -READONLY replied) when c may not run write command name. */
-int repl_refuse_write(server *s, client *c, const char *name);
+/* 1 (and -READONLY replied) when c may not run a write command now. */
+int repl_refuse_write(server *s, client *c);
 /* Once per loop iteration: full syncs fed, pings, acks, the link. */
 void repl_cron(server *s);
 /* A connection is being freed. */
@@ -211,7 +217,7 @@ int repl_link_syncing(const server *s);
 void repl_link_failed(server *s, const char *why);
 /* ks (remaining-ms TTLs) becomes the durable state and the link is up; 0,
  * or -1 (link dropped). what names the sync in messages. */
-int repl_link_synced(server *s, ep_keyspace *ks, const char *what);
+int repl_link_synced(server *s, ep_keyspace *ks, int64_t base_ms, const char *what);
 /* "$<digits>" at most cap: 0 and *out, or -1. */
 int repl_parse_len(const char *line, uint64_t cap, uint64_t *out);
 /* One line (no CR LF) from c's input: 1, 0 incomplete, -1 too long. */

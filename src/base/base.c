@@ -27,11 +27,21 @@ EP__PRIV int ep__add_size(size_t a, size_t b, size_t *out) {
     return 1;
 }
 
+/* A NULL format (EP__FMT's under EP_NO_ERROR_TEXT) leaves dst empty. */
 EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap) {
     int n;
     if (cap == 0) return;
+    dst[0] = '\0';
+    if (!fmt) return;
     n = vsnprintf(dst, cap, fmt, ap);
     if (n < 0) dst[0] = '\0';
+}
+
+EP__PRIV void ep__format(char *dst, size_t cap, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    ep__vformat(dst, cap, fmt, ap);
+    va_end(ap);
 }
 
 EP__PRIV void ep__wipe(void *p, size_t n) {
@@ -76,42 +86,53 @@ EP__PRIV int64_t ep__clock_wall_ms(void) {
 #endif
 }
 
+/* The names of the codes from EP_END (1) down to EP_ERR_WRONG_TYPE (-30),
+ * then the one for any other value, each NUL-terminated, in one array: with
+ * -fdata-sections it is a section of its own, kept or dropped whole. (Strings
+ * returned from a switch go to the compiler's shared string section, which
+ * then keeps the unrelated names of every other part in a firmware link:
+ * ~0.4 KiB on Cortex-M4.) */
+static const char ep__result_names[] =
+    "end of data\0" /* EP_END */
+    "ok\0" /* EP_OK */
+    "invalid argument\0" /* EP_ERR_INVALID_ARG */
+    "out of memory\0" /* EP_ERR_NOMEM */
+    "I/O error\0" /* EP_ERR_IO */
+    "not found\0" /* EP_ERR_NOT_FOUND */
+    "already exists\0" /* EP_ERR_EXISTS */
+    "no space left on device\0" /* EP_ERR_NO_SPACE */
+    "unexpected end of data\0" /* EP_ERR_EOF */
+    "bad magic\0" /* EP_ERR_BAD_MAGIC */
+    "unsupported format version\0" /* EP_ERR_BAD_VERSION */
+    "checksum mismatch\0" /* EP_ERR_CHECKSUM */
+    "unknown tag\0" /* EP_ERR_UNKNOWN_TAG */
+    "length or count exceeds limit\0" /* EP_ERR_LIMIT */
+    "invalid UTF-8\0" /* EP_ERR_UTF8 */
+    "invalid field value\0" /* EP_ERR_BAD_VALUE */
+    "encryption key required\0" /* EP_ERR_ENCRYPTION_REQUIRED */
+    "decryption failed\0" /* EP_ERR_DECRYPT */
+    "no randomness available\0" /* EP_ERR_NO_RANDOM */
+    "invalid key file\0" /* EP_ERR_KEY_FILE */
+    "shard id mismatch\0" /* EP_ERR_SHARD_MISMATCH */
+    "file format does not match writer\0" /* EP_ERR_FORMAT_MISMATCH */
+    "handle poisoned by an earlier sync failure\0" /* EP_ERR_POISONED */
+    "unsupported\0" /* EP_ERR_UNSUPPORTED */
+    "locked\0" /* EP_ERR_LOCKED */
+    "corrupt data\0" /* EP_ERR_CORRUPT */
+    "invalid state\0" /* EP_ERR_STATE */
+    "gap in the log\0" /* EP_ERR_GAP */
+    "value type not supported\0" /* EP_ERR_UNSUPPORTED_TYPE */
+    "protocol error\0" /* EP_ERR_PROTOCOL */
+    "timed out\0" /* EP_ERR_TIMEOUT */
+    "wrong type of value for this operation\0" /* EP_ERR_WRONG_TYPE */
+    "unknown result code";
+
 EP_API const char *ep_result_str(ep_result r) {
-    switch (r) {
-    case EP_OK: return "ok";
-    case EP_END: return "end of data";
-    case EP_ERR_INVALID_ARG: return "invalid argument";
-    case EP_ERR_NOMEM: return "out of memory";
-    case EP_ERR_IO: return "I/O error";
-    case EP_ERR_NOT_FOUND: return "not found";
-    case EP_ERR_EXISTS: return "already exists";
-    case EP_ERR_NO_SPACE: return "no space left on device";
-    case EP_ERR_EOF: return "unexpected end of data";
-    case EP_ERR_BAD_MAGIC: return "bad magic";
-    case EP_ERR_BAD_VERSION: return "unsupported format version";
-    case EP_ERR_CHECKSUM: return "checksum mismatch";
-    case EP_ERR_UNKNOWN_TAG: return "unknown tag";
-    case EP_ERR_LIMIT: return "length or count exceeds limit";
-    case EP_ERR_UTF8: return "invalid UTF-8";
-    case EP_ERR_BAD_VALUE: return "invalid field value";
-    case EP_ERR_ENCRYPTION_REQUIRED: return "encryption key required";
-    case EP_ERR_DECRYPT: return "decryption failed";
-    case EP_ERR_NO_RANDOM: return "no randomness available";
-    case EP_ERR_KEY_FILE: return "invalid key file";
-    case EP_ERR_SHARD_MISMATCH: return "shard id mismatch";
-    case EP_ERR_FORMAT_MISMATCH: return "file format does not match writer";
-    case EP_ERR_POISONED: return "handle poisoned by an earlier sync failure";
-    case EP_ERR_UNSUPPORTED: return "unsupported";
-    case EP_ERR_LOCKED: return "locked";
-    case EP_ERR_CORRUPT: return "corrupt data";
-    case EP_ERR_STATE: return "invalid state";
-    case EP_ERR_GAP: return "gap in the log";
-    case EP_ERR_UNSUPPORTED_TYPE: return "value type not supported";
-    case EP_ERR_PROTOCOL: return "protocol error";
-    case EP_ERR_TIMEOUT: return "timed out";
-    case EP_ERR_WRONG_TYPE: return "wrong type of value for this operation";
-    }
-    return "unknown result code";
+    const char *s = ep__result_names;
+    int code = (int)r, i;
+    if (code > (int)EP_END || code < (int)EP_ERR_WRONG_TYPE) code = (int)EP_ERR_WRONG_TYPE - 1;
+    for (i = (int)EP_END; i > code; i--) s += strlen(s) + 1;
+    return s;
 }
 
 EP_API const char *ep_version(void) { return EP_VERSION_STRING; }
@@ -132,6 +153,9 @@ EP_API ep_result(ep_error_set)(ep_error *e, ep_result code, uint64_t offset, con
     if (!e) return code;
     e->code = code;
     e->offset = offset;
+#if defined(EP_NO_ERROR_TEXT)
+    fmt = NULL; /* the macro in base.h passes none; no vsnprintf in the link */
+#endif
     if (fmt) {
         va_start(ap, fmt);
         ep__vformat(e->message, sizeof e->message, fmt, ap);

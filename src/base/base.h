@@ -117,21 +117,36 @@ typedef struct ep_error {
 } ep_error;
 
 EP_API void ep_error_clear(ep_error *e);
+/* Private: printf checking for a function that takes a format, except under
+ * EP_NO_ERROR_TEXT, where every format it gets is NULL (EP__FMT below). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(EP_NO_ERROR_TEXT)
+#define EP__PRINTF(fmt_arg, first_arg) __attribute__((format(printf, fmt_arg, first_arg)))
+#else
+#define EP__PRINTF(fmt_arg, first_arg)
+#endif
 /* Fill e (if not NULL) and return code, so callers can `return ep_error_set(...)`. */
-EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
+EP_API ep_result ep_error_set(ep_error *e, ep_result code, uint64_t offset, const char *fmt, ...) EP__PRINTF(4, 5);
+/* Private: the one place EP_NO_ERROR_TEXT drops message texts. Every
+ * message of the library passes through EP__FMT or EP__TEXT: ep_error_set's
+ * format and its arguments (the macro below), a helper's printf-style
+ * arguments (a one-line macro over EP__FMT: ep__log, ep__textf into a
+ * buffer, never snprintf), a text handed down to a helper as an argument
+ * (EP__TEXT("...") at the call, or in the helper's one-line macro).
+ * Flash-sized builds: EP__FMT(fmt, ...) is one NULL format; the format and
+ * its arguments only appear inside sizeof (never evaluated, no code, no
+ * string kept; none of the library's has a side effect), so they still
+ * count as used, and are still printf-checked. ep_error keeps code, offset
+ * and index; message is ep_result_str(code). */
 #if defined(EP_NO_ERROR_TEXT)
-/* Flash-sized builds: no message texts in the binary. The code, offset and
- * index stay; message is ep_result_str(code). The format and its arguments
- * only appear inside sizeof (never evaluated, no code, no string kept;
- * none of the library's has a side effect), so they still count as used. */
+#if defined(__GNUC__) || defined(__clang__)
+int ep__error_text_unused(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* declared only */
+#else
 int ep__error_text_unused(const char *fmt, ...); /* declared only */
-#define ep_error_set(e, code, offset, ...) \
-    ((void)sizeof(ep__error_text_unused(__VA_ARGS__)), ep_error_set((e), (code), (offset), NULL))
 #endif
+#define EP__FMT(...) ((void)sizeof(ep__error_text_unused(__VA_ARGS__)), (const char *)0)
+#define EP__TEXT(s) ((void)sizeof(s), (const char *)0)
+#define ep_error_set(e, code, offset, ...) ep_error_set((e), (code), (offset), EP__FMT(__VA_ARGS__))
+#endif /* else both are their arguments (internal.h: the declarations stay C89) */
 
 /* ---- allocator --------------------------------------------------------- */
 /* All allocation goes through one of these. NULL anywhere an allocator is

@@ -64,6 +64,17 @@ EP__PRIV int ep__add_size(size_t a, size_t b, size_t *out);
 /* snprintf into a fixed buffer, always NUL-terminated, never fails. */
 EP__PRIV void ep__vformat(char *dst, size_t cap, const char *fmt, va_list ap);
 
+/* Message texts (the rule is EP__FMT's, in base.h): without EP_NO_ERROR_TEXT
+ * EP__FMT is its arguments. EP__TEXT("...") is a text handed to a helper;
+ * ep__textf(dst, cap, fmt, ...) formats a message into a buffer, or leaves
+ * it empty under EP_NO_ERROR_TEXT (a NULL format: ep__vformat writes ""). */
+#if !defined(EP__FMT)
+#define EP__FMT(...) __VA_ARGS__
+#define EP__TEXT(s) (s)
+#endif
+EP__PRIV void ep__format(char *dst, size_t cap, const char *fmt, ...) EP__PRINTF(3, 4);
+#define ep__textf(dst, cap, ...) ep__format((dst), (cap), EP__FMT(__VA_ARGS__))
+
 /* Milliseconds from the OS: monotonic (EVERYSEC intervals; arbitrary epoch)
  * and wall clock (Unix epoch, for PEXPIREAT). 0 if the OS gives nothing. */
 EP__PRIV uint64_t ep__clock_monotonic_ms(void);

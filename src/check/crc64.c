@@ -557,12 +557,14 @@ EP_API uint64_t ep_crc64_update_portable(uint64_t crc, const void *data, size_t 
     return ep__crc64_bytes(crc, p, len);
 }
 
-/* ---- folding path (x86-64) --------------------------------------------- */
+/* ---- folding path (x86-64 PCLMULQDQ, AArch64 PMULL) -------------------- */
 /* A carry-less product of two reflected 64-bit values, read as a reflected
  * 128-bit value, is x*A*B: so the constants for folding a register forward
  * by 128 bits are x^191 (its earlier qword) and x^127 (its later one) mod
  * P, and x^575 / x^511 for 512 bits across four lanes. The last register is
- * the CRC of its own 16 bytes with init 0, which the table path computes. */
+ * the CRC of its own 16 bytes with init 0, which the table path computes.
+ * Each CPU supplies four vector steps (fold, load, pair, store); the folding
+ * loop below is written once over them. */
 #define EP__CRC64_K191 0xd9d7be7d505da32cull
 #define EP__CRC64_K127 0x381d0015c96f4444ull
 #define EP__CRC64_K575 0xaf86efb16d9ab4fbull
@@ -582,6 +584,9 @@ EP_API uint64_t ep_crc64_update_portable(uint64_t crc, const void *data, size_t 
 #    define EP__CRC64_TARGET
 #  endif
 
+typedef __m128i ep__crc64_vec;
+
+/* x's low qword times k's low, high times high, onto d. */
 EP__CRC64_TARGET static __m128i ep__crc64_fold(__m128i x, __m128i k, __m128i d) {
     return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), d);
 }
@@ -590,16 +595,64 @@ EP__CRC64_TARGET static __m128i ep__crc64_load(const uint8_t *p) {
     return _mm_loadu_si128((const __m128i *)(const void *)p);
 }
 
-/* n >= 16: folds every whole 16-byte block, then the rest on the table. */
+EP__CRC64_TARGET static __m128i ep__crc64_pair(uint64_t lo, uint64_t hi) {
+    return _mm_set_epi64x((long long)hi, (long long)lo);
+}
+
+EP__CRC64_TARGET static __m128i ep__crc64_xor(__m128i a, __m128i b) { return _mm_xor_si128(a, b); }
+
+EP__CRC64_TARGET static void ep__crc64_store(uint8_t *out, __m128i x) {
+    _mm_storeu_si128((__m128i *)(void *)out, x);
+}
+
+#elif !defined(EP_NO_SIMD) && defined(__aarch64__) && !defined(__AARCH64EB__) && \
+    (defined(__GNUC__) || defined(__clang__)) && (defined(__linux__) || defined(__APPLE__))
+/* The same condition as crc.c's PMULL path, whose run-time check
+ * (ep_crc32_hw_available: HWCAP_PMULL) this path shares. */
+#  define EP__CRC64_ARM 1
+#  include <arm_neon.h>
+#  if defined(__clang__)
+#    define EP__CRC64_TARGET __attribute__((target("aes")))
+#  else
+#    define EP__CRC64_TARGET __attribute__((target("+crypto")))
+#  endif
+
+typedef uint64x2_t ep__crc64_vec;
+
+/* PMULL on the low qwords, PMULL2 on the high ones, onto d. */
+EP__CRC64_TARGET static uint64x2_t ep__crc64_fold(uint64x2_t x, uint64x2_t k, uint64x2_t d) {
+    uint64x2_t lo = vreinterpretq_u64_p128(
+        vmull_p64((poly64_t)vgetq_lane_u64(x, 0), (poly64_t)vgetq_lane_u64(k, 0)));
+    uint64x2_t hi = vreinterpretq_u64_p128(vmull_high_p64(vreinterpretq_p64_u64(x), vreinterpretq_p64_u64(k)));
+    return veorq_u64(veorq_u64(lo, hi), d);
+}
+
+/* Little-endian 16-byte load (AArch64 Linux and Apple are little-endian). */
+EP__CRC64_TARGET static uint64x2_t ep__crc64_load(const uint8_t *p) { return vreinterpretq_u64_u8(vld1q_u8(p)); }
+
+EP__CRC64_TARGET static uint64x2_t ep__crc64_pair(uint64_t lo, uint64_t hi) {
+    return vcombine_u64(vcreate_u64(lo), vcreate_u64(hi));
+}
+
+EP__CRC64_TARGET static uint64x2_t ep__crc64_xor(uint64x2_t a, uint64x2_t b) { return veorq_u64(a, b); }
+
+EP__CRC64_TARGET static void ep__crc64_store(uint8_t *out, uint64x2_t x) { vst1q_u8(out, vreinterpretq_u8_u64(x)); }
+
+#endif
+
+#if defined(EP__CRC64_X86) || defined(EP__CRC64_ARM)
+/* n >= 16: folds every whole 16-byte block (four independent chains from
+ * 64 bytes, which hide the multiplier's latency), then the rest on the
+ * table. */
 EP__CRC64_TARGET static uint64_t ep__crc64_clmul(uint64_t crc, const uint8_t *p, size_t n) {
-    const __m128i k128 = _mm_set_epi64x((long long)EP__CRC64_K127, (long long)EP__CRC64_K191);
-    __m128i x = _mm_xor_si128(ep__crc64_load(p), _mm_set_epi64x(0, (long long)crc));
+    const ep__crc64_vec k128 = ep__crc64_pair(EP__CRC64_K191, EP__CRC64_K127);
+    ep__crc64_vec x = ep__crc64_xor(ep__crc64_load(p), ep__crc64_pair(crc, 0));
     uint8_t reg[16];
     p += 16;
     n -= 16;
     if (n >= 48) {
-        const __m128i k512 = _mm_set_epi64x((long long)EP__CRC64_K511, (long long)EP__CRC64_K575);
-        __m128i x1 = ep__crc64_load(p), x2 = ep__crc64_load(p + 16), x3 = ep__crc64_load(p + 32);
+        const ep__crc64_vec k512 = ep__crc64_pair(EP__CRC64_K575, EP__CRC64_K511);
+        ep__crc64_vec x1 = ep__crc64_load(p), x2 = ep__crc64_load(p + 16), x3 = ep__crc64_load(p + 32);
         for (p += 48, n -= 48; n >= 64; p += 64, n -= 64) {
             x = ep__crc64_fold(x, k512, ep__crc64_load(p));
             x1 = ep__crc64_fold(x1, k512, ep__crc64_load(p + 16));
@@ -609,11 +662,12 @@ EP__CRC64_TARGET static uint64_t ep__crc64_clmul(uint64_t crc, const uint8_t *p,
         x = ep__crc64_fold(ep__crc64_fold(ep__crc64_fold(x, k128, x1), k128, x2), k128, x3);
     }
     for (; n >= 16; p += 16, n -= 16) x = ep__crc64_fold(x, k128, ep__crc64_load(p));
-    _mm_storeu_si128((__m128i *)(void *)reg, x);
+    ep__crc64_store(reg, x);
     return ep_crc64_update_portable(ep_crc64_update_portable(0, reg, 16), p, n);
 }
 
-EP_API int ep_crc64_hw_available(void) { return ep_crc32_hw_available(); /* the same PCLMULQDQ check */ }
+/* PCLMULQDQ (x86-64) or PMULL (AArch64): the CRC-32 part's check. */
+EP_API int ep_crc64_hw_available(void) { return ep_crc32_hw_available(); }
 
 #else
 
@@ -622,7 +676,7 @@ EP_API int ep_crc64_hw_available(void) { return 0; }
 #endif
 
 EP_API uint64_t ep_crc64_update_hw(uint64_t crc, const void *data, size_t len) {
-#if defined(EP__CRC64_X86)
+#if defined(EP__CRC64_X86) || defined(EP__CRC64_ARM)
     if (len >= 16 && ep_crc64_hw_available()) return ep__crc64_clmul(crc, (const uint8_t *)data, len);
 #endif
     return ep_crc64_update_portable(crc, data, len);

@@ -1,8 +1,8 @@
 /* crc64: CRC-64/Jones as Redis computes it for RDB files and DUMP payloads
  * (polynomial 0xad93d23594c935a9, reflected, init 0, no final xor; check
  * value ep_crc64("123456789") = 0xe9c6d914c4b8d9ca). A slicing-by-8 table
- * path and a carry-less-multiply folding path (x86-64 PCLMULQDQ), chosen at
- * run time. Incremental: crc = ep_crc64_update(crc, more, n), starting at 0. */
+ * path and a carry-less-multiply folding path (x86-64 PCLMULQDQ, AArch64
+ * PMULL), chosen at run time. Incremental: crc = ep_crc64_update(crc, more, n), starting at 0. */
 #ifndef EP_CRC64_H
 #define EP_CRC64_H
 

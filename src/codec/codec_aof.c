@@ -157,9 +157,12 @@ EP_API ep_result ep_items_build(ep_buf *buf, ep_items_kind kind, const ep_bytes 
  *   n num (i64)     m num2 (i64)    f flag (u8)      g flag2 (u8)
  *   I items (u32 count + elements, kind from ep__aof_items_kind)
  *   V VADD dim (u32) + dim x f32    c connectivity (u32)  e expansion_add (u32)
- * One table drives frame, validate, size and encode, so they cannot drift. */
-static const char *const ep__aof_layout[EP_AOF_TAG_MAX + 1] = {
-    NULL,      "kvn", "k",    "kn",      "kI", "kI", "k",   "k",   "kI",  "kI",  "k",  "kn",
+ * One table drives frame, validate, size and encode, so they cannot drift.
+ * Arrays, not pointers: the table is then its own section (-fdata-sections),
+ * not a user of the compiler's shared string section, which would keep the
+ * unrelated names of every other part in a firmware link (0.4 KiB). */
+static const char ep__aof_layout[EP_AOF_TAG_MAX + 1][8] = {
+    "",        "kvn", "k",    "kn",      "kI", "kI", "k",   "k",   "kI",  "kI",  "k",  "kn",
     "k",       "k",   "kI",   "kI",      "kKn", "kI", "kI",  "kn",  "kn",  "kv",  "kK", "kKvn",
     "kv",      "kKVfgce",     "kK",      "kKf", "knv", "knm", "kfpv", "knv", "knv", "knf", "fkI",
     "kn"};

@@ -278,6 +278,9 @@ static ep_result ep__resp_fail(ep_resp_parser *p, ep_result code, size_t at, con
     else ep_error_set(&p->err, code, p->base + at, "Protocol error: %s", msg);
     return code;
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__resp_fail(p, code, at, msg, ch) ep__resp_fail((p), (code), (at), EP__TEXT(msg), (ch))
+
 
 /* Room for one more argument. Grows with what has arrived, never with the
  * count the peer announced. */

@@ -11,6 +11,16 @@
 extern "C" {
 #endif
 
+/* Private: 0 under EP_NO_ENCRYPTION. No key can be made there, and a reader
+ * or writer given one anyway refuses it at open (EP__KEY_REFUSED:
+ * EP_ERR_UNSUPPORTED), so the file layer tests its v3 (encrypted) paths
+ * with EP__CRYPTO and they leave the link. */
+#if defined(EP_NO_ENCRYPTION)
+#define EP__CRYPTO 0
+#else
+#define EP__CRYPTO 1
+#endif
+#define EP__KEY_REFUSED(key) (!EP__CRYPTO && (key) != NULL)
 #define EP_KEY_SIZE 32
 #define EP_NONCE_SIZE 12
 #define EP_TAG_SIZE 16

@@ -16,6 +16,10 @@ EP__PRIV ep_result ep__aof_encode_into(ep_buf *out, const ep_aof_record *rec, si
 
 static const uint8_t ep__aof_magic[4] = {'E', 'A', 'O', 'F'};
 
+/* Records of this version are sealed (v3); never under EP_NO_ENCRYPTION,
+ * where the opens refuse a key and so never read or write v3 records. */
+#define EP__AOF_SEALED(version) (EP__CRYPTO && (version) == EP_AOF_VERSION_ENCRYPTED)
+
 #define EP__AOF_DEFAULT_CHUNK (256u * 1024u)
 #define EP__AOF_DEFAULT_MAX_RECORD ((size_t)1 << 30)
 
@@ -88,7 +92,7 @@ static ep_result ep__aof_check_header(const uint8_t *h, size_t got, ep_error *er
  * included), EP_ERR_EOF if it needs more bytes, or a structure error. */
 static EP__INLINE_HOT ep_result ep__aof_rd_extent(const ep__aof_rd *rd, const uint8_t *p, size_t avail, ep_aof_record *rec,
                                    size_t *total) {
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) {
+    if (EP__AOF_SEALED(rd->version)) {
         uint32_t ct;
         if (avail < EP_NONCE_SIZE + 4) return EP_ERR_EOF;
         ct = ep_load_u32le(p + EP_NONCE_SIZE);
@@ -128,7 +132,7 @@ static ep_result ep__aof_rd_open_sealed(ep__aof_rd *rd, const uint8_t *p, size_t
 
 /* Full check of the record at p: CRC or GCM, then validate. */
 static ep_result ep__aof_rd_verify(ep__aof_rd *rd, const uint8_t *p, size_t total, ep_aof_record *rec) {
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, rec);
+    if (EP__AOF_SEALED(rd->version)) return ep__aof_rd_open_sealed(rd, p, total, rec);
     if (ep_crc32(p, total - 4) != ep_load_u32le(p + total - 4)) return EP_ERR_CHECKSUM;
     return ep_aof_validate(rec);
 }
@@ -138,7 +142,7 @@ static int ep__aof_rd_valid_at(ep__aof_rd *rd, const uint8_t *p, size_t avail) {
     ep_aof_record rec;
     size_t total;
     if (ep__aof_rd_extent(rd, p, avail, &rec, &total) != EP_OK) return 0;
-    if (rd->version == EP_AOF_VERSION_ENCRYPTED) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
+    if (EP__AOF_SEALED(rd->version)) return ep__aof_rd_open_sealed(rd, p, total, &rec) == EP_OK;
     return ep_crc32(p, total - 4) == ep_load_u32le(p + total - 4);
 }
 
@@ -156,21 +160,21 @@ static size_t ep__aof_rd_resync(ep__aof_rd *rd) {
 
 static const char *ep__aof_what(ep_result r) {
     switch (r) {
-    case EP_ERR_CHECKSUM: return "CRC mismatch";
-    case EP_ERR_UNKNOWN_TAG: return "unknown record tag";
-    case EP_ERR_LIMIT: return "length or count above the format's cap";
-    case EP_ERR_UTF8: return "key, member, field or name is not valid UTF-8";
-    case EP_ERR_BAD_VALUE: return "forbidden value (negative expiry or BITOP op > 3)";
-    case EP_ERR_DECRYPT: return "decryption failed (wrong key or tampered record)";
-    case EP_ERR_CORRUPT: return "decrypted record is shorter than its fields";
+    case EP_ERR_CHECKSUM: return EP__TEXT("CRC mismatch");
+    case EP_ERR_UNKNOWN_TAG: return EP__TEXT("unknown record tag");
+    case EP_ERR_LIMIT: return EP__TEXT("length or count above the format's cap");
+    case EP_ERR_UTF8: return EP__TEXT("key, member, field or name is not valid UTF-8");
+    case EP_ERR_BAD_VALUE: return EP__TEXT("forbidden value (negative expiry or BITOP op > 3)");
+    case EP_ERR_DECRYPT: return EP__TEXT("decryption failed (wrong key or tampered record)");
+    case EP_ERR_CORRUPT: return EP__TEXT("decrypted record is shorter than its fields");
     default: return ep_result_str(r);
     }
 }
 
 static ep_result ep__aof_rd_fail(ep__aof_rd *rd, ep_result code, uint64_t off, const char *why, uint8_t tag) {
-    const char *name = rd->version == EP_AOF_VERSION_ENCRYPTED ? NULL : ep_aof_tag_name(tag);
+    const char *name = EP__AOF_SEALED(rd->version) ? NULL : ep_aof_tag_name(tag);
     unsigned long long idx = (unsigned long long)rd->records, o = (unsigned long long)off;
-    if (code == EP_ERR_UNKNOWN_TAG && rd->version != EP_AOF_VERSION_ENCRYPTED)
+    if (code == EP_ERR_UNKNOWN_TAG && !EP__AOF_SEALED(rd->version))
         ep_error_set(&rd->err, code, off, "AOF record %llu at offset %llu: unknown record tag %u", idx, o,
                      (unsigned)tag);
     else if (name)
@@ -191,8 +195,8 @@ static ep_result ep__aof_rd_short(ep__aof_rd *rd) {
     uint64_t off = ep__rs_offset(&rd->rs);
     if (later) {
         char why[96];
-        snprintf(why, sizeof why, "runs past the end, yet a valid record starts at %llu (damaged length?)",
-                 (unsigned long long)(off + later));
+        ep__textf(why, sizeof why, "runs past the end, yet a valid record starts at %llu (damaged length?)",
+                  (unsigned long long)(off + later));
         return ep__aof_rd_fail(rd, EP_ERR_CORRUPT, off, why, 0);
     }
     rd->end = EP_AOF_END_TORN;
@@ -284,6 +288,8 @@ EP_API ep_result ep_aof_reader_open(const char *path, const ep_aof_reader_config
         ep_aof_reader_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     alloc = cfg->alloc;
     r = (ep_aof_reader *)ep_malloc(alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF reader");
@@ -482,7 +488,7 @@ static ep_result ep__aof_put(ep_aof_writer *w, const ep_aof_record *rec) {
     ep_result r = ep_aof_validate(rec);
     if (r) return ep_error_set(&w->err, r, UINT64_MAX, "refusing to write a %s record: %s",
                                ep_aof_tag_name(rec->tag) ? ep_aof_tag_name(rec->tag) : "?", ep__aof_what(r));
-    if (w->version != EP_AOF_VERSION_ENCRYPTED) {
+    if (!EP__AOF_SEALED(w->version)) {
         if ((r = ep__aof_encode_into(b, rec, &n)) == EP_OK && (r = ep_buf_reserve(b, 4)) == EP_OK) {
             ep_store_u32le(b->data + b->len, ep_crc32(b->data + start, n));
             b->len += 4;
@@ -676,6 +682,8 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
     }
     if (cfg->fsync != EP_FSYNC_ALWAYS && cfg->fsync != EP_FSYNC_EVERYSEC && cfg->fsync != EP_FSYNC_NO)
         return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "unknown fsync policy %d", (int)cfg->fsync);
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     w = (ep_aof_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     memset(w, 0, sizeof *w);
@@ -693,8 +701,9 @@ EP_API ep_result ep_aof_writer_open(const char *path, const ep_aof_writer_config
         r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "no memory for the AOF writer");
     if (r == EP_OK) r = ep__ws_config(&w->s, cfg->buffer_size, cfg->fsync, cfg->clock_ms, cfg->clock_user);
     if (r == EP_OK) r = ep_path_dirname(w->dir, dlen + 1, path);
-    if (r == EP_OK) r = ep__stream_open_locked(w->vfs, w->alloc, w->path, cfg->create_dir ? w->dir : NULL, "AOF", &f,
-                                               &w->err);
+    if (r == EP_OK)
+        r = ep__stream_open_locked(w->vfs, w->alloc, w->path, cfg->create_dir ? w->dir : NULL, EP__TEXT("AOF"), &f,
+                                   &w->err);
     if (r == EP_OK) r = ep__aof_prepare(w, f, &end);
     if (r != EP_OK) {
         if (err) {
@@ -753,7 +762,7 @@ static ep_result ep__aof_reopen_old(ep_aof_writer *w, ep_result why) {
     ep_file *f = NULL;
     ep_error e;
     ep_result r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &f, &e);
-    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, "AOF", w->path, &e);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, f, EP__TEXT("AOF"), w->path, &e);
     if (r != EP_OK) {
         if (f) (void)w->vfs->close(w->vfs, f, NULL);
         return ep__ws_poison(&w->s, why);
@@ -786,7 +795,7 @@ EP_API ep_result ep_aof_writer_rewrite(ep_aof_writer *w) {
     /* From here the path names the new file: any failure poisons. */
     if (r != EP_OK) return ep__ws_poison(&w->s, r);
     r = w->vfs->open(w->vfs, w->path, EP_OPEN_READ | EP_OPEN_WRITE, &nf, &w->err);
-    if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, "AOF", w->path, &w->err);
+    if (r == EP_OK) r = ep__stream_lock(w->vfs, nf, EP__TEXT("AOF"), w->path, &w->err);
     /* The replaced file's content is obsolete: a failed close of it changes
      * nothing, and reporting it would say the rewrite failed when it did not. */
     if (w->s.f) (void)w->vfs->close(w->vfs, w->s.f, NULL);

@@ -14,6 +14,9 @@ static int ep__mf_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; 
 static ep_result ep__mf_fail(ep_error *err, uint64_t at, const char *why) {
     return ep_error_set(err, EP_ERR_PROTOCOL, at, "AOF manifest line at offset %llu: %s", (unsigned long long)at, why);
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__mf_fail(err, at, why) ep__mf_fail((err), (at), EP__TEXT(why))
+
 
 /* One "file X seq N type T" line (pairs in any order) into *f. */
 static ep_result ep__mf_line(const uint8_t *p, size_t n, uint64_t at, ep_aof_manifest_file *f, ep_error *err) {
@@ -131,6 +134,15 @@ EP_API const ep_aof_manifest_file *ep_aof_manifest_base(const ep_aof_manifest *m
     return NULL;
 }
 
+EP_API size_t ep_aof_manifest_load_order(const ep_aof_manifest *m, size_t *order) {
+    const ep_aof_manifest_file *base = ep_aof_manifest_base(m);
+    size_t i, k = 0;
+    if (base) order[k++] = (size_t)(base - m->files);
+    for (i = 0; i < m->n; i++)
+        if (m->files[i].type == EP_AOF_FILE_INCR) order[k++] = i;
+    return k;
+}
+
 /* Reads dir's manifest; EP_ERR_NOT_FOUND if there is none. */
 static ep_result ep__mf_load(ep_vfs *vfs, const char *dir, const char *name, const ep_allocator *alloc,
                              ep_aof_manifest *m, ep_error *err) {
@@ -215,10 +227,15 @@ static ep_result ep__dir_file(ep_vfs *vfs, const char *dir, const ep_aof_manifes
     st->valid_bytes = rs.valid_bytes;
     memcpy(st->last_file, mf->name, sizeof st->last_file);
     if (r != EP_OK) return r;
-    if (rs.end == EP_RESP_AOF_TRUNCATED && !last)
-        return ep_error_set(err, EP_ERR_EOF, rs.valid_bytes,
-                            "AOF file %s is truncated at offset %llu but is not the last file", mf->name,
-                            (unsigned long long)rs.valid_bytes);
+    return ep_aof_dir_file_end(mf, last, rs.end, rs.valid_bytes, err);
+}
+
+EP_API ep_result ep_aof_dir_file_end(const ep_aof_manifest_file *mf, int last, ep_resp_aof_end end,
+                                     uint64_t valid_bytes, ep_error *err) {
+    if (!mf) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "aof dir: NULL argument");
+    if (end == EP_RESP_AOF_TRUNCATED && !last)
+        return ep_error_set(err, EP_ERR_EOF, valid_bytes, "AOF file %s is truncated at offset %llu but is not the last file",
+                            mf->name, (unsigned long long)valid_bytes);
     return EP_OK;
 }
 
@@ -228,8 +245,7 @@ EP_API ep_result ep_aof_dir_read(const char *dir, const ep_aof_dir_config *cfg, 
     ep_aof_dir_status local;
     ep_aof_manifest m;
     ep_vfs os, *vfs;
-    const ep_aof_manifest_file *base;
-    size_t i, last = 0;
+    size_t *order = NULL, i, k;
     ep_result r;
     if (!dir) return ep_error_set(err, EP_ERR_INVALID_ARG, UINT64_MAX, "aof dir: NULL argument");
     if (!cfg) ep_aof_dir_config_init(&def), cfg = &def;
@@ -238,16 +254,15 @@ EP_API ep_result ep_aof_dir_read(const char *dir, const ep_aof_dir_config *cfg, 
     if ((r = ep__vfs_pick(cfg->vfs, &os, &vfs)) != EP_OK) return r;
     r = ep__mf_load(vfs, dir, cfg->manifest_name ? cfg->manifest_name : "appendonly.aof.manifest", cfg->alloc, &m, err);
     if (r != EP_OK) return r;
-    base = ep_aof_manifest_base(&m);
-    for (i = 0; i < m.n; i++)
-        if (m.files[i].type != EP_AOF_FILE_HISTORY) last = i;
-    /* Redis's order: the base, then the incr files as listed. */
-    if (base) r = ep__dir_file(vfs, dir, base, cfg, v, (size_t)(base - m.files) == last, st, err);
-    for (i = 0; r == EP_OK && i < m.n; i++) {
-        if (m.files[i].type == EP_AOF_FILE_HISTORY) st->history++;
-        if (m.files[i].type != EP_AOF_FILE_INCR) continue;
-        r = ep__dir_file(vfs, dir, &m.files[i], cfg, v, i == last, st, err);
+    /* m.n <= EP_AOF_MANIFEST_MAX_FILES: the product cannot overflow. */
+    if (!(order = (size_t *)ep_malloc(cfg->alloc, (m.n ? m.n : 1) * sizeof *order))) {
+        ep_aof_manifest_free(&m);
+        return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "aof dir: out of memory");
     }
+    k = ep_aof_manifest_load_order(&m, order);
+    st->history = m.n - k;
+    for (i = 0; r == EP_OK && i < k; i++) r = ep__dir_file(vfs, dir, &m.files[order[i]], cfg, v, i + 1 == k, st, err);
+    ep_free(cfg->alloc, order);
     ep_aof_manifest_free(&m);
     return r;
 }

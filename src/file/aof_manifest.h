@@ -51,6 +51,16 @@ EP_API ep_result ep_aof_manifest_format(const ep_aof_manifest *m, ep_buf *out);
 EP_API void ep_aof_manifest_free(ep_aof_manifest *m);
 /* The base entry, or NULL. */
 EP_API const ep_aof_manifest_file *ep_aof_manifest_base(const ep_aof_manifest *m);
+/* Redis's load order: order[0..count) gets the indices into m->files of the
+ * base, then of the incr files as listed (history entries are skipped).
+ * order must hold m->n entries. Returns count. */
+EP_API size_t ep_aof_manifest_load_order(const ep_aof_manifest *m, size_t *order);
+/* Redis's rule for how one loaded file ended (the one place for it): a
+ * truncated tail (aof-load-truncated) is tolerated only in the last file
+ * loaded (last != 0); anywhere else EP_ERR_EOF naming the file and the
+ * offset valid_bytes. Any other end is EP_OK. */
+EP_API ep_result ep_aof_dir_file_end(const ep_aof_manifest_file *mf, int last, ep_resp_aof_end end,
+                                     uint64_t valid_bytes, ep_error *err);
 
 /* ---- reading a directory --------------------------------------------------- */
 
@@ -80,9 +90,10 @@ typedef struct ep_aof_dir_status {
     uint64_t valid_bytes;         /* of the last file */
 } ep_aof_dir_status;
 
-/* Reads dir's manifest and its files in Redis's order. A truncated tail is
- * accepted only in the last file (status.end); a truncated earlier file,
- * damage, or a missing file is an error naming the file. */
+/* Reads dir's manifest and its files in Redis's order
+ * (ep_aof_manifest_load_order). A truncated tail is accepted only in the last
+ * file (status.end; ep_aof_dir_file_end); a truncated earlier file, damage,
+ * or a missing file is an error naming the file. */
 EP_API ep_result ep_aof_dir_read(const char *dir, const ep_aof_dir_config *cfg, const ep_aof_dir_visitor *v,
                                  ep_aof_dir_status *st, ep_error *err);
 

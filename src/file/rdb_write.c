@@ -28,16 +28,24 @@ typedef struct ep__fpset {
 } ep__fpset;
 
 static void ep__fp_clear(ep__fpset *s) {
-    if (s->t) memset(s->t, 0, s->cap * sizeof *s->t);
+    if (s->t && s->n) memset(s->t, 0, s->cap * sizeof *s->t);
     s->n = 0;
+}
+
+/* The table size that holds n fingerprints under the 3/4 load. */
+static size_t ep__fp_cap_for(size_t n) {
+    size_t cap = 16;
+    while (cap * 3 < (n + 1) * 4 && cap < ((size_t)1 << (sizeof(size_t) * 8 - 6))) cap *= 2;
+    return cap;
 }
 
 static ep_result ep__fp_add(ep__fpset *s, const ep_allocator *alloc, ep_bytes b, int *dup);
 
-static ep_result ep__fp_grow(ep__fpset *s, const ep_allocator *alloc) {
+/* Moves s into an empty table of cap slots (a power of two that holds them). */
+static ep_result ep__fp_resize(ep__fpset *s, const ep_allocator *alloc, size_t cap) {
     ep__fpset ns;
     size_t i;
-    ns.cap = s->cap ? s->cap * 2 : 1024;
+    ns.cap = cap;
     ns.n = 0;
     if (!ep__mul_size(ns.cap, sizeof *ns.t, &i)) return EP_ERR_NOMEM;
     ns.t = (ep__fp *)ep_malloc(alloc, i);
@@ -53,6 +61,25 @@ static ep_result ep__fp_grow(ep__fpset *s, const ep_allocator *alloc) {
     }
     ep_free(alloc, s->t);
     *s = ns;
+    return EP_OK;
+}
+
+static ep_result ep__fp_grow(ep__fpset *s, const ep_allocator *alloc) {
+    return ep__fp_resize(s, alloc, s->cap ? s->cap * 2 : 16);
+}
+
+/* An empty set sized for n more (a hint: it still grows past it). A table
+ * far larger than that (left by an earlier big key) is replaced by a small
+ * one, so clearing it costs what this key needs, not what the largest did. */
+static ep_result ep__fp_prepare(ep__fpset *s, const ep_allocator *alloc, size_t n) {
+    size_t want = ep__fp_cap_for(n);
+    if (s->cap > want * 4 || s->cap < want) {
+        ep_free(alloc, s->t);
+        s->t = NULL;
+        s->cap = s->n = 0;
+        return ep__fp_resize(s, alloc, want);
+    }
+    ep__fp_clear(s);
     return EP_OK;
 }
 
@@ -138,6 +165,9 @@ static ep_result ep__rw_refuse(ep_rdb_writer *w, ep_result r, ep_bytes key, cons
     return ep_error_set(&w->err, r, UINT64_MAX, "key '%.*s' not written: %s", (int)(key.len > 60 ? 60 : key.len),
                         (const char *)key.data, why);
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__rw_refuse(w, r, key, why) ep__rw_refuse((w), (r), (key), EP__TEXT(why))
+
 
 /* The end of a record: errors in the buffer or the stream are the call's. */
 static ep_result ep__rw_done(ep_rdb_writer *w) {
@@ -186,8 +216,9 @@ static ep_result ep__rw_key(ep_rdb_writer *w, ep_bytes key, int type, int64_t ex
  * file corrupt). The key itself was already counted: undo that. */
 static ep_result ep__rw_members(ep_rdb_writer *w, ep_bytes key, const ep_bytes *m, size_t n) {
     size_t i;
+    ep_result pr;
     if (!w->cfg.check_duplicates) return EP_OK;
-    ep__fp_clear(&w->members);
+    if ((pr = ep__fp_prepare(&w->members, w->cfg.alloc, n)) != EP_OK) return ep__rw_refuse(w, pr, key, "out of memory");
     for (i = 0; i < n; i++) {
         int dup;
         ep_result r = ep__fp_add(&w->members, w->cfg.alloc, m[i], &dup);
@@ -335,7 +366,10 @@ EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t
     r = ep__rw_done(w);
     if (r == EP_OK) {
         w->in_db = 1;
-        ep__fp_clear(&w->keyset);
+        /* The caller's RESIZEDB size, capped (4 M keys: 128 MiB of
+         * fingerprints at most), sizes the key checks once. */
+        if (w->cfg.check_duplicates)
+            r = ep__fp_prepare(&w->keyset, w->cfg.alloc, (size_t)(db_size < (1u << 22) ? db_size : (1u << 22)));
     }
     return r;
 }

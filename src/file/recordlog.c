@@ -164,7 +164,7 @@ static ep_result ep__rlog_start(ep_recordlog *l, const char *path) {
     uint64_t size = 0;
     ep_result r = l->vfs->open(l->vfs, path, EP_OPEN_READ | EP_OPEN_WRITE | EP_OPEN_CREATE, &l->f, &l->err);
     if (r != EP_OK) return r;
-    if ((r = ep__stream_lock(l->vfs, l->f, "record log", path, &l->err)) != EP_OK) return r;
+    if ((r = ep__stream_lock(l->vfs, l->f, EP__TEXT("record log"), path, &l->err)) != EP_OK) return r;
     if ((r = l->vfs->size(l->vfs, l->f, &size, &l->err)) != EP_OK) return r;
     if (size > 0) {
         r = ep__rlog_scan(l->vfs, l->f, l->alloc, &l->cfg, 1, l->cfg.repair_tail, path, NULL, NULL, &info, &l->err);

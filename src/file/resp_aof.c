@@ -286,7 +286,8 @@ EP_API ep_result ep_resp_aof_writer_open(const char *path, const ep_resp_aof_wri
     if (r == EP_OK) r = ep__ws_config(&w->s, cfg->buffer_size, cfg->fsync, cfg->clock_ms, cfg->clock_user);
     if (r == EP_OK && cfg->create_dir) r = ep_path_dirname(dir, sizeof dir, path);
     if (r == EP_OK)
-        r = ep__stream_open_locked(w->vfs, cfg->alloc, w->path, cfg->create_dir ? dir : NULL, "AOF", &f, &w->err);
+        r = ep__stream_open_locked(w->vfs, cfg->alloc, w->path, cfg->create_dir ? dir : NULL, EP__TEXT("AOF"), &f,
+                                   &w->err);
     if (r == EP_OK) r = ep__rw2_prepare(w, f, &end);
     if (r != EP_OK) {
         if (err) {

@@ -132,6 +132,8 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id
         ep_snapshot_writer_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     w = (ep_snapshot_writer *)ep_malloc(cfg->alloc, sizeof *w);
     if (!w) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
     memset(w, 0, sizeof *w);
@@ -182,7 +184,7 @@ EP_API ep_result ep_snapshot_writer_begin(const char *path, ep_shard_id shard_id
     ep_store_u32le(h + 7, 0);
     r = ep__ws_put(&w->s, h, sizeof h, 0);
     if (r) {
-        (void)ep__sw_io_fail(w, r, "snapshot header");
+        (void)ep__sw_io_fail(w, r, EP__TEXT("snapshot header"));
         if (err) *err = w->err;
         (void)ep_snapshot_writer_abort(w);
         return r;
@@ -230,11 +232,11 @@ EP_API ep_result ep_snapshot_writer_add(ep_snapshot_writer *w, const ep_snap_ent
     if (!e) return ep__sw_entry_err(w, EP_ERR_INVALID_ARG);
     if (w->count == UINT32_MAX) return ep__sw_entry_err(w, EP_ERR_LIMIT);
     ep__ws_mark(&w->s);
-    r = w->key ? ep__sw_seal(w, e) : ep__sw_plain(w, e);
+    r = EP__CRYPTO && w->key ? ep__sw_seal(w, e) : ep__sw_plain(w, e);
     if (r) return ep__sw_entry_err(w, r);
     w->count++;
     r = ep__ws_bound(&w->s);
-    return r ? ep__sw_io_fail(w, r, "snapshot write failed") : EP_OK;
+    return r ? ep__sw_io_fail(w, r, EP__TEXT("snapshot write failed")) : EP_OK;
 }
 
 static ep_snap_entry ep__sw_entry(ep_bytes key, uint8_t type, int64_t expire_ms) {
@@ -332,17 +334,17 @@ EP_API void ep_snapshot_writer_count(const ep_snapshot_writer *w, uint32_t *out)
 static ep_result ep__sw_seal_file(ep_snapshot_writer *w) {
     uint8_t tail[4], count[4];
     ep_result r;
-    if ((r = ep__ws_flush(&w->s)) != EP_OK) return ep__sw_io_fail(w, r, "snapshot write failed");
+    if ((r = ep__ws_flush(&w->s)) != EP_OK) return ep__sw_io_fail(w, r, EP__TEXT("snapshot write failed"));
     w->crc_done = 1;
     ep_store_u32le(tail, w->crc);
     r = ep__ws_put(&w->s, tail, 4, 0);
     if (!r && w->trailer_len) r = ep__ws_put(&w->s, w->trailer, w->trailer_len, 0);
     if (!r) r = ep__ws_flush(&w->s);
-    if (r) return ep__sw_io_fail(w, r, "snapshot footer write failed");
+    if (r) return ep__sw_io_fail(w, r, EP__TEXT("snapshot footer write failed"));
     ep_store_u32le(count, w->count);
     ep_error_clear(&w->err);
     r = w->vfs->write(w->vfs, w->s.f, 7, count, 4, &w->err);
-    if (r) return ep__sw_io_fail(w, r, "snapshot entry count write failed");
+    if (r) return ep__sw_io_fail(w, r, EP__TEXT("snapshot entry count write failed"));
     return EP_OK;
 }
 
@@ -354,7 +356,7 @@ static ep_result ep__sw_publish(ep_snapshot_writer *w) {
     ep_error_clear(&w->err);
     r = ep__stream_publish(w->vfs, w->alloc, &w->s.f, w->tmp_path, w->path, &renamed, &w->err);
     if (renamed) w->state = EP__SW_DONE; /* the tmp file is gone: nothing for commit or abort to remove */
-    if (r && !renamed) return ep__sw_io_fail(w, r, "snapshot sync, close or rename failed");
+    if (r && !renamed) return ep__sw_io_fail(w, r, EP__TEXT("snapshot sync, close or rename failed"));
     if (r) {
         char detail[sizeof w->err.message];
         memcpy(detail, w->err.message, sizeof detail);
@@ -447,22 +449,15 @@ EP_API void ep_snapshot_reader_config_init(ep_snapshot_reader_config *cfg) {
     cfg->max_trailer = EP_SNAPSHOT_DEFAULT_MAX_TRAILER;
 }
 
-static ep_result ep__sr_fail(ep_snapshot_reader *r, ep_result code, uint64_t offset, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-static ep_result ep__sr_fail(ep_snapshot_reader *r, ep_result code, uint64_t offset, const char *fmt, ...) {
-    va_list ap;
-    r->err.code = code;
-    r->err.offset = offset;
+/* The reader fails with code: the message through ep_error_set (so
+ * EP_NO_ERROR_TEXT drops it there), then the entry index and the state that
+ * every later call repeats. */
+static ep_result ep__sr_failed(ep_snapshot_reader *r, ep_result code) {
     r->err.index = r->info.entries_read;
-    va_start(ap, fmt);
-    ep__vformat(r->err.message, sizeof r->err.message, fmt, ap);
-    va_end(ap);
     r->state = code;
     return code;
 }
+#define ep__sr_fail(r, code, offset, ...) ep__sr_failed((r), ep_error_set(&(r)->err, (code), (offset), __VA_ARGS__))
 
 /* A vfs call failed and left its message in r->err: keep it behind ours. */
 static ep_result ep__sr_vfs_fail(ep_snapshot_reader *r, ep_result code, uint64_t offset, const char *what) {
@@ -482,7 +477,7 @@ static ep_result ep__sr_fill_fail(ep_snapshot_reader *r, ep_result res, uint64_t
     if (res == EP_ERR_EOF)
         return ep__sr_fail(r, res, off, "file ends inside %s %lu", what, (unsigned long)r->info.entries_read);
     if (res == EP_ERR_NOMEM) return ep__sr_fail(r, res, off, "out of memory reading %s", what);
-    return ep__sr_vfs_fail(r, res, off, "read failed");
+    return ep__sr_vfs_fail(r, res, off, EP__TEXT("read failed"));
 }
 
 static ep_result ep__sr_fill(ep_snapshot_reader *r, size_t need) {
@@ -504,7 +499,7 @@ static ep_result ep__sr_plain_entry(ep_snapshot_reader *r, ep_snap_entry *out) {
             return ep__sr_fail(r, res, off, "entry %lu: %s", (unsigned long)r->info.entries_read,
                                ep_result_str(res));
         /* Incomplete: more of the file (the buffer grows when it is full). */
-        if ((res = ep__sr_fill(r, avail + 1)) != EP_OK) return ep__sr_fill_fail(r, res, off, "entry");
+        if ((res = ep__sr_fill(r, avail + 1)) != EP_OK) return ep__sr_fill_fail(r, res, off, EP__TEXT("entry"));
     }
 }
 
@@ -514,13 +509,13 @@ static ep_result ep__sr_sealed_entry(ep_snapshot_reader *r, ep_snap_entry *out) 
     size_t used = 0, n;
     ep_result res = ep__sr_fill(r, EP__SNAP_ENVELOPE_HEAD);
     const uint8_t *p;
-    if (res) return ep__sr_fill_fail(r, res, off, "entry");
+    if (res) return ep__sr_fill_fail(r, res, off, EP__TEXT("entry"));
     ct_len = ep_load_u32le(ep__rs_ptr(&r->rs) + EP_NONCE_SIZE);
     if (ct_len > EP_MAX_FIELD_LEN)
         return ep__sr_fail(r, EP_ERR_LIMIT, off, "entry %lu: ciphertext length %lu exceeds the maximum",
                            (unsigned long)r->info.entries_read, (unsigned long)ct_len);
     res = ep__sr_fill(r, EP__SNAP_ENVELOPE_HEAD + (size_t)ct_len);
-    if (res) return ep__sr_fill_fail(r, res, off, "entry");
+    if (res) return ep__sr_fill_fail(r, res, off, EP__TEXT("entry"));
     p = ep__rs_ptr(&r->rs);
     if (ct_len < EP_TAG_SIZE)
         return ep__sr_fail(r, EP_ERR_DECRYPT, off, "entry %lu: ciphertext shorter than its tag",
@@ -558,7 +553,7 @@ static ep_result ep__sr_footer(ep_snapshot_reader *r) {
     ep_result res = ep__sr_fill(r, 4);
     if (res) {
         if (res == EP_ERR_EOF) return ep__sr_fail(r, res, off, "file ends before the footer");
-        return ep__sr_fill_fail(r, res, off, "footer");
+        return ep__sr_fill_fail(r, res, off, EP__TEXT("footer"));
     }
     ep__rs_observe(&r->rs); /* every entry byte is in the CRC now */
     stored = ep_load_u32le(ep__rs_ptr(&r->rs));
@@ -580,7 +575,8 @@ EP_API ep_result ep_snapshot_reader_next(ep_snapshot_reader *r, ep_snap_entry *o
     if (r->state) return r->state;
     if (r->info.entries_read == r->info.entry_count) return ep__sr_footer(r);
     off = ep__rs_offset(&r->rs);
-    res = r->info.version == 3 ? ep__sr_sealed_entry(r, out) : ep__sr_plain_entry(r, out);
+    /* v3 never reaches here under EP_NO_ENCRYPTION: open refuses a key */
+    res = EP__CRYPTO && r->info.version == 3 ? ep__sr_sealed_entry(r, out) : ep__sr_plain_entry(r, out);
     if (res) return res;
     r->info.entry_offset = off;
     r->info.entries_read++;
@@ -594,7 +590,7 @@ static ep_result ep__sr_header(ep_snapshot_reader *r, const ep_snapshot_reader_c
     ep_result res;
     ep_error_clear(&r->err);
     res = r->vfs->read(r->vfs, r->file, 0, h, sizeof h, &got, &r->err);
-    if (res) return ep__sr_vfs_fail(r, res, 0, "read failed");
+    if (res) return ep__sr_vfs_fail(r, res, 0, EP__TEXT("read failed"));
     if (got < 4) return ep__sr_fail(r, EP_ERR_EOF, got, "file too short for a snapshot header");
     if (memcmp(h, ep__snap_magic, 4) != 0) return ep__sr_fail(r, EP_ERR_BAD_MAGIC, 0, "not a snapshot (magic)");
     if (got < 5) return ep__sr_fail(r, EP_ERR_EOF, got, "file too short for a snapshot header");
@@ -624,6 +620,8 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
         ep_snapshot_reader_config_init(&def);
         cfg = &def;
     }
+    if (EP__KEY_REFUSED(cfg->key))
+        return ep_error_set(err, EP_ERR_UNSUPPORTED, UINT64_MAX, "a key given, but built with EP_NO_ENCRYPTION");
     r = (ep_snapshot_reader *)ep_malloc(cfg->alloc, sizeof *r);
     if (!r) return ep_error_set(err, EP_ERR_NOMEM, UINT64_MAX, "out of memory");
     memset(r, 0, sizeof *r);
@@ -638,12 +636,12 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
         res = r->vfs->open(r->vfs, path, EP_OPEN_READ, &r->file, &r->err);
         if (res) {
             r->file = NULL;
-            ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot open the snapshot");
+            ep__sr_vfs_fail(r, res, UINT64_MAX, EP__TEXT("cannot open the snapshot"));
         }
     }
     if (!res) {
         res = r->vfs->size(r->vfs, r->file, &r->info.file_size, &r->err);
-        if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot get the snapshot's size");
+        if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, EP__TEXT("cannot get the snapshot's size"));
     }
     if (!res) res = ep__sr_header(r, cfg);
     if (!res) {
@@ -651,7 +649,7 @@ EP_API ep_result ep_snapshot_reader_open(const char *path, const ep_snapshot_rea
          * (the stream never allocates beyond it). */
         res = ep__rs_init(&r->rs, r->vfs, r->file, r->alloc, EP_SNAPSHOT_HEADER_SIZE, r->buffer_size, SIZE_MAX,
                           &r->err);
-        if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, "cannot get the snapshot's size");
+        if (res) ep__sr_vfs_fail(r, res, UINT64_MAX, EP__TEXT("cannot get the snapshot's size"));
         ep__rs_set_observer(&r->rs, ep__sr_observe, r);
     }
     if (res) {

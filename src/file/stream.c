@@ -247,6 +247,21 @@ EP__PRIV ep_result ep__ws_flush(ep__wstream *s) {
     return EP_OK;
 }
 
+EP__PRIV ep_result ep__ws_spill(ep__wstream *s, size_t align) {
+    uint64_t end = s->flushed + s->buf.len, cut = end - (end & (uint64_t)(align - 1));
+    size_t n, rest;
+    ep_result r;
+    if (s->poisoned) return EP_ERR_POISONED;
+    if (cut <= s->flushed) return ep__ws_flush(s);
+    n = (size_t)(cut - s->flushed);
+    if ((r = ep__ws_write(s, s->buf.data, n)) != EP_OK) return r;
+    rest = s->buf.len - n;
+    memmove(s->buf.data, s->buf.data + n, rest);
+    s->buf.len = rest;
+    s->mark = s->mark > n ? s->mark - n : 0;
+    return EP_OK;
+}
+
 EP__PRIV ep_result ep__ws_put(ep__wstream *s, const void *data, size_t n, uint64_t records) {
     uint8_t *p;
     ep_result r;

@@ -143,6 +143,14 @@ EP__PRIV ep_result ep__ws_rewind(ep__wstream *s, ep_result code);
 /* Buffer -> OS. A failed write is cut back off the file (truncate; if that
  * fails, poison) and the buffer kept. */
 EP__PRIV ep_result ep__ws_flush(ep__wstream *s);
+/* A full buffer -> OS in whole multiples of align (a power of two) of file
+ * offsets: writes the buffer up to the last such boundary and keeps the
+ * rest (less than align) for the next write; with no boundary in the
+ * buffer, everything. Aligned writes cost the kernel less (64 KiB at
+ * 64 KiB offsets: ~1.5x less CPU than 65424-byte writes, ext4 on Linux 6).
+ * A partly written record may then sit in the OS: only for writers that
+ * claim nothing of a spill (flush and sync still write everything). */
+EP__PRIV ep_result ep__ws_spill(ep__wstream *s, size_t align);
 /* Buffer -> OS -> disk; a failed sync poisons (never retried). */
 EP__PRIV ep_result ep__ws_sync(ep__wstream *s);
 /* EVERYSEC: syncs if a second has passed since the last sync. */

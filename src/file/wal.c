@@ -12,6 +12,10 @@
 #define EP__WAL_DEFAULT_SEGMENT ((uint64_t)64u * 1024u * 1024u)
 #define EP__WAL_MIN_SEGMENT 64u
 #define EP__WAL_DEFAULT_BUFFER (64u * 1024u)
+/* Room past buffer_bytes, so that the frame that fills the buffer still
+ * goes in before the aligned write (ep__wal_spill); a larger frame writes
+ * the buffer out first. Buffers below 4 KiB are written whole. */
+#define EP__WAL_SPILL_SLACK 4096u
 
 typedef struct ep__wal_seg {
     uint64_t id;
@@ -50,7 +54,17 @@ struct ep_wal {
     uint64_t sync_gen;         /* syncs started; the running one is sync_gen */
     uint64_t sync_target;      /* the last id the running sync covers */
     int syncing;               /* a leader is syncing without the mutex: nobody else does I/O */
+    size_t spill_align;        /* a full buffer is written in multiples of this; 0 = whole */
 };
+
+/* The handle's mutex, unless it was opened single-threaded. */
+static void ep__wal_lock(ep_wal *w) {
+    if (!w->cfg.single_threaded) ep__mutex_lock(&w->mu);
+}
+
+static void ep__wal_unlock(ep_wal *w) {
+    if (!w->cfg.single_threaded) ep__mutex_unlock(&w->mu);
+}
 
 EP_API void ep_wal_config_init(ep_wal_config *cfg) {
     if (!cfg) return;
@@ -131,6 +145,18 @@ static ep_result ep__wal_write_out(ep_wal *w) {
     w->seg_dirty = 1;
     w->last_flush_ms = ep__wal_now(w);
     if (w->cfg.observer.on_flush) w->cfg.observer.on_flush(w->cfg.observer.user, w->flushed_id, n);
+    return EP_OK;
+}
+
+/* A full buffer to the OS in aligned whole chunks (ep__ws_spill), the rest
+ * kept. The last frame may go out in part: nothing is claimed for it
+ * (flushed_id and on_flush wait for a flush), and a crash now leaves a torn
+ * tail, which is unacknowledged by definition. Failure poisons as above. */
+static ep_result ep__wal_spill(ep_wal *w) {
+    ep_result r = ep__ws_spill(&w->ws, w->spill_align);
+    if (r != EP_OK) return ep__wal_poison(w, r);
+    if (w->ws.flushed > w->reserved) w->reserved = w->ws.flushed;
+    w->seg_dirty = 1;
     return EP_OK;
 }
 
@@ -291,20 +317,25 @@ static ep_result ep__wal_apply_policy(ep_wal *w) {
     }
     if (!go && ep__wal_buffered(w) < w->cfg.buffer_bytes) return EP_OK;
     ep__wal_wait_io(w);
-    return ep__wal_write_out(w);
+    return go || !w->spill_align ? ep__wal_write_out(w) : ep__wal_spill(w);
+}
+
+/* What the buffer may hold before a frame must wait for it to be written. */
+static uint64_t ep__wal_buffer_room(const ep_wal *w) {
+    return (uint64_t)w->cfg.buffer_bytes + (w->spill_align ? EP__WAL_SPILL_SLACK : 0u);
 }
 
 /* Makes room for a frame of this size: rotation, or a full buffer written out. */
 static ep_result ep__wal_room(ep_wal *w, uint64_t frame) {
     ep_result r;
-    int full = ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > w->cfg.buffer_bytes;
+    int full = ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > ep__wal_buffer_room(w);
     if (!ep__wal_should_rotate(w, frame) && !full) return EP_OK;
     /* I/O needed: wait until no leader is syncing, then decide again (others
      * may have appended, flushed or rotated meanwhile). */
     ep__wal_wait_io(w);
     if ((r = ep__wal_refuse(w)) != EP_OK) return r;
     if (ep__wal_should_rotate(w, frame) && (r = ep__wal_rotate_locked(w)) != EP_OK) return r;
-    if (ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > w->cfg.buffer_bytes)
+    if (ep__wal_buffered(w) > 0 && (uint64_t)ep__wal_buffered(w) + frame > ep__wal_buffer_room(w))
         return ep__wal_write_out(w);
     return EP_OK;
 }
@@ -359,18 +390,18 @@ static ep_result ep__wal_append_locked(ep_wal *w, const void *data, size_t len, 
 EP_API ep_result ep_wal_append(ep_wal *w, const void *data, size_t len, uint64_t *id) {
     ep_result r;
     if (!w || (len && !data)) return EP_ERR_INVALID_ARG;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     r = ep__wal_append_locked(w, data, len, NULL, 0, id, 1);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     return r;
 }
 
 EP_API ep_result ep_wal_append_batch(ep_wal *w, const ep_bytes *records, size_t n, uint64_t *first_id) {
     ep_result r;
     if (!w || !records || n == 0) return EP_ERR_INVALID_ARG;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     r = ep__wal_append_locked(w, NULL, 0, records, n, first_id, 1);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     return r;
 }
 
@@ -415,11 +446,11 @@ static ep_result ep__wal_sync_to_locked(ep_wal *w, uint64_t id, int *waited) {
          * the stream's buffer meanwhile: the one vfs call the stream cannot
          * make for us (its sync would read the buffer they fill). Its
          * bookkeeping and poisoning go back through the stream below. */
-        ep__mutex_unlock(&w->mu);
+        ep__wal_unlock(w);
         ep_error_clear(&e);
         r = w->vfs->sync(w->vfs, f, &e);
         if (r == EP_OK && dir) r = w->vfs->sync_dir(w->vfs, w->dir, &e);
-        ep__mutex_lock(&w->mu);
+        ep__wal_lock(w);
         w->syncing = 0;
         w->stats.syncs++;
         if (r != EP_OK) {
@@ -454,18 +485,18 @@ static ep_result ep__wal_sync_to(ep_wal *w, uint64_t id) {
 EP_API ep_result ep_wal_sync_to(ep_wal *w, uint64_t id) {
     ep_result r;
     if (!w) return EP_ERR_INVALID_ARG;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     r = ep__wal_sync_to(w, id);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     return r;
 }
 
 EP_API ep_result ep_wal_sync(ep_wal *w) {
     ep_result r;
     if (!w) return EP_ERR_INVALID_ARG;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     r = ep__wal_sync_to(w, w->next_id - 1);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     return r;
 }
 
@@ -473,10 +504,10 @@ EP_API ep_result ep_wal_append_durable(ep_wal *w, const void *data, size_t len, 
     uint64_t mine = 0;
     ep_result r;
     if (!w || (len && !data)) return EP_ERR_INVALID_ARG;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     r = ep__wal_append_locked(w, data, len, NULL, 0, &mine, 0);
     if (r == EP_OK) r = ep__wal_sync_to(w, mine);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     if (r == EP_OK && id) *id = mine;
     return r;
 }
@@ -484,36 +515,36 @@ EP_API ep_result ep_wal_append_durable(ep_wal *w, const void *data, size_t len, 
 EP_API ep_result ep_wal_flush(ep_wal *w) {
     ep_result r;
     if (!w) return EP_ERR_INVALID_ARG;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     ep__wal_wait_io(w);
     r = ep__wal_refuse(w);
     if (r == EP_OK) r = ep__wal_write_out(w);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     return r;
 }
 
 EP_API ep_result ep_wal_tick(ep_wal *w) {
     ep_result r;
     if (!w) return EP_ERR_INVALID_ARG;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     ep__wal_wait_io(w);
     r = ep__wal_refuse(w);
     if (r == EP_OK && w->cfg.flush == EP_WAL_FLUSH_INTERVAL && ep__wal_buffered(w) &&
         ep__wal_now(w) - w->last_flush_ms >= w->cfg.flush_interval_ms)
         r = ep__wal_write_out(w);
     if (r == EP_OK && w->cfg.segment_max_age_ms && ep__wal_should_rotate(w, 0)) r = ep__wal_rotate_locked(w);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     return r;
 }
 
 EP_API ep_result ep_wal_rotate(ep_wal *w) {
     ep_result r;
     if (!w) return EP_ERR_INVALID_ARG;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     ep__wal_wait_io(w);
     r = ep__wal_refuse(w);
     if (r == EP_OK) r = ep__wal_rotate_locked(w);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     return r;
 }
 
@@ -569,9 +600,9 @@ EP_API ep_result ep_wal_truncate_prefix(ep_wal *w, uint64_t upto, size_t *remove
     ep_result r;
     if (removed) *removed = 0;
     if (!w) return EP_ERR_INVALID_ARG;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     r = ep__wal_truncate_locked(w, upto, removed);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     return r;
 }
 
@@ -583,7 +614,7 @@ EP_API ep_result ep_wal_publish(ep_wal *w, const char *ckpt_path, uint64_t last_
     ep_result r;
     if (!w || !ckpt_path || (state_len && !state) || (marker_len && !marker)) return EP_ERR_INVALID_ARG;
     memset(&res, 0, sizeof res);
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     ep__wal_wait_io(w);
     r = ep__wal_refuse(w);
     if (r == EP_OK && last_id > w->next_id - 1)
@@ -605,7 +636,7 @@ EP_API ep_result ep_wal_publish(ep_wal *w, const char *ckpt_path, uint64_t last_
     if (r == EP_OK) r = ep__wal_sync_to(w, res.marker_id);
     /* (4) the covered segments, oldest first, and the directory. */
     if (r == EP_OK) r = ep__wal_truncate_locked(w, last_id, &res.removed);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     res.checkpoint_id = last_id;
     if (out) *out = res;
     return r;
@@ -629,7 +660,7 @@ static void ep__wal_free(ep_wal *w) {
 EP_API ep_result ep_wal_close(ep_wal *w) {
     ep_result r = EP_OK, q;
     if (!w) return EP_OK;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     ep__wal_wait_io(w);
     if (ep__wal_refuse(w) != EP_OK) r = EP_ERR_POISONED; /* nothing more was written: say so */
     else if (w->f) r = ep__wal_settle(w, 1);
@@ -638,7 +669,7 @@ EP_API ep_result ep_wal_close(ep_wal *w) {
         if (r == EP_OK) r = q;
         w->f = NULL;
     }
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
     ep__wal_free(w);
     return r;
 }
@@ -649,7 +680,7 @@ EP_API void ep_wal_stats_get(ep_wal *w, ep_wal_stats *out) {
     if (!out) return;
     memset(out, 0, sizeof *out);
     if (!w) return;
-    ep__mutex_lock(&w->mu);
+    ep__wal_lock(w);
     *out = w->stats;
     out->next_id = w->next_id;
     out->last_id = w->next_id - 1;
@@ -659,7 +690,7 @@ EP_API void ep_wal_stats_get(ep_wal *w, ep_wal_stats *out) {
     out->segment_id = w->seg_id;
     out->segments = w->nsegs;
     out->segment_bytes = ep__ws_size(&w->ws);
-    ep__mutex_unlock(&w->mu);
+    ep__wal_unlock(w);
 }
 
 /* Recycle files a crashed writer left: kept for the pool (up to its size) or removed. */
@@ -897,6 +928,10 @@ EP_API ep_result ep_wal_open(const char *dir, const ep_wal_config *cfg, ep_wal *
     w->ws.vfs = w->vfs;
     /* buffer_bytes 0 (write each frame at once) is a one-byte threshold to the stream. */
     r = ep__ws_config(&w->ws, c.buffer_bytes ? c.buffer_bytes : 1, EP_FSYNC_NO, c.clock_ms, c.clock_user);
+    if (r == EP_OK && c.buffer_bytes >= EP__WAL_SPILL_SLACK && c.buffer_bytes <= SIZE_MAX / 4) {
+        for (w->spill_align = EP__WAL_SPILL_SLACK; w->spill_align * 2 <= c.buffer_bytes;) w->spill_align *= 2;
+        if (!ep__ws_reserve(&w->ws, c.buffer_bytes + EP__WAL_SPILL_SLACK)) r = EP_ERR_NOMEM;
+    }
     if (r != EP_OK) r = ep_error_set(&w->err, EP_ERR_NOMEM, UINT64_MAX, "wal open: out of memory for the buffer");
     if (r == EP_OK) r = ep__wal_open_dir(w);
     if (r != EP_OK) {

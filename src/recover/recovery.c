@@ -66,13 +66,12 @@ typedef struct ep__rec {
     char aof_path[EP__PATH_MAX];
 } ep__rec;
 
-static void ep__log(const ep__rec *c, ep_log_level level, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+/* One line to the caller's log; the text through EP__FMT (EP_NO_ERROR_TEXT:
+ * the line is empty, the level stays). */
+static void ep__log_line(const ep__rec *c, ep_log_level level, const char *fmt, ...) EP__PRINTF(3, 4);
+#define ep__log(c, level, ...) ep__log_line((c), (level), EP__FMT(__VA_ARGS__))
 
-static void ep__log(const ep__rec *c, ep_log_level level, const char *fmt, ...) {
+static void ep__log_line(const ep__rec *c, ep_log_level level, const char *fmt, ...) {
     char msg[400];
     va_list ap;
     if (!c->cfg->log) return;
@@ -94,15 +93,16 @@ static int ep__exists(ep_vfs *vfs, const char *path) {
 }
 
 /* " at offset N (record M)" for the parts of e that are set, else "". */
-static const char *ep__where(char *buf, size_t cap, const ep_error *e) {
+/* EP__UNUSED: under EP_NO_ERROR_TEXT it is only named inside sizeof. */
+static EP__UNUSED const char *ep__where(char *buf, size_t cap, const ep_error *e) {
     buf[0] = '\0';
     if (e->offset != UINT64_MAX && e->index != UINT64_MAX)
-        snprintf(buf, cap, " at offset %llu (record %llu)", (unsigned long long)e->offset,
-                 (unsigned long long)e->index);
+        ep__textf(buf, cap, " at offset %llu (record %llu)", (unsigned long long)e->offset,
+                  (unsigned long long)e->index);
     else if (e->offset != UINT64_MAX)
-        snprintf(buf, cap, " at offset %llu", (unsigned long long)e->offset);
+        ep__textf(buf, cap, " at offset %llu", (unsigned long long)e->offset);
     else if (e->index != UINT64_MAX)
-        snprintf(buf, cap, " (record %llu)", (unsigned long long)e->index);
+        ep__textf(buf, cap, " (record %llu)", (unsigned long long)e->index);
     return buf;
 }
 
@@ -435,10 +435,10 @@ static ep_result ep__trailer_usable(ep__rec *c, uint64_t aof_size) {
     }
     if (c->have_trailer && c->ti.covered_valid) return EP_OK;
     if (c->have_trailer)
-        snprintf(why, sizeof why, "both coverage slots of its trailer are damaged");
+        ep__textf(why, sizeof why, "both coverage slots of its trailer are damaged");
     else
-        snprintf(why, sizeof why, "the %llu bytes after its footer are not a readable trailer (%s)",
-                 (unsigned long long)c->trailer_len, ep_result_str(c->trailer_bad));
+        ep__textf(why, sizeof why, "the %llu bytes after its footer are not a readable trailer (%s)",
+                  (unsigned long long)c->trailer_len, ep_result_str(c->trailer_bad));
     if (aof_size > EP_AOF_HEADER_SIZE) return ep__refuse(c, EP_TRAILER_INVALID, why);
     c->res->trailer = EP_TRAILER_INVALID;
     ep__log(c, EP_LOG_WARN, "snapshot %s: %s; the AOF holds no record, so nothing can be applied twice",
@@ -515,8 +515,8 @@ static ep_result ep__classify(ep__rec *c, uint64_t aof_size, ep__plan *p) {
                 ep_result_str(st.error.code), (unsigned long long)len);
         return EP_OK;
     }
-    snprintf(why, sizeof why, "its trailer covers %llu AOF bytes, the AOF ends intact at %llu",
-             (unsigned long long)len, (unsigned long long)st.good_offset);
+    ep__textf(why, sizeof why, "its trailer covers %llu AOF bytes, the AOF ends intact at %llu",
+              (unsigned long long)len, (unsigned long long)st.good_offset);
     return ep__refuse(c, EP_TRAILER_SHORT_AOF, why);
 }
 

@@ -2,6 +2,7 @@
  * gathered in ember's items encoding (codec_aof.h) and inserted as one
  * snapshot entry, so the keyspace's own load path (and its caps) applies. */
 #include "base/internal.h"
+#include "file/stream.h"
 #include "recover/redis.h"
 
 #ifndef EP_NO_KEYSPACE /* the keyspace and what needs it: see recovery.h */
@@ -57,7 +58,26 @@ typedef struct ep__rl {
     uint8_t type;           /* ep_value_type */
     ep_items_kind ikind;
     int64_t now;
+    uint64_t db;            /* the last SELECTDB */
+    uint64_t reserve;       /* its RESIZEDB size, capped by what the file can hold */
+    uint64_t max_keys;      /* file bytes / 3: a key takes at least 3 bytes (type, lengths) */
 } ep__rl;
+
+static ep_result ep__rl_select(void *u, uint64_t db) {
+    ep__rl *l = (ep__rl *)u;
+    l->db = db;
+    l->reserve = 0;
+    return EP_OK;
+}
+
+/* Redis's RESIZEDB hint sizes the database's key table once (no rehash
+ * while it fills); a hostile hint is capped by the file's size. */
+static ep_result ep__rl_resize(void *u, uint64_t db_size, uint64_t expires_size) {
+    ep__rl *l = (ep__rl *)u;
+    (void)expires_size;
+    l->reserve = db_size < l->max_keys ? db_size : l->max_keys;
+    return EP_OK;
+}
 
 static ep_result ep__rl_begin(void *u, const ep_rdb_key *k) {
     ep__rl *l = (ep__rl *)u;
@@ -119,6 +139,8 @@ static ep_result ep__rl_end(void *u, const ep_rdb_key *k) {
     ep_keyspace *ks;
     ep_snap_entry se;
     ep_result res;
+    size_t before;
+    int fresh;
     if (l->bad) {
         ep__rl_report(l, k, l->bad);
         return EP_OK;
@@ -142,15 +164,14 @@ static ep_result ep__rl_end(void *u, const ep_rdb_key *k) {
             se.expire_ms = k->expire_ms - l->now;
         }
     }
+    fresh = k->db >= l->dbs->count || !l->dbs->db[k->db];
     res = ep_redis_dbs_get(l->dbs, k->db, l->cfg->max_databases, &ks);
     if (res == EP_ERR_LIMIT)
         return ep_error_set(l->err, res, k->offset, "database %llu at or above max_databases (%u)",
                             (unsigned long long)k->db, (unsigned)l->cfg->max_databases);
     if (res != EP_OK) return res;
-    if (ep_keyspace_get(ks, k->key.data, k->key.len))
-        return ep_error_set(l->err, EP_ERR_CORRUPT, k->offset, "RDB has duplicated key '%.*s' in DB %llu",
-                            (int)(k->key.len > 60 ? 60 : k->key.len), (const char *)k->key.data,
-                            (unsigned long long)k->db);
+    if (fresh && k->db == l->db && l->reserve && (res = ep_keyspace_reserve(ks, (size_t)l->reserve)) != EP_OK)
+        return res;
     if (l->type == EP_TYPE_STRING) {
         se.value = ep_bytes_of(l->value.data, l->value.len);
     } else {
@@ -158,9 +179,18 @@ static ep_result ep__rl_end(void *u, const ep_rdb_key *k) {
         se.items.kind = (uint8_t)l->ikind;
         se.items.raw = ep_bytes_of(l->items.data, l->items.len);
     }
+    /* One lookup per key: the load replaces a key it already holds, so a
+     * count that did not grow is a duplicate (the file's later copy is what
+     * out holds for that key then). */
+    before = ep_keyspace_count(ks);
     res = ep_keyspace_load_entry(ks, &se);
-    if (res == EP_OK) l->st.loaded++;
-    return res;
+    if (res != EP_OK) return res;
+    if (ep_keyspace_count(ks) == before)
+        return ep_error_set(l->err, EP_ERR_CORRUPT, k->offset, "RDB has duplicated key '%.*s' in DB %llu",
+                            (int)(k->key.len > 60 ? 60 : k->key.len), (const char *)k->key.data,
+                            (unsigned long long)k->db);
+    l->st.loaded++;
+    return EP_OK;
 }
 
 static ep_result ep__rl_skipped(void *u, const ep_rdb_key *k, ep_result why) {
@@ -195,8 +225,16 @@ EP_API ep_result ep_redis_load_rdb(const char *path, const ep_redis_load_config 
     if (!out->db) out->alloc = cfg->alloc;
     ep_buf_init(&l.items, cfg->alloc);
     ep_buf_init(&l.value, cfg->alloc);
+    {
+        ep_vfs os, *vfs;
+        uint64_t size = 0;
+        if (ep__vfs_pick(cfg->reader.vfs, &os, &vfs) == EP_OK && vfs->stat(vfs, path, &size, NULL) == EP_OK)
+            l.max_keys = size / 3;
+    }
     memset(&v, 0, sizeof v);
     v.user = &l;
+    v.select_db = ep__rl_select;
+    v.resize_db = ep__rl_resize;
     v.key_begin = ep__rl_begin;
     v.element = ep__rl_element;
     v.key_end = ep__rl_end;

@@ -133,16 +133,72 @@ static int ep__rm_has_nan(const ep_ks_entry *e) {
  * schemas) reported. */
 typedef ep_result (*ep__rm_each_fn)(void *u, const ep_ks_entry *e, uint8_t type, int64_t deadline);
 
+/* An entry with its key's first 16 bytes as two big-endian numbers (zero
+ * padded): most comparisons of the sort are then two integer compares in
+ * one array, not two dereferences into the keyspace. Equal heads (a key of
+ * 16 bytes or more, or a shorter one that ends in zero bytes) fall back to
+ * the whole keys; the order is the bytes' (a shorter key that is a prefix
+ * of a longer one first), which the keyspace's own sort also gives. */
+typedef struct ep__rm_sorted {
+    uint64_t hi, lo;
+    const ep_ks_entry *e;
+} ep__rm_sorted;
+
+static uint64_t ep__rm_be8(const uint8_t *p, size_t n) {
+    uint64_t v = 0;
+    size_t i;
+    for (i = 0; i < 8; i++) v = (v << 8) | (i < n ? p[i] : 0u);
+    return v;
+}
+
+static int ep__rm_sorted_cmp(const void *a, const void *b) {
+    const ep__rm_sorted *x = (const ep__rm_sorted *)a, *y = (const ep__rm_sorted *)b;
+    ep_bytes kx, ky;
+    size_t n;
+    int c;
+    if (x->hi != y->hi) return x->hi < y->hi ? -1 : 1;
+    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+    kx = ep_ks_entry_key(x->e);
+    ky = ep_ks_entry_key(y->e);
+    n = kx.len < ky.len ? kx.len : ky.len;
+    c = n ? memcmp(kx.data, ky.data, n) : 0;
+    if (c) return c;
+    return kx.len < ky.len ? -1 : kx.len > ky.len;
+}
+
+/* ks's entries in key order; free *out with ep_free(alloc, ...). */
+static ep_result ep__rm_sort(const ep_keyspace *ks, const ep_allocator *alloc, ep__rm_sorted **out, size_t *count) {
+    ep__rm_sorted *list;
+    ep_keyspace_iter it;
+    const ep_ks_entry *e;
+    size_t n = 0, bytes, cap = ep_keyspace_count(ks);
+    *out = NULL;
+    *count = 0;
+    if (!ep__mul_size(cap ? cap : 1, sizeof *list, &bytes)) return EP_ERR_NOMEM;
+    if (!(list = (ep__rm_sorted *)ep_malloc(alloc, bytes))) return EP_ERR_NOMEM;
+    ep_keyspace_iter_init(&it);
+    while (n < cap && (e = ep_keyspace_next(ks, &it)) != NULL) {
+        ep_bytes k = ep_ks_entry_key(e);
+        list[n].hi = ep__rm_be8(k.data, k.len);
+        list[n].lo = ep__rm_be8(k.data + (k.len > 8 ? 8 : k.len), k.len > 8 ? k.len - 8 : 0);
+        list[n++].e = e;
+    }
+    if (n > 1) qsort(list, n, sizeof *list, ep__rm_sorted_cmp);
+    *out = list;
+    *count = n;
+    return EP_OK;
+}
+
 static ep_result ep__rm_walk(const ep_keyspace *ks, const ep_redis_map_config *cfg, ep_redis_map_result *out,
                              ep__rm_each_fn each, void *u, ep_error *err) {
-    const ep_ks_entry **list = NULL;
+    ep__rm_sorted *list = NULL;
     size_t count = 0, i;
     int64_t now = ep__rm_now(cfg);
     ep_result r;
-    if ((r = ep_keyspace_sorted(ks, &list, &count)) != EP_OK)
+    if ((r = ep__rm_sort(ks, cfg->alloc, &list, &count)) != EP_OK)
         return ep_error_set(err, r, UINT64_MAX, "sorting the keys: %s", ep_result_str(r));
     for (i = 0; i < count && r == EP_OK; i++) {
-        const ep_ks_entry *e = list[i];
+        const ep_ks_entry *e = list[i].e;
         uint8_t type = ep_ks_entry_type(e);
         int64_t ttl = ep_ks_entry_ttl(e);
         ep_redis_skip why = (ep_redis_skip)0;
@@ -155,7 +211,7 @@ static ep_result ep__rm_walk(const ep_keyspace *ks, const ep_redis_map_config *c
         r = each(u, e, type, ttl < 0 ? -1 : ep__deadline(now, ttl));
         if (r == EP_OK) out->converted++;
     }
-    ep_keyspace_sorted_free(ks, list);
+    ep_free(cfg->alloc, list);
     for (i = 0; r == EP_OK && i < ep_keyspace_schema_count(ks); i++) {
         ep_bytes name, desc;
         if (ep_keyspace_schema_at(ks, i, &name, &desc)) ep__rm_report(cfg, out, cfg->db, name, "proto-schema", EP_REDIS_SKIP_SCHEMA);

@@ -57,6 +57,9 @@ static ep_result ep__st_usable(ep_store *st) {
 static ep_result ep__st_fail(ep_store *st, ep_result r, const char *what, ep_bytes key) {
     return ep_error_set(&st->err, r, UINT64_MAX, "%s (key of %lu bytes)", what, (unsigned long)key.len);
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__st_fail(st, r, what, key) ep__st_fail((st), (r), EP__TEXT(what), (key))
+
 
 static int ep__st_checked_add(int64_t a, int64_t b, int64_t *out) {
     if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) return 0;

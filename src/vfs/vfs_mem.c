@@ -149,6 +149,10 @@ static ep_result ep__mem_fail(ep_error *err, ep_result code, const char *op, con
     if (err) err->sys_errno = 0;
     return code;
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__mem_nomem(err, op) ep__mem_nomem((err), EP__TEXT(op))
+#define ep__mem_fail(err, code, op, path, why) ep__mem_fail((err), (code), EP__TEXT(op), (path), EP__TEXT(why))
+
 
 /* Grows the file's buffer to hold at least need bytes. */
 static ep_result ep__mem_reserve(ep__mem_fs *fs, ep__mem_inode *ino, size_t need) {

@@ -65,6 +65,9 @@ static ep_result ep__posix_fail(ep_error *err, int e, const char *op, const char
     if (err) err->sys_errno = e;
     return r;
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__posix_fail(err, e, op, path) ep__posix_fail((err), (e), EP__TEXT(op), (path))
+
 
 /* Locks report EAGAIN/EACCES for a conflict; only here is EACCES "locked". */
 static ep_result ep__posix_lock_fail(ep_error *err, int e) {

@@ -66,6 +66,9 @@ static ep_result ep__w32_fail(ep_error *err, DWORD e, const char *op, const char
     if (err) err->sys_errno = (int)e;
     return r;
 }
+/* its text through EP__TEXT (base.h: EP_NO_ERROR_TEXT drops it at every call) */
+#define ep__w32_fail(err, e, op, path) ep__w32_fail((err), (e), EP__TEXT(op), (path))
+
 
 /* UTF-8 path to a NUL-terminated UTF-16 path with '\\' separators, in buf
  * when it fits, else on the heap (free with ep__w32_unwiden). */

@@ -7,14 +7,29 @@
 
 EPT_CASE(result_strings_are_distinct_and_named) {
     int r;
-    for (r = 0; r >= -25; r--) {
+    for (r = (int)EP_END; r >= (int)EP_ERR_WRONG_TYPE; r--) {
         const char *s = ep_result_str((ep_result)r);
         int q;
         EPT_CHECK(s && *s);
         EPT_CHECK(strcmp(s, "unknown result code") != 0);
-        for (q = r + 1; q <= 0; q++) EPT_CHECK(strcmp(s, ep_result_str((ep_result)q)) != 0);
+        for (q = r + 1; q <= (int)EP_END; q++) EPT_CHECK(strcmp(s, ep_result_str((ep_result)q)) != 0);
     }
     EPT_CHECK(strcmp(ep_result_str((ep_result)-999), "unknown result code") == 0);
+    EPT_CHECK(strcmp(ep_result_str((ep_result)((int)EP_ERR_WRONG_TYPE - 1)), "unknown result code") == 0);
+    EPT_CHECK(strcmp(ep_result_str((ep_result)2), "unknown result code") == 0);
+}
+
+/* ep_result_str walks one array of names: each code at its place. */
+EPT_CASE(result_strings_each_at_its_code) {
+    EPT_CHECK(strcmp(ep_result_str(EP_END), "end of data") == 0);
+    EPT_CHECK(strcmp(ep_result_str(EP_OK), "ok") == 0);
+    EPT_CHECK(strcmp(ep_result_str(EP_ERR_INVALID_ARG), "invalid argument") == 0);
+    EPT_CHECK(strcmp(ep_result_str(EP_ERR_CHECKSUM), "checksum mismatch") == 0);
+    EPT_CHECK(strcmp(ep_result_str(EP_ERR_POISONED), "handle poisoned by an earlier sync failure") == 0);
+    EPT_CHECK(strcmp(ep_result_str(EP_ERR_STATE), "invalid state") == 0);
+    EPT_CHECK(strcmp(ep_result_str(EP_ERR_TIMEOUT), "timed out") == 0);
+    EPT_CHECK(strcmp(ep_result_str(EP_ERR_WRONG_TYPE), "wrong type of value for this operation") == 0);
+    EPT_CHECK(strcmp(ep_result_str(EP_ERR_INVALID), ep_result_str(EP_ERR_INVALID_ARG)) == 0);
 }
 
 EPT_CASE(version_matches_macros) {

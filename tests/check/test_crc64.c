@@ -1,7 +1,10 @@
 /* crc64: Redis's check value and RDB trailer; the folding path equals the
  * table path on every length 0..1100 at every alignment 0..15 and across
- * random incremental splits (printed seed); both equal an independent
- * Python CRC-64 (the redis-probe rdbdump.py's) on random lengths. */
+ * random incremental splits (printed seed), and on random long lengths at
+ * random alignments; both equal an independent Python CRC-64 (the
+ * redis-probe rdbdump.py's) on random lengths. Under make cross's aarch64
+ * target (EPT_TARGET=aarch64, qemu -cpu max) the PMULL path must be the one
+ * that runs. */
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/redis_util.h"
@@ -59,6 +62,40 @@ EPT_CASE(paths_agree_every_length_and_alignment) {
                 printf("    len %u align %u differ\n", (unsigned)len, (unsigned)al);
                 EPT_CHECK(0);
             }
+        }
+    }
+    free(buf);
+}
+
+/* The folding path runs where it is compiled in: on aarch64 under qemu
+ * -cpu max (PMULL), and on x86-64 CPUs with PCLMULQDQ. */
+EPT_CASE(folding_path_runs_where_expected) {
+    const char *target = getenv("EPT_TARGET");
+    printf("    folding path %s\n", ep_crc64_hw_available() ? "available" : "not available");
+#if defined(__aarch64__) && !defined(EP_NO_SIMD)
+    if (target && strcmp(target, "aarch64") == 0) EPT_CHECK(ep_crc64_hw_available());
+#else
+    (void)target;
+#endif
+}
+
+/* Long random inputs at random alignments: hw and table paths agree. */
+EPT_CASE(paths_agree_random_long_lengths) {
+    uint64_t st = ept_seed();
+    long round, rounds = ept_scale(200, 20);
+    size_t cap = 1u << 20;
+    uint8_t *buf = (uint8_t *)malloc(cap + 64);
+    size_t i;
+    EPT_CHECK(buf);
+    for (i = 0; i < cap + 64; i++) buf[i] = (uint8_t)ept_rand(&st);
+    for (round = 0; round < rounds; round++) {
+        size_t al = (size_t)(ept_rand(&st) % 64);
+        size_t n = (size_t)(ept_rand(&st) % (round & 1 ? cap : 5000));
+        uint64_t init = ept_rand(&st);
+        uint64_t a = ep_crc64_update_portable(init, buf + al, n);
+        if (a != ep_crc64_update_hw(init, buf + al, n) || a != ep_crc64_update(init, buf + al, n)) {
+            printf("    len %u align %u differ\n", (unsigned)n, (unsigned)al);
+            EPT_CHECK(0);
         }
     }
     free(buf);

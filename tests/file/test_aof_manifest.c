@@ -185,6 +185,48 @@ EPT_CASE(new_dir_and_rewrites_read_back) {
     ep_vfs_mem_free(vfs);
 }
 
+/* The one rule for torn tails: Redis's load order is the base, then the incr
+ * files as listed (a base listed last still loads first), and a cut tail is
+ * tolerated only in the last file of that order. */
+EPT_CASE(torn_tail_only_in_the_last_file_loaded) {
+    static const char *man = "file appendonly.aof.1.incr.aof seq 1 type i\n"
+                             "file old.rdb seq 1 type h\n"
+                             "file appendonly.aof.2.incr.aof seq 2 type i\n"
+                             "file appendonly.aof.1.base.aof seq 1 type b\n";
+    static const char set1[] = "*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n";
+    static const char set2[] = "*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n";
+    ep_vfs *vfs = NULL;
+    ep_aof_manifest m;
+    ep_aof_dir_status st;
+    ep_error err;
+    size_t order[4], k;
+    char text[1024];
+    EPT_CHECK_OK(parse_str(man, &m, NULL));
+    k = ep_aof_manifest_load_order(&m, order);
+    EPT_CHECK(k == 3 && order[0] == 3 && order[1] == 0 && order[2] == 2);
+    EPT_CHECK(ep_aof_dir_file_end(&m.files[order[2]], 1, EP_RESP_AOF_TRUNCATED, 9, NULL) == EP_OK);
+    EPT_CHECK(ep_aof_dir_file_end(&m.files[order[1]], 0, EP_RESP_AOF_TRUNCATED, 9, &err) == EP_ERR_EOF);
+    EPT_CHECK(err.offset == 9 && strstr(err.message, "appendonly.aof.1.incr.aof") != NULL);
+    EPT_CHECK(ep_aof_dir_file_end(&m.files[order[1]], 0, EP_RESP_AOF_CLEAN, 9, NULL) == EP_OK);
+    ep_aof_manifest_free(&m);
+
+    EPT_CHECK_OK(ep_vfs_mem_create(NULL, &vfs));
+    EPT_CHECK_OK(vfs->mkdir(vfs, "d", NULL));
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "d/appendonly.aof.manifest", man, strlen(man), NULL));
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "d/appendonly.aof.1.base.aof", set1, sizeof set1 - 1, NULL));
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "d/appendonly.aof.1.incr.aof", set2, sizeof set2 - 1, NULL));
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "d/appendonly.aof.2.incr.aof", set1, sizeof set1 - 4, NULL));
+    /* the last file loaded is cut: the commands before it load */
+    EPT_CHECK_OK(read_dir(vfs, "d", text, sizeof text, &st));
+    EPT_CHECK(st.end == EP_RESP_AOF_TRUNCATED && st.files == 3 && st.commands == 2 && st.history == 1);
+    EPT_CHECK(strcmp(st.last_file, "appendonly.aof.2.incr.aof") == 0);
+    /* the middle one cut: an error naming it */
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "d/appendonly.aof.2.incr.aof", set1, sizeof set1 - 1, NULL));
+    EPT_CHECK_OK(ep_vfs_write_all(vfs, "d/appendonly.aof.1.incr.aof", set2, sizeof set2 - 3, NULL));
+    EPT_CHECK(read_dir(vfs, "d", text, sizeof text, &st) == EP_ERR_EOF);
+    ep_vfs_mem_free(vfs);
+}
+
 EPT_CASE(power_cut_at_every_op_of_a_rewrite) {
     uint64_t total, k, seed = ept_seed();
     ep_vfs *vfs;

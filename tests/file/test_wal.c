@@ -768,4 +768,77 @@ EPT_CASE(observers_see_ids_and_bytes) {
     ep_vfs_mem_free(v);
 }
 
+/* A vfs that records every write's offset and length (the memory vfs's
+ * functions find their state through ctx, which the copy keeps). */
+typedef struct rec_vfs {
+    ep_vfs v;
+    ep_vfs *inner;
+    uint64_t off[2048];
+    size_t len[2048], n;
+} rec_vfs;
+
+static ep_result rec_write(ep_vfs *vfs, ep_file *f, uint64_t offset, const void *buf, size_t len, ep_error *err) {
+    rec_vfs *r = (rec_vfs *)(void *)vfs;
+    if (r->n < sizeof r->off / sizeof r->off[0]) {
+        r->off[r->n] = offset;
+        r->len[r->n++] = len;
+    }
+    return r->inner->write(r->inner, f, offset, buf, len, err);
+}
+
+/* Full buffers go out in whole aligned chunks (64 KiB at 64 KiB offsets
+ * for the default buffer; the largest power of two <= buffer_bytes), only
+ * flush and close write a partial chunk, and the files hold the same bytes
+ * as a writer with no buffer at all; a single-threaded handle (no mutex)
+ * writes the same bytes as a default one. */
+EPT_CASE(full_buffers_are_written_in_aligned_chunks_and_single_threaded_is_the_same) {
+    static uint8_t ref[1 << 21], got[1 << 21];
+    static rec_vfs rv;
+    size_t nref = 0, bufs[4] = {0, 64u * 1024u, 5000, 100000}, aligns[4] = {0, 64u * 1024u, 4096, 65536};
+    int round;
+    for (round = 0; round < 5; round++) {
+        ep_vfs *v = mem();
+        ep_wal_config c;
+        ep_wal *w = NULL;
+        size_t n, i, k = (size_t)(round < 4 ? round : 1);
+        memset(&rv, 0, sizeof rv);
+        rv.v = *v;
+        rv.inner = v;
+        rv.v.write = rec_write;
+        ep_wal_config_init(&c);
+        c.vfs = &rv.v;
+        c.segment_bytes = 1u << 20;
+        c.buffer_bytes = bufs[k];
+        c.single_threaded = round == 4;
+        EPT_CHECK_OK(ep_wal_open("w", &c, &w, NULL));
+        EPT_CHECK_OK(walu_append_n(w, 6000, SALT, SPREAD));
+        EPT_CHECK_OK(ep_wal_flush(w));
+        EPT_CHECK_OK(walu_append_n(w, 3000, SALT, SPREAD));
+        EPT_CHECK_OK(ep_wal_close(w));
+        if (aligns[k]) {
+            /* Every write is a segment header, ends on a boundary, or is
+             * the last chunk before a flush, a rotation or the close. */
+            size_t full = 0, headers = 0, partial = 0;
+            for (i = 0; i < rv.n; i++) {
+                if (rv.off[i] == 0 && rv.len[i] == EP_WAL_SEGMENT_HEADER_SIZE) headers++;
+                else if ((rv.off[i] + rv.len[i]) % aligns[k] == 0) full++;
+                else partial++;
+            }
+            EPT_CHECK(headers >= 1);
+            EPT_CHECK(partial <= 2 + (headers - 1));
+            EPT_CHECK(full >= 10);
+        }
+        n = dir_bytes(v, "w", got, sizeof got);
+        if (round == 0) {
+            memcpy(ref, got, n);
+            nref = n;
+            EPT_CHECK(n > 512u * 1024u);
+        } else {
+            EPT_CHECK_EQ(n, nref);
+            EPT_CHECK_MEM(got, ref, n);
+        }
+        ep_vfs_mem_free(v);
+    }
+}
+
 EPT_MAIN()

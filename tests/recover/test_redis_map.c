@@ -225,6 +225,67 @@ static char *canon_shard(ep_vfs *vfs, const char *dir, uint32_t id, uint64_t db,
 
 /* ---- ember -> RDB -------------------------------------------------------- */
 
+/* Keys come out in the keyspace's own sorted order (ep_keyspace_sorted):
+ * random keys of 0..24 bytes from {0, 1, 'a', 0xff} (many equal 16-byte
+ * heads, zero bytes at the end, prefixes of each other), printed seed. */
+typedef struct order_seen {
+    ep_bytes *keys;
+    size_t n;
+} order_seen;
+
+static ep_result order_cmd(void *u, size_t argc, const ep_bytes *argv) {
+    order_seen *o = (order_seen *)u;
+    if (argc >= 2 && argv[0].len == 3 && memcmp(argv[0].data, "SET", 3) == 0) {
+        uint8_t *d = (uint8_t *)malloc(argv[1].len + 1);
+        if (!d) return EP_ERR_NOMEM;
+        if (argv[1].len) memcpy(d, argv[1].data, argv[1].len);
+        o->keys[o->n++] = ep_bytes_of(d, argv[1].len);
+    }
+    return EP_OK;
+}
+
+EPT_CASE(keys_in_the_keyspace_sort_order) {
+    static const uint8_t alphabet[4] = {0, 1, 'a', 0xff};
+    uint64_t st = ept_seed();
+    ep_keyspace *ks = NULL;
+    ep_keyspace_config kc;
+    ep_redis_map_config mc;
+    ep_redis_map_result res;
+    const ep_ks_entry **sorted = NULL;
+    size_t count = 0, i, want = (size_t)ept_scale(3000, 300);
+    order_seen o;
+    ep_keyspace_config_init(&kc);
+    EPT_CHECK_OK(ep_keyspace_create(&kc, &ks));
+    for (i = 0; i < want; i++) {
+        uint8_t key[24];
+        size_t len = (size_t)(ept_rand(&st) % 25), k;
+        ep_aof_record rec;
+        for (k = 0; k < len; k++) key[k] = alphabet[ept_rand(&st) % 4];
+        EPT_CHECK_OK(ep_aof_rec_set(&rec, ep_bytes_of(key, len), EP_LIT("v"), -1));
+        EPT_CHECK_OK(ep_keyspace_apply(ks, &rec, 0));
+    }
+    o.n = 0;
+    o.keys = (ep_bytes *)malloc(ep_keyspace_count(ks) * sizeof *o.keys);
+    EPT_CHECK(o.keys != NULL);
+    ep_redis_map_config_init(&mc);
+    memset(&res, 0, sizeof res);
+    EPT_CHECK_OK(ep_redis_keyspace_to_commands(ks, &mc, order_cmd, &o, &res, NULL));
+    EPT_CHECK_OK(ep_keyspace_sorted(ks, &sorted, &count));
+    EPT_CHECK(count == o.n && count == ep_keyspace_count(ks));
+    for (i = 0; i < count && i < o.n; i++) {
+        ep_bytes k = ep_ks_entry_key(sorted[i]);
+        if (k.len != o.keys[i].len || (k.len && memcmp(k.data, o.keys[i].data, k.len) != 0)) {
+            printf("    key %u out of order\n", (unsigned)i);
+            EPT_CHECK(0);
+            break;
+        }
+    }
+    for (i = 0; i < o.n; i++) free((void *)o.keys[i].data);
+    free(o.keys);
+    ep_keyspace_sorted_free(ks, sorted);
+    ep_keyspace_free(ks);
+}
+
 EPT_CASE(shard_to_rdb_reads_back) {
     ep_keyspace *src = NULL;
     ep_redis_map_config mc;

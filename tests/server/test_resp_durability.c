@@ -178,6 +178,102 @@ EPT_CASE(everysec_sigkill_loses_at_most_about_a_second) {
     }
 }
 
+static long long wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One command with its reply's integer (or -2 when the reply is not one). */
+static long long call_int(int fd, int argc, const char *const *argv) {
+    char *r = NULL;
+    size_t n;
+    long long v = -2;
+    if (ept_call(fd, &r, &n, argc, argv) == 0 && r[0] == ':') v = atoll(r + 1);
+    free(r);
+    return v;
+}
+
+/* Checks that key's deadline is exactly d: PTTL, read between t0 and t1
+ * (wall ms), says the server holds a deadline in [t0 + p, t1 + p]. */
+static int deadline_is(int fd, const char *key, long long d) {
+    const char *pttl[2] = {"PTTL", key};
+    long long t0 = wall_ms(), p = call_int(fd, 2, pttl), t1 = wall_ms();
+    int ok = p >= 0 && t0 + p - 1 <= d && d <= t1 + p + 1;
+    if (!ok) printf("    %s: deadline %lld, PTTL %lld read in [%lld, %lld]: off by %lld..%lld ms\n", key, d, p, t0, t1,
+                    t0 + p - d, t1 + p - d);
+    return ok;
+}
+
+/* A restart whose recovery takes a while (many keys) keeps every deadline
+ * to the millisecond: one from the AOF (PEXPIREAT after the snapshot), one
+ * from the snapshot and the deadlines logged after it. Before, recovery's
+ * clock and the one that turned remaining ms back into deadlines were read
+ * at its start and end: every deadline moved by the recovery's duration
+ * (1.5 s at 1 M keys). */
+EPT_CASE(deadlines_exact_after_a_long_recovery) {
+    char dir[1024], snapd[32], aofd[32];
+    const char *extra[] = {"--appendfsync", "always", NULL};
+    long keys = ept_scale(200000, 10), i, j;
+    long long d_snap = wall_ms() + 1000000000LL, d_aof = d_snap + 12345;
+    const char *save[1] = {"SAVE"};
+    ept_proc p;
+    int fd;
+    if (!ready()) return;
+    snprintf(dir, sizeof dir, "%s/deadlines", ept_tmpdir());
+    mkdir(dir, 0700);
+    EPT_CHECK_OK(ept_start_ours(&p, dir, extra));
+    fd = ept_connect(p.port);
+    EPT_CHECK(fd >= 0);
+    for (i = 0; i < keys; i += 1000) { /* MSETs of 1000 keys */
+        static char names[1000][24];
+        const char *argv[2001];
+        argv[0] = "MSET";
+        for (j = 0; j < 1000; j++) {
+            snprintf(names[j], sizeof names[j], "fill:%ld", i + j);
+            argv[1 + 2 * j] = names[j];
+            argv[2 + 2 * j] = "some value of a key";
+        }
+        {
+            char *r = NULL;
+            size_t n;
+            int rc = ept_call(fd, &r, &n, 2001, argv);
+            EPT_CHECK(rc == 0 && r[0] == '+');
+            free(r);
+        }
+    }
+    snprintf(snapd, sizeof snapd, "%lld", d_snap);
+    snprintf(aofd, sizeof aofd, "%lld", d_aof);
+    {
+        const char *set_a[3] = {"SET", "from-snapshot", "1"}, *set_b[3] = {"SET", "from-aof", "1"};
+        const char *at_a[3] = {"PEXPIREAT", "from-snapshot", snapd}, *at_b[3] = {"PEXPIREAT", "from-aof", aofd};
+        char *r = NULL;
+        size_t n;
+        EPT_CHECK(ept_call(fd, &r, &n, 3, set_a) == 0);
+        free(r);
+        EPT_CHECK_EQ(call_int(fd, 3, at_a), 1);
+        EPT_CHECK(ept_call(fd, &r, &n, 1, save) == 0 && r[0] == '+');
+        free(r);
+        r = NULL;
+        EPT_CHECK(ept_call(fd, &r, &n, 3, set_b) == 0);
+        free(r);
+        EPT_CHECK_EQ(call_int(fd, 3, at_b), 1);
+    }
+    close(fd);
+    ept_stop(&p, 1); /* SIGKILL: under always everything acknowledged is on disk */
+    {
+        long long t0 = ept_ms();
+        EPT_CHECK_OK(ept_start_ours(&p, dir, extra));
+        printf("    %ld keys: restart (recovery included) took %lld ms\n", keys + 2, ept_ms() - t0);
+    }
+    fd = ept_connect(p.port);
+    EPT_CHECK(fd >= 0);
+    EPT_EXPECT(deadline_is(fd, "from-snapshot", d_snap));
+    EPT_EXPECT(deadline_is(fd, "from-aof", d_aof));
+    close(fd);
+    ept_stop(&p, 0);
+}
+
 EPT_MAIN()
 #else
 #include "harness.h"

@@ -18,6 +18,59 @@
 
 static ep_bytes B(const char *s) { return ep_bytes_of(s, strlen(s)); }
 
+/* Staging files a convert left in the case's directory: every name ending
+ * ".tmp" that is a file, or a directory that is not empty. wal_map's
+ * staging directory WALDIR.tmp stays behind empty (the vfs has no rmdir);
+ * a file in it would be a leftover. */
+typedef struct tmp_scan {
+    ep_vfs *vfs;
+    const char *dir;
+    int left, inner;
+} tmp_scan;
+
+static int count_inner(void *u, const char *name) {
+    (void)name;
+    ((tmp_scan *)u)->inner++;
+    return 0;
+}
+
+static int scan_one(void *u, const char *name) {
+    tmp_scan *t = (tmp_scan *)u;
+    size_t n = strlen(name);
+    char path[1200];
+    if (n < 4 || strcmp(name + n - 4, ".tmp") != 0) return 0;
+    snprintf(path, sizeof path, "%s/%s", t->dir, name);
+    t->inner = 0;
+    if (t->vfs->list(t->vfs, path, count_inner, t, NULL) == EP_OK && t->inner == 0) return 0; /* empty staging dir */
+    printf("    left behind: %s\n", path);
+    t->left++;
+    return 0;
+}
+
+static int tmp_left_in(const char *dir) {
+    ep_vfs os;
+    tmp_scan t;
+    if (ep_vfs_os_init(&os) != EP_OK) return -1;
+    t.vfs = &os;
+    t.dir = dir;
+    t.left = 0;
+    if (os.list(&os, dir, scan_one, &t, NULL) != EP_OK) return -1;
+    return t.left;
+}
+
+/* The same in the case's directory. */
+static int tmp_left(void) {
+    char dir[700];
+    ept_tool_file(dir, sizeof dir, ".");
+    return tmp_left_in(dir);
+}
+
+/* 1 if path does not exist. */
+static int absent(const char *path) {
+    ep_vfs os;
+    return ep_vfs_os_init(&os) == EP_OK && os.stat(&os, path, NULL, NULL) == EP_ERR_NOT_FOUND;
+}
+
 /* An RDB with every type the writer has, in two databases. */
 static int write_rdb(const char *path) {
     ep_rdb_writer_config c;
@@ -175,6 +228,7 @@ EPT_CASE(convert_shard_rdb_resp_aof_and_back) {
                                "assert k['str']['value'] == 'value' and k['str']['expire_ms'] == 4102444800123\n"
                                "assert k['list']['value'] == ['x', 'y']\n"
                                "assert k['zset']['value'] == [{'member': 'x', 'score': 1.5}, {'member': 'y', 'score': 2}]"));
+    EPT_CHECK_EQ(tmp_left(), 0);
     /* an existing destination is never overwritten */
     snprintf(args, sizeof args, "convert --to rdb %s:0 %s", dir, rdb);
     EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 73);
@@ -211,6 +265,12 @@ EPT_CASE(convert_shard_rdb_resp_aof_and_back) {
     }
     EPT_CHECK(ept_tool_py(out, "assert d['kind'] == 'resp-aof' and d['converted'] == 5 and d['commands'] == 7, d\n"
                                "assert d['unmapped'][0]['key'] == 'vec'"));
+    {
+        char tmp[700];
+        snprintf(tmp, sizeof tmp, "%s.tmp", aof);
+        EPT_CHECK(absent(tmp)); /* DST.tmp was renamed into place */
+        EPT_CHECK_EQ(tmp_left(), 0);
+    }
     d = ept_read_file(aof, &n);
     EPT_CHECK(d && n > 20 && memcmp(d, "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n", 23) == 0);
     {
@@ -259,6 +319,8 @@ EPT_CASE(convert_shard_rdb_resp_aof_and_back) {
         EPT_CHECK(ept_tool_py(out, "assert d['kind'] == 'aof-dir' and d['converted'] == 5 and d['unmapped_count'] == 1, d"));
         EPT_CHECK_OK(ep_probe_path(NULL, aod, &pi, NULL));
         EPT_CHECK_EQ(pi.kind, EP_PROBE_REDIS_AOF_DIR);
+        EPT_CHECK_EQ(tmp_left_in(aod), 0);
+        EPT_CHECK_EQ(tmp_left(), 0);
         snprintf(mf, sizeof mf, "%s/appendonly.aof.manifest", aod);
         d = ept_read_file(mf, &n);
         EPT_CHECK(d && n == 88 && memcmp(d, "file appendonly.aof.1.base.rdb seq 1 type b\n", 44) == 0);
@@ -293,6 +355,7 @@ EPT_CASE(convert_shard_rdb_resp_aof_and_back) {
         EPT_CHECK_EQ(ept_tool_run(args, out, NULL), 0);
         EPT_CHECK(ept_tool_py(out, "assert d['kind'] == 'wal' and d['keys'] == 6 and d['unmapped_count'] == 0, d\n"
                                    "assert d['records'] == 7 and d['first_id'] == 1 and d['last_id'] == 7, d"));
+        EPT_CHECK_EQ(tmp_left(), 0); /* WAL.tmp/ may stay, empty */
         snprintf(args, sizeof args, "wal-verify %s", wal);
         EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 0);
         snprintf(args, sizeof args, "convert --to wal %s:0 %s", dir, wal);
@@ -323,6 +386,8 @@ EPT_CASE(convert_shard_rdb_resp_aof_and_back) {
     EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 2);
     snprintf(args, sizeof args, "convert --to rdb %s %s", dir, rdb);
     EPT_CHECK_EQ(ept_tool_run(args, NULL, NULL), 64);
+    EPT_CHECK(absent(rdb)); /* the refused converts left nothing */
+    EPT_CHECK_EQ(tmp_left(), 0);
 }
 
 /* A directory redis-server 7 wrote itself (appendonly yes): its base, and

@@ -455,9 +455,9 @@ static int aof_cmd(const cli_opts *o, const ep_probe_info *pi, const char *cmd) 
  * As Redis 7 loads it: "file NAME seq N type b|h|i" lines (pairs in any
  * order, "#" comments), every line ending in "\n"; history files (h) are
  * skipped; the base (an RDB, or RESP) first, then the incr files in manifest
- * order. A truncated tail is a warning only in the last file (Redis cuts it
- * there); anywhere else, or a file the manifest names that is missing, is
- * damage. */
+ * order (ep_aof_manifest_load_order). A truncated tail is a warning only in
+ * the last file (Redis cuts it there; ep_aof_dir_file_end is the rule);
+ * anywhere else, or a file the manifest names that is missing, is damage. */
 
 typedef struct mf_find {
     char name[256];
@@ -500,7 +500,7 @@ static int mf_parse(const char *path, ep_aof_manifest *m, char *why, size_t cap)
 static int aof_dir_cmd(const cli_opts *o, const ep_probe_info *pi, const char *cmd) {
     mf_find mf;
     ep_aof_manifest man;
-    size_t n = 0, i, *order, k = 0, pass;
+    size_t n = 0, i, *order, k = 0;
     char mpath[4200], why[200];
     ep_vfs os;
     int worst = CLI_EXIT_CLEAN, first = 1;
@@ -528,9 +528,7 @@ static int aof_dir_cmd(const cli_opts *o, const ep_probe_info *pi, const char *c
         fprintf(stderr, "ember-persist %s: out of memory\n", cmd);
         return CLI_EXIT_SOFTWARE;
     }
-    for (pass = 0; pass < 2; pass++) /* the base, then the incr files */
-        for (i = 0; i < n; i++)
-            if (man.files[i].type == (pass ? EP_AOF_FILE_INCR : EP_AOF_FILE_BASE)) order[k++] = i;
+    k = ep_aof_manifest_load_order(&man, order); /* the base, then the incr files */
     if (o->json) {
         fputc('{', stdout);
         file_json(stdout, o->file, pi);
@@ -574,7 +572,9 @@ static int aof_dir_cmd(const cli_opts *o, const ep_probe_info *pi, const char *c
                            : "%s: neither RDB nor RESP\n", path);
             rc = CLI_EXIT_CORRUPT;
         }
-        if (rc == CLI_EXIT_WARN && i + 1 < k) rc = CLI_EXIT_CORRUPT; /* a cut tail only in the last file */
+        /* WARN is a torn tail: the library's rule says where it is tolerated. */
+        if (rc == CLI_EXIT_WARN && ep_aof_dir_file_end(m, i + 1 == k, EP_RESP_AOF_TRUNCATED, 0, NULL) != EP_OK)
+            rc = CLI_EXIT_CORRUPT;
         if (rc > worst) worst = rc;
         fflush(stdout);
     }
