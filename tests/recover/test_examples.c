@@ -5,12 +5,12 @@
 #define _DEFAULT_SOURCE /* usleep under -std=c99 */
 #include "ember_persist.h"
 #include "harness.h"
+#include "support/run_cmd.h"
 
 #ifdef _WIN32
-EPT_CASE(examples_need_a_posix_shell) { ept_skip("the examples are run through sh (system() with redirections, WIFEXITED): none on Windows"); }
+EPT_CASE(examples_need_a_posix_shell) { ept_skip("the examples are run as programs (tests/support/run_cmd: fork, pipes): POSIX only"); }
 #else
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static char g_out[4096];
@@ -21,23 +21,18 @@ static const char *case_dir(void) {
     return g_tmp;
 }
 
-/* Runs "prog args", stdout into g_out; returns the exit code (-1 if it did not exit). */
-static int run(const char *prog, const char *args) {
-    char cmd[2048], path[600];
-    FILE *f;
-    size_t n;
-    int st;
-    snprintf(path, sizeof path, "%s/out.txt", g_tmp);
-    snprintf(cmd, sizeof cmd, "%s %s > %s 2>&1", prog, args, path);
-    st = system(cmd);
-    g_out[0] = 0;
-    if ((f = fopen(path, "rb")) != NULL) {
-        n = fread(g_out, 1, sizeof g_out - 1, f);
-        g_out[n] = 0;
-        fclose(f);
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+/* Runs prog with args (split at spaces) and stdin from in (NULL: none);
+ * what it printed (stdout, then stderr) into g_out. Its exit code, or -1 if
+ * it did not exit by itself. */
+static int run_in(const char *prog, const char *args, const char *in) {
+    ept_cmd_out o;
+    int rc = ept_run_words(prog, args, in, 600000, &o);
+    snprintf(g_out, sizeof g_out, "%s%s", o.out ? o.out : "", o.err ? o.err : "");
+    ept_cmd_out_free(&o);
+    return rc;
 }
+
+static int run(const char *prog, const char *args) { return run_in(prog, args, NULL); }
 
 static int have(const char *prog) {
     if (access(prog, X_OK) == 0) return 1;
@@ -57,8 +52,8 @@ static int kv(const char *dir, const char *commands) {
     if (!(f = fopen(in, "wb"))) return -1;
     fputs(commands, f);
     fclose(f);
-    snprintf(a, sizeof a, "%s/kv < %s", dir, in);
-    return run(KV, a);
+    snprintf(a, sizeof a, "%s/kv", dir);
+    return run_in(KV, a, in);
 }
 
 EPT_CASE(game_save_keeps_saved_turns_across_a_crash) {

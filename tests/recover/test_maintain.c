@@ -225,19 +225,7 @@ EPT_CASE(power_loss_encrypt_rekey_decrypt) {
 }
 
 /* The destination's state (shard 7 in e/), or NULL. */
-static char *dst_state(ep_vfs *vfs, const ep_key *key) {
-    ep_recover_config rc;
-    ep_recover_result res;
-    char *d = NULL;
-    ep_recover_config_init(&rc);
-    rc.vfs = vfs;
-    rc.key = key;
-    rc.wall_clock_ms = ept_fixed_clock;
-    if (ep_recover_shard("e", 7, &rc, &res, NULL) != EP_OK) return NULL;
-    if (res.snapshot_loaded) d = ept_ks_dump(res.keyspace);
-    ep_recover_result_free(&res);
-    return d;
-}
+static char *dst_state(ep_vfs *vfs, const ep_key *key) { return ept_shard_snapshot_state(vfs, "e", 7, key); }
 
 EPT_CASE(copy_to_another_shard) {
     ep_vfs *vfs = NULL;

@@ -438,17 +438,7 @@ EPT_CASE(power_loss_shard_to_aof_dir) {
     memset(&rep, 0, sizeof rep);
     map_config(&mc, mem, &rep);
     EPT_CHECK_OK(ep_redis_shard_to_aof_dir("d", 0, "a/aod", &mc, &res, NULL));
-    {
-        ep_file *f = NULL;
-        uint64_t sz = 0;
-        size_t gotb = 0;
-        EPT_CHECK_OK(mem->open(mem, "a/aod/appendonly.aof.1.base.rdb", EP_OPEN_READ, &f, NULL));
-        EPT_CHECK_OK(mem->size(mem, f, &sz, NULL));
-        want_n = (size_t)sz;
-        want = (uint8_t *)malloc(want_n);
-        EPT_CHECK_OK(mem->read(mem, f, 0, want, want_n, &gotb, NULL));
-        mem->close(mem, f, NULL);
-    }
+    EPT_CHECK_OK(ep_vfs_read_all(mem, "a/aod/appendonly.aof.1.base.rdb", NULL, (size_t)1 << 30, &want, &want_n, NULL));
     ep_vfs_mem_free(mem);
     for (k = 0; !ept_failed(); k++) {
         ep_result r;
@@ -485,7 +475,7 @@ EPT_CASE(power_loss_shard_to_aof_dir) {
     printf("    %llu operations; crashes: %d without a manifest, %d with the whole directory\n", (unsigned long long)k,
            absent, whole);
     EPT_CHECK(whole > 0 && absent > 0);
-    free(want);
+    ep_free(NULL, want);
 }
 
 /* ---- ember -> commands ---------------------------------------------------- */
@@ -767,17 +757,7 @@ EPT_CASE(power_loss_shard_to_rdb) {
     memset(&rep, 0, sizeof rep);
     map_config(&mc, mem, &rep);
     EPT_CHECK_OK(ep_redis_shard_to_rdb("d", 0, "out.rdb", &mc, &res, NULL));
-    {
-        ep_file *f = NULL;
-        uint64_t sz = 0;
-        size_t gotb = 0;
-        EPT_CHECK_OK(mem->open(mem, "out.rdb", EP_OPEN_READ, &f, NULL));
-        EPT_CHECK_OK(mem->size(mem, f, &sz, NULL));
-        want_n = (size_t)sz;
-        want = (uint8_t *)malloc(want_n);
-        EPT_CHECK_OK(mem->read(mem, f, 0, want, want_n, &gotb, NULL));
-        mem->close(mem, f, NULL);
-    }
+    EPT_CHECK_OK(ep_vfs_read_all(mem, "out.rdb", NULL, (size_t)1 << 30, &want, &want_n, NULL));
     ep_vfs_mem_free(mem);
     for (k = 0; !ept_failed(); k++) {
         ep_result r;
@@ -811,7 +791,7 @@ EPT_CASE(power_loss_shard_to_rdb) {
     }
     printf("    %llu operations; crashes: %d without the RDB, %d with all of it\n", (unsigned long long)k, absent, whole);
     EPT_CHECK(whole > 0 && absent > 0);
-    free(want);
+    ep_free(NULL, want);
 }
 
 EPT_CASE(power_loss_rdb_to_shard) {

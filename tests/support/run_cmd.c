@@ -199,20 +199,23 @@ static char *copy_of(const char *s) {
     return copy;
 }
 
-int ept_run_line(const char *line, int timeout_ms, ept_cmd_out *o) {
-    char *copy = copy_of(line);
+int ept_run_words(const char *prog, const char *args, const char *stdin_path, int timeout_ms, ept_cmd_out *o) {
+    char *copy = copy_of(args);
     const char *argv[128];
-    int rc;
+    int n = 0, rc;
     if (!copy) {
         memset(o, 0, sizeof *o);
         o->status = -1;
         return -1;
     }
-    split_words(copy, argv, 0, 128);
-    rc = ept_run_argv(argv, NULL, NULL, timeout_ms, o);
+    if (prog) argv[n++] = prog;
+    split_words(copy, argv, n, 128);
+    rc = ept_run_argv(argv, stdin_path, NULL, timeout_ms, o);
     free(copy);
     return rc;
 }
+
+int ept_run_line(const char *line, int timeout_ms, ept_cmd_out *o) { return ept_run_words(NULL, line, NULL, timeout_ms, o); }
 
 /* ---- the tool in a case ----------------------------------------------------- */
 
@@ -244,15 +247,8 @@ static int save_stream(const char *path, const char *data, size_t n) {
 }
 
 int ept_tool_run(const char *args, const char *out, const char *err) {
-    char *copy = copy_of(args);
-    const char *argv[128];
     ept_cmd_out o;
-    int rc;
-    if (!copy) return -1;
-    argv[0] = ept_cli_path();
-    split_words(copy, argv, 1, 128);
-    rc = ept_run_argv(argv, NULL, NULL, EPT_TOOL_TIMEOUT_MS, &o);
-    free(copy);
+    int rc = ept_run_words(ept_cli_path(), args, NULL, EPT_TOOL_TIMEOUT_MS, &o);
     if (save_stream(out, o.out, o.out_len) != 0 || save_stream(err, o.err, o.err_len) != 0) rc = -1;
     ept_cmd_out_free(&o);
     return rc;

@@ -41,8 +41,11 @@ int ept_cmd_supported(void);
 int ept_run_argv(const char *const *argv, const char *stdin_path, const char *const *extra_env, int timeout_ms,
                  ept_cmd_out *o);
 /* The same with the arguments split at spaces (no quoting: for test paths
- * without spaces). */
+ * without spaces). ept_run_words runs prog with the words of args (prog
+ * NULL: the first word is the program) and stdin from stdin_path (NULL:
+ * /dev/null). */
 int ept_run_line(const char *line, int timeout_ms, ept_cmd_out *o);
+int ept_run_words(const char *prog, const char *args, const char *stdin_path, int timeout_ms, ept_cmd_out *o);
 void ept_cmd_out_free(ept_cmd_out *o);
 
 /* Files: ept_write_file and ept_read_file are in redis_util.h. */

@@ -75,7 +75,9 @@ int ept_shard_build(ep_vfs *vfs, const ept_shard_spec *s) {
     return ok;
 }
 
-char *ept_shard_state(ep_vfs *vfs, const char *dir, ep_shard_id id, const ep_key *key) {
+/* Recovers shard id in dir; its state when accept says the result counts. */
+static char *recovered_state(ep_vfs *vfs, const char *dir, ep_shard_id id, const ep_key *key,
+                             int (*accept)(const ep_recover_result *res)) {
     ep_recover_config rc;
     ep_recover_result res;
     char *d = NULL;
@@ -84,9 +86,22 @@ char *ept_shard_state(ep_vfs *vfs, const char *dir, ep_shard_id id, const ep_key
     rc.key = key;
     rc.wall_clock_ms = ept_fixed_clock;
     if (ep_recover_shard(dir, id, &rc, &res, NULL) != EP_OK) return NULL;
-    if (!(res.snapshot_present && !res.snapshot_loaded) && res.aof_end != EP_AOF_END_ERROR &&
-        (res.snapshot_present || res.aof_present))
-        d = ept_ks_dump(res.keyspace);
+    if (accept(&res)) d = ept_ks_dump(res.keyspace);
     ep_recover_result_free(&res);
     return d;
+}
+
+static int recovered_cleanly(const ep_recover_result *res) {
+    return !(res->snapshot_present && !res->snapshot_loaded) && res->aof_end != EP_AOF_END_ERROR &&
+           (res->snapshot_present || res->aof_present);
+}
+
+static int snapshot_loaded(const ep_recover_result *res) { return res->snapshot_loaded; }
+
+char *ept_shard_state(ep_vfs *vfs, const char *dir, ep_shard_id id, const ep_key *key) {
+    return recovered_state(vfs, dir, id, key, recovered_cleanly);
+}
+
+char *ept_shard_snapshot_state(ep_vfs *vfs, const char *dir, ep_shard_id id, const ep_key *key) {
+    return recovered_state(vfs, dir, id, key, snapshot_loaded);
 }

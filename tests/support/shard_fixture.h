@@ -37,6 +37,9 @@ int ept_shard_build(ep_vfs *vfs, const ept_shard_spec *s);
  * NULL when it does not recover cleanly: recovery fails, the snapshot is
  * there but not loaded, the AOF ends in an error, or neither file is there. */
 char *ept_shard_state(ep_vfs *vfs, const char *dir, ep_shard_id id, const ep_key *key);
+/* The same when the snapshot loaded (whatever the AOF holds), else NULL: a
+ * copy's destination, which is a snapshot alone. */
+char *ept_shard_snapshot_state(ep_vfs *vfs, const char *dir, ep_shard_id id, const ep_key *key);
 
 #ifdef __cplusplus
 }
