@@ -140,6 +140,10 @@ int cli_shard_arg(const char *cmd, const char *s, uint16_t *id);
 
 /* ".bak-YYYYMMDDTHHMMSSZ" (UTC now) into out: the suffix of every backup. */
 void cli_backup_suffix(char *out, size_t cap);
+/* Removes path if it is an empty directory; anything else stays. The vfs
+ * has no directory removal, so a staging directory the library emptied
+ * (ep_shard_to_wal's DST.tmp) is removed here. */
+void cli_remove_empty_dir(const char *path);
 
 /* ---- shard maintenance (compact, encrypt, decrypt, rekey) ------------------ */
 

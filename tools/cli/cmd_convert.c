@@ -335,6 +335,13 @@ static void wal_result(const cli_opts *o, const char *src, const char *dst, cons
     if (res->aof_torn) printf("note: the shard's AOF ends in a torn tail; everything before it was converted\n");
 }
 
+/* ep_shard_to_wal publishes its segment from DST.tmp and empties it; the
+ * empty directory is the tool's to remove. */
+static void remove_wal_stage(const char *dst) {
+    char stage[4200];
+    if ((size_t)snprintf(stage, sizeof stage, "%s.tmp", dst) < sizeof stage) cli_remove_empty_dir(stage);
+}
+
 /* to_wal: shard SRC -> WAL DST under --key-file; else WAL SRC -> shard DST
  * under --new-key-file. */
 static int wal_convert(const cli_opts *o, const char *src, const char *dst, int to_wal) {
@@ -356,6 +363,7 @@ static int wal_convert(const cli_opts *o, const char *src, const char *dst, int 
     r = to_wal ? ep_shard_to_wal(sh.dir, sh.id, dst, &wc, &res, &err) : ep_wal_to_shard(src, sh.dir, sh.id, &wc, &res, &err);
     ep_key_free(key);
     if (r != EP_OK) return fail(src, r, &err, NULL);
+    if (to_wal) remove_wal_stage(dst);
     wal_result(o, src, dst, &res);
     return res.record_warnings ? CLI_EXIT_WARN : CLI_EXIT_CLEAN;
 }

@@ -7,11 +7,14 @@
 #include <string.h>
 #include <time.h>
 #ifdef _WIN32
+#  include <direct.h>
 #  include <io.h>
+#  define cli_rmdir _rmdir
 #  define cli_isatty _isatty
 #  define cli_fileno _fileno
 #else
 #  include <unistd.h>
+#  define cli_rmdir rmdir
 #  define cli_isatty isatty
 #  define cli_fileno fileno
 #endif
@@ -172,6 +175,8 @@ void cli_backup_suffix(char *out, size_t cap) {
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(out, cap, ".bak-%s", stamp);
 }
+
+void cli_remove_empty_dir(const char *path) { (void)cli_rmdir(path); }
 
 /* ---- progress ------------------------------------------------------------- */
 
