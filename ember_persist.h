@@ -25517,13 +25517,15 @@ static ep_result ep__wm_put(ep__wm_out *o, const ep_aof_record *rec) {
 }
 
 /* A collection as records of tag, each cut after the element that takes it
- * past EP__WM_CHUNK raw bytes. */
+ * past EP__WM_CHUNK raw bytes. An empty collection is one record of no
+ * items: replay's "create" makes the empty key, as recovery kept it. */
 static ep_result ep__wm_items(ep__wm_out *o, uint8_t tag, ep_bytes key, const ep_items *items) {
     ep_items_iter it;
     ep_item item;
     ep_aof_record rec;
     const uint8_t *start = items->raw.data;
     uint32_t n = 0;
+    int sent = 0;
     ep_result r = EP_OK;
     memset(&rec, 0, sizeof rec);
     rec.tag = tag;
@@ -25539,10 +25541,11 @@ static ep_result ep__wm_items(ep__wm_out *o, uint8_t tag, ep_bytes key, const ep
         r = ep__wm_put(o, &rec);
         start = it.p;
         n = 0;
+        sent = 1;
     }
-    if (r == EP_OK && n) {
+    if (r == EP_OK && (n || !sent)) {
         rec.items.count = n;
-        rec.items.raw = ep_bytes_of(start, (size_t)(it.p - start));
+        rec.items.raw = n ? ep_bytes_of(start, (size_t)(it.p - start)) : ep_bytes_of(NULL, 0);
         r = ep__wm_put(o, &rec);
     }
     return r;
