@@ -674,13 +674,106 @@ EPT_CASE(rdb_from_redis_server_to_shards) {
     EPT_CHECK_EQ((uint64_t)rep.n, res.unmapped);
 }
 
+/* Where recovery of the intact shard in dir says the snapshot's covered
+ * AOF prefix ends; 0 when it cannot tell. */
+static uint64_t covered_prefix(const char *dir) {
+    ep_recover_config rc;
+    ep_recover_result rr;
+    uint64_t covered = 0;
+    ep_recover_config_init(&rc);
+    if (ep_recover_shard(dir, 0, &rc, &rr, NULL) != EP_OK) return 0;
+    if (rr.trailer == EP_TRAILER_APPLIED && rr.aof_end == EP_AOF_END_CLEAN) covered = rr.aof_skipped_bytes;
+    ep_recover_result_free(&rr);
+    return covered;
+}
+
+/* Two bytes flipped in the AOF of the shard in dir (built by build_shard,
+ * whose snapshot covers the first half of the records) at pos. */
+static int damage_aof(const char *dir, const uint8_t *orig, size_t n, size_t pos) {
+    char aof[700];
+    uint8_t *d = (uint8_t *)malloc(n);
+    int ok;
+    if (!d || pos + 1 >= n) {
+        free(d);
+        return 0;
+    }
+    memcpy(d, orig, n);
+    d[pos] ^= 0x55;
+    d[pos + 1] ^= 0x55;
+    snprintf(aof, sizeof aof, "%s/shard-0.aof", dir);
+    ok = ept_write_file(aof, d, n) == 0;
+    free(d);
+    return ok;
+}
+
+/* Damage the AOF of the shard in dir (src is what it holds) in the two
+ * places that differ in kind. Inside the prefix the snapshot covers, the
+ * damaged records are never replayed (recovery: EP_TRAILER_DAMAGED, the
+ * snapshot holds their effect), so the data is whole and the conversion
+ * gives exactly src. After that prefix, with records after the damage,
+ * recovery stops at an error: the converter refuses and writes nothing.
+ * (The test used to flip at 3/4 of the file's bytes, which for some seeds
+ * lies inside the covered prefix: the snapshot is taken by record count.) */
+static void check_aof_damage(const char *dir, uint64_t seed, const ep_keyspace *src) {
+    ep_redis_map_config mc;
+    ep_redis_map_result res;
+    reports rep;
+    ep_error err;
+    ep_vfs os;
+    char aof[700], out[700];
+    uint8_t *orig;
+    size_t n, covered, pos;
+    ep_vfs_os_init(&os);
+    snprintf(aof, sizeof aof, "%s/shard-0.aof", dir);
+    snprintf(out, sizeof out, "%s/damaged-%llu.rdb", ept_tmpdir(), (unsigned long long)seed);
+    covered = (size_t)covered_prefix(dir);
+    orig = ept_read_file(aof, &n);
+    EPT_CHECK(orig && covered > 40 && n > covered + 40);
+    if (!orig || covered <= 40 || n <= covered + 40) {
+        free(orig);
+        return;
+    }
+    memset(&rep, 0, sizeof rep);
+    map_config(&mc, NULL, &rep);
+    mc.db = 0;
+    /* inside the covered prefix (past the first record, the schema): harmless */
+    pos = 20 + (size_t)(seed % (uint64_t)(covered - 40));
+    EPT_CHECK(damage_aof(dir, orig, n, pos));
+    EPT_CHECK_OK(ep_redis_shard_to_rdb(dir, 0, out, &mc, &res, &err));
+    EPT_CHECK(!res.aof_torn);
+    EPT_CHECK(same_text(canon_rdb(out), canon_ks(src, 0)));
+    (void)os.remove(&os, out, NULL);
+    /* after it, in the middle of what is replayed: refused, nothing written */
+    pos = covered + (n - covered) / 2;
+    EPT_CHECK(damage_aof(dir, orig, n, pos));
+    EPT_CHECK_EQ(ep_redis_shard_to_rdb(dir, 0, out, &mc, &res, &err), EP_ERR_CORRUPT);
+    EPT_CHECK(os.stat(&os, out, NULL, NULL) == EP_ERR_NOT_FOUND);
+    free(orig);
+}
+
+/* The shape of seed 1690982542292655 (3/4 of the bytes fell inside the
+ * covered prefix), fixed: both places checked for that seed and two others. */
+EPT_CASE(aof_damage_covered_or_replayed) {
+    static const uint64_t seeds[] = {1690982542292655ULL, 1ULL, 42ULL};
+    size_t i;
+    g_now = now_ms();
+    for (i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        ep_keyspace *src = NULL;
+        char dir[600];
+        snprintf(dir, sizeof dir, "%s/fixed-%u", ept_tmpdir(), (unsigned)i);
+        EPT_CHECK(build_shard(NULL, dir, seeds[i], 100, &src));
+        check_aof_damage(dir, seeds[i], src);
+        ep_keyspace_free(src);
+    }
+}
+
 EPT_CASE(refusals_write_nothing) {
     ep_keyspace *src = NULL;
     ep_redis_map_config mc;
     ep_redis_map_result res;
     reports rep;
     ep_error err;
-    char dir[600], rdb[700], bad[700], dst[600], aof[700];
+    char dir[600], rdb[700], bad[700], dst[600];
     uint8_t *d;
     size_t n;
     ep_vfs os;
@@ -714,17 +807,10 @@ EPT_CASE(refusals_write_nothing) {
         printf("    %d damaged RDBs refused, no destination created\n", refused);
     }
     free(d);
-    /* an ember shard whose AOF has damage after what the snapshot covers
-     * (the snapshot covers the first half), with records after it: refused */
-    snprintf(aof, sizeof aof, "%s/shard-0.aof", dir);
-    d = ept_read_file(aof, &n);
-    EPT_CHECK(d && n > 40);
-    d[n * 3 / 4] ^= 0x55;
-    d[n * 3 / 4 + 1] ^= 0x55;
-    EPT_CHECK(ept_write_file(aof, d, n) == 0);
-    free(d);
+    /* an ember shard whose AOF has damage after what the snapshot covers:
+     * refused (check_aof_damage, both places of the damage) */
+    check_aof_damage(dir, ept_seed(), src);
     mc.db = 0;
-    EPT_CHECK_EQ(ep_redis_shard_to_rdb(dir, 0, bad, &mc, &res, &err), EP_ERR_CORRUPT);
     EPT_CHECK_EQ(ep_redis_shard_to_rdb("/nonexistent-dir-xyz", 0, bad, &mc, &res, &err), EP_ERR_NOT_FOUND);
     ep_keyspace_free(src);
 }
