@@ -8,6 +8,7 @@
  * 127.0.0.1 with OS-picked ports, in their own directories, stopped by pid;
  * every wait bounded. */
 #define _POSIX_C_SOURCE 200809L
+#ifndef _WIN32
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/procs.h"
@@ -391,3 +392,10 @@ EPT_CASE(many_connections) {
 }
 
 EPT_MAIN()
+#else
+#include "harness.h"
+EPT_CASE(windows) {
+    ept_skip("resp_server and the test clients are POSIX (fork, signals, sockets, poll)");
+}
+EPT_MAIN()
+#endif /* _WIN32 */

@@ -11,6 +11,7 @@
  * second client inserts and deletes other keys between the steps (the
  * table grows several times during the walk). */
 #define _POSIX_C_SOURCE 200809L
+#ifndef _WIN32
 #include "ember_persist.h"
 #include "harness.h"
 #include "support/model.h"
@@ -285,3 +286,10 @@ EPT_CASE(scan_returns_every_stable_key_while_others_change) {
 }
 
 EPT_MAIN()
+#else
+#include "harness.h"
+EPT_CASE(windows) {
+    ept_skip("resp_server and the test clients are POSIX (fork, signals, sockets)");
+}
+EPT_MAIN()
+#endif /* _WIN32 */
