@@ -26,6 +26,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -124,6 +127,9 @@ static void server_start(server *s, int aof, long *log_from) {
     server_pid = fork();
     if (server_pid < 0) die("fork");
     if (server_pid == 0) {
+#ifdef __linux__
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* a killed bench takes its server along */
+#endif
         execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", s->dir, "--logfile",
                s->log, "--save", "", "--daemonize", "no", "--protected-mode", "yes", "--dbfilename", "dump.rdb",
                "--appendonly", aof ? "yes" : "no", "--aof-use-rdb-preamble", "no", "--appenddirname", "appendonlydir",

@@ -47,6 +47,9 @@ void ept_sleep_ms(int ms) {
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 /* Test-only state: every child still running, for the atexit hook. */
 #define EPT_MAX_PROCS 64
@@ -94,14 +97,28 @@ int ept_need_servers(int need_redis) {
     return !need_redis || ept_need_redis();
 }
 
+/* In a freshly forked child: die with the test. The atexit hook stops
+ * servers when a test returns or fails a check, but not when it is killed
+ * or crashes (SIGKILL from a timeout, SIGSEGV, an ASan abort): on Linux the
+ * kernel then sends the server SIGKILL, so no server outlives its test. */
+static void ept_die_with_parent(pid_t parent) {
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+    if (getppid() != parent) _exit(127); /* the parent died before prctl */
+}
+
 static pid_t ept_spawn(const char *const *argv, int *out_fd) {
     int pfd[2] = {-1, -1};
     pid_t pid;
+    pid_t parent = getpid();
     if (out_fd && pipe(pfd) != 0) return -1;
     pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
+        int devnull;
+        ept_die_with_parent(parent);
+        devnull = open("/dev/null", O_RDWR);
         if (out_fd) {
             dup2(pfd[1], 1);
             close(pfd[0]);
