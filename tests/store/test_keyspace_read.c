@@ -136,8 +136,9 @@ EPT_CASE(reads_match_the_model_on_random_records) {
     }
 }
 
-/* Collections past the packed limits (more than 16 elements, a part longer
- * than 255 bytes) take the general form: the same reads must hold there. */
+/* Collections past the packed limits (a part longer than 64 bytes here;
+ * test_keyspace_pack also crosses 128 elements) take the general form: the
+ * same reads must hold there. */
 EPT_CASE(reads_match_the_model_on_big_collections) {
     uint64_t rng = ept_seed() ^ 0x9e37u;
     ep_keyspace *ks = NULL;
