@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #ifdef __linux__
 #include <sys/vfs.h>
 #endif
@@ -26,6 +27,26 @@ static void bench_line(const char *label, double value, const char *unit, double
     else
         printf("  %-44s %12.2f %s\n", label, value, unit);
     fflush(stdout);
+}
+
+/* CPU seconds (user + sys) of this process so far. */
+static double bench_cpu_seconds(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec * 1e-6 + (double)u.ru_stime.tv_sec +
+           (double)u.ru_stime.tv_usec * 1e-6;
+}
+
+/* A "Field:  N kB" line of /proc/self/status (VmRSS:, VmHWM:), or -1. */
+static long bench_status_kb(const char *field) {
+    char line[256];
+    long v = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, field, strlen(field))) v = atol(line + strlen(field));
+    fclose(f);
+    return v;
 }
 
 /* The CPU the figures come from (/proc/cpuinfo "model name"), or "unknown". */

@@ -388,24 +388,6 @@ static int aof_rewrite_done(client *c) {
 
 /* ---- ours, each in a child ---------------------------------------------- */
 
-static double self_cpu(void) {
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec * 1e-6 + (double)u.ru_stime.tv_sec +
-           (double)u.ru_stime.tv_usec * 1e-6;
-}
-
-static long status_kb(const char *field) {
-    char line[256];
-    long v = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, field, strlen(field))) v = atol(line + strlen(field));
-    fclose(f);
-    return v;
-}
-
 typedef struct result {
     double wall, cpu;
     long rss_growth_kb;
@@ -477,14 +459,14 @@ static result op_save_rdb(const char *rdb, const char *out) {
     ep_rdb_writer_config_init(&wc);
     ep_redis_map_config_init(&mc);
     mc.db = 0;
-    r.cpu = self_cpu();
+    r.cpu = bench_cpu_seconds();
     t0 = bench_now();
     r.ok = ep_rdb_writer_begin(out, &wc, &w, &err) == EP_OK &&
            ep_redis_keyspace_to_rdb(dbs.db[0], w, &mc, &mr, &err) == EP_OK;
     if (r.ok) r.ok = ep_rdb_writer_commit(w, &err) == EP_OK;
     else if (w) ep_rdb_writer_abort(w);
     r.wall = bench_now() - t0;
-    r.cpu = self_cpu() - r.cpu;
+    r.cpu = bench_cpu_seconds() - r.cpu;
     if (!r.ok) fprintf(stderr, "bench_redis: save: %s\n", err.message);
     r.keys = mr.converted;
     ep_redis_dbs_free(&dbs);
@@ -597,11 +579,11 @@ static result in_child(int op, const char *a, const char *b) {
         double c0;
         close(fd[0]);
         server_pid = -1; /* the parent's to stop, not ours */
-        rss0 = status_kb("VmRSS:");
-        c0 = self_cpu();
+        rss0 = bench_status_kb("VmRSS:");
+        c0 = bench_cpu_seconds();
         r = op == OP_READ ? op_read(a) : op == OP_LOAD_RDB ? op_load_rdb(a) : op == OP_SAVE_RDB ? op_save_rdb(a, b) : op_load_aof(a);
-        r.rss_growth_kb = status_kb("VmHWM:") - rss0;
-        if (r.cpu == 0) r.cpu = self_cpu() - c0; /* the save sets its own (its load untimed) */
+        r.rss_growth_kb = bench_status_kb("VmHWM:") - rss0;
+        if (r.cpu == 0) r.cpu = bench_cpu_seconds() - c0; /* the save sets its own (its load untimed) */
         if (write(fd[1], &r, sizeof r) != (ssize_t)sizeof r) _exit(1);
         _exit(0);
     }

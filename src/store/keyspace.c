@@ -59,12 +59,15 @@ struct ep_ks_entry {
     uint32_t meta; /* type (bits 0-6), EP__PACKED, EP__HAS_TTL, inline capacity (bits 9-31) */
 };
 
-#define EP__PACKED 0x80u /* LIST/HASH/SET: the value is an ep__pack */
+#define EP__PACKED 0x80u /* LIST/ZSET/HASH/SET: the value is an ep__pack */
 #define EP__HAS_TTL 0x100u
 #define EP__ICAP_MAX 0x7FFFFFu
 #define EP__HCAP sizeof(size_t) /* a heap string block starts with its capacity */
 
-typedef struct ep__pack { /* then cap bytes, used of them (see ep__coll_add) */
+/* then cap bytes, used of them (see ep__coll_add and ep__zpack_at). u16
+ * counters are enough: the largest pack, 128 hash pairs of two 64-byte
+ * parts, is 16640 bytes, 20800 with ep__pack_splice's slack. */
+typedef struct ep__pack {
     uint16_t n, used, cap, pad;
 } ep__pack;
 
@@ -593,14 +596,18 @@ static void ep__list_free(ep_keyspace *ks, ep__list *l) {
 
 /* Total order: scores as doubles (so -0.0 == 0.0), NaN after everything,
  * then member bytes. */
-static int ep__zcmp(double s1, const ep__str *m1, double s2, const ep__str *m2) {
+static int ep__zorder(double s1, ep_bytes m1, double s2, ep_bytes m2) {
     int n1 = s1 != s1, n2 = s2 != s2;
     if (n1 != n2) return n1 ? 1 : -1;
     if (!n1) {
         if (s1 < s2) return -1;
         if (s1 > s2) return 1;
     }
-    return ep__bytes_cmp(m1->data, m1->len, m2->data, m2->len);
+    return ep__bytes_cmp(m1.data, m1.len, m2.data, m2.len);
+}
+
+static int ep__zcmp(double s1, const ep__str *m1, double s2, const ep__str *m2) {
+    return ep__zorder(s1, ep_bytes_of(m1->data, m1->len), s2, ep_bytes_of(m2->data, m2->len));
 }
 
 /* A test that proves the skiplist's costs counts steps through this hook
@@ -880,12 +887,17 @@ static void ep__objmap_free(ep_keyspace *ks, ep__map *m, int is_hash) {
 
 /* A hash or set of up to EP__PACK_MAX_N elements whose parts are each at
  * most EP__PACK_MAX_LEN bytes lives in one block: [u8 len][bytes] per member,
- * [u8 len][field][u8 len][value] per hash pair, in insertion order. Most
- * hashes and sets in a keyspace are that small, and a table plus a node per
- * element costs several times their bytes. Past either limit it becomes an
- * ep__map (for good). Lookups scan: at most 16 short elements in one block. */
-#define EP__PACK_MAX_N 16u
-#define EP__PACK_MAX_LEN 255u
+ * [u8 len][field][u8 len][value] per hash pair, in insertion order (lists
+ * and sorted sets likewise, see ep__list_add and ep__zpack_at). Most
+ * collections in a keyspace are that small, and a table plus a node per
+ * element costs several times their bytes. Past either limit it takes the
+ * general form (for good). The limits are Redis's listpack ones
+ * (hash-max-listpack-entries 128 / -value 64, the same for sorted sets):
+ * lookups scan at most 128 elements of at most 64 bytes in one block, and
+ * data that fits Redis's compact forms fits ours. */
+#define EP__PACK_MAX_N 128u
+#define EP__PACK_MAX_LEN 64u
+typedef char ep__pack_fits_u16[(EP__PACK_MAX_N * (2u + 2u * EP__PACK_MAX_LEN)) * 5u / 4u + 16u <= 0xFFFFu ? 1 : -1];
 
 static const uint8_t *ep__pack_data(const ep__pack *p) {
     return (const uint8_t *)(const void *)(p + 1);
@@ -906,13 +918,20 @@ static size_t ep__pack_elem(const ep__pack *p, size_t pos, int is_hash, ep_bytes
     return pos;
 }
 
+/* A packed part equal to k? The last bytes first: members and fields of one
+ * collection often share a prefix, and a scan of up to 128 of them should
+ * not call memcmp for each. */
+static int ep__part_eq(ep_bytes a, ep_bytes k) {
+    return a.len == k.len && (k.len == 0 || (a.data[k.len - 1] == k.data[k.len - 1] && memcmp(a.data, k.data, k.len) == 0));
+}
+
 /* Offset of the element whose first part is k (*end: just after it), or EP__NOSLOT. */
 static size_t ep__pack_find(const ep__pack *p, int is_hash, ep_bytes k, size_t *end, ep_bytes *b) {
     size_t pos = 0;
     while (pos < p->used) {
         ep_bytes a;
         size_t next = ep__pack_elem(p, pos, is_hash, &a, b);
-        if (a.len == k.len && (k.len == 0 || memcmp(a.data, k.data, k.len) == 0)) {
+        if (ep__part_eq(a, k)) {
             *end = next;
             return pos;
         }
@@ -929,9 +948,12 @@ static ep_result ep__pack_splice(ep_keyspace *ks, ep_ks_entry *e, size_t at, siz
     size_t used = p->used - old + n, cap;
     uint8_t *d = (uint8_t *)(void *)(p + 1);
     if (used > p->cap) {
-        /* exact fit (to 8 bytes): with slabs a move is a short copy, and
-         * packs are where most of a small collection's bytes are */
-        cap = (used + 7) & ~(size_t)7; /* under 16 * 512 bytes: fits a u16 */
+        /* exact fit (to 8 bytes) while small: with slabs a move is a short
+         * copy, and packs are where most of a small collection's bytes are;
+         * past 256 bytes a quarter more, so that filling a pack of 128
+         * elements one by one copies it O(log n) times, not n times */
+        cap = used > 256u ? used + used / 4u : used;
+        cap = (cap + 7) & ~(size_t)7; /* fits a u16: see ep__pack */
         q = (ep__pack *)ep__ks_alloc(ks, sizeof *q + cap);
         if (!q) return EP_ERR_NOMEM;
         *q = *p;
@@ -947,6 +969,53 @@ static ep_result ep__pack_splice(ep_keyspace *ks, ep_ks_entry *e, size_t at, siz
     if (n) memcpy(d + at, src, n);
     p->used = (uint16_t)used;
     return EP_OK;
+}
+
+/* A pack block for used bytes (its cap rounded to 8), n and used set. */
+static ep__pack *ep__pack_new(ep_keyspace *ks, size_t used, size_t n) {
+    size_t cap = (used + 7) & ~(size_t)7;
+    ep__pack *p = (ep__pack *)ep__ks_alloc(ks, sizeof *p + cap);
+    if (!p) return NULL;
+    memset(p, 0, sizeof *p);
+    p->n = (uint16_t)n;
+    p->used = (uint16_t)used;
+    p->cap = (uint16_t)cap;
+    return p;
+}
+
+/* Frees e's pack and puts obj, its general form, in its place. */
+static void ep__pack_drop(ep_keyspace *ks, ep_ks_entry *e, void *obj) {
+    ep__pack *p = (ep__pack *)e->u.obj;
+    ep__ks_release(ks, p, sizeof *p + p->cap);
+    e->u.obj = obj;
+    e->meta &= ~(uint32_t)EP__PACKED;
+}
+
+/* Puts q in place of e's pack (a fresh entry's empty one). */
+static void ep__pack_install(ep_keyspace *ks, ep_ks_entry *e, ep__pack *q) {
+    ep__pack_drop(ks, e, q);
+    e->meta |= EP__PACKED;
+}
+
+/* One element of a collection of type at d, in its pack layout:
+ * [len][a] (LIST, SET), [len][a][len][b] (HASH), [score][len][a][len]
+ * (ZSET); returns its size. */
+static size_t ep__pack_put(uint8_t *d, uint8_t type, const ep_item *it) {
+    size_t n = 0;
+    if (type == EP_TYPE_ZSET) {
+        memcpy(d, &it->score, sizeof it->score);
+        n = sizeof it->score;
+    }
+    d[n++] = (uint8_t)it->a.len;
+    if (it->a.len) memcpy(d + n, it->a.data, it->a.len);
+    n += it->a.len;
+    if (type == EP_TYPE_HASH) {
+        d[n++] = (uint8_t)it->b.len;
+        if (it->b.len) memcpy(d + n, it->b.data, it->b.len);
+        n += it->b.len;
+    }
+    if (type == EP_TYPE_ZSET) d[n++] = (uint8_t)it->a.len;
+    return n;
 }
 
 /* Turns e's pack into an ep__map (nothing changes on failure). */
@@ -967,9 +1036,7 @@ static ep_result ep__unpack(ep_keyspace *ks, ep_ks_entry *e) {
         ep__objmap_free(ks, m, is_hash);
         return r;
     }
-    ep__ks_release(ks, p, sizeof *p + p->cap);
-    e->u.obj = m;
-    e->meta &= ~(uint32_t)EP__PACKED;
+    ep__pack_drop(ks, e, m);
     return EP_OK;
 }
 
@@ -977,7 +1044,7 @@ static ep_result ep__unpack(ep_keyspace *ks, ep_ks_entry *e) {
 static ep_result ep__coll_add(ep_keyspace *ks, ep_ks_entry *e, ep_bytes a, ep_bytes b) {
     int is_hash = ep__etype(e) == EP_TYPE_HASH;
     uint8_t el[2 + 2 * EP__PACK_MAX_LEN];
-    size_t n = 0, pos, end = 0;
+    size_t n, pos, end = 0;
     ep_bytes old;
     ep_result r;
     if (ep__packed(e)) {
@@ -986,14 +1053,11 @@ static ep_result ep__coll_add(ep_keyspace *ks, ep_ks_entry *e, ep_bytes a, ep_by
         if (pos != EP__NOSLOT && !is_hash) return EP_OK;
         if (a.len <= EP__PACK_MAX_LEN && (!is_hash || b.len <= EP__PACK_MAX_LEN) &&
             (pos != EP__NOSLOT || p->n < EP__PACK_MAX_N)) {
-            el[n++] = (uint8_t)a.len;
-            if (a.len) memcpy(el + n, a.data, a.len);
-            n += a.len;
-            if (is_hash) {
-                el[n++] = (uint8_t)b.len;
-                if (b.len) memcpy(el + n, b.data, b.len);
-                n += b.len;
-            }
+            ep_item item;
+            item.a = a;
+            item.b = b;
+            item.score = 0;
+            n = ep__pack_put(el, ep__etype(e), &item);
             if (pos == EP__NOSLOT) pos = end = p->used;
             if ((r = ep__pack_splice(ks, e, pos, end - pos, el, n)) != EP_OK) return r;
             if (end == pos) ((ep__pack *)e->u.obj)->n++;
@@ -1027,6 +1091,163 @@ static int ep__hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes f,
     if (i == EP__NOSLOT) return 0;
     *v = ep_bytes_of(((const ep__hnode *)((const ep__map *)e->u.obj)->p[i])->value.data,
                      ((const ep__hnode *)((const ep__map *)e->u.obj)->p[i])->value.len);
+    return 1;
+}
+
+/* ---- small sorted sets, packed ---------------------------------------------------- */
+
+/* A sorted set of up to EP__PACK_MAX_N members of at most EP__PACK_MAX_LEN
+ * bytes is a pack of [f64 score][u8 len][member][u8 len] in ascending
+ * (score, member) order (the score native-endian: memory only); the
+ * trailing length lets ZREVRANGE walk from the tail. */
+#define EP__ZEL(len) (10u + (size_t)(len))
+
+/* The element at pos; returns the next pos. */
+static size_t ep__zpack_at(const ep__pack *p, size_t pos, double *score, ep_bytes *m) {
+    const uint8_t *d = ep__pack_data(p) + pos;
+    memcpy(score, d, sizeof *score);
+    *m = ep_bytes_of(d + 9, d[8]);
+    return pos + EP__ZEL(d[8]);
+}
+
+/* Where the element that ends at end starts. */
+static size_t ep__zpack_before(const ep__pack *p, size_t end) {
+    return end - EP__ZEL(ep__pack_data(p)[end - 1]);
+}
+
+/* Offset of member m (its index in *idx, its score in *score), or EP__NOSLOT. */
+static size_t ep__zpack_find(const ep__pack *p, ep_bytes m, size_t *idx, double *score) {
+    size_t pos = 0, i = 0;
+    while (pos < p->used) {
+        ep_bytes a;
+        size_t next = ep__zpack_at(p, pos, score, &a);
+        if (ep__part_eq(a, m)) {
+            *idx = i;
+            return pos;
+        }
+        pos = next;
+        i++;
+    }
+    return EP__NOSLOT;
+}
+
+/* Turns a packed sorted set into the skiplist form (nothing changes on failure). */
+static ep_result ep__zunpack(ep_keyspace *ks, ep_ks_entry *e) {
+    ep__pack *p = (ep__pack *)e->u.obj;
+    ep__zset *zs = ep__zset_new(ks);
+    size_t pos = 0;
+    ep_result r = EP_OK;
+    if (!zs) return EP_ERR_NOMEM;
+    while (r == EP_OK && pos < p->used) {
+        double s;
+        ep_bytes m;
+        pos = ep__zpack_at(p, pos, &s, &m);
+        r = ep__zset_add(ks, zs, s, m);
+    }
+    if (r != EP_OK) {
+        ep__zset_free(ks, zs);
+        return r;
+    }
+    ep__pack_drop(ks, e, zs);
+    return EP_OK;
+}
+
+/* ZADD of one member on a ZSET entry of either form. */
+static ep_result ep__zadd_one(ep_keyspace *ks, ep_ks_entry *e, double score, ep_bytes m) {
+    uint8_t el[EP__ZEL(EP__PACK_MAX_LEN)];
+    ep__pack *p = (ep__pack *)e->u.obj;
+    size_t pos, idx, end;
+    double old;
+    ep_item item;
+    ep_result r;
+    if (!ep__packed(e)) return ep__zset_add(ks, (ep__zset *)e->u.obj, score, m);
+    pos = ep__zpack_find(p, m, &idx, &old);
+    if (pos != EP__NOSLOT) {
+        if (memcmp(&old, &score, sizeof score) == 0) return EP_OK;
+        /* out, then back in at its new place: the same bytes, no allocation */
+        (void)ep__pack_splice(ks, e, pos, EP__ZEL(m.len), NULL, 0);
+        p->n--;
+    } else if (m.len > EP__PACK_MAX_LEN || p->n >= EP__PACK_MAX_N) {
+        if ((r = ep__zunpack(ks, e)) != EP_OK) return r;
+        return ep__zset_add(ks, (ep__zset *)e->u.obj, score, m);
+    }
+    for (pos = 0; pos < p->used; pos = end) {
+        double s;
+        ep_bytes a;
+        end = ep__zpack_at(p, pos, &s, &a);
+        if (ep__zorder(score, m, s, a) < 0) break;
+    }
+    item.a = m;
+    item.b = ep_bytes_of(NULL, 0);
+    item.score = score;
+    if ((r = ep__pack_splice(ks, e, pos, 0, el, ep__pack_put(el, EP_TYPE_ZSET, &item))) != EP_OK) return r;
+    ((ep__pack *)e->u.obj)->n++;
+    return EP_OK;
+}
+
+/* ZREM of one member on a ZSET entry of either form. */
+static void ep__zrem_one(ep_keyspace *ks, ep_ks_entry *e, ep_bytes m) {
+    size_t pos, idx;
+    double s;
+    if (!ep__packed(e)) {
+        ep__zset_rem(ks, (ep__zset *)e->u.obj, m);
+        return;
+    }
+    pos = ep__zpack_find((const ep__pack *)e->u.obj, m, &idx, &s);
+    if (pos == EP__NOSLOT) return;
+    (void)ep__pack_splice(ks, e, pos, EP__ZEL(m.len), NULL, 0); /* shrinking never allocates */
+    ((ep__pack *)e->u.obj)->n--;
+}
+
+/* The items of a snapshot entry or of a record that fill an empty packed
+ * collection e (of type), built in one block when they fit: they are
+ * gathered (a duplicate member's last value or score wins at the first
+ * one's place, as ep__coll_add does), a sorted set's sorted, then written
+ * once; no per-element search of the pack, no growing it. Returns 0
+ * (nothing done) if they do not fit, else 1 and *r. */
+#define EP__DEDUP_SLOTS 256u /* > EP__PACK_MAX_N: a probe always ends */
+static int ep__pack_fill(ep_keyspace *ks, ep_ks_entry *e, const ep_items *items, ep_result *r) {
+    ep_item el[EP__PACK_MAX_N];
+    uint8_t slot[EP__DEDUP_SLOTS];
+    ep_items_iter it;
+    ep_item item;
+    size_t n = 0, bytes = 0, i, j, pos = 0;
+    uint8_t type = ep__etype(e);
+    int keyed = type != EP_TYPE_LIST;
+    ep__pack *q;
+    if (items->count > EP__PACK_MAX_N || !ep__packed(e) || ((ep__pack *)e->u.obj)->n) return 0;
+    memset(slot, 0, sizeof slot);
+    ep_items_iter_init(&it, items);
+    while (ep_items_next(&it, &item)) {
+        if (item.a.len > EP__PACK_MAX_LEN || item.b.len > EP__PACK_MAX_LEN || n == EP__PACK_MAX_N) return 0;
+        if (keyed) {
+            size_t h = (size_t)ep__hash(ks->seed, item.a.data, item.a.len) & (EP__DEDUP_SLOTS - 1u);
+            while (slot[h] && ep__bytes_cmp(el[slot[h] - 1u].a.data, el[slot[h] - 1u].a.len, item.a.data,
+                                            item.a.len) != 0)
+                h = (h + 1u) & (EP__DEDUP_SLOTS - 1u);
+            if (slot[h]) {
+                el[slot[h] - 1u].b = item.b;
+                el[slot[h] - 1u].score = item.score;
+                continue;
+            }
+            slot[h] = (uint8_t)(n + 1u);
+        }
+        el[n++] = item;
+    }
+    for (i = 1; type == EP_TYPE_ZSET && i < n; i++) { /* insertion sort: a snapshot's are in order */
+        item = el[i];
+        for (j = i; j > 0 && ep__zorder(item.score, item.a, el[j - 1].score, el[j - 1].a) < 0; j--) el[j] = el[j - 1];
+        el[j] = item;
+    }
+    for (i = 0; i < n; i++)
+        bytes += 1u + el[i].a.len + (type == EP_TYPE_HASH ? 1u + el[i].b.len : 0u) + (type == EP_TYPE_ZSET ? 9u : 0u);
+    if (!(q = ep__pack_new(ks, bytes, n))) {
+        *r = EP_ERR_NOMEM;
+        return 1;
+    }
+    for (i = 0; i < n; i++) pos += ep__pack_put((uint8_t *)(void *)(q + 1) + pos, type, &el[i]);
+    ep__pack_install(ks, e, q);
+    *r = EP_OK;
     return 1;
 }
 
@@ -1100,7 +1321,8 @@ static size_t ep__entry_len(const ep_ks_entry *e) {
     case EP_TYPE_PROTO: return e->vlen;
     case EP_TYPE_LIST:
         return ep__packed(e) ? ((const ep__pack *)e->u.obj)->n : ((const ep__list *)e->u.obj)->len;
-    case EP_TYPE_ZSET: return ((const ep__zset *)e->u.obj)->map.count;
+    case EP_TYPE_ZSET:
+        return ep__packed(e) ? ((const ep__pack *)e->u.obj)->n : ((const ep__zset *)e->u.obj)->map.count;
     case EP_TYPE_HASH:
     case EP_TYPE_SET:
         return ep__packed(e) ? ((const ep__pack *)e->u.obj)->n : ((const ep__map *)e->u.obj)->count;
@@ -1111,16 +1333,20 @@ static size_t ep__entry_len(const ep_ks_entry *e) {
 
 /* Frees the value (not the entry) and leaves an empty inline string. */
 static void ep__value_free(ep_keyspace *ks, ep_ks_entry *e) {
+    if (ep__packed(e)) {
+        ep__ks_release(ks, e->u.obj, sizeof(ep__pack) + ((ep__pack *)e->u.obj)->cap);
+        e->u.obj = NULL;
+    }
     switch (ep__etype(e)) {
     case EP_TYPE_LIST:
-        if (ep__packed(e)) ep__ks_release(ks, e->u.obj, sizeof(ep__pack) + ((ep__pack *)e->u.obj)->cap);
-        else ep__list_free(ks, (ep__list *)e->u.obj);
+        if (e->u.obj) ep__list_free(ks, (ep__list *)e->u.obj);
         break;
-    case EP_TYPE_ZSET: ep__zset_free(ks, (ep__zset *)e->u.obj); break;
+    case EP_TYPE_ZSET:
+        if (e->u.obj) ep__zset_free(ks, (ep__zset *)e->u.obj);
+        break;
     case EP_TYPE_HASH:
     case EP_TYPE_SET:
-        if (ep__packed(e)) ep__ks_release(ks, e->u.obj, sizeof(ep__pack) + ((ep__pack *)e->u.obj)->cap);
-        else ep__objmap_free(ks, (ep__map *)e->u.obj, ep__etype(e) == EP_TYPE_HASH);
+        if (e->u.obj) ep__objmap_free(ks, (ep__map *)e->u.obj, ep__etype(e) == EP_TYPE_HASH);
         break;
     case EP_TYPE_VECTOR: ep__vset_free(ks, (ep__vset *)e->u.obj); break;
     case EP_TYPE_PROTO: {
@@ -1151,15 +1377,13 @@ static ep_result ep__value_init(ep_keyspace *ks, ep_ks_entry *e, uint8_t type) {
     case EP_TYPE_STRING: e->u.heap = NULL; return EP_OK;
     case EP_TYPE_PROTO: return EP_OK;
     case EP_TYPE_LIST:
+    case EP_TYPE_ZSET:
     case EP_TYPE_HASH:
     case EP_TYPE_SET: /* start packed */
         sz = sizeof(ep__pack);
         e->meta |= EP__PACKED;
         break;
     case EP_TYPE_VECTOR: sz = sizeof(ep__vset); break;
-    case EP_TYPE_ZSET:
-        e->u.obj = ep__zset_new(ks);
-        break;
     default: return EP_ERR_INVALID_ARG;
     }
     if (sz) {
@@ -1575,9 +1799,7 @@ static ep_result ep__list_unpack(ep_keyspace *ks, ep_ks_entry *e) {
         ep__list_free(ks, l);
         return r;
     }
-    ep__ks_release(ks, p, sizeof *p + p->cap);
-    e->u.obj = l;
-    e->meta &= ~(uint32_t)EP__PACKED;
+    ep__pack_drop(ks, e, l);
     return EP_OK;
 }
 
@@ -1596,9 +1818,12 @@ static ep_result ep__list_add(ep_keyspace *ks, ep_ks_entry *e, ep_bytes v, int f
     if (ep__packed(e)) {
         ep__pack *p = (ep__pack *)e->u.obj;
         if (v.len <= EP__PACK_MAX_LEN && p->n < EP__PACK_MAX_N) {
-            el[0] = (uint8_t)v.len;
-            if (v.len) memcpy(el + 1, v.data, v.len);
-            if ((r = ep__pack_splice(ks, e, front ? 0 : p->used, 0, el, 1 + v.len)) != EP_OK) return r;
+            ep_item item;
+            memset(&item, 0, sizeof item);
+            item.a = v;
+            if ((r = ep__pack_splice(ks, e, front ? 0 : p->used, 0, el, ep__pack_put(el, EP_TYPE_LIST, &item))) !=
+                EP_OK)
+                return r;
             ((ep__pack *)e->u.obj)->n++;
             return EP_OK;
         }
@@ -1637,6 +1862,7 @@ static ep_result ep__push(ep_keyspace *ks, const ep_aof_record *rec, int front) 
     ep_result r;
     if (!ep__kind_ok(&rec->items, EP_ITEMS_BYTES)) return EP_ERR_INVALID_ARG;
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_LIST, &e)) != EP_OK || !e) return r;
+    if (!front && ep__pack_fill(ks, e, &rec->items, &r)) return r; /* a new list, in one go */
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
         if ((r = ep__list_add(ks, e, item.a, front)) != EP_OK) return r;
@@ -1757,9 +1983,10 @@ static ep_result ep__zadd(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_result r;
     if (!ep__kind_ok(&rec->items, EP_ITEMS_SCORE_MEMBER)) return EP_ERR_INVALID_ARG;
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_ZSET, &e)) != EP_OK || !e) return r;
+    if (ep__pack_fill(ks, e, &rec->items, &r)) return r; /* a new sorted set, in one go */
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
-        if ((r = ep__zset_add(ks, (ep__zset *)e->u.obj, item.score, item.a)) != EP_OK) return r;
+        if ((r = ep__zadd_one(ks, e, item.score, item.a)) != EP_OK) return r;
     return EP_OK;
 }
 
@@ -1772,7 +1999,7 @@ static ep_result ep__remove_members(ep_keyspace *ks, const ep_aof_record *rec, u
     if (!e || ep__etype(e) != type) return EP_OK;
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item)) {
-        if (type == EP_TYPE_ZSET) ep__zset_rem(ks, (ep__zset *)e->u.obj, item.a);
+        if (type == EP_TYPE_ZSET) ep__zrem_one(ks, e, item.a);
         else ep__coll_rem(ks, e, item.a);
     }
     ep__drop_if_empty(ks, e);
@@ -1786,6 +2013,7 @@ static ep_result ep__hset(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_result r;
     if (!ep__kind_ok(&rec->items, EP_ITEMS_FIELD_VALUE)) return EP_ERR_INVALID_ARG;
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_HASH, &e)) != EP_OK || !e) return r;
+    if (ep__pack_fill(ks, e, &rec->items, &r)) return r; /* a new hash, in one go */
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
         if ((r = ep__coll_add(ks, e, item.a, item.b)) != EP_OK) return r;
@@ -1812,6 +2040,7 @@ static ep_result ep__sadd(ep_keyspace *ks, const ep_aof_record *rec) {
     ep_result r;
     if (!ep__kind_ok(&rec->items, EP_ITEMS_STR)) return EP_ERR_INVALID_ARG;
     if ((r = ep__get_or_create(ks, rec->key, EP_TYPE_SET, &e)) != EP_OK || !e) return r;
+    if (ep__pack_fill(ks, e, &rec->items, &r)) return r; /* a new set, in one go */
     ep_items_iter_init(&it, &rec->items);
     while (ep_items_next(&it, &item))
         if ((r = ep__coll_add(ks, e, item.a, item.b)) != EP_OK) return r;
@@ -1930,11 +2159,19 @@ static ep_result ep__value_clone(ep_keyspace *ks, ep_ks_entry *dst, const ep_ks_
         d->connectivity = s->connectivity;
         d->expansion_add = s->expansion_add;
     }
+    if (ep__packed(src)) { /* one block, copied */
+        const ep__pack *p = (const ep__pack *)src->u.obj;
+        ep__pack *q = ep__pack_new(ks, p->used, p->n);
+        if (!q) return EP_ERR_NOMEM;
+        if (p->used) memcpy(q + 1, p + 1, p->used);
+        ep__pack_install(ks, dst, q);
+        return EP_OK;
+    }
     ep_ks_value_iter_init(&it, src);
     while (r == EP_OK && ep_ks_value_next(&it, &item)) {
         switch (ep__etype(src)) {
         case EP_TYPE_LIST: r = ep__list_add(ks, dst, item.a, 0); break;
-        case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)dst->u.obj, item.score, item.a); break;
+        case EP_TYPE_ZSET: r = ep__zadd_one(ks, dst, item.score, item.a); break;
         case EP_TYPE_HASH:
         case EP_TYPE_SET: r = ep__coll_add(ks, dst, item.a, item.b); break;
         case EP_TYPE_VECTOR: r = ep__vset_add(ks, (ep__vset *)dst->u.obj, item.a, item.b); break;
@@ -2138,6 +2375,16 @@ EP_API ep_result ep_keyspace_apply_hashed(ep_keyspace *ks, const ep_aof_record *
     return r;
 }
 
+/* Turns a packed collection into its general form (nothing changes on failure). */
+static ep_result ep__to_big(ep_keyspace *ks, ep_ks_entry *e) {
+    if (!ep__packed(e)) return EP_OK;
+    switch (ep__etype(e)) {
+    case EP_TYPE_LIST: return ep__list_unpack(ks, e);
+    case EP_TYPE_ZSET: return ep__zunpack(ks, e);
+    default: return ep__unpack(ks, e);
+    }
+}
+
 /* Fills a fresh entry from a snapshot entry's elements. */
 static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_entry *se) {
     static const uint8_t kinds[7] = {0, EP_ITEMS_BYTES, EP_ITEMS_SCORE_MEMBER, EP_ITEMS_FIELD_VALUE,
@@ -2146,11 +2393,14 @@ static ep_result ep__load_items(ep_keyspace *ks, ep_ks_entry *e, const ep_snap_e
     ep_item item;
     ep_result r = EP_OK;
     if (!ep__kind_ok(&se->items, (ep_items_kind)kinds[se->type])) return EP_ERR_INVALID_ARG;
+    if (ep__pack_fill(ks, e, &se->items, &r)) return r;
+    /* too many elements even if some are duplicates: the general form at once */
+    if (se->items.count > EP__PACK_MAX_N && (r = ep__to_big(ks, e)) != EP_OK) return r;
     ep_items_iter_init(&it, &se->items);
     while (r == EP_OK && ep_items_next(&it, &item)) {
         switch (se->type) {
         case EP_TYPE_LIST: r = ep__list_add(ks, e, item.a, 0); break;
-        case EP_TYPE_ZSET: r = ep__zset_add(ks, (ep__zset *)e->u.obj, item.score, item.a); break;
+        case EP_TYPE_ZSET: r = ep__zadd_one(ks, e, item.score, item.a); break;
         case EP_TYPE_HASH:
         case EP_TYPE_SET: r = ep__coll_add(ks, e, item.a, item.b); break;
         default: r = ep__vset_add(ks, (ep__vset *)e->u.obj, item.a, item.b); break;
@@ -2419,7 +2669,7 @@ EP_API void ep_ks_value_iter_init(ep_ks_value_iter *it, const ep_ks_entry *e) {
     it->left = SIZE_MAX;
     it->reverse = 0;
     if (!e) return;
-    if (ep__etype(e) == EP_TYPE_ZSET) it->node = ep__zfwd(((const ep__zset *)e->u.obj)->head)[0];
+    if (ep__etype(e) == EP_TYPE_ZSET && !ep__packed(e)) it->node = ep__zfwd(((const ep__zset *)e->u.obj)->head)[0];
     if (ep__etype(e) == EP_TYPE_VECTOR) it->node = ((const ep__vset *)e->u.obj)->first;
 }
 
@@ -2453,6 +2703,18 @@ static int ep__value_next(ep_ks_value_iter *it, ep_item *out) {
     }
     case EP_TYPE_ZSET: {
         const ep__znode *z = (const ep__znode *)it->node;
+        if (ep__packed(e)) { /* reverse: pos is where the next one ends */
+            const ep__pack *p = (const ep__pack *)e->u.obj;
+            if (!it->reverse) {
+                if (it->pos >= p->used) return 0;
+                it->pos = ep__zpack_at(p, it->pos, &out->score, &out->a);
+                return 1;
+            }
+            if (it->pos == 0) return 0;
+            it->pos = ep__zpack_before(p, it->pos);
+            (void)ep__zpack_at(p, it->pos, &out->score, &out->a);
+            return 1;
+        }
         if (!z) return 0;
         out->score = z->score;
         out->a = ep_bytes_of(z->member.data, z->member.len);
@@ -2536,6 +2798,12 @@ EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, e
     ep_result r;
     if (!ks || !score) return EP_ERR_INVALID_ARG;
     if ((r = ep__typed(e, EP_TYPE_ZSET)) != EP_OK) return r;
+    if (ep__packed(e)) {
+        double s;
+        if (ep__zpack_find((const ep__pack *)e->u.obj, member, &i, &s) == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+        *score = s;
+        return EP_OK;
+    }
     zs = (const ep__zset *)e->u.obj;
     i = ep__map_find(&zs->map, ep__hash(ks->seed, member.data, member.len), member.data, member.len);
     if (i == EP__NOSLOT) return EP_ERR_NOT_FOUND;
@@ -2550,6 +2818,13 @@ EP_API ep_result ep_ks_zset_rank(const ep_keyspace *ks, const ep_ks_entry *e, ep
     ep_result res;
     if (!ks || !rank) return EP_ERR_INVALID_ARG;
     if ((res = ep__typed(e, EP_TYPE_ZSET)) != EP_OK) return res;
+    if (ep__packed(e)) {
+        const ep__pack *p = (const ep__pack *)e->u.obj;
+        double s;
+        if (ep__zpack_find(p, member, &i, &s) == EP__NOSLOT) return EP_ERR_NOT_FOUND;
+        *rank = reverse ? p->n - 1u - i : i;
+        return EP_OK;
+    }
     zs = (const ep__zset *)e->u.obj;
     i = ep__map_find(&zs->map, ep__hash(ks->seed, member.data, member.len), member.data, member.len);
     if (i == EP__NOSLOT) return EP_ERR_NOT_FOUND;
@@ -2624,6 +2899,14 @@ EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry 
     if (n == 0) return EP_OK;
     if (ep__etype(e) == EP_TYPE_LIST) {
         it->pos = ep__packed(e) ? ep__pack_list_pos((const ep__pack *)e->u.obj, first) : first;
+    } else if (ep__packed(e)) { /* forward: start of rank first; reverse: end of it */
+        const ep__pack *p = (const ep__pack *)e->u.obj;
+        size_t k, pos = reverse ? p->used : 0;
+        double s;
+        ep_bytes m;
+        for (k = 0; k < first; k++) pos = reverse ? ep__zpack_before(p, pos) : ep__zpack_at(p, pos, &s, &m);
+        it->pos = pos;
+        it->reverse = reverse != 0;
     } else {
         const ep__zset *zs = (const ep__zset *)e->u.obj;
         size_t len = ep__entry_len(e);

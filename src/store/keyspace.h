@@ -165,16 +165,18 @@ EP_API int ep_ks_value_next(ep_ks_value_iter *it, ep_item *out);
  * valid until the next change to the keyspace. No call allocates.
  *
  * Cost: O(1) expected for hash field, set member and zset score; a small
- * (packed) collection of at most 16 elements is scanned. */
+ * (packed) collection is scanned: at most 128 elements, each part at most
+ * 64 bytes (Redis's listpack limits; a collection that ever crossed one
+ * keeps the general form). */
 EP_API ep_result ep_ks_hash_get(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes field, ep_bytes *value);
 EP_API ep_result ep_ks_set_contains(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member);
 EP_API ep_result ep_ks_zset_score(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, double *score);
 /* ZRANK / ZREVRANK: member's 0-based rank in ascending (score, member)
  * order, or with reverse non-zero from the highest. O(log n) expected (the
- * skiplist keeps spans, as Redis's). */
+ * skiplist keeps spans, as Redis's); packed (<= 128 members): a scan. */
 EP_API ep_result ep_ks_zset_rank(const ep_keyspace *ks, const ep_ks_entry *e, ep_bytes member, int reverse,
                                  size_t *rank);
-/* LINDEX: index 0 is the head, -1 the tail (Redis). O(1) (packed: <= 16 steps). */
+/* LINDEX: index 0 is the head, -1 the tail (Redis). O(1) (packed: <= 128 steps). */
 EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes *item);
 /* LRANGE / ZRANGE / ZREVRANGE by rank: positions it (then ep_ks_value_next)
  * on the elements start..stop inclusive, negative counting from the end, as
@@ -183,7 +185,7 @@ EP_API ep_result ep_ks_list_index(const ep_ks_entry *e, int64_t index, ep_bytes 
  * member), or with reverse non-zero rank 0 is the highest (ZREVRANGE); items
  * carry their scores. Other types: EP_ERR_WRONG_TYPE. Cost: O(count) for a
  * list; O(log n + count) for a sorted set (positioned by rank through the
- * skiplist's spans). */
+ * skiplist's spans); a packed one (<= 128 elements) is walked to start. */
 EP_API ep_result ep_ks_value_iter_range(ep_ks_value_iter *it, const ep_ks_entry *e, int64_t start, int64_t stop,
                                         int reverse, size_t *count);
 

@@ -228,8 +228,9 @@ EPT_CASE(drop_expired_removes_exactly_the_zero_ttls) {
     ep_keyspace_free(ks);
 }
 
-/* Small hashes and sets live packed in one block and become tables past 16
- * elements or a part longer than 255 bytes: both forms against a reference. */
+/* Small hashes and sets live packed in one block and become tables past 128
+ * elements or a part longer than 64 bytes (here: the long names and values;
+ * test_keyspace_pack crosses both limits): both forms against a reference. */
 #define PK_POOL 24
 static void pk_name(char *buf, size_t cap, int i, int is_long) {
     if (is_long) {

@@ -1053,3 +1053,26 @@ ep_aof_record ept_random_record(uint64_t *s) {
     }
     return r;
 }
+
+/* Redis's range rule written as a filter: element i is in start..stop when
+ * it lies between the two after negative ones are counted from the end. */
+static int ept__in_range(int64_t i, int64_t start, int64_t stop, int64_t len) {
+    int64_t s = start < 0 ? start + len : start, e = stop < 0 ? stop + len : stop;
+    return i >= s && i <= e;
+}
+
+void ept_check_window(ep_ks_value_iter *it, const ep_item *want, size_t n, int64_t start, int64_t stop, int rev,
+                      int scores, size_t count) {
+    ep_item item;
+    size_t got = 0, x;
+    for (x = 0; x < n; x++) {
+        size_t w = rev ? n - 1 - x : x; /* rank x of the chosen direction */
+        if (!ept__in_range((int64_t)x, start, stop, (int64_t)n)) continue;
+        EPT_CHECK(ep_ks_value_next(it, &item));
+        EPT_CHECK(item.a.len == want[w].a.len && (item.a.len == 0 || memcmp(item.a.data, want[w].a.data, item.a.len) == 0));
+        if (scores) EPT_CHECK(memcmp(&item.score, &want[w].score, sizeof item.score) == 0);
+        got++;
+    }
+    EPT_CHECK(!ep_ks_value_next(it, &item));
+    EPT_CHECK_EQ(count, got);
+}

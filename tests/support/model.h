@@ -37,6 +37,13 @@ int ept_model_key(const ept_model *m, ep_bytes key, int *type, int64_t *ttl, ep_
  * into the model, valid until it changes); returns how many it has. */
 size_t ept_model_elems(const ept_model *m, ep_bytes key, ep_item *out, size_t max);
 
+/* Checks (EPT_CHECK) that it, positioned by ep_ks_value_iter_range on
+ * start..stop (rev: from the highest) with *count, gives exactly the
+ * elements of want[0..n) in that window by Redis's clamping, with their
+ * scores when scores is non-zero, and that count says how many. */
+void ept_check_window(ep_ks_value_iter *it, const ep_item *want, size_t n, int64_t start, int64_t stop, int rev,
+                      int scores, size_t count);
+
 /* ---- record builders ----
  * Items are encoded into a pool of buffers that lives until ept_pool_reset(). */
 ep_bytes ept_b(const char *s);
