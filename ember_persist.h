@@ -20,7 +20,8 @@
    EP_MALLOC/EP_REALLOC/EP_FREE   default allocator (all three or none); every
                           call that allocates also takes an ep_allocator*
    EP_NO_ENCRYPTION       compile out AES-256-GCM (v3 files then give
-                          EP_ERR_UNSUPPORTED)
+                          EP_ERR_ENCRYPTION_REQUIRED, as without a key; a
+                          key handed to any open gives EP_ERR_UNSUPPORTED)
    EP_NO_SIMD             compile out the PCLMULQDQ/AES-NI/VAES/PMULL paths
    EP_NO_VAES             keep AES-NI but compile out the VAES/VPCLMULQDQ path
    EP_NO_OS_VFS           compile out the POSIX/Windows file system; only the

@@ -455,7 +455,8 @@ EPT_CASE(redis_check_aof_agrees) {
         char *p;
         char args[32];
         snprintf(path, sizeof path, "%s/trunc%d.aof", dir, cut);
-        snprintf(args, sizeof args, cut ? "--truncate %d" : "", cut);
+        if (cut) snprintf(args, sizeof args, "--truncate %d", cut);
+        else args[0] = '\0';
         snprintf(cmd, sizeof cmd, "python3 '%s' '%s' %s", py, path, args);
         EPT_CHECK(ept_run_cmd(cmd, NULL, 0) == 0);
         ep_resp_aof_reader_config_init(&rc);
