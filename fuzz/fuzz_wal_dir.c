@@ -8,6 +8,7 @@
 #define EMBER_PERSIST_IMPLEMENTATION
 #include "ember_persist.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
