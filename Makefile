@@ -118,16 +118,21 @@ test: $(TESTS) $(TOOL) $(EXAMPLES)
 # The suite as 32-bit programs (gcc-multilib): other pointer and size_t
 # widths, other struct layouts. No 32-bit zlib or OpenSSL is installed, so the
 # oracle tests use a bitwise reference CRC and OpenSSL's committed output
-# (EPT_NO_ZLIB, EPT_NO_OPENSSL), as the cross targets do.
+# (EPT_NO_ZLIB, EPT_NO_OPENSSL), as the cross targets do. Where the kernel
+# cannot run 32-bit programs they run under qemu-i386 (tools/runner32.sh).
 TESTS_32 := $(patsubst $(BUILD)/%,build-32/%,$(TESTS))
 test32:
 	$(MAKE) --no-print-directory BUILD=build-32 CFLAGS="-O2 -g -m32" LDLIBS_TEST="-lpthread -lm" \
 	  TEST_DEFS="-DEPT_NO_ZLIB -DEPT_NO_OPENSSL" build-32/impl.o build-32/ember-persist $(TESTS_32)
-	EPT_QUICK=1 EP_CLI=build-32/ember-persist $(RUN_TESTS) $(TESTS_32)
+	@run=$$(tools/runner32.sh) || exit 1; cli=build-32/ember-persist; \
+	if [ -n "$$run" ]; then \
+	  printf '#!/bin/sh\nexec %s %s "$$@"\n' "$$run" "$$PWD/$$cli" > $$cli.sh; chmod +x $$cli.sh; cli=$$cli.sh; \
+	  echo "test32: this kernel does not run 32-bit programs; they run under $$run"; fi; \
+	EPT_QUICK=1 EP_CLI=$$cli WRAP="$$run" $(RUN_TESTS) $(TESTS_32)
 
 # The suite on other CPUs and systems, run and not just compiled: s390x
 # (big-endian), aarch64 (PMULL and ARMv8 crypto), armhf under qemu-user, i386
-# natively, Windows (mingw-w64) under wine; then the files each target wrote,
+# (natively, or under qemu-i386), Windows (mingw-w64) under wine; then the files each target wrote,
 # read back here. CROSS_TARGETS picks some (tools/cross.sh).
 CROSS_TARGETS ?=
 cross: $(HEADER)

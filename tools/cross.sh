@@ -2,8 +2,8 @@
 # make cross: the whole test suite built for other CPUs and operating systems
 # and run there: under qemu-user (s390x big-endian 64-bit, aarch64 with
 # `-cpu max` so the PMULL and ARMv8 crypto paths run, armhf 32-bit ARM), as
-# native 32-bit x86 programs (i386: the x86-64 kernel runs them on the real
-# CPU in 32-bit mode, so nothing is emulated), and as Windows programs
+# 32-bit x86 programs (i386: the x86-64 kernel runs them on the real CPU in
+# 32-bit mode, or qemu-i386 where the kernel cannot: tools/runner32.sh), and as Windows programs
 # (mingw-w64) under wine. Each target prints its own "<target>: N passed,
 # N failed, N skipped"; the last line adds them up.
 #
@@ -45,8 +45,7 @@ setup() {
     armhf)   triple=arm-linux-gnueabihf;  qemu=qemu-arm ;;
     i386)
       CC_T="gcc -m32 -march=i686"
-      echo 'int main(void){return 0;}' > "$tmp/p.c"
-      $CC_T "$tmp/p.c" -o "$tmp/p" 2>/dev/null && "$tmp/p" || WHY_T="gcc -m32 cannot build or run (gcc-multilib)"
+      RUN_T=$(tools/runner32.sh 2>"$tmp/why") || WHY_T=$(cat "$tmp/why")
       return ;;
     win64)
       CC_T="x86_64-w64-mingw32-gcc"; EXE_T=".exe"; LIBS_T="-static -lbcrypt -lpthread"
