@@ -42,6 +42,12 @@ static uint32_t ep__wal_frame_crc(const uint8_t *head12, const void *payload, si
     return ep__crc32_two(head12, 12, payload, len);
 }
 
+/* The same CRC from the header's fields: an encoder that has just stored
+ * them does not read them back (ep__crc32_words12). */
+static uint32_t ep__wal_frame_crc_fields(uint32_t len_flags, uint64_t id, const void *payload, size_t len) {
+    return ep__crc32_words12((uint64_t)len_flags | (id << 32), (uint32_t)(id >> 32), payload, len);
+}
+
 static void ep__wal_frame_head(uint8_t out[EP_WAL_FRAME_HEADER_SIZE], uint32_t len_flags, uint64_t id) {
     ep_store_u32le(out, len_flags);
     ep_store_u64le(out + 4, id);
@@ -52,7 +58,7 @@ EP_API ep_result ep_wal_frame_header_encode(uint8_t out[EP_WAL_FRAME_HEADER_SIZE
     if (len > EP_WAL_MAX_RECORD) return EP_ERR_LIMIT;
     if (id == 0 || (len && !payload)) return EP_ERR_INVALID_ARG;
     ep__wal_frame_head(out, (uint32_t)len, id);
-    ep_store_u32le(out + 12, ep__wal_frame_crc(out, payload, len));
+    ep_store_u32le(out + 12, ep__wal_frame_crc_fields((uint32_t)len, id, payload, len));
     return EP_OK;
 }
 

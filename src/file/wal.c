@@ -348,7 +348,9 @@ static ep_result ep__wal_frame_in_place(ep_wal *w, uint64_t id, const void *data
     ep_result r;
     if (!p) return EP_ERR_NOMEM;
     if (len) memcpy(p + EP_WAL_FRAME_HEADER_SIZE, data, len);
-    if ((r = ep_wal_frame_header_encode(p, id, p + EP_WAL_FRAME_HEADER_SIZE, len)) != EP_OK) return r;
+    /* The CRC reads the caller's bytes, not the copy just stored (whose
+     * stores may still be in flight: a load spanning them waits). */
+    if ((r = ep_wal_frame_header_encode(p, id, data, len)) != EP_OK) return r;
     ep__ws_advance(&w->ws, EP_WAL_FRAME_HEADER_SIZE + len, 0); /* the record is counted below */
     return EP_OK;
 }

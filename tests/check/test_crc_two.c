@@ -4,7 +4,8 @@
  * length 0..300, each piece in its own exact-size allocation (ASan and
  * valgrind see a read outside either), at every alignment of the second,
  * and the folding and table paths agree; ep__crc32_gap (one buffer, bytes
- * skipped in the middle) likewise. The implementation is compiled
+ * skipped in the middle) likewise, and ep__crc32_words12 (a 12-byte first
+ * piece given as two words). The implementation is compiled
  * here (EMBER_PERSIST_STATIC) to reach the private function. */
 #define EMBER_PERSIST_STATIC
 #define EMBER_PERSIST_IMPLEMENTATION
@@ -91,6 +92,27 @@ EPT_CASE(a_frame_crc_is_the_same_on_either_path) {
     table = ep_crc32_update_portable(ep_crc32_update_portable(0, frame, 12), frame + 16, 100);
     EPT_CHECK_EQ(hw, table);
     EPT_CHECK_EQ(hw, ept_oracle_crc32(ept_oracle_crc32(0, frame, 12), frame + 16, 100));
+}
+
+EPT_CASE(words_then_bytes_equal_their_concatenation) {
+    /* ep__crc32_words12(h0, h1, b, blen): the 12 little-endian bytes of h0
+     * and h1, then b; every blen 0..300 in an exact-size allocation (the
+     * folding path must not read before b), on random words. */
+    uint64_t st = ept_seed() ^ 0x1212;
+    size_t blen, i;
+    for (blen = 0; blen <= 300; blen++) {
+        uint8_t whole[12 + 300], *b = (uint8_t *)malloc(blen ? blen : 1);
+        uint64_t h0 = ept_rand(&st) ^ (ept_rand(&st) << 32);
+        uint32_t h1 = (uint32_t)ept_rand(&st);
+        EPT_CHECK(b != NULL);
+        if (!b) return;
+        for (i = 0; i < blen; i++) b[i] = (uint8_t)ept_rand(&st);
+        ep_store_u64le(whole, h0);
+        ep_store_u32le(whole + 8, h1);
+        if (blen) memcpy(whole + 12, b, blen);
+        EPT_CHECK_EQ(ep__crc32_words12(h0, h1, b, blen), ept_oracle_crc32(0, whole, 12 + blen));
+        free(b);
+    }
 }
 
 EPT_MAIN()
