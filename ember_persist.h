@@ -2829,6 +2829,15 @@ EP_API ep_result ep_rdb_writer_function(ep_rdb_writer *w, ep_bytes code);
 /* Starts database db (each at most once, any order); the sizes are the
  * RESIZEDB hint (0, 0: none written). */
 EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size);
+/* The same for a database whose keys all come from one source that holds
+ * each key, and each member or field of a key, once by construction (an
+ * ep_keyspace): the writer keeps no fingerprints for it and does not check
+ * them (two CRCs per key and per member saved, and 16 bytes per key). The
+ * caller vouches for that: a repeated key or member in it is written as
+ * given (Redis then refuses or crashes on the file). The other refusals
+ * stay. */
+EP_API ep_result ep_rdb_writer_select_db_unique(ep_rdb_writer *w, uint64_t db, uint64_t db_size,
+                                                uint64_t expires_size);
 /* expire_ms: absolute Unix ms, or -1 for none. */
 EP_API ep_result ep_rdb_writer_string(ep_rdb_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms);
 EP_API ep_result ep_rdb_writer_list(ep_rdb_writer *w, ep_bytes key, const ep_bytes *items, size_t n, int64_t expire_ms);
@@ -3883,7 +3892,10 @@ typedef struct ep_redis_map_result {
 typedef ep_result (*ep_redis_command_fn)(void *user, size_t argc, const ep_bytes *argv);
 
 /* The keys of ks (sorted by key: deterministic output) into an open RDB
- * writer, as database cfg->db. Adds to *out (not cleared). */
+ * writer, as database cfg->db, selected with ep_rdb_writer_select_db_unique
+ * (a keyspace holds each key and member once): keys the caller adds to that
+ * database afterwards are not checked against these. Adds to *out (not
+ * cleared). */
 EP_API ep_result ep_redis_keyspace_to_rdb(const ep_keyspace *ks, ep_rdb_writer *w, const ep_redis_map_config *cfg,
                                           ep_redis_map_result *out, ep_error *err);
 /* The keys of ks as commands: SELECT db, then per key (sorted) SET, or
@@ -19131,6 +19143,7 @@ struct ep_rdb_writer {
     uint64_t crc;
     uint64_t keys;
     int in_db;
+    int unique;            /* this database's keys and members are unique by construction: not checked */
     ep__fpset keyset, members;
     uint32_t *lzf;         /* LZF hash table, when compressing */
     int done;              /* renamed: nothing left to remove */
@@ -19202,6 +19215,12 @@ static ep_result ep__rw_start(ep_rdb_writer *w) {
     return EP_OK;
 }
 
+/* Fingerprints are kept unless the configuration or the database says
+ * its keys and members are unique (ep_rdb_writer_select_db_unique). */
+static int ep__rw_checks(const ep_rdb_writer *w) {
+    return w->cfg.check_duplicates && !w->unique;
+}
+
 /* Checks shared by every key: a database selected, not a duplicate, and
  * then the key's expiry, type and name into the buffer. */
 static ep_result ep__rw_key(ep_rdb_writer *w, ep_bytes key, int type, int64_t expire_ms, size_t n, int collection) {
@@ -19212,7 +19231,7 @@ static ep_result ep__rw_key(ep_rdb_writer *w, ep_bytes key, int type, int64_t ex
     if (!w->in_db) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "no database selected (ep_rdb_writer_select_db)");
     if (collection && n == 0) return ep__rw_refuse(w, EP_ERR_INVALID, key, "empty collection (Redis skips it, redis-check-rdb rejects it)");
     if (key.len > EP_RDB_MAX_STRING) return ep__rw_refuse(w, EP_ERR_LIMIT, key, "key above 512 MiB");
-    if (w->cfg.check_duplicates) {
+    if (ep__rw_checks(w)) {
         r = ep__fp_add(&w->keyset, w->cfg.alloc, key, &dup);
         if (r != EP_OK) return ep__rw_refuse(w, r, key, "out of memory");
         if (dup) return ep__rw_refuse(w, EP_ERR_INVALID, key, "duplicate key in this database (Redis crashes on it)");
@@ -19232,7 +19251,7 @@ static ep_result ep__rw_key(ep_rdb_writer *w, ep_bytes key, int type, int64_t ex
 static ep_result ep__rw_members(ep_rdb_writer *w, ep_bytes key, const ep_bytes *m, size_t n) {
     size_t i;
     ep_result pr;
-    if (!w->cfg.check_duplicates) return EP_OK;
+    if (!ep__rw_checks(w)) return EP_OK;
     if ((pr = ep__fp_prepare(&w->members, w->cfg.alloc, n)) != EP_OK) return ep__rw_refuse(w, pr, key, "out of memory");
     for (i = 0; i < n; i++) {
         int dup;
@@ -19250,7 +19269,7 @@ static void ep__rw_forget_key(ep_rdb_writer *w, ep_bytes key) {
     uint64_t a;
     uint32_t c;
     size_t j;
-    if (!w->cfg.check_duplicates || !w->keyset.cap) return;
+    if (!ep__rw_checks(w) || !w->keyset.cap) return;
     a = ep_crc64(key.data, key.len);
     c = ep_crc32(key.data, key.len) ^ (uint32_t)key.len;
     for (j = (size_t)(a & (w->keyset.cap - 1)); w->keyset.t[j].used; j = (j + 1) & (w->keyset.cap - 1)) {
@@ -19365,7 +19384,7 @@ EP_API ep_result ep_rdb_writer_function(ep_rdb_writer *w, ep_bytes code) {
     return ep__rw_done(w);
 }
 
-EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size) {
+static ep_result ep__rw_select(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size, int unique) {
     ep_buf *b;
     ep_result r;
     if (!w) return EP_ERR_INVALID_ARG;
@@ -19381,12 +19400,22 @@ EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t
     r = ep__rw_done(w);
     if (r == EP_OK) {
         w->in_db = 1;
+        w->unique = unique;
         /* The caller's RESIZEDB size, capped (4 M keys: 128 MiB of
          * fingerprints at most), sizes the key checks once. */
-        if (w->cfg.check_duplicates)
+        if (ep__rw_checks(w))
             r = ep__fp_prepare(&w->keyset, w->cfg.alloc, (size_t)(db_size < (1u << 22) ? db_size : (1u << 22)));
     }
     return r;
+}
+
+EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size) {
+    return ep__rw_select(w, db, db_size, expires_size, 0);
+}
+
+EP_API ep_result ep_rdb_writer_select_db_unique(ep_rdb_writer *w, uint64_t db, uint64_t db_size,
+                                                uint64_t expires_size) {
+    return ep__rw_select(w, db, db_size, expires_size, 1);
 }
 
 /* The end of a key record. */
@@ -25419,10 +25448,11 @@ static ep_result ep__rm_rdb_each(void *u, const ep_ks_entry *e, uint8_t type, in
     return r;
 }
 
-/* The SELECTDB record with the RESIZEDB hint: keys and keys with a ttl. */
+/* The SELECTDB record with the RESIZEDB hint: keys and keys with a ttl. A
+ * keyspace holds each key and member once: the writer need not check. */
 static ep_result ep__rm_rdb_start(void *u, size_t keys, uint64_t ttls) {
     ep__rm_rdb *c = (ep__rm_rdb *)u;
-    ep_result r = ep_rdb_writer_select_db(c->w, c->db, (uint64_t)keys, ttls);
+    ep_result r = ep_rdb_writer_select_db_unique(c->w, c->db, (uint64_t)keys, ttls);
     if (r != EP_OK) return ep_error_set(c->err, r, UINT64_MAX, "RDB writer: %s", ep_result_str(r));
     return EP_OK;
 }

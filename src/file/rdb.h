@@ -131,6 +131,15 @@ EP_API ep_result ep_rdb_writer_function(ep_rdb_writer *w, ep_bytes code);
 /* Starts database db (each at most once, any order); the sizes are the
  * RESIZEDB hint (0, 0: none written). */
 EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size);
+/* The same for a database whose keys all come from one source that holds
+ * each key, and each member or field of a key, once by construction (an
+ * ep_keyspace): the writer keeps no fingerprints for it and does not check
+ * them (two CRCs per key and per member saved, and 16 bytes per key). The
+ * caller vouches for that: a repeated key or member in it is written as
+ * given (Redis then refuses or crashes on the file). The other refusals
+ * stay. */
+EP_API ep_result ep_rdb_writer_select_db_unique(ep_rdb_writer *w, uint64_t db, uint64_t db_size,
+                                                uint64_t expires_size);
 /* expire_ms: absolute Unix ms, or -1 for none. */
 EP_API ep_result ep_rdb_writer_string(ep_rdb_writer *w, ep_bytes key, ep_bytes value, int64_t expire_ms);
 EP_API ep_result ep_rdb_writer_list(ep_rdb_writer *w, ep_bytes key, const ep_bytes *items, size_t n, int64_t expire_ms);

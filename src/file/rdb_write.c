@@ -116,6 +116,7 @@ struct ep_rdb_writer {
     uint64_t crc;
     uint64_t keys;
     int in_db;
+    int unique;            /* this database's keys and members are unique by construction: not checked */
     ep__fpset keyset, members;
     uint32_t *lzf;         /* LZF hash table, when compressing */
     int done;              /* renamed: nothing left to remove */
@@ -187,6 +188,12 @@ static ep_result ep__rw_start(ep_rdb_writer *w) {
     return EP_OK;
 }
 
+/* Fingerprints are kept unless the configuration or the database says
+ * its keys and members are unique (ep_rdb_writer_select_db_unique). */
+static int ep__rw_checks(const ep_rdb_writer *w) {
+    return w->cfg.check_duplicates && !w->unique;
+}
+
 /* Checks shared by every key: a database selected, not a duplicate, and
  * then the key's expiry, type and name into the buffer. */
 static ep_result ep__rw_key(ep_rdb_writer *w, ep_bytes key, int type, int64_t expire_ms, size_t n, int collection) {
@@ -197,7 +204,7 @@ static ep_result ep__rw_key(ep_rdb_writer *w, ep_bytes key, int type, int64_t ex
     if (!w->in_db) return ep_error_set(&w->err, EP_ERR_STATE, UINT64_MAX, "no database selected (ep_rdb_writer_select_db)");
     if (collection && n == 0) return ep__rw_refuse(w, EP_ERR_INVALID, key, "empty collection (Redis skips it, redis-check-rdb rejects it)");
     if (key.len > EP_RDB_MAX_STRING) return ep__rw_refuse(w, EP_ERR_LIMIT, key, "key above 512 MiB");
-    if (w->cfg.check_duplicates) {
+    if (ep__rw_checks(w)) {
         r = ep__fp_add(&w->keyset, w->cfg.alloc, key, &dup);
         if (r != EP_OK) return ep__rw_refuse(w, r, key, "out of memory");
         if (dup) return ep__rw_refuse(w, EP_ERR_INVALID, key, "duplicate key in this database (Redis crashes on it)");
@@ -217,7 +224,7 @@ static ep_result ep__rw_key(ep_rdb_writer *w, ep_bytes key, int type, int64_t ex
 static ep_result ep__rw_members(ep_rdb_writer *w, ep_bytes key, const ep_bytes *m, size_t n) {
     size_t i;
     ep_result pr;
-    if (!w->cfg.check_duplicates) return EP_OK;
+    if (!ep__rw_checks(w)) return EP_OK;
     if ((pr = ep__fp_prepare(&w->members, w->cfg.alloc, n)) != EP_OK) return ep__rw_refuse(w, pr, key, "out of memory");
     for (i = 0; i < n; i++) {
         int dup;
@@ -235,7 +242,7 @@ static void ep__rw_forget_key(ep_rdb_writer *w, ep_bytes key) {
     uint64_t a;
     uint32_t c;
     size_t j;
-    if (!w->cfg.check_duplicates || !w->keyset.cap) return;
+    if (!ep__rw_checks(w) || !w->keyset.cap) return;
     a = ep_crc64(key.data, key.len);
     c = ep_crc32(key.data, key.len) ^ (uint32_t)key.len;
     for (j = (size_t)(a & (w->keyset.cap - 1)); w->keyset.t[j].used; j = (j + 1) & (w->keyset.cap - 1)) {
@@ -350,7 +357,7 @@ EP_API ep_result ep_rdb_writer_function(ep_rdb_writer *w, ep_bytes code) {
     return ep__rw_done(w);
 }
 
-EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size) {
+static ep_result ep__rw_select(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size, int unique) {
     ep_buf *b;
     ep_result r;
     if (!w) return EP_ERR_INVALID_ARG;
@@ -366,12 +373,22 @@ EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t
     r = ep__rw_done(w);
     if (r == EP_OK) {
         w->in_db = 1;
+        w->unique = unique;
         /* The caller's RESIZEDB size, capped (4 M keys: 128 MiB of
          * fingerprints at most), sizes the key checks once. */
-        if (w->cfg.check_duplicates)
+        if (ep__rw_checks(w))
             r = ep__fp_prepare(&w->keyset, w->cfg.alloc, (size_t)(db_size < (1u << 22) ? db_size : (1u << 22)));
     }
     return r;
+}
+
+EP_API ep_result ep_rdb_writer_select_db(ep_rdb_writer *w, uint64_t db, uint64_t db_size, uint64_t expires_size) {
+    return ep__rw_select(w, db, db_size, expires_size, 0);
+}
+
+EP_API ep_result ep_rdb_writer_select_db_unique(ep_rdb_writer *w, uint64_t db, uint64_t db_size,
+                                                uint64_t expires_size) {
+    return ep__rw_select(w, db, db_size, expires_size, 1);
 }
 
 /* The end of a key record. */

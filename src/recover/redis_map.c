@@ -273,10 +273,11 @@ static ep_result ep__rm_rdb_each(void *u, const ep_ks_entry *e, uint8_t type, in
     return r;
 }
 
-/* The SELECTDB record with the RESIZEDB hint: keys and keys with a ttl. */
+/* The SELECTDB record with the RESIZEDB hint: keys and keys with a ttl. A
+ * keyspace holds each key and member once: the writer need not check. */
 static ep_result ep__rm_rdb_start(void *u, size_t keys, uint64_t ttls) {
     ep__rm_rdb *c = (ep__rm_rdb *)u;
-    ep_result r = ep_rdb_writer_select_db(c->w, c->db, (uint64_t)keys, ttls);
+    ep_result r = ep_rdb_writer_select_db_unique(c->w, c->db, (uint64_t)keys, ttls);
     if (r != EP_OK) return ep_error_set(c->err, r, UINT64_MAX, "RDB writer: %s", ep_result_str(r));
     return EP_OK;
 }

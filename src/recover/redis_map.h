@@ -88,7 +88,10 @@ typedef struct ep_redis_map_result {
 typedef ep_result (*ep_redis_command_fn)(void *user, size_t argc, const ep_bytes *argv);
 
 /* The keys of ks (sorted by key: deterministic output) into an open RDB
- * writer, as database cfg->db. Adds to *out (not cleared). */
+ * writer, as database cfg->db, selected with ep_rdb_writer_select_db_unique
+ * (a keyspace holds each key and member once): keys the caller adds to that
+ * database afterwards are not checked against these. Adds to *out (not
+ * cleared). */
 EP_API ep_result ep_redis_keyspace_to_rdb(const ep_keyspace *ks, ep_rdb_writer *w, const ep_redis_map_config *cfg,
                                           ep_redis_map_result *out, ep_error *err);
 /* The keys of ks as commands: SELECT db, then per key (sorted) SET, or

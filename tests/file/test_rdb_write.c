@@ -306,16 +306,38 @@ EPT_CASE(redis_starts_from_our_rdb) {
     }
 }
 
+/* A writer on name in the test directory (its path into path), or NULL. */
+static ep_rdb_writer *begin_at(char *path, size_t cap, const char *name) {
+    ep_rdb_writer *w = NULL;
+    snprintf(path, cap, "%s/%s", ept_tmpdir(), name);
+    EPT_EXPECT(ep_rdb_writer_begin(path, NULL, &w, NULL) == EP_OK);
+    return w;
+}
+
+/* Commits w and gives the canonical text of the file (free it); "" if
+ * either fails (the failure is reported). */
+static char *committed_text(ep_rdb_writer *w, const char *path) {
+    ep_error err;
+    ept_canon c;
+    char *t;
+    EPT_EXPECT(ep_rdb_writer_commit(w, &err) == EP_OK);
+    if (ept_canon_from_rdb(path, &c, &err) != EP_OK) {
+        EPT_EXPECT(!"the file reads back");
+        t = (char *)calloc(1, 1);
+        return t;
+    }
+    t = ept_canon_text(&c);
+    ept_canon_free(&c);
+    return t;
+}
+
 EPT_CASE(refusals_name_the_key_and_keep_the_writer) {
     ep_rdb_writer *w;
-    ep_error err;
     char path[700];
     ep_bytes two[2];
     double sc[2] = {1, NAN};
-    ept_canon c;
     char *t;
-    snprintf(path, sizeof path, "%s/r.rdb", ept_tmpdir());
-    EPT_CHECK_OK(ep_rdb_writer_begin(path, NULL, &w, &err));
+    EPT_CHECK((w = begin_at(path, sizeof path, "r.rdb")) != NULL);
     EPT_CHECK(ep_rdb_writer_string(w, EP_LIT("k"), EP_LIT("v"), -1) == EP_ERR_STATE);
     EPT_CHECK_OK(ep_rdb_writer_select_db(w, 0, 0, 0));
     EPT_CHECK_OK(ep_rdb_writer_string(w, EP_LIT("k"), EP_LIT("v"), -1));
@@ -335,12 +357,38 @@ EPT_CASE(refusals_name_the_key_and_keep_the_writer) {
     EPT_CHECK_OK(ep_rdb_writer_select_db(w, 1, 1, 0));
     EPT_CHECK_OK(ep_rdb_writer_string(w, EP_LIT("k"), EP_LIT("other db"), -1)); /* same name, other db: fine */
     EPT_CHECK(ep_rdb_writer_count(w) == 4);
-    EPT_CHECK_OK(ep_rdb_writer_commit(w, &err));
-    EPT_CHECK_OK(ept_canon_from_rdb(path, &c, &err));
-    t = ept_canon_text(&c);
+    t = committed_text(w, path);
     EPT_CHECK(strcmp(t, "0\tdupset\tset\t-1\tm,n\n0\tk\tstring\t-1\tv\n0\tnan\tzset\t-1\tm=1,n=2\n1\tk\tstring\t-1\tother\\x20db\n") == 0);
     free(t);
-    ept_canon_free(&c);
+}
+
+/* A database selected as unique keeps no fingerprints: what its caller
+ * vouches for is written as given (the reader sees both copies), the other
+ * refusals stay, and the next database selected normally is checked again. */
+EPT_CASE(unique_database_skips_only_the_duplicate_checks) {
+    double sc[2] = {1, NAN};
+    ep_bytes two[2];
+    char path[700], *t;
+    ep_rdb_writer *w = begin_at(path, sizeof path, "u.rdb");
+    EPT_CHECK(w != NULL);
+    EPT_CHECK_OK(ep_rdb_writer_select_db_unique(w, 0, 2, 0));
+    EPT_CHECK_OK(ep_rdb_writer_string(w, EP_LIT("k"), EP_LIT("v"), -1));
+    EPT_CHECK_OK(ep_rdb_writer_string(w, EP_LIT("k"), EP_LIT("again"), -1)); /* not checked: as given */
+    two[0] = EP_LIT("m");
+    two[1] = EP_LIT("m");
+    EPT_CHECK_OK(ep_rdb_writer_set(w, EP_LIT("s"), two, 2, -1));
+    EPT_CHECK(ep_rdb_writer_list(w, EP_LIT("empty"), NULL, 0, -1) == EP_ERR_INVALID);
+    two[1] = EP_LIT("n");
+    EPT_CHECK(ep_rdb_writer_zset(w, EP_LIT("nan"), two, sc, 2, -1) == EP_ERR_INVALID);
+    EPT_CHECK_OK(ep_rdb_writer_select_db(w, 1, 1, 0));
+    EPT_CHECK_OK(ep_rdb_writer_string(w, EP_LIT("k"), EP_LIT("v"), -1));
+    EPT_CHECK(ep_rdb_writer_string(w, EP_LIT("k"), EP_LIT("again"), -1) == EP_ERR_INVALID);
+    EPT_CHECK(ep_rdb_writer_count(w) == 4);
+    t = committed_text(w, path);
+    EPT_CHECK(strstr(t, "0\tk\tstring\t-1\tv\n") && strstr(t, "0\tk\tstring\t-1\tagain\n"));
+    EPT_CHECK(strstr(t, "0\ts\tset\t-1\tm,m\n") && strstr(t, "1\tk\tstring\t-1\tv\n"));
+    EPT_CHECK(!strstr(t, "nan") && !strstr(t, "empty") && !strstr(t, "1\tk\tstring\t-1\tagain"));
+    free(t);
 }
 
 /* The workload for the failure loops: an old file, then a new one. */
