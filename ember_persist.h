@@ -6235,9 +6235,9 @@ EP__PRIV uint32_t ep__crc32_words12(uint64_t h0, uint32_t h1, const void *b, siz
 #if defined(EP__CRC_X86) || defined(EP__CRC_ARM)
     if (blen >= 20 && ep_crc32_hw_available()) return ~ep__crc32_clmul_words12(~0u, h0, h1, q, blen);
 #endif
-    ep_store_u64le(head, h0);
+    ep_store_u64le(head, h0); /* short or no hardware: the bytes, as ep__crc32_two takes them */
     ep_store_u32le(head + 8, h1);
-    return ep_crc32_update(ep_crc32_update(0, head, 12), q, blen);
+    return ep__crc32_two(head, 12, q, blen);
 }
 
 EP__PRIV uint32_t ep__crc32_two(const void *a, size_t alen, const void *b, size_t blen) {
