@@ -47,7 +47,8 @@ SUPPORT  := $(patsubst tests/support/%.c,$(BUILD)/support/%.o,$(SUPPORT_SRCS))
 # Multi-file examples: one folder each under examples/, built as one program.
 EXAMPLE_DIRS := $(patsubst %/,%,$(dir $(wildcard examples/*/main.c)))
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%$(EXE),$(EXAMPLE_SRCS)) \
-            $(patsubst examples/%,$(BUILD)/examples/%,$(EXAMPLE_DIRS))
+            $(patsubst examples/%,$(BUILD)/examples/%,$(EXAMPLE_DIRS)) \
+            $(if $(filter examples/resp_server,$(EXAMPLE_DIRS)),$(BUILD)/examples/resp_server_poll,)
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL     := $(if $(TOOL_SRCS),$(BUILD)/ember-persist$(EXE),)
 
@@ -90,6 +91,12 @@ $(BUILD)/examples/%$(EXE): examples/%.c $(BUILD)/impl.o
 $(BUILD)/examples/resp_server: $(wildcard examples/resp_server/*.c examples/resp_server/*.h) $(BUILD)/impl.o
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -I. $(wildcard examples/resp_server/*.c) $(BUILD)/impl.o -o $@ -lpthread -lm
+
+# The same server on its poll loop (what non-Linux systems run), for the
+# tests that drive the event loop (test_resp_badinput).
+$(BUILD)/examples/resp_server_poll: $(wildcard examples/resp_server/*.c examples/resp_server/*.h) $(BUILD)/impl.o
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -DSRV_USE_POLL -I. $(wildcard examples/resp_server/*.c) $(BUILD)/impl.o -o $@ -lpthread -lm
 
 # Peers a benchmark links (and only it): LDLIBS_<bench name>.
 LDLIBS_bench_wal := -lsqlite3 -llmdb

@@ -68,6 +68,8 @@ typedef struct client {
     uint64_t ack;            /* the offset it acknowledged (REPLCONF ACK) */
     int listening_port;      /* REPLCONF listening-port */
     int64_t ack_ms;
+    unsigned ev_want;  /* main.c's readiness interest as registered (EV_* bits) */
+    unsigned revents;  /* EV_* readiness found by this loop iteration's wait */
     struct client *next;
 } client;
 
@@ -114,6 +116,7 @@ typedef struct server {
     ep_key *key;
     size_t out_hard;         /* drop a client with more unsent output than this */
     int listen_fd;
+    int ev_fd;               /* main.c: the epoll instance (Linux), else -1 */
     client *clients;
     size_t nclients;
     int shutdown;

@@ -391,6 +391,26 @@ EPT_CASE(many_connections) {
     ept_stop(&ours, 1);
 }
 
+/* The same event-loop cases against the poll loop (resp_server built with
+ * -DSRV_USE_POLL, as on systems without epoll): bad requests closed, slow
+ * clients bounded and dropped, 300 connections at once. */
+EPT_CASE(poll_loop_passes_the_same_cases) {
+    static const char poll_build[] = "build/examples/resp_server_poll";
+    char saved[1024];
+    const char *was = getenv("EP_RESP_SERVER");
+    if (access(poll_build, X_OK) != 0) {
+        ept_skip("build/examples/resp_server_poll not built (make)");
+        return;
+    }
+    snprintf(saved, sizeof saved, "%s", was ? was : "");
+    setenv("EP_RESP_SERVER", poll_build, 1);
+    malformed_requests_get_redis_errors_and_close();
+    slow_client_is_bounded_then_dropped();
+    many_connections();
+    if (was) setenv("EP_RESP_SERVER", saved, 1);
+    else unsetenv("EP_RESP_SERVER");
+}
+
 EPT_MAIN()
 #else
 #include "harness.h"
